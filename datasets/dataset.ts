@@ -1,0 +1,88 @@
+/**
+ * The in-memory dataset shape shared by every reader and every trainer. Pixels are stored once as a
+ * flat Float32Array so a batch is a contiguous subarray and no per-sample objects are allocated.
+ */
+
+export interface Dataset {
+  name: string;
+  /** count × dim, row-major, values scaled to [0, 1]. */
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
+  dim: number;
+  classes: number;
+  /** [channels, height, width]; channels × height × width === dim. */
+  shape: [number, number, number];
+}
+
+export interface DataSplit {
+  train: Dataset;
+  test: Dataset;
+}
+
+/**
+ * A data file that is missing, unreadable or malformed. The message always starts with the file
+ * path so the user knows which file to fix, followed by what is wrong and what to do about it.
+ * `code` is machine-readable: missing | unreadable | bad-gzip | bad-magic | bad-dtype | bad-dims |
+ * truncated | size-mismatch | count-mismatch | bad-label | empty.
+ */
+export class DatasetError extends Error {
+  constructor(
+    public readonly file: string,
+    public readonly code: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'DatasetError';
+  }
+}
+
+/** The first `limit` samples (views, not copies); a limit beyond the count yields the whole set. */
+export function sliceDataset(ds: Dataset, limit: number): Dataset {
+  if (!(limit >= 0)) throw new RangeError(`sliceDataset: limit must be >= 0, got ${limit}`);
+  const n = Math.min(Math.floor(limit), ds.count);
+  if (n === ds.count) return ds;
+  return {
+    ...ds,
+    images: ds.images.subarray(0, n * ds.dim),
+    labels: ds.labels.subarray(0, n),
+    count: n,
+    shape: [...ds.shape],
+  };
+}
+
+/**
+ * Fills `out` (m × classes, row-major) with one-hot targets for labels[offset .. offset+m).
+ * Trainers call this per batch, so it writes into a caller-owned buffer instead of allocating.
+ */
+export function oneHot(
+  labels: ArrayLike<number>,
+  offset: number,
+  m: number,
+  classes: number,
+  out: Float32Array,
+): Float32Array {
+  if (offset < 0 || offset + m > labels.length) {
+    throw new RangeError(`oneHot: samples [${offset}, ${offset + m}) outside ${labels.length} labels`);
+  }
+  if (out.length < m * classes) {
+    throw new RangeError(`oneHot: out holds ${out.length} values, needs ${m} × ${classes}`);
+  }
+  out.fill(0, 0, m * classes);
+  for (let i = 0; i < m; i++) {
+    const label = labels[offset + i];
+    // An out-of-range label would silently set a bit in the next row.
+    if (label >= classes) throw new RangeError(`oneHot: label ${label} at ${offset + i} >= ${classes} classes`);
+    out[i * classes + label] = 1;
+  }
+  return out;
+}
+
+/** byte/255 precomputed: a table lookup keeps the 47M-pixel MNIST conversion a single tight loop. */
+const UNIT_SCALE = new Float32Array(256).map((_, b) => b / 255);
+
+/** Writes src bytes scaled to [0, 1] into out starting at outOffset. */
+export function scaleBytes(src: Uint8Array, out: Float32Array, outOffset = 0): void {
+  const n = src.length;
+  for (let i = 0; i < n; i++) out[outOffset + i] = UNIT_SCALE[src[i]];
+}

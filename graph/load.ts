@@ -1,0 +1,35 @@
+/** Reading a graph description from disk: parse, validate, and turn failures into diagnostics. */
+import { readFileSync } from 'node:fs';
+import { SpecError } from './diagnostics';
+import type { GraphSpec } from './spec';
+import { validateGraph } from './validate';
+
+export function parseGraphText(text: string, file: string): GraphSpec {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new SpecError([{
+      code: 'FRE001', file, path: '',
+      message: `not valid JSON (${(err as Error).message})`,
+      hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+    }]);
+  }
+  const { spec, diagnostics } = validateGraph(raw, file);
+  if (!spec) throw new SpecError(diagnostics);
+  return spec;
+}
+
+export function loadGraph(file: string): GraphSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SpecError([{
+      code: 'FRE001', file, path: '',
+      message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      hint: 'check the path; example specs live in examples/',
+    }]);
+  }
+  return parseGraphText(text, file);
+}

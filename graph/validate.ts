@@ -1,0 +1,396 @@
+/**
+ * Validation of a graph description: every problem becomes a coded Diagnostic naming the file,
+ * the JSON path and what to change. All problems are collected in one pass (a user fixing a spec
+ * wants the whole list, not one error per run).
+ */
+import {
+  ACTIVATIONS, DATASETS, FEEDBACK_KINDS, GRAPH_FORMAT, NUDGE_MODES,
+  type EdgeSpec, type GraphSpec, type LayerSpec,
+} from './spec';
+import { type Diagnostic, type DiagnosticCode } from './diagnostics';
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  readonly diags: Diagnostic[] = [];
+  constructor(readonly file: string) {}
+
+  add(code: DiagnosticCode, path: string, message: string, hint: string): void {
+    this.diags.push({ code, file: this.file, path, message, hint });
+  }
+
+  object(v: unknown, path: string, what: string): Obj | undefined {
+    if (v === undefined) {
+      this.add('FRE010', path, `${what} is missing`, `add "${lastKey(path)}": { … } (see docs/graph-format.md)`);
+      return undefined;
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      this.add('FRE011', path, `${what} must be an object, got ${typeName(v)}`, `write it as { … }`);
+      return undefined;
+    }
+    return v as Obj;
+  }
+
+  /** Reports fields the format does not know (typos such as "betta"), suggesting the closest. */
+  known(o: Obj, path: string, keys: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!keys.includes(k)) {
+        const near = closest(k, keys);
+        this.add('FRE014', `${path}/${k}`, `unknown field "${k}"`,
+          near ? `did you mean "${near}"? (allowed: ${keys.join(', ')})` : `remove it (allowed: ${keys.join(', ')})`);
+      }
+    }
+  }
+
+  number(o: Obj, key: string, path: string, opts: { required?: boolean; integer?: boolean; min?: number; minExclusive?: boolean; max?: number; def?: number }): number | undefined {
+    const p = `${path}/${key}`;
+    const v = o[key];
+    if (v === undefined) {
+      if (opts.required) this.add('FRE010', p, `"${key}" is missing`, `add "${key}": <number>`);
+      return opts.def;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.add('FRE011', p, `"${key}" must be a finite number, got ${typeName(v)}`, `write a number, e.g. "${key}": ${opts.def ?? 1}`);
+      return undefined;
+    }
+    if (opts.integer && !Number.isInteger(v)) {
+      this.add('FRE011', p, `"${key}" must be an integer, got ${v}`, `use a whole number such as ${Math.max(1, Math.round(v))}`);
+      return undefined;
+    }
+    if (opts.min !== undefined && (opts.minExclusive ? v <= opts.min : v < opts.min)) {
+      this.add('FRE012', p, `"${key}" is ${v}; it must be ${opts.minExclusive ? '>' : '≥'} ${opts.min}`,
+        `set "${key}" to a value ${opts.minExclusive ? 'above' : 'of at least'} ${opts.min}`);
+      return undefined;
+    }
+    if (opts.max !== undefined && v > opts.max) {
+      this.add('FRE012', p, `"${key}" is ${v}; it must be ≤ ${opts.max}`, `set "${key}" to at most ${opts.max}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  string(o: Obj, key: string, path: string, required: boolean): string | undefined {
+    const v = o[key];
+    if (v === undefined) {
+      if (required) this.add('FRE010', `${path}/${key}`, `"${key}" is missing`, `add "${key}": "<text>"`);
+      return undefined;
+    }
+    if (typeof v !== 'string' || v.length === 0) {
+      this.add('FRE011', `${path}/${key}`, `"${key}" must be a non-empty string, got ${typeName(v)}`, `write it as a string`);
+      return undefined;
+    }
+    return v;
+  }
+
+  oneOf<T extends string>(o: Obj, key: string, path: string, allowed: readonly T[], def: T | undefined): T | undefined {
+    const v = o[key];
+    if (v === undefined) {
+      if (def === undefined) this.add('FRE010', `${path}/${key}`, `"${key}" is missing`, `add "${key}": one of ${allowed.join(', ')}`);
+      return def;
+    }
+    if (typeof v !== 'string' || !allowed.includes(v as T)) {
+      const near = typeof v === 'string' ? closest(v, allowed) : undefined;
+      this.add('FRE013', `${path}/${key}`, `"${key}" is ${JSON.stringify(v)}, which is not one of ${allowed.join(', ')}`,
+        near ? `did you mean "${near}"?` : `use one of ${allowed.join(', ')}`);
+      return undefined;
+    }
+    return v as T;
+  }
+
+  boolean(o: Obj, key: string, path: string, def: boolean): boolean {
+    const v = o[key];
+    if (v === undefined) return def;
+    if (typeof v !== 'boolean') {
+      this.add('FRE011', `${path}/${key}`, `"${key}" must be true or false, got ${typeName(v)}`, `write true or false`);
+      return def;
+    }
+    return v;
+  }
+}
+
+export interface ValidationResult {
+  /** The spec with every default filled in; present only when there are no diagnostics. */
+  spec?: GraphSpec;
+  diagnostics: Diagnostic[];
+}
+
+export function validateGraph(raw: unknown, file: string): ValidationResult {
+  const c = new Checker(file);
+  const root = c.object(raw, '', 'the graph description');
+  if (!root) return { diagnostics: c.diags };
+  c.known(root, '', ['format', 'name', 'description', 'data', 'input', 'layers', 'output', 'edges', 'dynamics', 'training']);
+
+  if (root.format !== GRAPH_FORMAT) {
+    c.add('FRE002', '/format', `"format" is ${JSON.stringify(root.format)}; this toolchain reads "${GRAPH_FORMAT}"`,
+      `set "format": "${GRAPH_FORMAT}"`);
+  }
+  const name = c.string(root, 'name', '', true) ?? '';
+  if (root.description !== undefined) c.string(root, 'description', '', false);
+
+  let data: GraphSpec['data'];
+  if (root.data !== undefined) {
+    const d = c.object(root.data, '/data', '"data"');
+    if (d) {
+      c.known(d, '/data', ['dataset']);
+      const ds = c.oneOf(d, 'dataset', '/data', DATASETS, undefined);
+      if (ds) data = { dataset: ds };
+    }
+  }
+
+  const input = c.object(root.input, '/input', '"input"');
+  let inputSize = 0;
+  if (input) {
+    c.known(input, '/input', ['size']);
+    inputSize = c.number(input, 'size', '/input', { required: true, integer: true, min: 1 }) ?? 0;
+  }
+  const output = c.object(root.output, '/output', '"output"');
+  let classes = 0;
+  if (output) {
+    c.known(output, '/output', ['classes']);
+    classes = c.number(output, 'classes', '/output', { required: true, integer: true, min: 2 }) ?? 0;
+  }
+
+  const layers = checkLayers(c, root.layers);
+  const edges = checkEdges(c, root.edges, layers);
+  const dynamics = checkDynamics(c, root.dynamics);
+  const training = checkTraining(c, root.training, edges);
+
+  if (c.diags.length > 0) return { diagnostics: c.diags };
+  const spec: GraphSpec = {
+    format: GRAPH_FORMAT, name, ...(typeof root.description === 'string' ? { description: root.description } : {}),
+    ...(data ? { data } : {}),
+    input: { size: inputSize }, layers, output: { classes }, edges,
+    dynamics: dynamics!, training: training!,
+  };
+  return { spec, diagnostics: [] };
+}
+
+function checkLayers(c: Checker, v: unknown): LayerSpec[] {
+  const out: LayerSpec[] = [];
+  if (!Array.isArray(v)) {
+    if (v === undefined) c.add('FRE010', '/layers', '"layers" is missing', 'add "layers": [{ "name": "h1", "size": 512 }]');
+    else c.add('FRE011', '/layers', `"layers" must be an array, got ${typeName(v)}`, 'write it as a list of layers');
+    return out;
+  }
+  if (v.length === 0) c.add('FRE012', '/layers', 'the graph has no hidden layer', 'add at least one layer, e.g. { "name": "h1", "size": 64 }');
+  const seen = new Set<string>();
+  v.forEach((lv, i) => {
+    const p = `/layers/${i}`;
+    const l = c.object(lv, p, `layer ${i}`);
+    if (!l) return;
+    c.known(l, p, ['name', 'size', 'activation']);
+    const name = c.string(l, 'name', p, true);
+    const size = c.number(l, 'size', p, { required: true, integer: true, min: 1 });
+    const activation = c.oneOf(l, 'activation', p, ACTIVATIONS, 'tanh');
+    if (name !== undefined) {
+      if (name === 'input' || name === 'output') {
+        c.add('FRE020', `${p}/name`, `a hidden layer cannot be called "${name}" (reserved for the graph's ends)`, 'rename the layer, e.g. "h1"');
+      } else if (seen.has(name)) {
+        c.add('FRE020', `${p}/name`, `layer name "${name}" is used twice`, 'give every layer a unique name');
+      }
+      seen.add(name);
+    }
+    if (name !== undefined && size !== undefined && activation !== undefined) out.push({ name, size, activation });
+  });
+  return out;
+}
+
+function checkEdges(c: Checker, v: unknown, layers: LayerSpec[]): EdgeSpec[] {
+  const out: EdgeSpec[] = [];
+  if (!Array.isArray(v)) {
+    if (v === undefined) c.add('FRE010', '/edges', '"edges" is missing', 'add "edges": [{ "name": "W0", "from": "input", "to": "h1" }, …]');
+    else c.add('FRE011', '/edges', `"edges" must be an array, got ${typeName(v)}`, 'write it as a list of edges');
+    return out;
+  }
+  const layerNames = layers.map((l) => l.name);
+  const nodes = ['input', ...layerNames, 'output'];
+  const seen = new Set<string>();
+  const pairs = new Set<string>();
+  v.forEach((ev, i) => {
+    const p = `/edges/${i}`;
+    const e = c.object(ev, p, `edge ${i}`);
+    if (!e) return;
+    c.known(e, p, ['name', 'from', 'to', 'alpha', 'feedback', 'trainable']);
+    const name = c.string(e, 'name', p, true);
+    const from = c.string(e, 'from', p, true);
+    const to = c.string(e, 'to', p, true);
+    const alpha = c.number(e, 'alpha', p, { def: 1 });
+    const trainable = c.boolean(e, 'trainable', p, true);
+    if (name !== undefined) {
+      if (seen.has(name)) c.add('FRE020', `${p}/name`, `edge name "${name}" is used twice`, 'give every edge a unique name (it names the weight array)');
+      seen.add(name);
+    }
+    let ok = name !== undefined && alpha !== undefined;
+    for (const [key, node] of [['from', from], ['to', to]] as const) {
+      if (node !== undefined && !nodes.includes(node)) {
+        const near = closest(node, nodes);
+        c.add('FRE021', `${p}/${key}`, `edge "${name ?? i}" ${key} "${node}", which is not a node of the graph`,
+          near ? `did you mean "${near}"? (nodes: ${nodes.join(', ')})` : `use one of ${nodes.join(', ')}`);
+        ok = false;
+      }
+    }
+    if (from === undefined || to === undefined) ok = false;
+    if (ok && (from === 'output' || to === 'input' || from === to || (from === 'input' && to === 'output'))) {
+      c.add('FRE022', p, `edge "${name}" goes ${from} → ${to}, which is not allowed`,
+        'edges run from input or a hidden layer to a hidden layer or the output; no self-loops, nothing into the input or out of the output');
+      ok = false;
+    }
+    if (ok && pairs.has(`${from}>${to}`)) {
+      c.add('FRE020', p, `a second edge ${from} → ${to}`, 'merge the two edges into one matrix');
+    }
+    pairs.add(`${from}>${to}`);
+
+    const toOutput = to === 'output';
+    let feedback: EdgeSpec['feedback'];
+    if (e.feedback === undefined) {
+      feedback = toOutput ? { kind: 'symmetric' } : { kind: 'none' };
+    } else {
+      const f = c.object(e.feedback, `${p}/feedback`, '"feedback"');
+      if (f) {
+        c.known(f, `${p}/feedback`, ['kind', 'beta']);
+        const kind = c.oneOf(f, 'kind', `${p}/feedback`, FEEDBACK_KINDS, undefined);
+        const beta = c.number(f, 'beta', `${p}/feedback`, { min: 0 });
+        if (kind !== undefined) {
+          if (from === 'input' && kind !== 'none') {
+            c.add('FRE025', `${p}/feedback`, `edge "${name}" from the input has feedback "${kind}", but the input is a static driver`,
+              'remove "feedback" from edges that leave the input');
+          } else if (toOutput && kind === 'none') {
+            c.add('FRE025', `${p}/feedback/kind`, `the edge into the output has no feedback, so the nudge cannot reach the network`,
+              'use "symmetric" (W_fᵀ) or "random" (fixed random B_f)');
+          } else if (toOutput && f.beta !== undefined) {
+            c.add('FRE026', `${p}/feedback/beta`, 'the output feedback scale is β_f, set in "dynamics"', 'remove "beta" here and set "dynamics": { "betaF": … }');
+          } else if (!toOutput && kind !== 'none' && f.beta === undefined) {
+            c.add('FRE026', `${p}/feedback`, `feedback of edge "${name}" has no "beta" (β_i)`, 'add "beta": 0.01 (the paper\'s Table-1 value)');
+          } else if (kind === 'none' && f.beta !== undefined) {
+            c.add('FRE026', `${p}/feedback/beta`, `feedback kind is "none" but "beta" is given`, 'remove "beta" or choose kind "symmetric" or "random"');
+          }
+          feedback = beta !== undefined ? { kind, beta } : { kind };
+        }
+      }
+    }
+    if (ok && feedback && name && from && to && alpha !== undefined) {
+      out.push({ name, from, to, alpha, feedback, trainable });
+    }
+  });
+
+  const intoOutput = out.filter((e) => e.to === 'output');
+  if (out.length === v.length && intoOutput.length !== 1) {
+    c.add('FRE023', '/edges', `${intoOutput.length} edges go into the output`,
+      intoOutput.length === 0 ? 'add one edge from the last hidden layer to "output"' : 'keep exactly one edge into "output" (the readout W_f)');
+  }
+  // Every hidden layer must be driven, through forward edges, from the input; otherwise its state
+  // is constant and its weights never learn.
+  if (out.length === v.length) {
+    const reached = new Set<string>(['input']);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const e of out) {
+        if (reached.has(e.from) && !reached.has(e.to)) { reached.add(e.to); grew = true; }
+      }
+    }
+    layers.forEach((l, i) => {
+      if (!reached.has(l.name)) {
+        c.add('FRE024', `/layers/${i}`, `layer "${l.name}" has no path of edges from the input`, `add an edge into "${l.name}" from the input or a driven layer`);
+      }
+    });
+  }
+  return out;
+}
+
+function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefined {
+  const d = c.object(v, '/dynamics', '"dynamics"');
+  if (!d) return undefined;
+  c.known(d, '/dynamics', ['T', 'K', 'betaF', 'nudge']);
+  const T = c.number(d, 'T', '/dynamics', { required: true, integer: true, min: 1 });
+  const K = c.number(d, 'K', '/dynamics', { required: true, integer: true, min: 1 });
+  const betaF = c.number(d, 'betaF', '/dynamics', { required: true, min: 0, minExclusive: true });
+  const nudge = c.oneOf(d, 'nudge', '/dynamics', NUDGE_MODES, 'held');
+  if (T === undefined || K === undefined || betaF === undefined || nudge === undefined) return undefined;
+  return { T, K, betaF, nudge };
+}
+
+function checkTraining(c: Checker, v: unknown, edges: EdgeSpec[]): GraphSpec['training'] | undefined {
+  const t = c.object(v, '/training', '"training"');
+  if (!t) return undefined;
+  c.known(t, '/training', ['optimizer', 'batchSize', 'epochs', 'seed']);
+  const batchSize = c.number(t, 'batchSize', '/training', { required: true, integer: true, min: 1 });
+  const epochs = c.number(t, 'epochs', '/training', { required: true, integer: true, min: 1 });
+  const seed = c.number(t, 'seed', '/training', { integer: true, def: 0 });
+  const p = '/training/optimizer';
+  const o = c.object(t.optimizer, p, '"optimizer"');
+  let optimizer: GraphSpec['training']['optimizer'] | undefined;
+  if (o) {
+    const kind = c.oneOf(o, 'kind', p, ['adam', 'sgd'] as const, undefined);
+    if (kind === 'adam') {
+      c.known(o, p, ['kind', 'lr', 'beta1', 'beta2', 'eps']);
+      const lr = c.number(o, 'lr', p, { required: true, min: 0, minExclusive: true });
+      const beta1 = c.number(o, 'beta1', p, { min: 0, max: 0.999999, def: 0.9 });
+      const beta2 = c.number(o, 'beta2', p, { min: 0, max: 0.999999999, def: 0.999 });
+      const eps = c.number(o, 'eps', p, { min: 0, minExclusive: true, def: 1e-8 });
+      if (lr !== undefined && beta1 !== undefined && beta2 !== undefined && eps !== undefined) optimizer = { kind, lr, beta1, beta2, eps };
+    } else if (kind === 'sgd') {
+      c.known(o, p, ['kind', 'lr', 'momentum']);
+      const momentum = c.number(o, 'momentum', p, { min: 0, max: 0.999999, def: 0 });
+      let lr: number | Record<string, number> | undefined;
+      if (typeof o.lr === 'object' && o.lr !== null && !Array.isArray(o.lr)) {
+        const map: Record<string, number> = {};
+        const trained = edges.filter((e) => e.trainable !== false).map((e) => e.name);
+        for (const [name, val] of Object.entries(o.lr as Obj)) {
+          if (!trained.includes(name)) {
+            c.add('FRE027', `${p}/lr/${name}`, `learning rate given for "${name}", which is not a trained edge`, `use the names of trained edges: ${trained.join(', ')}`);
+            continue;
+          }
+          const n = c.number(o.lr as Obj, name, `${p}/lr`, { min: 0, minExclusive: true });
+          if (n !== undefined) map[name] = n;
+        }
+        for (const name of trained) {
+          if (!(name in map) && !c.diags.some((d) => d.path.startsWith(`${p}/lr/`))) {
+            c.add('FRE010', `${p}/lr`, `no learning rate for trained edge "${name}"`, `add "${name}": <lr> to the map, or give one number for all edges`);
+          }
+        }
+        lr = map;
+      } else {
+        lr = c.number(o, 'lr', p, { required: true, min: 0, minExclusive: true });
+      }
+      if (lr !== undefined && momentum !== undefined) optimizer = { kind, lr, momentum };
+    }
+  }
+  if (batchSize === undefined || epochs === undefined || seed === undefined || optimizer === undefined) return undefined;
+  return { optimizer, batchSize, epochs, seed };
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v;
+}
+
+function lastKey(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The allowed word within edit distance 2 of a typo, if any. */
+function closest(word: string, options: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) { bestD = d; best = o; }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}

@@ -1,0 +1,216 @@
+/**
+ * The EP engine (fre-rnn.md §1): free phase of T synchronous steps from the zero state, nudged
+ * phase of K steps from the free state with the output error fed back through the readout, and the
+ * local update ΔW ∝ (s^β_post − s⁰_post)·(s⁰_pre)ᵀ / m. General over explicit edges: each hidden
+ * layer's drive is the sum over the edges that touch it, so cost is proportional to the edges that
+ * exist (block-sparse by construction). All buffers are allocated once, for the largest batch.
+ */
+import { INPUT, OUTPUT, type Net, type NetEdge } from '../../graph/net';
+import type { Executor } from '../executor';
+import { activate, activationOfZero } from './activations';
+import { softmaxRows } from './softmax';
+
+export interface StepResult {
+  /** Mean cross-entropy of the free-phase output. */
+  loss: number;
+  /** The free-phase output probabilities, [m × classes] (valid until the next call). */
+  probs: Float32Array;
+}
+
+interface LayerPlan {
+  /** Edges whose forward read drives this layer from another hidden layer. */
+  forwardIn: NetEdge[];
+  /** Edges leaving this layer towards a hidden layer whose feedback drives this layer. */
+  feedbackIn: NetEdge[];
+  /** Edges from the input: their drive is constant over a batch, computed once. */
+  inputIn: NetEdge[];
+}
+
+export class EpEngine {
+  private readonly plans: LayerPlan[];
+  private readonly inDrive: (Float32Array | null)[];
+  private s: Float32Array[];
+  private sNext: Float32Array[];
+  private readonly sFree: Float32Array[];
+  private readonly h: Float32Array[];
+  private readonly zero: boolean[];
+  private readonly logits: Float32Array;
+  private readonly probs: Float32Array;
+  private readonly err: Float32Array;
+  private readonly nudgeDrive: Float32Array;
+  private readonly diff: Float32Array;
+  private readonly zeroStays: boolean[];
+
+  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number) {
+    const L = net.layers.length;
+    this.plans = net.layers.map((_, j) => ({
+      forwardIn: net.edges.filter((e) => e.to === j && e.from !== INPUT),
+      feedbackIn: net.edges.filter((e) => e.from === j && e.to !== OUTPUT && e.feedback !== 'none'),
+      inputIn: net.edges.filter((e) => e.to === j && e.from === INPUT),
+    }));
+    const buf = (n: number): Float32Array => new Float32Array(maxBatch * n);
+    this.inDrive = net.layers.map((l, j) => (this.plans[j].inputIn.length > 0 ? buf(l.size) : null));
+    this.s = net.layers.map((l) => buf(l.size));
+    this.sNext = net.layers.map((l) => buf(l.size));
+    this.sFree = net.layers.map((l) => buf(l.size));
+    this.h = net.layers.map((l) => buf(l.size));
+    this.zero = new Array<boolean>(L).fill(true);
+    this.zeroStays = net.layers.map((l, j) => this.inDrive[j] === null && activationOfZero(l.activation) === 0);
+    this.logits = buf(net.classes);
+    this.probs = buf(net.classes);
+    this.err = buf(net.classes);
+    this.nudgeDrive = buf(this.readoutLayer().size);
+    this.diff = buf(Math.max(...net.layers.map((l) => l.size)));
+  }
+
+  private readoutLayer() {
+    return this.net.layers[this.net.readout.from];
+  }
+
+  /** Free phase only: the state after T steps; returns the readout logits [m × classes]. */
+  infer(x: Float32Array, m: number): Float32Array {
+    this.loadInput(x, m);
+    this.relax(m, this.net.spec.dynamics.T, false, null);
+    this.readout(m, this.s, this.logits);
+    return this.logits;
+  }
+
+  /**
+   * One EP training step on a batch: free phase, nudged phase, and the local updates written into
+   * `grads` (indexed by edge; entries for untrained edges are left alone) as descent directions
+   * g = −ΔW, so that every optimiser treats EP, BP and FA alike.
+   * x: [m × inputSize]; y: one-hot targets [m × classes].
+   */
+  step(x: Float32Array, y: Float32Array, m: number, grads: (Float32Array | null)[]): StepResult {
+    const { T, K, betaF, nudge } = this.net.spec.dynamics;
+    const C = this.net.classes;
+    const ro = this.net.readout;
+    this.loadInput(x, m);
+    this.relax(m, T, false, null);
+    for (let j = 0; j < this.s.length; j++) this.sFree[j].set(this.s[j].subarray(0, m * this.net.layers[j].size));
+
+    this.readout(m, this.sFree, this.logits);
+    softmaxRows(this.logits, this.probs, m, C);
+    let loss = 0;
+    for (let i = 0; i < m * C; i++) {
+      this.err[i] = y[i] - this.probs[i];
+      if (y[i] > 0) loss -= y[i] * Math.log(Math.max(this.probs[i], 1e-30));
+    }
+    loss /= m;
+
+    if (nudge === 'held') {
+      // The error is fixed at its free-phase value, so its drive into the last layer is a constant.
+      this.nudgeDrive.fill(0, 0, m * this.readoutLayer().size);
+      this.feedback(ro, this.err, m, betaF, this.nudgeDrive);
+      this.relax(m, K, true, y);
+    } else {
+      this.relax(m, K, true, y);
+    }
+
+    for (const e of this.net.edges) {
+      const g = grads[e.index];
+      if (!e.trainable || !g) continue;
+      if (e.to === OUTPUT) {
+        // Delta rule on the free output: ΔW_f = (y − p⁰)·s⁰ᵀ / m.
+        this.exec.outer(e, this.err, this.sFree[e.from], m, -1 / m, g);
+      } else {
+        const n = m * this.net.layers[e.to].size;
+        const sb = this.s[e.to];
+        const s0 = this.sFree[e.to];
+        for (let i = 0; i < n; i++) this.diff[i] = sb[i] - s0[i];
+        const pre = e.from === INPUT ? x : this.sFree[e.from];
+        this.exec.outer(e, this.diff, pre, m, -1 / m, g);
+      }
+    }
+    return { loss, probs: this.probs };
+  }
+
+  /** The current hidden states (after the last phase run), for analysis and tests. */
+  state(layer: number): Float32Array {
+    return this.s[layer];
+  }
+
+  /** The free-phase states of the last step(). */
+  freeState(layer: number): Float32Array {
+    return this.sFree[layer];
+  }
+
+  private loadInput(x: Float32Array, m: number): void {
+    if (m > this.maxBatch) throw new Error(`batch of ${m} exceeds the engine's maximum ${this.maxBatch}`);
+    this.net.layers.forEach((l, j) => {
+      const d = this.inDrive[j];
+      if (!d) return;
+      d.fill(0, 0, m * l.size);
+      for (const e of this.plans[j].inputIn) this.exec.forward(e, x, m, e.alpha, d);
+    });
+    for (let j = 0; j < this.s.length; j++) {
+      this.s[j].fill(0, 0, m * this.net.layers[j].size);
+      this.zero[j] = true;
+    }
+  }
+
+  private feedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    if (e.feedback === 'symmetric') this.exec.transposed(e, inp, m, scale, out);
+    else if (e.feedback === 'random') this.exec.randomFeedback(e, inp, m, scale, out);
+  }
+
+  private readout(m: number, states: Float32Array[], logits: Float32Array): void {
+    const ro = this.net.readout;
+    logits.fill(0, 0, m * this.net.classes);
+    this.exec.forward(ro, states[ro.from], m, ro.alpha, logits);
+  }
+
+  /**
+   * `steps` synchronous updates s ← ρ(h(s)); every layer reads the previous step's states.
+   * With `nudge`, the readout layer also receives β_f·B_f·e (held: the precomputed drive;
+   * recomputed: e from the current state at every step).
+   */
+  private relax(m: number, steps: number, nudge: boolean, y: Float32Array | null): void {
+    const layers = this.net.layers;
+    const ro = this.net.readout;
+    const { betaF, nudge: mode } = this.net.spec.dynamics;
+    const C = this.net.classes;
+    const nextZero = new Array<boolean>(layers.length);
+    for (let t = 0; t < steps; t++) {
+      if (nudge && mode === 'recomputed' && y) {
+        this.readout(m, this.s, this.logits);
+        softmaxRows(this.logits, this.probs, m, C);
+        for (let i = 0; i < m * C; i++) this.err[i] = y[i] - this.probs[i];
+      }
+      for (let j = 0; j < layers.length; j++) {
+        const n = m * layers[j].size;
+        const h = this.h[j];
+        const d = this.inDrive[j];
+        if (d) h.set(d.subarray(0, n));
+        else h.fill(0, 0, n);
+        let allZero = this.zeroStays[j];
+        const plan = this.plans[j];
+        for (const e of plan.forwardIn) {
+          if (this.zero[e.from]) continue;
+          this.exec.forward(e, this.s[e.from], m, e.alpha, h);
+          allZero = false;
+        }
+        for (const e of plan.feedbackIn) {
+          if (this.zero[e.to]) continue;
+          this.feedback(e, this.s[e.to], m, e.beta, h);
+          allZero = false;
+        }
+        if (nudge && j === ro.from) {
+          if (mode === 'held') {
+            const nd = this.nudgeDrive;
+            for (let i = 0; i < n; i++) h[i] += nd[i];
+          } else {
+            this.feedback(ro, this.err, m, betaF, h);
+          }
+          allZero = false;
+        }
+        activate(layers[j].activation, h, this.sNext[j], n);
+        nextZero[j] = allZero;
+      }
+      const tmp = this.s;
+      this.s = this.sNext;
+      this.sNext = tmp;
+      for (let j = 0; j < layers.length; j++) this.zero[j] = nextZero[j];
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The weights of a net: one matrix per edge ([rows = size of `to`] × [cols = size of `from`],
+ * row-major, the PyTorch Linear layout) plus one fixed random matrix per edge with random
+ * feedback ([cols × rows]: it maps the `to` state back to the `from` layer).
+ * Names in .npz files: the edge name for W, `<edge>.feedback` for B.
+ */
+import type { Net, NetEdge } from '../../graph/net';
+import type { Rng } from '../../util/rng';
+
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+export interface Params {
+  /** Indexed by edge index. */
+  W: Matrix[];
+  /** Random feedback matrices, indexed by edge index (undefined unless feedback is 'random'). */
+  B: (Matrix | undefined)[];
+}
+
+export function feedbackKey(edge: NetEdge): string {
+  return `${edge.name}.feedback`;
+}
+
+/** Glorot-uniform U(−1,1)·sqrt(6/(fan_in+fan_out)), the init of fre-rnn.md §1 for W and B alike. */
+export function glorot(rows: number, cols: number, rng: Rng): Matrix {
+  const data = new Float32Array(rows * cols);
+  const a = Math.sqrt(6 / (rows + cols));
+  for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * a;
+  return { rows, cols, data };
+}
+
+/**
+ * Fresh parameters. Each matrix draws from its own generator forked by name, so adding an edge
+ * does not change the initial values of the others.
+ */
+export function initParams(net: Net, rng: Rng): Params {
+  const W = net.edges.map((e) => glorot(e.rows, e.cols, rng.fork(`init/${e.name}`)));
+  const B = net.edges.map((e) => (e.feedback === 'random' ? glorot(e.cols, e.rows, rng.fork(`init/${feedbackKey(e)}`)) : undefined));
+  return { W, B };
+}
+
+/** Random matrices for every edge that lacks one: feedback alignment needs them on any net. */
+export function withRandomFeedback(net: Net, params: Params, rng: Rng): Params {
+  const B = net.edges.map((e, i) => params.B[i] ?? glorot(e.cols, e.rows, rng.fork(`fa/${feedbackKey(e)}`)));
+  return { W: params.W, B };
+}
+
+export function cloneParams(p: Params): Params {
+  const copy = (m: Matrix): Matrix => ({ rows: m.rows, cols: m.cols, data: m.data.slice() });
+  return { W: p.W.map(copy), B: p.B.map((m) => (m ? copy(m) : undefined)) };
+}

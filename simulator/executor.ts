@@ -1,0 +1,18 @@
+/**
+ * What the EP engine asks of the hardware (design.md): read an edge forward, read it transposed
+ * (symmetric feedback), read its fixed random feedback matrix, and compute a local outer-product
+ * update. The ideal executor does these on dense float arrays; the chip executor on crossbar tiles
+ * with noise and quantisation. States are batch-major [m × size].
+ */
+import type { NetEdge } from '../graph/net';
+
+export interface Executor {
+  /** out[m × rows] += scale · inp[m × cols] · Wᵀ */
+  forward(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
+  /** out[m × cols] += scale · inp[m × rows] · W  (the same matrix read transposed) */
+  transposed(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
+  /** out[m × cols] += scale · inp[m × rows] · Bᵀ  (B: the edge's fixed random feedback, cols × rows) */
+  randomFeedback(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
+  /** g[rows × cols] = scale · post[m × rows]ᵀ · pre[m × cols]  (the local outer-product rule, summed over the batch) */
+  outer(edge: NetEdge, post: Float32Array, pre: Float32Array, m: number, scale: number, g: Float32Array): void;
+}

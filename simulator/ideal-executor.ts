@@ -1,0 +1,27 @@
+/** The ideal executor: exact float32 reads of dense matrices through the selected kernel backend. */
+import type { NetEdge } from '../graph/net';
+import type { Executor } from './executor';
+import type { Kernels } from './kernels/kernels';
+import type { Params } from './engine/params';
+
+export class IdealExecutor implements Executor {
+  constructor(readonly params: Params, readonly kernels: Kernels) {}
+
+  forward(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    this.kernels.gemm('N', 'T', m, e.rows, e.cols, scale, inp, e.cols, this.params.W[e.index].data, e.cols, 1, out, e.rows);
+  }
+
+  transposed(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    this.kernels.gemm('N', 'N', m, e.cols, e.rows, scale, inp, e.rows, this.params.W[e.index].data, e.cols, 1, out, e.cols);
+  }
+
+  randomFeedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    const b = this.params.B[e.index];
+    if (!b) throw new Error(`edge ${e.name} has no random feedback matrix`);
+    this.kernels.gemm('N', 'T', m, e.cols, e.rows, scale, inp, e.rows, b.data, e.rows, 1, out, e.cols);
+  }
+
+  outer(e: NetEdge, post: Float32Array, pre: Float32Array, m: number, scale: number, g: Float32Array): void {
+    this.kernels.gemm('T', 'N', e.rows, e.cols, m, scale, post, e.rows, pre, e.cols, 0, g, e.cols);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The kernel interface: the only numeric primitives the engines call on their hot path.
+ * Modelled on BLAS so a backend can hand the call straight to sgemm. All matrices are
+ * row-major Float32Arrays; a matrix argument may be a subarray view (the backend honours its
+ * byteOffset). ld* are row strides in elements.
+ */
+export type Trans = 'N' | 'T';
+
+export interface Kernels {
+  /** Backend name, for logs and benchmark output. */
+  readonly name: string;
+  /**
+   * C[M×N] = alpha · op(A)[M×K] · op(B)[K×N] + beta · C.
+   * op(A) = A (stored M×K, lda ≥ K) or Aᵀ (stored K×M, lda ≥ M); likewise for B.
+   * beta = 0 overwrites C (NaNs already in C do not propagate), as in BLAS.
+   */
+  gemm(
+    transA: Trans, transB: Trans, M: number, N: number, K: number, alpha: number,
+    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
+    C: Float32Array, ldc: number,
+  ): void;
+}

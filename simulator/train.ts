@@ -1,0 +1,140 @@
+/**
+ * The training loop shared by EP, BP and FA: seeded shuffling, batching into preallocated
+ * buffers, one optimiser step per batch, test accuracy after every epoch.
+ */
+import type { DataSplit, Dataset } from '../datasets/dataset';
+import type { Net } from '../graph/net';
+import { makeRng, permutation, type Rng } from '../util/rng';
+import { BackpropEngine } from './engine/backprop';
+import { EpEngine } from './engine/ep';
+import { type Params, withRandomFeedback } from './engine/params';
+import { countCorrect } from './engine/softmax';
+import type { Executor } from './executor';
+import { IdealExecutor } from './ideal-executor';
+import type { Kernels } from './kernels/kernels';
+import { makeOptimizer } from './optim/optimizer';
+
+export type Algorithm = 'ep' | 'bp' | 'fa';
+export const ALGORITHMS: readonly Algorithm[] = ['ep', 'bp', 'fa'];
+
+export interface EpochResult {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  algo: Algorithm;
+  epochs: EpochResult[];
+  bestTestAccuracy: number;
+  finalTestAccuracy: number;
+  epochSeconds: number[];
+  /** True when training stopped early on request (Ctrl-C). */
+  interrupted: boolean;
+}
+
+export interface TrainOptions {
+  algo: Algorithm;
+  epochs: number;
+  seed: number;
+  kernels: Kernels;
+  /** Called after every batch (progress bars). */
+  onBatch?: (epoch: number, batch: number, batches: number, loss: number) => void;
+  onEpoch?: (r: EpochResult) => void;
+  /** Polled between batches: return true to stop after the current batch. */
+  shouldStop?: () => boolean;
+}
+
+/** One model = engine (EP or BP/FA) + executor; the forward pass that evaluation uses. */
+export interface Model {
+  step(x: Float32Array, y: Float32Array, m: number, grads: (Float32Array | null)[]): { loss: number; probs: Float32Array };
+  infer(x: Float32Array, m: number): Float32Array;
+}
+
+export function makeModel(net: Net, params: Params, algo: Algorithm, kernels: Kernels, maxBatch: number, rng: Rng): { model: Model; params: Params } {
+  if (algo === 'fa') params = withRandomFeedback(net, params, rng);
+  const exec: Executor = new IdealExecutor(params, kernels);
+  const model = algo === 'ep' ? new EpEngine(net, exec, maxBatch) : new BackpropEngine(net, exec, maxBatch, algo);
+  return { model, params };
+}
+
+/** Copies rows `order[start..start+m)` of a dataset into x and one-hot targets into y. */
+export function gatherBatch(ds: Dataset, order: Int32Array | null, start: number, m: number, x: Float32Array, y: Float32Array): void {
+  const D = ds.dim;
+  const C = ds.classes;
+  y.fill(0, 0, m * C);
+  for (let r = 0; r < m; r++) {
+    const idx = order ? order[start + r] : start + r;
+    x.set(ds.images.subarray(idx * D, idx * D + D), r * D);
+    y[r * C + ds.labels[idx]] = 1;
+  }
+}
+
+/** Accuracy of the model's forward pass (EP: the free phase) over a dataset. */
+export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float32Array, y: Float32Array): number {
+  let correct = 0;
+  for (let start = 0; start < ds.count; start += batchSize) {
+    const m = Math.min(batchSize, ds.count - start);
+    gatherBatch(ds, null, start, m, x, y);
+    const logits = model.infer(x, m);
+    correct += countCorrect(logits, ds.labels, start, m, ds.classes);
+  }
+  return ds.count === 0 ? 0 : correct / ds.count;
+}
+
+export function train(net: Net, initial: Params, data: DataSplit, opts: TrainOptions): { result: TrainResult; params: Params } {
+  const { batchSize } = net.spec.training;
+  const rng = makeRng(opts.seed);
+  const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng);
+  const optimizer = makeOptimizer(net, net.spec.training.optimizer);
+  const grads = net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null));
+  const weights = params.W.map((w) => w.data);
+  const x = new Float32Array(batchSize * net.inputSize);
+  const y = new Float32Array(batchSize * net.classes);
+  const train = data.train;
+  const batches = Math.ceil(train.count / batchSize);
+  const epochs: EpochResult[] = [];
+  let interrupted = false;
+
+  for (let epoch = 1; epoch <= opts.epochs && !interrupted; epoch++) {
+    const t0 = process.hrtime.bigint();
+    const order = permutation(train.count, rng.fork(`shuffle/${epoch}`));
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const m = Math.min(batchSize, train.count - start);
+      gatherBatch(train, order, start, m, x, y);
+      const { loss, probs } = model.step(x, y, m, grads);
+      optimizer.step(weights, grads);
+      lossSum += loss * m;
+      seen += m;
+      correct += countCorrect(probs, train.labels, start, m, train.classes, order);
+      opts.onBatch?.(epoch, b + 1, batches, loss);
+      if (opts.shouldStop?.()) {
+        interrupted = true;
+        break;
+      }
+    }
+    if (interrupted) break;
+    const testAccuracy = evaluate(model, data.test, batchSize, x, y);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const r: EpochResult = { epoch, trainLoss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), testAccuracy, seconds };
+    epochs.push(r);
+    opts.onEpoch?.(r);
+  }
+  const accs = epochs.map((e) => e.testAccuracy);
+  return {
+    params,
+    result: {
+      algo: opts.algo, epochs,
+      bestTestAccuracy: accs.length ? Math.max(...accs) : 0,
+      finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
+      epochSeconds: epochs.map((e) => e.seconds),
+      interrupted,
+    },
+  };
+}
