@@ -1,0 +1,36 @@
+/** Loading the dataset a spec names, with the CLI's limits, checked against the graph's ends. */
+import { sliceDataset, type DataSplit } from '../datasets/dataset';
+import { loadDataset } from '../datasets/registry';
+import { SpecError } from '../graph/diagnostics';
+import type { Net } from '../graph/net';
+
+export interface DataOptions {
+  dataDir?: string;
+  trainLimit?: number;
+  testLimit?: number;
+  seed?: number;
+}
+
+export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSplit {
+  const name = net.spec.data?.dataset ?? 'mnist';
+  const full = loadDataset(name, { dataDir: o.dataDir, seed: o.seed });
+  const data = {
+    train: o.trainLimit !== undefined ? sliceDataset(full.train, o.trainLimit) : full.train,
+    test: o.testLimit !== undefined ? sliceDataset(full.test, o.testLimit) : full.test,
+  };
+  if (data.train.dim !== net.inputSize) {
+    throw new SpecError([{
+      code: 'FRE030', file: specFile, path: '/input/size',
+      message: `input size is ${net.inputSize} but ${name} samples have ${data.train.dim} values (${data.train.shape.join('×')})`,
+      hint: `set "input": { "size": ${data.train.dim} } or use a dataset with ${net.inputSize} inputs`,
+    }]);
+  }
+  if (data.train.classes !== net.classes) {
+    throw new SpecError([{
+      code: 'FRE031', file: specFile, path: '/output/classes',
+      message: `the output has ${net.classes} classes but ${name} has ${data.train.classes}`,
+      hint: `set "output": { "classes": ${data.train.classes} }`,
+    }]);
+  }
+  return data;
+}
