@@ -5,8 +5,8 @@ import { hideBin } from 'yargs/helpers';
 import { reportAndExit, UsageError } from './errors';
 import { runTrain, trainOptions, type TrainArgs } from './train-command';
 
-function main(argv: string[]): void {
-  yargs(argv)
+async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
     .scriptName('fre')
     .command('train <spec>', 'train an FRE-RNN graph in software (ideal executor)', (y) => trainOptions(y),
       (args) => runTrain(args as unknown as TrainArgs))
@@ -17,11 +17,7 @@ function main(argv: string[]): void {
       reportAndExit(new UsageError(`${msg}\n(see fre --help)`));
     })
     .help()
-    .parse();
+    .parseAsync();
 }
 
-try {
-  main(hideBin(process.argv));
-} catch (err) {
-  reportAndExit(err);
-}
+main(hideBin(process.argv)).catch(reportAndExit);

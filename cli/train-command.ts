@@ -44,7 +44,7 @@ function positiveInt(name: string, v: number | undefined, min = 1): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${v}`);
 }
 
-export function runTrain(a: TrainArgs): void {
+export async function runTrain(a: TrainArgs): Promise<void> {
   positiveInt('epochs', a.epochs);
   positiveInt('train-limit', a.trainLimit);
   positiveInt('test-limit', a.testLimit);
@@ -72,7 +72,7 @@ export function runTrain(a: TrainArgs): void {
   const bar = process.stderr.isTTY && !a.json
     ? new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | eta {eta}s', stream: process.stderr })
     : null;
-  const { result, params } = train(net, initial, data, {
+  const { result, params } = await train(net, initial, data, {
     algo: a.algo, epochs, seed, kernels,
     shouldStop: () => stop,
     onBatch: bar ? (epoch, b, total, loss) => {

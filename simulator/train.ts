@@ -84,7 +84,8 @@ export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float3
   return ds.count === 0 ? 0 : correct / ds.count;
 }
 
-export function train(net: Net, initial: Params, data: DataSplit, opts: TrainOptions): { result: TrainResult; params: Params } {
+/** Async only to let signals (Ctrl-C) and progress output through between batches. */
+export async function train(net: Net, initial: Params, data: DataSplit, opts: TrainOptions): Promise<{ result: TrainResult; params: Params }> {
   const { batchSize } = net.spec.training;
   const rng = makeRng(opts.seed);
   const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng);
@@ -114,6 +115,7 @@ export function train(net: Net, initial: Params, data: DataSplit, opts: TrainOpt
       seen += m;
       correct += countCorrect(probs, train.labels, start, m, train.classes, order);
       opts.onBatch?.(epoch, b + 1, batches, loss);
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (opts.shouldStop?.()) {
         interrupted = true;
         break;
