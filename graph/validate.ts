@@ -36,14 +36,14 @@ class Checker {
     for (const k of Object.keys(o)) {
       if (!keys.includes(k)) {
         const near = closest(k, keys);
-        this.add('FRE014', `${path}/${k}`, `unknown field "${k}"`,
+        this.add('FRE014', `${path}/${pointerToken(k)}`, `unknown field "${k}"`,
           near ? `did you mean "${near}"? (allowed: ${keys.join(', ')})` : `remove it (allowed: ${keys.join(', ')})`);
       }
     }
   }
 
   number(o: Obj, key: string, path: string, opts: { required?: boolean; integer?: boolean; min?: number; minExclusive?: boolean; max?: number; def?: number }): number | undefined {
-    const p = `${path}/${key}`;
+    const p = `${path}/${pointerToken(key)}`;
     const v = o[key];
     if (v === undefined) {
       if (opts.required) this.add('FRE010', p, `"${key}" is missing`, `add "${key}": <number>`);
@@ -150,10 +150,10 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
     classes = c.number(output, 'classes', '/output', { required: true, integer: true, min: 2 }) ?? 0;
   }
 
-  const layers = checkLayers(c, root.layers);
-  const edges = checkEdges(c, root.edges, layers);
+  const { layers, declared } = checkLayers(c, root.layers);
+  const { edges, trained } = checkEdges(c, root.edges, declared);
   const dynamics = checkDynamics(c, root.dynamics);
-  const training = checkTraining(c, root.training, edges);
+  const training = checkTraining(c, root.training, trained);
 
   if (c.diags.length > 0) return { diagnostics: c.diags };
   const spec: GraphSpec = {
@@ -165,12 +165,17 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
   return { spec, diagnostics: [] };
 }
 
-function checkLayers(c: Checker, v: unknown): LayerSpec[] {
+/** A hidden layer's name and its index in the file, kept even when another field of the layer is
+ *  invalid, so edges naming it are not also reported as naming an unknown node. */
+interface DeclaredLayer { name: string; index: number }
+
+function checkLayers(c: Checker, v: unknown): { layers: LayerSpec[]; declared: DeclaredLayer[] } {
   const out: LayerSpec[] = [];
+  const declared: DeclaredLayer[] = [];
   if (!Array.isArray(v)) {
     if (v === undefined) c.add('FRE010', '/layers', '"layers" is missing', 'add "layers": [{ "name": "h1", "size": 512 }]');
     else c.add('FRE011', '/layers', `"layers" must be an array, got ${typeName(v)}`, 'write it as a list of layers');
-    return out;
+    return { layers: out, declared };
   }
   if (v.length === 0) c.add('FRE012', '/layers', 'the graph has no hidden layer', 'add at least one layer, e.g. { "name": "h1", "size": 64 }');
   const seen = new Set<string>();
@@ -189,21 +194,25 @@ function checkLayers(c: Checker, v: unknown): LayerSpec[] {
         c.add('FRE020', `${p}/name`, `layer name "${name}" is used twice`, 'give every layer a unique name');
       }
       seen.add(name);
+      declared.push({ name, index: i });
     }
     if (name !== undefined && size !== undefined && activation !== undefined) out.push({ name, size, activation });
   });
-  return out;
+  return { layers: out, declared };
 }
 
-function checkEdges(c: Checker, v: unknown, layers: LayerSpec[]): EdgeSpec[] {
+function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: EdgeSpec[]; trained: string[] } {
   const out: EdgeSpec[] = [];
+  /** Names of the edges the rule trains, including edges with an invalid field (already reported),
+   *  so the SGD learning-rate map is checked against what the file declares. */
+  const trained: string[] = [];
   if (!Array.isArray(v)) {
     if (v === undefined) c.add('FRE010', '/edges', '"edges" is missing', 'add "edges": [{ "name": "W0", "from": "input", "to": "h1" }, …]');
     else c.add('FRE011', '/edges', `"edges" must be an array, got ${typeName(v)}`, 'write it as a list of edges');
-    return out;
+    return { edges: out, trained };
   }
-  const layerNames = layers.map((l) => l.name);
-  const nodes = ['input', ...layerNames, 'output'];
+  const layerNames = [...new Set(layers.map((l) => l.name))];
+  const nodes = ['input', ...layerNames.filter((n) => n !== 'input' && n !== 'output'), 'output'];
   const seen = new Set<string>();
   const pairs = new Set<string>();
   v.forEach((ev, i) => {
@@ -219,26 +228,29 @@ function checkEdges(c: Checker, v: unknown, layers: LayerSpec[]): EdgeSpec[] {
     if (name !== undefined) {
       if (seen.has(name)) c.add('FRE020', `${p}/name`, `edge name "${name}" is used twice`, 'give every edge a unique name (it names the weight array)');
       seen.add(name);
+      if (e.trainable !== false && !trained.includes(name)) trained.push(name);
     }
-    let ok = name !== undefined && alpha !== undefined;
+    // `ends`: both endpoints are known nodes, so direction and duplicates can be judged even when
+    // another field of the edge is invalid; `ok`: the whole edge is valid.
+    let ends = from !== undefined && to !== undefined;
     for (const [key, node] of [['from', from], ['to', to]] as const) {
       if (node !== undefined && !nodes.includes(node)) {
         const near = closest(node, nodes);
         c.add('FRE021', `${p}/${key}`, `edge "${name ?? i}" ${key} "${node}", which is not a node of the graph`,
           near ? `did you mean "${near}"? (nodes: ${nodes.join(', ')})` : `use one of ${nodes.join(', ')}`);
-        ok = false;
+        ends = false;
       }
     }
-    if (from === undefined || to === undefined) ok = false;
-    if (ok && (from === 'output' || to === 'input' || from === to || (from === 'input' && to === 'output'))) {
-      c.add('FRE022', p, `edge "${name}" goes ${from} → ${to}, which is not allowed`,
+    if (ends && (from === 'output' || to === 'input' || from === to || (from === 'input' && to === 'output'))) {
+      c.add('FRE022', p, `edge "${name ?? i}" goes ${from} → ${to}, which is not allowed`,
         'edges run from input or a hidden layer to a hidden layer or the output; no self-loops, nothing into the input or out of the output');
-      ok = false;
+      ends = false;
     }
-    if (ok && pairs.has(`${from}>${to}`)) {
+    if (ends && pairs.has(`${from}>${to}`)) {
       c.add('FRE020', p, `a second edge ${from} → ${to}`, 'merge the two edges into one matrix');
     }
-    pairs.add(`${from}>${to}`);
+    if (ends) pairs.add(`${from}>${to}`);
+    const ok = ends && name !== undefined && alpha !== undefined;
 
     const toOutput = to === 'output';
     let feedback: EdgeSpec['feedback'];
@@ -289,13 +301,13 @@ function checkEdges(c: Checker, v: unknown, layers: LayerSpec[]): EdgeSpec[] {
         if (reached.has(e.from) && !reached.has(e.to)) { reached.add(e.to); grew = true; }
       }
     }
-    layers.forEach((l, i) => {
+    for (const l of layers) {
       if (!reached.has(l.name)) {
-        c.add('FRE024', `/layers/${i}`, `layer "${l.name}" has no path of edges from the input`, `add an edge into "${l.name}" from the input or a driven layer`);
+        c.add('FRE024', `/layers/${l.index}`, `layer "${l.name}" has no path of edges from the input`, `add an edge into "${l.name}" from the input or a driven layer`);
       }
-    });
+    }
   }
-  return out;
+  return { edges: out, trained };
 }
 
 function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefined {
@@ -310,7 +322,7 @@ function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefine
   return { T, K, betaF, nudge };
 }
 
-function checkTraining(c: Checker, v: unknown, edges: EdgeSpec[]): GraphSpec['training'] | undefined {
+function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['training'] | undefined {
   const t = c.object(v, '/training', '"training"');
   if (!t) return undefined;
   c.known(t, '/training', ['optimizer', 'batchSize', 'epochs', 'seed']);
@@ -335,10 +347,9 @@ function checkTraining(c: Checker, v: unknown, edges: EdgeSpec[]): GraphSpec['tr
       let lr: number | Record<string, number> | undefined;
       if (typeof o.lr === 'object' && o.lr !== null && !Array.isArray(o.lr)) {
         const map: Record<string, number> = {};
-        const trained = edges.filter((e) => e.trainable !== false).map((e) => e.name);
         for (const [name, val] of Object.entries(o.lr as Obj)) {
           if (!trained.includes(name)) {
-            c.add('FRE027', `${p}/lr/${name}`, `learning rate given for "${name}", which is not a trained edge`, `use the names of trained edges: ${trained.join(', ')}`);
+            c.add('FRE027', `${p}/lr/${pointerToken(name)}`, `learning rate given for "${name}", which is not a trained edge`, `use the names of trained edges: ${trained.join(', ')}`);
             continue;
           }
           const n = c.number(o.lr as Obj, name, `${p}/lr`, { min: 0, minExclusive: true });
@@ -364,6 +375,11 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v;
+}
+
+/** A key as one JSON-pointer reference token (RFC 6901: "~" → "~0", "/" → "~1"). */
+function pointerToken(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function lastKey(path: string): string {

@@ -104,6 +104,16 @@ describe('fre train (built CLI)', () => {
     expect(out.epochs).toBeLessThan(50);
   });
 
+  test('classes that do not match the dataset are FRE031', () => {
+    const spec = JSON.parse(readFileSync(join(ROOT, 'examples/mnist-demo.json'), 'utf8'));
+    spec.output.classes = 5;
+    const bad = join(dir, 'classes.json');
+    writeFileSync(bad, JSON.stringify(spec));
+    const r = fre(['train', bad]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${bad}:/output/classes: error FRE031`);
+  });
+
   test('bad flags are usage errors', () => {
     const r = fre(['train', 'examples/mnist-demo.json', '--epochs', '0']);
     expect(r.status).toBe(1);
