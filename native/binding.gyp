@@ -1,0 +1,22 @@
+{
+  # fre_blas: Node-API addon calling OpenBLAS's cblas_sgemm (see blas.c, scripts/setup.sh).
+  # Built by scripts/setup.sh into native/build/Release/fre_blas.node.
+  # OpenBLAS flags come from pkg-config when it knows openblas (Debian's libopenblas-dev ships
+  # openblas.pc); otherwise plain -lopenblas with cblas.h on the default include path.
+  # FRE_BLAS_CFLAGS / FRE_BLAS_LIBS (environment) override both, e.g. for a custom OpenBLAS prefix.
+  "targets": [
+    {
+      "target_name": "fre_blas",
+      "sources": ["blas.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": [
+        "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter",
+        "<!@(sh -c 'if [ -n \"${FRE_BLAS_CFLAGS:-}\" ]; then echo \"$FRE_BLAS_CFLAGS\"; else pkg-config --cflags openblas 2>/dev/null || true; fi')"
+      ],
+      "cflags_c": ["-std=c11"],
+      "libraries": [
+        "<!@(sh -c 'if [ -n \"${FRE_BLAS_LIBS:-}\" ]; then echo \"$FRE_BLAS_LIBS\"; else pkg-config --libs openblas 2>/dev/null || echo -lopenblas; fi')"
+      ]
+    }
+  ]
+}

@@ -1,0 +1,256 @@
+/*
+ * fre_blas: a minimal Node-API addon exposing OpenBLAS's cblas_sgemm to the TypeScript kernels
+ * (simulator/kernels/native.ts). Plain C against node_api.h; no C++ wrapper library.
+ *
+ * Exports
+ *   sgemm(transA: boolean, transB: boolean, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): undefined
+ *       Row-major C[M×N] = alpha·op(A)·op(B) + beta·C on Float32Arrays (each honouring its
+ *       byteOffset). Every argument is validated here — wrong types, non-integer or negative sizes,
+ *       too-small leading dimensions and too-short buffers throw a JS TypeError/RangeError instead
+ *       of letting BLAS read or write out of bounds.
+ *   setThreads(n: number): boolean   — openblas_set_num_threads, false if the library lacks it
+ *   getThreads(): number             — openblas_get_num_threads, or -1 if unavailable
+ *   config(): string                 — openblas_get_config() + core name, or "" if unavailable
+ *
+ * Semantics match simulator/kernels/reference.ts: M = 0 or N = 0 is a no-op; K = 0 or alpha = 0
+ * gives C = beta·C, and beta = 0 overwrites C (NaNs already in C do not propagate).
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <node_api.h>
+
+/*
+ * OpenBLAS extensions, declared weak so the addon still links and loads against another CBLAS
+ * (then setThreads/getThreads/config report "unavailable" instead of failing to load).
+ * OpenBLAS's own cblas.h already declares them; redeclaring with the same prototype is fine.
+ */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
+#pragma weak openblas_set_num_threads
+#pragma weak openblas_get_num_threads
+#pragma weak openblas_get_config
+#pragma weak openblas_get_corename
+
+/* Largest value that fits CBLAS's integer type (blasint is int in the LP64 builds we link). */
+#define FRE_MAX_DIM ((int64_t)INT_MAX)
+
+/* Throws (if no exception is pending yet) and returns NULL from the enclosing napi callback. */
+#define NAPI_CALL(env, call)                                                                    \
+  do {                                                                                          \
+    if ((call) != napi_ok) {                                                                    \
+      bool pending_ = false;                                                                    \
+      napi_is_exception_pending((env), &pending_);                                              \
+      if (!pending_) napi_throw_error((env), "FRE_BLAS_NAPI", "fre_blas: Node-API call failed: " #call); \
+      return NULL;                                                                              \
+    }                                                                                           \
+  } while (0)
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "FRE_BLAS_ARG", msg);
+  return NULL;
+}
+
+static napi_value throw_range(napi_env env, const char *msg) {
+  napi_throw_range_error(env, "FRE_BLAS_ARG", msg);
+  return NULL;
+}
+
+static bool get_bool(napi_env env, napi_value v, const char *name, bool *out) {
+  napi_valuetype t;
+  char msg[128];
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_boolean) {
+    snprintf(msg, sizeof msg, "sgemm: %s must be a boolean", name);
+    throw_type(env, msg);
+    return false;
+  }
+  return napi_get_value_bool(env, v, out) == napi_ok;
+}
+
+static bool get_number(napi_env env, napi_value v, const char *name, double *out) {
+  napi_valuetype t;
+  char msg[128];
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
+    snprintf(msg, sizeof msg, "sgemm: %s must be a number", name);
+    throw_type(env, msg);
+    return false;
+  }
+  if (napi_get_value_double(env, v, out) != napi_ok) return false;
+  return true;
+}
+
+/* An integer in [min, INT_MAX] (CBLAS takes int). Leading dimensions may be 0 like the reference
+ * allows when the stored matrix has no columns; the lda ≥ cols checks below handle the rest. */
+static bool get_dim(napi_env env, napi_value v, const char *name, int64_t min, int64_t *out) {
+  double d;
+  char msg[160];
+  if (!get_number(env, v, name, &d)) return false;
+  if (!(d == d) || d < (double)min || d > (double)FRE_MAX_DIM || d != (double)(int64_t)d) {
+    snprintf(msg, sizeof msg, "sgemm: %s must be an integer in [%lld, %lld], got %g", name,
+             (long long)min, (long long)FRE_MAX_DIM, d);
+    throw_range(env, msg);
+    return false;
+  }
+  *out = (int64_t)d;
+  return true;
+}
+
+static bool get_f32(napi_env env, napi_value v, const char *name, float **data, int64_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  char msg[128];
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
+    snprintf(msg, sizeof msg, "sgemm: %s must be a Float32Array", name);
+    throw_type(env, msg);
+    return false;
+  }
+  /* `ptr` already points at element 0 of the view (Node-API applies byteOffset). */
+  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) return false;
+  if (type != napi_float32_array) {
+    snprintf(msg, sizeof msg, "sgemm: %s must be a Float32Array (got another typed array)", name);
+    throw_type(env, msg);
+    return false;
+  }
+  if (length > 0 && ptr == NULL) {
+    snprintf(msg, sizeof msg, "sgemm: %s is detached", name);
+    throw_type(env, msg);
+    return false;
+  }
+  *data = (float *)ptr;
+  *len = (int64_t)length;
+  return true;
+}
+
+/* Elements a row-major rows×cols matrix with row stride ld spans. */
+static int64_t span(int64_t rows, int64_t cols, int64_t ld) {
+  return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 13) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "sgemm: expected 13 arguments, got %zu", argc);
+    return throw_type(env, msg);
+  }
+  bool ta, tb;
+  int64_t M, N, K, lda, ldb, ldc, lenA, lenB, lenC;
+  double alpha, beta;
+  float *A, *B, *C;
+  if (!get_bool(env, argv[0], "transA", &ta) || !get_bool(env, argv[1], "transB", &tb) ||
+      !get_dim(env, argv[2], "M", 0, &M) || !get_dim(env, argv[3], "N", 0, &N) ||
+      !get_dim(env, argv[4], "K", 0, &K) || !get_number(env, argv[5], "alpha", &alpha) ||
+      !get_f32(env, argv[6], "A", &A, &lenA) || !get_dim(env, argv[7], "lda", 0, &lda) ||
+      !get_f32(env, argv[8], "B", &B, &lenB) || !get_dim(env, argv[9], "ldb", 0, &ldb) ||
+      !get_number(env, argv[10], "beta", &beta) || !get_f32(env, argv[11], "C", &C, &lenC) ||
+      !get_dim(env, argv[12], "ldc", 0, &ldc)) {
+    return NULL; /* exception already thrown */
+  }
+
+  /* Stored shapes: op(A) is M×K, so A is M×K ('N') or K×M ('T'); likewise B is K×N or N×K. */
+  const int64_t aRows = ta ? K : M, aCols = ta ? M : K;
+  const int64_t bRows = tb ? N : K, bCols = tb ? K : N;
+  char msg[256];
+  if (M == 0 || N == 0) return NULL; /* nothing to write */
+  if (lda < aCols || ldb < bCols || ldc < N) {
+    snprintf(msg, sizeof msg,
+             "sgemm: leading dimension too small (lda %lld/%lld, ldb %lld/%lld, ldc %lld/%lld)",
+             (long long)lda, (long long)aCols, (long long)ldb, (long long)bCols, (long long)ldc,
+             (long long)N);
+    return throw_range(env, msg);
+  }
+  /* All products below are < 2^62: each factor is ≤ INT_MAX. */
+  if (K > 0 && (lenA < span(aRows, aCols, lda) || lenB < span(bRows, bCols, ldb))) {
+    snprintf(msg, sizeof msg,
+             "sgemm: input buffer too short (A has %lld of %lld elements, B has %lld of %lld)",
+             (long long)lenA, (long long)span(aRows, aCols, lda), (long long)lenB,
+             (long long)span(bRows, bCols, ldb));
+    return throw_range(env, msg);
+  }
+  if (lenC < span(M, N, ldc)) {
+    snprintf(msg, sizeof msg, "sgemm: output buffer too short (C has %lld of %lld elements)",
+             (long long)lenC, (long long)span(M, N, ldc));
+    return throw_range(env, msg);
+  }
+
+  const float a = (float)alpha, b = (float)beta;
+  if (K == 0 || a == 0.0f) {
+    /* C = beta·C without touching A/B (CBLAS would also do this, but K = 0 needs lda ≥ 1 games). */
+    for (int64_t i = 0; i < M; i++) {
+      float *row = C + i * ldc;
+      if (b == 0.0f) memset(row, 0, (size_t)N * sizeof(float));
+      else if (b != 1.0f) for (int64_t j = 0; j < N; j++) row[j] *= b;
+    }
+    return NULL;
+  }
+  if (b == 0.0f) {
+    /* BLAS promises beta = 0 ignores C, but make it explicit so NaN/Inf in C never leak through. */
+    for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              (int)M, (int)N, (int)K, a, A, (int)lda, B, (int)ldb, b, C, (int)ldc);
+  return NULL;
+}
+
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  double n;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return throw_type(env, "setThreads: expected 1 argument");
+  napi_valuetype t;
+  NAPI_CALL(env, napi_typeof(env, argv[0], &t));
+  if (t != napi_number) return throw_type(env, "setThreads: n must be a number");
+  NAPI_CALL(env, napi_get_value_double(env, argv[0], &n));
+  if (!(n >= 1 && n <= 1024 && n == (double)(int)n)) {
+    return throw_range(env, "setThreads: n must be an integer in [1, 1024]");
+  }
+  bool ok = openblas_set_num_threads != NULL;
+  if (ok) openblas_set_num_threads((int)n);
+  NAPI_CALL(env, napi_get_boolean(env, ok, &result));
+  return result;
+}
+
+static napi_value GetThreads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  int n = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
+  NAPI_CALL(env, napi_create_int32(env, n, &result));
+  return result;
+}
+
+static napi_value Config(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  char buf[512] = "";
+  const char *cfg = openblas_get_config != NULL ? openblas_get_config() : NULL;
+  const char *core = openblas_get_corename != NULL ? openblas_get_corename() : NULL;
+  if (cfg != NULL) {
+    if (core != NULL) snprintf(buf, sizeof buf, "%s; core %s", cfg, core);
+    else snprintf(buf, sizeof buf, "%s", cfg);
+  }
+  NAPI_CALL(env, napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+    {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}

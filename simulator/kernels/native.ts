@@ -1,0 +1,136 @@
+/**
+ * The fast backend: OpenBLAS's cblas_sgemm through the Node-API addon in native/ (built by
+ * `bash scripts/setup.sh` into native/build/Release/fre_blas.node). Optional by design: when the
+ * addon is missing or broken, loadNativeKernels() returns null, nativeUnavailableReason() says why,
+ * and select.ts falls back to the reference kernels.
+ *
+ * The addon path is resolved from the project root, found by walking up from this file's
+ * directory to the first folder holding package.json and native/binding.gyp — the same answer from
+ * the TS sources (jest) and from dist/ (compiled), even if dist/ ever gets a package.json copy.
+ * FRE_NATIVE_ADDON=/path/to/fre_blas.node overrides the path (tests use it to simulate absence).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Kernels, Trans } from './kernels';
+import { checkGemmArgs } from './reference';
+
+/** The raw addon surface (native/blas.c). Validates its own arguments and throws on bad ones. */
+export interface FreBlasAddon {
+  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
+    C: Float32Array, ldc: number): void;
+  /** openblas_set_num_threads; false if the linked BLAS has no such function. */
+  setThreads(n: number): boolean;
+  /** openblas_get_num_threads, or -1 if unavailable. */
+  getThreads(): number;
+  /** openblas_get_config() and core name, or '' if unavailable. */
+  config(): string;
+}
+
+export const NATIVE_BACKEND_NAME = 'openblas-native';
+/** How to get the native backend; appended to every 'unavailable' message by select.ts. */
+export const NATIVE_BUILD_HINT = 'build it with: bash scripts/setup.sh (needs OpenBLAS, e.g. apt-get install libopenblas-dev)';
+
+/** The folder holding package.json and native/binding.gyp, walking up from `start`; null if none. */
+export function findProjectRoot(start: string = __dirname): string | null {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'native', 'binding.gyp'))) {
+      return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/** Where the addon is expected (FRE_NATIVE_ADDON overrides); null if the project root is not found. */
+export function nativeAddonPath(): string | null {
+  const override = process.env.FRE_NATIVE_ADDON;
+  if (override) return path.resolve(override);
+  const root = findProjectRoot();
+  return root === null ? null : path.join(root, 'native', 'build', 'Release', 'fre_blas.node');
+}
+
+interface LoadResult {
+  addon: FreBlasAddon | null;
+  kernels: Kernels | null;
+  reason: string | null;
+}
+
+let cached: LoadResult | null = null;
+
+function tryLoad(): LoadResult {
+  const file = nativeAddonPath();
+  const fail = (reason: string): LoadResult => ({ addon: null, kernels: null, reason });
+  if (file === null) return fail(`project root (package.json + native/binding.gyp) not found above ${__dirname}`);
+  if (!fs.existsSync(file)) return fail(`${file} is not built`);
+  let addon: FreBlasAddon;
+  try {
+    // A computed path: bundlers and tsc leave it alone; Node's loader dlopens the .node file.
+    addon = require(file) as FreBlasAddon;
+  } catch (e) {
+    return fail(`${file} failed to load (${(e as Error).message})`);
+  }
+  if (typeof addon?.sgemm !== 'function') return fail(`${file} does not export sgemm`);
+  // Self-test: catches an ABI mismatch (e.g. a 64-bit-integer BLAS) before it corrupts training.
+  try {
+    const c = new Float32Array([Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+    // [1 2; 3 4] · [5 6; 7 8]ᵀ = [17 23; 39 53]
+    addon.sgemm(false, true, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), 2, new Float32Array([5, 6, 7, 8]), 2, 0, c, 2);
+    if (c[0] !== 17 || c[1] !== 23 || c[2] !== 39 || c[3] !== 53) {
+      return fail(`${file} self-test gave [${Array.from(c).join(', ')}] instead of [17, 23, 39, 53]`);
+    }
+  } catch (e) {
+    return fail(`${file} self-test threw (${(e as Error).message})`);
+  }
+  return { addon, kernels: wrap(addon), reason: null };
+}
+
+function wrap(addon: FreBlasAddon): Kernels {
+  return {
+    name: NATIVE_BACKEND_NAME,
+    gemm(transA: Trans, transB: Trans, M: number, N: number, K: number, alpha: number,
+      A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
+      C: Float32Array, ldc: number): void {
+      // Same checks and messages as the reference backend; the addon re-checks in C regardless.
+      checkGemmArgs(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
+      addon.sgemm(transA === 'T', transB === 'T', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    },
+  };
+}
+
+function load(): LoadResult {
+  if (cached === null) cached = tryLoad();
+  return cached;
+}
+
+/** The OpenBLAS-backed Kernels, or null if the addon can't be loaded (see nativeUnavailableReason). */
+export function loadNativeKernels(): Kernels | null {
+  return load().kernels;
+}
+
+/** Why loadNativeKernels() returned null; null when the native backend is available. */
+export function nativeUnavailableReason(): string | null {
+  return load().reason;
+}
+
+/** The raw addon (argument-validation tests, thread control); null if unavailable. */
+export function loadNativeAddon(): FreBlasAddon | null {
+  return load().addon;
+}
+
+/** OpenBLAS build/core and thread count, e.g. "OpenBLAS 0.3.21 … Cooperlake; 2 threads"; null if unavailable. */
+export function nativeInfo(): string | null {
+  const addon = load().addon;
+  if (addon === null) return null;
+  const cfg = addon.config();
+  const threads = addon.getThreads();
+  return `${cfg || 'unknown CBLAS'}${threads > 0 ? `; ${threads} thread${threads === 1 ? '' : 's'}` : ''}`;
+}
+
+/** Sets OpenBLAS's thread count; false if unavailable (no addon, or a BLAS without the call). */
+export function setNativeThreads(n: number): boolean {
+  const addon = load().addon;
+  return addon !== null && addon.setThreads(n);
+}
