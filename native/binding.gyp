@@ -10,7 +10,7 @@
       "sources": ["blas.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": [
-        "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter",
+        "-O3", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter",
         "<!@(sh -c 'if [ -n \"${FRE_BLAS_CFLAGS:-}\" ]; then echo \"$FRE_BLAS_CFLAGS\"; else pkg-config --cflags openblas 2>/dev/null || true; fi')"
       ],
       "cflags_c": ["-std=c11"],

@@ -4,7 +4,7 @@
  * update. The ideal executor does these on dense float arrays; the chip executor on crossbar tiles
  * with noise and quantisation. States are batch-major [m × size].
  */
-import type { NetEdge } from '../graph/net';
+import type { NetEdge, NetLayer } from '../graph/net';
 
 export interface Executor {
   /** out[m × rows] += scale · inp[m × cols] · Wᵀ */
@@ -15,4 +15,6 @@ export interface Executor {
   randomFeedback(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   /** g[rows × cols] = scale · post[m × rows]ᵀ · pre[m × cols]  (the local outer-product rule, summed over the batch) */
   outer(edge: NetEdge, post: Float32Array, pre: Float32Array, m: number, scale: number, g: Float32Array): void;
+  /** s[m × size] = ρ(h) with the layer's activation (the neuron unit). */
+  activate(layer: NetLayer, h: Float32Array, s: Float32Array, m: number): void;
 }

@@ -1,5 +1,5 @@
 /** The ideal executor: exact float32 reads of dense matrices through the selected kernel backend. */
-import type { NetEdge } from '../graph/net';
+import type { NetEdge, NetLayer } from '../graph/net';
 import type { Executor } from './executor';
 import type { Kernels } from './kernels/kernels';
 import type { Params } from './engine/params';
@@ -23,5 +23,9 @@ export class IdealExecutor implements Executor {
 
   outer(e: NetEdge, post: Float32Array, pre: Float32Array, m: number, scale: number, g: Float32Array): void {
     this.kernels.gemm('T', 'N', e.rows, e.cols, m, scale, post, e.rows, pre, e.cols, 0, g, e.cols);
+  }
+
+  activate(layer: NetLayer, h: Float32Array, s: Float32Array, m: number): void {
+    this.kernels.activate(layer.activation, h, s, m * layer.size);
   }
 }

@@ -290,6 +290,32 @@ describeNative('openblas-native vs reference', () => {
     expect(failures(cases, (c) => checkNativeAgainstReference(k, c))).toEqual([]);
   });
 
+  // Activation: the native tanh is a rational approximation (Eigen's float tanh); the bound below
+  // is its measured worst case (2.8e-7) with a little room. Hard-sigmoid is exact; the sigmoid
+  // uses expf (float) against Math.exp (double).
+  test.each([
+    ['tanh', 4e-7], ['hard-sigmoid', 0], ['sigmoid', 2e-7],
+  ] as const)('activate %s matches the reference within %s, on odd lengths and views', (kind, tol) => {
+    const rng = makeRng('conformance/activate').fork(kind);
+    for (const n of [1, 3, 17, 1000, 4099]) {
+      const buf = new Float32Array(n + 8);
+      for (let i = 0; i < buf.length; i++) buf[i] = (rng.uniform() - 0.5) * 24;
+      buf[4] = 0; buf[5] = 1e-6; buf[6] = -3e-4;
+      const h = buf.subarray(3, 3 + n);
+      const want = new Float32Array(n + 2).fill(C_SENTINEL);
+      const got = new Float32Array(n + 2).fill(C_SENTINEL);
+      referenceKernels.activate(kind, h, want.subarray(1, n + 1), n);
+      k.activate(kind, h, got.subarray(1, n + 1), n);
+      let worst = 0;
+      for (let i = 0; i < n + 2; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      expect(worst).toBeLessThanOrEqual(tol);
+      expect(got[0]).toBe(C_SENTINEL);
+      expect(got[n + 1]).toBe(C_SENTINEL);
+    }
+    expect(() => addon!.activate(7, new Float32Array(2), new Float32Array(2), 2)).toThrow(/kind/);
+    expect(() => addon!.activate(0, new Float32Array(2), new Float32Array(1), 2)).toThrow(/exceeds/);
+  });
+
   test('alpha/beta corner cases: beta = 0 with NaN C, alpha = 0, K = 0, M = 0, N = 0', () => {
     const rng = makeRng('conformance/native-edges');
     const cases: GemmCase[] = [];

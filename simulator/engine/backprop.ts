@@ -5,7 +5,7 @@
  */
 import { INPUT, OUTPUT, isForward, type Net, type NetEdge } from '../../graph/net';
 import type { Executor } from '../executor';
-import { activate, mulDerivative } from './activations';
+import { mulDerivative } from './activations';
 import { softmaxRows } from './softmax';
 import type { StepResult } from './ep';
 
@@ -43,7 +43,7 @@ export class BackpropEngine {
       const h = this.hBuf[j];
       h.fill(0, 0, n);
       for (const e of this.fwdIn[j]) this.exec.forward(e, e.from === INPUT ? x : this.sBuf[e.from], m, e.alpha, h);
-      activate(l.activation, h, this.sBuf[j], n);
+      this.exec.activate(l, h, this.sBuf[j], m);
     });
     const ro = this.net.readout;
     this.logits.fill(0, 0, m * this.net.classes);

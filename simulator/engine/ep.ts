@@ -7,7 +7,7 @@
  */
 import { INPUT, OUTPUT, type Net, type NetEdge } from '../../graph/net';
 import type { Executor } from '../executor';
-import { activate, activationOfZero } from './activations';
+import { activationOfZero } from './activations';
 import { softmaxRows } from './softmax';
 
 export interface StepResult {
@@ -99,13 +99,15 @@ export class EpEngine {
     loss /= m;
 
     if (nudge === 'held') {
-      // The error is fixed at its free-phase value, so its drive into the last layer is a constant.
-      this.nudgeDrive.fill(0, 0, m * this.readoutLayer().size);
+      // The error is fixed at its free-phase value, so the readout layer's whole external drive
+      // (input drive + β_f·B_f·e) is a constant of the nudged phase: build it once.
+      const n = m * this.readoutLayer().size;
+      const d = this.inDrive[ro.from];
+      if (d) this.nudgeDrive.set(d.subarray(0, n));
+      else this.nudgeDrive.fill(0, 0, n);
       this.feedback(ro, this.err, m, betaF, this.nudgeDrive);
-      this.relax(m, K, true, y);
-    } else {
-      this.relax(m, K, true, y);
     }
+    this.relax(m, K, true, y);
 
     for (const e of this.net.edges) {
       const g = grads[e.index];
@@ -180,7 +182,8 @@ export class EpEngine {
       for (let j = 0; j < layers.length; j++) {
         const n = m * layers[j].size;
         const h = this.h[j];
-        const d = this.inDrive[j];
+        const heldNudge = nudge && mode === 'held' && j === ro.from;
+        const d = heldNudge ? this.nudgeDrive : this.inDrive[j];
         if (d) h.set(d.subarray(0, n));
         else h.fill(0, 0, n);
         let allZero = this.zeroStays[j];
@@ -196,15 +199,10 @@ export class EpEngine {
           allZero = false;
         }
         if (nudge && j === ro.from) {
-          if (mode === 'held') {
-            const nd = this.nudgeDrive;
-            for (let i = 0; i < n; i++) h[i] += nd[i];
-          } else {
-            this.feedback(ro, this.err, m, betaF, h);
-          }
+          if (mode === 'recomputed') this.feedback(ro, this.err, m, betaF, h);
           allZero = false;
         }
-        activate(layers[j].activation, h, this.sNext[j], n);
+        this.exec.activate(layers[j], h, this.sNext[j], m);
         nextZero[j] = allZero;
       }
       const tmp = this.s;

@@ -4,6 +4,8 @@
  * row-major Float32Arrays; a matrix argument may be a subarray view (the backend honours its
  * byteOffset). ld* are row strides in elements.
  */
+import type { Activation } from '../../graph/spec';
+
 export type Trans = 'N' | 'T';
 
 export interface Kernels {
@@ -19,4 +21,6 @@ export interface Kernels {
     A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
     C: Float32Array, ldc: number,
   ): void;
+  /** s[i] = ρ(h[i]) for i < n (the neuron update; h and s may not overlap). */
+  activate(kind: Activation, h: Float32Array, s: Float32Array, n: number): void;
 }

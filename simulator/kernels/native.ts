@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Activation } from '../../graph/spec';
 import type { Kernels, Trans } from './kernels';
 import { checkGemmArgs } from './reference';
 
@@ -25,9 +26,14 @@ export interface FreBlasAddon {
   getThreads(): number;
   /** openblas_get_config() and core name, or '' if unavailable. */
   config(): string;
+  /** s[i] = ρ(h[i]); kind 0 tanh (rational approximation, ≤ 3e-7 from Math.tanh), 1 hard-sigmoid, 2 sigmoid. */
+  activate(kind: number, h: Float32Array, s: Float32Array, n: number): void;
 }
 
 export const NATIVE_BACKEND_NAME = 'openblas-native';
+
+/** Activation codes of the addon's activate(). */
+const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, 'hard-sigmoid': 1, sigmoid: 2 };
 /** How to get the native backend; appended to every 'unavailable' message by select.ts. */
 export const NATIVE_BUILD_HINT = 'build it with: bash scripts/setup.sh (needs OpenBLAS, e.g. apt-get install libopenblas-dev)';
 
@@ -72,7 +78,9 @@ function tryLoad(): LoadResult {
   } catch (e) {
     return fail(`${file} failed to load (${(e as Error).message})`);
   }
-  if (typeof addon?.sgemm !== 'function') return fail(`${file} does not export sgemm`);
+  if (typeof addon?.sgemm !== 'function' || typeof addon.activate !== 'function') {
+    return fail(`${file} does not export sgemm and activate (rebuild it: bash scripts/setup.sh)`);
+  }
   // Self-test: catches an ABI mismatch (e.g. a 64-bit-integer BLAS) before it corrupts training.
   try {
     const c = new Float32Array([Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
@@ -96,6 +104,9 @@ function wrap(addon: FreBlasAddon): Kernels {
       // Same checks and messages as the reference backend; the addon re-checks in C regardless.
       checkGemmArgs(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
       addon.sgemm(transA === 'T', transB === 'T', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    },
+    activate(kind: Activation, h: Float32Array, s: Float32Array, n: number): void {
+      addon.activate(ACTIVATION_CODE[kind], h, s, n);
     },
   };
 }

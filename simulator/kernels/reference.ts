@@ -3,6 +3,7 @@
  * backends are tested against it (test/kernels-conformance.test.ts). Accumulates in float64 so it
  * is the more accurate side of every comparison.
  */
+import { activate } from '../engine/activations';
 import type { Kernels, Trans } from './kernels';
 
 export const referenceKernels: Kernels = {
@@ -30,6 +31,7 @@ export const referenceKernels: Kernels = {
       }
     }
   },
+  activate,
 };
 
 /** Shared argument check: a wrong stride or a too-short buffer is a programming error, caught here. */
