@@ -89,7 +89,7 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
   const { batchSize } = net.spec.training;
   const rng = makeRng(opts.seed);
   const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng);
-  const optimizer = makeOptimizer(net, net.spec.training.optimizer);
+  const optimizer = makeOptimizer(net, net.spec.training.optimizer, opts.kernels);
   const grads = net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null));
   const weights = params.W.map((w) => w.data);
   const x = new Float32Array(batchSize * net.inputSize);

@@ -316,6 +316,31 @@ describeNative('openblas-native vs reference', () => {
     expect(() => addon!.activate(0, new Float32Array(2), new Float32Array(1), 2)).toThrow(/exceeds/);
   });
 
+  test('adamStep matches the reference (float32 vs float64 arithmetic) over several steps', () => {
+    const rng = makeRng('conformance/adam');
+    const n = 1031;
+    const init = () => Float32Array.from({ length: n }, () => rng.normal());
+    const w0 = init();
+    const grads = [init(), init(), init()];
+    const state = () => ({ w: w0.slice(), m: new Float32Array(n), v: new Float32Array(n) });
+    const a = state();
+    const b = state();
+    grads.forEach((g, t) => {
+      const c1 = 1e-3 / (1 - 0.9 ** (t + 1));
+      const c2 = 1 / Math.sqrt(1 - 0.999 ** (t + 1));
+      referenceKernels.adamStep(a.w, g, a.m, a.v, n, 0.9, 0.999, c1, c2, 1e-8);
+      k.adamStep(b.w, g, b.m, b.v, n, 0.9, 0.999, c1, c2, 1e-8);
+    });
+    let worst = 0;
+    let moved = 0;
+    for (let i = 0; i < n; i++) {
+      worst = Math.max(worst, Math.abs(a.w[i] - b.w[i]));
+      moved = Math.max(moved, Math.abs(a.w[i] - w0[i]));
+    }
+    expect(moved).toBeGreaterThan(1e-3); // the step did something
+    expect(worst).toBeLessThan(1e-6); // ≈ a few float32 ulps of the step size
+  });
+
   test('alpha/beta corner cases: beta = 0 with NaN C, alpha = 0, K = 0, M = 0, N = 0', () => {
     const rng = makeRng('conformance/native-edges');
     const cases: GemmCase[] = [];

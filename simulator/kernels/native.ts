@@ -28,6 +28,9 @@ export interface FreBlasAddon {
   config(): string;
   /** s[i] = ρ(h[i]); kind 0 tanh (rational approximation, ≤ 3e-7 from Math.tanh), 1 hard-sigmoid, 2 sigmoid. */
   activate(kind: number, h: Float32Array, s: Float32Array, n: number): void;
+  /** Kernels.adamStep, computed in float32. */
+  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
+    b1: number, b2: number, c1: number, c2: number, eps: number): void;
 }
 
 export const NATIVE_BACKEND_NAME = 'openblas-native';
@@ -78,8 +81,8 @@ function tryLoad(): LoadResult {
   } catch (e) {
     return fail(`${file} failed to load (${(e as Error).message})`);
   }
-  if (typeof addon?.sgemm !== 'function' || typeof addon.activate !== 'function') {
-    return fail(`${file} does not export sgemm and activate (rebuild it: bash scripts/setup.sh)`);
+  if (typeof addon?.sgemm !== 'function' || typeof addon.activate !== 'function' || typeof addon.adamStep !== 'function') {
+    return fail(`${file} does not export sgemm, activate and adamStep (rebuild it: bash scripts/setup.sh)`);
   }
   // Self-test: catches an ABI mismatch (e.g. a 64-bit-integer BLAS) before it corrupts training.
   try {
@@ -107,6 +110,10 @@ function wrap(addon: FreBlasAddon): Kernels {
     },
     activate(kind: Activation, h: Float32Array, s: Float32Array, n: number): void {
       addon.activate(ACTIVATION_CODE[kind], h, s, n);
+    },
+    adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
+      b1: number, b2: number, c1: number, c2: number, eps: number): void {
+      addon.adamStep(w, g, m, v, n, b1, b2, c1, c2, eps);
     },
   };
 }

@@ -32,6 +32,17 @@ export const referenceKernels: Kernels = {
     }
   },
   activate,
+  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
+    b1: number, b2: number, c1: number, c2: number, eps: number): void {
+    for (let k = 0; k < n; k++) {
+      const gk = g[k];
+      const mk = b1 * m[k] + (1 - b1) * gk;
+      const vk = b2 * v[k] + (1 - b2) * gk * gk;
+      m[k] = mk;
+      v[k] = vk;
+      w[k] -= (c1 * mk) / (Math.sqrt(vk) * c2 + eps);
+    }
+  },
 };
 
 /** Shared argument check: a wrong stride or a too-short buffer is a programming error, caught here. */

@@ -4,6 +4,7 @@
  */
 import type { Net } from '../../graph/net';
 import type { OptimizerSpec } from '../../graph/spec';
+import type { Kernels } from '../kernels/kernels';
 
 export interface Optimizer {
   /** w ← w − step(g) for every edge with both a weight and a gradient. */
@@ -14,7 +15,7 @@ export class Adam implements Optimizer {
   private readonly m: (Float32Array | null)[];
   private readonly v: (Float32Array | null)[];
   private t = 0;
-  constructor(sizes: (number | null)[], private readonly lr: number, private readonly b1 = 0.9,
+  constructor(private readonly kernels: Kernels, sizes: (number | null)[], private readonly lr: number, private readonly b1 = 0.9,
     private readonly b2 = 0.999, private readonly eps = 1e-8) {
     this.m = sizes.map((n) => (n === null ? null : new Float32Array(n)));
     this.v = sizes.map((n) => (n === null ? null : new Float32Array(n)));
@@ -24,20 +25,11 @@ export class Adam implements Optimizer {
     // PyTorch's form of bias correction: lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε).
     const c1 = this.lr / (1 - Math.pow(this.b1, this.t));
     const c2 = 1 / Math.sqrt(1 - Math.pow(this.b2, this.t));
-    const { b1, b2, eps } = this;
     grads.forEach((g, i) => {
       const m = this.m[i];
       const v = this.v[i];
       if (!g || !m || !v) return;
-      const w = weights[i];
-      for (let k = 0; k < g.length; k++) {
-        const gk = g[k];
-        const mk = b1 * m[k] + (1 - b1) * gk;
-        const vk = b2 * v[k] + (1 - b2) * gk * gk;
-        m[k] = mk;
-        v[k] = vk;
-        w[k] -= (c1 * mk) / (Math.sqrt(vk) * c2 + eps);
-      }
+      this.kernels.adamStep(weights[i], g, m, v, g.length, this.b1, this.b2, c1, c2, this.eps);
     });
   }
 }
@@ -66,9 +58,9 @@ export class Sgd implements Optimizer {
 }
 
 /** The optimiser a spec asks for, over the net's trained edges (index = edge index). */
-export function makeOptimizer(net: Net, spec: OptimizerSpec): Optimizer {
+export function makeOptimizer(net: Net, spec: OptimizerSpec, kernels: Kernels): Optimizer {
   const sizes = net.edges.map((e) => (e.trainable ? e.rows * e.cols : null));
-  if (spec.kind === 'adam') return new Adam(sizes, spec.lr, spec.beta1, spec.beta2, spec.eps);
+  if (spec.kind === 'adam') return new Adam(kernels, sizes, spec.lr, spec.beta1, spec.beta2, spec.eps);
   const lrMap = spec.lr;
   const lrs = net.edges.map((e) => (typeof lrMap === 'number' ? lrMap : (lrMap[e.name] ?? 0)));
   return new Sgd(sizes, lrs, spec.momentum ?? 0);
