@@ -13,10 +13,12 @@ export const ACTIVATIONS: readonly Activation[] = ['tanh', 'hard-sigmoid', 'sigm
 export type FeedbackKind = 'none' | 'symmetric' | 'random';
 export const FEEDBACK_KINDS: readonly FeedbackKind[] = ['none', 'symmetric', 'random'];
 
-/** held: the output error is computed once from the free state (the authors' code, default);
- *  recomputed: from the nudged state at every nudged step (the paper's Algorithm 1). */
-export type NudgeMode = 'held' | 'recomputed';
-export const NUDGE_MODES: readonly NudgeMode[] = ['held', 'recomputed'];
+/** held: the output error is computed once from the free state (the authors' layered code, default);
+ *  recomputed: from the nudged state at every nudged step (the paper's Algorithm 1);
+ *  graph: the authors' graph model — the held error's drive grows as k·β_f·B_f·e at nudged step k,
+ *  and the readout update uses the nudged output and state (fre-rnn.md §3, last bullet). */
+export type NudgeMode = 'held' | 'recomputed' | 'graph';
+export const NUDGE_MODES: readonly NudgeMode[] = ['held', 'recomputed', 'graph'];
 
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10' | 'synthetic';
 export const DATASETS: readonly DatasetName[] = ['mnist', 'fashion-mnist', 'cifar10', 'synthetic'];

@@ -59,7 +59,7 @@ describe('EP engine on a 1-1-1-2 net, against values derived by hand', () => {
  * A dense reference: the stacked (Σn)² matrix of all blocks, the form of the authors' code, in
  * float64. The block-sparse engine must give the same states and updates.
  */
-function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y: Float32Array, m: number) {
+function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y: Float32Array, m: number, graphNudge = false) {
   const offs: number[] = [];
   let N = 0;
   net.layers.forEach((l) => { offs.push(N); N += l.size; });
@@ -86,10 +86,10 @@ function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y
   const ro = net.readout;
   const Wf = p.W[ro.index].data;
   const C = net.classes;
-  const step = (s: Float64Array, b: Float64Array, extra: Float64Array | null) => {
+  const step = (s: Float64Array, b: Float64Array, extra: Float64Array | null, k = 1) => {
     const out = new Float64Array(N);
     for (let i = 0; i < N; i++) {
-      let h = b[i] + (extra ? extra[i] : 0);
+      let h = b[i] + (extra ? k * extra[i] : 0);
       for (let j = 0; j < N; j++) h += M[i][j] * s[j];
       out[i] = Math.tanh(h);
     }
@@ -97,6 +97,7 @@ function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y
   };
   const free: Float64Array[] = [];
   const nudged: Float64Array[] = [];
+  const nudgedErrs: Float64Array[] = [];
   const errs: Float64Array[] = [];
   for (let r = 0; r < m; r++) {
     const b = bIn(x.subarray(r * net.inputSize, (r + 1) * net.inputSize));
@@ -113,14 +114,22 @@ function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y
     const extra = new Float64Array(N);
     for (let c = 0; c < ro.cols; c++) for (let k = 0; k < C; k++) extra[o + c] += net.spec.dynamics.betaF * Wf[k * ro.cols + c] * e[k];
     let sb = s;
-    for (let t = 0; t < net.spec.dynamics.K; t++) sb = step(sb, b, extra);
+    for (let t = 0; t < net.spec.dynamics.K; t++) sb = step(sb, b, extra, graphNudge ? t + 1 : 1);
     nudged.push(sb);
+    if (graphNudge) {
+      // The graph model's readout update uses the nudged output.
+      const zb = Array.from({ length: C }, (_, k) => { let v = 0; for (let c = 0; c < ro.cols; c++) v += Wf[k * ro.cols + c] * sb[o + c]; return v; });
+      const mb = Math.max(...zb);
+      const ezb = zb.map((v) => Math.exp(v - mb));
+      const sumb = ezb.reduce((a, v) => a + v, 0);
+      nudgedErrs.push(Float64Array.from(ezb.map((v, k) => y[r * C + k] - v / sumb)));
+    }
   }
-  return { offs, free, nudged, errs };
+  return { offs, free, nudged, errs, nudgedErrs };
 }
 
 describe('block-sparse engine equals a dense stacked-matrix reference', () => {
-  test('random graph with skip, symmetric and random feedback, α ≠ 1', () => {
+  test.each(['held', 'graph'] as const)('random graph with skip, symmetric and random feedback, α ≠ 1 (%s nudge)', (nudge) => {
     const net = graphNet(6, [5, 4, 3], 3, [
       { name: 'W0', from: 'input', to: 'h1' },
       { name: 'W1', from: 'h1', to: 'h2', alpha: 0.9, feedback: { kind: 'symmetric', beta: 0.3 } },
@@ -128,7 +137,7 @@ describe('block-sparse engine equals a dense stacked-matrix reference', () => {
       { name: 'S13', from: 'h1', to: 'h3', alpha: 0.5, feedback: { kind: 'symmetric', beta: 0.1 } },
       { name: 'R31', from: 'h3', to: 'h1', alpha: 0.15, trainable: false },
       { name: 'Wf', from: 'h3', to: 'output' },
-    ], { betaF: 0.4, T: 7, K: 4 });
+    ], { betaF: 0.4, T: 7, K: 4, nudge });
     const rng = makeRng(7);
     const p = initParams(net, rng);
     const m = 3;
@@ -137,7 +146,7 @@ describe('block-sparse engine equals a dense stacked-matrix reference', () => {
     const engine = new EpEngine(net, new IdealExecutor(p, referenceKernels), m);
     const grads = net.edges.map((e) => new Float32Array(e.rows * e.cols));
     engine.step(x, y, m, grads);
-    const ref = denseEp(net, p, x, y, m);
+    const ref = denseEp(net, p, x, y, m, nudge === 'graph');
     for (let j = 0; j < net.layers.length; j++) {
       const n = net.layers[j].size;
       for (let r = 0; r < m; r++) for (let u = 0; u < n; u++) {
@@ -152,8 +161,11 @@ describe('block-sparse engine equals a dense stacked-matrix reference', () => {
       for (let a = 0; a < e.rows; a++) for (let b = 0; b < e.cols; b++) {
         let want = 0;
         for (let r = 0; r < m; r++) {
-          const pre = e.from === -1 ? x[r * net.inputSize + b] : ref.free[r][ref.offs[e.from] + b];
-          const d = e.to === OUTPUT ? ref.errs[r][a] : ref.nudged[r][ref.offs[e.to] + a] - ref.free[r][ref.offs[e.to] + a];
+          const toOut = e.to === OUTPUT;
+          const states = toOut && nudge === 'graph' ? ref.nudged : ref.free;
+          const pre = e.from === -1 ? x[r * net.inputSize + b] : states[r][ref.offs[e.from] + b];
+          const d = toOut ? (nudge === 'graph' ? ref.nudgedErrs[r][a] : ref.errs[r][a])
+            : ref.nudged[r][ref.offs[e.to] + a] - ref.free[r][ref.offs[e.to] + a];
           want -= (d * pre) / m;
         }
         expect(g[a * e.cols + b]).toBeCloseTo(want, 5);

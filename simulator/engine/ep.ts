@@ -37,6 +37,9 @@ export class EpEngine {
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly err: Float32Array;
+  /** Nudged-output probabilities and error (graph nudge mode only). */
+  private readonly probs2: Float32Array;
+  private readonly err2: Float32Array;
   private readonly nudgeDrive: Float32Array;
   private readonly diff: Float32Array;
   private readonly zeroStays: boolean[];
@@ -59,6 +62,8 @@ export class EpEngine {
     this.logits = buf(net.classes);
     this.probs = buf(net.classes);
     this.err = buf(net.classes);
+    this.probs2 = buf(net.classes);
+    this.err2 = buf(net.classes);
     this.nudgeDrive = buf(this.readoutLayer().size);
     this.diff = buf(Math.max(...net.layers.map((l) => l.size)));
   }
@@ -98,7 +103,12 @@ export class EpEngine {
     }
     loss /= m;
 
-    if (nudge === 'held') {
+    if (nudge === 'graph') {
+      // β_f·B_f·e once; relax() adds k times it at nudged step k.
+      const n = m * this.readoutLayer().size;
+      this.nudgeDrive.fill(0, 0, n);
+      this.feedback(ro, this.err, m, betaF, this.nudgeDrive);
+    } else if (nudge === 'held') {
       // The error is fixed at its free-phase value, so the readout layer's whole external drive
       // (input drive + β_f·B_f·e) is a constant of the nudged phase: build it once.
       const n = m * this.readoutLayer().size;
@@ -112,7 +122,13 @@ export class EpEngine {
     for (const e of this.net.edges) {
       const g = grads[e.index];
       if (!e.trainable || !g) continue;
-      if (e.to === OUTPUT) {
+      if (e.to === OUTPUT && nudge === 'graph') {
+        // Graph model: delta rule on the nudged output, ΔW_f = (y − p^β)·(s^β)ᵀ / m.
+        this.readout(m, this.s, this.logits);
+        softmaxRows(this.logits, this.probs2, m, C);
+        for (let i = 0; i < m * C; i++) this.err2[i] = y[i] - this.probs2[i];
+        this.exec.outer(e, this.err2, this.s[e.from], m, -1 / m, g);
+      } else if (e.to === OUTPUT) {
         // Delta rule on the free output: ΔW_f = (y − p⁰)·s⁰ᵀ / m.
         this.exec.outer(e, this.err, this.sFree[e.from], m, -1 / m, g);
       } else {
@@ -165,7 +181,7 @@ export class EpEngine {
   /**
    * `steps` synchronous updates s ← ρ(h(s)); every layer reads the previous step's states.
    * With `nudge`, the readout layer also receives β_f·B_f·e (held: the precomputed drive;
-   * recomputed: e from the current state at every step).
+   * recomputed: e from the current state at every step; graph: k·β_f·B_f·e at step k).
    */
   private relax(m: number, steps: number, nudge: boolean, y: Float32Array | null): void {
     const layers = this.net.layers;
@@ -200,6 +216,11 @@ export class EpEngine {
         }
         if (nudge && j === ro.from) {
           if (mode === 'recomputed') this.feedback(ro, this.err, m, betaF, h);
+          else if (mode === 'graph') {
+            const k = t + 1;
+            const fb = this.nudgeDrive;
+            for (let i = 0; i < n; i++) h[i] += k * fb[i];
+          }
           allZero = false;
         }
         this.exec.activate(layers[j], h, this.sNext[j], m);
