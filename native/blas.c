@@ -43,96 +43,8 @@ char *openblas_get_corename(void);
 #pragma weak openblas_get_config
 #pragma weak openblas_get_corename
 
-/* Largest value that fits CBLAS's integer type (blasint is int in the LP64 builds we link). */
-#define FRE_MAX_DIM ((int64_t)INT_MAX)
-
-/* Throws (if no exception is pending yet) and returns NULL from the enclosing napi callback. */
-#define NAPI_CALL(env, call)                                                                    \
-  do {                                                                                          \
-    if ((call) != napi_ok) {                                                                    \
-      bool pending_ = false;                                                                    \
-      napi_is_exception_pending((env), &pending_);                                              \
-      if (!pending_) napi_throw_error((env), "FRE_BLAS_NAPI", "fre_blas: Node-API call failed: " #call); \
-      return NULL;                                                                              \
-    }                                                                                           \
-  } while (0)
-
-static napi_value throw_type(napi_env env, const char *msg) {
-  napi_throw_type_error(env, "FRE_BLAS_ARG", msg);
-  return NULL;
-}
-
-static napi_value throw_range(napi_env env, const char *msg) {
-  napi_throw_range_error(env, "FRE_BLAS_ARG", msg);
-  return NULL;
-}
-
-static bool get_bool(napi_env env, napi_value v, const char *name, bool *out) {
-  napi_valuetype t;
-  char msg[128];
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_boolean) {
-    snprintf(msg, sizeof msg, "sgemm: %s must be a boolean", name);
-    throw_type(env, msg);
-    return false;
-  }
-  return napi_get_value_bool(env, v, out) == napi_ok;
-}
-
-static bool get_number(napi_env env, napi_value v, const char *name, double *out) {
-  napi_valuetype t;
-  char msg[128];
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
-    snprintf(msg, sizeof msg, "sgemm: %s must be a number", name);
-    throw_type(env, msg);
-    return false;
-  }
-  if (napi_get_value_double(env, v, out) != napi_ok) return false;
-  return true;
-}
-
-/* An integer in [min, INT_MAX] (CBLAS takes int). Leading dimensions may be 0 like the reference
- * allows when the stored matrix has no columns; the lda ≥ cols checks below handle the rest. */
-static bool get_dim(napi_env env, napi_value v, const char *name, int64_t min, int64_t *out) {
-  double d;
-  char msg[160];
-  if (!get_number(env, v, name, &d)) return false;
-  if (!(d == d) || d < (double)min || d > (double)FRE_MAX_DIM || d != (double)(int64_t)d) {
-    snprintf(msg, sizeof msg, "sgemm: %s must be an integer in [%lld, %lld], got %g", name,
-             (long long)min, (long long)FRE_MAX_DIM, d);
-    throw_range(env, msg);
-    return false;
-  }
-  *out = (int64_t)d;
-  return true;
-}
-
-static bool get_f32(napi_env env, napi_value v, const char *name, float **data, int64_t *len) {
-  bool is_ta = false;
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *ptr = NULL;
-  char msg[128];
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
-    snprintf(msg, sizeof msg, "sgemm: %s must be a Float32Array", name);
-    throw_type(env, msg);
-    return false;
-  }
-  /* `ptr` already points at element 0 of the view (Node-API applies byteOffset). */
-  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) return false;
-  if (type != napi_float32_array) {
-    snprintf(msg, sizeof msg, "sgemm: %s must be a Float32Array (got another typed array)", name);
-    throw_type(env, msg);
-    return false;
-  }
-  if (length > 0 && ptr == NULL) {
-    snprintf(msg, sizeof msg, "sgemm: %s is detached", name);
-    throw_type(env, msg);
-    return false;
-  }
-  *data = (float *)ptr;
-  *len = (int64_t)length;
-  return true;
-}
+#include "napi_args.h"
+#include "noise.h"
 
 /* Elements a row-major rows×cols matrix with row stride ld spans. */
 static int64_t span(int64_t rows, int64_t cols, int64_t ld) {
@@ -358,6 +270,8 @@ NAPI_MODULE_INIT() {
     {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
     {"activate", NULL, Activate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adamStep", NULL, AdamStep, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"addNormal", NULL, fre_add_normal, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"fillUniform", NULL, fre_fill_uniform, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

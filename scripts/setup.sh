@@ -81,7 +81,7 @@ addon_loads() {
 }
 
 if [ -z "${FRE_SETUP_FORCE:-}" ] && [ -f "$ADDON" ] &&
-   [ "$ADDON" -nt "$NATIVE/blas.c" ] && [ "$ADDON" -nt "$NATIVE/binding.gyp" ] && addon_loads; then
+   [ -z "$(find "$NATIVE" -maxdepth 1 -newer "$ADDON" \( -name "*.c" -o -name "*.h" -o -name "binding.gyp" \))" ] && addon_loads; then
   info "fast backend up to date: native/build/Release/fre_blas.node"
   exit 0
 fi

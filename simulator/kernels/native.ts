@@ -28,6 +28,10 @@ export interface FreBlasAddon {
   config(): string;
   /** s[i] = ρ(h[i]); kind 0 tanh (rational approximation, ≤ 3e-7 from Math.tanh), 1 hard-sigmoid, 2 sigmoid. */
   activate(kind: number, h: Float32Array, s: Float32Array, n: number): void;
+  /** out[i] += std·N(0,1) for i < n; xoshiro256** state (Uint32Array(8)) advanced in place. */
+  addNormal(state: Uint32Array, out: Float32Array, n: number, std: number): void;
+  /** out[i] = U[0,1) for i < n; state advanced in place. */
+  fillUniform(state: Uint32Array, out: Float32Array, n: number): void;
   /** Kernels.adamStep, computed in float32. */
   adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
     b1: number, b2: number, c1: number, c2: number, eps: number): void;

@@ -1,0 +1,145 @@
+/*
+ * Bulk Gaussian and uniform noise for the chip simulator: device read noise, programming noise,
+ * state noise and stochastic pulses need millions of draws per batch, which seedrandom + Box-Muller
+ * in JS cannot supply fast enough. The generator is xoshiro256** (Blackman & Vigna), its 256-bit
+ * state held by the caller in a Uint32Array(8) that is seeded from the project's seeded Rng and
+ * advanced in place — so the numbers are a pure function of the seed, like everything else.
+ * Normals by the Marsaglia-Tsang ziggurat (128 layers), taking the layer index and the value from
+ * separate bits of one 64-bit draw (avoiding the correlation Doornik pointed out in the original).
+ *
+ *   addNormal(state, out, n, std): out[i] += std · N(0, 1)
+ *   fillUniform(state, out, n):    out[i] = U[0, 1)
+ */
+#include <math.h>
+#include <string.h>
+#include "napi_args.h"
+#include "noise.h"
+
+typedef struct { uint64_t s[4]; } xoshiro;
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t next64(xoshiro *g) {
+  uint64_t *s = g->s;
+  const uint64_t result = rotl(s[1] * 5, 7) * 9;
+  const uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+
+/* Uniform in (0, 1) with 24 random bits (never exactly 0, so logs are finite). */
+static inline double uni(xoshiro *g) { return ((double)(next64(g) >> 40) + 0.5) * (1.0 / 16777216.0); }
+
+static uint32_t kn[128];
+static double wn[128], fn[128];
+static int zig_ready = 0;
+
+/* Tables of Marsaglia & Tsang (2000), "The Ziggurat Method for Generating Random Variables". */
+static void zig_init(void) {
+  const double m1 = 2147483648.0;
+  double dn = 3.442619855899, tn = dn, vn = 9.91256303526217e-3;
+  const double q = vn / exp(-0.5 * dn * dn);
+  kn[0] = (uint32_t)((dn / q) * m1);
+  kn[1] = 0;
+  wn[0] = q / m1;
+  wn[127] = dn / m1;
+  fn[0] = 1.0;
+  fn[127] = exp(-0.5 * dn * dn);
+  for (int i = 126; i >= 1; i--) {
+    dn = sqrt(-2.0 * log(vn / dn + exp(-0.5 * dn * dn)));
+    kn[i + 1] = (uint32_t)((dn / tn) * m1);
+    tn = dn;
+    fn[i] = exp(-0.5 * dn * dn);
+    wn[i] = dn / m1;
+  }
+  zig_ready = 1;
+}
+
+static double normal(xoshiro *g) {
+  const double r = 3.442620;
+  for (;;) {
+    const uint64_t b = next64(g);
+    const int iz = (int)(b & 127);
+    const int32_t hz = (int32_t)(uint32_t)(b >> 32);
+    const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
+    const double x = hz * wn[iz];
+    if (ahz < kn[iz]) return x;
+    if (iz == 0) {
+      double xx, yy;
+      do {
+        xx = -log(uni(g)) * 0.2904764;
+        yy = -log(uni(g));
+      } while (yy + yy < xx * xx);
+      return hz > 0 ? r + xx : -r - xx;
+    }
+    if (fn[iz] + uni(g) * (fn[iz - 1] - fn[iz]) < exp(-0.5 * x * x)) return x;
+  }
+}
+
+static bool get_state(napi_env env, napi_value v, xoshiro *g, uint32_t **raw) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok ||
+      type != napi_uint32_array || length != 8) {
+    throw_type(env, "state must be a Uint32Array of length 8");
+    return false;
+  }
+  *raw = (uint32_t *)ptr;
+  for (int i = 0; i < 4; i++) g->s[i] = ((uint64_t)(*raw)[2 * i + 1] << 32) | (*raw)[2 * i];
+  if ((g->s[0] | g->s[1] | g->s[2] | g->s[3]) == 0) {
+    throw_range(env, "state must not be all zero (seed it from the Rng)");
+    return false;
+  }
+  return true;
+}
+
+static void put_state(const xoshiro *g, uint32_t *raw) {
+  for (int i = 0; i < 4; i++) {
+    raw[2 * i] = (uint32_t)g->s[i];
+    raw[2 * i + 1] = (uint32_t)(g->s[i] >> 32);
+  }
+}
+
+napi_value fre_add_normal(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  xoshiro g;
+  uint32_t *raw;
+  float *out;
+  int64_t len, n;
+  double std;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4) return throw_type(env, "addNormal: expected (state, out, n, std)");
+  if (!get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &len) ||
+      !get_dim(env, argv[2], "n", 0, &n) || !get_number(env, argv[3], "std", &std)) return NULL;
+  if (n > len) return throw_range(env, "addNormal: n exceeds the buffer's length");
+  if (!zig_ready) zig_init();
+  for (int64_t i = 0; i < n; i++) out[i] += (float)(std * normal(&g));
+  put_state(&g, raw);
+  return NULL;
+}
+
+napi_value fre_fill_uniform(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  xoshiro g;
+  uint32_t *raw;
+  float *out;
+  int64_t len, n;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3) return throw_type(env, "fillUniform: expected (state, out, n)");
+  if (!get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &len) ||
+      !get_dim(env, argv[2], "n", 0, &n)) return NULL;
+  if (n > len) return throw_range(env, "fillUniform: n exceeds the buffer's length");
+  for (int64_t i = 0; i < n; i++) out[i] = (float)((double)(next64(&g) >> 40) * (1.0 / 16777216.0));
+  put_state(&g, raw);
+  return NULL;
+}

@@ -1,0 +1,7 @@
+/* Bulk random numbers for the chip simulator's noise (noise.c). */
+#ifndef FRE_NOISE_H
+#define FRE_NOISE_H
+#include <node_api.h>
+napi_value fre_add_normal(napi_env env, napi_callback_info info);
+napi_value fre_fill_uniform(napi_env env, napi_callback_info info);
+#endif

@@ -1,0 +1,45 @@
+/**
+ * Bulk noise for the chip simulator. A NoiseSource is seeded from the project's Rng (so its
+ * numbers are a pure function of the run's seed) and fills or perturbs whole buffers at once.
+ * With the native addon it uses xoshiro256** + ziggurat in C (millions of draws per batch);
+ * without it, the Rng itself (slower, and different numbers: determinism holds per backend).
+ */
+import type { Rng } from '../util/rng';
+import { loadNativeAddon } from './kernels/native';
+
+export interface NoiseSource {
+  /** out[i] += std · N(0, 1) for i < n. */
+  addNormal(out: Float32Array, n: number, std: number): void;
+  /** out[i] = U[0, 1) for i < n. */
+  fillUniform(out: Float32Array, n: number): void;
+}
+
+class NativeNoise implements NoiseSource {
+  private readonly state = new Uint32Array(8);
+  constructor(rng: Rng, private readonly addon: NonNullable<ReturnType<typeof loadNativeAddon>>) {
+    for (let i = 0; i < 8; i++) this.state[i] = Math.floor(rng.uniform() * 4294967296) >>> 0;
+    if (this.state.every((v) => v === 0)) this.state[0] = 1;
+  }
+  addNormal(out: Float32Array, n: number, std: number): void {
+    if (std !== 0) this.addon.addNormal(this.state, out, n, std);
+  }
+  fillUniform(out: Float32Array, n: number): void {
+    this.addon.fillUniform(this.state, out, n);
+  }
+}
+
+class RngNoise implements NoiseSource {
+  constructor(private readonly rng: Rng) {}
+  addNormal(out: Float32Array, n: number, std: number): void {
+    if (std === 0) return;
+    for (let i = 0; i < n; i++) out[i] += std * this.rng.normal();
+  }
+  fillUniform(out: Float32Array, n: number): void {
+    for (let i = 0; i < n; i++) out[i] = this.rng.uniform();
+  }
+}
+
+export function makeNoise(rng: Rng, backend: 'native' | 'reference' = 'native'): NoiseSource {
+  const addon = backend === 'native' ? loadNativeAddon() : null;
+  return addon && typeof addon.addNormal === 'function' ? new NativeNoise(rng, addon) : new RngNoise(rng);
+}
