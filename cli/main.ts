@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { reportAndExit, UsageError } from './errors';
+import { sweepCommands } from './sweep-command';
 import { runTrain, trainOptions, type TrainArgs } from './train-command';
 
 async function main(argv: string[]): Promise<void> {
@@ -10,6 +11,7 @@ async function main(argv: string[]): Promise<void> {
     .scriptName('fre')
     .command('train <spec>', 'train an FRE-RNN graph in software (ideal executor)', (y) => trainOptions(y),
       (args) => runTrain(args as unknown as TrainArgs))
+    .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
     .demandCommand(1, 'name a command (fre --help lists them)')
     .strict()
     .fail((msg, err) => {

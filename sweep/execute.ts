@@ -1,0 +1,186 @@
+/**
+ * `fre sweep SWEEP.json`: check the sweep file, list the runs (of this shard), skip those already
+ * in the results file (--resume), run the rest on worker processes and append each finished run.
+ */
+import { SingleBar } from 'cli-progress';
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { loadSweep, type SweepDef } from './definition';
+import { SweepError } from './errors';
+import { configOf, enumerateRuns, runCount, shardRuns, type Run, type Shard } from './grid';
+import { runPool, RunFailedError } from './pool';
+import { fileSize, lineKey, readResults, ResultsWriter, truncateTorn, type ResultLine } from './results';
+
+export interface SweepOptions {
+  file: string;
+  out?: string;
+  resume: boolean;
+  workers: number;
+  shard?: Shard;
+  dataDir?: string;
+  dryRun?: boolean;
+  /** 'bar' on a terminal, 'lines' (one line per finished run) otherwise, or 'none'. */
+  progress: 'bar' | 'lines' | 'none';
+  log: (line: string) => void;
+  /** Extra worker environment (tests, benchmarks). */
+  workerEnv?: Record<string, string>;
+}
+
+export interface SweepSummary {
+  def: SweepDef;
+  out: string;
+  /** Runs of this shard, already done before this invocation, done now. */
+  planned: number;
+  skipped: number;
+  ran: number;
+  stopped: boolean;
+  seconds: number;
+}
+
+/** Default results file: <sweep file name>[.shard-I-of-N].results.jsonl in the current folder. */
+export function defaultOut(file: string, shard?: Shard): string {
+  const base = basename(file).replace(/\.json$/, '');
+  return `${base}${shard ? `.shard-${shard.index}-of-${shard.count}` : ''}.results.jsonl`;
+}
+
+export function describePoint(point: Record<string, unknown>): string {
+  return Object.entries(point).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '(single point)';
+}
+
+function fmtSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
+  const t0 = Date.now();
+  const def = loadSweep(o.file, { dataDir: o.dataDir });
+  const all = enumerateRuns(def);
+  const runs = shardRuns(all, o.shard);
+  const out = o.out ?? defaultOut(o.file, o.shard);
+  const shardText = o.shard ? `, shard ${o.shard.index}/${o.shard.count}` : '';
+  const logAxes = def.axes.filter((a) => a.scale === 'log').map((a) => a.name);
+
+  if (o.dryRun) {
+    o.log(`sweep "${def.name}" (hash ${def.hash}): runner ${def.runner.name}, ${def.axes.length} axes, ${def.seeds.length} seeds, ${runCount(def)} runs${shardText ? `; this shard ${runs.length}` : ''}`);
+    for (const a of def.axes) {
+      o.log(`  axis ${a.name}: ${a.values.map((v) => JSON.stringify(v)).join(', ')}${a.targets.length ? `  → ${a.targets.map((t) => `${t.doc}${t.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`).join(', ')}` : ''}`);
+    }
+    o.log(`  seeds: ${def.seeds.join(', ')}; metrics: ${def.metrics.join(', ')}`);
+    for (const r of runs) o.log(`  run ${r.index}: ${describePoint(r.point)} seed=${r.seed}`);
+    return { def, out, planned: runs.length, skipped: 0, ran: 0, stopped: false, seconds: 0 };
+  }
+
+  // What is already done.
+  const done = new Set<string>();
+  if (existsSync(out) && fileSize(out) > 0) {
+    const prev = readResults(out);
+    if (!o.resume) {
+      throw SweepError.one(out, '', `the results file already exists with ${prev.lines.length} finished run${prev.lines.length === 1 ? '' : 's'}`,
+        'add --resume to continue that sweep, or choose another file with --out (or delete it to start over)');
+    }
+    const other = prev.lines.findIndex((l) => l.sweepHash !== def.hash);
+    if (other >= 0) {
+      const l = prev.lines[other];
+      throw SweepError.one(out, `line ${other + 1}`, `this file holds runs of a different sweep ("${l.sweep}", hash ${l.sweepHash}) than ${o.file} (hash ${def.hash}) — the sweep file, its base graph or its data limits changed since`,
+        'resume with the sweep file that wrote it, or write this sweep to another file with --out');
+    }
+    if (prev.torn) {
+      o.log(`warning: ${prev.torn}; cutting it off (that run is redone)`);
+      truncateTorn(out, prev);
+    }
+    for (const l of prev.lines) done.add(lineKey(l));
+  }
+  const todo = runs.filter((r) => !done.has(r.key));
+  const skipped = runs.length - todo.length;
+  o.log(`sweep "${def.name}": ${runs.length} runs${shardText} (${all.length} in the grid), ${skipped ? `${skipped} already in ${out}, ` : ''}${todo.length} to run on ${Math.min(o.workers, Math.max(todo.length, 1))} worker${o.workers === 1 ? '' : 's'} → ${out}`);
+  if (todo.length === 0) return { def, out, planned: runs.length, skipped, ran: 0, stopped: false, seconds: (Date.now() - t0) / 1e3 };
+
+  const writer = new ResultsWriter(out);
+  const byId = new Map<number, Run>(todo.map((r) => [r.index, r]));
+  const configs = new Map<number, ResultLine['config']>();
+  const bar = o.progress === 'bar'
+    ? new SingleBar({ format: `sweep ${def.name} [{bar}] {value}/{total} runs | {duration_formatted} | eta {eta_formatted}`, stream: process.stderr, etaBuffer: 20, fps: 2 })
+    : null;
+  bar?.start(runs.length, skipped);
+  let ran = 0;
+
+  const pool = runPool(todo.map((r) => ({
+    id: r.index,
+    config: () => {
+      const c = configOf(def, r);
+      configs.set(r.index, c);
+      return c;
+    },
+  })), {
+    workers: o.workers,
+    env: o.workerEnv,
+    label: resolve(out),
+    onResult: ({ id, metrics, seconds }) => {
+      const r = byId.get(id)!;
+      const recorded: Record<string, number | null> = {};
+      for (const m of def.metrics) {
+        if (!(m in metrics)) throw new Error(`runner "${def.runner.name}" returned no metric "${m}" (it returned ${Object.keys(metrics).join(', ')})`);
+        recorded[m] = Number.isFinite(metrics[m]) ? metrics[m] : null;
+      }
+      const line: ResultLine = {
+        sweep: def.name, sweepHash: def.hash, index: r.index, total: all.length,
+        point: r.point, seed: r.seed, method: r.method, metrics: recorded,
+        ...(logAxes.length ? { logAxes } : {}),
+        config: configs.get(id)!, seconds, finished: new Date().toISOString(),
+      };
+      writer.append(line);
+      configs.delete(id);
+      ran++;
+      if (bar) bar.increment();
+      else if (o.progress === 'lines') {
+        o.log(`[${skipped + ran}/${runs.length}] run ${r.index} ${describePoint(r.point)} seed=${r.seed}: ${def.metrics.map((m) => `${m} ${fmtMetric(recorded[m])}`).join(', ')} (${fmtSeconds(seconds)})`);
+      }
+    },
+  });
+
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      bar?.stop();
+      o.log('\ninterrupted: letting the running runs finish and recording them (Ctrl-C again to stop now; unfinished runs are redone by --resume)');
+      pool.drain();
+    } else {
+      o.log('stopping now');
+      pool.kill();
+    }
+  };
+  process.on('SIGINT', onSigint);
+  let stopped = false;
+  try {
+    stopped = (await pool.done).stopped;
+  } catch (err) {
+    bar?.stop();
+    if (err instanceof RunFailedError) {
+      const r = byId.get(err.id);
+      const what = r ? `run ${r.index} (${describePoint(r.point)} seed=${r.seed})` : 'a run';
+      const msg = `${what} failed: ${err.detail}\n  ${ran} run${ran === 1 ? '' : 's'} finished and kept in ${out}; fix the cause and continue with: fre sweep ${o.file} --resume${o.out ? ` --out ${o.out}` : ''}${o.shard ? ` --shard ${o.shard.index}/${o.shard.count}` : ''}`;
+      throw err.user ? new SweepError([{ file: o.file, where: '', message: msg, hint: 'the message above names what to change' }]) : new Error(msg);
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    writer.close();
+  }
+  bar?.stop();
+  const seconds = (Date.now() - t0) / 1e3;
+  const total = skipped + ran;
+  o.log(stopped
+    ? `stopped: ${total} of ${runs.length} runs in ${out}; continue with: fre sweep ${o.file} --resume${o.out ? ` --out ${o.out}` : ''}${o.shard ? ` --shard ${o.shard.index}/${o.shard.count}` : ''}`
+    : `done: ${ran} run${ran === 1 ? '' : 's'} in ${fmtSeconds(seconds)}${skipped ? ` (+${skipped} from before)` : ''}; ${total} of ${runs.length} in ${out}`);
+  return { def, out, planned: runs.length, skipped, ran, stopped, seconds };
+}
+
+export function fmtMetric(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(3);
+  return Number(v.toPrecision(4)).toString();
+}

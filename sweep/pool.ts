@@ -1,0 +1,147 @@
+/**
+ * A pool of worker processes (child_process.fork of sweep/worker.js), each with
+ * OPENBLAS_NUM_THREADS=1 so N workers use N cores without BLAS threads fighting over them.
+ * Runs are handed out one at a time to whichever worker is free; results come back to the parent,
+ * which alone writes them. Which worker runs what never affects a run's numbers.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { RunConfig } from './runner';
+import { WORKER_SCRIPT, type FromWorker, type ToWorker } from './worker';
+
+export interface PoolTask { id: number; config: () => RunConfig }
+
+export interface PoolResult { id: number; metrics: Record<string, number>; seconds: number }
+
+export class RunFailedError extends Error {
+  constructor(readonly id: number, readonly detail: string, readonly user: boolean) {
+    super(detail);
+  }
+}
+
+export interface PoolOptions {
+  workers: number;
+  /** Extra environment for the workers (OPENBLAS_NUM_THREADS=1 is always set). */
+  env?: Record<string, string>;
+  onResult: (r: PoolResult) => void;
+  /** Shown in the workers' command line (ps), e.g. the results file. */
+  label?: string;
+  /** A run started (for progress displays). */
+  onStart?: (id: number, worker: number) => void;
+}
+
+export interface PoolControl {
+  /** Stop handing out runs; running ones finish and are recorded. */
+  drain(): void;
+  /** Kill the workers now; running runs are lost (and redone on --resume). */
+  kill(): void;
+  done: Promise<{ stopped: boolean }>;
+}
+
+/** The built worker script: this module's sibling, or its dist/ copy when running from sources. */
+export function workerScript(): string {
+  if (WORKER_SCRIPT.endsWith('.js')) return WORKER_SCRIPT;
+  const root = resolve(__dirname, '..');
+  const built = join(root, 'dist', relative(root, WORKER_SCRIPT)).replace(/\.ts$/, '.js');
+  if (!existsSync(built)) throw new Error(`the sweep worker is not built (${built}); run \`npx tsc -p .\``);
+  return built;
+}
+
+export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
+  const script = workerScript();
+  let next = 0;
+  let draining = false;
+  let finished = false;
+  const children: { proc: ChildProcess; busy: number | null; n: number }[] = [];
+  let resolveDone!: (v: { stopped: boolean }) => void;
+  let rejectDone!: (e: Error) => void;
+  const done = new Promise<{ stopped: boolean }>((res, rej) => { resolveDone = res; rejectDone = rej; });
+
+  const killAll = () => {
+    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  };
+  const finish = (err?: Error) => {
+    if (finished) return;
+    finished = true;
+    if (err) {
+      killAll();
+      rejectDone(err);
+      return;
+    }
+    for (const c of children) if (c.proc.connected) c.proc.send({ type: 'stop' } satisfies ToWorker);
+    resolveDone({ stopped: draining });
+  };
+  const dispatch = (c: (typeof children)[number]) => {
+    if (finished) return;
+    if (!draining && next < tasks.length) {
+      const t = tasks[next++];
+      c.busy = t.id;
+      let config: RunConfig;
+      try {
+        config = t.config();
+      } catch (err) {
+        finish(err as Error);
+        return;
+      }
+      c.proc.send({ type: 'run', id: t.id, config } satisfies ToWorker);
+      o.onStart?.(t.id, c.n);
+      return;
+    }
+    if (children.every((x) => x.busy === null)) finish();
+  };
+
+  const n = Math.max(1, Math.min(o.workers, tasks.length));
+  if (tasks.length === 0) {
+    resolveDone({ stopped: false });
+    return { drain() {}, kill() {}, done };
+  }
+  for (let k = 0; k < n; k++) {
+    const proc = fork(script, o.label ? [o.label] : [], {
+      env: { ...process.env, ...o.env, OPENBLAS_NUM_THREADS: '1' },
+      serialization: 'advanced',
+      stdio: ['ignore', 2, 2, 'ipc'],
+    });
+    const c = { proc, busy: null as number | null, n: k };
+    children.push(c);
+    proc.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') { dispatch(c); return; }
+      if (m.type === 'result') {
+        c.busy = null;
+        try {
+          o.onResult({ id: m.id, metrics: m.metrics, seconds: m.seconds });
+        } catch (err) {
+          finish(err as Error);
+          return;
+        }
+        dispatch(c);
+        return;
+      }
+      if (m.type === 'error') {
+        c.busy = null;
+        finish(new RunFailedError(m.id, m.message, m.user));
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      if (finished) return;
+      if (c.busy !== null || code !== 0) {
+        finish(new RunFailedError(c.busy ?? -1, `worker process ${proc.pid} exited (${signal ?? `code ${code}`})${c.busy !== null ? ' during the run' : ''}`, false));
+      }
+    });
+    proc.on('error', (err) => finish(err));
+  }
+  return {
+    drain() {
+      draining = true;
+      if (children.every((x) => x.busy === null)) finish();
+    },
+    kill() {
+      draining = true;
+      if (finished) return;
+      finished = true;
+      killAll();
+      resolveDone({ stopped: true });
+    },
+    done,
+  };
+}

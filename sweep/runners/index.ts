@@ -1,0 +1,16 @@
+/**
+ * The runners `fre sweep` knows. Both the CLI process and every worker import this file, so a
+ * runner registered here is available everywhere.
+ *
+ * Adding the chip simulator's runner (see docs/sweeps.md, "The chip runner"):
+ *   1. write simulator/chip/sweep-runner.ts exporting `export const chipRunner: SweepRunner = {…}`
+ *      (name 'chip', methods ['ep-insitu', 'ep-exsitu', 'bp-exsitu'], resolveChip, validateChip, run);
+ *   2. add below:  import { chipRunner } from '../../simulator/chip/sweep-runner';
+ *                  registerRunner(chipRunner);
+ */
+import { registerRunner } from '../runner';
+import { trainRunner } from './train';
+
+registerRunner(trainRunner);
+
+export { getRunner, runnerNames } from '../runner';
