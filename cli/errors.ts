@@ -5,11 +5,12 @@
 import { DatasetError } from '../datasets/dataset';
 import { SpecError } from '../graph/diagnostics';
 import { NpzError } from '../io/npy';
+import { DiagnosticsError } from '../hw-models/diagnostics';
 
 export class UsageError extends Error {}
 
 export function isUserError(err: unknown): err is Error {
-  return err instanceof SpecError || err instanceof DatasetError || err instanceof NpzError || err instanceof UsageError;
+  return err instanceof SpecError || err instanceof DatasetError || err instanceof NpzError || err instanceof UsageError || err instanceof DiagnosticsError;
 }
 
 export function reportAndExit(err: unknown): never {

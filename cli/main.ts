@@ -2,15 +2,24 @@
 /** The `fre` command line. Each command lives in its own file; this one only wires them. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { compileOptions, runCompile, type CompileArgs } from './compile-command';
 import { reportAndExit, UsageError } from './errors';
+import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
 import { sweepCommands } from './sweep-command';
 import { runTrain, trainOptions, type TrainArgs } from './train-command';
+import { runValidate, validateOptions, type ValidateArgs } from './validate-command';
 
 async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('fre')
     .command('train <spec>', 'train an FRE-RNN graph in software (ideal executor)', (y) => trainOptions(y),
       (args) => runTrain(args as unknown as TrainArgs))
+    .command('compile <spec>', 'compile a graph onto a chip: protobuf netlist and report', (y) => compileOptions(y),
+      (args) => runCompile(args as unknown as CompileArgs))
+    .command('inspect <netlist>', 'summarise a compiled netlist', (y) => inspectOptions(y),
+      (args) => runInspect(args as unknown as InspectArgs))
+    .command('validate <netlist>', 'check a netlist (schema and semantics); exit 0 valid, 1 not', (y) => validateOptions(y),
+      (args) => runValidate(args as unknown as ValidateArgs))
     .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
     .demandCommand(1, 'name a command (fre --help lists them)')
     .strict()

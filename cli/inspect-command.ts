@@ -1,0 +1,83 @@
+/** `fre inspect NET.pb [--json] [--text]`: a readable summary of a netlist (or its full text form). */
+import type { Argv } from 'yargs';
+import { estimate } from '../compiler/estimate';
+import { chipFromMsg } from '../compiler/netlist/chip-proto';
+import { readNetlistFile } from '../compiler/netlist/codec';
+import { netlistToText } from '../compiler/netlist/text';
+import type { NetlistMsg } from '../compiler/netlist/types';
+
+export interface InspectArgs {
+  netlist: string;
+  json: boolean;
+  text: boolean;
+}
+
+export function inspectOptions<T>(y: Argv<T>) {
+  return y
+    .positional('netlist', { type: 'string', demandOption: true, describe: 'netlist (.pb)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+    .option('text', { type: 'boolean', default: false, describe: 'print the whole netlist in protobuf text format (as protoc --decode)' });
+}
+
+const short = (s: string, prefix: string) => s.replace(prefix, '').toLowerCase();
+/** The shortest decimal that is the same float32 (0.1, not 0.10000000149011612). */
+const f32 = (v: number | undefined): number | undefined => {
+  if (v === undefined) return v;
+  for (let p = 1; p < 10; p++) if (Math.fround(Number(v.toPrecision(p))) === Math.fround(v)) return Number(v.toPrecision(p));
+  return v;
+};
+
+export function summarise(n: NetlistMsg) {
+  const chip = chipFromMsg(n.chip!);
+  const est = estimate(chip, n.schedule?.phases ?? [], { arrays: n.arrays.length, cores: n.cores.length });
+  return {
+    irVersion: n.irVersion,
+    opsets: n.opsetImport.map((o) => `${o.domain}:${o.version}`),
+    producer: `${n.producerName} ${n.producerVersion}`,
+    graph: n.graphName,
+    chip: {
+      name: chip.name, fingerprint: n.chip!.fingerprint,
+      crossbar: `${chip.crossbar.rows}x${chip.crossbar.cols} ${chip.crossbar.cell}, ${chip.crossbar.gMinUS}-${chip.crossbar.gMaxUS} uS, levels ${chip.crossbar.levels}`,
+      mesh: `${chip.noc.meshWidth}x${chip.noc.meshHeight} cores x ${chip.noc.arraysPerCore} arrays`,
+      actionTable: chip.actionTable.version,
+    },
+    dynamics: n.dynamics ? { T: n.dynamics.freeSteps, K: n.dynamics.nudgedSteps, betaF: f32(n.dynamics.betaF), nudge: short(n.dynamics.nudge, 'NUDGE_MODE_') } : null,
+    groups: n.groups.map((g) => ({ name: g.name, role: short(g.role, 'GROUP_ROLE_'), size: g.size, activation: short(g.activation, 'ACTIVATION_'), homeCore: g.homeCore })),
+    edges: n.edges.map((e) => ({
+      name: e.name, from: n.groups[e.fromGroup]?.name, to: n.groups[e.toGroup]?.name, rows: e.rows, cols: e.cols,
+      feedback: short(e.feedback, 'FEEDBACK_KIND_'), alpha: f32(e.alpha), beta: f32(e.beta), trainable: e.trainable,
+      arrays: e.arrays.length, feedbackArrays: e.feedbackArrays.length, tileGrid: `${e.tileGridRows}x${e.tileGridCols}`,
+      wMax: f32(e.weights?.wMax), clipped: e.weights?.clipped, maxError: f32(e.weights?.maxError), rmsError: f32(e.weights?.rmsError),
+    })),
+    cores: n.cores.map((c) => ({ id: c.id, x: c.x, y: c.y, arrays: c.arrays.length, groups: c.groups.map((g) => n.groups[g]?.name) })),
+    routes: n.routes.length,
+    meshHops: n.routes.reduce((s, r) => s + r.path.length - 1, 0),
+    phases: (n.schedule?.phases ?? []).map((p) => ({ name: p.name, repeat: p.repeat, trainingOnly: p.trainingOnly, ops: p.ops.length })),
+    cyclesPerInference: est.cyclesPerInference,
+    cyclesPerTrainingSample: est.cyclesPerTrainingSample,
+    metadata: Object.fromEntries(n.metadataProps.map((m) => [m.key, m.value])),
+  };
+}
+
+export async function runInspect(a: InspectArgs): Promise<void> {
+  const { netlist, bytes } = readNetlistFile(a.netlist);
+  if (a.text) { process.stdout.write(netlistToText(netlist)); return; }
+  const s = summarise(netlist);
+  if (a.json) { process.stdout.write(`${JSON.stringify(s)}\n`); return; }
+  const L: string[] = [];
+  L.push(`${a.netlist}: ${bytes.length} bytes, ir_version ${s.irVersion}, op sets ${s.opsets.join(', ')}, by ${s.producer}`);
+  L.push(`graph ${s.graph}${s.dynamics ? `: T ${s.dynamics.T}, K ${s.dynamics.K}, beta_f ${s.dynamics.betaF}, nudge ${s.dynamics.nudge}` : ''}`);
+  L.push(`chip ${s.chip.name} (${s.chip.fingerprint.slice(0, 12)}): ${s.chip.crossbar}; ${s.chip.mesh}; actions ${s.chip.actionTable}`);
+  L.push('groups:');
+  for (const g of s.groups) L.push(`  ${g.name.padEnd(8)} ${g.role.padEnd(6)} ${String(g.size).padStart(5)}  ${g.activation.padEnd(12)} home core ${g.homeCore}`);
+  L.push('edges:');
+  for (const e of s.edges) {
+    L.push(`  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
+      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)}  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}`);
+  }
+  L.push(`cores: ${s.cores.map((c) => `${c.id}(${c.x},${c.y}):${c.arrays}${c.groups.length ? `[${c.groups.join(',')}]` : ''}`).join(' ')}`);
+  L.push(`routes: ${s.routes} (${s.meshHops} hops)`);
+  L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
+  L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);
+  process.stdout.write(`${L.join('\n')}\n`);
+}

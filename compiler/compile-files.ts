@@ -1,0 +1,48 @@
+/**
+ * Compile from files to files: the spec, the chip (preset or JSON), optional weights (.npz; without
+ * them the spec's seed draws the initial weights exactly as `fre train` does), the netlist and the
+ * report. Shared by `fre compile` and bench/compile.ts.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadGraph } from '../graph/load';
+import { resolveNet } from '../graph/net';
+import type { WMaxPolicy } from '../hw-models/conductance';
+import { loadChip } from '../hw-models/load';
+import { initParams } from '../simulator/engine/params';
+import { loadParams } from '../simulator/weights-file';
+import { makeRng } from '../util/rng';
+import { encodeNetlist, writeNetlistFile } from './netlist/codec';
+import { producerVersion } from './netlist/schema';
+import { compile, type CompileHooks } from './pipeline';
+import { buildReport, type CompileReport } from './report';
+
+export interface CompileFilesOptions {
+  spec: string;
+  chip: string;
+  weights?: string;
+  out?: string;
+  report?: string;
+  wMax: WMaxPolicy;
+  externalData?: boolean;
+  hooks?: CompileHooks;
+}
+
+export function compileFiles(o: CompileFilesOptions): { report: CompileReport; bytes: Uint8Array } {
+  const t0 = performance.now();
+  const net = resolveNet(loadGraph(o.spec));
+  const chip = loadChip(o.chip);
+  const rng = makeRng(net.spec.training.seed);
+  const params = o.weights ? loadParams(o.weights, net, rng) : initParams(net, rng);
+  const passMs: Record<string, number> = {};
+  const { ir, netlist } = compile(net, chip, params, { wMax: o.wMax, specFile: o.spec, producerVersion: producerVersion() }, {
+    ...o.hooks,
+    onPassTime: (p, ms) => { passMs[p] = ms; o.hooks?.onPassTime?.(p, ms); },
+  });
+  const bytes = encodeNetlist(netlist);
+  let written = { bytes: bytes.length, externalBytes: 0 };
+  if (o.out) written = writeNetlistFile(o.out, netlist, { external: o.externalData });
+  const compileMs = performance.now() - t0;
+  const report = buildReport(ir, { netlistBytes: written.bytes, externalBytes: written.externalBytes, compileMs, passMs });
+  if (o.report) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
+  return { report, bytes };
+}

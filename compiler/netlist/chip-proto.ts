@@ -1,0 +1,117 @@
+/**
+ * ChipDescription (hw-models/chip.ts) ↔ ChipDescriptionProto. Exact both ways (the proto uses
+ * doubles), so a decoded netlist gives back the very description it was compiled for. proto3's
+ * zero sentinels ("0 = continuous / float / unbounded") become the TypeScript words here.
+ */
+import {
+  ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type NoiseSpec,
+} from '../../hw-models/chip';
+import { chipFingerprint } from '../../hw-models/compare';
+import type { ChipDescriptionMsg, NoiseMsg } from './types';
+
+const noiseToMsg = (n: NoiseSpec): NoiseMsg => ({ sigma: n.sigma, relativeTo: n.relativeTo === 'range' ? 'NOISE_REFERENCE_RANGE' : 'NOISE_REFERENCE_TARGET' });
+const orZero = <T extends string>(v: number | T): number => (typeof v === 'number' ? v : 0);
+
+export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
+  const x = c.crossbar;
+  const act = c.neuron.activation;
+  return {
+    format: c.format, name: c.name, description: c.description,
+    crossbar: {
+      rows: x.rows, cols: x.cols,
+      cell: x.cell === 'differential' ? 'CELL_KIND_DIFFERENTIAL' : 'CELL_KIND_OFFSET_COLUMN',
+      gMinUs: x.gMinUS, gMaxUs: x.gMaxUS, levels: orZero(x.levels),
+      programmingNoise: noiseToMsg(x.programmingNoise), readNoise: noiseToMsg(x.readNoise),
+      drift: { ...x.drift }, stuckAt: { ...x.stuckAt },
+      ...(x.update.kind === 'exact' ? { exactUpdate: {} } : {
+        pulsedUpdate: {
+          dwMin: x.update.dwMin, cycleToCycle: x.update.cycleToCycle, upDownAsymmetry: x.update.upDownAsymmetry,
+          softBounds: x.update.softBounds, pulsesPerUpdate: x.update.pulsesPerUpdate,
+        },
+      }),
+    },
+    periphery: {
+      dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1] },
+      adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise },
+      gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
+    },
+    neuron: {
+      activation: {
+        kind: act.kind === 'exact' ? 'ACTIVATION_IMPL_KIND_EXACT' : act.kind === 'lut' ? 'ACTIVATION_IMPL_KIND_LUT' : 'ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR',
+        segments: act.kind === 'piecewise-linear' ? act.segments : 0,
+        lutEntries: act.kind === 'lut' ? act.entries : 0,
+        inputMin: act.kind === 'exact' ? 0 : act.inputRange[0],
+        inputMax: act.kind === 'exact' ? 0 : act.inputRange[1],
+      },
+      stateNoise: c.neuron.stateNoise, stateBits: orZero(c.neuron.stateBits), lanes: c.neuron.lanes,
+    },
+    noc: { ...c.noc },
+    clock: { frequencyMhz: c.clock.frequencyMhz },
+    actionTable: {
+      version: c.actionTable.version, source: c.actionTable.source,
+      actions: ACTION_KEYS.map((a) => ({ action: a, ...c.actionTable.perAction[a] })),
+      leakage: LEAKAGE_KEYS.map((k) => ({ component: k, leakageUw: c.actionTable.leakageUw[k] })),
+    },
+    fingerprint: chipFingerprint(c),
+  };
+}
+
+/** Thrown when a message cannot be a chip description at all (missing blocks, unknown enums). */
+export class ChipMessageError extends Error {}
+
+export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
+  const need = <T>(v: T | null | undefined, what: string): T => {
+    if (v === null || v === undefined) throw new ChipMessageError(`chip.${what} is missing`);
+    return v;
+  };
+  const x = need(m.crossbar, 'crossbar');
+  const p = need(m.periphery, 'periphery');
+  const dac = need(p.dac, 'periphery.dac');
+  const adc = need(p.adc, 'periphery.adc');
+  const gain = need(p.gain, 'periphery.gain');
+  const n = need(m.neuron, 'neuron');
+  const a = need(n.activation, 'neuron.activation');
+  const t = need(m.actionTable, 'actionTable');
+  const noise = (v: NoiseMsg | null, what: string): NoiseSpec => {
+    const nz = need(v, what);
+    if (nz.relativeTo !== 'NOISE_REFERENCE_RANGE' && nz.relativeTo !== 'NOISE_REFERENCE_TARGET') throw new ChipMessageError(`chip.${what}.relativeTo is ${nz.relativeTo}`);
+    return { sigma: nz.sigma, relativeTo: nz.relativeTo === 'NOISE_REFERENCE_RANGE' ? 'range' : 'target' };
+  };
+  if (x.cell !== 'CELL_KIND_DIFFERENTIAL' && x.cell !== 'CELL_KIND_OFFSET_COLUMN') throw new ChipMessageError(`chip.crossbar.cell is ${x.cell}`);
+  let activation: ActivationImpl;
+  if (a.kind === 'ACTIVATION_IMPL_KIND_EXACT') activation = { kind: 'exact' };
+  else if (a.kind === 'ACTIVATION_IMPL_KIND_LUT') activation = { kind: 'lut', entries: a.lutEntries, inputRange: [a.inputMin, a.inputMax] };
+  else if (a.kind === 'ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR') activation = { kind: 'piecewise-linear', segments: a.segments, inputRange: [a.inputMin, a.inputMax] };
+  else throw new ChipMessageError(`chip.neuron.activation.kind is ${a.kind}`);
+  const pu = x.pulsedUpdate;
+  if (!pu && !x.exactUpdate) throw new ChipMessageError('chip.crossbar has neither exactUpdate nor pulsedUpdate');
+  const perAction = {} as Record<ActionKey, { latencyNs: number; energyPj: number }>;
+  for (const r of t.actions) perAction[r.action as ActionKey] = { latencyNs: r.latencyNs, energyPj: r.energyPj };
+  const leakageUw = {} as Record<LeakageKey, number>;
+  for (const r of t.leakage) leakageUw[r.component as LeakageKey] = r.leakageUw;
+  const word = <W extends string>(v: number, w: W): number | W => (v === 0 ? w : v);
+  return {
+    format: m.format as typeof CHIP_FORMAT,
+    name: m.name,
+    description: m.description,
+    crossbar: {
+      rows: x.rows, cols: x.cols,
+      cell: x.cell === 'CELL_KIND_DIFFERENTIAL' ? 'differential' : 'offset-column',
+      gMinUS: x.gMinUs, gMaxUS: x.gMaxUs, levels: word(x.levels, 'continuous'),
+      programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
+      readNoise: noise(x.readNoise, 'crossbar.readNoise'),
+      drift: { ...need(x.drift, 'crossbar.drift') },
+      stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
+      update: pu ? { kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate } : { kind: 'exact' },
+    },
+    periphery: {
+      dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax] },
+      adc: { bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise },
+      gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
+    },
+    neuron: { activation, stateNoise: n.stateNoise, stateBits: word(n.stateBits, 'float'), lanes: n.lanes },
+    noc: { ...need(m.noc, 'noc') },
+    clock: { frequencyMhz: need(m.clock, 'clock').frequencyMhz },
+    actionTable: { version: t.version, source: t.source, perAction, leakageUw },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The netlist as plain TypeScript objects: proto/netlist.proto and proto/chip.proto with protobufjs's
+ * camelCase names, enums as their names, 64-bit integers as numbers and bytes as Uint8Array. This
+ * is what the codec encodes from and decodes to (with every scalar default filled in and unset
+ * messages null). Keep in step with the .proto files: test/netlist-codec.test.ts fails on a field
+ * the codec would drop.
+ */
+
+export const IR_VERSION = 1;
+export const OP_DOMAIN = 'ai.fre.crossbar';
+export const OPSET_VERSION = 1;
+export const PRODUCER_NAME = 'fre-toolchain';
+
+export type CellKindName = 'CELL_KIND_UNSPECIFIED' | 'CELL_KIND_DIFFERENTIAL' | 'CELL_KIND_OFFSET_COLUMN';
+export type NoiseReferenceName = 'NOISE_REFERENCE_UNSPECIFIED' | 'NOISE_REFERENCE_RANGE' | 'NOISE_REFERENCE_TARGET';
+export type ActivationImplKindName = 'ACTIVATION_IMPL_KIND_UNSPECIFIED' | 'ACTIVATION_IMPL_KIND_EXACT' | 'ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR' | 'ACTIVATION_IMPL_KIND_LUT';
+export type NudgeModeName = 'NUDGE_MODE_UNSPECIFIED' | 'NUDGE_MODE_HELD' | 'NUDGE_MODE_RECOMPUTED' | 'NUDGE_MODE_GRAPH';
+export type GroupRoleName = 'GROUP_ROLE_UNSPECIFIED' | 'GROUP_ROLE_INPUT' | 'GROUP_ROLE_HIDDEN' | 'GROUP_ROLE_OUTPUT';
+export type ActivationName = 'ACTIVATION_UNSPECIFIED' | 'ACTIVATION_IDENTITY' | 'ACTIVATION_TANH' | 'ACTIVATION_HARD_SIGMOID' | 'ACTIVATION_SIGMOID' | 'ACTIVATION_SOFTMAX';
+export type FeedbackKindName = 'FEEDBACK_KIND_UNSPECIFIED' | 'FEEDBACK_KIND_NONE' | 'FEEDBACK_KIND_SYMMETRIC' | 'FEEDBACK_KIND_RANDOM';
+export type WMaxPolicyName = 'W_MAX_POLICY_UNSPECIFIED' | 'W_MAX_POLICY_MAX' | 'W_MAX_POLICY_PERCENTILE';
+export type ArrayRoleName = 'ARRAY_ROLE_UNSPECIFIED' | 'ARRAY_ROLE_WEIGHT' | 'ARRAY_ROLE_RANDOM_FEEDBACK';
+export type ReadKindName = 'READ_KIND_UNSPECIFIED' | 'READ_KIND_FORWARD' | 'READ_KIND_TRANSPOSED';
+export type DataTypeName = 'DATA_TYPE_UNSPECIFIED' | 'DATA_TYPE_UINT8' | 'DATA_TYPE_UINT16' | 'DATA_TYPE_FLOAT32';
+export type CombineModeName = 'COMBINE_MODE_UNSPECIFIED' | 'COMBINE_MODE_DIGITAL_SUM';
+export type DriveBufferName = 'DRIVE_BUFFER_UNSPECIFIED' | 'DRIVE_BUFFER_STEP' | 'DRIVE_BUFFER_INPUT' | 'DRIVE_BUFFER_NUDGE' | 'DRIVE_BUFFER_LOGITS';
+export type RoutingAlgorithmName = 'ROUTING_ALGORITHM_UNSPECIFIED' | 'ROUTING_ALGORITHM_XY';
+export type PhaseKindName = 'PHASE_KIND_UNSPECIFIED' | 'PHASE_KIND_INPUT' | 'PHASE_KIND_FREE' | 'PHASE_KIND_READOUT' | 'PHASE_KIND_ERROR' | 'PHASE_KIND_NUDGED' | 'PHASE_KIND_UPDATE';
+export type OperandName = 'OPERAND_UNSPECIFIED' | 'OPERAND_STATE' | 'OPERAND_FREE_STATE' | 'OPERAND_DELTA' | 'OPERAND_ERROR' | 'OPERAND_PARTIAL_SUM' | 'OPERAND_INPUT' | 'OPERAND_TARGET' | 'OPERAND_HELD_DRIVE';
+
+/** Op types of domain ai.fre.crossbar, version 1 (proto/netlist.proto, OpProto). */
+export const OP_TYPES = [
+  'LoadInput', 'LoadTarget', 'ArrayRead', 'ArrayReadTransposed', 'AdcConvert', 'Send', 'Receive',
+  'Accumulate', 'NeuronUpdate', 'ReadoutError', 'SaveState', 'StateDelta', 'OuterProductUpdate',
+] as const;
+export type OpType = (typeof OP_TYPES)[number];
+
+// ---- chip.proto -------------------------------------------------------------------------------
+
+export interface NoiseMsg { sigma: number; relativeTo: NoiseReferenceName }
+export interface PulsedUpdateMsg { dwMin: number; cycleToCycle: number; upDownAsymmetry: number; softBounds: boolean; pulsesPerUpdate: number }
+export interface CrossbarMsg {
+  rows: number; cols: number; cell: CellKindName; gMinUs: number; gMaxUs: number;
+  /** 0 = continuous. */
+  levels: number;
+  programmingNoise: NoiseMsg | null; readNoise: NoiseMsg | null;
+  drift: { nu: number; nuStd: number; t0Seconds: number } | null;
+  stuckAt: { onProbability: number; offProbability: number } | null;
+  exactUpdate?: Record<string, never> | null;
+  pulsedUpdate?: PulsedUpdateMsg | null;
+}
+export interface PeripheryMsg {
+  /** bits 0 = float. */
+  dac: { bits: number; inputMin: number; inputMax: number } | null;
+  /** bits 0 = float; fullScale 0 = unbounded. */
+  adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number } | null;
+  gain: { stage: 'GAIN_STAGE_UNSPECIFIED' | 'GAIN_STAGE_DIGITAL'; bits: number; accumulatorBits: number } | null;
+}
+export interface NeuronUnitMsg {
+  activation: { kind: ActivationImplKindName; segments: number; lutEntries: number; inputMin: number; inputMax: number } | null;
+  stateNoise: number;
+  /** 0 = float. */
+  stateBits: number;
+  lanes: number;
+}
+export interface NocMsg {
+  arraysPerCore: number; meshWidth: number; meshHeight: number; hopLatencyCycles: number;
+  linkWidthBits: number; inputBufferBytes: number; stateBufferBytes: number;
+}
+export interface ActionTableMsg {
+  version: string; source: string;
+  actions: { action: string; latencyNs: number; energyPj: number }[];
+  leakage: { component: string; leakageUw: number }[];
+}
+export interface ChipDescriptionMsg {
+  format: string; name: string; description: string;
+  crossbar: CrossbarMsg | null; periphery: PeripheryMsg | null; neuron: NeuronUnitMsg | null;
+  noc: NocMsg | null; clock: { frequencyMhz: number } | null; actionTable: ActionTableMsg | null;
+  fingerprint: string;
+}
+
+// ---- netlist.proto ----------------------------------------------------------------------------
+
+export interface DynamicsMsg { freeSteps: number; nudgedSteps: number; betaF: number; nudge: NudgeModeName; readoutGroup: number }
+
+export interface NeuronGroupMsg {
+  id: number; name: string; role: GroupRoleName; node: number; size: number; activation: ActivationName;
+  betaF: number; freeSteps: number; nudgedSteps: number; homeCore: number; stateStep: number;
+}
+
+export interface MatrixMappingMsg {
+  wMax: number; policy: WMaxPolicyName; percentile: number;
+  maxAbs: number; clipped: number; maxError: number; rmsError: number; levelStep: number;
+}
+
+export interface EdgeMsg {
+  id: number; name: string; fromGroup: number; toGroup: number; rows: number; cols: number;
+  alpha: number; feedback: FeedbackKindName; beta: number; trainable: boolean;
+  weights: MatrixMappingMsg | null; feedbackWeights: MatrixMappingMsg | null;
+  tileGridRows: number; tileGridCols: number; arrays: number[];
+  feedbackTileGridRows: number; feedbackTileGridCols: number; feedbackArrays: number[];
+}
+
+export interface CoreMsg { id: number; x: number; y: number; arrays: number[]; groups: number[] }
+
+export interface ExternalDataMsg { location: string; offset: number; length: number; sha256: string }
+
+export interface TensorMsg { dataType: DataTypeName; dims: number[]; rawData: Uint8Array; externalData: ExternalDataMsg | null }
+
+export interface GainsMsg { forward: number; transposed: number; dacStep: number; adcStep: number }
+
+export interface ArrayMsg {
+  id: number; core: number; slot: number; edge: number; role: ArrayRoleName;
+  rowBegin: number; rowEnd: number; colBegin: number; colEnd: number; tileRow: number; tileCol: number;
+  gPlus: TensorMsg | null; gMinus: TensorMsg | null; gains: GainsMsg | null;
+  reads: ReadKindName[]; trainable: boolean;
+}
+
+export interface ReductionMsg {
+  id: number; edge: number; role: ArrayRoleName; read: ReadKindName; group: number; begin: number; end: number;
+  arrays: number[]; core: number; combine: CombineModeName; target: DriveBufferName;
+}
+
+export interface RouteMsg { id: number; srcCore: number; dstCore: number; path: number[]; algorithm: RoutingAlgorithmName }
+
+export interface ActionCountMsg { action: string; count: number }
+
+export interface OpMsg {
+  id: number; opType: string; domain: string; deps: number[]; resources: string[]; actions: ActionCountMsg[];
+  label: string; core: number; array: number; edge: number; group: number; reduction: number; route: number;
+  begin: number; end: number; elements: number; lines: number; hops: number; flits: number; bits: number;
+  source: OperandName; target: DriveBufferName; gain: number; scaleByStep: boolean;
+  postGroup: number; post: OperandName; preGroup: number; pre: OperandName; held: DriveBufferName;
+}
+
+export interface PhaseMsg { kind: PhaseKindName; name: string; repeat: number; trainingOnly: boolean; ops: OpMsg[] }
+
+export interface NetlistMsg {
+  irVersion: number;
+  opsetImport: { domain: string; version: number }[];
+  producerName: string; producerVersion: string; graphName: string; docString: string;
+  chip: ChipDescriptionMsg | null;
+  dynamics: DynamicsMsg | null;
+  groups: NeuronGroupMsg[];
+  edges: EdgeMsg[];
+  cores: CoreMsg[];
+  arrays: ArrayMsg[];
+  reductions: ReductionMsg[];
+  routes: RouteMsg[];
+  schedule: { phases: PhaseMsg[] } | null;
+  metadataProps: { key: string; value: string }[];
+}
+
+/** An op as the schedule pass builds it: every operand optional (unset = 0 on the wire). */
+export type OpInit = Pick<OpMsg, 'opType' | 'resources' | 'actions' | 'label'> & Partial<Omit<OpMsg, 'id' | 'domain' | 'opType' | 'resources' | 'actions' | 'label'>>;

@@ -1,0 +1,138 @@
+/**
+ * emit: assemble the netlist message (proto/netlist.proto) from the IR: the chip description, the
+ * groups and edges with their mappings, cores, arrays with their conductance tensors (little-endian,
+ * row-major slices of the mapped planes) and gains, reductions, routes and the schedule.
+ */
+import { INPUT, OUTPUT } from '../../graph/net';
+import type { Plane } from '../../hw-models/conductance';
+import { chipToMsg } from '../netlist/chip-proto';
+import {
+  IR_VERSION, OPSET_VERSION, OP_DOMAIN, PRODUCER_NAME, type ActivationName, type ArrayMsg, type EdgeMsg, type GroupRoleName,
+  type MatrixMappingMsg, type NeuronGroupMsg, type NudgeModeName, type TensorMsg,
+} from '../netlist/types';
+import type { CompilerIR, IrMatrix, IrTile, Pass } from '../ir';
+
+const ROLE: Record<string, GroupRoleName> = { input: 'GROUP_ROLE_INPUT', hidden: 'GROUP_ROLE_HIDDEN', output: 'GROUP_ROLE_OUTPUT' };
+const ACT: Record<string, ActivationName> = {
+  identity: 'ACTIVATION_IDENTITY', tanh: 'ACTIVATION_TANH', 'hard-sigmoid': 'ACTIVATION_HARD_SIGMOID', sigmoid: 'ACTIVATION_SIGMOID', softmax: 'ACTIVATION_SOFTMAX',
+};
+const NUDGE: Record<string, NudgeModeName> = { held: 'NUDGE_MODE_HELD', recomputed: 'NUDGE_MODE_RECOMPUTED', graph: 'NUDGE_MODE_GRAPH' };
+
+/** Quantisation step of `bits` codes over a range (0 when not quantised). */
+export function codeStep(bits: number | 'float', lo: number, hi: number): number {
+  return bits === 'float' ? 0 : (hi - lo) / (2 ** bits - 1);
+}
+
+function tileTensor(plane: Plane, matrixCols: number, t: IrTile): TensorMsg {
+  const rows = t.rowEnd - t.rowBegin;
+  const cols = t.colEnd - t.colBegin;
+  const width = plane instanceof Uint8Array ? 1 : plane instanceof Uint16Array ? 2 : 4;
+  const out = new Uint8Array(rows * cols * width);
+  const view = new DataView(out.buffer);
+  let k = 0;
+  for (let r = t.rowBegin; r < t.rowEnd; r++) {
+    const base = r * matrixCols;
+    for (let c = t.colBegin; c < t.colEnd; c++, k++) {
+      const v = plane[base + c];
+      if (width === 1) out[k] = v;
+      else if (width === 2) view.setUint16(2 * k, v, true);
+      else view.setFloat32(4 * k, v, true);
+    }
+  }
+  return {
+    dataType: width === 1 ? 'DATA_TYPE_UINT8' : width === 2 ? 'DATA_TYPE_UINT16' : 'DATA_TYPE_FLOAT32',
+    dims: [rows, cols], rawData: out, externalData: null,
+  };
+}
+
+function mappingMsg(ir: CompilerIR, m: IrMatrix | undefined): MatrixMappingMsg | null {
+  if (!m) return null;
+  const s = m.mapped.stats;
+  const pol = ir.options.wMax;
+  return {
+    wMax: m.mapped.wMax, policy: pol.kind === 'max' ? 'W_MAX_POLICY_MAX' : 'W_MAX_POLICY_PERCENTILE', percentile: pol.kind === 'percentile' ? pol.p : 0,
+    maxAbs: s.maxAbs, clipped: s.clipped, maxError: s.maxError, rmsError: s.rmsError, levelStep: s.levelStep,
+  };
+}
+
+export const emit: Pass = {
+  name: 'emit',
+  help: 'assemble the protobuf netlist message',
+  run(ir: CompilerIR): void {
+    const { net, chip } = ir;
+    const site = (core: number) => ir.cores[core].site;
+    const dac = chip.periphery.dac;
+    const adc = chip.periphery.adc;
+    const dacStep = codeStep(dac.bits, dac.inputRange[0], dac.inputRange[1]);
+    const adcStep = adc.fullScale === 'unbounded' ? 0 : codeStep(adc.bits, -adc.fullScale, adc.fullScale);
+    const stateStep = codeStep(chip.neuron.stateBits, dac.inputRange[0], dac.inputRange[1]);
+    const { T, K, betaF } = net.spec.dynamics;
+    const readoutGroup = net.readout.from + 1;
+
+    const groups: NeuronGroupMsg[] = ir.groups.map((g) => ({
+      id: g.id, name: g.name, role: ROLE[g.role], node: g.node, size: g.size, activation: ACT[g.activation],
+      betaF: g.id === readoutGroup ? betaF : 0, freeSteps: T, nudgedSteps: K, homeCore: site(g.home),
+      stateStep: g.role === 'hidden' ? stateStep : 0,
+    }));
+
+    const tilesOf = (edge: number, role: string) => ir.tiles.filter((t) => t.edge === edge && t.role === role);
+    const edges: EdgeMsg[] = net.edges.map((e) => {
+      const w = ir.matrices.find((m) => m.edge === e.index && m.role === 'weight');
+      const b = ir.matrices.find((m) => m.edge === e.index && m.role === 'random-feedback');
+      const wt = tilesOf(e.index, 'weight');
+      const bt = tilesOf(e.index, 'random-feedback');
+      const gridOf = (ts: IrTile[]) => (ts.length ? [ts[ts.length - 1].tileRow + 1, ts[ts.length - 1].tileCol + 1] : [0, 0]);
+      return {
+        id: e.index, name: e.name, fromGroup: e.from === INPUT ? 0 : e.from + 1, toGroup: e.to === OUTPUT ? net.layers.length + 1 : e.to + 1,
+        rows: e.rows, cols: e.cols, alpha: e.alpha,
+        feedback: e.feedback === 'none' ? 'FEEDBACK_KIND_NONE' : e.feedback === 'symmetric' ? 'FEEDBACK_KIND_SYMMETRIC' : 'FEEDBACK_KIND_RANDOM',
+        beta: e.beta, trainable: e.trainable,
+        weights: mappingMsg(ir, w), feedbackWeights: mappingMsg(ir, b),
+        tileGridRows: gridOf(wt)[0], tileGridCols: gridOf(wt)[1], arrays: wt.map((t) => t.id),
+        feedbackTileGridRows: gridOf(bt)[0], feedbackTileGridCols: gridOf(bt)[1], feedbackArrays: bt.map((t) => t.id),
+      };
+    });
+
+    const gainsFor = (t: IrTile) => {
+      const e = net.edges[t.edge];
+      const m = ir.matrices[t.matrix];
+      return {
+        forward: t.role === 'weight' ? e.alpha * m.mapped.wMax : e.beta * m.mapped.wMax,
+        transposed: t.reads.includes('transposed') ? e.beta * m.mapped.wMax : 0,
+        dacStep, adcStep,
+      };
+    };
+    const arrays: ArrayMsg[] = ir.tiles.map((t) => {
+      const m = ir.matrices[t.matrix];
+      return {
+        id: t.id, core: site(t.core), slot: t.slot, edge: t.edge, role: t.role === 'weight' ? 'ARRAY_ROLE_WEIGHT' : 'ARRAY_ROLE_RANDOM_FEEDBACK',
+        rowBegin: t.rowBegin, rowEnd: t.rowEnd, colBegin: t.colBegin, colEnd: t.colEnd, tileRow: t.tileRow, tileCol: t.tileCol,
+        gPlus: tileTensor(m.mapped.plus, m.cols, t), gMinus: m.mapped.minus ? tileTensor(m.mapped.minus, m.cols, t) : null,
+        gains: gainsFor(t), reads: t.reads.map((r) => (r === 'forward' ? 'READ_KIND_FORWARD' : 'READ_KIND_TRANSPOSED')), trainable: t.trainable,
+      };
+    });
+
+    const cores = [...ir.cores].sort((a, b) => a.site - b.site).map((c) => ({
+      id: c.site, x: c.site % chip.noc.meshWidth, y: Math.floor(c.site / chip.noc.meshWidth), arrays: [...c.tiles], groups: [...c.groups].sort((a, b) => a - b),
+    }));
+
+    const pol = ir.options.wMax;
+    ir.netlist = {
+      irVersion: IR_VERSION,
+      opsetImport: [{ domain: OP_DOMAIN, version: OPSET_VERSION }],
+      producerName: PRODUCER_NAME, producerVersion: ir.options.producerVersion,
+      graphName: net.spec.name, docString: net.spec.description ?? '',
+      chip: chipToMsg(chip),
+      dynamics: { freeSteps: T, nudgedSteps: K, betaF, nudge: NUDGE[net.spec.dynamics.nudge ?? 'held'], readoutGroup },
+      groups, edges, cores, arrays,
+      reductions: ir.reductions,
+      routes: ir.routes.map((r) => ({ id: r.id, srcCore: r.src, dstCore: r.dst, path: [...r.path], algorithm: 'ROUTING_ALGORITHM_XY' })),
+      schedule: { phases: ir.phases },
+      metadataProps: [
+        { key: 'compile.w_max_policy', value: pol.kind === 'max' ? 'max' : `percentile:${pol.p}` },
+        { key: 'graph.format', value: net.spec.format },
+        { key: 'graph.training_seed', value: String(net.spec.training.seed) },
+      ],
+    };
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * The compiler: the passes in their one order, the IR verified after each, and an optional text
+ * dump after any of them (`--dump-after PASS`).
+ */
+import { OUTPUT, type Net } from '../graph/net';
+import type { ChipDescription } from '../hw-models/chip';
+import type { Params } from '../simulator/engine/params';
+import { CompileError, diag } from './diagnostics';
+import type { CompileOptions, CompilerIR, IrGroup, Pass } from './ir';
+import { irText } from './ir-text';
+import { assignCores } from './passes/assign-cores';
+import { emit } from './passes/emit';
+import { mapWeights } from './passes/map-weights';
+import { partition } from './passes/partition';
+import { place } from './passes/place';
+import { route } from './passes/route';
+import { schedule } from './passes/schedule';
+import { verifyIR } from './verify';
+import type { NetlistMsg } from './netlist/types';
+
+/** The order of the passes: each reads what the earlier ones produced. */
+export const PASSES: readonly Pass[] = [mapWeights, partition, assignCores, place, route, schedule, emit];
+export const PASS_NAMES: readonly string[] = PASSES.map((p) => p.name);
+
+export interface CompileHooks {
+  /** Passes after which to dump the IR. */
+  dumpAfter?: readonly string[];
+  /** Receives each dump (default: none). */
+  onDump?: (pass: string, text: string) => void;
+  /** Receives each pass's wall time, ms. */
+  onPassTime?: (pass: string, ms: number) => void;
+}
+
+export interface CompileResult {
+  ir: CompilerIR;
+  netlist: NetlistMsg;
+}
+
+export function initialIR(net: Net, chip: ChipDescription, params: Params, options: CompileOptions): CompilerIR {
+  const groups: IrGroup[] = [
+    { id: 0, name: 'input', role: 'input', node: -1, size: net.inputSize, activation: 'identity', home: -1 },
+    ...net.layers.map((l, i): IrGroup => ({ id: i + 1, name: l.name, role: 'hidden', node: i, size: l.size, activation: l.activation, home: -1 })),
+    { id: net.layers.length + 1, name: 'output', role: 'output', node: OUTPUT, size: net.classes, activation: 'softmax', home: -1 },
+  ];
+  return { net, chip, params, options, groups, matrices: [], tiles: [], cores: [], routes: [], reductions: [], phases: [], done: [] };
+}
+
+export function checkPassNames(names: readonly string[], file: string): void {
+  const unknown = names.filter((n) => n !== 'all' && !PASS_NAMES.includes(n));
+  if (unknown.length) {
+    throw new CompileError([diag('CMP003', file, '', `unknown pass ${unknown.map((u) => `"${u}"`).join(', ')} for --dump-after`,
+      `name one of ${PASS_NAMES.join(', ')}, or all`)]);
+  }
+}
+
+export function compile(net: Net, chip: ChipDescription, params: Params, options: CompileOptions, hooks: CompileHooks = {}): CompileResult {
+  const dump = hooks.dumpAfter ?? [];
+  checkPassNames(dump, options.specFile);
+  const ir = initialIR(net, chip, params, options);
+  for (const pass of PASSES) {
+    const t0 = performance.now();
+    pass.run(ir);
+    ir.done.push(pass.name);
+    verifyIR(ir, pass.name);
+    hooks.onPassTime?.(pass.name, performance.now() - t0);
+    if (dump.includes(pass.name) || dump.includes('all')) hooks.onDump?.(pass.name, irText(ir, pass.name));
+  }
+  return { ir, netlist: ir.netlist! };
+}

@@ -1,0 +1,84 @@
+/**
+ * Resolving `--chip PRESET|chip.json` to a validated ChipDescription. A chip file is either a full
+ * description or a preset plus overrides:
+ *   { "base": "reram", "noc": { "meshWidth": 16 } }
+ * Overrides merge into the preset field by field; a tagged object whose "kind" changes (the update
+ * model, the activation implementation) is replaced whole. The result is validated as a whole.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { ChipDescription } from './chip';
+import { ChipError } from './diagnostics';
+import { PRESET_NAMES, preset } from './presets';
+import { closest, validateChip } from './validate';
+
+type Obj = Record<string, unknown>;
+
+/** A preset name, or a path to a chip JSON file (full, or { "base": preset, …overrides }). */
+export function loadChip(arg: string): ChipDescription {
+  const p = preset(arg);
+  if (p) return p;
+  if (!arg.endsWith('.json') && !existsSync(arg)) throw unknownPreset(arg, '', arg);
+  let text: string;
+  try {
+    text = readFileSync(arg, 'utf8');
+  } catch (err) {
+    throw new ChipError([{
+      code: 'HW001', file: arg, path: '',
+      message: `cannot read the chip file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      hint: `check the path, or name a preset: ${PRESET_NAMES.join(', ')}`,
+    }]);
+  }
+  return parseChipText(text, arg);
+}
+
+export function parseChipText(text: string, file: string): ChipDescription {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ChipError([{
+      code: 'HW001', file, path: '', message: `not valid JSON (${(err as Error).message})`,
+      hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+    }]);
+  }
+  return resolveChipObject(raw, file);
+}
+
+/** A parsed chip object (full, or with "base") → validated description; throws ChipError. */
+export function resolveChipObject(raw: unknown, file: string): ChipDescription {
+  let full = raw;
+  if (isObj(raw) && 'base' in raw) {
+    const { base, ...overrides } = raw;
+    if (typeof base !== 'string') throw unknownPreset(String(base), '/base', file);
+    const b = preset(base);
+    if (!b) throw unknownPreset(base, '/base', file);
+    full = mergeOverrides(b as unknown as Obj, overrides);
+  }
+  const { chip, diagnostics } = validateChip(full, file);
+  if (!chip) throw new ChipError(diagnostics);
+  return chip;
+}
+
+function unknownPreset(name: string, path: string, file: string): ChipError {
+  const near = closest(name, PRESET_NAMES);
+  return new ChipError([{
+    code: 'HW003', file, path,
+    message: `unknown chip preset "${name}" (presets: ${PRESET_NAMES.join(', ')})`,
+    hint: near ? `did you mean "${near}"? Or pass a chip description file (chip.json)` : `name one of ${PRESET_NAMES.join(', ')}, or pass a chip description file (chip.json)`,
+  }]);
+}
+
+/** Field-by-field merge; arrays and scalars replace; a changed "kind" replaces the whole object. */
+export function mergeOverrides(base: Obj, over: Obj): Obj {
+  const out: Obj = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = base[k];
+    if (isObj(v) && isObj(b) && !('kind' in v && v.kind !== b.kind)) out[k] = mergeOverrides(b, v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

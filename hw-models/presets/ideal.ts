@@ -1,0 +1,60 @@
+/**
+ * `ideal`: float, noiseless, unbounded. The reference chip: conductances are continuous (float32),
+ * inputs and outputs unquantised and unclipped, updates exact, so mapping a net onto it is lossless
+ * and the chip simulator reproduces the software engine exactly. Geometry, timing and energy are
+ * those of a 256×256 analog chip, so its cycle and energy reports stay meaningful.
+ */
+import { ANALOG_256_RERAM_ACTIONS } from '../action-tables';
+import { CHIP_FORMAT, type ChipDescription } from '../chip';
+
+export const IDEAL: ChipDescription = {
+  format: CHIP_FORMAT,
+  name: 'ideal',
+  description: 'Float, noiseless, unbounded: lossless mapping; 256×256 geometry and analog timing/energy for reports',
+  crossbar: {
+    // hw §1 "crossbar size": 256×256 (PRIME, HERMES, NeuRRAM).
+    rows: 256,
+    cols: 256,
+    // hw §1 "weight → conductance": differential pair G+ − G−.
+    cell: 'differential',
+    // Normalised: with g_min = 0 and g_max = 1 µS a conductance equals its normalised value u.
+    gMinUS: 0,
+    gMaxUS: 1,
+    levels: 'continuous',
+    programmingNoise: { sigma: 0, relativeTo: 'range' },
+    readNoise: { sigma: 0, relativeTo: 'range' },
+    drift: { nu: 0, nuStd: 0, t0Seconds: 1 },
+    stuckAt: { onProbability: 0, offProbability: 0 },
+    update: { kind: 'exact' },
+  },
+  periphery: {
+    // States are never clipped while inside [−1, 1] (tanh, sigmoid, hard-sigmoid, MNIST pixels).
+    dac: { bits: 'float', inputRange: [-1, 1] },
+    // hw §1 "DAC / ADC" NeuroSim numColMuxed 8: only timing uses it here.
+    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0 },
+    gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },
+  },
+  neuron: {
+    activation: { kind: 'exact' },
+    stateNoise: 0,
+    stateBits: 'float',
+    // No row in hardware.md: 16 lanes per core (design choice, as the device presets).
+    lanes: 16,
+  },
+  noc: {
+    // No row in hardware.md: ISAAC groups 8 crossbars per in-situ multiply unit (design choice).
+    arraysPerCore: 8,
+    // Large enough for every example in examples/ (2048 arrays).
+    meshWidth: 16,
+    meshHeight: 16,
+    // No row in hardware.md: a 2-stage router pipeline, 64-bit links (design choice).
+    hopLatencyCycles: 2,
+    linkWidthBits: 64,
+    inputBufferBytes: 16384,
+    // No row in hardware.md: ISAAC's 64 KB eDRAM per tile.
+    stateBufferBytes: 65536,
+  },
+  // No row in hardware.md: PUMA and ISAAC clock near 1 GHz.
+  clock: { frequencyMhz: 1000 },
+  actionTable: ANALOG_256_RERAM_ACTIONS,
+};

@@ -1,0 +1,304 @@
+/**
+ * Validation of a chip description: the field schema as data (so every field is checked the same
+ * way and unknown fields are caught), then the cross-field checks a schema cannot express
+ * (contradictory sizes and ranges). All problems are collected in one pass.
+ */
+import {
+  ACTION_KEYS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_REFERENCES, type ChipDescription,
+} from './chip';
+import type { CodedDiagnostic, HwCode } from './diagnostics';
+
+type Node =
+  | { t: 'object'; fields: Record<string, Node> }
+  | { t: 'record'; keys: readonly string[]; value: Node }
+  | { t: 'num'; min?: number; max?: number; gt?: number; int?: boolean }
+  | { t: 'numOr'; word: string; num: Node & { t: 'num' } }
+  | { t: 'enum'; values: readonly string[] }
+  | { t: 'str' }
+  | { t: 'bool' }
+  | { t: 'const'; value: string }
+  | { t: 'range' }
+  | { t: 'tagged'; variants: Record<string, Record<string, Node>> };
+
+const obj = (fields: Record<string, Node>): Node => ({ t: 'object', fields });
+const num = (o: { min?: number; max?: number; gt?: number; int?: boolean } = {}) => ({ t: 'num' as const, ...o });
+const int = (min: number, max?: number) => num({ min, max, int: true });
+const frac = num({ min: 0, max: 1 });
+const nonNeg = num({ min: 0 });
+const pos = num({ gt: 0 });
+const noise = obj({ sigma: nonNeg, relativeTo: { t: 'enum', values: NOISE_REFERENCES } });
+const cost = obj({ latencyNs: nonNeg, energyPj: nonNeg });
+
+/** The schema. Bit widths stop at 24 so that every code fits a float32 exactly. */
+export const CHIP_SCHEMA: Node = obj({
+  format: { t: 'const', value: CHIP_FORMAT },
+  name: { t: 'str' },
+  description: { t: 'str' },
+  crossbar: obj({
+    rows: int(1, 65536),
+    cols: int(1, 65536),
+    cell: { t: 'enum', values: CELL_KINDS },
+    gMinUS: nonNeg,
+    gMaxUS: pos,
+    levels: { t: 'numOr', word: 'continuous', num: int(2, 65536) },
+    programmingNoise: noise,
+    readNoise: noise,
+    drift: obj({ nu: nonNeg, nuStd: nonNeg, t0Seconds: pos }),
+    stuckAt: obj({ onProbability: frac, offProbability: frac }),
+    update: {
+      t: 'tagged',
+      variants: {
+        exact: {},
+        pulsed: {
+          dwMin: num({ gt: 0, max: 1 }), cycleToCycle: nonNeg, upDownAsymmetry: num({ gt: -1, max: 1 }),
+          softBounds: { t: 'bool' }, pulsesPerUpdate: int(1, 1 << 20),
+        },
+      },
+    },
+  }),
+  periphery: obj({
+    dac: obj({ bits: { t: 'numOr', word: 'float', num: int(1, 24) }, inputRange: { t: 'range' } }),
+    adc: obj({
+      bits: { t: 'numOr', word: 'float', num: int(1, 24) },
+      fullScale: { t: 'numOr', word: 'unbounded', num: pos },
+      linesPerAdc: int(1),
+      outputNoise: nonNeg,
+    }),
+    gain: obj({ stage: { t: 'enum', values: ['digital'] }, bits: { t: 'numOr', word: 'float', num: int(2, 24) }, accumulatorBits: int(8, 64) }),
+  }),
+  neuron: obj({
+    activation: {
+      t: 'tagged',
+      variants: {
+        exact: {},
+        'piecewise-linear': { segments: int(1, 65536), inputRange: { t: 'range' } },
+        lut: { entries: int(2, 1 << 20), inputRange: { t: 'range' } },
+      },
+    },
+    stateNoise: nonNeg,
+    stateBits: { t: 'numOr', word: 'float', num: int(1, 24) },
+    lanes: int(1),
+  }),
+  noc: obj({
+    arraysPerCore: int(1),
+    meshWidth: int(1, 1024),
+    meshHeight: int(1, 1024),
+    hopLatencyCycles: int(0),
+    linkWidthBits: int(1),
+    inputBufferBytes: int(1),
+    stateBufferBytes: int(1),
+  }),
+  clock: obj({ frequencyMhz: pos }),
+  actionTable: obj({
+    version: { t: 'str' },
+    source: { t: 'str' },
+    perAction: { t: 'record', keys: ACTION_KEYS, value: cost },
+    leakageUw: { t: 'record', keys: LEAKAGE_KEYS, value: nonNeg },
+  }),
+});
+
+class Checker {
+  readonly diags: CodedDiagnostic[] = [];
+  constructor(readonly file: string) {}
+
+  add(code: HwCode, path: string, message: string, hint: string): void {
+    this.diags.push({ code, file: this.file, path, message, hint });
+  }
+
+  /** Returns false when the value is unusable (so dependent cross-checks are skipped). */
+  check(node: Node, v: unknown, path: string): boolean {
+    const key = path.slice(path.lastIndexOf('/') + 1);
+    switch (node.t) {
+      case 'const':
+        if (v !== node.value) {
+          this.add('HW002', path, `"${key}" is ${JSON.stringify(v) ?? 'missing'}; this reader knows "${node.value}"`,
+            `set "${key}": "${node.value}" (or write a newer fre that reads it)`);
+          return false;
+        }
+        return true;
+      case 'str':
+        if (typeof v !== 'string' || v.length === 0) {
+          this.add('HW011', path, `"${key}" must be a non-empty string, got ${typeName(v)}`, `write "${key}": "<text>"`);
+          return false;
+        }
+        return true;
+      case 'bool':
+        if (typeof v !== 'boolean') {
+          this.add('HW011', path, `"${key}" must be true or false, got ${typeName(v)}`, `write "${key}": true or false`);
+          return false;
+        }
+        return true;
+      case 'enum':
+        if (typeof v !== 'string' || !node.values.includes(v)) {
+          this.add('HW013', path, `"${key}" is ${JSON.stringify(v)}; allowed: ${node.values.join(', ')}`,
+            `set "${key}" to one of ${node.values.map((x) => `"${x}"`).join(', ')}`);
+          return false;
+        }
+        return true;
+      case 'num':
+        return this.number(node, v, path, key);
+      case 'numOr':
+        if (v === node.word) return true;
+        if (typeof v === 'string') {
+          this.add('HW013', path, `"${key}" is "${v}"; it must be a number or "${node.word}"`, `write a number or "${node.word}"`);
+          return false;
+        }
+        return this.number(node.num, v, path, key, node.word);
+      case 'range': {
+        if (!Array.isArray(v) || v.length !== 2 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
+          this.add('HW011', path, `"${key}" must be [lo, hi] (two finite numbers), got ${JSON.stringify(v)}`, `write "${key}": [-1, 1]`);
+          return false;
+        }
+        if (!(v[0] < v[1])) {
+          this.add('HW021', path, `"${key}" is [${v[0]}, ${v[1]}]; lo must be below hi`, `swap or widen the range, e.g. [${Math.min(v[0], v[1])}, ${Math.max(v[0], v[1]) === Math.min(v[0], v[1]) ? v[0] + 1 : Math.max(v[0], v[1])}]`);
+          return false;
+        }
+        return true;
+      }
+      case 'object':
+        return this.object(node.fields, v, path, key);
+      case 'record': {
+        const fields: Record<string, Node> = {};
+        for (const k of node.keys) fields[k] = node.value;
+        return this.object(fields, v, path, key);
+      }
+      case 'tagged': {
+        if (!this.isObject(v, path, key)) return false;
+        const kinds = Object.keys(node.variants);
+        const kind = v.kind;
+        if (kind === undefined) {
+          this.add('HW010', `${path}/kind`, `"kind" is missing`, `add "kind": one of ${kinds.map((k) => `"${k}"`).join(', ')}`);
+          return false;
+        }
+        if (typeof kind !== 'string' || !kinds.includes(kind)) {
+          this.add('HW013', `${path}/kind`, `"kind" is ${JSON.stringify(kind)}; allowed: ${kinds.join(', ')}`, `set "kind" to one of ${kinds.map((k) => `"${k}"`).join(', ')}`);
+          return false;
+        }
+        return this.object({ kind: { t: 'const', value: kind }, ...node.variants[kind] }, v, path, key);
+      }
+    }
+  }
+
+  private isObject(v: unknown, path: string, key: string): v is Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      this.add('HW011', path, `${key ? `"${key}"` : 'the chip description'} must be an object, got ${typeName(v)}`, 'write it as { … } (see docs/chip-description.md)');
+      return false;
+    }
+    return true;
+  }
+
+  private object(fields: Record<string, Node>, v: unknown, path: string, key: string): boolean {
+    if (!this.isObject(v, path, key)) return false;
+    let ok = true;
+    for (const [k, child] of Object.entries(fields)) {
+      const p = `${path}/${k}`;
+      if (v[k] === undefined) {
+        this.add('HW010', p, `"${k}" is missing`, `add "${k}" (see docs/chip-description.md; a preset plus overrides only needs the fields it changes)`);
+        ok = false;
+      } else if (!this.check(child, v[k], p)) {
+        ok = false;
+      }
+    }
+    for (const k of Object.keys(v)) {
+      if (!(k in fields)) {
+        const near = closest(k, Object.keys(fields));
+        this.add('HW014', `${path}/${k}`, `unknown field "${k}"`,
+          near ? `did you mean "${near}"? (allowed: ${Object.keys(fields).join(', ')})` : `remove it (allowed: ${Object.keys(fields).join(', ')})`);
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  private number(n: { min?: number; max?: number; gt?: number; int?: boolean }, v: unknown, path: string, key: string, word?: string): boolean {
+    const alt = word ? ` or "${word}"` : '';
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.add('HW011', path, `"${key}" must be a finite number${alt}, got ${typeName(v)}`, `write a number${alt}`);
+      return false;
+    }
+    if (n.int && !Number.isInteger(v)) {
+      this.add('HW011', path, `"${key}" must be an integer${alt}, got ${v}`, `use a whole number such as ${Math.max(n.min ?? 1, Math.round(v))}`);
+      return false;
+    }
+    if (n.gt !== undefined && !(v > n.gt)) {
+      this.add('HW012', path, `"${key}" is ${v}; it must be > ${n.gt}`, `set "${key}" above ${n.gt}`);
+      return false;
+    }
+    if (n.min !== undefined && v < n.min) {
+      this.add('HW012', path, `"${key}" is ${v}; it must be ≥ ${n.min}`, `set "${key}" to at least ${n.min}`);
+      return false;
+    }
+    if (n.max !== undefined && v > n.max) {
+      this.add('HW012', path, `"${key}" is ${v}; it must be ≤ ${n.max}`, `set "${key}" to at most ${n.max}`);
+      return false;
+    }
+    return true;
+  }
+}
+
+/** Checks a schema cannot express; run only on a description that passed the schema. */
+function crossChecks(c: ChipDescription, ck: Checker): void {
+  const x = c.crossbar;
+  if (!(x.gMinUS < x.gMaxUS)) {
+    ck.add('HW021', '/crossbar/gMinUS', `g_min ${x.gMinUS} µS is not below g_max ${x.gMaxUS} µS`, `set gMinUS below gMaxUS (on/off ratios of 10–100 are typical: gMinUS ≈ ${round(x.gMaxUS / 10)})`);
+  }
+  if (x.cell === 'offset-column' && x.cols < 2) {
+    ck.add('HW020', '/crossbar/cols', `an offset-column array spends one of its ${x.cols} column(s) on the reference, leaving none for weights`, 'use at least 2 columns, or "cell": "differential"');
+  }
+  if (x.stuckAt.onProbability + x.stuckAt.offProbability > 1) {
+    ck.add('HW021', '/crossbar/stuckAt', `stuck-on ${x.stuckAt.onProbability} + stuck-off ${x.stuckAt.offProbability} exceeds 1`, 'lower the probabilities so their sum is at most 1 (measured arrays: 0.01–0.13 in all)');
+  }
+  const p = c.periphery;
+  if (p.adc.linesPerAdc > Math.max(x.rows, x.cols)) {
+    ck.add('HW020', '/periphery/adc/linesPerAdc', `${p.adc.linesPerAdc} lines per ADC, but an array has only ${Math.max(x.rows, x.cols)} lines on its longer side`,
+      `set linesPerAdc to at most ${Math.max(x.rows, x.cols)} (NeuroSim uses 8)`);
+  }
+  if (p.adc.fullScale === 'unbounded' && p.adc.bits !== 'float') {
+    ck.add('HW021', '/periphery/adc/fullScale', `a ${p.adc.bits}-bit ADC needs a finite full scale to place its codes, but fullScale is "unbounded"`,
+      'give fullScale a number (aihwkit uses 12), or set bits to "float"');
+  }
+  const sumBytes = Math.max(x.rows, x.cols) * p.gain.accumulatorBits / 8;
+  if (sumBytes > c.noc.inputBufferBytes) {
+    ck.add('HW020', '/noc/inputBufferBytes', `one array's partial sums (${Math.max(x.rows, x.cols)} lines × ${p.gain.accumulatorBits} bits = ${sumBytes} bytes) do not fit the ${c.noc.inputBufferBytes}-byte input buffer`,
+      `set inputBufferBytes to at least ${sumBytes}, or use smaller arrays`);
+  }
+}
+
+export function validateChip(raw: unknown, file: string): { chip?: ChipDescription; diagnostics: CodedDiagnostic[] } {
+  const ck = new Checker(file);
+  if (ck.check(CHIP_SCHEMA, raw, '')) crossChecks(raw as ChipDescription, ck);
+  return ck.diags.length === 0 ? { chip: raw as ChipDescription, diagnostics: [] } : { diagnostics: ck.diags };
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v === undefined) return 'nothing';
+  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function round(v: number): number {
+  return Number(v.toPrecision(3));
+}
+
+/** The closest allowed word within edit distance 2 (typo suggestions). */
+export function closest(word: string, options: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) { bestD = d; best = o; }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return dp[a.length][b.length];
+}
