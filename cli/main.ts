@@ -2,6 +2,7 @@
 /** The `fre` command line. Each command lives in its own file; this one only wires them. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { analyzeOptions, runAnalyze, type AnalyzeArgs } from './analyze-command';
 import { compileOptions, runCompile, type CompileArgs } from './compile-command';
 import { reportAndExit, UsageError } from './errors';
 import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<void> {
       (args) => runInspect(args as unknown as InspectArgs))
     .command('validate <netlist>', 'check a netlist (schema and semantics); exit 0 valid, 1 not', (y) => validateOptions(y),
       (args) => runValidate(args as unknown as ValidateArgs))
+    .command('analyze <spec>', 'dynamics analysis: spectral radius, Lyapunov exponents, convergence time (optionally over a β_i sweep)',
+      (y) => analyzeOptions(y), (args) => runAnalyze(args as unknown as AnalyzeArgs))
     .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
     .demandCommand(1, 'name a command (fre --help lists them)')
     .strict()
