@@ -1,0 +1,280 @@
+/**
+ * The netlist on the wire: byte-identical round trips, tolerance of unknown fields, rejection of
+ * malformed, truncated and wrong-version files, external data, every NET diagnostic one by one,
+ * protoc reading a compiled netlist exactly as our text printer does, and the .proto files
+ * documented field by field.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompileError, NET_CODES, NetlistError } from '../compiler/diagnostics';
+import { decodeNetlist, encodeNetlist, readNetlistFile, writeNetlistFile } from '../compiler/netlist/codec';
+import { protoDir } from '../compiler/netlist/schema';
+import { netlistToText } from '../compiler/netlist/text';
+import type { NetlistMsg } from '../compiler/netlist/types';
+import { checkChipMatches, validateNetlist } from '../compiler/netlist/validate';
+import { compile } from '../compiler/pipeline';
+import { loadGraph } from '../graph/load';
+import { resolveNet, type Net } from '../graph/net';
+import type { ChipDescription } from '../hw-models/chip';
+import type { CodedDiagnostic } from '../hw-models/diagnostics';
+import { resolveChipObject } from '../hw-models/load';
+import { PRESETS, preset } from '../hw-models/presets';
+import { initParams } from '../simulator/engine/params';
+import { makeRng } from '../util/rng';
+import { chainNet } from './helpers/nets';
+
+const ROOT = join(__dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'fre-net-'));
+
+/** 4×4 arrays, 16 levels, 2×2 mesh of 2 arrays per core: small enough to read, big enough to route. */
+const TINY_CHIP = resolveChipObject({
+  base: 'reram', name: 'tiny-reram', crossbar: { rows: 4, cols: 4, levels: 16 },
+  periphery: { adc: { linesPerAdc: 2 } }, noc: { meshWidth: 2, meshHeight: 2, arraysPerCore: 2 },
+}, 'tiny.json');
+
+function build(net: Net, chip: ChipDescription): NetlistMsg {
+  const params = initParams(net, makeRng(net.spec.training.seed));
+  return compile(net, chip, params, { wMax: { kind: 'max' }, specFile: 'spec.json', producerVersion: 'test' }).netlist;
+}
+
+const tinyNet = chainNet([5, 4, 3], 2, { betaI: 0.1, betaF: 0.1, T: 2, K: 1 });
+const tiny = () => decodeNetlist(encodeNetlist(build(tinyNet, TINY_CHIP)));
+
+function netDiags(f: () => unknown): CodedDiagnostic[] {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof NetlistError || err instanceof CompileError) return err.diagnostics;
+    throw err;
+  }
+  throw new Error('expected a NetlistError');
+}
+
+describe('round trips', () => {
+  test.each([
+    ['mnist-2hl', 'reram'],
+    ['mnist-10l-agt', 'sram-8b'],
+    ['mnist-3hl', 'ideal'],
+  ])('%s on %s: compile → encode → decode → re-encode is byte-identical', (ex, chip) => {
+    const n = build(resolveNet(loadGraph(join(ROOT, 'examples', `${ex}.json`))), PRESETS[chip]);
+    const a = encodeNetlist(n);
+    const b = encodeNetlist(decodeNetlist(a));
+    expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
+    expect(validateNetlist(decodeNetlist(a), ex).diagnostics).toEqual([]);
+  });
+
+  test('decoding gives back every field the compiler emitted (no field lost to a name mismatch)', () => {
+    const emitted = build(tinyNet, TINY_CHIP);
+    const decoded = decodeNetlist(encodeNetlist(emitted));
+    // Buffer.toJSON runs before a replacer sees the value: turn both byte forms into plain arrays.
+    const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) =>
+      (x instanceof Uint8Array ? Array.from(x) : x && x.type === 'Buffer' && Array.isArray(x.data) ? x.data : x)));
+    const fround = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isInteger(x) ? Math.fround(x) : x)));
+    expect(fround(plain(decoded))).toEqual(fround(plain(emitted)));
+  });
+
+  test('external data: tensors in a side file with offset, length and sha256, read back identically', () => {
+    const n = build(tinyNet, TINY_CHIP);
+    const f = join(dir, 'ext.pb');
+    const w = writeNetlistFile(f, n, { external: true });
+    expect(w.externalBytes).toBeGreaterThan(0);
+    const raw = decodeNetlist(readFileSync(f));
+    const ext = raw.arrays[1].gPlus!.externalData!;
+    expect(ext.location).toBe('ext.pb.data');
+    expect(raw.arrays[1].gPlus!.rawData.length).toBe(0);
+    expect(ext.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const { netlist } = readNetlistFile(f);
+    n.arrays.forEach((a, i) => {
+      expect(Buffer.from(netlist.arrays[i].gPlus!.rawData).equals(Buffer.from(a.gPlus!.rawData))).toBe(true);
+      expect(Buffer.from(netlist.arrays[i].gMinus!.rawData).equals(Buffer.from(a.gMinus!.rawData))).toBe(true);
+    });
+    expect(validateNetlist(netlist, f).diagnostics).toEqual([]);
+  });
+});
+
+describe('lenient about unknown fields', () => {
+  test('unknown top-level and nested fields are skipped', () => {
+    const bytes = encodeNetlist(build(tinyNet, TINY_CHIP));
+    const extra = Buffer.from([
+      0xc0, 0x3e, 0x07, // field 1000, varint 7
+      0xca, 0x3e, 0x03, 0x61, 0x62, 0x63, // field 1001, bytes "abc"
+      0x42, 0x03, 0xe8, 0x04, 0x01, // field 8 (dynamics) holding only an unknown field 77
+    ]);
+    const withUnknown = Buffer.concat([Buffer.from(bytes), extra]);
+    const a = decodeNetlist(bytes);
+    const b = decodeNetlist(withUnknown);
+    expect(b.dynamics).toEqual(a.dynamics);
+    expect(Buffer.from(encodeNetlist(b)).equals(Buffer.from(bytes))).toBe(true);
+  });
+});
+
+describe('NET diagnostics, one by one', () => {
+  const seen = new Set<string>();
+  const expectOnly = (ds: CodedDiagnostic[], code: string, inMessage: string[], inHint: string[] = []) => {
+    expect(ds.length).toBeGreaterThan(0);
+    for (const d of ds) expect(d.code).toBe(code);
+    for (const s of inMessage) expect(ds[0].message).toContain(s);
+    for (const s of inHint) expect(ds[0].hint).toContain(s);
+    seen.add(code);
+  };
+  /** Validate a decoded tiny netlist after one change. */
+  const broken = (f: (n: NetlistMsg) => void) => {
+    const n = tiny();
+    f(n);
+    return validateNetlist(n, 'net.pb').diagnostics;
+  };
+
+  test('the unbroken tiny netlist is valid and routed over more than one core', () => {
+    const n = tiny();
+    expect(validateNetlist(n, 'net.pb').diagnostics).toEqual([]);
+    expect(n.cores.length).toBeGreaterThan(1);
+    expect(n.routes.length).toBeGreaterThan(0);
+  });
+
+  test('NET001 unreadable file', () => {
+    expectOnly(netDiags(() => readNetlistFile(join(dir, 'nope.pb'))), 'NET001', ['ENOENT'], ['fre compile']);
+  });
+
+  test('NET002 malformed and truncated bytes', () => {
+    const bytes = Buffer.from(encodeNetlist(build(tinyNet, TINY_CHIP)));
+    expectOnly(netDiags(() => decodeNetlist(bytes.subarray(0, Math.floor(bytes.length / 2)), 'cut.pb')), 'NET002', ['not a valid netlist protobuf'], ['truncated']);
+    expectOnly(netDiags(() => decodeNetlist(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), 'junk.pb')), 'NET002', ['bytes read']);
+    const f = join(dir, 'junk.pb');
+    writeFileSync(f, Buffer.from('this is not a protobuf at all, just text\n'));
+    const ds = netDiags(() => readNetlistFile(f));
+    expect(['NET002', 'NET003']).toContain(ds[0].code);
+    expect(ds[0].file).toBe(f);
+  });
+
+  test('NET003 missing ir_version', () => {
+    const n = tiny();
+    n.irVersion = 0;
+    expectOnly(netDiags(() => decodeNetlist(encodeNetlist(n), 'old.pb')), 'NET003', ['ir_version is missing']);
+  });
+
+  test('NET004 wrong ir_version', () => {
+    const n = tiny();
+    n.irVersion = 2;
+    const ds = netDiags(() => decodeNetlist(encodeNetlist(n), 'new.pb'));
+    expectOnly(ds, 'NET004', ['ir_version 2', 'newer', '(1)'], ['upgrade fre']);
+    expect(ds[0].path).toBe('ir_version');
+  });
+
+  test('NET005 op set missing or too new', () => {
+    expectOnly(broken((n) => { n.opsetImport = [{ domain: 'ai.other', version: 1 }]; }), 'NET005', ['"ai.fre.crossbar" is not imported', 'ai.other v1']);
+    expectOnly(broken((n) => { n.opsetImport[0].version = 3; }), 'NET005', ['version 3 is not supported']);
+  });
+
+  test('NET010 embedded chip description invalid', () => {
+    expectOnly(broken((n) => { n.chip!.crossbar!.rows = 0; }), 'NET010', ['HW012', '"rows" is 0']);
+    expectOnly(broken((n) => { n.chip!.description = 'edited by hand'; }), 'NET010', ['fingerprint does not match']);
+    expectOnly(broken((n) => { n.chip!.periphery = null; }), 'NET010', ['chip.periphery is missing']);
+  });
+
+  test('NET011 a netlist whose chip differs from the given preset', () => {
+    const ds = checkChipMatches(tiny(), preset('reram')!, 'reram', 'net.pb');
+    expectOnly(ds, 'NET011', ['compiled for chip "tiny-reram"', 'crossbar.rows: netlist 4, reram 256', 'noc.meshWidth: netlist 2, reram 8'], ['--chip reram', '--chip tiny-reram']);
+    expect(checkChipMatches(tiny(), TINY_CHIP, 'tiny.json', 'net.pb')).toEqual([]);
+  });
+
+  test('NET020 tiles that do not cover a matrix exactly', () => {
+    expectOnly(broken((n) => { const a = n.arrays[0]; a.rowBegin += 1; a.rowEnd += 1; }), 'NET020', ['array 0 holds rows 1…5']);
+    expectOnly(broken((n) => { n.edges[1].feedback = 'FEEDBACK_KIND_RANDOM'; }), 'NET020', ['has random feedback but no B arrays']);
+  });
+
+  test('NET021 array placement outside the chip', () => {
+    expectOnly(broken((n) => { n.arrays[0].slot = 7; }), 'NET021', ['slot 7', 'a core has 2']);
+    expectOnly(broken((n) => { n.cores[0].x = 1 - n.cores[0].x; }), 'NET021', ['is not a site of the 2×2 mesh']);
+  });
+
+  test('NET022 conductance data invalid', () => {
+    expectOnly(broken((n) => { n.arrays[0].gPlus!.rawData[0] = 16; }), 'NET022', ['value 16', 'levels 0…15']);
+    expectOnly(broken((n) => { n.arrays[0].gPlus!.rawData = n.arrays[0].gPlus!.rawData.subarray(1); }), 'NET022', ['bytes, expected']);
+    expectOnly(broken((n) => { n.arrays[0].gPlus!.dataType = 'DATA_TYPE_FLOAT32'; }), 'NET022', ['DATA_TYPE_FLOAT32', 'DATA_TYPE_UINT8']);
+    expectOnly(broken((n) => { n.edges[0].weights!.wMax = 0; }), 'NET022', ['no weight scale w_max']);
+  });
+
+  test('NET023 external data missing or modified', () => {
+    const f = join(dir, 'ext2.pb');
+    writeNetlistFile(f, build(tinyNet, TINY_CHIP), { external: true });
+    const data = readFileSync(`${f}.data`);
+    data[3] ^= 0xff;
+    writeFileSync(`${f}.data`, data);
+    expectOnly(netDiags(() => readNetlistFile(f)), 'NET023', ['does not match its sha256'], ['re-compile']);
+    writeFileSync(`${f}.data`, data.subarray(0, 10));
+    expectOnly(netDiags(() => readNetlistFile(f)), 'NET023', ['the tensor needs bytes']);
+    writeNetlistFile(join(dir, 'ext3.pb'), build(tinyNet, TINY_CHIP), { external: true });
+    writeFileSync(join(dir, 'moved.pb'), readFileSync(join(dir, 'ext3.pb')));
+    const moved = join(dir, 'sub', 'moved.pb');
+    require('node:fs').mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(moved, readFileSync(join(dir, 'ext3.pb')));
+    expectOnly(netDiags(() => readNetlistFile(moved)), 'NET023', ['ext3.pb.data cannot be read'], ['next to the netlist']);
+  });
+
+  test('NET030 route not a chain of mesh neighbours', () => {
+    expectOnly(broken((n) => { n.routes[0].path = [n.routes[0].srcCore]; }), 'NET030', ['not a chain of mesh neighbours']);
+  });
+
+  test('NET040 schedule invalid', () => {
+    expectOnly(broken((n) => { n.schedule!.phases[1].ops[1].deps = [5]; }), 'NET040', ['depends on a later op (5)']);
+    expectOnly(broken((n) => { n.schedule!.phases[1].ops[0].opType = 'Conv2d'; }), 'NET040', ['unknown op ai.fre.crossbar:Conv2d'], ['LoadInput']);
+    expectOnly(broken((n) => { n.schedule!.phases[1].ops[0].resources = ['bank:3']; }), 'NET040', ['bank:3']);
+  });
+
+  test('NET050 missing block or dangling reference', () => {
+    expectOnly(broken((n) => { n.edges[0].fromGroup = 9; }), 'NET050', ['names group 9']);
+    expectOnly(broken((n) => { n.schedule = null; }), 'NET050', ['schedule is missing']);
+  });
+
+  test('every NET code has a case', () => {
+    expect(seen).toEqual(new Set(Object.keys(NET_CODES)));
+  });
+});
+
+describe('a chip team\'s view: protoc reads the netlist', () => {
+  const protoc = spawnSync('protoc', ['--version'], { encoding: 'utf8' });
+  const have = protoc.status === 0;
+  if (!have) {
+    test('protoc is not installed: skipped (install it with apt-get install -y protobuf-compiler)', () => {
+      console.log('protoc not found: the protoc --decode checks are skipped (apt-get install -y protobuf-compiler)');
+    });
+    return;
+  }
+
+  test('the .proto files compile with protoc', () => {
+    const r = spawnSync('protoc', ['-I', protoDir(), `--descriptor_set_out=${join(dir, 'd.pb')}`, 'netlist.proto', 'chip.proto'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test.each([
+    ['tiny chain on a 4×4 ReRAM chip', () => build(tinyNet, TINY_CHIP)],
+    ['mnist-10l-agt on ideal (float32 tensors, random feedback)', () => build(resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-10l-agt.json'))), PRESETS.ideal)],
+  ])('protoc --decode of %s prints exactly our text form', (_n, make) => {
+    const bytes = encodeNetlist(make());
+    const r = spawnSync('protoc', ['-I', protoDir(), '--decode', 'fre.NetlistProto', 'netlist.proto'], { input: bytes, encoding: 'utf8', cwd: protoDir(), maxBuffer: 1 << 28 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('ir_version: 1');
+    expect(r.stdout).toContain('domain: "ai.fre.crossbar"');
+    expect(r.stdout).toContain('op_type: "OuterProductUpdate"');
+    expect(r.stdout).toBe(netlistToText(decodeNetlist(bytes)));
+  });
+});
+
+describe('the .proto files are documented field by field', () => {
+  test.each(['netlist.proto', 'chip.proto'])('%s: every field, enum value and message has a comment', (file) => {
+    const lines = readFileSync(join(protoDir(), file), 'utf8').split('\n');
+    const undocumented: string[] = [];
+    lines.forEach((line, i) => {
+      const t = line.trim();
+      const isDecl = /^(message|enum) \w+/.test(t) || /^(repeated |optional )?[\w.]+ \w+ = \d+;/.test(t) || /^[A-Z][A-Z0-9_]* = \d+;/.test(t);
+      if (!isDecl || /_UNSPECIFIED = 0;/.test(t)) return;
+      const prev = lines[i - 1]?.trim() ?? '';
+      if (!prev.startsWith('//') && !t.includes('//')) undocumented.push(`${file}:${i + 1}: ${t}`);
+    });
+    expect(undocumented).toEqual([]);
+  });
+});
