@@ -71,6 +71,7 @@ async function runSweepCommand(a: RunArgs): Promise<void> {
   const s = await runSweep({
     file: a.file, out: a.out, resume: a.resume, workers, shard, dataDir: a.dataDir, dryRun: a.dryRun,
     progress: a.progress ?? (process.stderr.isTTY ? 'bar' : 'lines'), log,
+    print: (line) => process.stdout.write(`${line}\n`),
   });
   if (s.stopped) process.exitCode = 130;
 }

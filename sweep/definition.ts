@@ -6,6 +6,7 @@
  *     "name": "beta-method",
  *     "runner": "train",
  *     "graph": "../mnist-demo.json",                  // relative to this file, or an inline graph
+ *     "set": { "graph.training.epochs": 3 },          // fixed changes to the base, before the axes
  *     "data": { "trainLimit": 10000, "testLimit": 2000 },
  *     "axes": [
  *       { "name": "beta", "path": "graph.edges[*].feedback.beta", "values": { "from": 0.001, "to": 0.1, "steps": 5, "scale": "log" } },
@@ -34,7 +35,7 @@ import { getRunner, runnerNames, type RunConfig, type SweepData, type SweepRunne
 import './runners/index';
 
 export const SWEEP_FORMAT = 'fre-sweep/1';
-const TOP_KEYS = ['format', 'name', 'description', 'runner', 'graph', 'chip', 'method', 'data', 'axes', 'seeds', 'metrics'];
+const TOP_KEYS = ['format', 'name', 'description', 'runner', 'graph', 'chip', 'set', 'method', 'data', 'axes', 'seeds', 'metrics'];
 const AXIS_KEYS = ['name', 'path', 'values'];
 const RANGE_KEYS = ['from', 'to', 'steps', 'scale'];
 const DATA_KEYS = ['trainLimit', 'testLimit', 'dataDir'];
@@ -184,6 +185,36 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
     }
   }
 
+  // Fixed overrides of the base documents: "set": { "graph.training.epochs": 3, … }
+  const fixed: AxisTarget[] = [];
+  if (raw.set !== undefined) {
+    if (!isObj(raw.set)) {
+      P.add('/set', `"set" must be an object of path: value, got ${typeName(raw.set)}`, 'write "set": { "graph.training.epochs": 3 }');
+    } else {
+      const g = graph ? deepClone(graph) : undefined;
+      const c = deepClone(chip);
+      for (const [text, v] of Object.entries(raw.set)) {
+        const w = `/set/${text.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        const r = resolveTargets(P, text, w, runner, g, c, 'set');
+        if (!r) continue;
+        for (const path of r.paths) {
+          if (!typeCheck(P, r.doc, path, getAt(r.root, path), v, w, '"set"')) continue;
+          setAt(r.root, path, deepClone(v));
+          fixed.push({ doc: r.doc, path });
+        }
+      }
+      if (g) {
+        const { spec, diagnostics } = validateGraph(g, graphFile ?? file);
+        for (const d of diagnostics) P.add('/set', `with these values the graph is invalid at ${pointerText('graph', d.path)}: ${d.code}: ${d.message}`, d.hint);
+        if (spec) graph = spec;
+      }
+      if (c !== undefined && graph && runner?.validateChip) {
+        for (const q of runner.validateChip(c, graph)) P.add('/set', `with these values the chip is invalid${q.path ? ` at ${q.path}` : ''}: ${q.message}`, q.hint);
+      }
+      chip = c;
+    }
+  }
+
   // Data
   const data: SweepData = {};
   if (raw.data !== undefined) {
@@ -228,6 +259,9 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
       if (!axis) return;
       if (axes.some((b) => b.name === axis.name)) P.add(`/axes/${i}/name`, `two axes are called "${axis.name}"`, 'give every axis its own "name"');
       for (const t of axis.targets) {
+        if (fixed.some((u) => u.doc === t.doc && concreteText(u.doc, u.path) === concreteText(t.doc, t.path))) {
+          P.add(`/axes/${i}/path`, `"set" and axis "${axis.name}" both set ${concreteText(t.doc, t.path)}`, 'remove it from "set" (the axis decides)');
+        }
         const other = axes.find((b) => b.targets.some((u) => u.doc === t.doc && concreteText(u.doc, u.path) === concreteText(t.doc, t.path)));
         if (other) P.add(`/axes/${i}/path`, `axes "${other.name}" and "${axis.name}" both set ${concreteText(t.doc, t.path)}`, 'let one axis set each field');
       }
@@ -362,61 +396,73 @@ function checkAxis(P: Problems, a: unknown, where: string, runner: SweepRunner |
   let ok = true;
   paths.forEach((text, k) => {
     const pw = typeof a.path === 'string' ? `${where}/path` : `${where}/path/${k}`;
-    let pat: PathPattern;
-    try {
-      pat = parsePath(text);
-    } catch (err) {
-      if (!(err instanceof PathSyntaxError)) throw err;
-      P.add(pw, `bad path: ${err.message}`, 'write e.g. graph.dynamics.T, graph.edges[1].feedback.beta, graph.edges[*].feedback.beta or chip.crossbar.rows (or "method")');
-      ok = false;
-      return;
-    }
-    let root: unknown;
-    if (pat.doc === 'graph') {
-      if (!graph) { ok = false; return; } // the graph's own problems are reported already
-      root = graph;
-    } else {
-      if (runner && !runner.resolveChip) {
-        P.add(pw, `unknown path "${text}": runner "${runner.name}" has no chip description`, 'sweep chip fields with a chip runner ("runner": "chip"), or remove this axis');
-        ok = false;
-        return;
-      }
-      if (chip === undefined) {
-        if (runner) P.add(pw, `unknown path "${text}": the sweep names no chip`, 'add "chip": "<preset>" to the sweep file');
-        ok = false;
-        return;
-      }
-      root = chip;
-    }
-    const r = resolvePath(root, pat);
-    if ('error' in r) {
-      P.add(pw, `unknown path "${text}": ${r.error.message}`, r.error.hint);
-      ok = false;
-      return;
-    }
+    const r = resolveTargets(P, text, pw, runner, graph, chip, 'axis');
+    if (!r) { ok = false; return; }
     for (const path of r.paths) {
-      if (pat.doc === 'graph' && path[0] === 'training' && path[1] === 'seed') {
-        P.add(pw, `"${text}" is the training seed, which the sweep sets from "seeds"`, 'remove this axis and list the seeds in "seeds"');
-        ok = false;
-        return;
-      }
-      if (pat.doc === 'graph' && (path[0] === 'format')) {
-        P.add(pw, `"${text}" is the format version and cannot be swept`, 'remove this axis');
-        ok = false;
-        return;
-      }
-      const base = getAt(root, path);
       values.values.forEach((v, j) => {
-        if (jsonType(v) !== jsonType(base)) {
-          P.add(`${where}/values${values.listed ? `/${j}` : ''}`, `wrong type: ${concreteText(pat.doc, path)} is ${jsonTypeArticle(base)} (base value ${JSON.stringify(base)}) but the axis gives ${typeName(v)}`,
-            jsonType(base) === 'number' && typeof v === 'string' && Number.isFinite(Number(v)) ? `write the number without quotes: ${Number(v)}` : `give ${jsonTypeArticle(base)} here`);
-          ok = false;
-        }
+        if (!typeCheck(P, r.doc, path, getAt(r.root, path), v, `${where}/values${values.listed ? `/${j}` : ''}`, 'the axis')) ok = false;
       });
-      targets.push({ doc: pat.doc, path });
+      targets.push({ doc: r.doc, path });
     }
   });
   return ok ? { name, kind: 'path', patterns: paths, targets, values: values.values, scale, listed: values.listed, where } : undefined;
+}
+
+/** A path of an axis or of "set" → its document and concrete paths; problems reported at `pw`. */
+function resolveTargets(P: Problems, text: string, pw: string, runner: SweepRunner | undefined, graph: unknown, chip: unknown, what: 'axis' | 'set'):
+  { doc: Doc; root: unknown; paths: Concrete[] } | undefined {
+  let pat: PathPattern;
+  try {
+    pat = parsePath(text);
+  } catch (err) {
+    if (!(err instanceof PathSyntaxError)) throw err;
+    P.add(pw, `bad path: ${err.message}`, `write e.g. graph.dynamics.T, graph.edges[1].feedback.beta, graph.edges[*].feedback.beta or chip.crossbar.rows${what === 'axis' ? ' (or "method")' : ''}`);
+    return undefined;
+  }
+  let root: unknown;
+  if (pat.doc === 'graph') {
+    if (!graph) return undefined; // the graph's own problems are reported already
+    root = graph;
+  } else {
+    if (runner && !runner.resolveChip) {
+      P.add(pw, `unknown path "${text}": runner "${runner.name}" has no chip description`, `set chip fields with a chip runner ("runner": "chip"), or remove this ${what === 'axis' ? 'axis' : 'entry'}`);
+      return undefined;
+    }
+    if (chip === undefined) {
+      if (runner) P.add(pw, `unknown path "${text}": the sweep names no chip`, 'add "chip": "<preset>" to the sweep file');
+      return undefined;
+    }
+    root = chip;
+  }
+  const r = resolvePath(root, pat);
+  if ('error' in r) {
+    P.add(pw, `unknown path "${text}": ${r.error.message}`, r.error.hint);
+    return undefined;
+  }
+  for (const path of r.paths) {
+    if (pat.doc === 'graph' && path[0] === 'training' && path[1] === 'seed') {
+      P.add(pw, `"${text}" is the training seed, which the sweep sets from "seeds"`, `remove this ${what === 'axis' ? 'axis' : 'entry'} and list the seeds in "seeds"`);
+      return undefined;
+    }
+    if (pat.doc === 'graph' && path[0] === 'format') {
+      P.add(pw, `"${text}" is the format version and cannot be changed`, `remove this ${what === 'axis' ? 'axis' : 'entry'}`);
+      return undefined;
+    }
+  }
+  return { doc: pat.doc, root, paths: r.paths };
+}
+
+/**
+ * A value against the base document's value at the same place. Graph fields have one JSON type
+ * each, so a different type is reported here (with the fix); chip fields may be unions
+ * (bits: number | "float"), so beyond a quoted number they are left to the runner's validateChip.
+ */
+function typeCheck(P: Problems, doc: Doc, path: Concrete, base: unknown, v: unknown, where: string, who: string): boolean {
+  const quotedNumber = jsonType(base) === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v));
+  if (doc === 'graph' ? jsonType(v) === jsonType(base) : !quotedNumber) return true;
+  P.add(where, `wrong type: ${concreteText(doc, path)} is ${jsonTypeArticle(base)} (base value ${JSON.stringify(base)}) but ${who} gives ${typeName(v)}`,
+    quotedNumber ? `write the number without quotes: ${Number(v)}` : `give ${jsonTypeArticle(base)} here`);
+  return false;
 }
 
 function jsonType(v: unknown): string {
@@ -595,7 +641,7 @@ function reportPointProblem(P: Problems, def: SweepDef, idx: PointIndex, doc: Do
     return pointer === tp || pointer.startsWith(`${tp}/`) || tp.startsWith(`${pointer}/`);
   }));
   const pointText = def.axes.map((a, j) => `${a.name}=${JSON.stringify(a.values[idx[j]])}`).join(', ');
-  const at = `${doc}${pointer.replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.')}`;
+  const at = pointerText(doc, pointer);
   if (k >= 0) {
     const a = def.axes[k];
     const where = a.listed ? `${a.where}/values/${idx[k]}` : `${a.where}/values`;
@@ -604,6 +650,11 @@ function reportPointProblem(P: Problems, def: SweepDef, idx: PointIndex, doc: Do
   } else {
     P.add('/axes', `at the point ${pointText} the ${doc} is invalid at ${at}: ${message}`, hint);
   }
+}
+
+/** /edges/1/feedback/beta → graph.edges[1].feedback.beta */
+function pointerText(doc: Doc, pointer: string): string {
+  return `${doc}${pointer.replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.')}`;
 }
 
 /** Everything that decides which runs exist and what they compute; not the name, not dataDir. */

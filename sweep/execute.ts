@@ -22,6 +22,8 @@ export interface SweepOptions {
   /** 'bar' on a terminal, 'lines' (one line per finished run) otherwise, or 'none'. */
   progress: 'bar' | 'lines' | 'none';
   log: (line: string) => void;
+  /** Where --dry-run lists the runs (default: log). */
+  print?: (line: string) => void;
   /** Extra worker environment (tests, benchmarks). */
   workerEnv?: Record<string, string>;
 }
@@ -63,12 +65,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const logAxes = def.axes.filter((a) => a.scale === 'log').map((a) => a.name);
 
   if (o.dryRun) {
-    o.log(`sweep "${def.name}" (hash ${def.hash}): runner ${def.runner.name}, ${def.axes.length} axes, ${def.seeds.length} seeds, ${runCount(def)} runs${shardText ? `; this shard ${runs.length}` : ''}`);
+    const print = o.print ?? o.log;
+    print(`sweep "${def.name}" (hash ${def.hash}): runner ${def.runner.name}, ${def.axes.length} axes, ${def.seeds.length} seeds, ${runCount(def)} runs${shardText ? `; this shard ${runs.length}` : ''}`);
     for (const a of def.axes) {
-      o.log(`  axis ${a.name}: ${a.values.map((v) => JSON.stringify(v)).join(', ')}${a.targets.length ? `  → ${a.targets.map((t) => `${t.doc}${t.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`).join(', ')}` : ''}`);
+      print(`  axis ${a.name}: ${a.values.map((v) => JSON.stringify(v)).join(', ')}${a.targets.length ? `  → ${a.targets.map((t) => `${t.doc}${t.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`).join(', ')}` : ''}`);
     }
-    o.log(`  seeds: ${def.seeds.join(', ')}; metrics: ${def.metrics.join(', ')}`);
-    for (const r of runs) o.log(`  run ${r.index}: ${describePoint(r.point)} seed=${r.seed}`);
+    print(`  seeds: ${def.seeds.join(', ')}; metrics: ${def.metrics.join(', ')}`);
+    for (const r of runs) print(`  run ${r.index}: ${describePoint(r.point)} seed=${r.seed}`);
     return { def, out, planned: runs.length, skipped: 0, ran: 0, stopped: false, seconds: 0 };
   }
 

@@ -4,7 +4,7 @@
  * aligned table, as CSV, and as SVG line plots (x = one axis, one line per value of another, error
  * bars ± std) drawn with plot/svg-plot.ts.
  */
-import { figure, type PlotSpec, type Series } from '../plot/svg-plot';
+import { figure, type LegendPosition, type PlotSpec, type Series } from '../plot/svg-plot';
 import { canonicalJson } from './canonical';
 import { SweepError } from './errors';
 import { lineKey, readResults, type ResultLine } from './results';
@@ -178,6 +178,25 @@ export function chooseAxes(r: Report, o: PlotOptions): { x: string; series?: str
   return { x, ...(series !== undefined ? { series } : {}) };
 }
 
+/** The corner of the plot area with the fewest data points near it, for the legend. */
+function legendCorner(groups: Group[], x: string, m: string, logX: boolean): LegendPosition {
+  const pts = groups.map((g) => [g.point[x] as number, g.stats[m].mean]).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && (!logX || a > 0));
+  if (pts.length === 0) return 'top-right';
+  const fx = (v: number) => (logX ? Math.log10(v) : v);
+  const xs = pts.map(([a]) => fx(a));
+  const ys = pts.map(([, b]) => b);
+  const norm = (v: number, lo: number, hi: number) => (hi > lo ? (v - lo) / (hi - lo) : 0.5);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const corners: [LegendPosition, number, number][] = [['bottom-left', 0, 0], ['top-right', 1, 1], ['top-left', 0, 1], ['bottom-right', 1, 0]];
+  let best = corners[0][0];
+  let bestCount = Infinity;
+  for (const [name, cx, cy] of corners) {
+    const count = pts.filter((_, i) => Math.abs(norm(xs[i], x0, x1) - cx) < 0.45 && Math.abs(norm(ys[i], y0, y1) - cy) < 0.4).length;
+    if (count < bestCount) { bestCount = count; best = name; }
+  }
+  return best;
+}
+
 /** One panel per metric: y = mean, error bars = sample std over seeds. */
 export function plotSvg(r: Report, o: PlotOptions = {}): string {
   const { x, series } = chooseAxes(r, o);
@@ -201,7 +220,7 @@ export function plotSvg(r: Report, o: PlotOptions = {}): string {
     xLabel: x,
     yLabel: `${m} (mean ± std)`,
     logX,
-    legend: 'bottom-left',
+    legend: legendCorner(r.groups, x, m, logX),
     width: 560,
     height: 360,
     series: [...lines.values()].map((l): Series => {

@@ -19,8 +19,11 @@ export type FromWorker =
   | { type: 'result'; id: number; metrics: Record<string, number>; seconds: number }
   | { type: 'error'; id: number; message: string; user: boolean };
 
+/** Errors a user can fix: ours, and any error carrying coded diagnostics (graph SpecError, the
+ *  chip descriptions' DiagnosticsError, …) — printed as one message instead of a stack trace. */
 function isUserError(err: unknown): boolean {
-  return err instanceof SpecError || err instanceof DatasetError || err instanceof NpzError || err instanceof SweepError;
+  return err instanceof SpecError || err instanceof DatasetError || err instanceof NpzError || err instanceof SweepError
+    || (err instanceof Error && Array.isArray((err as { diagnostics?: unknown }).diagnostics));
 }
 
 export function workerMain(): void {

@@ -125,3 +125,21 @@ describe('shards', () => {
     expect(parseShard('-1/2')).toBeNull();
   });
 });
+
+describe('"set": fixed changes of the base documents', () => {
+  test('applied before the axes, part of every run and of the hash; checked like axes', () => {
+    const def = load(tinySweep({ set: { 'graph.training.epochs': 3, 'graph.layers[*].size': 8 } }));
+    const runs = enumerateRuns(def);
+    expect(runs).toHaveLength(12);
+    for (const r of [runs[0], runs[11]]) {
+      const m = materialise(def, r.pointIndex) as { graph: ReturnType<typeof tinyGraph> };
+      expect(m.graph.training.epochs).toBe(3);
+      expect(m.graph.layers.map((l) => l.size)).toEqual([8, 8, 8]);
+    }
+    expect(def.hash).not.toBe(load(tinySweep()).hash);
+    expect(() => load(tinySweep({ set: { 'graph.edges[1].feedback.beta': 0.5 } }))).toThrow(/"set" and axis "beta" both set graph.edges\[1\].feedback.beta/);
+    expect(() => load(tinySweep({ set: { 'graph.training.epoch': 3 } }))).toThrow(/\/set\/graph.training.epoch: error: unknown path [\s\S]* did you mean "epochs"/);
+    expect(() => load(tinySweep({ set: { 'graph.training.epochs': '3' } }))).toThrow(/wrong type: graph.training.epochs is a number .* but "set" gives the string "3"/);
+    expect(() => load(tinySweep({ set: { 'graph.training.epochs': 0 } }))).toThrow(/\/set: error: with these values the graph is invalid at graph.training.epochs: FRE012/);
+  });
+});
