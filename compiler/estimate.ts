@@ -6,8 +6,8 @@
  * leakage × time for the components in use.
  */
 import { ACTION_KEYS, type ActionKey, type ChipDescription } from '../hw-models/chip';
-import { dynamicEnergyPj, opCycles } from '../hw-models/timing';
-import { opShape } from './netlist/op-shape';
+import { dynamicEnergyPj } from '../hw-models/timing';
+import { timedOps } from './netlist/op-shape';
 import type { PhaseMsg } from './netlist/types';
 
 export interface PhaseEstimate {
@@ -32,14 +32,15 @@ export interface Estimate {
 }
 
 export function phaseCycles(chip: ChipDescription, phase: PhaseMsg): number {
-  const end = new Float64Array(phase.ops.length);
+  const ops = timedOps(chip, phase);
+  const end = new Float64Array(ops.length);
   const free = new Map<string, number>();
   let makespan = 0;
-  phase.ops.forEach((op, i) => {
+  ops.forEach((op, i) => {
     let t = 0;
     for (const d of op.deps) t = Math.max(t, end[d]);
     for (const r of op.resources) t = Math.max(t, free.get(r) ?? 0);
-    end[i] = t + opCycles(chip, opShape(op));
+    end[i] = t + op.cycles;
     for (const r of op.resources) free.set(r, end[i]);
     makespan = Math.max(makespan, end[i]);
   });

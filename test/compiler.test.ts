@@ -16,6 +16,8 @@ import { edgeTiles, netlistParams } from '../compiler/netlist/tiles';
 import { parseWMaxPolicy } from '../compiler/options';
 import { PASSES, compile, initialIR } from '../compiler/pipeline';
 import { phaseCycles } from '../compiler/estimate';
+import { timedOps } from '../compiler/netlist/op-shape';
+import { scheduleOps } from '../simulator/timing/resources';
 import { verifyIR } from '../compiler/verify';
 import { loadGraph } from '../graph/load';
 import { resolveNet, type Net } from '../graph/net';
@@ -313,6 +315,19 @@ describe('passes', () => {
     expect(input.ops.map((o) => o.opType)).toEqual(['LoadInput', 'ArrayRead', 'AdcConvert', 'Accumulate']);
     // LoadInput ceil(5/16)·1 + read (DAC 1 + pulse 10) + ADC min(8, 4 lines)·1 + accumulate ceil(4/16)·1.
     expect(phaseCycles(PRESETS.reram, input)).toBe(1 + 11 + 4 + 1);
+  });
+});
+
+describe('the schedule as the simulator\'s timing engine sees it', () => {
+  test('the estimate of every phase equals simulator/timing scheduleOps on timedOps()', () => {
+    const net = resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-10l-agt.json')));
+    const chip = PRESETS['sram-8b'];
+    const { netlist } = compileNet(net, chip);
+    for (const ph of netlist.schedule!.phases) {
+      const ops = timedOps(chip, ph);
+      expect(ops.every((o) => o.cycles > 0)).toBe(true);
+      expect(phaseCycles(chip, ph)).toBe(scheduleOps(ops).makespan);
+    }
   });
 });
 

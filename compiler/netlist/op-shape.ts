@@ -1,6 +1,7 @@
 /** A netlist op's structural facts for the timing formulas of hw-models/timing.ts. */
-import type { OpShape } from '../../hw-models/timing';
-import type { OpMsg } from './types';
+import type { ChipDescription } from '../../hw-models/chip';
+import { opCycles, type OpShape } from '../../hw-models/timing';
+import type { OpMsg, PhaseMsg } from './types';
 
 export function opShape(op: OpMsg): OpShape {
   switch (op.opType) {
@@ -19,4 +20,18 @@ export function opShape(op: OpMsg): OpShape {
     default:
       throw new Error(`op type ${op.opType} has no timing shape`);
   }
+}
+
+/** One op as a timing engine wants it (the shape of simulator/timing/resources.ts TimedOp). */
+export interface TimedPhaseOp {
+  name: string;
+  kind: string;
+  resources: string[];
+  cycles: number;
+  deps: number[];
+}
+
+/** A phase iteration's ops with their durations on `chip` (hw-models/timing.ts), ready to schedule. */
+export function timedOps(chip: ChipDescription, phase: PhaseMsg): TimedPhaseOp[] {
+  return phase.ops.map((op) => ({ name: op.label, kind: op.opType, resources: op.resources, cycles: opCycles(chip, opShape(op)), deps: op.deps }));
 }
