@@ -61,7 +61,8 @@ export function parseBetaList(text: string): number[] {
   });
 }
 
-const f = (v: number, d = 4): string => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+const f = (v: number, d = 4): string => (Number.isFinite(v) ? v.toFixed(d) : v === -Infinity ? '-inf' : String(v));
+const pm = (mean: number, std: number): string => (mean === -Infinity ? '-inf (the tangent vanishes: M is nilpotent or ρ\' = 0)' : `${f(mean)} ± ${f(std)}`);
 
 function pointLine(p: AnalysisPoint, maxSteps: number): string {
   const conv = p.capped === p.samples ? `none within ${maxSteps}` : `${p.convergenceSteps}${p.capped ? ` (${p.capped}/${p.samples} capped)` : ''}`;
@@ -137,8 +138,8 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
   const base = analyze(net, params, x, m, { ...opts, trajectory: !!a.plot && !betas });
   const p = base.point;
   out(`  spectral radius   ${f(p.spectralRadius)}${p.spectralRadiusConverged ? '' : ' (Arnoldi did not reach its tolerance)'}`);
-  out(`  FTMLE             ${f(p.ftmle)} ± ${f(p.ftmleStd)}`);
-  out(`  MLE               ${f(p.mle)} ± ${f(p.mleStd)}`);
+  out(`  FTMLE             ${pm(p.ftmle, p.ftmleStd)}`);
+  out(`  MLE               ${pm(p.mle, p.mleStd)}`);
   out(`  convergence       median ${p.convergenceSteps} steps${p.capped ? `, ${p.capped}/${m} capped at ${a.maxSteps}` : `, all ${m} converged`}`);
   out(`  saturation        mean |s| ${f(p.saturation, 3)}, ${(100 * p.saturatedUnits).toFixed(1)}% of units above 0.99${p.saturated ? ' (saturated)' : ''}`);
 

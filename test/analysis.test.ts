@@ -179,6 +179,20 @@ describe('spectral radius', () => {
     }
   });
 
+  test('no cycle in the layer graph (β_i = 0, no backward edge): M is nilpotent, SR exactly 0, exponents −∞', () => {
+    const net = chainNet([6, 5, 4, 3], 2, { betaI: 0.5, betaF: 0.1, T: 6, K: 3 });
+    const params = initParams(net, makeRng(1));
+    expect(new HiddenOperator(net, params).isNilpotent()).toBe(false);
+    expect(new HiddenOperator(randomGraph([0, 0, 0, 0]), initParams(randomGraph(), makeRng(1))).isNilpotent()).toBe(false); // the backward edge closes a cycle
+    const ff = withBetaI(net, 0);
+    expect(new HiddenOperator(ff, params).isNilpotent()).toBe(true);
+    const a = analyze(ff, params, randomInputs(2, 6, makeRng(2)), 2, { rng: makeRng(0), tE: 10 });
+    expect(a.point.spectralRadius).toBe(0);
+    expect(a.point.ftmle).toBe(-Infinity); // δ dies after 3 steps through the 3-layer DAG
+    expect(a.point.mle).toBe(-Infinity);
+    expect(a.point.capped).toBe(0);
+  });
+
   test('a chain scales exactly as sqrt(β_i) (diagonal similarity), restarted Arnoldi on 3×24 units', () => {
     const net = chainNet([10, 24, 24, 24], 3, { betaI: 1, betaF: 0.1, T: 10, K: 5 });
     const params = initParams(net, makeRng(4));

@@ -67,7 +67,9 @@ export function analyze(net: Net, params: Params, x: ArrayLike<number>, m: numbe
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new RangeError(`the convergence cap must be an integer ≥ 1, got ${maxSteps}`);
   if (!(Number.isInteger(m) && m >= 1)) throw new RangeError(`need at least one sample, got ${m}`);
   const op = new HiddenOperator(net, params);
-  const sr = spectralRadius(op, { rng: o.rng.fork('analysis/arnoldi'), krylov: o.krylov });
+  const sr = op.isNilpotent()
+    ? { value: 0, converged: true }
+    : spectralRadius(op, { rng: o.rng.fork('analysis/arnoldi'), krylov: o.krylov });
   const dyn = runDynamics(op, op.inputDrive(x, m), m, {
     ftmleSteps, tE, maxSteps, tol: o.tol, consecutive: o.consecutive,
     rng: o.rng.fork('analysis/tangent'), activation: o.activation, trajectory: o.trajectory,

@@ -74,6 +74,7 @@ export interface DynamicsResult {
 
 function stat(v: Float64Array): Stat {
   const n = v.length;
+  if (v.some((x) => x === -Infinity)) return { mean: -Infinity, std: NaN, perSample: v };
   let mean = 0;
   for (let i = 0; i < n; i++) mean += v[i];
   mean /= n;
@@ -219,8 +220,9 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
       const tmp = delta; delta = dNew; dNew = tmp;
       for (let k = 0; k < m; k++) {
         const nr = normalise(k);
-        // A tangent that collapses to exactly 0 (every unit on a flat part of ρ): log clamped, fresh direction.
-        const l = Math.log(Math.max(nr, 1e-300));
+        // A tangent that vanishes exactly (a nilpotent M, or every unit on a flat part of ρ) has
+        // ℓ = −∞, and so has the exponent; a fresh direction keeps the arithmetic going.
+        const l = nr > 0 ? Math.log(nr) : -Infinity;
         if (!(nr > 0)) redraw(k);
         if (t <= T) ftSum[k] += l;
         if (t >= mleFrom && t <= tE) mleSum[k] += l;

@@ -144,6 +144,30 @@ export class HiddenOperator {
     }
   }
 
+  /**
+   * True when the layer graph of the non-zero blocks has no cycle (e.g. no feedback and no backward
+   * edge, or every β_i = 0). M is then block-strictly-triangular in a topological order: nilpotent,
+   * with spectral radius exactly 0 (which an iterative method can only approach to about ε^{1/L}).
+   */
+  isNilpotent(): boolean {
+    const L = this.sizes.length;
+    const layerOf = (offset: number): number => this.offsets.indexOf(offset);
+    const out: number[][] = Array.from({ length: L }, () => []);
+    for (const blk of this.blocks) if (blk.scale !== 0) out[layerOf(blk.src)].push(layerOf(blk.dst));
+    const state = new Uint8Array(L); // 0 new, 1 on the stack, 2 done
+    const cyclic = (u: number): boolean => {
+      state[u] = 1;
+      for (const v of out[u]) {
+        if (state[v] === 1) return true;
+        if (state[v] === 0 && cyclic(v)) return true;
+      }
+      state[u] = 2;
+      return false;
+    };
+    for (let u = 0; u < L; u++) if (state[u] === 0 && cyclic(u)) return false;
+    return true;
+  }
+
   /** The dense n × n matrix (tests and small checks only). */
   dense(): number[][] {
     const M = Array.from({ length: this.n }, () => new Array<number>(this.n).fill(0));
