@@ -19,6 +19,14 @@ interface ReportArgs { files: string[]; csv: boolean; svg?: string; x?: string; 
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** `fre sweep --dry-run | head`, `fre sweep report … | head`: a closed pipe ends quietly. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 /** Sweep problems are user errors: one message, exit code 1, no stack. */
 async function userErrors(f: () => Promise<void> | void): Promise<void> {
   try {
@@ -61,6 +69,7 @@ export function sweepCommands<T>(y: Argv<T>) {
 }
 
 async function runSweepCommand(a: RunArgs): Promise<void> {
+  quietOnClosedPipe();
   const workers = a.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be an integer ≥ 1, got ${a.workers}`);
   let shard;
@@ -84,6 +93,7 @@ function runMerge(a: MergeArgs): void {
 }
 
 function runReport(a: ReportArgs): void {
+  quietOnClosedPipe();
   const r = buildReport(a.files);
   for (const w of r.warnings) log(`warning: ${w}`);
   const metrics = a.metric?.flatMap((m) => m.split(',')).filter(Boolean);

@@ -97,7 +97,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   }
   const todo = runs.filter((r) => !done.has(r.key));
   const skipped = runs.length - todo.length;
-  o.log(`sweep "${def.name}": ${runs.length} runs${shardText} (${all.length} in the grid), ${skipped ? `${skipped} already in ${out}, ` : ''}${todo.length} to run on ${Math.min(o.workers, Math.max(todo.length, 1))} worker${o.workers === 1 ? '' : 's'} → ${out}`);
+  const nWorkers = Math.min(o.workers, Math.max(todo.length, 1));
+  o.log(`sweep "${def.name}": ${runs.length} runs${shardText} (${all.length} in the grid), ${skipped ? `${skipped} already in ${out}, ` : ''}${todo.length} to run${todo.length ? ` on ${nWorkers} worker${nWorkers === 1 ? '' : 's'}` : ''} → ${out}`);
   if (todo.length === 0) return { def, out, planned: runs.length, skipped, ran: 0, stopped: false, seconds: (Date.now() - t0) / 1e3 };
 
   const writer = new ResultsWriter(out);

@@ -106,6 +106,25 @@ describe('fre sweep (built CLI)', () => {
     expect(readResults(out).lines).toHaveLength(RUNS);
   });
 
+  test('Ctrl-C (SIGINT) lets the running runs finish and be recorded, exits 130; --resume completes', async () => {
+    const out = join(dir, 'sigint.jsonl');
+    const child = spawn(process.execPath, [FRE, 'sweep', file, '-o', out, '--workers', '2'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').length - 1 : 0);
+    expect(await until(() => lines() >= 2, 30000)).toBe(true);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted: letting the running runs finish/);
+    const kept = readResults(out).lines.length;
+    expect(stderr).toContain(`stopped: ${kept} of 18 runs in ${out}; continue with: fre sweep ${file} --resume`);
+    expect(kept).toBeLessThan(RUNS);
+    expect(readResults(out).torn).toBeUndefined();
+    expect(fre(['sweep', file, '-o', out, '--resume']).status).toBe(0);
+    expectSameRuns(readResults(out).lines, ref);
+  });
+
   test('a torn last line is cut off with a warning and its run redone', () => {
     const out = join(dir, 'torn.jsonl');
     const text = readFileSync(join(dir, 'ref.jsonl'), 'utf8').split('\n');
