@@ -5,6 +5,7 @@
  * drive it (most partial sums then stay local). The state buffer of every core must hold what it
  * stores; if not, CMP002 says by how much.
  */
+import { INPUT } from '../../graph/net';
 import { CompileError, diag } from '../diagnostics';
 import { tileReads } from '../dataflow';
 import type { CompilerIR, Pass } from '../ir';
@@ -34,7 +35,7 @@ export const assignCores: Pass = {
     for (const g of ir.groups) {
       if (g.role === 'input') {
         // x is written by the host into every core that reads it; the first one stands for it.
-        const first = ir.tiles.find((t) => ir.net.edges[t.edge].from === -1);
+        const first = ir.tiles.find((t) => ir.net.edges[t.edge].from === INPUT);
         g.home = first ? first.core : 0;
       } else {
         let best = -1;
