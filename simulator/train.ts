@@ -35,8 +35,19 @@ export interface TrainResult {
   interrupted: boolean;
 }
 
+/**
+ * An executor whose weights live in hardware: the optimiser steps `weights()` (requested values)
+ * and `commit()` realises them on the devices (the chip executor).
+ */
+export interface DeviceExecutor extends Executor {
+  weights(): Float32Array[];
+  commit(): void;
+}
+
 export interface TrainOptions {
   algo: Algorithm;
+  /** Run on this executor instead of the ideal one (built on the initial parameters). */
+  executor?: DeviceExecutor;
   epochs: number;
   seed: number;
   kernels: Kernels;
@@ -53,9 +64,9 @@ export interface Model {
   infer(x: Float32Array, m: number): Float32Array;
 }
 
-export function makeModel(net: Net, params: Params, algo: Algorithm, kernels: Kernels, maxBatch: number, rng: Rng): { model: Model; params: Params } {
-  if (algo === 'fa') params = withRandomFeedback(net, params, rng);
-  const exec: Executor = new IdealExecutor(params, kernels);
+export function makeModel(net: Net, params: Params, algo: Algorithm, kernels: Kernels, maxBatch: number, rng: Rng, executor?: Executor): { model: Model; params: Params } {
+  if (algo === 'fa' && !executor) params = withRandomFeedback(net, params, rng);
+  const exec: Executor = executor ?? new IdealExecutor(params, kernels);
   const model = algo === 'ep' ? new EpEngine(net, exec, maxBatch) : new BackpropEngine(net, exec, maxBatch, algo);
   return { model, params };
 }
@@ -88,10 +99,10 @@ export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float3
 export async function train(net: Net, initial: Params, data: DataSplit, opts: TrainOptions): Promise<{ result: TrainResult; params: Params }> {
   const { batchSize } = net.spec.training;
   const rng = makeRng(opts.seed);
-  const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng);
+  const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng, opts.executor);
   const optimizer = makeOptimizer(net, net.spec.training.optimizer, opts.kernels);
   const grads = net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null));
-  const weights = params.W.map((w) => w.data);
+  const weights = opts.executor ? opts.executor.weights() : params.W.map((w) => w.data);
   const x = new Float32Array(batchSize * net.inputSize);
   const y = new Float32Array(batchSize * net.classes);
   const train = data.train;
@@ -111,6 +122,7 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
       gatherBatch(train, order, start, m, x, y);
       const { loss, probs } = model.step(x, y, m, grads);
       optimizer.step(weights, grads);
+      opts.executor?.commit();
       lossSum += loss * m;
       seen += m;
       correct += countCorrect(probs, train.labels, start, m, train.classes, order);

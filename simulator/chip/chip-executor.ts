@@ -1,0 +1,210 @@
+/**
+ * The chip executor (design.md): the EP engine's reads and neuron updates done as the compiled
+ * chip would do them — inputs through the DAC, products on the programmed (noisy, stuck, drifted)
+ * devices of each array with read noise on every read, each array's partial sums through its ADC
+ * before digital accumulation with the edge's gain (α or β_i), the neuron unit's activation
+ * implementation, state noise and state register; symmetric feedback is a transposed read of the
+ * same devices. Batched on the same kernels as the ideal executor, noise generated in bulk.
+ *
+ * With the `ideal` preset every stage is the identity and the reads are the same GEMMs on the same
+ * weights, so the numbers equal the ideal executor's.
+ */
+import type { EdgeTiles } from '../../compiler/netlist/tiles';
+import type { Net, NetEdge, NetLayer } from '../../graph/net';
+import type { ChipDescription } from '../../hw-models/chip';
+import type { Executor } from '../executor';
+import type { Kernels } from '../kernels/kernels';
+import type { NoiseSource } from '../noise';
+import { DeviceMatrix, type DeviceOptions } from './devices';
+import { adcOf, NeuronUnit, quantiser, type Adc, type Quantiser } from './periphery';
+
+interface Tiled {
+  dev: DeviceMatrix;
+  /** Tile boundaries over the matrix rows and columns (including 0 and the size). */
+  rowCuts: number[];
+  colCuts: number[];
+}
+
+export class ChipExecutor implements Executor {
+  private readonly W: (Tiled | undefined)[];
+  private readonly B: (Tiled | undefined)[];
+  private readonly dac: Quantiser;
+  private readonly adc: Adc;
+  private readonly neuron: NeuronUnit;
+  // Scratch buffers, grown on demand and reused across reads.
+  private xq: Float32Array = new Float32Array(0);
+  private x2: Float32Array = new Float32Array(0);
+  private part: Float32Array = new Float32Array(0);
+  private part2: Float32Array = new Float32Array(0);
+  private z: Float32Array = new Float32Array(0);
+  private norms: Float32Array = new Float32Array(0);
+  /** Array reads performed (forward, transposed), for reports. */
+  readonly reads = { forward: 0, transposed: 0 };
+
+  constructor(readonly net: Net, tiles: EdgeTiles[], readonly chip: ChipDescription, readonly kernels: Kernels,
+    private readonly noise: NoiseSource, opts: DeviceOptions) {
+    const tiled = (rows: number, cols: number, wMax: number, t: EdgeTiles['weight']): Tiled => ({
+      dev: new DeviceMatrix(rows, cols, wMax, t, chip, noise, opts),
+      rowCuts: cuts(t.map((x) => x.rowBegin), rows),
+      colCuts: cuts(t.map((x) => x.colBegin), cols),
+    });
+    this.W = net.edges.map((e) => {
+      const t = tiles[e.index];
+      if (!t || t.rows !== e.rows || t.cols !== e.cols) throw new Error(`netlist edge ${e.index} does not match edge ${e.name} [${e.rows}×${e.cols}]`);
+      return tiled(e.rows, e.cols, t.wMax, t.weight);
+    });
+    this.B = net.edges.map((e) => {
+      const t = tiles[e.index];
+      return t.feedback.length ? tiled(e.cols, e.rows, t.feedbackWMax ?? 1, t.feedback) : undefined;
+    });
+    const [lo, hi] = chip.periphery.dac.inputRange;
+    this.dac = quantiser(chip.periphery.dac.bits, lo, hi);
+    this.adc = adcOf(chip);
+    this.neuron = new NeuronUnit(chip, kernels, noise);
+  }
+
+  /** The effective weights of every edge (the optimiser steps these; commit() realises them). */
+  weights(): Float32Array[] {
+    return this.W.map((t) => t!.dev.W);
+  }
+
+  /** Realises the optimiser's requested weights on the devices of every trained edge. */
+  commit(): void {
+    for (const e of this.net.edges) if (e.trainable) this.W[e.index]!.dev.commit(this.noise);
+  }
+
+  /** Update pulses applied so far (all edges). */
+  pulses(): number {
+    return this.W.reduce((a, t) => a + (t?.dev.pulses ?? 0), 0);
+  }
+
+  forward(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    this.read(this.W[e.index]!, false, inp, m, scale, out);
+  }
+
+  transposed(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    this.read(this.W[e.index]!, true, inp, m, scale, out);
+  }
+
+  randomFeedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    const b = this.B[e.index];
+    if (!b) throw new Error(`edge ${e.name} has no random feedback arrays in the netlist`);
+    this.read(b, false, inp, m, scale, out);
+  }
+
+  outer(e: NetEdge, post: Float32Array, pre: Float32Array, m: number, scale: number, g: Float32Array): void {
+    // The outer product of the local rule is formed by the update circuitry from the two state
+    // vectors it already holds; the devices realise it in commit().
+    this.kernels.gemm('T', 'N', e.rows, e.cols, m, scale, post, e.rows, pre, e.cols, 0, g, e.cols);
+  }
+
+  activate(layer: NetLayer, h: Float32Array, s: Float32Array, m: number): void {
+    this.neuron.apply(layer.activation, h, s, m * layer.size);
+  }
+
+  /**
+   * out += scale·(read of the matrix): forward y = W·x per sample (out [m × rows], inp [m × cols]) or
+   * transposed y = Wᵀ·x (out [m × cols], inp [m × rows]).
+   */
+  private read(t: Tiled, transposed: boolean, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    const { dev } = t;
+    const R = dev.rows;
+    const C = dev.cols;
+    const inDim = transposed ? R : C;
+    const outDim = transposed ? C : R;
+    if (transposed) this.reads.transposed++;
+    else this.reads.forward++;
+    let x: Float32Array = inp;
+    if (this.dac.active) {
+      this.xq = grow(this.xq, m * inDim);
+      this.dac.apply(inp, this.xq, m * inDim);
+      x = this.xq;
+    }
+    const rn = this.chip.crossbar.readNoise;
+    if (!this.adc.active) {
+      if (transposed) this.kernels.gemm('N', 'N', m, C, R, scale, x, R, dev.W, C, 1, out, C);
+      else this.kernels.gemm('N', 'T', m, R, C, scale, x, C, dev.W, C, 1, out, R);
+      if (rn.sigma > 0) this.addReadNoise(t, transposed, x, m, 0, inDim, 0, outDim, out, 0, outDim, scale * dev.wMax);
+      return;
+    }
+    // Per array: partial sums in normalised units (÷ w_max), read noise, ADC, then the gain.
+    const inCuts = transposed ? t.rowCuts : t.colCuts;
+    const outCuts = transposed ? t.colCuts : t.rowCuts;
+    const gain = scale * dev.wMax;
+    for (let a = 0; a + 1 < outCuts.length; a++) {
+      const o0 = outCuts[a];
+      const oLen = outCuts[a + 1] - o0;
+      for (let b = 0; b + 1 < inCuts.length; b++) {
+        const i0 = inCuts[b];
+        const iLen = inCuts[b + 1] - i0;
+        this.part = grow(this.part, m * oLen);
+        const P = this.part;
+        if (transposed) this.kernels.gemm('N', 'N', m, oLen, iLen, 1 / dev.wMax, x.subarray(i0), R, dev.W.subarray(i0 * C + o0), C, 0, P, oLen);
+        else this.kernels.gemm('N', 'T', m, oLen, iLen, 1 / dev.wMax, x.subarray(i0), C, dev.W.subarray(o0 * C + i0), C, 0, P, oLen);
+        if (rn.sigma > 0) this.addReadNoise(t, transposed, x, m, i0, iLen, o0, oLen, P, 0, oLen, 1);
+        this.adc.convert(P, m * oLen, this.noise);
+        for (let r = 0; r < m; r++) {
+          const ob = r * outDim + o0;
+          const pb = r * oLen;
+          for (let j = 0; j < oLen; j++) out[ob + j] += gain * P[pb + j];
+        }
+      }
+    }
+  }
+
+  /**
+   * Read noise of every device on every read, referred to the output: a device's Gaussian
+   * conductance noise σ makes line j's sum vary with variance σ²·Σ_i (cell factor)·x_i² — added
+   * here as one Gaussian per output line (exact in distribution, and m·outputs draws instead of
+   * m·outputs·inputs). Lines [o0, o0 + oLen) of the matrix's output range, inputs [i0, i0 + iLen);
+   * the noise goes to columns [col0, col0 + oLen) of `out` (row stride ld), times `unit`.
+   */
+  private addReadNoise(t: Tiled, transposed: boolean, x: Float32Array, m: number, i0: number, iLen: number,
+    o0: number, oLen: number, out: Float32Array, col0: number, ld: number, unit: number): void {
+    const { dev } = t;
+    const spec = this.chip.crossbar.readNoise;
+    const inDim = transposed ? dev.rows : dev.cols;
+    const n = m * oLen;
+    this.z = grow(this.z, n);
+    this.z.fill(0, 0, n);
+    this.noise.addNormal(this.z, n, 1);
+    if (spec.relativeTo === 'range') {
+      this.norms = grow(this.norms, m);
+      for (let r = 0; r < m; r++) {
+        let s = 0;
+        const base = r * inDim + i0;
+        for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
+        this.norms[r] = Math.sqrt(s);
+      }
+      const sd = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) * unit;
+      for (let r = 0; r < m; r++) {
+        const k = sd * this.norms[r];
+        for (let j = 0; j < oLen; j++) out[r * ld + col0 + j] += k * this.z[r * oLen + j];
+      }
+      return;
+    }
+    // Relative to the target conductance: variance per line = σ²·Σ_i sqU[line, i]·x_i².
+    this.x2 = grow(this.x2, m * iLen);
+    for (let r = 0; r < m; r++) for (let i = 0; i < iLen; i++) this.x2[r * iLen + i] = x[r * inDim + i0 + i] ** 2;
+    this.part2 = grow(this.part2, n);
+    const sq = dev.squaredUnits();
+    const C = dev.cols;
+    if (transposed) this.kernels.gemm('N', 'N', m, oLen, iLen, 1, this.x2, iLen, sq.subarray(i0 * C + o0), C, 0, this.part2, oLen);
+    else this.kernels.gemm('N', 'T', m, oLen, iLen, 1, this.x2, iLen, sq.subarray(o0 * C + i0), C, 0, this.part2, oLen);
+    const sd = spec.sigma * unit;
+    for (let r = 0; r < m; r++) {
+      for (let j = 0; j < oLen; j++) {
+        const v = this.part2[r * oLen + j];
+        out[r * ld + col0 + j] += sd * Math.sqrt(v > 0 ? v : 0) * this.z[r * oLen + j];
+      }
+    }
+  }
+}
+
+function cuts(begins: number[], size: number): number[] {
+  return [...new Set([...begins, 0, size])].sort((a, b) => a - b).filter((v) => v <= size);
+}
+
+function grow(buf: Float32Array, n: number): Float32Array {
+  return buf.length >= n ? buf : new Float32Array(n);
+}

@@ -1,0 +1,115 @@
+/**
+ * The periphery and neuron unit of the chip description as buffer operations: DAC input
+ * quantisation, ADC conversion of partial sums, and the neuron unit's activation implementation,
+ * state noise and state register. Each is a no-op when the chip says 'float' / exact / 0.
+ */
+import type { Activation } from '../../graph/spec';
+import type { ActivationImpl, ChipDescription } from '../../hw-models/chip';
+import type { Kernels } from '../kernels/kernels';
+import type { NoiseSource } from '../noise';
+
+/** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
+export interface Quantiser {
+  readonly active: boolean;
+  apply(src: Float32Array, dst: Float32Array, n: number): void;
+}
+
+export function quantiser(bits: number | 'float', lo: number, hi: number): Quantiser {
+  if (bits === 'float') return { active: false, apply: (src, dst, n) => { if (src !== dst) dst.set(src.subarray(0, n)); } };
+  const step = (hi - lo) / (2 ** bits - 1);
+  return {
+    active: true,
+    apply(src, dst, n) {
+      for (let i = 0; i < n; i++) {
+        const v = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
+        dst[i] = lo + Math.round((v - lo) / step) * step;
+      }
+    },
+  };
+}
+
+/** The ADC of one converted line: output noise, clipping at ±full scale, quantisation (normalised units). */
+export interface Adc {
+  /** True when conversion changes anything (then partial sums are formed per array). */
+  readonly active: boolean;
+  convert(p: Float32Array, n: number, noise: NoiseSource): void;
+}
+
+export function adcOf(chip: ChipDescription): Adc {
+  const { bits, fullScale, outputNoise } = chip.periphery.adc;
+  const bounded = fullScale !== 'unbounded';
+  const active = bits !== 'float' || bounded || outputNoise > 0;
+  const fs = bounded ? fullScale : Infinity;
+  const step = bits === 'float' || !bounded ? 0 : (2 * fs) / (2 ** bits - 1);
+  return {
+    active,
+    convert(p, n, noise) {
+      if (outputNoise > 0 && bounded) noise.addNormal(p, n, outputNoise * fs);
+      if (!bounded && bits === 'float') return;
+      for (let i = 0; i < n; i++) {
+        let v = p[i] < -fs ? -fs : p[i] > fs ? fs : p[i];
+        if (step > 0) v = -fs + Math.round((v + fs) / step) * step;
+        p[i] = v;
+      }
+    },
+  };
+}
+
+function exactActivation(kind: Activation, x: number): number {
+  switch (kind) {
+    case 'tanh': return Math.tanh(x);
+    case 'hard-sigmoid': return x < 0 ? 0 : x > 1 ? 1 : x;
+    case 'sigmoid': return 1 / (1 + Math.exp(-4 * (x - 0.5)));
+  }
+}
+
+/** The neuron unit: activation implementation, then state noise, then the state register. */
+export class NeuronUnit {
+  private readonly tables = new Map<Activation, Float32Array>();
+  private readonly state: Quantiser;
+  constructor(private readonly chip: ChipDescription, private readonly kernels: Kernels, private readonly noise: NoiseSource) {
+    const [lo, hi] = chip.periphery.dac.inputRange;
+    this.state = quantiser(chip.neuron.stateBits, lo, hi);
+  }
+
+  apply(kind: Activation, h: Float32Array, s: Float32Array, n: number): void {
+    const impl = this.chip.neuron.activation;
+    if (impl.kind === 'exact') this.kernels.activate(kind, h, s, n);
+    else this.tabulated(impl, kind, h, s, n);
+    if (this.chip.neuron.stateNoise > 0) this.noise.addNormal(s, n, this.chip.neuron.stateNoise);
+    if (this.state.active) this.state.apply(s, s, n);
+  }
+
+  private table(impl: Exclude<ActivationImpl, { kind: 'exact' }>, kind: Activation): Float32Array {
+    let t = this.tables.get(kind);
+    if (!t) {
+      const points = impl.kind === 'lut' ? impl.entries : impl.segments + 1;
+      const [lo, hi] = impl.inputRange;
+      t = Float32Array.from({ length: points }, (_, i) => exactActivation(kind, lo + ((hi - lo) * i) / (points - 1)));
+      this.tables.set(kind, t);
+    }
+    return t;
+  }
+
+  /** LUT: the nearest of the table's samples; piecewise-linear: interpolation between breakpoints; both flat outside the range. */
+  private tabulated(impl: Exclude<ActivationImpl, { kind: 'exact' }>, kind: Activation, h: Float32Array, s: Float32Array, n: number): void {
+    const t = this.table(impl, kind);
+    const [lo, hi] = impl.inputRange;
+    const last = t.length - 1;
+    const scale = last / (hi - lo);
+    if (impl.kind === 'lut') {
+      for (let i = 0; i < n; i++) {
+        const k = Math.round((h[i] - lo) * scale);
+        s[i] = t[k < 0 ? 0 : k > last ? last : k];
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const x = (h[i] - lo) * scale;
+        if (x <= 0) { s[i] = t[0]; continue; }
+        if (x >= last) { s[i] = t[last]; continue; }
+        const k = Math.floor(x);
+        s[i] = t[k] + (t[k + 1] - t[k]) * (x - k);
+      }
+    }
+  }
+}
