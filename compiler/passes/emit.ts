@@ -132,6 +132,9 @@ export const emit: Pass = {
         { key: 'compile.w_max_policy', value: pol.kind === 'max' ? 'max' : `percentile:${pol.p}` },
         { key: 'graph.format', value: net.spec.format },
         { key: 'graph.training_seed', value: String(net.spec.training.seed) },
+        // Non-normative: the whole graph spec (training recipe included), so `fre simulate NET.pb`
+        // can train on the chip from the netlist alone.
+        { key: 'graph.spec', value: JSON.stringify(net.spec) },
       ],
     };
   },
