@@ -8,6 +8,7 @@ import { reportAndExit, UsageError } from './errors';
 import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
 import { sweepCommands } from './sweep-command';
 import { runTrain, trainOptions, type TrainArgs } from './train-command';
+import { runOptions, runRun, runSimulate, simulateOptions, type SimulateArgs } from './simulate-command';
 import { runValidate, validateOptions, type ValidateArgs } from './validate-command';
 
 async function main(argv: string[]): Promise<void> {
@@ -23,6 +24,10 @@ async function main(argv: string[]): Promise<void> {
       (args) => runValidate(args as unknown as ValidateArgs))
     .command('analyze <spec>', 'dynamics analysis: spectral radius, Lyapunov exponents, convergence time (optionally over a β_i sweep)',
       (y) => analyzeOptions(y), (args) => runAnalyze(args as unknown as AnalyzeArgs))
+    .command('simulate <netlist>', 'run a compiled netlist on the simulated chip: accuracy (evaluation or --train in situ), cycles and energy',
+      (y) => simulateOptions(y), (args) => runSimulate(args as unknown as SimulateArgs))
+    .command('run <spec>', 'compile for a chip and simulate in one step (fre compile + fre simulate)',
+      (y) => runOptions(y), (args) => runRun(args as unknown as SimulateArgs & { wMax: string }))
     .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
     .demandCommand(1, 'name a command (fre --help lists them)')
     .strict()

@@ -87,7 +87,8 @@ export interface AdcSpec {
   fullScale: number | 'unbounded';
   /** Sense lines sharing one ADC through a multiplexer (NeuroSim numColMuxed). */
   linesPerAdc: number;
-  /** Output noise σ as a fraction of fullScale, added to each conversion (aihwkit out_noise). */
+  /** Output noise σ added to each conversion, in the normalised sum units of fullScale (aihwkit
+   *  out_noise: absolute in those units, e.g. 0.06 against a full scale of 12 — not a fraction of it). */
   outputNoise: number;
 }
 

@@ -47,7 +47,8 @@ export const PCM: ChipDescription = {
     // hw §1 "DAC / ADC": DAC 7–8 bits → 8.
     dac: { bits: 8, inputRange: [-1, 1] },
     // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines; full scale aihwkit out_bound 12;
-    // hw §1 "read noise": output noise 0.04–0.1 of the ADC range → 0.06.
+    // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
+    // absolute in the units where out_bound = 12).
     adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },

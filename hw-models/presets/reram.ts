@@ -48,7 +48,8 @@ export const RERAM: ChipDescription = {
     dac: { bits: 8, inputRange: [-1, 1] },
     // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines (NeuroSim numColMuxed).
     // Full scale: no row; aihwkit IOParameters.out_bound default 12 (same normalised units).
-    // hw §1 "read noise": output noise 0.04–0.1 of the ADC range → 0.06 (aihwkit out_noise).
+    // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
+    // absolute in the units where out_bound = 12, i.e. 0.5 % of the full scale).
     adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06 },
     // No row in hardware.md: α/β gains in a 16-bit digital multiplier, 32-bit accumulators (design choice).
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },

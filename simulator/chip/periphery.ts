@@ -28,7 +28,8 @@ export function quantiser(bits: number | 'float', lo: number, hi: number): Quant
   };
 }
 
-/** The ADC of one converted line: output noise, clipping at ±full scale, quantisation (normalised units). */
+/** The ADC of one converted line: output noise (σ in normalised units, aihwkit out_noise), clipping at
+ *  ±full scale, quantisation (normalised units). */
 export interface Adc {
   /** True when conversion changes anything (then partial sums are formed per array). */
   readonly active: boolean;
@@ -44,7 +45,7 @@ export function adcOf(chip: ChipDescription): Adc {
   return {
     active,
     convert(p, n, noise) {
-      if (outputNoise > 0 && bounded) noise.addNormal(p, n, outputNoise * fs);
+      if (outputNoise > 0) noise.addNormal(p, n, outputNoise);
       if (!bounded && bits === 'float') return;
       for (let i = 0; i < n; i++) {
         let v = p[i] < -fs ? -fs : p[i] > fs ? fs : p[i];
