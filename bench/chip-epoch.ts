@@ -1,0 +1,46 @@
+/**
+ * Speed of the chip executor (issue 7): one EP training epoch (or a slice of it) on the ideal
+ * executor and on the chip executor with each preset, in the same run, and their ratio (goal: a
+ * noisy preset at most 2× the ideal executor).
+ *   node dist/bench/chip-epoch.js [--spec examples/mnist-2hl.json] [--train-limit 10000] [--presets ideal,reram,pcm,sram-8b]
+ */
+import { loadNetData } from '../cli/data';
+import { compile } from '../compiler/pipeline';
+import { loadGraph } from '../graph/load';
+import { resolveNet } from '../graph/net';
+import { PRESETS } from '../hw-models/presets';
+import { makeChipExecutor } from '../simulator/chip/run';
+import { cloneParams, initParams } from '../simulator/engine/params';
+import { selectKernels } from '../simulator/kernels/select';
+import { train } from '../simulator/train';
+import { makeRng } from '../util/rng';
+import { machineInfo } from './machine';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+async function main(): Promise<void> {
+  const specFile = arg('spec', 'examples/mnist-2hl.json');
+  const limit = Number(arg('train-limit', '10000'));
+  const presets = arg('presets', 'ideal,reram,pcm,sram-8b').split(',');
+  const net = resolveNet(loadGraph(specFile));
+  const kernels = selectKernels('auto');
+  const data = loadNetData(net, specFile, { trainLimit: limit, testLimit: Math.max(1, Math.round(limit / 6)) });
+  const p0 = initParams(net, makeRng(0));
+  console.log(JSON.stringify(machineInfo(kernels)));
+  const base = await train(net, cloneParams(p0), data, { algo: 'ep', epochs: 1, seed: 0, kernels });
+  const ideal = base.result.epochSeconds[0];
+  console.log(`${specFile}, ${data.train.count} train + ${data.test.count} test samples per epoch`);
+  console.log(`ideal executor            ${ideal.toFixed(2)} s   1.00×`);
+  for (const name of presets) {
+    const netlist = compile(net, PRESETS[name], p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
+    const exec = makeChipExecutor(net, netlist, 0, kernels);
+    const r = await train(net, cloneParams(p0), data, { algo: 'ep', epochs: 1, seed: 0, kernels, executor: exec });
+    const s = r.result.epochSeconds[0];
+    console.log(`chip executor, ${name.padEnd(9)} ${s.toFixed(2)} s   ${(s / ideal).toFixed(2)}×   (test acc ${(100 * r.result.finalTestAccuracy).toFixed(2)}%)`);
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
