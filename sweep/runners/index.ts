@@ -9,8 +9,10 @@
  *                  registerRunner(chipRunner);
  */
 import { registerRunner } from '../runner';
+import { chipRunner } from '../../simulator/chip/sweep-runner';
 import { trainRunner } from './train';
 
 registerRunner(trainRunner);
+registerRunner(chipRunner);
 
 export { getRunner, runnerNames } from '../runner';

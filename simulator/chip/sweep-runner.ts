@@ -1,0 +1,139 @@
+/**
+ * The `chip` sweep runner: one run = one graph on one chip description, by one method —
+ *   ep-insitu  compile the seed's initial weights, train with EP on the chip executor;
+ *   ep-exsitu  train with EP in software (ideal executor), program the weights, evaluate on the chip;
+ *   bp-exsitu  the same with backprop.
+ * Metrics: accuracy, and the cost model's cycles and energy per inference / training sample.
+ * The same calls as `fre run SPEC --chip … [--train]`, so any results line can be redone by hand.
+ */
+import { dirname, resolve } from 'node:path';
+import { loadNetData } from '../../cli/data';
+import { compile } from '../../compiler/pipeline';
+import type { DataSplit } from '../../datasets/dataset';
+import { resolveNet, type Net } from '../../graph/net';
+import type { GraphSpec } from '../../graph/spec';
+import type { ChipDescription } from '../../hw-models/chip';
+import { DiagnosticsError } from '../../hw-models/diagnostics';
+import { loadChip } from '../../hw-models/load';
+import { validateChip } from '../../hw-models/validate';
+import { cloneParams, initParams, type Params } from '../engine/params';
+import type { Kernels } from '../kernels/kernels';
+import { selectKernels } from '../kernels/select';
+import { train } from '../train';
+import { makeRng } from '../../util/rng';
+import type { RunConfig, RunContext, RunnerProblem, SweepRunner } from '../../sweep/runner';
+import { chipCosts } from './costs';
+import { runOnChip } from './run';
+
+const METHODS = ['ep-insitu', 'ep-exsitu', 'bp-exsitu'] as const;
+const METRICS = ['bestTestAccuracy', 'finalTestAccuracy', 'cyclesPerInference', 'cyclesPerTrainingSample',
+  'energyPjPerInference', 'energyPjPerTrainingSample', 'updatePulsesPerTrainingSample', 'secondsPerEpoch'] as const;
+
+let kernels: Kernels | undefined;
+const dataCache = new Map<string, DataSplit>();
+/** Software-trained weights of recent ex-situ runs: they depend on graph, method, seed and data, not on the chip. */
+const trainedCache = new Map<string, Params>();
+
+function dataFor(net: Net, config: RunConfig): DataSplit {
+  const key = JSON.stringify([net.spec.data?.dataset ?? 'mnist', config.data, net.inputSize, net.classes]);
+  let d = dataCache.get(key);
+  if (!d) {
+    d = loadNetData(net, `graph "${net.spec.name}"`, { ...config.data, seed: config.seed });
+    if (dataCache.size >= 2) dataCache.delete(dataCache.keys().next().value!);
+    dataCache.set(key, d);
+  }
+  return d;
+}
+
+function problemsOf(err: DiagnosticsError): RunnerProblem[] {
+  return err.diagnostics.map((d) => ({ path: `chip${d.path.replace(/\//g, '.')}`, message: d.message, hint: d.hint }));
+}
+
+export const chipRunner: SweepRunner = {
+  name: 'chip',
+  description: 'the chip simulator: in-situ EP training or ex-situ EP/BP deployment on a chip description, with cycles and energy',
+  methods: METHODS,
+  defaultMethod: 'ep-insitu',
+  metrics: METRICS,
+  defaultMetrics: ['bestTestAccuracy', 'finalTestAccuracy', 'cyclesPerInference', 'energyPjPerInference'],
+  timingMetrics: ['secondsPerEpoch'],
+
+  resolveChip(chip: unknown, file: string) {
+    try {
+      if (typeof chip === 'string') {
+        const p = chip.endsWith('.json') ? resolve(dirname(file), chip) : chip;
+        return { chip: JSON.parse(JSON.stringify(loadChip(p))) as unknown };
+      }
+      const { chip: full, diagnostics } = validateChip(chip, file);
+      if (!full) return { problems: diagnostics.map((d) => ({ path: `chip${d.path.replace(/\//g, '.')}`, message: d.message, hint: d.hint })) };
+      return { chip: JSON.parse(JSON.stringify(full)) as unknown };
+    } catch (err) {
+      if (err instanceof DiagnosticsError) return { problems: problemsOf(err) };
+      throw err;
+    }
+  },
+
+  validateChip(chip: unknown, graph: GraphSpec): RunnerProblem[] {
+    const { chip: full, diagnostics } = validateChip(chip, 'sweep chip');
+    if (!full) return diagnostics.map((d) => ({ path: `chip${d.path.replace(/\//g, '.')}`, message: d.message, hint: d.hint }));
+    try {
+      // The net must fit the chip (the compiler says what to change when it does not).
+      const net = resolveNet(graph);
+      compile(net, full, initParams(net, makeRng(0)), { wMax: { kind: 'max' }, specFile: graph.name, producerVersion: 'sweep' });
+    } catch (err) {
+      if (err instanceof DiagnosticsError) return problemsOf(err);
+      throw err;
+    }
+    return [];
+  },
+
+  async run(config: RunConfig, ctx: RunContext): Promise<Record<string, number>> {
+    const net = resolveNet(config.graph);
+    const chip = config.chip as ChipDescription;
+    const data = dataFor(net, config);
+    kernels ??= selectKernels('auto');
+    const epochs = config.graph.training.epochs;
+    const p0 = initParams(net, makeRng(config.seed));
+    const options = { wMax: { kind: 'max' as const }, specFile: net.spec.name, producerVersion: 'sweep' };
+    const log = ctx.log ? (s: string) => ctx.log!(s) : undefined;
+
+    if (config.method === 'ep-insitu') {
+      const netlist = compile(net, chip, p0, options).netlist;
+      const r = await runOnChip(net, netlist, data, {
+        mode: 'train', epochs, seed: config.seed, kernels, shouldStop: () => ctx.signal.aborted,
+        onEpoch: log ? (e) => log(`epoch ${e.epoch}: test ${(100 * e.testAccuracy).toFixed(2)}%`) : undefined,
+      });
+      if (r.interrupted) throw new Error('run stopped');
+      const c = chipCosts(netlist, chip, { updatePulsesPerSample: r.updatePulsesPerSample });
+      const secs = r.epochs.map((e) => e.seconds);
+      return {
+        bestTestAccuracy: r.bestTestAccuracy, finalTestAccuracy: r.testAccuracy,
+        cyclesPerInference: c.cyclesPerInference, cyclesPerTrainingSample: c.cyclesPerTrainingSample,
+        energyPjPerInference: c.energyPerInferenceJoules * 1e12, energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
+        updatePulsesPerTrainingSample: r.updatePulsesPerSample, secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
+      };
+    }
+
+    const algo = config.method === 'ep-exsitu' ? 'ep' : 'bp';
+    const key = JSON.stringify([config.graph, algo, config.seed, config.data]);
+    let trained = trainedCache.get(key);
+    let seconds = NaN;
+    if (!trained) {
+      const t = await train(net, cloneParams(p0), data, { algo, epochs, seed: config.seed, kernels, shouldStop: () => ctx.signal.aborted });
+      if (t.result.interrupted) throw new Error('run stopped');
+      trained = t.params;
+      seconds = t.result.epochSeconds.reduce((a, b) => a + b, 0) / Math.max(t.result.epochSeconds.length, 1);
+      if (trainedCache.size >= 4) trainedCache.delete(trainedCache.keys().next().value!);
+      trainedCache.set(key, trained);
+    }
+    const netlist = compile(net, chip, trained, options).netlist;
+    const r = await runOnChip(net, netlist, data, { mode: 'eval', epochs: 0, seed: config.seed, kernels });
+    const c = chipCosts(netlist, chip);
+    return {
+      bestTestAccuracy: r.testAccuracy, finalTestAccuracy: r.testAccuracy,
+      cyclesPerInference: c.cyclesPerInference, cyclesPerTrainingSample: c.cyclesPerTrainingSample,
+      energyPjPerInference: c.energyPerInferenceJoules * 1e12, energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
+      updatePulsesPerTrainingSample: NaN, secondsPerEpoch: seconds,
+    };
+  },
+};
