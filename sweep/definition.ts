@@ -39,11 +39,6 @@ const TOP_KEYS = ['format', 'name', 'description', 'runner', 'graph', 'chip', 's
 const AXIS_KEYS = ['name', 'path', 'values'];
 const RANGE_KEYS = ['from', 'to', 'steps', 'scale'];
 const DATA_KEYS = ['trainLimit', 'testLimit', 'dataDir'];
-/** Runners the project plans, with where they come from (for a clear "not built yet" message). */
-const PLANNED_RUNNERS: Record<string, string> = {
-  chip: 'the chip runner is registered by the chip simulator (`fre run SPEC --chip PRESET`), which is not built yet; see docs/sweeps.md, "The chip runner"',
-};
-
 export interface AxisTarget { doc: Doc; path: Concrete }
 
 export interface Axis {
@@ -144,7 +139,7 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
     runner = getRunner(runnerName);
     if (!runner) {
       const near = closest(runnerName, runnerNames());
-      P.add('/runner', `unknown runner "${runnerName}"${PLANNED_RUNNERS[runnerName] ? ` — ${PLANNED_RUNNERS[runnerName]}` : ''}`,
+      P.add('/runner', `unknown runner "${runnerName}"`,
         near && near !== runnerName ? `did you mean "${near}"? (runners: ${runnerNames().join(', ')})` : `use one of the registered runners: ${runnerNames().join(', ')}`);
     }
   }

@@ -94,7 +94,11 @@ describe('sweep file checks', () => {
       expect.stringMatching(/^\/axes\/0\/values\/1: unknown method "ep-insitu" for runner "train" \| use methods of runner "train": ep, bp, fa/),
     ]);
     expect(problems(tinySweep({ metrics: ['bestTestAcc'] }))).toEqual([expect.stringMatching(/^\/metrics\/0: .*"bestTestAcc" \| did you mean "bestTestAccuracy"/)]);
-    expect(problems(tinySweep({ runner: 'chip' }))).toEqual([expect.stringMatching(/^\/runner: unknown runner "chip" — the chip runner is registered by the chip simulator/)]);
+    expect(problems(tinySweep({ runner: 'gpu' }))).toEqual([expect.stringMatching(/^\/runner: unknown runner "gpu"/)]);
+    // The chip runner exists: the train runner's methods and metrics are refused by name.
+    expect(problems(tinySweep({ runner: 'chip' }))).toEqual([
+      expect.stringMatching(/unknown method "ep" for runner "chip"/), expect.stringMatching(/unknown method "bp" for runner "chip"/),
+      expect.stringMatching(/runner "chip" does not report a metric "finalTrainLoss"/)]);
     expect(problems(tinySweep({ axis: [] }))).toEqual([expect.stringMatching(/^\/axis: unknown field "axis" \| did you mean "axes"/)]);
     expect(problems(tinySweep({ format: 'fre-sweep/0' }))).toEqual([expect.stringMatching(/^\/format: .*"fre-sweep\/1"/)]);
     expect(problems(tinySweep({ axes: [{ path: 'graph.dynamics.T', values: [3], step: 1 }] }))).toEqual([expect.stringMatching(/^\/axes\/0\/step: unknown field/)]);
