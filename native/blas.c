@@ -45,6 +45,7 @@ char *openblas_get_corename(void);
 
 #include "napi_args.h"
 #include "noise.h"
+#include "periphery.h"
 
 /* Elements a row-major rows×cols matrix with row stride ld spans. */
 static int64_t span(int64_t rows, int64_t cols, int64_t ld) {
@@ -272,6 +273,9 @@ NAPI_MODULE_INIT() {
     {"adamStep", NULL, AdamStep, NULL, NULL, NULL, napi_enumerable, NULL},
     {"addNormal", NULL, fre_add_normal, NULL, NULL, NULL, napi_enumerable, NULL},
     {"fillUniform", NULL, fre_fill_uniform, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"quantize", NULL, fre_quantize, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"adcAccumulate", NULL, fre_adc_accumulate, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"tableActivate", NULL, fre_table_activate, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

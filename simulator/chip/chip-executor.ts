@@ -14,6 +14,7 @@ import type { Net, NetEdge, NetLayer } from '../../graph/net';
 import type { ChipDescription } from '../../hw-models/chip';
 import type { Executor } from '../executor';
 import type { Kernels } from '../kernels/kernels';
+import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 import { DeviceMatrix, type DeviceOptions } from './devices';
 import { adcOf, NeuronUnit, quantiser, type Adc, type Quantiser } from './periphery';
@@ -57,10 +58,12 @@ export class ChipExecutor implements Executor {
       const t = tiles[e.index];
       return t.feedback.length ? tiled(e.cols, e.rows, t.feedbackWMax ?? 1, t.feedback) : undefined;
     });
+    // The periphery's per-element loops run natively alongside the native kernels.
+    const native = kernels.name === NATIVE_BACKEND_NAME ? loadNativeAddon() : null;
     const [lo, hi] = chip.periphery.dac.inputRange;
-    this.dac = quantiser(chip.periphery.dac.bits, lo, hi);
-    this.adc = adcOf(chip);
-    this.neuron = new NeuronUnit(chip, kernels, noise);
+    this.dac = quantiser(chip.periphery.dac.bits, lo, hi, native);
+    this.adc = adcOf(chip, native);
+    this.neuron = new NeuronUnit(chip, kernels, noise, native);
   }
 
   /** The effective weights of every edge (the optimiser steps these; commit() realises them). */
@@ -142,12 +145,7 @@ export class ChipExecutor implements Executor {
         if (transposed) this.kernels.gemm('N', 'N', m, oLen, iLen, 1 / dev.wMax, x.subarray(i0), R, dev.W.subarray(i0 * C + o0), C, 0, P, oLen);
         else this.kernels.gemm('N', 'T', m, oLen, iLen, 1 / dev.wMax, x.subarray(i0), C, dev.W.subarray(o0 * C + i0), C, 0, P, oLen);
         if (rn.sigma > 0) this.addReadNoise(t, transposed, x, m, i0, iLen, o0, oLen, P, 0, oLen, 1);
-        this.adc.convert(P, m * oLen, this.noise);
-        for (let r = 0; r < m; r++) {
-          const ob = r * outDim + o0;
-          const pb = r * oLen;
-          for (let j = 0; j < oLen; j++) out[ob + j] += gain * P[pb + j];
-        }
+        this.adc.accumulate(P, m, oLen, out, o0, outDim, gain, this.noise);
       }
     }
   }

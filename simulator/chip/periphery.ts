@@ -6,7 +6,11 @@
 import type { Activation } from '../../graph/spec';
 import type { ActivationImpl, ChipDescription } from '../../hw-models/chip';
 import type { Kernels } from '../kernels/kernels';
+import type { FreBlasAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
+
+/** The native loops (native/periphery.c) when the fast backend runs; null = the TypeScript loops here. */
+export type PeripheryNative = Pick<FreBlasAddon, 'quantize' | 'adcAccumulate' | 'tableActivate'> | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
 export interface Quantiser {
@@ -14,12 +18,16 @@ export interface Quantiser {
   apply(src: Float32Array, dst: Float32Array, n: number): void;
 }
 
-export function quantiser(bits: number | 'float', lo: number, hi: number): Quantiser {
+export function quantiser(bits: number | 'float', lo: number, hi: number, native: PeripheryNative = null): Quantiser {
   if (bits === 'float') return { active: false, apply: (src, dst, n) => { if (src !== dst) dst.set(src.subarray(0, n)); } };
   const step = (hi - lo) / (2 ** bits - 1);
   return {
     active: true,
     apply(src, dst, n) {
+      if (native) {
+        native.quantize(src, dst, n, lo, hi, step);
+        return;
+      }
       for (let i = 0; i < n; i++) {
         const v = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
         dst[i] = lo + Math.round((v - lo) / step) * step;
@@ -34,9 +42,11 @@ export interface Adc {
   /** True when conversion changes anything (then partial sums are formed per array). */
   readonly active: boolean;
   convert(p: Float32Array, n: number, noise: NoiseSource): void;
+  /** Converts the partial sums P [m × cols] and adds gain·ADC(P) into out[offset + r·ld + j]. */
+  accumulate(p: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, noise: NoiseSource): void;
 }
 
-export function adcOf(chip: ChipDescription): Adc {
+export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Adc {
   const { bits, fullScale, outputNoise } = chip.periphery.adc;
   const bounded = fullScale !== 'unbounded';
   const active = bits !== 'float' || bounded || outputNoise > 0;
@@ -51,6 +61,19 @@ export function adcOf(chip: ChipDescription): Adc {
         let v = p[i] < -fs ? -fs : p[i] > fs ? fs : p[i];
         if (step > 0) v = -fs + Math.round((v + fs) / step) * step;
         p[i] = v;
+      }
+    },
+    accumulate(p, m, cols, out, offset, ld, gain, noise) {
+      if (native) {
+        if (outputNoise > 0) noise.addNormal(p, m * cols, outputNoise);
+        native.adcAccumulate(p, m, cols, out, offset, ld, gain, bounded ? fs : 0, step);
+        return;
+      }
+      this.convert(p, m * cols, noise);
+      for (let r = 0; r < m; r++) {
+        const ob = offset + r * ld;
+        const pb = r * cols;
+        for (let j = 0; j < cols; j++) out[ob + j] += gain * p[pb + j];
       }
     },
   };
@@ -68,9 +91,10 @@ function exactActivation(kind: Activation, x: number): number {
 export class NeuronUnit {
   private readonly tables = new Map<Activation, Float32Array>();
   private readonly state: Quantiser;
-  constructor(private readonly chip: ChipDescription, private readonly kernels: Kernels, private readonly noise: NoiseSource) {
+  constructor(private readonly chip: ChipDescription, private readonly kernels: Kernels, private readonly noise: NoiseSource,
+    private readonly native: PeripheryNative = null) {
     const [lo, hi] = chip.periphery.dac.inputRange;
-    this.state = quantiser(chip.neuron.stateBits, lo, hi);
+    this.state = quantiser(chip.neuron.stateBits, lo, hi, native);
   }
 
   apply(kind: Activation, h: Float32Array, s: Float32Array, n: number): void {
@@ -98,6 +122,10 @@ export class NeuronUnit {
     const [lo, hi] = impl.inputRange;
     const last = t.length - 1;
     const scale = last / (hi - lo);
+    if (this.native) {
+      this.native.tableActivate(h, s, n, t, lo, scale, impl.kind !== 'lut');
+      return;
+    }
     if (impl.kind === 'lut') {
       for (let i = 0; i < n; i++) {
         const k = Math.round((h[i] - lo) * scale);

@@ -32,6 +32,10 @@ export interface FreBlasAddon {
   addNormal(state: Uint32Array, out: Float32Array, n: number, std: number): void;
   /** out[i] = U[0,1) for i < n; state advanced in place. */
   fillUniform(state: Uint32Array, out: Float32Array, n: number): void;
+  /** Chip periphery loops (native/periphery.c). */
+  quantize(src: Float32Array, dst: Float32Array, n: number, lo: number, hi: number, step: number): void;
+  adcAccumulate(P: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, fs: number, step: number): void;
+  tableActivate(h: Float32Array, s: Float32Array, n: number, table: Float32Array, lo: number, scale: number, linear: boolean): void;
   /** Kernels.adamStep, computed in float32. */
   adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
     b1: number, b2: number, c1: number, c2: number, eps: number): void;

@@ -1,0 +1,123 @@
+/*
+ * The chip simulator's periphery loops (simulator/chip/periphery.ts and chip-executor.ts hold the
+ * reference TypeScript versions): per-element clipping and rounding run at ≈ 10–15 ns an element
+ * in JS and dominated a noisy epoch; here they vectorise.
+ *
+ *   quantize(src, dst, n, lo, hi, step):   dst = lo + round((clip(src, lo, hi) − lo)/step)·step
+ *   adcAccumulate(P, m, cols, out, offset, ld, gain, fs, step):
+ *       v = clip(P[r, j], −fs, fs) (fs ≤ 0: no clipping), rounded to the step when step > 0,
+ *       out[offset + r·ld + j] += gain·v
+ *   tableActivate(h, s, n, table, lo, scale, linear):
+ *       x = (h − lo)·scale; nearest table entry (linear = 0) or interpolation (linear = 1), flat outside.
+ * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
+ */
+#include <math.h>
+#include "napi_args.h"
+#include "periphery.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FRE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define FRE_CLONES
+#endif
+
+FRE_CLONES static void quantize_loop(const float *restrict src, float *restrict dst, int64_t n, float lo, float hi, float step) {
+  const float inv = 1.0f / step;
+  for (int64_t i = 0; i < n; i++) {
+    float v = src[i] < lo ? lo : (src[i] > hi ? hi : src[i]);
+    dst[i] = lo + floorf((v - lo) * inv + 0.5f) * step;
+  }
+}
+
+napi_value fre_quantize(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  float *src, *dst;
+  int64_t sl, dl, n;
+  double lo, hi, step;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 6) return throw_type(env, "quantize: expected (src, dst, n, lo, hi, step)");
+  if (!get_f32(env, argv[0], "src", &src, &sl) || !get_f32(env, argv[1], "dst", &dst, &dl) ||
+      !get_dim(env, argv[2], "n", 0, &n) || !get_number(env, argv[3], "lo", &lo) ||
+      !get_number(env, argv[4], "hi", &hi) || !get_number(env, argv[5], "step", &step)) return NULL;
+  if (n > sl || n > dl) return throw_range(env, "quantize: n exceeds a buffer's length");
+  if (!(step > 0)) return throw_range(env, "quantize: step must be > 0");
+  quantize_loop(src, dst, n, (float)lo, (float)hi, (float)step);
+  return NULL;
+}
+
+FRE_CLONES static void adc_loop(float *restrict p, float *restrict out, int64_t cols, float gain, float fs, float step) {
+  if (step > 0) {
+    const float inv = 1.0f / step;
+    for (int64_t j = 0; j < cols; j++) {
+      float v = p[j] < -fs ? -fs : (p[j] > fs ? fs : p[j]);
+      v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      out[j] += gain * v;
+    }
+  } else if (fs > 0) {
+    for (int64_t j = 0; j < cols; j++) {
+      const float v = p[j] < -fs ? -fs : (p[j] > fs ? fs : p[j]);
+      out[j] += gain * v;
+    }
+  } else {
+    for (int64_t j = 0; j < cols; j++) out[j] += gain * p[j];
+  }
+}
+
+napi_value fre_adc_accumulate(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  float *p, *out;
+  int64_t pl, ol, m, cols, offset, ld;
+  double gain, fs, step;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 9) return throw_type(env, "adcAccumulate: expected (P, m, cols, out, offset, ld, gain, fs, step)");
+  if (!get_f32(env, argv[0], "P", &p, &pl) || !get_dim(env, argv[1], "m", 0, &m) ||
+      !get_dim(env, argv[2], "cols", 0, &cols) || !get_f32(env, argv[3], "out", &out, &ol) ||
+      !get_dim(env, argv[4], "offset", 0, &offset) || !get_dim(env, argv[5], "ld", 0, &ld) ||
+      !get_number(env, argv[6], "gain", &gain) || !get_number(env, argv[7], "fs", &fs) ||
+      !get_number(env, argv[8], "step", &step)) return NULL;
+  if (m * cols > pl) return throw_range(env, "adcAccumulate: P is shorter than m·cols");
+  if (m > 0 && (cols > ld || offset + (m - 1) * ld + cols > ol)) return throw_range(env, "adcAccumulate: out is too short for offset, ld and m rows");
+  for (int64_t r = 0; r < m; r++) adc_loop(p + r * cols, out + offset + r * ld, cols, (float)gain, (float)fs, (float)step);
+  return NULL;
+}
+
+FRE_CLONES static void table_loop(const float *restrict h, float *restrict s, int64_t n, const float *restrict t,
+                                  int64_t last, float lo, float scale, int linear) {
+  if (!linear) {
+    for (int64_t i = 0; i < n; i++) {
+      float x = floorf((h[i] - lo) * scale + 0.5f);
+      x = x < 0 ? 0 : (x > (float)last ? (float)last : x);
+      s[i] = t[(int64_t)x];
+    }
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      float x = (h[i] - lo) * scale;
+      x = x < 0 ? 0 : (x > (float)last ? (float)last : x);
+      int64_t k = (int64_t)x;
+      if (k >= last) k = last - 1;
+      const float f = x - (float)k;
+      s[i] = t[k] + (t[k + 1] - t[k]) * f;
+    }
+  }
+}
+
+napi_value fre_table_activate(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  float *h, *s, *t;
+  int64_t hl, sl, tl, n;
+  double lo, scale;
+  bool linear;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "tableActivate: expected (h, s, n, table, lo, scale, linear)");
+  if (!get_f32(env, argv[0], "h", &h, &hl) || !get_f32(env, argv[1], "s", &s, &sl) ||
+      !get_dim(env, argv[2], "n", 0, &n) || !get_f32(env, argv[3], "table", &t, &tl) ||
+      !get_number(env, argv[4], "lo", &lo) || !get_number(env, argv[5], "scale", &scale) ||
+      !get_bool(env, argv[6], "linear", &linear)) return NULL;
+  if (n > hl || n > sl) return throw_range(env, "tableActivate: n exceeds a buffer's length");
+  if (tl < 2) return throw_range(env, "tableActivate: the table needs at least 2 entries");
+  table_loop(h, s, n, t, tl - 1, (float)lo, (float)scale, linear ? 1 : 0);
+  return NULL;
+}

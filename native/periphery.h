@@ -1,0 +1,8 @@
+/* Chip periphery loops for the simulator (periphery.c). */
+#ifndef FRE_PERIPHERY_H
+#define FRE_PERIPHERY_H
+#include <node_api.h>
+napi_value fre_quantize(napi_env env, napi_callback_info info);
+napi_value fre_adc_accumulate(napi_env env, napi_callback_info info);
+napi_value fre_table_activate(napi_env env, napi_callback_info info);
+#endif
