@@ -46,6 +46,7 @@ char *openblas_get_corename(void);
 #include "napi_args.h"
 #include "noise.h"
 #include "periphery.h"
+#include "devices.h"
 
 /* Elements a row-major rows×cols matrix with row stride ld spans. */
 static int64_t span(int64_t rows, int64_t cols, int64_t ld) {
@@ -276,6 +277,7 @@ NAPI_MODULE_INIT() {
     {"quantize", NULL, fre_quantize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcAccumulate", NULL, fre_adc_accumulate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"tableActivate", NULL, fre_table_activate, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"pulsedCommit", NULL, fre_pulsed_commit, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

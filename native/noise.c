@@ -15,24 +15,11 @@
 #include "napi_args.h"
 #include "noise.h"
 
-typedef struct { uint64_t s[4]; } xoshiro;
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static inline uint64_t next64(xoshiro *g) {
-  uint64_t *s = g->s;
-  const uint64_t result = rotl(s[1] * 5, 7) * 9;
-  const uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
-}
+#include "rng.h"
 
 /* Uniform in (0, 1) with 24 random bits (never exactly 0, so logs are finite). */
+double fre_uniform01(xoshiro *g) { return ((double)(next64(g) >> 40) + 0.5) * (1.0 / 16777216.0); }
+
 static inline double uni(xoshiro *g) { return ((double)(next64(g) >> 40) + 0.5) * (1.0 / 16777216.0); }
 
 static uint32_t kn[128];
@@ -60,7 +47,14 @@ static void zig_init(void) {
   zig_ready = 1;
 }
 
-static double normal(xoshiro *g) {
+static double normal_draw(xoshiro *g);
+
+double fre_normal(xoshiro *g) {
+  if (!zig_ready) zig_init();
+  return normal_draw(g);
+}
+
+static double normal_draw(xoshiro *g) {
   const double r = 3.442620;
   for (;;) {
     const uint64_t b = next64(g);
@@ -81,7 +75,7 @@ static double normal(xoshiro *g) {
   }
 }
 
-static bool get_state(napi_env env, napi_value v, xoshiro *g, uint32_t **raw) {
+bool fre_get_state(napi_env env, napi_value v, xoshiro *g, uint32_t **raw) {
   bool is_ta = false;
   napi_typedarray_type type;
   size_t length = 0;
@@ -101,7 +95,7 @@ static bool get_state(napi_env env, napi_value v, xoshiro *g, uint32_t **raw) {
   return true;
 }
 
-static void put_state(const xoshiro *g, uint32_t *raw) {
+void fre_put_state(const xoshiro *g, uint32_t *raw) {
   for (int i = 0; i < 4; i++) {
     raw[2 * i] = (uint32_t)g->s[i];
     raw[2 * i + 1] = (uint32_t)(g->s[i] >> 32);
@@ -118,12 +112,12 @@ napi_value fre_add_normal(napi_env env, napi_callback_info info) {
   double std;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 4) return throw_type(env, "addNormal: expected (state, out, n, std)");
-  if (!get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &len) ||
+  if (!fre_get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &len) ||
       !get_dim(env, argv[2], "n", 0, &n) || !get_number(env, argv[3], "std", &std)) return NULL;
   if (n > len) return throw_range(env, "addNormal: n exceeds the buffer's length");
   if (!zig_ready) zig_init();
-  for (int64_t i = 0; i < n; i++) out[i] += (float)(std * normal(&g));
-  put_state(&g, raw);
+  for (int64_t i = 0; i < n; i++) out[i] += (float)(std * normal_draw(&g));
+  fre_put_state(&g, raw);
   return NULL;
 }
 
@@ -136,10 +130,10 @@ napi_value fre_fill_uniform(napi_env env, napi_callback_info info) {
   int64_t len, n;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 3) return throw_type(env, "fillUniform: expected (state, out, n)");
-  if (!get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &len) ||
+  if (!fre_get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &len) ||
       !get_dim(env, argv[2], "n", 0, &n)) return NULL;
   if (n > len) return throw_range(env, "fillUniform: n exceeds the buffer's length");
   for (int64_t i = 0; i < n; i++) out[i] = (float)((double)(next64(&g) >> 40) * (1.0 / 16777216.0));
-  put_state(&g, raw);
+  fre_put_state(&g, raw);
   return NULL;
 }

@@ -12,10 +12,15 @@ export interface NoiseSource {
   addNormal(out: Float32Array, n: number, std: number): void;
   /** out[i] = U[0, 1) for i < n. */
   fillUniform(out: Float32Array, n: number): void;
+  /** The native generator's state (xoshiro256**), for native loops that draw as they go; absent in JS. */
+  readonly nativeState?: Uint32Array;
 }
 
 class NativeNoise implements NoiseSource {
   private readonly state = new Uint32Array(8);
+  get nativeState(): Uint32Array {
+    return this.state;
+  }
   constructor(rng: Rng, private readonly addon: NonNullable<ReturnType<typeof loadNativeAddon>>) {
     for (let i = 0; i < 8; i++) this.state[i] = Math.floor(rng.uniform() * 4294967296) >>> 0;
     if (this.state.every((v) => v === 0)) this.state[0] = 1;

@@ -154,14 +154,14 @@ describe('device stages', () => {
     expect(unchanged).toBeLessThan(0.44);
   });
 
-  test('pulsed update: k pulses move a weight by k·dw_min·w_max (no noise, no asymmetry, hard bounds)', () => {
+  test.each(['native', 'reference'] as const)('pulsed update (%s loop): k pulses move a weight by k·dw_min·w_max (no noise, no asymmetry, hard bounds)', (backend) => {
     const chip = withChip(PRESETS.ideal, (c) => {
       c.crossbar.levels = 1000;
       c.crossbar.update = { kind: 'pulsed', dwMin: 0.01, cycleToCycle: 0, upDownAsymmetry: 0, softBounds: false, pulsesPerUpdate: 5 };
     });
     const tiles = edgeTiles(compileOn(net, chip, p));
     const wMax = tiles[1].wMax;
-    const exec = new ChipExecutor(net, tiles, chip, kernels, makeNoise(makeRng(4)), { driftSeconds: 0, pulseRounding: 'deterministic' });
+    const exec = new ChipExecutor(net, tiles, chip, kernels, makeNoise(makeRng(4), backend), { driftSeconds: 0, pulseRounding: 'deterministic' });
     const w = exec.weights()[1];
     const before = w.slice();
     w[0] += 3 * 0.01 * wMax;

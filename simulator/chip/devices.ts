@@ -16,6 +16,7 @@
  */
 import type { ChipDescription, CrossbarSpec, NoiseSpec } from '../../hw-models/chip';
 import { unitOf, type Plane } from '../../hw-models/conductance';
+import { loadNativeAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../compiler/netlist/tiles';
 
@@ -175,6 +176,14 @@ export class DeviceMatrix {
     const { dwMin, cycleToCycle, upDownAsymmetry: a, softBounds, pulsesPerUpdate } = xb.update;
     const { W, held, frozen, wMax } = this;
     const n = W.length;
+    const addon = noise.nativeState ? loadNativeAddon() : null;
+    if (addon && noise.nativeState) {
+      // The same rule in C (native/devices.c), drawing only for the cells that change.
+      this.pulses += addon.pulsedCommit(noise.nativeState, W, held, this.uPlus, this.uMinus ?? new Float32Array(0), frozen, n, wMax,
+        dwMin, cycleToCycle, a, softBounds, pulsesPerUpdate, this.opts.pulseRounding === 'stochastic');
+      this.sqU = null;
+      return;
+    }
     const z = this.noiseBuffer(2 * n);
     if (this.opts.pulseRounding === 'stochastic') noise.fillUniform(z.subarray(n), n);
     noise.addNormal(z, n, 1);

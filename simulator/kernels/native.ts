@@ -36,6 +36,10 @@ export interface FreBlasAddon {
   quantize(src: Float32Array, dst: Float32Array, n: number, lo: number, hi: number, step: number): void;
   adcAccumulate(P: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, fs: number, step: number): void;
   tableActivate(h: Float32Array, s: Float32Array, n: number, table: Float32Array, lo: number, scale: number, linear: boolean): void;
+  /** In-situ pulsed writes (native/devices.c); returns the pulses applied. */
+  pulsedCommit(state: Uint32Array, W: Float32Array, held: Float32Array, uPlus: Float32Array, uMinus: Float32Array,
+    frozen: Uint8Array, n: number, wMax: number, dwMin: number, c2c: number, asym: number, softBounds: boolean,
+    maxPulses: number, stochastic: boolean): number;
   /** Kernels.adamStep, computed in float32. */
   adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
     b1: number, b2: number, c1: number, c2: number, eps: number): void;

@@ -1,0 +1,6 @@
+/* In-situ pulsed device writes (devices.c). */
+#ifndef FRE_DEVICES_H
+#define FRE_DEVICES_H
+#include <node_api.h>
+napi_value fre_pulsed_commit(napi_env env, napi_callback_info info);
+#endif
