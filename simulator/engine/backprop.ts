@@ -3,7 +3,7 @@
  * feedforward part of the graph, i.e. the forward-direction edges, with softmax + cross-entropy.
  * FA sends the error back through each edge's fixed random matrix B instead of Wᵀ.
  */
-import { INPUT, OUTPUT, isForward, type Net, type NetEdge } from '../../graph/net';
+import { INPUT, isForward, type Net, type NetEdge } from '../../graph/net';
 import type { Executor } from '../executor';
 import { mulDerivative } from './activations';
 import { softmaxRows } from './softmax';
@@ -22,11 +22,6 @@ export class BackpropEngine {
 
   constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number, readonly kind: BackwardKind) {
     const buf = (n: number): Float32Array => new Float32Array(maxBatch * n);
-    for (const e of net.edges) {
-      if (isForward(e) && e.from !== INPUT && e.to !== OUTPUT && e.from > e.to) {
-        throw new Error(`edge ${e.name}: forward edges must go from a lower to a higher layer index for BP/FA`);
-      }
-    }
     this.fwdIn = net.layers.map((_, j) => net.edges.filter((e) => e.to === j && isForward(e)));
     this.hBuf = net.layers.map((l) => buf(l.size));
     this.sBuf = net.layers.map((l) => buf(l.size));
