@@ -8,6 +8,7 @@ import {
   type EdgeSpec, type GraphSpec, type LayerSpec,
 } from './spec';
 import { type Diagnostic, type DiagnosticCode } from './diagnostics';
+import { closest } from '../util/suggest';
 
 type Obj = Record<string, unknown>;
 
@@ -386,27 +387,3 @@ function lastKey(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** The allowed word within edit distance 2 of a typo, if any. */
-function closest(word: string, options: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const o of options) {
-    const d = editDistance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) { bestD = d; best = o; }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}

@@ -7,6 +7,7 @@ import {
   ACTION_KEYS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_REFERENCES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
+import { closest } from '../util/suggest';
 
 type Node =
   | { t: 'object'; fields: Record<string, Node> }
@@ -281,24 +282,4 @@ function round(v: number): number {
   return Number(v.toPrecision(3));
 }
 
-/** The closest allowed word within edit distance 2 (typo suggestions). */
-export function closest(word: string, options: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const o of options) {
-    const d = editDistance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) { bestD = d; best = o; }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return dp[a.length][b.length];
-}
+export { closest };

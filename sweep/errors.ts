@@ -28,34 +28,6 @@ export class SweepError extends Error {
   }
 }
 
-/** The allowed word within edit distance 2 of a typo, if any. */
-export function closest(word: string, options: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  // A unique option that the word abbreviates (bestTestAcc → bestTestAccuracy).
-  const prefixed = w.length >= 3 ? options.filter((o) => o.toLowerCase().startsWith(w)) : [];
-  if (prefixed.length === 1) return prefixed[0];
-  let best: string | undefined;
-  let bestD = 3;
-  for (const o of options) {
-    const d = editDistance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) { bestD = d; best = o; }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
 
 export function typeName(v: unknown): string {
   if (v === null) return 'null';
@@ -64,3 +36,5 @@ export function typeName(v: unknown): string {
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${JSON.stringify(v)}`;
 }
+
+export { closest } from '../util/suggest';

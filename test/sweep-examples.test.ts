@@ -23,8 +23,9 @@ function hwModels(): { preset(name: string): unknown; validateChip(raw: unknown,
 }
 
 describe('examples/sweeps', () => {
-  test('there are the four examples', () => {
-    expect(files.sort()).toEqual(['adc-array-design.json', 'beta-method.json', 'state-noise.json', 'weight-noise.json']);
+  test('the examples are all here', () => {
+    expect(files.sort()).toEqual(['adc-array-design.json', 'beta-method.json', 'read-noise.json', 'state-bits.json',
+      'state-noise-betaf.json', 'state-noise.json', 'weight-noise.json']);
   });
 
   test('beta-method.json (train runner) is valid: β on every feedback edge × ep/bp × 3 seeds', () => {
@@ -52,7 +53,10 @@ describe('examples/sweeps', () => {
         run: async () => { throw new Error('stand-in'); },
       });
     }
-    const sizes: Record<string, number> = { 'weight-noise.json': 45, 'state-noise.json': 45, 'adc-array-design.json': 30 };
+    const sizes: Record<string, number> = {
+      'weight-noise.json': 45, 'state-noise.json': 45, 'read-noise.json': 45, 'adc-array-design.json': 30,
+      'state-noise-betaf.json': 18, 'state-bits.json': 20,
+    };
     for (const [f, n] of Object.entries(sizes)) {
       const def = loadSweep(join(DIR, f));
       expect(def.runner.name).toBe('chip');
