@@ -274,6 +274,7 @@ NAPI_MODULE_INIT() {
     {"adamStep", NULL, AdamStep, NULL, NULL, NULL, napi_enumerable, NULL},
     {"addNormal", NULL, fre_add_normal, NULL, NULL, NULL, napi_enumerable, NULL},
     {"fillUniform", NULL, fre_fill_uniform, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"addNormalVar", NULL, fre_add_normal_var, NULL, NULL, NULL, napi_enumerable, NULL},
     {"quantize", NULL, fre_quantize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcAccumulate", NULL, fre_adc_accumulate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"tableActivate", NULL, fre_table_activate, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -137,3 +137,39 @@ napi_value fre_fill_uniform(napi_env env, napi_callback_info info) {
   fre_put_state(&g, raw);
   return NULL;
 }
+
+/*
+ * addNormalVar(state, out, m, cols, rowVar, elemVar, constVar):
+ *   out[r·cols + j] += sqrt(rowVar[r] + elemVar[r·cols + j] + constVar)·N(0, 1)
+ * rowVar / elemVar of length 0 count as zero. Independent Gaussian noise sources on one line (device
+ * read noise, ADC output noise) add in variance, so one draw per line serves them all.
+ */
+napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  xoshiro g;
+  uint32_t *raw;
+  float *out, *rv, *ev;
+  int64_t ol, rl, el, m, cols;
+  double cv;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "addNormalVar: expected (state, out, m, cols, rowVar, elemVar, constVar)");
+  if (!fre_get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &ol) ||
+      !get_dim(env, argv[2], "m", 0, &m) || !get_dim(env, argv[3], "cols", 0, &cols) ||
+      !get_f32(env, argv[4], "rowVar", &rv, &rl) || !get_f32(env, argv[5], "elemVar", &ev, &el) ||
+      !get_number(env, argv[6], "constVar", &cv)) return NULL;
+  const int64_t n = m * cols;
+  if (n > ol) return throw_range(env, "addNormalVar: out is shorter than m·cols");
+  if ((rl > 0 && rl < m) || (el > 0 && el < n)) return throw_range(env, "addNormalVar: a variance buffer is too short");
+  if (!zig_ready) zig_init();
+  for (int64_t r = 0; r < m; r++) {
+    const double base = cv + (rl > 0 ? (double)rv[r] : 0.0);
+    for (int64_t j = 0; j < cols; j++) {
+      const int64_t i = r * cols + j;
+      const double v = base + (el > 0 ? (double)ev[i] : 0.0);
+      if (v > 0) out[i] += (float)(sqrt(v) * normal_draw(&g));
+    }
+  }
+  fre_put_state(&g, raw);
+  return NULL;
+}

@@ -4,4 +4,5 @@
 #include <node_api.h>
 napi_value fre_add_normal(napi_env env, napi_callback_info info);
 napi_value fre_fill_uniform(napi_env env, napi_callback_info info);
+napi_value fre_add_normal_var(napi_env env, napi_callback_info info);
 #endif

@@ -12,6 +12,11 @@ export interface NoiseSource {
   addNormal(out: Float32Array, n: number, std: number): void;
   /** out[i] = U[0, 1) for i < n. */
   fillUniform(out: Float32Array, n: number): void;
+  /**
+   * out[r·cols + j] += sqrt(rowVar[r] + elemVar[r·cols + j] + constVar)·N(0, 1) over an m × cols block
+   * (null buffers count as zero): independent Gaussian sources on one line in a single draw.
+   */
+  addNormalVar(out: Float32Array, m: number, cols: number, rowVar: Float32Array | null, elemVar: Float32Array | null, constVar: number): void;
   /** The native generator's state (xoshiro256**), for native loops that draw as they go; absent in JS. */
   readonly nativeState?: Uint32Array;
 }
@@ -31,7 +36,12 @@ class NativeNoise implements NoiseSource {
   fillUniform(out: Float32Array, n: number): void {
     this.addon.fillUniform(this.state, out, n);
   }
+  addNormalVar(out: Float32Array, m: number, cols: number, rowVar: Float32Array | null, elemVar: Float32Array | null, constVar: number): void {
+    this.addon.addNormalVar(this.state, out, m, cols, rowVar ?? EMPTY, elemVar ?? EMPTY, constVar);
+  }
 }
+
+const EMPTY = new Float32Array(0);
 
 class RngNoise implements NoiseSource {
   constructor(private readonly rng: Rng) {}
@@ -41,6 +51,15 @@ class RngNoise implements NoiseSource {
   }
   fillUniform(out: Float32Array, n: number): void {
     for (let i = 0; i < n; i++) out[i] = this.rng.uniform();
+  }
+  addNormalVar(out: Float32Array, m: number, cols: number, rowVar: Float32Array | null, elemVar: Float32Array | null, constVar: number): void {
+    for (let r = 0; r < m; r++) {
+      for (let j = 0; j < cols; j++) {
+        const i = r * cols + j;
+        const v = constVar + (rowVar ? rowVar[r] : 0) + (elemVar ? elemVar[i] : 0);
+        if (v > 0) out[i] += Math.sqrt(v) * this.rng.normal();
+      }
+    }
   }
 }
 

@@ -119,6 +119,29 @@ describe('device stages', () => {
     expect(variance).toBeLessThan(1.1);
   });
 
+  test('per-array path: read noise and ADC output noise add in variance', () => {
+    const sigma = 0.03;
+    const out = 0.5;
+    const chip = withChip(PRESETS.ideal, (c) => {
+      c.crossbar.readNoise = { sigma, relativeTo: 'range' };
+      c.periphery.adc = { bits: 'float', fullScale: 1e6, linesPerAdc: 8, outputNoise: out };
+    });
+    const wMax = edgeTiles(compileOn(net, chip, p))[0].wMax;
+    const z: number[] = [];
+    for (let s = 0; s < 20; s++) {
+      const y = readW0(chip, s);
+      for (let r = 0; r < m; r++) {
+        let nx = 0;
+        for (let i = 0; i < 40; i++) nx += x[r * 40 + i] ** 2;
+        const sd = wMax * Math.sqrt(2 * sigma * sigma * nx + out * out);
+        for (let j = 0; j < 30; j++) z.push((y[r * 30 + j] - exact[r * 30 + j]) / sd);
+      }
+    }
+    const variance = z.reduce((a, v) => a + v * v, 0) / z.length;
+    expect(variance).toBeGreaterThan(0.9);
+    expect(variance).toBeLessThan(1.1);
+  });
+
   test('ADC: sums beyond full scale are clipped; a coarse ADC quantises to its step', () => {
     const clipped = withChip(PRESETS.ideal, (c) => { c.periphery.adc = { bits: 'float', fullScale: 0.01, linesPerAdc: 8, outputNoise: 0 }; });
     const wMax = edgeTiles(compileOn(net, clipped, p))[0].wMax;

@@ -45,6 +45,21 @@ describe.each(['native', 'reference'] as const)('noise source (%s)', (backend) =
     expect(Array.from(d)).not.toEqual(Array.from(a));
   });
 
+  test('addNormalVar: per-row, per-element and constant variances add', () => {
+    const m = 4, cols = 20000;
+    const out = new Float32Array(m * cols);
+    const rowVar = Float32Array.from([0, 1, 4, 0]);
+    const elemVar = new Float32Array(m * cols).fill(0);
+    elemVar.fill(9, 3 * cols);
+    makeNoise(makeRng(3), backend).addNormalVar(out, m, cols, rowVar, elemVar, 0.25);
+    const want = [0.25, 1.25, 4.25, 9.25];
+    for (let r = 0; r < m; r++) {
+      const row = out.subarray(r * cols, (r + 1) * cols);
+      const v = row.reduce((a, x) => a + x * x, 0) / cols;
+      expect(Math.abs(v / want[r] - 1)).toBeLessThan(0.05);
+    }
+  });
+
   test('uniforms lie in [0, 1) with mean 1/2 and variance 1/12; only n entries are written', () => {
     const u = new Float32Array(100001).fill(-1);
     makeNoise(makeRng(2), backend).fillUniform(u, 100000);

@@ -37,7 +37,6 @@ export class ChipExecutor implements Executor {
   private x2: Float32Array = new Float32Array(0);
   private part: Float32Array = new Float32Array(0);
   private part2: Float32Array = new Float32Array(0);
-  private z: Float32Array = new Float32Array(0);
   private norms: Float32Array = new Float32Array(0);
   /** Array reads performed (forward, transposed), for reports. */
   readonly reads = { forward: 0, transposed: 0 };
@@ -127,7 +126,7 @@ export class ChipExecutor implements Executor {
     if (!this.adc.active) {
       if (transposed) this.kernels.gemm('N', 'N', m, C, R, scale, x, R, dev.W, C, 1, out, C);
       else this.kernels.gemm('N', 'T', m, R, C, scale, x, C, dev.W, C, 1, out, R);
-      if (rn.sigma > 0) this.addReadNoise(t, transposed, x, m, 0, inDim, 0, outDim, out, 0, outDim, scale * dev.wMax);
+      if (rn.sigma > 0) this.addLineNoise(t, transposed, x, m, 0, inDim, 0, outDim, out, scale * dev.wMax, 0);
       return;
     }
     // Per array: partial sums in normalised units (÷ w_max), read noise, ADC, then the gain.
@@ -144,58 +143,52 @@ export class ChipExecutor implements Executor {
         const P = this.part;
         if (transposed) this.kernels.gemm('N', 'N', m, oLen, iLen, 1 / dev.wMax, x.subarray(i0), R, dev.W.subarray(i0 * C + o0), C, 0, P, oLen);
         else this.kernels.gemm('N', 'T', m, oLen, iLen, 1 / dev.wMax, x.subarray(i0), C, dev.W.subarray(o0 * C + i0), C, 0, P, oLen);
-        if (rn.sigma > 0) this.addReadNoise(t, transposed, x, m, i0, iLen, o0, oLen, P, 0, oLen, 1);
-        this.adc.accumulate(P, m, oLen, out, o0, outDim, gain, this.noise);
+        // Read noise and the ADC's output noise in one draw per line (independent Gaussians add).
+        const fold = rn.sigma > 0 || this.adc.noiseVariance > 0;
+        if (fold) this.addLineNoise(t, transposed, x, m, i0, iLen, o0, oLen, P, 1, this.adc.noiseVariance);
+        this.adc.accumulate(P, m, oLen, out, o0, outDim, gain, this.noise, fold);
       }
     }
   }
 
   /**
-   * Read noise of every device on every read, referred to the output: a device's Gaussian
-   * conductance noise σ makes line j's sum vary with variance σ²·Σ_i (cell factor)·x_i² — added
-   * here as one Gaussian per output line (exact in distribution, and m·outputs draws instead of
-   * m·outputs·inputs). Lines [o0, o0 + oLen) of the matrix's output range, inputs [i0, i0 + iLen);
-   * the noise goes to columns [col0, col0 + oLen) of `out` (row stride ld), times `unit`.
+   * Noise on the m × oLen block `out` of one read (lines [o0, o0 + oLen) of the matrix's output
+   * range, inputs [i0, i0 + iLen)), in units of `unit`: the read noise of every device on every
+   * read, referred to the output — a device's Gaussian conductance noise σ makes a line's sum vary
+   * with variance σ²·Σ_i (cell factor)·x_i², exact in distribution and one draw per line instead of
+   * one per device — plus `constVar` (the ADC's output noise, when the caller folds it in).
    */
-  private addReadNoise(t: Tiled, transposed: boolean, x: Float32Array, m: number, i0: number, iLen: number,
-    o0: number, oLen: number, out: Float32Array, col0: number, ld: number, unit: number): void {
+  private addLineNoise(t: Tiled, transposed: boolean, x: Float32Array, m: number, i0: number, iLen: number,
+    o0: number, oLen: number, out: Float32Array, unit: number, constVar: number): void {
     const { dev } = t;
     const spec = this.chip.crossbar.readNoise;
     const inDim = transposed ? dev.rows : dev.cols;
-    const n = m * oLen;
-    this.z = grow(this.z, n);
-    this.z.fill(0, 0, n);
-    this.noise.addNormal(this.z, n, 1);
+    if (spec.sigma === 0) {
+      if (constVar > 0) this.noise.addNormalVar(out, m, oLen, null, null, constVar);
+      return;
+    }
     if (spec.relativeTo === 'range') {
       this.norms = grow(this.norms, m);
+      const k = (DeviceMatrix.cellReadSigma(spec, dev.isDifferential) * unit) ** 2;
       for (let r = 0; r < m; r++) {
         let s = 0;
         const base = r * inDim + i0;
         for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
-        this.norms[r] = Math.sqrt(s);
+        this.norms[r] = k * s;
       }
-      const sd = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) * unit;
-      for (let r = 0; r < m; r++) {
-        const k = sd * this.norms[r];
-        for (let j = 0; j < oLen; j++) out[r * ld + col0 + j] += k * this.z[r * oLen + j];
-      }
+      this.noise.addNormalVar(out, m, oLen, this.norms, null, constVar);
       return;
     }
     // Relative to the target conductance: variance per line = σ²·Σ_i sqU[line, i]·x_i².
     this.x2 = grow(this.x2, m * iLen);
     for (let r = 0; r < m; r++) for (let i = 0; i < iLen; i++) this.x2[r * iLen + i] = x[r * inDim + i0 + i] ** 2;
-    this.part2 = grow(this.part2, n);
+    this.part2 = grow(this.part2, m * oLen);
     const sq = dev.squaredUnits();
     const C = dev.cols;
-    if (transposed) this.kernels.gemm('N', 'N', m, oLen, iLen, 1, this.x2, iLen, sq.subarray(i0 * C + o0), C, 0, this.part2, oLen);
-    else this.kernels.gemm('N', 'T', m, oLen, iLen, 1, this.x2, iLen, sq.subarray(o0 * C + i0), C, 0, this.part2, oLen);
-    const sd = spec.sigma * unit;
-    for (let r = 0; r < m; r++) {
-      for (let j = 0; j < oLen; j++) {
-        const v = this.part2[r * oLen + j];
-        out[r * ld + col0 + j] += sd * Math.sqrt(v > 0 ? v : 0) * this.z[r * oLen + j];
-      }
-    }
+    const k = (spec.sigma * unit) ** 2;
+    if (transposed) this.kernels.gemm('N', 'N', m, oLen, iLen, k, this.x2, iLen, sq.subarray(i0 * C + o0), C, 0, this.part2, oLen);
+    else this.kernels.gemm('N', 'T', m, oLen, iLen, k, this.x2, iLen, sq.subarray(o0 * C + i0), C, 0, this.part2, oLen);
+    this.noise.addNormalVar(out, m, oLen, null, this.part2, constVar);
   }
 }
 

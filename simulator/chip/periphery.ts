@@ -42,8 +42,11 @@ export interface Adc {
   /** True when conversion changes anything (then partial sums are formed per array). */
   readonly active: boolean;
   convert(p: Float32Array, n: number, noise: NoiseSource): void;
-  /** Converts the partial sums P [m × cols] and adds gain·ADC(P) into out[offset + r·ld + j]. */
-  accumulate(p: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, noise: NoiseSource): void;
+  /** σ² of the output noise per conversion (normalised units), for callers that fold it into their own draw. */
+  readonly noiseVariance: number;
+  /** Converts the partial sums P [m × cols] and adds gain·ADC(P) into out[offset + r·ld + j]; the
+   *  output noise is drawn here unless the caller already added it (`noiseAdded`). */
+  accumulate(p: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, noise: NoiseSource, noiseAdded?: boolean): void;
 }
 
 export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Adc {
@@ -54,6 +57,7 @@ export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Ad
   const step = bits === 'float' || !bounded ? 0 : (2 * fs) / (2 ** bits - 1);
   return {
     active,
+    noiseVariance: outputNoise * outputNoise,
     convert(p, n, noise) {
       if (outputNoise > 0) noise.addNormal(p, n, outputNoise);
       if (!bounded && bits === 'float') return;
@@ -63,13 +67,13 @@ export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Ad
         p[i] = v;
       }
     },
-    accumulate(p, m, cols, out, offset, ld, gain, noise) {
+    accumulate(p, m, cols, out, offset, ld, gain, noise, noiseAdded = false) {
       if (native) {
-        if (outputNoise > 0) noise.addNormal(p, m * cols, outputNoise);
+        if (outputNoise > 0 && !noiseAdded) noise.addNormal(p, m * cols, outputNoise);
         native.adcAccumulate(p, m, cols, out, offset, ld, gain, bounded ? fs : 0, step);
         return;
       }
-      this.convert(p, m * cols, noise);
+      this.convert(p, m * cols, noiseAdded ? SILENT : noise);
       for (let r = 0; r < m; r++) {
         const ob = offset + r * ld;
         const pb = r * cols;
@@ -78,6 +82,9 @@ export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Ad
     },
   };
 }
+
+/** A noise source that draws nothing (used when a caller already added the ADC's noise). */
+const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => undefined, addNormalVar: () => undefined };
 
 function exactActivation(kind: Activation, x: number): number {
   switch (kind) {

@@ -30,6 +30,8 @@ export interface FreBlasAddon {
   activate(kind: number, h: Float32Array, s: Float32Array, n: number): void;
   /** out[i] += std·N(0,1) for i < n; xoshiro256** state (Uint32Array(8)) advanced in place. */
   addNormal(state: Uint32Array, out: Float32Array, n: number, std: number): void;
+  /** out[r·cols + j] += sqrt(rowVar[r] + elemVar[i] + constVar)·N(0,1); empty buffers count as zero. */
+  addNormalVar(state: Uint32Array, out: Float32Array, m: number, cols: number, rowVar: Float32Array, elemVar: Float32Array, constVar: number): void;
   /** out[i] = U[0,1) for i < n; state advanced in place. */
   fillUniform(state: Uint32Array, out: Float32Array, n: number): void;
   /** Chip periphery loops (native/periphery.c). */
