@@ -121,3 +121,28 @@ napi_value fre_table_activate(napi_env env, napi_callback_info info) {
   table_loop(h, s, n, t, tl - 1, (float)lo, (float)scale, linear ? 1 : 0);
   return NULL;
 }
+
+/* rowSumSquares(x, m, ld, offset, len, scale, out): out[r] = scale·Σ_i x[offset + r·ld + i]², i < len
+ * (the per-line read-noise variance of a tile's inputs). */
+FRE_CLONES static float sumsq_loop(const float *restrict x, int64_t len) {
+  float s = 0;
+  for (int64_t i = 0; i < len; i++) s += x[i] * x[i];
+  return s;
+}
+
+napi_value fre_row_sum_squares(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  float *x, *out;
+  int64_t xl, ol, m, ld, offset, len;
+  double scale;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "rowSumSquares: expected (x, m, ld, offset, len, scale, out)");
+  if (!get_f32(env, argv[0], "x", &x, &xl) || !get_dim(env, argv[1], "m", 0, &m) ||
+      !get_dim(env, argv[2], "ld", 0, &ld) || !get_dim(env, argv[3], "offset", 0, &offset) ||
+      !get_dim(env, argv[4], "len", 0, &len) || !get_number(env, argv[5], "scale", &scale) ||
+      !get_f32(env, argv[6], "out", &out, &ol)) return NULL;
+  if (m > ol || (m > 0 && (len > ld || offset + (m - 1) * ld + len > xl))) return throw_range(env, "rowSumSquares: a buffer is too short");
+  for (int64_t r = 0; r < m; r++) out[r] = (float)(scale * sumsq_loop(x + offset + r * ld, len));
+  return NULL;
+}

@@ -5,4 +5,5 @@
 napi_value fre_quantize(napi_env env, napi_callback_info info);
 napi_value fre_adc_accumulate(napi_env env, napi_callback_info info);
 napi_value fre_table_activate(napi_env env, napi_callback_info info);
+napi_value fre_row_sum_squares(napi_env env, napi_callback_info info);
 #endif

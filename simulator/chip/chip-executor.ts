@@ -17,7 +17,7 @@ import type { Kernels } from '../kernels/kernels';
 import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 import { DeviceMatrix, type DeviceOptions } from './devices';
-import { adcOf, NeuronUnit, quantiser, type Adc, type Quantiser } from './periphery';
+import { adcOf, NeuronUnit, quantiser, type Adc, type PeripheryNative, type Quantiser } from './periphery';
 
 interface Tiled {
   dev: DeviceMatrix;
@@ -32,6 +32,7 @@ export class ChipExecutor implements Executor {
   private readonly dac: Quantiser;
   private readonly adc: Adc;
   private readonly neuron: NeuronUnit;
+  private readonly native: PeripheryNative;
   // Scratch buffers, grown on demand and reused across reads.
   private xq: Float32Array = new Float32Array(0);
   private x2: Float32Array = new Float32Array(0);
@@ -63,6 +64,7 @@ export class ChipExecutor implements Executor {
     this.dac = quantiser(chip.periphery.dac.bits, lo, hi, native);
     this.adc = adcOf(chip, native);
     this.neuron = new NeuronUnit(chip, kernels, noise, native);
+    this.native = native;
   }
 
   /** The effective weights of every edge (the optimiser steps these; commit() realises them). */
@@ -170,6 +172,11 @@ export class ChipExecutor implements Executor {
     if (spec.relativeTo === 'range') {
       this.norms = grow(this.norms, m);
       const k = (DeviceMatrix.cellReadSigma(spec, dev.isDifferential) * unit) ** 2;
+      if (this.native) {
+        this.native.rowSumSquares(x, m, inDim, i0, iLen, k, this.norms);
+        this.noise.addNormalVar(out, m, oLen, this.norms, null, constVar);
+        return;
+      }
       for (let r = 0; r < m; r++) {
         let s = 0;
         const base = r * inDim + i0;

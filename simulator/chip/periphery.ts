@@ -10,7 +10,7 @@ import type { FreBlasAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 
 /** The native loops (native/periphery.c) when the fast backend runs; null = the TypeScript loops here. */
-export type PeripheryNative = Pick<FreBlasAddon, 'quantize' | 'adcAccumulate' | 'tableActivate'> | null;
+export type PeripheryNative = Pick<FreBlasAddon, 'quantize' | 'adcAccumulate' | 'tableActivate' | 'rowSumSquares'> | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
 export interface Quantiser {

@@ -38,6 +38,7 @@ export interface FreBlasAddon {
   quantize(src: Float32Array, dst: Float32Array, n: number, lo: number, hi: number, step: number): void;
   adcAccumulate(P: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, fs: number, step: number): void;
   tableActivate(h: Float32Array, s: Float32Array, n: number, table: Float32Array, lo: number, scale: number, linear: boolean): void;
+  rowSumSquares(x: Float32Array, m: number, ld: number, offset: number, len: number, scale: number, out: Float32Array): void;
   /** In-situ pulsed writes (native/devices.c); returns the pulses applied. */
   pulsedCommit(state: Uint32Array, W: Float32Array, held: Float32Array, uPlus: Float32Array, uMinus: Float32Array,
     frozen: Uint8Array, n: number, wMax: number, dwMin: number, c2c: number, asym: number, softBounds: boolean,
