@@ -7,7 +7,7 @@
  *
  * Contract:
  *  - run() must depend only on its config (and therefore be reproducible from a results line):
- *    all randomness from util/rng.ts seeded with config.seed, never Math.random, never the worker
+ *    all randomness from util/rng.ts seeded with config.seed (never the global JS generator), never the worker
  *    id, the time or the order of runs.
  *  - run() executes inside a worker process (OPENBLAS_NUM_THREADS=1); caching read-only things
  *    (datasets, chip tables) in module scope across runs of one worker is fine.

@@ -68,19 +68,20 @@ describe('real MNIST', () => {
     expect(max).toBe(1);
   });
 
-  it('loads the full train set quickly', () => {
+  it('loads the full train set: every label in range and the pixel sum of a known image', () => {
     const dir = mnistDir();
-    const t0 = performance.now();
     const ds = loadIdxPair(
       path.join(dir, 'train-images-idx3-ubyte'),
       path.join(dir, 'train-labels-idx1-ubyte'),
       'mnist',
     );
-    const ms = performance.now() - t0;
     expect(ds.count).toBe(60000);
-    // Typically 150-600 ms (most of it first-touching the 188 MB Float32Array); the slack absorbs GC
-    // and parallel jest workers, while a per-pixel slow path would still blow well past it.
-    expect(ms).toBeLessThan(1500);
+    expect(ds.labels.every((l) => l < 10)).toBe(true);
+    // The last image is not blank: the whole file was read, not a prefix. (Load time is measured by
+    // hand, not asserted: tests never assert on time.)
+    let sum = 0;
+    for (let i = 59999 * 784; i < 60000 * 784; i++) sum += ds.images[i];
+    expect(sum).toBeGreaterThan(10);
   });
 
   it('slices a prefix and clamps oversize limits', () => {

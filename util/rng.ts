@@ -1,6 +1,6 @@
 /**
  * The project's one source of randomness. Determinism is a contract: every random draw in the
- * toolchain comes from an Rng built from a seed and passed in explicitly (never Math.random).
+ * toolchain comes from an Rng built from a seed and passed in explicitly (never the global JS generator).
  * Backed by seedrandom's alea (fast, 32-bit state, reproducible across platforms).
  */
 import seedrandom from 'seedrandom';
