@@ -25,7 +25,7 @@ function hwModels(): { preset(name: string): unknown; validateChip(raw: unknown,
 describe('examples/sweeps', () => {
   test('the examples are all here', () => {
     expect(files.sort()).toEqual(['adc-array-design.json', 'beta-method.json', 'read-noise.json', 'state-bits.json',
-      'state-noise-betaf.json', 'state-noise.json', 'weight-noise.json']);
+      'state-noise-betaf.json', 'state-noise.json', 'table-s1-depth5.json', 'weight-noise.json']);
   });
 
   test('beta-method.json (train runner) is valid: β on every feedback edge × ep/bp × 3 seeds', () => {
