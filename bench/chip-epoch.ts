@@ -15,11 +15,8 @@ import { selectKernels } from '../simulator/kernels/select';
 import { train } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
+import { arg } from './args';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 
 async function main(): Promise<void> {
   const specFile = arg('spec', 'examples/mnist-2hl.json');

@@ -20,11 +20,8 @@ import { selectKernels } from '../simulator/kernels/select';
 import { train, type Algorithm } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
+import { arg, hasArg } from './args';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 
 async function main(): Promise<void> {
   const specFile = arg('spec', 'examples/mnist-demo.json');
@@ -33,7 +30,7 @@ async function main(): Promise<void> {
   const presets = arg('presets', 'reram,pcm,sram-8b').split(',');
   const net = resolveNet(loadGraph(specFile));
   const kernels = selectKernels('auto');
-  const lim = (k: string) => (process.argv.includes(`--${k}`) ? Number(arg(k, '0')) : undefined);
+  const lim = (k: string) => (hasArg(k) ? Number(arg(k, '0')) : undefined);
   const data = loadNetData(net, specFile, { trainLimit: lim('train-limit'), testLimit: lim('test-limit') });
   const p0 = initParams(net, makeRng(seed));
   const log = (s: string) => process.stderr.write(`${s}\n`);

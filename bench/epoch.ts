@@ -17,13 +17,10 @@ import type { Kernels } from '../simulator/kernels/kernels';
 import { train } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
+import { arg } from './args';
 
 const PEER_2HL_SECONDS = 21;
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 
 async function epochSeconds(specFile: string, kernels: Kernels, limit: number): Promise<{ seconds: number; perFullEpoch: number; accuracy: number }> {
   const net = resolveNet(loadGraph(specFile));

@@ -15,21 +15,21 @@ import { join } from 'node:path';
 import { selectKernels } from '../simulator/kernels/select';
 import { deterministicMetrics, lineKey, readResults } from '../sweep/results';
 import { machineInfo } from './machine';
+import { arg } from './args';
 
 const ROOT = join(__dirname, '..', '..');
 const FRE = join(ROOT, 'dist', 'cli', 'main.js');
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
+function numArg(name: string, def: number): number {
+  return Number(arg(name, String(def)));
 }
 
 function main(): void {
-  const runs = arg('runs', 8);
-  const epochs = arg('epochs', 2);
-  const trainLimit = arg('train-limit', 20000);
-  const testLimit = arg('test-limit', 2000);
-  const repeats = arg('repeats', 1);
+  const runs = numArg('runs', 8);
+  const epochs = numArg('epochs', 2);
+  const trainLimit = numArg('train-limit', 20000);
+  const testLimit = numArg('test-limit', 2000);
+  const repeats = numArg('repeats', 1);
   const dir = mkdtempSync(join(tmpdir(), 'fre-bench-sweep-'));
   const file = join(dir, 'bench.json');
   writeFileSync(file, JSON.stringify({

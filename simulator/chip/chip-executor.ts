@@ -39,8 +39,6 @@ export class ChipExecutor implements Executor {
   private part: Float32Array = new Float32Array(0);
   private part2: Float32Array = new Float32Array(0);
   private norms: Float32Array = new Float32Array(0);
-  /** Array reads performed (forward, transposed), for reports. */
-  readonly reads = { forward: 0, transposed: 0 };
 
   constructor(readonly net: Net, tiles: EdgeTiles[], readonly chip: ChipDescription, readonly kernels: Kernels,
     private readonly noise: NoiseSource, opts: DeviceOptions) {
@@ -116,8 +114,6 @@ export class ChipExecutor implements Executor {
     const C = dev.cols;
     const inDim = transposed ? R : C;
     const outDim = transposed ? C : R;
-    if (transposed) this.reads.transposed++;
-    else this.reads.forward++;
     let x: Float32Array = inp;
     if (this.dac.active) {
       this.xq = grow(this.xq, m * inDim);

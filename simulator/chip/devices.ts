@@ -74,10 +74,6 @@ export class DeviceMatrix {
     this.held = this.W.slice();
   }
 
-  private get differential(): boolean {
-    return this.uMinus !== null;
-  }
-
   /** Programming noise on the devices (all, or those flagged in `only`), clipped to [0, 1]. */
   private program(u: Float32Array, only: Uint8Array | null, noise: NoiseSource): void {
     const spec = this.chip.crossbar.programmingNoise;
@@ -225,6 +221,6 @@ export class DeviceMatrix {
   }
 
   get isDifferential(): boolean {
-    return this.differential;
+    return this.uMinus !== null;
   }
 }

@@ -7,10 +7,8 @@
  * The same calls as `fre run SPEC --chip … [--train]`, so any results line can be redone by hand.
  */
 import { dirname, resolve } from 'node:path';
-import { loadNetData } from '../../cli/data';
 import { compile } from '../../compiler/pipeline';
-import type { DataSplit } from '../../datasets/dataset';
-import { resolveNet, type Net } from '../../graph/net';
+import { resolveNet } from '../../graph/net';
 import type { GraphSpec } from '../../graph/spec';
 import type { ChipDescription } from '../../hw-models/chip';
 import { DiagnosticsError } from '../../hw-models/diagnostics';
@@ -21,6 +19,7 @@ import type { Kernels } from '../kernels/kernels';
 import { selectKernels } from '../kernels/select';
 import { train } from '../train';
 import { makeRng } from '../../util/rng';
+import { dataFor } from '../../sweep/run-data';
 import type { RunConfig, RunContext, RunnerProblem, SweepRunner } from '../../sweep/runner';
 import { chipCosts } from './costs';
 import { runOnChip } from './run';
@@ -30,20 +29,8 @@ const METRICS = ['bestTestAccuracy', 'finalTestAccuracy', 'cyclesPerInference', 
   'energyPjPerInference', 'energyPjPerTrainingSample', 'updatePulsesPerTrainingSample', 'secondsPerEpoch'] as const;
 
 let kernels: Kernels | undefined;
-const dataCache = new Map<string, DataSplit>();
 /** Software-trained weights of recent ex-situ runs: they depend on graph, method, seed and data, not on the chip. */
 const trainedCache = new Map<string, Params>();
-
-function dataFor(net: Net, config: RunConfig): DataSplit {
-  const key = JSON.stringify([net.spec.data?.dataset ?? 'mnist', config.data, net.inputSize, net.classes]);
-  let d = dataCache.get(key);
-  if (!d) {
-    d = loadNetData(net, `graph "${net.spec.name}"`, { ...config.data, seed: config.seed });
-    if (dataCache.size >= 2) dataCache.delete(dataCache.keys().next().value!);
-    dataCache.set(key, d);
-  }
-  return d;
-}
 
 function problemsOf(err: DiagnosticsError): RunnerProblem[] {
   return err.diagnostics.map((d) => ({ path: `chip${d.path.replace(/\//g, '.')}`, message: d.message, hint: d.hint }));

@@ -3,36 +3,18 @@
  * or FA — exactly what `fre train SPEC --algo METHOD --seed SEED --train-limit … --test-limit …`
  * does with the run's graph, so any results line can be reproduced by hand.
  */
-import { loadNetData } from '../../cli/data';
-import type { DataSplit } from '../../datasets/dataset';
-import { resolveNet, type Net } from '../../graph/net';
+import { resolveNet } from '../../graph/net';
 import { initParams } from '../../simulator/engine/params';
 import type { Kernels } from '../../simulator/kernels/kernels';
 import { selectKernels } from '../../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../../simulator/train';
 import { makeRng } from '../../util/rng';
+import { dataFor } from '../run-data';
 import type { RunConfig, RunContext, SweepRunner } from '../runner';
 
 const METRICS = ['bestTestAccuracy', 'finalTestAccuracy', 'finalTrainAccuracy', 'finalTrainLoss', 'secondsPerEpoch'] as const;
 
 let kernels: Kernels | undefined;
-
-/** Datasets of recent runs (a worker runs many points on the same data); at most two kept. */
-const dataCache = new Map<string, DataSplit>();
-
-function dataFor(net: Net, config: RunConfig): DataSplit {
-  const name = net.spec.data?.dataset ?? 'mnist';
-  const key = JSON.stringify([name, config.data.dataDir ?? null, name === 'synthetic' ? config.seed : null,
-    config.data.trainLimit ?? null, config.data.testLimit ?? null, net.inputSize, net.classes]);
-  let data = dataCache.get(key);
-  if (!data) {
-    // Same call (and so the same samples) as `fre train`: the synthetic set is seeded by the run seed.
-    data = loadNetData(net, `graph "${net.spec.name}"`, { ...config.data, seed: config.seed });
-    if (dataCache.size >= 2) dataCache.delete(dataCache.keys().next().value!);
-    dataCache.set(key, data);
-  }
-  return data;
-}
 
 export class RunAborted extends Error {}
 
