@@ -6,12 +6,13 @@
 import { SpecError } from './diagnostics';
 import {
   GRAPH_FORMAT, type Activation, type DataSpec, type DynamicsSpec, type EdgeSpec, type FeedbackKind,
-  type GraphSpec, type LayerSpec, type TrainingSpec,
+  type GraphSpec, type LayerSpec, type MapShape, type TrainingSpec,
 } from './spec';
 import { validateGraph } from './validate';
 
 export class GraphBuilder {
   private inputSize?: number;
+  private inputShape?: MapShape;
   private classes?: number;
   private readonly layers: LayerSpec[] = [];
   private readonly edges: EdgeSpec[] = [];
@@ -24,10 +25,20 @@ export class GraphBuilder {
 
   description(text: string): this { this.desc = text; return this; }
   data(dataset: DataSpec['dataset']): this { this.dataSpec = { dataset }; return this; }
-  input(size: number): this { this.inputSize = size; return this; }
+  /** A flat input of `size` units, or a feature map [C, H, W] (conv nets). */
+  input(size: number | MapShape): this {
+    if (typeof size === 'number') this.inputSize = size;
+    else { this.inputShape = size; this.inputSize = size[0] * size[1] * size[2]; }
+    return this;
+  }
   output(classes: number): this { this.classes = classes; return this; }
   layer(name: string, size: number, activation: Activation = 'tanh'): this {
     this.layers.push({ name, size, activation });
+    return this;
+  }
+  /** A hidden layer that is a feature map [C, H, W] (what conv edges read and write). */
+  map(name: string, shape: MapShape, activation: Activation = 'hard-sigmoid'): this {
+    this.layers.push({ name, size: shape[0] * shape[1] * shape[2], shape, activation });
     return this;
   }
   edge(e: EdgeSpec): this { this.edges.push(e); return this; }
@@ -56,7 +67,7 @@ export class GraphBuilder {
       format: GRAPH_FORMAT, name: this.name,
       ...(this.desc ? { description: this.desc } : {}),
       ...(this.dataSpec ? { data: this.dataSpec } : {}),
-      input: this.inputSize === undefined ? undefined : { size: this.inputSize },
+      input: this.inputSize === undefined ? undefined : { size: this.inputSize, ...(this.inputShape ? { shape: this.inputShape } : {}) },
       layers: this.layers,
       output: this.classes === undefined ? undefined : { classes: this.classes },
       edges: this.edges, dynamics: this.dyn, training: this.train,

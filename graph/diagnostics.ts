@@ -28,6 +28,7 @@ export const DIAGNOSTIC_CODES = {
   FRE025: 'feedback not allowed on this edge',
   FRE026: 'feedback scale missing or misplaced',
   FRE027: 'learning rate names an unknown or untrained edge',
+  FRE028: 'conv or pool edge does not fit its layers',
   FRE030: 'input size does not match the dataset',
   FRE031: 'classes do not match the dataset',
   FRE040: 'weight file does not match the graph',

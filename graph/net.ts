@@ -2,7 +2,8 @@
  * The resolved network: a validated GraphSpec turned into indexed layers and edges, the form the
  * engines, the compiler and the simulator all read. Node ids: INPUT, 0..L-1 for hidden layers, OUTPUT.
  */
-import type { Activation, FeedbackKind, GraphSpec } from './spec';
+import type { ConvSpec, FeatureShape, PoolSpec } from '../simulator/conv/shapes';
+import type { Activation, FeedbackKind, GraphSpec, MapShape } from './spec';
 
 export const INPUT = -1;
 export const OUTPUT = -2;
@@ -11,7 +12,19 @@ export interface NetLayer {
   name: string;
   index: number;
   size: number;
+  /** Feature-map shape when the layer is a conv map (size = C·H·W, NCHW per sample). */
+  shape?: FeatureShape;
   activation: Activation;
+}
+
+/** A conv edge's geometry. The edge's matrix is the unrolled kernel [rows = C_out, cols = C_in·k·k]. */
+export interface NetConv {
+  conv: ConvSpec;
+  pool?: PoolSpec;
+  /** Conv output positions per sample before pooling (OH·OW): the crossbar reads per sample. */
+  positions: number;
+  /** Shape of the conv output before pooling. */
+  convShape: FeatureShape;
 }
 
 export interface NetEdge {
@@ -27,11 +40,17 @@ export interface NetEdge {
   /** β_i of this edge's feedback (β_f for the output edge). */
   beta: number;
   trainable: boolean;
+  /** Present on conv edges: then rows/cols are the unrolled kernel's, not the layer sizes. */
+  conv?: NetConv;
+  /** A learned bias of `rows` entries (one per output unit, or per output channel on conv edges). */
+  bias: boolean;
 }
 
 export interface Net {
   spec: GraphSpec;
   inputSize: number;
+  /** The input's feature-map shape, when given (conv nets). */
+  inputShape?: FeatureShape;
   classes: number;
   layers: NetLayer[];
   edges: NetEdge[];
@@ -41,8 +60,9 @@ export interface Net {
 
 export function resolveNet(spec: GraphSpec): Net {
   const layers: NetLayer[] = spec.layers.map((l, index) => ({
-    name: l.name, index, size: l.size, activation: l.activation ?? 'tanh',
+    name: l.name, index, size: l.size, ...(l.shape ? { shape: featureShape(l.shape) } : {}), activation: l.activation ?? 'tanh',
   }));
+  const inputShape = spec.input.shape ? featureShape(spec.input.shape) : undefined;
   const id = (name: string): number => {
     if (name === 'input') return INPUT;
     if (name === 'output') return OUTPUT;
@@ -52,18 +72,44 @@ export function resolveNet(spec: GraphSpec): Net {
   };
   const size = (node: number): number =>
     node === INPUT ? spec.input.size : node === OUTPUT ? spec.output.classes : layers[node].size;
+  const shape = (node: number): FeatureShape | undefined => (node === INPUT ? inputShape : node === OUTPUT ? undefined : layers[node].shape);
   const edges: NetEdge[] = spec.edges.map((e, index) => {
     const from = id(e.from);
     const to = id(e.to);
     const feedback = e.feedback?.kind ?? (to === OUTPUT ? 'symmetric' : 'none');
-    return {
-      name: e.name, index, from, to, rows: size(to), cols: size(from), alpha: e.alpha ?? 1,
+    const base = {
+      name: e.name, index, from, to, alpha: e.alpha ?? 1,
       feedback, beta: to === OUTPUT ? spec.dynamics.betaF : (e.feedback?.beta ?? 0), trainable: e.trainable ?? true,
+      bias: e.bias ?? false,
+    };
+    if (!e.conv) return { ...base, rows: size(to), cols: size(from) };
+    const inS = shape(from);
+    const outS = shape(to);
+    if (!inS || !outS) throw new Error(`conv edge ${e.name} joins a node without a shape (the spec was not validated)`);
+    const conv: ConvSpec = {
+      inChannels: inS.channels, outChannels: outS.channels, kernel: e.conv.kernel, stride: e.conv.stride ?? 1,
+      padding: e.conv.padding ?? 0, height: inS.height, width: inS.width,
+    };
+    const oh = Math.floor((conv.height + 2 * conv.padding - conv.kernel) / conv.stride) + 1;
+    const ow = Math.floor((conv.width + 2 * conv.padding - conv.kernel) / conv.stride) + 1;
+    const pool: PoolSpec | undefined = e.pool ? { kind: e.pool.kind, size: e.pool.size, stride: e.pool.stride ?? e.pool.size } : undefined;
+    return {
+      ...base, rows: conv.outChannels, cols: conv.inChannels * conv.kernel * conv.kernel,
+      conv: { conv, ...(pool ? { pool } : {}), positions: oh * ow, convShape: { channels: conv.outChannels, height: oh, width: ow } },
     };
   });
   const readout = edges.find((e) => e.to === OUTPUT);
   if (!readout) throw new Error('graph has no edge into the output (the spec was not validated)');
-  return { spec, inputSize: spec.input.size, classes: spec.output.classes, layers, edges, readout };
+  return { spec, inputSize: spec.input.size, ...(inputShape ? { inputShape } : {}), classes: spec.output.classes, layers, edges, readout };
+}
+
+export function featureShape(s: MapShape): FeatureShape {
+  return { channels: s[0], height: s[1], width: s[2] };
+}
+
+/** Number of entries of an edge's bias (0 without one). */
+export function biasSize(e: NetEdge): number {
+  return e.bias ? e.rows : 0;
 }
 
 export function nodeName(net: Net, node: number): string {

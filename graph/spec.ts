@@ -23,11 +23,40 @@ export const NUDGE_MODES: readonly NudgeMode[] = ['held', 'recomputed', 'graph']
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10' | 'synthetic';
 export const DATASETS: readonly DatasetName[] = ['mnist', 'fashion-mnist', 'cifar10', 'synthetic'];
 
+/** A feature-map shape [channels, height, width] (a conv layer's state is C·H·W units, NCHW per sample). */
+export type MapShape = [number, number, number];
+
 export interface LayerSpec {
   name: string;
+  /** Number of units. With `shape`, optional (and if given must equal C·H·W). */
   size: number;
+  /** Feature-map shape, required on layers that conv edges read or write (docs/graph-format.md). */
+  shape?: MapShape;
   /** Default 'tanh'. */
   activation?: Activation;
+}
+
+export type PoolKind = 'max' | 'avg';
+export const POOL_KINDS: readonly PoolKind[] = ['max', 'avg'];
+
+/** A convolution on an edge: the matrix is the unrolled kernel [C_out × C_in·k·k] (docs/conv-layout.md).
+ *  C_out is the `to` layer's channel count; the `to` layer's H×W must equal the (pooled) output size. */
+export interface ConvEdgeSpec {
+  /** Square kernel side k. */
+  kernel: number;
+  /** Default 1. */
+  stride?: number;
+  /** Zero padding on every side. Default 0. */
+  padding?: number;
+}
+
+/** Pooling after the convolution, inside the edge (square window, no padding, floor mode). Its
+ *  feedback path is the unpool through the stored argmax (max) or the spread over the window (avg). */
+export interface PoolEdgeSpec {
+  kind: PoolKind;
+  size: number;
+  /** Default = size. */
+  stride?: number;
 }
 
 export interface FeedbackSpec {
@@ -48,6 +77,12 @@ export interface EdgeSpec {
   feedback?: FeedbackSpec;
   /** Whether the local rule updates this edge's matrix. Default true. */
   trainable?: boolean;
+  /** Convolution instead of a dense matrix (both ends must have a `shape`, or be the shaped input). */
+  conv?: ConvEdgeSpec;
+  /** Pooling after the convolution (conv edges only). */
+  pool?: PoolEdgeSpec;
+  /** A learned bias added to the drive (one per output channel on conv edges). Default false. */
+  bias?: boolean;
 }
 
 export interface DynamicsSpec {
@@ -62,29 +97,47 @@ export interface DynamicsSpec {
 }
 
 export interface AdamSpec {
-  kind: 'adam';
+  /** adam: L2 weight decay added to the gradient (PyTorch Adam); adamw: decoupled decay
+   *  w ← w − lr·wd·w before the Adam step (PyTorch AdamW, Loshchilov & Hutter). */
+  kind: 'adam' | 'adamw';
   lr: number;
   /** Defaults 0.9, 0.999, 1e-8 (fre-rnn.md §1). */
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /** Default 0 for adam, 0.01 for adamw (PyTorch's defaults). */
+  weightDecay?: number;
 }
 
 export interface SgdSpec {
   kind: 'sgd';
   /** One learning rate, or one per trained edge (by edge name). */
   lr: number | Record<string, number>;
-  /** Default 0. */
+  /** Default 0. PyTorch form: v ← μ·v + g; w ← w − lr·v. */
   momentum?: number;
+  /** L2 weight decay added to the gradient (g ← g + wd·w), as PyTorch SGD. Default 0. */
+  weightDecay?: number;
 }
 
 export type OptimizerSpec = AdamSpec | SgdSpec;
+
+/** Learning-rate schedule, stepped once per epoch. */
+export type ScheduleSpec =
+  | { kind: 'constant' }
+  /** PyTorch CosineAnnealingLR: lr_e = minLr + (lr − minLr)(1 + cos(π·e/epochs))/2 at epoch e = 0, 1, …;
+   *  `epochs` (T_max) defaults to training.epochs, minLr (η_min, absolute) to 0. */
+  | { kind: 'cosine'; epochs?: number; minLr?: number };
 
 export interface TrainingSpec {
   optimizer: OptimizerSpec;
   batchSize: number;
   epochs: number;
   seed: number;
+  /** Default constant. */
+  schedule?: ScheduleSpec;
+  /** Clip the global L2 norm of all update directions (weights and biases) to this value before the
+   *  optimiser step (PyTorch clip_grad_norm_). Default: no clipping. */
+  clipGradNorm?: number;
 }
 
 export interface DataSpec {
@@ -96,7 +149,8 @@ export interface GraphSpec {
   name: string;
   description?: string;
   data?: DataSpec;
-  input: { size: number };
+  /** `size` units, or a feature map `shape` [C, H, W] (then size = C·H·W) for conv nets. */
+  input: { size: number; shape?: MapShape };
   layers: LayerSpec[];
   output: { classes: number };
   edges: EdgeSpec[];

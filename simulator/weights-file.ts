@@ -1,22 +1,33 @@
 /**
  * Weights in and out as NumPy .npz: one array per edge, named by the edge, shape [rows, cols] =
  * [size of `to`, size of `from`] (PyTorch's Linear layout, so `model.fc.weight.numpy()` drops in);
- * fixed random feedback matrices as `<edge>.feedback`, shape [cols, rows].
+ * fixed random feedback matrices as `<edge>.feedback`, shape [cols, rows]. Conv edges store their
+ * kernel as [C_out, C_in, k, k] (PyTorch's Conv2d layout; the same floats as the unrolled matrix).
+ * Biases as `<edge>.bias`, shape [rows].
  */
 import { SpecError } from '../graph/diagnostics';
-import { nodeName, type Net } from '../graph/net';
+import { nodeName, type Net, type NetEdge } from '../graph/net';
 import { NpzError } from '../io/npy';
 import { readNpz, writeNpz } from '../io/npz';
 import { expectArray } from '../io/weights';
 import type { Rng } from '../util/rng';
-import { feedbackKey, initParams, type Params } from './engine/params';
+import { biasKey, feedbackKey, initParams, type Params } from './engine/params';
+
+/** The array shape an edge's weight has in a file. */
+export function weightShape(e: NetEdge): number[] {
+  if (!e.conv) return [e.rows, e.cols];
+  const c = e.conv.conv;
+  return [c.outChannels, c.inChannels, c.kernel, c.kernel];
+}
 
 export function saveParams(path: string, net: Net, params: Params): void {
   const entries = new Map<string, { data: Float32Array; shape: number[] }>();
   net.edges.forEach((e) => {
-    entries.set(e.name, { data: params.W[e.index].data, shape: [e.rows, e.cols] });
+    entries.set(e.name, { data: params.W[e.index].data, shape: weightShape(e) });
     const b = params.B[e.index];
     if (b) entries.set(feedbackKey(e), { data: b.data, shape: [b.rows, b.cols] });
+    const bias = params.bias[e.index];
+    if (bias) entries.set(biasKey(e), { data: bias, shape: [bias.length] });
   });
   writeNpz(path, entries);
 }
@@ -35,9 +46,13 @@ export function loadParams(path: string, net: Net, rng: Rng): Params {
     throw err;
   }
   net.edges.forEach((e) => {
-    const meaning = `edge ${e.name}: ${nodeName(net, e.from)} -> ${nodeName(net, e.to)}, rows = size of ${nodeName(net, e.to)}, cols = size of ${nodeName(net, e.from)}`;
+    const meaning = e.conv
+      ? `conv edge ${e.name}: ${nodeName(net, e.from)} -> ${nodeName(net, e.to)}, [out channels, in channels, kernel, kernel]`
+      : `edge ${e.name}: ${nodeName(net, e.from)} -> ${nodeName(net, e.to)}, rows = size of ${nodeName(net, e.to)}, cols = size of ${nodeName(net, e.from)}`;
     try {
-      fresh.W[e.index].data.set(expectArray(npz, e.name, [e.rows, e.cols], path, meaning));
+      fresh.W[e.index].data.set(expectArray(npz, e.name, weightShape(e), path, meaning));
+      const bias = fresh.bias[e.index];
+      if (bias && npz.has(biasKey(e))) bias.set(expectArray(npz, biasKey(e), [bias.length], path, `bias of ${e.name}`));
       const b = fresh.B[e.index];
       if (b && npz.has(feedbackKey(e))) b.data.set(expectArray(npz, feedbackKey(e), [b.rows, b.cols], path, `random feedback of ${e.name}`));
     } catch (err) {

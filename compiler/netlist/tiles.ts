@@ -89,5 +89,7 @@ export function netlistParams(n: NetlistMsg, chip: ChipDescription = chipFromMsg
   return {
     W: tiles.map((e) => assemble(e.rows, e.cols, e.weight, e.wMax)),
     B: tiles.map((e) => (e.feedback.length ? assemble(e.cols, e.rows, e.feedback, e.feedbackWMax!) : undefined)),
+    // Netlists carry no biases yet (the compiler refuses biased edges).
+    bias: tiles.map(() => undefined),
   };
 }

@@ -6,6 +6,7 @@
 import { INPUT, isForward, type Net, type NetEdge } from '../../graph/net';
 import type { Executor } from '../executor';
 import { mulDerivative } from './activations';
+import { EdgeOps } from './edge-ops';
 import { softmaxRows } from './softmax';
 import type { StepResult } from './ep';
 
@@ -19,8 +20,11 @@ export class BackpropEngine {
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly dz: Float32Array;
+  private readonly ops: EdgeOps;
 
-  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number, readonly kind: BackwardKind) {
+  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number, readonly kind: BackwardKind,
+    biases: readonly (Float32Array | undefined)[] = []) {
+    this.ops = new EdgeOps(net, exec, maxBatch, biases);
     const buf = (n: number): Float32Array => new Float32Array(maxBatch * n);
     this.fwdIn = net.layers.map((_, j) => net.edges.filter((e) => e.to === j && isForward(e)));
     this.hBuf = net.layers.map((l) => buf(l.size));
@@ -37,12 +41,12 @@ export class BackpropEngine {
       const n = m * l.size;
       const h = this.hBuf[j];
       h.fill(0, 0, n);
-      for (const e of this.fwdIn[j]) this.exec.forward(e, e.from === INPUT ? x : this.sBuf[e.from], m, e.alpha, h);
+      for (const e of this.fwdIn[j]) this.ops.forward(e, e.from === INPUT ? x : this.sBuf[e.from], m, e.alpha, h);
       this.exec.activate(l, h, this.sBuf[j], m);
     });
     const ro = this.net.readout;
     this.logits.fill(0, 0, m * this.net.classes);
-    this.exec.forward(ro, this.sBuf[ro.from], m, ro.alpha, this.logits);
+    this.ops.forward(ro, this.sBuf[ro.from], m, ro.alpha, this.logits);
     return this.logits;
   }
 
@@ -72,11 +76,12 @@ export class BackpropEngine {
 
   /** Given dL/dh of edge e's target, write e's gradient and pass the error to e's source. */
   private accumulate(e: NetEdge, dPost: Float32Array, m: number, grads: (Float32Array | null)[], x?: Float32Array): void {
-    const pre = e.from === INPUT ? x! : this.sBuf[e.from];
-    const g = grads[e.index];
-    if (e.trainable && g) this.exec.outer(e, dPost, pre, m, e.alpha / m, g);
+    // Conv edges reuse the patches and argmax of this pass's forward read (pre = null).
+    const pre = e.conv ? null : e.from === INPUT ? x! : this.sBuf[e.from];
+    const g = grads[e.index] ?? null;
+    const gb = grads[this.net.edges.length + e.index] ?? null;
+    if (e.trainable && (g || gb)) this.ops.update(e, dPost, pre, m, e.alpha / m, g, gb);
     if (e.from === INPUT) return;
-    if (this.kind === 'bp') this.exec.transposed(e, dPost, m, e.alpha, this.dBuf[e.from]);
-    else this.exec.randomFeedback(e, dPost, m, e.alpha, this.dBuf[e.from]);
+    this.ops.backward(e, dPost, m, e.alpha, this.dBuf[e.from], this.kind === 'bp' ? 'transposed' : 'random');
   }
 }

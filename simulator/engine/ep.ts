@@ -8,6 +8,7 @@
 import { INPUT, OUTPUT, type Net, type NetEdge } from '../../graph/net';
 import type { Executor } from '../executor';
 import { activationOfZero } from './activations';
+import { EdgeOps } from './edge-ops';
 import { softmaxRows } from './softmax';
 
 export interface StepResult {
@@ -43,8 +44,12 @@ export class EpEngine {
   private readonly nudgeDrive: Float32Array;
   private readonly diff: Float32Array;
   private readonly zeroStays: boolean[];
+  private readonly ops: EdgeOps;
 
-  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number) {
+  /** biases: per edge (digital, added after the read); omitted = no biases. */
+  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number,
+    biases: readonly (Float32Array | undefined)[] = []) {
+    this.ops = new EdgeOps(net, exec, maxBatch, biases);
     const L = net.layers.length;
     this.plans = net.layers.map((_, j) => ({
       forwardIn: net.edges.filter((e) => e.to === j && e.from !== INPUT),
@@ -58,7 +63,8 @@ export class EpEngine {
     this.sFree = net.layers.map((l) => buf(l.size));
     this.h = net.layers.map((l) => buf(l.size));
     this.zero = new Array<boolean>(L).fill(true);
-    this.zeroStays = net.layers.map((l, j) => this.inDrive[j] === null && activationOfZero(l.activation) === 0);
+    this.zeroStays = net.layers.map((l, j) => this.inDrive[j] === null && activationOfZero(l.activation) === 0
+      && !this.plans[j].forwardIn.some((e) => e.bias));
     this.logits = buf(net.classes);
     this.probs = buf(net.classes);
     this.err = buf(net.classes);
@@ -119,25 +125,29 @@ export class EpEngine {
     }
     this.relax(m, K, true, y);
 
+    const E = this.net.edges.length;
     for (const e of this.net.edges) {
-      const g = grads[e.index];
-      if (!e.trainable || !g) continue;
+      const g = grads[e.index] ?? null;
+      const gb = grads[E + e.index] ?? null;
+      if (!e.trainable || (!g && !gb)) continue;
       if (e.to === OUTPUT && nudge === 'graph') {
         // Graph model: delta rule on the nudged output, ΔW_f = (y − p^β)·(s^β)ᵀ / m.
         this.readout(m, this.s, this.logits);
         softmaxRows(this.logits, this.probs2, m, C);
         for (let i = 0; i < m * C; i++) this.err2[i] = y[i] - this.probs2[i];
-        this.exec.outer(e, this.err2, this.s[e.from], m, -1 / m, g);
+        this.ops.update(e, this.err2, this.s[e.from], m, -1 / m, g, gb);
       } else if (e.to === OUTPUT) {
         // Delta rule on the free output: ΔW_f = (y − p⁰)·s⁰ᵀ / m.
-        this.exec.outer(e, this.err, this.sFree[e.from], m, -1 / m, g);
+        this.ops.update(e, this.err, this.sFree[e.from], m, -1 / m, g, gb);
       } else {
+        // ΔW = (s^β − s⁰)·(pre⁰)ᵀ / m; on a conv edge the same through the free phase's patches
+        // and argmax (the update recomputes the forward on pre⁰).
         const n = m * this.net.layers[e.to].size;
         const sb = this.s[e.to];
         const s0 = this.sFree[e.to];
         for (let i = 0; i < n; i++) this.diff[i] = sb[i] - s0[i];
         const pre = e.from === INPUT ? x : this.sFree[e.from];
-        this.exec.outer(e, this.diff, pre, m, -1 / m, g);
+        this.ops.update(e, this.diff, pre, m, -1 / m, g, gb);
       }
     }
     return { loss, probs: this.probs };
@@ -159,7 +169,7 @@ export class EpEngine {
       const d = this.inDrive[j];
       if (!d) return;
       d.fill(0, 0, m * l.size);
-      for (const e of this.plans[j].inputIn) this.exec.forward(e, x, m, e.alpha, d);
+      for (const e of this.plans[j].inputIn) this.ops.forward(e, x, m, e.alpha, d);
     });
     for (let j = 0; j < this.s.length; j++) {
       this.s[j].fill(0, 0, m * this.net.layers[j].size);
@@ -168,14 +178,13 @@ export class EpEngine {
   }
 
   private feedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
-    if (e.feedback === 'symmetric') this.exec.transposed(e, inp, m, scale, out);
-    else if (e.feedback === 'random') this.exec.randomFeedback(e, inp, m, scale, out);
+    this.ops.feedback(e, inp, m, scale, out);
   }
 
   private readout(m: number, states: Float32Array[], logits: Float32Array): void {
     const ro = this.net.readout;
     logits.fill(0, 0, m * this.net.classes);
-    this.exec.forward(ro, states[ro.from], m, ro.alpha, logits);
+    this.ops.forward(ro, states[ro.from], m, ro.alpha, logits);
   }
 
   /**
@@ -195,6 +204,8 @@ export class EpEngine {
         softmaxRows(this.logits, this.probs, m, C);
         for (let i = 0; i < m * C; i++) this.err[i] = y[i] - this.probs[i];
       }
+      // All forward reads before any feedback read: a pooled conv edge's feedback unpools through
+      // the argmax of this step's forward read of the same edge.
       for (let j = 0; j < layers.length; j++) {
         const n = m * layers[j].size;
         const h = this.h[j];
@@ -203,16 +214,21 @@ export class EpEngine {
         if (d) h.set(d.subarray(0, n));
         else h.fill(0, 0, n);
         let allZero = this.zeroStays[j];
-        const plan = this.plans[j];
-        for (const e of plan.forwardIn) {
-          if (this.zero[e.from]) continue;
-          this.exec.forward(e, this.s[e.from], m, e.alpha, h);
+        for (const e of this.plans[j].forwardIn) {
+          // A dense, unbiased read of a zero state adds nothing; conv reads run anyway (argmax).
+          if (this.zero[e.from] && !e.conv && !e.bias) continue;
+          this.ops.forward(e, this.s[e.from], m, e.alpha, h);
           allZero = false;
         }
-        for (const e of plan.feedbackIn) {
+        nextZero[j] = allZero;
+      }
+      for (let j = 0; j < layers.length; j++) {
+        const n = m * layers[j].size;
+        const h = this.h[j];
+        for (const e of this.plans[j].feedbackIn) {
           if (this.zero[e.to]) continue;
           this.feedback(e, this.s[e.to], m, e.beta, h);
-          allZero = false;
+          nextZero[j] = false;
         }
         if (nudge && j === ro.from) {
           if (mode === 'recomputed') this.feedback(ro, this.err, m, betaF, h);
@@ -221,10 +237,9 @@ export class EpEngine {
             const fb = this.nudgeDrive;
             for (let i = 0; i < n; i++) h[i] += k * fb[i];
           }
-          allZero = false;
+          nextZero[j] = false;
         }
         this.exec.activate(layers[j], h, this.sNext[j], m);
-        nextZero[j] = allZero;
       }
       const tmp = this.s;
       this.s = this.sNext;

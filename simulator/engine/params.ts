@@ -18,6 +18,12 @@ export interface Params {
   W: Matrix[];
   /** Random feedback matrices, indexed by edge index (undefined unless feedback is 'random'). */
   B: (Matrix | undefined)[];
+  /** Biases, indexed by edge index (undefined unless the edge has `bias`); start at zero. */
+  bias: (Float32Array | undefined)[];
+}
+
+export function biasKey(edge: NetEdge): string {
+  return `${edge.name}.bias`;
 }
 
 export function feedbackKey(edge: NetEdge): string {
@@ -32,23 +38,35 @@ export function glorot(rows: number, cols: number, rng: Rng): Matrix {
   return { rows, cols, data };
 }
 
+/** Glorot for a dense edge; for a conv edge Glorot with the conv fans (fan_in = C_in·k², fan_out =
+ *  C_out·k², PyTorch's xavier_uniform_ on a Conv2d weight), laid out as the unrolled [C_out × C_in·k²]. */
+export function initWeight(e: NetEdge, rng: Rng): Matrix {
+  if (!e.conv) return glorot(e.rows, e.cols, rng);
+  const k2 = e.conv.conv.kernel * e.conv.conv.kernel;
+  const data = new Float32Array(e.rows * e.cols);
+  const a = Math.sqrt(6 / (e.cols + e.rows * k2));
+  for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * a;
+  return { rows: e.rows, cols: e.cols, data };
+}
+
 /**
  * Fresh parameters. Each matrix draws from its own generator forked by name, so adding an edge
  * does not change the initial values of the others.
  */
 export function initParams(net: Net, rng: Rng): Params {
-  const W = net.edges.map((e) => glorot(e.rows, e.cols, rng.fork(`init/${e.name}`)));
+  const W = net.edges.map((e) => initWeight(e, rng.fork(`init/${e.name}`)));
   const B = net.edges.map((e) => (e.feedback === 'random' ? glorot(e.cols, e.rows, rng.fork(`init/${feedbackKey(e)}`)) : undefined));
-  return { W, B };
+  const bias = net.edges.map((e) => (e.bias ? new Float32Array(e.rows) : undefined));
+  return { W, B, bias };
 }
 
 /** Random matrices for every edge that lacks one: feedback alignment needs them on any net. */
 export function withRandomFeedback(net: Net, params: Params, rng: Rng): Params {
   const B = net.edges.map((e, i) => params.B[i] ?? glorot(e.cols, e.rows, rng.fork(`fa/${feedbackKey(e)}`)));
-  return { W: params.W, B };
+  return { W: params.W, B, bias: params.bias };
 }
 
 export function cloneParams(p: Params): Params {
   const copy = (m: Matrix): Matrix => ({ rows: m.rows, cols: m.cols, data: m.data.slice() });
-  return { W: p.W.map(copy), B: p.B.map((m) => (m ? copy(m) : undefined)) };
+  return { W: p.W.map(copy), B: p.B.map((m) => (m ? copy(m) : undefined)), bias: (p.bias ?? []).map((b) => b?.slice()) };
 }

@@ -1,0 +1,180 @@
+/**
+ * The three things an engine does with an edge — drive its target, feed back into its source, and
+ * form its local update — for dense and conv edges alike, on top of the Executor (which only knows
+ * matrices). A conv edge is im2row + the same matrix read (one read per receptive field) + pooling;
+ * its feedback is unpool (through the argmax of the last forward) + the transposed read + row2im;
+ * its update is the outer product of the unpooled post-synaptic map with the pre-synaptic patches.
+ * Biases are added digitally after the read (drive = α·(W·pre + b)).
+ *
+ * Conv buffers are allocated once per conv edge, for the largest batch. The argmax a feedback or an
+ * update uses is the one of that edge's latest forward(), so an engine runs forward drives before
+ * the feedback drives of the same step.
+ */
+import { type Net, type NetEdge } from '../../graph/net';
+import type { Executor } from '../executor';
+import { im2row, mapsToRows, row2im, rowsToMaps } from '../conv/im2row';
+import { poolForward, poolTranspose } from '../conv/pool';
+
+interface ConvBuffers {
+  /** [m·P × C·k·k] receptive fields of the last forward's input. */
+  patches: Float32Array;
+  /** [m·P × O] conv output, position-major (the executor's layout). */
+  rows: Float32Array;
+  /** [m × O × P] conv output (pre-pool map, NCHW). */
+  map: Float32Array;
+  /** [m × size(to)] pooled drive (pooled edges only). */
+  pooled: Float32Array;
+  /** argmax of the last max-pool, flat index into `map`. */
+  argmax: Int32Array;
+  /** [m·P × C·k·k] transposed read before row2im. */
+  back: Float32Array;
+}
+
+export class EdgeOps {
+  private readonly conv: (ConvBuffers | null)[];
+
+  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number,
+    readonly biases: readonly (Float32Array | undefined)[] = []) {
+    this.conv = net.edges.map((e) => {
+      if (!e.conv) return null;
+      const P = e.conv.positions;
+      const buf = (n: number) => new Float32Array(maxBatch * n);
+      const toSize = e.rows * P; // pre-pool map size per sample
+      const pooledSize = e.conv.pool ? this.targetSize(e) : 0;
+      return {
+        patches: buf(P * e.cols), rows: buf(P * e.rows), map: buf(toSize), pooled: buf(pooledSize),
+        argmax: new Int32Array(e.conv.pool?.kind === 'max' ? maxBatch * pooledSize : 0), back: buf(P * e.cols),
+      };
+    });
+  }
+
+  private targetSize(e: NetEdge): number {
+    return this.net.layers[e.to].size;
+  }
+
+  /** out[m × size(to)] += scale · (W ⊛ inp + b), pooled on pooled conv edges. */
+  forward(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    const bias = this.biases[e.index];
+    const cb = this.conv[e.index];
+    if (!cb || !e.conv) {
+      this.exec.forward(e, inp, m, scale, out);
+      if (bias) addRowBias(out, bias, m, e.rows, 1, scale);
+      return;
+    }
+    const { conv, pool, positions: P, convShape } = e.conv;
+    im2row(conv, m, inp, cb.patches);
+    cb.rows.fill(0, 0, m * P * e.rows);
+    this.exec.forward(e, cb.patches, m * P, 1, cb.rows);
+    rowsToMaps(m, P, e.rows, cb.rows, cb.map);
+    let drive = cb.map;
+    let per = P;
+    if (pool) {
+      poolForward(pool, convShape, m, cb.map, cb.pooled, pool.kind === 'max' ? cb.argmax : undefined);
+      drive = cb.pooled;
+      per = this.targetSize(e) / e.rows;
+    }
+    const n = m * e.rows * per;
+    for (let i = 0; i < n; i++) out[i] += scale * drive[i];
+    if (bias) addRowBias(out, bias, m, e.rows, per, scale);
+  }
+
+  /** out[m × size(from)] += scale · Fᵀ(inp[m × size(to)]) with the edge's own feedback (symmetric: Wᵀ; random: B). */
+  feedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    if (e.feedback === 'none') return;
+    this.backward(e, inp, m, scale, out, e.feedback === 'symmetric' ? 'transposed' : 'random');
+  }
+
+  /** out[m × size(from)] += scale · Mᵀ(inp) through the transposed matrix or the random one (BP / FA). */
+  backward(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array, path: 'transposed' | 'random'): void {
+    const cb = this.conv[e.index];
+    if (!cb || !e.conv) {
+      if (path === 'transposed') this.exec.transposed(e, inp, m, scale, out);
+      else this.exec.randomFeedback(e, inp, m, scale, out);
+      return;
+    }
+    const P = e.conv.positions;
+    this.toRows(e, cb, inp, m);
+    cb.back.fill(0, 0, m * P * e.cols);
+    if (path === 'transposed') this.exec.transposed(e, cb.rows, m * P, scale, cb.back);
+    else this.exec.randomFeedback(e, cb.rows, m * P, scale, cb.back);
+    row2im(e.conv.conv, m, cb.back, out);
+  }
+
+  /**
+   * g = scale · post ⊗ pre summed over the batch (and over positions on conv edges), and
+   * gBias = scale · Σ post. On a conv edge the input patches and argmax are those of the latest
+   * forward unless `pre` is given, in which case the forward is recomputed on `pre` first (EP: the
+   * update uses the free-phase argmax). gBias may be null (no bias or not trained).
+   */
+  update(e: NetEdge, post: Float32Array, pre: Float32Array | null, m: number, scale: number,
+    g: Float32Array | null, gBias: Float32Array | null): void {
+    const cb = this.conv[e.index];
+    if (!cb || !e.conv) {
+      if (!pre) throw new Error(`EdgeOps.update: dense edge ${e.name} needs its pre-synaptic state`);
+      if (g) this.exec.outer(e, post, pre, m, scale, g);
+      if (gBias) sumRows(post, m, e.rows, 1, scale, gBias);
+      return;
+    }
+    const P = e.conv.positions;
+    if (pre) this.forward(e, pre, m, 0, this.sink(e, m));
+    this.toRows(e, cb, post, m);
+    if (g) this.exec.outer(e, cb.rows, cb.patches, m * P, scale, g);
+    if (gBias) sumCols(cb.rows, m * P, e.rows, scale, gBias);
+  }
+
+  /** post[m × size(to)] → unpooled, position-major rows [m·P × O] in cb.rows. */
+  private toRows(e: NetEdge, cb: ConvBuffers, post: Float32Array, m: number): void {
+    const { pool, positions: P, convShape } = e.conv!;
+    let map = post;
+    if (pool) {
+      poolTranspose(pool, convShape, m, post, cb.map, pool.kind === 'max' ? cb.argmax : undefined);
+      map = cb.map;
+    }
+    mapsToRows(m, P, e.rows, map, cb.rows);
+  }
+
+  private readonly sinks = new Map<number, Float32Array>();
+  /** A throw-away target for a forward run only for its side effects (patches, argmax). */
+  private sink(e: NetEdge, m: number): Float32Array {
+    const n = m * this.targetSize(e);
+    let s = this.sinks.get(e.index);
+    if (!s || s.length < n) {
+      s = new Float32Array(this.maxBatch * this.targetSize(e));
+      this.sinks.set(e.index, s);
+    }
+    return s;
+  }
+}
+
+/** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */
+function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
+  for (let b = 0; b < m; b++) {
+    for (let r = 0; r < R; r++) {
+      const v = scale * bias[r];
+      const o = (b * R + r) * per;
+      for (let q = 0; q < per; q++) out[o + q] += v;
+    }
+  }
+}
+
+/** g[r] = scale · Σ_{b,q} x[b, r, q] for a [m × R × per] block. */
+function sumRows(x: Float32Array, m: number, R: number, per: number, scale: number, g: Float32Array): void {
+  for (let r = 0; r < R; r++) {
+    let s = 0;
+    for (let b = 0; b < m; b++) {
+      const o = (b * R + r) * per;
+      for (let q = 0; q < per; q++) s += x[o + q];
+    }
+    g[r] = scale * s;
+  }
+}
+
+/** g[c] = scale · Σ_i rows[i, c] for rows [n × C]. */
+function sumCols(rows: Float32Array, n: number, C: number, scale: number, g: Float32Array): void {
+  g.fill(0, 0, C);
+  for (let i = 0; i < n; i++) {
+    const o = i * C;
+    for (let c = 0; c < C; c++) g[c] += rows[o + c];
+  }
+  for (let c = 0; c < C; c++) g[c] *= scale;
+}
