@@ -323,28 +323,42 @@ function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefine
   return { T, K, betaF, nudge };
 }
 
+const OPTIMIZER_KINDS = ['adam', 'adamw', 'sgd'] as const;
+const SCHEDULE_KINDS = ['constant', 'cosine'] as const;
+
 function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['training'] | undefined {
   const t = c.object(v, '/training', '"training"');
   if (!t) return undefined;
-  c.known(t, '/training', ['optimizer', 'batchSize', 'epochs', 'seed']);
+  c.known(t, '/training', ['optimizer', 'batchSize', 'epochs', 'seed', 'schedule', 'clipGradNorm']);
   const batchSize = c.number(t, 'batchSize', '/training', { required: true, integer: true, min: 1 });
   const epochs = c.number(t, 'epochs', '/training', { required: true, integer: true, min: 1 });
   const seed = c.number(t, 'seed', '/training', { integer: true, def: 0 });
+  // Optional fields are left out of the validated spec when absent (no clipping, constant lr): the
+  // compiler embeds that spec in netlists, so specs without them keep their exact validated form.
+  const clipGradNorm = c.number(t, 'clipGradNorm', '/training', { min: 0, minExclusive: true });
+  const clipOk = t.clipGradNorm === undefined || clipGradNorm !== undefined;
   const p = '/training/optimizer';
   const o = c.object(t.optimizer, p, '"optimizer"');
   let optimizer: GraphSpec['training']['optimizer'] | undefined;
   if (o) {
-    const kind = c.oneOf(o, 'kind', p, ['adam', 'sgd'] as const, undefined);
-    if (kind === 'adam') {
-      c.known(o, p, ['kind', 'lr', 'beta1', 'beta2', 'eps']);
+    const kind = c.oneOf(o, 'kind', p, OPTIMIZER_KINDS, undefined);
+    if (kind === 'adam' || kind === 'adamw') {
+      c.known(o, p, ['kind', 'lr', 'beta1', 'beta2', 'eps', 'weightDecay']);
       const lr = c.number(o, 'lr', p, { required: true, min: 0, minExclusive: true });
       const beta1 = c.number(o, 'beta1', p, { min: 0, max: 0.999999, def: 0.9 });
       const beta2 = c.number(o, 'beta2', p, { min: 0, max: 0.999999999, def: 0.999 });
       const eps = c.number(o, 'eps', p, { min: 0, minExclusive: true, def: 1e-8 });
-      if (lr !== undefined && beta1 !== undefined && beta2 !== undefined && eps !== undefined) optimizer = { kind, lr, beta1, beta2, eps };
+      // AdamW's PyTorch default (0.01) is filled in; Adam's default is no decay, left out.
+      const weightDecay = c.number(o, 'weightDecay', p, { min: 0, def: kind === 'adamw' ? 0.01 : undefined });
+      const wdOk = o.weightDecay === undefined || weightDecay !== undefined;
+      if (lr !== undefined && beta1 !== undefined && beta2 !== undefined && eps !== undefined && wdOk) {
+        optimizer = { kind, lr, beta1, beta2, eps, ...(weightDecay !== undefined ? { weightDecay } : {}) };
+      }
     } else if (kind === 'sgd') {
-      c.known(o, p, ['kind', 'lr', 'momentum']);
+      c.known(o, p, ['kind', 'lr', 'momentum', 'weightDecay']);
       const momentum = c.number(o, 'momentum', p, { min: 0, max: 0.999999, def: 0 });
+      const weightDecay = c.number(o, 'weightDecay', p, { min: 0 });
+      const wdOk = o.weightDecay === undefined || weightDecay !== undefined;
       let lr: number | Record<string, number> | undefined;
       if (typeof o.lr === 'object' && o.lr !== null && !Array.isArray(o.lr)) {
         const map: Record<string, number> = {};
@@ -365,11 +379,47 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
       } else {
         lr = c.number(o, 'lr', p, { required: true, min: 0, minExclusive: true });
       }
-      if (lr !== undefined && momentum !== undefined) optimizer = { kind, lr, momentum };
+      if (lr !== undefined && momentum !== undefined && wdOk) {
+        optimizer = { kind, lr, momentum, ...(weightDecay !== undefined ? { weightDecay } : {}) };
+      }
     }
   }
-  if (batchSize === undefined || epochs === undefined || seed === undefined || optimizer === undefined) return undefined;
-  return { optimizer, batchSize, epochs, seed };
+  const { schedule, ok: scheduleOk } = checkSchedule(c, t.schedule, optimizer);
+  if (batchSize === undefined || epochs === undefined || seed === undefined || optimizer === undefined || !scheduleOk || !clipOk) return undefined;
+  return {
+    optimizer, batchSize, epochs, seed,
+    ...(schedule ? { schedule } : {}), ...(clipGradNorm !== undefined ? { clipGradNorm } : {}),
+  };
+}
+
+/** /training/schedule. `ok` is false when a given schedule has a problem (already reported). */
+function checkSchedule(c: Checker, v: unknown, optimizer: GraphSpec['training']['optimizer'] | undefined): { schedule?: GraphSpec['training']['schedule']; ok: boolean } {
+  if (v === undefined) return { ok: true };
+  const p = '/training/schedule';
+  const s = c.object(v, p, '"schedule"');
+  if (!s) return { ok: false };
+  const kind = c.oneOf(s, 'kind', p, SCHEDULE_KINDS, undefined);
+  if (kind === 'constant') {
+    c.known(s, p, ['kind']);
+    return s.epochs === undefined && s.minLr === undefined ? { schedule: { kind }, ok: true } : { ok: false };
+  }
+  if (kind !== 'cosine') return { ok: false };
+  c.known(s, p, ['kind', 'epochs', 'minLr']);
+  const epochs = c.number(s, 'epochs', p, { integer: true, min: 1 });
+  const minLr = c.number(s, 'minLr', p, { min: 0, def: 0 });
+  if ((s.epochs !== undefined && epochs === undefined) || minLr === undefined) return { ok: false };
+  // η_min is an absolute rate: above the optimiser's rate the "annealing" would raise it (a likely
+  // misreading of minLr as a fraction of lr).
+  if (optimizer) {
+    const lrs = typeof optimizer.lr === 'number' ? [optimizer.lr] : Object.values(optimizer.lr);
+    const lowest = Math.min(...lrs);
+    if (lrs.length > 0 && minLr > lowest) {
+      c.add('FRE012', `${p}/minLr`, `"minLr" is ${minLr}, above the learning rate ${lowest}; the cosine schedule would raise the rate`,
+        `set "minLr" to an absolute rate below ${lowest} (η_min, e.g. 0 or ${lowest / 100})`);
+      return { ok: false };
+    }
+  }
+  return { schedule: { kind, ...(epochs !== undefined ? { epochs } : {}), minLr }, ok: true };
 }
 
 function typeName(v: unknown): string {

@@ -100,7 +100,8 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
   const { batchSize } = net.spec.training;
   const rng = makeRng(opts.seed);
   const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng, opts.executor);
-  const optimizer = makeOptimizer(net, net.spec.training.optimizer, opts.kernels);
+  // Optimiser, lr schedule and gradient clipping of the spec (clipping happens inside step).
+  const optimizer = makeOptimizer(net, net.spec.training, opts.kernels);
   const grads = net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null));
   const weights = opts.executor ? opts.executor.weights() : params.W.map((w) => w.data);
   const x = new Float32Array(batchSize * net.inputSize);
@@ -112,6 +113,7 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
 
   for (let epoch = 1; epoch <= opts.epochs && !interrupted; epoch++) {
     const t0 = process.hrtime.bigint();
+    optimizer.setEpoch(epoch - 1); // schedules count epochs from 0
     const order = permutation(train.count, rng.fork(`shuffle/${epoch}`));
     let lossSum = 0;
     let correct = 0;

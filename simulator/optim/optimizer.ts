@@ -1,49 +1,156 @@
 /**
- * Optimisers step the trained matrices along descent directions g (for EP, g = −ΔW of the local
- * rule). Written out by hand (fre-rnn.md §1) so the chip's mixed mode can reuse the same step.
+ * Optimisers step the trained matrices and biases along descent directions g (for EP, g = −ΔW of
+ * the local rule). Written out by hand (fre-rnn.md §1) so the chip's mixed mode can reuse the same
+ * step. Each follows PyTorch's documented algorithm (torch.optim.SGD / Adam / AdamW), with the
+ * learning-rate schedule (schedule.ts) and global gradient-norm clipping (clip.ts) of the training
+ * spec folded in: one `step` per batch is clip → weight decay → update.
+ *
+ * Slots (the `weights` / `grads` indices) as makeGrads in simulator/train.ts: [0, E) the edge
+ * matrices, [E, 2E) the edge biases; null grads (untrained edges, edges without a bias) are skipped.
+ * A bias uses its edge's learning rate and, as PyTorch's default parameter groups do, the same
+ * weight decay.
  */
 import type { Net } from '../../graph/net';
-import type { OptimizerSpec } from '../../graph/spec';
+import type { TrainingSpec } from '../../graph/spec';
 import type { Kernels } from '../kernels/kernels';
+import { clipGradNorm } from './clip';
+import { makeSchedule, type LrSchedule } from './schedule';
 
 export interface Optimizer {
-  /** w ← w − step(g) for every edge with both a weight and a gradient. */
+  /**
+   * One update of every slot with both a weight and a gradient: clip the global gradient norm (if
+   * configured), apply weight decay, step. Modifies `grads` in place (clip scaling; L2 decay adds
+   * wd·w into g): the grads are scratch, rewritten by the engine every batch, so do not read them
+   * after the step.
+   */
   step(weights: Float32Array[], grads: (Float32Array | null)[]): void;
+  /** Sets the learning rates for 0-based epoch `epoch` from the schedule; the training loop calls
+   *  it at the start of every epoch. A new optimiser starts at epoch 0. */
+  setEpoch(epoch: number): void;
+  /** The learning rate slot `slot` currently steps with. */
+  lr(slot: number): number;
 }
 
-export class Adam implements Optimizer {
+/** What every optimiser shares: per-slot base rates, their scheduled values, clipping. */
+export interface CommonOptions {
+  /** Default constant. */
+  schedule?: LrSchedule;
+  /** Global L2 norm bound on the grads; undefined = no clipping. */
+  clipGradNorm?: number;
+  /** Default 0. */
+  weightDecay?: number;
+}
+
+abstract class ScheduledOptimizer implements Optimizer {
+  private readonly current: number[];
+  private readonly schedule: LrSchedule;
+  private readonly clip: number | undefined;
+  protected readonly weightDecay: number;
+
+  constructor(private readonly bases: readonly number[], o: CommonOptions) {
+    this.schedule = o.schedule ?? ((base) => base);
+    this.clip = o.clipGradNorm;
+    this.weightDecay = o.weightDecay ?? 0;
+    this.current = bases.map((b) => this.schedule(b, 0));
+  }
+
+  setEpoch(epoch: number): void {
+    for (let i = 0; i < this.bases.length; i++) this.current[i] = this.schedule(this.bases[i], epoch);
+  }
+
+  lr(slot: number): number {
+    return this.current[slot];
+  }
+
+  step(weights: Float32Array[], grads: (Float32Array | null)[]): void {
+    if (this.clip !== undefined) clipGradNorm(grads, this.clip);
+    this.update(weights, grads);
+  }
+
+  protected abstract update(weights: Float32Array[], grads: (Float32Array | null)[]): void;
+}
+
+/** g ← g + wd·w (L2 regularisation as part of the gradient; PyTorch's `weight_decay` in SGD and Adam). */
+function addL2(g: Float32Array, w: Float32Array, wd: number): void {
+  for (let k = 0; k < g.length; k++) g[k] += wd * w[k];
+}
+
+export interface AdamOptions extends CommonOptions {
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** true: AdamW, w ← w·(1 − lr·wd) before the Adam step; false: Adam with L2 decay in g. */
+  decoupled?: boolean;
+}
+
+export class Adam extends ScheduledOptimizer {
   private readonly m: (Float32Array | null)[];
   private readonly v: (Float32Array | null)[];
+  private readonly b1: number;
+  private readonly b2: number;
+  private readonly eps: number;
+  private readonly decoupled: boolean;
   private t = 0;
-  constructor(private readonly kernels: Kernels, sizes: (number | null)[], private readonly lr: number, private readonly b1 = 0.9,
-    private readonly b2 = 0.999, private readonly eps = 1e-8) {
+
+  constructor(private readonly kernels: Kernels, sizes: (number | null)[], lr: number, o: AdamOptions = {}) {
+    super(sizes.map(() => lr), o);
+    this.b1 = o.beta1 ?? 0.9;
+    this.b2 = o.beta2 ?? 0.999;
+    this.eps = o.eps ?? 1e-8;
+    this.decoupled = o.decoupled ?? false;
     this.m = sizes.map((n) => (n === null ? null : new Float32Array(n)));
     this.v = sizes.map((n) => (n === null ? null : new Float32Array(n)));
   }
-  step(weights: Float32Array[], grads: (Float32Array | null)[]): void {
+
+  protected update(weights: Float32Array[], grads: (Float32Array | null)[]): void {
     this.t++;
+    const bc1 = 1 - Math.pow(this.b1, this.t);
     // PyTorch's form of bias correction: lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε).
-    const c1 = this.lr / (1 - Math.pow(this.b1, this.t));
     const c2 = 1 / Math.sqrt(1 - Math.pow(this.b2, this.t));
+    const wd = this.weightDecay;
     grads.forEach((g, i) => {
       const m = this.m[i];
       const v = this.v[i];
       if (!g || !m || !v) return;
-      this.kernels.adamStep(weights[i], g, m, v, g.length, this.b1, this.b2, c1, c2, this.eps);
+      const w = weights[i];
+      const lr = this.lr(i);
+      if (wd !== 0) {
+        if (this.decoupled) {
+          const f = 1 - lr * wd;
+          for (let k = 0; k < w.length; k++) w[k] *= f;
+        } else {
+          addL2(g, w, wd);
+        }
+      }
+      this.kernels.adamStep(w, g, m, v, g.length, this.b1, this.b2, lr / bc1, c2, this.eps);
     });
   }
 }
 
-export class Sgd implements Optimizer {
+export interface SgdOptions extends CommonOptions {
+  /** Default 0 (no velocity buffers). */
+  momentum?: number;
+}
+
+/** PyTorch SGD (dampening 0, no Nesterov): g ← g + wd·w; v ← μ·v + g; w ← w − lr·v. */
+export class Sgd extends ScheduledOptimizer {
   private readonly vel: (Float32Array | null)[];
-  constructor(sizes: (number | null)[], private readonly lrs: number[], private readonly momentum = 0) {
-    this.vel = sizes.map((n) => (n === null || momentum === 0 ? null : new Float32Array(n)));
+  private readonly momentum: number;
+
+  /** `lrs`: one base learning rate per slot. */
+  constructor(sizes: (number | null)[], lrs: number[], o: SgdOptions = {}) {
+    super(lrs, o);
+    this.momentum = o.momentum ?? 0;
+    this.vel = sizes.map((n) => (n === null || this.momentum === 0 ? null : new Float32Array(n)));
   }
-  step(weights: Float32Array[], grads: (Float32Array | null)[]): void {
+
+  protected update(weights: Float32Array[], grads: (Float32Array | null)[]): void {
+    const wd = this.weightDecay;
     grads.forEach((g, i) => {
       if (!g) return;
       const w = weights[i];
-      const lr = this.lrs[i];
+      const lr = this.lr(i);
+      if (wd !== 0) addL2(g, w, wd);
       const v = this.vel[i];
       if (v) {
         for (let k = 0; k < g.length; k++) {
@@ -57,11 +164,22 @@ export class Sgd implements Optimizer {
   }
 }
 
-/** The optimiser a spec asks for, over the net's trained edges (index = edge index). */
-export function makeOptimizer(net: Net, spec: OptimizerSpec, kernels: Kernels): Optimizer {
-  const sizes = net.edges.map((e) => (e.trainable ? e.rows * e.cols : null));
-  if (spec.kind === 'adam') return new Adam(kernels, sizes, spec.lr, spec.beta1, spec.beta2, spec.eps);
+/** The optimiser a training spec asks for (optimizer, schedule, clipGradNorm), over the net's
+ *  trained parameter slots. */
+export function makeOptimizer(net: Net, training: TrainingSpec, kernels: Kernels): Optimizer {
+  // Slots as makeGrads (simulator/train.ts): [0, E) edge matrices, [E, 2E) biases (same lr as their edge).
+  const sizes = [...net.edges.map((e) => (e.trainable ? e.rows * e.cols : null)),
+    ...net.edges.map((e) => (e.trainable && e.bias ? e.rows : null))];
+  const spec = training.optimizer;
+  const common: CommonOptions = { schedule: makeSchedule(training), clipGradNorm: training.clipGradNorm };
+  if (spec.kind !== 'sgd') {
+    return new Adam(kernels, sizes, spec.lr, {
+      ...common, beta1: spec.beta1, beta2: spec.beta2, eps: spec.eps,
+      decoupled: spec.kind === 'adamw', weightDecay: spec.weightDecay ?? (spec.kind === 'adamw' ? 0.01 : 0),
+    });
+  }
   const lrMap = spec.lr;
-  const lrs = net.edges.map((e) => (typeof lrMap === 'number' ? lrMap : (lrMap[e.name] ?? 0)));
-  return new Sgd(sizes, lrs, spec.momentum ?? 0);
+  const edgeLrs = net.edges.map((e) => (typeof lrMap === 'number' ? lrMap : (lrMap[e.name] ?? 0)));
+  const lrs = [...edgeLrs, ...edgeLrs];
+  return new Sgd(sizes, lrs, { ...common, momentum: spec.momentum ?? 0, weightDecay: spec.weightDecay ?? 0 });
 }
