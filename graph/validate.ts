@@ -4,8 +4,8 @@
  * wants the whole list, not one error per run).
  */
 import {
-  ACTIVATIONS, DATASETS, FEEDBACK_KINDS, GRAPH_FORMAT, NUDGE_MODES,
-  type EdgeSpec, type GraphSpec, type LayerSpec,
+  ACTIVATIONS, DATASETS, FEEDBACK_KINDS, GRAPH_FORMAT, NUDGE_MODES, POOL_KINDS,
+  type EdgeSpec, type GraphSpec, type LayerSpec, type MapShape,
 } from './spec';
 import { type Diagnostic, type DiagnosticCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -140,9 +140,10 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
 
   const input = c.object(root.input, '/input', '"input"');
   let inputSize = 0;
+  let inputShape: MapShape | undefined;
   if (input) {
-    c.known(input, '/input', ['size']);
-    inputSize = c.number(input, 'size', '/input', { required: true, integer: true, min: 1 }) ?? 0;
+    c.known(input, '/input', ['size', 'shape']);
+    ({ size: inputSize, shape: inputShape } = sizeAndShape(c, input, '/input'));
   }
   const output = c.object(root.output, '/output', '"output"');
   let classes = 0;
@@ -153,6 +154,7 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
 
   const { layers, declared } = checkLayers(c, root.layers);
   const { edges, trained } = checkEdges(c, root.edges, declared);
+  checkConvGeometry(c, edges, layers, inputShape, root.edges);
   const dynamics = checkDynamics(c, root.dynamics);
   const training = checkTraining(c, root.training, trained);
 
@@ -160,7 +162,7 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
   const spec: GraphSpec = {
     format: GRAPH_FORMAT, name, ...(typeof root.description === 'string' ? { description: root.description } : {}),
     ...(data ? { data } : {}),
-    input: { size: inputSize }, layers, output: { classes }, edges,
+    input: { size: inputSize, ...(inputShape ? { shape: inputShape } : {}) }, layers, output: { classes }, edges,
     dynamics: dynamics!, training: training!,
   };
   return { spec, diagnostics: [] };
@@ -184,9 +186,9 @@ function checkLayers(c: Checker, v: unknown): { layers: LayerSpec[]; declared: D
     const p = `/layers/${i}`;
     const l = c.object(lv, p, `layer ${i}`);
     if (!l) return;
-    c.known(l, p, ['name', 'size', 'activation']);
+    c.known(l, p, ['name', 'size', 'shape', 'activation']);
     const name = c.string(l, 'name', p, true);
-    const size = c.number(l, 'size', p, { required: true, integer: true, min: 1 });
+    const { size, shape } = sizeAndShape(c, l, p);
     const activation = c.oneOf(l, 'activation', p, ACTIVATIONS, 'tanh');
     if (name !== undefined) {
       if (name === 'input' || name === 'output') {
@@ -197,7 +199,7 @@ function checkLayers(c: Checker, v: unknown): { layers: LayerSpec[]; declared: D
       seen.add(name);
       declared.push({ name, index: i });
     }
-    if (name !== undefined && size !== undefined && activation !== undefined) out.push({ name, size, activation });
+    if (name !== undefined && size > 0 && activation !== undefined) out.push({ name, size, ...(shape ? { shape } : {}), activation });
   });
   return { layers: out, declared };
 }
@@ -220,12 +222,14 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
     const p = `/edges/${i}`;
     const e = c.object(ev, p, `edge ${i}`);
     if (!e) return;
-    c.known(e, p, ['name', 'from', 'to', 'alpha', 'feedback', 'trainable']);
+    c.known(e, p, ['name', 'from', 'to', 'alpha', 'feedback', 'trainable', 'conv', 'pool', 'bias']);
     const name = c.string(e, 'name', p, true);
     const from = c.string(e, 'from', p, true);
     const to = c.string(e, 'to', p, true);
     const alpha = c.number(e, 'alpha', p, { def: 1 });
     const trainable = c.boolean(e, 'trainable', p, true);
+    const bias = c.boolean(e, 'bias', p, false);
+    const { conv, pool, ok: convOk } = checkConvFields(c, e, p);
     if (name !== undefined) {
       if (seen.has(name)) c.add('FRE020', `${p}/name`, `edge name "${name}" is used twice`, 'give every edge a unique name (it names the weight array)');
       seen.add(name);
@@ -251,7 +255,7 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
       c.add('FRE020', p, `a second edge ${from} → ${to}`, 'merge the two edges into one matrix');
     }
     if (ends) pairs.add(`${from}>${to}`);
-    const ok = ends && name !== undefined && alpha !== undefined;
+    const ok = ends && name !== undefined && alpha !== undefined && convOk;
 
     const toOutput = to === 'output';
     let feedback: EdgeSpec['feedback'];
@@ -282,7 +286,7 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
       }
     }
     if (ok && feedback && name && from && to && alpha !== undefined) {
-      out.push({ name, from, to, alpha, feedback, trainable });
+      out.push({ name, from, to, alpha, feedback, trainable, ...(conv ? { conv } : {}), ...(pool ? { pool } : {}), ...(bias ? { bias } : {}) });
     }
   });
 
@@ -309,6 +313,111 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
     }
   }
   return { edges: out, trained };
+}
+
+/** `size` and/or `shape` [C, H, W] of the input or a layer; size = C·H·W when only the shape is given. */
+function sizeAndShape(c: Checker, o: Obj, path: string): { size: number; shape?: MapShape } {
+  let shape: MapShape | undefined;
+  if (o.shape !== undefined) {
+    const v = o.shape;
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1)) {
+      c.add('FRE011', `${path}/shape`, `"shape" must be [channels, height, width] (three positive integers), got ${JSON.stringify(v)}`,
+        'write e.g. "shape": [1, 28, 28]');
+      return { size: 0 };
+    }
+    shape = [v[0], v[1], v[2]];
+  }
+  const size = c.number(o, 'size', path, { required: shape === undefined, integer: true, min: 1 });
+  if (shape) {
+    const n = shape[0] * shape[1] * shape[2];
+    if (size !== undefined && size !== n) {
+      c.add('FRE012', `${path}/size`, `"size" is ${size} but "shape" ${JSON.stringify(shape)} holds ${n} units`, `remove "size" or set it to ${n}`);
+      return { size: 0 };
+    }
+    return { size: n, shape };
+  }
+  return { size: size ?? 0 };
+}
+
+/** The `conv`, `pool` fields of an edge (their own ranges; geometry against the layers comes later). */
+function checkConvFields(c: Checker, e: Obj, p: string): { conv?: EdgeSpec['conv']; pool?: EdgeSpec['pool']; ok: boolean } {
+  let ok = true;
+  let conv: EdgeSpec['conv'];
+  let pool: EdgeSpec['pool'];
+  if (e.conv !== undefined) {
+    const o = c.object(e.conv, `${p}/conv`, '"conv"');
+    if (o) {
+      c.known(o, `${p}/conv`, ['kernel', 'stride', 'padding']);
+      const kernel = c.number(o, 'kernel', `${p}/conv`, { required: true, integer: true, min: 1 });
+      const stride = c.number(o, 'stride', `${p}/conv`, { integer: true, min: 1, def: 1 });
+      const padding = c.number(o, 'padding', `${p}/conv`, { integer: true, min: 0, def: 0 });
+      if (kernel !== undefined && stride !== undefined && padding !== undefined) conv = { kernel, stride, padding };
+      else ok = false;
+    } else ok = false;
+  }
+  if (e.pool !== undefined) {
+    const o = c.object(e.pool, `${p}/pool`, '"pool"');
+    if (o) {
+      c.known(o, `${p}/pool`, ['kind', 'size', 'stride']);
+      const kind = c.oneOf(o, 'kind', `${p}/pool`, POOL_KINDS, undefined);
+      const size = c.number(o, 'size', `${p}/pool`, { required: true, integer: true, min: 1 });
+      const stride = c.number(o, 'stride', `${p}/pool`, { integer: true, min: 1, def: size });
+      if (kind !== undefined && size !== undefined && stride !== undefined) pool = { kind, size, stride };
+      else ok = false;
+    } else ok = false;
+    if (e.conv === undefined) {
+      c.add('FRE028', `${p}/pool`, 'pooling is only allowed on a conv edge', 'add "conv": { "kernel": … } to this edge, or remove "pool"');
+      ok = false;
+    }
+  }
+  return { conv, pool, ok };
+}
+
+/**
+ * Conv edges against their layers: both ends need a shape, the `to` layer's channels are the conv's
+ * output channels and its H×W must be the (pooled) output size. Dense edges read shaped layers flat.
+ */
+function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], inputShape: MapShape | undefined, raw: unknown): void {
+  if (!Array.isArray(raw)) return;
+  const shapeOf = (node: string): MapShape | undefined => (node === 'input' ? inputShape : layers.find((l) => l.name === node)?.shape);
+  for (const e of edges) {
+    if (!e.conv) continue;
+    const i = raw.findIndex((r) => typeof r === 'object' && r !== null && (r as Obj).name === e.name);
+    const p = `/edges/${i}`;
+    if (e.to === 'output') {
+      c.add('FRE028', `${p}/conv`, `the readout edge "${e.name}" cannot be a convolution`, 'make the readout dense (it reads the last map flattened)');
+      continue;
+    }
+    const inS = shapeOf(e.from);
+    const outS = shapeOf(e.to);
+    const where = (node: string) => (node === 'input' ? '/input' : `/layers/${layers.findIndex((l) => l.name === node)}`);
+    if (!inS) c.add('FRE028', `${where(e.from)}`, `conv edge "${e.name}" reads "${e.from}", which has no "shape"`, `give "${e.from}" a "shape": [channels, height, width]`);
+    if (!outS) c.add('FRE028', `${where(e.to)}`, `conv edge "${e.name}" writes "${e.to}", which has no "shape"`, `give "${e.to}" a "shape": [channels, height, width]`);
+    if (!inS || !outS) continue;
+    const { kernel, stride = 1, padding = 0 } = e.conv;
+    const oh = Math.floor((inS[1] + 2 * padding - kernel) / stride) + 1;
+    const ow = Math.floor((inS[2] + 2 * padding - kernel) / stride) + 1;
+    if (oh < 1 || ow < 1) {
+      c.add('FRE028', `${p}/conv/kernel`, `kernel ${kernel} is larger than the padded input ${inS[1] + 2 * padding}×${inS[2] + 2 * padding} of "${e.from}"`, 'use a smaller kernel or more padding');
+      continue;
+    }
+    let h = oh;
+    let w = ow;
+    if (e.pool) {
+      const ps = e.pool.stride ?? e.pool.size;
+      if (e.pool.size > oh || e.pool.size > ow) {
+        c.add('FRE028', `${p}/pool/size`, `pool window ${e.pool.size} is larger than the conv output ${oh}×${ow}`, 'use a smaller window');
+        continue;
+      }
+      h = Math.floor((oh - e.pool.size) / ps) + 1;
+      w = Math.floor((ow - e.pool.size) / ps) + 1;
+    }
+    if (outS[1] !== h || outS[2] !== w) {
+      c.add('FRE028', `${where(e.to)}/shape`, `conv edge "${e.name}" produces ${outS[0]}×${h}×${w} maps (${inS[1]}×${inS[2]} input, kernel ${kernel}, stride ${stride}, padding ${padding}${e.pool ? `, pool ${e.pool.size}` : ''}), but "${e.to}" has shape ${JSON.stringify(outS)}`,
+        `set "shape": [${outS[0]}, ${h}, ${w}] on "${e.to}" or change the conv/pool settings`);
+    }
+  }
+  // A layer that is both written by conv edges and by dense edges is fine (dense reads/writes it flat).
 }
 
 function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefined {

@@ -67,8 +67,19 @@ export interface Model {
 export function makeModel(net: Net, params: Params, algo: Algorithm, kernels: Kernels, maxBatch: number, rng: Rng, executor?: Executor): { model: Model; params: Params } {
   if (algo === 'fa' && !executor) params = withRandomFeedback(net, params, rng);
   const exec: Executor = executor ?? new IdealExecutor(params, kernels);
-  const model = algo === 'ep' ? new EpEngine(net, exec, maxBatch) : new BackpropEngine(net, exec, maxBatch, algo);
+  const biases = params.bias ?? [];
+  const model = algo === 'ep' ? new EpEngine(net, exec, maxBatch, biases) : new BackpropEngine(net, exec, maxBatch, algo, biases);
   return { model, params };
+}
+
+/**
+ * Descent directions, one slot per trainable parameter array: [0, E) the edge matrices, [E, 2E) the
+ * edge biases (null where an edge is untrained or has no bias). Engines write into these; the
+ * optimiser reads them.
+ */
+export function makeGrads(net: Net): (Float32Array | null)[] {
+  return [...net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null)),
+    ...net.edges.map((e) => (e.trainable && e.bias ? new Float32Array(e.rows) : null))];
 }
 
 /** Copies rows `order[start..start+m)` of a dataset into x and one-hot targets into y. */
@@ -102,8 +113,11 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
   const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng, opts.executor);
   // Optimiser, lr schedule and gradient clipping of the spec (clipping happens inside step).
   const optimizer = makeOptimizer(net, net.spec.training, opts.kernels);
-  const grads = net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null));
-  const weights = opts.executor ? opts.executor.weights() : params.W.map((w) => w.data);
+  const grads = makeGrads(net);
+  // Slots [0, E): edge matrices (on the devices when an executor holds them); [E, 2E): biases, kept
+  // digitally (the neuron unit adds them) in both the ideal and the chip executor.
+  const weights = [...(opts.executor ? opts.executor.weights() : params.W.map((w) => w.data)),
+    ...net.edges.map((e) => params.bias[e.index] ?? new Float32Array(0))];
   const x = new Float32Array(batchSize * net.inputSize);
   const y = new Float32Array(batchSize * net.classes);
   const train = data.train;

@@ -253,6 +253,33 @@ const cases: Case[] = [
     break: (s) => { s.edges[1].feedback = { kind: 'none', beta: 0.01 }; },
     inMessage: ['"none"', '"beta"'], inHint: ['"beta"'] },
 
+  // FRE028 conv or pool edge does not fit its layers (and the shape fields' own checks)
+  { title: 'pool on a dense edge', code: 'FRE028', path: '/edges/0/pool',
+    break: (s) => { s.edges[0].pool = { kind: 'max', size: 2 }; },
+    inMessage: ['pooling', 'conv edge'], inHint: ['"conv"', '"pool"'] },
+  { title: 'conv edge from an input without a shape', code: 'FRE028', path: '/input',
+    break: (s) => { s.edges[0].conv = { kernel: 5 }; s.layers[0] = { name: 'h1', shape: [2, 24, 24] }; },
+    inMessage: ['W0', '"input"', '"shape"'], inHint: ['"shape"', 'channels'] },
+  { title: 'conv output size does not match the layer shape', code: 'FRE028', path: '/layers/0/shape',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 }; s.edges[0].pool = { kind: 'max', size: 2 };
+      s.layers[0] = { name: 'h1', shape: [4, 10, 10] };
+    },
+    inMessage: ['W0', '4×12×12', '[4,10,10]'], inHint: ['[4, 12, 12]'] },
+  { title: 'conv kernel larger than its input', code: 'FRE028', path: '/edges/0/conv/kernel',
+    break: (s) => { s.input = { shape: [1, 28, 28] }; s.edges[0].conv = { kernel: 29 }; s.layers[0] = { name: 'h1', shape: [1, 1, 1] }; },
+    inMessage: ['kernel 29', '28×28'], inHint: ['smaller kernel'] },
+  { title: 'conv readout', code: 'FRE028', path: '/edges/2/conv',
+    break: (s) => { s.edges[2].conv = { kernel: 1 }; },
+    inMessage: ['readout', 'Wf'], inHint: ['dense'] },
+  { title: 'shape that is not three positive integers', code: 'FRE011', path: '/layers/0/shape',
+    break: (s) => { s.layers[0].shape = [512, 1]; },
+    inMessage: ['"shape"', '[512,1]'], inHint: ['"shape"'] },
+  { title: 'size and shape disagree', code: 'FRE012', path: '/layers/0/size',
+    break: (s) => { s.layers[0].shape = [2, 16, 8]; },
+    inMessage: ['512', '[2,16,8]', '256'], inHint: ['"size"', '256'] },
+
   // FRE027 learning rate names an unknown or untrained edge
   { title: 'SGD per-edge lr map naming an unknown edge', code: 'FRE027', path: '/training/optimizer/lr/W9',
     break: (s) => { s.training.optimizer = { kind: 'sgd', lr: { ...SGD_ALL, W9: 0.1 } }; },
