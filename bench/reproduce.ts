@@ -5,14 +5,14 @@
  *
  *   node dist/bench/reproduce.js examples/mnist-2hl.json --algo ep --seeds 0,1,2 [--epochs 50]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadNetData } from '../cli/data';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { initParams } from '../simulator/engine/params';
 import { selectKernels } from '../simulator/kernels/select';
-import { train, type Algorithm } from '../simulator/train';
+import { train, type Algorithm, type EpochResult } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
 
@@ -35,16 +35,29 @@ async function main(): Promise<void> {
   const data = loadNetData(net, specFile, {});
   for (const seed of seeds) {
     const started = new Date().toISOString();
+    const file = join(outDir, `${basename(specFile, '.json')}-${algo}-seed${seed}.json`);
+    const done: EpochResult[] = [];
+    // Rewritten after every epoch (atomically), so a run stopped early still leaves its curve.
+    const save = (finished: boolean): void => {
+      const accs = done.map((e) => e.testAccuracy);
+      const tmp = `${file}.tmp`;
+      writeFileSync(tmp, JSON.stringify({
+        spec, specFile, algo, seed, started, ...(finished ? { finished: new Date().toISOString() } : { partial: true, epochsPlanned: epochs }),
+        machine: machineInfo(kernels),
+        bestTestAccuracy: accs.length ? Math.max(...accs) : 0, finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
+        epochs: done,
+      }, null, 1) + '\n');
+      renameSync(tmp, file);
+    };
     const { result } = await train(net, initParams(net, makeRng(seed)), data, {
       algo, epochs, seed, kernels,
-      onEpoch: (r) => process.stderr.write(`${spec.name} ${algo} seed ${seed} epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)\n`),
+      onEpoch: (r) => {
+        done.push(r);
+        save(false);
+        process.stderr.write(`${spec.name} ${algo} seed ${seed} epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)\n`);
+      },
     });
-    const file = join(outDir, `${basename(specFile, '.json')}-${algo}-seed${seed}.json`);
-    writeFileSync(file, JSON.stringify({
-      spec, specFile, algo, seed, started, finished: new Date().toISOString(), machine: machineInfo(kernels),
-      bestTestAccuracy: result.bestTestAccuracy, finalTestAccuracy: result.finalTestAccuracy,
-      epochs: result.epochs,
-    }, null, 1) + '\n');
+    save(true);
     process.stderr.write(`wrote ${file}: best ${(100 * result.bestTestAccuracy).toFixed(2)}%\n`);
   }
 }

@@ -94,6 +94,10 @@ export interface DynamicsSpec {
   betaF: number;
   /** Default 'held'. */
   nudge?: NudgeMode;
+  /** Divide the hidden edges' EP updates by β_f: ΔW = (s^β − s⁰)·pre⁰ᵀ/(β_f·m), the convention of
+   *  Ernoult et al. 2019 and Laborieux et al. 2021 whose SGD learning rates the conv runs reuse; the
+   *  readout's delta rule is unchanged. Default false (the authors' layered code has no 1/β). */
+  divideByBetaF?: boolean;
 }
 
 export interface AdamSpec {

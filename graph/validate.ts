@@ -423,13 +423,14 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
 function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefined {
   const d = c.object(v, '/dynamics', '"dynamics"');
   if (!d) return undefined;
-  c.known(d, '/dynamics', ['T', 'K', 'betaF', 'nudge']);
+  c.known(d, '/dynamics', ['T', 'K', 'betaF', 'nudge', 'divideByBetaF']);
   const T = c.number(d, 'T', '/dynamics', { required: true, integer: true, min: 1 });
   const K = c.number(d, 'K', '/dynamics', { required: true, integer: true, min: 1 });
   const betaF = c.number(d, 'betaF', '/dynamics', { required: true, min: 0, minExclusive: true });
   const nudge = c.oneOf(d, 'nudge', '/dynamics', NUDGE_MODES, 'held');
+  const divide = c.boolean(d, 'divideByBetaF', '/dynamics', false);
   if (T === undefined || K === undefined || betaF === undefined || nudge === undefined) return undefined;
-  return { T, K, betaF, nudge };
+  return { T, K, betaF, nudge, ...(divide ? { divideByBetaF: true } : {}) };
 }
 
 const OPTIMIZER_KINDS = ['adam', 'adamw', 'sgd'] as const;

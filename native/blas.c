@@ -46,6 +46,7 @@ char *openblas_get_corename(void);
 #include "napi_args.h"
 #include "noise.h"
 #include "periphery.h"
+#include "conv.h"
 #include "devices.h"
 
 /* Elements a row-major rows×cols matrix with row stride ld spans. */
@@ -280,6 +281,8 @@ NAPI_MODULE_INIT() {
     {"tableActivate", NULL, fre_table_activate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rowSumSquares", NULL, fre_row_sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pulsedCommit", NULL, fre_pulsed_commit, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"im2row", NULL, fre_im2row, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"row2im", NULL, fre_row2im, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

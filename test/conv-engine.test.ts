@@ -8,6 +8,7 @@ import { INPUT, OUTPUT, resolveNet, type Net, type NetEdge } from '../graph/net'
 import type { Activation, EdgeSpec, PoolKind } from '../graph/spec';
 import { im2col } from '../simulator/conv/im2col';
 import { im2row, mapsToRows, row2im, rowsToMaps } from '../simulator/conv/im2row';
+import { layoutKernels } from '../simulator/conv/layout-kernels';
 import {
   avgPoolDirect, avgPoolTransposeDirect, convForwardDirect, convTransposeDirect, convWeightGradDirect,
   maxPoolDirect, maxUnpoolDirect,
@@ -75,6 +76,25 @@ describe('im2row (patch-major im2col)', () => {
     const back = new Float32Array(x.length);
     row2im(spec, m, P, back);
     expect(dot(rows, P)).toBeCloseTo(dot(x, back), 3);
+  });
+
+  test('the selected (native when built) im2row/row2im equal the TypeScript ones on odd shapes', () => {
+    const lk = layoutKernels();
+    for (const sp of [spec, { ...spec, stride: 1, padding: 2, kernel: 5 }, { ...spec, padding: 0, kernel: 1, stride: 3 }]) {
+      const dd = convDims(sp);
+      const xx = randn(m * dd.inSize, rng);
+      const a = new Float32Array(m * dd.colCols * dd.colRows).fill(7);
+      const b = new Float32Array(a.length).fill(-7);
+      im2row(sp, m, xx, a);
+      lk.im2row(sp, m, xx, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+      const P = randn(a.length, rng);
+      const xa = randn(xx.length, rng);
+      const xb = xa.slice();
+      row2im(sp, m, P, xa);
+      lk.row2im(sp, m, P, xb);
+      expect(maxRelErr(xb, xa)).toBeLessThan(1e-6);
+    }
   });
 
   test('rowsToMaps and mapsToRows are inverse transposes', () => {

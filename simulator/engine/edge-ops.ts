@@ -12,7 +12,8 @@
  */
 import { type Net, type NetEdge } from '../../graph/net';
 import type { Executor } from '../executor';
-import { im2row, mapsToRows, row2im, rowsToMaps } from '../conv/im2row';
+import { mapsToRows, rowsToMaps } from '../conv/im2row';
+import { layoutKernels, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
 
 interface ConvBuffers {
@@ -32,6 +33,7 @@ interface ConvBuffers {
 
 export class EdgeOps {
   private readonly conv: (ConvBuffers | null)[];
+  private readonly layout: LayoutKernels = layoutKernels();
 
   constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number,
     readonly biases: readonly (Float32Array | undefined)[] = []) {
@@ -62,7 +64,7 @@ export class EdgeOps {
       return;
     }
     const { conv, pool, positions: P, convShape } = e.conv;
-    im2row(conv, m, inp, cb.patches);
+    this.layout.im2row(conv, m, inp, cb.patches);
     cb.rows.fill(0, 0, m * P * e.rows);
     this.exec.forward(e, cb.patches, m * P, 1, cb.rows);
     rowsToMaps(m, P, e.rows, cb.rows, cb.map);
@@ -97,7 +99,7 @@ export class EdgeOps {
     cb.back.fill(0, 0, m * P * e.cols);
     if (path === 'transposed') this.exec.transposed(e, cb.rows, m * P, scale, cb.back);
     else this.exec.randomFeedback(e, cb.rows, m * P, scale, cb.back);
-    row2im(e.conv.conv, m, cb.back, out);
+    this.layout.row2im(e.conv.conv, m, cb.back, out);
   }
 
   /**

@@ -147,7 +147,7 @@ export class EpEngine {
         const s0 = this.sFree[e.to];
         for (let i = 0; i < n; i++) this.diff[i] = sb[i] - s0[i];
         const pre = e.from === INPUT ? x : this.sFree[e.from];
-        this.ops.update(e, this.diff, pre, m, -1 / m, g, gb);
+        this.ops.update(e, this.diff, pre, m, this.net.spec.dynamics.divideByBetaF ? -1 / (m * betaF) : -1 / m, g, gb);
       }
     }
     return { loss, probs: this.probs };

@@ -43,6 +43,9 @@ export interface FreBlasAddon {
   pulsedCommit(state: Uint32Array, W: Float32Array, held: Float32Array, uPlus: Float32Array, uMinus: Float32Array,
     frozen: Uint8Array, n: number, wMax: number, dwMin: number, c2c: number, asym: number, softBounds: boolean,
     maxPulses: number, stochastic: boolean): number;
+  /** Conv layout moves (native/conv.c; simulator/conv/im2row.ts is the reference). Older builds lack them. */
+  im2row?(x: Float32Array, patches: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
+  row2im?(patches: Float32Array, x: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
   /** Kernels.adamStep, computed in float32. */
   adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
     b1: number, b2: number, c1: number, c2: number, eps: number): void;
