@@ -246,6 +246,16 @@ describe('CMP diagnostics, one by one', () => {
     seen.add('CMP004');
   });
 
+  test('CMP005: conv edges and biases are refused by name, with their JSON paths', () => {
+    const conv = resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-conv.json')));
+    const ds = cmpDiags(() => compile(conv, PRESETS.reram, paramsOf(conv), { wMax: { kind: 'max' }, specFile: 'mnist-conv.json', producerVersion: 't' }));
+    expect(ds.map((d) => d.code)).toEqual(['CMP005', 'CMP005', 'CMP005', 'CMP005', 'CMP005']);
+    expect(ds.map((d) => d.path)).toEqual(['/edges/0/conv', '/edges/0/bias', '/edges/1/conv', '/edges/1/bias', '/edges/2/bias']);
+    expect(ds[2].message).toContain('64×800, 64 patches per sample');
+    expect(ds[0].hint).toContain('fre train');
+    seen.add('CMP005');
+  });
+
   test('--w-max parses max and percentiles', () => {
     expect(parseWMaxPolicy('max', 's')).toEqual({ kind: 'max' });
     expect(parseWMaxPolicy('p99.9', 's')).toEqual({ kind: 'percentile', p: 99.9 });

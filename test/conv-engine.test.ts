@@ -412,3 +412,63 @@ describe('weak limit on a conv net: EP updates align with BP', () => {
     for (const c of cos) expect(c).toBeGreaterThan(0.99);
   });
 });
+
+describe('conv nets elsewhere in the engines', () => {
+  test('divideByBetaF divides the hidden updates by β_f and leaves the readout rule alone', () => {
+    const net = smallConvNet({ pool: 'max', betaF: 0.25 });
+    const divided = resolveNet({ ...net.spec, dynamics: { ...net.spec.dynamics, divideByBetaF: true } });
+    const rng = makeRng(21);
+    const p = paramsWithBias(net, rng);
+    const m = 4;
+    const x = randomInputs(m, net.inputSize, rng);
+    const y = oneHotRows([0, 1, 2, 0], 3);
+    const g1 = makeGrads(net);
+    const g2 = makeGrads(net);
+    new EpEngine(net, new IdealExecutor(p, referenceKernels), m, p.bias).step(x, y, m, g1);
+    new EpEngine(divided, new IdealExecutor(p, referenceKernels), m, p.bias).step(x, y, m, g2);
+    const E = net.edges.length;
+    for (const e of net.edges) {
+      const f = e.to === OUTPUT ? 1 : 1 / 0.25;
+      for (const slot of [e.index, E + e.index]) {
+        expect(maxRelErr(g2[slot]!, Array.from(g1[slot]!, (v) => v * f))).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  test('FA through conv edges sends the error back through fixed random kernels (finite, and not BP)', () => {
+    const net = smallConvNet({ pool: 'max' });
+    const rng = makeRng(4);
+    const p = paramsWithBias(net, rng);
+    const m = 3;
+    const x = randomInputs(m, net.inputSize, rng);
+    const y = oneHotRows([0, 1, 2], 3);
+    const { withRandomFeedback } = jest.requireActual('../simulator/engine/params') as typeof import('../simulator/engine/params');
+    const pf = withRandomFeedback(net, p, rng);
+    const gFa = makeGrads(net);
+    const gBp = makeGrads(net);
+    new BackpropEngine(net, new IdealExecutor(pf, referenceKernels), m, 'fa', p.bias).step(x, y, m, gFa);
+    new BackpropEngine(net, new IdealExecutor(p, referenceKernels), m, 'bp', p.bias).step(x, y, m, gBp);
+    expect(gFa[0]!.every(Number.isFinite)).toBe(true);
+    // The readout's gradient is the same (no feedback involved); the first conv's is not.
+    expect(maxRelErr(gFa[net.readout.index]!, gBp[net.readout.index]!)).toBeLessThan(1e-6);
+    expect(Math.abs(cosine(gFa[0]!, gBp[0]!))).toBeLessThan(0.9);
+  });
+
+  test('conv weights and biases round-trip through .npz as [C_out, C_in, k, k] and [C_out]', () => {
+    const { saveParams, loadParams } = jest.requireActual('../simulator/weights-file') as typeof import('../simulator/weights-file');
+    const { readNpz } = jest.requireActual('../io/npz') as typeof import('../io/npz');
+    const net = smallConvNet({ pool: 'max' });
+    const p = paramsWithBias(net, makeRng(8));
+    const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'fre-conv-'));
+    const file = require('node:path').join(dir, 'w.npz');
+    saveParams(file, net, p);
+    const npz = readNpz(file);
+    expect(npz.get('W0')!.shape).toEqual([3, 2, 3, 3]);
+    expect(npz.get('W1.bias')!.shape).toEqual([4]);
+    const back = loadParams(file, net, makeRng(99));
+    for (const e of net.edges) {
+      expect(Array.from(back.W[e.index].data)).toEqual(Array.from(p.W[e.index].data));
+      expect(Array.from(back.bias[e.index]!)).toEqual(Array.from(p.bias[e.index]!));
+    }
+  });
+});
