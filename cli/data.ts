@@ -25,6 +25,15 @@ export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSpl
       hint: `set "input": { "size": ${data.train.dim} } or use a dataset with ${net.inputSize} inputs`,
     }]);
   }
+  const want = net.inputShape;
+  const got = data.train.shape;
+  if (want && (want.channels !== got[0] || want.height !== got[1] || want.width !== got[2])) {
+    throw new SpecError([{
+      code: 'FRE030', file: specFile, path: '/input/shape',
+      message: `input shape is [${want.channels}, ${want.height}, ${want.width}] but ${name} samples are [${got.join(', ')}] (channels, height, width)`,
+      hint: `set "input": { "shape": [${got.join(', ')}] }`,
+    }]);
+  }
   if (data.train.classes !== net.classes) {
     throw new SpecError([{
       code: 'FRE031', file: specFile, path: '/output/classes',
