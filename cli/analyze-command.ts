@@ -119,11 +119,11 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
   const betas = a.sweepBeta !== undefined ? parseBetaList(a.sweepBeta) : null;
   const spec = loadGraph(a.spec);
   const net = resolveNet(spec);
-  const conv = net.edges.find((e) => e.conv);
+  const conv = net.edges.find((e) => e.conv || e.bias);
   if (conv) {
     // The spectral radius is taken on the dense hidden-to-hidden blocks; a conv edge's operator is
     // im2row + kernel + pooling, which HiddenOperator does not build yet.
-    throw new UsageError(`${a.spec}: edge ${conv.name} is a convolution; \`fre analyze\` handles dense edges only so far. Analyse a dense net, or train the conv net with \`fre train\``);
+    throw new UsageError(`${a.spec}: edge ${conv.name} ${conv.conv ? 'is a convolution' : 'has a bias'}; \`fre analyze\` handles dense, unbiased edges only so far. Analyse a dense net without "bias", or train this net with \`fre train\``);
   }
   if (betas && !net.edges.some((e) => isHiddenFeedback(net, e.index))) {
     throw new UsageError(`--sweep-beta: ${a.spec} has no hidden edge with feedback, so β_i changes nothing`);

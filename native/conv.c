@@ -100,8 +100,13 @@ static napi_value run(napi_env env, napi_callback_info info, int which) {
   if (!get_f32(env, argv[0], which == 0 ? "x" : "patches", &src, &sl) ||
       !get_f32(env, argv[1], which == 0 ? "patches" : "x", &dst, &dl) ||
       !get_geom(env, argv + 2, &g, which == 0 ? "im2row: kernel larger than the padded input" : "row2im: kernel larger than the padded input")) return NULL;
-  const int64_t xs = g.m * g.C * g.H * g.W;
-  const int64_t ps = g.m * g.OH * g.OW * g.C * g.k * g.k;
+  int64_t xs, ps;
+  if (__builtin_mul_overflow(g.m, g.C, &xs) || __builtin_mul_overflow(xs, g.H, &xs) || __builtin_mul_overflow(xs, g.W, &xs) ||
+      __builtin_mul_overflow(g.m, g.OH, &ps) || __builtin_mul_overflow(ps, g.OW, &ps) || __builtin_mul_overflow(ps, g.C, &ps) ||
+      __builtin_mul_overflow(ps, g.k, &ps) || __builtin_mul_overflow(ps, g.k, &ps)) {
+    return throw_range(env, which == 0 ? "im2row: sizes overflow" : "row2im: sizes overflow");
+  }
+  if (src == dst) return throw_range(env, which == 0 ? "im2row: x and patches must not alias" : "row2im: patches and x must not alias");
   if ((which == 0 ? sl : dl) < xs) return throw_range(env, which == 0 ? "im2row: x shorter than m·C·H·W" : "row2im: x shorter than m·C·H·W");
   if ((which == 0 ? dl : sl) < ps) return throw_range(env, which == 0 ? "im2row: patches shorter than m·OH·OW·C·k·k" : "row2im: patches shorter than m·OH·OW·C·k·k");
   (void)name;

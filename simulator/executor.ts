@@ -5,8 +5,11 @@
  * with noise and quantisation. States are batch-major [m × size].
  */
 import type { NetEdge, NetLayer } from '../graph/net';
+import type { Kernels } from './kernels/kernels';
 
 export interface Executor {
+  /** The kernel backend the reads run on (the engines pick the matching im2row for conv edges). */
+  readonly kernels: Kernels;
   /** out[m × rows] += scale · inp[m × cols] · Wᵀ */
   forward(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   /** out[m × cols] += scale · inp[m × rows] · W  (the same matrix read transposed) */

@@ -109,22 +109,22 @@ describe('im2row (patch-major im2col)', () => {
 });
 
 /** input [2,7,7] → conv k3 p1 + pool → h1 [3,3,3] → conv k2 → h2 [4,2,2] → dense h3 (5) → output (3). */
-function smallConvNet(o: { pool?: PoolKind; act?: Activation; betaI?: number; betaF?: number; T?: number; K?: number; bias?: boolean; feedback?: 'symmetric' | 'random' } = {}): Net {
+function smallConvNet(o: { nudge?: 'held' | 'recomputed'; pool?: PoolKind; poolW1?: PoolKind; act?: Activation; betaI?: number; betaF?: number; T?: number; K?: number; bias?: boolean; feedback?: 'symmetric' | 'random' } = {}): Net {
   const act = o.act ?? 'tanh';
   const beta = o.betaI ?? 0.3;
   const fb = o.feedback ?? 'symmetric';
   const edges: EdgeSpec[] = [
     { name: 'W0', from: 'input', to: 'h1', conv: { kernel: 3, padding: 1 }, ...(o.pool !== undefined ? { pool: { kind: o.pool, size: 2 } } : {}), bias: o.bias ?? true },
-    { name: 'W1', from: 'h1', to: 'h2', conv: { kernel: 2 }, feedback: { kind: fb, beta }, bias: o.bias ?? true },
+    { name: 'W1', from: 'h1', to: 'h2', conv: { kernel: 2 }, ...(o.poolW1 !== undefined ? { pool: { kind: o.poolW1, size: 2 } } : {}), feedback: { kind: fb, beta }, bias: o.bias ?? true },
     { name: 'W2', from: 'h2', to: 'h3', feedback: { kind: fb, beta }, bias: o.bias ?? true },
     { name: 'Wf', from: 'h3', to: 'output', bias: o.bias ?? true },
   ];
   const side = o.pool !== undefined ? 3 : 7;
-  const h2side = side - 1;
+  const h2side = o.poolW1 !== undefined ? Math.floor((side - 1 - 2) / 2) + 1 : side - 1;
   const b = new GraphBuilder('small-conv').input([2, 7, 7]).map('h1', [3, side, side], act).map('h2', [4, h2side, h2side], act)
     .layer('h3', 5, act).output(3);
   edges.forEach((e) => b.edge(e));
-  b.dynamics({ T: o.T ?? 12, K: o.K ?? 8, betaF: o.betaF ?? 0.5, nudge: 'held' })
+  b.dynamics({ T: o.T ?? 12, K: o.K ?? 8, betaF: o.betaF ?? 0.5, nudge: o.nudge ?? 'held' })
     .training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 4, epochs: 1, seed: 0 });
   return resolveNet(b.build());
 }
@@ -171,7 +171,8 @@ function refUnpool(e: NetEdge, post: ArrayLike<number>, m: number, argmax?: Int3
 }
 
 function refFeedback(e: NetEdge, p: Params, post: ArrayLike<number>, m: number, argmax?: Int32Array): F64 {
-  const M = e.feedback === 'random' ? null : p.W[e.index].data;
+  const random = e.feedback === 'random';
+  const M = random ? null : p.W[e.index].data;
   if (!e.conv) {
     const out = new Float64Array(m * e.cols);
     for (let b = 0; b < m; b++) for (let c = 0; c < e.cols; c++) {
@@ -181,8 +182,10 @@ function refFeedback(e: NetEdge, p: Params, post: ArrayLike<number>, m: number, 
     }
     return out;
   }
-  if (!M) throw new Error('reference: random conv feedback not covered');
-  return convTransposeDirect(e.conv.conv, m, refUnpool(e, post, m, argmax), M);
+  // A random conv feedback B [C·k·k × O] read like a kernel: K[o, r] = B[r, o].
+  const B = p.B[e.index]?.data;
+  const kernel = M ?? Float64Array.from({ length: e.rows * e.cols }, (_, i) => B![(i % e.cols) * e.rows + Math.floor(i / e.cols)]);
+  return convTransposeDirect(e.conv.conv, m, refUnpool(e, post, m, argmax), kernel);
 }
 
 function refUpdate(e: NetEdge, p: Params, post: ArrayLike<number>, pre: ArrayLike<number>, m: number): { g: F64; gb: F64 } {
@@ -212,9 +215,10 @@ function referenceEpStep(net: Net, p: Params, x: Float32Array, y: Float32Array, 
   const L = net.layers.length;
   const C = net.classes;
   const ro = net.readout;
-  const relax = (s0: F64[], steps: number, nudge: F64 | null): F64[] => {
+  const relax = (s0: F64[], steps: number, nudgeOf: ((s: F64[]) => F64) | null): F64[] => {
     let s = s0.map((a) => a.slice());
     for (let t = 0; t < steps; t++) {
+      const nudge = nudgeOf ? nudgeOf(s) : null;
       const h = net.layers.map((l) => new Float64Array(m * l.size));
       const argmax = new Map<number, Int32Array | undefined>();
       for (const e of net.edges) {
@@ -233,18 +237,26 @@ function referenceEpStep(net: Net, p: Params, x: Float32Array, y: Float32Array, 
     }
     return s;
   };
+  const errorOf = (s: F64[]): F64 => {
+    const logits = refForward(ro, p, s[ro.from], m).y;
+    const err = new Float64Array(m * C);
+    for (let b = 0; b < m; b++) {
+      let mx = -Infinity;
+      for (let c = 0; c < C; c++) mx = Math.max(mx, logits[b * C + c]);
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp(logits[b * C + c] - mx);
+      for (let c = 0; c < C; c++) err[b * C + c] = y[b * C + c] - Math.exp(logits[b * C + c] - mx) / z;
+    }
+    return err;
+  };
   const s0 = relax(net.layers.map((l) => new Float64Array(m * l.size)), T, null);
-  const logits = refForward(ro, p, s0[ro.from], m).y;
-  const err = new Float64Array(m * C);
-  for (let b = 0; b < m; b++) {
-    let mx = -Infinity;
-    for (let c = 0; c < C; c++) mx = Math.max(mx, logits[b * C + c]);
-    let z = 0;
-    for (let c = 0; c < C; c++) z += Math.exp(logits[b * C + c] - mx);
-    for (let c = 0; c < C; c++) err[b * C + c] = y[b * C + c] - Math.exp(logits[b * C + c] - mx) / z;
-  }
-  const nudge = refFeedback(ro, p, err, m).map((v) => betaF * v);
-  const sb = relax(s0, K, nudge);
+  const err = errorOf(s0);
+  const held = refFeedback(ro, p, err, m).map((v) => betaF * v);
+  // held: e from the free state throughout; recomputed: e from the current state at every nudged
+  // step. The readout's delta rule uses the free error either way.
+  const sb = relax(s0, K, net.spec.dynamics.nudge === 'recomputed'
+    ? (s) => refFeedback(ro, p, errorOf(s), m).map((v) => betaF * v)
+    : () => held);
   const g: F64[] = [];
   const gb: F64[] = [];
   for (const e of net.edges) {
@@ -325,6 +337,34 @@ describe('conv edge operations against the direct definitions', () => {
 });
 
 describe('the EP step of a conv net equals a plain float64 EP', () => {
+  // The hidden conv edge pooled: its feedback unpools through the argmax of the same step's forward
+  // read and its update through the free phase's; ordering or a stale argmax breaks these.
+  for (const [title, o] of [
+    ['max-pooled hidden conv edge, no biases', { poolW1: 'max', bias: false }],
+    ['avg-pooled hidden conv edge, biases', { poolW1: 'avg', bias: true }],
+    ['both conv edges max-pooled, sigmoid (ρ(0) ≠ 0)', { pool: 'max', poolW1: 'max', act: 'sigmoid', bias: false }],
+    ['random conv feedback, max-pooled hidden edge', { poolW1: 'max', feedback: 'random' }],
+    ['recomputed nudge (e from the nudged state at every step)', { poolW1: 'max', nudge: 'recomputed' }],
+  ] as const) {
+    test(title, () => {
+      const net = smallConvNet({ ...o, betaI: 0.5, T: 10, K: 6 });
+      const rng = makeRng(31);
+      const p = paramsWithBias(net, rng);
+      const m = 3;
+      const x = randomInputs(m, net.inputSize, rng);
+      const y = oneHotRows([2, 0, 1], 3);
+      const grads = makeGrads(net);
+      // maxBatch 5 > m: buffers longer than the batch must not leak into the result.
+      new EpEngine(net, new IdealExecutor(p, referenceKernels), 5, p.bias).step(x, y, m, grads);
+      const ref = referenceEpStep(net, p, x, y, m);
+      const E = net.edges.length;
+      for (const e of net.edges) {
+        expect(maxRelErr(grads[e.index]!, ref.g[e.index])).toBeLessThan(2e-4);
+        if (e.bias) expect(maxRelErr(grads[E + e.index]!, ref.gb[e.index])).toBeLessThan(2e-4);
+      }
+    });
+  }
+
   for (const pool of ['max', 'avg'] as const) {
     test(`${pool}-pooled conv net, tanh, biases, β_i 0.3, β_f 0.5`, () => {
       const net = smallConvNet({ pool });

@@ -12,12 +12,18 @@
  */
 import { convDims, type ConvSpec } from './shapes';
 
+function checkSizes(what: string, spec: ConvSpec, m: number, x: Float32Array, patches: Float32Array): void {
+  const d = convDims(spec);
+  if (x.length < m * d.inSize) throw new Error(`${what}: x holds ${x.length} floats, needs m·C·H·W = ${m * d.inSize}`);
+  if (patches.length < m * d.colCols * d.colRows) throw new Error(`${what}: patches hold ${patches.length} floats, needs m·OH·OW·C·k·k = ${m * d.colCols * d.colRows}`);
+}
+
 export function im2row(spec: ConvSpec, m: number, x: Float32Array, patches: Float32Array): void {
+  checkSizes('im2row', spec, m, x, patches);
   const { inChannels: C, kernel: k, stride: s, padding: p, height: H, width: W } = spec;
   const d = convDims(spec);
   const OH = d.outHeight;
   const OW = d.outWidth;
-  const R = C * k * k;
   let o = 0;
   for (let b = 0; b < m; b++) {
     const xb = b * C * H * W;
@@ -42,11 +48,12 @@ export function im2row(spec: ConvSpec, m: number, x: Float32Array, patches: Floa
       }
     }
   }
-  if (o !== m * OH * OW * R) throw new Error('im2row: internal size mismatch');
+
 }
 
 /** x += row2im(patches): the adjoint of im2row (accumulates into x). */
 export function row2im(spec: ConvSpec, m: number, patches: Float32Array, x: Float32Array): void {
+  checkSizes('row2im', spec, m, x, patches);
   const { inChannels: C, kernel: k, stride: s, padding: p, height: H, width: W } = spec;
   const d = convDims(spec);
   const OH = d.outHeight;

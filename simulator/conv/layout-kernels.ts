@@ -5,7 +5,8 @@
  */
 import type { ConvSpec } from './shapes';
 import { im2row, row2im } from './im2row';
-import { loadNativeAddon } from '../kernels/native';
+import type { Kernels } from '../kernels/kernels';
+import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 
 export interface LayoutKernels {
   name: 'native' | 'reference';
@@ -16,6 +17,11 @@ export interface LayoutKernels {
 export const referenceLayout: LayoutKernels = { name: 'reference', im2row, row2im };
 
 let chosen: LayoutKernels | null = null;
+
+/** The layout moves that go with a GEMM backend: native with the native kernels, else the reference. */
+export function layoutFor(kernels: Kernels): LayoutKernels {
+  return kernels.name === NATIVE_BACKEND_NAME ? layoutKernels() : referenceLayout;
+}
 
 export function layoutKernels(): LayoutKernels {
   if (chosen) return chosen;

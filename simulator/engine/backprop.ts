@@ -37,6 +37,7 @@ export class BackpropEngine {
 
   /** Feedforward pass; returns the logits [m × classes]. */
   infer(x: Float32Array, m: number): Float32Array {
+    if (m > this.maxBatch) throw new Error(`batch of ${m} exceeds the engine's maximum ${this.maxBatch}`);
     this.net.layers.forEach((l, j) => {
       const n = m * l.size;
       const h = this.hBuf[j];

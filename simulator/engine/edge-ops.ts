@@ -13,7 +13,7 @@
 import { type Net, type NetEdge } from '../../graph/net';
 import type { Executor } from '../executor';
 import { mapsToRows, rowsToMaps } from '../conv/im2row';
-import { layoutKernels, type LayoutKernels } from '../conv/layout-kernels';
+import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
 
 interface ConvBuffers {
@@ -33,10 +33,18 @@ interface ConvBuffers {
 
 export class EdgeOps {
   private readonly conv: (ConvBuffers | null)[];
-  private readonly layout: LayoutKernels = layoutKernels();
+  private readonly layout: LayoutKernels;
 
   constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number,
     readonly biases: readonly (Float32Array | undefined)[] = []) {
+    this.layout = layoutFor(exec.kernels);
+    for (const e of net.edges) {
+      // A biased edge without its bias (or a bias on an unbiased edge) would silently change the net.
+      const b = biases[e.index];
+      if (e.bias !== (b !== undefined) || (b && b.length !== e.rows)) {
+        throw new Error(`edge ${e.name}: ${e.bias ? `needs a bias of ${e.rows} entries` : 'has no bias'} but the engine was given ${b ? `${b.length} entries` : 'none'}`);
+      }
+    }
     this.conv = net.edges.map((e) => {
       if (!e.conv) return null;
       const P = e.conv.positions;

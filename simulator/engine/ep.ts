@@ -200,9 +200,11 @@ export class EpEngine {
     const nextZero = new Array<boolean>(layers.length);
     for (let t = 0; t < steps; t++) {
       if (nudge && mode === 'recomputed' && y) {
+        // Into the second buffers: err/probs keep the free-phase values that the readout's delta
+        // rule and the reported training accuracy use.
         this.readout(m, this.s, this.logits);
-        softmaxRows(this.logits, this.probs, m, C);
-        for (let i = 0; i < m * C; i++) this.err[i] = y[i] - this.probs[i];
+        softmaxRows(this.logits, this.probs2, m, C);
+        for (let i = 0; i < m * C; i++) this.err2[i] = y[i] - this.probs2[i];
       }
       // All forward reads before any feedback read: a pooled conv edge's feedback unpools through
       // the argmax of this step's forward read of the same edge.
@@ -231,7 +233,7 @@ export class EpEngine {
           nextZero[j] = false;
         }
         if (nudge && j === ro.from) {
-          if (mode === 'recomputed') this.feedback(ro, this.err, m, betaF, h);
+          if (mode === 'recomputed') this.feedback(ro, this.err2, m, betaF, h);
           else if (mode === 'graph') {
             const k = t + 1;
             const fb = this.nudgeDrive;

@@ -49,20 +49,26 @@ export function initWeight(e: NetEdge, rng: Rng): Matrix {
   return { rows: e.rows, cols: e.cols, data };
 }
 
+/** A fixed random feedback matrix [cols × rows], at the same init scale as W (conv fans on conv edges). */
+export function initFeedback(e: NetEdge, rng: Rng): Matrix {
+  const w = initWeight(e, rng);
+  return { rows: e.cols, cols: e.rows, data: w.data };
+}
+
 /**
  * Fresh parameters. Each matrix draws from its own generator forked by name, so adding an edge
  * does not change the initial values of the others.
  */
 export function initParams(net: Net, rng: Rng): Params {
   const W = net.edges.map((e) => initWeight(e, rng.fork(`init/${e.name}`)));
-  const B = net.edges.map((e) => (e.feedback === 'random' ? glorot(e.cols, e.rows, rng.fork(`init/${feedbackKey(e)}`)) : undefined));
+  const B = net.edges.map((e) => (e.feedback === 'random' ? initFeedback(e, rng.fork(`init/${feedbackKey(e)}`)) : undefined));
   const bias = net.edges.map((e) => (e.bias ? new Float32Array(e.rows) : undefined));
   return { W, B, bias };
 }
 
 /** Random matrices for every edge that lacks one: feedback alignment needs them on any net. */
 export function withRandomFeedback(net: Net, params: Params, rng: Rng): Params {
-  const B = net.edges.map((e, i) => params.B[i] ?? glorot(e.cols, e.rows, rng.fork(`fa/${feedbackKey(e)}`)));
+  const B = net.edges.map((e, i) => params.B[i] ?? initFeedback(e, rng.fork(`fa/${feedbackKey(e)}`)));
   return { W: params.W, B, bias: params.bias };
 }
 
