@@ -6,6 +6,9 @@
  *   step    every free and nudged step: hidden→hidden W forward, symmetric W transposed, random B
  *   readout the logits: the readout W forward
  *   nudge   the output error fed back: readout W transposed (symmetric) or B_f (random)
+ * A conv edge's read streams its `positions` patches through the array (im2row of the driving map at
+ * the array's core); the partial sums of every patch go to the output group's home, where they are
+ * combined, pooled (forward) or row2im-summed (feedback) into the group's drive.
  */
 import { INPUT, OUTPUT } from '../graph/net';
 import type { DriveBufferName, OperandName } from './netlist/types';
@@ -22,10 +25,17 @@ export interface TileRead {
   input: number;
   inBegin: number;
   inEnd: number;
-  /** Group whose drive receives the result, and the unit range of it on the sensed lines. */
+  /** Group whose drive receives the result, and the matrix lines sensed (output lines per patch). */
   output: number;
   outBegin: number;
   outEnd: number;
+  /** The unit range of the output group those lines drive: the lines themselves on dense edges; on
+   *  conv edges the output channels' (pooled) maps, or the input channels' maps the patch columns
+   *  fall in (row2im spreads them over the channel's H·W units). */
+  unitBegin: number;
+  unitEnd: number;
+  /** Patches streamed through the array per read: the conv edge's positions, 1 on dense edges. */
+  positions: number;
   /** What the driving values are (a state, the output error, the input x). */
   operand: OperandName;
   /** The digital gain applied to the converted result. */
@@ -50,8 +60,26 @@ export function tileReads(ir: CompilerIR): TileRead[] {
     const to = groupOfNode(ir, e.to);
     const rows = { begin: t.rowBegin, end: t.rowEnd };
     const cols = { begin: t.colBegin, end: t.colEnd };
+    const positions = e.conv ? e.conv.positions : 1;
+    const units = (output: number, r: typeof rows): typeof rows => {
+      if (!e.conv) return r;
+      const size = ir.groups[output].size;
+      if (output === to) {
+        // Matrix rows are output channels, each a (pooled) map of size / C_out units.
+        const per = size / e.conv.conv.outChannels;
+        return { begin: r.begin * per, end: r.end * per };
+      }
+      // Patch columns (c·k + ky)·k + kx land in input channel c, a map of H·W units.
+      const k2 = e.conv.conv.kernel * e.conv.conv.kernel;
+      const per = size / e.conv.conv.inChannels;
+      return { begin: Math.floor(r.begin / k2) * per, end: (Math.floor((r.end - 1) / k2) + 1) * per };
+    };
     const read = (kind: ReadKind, when: ReadWhen, input: number, inR: typeof rows, output: number, outR: typeof rows, operand: OperandName, gain: number, target: DriveBufferName) => {
-      out.push({ tile: t, kind, when, input, inBegin: inR.begin, inEnd: inR.end, output, outBegin: outR.begin, outEnd: outR.end, operand, gain, target });
+      const u = units(output, outR);
+      out.push({
+        tile: t, kind, when, input, inBegin: inR.begin, inEnd: inR.end, output, outBegin: outR.begin, outEnd: outR.end,
+        unitBegin: u.begin, unitEnd: u.end, positions, operand, gain, target,
+      });
     };
     if (t.role === 'random-feedback') {
       // B is [size(from) × size(to)]: driven by the `to` side's values, sensed into `from`.
@@ -104,7 +132,7 @@ export function transfers(ir: CompilerIR): Transfer[] {
     // The driving values travel from their group's home to the array (x comes from the host).
     if (r.operand !== 'OPERAND_INPUT') list.push({ src: home(r.input), dst: r.tile.core, bits: times * ir.groups[r.input].size * sb });
     // The converted partial sums travel to the home of the group they drive.
-    list.push({ src: r.tile.core, dst: home(r.output), bits: times * (r.outEnd - r.outBegin) * acc });
+    list.push({ src: r.tile.core, dst: home(r.output), bits: times * (r.outEnd - r.outBegin) * r.positions * acc });
   }
   for (const t of ir.tiles) {
     if (!t.trainable) continue;

@@ -18,8 +18,9 @@ export function arraysNeeded(net: Net, R: number, C: number, cap = Infinity): nu
   const size = (node: number): number => (node >= 0 ? Math.min(cap, net.layers[node].size) : node === -1 ? net.inputSize : net.classes);
   let n = 0;
   for (const e of net.edges) {
-    const rows = size(e.to);
-    const cols = size(e.from);
+    // A conv edge's matrix is its unrolled kernel, whatever the map sizes (`cap` narrows dense layers only).
+    const rows = e.conv ? e.rows : size(e.to);
+    const cols = e.conv ? e.cols : size(e.from);
     n += grid(rows, cols, R, C);
     if (e.feedback === 'random') n += grid(cols, rows, R, C);
   }

@@ -53,26 +53,9 @@ export function checkPassNames(names: readonly string[], file: string): void {
   }
 }
 
-/**
- * Conv edges run in the simulator's ideal executor (im2row + the unrolled kernel, docs/conv-layout.md)
- * but netlist_v1 has no patch-stream op and no bias registers yet: refuse them by name rather than
- * emit a netlist whose group sizes do not match its matrices.
- */
-function checkLowerable(net: Net, specFile: string): void {
-  const diags = net.edges.flatMap((e) => [
-    ...(e.conv ? [diag('CMP005', specFile, `/edges/${e.index}/conv`,
-      `edge ${e.name} is a convolution (unrolled kernel ${e.rows}×${e.cols}, ${e.conv.positions} patches per sample); the netlist format has no conv op yet`,
-      'train and simulate conv nets with `fre train` (ideal executor); compile dense nets only for now (docs/conv-layout.md gives the crossbar mapping)')] : []),
-    ...(e.bias ? [diag('CMP005', specFile, `/edges/${e.index}/bias`, `edge ${e.name} has a bias; the netlist format has no bias registers yet`,
-      'remove "bias" from the edge to compile it')] : []),
-  ]);
-  if (diags.length > 0) throw new CompileError(diags);
-}
-
 export function compile(net: Net, chip: ChipDescription, params: Params, options: CompileOptions, hooks: CompileHooks = {}): CompileResult {
   const dump = hooks.dumpAfter ?? [];
   checkPassNames(dump, options.specFile);
-  checkLowerable(net, options.specFile);
   const ir = initialIR(net, chip, params, options);
   for (const pass of PASSES) {
     const t0 = performance.now();

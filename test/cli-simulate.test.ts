@@ -1,6 +1,6 @@
 /** End-to-end: fre run / fre compile + fre simulate on real MNIST slices, through the built CLI. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +46,37 @@ describe('fre run / fre simulate', () => {
     expect(t.updatePulsesPerTrainingSample).toBeGreaterThan(0);
     const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as { ph: string }[];
     expect(events.filter((x) => x.ph === 'X').length).toBeGreaterThan(10);
+  });
+
+  test('a small conv net with biases: fre run --chip ideal --train gives exactly fre train\'s accuracy; compile + simulate run it', () => {
+    const spec = join(dir, 'tiny-conv.json');
+    writeFileSync(spec, JSON.stringify({
+      format: 'fre-graph/1', name: 'tiny-conv', description: 'one conv edge (1->4, 4x4 stride 4: 49 positions, avg pool 2) and a readout, both biased',
+      data: { dataset: 'mnist' }, input: { shape: [1, 28, 28] },
+      layers: [{ name: 'c1', shape: [4, 3, 3], activation: 'hard-sigmoid' }], output: { classes: 10 },
+      edges: [
+        { name: 'W0', from: 'input', to: 'c1', conv: { kernel: 4, stride: 4 }, pool: { kind: 'avg', size: 2 }, bias: true },
+        { name: 'Wf', from: 'c1', to: 'output', bias: true },
+      ],
+      dynamics: { T: 4, K: 2, betaF: 0.5 },
+      training: { optimizer: { kind: 'sgd', lr: 0.2 }, batchSize: 16, epochs: 1, seed: 0 },
+    }));
+    const limits = ['--train-limit', '300', '--test-limit', '100', '--epochs', '1', '--json'];
+    const soft = fre(['train', spec, ...limits]);
+    expect(soft.status).toBe(0);
+    const chip = fre(['run', spec, '--chip', 'ideal', '--train', ...limits]);
+    expect(chip.status).toBe(0);
+    const c = lastJson(chip.stdout);
+    expect(c.testAccuracy).toBe(lastJson(soft.stdout).finalTestAccuracy);
+    expect(c.perEpoch[0].trainLoss).toBeCloseTo(lastJson(soft.stdout).perEpoch[0].trainLoss, 5);
+    // INPUT reads W0 once per patch (49); the readout reads Wf once.
+    expect(c.actionCounts.inference.array_read).toBe(49 + 1);
+    const pb = join(dir, 'tiny-conv.pb');
+    expect(fre(['compile', spec, '--chip', 'reram', '-o', pb]).status).toBe(0);
+    expect(fre(['validate', pb, '--chip', 'reram']).status).toBe(0);
+    const ev = fre(['simulate', pb, '--eval-only', '--test-limit', '100', '--json']);
+    expect(ev.status).toBe(0);
+    expect(lastJson(ev.stdout).testAccuracy).toBeGreaterThanOrEqual(0);
   });
 
   test('bad input: unknown preset, conflicting flags', () => {

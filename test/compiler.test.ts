@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { compileFiles } from '../compiler/compile-files';
 import { transfers } from '../compiler/dataflow';
 import { CMP_CODES, CompileError } from '../compiler/diagnostics';
+import { validateNetlist } from '../compiler/netlist/validate';
 import type { CompilerIR } from '../compiler/ir';
 import { decodeNetlist, encodeNetlist } from '../compiler/netlist/codec';
 import { edgeTiles, netlistParams } from '../compiler/netlist/tiles';
@@ -246,14 +247,12 @@ describe('CMP diagnostics, one by one', () => {
     seen.add('CMP004');
   });
 
-  test('CMP005: conv edges and biases are refused by name, with their JSON paths', () => {
+  test('conv edges and biases compile (CMP005, which refused them, is retired): mnist-conv on ideal', () => {
     const conv = resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-conv.json')));
-    const ds = cmpDiags(() => compile(conv, PRESETS.reram, paramsOf(conv), { wMax: { kind: 'max' }, specFile: 'mnist-conv.json', producerVersion: 't' }));
-    expect(ds.map((d) => d.code)).toEqual(['CMP005', 'CMP005', 'CMP005', 'CMP005', 'CMP005']);
-    expect(ds.map((d) => d.path)).toEqual(['/edges/0/conv', '/edges/0/bias', '/edges/1/conv', '/edges/1/bias', '/edges/2/bias']);
-    expect(ds[2].message).toContain('64×800, 64 patches per sample');
-    expect(ds[0].hint).toContain('fre train');
-    seen.add('CMP005');
+    const n = compile(conv, PRESETS.ideal, paramsOf(conv), { wMax: { kind: 'max' }, specFile: 'mnist-conv.json', producerVersion: 't' }).netlist;
+    expect(validateNetlist(n, 'mnist-conv.pb').diagnostics).toEqual([]);
+    expect(n.edges.map((e) => [e.rows, e.cols, e.conv?.positions ?? 0, e.bias.length])).toEqual([[32, 25, 576, 32], [64, 800, 64, 64], [10, 1024, 0, 10]]);
+    expect(Object.keys(CMP_CODES)).not.toContain('CMP005');
   });
 
   test('--w-max parses max and percentiles', () => {

@@ -31,7 +31,18 @@ export interface TimedPhaseOp {
   deps: number[];
 }
 
+/** Back-to-back repetitions of an op: a conv edge's array ops stream `positions` patches (0 = once). */
+export function opRepeats(op: OpMsg): number {
+  return op.opType === 'ArrayRead' || op.opType === 'ArrayReadTransposed' || op.opType === 'AdcConvert' || op.opType === 'OuterProductUpdate'
+    ? Math.max(1, op.positions) : 1;
+}
+
+/** An op's duration on `chip`: one execution's cycles (hw-models/timing.ts) × its repetitions. */
+export function opDuration(chip: ChipDescription, op: OpMsg): number {
+  return opRepeats(op) * opCycles(chip, opShape(op));
+}
+
 /** A phase iteration's ops with their durations on `chip` (hw-models/timing.ts), ready to schedule. */
 export function timedOps(chip: ChipDescription, phase: PhaseMsg): TimedPhaseOp[] {
-  return phase.ops.map((op) => ({ name: op.label, kind: op.opType, resources: op.resources, cycles: opCycles(chip, opShape(op)), deps: op.deps }));
+  return phase.ops.map((op) => ({ name: op.label, kind: op.opType, resources: op.resources, cycles: opDuration(chip, op), deps: op.deps }));
 }

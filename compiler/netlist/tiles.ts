@@ -2,13 +2,13 @@
  * What the chip simulator reads from a decoded netlist: for each edge its array tiles (matrix
  * ranges, core, slot, gains, reads, decoded conductance planes), and the weights the conductances
  * stand for (the inverse of hw-models/conductance.ts; on the `ideal` chip these are bit-exactly
- * the weights compiled).
+ * the weights compiled), with the edges' biases.
  */
 import type { ChipDescription } from '../../hw-models/chip';
 import { unmapMatrix, type Plane } from '../../hw-models/conductance';
 import type { Matrix, Params } from '../../simulator/engine/params';
 import { chipFromMsg } from './chip-proto';
-import type { ArrayMsg, GainsMsg, NetlistMsg, TensorMsg } from './types';
+import type { ArrayMsg, ConvGeometryMsg, GainsMsg, NetlistMsg, TensorMsg } from './types';
 
 export interface ArrayTile {
   /** Array id = index in netlist.arrays (the resource names array:<id>, dac:<id>, adc:<id>). */
@@ -40,6 +40,8 @@ export interface EdgeTiles {
   /** Scale of W (and of B): W ≈ (u+ − u−)·wMax. */
   wMax: number;
   feedbackWMax?: number;
+  /** Conv edges: the geometry the netlist was compiled with (null on dense edges). */
+  conv: ConvGeometryMsg | null;
   weight: ArrayTile[];
   feedback: ArrayTile[];
 }
@@ -68,7 +70,7 @@ function tileOf(a: ArrayMsg): ArrayTile {
 export function edgeTiles(n: NetlistMsg): EdgeTiles[] {
   return n.edges.map((e) => ({
     edge: e.id, name: e.name, rows: e.rows, cols: e.cols,
-    wMax: e.weights?.wMax ?? 0, feedbackWMax: e.feedbackWeights?.wMax,
+    wMax: e.weights?.wMax ?? 0, feedbackWMax: e.feedbackWeights?.wMax, conv: e.conv ?? null,
     weight: e.arrays.map((id) => tileOf(n.arrays[id])),
     feedback: e.feedbackArrays.map((id) => tileOf(n.arrays[id])),
   }));
@@ -89,7 +91,7 @@ export function netlistParams(n: NetlistMsg, chip: ChipDescription = chipFromMsg
   return {
     W: tiles.map((e) => assemble(e.rows, e.cols, e.weight, e.wMax)),
     B: tiles.map((e) => (e.feedback.length ? assemble(e.cols, e.rows, e.feedback, e.feedbackWMax!) : undefined)),
-    // Netlists carry no biases yet (the compiler refuses biased edges).
-    bias: tiles.map(() => undefined),
+    // Biases are digital registers: stored as float values on the edge (empty = no bias).
+    bias: n.edges.map((e) => (e.bias.length ? Float32Array.from(e.bias) : undefined)),
   };
 }

@@ -99,6 +99,18 @@ export interface EdgeMsg {
   weights: MatrixMappingMsg | null; feedbackWeights: MatrixMappingMsg | null;
   tileGridRows: number; tileGridCols: number; arrays: number[];
   feedbackTileGridRows: number; feedbackTileGridCols: number; feedbackArrays: number[];
+  /** Conv edges only (null on dense edges). */
+  conv: ConvGeometryMsg | null;
+  /** The edge's bias, one entry per row; empty = no bias. */
+  bias: number[];
+}
+
+export type PoolKindName = 'POOL_KIND_UNSPECIFIED' | 'POOL_KIND_NONE' | 'POOL_KIND_MAX' | 'POOL_KIND_AVG';
+
+export interface ConvGeometryMsg {
+  kernel: number; stride: number; padding: number; inChannels: number; inHeight: number; inWidth: number;
+  outChannels: number; outHeight: number; outWidth: number; positions: number;
+  pool: PoolKindName; poolSize: number; poolStride: number;
 }
 
 export interface CoreMsg { id: number; x: number; y: number; arrays: number[]; groups: number[] }
@@ -131,6 +143,8 @@ export interface OpMsg {
   begin: number; end: number; elements: number; lines: number; hops: number; flits: number; bits: number;
   source: OperandName; target: DriveBufferName; gain: number; scaleByStep: boolean;
   postGroup: number; post: OperandName; preGroup: number; pre: OperandName; held: DriveBufferName;
+  /** Conv edges: patches streamed through the array by this op (0 = once). */
+  positions: number;
 }
 
 export interface PhaseMsg { kind: PhaseKindName; name: string; repeat: number; trainingOnly: boolean; ops: OpMsg[] }

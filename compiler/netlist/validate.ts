@@ -11,6 +11,7 @@ import { formatCoded } from '../../hw-models/diagnostics';
 import { validateChip } from '../../hw-models/validate';
 import { diag, type NetCode } from '../diagnostics';
 import { ChipMessageError, chipFromMsg } from './chip-proto';
+import { convGeometryProblems, convSizes, pooledPositions } from './conv';
 import { OPSET_VERSION, OP_DOMAIN, OP_TYPES, type NetlistMsg, type TensorMsg } from './types';
 import { ACTION_KEYS } from '../../hw-models/chip';
 
@@ -67,8 +68,27 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
   n.edges.forEach((e, i) => {
     const p = `edges.${i}`;
     if (e.fromGroup >= G || e.toGroup >= G) { add('NET050', p, `edge ${e.name} names group ${Math.max(e.fromGroup, e.toGroup)}, but there are ${G}`, 're-compile'); return; }
-    if (e.rows !== n.groups[e.toGroup].size || e.cols !== n.groups[e.fromGroup].size) {
-      add('NET050', p, `edge ${e.name} is ${e.rows}×${e.cols} but its groups are ${n.groups[e.toGroup].size} (to) and ${n.groups[e.fromGroup].size} (from)`, 're-compile');
+    const toSize = n.groups[e.toGroup].size;
+    const fromSize = n.groups[e.fromGroup].size;
+    if (e.conv) {
+      // A conv edge's matrix is the unrolled kernel; its groups are the feature maps around it.
+      const problems = convGeometryProblems(e.conv);
+      if (problems.length) {
+        add('NET050', `${p}.conv`, `conv edge ${e.name} has an inconsistent geometry: ${problems.join('; ')}`, 're-compile');
+      } else {
+        const want = convSizes(e.conv);
+        if (e.rows !== want.rows || e.cols !== want.cols) {
+          add('NET050', p, `conv edge ${e.name} is ${e.rows}×${e.cols}, but its unrolled kernel is C_out × C_in·k·k = ${want.rows}×${want.cols}`, 're-compile');
+        }
+        if (fromSize !== want.fromSize || toSize !== want.toSize) {
+          add('NET050', p, `conv edge ${e.name} reads ${e.conv.inChannels}×${e.conv.inHeight}×${e.conv.inWidth} = ${want.fromSize} units and drives ${e.conv.outChannels}×${pooledPositions(e.conv)} = ${want.toSize}, but its groups are ${fromSize} (from) and ${toSize} (to)`, 're-compile');
+        }
+      }
+    } else if (e.rows !== toSize || e.cols !== fromSize) {
+      add('NET050', p, `edge ${e.name} is ${e.rows}×${e.cols} but its groups are ${toSize} (to) and ${fromSize} (from)`, 're-compile');
+    }
+    if (e.bias.length > 0 && e.bias.length !== e.rows) {
+      add('NET050', `${p}.bias`, `edge ${e.name} has ${e.bias.length} bias entries for its ${e.rows} rows`, 're-compile: a bias has one entry per row (output channel on conv edges)');
     }
     if (!e.weights || !(e.weights.wMax > 0)) add('NET022', `${p}.weights`, `edge ${e.name} has no weight scale w_max`, 're-compile: w_max recovers weights from conductances');
     for (const a of [...e.arrays, ...e.feedbackArrays]) if (!arrayIds.has(a)) add('NET050', `${p}.arrays`, `edge ${e.name} lists array ${a}, which does not exist`, 're-compile');
@@ -160,6 +180,11 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
       if (op.resources.length === 0 || op.resources.some((r) => !RESOURCE.test(r))) bad(`resources [${op.resources.join(', ')}] are not all of the form array:N, dac:N, adc:N, neuron:N, buffer:N, link:A->B`);
       if (op.actions.some((a) => !actions.has(a.action))) bad(`unknown action in [${op.actions.map((a) => a.action).join(', ')}]`);
       if (['ArrayRead', 'ArrayReadTransposed', 'AdcConvert', 'OuterProductUpdate'].includes(op.opType) && !arrayIds.has(op.array)) bad(`names array ${op.array}, which does not exist`);
+      if (['ArrayRead', 'ArrayReadTransposed', 'AdcConvert', 'OuterProductUpdate'].includes(op.opType) && op.edge < n.edges.length) {
+        const conv = n.edges[op.edge].conv;
+        const want = conv ? conv.positions : 1;
+        if (Math.max(1, op.positions) !== want) bad(`streams ${Math.max(1, op.positions)} patch(es) per sample, but edge ${n.edges[op.edge].name} ${conv ? `has ${want} positions` : 'is dense (one read)'}`);
+      }
       if (op.opType === 'Send' && (op.route >= n.routes.length || n.routes[op.route].srcCore !== op.core)) bad(`route ${op.route} does not start at core ${op.core}`);
       if (op.opType === 'Accumulate' && op.source === 'OPERAND_PARTIAL_SUM' && op.reduction >= n.reductions.length) bad(`names reduction ${op.reduction}, which does not exist`);
       if (op.group >= Math.max(G, 1)) bad(`names group ${op.group}, which does not exist`);

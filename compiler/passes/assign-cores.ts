@@ -7,7 +7,7 @@
  */
 import { INPUT } from '../../graph/net';
 import { CompileError, diag } from '../diagnostics';
-import { tileReads } from '../dataflow';
+import { groupOfNode, tileReads } from '../dataflow';
 import type { CompilerIR, Pass } from '../ir';
 import { stateBits } from '../../hw-models/timing';
 
@@ -30,7 +30,7 @@ export const assignCores: Pass = {
     const votes = ir.groups.map(() => new Map<number, number>());
     for (const r of tileReads(ir)) {
       const v = votes[r.output];
-      v.set(r.tile.core, (v.get(r.tile.core) ?? 0) + (r.outEnd - r.outBegin));
+      v.set(r.tile.core, (v.get(r.tile.core) ?? 0) + (r.unitEnd - r.unitBegin));
     }
     for (const g of ir.groups) {
       if (g.role === 'input') {
@@ -52,7 +52,7 @@ export const assignCores: Pass = {
 /**
  * Bytes a core stores: for each hidden group it hosts s, s_next, s⁰ and s^β − s⁰ (state width) and
  * the step, input and nudge drives (accumulator width); for the output group the logits, y and e;
- * plus a copy of every state its arrays read from another core, and x if it reads the input.
+ * the pre-pool map of every pooled conv edge into a hosted group; plus a copy of every state its arrays read from another core, and x if it reads the input.
  */
 export function stateBufferUse(ir: CompilerIR, core: number): number {
   const sb = stateBits(ir.chip);
@@ -61,6 +61,12 @@ export function stateBufferUse(ir: CompilerIR, core: number): number {
   for (const g of ir.cores[core].groups.map((id) => ir.groups[id])) {
     if (g.role === 'hidden') bits += g.size * (4 * sb + 3 * acc);
     if (g.role === 'output') bits += g.size * (acc + 2 * sb);
+  }
+  // A pooled conv edge combines its partial sums into the whole pre-pool map (O·OH·OW, accumulator
+  // width) at the home of the group it drives, before pooling it into that group's drive.
+  const homed = new Set(ir.cores[core].groups);
+  for (const e of ir.net.edges) {
+    if (e.conv?.pool && homed.has(groupOfNode(ir, e.to))) bits += e.rows * e.conv.positions * acc;
   }
   const read = new Set<number>();
   for (const r of tileReads(ir)) {

@@ -6,6 +6,7 @@
 import { INPUT, OUTPUT } from '../../graph/net';
 import type { Plane } from '../../hw-models/conductance';
 import { chipToMsg } from '../netlist/chip-proto';
+import { convGeometryMsg } from '../netlist/conv';
 import {
   IR_VERSION, OPSET_VERSION, OP_DOMAIN, PRODUCER_NAME, type ActivationName, type ArrayMsg, type EdgeMsg, type GroupRoleName,
   type MatrixMappingMsg, type NeuronGroupMsg, type NudgeModeName, type TensorMsg,
@@ -55,6 +56,15 @@ function mappingMsg(ir: CompilerIR, m: IrMatrix | undefined): MatrixMappingMsg |
   };
 }
 
+/** The edge's bias as the netlist stores it (the compiled values; empty without a bias). */
+function biasValues(ir: CompilerIR, edge: number): number[] {
+  const e = ir.net.edges[edge];
+  if (!e.bias) return [];
+  const b = ir.params.bias[edge];
+  if (!b || b.length !== e.rows) throw new Error(`emit: edge ${e.name} has a bias but the parameters hold ${b ? b.length : 'no'} entries for its ${e.rows} rows`);
+  return Array.from(b);
+}
+
 export const emit: Pass = {
   name: 'emit',
   help: 'assemble the protobuf netlist message',
@@ -90,6 +100,8 @@ export const emit: Pass = {
         weights: mappingMsg(ir, w), feedbackWeights: mappingMsg(ir, b),
         tileGridRows: gridOf(wt)[0], tileGridCols: gridOf(wt)[1], arrays: wt.map((t) => t.id),
         feedbackTileGridRows: gridOf(bt)[0], feedbackTileGridCols: gridOf(bt)[1], feedbackArrays: bt.map((t) => t.id),
+        conv: e.conv ? convGeometryMsg(e.conv) : null,
+        bias: biasValues(ir, e.index),
       };
     });
 

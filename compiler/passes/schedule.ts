@@ -23,7 +23,7 @@ export function blankOp(): OpMsg {
     id: 0, opType: '', domain: OP_DOMAIN, deps: [], resources: [], actions: [], label: '', core: 0, array: 0, edge: 0,
     group: 0, reduction: 0, route: 0, begin: 0, end: 0, elements: 0, lines: 0, hops: 0, flits: 0, bits: 0,
     source: 'OPERAND_UNSPECIFIED', target: 'DRIVE_BUFFER_UNSPECIFIED', gain: 0, scaleByStep: false,
-    postGroup: 0, post: 'OPERAND_UNSPECIFIED', preGroup: 0, pre: 'OPERAND_UNSPECIFIED', held: 'DRIVE_BUFFER_UNSPECIFIED',
+    postGroup: 0, post: 'OPERAND_UNSPECIFIED', preGroup: 0, pre: 'OPERAND_UNSPECIFIED', held: 'DRIVE_BUFFER_UNSPECIFIED', positions: 0,
   };
 }
 
@@ -95,24 +95,29 @@ class Builder {
     const site = this.siteOf(t);
     const linesIn = r.inEnd - r.inBegin;
     const linesOut = r.outEnd - r.outBegin;
+    // Conv edges: one read per receptive-field patch, `P` of them back to back (0 = dense, once).
+    const P = r.positions;
+    const conv = this.ir.net.edges[t.edge].conv !== undefined;
+    const positions = conv ? P : 0;
     const name = tileName(this.ir, t);
     const fwd = r.kind === 'forward';
+    const times = conv ? ` x${P}` : '';
     const rd = this.add({
-      opType: fwd ? 'ArrayRead' : 'ArrayReadTransposed', label: `read ${name}${fwd ? '' : '^T'}`,
-      resources: [`array:${t.id}`, `dac:${t.id}`], actions: [act('dac_drive', linesIn), act(fwd ? 'array_read' : 'array_read_transposed', 1)],
-      core: site, array: t.id, edge: t.edge, group: r.input, begin: r.inBegin, end: r.inEnd, lines: linesIn, elements: linesIn, source: r.operand,
+      opType: fwd ? 'ArrayRead' : 'ArrayReadTransposed', label: `read ${name}${fwd ? '' : '^T'}${times}`,
+      resources: [`array:${t.id}`, `dac:${t.id}`], actions: [act('dac_drive', linesIn * P), act(fwd ? 'array_read' : 'array_read_transposed', P)],
+      core: site, array: t.id, edge: t.edge, group: r.input, begin: r.inBegin, end: r.inEnd, lines: linesIn, elements: linesIn * P, source: r.operand, positions,
     }, inputDeps);
     const adc = this.add({
-      opType: 'AdcConvert', label: `adc ${name}${fwd ? '' : '^T'}`, resources: [`adc:${t.id}`], actions: [act('adc_conversion', linesOut)],
-      core: site, array: t.id, edge: t.edge, lines: linesOut, elements: linesOut,
+      opType: 'AdcConvert', label: `adc ${name}${fwd ? '' : '^T'}${times}`, resources: [`adc:${t.id}`], actions: [act('adc_conversion', linesOut * P)],
+      core: site, array: t.id, edge: t.edge, lines: linesOut, elements: linesOut * P, positions,
     }, [rd]);
     const home = this.homeSite(r.output);
-    const moved = this.transfer(site, home, linesOut, this.ir.chip.periphery.gain.accumulatorBits, 'OPERAND_PARTIAL_SUM', r.output, t.id, [adc], `psum ${name}`);
+    const moved = this.transfer(site, home, linesOut * P, this.ir.chip.periphery.gain.accumulatorBits, 'OPERAND_PARTIAL_SUM', r.output, t.id, [adc], `psum ${name}`);
     return this.add({
-      opType: 'Accumulate', label: `acc ${name}${fwd ? '' : '^T'} -> ${this.gname(r.output)}[${r.outBegin}:${r.outEnd})`,
-      resources: [`neuron:${home}`], actions: [act('accumulate', linesOut)],
+      opType: 'Accumulate', label: `acc ${name}${fwd ? '' : '^T'} -> ${this.gname(r.output)}[${r.unitBegin}:${r.unitEnd})`,
+      resources: [`neuron:${home}`], actions: [act('accumulate', linesOut * P)],
       core: home, reduction: this.reductionOf.get(reductionKey(r))!, array: t.id, edge: t.edge, group: r.output,
-      begin: r.outBegin, end: r.outEnd, elements: linesOut, gain: r.gain, target: r.target, source: 'OPERAND_PARTIAL_SUM',
+      begin: r.unitBegin, end: r.unitEnd, elements: linesOut * P, gain: r.gain, target: r.target, source: 'OPERAND_PARTIAL_SUM',
     }, moved);
   }
 
@@ -174,7 +179,7 @@ export const schedule: Pass = {
         reductionOf.set(key, id);
         ir.reductions.push({
           id, edge: r.tile.edge, role: r.tile.role === 'weight' ? 'ARRAY_ROLE_WEIGHT' : 'ARRAY_ROLE_RANDOM_FEEDBACK',
-          read: r.kind === 'forward' ? 'READ_KIND_FORWARD' : 'READ_KIND_TRANSPOSED', group: r.output, begin: r.outBegin, end: r.outEnd,
+          read: r.kind === 'forward' ? 'READ_KIND_FORWARD' : 'READ_KIND_TRANSPOSED', group: r.output, begin: r.unitBegin, end: r.unitEnd,
           arrays: [], core: siteOfGroup(r.output), combine: 'COMBINE_MODE_DIGITAL_SUM', target: r.target,
         } satisfies ReductionMsg);
       }
@@ -256,10 +261,14 @@ export const schedule: Pass = {
           const rows = t.rowEnd - t.rowBegin;
           const cells = rows * (t.colEnd - t.colBegin);
           const upd = ir.chip.crossbar.update;
+          // Conv edges: the update is the outer product summed over the sample's patches, applied as
+          // one outer-product pass per patch (post = the unpooled δ at that position, pre = the patch).
+          const conv = ir.net.edges[t.edge].conv;
+          const P = conv ? conv.positions : 1;
           b.add({
-            opType: 'OuterProductUpdate', label: `update ${tileName(ir, t)}`, resources: [`array:${t.id}`, `dac:${t.id}`],
-            actions: [act('update_pulse', cells * (upd.kind === 'pulsed' ? upd.pulsesPerUpdate : 1))],
-            core: site, array: t.id, edge: t.edge, lines: rows, elements: cells,
+            opType: 'OuterProductUpdate', label: `update ${tileName(ir, t)}${conv ? ` x${P}` : ''}`, resources: [`array:${t.id}`, `dac:${t.id}`],
+            actions: [act('update_pulse', cells * P * (upd.kind === 'pulsed' ? upd.pulsesPerUpdate : 1))],
+            core: site, array: t.id, edge: t.edge, lines: rows, elements: cells * P, positions: conv ? P : 0,
             postGroup: u.postGroup, post: u.post, preGroup: u.preGroup, pre: u.pre,
           }, deps);
         }

@@ -4,11 +4,13 @@
  * devices of each array with read noise on every read, each array's partial sums through its ADC
  * before digital accumulation with the edge's gain (α or β_i), the neuron unit's activation
  * implementation, state noise and state register; symmetric feedback is a transposed read of the
- * same devices. Batched on the same kernels as the ideal executor, noise generated in bulk.
+ * same devices. Conv edges need nothing more: the engines hand it the im2row patches of a batch as
+ * m·positions rows of the unrolled kernel's input (docs/conv-layout.md). Batched on the same kernels as the ideal executor, noise generated in bulk.
  *
  * With the `ideal` preset every stage is the identity and the reads are the same GEMMs on the same
  * weights, so the numbers equal the ideal executor's.
  */
+import { convGeometryMsg } from '../../compiler/netlist/conv';
 import type { EdgeTiles } from '../../compiler/netlist/tiles';
 import type { Net, NetEdge, NetLayer } from '../../graph/net';
 import type { ChipDescription } from '../../hw-models/chip';
@@ -50,6 +52,10 @@ export class ChipExecutor implements Executor {
     this.W = net.edges.map((e) => {
       const t = tiles[e.index];
       if (!t || t.rows !== e.rows || t.cols !== e.cols) throw new Error(`netlist edge ${e.index} does not match edge ${e.name} [${e.rows}×${e.cols}]`);
+      const geo = e.conv ? JSON.stringify(convGeometryMsg(e.conv)) : null;
+      if (geo !== (t.conv ? JSON.stringify(t.conv) : null)) {
+        throw new Error(`netlist edge ${e.index} (${t.name}) is ${t.conv ? 'a conv edge' : 'dense'} with geometry ${t.conv ? JSON.stringify(t.conv) : 'none'}, but edge ${e.name} of the net is ${geo ?? 'dense'}`);
+      }
       return tiled(e.rows, e.cols, t.wMax, t.weight);
     });
     this.B = net.edges.map((e) => {

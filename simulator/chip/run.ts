@@ -56,14 +56,16 @@ export function makeChipExecutor(net: Net, netlist: NetlistMsg, seed: number, ke
 export async function runOnChip(net: Net, netlist: NetlistMsg, data: DataSplit, o: ChipRunOptions): Promise<ChipRunResult> {
   const exec = makeChipExecutor(net, netlist, o.seed, o.kernels, o);
   const batch = net.spec.training.batchSize;
+  // The programmed weights (the optimiser's starting point in training) and the edges' biases.
+  const params = netlistParams(netlist, exec.chip);
   if (o.mode === 'eval') {
-    const model = new EpEngine(net, exec, batch);
+    const model = new EpEngine(net, exec, batch, params.bias);
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
     const acc = evaluate(model, data.test, batch, x, y);
     return { chip: exec.chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false };
   }
-  const { result } = await train(net, netlistParams(netlist, exec.chip), data, {
+  const { result } = await train(net, params, data, {
     algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, executor: exec, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
   });
   const samples = result.epochs.length * data.train.count;
