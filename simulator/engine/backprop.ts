@@ -78,7 +78,7 @@ export class BackpropEngine {
   /** Given dL/dh of edge e's target, write e's gradient and pass the error to e's source. */
   private accumulate(e: NetEdge, dPost: Float32Array, m: number, grads: (Float32Array | null)[], x?: Float32Array): void {
     // Conv edges reuse the patches and argmax of this pass's forward read (pre = null).
-    const pre = e.conv ? null : e.from === INPUT ? x! : this.sBuf[e.from];
+    const pre = e.conv ? 'latest' as const : e.from === INPUT ? x! : this.sBuf[e.from];
     const g = grads[e.index] ?? null;
     const gb = grads[this.net.edges.length + e.index] ?? null;
     if (e.trainable && (g || gb)) this.ops.update(e, dPost, pre, m, e.alpha / m, g, gb);

@@ -29,7 +29,14 @@ interface ConvBuffers {
   argmax: Int32Array;
   /** [m·P × C·k·k] transposed read before row2im. */
   back: Float32Array;
+  /** Copies of patches and argmax taken by keep() (EP: those of the free state s⁰). */
+  keptPatches: Float32Array | null;
+  keptArgmax: Int32Array | null;
 }
+
+/** Which receptive fields and argmax a conv update uses: recomputed from a given pre-synaptic
+ *  state, those of the latest forward read, or those saved by keep(). */
+export type UpdateSource = Float32Array | 'latest' | 'kept';
 
 export class EdgeOps {
   private readonly conv: (ConvBuffers | null)[];
@@ -54,6 +61,7 @@ export class EdgeOps {
       return {
         patches: buf(P * e.cols), rows: buf(P * e.rows), map: buf(toSize), pooled: buf(pooledSize),
         argmax: new Int32Array(e.conv.pool?.kind === 'max' ? maxBatch * pooledSize : 0), back: buf(P * e.cols),
+        keptPatches: null, keptArgmax: null,
       };
     });
   }
@@ -112,32 +120,47 @@ export class EdgeOps {
 
   /**
    * g = scale · post ⊗ pre summed over the batch (and over positions on conv edges), and
-   * gBias = scale · Σ post. On a conv edge the input patches and argmax are those of the latest
-   * forward unless `pre` is given, in which case the forward is recomputed on `pre` first (EP: the
-   * update uses the free-phase argmax). gBias may be null (no bias or not trained).
+   * gBias = scale · Σ post. A dense edge needs `pre`. A conv edge takes its receptive fields and
+   * argmax from `pre` (the forward is recomputed on it: one more read), from the latest forward
+   * ('latest': BP), or from keep() ('kept': EP keeps those of the nudged phase's first step, whose
+   * forward reads the free state s⁰ — no extra read). gBias may be null (no bias or not trained).
    */
-  update(e: NetEdge, post: Float32Array, pre: Float32Array | null, m: number, scale: number,
+  update(e: NetEdge, post: Float32Array, pre: UpdateSource, m: number, scale: number,
     g: Float32Array | null, gBias: Float32Array | null): void {
     const cb = this.conv[e.index];
     if (!cb || !e.conv) {
-      if (!pre) throw new Error(`EdgeOps.update: dense edge ${e.name} needs its pre-synaptic state`);
+      if (!(pre instanceof Float32Array)) throw new Error(`EdgeOps.update: dense edge ${e.name} needs its pre-synaptic state`);
       if (g) this.exec.outer(e, post, pre, m, scale, g);
       if (gBias) sumRows(post, m, e.rows, 1, scale, gBias);
       return;
     }
     const P = e.conv.positions;
-    if (pre) this.forward(e, pre, m, 0, this.sink(e, m));
-    this.toRows(e, cb, post, m);
-    if (g) this.exec.outer(e, cb.rows, cb.patches, m * P, scale, g);
+    if (pre instanceof Float32Array) this.forward(e, pre, m, 0, this.sink(e, m));
+    const kept = pre === 'kept';
+    if (kept && (!cb.keptPatches || !cb.keptArgmax)) throw new Error(`EdgeOps.update: nothing kept for conv edge ${e.name}`);
+    this.toRows(e, cb, post, m, kept ? cb.keptArgmax! : cb.argmax);
+    if (g) this.exec.outer(e, cb.rows, kept ? cb.keptPatches! : cb.patches, m * P, scale, g);
     if (gBias) sumCols(cb.rows, m * P, e.rows, scale, gBias);
   }
 
+  /** Saves every conv edge's receptive fields and argmax of its latest forward (for 'kept'). */
+  keep(m: number): void {
+    this.net.edges.forEach((e, i) => {
+      const cb = this.conv[i];
+      if (!cb || !e.conv) return;
+      cb.keptPatches ??= new Float32Array(cb.patches.length);
+      cb.keptArgmax ??= new Int32Array(cb.argmax.length);
+      cb.keptPatches.set(cb.patches.subarray(0, m * e.conv.positions * e.cols));
+      cb.keptArgmax.set(cb.argmax.subarray(0, m * (cb.argmax.length / this.maxBatch)));
+    });
+  }
+
   /** post[m × size(to)] → unpooled, position-major rows [m·P × O] in cb.rows. */
-  private toRows(e: NetEdge, cb: ConvBuffers, post: Float32Array, m: number): void {
+  private toRows(e: NetEdge, cb: ConvBuffers, post: Float32Array, m: number, argmax: Int32Array = cb.argmax): void {
     const { pool, positions: P, convShape } = e.conv!;
     let map = post;
     if (pool) {
-      poolTranspose(pool, convShape, m, post, cb.map, pool.kind === 'max' ? cb.argmax : undefined);
+      poolTranspose(pool, convShape, m, post, cb.map, pool.kind === 'max' ? argmax : undefined);
       map = cb.map;
     }
     mapsToRows(m, P, e.rows, map, cb.rows);

@@ -140,14 +140,15 @@ export class EpEngine {
         // Delta rule on the free output: ΔW_f = (y − p⁰)·s⁰ᵀ / m.
         this.ops.update(e, this.err, this.sFree[e.from], m, -1 / m, g, gb);
       } else {
-        // ΔW = (s^β − s⁰)·(pre⁰)ᵀ / m; on a conv edge the same through the free phase's patches
-        // and argmax (the update recomputes the forward on pre⁰).
+        // ΔW = (s^β − s⁰)·(pre⁰)ᵀ / m; on a conv edge the same through the patches and argmax of
+        // s⁰, kept from the nudged phase's first forward read (which reads s⁰).
+        const src = e.conv ? 'kept' as const : null;
         const n = m * this.net.layers[e.to].size;
         const sb = this.s[e.to];
         const s0 = this.sFree[e.to];
         for (let i = 0; i < n; i++) this.diff[i] = sb[i] - s0[i];
         const pre = e.from === INPUT ? x : this.sFree[e.from];
-        this.ops.update(e, this.diff, pre, m, this.net.spec.dynamics.divideByBetaF ? -1 / (m * betaF) : -1 / m, g, gb);
+        this.ops.update(e, this.diff, src ?? pre, m, this.net.spec.dynamics.divideByBetaF ? -1 / (m * betaF) : -1 / m, g, gb);
       }
     }
     return { loss, probs: this.probs };
@@ -224,6 +225,9 @@ export class EpEngine {
         }
         nextZero[j] = allZero;
       }
+      // The first nudged step's forward reads are those of s⁰: keep their patches and argmax for
+      // the conv updates (the chip latches them rather than reading s⁰ again).
+      if (nudge && t === 0) this.ops.keep(m);
       for (let j = 0; j < layers.length; j++) {
         const n = m * layers[j].size;
         const h = this.h[j];
