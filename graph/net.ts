@@ -2,7 +2,7 @@
  * The resolved network: a validated GraphSpec turned into indexed layers and edges, the form the
  * engines, the compiler and the simulator all read. Node ids: INPUT, 0..L-1 for hidden layers, OUTPUT.
  */
-import type { ConvSpec, FeatureShape, PoolSpec } from '../simulator/conv/shapes';
+import { windowOut, type ConvSpec, type FeatureShape, type PoolSpec } from '../simulator/conv/shapes';
 import type { Activation, FeedbackKind, GraphSpec, MapShape } from './spec';
 
 export const INPUT = -1;
@@ -90,8 +90,8 @@ export function resolveNet(spec: GraphSpec): Net {
       inChannels: inS.channels, outChannels: outS.channels, kernel: e.conv.kernel, stride: e.conv.stride ?? 1,
       padding: e.conv.padding ?? 0, height: inS.height, width: inS.width,
     };
-    const oh = Math.floor((conv.height + 2 * conv.padding - conv.kernel) / conv.stride) + 1;
-    const ow = Math.floor((conv.width + 2 * conv.padding - conv.kernel) / conv.stride) + 1;
+    const oh = windowOut(conv.height, conv.kernel, conv.stride, conv.padding);
+    const ow = windowOut(conv.width, conv.kernel, conv.stride, conv.padding);
     const pool: PoolSpec | undefined = e.pool ? { kind: e.pool.kind, size: e.pool.size, stride: e.pool.stride ?? e.pool.size } : undefined;
     return {
       ...base, rows: conv.outChannels, cols: conv.inChannels * conv.kernel * conv.kernel,

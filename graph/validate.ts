@@ -9,6 +9,7 @@ import {
 } from './spec';
 import { type Diagnostic, type DiagnosticCode } from './diagnostics';
 import { closest } from '../util/suggest';
+import { windowOut } from '../simulator/conv/shapes';
 
 type Obj = Record<string, unknown>;
 
@@ -395,8 +396,8 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
     if (!outS) c.add('FRE028', `${where(e.to)}`, `conv edge "${e.name}" writes "${e.to}", which has no "shape"`, `give "${e.to}" a "shape": [channels, height, width]`);
     if (!inS || !outS) continue;
     const { kernel, stride = 1, padding = 0 } = e.conv;
-    const oh = Math.floor((inS[1] + 2 * padding - kernel) / stride) + 1;
-    const ow = Math.floor((inS[2] + 2 * padding - kernel) / stride) + 1;
+    const oh = windowOut(inS[1], kernel, stride, padding);
+    const ow = windowOut(inS[2], kernel, stride, padding);
     if (oh < 1 || ow < 1) {
       c.add('FRE028', `${p}/conv/kernel`, `kernel ${kernel} is larger than the padded input ${inS[1] + 2 * padding}×${inS[2] + 2 * padding} of "${e.from}"`, 'use a smaller kernel or more padding');
       continue;
@@ -409,8 +410,8 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
         c.add('FRE028', `${p}/pool/size`, `pool window ${e.pool.size} is larger than the conv output ${oh}×${ow}`, 'use a smaller window');
         continue;
       }
-      h = Math.floor((oh - e.pool.size) / ps) + 1;
-      w = Math.floor((ow - e.pool.size) / ps) + 1;
+      h = windowOut(oh, e.pool.size, ps, 0);
+      w = windowOut(ow, e.pool.size, ps, 0);
     }
     if (outS[1] !== h || outS[2] !== w) {
       c.add('FRE028', `${where(e.to)}/shape`, `conv edge "${e.name}" produces ${outS[0]}×${h}×${w} maps (${inS[1]}×${inS[2]} input, kernel ${kernel}, stride ${stride}, padding ${padding}${e.pool ? `, pool ${e.pool.size}` : ''}), but "${e.to}" has shape ${JSON.stringify(outS)}`,
