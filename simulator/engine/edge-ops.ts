@@ -131,7 +131,7 @@ export class EdgeOps {
     if (!cb || !e.conv) {
       if (!(pre instanceof Float32Array)) throw new Error(`EdgeOps.update: dense edge ${e.name} needs its pre-synaptic state`);
       if (g) this.exec.outer(e, post, pre, m, scale, g);
-      if (gBias) sumRows(post, m, e.rows, 1, scale, gBias);
+      if (gBias) sumCols(post, m, e.rows, scale, gBias);
       return;
     }
     const P = e.conv.positions;
@@ -190,24 +190,12 @@ function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number,
   }
 }
 
-/** g[r] = scale · Σ_{b,q} x[b, r, q] for a [m × R × per] block. */
-function sumRows(x: Float32Array, m: number, R: number, per: number, scale: number, g: Float32Array): void {
-  for (let r = 0; r < R; r++) {
-    let s = 0;
-    for (let b = 0; b < m; b++) {
-      const o = (b * R + r) * per;
-      for (let q = 0; q < per; q++) s += x[o + q];
-    }
-    g[r] = scale * s;
-  }
-}
-
 /** g[c] = scale · Σ_i rows[i, c] for rows [n × C]. */
 function sumCols(rows: Float32Array, n: number, C: number, scale: number, g: Float32Array): void {
-  g.fill(0, 0, C);
-  for (let i = 0; i < n; i++) {
-    const o = i * C;
-    for (let c = 0; c < C; c++) g[c] += rows[o + c];
+  // Column by column with a float64 sum (n reaches m·positions, thousands of rows).
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += rows[i * C + c];
+    g[c] = scale * s;
   }
-  for (let c = 0; c < C; c++) g[c] *= scale;
 }

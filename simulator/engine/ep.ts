@@ -113,7 +113,7 @@ export class EpEngine {
       // β_f·B_f·e once; relax() adds k times it at nudged step k.
       const n = m * this.readoutLayer().size;
       this.nudgeDrive.fill(0, 0, n);
-      this.feedback(ro, this.err, m, betaF, this.nudgeDrive);
+      this.ops.feedback(ro, this.err, m, betaF, this.nudgeDrive);
     } else if (nudge === 'held') {
       // The error is fixed at its free-phase value, so the readout layer's whole external drive
       // (input drive + β_f·B_f·e) is a constant of the nudged phase: build it once.
@@ -121,7 +121,7 @@ export class EpEngine {
       const d = this.inDrive[ro.from];
       if (d) this.nudgeDrive.set(d.subarray(0, n));
       else this.nudgeDrive.fill(0, 0, n);
-      this.feedback(ro, this.err, m, betaF, this.nudgeDrive);
+      this.ops.feedback(ro, this.err, m, betaF, this.nudgeDrive);
     }
     this.relax(m, K, true, y);
 
@@ -142,13 +142,12 @@ export class EpEngine {
       } else {
         // ΔW = (s^β − s⁰)·(pre⁰)ᵀ / m; on a conv edge the same through the patches and argmax of
         // s⁰, kept from the nudged phase's first forward read (which reads s⁰).
-        const src = e.conv ? 'kept' as const : null;
         const n = m * this.net.layers[e.to].size;
         const sb = this.s[e.to];
         const s0 = this.sFree[e.to];
         for (let i = 0; i < n; i++) this.diff[i] = sb[i] - s0[i];
         const pre = e.from === INPUT ? x : this.sFree[e.from];
-        this.ops.update(e, this.diff, src ?? pre, m, this.net.spec.dynamics.divideByBetaF ? -1 / (m * betaF) : -1 / m, g, gb);
+        this.ops.update(e, this.diff, e.conv ? 'kept' : pre, m, this.net.spec.dynamics.divideByBetaF ? -1 / (m * betaF) : -1 / m, g, gb);
       }
     }
     return { loss, probs: this.probs };
@@ -178,9 +177,6 @@ export class EpEngine {
     }
   }
 
-  private feedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
-    this.ops.feedback(e, inp, m, scale, out);
-  }
 
   private readout(m: number, states: Float32Array[], logits: Float32Array): void {
     const ro = this.net.readout;
@@ -233,11 +229,11 @@ export class EpEngine {
         const h = this.h[j];
         for (const e of this.plans[j].feedbackIn) {
           if (this.zero[e.to]) continue;
-          this.feedback(e, this.s[e.to], m, e.beta, h);
+          this.ops.feedback(e, this.s[e.to], m, e.beta, h);
           nextZero[j] = false;
         }
         if (nudge && j === ro.from) {
-          if (mode === 'recomputed') this.feedback(ro, this.err2, m, betaF, h);
+          if (mode === 'recomputed') this.ops.feedback(ro, this.err2, m, betaF, h);
           else if (mode === 'graph') {
             const k = t + 1;
             const fb = this.nudgeDrive;
