@@ -4,13 +4,13 @@
  * noisy preset at most 2× the ideal executor).
  *   node dist/bench/chip-epoch.js [--spec examples/mnist-2hl.json] [--train-limit 10000] [--presets ideal,reram,pcm,sram-8b]
  */
-import { loadNetData } from '../cli/data';
+import { loadNetData } from '../datasets/net-data';
 import { compile } from '../compiler/pipeline';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { PRESETS } from '../hw-models/presets';
 import { makeChipExecutor } from '../simulator/chip/run';
-import { cloneParams, initParams } from '../simulator/engine/params';
+import { cloneParams, initParams } from '../graph/params';
 import { selectKernels } from '../simulator/kernels/select';
 import { train } from '../simulator/train';
 import { makeRng } from '../util/rng';

@@ -8,14 +8,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadNetData } from '../cli/data';
+import { loadNetData } from '../datasets/net-data';
 import { compile } from '../compiler/pipeline';
 import { chipCosts } from '../simulator/chip/costs';
 import { runOnChip } from '../simulator/chip/run';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { PRESETS } from '../hw-models/presets';
-import { cloneParams, initParams, type Params } from '../simulator/engine/params';
+import { cloneParams, initParams, type Params } from '../graph/params';
 import { selectKernels } from '../simulator/kernels/select';
 import { train, type Algorithm } from '../simulator/train';
 import { makeRng } from '../util/rng';

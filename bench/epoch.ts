@@ -6,11 +6,11 @@
  * their ratio, the peer figure (the authors' PyTorch code on this kind of machine: ≈ 21 s per
  * 2HL-512 epoch, fre-rnn.md §6), and the peak resident memory of this process.
  */
-import { loadNetData } from '../cli/data';
+import { loadNetData } from '../datasets/net-data';
 import { sliceDataset } from '../datasets/dataset';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
-import { initParams } from '../simulator/engine/params';
+import { initParams } from '../graph/params';
 import { referenceKernels } from '../simulator/kernels/reference';
 import { selectKernels } from '../simulator/kernels/select';
 import type { Kernels } from '../simulator/kernels/kernels';

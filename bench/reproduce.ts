@@ -7,10 +7,10 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadNetData } from '../cli/data';
+import { loadNetData } from '../datasets/net-data';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
-import { initParams } from '../simulator/engine/params';
+import { initParams } from '../graph/params';
 import { selectKernels } from '../simulator/kernels/select';
 import { train, type Algorithm, type EpochResult } from '../simulator/train';
 import { makeRng } from '../util/rng';

@@ -10,10 +10,10 @@ import { resolveNet, type Net } from '../graph/net';
 import { figure, type PlotSpec } from '../plot/svg-plot';
 import { analyze, sweepBetaI, SATURATION_THRESHOLD, type Analysis, type AnalysisPoint } from '../simulator/analysis/analyze';
 import { isHiddenFeedback } from '../simulator/analysis/operator';
-import { initParams } from '../simulator/engine/params';
-import { loadParams } from '../simulator/weights-file';
+import { initParams } from '../graph/params';
+import { loadParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
-import { loadNetData } from './data';
+import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
 
 export interface AnalyzeArgs {

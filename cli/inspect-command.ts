@@ -1,10 +1,10 @@
 /** `fre inspect NET.pb [--json] [--text]`: a readable summary of a netlist (or its full text form). */
 import type { Argv } from 'yargs';
 import { estimate } from '../compiler/estimate';
-import { chipFromMsg } from '../compiler/netlist/chip-proto';
-import { readNetlistFile } from '../compiler/netlist/codec';
-import { netlistToText } from '../compiler/netlist/text';
-import type { NetlistMsg } from '../compiler/netlist/types';
+import { chipFromMsg } from '../netlist/chip-proto';
+import { readNetlistFile } from '../netlist/codec';
+import { netlistToText } from '../netlist/text';
+import type { NetlistMsg } from '../netlist/types';
 
 export interface InspectArgs {
   netlist: string;

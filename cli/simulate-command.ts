@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { compileFiles } from '../compiler/compile-files';
-import { chipFromMsg } from '../compiler/netlist/chip-proto';
-import { decodeNetlist, readNetlistFile } from '../compiler/netlist/codec';
-import type { NetlistMsg } from '../compiler/netlist/types';
+import { chipFromMsg } from '../netlist/chip-proto';
+import { decodeNetlist, readNetlistFile } from '../netlist/codec';
+import type { NetlistMsg } from '../netlist/types';
 import { parseWMaxPolicy } from '../compiler/options';
 import { SpecError } from '../graph/diagnostics';
 import { parseGraphText } from '../graph/load';
@@ -17,7 +17,7 @@ import { chipCosts, type ChipCosts } from '../simulator/chip/costs';
 import { runOnChip } from '../simulator/chip/run';
 import { chipTrace } from '../simulator/chip/trace';
 import { describeBackend, selectKernels } from '../simulator/kernels/select';
-import { loadNetData } from './data';
+import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
 
 export interface SimulateArgs {

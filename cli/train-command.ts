@@ -3,12 +3,12 @@ import { SingleBar } from 'cli-progress';
 import type { Argv } from 'yargs';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
-import { initParams } from '../simulator/engine/params';
+import { initParams } from '../graph/params';
 import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../simulator/train';
-import { loadParams, saveParams } from '../simulator/weights-file';
+import { loadParams, saveParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
-import { loadNetData } from './data';
+import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
 
 export interface TrainArgs {

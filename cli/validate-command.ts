@@ -1,8 +1,8 @@
 /** `fre validate NET.pb [--chip PRESET|chip.json]`: schema and semantic checks; exit 0 valid, 1 not. */
 import type { Argv } from 'yargs';
 import { NetlistError } from '../compiler/diagnostics';
-import { readNetlistFile } from '../compiler/netlist/codec';
-import { checkChipMatches, validateNetlist } from '../compiler/netlist/validate';
+import { readNetlistFile } from '../netlist/codec';
+import { checkChipMatches, validateNetlist } from '../netlist/validate';
 import { loadChip } from '../hw-models/load';
 
 export interface ValidateArgs {

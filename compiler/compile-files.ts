@@ -8,11 +8,11 @@ import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import type { WMaxPolicy } from '../hw-models/conductance';
 import { loadChip } from '../hw-models/load';
-import { initParams } from '../simulator/engine/params';
-import { loadParams } from '../simulator/weights-file';
+import { initParams } from '../graph/params';
+import { loadParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
-import { encodeNetlist, writeNetlistFile } from './netlist/codec';
-import { producerVersion } from './netlist/schema';
+import { encodeNetlist, writeNetlistFile } from '../netlist/codec';
+import { producerVersion } from '../netlist/schema';
 import { compile, type CompileHooks } from './pipeline';
 import { buildReport, type CompileReport } from './report';
 

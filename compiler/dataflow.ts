@@ -11,7 +11,7 @@
  * combined, pooled (forward) or row2im-summed (feedback) into the group's drive.
  */
 import { INPUT, OUTPUT } from '../graph/net';
-import type { DriveBufferName, OperandName } from './netlist/types';
+import type { DriveBufferName, OperandName } from '../netlist/types';
 import type { CompilerIR, IrTile, ReadKind } from './ir';
 import { stateBits } from '../hw-models/timing';
 

@@ -3,6 +3,9 @@
  * shape of graph/diagnostics.ts. Codes never change meaning once released; tests pin every one.
  */
 import { DiagnosticsError, type CodedDiagnostic } from '../hw-models/diagnostics';
+import { NET_CODES, NetlistError, type NetCode } from '../netlist/diagnostics';
+
+export { NET_CODES, NetlistError, type NetCode };
 
 export const CMP_CODES = {
   CMP001: 'the net does not fit the chip (arrays)',
@@ -14,29 +17,10 @@ export const CMP_CODES = {
 } as const;
 export type CmpCode = keyof typeof CMP_CODES;
 
-export const NET_CODES = {
-  NET001: 'netlist file unreadable',
-  NET002: 'not a valid netlist protobuf (malformed or truncated)',
-  NET003: 'ir_version missing',
-  NET004: 'unsupported ir_version',
-  NET005: 'op set missing or unsupported',
-  NET010: 'embedded chip description invalid',
-  NET011: 'chip description differs from the given chip',
-  NET020: 'tiles do not cover a matrix exactly',
-  NET021: 'array or core placement invalid',
-  NET022: 'conductance data invalid',
-  NET023: 'external data missing or corrupt',
-  NET030: 'route invalid',
-  NET040: 'schedule invalid',
-  NET050: 'missing block or dangling reference',
-} as const;
-export type NetCode = keyof typeof NET_CODES;
 
 /** The compiler cannot lower this net onto this chip; the diagnostics say what to change. */
 export class CompileError extends DiagnosticsError {}
 
-/** A netlist that cannot be read or fails its checks. */
-export class NetlistError extends DiagnosticsError {}
 
 export function diag(code: CmpCode | NetCode, file: string, path: string, message: string, hint: string): CodedDiagnostic {
   return { code, file, path, message, hint };

@@ -7,8 +7,8 @@
  */
 import { ACTION_KEYS, type ActionKey, type ChipDescription } from '../hw-models/chip';
 import { dynamicEnergyPj } from '../hw-models/timing';
-import { timedOps } from './netlist/op-shape';
-import type { PhaseMsg } from './netlist/types';
+import { timedOps } from '../netlist/op-shape';
+import type { PhaseMsg } from '../netlist/types';
 
 export interface PhaseEstimate {
   name: string;

@@ -6,8 +6,8 @@
 import type { Net } from '../graph/net';
 import type { ChipDescription } from '../hw-models/chip';
 import type { MappedMatrix, WMaxPolicy } from '../hw-models/conductance';
-import type { Params } from '../simulator/engine/params';
-import type { NetlistMsg, PhaseMsg, ReductionMsg } from './netlist/types';
+import type { Params } from '../graph/params';
+import type { NetlistMsg, PhaseMsg, ReductionMsg } from '../netlist/types';
 
 export interface CompileOptions {
   /** How each matrix's scale w_max is chosen (hw-models/conductance.ts). */

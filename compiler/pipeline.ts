@@ -4,7 +4,7 @@
  */
 import { OUTPUT, type Net } from '../graph/net';
 import type { ChipDescription } from '../hw-models/chip';
-import type { Params } from '../simulator/engine/params';
+import type { Params } from '../graph/params';
 import { CompileError, diag } from './diagnostics';
 import type { CompileOptions, CompilerIR, IrGroup, Pass } from './ir';
 import { irText } from './ir-text';
@@ -16,7 +16,7 @@ import { place } from './passes/place';
 import { route } from './passes/route';
 import { schedule } from './passes/schedule';
 import { verifyIR } from './verify';
-import type { NetlistMsg } from './netlist/types';
+import type { NetlistMsg } from '../netlist/types';
 
 /** The order of the passes: each reads what the earlier ones produced. */
 export const PASSES: readonly Pass[] = [mapWeights, partition, assignCores, place, route, schedule, emit];

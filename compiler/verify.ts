@@ -7,7 +7,7 @@ import { weightCols } from '../hw-models/chip';
 import { formatCoded } from '../hw-models/diagnostics';
 import { CompileError, diag } from './diagnostics';
 import type { CompilerIR } from './ir';
-import { validateNetlist } from './netlist/validate';
+import { validateNetlist } from '../netlist/validate';
 
 export function verifyIR(ir: CompilerIR, after: string): void {
   const bad: string[] = [];

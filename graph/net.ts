@@ -2,7 +2,7 @@
  * The resolved network: a validated GraphSpec turned into indexed layers and edges, the form the
  * engines, the compiler and the simulator all read. Node ids: INPUT, 0..L-1 for hidden layers, OUTPUT.
  */
-import { windowOut, type ConvSpec, type FeatureShape, type PoolSpec } from '../simulator/conv/shapes';
+import { windowOut, type ConvSpec, type FeatureShape, type PoolSpec } from './shapes';
 import type { Activation, FeedbackKind, GraphSpec, MapShape } from './spec';
 
 export const INPUT = -1;

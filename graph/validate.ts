@@ -9,7 +9,7 @@ import {
 } from './spec';
 import { type Diagnostic, type DiagnosticCode } from './diagnostics';
 import { closest } from '../util/suggest';
-import { windowOut } from '../simulator/conv/shapes';
+import { windowOut } from './shapes';
 
 type Obj = Record<string, unknown>;
 

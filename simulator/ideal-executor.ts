@@ -2,7 +2,7 @@
 import type { NetEdge, NetLayer } from '../graph/net';
 import type { Executor } from './executor';
 import type { Kernels } from './kernels/kernels';
-import type { Params } from './engine/params';
+import type { Params } from '../graph/params';
 
 export class IdealExecutor implements Executor {
   constructor(readonly params: Params, readonly kernels: Kernels) {}

@@ -7,7 +7,7 @@ import type { Net } from '../graph/net';
 import { makeRng, permutation, type Rng } from '../util/rng';
 import { BackpropEngine } from './engine/backprop';
 import { EpEngine } from './engine/ep';
-import { type Params, withRandomFeedback } from './engine/params';
+import { type Params, withRandomFeedback } from '../graph/params';
 import { countCorrect } from './engine/softmax';
 import type { Executor } from './executor';
 import { IdealExecutor } from './ideal-executor';

@@ -3,7 +3,7 @@
  * `fre train` / `fre run`, the synthetic set seeded by the run seed. A worker runs many points on
  * the same data, so the two most recent datasets are kept.
  */
-import { loadNetData } from '../cli/data';
+import { loadNetData } from '../datasets/net-data';
 import type { DataSplit } from '../datasets/dataset';
 import type { Net } from '../graph/net';
 import type { RunConfig } from './runner';

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { findAll, parseXml, textContent } from '../plot/xml';
-import { initParams } from '../simulator/engine/params';
-import { saveParams } from '../simulator/weights-file';
+import { initParams } from '../graph/params';
+import { saveParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
 
 const ROOT = join(__dirname, '..');

@@ -4,10 +4,10 @@
  * If one of these fails the claim does not hold here — report it, do not loosen the test.
  */
 import { join } from 'node:path';
-import { loadNetData } from '../cli/data';
+import { loadNetData } from '../datasets/net-data';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
-import { initParams } from '../simulator/engine/params';
+import { initParams } from '../graph/params';
 import { sweepBetaI, type AnalysisPoint } from '../simulator/analysis/analyze';
 import { makeRng } from '../util/rng';
 

@@ -5,7 +5,7 @@
 import { abs, det, eigs, type Complex } from 'mathjs';
 import { INPUT, type Net } from '../graph/net';
 import { EpEngine } from '../simulator/engine/ep';
-import { initParams, type Params } from '../simulator/engine/params';
+import { initParams, type Params } from '../graph/params';
 import { IdealExecutor } from '../simulator/ideal-executor';
 import { referenceKernels } from '../simulator/kernels/reference';
 import { analyze } from '../simulator/analysis/analyze';

@@ -1,5 +1,5 @@
 import { BackpropEngine } from '../simulator/engine/backprop';
-import { initParams, withRandomFeedback } from '../simulator/engine/params';
+import { initParams, withRandomFeedback } from '../graph/params';
 import { softmaxRows } from '../simulator/engine/softmax';
 import { IdealExecutor } from '../simulator/ideal-executor';
 import { referenceKernels } from '../simulator/kernels/reference';

@@ -7,7 +7,7 @@
  * agreement with the compiler's estimate; the Chrome trace's timing and size bound.
  */
 import { estimate } from '../compiler/estimate';
-import type { NetlistMsg } from '../compiler/netlist/types';
+import type { NetlistMsg } from '../netlist/types';
 import { compile } from '../compiler/pipeline';
 import { GraphBuilder } from '../graph/builder';
 import { loadGraph } from '../graph/load';
@@ -18,7 +18,7 @@ import { preset } from '../hw-models/presets';
 import { actionCycles } from '../hw-models/timing';
 import { chipCosts, type ChipCosts } from '../simulator/chip/costs';
 import { chipTrace } from '../simulator/chip/trace';
-import { initParams } from '../simulator/engine/params';
+import { initParams } from '../graph/params';
 import type { TraceEvent } from '../simulator/timing/trace';
 import { makeRng } from '../util/rng';
 import { join } from 'node:path';

@@ -3,8 +3,8 @@
  * contract); with device presets each stage does what the chip description says.
  */
 import { compile } from '../compiler/pipeline';
-import { edgeTiles } from '../compiler/netlist/tiles';
-import type { NetlistMsg } from '../compiler/netlist/types';
+import { edgeTiles } from '../netlist/tiles';
+import type { NetlistMsg } from '../netlist/types';
 import { syntheticDataset } from '../datasets/synthetic';
 import type { Net } from '../graph/net';
 import type { ChipDescription } from '../hw-models/chip';
@@ -12,7 +12,7 @@ import { PRESETS } from '../hw-models/presets';
 import { ChipExecutor } from '../simulator/chip/chip-executor';
 import { makeChipExecutor } from '../simulator/chip/run';
 import { EpEngine } from '../simulator/engine/ep';
-import { cloneParams, initParams, type Params } from '../simulator/engine/params';
+import { cloneParams, initParams, type Params } from '../graph/params';
 import { IdealExecutor } from '../simulator/ideal-executor';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeNoise } from '../simulator/noise';

@@ -6,12 +6,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadNetData } from '../cli/data';
+import { loadNetData } from '../datasets/net-data';
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from '../datasets/cifar';
 import { SpecError } from '../graph/diagnostics';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
-import { cloneParams, initParams } from '../simulator/engine/params';
+import { cloneParams, initParams } from '../graph/params';
 import { selectKernels } from '../simulator/kernels/select';
 import { train } from '../simulator/train';
 import { makeRng } from '../util/rng';

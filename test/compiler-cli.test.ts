@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
-import { initParams } from '../simulator/engine/params';
-import { saveParams } from '../simulator/weights-file';
+import { initParams } from '../graph/params';
+import { saveParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
 
 const ROOT = join(__dirname, '..');

@@ -4,11 +4,11 @@
  * positions through its arrays (hand-counted reads, conversions, update pulses and cycles), and
  * on the `ideal` chip the chip path reproduces the software engine with biases.
  */
-import { decodeNetlist, encodeNetlist } from '../compiler/netlist/codec';
-import { timedOps } from '../compiler/netlist/op-shape';
-import { netlistParams } from '../compiler/netlist/tiles';
-import type { NetlistMsg } from '../compiler/netlist/types';
-import { validateNetlist } from '../compiler/netlist/validate';
+import { decodeNetlist, encodeNetlist } from '../netlist/codec';
+import { timedOps } from '../netlist/op-shape';
+import { netlistParams } from '../netlist/tiles';
+import type { NetlistMsg } from '../netlist/types';
+import { validateNetlist } from '../netlist/validate';
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
 import { GraphBuilder } from '../graph/builder';
@@ -19,7 +19,7 @@ import { PRESETS } from '../hw-models/presets';
 import { chipCosts } from '../simulator/chip/costs';
 import { runOnChip } from '../simulator/chip/run';
 import { EpEngine } from '../simulator/engine/ep';
-import { cloneParams, initParams, type Params } from '../simulator/engine/params';
+import { cloneParams, initParams, type Params } from '../graph/params';
 import { IdealExecutor } from '../simulator/ideal-executor';
 import { selectKernels } from '../simulator/kernels/select';
 import { evaluate, train } from '../simulator/train';

@@ -8,15 +8,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeNetlist, encodeNetlist } from '../compiler/netlist/codec';
-import { protoDir } from '../compiler/netlist/schema';
-import { netlistToText } from '../compiler/netlist/text';
-import { validateNetlist } from '../compiler/netlist/validate';
+import { decodeNetlist, encodeNetlist } from '../netlist/codec';
+import { protoDir } from '../netlist/schema';
+import { netlistToText } from '../netlist/text';
+import { validateNetlist } from '../netlist/validate';
 import { compile } from '../compiler/pipeline';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { loadChip } from '../hw-models/load';
-import { initParams } from '../simulator/engine/params';
+import { initParams } from '../graph/params';
 import { makeRng } from '../util/rng';
 
 const GOLDEN = join(__dirname, 'golden');

@@ -13,11 +13,11 @@ import {
   avgPoolDirect, avgPoolTransposeDirect, convForwardDirect, convTransposeDirect, convWeightGradDirect,
   maxPoolDirect, maxUnpoolDirect,
 } from '../simulator/conv/reference';
-import { convDims, type ConvSpec } from '../simulator/conv/shapes';
+import { convDims, type ConvSpec } from '../graph/shapes';
 import { BackpropEngine } from '../simulator/engine/backprop';
 import { EdgeOps } from '../simulator/engine/edge-ops';
 import { EpEngine } from '../simulator/engine/ep';
-import { initParams, type Params } from '../simulator/engine/params';
+import { initParams, type Params } from '../graph/params';
 import { IdealExecutor } from '../simulator/ideal-executor';
 import { referenceKernels } from '../simulator/kernels/reference';
 import { makeGrads } from '../simulator/train';
@@ -482,7 +482,7 @@ describe('conv nets elsewhere in the engines', () => {
     const m = 3;
     const x = randomInputs(m, net.inputSize, rng);
     const y = oneHotRows([0, 1, 2], 3);
-    const { withRandomFeedback } = jest.requireActual('../simulator/engine/params') as typeof import('../simulator/engine/params');
+    const { withRandomFeedback } = jest.requireActual('../graph/params') as typeof import('../graph/params');
     const pf = withRandomFeedback(net, p, rng);
     const gFa = makeGrads(net);
     const gBp = makeGrads(net);
@@ -495,7 +495,7 @@ describe('conv nets elsewhere in the engines', () => {
   });
 
   test('conv weights and biases round-trip through .npz as [C_out, C_in, k, k] and [C_out]', () => {
-    const { saveParams, loadParams } = jest.requireActual('../simulator/weights-file') as typeof import('../simulator/weights-file');
+    const { saveParams, loadParams } = jest.requireActual('../graph/weights-file') as typeof import('../graph/weights-file');
     const { readNpz } = jest.requireActual('../io/npz') as typeof import('../io/npz');
     const net = smallConvNet({ pool: 'max' });
     const p = paramsWithBias(net, makeRng(8));

@@ -35,7 +35,7 @@ import {
 import {
   convDims, convOutShape, convOutSize, convWorkspaceSize, poolOutShape, shapeSize, validateConvSpec,
   type ConvSpec, type FeatureShape, type PoolSpec,
-} from '../simulator/conv/shapes';
+} from '../graph/shapes';
 import { makeRng, type Rng } from '../util/rng';
 
 const U32 = 2 ** -23;

@@ -1,7 +1,7 @@
 import { OUTPUT } from '../graph/net';
 import { EpEngine } from '../simulator/engine/ep';
 import { BackpropEngine } from '../simulator/engine/backprop';
-import { initParams, type Params } from '../simulator/engine/params';
+import { initParams, type Params } from '../graph/params';
 import { IdealExecutor } from '../simulator/ideal-executor';
 import { referenceKernels } from '../simulator/kernels/reference';
 import { makeRng } from '../util/rng';

@@ -383,7 +383,7 @@ describe('the diagnostic table', () => {
       .map((f) => readFileSync(path.join(ROOT, 'graph', f), 'utf8')).join('\n');
     for (const code of LATER) expect(sources).not.toContain(code);
   });
-  // FRE030/FRE031 (cli/data.ts) and FRE040 (simulator/weights-file.ts) are tested end to end in
+  // FRE030/FRE031 (datasets/net-data.ts) and FRE040 (graph/weights-file.ts) are tested end to end in
   // test/cli-train.test.ts, where a dataset and a weight file exist.
 
   test('formatDiagnostic without a path names just the file', () => {

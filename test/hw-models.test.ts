@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chipFromMsg, chipToMsg } from '../compiler/netlist/chip-proto';
+import { chipFromMsg, chipToMsg } from '../netlist/chip-proto';
 import { ACTION_KEYS, CHIP_FORMAT, type ChipDescription, type CrossbarSpec } from '../hw-models/chip';
 import { chipFingerprint, diffChips } from '../hw-models/compare';
 import { chooseWMax, mapMatrix, unmapMatrix } from '../hw-models/conductance';
@@ -16,7 +16,7 @@ import { PRESETS, PRESET_NAMES, preset } from '../hw-models/presets';
 import { actionCycles, opCycles } from '../hw-models/timing';
 import { validateChip } from '../hw-models/validate';
 import { makeRng } from '../util/rng';
-import { schemaRoot } from '../compiler/netlist/schema';
+import { schemaRoot } from '../netlist/schema';
 
 type Json = any; // chip objects are broken on purpose
 

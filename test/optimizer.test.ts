@@ -11,7 +11,7 @@ import { GraphBuilder } from '../graph/builder';
 import { resolveNet, type Net } from '../graph/net';
 import type { GraphSpec, TrainingSpec } from '../graph/spec';
 import { validateGraph } from '../graph/validate';
-import { cloneParams, initParams } from '../simulator/engine/params';
+import { cloneParams, initParams } from '../graph/params';
 import type { Kernels } from '../simulator/kernels/kernels';
 import { referenceKernels } from '../simulator/kernels/reference';
 import { selectKernels } from '../simulator/kernels/select';

@@ -5,12 +5,12 @@
  */
 import { INPUT, OUTPUT } from '../../graph/net';
 import type { Plane } from '../../hw-models/conductance';
-import { chipToMsg } from '../netlist/chip-proto';
-import { convGeometryMsg } from '../netlist/conv';
+import { chipToMsg } from '../../netlist/chip-proto';
+import { convGeometryMsg } from '../../netlist/conv';
 import {
   IR_VERSION, OPSET_VERSION, OP_DOMAIN, PRODUCER_NAME, type ActivationName, type ArrayMsg, type EdgeMsg, type GroupRoleName,
   type MatrixMappingMsg, type NeuronGroupMsg, type NudgeModeName, type TensorMsg,
-} from '../netlist/types';
+} from '../../netlist/types';
 import type { CompilerIR, IrMatrix, IrTile, Pass } from '../ir';
 
 const ROLE: Record<string, GroupRoleName> = { input: 'GROUP_ROLE_INPUT', hidden: 'GROUP_ROLE_HIDDEN', output: 'GROUP_ROLE_OUTPUT' };

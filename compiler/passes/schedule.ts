@@ -14,7 +14,7 @@ import { tileReads, updateOperands, type TileRead } from '../dataflow';
 import type { CompilerIR, IrTile, Pass } from '../ir';
 import {
   OP_DOMAIN, type ActionCountMsg, type DriveBufferName, type OpInit, type OpMsg, type OperandName, type PhaseKindName, type PhaseMsg, type ReductionMsg,
-} from '../netlist/types';
+} from '../../netlist/types';
 
 const act = (action: ActionKey, count: number): ActionCountMsg => ({ action, count });
 

@@ -4,7 +4,7 @@
  * convergence time and saturation; and the same over a sweep of β_i.
  */
 import type { Net } from '../../graph/net';
-import type { Params } from '../engine/params';
+import type { Params } from '../../graph/params';
 import type { Rng } from '../../util/rng';
 import { runDynamics, type PointwiseActivation, type Trajectory } from './dynamics';
 import { HiddenOperator, withBetaI } from './operator';

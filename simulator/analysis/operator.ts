@@ -11,7 +11,7 @@
  * `dense()`, for tests and small checks. Float64 throughout.
  */
 import { INPUT, OUTPUT, type Net } from '../../graph/net';
-import type { Params } from '../engine/params';
+import type { Params } from '../../graph/params';
 
 export interface Block {
   /** Edge name and which read of it this block is. */

@@ -10,8 +10,8 @@
  * With the `ideal` preset every stage is the identity and the reads are the same GEMMs on the same
  * weights, so the numbers equal the ideal executor's.
  */
-import { convGeometryMsg } from '../../compiler/netlist/conv';
-import type { EdgeTiles } from '../../compiler/netlist/tiles';
+import { convGeometryMsg } from '../../netlist/conv';
+import type { EdgeTiles } from '../../netlist/tiles';
 import type { Net, NetEdge, NetLayer } from '../../graph/net';
 import type { ChipDescription } from '../../hw-models/chip';
 import type { Executor } from '../executor';

@@ -27,8 +27,8 @@
  * (`chipFromMsg(netlist.chip)`) or a chip with another action table to re-price the same schedule.
  */
 import { ACTION_KEYS, LEAKAGE_KEYS, type ActionKey, type ChipDescription, type LeakageKey } from '../../hw-models/chip';
-import { timedOps } from '../../compiler/netlist/op-shape';
-import type { NetlistMsg, PhaseKindName, PhaseMsg } from '../../compiler/netlist/types';
+import { timedOps } from '../../netlist/op-shape';
+import type { NetlistMsg, PhaseKindName, PhaseMsg } from '../../netlist/types';
 import { scheduleOps, type TimedOp, type TimingResult } from '../timing/resources';
 
 export interface ChipCostOptions {

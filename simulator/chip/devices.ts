@@ -18,7 +18,7 @@ import type { ChipDescription, CrossbarSpec, NoiseSpec } from '../../hw-models/c
 import { unitOf, type Plane } from '../../hw-models/conductance';
 import { loadNativeAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
-import type { ArrayTile } from '../../compiler/netlist/tiles';
+import type { ArrayTile } from '../../netlist/tiles';
 
 export type PulseRounding = 'stochastic' | 'deterministic';
 

@@ -4,9 +4,9 @@
  * situ (the EP engine on the chip executor; the spec's optimiser computes each step digitally and
  * the devices realise it — with an SGD spec this is the plain local rule written as pulses).
  */
-import { chipFromMsg } from '../../compiler/netlist/chip-proto';
-import { edgeTiles } from '../../compiler/netlist/tiles';
-import type { NetlistMsg } from '../../compiler/netlist/types';
+import { chipFromMsg } from '../../netlist/chip-proto';
+import { edgeTiles } from '../../netlist/tiles';
+import type { NetlistMsg } from '../../netlist/types';
 import type { DataSplit } from '../../datasets/dataset';
 import type { Net } from '../../graph/net';
 import type { ChipDescription } from '../../hw-models/chip';
@@ -15,7 +15,7 @@ import { EpEngine } from '../engine/ep';
 import type { Kernels } from '../kernels/kernels';
 import { makeNoise } from '../noise';
 import { evaluate, train, type EpochResult } from '../train';
-import { netlistParams } from '../../compiler/netlist/tiles';
+import { netlistParams } from '../../netlist/tiles';
 import { ChipExecutor } from './chip-executor';
 import type { PulseRounding } from './devices';
 

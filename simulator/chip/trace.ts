@@ -14,7 +14,7 @@
  * phase of the first sample only). The trace's `metadata` says which, and why.
  */
 import type { ChipDescription } from '../../hw-models/chip';
-import type { NetlistMsg } from '../../compiler/netlist/types';
+import type { NetlistMsg } from '../../netlist/types';
 import { chromeTrace, type TraceEvent } from '../timing/trace';
 import { phaseRepeat, resourceKind, schedulePhases, type ChipCostOptions } from './costs';
 

@@ -19,7 +19,7 @@
  */
 import type { Kernels } from '../kernels/kernels';
 import { col2imSample, im2colSample } from './im2col';
-import { checkBatch, convDims, type ConvDims, type ConvSpec } from './shapes';
+import { checkBatch, convDims, type ConvDims, type ConvSpec } from '../../graph/shapes';
 
 export interface ConvOptions {
   /** Multiplies the result (default 1). */

@@ -12,7 +12,7 @@
  * col2im is the adjoint of im2col: it ACCUMULATES each column entry into the input position it was
  * read from (entries that came from padding are dropped), x += col2im(col).
  */
-import { checkBatch, convDims, type ConvSpec } from './shapes';
+import { checkBatch, convDims, type ConvSpec } from '../../graph/shapes';
 
 /**
  * im2col of the single sample starting at x[xOff] into col[colOff …], colRows·colCols elements,

@@ -10,7 +10,7 @@
  * dense edge, one read per patch. row2im is its adjoint (adds every entry back into the element it
  * was read from, drops the padding).
  */
-import { convDims, type ConvSpec } from './shapes';
+import { convDims, type ConvSpec } from '../../graph/shapes';
 
 function checkSizes(what: string, spec: ConvSpec, m: number, x: Float32Array, patches: Float32Array): void {
   const d = convDims(spec);

@@ -3,7 +3,7 @@
  * is in use, else the TypeScript reference (im2row.ts). Same rule as the GEMM backend: FRE_BACKEND=
  * reference forces the TypeScript loops; an addon built before conv.c existed falls back too.
  */
-import type { ConvSpec } from './shapes';
+import type { ConvSpec } from '../../graph/shapes';
 import { im2row, row2im } from './im2row';
 import type { Kernels } from '../kernels/kernels';
 import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';

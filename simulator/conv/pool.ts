@@ -14,7 +14,7 @@
  *
  * `accumulate` (default false) adds into the output instead of overwriting it.
  */
-import { checkBatch, poolOutShape, shapeSize, type FeatureShape, type PoolSpec } from './shapes';
+import { checkBatch, poolOutShape, shapeSize, type FeatureShape, type PoolSpec } from '../../graph/shapes';
 
 export interface PoolOptions {
   /** Multiplies the result (default 1). */

@@ -6,7 +6,7 @@
  *
  *   y[b,o,oy,ox] = Σ_{c,ky,kx} w[o,c,ky,kx] · x[b, c, oy·s − p + ky, ox·s − p + kx]   (x = 0 outside)
  */
-import { convDims, poolOutShape, shapeSize, type ConvSpec, type FeatureShape, type PoolSpec } from './shapes';
+import { convDims, poolOutShape, shapeSize, type ConvSpec, type FeatureShape, type PoolSpec } from '../../graph/shapes';
 
 type Vec = ArrayLike<number>;
 

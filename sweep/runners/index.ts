@@ -3,13 +3,13 @@
  * runner registered here is available everywhere.
  *
  * Adding the chip simulator's runner (see docs/sweeps.md, "The chip runner"):
- *   1. write simulator/chip/sweep-runner.ts exporting `export const chipRunner: SweepRunner = {…}`
+ *   1. write sweep/chip-runner.ts exporting `export const chipRunner: SweepRunner = {…}`
  *      (name 'chip', methods ['ep-insitu', 'ep-exsitu', 'bp-exsitu'], resolveChip, validateChip, run);
- *   2. add below:  import { chipRunner } from '../../simulator/chip/sweep-runner';
+ *   2. add below:  import { chipRunner } from '../chip-runner';
  *                  registerRunner(chipRunner);
  */
 import { registerRunner } from '../runner';
-import { chipRunner } from '../../simulator/chip/sweep-runner';
+import { chipRunner } from '../chip-runner';
 import { trainRunner } from './train';
 
 registerRunner(trainRunner);

@@ -4,7 +4,7 @@
  * does with the run's graph, so any results line can be reproduced by hand.
  */
 import { resolveNet } from '../../graph/net';
-import { initParams } from '../../simulator/engine/params';
+import { initParams } from '../../graph/params';
 import type { Kernels } from '../../simulator/kernels/kernels';
 import { selectKernels } from '../../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../../simulator/train';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CompileError, NetlistError, diag } from '../diagnostics';
+import { NetlistError, netDiag as diag } from './diagnostics';
 import { netlistType } from './schema';
 import { IR_VERSION, type NetlistMsg, type TensorMsg } from './types';
 
@@ -130,6 +130,6 @@ function writeOrFail(file: string, b: Uint8Array): void {
   try {
     writeFileSync(file, b);
   } catch (err) {
-    throw new CompileError([diag('NET001', file, '', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'check that the folder exists and is writable')]);
+    throw new NetlistError([diag('NET001', file, '', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'check that the folder exists and is writable')]);
   }
 }

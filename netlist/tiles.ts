@@ -4,9 +4,9 @@
  * stand for (the inverse of hw-models/conductance.ts; on the `ideal` chip these are bit-exactly
  * the weights compiled), with the edges' biases.
  */
-import type { ChipDescription } from '../../hw-models/chip';
-import { unmapMatrix, type Plane } from '../../hw-models/conductance';
-import type { Matrix, Params } from '../../simulator/engine/params';
+import type { ChipDescription } from '../hw-models/chip';
+import { unmapMatrix, type Plane } from '../hw-models/conductance';
+import type { Matrix, Params } from '../graph/params';
 import { chipFromMsg } from './chip-proto';
 import type { ArrayMsg, ConvGeometryMsg, GainsMsg, NetlistMsg, TensorMsg } from './types';
 

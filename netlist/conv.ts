@@ -3,8 +3,8 @@
  * and the group sizes it implies (docs/conv-layout.md): the `from` group holds C·H·W units, the `to`
  * group O·(pooled OH·OW), the matrix is the unrolled kernel [O × C·k·k].
  */
-import type { NetConv } from '../../graph/net';
-import { windowOut } from '../../simulator/conv/shapes';
+import type { NetConv } from '../graph/net';
+import { windowOut } from '../graph/shapes';
 import type { ConvGeometryMsg } from './types';
 
 export function convGeometryMsg(c: NetConv): ConvGeometryMsg {

@@ -1,6 +1,6 @@
 /** A netlist op's structural facts for the timing formulas of hw-models/timing.ts. */
-import type { ChipDescription } from '../../hw-models/chip';
-import { opCycles, type OpShape } from '../../hw-models/timing';
+import type { ChipDescription } from '../hw-models/chip';
+import { opCycles, type OpShape } from '../hw-models/timing';
 import type { OpMsg, PhaseMsg } from './types';
 
 export function opShape(op: OpMsg): OpShape {

@@ -4,16 +4,16 @@
  * within the chip, conductance data, routes and the schedule. All problems are collected; each is a
  * NET… diagnostic whose path is a dotted path into the message (arrays.3.core).
  */
-import { arraysAvailable, weightCols, type ChipDescription } from '../../hw-models/chip';
-import { chipFingerprint, diffChips } from '../../hw-models/compare';
-import type { CodedDiagnostic } from '../../hw-models/diagnostics';
-import { formatCoded } from '../../hw-models/diagnostics';
-import { validateChip } from '../../hw-models/validate';
-import { diag, type NetCode } from '../diagnostics';
+import { arraysAvailable, weightCols, type ChipDescription } from '../hw-models/chip';
+import { chipFingerprint, diffChips } from '../hw-models/compare';
+import type { CodedDiagnostic } from '../hw-models/diagnostics';
+import { formatCoded } from '../hw-models/diagnostics';
+import { validateChip } from '../hw-models/validate';
+import { netDiag as diag, type NetCode } from './diagnostics';
 import { ChipMessageError, chipFromMsg } from './chip-proto';
 import { convGeometryProblems, convSizes, pooledPositions } from './conv';
 import { OPSET_VERSION, OP_DOMAIN, OP_TYPES, type NetlistMsg, type TensorMsg } from './types';
-import { ACTION_KEYS } from '../../hw-models/chip';
+import { ACTION_KEYS } from '../hw-models/chip';
 
 const RESOURCE = /^(array|dac|adc):\d+$|^(neuron|buffer):\d+$|^link:\d+->\d+$/;
 

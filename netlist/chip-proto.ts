@@ -5,8 +5,8 @@
  */
 import {
   ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type NoiseSpec,
-} from '../../hw-models/chip';
-import { chipFingerprint } from '../../hw-models/compare';
+} from '../hw-models/chip';
+import { chipFingerprint } from '../hw-models/compare';
 import type { ChipDescriptionMsg, NoiseMsg } from './types';
 
 const noiseToMsg = (n: NoiseSpec): NoiseMsg => ({ sigma: n.sigma, relativeTo: n.relativeTo === 'range' ? 'NOISE_REFERENCE_RANGE' : 'NOISE_REFERENCE_TARGET' });

@@ -7,22 +7,22 @@
  * The same calls as `fre run SPEC --chip … [--train]`, so any results line can be redone by hand.
  */
 import { dirname, resolve } from 'node:path';
-import { compile } from '../../compiler/pipeline';
-import { resolveNet } from '../../graph/net';
-import type { GraphSpec } from '../../graph/spec';
-import type { ChipDescription } from '../../hw-models/chip';
-import { DiagnosticsError } from '../../hw-models/diagnostics';
-import { loadChip } from '../../hw-models/load';
-import { validateChip } from '../../hw-models/validate';
-import { cloneParams, initParams, type Params } from '../engine/params';
-import type { Kernels } from '../kernels/kernels';
-import { selectKernels } from '../kernels/select';
-import { train } from '../train';
-import { makeRng } from '../../util/rng';
-import { dataFor } from '../../sweep/run-data';
-import type { RunConfig, RunContext, RunnerProblem, SweepRunner } from '../../sweep/runner';
-import { chipCosts } from './costs';
-import { runOnChip } from './run';
+import { compile } from '../compiler/pipeline';
+import { resolveNet } from '../graph/net';
+import type { GraphSpec } from '../graph/spec';
+import type { ChipDescription } from '../hw-models/chip';
+import { DiagnosticsError } from '../hw-models/diagnostics';
+import { loadChip } from '../hw-models/load';
+import { validateChip } from '../hw-models/validate';
+import { cloneParams, initParams, type Params } from '../graph/params';
+import type { Kernels } from '../simulator/kernels/kernels';
+import { selectKernels } from '../simulator/kernels/select';
+import { train } from '../simulator/train';
+import { makeRng } from '../util/rng';
+import { dataFor } from './run-data';
+import type { RunConfig, RunContext, RunnerProblem, SweepRunner } from './runner';
+import { chipCosts } from '../simulator/chip/costs';
+import { runOnChip } from '../simulator/chip/run';
 
 const METHODS = ['ep-insitu', 'ep-exsitu', 'bp-exsitu'] as const;
 const METRICS = ['bestTestAccuracy', 'finalTestAccuracy', 'cyclesPerInference', 'cyclesPerTrainingSample',

@@ -3,15 +3,15 @@
  * the spec's seed — costs do not depend on them) and prints cycles, time and energy per inference
  * and per training sample, with the top energy components, as Markdown.
  *
- *   npx tsc -p . && node dist/simulator/chip/cost-table.js examples/mnist-2hl.json examples/mnist-3hl.json
+ *   npx tsc -p . && node dist/bench/cost-table.js examples/mnist-2hl.json examples/mnist-3hl.json
  */
-import { compile } from '../../compiler/pipeline';
-import { loadGraph } from '../../graph/load';
-import { resolveNet } from '../../graph/net';
-import { PRESET_NAMES, preset } from '../../hw-models/presets';
-import { makeRng } from '../../util/rng';
-import { initParams } from '../engine/params';
-import { chipCosts, type ChipCosts } from './costs';
+import { compile } from '../compiler/pipeline';
+import { loadGraph } from '../graph/load';
+import { resolveNet } from '../graph/net';
+import { PRESET_NAMES, preset } from '../hw-models/presets';
+import { makeRng } from '../util/rng';
+import { initParams } from '../graph/params';
+import { chipCosts, type ChipCosts } from '../simulator/chip/costs';
 
 export interface CostRow {
   graph: string;
@@ -81,7 +81,7 @@ export function costTableMarkdown(rows: readonly CostRow[]): string {
 if (require.main === module) {
   const specs = process.argv.slice(2);
   if (specs.length === 0) {
-    process.stderr.write('usage: node dist/simulator/chip/cost-table.js SPEC.json… (every preset)\n');
+    process.stderr.write('usage: node dist/bench/cost-table.js SPEC.json… (every preset)\n');
     process.exit(2);
   }
   process.stdout.write(`${costTableMarkdown(costRows(specs))}\n`);

@@ -1,6 +1,6 @@
 /** Loading the dataset a spec names, with the CLI's limits, checked against the graph's ends. */
-import { sliceDataset, type DataSplit } from '../datasets/dataset';
-import { loadDataset } from '../datasets/registry';
+import { sliceDataset, type DataSplit } from './dataset';
+import { loadDataset } from './registry';
 import { SpecError } from '../graph/diagnostics';
 import type { Net } from '../graph/net';
 

@@ -4,8 +4,8 @@
  * feedback ([cols × rows]: it maps the `to` state back to the `from` layer).
  * Names in .npz files: the edge name for W, `<edge>.feedback` for B.
  */
-import type { Net, NetEdge } from '../../graph/net';
-import type { Rng } from '../../util/rng';
+import type { Net, NetEdge } from './net';
+import type { Rng } from '../util/rng';
 
 export interface Matrix {
   rows: number;

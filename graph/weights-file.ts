@@ -5,13 +5,13 @@
  * kernel as [C_out, C_in, k, k] (PyTorch's Conv2d layout; the same floats as the unrolled matrix).
  * Biases as `<edge>.bias`, shape [rows].
  */
-import { SpecError } from '../graph/diagnostics';
-import { nodeName, type Net, type NetEdge } from '../graph/net';
+import { SpecError } from './diagnostics';
+import { nodeName, type Net, type NetEdge } from './net';
 import { NpzError } from '../io/npy';
 import { readNpz, writeNpz } from '../io/npz';
 import { expectArray } from '../io/weights';
 import type { Rng } from '../util/rng';
-import { biasKey, feedbackKey, initParams, type Params } from './engine/params';
+import { biasKey, feedbackKey, initParams, type Params } from './params';
 
 /** The array shape an edge's weight has in a file. */
 export function weightShape(e: NetEdge): number[] {
