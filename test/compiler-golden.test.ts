@@ -5,6 +5,7 @@
  *
  *   UPDATE_GOLDEN=1 npx jest test/compiler-golden
  */
+import { testNeeding } from './needs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,12 +50,9 @@ describe.each(['tiny-chain', 'tiny-agt'])('golden netlist %s', (name) => {
     expect(Buffer.from(compileGolden(name)).equals(Buffer.from(bytes))).toBe(true);
   });
 
-  test('protoc --decode prints the golden text (skipped without protoc)', () => {
+  testNeeding([['protoc', ['--version']]], 'protobuf-compiler')('protoc --decode prints the golden text', () => {
     const r = spawnSync('protoc', ['-I', protoDir(), '--decode', 'fre.NetlistProto', 'netlist.proto'], { input: bytes, encoding: 'utf8', cwd: protoDir() });
-    if (r.error) {
-      console.log('protoc not found: skipping its check of the golden netlists (apt-get install -y protobuf-compiler)');
-      return;
-    }
+    expect(r.error).toBeUndefined();
     expect(r.stdout).toBe(text);
   });
 });

@@ -4,6 +4,7 @@
  * protoc reading a compiled netlist exactly as our text printer does, and the .proto files
  * documented field by field.
  */
+import { testNeeding } from './needs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -234,14 +235,7 @@ describe('NET diagnostics, one by one', () => {
 });
 
 describe('a chip team\'s view: protoc reads the netlist', () => {
-  const protoc = spawnSync('protoc', ['--version'], { encoding: 'utf8' });
-  const have = protoc.status === 0;
-  if (!have) {
-    test('protoc is not installed: skipped (install it with apt-get install -y protobuf-compiler)', () => {
-      console.log('protoc not found: the protoc --decode checks are skipped (apt-get install -y protobuf-compiler)');
-    });
-    return;
-  }
+  const test = testNeeding([['protoc', ['--version']]], 'protobuf-compiler');
 
   test('the .proto files compile with protoc', () => {
     const r = spawnSync('protoc', ['-I', protoDir(), `--descriptor_set_out=${join(dir, 'd.pb')}`, 'netlist.proto', 'chip.proto'], { encoding: 'utf8' });

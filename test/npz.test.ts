@@ -1,3 +1,4 @@
+import { pythonWithNumpy, testNeedingNumpy } from './needs';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,15 +12,11 @@ import {
 import { describeArrays, expectArray } from '../io/weights';
 
 const FIX = join(__dirname, 'fixtures', 'npz');
-const HAS_NUMPY = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
-const numpyTest = HAS_NUMPY ? test : test.skip;
+const numpyTest = testNeedingNumpy();
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'npz-test-'));
-  if (!HAS_NUMPY) {
-    console.log('npz.test: python3 with numpy not found — live numpy interop skipped; committed fixtures still cover reading numpy files');
-  }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -290,7 +287,7 @@ json.dump(out, sys.stdout)
 `;
 
   function python(script: string): unknown {
-    const r = spawnSync('python3', ['-c', script, dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(pythonWithNumpy(), ['-c', script, dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   }
