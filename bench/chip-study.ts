@@ -10,14 +10,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNetData } from '../datasets/net-data';
 import { compile } from '../compiler/pipeline';
-import { chipCosts } from '../simulator/chip/costs';
+import { chipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { PRESETS } from '../hw-models/presets';
 import { cloneParams, initParams, type Params } from '../graph/params';
 import { selectKernels } from '../simulator/kernels/select';
-import { train, type Algorithm } from '../simulator/train';
+import { train, type Algorithm, type EpochResult } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
 import { arg, hasArg } from './args';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     const chip = PRESETS[name];
     if (!chip) throw new Error(`unknown preset ${name}`);
     const fresh = compile(net, chip, p0, opts).netlist;
-    const insitu = await runOnChip(net, fresh, data, { mode: 'train', epochs, seed, kernels, onEpoch: (r) => log(`${name} in-situ EP epoch ${r.epoch}: ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)`) });
+    const insitu = await runOnChip(fresh, data, { mode: 'train', epochs, seed, kernels, onEpoch: (r: EpochResult) => log(`${name} in-situ EP epoch ${r.epoch}: ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)`) });
     const costs = chipCosts(fresh, chip, { updatePulsesPerSample: insitu.updatePulsesPerSample });
     rows.push({
       chip: name, method: 'ep-insitu', testAccuracy: insitu.testAccuracy, bestTestAccuracy: insitu.bestTestAccuracy,
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     });
     for (const algo of ['ep', 'bp']) {
       const deployed = compile(net, chip, software[algo], opts).netlist;
-      const ex = await runOnChip(net, deployed, data, { mode: 'eval', epochs: 0, seed, kernels });
+      const ex = await runOnChip(deployed, data, { mode: 'eval', epochs: 0, seed, kernels });
       log(`${name} ex-situ ${algo}: ${(100 * ex.testAccuracy).toFixed(2)}%`);
       rows.push({ chip: name, method: `${algo}-exsitu`, testAccuracy: ex.testAccuracy });
     }

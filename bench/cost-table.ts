@@ -11,7 +11,7 @@ import { resolveNet } from '../graph/net';
 import { PRESET_NAMES, preset } from '../hw-models/presets';
 import { makeRng } from '../util/rng';
 import { initParams } from '../graph/params';
-import { chipCosts, type ChipCosts } from '../simulator/chip/costs';
+import { chipCosts, type ChipCosts } from '../netlist/costs';
 
 export interface CostRow {
   graph: string;

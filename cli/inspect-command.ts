@@ -29,7 +29,7 @@ const f32 = (v: number | undefined): number | undefined => {
 
 export function summarise(n: NetlistMsg) {
   const chip = chipFromMsg(n.chip!);
-  const est = estimate(chip, n.schedule?.phases ?? [], { arrays: n.arrays.length, cores: n.cores.length });
+  const est = estimate(chip, n);
   return {
     irVersion: n.irVersion,
     opsets: n.opsetImport.map((o) => `${o.domain}:${o.version}`),

@@ -10,11 +10,10 @@ import { chipFromMsg } from '../netlist/chip-proto';
 import { decodeNetlist, readNetlistFile } from '../netlist/codec';
 import type { NetlistMsg } from '../netlist/types';
 import { parseWMaxPolicy } from '../compiler/options';
-import { SpecError } from '../graph/diagnostics';
-import { parseGraphText } from '../graph/load';
-import { resolveNet, type Net } from '../graph/net';
-import { chipCosts, type ChipCosts } from '../simulator/chip/costs';
+import { chipCosts, type ChipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
+import type { EpochResult } from '../simulator/train';
+import { netOfNetlist } from '../netlist/program';
 import { chipTrace } from '../simulator/chip/trace';
 import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { loadNetData } from '../datasets/net-data';
@@ -68,15 +67,6 @@ export function runOptions<T>(y: Argv<T>) {
     .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max or pNN (percentile of |W|)' }));
 }
 
-/** The graph a netlist was compiled from (its metadata carries the spec). */
-function netOf(netlist: NetlistMsg, file: string): Net {
-  const spec = netlist.metadataProps.find((p) => p.key === 'graph.spec')?.value;
-  if (!spec) {
-    throw new SpecError([{ code: 'FRE001', file, path: '', message: 'the netlist carries no graph spec (metadata graph.spec)', hint: 'recompile it with this version of fre compile, or use fre run SPEC.json --chip …' }]);
-  }
-  return resolveNet(parseGraphText(spec, `${file}#graph.spec`));
-}
-
 export async function runSimulate(a: SimulateArgs): Promise<void> {
   const { netlist } = readNetlistFile(a.netlist!);
   await simulate(netlist, a.netlist!, a);
@@ -89,10 +79,12 @@ export async function runRun(a: SimulateArgs & { wMax: string }): Promise<void> 
 
 async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Promise<void> {
   if (a.train && a.evalOnly) throw new UsageError('--train and --eval-only exclude each other');
+  if (a.train && !netlist.trainingInfo) throw new UsageError(`${file} has no training_info: it can only run inference (re-compile it with this fre, or drop --train)`);
   for (const [k, v] of [['epochs', a.epochs], ['train-limit', a.trainLimit], ['test-limit', a.testLimit]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`--${k} must be an integer ≥ 1, got ${v}`);
   }
-  const net = netOf(netlist, file);
+  // Everything below comes from the netlist's normative fields; its graph spec metadata is provenance.
+  const net = netOfNetlist(netlist);
   const chip = chipFromMsg(netlist.chip!);
   const seed = a.seed ?? net.spec.training.seed;
   const kernels = selectKernels(a.backend);
@@ -106,9 +98,9 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   let stop = false;
   const onSigint = () => { if (stop) process.exit(130); stop = true; log('\ninterrupted: finishing the current batch (Ctrl-C again to quit now)'); };
   process.on('SIGINT', onSigint);
-  const r = await runOnChip(net, netlist, data, {
+  const r = await runOnChip(netlist, data, {
     mode, epochs, seed, kernels, driftSeconds: a.driftSeconds, pulseRounding: a.pulseRounding, shouldStop: () => stop,
-    onEpoch: (e) => log(`epoch ${e.epoch}  train loss ${e.trainLoss.toFixed(4)}  test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s`),
+    onEpoch: (e: EpochResult) => log(`epoch ${e.epoch}  train loss ${e.trainLoss.toFixed(4)}  test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s`),
   });
   process.off('SIGINT', onSigint);
 

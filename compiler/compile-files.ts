@@ -12,7 +12,7 @@ import { initParams } from '../graph/params';
 import { loadParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
 import { encodeNetlist, writeNetlistFile } from '../netlist/codec';
-import { producerVersion } from '../netlist/schema';
+import { producerCommit, producerVersion } from '../netlist/schema';
 import { compile, type CompileHooks } from './pipeline';
 import { buildReport, type CompileReport } from './report';
 
@@ -34,7 +34,7 @@ export function compileFiles(o: CompileFilesOptions): { report: CompileReport; b
   const rng = makeRng(net.spec.training.seed);
   const params = o.weights ? loadParams(o.weights, net, rng) : initParams(net, rng);
   const passMs: Record<string, number> = {};
-  const { ir, netlist } = compile(net, chip, params, { wMax: o.wMax, specFile: o.spec, producerVersion: producerVersion() }, {
+  const { ir, netlist } = compile(net, chip, params, { wMax: o.wMax, specFile: o.spec, producerVersion: producerVersion(), producerCommit: producerCommit() }, {
     ...o.hooks,
     onPassTime: (p, ms) => { passMs[p] = ms; o.hooks?.onPassTime?.(p, ms); },
   });

@@ -148,8 +148,12 @@ export function updateOperands(ir: CompilerIR, t: IrTile): { postGroup: number; 
   const e = ir.net.edges[t.edge];
   const graphMode = ir.net.spec.dynamics.nudge === 'graph';
   if (e.to === OUTPUT) {
-    // Delta rule: (y − p)·sᵀ, on the free state (held, recomputed) or the nudged one (graph).
-    return { postGroup: groupOfNode(ir, e.to), post: 'OPERAND_ERROR', preGroup: groupOfNode(ir, e.from), pre: graphMode ? 'OPERAND_STATE' : 'OPERAND_FREE_STATE' };
+    // Delta rule: (y − p)·sᵀ, on the free state and its error e⁰ (held, recomputed) or the nudged
+    // state and the error recomputed from it (graph).
+    return {
+      postGroup: groupOfNode(ir, e.to), post: graphMode ? 'OPERAND_ERROR' : 'OPERAND_FREE_ERROR',
+      preGroup: groupOfNode(ir, e.from), pre: graphMode ? 'OPERAND_STATE' : 'OPERAND_FREE_STATE',
+    };
   }
   return {
     postGroup: groupOfNode(ir, e.to), post: 'OPERAND_DELTA',

@@ -1,14 +1,11 @@
 /**
- * The compiler's cycle and energy estimate of a schedule: each phase iteration is list-scheduled
- * the way the chip simulator's timing engine does it (ops issued in list order; an op starts when
- * its deps have ended and its resources are free; durations from hw-models/timing.ts), then
- * multiplied by the phase's repeat count. Energy = action counts × the chip's action table, plus
- * leakage × time for the components in use.
+ * The compiler report's cycle and energy estimate: the chip simulator's own cost model
+ * (netlist/costs.ts, the one timing engine) run on the emitted netlist, in the report's units (pJ,
+ * per phase iteration). One cost model: the compiler prices exactly what `fre simulate` prices.
  */
-import { ACTION_KEYS, type ActionKey, type ChipDescription } from '../hw-models/chip';
-import { dynamicEnergyPj } from '../hw-models/timing';
-import { timedOps } from '../netlist/op-shape';
-import type { PhaseMsg } from '../netlist/types';
+import type { ActionKey, ChipDescription } from '../hw-models/chip';
+import { chipCosts } from '../netlist/costs';
+import type { NetlistMsg } from '../netlist/types';
 
 export interface PhaseEstimate {
   name: string;
@@ -31,56 +28,18 @@ export interface Estimate {
   leakageEnergyPjPerTrainingSample: number;
 }
 
-export function phaseCycles(chip: ChipDescription, phase: PhaseMsg): number {
-  const ops = timedOps(chip, phase);
-  const end = new Float64Array(ops.length);
-  const free = new Map<string, number>();
-  let makespan = 0;
-  ops.forEach((op, i) => {
-    let t = 0;
-    for (const d of op.deps) t = Math.max(t, end[d]);
-    for (const r of op.resources) t = Math.max(t, free.get(r) ?? 0);
-    end[i] = t + op.cycles;
-    for (const r of op.resources) free.set(r, end[i]);
-    makespan = Math.max(makespan, end[i]);
-  });
-  return makespan;
-}
-
-export function estimate(chip: ChipDescription, phases: PhaseMsg[], used: { arrays: number; cores: number }): Estimate {
-  const zero = () => Object.fromEntries(ACTION_KEYS.map((a) => [a, 0])) as Record<ActionKey, number>;
-  const inf = zero();
-  const train = zero();
-  const per: PhaseEstimate[] = [];
-  let cInf = 0;
-  let cTrain = 0;
-  for (const ph of phases) {
-    const cycles = phaseCycles(chip, ph);
-    per.push({ name: ph.name, repeat: ph.repeat, trainingOnly: ph.trainingOnly, ops: ph.ops.length, cycles });
-    cTrain += cycles * ph.repeat;
-    if (!ph.trainingOnly) cInf += cycles * ph.repeat;
-    for (const op of ph.ops) {
-      for (const a of op.actions) {
-        const k = a.action as ActionKey;
-        train[k] += a.count * ph.repeat;
-        if (!ph.trainingOnly) inf[k] += a.count * ph.repeat;
-      }
-    }
-  }
-  const adcsPerArray = Math.ceil(Math.max(chip.crossbar.rows, chip.crossbar.cols) / chip.periphery.adc.linesPerAdc);
-  const lk = chip.actionTable.leakageUw;
-  const leakUw = used.arrays * (lk.array + adcsPerArray * lk.adc) + used.cores * (lk.neuron_unit + lk.router);
-  // µW × ns = 1e-15 J = 1e-3 pJ.
-  const leakPj = (cycles: number) => leakUw * (cycles * 1000 / chip.clock.frequencyMhz) * 1e-3;
+export function estimate(chip: ChipDescription, netlist: NetlistMsg): Estimate {
+  const c = chipCosts(netlist, chip);
+  const pj = (j: number) => j * 1e12;
   return {
-    phases: per,
-    cyclesPerInference: cInf,
-    cyclesPerTrainingSample: cTrain,
-    actionsPerInference: inf,
-    actionsPerTrainingSample: train,
-    dynamicEnergyPjPerInference: dynamicEnergyPj(chip, new Map(Object.entries(inf) as [ActionKey, number][])),
-    dynamicEnergyPjPerTrainingSample: dynamicEnergyPj(chip, new Map(Object.entries(train) as [ActionKey, number][])),
-    leakageEnergyPjPerInference: leakPj(cInf),
-    leakageEnergyPjPerTrainingSample: leakPj(cTrain),
+    phases: c.phases.map((p) => ({ name: p.name, repeat: p.repeat, trainingOnly: p.trainingOnly, ops: p.ops, cycles: p.cyclesPerIteration })),
+    cyclesPerInference: c.cyclesPerInference,
+    cyclesPerTrainingSample: c.cyclesPerTrainingSample,
+    actionsPerInference: c.actionCounts.inference,
+    actionsPerTrainingSample: c.actionCounts.training,
+    dynamicEnergyPjPerInference: pj(c.dynamicEnergyJoules.inference),
+    dynamicEnergyPjPerTrainingSample: pj(c.dynamicEnergyJoules.training),
+    leakageEnergyPjPerInference: pj(c.leakageEnergyJoules.inference),
+    leakageEnergyPjPerTrainingSample: pj(c.leakageEnergyJoules.training),
   };
 }

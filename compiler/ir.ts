@@ -15,6 +15,8 @@ export interface CompileOptions {
   /** Names the graph in diagnostics. */
   specFile: string;
   producerVersion: string;
+  /** The producer's git commit (netlist producer_commit); "unknown" when not given. */
+  producerCommit?: string;
 }
 
 export type GroupRole = 'input' | 'hidden' | 'output';

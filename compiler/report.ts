@@ -72,7 +72,7 @@ export function buildReport(ir: CompilerIR, info: { netlistBytes: number; extern
   // Mesh traffic: every Send's hops·flits·link width, times its phase's repeat count.
   let bitHops = 0;
   for (const ph of ir.phases) for (const op of ph.ops) if (op.opType === 'Send') bitHops += op.hops * op.flits * chip.noc.linkWidthBits * ph.repeat;
-  const est = estimate(chip, ir.phases, { arrays: ir.tiles.length, cores: ir.cores.length });
+  const est = estimate(chip, n);
   const us = (c: number) => c / chip.clock.frequencyMhz;
   const conductanceData = n.arrays.reduce((s, a) => s + (a.gPlus?.rawData.length ?? 0) + (a.gMinus?.rawData.length ?? 0), 0);
   return {

@@ -113,6 +113,9 @@ export interface AdamSpec {
   weightDecay?: number;
 }
 
+/** Adam's defaults when a spec leaves them out (PyTorch's). */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+
 export interface SgdSpec {
   kind: 'sgd';
   /** One learning rate, or one per trained edge (by edge name). */

@@ -6,9 +6,9 @@
  * the codec would drop.
  */
 
-export const IR_VERSION = 1;
+export const IR_VERSION = 2;
 export const OP_DOMAIN = 'ai.fre.crossbar';
-export const OPSET_VERSION = 1;
+export const OPSET_VERSION = 2;
 export const PRODUCER_NAME = 'fre-toolchain';
 
 export type CellKindName = 'CELL_KIND_UNSPECIFIED' | 'CELL_KIND_DIFFERENTIAL' | 'CELL_KIND_OFFSET_COLUMN';
@@ -26,9 +26,9 @@ export type CombineModeName = 'COMBINE_MODE_UNSPECIFIED' | 'COMBINE_MODE_DIGITAL
 export type DriveBufferName = 'DRIVE_BUFFER_UNSPECIFIED' | 'DRIVE_BUFFER_STEP' | 'DRIVE_BUFFER_INPUT' | 'DRIVE_BUFFER_NUDGE' | 'DRIVE_BUFFER_LOGITS';
 export type RoutingAlgorithmName = 'ROUTING_ALGORITHM_UNSPECIFIED' | 'ROUTING_ALGORITHM_XY';
 export type PhaseKindName = 'PHASE_KIND_UNSPECIFIED' | 'PHASE_KIND_INPUT' | 'PHASE_KIND_FREE' | 'PHASE_KIND_READOUT' | 'PHASE_KIND_ERROR' | 'PHASE_KIND_NUDGED' | 'PHASE_KIND_UPDATE';
-export type OperandName = 'OPERAND_UNSPECIFIED' | 'OPERAND_STATE' | 'OPERAND_FREE_STATE' | 'OPERAND_DELTA' | 'OPERAND_ERROR' | 'OPERAND_PARTIAL_SUM' | 'OPERAND_INPUT' | 'OPERAND_TARGET' | 'OPERAND_HELD_DRIVE';
+export type OperandName = 'OPERAND_UNSPECIFIED' | 'OPERAND_STATE' | 'OPERAND_FREE_STATE' | 'OPERAND_DELTA' | 'OPERAND_ERROR' | 'OPERAND_PARTIAL_SUM' | 'OPERAND_INPUT' | 'OPERAND_TARGET' | 'OPERAND_HELD_DRIVE' | 'OPERAND_FREE_ERROR';
 
-/** Op types of domain ai.fre.crossbar, version 1 (proto/netlist.proto, OpProto). */
+/** Op types of domain ai.fre.crossbar, version 2 (proto/netlist.proto, OpProto; defined in netlist/ops.ts). */
 export const OP_TYPES = [
   'LoadInput', 'LoadTarget', 'ArrayRead', 'ArrayReadTransposed', 'AdcConvert', 'Send', 'Receive',
   'Accumulate', 'NeuronUpdate', 'ReadoutError', 'SaveState', 'StateDelta', 'OuterProductUpdate',
@@ -86,6 +86,8 @@ export interface DynamicsMsg { freeSteps: number; nudgedSteps: number; betaF: nu
 export interface NeuronGroupMsg {
   id: number; name: string; role: GroupRoleName; node: number; size: number; activation: ActivationName;
   betaF: number; freeSteps: number; nudgedSteps: number; homeCore: number; stateStep: number;
+  /** [C, H, W] of a feature-map group; empty when flat. */
+  shape: number[];
 }
 
 export interface MatrixMappingMsg {
@@ -149,6 +151,15 @@ export interface OpMsg {
 
 export interface PhaseMsg { kind: PhaseKindName; name: string; repeat: number; trainingOnly: boolean; ops: OpMsg[] }
 
+export type OptimizerKindName = 'OPTIMIZER_KIND_UNSPECIFIED' | 'OPTIMIZER_KIND_SGD' | 'OPTIMIZER_KIND_ADAM' | 'OPTIMIZER_KIND_ADAMW';
+export type LrScheduleKindName = 'LR_SCHEDULE_KIND_UNSPECIFIED' | 'LR_SCHEDULE_KIND_CONSTANT' | 'LR_SCHEDULE_KIND_COSINE';
+
+export interface TrainingInfoMsg {
+  optimizer: OptimizerKindName; edgeLr: number[]; momentum: number; beta1: number; beta2: number; eps: number;
+  weightDecay: number; batchSize: number; epochs: number; seed: number; schedule: LrScheduleKindName;
+  scheduleEpochs: number; minLr: number; clipGradNorm: number; divideByBetaF: boolean; dataset: string;
+}
+
 export interface NetlistMsg {
   irVersion: number;
   opsetImport: { domain: string; version: number }[];
@@ -163,7 +174,11 @@ export interface NetlistMsg {
   routes: RouteMsg[];
   schedule: { phases: PhaseMsg[] } | null;
   metadataProps: { key: string; value: string }[];
+  producerCommit: string;
+  /** Null: inference only. */
+  trainingInfo: TrainingInfoMsg | null;
 }
 
-/** An op as the schedule pass builds it: every operand optional (unset = 0 on the wire). */
-export type OpInit = Pick<OpMsg, 'opType' | 'resources' | 'actions' | 'label'> & Partial<Omit<OpMsg, 'id' | 'domain' | 'opType' | 'resources' | 'actions' | 'label'>>;
+/** An op as the schedule pass builds it: every operand optional (unset = 0 on the wire); resources and
+ *  actions follow from the operands (netlist/ops.ts). */
+export type OpInit = Pick<OpMsg, 'opType' | 'label'> & Partial<Omit<OpMsg, 'id' | 'domain' | 'opType' | 'resources' | 'actions' | 'label'>>;

@@ -36,18 +36,20 @@ export interface TrainResult {
 }
 
 /**
- * An executor whose weights live in hardware: the optimiser steps `weights()` (requested values)
- * and `commit()` realises them on the devices (the chip executor).
+ * A model whose weights live in hardware (the chip simulator's netlist interpreter): the optimiser
+ * steps `weights()` (requested values) and `biases()` (digital registers), and `commit()` realises
+ * the weights on the devices.
  */
-export interface DeviceExecutor extends Executor {
+export interface DeviceModel extends Model {
   weights(): Float32Array[];
+  biases(): (Float32Array | null)[];
   commit(): void;
 }
 
 export interface TrainOptions {
   algo: Algorithm;
-  /** Run on this executor instead of the ideal one (built on the initial parameters). */
-  executor?: DeviceExecutor;
+  /** Train this model (on the chip) instead of an engine on the ideal executor; EP only. */
+  device?: DeviceModel;
   epochs: number;
   seed: number;
   kernels: Kernels;
@@ -110,14 +112,17 @@ export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float3
 export async function train(net: Net, initial: Params, data: DataSplit, opts: TrainOptions): Promise<{ result: TrainResult; params: Params }> {
   const { batchSize } = net.spec.training;
   const rng = makeRng(opts.seed);
-  const { model, params } = makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng, opts.executor);
+  if (opts.device && opts.algo !== 'ep') throw new Error(`a chip trains with EP, not ${opts.algo}`);
+  const { model, params } = opts.device ? { model: opts.device as Model, params: initial } : makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng);
   // Optimiser, lr schedule and gradient clipping of the spec (clipping happens inside step).
   const optimizer = makeOptimizer(net, net.spec.training, opts.kernels);
   const grads = makeGrads(net);
   // Slots [0, E): edge matrices (on the devices when an executor holds them); [E, 2E): biases, kept
   // digitally (the neuron unit adds them) in both the ideal and the chip executor.
-  const weights = [...(opts.executor ? opts.executor.weights() : params.W.map((w) => w.data)),
-    ...net.edges.map((e) => params.bias[e.index] ?? new Float32Array(0))];
+  const dev = opts.device;
+  const weights = dev
+    ? [...dev.weights(), ...dev.biases().map((b) => b ?? new Float32Array(0))]
+    : [...params.W.map((w) => w.data), ...net.edges.map((e) => params.bias[e.index] ?? new Float32Array(0))];
   const x = new Float32Array(batchSize * net.inputSize);
   const y = new Float32Array(batchSize * net.classes);
   const train = data.train;
@@ -138,7 +143,7 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
       gatherBatch(train, order, start, m, x, y);
       const { loss, probs } = model.step(x, y, m, grads);
       optimizer.step(weights, grads);
-      opts.executor?.commit();
+      dev?.commit();
       lossSum += loss * m;
       seen += m;
       correct += countCorrect(probs, train.labels, start, m, train.classes, order);

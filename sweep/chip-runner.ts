@@ -17,11 +17,11 @@ import { validateChip } from '../hw-models/validate';
 import { cloneParams, initParams, type Params } from '../graph/params';
 import type { Kernels } from '../simulator/kernels/kernels';
 import { selectKernels } from '../simulator/kernels/select';
-import { train } from '../simulator/train';
+import { train, type EpochResult } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { dataFor } from './run-data';
 import type { RunConfig, RunContext, RunnerProblem, SweepRunner } from './runner';
-import { chipCosts } from '../simulator/chip/costs';
+import { chipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
 
 const METHODS = ['ep-insitu', 'ep-exsitu', 'bp-exsitu'] as const;
@@ -86,9 +86,9 @@ export const chipRunner: SweepRunner = {
 
     if (config.method === 'ep-insitu') {
       const netlist = compile(net, chip, p0, options).netlist;
-      const r = await runOnChip(net, netlist, data, {
+      const r = await runOnChip(netlist, data, {
         mode: 'train', epochs, seed: config.seed, kernels, shouldStop: () => ctx.signal.aborted,
-        onEpoch: log ? (e) => log(`epoch ${e.epoch}: test ${(100 * e.testAccuracy).toFixed(2)}%`) : undefined,
+        onEpoch: log ? (e: EpochResult) => log(`epoch ${e.epoch}: test ${(100 * e.testAccuracy).toFixed(2)}%`) : undefined,
       });
       if (r.interrupted) throw new Error('run stopped');
       const c = chipCosts(netlist, chip, { updatePulsesPerSample: r.updatePulsesPerSample });
@@ -114,7 +114,7 @@ export const chipRunner: SweepRunner = {
       trainedCache.set(key, trained);
     }
     const netlist = compile(net, chip, trained, options).netlist;
-    const r = await runOnChip(net, netlist, data, { mode: 'eval', epochs: 0, seed: config.seed, kernels });
+    const r = await runOnChip(netlist, data, { mode: 'eval', epochs: 0, seed: config.seed, kernels });
     const c = chipCosts(netlist, chip);
     return {
       bestTestAccuracy: r.testAccuracy, finalTestAccuracy: r.testAccuracy,

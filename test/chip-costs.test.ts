@@ -16,7 +16,7 @@ import { ACTION_KEYS, LEAKAGE_KEYS, type ActionKey, type ChipDescription } from 
 import { resolveChipObject } from '../hw-models/load';
 import { preset } from '../hw-models/presets';
 import { actionCycles } from '../hw-models/timing';
-import { chipCosts, type ChipCosts } from '../simulator/chip/costs';
+import { chipCosts, type ChipCosts } from '../netlist/costs';
 import { chipTrace } from '../simulator/chip/trace';
 import { initParams } from '../graph/params';
 import type { TraceEvent } from '../simulator/timing/trace';
@@ -295,9 +295,9 @@ describe('chip costs: scaling and consistency', () => {
       expect(costs.cyclesPerTrainingSample).toBeGreaterThan(costs.cyclesPerInference);
       expect(costs.energyPerTrainingSampleJoules).toBeGreaterThan(costs.energyPerInferenceJoules);
       for (const a of ACTION_KEYS) expect(costs.actionCounts.training[a]).toBeGreaterThanOrEqual(costs.actionCounts.inference[a]);
-      // Same scheduling rule as compiler/estimate.ts (cycles, counts, dynamic energy); leakage differs
-      // only where a route crosses a site without arrays (its router is counted here, not there).
-      const est = estimate(ch, netlist.schedule!.phases, { arrays: netlist.arrays.length, cores: netlist.cores.length });
+      // One cost model: the compiler's estimate is this cost model, leakage included.
+      const est = estimate(ch, netlist);
+      expect(costs.leakageEnergyJoules.training / (est.leakageEnergyPjPerTrainingSample * 1e-12)).toBeCloseTo(1, 12);
       expect(costs.cyclesPerInference).toBe(est.cyclesPerInference);
       expect(costs.cyclesPerTrainingSample).toBe(est.cyclesPerTrainingSample);
       expect(costs.actionCounts.training).toEqual(est.actionsPerTrainingSample);

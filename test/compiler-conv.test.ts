@@ -16,7 +16,7 @@ import { resolveNet, type Net } from '../graph/net';
 import type { EdgeSpec } from '../graph/spec';
 import { opCycles } from '../hw-models/timing';
 import { PRESETS } from '../hw-models/presets';
-import { chipCosts } from '../simulator/chip/costs';
+import { chipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
 import { EpEngine } from '../simulator/engine/ep';
 import { cloneParams, initParams, type Params } from '../graph/params';
@@ -183,7 +183,7 @@ describe('the ideal chip reproduces the software engine on a conv net with biase
   };
 
   test('evaluation of the programmed weights (biases from the netlist)', async () => {
-    const chip = await runOnChip(net, netlist, data, { mode: 'eval', epochs: 0, seed: 3, kernels });
+    const chip = await runOnChip(netlist, data, { mode: 'eval', epochs: 0, seed: 3, kernels });
     const m = net.spec.training.batchSize;
     const x = new Float32Array(m * net.inputSize);
     const y = new Float32Array(m * net.classes);
@@ -197,7 +197,7 @@ describe('the ideal chip reproduces the software engine on a conv net with biase
 
   test('in-situ training for an epoch: the same accuracy as fre train\'s engine', async () => {
     const soft = await train(net, cloneParams(p0), data, { algo: 'ep', epochs: 1, seed: 9, kernels });
-    const chip = await runOnChip(net, netlist, data, { mode: 'train', epochs: 1, seed: 9, kernels });
+    const chip = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 9, kernels });
     expect(chip.testAccuracy).toBe(soft.result.finalTestAccuracy);
     expect(chip.epochs[0].trainLoss).toBeCloseTo(soft.result.epochs[0].trainLoss, 5);
   });

@@ -16,9 +16,9 @@ import { decodeNetlist, encodeNetlist } from '../netlist/codec';
 import { edgeTiles, netlistParams } from '../netlist/tiles';
 import { parseWMaxPolicy } from '../compiler/options';
 import { PASSES, compile, initialIR } from '../compiler/pipeline';
-import { phaseCycles } from '../compiler/estimate';
+import { estimate } from '../compiler/estimate';
 import { timedOps } from '../netlist/op-shape';
-import { scheduleOps } from '../simulator/timing/resources';
+import { scheduleOps } from '../netlist/timing-engine';
 import { verifyIR } from '../compiler/verify';
 import { loadGraph } from '../graph/load';
 import { resolveNet, type Net } from '../graph/net';
@@ -323,20 +323,22 @@ describe('passes', () => {
     const input = netlist.schedule!.phases[0];
     expect(input.ops.map((o) => o.opType)).toEqual(['LoadInput', 'ArrayRead', 'AdcConvert', 'Accumulate']);
     // LoadInput ceil(5/16)·1 + read (DAC 1 + pulse 10) + ADC min(8, 4 lines)·1 + accumulate ceil(4/16)·1.
-    expect(phaseCycles(PRESETS.reram, input)).toBe(1 + 11 + 4 + 1);
+    expect(scheduleOps(timedOps(PRESETS.reram, input)).makespan).toBe(1 + 11 + 4 + 1);
+    expect(estimate(PRESETS.reram, netlist).phases[0].cycles).toBe(1 + 11 + 4 + 1);
   });
 });
 
 describe('the schedule as the simulator\'s timing engine sees it', () => {
-  test('the estimate of every phase equals simulator/timing scheduleOps on timedOps()', () => {
+  test('the estimate of every phase equals the timing engine on timedOps()', () => {
     const net = resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-10l-agt.json')));
     const chip = PRESETS['sram-8b'];
     const { netlist } = compileNet(net, chip);
-    for (const ph of netlist.schedule!.phases) {
+    const est = estimate(chip, netlist);
+    netlist.schedule!.phases.forEach((ph, i) => {
       const ops = timedOps(chip, ph);
       expect(ops.every((o) => o.cycles > 0)).toBe(true);
-      expect(phaseCycles(chip, ph)).toBe(scheduleOps(ops).makespan);
-    }
+      expect(est.phases[i].cycles).toBe(scheduleOps(ops).makespan);
+    });
   });
 });
 

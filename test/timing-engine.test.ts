@@ -1,4 +1,4 @@
-import { scheduleOps, utilisation, type TimedOp } from '../simulator/timing/resources';
+import { scheduleOps, utilisation, type TimedOp } from '../netlist/timing-engine';
 import { chromeTrace } from '../simulator/timing/trace';
 
 const op = (name: string, resources: string[], cycles: number, deps: number[] = [], kind = 'x'): TimedOp => ({ name, kind, resources, cycles, deps });

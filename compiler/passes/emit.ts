@@ -4,12 +4,13 @@
  * row-major slices of the mapped planes) and gains, reductions, routes and the schedule.
  */
 import { INPUT, OUTPUT } from '../../graph/net';
+import { ADAM_DEFAULTS } from '../../graph/spec';
 import type { Plane } from '../../hw-models/conductance';
 import { chipToMsg } from '../../netlist/chip-proto';
 import { convGeometryMsg } from '../../netlist/conv';
 import {
   IR_VERSION, OPSET_VERSION, OP_DOMAIN, PRODUCER_NAME, type ActivationName, type ArrayMsg, type EdgeMsg, type GroupRoleName,
-  type MatrixMappingMsg, type NeuronGroupMsg, type NudgeModeName, type TensorMsg,
+  type MatrixMappingMsg, type NeuronGroupMsg, type NudgeModeName, type TensorMsg, type TrainingInfoMsg,
 } from '../../netlist/types';
 import type { CompilerIR, IrMatrix, IrTile, Pass } from '../ir';
 
@@ -65,6 +66,32 @@ function biasValues(ir: CompilerIR, edge: number): number[] {
   return Array.from(b);
 }
 
+/** The spec's training recipe as the netlist's normative TrainingInfoProto. */
+function trainingInfo(ir: CompilerIR): TrainingInfoMsg {
+  const { net } = ir;
+  const t = net.spec.training;
+  const o = t.optimizer;
+  const lr = o.lr;
+  const sched = t.schedule ?? { kind: 'constant' };
+  return {
+    optimizer: o.kind === 'sgd' ? 'OPTIMIZER_KIND_SGD' : o.kind === 'adam' ? 'OPTIMIZER_KIND_ADAM' : 'OPTIMIZER_KIND_ADAMW',
+    // SGD may give rates per edge name (an edge it does not name is not stepped: rate 0).
+    edgeLr: net.edges.map((e) => (typeof lr === 'number' ? lr : (lr[e.name] ?? 0))),
+    momentum: o.kind === 'sgd' ? (o.momentum ?? 0) : 0,
+    beta1: o.kind === 'sgd' ? 0 : (o.beta1 ?? ADAM_DEFAULTS.beta1),
+    beta2: o.kind === 'sgd' ? 0 : (o.beta2 ?? ADAM_DEFAULTS.beta2),
+    eps: o.kind === 'sgd' ? 0 : (o.eps ?? ADAM_DEFAULTS.eps),
+    weightDecay: o.weightDecay ?? (o.kind === 'adamw' ? 0.01 : 0),
+    batchSize: t.batchSize, epochs: t.epochs, seed: t.seed,
+    schedule: sched.kind === 'cosine' ? 'LR_SCHEDULE_KIND_COSINE' : 'LR_SCHEDULE_KIND_CONSTANT',
+    scheduleEpochs: sched.kind === 'cosine' ? (sched.epochs ?? 0) : 0,
+    minLr: sched.kind === 'cosine' ? (sched.minLr ?? 0) : 0,
+    clipGradNorm: t.clipGradNorm ?? 0,
+    divideByBetaF: net.spec.dynamics.divideByBetaF ?? false,
+    dataset: net.spec.data?.dataset ?? 'mnist',
+  };
+}
+
 export const emit: Pass = {
   name: 'emit',
   help: 'assemble the protobuf netlist message',
@@ -79,10 +106,15 @@ export const emit: Pass = {
     const { T, K, betaF } = net.spec.dynamics;
     const readoutGroup = net.readout.from + 1;
 
+    const shapeOf = (node: number): number[] => {
+      const sh = node === INPUT ? net.inputShape : node === OUTPUT ? undefined : net.layers[node].shape;
+      return sh ? [sh.channels, sh.height, sh.width] : [];
+    };
     const groups: NeuronGroupMsg[] = ir.groups.map((g) => ({
       id: g.id, name: g.name, role: ROLE[g.role], node: g.node, size: g.size, activation: ACT[g.activation],
       betaF: g.id === readoutGroup ? betaF : 0, freeSteps: T, nudgedSteps: K, homeCore: site(g.home),
       stateStep: g.role === 'hidden' ? stateStep : 0,
+      shape: shapeOf(g.node),
     }));
 
     const tilesOf = (edge: number, role: string) => ir.tiles.filter((t) => t.edge === edge && t.role === role);
@@ -140,12 +172,13 @@ export const emit: Pass = {
       reductions: ir.reductions,
       routes: ir.routes.map((r) => ({ id: r.id, srcCore: r.src, dstCore: r.dst, path: [...r.path], algorithm: 'ROUTING_ALGORITHM_XY' })),
       schedule: { phases: ir.phases },
+      producerCommit: ir.options.producerCommit ?? 'unknown',
+      trainingInfo: trainingInfo(ir),
       metadataProps: [
         { key: 'compile.w_max_policy', value: pol.kind === 'max' ? 'max' : `percentile:${pol.p}` },
         { key: 'graph.format', value: net.spec.format },
         { key: 'graph.training_seed', value: String(net.spec.training.seed) },
-        // Non-normative: the whole graph spec (training recipe included), so `fre simulate NET.pb`
-        // can train on the chip from the netlist alone.
+        // Provenance only: the graph spec the netlist was compiled from. Nothing executes it.
         { key: 'graph.spec', value: JSON.stringify(net.spec) },
       ],
     };

@@ -8,15 +8,14 @@
  * they drive, where Accumulate adds them with the array's gain. Op labels are ASCII so that
  * protoc's text output of a netlist stays readable.
  */
-import type { ActionKey } from '../../hw-models/chip';
+import { OPS, type OpContext } from '../../netlist/ops';
 import { flitsFor, stateBits } from '../../hw-models/timing';
 import { tileReads, updateOperands, type TileRead } from '../dataflow';
 import type { CompilerIR, IrTile, Pass } from '../ir';
 import {
-  OP_DOMAIN, type ActionCountMsg, type DriveBufferName, type OpInit, type OpMsg, type OperandName, type PhaseKindName, type PhaseMsg, type ReductionMsg,
+  OP_DOMAIN, type DriveBufferName, type OpInit, type OpMsg, type OpType, type OperandName, type PhaseKindName, type PhaseMsg, type ReductionMsg,
 } from '../../netlist/types';
 
-const act = (action: ActionKey, count: number): ActionCountMsg => ({ action, count });
 
 export function blankOp(): OpMsg {
   return {
@@ -33,12 +32,19 @@ class Builder {
   private readonly at = new Map<string, number[]>();
   private readonly routeIds = new Map<string, number>();
 
+  private readonly ctx: OpContext;
+
   constructor(readonly ir: CompilerIR, readonly reductionOf: Map<string, number>) {
     for (const r of ir.routes) this.routeIds.set(`${r.src}>${r.dst}`, r.id);
+    this.ctx = { chip: ir.chip, routePath: (id) => ir.routes[id]?.path };
   }
 
   add(o: OpInit, deps: number[]): number {
     const op: OpMsg = { ...blankOp(), ...o, id: this.ops.length, deps: [...new Set(deps)].sort((a, b) => a - b) };
+    // Resources and actions follow from the operands, as the op set defines them (netlist/ops.ts).
+    const def = OPS[op.opType as OpType];
+    op.resources = def.resources(op, this.ctx);
+    op.actions = def.actions(op, this.ctx);
     this.ops.push(op);
     return op.id;
   }
@@ -63,14 +69,11 @@ class Builder {
     const r = this.ir.routes[id];
     const hops = r.path.length - 1;
     const flits = flitsFor(this.ir.chip, elements, bits);
-    const links = r.path.slice(1).map((b, i) => `link:${r.path[i]}->${b}`);
     const send = this.add({
-      opType: 'Send', label: `send ${what} ${src}->${dst}`, resources: links, actions: [act('router_hop_flit', hops * flits)],
-      core: src, route: id, hops, flits, elements, bits, source, group, array,
+      opType: 'Send', label: `send ${what} ${src}->${dst}`, core: src, route: id, hops, flits, elements, bits, source, group, array,
     }, deps);
     const recv = this.add({
-      opType: 'Receive', label: `recv ${what} at ${dst}`, resources: [`buffer:${dst}`], actions: [act('buffer_access', elements)],
-      core: dst, route: id, elements, bits, source, group, array,
+      opType: 'Receive', label: `recv ${what} at ${dst}`, core: dst, route: id, elements, bits, source, group, array,
     }, [send]);
     return [recv];
   }
@@ -104,18 +107,15 @@ class Builder {
     const times = conv ? ` x${P}` : '';
     const rd = this.add({
       opType: fwd ? 'ArrayRead' : 'ArrayReadTransposed', label: `read ${name}${fwd ? '' : '^T'}${times}`,
-      resources: [`array:${t.id}`, `dac:${t.id}`], actions: [act('dac_drive', linesIn * P), act(fwd ? 'array_read' : 'array_read_transposed', P)],
       core: site, array: t.id, edge: t.edge, group: r.input, begin: r.inBegin, end: r.inEnd, lines: linesIn, elements: linesIn * P, source: r.operand, positions,
     }, inputDeps);
     const adc = this.add({
-      opType: 'AdcConvert', label: `adc ${name}${fwd ? '' : '^T'}${times}`, resources: [`adc:${t.id}`], actions: [act('adc_conversion', linesOut * P)],
-      core: site, array: t.id, edge: t.edge, lines: linesOut, elements: linesOut * P, positions,
+      opType: 'AdcConvert', label: `adc ${name}${fwd ? '' : '^T'}${times}`, core: site, array: t.id, edge: t.edge, lines: linesOut, elements: linesOut * P, positions,
     }, [rd]);
     const home = this.homeSite(r.output);
     const moved = this.transfer(site, home, linesOut * P, this.ir.chip.periphery.gain.accumulatorBits, 'OPERAND_PARTIAL_SUM', r.output, t.id, [adc], `psum ${name}`);
     return this.add({
       opType: 'Accumulate', label: `acc ${name}${fwd ? '' : '^T'} -> ${this.gname(r.output)}[${r.unitBegin}:${r.unitEnd})`,
-      resources: [`neuron:${home}`], actions: [act('accumulate', linesOut * P)],
       core: home, reduction: this.reductionOf.get(reductionKey(r))!, array: t.id, edge: t.edge, group: r.output,
       begin: r.unitBegin, end: r.unitEnd, elements: linesOut * P, gain: r.gain, target: r.target, source: 'OPERAND_PARTIAL_SUM',
     }, moved);
@@ -126,7 +126,6 @@ class Builder {
     const size = this.ir.groups[g].size;
     return this.add({
       opType: 'Accumulate', label: `acc held ${held === 'DRIVE_BUFFER_INPUT' ? 'input' : 'nudge'} drive -> ${this.gname(g)}`,
-      resources: [`neuron:${home}`], actions: [act('accumulate', size)],
       core: home, group: g, begin: 0, end: size, elements: size, gain: 1, source: 'OPERAND_HELD_DRIVE', held, target: 'DRIVE_BUFFER_STEP', scaleByStep,
     }, []);
   }
@@ -134,23 +133,22 @@ class Builder {
   groupOp(opType: 'NeuronUpdate' | 'SaveState' | 'StateDelta' | 'LoadTarget' | 'ReadoutError', g: number, deps: number[]): number {
     const home = this.homeSite(g);
     const size = this.ir.groups[g].size;
-    const spec: Record<typeof opType, { action: ActionKey; res: string; label: string; source: OperandName }> = {
-      NeuronUpdate: { action: 'neuron_update', res: 'neuron', label: `update ${this.gname(g)}`, source: 'OPERAND_STATE' },
-      SaveState: { action: 'buffer_access', res: 'buffer', label: `save s0(${this.gname(g)})`, source: 'OPERAND_STATE' },
-      StateDelta: { action: 'accumulate', res: 'neuron', label: `delta ${this.gname(g)}`, source: 'OPERAND_DELTA' },
-      LoadTarget: { action: 'buffer_access', res: 'buffer', label: 'load y', source: 'OPERAND_TARGET' },
-      ReadoutError: { action: 'neuron_update', res: 'neuron', label: 'e = y - softmax(logits)', source: 'OPERAND_ERROR' },
+    const spec: Record<typeof opType, { label: string; source: OperandName }> = {
+      NeuronUpdate: { label: `update ${this.gname(g)}`, source: 'OPERAND_STATE' },
+      SaveState: { label: `save s0(${this.gname(g)})`, source: 'OPERAND_STATE' },
+      StateDelta: { label: `delta ${this.gname(g)}`, source: 'OPERAND_DELTA' },
+      LoadTarget: { label: 'load y', source: 'OPERAND_TARGET' },
+      ReadoutError: { label: 'e = y - softmax(logits)', source: 'OPERAND_ERROR' },
     };
     const s = spec[opType];
     return this.add({
-      opType, label: s.label, resources: [`${s.res}:${home}`], actions: [act(s.action, size)],
-      core: home, group: g, begin: 0, end: size, elements: size, source: s.source,
+      opType, label: s.label, core: home, group: g, begin: 0, end: size, elements: size, source: s.source,
     }, deps);
   }
 }
 
 function operandShort(o: OperandName): string {
-  return { OPERAND_STATE: 's', OPERAND_FREE_STATE: 's0', OPERAND_DELTA: 'delta', OPERAND_ERROR: 'e', OPERAND_INPUT: 'x', OPERAND_TARGET: 'y' }[o as string] ?? o;
+  return { OPERAND_STATE: 's', OPERAND_FREE_STATE: 's0', OPERAND_DELTA: 'delta', OPERAND_ERROR: 'e', OPERAND_FREE_ERROR: 'e0', OPERAND_INPUT: 'x', OPERAND_TARGET: 'y' }[o as string] ?? o;
 }
 
 export function tileName(ir: CompilerIR, t: IrTile): string {
@@ -201,11 +199,23 @@ export const schedule: Pass = {
       .map((r) => b.read(r, b.available(r.input, 'OPERAND_STATE', b.siteOf(r.tile), [])));
     const nudgeReads = (b: Builder, errOp: number): number[] => reads.filter((r) => r.when === 'nudge')
       .map((r) => b.read(r, b.available(r.input, 'OPERAND_ERROR', b.siteOf(r.tile), [errOp])));
+    const isMaxPooled = (r: TileRead): boolean => ir.net.edges[r.tile.edge].conv?.pool?.kind === 'max';
     const step = (b: Builder, nudged: boolean): void => {
       const into = new Map<number, number[]>(hidden.map((g) => [g, []]));
-      for (const r of reads) {
-        if (r.when !== 'step') continue;
-        into.get(r.output)!.push(b.read(r, b.available(r.input, 'OPERAND_STATE', b.siteOf(r.tile), [])));
+      // Forward reads of W first, then the feedback reads: a pooled conv edge's feedback unpools
+      // through the argmax of this iteration's forward read of the same edge, so those feedback
+      // reads also wait for the edge's forward Accumulates (the pooling happens there).
+      const pooledForward = new Map<number, number[]>();
+      const isForwardW = (r: TileRead) => r.kind === 'forward' && r.tile.role === 'weight';
+      for (const pass of [true, false]) {
+        for (const r of reads) {
+          if (r.when !== 'step' || isForwardW(r) !== pass) continue;
+          const pooled = isMaxPooled(r);
+          const deps = [...b.available(r.input, 'OPERAND_STATE', b.siteOf(r.tile), []), ...(pass || !pooled ? [] : pooledForward.get(r.tile.edge) ?? [])];
+          const acc = b.read(r, deps);
+          into.get(r.output)!.push(acc);
+          if (pass && pooled) pooledForward.set(r.tile.edge, [...(pooledForward.get(r.tile.edge) ?? []), acc]);
+        }
       }
       for (const g of hidden) if (withInput.has(g)) into.get(g)!.push(b.heldAccumulate(g, 'DRIVE_BUFFER_INPUT', false));
       if (nudged) {
@@ -227,8 +237,7 @@ export const schedule: Pass = {
           const site = b.siteOf(r.tile);
           if (!loads.has(site)) {
             loads.set(site, b.add({
-              opType: 'LoadInput', label: `load x at ${site}`, resources: [`buffer:${site}`], actions: [act('buffer_access', ir.net.inputSize)],
-              core: site, group: 0, begin: 0, end: ir.net.inputSize, elements: ir.net.inputSize, source: 'OPERAND_INPUT',
+              opType: 'LoadInput', label: `load x at ${site}`, core: site, group: 0, begin: 0, end: ir.net.inputSize, elements: ir.net.inputSize, source: 'OPERAND_INPUT',
             }, []));
           }
           b.read(r, [loads.get(site)!]);
@@ -260,14 +269,12 @@ export const schedule: Pass = {
           const deps = [...b.available(u.postGroup, u.post, site, postReady), ...b.available(u.preGroup, u.pre, site, [])];
           const rows = t.rowEnd - t.rowBegin;
           const cells = rows * (t.colEnd - t.colBegin);
-          const upd = ir.chip.crossbar.update;
           // Conv edges: the update is the outer product summed over the sample's patches, applied as
           // one outer-product pass per patch (post = the unpooled δ at that position, pre = the patch).
           const conv = ir.net.edges[t.edge].conv;
           const P = conv ? conv.positions : 1;
           b.add({
-            opType: 'OuterProductUpdate', label: `update ${tileName(ir, t)}${conv ? ` x${P}` : ''}`, resources: [`array:${t.id}`, `dac:${t.id}`],
-            actions: [act('update_pulse', cells * P * (upd.kind === 'pulsed' ? upd.pulsesPerUpdate : 1))],
+            opType: 'OuterProductUpdate', label: `update ${tileName(ir, t)}${conv ? ` x${P}` : ''}`,
             core: site, array: t.id, edge: t.edge, lines: rows, elements: cells * P, positions: conv ? P : 0,
             postGroup: u.postGroup, post: u.post, preGroup: u.preGroup, pre: u.pre,
           }, deps);

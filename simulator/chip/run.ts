@@ -1,23 +1,22 @@
 /**
- * Running a net on the simulated chip: program the compiled netlist onto noisy devices, then either
+ * Running a netlist on the simulated chip: program its conductances onto noisy devices, then either
  * evaluate (ex-situ deployment: software-trained weights compiled into the netlist) or train in
- * situ (the EP engine on the chip executor; the spec's optimiser computes each step digitally and
- * the devices realise it — with an SGD spec this is the plain local rule written as pulses).
+ * situ — the netlist's schedule executed by the interpreter, the optimiser of its training_info
+ * stepping the weights digitally and the devices realising each step. Reads the netlist only.
  */
+import type { DataSplit } from '../../datasets/dataset';
+import type { ChipDescription } from '../../hw-models/chip';
 import { chipFromMsg } from '../../netlist/chip-proto';
+import { netOfNetlist } from '../../netlist/program';
 import { edgeTiles } from '../../netlist/tiles';
 import type { NetlistMsg } from '../../netlist/types';
-import type { DataSplit } from '../../datasets/dataset';
-import type { Net } from '../../graph/net';
-import type { ChipDescription } from '../../hw-models/chip';
 import { makeRng } from '../../util/rng';
-import { EpEngine } from '../engine/ep';
 import type { Kernels } from '../kernels/kernels';
 import { makeNoise } from '../noise';
 import { evaluate, train, type EpochResult } from '../train';
-import { netlistParams } from '../../netlist/tiles';
-import { ChipExecutor } from './chip-executor';
+import { ChipArrays } from './chip-arrays';
 import type { PulseRounding } from './devices';
+import { NetlistInterpreter } from './interpreter';
 
 export interface ChipRunOptions {
   /** 'train': in-situ EP training; 'eval': evaluate the programmed weights only. */
@@ -28,7 +27,10 @@ export interface ChipRunOptions {
   /** Seconds between programming and the reads (conductance drift); 0 = none. */
   driftSeconds?: number;
   pulseRounding?: PulseRounding;
+  /** Largest batch (default: the netlist's training_info batch size). */
+  batchSize?: number;
   onEpoch?: (r: EpochResult) => void;
+  onBatch?: (epoch: number, batch: number, batches: number, loss: number) => void;
   shouldStop?: () => boolean;
 }
 
@@ -41,36 +43,42 @@ export interface ChipRunResult {
   updatePulsesPerSample: number;
   trainSamples: number;
   interrupted: boolean;
+  /** The interpreter after the run (its weights, biases and devices). */
+  interpreter: NetlistInterpreter;
 }
 
-export function makeChipExecutor(net: Net, netlist: NetlistMsg, seed: number, kernels: Kernels, opts: { driftSeconds?: number; pulseRounding?: PulseRounding } = {}): ChipExecutor {
+/** The netlist's schedule ready to run on its chip, devices programmed from the run's seed. */
+export function makeInterpreter(netlist: NetlistMsg, seed: number, kernels: Kernels, maxBatch: number,
+  opts: { driftSeconds?: number; pulseRounding?: PulseRounding } = {}): NetlistInterpreter {
   const chip = chipFromMsg(netlist.chip!);
   // The chip's random draws (programming noise, stuck devices, read/state noise, pulses) come from
   // their own stream of the run's seed, so they never shift the data shuffling.
   const noise = makeNoise(makeRng(seed).fork('chip'), kernels.name === 'reference-ts' ? 'reference' : 'native');
-  return new ChipExecutor(net, edgeTiles(netlist), chip, kernels, noise, {
+  const arrays = new ChipArrays(edgeTiles(netlist), chip, kernels, noise, {
     driftSeconds: opts.driftSeconds ?? 0, pulseRounding: opts.pulseRounding ?? 'stochastic',
   });
+  return new NetlistInterpreter(netlist, arrays, maxBatch);
 }
 
-export async function runOnChip(net: Net, netlist: NetlistMsg, data: DataSplit, o: ChipRunOptions): Promise<ChipRunResult> {
-  const exec = makeChipExecutor(net, netlist, o.seed, o.kernels, o);
-  const batch = net.spec.training.batchSize;
-  // The programmed weights (the optimiser's starting point in training) and the edges' biases.
-  const params = netlistParams(netlist, exec.chip);
+export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRunOptions): Promise<ChipRunResult> {
+  const net = netOfNetlist(netlist);
+  const batch = o.batchSize ?? netlist.trainingInfo?.batchSize ?? 100;
+  const it = makeInterpreter(netlist, o.seed, o.kernels, batch, o);
+  const chip = it.chip.chip;
   if (o.mode === 'eval') {
-    const model = new EpEngine(net, exec, batch, params.bias);
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
-    const acc = evaluate(model, data.test, batch, x, y);
-    return { chip: exec.chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false };
+    const acc = evaluate(it, data.test, batch, x, y);
+    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, interpreter: it };
   }
-  const { result } = await train(net, params, data, {
-    algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, executor: exec, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
+  if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
+  const spec = { ...net.spec, training: { ...net.spec.training, batchSize: batch } };
+  const { result } = await train({ ...net, spec }, { W: [], B: [], bias: [] }, data, {
+    algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, device: it, onEpoch: o.onEpoch, onBatch: o.onBatch, shouldStop: o.shouldStop,
   });
   const samples = result.epochs.length * data.train.count;
   return {
-    chip: exec.chip, testAccuracy: result.finalTestAccuracy, bestTestAccuracy: result.bestTestAccuracy, epochs: result.epochs,
-    updatePulsesPerSample: samples > 0 ? exec.pulses() / samples : 0, trainSamples: samples, interrupted: result.interrupted,
+    chip, testAccuracy: result.finalTestAccuracy, bestTestAccuracy: result.bestTestAccuracy, epochs: result.epochs,
+    updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0, trainSamples: samples, interrupted: result.interrupted, interpreter: it,
   };
 }

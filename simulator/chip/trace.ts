@@ -16,7 +16,7 @@
 import type { ChipDescription } from '../../hw-models/chip';
 import type { NetlistMsg } from '../../netlist/types';
 import { chromeTrace, type TraceEvent } from '../timing/trace';
-import { phaseRepeat, resourceKind, schedulePhases, type ChipCostOptions } from './costs';
+import { phaseRepeat, resourceKind, schedulePhases, type ChipCostOptions } from '../../netlist/costs';
 
 export type TraceDetail = 'full' | 'first-iteration' | 'first-sample';
 

@@ -11,7 +11,7 @@
  * weight decay.
  */
 import type { Net } from '../../graph/net';
-import type { TrainingSpec } from '../../graph/spec';
+import { ADAM_DEFAULTS, type TrainingSpec } from '../../graph/spec';
 import type { Kernels } from '../kernels/kernels';
 import { clipGradNorm } from './clip';
 import { makeSchedule, type LrSchedule } from './schedule';
@@ -94,9 +94,9 @@ export class Adam extends ScheduledOptimizer {
 
   constructor(private readonly kernels: Kernels, sizes: (number | null)[], lr: number, o: AdamOptions = {}) {
     super(sizes.map(() => lr), o);
-    this.b1 = o.beta1 ?? 0.9;
-    this.b2 = o.beta2 ?? 0.999;
-    this.eps = o.eps ?? 1e-8;
+    this.b1 = o.beta1 ?? ADAM_DEFAULTS.beta1;
+    this.b2 = o.beta2 ?? ADAM_DEFAULTS.beta2;
+    this.eps = o.eps ?? ADAM_DEFAULTS.eps;
     this.decoupled = o.decoupled ?? false;
     this.m = sizes.map((n) => (n === null ? null : new Float32Array(n)));
     this.v = sizes.map((n) => (n === null ? null : new Float32Array(n)));

@@ -3,7 +3,7 @@
  * ('ph': 'X') per op and resource it holds, one track (tid) per resource, time in microseconds at
  * the chip clock.
  */
-import type { TimedOp, TimingResult } from './resources';
+import type { TimedOp, TimingResult } from '../../netlist/timing-engine';
 
 export interface TraceEvent {
   name: string;

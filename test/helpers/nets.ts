@@ -1,7 +1,7 @@
 /** Small nets and parameter setters shared by the engine tests. */
 import { GraphBuilder } from '../../graph/builder';
 import { resolveNet, type Net } from '../../graph/net';
-import type { EdgeSpec, NudgeMode } from '../../graph/spec';
+import type { EdgeSpec, NudgeMode, OptimizerSpec } from '../../graph/spec';
 
 export function chainNet(sizes: number[], classes: number, o: { betaI: number; betaF: number; T: number; K: number; nudge?: NudgeMode; feedback?: 'symmetric' | 'random'; alpha?: number; batch?: number }): Net {
   const b = new GraphBuilder('test-chain').input(sizes[0]);
@@ -12,13 +12,13 @@ export function chainNet(sizes: number[], classes: number, o: { betaI: number; b
   return resolveNet(b.build());
 }
 
-export function graphNet(input: number, layers: number[], classes: number, edges: EdgeSpec[], o: { betaF: number; T: number; K: number; nudge?: NudgeMode }): Net {
+export function graphNet(input: number, layers: number[], classes: number, edges: EdgeSpec[], o: { betaF: number; T: number; K: number; nudge?: NudgeMode; optimizer?: OptimizerSpec }): Net {
   const b = new GraphBuilder('test-graph').input(input);
   layers.forEach((n, i) => b.layer(`h${i + 1}`, n));
   b.output(classes);
   edges.forEach((e) => b.edge(e));
   b.dynamics({ T: o.T, K: o.K, betaF: o.betaF, nudge: o.nudge ?? 'held' })
-    .training({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 8, epochs: 1, seed: 0 });
+    .training({ optimizer: o.optimizer ?? { kind: 'adam', lr: 1e-3 }, batchSize: 8, epochs: 1, seed: 0 });
   return resolveNet(b.build());
 }
 

@@ -26,10 +26,10 @@
  * The `chip` argument supplies the latencies and the energy table; pass the netlist's own
  * (`chipFromMsg(netlist.chip)`) or a chip with another action table to re-price the same schedule.
  */
-import { ACTION_KEYS, LEAKAGE_KEYS, type ActionKey, type ChipDescription, type LeakageKey } from '../../hw-models/chip';
-import { timedOps } from '../../netlist/op-shape';
-import type { NetlistMsg, PhaseKindName, PhaseMsg } from '../../netlist/types';
-import { scheduleOps, type TimedOp, type TimingResult } from '../timing/resources';
+import { ACTION_KEYS, LEAKAGE_KEYS, type ActionKey, type ChipDescription, type LeakageKey } from '../hw-models/chip';
+import { timedOps } from './op-shape';
+import type { NetlistMsg, PhaseKindName, PhaseMsg } from './types';
+import { scheduleOps, type TimedOp, type TimingResult } from './timing-engine';
 
 export interface ChipCostOptions {
   /** Update pulses the chip executor actually applied per training sample (may be an average over

@@ -1,0 +1,143 @@
+/**
+ * The programmed arrays of a netlist as the chip's physics sees them: every edge's W (and random
+ * feedback B) on noisy, stuck, drifted devices (devices.ts), and one array read — the netlist's
+ * ArrayRead / ArrayReadTransposed op — as DAC(x) through the tile's devices with the read noise of
+ * every device, in normalised units (÷ w_max), ready for the array's ADC (periphery.ts). Batched on
+ * the kernel backend, noise generated in bulk. The interpreter (interpreter.ts) decides what is read
+ * when; this file only knows arrays.
+ */
+import type { ChipDescription } from '../../hw-models/chip';
+import type { ArrayTile, EdgeTiles } from '../../netlist/tiles';
+import type { Kernels } from '../kernels/kernels';
+import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
+import type { NoiseSource } from '../noise';
+import { DeviceMatrix, type DeviceOptions } from './devices';
+import { adcOf, NeuronUnit, quantiser, type Adc, type PeripheryNative, type Quantiser } from './periphery';
+
+/** One array: its tile of a matrix and the device matrix that tile lives in. */
+export interface ChipArray {
+  tile: ArrayTile;
+  edge: number;
+  dev: DeviceMatrix;
+}
+
+export class ChipArrays {
+  /** Per edge: W's devices, and B's for random feedback. */
+  readonly W: DeviceMatrix[];
+  readonly B: (DeviceMatrix | undefined)[];
+  /** Indexed by array id. */
+  readonly arrays: ChipArray[];
+  readonly dac: Quantiser;
+  readonly adc: Adc;
+  readonly neuron: NeuronUnit;
+  private readonly native: PeripheryNative;
+  private xq: Float32Array = new Float32Array(0);
+  private x2: Float32Array = new Float32Array(0);
+  private part2: Float32Array = new Float32Array(0);
+  private norms: Float32Array = new Float32Array(0);
+
+  constructor(tiles: EdgeTiles[], readonly chip: ChipDescription, readonly kernels: Kernels, readonly noise: NoiseSource, opts: DeviceOptions) {
+    this.W = tiles.map((t) => new DeviceMatrix(t.rows, t.cols, t.wMax, t.weight, chip, noise, opts));
+    this.B = tiles.map((t) => (t.feedback.length ? new DeviceMatrix(t.cols, t.rows, t.feedbackWMax ?? 1, t.feedback, chip, noise, opts) : undefined));
+    this.arrays = [];
+    tiles.forEach((t, e) => {
+      for (const a of t.weight) this.arrays[a.array] = { tile: a, edge: e, dev: this.W[e] };
+      for (const a of t.feedback) this.arrays[a.array] = { tile: a, edge: e, dev: this.B[e]! };
+    });
+    // The periphery's per-element loops run natively alongside the native kernels.
+    const native = kernels.name === NATIVE_BACKEND_NAME ? loadNativeAddon() : null;
+    const [lo, hi] = chip.periphery.dac.inputRange;
+    this.dac = quantiser(chip.periphery.dac.bits, lo, hi, native);
+    this.adc = adcOf(chip, native);
+    this.neuron = new NeuronUnit(chip, kernels, noise, native);
+    this.native = native;
+  }
+
+  /** Realises the optimiser's requested weights on the devices of every trained edge. */
+  commit(trainable: readonly boolean[]): void {
+    this.W.forEach((d, e) => { if (trainable[e]) d.commit(this.noise); });
+  }
+
+  /** Update pulses applied so far (all edges). */
+  pulses(): number {
+    return this.W.reduce((a, d) => a + d.pulses, 0);
+  }
+
+  /**
+   * One read of array `id`: part[n × lines] = DAC(x)·(tile)ᵀ / w_max (forward: x drives the tile's
+   * columns, part has its rows) or DAC(x)·tile / w_max (transposed: x drives the rows), plus the
+   * read noise of every device and (folded into the same draw) the ADC's output noise. x is
+   * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x.
+   */
+  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array): void {
+    const { tile: t, dev } = this.arrays[id];
+    const C = dev.cols;
+    const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
+    const oLen = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+    // The DAC sees the tile's input lines: quantise that slice into a dense [n × iLen] block.
+    let xs = x;
+    let ld = ldx;
+    let off = x0;
+    if (this.dac.active) {
+      this.xq = grow(this.xq, n * iLen);
+      for (let r = 0; r < n; r++) this.dac.apply(x.subarray(r * ldx + x0, r * ldx + x0 + iLen), this.xq.subarray(r * iLen), iLen);
+      xs = this.xq;
+      ld = iLen;
+      off = 0;
+    }
+    const w0 = t.rowBegin * C + t.colBegin;
+    if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
+    else this.kernels.gemm('N', 'T', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
+    this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
+  }
+
+  /**
+   * The read noise of every device on every read, referred to the output — a device's Gaussian
+   * conductance noise σ makes a line's sum vary with variance σ²·Σ_i (cell factor)·x_i², exact in
+   * distribution and one draw per line instead of one per device — plus the ADC's output noise
+   * (independent Gaussians add), in normalised units.
+   */
+  private addLineNoise(t: ArrayTile, dev: DeviceMatrix, transposed: boolean, x: Float32Array, ld: number, off: number,
+    n: number, iLen: number, oLen: number, out: Float32Array): void {
+    const spec = this.chip.crossbar.readNoise;
+    const constVar = this.adc.noiseVariance;
+    if (spec.sigma === 0) {
+      if (constVar > 0) this.noise.addNormalVar(out, n, oLen, null, null, constVar);
+      return;
+    }
+    if (spec.relativeTo === 'range') {
+      this.norms = grow(this.norms, n);
+      const k = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) ** 2;
+      if (this.native) {
+        this.native.rowSumSquares(x, n, ld, off, iLen, k, this.norms);
+      } else {
+        for (let r = 0; r < n; r++) {
+          let s = 0;
+          const base = r * ld + off;
+          for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
+          this.norms[r] = k * s;
+        }
+      }
+      this.noise.addNormalVar(out, n, oLen, this.norms, null, constVar);
+      return;
+    }
+    // Relative to the target conductance: variance per line = σ²·Σ_i sqU[line, i]·x_i².
+    this.x2 = grow(this.x2, n * iLen);
+    for (let r = 0; r < n; r++) for (let i = 0; i < iLen; i++) this.x2[r * iLen + i] = x[r * ld + off + i] ** 2;
+    this.part2 = grow(this.part2, n * oLen);
+    const sq = dev.squaredUnits();
+    const C = dev.cols;
+    const w0 = t.rowBegin * C + t.colBegin;
+    const k = spec.sigma ** 2;
+    if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, k, this.x2, iLen, sq.subarray(w0), C, 0, this.part2, oLen);
+    else this.kernels.gemm('N', 'T', n, oLen, iLen, k, this.x2, iLen, sq.subarray(w0), C, 0, this.part2, oLen);
+    this.noise.addNormalVar(out, n, oLen, null, this.part2, constVar);
+  }
+}
+
+/** A noise source that draws nothing (the ADC's output noise is folded into the read's draw). */
+export const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => undefined, addNormalVar: () => undefined };
+
+export function grow(buf: Float32Array, n: number): Float32Array {
+  return buf.length >= n ? buf : new Float32Array(n);
+}

@@ -1,0 +1,491 @@
+/**
+ * The chip simulator's executor: it runs a netlist's schedule — phases, iterations, ops in list
+ * order — batched over the samples of a batch, each op doing what netlist/ops.ts says it means,
+ * on the arrays of chip-arrays.ts. Nothing here reads the graph spec: T and K are the FREE and
+ * NUDGED phases' `repeat`, gains are the arrays' gain registers, activations the groups', the
+ * nudge is whatever ops the schedule holds, the update scale and optimiser come from
+ * training_info. A chip team's edit of any of those fields changes what this executes.
+ *
+ * Buffers per group: s (state), s_next (written by NeuronUpdate, current when the iteration ends),
+ * s⁰, δ, the STEP drive h, the held INPUT and NUDGE drives; the output group has its logits,
+ * p, e, and the free-phase p⁰, e⁰. At the start of a sample every buffer is zero.
+ */
+import type { Activation } from '../../graph/spec';
+import type { ConvSpec, FeatureShape, PoolSpec } from '../../graph/shapes';
+import type { ConvGeometryMsg, DriveBufferName, NetlistMsg, OpMsg, OperandName, OpType, PhaseMsg } from '../../netlist/types';
+import { mapsToRows, rowsToMaps } from '../conv/im2row';
+import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
+import { poolForward, poolTranspose } from '../conv/pool';
+import { softmaxRows } from '../engine/softmax';
+import type { DeviceModel } from '../train';
+import { SILENT, type ChipArrays } from './chip-arrays';
+
+const ACTIVATION: Record<string, Activation | null> = {
+  ACTIVATION_TANH: 'tanh', ACTIVATION_HARD_SIGMOID: 'hard-sigmoid', ACTIVATION_SIGMOID: 'sigmoid',
+};
+
+interface GroupRt {
+  size: number;
+  activation: Activation | null;
+  s: Float32Array;
+  sNext: Float32Array;
+  s0: Float32Array;
+  delta: Float32Array;
+  h: Float32Array;
+  heldInput: Float32Array;
+  heldNudge: Float32Array;
+  updated: boolean;
+}
+
+interface ConvRt {
+  conv: ConvSpec;
+  pool?: PoolSpec;
+  P: number;
+  convShape: FeatureShape;
+  /** [m·P × cols] receptive fields of the latest forward read's input. */
+  patches: Float32Array;
+  /** [m·P × rows] combined forward partial sums (before pooling). */
+  fwdRows: Float32Array;
+  /** [m·P × cols] combined feedback partial sums (before row2im). */
+  backRows: Float32Array;
+  /** [m·P × rows] the to-side values unpooled through the latest argmax, as patch rows. */
+  toRows: Float32Array;
+  map: Float32Array;
+  pooled: Float32Array;
+  argmax: Int32Array;
+  keptPatches: Float32Array;
+  keptArgmax: Int32Array;
+}
+
+interface EdgeRt {
+  from: number;
+  to: number;
+  rows: number;
+  cols: number;
+  alpha: number;
+  bias: Float32Array | null;
+  trainable: boolean;
+  toOutput: boolean;
+  conv: ConvRt | null;
+}
+
+/** Per-op flags the walk needs, computed once per phase (what is first or last in an iteration). */
+interface OpPlan {
+  op: OpMsg;
+  type: OpType;
+  /** Array reads: a forward read of W (vs. a feedback read: W transposed or B). */
+  forwardW: boolean;
+  /** First op of its (edge, direction) in the iteration: conv edges form their inputs here. */
+  first: boolean;
+  /** Last Accumulate of its (edge, direction): bias, pooling or row2im happen here. */
+  last: boolean;
+}
+
+export class NetlistInterpreter implements DeviceModel {
+  private readonly groups: GroupRt[];
+  private readonly edges: EdgeRt[];
+  private readonly plans: { phase: PhaseMsg; ops: OpPlan[] }[];
+  private readonly out: number;
+  private readonly layout: LayoutKernels;
+  private readonly part: Float32Array[];
+  /** Values the latest read of each array left in its part buffer (n × sensed lines). */
+  private readonly sensed: number[];
+  private readonly logits: Float32Array;
+  private readonly probs: Float32Array;
+  private readonly err: Float32Array;
+  private readonly probs0: Float32Array;
+  private readonly err0: Float32Array;
+  private readonly betaF: number;
+  private readonly divideByBetaF: boolean;
+  private x: Float32Array = new Float32Array(0);
+  private y: Float32Array = new Float32Array(0);
+  private m = 0;
+  private loss = 0;
+  private grads: (Float32Array | null)[] = [];
+
+  constructor(readonly netlist: NetlistMsg, readonly chip: ChipArrays, readonly maxBatch: number) {
+    const n = netlist;
+    const buf = (k: number) => new Float32Array(maxBatch * k);
+    this.out = n.groups.length - 1;
+    this.groups = n.groups.map((g) => ({
+      size: g.size, activation: ACTIVATION[g.activation] ?? null,
+      s: buf(g.size), sNext: buf(g.size), s0: buf(g.size), delta: buf(g.size), h: buf(g.size),
+      heldInput: buf(g.size), heldNudge: buf(g.size), updated: false,
+    }));
+    const C = n.groups[this.out].size;
+    this.logits = this.groups[this.out].h;
+    this.probs = buf(C);
+    this.err = buf(C);
+    this.probs0 = buf(C);
+    this.err0 = buf(C);
+    this.betaF = n.dynamics!.betaF;
+    this.divideByBetaF = n.trainingInfo?.divideByBetaF ?? false;
+    this.layout = layoutFor(chip.kernels);
+    this.edges = n.edges.map((e) => ({
+      from: e.fromGroup, to: e.toGroup, rows: e.rows, cols: e.cols, alpha: e.alpha,
+      bias: e.bias.length ? Float32Array.from(e.bias) : null, trainable: e.trainable, toOutput: e.toGroup === this.out,
+      conv: e.conv ? convRt(e.conv, e.rows, e.cols, n.groups[e.toGroup].size, maxBatch) : null,
+    }));
+    this.part = n.arrays.map((a) => {
+      const conv = this.edges[a.edge].conv;
+      const lines = Math.max(a.rowEnd - a.rowBegin, a.colEnd - a.colBegin);
+      return new Float32Array(maxBatch * (conv ? conv.P : 1) * lines);
+    });
+    this.sensed = n.arrays.map(() => 0);
+    this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
+  }
+
+  /** The effective weights of every edge (the optimiser steps these; commit() realises them). */
+  weights(): Float32Array[] {
+    return this.chip.W.map((d) => d.W);
+  }
+
+  /** Realises the optimiser's requested weights on the devices of every trained edge. */
+  commit(): void {
+    this.chip.commit(this.edges.map((e) => e.trainable));
+  }
+
+  /** The current biases (digital registers; the optimiser steps them in place). */
+  biases(): (Float32Array | null)[] {
+    return this.edges.map((e) => e.bias);
+  }
+
+  infer(x: Float32Array, m: number): Float32Array {
+    this.begin(x, null, m);
+    for (const p of this.plans) if (!p.phase.trainingOnly) this.runPhase(p);
+    return this.logits;
+  }
+
+  step(x: Float32Array, y: Float32Array, m: number, grads: (Float32Array | null)[]): { loss: number; probs: Float32Array } {
+    this.begin(x, y, m);
+    this.grads = grads;
+    for (const p of this.plans) this.runPhase(p);
+    return { loss: this.loss, probs: this.probs0 };
+  }
+
+  /** A group's current state (tests and analysis). */
+  state(group: number): Float32Array {
+    return this.groups[group].s;
+  }
+
+  private begin(x: Float32Array, y: Float32Array | null, m: number): void {
+    if (m > this.maxBatch) throw new Error(`batch of ${m} exceeds the interpreter's maximum ${this.maxBatch}`);
+    this.x = x;
+    this.y = y ?? this.y;
+    this.m = m;
+    for (const g of this.groups) {
+      const k = m * g.size;
+      for (const b of [g.s, g.sNext, g.s0, g.delta, g.h, g.heldInput, g.heldNudge]) b.fill(0, 0, k);
+    }
+  }
+
+  private runPhase({ phase, ops }: { phase: PhaseMsg; ops: OpPlan[] }): void {
+    const nudged = phase.kind === 'PHASE_KIND_NUDGED';
+    for (let it = 0; it < phase.repeat; it++) {
+      for (const p of ops) this.exec(p, it, phase);
+      for (const g of this.groups) {
+        if (!g.updated) continue;
+        const t = g.s;
+        g.s = g.sNext;
+        g.sNext = t;
+        g.updated = false;
+      }
+      // The first nudged iteration's forward reads read s⁰: the conv updates use their patches and
+      // argmax (the chip latches them rather than reading s⁰ again). Input conv edges keep those of
+      // the INPUT phase, their only read.
+      if (nudged && it === 0) this.keep();
+    }
+  }
+
+  private exec(p: OpPlan, it: number, phase: PhaseMsg): void {
+    const { op } = p;
+    const m = this.m;
+    switch (p.type) {
+      case 'LoadInput': case 'LoadTarget': case 'Send': case 'Receive':
+        return; // data movement: numerically the identity (x and y are in place from begin())
+      case 'ArrayRead': case 'ArrayReadTransposed':
+        return this.read(p);
+      case 'AdcConvert':
+        // Output noise was drawn with the read noise (one draw per line); clip and quantise here.
+        this.chip.adc.convert(this.part[op.array], this.sensed[op.array], SILENT);
+        return;
+      case 'Accumulate':
+        return op.source === 'OPERAND_HELD_DRIVE' ? this.accumulateHeld(op, it) : this.accumulate(p);
+      case 'NeuronUpdate': {
+        const g = this.groups[op.group];
+        if (!g.activation) throw new Error(`NeuronUpdate of group ${op.group}, which has no activation`);
+        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size);
+        g.h.fill(0, 0, m * g.size);
+        g.updated = true;
+        return;
+      }
+      case 'ReadoutError':
+        return this.readoutError(phase.kind === 'PHASE_KIND_ERROR');
+      case 'SaveState': {
+        const g = this.groups[op.group];
+        g.s0.set(g.s.subarray(0, m * g.size));
+        return;
+      }
+      case 'StateDelta': {
+        const g = this.groups[op.group];
+        for (let i = 0; i < m * g.size; i++) g.delta[i] = g.s[i] - g.s0[i];
+        return;
+      }
+      case 'OuterProductUpdate':
+        return this.outer(p);
+    }
+  }
+
+  /** The values an operand names, [m × size] of its group. */
+  private operand(group: number, o: OperandName): Float32Array {
+    const g = this.groups[group];
+    switch (o) {
+      case 'OPERAND_STATE': return g.s;
+      case 'OPERAND_FREE_STATE': return g.s0;
+      case 'OPERAND_DELTA': return g.delta;
+      case 'OPERAND_INPUT': return this.x;
+      case 'OPERAND_ERROR': return this.err;
+      case 'OPERAND_FREE_ERROR': return this.err0;
+      default: throw new Error(`operand ${o} is not a value an array reads`);
+    }
+  }
+
+  private read(p: OpPlan): void {
+    const { op } = p;
+    const a = this.chip.arrays[op.array];
+    const e = this.edges[a.edge];
+    const t = a.tile;
+    const transposed = p.type === 'ArrayReadTransposed';
+    const src = this.operand(op.group, op.source);
+    // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
+    const x0 = transposed ? t.rowBegin : t.colBegin;
+    this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * (transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin);
+    if (!e.conv) {
+      this.chip.read(op.array, transposed, src, this.groups[op.group].size, x0, this.m, this.part[op.array]);
+      return;
+    }
+    const c = e.conv;
+    const n = this.m * c.P;
+    if (p.forwardW) {
+      if (p.first) this.layout.im2row(c.conv, this.m, src, c.patches);
+      this.chip.read(op.array, false, c.patches, e.cols, x0, n, this.part[op.array]);
+      return;
+    }
+    // Feedback: the to-side values unpooled through this iteration's forward argmax, one row per patch.
+    if (p.first) this.toRows(c, src, c.argmax);
+    this.chip.read(op.array, transposed, c.toRows, e.rows, x0, n, this.part[op.array]);
+  }
+
+  private toRows(c: ConvRt, post: Float32Array, argmax: Int32Array): void {
+    let map = post;
+    if (c.pool) {
+      poolTranspose(c.pool, c.convShape, this.m, post, c.map, c.pool.kind === 'max' ? argmax : undefined);
+      map = c.map;
+    }
+    mapsToRows(this.m, c.P, c.conv.outChannels, map, c.toRows);
+  }
+
+  private target(group: number, t: DriveBufferName): Float32Array {
+    const g = this.groups[group];
+    switch (t) {
+      case 'DRIVE_BUFFER_STEP': case 'DRIVE_BUFFER_LOGITS': return g.h;
+      case 'DRIVE_BUFFER_INPUT': return g.heldInput;
+      case 'DRIVE_BUFFER_NUDGE': return g.heldNudge;
+      default: throw new Error(`drive buffer ${t}`);
+    }
+  }
+
+  private accumulate(p: OpPlan): void {
+    const { op } = p;
+    const m = this.m;
+    const a = this.chip.arrays[op.array];
+    const e = this.edges[a.edge];
+    const t = a.tile;
+    const transposed = this.plannedTransposed(p);
+    const lines = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+    const o0 = transposed ? t.colBegin : t.rowBegin;
+    const gain = transposed ? t.gains.transposed : t.gains.forward;
+    const part = this.part[op.array];
+    const dst = this.target(op.group, op.target);
+    if (!e.conv) {
+      const ld = this.groups[op.group].size;
+      for (let r = 0; r < m; r++) {
+        const ob = r * ld + o0;
+        const pb = r * lines;
+        for (let j = 0; j < lines; j++) dst[ob + j] += gain * part[pb + j];
+      }
+      if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
+      return;
+    }
+    const c = e.conv;
+    const n = m * c.P;
+    const rows = p.forwardW ? c.fwdRows : c.backRows;
+    const ld = p.forwardW ? e.rows : e.cols;
+    for (let r = 0; r < n; r++) {
+      const ob = r * ld + o0;
+      const pb = r * lines;
+      for (let j = 0; j < lines; j++) rows[ob + j] += gain * part[pb + j];
+    }
+    if (!p.last) return;
+    if (p.forwardW) {
+      // Combined: to maps, pooled (keeping the argmax the feedback and the update unpool through).
+      rowsToMaps(m, c.P, e.rows, rows, c.map);
+      let drive = c.map;
+      let per = c.P;
+      if (c.pool) {
+        poolForward(c.pool, c.convShape, m, c.map, c.pooled, c.pool.kind === 'max' ? c.argmax : undefined);
+        drive = c.pooled;
+        per = this.groups[e.to].size / e.rows;
+      }
+      const k = m * e.rows * per;
+      for (let i = 0; i < k; i++) dst[i] += drive[i];
+      if (e.bias) addRowBias(dst, e.bias, m, e.rows, per, e.alpha);
+    } else {
+      this.layout.row2im(c.conv, m, rows, dst);
+    }
+    rows.fill(0, 0, n * ld);
+  }
+
+  /** A read's direction as its Accumulate sees it: transposed reads of W sense its columns. */
+  private plannedTransposed(p: OpPlan): boolean {
+    const r = this.netlist.reductions[p.op.reduction];
+    return r.read === 'READ_KIND_TRANSPOSED';
+  }
+
+  private accumulateHeld(op: OpMsg, it: number): void {
+    const g = this.groups[op.group];
+    const held = op.held === 'DRIVE_BUFFER_NUDGE' ? g.heldNudge : g.heldInput;
+    const dst = this.target(op.group, op.target);
+    const k = op.scaleByStep ? it + 1 : 1;
+    const n = this.m * g.size;
+    if (k === 1) for (let i = 0; i < n; i++) dst[i] += held[i];
+    else for (let i = 0; i < n; i++) dst[i] += k * held[i];
+  }
+
+  private readoutError(free: boolean): void {
+    const m = this.m;
+    const C = this.groups[this.out].size;
+    const y = this.y;
+    softmaxRows(this.logits, this.probs, m, C);
+    for (let i = 0; i < m * C; i++) this.err[i] = y[i] - this.probs[i];
+    this.logits.fill(0, 0, m * C);
+    if (!free) return;
+    this.err0.set(this.err.subarray(0, m * C));
+    this.probs0.set(this.probs.subarray(0, m * C));
+    let loss = 0;
+    for (let i = 0; i < m * C; i++) if (y[i] > 0) loss -= y[i] * Math.log(Math.max(this.probs[i], 1e-30));
+    this.loss = loss / m;
+  }
+
+  private keep(): void {
+    for (const e of this.edges) {
+      const c = e.conv;
+      if (!c) continue;
+      c.keptPatches.set(c.patches.subarray(0, this.m * c.P * e.cols));
+      c.keptArgmax.set(c.argmax.subarray(0, this.m * (c.argmax.length / this.maxBatch)));
+    }
+  }
+
+  private outer(p: OpPlan): void {
+    const { op } = p;
+    const m = this.m;
+    const a = this.chip.arrays[op.array];
+    const e = this.edges[a.edge];
+    const t = a.tile;
+    const g = this.grads[a.edge] ?? null;
+    const gb = e.bias ? this.grads[this.edges.length + a.edge] ?? null : null;
+    if (!g && !gb) return;
+    const scale = !e.toOutput && this.divideByBetaF ? -1 / (m * this.betaF) : -1 / m;
+    const post = this.operand(op.postGroup, op.post);
+    const R = t.rowEnd - t.rowBegin;
+    const C = t.colEnd - t.colBegin;
+    let postRows = post;
+    let ldPost = this.groups[op.postGroup].size;
+    let pre = this.operand(op.preGroup, op.pre);
+    let ldPre = this.groups[op.preGroup].size;
+    let n = m;
+    if (e.conv) {
+      const c = e.conv;
+      if (p.first) this.toRows(c, post, c.keptArgmax);
+      postRows = c.toRows;
+      ldPost = e.rows;
+      pre = c.keptPatches;
+      ldPre = e.cols;
+      n = m * c.P;
+    }
+    if (g) {
+      this.chip.kernels.gemm('T', 'N', R, C, n, scale, postRows.subarray(t.rowBegin), ldPost, pre.subarray(t.colBegin), ldPre,
+        0, g.subarray(t.rowBegin * e.cols + t.colBegin), e.cols);
+    }
+    // The bias gradient (digital, at the neuron unit) from the same post vector, with the row's first tile.
+    if (gb && t.tileCol === 0) {
+      for (let r = t.rowBegin; r < t.rowEnd; r++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += postRows[i * ldPost + r];
+        gb[r] = scale * s;
+      }
+    }
+  }
+}
+
+
+function convRt(g: ConvGeometryMsg, rows: number, cols: number, toSize: number, maxBatch: number): ConvRt {
+  const conv: ConvSpec = { inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel, stride: g.stride, padding: g.padding, height: g.inHeight, width: g.inWidth };
+  const pool: PoolSpec | undefined = g.pool === 'POOL_KIND_MAX' ? { kind: 'max', size: g.poolSize, stride: g.poolStride }
+    : g.pool === 'POOL_KIND_AVG' ? { kind: 'avg', size: g.poolSize, stride: g.poolStride } : undefined;
+  const P = g.positions;
+  const buf = (k: number) => new Float32Array(maxBatch * k);
+  const am = pool?.kind === 'max' ? maxBatch * toSize : 0;
+  return {
+    conv, pool, P, convShape: { channels: g.outChannels, height: g.outHeight, width: g.outWidth },
+    patches: buf(P * cols), fwdRows: buf(P * rows), backRows: buf(P * cols), toRows: buf(P * rows),
+    map: buf(P * rows), pooled: buf(pool ? toSize : 0), argmax: new Int32Array(am),
+    keptPatches: buf(P * cols), keptArgmax: new Int32Array(am),
+  };
+}
+
+/** Which ops of a phase iteration come first or last for their (edge, direction). */
+function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
+  const dir = (op: OpMsg): string | null => {
+    if (op.opType === 'ArrayRead' || op.opType === 'ArrayReadTransposed') {
+      const fw = op.opType === 'ArrayRead' && n.arrays[op.array].role === 'ARRAY_ROLE_WEIGHT';
+      return `${n.arrays[op.array].edge}:${fw ? 'f' : 'b'}`;
+    }
+    if (op.opType === 'Accumulate' && op.source === 'OPERAND_PARTIAL_SUM') {
+      const r = n.reductions[op.reduction];
+      return `${r.edge}:${r.read === 'READ_KIND_FORWARD' && r.role === 'ARRAY_ROLE_WEIGHT' ? 'f' : 'b'}`;
+    }
+    if (op.opType === 'OuterProductUpdate') return `${n.arrays[op.array].edge}:u`;
+    return null;
+  };
+  const firstSeen = new Set<string>();
+  const lastAcc = new Map<string, number>();
+  phase.ops.forEach((op, i) => {
+    const k = dir(op);
+    if (k && op.opType === 'Accumulate') lastAcc.set(k, i);
+  });
+  return phase.ops.map((op, i) => {
+    const k = dir(op);
+    let first = false;
+    if (k && op.opType !== 'Accumulate' && !firstSeen.has(k)) {
+      firstSeen.add(k);
+      first = true;
+    }
+    return {
+      op, type: op.opType as OpType, forwardW: k !== null && k.endsWith(':f'), first,
+      last: k !== null && lastAcc.get(k) === i,
+    };
+  });
+}
+
+/** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */
+function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
+  for (let b = 0; b < m; b++) {
+    for (let r = 0; r < R; r++) {
+      const v = scale * bias[r];
+      const o = (b * R + r) * per;
+      for (let q = 0; q < per; q++) out[o + q] += v;
+    }
+  }
+}
+
