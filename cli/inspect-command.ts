@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { estimate } from '../compiler/estimate';
 import { chipFromMsg } from '../netlist/chip-proto';
-import { readNetlistFile } from '../netlist/codec';
+import { readValidNetlist } from '../netlist/validate';
 import { netlistToText } from '../netlist/text';
 import type { NetlistMsg } from '../netlist/types';
 
@@ -60,7 +60,8 @@ export function summarise(n: NetlistMsg) {
 }
 
 export async function runInspect(a: InspectArgs): Promise<void> {
-  const { netlist, bytes } = readNetlistFile(a.netlist);
+  // A damaged netlist is refused with its diagnostics, never summarised (fre validate lists them all).
+  const { netlist, bytes } = readValidNetlist(a.netlist);
   if (a.text) { process.stdout.write(netlistToText(netlist)); return; }
   const s = summarise(netlist);
   if (a.json) { process.stdout.write(`${JSON.stringify(s)}\n`); return; }

@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { compileFiles } from '../compiler/compile-files';
 import { chipFromMsg } from '../netlist/chip-proto';
-import { decodeNetlist, readNetlistFile } from '../netlist/codec';
+import { decodeNetlist } from '../netlist/codec';
+import { readValidNetlist } from '../netlist/validate';
 import type { NetlistMsg } from '../netlist/types';
 import { parseWMaxPolicy } from '../compiler/options';
 import { chipCosts, type ChipCosts } from '../netlist/costs';
@@ -68,7 +69,8 @@ export function runOptions<T>(y: Argv<T>) {
 }
 
 export async function runSimulate(a: SimulateArgs): Promise<void> {
-  const { netlist } = readNetlistFile(a.netlist!);
+  // Nothing executes an invalid netlist: every check of fre validate runs first.
+  const { netlist } = readValidNetlist(a.netlist!);
   await simulate(netlist, a.netlist!, a);
 }
 

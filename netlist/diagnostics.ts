@@ -18,6 +18,9 @@ export const NET_CODES = {
   NET023: 'external data missing or corrupt',
   NET030: 'route invalid',
   NET040: 'schedule invalid',
+  NET041: 'an execution field (dynamics, phases, groups, training info) out of range or inconsistent',
+  NET042: 'an op does not match its op-set definition or the objects it names',
+  NET043: 'a normative number is not finite (NaN or infinite)',
   NET050: 'missing block or dangling reference',
 } as const;
 export type NetCode = keyof typeof NET_CODES;

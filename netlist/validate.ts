@@ -9,7 +9,9 @@ import { chipFingerprint, diffChips } from '../hw-models/compare';
 import type { CodedDiagnostic } from '../hw-models/diagnostics';
 import { formatCoded } from '../hw-models/diagnostics';
 import { validateChip } from '../hw-models/validate';
-import { netDiag as diag, type NetCode } from './diagnostics';
+import { NetlistError, netDiag as diag, type NetCode } from './diagnostics';
+import { readNetlistFile } from './codec';
+import { validateProgram } from './validate-program';
 import { ChipMessageError, chipFromMsg } from './chip-proto';
 import { convGeometryProblems, convSizes, pooledPositions } from './conv';
 import { OPSET_VERSION, OP_DOMAIN, OP_TYPES, type NetlistMsg, type TensorMsg } from './types';
@@ -195,6 +197,8 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
       add('NET050', `reductions.${i}`, `reduction ${i} names an edge, group or array that does not exist`, 're-compile');
     }
   });
+  // What the interpreter executes (guarded: the objects an op names may not exist, checked above).
+  validateProgram(n, chip, add);
   return { diagnostics: out, chip };
 }
 
@@ -235,4 +239,17 @@ export function checkChipMatches(n: NetlistMsg, given: ChipDescription, givenNam
 
 export function formatAll(ds: CodedDiagnostic[]): string {
   return ds.map(formatCoded).join('\n');
+}
+
+/**
+ * Reads a netlist file and runs every check; throws NetlistError with all diagnostics when it is not
+ * valid. What `fre simulate` and `fre inspect` run first: nothing executes an invalid netlist.
+ */
+export function readValidNetlist(file: string): { netlist: NetlistMsg; bytes: Uint8Array; chip: ChipDescription } {
+  const r = readNetlistFile(file);
+  const v = validateNetlist(r.netlist, file);
+  if (v.diagnostics.length || !v.chip) {
+    throw new NetlistError(v.diagnostics.length ? v.diagnostics : [diag('NET010', file, 'chip', 'the embedded chip description is unusable', 're-compile')]);
+  }
+  return { ...r, chip: v.chip };
 }
