@@ -173,8 +173,8 @@ function checkRefs(n: NetlistMsg, op: OpMsg, phase: PhaseKindName, out: number, 
       if (!a) return `names array ${op.array}; there are ${n.arrays.length}`;
       if (op.edge !== a.edge) return `names edge ${op.edge}, but array ${op.array} holds a tile of edge ${a.edge}`;
       const e = n.edges[a.edge];
-      const P = e.conv ? e.conv.positions : 1;
-      if (Math.max(1, op.positions) !== P) return `streams ${Math.max(1, op.positions)} patch(es), but edge ${e.name} ${e.conv ? `has ${P} positions` : 'is dense (one read)'}`;
+      const P = e.conv ? e.conv.positions : 1; // that ops stream exactly P patches is NET040's check
+      if (Math.max(1, op.positions) !== P) return null;
       const rows = a.rowEnd - a.rowBegin;
       const cols = a.colEnd - a.colBegin;
       if (op.opType === 'OuterProductUpdate') {
@@ -218,6 +218,7 @@ function checkRefs(n: NetlistMsg, op: OpMsg, phase: PhaseKindName, out: number, 
       const want = a.role === 'ARRAY_ROLE_WEIGHT' && r.read === 'READ_KIND_FORWARD' ? e.toGroup : e.fromGroup;
       if (r.group !== want) return `reduction ${op.reduction} drives group ${r.group}; that read of edge ${e.name} drives group ${want}`;
       const gain = r.read === 'READ_KIND_TRANSPOSED' ? a.gains?.transposed : a.gains?.forward;
+      if (gain !== undefined && !finite(gain)) return null; // NET043 reports the array's gain
       if (gain === undefined || Math.fround(op.gain) !== Math.fround(gain)) return `gain ${op.gain}, but array ${op.array}'s ${r.read === 'READ_KIND_TRANSPOSED' ? 'transposed' : 'forward'} gain is ${gain}`;
       const targets: Record<string, boolean> = {
         DRIVE_BUFFER_STEP: hidden(r.group), DRIVE_BUFFER_INPUT: hidden(r.group), DRIVE_BUFFER_NUDGE: hidden(r.group), DRIVE_BUFFER_LOGITS: r.group === out,

@@ -197,8 +197,8 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
       add('NET050', `reductions.${i}`, `reduction ${i} names an edge, group or array that does not exist`, 're-compile');
     }
   });
-  // What the interpreter executes (guarded: the objects an op names may not exist, checked above).
-  validateProgram(n, chip, add);
+  // What the interpreter executes: checked once the objects it names exist (one diagnostic per fault).
+  if (out.length === 0) validateProgram(n, chip, add);
   return { diagnostics: out, chip };
 }
 

@@ -157,9 +157,9 @@ describe('NET diagnostics, one by one', () => {
 
   test('NET004 wrong ir_version', () => {
     const n = tiny();
-    n.irVersion = 2;
+    n.irVersion = 3;
     const ds = netDiags(() => decodeNetlist(encodeNetlist(n), 'new.pb'));
-    expectOnly(ds, 'NET004', ['ir_version 2', 'newer', '(1)'], ['upgrade fre']);
+    expectOnly(ds, 'NET004', ['ir_version 3', 'newer', '(2)'], ['upgrade fre']);
     expect(ds[0].path).toBe('ir_version');
   });
 
@@ -224,6 +224,32 @@ describe('NET diagnostics, one by one', () => {
     expectOnly(broken((n) => { n.schedule!.phases[1].ops[0].resources = ['bank:3']; }), 'NET040', ['bank:3']);
   });
 
+  test('NET041 execution fields out of range or inconsistent', () => {
+    const free = (n: NetlistMsg) => n.schedule!.phases.find((p) => p.kind === 'PHASE_KIND_FREE')!;
+    expectOnly(broken((n) => { free(n).repeat = 0; }), 'NET041', ['repeats 0 times']);
+    expectOnly(broken((n) => { n.dynamics!.freeSteps = 7; n.groups.forEach((g) => { g.freeSteps = 7; }); }), 'NET041', ['free_steps is 7', 'repeats 2 times'], ['set them equal']);
+    expectOnly(broken((n) => { n.groups[1].activation = 'ACTIVATION_SOFTMAX'; }), 'NET041', ['hidden group h1 has activation ACTIVATION_SOFTMAX'], ['ACTIVATION_TANH']);
+    expectOnly(broken((n) => { n.trainingInfo!.batchSize = 0; }), 'NET041', ['batch size 0']);
+    expectOnly(broken((n) => { n.dynamics!.readoutGroup = 1; }), 'NET041', ['readout_group is 1']);
+  });
+
+  test('NET042 an op that does not match its definition', () => {
+    const read = (n: NetlistMsg) => n.schedule!.phases[1].ops.find((o) => o.opType === 'ArrayRead')!;
+    expectOnly(broken((n) => { read(n).resources = ['array:0']; }), 'NET042', ['holds [array:0]', 'imply'], ['restore them']);
+    expectOnly(broken((n) => { read(n).actions = [{ action: 'array_read', count: 7 }]; }), 'NET042', ['counts', 'imply']);
+    expectOnly(broken((n) => { read(n).group = 0; }), 'NET042', ['is driven by group 0']);
+    expectOnly(broken((n) => {
+      const acc = n.schedule!.phases[1].ops.find((o) => o.opType === 'Accumulate' && o.source === 'OPERAND_PARTIAL_SUM')!;
+      acc.gain *= 2;
+    }), 'NET042', ['gain', 'forward gain is']);
+  });
+
+  test('NET043 a normative number that is not finite', () => {
+    expectOnly(broken((n) => { n.arrays[0].gains!.forward = NaN; }), 'NET043', ['forward gain is NaN']);
+    expectOnly(broken((n) => { n.edges[1].alpha = Infinity; }), 'NET043', ['α is Infinity']);
+    expectOnly(broken((n) => { n.trainingInfo!.edgeLr[0] = NaN; }), 'NET043', ['learning rate of edge 0 is NaN']);
+  });
+
   test('NET050 missing block or dangling reference', () => {
     expectOnly(broken((n) => { n.edges[0].fromGroup = 9; }), 'NET050', ['names group 9']);
     expectOnly(broken((n) => { n.schedule = null; }), 'NET050', ['schedule is missing']);
@@ -251,7 +277,7 @@ describe('a chip team\'s view: protoc reads the netlist', () => {
     const r = spawnSync('protoc', ['-I', protoDir(), '--decode', 'fre.NetlistProto', 'netlist.proto'], { input: bytes, encoding: 'utf8', cwd: protoDir(), maxBuffer: 1 << 28 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('ir_version: 1');
+    expect(r.stdout).toContain('ir_version: 2');
     expect(r.stdout).toContain('domain: "ai.fre.crossbar"');
     expect(r.stdout).toContain('op_type: "OuterProductUpdate"');
     expect(r.stdout).toBe(netlistToText(decodeNetlist(bytes)));
