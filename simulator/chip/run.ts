@@ -29,6 +29,8 @@ export interface ChipRunOptions {
   driftSeconds?: number;
   pulseRounding?: PulseRounding;
   onEpoch?: (r: EpochResult) => void;
+  /** After every batch (progress): epoch 0 while evaluating in 'eval' mode, loss NaN there. */
+  onBatch?: (epoch: number, batch: number, batches: number, loss: number) => void;
   shouldStop?: () => boolean;
 }
 
@@ -62,11 +64,11 @@ export async function runOnChip(net: Net, netlist: NetlistMsg, data: DataSplit, 
     const model = new EpEngine(net, exec, batch, params.bias);
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
-    const acc = evaluate(model, data.test, batch, x, y);
+    const acc = evaluate(model, data.test, batch, x, y, o.onBatch && ((b, n) => o.onBatch!(0, b, n, NaN)));
     return { chip: exec.chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false };
   }
   const { result } = await train(net, params, data, {
-    algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, executor: exec, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
+    algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, executor: exec, onEpoch: o.onEpoch, onBatch: o.onBatch, shouldStop: o.shouldStop,
   });
   const samples = result.epochs.length * data.train.count;
   return {
