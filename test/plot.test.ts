@@ -83,7 +83,7 @@ describe('linePlot', () => {
   test('points land on the right pixels (linear axes)', () => {
     // Plot area: x 60 … 380, y 40 … 250 (top … bottom).
     const root = parseXml(linePlot(spec));
-    const pts = byClass(root, 'point').map((c) => [Number(c.attrs.cx), Number(c.attrs.cy)]);
+    const pts = byClass(root, 'point').map((c) => [Number(c.attrs['data-cx']), Number(c.attrs['data-cy'])]);
     expect(pts.slice(0, 3)).toEqual([[60, 250], [220, 145], [380, 40]]);
     // The NaN point is skipped and breaks the second series' line into two pieces.
     expect(pts.slice(3)).toEqual([[124, 208], [252, 124], [316, 82]]);
@@ -102,8 +102,10 @@ describe('linePlot', () => {
     expect(L.mapX(10)).toBeCloseTo(380, 9);
     expect(L.mapX(1)).toBeCloseTo(300, 9);
     const root = parseXml(linePlot({ ...spec, logX: true, xDomain: undefined, series: [{ label: 'a', x: [0.001, 0.01, 0.1, 1, 4], y: [0, 0.2, 0.5, 0.9, 1] }] }));
-    expect(texts(root, 'tick-label').slice(0, 5)).toEqual(['0.001', '0.01', '0.1', '1', '10']);
-    expect(Number(byClass(root, 'point')[2].attrs.cx)).toBeCloseTo(220, 2);
+    // Data range 1e-3 … 4 padded by 5 % of its 3.6 decades on each side: 10^-3.18 … 10^0.78.
+    expect(texts(root, 'tick-label').slice(0, 4)).toEqual(['0.001', '0.01', '0.1', '1']);
+    const l0 = -3 - 0.05 * Math.log10(4000), l1 = Math.log10(4) + 0.05 * Math.log10(4000);
+    expect(Number(byClass(root, 'point')[2].attrs['data-cx'])).toBeCloseTo(60 + ((-1 - l0) / (l1 - l0)) * 320, 1);
   });
 
   test('log axes skip non-positive values instead of failing', () => {
