@@ -84,8 +84,11 @@ describe('progress and interruption in the CLI', () => {
     expect(status.some((l) => / eta /.test(l) && / epoch 2\/2 /.test(l))).toBe(true);
   });
 
-  test('an interrupted fre train exits 130 (as fre sweep does), after printing its JSON', async () => {
-    const child = spawn(process.execPath, [FRE, 'train', 'examples/mnist-demo.json', '--epochs', '200', '--train-limit', '2000', '--test-limit', '100', '--json'], { cwd: ROOT, env });
+  test.each([
+    ['train', ['train', 'examples/mnist-demo.json']],
+    ['run (in-situ training on a chip)', ['run', 'examples/mnist-demo.json', '--chip', 'ideal', '--train']],
+  ])('an interrupted fre %s exits 130 (as fre sweep does), after printing its JSON', async (_what, cmd) => {
+    const child = spawn(process.execPath, [FRE, ...cmd, '--epochs', '200', '--train-limit', '2000', '--test-limit', '100', '--json'], { cwd: ROOT, env });
     let out = '', err = '';
     child.stdout.on('data', (d) => { out += d; });
     const code = await new Promise<number | null>((resolve) => {
@@ -98,5 +101,14 @@ describe('progress and interruption in the CLI', () => {
     expect(code).toBe(130);
     expect(JSON.parse(out.trim()).interrupted).toBe(true);
     expect(err).toContain('interrupted');
+  });
+
+  test('fre analyze reports its points on stderr; stdout keeps the JSON', () => {
+    const r = spawnSync(process.execPath, [FRE, 'analyze', 'examples/mnist-5l.json', '--samples', '2', '--te', '10', '--sweep-beta', '0.01,1', '--json'], { cwd: ROOT, encoding: 'utf8', env });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).points).toHaveLength(2);
+    // 1 base analysis + 2 β_i points, and the last status line counts them all.
+    const status = r.stderr.split('\n').filter((l) => /^analyze \S+: \d+\/3 points/.test(l));
+    expect(status[status.length - 1]).toMatch(/: 3\/3 points \(100%\)/);
   });
 });
