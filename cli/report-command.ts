@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';
 import { SweepError } from '../sweep/errors';
+import { readResults } from '../sweep/results';
 import { UsageError } from './errors';
 import { page, type Section } from './report/html';
 import { readInput, repError } from './report/inputs';
@@ -23,15 +24,34 @@ export function reportOptions<T>(y: Argv<T>) {
     .option('cols', { type: 'number', default: 2, describe: 'plot panels per row' });
 }
 
+/** The sweep a results file belongs to ('' for an empty file: buildReport then says what is wrong). */
+function sweepHashOf(file: string): string {
+  return readResults(file, { mustExist: true }).lines[0]?.sweepHash ?? `empty:${file}`;
+}
+
 /** The page as text (exported for tests). */
 export function buildReportPage(files: string[], o: { title?: string; cols?: number } = {}): string {
   const cols = o.cols ?? 2;
-  const sections: Section[] = files.map((f) => {
-    const input = readInput(f);
-    if (input.kind === 'train') return trainSection(f, input.result, cols);
-    if (input.kind === 'chip') return chipSection(f, input.result, cols);
-    return sweepSection(f, cols);
-  });
+  // Results files of one sweep (its shards) make one section, where the first of them stands.
+  const inputs = files.map(readInput);
+  const shards = new Map<string, string[]>();
+  for (const i of inputs) {
+    if (i.kind !== 'sweep') continue;
+    const hash = sweepHashOf(i.file);
+    shards.set(hash, [...(shards.get(hash) ?? []), i.file]);
+  }
+  const sections: Section[] = [];
+  const done = new Set<string>();
+  for (const i of inputs) {
+    if (i.kind === 'train') sections.push(trainSection(i.file, i.result, cols));
+    else if (i.kind === 'chip') sections.push(chipSection(i.file, i.result, cols));
+    else {
+      const hash = sweepHashOf(i.file);
+      if (done.has(hash)) continue;
+      done.add(hash);
+      sections.push(sweepSection(shards.get(hash)!, cols));
+    }
+  }
   const title = o.title ?? `fre report: ${files.map((f) => basename(f)).join(', ')}`;
   return page(title, sections);
 }

@@ -61,6 +61,24 @@ describe('statistics of the sweep table', () => {
   });
 });
 
+describe('shards of one sweep', () => {
+  test('make one section with the same numbers as the whole results file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fre-report-shards-'));
+    const text = readFileSync(join(FIX, 'adc-array.results.jsonl'), 'utf8').trim().split('\n');
+    const a = join(dir, 'shard-0.jsonl'), b = join(dir, 'shard-1.jsonl');
+    writeFileSync(a, `${text.filter((_, i) => i % 2 === 0).join('\n')}\n`);
+    writeFileSync(b, `${text.filter((_, i) => i % 2 === 1).join('\n')}\n`);
+    expect(fre(['report', a, join(FIX, 'train.json'), b, '-o', join(dir, 'shards.html')]).status).toBe(0);
+    expect(fre(['report', join(FIX, 'adc-array.results.jsonl'), '-o', join(dir, 'whole.html')]).status).toBe(0);
+    const shards = readFileSync(join(dir, 'shards.html'), 'utf8');
+    const whole = readFileSync(join(dir, 'whole.html'), 'utf8');
+    expect(shards.match(/<section data-kind="[a-z]+"/g)).toEqual(['<section data-kind="sweep"', '<section data-kind="train"']);
+    const table = (h: string) => h.slice(h.indexOf('<table class="sweep-table">'), h.indexOf('</table>', h.indexOf('<table class="sweep-table">')));
+    expect(table(shards)).toBe(table(whole));
+    expect(table(whole).length).toBeGreaterThan(1000);
+  });
+});
+
 describe('bad inputs: a coded error naming the file, the field and the fix; no page', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fre-report-bad-'));
   const write = (name: string, text: string) => { const f = join(dir, name); writeFileSync(f, text); return f; };

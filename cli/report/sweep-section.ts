@@ -56,9 +56,10 @@ export function sweepTable(r: Report): string {
   return table(head, rows, { numeric, cls: 'sweep-table' });
 }
 
-export function sweepSection(file: string, cols: number): Section {
-  const r: Report = buildReport([file]);
-  const lines = readResults(file).lines;
+/** One sweep from one or more results files (its shards; buildReport refuses files of different sweeps). */
+export function sweepSection(files: string[], cols: number): Section {
+  const r: Report = buildReport(files);
+  const lines = files.flatMap((f) => readResults(f).lines);
   const seeds = [...new Set(lines.map((l) => l.seed))].sort((a, b) => a - b);
   const parts: string[] = [facts([
     ['sweep', `${r.sweep} (hash ${r.sweepHash})`],
@@ -86,5 +87,5 @@ export function sweepSection(file: string, cols: number): Section {
     if (p !== undefined) provs.set(canonicalJson(p), p);
   }
   for (const p of provs.values()) parts.push(provenanceHtml(p));
-  return { kind: 'sweep', title: `Sweep: ${r.sweep}`, file, html: parts.join('\n') };
+  return { kind: 'sweep', title: `Sweep: ${r.sweep}`, file: files.join(', '), html: parts.join('\n') };
 }
