@@ -12,6 +12,7 @@ import { analyze, sweepBetaI, SATURATION_THRESHOLD, type Analysis, type Analysis
 import { isHiddenFeedback } from '../simulator/analysis/operator';
 import { initParams } from '../graph/params';
 import { loadParams } from '../graph/weights-file';
+import { Progress } from '../util/progress';
 import { makeRng } from '../util/rng';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
@@ -137,11 +138,14 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
   const tE = a.te ?? (a.init ? 1000 : 500);
   const opts = { rng: rng.fork('analysis'), tE, ftmleSteps: a.ftmleSteps, maxSteps: a.maxSteps };
 
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const out = a.json ? log : (line: string) => process.stdout.write(`${line}\n`);
+  // Progress over the base analysis and every β_i point (stderr; cleared before stdout lines).
+  const progress = new Progress({ label: `analyze ${spec.name}`, total: 1 + (betas?.length ?? 0), unit: 'points' });
+  const log = (line: string) => progress.log(line);
+  const out = a.json ? log : (line: string) => { progress.pause(); process.stdout.write(`${line}\n`); };
   out(`fre analyze ${spec.name}: ${a.init ? `weights ${a.init}` : `untrained (seed ${seed})`}, ${m} test samples, `
     + `FTMLE over T = ${opts.ftmleSteps ?? spec.dynamics.T}, MLE over steps ${Math.floor(tE / 2) + 1}..${tE}, convergence cap ${a.maxSteps}`);
   const base = analyze(net, params, x, m, { ...opts, trajectory: !!a.plot && !betas });
+  progress.tick(1, betas ? 'β_i sweep' : '');
   const p = base.point;
   out(`  spectral radius   ${f(p.spectralRadius)}${p.spectralRadiusConverged ? '' : ' (Arnoldi did not reach its tolerance)'}`);
   out(`  FTMLE             ${pm(p.ftmle, p.ftmleStd)}`);
@@ -154,8 +158,9 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
     out('');
     out(`β_i sweep (every hidden feedback edge; β_f stays ${spec.dynamics.betaF})`);
     out('β_i           SR    FTMLE      MLE  convergence (median)   mean|s|');
-    points = sweepBetaI(net, params, x, m, betas, opts, (pt) => out(pointLine(pt, a.maxSteps)));
+    points = sweepBetaI(net, params, x, m, betas, opts, (pt) => { out(pointLine(pt, a.maxSteps)); progress.tick(1, `β_i = ${pt.betaI}`); });
   }
+  progress.finish();
   if (a.plot) {
     const svg = points ? sweepFigure(spec.name, points, base) : trajectoryFigure(spec.name, net, base);
     writeFileSync(a.plot, svg);

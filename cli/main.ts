@@ -6,6 +6,7 @@ import { analyzeOptions, runAnalyze, type AnalyzeArgs } from './analyze-command'
 import { compileOptions, runCompile, type CompileArgs } from './compile-command';
 import { reportAndExit, UsageError } from './errors';
 import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
+import { reportOptions, runReportCommand, type ReportArgs } from './report-command';
 import { sweepCommands } from './sweep-command';
 import { runTrain, trainOptions, type TrainArgs } from './train-command';
 import { runOptions, runRun, runSimulate, simulateOptions, type SimulateArgs } from './simulate-command';
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<void> {
     .command('run <spec>', 'compile for a chip and simulate in one step (fre compile + fre simulate)',
       (y) => runOptions(y), (args) => runRun(args as unknown as SimulateArgs & { wMax: string }))
     .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
+    .command('report <results..>', 'one self-contained HTML page for training runs, chip runs and sweeps (fre train/simulate/run --json outputs, sweep .jsonl)',
+      (y) => reportOptions(y), (args) => runReportCommand(args as unknown as ReportArgs))
     .demandCommand(1, 'name a command (fre --help lists them)')
     .strict()
     .fail((msg, err) => {

@@ -19,6 +19,7 @@ import { chipTrace } from '../simulator/chip/trace';
 import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
+import { chipRunProgress } from './progress-hooks';
 
 export interface SimulateArgs {
   netlist?: string;
@@ -100,11 +101,13 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   let stop = false;
   const onSigint = () => { if (stop) process.exit(130); stop = true; log('\ninterrupted: finishing the current batch (Ctrl-C again to quit now)'); };
   process.on('SIGINT', onSigint);
+  const progress = chipRunProgress(`${mode} ${net.spec.name} on ${chip.name}`, { mode, epochs, trainCount: data.train.count, testCount: data.test.count, batchSize: net.spec.training.batchSize });
   const r = await runOnChip(netlist, data, {
-    mode, epochs, seed, kernels, driftSeconds: a.driftSeconds, pulseRounding: a.pulseRounding, shouldStop: () => stop,
-    onEpoch: (e: EpochResult) => log(`epoch ${e.epoch}  train loss ${e.trainLoss.toFixed(4)}  test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s`),
+    mode, epochs, seed, kernels, driftSeconds: a.driftSeconds, pulseRounding: a.pulseRounding, shouldStop: () => stop, onBatch: progress.onBatch,
+    onEpoch: (e: EpochResult) => progress.log(`epoch ${e.epoch}  train loss ${e.trainLoss.toFixed(4)}  test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s`),
   });
   process.off('SIGINT', onSigint);
+  progress.finish(r.interrupted);
 
   const costs: ChipCosts = chipCosts(netlist, chip, mode === 'train' ? { updatePulsesPerSample: r.updatePulsesPerSample } : {});
   if (a.trace) {

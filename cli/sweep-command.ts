@@ -15,7 +15,7 @@ import { UsageError } from './errors';
 
 interface RunArgs { file: string; out?: string; resume: boolean; workers?: number; shard?: string; dataDir?: string; dryRun: boolean; progress?: 'bar' | 'lines' | 'none' }
 interface MergeArgs { files: string[]; out: string }
-interface ReportArgs { files: string[]; csv: boolean; svg?: string; x?: string; series?: string; metric?: string[]; logX?: boolean }
+interface ReportArgs { files: string[]; csv: boolean; svg?: string; x?: string; series?: string; metric?: string[]; logX?: boolean; cols?: number }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -52,7 +52,8 @@ export function sweepCommands<T>(y: Argv<T>) {
         .option('x', { type: 'string', describe: 'axis on the x axis (default: the first numeric axis)' })
         .option('series', { type: 'string', describe: 'one line per value of this axis (default: method)' })
         .option('metric', { type: 'string', array: true, describe: 'metrics to show (default: all recorded)' })
-        .option('log-x', { type: 'boolean', describe: 'logarithmic x axis (default: on for axes swept with a log range)' }),
+        .option('log-x', { type: 'boolean', describe: 'logarithmic x axis (default: on for axes swept with a log range or spanning ≥ 2 decades)' })
+        .option('cols', { type: 'number', describe: 'panels per row of the plot grid (default 3)' }),
       (a) => userErrors(() => runReport(a as unknown as ReportArgs)))
     .command('$0 <file>', 'run a sweep file on worker processes (all cores), appending each finished run to a results file',
       (b) => b
@@ -102,8 +103,9 @@ function runReport(a: ReportArgs): void {
   }
   if (r.missing > 0) log(`note: ${r.missing} run(s) of the grid are not in these results (an unfinished sweep or a single shard)`);
   process.stdout.write(a.csv ? formatCsv(r, metrics) : formatTable(r, metrics));
+  if (a.cols !== undefined && (!Number.isInteger(a.cols) || a.cols < 1)) throw new UsageError(`--cols must be an integer ≥ 1, got ${a.cols}`);
   if (a.svg) {
-    writeFileSync(a.svg, plotSvg(r, { x: a.x, series: a.series, metrics, logX: a.logX }));
+    writeFileSync(a.svg, plotSvg(r, { x: a.x, series: a.series, metrics, logX: a.logX, cols: a.cols }));
     log(`plots written to ${a.svg}`);
   }
 }

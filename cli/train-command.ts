@@ -1,5 +1,4 @@
 /** `fre train SPEC.json`: train a graph in software (the ideal executor) with EP, BP or FA. */
-import { SingleBar } from 'cli-progress';
 import type { Argv } from 'yargs';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
@@ -7,6 +6,7 @@ import { initParams } from '../graph/params';
 import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../simulator/train';
 import { loadParams, saveParams } from '../graph/weights-file';
+import { Progress } from '../util/progress';
 import { makeRng } from '../util/rng';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
@@ -69,20 +69,16 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   };
   process.on('SIGINT', onSigint);
 
-  const bar = process.stderr.isTTY && !a.json
-    ? new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | eta {eta}s', stream: process.stderr })
-    : null;
+  // One counter over every epoch's batches: the ETA is for the whole run, not the epoch.
+  const batches = Math.ceil(data.train.count / net.spec.training.batchSize);
+  const progress = new Progress({ label: `train ${spec.name}`, total: epochs * batches, unit: 'batches' });
   const { result, params } = await train(net, initial, data, {
     algo: a.algo, epochs, seed, kernels,
     shouldStop: () => stop,
-    onBatch: bar ? (epoch, b, total, loss) => {
-      if (b === 1) bar.start(total, 0, { epoch, loss: loss.toFixed(4) });
-      bar.update(b, { epoch, loss: loss.toFixed(4) });
-      if (b === total) bar.stop();
-    } : undefined,
-    onEpoch: (r) => log(`epoch ${r.epoch}  train loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.seconds.toFixed(1)} s`),
+    onBatch: (epoch, b, total, loss) => progress.update((epoch - 1) * total + b, `epoch ${epoch}/${epochs} loss ${loss.toFixed(4)}`),
+    onEpoch: (r) => progress.log(`epoch ${r.epoch}  train loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.seconds.toFixed(1)} s`),
   });
-  bar?.stop();
+  progress.finish();
   process.off('SIGINT', onSigint);
 
   if (a.save) {
@@ -99,4 +95,6 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   } else {
     log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%`);
   }
+  // Interrupted commands exit 130 (128 + SIGINT) everywhere, after saving what they have.
+  if (result.interrupted) process.exitCode = 130;
 }

@@ -8,6 +8,12 @@
  *   figure([panelA, panelB, …], { cols: 2, title })                                 → panels in a grid
  *
  * Points whose x or y is not finite (or not > 0 on a log axis) are skipped and break the line.
+ * Made to be printed: every series has its own marker shape and dash pattern besides its colour (so
+ * series stay apart in greyscale and where they coincide), ranges taken from the data are padded
+ * so no point sits on the frame, an axis whose values span two decades or more turns logarithmic
+ * unless logX/logY say otherwise, markers are never clipped, and the legend can have a title and
+ * sit outside the plot area ('outside') so it covers no data. Data attributes (data-series,
+ * data-shape, data-x, data-y) let tests and browsers count what was drawn.
  */
 import { formatNumber, linearTicks, logTicks, type Ticks } from './ticks';
 
@@ -23,10 +29,21 @@ export interface Series {
   line?: boolean;
   /** Draw a marker at each point (default: true when the series has ≤ 60 points). */
   markers?: boolean;
+  /** A dashed reference line ("5 3"); otherwise the series' own pattern (dash). */
   dashed?: boolean;
+  /** SVG stroke-dasharray; default: DASHES by series order ('' = solid). */
+  dash?: string;
+  /** Marker shape; default: MARKERS by series order. */
+  marker?: MarkerShape;
 }
 
-export type LegendPosition = 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left' | 'none';
+export type LegendPosition = 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left' | 'outside' | 'none';
+
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond' | 'triangle-down' | 'cross' | 'plus';
+
+/** Marker shapes and dash patterns, in series order: the n-th series differs from the others in all three of colour, shape and dash for n ≤ 7. */
+export const MARKERS: readonly MarkerShape[] = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'cross', 'plus'];
+export const DASHES: readonly string[] = ['', '7 3', '2 2', '9 3 2 3', '4 2 1 2 1 2', '12 4', '3 4'];
 
 export interface PlotSpec {
   title?: string;
@@ -42,6 +59,8 @@ export interface PlotSpec {
   height?: number;
   margin?: Partial<Margin>;
   legend?: LegendPosition;
+  /** Shown above the legend's entries, e.g. the name of the axis the series stand for. */
+  legendTitle?: string;
   grid?: boolean;
 }
 
@@ -90,17 +109,83 @@ function dataRange(spec: PlotSpec, axis: 'x' | 'y'): [number, number] | null {
   return lo <= hi ? [lo, hi] : null;
 }
 
+/** Two decades or more between the smallest and the largest value, all positive: a log axis shows them better. */
+export function spansDecades(values: Iterable<number>, decades = 2): boolean {
+  let lo = Infinity, hi = -Infinity, any = false;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v <= 0) return false;
+    any = true;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return any && Math.log10(hi / lo) >= decades - 1e-9;
+}
+
+/** The spec with logX/logY decided: as given, else automatic (spansDecades of the data, error bars included). */
+export function resolveAxes(spec: PlotSpec): PlotSpec {
+  if (spec.logX !== undefined && spec.logY !== undefined) return spec;
+  const xs: number[] = [], ys: number[] = [];
+  for (const s of spec.series) {
+    for (let i = 0; i < Math.min(s.x.length, s.y.length); i++) {
+      xs.push(s.x[i]);
+      ys.push(s.y[i]);
+    }
+  }
+  const dom = (d: [number, number] | undefined) => (d ? [d[0], d[1]] : []);
+  return {
+    ...spec,
+    logX: spec.logX ?? spansDecades([...xs, ...dom(spec.xDomain)]),
+    logY: spec.logY ?? spansDecades([...ys, ...dom(spec.yDomain)]),
+  };
+}
+
+/** Fraction of the data span added on each side of a range taken from the data (on log axes: of the decades). */
+export const PAD = 0.05;
+
+/**
+ * Ticks of a range taken from the data: padded by PAD so no point (nor its marker) sits on the
+ * frame, ticks inside the padded range; widened to whole ticks instead when that leaves fewer
+ * than two ticks.
+ */
+function paddedTicks(lo: number, hi: number, log: boolean, target: number): Ticks {
+  if (log) {
+    const l0 = Math.log10(lo), l1 = Math.log10(hi);
+    const pad = l1 > l0 ? PAD * (l1 - l0) : 0.15;
+    const t = logTicks(10 ** (l0 - pad), 10 ** (l1 + pad), true);
+    return t.ticks.length >= 2 ? t : logTicks(lo, hi);
+  }
+  const span = hi - lo;
+  const pad = span > 0 ? PAD * span : (lo === 0 ? 1 : Math.abs(lo) * 0.1);
+  const t = linearTicks(lo - pad, hi + pad, target, true);
+  return t.ticks.length >= 2 ? t : linearTicks(lo, hi, target);
+}
+
+const LEGEND_ROW = 15;
+
+/** Width and height of the legend box (0 × 0 without one). */
+function legendBox(spec: PlotSpec): { w: number; h: number } {
+  const labelled = spec.series.filter((s) => s.label !== '');
+  if ((spec.legend ?? 'top-right') === 'none' || labelled.length === 0) return { w: 0, h: 0 };
+  const chars = Math.max(...labelled.map((s) => s.label.length), spec.legendTitle ? spec.legendTitle.length * 1.1 : 0);
+  return { w: 40 + chars * 6.2, h: (labelled.length + (spec.legendTitle ? 1 : 0)) * LEGEND_ROW + 8 };
+}
+
 /** Where everything goes: the plot area and the value → pixel maps (exported for tests and reuse). */
-export function layout(spec: PlotSpec): Layout {
+export function layout(spec0: PlotSpec): Layout {
+  const spec = resolveAxes(spec0);
   const width = spec.width ?? DEFAULT_WIDTH;
   const height = spec.height ?? DEFAULT_HEIGHT;
   const m = { ...DEFAULT_MARGIN, ...spec.margin };
+  if (spec.legend === 'outside' && spec.margin?.right === undefined) m.right = Math.max(m.right, legendBox(spec).w + 16);
   const axis = (a: 'x' | 'y'): Ticks => {
     const log = a === 'x' ? !!spec.logX : !!spec.logY;
     const fixed = a === 'x' ? spec.xDomain : spec.yDomain;
-    const range = fixed ?? dataRange(spec, a) ?? (log ? [1, 10] : [0, 1]);
     const target = a === 'x' ? Math.max(3, Math.round((width - m.left - m.right) / 70)) : Math.max(3, Math.round((height - m.top - m.bottom) / 45));
-    return log ? logTicks(range[0], range[1], !!fixed) : linearTicks(range[0], range[1], target, !!fixed);
+    if (fixed) return log ? logTicks(fixed[0], fixed[1], true) : linearTicks(fixed[0], fixed[1], target, true);
+    const range = dataRange(spec, a);
+    if (!range) return log ? logTicks(1, 10) : linearTicks(0, 1, target);
+    return paddedTicks(range[0], range[1], log, target);
   };
   const y = axis('y');
   // Room for the longest y tick label plus the rotated axis label (unless the margin is given).
@@ -133,8 +218,33 @@ export function escapeXml(s: string): string {
   return out;
 }
 
+function seriesStyle(s: Series, si: number): { color: string; dash: string; marker: MarkerShape } {
+  return {
+    color: s.color ?? PALETTE[si % PALETTE.length],
+    dash: s.dash ?? (s.dashed ? '5 3' : DASHES[si % DASHES.length]),
+    marker: s.marker ?? MARKERS[si % MARKERS.length],
+  };
+}
+
+/** One marker centred at (X, Y); filled shapes, or stroked for cross and plus. data-cx/data-cy: its centre. */
+export function markerSvg(shape: MarkerShape, X: number, Y: number, color: string, attrs: string): string {
+  const r = 3.2;
+  const at = `${attrs} data-shape="${shape}" data-cx="${px(X)}" data-cy="${px(Y)}"`;
+  const poly = (pts: [number, number][]) => `M${pts.map(([a, b]) => `${px(X + a)},${px(Y + b)}`).join('L')}Z`;
+  switch (shape) {
+    case 'circle': return `<circle ${at} cx="${px(X)}" cy="${px(Y)}" r="${r}" fill="${color}"/>`;
+    case 'square': return `<path ${at} d="${poly([[-r * 0.9, -r * 0.9], [r * 0.9, -r * 0.9], [r * 0.9, r * 0.9], [-r * 0.9, r * 0.9]])}" fill="${color}"/>`;
+    case 'triangle': return `<path ${at} d="${poly([[0, -r * 1.2], [r * 1.1, r * 0.8], [-r * 1.1, r * 0.8]])}" fill="${color}"/>`;
+    case 'triangle-down': return `<path ${at} d="${poly([[0, r * 1.2], [r * 1.1, -r * 0.8], [-r * 1.1, -r * 0.8]])}" fill="${color}"/>`;
+    case 'diamond': return `<path ${at} d="${poly([[0, -r * 1.3], [r * 1.1, 0], [0, r * 1.3], [-r * 1.1, 0]])}" fill="${color}"/>`;
+    case 'cross': return `<path ${at} d="M${px(X - r)},${px(Y - r)}L${px(X + r)},${px(Y + r)}M${px(X - r)},${px(Y + r)}L${px(X + r)},${px(Y - r)}" stroke="${color}" stroke-width="1.8" fill="none"/>`;
+    case 'plus': return `<path ${at} d="M${px(X - r * 1.2)},${px(Y)}H${px(X + r * 1.2)}M${px(X)},${px(Y - r * 1.2)}V${px(Y + r * 1.2)}" stroke="${color}" stroke-width="1.8" fill="none"/>`;
+  }
+}
+
 /** The inner elements of one panel (no <svg> wrapper); ids are prefixed with `id` so panels can share a document. */
-function renderPanel(spec: PlotSpec, id: string): string {
+function renderPanel(spec0: PlotSpec, id: string): string {
+  const spec = resolveAxes(spec0);
   const L = layout(spec);
   const out: string[] = [];
   const grid = spec.grid ?? true;
@@ -167,9 +277,11 @@ function renderPanel(spec: PlotSpec, id: string): string {
     out.push(`<text class="axis-label y" x="${px(cx)}" y="${px(cy)}" text-anchor="middle" font-size="12" transform="rotate(-90 ${px(cx)} ${px(cy)})">${escapeXml(spec.yLabel)}</text>`);
   }
 
-  // Series.
+  // Series: lines and error bars clipped to the plot area; markers drawn unclipped on top, so a
+  // point at the edge of a fixed domain keeps its whole marker.
+  const markerLayer: string[] = [];
   spec.series.forEach((s, si) => {
-    const color = s.color ?? PALETTE[si % PALETTE.length];
+    const st = seriesStyle(s, si);
     const n = Math.min(s.x.length, s.y.length);
     const markers = s.markers ?? n <= 60;
     const parts: string[] = [];
@@ -184,42 +296,45 @@ function renderPanel(spec: PlotSpec, id: string): string {
       }
       const X = L.mapX(x), Y = L.mapY(y);
       segments[segments.length - 1].push(`${px(X)},${px(Y)}`);
-      if (markers) points.push(`<circle class="point" cx="${px(X)}" cy="${px(Y)}" r="2.5" fill="${color}" data-x="${x}" data-y="${y}"/>`);
+      if (markers) points.push(markerSvg(st.marker, X, Y, st.color, `class="point" data-series="${si}" data-x="${x}" data-y="${y}"`));
       const e = s.yErr ? s.yErr[i] : NaN;
       if (Number.isFinite(e) && e > 0) {
         const lo = y - e, hi = y + e;
         const Ylo = usable(lo, !!spec.logY) ? L.mapY(lo) : y1;
         const Yhi = L.mapY(hi);
-        bars.push(`<path class="errorbar" d="M${px(X)},${px(Ylo)}V${px(Yhi)}M${px(X - 3)},${px(Ylo)}H${px(X + 3)}M${px(X - 3)},${px(Yhi)}H${px(X + 3)}" stroke="${color}" fill="none" data-x="${x}" data-lo="${lo}" data-hi="${hi}"/>`);
+        bars.push(`<path class="errorbar" d="M${px(X)},${px(Ylo)}V${px(Yhi)}M${px(X - 3)},${px(Ylo)}H${px(X + 3)}M${px(X - 3)},${px(Yhi)}H${px(X + 3)}" stroke="${st.color}" fill="none" data-x="${x}" data-lo="${lo}" data-hi="${hi}"/>`);
       }
     }
     if (s.line ?? true) {
       for (const seg of segments) {
         if (seg.length < 2) continue;
-        parts.push(`<polyline points="${seg.join(' ')}" fill="none" stroke="${color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+        parts.push(`<polyline class="line" points="${seg.join(' ')}" fill="none" stroke="${st.color}" stroke-width="1.6"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''} data-series="${si}"/>`);
       }
     }
-    parts.push(...bars, ...points);
-    out.push(`<g class="series" data-label="${escapeXml(s.label)}" clip-path="url(#${id}clip)">${parts.join('')}</g>`);
+    parts.push(...bars);
+    out.push(`<g class="series" data-label="${escapeXml(s.label)}" data-series="${si}" clip-path="url(#${id}clip)">${parts.join('')}</g>`);
+    if (points.length) markerLayer.push(`<g class="markers" data-label="${escapeXml(s.label)}" data-series="${si}" data-shape="${st.marker}">${points.join('')}</g>`);
   });
+  out.push(...markerLayer);
 
-  // Legend.
+  // Legend: a line sample with the series' dash and marker, under an optional title.
   const pos = spec.legend ?? 'top-right';
   const labelled = spec.series.filter((s) => s.label !== '');
   if (pos !== 'none' && labelled.length > 0) {
-    const rowH = 15;
-    const w = 34 + Math.max(...labelled.map((s) => s.label.length)) * 6.2;
-    const h = labelled.length * rowH + 8;
-    const lx = pos.endsWith('right') ? x1 - w - 6 : x0 + 6;
-    const ly = pos.startsWith('top') ? y0 + 6 : y1 - h - 6;
+    const { w, h } = legendBox(spec);
+    const lx = pos === 'outside' ? x1 + 10 : pos.endsWith('right') ? x1 - w - 6 : x0 + 6;
+    const ly = pos === 'outside' || pos.startsWith('top') ? y0 + (pos === 'outside' ? 0 : 6) : y1 - h - 6;
     const rows: string[] = [`<rect x="${px(lx)}" y="${px(ly)}" width="${px(w)}" height="${px(h)}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`];
+    const top = spec.legendTitle ? 1 : 0;
+    if (spec.legendTitle) rows.push(`<text class="legend-title" x="${px(lx + 6)}" y="${px(ly + 4 + LEGEND_ROW / 2 + 4)}" font-weight="bold">${escapeXml(spec.legendTitle)}</text>`);
     spec.series.forEach((s, si) => {
       if (s.label === '') return;
-      const r = labelled.indexOf(s);
-      const color = s.color ?? PALETTE[si % PALETTE.length];
-      const cy = ly + 4 + rowH * r + rowH / 2;
-      rows.push(`<line x1="${px(lx + 6)}" y1="${px(cy)}" x2="${px(lx + 26)}" y2="${px(cy)}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-      rows.push(`<text class="legend-label" x="${px(lx + 30)}" y="${px(cy + 4)}">${escapeXml(s.label)}</text>`);
+      const r = labelled.indexOf(s) + top;
+      const st = seriesStyle(s, si);
+      const cy = ly + 4 + LEGEND_ROW * r + LEGEND_ROW / 2;
+      if (s.line ?? true) rows.push(`<line x1="${px(lx + 6)}" y1="${px(cy)}" x2="${px(lx + 30)}" y2="${px(cy)}" stroke="${st.color}" stroke-width="2"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>`);
+      if (s.markers ?? Math.min(s.x.length, s.y.length) <= 60) rows.push(markerSvg(st.marker, lx + 18, cy, st.color, 'class="legend-marker"'));
+      rows.push(`<text class="legend-label" x="${px(lx + 34)}" y="${px(cy + 4)}">${escapeXml(s.label)}</text>`);
     });
     out.push(`<g class="legend" font-size="11">${rows.join('')}</g>`);
   }

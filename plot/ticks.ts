@@ -82,7 +82,10 @@ export function logTicks(lo: number, hi: number, fixed = false): Ticks {
   const every = decades > 12 ? 3 : decades > 7 ? 2 : 1;
   const mults = decades <= 2 ? [1, 2, 5] : [1];
   // One style per axis: exponents ("1e-6") for all labels once any decade is outside 1e-3 … 1e4.
-  const expo = e0 < -3 || e1 > 4;
+  // (decided on the decades inside the domain: a padded range just below 1e-3 still reads 0.001)
+  const inside0 = fixed ? Math.ceil(Math.log10(lo) - 1e-9) : e0;
+  const inside1 = fixed ? Math.floor(Math.log10(hi) + 1e-9) : e1;
+  const expo = inside0 < -3 || inside1 > 4;
   const ticks: { value: number; label: string }[] = [];
   for (let e = e0; e <= e1; e++) {
     if ((e - e0) % every !== 0) continue;

@@ -97,13 +97,16 @@ export function gatherBatch(ds: Dataset, order: Int32Array | null, start: number
 }
 
 /** Accuracy of the model's forward pass (EP: the free phase) over a dataset. */
-export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float32Array, y: Float32Array): number {
+export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float32Array, y: Float32Array,
+  onBatch?: (batch: number, batches: number) => void): number {
   let correct = 0;
+  const batches = Math.ceil(ds.count / batchSize);
   for (let start = 0; start < ds.count; start += batchSize) {
     const m = Math.min(batchSize, ds.count - start);
     gatherBatch(ds, null, start, m, x, y);
     const logits = model.infer(x, m);
     correct += countCorrect(logits, ds.labels, start, m, ds.classes);
+    onBatch?.(start / batchSize + 1, batches);
   }
   return ds.count === 0 ? 0 : correct / ds.count;
 }

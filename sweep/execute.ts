@@ -2,13 +2,13 @@
  * `fre sweep SWEEP.json`: check the sweep file, list the runs (of this shard), skip those already
  * in the results file (--resume), run the rest on worker processes and append each finished run.
  */
-import { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadSweep, type SweepDef } from './definition';
 import { SweepError } from './errors';
 import { configOf, enumerateRuns, runCount, shardRuns, type Run, type Shard } from './grid';
 import { runPool, RunFailedError } from './pool';
+import { formatDuration, Progress } from '../util/progress';
 import { fileSize, lineKey, readResults, ResultsWriter, truncateTorn, type ResultLine } from './results';
 
 export interface SweepOptions {
@@ -104,10 +104,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const writer = new ResultsWriter(out);
   const byId = new Map<number, Run>(todo.map((r) => [r.index, r]));
   const configs = new Map<number, ResultLine['config']>();
-  const bar = o.progress === 'bar'
-    ? new SingleBar({ format: `sweep ${def.name} [{bar}] {value}/{total} runs | {duration_formatted} | eta {eta_formatted}`, stream: process.stderr, etaBuffer: 20, fps: 2 })
-    : null;
-  bar?.start(runs.length, skipped);
+  // Runs done before this invocation count as done but not towards the rate (the ETA).
+  const progress = new Progress({ label: `sweep ${def.name}`, total: runs.length, initial: skipped, unit: 'runs', mode: o.progress, heartbeat: true, stream: o.progress === 'bar' ? process.stderr : { write: (t: string) => o.log(t.replace(/\n$/, '')) } });
+  const say = (line: string) => (o.progress === 'bar' ? progress.log(line) : o.log(line));
   let ran = 0;
 
   const pool = runPool(todo.map((r) => ({
@@ -137,9 +136,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       writer.append(line);
       configs.delete(id);
       ran++;
-      if (bar) bar.increment();
-      else if (o.progress === 'lines') {
-        o.log(`[${skipped + ran}/${runs.length}] run ${r.index} ${describePoint(r.point)} seed=${r.seed}: ${def.metrics.map((m) => `${m} ${fmtMetric(recorded[m])}`).join(', ')} (${fmtSeconds(seconds)})`);
+      progress.update(skipped + ran);
+      if (o.progress === 'lines') {
+        const eta = progress.eta();
+        o.log(`[${skipped + ran}/${runs.length}] run ${r.index} ${describePoint(r.point)} seed=${r.seed}: ${def.metrics.map((m) => `${m} ${fmtMetric(recorded[m])}`).join(', ')} (${fmtSeconds(seconds)})${Number.isFinite(eta) && skipped + ran < runs.length ? `; eta ${formatDuration(eta)}` : ''}`);
       }
     },
   });
@@ -148,11 +148,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
-      bar?.stop();
-      o.log('\ninterrupted: letting the running runs finish and recording them (Ctrl-C again to stop now; unfinished runs are redone by --resume)');
+      progress.pause();
+      say('\ninterrupted: letting the running runs finish and recording them (Ctrl-C again to stop now; unfinished runs are redone by --resume)');
       pool.drain();
     } else {
-      o.log('stopping now');
+      say('stopping now');
       pool.kill();
     }
   };
@@ -161,7 +161,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   try {
     stopped = (await pool.done).stopped;
   } catch (err) {
-    bar?.stop();
+    progress.finish();
     if (err instanceof RunFailedError) {
       const r = byId.get(err.id);
       const what = r ? `run ${r.index} (${describePoint(r.point)} seed=${r.seed})` : 'a run';
@@ -173,7 +173,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     process.off('SIGINT', onSigint);
     writer.close();
   }
-  bar?.stop();
+  progress.finish();
   const seconds = (Date.now() - t0) / 1e3;
   const total = skipped + ran;
   o.log(stopped

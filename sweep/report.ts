@@ -4,7 +4,8 @@
  * aligned table, as CSV, and as SVG line plots (x = one axis, one line per value of another, error
  * bars ± std) drawn with plot/svg-plot.ts.
  */
-import { figure, type LegendPosition, type PlotSpec, type Series } from '../plot/svg-plot';
+import { metricInfo, metricLabel, metricValue } from '../plot/metrics';
+import { figure, type PlotSpec, type Series } from '../plot/svg-plot';
 import { canonicalJson } from './canonical';
 import { SweepError } from './errors';
 import { lineKey, readResults, type ResultLine } from './results';
@@ -157,6 +158,8 @@ export interface PlotOptions {
   metrics?: string[];
   logX?: boolean;
   title?: string;
+  /** Panels per row (default: up to 3). */
+  cols?: number;
 }
 
 export function chooseAxes(r: Report, o: PlotOptions): { x: string; series?: string } {
@@ -178,25 +181,6 @@ export function chooseAxes(r: Report, o: PlotOptions): { x: string; series?: str
   return { x, ...(series !== undefined ? { series } : {}) };
 }
 
-/** The corner of the plot area with the fewest data points near it, for the legend. */
-function legendCorner(groups: Group[], x: string, m: string, logX: boolean): LegendPosition {
-  const pts = groups.map((g) => [g.point[x] as number, g.stats[m].mean]).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && (!logX || a > 0));
-  if (pts.length === 0) return 'top-right';
-  const fx = (v: number) => (logX ? Math.log10(v) : v);
-  const xs = pts.map(([a]) => fx(a));
-  const ys = pts.map(([, b]) => b);
-  const norm = (v: number, lo: number, hi: number) => (hi > lo ? (v - lo) / (hi - lo) : 0.5);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const corners: [LegendPosition, number, number][] = [['bottom-left', 0, 0], ['top-right', 1, 1], ['top-left', 0, 1], ['bottom-right', 1, 0]];
-  let best = corners[0][0];
-  let bestCount = Infinity;
-  for (const [name, cx, cy] of corners) {
-    const count = pts.filter((_, i) => Math.abs(norm(xs[i], x0, x1) - cx) < 0.45 && Math.abs(norm(ys[i], y0, y1) - cy) < 0.4).length;
-    if (count < bestCount) { bestCount = count; best = name; }
-  }
-  return best;
-}
-
 /** One panel per metric: y = mean, error bars = sample std over seeds. */
 export function plotSvg(r: Report, o: PlotOptions = {}): string {
   const { x, series } = chooseAxes(r, o);
@@ -209,18 +193,22 @@ export function plotSvg(r: Report, o: PlotOptions = {}): string {
   const lineAxes = series ? [series, ...varying.filter((a) => a !== series)] : varying;
   const lines = new Map<string, { label: string; groups: Group[] }>();
   for (const g of r.groups) {
-    const label = lineAxes.map((a, k) => (k === 0 && a === series && lineAxes.length === 1 ? valueText(g.point[a]) : `${a}=${valueText(g.point[a])}`)).join(', ');
+    const label = lineAxes.map((a) => valueText(g.point[a])).join(', '); // the legend's title names the axes
     const e = lines.get(label) ?? { label, groups: [] };
     e.groups.push(g);
     lines.set(label, e);
   }
-  const logX = o.logX ?? r.logAxes.includes(x);
+  // Log x when asked, when the axis was swept on a log scale, or (the plot decides) when its values span ≥ 2 decades.
+  const logX = o.logX ?? (r.logAxes.includes(x) ? true : undefined);
+  // Labels, units and scale (accuracy in %) from the metric table; the legend sits outside the
+  // plot area, titled with the axes its lines stand for, so it never covers data.
   const panels: PlotSpec[] = metrics.map((m) => ({
-    title: m,
+    title: metricInfo(m).label,
     xLabel: x,
-    yLabel: `${m} (mean ± std)`,
+    yLabel: `${metricLabel(m)}, mean ± std`,
     logX,
-    legend: legendCorner(r.groups, x, m, logX),
+    legend: lineAxes.length ? 'outside' : 'none',
+    legendTitle: lineAxes.join(', '),
     width: 560,
     height: 360,
     series: [...lines.values()].map((l): Series => {
@@ -228,12 +216,12 @@ export function plotSvg(r: Report, o: PlotOptions = {}): string {
       return {
         label: l.label,
         x: gs.map((g) => g.point[x] as number),
-        y: gs.map((g) => g.stats[m].mean),
-        yErr: gs.map((g) => g.stats[m].std),
+        y: gs.map((g) => metricValue(m, g.stats[m].mean)),
+        yErr: gs.map((g) => metricValue(m, g.stats[m].std)),
       };
     }),
   }));
   const n = Math.min(...r.groups.map((g) => g.seeds.length));
   const N = Math.max(...r.groups.map((g) => g.seeds.length));
-  return figure(panels, { cols: Math.min(panels.length, 3), title: o.title ?? `${r.sweep}: mean ± std over ${n === N ? n : `${n}–${N}`} seed${N === 1 ? '' : 's'}` });
+  return figure(panels, { cols: Math.min(panels.length, o.cols ?? 3), title: o.title ?? `${r.sweep}: mean ± std over ${n === N ? n : `${n}–${N}`} seed${N === 1 ? '' : 's'}` });
 }

@@ -1,6 +1,8 @@
 /** The SVG plot module: well-formed, readable (labels, legend, ticks), points where they belong, deterministic. */
 import { findAll, parseXml, textContent, XmlError, type XmlElement } from '../plot/xml';
-import { figure, layout, linePlot, type PlotSpec } from '../plot/svg-plot';
+import { barPlot } from '../plot/bar-plot';
+import { metricInfo, metricLabel, metricValue } from '../plot/metrics';
+import { figure, layout, linePlot, spansDecades, type PlotSpec } from '../plot/svg-plot';
 import { formatNumber, linearTicks, logTicks } from '../plot/ticks';
 
 const byClass = (root: XmlElement, cls: string) => findAll(root, (e) => (e.attrs.class ?? '').split(' ').includes(cls));
@@ -83,7 +85,7 @@ describe('linePlot', () => {
   test('points land on the right pixels (linear axes)', () => {
     // Plot area: x 60 … 380, y 40 … 250 (top … bottom).
     const root = parseXml(linePlot(spec));
-    const pts = byClass(root, 'point').map((c) => [Number(c.attrs.cx), Number(c.attrs.cy)]);
+    const pts = byClass(root, 'point').map((c) => [Number(c.attrs['data-cx']), Number(c.attrs['data-cy'])]);
     expect(pts.slice(0, 3)).toEqual([[60, 250], [220, 145], [380, 40]]);
     // The NaN point is skipped and breaks the second series' line into two pieces.
     expect(pts.slice(3)).toEqual([[124, 208], [252, 124], [316, 82]]);
@@ -102,8 +104,10 @@ describe('linePlot', () => {
     expect(L.mapX(10)).toBeCloseTo(380, 9);
     expect(L.mapX(1)).toBeCloseTo(300, 9);
     const root = parseXml(linePlot({ ...spec, logX: true, xDomain: undefined, series: [{ label: 'a', x: [0.001, 0.01, 0.1, 1, 4], y: [0, 0.2, 0.5, 0.9, 1] }] }));
-    expect(texts(root, 'tick-label').slice(0, 5)).toEqual(['0.001', '0.01', '0.1', '1', '10']);
-    expect(Number(byClass(root, 'point')[2].attrs.cx)).toBeCloseTo(220, 2);
+    // Data range 1e-3 … 4 padded by 5 % of its 3.6 decades on each side: 10^-3.18 … 10^0.78.
+    expect(texts(root, 'tick-label').slice(0, 4)).toEqual(['0.001', '0.01', '0.1', '1']);
+    const l0 = -3 - 0.05 * Math.log10(4000), l1 = Math.log10(4) + 0.05 * Math.log10(4000);
+    expect(Number(byClass(root, 'point')[2].attrs['data-cx'])).toBeCloseTo(60 + ((-1 - l0) / (l1 - l0)) * 320, 1);
   });
 
   test('log axes skip non-positive values instead of failing', () => {
@@ -129,5 +133,82 @@ describe('figure (panels in a grid)', () => {
     expect(new Set(ids).size).toBe(3);
     expect(texts(root, 'figure-title')).toEqual(['Figure & co']);
     expect(texts(root, 'title')).toEqual(['p', 'q', 'r']);
+  });
+});
+
+describe('plots worth printing', () => {
+  const three: PlotSpec = {
+    title: 't', legendTitle: 'method',
+    series: [0, 1, 2].map((k) => ({ label: `s${k}`, x: [1, 2, 3], y: [k, k, k] })), // identical shapes, stacked
+  };
+
+  test('every series has its own marker shape and dash pattern, markers outside the clip', () => {
+    const root = parseXml(linePlot(three));
+    const shapes = byClass(root, 'markers').map((g) => g.attrs['data-shape']);
+    expect(new Set(shapes).size).toBe(3);
+    const dashes = byClass(root, 'line').map((l) => l.attrs['stroke-dasharray'] ?? '');
+    expect(new Set(dashes).size).toBe(3);
+    for (const g of byClass(root, 'markers')) expect(g.attrs['clip-path']).toBeUndefined();
+    expect(byClass(root, 'point')).toHaveLength(9);
+  });
+
+  test('a legend title above the entries', () => {
+    expect(texts(parseXml(linePlot(three)), 'legend-title')).toEqual(['method']);
+  });
+
+  test('ranges from the data are padded: no point on the frame', () => {
+    const spec: PlotSpec = { width: 400, height: 300, margin: { left: 60, right: 20, top: 40, bottom: 50 }, series: [{ label: 'a', x: [0, 10], y: [0, 1] }] };
+    const L = layout(spec);
+    // 5 % of the span on each side: x −0.5 … 10.5, y −0.05 … 1.05.
+    expect(L.x.domain[0]).toBeCloseTo(-0.5, 12);
+    expect(L.x.domain[1]).toBeCloseTo(10.5, 12);
+    expect(L.y.domain).toEqual([-0.05, 1.05]);
+    expect(L.mapX(0)).toBeCloseTo(60 + (0.5 / 11) * 320, 9);
+    expect(L.y.ticks.map((t) => t.label)).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1']);
+  });
+
+  test('log axes chosen for data spanning ≥ 2 decades (not for 1.9), overridable', () => {
+    const wide: PlotSpec = { series: [{ label: 'e', x: [1, 2, 3], y: [1, 30, 100] }] };
+    const narrow: PlotSpec = { series: [{ label: 'e', x: [1, 2, 3], y: [1, 30, 79] }] };
+    expect(spansDecades([1, 30, 100])).toBe(true);
+    expect(spansDecades([1, 30, 79])).toBe(false);
+    expect(spansDecades([0, 1, 1000])).toBe(false); // a zero cannot go on a log axis
+    const tick = (s: PlotSpec) => byClass(parseXml(linePlot(s)), 'tick-label').filter((e) => e.attrs.class.split(' ').includes('y')).map(textContent);
+    expect(tick(wide)).toEqual(['1', '10', '100']); // decade ticks
+    expect(tick(narrow)).toEqual(['0', '20', '40', '60', '80']);
+    expect(tick({ ...wide, logY: false })).toEqual(['0', '20', '40', '60', '80', '100']);
+  });
+
+  test("an 'outside' legend sits right of the plot area, which shrinks to make room", () => {
+    const root = parseXml(linePlot({ ...three, legend: 'outside', width: 500, margin: { left: 60, top: 30, bottom: 40 } }));
+    const frame = byClass(root, 'frame')[0];
+    const box = findAll(byClass(root, 'legend')[0], (e) => e.name === 'rect')[0];
+    const right = Number(frame.attrs.x) + Number(frame.attrs.width);
+    expect(Number(box.attrs.x)).toBeGreaterThan(right);
+    expect(Number(box.attrs.x) + Number(box.attrs.width)).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('metric table', () => {
+  test('label, unit, scale and percent', () => {
+    expect(metricLabel('bestTestAccuracy')).toBe('best test accuracy (%)');
+    expect(metricValue('bestTestAccuracy', 0.9712)).toBeCloseTo(97.12, 12);
+    expect(metricLabel('energyPjPerInference')).toBe('energy per inference (pJ)');
+    expect(metricInfo('energyPerInferenceJoules')).toEqual({ label: 'energy per inference', unit: 'nJ', scale: 1e9, percent: false });
+    expect(metricLabel('someNewMetricADC')).toBe('some new metric ADC'); // unknown names are humanised, unscaled
+    expect(metricValue('someNewMetricADC', 3)).toBe(3);
+    expect(metricValue('finalTestAccuracy', null)).toBeNaN();
+  });
+});
+
+describe('barPlot', () => {
+  test('one bar per category and series with its value; lengths proportional', () => {
+    const root = parseXml(barPlot({ title: 'E', valueLabel: 'energy (pJ)', legendTitle: 'per', categories: ['adc', 'dac', 'none'],
+      series: [{ label: 'inference', values: [40, 10, NaN] }, { label: 'training', values: [80, 20, 0] }] }));
+    const bars = byClass(root, 'bar');
+    expect(bars.map((b) => [b.attrs['data-category'], b.attrs['data-series'], Number(b.attrs['data-value'])]))
+      .toEqual([['adc', '0', 40], ['dac', '0', 10], ['adc', '1', 80], ['dac', '1', 20], ['none', '1', 0]]);
+    expect(Number(bars[2].attrs.width) / Number(bars[0].attrs.width)).toBeCloseTo(2, 2);
+    expect(texts(root, 'legend-title')).toEqual(['per']);
   });
 });

@@ -129,7 +129,7 @@ describe('report', () => {
     const svg = parseXml(plotSvg(r, { metrics: ['acc'] }));
     const series = findAll(svg, (e) => e.name === 'g' && e.attrs.class === 'series');
     expect(series.map((s) => s.attrs['data-label'])).toEqual(['ep', 'bp']);
-    const pts = findAll(series[0], (e) => e.attrs.class === 'point').map((p) => [Number(p.attrs['data-x']), Number(p.attrs['data-y'])]);
+    const pts = findAll(svg, (e) => e.attrs.class === 'point' && e.attrs['data-series'] === '0').map((p) => [Number(p.attrs['data-x']), Number(p.attrs['data-y'])]);
     expect(pts).toEqual([[0, expect.closeTo(0.8, 9)], [0.1, 0.4]]);
     const bars = findAll(series[0], (e) => e.attrs.class === 'errorbar');
     expect(bars).toHaveLength(1); // one seed at noise 0.1: no bar

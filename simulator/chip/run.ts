@@ -30,6 +30,7 @@ export interface ChipRunOptions {
   /** Largest batch (default: the netlist's training_info batch size). */
   batchSize?: number;
   onEpoch?: (r: EpochResult) => void;
+  /** After every batch (progress): epoch 0 while evaluating in 'eval' mode, loss NaN there. */
   onBatch?: (epoch: number, batch: number, batches: number, loss: number) => void;
   shouldStop?: () => boolean;
 }
@@ -68,7 +69,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
   if (o.mode === 'eval') {
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
-    const acc = evaluate(it, data.test, batch, x, y);
+    const acc = evaluate(it, data.test, batch, x, y, o.onBatch && ((b, n) => o.onBatch!(0, b, n, NaN)));
     return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, interpreter: it };
   }
   if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
