@@ -13,7 +13,9 @@ import { IR_VERSION, type NetlistMsg, type TensorMsg } from './types';
 /** Canonical proto3 bytes: fields in tag order, default scalars not written (protobufjs does both). */
 export function encodeNetlist(n: NetlistMsg): Uint8Array {
   const T = netlistType();
-  return T.encode(T.fromObject(n)).finish();
+  // A plain Uint8Array copy: protobufjs returns a Node Buffer, whose slice() is a view, so a caller
+  // copying it with slice() and editing the copy edits the original (found by the hostile suite).
+  return new Uint8Array(T.encode(T.fromObject(n)).finish());
 }
 
 export function decodeNetlist(bytes: Uint8Array, file = '<netlist>'): NetlistMsg {
