@@ -53,6 +53,11 @@ export class ChipArrays {
     this.native = native;
   }
 
+  /** out[0, n) = DAC(x[0, n)): the input quantiser over a whole vector (a no-op copy when float). */
+  quantise(x: Float32Array, n: number, out: Float32Array): void {
+    this.dac.apply(x, out, n);
+  }
+
   /** Realises the optimiser's requested weights on the devices of every trained edge. */
   commit(trainable: readonly boolean[]): void {
     this.W.forEach((d, e) => { if (trainable[e]) d.commit(this.noise); });
@@ -67,9 +72,10 @@ export class ChipArrays {
    * One read of array `id`: part[n × lines] = DAC(x)·(tile)ᵀ / w_max (forward: x drives the tile's
    * columns, part has its rows) or DAC(x)·tile / w_max (transposed: x drives the rows), plus the
    * read noise of every device and (folded into the same draw) the ADC's output noise. x is
-   * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x.
+   * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x. `dacDone`: x already
+   * went through the DAC (quantise()), as when several arrays read the same vector.
    */
-  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array): void {
+  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array, dacDone = false): void {
     const { tile: t, dev } = this.arrays[id];
     const C = dev.cols;
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
@@ -78,7 +84,7 @@ export class ChipArrays {
     let xs = x;
     let ld = ldx;
     let off = x0;
-    if (this.dac.active) {
+    if (this.dac.active && !dacDone) {
       this.xq = grow(this.xq, n * iLen);
       for (let r = 0; r < n; r++) this.dac.apply(x.subarray(r * ldx + x0, r * ldx + x0 + iLen), this.xq.subarray(r * iLen), iLen);
       xs = this.xq;

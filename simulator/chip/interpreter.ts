@@ -79,6 +79,8 @@ interface OpPlan {
   first: boolean;
   /** Last Accumulate of its (edge, direction): bias, pooling or row2im happen here. */
   last: boolean;
+  /** Writes a buffer an array may read (a state, s⁰, δ, e, x): cached DAC codes are stale after it. */
+  writes: boolean;
 }
 
 export class NetlistInterpreter implements DeviceModel {
@@ -90,6 +92,12 @@ export class NetlistInterpreter implements DeviceModel {
   private readonly part: Float32Array[];
   /** Values the latest read of each array left in its part buffer (n × sensed lines). */
   private readonly sensed: number[];
+  /** DAC codes per source buffer and the buffer version they were made from (see dacCodes). */
+  private readonly codes = new Map<Float32Array, { version: number; q: Float32Array }>();
+  /** Bumped whenever a buffer an array may read changes (every op that writes one, every iteration). */
+  private version = 0;
+  /** Arrays whose latest read has been converted (AdcConvert) and awaits its Accumulate. */
+  private readonly pending: boolean[];
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly err: Float32Array;
@@ -132,6 +140,7 @@ export class NetlistInterpreter implements DeviceModel {
       return new Float32Array(maxBatch * (conv ? conv.P : 1) * lines);
     });
     this.sensed = n.arrays.map(() => 0);
+    this.pending = n.arrays.map(() => false);
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
   }
 
@@ -170,6 +179,7 @@ export class NetlistInterpreter implements DeviceModel {
 
   private begin(x: Float32Array, y: Float32Array | null, m: number): void {
     if (m > this.maxBatch) throw new Error(`batch of ${m} exceeds the interpreter's maximum ${this.maxBatch}`);
+    this.version++;
     this.x = x;
     this.y = y ?? this.y;
     this.m = m;
@@ -182,7 +192,11 @@ export class NetlistInterpreter implements DeviceModel {
   private runPhase({ phase, ops }: { phase: PhaseMsg; ops: OpPlan[] }): void {
     const nudged = phase.kind === 'PHASE_KIND_NUDGED';
     for (let it = 0; it < phase.repeat; it++) {
-      for (const p of ops) this.exec(p, it, phase);
+      for (const p of ops) {
+        this.exec(p, it, phase);
+        if (p.writes) this.version++;
+      }
+      this.version++;
       for (const g of this.groups) {
         if (!g.updated) continue;
         const t = g.s;
@@ -206,8 +220,9 @@ export class NetlistInterpreter implements DeviceModel {
       case 'ArrayRead': case 'ArrayReadTransposed':
         return this.read(p);
       case 'AdcConvert':
-        // Output noise was drawn with the read noise (one draw per line); clip and quantise here.
-        this.chip.adc.convert(this.part[op.array], this.sensed[op.array], SILENT);
+        // The conversion (clip, quantise; its output noise was drawn with the read noise, one draw per
+        // line) is fused with the Accumulate that consumes it: one native pass over the partial sums.
+        this.pending[op.array] = true;
         return;
       case 'Accumulate':
         return op.source === 'OPERAND_HELD_DRIVE' ? this.accumulateHeld(op, it) : this.accumulate(p);
@@ -261,7 +276,10 @@ export class NetlistInterpreter implements DeviceModel {
     const x0 = transposed ? t.rowBegin : t.colBegin;
     this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * (transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin);
     if (!e.conv) {
-      this.chip.read(op.array, transposed, src, this.groups[op.group].size, x0, this.m, this.part[op.array]);
+      const ld = this.groups[op.group].size;
+      // Every array that reads this vector in this iteration sees the same DAC codes: quantise once.
+      const q = this.dacCodes(src, this.m * ld);
+      this.chip.read(op.array, transposed, q ?? src, ld, x0, this.m, this.part[op.array], q !== null);
       return;
     }
     const c = e.conv;
@@ -274,6 +292,20 @@ export class NetlistInterpreter implements DeviceModel {
     // Feedback: the to-side values unpooled through this iteration's forward argmax, one row per patch.
     if (p.first) this.toRows(c, src, c.argmax);
     this.chip.read(op.array, transposed, c.toRows, e.rows, x0, n, this.part[op.array]);
+  }
+
+  /** The DAC codes of a whole vector, computed once per version of the buffer (null: float DAC). */
+  private dacCodes(src: Float32Array, n: number): Float32Array | null {
+    if (!this.chip.dac.active) return null;
+    let c = this.codes.get(src);
+    if (c && c.version === this.version) return c.q;
+    if (!c || c.q.length < n) {
+      c = { version: -1, q: new Float32Array(src.length) };
+      this.codes.set(src, c);
+    }
+    this.chip.quantise(src, n, c.q);
+    c.version = this.version;
+    return c.q;
   }
 
   private toRows(c: ConvRt, post: Float32Array, argmax: Int32Array): void {
@@ -307,13 +339,21 @@ export class NetlistInterpreter implements DeviceModel {
     const gain = transposed ? t.gains.transposed : t.gains.forward;
     const part = this.part[op.array];
     const dst = this.target(op.group, op.target);
-    if (!e.conv) {
-      const ld = this.groups[op.group].size;
-      for (let r = 0; r < m; r++) {
+    // out[r·ld + o0 + j] += gain·ADC(part[r, j]) (or gain·part when nothing converted it).
+    const add = (out: Float32Array, n: number, ld: number) => {
+      if (this.pending[op.array]) {
+        this.chip.adc.accumulate(part, n, lines, out, o0, ld, gain, SILENT, true);
+        this.pending[op.array] = false;
+        return;
+      }
+      for (let r = 0; r < n; r++) {
         const ob = r * ld + o0;
         const pb = r * lines;
-        for (let j = 0; j < lines; j++) dst[ob + j] += gain * part[pb + j];
+        for (let j = 0; j < lines; j++) out[ob + j] += gain * part[pb + j];
       }
+    };
+    if (!e.conv) {
+      add(dst, m, this.groups[op.group].size);
       if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
       return;
     }
@@ -321,11 +361,7 @@ export class NetlistInterpreter implements DeviceModel {
     const n = m * c.P;
     const rows = p.forwardW ? c.fwdRows : c.backRows;
     const ld = p.forwardW ? e.rows : e.cols;
-    for (let r = 0; r < n; r++) {
-      const ob = r * ld + o0;
-      const pb = r * lines;
-      for (let j = 0; j < lines; j++) rows[ob + j] += gain * part[pb + j];
-    }
+    add(rows, n, ld);
     if (!p.last) return;
     if (p.forwardW) {
       // Combined: to maps, pooled (keeping the argmax the feedback and the update unpool through).
@@ -474,6 +510,7 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
     return {
       op, type: op.opType as OpType, forwardW: k !== null && k.endsWith(':f'), first,
       last: k !== null && lastAcc.get(k) === i,
+      writes: ['SaveState', 'StateDelta', 'ReadoutError', 'LoadInput', 'LoadTarget'].includes(op.opType),
     };
   });
 }
