@@ -20,7 +20,9 @@
  * including the ones that only appear once axis values are applied: each point's graph is run
  * through the graph validator (and each chip through the runner's validateChip) here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { formatBytes, LIMITS } from '../util/limits';
+import { readTextBounded, ReadError } from '../util/read-bounded';
 import { dirname, resolve } from 'node:path';
 import { SpecError } from '../graph/diagnostics';
 import type { GraphSpec } from '../graph/spec';
@@ -98,10 +100,11 @@ class Problems {
 export function loadSweep(file: string, overrides: { dataDir?: string } = {}): SweepDef {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextBounded(file, LIMITS.jsonFileBytes);
   } catch (err) {
-    throw SweepError.one(file, '', `cannot read the sweep file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      'check the path; example sweeps live in examples/sweeps/');
+    if (!(err instanceof ReadError)) throw err;
+    throw SweepError.one(file, '', `cannot read the sweep file: it ${err.detail}`,
+      err.reason === 'too-large' ? `a sweep file is JSON of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md)` : 'check the path; example sweeps live in examples/sweeps/');
   }
   let raw: unknown;
   try {
@@ -156,9 +159,10 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
     } else {
       let g: unknown;
       try {
-        g = JSON.parse(readFileSync(graphFile, 'utf8'));
+        g = JSON.parse(readTextBounded(graphFile, LIMITS.jsonFileBytes));
       } catch (err) {
-        P.add('/graph', `the base graph ${graphFile} is not valid JSON (${(err as Error).message})`, 'fix that file (fre train checks it too)');
+        if (err instanceof ReadError) P.add('/graph', `the base graph ${err.message}`, `name a graph spec (JSON, at most ${formatBytes(LIMITS.jsonFileBytes)}, docs/limits.md)`);
+        else P.add('/graph', `the base graph ${graphFile} is not valid JSON (${(err as Error).message})`, 'fix that file (fre train checks it too)');
       }
       if (g !== undefined) graph = baseGraph(P, g, graphFile);
     }

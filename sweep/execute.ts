@@ -16,6 +16,8 @@ export interface SweepOptions {
   out?: string;
   resume: boolean;
   workers: number;
+  /** Runs again a run whose worker process died, up to this many times (default 1). */
+  retries?: number;
   shard?: Shard;
   dataDir?: string;
   dryRun?: boolean;
@@ -119,6 +121,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     },
   })), {
     workers: o.workers,
+    retries: o.retries ?? 1,
+    onRetry: (id, detail, attempt) => {
+      const r = byId.get(id)!;
+      o.log(`warning: run ${r.index} (${describePoint(r.point)} seed=${r.seed}): ${detail}; running it again (retry ${attempt} of ${o.retries ?? 1})`);
+    },
     env: o.workerEnv,
     label: resolve(out),
     onResult: ({ id, metrics, seconds }) => {

@@ -4,7 +4,10 @@
  * A process killed mid-write can leave at most a torn last line (no newline); readers ignore it
  * with a warning and --resume cuts it off before appending.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, statSync, ftruncateSync, writeSync } from 'node:fs';
+import { writeAtomic } from '../util/atomic-write';
+import { formatBytes, LIMITS } from '../util/limits';
+import { readBounded, ReadError } from '../util/read-bounded';
 import { getRunner } from './runner';
 import { SweepError } from './errors';
 import type { RunConfig } from './runner';
@@ -51,11 +54,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function readResults(file: string, opts: { mustExist?: boolean } = {}): ReadResult {
   let buf: Buffer;
   try {
-    buf = readFileSync(file);
+    buf = readBounded(file, LIMITS.resultsFileBytes);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !opts.mustExist) return { lines: [], validBytes: 0 };
-    throw SweepError.one(file, '', `cannot read the results file (${code ?? (err as Error).message})`, 'check the path');
+    if (!(err instanceof ReadError)) throw err;
+    if (err.reason === 'missing' && !opts.mustExist) return { lines: [], validBytes: 0 };
+    throw SweepError.one(file, '', `cannot read the results file: it ${err.detail}`,
+      err.reason === 'too-large' ? `a results file holds at most ${formatBytes(LIMITS.resultsFileBytes)} (docs/limits.md); split the sweep into shards` : 'check the path');
   }
   const end = buf.lastIndexOf(0x0a) + 1; // bytes up to and including the last newline
   const text = buf.subarray(0, end).toString('utf8');
@@ -182,12 +186,7 @@ export function mergeResults(files: string[], out: string): MergeSummary {
   const have = new Set(merged.map((l) => l.index));
   const missing: number[] = [];
   for (let i = 0; i < total; i++) if (!have.has(i)) missing.push(i);
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, merged.map((l) => `${JSON.stringify(l)}\n`).join(''));
-  const fd = openSync(tmp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, out);
+  writeAtomic(out, merged.map((l) => `${JSON.stringify(l)}\n`).join(''));
   return { runs: merged.length, duplicates, conflicts, total, missing, warnings };
 }
 
