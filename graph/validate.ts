@@ -591,6 +591,7 @@ function checkSchedule(c: Checker, v: unknown, optimizer: GraphSpec['training'][
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (JSON numbers like 1e999 overflow to infinity)`;
   return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v;
 }
 
