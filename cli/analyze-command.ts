@@ -3,7 +3,6 @@
  * spectral radius of the hidden-to-hidden operator, FTMLE / MLE of the free dynamics on real test
  * inputs, convergence time and saturation; optionally over a sweep of β_i, with SVG plots.
  */
-import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { loadGraph } from '../graph/load';
 import { resolveNet, type Net } from '../graph/net';
@@ -15,6 +14,7 @@ import { loadParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
+import { writeAtomic } from '../util/atomic-write';
 
 export interface AnalyzeArgs {
   spec: string;
@@ -158,7 +158,7 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
   }
   if (a.plot) {
     const svg = points ? sweepFigure(spec.name, points, base) : trajectoryFigure(spec.name, net, base);
-    writeFileSync(a.plot, svg);
+    writeAtomic(a.plot, svg);
     log(`plot written to ${a.plot}`);
   }
   if (a.json) {
