@@ -54,7 +54,7 @@ describe('reading results', () => {
     appendFileSync(g, `${JSON.stringify(good[0])}\n`);
     expect(() => readResults(g)).toThrow(/:line 4: error: not valid JSON/);
     const h = write([], '{"a": 1}\n');
-    expect(() => readResults(h)).toThrow(/:line 1: error: not a sweep result: no "sweepHash"/);
+    expect(() => readResults(h)).toThrow(/:line 1: error: not a sweep result: "sweep" \(the sweep's name\) is missing/);
   });
 });
 

@@ -26,16 +26,16 @@ export function checkOutputPath(file: string): void {
   try {
     st = statSync(dir);
   } catch {
-    throw new WriteError(file, `cannot be written: the folder ${dir} does not exist`, `create it first (mkdir -p ${dir}) or choose another path`);
+    throw new WriteError(file, `cannot be written: directory ${dir} does not exist`, `create it first (mkdir -p ${dir}) or choose another path`);
   }
-  if (!st.isDirectory()) throw new WriteError(file, `cannot be written: ${dir} is not a folder`, 'choose a path inside a folder');
+  if (!st.isDirectory()) throw new WriteError(file, `cannot be written: ${dir} is not a directory`, 'choose a path inside a directory');
   try {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
-    throw new WriteError(file, `cannot be written: the folder ${dir} is not writable`, 'choose a folder you can write to');
+    throw new WriteError(file, `cannot be written: directory ${dir} is not writable`, 'choose a directory you can write to');
   }
   try {
-    if (statSync(file).isDirectory()) throw new WriteError(file, 'cannot be written: it is a folder', 'name a file, not a folder');
+    if (statSync(file).isDirectory()) throw new WriteError(file, 'cannot be written: a directory of that name exists', 'name a file, not a directory');
   } catch (e) {
     if (e instanceof WriteError) throw e;
   }
