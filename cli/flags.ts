@@ -33,12 +33,41 @@ export const OUTPUT_FLAGS = ['out', 'save', 'report', 'trace', 'plot', 'svg'] as
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/** The command line as typed, for what the parsed form hides (yargs merges `--n 1 --n 1` into 2). */
+let rawArgv: readonly string[] = [];
+export function setRawArgv(argv: readonly string[]): void {
+  rawArgv = argv;
+}
+
+/** How often each flag was typed, by its canonical (kebab-case) name, aliases folded in. */
+export function flagCounts(raw: readonly string[], alias: Record<string, string[]>): Map<string, number> {
+  const canonical = new Map<string, string>();
+  for (const [k, as] of Object.entries(alias)) for (const a of [k, ...as]) canonical.set(kebab(a), kebab(k));
+  const counts = new Map<string, number>();
+  const add = (name: string) => {
+    const n = kebab(name);
+    const c = canonical.get(n) ?? canonical.get(n.replace(/^no-/, '')) ?? n.replace(/^no-/, '');
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  };
+  for (const tok of raw) {
+    if (tok === '--') break;
+    if (tok.startsWith('--')) add(tok.slice(2).split('=')[0]);
+    else if (/^-[A-Za-z]/.test(tok)) for (const ch of tok.slice(1).split('=')[0]) add(ch);
+  }
+  return counts;
+}
+
 /** Applies the rules above to a command's builder; call it on the builder's result. */
 export function strictFlags<T>(y: Argv<T>, extraOutputs: (argv: Record<string, unknown>) => string[] = () => []): Argv<T> {
-  const o = (y as unknown as { getOptions(): { string: string[]; number: string[]; array: string[]; boolean: string[] } }).getOptions();
+  const o = (y as unknown as { getOptions(): { string: string[]; number: string[]; array: string[]; boolean: string[]; alias: Record<string, string[]> } }).getOptions();
   const valued = [...new Set([...o.string, ...o.number])].filter((k) => !o.array.includes(k));
   if (valued.length) y.requiresArg(valued);
   return y.check((argv) => {
+    const typed = flagCounts(rawArgv, o.alias);
+    for (const key of [...o.string, ...o.number, ...o.boolean]) {
+      const n = typed.get(kebab(key)) ?? 0;
+      if (n > 1 && !o.array.includes(key)) throw new UsageError(`--${kebab(key)} is given ${n} times; give it once`);
+    }
     checkArgv(argv as Record<string, unknown>, { string: o.string, number: o.number, array: o.array, boolean: o.boolean });
     for (const f of [...OUTPUT_FLAGS.map((k) => argv[k]), ...extraOutputs(argv as Record<string, unknown>)]) {
       if (typeof f !== 'string') continue;

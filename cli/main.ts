@@ -5,7 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { analyzeOptions, runAnalyze, type AnalyzeArgs } from './analyze-command';
 import { compileOptions, runCompile, type CompileArgs } from './compile-command';
 import { reportError, UsageError } from './errors';
-import { strictFlags } from './flags';
+import { setRawArgv, strictFlags } from './flags';
 import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
 import { sweepCommands } from './sweep-command';
 import { runTrain, trainOptions, type TrainArgs } from './train-command';
@@ -19,6 +19,7 @@ import { runValidate, validateOptions, type ValidateArgs } from './validate-comm
  */
 export async function cli(argv: string[]): Promise<number> {
   process.exitCode = undefined;
+  setRawArgv(argv);
   try {
     await parser(argv).parseAsync();
   } catch (err) {

@@ -21,7 +21,11 @@ interface ReportArgs { files: string[]; csv: boolean; svg?: string; x?: string; 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** `fre sweep --dry-run | head`, `fre sweep report … | head`: a closed pipe ends quietly. */
+let quiet = false;
 function quietOnClosedPipe(): void {
+  // Once per process: cli() may run many commands in one process (tests).
+  if (quiet) return;
+  quiet = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;

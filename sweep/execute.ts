@@ -26,6 +26,8 @@ export interface SweepOptions {
   log: (line: string) => void;
   /** Where --dry-run lists the runs (default: log). */
   print?: (line: string) => void;
+  /** A run was handed to the worker process `pid` (progress displays, fault-injection tests). */
+  onRunStart?: (index: number, pid: number | undefined) => void;
   /** Extra worker environment (tests, benchmarks). */
   workerEnv?: Record<string, string>;
 }
@@ -134,6 +136,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   })), {
     workers: o.workers,
     retries: o.retries ?? 1,
+    onStart: (id, _worker, pid) => o.onRunStart?.(id, pid),
     onRetry: (id, detail, attempt) => {
       const r = byId.get(id)!;
       o.log(`warning: run ${r.index} (${describePoint(r.point)} seed=${r.seed}): ${detail}; running it again (retry ${attempt} of ${o.retries ?? 1})`);

@@ -28,7 +28,7 @@ export interface PoolOptions {
   /** Shown in the workers' command line (ps), e.g. the results file. */
   label?: string;
   /** A run started (for progress displays). */
-  onStart?: (id: number, worker: number) => void;
+  onStart?: (id: number, worker: number, pid: number | undefined) => void;
   /** How many times a run whose worker process died (killed, out of memory) is run again (default 1). */
   retries?: number;
   /** A worker died during a run that will be run again. */
@@ -101,7 +101,7 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
         return;
       }
       c.proc.send({ type: 'run', id: t.id, config } satisfies ToWorker);
-      o.onStart?.(t.id, c.n);
+      o.onStart?.(t.id, c.n, c.proc.pid);
       return;
     }
     if (children.every((x) => x.busy === null)) finish();
