@@ -52,7 +52,7 @@ export function flagCounts(raw: readonly string[], alias: Record<string, string[
   for (const tok of raw) {
     if (tok === '--') break;
     if (tok.startsWith('--')) add(tok.slice(2).split('=')[0]);
-    else if (/^-[A-Za-z]/.test(tok)) for (const ch of tok.slice(1).split('=')[0]) add(ch);
+    else if (/^-[A-Za-z]/.test(tok)) for (const ch of /^[A-Za-z]+/.exec(tok.slice(1))![0]) add(ch); // -j2 is -j 2
   }
   return counts;
 }
