@@ -83,7 +83,7 @@ describe('fre train (built CLI)', () => {
     expect(r.stderr).toContain('"size": 784');
   });
 
-  test('Ctrl-C stops after the current batch and still saves the weights', async () => {
+  test('Ctrl-C stops after the current batch, still saves the weights and exits 130', async () => {
     const save = join(dir, 'interrupted.npz');
     const child = spawn(process.execPath, [FRE, 'train', 'examples/mnist-demo.json', '--epochs', '50', '--train-limit', '2000', '--test-limit', '200', '--json', '--save', save], { cwd: ROOT });
     let stderr = '';
@@ -96,7 +96,7 @@ describe('fre train (built CLI)', () => {
       });
       child.on('exit', (c) => resolve(c));
     });
-    expect(code).toBe(0);
+    expect(code).toBe(130); // 128 + SIGINT, like every interrupted command (issue 16)
     expect(stderr).toContain('interrupted');
     expect(existsSync(save)).toBe(true);
     const out = JSON.parse(stdout.trim().split('\n').pop()!);
