@@ -124,7 +124,16 @@ export function checkLine(v: unknown): string | undefined {
 export function checkConsistent(lines: { line: ResultLine; file: string; row: number }[]): void {
   const byIndex = new Map<number, { key: string; file: string; row: number }>();
   const totals = new Map<string, { total: number; file: string; row: number }>();
+  const axes = new Map<string, { names: string; file: string; row: number }>();
   for (const { line, file, row } of lines) {
+    // Every point of one grid names the same axes, in the same order.
+    const names = JSON.stringify(Object.keys(line.point));
+    const a = axes.get(line.sweepHash);
+    if (a && a.names !== names) {
+      throw SweepError.one(file, `line ${row}`, `the point has axes ${names}, but ${a.file} line ${a.row} of the same sweep has ${a.names}: a point outside the grid`,
+        'the line was edited or comes from another grid; delete it (its run is redone on --resume)');
+    }
+    if (!a) axes.set(line.sweepHash, { names, file, row });
     const t = totals.get(line.sweepHash);
     if (t && t.total !== line.total) {
       throw SweepError.one(file, `line ${row}`, `"total" is ${line.total}, but ${t.file} line ${t.row} of the same sweep says ${t.total}`,
