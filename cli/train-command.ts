@@ -85,15 +85,20 @@ export async function runTrain(a: TrainArgs): Promise<void> {
     saveParams(a.save, net, params);
     log(`weights written to ${a.save}`);
   }
+  // No finished epoch means no accuracy was measured: null, not 0 %, which would read as a result.
+  const measured = result.epochs.length > 0;
   if (a.json) {
     process.stdout.write(JSON.stringify({
       spec: spec.name, algo: a.algo, seed, backend: kernels.name,
       trainSamples: data.train.count, testSamples: data.test.count,
-      epochs: result.epochs.length, bestTestAccuracy: result.bestTestAccuracy, finalTestAccuracy: result.finalTestAccuracy,
+      epochs: result.epochs.length,
+      bestTestAccuracy: measured ? result.bestTestAccuracy : null, finalTestAccuracy: measured ? result.finalTestAccuracy : null,
       epochSeconds: result.epochSeconds, perEpoch: result.epochs, interrupted: result.interrupted,
     }) + '\n');
+  } else if (measured) {
+    log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%${result.interrupted ? ` (interrupted after ${result.epochs.length} of ${epochs} epochs)` : ''}`);
   } else {
-    log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%`);
+    log(`interrupted before the first epoch ended: no accuracy measured`);
   }
   // Interrupted commands exit 130 (128 + SIGINT) everywhere, after saving what they have.
   if (result.interrupted) process.exitCode = 130;

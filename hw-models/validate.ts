@@ -30,7 +30,8 @@ const pos = num({ gt: 0 });
 const noise = obj({ sigma: nonNeg, relativeTo: { t: 'enum', values: NOISE_REFERENCES } });
 const cost = obj({ latencyNs: nonNeg, energyPj: nonNeg });
 
-/** The schema. Bit widths stop at 24 so that every code fits a float32 exactly. */
+/** The schema. Bit widths stop at 24 so that every code fits a float32 exactly; every count has a
+ *  ceiling (docs/limits.md) so that no description makes the compiler or simulator allocate without bound. */
 export const CHIP_SCHEMA: Node = obj({
   format: { t: 'const', value: CHIP_FORMAT },
   name: { t: 'str' },
@@ -62,7 +63,7 @@ export const CHIP_SCHEMA: Node = obj({
     adc: obj({
       bits: { t: 'numOr', word: 'float', num: int(1, 24) },
       fullScale: { t: 'numOr', word: 'unbounded', num: pos },
-      linesPerAdc: int(1),
+      linesPerAdc: int(1, 65536),
       outputNoise: nonNeg,
     }),
     gain: obj({ stage: { t: 'enum', values: ['digital'] }, bits: { t: 'numOr', word: 'float', num: int(2, 24) }, accumulatorBits: int(8, 64) }),
@@ -78,16 +79,16 @@ export const CHIP_SCHEMA: Node = obj({
     },
     stateNoise: nonNeg,
     stateBits: { t: 'numOr', word: 'float', num: int(1, 24) },
-    lanes: int(1),
+    lanes: int(1, 1 << 20),
   }),
   noc: obj({
-    arraysPerCore: int(1),
+    arraysPerCore: int(1, 65536),
     meshWidth: int(1, 1024),
     meshHeight: int(1, 1024),
-    hopLatencyCycles: int(0),
-    linkWidthBits: int(1),
-    inputBufferBytes: int(1),
-    stateBufferBytes: int(1),
+    hopLatencyCycles: int(0, 1 << 20),
+    linkWidthBits: int(1, 1 << 20),
+    inputBufferBytes: int(1, 2 ** 40),
+    stateBufferBytes: int(1, 2 ** 40),
   }),
   clock: obj({ frequencyMhz: pos }),
   actionTable: obj({
@@ -275,7 +276,7 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (v === undefined) return 'nothing';
-  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v === 'number' && !Number.isFinite(v) ? `${v} (JSON numbers like 1e999 overflow to infinity)` : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 function round(v: number): number {
