@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { analyzeOptions, runAnalyze, type AnalyzeArgs } from './analyze-command';
 import { compileOptions, runCompile, type CompileArgs } from './compile-command';
 import { reportAndExit, UsageError } from './errors';
+import { exportCommands } from './export-command';
 import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
 import { sweepCommands } from './sweep-command';
 import { runTrain, trainOptions, type TrainArgs } from './train-command';
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
       (y) => simulateOptions(y), (args) => runSimulate(args as unknown as SimulateArgs))
     .command('run <spec>', 'compile for a chip and simulate in one step (fre compile + fre simulate)',
       (y) => runOptions(y), (args) => runRun(args as unknown as SimulateArgs & { wMax: string }))
+    .command('export', 'write part of a netlist for other tools: `export spice` (one array as a SPICE circuit)', (y) => exportCommands(y))
     .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
     .demandCommand(1, 'name a command (fre --help lists them)')
     .strict()
