@@ -4,7 +4,10 @@
  * the ideal weights; one transfer matrix for both reads).
  */
 import { lusolve } from 'mathjs';
+import type { ChipError } from '../hw-models/diagnostics';
+import { resolveChipObject } from '../hw-models/load';
 import { PRESETS } from '../hw-models/presets';
+import { chipFromMsg, chipToMsg } from '../netlist/chip-proto';
 import { physicalArray, type PhysicalArray } from '../hw-models/crossbar-circuit';
 import { irDropFactors, irDropWeights, solveCrossbar, transferMatrix } from '../hw-models/ir-drop';
 import { makeRng } from '../util/rng';
@@ -156,5 +159,30 @@ describe('models', () => {
       // full-scale weight), not exactly.
       if (k % 3 === 0) expect(Math.abs(w[k])).toBeLessThan(1e-2);
     }
+  });
+});
+
+describe('chip fields', () => {
+  const diag = (over: Record<string, unknown>) => {
+    try {
+      resolveChipObject({ base: 'reram', ...over }, 'chip.json');
+    } catch (e) {
+      return (e as ChipError).diagnostics;
+    }
+    throw new Error('accepted');
+  };
+
+  test('wire resistance and read voltage are validated with coded errors', () => {
+    expect(diag({ crossbar: { wireResistanceOhm: -1 } })).toMatchObject([{ code: 'HW012', path: '/crossbar/wireResistanceOhm', hint: 'set "wireResistanceOhm" to at least 0' }]);
+    expect(diag({ periphery: { dac: { readVoltageV: 0 } } })).toMatchObject([{ code: 'HW012', path: '/periphery/dac/readVoltageV' }]);
+    expect(diag({ crossbar: { wireResistanceOhm: '2' } })).toMatchObject([{ code: 'HW011', path: '/crossbar/wireResistanceOhm' }]);
+  });
+
+  test('they survive the netlist\'s chip message both ways', () => {
+    const c = resolveChipObject({ base: 'pcm', crossbar: { wireResistanceOhm: 2.5 }, periphery: { dac: { readVoltageV: 0.3 } } }, 'c.json');
+    const back = chipFromMsg(chipToMsg(c));
+    expect(back.crossbar.wireResistanceOhm).toBe(2.5);
+    expect(back.periphery.dac.readVoltageV).toBe(0.3);
+    expect(back).toEqual(c);
   });
 });
