@@ -12,6 +12,8 @@
  * compared with our exact node solve instead (which matches ngspice to ~10⁻¹¹ wherever both ran):
  *
  *   node dist/bench/spice.js --exact-sizes 64,128,256 [--ohms 1,2.5] [--out bench/results/spice]   (exact.md, exact.json)
+ *
+ * --spec NAME picks the example (default mnist-demo; mnist-2hl when an array is larger than 128).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,8 @@ const ohms = arg('ohms', '0,1,2.5').split(',').map(Number);
 const cells = arg('cells', 'differential,offset-column').split(',');
 const outDir = arg('out', '');
 const exactSizes = arg('exact-sizes', '').split(',').filter((v) => v !== '').map(Number);
+// mnist-demo's W1 is 128×128; larger arrays need a larger matrix (mnist-2hl's W1 is 512×512).
+const spec = arg('spec', exactSizes.some((n) => n > 128) ? 'mnist-2hl' : 'mnist-demo');
 const tmp = mkdtempSync(path.join(tmpdir(), 'fre-spice-'));
 
 interface Row {
@@ -38,7 +42,7 @@ interface Row {
   firstOrder: { fullScale: number; perLine: number }; exact: { fullScale: number; perLine: number };
 }
 const rows: Row[] = [];
-const pct = (v: number) => (v < 1e-4 ? v.toExponential(1).replace('e', '·10^') : `${(100 * v).toPrecision(2)} %`);
+const pct = (v: number) => (v < 1e-4 ? v.toExponential(1).replace('e', '·10^') : v >= 1 ? `${Math.round(100 * v)} %` : `${(100 * v).toPrecision(2)} %`);
 
 function compiledArray(cell: string, n: number, ohm: number) {
   const chipFile = path.join(tmp, `chip-${cell}-${n}-${ohm}.json`);
@@ -49,7 +53,7 @@ function compiledArray(cell: string, n: number, ohm: number) {
     noc: { meshWidth: 16, meshHeight: 16 },
   }));
   const pb = path.join(tmp, `net-${cell}-${n}-${ohm}.pb`);
-  compileFiles({ spec: path.join(root, 'examples', 'mnist-demo.json'), chip: chipFile, out: pb, wMax: { kind: 'max' } });
+  compileFiles({ spec: path.join(root, 'examples', `${spec}.json`), chip: chipFile, out: pb, wMax: { kind: 'max' } });
   const { netlist } = readNetlistFile(pb);
   const w1 = netlist.edges.find((e) => e.name === 'W1')!;
   return { pb, a: spiceArray(netlist, w1.arrays[0], pb) };
@@ -72,7 +76,7 @@ if (exactSizes.length) {
   }
   rmSync(tmp, { recursive: true, force: true });
   const text = `Max error of the output currents against our exact node solve, relative to the largest output current.\n` +
-    `examples/mnist-demo.json on reram (differential, 4–40 µS) with n×n arrays, edge W1's first array, input uniform over [-1, 1] (seed 0).\n` +
+    `examples/${spec}.json on reram (differential, 4–40 µS) with n×n arrays, edge W1's first array (a full n×n tile), input uniform over [-1, 1] (seed 0).\n` +
     `Command: node dist/bench/spice.js --exact-sizes ${exactSizes.join(',')} --ohms ${ohms.join(',')}\n\n` +
     `| array (cells) | devices | wire Ω/segment | read | Σ G·V (ideal read) | IR-drop model (ladder) | first-order |\n|---|---|---|---|---|---|---|\n` +
     out.map((r) => `| ${r.n}×${r.n} | ${r.n}×${2 * r.n} | ${r.ohm} | ${r.read} | ${pct(r.ideal)} | ${pct(r.ladder)} | ${pct(r.firstOrder)} |`).join('\n') + '\n';
