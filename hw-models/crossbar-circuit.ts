@@ -24,6 +24,7 @@
  * Units: conductances in siemens, voltages in volts, currents in amperes.
  */
 import type { ChipDescription, CrossbarSpec, DacSpec } from './chip';
+import { conductanceUS } from './conductance';
 
 export type ReadKind = 'forward' | 'transposed';
 
@@ -49,8 +50,7 @@ const US = 1e-6;
 
 /** The physical array of a tile (module comment): devices at G = g_min + u·(g_max − g_min). */
 export function physicalArray(t: TileUnits, x: CrossbarSpec): PhysicalArray {
-  const dg = x.gMaxUS - x.gMinUS;
-  const G = (u: number) => (x.gMinUS + u * dg) * US;
+  const G = (u: number) => conductanceUS(u, x) * US;
   const diff = x.cell === 'differential';
   if (diff && !t.minus) throw new Error('a differential tile needs its G− plane');
   const cols = diff ? 2 * t.cols : t.cols + 1;
@@ -65,7 +65,7 @@ export function physicalArray(t: TileUnits, x: CrossbarSpec): PhysicalArray {
         g[r * cols + c] = G(t.plus[k]);
       }
     }
-    if (!diff) g[r * cols + t.cols] = ((x.gMinUS + x.gMaxUS) / 2) * US;
+    if (!diff) g[r * cols + t.cols] = G(0.5);
   }
   return { rows: t.rows, cols, g, wireOhm: x.wireResistanceOhm };
 }
