@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { analyzeOptions, runAnalyze, type AnalyzeArgs } from './analyze-command';
 import { compileOptions, runCompile, type CompileArgs } from './compile-command';
 import { reportError, UsageError } from './errors';
+import { exportCommands } from './export-command';
 import { setRawArgv, strictFlags } from './flags';
 import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
 import { reportOptions, runReportCommand, type ReportArgs } from './report-command';
@@ -46,6 +47,7 @@ function parser(argv: string[]) {
       (y) => strictFlags(simulateOptions(y)), (args) => runSimulate(args as unknown as SimulateArgs))
     .command('run <spec>', 'compile for a chip and simulate in one step (fre compile + fre simulate)',
       (y) => strictFlags(runOptions(y)), (args) => runRun(args as unknown as SimulateArgs & { wMax: string }))
+    .command('export', 'write part of a netlist for other tools: `export spice` (one array as a SPICE circuit)', (y) => exportCommands(y))
     .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
     .command('report <results..>', 'one self-contained HTML page for training runs, chip runs and sweeps (fre train/simulate/run --json outputs, sweep .jsonl)',
       (y) => reportOptions(y), (args) => runReportCommand(args as unknown as ReportArgs))

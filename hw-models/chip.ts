@@ -70,6 +70,10 @@ export interface CrossbarSpec {
   /** Probability that a device is stuck at g_max (on) / at g_min (off), per device, drawn once per chip. */
   stuckAt: { onProbability: number; offProbability: number };
   update: UpdateModel;
+  /** Resistance of one wire segment of a row or column line, ohms: between neighbouring cells and
+   *  between a line's port (driver or sense node) and its first cell. 0 = ideal wires (no IR drop).
+   *  Used by the SPICE export and the IR-drop model (hw-models/ir-drop.ts, docs/spice.md). */
+  wireResistanceOhm: number;
 }
 
 export interface DacSpec {
@@ -77,6 +81,9 @@ export interface DacSpec {
   bits: number | 'float';
   /** State values mapped onto the DAC's codes, [lo, hi] in state units; values outside are clipped. */
   inputRange: [number, number];
+  /** Line voltage of a full-scale input, volts: an input x (after the DAC) is driven at
+   *  x·readVoltageV / max(|lo|, |hi|) of inputRange (negative inputs at negative voltages). */
+  readVoltageV: number;
 }
 
 export interface AdcSpec {

@@ -57,9 +57,10 @@ export const CHIP_SCHEMA: Node = obj({
         },
       },
     },
+    wireResistanceOhm: nonNeg,
   }),
   periphery: obj({
-    dac: obj({ bits: { t: 'numOr', word: 'float', num: int(1, 24) }, inputRange: { t: 'range' } }),
+    dac: obj({ bits: { t: 'numOr', word: 'float', num: int(1, 24) }, inputRange: { t: 'range' }, readVoltageV: pos }),
     adc: obj({
       bits: { t: 'numOr', word: 'float', num: int(1, 24) },
       fullScale: { t: 'numOr', word: 'unbounded', num: pos },

@@ -29,9 +29,10 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
           softBounds: x.update.softBounds, pulsesPerUpdate: x.update.pulsesPerUpdate,
         },
       }),
+      wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {
-      dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1] },
+      dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1], readVoltageV: c.periphery.dac.readVoltageV },
       adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise },
       gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
     },
@@ -103,9 +104,10 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       drift: { ...need(x.drift, 'crossbar.drift') },
       stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
       update: pu ? { kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate } : { kind: 'exact' },
+      wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {
-      dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax] },
+      dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax], readVoltageV: dac.readVoltageV },
       adc: { bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },

@@ -48,10 +48,11 @@ export interface CrossbarMsg {
   stuckAt: { onProbability: number; offProbability: number } | null;
   exactUpdate?: Record<string, never> | null;
   pulsedUpdate?: PulsedUpdateMsg | null;
+  wireResistanceOhm: number;
 }
 export interface PeripheryMsg {
   /** bits 0 = float. */
-  dac: { bits: number; inputMin: number; inputMax: number } | null;
+  dac: { bits: number; inputMin: number; inputMax: number; readVoltageV: number } | null;
   /** bits 0 = float; fullScale 0 = unbounded. */
   adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number } | null;
   gain: { stage: 'GAIN_STAGE_UNSPECIFIED' | 'GAIN_STAGE_DIGITAL'; bits: number; accumulatorBits: number } | null;

@@ -26,10 +26,13 @@ export const IDEAL: ChipDescription = {
     drift: { nu: 0, nuStd: 0, t0Seconds: 1 },
     stuckAt: { onProbability: 0, offProbability: 0 },
     update: { kind: 'exact' },
+    // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
+    wireResistanceOhm: 0,
   },
   periphery: {
     // States are never clipped while inside [−1, 1] (tanh, sigmoid, hard-sigmoid, MNIST pixels).
-    dac: { bits: 'float', inputRange: [-1, 1] },
+    // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
+    dac: { bits: 'float', inputRange: [-1, 1], readVoltageV: 0.2 },
     // hw §1 "DAC / ADC" NeuroSim numColMuxed 8: only timing uses it here.
     adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0 },
     gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },

@@ -28,10 +28,13 @@ export const SRAM_8B: ChipDescription = {
     stuckAt: { onProbability: 0, offProbability: 0 },
     // A digital write of the new code.
     update: { kind: 'exact' },
+    // Digital cells: no analog line currents, so no IR drop.
+    wireResistanceOhm: 0,
   },
   periphery: {
     // hw §1 "DAC / ADC": 8-bit inputs (here fed bit-serially, one bit plane per clock).
-    dac: { bits: 8, inputRange: [-1, 1] },
+    // Digital cells have no read voltage: a nominal 0.2 V, as the analog presets (only the SPICE export reads it).
+    dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 0.2 },
     // Adder trees give exact integer sums (8-bit × 8-bit × 128 rows < 2^23): no quantisation, no clipping,
     // one tree output per line.
     adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 1, outputNoise: 0 },
