@@ -32,6 +32,7 @@ export const DIAGNOSTIC_CODES = {
   FRE030: 'input size does not match the dataset',
   FRE031: 'classes do not match the dataset',
   FRE040: 'weight file does not match the graph',
+  FRE041: 'checkpoint does not match the run',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
