@@ -25,7 +25,7 @@ interface ConvBuffers {
   map: Float32Array;
   /** [m × size(to)] pooled drive (pooled edges only). */
   pooled: Float32Array;
-  /** argmax of the last max-pool, flat index into `map`. */
+  /** argmax of the last max-pool: flat index into the NCHW pre-pool map [m × O × P] (pool-rows.ts). */
   argmax: Int32Array;
   /** [m·P × C·k·k] transposed read before row2im. */
   back: Float32Array;
@@ -56,11 +56,14 @@ export class EdgeOps {
       if (!e.conv) return null;
       const P = e.conv.positions;
       const buf = (n: number) => new Float32Array(maxBatch * n);
-      const toSize = e.rows * P; // pre-pool map size per sample
-      const pooledSize = e.conv.pool ? this.targetSize(e) : 0;
+      // Max-pooled edges pool and unpool straight from the rows (no map, no pooled buffer).
+      const maxPooled = e.conv.pool?.kind === 'max';
+      const toSize = maxPooled ? 0 : e.rows * P; // pre-pool map size per sample
+      const pooledSize = e.conv.pool && !maxPooled ? this.targetSize(e) : 0;
+      const argmaxSize = maxPooled ? this.targetSize(e) : 0;
       return {
         patches: buf(P * e.cols), rows: buf(P * e.rows), map: buf(toSize), pooled: buf(pooledSize),
-        argmax: new Int32Array(e.conv.pool?.kind === 'max' ? maxBatch * pooledSize : 0), back: buf(P * e.cols),
+        argmax: new Int32Array(maxBatch * argmaxSize), back: buf(P * e.cols),
         keptPatches: null, keptArgmax: null,
       };
     });
@@ -83,11 +86,16 @@ export class EdgeOps {
     this.layout.im2row(conv, m, inp, cb.patches);
     cb.rows.fill(0, 0, m * P * e.rows);
     this.exec.forward(e, cb.patches, m * P, 1, cb.rows);
+    if (pool?.kind === 'max') {
+      // Pool straight from the position-major rows into the drive, bias included (pool-rows.ts).
+      this.layout.maxPoolRows(pool, convShape, m, cb.rows, out, cb.argmax, scale, bias ?? null);
+      return;
+    }
     rowsToMaps(m, P, e.rows, cb.rows, cb.map);
     let drive = cb.map;
     let per = P;
     if (pool) {
-      poolForward(pool, convShape, m, cb.map, cb.pooled, pool.kind === 'max' ? cb.argmax : undefined);
+      poolForward(pool, convShape, m, cb.map, cb.pooled); // avg (max returned above)
       drive = cb.pooled;
       per = this.targetSize(e) / e.rows;
     }
@@ -158,9 +166,13 @@ export class EdgeOps {
   /** post[m × size(to)] → unpooled, position-major rows [m·P × O] in cb.rows. */
   private toRows(e: NetEdge, cb: ConvBuffers, post: Float32Array, m: number, argmax: Int32Array = cb.argmax): void {
     const { pool, positions: P, convShape } = e.conv!;
+    if (pool?.kind === 'max') {
+      this.layout.maxUnpoolRows(pool, convShape, m, post, argmax, cb.rows);
+      return;
+    }
     let map = post;
     if (pool) {
-      poolTranspose(pool, convShape, m, post, cb.map, pool.kind === 'max' ? argmax : undefined);
+      poolTranspose(pool, convShape, m, post, cb.map); // avg (max returned above)
       map = cb.map;
     }
     mapsToRows(m, P, e.rows, map, cb.rows);
