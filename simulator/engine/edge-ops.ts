@@ -27,8 +27,10 @@ interface ConvBuffers {
   pooled: Float32Array;
   /** argmax of the last max-pool: flat index into the NCHW pre-pool map [m × O × P] (pool-rows.ts). */
   argmax: Int32Array;
-  /** [m·P × C·k·k] transposed read before row2im. */
+  /** [chunk·P × C·k·k] transposed read before row2im, one chunk of samples at a time. */
   back: Float32Array;
+  /** Samples per im2row + read (+ row2im): the executor's convChunkBytes of patches, ≥ 1. */
+  chunk: number;
   /** Copies of patches and argmax taken by keep() (EP: those of the free state s⁰). */
   keptPatches: Float32Array | null;
   keptArgmax: Int32Array | null;
@@ -61,9 +63,12 @@ export class EdgeOps {
       const toSize = maxPooled ? 0 : e.rows * P; // pre-pool map size per sample
       const pooledSize = e.conv.pool && !maxPooled ? this.targetSize(e) : 0;
       const argmaxSize = maxPooled ? this.targetSize(e) : 0;
+      const chunkBytes = exec.convChunkBytes;
+      const chunk = chunkBytes === undefined ? maxBatch : Math.max(1, Math.min(maxBatch, Math.floor(chunkBytes / (4 * P * e.cols))));
       return {
+        chunk,
         patches: buf(P * e.cols), rows: buf(P * e.rows), map: buf(toSize), pooled: buf(pooledSize),
-        argmax: new Int32Array(maxBatch * argmaxSize), back: buf(P * e.cols),
+        argmax: new Int32Array(maxBatch * argmaxSize), back: new Float32Array(chunk * P * e.cols),
         keptPatches: null, keptArgmax: null,
       };
     });
@@ -83,9 +88,16 @@ export class EdgeOps {
       return;
     }
     const { conv, pool, positions: P, convShape } = e.conv;
-    this.layout.im2row(conv, m, inp, cb.patches);
-    cb.rows.fill(0, 0, m * P * e.rows);
-    this.exec.forward(e, cb.patches, m * P, 1, cb.rows);
+    const inSize = conv.inChannels * conv.height * conv.width;
+    // A chunk of samples at a time: its patches are still in cache when the read consumes them.
+    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+      const mc = Math.min(cb.chunk, m - s0);
+      const patches = cb.patches.subarray(s0 * P * e.cols, (s0 + mc) * P * e.cols);
+      const rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      this.layout.im2row(conv, mc, s0 === 0 ? inp : inp.subarray(s0 * inSize), patches);
+      rows.fill(0);
+      this.exec.forward(e, patches, mc * P, 1, rows);
+    }
     if (pool?.kind === 'max') {
       // Pool straight from the position-major rows into the drive, bias included (pool-rows.ts).
       this.layout.maxPoolRows(pool, convShape, m, cb.rows, out, cb.argmax, scale, bias ?? null);
@@ -118,12 +130,19 @@ export class EdgeOps {
       else this.exec.randomFeedback(e, inp, m, scale, out);
       return;
     }
-    const P = e.conv.positions;
+    const { conv, positions: P } = e.conv;
+    const inSize = conv.inChannels * conv.height * conv.width;
     this.toRows(e, cb, inp, m);
-    cb.back.fill(0, 0, m * P * e.cols);
-    if (path === 'transposed') this.exec.transposed(e, cb.rows, m * P, scale, cb.back);
-    else this.exec.randomFeedback(e, cb.rows, m * P, scale, cb.back);
-    this.layout.row2im(e.conv.conv, m, cb.back, out);
+    // A chunk of samples at a time: the read's output is still in cache when row2im adds it up.
+    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+      const mc = Math.min(cb.chunk, m - s0);
+      const rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      const back = cb.back.subarray(0, mc * P * e.cols);
+      back.fill(0);
+      if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
+      else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+      this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
+    }
   }
 
   /**
