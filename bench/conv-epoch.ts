@@ -16,8 +16,10 @@
  * skips (1)–(3): for instruction counts of the steps alone under valgrind, which needs
  * OPENBLAS_CORETYPE=Haswell (it does not emulate AVX-512):
  *
- *   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 valgrind --tool=callgrind \
- *     node dist/bench/conv-epoch.js --train-limit 32 --steps-only
+ *   bash bench/callgrind-conv.sh [N]    (N training samples, default 16)
+ *
+ * which runs this file with --steps-only --callgrind-markers under valgrind and counts instructions
+ * only between the markers printed around the steps (node start-up and data loading excluded).
  */
 import { performance } from 'node:perf_hooks';
 import { loadNetData } from '../datasets/net-data';
@@ -175,7 +177,16 @@ async function main(): Promise<void> {
   const weights = [...params.W.map((w) => w.data), ...net.edges.map((e) => params.bias[e.index] ?? new Float32Array(0))];
   const x = new Float32Array(batch * net.inputSize);
   const y = new Float32Array(batch * net.classes);
+  // For bench/callgrind-conv.sh: a marker, then a pause in which the script turns counting on/off.
+  const markers = hasArg('callgrind-markers');
+  const pause = (label: string) => {
+    if (!markers) return;
+    console.log(label);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
+  };
+  pause('steps: start');
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let seen = 0;
   for (let start = 0; start < train.count; start += batch) {
     const m = Math.min(batch, train.count - start);
@@ -185,8 +196,13 @@ async function main(): Promise<void> {
     seen += m;
   }
   const seconds = (performance.now() - t0) / 1e3;
+  const cpu = process.cpuUsage(cpu0);
+  pause('steps: end');
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const perSample = seconds / seen;
   console.log(`EP training steps: ${seen} samples in ${seconds.toFixed(2)} s = ${(perSample * 1e3).toFixed(2)} ms/sample = ${(perSample * 60000).toFixed(0)} s per 60000-sample epoch`);
+  // On a shared machine wall time includes waiting for a core; CPU time (all threads) does not.
+  console.log(`  CPU time of this process: ${cpuSeconds.toFixed(2)} s = ${((cpuSeconds / seen) * 1e3).toFixed(2)} ms/sample (${(cpuSeconds / seconds).toFixed(2)} cores busy on average)`);
   if (!stepsOnly) console.log(`FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`);
   if (prof) {
     const rows = [...prof.seconds].sort((a, b) => b[1] - a[1]);

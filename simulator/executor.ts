@@ -13,8 +13,8 @@ export interface Executor {
   /**
    * Optional: the bytes of a conv edge's patch matrix this executor prefers per forward or
    * transposed read. The engines then build and read the patches of that many samples at a time
-   * (reads are row-independent, so the numbers do not change) and the patches stay in cache between
-   * im2row, the read and row2im. Undefined: the whole batch in one read.
+   * (reads are row-independent: the same arithmetic, equal to rounding) and the patches stay in
+   * cache between im2row, the read and row2im. Undefined: the whole batch in one read.
    */
   readonly convChunkBytes?: number;
   /** out[m × rows] += scale · inp[m × cols] · Wᵀ */
