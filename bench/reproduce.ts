@@ -13,6 +13,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DatasetError } from '../datasets/dataset';
 import { loadNetData } from '../datasets/net-data';
 import { formatDiagnostic, SpecError } from '../graph/diagnostics';
 import { loadGraph } from '../graph/load';
@@ -20,10 +21,13 @@ import { resolveNet } from '../graph/net';
 import { initParams } from '../graph/params';
 import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
-import { train, type Algorithm, type EpochResult } from '../simulator/train';
+import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
 import { codeVersion } from '../util/code-version';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
+
+/** Bad command-line input: printed as one line, without a stack. */
+class UsageError extends Error {}
 
 const USAGE = 'usage: reproduce.js SPEC.json [--algo ep|bp|fa] [--seeds 0,1,2] [--epochs N] [--train-limit N] [--test-limit N] [--out DIR] [--resume]';
 
@@ -39,7 +43,7 @@ function optionalCount(args: string[], name: string): number | undefined {
   const i = args.indexOf(`--${name}`);
   if (i < 0) return undefined;
   const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be an integer ≥ 1, got ${args[i + 1]}\n${USAGE}`);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be an integer ≥ 1, got ${args[i + 1]}\n${USAGE}`);
   return v;
 }
 
@@ -50,9 +54,11 @@ async function main(): Promise<void> {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  if (!specFile || specFile.startsWith('--')) throw new Error(USAGE);
+  if (!specFile || specFile.startsWith('--')) throw new UsageError(USAGE);
   const algo = (opt('algo') ?? 'ep') as Algorithm;
+  if (!ALGORITHMS.includes(algo)) throw new UsageError(`--algo must be one of ${ALGORITHMS.join(', ')}, got ${algo}\n${USAGE}`);
   const seeds = (opt('seeds') ?? '0').split(',').map(Number);
+  if (seeds.some((s) => !Number.isInteger(s))) throw new UsageError(`--seeds must be integers separated by commas, got ${opt('seeds')}\n${USAGE}`);
   const resumeRuns = args.includes('--resume');
   const outDir = opt('out') ?? join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
@@ -116,7 +122,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  // Bad input (spec, data, checkpoint) is a diagnostic; anything else a bug with its stack.
-  process.stderr.write(err instanceof SpecError ? `${err.diagnostics.map(formatDiagnostic).join('\n')}\n` : `${(err as Error).stack ?? err}\n`);
+  // Bad input (flags, spec, data, checkpoint) is a message or a diagnostic; anything else a bug with its stack.
+  if (err instanceof SpecError) process.stderr.write(`${err.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+  else if (err instanceof UsageError || err instanceof DatasetError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });

@@ -200,6 +200,41 @@ describe('fre train --checkpoint / --resume (built CLI)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('bench/reproduce: SIGKILLed after its first checkpoint, --resume finishes the run with the uninterrupted numbers', async () => {
+    const REPRO = join(ROOT, 'dist', 'bench', 'reproduce.js');
+    const args = (out: string) => [REPRO, 'examples/mnist-demo.json', '--epochs', '3', '--train-limit', '3000', '--test-limit', '300', '--seeds', '4', '--out', out];
+    const whole = join(dir, 'repro-whole');
+    expect(spawnSync(process.execPath, args(whole), { cwd: ROOT, encoding: 'utf8' }).status).toBe(0);
+    const cut = join(dir, 'repro-cut');
+    // The results file is written after the checkpoint (it never claims an epoch the checkpoint
+    // lacks): kill as soon as it appears.
+    const results = join(cut, 'mnist-demo-ep-seed4.json');
+    const child = spawn(process.execPath, args(cut), { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const t0 = Date.now();
+    while (!existsSync(results)) {
+      if (Date.now() - t0 > 60_000) throw new Error('no checkpoint within 60 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(existsSync(join(cut, 'mnist-demo-ep-seed4.ckpt.npz'))).toBe(true);
+    const partial = JSON.parse(readFileSync(results, 'utf8'));
+    expect(partial.partial).toBe(true);
+    expect(partial.epochsPlanned).toBe(3);
+    expect(partial.epochsRun).toBeLessThan(3);
+    const resumed = spawnSync(process.execPath, [...args(cut), '--resume'], { cwd: ROOT, encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    const a = JSON.parse(readFileSync(join(cut, 'mnist-demo-ep-seed4.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(whole, 'mnist-demo-ep-seed4.json'), 'utf8'));
+    const strip = (per: { seconds: number }[]) => per.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip(a.epochs)).toEqual(strip(b.epochs));
+    expect(a.finished).toBeDefined();
+    expect(a.epochsRun).toBe(3);
+    expect(a.sessions.map((x: { firstEpoch: number }) => x.firstEpoch)).toEqual([1, partial.epochsRun + 1]);
+    expect(a.code.version).toBe(b.code.version);
+  });
+
   test('--resume without --checkpoint is a usage error', () => {
     const r = fre(['train', 'examples/mnist-demo.json', '--resume']);
     expect(r.status).toBe(1);
