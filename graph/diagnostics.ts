@@ -36,6 +36,7 @@ export const DIAGNOSTIC_CODES = {
   FRE032: 'dataset splits disagree or are empty',
   FRE040: 'weight file does not match the graph',
   FRE041: 'weight file holds NaN or infinite values',
+  FRE042: 'checkpoint does not match the run',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
