@@ -163,7 +163,7 @@ describe('the schedule reads a conv edge once per position', () => {
     // The update of W0's array: 49 outer-product passes of 3 rows each.
     const upd = netlist.schedule!.phases.find((ph) => ph.kind === 'PHASE_KIND_UPDATE')!;
     const i = upd.ops.findIndex((op) => op.opType === 'OuterProductUpdate' && netlist.edges[op.edge].name === 'W0');
-    expect(timedOps(chip, upd)[i].cycles).toBe(49 * opCycles(chip, { opType: 'OuterProductUpdate', rows: 3 }));
+    expect(timedOps(chip, upd)[i].cycles).toBe(49 * opCycles(chip, { opType: 'OuterProductUpdate', rows: 3, cells: upd.ops[i].elements / 49 }));
   });
 
   test('reductions name the group units the conv edge drives', () => {

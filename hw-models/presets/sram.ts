@@ -4,7 +4,7 @@
  * bit-serial inputs and exact adder trees in place of ADCs. Deterministic: no device noise, drift
  * or stuck cells; updates are digital writes. "hw §1 <row>" cites /work/shared/reference/hardware.md §1.
  */
-import { SRAM_128_ACTIONS } from '../action-tables';
+import { SRAM_CIM_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const SRAM_8B: ChipDescription = {
@@ -55,5 +55,5 @@ export const SRAM_8B: ChipDescription = {
     stateBufferBytes: 65536,
   },
   clock: { frequencyMhz: 1000 },
-  actionTable: SRAM_128_ACTIONS,
+  costModel: SRAM_CIM_COSTS,
 };
