@@ -33,7 +33,7 @@
 import { areaOf, adcsPerArray, type AreaBreakdown } from '../hw-models/area';
 import { ACTION_KEYS, COMMIT_ACTIONS, LEAKAGE_KEYS, type ActionKey, type ActionTable, type ChipDescription, type LeakageKey } from '../hw-models/chip';
 import { priceActions, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
-import { commitCycles } from '../hw-models/timing';
+import { commitCycles, opCycles as opCyclesOf } from '../hw-models/timing';
 import { tensorPlane } from './tiles';
 import { timedOps } from './op-shape';
 import type { NetlistMsg, PhaseKindName, PhaseMsg } from './types';
@@ -436,4 +436,50 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     utilisation: { inference: utilisationOf(busyInference, cyclesPerInference), training: utilisationOf(busyTraining, cyclesPerTrainingSample) },
     criticalPhases: { inference: rank(inferencePhases, cyclesPerInference), training: rank(phases, cyclesPerTrainingSample) },
   };
+}
+
+/** One full-array MVM priced by the same estimators and op durations (the calibration workload). */
+export interface MvmCost {
+  /** Multiply-accumulates counted as two operations each: 2·rows·weight columns. */
+  ops: number;
+  /** ArrayRead (DAC settle + R reads) then AdcConvert of every column (R passes, shift-add), cycles and ns. */
+  cycles: number;
+  latencyNs: number;
+  /** Joules per action of one MVM, plus the leakage of the array, its ADCs and DAC bank over the MVM. */
+  energyByComponent: Record<string, number>;
+  energyJoules: number;
+  topsPerWatt: number;
+}
+
+/**
+ * One MVM of a whole array (every row driven, every column converted), the shape the published
+ * chips quote their TOPS/W and latency for: dac_drive × rows·R, array_read × R, adc_conversion ×
+ * cols·R (+ shift_add when bit-serial), all from hw-models/estimators.ts, durations from
+ * hw-models/timing.ts; leakage of the array, its ADCs and its DAC bank for the MVM's time.
+ */
+export function mvmCost(chip: ChipDescription, ctx: PricingContext = {}): MvmCost {
+  const x = chip.crossbar;
+  const t = priceActions(chip, ctx).perAction;
+  const R = chip.costModel.inputEncoding === 'bit-serial' ? (chip.periphery.dac.bits === 'float' ? chip.costModel.bitsWhenFloat : chip.periphery.dac.bits) : 1;
+  const cols = x.cell === 'offset-column' ? x.cols - 1 : x.cols;
+  const cycles = opCyclesOf(chip, { opType: 'ArrayRead' }) + opCyclesOf(chip, { opType: 'AdcConvert', lines: x.cols });
+  const latencyNs = cycles * 1000 / chip.clock.frequencyMhz;
+  const counts: Partial<Record<ActionKey, number>> = {
+    dac_drive: x.rows * R, array_read: R, adc_conversion: x.cols * R, shift_add: R > 1 ? x.cols * R : 0,
+  };
+  const out: Record<string, number> = {};
+  let e = 0;
+  for (const [a, n] of Object.entries(counts)) {
+    const j = n! * t[a as ActionKey].energyPj * 1e-12;
+    out[`dynamic.${a}`] = j;
+    e += j;
+  }
+  const uw = chip.costModel.leakageUw;
+  for (const [k, n] of [['array', 1], ['adc', adcsPerArray(chip)], ['dac', 1]] as const) {
+    const j = n * uw[k] * 1e-6 * latencyNs * 1e-9;
+    out[`leakage.${k}`] = j;
+    e += j;
+  }
+  const ops = 2 * x.rows * cols;
+  return { ops, cycles, latencyNs, energyByComponent: out, energyJoules: e, topsPerWatt: ops / e / 1e12 };
 }
