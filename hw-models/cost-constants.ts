@@ -9,8 +9,11 @@
  *   32-bit int multiply 3.1 pJ (≈ 0.003 pJ per bit², 8-bit 0.2 pJ), 8 KB SRAM 32-bit read ≈ 5 pJ.
  * - [Murmann] B. Murmann, "ADC Performance Survey 1997–2024": state-of-the-art SAR Walden FoM
  *   ≈ 1–20 fJ/conversion-step.
- * - [ISAAC16] Shafiee et al., ISCA 2016: 8-bit ADC ≈ 2 mW at 1.28 GS/s (≈ 1.6 pJ, 0.78 ns per
- *   conversion → 6.25 fJ/step), 128×128 crossbar ≈ 0.3 mW over a 100 ns read.
+ * - [ISAAC16] Shafiee et al., ISCA 2016, its component table (as transcribed in Accelergy's
+ *   hwcomponents library, isaac.py): 8 ADCs of 8 bits at 1.2 GS/s take 16 mW and 9600 µm² at 32 nm
+ *   (1.67 pJ and 0.83 ns per conversion → 6.5 fJ/step; 1200 µm² each); 8×128 1-bit DACs 4 mW and
+ *   170 µm²; 64 KB eDRAM 20.7 mW and 0.083 mm²; a router shared by 4 tiles 42 mW and 0.15 mm².
+ *   The 128×128 crossbar's ≈ 0.3 mW is from the same table as recorded in our notes (not rechecked).
  * - [HERMES23] Le Gallo et al., Nature Electronics 2023 (64 cores of 256×256 PCM, 14 nm).
  * - [HERMESCore] Khaddam-Aljameh et al., "HERMES-Core", IEEE JSSC 2022: 256 CCO ADCs at 4 µm pitch,
  *   300 ps/LSB, 1.59 TOPS/mm², 10.5 TOPS/W at 1 GHz.
@@ -35,10 +38,10 @@ const DIGITAL_45NM = {
 /** Generic analog ReRAM/PCM chips (the `reram`, `pcm` and `ideal` presets), 45 nm periphery. */
 export const ANALOG_GENERIC_COSTS: CostModel = {
   version: 'fre-costs-analog-generic/1',
-  source: 'Horowitz ISSCC 2014 (digital), Murmann ADC survey and ISAAC ISCA 2016 (ADC), hardware.md §1 (read pulse); ESTIMATE entries in hw-models/cost-constants.ts',
+  source: 'Horowitz ISSCC 2014 (digital), Murmann ADC survey and ISAAC ISCA 2016 (ADC), NeuroSim/PUMA read pulse; ESTIMATE entries in hw-models/cost-constants.ts',
   featureSizeNm: 45,
   inputEncoding: 'analog',
-  // hardware.md §1 "latency": crossbar read pulse 5–10 ns → 10 ns.
+  // Crossbar read pulse 5–10 ns in NeuroSim and puma-simulator → 10 ns.
   readPulseNs: 10,
   // ESTIMATE: 0.2 V full-scale read (low enough not to disturb ReRAM/PCM states).
   readVoltageV: 0.2,
@@ -48,12 +51,12 @@ export const ANALOG_GENERIC_COSTS: CostModel = {
   dacEnergyPj: 0.05 / 8,
   dacSettleNs: 1,
   adcArchitecture: 'sar',
-  // [ISAAC16]: 1.6 pJ / 2^8 = 6.25 fJ/step, inside [Murmann]'s 1–20 fJ/step SAR range.
-  adcWaldenFomFj: 6.25,
-  // [ISAAC16]: 0.78 ns per 8-bit conversion → 0.098 ns per SAR bit cycle.
-  adcNsPerStep: 0.78 / 8,
+  // [ISAAC16]: 16 mW / (8 ADCs × 1.2 GS/s) = 1.67 pJ → / 2^8 = 6.5 fJ/step, inside [Murmann]'s 1–20 fJ/step SAR range.
+  adcWaldenFomFj: (16e-3 / 9.6e9) * 1e15 / 256,
+  // [ISAAC16]: 1.2 GS/s → 0.83 ns per 8-bit conversion → 0.83/8 ns per SAR bit cycle.
+  adcNsPerStep: 1 / 1.2 / 8,
   bitsWhenFloat: 8,
-  // ESTIMATE: ISAAC's 8-bit ADC ≈ 0.0012 mm² (hardware.md §1 cites ISAAC's tables) → 1200 µm² / 256 levels.
+  // [ISAAC16]: 9600 µm² for 8 ADCs of 8 bits at 32 nm → 1200 µm² / 256 levels.
   adcAreaUm2PerLevel: 1200 / 256,
   // ESTIMATE: one ReRAM programming pulse ≈ 1 pJ per device, 10 ns (the fixed table's values).
   writeEnergyPjPerPulse: 1,

@@ -1,5 +1,5 @@
 /**
- * Per-action costs from the design point (Accelergy's split, hardware.md §3): the netlist counts
+ * Per-action costs from the design point (Accelergy's split, Wu et al., ICCAD 2019): the netlist counts
  * actions, these estimators price one action of each kind from the chip's attributes (array size,
  * cell, conductances, converter bits, input encoding, widths, clock) and the calibrated constants of
  * `chip.costModel` (sources: hw-models/cost-constants.ts and each preset). Every formula is written
@@ -103,6 +103,25 @@ export function optimizerOps(kind: OptimizerKind): { multiplies: number; adds: n
     case 'sgd-momentum': return { multiplies: 2, adds: 2, stateWords: 1 };
     // m, v moments, bias corrections folded into η_t, √v̂ + ε and a divide (counted as 4 multiplies)
     case 'adam': return { multiplies: 9, adds: 5, stateWords: 2 };
+  }
+}
+
+/**
+ * One action's latency alone (ns), without pricing the whole table: the timing engine asks for it
+ * once per op. Equal to priceActions(chip).perAction[action].latencyNs (latencies do not depend on
+ * the pricing context).
+ */
+export function actionLatencyNs(chip: ChipDescription, action: ActionKey): number {
+  const m = chip.costModel;
+  const o = m.overrides[action];
+  if (o) return o.latencyNs;
+  switch (action) {
+    case 'array_read':
+    case 'array_read_transposed': return readDurationNs(chip);
+    case 'adc_conversion': return adcConversionCost(chip).latencyNs;
+    case 'dac_drive': return m.dacSettleNs;
+    case 'update_pulse': return m.writePulseNs;
+    default: return 1000 / chip.clock.frequencyMhz;
   }
 }
 

@@ -6,11 +6,10 @@
  * the latency is 0).
  */
 import type { ActionKey, ChipDescription } from './chip';
-import { partialSumBits, priceActions, readsPerMvm } from './estimators';
+import { actionLatencyNs, partialSumBits, readsPerMvm } from './estimators';
 
 export function actionCycles(chip: ChipDescription, action: ActionKey): number {
-  // Latencies do not depend on the netlist's conductances or optimiser, so the default context prices them.
-  const ns = priceActions(chip).perAction[action].latencyNs;
+  const ns = actionLatencyNs(chip, action);
   if (ns === 0) return 0;
   return Math.max(1, Math.ceil(ns * chip.clock.frequencyMhz / 1000 - 1e-9));
 }

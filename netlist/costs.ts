@@ -34,7 +34,7 @@ import { areaOf, adcsPerArray, type AreaBreakdown } from '../hw-models/area';
 import { ACTION_KEYS, COMMIT_ACTIONS, LEAKAGE_KEYS, type ActionKey, type ActionTable, type ChipDescription, type LeakageKey } from '../hw-models/chip';
 import { priceActions, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
 import { commitCycles, opCycles as opCyclesOf } from '../hw-models/timing';
-import { tensorPlane } from './tiles';
+import type { TensorMsg } from './types';
 import { timedOps } from './op-shape';
 import type { NetlistMsg, PhaseKindName, PhaseMsg } from './types';
 import { scheduleOps, type TimedOp, type TimingResult } from './timing-engine';
@@ -225,6 +225,28 @@ export function leakageOfResource(resource: string, chip: ChipDescription): { ke
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Sum and count of a conductance tensor's stored values (level indices or u), read in place
+ *  (a typed view when aligned on a little-endian host, else a DataView). */
+function tensorSum(t: TensorMsg): { sum: number; count: number } {
+  const b = t.rawData;
+  const count = t.dims.reduce((a, d) => a * d, 1);
+  const width = t.dataType === 'DATA_TYPE_UINT8' ? 1 : t.dataType === 'DATA_TYPE_UINT16' ? 2 : t.dataType === 'DATA_TYPE_FLOAT32' ? 4 : 0;
+  if (width === 0 || b.byteLength < count * width) return { sum: 0, count: 0 };
+  let sum = 0;
+  if (width === 1) {
+    for (let k = 0; k < count; k++) sum += b[k];
+  } else if (LITTLE_ENDIAN && b.byteOffset % width === 0) {
+    const a = width === 2 ? new Uint16Array(b.buffer, b.byteOffset, count) : new Float32Array(b.buffer, b.byteOffset, count);
+    for (let k = 0; k < count; k++) sum += a[k];
+  } else {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let k = 0; k < count; k++) sum += width === 2 ? v.getUint16(2 * k, true) : v.getFloat32(4 * k, true);
+  }
+  return { sum, count };
+}
+
 /** The pricing inputs of a netlist: its programmed devices' mean conductance and its optimiser. */
 export function pricingContext(netlist: NetlistMsg, chip: ChipDescription): Required<PricingContext> {
   const x = chip.crossbar;
@@ -235,9 +257,9 @@ export function pricingContext(netlist: NetlistMsg, chip: ChipDescription): Requ
     for (const t of [a.gPlus, a.gMinus]) {
       // External (not inlined) tensors are not read here; the mean of the inlined ones stands for all.
       if (!t || t.externalData || t.rawData.length === 0) continue;
-      const plane = tensorPlane(t);
-      for (let i = 0; i < plane.length; i++) sum += plane[i] / span;
-      n += plane.length;
+      const m = tensorSum(t);
+      sum += m.sum / span;
+      n += m.count;
     }
   }
   const meanU = n > 0 ? sum / n : 0.5;

@@ -25,12 +25,13 @@ const withCost = (c: ChipDescription, m: Partial<ChipDescription['costModel']>):
 
 describe('estimators: hand-derived', () => {
   test('ADC: Walden energy FoM·2^bits, SAR time bits·step, flash one step, CCO 2^bits steps, adder tree', () => {
-    const c = reram(); // FoM 6.25 fJ/step, 0.78/8 ns per SAR step (ISAAC: 1.6 pJ, 0.78 ns at 8 bits)
-    expect(adcConversionCost(c).energyPj).toBeCloseTo(1.6, 12);
-    expect(adcConversionCost(c).latencyNs).toBeCloseTo(0.78, 12);
+    const c = reram(); // ISAAC's ADC: 16 mW for 8 converters at 1.2 GS/s → 1.6667 pJ and 0.8333 ns at 8 bits
+    expect(adcConversionCost(c).energyPj).toBeCloseTo(16e-3 / 9.6e9 * 1e12, 12);
+    expect(adcConversionCost(c).latencyNs).toBeCloseTo(1 / 1.2, 12);
     c.periphery.adc.bits = 3;
-    expect(adcConversionCost(c).energyPj).toBeCloseTo(6.25 * 8 * 1e-3, 12);
-    expect(adcConversionCost(c).latencyNs).toBeCloseTo(3 * 0.0975, 12);
+    // 2^3/2^8 of the energy, 3/8 of the time.
+    expect(adcConversionCost(c).energyPj).toBeCloseTo(1.666666667 / 32, 9);
+    expect(adcConversionCost(c).latencyNs).toBeCloseTo(3 / 9.6, 12);
     expect(adcConversionCost(withCost(c, { adcArchitecture: 'flash', adcNsPerStep: 0.5 })).latencyNs).toBe(0.5);
     expect(adcConversionCost(withCost(c, { adcArchitecture: 'cco', adcNsPerStep: 0.3 })).latencyNs).toBeCloseTo(8 * 0.3, 12);
     // sram-8b: 128 rows, 128 levels → (128 − 1) adders of 7 + 7 bits at 0.1/32 pJ per bit.

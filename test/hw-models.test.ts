@@ -221,9 +221,9 @@ describe('op durations (hw-models/timing.ts)', () => {
   const chip: ChipDescription = preset('reram')!;
   test('actions: latency at the clock, rounded up', () => {
     expect(actionCycles(chip, 'array_read')).toBe(10); // 10 ns at 1 GHz
-    expect(actionCycles(chip, 'adc_conversion')).toBe(1); // 0.78 ns → 1
-    const slow = { ...chip, clock: { frequencyMhz: 2500 } };
-    expect(actionCycles(slow, 'adc_conversion')).toBe(2); // 1.95 → 2
+    expect(actionCycles(chip, 'adc_conversion')).toBe(1); // 8-bit SAR, 0.833 ns → 1
+    const slow = { ...chip, clock: { frequencyMhz: 2000 } };
+    expect(actionCycles(slow, 'adc_conversion')).toBe(2); // 1.67 → 2
   });
   test('ops: hand-derived', () => {
     expect(opCycles(chip, { opType: 'ArrayRead' })).toBe(1 + 10);

@@ -1,8 +1,8 @@
 /**
  * `isaac`: configured like ISAAC's in-situ multiply-accumulate unit (Shafiee et al., ISCA 2016
- * [ISAAC16], its tile tables as recorded in hardware.md §1): 128×128 memristor crossbars, inputs
- * fed one bit per 100 ns cycle through 1-bit DACs, one 8-bit 1.28 GS/s SAR ADC shared by the 128
- * columns of a crossbar, 8 crossbars per unit, 32 nm, 1.2 GHz digital logic. ISAAC holds 16-bit
+ * [ISAAC16], its component table; hw-models/cost-constants.ts says where each number was read):
+ * 128×128 memristor crossbars, inputs fed one bit per 100 ns cycle through 1-bit DACs, one 8-bit
+ * 1.2 GS/s SAR ADC shared by the 128 columns of a crossbar, 8 crossbars per unit, 32 nm. ISAAC holds 16-bit
  * weights as 2-bit cells over 8 crossbars; here one crossbar's 2-bit cells (4 levels), offset
  * encoding, 16-bit inputs.
  */
@@ -53,18 +53,18 @@ export const ISAAC: ChipDescription = {
   costModel: {
     ...ANALOG_GENERIC_COSTS,
     version: 'fre-costs-isaac/1',
-    source: 'ISAAC ISCA 2016 tile tables (hardware.md §1), Horowitz ISSCC 2014 scaled to 32 nm; fitted entries in docs/calibration.md',
+    source: 'ISAAC ISCA 2016 component table, Horowitz ISSCC 2014 scaled to 32 nm; fitted entries in docs/calibration.md',
     featureSizeNm: 32,
     inputEncoding: 'bit-serial',
-    // hardware.md §1 "latency": a crossbar read pulse of 5–10 ns → 10 ns per bit plane.
+    // A crossbar read pulse of 5–10 ns (NeuroSim, puma-simulator) → 10 ns per bit plane.
     readPulseNs: 10,
     // ESTIMATE: 0.2 V read; half the input bits are 1.
     readVoltageV: 0.2,
     inputActivity: 0.5,
-    // ESTIMATE: a 1-bit driver pulse ≈ 0.03 pJ per line.
-    dacEnergyPj: 0.03,
+    // [ISAAC16]: 8×128 1-bit DACs take 4 mW → 0.5 mW per crossbar over a 100 ns cycle / 128 lines = 0.39 pJ per line per bit.
+    dacEnergyPj: (4e-3 / 8) * 100e-9 / 128 * 1e12,
     dacSettleNs: 0,
-    // [ISAAC16]: 8-bit SAR at 1.28 GS/s, ≈ 2 mW → 1.6 pJ and 0.78 ns per conversion (the generic constants).
+    // [ISAAC16]: 8-bit SAR at 1.2 GS/s, 2 mW → 1.67 pJ and 0.83 ns per conversion (the generic constants).
     adcArchitecture: 'sar',
     addPjPerBit: ANALOG_GENERIC_COSTS.addPjPerBit * D32,
     multiplyPjPerBit2: ANALOG_GENERIC_COSTS.multiplyPjPerBit2 * D32,
@@ -73,6 +73,11 @@ export const ISAAC: ChipDescription = {
     nocPjPerBitHop: ANALOG_GENERIC_COSTS.nocPjPerBitHop * D32,
     // ESTIMATE: a 4F² cross-point memristor.
     cellAreaF2: 4,
+    // [ISAAC16]: 8×128 DACs in 170 µm² → 0.17 µm² per line.
+    dacAreaUm2PerLine: 170 / 1024,
+    // [ISAAC16]: 64 KB eDRAM in 0.083 mm² → 0.158 µm² per bit; a router (0.15 mm²) shared by 4 tiles.
+    sramAreaUm2PerBit: 83000 / (65536 * 8),
+    routerAreaUm2: 150000 / 4,
     leakageUw: { ...ANALOG_GENERIC_COSTS.leakageUw },
     powerGating: false,
     sendAdcCodes: false,
