@@ -7,7 +7,7 @@
  *
  *   npx tsc -p . && node dist/bench/costs-sweep.js
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { compile } from '../compiler/pipeline';
 import { loadGraph } from '../graph/load';
@@ -84,6 +84,29 @@ if (require.main === module) {
   const L = ['| g_max (µS) | array | ADC bits | cycles/inference | energy/inference (nJ) | ADC energy (nJ) | read energy (nJ) | cycles/training sample | energy/training sample (nJ) |', '|---|---|---|---|---|---|---|---|---|'];
   for (const p of points) {
     L.push(`| ${p.gMaxUS} | ${p.arraySize} | ${p.adcBits} | ${p.cyclesPerInference} | ${(p.energyPjPerInference / 1e3).toPrecision(4)} | ${(p.adcEnergyPjPerInference / 1e3).toPrecision(3)} | ${(p.readEnergyPjPerInference / 1e3).toPrecision(3)} | ${p.cyclesPerTrainingSample.toFixed(1)} | ${(p.energyPjPerTrainingSample / 1e3).toPrecision(4)} |`);
+  }
+  // The earlier training runs of this sweep (fixed per-action table): their accuracy (the numerics do
+  // not depend on the cost model) beside the energy they reported and the energy priced now.
+  const prior = join(root, 'bench', 'results', 'sweeps', 'adc-array-design.jsonl');
+  if (existsSync(prior)) {
+    const acc = new Map<string, { a: number[]; e: number[] }>();
+    for (const line of readFileSync(prior, 'utf8').split('\n').filter(Boolean)) {
+      const r = JSON.parse(line) as { point: { adcBits: number; arraySize: number }; metrics: { finalTestAccuracy: number; energyPjPerInference: number } };
+      const k = `${r.point.adcBits}/${r.point.arraySize}`;
+      const v = acc.get(k) ?? { a: [], e: [] };
+      v.a.push(r.metrics.finalTestAccuracy);
+      v.e.push(r.metrics.energyPjPerInference);
+      acc.set(k, v);
+    }
+    const mean = (x: number[]) => x.reduce((t, y) => t + y, 0) / x.length;
+    L.push('', 'g_max 40 µS (the reram preset) beside the earlier training runs of this sweep (accuracy: 3 epochs, 10k samples, mean of 2 seeds; energy then: the fixed per-action table):', '',
+      '| array | ADC bits | final test accuracy (earlier runs) | energy/inference then (nJ) | energy/inference now (nJ) | cycles/inference then → now |', '|---|---|---|---|---|---|');
+    for (const p of points.filter((q) => q.gMaxUS === 40)) {
+      const v = acc.get(`${p.adcBits}/${p.arraySize}`);
+      if (!v) continue;
+      const before = JSON.parse(readFileSync(prior, 'utf8').split('\n').filter(Boolean).find((l) => l.includes(`"point":{"adcBits":${p.adcBits},"arraySize":${p.arraySize}}`))!) as { metrics: { cyclesPerInference: number } };
+      L.push(`| ${p.arraySize} | ${p.adcBits} | ${mean(v.a).toFixed(4)} | ${(mean(v.e) / 1e3).toPrecision(4)} | ${(p.energyPjPerInference / 1e3).toPrecision(4)} | ${before.metrics.cyclesPerInference} → ${p.cyclesPerInference} |`);
+    }
   }
   const bad = monotonicViolations(points);
   L.push('', bad.length === 0 ? 'Monotonic: energy rises and cycles never fall with ADC bits at every (array size, g_max); read energy rises with g_max at every (bits, size).' : `VIOLATIONS:\n${bad.join('\n')}`);
