@@ -14,6 +14,7 @@ import {
   adcConversionCost, arrayReadEnergyPj, dacDriveCost, optimizerOps, partialSumBits, priceActions, readDurationNs, readsPerMvm,
 } from '../hw-models/estimators';
 import { resolveChipObject } from '../hw-models/load';
+import { validateChip } from '../hw-models/validate';
 import { preset } from '../hw-models/presets';
 import { actionCycles, opCycles } from '../hw-models/timing';
 import { chipCosts, leakageOfResource, schedulePhases } from '../netlist/costs';
@@ -206,5 +207,21 @@ describe('counts × table = reported energy, per action kind', () => {
     }
     expect(e[4].cyclesPerInference).toBeGreaterThan(e[0].cyclesPerInference);
     expect(price(8, 80).energyByComponent.inference['dynamic.array_read']).toBeGreaterThan(price(8, 40).energyByComponent.inference['dynamic.array_read']);
+  });
+});
+
+describe('cost model fields: bad input is a coded diagnostic naming the field', () => {
+  const bad = (edit: (c: { costModel: Record<string, unknown> }) => void) => {
+    const c = structuredClone(preset('reram')!) as unknown as { costModel: Record<string, unknown> };
+    edit(c);
+    return validateChip(c, 'chip.json').diagnostics.map((d) => `${d.code} ${d.path}`);
+  };
+  test('unknown encoding, negative energy, NaN, an override of an unknown action, a half override', () => {
+    expect(bad((c) => { c.costModel.inputEncoding = 'serial'; })).toEqual(['HW013 /costModel/inputEncoding']);
+    expect(bad((c) => { c.costModel.adcWaldenFomFj = -1; })).toEqual(['HW012 /costModel/adcWaldenFomFj']);
+    expect(bad((c) => { c.costModel.readVoltageV = NaN; })).toEqual(['HW011 /costModel/readVoltageV']);
+    expect(bad((c) => { c.costModel.overrides = { adc_conversoin: { latencyNs: 1, energyPj: 1 } }; })).toEqual(['HW014 /costModel/overrides/adc_conversoin']);
+    expect(bad((c) => { c.costModel.overrides = { adc_conversion: { latencyNs: 1 } }; })).toEqual(['HW010 /costModel/overrides/adc_conversion/energyPj']);
+    expect(bad((c) => { c.costModel.overrides = { adc_conversion: { latencyNs: 1, energyPj: 2 } }; })).toEqual([]);
   });
 });
