@@ -4,14 +4,14 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, ADC_ARCHITECTURES, CELL_KINDS, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_REFERENCES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
 
 type Node =
   | { t: 'object'; fields: Record<string, Node> }
-  | { t: 'record'; keys: readonly string[]; value: Node }
+  | { t: 'record'; keys: readonly string[]; value: Node; partial?: boolean }
   | { t: 'num'; min?: number; max?: number; gt?: number; int?: boolean }
   | { t: 'numOr'; word: string; num: Node & { t: 'num' } }
   | { t: 'enum'; values: readonly string[] }
@@ -92,11 +92,36 @@ export const CHIP_SCHEMA: Node = obj({
     stateBufferBytes: int(1, 2 ** 40),
   }),
   clock: obj({ frequencyMhz: pos }),
-  actionTable: obj({
+  costModel: obj({
     version: { t: 'str' },
     source: { t: 'str' },
-    perAction: { t: 'record', keys: ACTION_KEYS, value: cost },
+    featureSizeNm: pos,
+    inputEncoding: { t: 'enum', values: INPUT_ENCODINGS },
+    readPulseNs: pos,
+    inputActivity: frac,
+    dacEnergyPj: nonNeg,
+    dacSettleNs: nonNeg,
+    adcArchitecture: { t: 'enum', values: ADC_ARCHITECTURES },
+    adcWaldenFomFj: nonNeg,
+    adcNsPerStep: nonNeg,
+    bitsWhenFloat: int(1, 24),
+    adcAreaUm2PerLevel: nonNeg,
+    writeEnergyPjPerPulse: nonNeg,
+    writePulseNs: nonNeg,
+    addPjPerBit: nonNeg,
+    multiplyPjPerBit2: nonNeg,
+    sramPjPerBit: nonNeg,
+    neuronUpdatePj: nonNeg,
+    nocPjPerBitHop: nonNeg,
+    cellAreaF2: nonNeg,
+    dacAreaUm2PerLine: nonNeg,
+    neuronAreaUm2PerLane: nonNeg,
+    sramAreaUm2PerBit: nonNeg,
+    routerAreaUm2: nonNeg,
     leakageUw: { t: 'record', keys: LEAKAGE_KEYS, value: nonNeg },
+    powerGating: { t: 'bool' },
+    sendAdcCodes: { t: 'bool' },
+    overrides: { t: 'record', keys: ACTION_KEYS, value: cost, partial: true },
   }),
 });
 
@@ -162,7 +187,8 @@ class Checker {
         return this.object(node.fields, v, path, key);
       case 'record': {
         const fields: Record<string, Node> = {};
-        for (const k of node.keys) fields[k] = node.value;
+        // A partial record (costModel.overrides) checks only the keys it sets; unknown keys are still caught.
+        for (const k of node.keys) if (!node.partial || (this.isPlain(v) && k in v)) fields[k] = node.value;
         return this.object(fields, v, path, key);
       }
       case 'tagged': {
@@ -188,6 +214,10 @@ class Checker {
       return false;
     }
     return true;
+  }
+
+  private isPlain(v: unknown): v is Record<string, unknown> {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
   }
 
   private object(fields: Record<string, Node>, v: unknown, path: string, key: string): boolean {

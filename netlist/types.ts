@@ -68,16 +68,23 @@ export interface NocMsg {
   arraysPerCore: number; meshWidth: number; meshHeight: number; hopLatencyCycles: number;
   linkWidthBits: number; inputBufferBytes: number; stateBufferBytes: number;
 }
-export interface ActionTableMsg {
-  version: string; source: string;
-  actions: { action: string; latencyNs: number; energyPj: number }[];
-  leakage: { component: string; leakageUw: number }[];
+export type InputEncodingName = 'INPUT_ENCODING_UNSPECIFIED' | 'INPUT_ENCODING_ANALOG' | 'INPUT_ENCODING_PWM' | 'INPUT_ENCODING_BIT_SERIAL';
+export type AdcArchitectureName = 'ADC_ARCHITECTURE_UNSPECIFIED' | 'ADC_ARCHITECTURE_SAR' | 'ADC_ARCHITECTURE_FLASH' | 'ADC_ARCHITECTURE_CCO' | 'ADC_ARCHITECTURE_ADDER_TREE';
+export interface CostModelMsg {
+  version: string; source: string; featureSizeNm: number; inputEncoding: InputEncodingName;
+  readPulseNs: number; inputActivity: number; dacEnergyPj: number; dacSettleNs: number;
+  adcArchitecture: AdcArchitectureName; adcWaldenFomFj: number; adcNsPerStep: number; bitsWhenFloat: number;
+  adcAreaUm2PerLevel: number; writeEnergyPjPerPulse: number; writePulseNs: number; addPjPerBit: number;
+  multiplyPjPerBit2: number; sramPjPerBit: number; neuronUpdatePj: number; nocPjPerBitHop: number;
+  cellAreaF2: number; dacAreaUm2PerLine: number; neuronAreaUm2PerLane: number; sramAreaUm2PerBit: number;
+  routerAreaUm2: number; leakage: { component: string; leakageUw: number }[]; powerGating: boolean;
+  sendAdcCodes: boolean; overrides: { action: string; latencyNs: number; energyPj: number }[];
 }
 export interface ChipDescriptionMsg {
   format: string; name: string; description: string;
   crossbar: CrossbarMsg | null; periphery: PeripheryMsg | null; neuron: NeuronUnitMsg | null;
-  noc: NocMsg | null; clock: { frequencyMhz: number } | null; actionTable: ActionTableMsg | null;
-  fingerprint: string;
+  noc: NocMsg | null; clock: { frequencyMhz: number } | null;
+  fingerprint: string; costModel: CostModelMsg | null;
 }
 
 // ---- netlist.proto ----------------------------------------------------------------------------

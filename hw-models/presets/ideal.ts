@@ -4,7 +4,7 @@
  * and the chip simulator reproduces the software engine exactly. Geometry, timing and energy are
  * those of a 256×256 analog chip, so its cycle and energy reports stay meaningful.
  */
-import { ANALOG_256_RERAM_ACTIONS } from '../action-tables';
+import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const IDEAL: ChipDescription = {
@@ -61,5 +61,5 @@ export const IDEAL: ChipDescription = {
   },
   // No row in hardware.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },
-  actionTable: ANALOG_256_RERAM_ACTIONS,
+  costModel: ANALOG_GENERIC_COSTS,
 };

@@ -3,7 +3,7 @@
  * programming noise, 1/f read noise and conductance drift. "hw §1 <row>" cites a row of
  * /work/shared/reference/hardware.md §1.
  */
-import { ANALOG_256_PCM_ACTIONS } from '../action-tables';
+import { PCM_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const PCM: ChipDescription = {
@@ -73,5 +73,5 @@ export const PCM: ChipDescription = {
     stateBufferBytes: 65536,
   },
   clock: { frequencyMhz: 1000 },
-  actionTable: ANALOG_256_PCM_ACTIONS,
+  costModel: PCM_GENERIC_COSTS,
 };

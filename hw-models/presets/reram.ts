@@ -3,7 +3,7 @@
  * close to aihwkit's ReRAM presets and NeuRRAM's geometry. "hw §1 <row>" cites a row of
  * /work/shared/reference/hardware.md §1.
  */
-import { ANALOG_256_RERAM_ACTIONS } from '../action-tables';
+import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const RERAM: ChipDescription = {
@@ -78,5 +78,5 @@ export const RERAM: ChipDescription = {
   },
   // No row in hardware.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },
-  actionTable: ANALOG_256_RERAM_ACTIONS,
+  costModel: ANALOG_GENERIC_COSTS,
 };
