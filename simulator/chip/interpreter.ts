@@ -16,6 +16,7 @@ import type { ConvGeometryMsg, DriveBufferName, NetlistMsg, OpMsg, OperandName, 
 import { mapsToRows, rowsToMaps } from '../conv/im2row';
 import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
+import { addRowBias } from '../engine/edge-ops';
 import { softmaxRows } from '../engine/softmax';
 import type { DeviceModel } from '../train';
 import { SILENT, type ChipArrays } from './chip-arrays';
@@ -515,14 +516,4 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
   });
 }
 
-/** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */
-function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
-  for (let b = 0; b < m; b++) {
-    for (let r = 0; r < R; r++) {
-      const v = scale * bias[r];
-      const o = (b * R + r) * per;
-      for (let q = 0; q < per; q++) out[o + q] += v;
-    }
-  }
-}
 

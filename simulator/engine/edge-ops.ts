@@ -211,7 +211,7 @@ export class EdgeOps {
 }
 
 /** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */
-function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
+export function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
   for (let b = 0; b < m; b++) {
     for (let r = 0; r < R; r++) {
       const v = scale * bias[r];
