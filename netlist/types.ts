@@ -121,7 +121,21 @@ export interface ExternalDataMsg { location: string; offset: number; length: num
 
 export interface TensorMsg { dataType: DataTypeName; dims: number[]; rawData: Uint8Array; externalData: ExternalDataMsg | null }
 
-export interface GainsMsg { forward: number; transposed: number; dacStep: number; adcStep: number }
+export interface GainsMsg {
+  forward: number; transposed: number; dacStep: number; adcStep: number;
+  adcFullScaleForward: number; adcFullScaleTransposed: number; adcFullScaleNudge: number; adcStepTransposed: number; adcStepNudge: number;
+}
+
+/** The read kinds an ADC range is calibrated for (GainsProto adc_full_scale_*). */
+export const ADC_READ_KINDS = ['forward', 'transposed', 'nudge'] as const;
+export type AdcReadKind = (typeof ADC_READ_KINDS)[number];
+
+/** An array's ADC range and step for one read kind (0 = unbounded / not quantised). */
+export function adcRangeOf(g: GainsMsg, kind: AdcReadKind): { fullScale: number; step: number } {
+  if (kind === 'forward') return { fullScale: g.adcFullScaleForward, step: g.adcStep };
+  if (kind === 'transposed') return { fullScale: g.adcFullScaleTransposed, step: g.adcStepTransposed };
+  return { fullScale: g.adcFullScaleNudge, step: g.adcStepNudge };
+}
 
 export interface ArrayMsg {
   id: number; core: number; slot: number; edge: number; role: ArrayRoleName;

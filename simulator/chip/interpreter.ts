@@ -18,7 +18,19 @@ import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
 import { softmaxRows } from '../engine/softmax';
 import type { DeviceModel } from '../train';
-import { SILENT, type ChipArrays } from './chip-arrays';
+import { adcRangeOf, ADC_READ_KINDS, type AdcReadKind } from '../../netlist/types';
+import type { ChipArrays } from './chip-arrays';
+import { convertOver } from './periphery';
+
+/** Saturated ADC conversions of one edge's reads of one kind, over the interpreter's life (or since reset). */
+export interface AdcSaturation {
+  edge: string;
+  read: AdcReadKind;
+  conversions: number;
+  clipped: number;
+  /** clipped / conversions. */
+  fraction: number;
+}
 
 const ACTIVATION: Record<string, Activation | null> = {
   ACTIVATION_TANH: 'tanh', ACTIVATION_HARD_SIGMOID: 'hard-sigmoid', ACTIVATION_SIGMOID: 'sigmoid',
@@ -90,6 +102,10 @@ export class NetlistInterpreter implements DeviceModel {
   private readonly part: Float32Array[];
   /** Values the latest read of each array left in its part buffer (n × sensed lines). */
   private readonly sensed: number[];
+  /** The kind of the latest read of each array: which of its ADC ranges converts it. */
+  private readonly readKind: AdcReadKind[];
+  /** Per edge, per ADC_READ_KINDS index: [conversions, clipped]. */
+  private readonly saturation: Float64Array[];
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly err: Float32Array;
@@ -132,6 +148,8 @@ export class NetlistInterpreter implements DeviceModel {
       return new Float32Array(maxBatch * (conv ? conv.P : 1) * lines);
     });
     this.sensed = n.arrays.map(() => 0);
+    this.readKind = n.arrays.map(() => 'forward');
+    this.saturation = n.edges.map(() => new Float64Array(2 * ADC_READ_KINDS.length));
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
   }
 
@@ -161,6 +179,20 @@ export class NetlistInterpreter implements DeviceModel {
     this.grads = grads;
     for (const p of this.plans) this.runPhase(p);
     return { loss: this.loss, probs: this.probs0 };
+  }
+
+  /** The ADC saturation per edge and read kind (kinds never read are left out). */
+  adcSaturation(): AdcSaturation[] {
+    const out: AdcSaturation[] = [];
+    this.saturation.forEach((c, e) => ADC_READ_KINDS.forEach((read, k) => {
+      const conversions = c[2 * k];
+      if (conversions > 0) out.push({ edge: this.netlist.edges[e].name, read, conversions, clipped: c[2 * k + 1], fraction: c[2 * k + 1] / conversions });
+    }));
+    return out;
+  }
+
+  resetAdcSaturation(): void {
+    for (const c of this.saturation) c.fill(0);
   }
 
   /** A group's current state (tests and analysis). */
@@ -205,10 +237,20 @@ export class NetlistInterpreter implements DeviceModel {
         return; // data movement: numerically the identity (x and y are in place from begin())
       case 'ArrayRead': case 'ArrayReadTransposed':
         return this.read(p);
-      case 'AdcConvert':
-        // Output noise was drawn with the read noise (one draw per line); clip and quantise here.
-        this.chip.adc.convert(this.part[op.array], this.sensed[op.array], SILENT);
+      case 'AdcConvert': {
+        // Output noise was drawn with the read noise (one draw per line); clip and quantise here,
+        // over the array's range for the kind of read that filled it.
+        const kind = this.readKind[op.array];
+        const a = this.chip.arrays[op.array];
+        const { fullScale, step } = adcRangeOf(a.tile.gains, kind);
+        const n = this.sensed[op.array];
+        const clipped = convertOver(this.part[op.array], n, fullScale, step);
+        const c = this.saturation[a.edge];
+        const k = ADC_READ_KINDS.indexOf(kind);
+        c[2 * k] += n;
+        c[2 * k + 1] += clipped;
         return;
+      }
       case 'Accumulate':
         return op.source === 'OPERAND_HELD_DRIVE' ? this.accumulateHeld(op, it) : this.accumulate(p);
       case 'NeuronUpdate': {
@@ -257,6 +299,10 @@ export class NetlistInterpreter implements DeviceModel {
     const t = a.tile;
     const transposed = p.type === 'ArrayReadTransposed';
     const src = this.operand(op.group, op.source);
+    // Reads carrying the output error are the nudge; other reads towards the from-side (W
+    // transposed, or B) carry a hidden state back; the rest drive forward.
+    this.readKind[op.array] = op.source === 'OPERAND_ERROR' || op.source === 'OPERAND_FREE_ERROR' ? 'nudge'
+      : transposed || t.role === 'random-feedback' ? 'transposed' : 'forward';
     // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
     const x0 = transposed ? t.rowBegin : t.colBegin;
     this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * (transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin);
