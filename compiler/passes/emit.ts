@@ -110,9 +110,10 @@ export const emit: Pass = {
     const dac = chip.periphery.dac;
     const adc = chip.periphery.adc;
     const dacStep = codeStep(dac.bits, dac.inputRange[0], dac.inputRange[1]);
-    // A range of 0 is unbounded: nothing to quantise over.
-    const adcStepOf = (fs: number) => (fs > 0 ? codeStep(adc.bits, -fs, fs) : 0);
-    const fixedFs = adc.fullScale === 'unbounded' ? 0 : adc.fullScale;
+    // A range of 0 is unbounded: nothing to quantise over. Float32 like the fields that hold them,
+    // so a compiled netlist executes the same before and after encoding.
+    const adcStepOf = (fs: number) => (fs > 0 ? Math.fround(codeStep(adc.bits, -fs, fs)) : 0);
+    const fixedFs = adc.fullScale === 'unbounded' ? 0 : Math.fround(adc.fullScale);
     const stateStep = codeStep(chip.neuron.stateBits, dac.inputRange[0], dac.inputRange[1]);
     const { T, K, betaF } = net.spec.dynamics;
     const readoutGroup = net.readout.from + 1;

@@ -1,0 +1,234 @@
+/**
+ * ADC ranges per array and read kind (issue 13, item 1): the calibrate pass sets each range to the
+ * nearest-rank percentile of |partial sum| over a calibration batch, checked against partial sums
+ * formed here independently (float64, from the weights the netlist stands for); the interpreter
+ * converts over the netlist's ranges and counts exactly the conversions beyond them; the fields
+ * are validated (step consistent with the range, finite).
+ */
+import { compile } from '../compiler/pipeline';
+import type { AdcRangePolicy, CalibrationBatch } from '../compiler/ir';
+import type { Net } from '../graph/net';
+import { initParams, type Params } from '../graph/params';
+import type { ChipDescription } from '../hw-models/chip';
+import { PRESETS } from '../hw-models/presets';
+import { edgeTiles, netlistParams } from '../netlist/tiles';
+import { adcRangeOf, type AdcReadKind, type NetlistMsg } from '../netlist/types';
+import { validateNetlist } from '../netlist/validate';
+import { syntheticDataset } from '../datasets/synthetic';
+import { calibrationInputs } from '../simulator/calibration-batch';
+import { makeInterpreter } from '../simulator/chip/run';
+import { selectKernels } from '../simulator/kernels/select';
+import { makeRng } from '../util/rng';
+import { chainNet, oneHotRows } from './helpers/nets';
+
+const kernels = selectKernels('auto');
+
+/** input 20 → h1 12 → h2 8 → output 4, on 8×8 arrays: every matrix but the last is tiled. */
+const net: Net = chainNet([20, 12, 8], 4, { betaI: 0.1, betaF: 0.5, T: 4, K: 2 });
+const params: Params = initParams(net, makeRng(3));
+/** The ideal chip with an 8-bit DAC and a 6-bit ADC over ±fullScale, noise-free, small arrays. */
+function chipWith(fullScale: number | 'unbounded', bits: number | 'float' = 6): ChipDescription {
+  const c = JSON.parse(JSON.stringify(PRESETS.ideal)) as ChipDescription;
+  c.crossbar.rows = 8;
+  c.crossbar.cols = 8;
+  c.noc.meshWidth = 4;
+  c.noc.meshHeight = 4;
+  c.periphery.dac.bits = 8;
+  c.periphery.adc = { ...c.periphery.adc, bits, fullScale };
+  return c;
+}
+
+function batch(count: number): CalibrationBatch {
+  const r = makeRng(11);
+  const fill = (n: number, lo: number) => Float32Array.from({ length: n }, () => lo + (1 - lo) * r.uniform());
+  return {
+    count, source: 'test',
+    states: [fill(count * 20, 0), fill(count * 12, -1), fill(count * 8, -1)],
+    error: fill(count * 4, -1),
+  };
+}
+
+function compileWith(chip: ChipDescription, adcRange: AdcRangePolicy, calibration?: CalibrationBatch): NetlistMsg {
+  return compile(net, chip, params, { wMax: { kind: 'max' }, adcRange, calibration, specFile: 'test', producerVersion: 'test' }).netlist;
+}
+
+/** The chip's DAC, written out again: clip to [−1, 1], round to 255 steps. */
+function dac(v: number): number {
+  const step = 2 / 255;
+  const c = Math.min(1, Math.max(-1, v));
+  return -1 + Math.round((c + 1) / step) * step;
+}
+
+/**
+ * |partial sums| of one array for one read, float64: Σ over the tile's input lines of
+ * (W/w_max)·DAC(x), one per sample and sensed line.
+ */
+function absSums(u: Float32Array, cols: number, t: { rowBegin: number; rowEnd: number; colBegin: number; colEnd: number },
+  transposed: boolean, x: Float32Array, ldx: number, n: number): number[] {
+  const out: number[] = [];
+  for (let s = 0; s < n; s++) {
+    if (transposed) {
+      for (let c = t.colBegin; c < t.colEnd; c++) {
+        let acc = 0;
+        for (let r = t.rowBegin; r < t.rowEnd; r++) acc += u[r * cols + c] * dac(x[s * ldx + r]);
+        out.push(Math.abs(acc));
+      }
+    } else {
+      for (let r = t.rowBegin; r < t.rowEnd; r++) {
+        let acc = 0;
+        for (let c = t.colBegin; c < t.colEnd; c++) acc += u[r * cols + c] * dac(x[s * ldx + c]);
+        out.push(Math.abs(acc));
+      }
+    }
+  }
+  return out;
+}
+
+function nearestRank(v: number[], p: number): number {
+  const a = [...v].sort((x, y) => x - y);
+  return a[Math.min(a.length - 1, Math.max(0, Math.ceil((p / 100) * a.length) - 1))];
+}
+
+describe('the calibrate pass', () => {
+  const b = batch(30);
+
+  test.each([100, 99, 50])('percentile:%s sets every array\'s range per read kind to that percentile of |partial sum|', (p) => {
+    const n = compileWith(chipWith(3), { kind: 'percentile', p }, b);
+    const W = netlistParams(n);
+    let checked = 0;
+    for (const e of edgeTiles(n)) {
+      const w = W.W[e.edge];
+      const u = Float32Array.from(w.data, (v) => v / e.wMax);
+      const toOut = e.edge === net.edges.length - 1;
+      for (const t of e.weight) {
+        const want: [AdcReadKind, number][] = [['forward', nearestRank(absSums(u, e.cols, t, false, b.states[e.edge], e.cols, b.count), p)]];
+        if (t.reads.includes('transposed')) {
+          const kind: AdcReadKind = toOut ? 'nudge' : 'transposed';
+          const x = toOut ? b.error : b.states[e.edge + 1];
+          want.push([kind, nearestRank(absSums(u, e.cols, t, true, x, e.rows, b.count), p)]);
+        }
+        for (const [kind, v] of want) {
+          const got = adcRangeOf(t.gains, kind);
+          expect(got.fullScale).toBeCloseTo(v, 5);
+          expect(got.step).toBeCloseTo((2 * got.fullScale) / 63, 7);
+          checked++;
+        }
+      }
+    }
+    // W0: 2×3 tiles forward; W1: 2×1 tiles forward + transposed; Wf: 1 tile forward + nudge.
+    expect(checked).toBe(6 + 2 * 2 + 2);
+    expect(validateNetlist(n, 'cal.pb').diagnostics).toEqual([]);
+  });
+
+  test('fixed: every range is the chip\'s full scale; an unbounded ADC stays unbounded under any policy', () => {
+    const fixed = compileWith(chipWith(3), { kind: 'fixed' });
+    for (const a of fixed.arrays) {
+      expect([a.gains!.adcFullScaleForward, a.gains!.adcFullScaleTransposed, a.gains!.adcFullScaleNudge]).toEqual([3, 3, 3]);
+      expect(a.gains!.adcStep).toBeCloseTo(6 / 63, 7);
+    }
+    const unbounded = compileWith(chipWith('unbounded', 'float'), { kind: 'percentile', p: 99 }, b);
+    for (const a of unbounded.arrays) expect([a.gains!.adcFullScaleForward, a.gains!.adcStep, a.gains!.adcFullScaleNudge]).toEqual([0, 0, 0]);
+  });
+
+  test('the calibration batch is the engine\'s free phase: the input as given, e⁰ = y − p⁰ (rows sum to 0)', () => {
+    const ds = syntheticDataset({ count: 25, dim: 20, classes: 4, seed: 2 });
+    const c = calibrationInputs(net, params, ds, 25, kernels, 10);
+    expect(c.count).toBe(25);
+    expect(Array.from(c.states[0])).toEqual(Array.from(ds.images.subarray(0, 25 * 20)));
+    expect(c.states.map((s) => s.length)).toEqual([25 * 20, 25 * 12, 25 * 8]);
+    for (let s = 0; s < 25; s++) {
+      let sum = 0;
+      for (let k = 0; k < 4; k++) sum += c.error[s * 4 + k];
+      expect(Math.abs(sum)).toBeLessThan(1e-5);
+      expect(c.error[s * 4 + ds.labels[s]]).toBeGreaterThan(0);
+    }
+    // Hidden states are tanh outputs: inside (−1, 1) and not all zero.
+    expect(c.states[1].some((v) => v !== 0)).toBe(true);
+    expect(c.states[1].every((v) => Math.abs(v) < 1)).toBe(true);
+  });
+});
+
+describe('the interpreter converts over the netlist\'s ranges and counts saturation', () => {
+  const m = 16;
+  // No input on a DAC rounding tie (0 is one: 255 steps over [−1, 1] have no zero code).
+  const x = Float32Array.from({ length: m * 20 }, (_, i) => (((i * 37) % 101) + 0.3) / 101);
+  const y = oneHotRows(Array.from({ length: m }, (_, i) => i % 4), 4);
+
+  /**
+   * W0's forward reads (the INPUT phase, once per sample) over range fs(tile): conversions, and the
+   * clipped count bracketed by the sums clearly beyond fs and those within float32 rounding of it
+   * (the chip sums in float32, this in float64).
+   */
+  function expectedW0(n: NetlistMsg, fs: (t: number) => number): { conversions: number; atLeast: number; atMost: number } {
+    const e = edgeTiles(n)[0];
+    const w = netlistParams(n).W[0];
+    const u = Float32Array.from(w.data, (v) => v / e.wMax);
+    let atLeast = 0, atMost = 0, conversions = 0;
+    e.weight.forEach((t, k) => {
+      const sums = absSums(u, e.cols, t, false, x, 20, m);
+      conversions += sums.length;
+      atLeast += sums.filter((v) => v > fs(k) * (1 + 1e-5)).length;
+      atMost += sums.filter((v) => v > fs(k) * (1 - 1e-5)).length;
+    });
+    expect(atMost - atLeast).toBeLessThanOrEqual(3);
+    return { conversions, atLeast, atMost };
+  }
+
+  function expectWithin(got: { conversions: number; clipped: number }, want: { conversions: number; atLeast: number; atMost: number }): void {
+    expect(got.conversions).toBe(want.conversions);
+    expect(got.clipped).toBeGreaterThanOrEqual(want.atLeast);
+    expect(got.clipped).toBeLessThanOrEqual(want.atMost);
+  }
+
+  test('fixed ±0.4: W0\'s clipped forward conversions are exactly those beyond 0.4', () => {
+    const n = compileWith(chipWith(0.4, 'float'), { kind: 'fixed' });
+    const it = makeInterpreter(n, 1, kernels, m);
+    it.infer(x, m);
+    const sat = it.adcSaturation();
+    const w0 = sat.find((s) => s.edge === 'W0' && s.read === 'forward')!;
+    const want = expectedW0(n, () => 0.4);
+    expect(want.atLeast).toBeGreaterThan(0);
+    expect(want.atMost).toBeLessThan(want.conversions);
+    expectWithin(w0, want);
+    expect(w0.fraction).toBeCloseTo(w0.clipped / want.conversions, 12);
+    // Inference carries no error: forward reads and W1's symmetric feedback only.
+    expect(sat.map((s) => `${s.edge}:${s.read}`).sort()).toEqual(['W0:forward', 'W1:forward', 'W1:transposed', 'Wf:forward']);
+    it.resetAdcSaturation();
+    expect(it.adcSaturation()).toEqual([]);
+  });
+
+  test('an edit of one array\'s adc_full_scale_forward changes what that array clips, and only that', () => {
+    const n = compileWith(chipWith(0.4, 'float'), { kind: 'fixed' });
+    const first = edgeTiles(n)[0].weight[0].array;
+    n.arrays[first].gains!.adcFullScaleForward = 0.9;
+    const it = makeInterpreter(n, 1, kernels, m);
+    it.infer(x, m);
+    const w0 = it.adcSaturation().find((s) => s.edge === 'W0' && s.read === 'forward')!;
+    const want = expectedW0(n, (k) => (k === 0 ? 0.9 : 0.4));
+    expectWithin(w0, want);
+    // The edit is felt: fewer clips than with tile 0 at 0.4.
+    expect(want.atMost).toBeLessThan(expectedW0(n, () => 0.4).atLeast);
+  });
+
+  test('training counts the transposed and nudge reads of the kinds the schedule performs', () => {
+    const n = compileWith(chipWith(0.05, 'float'), { kind: 'fixed' });
+    const it = makeInterpreter(n, 1, kernels, m);
+    it.step(x, y, m, []);
+    const kinds = it.adcSaturation().map((s) => `${s.edge}:${s.read}`).sort();
+    expect(kinds).toEqual(['W0:forward', 'W1:forward', 'W1:transposed', 'Wf:forward', 'Wf:nudge']);
+    for (const s of it.adcSaturation()) expect(s.fraction).toBeCloseTo(s.clipped / s.conversions, 12);
+  });
+});
+
+describe('ADC range fields are validated', () => {
+  test('NET041: a step that is not 2·full_scale/(2^bits − 1); NET043: a NaN range', () => {
+    const n = compileWith(chipWith(3), { kind: 'fixed' });
+    n.arrays[1].gains!.adcStepNudge = 0.5;
+    n.arrays[2].gains!.adcFullScaleTransposed = NaN;
+    const ds = validateNetlist(n, 'bad.pb').diagnostics;
+    const a = ds.find((d) => d.path === 'arrays.1.gains.adc_step_nudge')!;
+    expect(a.code).toBe('NET041');
+    expect(a.hint).toContain(`${Math.fround(6 / 63)}`);
+    expect(ds.find((d) => d.path === 'arrays.2.gains.adc_full_scale_transposed')!.code).toBe('NET043');
+  });
+});
