@@ -90,7 +90,15 @@ export interface AdcSpec {
   /** Output noise σ added to each conversion, in the normalised sum units of fullScale (aihwkit
    *  out_noise: absolute in those units, e.g. 0.06 against a full scale of 12 — not a fraction of it). */
   outputNoise: number;
+  /** Input scaling around each array read (aihwkit IOParameters.noise_management):
+   *  'none' = the DAC sees the values as they are; 'abs-max' = each sample's input lines of the read
+   *  are divided by their largest magnitude before the DAC (so they span its range) and the
+   *  converted output is multiplied back by it (a digital scale per sample and read). */
+  noiseManagement: NoiseManagement;
 }
+
+export type NoiseManagement = 'none' | 'abs-max';
+export const NOISE_MANAGEMENTS: readonly NoiseManagement[] = ['none', 'abs-max'];
 
 export interface GainSpec {
   /** Where a partial sum is scaled by its array's gain (α·w_max, β·w_max: see the netlist's gains):

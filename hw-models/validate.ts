@@ -4,7 +4,7 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -64,6 +64,7 @@ export const CHIP_SCHEMA: Node = obj({
       fullScale: { t: 'numOr', word: 'unbounded', num: pos },
       linesPerAdc: int(1),
       outputNoise: nonNeg,
+      noiseManagement: { t: 'enum', values: NOISE_MANAGEMENTS },
     }),
     gain: obj({ stage: { t: 'enum', values: ['digital'] }, bits: { t: 'numOr', word: 'float', num: int(2, 24) }, accumulatorBits: int(8, 64) }),
   }),

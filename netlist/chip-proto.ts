@@ -4,7 +4,7 @@
  * zero sentinels ("0 = continuous / float / unbounded") become the TypeScript words here.
  */
 import {
-  ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type NoiseSpec,
+  ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type NoiseManagement, type NoiseSpec,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
 import type { ChipDescriptionMsg, NoiseMsg } from './types';
@@ -32,7 +32,8 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
     },
     periphery: {
       dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1] },
-      adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise },
+      adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise,
+        noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE' },
       gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
     },
     neuron: {
@@ -58,6 +59,12 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
 
 /** Thrown when a message cannot be a chip description at all (missing blocks, unknown enums). */
 export class ChipMessageError extends Error {}
+
+function noiseManagementOf(v: string): NoiseManagement {
+  if (v === 'NOISE_MANAGEMENT_ABS_MAX') return 'abs-max';
+  if (v === 'NOISE_MANAGEMENT_NONE') return 'none';
+  throw new ChipMessageError(`chip.periphery.adc.noiseManagement is ${v}`);
+}
 
 export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
   const need = <T>(v: T | null | undefined, what: string): T => {
@@ -106,7 +113,10 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
     },
     periphery: {
       dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax] },
-      adc: { bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise },
+      adc: {
+        bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise,
+        noiseManagement: noiseManagementOf(adc.noiseManagement),
+      },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },
     neuron: { activation, stateNoise: n.stateNoise, stateBits: word(n.stateBits, 'float'), lanes: n.lanes },

@@ -49,11 +49,12 @@ export interface CrossbarMsg {
   exactUpdate?: Record<string, never> | null;
   pulsedUpdate?: PulsedUpdateMsg | null;
 }
+export type NoiseManagementName = 'NOISE_MANAGEMENT_UNSPECIFIED' | 'NOISE_MANAGEMENT_NONE' | 'NOISE_MANAGEMENT_ABS_MAX';
 export interface PeripheryMsg {
   /** bits 0 = float. */
   dac: { bits: number; inputMin: number; inputMax: number } | null;
   /** bits 0 = float; fullScale 0 = unbounded. */
-  adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number } | null;
+  adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number; noiseManagement: NoiseManagementName } | null;
   gain: { stage: 'GAIN_STAGE_UNSPECIFIED' | 'GAIN_STAGE_DIGITAL'; bits: number; accumulatorBits: number } | null;
 }
 export interface NeuronUnitMsg {

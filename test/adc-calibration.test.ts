@@ -17,6 +17,8 @@ import { validateNetlist } from '../netlist/validate';
 import { syntheticDataset } from '../datasets/synthetic';
 import { calibrationInputs } from '../simulator/calibration-batch';
 import { makeInterpreter } from '../simulator/chip/run';
+import { ChipArrays } from '../simulator/chip/chip-arrays';
+import { makeNoise } from '../simulator/noise';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeRng } from '../util/rng';
 import { chainNet, oneHotRows } from './helpers/nets';
@@ -230,5 +232,105 @@ describe('ADC range fields are validated', () => {
     expect(a.code).toBe('NET041');
     expect(a.hint).toContain(`${Math.fround(6 / 63)}`);
     expect(ds.find((d) => d.path === 'arrays.2.gains.adc_full_scale_transposed')!.code).toBe('NET043');
+  });
+});
+
+describe('noise management (abs-max): each sample\'s inputs span the DAC, the output is scaled back', () => {
+  const chip = chipWith('unbounded', 'float');
+  chip.periphery.adc.noiseManagement = 'abs-max';
+  const plain = chipWith('unbounded', 'float');
+  const m = 6;
+  // Small inputs (|x| ≤ 0.02): a plain 8-bit DAC over [−1, 1] resolves them to a few codes.
+  const r = makeRng(4);
+  const x = Float32Array.from({ length: m * 20 }, () => 0.02 * (r.uniform() - 0.3));
+  x.fill(0, 5 * 20, 6 * 20); // an all-zero sample: scale 1, output 0
+
+  function readTile0(c: ChipDescription): { part: Float32Array; want: number[]; wantPlain: number[] } {
+    const n = compileWith(c, { kind: 'fixed' });
+    const arrays = new ChipArrays(edgeTiles(n), c, kernels, makeNoise(makeRng(1)), { driftSeconds: 0, pulseRounding: 'deterministic' });
+    const t = edgeTiles(n)[0].weight[0];
+    const lines = t.rowEnd - t.rowBegin;
+    const part = new Float32Array(m * lines);
+    arrays.read(t.array, false, x, 20, t.colBegin, m, part);
+    arrays.rescale(t.array, part, m, lines);
+    const e = edgeTiles(n)[0];
+    const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
+    const want: number[] = [];
+    const wantPlain: number[] = [];
+    for (let s = 0; s < m; s++) {
+      let mx = 0;
+      for (let c2 = t.colBegin; c2 < t.colEnd; c2++) mx = Math.max(mx, Math.abs(x[s * 20 + c2]));
+      const k = mx > 0 ? mx : 1;
+      for (let r2 = t.rowBegin; r2 < t.rowEnd; r2++) {
+        let a = 0, b = 0;
+        for (let c2 = t.colBegin; c2 < t.colEnd; c2++) {
+          a += u[r2 * 20 + c2] * dac(x[s * 20 + c2] / k);
+          b += u[r2 * 20 + c2] * dac(x[s * 20 + c2]);
+        }
+        want.push(k * a);
+        wantPlain.push(b);
+      }
+    }
+    return { part, want, wantPlain };
+  }
+
+  test('the read equals max|x|·Σ u·DAC(x / max|x|) per sample (float64 reference); without it, Σ u·DAC(x)', () => {
+    // Samples 0…4 (sample 5 is all zero, and 0 sits on a DAC rounding tie: 255 steps over [−1, 1]
+    // have no zero code, so it reads ±half a step whichever way float32 rounds).
+    const nm = readTile0(chip);
+    const L = nm.part.length / m;
+    nm.want.slice(0, 5 * L).forEach((v, i) => expect(nm.part[i]).toBeCloseTo(v, 6));
+    const pl = readTile0(plain);
+    pl.wantPlain.slice(0, 5 * L).forEach((v, i) => expect(pl.part[i]).toBeCloseTo(v, 6));
+    // The exact product, and how far each read is from it: abs-max scaling is the closer by far.
+    const exact = readTile0(chipWith('unbounded', 'float'));
+    const n = compileWith(chip, { kind: 'fixed' });
+    const e = edgeTiles(n)[0];
+    const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
+    const t = e.weight[0];
+    let errNm = 0, errPlain = 0, k = 0;
+    for (let s = 0; s < 5; s++) {
+      for (let r2 = t.rowBegin; r2 < t.rowEnd; r2++, k++) {
+        let ex = 0;
+        for (let c2 = t.colBegin; c2 < t.colEnd; c2++) ex += u[r2 * 20 + c2] * x[s * 20 + c2];
+        errNm += (nm.part[k] - ex) ** 2;
+        errPlain += (pl.part[k] - ex) ** 2;
+      }
+    }
+    expect(exact.part.length).toBe(nm.part.length);
+    expect(errNm).toBeLessThan(errPlain / 100);
+    // The all-zero sample reads at most half a DAC step times Σ|u| of its line.
+    const lines = t.rowEnd - t.rowBegin;
+    for (let j = 5 * lines; j < 6 * lines; j++) {
+      let su = 0;
+      for (let c2 = t.colBegin; c2 < t.colEnd; c2++) su += Math.abs(u[(t.rowBegin + j - 5 * lines) * 20 + c2]);
+      expect(Math.abs(nm.part[j])).toBeLessThanOrEqual((1 / 255) * su * (1 + 1e-5));
+    }
+  });
+});
+
+describe('calibration under noise management', () => {
+  test('percentile:100 with abs-max: the largest |partial sum| of the abs-max-scaled inputs', () => {
+    const b = batch(20);
+    const c = chipWith(40);
+    c.periphery.adc.noiseManagement = 'abs-max';
+    const n = compileWith(c, { kind: 'percentile', p: 100 }, b);
+    const e = edgeTiles(n)[1]; // W1: 12 → 8, read forward by h1 and transposed by h2
+    const u = Float32Array.from(netlistParams(n).W[1].data, (v) => v / e.wMax);
+    const scaled = (x: Float32Array, ld: number, a: number, z: number) => {
+      const out = x.slice();
+      for (let s = 0; s < b.count; s++) {
+        let mx = 0;
+        for (let i = a; i < z; i++) mx = Math.max(mx, Math.abs(x[s * ld + i]));
+        for (let i = a; i < z; i++) out[s * ld + i] = mx > 0 ? x[s * ld + i] / mx : 0;
+      }
+      return out;
+    };
+    for (const t of e.weight) {
+      const fw = Math.max(...absSums(u, 12, t, false, scaled(b.states[1], 12, t.colBegin, t.colEnd), 12, b.count));
+      const tr = Math.max(...absSums(u, 12, t, true, scaled(b.states[2], 8, t.rowBegin, t.rowEnd), 8, b.count));
+      expect(t.gains.adcFullScaleForward).toBeCloseTo(fw, 5);
+      expect(t.gains.adcFullScaleTransposed).toBeCloseTo(tr, 5);
+    }
   });
 });

@@ -9,6 +9,8 @@
  *                  the compiler runs no engine), through the DAC, times the array's programmed
  *                  conductances (u+ − u−, the values the chip reads), one partial sum per sample and
  *                  sensed line. Plain loops: no simulator code.
+ * With noise management (abs-max) each sample's input lines are first divided by their largest
+ * magnitude, as the chip does before its DAC: the range is then the one the converter sees.
  * An unbounded ADC (fullScale 'unbounded') stays unbounded under every policy: a converter with no
  * range has nothing to calibrate (and the ideal chip keeps equal to the software engine).
  * Conv edges keep the fixed range (their reads are per patch position; not calibrated yet).
@@ -38,6 +40,17 @@ function dacOf(chip: ChipDescription, x: Float32Array): Float32Array {
     const c = v < lo ? lo : v > hi ? hi : v;
     return Math.fround(lo + Math.round((c - lo) / step) * step);
   });
+}
+
+/** x [n × ldx] with each row's lines [a, b) divided by their largest magnitude (as the chip's noise management does). */
+function absMaxScaled(x: Float32Array, ldx: number, n: number, a: number, b: number): Float32Array {
+  const out = x.slice();
+  for (let s = 0; s < n; s++) {
+    let m = 0;
+    for (let i = a; i < b; i++) m = Math.max(m, Math.abs(x[s * ldx + i]));
+    if (m > 0) for (let i = a; i < b; i++) out[s * ldx + i] = x[s * ldx + i] / m;
+  }
+  return out;
 }
 
 /**
@@ -100,6 +113,7 @@ export const calibrate: Pass = {
     const dac = new Map<Float32Array, Float32Array>();
     const dacd = (x: Float32Array) => { let q = dac.get(x); if (!q) { q = dacOf(chip, x); dac.set(x, q); } return q; };
     const units = new Map<number, Float32Array>();
+    const absMax = chip.periphery.adc.noiseManagement === 'abs-max';
     for (const t of ir.tiles) {
       if (ir.net.edges[t.edge].conv) continue;
       const m = ir.matrices[t.matrix];
@@ -111,7 +125,9 @@ export const calibrate: Pass = {
       }
       const fs = t.adcFullScale!;
       for (const r of readsOf(ir, t, batch)) {
-        const p = absPercentile(tilePartialSums(u, m.cols, t, r.transposed, dacd(r.x), r.ldx, batch.count), policy.p);
+        // With noise management the converter sees the abs-max-scaled read (chip.periphery.adc.noiseManagement).
+        const x = absMax ? dacOf(chip, absMaxScaled(r.x, r.ldx, batch.count, r.transposed ? t.rowBegin : t.colBegin, r.transposed ? t.rowEnd : t.colEnd)) : dacd(r.x);
+        const p = absPercentile(tilePartialSums(u, m.cols, t, r.transposed, x, r.ldx, batch.count), policy.p);
         // A tile that only ever reads zeros has no range to find: keep the chip's.
         fs[r.kind] = p > 0 ? Math.fround(p) : fixed;
       }

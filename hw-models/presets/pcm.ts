@@ -49,7 +49,10 @@ export const PCM: ChipDescription = {
     // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines; full scale aihwkit out_bound 12;
     // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
     // absolute in the units where out_bound = 12).
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06 },
+    // Noise management: aihwkit IOParameters.noise_management default ABS_MAX (docs/references.md,
+    // "Periphery"): out_bound 12 and out_noise 0.06 above are defined for inputs scaled so that
+    // max|x| = 1, so the fixed ±12 range is only aihwkit's model together with this scaling.
+    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max' },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {

@@ -50,7 +50,10 @@ export const RERAM: ChipDescription = {
     // Full scale: no row; aihwkit IOParameters.out_bound default 12 (same normalised units).
     // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
     // absolute in the units where out_bound = 12, i.e. 0.5 % of the full scale).
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06 },
+    // Noise management: aihwkit IOParameters.noise_management default ABS_MAX (docs/references.md,
+    // "Periphery"): out_bound 12 and out_noise 0.06 above are defined for inputs scaled so that
+    // max|x| = 1, so the fixed ±12 range is only aihwkit's model together with this scaling.
+    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max' },
     // No row in hardware.md: α/β gains in a 16-bit digital multiplier, 32-bit accumulators (design choice).
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },

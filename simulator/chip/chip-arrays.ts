@@ -35,6 +35,10 @@ export class ChipArrays {
   private x2: Float32Array = new Float32Array(0);
   private part2: Float32Array = new Float32Array(0);
   private norms: Float32Array = new Float32Array(0);
+  private xs: Float32Array = new Float32Array(0);
+  /** Noise management (abs-max): per array, the latest read's scale of each sample (input row). */
+  private readonly scales: Float32Array[] = [];
+  private readonly absMax: boolean;
 
   constructor(tiles: EdgeTiles[], readonly chip: ChipDescription, readonly kernels: Kernels, readonly noise: NoiseSource, opts: DeviceOptions) {
     this.W = tiles.map((t) => new DeviceMatrix(t.rows, t.cols, t.wMax, t.weight, chip, noise, opts));
@@ -51,6 +55,7 @@ export class ChipArrays {
     this.adc = adcOf(chip, native);
     this.neuron = new NeuronUnit(chip, kernels, noise, native);
     this.native = native;
+    this.absMax = chip.periphery.adc.noiseManagement === 'abs-max';
   }
 
   /** Realises the optimiser's requested weights on the devices of every trained edge. */
@@ -78,9 +83,26 @@ export class ChipArrays {
     let xs = x;
     let ld = ldx;
     let off = x0;
+    if (this.absMax) {
+      // Noise management: each sample's input lines divided by their largest magnitude (1 for an
+      // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
+      const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
+      this.xs = grow(this.xs, n * iLen);
+      for (let r = 0; r < n; r++) {
+        const b = r * ldx + x0;
+        let m = 0;
+        for (let i = 0; i < iLen; i++) { const a = Math.abs(x[b + i]); if (a > m) m = a; }
+        s[r] = m > 0 ? m : 1;
+        const inv = 1 / s[r];
+        for (let i = 0; i < iLen; i++) this.xs[r * iLen + i] = x[b + i] * inv;
+      }
+      xs = this.xs;
+      ld = iLen;
+      off = 0;
+    }
     if (this.dac.active) {
       this.xq = grow(this.xq, n * iLen);
-      for (let r = 0; r < n; r++) this.dac.apply(x.subarray(r * ldx + x0, r * ldx + x0 + iLen), this.xq.subarray(r * iLen), iLen);
+      for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
       xs = this.xq;
       ld = iLen;
       off = 0;
@@ -89,6 +111,18 @@ export class ChipArrays {
     if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
     else this.kernels.gemm('N', 'T', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
     this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
+  }
+
+  /** After the ADC: multiplies each sample's converted lines back by its noise-management scale
+   *  (a no-op without noise management). part is [n × lines]. */
+  rescale(id: number, part: Float32Array, n: number, lines: number): void {
+    if (!this.absMax) return;
+    const s = this.scales[id];
+    for (let r = 0; r < n; r++) {
+      const k = s[r];
+      if (k === 1) continue;
+      for (let j = r * lines; j < (r + 1) * lines; j++) part[j] *= k;
+    }
   }
 
   /**

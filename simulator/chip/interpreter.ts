@@ -104,6 +104,8 @@ export class NetlistInterpreter implements DeviceModel {
   private readonly sensed: number[];
   /** The kind of the latest read of each array: which of its ADC ranges converts it. */
   private readonly readKind: AdcReadKind[];
+  /** Lines the latest read of each array sensed (per sample row). */
+  private readonly senseLines: number[];
   /** Per edge, per ADC_READ_KINDS index: [conversions, clipped]. */
   private readonly saturation: Float64Array[];
   private readonly logits: Float32Array;
@@ -149,6 +151,7 @@ export class NetlistInterpreter implements DeviceModel {
     });
     this.sensed = n.arrays.map(() => 0);
     this.readKind = n.arrays.map(() => 'forward');
+    this.senseLines = n.arrays.map(() => 1);
     this.saturation = n.edges.map(() => new Float64Array(2 * ADC_READ_KINDS.length));
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
   }
@@ -245,6 +248,8 @@ export class NetlistInterpreter implements DeviceModel {
         const { fullScale, step } = adcRangeOf(a.tile.gains, kind);
         const n = this.sensed[op.array];
         const clipped = convertOver(this.part[op.array], n, fullScale, step);
+        const lines = this.senseLines[op.array];
+        this.chip.rescale(op.array, this.part[op.array], n / lines, lines);
         const c = this.saturation[a.edge];
         const k = ADC_READ_KINDS.indexOf(kind);
         c[2 * k] += n;
@@ -305,7 +310,8 @@ export class NetlistInterpreter implements DeviceModel {
       : transposed || t.role === 'random-feedback' ? 'transposed' : 'forward';
     // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
     const x0 = transposed ? t.rowBegin : t.colBegin;
-    this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * (transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin);
+    this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+    this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * this.senseLines[op.array];
     if (!e.conv) {
       this.chip.read(op.array, transposed, src, this.groups[op.group].size, x0, this.m, this.part[op.array]);
       return;
