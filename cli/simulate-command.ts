@@ -139,7 +139,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
       energyPerInferenceJoules: costs.energyPerInferenceJoules, energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,
       energyByComponent: costs.energyByComponent, utilisation: costs.utilisation, actionCounts: costs.actionCounts,
       actionTableVersion: costs.actionTableVersion,
-      adcSaturation: r.adcSaturation.map((x) => ({ edge: x.edge, read: x.read, fraction: x.fraction, clipped: x.clipped, conversions: x.conversions })),
+      adcSaturation: r.adcSaturation.map((x) => ({ edge: x.edge, read: x.read, fraction: x.fraction, clipped: x.clipped, conversions: x.conversions, rereads: x.rereads })),
     }) + '\n');
   }
 }

@@ -95,7 +95,17 @@ export interface AdcSpec {
    *  are divided by their largest magnitude before the DAC (so they span its range) and the
    *  converted output is multiplied back by it (a digital scale per sample and read). */
   noiseManagement: NoiseManagement;
+  /** On saturation (aihwkit IOParameters.bound_management): 'none' = the clipped value stands;
+   *  'iterative' = a sample whose read clipped any line is read again with its input halved, up to
+   *  `maxRereads` times, and the converted output multiplied back (ITERATIVE; each re-read is a
+   *  real read: its noise is drawn again, its cost is an extra read and conversion). */
+  boundManagement: BoundManagement;
+  /** Most re-reads of one sample and read under iterative bound management (ignored for 'none'). */
+  maxRereads: number;
 }
+
+export type BoundManagement = 'none' | 'iterative';
+export const BOUND_MANAGEMENTS: readonly BoundManagement[] = ['none', 'iterative'];
 
 export type NoiseManagement = 'none' | 'abs-max';
 export const NOISE_MANAGEMENTS: readonly NoiseManagement[] = ['none', 'abs-max'];

@@ -4,7 +4,7 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -65,6 +65,8 @@ export const CHIP_SCHEMA: Node = obj({
       linesPerAdc: int(1),
       outputNoise: nonNeg,
       noiseManagement: { t: 'enum', values: NOISE_MANAGEMENTS },
+      boundManagement: { t: 'enum', values: BOUND_MANAGEMENTS },
+      maxRereads: int(0, 16),
     }),
     gain: obj({ stage: { t: 'enum', values: ['digital'] }, bits: { t: 'numOr', word: 'float', num: int(2, 24) }, accumulatorBits: int(8, 64) }),
   }),

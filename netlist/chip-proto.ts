@@ -4,7 +4,7 @@
  * zero sentinels ("0 = continuous / float / unbounded") become the TypeScript words here.
  */
 import {
-  ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type NoiseManagement, type NoiseSpec,
+  ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
 import type { ChipDescriptionMsg, NoiseMsg } from './types';
@@ -33,7 +33,8 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
     periphery: {
       dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1] },
       adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise,
-        noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE' },
+        noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE',
+        boundManagement: c.periphery.adc.boundManagement === 'iterative' ? 'BOUND_MANAGEMENT_ITERATIVE' : 'BOUND_MANAGEMENT_NONE', maxRereads: c.periphery.adc.maxRereads },
       gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
     },
     neuron: {
@@ -59,6 +60,12 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
 
 /** Thrown when a message cannot be a chip description at all (missing blocks, unknown enums). */
 export class ChipMessageError extends Error {}
+
+function boundManagementOf(v: string): BoundManagement {
+  if (v === 'BOUND_MANAGEMENT_ITERATIVE') return 'iterative';
+  if (v === 'BOUND_MANAGEMENT_NONE') return 'none';
+  throw new ChipMessageError(`chip.periphery.adc.boundManagement is ${v}`);
+}
 
 function noiseManagementOf(v: string): NoiseManagement {
   if (v === 'NOISE_MANAGEMENT_ABS_MAX') return 'abs-max';
@@ -116,6 +123,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       adc: {
         bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise,
         noiseManagement: noiseManagementOf(adc.noiseManagement),
+        boundManagement: boundManagementOf(adc.boundManagement), maxRereads: adc.maxRereads,
       },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },

@@ -54,7 +54,8 @@ export interface PeripheryMsg {
   /** bits 0 = float. */
   dac: { bits: number; inputMin: number; inputMax: number } | null;
   /** bits 0 = float; fullScale 0 = unbounded. */
-  adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number; noiseManagement: NoiseManagementName } | null;
+  adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number; noiseManagement: NoiseManagementName;
+    boundManagement: 'BOUND_MANAGEMENT_UNSPECIFIED' | 'BOUND_MANAGEMENT_NONE' | 'BOUND_MANAGEMENT_ITERATIVE'; maxRereads: number } | null;
   gain: { stage: 'GAIN_STAGE_UNSPECIFIED' | 'GAIN_STAGE_DIGITAL'; bits: number; accumulatorBits: number } | null;
 }
 export interface NeuronUnitMsg {

@@ -334,3 +334,79 @@ describe('calibration under noise management', () => {
     }
   });
 });
+
+describe('bound management (iterative): a sample that clips is read again with its input halved', () => {
+  const m = 16;
+  const x = Float32Array.from({ length: m * 20 }, (_, i) => (((i * 37) % 101) + 0.3) / 101);
+  const fs = 0.4;
+  /** Per sample of W0's forward reads, per tile: the largest |partial sum| (float64). */
+  function rowMaxima(n: NetlistMsg): number[][] {
+    const e = edgeTiles(n)[0];
+    const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
+    return e.weight.map((t) => {
+      const sums = absSums(u, e.cols, t, false, x, 20, m);
+      const lines = t.rowEnd - t.rowBegin;
+      return Array.from({ length: m }, (_, s) => Math.max(...sums.slice(s * lines, (s + 1) * lines)));
+    });
+  }
+  function chipBm(maxRereads: number): ChipDescription {
+    const c = chipWith(fs, 'float');
+    c.periphery.adc.boundManagement = 'iterative';
+    c.periphery.adc.maxRereads = maxRereads;
+    return c;
+  }
+
+  test('enough re-reads: nothing stays clipped; each clipping sample is re-read until DAC(x/2^k) fits', () => {
+    const n = compileWith(chipBm(6), { kind: 'fixed' });
+    const e = edgeTiles(n)[0];
+    const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
+    // The re-read input is x/2^k through the DAC again: count halvings on exactly that.
+    let want = 0, flaggedRows = 0;
+    for (const t of e.weight) {
+      const lines = t.rowEnd - t.rowBegin;
+      const rowMax = (k: number) => {
+        const xs = Float32Array.from(x, (v) => v / 2 ** k);
+        const sums = absSums(u, e.cols, t, false, xs, 20, m);
+        return Array.from({ length: m }, (_, s) => Math.max(...sums.slice(s * lines, (s + 1) * lines)));
+      };
+      const levels = [0, 1, 2, 3, 4, 5, 6].map(rowMax);
+      for (let s = 0; s < m; s++) {
+        // No sample within float32 rounding of the range (either decision would be right).
+        for (const l of levels) expect(Math.abs(l[s] - fs)).toBeGreaterThan(1e-5);
+        if (levels[0][s] <= fs) continue;
+        flaggedRows++;
+        let k = 1;
+        while (levels[k][s] > fs) k++;
+        want += k;
+      }
+    }
+    expect(want).toBeGreaterThan(flaggedRows); // some need two halvings or more
+    const it = makeInterpreter(n, 1, kernels, m);
+    it.infer(x, m);
+    const w0 = it.adcSaturation().find((s) => s.edge === 'W0' && s.read === 'forward')!;
+    expect(w0.clipped).toBe(0);
+    expect(w0.rereads).toBe(want);
+  });
+
+  test('one re-read at most: what still exceeds the range after one halving stays clipped', () => {
+    const n = compileWith(chipBm(1), { kind: 'fixed' });
+    const flagged = rowMaxima(n).flat().filter((v) => v > fs).length;
+    const e = edgeTiles(n)[0];
+    const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
+    let stay = 0;
+    for (const t of e.weight) {
+      const sums = absSums(u, e.cols, t, false, x, 20, m);
+      const lines = t.rowEnd - t.rowBegin;
+      for (let s = 0; s < m; s++) {
+        const row = sums.slice(s * lines, (s + 1) * lines);
+        if (Math.max(...row) > fs) stay += row.filter((v) => v / 2 > fs).length;
+      }
+    }
+    const it = makeInterpreter(n, 1, kernels, m);
+    it.infer(x, m);
+    const w0 = it.adcSaturation().find((s) => s.edge === 'W0' && s.read === 'forward')!;
+    expect(w0.rereads).toBe(flagged);
+    expect(stay).toBeGreaterThan(0);
+    expect(w0.clipped).toBe(stay);
+  });
+});

@@ -31,7 +31,7 @@ export const IDEAL: ChipDescription = {
     // States are never clipped while inside [−1, 1] (tanh, sigmoid, hard-sigmoid, MNIST pixels).
     dac: { bits: 'float', inputRange: [-1, 1] },
     // hw §1 "DAC / ADC" NeuroSim numColMuxed 8: only timing uses it here.
-    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none' },
+    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },
   },
   neuron: {

@@ -52,7 +52,9 @@ export const PCM: ChipDescription = {
     // Noise management: aihwkit IOParameters.noise_management default ABS_MAX (docs/references.md,
     // "Periphery"): out_bound 12 and out_noise 0.06 above are defined for inputs scaled so that
     // max|x| = 1, so the fixed ±12 range is only aihwkit's model together with this scaling.
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max' },
+    // Bound management: none — a re-read costs time and energy the chip must budget for; it is a
+    // design option (boundManagement 'iterative', aihwkit's default ITERATIVE) to study, not assumed.
+    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {

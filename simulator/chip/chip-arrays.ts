@@ -72,9 +72,10 @@ export class ChipArrays {
    * One read of array `id`: part[n × lines] = DAC(x)·(tile)ᵀ / w_max (forward: x drives the tile's
    * columns, part has its rows) or DAC(x)·tile / w_max (transposed: x drives the rows), plus the
    * read noise of every device and (folded into the same draw) the ADC's output noise. x is
-   * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x.
+   * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x. inputScale multiplies
+   * the DAC's input after noise management (bound management's halved re-reads).
    */
-  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array): void {
+  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array, inputScale = 1): void {
     const { tile: t, dev } = this.arrays[id];
     const C = dev.cols;
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
@@ -83,7 +84,7 @@ export class ChipArrays {
     let xs = x;
     let ld = ldx;
     let off = x0;
-    if (this.absMax) {
+    if (this.absMax || inputScale !== 1) {
       // Noise management: each sample's input lines divided by their largest magnitude (1 for an
       // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
       const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
@@ -92,8 +93,9 @@ export class ChipArrays {
         const b = r * ldx + x0;
         let m = 0;
         for (let i = 0; i < iLen; i++) { const a = Math.abs(x[b + i]); if (a > m) m = a; }
-        s[r] = m > 0 ? m : 1;
-        const inv = 1 / s[r];
+        s[r] = this.absMax && m > 0 ? m : 1;
+        // Bound management re-reads with the (scaled) input times inputScale (a power of ½).
+        const inv = inputScale / s[r];
         for (let i = 0; i < iLen; i++) this.xs[r * iLen + i] = x[b + i] * inv;
       }
       xs = this.xs;

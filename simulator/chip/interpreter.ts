@@ -28,8 +28,10 @@ export interface AdcSaturation {
   read: AdcReadKind;
   conversions: number;
   clipped: number;
-  /** clipped / conversions. */
+  /** clipped / conversions (the clipped values that stand, after any bound-management re-reads). */
   fraction: number;
+  /** Bound management: samples read again (each a further array read and conversion of every line). */
+  rereads: number;
 }
 
 const ACTIVATION: Record<string, Activation | null> = {
@@ -106,8 +108,11 @@ export class NetlistInterpreter implements DeviceModel {
   private readonly readKind: AdcReadKind[];
   /** Lines the latest read of each array sensed (per sample row). */
   private readonly senseLines: number[];
-  /** Per edge, per ADC_READ_KINDS index: [conversions, clipped]. */
+  /** Per edge: [conversions, clipped] per ADC_READ_KINDS index, then the re-reads per kind. */
   private readonly saturation: Float64Array[];
+  /** Each array's latest read (bound management re-reads it). */
+  private readonly lastRead: ({ transposed: boolean; x: Float32Array; ldx: number; x0: number; n: number } | undefined)[] = [];
+  private bmPart: Float32Array = new Float32Array(0);
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly err: Float32Array;
@@ -152,7 +157,7 @@ export class NetlistInterpreter implements DeviceModel {
     this.sensed = n.arrays.map(() => 0);
     this.readKind = n.arrays.map(() => 'forward');
     this.senseLines = n.arrays.map(() => 1);
-    this.saturation = n.edges.map(() => new Float64Array(2 * ADC_READ_KINDS.length));
+    this.saturation = n.edges.map(() => new Float64Array(3 * ADC_READ_KINDS.length));
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
   }
 
@@ -189,7 +194,9 @@ export class NetlistInterpreter implements DeviceModel {
     const out: AdcSaturation[] = [];
     this.saturation.forEach((c, e) => ADC_READ_KINDS.forEach((read, k) => {
       const conversions = c[2 * k];
-      if (conversions > 0) out.push({ edge: this.netlist.edges[e].name, read, conversions, clipped: c[2 * k + 1], fraction: c[2 * k + 1] / conversions });
+      if (conversions > 0) {
+        out.push({ edge: this.netlist.edges[e].name, read, conversions, clipped: c[2 * k + 1], fraction: c[2 * k + 1] / conversions, rereads: c[2 * ADC_READ_KINDS.length + k] });
+      }
     }));
     return out;
   }
@@ -240,22 +247,8 @@ export class NetlistInterpreter implements DeviceModel {
         return; // data movement: numerically the identity (x and y are in place from begin())
       case 'ArrayRead': case 'ArrayReadTransposed':
         return this.read(p);
-      case 'AdcConvert': {
-        // Output noise was drawn with the read noise (one draw per line); clip and quantise here,
-        // over the array's range for the kind of read that filled it.
-        const kind = this.readKind[op.array];
-        const a = this.chip.arrays[op.array];
-        const { fullScale, step } = adcRangeOf(a.tile.gains, kind);
-        const n = this.sensed[op.array];
-        const clipped = convertOver(this.part[op.array], n, fullScale, step);
-        const lines = this.senseLines[op.array];
-        this.chip.rescale(op.array, this.part[op.array], n / lines, lines);
-        const c = this.saturation[a.edge];
-        const k = ADC_READ_KINDS.indexOf(kind);
-        c[2 * k] += n;
-        c[2 * k + 1] += clipped;
-        return;
-      }
+      case 'AdcConvert':
+        return this.convert(op.array);
       case 'Accumulate':
         return op.source === 'OPERAND_HELD_DRIVE' ? this.accumulateHeld(op, it) : this.accumulate(p);
       case 'NeuronUpdate': {
@@ -313,19 +306,76 @@ export class NetlistInterpreter implements DeviceModel {
     this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
     this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * this.senseLines[op.array];
     if (!e.conv) {
-      this.chip.read(op.array, transposed, src, this.groups[op.group].size, x0, this.m, this.part[op.array]);
+      this.arrayRead(op.array, transposed, src, this.groups[op.group].size, x0, this.m);
       return;
     }
     const c = e.conv;
     const n = this.m * c.P;
     if (p.forwardW) {
       if (p.first) this.layout.im2row(c.conv, this.m, src, c.patches);
-      this.chip.read(op.array, false, c.patches, e.cols, x0, n, this.part[op.array]);
+      this.arrayRead(op.array, false, c.patches, e.cols, x0, n);
       return;
     }
     // Feedback: the to-side values unpooled through this iteration's forward argmax, one row per patch.
     if (p.first) this.toRows(c, src, c.argmax);
-    this.chip.read(op.array, transposed, c.toRows, e.rows, x0, n, this.part[op.array]);
+    this.arrayRead(op.array, transposed, c.toRows, e.rows, x0, n);
+  }
+
+  /** One array read into its part buffer, remembered for bound management's re-reads. */
+  private arrayRead(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number): void {
+    this.lastRead[id] = { transposed, x, ldx, x0, n };
+    this.chip.read(id, transposed, x, ldx, x0, n, this.part[id]);
+  }
+
+  /**
+   * The ADC of one array: clip and quantise over the range of the latest read's kind, undo noise
+   * management's scaling, and (iterative bound management) re-read every sample that clipped with
+   * its input halved, up to maxRereads times, keeping the first re-read that does not clip (or the
+   * last) times 2^k. Counts conversions, the clipped ones that stand, and re-reads.
+   */
+  private convert(id: number): void {
+    const kind = this.readKind[id];
+    const a = this.chip.arrays[id];
+    const { fullScale, step } = adcRangeOf(a.tile.gains, kind);
+    const part = this.part[id];
+    const n = this.sensed[id];
+    const lines = this.senseLines[id];
+    const rows = n / lines;
+    const adc = this.chip.chip.periphery.adc;
+    const c = this.saturation[a.edge];
+    const k = ADC_READ_KINDS.indexOf(kind);
+    // Rows (samples) that clip any line, with how many lines, before the conversion clips them.
+    const flagged: [row: number, over: number][] = [];
+    if (adc.boundManagement === 'iterative' && adc.maxRereads > 0 && fullScale > 0) {
+      for (let r = 0; r < rows; r++) {
+        const over = countOver(part, r * lines, lines, fullScale);
+        if (over > 0) flagged.push([r, over]);
+      }
+    }
+    let clipped = convertOver(part, n, fullScale, step);
+    this.chip.rescale(id, part, rows, lines);
+    if (flagged.length) {
+      const L = this.lastRead[id]!;
+      const tmp = (this.bmPart = this.bmPart.length >= lines ? this.bmPart : new Float32Array(lines));
+      for (const [r, over0] of flagged) {
+        const row = L.x.subarray(r * L.ldx);
+        let scale = 1;
+        for (let t = 1; t <= adc.maxRereads; t++) {
+          scale /= 2;
+          this.chip.read(id, L.transposed, row, L.ldx, L.x0, 1, tmp, scale);
+          c[2 * ADC_READ_KINDS.length + k] += 1;
+          const over = countOver(tmp, 0, lines, fullScale);
+          if (over > 0 && t < adc.maxRereads) continue;
+          convertOver(tmp, lines, fullScale, step);
+          this.chip.rescale(id, tmp, 1, lines);
+          for (let j = 0; j < lines; j++) part[r * lines + j] = tmp[j] / scale;
+          clipped += over - over0;
+          break;
+        }
+      }
+    }
+    c[2 * k] += n;
+    c[2 * k + 1] += clipped;
   }
 
   private toRows(c: ConvRt, post: Float32Array, argmax: Int32Array): void {
@@ -528,6 +578,13 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
       last: k !== null && lastAcc.get(k) === i,
     };
   });
+}
+
+/** Lines of p[o … o + n) beyond ±fs. */
+function countOver(p: Float32Array, o: number, n: number, fs: number): number {
+  let k = 0;
+  for (let j = o; j < o + n; j++) if (p[j] > fs || p[j] < -fs) k++;
+  return k;
 }
 
 /** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */
