@@ -65,8 +65,12 @@ export interface CrossbarSpec {
   programmingNoise: NoiseSpec;
   /** Read noise, on every read of a device. */
   readNoise: NoiseSpec;
-  /** Drift g(t) = g(t0)·(t/t0)^−ν, ν ~ N(nu, nuStd) per device (aihwkit PCMLikeNoiseModel). */
-  drift: { nu: number; nuStd: number; t0Seconds: number };
+  /** Drift of the absolute conductance g(t) = g(t0)·(t/t0)^−ν, ν ~ N(nu, nuStd) per device (aihwkit
+   *  PCMLikeNoiseModel; g = gMinUS + u·(gMaxUS − gMinUS)). compensation 'global': each array's
+   *  outputs are multiplied by a digital factor measured once after the drift, the ratio of the
+   *  array's summed |output| for an all-ones read at programming time to that at read time (aihwkit
+   *  GlobalDriftCompensation); 'none': no correction. */
+  drift: { nu: number; nuStd: number; t0Seconds: number; compensation: DriftCompensation };
   /** Probability that a device is stuck at g_max (on) / at g_min (off), per device, drawn once per chip. */
   stuckAt: { onProbability: number; offProbability: number };
   update: UpdateModel;
@@ -106,6 +110,9 @@ export interface AdcSpec {
 
 export type BoundManagement = 'none' | 'iterative';
 export const BOUND_MANAGEMENTS: readonly BoundManagement[] = ['none', 'iterative'];
+
+export type DriftCompensation = 'none' | 'global';
+export const DRIFT_COMPENSATIONS: readonly DriftCompensation[] = ['none', 'global'];
 
 export type NoiseManagement = 'none' | 'abs-max';
 export const NOISE_MANAGEMENTS: readonly NoiseManagement[] = ['none', 'abs-max'];

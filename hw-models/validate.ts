@@ -4,7 +4,7 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, DRIFT_COMPENSATIONS, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -44,7 +44,7 @@ export const CHIP_SCHEMA: Node = obj({
     levels: { t: 'numOr', word: 'continuous', num: int(2, 65536) },
     programmingNoise: noise,
     readNoise: noise,
-    drift: obj({ nu: nonNeg, nuStd: nonNeg, t0Seconds: pos }),
+    drift: obj({ nu: nonNeg, nuStd: nonNeg, t0Seconds: pos, compensation: { t: 'enum', values: DRIFT_COMPENSATIONS } }),
     stuckAt: obj({ onProbability: frac, offProbability: frac }),
     update: {
       t: 'tagged',

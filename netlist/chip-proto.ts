@@ -7,7 +7,7 @@ import {
   ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
-import type { ChipDescriptionMsg, NoiseMsg } from './types';
+import type { ChipDescriptionMsg, CrossbarMsg, NoiseMsg } from './types';
 
 const noiseToMsg = (n: NoiseSpec): NoiseMsg => ({ sigma: n.sigma, relativeTo: n.relativeTo === 'range' ? 'NOISE_REFERENCE_RANGE' : 'NOISE_REFERENCE_TARGET' });
 const orZero = <T extends string>(v: number | T): number => (typeof v === 'number' ? v : 0);
@@ -22,7 +22,7 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
       cell: x.cell === 'differential' ? 'CELL_KIND_DIFFERENTIAL' : 'CELL_KIND_OFFSET_COLUMN',
       gMinUs: x.gMinUS, gMaxUs: x.gMaxUS, levels: orZero(x.levels),
       programmingNoise: noiseToMsg(x.programmingNoise), readNoise: noiseToMsg(x.readNoise),
-      drift: { ...x.drift }, stuckAt: { ...x.stuckAt },
+      drift: { ...x.drift, compensation: x.drift.compensation === 'global' ? 'DRIFT_COMPENSATION_GLOBAL' : 'DRIFT_COMPENSATION_NONE' }, stuckAt: { ...x.stuckAt },
       ...(x.update.kind === 'exact' ? { exactUpdate: {} } : {
         pulsedUpdate: {
           dwMin: x.update.dwMin, cycleToCycle: x.update.cycleToCycle, upDownAsymmetry: x.update.upDownAsymmetry,
@@ -60,6 +60,11 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
 
 /** Thrown when a message cannot be a chip description at all (missing blocks, unknown enums). */
 export class ChipMessageError extends Error {}
+
+function driftOf(d: NonNullable<CrossbarMsg['drift']>): ChipDescription['crossbar']['drift'] {
+  if (d.compensation !== 'DRIFT_COMPENSATION_NONE' && d.compensation !== 'DRIFT_COMPENSATION_GLOBAL') throw new ChipMessageError(`chip.crossbar.drift.compensation is ${d.compensation}`);
+  return { nu: d.nu, nuStd: d.nuStd, t0Seconds: d.t0Seconds, compensation: d.compensation === 'DRIFT_COMPENSATION_GLOBAL' ? 'global' : 'none' };
+}
 
 function boundManagementOf(v: string): BoundManagement {
   if (v === 'BOUND_MANAGEMENT_ITERATIVE') return 'iterative';
@@ -114,7 +119,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       gMinUS: x.gMinUs, gMaxUS: x.gMaxUs, levels: word(x.levels, 'continuous'),
       programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
-      drift: { ...need(x.drift, 'crossbar.drift') },
+      drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
       update: pu ? { kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate } : { kind: 'exact' },
     },

@@ -44,7 +44,7 @@ export interface CrossbarMsg {
   /** 0 = continuous. */
   levels: number;
   programmingNoise: NoiseMsg | null; readNoise: NoiseMsg | null;
-  drift: { nu: number; nuStd: number; t0Seconds: number } | null;
+  drift: { nu: number; nuStd: number; t0Seconds: number; compensation: 'DRIFT_COMPENSATION_UNSPECIFIED' | 'DRIFT_COMPENSATION_NONE' | 'DRIFT_COMPENSATION_GLOBAL' } | null;
   stuckAt: { onProbability: number; offProbability: number } | null;
   exactUpdate?: Record<string, never> | null;
   pulsedUpdate?: PulsedUpdateMsg | null;

@@ -26,7 +26,9 @@ export const PCM: ChipDescription = {
     // hw §1 "read noise": PCM 1/f ≈ 4 % at g_max, growing with the conductance → 4 % of the target.
     readNoise: { sigma: 0.04, relativeTo: 'target' },
     // hw §1 "conductance drift": ν ≈ 0.05 ± 0.01 (aihwkit PCMLikeNoiseModel); t0 20 s is that model's default.
-    drift: { nu: 0.05, nuStd: 0.01, t0Seconds: 20 },
+    // No drift compensation in the preset: a design option ('global', aihwkit GlobalDriftCompensation)
+    // to study against the uncompensated chip (docs/references.md, "Periphery").
+    drift: { nu: 0.05, nuStd: 0.01, t0Seconds: 20, compensation: 'none' },
     // hw §1 "stuck devices": 1–13 % → 1 %, split evenly on/off.
     stuckAt: { onProbability: 0.005, offProbability: 0.005 },
     update: {

@@ -26,7 +26,7 @@ export const RERAM: ChipDescription = {
     // hw §1 "read noise": ≈ 1 % short-term (ReRAM).
     readNoise: { sigma: 0.01, relativeTo: 'range' },
     // hw §1 "conductance drift" lists PCM only: ReRAM is modelled drift-free (t0 unused, 1 s).
-    drift: { nu: 0, nuStd: 0, t0Seconds: 1 },
+    drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     // hw §1 "stuck devices": 1–13 % → 1 % (low end, program-and-verify arrays), split evenly on/off.
     stuckAt: { onProbability: 0.005, offProbability: 0.005 },
     update: {

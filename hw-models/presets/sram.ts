@@ -24,7 +24,7 @@ export const SRAM_8B: ChipDescription = {
     levels: 128,
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
-    drift: { nu: 0, nuStd: 0, t0Seconds: 1 },
+    drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     stuckAt: { onProbability: 0, offProbability: 0 },
     // A digital write of the new code.
     update: { kind: 'exact' },

@@ -39,6 +39,8 @@ export class ChipArrays {
   /** Noise management (abs-max): per array, the latest read's scale of each sample (input row). */
   private readonly scales: Float32Array[] = [];
   private readonly absMax: boolean;
+  /** Per array: the drift-compensation factor (1 = none). */
+  readonly driftGains: number[];
 
   constructor(tiles: EdgeTiles[], readonly chip: ChipDescription, readonly kernels: Kernels, readonly noise: NoiseSource, opts: DeviceOptions) {
     this.W = tiles.map((t) => new DeviceMatrix(t.rows, t.cols, t.wMax, t.weight, chip, noise, opts));
@@ -56,6 +58,8 @@ export class ChipArrays {
     this.neuron = new NeuronUnit(chip, kernels, noise, native);
     this.native = native;
     this.absMax = chip.periphery.adc.noiseManagement === 'abs-max';
+    // Global drift compensation: one digital factor per array, measured once after the drift.
+    this.driftGains = this.arrays.map((a) => a.dev.driftGain(a.tile));
   }
 
   /** Realises the optimiser's requested weights on the devices of every trained edge. */
@@ -115,13 +119,14 @@ export class ChipArrays {
     this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
   }
 
-  /** After the ADC: multiplies each sample's converted lines back by its noise-management scale
-   *  (a no-op without noise management). part is [n × lines]. */
+  /** After the ADC, digitally: multiplies each sample's converted lines back by its noise-management
+   *  scale, and by the array's drift-compensation factor (a no-op without either). part is [n × lines]. */
   rescale(id: number, part: Float32Array, n: number, lines: number): void {
-    if (!this.absMax) return;
+    const g = this.driftGains[id];
+    if (!this.absMax && g === 1) return;
     const s = this.scales[id];
     for (let r = 0; r < n; r++) {
-      const k = s[r];
+      const k = (this.absMax ? s[r] : 1) * g;
       if (k === 1) continue;
       for (let j = r * lines; j < (r + 1) * lines; j++) part[j] *= k;
     }

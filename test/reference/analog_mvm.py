@@ -10,7 +10,8 @@ IN.npz holds, for one array read forward (y = (u+ - u-) x per sample, normalised
   u_plus [lines x inputs], u_minus [lines x inputs] (normalised conductances of the compiled netlist),
   x [samples x inputs] (inputs as given to the read), ours [samples x lines] (fre's converted reads).
 PARAMS_JSON: {"name", "seed", "nm": "none"|"abs-max", "dac_bits": 0|b, "out_bound": 0|B, "out_bits": 0|b,
-  "read_sigma", "read_ref": "range"|"target", "out_noise", "prog_sigma", "drift": {"nu","nu_std","t0","t"}}
+  "read_sigma", "read_ref": "range"|"target", "out_noise", "prog_sigma",
+  "drift": {"nu","nu_std","t0","t","g_min_rel","compensation": "none"|"global"}}
 Writes {"name", "reads", "exact": bool, "max_abs_diff" | "ks", "p"}.
 Noise-free configurations are compared element by element; noisy ones by the two-sample
 Kolmogorov-Smirnov test on the per-read error (read - noiseless product) distributions.
@@ -38,9 +39,17 @@ def program(u, p, rng):
         u = np.clip(u + rng.standard_normal(u.shape) * p["prog_sigma"] * scale, 0.0, 1.0)
     d = p.get("drift")
     if d and d["t"] > d["t0"]:
+        # On the absolute conductance g = g_min + u (g_max - g_min); g_r = g_min / (g_max - g_min).
         nu = d["nu"] + d["nu_std"] * rng.standard_normal(u.shape)
-        u = u * (d["t"] / d["t0"]) ** (-nu)
+        gr = d.get("g_min_rel", 0.0)
+        u = np.maximum((gr + u) * (d["t"] / d["t0"]) ** (-nu) - gr, 0.0)
     return u
+
+
+def drift_compensation(w0, wt):
+    """Global drift compensation: summed |output| of an all-ones read at t0 over that at t."""
+    b = np.abs(wt.sum(axis=1)).sum()
+    return np.abs(w0.sum(axis=1)).sum() / b if b > 0 else 1.0
 
 
 def analog_read(up, um, x, p, rng):
@@ -95,6 +104,8 @@ def main():
     noisy = any(p.get(k, 0) > 0 for k in ("read_sigma", "out_noise", "prog_sigma")) or bool(p.get("drift") and p["drift"]["nu_std"] > 0)
     gp, gm = program(up, p, rng), program(um, p, rng)
     ref = analog_read(gp, gm, x, p, rng)
+    if p.get("drift") and p["drift"].get("compensation") == "global":
+        ref = ref * drift_compensation(up - um, gp - gm)
     out = {"name": p["name"], "reads": int(ref.size)}
     if not noisy:
         diff = np.abs(ref - ours)
