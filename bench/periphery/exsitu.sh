@@ -19,3 +19,5 @@ done
 for t in 3600 86400 31536000; do
   for policy in fixed percentile:99.9; do run pcm "$policy" "$t"; done
 done
+# Global drift compensation (bench/periphery/pcm-dc.json: pcm with crossbar.drift.compensation "global").
+for t in 0 86400 31536000; do run bench/periphery/pcm-dc.json percentile:99.9 "$t"; done
