@@ -22,6 +22,7 @@ import { makeNoise } from '../simulator/noise';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeRng } from '../util/rng';
 import { chainNet, oneHotRows } from './helpers/nets';
+import { summarise } from '../cli/inspect-command';
 
 const kernels = selectKernels('auto');
 
@@ -408,5 +409,23 @@ describe('bound management (iterative): a sample that clips is read again with i
     expect(w0.rereads).toBe(flagged);
     expect(stay).toBeGreaterThan(0);
     expect(w0.clipped).toBe(stay);
+  });
+});
+
+describe('fre inspect shows the ADC ranges', () => {
+  test('per edge and read kind: [min, max] over the edge\'s arrays, as float32', () => {
+    const n = compileWith(chipWith(3), { kind: 'percentile', p: 100 }, batch(20));
+    const s = summarise(n);
+    // Shown as the shortest decimal of the same float32.
+    const same = (got: number[] | undefined, want: number[]) => got!.forEach((v, k) => expect(Math.fround(v)).toBe(Math.fround(want[k])));
+    edgeTiles(n).forEach((e, i) => {
+      const fw = e.weight.map((t) => t.gains.adcFullScaleForward);
+      expect(Math.min(...fw)).toBeLessThan(Math.max(...fw) + (i === 0 ? 0 : 1)); // W0's tiles differ
+      same(s.edges[i].adcRanges.forward, [Math.min(...fw), Math.max(...fw)]);
+    });
+    const wf = edgeTiles(n)[2].weight[0].gains.adcFullScaleNudge;
+    same(s.edges[2].adcRanges.nudge, [wf, wf]);
+    expect(s.edges[1].adcRanges.transposed).toBeDefined();
+    expect(s.edges[0].adcRanges.transposed).toBeUndefined();
   });
 });
