@@ -68,7 +68,7 @@ export function costTableMarkdown(rows: readonly CostRow[]): string {
     ...rows.map(({ graph, chip, costs: c, costMs }) => {
       const pulses = c.energyByComponent.training['dynamic.update_pulse'];
       return `| ${[
-        graph, chip, c.cyclesPerTrainingSample, fmt(c.secondsPerTrainingSample * 1e6), fmt(c.nominalUpdatePulsesPerSample),
+        graph, chip, Number(c.cyclesPerTrainingSample.toFixed(1)), fmt(c.secondsPerTrainingSample * 1e6), fmt(c.nominalUpdatePulsesPerSample),
         fmt(c.energyPerTrainingSampleJoules * 1e6), fmt((c.energyPerTrainingSampleJoules - pulses) * 1e6),
         fmt(c.nominalUpdatePulsesPerSample > 0 ? pulses / c.nominalUpdatePulsesPerSample * 1e12 : 0),
         topComponents(c.energyByComponent.training, c.energyPerTrainingSampleJoules), costMs.toFixed(2),

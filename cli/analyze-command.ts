@@ -3,7 +3,6 @@
  * spectral radius of the hidden-to-hidden operator, FTMLE / MLE of the free dynamics on real test
  * inputs, convergence time and saturation; optionally over a sweep of β_i, with SVG plots.
  */
-import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { loadGraph } from '../graph/load';
 import { resolveNet, type Net } from '../graph/net';
@@ -16,6 +15,7 @@ import { Progress } from '../util/progress';
 import { makeRng } from '../util/rng';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
+import { writeAtomic } from '../util/atomic-write';
 
 export interface AnalyzeArgs {
   spec: string;
@@ -163,7 +163,7 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
   progress.finish();
   if (a.plot) {
     const svg = points ? sweepFigure(spec.name, points, base) : trajectoryFigure(spec.name, net, base);
-    writeFileSync(a.plot, svg);
+    writeAtomic(a.plot, svg);
     log(`plot written to ${a.plot}`);
   }
   if (a.json) {

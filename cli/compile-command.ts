@@ -53,6 +53,7 @@ export async function runCompile(a: CompileArgs): Promise<void> {
   }
   log(`  estimate: ${e.cyclesPerInference} cycles/inference (${e.timeUsPerInference.toFixed(2)} µs), ${e.cyclesPerTrainingSample} cycles/training sample; ` +
     `${((e.dynamicEnergyPjPerInference + e.leakageEnergyPjPerInference) / 1e3).toFixed(2)} nJ/inference`);
+  log(`  area: ${e.areaTotalMm2.toPrecision(3)} mm² used of ${e.chipAreaMm2.toPrecision(3)} mm² (${Object.entries(e.areaMm2).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(', ')}; cost model ${e.costModel})`);
   log(`  wrote ${a.out} (${r.bytes.netlist} bytes${r.bytes.externalData ? ` + ${r.bytes.externalData} in ${a.out}.data` : ''})${a.report ? ` and ${a.report}` : ''} in ${r.compileMs.toFixed(0)} ms`);
   if (a.json) process.stdout.write(`${JSON.stringify(r)}\n`);
 }

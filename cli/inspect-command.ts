@@ -58,7 +58,7 @@ export function summarise(n: NetlistMsg) {
       name: chip.name, fingerprint: n.chip!.fingerprint,
       crossbar: `${chip.crossbar.rows}x${chip.crossbar.cols} ${chip.crossbar.cell}, ${chip.crossbar.gMinUS}-${chip.crossbar.gMaxUS} uS, levels ${chip.crossbar.levels}`,
       mesh: `${chip.noc.meshWidth}x${chip.noc.meshHeight} cores x ${chip.noc.arraysPerCore} arrays`,
-      actionTable: chip.actionTable.version,
+      costModel: chip.costModel.version,
     },
     dynamics: n.dynamics ? { T: n.dynamics.freeSteps, K: n.dynamics.nudgedSteps, betaF: f32(n.dynamics.betaF), nudge: short(n.dynamics.nudge, 'NUDGE_MODE_') } : null,
     groups: n.groups.map((g) => ({ name: g.name, role: short(g.role, 'GROUP_ROLE_'), size: g.size, activation: short(g.activation, 'ACTIVATION_'), homeCore: g.homeCore })),
@@ -75,6 +75,7 @@ export function summarise(n: NetlistMsg) {
     phases: (n.schedule?.phases ?? []).map((p) => ({ name: p.name, repeat: p.repeat, trainingOnly: p.trainingOnly, ops: p.ops.length })),
     cyclesPerInference: est.cyclesPerInference,
     cyclesPerTrainingSample: est.cyclesPerTrainingSample,
+    area: { totalMm2: est.areaTotalMm2, chipMm2: est.chipAreaMm2, byComponentMm2: est.areaMm2 },
     metadata: Object.fromEntries(n.metadataProps.map((m) => [m.key, m.value])),
   };
 }
@@ -92,7 +93,7 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   const L: string[] = [];
   L.push(`${a.netlist}: ${bytes.length} bytes, ir_version ${s.irVersion}, op sets ${s.opsets.join(', ')}, by ${s.producer}`);
   L.push(`graph ${s.graph}${s.dynamics ? `: T ${s.dynamics.T}, K ${s.dynamics.K}, beta_f ${s.dynamics.betaF}, nudge ${s.dynamics.nudge}` : ''}`);
-  L.push(`chip ${s.chip.name} (${s.chip.fingerprint.slice(0, 12)}): ${s.chip.crossbar}; ${s.chip.mesh}; actions ${s.chip.actionTable}`);
+  L.push(`chip ${s.chip.name} (${s.chip.fingerprint.slice(0, 12)}): ${s.chip.crossbar}; ${s.chip.mesh}; cost model ${s.chip.costModel}`);
   L.push('groups:');
   for (const g of s.groups) L.push(`  ${g.name.padEnd(8)} ${g.role.padEnd(6)} ${String(g.size).padStart(5)}  ${g.activation.padEnd(12)} home core ${g.homeCore}`);
   L.push('edges:');
@@ -103,6 +104,7 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   }
   L.push(`cores: ${s.cores.map((c) => `${c.id}(${c.x},${c.y}):${c.arrays}${c.groups.length ? `[${c.groups.join(',')}]` : ''}`).join(' ')}`);
   L.push(`routes: ${s.routes} (${s.meshHops} hops)`);
+  L.push(`area: ${s.area.totalMm2.toPrecision(3)} mm² used of ${s.area.chipMm2.toPrecision(3)} mm² (${Object.entries(s.area.byComponentMm2).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(', ')})`);
   L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
   L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);
   process.stdout.write(`${L.join('\n')}\n`);

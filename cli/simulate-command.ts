@@ -3,7 +3,6 @@
  * (compile + simulate): the chip executor for accuracy (in-situ EP training or evaluation of the
  * programmed weights), the cost model for cycles and energy per inference and per training sample.
  */
-import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { compileFiles } from '../compiler/compile-files';
 import { chipFromMsg } from '../netlist/chip-proto';
@@ -21,6 +20,7 @@ import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
 import { chipRunProgress } from './progress-hooks';
+import { writeAtomic } from '../util/atomic-write';
 
 export interface SimulateArgs {
   netlist?: string;
@@ -115,7 +115,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
 
   const costs: ChipCosts = chipCosts(netlist, chip, mode === 'train' ? { updatePulsesPerSample: r.updatePulsesPerSample } : {});
   if (a.trace) {
-    writeFileSync(a.trace, JSON.stringify(chipTrace(netlist, chip, { samples: a.traceSamples, training: mode === 'train' })));
+    writeAtomic(a.trace, JSON.stringify(chipTrace(netlist, chip, { samples: a.traceSamples, training: mode === 'train' })));
     log(`trace of ${a.traceSamples} samples written to ${a.trace} (open in Perfetto)`);
   }
   const top = Object.entries(costs.energyByComponent.inference).sort((x, y) => y[1] - x[1]).slice(0, 3)
@@ -131,7 +131,9 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
     process.stdout.write(JSON.stringify({
       graph: net.spec.name, chip: chip.name, mode, seed, backend: kernels.name,
       trainSamples: data.train.count, testSamples: data.test.count,
-      testAccuracy: r.testAccuracy, bestTestAccuracy: r.bestTestAccuracy,
+      // Interrupted before an epoch ended: nothing was measured (null, not 0 %).
+      testAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.testAccuracy,
+      bestTestAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.bestTestAccuracy,
       perEpoch: r.epochs, epochSeconds: r.epochs.map((e) => e.seconds), interrupted: r.interrupted,
       updatePulsesPerTrainingSample: r.updatePulsesPerSample,
       cyclesPerInference: costs.cyclesPerInference, cyclesPerTrainingSample: costs.cyclesPerTrainingSample,
@@ -142,4 +144,5 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
       adcSaturation: r.adcSaturation.map((x) => ({ edge: x.edge, read: x.read, fraction: x.fraction, clipped: x.clipped, conversions: x.conversions, rereads: x.rereads })),
     }) + '\n');
   }
+  if (r.interrupted) process.exitCode = 130;
 }

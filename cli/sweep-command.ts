@@ -3,7 +3,6 @@
  * `fre sweep report results.jsonl [--csv] [--svg out.svg]`. The machinery lives in sweep/;
  * the format and the cluster recipes in docs/sweeps.md.
  */
-import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { SweepError } from '../sweep/errors';
@@ -11,16 +10,22 @@ import { runSweep } from '../sweep/execute';
 import { parseShard } from '../sweep/grid';
 import { formatCsv, formatTable, plotSvg, buildReport } from '../sweep/report';
 import { mergeResults } from '../sweep/results';
+import { writeAtomic } from '../util/atomic-write';
 import { UsageError } from './errors';
+import { strictFlags } from './flags';
 
-interface RunArgs { file: string; out?: string; resume: boolean; workers?: number; shard?: string; dataDir?: string; dryRun: boolean; progress?: 'bar' | 'lines' | 'none' }
+interface RunArgs { file: string; out?: string; resume: boolean; workers?: number; retries: number; shard?: string; dataDir?: string; dryRun: boolean; progress?: 'bar' | 'lines' | 'none' }
 interface MergeArgs { files: string[]; out: string }
 interface ReportArgs { files: string[]; csv: boolean; svg?: string; x?: string; series?: string; metric?: string[]; logX?: boolean; cols?: number }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** `fre sweep --dry-run | head`, `fre sweep report … | head`: a closed pipe ends quietly. */
+let quiet = false;
 function quietOnClosedPipe(): void {
+  // Once per process: cli() may run many commands in one process (tests).
+  if (quiet) return;
+  quiet = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
@@ -40,12 +45,12 @@ async function userErrors(f: () => Promise<void> | void): Promise<void> {
 export function sweepCommands<T>(y: Argv<T>) {
   return y
     .command('merge <files..>', 'join results files of one sweep (e.g. its shards) into one, refusing mixed sweeps',
-      (b) => b
+      (b) => strictFlags(b
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'results files (.jsonl)' })
-        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the merged results file' }),
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the merged results file' })),
       (a) => userErrors(() => runMerge(a as unknown as MergeArgs)))
     .command('report <files..>', 'mean ± std over seeds per point: a table (or --csv) and SVG plots',
-      (b) => b
+      (b) => strictFlags(b
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'results file(s) of one sweep' })
         .option('csv', { type: 'boolean', default: false, describe: 'print CSV instead of the table' })
         .option('svg', { type: 'string', describe: 'write plots (one panel per metric) to this SVG file' })
@@ -53,10 +58,10 @@ export function sweepCommands<T>(y: Argv<T>) {
         .option('series', { type: 'string', describe: 'one line per value of this axis (default: method)' })
         .option('metric', { type: 'string', array: true, describe: 'metrics to show (default: all recorded)' })
         .option('log-x', { type: 'boolean', describe: 'logarithmic x axis (default: on for axes swept with a log range or spanning ≥ 2 decades)' })
-        .option('cols', { type: 'number', describe: 'panels per row of the plot grid (default 3)' }),
+        .option('cols', { type: 'number', describe: 'panels per row of the plot grid (default 3)' })),
       (a) => userErrors(() => runReport(a as unknown as ReportArgs)))
     .command('$0 <file>', 'run a sweep file on worker processes (all cores), appending each finished run to a results file',
-      (b) => b
+      (b) => strictFlags(b
         .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (fre-sweep/1 JSON)' })
         .option('out', { alias: 'o', type: 'string', describe: 'results file (default: <sweep>.results.jsonl, or <sweep>.shard-I-of-N.results.jsonl)' })
         .option('resume', { type: 'boolean', default: false, describe: 'continue a results file: skip the runs it holds' })
@@ -64,7 +69,8 @@ export function sweepCommands<T>(y: Argv<T>) {
         .option('shard', { type: 'string', describe: 'I/N: run only the runs whose index mod N = I (0 ≤ I < N), for cluster job arrays' })
         .option('data-dir', { type: 'string', describe: 'folder with the dataset files (overrides the sweep file)' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'check the sweep file and list its runs; run nothing' })
-        .option('progress', { choices: ['bar', 'lines', 'none'] as const, describe: 'progress display (default: bar on a terminal, else one line per run)' }),
+        .option('progress', { choices: ['bar', 'lines', 'none'] as const, describe: 'progress display (default: bar on a terminal, else one line per run)' })
+        .option('retries', { type: 'number', default: 1, describe: 'run again a run whose worker process died (killed, out of memory) up to N times before the sweep fails' })),
       (a) => userErrors(() => runSweepCommand(a as unknown as RunArgs)))
     .demandCommand(1);
 }
@@ -79,7 +85,7 @@ async function runSweepCommand(a: RunArgs): Promise<void> {
     if (!shard) throw new UsageError(`--shard must be I/N with 0 ≤ I < N (e.g. --shard 0/4 … 3/4), got "${a.shard}"`);
   }
   const s = await runSweep({
-    file: a.file, out: a.out, resume: a.resume, workers, shard, dataDir: a.dataDir, dryRun: a.dryRun,
+    file: a.file, out: a.out, resume: a.resume, workers, retries: a.retries, shard, dataDir: a.dataDir, dryRun: a.dryRun,
     progress: a.progress ?? (process.stderr.isTTY ? 'bar' : 'lines'), log,
     print: (line) => process.stdout.write(`${line}\n`),
   });
@@ -105,7 +111,7 @@ function runReport(a: ReportArgs): void {
   process.stdout.write(a.csv ? formatCsv(r, metrics) : formatTable(r, metrics));
   if (a.cols !== undefined && (!Number.isInteger(a.cols) || a.cols < 1)) throw new UsageError(`--cols must be an integer ≥ 1, got ${a.cols}`);
   if (a.svg) {
-    writeFileSync(a.svg, plotSvg(r, { x: a.x, series: a.series, metrics, logX: a.logX, cols: a.cols }));
+    writeAtomic(a.svg, plotSvg(r, { x: a.x, series: a.series, metrics, logX: a.logX, cols: a.cols }));
     log(`plots written to ${a.svg}`);
   }
 }

@@ -8,7 +8,9 @@ import { ALGORITHMS, train, type Algorithm } from '../simulator/train';
 import { loadParams, saveParams } from '../graph/weights-file';
 import { Progress } from '../util/progress';
 import { makeRng } from '../util/rng';
+import { codeVersion } from '../util/code-version';
 import { loadNetData } from '../datasets/net-data';
+import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../simulator/checkpoint';
 import { UsageError } from './errors';
 
 export interface TrainArgs {
@@ -21,6 +23,8 @@ export interface TrainArgs {
   dataDir?: string;
   init?: string;
   save?: string;
+  checkpoint?: string;
+  resume: boolean;
   json: boolean;
   backend: 'auto' | 'native' | 'reference';
 }
@@ -36,6 +40,8 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', describe: 'folder with the dataset files (default: the installed package)' })
     .option('init', { type: 'string', describe: 'start from these weights (.npz)' })
     .option('save', { type: 'string', describe: 'write the trained weights here (.npz)' })
+    .option('checkpoint', { type: 'string', describe: 'after every epoch, write all a run needs to continue (weights, optimiser state, results so far) here (.npz, atomically)' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run saved in --checkpoint from its last finished epoch (same numbers as an uninterrupted run)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the results, last' })
     .option('backend', { choices: ['auto', 'native', 'reference'] as const, default: 'auto' as const, describe: 'kernel backend' });
 }
@@ -55,11 +61,18 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const epochs = a.epochs ?? spec.training.epochs;
   const kernels = selectKernels(a.backend);
   const data = loadNetData(net, a.spec, { dataDir: a.dataDir, trainLimit: a.trainLimit, testLimit: a.testLimit, seed });
+  if (a.resume && !a.checkpoint) throw new UsageError('--resume needs --checkpoint FILE (the checkpoint to continue)');
+  const identity: RunIdentity = {
+    specHash: specHash(spec), specName: spec.name, algo: a.algo, seed,
+    trainSamples: data.train.count, testSamples: data.test.count, batchSize: spec.training.batchSize, backend: kernels.name,
+  };
+  const resume = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity).checkpoint : undefined;
   const rng = makeRng(seed);
-  const initial = a.init ? loadParams(a.init, net, rng) : initParams(net, rng);
+  const initial = resume ? resume.params : a.init ? loadParams(a.init, net, rng) : initParams(net, rng);
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`fre train ${spec.name}: ${a.algo}, ${epochs} epochs, ${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`);
+  if (resume) log(`resuming from ${a.checkpoint} after epoch ${resume.epochsDone}`);
 
   let stop = false;
   const onSigint = () => {
@@ -75,6 +88,8 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const { result, params } = await train(net, initial, data, {
     algo: a.algo, epochs, seed, kernels,
     shouldStop: () => stop,
+    resume,
+    onCheckpoint: a.checkpoint ? (c) => saveCheckpoint(a.checkpoint!, net, identity, c, epochs) : undefined,
     onBatch: (epoch, b, total, loss) => progress.update((epoch - 1) * total + b, `epoch ${epoch}/${epochs} loss ${loss.toFixed(4)}`),
     onEpoch: (r) => progress.log(`epoch ${r.epoch}  train loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.seconds.toFixed(1)} s`),
   });
@@ -85,15 +100,21 @@ export async function runTrain(a: TrainArgs): Promise<void> {
     saveParams(a.save, net, params);
     log(`weights written to ${a.save}`);
   }
+  // No finished epoch means no accuracy was measured: null, not 0 %, which would read as a result.
+  const measured = result.epochs.length > 0;
   if (a.json) {
     process.stdout.write(JSON.stringify({
       spec: spec.name, algo: a.algo, seed, backend: kernels.name,
       trainSamples: data.train.count, testSamples: data.test.count,
-      epochs: result.epochs.length, bestTestAccuracy: result.bestTestAccuracy, finalTestAccuracy: result.finalTestAccuracy,
+      epochs: result.epochs.length, epochsPlanned: epochs, epochsDone: result.epochs.length, epochsThisRun: result.epochs.length - (resume?.epochsDone ?? 0),
+      resumedAfter: resume?.epochsDone ?? null, code: codeVersion(),
+      bestTestAccuracy: measured ? result.bestTestAccuracy : null, finalTestAccuracy: measured ? result.finalTestAccuracy : null,
       epochSeconds: result.epochSeconds, perEpoch: result.epochs, interrupted: result.interrupted,
     }) + '\n');
+  } else if (measured) {
+    log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%${result.interrupted ? ` (interrupted after ${result.epochs.length} of ${epochs} epochs)` : ''}`);
   } else {
-    log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%`);
+    log(`interrupted before the first epoch ended: no accuracy measured`);
   }
   // Interrupted commands exit 130 (128 + SIGINT) everywhere, after saving what they have.
   if (result.interrupted) process.exitCode = 130;

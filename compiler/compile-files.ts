@@ -3,7 +3,7 @@
  * them the spec's seed draws the initial weights exactly as `fre train` does), the netlist and the
  * report. Shared by `fre compile` and bench/compile.ts.
  */
-import { writeFileSync } from 'node:fs';
+import { checkOutputPath, writeAtomic } from '../util/atomic-write';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import type { WMaxPolicy } from '../hw-models/conductance';
@@ -36,6 +36,9 @@ export interface CompileFilesOptions {
 
 export function compileFiles(o: CompileFilesOptions): { report: CompileReport; bytes: Uint8Array } {
   const t0 = performance.now();
+  // Every output path is checked before anything is compiled or written, so a bad --report path
+  // cannot leave a new netlist in place of the old one and then fail.
+  for (const f of [o.out, o.out && o.externalData ? `${o.out}.data` : undefined, o.report]) if (f) checkOutputPath(f);
   const net = resolveNet(loadGraph(o.spec));
   const chip = loadChip(o.chip);
   const rng = makeRng(net.spec.training.seed);
@@ -52,6 +55,6 @@ export function compileFiles(o: CompileFilesOptions): { report: CompileReport; b
   if (o.out) written = writeNetlistFile(o.out, netlist, { external: o.externalData });
   const compileMs = performance.now() - t0;
   const report = buildReport(ir, { netlistBytes: written.bytes, externalBytes: written.externalBytes, compileMs, passMs });
-  if (o.report) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (o.report) writeAtomic(o.report, `${JSON.stringify(report, null, 2)}\n`);
   return { report, bytes };
 }

@@ -3,7 +3,8 @@
  * (netlist/costs.ts, the one timing engine) run on the emitted netlist, in the report's units (pJ,
  * per phase iteration). One cost model: the compiler prices exactly what `fre simulate` prices.
  */
-import type { ActionKey, ChipDescription } from '../hw-models/chip';
+import { chipArea } from '../hw-models/area';
+import type { ActionKey, ChipDescription, LeakageKey } from '../hw-models/chip';
 import { chipCosts } from '../netlist/costs';
 import type { NetlistMsg } from '../netlist/types';
 
@@ -26,6 +27,13 @@ export interface Estimate {
   dynamicEnergyPjPerTrainingSample: number;
   leakageEnergyPjPerInference: number;
   leakageEnergyPjPerTrainingSample: number;
+  /** The cost model that priced it (chip.costModel.version). */
+  costModel: string;
+  /** mm² per component of the netlist's footprint (arrays, their ADCs and DACs, the cores' neuron
+   *  units and buffers, the routers used) and in total; the whole chip's total beside it. */
+  areaMm2: Record<LeakageKey, number>;
+  areaTotalMm2: number;
+  chipAreaMm2: number;
 }
 
 export function estimate(chip: ChipDescription, netlist: NetlistMsg): Estimate {
@@ -41,5 +49,9 @@ export function estimate(chip: ChipDescription, netlist: NetlistMsg): Estimate {
     dynamicEnergyPjPerTrainingSample: pj(c.dynamicEnergyJoules.training),
     leakageEnergyPjPerInference: pj(c.leakageEnergyJoules.inference),
     leakageEnergyPjPerTrainingSample: pj(c.leakageEnergyJoules.training),
+    costModel: c.actionTableVersion,
+    areaMm2: c.area.mm2,
+    areaTotalMm2: c.area.totalMm2,
+    chipAreaMm2: chipArea(chip).totalMm2,
   };
 }

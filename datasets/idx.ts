@@ -4,7 +4,9 @@
  * dimension. Every structural inconsistency is a DatasetError: a silently misaligned read would
  * train on garbage and only show up as mysteriously poor accuracy.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { formatBytes, LIMITS } from '../util/limits';
+import { readBounded, ReadError } from '../util/read-bounded';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataSplit, Dataset, DatasetError, scaleBytes } from './dataset';
@@ -28,16 +30,24 @@ export interface IdxArray {
 export function readMaybeGzip(file: string): Uint8Array {
   let raw: Buffer;
   try {
-    raw = readFileSync(file);
+    raw = readBounded(file, LIMITS.dataFileBytes);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new DatasetError(file, 'missing', 'file does not exist; check the path or --data-dir.');
-    throw new DatasetError(file, 'unreadable', `cannot read file (${err.code ?? err.message}); check permissions.`);
+    if (!(e instanceof ReadError)) throw e;
+    if (e.reason === 'missing') throw new DatasetError(file, 'missing', 'file does not exist; check the path or --data-dir.');
+    if (e.reason === 'too-large') {
+      throw new DatasetError(file, 'too-large', `${e.detail}; a dataset file may have at most ${formatBytes(LIMITS.dataFileBytes)} (docs/limits.md).`);
+    }
+    throw new DatasetError(file, 'unreadable', `${e.detail}; check the path and permissions.`);
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return gunzipSync(raw);
+      // The budget stops a gzip bomb at the limit instead of after gigabytes of output.
+      return gunzipSync(raw, { maxOutputLength: LIMITS.dataInflatedBytes });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+        throw new DatasetError(file, 'too-large',
+          `gunzips to more than ${formatBytes(LIMITS.dataInflatedBytes)}, the limit for one dataset file (docs/limits.md); it is not a dataset file, or a damaged one.`);
+      }
       throw new DatasetError(
         file,
         'bad-gzip',

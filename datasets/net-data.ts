@@ -18,6 +18,7 @@ export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSpl
     train: o.trainLimit !== undefined ? sliceDataset(full.train, o.trainLimit) : full.train,
     test: o.testLimit !== undefined ? sliceDataset(full.test, o.testLimit) : full.test,
   };
+  checkSplits(data, name, o.dataDir);
   if (data.train.dim !== net.inputSize) {
     throw new SpecError([{
       code: 'FRE030', file: specFile, path: '/input/size',
@@ -42,4 +43,37 @@ export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSpl
     }]);
   }
   return data;
+}
+
+/**
+ * The two splits must describe the same task: a test set of 14×14 images next to a 28×28 training
+ * set would "evaluate" on misread pixels, and an empty split would report 0 % (or NaN) as a result.
+ */
+function checkSplits(data: DataSplit, name: string, dataDir: string | undefined): void {
+  const where = dataDir ?? `${name} (its default location)`;
+  for (const split of ['train', 'test'] as const) {
+    if (data[split].count === 0) {
+      throw new SpecError([{
+        code: 'FRE032', file: where, path: `/${split}`,
+        message: `the ${split} split of ${name} holds no samples, so no ${split === 'train' ? 'training' : 'accuracy'} can be measured`,
+        hint: `give the ${split} files at least one sample (and --${split}-limit at least 1)`,
+      }]);
+    }
+  }
+  const a = data.train.shape;
+  const b = data.test.shape;
+  if (a.length !== b.length || a.some((x, i) => x !== b[i]) || data.train.dim !== data.test.dim) {
+    throw new SpecError([{
+      code: 'FRE032', file: where, path: '/test/shape',
+      message: `the test samples are [${b.join(', ')}] but the training samples are [${a.join(', ')}] (channels, height, width)`,
+      hint: 'use a test set of the same image size as the training set (both from one dataset)',
+    }]);
+  }
+  if (data.train.classes !== data.test.classes) {
+    throw new SpecError([{
+      code: 'FRE032', file: where, path: '/test/classes',
+      message: `the test split has ${data.test.classes} classes but the training split ${data.train.classes}`,
+      hint: 'use train and test files of one dataset',
+    }]);
+  }
 }

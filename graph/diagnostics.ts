@@ -20,6 +20,7 @@ export const DIAGNOSTIC_CODES = {
   FRE012: 'value out of range',
   FRE013: 'unknown enum value',
   FRE014: 'unknown field',
+  FRE015: 'size or count over its documented limit (docs/limits.md)',
   FRE020: 'duplicate name',
   FRE021: 'edge names an unknown node',
   FRE022: 'edge direction not allowed',
@@ -29,9 +30,13 @@ export const DIAGNOSTIC_CODES = {
   FRE026: 'feedback scale missing or misplaced',
   FRE027: 'learning rate names an unknown or untrained edge',
   FRE028: 'conv or pool edge does not fit its layers',
+  FRE029: 'edge name not allowed (it would collide with a weight-file key)',
   FRE030: 'input size does not match the dataset',
   FRE031: 'classes do not match the dataset',
+  FRE032: 'dataset splits disagree or are empty',
   FRE040: 'weight file does not match the graph',
+  FRE041: 'weight file holds NaN or infinite values',
+  FRE042: 'checkpoint does not match the run',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -1,5 +1,6 @@
 /** Reading a graph description from disk: parse, validate, and turn failures into diagnostics. */
-import { readFileSync } from 'node:fs';
+import { formatBytes, LIMITS } from '../util/limits';
+import { readTextBounded, ReadError } from '../util/read-bounded';
 import { SpecError } from './diagnostics';
 import type { GraphSpec } from './spec';
 import { validateGraph } from './validate';
@@ -23,12 +24,15 @@ export function parseGraphText(text: string, file: string): GraphSpec {
 export function loadGraph(file: string): GraphSpec {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextBounded(file, LIMITS.jsonFileBytes);
   } catch (err) {
+    if (!(err instanceof ReadError)) throw err;
     throw new SpecError([{
       code: 'FRE001', file, path: '',
-      message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      hint: 'check the path; example specs live in examples/',
+      message: `cannot read the file: it ${err.detail}`,
+      hint: err.reason === 'too-large'
+        ? `a graph spec is a JSON file of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md); pass the spec itself`
+        : 'check the path; example specs live in examples/',
     }]);
   }
   return parseGraphText(text, file);

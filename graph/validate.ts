@@ -3,6 +3,7 @@
  * the JSON path and what to change. All problems are collected in one pass (a user fixing a spec
  * wants the whole list, not one error per run).
  */
+import { LIMITS } from '../util/limits';
 import {
   ACTIVATIONS, DATASETS, FEEDBACK_KINDS, GRAPH_FORMAT, NUDGE_MODES, POOL_KINDS,
   type EdgeSpec, type GraphSpec, type LayerSpec, type MapShape,
@@ -44,7 +45,7 @@ class Checker {
     }
   }
 
-  number(o: Obj, key: string, path: string, opts: { required?: boolean; integer?: boolean; min?: number; minExclusive?: boolean; max?: number; def?: number }): number | undefined {
+  number(o: Obj, key: string, path: string, opts: { required?: boolean; integer?: boolean; min?: number; minExclusive?: boolean; max?: number; limit?: number; def?: number }): number | undefined {
     const p = `${path}/${pointerToken(key)}`;
     const v = o[key];
     if (v === undefined) {
@@ -62,6 +63,10 @@ class Checker {
     if (opts.min !== undefined && (opts.minExclusive ? v <= opts.min : v < opts.min)) {
       this.add('FRE012', p, `"${key}" is ${v}; it must be ${opts.minExclusive ? '>' : '≥'} ${opts.min}`,
         `set "${key}" to a value ${opts.minExclusive ? 'above' : 'of at least'} ${opts.min}`);
+      return undefined;
+    }
+    if (opts.limit !== undefined && v > opts.limit) {
+      this.add('FRE015', p, `"${key}" is ${v}, over the limit of ${opts.limit}`, `set "${key}" to at most ${opts.limit} (the limits are in docs/limits.md)`);
       return undefined;
     }
     if (opts.max !== undefined && v > opts.max) {
@@ -150,7 +155,7 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
   let classes = 0;
   if (output) {
     c.known(output, '/output', ['classes']);
-    classes = c.number(output, 'classes', '/output', { required: true, integer: true, min: 2 }) ?? 0;
+    classes = c.number(output, 'classes', '/output', { required: true, integer: true, min: 2, limit: LIMITS.classes }) ?? 0;
   }
 
   const { layers, declared } = checkLayers(c, root.layers);
@@ -166,7 +171,40 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
     input: { size: inputSize, ...(inputShape ? { shape: inputShape } : {}) }, layers, output: { classes }, edges,
     dynamics: dynamics!, training: training!,
   };
+  checkBudget(c, spec);
+  if (c.diags.length > 0) return { diagnostics: c.diags };
   return { spec, diagnostics: [] };
+}
+
+/**
+ * Whole-graph sizes against docs/limits.md, before anything is allocated: the weights of every edge
+ * (a dense edge holds rows × cols floats, a conv edge its kernel) and one batch's state arrays.
+ */
+function checkBudget(c: Checker, spec: GraphSpec): void {
+  const sizes = new Map<string, number>([['input', spec.input.size], ['output', spec.output.classes]]);
+  const channels = new Map<string, number>([['input', spec.input.shape?.[0] ?? 1]]);
+  for (const l of spec.layers) {
+    sizes.set(l.name, l.size);
+    channels.set(l.name, l.shape?.[0] ?? 1);
+  }
+  let weights = 0;
+  let over = false;
+  spec.edges.forEach((e, i) => {
+    const w = e.conv
+      ? (channels.get(e.to) ?? 1) * (channels.get(e.from) ?? 1) * e.conv.kernel * e.conv.kernel
+      : (sizes.get(e.to) ?? 0) * (sizes.get(e.from) ?? 0);
+    weights += w;
+    if (weights > LIMITS.totalWeights && !over) {
+      over = true;
+      c.add('FRE015', `/edges/${i}`, `the graph has more than ${LIMITS.totalWeights} weights (edge "${e.name}" alone has ${w}; ${weights} so far)`,
+        'use narrower layers or fewer edges; the limits are in docs/limits.md');
+    }
+  });
+  const units = [...sizes.values()].reduce((a, b) => a + b, 0);
+  if (spec.training.batchSize * units > LIMITS.batchUnits) {
+    c.add('FRE015', '/training/batchSize', `a batch of ${spec.training.batchSize} samples × ${units} units = ${spec.training.batchSize * units} state values, more than the limit of ${LIMITS.batchUnits}`,
+      `use a batch of at most ${Math.max(1, Math.floor(LIMITS.batchUnits / units))} samples; the limits are in docs/limits.md`);
+  }
 }
 
 /** A hidden layer's name and its index in the file, kept even when another field of the layer is
@@ -205,6 +243,13 @@ function checkLayers(c: Checker, v: unknown): { layers: LayerSpec[]; declared: D
   return { layers: out, declared };
 }
 
+/**
+ * Edge names become .npz keys: "<edge>", "<edge>.feedback", "<edge>.bias". Without a dot no edge
+ * name can equal another edge's feedback or bias key, and without "/" none is a zip folder.
+ */
+export const EDGE_NAME_MAX = 64;
+export const EDGE_NAME = new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${EDGE_NAME_MAX - 1}}$`);
+
 function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: EdgeSpec[]; trained: string[] } {
   const out: EdgeSpec[] = [];
   /** Names of the edges the rule trains, including edges with an invalid field (already reported),
@@ -231,6 +276,10 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
     const trainable = c.boolean(e, 'trainable', p, true);
     const bias = c.boolean(e, 'bias', p, false);
     const { conv, pool, ok: convOk } = checkConvFields(c, e, p);
+    if (name !== undefined && !EDGE_NAME.test(name)) {
+      c.add('FRE029', `${p}/name`, `edge name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)} is not allowed: an edge name names its weight array in .npz files, next to "<edge>.feedback" and "<edge>.bias", so it may hold only letters, digits, "_" and "-" (starting with a letter or "_", at most ${EDGE_NAME_MAX} characters)`,
+        `rename it, e.g. "${name.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^([^A-Za-z_])/, '_$1').slice(0, EDGE_NAME_MAX) || 'W0'}" (docs/graph-format.md, edge names)`);
+    }
     if (name !== undefined) {
       if (seen.has(name)) c.add('FRE020', `${p}/name`, `edge name "${name}" is used twice`, 'give every edge a unique name (it names the weight array)');
       seen.add(name);
@@ -327,8 +376,14 @@ function sizeAndShape(c: Checker, o: Obj, path: string): { size: number; shape?:
       return { size: 0 };
     }
     shape = [v[0], v[1], v[2]];
+    const units = shape[0] * shape[1] * shape[2];
+    if (shape.some((n) => n > LIMITS.shapeExtent) || units > LIMITS.layerUnits) {
+      c.add('FRE015', `${path}/shape`, `"shape" ${JSON.stringify(v)} is over the limit (each extent ≤ ${LIMITS.shapeExtent}, at most ${LIMITS.layerUnits} units; it has ${units})`,
+        'use a smaller map; the limits are in docs/limits.md');
+      return { size: 0 };
+    }
   }
-  const size = c.number(o, 'size', path, { required: shape === undefined, integer: true, min: 1 });
+  const size = c.number(o, 'size', path, { required: shape === undefined, integer: true, min: 1, limit: LIMITS.layerUnits });
   if (shape) {
     const n = shape[0] * shape[1] * shape[2];
     if (size !== undefined && size !== n) {
@@ -425,8 +480,8 @@ function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefine
   const d = c.object(v, '/dynamics', '"dynamics"');
   if (!d) return undefined;
   c.known(d, '/dynamics', ['T', 'K', 'betaF', 'nudge', 'divideByBetaF']);
-  const T = c.number(d, 'T', '/dynamics', { required: true, integer: true, min: 1 });
-  const K = c.number(d, 'K', '/dynamics', { required: true, integer: true, min: 1 });
+  const T = c.number(d, 'T', '/dynamics', { required: true, integer: true, min: 1, limit: LIMITS.steps });
+  const K = c.number(d, 'K', '/dynamics', { required: true, integer: true, min: 1, limit: LIMITS.steps });
   const betaF = c.number(d, 'betaF', '/dynamics', { required: true, min: 0, minExclusive: true });
   const nudge = c.oneOf(d, 'nudge', '/dynamics', NUDGE_MODES, 'held');
   const divide = c.boolean(d, 'divideByBetaF', '/dynamics', false);
@@ -441,8 +496,8 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
   const t = c.object(v, '/training', '"training"');
   if (!t) return undefined;
   c.known(t, '/training', ['optimizer', 'batchSize', 'epochs', 'seed', 'schedule', 'clipGradNorm']);
-  const batchSize = c.number(t, 'batchSize', '/training', { required: true, integer: true, min: 1 });
-  const epochs = c.number(t, 'epochs', '/training', { required: true, integer: true, min: 1 });
+  const batchSize = c.number(t, 'batchSize', '/training', { required: true, integer: true, min: 1, limit: LIMITS.batchSize });
+  const epochs = c.number(t, 'epochs', '/training', { required: true, integer: true, min: 1, limit: LIMITS.epochs });
   const seed = c.number(t, 'seed', '/training', { integer: true, def: 0 });
   // Optional fields are left out of the validated spec when absent (no clipping, constant lr): the
   // compiler embeds that spec in netlists, so specs without them keep their exact validated form.
@@ -536,6 +591,7 @@ function checkSchedule(c: Checker, v: unknown, optimizer: GraphSpec['training'][
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (JSON numbers like 1e999 overflow to infinity)`;
   return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v;
 }
 

@@ -50,11 +50,11 @@ export function loadParams(path: string, net: Net, rng: Rng): Params {
       ? `conv edge ${e.name}: ${nodeName(net, e.from)} -> ${nodeName(net, e.to)}, [out channels, in channels, kernel, kernel]`
       : `edge ${e.name}: ${nodeName(net, e.from)} -> ${nodeName(net, e.to)}, rows = size of ${nodeName(net, e.to)}, cols = size of ${nodeName(net, e.from)}`;
     try {
-      fresh.W[e.index].data.set(expectArray(npz, e.name, weightShape(e), path, meaning));
+      fresh.W[e.index].data.set(finite(expectArray(npz, e.name, weightShape(e), path, meaning), path, e.name, e.index));
       const bias = fresh.bias[e.index];
-      if (bias && npz.has(biasKey(e))) bias.set(expectArray(npz, biasKey(e), [bias.length], path, `bias of ${e.name}`));
+      if (bias && npz.has(biasKey(e))) bias.set(finite(expectArray(npz, biasKey(e), [bias.length], path, `bias of ${e.name}`), path, biasKey(e), e.index));
       const b = fresh.B[e.index];
-      if (b && npz.has(feedbackKey(e))) b.data.set(expectArray(npz, feedbackKey(e), [b.rows, b.cols], path, `random feedback of ${e.name}`));
+      if (b && npz.has(feedbackKey(e))) b.data.set(finite(expectArray(npz, feedbackKey(e), [b.rows, b.cols], path, `random feedback of ${e.name}`), path, feedbackKey(e), e.index));
     } catch (err) {
       if (err instanceof NpzError) {
         throw weightDiagnostic(path, `/edges/${e.index}`, err.message, 'fix the layer widths in the spec, or re-export the weights with the shapes above');
@@ -63,6 +63,26 @@ export function loadParams(path: string, net: Net, rng: Rng): Params {
     }
   });
   return fresh;
+}
+
+/**
+ * NaN or ±Inf in a weight file would train to all-NaN weights (and save them) or reach the compiler
+ * as an internal invariant failure; refused here, naming the file, the array and the first entry.
+ * A float64 value beyond float32's range counts too: it became Infinity when converted.
+ */
+function finite(a: Float32Array, file: string, key: string, edge: number): Float32Array {
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) {
+      let count = 0;
+      for (let j = i; j < a.length; j++) if (!Number.isFinite(a[j])) count++;
+      throw new SpecError([{
+        code: 'FRE041', file, path: `/edges/${edge}`,
+        message: `array '${key}' holds ${count} non-finite value${count === 1 ? '' : 's'} (the first, ${a[i]}, at flat index ${i})`,
+        hint: 're-export weights that are all finite float32 values (a diverged training run writes NaN; np.nan_to_num or retraining fixes it)',
+      }]);
+    }
+  }
+  return a;
 }
 
 function weightDiagnostic(file: string, path: string, message: string, hint: string): SpecError {

@@ -74,6 +74,10 @@ export interface CrossbarSpec {
   /** Probability that a device is stuck at g_max (on) / at g_min (off), per device, drawn once per chip. */
   stuckAt: { onProbability: number; offProbability: number };
   update: UpdateModel;
+  /** Resistance of one wire segment of a row or column line, ohms: between neighbouring cells and
+   *  between a line's port (driver or sense node) and its first cell. 0 = ideal wires (no IR drop).
+   *  Used by the SPICE export and the IR-drop model (hw-models/ir-drop.ts, docs/spice.md). */
+  wireResistanceOhm: number;
 }
 
 export interface DacSpec {
@@ -81,6 +85,9 @@ export interface DacSpec {
   bits: number | 'float';
   /** State values mapped onto the DAC's codes, [lo, hi] in state units; values outside are clipped. */
   inputRange: [number, number];
+  /** Line voltage of a full-scale input, volts: an input x (after the DAC) is driven at
+   *  x·readVoltageV / max(|lo|, |hi|) of inputRange (negative inputs at negative voltages). */
+  readVoltageV: number;
 }
 
 export interface AdcSpec {
@@ -168,19 +175,34 @@ export interface ClockSpec {
   frequencyMhz: number;
 }
 
-/** Actions the simulator counts and the energy table prices (Accelergy style, hardware.md §3). */
+/** Actions the simulator counts and the cost model prices (Accelergy style, hardware.md §3). The
+ *  per-action latency and energy are computed from the chip's attributes by hw-models/estimators.ts. */
 export const ACTION_KEYS = [
   'array_read',
   'array_read_transposed',
   'adc_conversion',
   'dac_drive',
+  /** Bit-serial inputs: one shift-and-add per sensed line per bit plane after the first. */
+  'shift_add',
   'accumulate',
   'neuron_update',
   'router_hop_flit',
   'buffer_access',
+  /** One cell of the digital outer product of one sample (multiply + add into the gradient accumulator). */
+  'outer_product_mac',
+  /** One read-modify-write of a gradient accumulator word (per cell per sample). */
+  'accumulator_access',
+  /** One weight stepped by the optimiser at a batch commit (its arithmetic and state accesses). */
+  'optimizer_step',
+  /** One device write pulse (pulse slot × cell for coincidence updates, one programming per cell for
+   *  row-programmed writes), charged per batch commit. */
   'update_pulse',
 ] as const;
 export type ActionKey = (typeof ACTION_KEYS)[number];
+
+/** Actions charged once per batch commit (the optimiser steps and the devices are written once per
+ *  batch): a training sample carries 1/batchSize of them (netlist/costs.ts). */
+export const COMMIT_ACTIONS: readonly ActionKey[] = ['optimizer_step', 'update_pulse'];
 
 export interface ActionCost {
   /** Time one action takes on its resource, ns (→ cycles at the chip clock, rounded up, ≥ 1). */
@@ -190,17 +212,93 @@ export interface ActionCost {
 }
 
 /** Components with leakage (static) power, µW per instance. */
-export const LEAKAGE_KEYS = ['array', 'adc', 'neuron_unit', 'router'] as const;
+export const LEAKAGE_KEYS = ['array', 'adc', 'dac', 'neuron_unit', 'buffer', 'router'] as const;
 export type LeakageKey = (typeof LEAKAGE_KEYS)[number];
 
-/** The per-action latency and energy table, versioned on its own so a chip team can swap in its numbers. */
+/** A priced action table: what the estimators make of a chip (and of the netlist's conductances). */
 export interface ActionTable {
-  /** e.g. "fre-actions-reram/1": bump when any number changes. */
+  /** The cost model's version. */
   version: string;
-  /** Where the numbers come from. */
+  /** Where the constants come from. */
   source: string;
   perAction: Record<ActionKey, ActionCost>;
   leakageUw: Record<LeakageKey, number>;
+}
+
+/** How an input value becomes a line drive: one amplitude-coded pulse, a pulse of 2^bits unit
+ *  slots (pulse-width modulation), or one 1-bit read per input bit (bit-serial, shift-and-add after the ADC). */
+export type InputEncoding = 'analog' | 'pwm' | 'bit-serial';
+export const INPUT_ENCODINGS: readonly InputEncoding[] = ['analog', 'pwm', 'bit-serial'];
+
+/** The converter architecture: successive approximation (one comparison per bit), flash (one step),
+ *  current-controlled oscillator (counts over a window: time ∝ 2^bits), or a digital adder tree (SRAM CIM). */
+export type AdcArchitecture = 'sar' | 'flash' | 'cco' | 'adder-tree';
+export const ADC_ARCHITECTURES: readonly AdcArchitecture[] = ['sar', 'flash', 'cco', 'adder-tree'];
+
+/**
+ * The cost model's attributes and calibrated constants (Accelergy's split: the netlist counts
+ * actions, hw-models/estimators.ts turns these numbers and the rest of the chip description into a
+ * per-action cost, hw-models/cost-constants.ts holds the published constants with their sources).
+ * Units in the names. Documented field by field in docs/chip-costs.md and proto/chip.proto.
+ */
+export interface CostModel {
+  /** e.g. "fre-costs/1". */
+  version: string;
+  /** Where the constants come from (one line; the preset file cites each value). */
+  source: string;
+  /** CMOS feature size F, nm (sets the cell area F²·cellAreaF2). */
+  featureSizeNm: number;
+  inputEncoding: InputEncoding;
+  /** analog: the read pulse; pwm: one unit slot (a read lasts 2^dacBits slots); bit-serial: one
+   *  bit-plane read. ns. */
+  readPulseNs: number;
+  /** Mean fraction of the full-scale drive (V²·t) a driven line carries during a read (0–1): the
+   *  input statistics the read energy is priced at. */
+  inputActivity: number;
+  /** DAC / line driver: analog: per conversion per bit; pwm and bit-serial: per pulse. pJ. */
+  dacEnergyPj: number;
+  /** DAC settling before a read (analog) or driver set-up (pwm, bit-serial), ns. */
+  dacSettleNs: number;
+  adcArchitecture: AdcArchitecture;
+  /** Walden figure of merit E/(2^bits) per conversion, fJ per conversion step (Murmann's ADC survey). */
+  adcWaldenFomFj: number;
+  /** sar: time per bit; flash: one conversion; cco: time per LSB count (conversion = 2^bits of
+   *  them); adder-tree: one tree evaluation. ns. */
+  adcNsPerStep: number;
+  /** Bits a float (unquantised) converter — DAC, ADC, state or gain — is priced at. */
+  bitsWhenFloat: number;
+  /** ADC area per conversion level (area ≈ this × 2^bits: capacitive DAC of a SAR), µm². */
+  adcAreaUm2PerLevel: number;
+  /** One device write pulse (or one row programming step): energy per device pulse pJ, duration ns. */
+  writeEnergyPjPerPulse: number;
+  writePulseNs: number;
+  /** Digital arithmetic at the chip's node: a w-bit add costs w·addPjPerBit, an a×b-bit multiply
+   *  a·b·multiplyPjPerBit2 (Horowitz ISSCC 2014 scaled). */
+  addPjPerBit: number;
+  multiplyPjPerBit2: number;
+  /** SRAM / register-file access per bit, pJ. */
+  sramPjPerBit: number;
+  /** One activation evaluation by the neuron unit (LUT / PWL lookup, state register), pJ. */
+  neuronUpdatePj: number;
+  /** Moving one bit across one router and link, pJ. */
+  nocPjPerBitHop: number;
+  /** Area: one device cell in F² (a differential cell has two), DAC per line, neuron unit per lane,
+   *  SRAM per bit, one router, all µm² except cellAreaF2. */
+  cellAreaF2: number;
+  dacAreaUm2PerLine: number;
+  neuronAreaUm2PerLane: number;
+  sramAreaUm2PerBit: number;
+  routerAreaUm2: number;
+  /** Static power per instance (array, its ADCs, its DACs, neuron unit, core buffer, router), µW. */
+  leakageUw: Record<LeakageKey, number>;
+  /** true: a component leaks only while the schedule keeps it busy (power-gated when idle);
+   *  false: every powered component leaks for the whole sample. */
+  powerGating: boolean;
+  /** true: ADC codes travel over the mesh (adc bits wide, bit-serial: + dac bits) and are scaled by
+   *  the gain at the destination; false: the scaled partial sum travels (adc + gain bits, ≤ accumulator). */
+  sendAdcCodes: boolean;
+  /** A chip team's measured numbers: per-action latency/energy that replace the estimator's. */
+  overrides: Partial<Record<ActionKey, ActionCost>>;
 }
 
 export interface ChipDescription {
@@ -212,7 +310,8 @@ export interface ChipDescription {
   neuron: NeuronUnitSpec;
   noc: NocSpec;
   clock: ClockSpec;
-  actionTable: ActionTable;
+  /** Cost model attributes and constants (hw-models/estimators.ts prices every action from them). */
+  costModel: CostModel;
 }
 
 /** Columns of an array that hold weights (the offset-column cell spends one on the reference). */

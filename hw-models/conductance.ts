@@ -78,6 +78,11 @@ export function unitOf(stored: number, levels: CrossbarSpec['levels']): number {
   return levels === 'continuous' ? stored : stored / (levels - 1);
 }
 
+/** Step 2 of the convention: the conductance of a device holding u, µS. */
+export function conductanceUS(u: number, c: CrossbarSpec): number {
+  return c.gMinUS + u * (c.gMaxUS - c.gMinUS);
+}
+
 /** Programs a matrix: steps 1–3 of the convention, with error statistics. */
 export function mapMatrix(w: Float32Array, c: CrossbarSpec, policy: WMaxPolicy): MappedMatrix {
   const wMax = chooseWMax(w, policy, c.levels);

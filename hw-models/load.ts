@@ -5,7 +5,9 @@
  * Overrides merge into the preset field by field; a tagged object whose "kind" changes (the update
  * model, the activation implementation) is replaced whole. The result is validated as a whole.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { formatBytes, LIMITS } from '../util/limits';
+import { readTextBounded, ReadError } from '../util/read-bounded';
 import type { ChipDescription } from './chip';
 import { ChipError } from './diagnostics';
 import { PRESET_NAMES, preset } from './presets';
@@ -20,12 +22,15 @@ export function loadChip(arg: string): ChipDescription {
   if (!arg.endsWith('.json') && !existsSync(arg)) throw unknownPreset(arg, '', arg);
   let text: string;
   try {
-    text = readFileSync(arg, 'utf8');
+    text = readTextBounded(arg, LIMITS.jsonFileBytes);
   } catch (err) {
+    if (!(err instanceof ReadError)) throw err;
     throw new ChipError([{
       code: 'HW001', file: arg, path: '',
-      message: `cannot read the chip file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      hint: `check the path, or name a preset: ${PRESET_NAMES.join(', ')}`,
+      message: `cannot read the chip file: it ${err.detail}`,
+      hint: err.reason === 'too-large'
+        ? `a chip description is a JSON file of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md); pass the description itself, or a preset: ${PRESET_NAMES.join(', ')}`
+        : `check the path, or name a preset: ${PRESET_NAMES.join(', ')}`,
     }]);
   }
   return parseChipText(text, arg);

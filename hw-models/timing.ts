@@ -1,29 +1,31 @@
 /**
  * How long each scheduled op occupies its resources, from the chip description: the one set of
- * formulas behind the compiler's cycle estimate and (for consistency) the chip simulator's timing
- * engine. Ops and their resources are listed in docs/netlist.md; an action's cycles are its
- * latency at the chip clock, rounded up (at least 1 unless the latency is 0).
+ * formulas behind the compiler's cycle estimate and the chip simulator's timing engine. Ops and
+ * their resources are listed in docs/netlist.md; an action's cycles are its latency (priced by
+ * hw-models/estimators.ts from the design point) at the chip clock, rounded up (at least 1 unless
+ * the latency is 0).
  */
 import type { ActionKey, ChipDescription } from './chip';
+import { actionLatencyNs, partialSumBits, readsPerMvm } from './estimators';
 
 export function actionCycles(chip: ChipDescription, action: ActionKey): number {
-  const ns = chip.actionTable.perAction[action].latencyNs;
+  const ns = actionLatencyNs(chip, action);
   if (ns === 0) return 0;
   return Math.max(1, Math.ceil(ns * chip.clock.frequencyMhz / 1000 - 1e-9));
 }
 
 /** The structural facts of an op that its duration depends on. */
 export type OpShape =
-  /** All input lines driven at once, one analog read. */
+  /** All input lines driven at once: one read per input bit plane (bit-serial) or one read. */
   | { opType: 'ArrayRead' | 'ArrayReadTransposed' }
-  /** `lines` sense lines converted; the ADCs work in parallel, each over its multiplexed lines. */
+  /** `lines` sense lines converted per read; the ADCs work in parallel, each over its multiplexed lines. */
   | { opType: 'AdcConvert'; lines: number }
   /** Wormhole: the head crosses `hops` routers, then the flits stream one per link cycle. */
   | { opType: 'Send'; hops: number; flits: number }
   /** Element-wise work of the core's neuron unit or buffer, `lanes` elements per action time. */
   | { opType: 'Receive' | 'LoadInput' | 'LoadTarget' | 'SaveState' | 'StateDelta' | 'Accumulate' | 'NeuronUpdate' | 'ReadoutError'; elements: number }
-  /** An array's local outer-product update over `rows` used rows. */
-  | { opType: 'OuterProductUpdate'; rows: number };
+  /** One sample's digital outer product over `cells` cells (the write itself is a batch commit, commitCycles). */
+  | { opType: 'OuterProductUpdate'; rows: number; cells: number };
 
 /** The action whose latency sets an element-wise op's pace. */
 export const ELEMENTWISE_ACTION: Record<string, ActionKey> = {
@@ -38,23 +40,35 @@ export const ELEMENTWISE_ACTION: Record<string, ActionKey> = {
 };
 
 export function opCycles(chip: ChipDescription, op: OpShape): number {
+  const R = readsPerMvm(chip);
   switch (op.opType) {
     case 'ArrayRead':
-      return actionCycles(chip, 'dac_drive') + actionCycles(chip, 'array_read');
+      return actionCycles(chip, 'dac_drive') + R * actionCycles(chip, 'array_read');
     case 'ArrayReadTransposed':
-      return actionCycles(chip, 'dac_drive') + actionCycles(chip, 'array_read_transposed');
+      return actionCycles(chip, 'dac_drive') + R * actionCycles(chip, 'array_read_transposed');
     case 'AdcConvert':
-      return Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion');
+      // Each ADC converts its multiplexed lines once per read; bit-serial: the shift-add of a plane
+      // overlaps the next plane's conversion, so only the last one adds a cycle.
+      return R * Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion') + (R > 1 ? actionCycles(chip, 'shift_add') : 0);
     case 'Send':
       return op.hops * chip.noc.hopLatencyCycles + op.flits * actionCycles(chip, 'router_hop_flit');
-    case 'OuterProductUpdate': {
-      const u = chip.crossbar.update;
-      // Exact: written row by row; pulsed: every cell at once, over the update's pulse slots.
-      return (u.kind === 'exact' ? op.rows : u.pulsesPerUpdate) * actionCycles(chip, 'update_pulse');
-    }
+    case 'OuterProductUpdate':
+      // The outer product of one sample, `lanes` cells per cycle on the core's digital unit.
+      return Math.ceil(op.cells / chip.neuron.lanes) * actionCycles(chip, 'outer_product_mac');
     default:
       return Math.ceil(op.elements / chip.neuron.lanes) * actionCycles(chip, ELEMENTWISE_ACTION[op.opType]);
   }
+}
+
+/**
+ * Cycles of one array's batch commit: the optimiser steps its `cells` weights (`lanes` per cycle),
+ * then the devices are written — row-programmed (exact updates): one row per write pulse; coincidence
+ * (pulsed updates): every cell at once over the pulse slots.
+ */
+export function commitCycles(chip: ChipDescription, rows: number, cells: number): number {
+  const u = chip.crossbar.update;
+  const writes = (u.kind === 'exact' ? rows : u.pulsesPerUpdate) * actionCycles(chip, 'update_pulse');
+  return Math.ceil(cells / chip.neuron.lanes) * actionCycles(chip, 'optimizer_step') + writes;
 }
 
 /** Flits to carry `elements` values of `bits` each over the chip's links. */
@@ -67,9 +81,7 @@ export function stateBits(chip: ChipDescription): number {
   return chip.neuron.stateBits === 'float' ? 32 : chip.neuron.stateBits;
 }
 
-/** Dynamic energy (pJ) of a bag of action counts. */
-export function dynamicEnergyPj(chip: ChipDescription, counts: ReadonlyMap<ActionKey, number>): number {
-  let e = 0;
-  for (const [a, n] of counts) e += n * chip.actionTable.perAction[a].energyPj;
-  return e;
+/** Bits of one partial sum on the mesh (hw-models/estimators.ts partialSumBits). */
+export function psumBits(chip: ChipDescription): number {
+  return partialSumBits(chip);
 }

@@ -4,14 +4,14 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, DRIFT_COMPENSATIONS, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, ADC_ARCHITECTURES, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, DRIFT_COMPENSATIONS, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
 
 type Node =
   | { t: 'object'; fields: Record<string, Node> }
-  | { t: 'record'; keys: readonly string[]; value: Node }
+  | { t: 'record'; keys: readonly string[]; value: Node; partial?: boolean }
   | { t: 'num'; min?: number; max?: number; gt?: number; int?: boolean }
   | { t: 'numOr'; word: string; num: Node & { t: 'num' } }
   | { t: 'enum'; values: readonly string[] }
@@ -30,7 +30,8 @@ const pos = num({ gt: 0 });
 const noise = obj({ sigma: nonNeg, relativeTo: { t: 'enum', values: NOISE_REFERENCES } });
 const cost = obj({ latencyNs: nonNeg, energyPj: nonNeg });
 
-/** The schema. Bit widths stop at 24 so that every code fits a float32 exactly. */
+/** The schema. Bit widths stop at 24 so that every code fits a float32 exactly; every count has a
+ *  ceiling (docs/limits.md) so that no description makes the compiler or simulator allocate without bound. */
 export const CHIP_SCHEMA: Node = obj({
   format: { t: 'const', value: CHIP_FORMAT },
   name: { t: 'str' },
@@ -56,13 +57,14 @@ export const CHIP_SCHEMA: Node = obj({
         },
       },
     },
+    wireResistanceOhm: nonNeg,
   }),
   periphery: obj({
-    dac: obj({ bits: { t: 'numOr', word: 'float', num: int(1, 24) }, inputRange: { t: 'range' } }),
+    dac: obj({ bits: { t: 'numOr', word: 'float', num: int(1, 24) }, inputRange: { t: 'range' }, readVoltageV: pos }),
     adc: obj({
       bits: { t: 'numOr', word: 'float', num: int(1, 24) },
       fullScale: { t: 'numOr', word: 'unbounded', num: pos },
-      linesPerAdc: int(1),
+      linesPerAdc: int(1, 65536),
       outputNoise: nonNeg,
       noiseManagement: { t: 'enum', values: NOISE_MANAGEMENTS },
       boundManagement: { t: 'enum', values: BOUND_MANAGEMENTS },
@@ -81,23 +83,48 @@ export const CHIP_SCHEMA: Node = obj({
     },
     stateNoise: nonNeg,
     stateBits: { t: 'numOr', word: 'float', num: int(1, 24) },
-    lanes: int(1),
+    lanes: int(1, 1 << 20),
   }),
   noc: obj({
-    arraysPerCore: int(1),
+    arraysPerCore: int(1, 65536),
     meshWidth: int(1, 1024),
     meshHeight: int(1, 1024),
-    hopLatencyCycles: int(0),
-    linkWidthBits: int(1),
-    inputBufferBytes: int(1),
-    stateBufferBytes: int(1),
+    hopLatencyCycles: int(0, 1 << 20),
+    linkWidthBits: int(1, 1 << 20),
+    inputBufferBytes: int(1, 2 ** 40),
+    stateBufferBytes: int(1, 2 ** 40),
   }),
   clock: obj({ frequencyMhz: pos }),
-  actionTable: obj({
+  costModel: obj({
     version: { t: 'str' },
     source: { t: 'str' },
-    perAction: { t: 'record', keys: ACTION_KEYS, value: cost },
+    featureSizeNm: pos,
+    inputEncoding: { t: 'enum', values: INPUT_ENCODINGS },
+    readPulseNs: pos,
+    inputActivity: frac,
+    dacEnergyPj: nonNeg,
+    dacSettleNs: nonNeg,
+    adcArchitecture: { t: 'enum', values: ADC_ARCHITECTURES },
+    adcWaldenFomFj: nonNeg,
+    adcNsPerStep: nonNeg,
+    bitsWhenFloat: int(1, 24),
+    adcAreaUm2PerLevel: nonNeg,
+    writeEnergyPjPerPulse: nonNeg,
+    writePulseNs: nonNeg,
+    addPjPerBit: nonNeg,
+    multiplyPjPerBit2: nonNeg,
+    sramPjPerBit: nonNeg,
+    neuronUpdatePj: nonNeg,
+    nocPjPerBitHop: nonNeg,
+    cellAreaF2: nonNeg,
+    dacAreaUm2PerLine: nonNeg,
+    neuronAreaUm2PerLane: nonNeg,
+    sramAreaUm2PerBit: nonNeg,
+    routerAreaUm2: nonNeg,
     leakageUw: { t: 'record', keys: LEAKAGE_KEYS, value: nonNeg },
+    powerGating: { t: 'bool' },
+    sendAdcCodes: { t: 'bool' },
+    overrides: { t: 'record', keys: ACTION_KEYS, value: cost, partial: true },
   }),
 });
 
@@ -163,7 +190,8 @@ class Checker {
         return this.object(node.fields, v, path, key);
       case 'record': {
         const fields: Record<string, Node> = {};
-        for (const k of node.keys) fields[k] = node.value;
+        // A partial record (costModel.overrides) checks only the keys it sets; unknown keys are still caught.
+        for (const k of node.keys) if (!node.partial || (this.isPlain(v) && k in v)) fields[k] = node.value;
         return this.object(fields, v, path, key);
       }
       case 'tagged': {
@@ -189,6 +217,10 @@ class Checker {
       return false;
     }
     return true;
+  }
+
+  private isPlain(v: unknown): v is Record<string, unknown> {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
   }
 
   private object(fields: Record<string, Node>, v: unknown, path: string, key: string): boolean {
@@ -278,7 +310,7 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (v === undefined) return 'nothing';
-  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v === 'number' && !Number.isFinite(v) ? `${v} (JSON numbers like 1e999 overflow to infinity)` : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 function round(v: number): number {

@@ -13,14 +13,17 @@
  * 4 GiB or more are rejected up front with an NpzError. Member timestamps are fixed at
  * 1980-01-01 so identical weights always produce identical bytes (stable hashes and caches).
  *
- * Files are replaced atomically: bytes go to `${path}.tmp-<pid>`, are fsynced, then renamed over
- * the target, so a crash leaves either the old file or the new one, never a torn one. Every input
- * is validated and encoded before the filesystem is touched.
+ * Files are replaced atomically through util/atomic-write.ts (a temp file in the same folder,
+ * fsynced, renamed over the target), so a crash leaves either the old file or the new one, never a
+ * torn one. Every input is validated and encoded before the filesystem is touched. Reads are
+ * bounded (util/read-bounded.ts) and inflation has a budget (docs/limits.md).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { inflateSync, zipSync, type Zippable } from 'fflate';
 import { NpzError, encodeNpyArray, parseNpy, type NpyArray, type NpyInput } from './npy';
+import { writeAtomic, WriteError } from '../util/atomic-write';
+import { formatBytes, LIMITS } from '../util/limits';
+import { readBounded, ReadError } from '../util/read-bounded';
 
 export { NpzError, encodeNpy, encodeNpyArray, parseNpy, toFloat32, toFloat64, formatShape, SUPPORTED_DTYPES } from './npy';
 export type { NpyArray, NpyData, NpyDtype, NpyInput } from './npy';
@@ -36,8 +39,6 @@ export interface WriteNpzOptions {
   compress?: boolean;
 }
 
-/** fs.readFileSync refuses files above this (Node's kIoMaxLength). */
-const MAX_READ_BYTES = 2 ** 31 - 1;
 const ZIP32_LIMIT = 0xffffffff;
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -256,10 +257,18 @@ function extract(bytes: Uint8Array, m: Member, file: string, key: string): Uint8
  * Decodes an in-memory .npz. Keys are member names without '.npy'; members that are neither
  * named '*.npy' nor start with the npy magic are skipped, matching np.load.
  */
-export function decodeNpz(bytes: Uint8Array, file = '<buffer>'): Map<string, NpyArray> {
+export function decodeNpz(bytes: Uint8Array, file = '<buffer>', maxInflated: number = LIMITS.weightsInflatedBytes): Map<string, NpyArray> {
   const out = new Map<string, NpyArray>();
+  let inflated = 0;
   for (const m of readCentralDirectory(bytes, file)) {
     if (m.name.endsWith('/')) continue;
+    // The decompression budget, checked against the recorded sizes before any member is inflated:
+    // a small deflate bomb would otherwise allocate its claimed size first.
+    inflated += m.usize;
+    if (inflated > maxInflated) {
+      err(file, `expands to more than ${formatBytes(maxInflated)} (member '${m.name}' brings it to ${inflated} bytes), the limit for a ` +
+        'weights file (docs/limits.md); it is not a weights file, or a damaged one — re-export it', m.name);
+    }
     const isNpyName = m.name.endsWith('.npy');
     const key = isNpyName ? m.name.slice(0, -4) : m.name;
     const data = extract(bytes, m, file, key);
@@ -317,24 +326,14 @@ export function encodeNpz(entries: NpzEntries, options: WriteNpzOptions = {}, fi
 // Files
 
 function readWhole(path: string, what: string): Uint8Array {
-  let size: number;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) err(path, `is a directory, not ${what}; pass the path of the file itself`);
-    size = st.size;
+    return readBounded(path, LIMITS.weightsFileBytes);
   } catch (e) {
-    if (e instanceof NpzError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') err(path, `does not exist (looked for ${resolve(path)}); check the path, or export the file first`, undefined, e);
-    err(path, `cannot be read (${(e as Error).message})`, undefined, e);
-  }
-  if (size > MAX_READ_BYTES) {
-    err(path, `is ${size} bytes; files over 2 GiB cannot be loaded in one piece by Node — split the weights across several files`);
-  }
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    err(path, `cannot be read (${(e as Error).message})`, undefined, e);
+    if (!(e instanceof ReadError)) throw e;
+    if (e.reason === 'missing') err(path, `does not exist (looked for ${resolve(path)}); check the path, or export the file first`, undefined, e);
+    if (e.reason === 'directory') err(path, `is a directory, not ${what}; pass the path of the file itself`, undefined, e);
+    if (e.reason === 'too-large') err(path, `${e.detail}; a weights file may have at most ${formatBytes(LIMITS.weightsFileBytes)} (docs/limits.md)`, undefined, e);
+    err(path, `${e.detail}; check the path and permissions`, undefined, e);
   }
 }
 
@@ -348,50 +347,14 @@ export function readNpy(path: string): NpyArray {
   return parseNpy(readWhole(path, 'a .npy file'), { file: path });
 }
 
-/**
- * Replaces `path` with `bytes` so that readers (and crashes) only ever see the old or the new
- * file: write a sibling temp file, fsync it, then rename over the target.
- */
+/** Through the project's one atomic writer (util/atomic-write.ts: temp file, fsync, rename, umask mode). */
 function atomicWrite(path: string, bytes: Uint8Array): void {
-  const dir = dirname(resolve(path));
   try {
-    if (!statSync(dir).isDirectory()) err(path, `cannot be written: ${dir} is not a directory`);
+    writeAtomic(path, bytes);
   } catch (e) {
-    if (e instanceof NpzError) throw e;
-    err(path, `cannot be written: directory ${dir} does not exist; create it first (e.g. mkdir -p ${dir})`, undefined, e);
+    if (e instanceof WriteError) err(path, `${e.detail}; ${e.hint}`, undefined, e);
+    throw e;
   }
-  let mode = 0o666;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) err(path, 'cannot be written: a directory of that name exists; choose a file name');
-    // Keep the permissions of the file being replaced, as an in-place overwrite would.
-    mode = st.mode & 0o7777;
-  } catch (e) {
-    if (e instanceof NpzError) throw e;
-  }
-  const tmp = `${path}.tmp-${process.pid}`;
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w', mode);
-    writeFileSync(fd, bytes);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    chmodSync(tmp, mode);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) {
-      try { closeSync(fd); } catch { /* already failing; the original error matters */ }
-    }
-    try { unlinkSync(tmp); } catch { /* may never have been created */ }
-    err(path, `cannot be written (${(e as Error).message}); the previous file, if any, is unchanged`, undefined, e);
-  }
-  // Make the rename itself durable. Not possible on every platform (e.g. Windows), and the data
-  // is already safe either way, so failure here is not an error.
-  try {
-    const dfd = openSync(dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* best effort */ }
 }
 
 /** Writes arrays to an .npz atomically (np.savez layout; `{ compress: true }` for savez_compressed). */

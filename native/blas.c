@@ -283,6 +283,8 @@ NAPI_MODULE_INIT() {
     {"pulsedCommit", NULL, fre_pulsed_commit, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2row", NULL, fre_im2row, NULL, NULL, NULL, napi_enumerable, NULL},
     {"row2im", NULL, fre_row2im, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"maxPoolRows", NULL, fre_max_pool_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"maxUnpoolRows", NULL, fre_max_unpool_rows, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -7,6 +7,18 @@
  *       patches[(b·OH·OW + oy·OW + ox)·C·k·k + (c·k + ky)·k + kx] = x[b, c, oy·s − p + ky, ox·s − p + kx]
  *       (0 in the padding)
  *   row2im(patches, x, m, C, H, W, k, stride, pad):  x += the adjoint (accumulates)
+ *
+ * and max pooling fused with the layout change around the read (simulator/conv/pool-rows.ts is the
+ * reference and explains the layouts): the conv read comes back position-major, rows [m·P × O].
+ *
+ *   maxPoolRows(rows, out, argmax, bias, m, O, H, W, size, stride, scale):
+ *       out[b,o,y',x'] += scale·max_window rows[b·P + q, o]; then += scale·bias[o] (bias may be empty);
+ *       argmax = (b·O + o)·P + q of the maximum (first in row-major window order on ties)
+ *   maxUnpoolRows(post, argmax, rows, m, O, H, W, size, stride):
+ *       rows = 0; rows[b·P + q, o] += post[b,o,y',x'] at q = argmax − (b·O + o)·P
+ *
+ * Sums are formed in double and rounded once per assignment, as the TypeScript reference's `+=` on
+ * a Float32Array does, so both give the same floats.
  */
 #include <string.h>
 #include "napi_args.h"
@@ -28,8 +40,15 @@ static bool get_geom(napi_env env, napi_value *argv, geom_t *g, const char *what
   return true;
 }
 
-static void im2row_loop(const float *restrict x, float *restrict out, const geom_t *g) {
-  const int64_t C = g->C, H = g->H, W = g->W, k = g->k, s = g->s, p = g->p;
+/*
+ * The loops are written once with the kernel side `k` as a parameter and instantiated for the common
+ * sides 3 and 5 (always_inline + a constant k): the k-long copies and sums then compile to a few
+ * vector moves instead of memcpy calls of 12–20 bytes, which dominated im2row for 5×5 kernels.
+ * The order of the additions in row2im is the same in every instance.
+ */
+static inline __attribute__((always_inline)) void im2row_body(const float *restrict x, float *restrict out,
+                                                               const geom_t *g, const int64_t k) {
+  const int64_t C = g->C, H = g->H, W = g->W, s = g->s, p = g->p;
   float *o = out;
   for (int64_t b = 0; b < g->m; b++) {
     const float *xb = x + b * C * H * W;
@@ -41,9 +60,16 @@ static void im2row_loop(const float *restrict x, float *restrict out, const geom
           const float *xc = xb + c * H * W;
           for (int64_t ky = 0; ky < k; ky++, o += k) {
             const int64_t iy = oy * s - p + ky;
-            if (iy < 0 || iy >= H) { memset(o, 0, (size_t)k * sizeof(float)); continue; }
+            if (iy < 0 || iy >= H) {
+              for (int64_t kx = 0; kx < k; kx++) o[kx] = 0.0f;
+              continue;
+            }
             const float *row = xc + iy * W;
-            if (inside) { memcpy(o, row + x0, (size_t)k * sizeof(float)); continue; }
+            if (inside) {
+              const float *r = row + x0;
+              for (int64_t kx = 0; kx < k; kx++) o[kx] = r[kx];
+              continue;
+            }
             for (int64_t kx = 0; kx < k; kx++) {
               const int64_t ix = x0 + kx;
               o[kx] = ix >= 0 && ix < W ? row[ix] : 0.0f;
@@ -55,8 +81,9 @@ static void im2row_loop(const float *restrict x, float *restrict out, const geom
   }
 }
 
-static void row2im_loop(const float *restrict in, float *restrict x, const geom_t *g) {
-  const int64_t C = g->C, H = g->H, W = g->W, k = g->k, s = g->s, p = g->p;
+static inline __attribute__((always_inline)) void row2im_body(const float *restrict in, float *restrict x,
+                                                               const geom_t *g, const int64_t k) {
+  const int64_t C = g->C, H = g->H, W = g->W, s = g->s, p = g->p;
   const float *o = in;
   for (int64_t b = 0; b < g->m; b++) {
     float *xb = x + b * C * H * W;
@@ -83,6 +110,22 @@ static void row2im_loop(const float *restrict in, float *restrict x, const geom_
         }
       }
     }
+  }
+}
+
+static void im2row_loop(const float *restrict x, float *restrict out, const geom_t *g) {
+  switch (g->k) {
+    case 3: im2row_body(x, out, g, 3); break;
+    case 5: im2row_body(x, out, g, 5); break;
+    default: im2row_body(x, out, g, g->k); break;
+  }
+}
+
+static void row2im_loop(const float *restrict in, float *restrict x, const geom_t *g) {
+  switch (g->k) {
+    case 3: row2im_body(in, x, g, 3); break;
+    case 5: row2im_body(in, x, g, 5); break;
+    default: row2im_body(in, x, g, g->k); break;
   }
 }
 
@@ -117,3 +160,158 @@ static napi_value run(napi_env env, napi_callback_info info, int which) {
 
 napi_value fre_im2row(napi_env env, napi_callback_info info) { return run(env, info, 0); }
 napi_value fre_row2im(napi_env env, napi_callback_info info) { return run(env, info, 1); }
+
+static bool get_i32(napi_env env, napi_value v, const char *name, int32_t **data, int64_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length;
+  void *ptr = NULL;
+  char msg[128];
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    snprintf(msg, sizeof msg, "%s must be an Int32Array", name);
+    throw_type(env, msg);
+    return false;
+  }
+  if (length > 0 && ptr == NULL) {
+    snprintf(msg, sizeof msg, "%s is detached", name);
+    throw_type(env, msg);
+    return false;
+  }
+  *data = (int32_t *)ptr;
+  *len = (int64_t)length;
+  return true;
+}
+
+typedef struct { int64_t m, O, H, W, k, s, P, OH, OW; } pool_geom_t;
+
+/* (m, O, H, W, size, stride) from argv; the pooled sizes in floor mode, no padding (graph/shapes.ts). */
+static bool get_pool_geom(napi_env env, napi_value *argv, pool_geom_t *g, const char *what) {
+  if (!get_dim(env, argv[0], "m", 0, &g->m) || !get_dim(env, argv[1], "O", 1, &g->O) ||
+      !get_dim(env, argv[2], "H", 1, &g->H) || !get_dim(env, argv[3], "W", 1, &g->W) ||
+      !get_dim(env, argv[4], "size", 1, &g->k) || !get_dim(env, argv[5], "stride", 1, &g->s)) return false;
+  if (g->k > g->H || g->k > g->W) {
+    throw_range(env, what);
+    return false;
+  }
+  g->P = g->H * g->W;
+  g->OH = (g->H - g->k) / g->s + 1;
+  g->OW = (g->W - g->k) / g->s + 1;
+  /* Every index below is < m·O·P; argmax entries are int32. */
+  if ((double)g->m * (double)g->O * (double)g->P >= 2147483647.0) {
+    throw_range(env, "pool: m·O·H·W must stay below 2^31");
+    return false;
+  }
+  return true;
+}
+
+#define POOL_BLOCK 256 /* channels handled per pass of a window (stack buffers) */
+
+static void max_pool_rows(const float *restrict rows, float *restrict out, int32_t *restrict argmax,
+                          const float *restrict bias, const pool_geom_t *g, double scale) {
+  const int64_t O = g->O, W = g->W, P = g->P, k = g->k, s = g->s, OH = g->OH, OW = g->OW;
+  float best[POOL_BLOCK];
+  int32_t where[POOL_BLOCK];
+  for (int64_t b = 0; b < g->m; b++) {
+    const float *rb = rows + b * P * O;
+    for (int64_t oy = 0; oy < OH; oy++) {
+      for (int64_t ox = 0; ox < OW; ox++) {
+        for (int64_t o0 = 0; o0 < O; o0 += POOL_BLOCK) {
+          const int64_t n = O - o0 < POOL_BLOCK ? O - o0 : POOL_BLOCK;
+          const int64_t q0 = oy * s * W + ox * s;
+          const float *first = rb + q0 * O + o0;
+          for (int64_t j = 0; j < n; j++) { best[j] = first[j]; where[j] = (int32_t)q0; }
+          /* Window in row-major order, strict >: the first maximum wins, as maxPool. */
+          for (int64_t ky = 0; ky < k; ky++) {
+            for (int64_t kx = 0; kx < k; kx++) {
+              const int64_t q = (oy * s + ky) * W + ox * s + kx;
+              const float *r = rb + q * O + o0;
+              for (int64_t j = 0; j < n; j++) {
+                if (r[j] > best[j]) { best[j] = r[j]; where[j] = (int32_t)q; }
+              }
+            }
+          }
+          for (int64_t j = 0; j < n; j++) {
+            const int64_t o = o0 + j;
+            const int64_t i = ((b * O + o) * OH + oy) * OW + ox;
+            argmax[i] = (int32_t)((b * O + o) * P + where[j]);
+            float v = (float)((double)out[i] + scale * (double)best[j]);
+            if (bias) v = (float)((double)v + scale * (double)bias[o]);
+            out[i] = v;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Returns the first bad argmax index, or -1. */
+static int64_t max_unpool_rows(const float *restrict post, const int32_t *restrict argmax, float *restrict rows,
+                               const pool_geom_t *g) {
+  const int64_t O = g->O, P = g->P, per = g->OH * g->OW;
+  memset(rows, 0, (size_t)(g->m * P * O) * sizeof(float));
+  for (int64_t b = 0; b < g->m; b++) {
+    float *rb = rows + b * P * O;
+    for (int64_t o = 0; o < O; o++) {
+      const int64_t plane = (b * O + o) * P;
+      const int64_t i0 = (b * O + o) * per;
+      for (int64_t i = i0; i < i0 + per; i++) {
+        const int64_t q = (int64_t)argmax[i] - plane;
+        if (q < 0 || q >= P) return i;
+        float *r = rb + q * O + o;
+        *r = (float)((double)*r + (double)post[i]);
+      }
+    }
+  }
+  return -1;
+}
+
+/* maxPoolRows(rows, out, argmax, bias, m, O, H, W, size, stride, scale) */
+napi_value fre_max_pool_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  float *rows, *out, *bias;
+  int32_t *argmax;
+  int64_t rl, ol, al, bl;
+  double scale;
+  pool_geom_t g;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 11) return throw_type(env, "maxPoolRows: expected (rows, out, argmax, bias, m, O, H, W, size, stride, scale)");
+  if (!get_f32(env, argv[0], "rows", &rows, &rl) || !get_f32(env, argv[1], "out", &out, &ol) ||
+      !get_i32(env, argv[2], "argmax", &argmax, &al) || !get_f32(env, argv[3], "bias", &bias, &bl) ||
+      !get_pool_geom(env, argv + 4, &g, "maxPoolRows: pool window larger than the map") ||
+      !get_number(env, argv[10], "scale", &scale)) return NULL;
+  const int64_t n = g.m * g.O * g.OH * g.OW;
+  if (rl < g.m * g.P * g.O) return throw_range(env, "maxPoolRows: rows shorter than m·H·W·O");
+  if (ol < n || al < n) return throw_range(env, "maxPoolRows: out or argmax shorter than m·O·OH·OW");
+  if (bl != 0 && bl < g.O) return throw_range(env, "maxPoolRows: bias must be empty or hold O values");
+  if (rows == out) return throw_range(env, "maxPoolRows: rows and out must not alias");
+  max_pool_rows(rows, out, argmax, bl ? bias : NULL, &g, scale);
+  return NULL;
+}
+
+/* maxUnpoolRows(post, argmax, rows, m, O, H, W, size, stride) */
+napi_value fre_max_unpool_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  float *post, *rows;
+  int32_t *argmax;
+  int64_t pl, al, rl;
+  pool_geom_t g;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 9) return throw_type(env, "maxUnpoolRows: expected (post, argmax, rows, m, O, H, W, size, stride)");
+  if (!get_f32(env, argv[0], "post", &post, &pl) || !get_i32(env, argv[1], "argmax", &argmax, &al) ||
+      !get_f32(env, argv[2], "rows", &rows, &rl) ||
+      !get_pool_geom(env, argv + 3, &g, "maxUnpoolRows: pool window larger than the map")) return NULL;
+  const int64_t n = g.m * g.O * g.OH * g.OW;
+  if (pl < n || al < n) return throw_range(env, "maxUnpoolRows: post or argmax shorter than m·O·OH·OW");
+  if (rl < g.m * g.P * g.O) return throw_range(env, "maxUnpoolRows: rows shorter than m·H·W·O");
+  if (post == rows) return throw_range(env, "maxUnpoolRows: post and rows must not alias");
+  const int64_t bad = max_unpool_rows(post, argmax, rows, &g);
+  if (bad >= 0) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "maxUnpoolRows: argmax[%lld] = %d is outside its plane", (long long)bad, argmax[bad]);
+    return throw_range(env, msg);
+  }
+  return NULL;
+}

@@ -4,10 +4,36 @@
  * zero sentinels ("0 = continuous / float / unbounded") become the TypeScript words here.
  */
 import {
-  ACTION_KEYS, CHIP_FORMAT, LEAKAGE_KEYS, type ActionKey, type ActivationImpl, type ChipDescription, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
+  ACTION_KEYS, ADC_ARCHITECTURES, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, type ActionCost, type ActionKey, type ActivationImpl, type ChipDescription, type CostModel, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
-import type { ChipDescriptionMsg, CrossbarMsg, NoiseMsg } from './types';
+import type { AdcArchitectureName, ChipDescriptionMsg, CostModelMsg, CrossbarMsg, InputEncodingName, NoiseMsg } from './types';
+
+const enumName = (prefix: string, word: string): string => `${prefix}_${word.toUpperCase().replace(/-/g, '_')}`;
+
+function costModelToMsg(m: CostModel): CostModelMsg {
+  const { leakageUw, overrides, inputEncoding, adcArchitecture, ...scalars } = m;
+  return {
+    ...scalars,
+    inputEncoding: enumName('INPUT_ENCODING', inputEncoding) as InputEncodingName,
+    adcArchitecture: enumName('ADC_ARCHITECTURE', adcArchitecture) as AdcArchitectureName,
+    leakage: LEAKAGE_KEYS.map((k) => ({ component: k, leakageUw: leakageUw[k] })),
+    overrides: ACTION_KEYS.filter((a) => overrides[a]).map((a) => ({ action: a, ...overrides[a]! })),
+  };
+}
+
+function costModelFromMsg(m: CostModelMsg): CostModel {
+  const { leakage, overrides, inputEncoding, adcArchitecture, ...scalars } = m;
+  const enc = INPUT_ENCODINGS.find((e) => enumName('INPUT_ENCODING', e) === inputEncoding);
+  const arch = ADC_ARCHITECTURES.find((e) => enumName('ADC_ARCHITECTURE', e) === adcArchitecture);
+  if (!enc) throw new ChipMessageError(`chip.costModel.inputEncoding is ${inputEncoding}`);
+  if (!arch) throw new ChipMessageError(`chip.costModel.adcArchitecture is ${adcArchitecture}`);
+  const leakageUw = {} as Record<LeakageKey, number>;
+  for (const r of leakage) leakageUw[r.component as LeakageKey] = r.leakageUw;
+  const over: Partial<Record<ActionKey, ActionCost>> = {};
+  for (const r of overrides) over[r.action as ActionKey] = { latencyNs: r.latencyNs, energyPj: r.energyPj };
+  return { ...scalars, inputEncoding: enc, adcArchitecture: arch, leakageUw, overrides: over };
+}
 
 const noiseToMsg = (n: NoiseSpec): NoiseMsg => ({ sigma: n.sigma, relativeTo: n.relativeTo === 'range' ? 'NOISE_REFERENCE_RANGE' : 'NOISE_REFERENCE_TARGET' });
 const orZero = <T extends string>(v: number | T): number => (typeof v === 'number' ? v : 0);
@@ -29,9 +55,10 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
           softBounds: x.update.softBounds, pulsesPerUpdate: x.update.pulsesPerUpdate,
         },
       }),
+      wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {
-      dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1] },
+      dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1], readVoltageV: c.periphery.dac.readVoltageV },
       adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise,
         noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE',
         boundManagement: c.periphery.adc.boundManagement === 'iterative' ? 'BOUND_MANAGEMENT_ITERATIVE' : 'BOUND_MANAGEMENT_NONE', maxRereads: c.periphery.adc.maxRereads },
@@ -49,11 +76,7 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
     },
     noc: { ...c.noc },
     clock: { frequencyMhz: c.clock.frequencyMhz },
-    actionTable: {
-      version: c.actionTable.version, source: c.actionTable.source,
-      actions: ACTION_KEYS.map((a) => ({ action: a, ...c.actionTable.perAction[a] })),
-      leakage: LEAKAGE_KEYS.map((k) => ({ component: k, leakageUw: c.actionTable.leakageUw[k] })),
-    },
+    costModel: costModelToMsg(c.costModel),
     fingerprint: chipFingerprint(c),
   };
 }
@@ -90,7 +113,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
   const gain = need(p.gain, 'periphery.gain');
   const n = need(m.neuron, 'neuron');
   const a = need(n.activation, 'neuron.activation');
-  const t = need(m.actionTable, 'actionTable');
+  const cm = need(m.costModel, 'costModel');
   const noise = (v: NoiseMsg | null, what: string): NoiseSpec => {
     const nz = need(v, what);
     if (nz.relativeTo !== 'NOISE_REFERENCE_RANGE' && nz.relativeTo !== 'NOISE_REFERENCE_TARGET') throw new ChipMessageError(`chip.${what}.relativeTo is ${nz.relativeTo}`);
@@ -104,10 +127,6 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
   else throw new ChipMessageError(`chip.neuron.activation.kind is ${a.kind}`);
   const pu = x.pulsedUpdate;
   if (!pu && !x.exactUpdate) throw new ChipMessageError('chip.crossbar has neither exactUpdate nor pulsedUpdate');
-  const perAction = {} as Record<ActionKey, { latencyNs: number; energyPj: number }>;
-  for (const r of t.actions) perAction[r.action as ActionKey] = { latencyNs: r.latencyNs, energyPj: r.energyPj };
-  const leakageUw = {} as Record<LeakageKey, number>;
-  for (const r of t.leakage) leakageUw[r.component as LeakageKey] = r.leakageUw;
   const word = <W extends string>(v: number, w: W): number | W => (v === 0 ? w : v);
   return {
     format: m.format as typeof CHIP_FORMAT,
@@ -122,9 +141,10 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
       update: pu ? { kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate } : { kind: 'exact' },
+      wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {
-      dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax] },
+      dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax], readVoltageV: dac.readVoltageV },
       adc: {
         bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise,
         noiseManagement: noiseManagementOf(adc.noiseManagement),
@@ -135,6 +155,6 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
     neuron: { activation, stateNoise: n.stateNoise, stateBits: word(n.stateBits, 'float'), lanes: n.lanes },
     noc: { ...need(m.noc, 'noc') },
     clock: { frequencyMhz: need(m.clock, 'clock').frequencyMhz },
-    actionTable: { version: t.version, source: t.source, perAction, leakageUw },
+    costModel: costModelFromMsg(cm),
   };
 }

@@ -4,7 +4,9 @@
  * cannot interpret: bytes that do not parse, a missing or unknown ir_version.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { LIMITS } from '../util/limits';
+import { readBounded, ReadError } from '../util/read-bounded';
+import { writeAtomic, WriteError } from '../util/atomic-write';
 import path from 'node:path';
 import { NetlistError, netDiag as diag } from './diagnostics';
 import { netlistType } from './schema';
@@ -13,7 +15,9 @@ import { IR_VERSION, type NetlistMsg, type TensorMsg } from './types';
 /** Canonical proto3 bytes: fields in tag order, default scalars not written (protobufjs does both). */
 export function encodeNetlist(n: NetlistMsg): Uint8Array {
   const T = netlistType();
-  return T.encode(T.fromObject(n)).finish();
+  // A plain Uint8Array copy: protobufjs returns a Node Buffer, whose slice() is a view, so a caller
+  // copying it with slice() and editing the copy edits the original (found by the hostile suite).
+  return new Uint8Array(T.encode(T.fromObject(n)).finish());
 }
 
 export function decodeNetlist(bytes: Uint8Array, file = '<netlist>'): NetlistMsg {
@@ -75,10 +79,11 @@ export function resolveExternalData(n: NetlistMsg, netlistFile: string): void {
     let blob = cache.get(file);
     if (!blob) {
       try {
-        blob = readFileSync(file);
+        blob = readBounded(file, LIMITS.netlistFileBytes);
       } catch (err) {
+        if (!(err instanceof ReadError)) throw err;
         throw new NetlistError([diag('NET023', netlistFile, `${where}/external_data`,
-          `external data file ${ext.location} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+          `external data file ${ext.location} cannot be read: it ${err.detail}`,
           `keep ${ext.location} next to the netlist (it is written by fre compile --external-data)`)]);
       }
       cache.set(file, blob);
@@ -102,9 +107,10 @@ export function resolveExternalData(n: NetlistMsg, netlistFile: string): void {
 export function readNetlistFile(file: string): { netlist: NetlistMsg; bytes: Uint8Array } {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readBounded(file, LIMITS.netlistFileBytes);
   } catch (err) {
-    throw new NetlistError([diag('NET001', file, '', `cannot read the netlist (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    if (!(err instanceof ReadError)) throw err;
+    throw new NetlistError([diag('NET001', file, '', `cannot read the netlist: it ${err.detail}`,
       'check the path; `fre compile SPEC.json --chip PRESET -o NET.pb` writes one')]);
   }
   const netlist = decodeNetlist(bytes, file);
@@ -128,8 +134,9 @@ export function writeNetlistFile(file: string, n: NetlistMsg, opts: { external?:
 
 function writeOrFail(file: string, b: Uint8Array): void {
   try {
-    writeFileSync(file, b);
+    writeAtomic(file, b);
   } catch (err) {
-    throw new NetlistError([diag('NET001', file, '', `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'check that the folder exists and is writable')]);
+    if (!(err instanceof WriteError)) throw err;
+    throw new NetlistError([diag('NET001', file, '', err.detail, err.hint)]);
   }
 }

@@ -16,17 +16,25 @@
  *   over `timedOps(chip, phase)` (durations from hw-models/timing.ts): an op starts when its deps
  *   have ended and all its resources are free, each resource serving its ops in list order.
  *
- * Energy (Accelergy style): dynamic = Σ action counts × `chip.actionTable.perAction[a].energyPj`,
- * the counts being each op's action counts × its phase's repeat; `update_pulse` is the netlist's
+ * Energy (Accelergy style): dynamic = Σ action counts × the priced table (`pricedTable`: the
+ * estimators of hw-models/estimators.ts on the chip's attributes, the netlist's mean programmed
+ * conductance and its optimiser), the counts being each op's action counts × its phase's repeat.
+ * The commit actions (optimizer_step, update_pulse) happen once per batch: a training sample carries
+ * 1/batch_size of them, and of the commit's cycles (`commit`). `update_pulse` is the netlist's
  * nominal count (an upper bound for pulsed devices) unless `updatePulsesPerSample` (the pulses the
- * chip executor actually applied) is given. Leakage = Σ_component µW × instances × time, the
- * instances being those of the netlist's footprint (see `leakageInstances`). Units: cycles at
+ * chip executor actually applied, per sample) is given. Leakage = Σ_component µW × instances × time
+ * — the whole sample, or, with `costModel.powerGating`, only the cycles the schedule keeps each
+ * resource busy (see `leakageInstances`, `leakageEnergy`). Units: cycles at
  * `chip.clock.frequencyMhz`, seconds, joules.
  *
- * The `chip` argument supplies the latencies and the energy table; pass the netlist's own
- * (`chipFromMsg(netlist.chip)`) or a chip with another action table to re-price the same schedule.
+ * The `chip` argument supplies the design point; pass the netlist's own (`chipFromMsg(netlist.chip)`)
+ * or a chip with other attributes or cost constants to re-price the same schedule.
  */
-import { ACTION_KEYS, LEAKAGE_KEYS, type ActionKey, type ChipDescription, type LeakageKey } from '../hw-models/chip';
+import { areaOf, adcsPerArray, type AreaBreakdown } from '../hw-models/area';
+import { ACTION_KEYS, COMMIT_ACTIONS, LEAKAGE_KEYS, type ActionKey, type ActionTable, type ChipDescription, type LeakageKey } from '../hw-models/chip';
+import { priceActions, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
+import { commitCycles, opCycles as opCyclesOf } from '../hw-models/timing';
+import type { TensorMsg } from './types';
 import { timedOps } from './op-shape';
 import type { NetlistMsg, PhaseKindName, PhaseMsg } from './types';
 import { scheduleOps, type TimedOp, type TimingResult } from './timing-engine';
@@ -54,7 +62,9 @@ export interface PhaseCost {
   ops: number;
   /** Makespan of one iteration (cycles). */
   cyclesPerIteration: number;
-  /** repeat × cyclesPerIteration. */
+  /** The sample's share of the batch commit (cyclesPerCommit / batch size; UPDATE phase only, else 0). */
+  commitCycles: number;
+  /** repeat × cyclesPerIteration + commitCycles. */
   cycles: number;
   /** The resource busy longest within one iteration, and for how many cycles (the phase's bottleneck
    *  when busyCycles is close to cyclesPerIteration; otherwise the phase is latency-bound). */
@@ -86,17 +96,36 @@ export interface KindUtilisation {
 }
 
 export interface LeakageFootprint {
-  /** Instances per leakage component (see leakageInstances). */
+  /** Instances per leakage component (see leakageInstances; also the area footprint). */
   instances: Record<LeakageKey, number>;
-  /** Σ leakage µW × instances, in watts. */
+  /** Σ leakage µW × instances, in watts (all powered; with power gating an upper bound). */
   powerWatts: number;
+  /** Whether idle components were power-gated (chip.costModel.powerGating). */
+  powerGated: boolean;
   /** Mesh sites whose routers are counted (cores used and every site a route passes through). */
   routerSites: number[];
+}
+
+/** The batch commit: the optimiser steps every trainable weight and the devices are written, once per batch. */
+export interface CommitCost {
+  /** training_info.batch_size (1 when the netlist has none). */
+  batchSize: number;
+  /** Cycles of one commit: the slowest array's optimiser steps and writes (arrays commit in parallel). */
+  cyclesPerCommit: number;
+  /** Commit action counts of one whole commit (nominal update pulses). */
+  actionCountsPerCommit: Record<ActionKey, number>;
 }
 
 export interface ChipCosts {
   chip: string;
   actionTableVersion: string;
+  /** The priced table used (per action latency and energy, leakage per component). */
+  actionTable: ActionTable;
+  /** The pricing inputs taken from the netlist. */
+  pricing: Required<PricingContext>;
+  commit: CommitCost;
+  /** mm² per component and total of the netlist's footprint (hw-models/area.ts). */
+  area: AreaBreakdown;
   clockMhz: number;
   graph: string;
   /** FREE and NUDGED iterations priced (T, K unless overridden for early exit). */
@@ -167,18 +196,78 @@ export function resourceKind(resource: string): string {
  * - router: one per mesh site that is a core of the netlist or lies on any route's path.
  */
 export function leakageInstances(netlist: NetlistMsg, chip: ChipDescription): LeakageFootprint {
-  const adcsPerArray = Math.ceil(Math.max(chip.crossbar.rows, chip.crossbar.cols) / chip.periphery.adc.linesPerAdc);
   const sites = new Set<number>(netlist.cores.map((c) => c.id));
   for (const r of netlist.routes) for (const s of r.path) sites.add(s);
   const instances: Record<LeakageKey, number> = {
     array: netlist.arrays.length,
-    adc: netlist.arrays.length * adcsPerArray,
+    adc: netlist.arrays.length * adcsPerArray(chip),
+    dac: netlist.arrays.length,
     neuron_unit: netlist.cores.length,
+    buffer: netlist.cores.length,
     router: sites.size,
   };
   let uw = 0;
-  for (const k of LEAKAGE_KEYS) uw += instances[k] * chip.actionTable.leakageUw[k];
-  return { instances, powerWatts: uw * 1e-6, routerSites: [...sites].sort((a, b) => a - b) };
+  for (const k of LEAKAGE_KEYS) uw += instances[k] * chip.costModel.leakageUw[k];
+  return { instances, powerWatts: uw * 1e-6, powerGated: chip.costModel.powerGating, routerSites: [...sites].sort((a, b) => a - b) };
+}
+
+/** The leakage component a resource belongs to, and how many instances of it the resource stands for. */
+export function leakageOfResource(resource: string, chip: ChipDescription): { key: LeakageKey; instances: number; router?: number } | null {
+  switch (resourceKind(resource)) {
+    case 'array': return { key: 'array', instances: 1 };
+    case 'adc': return { key: 'adc', instances: adcsPerArray(chip) };
+    case 'dac': return { key: 'dac', instances: 1 };
+    case 'neuron': return { key: 'neuron_unit', instances: 1 };
+    case 'buffer': return { key: 'buffer', instances: 1 };
+    // link:a->b is driven by router a.
+    case 'link': return { key: 'router', instances: 1, router: Number(resource.slice(5, resource.indexOf('->'))) };
+    default: return null;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Sum and count of a conductance tensor's stored values (level indices or u), read in place
+ *  (a typed view when aligned on a little-endian host, else a DataView). */
+function tensorSum(t: TensorMsg): { sum: number; count: number } {
+  const b = t.rawData;
+  const count = t.dims.reduce((a, d) => a * d, 1);
+  const width = t.dataType === 'DATA_TYPE_UINT8' ? 1 : t.dataType === 'DATA_TYPE_UINT16' ? 2 : t.dataType === 'DATA_TYPE_FLOAT32' ? 4 : 0;
+  if (width === 0 || b.byteLength < count * width) return { sum: 0, count: 0 };
+  let sum = 0;
+  if (width === 1) {
+    for (let k = 0; k < count; k++) sum += b[k];
+  } else if (LITTLE_ENDIAN && b.byteOffset % width === 0) {
+    const a = width === 2 ? new Uint16Array(b.buffer, b.byteOffset, count) : new Float32Array(b.buffer, b.byteOffset, count);
+    for (let k = 0; k < count; k++) sum += a[k];
+  } else {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let k = 0; k < count; k++) sum += width === 2 ? v.getUint16(2 * k, true) : v.getFloat32(4 * k, true);
+  }
+  return { sum, count };
+}
+
+/** The pricing inputs of a netlist: its programmed devices' mean conductance and its optimiser. */
+export function pricingContext(netlist: NetlistMsg, chip: ChipDescription): Required<PricingContext> {
+  const x = chip.crossbar;
+  let sum = 0;
+  let n = 0;
+  const span = x.levels === 'continuous' ? 1 : x.levels - 1;
+  for (const a of netlist.arrays) {
+    for (const t of [a.gPlus, a.gMinus]) {
+      // External (not inlined) tensors are not read here; the mean of the inlined ones stands for all.
+      if (!t || t.externalData || t.rawData.length === 0) continue;
+      const m = tensorSum(t);
+      sum += m.sum / span;
+      n += m.count;
+    }
+  }
+  const meanU = n > 0 ? sum / n : 0.5;
+  const o = netlist.trainingInfo;
+  const optimizer: OptimizerKind = !o ? 'sgd'
+    : o.optimizer === 'OPTIMIZER_KIND_ADAM' || o.optimizer === 'OPTIMIZER_KIND_ADAMW' ? 'adam'
+      : o.momentum > 0 ? 'sgd-momentum' : 'sgd';
+  return { meanConductanceUS: x.gMinUS + meanU * (x.gMaxUS - x.gMinUS), optimizer };
 }
 
 const zeroActions = (): Record<ActionKey, number> => Object.fromEntries(ACTION_KEYS.map((a) => [a, 0])) as Record<ActionKey, number>;
@@ -196,21 +285,34 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
   checkCount('nudgedSteps', opts.nudgedSteps, true);
   const scheduled = schedulePhases(netlist, chip);
   const hz = chip.clock.frequencyMhz * 1e6;
-  const table = chip.actionTable.perAction;
+  const pricing = pricingContext(netlist, chip);
+  const priced = priceActions(chip, pricing);
+  const table = priced.perAction;
+  const batchSize = Math.max(1, netlist.trainingInfo?.batchSize ?? 1);
 
-  // Nominal update pulses per training sample, to scale by the actual count if one is given.
-  let nominalPulses = 0;
+  // The batch commit: per-commit action counts and the slowest array's commit cycles.
+  const perCommit = zeroActions();
+  let cyclesPerCommit = 0;
+  const commitBusy = new Map<string, number>();
   for (const { phase } of scheduled) {
-    let perIter = 0;
-    for (const op of phase.ops) for (const a of op.actions) if (a.action === 'update_pulse') perIter += a.count;
-    nominalPulses += perIter * phaseRepeat(phase, opts);
+    for (const op of phase.ops) {
+      for (const a of op.actions) if ((COMMIT_ACTIONS as readonly string[]).includes(a.action)) perCommit[a.action as ActionKey] += a.count * phaseRepeat(phase, opts);
+      if (op.opType === 'OuterProductUpdate') {
+        const c = commitCycles(chip, op.lines, op.elements / Math.max(1, op.positions));
+        cyclesPerCommit = Math.max(cyclesPerCommit, c);
+        for (const r of [`array:${op.array}`, `dac:${op.array}`]) commitBusy.set(r, (commitBusy.get(r) ?? 0) + c / batchSize);
+      }
+    }
   }
-  // Actual pulses replace the nominal ones phase by phase in proportion (all of them sit in UPDATE);
-  // a netlist without update ops gets them in its UPDATE phase (or its last phase).
+  const commitIndex = scheduled.findIndex((s) => s.phase.kind === 'PHASE_KIND_UPDATE');
+
+  // Nominal update pulses per training sample (the commit's, shared by the batch).
+  const nominalPulses = perCommit.update_pulse / batchSize;
+  // Actual pulses (per sample) replace the nominal ones phase by phase in proportion (all of them sit
+  // in UPDATE); a netlist without update ops gets them in its UPDATE phase (or its last phase).
   const actual = opts.updatePulsesPerSample;
   const orphanPulses = actual !== undefined && nominalPulses === 0 ? actual : 0;
-  const updateIndex = scheduled.findIndex((s) => s.phase.kind === 'PHASE_KIND_UPDATE');
-  const orphanPhase = updateIndex >= 0 ? updateIndex : scheduled.length - 1;
+  const orphanPhase = commitIndex >= 0 ? commitIndex : scheduled.length - 1;
 
   const phases: PhaseCost[] = scheduled.map(({ phase, timing }, index) => {
     const repeat = phaseRepeat(phase, opts);
@@ -221,15 +323,17 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
         counts[a.action as ActionKey] += a.count * repeat;
       }
     }
+    for (const a of COMMIT_ACTIONS) counts[a] /= batchSize;
     if (actual !== undefined) counts.update_pulse = nominalPulses === 0 ? 0 : actual * (counts.update_pulse / nominalPulses);
     if (index === orphanPhase) counts.update_pulse += orphanPulses;
     let pj = 0;
     for (const a of ACTION_KEYS) pj += counts[a] * table[a].energyPj;
     let busiest: PhaseCost['busiest'] = null;
     for (const [resource, busyCycles] of timing.busy) if (!busiest || busyCycles > busiest.busyCycles) busiest = { resource, busyCycles };
+    const commitShare = index === commitIndex ? cyclesPerCommit / batchSize : 0;
     return {
       index, name: phase.name, kind: phase.kind, repeat, trainingOnly: phase.trainingOnly, ops: phase.ops.length,
-      cyclesPerIteration: timing.makespan, cycles: repeat * timing.makespan, busiest,
+      cyclesPerIteration: timing.makespan, commitCycles: commitShare, cycles: repeat * timing.makespan + commitShare, busiest,
       actionCounts: counts, dynamicEnergyJoules: pj * 1e-12,
     };
   });
@@ -249,7 +353,36 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
   const actionCounts = { inference: sumActions(inferencePhases), training: sumActions(phases) };
 
   const leakage = leakageInstances(netlist, chip);
-  const components = (counts: Record<ActionKey, number>, seconds: number) => {
+  // Busy cycles of every resource over a sample (iteration busy × repeat), for power gating and utilisation.
+  const busyOver = (ps: PhaseCost[], withCommit: boolean): Map<string, number> => {
+    const busy = new Map<string, number>();
+    for (const p of ps) {
+      for (const [r, b] of scheduled[p.index].timing.busy) busy.set(r, (busy.get(r) ?? 0) + b * p.repeat);
+      for (const op of scheduled[p.index].ops) for (const r of op.resources) if (!busy.has(r)) busy.set(r, 0);
+    }
+    if (withCommit) for (const [r, b] of commitBusy) busy.set(r, (busy.get(r) ?? 0) + b);
+    return busy;
+  };
+  /** Leakage joules per component: gated — each resource's busy time; ungated — every instance the whole sample. */
+  const leakageJoules = (busy: Map<string, number>, seconds: number): Record<LeakageKey, number> => {
+    const out = Object.fromEntries(LEAKAGE_KEYS.map((k) => [k, 0])) as Record<LeakageKey, number>;
+    const uw = chip.costModel.leakageUw;
+    if (!chip.costModel.powerGating) {
+      for (const k of LEAKAGE_KEYS) out[k] = leakage.instances[k] * uw[k] * 1e-6 * seconds;
+      return out;
+    }
+    const routerBusy = new Map<number, number>();
+    for (const [r, b] of busy) {
+      const l = leakageOfResource(r, chip);
+      if (!l) continue;
+      // A router is busy while any of its links is (links of one router overlap in time at most fully).
+      if (l.router !== undefined) routerBusy.set(l.router, Math.max(routerBusy.get(l.router) ?? 0, b));
+      else out[l.key] += l.instances * uw[l.key] * 1e-6 * (b / hz);
+    }
+    for (const b of routerBusy.values()) out.router += uw.router * 1e-6 * (b / hz);
+    return out;
+  };
+  const components = (counts: Record<ActionKey, number>, seconds: number, busy: Map<string, number>) => {
     const out: Record<string, number> = {};
     let dynamic = 0;
     let leak = 0;
@@ -258,23 +391,22 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
       out[`dynamic.${a}`] = j;
       dynamic += j;
     }
+    const lj = leakageJoules(busy, seconds);
     for (const k of LEAKAGE_KEYS) {
-      const j = leakage.instances[k] * chip.actionTable.leakageUw[k] * 1e-6 * seconds;
-      out[`leakage.${k}`] = j;
-      leak += j;
+      out[`leakage.${k}`] = lj[k];
+      leak += lj[k];
     }
     return { out, dynamic, leak };
   };
-  const inf = components(actionCounts.inference, secondsPerInference);
-  const trn = components(actionCounts.training, secondsPerTrainingSample);
+  const busyInference = busyOver(inferencePhases, false);
+  const busyTraining = busyOver(phases, true);
+  const inf = components(actionCounts.inference, secondsPerInference, busyInference);
+  const trn = components(actionCounts.training, secondsPerTrainingSample, busyTraining);
+  const commit: CommitCost = { batchSize, cyclesPerCommit, actionCountsPerCommit: perCommit };
+  const area = areaOf(chip, { arrays: leakage.instances.array, cores: leakage.instances.neuron_unit, routers: leakage.instances.router });
 
-  // Utilisation: busy cycles of each resource over the sample (iteration busy × repeat), / the sample's cycles.
-  const utilisationOf = (ps: PhaseCost[], total: number): Record<string, KindUtilisation> => {
-    const busy = new Map<string, number>();
-    for (const p of ps) {
-      for (const [r, b] of scheduled[p.index].timing.busy) busy.set(r, (busy.get(r) ?? 0) + b * p.repeat);
-      for (const op of scheduled[p.index].ops) for (const r of op.resources) if (!busy.has(r)) busy.set(r, 0);
-    }
+  // Utilisation: busy cycles of each resource over the sample, / the sample's cycles.
+  const utilisationOf = (busy: Map<string, number>, total: number): Record<string, KindUtilisation> => {
     const byKind = new Map<string, { n: number; sum: number; max: number; busiest: string }>();
     for (const [r, b] of [...busy].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) {
       const f = total > 0 ? b / total : 0;
@@ -300,7 +432,11 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
   const nudged = phases.find((p) => p.kind === 'PHASE_KIND_NUDGED');
   return {
     chip: chip.name,
-    actionTableVersion: chip.actionTable.version,
+    actionTableVersion: priced.version,
+    actionTable: priced,
+    pricing,
+    commit,
+    area,
     clockMhz: chip.clock.frequencyMhz,
     graph: netlist.graphName,
     freeSteps: free?.repeat ?? 0,
@@ -319,7 +455,53 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     energyPerTrainingSampleJoules: trn.dynamic + trn.leak,
     energyByComponent: { inference: inf.out, training: trn.out },
     leakage,
-    utilisation: { inference: utilisationOf(inferencePhases, cyclesPerInference), training: utilisationOf(phases, cyclesPerTrainingSample) },
+    utilisation: { inference: utilisationOf(busyInference, cyclesPerInference), training: utilisationOf(busyTraining, cyclesPerTrainingSample) },
     criticalPhases: { inference: rank(inferencePhases, cyclesPerInference), training: rank(phases, cyclesPerTrainingSample) },
   };
+}
+
+/** One full-array MVM priced by the same estimators and op durations (the calibration workload). */
+export interface MvmCost {
+  /** Multiply-accumulates counted as two operations each: 2·rows·weight columns. */
+  ops: number;
+  /** ArrayRead (DAC settle + R reads) then AdcConvert of every column (R passes, shift-add), cycles and ns. */
+  cycles: number;
+  latencyNs: number;
+  /** Joules per action of one MVM, plus the leakage of the array, its ADCs and DAC bank over the MVM. */
+  energyByComponent: Record<string, number>;
+  energyJoules: number;
+  topsPerWatt: number;
+}
+
+/**
+ * One MVM of a whole array (every row driven, every column converted), the shape the published
+ * chips quote their TOPS/W and latency for: dac_drive × rows·R, array_read × R, adc_conversion ×
+ * cols·R (+ shift_add when bit-serial), all from hw-models/estimators.ts, durations from
+ * hw-models/timing.ts; leakage of the array, its ADCs and its DAC bank for the MVM's time.
+ */
+export function mvmCost(chip: ChipDescription, ctx: PricingContext = {}): MvmCost {
+  const x = chip.crossbar;
+  const t = priceActions(chip, ctx).perAction;
+  const R = chip.costModel.inputEncoding === 'bit-serial' ? (chip.periphery.dac.bits === 'float' ? chip.costModel.bitsWhenFloat : chip.periphery.dac.bits) : 1;
+  const cols = x.cell === 'offset-column' ? x.cols - 1 : x.cols;
+  const cycles = opCyclesOf(chip, { opType: 'ArrayRead' }) + opCyclesOf(chip, { opType: 'AdcConvert', lines: x.cols });
+  const latencyNs = cycles * 1000 / chip.clock.frequencyMhz;
+  const counts: Partial<Record<ActionKey, number>> = {
+    dac_drive: x.rows * R, array_read: R, adc_conversion: x.cols * R, shift_add: R > 1 ? x.cols * R : 0,
+  };
+  const out: Record<string, number> = {};
+  let e = 0;
+  for (const [a, n] of Object.entries(counts)) {
+    const j = n! * t[a as ActionKey].energyPj * 1e-12;
+    out[`dynamic.${a}`] = j;
+    e += j;
+  }
+  const uw = chip.costModel.leakageUw;
+  for (const [k, n] of [['array', 1], ['adc', adcsPerArray(chip)], ['dac', 1]] as const) {
+    const j = n * uw[k] * 1e-6 * latencyNs * 1e-9;
+    out[`leakage.${k}`] = j;
+    e += j;
+  }
+  const ops = 2 * x.rows * cols;
+  return { ops, cycles, latencyNs, energyByComponent: out, energyJoules: e, topsPerWatt: ops / e / 1e12 };
 }

@@ -7,6 +7,7 @@
  * table of docs/netlist.md is generated from it (test/netlist-ops.test.ts checks the doc matches).
  */
 import type { ActionKey, ChipDescription } from '../hw-models/chip';
+import { readsPerMvm } from '../hw-models/estimators';
 import { opCycles, type OpShape } from '../hw-models/timing';
 import type { ActionCountMsg, OpMsg, OpType } from './types';
 
@@ -61,13 +62,16 @@ function arrayRead(transposed: boolean): OpDef {
   return {
     operands: 'core, array, edge, group (the driving side), begin/end (its unit range on the driven lines), lines, source, positions',
     resourceDoc: 'array:id, dac:id',
-    actionDoc: `dac_drive × lines·P, ${action} × P`,
-    cycleDoc: `P·(c(dac_drive) + c(${action}))`,
+    actionDoc: `dac_drive × lines·P·R, ${action} × P·R (R = reads per MVM: dac bits when bit-serial, else 1)`,
+    cycleDoc: `P·(c(dac_drive) + R·c(${action}))`,
     meaning: transposed
       ? 'drive the array\'s rows with the source values of its row range (through the DAC), sense its columns: p = DAC(x)·Ŵ_tile / w_max, plus the read noise of every device; conv edges: x is the to-group\'s values unpooled through the latest forward argmax, one patch row per position'
       : 'drive the array\'s columns with the source values of its column range (through the DAC), sense its rows: p = Ŵ_tile·DAC(x) / w_max, plus the read noise of every device; conv edges: x is the im2row patch of the group\'s map at each position',
     resources: (op) => [`array:${op.array}`, `dac:${op.array}`],
-    actions: (op) => [act('dac_drive', op.lines * P(op)), act(action, P(op))],
+    actions: (op, ctx) => {
+      const R = readsPerMvm(ctx.chip);
+      return [act('dac_drive', op.lines * P(op) * R), act(action, P(op) * R)];
+    },
     shape: () => ({ opType: transposed ? 'ArrayReadTransposed' : 'ArrayRead' }),
     streams: true,
   };
@@ -81,11 +85,16 @@ export const OPS: Record<OpType, OpDef> = {
   AdcConvert: {
     operands: 'core, array, edge, lines, positions',
     resourceDoc: 'adc:id',
-    actionDoc: 'adc_conversion × lines·P',
-    cycleDoc: 'P·min(lines_per_adc, lines)·c(adc_conversion)',
+    actionDoc: 'adc_conversion × lines·P·R; bit-serial (R > 1): shift_add × lines·P·R',
+    cycleDoc: 'P·(R·min(lines_per_adc, lines)·c(adc_conversion) + (R > 1 ? c(shift_add) : 0))',
     meaning: 'convert the array\'s sensed lines: output noise, clip to ±full scale, quantise to adc_step (normalised units)',
     resources: (op) => [`adc:${op.array}`],
-    actions: (op) => [act('adc_conversion', op.lines * P(op))],
+    actions: (op, ctx) => {
+      const R = readsPerMvm(ctx.chip);
+      return R > 1
+        ? [act('adc_conversion', op.lines * P(op) * R), act('shift_add', op.lines * P(op) * R)]
+        : [act('adc_conversion', op.lines * P(op))];
+    },
     shape: (op) => ({ opType: 'AdcConvert', lines: op.lines }),
     streams: true,
   },
@@ -115,16 +124,22 @@ export const OPS: Record<OpType, OpDef> = {
   StateDelta: elementwise('neuron', 'accumulate', 'δ = s − s⁰', 'StateDelta', 'core, group, elements'),
   OuterProductUpdate: {
     operands: 'core, array, edge, lines (rows), elements (cells·P), post_group/post, pre_group/pre, positions',
-    resourceDoc: 'array:id, dac:id',
-    actionDoc: 'update_pulse × cells·P (× pulses_per_update when pulsed)',
-    cycleDoc: 'P·(exact: rows; pulsed: pulses_per_update)·c(update_pulse)',
-    meaning: 'g_tile = scale·post[rows]ᵀ·pre[cols] summed over the batch (scale from training_info), and the edge\'s bias gradient with its first tile; conv edges: post unpooled through, and pre the patches of, the first nudged iteration\'s forward read (which reads s⁰); the optimiser steps the weights once per batch and the devices realise the step',
-    resources: (op) => [`array:${op.array}`, `dac:${op.array}`],
+    resourceDoc: 'array:id, dac:id, neuron:core',
+    actionDoc: 'per sample: outer_product_mac × cells·P, accumulator_access × cells·P; per batch commit: optimizer_step × cells, update_pulse × cells (× pulses_per_update when pulsed)',
+    cycleDoc: 'per sample P·ceil(cells/lanes)·c(outer_product_mac); per commit ceil(cells/lanes)·c(optimizer_step) + (exact: rows; pulsed: pulses_per_update)·c(update_pulse)',
+    meaning: 'g_tile = scale·post[rows]ᵀ·pre[cols] summed over the batch (scale from training_info), and the edge\'s bias gradient with its first tile; conv edges: post unpooled through, and pre the patches of, the first nudged iteration\'s forward read (which reads s⁰); the optimiser steps the weights once per batch and the devices realise the step (the commit)',
+    resources: (op) => [`array:${op.array}`, `dac:${op.array}`, `neuron:${op.core}`],
     actions: (op, ctx) => {
       const u = ctx.chip.crossbar.update;
-      return [act('update_pulse', op.elements * (u.kind === 'pulsed' ? u.pulsesPerUpdate : 1))];
+      const cells = op.elements / P(op);
+      return [
+        act('outer_product_mac', op.elements),
+        act('accumulator_access', op.elements),
+        act('optimizer_step', cells),
+        act('update_pulse', cells * (u.kind === 'pulsed' ? u.pulsesPerUpdate : 1)),
+      ];
     },
-    shape: (op) => ({ opType: 'OuterProductUpdate', rows: op.lines }),
+    shape: (op) => ({ opType: 'OuterProductUpdate', rows: op.lines, cells: op.elements / P(op) }),
     streams: true,
   },
 };

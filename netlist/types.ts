@@ -48,11 +48,12 @@ export interface CrossbarMsg {
   stuckAt: { onProbability: number; offProbability: number } | null;
   exactUpdate?: Record<string, never> | null;
   pulsedUpdate?: PulsedUpdateMsg | null;
+  wireResistanceOhm: number;
 }
 export type NoiseManagementName = 'NOISE_MANAGEMENT_UNSPECIFIED' | 'NOISE_MANAGEMENT_NONE' | 'NOISE_MANAGEMENT_ABS_MAX';
 export interface PeripheryMsg {
   /** bits 0 = float. */
-  dac: { bits: number; inputMin: number; inputMax: number } | null;
+  dac: { bits: number; inputMin: number; inputMax: number; readVoltageV: number } | null;
   /** bits 0 = float; fullScale 0 = unbounded. */
   adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number; noiseManagement: NoiseManagementName;
     boundManagement: 'BOUND_MANAGEMENT_UNSPECIFIED' | 'BOUND_MANAGEMENT_NONE' | 'BOUND_MANAGEMENT_ITERATIVE'; maxRereads: number } | null;
@@ -69,16 +70,23 @@ export interface NocMsg {
   arraysPerCore: number; meshWidth: number; meshHeight: number; hopLatencyCycles: number;
   linkWidthBits: number; inputBufferBytes: number; stateBufferBytes: number;
 }
-export interface ActionTableMsg {
-  version: string; source: string;
-  actions: { action: string; latencyNs: number; energyPj: number }[];
-  leakage: { component: string; leakageUw: number }[];
+export type InputEncodingName = 'INPUT_ENCODING_UNSPECIFIED' | 'INPUT_ENCODING_ANALOG' | 'INPUT_ENCODING_PWM' | 'INPUT_ENCODING_BIT_SERIAL';
+export type AdcArchitectureName = 'ADC_ARCHITECTURE_UNSPECIFIED' | 'ADC_ARCHITECTURE_SAR' | 'ADC_ARCHITECTURE_FLASH' | 'ADC_ARCHITECTURE_CCO' | 'ADC_ARCHITECTURE_ADDER_TREE';
+export interface CostModelMsg {
+  version: string; source: string; featureSizeNm: number; inputEncoding: InputEncodingName;
+  readPulseNs: number; inputActivity: number; dacEnergyPj: number; dacSettleNs: number;
+  adcArchitecture: AdcArchitectureName; adcWaldenFomFj: number; adcNsPerStep: number; bitsWhenFloat: number;
+  adcAreaUm2PerLevel: number; writeEnergyPjPerPulse: number; writePulseNs: number; addPjPerBit: number;
+  multiplyPjPerBit2: number; sramPjPerBit: number; neuronUpdatePj: number; nocPjPerBitHop: number;
+  cellAreaF2: number; dacAreaUm2PerLine: number; neuronAreaUm2PerLane: number; sramAreaUm2PerBit: number;
+  routerAreaUm2: number; leakage: { component: string; leakageUw: number }[]; powerGating: boolean;
+  sendAdcCodes: boolean; overrides: { action: string; latencyNs: number; energyPj: number }[];
 }
 export interface ChipDescriptionMsg {
   format: string; name: string; description: string;
   crossbar: CrossbarMsg | null; periphery: PeripheryMsg | null; neuron: NeuronUnitMsg | null;
-  noc: NocMsg | null; clock: { frequencyMhz: number } | null; actionTable: ActionTableMsg | null;
-  fingerprint: string;
+  noc: NocMsg | null; clock: { frequencyMhz: number } | null;
+  fingerprint: string; costModel: CostModelMsg | null;
 }
 
 // ---- netlist.proto ----------------------------------------------------------------------------

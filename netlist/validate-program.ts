@@ -19,6 +19,10 @@ export const MAX_STEPS = 100_000;
 export const MAX_BATCH = 65_536;
 /** Ops in one phase iteration the simulator accepts. */
 export const MAX_OPS_PER_PHASE = 1_000_000;
+/** Units of one group the simulator accepts. */
+export const MAX_UNITS = 10_000_000;
+/** Largest magnitude of a gain, α, β, bias or w_max: beyond it float32 sums overflow to ±Inf. */
+export const MAX_MAGNITUDE = 1e6;
 
 type Add = (code: NetCode, path: string, message: string, hint: string) => void;
 
@@ -61,6 +65,7 @@ function checkNumbers(n: NetlistMsg, add: Add): void {
   const num: Num = (path: string, v: number, what: string, ok: (v: number) => boolean = () => true, range = '') => {
     if (!finite(v)) add('NET043', path, `${what} is ${v}: not a finite number`, `set it to a finite value${range ? ` (${range})` : ''}, or ${RECOMPILE}`);
     else if (!ok(v)) add('NET041', path, `${what} is ${v}, outside ${range}`, `set it within ${range}, or ${RECOMPILE}`);
+    else if (Math.abs(v) > MAX_MAGNITUDE) add('NET041', path, `${what} is ${v}, beyond ±${MAX_MAGNITUDE}`, `set it within ±${MAX_MAGNITUDE} (larger values overflow float32 sums), or ${RECOMPILE}`);
   };
   if (n.dynamics) num('dynamics.beta_f', n.dynamics.betaF, 'β_f', (v) => v > 0, '(0, ∞)');
   n.groups.forEach((g, i) => {
@@ -72,8 +77,8 @@ function checkNumbers(n: NetlistMsg, add: Add): void {
     num(`edges.${i}.beta`, e.beta, `edge ${e.name}'s β`);
     if (e.weights) num(`edges.${i}.weights.w_max`, e.weights.wMax, `edge ${e.name}'s w_max`, (v) => v > 0, '(0, ∞)');
     if (e.feedbackWeights) num(`edges.${i}.feedback_weights.w_max`, e.feedbackWeights.wMax, `edge ${e.name}'s B w_max`, (v) => v > 0, '(0, ∞)');
-    const bad = e.bias.findIndex((b) => !finite(b));
-    if (bad >= 0) add('NET043', `edges.${i}.bias.${bad}`, `edge ${e.name}'s bias entry ${bad} is ${e.bias[bad]}: not a finite number`, `set it to a finite value, or ${RECOMPILE}`);
+    const bad = e.bias.findIndex((b) => !finite(b) || Math.abs(b) > MAX_MAGNITUDE);
+    if (bad >= 0) add(finite(e.bias[bad]) ? 'NET041' : 'NET043', `edges.${i}.bias.${bad}`, `edge ${e.name}'s bias entry ${bad} is ${e.bias[bad]}: ${finite(e.bias[bad]) ? `beyond ±${MAX_MAGNITUDE}` : 'not a finite number'}`, `set it to a finite value within ±${MAX_MAGNITUDE}, or ${RECOMPILE}`);
   });
   n.arrays.forEach((a, i) => {
     if (!a.gains) { add('NET050', `arrays.${i}.gains`, `array ${i} has no gains`, RECOMPILE); return; }
@@ -109,6 +114,7 @@ function checkStructure(n: NetlistMsg, add: Add): void {
   const G = n.groups.length;
   const out = G - 1;
   n.groups.forEach((g, i) => {
+    if (g.size > MAX_UNITS) add('NET041', `groups.${i}.size`, `group ${g.name} has ${g.size} units (limit ${MAX_UNITS})`, 'split the layer, or restore the size');
     const role = i === 0 ? 'GROUP_ROLE_INPUT' : i === out ? 'GROUP_ROLE_OUTPUT' : 'GROUP_ROLE_HIDDEN';
     if (g.role !== role) add('NET041', `groups.${i}.role`, `group ${i} (${g.name}) has role ${g.role}; groups are the input, the hidden layers, then the output`, RECOMPILE);
     if (role === 'GROUP_ROLE_HIDDEN' && !HIDDEN_ACTIVATIONS.has(g.activation)) {

@@ -10,6 +10,13 @@ import type { Kernels } from './kernels/kernels';
 export interface Executor {
   /** The kernel backend the reads run on (the engines pick the matching im2row for conv edges). */
   readonly kernels: Kernels;
+  /**
+   * Optional: the bytes of a conv edge's patch matrix this executor prefers per forward or
+   * transposed read. The engines then build and read the patches of that many samples at a time
+   * (reads are row-independent: the same arithmetic, equal to rounding) and the patches stay in
+   * cache between im2row, the read and row2im. Undefined: the whole batch in one read.
+   */
+  readonly convChunkBytes?: number;
   /** out[m × rows] += scale · inp[m × cols] · Wᵀ */
   forward(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   /** out[m × cols] += scale · inp[m × rows] · W  (the same matrix read transposed) */

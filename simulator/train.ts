@@ -12,7 +12,7 @@ import { countCorrect } from './engine/softmax';
 import type { Executor } from './executor';
 import { IdealExecutor } from './ideal-executor';
 import type { Kernels } from './kernels/kernels';
-import { makeOptimizer } from './optim/optimizer';
+import { makeOptimizer, type OptimizerState } from './optim/optimizer';
 
 export type Algorithm = 'ep' | 'bp' | 'fa';
 export const ALGORITHMS: readonly Algorithm[] = ['ep', 'bp', 'fa'];
@@ -58,6 +58,26 @@ export interface TrainOptions {
   onEpoch?: (r: EpochResult) => void;
   /** Polled between batches: return true to stop after the current batch. */
   shouldStop?: () => boolean;
+  /**
+   * Continue a run from the end of epoch `resume.epochsDone`: its parameters replace `initial`, the
+   * optimiser continues from its state, its epochs are the first of the result, and training runs
+   * epochs epochsDone + 1 … `epochs` (simulator/checkpoint.ts explains why this is exact).
+   */
+  resume?: TrainCheckpoint;
+  /** Called after every epoch (after onEpoch) with the state to continue from; write it out before
+   *  returning: the arrays are the live ones. */
+  onCheckpoint?: (c: TrainCheckpoint) => void;
+}
+
+/** The state of a run at the end of an epoch: all a later epoch depends on. */
+export interface TrainCheckpoint {
+  /** Epochs finished; the run continues with epoch epochsDone + 1. */
+  epochsDone: number;
+  /** The results of epochs 1 … epochsDone. */
+  history: EpochResult[];
+  /** Weights, biases and fixed random feedback matrices, as the model uses them. */
+  params: Params;
+  optimizer: OptimizerState;
 }
 
 /** One model = engine (EP or BP/FA) + executor; the forward pass that evaluation uses. */
@@ -116,9 +136,13 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
   const { batchSize } = net.spec.training;
   const rng = makeRng(opts.seed);
   if (opts.device && opts.algo !== 'ep') throw new Error(`a chip trains with EP, not ${opts.algo}`);
-  const { model, params } = opts.device ? { model: opts.device as Model, params: initial } : makeModel(net, initial, opts.algo, opts.kernels, batchSize, rng);
+  const resume = opts.resume;
+  // Weights on a chip live on the devices, which a checkpoint does not capture.
+  if (resume && opts.device) throw new Error('resuming is supported on the ideal executor only');
+  const { model, params } = opts.device ? { model: opts.device as Model, params: initial } : makeModel(net, resume ? resume.params : initial, opts.algo, opts.kernels, batchSize, rng);
   // Optimiser, lr schedule and gradient clipping of the spec (clipping happens inside step).
   const optimizer = makeOptimizer(net, net.spec.training, opts.kernels);
+  if (resume) optimizer.restore(resume.optimizer);
   const grads = makeGrads(net);
   // Slots [0, E): edge matrices (on the devices when an executor holds them); [E, 2E): biases, kept
   // digitally (the neuron unit adds them) in both the ideal and the chip executor.
@@ -130,10 +154,10 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
   const y = new Float32Array(batchSize * net.classes);
   const train = data.train;
   const batches = Math.ceil(train.count / batchSize);
-  const epochs: EpochResult[] = [];
+  const epochs: EpochResult[] = resume ? [...resume.history] : [];
   let interrupted = false;
 
-  for (let epoch = 1; epoch <= opts.epochs && !interrupted; epoch++) {
+  for (let epoch = (resume?.epochsDone ?? 0) + 1; epoch <= opts.epochs && !interrupted; epoch++) {
     const t0 = process.hrtime.bigint();
     optimizer.setEpoch(epoch - 1); // schedules count epochs from 0
     const order = permutation(train.count, rng.fork(`shuffle/${epoch}`));
@@ -163,6 +187,7 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
     const r: EpochResult = { epoch, trainLoss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), testAccuracy, seconds };
     epochs.push(r);
     opts.onEpoch?.(r);
+    opts.onCheckpoint?.({ epochsDone: epoch, history: epochs, params, optimizer: optimizer.state() });
   }
   const accs = epochs.map((e) => e.testAccuracy);
   return {

@@ -20,7 +20,9 @@
  * including the ones that only appear once axis values are applied: each point's graph is run
  * through the graph validator (and each chip through the runner's validateChip) here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { formatBytes, LIMITS } from '../util/limits';
+import { readTextBounded, ReadError } from '../util/read-bounded';
 import { dirname, resolve } from 'node:path';
 import { SpecError } from '../graph/diagnostics';
 import type { GraphSpec } from '../graph/spec';
@@ -98,10 +100,11 @@ class Problems {
 export function loadSweep(file: string, overrides: { dataDir?: string } = {}): SweepDef {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextBounded(file, LIMITS.jsonFileBytes);
   } catch (err) {
-    throw SweepError.one(file, '', `cannot read the sweep file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      'check the path; example sweeps live in examples/sweeps/');
+    if (!(err instanceof ReadError)) throw err;
+    throw SweepError.one(file, '', `cannot read the sweep file: it ${err.detail}`,
+      err.reason === 'too-large' ? `a sweep file is JSON of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md)` : 'check the path; example sweeps live in examples/sweeps/');
   }
   let raw: unknown;
   try {
@@ -156,9 +159,10 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
     } else {
       let g: unknown;
       try {
-        g = JSON.parse(readFileSync(graphFile, 'utf8'));
+        g = JSON.parse(readTextBounded(graphFile, LIMITS.jsonFileBytes));
       } catch (err) {
-        P.add('/graph', `the base graph ${graphFile} is not valid JSON (${(err as Error).message})`, 'fix that file (fre train checks it too)');
+        if (err instanceof ReadError) P.add('/graph', `the base graph ${err.message}`, `name a graph spec (JSON, at most ${formatBytes(LIMITS.jsonFileBytes)}, docs/limits.md)`);
+        else P.add('/graph', `the base graph ${graphFile} is not valid JSON (${(err as Error).message})`, 'fix that file (fre train checks it too)');
       }
       if (g !== undefined) graph = baseGraph(P, g, graphFile);
     }
@@ -271,7 +275,9 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   let seeds: number[] = graph ? [graph.training.seed] : [0];
   if (raw.seeds !== undefined) {
     const s = raw.seeds;
-    if (typeof s === 'number' && Number.isInteger(s) && s >= 1) {
+    if ((typeof s === 'number' && s > LIMITS.seeds) || (Array.isArray(s) && s.length > LIMITS.seeds)) {
+      P.add('/seeds', `${typeof s === 'number' ? `"seeds" is ${s}` : `"seeds" lists ${(s as unknown[]).length} seeds`}, over the limit of ${LIMITS.seeds}`, `use at most ${LIMITS.seeds} seeds (docs/limits.md)`);
+    } else if (typeof s === 'number' && Number.isInteger(s) && s >= 1) {
       seeds = Array.from({ length: s }, (_, k) => k);
     } else if (Array.isArray(s) && s.length > 0 && s.every((x) => typeof x === 'number' && Number.isInteger(x))) {
       if (new Set(s).size !== s.length) P.add('/seeds', 'a seed is listed twice', 'list every seed once');
@@ -280,6 +286,14 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
       P.add('/seeds', Array.isArray(s) && s.length === 0 ? '"seeds" is empty' : `"seeds" must be a count ≥ 1 or a non-empty list of integers, got ${typeName(s)}`,
         'write "seeds": 3 (for seeds 0, 1, 2) or "seeds": [0, 1, 2]');
     }
+  }
+
+  // The grid's size before anything enumerates it (points × seeds, each axis already bounded).
+  const runs = axes.reduce((n, a) => n * a.values.length, 1) * seeds.length;
+  if (runs > LIMITS.sweepRuns) {
+    P.add('/axes', `the grid has ${runs} runs (${axes.map((a) => a.values.length).join(' × ')} points × ${seeds.length} seeds), over the limit of ${LIMITS.sweepRuns}`,
+      `split it into several sweep files or use fewer values (docs/limits.md)`);
+    P.throwIfAny();
   }
 
   // Metrics
@@ -482,6 +496,10 @@ function expandValues(P: Problems, v: unknown, where: string): { values: unknown
       P.add(where, 'the axis is empty (no values)', 'list at least one value, or remove the axis');
       return undefined;
     }
+    if (v.length > LIMITS.axisValues) {
+      P.add(where, `the axis lists ${v.length} values, over the limit of ${LIMITS.axisValues}`, `list at most ${LIMITS.axisValues} values (docs/limits.md)`);
+      return undefined;
+    }
     const seen = new Set<string>();
     let ok = true;
     v.forEach((x, j) => {
@@ -515,6 +533,10 @@ function expandValues(P: Problems, v: unknown, where: string): { values: unknown
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) {
     P.add(`${where}/steps`, steps === undefined ? 'the range has no "steps"' : steps === 0 ? 'the range is empty ("steps": 0)' : `"steps" must be an integer ≥ 1, got ${typeName(steps)}`,
       'write "steps": <number of values, from and to included>');
+    ok = false;
+  }
+  else if (steps > LIMITS.axisValues) {
+    P.add(`${where}/steps`, `"steps" is ${steps}, over the limit of ${LIMITS.axisValues} values on one axis`, `use at most ${LIMITS.axisValues} steps (docs/limits.md)`);
     ok = false;
   }
   const scale = v.scale ?? 'lin';

@@ -34,7 +34,7 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
   if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'number' && !Number.isFinite(v) ? `${v} (JSON numbers like 1e999 overflow to infinity)` : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 export { closest } from '../util/suggest';

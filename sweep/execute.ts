@@ -16,6 +16,8 @@ export interface SweepOptions {
   out?: string;
   resume: boolean;
   workers: number;
+  /** Runs again a run whose worker process died, up to this many times (default 1). */
+  retries?: number;
   shard?: Shard;
   dataDir?: string;
   dryRun?: boolean;
@@ -24,6 +26,8 @@ export interface SweepOptions {
   log: (line: string) => void;
   /** Where --dry-run lists the runs (default: log). */
   print?: (line: string) => void;
+  /** A run was handed to the worker process `pid` (progress displays, fault-injection tests). */
+  onRunStart?: (index: number, pid: number | undefined) => void;
   /** Extra worker environment (tests, benchmarks). */
   workerEnv?: Record<string, string>;
 }
@@ -89,6 +93,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       throw SweepError.one(out, `line ${other + 1}`, `this file holds runs of a different sweep ("${l.sweep}", hash ${l.sweepHash}) than ${o.file} (hash ${def.hash}) — the sweep file, its base graph or its data limits changed since`,
         'resume with the sweep file that wrote it, or write this sweep to another file with --out');
     }
+    // Every finished run must be a run of this grid, at its own index (a hand-edited or foreign
+    // line would otherwise make --resume skip a run that never ran).
+    const byKey = new Map(all.map((r) => [r.key, r]));
+    prev.lines.forEach((l, k) => {
+      const r = byKey.get(lineKey(l));
+      if (!r || r.index !== l.index || l.total !== all.length) {
+        throw SweepError.one(out, `line ${prev.rows[k]}`, r
+          ? `run ${l.index} of ${l.total} does not match the grid of ${o.file}, where this point and seed are run ${r.index} of ${all.length}`
+          : `its point ${describePoint(l.point)} seed=${l.seed} method=${l.method} is not in the grid of ${o.file}`,
+        'delete that line (or restore the file), then resume again');
+      }
+    });
     if (prev.torn) {
       o.log(`warning: ${prev.torn}; cutting it off (that run is redone)`);
       truncateTorn(out, prev);
@@ -118,6 +134,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     },
   })), {
     workers: o.workers,
+    retries: o.retries ?? 1,
+    onStart: (id, _worker, pid) => o.onRunStart?.(id, pid),
+    onRetry: (id, detail, attempt) => {
+      const r = byId.get(id)!;
+      o.log(`warning: run ${r.index} (${describePoint(r.point)} seed=${r.seed}): ${detail}; running it again (retry ${attempt} of ${o.retries ?? 1})`);
+    },
     env: o.workerEnv,
     label: resolve(out),
     onResult: ({ id, metrics, seconds }) => {

@@ -28,7 +28,11 @@ export interface PoolOptions {
   /** Shown in the workers' command line (ps), e.g. the results file. */
   label?: string;
   /** A run started (for progress displays). */
-  onStart?: (id: number, worker: number) => void;
+  onStart?: (id: number, worker: number, pid: number | undefined) => void;
+  /** How many times a run whose worker process died (killed, out of memory) is run again (default 1). */
+  retries?: number;
+  /** A worker died during a run that will be run again. */
+  onRetry?: (id: number, detail: string, attempt: number) => void;
 }
 
 export interface PoolControl {
@@ -48,11 +52,22 @@ export function workerScript(): string {
   return built;
 }
 
+/** How a worker process ended, for people: "killed by SIGKILL" or "exit code 3". */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exit code ${code}`;
+}
+
 export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
   const script = workerScript();
+  const retries = o.retries ?? 1;
   let next = 0;
+  /** Runs whose worker died, to be handed out again before new ones. */
+  const again: PoolTask[] = [];
+  const attempts = new Map<number, number>();
+  const byId = new Map(tasks.map((t) => [t.id, t]));
   let draining = false;
   let finished = false;
+  let spawned = 0;
   const children: { proc: ChildProcess; busy: number | null; n: number }[] = [];
   let resolveDone!: (v: { stopped: boolean }) => void;
   let rejectDone!: (e: Error) => void;
@@ -72,10 +87,11 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
     for (const c of children) if (c.proc.connected) c.proc.send({ type: 'stop' } satisfies ToWorker);
     resolveDone({ stopped: draining });
   };
+  const hasWork = () => !draining && (again.length > 0 || next < tasks.length);
   const dispatch = (c: (typeof children)[number]) => {
     if (finished) return;
-    if (!draining && next < tasks.length) {
-      const t = tasks[next++];
+    if (hasWork()) {
+      const t = again.shift() ?? tasks[next++];
       c.busy = t.id;
       let config: RunConfig;
       try {
@@ -85,18 +101,14 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
         return;
       }
       c.proc.send({ type: 'run', id: t.id, config } satisfies ToWorker);
-      o.onStart?.(t.id, c.n);
+      o.onStart?.(t.id, c.n, c.proc.pid);
       return;
     }
     if (children.every((x) => x.busy === null)) finish();
   };
 
-  const n = Math.max(1, Math.min(o.workers, tasks.length));
-  if (tasks.length === 0) {
-    resolveDone({ stopped: false });
-    return { drain() {}, kill() {}, done };
-  }
-  for (let k = 0; k < n; k++) {
+  const spawn = () => {
+    const k = spawned++;
     const proc = fork(script, o.label ? [o.label] : [], {
       env: { ...process.env, ...o.env, OPENBLAS_NUM_THREADS: '1' },
       serialization: 'advanced',
@@ -124,12 +136,36 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
     });
     proc.on('exit', (code, signal) => {
       if (finished) return;
-      if (c.busy !== null || code !== 0) {
-        finish(new RunFailedError(c.busy ?? -1, `worker process ${proc.pid} exited (${signal ?? `code ${code}`})${c.busy !== null ? ' during the run' : ''}`, false));
+      children.splice(children.indexOf(c), 1);
+      const id = c.busy;
+      c.busy = null;
+      if (id === null) {
+        // An idle worker died: replace it if there is work left, else nothing is lost.
+        if (hasWork()) spawn();
+        else if (children.every((x) => x.busy === null)) finish();
+        return;
       }
+      const attempt = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, attempt);
+      const detail = `its worker process ${proc.pid} died during the run (${describeExit(code, signal)}${signal === 'SIGKILL' ? ': killed, perhaps for lack of memory' : ''})`;
+      if (attempt <= retries && !draining) {
+        o.onRetry?.(id, detail, attempt);
+        again.push(byId.get(id)!);
+        spawn();
+        return;
+      }
+      // A dead worker is the run's failure, reported like a user's error: exit code 1, no stack.
+      finish(new RunFailedError(id, `${detail}; ${attempt === 1 ? 'not retried (--retries 0)' : `tried ${attempt} times`}`, true));
     });
     proc.on('error', (err) => finish(err));
+  };
+
+  const n = Math.max(1, Math.min(o.workers, tasks.length));
+  if (tasks.length === 0) {
+    resolveDone({ stopped: false });
+    return { drain() {}, kill() {}, done };
   }
+  for (let k = 0; k < n; k++) spawn();
   return {
     drain() {
       draining = true;

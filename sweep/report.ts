@@ -8,7 +8,7 @@ import { metricInfo, metricLabel, metricValue } from '../plot/metrics';
 import { figure, type PlotSpec, type Series } from '../plot/svg-plot';
 import { canonicalJson } from './canonical';
 import { SweepError } from './errors';
-import { lineKey, readResults, type ResultLine } from './results';
+import { checkConsistent, lineKey, readResults, type ResultLine } from './results';
 
 export interface Stat { mean: number; std: number; n: number }
 
@@ -47,12 +47,14 @@ export function stat(values: (number | null)[]): Stat {
 export function buildReport(files: string[]): Report {
   const warnings: string[] = [];
   const lines: ResultLine[] = [];
+  const located: { line: ResultLine; file: string; row: number }[] = [];
   const origin = new Map<string, string>();
   for (const f of files) {
     const r = readResults(f, { mustExist: true });
     if (r.torn) warnings.push(r.torn);
-    for (const l of r.lines) {
+    for (const [k, l] of r.lines.entries()) {
       lines.push(l);
+      located.push({ line: l, file: f, row: r.rows[k] });
       if (!origin.has(l.sweepHash)) origin.set(l.sweepHash, `sweep "${l.sweep}" (hash ${l.sweepHash}) in ${f}`);
     }
   }
@@ -60,6 +62,7 @@ export function buildReport(files: string[]): Report {
   if (origin.size > 1) {
     throw SweepError.one(files.join(', '), '', `these results come from ${origin.size} different sweeps: ${[...origin.values()].join('; ')}`, 'report one sweep at a time');
   }
+  checkConsistent(located);
   const seen = new Set<string>();
   const unique = lines.filter((l) => {
     const k = lineKey(l);

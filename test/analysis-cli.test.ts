@@ -68,8 +68,8 @@ describe('fre analyze (built CLI)', () => {
 
   test.each([
     [['--sweep-beta', '0.1,abc'], "'abc' is not a number"],
-    [['--samples', '0'], '--samples must be an integer ≥ 1'],
-    [['--te', '1'], '--te must be an integer ≥ 2'],
+    [['--samples', '0'], '--samples must be an integer from 1 to 10000000 (docs/limits.md), got 0'],
+    [['--te', '1'], '--te must be an integer from 2 to 100000 (docs/limits.md), got 1'],
   ])('bad flags %p: one clear message, exit 1, no stack', (flags, msg) => {
     const r = fre(['analyze', 'examples/mnist-5l.json', ...flags]);
     expect(r.status).toBe(1);

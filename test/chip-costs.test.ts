@@ -12,7 +12,7 @@ import { compile } from '../compiler/pipeline';
 import { GraphBuilder } from '../graph/builder';
 import { loadGraph } from '../graph/load';
 import { resolveNet, type Net } from '../graph/net';
-import { ACTION_KEYS, LEAKAGE_KEYS, type ActionKey, type ChipDescription } from '../hw-models/chip';
+import { ACTION_KEYS, COMMIT_ACTIONS, LEAKAGE_KEYS, type ActionKey, type ChipDescription } from '../hw-models/chip';
 import { resolveChipObject } from '../hw-models/load';
 import { preset } from '../hw-models/presets';
 import { actionCycles } from '../hw-models/timing';
@@ -27,6 +27,7 @@ import { join } from 'node:path';
 const LATENCY_NS: Record<ActionKey, number> = {
   buffer_access: 2, dac_drive: 3, array_read: 7, array_read_transposed: 11, adc_conversion: 5,
   accumulate: 2, neuron_update: 4, router_hop_flit: 1, update_pulse: 6,
+  shift_add: 1, outer_product_mac: 2, accumulator_access: 1, optimizer_step: 3,
 };
 const HOP = 3;
 
@@ -39,7 +40,8 @@ function tinyChip(o: { mesh: [number, number]; arraysPerCore: number; update: 'p
     neuron: { lanes: 1 },
     noc: { meshWidth: o.mesh[0], meshHeight: o.mesh[1], arraysPerCore: o.arraysPerCore, hopLatencyCycles: HOP, linkWidthBits: 64 },
     clock: { frequencyMhz: 1000 },
-    actionTable: { perAction: Object.fromEntries(ACTION_KEYS.map((a) => [a, { latencyNs: LATENCY_NS[a] }])) },
+    // A chip team's measured table: every action's latency (and an energy of half its latency in pJ) replaces the estimator's.
+    costModel: { overrides: Object.fromEntries(ACTION_KEYS.map((a) => [a, { latencyNs: LATENCY_NS[a], energyPj: LATENCY_NS[a] / 2 }])) },
   }, 'chip-costs.test');
 }
 
@@ -105,27 +107,33 @@ describe('chip costs: hand-derived cycle counts', () => {
     const error = 4 * b + 3 * b + 2 * b + 2 * n + (d + rt) + 3 * a + 3 * s;
     // NUDGED: FREE plus the held nudge drive accumulated into h2 (3s) after op 7, before the updates.
     const nudged = free + 3 * s;
-    // UPDATE: StateDelta h1 [0, 4s], StateDelta h2 [4s, 7s] on the neuron unit; W0 after δ(h1), W1 after
-    // δ(h2), Wf (e held, s⁰(h2) at home) at once; pulsed: each update lasts pulsesPerUpdate·p = 5p.
-    const update = Math.max(4 * s + 5 * p, 7 * s + 5 * p, 5 * p);
+    // UPDATE (one sample): StateDelta h1 [0, 4s], StateDelta h2 [4s, 7s] on the neuron unit; the digital
+    // outer products of W0 (12 cells), W1 (12) and Wf (6) then queue on the same unit, cells·m each (lanes 1).
+    const m = c('outer_product_mac', chip), o = c('optimizer_step', chip);
+    const update = 7 * s + (12 + 12 + 6) * m;
+    // The batch commit (every 4 samples): per array its optimiser steps (cells·o), then 5 pulse slots
+    // of p; arrays commit in parallel, so the slowest (12 cells) sets it; a sample carries a quarter.
+    const commit = 12 * o + 5 * p;
 
     const costs = chipCosts(netlist, chip);
     expect(costs.phases.map((ph) => [ph.name, ph.repeat])).toEqual([['input', 1], ['free', T], ['readout', 1], ['error', 1], ['nudged', K], ['update', 1]]);
     expect([phaseCycles(costs, 'input'), phaseCycles(costs, 'free'), phaseCycles(costs, 'readout'), phaseCycles(costs, 'error'), phaseCycles(costs, 'nudged'), phaseCycles(costs, 'update')])
       .toEqual([input, free, readout, error, nudged, update]);
-    expect([input, free, readout, error, nudged, update]).toEqual([44, 89, 24, 61, 95, 44]);
+    expect([input, free, readout, error, nudged, update]).toEqual([44, 89, 24, 61, 95, 74]);
+    expect(costs.commit).toMatchObject({ batchSize: 4, cyclesPerCommit: commit });
+    expect(costs.phases.find((ph) => ph.name === 'update')!.cycles).toBe(update + commit / 4);
     // Iterations are barriers: a phase is repeat × one iteration; a sample the sum of its phases.
     expect(costs.cyclesPerInference).toBe(input + T * free + readout);
-    expect(costs.cyclesPerTrainingSample).toBe(input + T * free + readout + error + K * nudged + update);
+    expect(costs.cyclesPerTrainingSample).toBe(input + T * free + readout + error + K * nudged + update + commit / 4);
     expect(costs.secondsPerInference).toBeCloseTo(costs.cyclesPerInference * 1e-9, 18);
     expect(costs.secondsPerTrainingSample).toBeCloseTo(costs.cyclesPerTrainingSample * 1e-9, 18);
     expect(costs.freeSteps).toBe(T);
     expect(costs.nudgedSteps).toBe(K);
-    // Leakage footprint: 3 arrays, 3 × ceil(4/4) ADCs, one neuron unit, one router.
-    expect(costs.leakage.instances).toEqual({ array: 3, adc: 3, neuron_unit: 1, router: 1 });
-    // Nominal pulses: (12 + 12 + 6 cells) × 5 pulse slots.
-    expect(costs.nominalUpdatePulsesPerSample).toBe(150);
-    expect(costs.actionCounts.training.update_pulse).toBe(150);
+    // Leakage footprint: 3 arrays, 3 × ceil(4/4) ADCs, a DAC bank per array, one neuron unit and buffer, one router.
+    expect(costs.leakage.instances).toEqual({ array: 3, adc: 3, dac: 3, neuron_unit: 1, buffer: 1, router: 1 });
+    // Nominal pulses: (12 + 12 + 6 cells) × 5 pulse slots, once per batch of 4.
+    expect(costs.nominalUpdatePulsesPerSample).toBe(150 / 4);
+    expect(costs.actionCounts.training.update_pulse).toBe(150 / 4);
     expect(costs.updatePulseCount).toBe('nominal');
   });
 
@@ -174,11 +182,12 @@ describe('chip costs: hand-derived cycle counts', () => {
     // NUDGED: held input drive (4s) and held nudge drive (4s) into h1, then update h1 (4n).
     const nudged = 4 * s + 4 * s + 4 * n;
     // UPDATE (exact: rows·p): StateDelta h1 [0, 4s] on neuron:P;
-    //  W0 (4 rows) after δ: 4s + 4p;   Wf[0,0] (4 rows; e and s⁰(h1) local): 4p;
-    //  Wf[1,0] (2 rows): send e P→Q [0, h+f], recv 6b at Q; send s⁰(h1) P→Q queues on the link
-    //  [h+f, 2(h+f)], its recv queues on buffer:Q behind e's (ends h+f+6b) → h+f+10b; then 2p.
-    const linkPath = Math.max(send(6, 8) + 6 * b, 2 * send(4, 8)) + 4 * b + 2 * p;
-    const update = Math.max(4 * s + 4 * p, 4 * p, linkPath);
+    //  the digital outer products queue on neuron:P behind δ: W0 (12 cells) then Wf[0,0] (16 cells), cells·m;
+    //  Wf[1,0] (8 cells): send e P→Q [0, h+f], recv 6b at Q; send s⁰(h1) P→Q queues on the link
+    //  [h+f, 2(h+f)], its recv queues on buffer:Q behind e's (ends h+f+6b) → h+f+10b; then 8m on neuron:Q.
+    const m = c('outer_product_mac', chip);
+    const linkPath = Math.max(send(6, 8) + 6 * b, 2 * send(4, 8)) + 4 * b + 8 * m;
+    const update = Math.max(4 * s + (12 + 16) * m, linkPath);
 
     const costs = chipCosts(netlist, chip);
     expect([phaseCycles(costs, 'input'), phaseCycles(costs, 'free'), phaseCycles(costs, 'readout'), phaseCycles(costs, 'error'), phaseCycles(costs, 'nudged'), phaseCycles(costs, 'update')])
@@ -186,14 +195,20 @@ describe('chip costs: hand-derived cycle counts', () => {
     // The mesh path is the critical one in READOUT, ERROR and UPDATE with these latencies.
     expect(eB).toBeGreaterThan(eA);
     expect(e2).toBeGreaterThan(e1);
-    expect(linkPath).toBeGreaterThan(4 * s + 4 * p);
-    expect([input, free, readout, error, nudged, update]).toEqual([44, 24, 44, 115, 32, 36]);
+    // UPDATE is bound by P's neuron unit now that the outer product is digital.
+    expect(4 * s + 28 * m).toBeGreaterThan(linkPath);
+    expect([input, free, readout, error, nudged, update]).toEqual([44, 24, 44, 115, 32, 64]);
     expect(costs.cyclesPerInference).toBe(input + T * free + readout);
-    expect(costs.cyclesPerTrainingSample).toBe(input + T * free + readout + error + K * nudged + update);
-    // Leakage footprint: 3 arrays, 3 ADCs, 2 neuron units, 2 routers; reram: 3·200 + 2·50 + 2·100 µW.
-    expect(costs.leakage.instances).toEqual({ array: 3, adc: 3, neuron_unit: 2, router: 2 });
-    expect(costs.leakage.powerWatts).toBeCloseTo(900e-6, 15);
-    expect(costs.leakageEnergyJoules.inference).toBeCloseTo(900e-6 * costs.cyclesPerInference * 1e-9, 20);
+    // Exact (row-programmed) commit per array: cells·o optimiser steps + rows·p writes; the slowest is
+    // Wf[0,0] (16 cells, 4 rows); a sample carries a quarter of it (batch 4).
+    const o = c('optimizer_step', chip);
+    expect(costs.commit.cyclesPerCommit).toBe(Math.max(12 * o + 4 * p, 16 * o + 4 * p, 8 * o + 2 * p));
+    expect(costs.cyclesPerTrainingSample).toBe(input + T * free + readout + error + K * nudged + update + (16 * o + 4 * p) / 4);
+    // Leakage footprint: 3 arrays, 3 ADCs, 3 DAC banks, 2 neuron units and buffers, 2 routers;
+    // reram: 3·200 + 3·20 + 2·50 + 2·50 + 2·100 µW.
+    expect(costs.leakage.instances).toEqual({ array: 3, adc: 3, dac: 3, neuron_unit: 2, buffer: 2, router: 2 });
+    expect(costs.leakage.powerWatts).toBeCloseTo(1060e-6, 15);
+    expect(costs.leakageEnergyJoules.inference).toBeCloseTo(1060e-6 * costs.cyclesPerInference * 1e-9, 20);
     // Router hops: every Send counts hops·flits router_hop_flit actions (1 hop here).
     const flitsPerTraining = netlist.schedule!.phases.reduce((t, ph) => t + ph.repeat * ph.ops.filter((o) => o.opType === 'Send').reduce((u, o) => u + o.flits, 0), 0);
     expect(costs.actionCounts.training.router_hop_flit).toBe(flitsPerTraining);
@@ -210,12 +225,15 @@ describe('chip costs: energy', () => {
 
   test('energy = Σ action counts × table (+ leakage × time), recomputed independently from the ops', () => {
     const costs = chipCosts(netlist, chip);
-    const table = chip.actionTable;
+    const table = costs.actionTable;
     for (const [mode, training] of [['inference', false], ['training', true]] as const) {
       const counts = countActions(netlist, training);
-      const cycles = netlist.schedule!.phases.reduce((t, ph) => t + (ph.trainingOnly && !training ? 0 : ph.repeat * phaseCycles(costs, ph.name)), 0);
+      const cycles = netlist.schedule!.phases.reduce((t, ph) => t + (ph.trainingOnly && !training ? 0 : ph.repeat * phaseCycles(costs, ph.name)), 0)
+        + (training ? costs.commit.cyclesPerCommit / costs.commit.batchSize : 0);
       const seconds = cycles / (chip.clock.frequencyMhz * 1e6);
       let dynamic = 0;
+      // The commit actions are charged once per batch of 4: a quarter per sample.
+      for (const k of COMMIT_ACTIONS) counts[k] = (counts[k] ?? 0) / 4;
       for (const [k, v] of Object.entries(counts)) {
         expect(costs.actionCounts[mode][k as ActionKey]).toBe(v);
         expect(costs.energyByComponent[mode][`dynamic.${k}`]).toBeCloseTo(v * table.perAction[k as ActionKey].energyPj * 1e-12, 20);
@@ -223,8 +241,8 @@ describe('chip costs: energy', () => {
       }
       // Instances recounted: arrays, ADCs per array = ceil(4/4), neuron units per core, routers on cores and routes.
       const sites = new Set([...netlist.cores.map((x) => x.id), ...netlist.routes.flatMap((x) => x.path)]);
-      const leakW = (netlist.arrays.length * table.leakageUw.array + netlist.arrays.length * table.leakageUw.adc
-        + netlist.cores.length * table.leakageUw.neuron_unit + sites.size * table.leakageUw.router) * 1e-6;
+      const leakW = (netlist.arrays.length * (table.leakageUw.array + table.leakageUw.adc + table.leakageUw.dac)
+        + netlist.cores.length * (table.leakageUw.neuron_unit + table.leakageUw.buffer) + sites.size * table.leakageUw.router) * 1e-6;
       const total = mode === 'inference' ? costs.energyPerInferenceJoules : costs.energyPerTrainingSampleJoules;
       expect(costs.dynamicEnergyJoules[mode] / dynamic).toBeCloseTo(1, 12);
       expect(costs.leakageEnergyJoules[mode] / (leakW * seconds)).toBeCloseTo(1, 12);
@@ -241,15 +259,15 @@ describe('chip costs: energy', () => {
 
   test('updatePulsesPerSample changes only the update_pulse energy, by (actual − nominal) × its energy', () => {
     const nominal = chipCosts(netlist, chip);
-    // (4·3 + 4·4 + 2·4 cells) × 5 pulse slots.
-    expect(nominal.nominalUpdatePulsesPerSample).toBe((12 + 16 + 8) * 5);
+    // (4·3 + 4·4 + 2·4 cells) × 5 pulse slots, once per batch of 4 samples.
+    expect(nominal.nominalUpdatePulsesPerSample).toBe((12 + 16 + 8) * 5 / 4);
     const actual = chipCosts(netlist, chip, { updatePulsesPerSample: 37.5 });
     expect(actual.updatePulseCount).toBe('actual');
-    expect(actual.nominalUpdatePulsesPerSample).toBe(180);
+    expect(actual.nominalUpdatePulsesPerSample).toBe(45);
     expect(actual.actionCounts.training.update_pulse).toBe(37.5);
-    const ePulse = chip.actionTable.perAction.update_pulse.energyPj * 1e-12;
+    const ePulse = nominal.actionTable.perAction.update_pulse.energyPj * 1e-12;
     expect(actual.energyByComponent.training['dynamic.update_pulse']).toBeCloseTo(37.5 * ePulse, 20);
-    expect(nominal.energyPerTrainingSampleJoules - actual.energyPerTrainingSampleJoules).toBeCloseTo((180 - 37.5) * ePulse, 18);
+    expect(nominal.energyPerTrainingSampleJoules - actual.energyPerTrainingSampleJoules).toBeCloseTo((45 - 37.5) * ePulse, 18);
     for (const k of Object.keys(nominal.energyByComponent.training)) {
       if (k !== 'dynamic.update_pulse') expect(actual.energyByComponent.training[k]).toBe(nominal.energyByComponent.training[k]);
     }
@@ -305,7 +323,7 @@ describe('chip costs: scaling and consistency', () => {
       const sites = new Set([...netlist.cores.map((x) => x.id), ...netlist.routes.flatMap((x) => x.path)]);
       expect(costs.leakage.instances).toEqual({
         array: netlist.arrays.length, adc: netlist.arrays.length * Math.ceil(Math.max(ch.crossbar.rows, ch.crossbar.cols) / ch.periphery.adc.linesPerAdc),
-        neuron_unit: netlist.cores.length, router: sites.size,
+        dac: netlist.arrays.length, buffer: netlist.cores.length, neuron_unit: netlist.cores.length, router: sites.size,
       });
       if (sites.size === netlist.cores.length) {
         const leakPj = est.leakageEnergyPjPerTrainingSample;
@@ -374,8 +392,10 @@ describe('chip trace', () => {
   test('training samples in full: valid JSON, ts/dur consistent with the cycles and the clock', () => {
     const trace = chipTrace(netlist, chip, { samples: 2, training: true });
     expect(trace.metadata.detail).toBe('full');
-    expect(trace.metadata.cyclesPerSample).toBe(costs.cyclesPerTrainingSample);
-    const ops = check(trace, 2, costs.cyclesPerTrainingSample);
+    // The trace draws one sample's phases; the batch commit (amortised into the costs) is not drawn.
+    const drawn = costs.cyclesPerTrainingSample - costs.commit.cyclesPerCommit / costs.commit.batchSize;
+    expect(trace.metadata.cyclesPerSample).toBe(drawn);
+    const ops = check(trace, 2, drawn);
     // One op event per op, resource and iteration.
     const perSample = netlist.schedule!.phases.reduce((t, ph) => t + ph.repeat * ph.ops.reduce((u, o) => u + o.resources.length, 0), 0);
     expect(ops).toHaveLength(2 * perSample);
@@ -408,11 +428,11 @@ describe('chip trace', () => {
     expect(small.metadata.note).toMatch(/first iteration/);
     expect(small.metadata.opEvents).toBe(2 * perIterFirst);
     expect(small.metadata.fullOpEvents).toBe(full.metadata.opEvents);
-    const ops = check(small, 2, costs.cyclesPerTrainingSample);
+    const ops = check(small, 2, costs.cyclesPerTrainingSample - costs.commit.cyclesPerCommit / costs.commit.batchSize);
     expect(ops.every((e) => e.args!.iteration === 0)).toBe(true);
     const tiny = chipTrace(netlist, chip, { samples: 2, training: true, maxEvents: 1 });
     expect(tiny.metadata.detail).toBe('first-sample');
-    expect(check(tiny, 2, costs.cyclesPerTrainingSample).every((e) => e.args!.sample === 0 && e.args!.iteration === 0)).toBe(true);
+    expect(check(tiny, 2, costs.cyclesPerTrainingSample - costs.commit.cyclesPerCommit / costs.commit.batchSize).every((e) => e.args!.sample === 0 && e.args!.iteration === 0)).toBe(true);
     // Phase-level events are kept for every iteration at every level.
     const phaseEvents = (t: typeof full) => t.traceEvents.filter((e) => e.cat === 'phase').length;
     expect(phaseEvents(tiny)).toBe(2 * (1 + 4 + 1 + 1 + 3 + 1));

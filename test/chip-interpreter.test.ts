@@ -213,7 +213,7 @@ describe('device stages', () => {
   });
 
   test('DAC quantisation and finite levels perturb reads by about their step, not more', () => {
-    const q = withChip(PRESETS.ideal, (c) => { c.periphery.dac = { bits: 4, inputRange: [-1, 1] }; c.crossbar.levels = 16; });
+    const q = withChip(PRESETS.ideal, (c) => { c.periphery.dac = { ...c.periphery.dac, bits: 4, inputRange: [-1, 1] }; c.crossbar.levels = 16; });
     const err = rmsDiff(readW0(q), exact) / rms(exact);
     expect(err).toBeGreaterThan(0.005);
     expect(err).toBeLessThan(0.3);

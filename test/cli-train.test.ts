@@ -83,7 +83,7 @@ describe('fre train (built CLI)', () => {
     expect(r.stderr).toContain('"size": 784');
   });
 
-  test('Ctrl-C stops after the current batch and still saves the weights', async () => {
+  test('Ctrl-C stops after the current batch, still saves the weights and exits 130', async () => {
     const save = join(dir, 'interrupted.npz');
     const child = spawn(process.execPath, [FRE, 'train', 'examples/mnist-demo.json', '--epochs', '50', '--train-limit', '2000', '--test-limit', '200', '--json', '--save', save], { cwd: ROOT });
     let stderr = '';

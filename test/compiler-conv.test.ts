@@ -143,8 +143,10 @@ describe('the schedule reads a conv edge once per position', () => {
     expect(costs.actionCounts.inference.adc_conversion).toBe(3 * 49 + T * (4 * 4 + 12 * 4 + 5 + 16) + 3);
     // DAC lines: W0 drives 18 per patch; W1 12 forward / 4 transposed; W2 16 / 5; Wf 5.
     expect(costs.actionCounts.inference.dac_drive).toBe(18 * 49 + T * (12 * 4 + 4 * 4 + 16 + 5) + 5);
-    // Exact updates: every cell once per patch of the sample.
-    expect(costs.actionCounts.training.update_pulse).toBe(3 * 18 * 49 + 4 * 12 * 4 + 5 * 16 + 3 * 5);
+    // The digital outer product: every cell once per patch of the sample.
+    expect(costs.actionCounts.training.outer_product_mac).toBe(3 * 18 * 49 + 4 * 12 * 4 + 5 * 16 + 3 * 5);
+    // Exact updates: every cell written once per batch commit, a 1/batch share per sample.
+    expect(costs.actionCounts.training.update_pulse).toBe((3 * 18 + 4 * 12 + 5 * 16 + 3 * 5) / netlist.trainingInfo!.batchSize);
   });
 
   test('cycles: a conv array op lasts positions × one patch\'s cycles; partial sums of all patches are accumulated', () => {
@@ -163,7 +165,7 @@ describe('the schedule reads a conv edge once per position', () => {
     // The update of W0's array: 49 outer-product passes of 3 rows each.
     const upd = netlist.schedule!.phases.find((ph) => ph.kind === 'PHASE_KIND_UPDATE')!;
     const i = upd.ops.findIndex((op) => op.opType === 'OuterProductUpdate' && netlist.edges[op.edge].name === 'W0');
-    expect(timedOps(chip, upd)[i].cycles).toBe(49 * opCycles(chip, { opType: 'OuterProductUpdate', rows: 3 }));
+    expect(timedOps(chip, upd)[i].cycles).toBe(49 * opCycles(chip, { opType: 'OuterProductUpdate', rows: 3, cells: upd.ops[i].elements / 49 }));
   });
 
   test('reductions name the group units the conv edge drives', () => {

@@ -3,6 +3,7 @@
  * examples/mnist-2hl.json, breaks one thing, and checks the code, the JSON pointer, that message and
  * hint name what is wrong, and that the rendered diagnostic names the file.
  */
+import { LIMITS } from '../util/limits';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -27,7 +28,7 @@ function base(): Json {
 }
 
 /** Codes emitted later, outside the graph validator (dataset and weight-file checks). */
-const LATER: DiagnosticCode[] = ['FRE030', 'FRE031', 'FRE040'];
+const LATER: DiagnosticCode[] = ['FRE030', 'FRE031', 'FRE032', 'FRE040', 'FRE041', 'FRE042'];
 
 interface Case {
   title: string;
@@ -253,6 +254,34 @@ const cases: Case[] = [
     break: (s) => { s.edges[1].feedback = { kind: 'none', beta: 0.01 }; },
     inMessage: ['"none"', '"beta"'], inHint: ['"beta"'] },
 
+  // FRE015 size or count over its documented limit (util/limits.ts, docs/limits.md)
+  { title: 'a layer of 1e7 units', code: 'FRE015', path: '/layers/0/size',
+    break: (s) => { s.layers[0].size = 1e7; },
+    inMessage: ['"size"', '10000000', String(LIMITS.layerUnits)], inHint: ['docs/limits.md', String(LIMITS.layerUnits)] },
+  { title: 'T of 1e9 steps', code: 'FRE015', path: '/dynamics/T',
+    break: (s) => { s.dynamics.T = 1e9; },
+    inMessage: ['"T"', '1000000000'], inHint: [String(LIMITS.steps)] },
+  { title: 'batchSize 1e9', code: 'FRE015', path: '/training/batchSize',
+    break: (s) => { s.training.batchSize = 1e9; },
+    inMessage: ['"batchSize"'], inHint: [String(LIMITS.batchSize)] },
+  { title: 'classes 1e9', code: 'FRE015', path: '/output/classes',
+    break: (s) => { s.output.classes = 1e9; },
+    inMessage: ['"classes"'], inHint: [String(LIMITS.classes)] },
+  { title: 'layers each under the limit but too many weights together (784·6000 + 6000·12000 = 76 704 000 > 2^26)', code: 'FRE015', path: '/edges/1',
+    break: (s) => { s.layers[0].size = 6000; s.layers[1].size = 12000; s.training.batchSize = 1; },
+    inMessage: ['W1', '72000000', '76704000', String(LIMITS.totalWeights)], inHint: ['docs/limits.md'] },
+  { title: 'a batch whose state arrays are over the limit', code: 'FRE015', path: '/training/batchSize',
+    break: (s) => { s.training.batchSize = 60000; s.layers[0].size = 2000; },
+    inMessage: ['60000', String(LIMITS.batchUnits)], inHint: ['batch of at most'] },
+
+  // FRE029 edge names that would collide with the .npz keys of feedback and biases
+  { title: 'edge named like a feedback key', code: 'FRE029', path: '/edges/1/name',
+    break: (s) => { s.edges[1].name = 'W1.feedback'; s.training.optimizer = { kind: 'adam', lr: 0.001 }; },
+    inMessage: ['W1.feedback', '.feedback', '.bias'], inHint: ['W1_feedback', 'docs/graph-format.md'] },
+  { title: 'edge named like a bias key', code: 'FRE029', path: '/edges/2/name',
+    break: (s) => { s.edges[2].name = 'Wf.bias'; s.training.optimizer = { kind: 'adam', lr: 0.001 }; },
+    inMessage: ['Wf.bias'], inHint: ['Wf_bias'] },
+
   // FRE028 conv or pool edge does not fit its layers (and the shape fields' own checks)
   { title: 'pool on a dense edge', code: 'FRE028', path: '/edges/0/pool',
     break: (s) => { s.edges[0].pool = { kind: 'max', size: 2 }; },
@@ -377,7 +406,7 @@ describe('the diagnostic table', () => {
     for (const code of validatorCodes) expect(DIAGNOSTIC_CODES[code].length).toBeGreaterThan(0);
   });
 
-  test('FRE030/FRE031/FRE040 are in the table but emitted outside the graph validator', () => {
+  test('FRE030/FRE031/FRE040/FRE041 are in the table but emitted outside the graph validator', () => {
     for (const code of LATER) expect(DIAGNOSTIC_CODES[code].length).toBeGreaterThan(0);
     const sources = ['validate.ts', 'load.ts', 'builder.ts', 'net.ts']
       .map((f) => readFileSync(path.join(ROOT, 'graph', f), 'utf8')).join('\n');

@@ -13,7 +13,8 @@ import { chooseWMax, mapMatrix, unmapMatrix } from '../hw-models/conductance';
 import { ChipError, HW_CODES, formatCoded, type CodedDiagnostic } from '../hw-models/diagnostics';
 import { loadChip, parseChipText, resolveChipObject } from '../hw-models/load';
 import { PRESETS, PRESET_NAMES, preset } from '../hw-models/presets';
-import { actionCycles, opCycles } from '../hw-models/timing';
+import { actionCycles, commitCycles, opCycles } from '../hw-models/timing';
+import { priceActions } from '../hw-models/estimators';
 import { validateChip } from '../hw-models/validate';
 import { makeRng } from '../util/rng';
 import { schemaRoot } from '../netlist/schema';
@@ -40,7 +41,7 @@ describe('presets', () => {
       expect(diagnostics.map(formatCoded)).toEqual([]);
       expect(ok?.name).toBe(name);
       expect(ok?.format).toBe(CHIP_FORMAT);
-      expect(Object.keys(chip.actionTable.perAction).sort()).toEqual([...ACTION_KEYS].sort());
+      expect(Object.keys(priceActions(chip).perAction).sort()).toEqual([...ACTION_KEYS].sort());
     }
   });
 
@@ -220,9 +221,9 @@ describe('op durations (hw-models/timing.ts)', () => {
   const chip: ChipDescription = preset('reram')!;
   test('actions: latency at the clock, rounded up', () => {
     expect(actionCycles(chip, 'array_read')).toBe(10); // 10 ns at 1 GHz
-    expect(actionCycles(chip, 'adc_conversion')).toBe(1); // 0.78 ns → 1
-    const slow = { ...chip, clock: { frequencyMhz: 2500 } };
-    expect(actionCycles(slow, 'adc_conversion')).toBe(2); // 1.95 → 2
+    expect(actionCycles(chip, 'adc_conversion')).toBe(1); // 8-bit SAR, 0.833 ns → 1
+    const slow = { ...chip, clock: { frequencyMhz: 2000 } };
+    expect(actionCycles(slow, 'adc_conversion')).toBe(2); // 1.67 → 2
   });
   test('ops: hand-derived', () => {
     expect(opCycles(chip, { opType: 'ArrayRead' })).toBe(1 + 10);
@@ -230,7 +231,10 @@ describe('op durations (hw-models/timing.ts)', () => {
     expect(opCycles(chip, { opType: 'AdcConvert', lines: 5 })).toBe(5);
     expect(opCycles(chip, { opType: 'Send', hops: 3, flits: 4 })).toBe(3 * 2 + 4);
     expect(opCycles(chip, { opType: 'NeuronUpdate', elements: 33 })).toBe(3); // 16 lanes
-    expect(opCycles(chip, { opType: 'OuterProductUpdate', rows: 64 })).toBe(31 * 10); // pulsed: BL 31 slots of 10 ns
-    expect(opCycles(preset('sram-8b')!, { opType: 'OuterProductUpdate', rows: 64 })).toBe(64); // exact: row by row
+    // One sample's digital outer product: 64·64 cells, 16 lanes, one clock each.
+    expect(opCycles(chip, { opType: 'OuterProductUpdate', rows: 64, cells: 4096 })).toBe(256);
+    // The batch commit: optimiser steps (4096/16 clocks), then the writes — pulsed: BL 31 slots of 10 ns; exact: row by row.
+    expect(commitCycles(chip, 64, 4096)).toBe(256 + 31 * 10);
+    expect(commitCycles(preset('sram-8b')!, 64, 4096)).toBe(256 + 64);
   });
 });

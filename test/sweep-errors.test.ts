@@ -121,7 +121,7 @@ describe('sweep file checks', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ "format": "fre-sweep/1", }');
     expect(() => loadSweep(bad)).toThrow(new RegExp(`^${bad}: error: not valid JSON`));
-    expect(() => loadSweep(join(dir, 'missing.json'))).toThrow(/cannot read the sweep file \(ENOENT\)/);
+    expect(() => loadSweep(join(dir, 'missing.json'))).toThrow(/cannot read the sweep file: it does not exist \(ENOENT\)/);
   });
 });
 
@@ -177,6 +177,6 @@ describe('fre sweep (built CLI) refuses bad files before any run', () => {
     expect(shard.stderr).toMatch(/--shard must be I\/N with 0 ≤ I < N/);
     const workers = spawnSync(process.execPath, [FRE, 'sweep', file, '--workers', '0'], { cwd: dir, encoding: 'utf8' });
     expect(workers.status).toBe(1);
-    expect(workers.stderr).toMatch(/--workers must be an integer ≥ 1/);
+    expect(workers.stderr).toMatch(/--workers must be an integer from 1 to 256 \(docs\/limits.md\), got 0/);
   });
 });

@@ -54,7 +54,7 @@ describe('reading results', () => {
     appendFileSync(g, `${JSON.stringify(good[0])}\n`);
     expect(() => readResults(g)).toThrow(/:line 4: error: not valid JSON/);
     const h = write([], '{"a": 1}\n');
-    expect(() => readResults(h)).toThrow(/:line 1: error: not a sweep result: no "sweepHash"/);
+    expect(() => readResults(h)).toThrow(/:line 1: error: not a sweep result: "sweep" \(the sweep's name\) is missing/);
   });
 });
 
@@ -146,5 +146,32 @@ describe('report', () => {
     const a = write(sample().slice(0, 2));
     const b = write([line(2, { noise: 0, method: 'ep' }, 2, { acc: 0.7 }, { hash: 'bbbb' })]);
     expect(() => buildReport([a, b])).toThrow(/2 different sweeps/);
+  });
+});
+
+describe('results lines are checked field by field and against each other (issue 16)', () => {
+  const bad = (l: Record<string, unknown>) => write([line(0, { noise: 0 }, 0, { acc: 0.5 }), l as unknown as ResultLine]);
+  test.each([
+    ['index -1', { index: -1 }, /line 2: .*"index" must be a run index, an integer from 0 to total − 1 = 7, got -1/],
+    ['index 1e20', { index: 1e20 }, /"index" .* got 100000000000000000000/],
+    ['index = total', { index: 8 }, /"index" .* got 8/],
+    ['total 1e9', { total: 1e9 }, /"total" must be .* from 1 to 100000 .*got 1000000000/],
+    ['a string metric', { metrics: { acc: 'high' } }, /metric "acc" must be a number or null, got "high"/],
+    ['a fractional seed', { seed: 0.5 }, /"seed" must be an integer, got 0.5/],
+  ])('%s is refused by read, merge and report', (_t, o, re) => {
+    const f = bad({ ...line(1, { noise: 1 }, 0, { acc: 0.5 }), ...o });
+    expect(() => readResults(f)).toThrow(re);
+    expect(() => mergeResults([f], join(dir, 'm.jsonl'))).toThrow(re);
+    expect(() => buildReport([f])).toThrow(re);
+  });
+
+  test('points outside the grid: an index reused for another point, other axes, another total', () => {
+    const reused = write([line(0, { noise: 0 }, 0, { acc: 0.5 }), line(0, { noise: 1 }, 0, { acc: 0.5 })]);
+    expect(() => readResults(reused)).toThrow(/line 2: .*run 0 is .*"noise":1.*but .* line 1 has run 0 as .*"noise":0.*a point outside the grid/);
+    const axes = write([line(0, { noise: 0 }, 0, { acc: 0.5 }), line(1, { beta: 1 }, 0, { acc: 0.5 })]);
+    expect(() => buildReport([axes])).toThrow(/line 2: .*axes \["beta"\].*\["noise"\]/);
+    const a = write([line(0, { noise: 0 }, 0, { acc: 0.5 })]);
+    const b = write([line(1, { noise: 1 }, 0, { acc: 0.5 }, { total: 9 })]);
+    expect(() => mergeResults([a, b], join(dir, 'm2.jsonl'))).toThrow(/"total" is 9, but .* says 8/);
   });
 });

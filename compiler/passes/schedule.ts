@@ -9,7 +9,7 @@
  * protoc's text output of a netlist stays readable.
  */
 import { OPS, type OpContext } from '../../netlist/ops';
-import { flitsFor, stateBits } from '../../hw-models/timing';
+import { flitsFor, psumBits, stateBits } from '../../hw-models/timing';
 import { tileReads, updateOperands, type TileRead } from '../dataflow';
 import type { CompilerIR, IrTile, Pass } from '../ir';
 import {
@@ -113,7 +113,7 @@ class Builder {
       opType: 'AdcConvert', label: `adc ${name}${fwd ? '' : '^T'}${times}`, core: site, array: t.id, edge: t.edge, lines: linesOut, elements: linesOut * P, positions,
     }, [rd]);
     const home = this.homeSite(r.output);
-    const moved = this.transfer(site, home, linesOut * P, this.ir.chip.periphery.gain.accumulatorBits, 'OPERAND_PARTIAL_SUM', r.output, t.id, [adc], `psum ${name}`);
+    const moved = this.transfer(site, home, linesOut * P, psumBits(this.ir.chip), 'OPERAND_PARTIAL_SUM', r.output, t.id, [adc], `psum ${name}`);
     return this.add({
       opType: 'Accumulate', label: `acc ${name}${fwd ? '' : '^T'} -> ${this.gname(r.output)}[${r.unitBegin}:${r.unitEnd})`,
       core: home, reduction: this.reductionOf.get(reductionKey(r))!, array: t.id, edge: t.edge, group: r.output,

@@ -4,7 +4,7 @@
  * and the chip simulator reproduces the software engine exactly. Geometry, timing and energy are
  * those of a 256×256 analog chip, so its cycle and energy reports stay meaningful.
  */
-import { ANALOG_256_RERAM_ACTIONS } from '../action-tables';
+import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const IDEAL: ChipDescription = {
@@ -26,10 +26,13 @@ export const IDEAL: ChipDescription = {
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     stuckAt: { onProbability: 0, offProbability: 0 },
     update: { kind: 'exact' },
+    // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
+    wireResistanceOhm: 0,
   },
   periphery: {
     // States are never clipped while inside [−1, 1] (tanh, sigmoid, hard-sigmoid, MNIST pixels).
-    dac: { bits: 'float', inputRange: [-1, 1] },
+    // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
+    dac: { bits: 'float', inputRange: [-1, 1], readVoltageV: 0.2 },
     // hw §1 "DAC / ADC" NeuroSim numColMuxed 8: only timing uses it here.
     adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },
@@ -58,5 +61,5 @@ export const IDEAL: ChipDescription = {
   },
   // No row in hardware.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },
-  actionTable: ANALOG_256_RERAM_ACTIONS,
+  costModel: ANALOG_GENERIC_COSTS,
 };

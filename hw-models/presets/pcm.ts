@@ -3,7 +3,7 @@
  * programming noise, 1/f read noise and conductance drift. "hw §1 <row>" cites a row of
  * /work/shared/reference/hardware.md §1.
  */
-import { ANALOG_256_PCM_ACTIONS } from '../action-tables';
+import { PCM_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const PCM: ChipDescription = {
@@ -44,10 +44,13 @@ export const PCM: ChipDescription = {
       // No row in hardware.md: aihwkit UpdateParameters.desired_bl default 31.
       pulsesPerUpdate: 31,
     },
+    // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
+    wireResistanceOhm: 0,
   },
   periphery: {
     // hw §1 "DAC / ADC": DAC 7–8 bits → 8.
-    dac: { bits: 8, inputRange: [-1, 1] },
+    // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
+    dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 0.2 },
     // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines; full scale aihwkit out_bound 12;
     // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
     // absolute in the units where out_bound = 12).
@@ -77,5 +80,5 @@ export const PCM: ChipDescription = {
     stateBufferBytes: 65536,
   },
   clock: { frequencyMhz: 1000 },
-  actionTable: ANALOG_256_PCM_ACTIONS,
+  costModel: PCM_GENERIC_COSTS,
 };

@@ -3,7 +3,7 @@
  * close to aihwkit's ReRAM presets and NeuRRAM's geometry. "hw §1 <row>" cites a row of
  * /work/shared/reference/hardware.md §1.
  */
-import { ANALOG_256_RERAM_ACTIONS } from '../action-tables';
+import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const RERAM: ChipDescription = {
@@ -42,10 +42,13 @@ export const RERAM: ChipDescription = {
       // No row in hardware.md: aihwkit UpdateParameters.desired_bl default 31.
       pulsesPerUpdate: 31,
     },
+    // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
+    wireResistanceOhm: 0,
   },
   periphery: {
     // hw §1 "DAC / ADC": DAC 7–8 bits → 8; states live in [−1, 1].
-    dac: { bits: 8, inputRange: [-1, 1] },
+    // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
+    dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 0.2 },
     // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines (NeuroSim numColMuxed).
     // Full scale: no row; aihwkit IOParameters.out_bound default 12 (same normalised units).
     // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
@@ -80,5 +83,5 @@ export const RERAM: ChipDescription = {
   },
   // No row in hardware.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },
-  actionTable: ANALOG_256_RERAM_ACTIONS,
+  costModel: ANALOG_GENERIC_COSTS,
 };

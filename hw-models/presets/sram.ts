@@ -4,7 +4,7 @@
  * bit-serial inputs and exact adder trees in place of ADCs. Deterministic: no device noise, drift
  * or stuck cells; updates are digital writes. "hw §1 <row>" cites /work/shared/reference/hardware.md §1.
  */
-import { SRAM_128_ACTIONS } from '../action-tables';
+import { SRAM_CIM_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 
 export const SRAM_8B: ChipDescription = {
@@ -28,10 +28,15 @@ export const SRAM_8B: ChipDescription = {
     stuckAt: { onProbability: 0, offProbability: 0 },
     // A digital write of the new code.
     update: { kind: 'exact' },
+    // Digital cells: no analog line currents, so no IR drop.
+    wireResistanceOhm: 0,
   },
   periphery: {
     // hw §1 "DAC / ADC": 8-bit inputs (here fed bit-serially, one bit plane per clock).
-    dac: { bits: 8, inputRange: [-1, 1] },
+    // Digital cells have no read voltage: a nominal 0.2 V, as the analog presets (only the SPICE export reads it).
+    // ESTIMATE: word-line swing of an SRAM read, full VDD at 45 nm ≈ 1 V; the bit-line charge is the
+    // adder tree's, so the nominal 0–1 µS "cell conductance" carries a token energy.
+    dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 1 },
     // Adder trees give exact integer sums (8-bit × 8-bit × 128 rows < 2^23): no quantisation, no clipping,
     // one tree output per line.
     adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 1, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
@@ -55,5 +60,5 @@ export const SRAM_8B: ChipDescription = {
     stateBufferBytes: 65536,
   },
   clock: { frequencyMhz: 1000 },
-  actionTable: SRAM_128_ACTIONS,
+  costModel: SRAM_CIM_COSTS,
 };

@@ -38,7 +38,8 @@ export class ChipArrays {
   private xs: Float32Array = new Float32Array(0);
   /** Noise management (abs-max): per array, the latest read's scale of each sample (input row). */
   private readonly scales: Float32Array[] = [];
-  private readonly absMax: boolean;
+  /** Noise management abs-max: reads scale their inputs per sample (so shared DAC codes do not apply). */
+  readonly absMax: boolean;
   /** Per array: the drift-compensation factor (1 = none). */
   readonly driftGains: number[];
 
@@ -62,6 +63,11 @@ export class ChipArrays {
     this.driftGains = this.arrays.map((a) => a.dev.driftGain(a.tile));
   }
 
+  /** out[0, n) = DAC(x[0, n)): the input quantiser over a whole vector (a no-op copy when float). */
+  quantise(x: Float32Array, n: number, out: Float32Array): void {
+    this.dac.apply(x, out, n);
+  }
+
   /** Realises the optimiser's requested weights on the devices of every trained edge. */
   commit(trainable: readonly boolean[]): void {
     this.W.forEach((d, e) => { if (trainable[e]) d.commit(this.noise); });
@@ -76,10 +82,12 @@ export class ChipArrays {
    * One read of array `id`: part[n × lines] = DAC(x)·(tile)ᵀ / w_max (forward: x drives the tile's
    * columns, part has its rows) or DAC(x)·tile / w_max (transposed: x drives the rows), plus the
    * read noise of every device and (folded into the same draw) the ADC's output noise. x is
-   * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x. inputScale multiplies
-   * the DAC's input after noise management (bound management's halved re-reads).
+   * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x. `dacDone`: x already
+   * went through the DAC (quantise()), as when several arrays read the same vector (never with noise
+   * management). inputScale multiplies the DAC's input after noise management (bound management's
+   * halved re-reads).
    */
-  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array, inputScale = 1): void {
+  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array, dacDone = false, inputScale = 1): void {
     const { tile: t, dev } = this.arrays[id];
     const C = dev.cols;
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
@@ -106,7 +114,7 @@ export class ChipArrays {
       ld = iLen;
       off = 0;
     }
-    if (this.dac.active) {
+    if (this.dac.active && !dacDone) {
       this.xq = grow(this.xq, n * iLen);
       for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
       xs = this.xq;

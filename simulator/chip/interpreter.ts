@@ -16,6 +16,7 @@ import type { ConvGeometryMsg, DriveBufferName, NetlistMsg, OpMsg, OperandName, 
 import { mapsToRows, rowsToMaps } from '../conv/im2row';
 import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
+import { addRowBias } from '../engine/edge-ops';
 import { softmaxRows } from '../engine/softmax';
 import type { DeviceModel } from '../train';
 import { adcRangeOf, ADC_READ_KINDS, type AdcReadKind } from '../../netlist/types';
@@ -93,6 +94,8 @@ interface OpPlan {
   first: boolean;
   /** Last Accumulate of its (edge, direction): bias, pooling or row2im happen here. */
   last: boolean;
+  /** Writes a buffer an array may read (a state, s⁰, δ, e, x): cached DAC codes are stale after it. */
+  writes: boolean;
 }
 
 export class NetlistInterpreter implements DeviceModel {
@@ -113,6 +116,10 @@ export class NetlistInterpreter implements DeviceModel {
   /** Each array's latest read (bound management re-reads it). */
   private readonly lastRead: ({ transposed: boolean; x: Float32Array; ldx: number; x0: number; n: number } | undefined)[] = [];
   private bmPart: Float32Array = new Float32Array(0);
+  /** DAC codes per source buffer and the buffer version they were made from (see dacCodes). */
+  private readonly codes = new Map<Float32Array, { version: number; q: Float32Array }>();
+  /** Bumped whenever a buffer an array may read changes (every op that writes one, every iteration). */
+  private version = 0;
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly err: Float32Array;
@@ -212,6 +219,7 @@ export class NetlistInterpreter implements DeviceModel {
 
   private begin(x: Float32Array, y: Float32Array | null, m: number): void {
     if (m > this.maxBatch) throw new Error(`batch of ${m} exceeds the interpreter's maximum ${this.maxBatch}`);
+    this.version++;
     this.x = x;
     this.y = y ?? this.y;
     this.m = m;
@@ -224,7 +232,11 @@ export class NetlistInterpreter implements DeviceModel {
   private runPhase({ phase, ops }: { phase: PhaseMsg; ops: OpPlan[] }): void {
     const nudged = phase.kind === 'PHASE_KIND_NUDGED';
     for (let it = 0; it < phase.repeat; it++) {
-      for (const p of ops) this.exec(p, it, phase);
+      for (const p of ops) {
+        this.exec(p, it, phase);
+        if (p.writes) this.version++;
+      }
+      this.version++;
       for (const g of this.groups) {
         if (!g.updated) continue;
         const t = g.s;
@@ -306,7 +318,11 @@ export class NetlistInterpreter implements DeviceModel {
     this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
     this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * this.senseLines[op.array];
     if (!e.conv) {
-      this.arrayRead(op.array, transposed, src, this.groups[op.group].size, x0, this.m);
+      const ld = this.groups[op.group].size;
+      // Every array that reads this vector in this iteration sees the same DAC codes: quantise once
+      // (not under noise management: its per-array, per-sample scaling comes before the DAC).
+      const q = this.chip.absMax ? null : this.dacCodes(src, this.m * ld);
+      this.arrayRead(op.array, transposed, src, ld, x0, this.m, q);
       return;
     }
     const c = e.conv;
@@ -322,9 +338,9 @@ export class NetlistInterpreter implements DeviceModel {
   }
 
   /** One array read into its part buffer, remembered for bound management's re-reads. */
-  private arrayRead(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number): void {
+  private arrayRead(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, dacCodes: Float32Array | null = null): void {
     this.lastRead[id] = { transposed, x, ldx, x0, n };
-    this.chip.read(id, transposed, x, ldx, x0, n, this.part[id]);
+    this.chip.read(id, transposed, dacCodes ?? x, ldx, x0, n, this.part[id], dacCodes !== null);
   }
 
   /**
@@ -362,7 +378,7 @@ export class NetlistInterpreter implements DeviceModel {
         let scale = 1;
         for (let t = 1; t <= adc.maxRereads; t++) {
           scale /= 2;
-          this.chip.read(id, L.transposed, row, L.ldx, L.x0, 1, tmp, scale);
+          this.chip.read(id, L.transposed, row, L.ldx, L.x0, 1, tmp, false, scale);
           c[2 * ADC_READ_KINDS.length + k] += 1;
           const over = countOver(tmp, 0, lines, fullScale);
           if (over > 0 && t < adc.maxRereads) continue;
@@ -376,6 +392,20 @@ export class NetlistInterpreter implements DeviceModel {
     }
     c[2 * k] += n;
     c[2 * k + 1] += clipped;
+  }
+
+  /** The DAC codes of a whole vector, computed once per version of the buffer (null: float DAC). */
+  private dacCodes(src: Float32Array, n: number): Float32Array | null {
+    if (!this.chip.dac.active) return null;
+    let c = this.codes.get(src);
+    if (c && c.version === this.version) return c.q;
+    if (!c || c.q.length < n) {
+      c = { version: -1, q: new Float32Array(src.length) };
+      this.codes.set(src, c);
+    }
+    this.chip.quantise(src, n, c.q);
+    c.version = this.version;
+    return c.q;
   }
 
   private toRows(c: ConvRt, post: Float32Array, argmax: Int32Array): void {
@@ -409,13 +439,16 @@ export class NetlistInterpreter implements DeviceModel {
     const gain = transposed ? t.gains.transposed : t.gains.forward;
     const part = this.part[op.array];
     const dst = this.target(op.group, op.target);
-    if (!e.conv) {
-      const ld = this.groups[op.group].size;
-      for (let r = 0; r < m; r++) {
+    // out[r·ld + o0 + j] += gain·part[r, j] (AdcConvert has converted the part in place).
+    const add = (out: Float32Array, n: number, ld: number) => {
+      for (let r = 0; r < n; r++) {
         const ob = r * ld + o0;
         const pb = r * lines;
-        for (let j = 0; j < lines; j++) dst[ob + j] += gain * part[pb + j];
+        for (let j = 0; j < lines; j++) out[ob + j] += gain * part[pb + j];
       }
+    };
+    if (!e.conv) {
+      add(dst, m, this.groups[op.group].size);
       if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
       return;
     }
@@ -423,11 +456,7 @@ export class NetlistInterpreter implements DeviceModel {
     const n = m * c.P;
     const rows = p.forwardW ? c.fwdRows : c.backRows;
     const ld = p.forwardW ? e.rows : e.cols;
-    for (let r = 0; r < n; r++) {
-      const ob = r * ld + o0;
-      const pb = r * lines;
-      for (let j = 0; j < lines; j++) rows[ob + j] += gain * part[pb + j];
-    }
+    add(rows, n, ld);
     if (!p.last) return;
     if (p.forwardW) {
       // Combined: to maps, pooled (keeping the argmax the feedback and the update unpool through).
@@ -576,6 +605,7 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
     return {
       op, type: op.opType as OpType, forwardW: k !== null && k.endsWith(':f'), first,
       last: k !== null && lastAcc.get(k) === i,
+      writes: ['SaveState', 'StateDelta', 'ReadoutError', 'LoadInput', 'LoadTarget'].includes(op.opType),
     };
   });
 }
@@ -587,14 +617,4 @@ function countOver(p: Float32Array, o: number, n: number, fs: number): number {
   return k;
 }
 
-/** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */
-function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
-  for (let b = 0; b < m; b++) {
-    for (let r = 0; r < R; r++) {
-      const v = scale * bias[r];
-      const o = (b * R + r) * per;
-      for (let q = 0; q < per; q++) out[o + q] += v;
-    }
-  }
-}
 

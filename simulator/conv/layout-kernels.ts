@@ -1,10 +1,11 @@
 /**
- * The im2row / row2im the engines use: the native addon's (native/conv.c) when the native backend
- * is in use, else the TypeScript reference (im2row.ts). Same rule as the GEMM backend: FRE_BACKEND=
+ * The im2row / row2im and the fused max pool / unpool (pool-rows.ts) the engines use: the native
+ * addon's (native/conv.c) when the native backend is in use, else the TypeScript references. Same rule as the GEMM backend: FRE_BACKEND=
  * reference forces the TypeScript loops; an addon built before conv.c existed falls back too.
  */
-import type { ConvSpec } from '../../graph/shapes';
+import type { ConvSpec, FeatureShape, PoolSpec } from '../../graph/shapes';
 import { im2row, row2im } from './im2row';
+import { maxPoolRows, maxUnpoolRows } from './pool-rows';
 import type { Kernels } from '../kernels/kernels';
 import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 
@@ -12,9 +13,14 @@ export interface LayoutKernels {
   name: 'native' | 'reference';
   im2row(spec: ConvSpec, m: number, x: Float32Array, patches: Float32Array): void;
   row2im(spec: ConvSpec, m: number, patches: Float32Array, x: Float32Array): void;
+  /** pool-rows.ts: max pool from position-major rows into the drive (+= scale·(max, then bias)). */
+  maxPoolRows(pool: PoolSpec, shape: FeatureShape, m: number, rows: Float32Array, out: Float32Array, argmax: Int32Array, scale: number, bias: Float32Array | null): void;
+  /** pool-rows.ts: unpool through argmax into position-major rows (overwritten). */
+  maxUnpoolRows(pool: PoolSpec, shape: FeatureShape, m: number, post: Float32Array, argmax: Int32Array, rows: Float32Array): void;
 }
 
-export const referenceLayout: LayoutKernels = { name: 'reference', im2row, row2im };
+export const referenceLayout: LayoutKernels = { name: 'reference', im2row, row2im, maxPoolRows, maxUnpoolRows };
+const NO_BIAS = new Float32Array(0);
 
 let chosen: LayoutKernels | null = null;
 
@@ -29,10 +35,14 @@ export function layoutKernels(): LayoutKernels {
   const addon = forced ? null : loadNativeAddon();
   const i2r = addon?.im2row?.bind(addon);
   const r2i = addon?.row2im?.bind(addon);
-  chosen = i2r && r2i ? {
+  const pr = addon?.maxPoolRows?.bind(addon);
+  const ur = addon?.maxUnpoolRows?.bind(addon);
+  chosen = i2r && r2i && pr && ur ? {
     name: 'native',
     im2row: (s, m, x, p) => i2r(x, p, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
     row2im: (s, m, p, x) => r2i(p, x, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
+    maxPoolRows: (pool, sh, m, rows, out, argmax, scale, bias) => pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
+    maxUnpoolRows: (pool, sh, m, post, argmax, rows) => ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
   } : referenceLayout;
   return chosen;
 }

@@ -25,10 +25,12 @@ interface ConvBuffers {
   map: Float32Array;
   /** [m × size(to)] pooled drive (pooled edges only). */
   pooled: Float32Array;
-  /** argmax of the last max-pool, flat index into `map`. */
+  /** argmax of the last max-pool: flat index into the NCHW pre-pool map [m × O × P] (pool-rows.ts). */
   argmax: Int32Array;
-  /** [m·P × C·k·k] transposed read before row2im. */
+  /** [chunk·P × C·k·k] transposed read before row2im, one chunk of samples at a time. */
   back: Float32Array;
+  /** Samples per im2row + read (+ row2im): the executor's convChunkBytes of patches, ≥ 1. */
+  chunk: number;
   /** Copies of patches and argmax taken by keep() (EP: those of the free state s⁰). */
   keptPatches: Float32Array | null;
   keptArgmax: Int32Array | null;
@@ -56,11 +58,17 @@ export class EdgeOps {
       if (!e.conv) return null;
       const P = e.conv.positions;
       const buf = (n: number) => new Float32Array(maxBatch * n);
-      const toSize = e.rows * P; // pre-pool map size per sample
-      const pooledSize = e.conv.pool ? this.targetSize(e) : 0;
+      // Max-pooled edges pool and unpool straight from the rows (no map, no pooled buffer).
+      const maxPooled = e.conv.pool?.kind === 'max';
+      const toSize = maxPooled ? 0 : e.rows * P; // pre-pool map size per sample
+      const pooledSize = e.conv.pool && !maxPooled ? this.targetSize(e) : 0;
+      const argmaxSize = maxPooled ? this.targetSize(e) : 0;
+      const chunkBytes = exec.convChunkBytes;
+      const chunk = chunkBytes === undefined ? maxBatch : Math.max(1, Math.min(maxBatch, Math.floor(chunkBytes / (4 * P * e.cols))));
       return {
+        chunk,
         patches: buf(P * e.cols), rows: buf(P * e.rows), map: buf(toSize), pooled: buf(pooledSize),
-        argmax: new Int32Array(e.conv.pool?.kind === 'max' ? maxBatch * pooledSize : 0), back: buf(P * e.cols),
+        argmax: new Int32Array(maxBatch * argmaxSize), back: new Float32Array(chunk * P * e.cols),
         keptPatches: null, keptArgmax: null,
       };
     });
@@ -80,14 +88,26 @@ export class EdgeOps {
       return;
     }
     const { conv, pool, positions: P, convShape } = e.conv;
-    this.layout.im2row(conv, m, inp, cb.patches);
-    cb.rows.fill(0, 0, m * P * e.rows);
-    this.exec.forward(e, cb.patches, m * P, 1, cb.rows);
+    const inSize = conv.inChannels * conv.height * conv.width;
+    // A chunk of samples at a time: its patches are still in cache when the read consumes them.
+    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+      const mc = Math.min(cb.chunk, m - s0);
+      const patches = cb.patches.subarray(s0 * P * e.cols, (s0 + mc) * P * e.cols);
+      const rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      this.layout.im2row(conv, mc, s0 === 0 ? inp : inp.subarray(s0 * inSize), patches);
+      rows.fill(0);
+      this.exec.forward(e, patches, mc * P, 1, rows);
+    }
+    if (pool?.kind === 'max') {
+      // Pool straight from the position-major rows into the drive, bias included (pool-rows.ts).
+      this.layout.maxPoolRows(pool, convShape, m, cb.rows, out, cb.argmax, scale, bias ?? null);
+      return;
+    }
     rowsToMaps(m, P, e.rows, cb.rows, cb.map);
     let drive = cb.map;
     let per = P;
     if (pool) {
-      poolForward(pool, convShape, m, cb.map, cb.pooled, pool.kind === 'max' ? cb.argmax : undefined);
+      poolForward(pool, convShape, m, cb.map, cb.pooled); // avg (max returned above)
       drive = cb.pooled;
       per = this.targetSize(e) / e.rows;
     }
@@ -110,12 +130,19 @@ export class EdgeOps {
       else this.exec.randomFeedback(e, inp, m, scale, out);
       return;
     }
-    const P = e.conv.positions;
+    const { conv, positions: P } = e.conv;
+    const inSize = conv.inChannels * conv.height * conv.width;
     this.toRows(e, cb, inp, m);
-    cb.back.fill(0, 0, m * P * e.cols);
-    if (path === 'transposed') this.exec.transposed(e, cb.rows, m * P, scale, cb.back);
-    else this.exec.randomFeedback(e, cb.rows, m * P, scale, cb.back);
-    this.layout.row2im(e.conv.conv, m, cb.back, out);
+    // A chunk of samples at a time: the read's output is still in cache when row2im adds it up.
+    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+      const mc = Math.min(cb.chunk, m - s0);
+      const rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      const back = cb.back.subarray(0, mc * P * e.cols);
+      back.fill(0);
+      if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
+      else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+      this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
+    }
   }
 
   /**
@@ -158,9 +185,13 @@ export class EdgeOps {
   /** post[m × size(to)] → unpooled, position-major rows [m·P × O] in cb.rows. */
   private toRows(e: NetEdge, cb: ConvBuffers, post: Float32Array, m: number, argmax: Int32Array = cb.argmax): void {
     const { pool, positions: P, convShape } = e.conv!;
+    if (pool?.kind === 'max') {
+      this.layout.maxUnpoolRows(pool, convShape, m, post, argmax, cb.rows);
+      return;
+    }
     let map = post;
     if (pool) {
-      poolTranspose(pool, convShape, m, post, cb.map, pool.kind === 'max' ? argmax : undefined);
+      poolTranspose(pool, convShape, m, post, cb.map); // avg (max returned above)
       map = cb.map;
     }
     mapsToRows(m, P, e.rows, map, cb.rows);
@@ -180,7 +211,7 @@ export class EdgeOps {
 }
 
 /** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */
-function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
+export function addRowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
   for (let b = 0; b < m; b++) {
     for (let r = 0; r < R; r++) {
       const v = scale * bias[r];

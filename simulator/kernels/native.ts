@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import type { Activation } from '../../graph/spec';
 import type { Kernels, Trans } from './kernels';
 import { checkGemmArgs } from './reference';
+import { chooseOpenblasCore, chosenOpenblasCore } from './openblas-core';
 
 /** The raw addon surface (native/blas.c). Validates its own arguments and throws on bad ones. */
 export interface FreBlasAddon {
@@ -46,6 +47,9 @@ export interface FreBlasAddon {
   /** Conv layout moves (native/conv.c; simulator/conv/im2row.ts is the reference). Older builds lack them. */
   im2row?(x: Float32Array, patches: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
   row2im?(patches: Float32Array, x: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
+  /** Max pool / unpool fused with the position-major layout (native/conv.c; simulator/conv/pool-rows.ts is the reference). */
+  maxPoolRows?(rows: Float32Array, out: Float32Array, argmax: Int32Array, bias: Float32Array, m: number, O: number, H: number, W: number, size: number, stride: number, scale: number): void;
+  maxUnpoolRows?(post: Float32Array, argmax: Int32Array, rows: Float32Array, m: number, O: number, H: number, W: number, size: number, stride: number): void;
   /** Kernels.adamStep, computed in float32. */
   adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
     b1: number, b2: number, c1: number, c2: number, eps: number): void;
@@ -93,6 +97,7 @@ function tryLoad(): LoadResult {
   if (file === null) return fail(`project root (package.json + native/binding.gyp) not found above ${__dirname}`);
   if (!fs.existsSync(file)) return fail(`${file} is not built`);
   let addon: FreBlasAddon;
+  chooseOpenblasCore(); // before OpenBLAS loads: it reads OPENBLAS_CORETYPE once (openblas-core.ts)
   try {
     // A computed path: bundlers and tsc leave it alone; Node's loader dlopens the .node file.
     addon = require(file) as FreBlasAddon;
@@ -162,7 +167,8 @@ export function nativeInfo(): string | null {
   if (addon === null) return null;
   const cfg = addon.config();
   const threads = addon.getThreads();
-  return `${cfg || 'unknown CBLAS'}${threads > 0 ? `; ${threads} thread${threads === 1 ? '' : 's'}` : ''}`;
+  const core = chosenOpenblasCore();
+  return `${cfg || 'unknown CBLAS'}${core ? ` (OPENBLAS_CORETYPE=${core} from the CPU flags)` : ''}${threads > 0 ? `; ${threads} thread${threads === 1 ? '' : 's'}` : ''}`;
 }
 
 /** Sets OpenBLAS's thread count; false if unavailable (no addon, or a BLAS without the call). */

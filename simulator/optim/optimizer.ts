@@ -29,6 +29,41 @@ export interface Optimizer {
   setEpoch(epoch: number): void;
   /** The learning rate slot `slot` currently steps with. */
   lr(slot: number): number;
+  /**
+   * Everything a later step depends on besides the weights (moments, velocities, step count, the
+   * schedule's current rates), for checkpoints. Buffers are the live ones, not copies: serialise
+   * before the next step.
+   */
+  state(): OptimizerState;
+  /** Continues from a state() of an optimiser built the same way (copies the buffers in). */
+  restore(s: OptimizerState): void;
+}
+
+/** An optimiser's resumable state: named per-slot buffers and scalars. */
+export interface OptimizerState {
+  kind: 'adam' | 'sgd';
+  /** Steps taken (Adam's bias-correction t; counted for SGD too). */
+  step: number;
+  /** The scheduled learning rate of every slot at the time of the snapshot. */
+  lrs: number[];
+  /** Per-slot buffers by name ('m', 'v' for Adam, 'velocity' for SGD with momentum). */
+  buffers: Record<string, (Float32Array | null)[]>;
+}
+
+/** Copies saved buffers into live ones, refusing a state from a differently built optimiser. */
+function restoreBuffers(kind: string, live: Record<string, (Float32Array | null)[]>, s: OptimizerState): void {
+  if (s.kind !== kind) throw new Error(`optimizer state is for ${s.kind}, this optimizer is ${kind}`);
+  for (const [name, slots] of Object.entries(live)) {
+    const saved = s.buffers[name];
+    if (!saved || saved.length !== slots.length) throw new Error(`optimizer state lacks buffer '${name}' for ${slots.length} slots`);
+    slots.forEach((b, i) => {
+      const from = saved[i];
+      if ((b === null) !== (from === null) || (b && from && b.length !== from.length)) {
+        throw new Error(`optimizer state buffer '${name}' slot ${i} has the wrong size`);
+      }
+      if (b && from) b.set(from);
+    });
+  }
 }
 
 /** What every optimiser shares: per-slot base rates, their scheduled values, clipping. */
@@ -61,6 +96,18 @@ abstract class ScheduledOptimizer implements Optimizer {
   lr(slot: number): number {
     return this.current[slot];
   }
+
+  protected lrsNow(): number[] {
+    return this.current.slice();
+  }
+
+  protected restoreLrs(lrs: readonly number[]): void {
+    if (lrs.length !== this.current.length) throw new Error(`optimizer state has ${lrs.length} learning rates for ${this.current.length} slots`);
+    for (let i = 0; i < lrs.length; i++) this.current[i] = lrs[i];
+  }
+
+  abstract state(): OptimizerState;
+  abstract restore(s: OptimizerState): void;
 
   step(weights: Float32Array[], grads: (Float32Array | null)[]): void {
     if (this.clip !== undefined) clipGradNorm(grads, this.clip);
@@ -100,6 +147,16 @@ export class Adam extends ScheduledOptimizer {
     this.decoupled = o.decoupled ?? false;
     this.m = sizes.map((n) => (n === null ? null : new Float32Array(n)));
     this.v = sizes.map((n) => (n === null ? null : new Float32Array(n)));
+  }
+
+  state(): OptimizerState {
+    return { kind: 'adam', step: this.t, lrs: this.lrsNow(), buffers: { m: this.m, v: this.v } };
+  }
+
+  restore(s: OptimizerState): void {
+    restoreBuffers('adam', { m: this.m, v: this.v }, s);
+    this.t = s.step;
+    this.restoreLrs(s.lrs);
   }
 
   protected update(weights: Float32Array[], grads: (Float32Array | null)[]): void {
@@ -144,7 +201,20 @@ export class Sgd extends ScheduledOptimizer {
     this.vel = sizes.map((n) => (n === null || this.momentum === 0 ? null : new Float32Array(n)));
   }
 
+  private steps = 0;
+
+  state(): OptimizerState {
+    return { kind: 'sgd', step: this.steps, lrs: this.lrsNow(), buffers: { velocity: this.vel } };
+  }
+
+  restore(s: OptimizerState): void {
+    restoreBuffers('sgd', { velocity: this.vel }, s);
+    this.steps = s.step;
+    this.restoreLrs(s.lrs);
+  }
+
   protected update(weights: Float32Array[], grads: (Float32Array | null)[]): void {
+    this.steps++;
     const wd = this.weightDecay;
     grads.forEach((g, i) => {
       if (!g) return;

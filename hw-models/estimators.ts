@@ -1,0 +1,167 @@
+/**
+ * Per-action costs from the design point (Accelergy's split, Wu et al., ICCAD 2019): the netlist counts
+ * actions, these estimators price one action of each kind from the chip's attributes (array size,
+ * cell, conductances, converter bits, input encoding, widths, clock) and the calibrated constants of
+ * `chip.costModel` (sources: hw-models/cost-constants.ts and each preset). Every formula is written
+ * out in docs/chip-costs.md "Estimators"; test/estimators.test.ts checks each against a hand value.
+ *
+ * Units: ns, pJ, µS, V. Energies of analog reads: G[µS]·V²·t[ns] = fJ, hence the 1e-3 to pJ.
+ */
+import {
+  ACTION_KEYS, type ActionCost, type ActionKey, type ActionTable, type ChipDescription,
+} from './chip';
+
+/** What the estimators need to know of a compiled netlist beyond the chip. */
+export interface PricingContext {
+  /** Mean conductance of the programmed devices, µS (default: the middle of [g_min, g_max]). */
+  meanConductanceUS?: number;
+  /** The optimiser that steps the weights at a batch commit (default: plain SGD). */
+  optimizer?: OptimizerKind;
+}
+
+export type OptimizerKind = 'sgd' | 'sgd-momentum' | 'adam';
+
+const orFloat = (v: number | 'float', chip: ChipDescription): number => (v === 'float' ? chip.costModel.bitsWhenFloat : v);
+
+/** Bits the DAC, ADC, state register and gain multiplier are priced at (float → bitsWhenFloat). */
+export const dacBits = (chip: ChipDescription): number => orFloat(chip.periphery.dac.bits, chip);
+export const adcBits = (chip: ChipDescription): number => orFloat(chip.periphery.adc.bits, chip);
+export const stateBitsPriced = (chip: ChipDescription): number => orFloat(chip.neuron.stateBits, chip);
+export const gainBits = (chip: ChipDescription): number => orFloat(chip.periphery.gain.bits, chip);
+
+/** Array reads per MVM: bit-serial inputs read once per input bit plane, the others once. */
+export function readsPerMvm(chip: ChipDescription): number {
+  return chip.costModel.inputEncoding === 'bit-serial' ? dacBits(chip) : 1;
+}
+
+/** Duration of one array read, ns: analog one pulse, pwm 2^bits unit slots, bit-serial one bit plane. */
+export function readDurationNs(chip: ChipDescription): number {
+  const m = chip.costModel;
+  return m.inputEncoding === 'pwm' ? 2 ** dacBits(chip) * m.readPulseNs : m.readPulseNs;
+}
+
+/** Devices in one array: a differential cell holds two, an offset-column cell one (its reference column is one of the cols). */
+export function devicesPerArray(chip: ChipDescription): number {
+  const c = chip.crossbar;
+  return c.rows * c.cols * (c.cell === 'differential' ? 2 : 1);
+}
+
+/** The mean device conductance priced when the netlist gives none: the middle of the range. */
+export function defaultConductanceUS(chip: ChipDescription): number {
+  return (chip.crossbar.gMinUS + chip.crossbar.gMaxUS) / 2;
+}
+
+/** One read of a whole array: Σ G·V²·t over its devices at the mean conductance and input activity. */
+export function arrayReadEnergyPj(chip: ChipDescription, meanConductanceUS: number): number {
+  const m = chip.costModel;
+  return devicesPerArray(chip) * meanConductanceUS * chip.periphery.dac.readVoltageV ** 2 * readDurationNs(chip) * m.inputActivity * 1e-3;
+}
+
+/** One conversion: Walden E = FoM·2^bits (SAR, flash, CCO); an adder tree instead sums `rows` products
+ *  of (weight bits + 1) with rows − 1 adders of growing width, ≈ (rows − 1)·(weightBits + log2 rows) bit-adds. */
+export function adcConversionCost(chip: ChipDescription): ActionCost {
+  const m = chip.costModel;
+  const b = adcBits(chip);
+  switch (m.adcArchitecture) {
+    case 'sar': return { latencyNs: b * m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
+    case 'flash': return { latencyNs: m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
+    case 'cco': return { latencyNs: 2 ** b * m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
+    case 'adder-tree': {
+      const rows = chip.crossbar.rows;
+      const levels = chip.crossbar.levels === 'continuous' ? 2 ** m.bitsWhenFloat : chip.crossbar.levels;
+      const bitsPerAdd = Math.ceil(Math.log2(levels)) + Math.ceil(Math.log2(rows));
+      return { latencyNs: m.adcNsPerStep, energyPj: (rows - 1) * bitsPerAdd * m.addPjPerBit };
+    }
+  }
+}
+
+/** One line driven for one read: an analog DAC conversion costs per bit; pwm and bit-serial drivers one pulse. */
+export function dacDriveCost(chip: ChipDescription): ActionCost {
+  const m = chip.costModel;
+  return { latencyNs: m.dacSettleNs, energyPj: m.inputEncoding === 'analog' ? m.dacEnergyPj * dacBits(chip) : m.dacEnergyPj };
+}
+
+/**
+ * Width of a partial sum on the mesh, bits. ADC codes (sendAdcCodes): adc bits, + dac bits − 1 after
+ * a bit-serial shift-and-add; scaled partial sums: those + gain bits, at most the accumulator width.
+ * A float ADC's sums travel at the accumulator width.
+ */
+export function partialSumBits(chip: ChipDescription): number {
+  const acc = chip.periphery.gain.accumulatorBits;
+  if (chip.periphery.adc.bits === 'float') return acc;
+  const serial = chip.costModel.inputEncoding === 'bit-serial' ? dacBits(chip) - 1 : 0;
+  const code = chip.periphery.adc.bits + serial;
+  return Math.min(acc, chip.costModel.sendAdcCodes ? code : code + gainBits(chip));
+}
+
+/** Digital operations per weight of one optimiser step: multiplies, adds, state words read and written. */
+export function optimizerOps(kind: OptimizerKind): { multiplies: number; adds: number; stateWords: number } {
+  switch (kind) {
+    // w ← w − η·g
+    case 'sgd': return { multiplies: 1, adds: 1, stateWords: 0 };
+    // v ← μ·v + g; w ← w − η·v
+    case 'sgd-momentum': return { multiplies: 2, adds: 2, stateWords: 1 };
+    // m, v moments, bias corrections folded into η_t, √v̂ + ε and a divide (counted as 4 multiplies)
+    case 'adam': return { multiplies: 9, adds: 5, stateWords: 2 };
+  }
+}
+
+/**
+ * One action's latency alone (ns), without pricing the whole table: the timing engine asks for it
+ * once per op. Equal to priceActions(chip).perAction[action].latencyNs (latencies do not depend on
+ * the pricing context).
+ */
+export function actionLatencyNs(chip: ChipDescription, action: ActionKey): number {
+  const m = chip.costModel;
+  const o = m.overrides[action];
+  if (o) return o.latencyNs;
+  switch (action) {
+    case 'array_read':
+    case 'array_read_transposed': return readDurationNs(chip);
+    case 'adc_conversion': return adcConversionCost(chip).latencyNs;
+    case 'dac_drive': return m.dacSettleNs;
+    case 'update_pulse': return m.writePulseNs;
+    default: return 1000 / chip.clock.frequencyMhz;
+  }
+}
+
+/** The whole priced table of a chip (and of the netlist's conductances / optimiser). */
+export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): ActionTable {
+  const m = chip.costModel;
+  const clockNs = 1000 / chip.clock.frequencyMhz;
+  const g = ctx.meanConductanceUS ?? defaultConductanceUS(chip);
+  const acc = chip.periphery.gain.accumulatorBits;
+  const sb = stateBitsPriced(chip);
+  const psum = partialSumBits(chip);
+  const add = (bits: number) => bits * m.addPjPerBit;
+  const mul = (a: number, b: number) => a * b * m.multiplyPjPerBit2;
+  const opt = optimizerOps(ctx.optimizer ?? 'sgd');
+  const read: ActionCost = { latencyNs: readDurationNs(chip), energyPj: arrayReadEnergyPj(chip, g) };
+  const perAction: Record<ActionKey, ActionCost> = {
+    array_read: read,
+    // Same devices and pulses, driven from the other side's periphery.
+    array_read_transposed: { ...read },
+    adc_conversion: adcConversionCost(chip),
+    dac_drive: dacDriveCost(chip),
+    shift_add: { latencyNs: clockNs, energyPj: add(psum) },
+    // The gain multiply (gain bits × partial-sum bits) and the accumulator add.
+    accumulate: { latencyNs: clockNs, energyPj: mul(gainBits(chip), psum) + add(acc) },
+    neuron_update: { latencyNs: clockNs, energyPj: m.neuronUpdatePj },
+    router_hop_flit: { latencyNs: clockNs, energyPj: m.nocPjPerBitHop * chip.noc.linkWidthBits },
+    buffer_access: { latencyNs: clockNs, energyPj: m.sramPjPerBit * sb },
+    // post × pre at state width, added into the accumulator.
+    outer_product_mac: { latencyNs: clockNs, energyPj: mul(sb, sb) + add(acc) },
+    // Read and write back one accumulator word.
+    accumulator_access: { latencyNs: clockNs, energyPj: 2 * m.sramPjPerBit * acc },
+    optimizer_step: {
+      latencyNs: clockNs,
+      energyPj: opt.multiplies * mul(gainBits(chip), gainBits(chip)) + opt.adds * add(acc) + 2 * opt.stateWords * m.sramPjPerBit * acc,
+    },
+    update_pulse: { latencyNs: m.writePulseNs, energyPj: m.writeEnergyPjPerPulse },
+  };
+  for (const a of ACTION_KEYS) {
+    const o = m.overrides[a];
+    if (o) perAction[a] = { ...o };
+  }
+  return { version: m.version, source: m.source, perAction, leakageUw: { ...m.leakageUw } };
+}

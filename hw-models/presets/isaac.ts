@@ -1,0 +1,86 @@
+/**
+ * `isaac`: configured like ISAAC's in-situ multiply-accumulate unit (Shafiee et al., ISCA 2016
+ * [ISAAC16], its component table; hw-models/cost-constants.ts says where each number was read):
+ * 128×128 memristor crossbars, inputs fed one bit per 100 ns cycle through 1-bit DACs, one 8-bit
+ * 1.2 GS/s SAR ADC shared by the 128 columns of a crossbar, 8 crossbars per unit, 32 nm. ISAAC holds 16-bit
+ * weights as 2-bit cells over 8 crossbars; here one crossbar's 2-bit cells (4 levels), offset
+ * encoding, 16-bit inputs.
+ */
+import { ANALOG_GENERIC_COSTS } from '../cost-constants';
+import { CHIP_FORMAT, type ChipDescription } from '../chip';
+import { RERAM } from './reram';
+
+/** Digital energies at 32 nm: the 45 nm [Horowitz14] values × 0.6 (ESTIMATE: C·V² scaling). */
+const D32 = 0.6;
+
+export const ISAAC: ChipDescription = {
+  format: CHIP_FORMAT,
+  name: 'isaac',
+  description: 'ISAAC-like: 128×128 crossbars of 2-bit cells, 16-bit bit-serial inputs, one 8-bit SAR ADC per crossbar, 8 crossbars per unit (calibration preset)',
+  crossbar: {
+    ...structuredClone(RERAM.crossbar),
+    // [ISAAC16]: 128×128 crossbars, 2 bits per cell, unsigned weights with a bias (one device per cell).
+    rows: 128,
+    cols: 128,
+    cell: 'offset-column',
+    levels: 4,
+    // Fitted: a mean conductance (g_min + g_max)/2 = 9 µS gives ISAAC's ≈ 0.3 mW array power for a
+    // 10 ns read in each 100 ns cycle (docs/calibration.md).
+    gMinUS: 1,
+    gMaxUS: 17,
+  },
+  periphery: {
+    // [ISAAC16]: 16-bit inputs, one bit per cycle through 1-bit DACs.
+    dac: { bits: 16, inputRange: [-1, 1], readVoltageV: 0.2 }, // ESTIMATE: 0.2 V read
+    // [ISAAC16]: one 8-bit ADC for the 128 columns of a crossbar.
+    // Noise and bound management: not stated by the source → none (issue 13 fields; docs/references.md "Periphery").
+    adc: { bits: 8, fullScale: 12, linesPerAdc: 128, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
+    gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
+  },
+  neuron: { ...structuredClone(RERAM.neuron) },
+  noc: {
+    // [ISAAC16]: 8 crossbars per in-situ multiply-accumulate unit.
+    arraysPerCore: 8,
+    meshWidth: 8,
+    meshHeight: 8,
+    hopLatencyCycles: 2,
+    linkWidthBits: 64,
+    inputBufferBytes: 16384,
+    // [ISAAC16]: 64 KB eDRAM per tile.
+    stateBufferBytes: 65536,
+  },
+  // [ISAAC16]: 1.2 GHz digital logic.
+  clock: { frequencyMhz: 1200 },
+  costModel: {
+    ...ANALOG_GENERIC_COSTS,
+    version: 'fre-costs-isaac/1',
+    source: 'ISAAC ISCA 2016 component table, Horowitz ISSCC 2014 scaled to 32 nm; fitted entries in docs/calibration.md',
+    featureSizeNm: 32,
+    inputEncoding: 'bit-serial',
+    // A crossbar read pulse of 5–10 ns (NeuroSim, puma-simulator) → 10 ns per bit plane.
+    readPulseNs: 10,
+    // Half the input bits are 1 (the read voltage is periphery.dac.readVoltageV).
+    inputActivity: 0.5,
+    // [ISAAC16]: 8×128 1-bit DACs take 4 mW → 0.5 mW per crossbar over a 100 ns cycle / 128 lines = 0.39 pJ per line per bit.
+    dacEnergyPj: (4e-3 / 8) * 100e-9 / 128 * 1e12,
+    dacSettleNs: 0,
+    // [ISAAC16]: 8-bit SAR at 1.2 GS/s, 2 mW → 1.67 pJ and 0.83 ns per conversion (the generic constants).
+    adcArchitecture: 'sar',
+    addPjPerBit: ANALOG_GENERIC_COSTS.addPjPerBit * D32,
+    multiplyPjPerBit2: ANALOG_GENERIC_COSTS.multiplyPjPerBit2 * D32,
+    sramPjPerBit: ANALOG_GENERIC_COSTS.sramPjPerBit * D32,
+    neuronUpdatePj: ANALOG_GENERIC_COSTS.neuronUpdatePj * D32,
+    nocPjPerBitHop: ANALOG_GENERIC_COSTS.nocPjPerBitHop * D32,
+    // ESTIMATE: a 4F² cross-point memristor.
+    cellAreaF2: 4,
+    // [ISAAC16]: 8×128 DACs in 170 µm² → 0.17 µm² per line.
+    dacAreaUm2PerLine: 170 / 1024,
+    // [ISAAC16]: 64 KB eDRAM in 0.083 mm² → 0.158 µm² per bit; a router (0.15 mm²) shared by 4 tiles.
+    sramAreaUm2PerBit: 83000 / (65536 * 8),
+    routerAreaUm2: 150000 / 4,
+    leakageUw: { ...ANALOG_GENERIC_COSTS.leakageUw },
+    powerGating: false,
+    sendAdcCodes: false,
+    overrides: {},
+  },
+};

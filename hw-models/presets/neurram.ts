@@ -1,0 +1,78 @@
+/**
+ * `neurram`: configured like NeuRRAM (Wan et al., Nature 2022 [NeuRRAM22]): 48 cores of one 256×256
+ * 1T1R RRAM array, 130 nm, voltage-mode sensing with one neuron (integrating ADC) per 16×16 corelet,
+ * i.e. 256 per core, multi-bit inputs applied bit-serially, 4-bit weights. Device noise as `reram`.
+ * Only the geometry and the node were checked against the paper here (docs/calibration.md): its
+ * energy and latency figures are not reproduced.
+ */
+import { ANALOG_GENERIC_COSTS } from '../cost-constants';
+import { CHIP_FORMAT, type ChipDescription } from '../chip';
+import { RERAM } from './reram';
+
+/** Digital energies at 130 nm: the 45 nm [Horowitz14] values × 4 (ESTIMATE: C·V² scaling, (130/45)·(1.2/0.9)²/… ≈ 4). */
+const D130 = 4;
+
+export const NEURRAM: ChipDescription = {
+  format: CHIP_FORMAT,
+  name: 'neurram',
+  description: 'NeuRRAM-like: 48 cores × one 256×256 1T1R RRAM array, 4-bit weights, bit-serial 4-bit inputs, 256 neurons per core, 130 nm (calibration preset)',
+  crossbar: {
+    ...structuredClone(RERAM.crossbar),
+    // [NeuRRAM22]: 4-bit weights on a differential pair → 8 levels per device (ESTIMATE of the split).
+    levels: 8,
+  },
+  periphery: {
+    // [NeuRRAM22] applies multi-bit inputs over several cycles (ESTIMATE: 4 bits, one bit per cycle).
+    dac: { bits: 4, inputRange: [-1, 1], readVoltageV: 0.1 }, // ESTIMATE: 0.1 V read
+    // [NeuRRAM22]: one neuron per 16×16 corelet, 256 per core → one per line; 6-bit outputs (ESTIMATE).
+    // Noise and bound management: not stated by the source → none (issue 13 fields; docs/references.md "Periphery").
+    adc: { bits: 6, fullScale: 12, linesPerAdc: 1, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
+    gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
+  },
+  neuron: { ...structuredClone(RERAM.neuron) },
+  noc: {
+    // [NeuRRAM22]: 48 cores (a 8×6 mesh here), one array each.
+    arraysPerCore: 1,
+    meshWidth: 8,
+    meshHeight: 6,
+    hopLatencyCycles: 2,
+    linkWidthBits: 64,
+    inputBufferBytes: 16384,
+    stateBufferBytes: 65536,
+  },
+  // ESTIMATE: a 100 MHz digital clock at 130 nm.
+  clock: { frequencyMhz: 100 },
+  costModel: {
+    ...ANALOG_GENERIC_COSTS,
+    version: 'fre-costs-neurram/1',
+    source: 'NeuRRAM (Nature 2022) geometry and node; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
+    // [NeuRRAM22]: 130 nm CMOS.
+    featureSizeNm: 130,
+    inputEncoding: 'bit-serial',
+    // ESTIMATE: one 100 ns sampling and integration per input bit.
+    readPulseNs: 100,
+    inputActivity: 0.5,
+    dacEnergyPj: 0.1,
+    dacSettleNs: 10,
+    // ESTIMATE: the neuron's integrate-and-compare conversion ≈ a SAR at 20 fJ/step (top of Murmann's range), 10 ns per bit.
+    adcArchitecture: 'sar',
+    adcWaldenFomFj: 20,
+    adcNsPerStep: 10,
+    adcAreaUm2PerLevel: 1000 / 64,
+    addPjPerBit: ANALOG_GENERIC_COSTS.addPjPerBit * D130,
+    multiplyPjPerBit2: ANALOG_GENERIC_COSTS.multiplyPjPerBit2 * D130,
+    sramPjPerBit: ANALOG_GENERIC_COSTS.sramPjPerBit * D130,
+    neuronUpdatePj: ANALOG_GENERIC_COSTS.neuronUpdatePj * D130,
+    nocPjPerBitHop: ANALOG_GENERIC_COSTS.nocPjPerBitHop * D130,
+    cellAreaF2: 12,
+    dacAreaUm2PerLine: 50,
+    neuronAreaUm2PerLane: 20000,
+    sramAreaUm2PerBit: 2.5,
+    routerAreaUm2: 200000,
+    // ESTIMATE: a neuron's integrator and comparator bias ≈ 5 µW; other components as the generic chips.
+    leakageUw: { ...ANALOG_GENERIC_COSTS.leakageUw, adc: 5 },
+    powerGating: true,
+    sendAdcCodes: true,
+    overrides: {},
+  },
+};

@@ -1,0 +1,191 @@
+/**
+ * Training checkpoints: everything `train()` needs to continue a run exactly where an epoch ended,
+ * in one .npz written atomically (io/npz: temp file, fsync, rename), so a run killed at any moment
+ * leaves either the previous checkpoint or the new one.
+ *
+ * What a later epoch depends on, and where it is kept:
+ * - weights, biases and the fixed random feedback matrices (FA, random-feedback edges): arrays;
+ * - the optimiser: its per-slot buffers (Adam m and v, SGD velocity) as arrays, its step count
+ *   (Adam's bias correction) and current learning rates in `meta`;
+ * - the learning-rate schedule's position: the epoch (train() calls setEpoch(epoch − 1));
+ * - the random generators: the initialisation draws happened before epoch 1 and their results are
+ *   the arrays above; each epoch's shuffle comes from a generator forked by the label
+ *   `shuffle/<epoch>` from the seed (util/rng.ts), whose numbers do not depend on earlier draws, so
+ *   its position is the epoch number. The engines and the ideal executor hold no state across
+ *   batches.
+ * So resuming from the checkpoint of epoch e gives the same numbers from epoch e + 1 on as the
+ * uninterrupted run, for the same kernel backend and OpenBLAS thread count.
+ *
+ * `meta` (a uint8 array of UTF-8 JSON) also records what the run must match to be resumed (spec
+ * hash, algorithm, seed, sample counts, backend), the per-epoch results so far and the code version.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { SpecError } from '../graph/diagnostics';
+import type { Net } from '../graph/net';
+import type { Params } from '../graph/params';
+import { NpzError, type NpyArray } from '../io/npy';
+import { readNpz, writeNpz } from '../io/npz';
+import { expectArray } from '../io/weights';
+import { codeVersion, type CodeVersion } from '../util/code-version';
+import type { OptimizerState } from './optim/optimizer';
+import type { EpochResult, TrainCheckpoint } from './train';
+
+export const CHECKPOINT_FORMAT = 'fre-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** What a run must share with a checkpoint to continue it. */
+export interface RunIdentity {
+  /** sha256 of the spec's canonical JSON (the resolved spec, not the file's bytes). */
+  specHash: string;
+  specName: string;
+  algo: string;
+  seed: number;
+  trainSamples: number;
+  testSamples: number;
+  batchSize: number;
+  /** Kernel backend name: other backends round differently. */
+  backend: string;
+}
+
+interface Meta {
+  format: string;
+  version: number;
+  identity: RunIdentity;
+  epochsDone: number;
+  epochsPlanned: number;
+  history: EpochResult[];
+  optimizer: { kind: OptimizerState['kind']; step: number; lrs: number[]; buffers: string[] };
+  /** Where the generators stand (documentation: the shuffle generator is re-derived from these). */
+  rng: { seed: number; nextShuffleLabel: string };
+  code: CodeVersion;
+  written: string;
+}
+
+/** Stable JSON (sorted keys) so the hash does not depend on key order in the spec file. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function specHash(spec: unknown): string {
+  return createHash('sha256').update(canonical(spec)).digest('hex');
+}
+
+const key = {
+  W: (edge: string) => `W.${edge}`,
+  B: (edge: string) => `feedback.${edge}`,
+  bias: (edge: string) => `bias.${edge}`,
+  opt: (buffer: string, slot: number) => `opt.${buffer}.${slot}`,
+};
+
+/** Writes the checkpoint atomically. `epochsPlanned`: how many epochs the run is meant to have. */
+export function saveCheckpoint(path: string, net: Net, identity: RunIdentity, c: TrainCheckpoint, epochsPlanned: number): void {
+  const entries = new Map<string, { data: Float32Array | Uint8Array; shape: number[] }>();
+  net.edges.forEach((e) => {
+    const w = c.params.W[e.index];
+    entries.set(key.W(e.name), { data: w.data, shape: [w.rows, w.cols] });
+    const b = c.params.B[e.index];
+    if (b) entries.set(key.B(e.name), { data: b.data, shape: [b.rows, b.cols] });
+    const bias = c.params.bias[e.index];
+    if (bias) entries.set(key.bias(e.name), { data: bias, shape: [bias.length] });
+  });
+  for (const [name, slots] of Object.entries(c.optimizer.buffers)) {
+    slots.forEach((buf, slot) => {
+      if (buf) entries.set(key.opt(name, slot), { data: buf, shape: [buf.length] });
+    });
+  }
+  const meta: Meta = {
+    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, identity,
+    epochsDone: c.epochsDone, epochsPlanned, history: c.history,
+    optimizer: { kind: c.optimizer.kind, step: c.optimizer.step, lrs: c.optimizer.lrs, buffers: Object.keys(c.optimizer.buffers) },
+    rng: { seed: identity.seed, nextShuffleLabel: `shuffle/${c.epochsDone + 1}` },
+    code: codeVersion(), written: new Date().toISOString(),
+  };
+  const text = new TextEncoder().encode(JSON.stringify(meta));
+  entries.set('meta', { data: text, shape: [text.length] });
+  writeNpz(path, entries);
+}
+
+function mismatch(file: string, path: string, message: string, hint: string): SpecError {
+  return new SpecError([{ code: 'FRE042', file, path, message, hint }]);
+}
+
+export interface LoadedCheckpoint {
+  checkpoint: TrainCheckpoint;
+  epochsPlanned: number;
+  code: CodeVersion;
+}
+
+/**
+ * Reads a checkpoint for a run with `identity` on `net`; every mismatch is an FRE042 diagnostic
+ * naming the file, the field and the fix. Float arrays come back as fresh copies.
+ */
+export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): LoadedCheckpoint {
+  if (!existsSync(file)) {
+    throw mismatch(file, '', 'no checkpoint file to resume from', 'run without --resume first (it writes the checkpoint after every epoch), or pass the checkpoint\'s path');
+  }
+  let npz: Map<string, NpyArray>;
+  try {
+    npz = readNpz(file);
+  } catch (err) {
+    if (err instanceof NpzError) throw mismatch(file, '', err.message, 'the file is not a readable checkpoint: delete it to start the run over');
+    throw err;
+  }
+  const rawMeta = npz.get('meta');
+  let meta: Meta;
+  try {
+    if (!rawMeta || rawMeta.dtype !== '|u1') throw new Error('no meta');
+    meta = JSON.parse(new TextDecoder().decode(rawMeta.data as Uint8Array)) as Meta;
+  } catch {
+    throw mismatch(file, '/meta', 'no readable checkpoint description (meta)', 'pass a checkpoint written by `fre train --checkpoint` or bench/reproduce');
+  }
+  if (meta.format !== CHECKPOINT_FORMAT || meta.version !== CHECKPOINT_VERSION) {
+    throw mismatch(file, '/meta/version', `format ${meta.format} version ${meta.version}, this build reads ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION}`,
+      'resume with the code version that wrote it (meta.code), or start the run over');
+  }
+  const fixes: Record<keyof RunIdentity, string> = {
+    specHash: 'resume with the spec the checkpoint was written for (the spec file changed), or start over without --resume',
+    specName: 'resume with the spec the checkpoint was written for',
+    algo: `pass --algo ${meta.identity?.algo}`,
+    seed: `pass --seed ${meta.identity?.seed}`,
+    trainSamples: `pass the same --train-limit (the checkpoint was trained on ${meta.identity?.trainSamples} samples)`,
+    testSamples: `pass the same --test-limit (the checkpoint was tested on ${meta.identity?.testSamples} samples)`,
+    batchSize: 'resume with the spec the checkpoint was written for',
+    backend: `pass --backend matching ${meta.identity?.backend} (other backends round differently)`,
+  };
+  for (const field of Object.keys(fixes) as (keyof RunIdentity)[]) {
+    const saved = meta.identity?.[field];
+    if (saved !== identity[field]) {
+      throw mismatch(file, `/meta/identity/${field}`, `checkpoint has ${field} ${JSON.stringify(saved)}, this run has ${JSON.stringify(identity[field])}`, fixes[field]);
+    }
+  }
+  try {
+    const W = net.edges.map((e) => ({ rows: e.rows, cols: e.cols, data: expectArray(npz, key.W(e.name), [e.rows, e.cols], file, `weights of ${e.name}`).slice() }));
+    const B = net.edges.map((e) => {
+      const a = npz.get(key.B(e.name));
+      if (!a) return undefined;
+      return { rows: e.cols, cols: e.rows, data: expectArray(npz, key.B(e.name), [e.cols, e.rows], file, `random feedback of ${e.name}`).slice() };
+    });
+    const bias = net.edges.map((e) => (e.bias ? expectArray(npz, key.bias(e.name), [e.rows], file, `bias of ${e.name}`).slice() : undefined));
+    const params: Params = { W, B, bias };
+    const buffers: Record<string, (Float32Array | null)[]> = {};
+    // Two slots per edge (matrix, bias), as makeGrads; absent arrays are slots without a buffer.
+    const slots = 2 * net.edges.length;
+    for (const name of meta.optimizer.buffers) {
+      buffers[name] = Array.from({ length: slots }, (_, s) => {
+        const a = npz.get(key.opt(name, s));
+        return a ? expectArray(npz, key.opt(name, s), a.shape, file, `optimizer ${name} of slot ${s}`).slice() : null;
+      });
+    }
+    const optimizer: OptimizerState = { kind: meta.optimizer.kind, step: meta.optimizer.step, lrs: meta.optimizer.lrs, buffers };
+    return { checkpoint: { epochsDone: meta.epochsDone, history: meta.history, params, optimizer }, epochsPlanned: meta.epochsPlanned, code: meta.code };
+  } catch (err) {
+    if (err instanceof NpzError) throw mismatch(file, '', err.message, 'the checkpoint belongs to another graph: resume with its spec, or start over');
+    throw err;
+  }
+}

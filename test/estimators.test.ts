@@ -1,0 +1,227 @@
+/**
+ * The cost model's estimators (hw-models/estimators.ts, hw-models/area.ts) against values derived by
+ * hand from their formulas and the constants of hw-models/cost-constants.ts, and the cost model
+ * (netlist/costs.ts) against an independent walk over the netlist's ops: for every action kind,
+ * counts × priced table = the reported energy; commit actions per batch; power gating.
+ */
+import { GraphBuilder } from '../graph/builder';
+import { resolveNet, type Net } from '../graph/net';
+import { initParams } from '../graph/params';
+import { compile } from '../compiler/pipeline';
+import { adcsPerArray, areaOf, chipArea, unitAreaUm2 } from '../hw-models/area';
+import { ACTION_KEYS, COMMIT_ACTIONS, type ActionKey, type ChipDescription } from '../hw-models/chip';
+import {
+  adcConversionCost, arrayReadEnergyPj, dacDriveCost, optimizerOps, partialSumBits, priceActions, readDurationNs, readsPerMvm,
+} from '../hw-models/estimators';
+import { resolveChipObject } from '../hw-models/load';
+import { validateChip } from '../hw-models/validate';
+import { preset } from '../hw-models/presets';
+import { actionCycles, opCycles } from '../hw-models/timing';
+import { chipCosts, leakageOfResource, schedulePhases } from '../netlist/costs';
+import type { NetlistMsg } from '../netlist/types';
+import { makeRng } from '../util/rng';
+
+const reram = (): ChipDescription => preset('reram')!;
+const withCost = (c: ChipDescription, m: Partial<ChipDescription['costModel']>): ChipDescription => ({ ...c, costModel: { ...c.costModel, ...m } });
+
+describe('estimators: hand-derived', () => {
+  test('ADC: Walden energy FoM·2^bits, SAR time bits·step, flash one step, CCO 2^bits steps, adder tree', () => {
+    const c = reram(); // ISAAC's ADC: 16 mW for 8 converters at 1.2 GS/s → 1.6667 pJ and 0.8333 ns at 8 bits
+    expect(adcConversionCost(c).energyPj).toBeCloseTo(16e-3 / 9.6e9 * 1e12, 12);
+    expect(adcConversionCost(c).latencyNs).toBeCloseTo(1 / 1.2, 12);
+    c.periphery.adc.bits = 3;
+    // 2^3/2^8 of the energy, 3/8 of the time.
+    expect(adcConversionCost(c).energyPj).toBeCloseTo(1.666666667 / 32, 9);
+    expect(adcConversionCost(c).latencyNs).toBeCloseTo(3 / 9.6, 12);
+    expect(adcConversionCost(withCost(c, { adcArchitecture: 'flash', adcNsPerStep: 0.5 })).latencyNs).toBe(0.5);
+    expect(adcConversionCost(withCost(c, { adcArchitecture: 'cco', adcNsPerStep: 0.3 })).latencyNs).toBeCloseTo(8 * 0.3, 12);
+    // sram-8b: 128 rows, 128 levels → (128 − 1) adders of 7 + 7 bits at 0.1/32 pJ per bit.
+    expect(adcConversionCost(preset('sram-8b')!).energyPj).toBeCloseTo(127 * 14 * 0.1 / 32, 12);
+  });
+
+  test('DAC and input encoding: analog per bit, pwm 2^bits slots, bit-serial one read per bit', () => {
+    const c = reram();
+    expect(dacDriveCost(c).energyPj).toBeCloseTo(0.05, 12); // 8 bits × 0.05/8 pJ
+    expect(readsPerMvm(c)).toBe(1);
+    expect(readDurationNs(c)).toBe(10);
+    const pwm = withCost(c, { inputEncoding: 'pwm', readPulseNs: 0.5 });
+    expect(readDurationNs(pwm)).toBe(128);
+    expect(dacDriveCost(pwm).energyPj).toBeCloseTo(0.05 / 8, 12);
+    const serial = withCost(c, { inputEncoding: 'bit-serial', readPulseNs: 2 });
+    expect(readsPerMvm(serial)).toBe(8);
+    expect(readDurationNs(serial)).toBe(2);
+    // Cycles of a read: DAC settle (1) + R reads; a bit-serial conversion: R passes over the muxed lines + one shift-add.
+    expect(opCycles(serial, { opType: 'ArrayRead' })).toBe(1 + 8 * 2);
+    expect(opCycles(serial, { opType: 'AdcConvert', lines: 256 })).toBe(8 * 8 * 1 + 1);
+  });
+
+  test('array read energy Σ G·V²·t over the devices: rises with g_max and with the programmed conductance', () => {
+    const c = reram();
+    // 256·256 cells × 2 devices × 22 µS (mid of 4–40) × 0.2² V² × 10 ns × activity 0.25 = 288 358.4 fJ.
+    expect(arrayReadEnergyPj(c, 22)).toBeCloseTo(256 * 256 * 2 * 22 * 0.04 * 10 * 0.25 * 1e-3, 9);
+    expect(priceActions(c).perAction.array_read.energyPj).toBeCloseTo(288.3584, 9);
+    const hi = reram();
+    hi.crossbar.gMaxUS = 80;
+    expect(priceActions(hi).perAction.array_read.energyPj).toBeCloseTo(288.3584 * 42 / 22, 9);
+    expect(priceActions(c, { meanConductanceUS: 11 }).perAction.array_read.energyPj).toBeCloseTo(288.3584 / 2, 9);
+  });
+
+  test('partial sums at their real width; ADC codes when the chip sends them', () => {
+    const c = reram(); // 8-bit ADC, 16-bit gain, 32-bit accumulator
+    expect(partialSumBits(c)).toBe(24);
+    expect(partialSumBits(withCost(c, { sendAdcCodes: true }))).toBe(8);
+    expect(partialSumBits(withCost(c, { sendAdcCodes: true, inputEncoding: 'bit-serial' }))).toBe(8 + 7);
+    expect(partialSumBits(preset('ideal')!)).toBe(32);
+  });
+
+  test('digital actions: accumulate, buffer, NoC, outer product, accumulator, optimiser (Horowitz 45 nm)', () => {
+    const c = reram();
+    const t = priceActions(c).perAction;
+    const mul = 3.1 / 1024, add = 0.1 / 32, sram = 5 / 32;
+    expect(t.accumulate.energyPj).toBeCloseTo(16 * 24 * mul + 32 * add, 12);
+    expect(t.buffer_access.energyPj).toBeCloseTo(8 * sram, 12);
+    expect(t.router_hop_flit.energyPj).toBeCloseTo(64 * 2 / 64, 12);
+    expect(t.outer_product_mac.energyPj).toBeCloseTo(8 * 8 * mul + 32 * add, 12);
+    expect(t.accumulator_access.energyPj).toBeCloseTo(2 * 32 * sram, 12);
+    expect(t.optimizer_step.energyPj).toBeCloseTo(16 * 16 * mul + 32 * add, 12);
+    expect(optimizerOps('adam')).toEqual({ multiplies: 9, adds: 5, stateWords: 2 });
+    expect(priceActions(c, { optimizer: 'adam' }).perAction.optimizer_step.energyPj).toBeCloseTo(9 * 256 * mul + 5 * 32 * add + 2 * 2 * 32 * sram, 12);
+    expect(t.update_pulse).toEqual({ latencyNs: 10, energyPj: 1 });
+    expect(t.neuron_update.energyPj).toBe(1);
+    // A chip team's override replaces the estimate (and its latency sets the cycles).
+    const o = withCost(c, { overrides: { adc_conversion: { latencyNs: 3, energyPj: 7 } } });
+    expect(priceActions(o).perAction.adc_conversion).toEqual({ latencyNs: 3, energyPj: 7 });
+    expect(actionCycles(o, 'adc_conversion')).toBe(3);
+  });
+
+  test('area per component: hand-derived for reram', () => {
+    const c = reram();
+    const u = unitAreaUm2(c);
+    expect(u.array).toBeCloseTo(256 * 256 * 2 * 12 * 0.045 ** 2, 6);
+    expect(u.adc).toBeCloseTo(1200, 9);
+    expect(u.dac).toBe(2560);
+    expect(u.neuron_unit).toBe(32000);
+    expect(u.buffer).toBeCloseTo(0.35 * 8 * (16384 + 65536), 6);
+    expect(u.router).toBe(50000);
+    expect(adcsPerArray(c)).toBe(32);
+    const a = areaOf(c, { arrays: 2, cores: 1, routers: 3 });
+    expect(a.mm2.adc).toBeCloseTo(2 * 32 * 1200e-6, 12);
+    expect(a.totalMm2).toBeCloseTo((2 * (u.array + 32 * u.adc + u.dac) + u.neuron_unit + u.buffer + 3 * u.router) * 1e-6, 12);
+    // The whole chip: 64 cores × 8 arrays.
+    expect(chipArea(c).mm2.array).toBeCloseTo(512 * u.array * 1e-6, 12);
+    // ADC area doubles per bit.
+    c.periphery.adc.bits = 4;
+    expect(unitAreaUm2(c).adc).toBeCloseTo(1200 / 16, 9);
+  });
+});
+
+function smallNet(): Net {
+  const b = new GraphBuilder('est-net').input(6).layer('h1', 5);
+  b.output(3).chain({ betaI: 0.1 })
+    .dynamics({ T: 3, K: 2, betaF: 0.1, nudge: 'held' })
+    .training({ optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 8, epochs: 1, seed: 1 });
+  return resolveNet(b.build());
+}
+
+function compileOn(chip: ChipDescription): NetlistMsg {
+  const net = smallNet();
+  return compile(net, chip, initParams(net, makeRng(1)), { wMax: { kind: 'max' }, specFile: 'spec.json', producerVersion: 'test' }).netlist;
+}
+
+/** Action counts of a training sample by a plain walk over the ops (commit actions per batch). */
+function walkCounts(n: NetlistMsg): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const ph of n.schedule!.phases) for (const op of ph.ops) for (const a of op.actions) out[a.action] = (out[a.action] ?? 0) + a.count * ph.repeat;
+  for (const a of COMMIT_ACTIONS) out[a] = (out[a] ?? 0) / n.trainingInfo!.batchSize;
+  return out;
+}
+
+const smallChip = (base: string, extra: Record<string, unknown> = {}): ChipDescription => resolveChipObject({
+  base, name: `est-${base}`, crossbar: { rows: 8, cols: 8 }, periphery: { adc: { linesPerAdc: 2 } },
+  noc: { meshWidth: 2, meshHeight: 2, arraysPerCore: 1 }, ...extra,
+}, 'estimators.test');
+
+describe('counts × table = reported energy, per action kind', () => {
+  // reram exercises the analog path and pulsed writes; sram-8b the bit-serial path (shift_add) and row writes.
+  const chips = [smallChip('reram'), smallChip('sram-8b')];
+  const runs = chips.map((chip) => {
+    const netlist = compileOn(chip);
+    return { chip, netlist, costs: chipCosts(netlist, chip), counts: walkCounts(netlist) };
+  });
+  test.each([...ACTION_KEYS])('%s', (action: ActionKey) => {
+    let seen = 0;
+    for (const { costs, counts } of runs) {
+      const n = counts[action] ?? 0;
+      seen += n;
+      expect(costs.actionCounts.training[action]).toBeCloseTo(n, 9);
+      expect(costs.energyByComponent.training[`dynamic.${action}`]).toBeCloseTo(n * costs.actionTable.perAction[action].energyPj * 1e-12, 22);
+    }
+    expect(seen).toBeGreaterThan(0); // every action kind is exercised by one of the two chips
+  });
+
+  test('a larger batch divides the commit energy and cycles per sample', () => {
+    const { chip, netlist } = runs[0];
+    const b8 = chipCosts(netlist, chip);
+    const n32 = structuredClone(netlist);
+    n32.trainingInfo!.batchSize = 32;
+    const b32 = chipCosts(n32, chip);
+    expect(b32.energyByComponent.training['dynamic.update_pulse'] * 4).toBeCloseTo(b8.energyByComponent.training['dynamic.update_pulse'], 22);
+    expect(b32.energyByComponent.training['dynamic.outer_product_mac']).toBe(b8.energyByComponent.training['dynamic.outer_product_mac']);
+    expect(b8.cyclesPerTrainingSample - b32.cyclesPerTrainingSample).toBeCloseTo(b8.commit.cyclesPerCommit * (1 / 8 - 1 / 32), 9);
+  });
+
+  test('power gating: each resource leaks only for its busy cycles', () => {
+    const chip = withCost(smallChip('reram'), { powerGating: true });
+    const netlist = compileOn(chip);
+    const costs = chipCosts(netlist, chip);
+    // Recount inference leakage from the timing engine's busy cycles.
+    const hz = chip.clock.frequencyMhz * 1e6;
+    const uw = chip.costModel.leakageUw;
+    let adc = 0;
+    let neuron = 0;
+    for (const s of schedulePhases(netlist, chip)) {
+      if (s.phase.trainingOnly) continue;
+      for (const [r, b] of s.timing.busy) {
+        const l = leakageOfResource(r, chip);
+        if (l?.key === 'adc') adc += b * s.phase.repeat * l.instances * uw.adc * 1e-6 / hz;
+        if (l?.key === 'neuron_unit') neuron += b * s.phase.repeat * uw.neuron_unit * 1e-6 / hz;
+      }
+    }
+    expect(costs.energyByComponent.inference['leakage.adc']).toBeCloseTo(adc, 22);
+    expect(costs.energyByComponent.inference['leakage.neuron_unit']).toBeCloseTo(neuron, 22);
+    const ungated = chipCosts(netlist, withCost(chip, { powerGating: false }));
+    expect(costs.leakageEnergyJoules.inference).toBeLessThan(ungated.leakageEnergyJoules.inference);
+    expect(costs.dynamicEnergyJoules.inference).toBe(ungated.dynamicEnergyJoules.inference);
+  });
+
+  test('the design point moves the price: more ADC bits cost more energy and cycles; a higher g_max more read energy', () => {
+    const price = (bits: number, gMax: number) => {
+      // A 4 GHz clock resolves the sub-nanosecond SAR conversion times into cycles.
+      const chip = smallChip('reram', { periphery: { adc: { bits, linesPerAdc: 2 } }, crossbar: { rows: 8, cols: 8, gMaxUS: gMax }, clock: { frequencyMhz: 4000 } });
+      return chipCosts(compileOn(chip), chip);
+    };
+    const e = [3, 4, 5, 6, 8].map((b) => price(b, 40));
+    for (let i = 1; i < e.length; i++) {
+      expect(e[i].energyPerInferenceJoules).toBeGreaterThan(e[i - 1].energyPerInferenceJoules);
+      expect(e[i].cyclesPerInference).toBeGreaterThanOrEqual(e[i - 1].cyclesPerInference);
+    }
+    expect(e[4].cyclesPerInference).toBeGreaterThan(e[0].cyclesPerInference);
+    expect(price(8, 80).energyByComponent.inference['dynamic.array_read']).toBeGreaterThan(price(8, 40).energyByComponent.inference['dynamic.array_read']);
+  });
+});
+
+describe('cost model fields: bad input is a coded diagnostic naming the field', () => {
+  const bad = (edit: (c: { costModel: Record<string, unknown> }) => void) => {
+    const c = structuredClone(preset('reram')!) as unknown as { costModel: Record<string, unknown> };
+    edit(c);
+    return validateChip(c, 'chip.json').diagnostics.map((d) => `${d.code} ${d.path}`);
+  };
+  test('unknown encoding, negative energy, NaN, an override of an unknown action, a half override', () => {
+    expect(bad((c) => { c.costModel.inputEncoding = 'serial'; })).toEqual(['HW013 /costModel/inputEncoding']);
+    expect(bad((c) => { c.costModel.adcWaldenFomFj = -1; })).toEqual(['HW012 /costModel/adcWaldenFomFj']);
+    expect(bad((c) => { c.costModel.inputActivity = NaN; })).toEqual(['HW011 /costModel/inputActivity']);
+    expect(bad((c) => { c.costModel.overrides = { adc_conversoin: { latencyNs: 1, energyPj: 1 } }; })).toEqual(['HW014 /costModel/overrides/adc_conversoin']);
+    expect(bad((c) => { c.costModel.overrides = { adc_conversion: { latencyNs: 1 } }; })).toEqual(['HW010 /costModel/overrides/adc_conversion/energyPj']);
+    expect(bad((c) => { c.costModel.overrides = { adc_conversion: { latencyNs: 1, energyPj: 2 } }; })).toEqual([]);
+  });
+});
