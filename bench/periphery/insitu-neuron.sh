@@ -4,6 +4,7 @@
 # activation and float state register: how much the neuron unit costs in situ (issue 13, item 2).
 # Usage: bash bench/periphery/insitu-neuron.sh OUT_DIR
 set -euo pipefail
+SEEDS=${SEEDS:-0 1 2}
 OUT=$1
 mkdir -p "$OUT"
 : > "$OUT/insitu-neuron.jsonl"
@@ -16,7 +17,9 @@ declare -A V=(
 )
 for k in lut8 exact-activation float-state exact-neuron; do
   node -e 'const o=JSON.parse(process.argv[1]);o.base="reram";o.name="reram-bm4-"+process.argv[2];o.periphery={adc:{boundManagement:"iterative",maxRereads:4}};console.log(JSON.stringify(o))' "${V[$k]}" "$k" > "$TMP/$k.json"
-  node dist/cli/main.js run examples/mnist-demo.json --chip "$TMP/$k.json" --train --epochs 1 --train-limit 10000 --json 2>/dev/null |
-    tail -1 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(JSON.stringify({variant:process.argv[1],testAccuracy:r.testAccuracy}))})' "$k" >> "$OUT/insitu-neuron.jsonl"
-  tail -1 "$OUT/insitu-neuron.jsonl"
+  for seed in $SEEDS; do
+    node dist/cli/main.js run examples/mnist-demo.json --chip "$TMP/$k.json" --train --epochs 1 --train-limit 10000 --seed "$seed" --json 2>/dev/null |
+      tail -1 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(JSON.stringify({seed:r.seed,variant:process.argv[1],testAccuracy:r.testAccuracy}))})' "$k" >> "$OUT/insitu-neuron.jsonl"
+    tail -1 "$OUT/insitu-neuron.jsonl"
+  done
 done
