@@ -1,7 +1,8 @@
 /** `fre compile SPEC.json --chip PRESET|chip.json [--weights W.npz] -o NET.pb [--report R.json]`. */
 import type { Argv } from 'yargs';
 import { compileFiles } from '../compiler/compile-files';
-import { parseWMaxPolicy } from '../compiler/options';
+import { parseAdcRangePolicy, parseWMaxPolicy } from '../compiler/options';
+import { adcRangeOptions, calibrationMaker } from './adc-range-options';
 import { checkPassNames, PASS_NAMES } from '../compiler/pipeline';
 
 export interface CompileArgs {
@@ -11,13 +12,17 @@ export interface CompileArgs {
   out: string;
   report?: string;
   wMax: string;
+  adcRange: string;
+  calibrationSamples: number;
+  dataDir?: string;
   externalData: boolean;
   dumpAfter?: string[];
   json: boolean;
 }
 
 export function compileOptions<T>(y: Argv<T>) {
-  return y
+  return adcRangeOptions(y)
+    .option('data-dir', { type: 'string', describe: 'folder with the dataset files (for the ADC calibration batch)' })
     .positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
     .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
     .option('weights', { type: 'string', describe: 'weights to program (.npz from fre train --save); default: the spec seed\'s initial weights' })
@@ -35,6 +40,7 @@ export async function runCompile(a: CompileArgs): Promise<void> {
   const { report } = compileFiles({
     spec: a.spec, chip: a.chip, weights: a.weights, out: a.out, report: a.report,
     wMax: parseWMaxPolicy(a.wMax, a.spec), externalData: a.externalData,
+    adcRange: parseAdcRangePolicy(a.adcRange, a.spec), calibration: calibrationMaker(a.spec, a.calibrationSamples, a.dataDir),
     hooks: { dumpAfter, onDump: (_pass, text) => process.stdout.write(text) },
   });
   const r = report;

@@ -4,7 +4,7 @@ import { estimate } from '../compiler/estimate';
 import { chipFromMsg } from '../netlist/chip-proto';
 import { readValidNetlist } from '../netlist/validate';
 import { netlistToText } from '../netlist/text';
-import type { NetlistMsg } from '../netlist/types';
+import { adcRangeOf, type AdcReadKind, type NetlistMsg } from '../netlist/types';
 
 export interface InspectArgs {
   netlist: string;
@@ -27,6 +27,25 @@ const f32 = (v: number | undefined): number | undefined => {
   return v;
 };
 
+/** The ADC full scales of an edge's arrays per read kind it performs: [min, max] over its arrays (0 = unbounded). */
+function adcRanges(n: NetlistMsg, ids: number[]): Partial<Record<AdcReadKind, [number, number]>> {
+  const out: Partial<Record<AdcReadKind, [number, number]>> = {};
+  const e = n.edges[n.arrays[ids[0]]?.edge ?? 0];
+  const toOutput = e && n.groups[e.toGroup]?.role === 'GROUP_ROLE_OUTPUT';
+  for (const id of ids) {
+    const a = n.arrays[id];
+    if (!a.gains) continue;
+    const kinds: AdcReadKind[] = a.role === 'ARRAY_ROLE_RANDOM_FEEDBACK' ? [toOutput ? 'nudge' : 'transposed']
+      : a.reads.map((r) => (r === 'READ_KIND_FORWARD' ? 'forward' : toOutput ? 'nudge' : 'transposed'));
+    for (const k of kinds) {
+      const v = f32(adcRangeOf(a.gains, k).fullScale)!;
+      const cur = out[k];
+      out[k] = cur ? [Math.min(cur[0], v), Math.max(cur[1], v)] : [v, v];
+    }
+  }
+  return out;
+}
+
 export function summarise(n: NetlistMsg) {
   const chip = chipFromMsg(n.chip!);
   const est = estimate(chip, n);
@@ -48,6 +67,7 @@ export function summarise(n: NetlistMsg) {
       feedback: short(e.feedback, 'FEEDBACK_KIND_'), alpha: f32(e.alpha), beta: f32(e.beta), trainable: e.trainable,
       arrays: e.arrays.length, feedbackArrays: e.feedbackArrays.length, tileGrid: `${e.tileGridRows}x${e.tileGridCols}`,
       wMax: f32(e.weights?.wMax), clipped: e.weights?.clipped, maxError: f32(e.weights?.maxError), rmsError: f32(e.weights?.rmsError),
+      adcRanges: adcRanges(n, [...e.arrays, ...e.feedbackArrays]),
     })),
     cores: n.cores.map((c) => ({ id: c.id, x: c.x, y: c.y, arrays: c.arrays.length, groups: c.groups.map((g) => n.groups[g]?.name) })),
     routes: n.routes.length,
@@ -58,6 +78,10 @@ export function summarise(n: NetlistMsg) {
     area: { totalMm2: est.areaTotalMm2, chipMm2: est.chipAreaMm2, byComponentMm2: est.areaMm2 },
     metadata: Object.fromEntries(n.metadataProps.map((m) => [m.key, m.value])),
   };
+}
+
+function fmtFs(v: number): string {
+  return v === 0 ? 'unbounded' : v.toPrecision(4);
 }
 
 export async function runInspect(a: InspectArgs): Promise<void> {
@@ -75,7 +99,8 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push('edges:');
   for (const e of s.edges) {
     L.push(`  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
-      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)}  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}`);
+      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)}  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}` +
+      `  ADC ±${Object.entries(e.adcRanges).map(([k, [lo, hi]]) => `${k} ${lo === hi ? fmtFs(lo) : `${fmtFs(lo)}…${fmtFs(hi)}`}`).join(', ')}`);
   }
   L.push(`cores: ${s.cores.map((c) => `${c.id}(${c.x},${c.y}):${c.arrays}${c.groups.length ? `[${c.groups.join(',')}]` : ''}`).join(' ')}`);
   L.push(`routes: ${s.routes} (${s.meshHops} hops)`);

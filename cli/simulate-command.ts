@@ -9,7 +9,8 @@ import { chipFromMsg } from '../netlist/chip-proto';
 import { decodeNetlist } from '../netlist/codec';
 import { readValidNetlist } from '../netlist/validate';
 import type { NetlistMsg } from '../netlist/types';
-import { parseWMaxPolicy } from '../compiler/options';
+import { parseAdcRangePolicy, parseWMaxPolicy } from '../compiler/options';
+import { adcRangeOptions, calibrationMaker } from './adc-range-options';
 import { chipCosts, type ChipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
 import type { EpochResult } from '../simulator/train';
@@ -63,7 +64,7 @@ export function simulateOptions<T>(y: Argv<T>) {
 }
 
 export function runOptions<T>(y: Argv<T>) {
-  return common(y.positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
+  return common(adcRangeOptions(y).positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
     .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
     .option('weights', { type: 'string', describe: 'program these weights (.npz, e.g. from fre train --save) instead of the seed\'s initial weights' })
     .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max or pNN (percentile of |W|)' }));
@@ -75,8 +76,11 @@ export async function runSimulate(a: SimulateArgs): Promise<void> {
   await simulate(netlist, a.netlist!, a);
 }
 
-export async function runRun(a: SimulateArgs & { wMax: string }): Promise<void> {
-  const { bytes } = compileFiles({ spec: a.spec!, chip: a.chip!, weights: a.weights, wMax: parseWMaxPolicy(a.wMax, a.spec!) });
+export async function runRun(a: SimulateArgs & { wMax: string; adcRange?: string; calibrationSamples?: number }): Promise<void> {
+  const { bytes } = compileFiles({
+    spec: a.spec!, chip: a.chip!, weights: a.weights, wMax: parseWMaxPolicy(a.wMax, a.spec!),
+    adcRange: parseAdcRangePolicy(a.adcRange ?? 'fixed', a.spec!), calibration: calibrationMaker(a.spec!, a.calibrationSamples ?? 256, a.dataDir),
+  });
   await simulate(decodeNetlist(bytes, a.spec!), a.spec!, a);
 }
 
@@ -116,6 +120,8 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   }
   const top = Object.entries(costs.energyByComponent.inference).sort((x, y) => y[1] - x[1]).slice(0, 3)
     .map(([k, v]) => `${k} ${(100 * v / costs.energyPerInferenceJoules).toFixed(0)}%`).join(', ');
+  const sat = r.adcSaturation.filter((x) => x.clipped > 0);
+  log(`ADC saturation: ${sat.length ? sat.map((x) => `${x.edge} ${x.read} ${(100 * x.fraction).toFixed(2)}%`).join(', ') : 'none'} of conversions clipped`);
   log(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%${mode === 'train' ? ` (best ${(100 * r.bestTestAccuracy).toFixed(2)}%)` : ''}`);
   log(`per inference: ${costs.cyclesPerInference} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
     `${(costs.energyPerInferenceJoules * 1e9).toFixed(2)} nJ (${top})`);
@@ -135,6 +141,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
       energyPerInferenceJoules: costs.energyPerInferenceJoules, energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,
       energyByComponent: costs.energyByComponent, utilisation: costs.utilisation, actionCounts: costs.actionCounts,
       actionTableVersion: costs.actionTableVersion,
+      adcSaturation: r.adcSaturation.map((x) => ({ edge: x.edge, read: x.read, fraction: x.fraction, clipped: x.clipped, conversions: x.conversions, rereads: x.rereads })),
     }) + '\n');
   }
   if (r.interrupted) process.exitCode = 130;

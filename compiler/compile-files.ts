@@ -13,6 +13,9 @@ import { loadParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
 import { encodeNetlist, writeNetlistFile } from '../netlist/codec';
 import { producerCommit, producerVersion } from '../netlist/schema';
+import type { Net } from '../graph/net';
+import type { Params } from '../graph/params';
+import type { AdcRangePolicy, CalibrationBatch } from './ir';
 import { compile, type CompileHooks } from './pipeline';
 import { buildReport, type CompileReport } from './report';
 
@@ -23,6 +26,10 @@ export interface CompileFilesOptions {
   out?: string;
   report?: string;
   wMax: WMaxPolicy;
+  /** ADC ranges (default fixed); a percentile policy calls `calibration` for its batch. */
+  adcRange?: AdcRangePolicy;
+  /** Makes the calibration batch from the net and the weights being programmed (the caller runs the engine). */
+  calibration?: (net: Net, params: Params) => CalibrationBatch;
   externalData?: boolean;
   hooks?: CompileHooks;
 }
@@ -37,7 +44,9 @@ export function compileFiles(o: CompileFilesOptions): { report: CompileReport; b
   const rng = makeRng(net.spec.training.seed);
   const params = o.weights ? loadParams(o.weights, net, rng) : initParams(net, rng);
   const passMs: Record<string, number> = {};
-  const { ir, netlist } = compile(net, chip, params, { wMax: o.wMax, specFile: o.spec, producerVersion: producerVersion(), producerCommit: producerCommit() }, {
+  const adcRange = o.adcRange ?? { kind: 'fixed' as const };
+  const calibration = adcRange.kind === 'percentile' && chip.periphery.adc.fullScale !== 'unbounded' ? o.calibration?.(net, params) : undefined;
+  const { ir, netlist } = compile(net, chip, params, { wMax: o.wMax, adcRange, calibration, specFile: o.spec, producerVersion: producerVersion(), producerCommit: producerCommit() }, {
     ...o.hooks,
     onPassTime: (p, ms) => { passMs[p] = ms; o.hooks?.onPassTime?.(p, ms); },
   });

@@ -12,6 +12,7 @@ export const CMP_CODES = {
   CMP002: 'a core\'s state buffer is too small for the groups it hosts',
   CMP003: 'unknown compiler pass name',
   CMP004: 'invalid weight-scale policy',
+  CMP006: 'invalid ADC range policy, or a calibrated one without a calibration batch',
   // CMP005 (conv and bias edges refused) is retired: the netlist carries them now. Do not reuse it.
   CMP090: 'IR invariant violated after a pass (a compiler bug)',
 } as const;

@@ -9,9 +9,31 @@ import type { MappedMatrix, WMaxPolicy } from '../hw-models/conductance';
 import type { Params } from '../graph/params';
 import type { NetlistMsg, PhaseMsg, ReductionMsg } from '../netlist/types';
 
+/** How each array's ADC ranges are set (the calibrate pass): the chip's fixed full scale, or a
+ *  percentile of |partial sum| over a calibration batch, per array and read kind. */
+export type AdcRangePolicy = { kind: 'fixed' } | { kind: 'percentile'; p: number };
+
+/**
+ * Real inputs of the arrays for ADC calibration: the software engine's free-phase fixed point on
+ * `count` samples of the dataset the net is compiled for (made by the caller: the compiler runs no
+ * engine). states[g] is [count × size of group g] (g = 0: the input x; 1…L: the hidden layers'
+ * s⁰); error is the free-phase output error e⁰ = y − p⁰ [count × classes].
+ */
+export interface CalibrationBatch {
+  count: number;
+  states: Float32Array[];
+  error: Float32Array;
+  /** Where the samples came from (provenance, e.g. "mnist train[0:256)"). */
+  source: string;
+}
+
 export interface CompileOptions {
   /** How each matrix's scale w_max is chosen (hw-models/conductance.ts). */
   wMax: WMaxPolicy;
+  /** How each array's ADC ranges are set (default: fixed). */
+  adcRange?: AdcRangePolicy;
+  /** Required by adcRange percentile. */
+  calibration?: CalibrationBatch;
   /** Names the graph in diagnostics. */
   specFile: string;
   producerVersion: string;
@@ -60,6 +82,8 @@ export interface IrTile {
   tileCol: number;
   reads: ReadKind[];
   trainable: boolean;
+  /** ADC full scale per read kind, normalised units, 0 = unbounded (set by calibrate). */
+  adcFullScale?: { forward: number; transposed: number; nudge: number };
   /** Logical core and slot (−1 until assign-cores). */
   core: number;
   slot: number;

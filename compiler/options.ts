@@ -1,6 +1,7 @@
 /** Parsing of user-facing compiler options (CLI flags) into their typed form. */
 import type { WMaxPolicy } from '../hw-models/conductance';
 import { CompileError, diag } from './diagnostics';
+import type { AdcRangePolicy } from './ir';
 
 /** "max" or "pNN" (a percentile of |W| in (0, 100], e.g. p99.9). */
 export function parseWMaxPolicy(text: string, file: string): WMaxPolicy {
@@ -12,4 +13,17 @@ export function parseWMaxPolicy(text: string, file: string): WMaxPolicy {
       'write max (w_max = max|W|, nothing clipped) or pNN with 0 < NN ≤ 100 (e.g. p99.9: w_max = the 99.9th percentile of |W|, larger weights clipped)')]);
   }
   return p === 100 ? { kind: 'max' } : { kind: 'percentile', p };
+}
+
+/** "fixed" or "percentile:P" (0 < P ≤ 100, e.g. percentile:99.9). */
+export function parseAdcRangePolicy(text: string, file: string): AdcRangePolicy {
+  if (text === 'fixed') return { kind: 'fixed' };
+  const m = /^percentile:(\d+(?:\.\d+)?)$/.exec(text);
+  const p = m ? Number(m[1]) : NaN;
+  if (!(p > 0 && p <= 100)) {
+    throw new CompileError([diag('CMP006', file, '', `--adc-range "${text}" is not an ADC range policy`,
+      'write fixed (every array converts over the chip\'s periphery.adc.fullScale) or percentile:P with 0 < P ≤ 100 ' +
+      '(e.g. percentile:99.9: each array\'s range per read kind = the 99.9th percentile of |partial sum| over the calibration batch)')]);
+  }
+  return { kind: 'percentile', p };
 }

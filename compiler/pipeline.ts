@@ -9,6 +9,7 @@ import { CompileError, diag } from './diagnostics';
 import type { CompileOptions, CompilerIR, IrGroup, Pass } from './ir';
 import { irText } from './ir-text';
 import { assignCores } from './passes/assign-cores';
+import { calibrate } from './passes/calibrate';
 import { emit } from './passes/emit';
 import { mapWeights } from './passes/map-weights';
 import { partition } from './passes/partition';
@@ -19,7 +20,7 @@ import { verifyIR } from './verify';
 import type { NetlistMsg } from '../netlist/types';
 
 /** The order of the passes: each reads what the earlier ones produced. */
-export const PASSES: readonly Pass[] = [mapWeights, partition, assignCores, place, route, schedule, emit];
+export const PASSES: readonly Pass[] = [mapWeights, partition, assignCores, place, route, schedule, calibrate, emit];
 export const PASS_NAMES: readonly string[] = PASSES.map((p) => p.name);
 
 export interface CompileHooks {

@@ -65,8 +65,12 @@ export interface CrossbarSpec {
   programmingNoise: NoiseSpec;
   /** Read noise, on every read of a device. */
   readNoise: NoiseSpec;
-  /** Drift g(t) = g(t0)·(t/t0)^−ν, ν ~ N(nu, nuStd) per device (aihwkit PCMLikeNoiseModel). */
-  drift: { nu: number; nuStd: number; t0Seconds: number };
+  /** Drift of the absolute conductance g(t) = g(t0)·(t/t0)^−ν, ν ~ N(nu, nuStd) per device (aihwkit
+   *  PCMLikeNoiseModel; g = gMinUS + u·(gMaxUS − gMinUS)). compensation 'global': each array's
+   *  outputs are multiplied by a digital factor measured once after the drift, the ratio of the
+   *  array's summed |output| for an all-ones read at programming time to that at read time (aihwkit
+   *  GlobalDriftCompensation); 'none': no correction. */
+  drift: { nu: number; nuStd: number; t0Seconds: number; compensation: DriftCompensation };
   /** Probability that a device is stuck at g_max (on) / at g_min (off), per device, drawn once per chip. */
   stuckAt: { onProbability: number; offProbability: number };
   update: UpdateModel;
@@ -97,7 +101,28 @@ export interface AdcSpec {
   /** Output noise σ added to each conversion, in the normalised sum units of fullScale (aihwkit
    *  out_noise: absolute in those units, e.g. 0.06 against a full scale of 12 — not a fraction of it). */
   outputNoise: number;
+  /** Input scaling around each array read (aihwkit IOParameters.noise_management):
+   *  'none' = the DAC sees the values as they are; 'abs-max' = each sample's input lines of the read
+   *  are divided by their largest magnitude before the DAC (so they span its range) and the
+   *  converted output is multiplied back by it (a digital scale per sample and read). */
+  noiseManagement: NoiseManagement;
+  /** On saturation (aihwkit IOParameters.bound_management): 'none' = the clipped value stands;
+   *  'iterative' = a sample whose read clipped any line is read again with its input halved, up to
+   *  `maxRereads` times, and the converted output multiplied back (ITERATIVE; each re-read is a
+   *  real read: its noise is drawn again, its cost is an extra read and conversion). */
+  boundManagement: BoundManagement;
+  /** Most re-reads of one sample and read under iterative bound management (ignored for 'none'). */
+  maxRereads: number;
 }
+
+export type BoundManagement = 'none' | 'iterative';
+export const BOUND_MANAGEMENTS: readonly BoundManagement[] = ['none', 'iterative'];
+
+export type DriftCompensation = 'none' | 'global';
+export const DRIFT_COMPENSATIONS: readonly DriftCompensation[] = ['none', 'global'];
+
+export type NoiseManagement = 'none' | 'abs-max';
+export const NOISE_MANAGEMENTS: readonly NoiseManagement[] = ['none', 'abs-max'];
 
 export interface GainSpec {
   /** Where a partial sum is scaled by its array's gain (α·w_max, β·w_max: see the netlist's gains):

@@ -4,7 +4,7 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, ADC_ARCHITECTURES, CELL_KINDS, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, ADC_ARCHITECTURES, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, DRIFT_COMPENSATIONS, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -45,7 +45,7 @@ export const CHIP_SCHEMA: Node = obj({
     levels: { t: 'numOr', word: 'continuous', num: int(2, 65536) },
     programmingNoise: noise,
     readNoise: noise,
-    drift: obj({ nu: nonNeg, nuStd: nonNeg, t0Seconds: pos }),
+    drift: obj({ nu: nonNeg, nuStd: nonNeg, t0Seconds: pos, compensation: { t: 'enum', values: DRIFT_COMPENSATIONS } }),
     stuckAt: obj({ onProbability: frac, offProbability: frac }),
     update: {
       t: 'tagged',
@@ -66,6 +66,9 @@ export const CHIP_SCHEMA: Node = obj({
       fullScale: { t: 'numOr', word: 'unbounded', num: pos },
       linesPerAdc: int(1, 65536),
       outputNoise: nonNeg,
+      noiseManagement: { t: 'enum', values: NOISE_MANAGEMENTS },
+      boundManagement: { t: 'enum', values: BOUND_MANAGEMENTS },
+      maxRereads: int(0, 16),
     }),
     gain: obj({ stage: { t: 'enum', values: ['digital'] }, bits: { t: 'numOr', word: 'float', num: int(2, 24) }, accumulatorBits: int(8, 64) }),
   }),

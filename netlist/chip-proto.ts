@@ -4,10 +4,10 @@
  * zero sentinels ("0 = continuous / float / unbounded") become the TypeScript words here.
  */
 import {
-  ACTION_KEYS, ADC_ARCHITECTURES, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, type ActionCost, type ActionKey, type ActivationImpl, type ChipDescription, type CostModel, type LeakageKey, type NoiseSpec,
+  ACTION_KEYS, ADC_ARCHITECTURES, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, type ActionCost, type ActionKey, type ActivationImpl, type ChipDescription, type CostModel, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
-import type { AdcArchitectureName, ChipDescriptionMsg, CostModelMsg, InputEncodingName, NoiseMsg } from './types';
+import type { AdcArchitectureName, ChipDescriptionMsg, CostModelMsg, CrossbarMsg, InputEncodingName, NoiseMsg } from './types';
 
 const enumName = (prefix: string, word: string): string => `${prefix}_${word.toUpperCase().replace(/-/g, '_')}`;
 
@@ -48,7 +48,7 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
       cell: x.cell === 'differential' ? 'CELL_KIND_DIFFERENTIAL' : 'CELL_KIND_OFFSET_COLUMN',
       gMinUs: x.gMinUS, gMaxUs: x.gMaxUS, levels: orZero(x.levels),
       programmingNoise: noiseToMsg(x.programmingNoise), readNoise: noiseToMsg(x.readNoise),
-      drift: { ...x.drift }, stuckAt: { ...x.stuckAt },
+      drift: { ...x.drift, compensation: x.drift.compensation === 'global' ? 'DRIFT_COMPENSATION_GLOBAL' : 'DRIFT_COMPENSATION_NONE' }, stuckAt: { ...x.stuckAt },
       ...(x.update.kind === 'exact' ? { exactUpdate: {} } : {
         pulsedUpdate: {
           dwMin: x.update.dwMin, cycleToCycle: x.update.cycleToCycle, upDownAsymmetry: x.update.upDownAsymmetry,
@@ -59,7 +59,9 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
     },
     periphery: {
       dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1], readVoltageV: c.periphery.dac.readVoltageV },
-      adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise },
+      adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise,
+        noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE',
+        boundManagement: c.periphery.adc.boundManagement === 'iterative' ? 'BOUND_MANAGEMENT_ITERATIVE' : 'BOUND_MANAGEMENT_NONE', maxRereads: c.periphery.adc.maxRereads },
       gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
     },
     neuron: {
@@ -81,6 +83,23 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
 
 /** Thrown when a message cannot be a chip description at all (missing blocks, unknown enums). */
 export class ChipMessageError extends Error {}
+
+function driftOf(d: NonNullable<CrossbarMsg['drift']>): ChipDescription['crossbar']['drift'] {
+  if (d.compensation !== 'DRIFT_COMPENSATION_NONE' && d.compensation !== 'DRIFT_COMPENSATION_GLOBAL') throw new ChipMessageError(`chip.crossbar.drift.compensation is ${d.compensation}`);
+  return { nu: d.nu, nuStd: d.nuStd, t0Seconds: d.t0Seconds, compensation: d.compensation === 'DRIFT_COMPENSATION_GLOBAL' ? 'global' : 'none' };
+}
+
+function boundManagementOf(v: string): BoundManagement {
+  if (v === 'BOUND_MANAGEMENT_ITERATIVE') return 'iterative';
+  if (v === 'BOUND_MANAGEMENT_NONE') return 'none';
+  throw new ChipMessageError(`chip.periphery.adc.boundManagement is ${v}`);
+}
+
+function noiseManagementOf(v: string): NoiseManagement {
+  if (v === 'NOISE_MANAGEMENT_ABS_MAX') return 'abs-max';
+  if (v === 'NOISE_MANAGEMENT_NONE') return 'none';
+  throw new ChipMessageError(`chip.periphery.adc.noiseManagement is ${v}`);
+}
 
 export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
   const need = <T>(v: T | null | undefined, what: string): T => {
@@ -119,14 +138,18 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       gMinUS: x.gMinUs, gMaxUS: x.gMaxUs, levels: word(x.levels, 'continuous'),
       programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
-      drift: { ...need(x.drift, 'crossbar.drift') },
+      drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
       update: pu ? { kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate } : { kind: 'exact' },
       wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {
       dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax], readVoltageV: dac.readVoltageV },
-      adc: { bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise },
+      adc: {
+        bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise,
+        noiseManagement: noiseManagementOf(adc.noiseManagement),
+        boundManagement: boundManagementOf(adc.boundManagement), maxRereads: adc.maxRereads,
+      },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },
     neuron: { activation, stateNoise: n.stateNoise, stateBits: word(n.stateBits, 'float'), lanes: n.lanes },

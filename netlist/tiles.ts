@@ -61,7 +61,9 @@ function tileOf(a: ArrayMsg): ArrayTile {
     array: a.id, core: a.core, slot: a.slot, role: a.role === 'ARRAY_ROLE_WEIGHT' ? 'weight' : 'random-feedback',
     rowBegin: a.rowBegin, rowEnd: a.rowEnd, colBegin: a.colBegin, colEnd: a.colEnd, tileRow: a.tileRow, tileCol: a.tileCol,
     reads: a.reads.map((r) => (r === 'READ_KIND_TRANSPOSED' ? 'transposed' : 'forward')), trainable: a.trainable,
-    gains: a.gains ?? { forward: 0, transposed: 0, dacStep: 0, adcStep: 0 },
+    gains: a.gains ?? {
+      forward: 0, transposed: 0, dacStep: 0, adcStep: 0, adcFullScaleForward: 0, adcFullScaleTransposed: 0, adcFullScaleNudge: 0, adcStepTransposed: 0, adcStepNudge: 0,
+    },
     plus: tensorPlane(a.gPlus!), minus: a.gMinus ? tensorPlane(a.gMinus) : undefined,
   };
 }

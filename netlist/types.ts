@@ -44,17 +44,19 @@ export interface CrossbarMsg {
   /** 0 = continuous. */
   levels: number;
   programmingNoise: NoiseMsg | null; readNoise: NoiseMsg | null;
-  drift: { nu: number; nuStd: number; t0Seconds: number } | null;
+  drift: { nu: number; nuStd: number; t0Seconds: number; compensation: 'DRIFT_COMPENSATION_UNSPECIFIED' | 'DRIFT_COMPENSATION_NONE' | 'DRIFT_COMPENSATION_GLOBAL' } | null;
   stuckAt: { onProbability: number; offProbability: number } | null;
   exactUpdate?: Record<string, never> | null;
   pulsedUpdate?: PulsedUpdateMsg | null;
   wireResistanceOhm: number;
 }
+export type NoiseManagementName = 'NOISE_MANAGEMENT_UNSPECIFIED' | 'NOISE_MANAGEMENT_NONE' | 'NOISE_MANAGEMENT_ABS_MAX';
 export interface PeripheryMsg {
   /** bits 0 = float. */
   dac: { bits: number; inputMin: number; inputMax: number; readVoltageV: number } | null;
   /** bits 0 = float; fullScale 0 = unbounded. */
-  adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number } | null;
+  adc: { bits: number; fullScale: number; linesPerAdc: number; outputNoise: number; noiseManagement: NoiseManagementName;
+    boundManagement: 'BOUND_MANAGEMENT_UNSPECIFIED' | 'BOUND_MANAGEMENT_NONE' | 'BOUND_MANAGEMENT_ITERATIVE'; maxRereads: number } | null;
   gain: { stage: 'GAIN_STAGE_UNSPECIFIED' | 'GAIN_STAGE_DIGITAL'; bits: number; accumulatorBits: number } | null;
 }
 export interface NeuronUnitMsg {
@@ -129,7 +131,21 @@ export interface ExternalDataMsg { location: string; offset: number; length: num
 
 export interface TensorMsg { dataType: DataTypeName; dims: number[]; rawData: Uint8Array; externalData: ExternalDataMsg | null }
 
-export interface GainsMsg { forward: number; transposed: number; dacStep: number; adcStep: number }
+export interface GainsMsg {
+  forward: number; transposed: number; dacStep: number; adcStep: number;
+  adcFullScaleForward: number; adcFullScaleTransposed: number; adcFullScaleNudge: number; adcStepTransposed: number; adcStepNudge: number;
+}
+
+/** The read kinds an ADC range is calibrated for (GainsProto adc_full_scale_*). */
+export const ADC_READ_KINDS = ['forward', 'transposed', 'nudge'] as const;
+export type AdcReadKind = (typeof ADC_READ_KINDS)[number];
+
+/** An array's ADC range and step for one read kind (0 = unbounded / not quantised). */
+export function adcRangeOf(g: GainsMsg, kind: AdcReadKind): { fullScale: number; step: number } {
+  if (kind === 'forward') return { fullScale: g.adcFullScaleForward, step: g.adcStep };
+  if (kind === 'transposed') return { fullScale: g.adcFullScaleTransposed, step: g.adcStepTransposed };
+  return { fullScale: g.adcFullScaleNudge, step: g.adcStepNudge };
+}
 
 export interface ArrayMsg {
   id: number; core: number; slot: number; edge: number; role: ArrayRoleName;

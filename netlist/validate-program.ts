@@ -11,7 +11,7 @@ import type { ChipDescription } from '../hw-models/chip';
 import { DATASETS } from '../graph/spec';
 import { OPS, isOpType, type OpContext } from './ops';
 import type { NetCode } from './diagnostics';
-import type { ArrayMsg, NetlistMsg, OpMsg, OperandName, PhaseKindName } from './types';
+import type { ArrayMsg, GainsMsg, NetlistMsg, OpMsg, OperandName, PhaseKindName } from './types';
 
 /** Steps of a phase (T, K) the simulator accepts. */
 export const MAX_STEPS = 100_000;
@@ -38,9 +38,31 @@ function finite(v: number): boolean {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
+type Num = (path: string, v: number, what: string, ok?: (v: number) => boolean, range?: string) => void;
+
+/** An array's ADC range per read kind: finite, ≥ 0 (0 = unbounded), and its step the chip ADC's
+ *  code step over that range (2·full_scale/(2^bits − 1); 0 for a float ADC or an unbounded range). */
+function checkAdcRanges(g: GainsMsg, i: number, bits: number, num: Num, add: Add): void {
+  const kinds = [['forward', 'adcFullScaleForward', 'adcStep', 'adc_full_scale_forward', 'adc_step'],
+    ['transposed', 'adcFullScaleTransposed', 'adcStepTransposed', 'adc_full_scale_transposed', 'adc_step_transposed'],
+    ['nudge', 'adcFullScaleNudge', 'adcStepNudge', 'adc_full_scale_nudge', 'adc_step_nudge']] as const;
+  for (const [kind, fsKey, stepKey, fsName, stepName] of kinds) {
+    const fs = g[fsKey];
+    const step = g[stepKey];
+    num(`arrays.${i}.gains.${fsName}`, fs, `array ${i}'s ${kind} ADC full scale`, (v) => v >= 0, '[0, ∞); 0 = unbounded');
+    if (!finite(fs) || !finite(step) || fs < 0) continue;
+    const want = bits > 0 && fs > 0 ? Math.fround((2 * fs) / (2 ** bits - 1)) : 0;
+    if (Math.abs(step - want) > 1e-6 * Math.max(want, 1e-30)) {
+      add('NET041', `arrays.${i}.gains.${stepName}`, `array ${i}'s ${kind} ADC step is ${step}, but ${bits > 0 ? `${bits} bits` : 'a float ADC'} over ±${fs} give ${want}`,
+        `set ${stepName} to ${want} (2·${fsName}/(2^bits − 1); 0 when unbounded or float), or ${RECOMPILE}`);
+    }
+  }
+}
+
 /** NaN, ±Inf and range checks of the numbers the interpreter and the optimiser read. */
 function checkNumbers(n: NetlistMsg, add: Add): void {
-  const num = (path: string, v: number, what: string, ok: (v: number) => boolean = () => true, range = '') => {
+  const adcBits = n.chip?.periphery?.adc?.bits ?? 0;
+  const num: Num = (path: string, v: number, what: string, ok: (v: number) => boolean = () => true, range = '') => {
     if (!finite(v)) add('NET043', path, `${what} is ${v}: not a finite number`, `set it to a finite value${range ? ` (${range})` : ''}, or ${RECOMPILE}`);
     else if (!ok(v)) add('NET041', path, `${what} is ${v}, outside ${range}`, `set it within ${range}, or ${RECOMPILE}`);
     else if (Math.abs(v) > MAX_MAGNITUDE) add('NET041', path, `${what} is ${v}, beyond ±${MAX_MAGNITUDE}`, `set it within ±${MAX_MAGNITUDE} (larger values overflow float32 sums), or ${RECOMPILE}`);
@@ -63,6 +85,7 @@ function checkNumbers(n: NetlistMsg, add: Add): void {
     for (const k of ['forward', 'transposed', 'dacStep', 'adcStep'] as const) {
       num(`arrays.${i}.gains.${k}`, a.gains[k], `array ${i}'s ${k} gain`, k === 'dacStep' || k === 'adcStep' ? (v) => v >= 0 : undefined, '[0, ∞)');
     }
+    checkAdcRanges(a.gains, i, adcBits, num, add);
   });
   const t = n.trainingInfo;
   if (t) {

@@ -38,6 +38,7 @@ export const METRIC_TABLE: Readonly<Record<string, MetricInfo>> = {
   updatePulsesPerTrainingSample: plain('update pulses per training sample', 'pulses'),
   spectralRadius: plain('spectral radius'),
   adcClippedFraction: pct('ADC reads clipped'),
+  adcClippedMaxFraction: pct('ADC reads clipped (worst edge and read kind)'),
   utilisation: pct('utilisation'),
 };
 

@@ -3,7 +3,11 @@
  *   ep-insitu  compile the seed's initial weights, train with EP on the chip executor;
  *   ep-exsitu  train with EP in software (ideal executor), program the weights, evaluate on the chip;
  *   bp-exsitu  the same with backprop.
- * Metrics: accuracy, and the cost model's cycles and energy per inference / training sample.
+ * Each also as `…-calibrated`: the ADC ranges calibrated per array and read kind at compile time
+ * (percentile 99.9 of |partial sum| over 256 training samples, as `fre run --adc-range
+ * percentile:99.9`), instead of the chip's fixed full scale.
+ * Metrics: accuracy, the cost model's cycles and energy per inference / training sample, and the
+ * fraction of ADC conversions that clipped (over all edges and read kinds, and the worst one).
  * The same calls as `fre run SPEC --chip … [--train]`, so any results line can be redone by hand.
  */
 import { dirname, resolve } from 'node:path';
@@ -23,10 +27,23 @@ import { dataFor } from './run-data';
 import type { RunConfig, RunContext, RunnerProblem, SweepRunner } from './runner';
 import { chipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
+import type { AdcSaturation } from '../simulator/chip/interpreter';
+import { calibrationInputs } from '../simulator/calibration-batch';
+import type { CompileOptions } from '../compiler/ir';
 
-const METHODS = ['ep-insitu', 'ep-exsitu', 'bp-exsitu'] as const;
+const METHODS = ['ep-insitu', 'ep-exsitu', 'bp-exsitu', 'ep-insitu-calibrated', 'ep-exsitu-calibrated', 'bp-exsitu-calibrated'] as const;
 const METRICS = ['bestTestAccuracy', 'finalTestAccuracy', 'cyclesPerInference', 'cyclesPerTrainingSample',
-  'energyPjPerInference', 'energyPjPerTrainingSample', 'updatePulsesPerTrainingSample', 'secondsPerEpoch'] as const;
+  'energyPjPerInference', 'energyPjPerTrainingSample', 'updatePulsesPerTrainingSample', 'secondsPerEpoch',
+  'adcClippedFraction', 'adcClippedMaxFraction'] as const;
+/** The calibrated methods' policy and batch (the fre run defaults of --calibration-samples). */
+const CALIBRATION = { percentile: 99.9, samples: 256 };
+
+/** Clipped conversions over all (edge, read kind), and the worst (edge, read kind)'s fraction. */
+function saturationMetrics(s: AdcSaturation[]): { adcClippedFraction: number; adcClippedMaxFraction: number } {
+  const conv = s.reduce((a, x) => a + x.conversions, 0);
+  const clipped = s.reduce((a, x) => a + x.clipped, 0);
+  return { adcClippedFraction: conv > 0 ? clipped / conv : 0, adcClippedMaxFraction: s.reduce((a, x) => Math.max(a, x.fraction), 0) };
+}
 
 let kernels: Kernels | undefined;
 /** Software-trained weights of recent ex-situ runs: they depend on graph, method, seed and data, not on the chip. */
@@ -81,11 +98,16 @@ export const chipRunner: SweepRunner = {
     kernels ??= selectKernels('auto');
     const epochs = config.graph.training.epochs;
     const p0 = initParams(net, makeRng(config.seed));
-    const options = { wMax: { kind: 'max' as const }, specFile: net.spec.name, producerVersion: 'sweep' };
+    const calibrated = config.method.endsWith('-calibrated');
+    const method = config.method.replace(/-calibrated$/, '');
+    const base = { wMax: { kind: 'max' as const }, specFile: net.spec.name, producerVersion: 'sweep' };
+    const options = (p: Params): CompileOptions => (calibrated && chip.periphery.adc.fullScale !== 'unbounded'
+      ? { ...base, adcRange: { kind: 'percentile', p: CALIBRATION.percentile }, calibration: calibrationInputs(net, p, data.train, CALIBRATION.samples, kernels!) }
+      : base);
     const log = ctx.log ? (s: string) => ctx.log!(s) : undefined;
 
-    if (config.method === 'ep-insitu') {
-      const netlist = compile(net, chip, p0, options).netlist;
+    if (method === 'ep-insitu') {
+      const netlist = compile(net, chip, p0, options(p0)).netlist;
       const r = await runOnChip(netlist, data, {
         mode: 'train', epochs, seed: config.seed, kernels, shouldStop: () => ctx.signal.aborted,
         onEpoch: log ? (e: EpochResult) => log(`epoch ${e.epoch}: test ${(100 * e.testAccuracy).toFixed(2)}%`) : undefined,
@@ -98,10 +120,11 @@ export const chipRunner: SweepRunner = {
         cyclesPerInference: c.cyclesPerInference, cyclesPerTrainingSample: c.cyclesPerTrainingSample,
         energyPjPerInference: c.energyPerInferenceJoules * 1e12, energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
         updatePulsesPerTrainingSample: r.updatePulsesPerSample, secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
+        ...saturationMetrics(r.adcSaturation),
       };
     }
 
-    const algo = config.method === 'ep-exsitu' ? 'ep' : 'bp';
+    const algo = method === 'ep-exsitu' ? 'ep' : 'bp';
     const key = JSON.stringify([config.graph, algo, config.seed, config.data]);
     let trained = trainedCache.get(key);
     let seconds = NaN;
@@ -113,7 +136,7 @@ export const chipRunner: SweepRunner = {
       if (trainedCache.size >= 4) trainedCache.delete(trainedCache.keys().next().value!);
       trainedCache.set(key, trained);
     }
-    const netlist = compile(net, chip, trained, options).netlist;
+    const netlist = compile(net, chip, trained, options(trained)).netlist;
     const r = await runOnChip(netlist, data, { mode: 'eval', epochs: 0, seed: config.seed, kernels });
     const c = chipCosts(netlist, chip);
     return {
@@ -121,6 +144,7 @@ export const chipRunner: SweepRunner = {
       cyclesPerInference: c.cyclesPerInference, cyclesPerTrainingSample: c.cyclesPerTrainingSample,
       energyPjPerInference: c.energyPerInferenceJoules * 1e12, energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
       updatePulsesPerTrainingSample: NaN, secondsPerEpoch: seconds,
+      ...saturationMetrics(r.adcSaturation),
     };
   },
 };

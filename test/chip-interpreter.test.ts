@@ -121,7 +121,7 @@ describe('the netlist interpreter on the ideal preset reproduces the software en
       c.noc.arraysPerCore = 64;
       c.noc.meshWidth = 8;
       c.noc.meshHeight = 8;
-      c.periphery.adc = { bits: 'float', fullScale: 1e6, linesPerAdc: 8, outputNoise: 0 };
+      c.periphery.adc = { bits: 'float', fullScale: 1e6, linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 };
     }));
   });
 });
@@ -179,7 +179,7 @@ describe('device stages', () => {
     const out = 0.5;
     const chip = withChip(PRESETS.ideal, (c) => {
       c.crossbar.readNoise = { sigma, relativeTo: 'range' };
-      c.periphery.adc = { bits: 'float', fullScale: 1e6, linesPerAdc: 8, outputNoise: out };
+      c.periphery.adc = { bits: 'float', fullScale: 1e6, linesPerAdc: 8, outputNoise: out, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 };
     });
     const wMax = edgeTiles(compileOn(net, chip, p))[0].wMax;
     const z: number[] = [];
@@ -198,11 +198,11 @@ describe('device stages', () => {
   });
 
   test('ADC: sums beyond full scale are clipped; a coarse ADC quantises to its step', () => {
-    const clipped = withChip(PRESETS.ideal, (c) => { c.periphery.adc = { bits: 'float', fullScale: 0.01, linesPerAdc: 8, outputNoise: 0 }; });
+    const clipped = withChip(PRESETS.ideal, (c) => { c.periphery.adc = { bits: 'float', fullScale: 0.01, linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 }; });
     const wMax = edgeTiles(compileOn(net, clipped, p))[0].wMax;
     const y = readW0(clipped);
     for (const v of y) expect(Math.abs(v)).toBeLessThanOrEqual(0.01 * wMax * (1 + 1e-5));
-    const coarse = withChip(PRESETS.ideal, (c) => { c.periphery.adc = { bits: 3, fullScale: 8, linesPerAdc: 8, outputNoise: 0 }; });
+    const coarse = withChip(PRESETS.ideal, (c) => { c.periphery.adc = { bits: 3, fullScale: 8, linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 }; });
     const step = (2 * 8) / 7;
     const yq = readW0(coarse);
     for (const v of yq) {

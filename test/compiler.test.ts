@@ -14,7 +14,7 @@ import { validateNetlist } from '../netlist/validate';
 import type { CompilerIR } from '../compiler/ir';
 import { decodeNetlist, encodeNetlist } from '../netlist/codec';
 import { edgeTiles, netlistParams } from '../netlist/tiles';
-import { parseWMaxPolicy } from '../compiler/options';
+import { parseAdcRangePolicy, parseWMaxPolicy } from '../compiler/options';
 import { PASSES, compile, initialIR } from '../compiler/pipeline';
 import { estimate } from '../compiler/estimate';
 import { timedOps } from '../netlist/op-shape';
@@ -235,7 +235,7 @@ describe('CMP diagnostics, one by one', () => {
     const ds = cmpDiags(() => compile(net, PRESETS.reram, paramsOf(net), { wMax: { kind: 'max' }, specFile: 's.json', producerVersion: 't' }, { dumpAfter: ['partitoin'] }));
     expect(ds[0].code).toBe('CMP003');
     expect(ds[0].message).toContain('"partitoin"');
-    expect(ds[0].hint).toContain('map-weights, partition, assign-cores, place, route, schedule, emit');
+    expect(ds[0].hint).toContain('map-weights, partition, assign-cores, place, route, schedule, calibrate, emit');
     seen.add('CMP003');
   });
 
@@ -245,6 +245,20 @@ describe('CMP diagnostics, one by one', () => {
     expect(ds[0].message).toContain(`"${text}"`);
     expect(ds[0].hint).toContain('p99.9');
     seen.add('CMP004');
+  });
+
+  test.each(['percentile', 'percentile:0', 'percentile:101', 'p99', 'auto'])('CMP006: --adc-range %s', (text) => {
+    const ds = cmpDiags(() => parseAdcRangePolicy(text, 's.json'));
+    expect(ds[0].code).toBe('CMP006');
+    expect(ds[0].message).toContain(`"${text}"`);
+    expect(ds[0].hint).toContain('percentile:99.9');
+    seen.add('CMP006');
+  });
+
+  test('CMP006: a percentile ADC range without a calibration batch', () => {
+    const ds = cmpDiags(() => compile(net, PRESETS.reram, paramsOf(net), { wMax: { kind: 'max' }, adcRange: { kind: 'percentile', p: 99 }, specFile: 's.json', producerVersion: 't' }));
+    expect(ds[0].code).toBe('CMP006');
+    expect(ds[0].message).toContain('percentile:99 needs a calibration batch');
   });
 
   test('conv edges and biases compile (CMP005, which refused them, is retired): mnist-conv on ideal', () => {

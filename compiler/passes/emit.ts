@@ -92,6 +92,15 @@ function trainingInfo(ir: CompilerIR): TrainingInfoMsg {
   };
 }
 
+/** Provenance of the ADC ranges (the ranges themselves are the arrays' normative gains fields). */
+function adcRangeMetadata(ir: CompilerIR): { key: string; value: string }[] {
+  const a = ir.options.adcRange ?? { kind: 'fixed' };
+  if (a.kind === 'fixed') return [{ key: 'compile.adc_range_policy', value: 'fixed' }];
+  const c = ir.options.calibration;
+  return [{ key: 'compile.adc_range_policy', value: `percentile:${a.p}` },
+    { key: 'compile.adc_calibration', value: c ? `${c.count} samples: ${c.source}` : 'none' }];
+}
+
 export const emit: Pass = {
   name: 'emit',
   help: 'assemble the protobuf netlist message',
@@ -101,7 +110,10 @@ export const emit: Pass = {
     const dac = chip.periphery.dac;
     const adc = chip.periphery.adc;
     const dacStep = codeStep(dac.bits, dac.inputRange[0], dac.inputRange[1]);
-    const adcStep = adc.fullScale === 'unbounded' ? 0 : codeStep(adc.bits, -adc.fullScale, adc.fullScale);
+    // A range of 0 is unbounded: nothing to quantise over. Float32 like the fields that hold them,
+    // so a compiled netlist executes the same before and after encoding.
+    const adcStepOf = (fs: number) => (fs > 0 ? Math.fround(codeStep(adc.bits, -fs, fs)) : 0);
+    const fixedFs = adc.fullScale === 'unbounded' ? 0 : Math.fround(adc.fullScale);
     const stateStep = codeStep(chip.neuron.stateBits, dac.inputRange[0], dac.inputRange[1]);
     const { T, K, betaF } = net.spec.dynamics;
     const readoutGroup = net.readout.from + 1;
@@ -140,10 +152,13 @@ export const emit: Pass = {
     const gainsFor = (t: IrTile) => {
       const e = net.edges[t.edge];
       const m = ir.matrices[t.matrix];
+      const fs = t.adcFullScale ?? { forward: fixedFs, transposed: fixedFs, nudge: fixedFs };
       return {
         forward: t.role === 'weight' ? e.alpha * m.mapped.wMax : e.beta * m.mapped.wMax,
         transposed: t.reads.includes('transposed') ? e.beta * m.mapped.wMax : 0,
-        dacStep, adcStep,
+        dacStep, adcStep: adcStepOf(fs.forward),
+        adcFullScaleForward: fs.forward, adcFullScaleTransposed: fs.transposed, adcFullScaleNudge: fs.nudge,
+        adcStepTransposed: adcStepOf(fs.transposed), adcStepNudge: adcStepOf(fs.nudge),
       };
     };
     const arrays: ArrayMsg[] = ir.tiles.map((t) => {
@@ -176,6 +191,7 @@ export const emit: Pass = {
       trainingInfo: trainingInfo(ir),
       metadataProps: [
         { key: 'compile.w_max_policy', value: pol.kind === 'max' ? 'max' : `percentile:${pol.p}` },
+        ...adcRangeMetadata(ir),
         { key: 'graph.format', value: net.spec.format },
         { key: 'graph.training_seed', value: String(net.spec.training.seed) },
         // Provenance only: the graph spec the netlist was compiled from. Nothing executes it.

@@ -23,7 +23,7 @@ export const IDEAL: ChipDescription = {
     levels: 'continuous',
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
-    drift: { nu: 0, nuStd: 0, t0Seconds: 1 },
+    drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     stuckAt: { onProbability: 0, offProbability: 0 },
     update: { kind: 'exact' },
     // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
@@ -34,7 +34,7 @@ export const IDEAL: ChipDescription = {
     // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
     dac: { bits: 'float', inputRange: [-1, 1], readVoltageV: 0.2 },
     // hw §1 "DAC / ADC" NeuroSim numColMuxed 8: only timing uses it here.
-    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0 },
+    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },
   },
   neuron: {

@@ -33,7 +33,8 @@ export const ISAAC: ChipDescription = {
     // [ISAAC16]: 16-bit inputs, one bit per cycle through 1-bit DACs.
     dac: { bits: 16, inputRange: [-1, 1], readVoltageV: 0.2 }, // ESTIMATE: 0.2 V read
     // [ISAAC16]: one 8-bit ADC for the 128 columns of a crossbar.
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 128, outputNoise: 0.06 },
+    // Noise and bound management: not stated by the source → none (issue 13 fields; docs/references.md "Periphery").
+    adc: { bits: 8, fullScale: 12, linesPerAdc: 128, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: { ...structuredClone(RERAM.neuron) },

@@ -26,7 +26,9 @@ export const PCM: ChipDescription = {
     // hw §1 "read noise": PCM 1/f ≈ 4 % at g_max, growing with the conductance → 4 % of the target.
     readNoise: { sigma: 0.04, relativeTo: 'target' },
     // hw §1 "conductance drift": ν ≈ 0.05 ± 0.01 (aihwkit PCMLikeNoiseModel); t0 20 s is that model's default.
-    drift: { nu: 0.05, nuStd: 0.01, t0Seconds: 20 },
+    // No drift compensation in the preset: a design option ('global', aihwkit GlobalDriftCompensation)
+    // to study against the uncompensated chip (docs/references.md, "Periphery").
+    drift: { nu: 0.05, nuStd: 0.01, t0Seconds: 20, compensation: 'none' },
     // hw §1 "stuck devices": 1–13 % → 1 %, split evenly on/off.
     stuckAt: { onProbability: 0.005, offProbability: 0.005 },
     update: {
@@ -52,7 +54,12 @@ export const PCM: ChipDescription = {
     // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines; full scale aihwkit out_bound 12;
     // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
     // absolute in the units where out_bound = 12).
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06 },
+    // Noise management: aihwkit IOParameters.noise_management default ABS_MAX (docs/references.md,
+    // "Periphery"): out_bound 12 and out_noise 0.06 above are defined for inputs scaled so that
+    // max|x| = 1, so the fixed ±12 range is only aihwkit's model together with this scaling.
+    // Bound management: none — a re-read costs time and energy the chip must budget for; it is a
+    // design option (boundManagement 'iterative', aihwkit's default ITERATIVE) to study, not assumed.
+    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {

@@ -26,7 +26,7 @@ export const RERAM: ChipDescription = {
     // hw §1 "read noise": ≈ 1 % short-term (ReRAM).
     readNoise: { sigma: 0.01, relativeTo: 'range' },
     // hw §1 "conductance drift" lists PCM only: ReRAM is modelled drift-free (t0 unused, 1 s).
-    drift: { nu: 0, nuStd: 0, t0Seconds: 1 },
+    drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     // hw §1 "stuck devices": 1–13 % → 1 % (low end, program-and-verify arrays), split evenly on/off.
     stuckAt: { onProbability: 0.005, offProbability: 0.005 },
     update: {
@@ -53,7 +53,12 @@ export const RERAM: ChipDescription = {
     // Full scale: no row; aihwkit IOParameters.out_bound default 12 (same normalised units).
     // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
     // absolute in the units where out_bound = 12, i.e. 0.5 % of the full scale).
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06 },
+    // Noise management: aihwkit IOParameters.noise_management default ABS_MAX (docs/references.md,
+    // "Periphery"): out_bound 12 and out_noise 0.06 above are defined for inputs scaled so that
+    // max|x| = 1, so the fixed ±12 range is only aihwkit's model together with this scaling.
+    // Bound management: none — a re-read costs time and energy the chip must budget for; it is a
+    // design option (boundManagement 'iterative', aihwkit's default ITERATIVE) to study, not assumed.
+    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max', boundManagement: 'none', maxRereads: 0 },
     // No row in hardware.md: α/β gains in a 16-bit digital multiplier, 32-bit accumulators (design choice).
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },

@@ -24,7 +24,7 @@ export const SRAM_8B: ChipDescription = {
     levels: 128,
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
-    drift: { nu: 0, nuStd: 0, t0Seconds: 1 },
+    drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     stuckAt: { onProbability: 0, offProbability: 0 },
     // A digital write of the new code.
     update: { kind: 'exact' },
@@ -39,7 +39,7 @@ export const SRAM_8B: ChipDescription = {
     dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 1 },
     // Adder trees give exact integer sums (8-bit × 8-bit × 128 rows < 2^23): no quantisation, no clipping,
     // one tree output per line.
-    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 1, outputNoise: 0 },
+    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 1, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {

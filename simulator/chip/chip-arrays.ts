@@ -35,6 +35,13 @@ export class ChipArrays {
   private x2: Float32Array = new Float32Array(0);
   private part2: Float32Array = new Float32Array(0);
   private norms: Float32Array = new Float32Array(0);
+  private xs: Float32Array = new Float32Array(0);
+  /** Noise management (abs-max): per array, the latest read's scale of each sample (input row). */
+  private readonly scales: Float32Array[] = [];
+  /** Noise management abs-max: reads scale their inputs per sample (so shared DAC codes do not apply). */
+  readonly absMax: boolean;
+  /** Per array: the drift-compensation factor (1 = none). */
+  readonly driftGains: number[];
 
   constructor(tiles: EdgeTiles[], readonly chip: ChipDescription, readonly kernels: Kernels, readonly noise: NoiseSource, opts: DeviceOptions) {
     this.W = tiles.map((t) => new DeviceMatrix(t.rows, t.cols, t.wMax, t.weight, chip, noise, opts));
@@ -51,6 +58,9 @@ export class ChipArrays {
     this.adc = adcOf(chip, native);
     this.neuron = new NeuronUnit(chip, kernels, noise, native);
     this.native = native;
+    this.absMax = chip.periphery.adc.noiseManagement === 'abs-max';
+    // Global drift compensation: one digital factor per array, measured once after the drift.
+    this.driftGains = this.arrays.map((a) => a.dev.driftGain(a.tile));
   }
 
   /** out[0, n) = DAC(x[0, n)): the input quantiser over a whole vector (a no-op copy when float). */
@@ -73,9 +83,11 @@ export class ChipArrays {
    * columns, part has its rows) or DAC(x)·tile / w_max (transposed: x drives the rows), plus the
    * read noise of every device and (folded into the same draw) the ADC's output noise. x is
    * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x. `dacDone`: x already
-   * went through the DAC (quantise()), as when several arrays read the same vector.
+   * went through the DAC (quantise()), as when several arrays read the same vector (never with noise
+   * management). inputScale multiplies the DAC's input after noise management (bound management's
+   * halved re-reads).
    */
-  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array, dacDone = false): void {
+  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array, dacDone = false, inputScale = 1): void {
     const { tile: t, dev } = this.arrays[id];
     const C = dev.cols;
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
@@ -84,9 +96,27 @@ export class ChipArrays {
     let xs = x;
     let ld = ldx;
     let off = x0;
+    if (this.absMax || inputScale !== 1) {
+      // Noise management: each sample's input lines divided by their largest magnitude (1 for an
+      // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
+      const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
+      this.xs = grow(this.xs, n * iLen);
+      for (let r = 0; r < n; r++) {
+        const b = r * ldx + x0;
+        let m = 0;
+        for (let i = 0; i < iLen; i++) { const a = Math.abs(x[b + i]); if (a > m) m = a; }
+        s[r] = this.absMax && m > 0 ? m : 1;
+        // Bound management re-reads with the (scaled) input times inputScale (a power of ½).
+        const inv = inputScale / s[r];
+        for (let i = 0; i < iLen; i++) this.xs[r * iLen + i] = x[b + i] * inv;
+      }
+      xs = this.xs;
+      ld = iLen;
+      off = 0;
+    }
     if (this.dac.active && !dacDone) {
       this.xq = grow(this.xq, n * iLen);
-      for (let r = 0; r < n; r++) this.dac.apply(x.subarray(r * ldx + x0, r * ldx + x0 + iLen), this.xq.subarray(r * iLen), iLen);
+      for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
       xs = this.xq;
       ld = iLen;
       off = 0;
@@ -95,6 +125,19 @@ export class ChipArrays {
     if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
     else this.kernels.gemm('N', 'T', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
     this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
+  }
+
+  /** After the ADC, digitally: multiplies each sample's converted lines back by its noise-management
+   *  scale, and by the array's drift-compensation factor (a no-op without either). part is [n × lines]. */
+  rescale(id: number, part: Float32Array, n: number, lines: number): void {
+    const g = this.driftGains[id];
+    if (!this.absMax && g === 1) return;
+    const s = this.scales[id];
+    for (let r = 0; r < n; r++) {
+      const k = (this.absMax ? s[r] : 1) * g;
+      if (k === 1) continue;
+      for (let j = r * lines; j < (r + 1) * lines; j++) part[j] *= k;
+    }
   }
 
   /**

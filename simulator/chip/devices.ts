@@ -40,6 +40,8 @@ export class DeviceMatrix {
   /** Per-cell read-noise variance factor, for read noise relative to the target conductance. */
   private sqU: Float32Array | null = null;
   private scratch: Float32Array | null = null;
+  /** The weights before drift (global drift compensation only). */
+  private atT0: Float32Array | null = null;
   /** Pulses applied by commit() since the last reset (for energy). */
   pulses = 0;
 
@@ -65,11 +67,13 @@ export class DeviceMatrix {
     this.frozen = new Uint8Array(n);
     this.applyStuck(this.uPlus, noise);
     if (this.uMinus) this.applyStuck(this.uMinus, noise);
+    this.W = new Float32Array(n);
     if (opts.driftSeconds > 0 && xb.drift.nu > 0) {
+      // Global drift compensation measures the arrays before and after: keep the weights at t0.
+      if (xb.drift.compensation === 'global') { this.refreshWeights(); this.atT0 = this.W.slice(); }
       this.applyDrift(this.uPlus, noise);
       if (this.uMinus) this.applyDrift(this.uMinus, noise);
     }
-    this.W = new Float32Array(n);
     this.refreshWeights();
     this.held = this.W.slice();
   }
@@ -98,13 +102,34 @@ export class DeviceMatrix {
     }
   }
 
-  /** g(t) = g(t0)·(t/t0)^−ν with ν ~ N(nu, nuStd) per device (aihwkit PCMLikeNoiseModel). */
+  /** g(t) = g(t0)·(t/t0)^−ν with ν ~ N(nu, nuStd) per device (aihwkit PCMLikeNoiseModel), on the
+   *  absolute conductance g = g_min + u·(g_max − g_min): u(t) = (g_r + u)·(t/t0)^−ν − g_r, g_r = g_min/(g_max − g_min). */
   private applyDrift(u: Float32Array, noise: NoiseSource): void {
     const { nu, nuStd, t0Seconds } = this.chip.crossbar.drift;
+    const { gMinUS, gMaxUS } = this.chip.crossbar;
+    const gr = gMinUS / (gMaxUS - gMinUS);
     const ratio = Math.log(Math.max(this.opts.driftSeconds / t0Seconds, 1));
     const z = this.noiseBuffer(u.length);
     noise.addNormal(z, u.length, nuStd);
-    for (let i = 0; i < u.length; i++) u[i] *= Math.exp(-(nu + z[i]) * ratio);
+    for (let i = 0; i < u.length; i++) {
+      const v = (gr + u[i]) * Math.exp(-(nu + z[i]) * ratio) - gr;
+      u[i] = v > 0 ? v : 0;
+    }
+  }
+
+  /** Global drift compensation of one array: Σ_r |Σ_c W(t0)[r, c]| / Σ_r |Σ_c W(t)[r, c]| over the
+   *  tile (an all-ones read before and after drift); 1 without compensation or drift. */
+  driftGain(t: Pick<ArrayTile, 'rowBegin' | 'rowEnd' | 'colBegin' | 'colEnd'>): number {
+    const w0 = this.atT0;
+    if (!w0) return 1;
+    let a = 0, b = 0;
+    for (let r = t.rowBegin; r < t.rowEnd; r++) {
+      let s0 = 0, s1 = 0;
+      for (let c = t.colBegin; c < t.colEnd; c++) { s0 += w0[r * this.cols + c]; s1 += this.W[r * this.cols + c]; }
+      a += Math.abs(s0);
+      b += Math.abs(s1);
+    }
+    return b > 0 ? a / b : 1;
   }
 
   private noiseBuffer(n: number): Float32Array {

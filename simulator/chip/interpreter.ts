@@ -19,7 +19,21 @@ import { poolForward, poolTranspose } from '../conv/pool';
 import { addRowBias } from '../engine/edge-ops';
 import { softmaxRows } from '../engine/softmax';
 import type { DeviceModel } from '../train';
-import { SILENT, type ChipArrays } from './chip-arrays';
+import { adcRangeOf, ADC_READ_KINDS, type AdcReadKind } from '../../netlist/types';
+import type { ChipArrays } from './chip-arrays';
+import { convertOver } from './periphery';
+
+/** Saturated ADC conversions of one edge's reads of one kind, over the interpreter's life (or since reset). */
+export interface AdcSaturation {
+  edge: string;
+  read: AdcReadKind;
+  conversions: number;
+  clipped: number;
+  /** clipped / conversions (the clipped values that stand, after any bound-management re-reads). */
+  fraction: number;
+  /** Bound management: samples read again (each a further array read and conversion of every line). */
+  rereads: number;
+}
 
 const ACTIVATION: Record<string, Activation | null> = {
   ACTIVATION_TANH: 'tanh', ACTIVATION_HARD_SIGMOID: 'hard-sigmoid', ACTIVATION_SIGMOID: 'sigmoid',
@@ -93,12 +107,19 @@ export class NetlistInterpreter implements DeviceModel {
   private readonly part: Float32Array[];
   /** Values the latest read of each array left in its part buffer (n × sensed lines). */
   private readonly sensed: number[];
+  /** The kind of the latest read of each array: which of its ADC ranges converts it. */
+  private readonly readKind: AdcReadKind[];
+  /** Lines the latest read of each array sensed (per sample row). */
+  private readonly senseLines: number[];
+  /** Per edge: [conversions, clipped] per ADC_READ_KINDS index, then the re-reads per kind. */
+  private readonly saturation: Float64Array[];
+  /** Each array's latest read (bound management re-reads it). */
+  private readonly lastRead: ({ transposed: boolean; x: Float32Array; ldx: number; x0: number; n: number } | undefined)[] = [];
+  private bmPart: Float32Array = new Float32Array(0);
   /** DAC codes per source buffer and the buffer version they were made from (see dacCodes). */
   private readonly codes = new Map<Float32Array, { version: number; q: Float32Array }>();
   /** Bumped whenever a buffer an array may read changes (every op that writes one, every iteration). */
   private version = 0;
-  /** Arrays whose latest read has been converted (AdcConvert) and awaits its Accumulate. */
-  private readonly pending: boolean[];
   private readonly logits: Float32Array;
   private readonly probs: Float32Array;
   private readonly err: Float32Array;
@@ -141,7 +162,9 @@ export class NetlistInterpreter implements DeviceModel {
       return new Float32Array(maxBatch * (conv ? conv.P : 1) * lines);
     });
     this.sensed = n.arrays.map(() => 0);
-    this.pending = n.arrays.map(() => false);
+    this.readKind = n.arrays.map(() => 'forward');
+    this.senseLines = n.arrays.map(() => 1);
+    this.saturation = n.edges.map(() => new Float64Array(3 * ADC_READ_KINDS.length));
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
   }
 
@@ -171,6 +194,22 @@ export class NetlistInterpreter implements DeviceModel {
     this.grads = grads;
     for (const p of this.plans) this.runPhase(p);
     return { loss: this.loss, probs: this.probs0 };
+  }
+
+  /** The ADC saturation per edge and read kind (kinds never read are left out). */
+  adcSaturation(): AdcSaturation[] {
+    const out: AdcSaturation[] = [];
+    this.saturation.forEach((c, e) => ADC_READ_KINDS.forEach((read, k) => {
+      const conversions = c[2 * k];
+      if (conversions > 0) {
+        out.push({ edge: this.netlist.edges[e].name, read, conversions, clipped: c[2 * k + 1], fraction: c[2 * k + 1] / conversions, rereads: c[2 * ADC_READ_KINDS.length + k] });
+      }
+    }));
+    return out;
+  }
+
+  resetAdcSaturation(): void {
+    for (const c of this.saturation) c.fill(0);
   }
 
   /** A group's current state (tests and analysis). */
@@ -221,10 +260,7 @@ export class NetlistInterpreter implements DeviceModel {
       case 'ArrayRead': case 'ArrayReadTransposed':
         return this.read(p);
       case 'AdcConvert':
-        // The conversion (clip, quantise; its output noise was drawn with the read noise, one draw per
-        // line) is fused with the Accumulate that consumes it: one native pass over the partial sums.
-        this.pending[op.array] = true;
-        return;
+        return this.convert(op.array);
       case 'Accumulate':
         return op.source === 'OPERAND_HELD_DRIVE' ? this.accumulateHeld(op, it) : this.accumulate(p);
       case 'NeuronUpdate': {
@@ -273,26 +309,89 @@ export class NetlistInterpreter implements DeviceModel {
     const t = a.tile;
     const transposed = p.type === 'ArrayReadTransposed';
     const src = this.operand(op.group, op.source);
+    // Reads carrying the output error are the nudge; other reads towards the from-side (W
+    // transposed, or B) carry a hidden state back; the rest drive forward.
+    this.readKind[op.array] = op.source === 'OPERAND_ERROR' || op.source === 'OPERAND_FREE_ERROR' ? 'nudge'
+      : transposed || t.role === 'random-feedback' ? 'transposed' : 'forward';
     // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
     const x0 = transposed ? t.rowBegin : t.colBegin;
-    this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * (transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin);
+    this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+    this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * this.senseLines[op.array];
     if (!e.conv) {
       const ld = this.groups[op.group].size;
-      // Every array that reads this vector in this iteration sees the same DAC codes: quantise once.
-      const q = this.dacCodes(src, this.m * ld);
-      this.chip.read(op.array, transposed, q ?? src, ld, x0, this.m, this.part[op.array], q !== null);
+      // Every array that reads this vector in this iteration sees the same DAC codes: quantise once
+      // (not under noise management: its per-array, per-sample scaling comes before the DAC).
+      const q = this.chip.absMax ? null : this.dacCodes(src, this.m * ld);
+      this.arrayRead(op.array, transposed, src, ld, x0, this.m, q);
       return;
     }
     const c = e.conv;
     const n = this.m * c.P;
     if (p.forwardW) {
       if (p.first) this.layout.im2row(c.conv, this.m, src, c.patches);
-      this.chip.read(op.array, false, c.patches, e.cols, x0, n, this.part[op.array]);
+      this.arrayRead(op.array, false, c.patches, e.cols, x0, n);
       return;
     }
     // Feedback: the to-side values unpooled through this iteration's forward argmax, one row per patch.
     if (p.first) this.toRows(c, src, c.argmax);
-    this.chip.read(op.array, transposed, c.toRows, e.rows, x0, n, this.part[op.array]);
+    this.arrayRead(op.array, transposed, c.toRows, e.rows, x0, n);
+  }
+
+  /** One array read into its part buffer, remembered for bound management's re-reads. */
+  private arrayRead(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, dacCodes: Float32Array | null = null): void {
+    this.lastRead[id] = { transposed, x, ldx, x0, n };
+    this.chip.read(id, transposed, dacCodes ?? x, ldx, x0, n, this.part[id], dacCodes !== null);
+  }
+
+  /**
+   * The ADC of one array: clip and quantise over the range of the latest read's kind, undo noise
+   * management's scaling, and (iterative bound management) re-read every sample that clipped with
+   * its input halved, up to maxRereads times, keeping the first re-read that does not clip (or the
+   * last) times 2^k. Counts conversions, the clipped ones that stand, and re-reads.
+   */
+  private convert(id: number): void {
+    const kind = this.readKind[id];
+    const a = this.chip.arrays[id];
+    const { fullScale, step } = adcRangeOf(a.tile.gains, kind);
+    const part = this.part[id];
+    const n = this.sensed[id];
+    const lines = this.senseLines[id];
+    const rows = n / lines;
+    const adc = this.chip.chip.periphery.adc;
+    const c = this.saturation[a.edge];
+    const k = ADC_READ_KINDS.indexOf(kind);
+    // Rows (samples) that clip any line, with how many lines, before the conversion clips them.
+    const flagged: [row: number, over: number][] = [];
+    if (adc.boundManagement === 'iterative' && adc.maxRereads > 0 && fullScale > 0) {
+      for (let r = 0; r < rows; r++) {
+        const over = countOver(part, r * lines, lines, fullScale);
+        if (over > 0) flagged.push([r, over]);
+      }
+    }
+    let clipped = convertOver(part, n, fullScale, step);
+    this.chip.rescale(id, part, rows, lines);
+    if (flagged.length) {
+      const L = this.lastRead[id]!;
+      const tmp = (this.bmPart = this.bmPart.length >= lines ? this.bmPart : new Float32Array(lines));
+      for (const [r, over0] of flagged) {
+        const row = L.x.subarray(r * L.ldx);
+        let scale = 1;
+        for (let t = 1; t <= adc.maxRereads; t++) {
+          scale /= 2;
+          this.chip.read(id, L.transposed, row, L.ldx, L.x0, 1, tmp, false, scale);
+          c[2 * ADC_READ_KINDS.length + k] += 1;
+          const over = countOver(tmp, 0, lines, fullScale);
+          if (over > 0 && t < adc.maxRereads) continue;
+          convertOver(tmp, lines, fullScale, step);
+          this.chip.rescale(id, tmp, 1, lines);
+          for (let j = 0; j < lines; j++) part[r * lines + j] = tmp[j] / scale;
+          clipped += over - over0;
+          break;
+        }
+      }
+    }
+    c[2 * k] += n;
+    c[2 * k + 1] += clipped;
   }
 
   /** The DAC codes of a whole vector, computed once per version of the buffer (null: float DAC). */
@@ -340,13 +439,8 @@ export class NetlistInterpreter implements DeviceModel {
     const gain = transposed ? t.gains.transposed : t.gains.forward;
     const part = this.part[op.array];
     const dst = this.target(op.group, op.target);
-    // out[r·ld + o0 + j] += gain·ADC(part[r, j]) (or gain·part when nothing converted it).
+    // out[r·ld + o0 + j] += gain·part[r, j] (AdcConvert has converted the part in place).
     const add = (out: Float32Array, n: number, ld: number) => {
-      if (this.pending[op.array]) {
-        this.chip.adc.accumulate(part, n, lines, out, o0, ld, gain, SILENT, true);
-        this.pending[op.array] = false;
-        return;
-      }
       for (let r = 0; r < n; r++) {
         const ob = r * ld + o0;
         const pb = r * lines;
@@ -514,6 +608,13 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
       writes: ['SaveState', 'StateDelta', 'ReadoutError', 'LoadInput', 'LoadTarget'].includes(op.opType),
     };
   });
+}
+
+/** Lines of p[o … o + n) beyond ±fs. */
+function countOver(p: Float32Array, o: number, n: number, fs: number): number {
+  let k = 0;
+  for (let j = o; j < o + n; j++) if (p[j] > fs || p[j] < -fs) k++;
+  return k;
 }
 
 

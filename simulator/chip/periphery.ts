@@ -83,6 +83,25 @@ export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Ad
   };
 }
 
+/**
+ * One conversion of n partial sums over an array's range for one read kind (the netlist's
+ * GainsProto adc_full_scale_* and adc_step*): clip at ±fullScale (0 = unbounded), round to the
+ * codes −fullScale + k·step (step 0 = no quantisation). Returns how many values clipped
+ * (|p| > fullScale): the ADC's saturation count.
+ */
+export function convertOver(p: Float32Array, n: number, fullScale: number, step: number): number {
+  if (!(fullScale > 0)) return 0;
+  const fs = fullScale;
+  let clipped = 0;
+  for (let i = 0; i < n; i++) {
+    let v = p[i];
+    if (v < -fs) { v = -fs; clipped++; } else if (v > fs) { v = fs; clipped++; }
+    if (step > 0) v = -fs + Math.round((v + fs) / step) * step;
+    p[i] = v;
+  }
+  return clipped;
+}
+
 /** A noise source that draws nothing (used when a caller already added the ADC's noise). */
 const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => undefined, addNormalVar: () => undefined };
 

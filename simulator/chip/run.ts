@@ -16,7 +16,7 @@ import { makeNoise } from '../noise';
 import { evaluate, train, type EpochResult } from '../train';
 import { ChipArrays } from './chip-arrays';
 import type { PulseRounding } from './devices';
-import { NetlistInterpreter } from './interpreter';
+import { NetlistInterpreter, type AdcSaturation } from './interpreter';
 
 export interface ChipRunOptions {
   /** 'train': in-situ EP training; 'eval': evaluate the programmed weights only. */
@@ -44,6 +44,8 @@ export interface ChipRunResult {
   updatePulsesPerSample: number;
   trainSamples: number;
   interrupted: boolean;
+  /** Clipped ADC conversions per edge and read kind, over the whole run (training and evaluation). */
+  adcSaturation: AdcSaturation[];
   /** The interpreter after the run (its weights, biases and devices). */
   interpreter: NetlistInterpreter;
 }
@@ -70,7 +72,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
     const acc = evaluate(it, data.test, batch, x, y, o.onBatch && ((b, n) => o.onBatch!(0, b, n, NaN)));
-    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, interpreter: it };
+    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, interpreter: it, adcSaturation: it.adcSaturation() };
   }
   if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
   const spec = { ...net.spec, training: { ...net.spec.training, batchSize: batch } };
@@ -81,5 +83,6 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
   return {
     chip, testAccuracy: result.finalTestAccuracy, bestTestAccuracy: result.bestTestAccuracy, epochs: result.epochs,
     updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0, trainSamples: samples, interrupted: result.interrupted, interpreter: it,
+    adcSaturation: it.adcSaturation(),
   };
 }

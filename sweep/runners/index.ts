@@ -4,7 +4,7 @@
  *
  * Adding the chip simulator's runner (see docs/sweeps.md, "The chip runner"):
  *   1. write sweep/chip-runner.ts exporting `export const chipRunner: SweepRunner = {…}`
- *      (name 'chip', methods ['ep-insitu', 'ep-exsitu', 'bp-exsitu'], resolveChip, validateChip, run);
+ *      (name 'chip', methods ['ep-insitu', 'ep-exsitu', 'bp-exsitu', each also -calibrated], resolveChip, validateChip, run);
  *   2. add below:  import { chipRunner } from '../chip-runner';
  *                  registerRunner(chipRunner);
  */
