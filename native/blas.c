@@ -278,6 +278,7 @@ NAPI_MODULE_INIT() {
     {"addNormalVar", NULL, fre_add_normal_var, NULL, NULL, NULL, napi_enumerable, NULL},
     {"quantize", NULL, fre_quantize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcAccumulate", NULL, fre_adc_accumulate, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"adcConvert", NULL, fre_adc_convert, NULL, NULL, NULL, napi_enumerable, NULL},
     {"tableActivate", NULL, fre_table_activate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rowSumSquares", NULL, fre_row_sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pulsedCommit", NULL, fre_pulsed_commit, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -7,6 +7,8 @@
  *   adcAccumulate(P, m, cols, out, offset, ld, gain, fs, step):
  *       v = clip(P[r, j], −fs, fs) (fs ≤ 0: no clipping), rounded to the step when step > 0,
  *       out[offset + r·ld + j] += gain·v
+ *   adcConvert(P, n, fs, step) → clipped:
+ *       in place, P = clip(P, −fs, fs) rounded to the step (fs ≤ 0: nothing); returns how many |P| > fs
  *   tableActivate(h, s, n, table, lo, scale, linear):
  *       x = (h − lo)·scale; nearest table entry (linear = 0) or interpolation (linear = 1), flat outside.
  * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
@@ -81,6 +83,36 @@ napi_value fre_adc_accumulate(napi_env env, napi_callback_info info) {
   if (m > 0 && (cols > ld || offset + (m - 1) * ld + cols > ol)) return throw_range(env, "adcAccumulate: out is too short for offset, ld and m rows");
   for (int64_t r = 0; r < m; r++) adc_loop(p + r * cols, out + offset + r * ld, cols, (float)gain, (float)fs, (float)step);
   return NULL;
+}
+
+FRE_CLONES static int64_t convert_loop(float *restrict p, int64_t n, float fs, float step) {
+  int64_t clipped = 0;
+  const float inv = step > 0 ? 1.0f / step : 0.0f;
+  for (int64_t i = 0; i < n; i++) {
+    float v = p[i];
+    clipped += (v < -fs) | (v > fs);
+    v = v < -fs ? -fs : (v > fs ? fs : v);
+    if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+    p[i] = v;
+  }
+  return clipped;
+}
+
+napi_value fre_adc_convert(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  float *p;
+  int64_t pl, n;
+  double fs, step;
+  napi_value result;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4) return throw_type(env, "adcConvert: expected (P, n, fs, step)");
+  if (!get_f32(env, argv[0], "P", &p, &pl) || !get_dim(env, argv[1], "n", 0, &n) ||
+      !get_number(env, argv[2], "fs", &fs) || !get_number(env, argv[3], "step", &step)) return NULL;
+  if (n > pl) return throw_range(env, "adcConvert: n exceeds P's length");
+  const int64_t clipped = fs > 0 ? convert_loop(p, n, (float)fs, (float)step) : 0;
+  NAPI_CALL(env, napi_create_int64(env, clipped, &result));
+  return result;
 }
 
 FRE_CLONES static void table_loop(const float *restrict h, float *restrict s, int64_t n, const float *restrict t,

@@ -4,6 +4,7 @@
 #include <node_api.h>
 napi_value fre_quantize(napi_env env, napi_callback_info info);
 napi_value fre_adc_accumulate(napi_env env, napi_callback_info info);
+napi_value fre_adc_convert(napi_env env, napi_callback_info info);
 napi_value fre_table_activate(napi_env env, napi_callback_info info);
 napi_value fre_row_sum_squares(napi_env env, napi_callback_info info);
 #endif

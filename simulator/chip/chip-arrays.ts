@@ -30,7 +30,8 @@ export class ChipArrays {
   readonly dac: Quantiser;
   readonly adc: Adc;
   readonly neuron: NeuronUnit;
-  private readonly native: PeripheryNative;
+  /** The native periphery loops (null: TypeScript loops). */
+  readonly native: PeripheryNative;
   private xq: Float32Array = new Float32Array(0);
   private x2: Float32Array = new Float32Array(0);
   private part2: Float32Array = new Float32Array(0);

@@ -368,7 +368,7 @@ export class NetlistInterpreter implements DeviceModel {
         if (over > 0) flagged.push([r, over]);
       }
     }
-    let clipped = convertOver(part, n, fullScale, step);
+    let clipped = convertOver(part, n, fullScale, step, this.chip.native);
     this.chip.rescale(id, part, rows, lines);
     if (flagged.length) {
       const L = this.lastRead[id]!;
@@ -382,7 +382,7 @@ export class NetlistInterpreter implements DeviceModel {
           c[2 * ADC_READ_KINDS.length + k] += 1;
           const over = countOver(tmp, 0, lines, fullScale);
           if (over > 0 && t < adc.maxRereads) continue;
-          convertOver(tmp, lines, fullScale, step);
+          convertOver(tmp, lines, fullScale, step, this.chip.native);
           this.chip.rescale(id, tmp, 1, lines);
           for (let j = 0; j < lines; j++) part[r * lines + j] = tmp[j] / scale;
           clipped += over - over0;
@@ -441,6 +441,11 @@ export class NetlistInterpreter implements DeviceModel {
     const dst = this.target(op.group, op.target);
     // out[r·ld + o0 + j] += gain·part[r, j] (AdcConvert has converted the part in place).
     const add = (out: Float32Array, n: number, ld: number) => {
+      const native = this.chip.native;
+      if (native) {
+        native.adcAccumulate(part, n, lines, out, o0, ld, gain, 0, 0); // fs 0, step 0: a plain gain·part add
+        return;
+      }
       for (let r = 0; r < n; r++) {
         const ob = r * ld + o0;
         const pb = r * lines;

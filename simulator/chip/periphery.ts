@@ -10,7 +10,7 @@ import type { FreBlasAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 
 /** The native loops (native/periphery.c) when the fast backend runs; null = the TypeScript loops here. */
-export type PeripheryNative = Pick<FreBlasAddon, 'quantize' | 'adcAccumulate' | 'tableActivate' | 'rowSumSquares'> | null;
+export type PeripheryNative = Pick<FreBlasAddon, 'quantize' | 'adcAccumulate' | 'adcConvert' | 'tableActivate' | 'rowSumSquares'> | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
 export interface Quantiser {
@@ -89,8 +89,9 @@ export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Ad
  * codes −fullScale + k·step (step 0 = no quantisation). Returns how many values clipped
  * (|p| > fullScale): the ADC's saturation count.
  */
-export function convertOver(p: Float32Array, n: number, fullScale: number, step: number): number {
+export function convertOver(p: Float32Array, n: number, fullScale: number, step: number, native: PeripheryNative = null): number {
   if (!(fullScale > 0)) return 0;
+  if (native) return native.adcConvert(p, n, fullScale, step);
   const fs = fullScale;
   let clipped = 0;
   for (let i = 0; i < n; i++) {

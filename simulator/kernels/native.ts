@@ -38,6 +38,8 @@ export interface FreBlasAddon {
   /** Chip periphery loops (native/periphery.c). */
   quantize(src: Float32Array, dst: Float32Array, n: number, lo: number, hi: number, step: number): void;
   adcAccumulate(P: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, fs: number, step: number): void;
+  /** In place: clip to ±fs (fs ≤ 0: nothing) and round to the step; returns how many values clipped. */
+  adcConvert(P: Float32Array, n: number, fs: number, step: number): number;
   tableActivate(h: Float32Array, s: Float32Array, n: number, table: Float32Array, lo: number, scale: number, linear: boolean): void;
   rowSumSquares(x: Float32Array, m: number, ld: number, offset: number, len: number, scale: number, out: Float32Array): void;
   /** In-situ pulsed writes (native/devices.c); returns the pulses applied. */
