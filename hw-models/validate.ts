@@ -4,7 +4,7 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, ADC_ARCHITECTURES, CELL_KINDS, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, ADC_ARCHITECTURES, CELL_KINDS, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_REFERENCES, UPDATE_SCHEMES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -54,6 +54,8 @@ export const CHIP_SCHEMA: Node = obj({
         pulsed: {
           dwMin: num({ gt: 0, max: 1 }), cycleToCycle: nonNeg, upDownAsymmetry: num({ gt: -1, max: 1 }),
           softBounds: { t: 'bool' }, pulsesPerUpdate: int(1, 1 << 20),
+          scheme: { t: 'enum', values: UPDATE_SCHEMES }, accumulatorBits: int(2, 64),
+          deviceToDevice: obj({ dwMin: num({ min: 0, max: 1 }), wMax: num({ min: 0, max: 1 }), wMin: num({ min: 0, max: 1 }), upDownAsymmetry: num({ min: 0, max: 1 }) }),
         },
       },
     },
@@ -277,6 +279,11 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
   }
   if (x.cell === 'offset-column' && x.cols < 2) {
     ck.add('HW020', '/crossbar/cols', `an offset-column array spends one of its ${x.cols} column(s) on the reference, leaving none for weights`, 'use at least 2 columns, or "cell": "differential"');
+  }
+  // Coincidence pulse trains are held one bit per slot in a 32-bit word per line (simulator/chip/update-schemes.ts).
+  if (x.update.kind === 'pulsed' && x.update.scheme === 'stochastic-coincidence' && x.update.pulsesPerUpdate > 32) {
+    ck.add('HW021', '/crossbar/update/pulsesPerUpdate', `stochastic-coincidence trains of ${x.update.pulsesPerUpdate} slots exceed the 32 the simulator holds per line`,
+      'set pulsesPerUpdate to at most 32 (aihwkit desired_bl default: 31)');
   }
   if (x.stuckAt.onProbability + x.stuckAt.offProbability > 1) {
     ck.add('HW021', '/crossbar/stuckAt', `stuck-on ${x.stuckAt.onProbability} + stuck-off ${x.stuckAt.offProbability} exceeds 1`, 'lower the probabilities so their sum is at most 1 (measured arrays: 0.01–0.13 in all)');

@@ -38,7 +38,12 @@ export type OpType = (typeof OP_TYPES)[number];
 // ---- chip.proto -------------------------------------------------------------------------------
 
 export interface NoiseMsg { sigma: number; relativeTo: NoiseReferenceName }
-export interface PulsedUpdateMsg { dwMin: number; cycleToCycle: number; upDownAsymmetry: number; softBounds: boolean; pulsesPerUpdate: number }
+export type UpdateSchemeName = 'UPDATE_SCHEME_UNSPECIFIED' | 'UPDATE_SCHEME_ROW_PROGRAMMED' | 'UPDATE_SCHEME_MIXED_PRECISION' | 'UPDATE_SCHEME_STOCHASTIC_COINCIDENCE';
+export interface DeviceToDeviceMsg { dwMin: number; wMax: number; wMin: number; upDownAsymmetry: number }
+export interface PulsedUpdateMsg {
+  dwMin: number; cycleToCycle: number; upDownAsymmetry: number; softBounds: boolean; pulsesPerUpdate: number;
+  scheme: UpdateSchemeName; accumulatorBits: number; deviceToDevice: DeviceToDeviceMsg | null;
+}
 export interface CrossbarMsg {
   rows: number; cols: number; cell: CellKindName; gMinUs: number; gMaxUs: number;
   /** 0 = continuous. */

@@ -14,11 +14,13 @@
  * (soft bounds at ±1); after an update u+ = max(u_eff, 0), u− = max(−u_eff, 0). On a chip with
  * continuous levels and exact updates (the `ideal` preset) weights are unbounded, as in software.
  */
-import type { ChipDescription, CrossbarSpec, NoiseSpec } from '../../hw-models/chip';
+import type { ChipDescription, CrossbarSpec, NoiseSpec, PulsedUpdate } from '../../hw-models/chip';
 import { unitOf, type Plane } from '../../hw-models/conductance';
-import { loadNativeAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../netlist/tiles';
+import {
+  applyPulses, drawSpread, mixedPrecisionPulses, planTrains, popcount32, PulseNoise, pulseTrain, roundPulses, unitStep, type DeviceSpread,
+} from './update-schemes';
 
 export type PulseRounding = 'stochastic' | 'deterministic';
 
@@ -40,8 +42,13 @@ export class DeviceMatrix {
   /** Per-cell read-noise variance factor, for read noise relative to the target conductance. */
   private sqU: Float32Array | null = null;
   private scratch: Float32Array | null = null;
-  /** Pulses applied by commit() since the last reset (for energy). */
+  /** Pulses applied by commit() / coincide() since the last reset (for energy). */
   pulses = 0;
+  /** In-situ update state, created at the first pulsed update: per-device spread, pulse noise, χ. */
+  private spread: DeviceSpread | null = null;
+  private pn: PulseNoise | null = null;
+  private pnSource: NoiseSource | null = null;
+  private chi: Float32Array | null = null;
 
   constructor(readonly rows: number, readonly cols: number, readonly wMax: number, tiles: ArrayTile[],
     private readonly chip: ChipDescription, noise: NoiseSource, private readonly opts: DeviceOptions) {
@@ -134,7 +141,7 @@ export class DeviceMatrix {
   /** Realise the requested weights (W as the optimiser left it) on the devices. */
   commit(noise: NoiseSource): void {
     const xb = this.chip.crossbar;
-    if (xb.update.kind === 'pulsed') this.commitPulsed(xb, noise);
+    if (xb.update.kind === 'pulsed') this.commitPulsed(xb.update, noise);
     else this.commitExact(xb, noise);
     this.held.set(this.W);
   }
@@ -167,47 +174,105 @@ export class DeviceMatrix {
     if (!unbounded) this.refreshWeights();
   }
 
-  private commitPulsed(xb: CrossbarSpec, noise: NoiseSource): void {
-    if (xb.update.kind !== 'pulsed') return;
-    const { dwMin, cycleToCycle, upDownAsymmetry: a, softBounds, pulsesPerUpdate } = xb.update;
-    const { W, held, frozen, wMax } = this;
-    const n = W.length;
-    const addon = noise.nativeState ? loadNativeAddon() : null;
-    if (addon && noise.nativeState) {
-      // The same rule in C (native/devices.c), drawing only for the cells that change.
-      this.pulses += addon.pulsedCommit(noise.nativeState, W, held, this.uPlus, this.uMinus ?? new Float32Array(0), frozen, n, wMax,
-        dwMin, cycleToCycle, a, softBounds, pulsesPerUpdate, this.opts.pulseRounding === 'stochastic');
-      this.sqU = null;
-      return;
+  /** The bipolar device value of cell i (update-schemes.ts): u+ − u−, or 2u − 1 for an offset cell. */
+  private uOf(i: number): number {
+    return this.uMinus ? this.uPlus[i] - this.uMinus[i] : 2 * this.uPlus[i] - 1;
+  }
+
+  private setU(i: number, u: number): void {
+    if (this.uMinus) {
+      this.uPlus[i] = u > 0 ? u : 0;
+      this.uMinus[i] = u < 0 ? -u : 0;
+    } else {
+      this.uPlus[i] = (1 + u) / 2;
     }
-    const z = this.noiseBuffer(2 * n);
-    if (this.opts.pulseRounding === 'stochastic') noise.fillUniform(z.subarray(n), n);
-    noise.addNormal(z, n, 1);
-    const uM = this.uMinus;
+    this.W[i] = u * this.wMax;
+  }
+
+  /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
+  private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
+    this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
+    if (!this.pn || this.pnSource !== noise) { this.pn = new PulseNoise(noise); this.pnSource = noise; }
+    return { dev: this.spread, pn: this.pn };
+  }
+
+  /** One device step in weight units (ε of mixed precision, the coincidence step). */
+  stepWeight(spec: PulsedUpdate): number {
+    return unitStep(spec, this.uMinus !== null) * this.wMax;
+  }
+
+  private commitPulsed(spec: PulsedUpdate, noise: NoiseSource): void {
+    const { W, held, frozen } = this;
+    const n = W.length;
+    // Coincidence updates reach the devices per sample (coincide()); no optimiser writes them.
+    if (spec.scheme === 'stochastic-coincidence') { W.set(held); return; }
+    const { dev, pn } = this.pulseState(spec, noise);
+    const eps = this.stepWeight(spec);
+    const cap = spec.pulsesPerUpdate;
+    const stochastic = this.opts.pulseRounding === 'stochastic';
+    let chi: Float32Array | null = null;
+    if (spec.scheme === 'mixed-precision') chi = this.chi ??= new Float32Array(n);
     let pulses = 0;
     for (let i = 0; i < n; i++) {
-      if (frozen[i] || W[i] === held[i]) continue;
-      const uEff = uM ? this.uPlus[i] - uM[i] : 2 * this.uPlus[i] - 1;
-      const want = (W[i] - held[i]) / wMax / (uM ? 1 : 2) / dwMin;
-      let k = this.opts.pulseRounding === 'stochastic' ? Math.floor(want) + (z[n + i] < want - Math.floor(want) ? 1 : 0) : Math.round(want);
-      if (k > pulsesPerUpdate) k = pulsesPerUpdate;
-      else if (k < -pulsesPerUpdate) k = -pulsesPerUpdate;
-      let u = uEff;
-      if (k !== 0) {
-        const up = k > 0;
-        const bound = softBounds ? (up ? 1 - u : 1 + u) : 1;
-        const step = dwMin * (up ? 1 + a : 1 - a) * Math.max(bound, 0);
-        u += k * step + Math.sqrt(Math.abs(k)) * cycleToCycle * dwMin * z[i];
-        u = u > 1 ? 1 : u < -1 ? -1 : u;
-        pulses += Math.abs(k);
-      }
-      if (uM) {
-        this.uPlus[i] = u > 0 ? u : 0;
-        uM[i] = u < 0 ? -u : 0;
-        W[i] = u * wMax;
+      if (frozen[i]) { W[i] = held[i]; continue; }
+      if (W[i] === held[i]) continue;
+      let k: number;
+      if (chi) {
+        chi[i] += W[i] - held[i];
+        k = mixedPrecisionPulses(chi[i], eps, cap);
+        chi[i] -= k * eps;
       } else {
-        this.uPlus[i] = (1 + u) / 2;
-        W[i] = u * wMax;
+        k = roundPulses((W[i] - held[i]) / eps, stochastic, stochastic ? pn.uniform() : 0, cap);
+      }
+      if (k === 0) { W[i] = held[i]; continue; }
+      this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
+      pulses += Math.abs(k);
+    }
+    this.pulses += pulses;
+    this.sqU = null;
+  }
+
+  /**
+   * stochastic-coincidence: the update of one array (tile rows × cols of this matrix) for n samples,
+   * sample by sample: ΔW = η·δ·xᵀ requested, realised by coincident pulse trains (update-schemes.ts).
+   * post[s·ldPost + r], pre[s·ldPre + c] index the tile's own rows and columns.
+   */
+  coincide(rowBegin: number, rows: number, colBegin: number, cols: number, post: Float32Array, ldPost: number,
+    pre: Float32Array, ldPre: number, samples: number, eta: number, noise: NoiseSource): void {
+    const spec = this.chip.crossbar.update;
+    if (spec.kind !== 'pulsed') throw new Error('coincide() on a chip without pulsed updates');
+    const { dev, pn } = this.pulseState(spec, noise);
+    const eps = this.stepWeight(spec);
+    const rowMask = new Uint32Array(rows);
+    const colMask = new Uint32Array(cols);
+    const C = this.cols;
+    let pulses = 0;
+    for (let s = 0; s < samples; s++) {
+      const d = post.subarray(s * ldPost, s * ldPost + rows);
+      const x = pre.subarray(s * ldPre, s * ldPre + cols);
+      let dMax = 0;
+      let xMax = 0;
+      for (let r = 0; r < rows; r++) dMax = Math.max(dMax, Math.abs(d[r]));
+      for (let c = 0; c < cols; c++) xMax = Math.max(xMax, Math.abs(x[c]));
+      const plan = planTrains(eta, xMax, dMax, eps, spec.pulsesPerUpdate);
+      if (!plan) continue;
+      for (let r = 0; r < rows; r++) rowMask[r] = pulseTrain(Math.min(1, plan.kd * Math.abs(d[r])), plan.bl, pn);
+      for (let c = 0; c < cols; c++) colMask[c] = pulseTrain(Math.min(1, plan.kx * Math.abs(x[c])), plan.bl, pn);
+      for (let r = 0; r < rows; r++) {
+        const rm = rowMask[r];
+        if (rm === 0) continue;
+        const base = (rowBegin + r) * C + colBegin;
+        for (let c = 0; c < cols; c++) {
+          const hits = popcount32(rm & colMask[c]);
+          if (hits === 0) continue;
+          const i = base + c;
+          if (this.frozen[i]) continue;
+          // The sign travels with the pulses: ΔW ∝ +δ·x (the descent direction of EP's local rule).
+          const k = (d[r] < 0) !== (x[c] < 0) ? -hits : hits;
+          this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
+          this.held[i] = this.W[i];
+          pulses += hits;
+        }
       }
     }
     this.pulses += pulses;
