@@ -30,6 +30,9 @@ const pos = num({ gt: 0 });
 const noise = obj({ sigma: nonNeg, relativeTo: { t: 'enum', values: NOISE_REFERENCES } });
 const cost = obj({ latencyNs: nonNeg, energyPj: nonNeg });
 
+/** Longest stochastic-coincidence pulse train the simulator draws (slots per line per sample). */
+export const MAX_COINCIDENCE_BL = 4096;
+
 /** The schema. Bit widths stop at 24 so that every code fits a float32 exactly; every count has a
  *  ceiling (docs/limits.md) so that no description makes the compiler or simulator allocate without bound. */
 export const CHIP_SCHEMA: Node = obj({
@@ -280,10 +283,11 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
   if (x.cell === 'offset-column' && x.cols < 2) {
     ck.add('HW020', '/crossbar/cols', `an offset-column array spends one of its ${x.cols} column(s) on the reference, leaving none for weights`, 'use at least 2 columns, or "cell": "differential"');
   }
-  // Coincidence pulse trains are held one bit per slot in a 32-bit word per line (simulator/chip/update-schemes.ts).
-  if (x.update.kind === 'pulsed' && x.update.scheme === 'stochastic-coincidence' && x.update.pulsesPerUpdate > 32) {
-    ck.add('HW021', '/crossbar/update/pulsesPerUpdate', `stochastic-coincidence trains of ${x.update.pulsesPerUpdate} slots exceed the 32 the simulator holds per line`,
-      'set pulsesPerUpdate to at most 32 (aihwkit desired_bl default: 31)');
+  // Coincidence trains are drawn slot by slot for every line of every sample: (rows + cols)·BL draws
+  // per sample and array, so BL is bounded like the other counts (docs/limits.md).
+  if (x.update.kind === 'pulsed' && x.update.scheme === 'stochastic-coincidence' && x.update.pulsesPerUpdate > MAX_COINCIDENCE_BL) {
+    ck.add('HW021', '/crossbar/update/pulsesPerUpdate', `stochastic-coincidence trains of ${x.update.pulsesPerUpdate} slots exceed the ${MAX_COINCIDENCE_BL} the simulator draws per line and sample`,
+      `set pulsesPerUpdate to at most ${MAX_COINCIDENCE_BL} (aihwkit desired_bl default: 31)`);
   }
   if (x.stuckAt.onProbability + x.stuckAt.offProbability > 1) {
     ck.add('HW021', '/crossbar/stuckAt', `stuck-on ${x.stuckAt.onProbability} + stuck-off ${x.stuckAt.offProbability} exceeds 1`, 'lower the probabilities so their sum is at most 1 (measured arrays: 0.01–0.13 in all)');

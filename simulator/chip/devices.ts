@@ -215,7 +215,8 @@ export class DeviceMatrix {
     let pulses = 0;
     for (let i = 0; i < n; i++) {
       if (frozen[i]) { W[i] = held[i]; continue; }
-      if (W[i] === held[i]) continue;
+      // Mixed precision: a cell whose χ still holds a whole step (pulses capped last time) is written too.
+      if (W[i] === held[i] && !(chi && Math.abs(chi[i]) >= eps)) continue;
       let k: number;
       if (chi) {
         chi[i] += W[i] - held[i];
@@ -243,8 +244,9 @@ export class DeviceMatrix {
     if (spec.kind !== 'pulsed') throw new Error('coincide() on a chip without pulsed updates');
     const { dev, pn } = this.pulseState(spec, noise);
     const eps = this.stepWeight(spec);
-    const rowMask = new Uint32Array(rows);
-    const colMask = new Uint32Array(cols);
+    const maxWords = (spec.pulsesPerUpdate + 31) >>> 5;
+    const rowMask = new Uint32Array(rows * maxWords);
+    const colMask = new Uint32Array(cols * maxWords);
     const C = this.cols;
     let pulses = 0;
     for (let s = 0; s < samples; s++) {
@@ -256,14 +258,17 @@ export class DeviceMatrix {
       for (let c = 0; c < cols; c++) xMax = Math.max(xMax, Math.abs(x[c]));
       const plan = planTrains(eta, xMax, dMax, eps, spec.pulsesPerUpdate);
       if (!plan) continue;
-      for (let r = 0; r < rows; r++) rowMask[r] = pulseTrain(Math.min(1, plan.kd * Math.abs(d[r])), plan.bl, pn);
-      for (let c = 0; c < cols; c++) colMask[c] = pulseTrain(Math.min(1, plan.kx * Math.abs(x[c])), plan.bl, pn);
+      const W = (plan.bl + 31) >>> 5;
+      for (let r = 0; r < rows; r++) pulseTrain(Math.min(1, plan.kd * Math.abs(d[r])), plan.bl, pn, rowMask, r * W);
+      for (let c = 0; c < cols; c++) pulseTrain(Math.min(1, plan.kx * Math.abs(x[c])), plan.bl, pn, colMask, c * W);
       for (let r = 0; r < rows; r++) {
-        const rm = rowMask[r];
-        if (rm === 0) continue;
+        let any = 0;
+        for (let w = 0; w < W; w++) any |= rowMask[r * W + w];
+        if (any === 0) continue;
         const base = (rowBegin + r) * C + colBegin;
         for (let c = 0; c < cols; c++) {
-          const hits = popcount32(rm & colMask[c]);
+          let hits = 0;
+          for (let w = 0; w < W; w++) hits += popcount32(rowMask[r * W + w] & colMask[c * W + w]);
           if (hits === 0) continue;
           const i = base + c;
           if (this.frozen[i]) continue;

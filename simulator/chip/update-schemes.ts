@@ -128,12 +128,17 @@ export function planTrains(eta: number, xMax: number, dMax: number, eps: number,
   return { bl, kx: k * Math.sqrt(dMax / xMax), kd: k * Math.sqrt(xMax / dMax) };
 }
 
-/** A Bernoulli(p) pulse train of `bl` ≤ 32 slots as a bit mask. */
-export function pulseTrain(p: number, bl: number, pn: PulseNoise): number {
-  if (p <= 0) return 0;
-  let m = 0;
-  for (let t = 0; t < bl; t++) if (pn.uniform() < p) m |= 1 << t;
-  return m >>> 0;
+/** A Bernoulli(p) pulse train of `bl` slots as a bit mask, 32 slots per word: out[0, ceil(bl/32)). */
+export function pulseTrain(p: number, bl: number, pn: PulseNoise, out: Uint32Array, at: number): void {
+  const words = (bl + 31) >>> 5;
+  for (let w = 0; w < words; w++) {
+    let m = 0;
+    if (p > 0) {
+      const end = Math.min(32, bl - 32 * w);
+      for (let t = 0; t < end; t++) if (pn.uniform() < p) m |= 1 << t;
+    }
+    out[at + w] = m >>> 0;
+  }
 }
 
 /** Number of set bits of a 32-bit mask (coincident slots). */
