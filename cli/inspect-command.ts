@@ -5,6 +5,7 @@ import { chipFromMsg } from '../netlist/chip-proto';
 import { readValidNetlist } from '../netlist/validate';
 import { netlistToText } from '../netlist/text';
 import type { NetlistMsg } from '../netlist/types';
+import type { UpdateModel } from '../hw-models/chip';
 
 export interface InspectArgs {
   netlist: string;
@@ -39,6 +40,7 @@ export function summarise(n: NetlistMsg) {
       name: chip.name, fingerprint: n.chip!.fingerprint,
       crossbar: `${chip.crossbar.rows}x${chip.crossbar.cols} ${chip.crossbar.cell}, ${chip.crossbar.gMinUS}-${chip.crossbar.gMaxUS} uS, levels ${chip.crossbar.levels}`,
       mesh: `${chip.noc.meshWidth}x${chip.noc.meshHeight} cores x ${chip.noc.arraysPerCore} arrays`,
+      update: updateSummary(chip.crossbar.update),
       costModel: chip.costModel.version,
     },
     dynamics: n.dynamics ? { T: n.dynamics.freeSteps, K: n.dynamics.nudgedSteps, betaF: f32(n.dynamics.betaF), nudge: short(n.dynamics.nudge, 'NUDGE_MODE_') } : null,
@@ -70,6 +72,7 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push(`${a.netlist}: ${bytes.length} bytes, ir_version ${s.irVersion}, op sets ${s.opsets.join(', ')}, by ${s.producer}`);
   L.push(`graph ${s.graph}${s.dynamics ? `: T ${s.dynamics.T}, K ${s.dynamics.K}, beta_f ${s.dynamics.betaF}, nudge ${s.dynamics.nudge}` : ''}`);
   L.push(`chip ${s.chip.name} (${s.chip.fingerprint.slice(0, 12)}): ${s.chip.crossbar}; ${s.chip.mesh}; cost model ${s.chip.costModel}`);
+  L.push(`in-situ update: ${s.chip.update}`);
   L.push('groups:');
   for (const g of s.groups) L.push(`  ${g.name.padEnd(8)} ${g.role.padEnd(6)} ${String(g.size).padStart(5)}  ${g.activation.padEnd(12)} home core ${g.homeCore}`);
   L.push('edges:');
@@ -83,4 +86,12 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
   L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);
   process.stdout.write(`${L.join('\n')}\n`);
+}
+
+/** The in-situ update as one line: scheme, pulse physics, device spread (and χ width for mixed precision). */
+function updateSummary(u: UpdateModel): string {
+  if (u.kind === 'exact') return 'exact (cells written with their new level)';
+  const d = u.deviceToDevice;
+  return `${u.scheme}, dw_min ${u.dwMin}, BL ${u.pulsesPerUpdate}, cycle-to-cycle ${u.cycleToCycle}, up/down ${u.upDownAsymmetry}, ${u.softBounds ? 'soft' : 'hard'} bounds, `
+    + `device spread dw_min ${d.dwMin} w_max ${d.wMax} w_min ${d.wMin} up/down ${d.upDownAsymmetry}${u.scheme === 'mixed-precision' ? `, χ ${u.accumulatorBits} bits` : ''}`;
 }

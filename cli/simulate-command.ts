@@ -10,6 +10,7 @@ import { decodeNetlist } from '../netlist/codec';
 import { readValidNetlist } from '../netlist/validate';
 import type { NetlistMsg } from '../netlist/types';
 import { parseWMaxPolicy } from '../compiler/options';
+import { coincidenceTrainingProblem } from '../simulator/chip/update-schemes';
 import { chipCosts, type ChipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
 import type { EpochResult } from '../simulator/train';
@@ -89,6 +90,10 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   // Everything below comes from the netlist's normative fields; its graph spec metadata is provenance.
   const net = netOfNetlist(netlist);
   const chip = chipFromMsg(netlist.chip!);
+  if (a.train) {
+    const problem = coincidenceTrainingProblem(chip, netlist.trainingInfo);
+    if (problem) throw new UsageError(`${file}: ${problem}`);
+  }
   const seed = a.seed ?? net.spec.training.seed;
   const kernels = selectKernels(a.backend);
   const data = loadNetData(net, file, { dataDir: a.dataDir, trainLimit: a.trainLimit, testLimit: a.testLimit, seed });

@@ -14,6 +14,7 @@ import { makeRng } from '../../util/rng';
 import type { Kernels } from '../kernels/kernels';
 import { makeNoise } from '../noise';
 import { evaluate, train, type EpochResult } from '../train';
+import { coincidenceTrainingProblem } from './update-schemes';
 import { ChipArrays } from './chip-arrays';
 import type { PulseRounding } from './devices';
 import { NetlistInterpreter } from './interpreter';
@@ -73,6 +74,8 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, interpreter: it };
   }
   if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
+  const problem = coincidenceTrainingProblem(chip, netlist.trainingInfo);
+  if (problem) throw new Error(problem);
   const spec = { ...net.spec, training: { ...net.spec.training, batchSize: batch } };
   const { result } = await train({ ...net, spec }, { W: [], B: [], bias: [] }, data, {
     algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, device: it, onEpoch: o.onEpoch, onBatch: o.onBatch, shouldStop: o.shouldStop,

@@ -12,7 +12,8 @@
  * and u is clipped to [max(b_min,i, −1), min(b_max,i, 1)] (a device cannot leave its physical range).
  * Incremental pulses carry this noise only: programming noise belongs to full programming.
  */
-import type { PulsedUpdate } from '../../hw-models/chip';
+import type { ChipDescription, PulsedUpdate } from '../../hw-models/chip';
+import type { TrainingInfoMsg } from '../../netlist/types';
 import type { NoiseSource } from '../noise';
 
 /** Normals and uniforms drawn in blocks from the chip's noise stream (one draw per pulse). */
@@ -146,4 +147,20 @@ export function popcount32(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * stochastic-coincidence has no optimiser: the pulse trains realise plain SGD at the edge's learning
+ * rate. A netlist trained with another optimiser (or with momentum / weight decay, which need
+ * per-weight digital state) cannot be run that way: the reason, with the fix, or null.
+ */
+export function coincidenceTrainingProblem(chip: ChipDescription, info: TrainingInfoMsg | null): string | null {
+  const u = chip.crossbar.update;
+  if (u.kind !== 'pulsed' || u.scheme !== 'stochastic-coincidence' || !info) return null;
+  if (info.optimizer !== 'OPTIMIZER_KIND_SGD' || info.momentum !== 0 || info.weightDecay !== 0) {
+    return `chip "${chip.name}" updates by stochastic coincidence (no optimiser, the pulse trains realise plain SGD), but training_info asks for `
+      + `${info.optimizer.replace('OPTIMIZER_KIND_', '').toLowerCase()}${info.momentum ? ` with momentum ${info.momentum}` : ''}${info.weightDecay ? ` with weight decay ${info.weightDecay}` : ''}; `
+      + 'compile a spec whose training.optimizer is { "kind": "sgd", "lr": … } without momentum or weight decay, or use crossbar.update.scheme "mixed-precision" or "row-programmed"';
+  }
+  return null;
 }
