@@ -4,7 +4,7 @@ import { estimate } from '../compiler/estimate';
 import { chipFromMsg } from '../netlist/chip-proto';
 import { readValidNetlist } from '../netlist/validate';
 import { netlistToText } from '../netlist/text';
-import type { NetlistMsg } from '../netlist/types';
+import type { MatrixMappingMsg, NetlistMsg } from '../netlist/types';
 import type { UpdateModel } from '../hw-models/chip';
 
 export interface InspectArgs {
@@ -49,7 +49,7 @@ export function summarise(n: NetlistMsg) {
       name: e.name, from: n.groups[e.fromGroup]?.name, to: n.groups[e.toGroup]?.name, rows: e.rows, cols: e.cols,
       feedback: short(e.feedback, 'FEEDBACK_KIND_'), alpha: f32(e.alpha), beta: f32(e.beta), trainable: e.trainable,
       arrays: e.arrays.length, feedbackArrays: e.feedbackArrays.length, tileGrid: `${e.tileGridRows}x${e.tileGridCols}`,
-      wMax: f32(e.weights?.wMax), clipped: e.weights?.clipped, maxError: f32(e.weights?.maxError), rmsError: f32(e.weights?.rmsError),
+      wMax: f32(e.weights?.wMax), wMaxPolicy: policyText(e.weights), clipped: e.weights?.clipped, maxError: f32(e.weights?.maxError), rmsError: f32(e.weights?.rmsError),
     })),
     cores: n.cores.map((c) => ({ id: c.id, x: c.x, y: c.y, arrays: c.arrays.length, groups: c.groups.map((g) => n.groups[g]?.name) })),
     routes: n.routes.length,
@@ -78,7 +78,7 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push('edges:');
   for (const e of s.edges) {
     L.push(`  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
-      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)}  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}`);
+      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)} (${e.wMaxPolicy})  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}`);
   }
   L.push(`cores: ${s.cores.map((c) => `${c.id}(${c.x},${c.y}):${c.arrays}${c.groups.length ? `[${c.groups.join(',')}]` : ''}`).join(' ')}`);
   L.push(`routes: ${s.routes} (${s.meshHops} hops)`);
@@ -94,4 +94,15 @@ function updateSummary(u: UpdateModel): string {
   const d = u.deviceToDevice;
   return `${u.scheme}, dw_min ${u.dwMin}, BL ${u.pulsesPerUpdate}, cycle-to-cycle ${u.cycleToCycle}, up/down ${u.upDownAsymmetry}, ${u.softBounds ? 'soft' : 'hard'} bounds, `
     + `device spread dw_min ${d.dwMin} w_max ${d.wMax} w_min ${d.wMin} up/down ${d.upDownAsymmetry}${u.scheme === 'mixed-precision' ? `, χ ${u.accumulatorBits} bits` : ''}`;
+}
+
+/** How a matrix's weight range was chosen, as the compile option spells it. */
+function policyText(m: MatrixMappingMsg | null | undefined): string {
+  if (!m) return 'none';
+  switch (m.policy) {
+    case 'W_MAX_POLICY_PERCENTILE': return `p${m.percentile}`;
+    case 'W_MAX_POLICY_HEADROOM': return `x${m.headroom} max|W|`;
+    case 'W_MAX_POLICY_FIXED': return 'fixed';
+    default: return 'max|W|';
+  }
 }

@@ -67,7 +67,7 @@ export function runOptions<T>(y: Argv<T>) {
   return common(y.positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
     .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
     .option('weights', { type: 'string', describe: 'program these weights (.npz, e.g. from fre train --save) instead of the seed\'s initial weights' })
-    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max or pNN (percentile of |W|)' }));
+    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max, pNN (percentile of |W|), xF (F × max|W|, headroom for in-situ learning) or a fixed w_max' }));
 }
 
 export async function runSimulate(a: SimulateArgs): Promise<void> {
@@ -135,6 +135,8 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
       bestTestAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.bestTestAccuracy,
       perEpoch: r.epochs, epochSeconds: r.epochs.map((e) => e.seconds), interrupted: r.interrupted,
       updatePulsesPerTrainingSample: r.updatePulsesPerSample,
+      // Per trained edge: weights that in-situ updates drove to a bound of their range (of its weights).
+      boundHits: r.boundHits,
       cyclesPerInference: costs.cyclesPerInference, cyclesPerTrainingSample: costs.cyclesPerTrainingSample,
       secondsPerInference: costs.secondsPerInference, secondsPerTrainingSample: costs.secondsPerTrainingSample,
       energyPerInferenceJoules: costs.energyPerInferenceJoules, energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,

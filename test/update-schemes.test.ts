@@ -4,7 +4,10 @@
  * carry-over in mixed precision, soft bounds pulse by pulse, device-to-device spread, and the ideal
  * limit (long trains, no noise: the exact outer product).
  */
+import { CompileError } from '../compiler/diagnostics';
+import { parseWMaxPolicy } from '../compiler/options';
 import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
+import { chooseWMax } from '../hw-models/conductance';
 import { PRESETS } from '../hw-models/presets';
 import { validateChip } from '../hw-models/validate';
 import type { ArrayTile } from '../netlist/tiles';
@@ -189,5 +192,38 @@ describe('device physics', () => {
     const unknown = chipWith({});
     (unknown.crossbar.update as unknown as { scheme: string }).scheme = 'coincidence';
     expect(validateChip(unknown, 'chip.json').diagnostics.map((d) => [d.code, d.path])).toEqual([['HW013', '/crossbar/update/scheme']]);
+  });
+});
+
+describe('the weight range of a trainable array', () => {
+  test('--w-max: xF is F × max|W| (headroom), a number a fixed w_max; bad text is CMP004 naming the forms', () => {
+    expect(parseWMaxPolicy('x4', 's.json')).toEqual({ kind: 'headroom', factor: 4 });
+    expect(parseWMaxPolicy('x1', 's.json')).toEqual({ kind: 'max' });
+    expect(parseWMaxPolicy('0.4', 's.json')).toEqual({ kind: 'fixed', wMax: 0.4 });
+    const w = Float32Array.from([0.1, -0.25, 0.05]);
+    expect(chooseWMax(w, { kind: 'headroom', factor: 4 }, 1000)).toBe(1);
+    expect(chooseWMax(w, { kind: 'fixed', wMax: 0.4 }, 1000)).toBe(Math.fround(0.4));
+    for (const bad of ['x0.5', 'x', '-1', '0']) {
+      let err: unknown;
+      try { parseWMaxPolicy(bad, 's.json'); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(CompileError);
+      const d = (err as CompileError).diagnostics[0];
+      expect([d.code, d.file]).toEqual(['CMP004', 's.json']);
+      expect(d.hint).toContain('x4');
+    }
+  });
+
+  test('bound hits: a cell counts once when an update leaves it within 5 % of its bound', () => {
+    const chip = chipWith({ dwMin: 0.01, softBounds: false });
+    const { dev, noise } = matrix(chip, 1, 3, 0.9);
+    // Cell 0: 0.9 + 0.01·1 = 0.91 (not within 5 % of the range, i.e. u < 0.95); cell 1: 0.9 + 0.01·6 = 0.96
+    // (counted); cell 2: 0.9 − 0.01·2 = 0.88 (away from the bound).
+    dev.W[0] += 0.01; dev.W[1] += 0.06; dev.W[2] -= 0.02;
+    dev.commit(noise);
+    expect(dev.boundHits).toBe(1);
+    dev.W[1] += 0.02; // still at the bound: the same cell is not counted twice
+    dev.W[0] += 0.05; // 0.96: counted
+    dev.commit(noise);
+    expect(dev.boundHits).toBe(2);
   });
 });

@@ -49,6 +49,10 @@ export class DeviceMatrix {
   private pn: PulseNoise | null = null;
   private pnSource: NoiseSource | null = null;
   private chi: Float32Array | null = null;
+  /** 1 for each cell that an in-situ update ever left at its bound (see markBound). */
+  private saturated: Uint8Array | null = null;
+  /** Distinct cells of this matrix that in-situ updates drove to a bound (fre simulate --json boundHits). */
+  boundHits = 0;
 
   constructor(readonly rows: number, readonly cols: number, readonly wMax: number, tiles: ArrayTile[],
     private readonly chip: ChipDescription, noise: NoiseSource, private readonly opts: DeviceOptions) {
@@ -158,7 +162,11 @@ export class DeviceMatrix {
       if (frozen[i]) { W[i] = held[i]; continue; }
       if (W[i] === held[i]) continue;
       let r = W[i] / wMax;
-      if (!unbounded) r = r > 1 ? 1 : r < -1 ? -1 : r;
+      if (!unbounded && (r >= 1 || r <= -1)) {
+        r = r > 1 ? 1 : r < -1 ? -1 : r;
+        this.saturated ??= new Uint8Array(W.length);
+        if (!this.saturated[i]) { this.saturated[i] = 1; this.boundHits++; }
+      }
       changed[i] = 1;
       if (uM) {
         this.uPlus[i] = q(r > 0 ? r : 0);
@@ -196,6 +204,17 @@ export class DeviceMatrix {
     return { dev: this.spread, pn: this.pn };
   }
 
+  /** A cell counts as at its bound once an update leaves it within 5 % of its range of the bound: with
+   *  soft bounds its steps in that direction have shrunk below 5 % of nominal (the weight range is spent). */
+  private markBound(i: number, dev: DeviceSpread): void {
+    const u = this.uOf(i);
+    const hi = Math.min(dev.bMax[i], 1);
+    const lo = Math.max(dev.bMin[i], -1);
+    if (u < hi - 0.05 * (hi - lo) / 2 && u > lo + 0.05 * (hi - lo) / 2) return;
+    this.saturated ??= new Uint8Array(this.W.length);
+    if (!this.saturated[i]) { this.saturated[i] = 1; this.boundHits++; }
+  }
+
   /** One device step in weight units (ε of mixed precision, the coincidence step). */
   stepWeight(spec: PulsedUpdate): number {
     return unitStep(spec, this.uMinus !== null) * this.wMax;
@@ -227,6 +246,7 @@ export class DeviceMatrix {
       }
       if (k === 0) { W[i] = held[i]; continue; }
       this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
+      this.markBound(i, dev);
       pulses += Math.abs(k);
     }
     this.pulses += pulses;
@@ -275,6 +295,7 @@ export class DeviceMatrix {
           // The sign travels with the pulses: ΔW ∝ +δ·x (the descent direction of EP's local rule).
           const k = (d[r] < 0) !== (x[c] < 0) ? -hits : hits;
           this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
+          this.markBound(i, dev);
           this.held[i] = this.W[i];
           pulses += hits;
         }

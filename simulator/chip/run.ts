@@ -43,6 +43,9 @@ export interface ChipRunResult {
   epochs: EpochResult[];
   /** Update pulses applied per training sample (0 in eval mode). */
   updatePulsesPerSample: number;
+  /** Per edge name: distinct weights that in-situ updates drove to a bound of their range, and the
+   *  edge's weight count (empty in eval mode). */
+  boundHits: Record<string, { cells: number; of: number }>;
   trainSamples: number;
   interrupted: boolean;
   /** The interpreter after the run (its weights, biases and devices). */
@@ -71,7 +74,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
     const acc = evaluate(it, data.test, batch, x, y, o.onBatch && ((b, n) => o.onBatch!(0, b, n, NaN)));
-    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, interpreter: it };
+    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, boundHits: {}, trainSamples: 0, interrupted: false, interpreter: it };
   }
   if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
   const problem = coincidenceTrainingProblem(chip, netlist.trainingInfo);
@@ -83,6 +86,8 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
   const samples = result.epochs.length * data.train.count;
   return {
     chip, testAccuracy: result.finalTestAccuracy, bestTestAccuracy: result.bestTestAccuracy, epochs: result.epochs,
-    updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0, trainSamples: samples, interrupted: result.interrupted, interpreter: it,
+    updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0,
+    boundHits: Object.fromEntries(netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, { cells: it.chip.W[i].boundHits, of: e.rows * e.cols }]] : []))),
+    trainSamples: samples, interrupted: result.interrupted, interpreter: it,
   };
 }
