@@ -14,6 +14,12 @@ import type { ArrayTile } from '../netlist/tiles';
 import { DeviceMatrix } from '../simulator/chip/devices';
 import { planTrains } from '../simulator/chip/update-schemes';
 import { makeNoise } from '../simulator/noise';
+import { compile } from '../compiler/pipeline';
+import { initParams } from '../graph/params';
+import { makeInterpreter } from '../simulator/chip/run';
+import { selectKernels } from '../simulator/kernels/select';
+import { makeGrads } from '../simulator/train';
+import { graphNet, randomInputs } from './helpers/nets';
 import { makeRng } from '../util/rng';
 
 const NO_SPREAD = { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 };
@@ -225,5 +231,43 @@ describe('the weight range of a trainable array', () => {
     dev.W[0] += 0.05; // 0.96: counted
     dev.commit(noise);
     expect(dev.boundHits).toBe(2);
+  });
+});
+
+describe('stochastic-coincidence in the interpreter', () => {
+  test('one EP sample: the pulse trains realise −lr·g of the exact outer product (long trains, no noise)', () => {
+    const kernels = selectKernels('auto');
+    const lr = 0.1;
+    const net = graphNet(20, [12], 4, [
+      { name: 'W0', from: 'input', to: 'h1' },
+      { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
+    ], { betaF: 0.5, T: 8, K: 4, optimizer: { kind: 'sgd', lr } });
+    const p0 = initParams(net, makeRng(2));
+    const opts = { wMax: { kind: 'max' as const }, specFile: 'test', producerVersion: 'test' };
+    const x = randomInputs(1, 20, makeRng(3));
+    const y = Float32Array.from([0, 0, 1, 0]);
+    // The exact chip's gradient of Wf for this sample.
+    const exact = makeInterpreter(compile(net, PRESETS.ideal, p0, opts).netlist, 1, kernels, 1);
+    const g = makeGrads(net);
+    exact.step(x, y, 1, g);
+    const gf = g[1]!;
+    const gMax = gf.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(gMax).toBeGreaterThan(0);
+    // A step that makes update-BL management choose ~2000 slots for Wf: ε = lr·max|g|/2000.
+    const probe = compile(net, PRESETS.ideal, p0, opts).netlist;
+    const wMaxF = probe.edges[1].weights!.wMax;
+    const chip = chipWith({ scheme: 'stochastic-coincidence', pulsesPerUpdate: 4096, dwMin: (lr * gMax) / 2000 / wMaxF });
+    const it = makeInterpreter(compile(net, chip, p0, opts).netlist, 1, kernels, 1);
+    const before = it.weights()[1].slice();
+    const g2 = makeGrads(net);
+    it.step(x, y, 1, g2);
+    expect(g2[1]!.every((v) => v === 0)).toBe(true); // no digital outer product
+    const after = it.weights()[1];
+    let num = 0, den = 0;
+    for (let i = 0; i < gf.length; i++) {
+      num += (after[i] - before[i] + lr * gf[i]) ** 2;
+      den += (lr * gf[i]) ** 2;
+    }
+    expect(Math.sqrt(num / den)).toBeLessThan(0.1);
   });
 });
