@@ -8,6 +8,7 @@ import {
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
+import { LIMITS } from '../util/limits';
 
 type Node =
   | { t: 'object'; fields: Record<string, Node> }
@@ -31,7 +32,7 @@ const noise = obj({ sigma: nonNeg, relativeTo: { t: 'enum', values: NOISE_REFERE
 const cost = obj({ latencyNs: nonNeg, energyPj: nonNeg });
 
 /** Longest stochastic-coincidence pulse train the simulator draws (slots per line per sample). */
-export const MAX_COINCIDENCE_BL = 4096;
+export const MAX_COINCIDENCE_BL = LIMITS.coincidenceSlots;
 
 /** The schema. Bit widths stop at 24 so that every code fits a float32 exactly; every count has a
  *  ceiling (docs/limits.md) so that no description makes the compiler or simulator allocate without bound. */
