@@ -267,6 +267,10 @@ export class DeviceMatrix {
     const maxWords = (spec.pulsesPerUpdate + 31) >>> 5;
     const rowMask = new Uint32Array(rows * maxWords);
     const colMask = new Uint32Array(cols * maxWords);
+    const activeRows = new Int32Array(rows);
+    const activeCols = new Int32Array(cols);
+    const hitCell = new Int32Array(rows * cols);
+    const hitK = new Int32Array(rows * cols);
     const C = this.cols;
     let pulses = 0;
     for (let s = 0; s < samples; s++) {
@@ -279,26 +283,61 @@ export class DeviceMatrix {
       const plan = planTrains(eta, xMax, dMax, eps, spec.pulsesPerUpdate);
       if (!plan) continue;
       const W = (plan.bl + 31) >>> 5;
-      for (let r = 0; r < rows; r++) pulseTrain(Math.min(1, plan.kd * Math.abs(d[r])), plan.bl, pn, rowMask, r * W);
-      for (let c = 0; c < cols; c++) pulseTrain(Math.min(1, plan.kx * Math.abs(x[c])), plan.bl, pn, colMask, c * W);
+      // Only lines whose train has a pulse can coincide: list them once per sample (most input pixels are 0).
+      let nr = 0;
+      let nc = 0;
       for (let r = 0; r < rows; r++) {
+        pulseTrain(Math.min(1, plan.kd * Math.abs(d[r])), plan.bl, pn, rowMask, nr * W);
         let any = 0;
-        for (let w = 0; w < W; w++) any |= rowMask[r * W + w];
-        if (any === 0) continue;
+        for (let w = 0; w < W; w++) any |= rowMask[nr * W + w];
+        if (any !== 0) activeRows[nr++] = r;
+      }
+      for (let c = 0; c < cols; c++) {
+        pulseTrain(Math.min(1, plan.kx * Math.abs(x[c])), plan.bl, pn, colMask, nc * W);
+        let any = 0;
+        for (let w = 0; w < W; w++) any |= colMask[nc * W + w];
+        if (any !== 0) activeCols[nc++] = c;
+      }
+      // First the coincidences (a tight loop over the active lines), then the pulses, cell by cell.
+      let nHit = 0;
+      for (let ri = 0; ri < nr; ri++) {
+        const r = activeRows[ri];
         const base = (rowBegin + r) * C + colBegin;
-        for (let c = 0; c < cols; c++) {
-          let hits = 0;
-          for (let w = 0; w < W; w++) hits += popcount32(rowMask[r * W + w] & colMask[c * W + w]);
-          if (hits === 0) continue;
-          const i = base + c;
-          if (this.frozen[i]) continue;
-          // The sign travels with the pulses: ΔW ∝ +δ·x (the descent direction of EP's local rule).
-          const k = (d[r] < 0) !== (x[c] < 0) ? -hits : hits;
-          this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
-          this.markBound(i, dev);
-          this.held[i] = this.W[i];
-          pulses += hits;
+        const negRow = d[r] < 0;
+        if (W === 1) {
+          const rm = rowMask[ri];
+          for (let ci = 0; ci < nc; ci++) {
+            let v = rm & colMask[ci];
+            if (v === 0) continue;
+            v = v - ((v >>> 1) & 0x55555555);
+            v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+            const hits = (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+            const c = activeCols[ci];
+            hitCell[nHit] = base + c;
+            hitK[nHit++] = negRow !== (x[c] < 0) ? -hits : hits;
+          }
+        } else {
+          for (let ci = 0; ci < nc; ci++) {
+            let hits = 0;
+            for (let w = 0; w < W; w++) hits += popcount32(rowMask[ri * W + w] & colMask[ci * W + w]);
+            if (hits === 0) continue;
+            const c = activeCols[ci];
+            hitCell[nHit] = base + c;
+            hitK[nHit++] = negRow !== (x[c] < 0) ? -hits : hits;
+          }
         }
+      }
+      const frozen = this.frozen;
+      const held = this.held;
+      for (let h = 0; h < nHit; h++) {
+        const i = hitCell[h];
+        if (frozen[i]) continue;
+        const k = hitK[h];
+        // The sign travels with the pulses: ΔW ∝ +δ·x (the descent direction of EP's local rule).
+        this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
+        this.markBound(i, dev);
+        held[i] = this.W[i];
+        pulses += k < 0 ? -k : k;
       }
     }
     this.pulses += pulses;
