@@ -6,12 +6,14 @@
  *
  * In-situ writes: the optimiser changes `W` (the requested weights); `commit()` realises the change
  * on the devices — exact devices are re-programmed to the nearest level (with programming noise on
- * the cells that changed); pulsed devices receive pulses (aihwkit PulsedDevice-like: each pulse
- * moves u by dw_min·(1 ± asymmetry), shrunk by soft bounds, with cycle-to-cycle noise) — and W
- * becomes what the devices now hold. A cell with a stuck device never changes.
+ * the cells that changed); pulsed devices receive pulses by the chip's update scheme
+ * (row-programmed or mixed-precision at the commit; stochastic-coincidence per sample in
+ * `coincide()`, where the optimiser writes nothing), each pulse applied on its own with the
+ * device's own step, bounds and asymmetry (update-schemes.ts) — and W becomes what the devices now
+ * hold. A cell with a stuck device never changes.
  *
  * Conventions: a differential pair is updated as one bipolar device with u_eff = u+ − u− ∈ [−1, 1]
- * (soft bounds at ±1); after an update u+ = max(u_eff, 0), u− = max(−u_eff, 0). On a chip with
+ * (soft bounds at the device's bounds); after an update u+ = max(u_eff, 0), u− = max(−u_eff, 0). On a chip with
  * continuous levels and exact updates (the `ideal` preset) weights are unbounded, as in software.
  */
 import type { ChipDescription, CrossbarSpec, NoiseSpec, PulsedUpdate } from '../../hw-models/chip';
