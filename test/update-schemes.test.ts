@@ -8,6 +8,8 @@ import { CompileError } from '../compiler/diagnostics';
 import { parseWMaxPolicy } from '../compiler/options';
 import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
 import { chooseWMax } from '../hw-models/conductance';
+import { priceActions } from '../hw-models/estimators';
+import { chipCosts } from '../netlist/costs';
 import { PRESETS } from '../hw-models/presets';
 import { validateChip } from '../hw-models/validate';
 import type { ArrayTile } from '../netlist/tiles';
@@ -269,5 +271,51 @@ describe('stochastic-coincidence in the interpreter', () => {
       den += (lr * gf[i]) ** 2;
     }
     expect(Math.sqrt(num / den)).toBeLessThan(0.1);
+  });
+});
+
+describe('pricing per scheme (netlist/costs.ts, the one cost model)', () => {
+  const net = graphNet(20, [12], 4, [
+    { name: 'W0', from: 'input', to: 'h1' },
+    { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
+  ], { betaF: 0.5, T: 4, K: 2, optimizer: { kind: 'sgd', lr: 0.1 } });
+  const p0 = initParams(net, makeRng(2));
+  const costsOn = (scheme: PulsedUpdate['scheme']) => {
+    const c = JSON.parse(JSON.stringify(PRESETS.reram)) as ChipDescription;
+    c.crossbar.update = { ...(c.crossbar.update as PulsedUpdate), scheme };
+    const netlist = compile(net, c, p0, { wMax: { kind: 'max' }, specFile: 't', producerVersion: 't' }).netlist;
+    return { costs: chipCosts(netlist, c), chip: c, netlist };
+  };
+  const cells = 12 * 20 + 4 * 12; // W0 and Wf, one array each on a 256×256 reram array
+  const batch = 8;
+
+  test('row-programmed: per commit every cell once to the optimiser and at most BL pulses; row by row', () => {
+    const { costs, chip } = costsOn('row-programmed');
+    expect(costs.commit.actionCountsPerCommit.optimizer_step).toBe(cells);
+    expect(costs.commit.actionCountsPerCommit.update_pulse).toBe(cells * 31);
+    expect(costs.actionCounts.training.update_pulse).toBeCloseTo(cells * 31 / batch, 9);
+    // The slowest array (W0: 12 rows, 240 cells): ceil(240/lanes) optimiser clocks + 12 rows × 31 slots.
+    const cyc = (a: 'optimizer_step' | 'update_pulse') => Math.max(1, Math.ceil(priceActions(chip).perAction[a].latencyNs * chip.clock.frequencyMhz / 1000));
+    expect(costs.commit.cyclesPerCommit).toBe(Math.ceil(240 / chip.neuron.lanes) * cyc('optimizer_step') + 12 * 31 * cyc('update_pulse'));
+  });
+
+  test('mixed-precision: the same counts; each optimiser step also reads and writes χ and adds twice', () => {
+    const rp = costsOn('row-programmed');
+    const mp = costsOn('mixed-precision');
+    const m = mp.chip.costModel;
+    const chiBits = (mp.chip.crossbar.update as PulsedUpdate).accumulatorBits;
+    expect(mp.costs.actionTable.perAction.optimizer_step.energyPj - rp.costs.actionTable.perAction.optimizer_step.energyPj)
+      .toBeCloseTo(2 * m.sramPjPerBit * chiBits + 2 * chiBits * m.addPjPerBit, 9);
+    expect(mp.costs.commit.actionCountsPerCommit).toEqual(rp.costs.commit.actionCountsPerCommit);
+  });
+
+  test('stochastic-coincidence: no outer product, accumulator, optimiser or commit; ≤ BL pulses per cell per sample', () => {
+    const { costs } = costsOn('stochastic-coincidence');
+    const t = costs.actionCounts.training;
+    expect([t.outer_product_mac, t.accumulator_access, t.optimizer_step]).toEqual([0, 0, 0]);
+    expect(t.update_pulse).toBeCloseTo(cells * 31, 9);
+    expect(costs.nominalUpdatePulsesPerSample).toBeCloseTo(cells * 31, 9);
+    expect(costs.commit.cyclesPerCommit).toBe(0);
+    expect(costs.commit.actionCountsPerCommit.update_pulse).toBe(cells * 31 * batch);
   });
 });
