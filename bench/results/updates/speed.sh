@@ -11,3 +11,8 @@ for rep in 1 2; do
   node dist/cli/main.js run $D/mnist-demo-sgd.json --chip $D/reram-row-programmed.json --train $L 2>/dev/null | sec "interpreter, reram row-programmed"
   node dist/cli/main.js run $D/mnist-demo-sgd.json --chip $D/reram-stochastic-coincidence.json --train $L 2>/dev/null | sec "interpreter, reram stochastic-coincidence"
 done
+# 2HL-512 (examples/mnist-2hl.json with SGD lr 1.0, for the speed comparison only), 5k samples, once.
+L2="--epochs 1 --train-limit 5000 --test-limit 500 --json"
+node dist/cli/main.js train $D/mnist-2hl-sgd.json $L2 2>/dev/null | sec "2HL-512: ideal executor (software EP)"
+node dist/cli/main.js run $D/mnist-2hl-sgd.json --chip $D/reram-row-programmed.json --train $L2 2>/dev/null | sec "2HL-512: interpreter, reram row-programmed"
+node dist/cli/main.js run $D/mnist-2hl-sgd.json --chip $D/reram-stochastic-coincidence.json --train $L2 2>/dev/null | sec "2HL-512: interpreter, reram stochastic-coincidence"
