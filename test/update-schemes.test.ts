@@ -14,7 +14,7 @@ import { PRESETS } from '../hw-models/presets';
 import { validateChip } from '../hw-models/validate';
 import type { ArrayTile } from '../netlist/tiles';
 import { DeviceMatrix } from '../simulator/chip/devices';
-import { planTrains } from '../simulator/chip/update-schemes';
+import { coincidenceTrainingProblem, planTrains } from '../simulator/chip/update-schemes';
 import { makeNoise } from '../simulator/noise';
 import { compile } from '../compiler/pipeline';
 import { initParams } from '../graph/params';
@@ -318,4 +318,20 @@ describe('pricing per scheme (netlist/costs.ts, the one cost model)', () => {
     expect(costs.commit.cyclesPerCommit).toBe(0);
     expect(costs.commit.actionCountsPerCommit.update_pulse).toBe(cells * 31 * batch);
   });
+});
+
+test('stochastic-coincidence trains plain SGD only: another optimiser, momentum, a schedule or clipping is refused with the fix', () => {
+  const chip = chipWith({ scheme: 'stochastic-coincidence' });
+  const sgd = graphNet(20, [12], 4, [{ name: 'W0', from: 'input', to: 'h1' }, { name: 'Wf', from: 'h1', to: 'output' }],
+    { betaF: 0.5, T: 4, K: 2, optimizer: { kind: 'sgd', lr: 0.1 } });
+  const infoOf = (net: typeof sgd) => compile(net, chip, initParams(net, makeRng(1)), { wMax: { kind: 'max' }, specFile: 't', producerVersion: 't' }).netlist.trainingInfo;
+  expect(coincidenceTrainingProblem(chip, infoOf(sgd))).toBeNull();
+  const adam = { ...sgd, spec: { ...sgd.spec, training: { ...sgd.spec.training, optimizer: { kind: 'adam' as const, lr: 1e-3 } } } };
+  const msg = coincidenceTrainingProblem(chip, infoOf(adam));
+  expect(msg).toContain('asks for adam');
+  expect(msg).toContain('"kind": "sgd"');
+  const momentum = { ...sgd, spec: { ...sgd.spec, training: { ...sgd.spec.training, optimizer: { kind: 'sgd' as const, lr: 0.1, momentum: 0.9 } } } };
+  expect(coincidenceTrainingProblem(chip, infoOf(momentum))).toContain('momentum 0.9');
+  // Other schemes keep their digital optimiser: nothing to refuse.
+  expect(coincidenceTrainingProblem(chipWith({ scheme: 'mixed-precision' }), infoOf(adam))).toBeNull();
 });

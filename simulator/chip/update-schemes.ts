@@ -157,10 +157,15 @@ export function popcount32(v: number): number {
 export function coincidenceTrainingProblem(chip: ChipDescription, info: TrainingInfoMsg | null): string | null {
   const u = chip.crossbar.update;
   if (u.kind !== 'pulsed' || u.scheme !== 'stochastic-coincidence' || !info) return null;
-  if (info.optimizer !== 'OPTIMIZER_KIND_SGD' || info.momentum !== 0 || info.weightDecay !== 0) {
-    return `chip "${chip.name}" updates by stochastic coincidence (no optimiser, the pulse trains realise plain SGD), but training_info asks for `
-      + `${info.optimizer.replace('OPTIMIZER_KIND_', '').toLowerCase()}${info.momentum ? ` with momentum ${info.momentum}` : ''}${info.weightDecay ? ` with weight decay ${info.weightDecay}` : ''}; `
-      + 'compile a spec whose training.optimizer is { "kind": "sgd", "lr": … } without momentum or weight decay, or use crossbar.update.scheme "mixed-precision" or "row-programmed"';
+  // The trains are set from the edge's constant learning rate: a schedule or gradient clipping would
+  // need the digital optimiser this scheme does not have.
+  const cosine = info.schedule === 'LR_SCHEDULE_KIND_COSINE';
+  if (info.optimizer !== 'OPTIMIZER_KIND_SGD' || info.momentum !== 0 || info.weightDecay !== 0 || cosine || info.clipGradNorm > 0) {
+    const asks = [info.optimizer.replace('OPTIMIZER_KIND_', '').toLowerCase(), info.momentum ? `momentum ${info.momentum}` : '',
+      info.weightDecay ? `weight decay ${info.weightDecay}` : '', cosine ? 'a cosine learning-rate schedule' : '',
+      info.clipGradNorm > 0 ? `gradient clipping at ${info.clipGradNorm}` : ''].filter((x) => x).join(', ');
+    return `chip "${chip.name}" updates by stochastic coincidence (no optimiser, the pulse trains realise plain SGD), but training_info asks for ${asks}; `
+      + 'compile a spec whose training.optimizer is { "kind": "sgd", "lr": … } without momentum, weight decay, schedule or clipping, or use crossbar.update.scheme "mixed-precision" or "row-programmed"';
   }
   return null;
 }
