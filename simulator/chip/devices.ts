@@ -217,6 +217,45 @@ export class DeviceMatrix {
     if (!this.saturated[i]) { this.saturated[i] = 1; this.boundHits++; }
   }
 
+  /**
+   * Applies k[h] pulses to cell[h] for h < n — applyPulses() (update-schemes.ts) written out over
+   * local arrays, the hot loop of stochastic-coincidence; returns the pulses applied.
+   */
+  private applyHits(cell: Int32Array, kk: Int32Array, n: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
+    const { frozen, held, W, uPlus, wMax } = this;
+    const uMinus = this.uMinus;
+    const { up: stepUp, down: stepDown, bMax, bMin } = dev;
+    const soft = spec.softBounds;
+    const c2c = spec.cycleToCycle;
+    let pulses = 0;
+    for (let h = 0; h < n; h++) {
+      const i = cell[h];
+      if (frozen[i]) continue;
+      const k = kk[h];
+      let u = uMinus ? uPlus[i] - uMinus[i] : 2 * uPlus[i] - 1;
+      const isUp = k > 0;
+      const m = isUp ? k : -k;
+      const step = isUp ? stepUp[i] : stepDown[i];
+      const bound = isUp ? bMax[i] : bMin[i];
+      const hi = bMax[i] < 1 ? bMax[i] : 1;
+      const lo = bMin[i] > -1 ? bMin[i] : -1;
+      for (let p = 0; p < m; p++) {
+        let dw = step;
+        if (soft) { const f = 1 - u / bound; dw *= f > 0 ? f : 0; }
+        if (c2c > 0) dw *= 1 + c2c * pn.normal();
+        u += isUp ? dw : -dw;
+        if (u > hi) u = hi;
+        else if (u < lo) u = lo;
+      }
+      if (uMinus) { uPlus[i] = u > 0 ? u : 0; uMinus[i] = u < 0 ? -u : 0; } else uPlus[i] = (1 + u) / 2;
+      W[i] = u * wMax;
+      held[i] = W[i];
+      if (u >= hi - 0.05 * (hi - lo) / 2 || u <= lo + 0.05 * (hi - lo) / 2) this.markBound(i, dev);
+      pulses += m;
+    }
+    return pulses;
+  }
+
   /** One device step in weight units (ε of mixed precision, the coincidence step). */
   stepWeight(spec: PulsedUpdate): number {
     return unitStep(spec, this.uMinus !== null) * this.wMax;
@@ -329,18 +368,8 @@ export class DeviceMatrix {
           }
         }
       }
-      const frozen = this.frozen;
-      const held = this.held;
-      for (let h = 0; h < nHit; h++) {
-        const i = hitCell[h];
-        if (frozen[i]) continue;
-        const k = hitK[h];
-        // The sign travels with the pulses: ΔW ∝ +δ·x (the descent direction of EP's local rule).
-        this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
-        this.markBound(i, dev);
-        held[i] = this.W[i];
-        pulses += k < 0 ? -k : k;
-      }
+      // The sign travels with the pulses: ΔW ∝ +δ·x (the descent direction of EP's local rule).
+      pulses += this.applyHits(hitCell, hitK, nHit, spec, dev, pn);
     }
     this.pulses += pulses;
     this.sqU = null;
