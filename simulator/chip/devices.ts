@@ -21,7 +21,7 @@ import { unitOf, type Plane } from '../../hw-models/conductance';
 import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../netlist/tiles';
 import {
-  applyPulses, drawSpread, mixedPrecisionPulses, planTrains, popcount32, PulseNoise, pulseTrain, roundPulses, unitStep, type DeviceSpread,
+  drawSpread, mixedPrecisionPulses, planTrains, popcount32, PulseNoise, pulseTrain, roundPulses, unitStep, type DeviceSpread,
 } from './update-schemes';
 
 export type PulseRounding = 'stochastic' | 'deterministic';
@@ -189,16 +189,6 @@ export class DeviceMatrix {
     return this.uMinus ? this.uPlus[i] - this.uMinus[i] : 2 * this.uPlus[i] - 1;
   }
 
-  private setU(i: number, u: number): void {
-    if (this.uMinus) {
-      this.uPlus[i] = u > 0 ? u : 0;
-      this.uMinus[i] = u < 0 ? -u : 0;
-    } else {
-      this.uPlus[i] = (1 + u) / 2;
-    }
-    this.W[i] = u * this.wMax;
-  }
-
   /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
   private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
     this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
@@ -218,8 +208,9 @@ export class DeviceMatrix {
   }
 
   /**
-   * Applies k[h] pulses to cell[h] for h < n — applyPulses() (update-schemes.ts) written out over
-   * local arrays, the hot loop of stochastic-coincidence; returns the pulses applied.
+   * Applies k[h] pulses to cell[h] for h < n, one pulse at a time, by the device rule of
+   * update-schemes.ts (its one definition; the hot loop of every pulsed scheme): soft bounds,
+   * the device's own step and bounds, cycle-to-cycle noise per pulse. Returns the pulses applied.
    */
   private applyHits(cell: Int32Array, kk: Int32Array, n: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
     const { frozen, held, W, uPlus, wMax } = this;
@@ -273,6 +264,8 @@ export class DeviceMatrix {
     let chi: Float32Array | null = null;
     if (spec.scheme === 'mixed-precision') chi = this.chi ??= new Float32Array(n);
     let pulses = 0;
+    const one = new Int32Array(1);
+    const oneK = new Int32Array(1);
     for (let i = 0; i < n; i++) {
       if (frozen[i]) { W[i] = held[i]; continue; }
       // Mixed precision: a cell whose χ still holds a whole step (pulses capped last time) is written too.
@@ -286,9 +279,9 @@ export class DeviceMatrix {
         k = roundPulses((W[i] - held[i]) / eps, stochastic, stochastic ? pn.uniform() : 0, cap);
       }
       if (k === 0) { W[i] = held[i]; continue; }
-      this.setU(i, applyPulses(this.uOf(i), i, k, spec, dev, pn));
-      this.markBound(i, dev);
-      pulses += Math.abs(k);
+      one[0] = i;
+      oneK[0] = k;
+      pulses += this.applyHits(one, oneK, 1, spec, dev, pn);
     }
     this.pulses += pulses;
     this.sqU = null;

@@ -2,7 +2,8 @@
  * How in-situ learning reaches the devices: the pulse physics of one bipolar device and the three
  * update schemes of `crossbar.update.scheme` (docs/chip-description.md § update schemes).
  *
- * Device model (aihwkit PulsedDevice with SoftBounds, re-implemented from its documentation): a cell
+ * Device model (aihwkit PulsedDevice with SoftBounds, re-implemented from its documentation; applied
+ * by DeviceMatrix.applyHits in devices.ts, the one loop every pulsed scheme goes through): a cell
  * is one bipolar device u ∈ [b_min, b_max] ⊂ [−1, 1] (a differential pair's u+ − u−, or an offset
  * cell's 2u − 1); W = u·w_max. Device i has its own step s_i = s·(1 + σ_dw·ξ), bounds
  * b_max,i = 1 + σ_max·ξ, b_min,i = −(1 + σ_min·ξ) and asymmetry a_i = a + σ_a·ξ, drawn once from the
@@ -73,25 +74,6 @@ export function drawSpread(n: number, spec: PulsedUpdate, differential: boolean,
     out.bMin[i] = -Math.max(1e-3, 1 + (z ? d.wMin * z[4 * i + 3] : 0));
   }
   return out;
-}
-
-/** Applies k signed pulses to device i at u, one pulse at a time; returns the new u. */
-export function applyPulses(u: number, i: number, k: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
-  const up = k > 0;
-  const n = up ? k : -k;
-  const step = up ? dev.up[i] : dev.down[i];
-  const hi = Math.min(dev.bMax[i], 1);
-  const lo = Math.max(dev.bMin[i], -1);
-  const c2c = spec.cycleToCycle;
-  for (let p = 0; p < n; p++) {
-    let dw = step;
-    if (spec.softBounds) dw *= Math.max(0, up ? 1 - u / dev.bMax[i] : 1 - u / dev.bMin[i]);
-    if (c2c > 0) dw *= 1 + c2c * pn.normal();
-    u += up ? dw : -dw;
-    if (u > hi) u = hi;
-    else if (u < lo) u = lo;
-  }
-  return u;
 }
 
 /** Row-programmed: the pulse count that realises a requested change of `want` device steps. */
