@@ -23,3 +23,7 @@ done
 node dist/cli/main.js run $D/mnist-demo-sgd.json --chip $D/reram-coincidence-hard-bounds.json --train $L 2>/dev/null | line "reram-coincidence-hard-bounds, sgd"
 node dist/cli/main.js run $D/mnist-demo-sgd.json --chip $D/ideal-periphery-coincidence-ideal-devices.json --train $L 2>/dev/null | line "ideal periphery, coincidence, ideal devices (hard bounds, no noise), sgd"
 node dist/cli/main.js run $D/mnist-demo-sgd.json --chip $D/ideal-periphery-coincidence-soft-bounds-only.json --train $L 2>/dev/null | line "ideal periphery, coincidence, soft bounds only, sgd"
+# pcm's update physics (dw_min 0.002, asymmetry 0.3, c2c 0.3, soft bounds, aihwkit spreads) with an ideal periphery.
+for w in max x4; do
+  node dist/cli/main.js run examples/mnist-demo.json --chip $D/ideal-periphery-pcm-mixed-precision.json --w-max $w --train $L 2>/dev/null | line "ideal periphery + pcm update physics, mixed-precision, adam, w-max $w"
+done
