@@ -28,7 +28,7 @@ export function compileOptions<T>(y: Argv<T>) {
     .option('weights', { type: 'string', describe: 'weights to program (.npz from fre train --save); default: the spec seed\'s initial weights' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'netlist to write (.pb)' })
     .option('report', { type: 'string', describe: 'write the compile report here (JSON)' })
-    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max (nothing clipped) or pNN, a percentile of |W| (e.g. p99.9)' })
+    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max (nothing clipped), pNN (a percentile of |W|, e.g. p99.9), xF (F × max|W|: headroom for in-situ learning, e.g. x4) or a fixed w_max (e.g. 0.4)' })
     .option('external-data', { type: 'boolean', default: false, describe: 'store conductances in OUT.data (offset, length, sha256 in the netlist)' })
     .option('dump-after', { type: 'string', array: true, describe: `print the IR as text after these passes (${PASS_NAMES.join(', ')}, all)` })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' });

@@ -4,7 +4,8 @@ import { estimate } from '../compiler/estimate';
 import { chipFromMsg } from '../netlist/chip-proto';
 import { readValidNetlist } from '../netlist/validate';
 import { netlistToText } from '../netlist/text';
-import { adcRangeOf, type AdcReadKind, type NetlistMsg } from '../netlist/types';
+import { adcRangeOf, type AdcReadKind, type MatrixMappingMsg, type NetlistMsg } from '../netlist/types';
+import type { UpdateModel } from '../hw-models/chip';
 
 export interface InspectArgs {
   netlist: string;
@@ -58,6 +59,7 @@ export function summarise(n: NetlistMsg) {
       name: chip.name, fingerprint: n.chip!.fingerprint,
       crossbar: `${chip.crossbar.rows}x${chip.crossbar.cols} ${chip.crossbar.cell}, ${chip.crossbar.gMinUS}-${chip.crossbar.gMaxUS} uS, levels ${chip.crossbar.levels}`,
       mesh: `${chip.noc.meshWidth}x${chip.noc.meshHeight} cores x ${chip.noc.arraysPerCore} arrays`,
+      update: updateSummary(chip.crossbar.update),
       costModel: chip.costModel.version,
     },
     dynamics: n.dynamics ? { T: n.dynamics.freeSteps, K: n.dynamics.nudgedSteps, betaF: f32(n.dynamics.betaF), nudge: short(n.dynamics.nudge, 'NUDGE_MODE_') } : null,
@@ -66,7 +68,7 @@ export function summarise(n: NetlistMsg) {
       name: e.name, from: n.groups[e.fromGroup]?.name, to: n.groups[e.toGroup]?.name, rows: e.rows, cols: e.cols,
       feedback: short(e.feedback, 'FEEDBACK_KIND_'), alpha: f32(e.alpha), beta: f32(e.beta), trainable: e.trainable,
       arrays: e.arrays.length, feedbackArrays: e.feedbackArrays.length, tileGrid: `${e.tileGridRows}x${e.tileGridCols}`,
-      wMax: f32(e.weights?.wMax), clipped: e.weights?.clipped, maxError: f32(e.weights?.maxError), rmsError: f32(e.weights?.rmsError),
+      wMax: f32(e.weights?.wMax), wMaxPolicy: policyText(e.weights), clipped: e.weights?.clipped, maxError: f32(e.weights?.maxError), rmsError: f32(e.weights?.rmsError),
       adcRanges: adcRanges(n, [...e.arrays, ...e.feedbackArrays]),
     })),
     cores: n.cores.map((c) => ({ id: c.id, x: c.x, y: c.y, arrays: c.arrays.length, groups: c.groups.map((g) => n.groups[g]?.name) })),
@@ -94,12 +96,13 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push(`${a.netlist}: ${bytes.length} bytes, ir_version ${s.irVersion}, op sets ${s.opsets.join(', ')}, by ${s.producer}`);
   L.push(`graph ${s.graph}${s.dynamics ? `: T ${s.dynamics.T}, K ${s.dynamics.K}, beta_f ${s.dynamics.betaF}, nudge ${s.dynamics.nudge}` : ''}`);
   L.push(`chip ${s.chip.name} (${s.chip.fingerprint.slice(0, 12)}): ${s.chip.crossbar}; ${s.chip.mesh}; cost model ${s.chip.costModel}`);
+  L.push(`in-situ update: ${s.chip.update}`);
   L.push('groups:');
   for (const g of s.groups) L.push(`  ${g.name.padEnd(8)} ${g.role.padEnd(6)} ${String(g.size).padStart(5)}  ${g.activation.padEnd(12)} home core ${g.homeCore}`);
   L.push('edges:');
   for (const e of s.edges) {
     L.push(`  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
-      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)}  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}` +
+      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)} (${e.wMaxPolicy})  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}` +
       `  ADC ±${Object.entries(e.adcRanges).map(([k, [lo, hi]]) => `${k} ${lo === hi ? fmtFs(lo) : `${fmtFs(lo)}…${fmtFs(hi)}`}`).join(', ')}`);
   }
   L.push(`cores: ${s.cores.map((c) => `${c.id}(${c.x},${c.y}):${c.arrays}${c.groups.length ? `[${c.groups.join(',')}]` : ''}`).join(' ')}`);
@@ -108,4 +111,23 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
   L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);
   process.stdout.write(`${L.join('\n')}\n`);
+}
+
+/** The in-situ update as one line: scheme, pulse physics, device spread (and χ width for mixed precision). */
+function updateSummary(u: UpdateModel): string {
+  if (u.kind === 'exact') return 'exact (cells written with their new level)';
+  const d = u.deviceToDevice;
+  return `${u.scheme}, dw_min ${u.dwMin}, BL ${u.pulsesPerUpdate}, cycle-to-cycle ${u.cycleToCycle}, up/down ${u.upDownAsymmetry}, ${u.softBounds ? 'soft' : 'hard'} bounds, `
+    + `device spread dw_min ${d.dwMin} w_max ${d.wMax} w_min ${d.wMin} up/down ${d.upDownAsymmetry}${u.scheme === 'mixed-precision' ? `, χ ${u.accumulatorBits} bits` : ''}`;
+}
+
+/** How a matrix's weight range was chosen, as the compile option spells it. */
+function policyText(m: MatrixMappingMsg | null | undefined): string {
+  if (!m) return 'none';
+  switch (m.policy) {
+    case 'W_MAX_POLICY_PERCENTILE': return `p${m.percentile}`;
+    case 'W_MAX_POLICY_HEADROOM': return `x${m.headroom} max|W|`;
+    case 'W_MAX_POLICY_FIXED': return 'fixed';
+    default: return 'max|W|';
+  }
 }

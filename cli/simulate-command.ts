@@ -11,6 +11,7 @@ import { readValidNetlist } from '../netlist/validate';
 import type { NetlistMsg } from '../netlist/types';
 import { parseAdcRangePolicy, parseWMaxPolicy } from '../compiler/options';
 import { adcRangeOptions, calibrationMaker } from './adc-range-options';
+import { coincidenceTrainingProblem } from '../simulator/chip/update-schemes';
 import { chipCosts, type ChipCosts } from '../netlist/costs';
 import { runOnChip } from '../simulator/chip/run';
 import type { EpochResult } from '../simulator/train';
@@ -67,7 +68,7 @@ export function runOptions<T>(y: Argv<T>) {
   return common(adcRangeOptions(y).positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
     .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
     .option('weights', { type: 'string', describe: 'program these weights (.npz, e.g. from fre train --save) instead of the seed\'s initial weights' })
-    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max or pNN (percentile of |W|)' }));
+    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max, pNN (percentile of |W|), xF (F × max|W|, headroom for in-situ learning) or a fixed w_max' }));
 }
 
 export async function runSimulate(a: SimulateArgs): Promise<void> {
@@ -93,6 +94,10 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   // Everything below comes from the netlist's normative fields; its graph spec metadata is provenance.
   const net = netOfNetlist(netlist);
   const chip = chipFromMsg(netlist.chip!);
+  if (a.train) {
+    const problem = coincidenceTrainingProblem(chip, netlist.trainingInfo);
+    if (problem) throw new UsageError(`${file}: ${problem}`);
+  }
   const seed = a.seed ?? net.spec.training.seed;
   const kernels = selectKernels(a.backend);
   const data = loadNetData(net, file, { dataDir: a.dataDir, trainLimit: a.trainLimit, testLimit: a.testLimit, seed });
@@ -136,6 +141,8 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
       bestTestAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.bestTestAccuracy,
       perEpoch: r.epochs, epochSeconds: r.epochs.map((e) => e.seconds), interrupted: r.interrupted,
       updatePulsesPerTrainingSample: r.updatePulsesPerSample,
+      // Per trained edge: weights that in-situ updates drove to a bound of their range (of its weights).
+      boundHits: r.boundHits,
       cyclesPerInference: costs.cyclesPerInference, cyclesPerTrainingSample: costs.cyclesPerTrainingSample,
       secondsPerInference: costs.secondsPerInference, secondsPerTrainingSample: costs.secondsPerTrainingSample,
       energyPerInferenceJoules: costs.energyPerInferenceJoules, energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,

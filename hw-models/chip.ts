@@ -48,7 +48,26 @@ export interface PulsedUpdate {
   softBounds: boolean;
   /** Pulse slots per update (aihwkit desired_BL): the update's duration in pulses; each cell gets 0…this many. */
   pulsesPerUpdate: number;
+  /** How a learning signal becomes device pulses (docs/chip-description.md § update schemes). */
+  scheme: UpdateScheme;
+  /** Width of the mixed-precision accumulator χ per weight, bits (priced by the cost model; only
+   *  `mixed-precision` uses it). */
+  accumulatorBits: number;
+  /** Device-to-device spread, drawn once per device from the chip's noise stream (aihwkit *_dtod):
+   *  relative σ of the step dwMin, of the upper and lower bound (±1 of the bipolar device), and the
+   *  absolute σ of the up/down asymmetry. */
+  deviceToDevice: { dwMin: number; wMax: number; wMin: number; upDownAsymmetry: number };
 }
+
+/** row-programmed: a digital optimiser steps the weights once per batch and each cell receives the
+ *  nearest pulse count, written row by row (rows × pulsesPerUpdate slots per array).
+ *  mixed-precision (Nandakumar et al. 2020): the optimiser's steps collect in a digital accumulator χ
+ *  per weight; a device receives n = trunc(χ/ε) pulses (ε = one device step) and χ keeps the remainder.
+ *  stochastic-coincidence (Gokmen & Vlasov 2016, aihwkit pulse trains): per sample, rows and columns
+ *  get Bernoulli pulse trains of pulsesPerUpdate slots with probabilities ∝ |δ| and |x|; a device steps
+ *  where pulses coincide; no digital outer product and no optimiser (the SGD learning rate sets the scale). */
+export type UpdateScheme = 'row-programmed' | 'mixed-precision' | 'stochastic-coincidence';
+export const UPDATE_SCHEMES: readonly UpdateScheme[] = ['row-programmed', 'mixed-precision', 'stochastic-coincidence'];
 
 export interface CrossbarSpec {
   /** Weight cells per array (a differential cell is one cell of two devices). */

@@ -18,7 +18,10 @@
  */
 import type { CrossbarSpec } from './chip';
 
-export type WMaxPolicy = { kind: 'max' } | { kind: 'percentile'; p: number };
+/** max: max|W|; percentile: the p-th percentile of |W|; headroom: factor × max|W| (room for in-situ
+ *  learning to grow the weights: a trainable array's range is a design choice, docs/chip-simulator.md);
+ *  fixed: the designer's w_max, the same for every matrix. */
+export type WMaxPolicy = { kind: 'max' } | { kind: 'percentile'; p: number } | { kind: 'headroom'; factor: number } | { kind: 'fixed'; wMax: number };
 
 /** Per-plane storage: level indices (uint8 up to 256 levels, else uint16) or float32 u. */
 export type Plane = Uint8Array | Uint16Array | Float32Array;
@@ -46,9 +49,11 @@ export interface MappingStats {
 
 /** The scale w_max for a matrix (step 1 of the convention). */
 export function chooseWMax(w: Float32Array, policy: WMaxPolicy, levels: CrossbarSpec['levels']): number {
+  if (policy.kind === 'fixed') return Math.fround(policy.wMax);
   let m = 0;
-  if (policy.kind === 'max') {
+  if (policy.kind === 'max' || policy.kind === 'headroom') {
     for (let i = 0; i < w.length; i++) m = Math.max(m, Math.abs(w[i]));
+    if (policy.kind === 'headroom') m *= policy.factor;
   } else {
     const a = Float64Array.from(w, Math.abs).sort();
     m = a.length ? a[Math.min(a.length - 1, Math.max(0, Math.ceil((policy.p / 100) * a.length) - 1))] : 0;

@@ -136,6 +136,11 @@ export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): A
   const add = (bits: number) => bits * m.addPjPerBit;
   const mul = (a: number, b: number) => a * b * m.multiplyPjPerBit2;
   const opt = optimizerOps(ctx.optimizer ?? 'sgd');
+  // mixed-precision: each step is added into its weight's χ, compared with and reduced by n·ε — one
+  // χ word read and written and two adds at the accumulator's width (Nandakumar et al. 2020).
+  const u = chip.crossbar.update;
+  const chiBits = u.kind === 'pulsed' && u.scheme === 'mixed-precision' ? u.accumulatorBits : 0;
+  const chiPj = chiBits ? 2 * m.sramPjPerBit * chiBits + 2 * add(chiBits) : 0;
   const read: ActionCost = { latencyNs: readDurationNs(chip), energyPj: arrayReadEnergyPj(chip, g) };
   const perAction: Record<ActionKey, ActionCost> = {
     array_read: read,
@@ -155,7 +160,7 @@ export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): A
     accumulator_access: { latencyNs: clockNs, energyPj: 2 * m.sramPjPerBit * acc },
     optimizer_step: {
       latencyNs: clockNs,
-      energyPj: opt.multiplies * mul(gainBits(chip), gainBits(chip)) + opt.adds * add(acc) + 2 * opt.stateWords * m.sramPjPerBit * acc,
+      energyPj: opt.multiplies * mul(gainBits(chip), gainBits(chip)) + opt.adds * add(acc) + 2 * opt.stateWords * m.sramPjPerBit * acc + chiPj,
     },
     update_pulse: { latencyNs: m.writePulseNs, energyPj: m.writeEnergyPjPerPulse },
   };

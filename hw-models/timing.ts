@@ -5,7 +5,7 @@
  * hw-models/estimators.ts from the design point) at the chip clock, rounded up (at least 1 unless
  * the latency is 0).
  */
-import type { ActionKey, ChipDescription } from './chip';
+import type { ActionKey, ChipDescription, PulsedUpdate } from './chip';
 import { actionLatencyNs, partialSumBits, readsPerMvm } from './estimators';
 
 export function actionCycles(chip: ChipDescription, action: ActionKey): number {
@@ -53,6 +53,8 @@ export function opCycles(chip: ChipDescription, op: OpShape): number {
     case 'Send':
       return op.hops * chip.noc.hopLatencyCycles + op.flits * actionCycles(chip, 'router_hop_flit');
     case 'OuterProductUpdate':
+      // stochastic-coincidence: the sample's pulse trains, BL slots with every cell of the array at once.
+      if (isCoincidence(chip)) return (chip.crossbar.update as PulsedUpdate).pulsesPerUpdate * actionCycles(chip, 'update_pulse');
       // The outer product of one sample, `lanes` cells per cycle on the core's digital unit.
       return Math.ceil(op.cells / chip.neuron.lanes) * actionCycles(chip, 'outer_product_mac');
     default:
@@ -62,13 +64,21 @@ export function opCycles(chip: ChipDescription, op: OpShape): number {
 
 /**
  * Cycles of one array's batch commit: the optimiser steps its `cells` weights (`lanes` per cycle),
- * then the devices are written — row-programmed (exact updates): one row per write pulse; coincidence
- * (pulsed updates): every cell at once over the pulse slots.
+ * then the devices are written row by row — exact updates: one programming step per row;
+ * row-programmed and mixed-precision pulsed updates: up to pulsesPerUpdate pulse slots per row.
+ * stochastic-coincidence has no commit (its pulses are the UPDATE op's own cycles, per sample).
  */
 export function commitCycles(chip: ChipDescription, rows: number, cells: number): number {
   const u = chip.crossbar.update;
-  const writes = (u.kind === 'exact' ? rows : u.pulsesPerUpdate) * actionCycles(chip, 'update_pulse');
+  if (u.kind === 'pulsed' && u.scheme === 'stochastic-coincidence') return 0;
+  const writes = rows * (u.kind === 'exact' ? 1 : u.pulsesPerUpdate) * actionCycles(chip, 'update_pulse');
   return Math.ceil(cells / chip.neuron.lanes) * actionCycles(chip, 'optimizer_step') + writes;
+}
+
+/** True when in-situ updates are per-sample coincidences of pulse trains (no optimiser, no commit). */
+export function isCoincidence(chip: ChipDescription): boolean {
+  const u = chip.crossbar.update;
+  return u.kind === 'pulsed' && u.scheme === 'stochastic-coincidence';
 }
 
 /** Flits to carry `elements` values of `bits` each over the chip's links. */

@@ -4,10 +4,11 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, ADC_ARCHITECTURES, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, DRIFT_COMPENSATIONS, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, type ChipDescription,
+  ACTION_KEYS, ADC_ARCHITECTURES, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, DRIFT_COMPENSATIONS, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, UPDATE_SCHEMES, type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
+import { LIMITS } from '../util/limits';
 
 type Node =
   | { t: 'object'; fields: Record<string, Node> }
@@ -29,6 +30,9 @@ const nonNeg = num({ min: 0 });
 const pos = num({ gt: 0 });
 const noise = obj({ sigma: nonNeg, relativeTo: { t: 'enum', values: NOISE_REFERENCES } });
 const cost = obj({ latencyNs: nonNeg, energyPj: nonNeg });
+
+/** Longest stochastic-coincidence pulse train the simulator draws (slots per line per sample). */
+export const MAX_COINCIDENCE_BL = LIMITS.coincidenceSlots;
 
 /** The schema. Bit widths stop at 24 so that every code fits a float32 exactly; every count has a
  *  ceiling (docs/limits.md) so that no description makes the compiler or simulator allocate without bound. */
@@ -54,6 +58,8 @@ export const CHIP_SCHEMA: Node = obj({
         pulsed: {
           dwMin: num({ gt: 0, max: 1 }), cycleToCycle: nonNeg, upDownAsymmetry: num({ gt: -1, max: 1 }),
           softBounds: { t: 'bool' }, pulsesPerUpdate: int(1, 1 << 20),
+          scheme: { t: 'enum', values: UPDATE_SCHEMES }, accumulatorBits: int(2, 64),
+          deviceToDevice: obj({ dwMin: num({ min: 0, max: 1 }), wMax: num({ min: 0, max: 1 }), wMin: num({ min: 0, max: 1 }), upDownAsymmetry: num({ min: 0, max: 1 }) }),
         },
       },
     },
@@ -280,6 +286,12 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
   }
   if (x.cell === 'offset-column' && x.cols < 2) {
     ck.add('HW020', '/crossbar/cols', `an offset-column array spends one of its ${x.cols} column(s) on the reference, leaving none for weights`, 'use at least 2 columns, or "cell": "differential"');
+  }
+  // Coincidence trains are drawn slot by slot for every line of every sample: (rows + cols)·BL draws
+  // per sample and array, so BL is bounded like the other counts (docs/limits.md).
+  if (x.update.kind === 'pulsed' && x.update.scheme === 'stochastic-coincidence' && x.update.pulsesPerUpdate > MAX_COINCIDENCE_BL) {
+    ck.add('HW021', '/crossbar/update/pulsesPerUpdate', `stochastic-coincidence trains of ${x.update.pulsesPerUpdate} slots exceed the ${MAX_COINCIDENCE_BL} the simulator draws per line and sample`,
+      `set pulsesPerUpdate to at most ${MAX_COINCIDENCE_BL} (aihwkit desired_bl default: 31)`);
   }
   if (x.stuckAt.onProbability + x.stuckAt.offProbability > 1) {
     ck.add('HW021', '/crossbar/stuckAt', `stuck-on ${x.stuckAt.onProbability} + stuck-off ${x.stuckAt.offProbability} exceeds 1`, 'lower the probabilities so their sum is at most 1 (measured arrays: 0.01–0.13 in all)');

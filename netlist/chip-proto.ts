@@ -4,10 +4,16 @@
  * zero sentinels ("0 = continuous / float / unbounded") become the TypeScript words here.
  */
 import {
-  ACTION_KEYS, ADC_ARCHITECTURES, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, type ActionCost, type ActionKey, type ActivationImpl, type ChipDescription, type CostModel, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
+  ACTION_KEYS, ADC_ARCHITECTURES, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, UPDATE_SCHEMES, type UpdateScheme, type ActionCost, type ActionKey, type ActivationImpl, type ChipDescription, type CostModel, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
-import type { AdcArchitectureName, ChipDescriptionMsg, CostModelMsg, CrossbarMsg, InputEncodingName, NoiseMsg } from './types';
+import type { AdcArchitectureName, ChipDescriptionMsg, CostModelMsg, CrossbarMsg, InputEncodingName, NoiseMsg, UpdateSchemeName } from './types';
+
+function schemeOf(name: UpdateSchemeName): UpdateScheme {
+  const s = UPDATE_SCHEMES.find((e) => enumName('UPDATE_SCHEME', e) === name);
+  if (!s) throw new ChipMessageError(`chip.crossbar.pulsedUpdate.scheme is ${name}`);
+  return s;
+}
 
 const enumName = (prefix: string, word: string): string => `${prefix}_${word.toUpperCase().replace(/-/g, '_')}`;
 
@@ -53,6 +59,8 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
         pulsedUpdate: {
           dwMin: x.update.dwMin, cycleToCycle: x.update.cycleToCycle, upDownAsymmetry: x.update.upDownAsymmetry,
           softBounds: x.update.softBounds, pulsesPerUpdate: x.update.pulsesPerUpdate,
+          scheme: enumName('UPDATE_SCHEME', x.update.scheme) as UpdateSchemeName,
+          accumulatorBits: x.update.accumulatorBits, deviceToDevice: { ...x.update.deviceToDevice },
         },
       }),
       wireResistanceOhm: x.wireResistanceOhm,
@@ -140,7 +148,10 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
       drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
-      update: pu ? { kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate } : { kind: 'exact' },
+      update: pu ? {
+        kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate,
+        scheme: schemeOf(pu.scheme), accumulatorBits: pu.accumulatorBits, deviceToDevice: { ...need(pu.deviceToDevice, 'crossbar.pulsedUpdate.deviceToDevice') },
+      } : { kind: 'exact' },
       wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {

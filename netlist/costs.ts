@@ -33,7 +33,7 @@
 import { areaOf, adcsPerArray, type AreaBreakdown } from '../hw-models/area';
 import { ACTION_KEYS, COMMIT_ACTIONS, LEAKAGE_KEYS, type ActionKey, type ActionTable, type ChipDescription, type LeakageKey } from '../hw-models/chip';
 import { priceActions, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
-import { commitCycles, opCycles as opCyclesOf } from '../hw-models/timing';
+import { commitCycles, isCoincidence, opCycles as opCyclesOf } from '../hw-models/timing';
 import type { TensorMsg } from './types';
 import { timedOps } from './op-shape';
 import type { NetlistMsg, PhaseKindName, PhaseMsg } from './types';
@@ -290,13 +290,15 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
   const table = priced.perAction;
   const batchSize = Math.max(1, netlist.trainingInfo?.batchSize ?? 1);
 
+  // stochastic-coincidence counts its update pulses per sample: a commit (batch) holds batchSize of them.
+  const perSampleScale = (a: string): number => (a === 'update_pulse' && isCoincidence(chip) ? batchSize : 1);
   // The batch commit: per-commit action counts and the slowest array's commit cycles.
   const perCommit = zeroActions();
   let cyclesPerCommit = 0;
   const commitBusy = new Map<string, number>();
   for (const { phase } of scheduled) {
     for (const op of phase.ops) {
-      for (const a of op.actions) if ((COMMIT_ACTIONS as readonly string[]).includes(a.action)) perCommit[a.action as ActionKey] += a.count * phaseRepeat(phase, opts);
+      for (const a of op.actions) if ((COMMIT_ACTIONS as readonly string[]).includes(a.action)) perCommit[a.action as ActionKey] += a.count * phaseRepeat(phase, opts) * perSampleScale(a.action);
       if (op.opType === 'OuterProductUpdate') {
         const c = commitCycles(chip, op.lines, op.elements / Math.max(1, op.positions));
         cyclesPerCommit = Math.max(cyclesPerCommit, c);
@@ -320,7 +322,7 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     for (const op of phase.ops) {
       for (const a of op.actions) {
         if (!(a.action in counts)) throw new Error(`chipCosts: op "${op.label}" counts unknown action "${a.action}"`);
-        counts[a.action as ActionKey] += a.count * repeat;
+        counts[a.action as ActionKey] += a.count * repeat * perSampleScale(a.action);
       }
     }
     for (const a of COMMIT_ACTIONS) counts[a] /= batchSize;

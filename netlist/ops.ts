@@ -125,13 +125,16 @@ export const OPS: Record<OpType, OpDef> = {
   OuterProductUpdate: {
     operands: 'core, array, edge, lines (rows), elements (cells·P), post_group/post, pre_group/pre, positions',
     resourceDoc: 'array:id, dac:id, neuron:core',
-    actionDoc: 'per sample: outer_product_mac × cells·P, accumulator_access × cells·P; per batch commit: optimizer_step × cells, update_pulse × cells (× pulses_per_update when pulsed)',
-    cycleDoc: 'per sample P·ceil(cells/lanes)·c(outer_product_mac); per commit ceil(cells/lanes)·c(optimizer_step) + (exact: rows; pulsed: pulses_per_update)·c(update_pulse)',
+    actionDoc: 'per sample: outer_product_mac × cells·P, accumulator_access × cells·P; per batch commit: optimizer_step × cells (mixed-precision: with its χ read-modify-write), update_pulse × cells (× pulses_per_update when pulsed); stochastic-coincidence: per sample update_pulse × cells·P·pulses_per_update only',
+    cycleDoc: 'per sample P·ceil(cells/lanes)·c(outer_product_mac); per commit ceil(cells/lanes)·c(optimizer_step) + rows·(exact: 1; pulsed: pulses_per_update)·c(update_pulse); stochastic-coincidence: per sample P·pulses_per_update·c(update_pulse), no commit',
     meaning: 'g_tile = scale·post[rows]ᵀ·pre[cols] summed over the batch (scale from training_info), and the edge\'s bias gradient with its first tile; conv edges: post unpooled through, and pre the patches of, the first nudged iteration\'s forward read (which reads s⁰); the optimiser steps the weights once per batch and the devices realise the step (the commit)',
     resources: (op) => [`array:${op.array}`, `dac:${op.array}`, `neuron:${op.core}`],
     actions: (op, ctx) => {
       const u = ctx.chip.crossbar.update;
       const cells = op.elements / P(op);
+      // stochastic-coincidence: no digital outer product, accumulator or optimiser; per sample (and
+      // position) at most BL coincident pulses per cell (the nominal upper bound), not per commit.
+      if (u.kind === 'pulsed' && u.scheme === 'stochastic-coincidence') return [act('update_pulse', op.elements * u.pulsesPerUpdate)];
       return [
         act('outer_product_mac', op.elements),
         act('accumulator_access', op.elements),

@@ -18,7 +18,7 @@ export type NudgeModeName = 'NUDGE_MODE_UNSPECIFIED' | 'NUDGE_MODE_HELD' | 'NUDG
 export type GroupRoleName = 'GROUP_ROLE_UNSPECIFIED' | 'GROUP_ROLE_INPUT' | 'GROUP_ROLE_HIDDEN' | 'GROUP_ROLE_OUTPUT';
 export type ActivationName = 'ACTIVATION_UNSPECIFIED' | 'ACTIVATION_IDENTITY' | 'ACTIVATION_TANH' | 'ACTIVATION_HARD_SIGMOID' | 'ACTIVATION_SIGMOID' | 'ACTIVATION_SOFTMAX';
 export type FeedbackKindName = 'FEEDBACK_KIND_UNSPECIFIED' | 'FEEDBACK_KIND_NONE' | 'FEEDBACK_KIND_SYMMETRIC' | 'FEEDBACK_KIND_RANDOM';
-export type WMaxPolicyName = 'W_MAX_POLICY_UNSPECIFIED' | 'W_MAX_POLICY_MAX' | 'W_MAX_POLICY_PERCENTILE';
+export type WMaxPolicyName = 'W_MAX_POLICY_UNSPECIFIED' | 'W_MAX_POLICY_MAX' | 'W_MAX_POLICY_PERCENTILE' | 'W_MAX_POLICY_HEADROOM' | 'W_MAX_POLICY_FIXED';
 export type ArrayRoleName = 'ARRAY_ROLE_UNSPECIFIED' | 'ARRAY_ROLE_WEIGHT' | 'ARRAY_ROLE_RANDOM_FEEDBACK';
 export type ReadKindName = 'READ_KIND_UNSPECIFIED' | 'READ_KIND_FORWARD' | 'READ_KIND_TRANSPOSED';
 export type DataTypeName = 'DATA_TYPE_UNSPECIFIED' | 'DATA_TYPE_UINT8' | 'DATA_TYPE_UINT16' | 'DATA_TYPE_FLOAT32';
@@ -38,7 +38,12 @@ export type OpType = (typeof OP_TYPES)[number];
 // ---- chip.proto -------------------------------------------------------------------------------
 
 export interface NoiseMsg { sigma: number; relativeTo: NoiseReferenceName }
-export interface PulsedUpdateMsg { dwMin: number; cycleToCycle: number; upDownAsymmetry: number; softBounds: boolean; pulsesPerUpdate: number }
+export type UpdateSchemeName = 'UPDATE_SCHEME_UNSPECIFIED' | 'UPDATE_SCHEME_ROW_PROGRAMMED' | 'UPDATE_SCHEME_MIXED_PRECISION' | 'UPDATE_SCHEME_STOCHASTIC_COINCIDENCE';
+export interface DeviceToDeviceMsg { dwMin: number; wMax: number; wMin: number; upDownAsymmetry: number }
+export interface PulsedUpdateMsg {
+  dwMin: number; cycleToCycle: number; upDownAsymmetry: number; softBounds: boolean; pulsesPerUpdate: number;
+  scheme: UpdateSchemeName; accumulatorBits: number; deviceToDevice: DeviceToDeviceMsg | null;
+}
 export interface CrossbarMsg {
   rows: number; cols: number; cell: CellKindName; gMinUs: number; gMaxUs: number;
   /** 0 = continuous. */
@@ -101,7 +106,7 @@ export interface NeuronGroupMsg {
 }
 
 export interface MatrixMappingMsg {
-  wMax: number; policy: WMaxPolicyName; percentile: number;
+  wMax: number; policy: WMaxPolicyName; percentile: number; headroom: number;
   maxAbs: number; clipped: number; maxError: number; rmsError: number; levelStep: number;
 }
 

@@ -111,9 +111,10 @@ describe('chip costs: hand-derived cycle counts', () => {
     // outer products of W0 (12 cells), W1 (12) and Wf (6) then queue on the same unit, cells·m each (lanes 1).
     const m = c('outer_product_mac', chip), o = c('optimizer_step', chip);
     const update = 7 * s + (12 + 12 + 6) * m;
-    // The batch commit (every 4 samples): per array its optimiser steps (cells·o), then 5 pulse slots
-    // of p; arrays commit in parallel, so the slowest (12 cells) sets it; a sample carries a quarter.
-    const commit = 12 * o + 5 * p;
+    // The batch commit (every 4 samples): per array its optimiser steps (cells·o), then row-programmed
+    // writes of 5 pulse slots of p per row (4 rows); arrays commit in parallel, so the slowest (12 cells,
+    // 4 rows) sets it; a sample carries a quarter.
+    const commit = 12 * o + 4 * 5 * p;
 
     const costs = chipCosts(netlist, chip);
     expect(costs.phases.map((ph) => [ph.name, ph.repeat])).toEqual([['input', 1], ['free', T], ['readout', 1], ['error', 1], ['nudged', K], ['update', 1]]);

@@ -235,7 +235,10 @@ describe('device stages', () => {
   test.each(['native', 'reference'] as const)('pulsed update (%s loop): k pulses move a weight by k·dw_min·w_max (no noise, no asymmetry, hard bounds)', (backend) => {
     const chip = withChip(PRESETS.ideal, (c) => {
       c.crossbar.levels = 1000;
-      c.crossbar.update = { kind: 'pulsed', dwMin: 0.01, cycleToCycle: 0, upDownAsymmetry: 0, softBounds: false, pulsesPerUpdate: 5 };
+      c.crossbar.update = {
+        kind: 'pulsed', dwMin: 0.01, cycleToCycle: 0, upDownAsymmetry: 0, softBounds: false, pulsesPerUpdate: 5,
+        scheme: 'row-programmed', accumulatorBits: 16, deviceToDevice: { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 },
+      };
     });
     const tiles = edgeTiles(compileOn(net, chip, p));
     const wMax = tiles[1].wMax;

@@ -233,8 +233,9 @@ describe('op durations (hw-models/timing.ts)', () => {
     expect(opCycles(chip, { opType: 'NeuronUpdate', elements: 33 })).toBe(3); // 16 lanes
     // One sample's digital outer product: 64·64 cells, 16 lanes, one clock each.
     expect(opCycles(chip, { opType: 'OuterProductUpdate', rows: 64, cells: 4096 })).toBe(256);
-    // The batch commit: optimiser steps (4096/16 clocks), then the writes — pulsed: BL 31 slots of 10 ns; exact: row by row.
-    expect(commitCycles(chip, 64, 4096)).toBe(256 + 31 * 10);
+    // The batch commit: optimiser steps (4096/16 clocks), then the writes row by row — row-programmed
+    // pulsed: BL 31 slots of 10 ns per row; exact: one step per row.
+    expect(commitCycles(chip, 64, 4096)).toBe(256 + 64 * 31 * 10);
     expect(commitCycles(preset('sram-8b')!, 64, 4096)).toBe(256 + 64);
   });
 });

@@ -38,6 +38,8 @@ export const LIMITS = {
   samples: 10_000_000,
   /** Samples in a chip trace. */
   traceSamples: 1000,
+  /** Slots of a stochastic-coincidence pulse train (crossbar.update.pulsesPerUpdate): drawn per line per sample. */
+  coincidenceSlots: 4096,
   /** Runs in one sweep grid (points × seeds), values on one axis, seeds. */
   sweepRuns: 100000,
   axisValues: 10000,

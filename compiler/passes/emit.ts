@@ -47,12 +47,14 @@ function tileTensor(plane: Plane, matrixCols: number, t: IrTile): TensorMsg {
   };
 }
 
+const POLICY_NAME = { max: 'W_MAX_POLICY_MAX', percentile: 'W_MAX_POLICY_PERCENTILE', headroom: 'W_MAX_POLICY_HEADROOM', fixed: 'W_MAX_POLICY_FIXED' } as const;
+
 function mappingMsg(ir: CompilerIR, m: IrMatrix | undefined): MatrixMappingMsg | null {
   if (!m) return null;
   const s = m.mapped.stats;
   const pol = ir.options.wMax;
   return {
-    wMax: m.mapped.wMax, policy: pol.kind === 'max' ? 'W_MAX_POLICY_MAX' : 'W_MAX_POLICY_PERCENTILE', percentile: pol.kind === 'percentile' ? pol.p : 0,
+    wMax: m.mapped.wMax, policy: POLICY_NAME[pol.kind], percentile: pol.kind === 'percentile' ? pol.p : 0, headroom: pol.kind === 'headroom' ? pol.factor : 0,
     maxAbs: s.maxAbs, clipped: s.clipped, maxError: s.maxError, rmsError: s.rmsError, levelStep: s.levelStep,
   };
 }
@@ -190,7 +192,7 @@ export const emit: Pass = {
       producerCommit: ir.options.producerCommit ?? 'unknown',
       trainingInfo: trainingInfo(ir),
       metadataProps: [
-        { key: 'compile.w_max_policy', value: pol.kind === 'max' ? 'max' : `percentile:${pol.p}` },
+        { key: 'compile.w_max_policy', value: pol.kind === 'max' ? 'max' : pol.kind === 'percentile' ? `percentile:${pol.p}` : pol.kind === 'headroom' ? `headroom:${pol.factor}` : `fixed:${pol.wMax}` },
         ...adcRangeMetadata(ir),
         { key: 'graph.format', value: net.spec.format },
         { key: 'graph.training_seed', value: String(net.spec.training.seed) },

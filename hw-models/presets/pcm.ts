@@ -43,6 +43,14 @@ export const PCM: ChipDescription = {
       softBounds: true,
       // No row in hardware.md: aihwkit UpdateParameters.desired_bl default 31.
       pulsesPerUpdate: 31,
+      // Today's digital optimiser with per-cell pulse counts (docs/chip-description.md § update schemes).
+      scheme: 'row-programmed',
+      // Design choice (ESTIMATE): Nandakumar et al. 2020 keep χ in high-precision digital memory without
+      // fixing a width; 16 bits covers steps down to 2^-16 of the range (docs/references.md § update schemes).
+      accumulatorBits: 16,
+      // aihwkit PulsedDevice defaults dw_min_dtod 0.3, w_max_dtod / w_min_dtod 0.3, up_down_dtod 0.01:
+      // a documented starting point, not a measurement of this device (docs/references.md § update schemes).
+      deviceToDevice: { dwMin: 0.3, wMax: 0.3, wMin: 0.3, upDownAsymmetry: 0.01 },
     },
     // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
     wireResistanceOhm: 0,

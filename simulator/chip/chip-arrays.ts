@@ -74,6 +74,11 @@ export class ChipArrays {
     this.W.forEach((d, e) => { if (trainable[e]) d.commit(this.noise); });
   }
 
+  /** Per edge: distinct cells of W that in-situ updates drove to a bound. */
+  boundHits(): number[] {
+    return this.W.map((d) => d.boundHits);
+  }
+
   /** Update pulses applied so far (all edges). */
   pulses(): number {
     return this.W.reduce((a, d) => a + d.pulses, 0);

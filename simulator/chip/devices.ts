@@ -6,19 +6,23 @@
  *
  * In-situ writes: the optimiser changes `W` (the requested weights); `commit()` realises the change
  * on the devices — exact devices are re-programmed to the nearest level (with programming noise on
- * the cells that changed); pulsed devices receive pulses (aihwkit PulsedDevice-like: each pulse
- * moves u by dw_min·(1 ± asymmetry), shrunk by soft bounds, with cycle-to-cycle noise) — and W
- * becomes what the devices now hold. A cell with a stuck device never changes.
+ * the cells that changed); pulsed devices receive pulses by the chip's update scheme
+ * (row-programmed or mixed-precision at the commit; stochastic-coincidence per sample in
+ * `coincide()`, where the optimiser writes nothing), each pulse applied on its own with the
+ * device's own step, bounds and asymmetry (update-schemes.ts) — and W becomes what the devices now
+ * hold. A cell with a stuck device never changes.
  *
  * Conventions: a differential pair is updated as one bipolar device with u_eff = u+ − u− ∈ [−1, 1]
- * (soft bounds at ±1); after an update u+ = max(u_eff, 0), u− = max(−u_eff, 0). On a chip with
+ * (soft bounds at the device's bounds); after an update u+ = max(u_eff, 0), u− = max(−u_eff, 0). On a chip with
  * continuous levels and exact updates (the `ideal` preset) weights are unbounded, as in software.
  */
-import type { ChipDescription, CrossbarSpec, NoiseSpec } from '../../hw-models/chip';
+import type { ChipDescription, CrossbarSpec, NoiseSpec, PulsedUpdate } from '../../hw-models/chip';
 import { unitOf, type Plane } from '../../hw-models/conductance';
-import { loadNativeAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../netlist/tiles';
+import {
+  drawSpread, mixedPrecisionPulses, planTrains, popcount32, PulseNoise, pulseTrain, roundPulses, unitStep, type DeviceSpread,
+} from './update-schemes';
 
 export type PulseRounding = 'stochastic' | 'deterministic';
 
@@ -42,8 +46,17 @@ export class DeviceMatrix {
   private scratch: Float32Array | null = null;
   /** The weights before drift (global drift compensation only). */
   private atT0: Float32Array | null = null;
-  /** Pulses applied by commit() since the last reset (for energy). */
+  /** Pulses applied by commit() / coincide() since the last reset (for energy). */
   pulses = 0;
+  /** In-situ update state, created at the first pulsed update: per-device spread, pulse noise, χ. */
+  private spread: DeviceSpread | null = null;
+  private pn: PulseNoise | null = null;
+  private pnSource: NoiseSource | null = null;
+  private chi: Float32Array | null = null;
+  /** 1 for each cell that an in-situ update ever left at its bound (see markBound). */
+  private saturated: Uint8Array | null = null;
+  /** Distinct cells of this matrix that in-situ updates drove to a bound (fre simulate --json boundHits). */
+  boundHits = 0;
 
   constructor(readonly rows: number, readonly cols: number, readonly wMax: number, tiles: ArrayTile[],
     private readonly chip: ChipDescription, noise: NoiseSource, private readonly opts: DeviceOptions) {
@@ -159,7 +172,7 @@ export class DeviceMatrix {
   /** Realise the requested weights (W as the optimiser left it) on the devices. */
   commit(noise: NoiseSource): void {
     const xb = this.chip.crossbar;
-    if (xb.update.kind === 'pulsed') this.commitPulsed(xb, noise);
+    if (xb.update.kind === 'pulsed') this.commitPulsed(xb.update, noise);
     else this.commitExact(xb, noise);
     this.held.set(this.W);
   }
@@ -176,7 +189,11 @@ export class DeviceMatrix {
       if (frozen[i]) { W[i] = held[i]; continue; }
       if (W[i] === held[i]) continue;
       let r = W[i] / wMax;
-      if (!unbounded) r = r > 1 ? 1 : r < -1 ? -1 : r;
+      if (!unbounded && (r >= 1 || r <= -1)) {
+        r = r > 1 ? 1 : r < -1 ? -1 : r;
+        this.saturated ??= new Uint8Array(W.length);
+        if (!this.saturated[i]) { this.saturated[i] = 1; this.boundHits++; }
+      }
       changed[i] = 1;
       if (uM) {
         this.uPlus[i] = q(r > 0 ? r : 0);
@@ -192,48 +209,185 @@ export class DeviceMatrix {
     if (!unbounded) this.refreshWeights();
   }
 
-  private commitPulsed(xb: CrossbarSpec, noise: NoiseSource): void {
-    if (xb.update.kind !== 'pulsed') return;
-    const { dwMin, cycleToCycle, upDownAsymmetry: a, softBounds, pulsesPerUpdate } = xb.update;
-    const { W, held, frozen, wMax } = this;
-    const n = W.length;
-    const addon = noise.nativeState ? loadNativeAddon() : null;
-    if (addon && noise.nativeState) {
-      // The same rule in C (native/devices.c), drawing only for the cells that change.
-      this.pulses += addon.pulsedCommit(noise.nativeState, W, held, this.uPlus, this.uMinus ?? new Float32Array(0), frozen, n, wMax,
-        dwMin, cycleToCycle, a, softBounds, pulsesPerUpdate, this.opts.pulseRounding === 'stochastic');
-      this.sqU = null;
-      return;
-    }
-    const z = this.noiseBuffer(2 * n);
-    if (this.opts.pulseRounding === 'stochastic') noise.fillUniform(z.subarray(n), n);
-    noise.addNormal(z, n, 1);
-    const uM = this.uMinus;
+  /** The bipolar device value of cell i (update-schemes.ts): u+ − u−, or 2u − 1 for an offset cell. */
+  private uOf(i: number): number {
+    return this.uMinus ? this.uPlus[i] - this.uMinus[i] : 2 * this.uPlus[i] - 1;
+  }
+
+  /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
+  private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
+    this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
+    if (!this.pn || this.pnSource !== noise) { this.pn = new PulseNoise(noise); this.pnSource = noise; }
+    return { dev: this.spread, pn: this.pn };
+  }
+
+  /** A cell counts as at its bound once an update leaves it within 5 % of its range of the bound: with
+   *  soft bounds its steps in that direction have shrunk below 5 % of nominal (the weight range is spent). */
+  private markBound(i: number, dev: DeviceSpread): void {
+    const u = this.uOf(i);
+    const hi = Math.min(dev.bMax[i], 1);
+    const lo = Math.max(dev.bMin[i], -1);
+    if (u < hi - 0.05 * (hi - lo) / 2 && u > lo + 0.05 * (hi - lo) / 2) return;
+    this.saturated ??= new Uint8Array(this.W.length);
+    if (!this.saturated[i]) { this.saturated[i] = 1; this.boundHits++; }
+  }
+
+  /**
+   * Applies k[h] pulses to cell[h] for h < n, one pulse at a time, by the device rule of
+   * update-schemes.ts (its one definition; the hot loop of every pulsed scheme): soft bounds,
+   * the device's own step and bounds, cycle-to-cycle noise per pulse. Returns the pulses applied.
+   */
+  private applyHits(cell: Int32Array, kk: Int32Array, n: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
+    const { frozen, held, W, uPlus, wMax } = this;
+    const uMinus = this.uMinus;
+    const { up: stepUp, down: stepDown, bMax, bMin } = dev;
+    const soft = spec.softBounds;
+    const c2c = spec.cycleToCycle;
     let pulses = 0;
+    for (let h = 0; h < n; h++) {
+      const i = cell[h];
+      if (frozen[i]) continue;
+      const k = kk[h];
+      let u = uMinus ? uPlus[i] - uMinus[i] : 2 * uPlus[i] - 1;
+      const isUp = k > 0;
+      const m = isUp ? k : -k;
+      const step = isUp ? stepUp[i] : stepDown[i];
+      const bound = isUp ? bMax[i] : bMin[i];
+      const hi = bMax[i] < 1 ? bMax[i] : 1;
+      const lo = bMin[i] > -1 ? bMin[i] : -1;
+      for (let p = 0; p < m; p++) {
+        let dw = step;
+        if (soft) { const f = 1 - u / bound; dw *= f > 0 ? f : 0; }
+        if (c2c > 0) dw *= 1 + c2c * pn.normal();
+        u += isUp ? dw : -dw;
+        if (u > hi) u = hi;
+        else if (u < lo) u = lo;
+      }
+      if (uMinus) { uPlus[i] = u > 0 ? u : 0; uMinus[i] = u < 0 ? -u : 0; } else uPlus[i] = (1 + u) / 2;
+      W[i] = u * wMax;
+      held[i] = W[i];
+      if (u >= hi - 0.05 * (hi - lo) / 2 || u <= lo + 0.05 * (hi - lo) / 2) this.markBound(i, dev);
+      pulses += m;
+    }
+    return pulses;
+  }
+
+  /** One device step in weight units (ε of mixed precision, the coincidence step). */
+  stepWeight(spec: PulsedUpdate): number {
+    return unitStep(spec, this.uMinus !== null) * this.wMax;
+  }
+
+  private commitPulsed(spec: PulsedUpdate, noise: NoiseSource): void {
+    const { W, held, frozen } = this;
+    const n = W.length;
+    // Coincidence updates reach the devices per sample (coincide()); no optimiser writes them.
+    if (spec.scheme === 'stochastic-coincidence') { W.set(held); return; }
+    const { dev, pn } = this.pulseState(spec, noise);
+    const eps = this.stepWeight(spec);
+    const cap = spec.pulsesPerUpdate;
+    const stochastic = this.opts.pulseRounding === 'stochastic';
+    let chi: Float32Array | null = null;
+    if (spec.scheme === 'mixed-precision') chi = this.chi ??= new Float32Array(n);
+    let pulses = 0;
+    const one = new Int32Array(1);
+    const oneK = new Int32Array(1);
     for (let i = 0; i < n; i++) {
-      if (frozen[i] || W[i] === held[i]) continue;
-      const uEff = uM ? this.uPlus[i] - uM[i] : 2 * this.uPlus[i] - 1;
-      const want = (W[i] - held[i]) / wMax / (uM ? 1 : 2) / dwMin;
-      let k = this.opts.pulseRounding === 'stochastic' ? Math.floor(want) + (z[n + i] < want - Math.floor(want) ? 1 : 0) : Math.round(want);
-      if (k > pulsesPerUpdate) k = pulsesPerUpdate;
-      else if (k < -pulsesPerUpdate) k = -pulsesPerUpdate;
-      let u = uEff;
-      if (k !== 0) {
-        const up = k > 0;
-        const bound = softBounds ? (up ? 1 - u : 1 + u) : 1;
-        const step = dwMin * (up ? 1 + a : 1 - a) * Math.max(bound, 0);
-        u += k * step + Math.sqrt(Math.abs(k)) * cycleToCycle * dwMin * z[i];
-        u = u > 1 ? 1 : u < -1 ? -1 : u;
-        pulses += Math.abs(k);
-      }
-      if (uM) {
-        this.uPlus[i] = u > 0 ? u : 0;
-        uM[i] = u < 0 ? -u : 0;
-        W[i] = u * wMax;
+      if (frozen[i]) { W[i] = held[i]; continue; }
+      // Mixed precision: a cell whose χ still holds a whole step (pulses capped last time) is written too.
+      if (W[i] === held[i] && !(chi && Math.abs(chi[i]) >= eps)) continue;
+      let k: number;
+      if (chi) {
+        chi[i] += W[i] - held[i];
+        k = mixedPrecisionPulses(chi[i], eps, cap);
+        chi[i] -= k * eps;
       } else {
-        this.uPlus[i] = (1 + u) / 2;
-        W[i] = u * wMax;
+        k = roundPulses((W[i] - held[i]) / eps, stochastic, stochastic ? pn.uniform() : 0, cap);
       }
+      if (k === 0) { W[i] = held[i]; continue; }
+      one[0] = i;
+      oneK[0] = k;
+      pulses += this.applyHits(one, oneK, 1, spec, dev, pn);
+    }
+    this.pulses += pulses;
+    this.sqU = null;
+  }
+
+  /**
+   * stochastic-coincidence: the update of one array (tile rows × cols of this matrix) for n samples,
+   * sample by sample: ΔW = η·δ·xᵀ requested, realised by coincident pulse trains (update-schemes.ts).
+   * post[s·ldPost + r], pre[s·ldPre + c] index the tile's own rows and columns.
+   */
+  coincide(rowBegin: number, rows: number, colBegin: number, cols: number, post: Float32Array, ldPost: number,
+    pre: Float32Array, ldPre: number, samples: number, eta: number, noise: NoiseSource): void {
+    const spec = this.chip.crossbar.update;
+    if (spec.kind !== 'pulsed') throw new Error('coincide() on a chip without pulsed updates');
+    const { dev, pn } = this.pulseState(spec, noise);
+    const eps = this.stepWeight(spec);
+    const maxWords = (spec.pulsesPerUpdate + 31) >>> 5;
+    const rowMask = new Uint32Array(rows * maxWords);
+    const colMask = new Uint32Array(cols * maxWords);
+    const activeRows = new Int32Array(rows);
+    const activeCols = new Int32Array(cols);
+    const hitCell = new Int32Array(rows * cols);
+    const hitK = new Int32Array(rows * cols);
+    const C = this.cols;
+    let pulses = 0;
+    for (let s = 0; s < samples; s++) {
+      const d = post.subarray(s * ldPost, s * ldPost + rows);
+      const x = pre.subarray(s * ldPre, s * ldPre + cols);
+      let dMax = 0;
+      let xMax = 0;
+      for (let r = 0; r < rows; r++) dMax = Math.max(dMax, Math.abs(d[r]));
+      for (let c = 0; c < cols; c++) xMax = Math.max(xMax, Math.abs(x[c]));
+      const plan = planTrains(eta, xMax, dMax, eps, spec.pulsesPerUpdate);
+      if (!plan) continue;
+      const W = (plan.bl + 31) >>> 5;
+      // Only lines whose train has a pulse can coincide: list them once per sample (most input pixels are 0).
+      let nr = 0;
+      let nc = 0;
+      for (let r = 0; r < rows; r++) {
+        pulseTrain(Math.min(1, plan.kd * Math.abs(d[r])), plan.bl, pn, rowMask, nr * W);
+        let any = 0;
+        for (let w = 0; w < W; w++) any |= rowMask[nr * W + w];
+        if (any !== 0) activeRows[nr++] = r;
+      }
+      for (let c = 0; c < cols; c++) {
+        pulseTrain(Math.min(1, plan.kx * Math.abs(x[c])), plan.bl, pn, colMask, nc * W);
+        let any = 0;
+        for (let w = 0; w < W; w++) any |= colMask[nc * W + w];
+        if (any !== 0) activeCols[nc++] = c;
+      }
+      // First the coincidences (a tight loop over the active lines), then the pulses, cell by cell.
+      let nHit = 0;
+      for (let ri = 0; ri < nr; ri++) {
+        const r = activeRows[ri];
+        const base = (rowBegin + r) * C + colBegin;
+        const negRow = d[r] < 0;
+        if (W === 1) {
+          const rm = rowMask[ri];
+          for (let ci = 0; ci < nc; ci++) {
+            let v = rm & colMask[ci];
+            if (v === 0) continue;
+            v = v - ((v >>> 1) & 0x55555555);
+            v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+            const hits = (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+            const c = activeCols[ci];
+            hitCell[nHit] = base + c;
+            hitK[nHit++] = negRow !== (x[c] < 0) ? -hits : hits;
+          }
+        } else {
+          for (let ci = 0; ci < nc; ci++) {
+            let hits = 0;
+            for (let w = 0; w < W; w++) hits += popcount32(rowMask[ri * W + w] & colMask[ci * W + w]);
+            if (hits === 0) continue;
+            const c = activeCols[ci];
+            hitCell[nHit] = base + c;
+            hitK[nHit++] = negRow !== (x[c] < 0) ? -hits : hits;
+          }
+        }
+      }
+      // The sign travels with the pulses: ΔW ∝ +δ·x (the descent direction of EP's local rule).
+      pulses += this.applyHits(hitCell, hitK, nHit, spec, dev, pn);
     }
     this.pulses += pulses;
     this.sqU = null;

@@ -127,6 +127,9 @@ export class NetlistInterpreter implements DeviceModel {
   private readonly err0: Float32Array;
   private readonly betaF: number;
   private readonly divideByBetaF: boolean;
+  /** crossbar.update.scheme is stochastic-coincidence: updates are pulse trains per sample, at the edge's learning rate. */
+  private readonly coincidence: boolean;
+  private readonly edgeLr: number[];
   private x: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);
   private m = 0;
@@ -150,6 +153,9 @@ export class NetlistInterpreter implements DeviceModel {
     this.err0 = buf(C);
     this.betaF = n.dynamics!.betaF;
     this.divideByBetaF = n.trainingInfo?.divideByBetaF ?? false;
+    const u = chip.chip.crossbar.update;
+    this.coincidence = u.kind === 'pulsed' && u.scheme === 'stochastic-coincidence';
+    this.edgeLr = n.trainingInfo?.edgeLr ?? [];
     this.layout = layoutFor(chip.kernels);
     this.edges = n.edges.map((e) => ({
       from: e.fromGroup, to: e.toGroup, rows: e.rows, cols: e.cols, alpha: e.alpha,
@@ -549,7 +555,13 @@ export class NetlistInterpreter implements DeviceModel {
       ldPre = e.cols;
       n = m * c.P;
     }
-    if (g) {
+    if (g && this.coincidence) {
+      // stochastic-coincidence: no digital outer product and no optimiser step; the tile's pulse trains
+      // realise η·post·preᵀ per sample (η = the edge's SGD learning rate × |scale|), the gradient stays 0.
+      for (let r = t.rowBegin; r < t.rowEnd; r++) g.fill(0, r * e.cols + t.colBegin, r * e.cols + t.colEnd);
+      a.dev.coincide(t.rowBegin, R, t.colBegin, C, postRows.subarray(t.rowBegin), ldPost, pre.subarray(t.colBegin), ldPre, n,
+        this.edgeLr[a.edge] * -scale, this.chip.noise);
+    } else if (g) {
       this.chip.kernels.gemm('T', 'N', R, C, n, scale, postRows.subarray(t.rowBegin), ldPost, pre.subarray(t.colBegin), ldPre,
         0, g.subarray(t.rowBegin * e.cols + t.colBegin), e.cols);
     }

@@ -14,6 +14,7 @@ import { makeRng } from '../../util/rng';
 import type { Kernels } from '../kernels/kernels';
 import { makeNoise } from '../noise';
 import { evaluate, train, type EpochResult } from '../train';
+import { coincidenceTrainingProblem } from './update-schemes';
 import { ChipArrays } from './chip-arrays';
 import type { PulseRounding } from './devices';
 import { NetlistInterpreter, type AdcSaturation } from './interpreter';
@@ -42,6 +43,9 @@ export interface ChipRunResult {
   epochs: EpochResult[];
   /** Update pulses applied per training sample (0 in eval mode). */
   updatePulsesPerSample: number;
+  /** Per edge name: distinct weights that in-situ updates drove to a bound of their range, and the
+   *  edge's weight count (empty in eval mode). */
+  boundHits: Record<string, { cells: number; of: number }>;
   trainSamples: number;
   interrupted: boolean;
   /** Clipped ADC conversions per edge and read kind, over the whole run (training and evaluation). */
@@ -72,9 +76,11 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
     const acc = evaluate(it, data.test, batch, x, y, o.onBatch && ((b, n) => o.onBatch!(0, b, n, NaN)));
-    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, interpreter: it, adcSaturation: it.adcSaturation() };
+    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, boundHits: {}, trainSamples: 0, interrupted: false, interpreter: it, adcSaturation: it.adcSaturation() };
   }
   if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
+  const problem = coincidenceTrainingProblem(chip, netlist.trainingInfo);
+  if (problem) throw new Error(problem);
   const spec = { ...net.spec, training: { ...net.spec.training, batchSize: batch } };
   const { result } = await train({ ...net, spec }, { W: [], B: [], bias: [] }, data, {
     algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, device: it, onEpoch: o.onEpoch, onBatch: o.onBatch, shouldStop: o.shouldStop,
@@ -82,7 +88,9 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
   const samples = result.epochs.length * data.train.count;
   return {
     chip, testAccuracy: result.finalTestAccuracy, bestTestAccuracy: result.bestTestAccuracy, epochs: result.epochs,
-    updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0, trainSamples: samples, interrupted: result.interrupted, interpreter: it,
+    updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0,
+    boundHits: Object.fromEntries(netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, { cells: it.chip.W[i].boundHits, of: e.rows * e.cols }]] : []))),
+    trainSamples: samples, interrupted: result.interrupted, interpreter: it,
     adcSaturation: it.adcSaturation(),
   };
 }
