@@ -127,6 +127,8 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
     .map(([k, v]) => `${k} ${(100 * v / costs.energyPerInferenceJoules).toFixed(0)}%`).join(', ');
   const sat = r.adcSaturation.filter((x) => x.clipped > 0);
   log(`ADC saturation: ${sat.length ? sat.map((x) => `${x.edge} ${x.read} ${(100 * x.fraction).toFixed(2)}%`).join(', ') : 'none'} of conversions clipped`);
+  const ir = Object.entries(r.irDrop);
+  if (ir.length) log(`IR drop (${chip.crossbar.wireResistanceOhm} ohm per segment): weights as read off by ${ir.map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')} (rms, relative)`);
   log(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%${mode === 'train' ? ` (best ${(100 * r.bestTestAccuracy).toFixed(2)}%)` : ''}`);
   log(`per inference: ${costs.cyclesPerInference} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
     `${(costs.energyPerInferenceJoules * 1e9).toFixed(2)} nJ (${top})`);
@@ -148,6 +150,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
       energyPerInferenceJoules: costs.energyPerInferenceJoules, energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,
       energyByComponent: costs.energyByComponent, utilisation: costs.utilisation, actionCounts: costs.actionCounts,
       actionTableVersion: costs.actionTableVersion,
+      irDrop: r.irDrop,
       adcSaturation: r.adcSaturation.map((x) => ({ edge: x.edge, read: x.read, fraction: x.fraction, clipped: x.clipped, conversions: x.conversions, rereads: x.rereads })),
     }) + '\n');
   }

@@ -79,6 +79,11 @@ export class ChipArrays {
     return this.W.map((d) => d.boundHits);
   }
 
+  /** Per edge, IR drop's relative error of the weights its reads see (0 without wire resistance). */
+  irDrop(): number[] {
+    return this.W.map((d) => d.irDropError());
+  }
+
   /** Update pulses applied so far (all edges). */
   pulses(): number {
     return this.W.reduce((a, d) => a + d.pulses, 0);
@@ -128,8 +133,9 @@ export class ChipArrays {
       off = 0;
     }
     const w0 = t.rowBegin * C + t.colBegin;
-    if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
-    else this.kernels.gemm('N', 'T', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, dev.W.subarray(w0), C, 0, part, oLen);
+    const W = dev.readWeights();
+    if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, W.subarray(w0), C, 0, part, oLen);
+    else this.kernels.gemm('N', 'T', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, W.subarray(w0), C, 0, part, oLen);
     this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
   }
 

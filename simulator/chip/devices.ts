@@ -20,6 +20,7 @@ import type { ChipDescription, CrossbarSpec, NoiseSpec, PulsedUpdate } from '../
 import { unitOf, type Plane } from '../../hw-models/conductance';
 import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../netlist/tiles';
+import { irDropWeights } from '../../hw-models/ir-drop';
 import {
   drawSpread, mixedPrecisionPulses, planTrains, popcount32, PulseNoise, pulseTrain, roundPulses, unitStep, type DeviceSpread,
 } from './update-schemes';
@@ -58,6 +59,11 @@ export class DeviceMatrix {
   /** Distinct cells of this matrix that in-situ updates drove to a bound (fre simulate --json boundHits). */
   boundHits = 0;
 
+  /** The weights the arrays' reads see when wire resistance attenuates them (IR drop); null: W itself. */
+  private readW: Float32Array | null = null;
+  private irStale = true;
+  private readonly tileRanges: { r0: number; r1: number; c0: number; c1: number }[];
+
   constructor(readonly rows: number, readonly cols: number, readonly wMax: number, tiles: ArrayTile[],
     private readonly chip: ChipDescription, noise: NoiseSource, private readonly opts: DeviceOptions) {
     const n = rows * cols;
@@ -65,6 +71,7 @@ export class DeviceMatrix {
     const differential = xb.cell === 'differential';
     this.uPlus = new Float32Array(n);
     this.uMinus = differential ? new Float32Array(n) : null;
+    this.tileRanges = tiles.map((t) => ({ r0: t.rowBegin, r1: t.rowEnd, c0: t.colBegin, c1: t.colEnd }));
     for (const t of tiles) {
       const tc = t.colEnd - t.colBegin;
       for (let r = t.rowBegin; r < t.rowEnd; r++) {
@@ -151,7 +158,49 @@ export class DeviceMatrix {
     return this.scratch;
   }
 
+  /**
+   * What a read of the arrays sees: W, or — with wire resistance on the lines (crossbar.wireResistanceOhm)
+   * — each tile's weights attenuated by IR drop (hw-models/ir-drop.ts, the ladder model: within 0.5 %
+   * of ngspice, docs/spice.md). The drop does not depend on the input, so it is recomputed only when
+   * the devices change.
+   */
+  readWeights(): Float32Array {
+    const xb = this.chip.crossbar;
+    if (!(xb.wireResistanceOhm > 0)) return this.W;
+    if (!this.readW || this.irStale) {
+      this.readW ??= new Float32Array(this.W.length);
+      const C = this.cols;
+      for (const t of this.tileRanges) {
+        const rows = t.r1 - t.r0;
+        const cols = t.c1 - t.c0;
+        const plus = new Float32Array(rows * cols);
+        const minus = this.uMinus ? new Float32Array(rows * cols) : undefined;
+        for (let r = 0; r < rows; r++) {
+          plus.set(this.uPlus.subarray((t.r0 + r) * C + t.c0, (t.r0 + r) * C + t.c1), r * cols);
+          if (minus) minus.set(this.uMinus!.subarray((t.r0 + r) * C + t.c0, (t.r0 + r) * C + t.c1), r * cols);
+        }
+        const eff = irDropWeights({ rows, cols, plus, minus }, xb);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) this.readW[(t.r0 + r) * C + t.c0 + c] = eff[r * cols + c] * this.wMax;
+        }
+      }
+      this.irStale = false;
+    }
+    return this.readW;
+  }
+
+  /** IR drop's effect on this matrix: ‖W_read − W‖ / ‖W‖ (0 without wire resistance). */
+  irDropError(): number {
+    const rw = this.readWeights();
+    if (rw === this.W) return 0;
+    let d = 0;
+    let w = 0;
+    for (let i = 0; i < rw.length; i++) { d += (rw[i] - this.W[i]) ** 2; w += this.W[i] ** 2; }
+    return w > 0 ? Math.sqrt(d / w) : 0;
+  }
+
   private refreshWeights(): void {
+    this.irStale = true;
     const { W, uPlus, uMinus, wMax } = this;
     if (uMinus) for (let i = 0; i < W.length; i++) W[i] = (uPlus[i] - uMinus[i]) * wMax;
     else for (let i = 0; i < W.length; i++) W[i] = 2 * (uPlus[i] - 0.5) * wMax;
@@ -171,6 +220,7 @@ export class DeviceMatrix {
 
   /** Realise the requested weights (W as the optimiser left it) on the devices. */
   commit(noise: NoiseSource): void {
+    this.irStale = true;
     const xb = this.chip.crossbar;
     if (xb.update.kind === 'pulsed') this.commitPulsed(xb.update, noise);
     else this.commitExact(xb, noise);
@@ -321,6 +371,7 @@ export class DeviceMatrix {
     pre: Float32Array, ldPre: number, samples: number, eta: number, noise: NoiseSource): void {
     const spec = this.chip.crossbar.update;
     if (spec.kind !== 'pulsed') throw new Error('coincide() on a chip without pulsed updates');
+    this.irStale = true;
     const { dev, pn } = this.pulseState(spec, noise);
     const eps = this.stepWeight(spec);
     const maxWords = (spec.pulsesPerUpdate + 31) >>> 5;

@@ -50,6 +50,9 @@ export interface ChipRunResult {
   interrupted: boolean;
   /** Clipped ADC conversions per edge and read kind, over the whole run (training and evaluation). */
   adcSaturation: AdcSaturation[];
+  /** Per edge, IR drop's relative error ‖W_read − W‖/‖W‖ of the weights its reads saw at the end
+   *  (empty without wire resistance). */
+  irDrop: Record<string, number>;
   /** The interpreter after the run (its weights, biases and devices). */
   interpreter: NetlistInterpreter;
 }
@@ -76,7 +79,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
     const acc = evaluate(it, data.test, batch, x, y, o.onBatch && ((b, n) => o.onBatch!(0, b, n, NaN)));
-    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, boundHits: {}, trainSamples: 0, interrupted: false, interpreter: it, adcSaturation: it.adcSaturation() };
+    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, boundHits: {}, trainSamples: 0, interrupted: false, interpreter: it, adcSaturation: it.adcSaturation(), irDrop: irDropOf(netlist, it) };
   }
   if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
   const problem = coincidenceTrainingProblem(chip, netlist.trainingInfo);
@@ -91,6 +94,12 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0,
     boundHits: Object.fromEntries(netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, { cells: it.chip.W[i].boundHits, of: e.rows * e.cols }]] : []))),
     trainSamples: samples, interrupted: result.interrupted, interpreter: it,
-    adcSaturation: it.adcSaturation(),
+    adcSaturation: it.adcSaturation(), irDrop: irDropOf(netlist, it),
   };
+}
+
+function irDropOf(netlist: NetlistMsg, it: NetlistInterpreter): Record<string, number> {
+  if (!(it.chip.chip.crossbar.wireResistanceOhm > 0)) return {};
+  const e = it.chip.irDrop();
+  return Object.fromEntries(netlist.edges.map((x, i) => [x.name, e[i]]));
 }
