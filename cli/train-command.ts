@@ -8,6 +8,7 @@ import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../simulator/train';
 import { loadParams, saveParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
+import { provenance } from '../util/provenance';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
 
@@ -86,7 +87,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   process.off('SIGINT', onSigint);
 
   if (a.save) {
-    saveParams(a.save, net, params);
+    saveParams(a.save, net, params, { backend: kernels.name, extra: { algo: a.algo, seed, epochs: result.epochs.length, bestTestAccuracy: result.bestTestAccuracy } });
     log(`weights written to ${a.save}`);
   }
   if (a.json) {
@@ -95,6 +96,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
       trainSamples: data.train.count, testSamples: data.test.count,
       epochs: result.epochs.length, bestTestAccuracy: result.bestTestAccuracy, finalTestAccuracy: result.finalTestAccuracy,
       epochSeconds: result.epochSeconds, perEpoch: result.epochs, interrupted: result.interrupted,
+      provenance: provenance(kernels.name),
     }) + '\n');
   } else {
     log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%`);

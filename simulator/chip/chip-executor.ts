@@ -76,6 +76,11 @@ export class ChipExecutor implements Executor {
     return this.W.map((t) => t!.dev.W);
   }
 
+  /** The devices of an edge: its weight matrix, and its fixed random feedback matrix if it has one. */
+  devices(e: NetEdge): { weight: DeviceMatrix; feedback: DeviceMatrix | null } {
+    return { weight: this.W[e.index]!.dev, feedback: this.B[e.index]?.dev ?? null };
+  }
+
   /** Realises the optimiser's requested weights on the devices of every trained edge. */
   commit(): void {
     for (const e of this.net.edges) if (e.trainable) this.W[e.index]!.dev.commit(this.noise);

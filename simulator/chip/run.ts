@@ -9,6 +9,7 @@ import { edgeTiles } from '../../netlist/tiles';
 import type { NetlistMsg } from '../../netlist/types';
 import type { DataSplit } from '../../datasets/dataset';
 import type { Net } from '../../graph/net';
+import type { Params } from '../../graph/params';
 import type { ChipDescription } from '../../hw-models/chip';
 import { makeRng } from '../../util/rng';
 import { EpEngine } from '../engine/ep';
@@ -41,6 +42,9 @@ export interface ChipRunResult {
   updatePulsesPerSample: number;
   trainSamples: number;
   interrupted: boolean;
+  /** The chip as the run left it (devices, effective weights) and the parameters (biases included). */
+  executor: ChipExecutor;
+  params: Params;
 }
 
 export function makeChipExecutor(net: Net, netlist: NetlistMsg, seed: number, kernels: Kernels, opts: { driftSeconds?: number; pulseRounding?: PulseRounding } = {}): ChipExecutor {
@@ -63,14 +67,15 @@ export async function runOnChip(net: Net, netlist: NetlistMsg, data: DataSplit, 
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
     const acc = evaluate(model, data.test, batch, x, y);
-    return { chip: exec.chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false };
+    return { chip: exec.chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, trainSamples: 0, interrupted: false, executor: exec, params };
   }
-  const { result } = await train(net, params, data, {
+  const { result, params: trained } = await train(net, params, data, {
     algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, executor: exec, onEpoch: o.onEpoch, shouldStop: o.shouldStop,
   });
   const samples = result.epochs.length * data.train.count;
   return {
     chip: exec.chip, testAccuracy: result.finalTestAccuracy, bestTestAccuracy: result.bestTestAccuracy, epochs: result.epochs,
     updatePulsesPerSample: samples > 0 ? exec.pulses() / samples : 0, trainSamples: samples, interrupted: result.interrupted,
+    executor: exec, params: trained,
   };
 }
