@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { decodeNpz, decodeNpzMember, encodeNpz, readNpz, readNpzMember, writeNpz } from '../io/npz';
 import { NPZ_PROVENANCE_MEMBER, provenance } from '../util/provenance';
@@ -27,7 +28,7 @@ function expectProvenance(p: Record<string, unknown>, backend: string): void {
   expect(p.version).toBe(PKG.version);
   expect(p.commit).toBe(HEAD);
   expect(p.backend).toBe(backend);
-  expect((p.machine as { cores: number }).cores).toBe(require('node:os').cpus().length);
+  expect((p.machine as { cores: number }).cores).toBe(cpus().length);
 }
 
 describe('provenance', () => {

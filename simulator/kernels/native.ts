@@ -95,6 +95,7 @@ function tryLoad(): LoadResult {
   let addon: FreBlasAddon;
   try {
     // A computed path: bundlers and tsc leave it alone; Node's loader dlopens the .node file.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a .node addon loads only through require
     addon = require(file) as FreBlasAddon;
   } catch (e) {
     return fail(`${file} failed to load (${(e as Error).message})`);
