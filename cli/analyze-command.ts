@@ -15,6 +15,7 @@ import { loadParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
+import { provenance } from '../util/provenance';
 
 export interface AnalyzeArgs {
   spec: string;
@@ -167,6 +168,8 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
       ftmleSteps: base.ftmleSteps, tE: base.tE, maxSteps: base.maxSteps,
       ...p,
       ...(points ? { points } : {}),
+      // The analysis computes in its own float64 TypeScript code, not on a kernel backend.
+      provenance: provenance('float64-ts'),
     }) + '\n');
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Provenance: fre version, git commit, backend and machine in train --json, simulate --json, sweep
- * results lines and the `__fre__.json` member of every .npz the tool writes; `fre simulate --save`
- * writes the chip's effective weights (loadable by `fre run --weights`) and its conductances.
+ * Provenance: fre version, git commit, backend and machine in train --json, simulate --json,
+ * analyze --json, sweep results lines and the `__fre__.json` member of every .npz the tool writes;
+ * `fre simulate --save` writes the chip's effective weights (loadable by `fre run --weights`) and
+ * its conductances.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -106,6 +107,12 @@ describe('provenance', () => {
       expect(r0).toBeGreaterThan(0);
       for (const r of ratios) expect(Math.abs(r / r0 - 1)).toBeLessThan(1e-3);
     }
+  });
+
+  test('analyze --json records the provenance of its float64 analysis', () => {
+    const r = fre(['analyze', graphFile, '--samples', '2', '--te', '10', '--json']);
+    expect(r.status).toBe(0);
+    expectProvenance(lastJson(r.stdout).provenance, 'float64-ts');
   });
 
   test('every sweep results line records the provenance of its run', () => {
