@@ -76,7 +76,9 @@ describe('public API', () => {
     const consumer = join(dir, 'consumer');
     mkdirSync(packDir);
     mkdirSync(consumer);
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    // --ignore-scripts: dist/ is built already (npm test builds first); `prepare` would rebuild it
+    // while other test files run the CLI from it.
+    execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     const tgz = readdirSync(packDir).find((f) => /^fre-.*\.tgz$/.test(f))!;
     expect(tgz).toBeDefined();
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
