@@ -1,5 +1,5 @@
 /**
- * `fre analyze SPEC.json`: dynamics analysis of a graph (fre-rnn.md §4, the paper's Figure 5):
+ * `fre analyze SPEC.json`: dynamics analysis of a graph (docs/references.md#dynamics-analysis, the paper's Figure 5):
  * spectral radius of the hidden-to-hidden operator, FTMLE / MLE of the free dynamics on real test
  * inputs, convergence time and saturation; optionally over a sweep of β_i, with SVG plots.
  */

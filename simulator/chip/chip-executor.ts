@@ -1,5 +1,5 @@
 /**
- * The chip executor (design.md): the EP engine's reads and neuron updates done as the compiled
+ * The chip executor (docs/ARCHITECTURE.md): the EP engine's reads and neuron updates done as the compiled
  * chip would do them — inputs through the DAC, products on the programmed (noisy, stuck, drifted)
  * devices of each array with read noise on every read, each array's partial sums through its ADC
  * before digital accumulation with the edge's gain (α or β_i), the neuron unit's activation
