@@ -4,7 +4,7 @@
  * For each spec: one EP epoch on the fast backend (full MNIST unless limited, scaled to 60000
  * samples), the same on the reference TypeScript kernels for a small slice (the in-run baseline),
  * their ratio, the peer figure (the authors' PyTorch code on this kind of machine: ≈ 21 s per
- * 2HL-512 epoch, fre-rnn.md §6), and the peak resident memory of this process.
+ * 2HL-512 epoch, docs/references.md#speed-anchors), and the peak resident memory of this process.
  */
 import { loadNetData } from '../datasets/net-data';
 import { sliceDataset } from '../datasets/dataset';

@@ -1,5 +1,5 @@
 /**
- * `fre analyze SPEC.json`: dynamics analysis of a graph (fre-rnn.md §4, the paper's Figure 5):
+ * `fre analyze SPEC.json`: dynamics analysis of a graph (docs/references.md#dynamics-analysis, the paper's Figure 5):
  * spectral radius of the hidden-to-hidden operator, FTMLE / MLE of the free dynamics on real test
  * inputs, convergence time and saturation; optionally over a sweep of β_i, with SVG plots.
  */
@@ -16,6 +16,7 @@ import { makeRng } from '../util/rng';
 import { loadNetData } from '../datasets/net-data';
 import { UsageError } from './errors';
 import { writeAtomic } from '../util/atomic-write';
+import { provenance } from '../util/provenance';
 
 export interface AnalyzeArgs {
   spec: string;
@@ -172,6 +173,8 @@ export async function runAnalyze(a: AnalyzeArgs): Promise<void> {
       ftmleSteps: base.ftmleSteps, tE: base.tE, maxSteps: base.maxSteps,
       ...p,
       ...(points ? { points } : {}),
+      // The analysis computes in its own float64 TypeScript code, not on a kernel backend.
+      provenance: provenance('float64-ts'),
     }) + '\n');
   }
 }

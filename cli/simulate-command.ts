@@ -19,6 +19,8 @@ import { netOfNetlist } from '../netlist/program';
 import { chipTrace } from '../simulator/chip/trace';
 import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { loadNetData } from '../datasets/net-data';
+import { saveChipWeights } from '../simulator/chip/chip-weights-file';
+import { provenance } from '../util/provenance';
 import { UsageError } from './errors';
 import { chipRunProgress } from './progress-hooks';
 import { writeAtomic } from '../util/atomic-write';
@@ -41,6 +43,7 @@ export interface SimulateArgs {
   traceSamples: number;
   json: boolean;
   backend: 'auto' | 'native' | 'reference';
+  save?: string;
 }
 
 function common<T>(y: Argv<T>) {
@@ -57,6 +60,7 @@ function common<T>(y: Argv<T>) {
     .option('trace', { type: 'string', describe: 'write a Chrome trace (Perfetto) of a few samples here' })
     .option('trace-samples', { type: 'number', default: 2, describe: 'samples in the trace' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the results, last' })
+    .option('save', { type: 'string', describe: 'write the chip\'s effective weights and device conductances after the run here (.npz)' })
     .option('backend', { choices: ['auto', 'native', 'reference'] as const, default: 'auto' as const, describe: 'kernel backend' });
 }
 
@@ -118,6 +122,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   process.off('SIGINT', onSigint);
   progress.finish(r.interrupted);
 
+  if (a.save) { saveChipWeights(a.save, net, r, { backend: kernels.name, extra: { mode, seed, driftSeconds: a.driftSeconds } }); log(`chip weights and conductances written to ${a.save}`); }
   const costs: ChipCosts = chipCosts(netlist, chip, mode === 'train' ? { updatePulsesPerSample: r.updatePulsesPerSample } : {});
   if (a.trace) {
     writeAtomic(a.trace, JSON.stringify(chipTrace(netlist, chip, { samples: a.traceSamples, training: mode === 'train' })));
@@ -149,7 +154,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
       secondsPerInference: costs.secondsPerInference, secondsPerTrainingSample: costs.secondsPerTrainingSample,
       energyPerInferenceJoules: costs.energyPerInferenceJoules, energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,
       energyByComponent: costs.energyByComponent, utilisation: costs.utilisation, actionCounts: costs.actionCounts,
-      actionTableVersion: costs.actionTableVersion,
+      actionTableVersion: costs.actionTableVersion, provenance: provenance(kernels.name),
       irDrop: r.irDrop,
       adcSaturation: r.adcSaturation.map((x) => ({ edge: x.edge, read: x.read, fraction: x.fraction, clipped: x.clipped, conversions: x.conversions, rereads: x.rereads })),
     }) + '\n');

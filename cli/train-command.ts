@@ -9,6 +9,7 @@ import { loadParams, saveParams } from '../graph/weights-file';
 import { Progress } from '../util/progress';
 import { makeRng } from '../util/rng';
 import { codeVersion } from '../util/code-version';
+import { provenance } from '../util/provenance';
 import { loadNetData } from '../datasets/net-data';
 import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../simulator/checkpoint';
 import { UsageError } from './errors';
@@ -97,7 +98,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   process.off('SIGINT', onSigint);
 
   if (a.save) {
-    saveParams(a.save, net, params);
+    saveParams(a.save, net, params, { backend: kernels.name, extra: { algo: a.algo, seed, epochs: result.epochs.length, bestTestAccuracy: result.bestTestAccuracy } });
     log(`weights written to ${a.save}`);
   }
   // No finished epoch means no accuracy was measured: null, not 0 %, which would read as a result.
@@ -110,6 +111,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
       resumedAfter: resume?.epochsDone ?? null, code: codeVersion(),
       bestTestAccuracy: measured ? result.bestTestAccuracy : null, finalTestAccuracy: measured ? result.finalTestAccuracy : null,
       epochSeconds: result.epochSeconds, perEpoch: result.epochs, interrupted: result.interrupted,
+      provenance: provenance(kernels.name),
     }) + '\n');
   } else if (measured) {
     log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%${result.interrupted ? ` (interrupted after ${result.epochs.length} of ${epochs} epochs)` : ''}`);

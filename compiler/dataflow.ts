@@ -143,7 +143,7 @@ export function transfers(ir: CompilerIR): Transfer[] {
   return list;
 }
 
-/** The two vectors of a trainable tile's outer-product update (fre-rnn.md §1, §3). */
+/** The two vectors of a trainable tile's outer-product update (docs/references.md#fre-rnn-model, #topologies). */
 export function updateOperands(ir: CompilerIR, t: IrTile): { postGroup: number; post: OperandName; preGroup: number; pre: OperandName } {
   const e = ir.net.edges[t.edge];
   const graphMode = ir.net.spec.dynamics.nudge === 'graph';

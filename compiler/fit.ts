@@ -2,7 +2,7 @@
  * "Does not fit": how many arrays a net needs on given array sizes (the closed form
  * Σ_edges ceil(rows/R)·ceil(cols/C), plus B's tiles for random feedback), and the diagnostic that
  * says what to change with the numbers: a bigger mesh, more arrays per core, bigger arrays, or
- * fewer units (PACMAN's "too big to place" lesson, hardware.md §2).
+ * fewer units (PACMAN's "too big to place" lesson, docs/references.md#netlist-and-ir-design).
  */
 import { nodeName, type Net } from '../graph/net';
 import { arraysAvailable, coresAvailable, weightCols, type ChipDescription } from '../hw-models/chip';

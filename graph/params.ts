@@ -30,7 +30,7 @@ export function feedbackKey(edge: NetEdge): string {
   return `${edge.name}.feedback`;
 }
 
-/** Glorot-uniform U(−1,1)·sqrt(6/(fan_in+fan_out)), the init of fre-rnn.md §1 for W and B alike. */
+/** Glorot-uniform U(−1,1)·sqrt(6/(fan_in+fan_out)), the init of docs/references.md#optimisers-and-initialisation for W and B alike. */
 export function glorot(rows: number, cols: number, rng: Rng): Matrix {
   const data = new Float32Array(rows * cols);
   const a = Math.sqrt(6 / (rows + cols));

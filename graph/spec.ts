@@ -16,7 +16,7 @@ export const FEEDBACK_KINDS: readonly FeedbackKind[] = ['none', 'symmetric', 'ra
 /** held: the output error is computed once from the free state (the authors' layered code, default);
  *  recomputed: from the nudged state at every nudged step (the paper's Algorithm 1);
  *  graph: the authors' graph model — the held error's drive grows as k·β_f·B_f·e at nudged step k,
- *  and the readout update uses the nudged output and state (fre-rnn.md §3, last bullet). */
+ *  and the readout update uses the nudged output and state (docs/references.md#fre-rnn-model, the graph variant). */
 export type NudgeMode = 'held' | 'recomputed' | 'graph';
 export const NUDGE_MODES: readonly NudgeMode[] = ['held', 'recomputed', 'graph'];
 
@@ -105,7 +105,7 @@ export interface AdamSpec {
    *  w ← w − lr·wd·w before the Adam step (PyTorch AdamW, Loshchilov & Hutter). */
   kind: 'adam' | 'adamw';
   lr: number;
-  /** Defaults 0.9, 0.999, 1e-8 (fre-rnn.md §1). */
+  /** Defaults 0.9, 0.999, 1e-8 (docs/references.md#optimisers-and-initialisation). */
   beta1?: number;
   beta2?: number;
   eps?: number;

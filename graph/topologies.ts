@@ -1,5 +1,5 @@
 /**
- * Generators for the paper's deep topologies (fre-rnn.md §3), as ordinary graph specs with
+ * Generators for the paper's deep topologies (docs/references.md#topologies), as ordinary graph specs with
  * explicit edges:
  *  - residual: bidirectional chain h_i ↔ h_{i+1} plus bidirectional skips h_1 ↔ h_4, h_4 ↔ h_7, …
  *    (every 3 layers), all symmetric (feedback = forward matrix read transposed, scaled by β_i) and

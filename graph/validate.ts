@@ -528,7 +528,7 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
       let lr: number | Record<string, number> | undefined;
       if (typeof o.lr === 'object' && o.lr !== null && !Array.isArray(o.lr)) {
         const map: Record<string, number> = {};
-        for (const [name, val] of Object.entries(o.lr as Obj)) {
+        for (const name of Object.keys(o.lr as Obj)) {
           if (!trained.includes(name)) {
             c.add('FRE027', `${p}/lr/${pointerToken(name)}`, `learning rate given for "${name}", which is not a trained edge`, `use the names of trained edges: ${trained.join(', ')}`);
             continue;

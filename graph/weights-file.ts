@@ -3,7 +3,8 @@
  * [size of `to`, size of `from`] (PyTorch's Linear layout, so `model.fc.weight.numpy()` drops in);
  * fixed random feedback matrices as `<edge>.feedback`, shape [cols, rows]. Conv edges store their
  * kernel as [C_out, C_in, k, k] (PyTorch's Conv2d layout; the same floats as the unrolled matrix).
- * Biases as `<edge>.bias`, shape [rows].
+ * Biases as `<edge>.bias`, shape [rows]. Every file fre writes also holds `__fre__.json`, the
+ * provenance of the weights (fre version, commit, backend, machine: util/provenance.ts).
  */
 import { SpecError } from './diagnostics';
 import { nodeName, type Net, type NetEdge } from './net';
@@ -11,6 +12,7 @@ import { NpzError } from '../io/npy';
 import { readNpz, writeNpz } from '../io/npz';
 import { expectArray } from '../io/weights';
 import type { Rng } from '../util/rng';
+import { NPZ_PROVENANCE_MEMBER, provenance } from '../util/provenance';
 import { biasKey, feedbackKey, initParams, type Params } from './params';
 
 /** The array shape an edge's weight has in a file. */
@@ -20,7 +22,8 @@ export function weightShape(e: NetEdge): number[] {
   return [c.outChannels, c.inChannels, c.kernel, c.kernel];
 }
 
-export function saveParams(path: string, net: Net, params: Params): void {
+/** The arrays of a weight file: every edge's W, its random feedback and its bias, by name. */
+export function paramEntries(net: Net, params: Params): Map<string, { data: Float32Array; shape: number[] }> {
   const entries = new Map<string, { data: Float32Array; shape: number[] }>();
   net.edges.forEach((e) => {
     entries.set(e.name, { data: params.W[e.index].data, shape: weightShape(e) });
@@ -29,7 +32,16 @@ export function saveParams(path: string, net: Net, params: Params): void {
     const bias = params.bias[e.index];
     if (bias) entries.set(biasKey(e), { data: bias, shape: [bias.length] });
   });
-  writeNpz(path, entries);
+  return entries;
+}
+
+/**
+ * Writes the weights (atomically) with their provenance; `backend` is the kernel backend that
+ * computed them, `extra` more fields for `__fre__.json` (e.g. the training run's settings).
+ */
+export function saveParams(path: string, net: Net, params: Params, o: { backend?: string; extra?: Record<string, unknown> } = {}): void {
+  const record = { ...provenance(o.backend ?? 'unknown'), graph: net.spec.name, ...o.extra };
+  writeNpz(path, paramEntries(net, params), { members: { [NPZ_PROVENANCE_MEMBER]: JSON.stringify(record, null, 1) } });
 }
 
 /**

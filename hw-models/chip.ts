@@ -1,6 +1,6 @@
 /**
  * The chip description: the ONE typed description of an analog crossbar chip that the compiler
- * and the simulator both read (hardware.md §2: PUMA's two hand-kept configs drifted apart; PIMCOMP
+ * and the simulator both read (docs/references.md#netlist-and-ir-design: PUMA's two hand-kept configs drifted apart; PIMCOMP
  * shares one). Presets live in presets/, each value with its unit and its source; a user's
  * chip.json is this same object (or a preset plus overrides, see load.ts). Field-by-field
  * documentation: docs/chip-description.md. A netlist embeds the description it was compiled for
@@ -14,14 +14,14 @@
 export const CHIP_FORMAT = 'fre-chip/1';
 
 /** How a signed weight is held by non-negative conductances.
- *  differential: two devices per cell, W ∝ G+ − G− (aihwkit, hardware.md §1 "weight → conductance");
+ *  differential: two devices per cell, W ∝ G+ − G− (aihwkit, docs/references.md#weight-to-conductance);
  *  offset-column: one device per cell and one reference column per array at the mid conductance,
  *  W ∝ G − G_ref (the reference column costs one of the array's columns). */
 export type CellKind = 'differential' | 'offset-column';
 export const CELL_KINDS: readonly CellKind[] = ['differential', 'offset-column'];
 
 /** Noise σ relative to g_max − g_min ('range', CrossSim "Independent") or to the target conductance
- *  ('target', CrossSim "Proportional") — hardware.md §1 conventions. */
+ *  ('target', CrossSim "Proportional") — docs/references.md#weight-to-conductance. */
 export type NoiseReference = 'range' | 'target';
 export const NOISE_REFERENCES: readonly NoiseReference[] = ['range', 'target'];
 
@@ -33,7 +33,7 @@ export interface NoiseSpec {
 
 /** The in-situ update. exact: the cell is written with the new level directly (digital SRAM, ideal);
  *  pulsed: the aihwkit PulsedDevice model, all cells of an array updated in parallel by coincident
- *  stochastic pulse trains (hardware.md §1 "pulsed update"). */
+ *  stochastic pulse trains (docs/references.md#pulsed-update). */
 export type UpdateModel = { kind: 'exact' } | PulsedUpdate;
 
 export interface PulsedUpdate {
@@ -194,7 +194,7 @@ export interface ClockSpec {
   frequencyMhz: number;
 }
 
-/** Actions the simulator counts and the cost model prices (Accelergy style, hardware.md §3). The
+/** Actions the simulator counts and the cost model prices (Accelergy style, docs/references.md#cycle-and-energy-reporting). The
  *  per-action latency and energy are computed from the chip's attributes by hw-models/estimators.ts. */
 export const ACTION_KEYS = [
   'array_read',

@@ -37,6 +37,12 @@ export type NpzEntries =
 export interface WriteNpzOptions {
   /** DEFLATE members like np.savez_compressed (default: STORED, like np.savez). */
   compress?: boolean;
+  /**
+   * Non-array members written verbatim under their full name (e.g. `__fre__.json`, provenance).
+   * np.load lists them in `.files` and returns their bytes; decodeNpz skips them, as np.load does
+   * for arrays; readNpzMember reads one.
+   */
+  members?: Readonly<Record<string, Uint8Array | string>>;
 }
 
 const ZIP32_LIMIT = 0xffffffff;
@@ -319,6 +325,15 @@ export function encodeNpz(entries: NpzEntries, options: WriteNpzOptions = {}, fi
     }
     zippable[`${key}.npy`] = [npy, { level: options.compress ? 6 : 0, mtime: FIXED_MTIME }];
   }
+  for (const [name, content] of Object.entries(options.members ?? {})) {
+    if (name.endsWith('.npy') || name.endsWith('/') || name.length === 0 || name in zippable) {
+      err(file, `cannot be written: extra member '${name}' is empty, ends with '.npy' or '/', or clashes with an array; rename it`, name);
+    }
+    const data = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+    total += 2 * Buffer.byteLength(name) + 76 + data.length;
+    zippable[name] = [data, { level: options.compress ? 6 : 0, mtime: FIXED_MTIME }];
+  }
+  if (total >= ZIP32_LIMIT) err(file, 'cannot be written: the archive would pass 4 GiB, which needs ZIP64 (fflate zipSync cannot write it); split it');
   return zipSync(zippable);
 }
 
@@ -340,6 +355,17 @@ function readWhole(path: string, what: string): Uint8Array {
 /** Reads an .npz from disk: array name (without '.npy') -> array, in archive order. */
 export function readNpz(path: string): Map<string, NpyArray> {
   return decodeNpz(readWhole(path, 'an .npz archive'), path);
+}
+
+/** The bytes of one member of an in-memory .npz by its full name (e.g. '__fre__.json'), or undefined if absent. */
+export function decodeNpzMember(bytes: Uint8Array, name: string, file = '<buffer>'): Uint8Array | undefined {
+  const m = readCentralDirectory(bytes, file).find((x) => x.name === name);
+  return m ? extract(bytes, m, file, name) : undefined;
+}
+
+/** The bytes of one member of an .npz file by its full name, or undefined if absent. */
+export function readNpzMember(path: string, name: string): Uint8Array | undefined {
+  return decodeNpzMember(readWhole(path, 'an .npz archive'), name, path);
 }
 
 /** Reads a single .npy file from disk. */

@@ -1,6 +1,6 @@
 /**
- * The chip simulator's data-independent cost model (design.md "What cycle-level has to mean",
- * hardware.md §3): cycles, seconds, action counts, dynamic and leakage energy, resource
+ * The chip simulator's data-independent cost model (docs/ARCHITECTURE.md, "Timing is data-independent";
+ * docs/references.md#cycle-and-energy-reporting): cycles, seconds, action counts, dynamic and leakage energy, resource
  * utilisation and per-phase cycles of one inference and one training sample of a compiled netlist
  * on a chip. Timing does not depend on the data for a fixed schedule, so this runs once per
  * netlist (or per distinct early-exit step count) while the numerics run batched.

@@ -1,5 +1,5 @@
 /**
- * The cycle-level timing engine (design.md "what cycle-level has to mean"): each op occupies named
+ * The cycle-level timing engine (docs/ARCHITECTURE.md, "Timing is data-independent"): each op occupies named
  * resources (an array, an ADC group, a neuron unit, a router link, …) for a number of cycles; it
  * starts when all its inputs are done and all its resources are free. Latency lives here, in the
  * engine, never in the ops (SST/gem5 style). Ops are issued in list order (the netlist schedule is

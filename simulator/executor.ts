@@ -1,5 +1,5 @@
 /**
- * What the EP engine asks of the hardware (design.md): read an edge forward, read it transposed
+ * What the EP engine asks of the hardware (docs/ARCHITECTURE.md): read an edge forward, read it transposed
  * (symmetric feedback), read its fixed random feedback matrix, and compute a local outer-product
  * update. The ideal executor does these on dense float arrays; the chip executor on crossbar tiles
  * with noise and quantisation. States are batch-major [m × size].

@@ -10,6 +10,7 @@ import { configOf, enumerateRuns, runCount, shardRuns, type Run, type Shard } fr
 import { runPool, RunFailedError } from './pool';
 import { formatDuration, Progress } from '../util/progress';
 import { fileSize, lineKey, readResults, ResultsWriter, truncateTorn, type ResultLine } from './results';
+import { provenance } from '../util/provenance';
 
 export interface SweepOptions {
   file: string;
@@ -142,7 +143,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     },
     env: o.workerEnv,
     label: resolve(out),
-    onResult: ({ id, metrics, seconds }) => {
+    onResult: ({ id, metrics, seconds, backend }) => {
       const r = byId.get(id)!;
       const recorded: Record<string, number | null> = {};
       for (const m of def.metrics) {
@@ -153,7 +154,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
         sweep: def.name, sweepHash: def.hash, index: r.index, total: all.length,
         point: r.point, seed: r.seed, method: r.method, metrics: recorded,
         ...(logAxes.length ? { logAxes } : {}),
-        config: configs.get(id)!, seconds, finished: new Date().toISOString(),
+        config: configs.get(id)!, seconds, finished: new Date().toISOString(), provenance: provenance(backend),
       };
       writer.append(line);
       configs.delete(id);

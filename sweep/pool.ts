@@ -12,7 +12,7 @@ import { WORKER_SCRIPT, type FromWorker, type ToWorker } from './worker';
 
 export interface PoolTask { id: number; config: () => RunConfig }
 
-export interface PoolResult { id: number; metrics: Record<string, number>; seconds: number }
+export interface PoolResult { id: number; metrics: Record<string, number>; seconds: number; backend: string }
 
 export class RunFailedError extends Error {
   constructor(readonly id: number, readonly detail: string, readonly user: boolean) {
@@ -121,7 +121,7 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
       if (m.type === 'result') {
         c.busy = null;
         try {
-          o.onResult({ id: m.id, metrics: m.metrics, seconds: m.seconds });
+          o.onResult({ id: m.id, metrics: m.metrics, seconds: m.seconds, backend: m.backend });
         } catch (err) {
           finish(err as Error);
           return;

@@ -12,6 +12,7 @@ import { getRunner } from './runner';
 import { SweepError } from './errors';
 import type { RunConfig } from './runner';
 import { runKey } from './grid';
+import type { Provenance } from '../util/provenance';
 
 export interface ResultLine {
   /** The sweep's name (for people) and hash (for machines: lines of different sweeps never mix). */
@@ -33,6 +34,8 @@ export interface ResultLine {
   /** Wall-clock seconds of the run, and when it finished (not part of the run's identity). */
   seconds: number;
   finished: string;
+  /** fre version, commit, kernel backend and machine of the run (absent in files of older versions). */
+  provenance?: Provenance;
 }
 
 export function lineKey(l: ResultLine): string {

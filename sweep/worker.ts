@@ -9,6 +9,7 @@ import { NpzError } from '../io/npy';
 import { SweepError } from './errors';
 import type { RunConfig } from './runner';
 import { getRunner } from './runners/index';
+import { selectKernels } from '../simulator/kernels/select';
 
 /** This file, for fork(); the pool maps a .ts path (tests under swc) to the built dist/ copy. */
 export const WORKER_SCRIPT = __filename;
@@ -16,7 +17,7 @@ export const WORKER_SCRIPT = __filename;
 export type ToWorker = { type: 'run'; id: number; config: RunConfig } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready'; pid: number }
-  | { type: 'result'; id: number; metrics: Record<string, number>; seconds: number }
+  | { type: 'result'; id: number; metrics: Record<string, number>; seconds: number; backend: string }
   | { type: 'error'; id: number; message: string; user: boolean };
 
 /** Errors a user can fix: ours, and any error carrying coded diagnostics (graph SpecError, the
@@ -47,7 +48,8 @@ export function workerMain(): void {
       ? runner.run(m.config, { signal: abort.signal })
       : Promise.reject(new SweepError([{ file: '(worker)', where: '', message: `unknown runner "${m.config.runner}"`, hint: 'register it in sweep/runners/index.ts' }]));
     work.then(
-      (metrics) => send({ type: 'result', id: m.id, metrics, seconds: Number(process.hrtime.bigint() - t0) / 1e9 }),
+      // The runners compute on selectKernels('auto') in this process: that is the run's backend.
+      (metrics) => send({ type: 'result', id: m.id, metrics, seconds: Number(process.hrtime.bigint() - t0) / 1e9, backend: selectKernels('auto').name }),
       (err: unknown) => send({ type: 'error', id: m.id, message: isUserError(err) ? (err as Error).message : ((err as Error)?.stack ?? String(err)), user: isUserError(err) }),
     );
   });

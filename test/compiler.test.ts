@@ -4,7 +4,7 @@
  * half a level step; a net that does not fit says what to change with the numbers; every CMP
  * diagnostic; the IR check after each pass; placement; the schedule's shape per nudge mode.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileFiles } from '../compiler/compile-files';
@@ -87,7 +87,7 @@ describe('the examples compile on every preset with the closed-form array count'
       const spec = join(ROOT, 'examples', `${ex}.json`);
       const { report } = compileFiles({ spec, chip: chipFiles[chipName], wMax: { kind: 'max' } });
       const net = resolveNet(loadGraph(spec));
-      const chip = resolveChipObject(chipName in PRESETS ? PRESETS[chipName] : JSON.parse(require('node:fs').readFileSync(chipFiles[chipName], 'utf8')), chipName);
+      const chip = resolveChipObject(chipName in PRESETS ? PRESETS[chipName] : JSON.parse(readFileSync(chipFiles[chipName], 'utf8')), chipName);
       const R = chip.crossbar.rows;
       const C = chip.crossbar.cell === 'offset-column' ? chip.crossbar.cols - 1 : chip.crossbar.cols;
       expect(report.arraysUsed).toBe(closedForm(net, R, C));

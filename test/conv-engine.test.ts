@@ -3,6 +3,9 @@
  * adjointness of the conv feedback path, the whole EP step of a small conv net against a plain
  * float64 EP written here, BP against finite differences, and the weak limit EP ≈ BP.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GraphBuilder } from '../graph/builder';
 import { INPUT, OUTPUT, resolveNet, type Net, type NetEdge } from '../graph/net';
 import type { Activation, EdgeSpec, PoolKind } from '../graph/spec';
@@ -499,8 +502,8 @@ describe('conv nets elsewhere in the engines', () => {
     const { readNpz } = jest.requireActual('../io/npz') as typeof import('../io/npz');
     const net = smallConvNet({ pool: 'max' });
     const p = paramsWithBias(net, makeRng(8));
-    const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'fre-conv-'));
-    const file = require('node:path').join(dir, 'w.npz');
+    const dir = mkdtempSync(join(tmpdir(), 'fre-conv-'));
+    const file = join(dir, 'w.npz');
     saveParams(file, net, p);
     const npz = readNpz(file);
     expect(npz.get('W0')!.shape).toEqual([3, 2, 3, 3]);

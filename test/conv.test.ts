@@ -133,7 +133,7 @@ function randomCases(seed: string, n: number): ConvCase[] {
 
 const CASES: ConvCase[] = [...FIXED, ...randomCases('conv-random-shapes', 8)];
 
-/** The paper's layer shapes (fre-rnn.md §2): MNIST conv 1→32 and 32→64 5×5; CIFAR 3→32 3×3 pad 1. */
+/** The paper's layer shapes (docs/references.md#settings-and-results): MNIST conv 1→32 and 32→64 5×5; CIFAR 3→32 3×3 pad 1. */
 const PAPER: ConvCase[] = [
   c(2, 1, 32, 5, 1, 0, 28, 28),
   c(2, 32, 64, 5, 1, 0, 12, 12),

@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -511,15 +511,14 @@ const dataArb: fc.Arbitrary<() => Case> = fc.tuple(
   else if (kind === 'bad-label') names = [join(d, 'train-labels-idx1-ubyte'), 'label'];
   else if (kind === 'truncated') names = [join(d, 'train-images-idx3-ubyte'), 'header declares'];
   else if (kind === 'bomb') {
-    const fs = require('node:fs') as typeof import('node:fs');
-    fs.unlinkSync(ti);
-    fs.copyFileSync(f('bomb.gz'), `${ti}.gz`);
+    unlinkSync(ti);
+    copyFileSync(f('bomb.gz'), `${ti}.gz`);
     names = [`${ti}.gz`, 'gunzips to more than'];
   } else if (kind === 'garbage') {
     writeFileSync(ti, Buffer.from([0x13, 0x37, ...Array.from({ length: k % 64 }, (_, j) => j)]));
     names = [ti];
   } else {
-    require('node:fs').unlinkSync(ti);
+    unlinkSync(ti);
     names = [d, 't10k-images-idx3-ubyte'];
   }
   return { family: 'data' as const, argv: dataCommands(d)[cmd], names };
@@ -624,8 +623,8 @@ describe('hostile inputs, the built binary (a representative subset)', () => {
     { title: 'a gzip bomb in a data folder', argv: () => {
       const d = join(CASES, `${caseNo++}-bomb`);
       writeDataDir(d);
-      require('node:fs').unlinkSync(join(d, 'train-images-idx3-ubyte'));
-      require('node:fs').copyFileSync(f('bomb.gz'), join(d, 'train-images-idx3-ubyte.gz'));
+      unlinkSync(join(d, 'train-images-idx3-ubyte'));
+      copyFileSync(f('bomb.gz'), join(d, 'train-images-idx3-ubyte.gz'));
       return ['train', f('spec-mnist.json'), '--data-dir', d, '--save', out('w.npz')];
     }, names: ['train-images-idx3-ubyte.gz', 'gunzips to more than'] },
     { title: 'a flag given twice (npm run demo -- --train-limit N)', argv: () => ['train', f('spec.json'), '--train-limit', '10000', '--train-limit', '1000'], names: ['--train-limit', 'given 2 times'] },

@@ -501,8 +501,11 @@ describe('backend selection', () => {
     jest.isolateModules(() => {
       process.env.FRE_NATIVE_ADDON = '/nonexistent/fre_blas.node';
       delete process.env.FRE_BACKEND;
+      // Loaded now, after the environment above changed: these modules read it when they load.
+      /* eslint-disable @typescript-eslint/no-require-imports */
       const sel = require('../simulator/kernels/select') as typeof import('../simulator/kernels/select');
       const nat = require('../simulator/kernels/native') as typeof import('../simulator/kernels/native');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       expect(nat.loadNativeKernels()).toBeNull();
       expect(nat.nativeUnavailableReason()).toMatch(/not built/);
       expect(sel.selectKernels().name).toBe('reference-ts');

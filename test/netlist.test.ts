@@ -6,7 +6,7 @@
  */
 import { testNeeding } from './needs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompileError, NET_CODES, NetlistError } from '../compiler/diagnostics';
@@ -209,7 +209,7 @@ describe('NET diagnostics, one by one', () => {
     writeNetlistFile(join(dir, 'ext3.pb'), build(tinyNet, TINY_CHIP), { external: true });
     writeFileSync(join(dir, 'moved.pb'), readFileSync(join(dir, 'ext3.pb')));
     const moved = join(dir, 'sub', 'moved.pb');
-    require('node:fs').mkdirSync(join(dir, 'sub'), { recursive: true });
+    mkdirSync(join(dir, 'sub'), { recursive: true });
     writeFileSync(moved, readFileSync(join(dir, 'ext3.pb')));
     expectOnly(netDiags(() => readNetlistFile(moved)), 'NET023', ['ext3.pb.data cannot be read'], ['next to the netlist']);
   });

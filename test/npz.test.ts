@@ -379,7 +379,7 @@ describe('corrupt and wrong files give NpzError naming the file', () => {
       try {
         got = decodeNpz(bad, 'flip.npz');
       } catch (e) {
-        if (!(e instanceof NpzError)) throw new Error(`byte ${i}: ${String(e)}`);
+        if (!(e instanceof NpzError)) throw new Error(`byte ${i}: ${String(e)}`, { cause: e });
         expect(e.message).toContain('flip.npz');
         continue;
       }

@@ -1,7 +1,7 @@
 /**
  * map-weights: every matrix to conductance levels (hw-models/conductance.ts convention): one scale
  * w_max per matrix, nearest level per device, clipping and quantisation error recorded per matrix
- * (reported per edge, never hidden — hardware.md §2 on silent weight scaling).
+ * (reported per edge, never hidden — docs/references.md#netlist-and-ir-design on silent weight scaling).
  */
 import { mapMatrix } from '../../hw-models/conductance';
 import type { CompilerIR, Pass } from '../ir';

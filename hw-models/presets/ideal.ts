@@ -12,10 +12,10 @@ export const IDEAL: ChipDescription = {
   name: 'ideal',
   description: 'Float, noiseless, unbounded: lossless mapping; 256×256 geometry and analog timing/energy for reports',
   crossbar: {
-    // hw §1 "crossbar size": 256×256 (PRIME, HERMES, NeuRRAM).
+    // ref #crossbar-size: 256×256 (PRIME, HERMES, NeuRRAM).
     rows: 256,
     cols: 256,
-    // hw §1 "weight → conductance": differential pair G+ − G−.
+    // ref #weight-to-conductance: differential pair G+ − G−.
     cell: 'differential',
     // Normalised: with g_min = 0 and g_max = 1 µS a conductance equals its normalised value u.
     gMinUS: 0,
@@ -33,7 +33,7 @@ export const IDEAL: ChipDescription = {
     // States are never clipped while inside [−1, 1] (tanh, sigmoid, hard-sigmoid, MNIST pixels).
     // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
     dac: { bits: 'float', inputRange: [-1, 1], readVoltageV: 0.2 },
-    // hw §1 "DAC / ADC" NeuroSim numColMuxed 8: only timing uses it here.
+    // ref #dac-and-adc NeuroSim numColMuxed 8: only timing uses it here.
     adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },
   },
@@ -41,16 +41,16 @@ export const IDEAL: ChipDescription = {
     activation: { kind: 'exact' },
     stateNoise: 0,
     stateBits: 'float',
-    // No row in hardware.md: 16 lanes per core (design choice, as the device presets).
+    // No row in docs/references.md: 16 lanes per core (design choice, as the device presets).
     lanes: 16,
   },
   noc: {
-    // No row in hardware.md: ISAAC groups 8 crossbars per in-situ multiply unit (design choice).
+    // No row in docs/references.md: ISAAC groups 8 crossbars per in-situ multiply unit (design choice).
     arraysPerCore: 8,
     // Large enough for every example in examples/ (2048 arrays).
     meshWidth: 16,
     meshHeight: 16,
-    // No row in hardware.md: a 2-stage router pipeline, 64-bit links (design choice).
+    // No row in docs/references.md: a 2-stage router pipeline, 64-bit links (design choice).
     hopLatencyCycles: 2,
     linkWidthBits: 64,
     inputBufferBytes: 16384,
@@ -59,7 +59,7 @@ export const IDEAL: ChipDescription = {
     // The device presets keep ISAAC's 64 KB eDRAM per tile.
     stateBufferBytes: 1048576,
   },
-  // No row in hardware.md: PUMA and ISAAC clock near 1 GHz.
+  // No row in docs/references.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },
   costModel: ANALOG_GENERIC_COSTS,
 };

@@ -1,7 +1,7 @@
 /**
  * `pcm`: a phase-change-memory analog chip (HERMES-like geometry, aihwkit PCM noise models):
- * programming noise, 1/f read noise and conductance drift. "hw §1 <row>" cites a row of
- * /work/shared/reference/hardware.md §1.
+ * programming noise, 1/f read noise and conductance drift. "ref #x" cites section #x of
+ * docs/references.md.
  */
 import { PCM_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
@@ -11,37 +11,37 @@ export const PCM: ChipDescription = {
   name: 'pcm',
   description: 'PCM 256×256 differential arrays, 25 µS, 100 levels, 4.3 % programming noise, drift ν 0.05; 8-bit DAC/ADC; 8×8 mesh',
   crossbar: {
-    // hw §1 "crossbar size": 256×256 (HERMES).
+    // ref #crossbar-size: 256×256 (HERMES).
     rows: 256,
     cols: 256,
-    // hw §1 "weight → conductance": differential pair G+ − G−.
+    // ref #weight-to-conductance: differential pair G+ − G−.
     cell: 'differential',
-    // hw §1 "weight → conductance": g_max ≈ 25 µS (PCM); on/off 100 (high end of 10–100) → g_min 0.25 µS.
+    // ref #weight-to-conductance: g_max ≈ 25 µS (PCM); on/off 100 (high end of 10–100) → g_min 0.25 µS.
     gMinUS: 0.25,
     gMaxUS: 25,
-    // hw §1 "conductance levels": 60–100 (NeuroSim) → 100.
+    // ref #conductance-levels: 60–100 (NeuroSim) → 100.
     levels: 100,
-    // hw §1 "programming noise": PCM ≈ 1–4.3 % of g_max (aihwkit pcm.py) → 4.3 %, the conservative end.
+    // ref #programming-noise: PCM ≈ 1–4.3 % of g_max (aihwkit pcm.py) → 4.3 %, the conservative end.
     programmingNoise: { sigma: 0.043, relativeTo: 'range' },
-    // hw §1 "read noise": PCM 1/f ≈ 4 % at g_max, growing with the conductance → 4 % of the target.
+    // ref #read-noise: PCM 1/f ≈ 4 % at g_max, growing with the conductance → 4 % of the target.
     readNoise: { sigma: 0.04, relativeTo: 'target' },
-    // hw §1 "conductance drift": ν ≈ 0.05 ± 0.01 (aihwkit PCMLikeNoiseModel); t0 20 s is that model's default.
+    // ref #conductance-drift: ν ≈ 0.05 ± 0.01 (aihwkit PCMLikeNoiseModel); t0 20 s is that model's default.
     // No drift compensation in the preset: a design option ('global', aihwkit GlobalDriftCompensation)
     // to study against the uncompensated chip (docs/references.md, "Periphery").
     drift: { nu: 0.05, nuStd: 0.01, t0Seconds: 20, compensation: 'none' },
-    // hw §1 "stuck devices": 1–13 % → 1 %, split evenly on/off.
+    // ref #stuck-devices: 1–13 % → 1 %, split evenly on/off.
     stuckAt: { onProbability: 0.005, offProbability: 0.005 },
     update: {
       kind: 'pulsed',
-      // hw §1 "pulsed update": dw_min 0.001–0.002 → 0.002 (coarser partial-SET steps than ReRAM).
+      // ref #pulsed-update: dw_min 0.001–0.002 → 0.002 (coarser partial-SET steps than ReRAM).
       dwMin: 0.002,
-      // hw §1 "pulsed update": cycle-to-cycle σ ≈ 30 % of dw_min.
+      // ref #pulsed-update: cycle-to-cycle σ ≈ 30 % of dw_min.
       cycleToCycle: 0.3,
-      // hw §1 "pulsed update" names the asymmetry without a value: PCM's gradual SET vs abrupt RESET → 30 % (ESTIMATE).
+      // ref #pulsed-update names the asymmetry without a value: PCM's gradual SET vs abrupt RESET → 30 % (ESTIMATE).
       upDownAsymmetry: 0.3,
-      // hw §1 "pulsed update": soft bounds.
+      // ref #pulsed-update: soft bounds.
       softBounds: true,
-      // No row in hardware.md: aihwkit UpdateParameters.desired_bl default 31.
+      // No row in docs/references.md: aihwkit UpdateParameters.desired_bl default 31.
       pulsesPerUpdate: 31,
       // Today's digital optimiser with per-cell pulse counts (docs/chip-description.md § update schemes).
       scheme: 'row-programmed',
@@ -56,11 +56,11 @@ export const PCM: ChipDescription = {
     wireResistanceOhm: 0,
   },
   periphery: {
-    // hw §1 "DAC / ADC": DAC 7–8 bits → 8.
+    // ref #dac-and-adc: DAC 7–8 bits → 8.
     // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
     dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 0.2 },
-    // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines; full scale aihwkit out_bound 12;
-    // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
+    // ref #dac-and-adc: ADC 5–9 bits → 8, one ADC per 8 lines; full scale aihwkit out_bound 12;
+    // ref #read-noise: output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
     // absolute in the units where out_bound = 12).
     // Noise management: aihwkit IOParameters.noise_management default ABS_MAX (docs/references.md,
     // "Periphery"): out_bound 12 and out_noise 0.06 above are defined for inputs scaled so that
@@ -71,14 +71,14 @@ export const PCM: ChipDescription = {
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {
-    // No row in hardware.md: 256-entry LUT over [−4, 4], 8-bit states matching the DAC (design choice).
+    // No row in docs/references.md: 256-entry LUT over [−4, 4], 8-bit states matching the DAC (design choice).
     activation: { kind: 'lut', entries: 256, inputRange: [-4, 4] },
     stateNoise: 0,
     stateBits: 8,
     lanes: 16,
   },
   noc: {
-    // No row in hardware.md: same core and mesh design choices as `reram`.
+    // No row in docs/references.md: same core and mesh design choices as `reram`.
     arraysPerCore: 8,
     meshWidth: 8,
     meshHeight: 8,

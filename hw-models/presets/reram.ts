@@ -1,7 +1,7 @@
 /**
  * `reram`: a ReRAM (1T1R, HfOx-class) analog chip with program-and-verify and in-situ pulsed updates,
- * close to aihwkit's ReRAM presets and NeuRRAM's geometry. "hw §1 <row>" cites a row of
- * /work/shared/reference/hardware.md §1.
+ * close to aihwkit's ReRAM presets and NeuRRAM's geometry. "ref #x" cites section #x of
+ * docs/references.md.
  */
 import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
@@ -11,35 +11,35 @@ export const RERAM: ChipDescription = {
   name: 'reram',
   description: 'ReRAM 256×256 differential arrays, 40 µS, 1000 levels, program-and-verify, pulsed in-situ updates; 8-bit DAC/ADC; 8×8 mesh',
   crossbar: {
-    // hw §1 "crossbar size": 256×256 (NeuRRAM).
+    // ref #crossbar-size: 256×256 (NeuRRAM).
     rows: 256,
     cols: 256,
-    // hw §1 "weight → conductance": differential pair G+ − G− (aihwkit).
+    // ref #weight-to-conductance: differential pair G+ − G− (aihwkit).
     cell: 'differential',
-    // hw §1 "weight → conductance": g_max ≈ 40 µS (ReRAM); on/off 10 (low end of 10–100) → g_min 4 µS.
+    // ref #weight-to-conductance: g_max ≈ 40 µS (ReRAM); on/off 10 (low end of 10–100) → g_min 4 µS.
     gMinUS: 4,
     gMaxUS: 40,
-    // hw §1 "conductance levels": ~1000 (aihwkit ReRAM/ECRAM presets); consistent with dw_min 0.001 below.
+    // ref #conductance-levels: ~1000 (aihwkit ReRAM/ECRAM presets); consistent with dw_min 0.001 below.
     levels: 1000,
-    // hw §1 "programming noise": ReRAM 1.2–2.5 % with program-and-verify → 2.5 % of the range (CrossSim RRAM_Wan).
+    // ref #programming-noise: ReRAM 1.2–2.5 % with program-and-verify → 2.5 % of the range (CrossSim RRAM_Wan).
     programmingNoise: { sigma: 0.025, relativeTo: 'range' },
-    // hw §1 "read noise": ≈ 1 % short-term (ReRAM).
+    // ref #read-noise: ≈ 1 % short-term (ReRAM).
     readNoise: { sigma: 0.01, relativeTo: 'range' },
-    // hw §1 "conductance drift" lists PCM only: ReRAM is modelled drift-free (t0 unused, 1 s).
+    // ref #conductance-drift lists PCM only: ReRAM is modelled drift-free (t0 unused, 1 s).
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
-    // hw §1 "stuck devices": 1–13 % → 1 % (low end, program-and-verify arrays), split evenly on/off.
+    // ref #stuck-devices: 1–13 % → 1 % (low end, program-and-verify arrays), split evenly on/off.
     stuckAt: { onProbability: 0.005, offProbability: 0.005 },
     update: {
       kind: 'pulsed',
-      // hw §1 "pulsed update": dw_min 0.001–0.002 of range → 0.001.
+      // ref #pulsed-update: dw_min 0.001–0.002 of range → 0.001.
       dwMin: 0.001,
-      // hw §1 "pulsed update": cycle-to-cycle σ ≈ 30 % of dw_min.
+      // ref #pulsed-update: cycle-to-cycle σ ≈ 30 % of dw_min.
       cycleToCycle: 0.3,
-      // hw §1 "pulsed update" names up/down asymmetry without a value: 5 % (ESTIMATE).
+      // ref #pulsed-update names up/down asymmetry without a value: 5 % (ESTIMATE).
       upDownAsymmetry: 0.05,
-      // hw §1 "pulsed update": soft bounds.
+      // ref #pulsed-update: soft bounds.
       softBounds: true,
-      // No row in hardware.md: aihwkit UpdateParameters.desired_bl default 31.
+      // No row in docs/references.md: aihwkit UpdateParameters.desired_bl default 31.
       pulsesPerUpdate: 31,
       // Today's digital optimiser with per-cell pulse counts (docs/chip-description.md § update schemes).
       scheme: 'row-programmed',
@@ -54,12 +54,12 @@ export const RERAM: ChipDescription = {
     wireResistanceOhm: 0,
   },
   periphery: {
-    // hw §1 "DAC / ADC": DAC 7–8 bits → 8; states live in [−1, 1].
+    // ref #dac-and-adc: DAC 7–8 bits → 8; states live in [−1, 1].
     // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
     dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 0.2 },
-    // hw §1 "DAC / ADC": ADC 5–9 bits → 8, one ADC per 8 lines (NeuroSim numColMuxed).
+    // ref #dac-and-adc: ADC 5–9 bits → 8, one ADC per 8 lines (NeuroSim numColMuxed).
     // Full scale: no row; aihwkit IOParameters.out_bound default 12 (same normalised units).
-    // hw §1 "read noise": output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
+    // ref #read-noise: output noise 0.04–0.1 in the ADC's normalised units → 0.06 (aihwkit out_noise,
     // absolute in the units where out_bound = 12, i.e. 0.5 % of the full scale).
     // Noise management: aihwkit IOParameters.noise_management default ABS_MAX (docs/references.md,
     // "Periphery"): out_bound 12 and out_noise 0.06 above are defined for inputs scaled so that
@@ -67,19 +67,19 @@ export const RERAM: ChipDescription = {
     // Bound management: none — a re-read costs time and energy the chip must budget for; it is a
     // design option (boundManagement 'iterative', aihwkit's default ITERATIVE) to study, not assumed.
     adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max', boundManagement: 'none', maxRereads: 0 },
-    // No row in hardware.md: α/β gains in a 16-bit digital multiplier, 32-bit accumulators (design choice).
+    // No published row: α/β gains in a 16-bit digital multiplier, 32-bit accumulators (design choice).
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {
-    // No row in hardware.md: a 256-entry activation LUT over [−4, 4] (tanh(4) = 0.9993) (design choice).
+    // No row in docs/references.md: a 256-entry activation LUT over [−4, 4] (tanh(4) = 0.9993) (design choice).
     activation: { kind: 'lut', entries: 256, inputRange: [-4, 4] },
     stateNoise: 0,
-    // Matches the 8-bit DAC that re-reads the states (hw §1 "DAC / ADC").
+    // Matches the 8-bit DAC that re-reads the states (ref #dac-and-adc).
     stateBits: 8,
     lanes: 16,
   },
   noc: {
-    // No row in hardware.md: ISAAC's 8 crossbars per unit; an 8×8 mesh (512 arrays); 2-cycle routers,
+    // No row in docs/references.md: ISAAC's 8 crossbars per unit; an 8×8 mesh (512 arrays); 2-cycle routers,
     // 64-bit links; ISAAC's 64 KB eDRAM per tile for states (design choices).
     arraysPerCore: 8,
     meshWidth: 8,
@@ -89,7 +89,7 @@ export const RERAM: ChipDescription = {
     inputBufferBytes: 16384,
     stateBufferBytes: 65536,
   },
-  // No row in hardware.md: PUMA and ISAAC clock near 1 GHz.
+  // No row in docs/references.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },
   costModel: ANALOG_GENERIC_COSTS,
 };

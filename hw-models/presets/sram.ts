@@ -2,7 +2,7 @@
  * `sram-8b`: digital SRAM compute-in-memory with 8-bit sign-magnitude weights (sign + 7-bit
  * magnitude, i.e. a differential pair of 128-level "devices" of which one is always zero), 8-bit
  * bit-serial inputs and exact adder trees in place of ADCs. Deterministic: no device noise, drift
- * or stuck cells; updates are digital writes. "hw §1 <row>" cites /work/shared/reference/hardware.md §1.
+ * or stuck cells; updates are digital writes. "ref #x" cites section #x of docs/references.md.
  */
 import { SRAM_CIM_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
@@ -12,15 +12,15 @@ export const SRAM_8B: ChipDescription = {
   name: 'sram-8b',
   description: 'Digital SRAM CIM, 128×128 arrays of 8-bit sign-magnitude weights, 8-bit bit-serial inputs, exact adder trees; 8×8 mesh',
   crossbar: {
-    // hw §1 "crossbar size": 128×128 (ISAAC, NeuroSim).
+    // ref #crossbar-size: 128×128 (ISAAC, NeuroSim).
     rows: 128,
     cols: 128,
-    // Sign-magnitude: the positive part in G+, the negative in G− (hw §1 "weight → conductance" convention).
+    // Sign-magnitude: the positive part in G+, the negative in G− (ref #weight-to-conductance convention).
     cell: 'differential',
     // Digital cells have no conductance: a nominal 0–1 µS scale makes "conductance" the code / 127.
     gMinUS: 0,
     gMaxUS: 1,
-    // 7-bit magnitude: 128 levels (hw §1 "conductance levels" lists analog devices; this is the digital word).
+    // 7-bit magnitude: 128 levels (ref #conductance-levels lists analog devices; this is the digital word).
     levels: 128,
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
@@ -32,7 +32,7 @@ export const SRAM_8B: ChipDescription = {
     wireResistanceOhm: 0,
   },
   periphery: {
-    // hw §1 "DAC / ADC": 8-bit inputs (here fed bit-serially, one bit plane per clock).
+    // ref #dac-and-adc: 8-bit inputs (here fed bit-serially, one bit plane per clock).
     // Digital cells have no read voltage: a nominal 0.2 V, as the analog presets (only the SPICE export reads it).
     // ESTIMATE: word-line swing of an SRAM read, full VDD at 45 nm ≈ 1 V; the bit-line charge is the
     // adder tree's, so the nominal 0–1 µS "cell conductance" carries a token energy.
@@ -43,14 +43,14 @@ export const SRAM_8B: ChipDescription = {
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {
-    // No row in hardware.md: 16-segment piecewise-linear activation over [−4, 4] (design choice).
+    // No row in docs/references.md: 16-segment piecewise-linear activation over [−4, 4] (design choice).
     activation: { kind: 'piecewise-linear', segments: 16, inputRange: [-4, 4] },
     stateNoise: 0,
     stateBits: 8,
     lanes: 16,
   },
   noc: {
-    // No row in hardware.md: same core and mesh design choices as `reram` (512 arrays of 128×128).
+    // No row in docs/references.md: same core and mesh design choices as `reram` (512 arrays of 128×128).
     arraysPerCore: 8,
     meshWidth: 8,
     meshHeight: 8,

@@ -1,5 +1,5 @@
 /**
- * Dynamics analysis of a net (fre-rnn.md §4, Figure 5 of the paper): spectral radius of the
+ * Dynamics analysis of a net (docs/references.md#dynamics-analysis, Figure 5 of the paper): spectral radius of the
  * hidden-to-hidden operator, FTMLE and asymptotic MLE of the free dynamics on real inputs,
  * convergence time and saturation; and the same over a sweep of β_i.
  */

@@ -1,5 +1,5 @@
 /**
- * The free-phase dynamics in float64, with a tangent vector carried along (fre-rnn.md §4):
+ * The free-phase dynamics in float64, with a tangent vector carried along (docs/references.md#dynamics-analysis):
  *
  *   h_t = b + M s_{t−1},  s_t = ρ(h_t),  s_0 = 0                       (exactly EpEngine's free phase)
  *   δ_t = ρ'(h_t) ⊙ (M δ_{t−1}),  ℓ_t = log ‖δ_t‖,  δ_t ← δ_t / ‖δ_t‖     (Benettin, rank 1)

@@ -1,5 +1,5 @@
 /**
- * The hidden-to-hidden operator M of a net (fre-rnn.md §4): the linear part of the free-phase drive,
+ * The hidden-to-hidden operator M of a net (docs/references.md#dynamics-analysis): the linear part of the free-phase drive,
  * with every block at its own scale — forward blocks α·W (to ← from), symmetric feedback blocks β·Wᵀ
  * (from ← to), random feedback blocks β·B (from ← to). It is exactly what EpEngine adds to a hidden
  * layer's drive from the other hidden layers, so that the free phase is s ← ρ(b + M s) with b the

@@ -201,7 +201,8 @@ function hessenbergEigenvector(H: Float64Array, k: number, re: number, im: numbe
       let tmp = Ar[c * k + j]; Ar[c * k + j] = Ar[best * k + j]; Ar[best * k + j] = tmp;
       tmp = Ai[c * k + j]; Ai[c * k + j] = Ai[best * k + j]; Ai[best * k + j] = tmp;
     }
-    let pr = Ar[c * k + c], pi = Ai[c * k + c];
+    let pr = Ar[c * k + c];
+    const pi = Ai[c * k + c];
     if (pr === 0 && pi === 0) { pr = 1e-300; Ar[c * k + c] = pr; }
     const d = pr * pr + pi * pi;
     for (let r = c + 1; r < k; r++) {

@@ -207,6 +207,20 @@ export class DeviceMatrix {
     this.sqU = null;
   }
 
+  /** The devices' conductances now, µS (G = g_min + u·(g_max − g_min)): G+ (or G), and G− of differential cells. */
+  conductancesUS(): { plus: Float32Array; minus: Float32Array | null } {
+    const { gMinUS, gMaxUS, levels, programmingNoise } = this.chip.crossbar;
+    const toG = (u: Float32Array) => u.map((x) => gMinUS + x * (gMaxUS - gMinUS));
+    // commitExact() leaves u untouched on the ideal chip (continuous, noiseless, nothing stuck):
+    // there W is the truth and the conductances follow from it by the mapping (unbounded, as W is).
+    if (levels === 'continuous' && programmingNoise.sigma === 0 && !this.frozen.some((f) => f === 1)) {
+      const r = this.W.map((w) => w / this.wMax);
+      if (this.uMinus) return { plus: toG(r.map((x) => Math.max(x, 0))), minus: toG(r.map((x) => Math.max(-x, 0))) };
+      return { plus: toG(r.map((x) => (1 + x) / 2)), minus: null };
+    }
+    return { plus: toG(this.uPlus), minus: this.uMinus ? toG(this.uMinus) : null };
+  }
+
   /** Σ over a cell's devices of u², for read noise relative to the target (computed lazily). */
   squaredUnits(): Float32Array {
     if (!this.sqU) {
@@ -222,8 +236,13 @@ export class DeviceMatrix {
   commit(noise: NoiseSource): void {
     this.irStale = true;
     const xb = this.chip.crossbar;
-    if (xb.update.kind === 'pulsed') this.commitPulsed(xb.update, noise);
-    else this.commitExact(xb, noise);
+    if (xb.update.kind === 'pulsed') {
+      this.commitPulsed(xb.update, noise);
+      // A stuck cell keeps what it held: the optimiser's request must not stay in W, or reads would
+      // see a weight the devices never took.
+      const { W, held, frozen } = this;
+      for (let i = 0; i < W.length; i++) if (frozen[i]) W[i] = held[i];
+    } else this.commitExact(xb, noise);
     this.held.set(this.W);
   }
 

@@ -17,7 +17,7 @@ export function activate(kind: Activation, h: Float32Array, s: Float32Array, n: 
       }
       return;
     case 'sigmoid':
-      // The prototype-EP sigmoid 1/(1+e^{-4(x-0.5)}) (fre-rnn.md §5).
+      // The prototype-EP sigmoid 1/(1+e^{-4(x-0.5)}) (docs/references.md#baselines).
       for (let i = 0; i < n; i++) s[i] = 1 / (1 + Math.exp(-4 * (h[i] - 0.5)));
       return;
   }

@@ -1,5 +1,5 @@
 /**
- * Baselines on the same nets (fre-rnn.md §5): backprop (BP) and feedback alignment (FA) through the
+ * Baselines on the same nets (docs/references.md#baselines): backprop (BP) and feedback alignment (FA) through the
  * feedforward part of the graph, i.e. the forward-direction edges, with softmax + cross-entropy.
  * FA sends the error back through each edge's fixed random matrix B instead of Wᵀ.
  */

@@ -1,5 +1,5 @@
 /**
- * The EP engine (fre-rnn.md §1): free phase of T synchronous steps from the zero state, nudged
+ * The EP engine (docs/references.md#fre-rnn-model): free phase of T synchronous steps from the zero state, nudged
  * phase of K steps from the free state with the output error fed back through the readout, and the
  * local update ΔW ∝ (s^β_post − s⁰_post)·(s⁰_pre)ᵀ / m. General over explicit edges: each hidden
  * layer's drive is the sum over the edges that touch it, so cost is proportional to the edges that

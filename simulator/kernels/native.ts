@@ -102,6 +102,7 @@ function tryLoad(): LoadResult {
   chooseOpenblasCore(); // before OpenBLAS loads: it reads OPENBLAS_CORETYPE once (openblas-core.ts)
   try {
     // A computed path: bundlers and tsc leave it alone; Node's loader dlopens the .node file.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a .node addon loads only through require
     addon = require(file) as FreBlasAddon;
   } catch (e) {
     return fail(`${file} failed to load (${(e as Error).message})`);

@@ -1,6 +1,6 @@
 /**
  * Optimisers step the trained matrices and biases along descent directions g (for EP, g = −ΔW of
- * the local rule). Written out by hand (fre-rnn.md §1) so the chip's mixed mode can reuse the same
+ * the local rule). Written out by hand (docs/references.md#optimisers-and-initialisation) so the chip's mixed mode can reuse the same
  * step. Each follows PyTorch's documented algorithm (torch.optim.SGD / Adam / AdamW), with the
  * learning-rate schedule (schedule.ts) and global gradient-norm clipping (clip.ts) of the training
  * spec folded in: one `step` per batch is clip → weight decay → update.
