@@ -12,7 +12,10 @@ export default tseslint.config(
     rules: {
       // A leading underscore marks a value left unused on purpose (an ignored parameter, a field
       // dropped by destructuring).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Off: variables are initialised where declared even when every path assigns them again
       // (numerical code ported line by line, defensive defaults before try); TypeScript's
       // definite-assignment check already catches a variable read before it is set.

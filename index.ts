@@ -13,7 +13,15 @@ export { validateGraph, type ValidationResult } from './graph/validate';
 export { GraphBuilder } from './graph/builder';
 export { resolveNet, nodeName, INPUT, OUTPUT, type Net, type NetEdge, type NetLayer } from './graph/net';
 export { residualGraph, agtGraph, residualSkips, agtRandomEdges, type DeepOptions } from './graph/topologies';
-export { GRAPH_FORMAT, type GraphSpec, type LayerSpec, type EdgeSpec, type DynamicsSpec, type TrainingSpec, type Activation } from './graph/spec';
+export {
+  GRAPH_FORMAT,
+  type GraphSpec,
+  type LayerSpec,
+  type EdgeSpec,
+  type DynamicsSpec,
+  type TrainingSpec,
+  type Activation,
+} from './graph/spec';
 export { SpecError, formatDiagnostic, type Diagnostic } from './graph/diagnostics';
 export { initParams, cloneParams, type Params, type Matrix } from './graph/params';
 export { saveParams, loadParams, paramEntries, weightShape } from './graph/weights-file';

@@ -34,7 +34,8 @@ export function compileNet(graph: GraphSpec | Net, chip: ChipDescription | strin
   const net = 'edges' in graph && 'spec' in graph ? graph : resolveNet(graph);
   const desc = typeof chip === 'string' ? loadChip(chip) : chip;
   const params = o.params ?? initParams(net, makeRng(net.spec.training.seed));
-  return compile(net, desc, params, { wMax: o.wMax ?? { kind: 'max' }, specFile: net.spec.name, producerVersion: producerVersion() }).netlist;
+  return compile(net, desc, params, { wMax: o.wMax ?? { kind: 'max' }, specFile: net.spec.name, producerVersion: producerVersion() })
+    .netlist;
 }
 
 /** The net a netlist's normative fields describe (what `fre simulate` executes; never its metadata). */
@@ -64,9 +65,17 @@ export async function simulateNetlist(netlist: NetlistMsg, data: DataSplit, o: S
   const net = netOfNetlist(netlist);
   const mode = o.mode ?? 'eval';
   const run = await runOnChip(netlist, data, {
-    mode, epochs: o.epochs ?? net.spec.training.epochs, seed: o.seed ?? net.spec.training.seed,
-    kernels: selectKernels(o.backend ?? 'auto'), driftSeconds: o.driftSeconds, onEpoch: o.onEpoch,
+    mode,
+    epochs: o.epochs ?? net.spec.training.epochs,
+    seed: o.seed ?? net.spec.training.seed,
+    kernels: selectKernels(o.backend ?? 'auto'),
+    driftSeconds: o.driftSeconds,
+    onEpoch: o.onEpoch,
   });
-  const costs = chipCosts(netlist, chipFromMsg(netlist.chip!), mode === 'train' ? { updatePulsesPerSample: run.updatePulsesPerSample } : {});
+  const costs = chipCosts(
+    netlist,
+    chipFromMsg(netlist.chip!),
+    mode === 'train' ? { updatePulsesPerSample: run.updatePulsesPerSample } : {},
+  );
   return { run, costs };
 }

@@ -16,7 +16,6 @@ import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
 import { arg } from './args';
 
-
 async function main(): Promise<void> {
   const specFile = arg('spec', 'examples/mnist-2hl.json');
   const limit = Number(arg('train-limit', '10000'));
@@ -34,8 +33,13 @@ async function main(): Promise<void> {
     const netlist = compile(net, PRESETS[name], p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
     const r = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 0, kernels });
     const s = r.epochs[0].seconds;
-    console.log(`netlist interpreter, ${name.padEnd(9)} ${s.toFixed(2)} s   ${(s / ideal).toFixed(2)}×   (test acc ${(100 * r.testAccuracy).toFixed(2)}%)`);
+    console.log(
+      `netlist interpreter, ${name.padEnd(9)} ${s.toFixed(2)} s   ${(s / ideal).toFixed(2)}×   (test acc ${(100 * r.testAccuracy).toFixed(2)}%)`,
+    );
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

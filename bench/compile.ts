@@ -10,7 +10,6 @@ import path from 'node:path';
 import { compileFiles } from '../compiler/compile-files';
 import { arg } from './args';
 
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const chip = arg('chip', 'reram');
@@ -24,11 +23,24 @@ for (const ex of ['mnist-20l-residual', 'mnist-3hl']) {
   let last;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    last = compileFiles({ spec, chip, wMax: { kind: 'max' }, hooks: { onPassTime: (p, ms) => { (passes[p] ??= []).push(ms); } } });
+    last = compileFiles({
+      spec,
+      chip,
+      wMax: { kind: 'max' },
+      hooks: {
+        onPassTime: (p, ms) => {
+          (passes[p] ??= []).push(ms);
+        },
+      },
+    });
     totals.push(performance.now() - t0);
   }
   const r = last!.report;
-  const perPass = Object.entries(passes).map(([p, ms]) => `${p} ${median(ms).toFixed(1)}`).join(', ');
-  console.log(`${ex} on ${chip} (${r.edges.length} edges, ${r.arraysUsed} arrays, ${last!.bytes.length} bytes): ` +
-    `median ${median(totals).toFixed(0)} ms over ${runs} runs${median(totals) < 1000 ? ' (< 1 s)' : ' (OVER the 1 s goal)'}\n  passes (ms): ${perPass}`);
+  const perPass = Object.entries(passes)
+    .map(([p, ms]) => `${p} ${median(ms).toFixed(1)}`)
+    .join(', ');
+  console.log(
+    `${ex} on ${chip} (${r.edges.length} edges, ${r.arraysUsed} arrays, ${last!.bytes.length} bytes): ` +
+      `median ${median(totals).toFixed(0)} ms over ${runs} runs${median(totals) < 1000 ? ' (< 1 s)' : ' (OVER the 1 s goal)'}\n  passes (ms): ${perPass}`,
+  );
 }

@@ -49,7 +49,8 @@ export function epFlops(net: Net): { total: number; byShape: Record<Shape, numbe
     const perRead = 2 * e.rows * e.cols * (e.conv ? e.conv.positions : 1);
     let fwd: number;
     let fb = 0;
-    if (e.from === INPUT) fwd = 1; // the input drive, once per batch
+    if (e.from === INPUT)
+      fwd = 1; // the input drive, once per batch
     else if (e.to === OUTPUT) {
       fwd = 1 + (nudge === 'recomputed' ? K : 0) + (nudge === 'graph' ? 1 : 0);
       fb = nudge === 'recomputed' ? K : 1;
@@ -63,8 +64,10 @@ export function epFlops(net: Net): { total: number; byShape: Record<Shape, numbe
     byShape.forward += fwd * perRead;
     byShape.transposed += fb * perRead;
     byShape.update += upd * perRead;
-    lines.push(`  ${e.name.padEnd(4)} ${e.conv ? `conv ${e.conv.positions} patches × [${e.rows} × ${e.cols}]` : `dense [${e.rows} × ${e.cols}]`}: `
-      + `${fwd} forward + ${fb} feedback + ${upd} update reads × ${(perRead / 1e6).toFixed(3)} MFLOP = ${(((fwd + fb + upd) * perRead) / 1e6).toFixed(1)} MFLOP`);
+    lines.push(
+      `  ${e.name.padEnd(4)} ${e.conv ? `conv ${e.conv.positions} patches × [${e.rows} × ${e.cols}]` : `dense [${e.rows} × ${e.cols}]`}: ` +
+        `${fwd} forward + ${fb} feedback + ${upd} update reads × ${(perRead / 1e6).toFixed(3)} MFLOP = ${(((fwd + fb + upd) * perRead) / 1e6).toFixed(1)} MFLOP`,
+    );
   }
   return { total: byShape.forward + byShape.transposed + byShape.update, byShape, lines };
 }
@@ -141,20 +144,28 @@ async function main(): Promise<void> {
 
   const stepsOnly = hasArg('steps-only');
   // (1)–(3) the floor, from the spec and this run's GEMM rates.
-  const big = net.edges.filter((e) => e.from !== INPUT && e.to !== OUTPUT)
+  const big = net.edges
+    .filter((e) => e.from !== INPUT && e.to !== OUTPUT)
     .reduce((a, e) => (2 * e.rows * e.cols * (e.conv?.positions ?? 1) > 2 * a.rows * a.cols * (a.conv?.positions ?? 1) ? e : a));
   const rate = stepsOnly ? { forward: NaN, transposed: NaN, update: NaN } : gemmRates(kernels, big, batch, reps);
   const flops = epFlops(net);
   console.log(`EP step FLOPs per sample (${specFile}: T ${net.spec.dynamics.T}, K ${net.spec.dynamics.K}):`);
   for (const l of flops.lines) console.log(l);
-  console.log(`  total ${(flops.total / 1e6).toFixed(1)} MFLOP (forward ${(flops.byShape.forward / 1e6).toFixed(1)}, feedback ${(flops.byShape.transposed / 1e6).toFixed(1)}, update ${(flops.byShape.update / 1e6).toFixed(1)})`);
+  console.log(
+    `  total ${(flops.total / 1e6).toFixed(1)} MFLOP (forward ${(flops.byShape.forward / 1e6).toFixed(1)}, feedback ${(flops.byShape.transposed / 1e6).toFixed(1)}, update ${(flops.byShape.update / 1e6).toFixed(1)})`,
+  );
   const n = batch * (big.conv?.positions ?? 1);
-  if (!stepsOnly) console.log(`GEMM rate on ${big.name}'s shapes, batch ${batch} (${n} patch rows), best of ${reps}: `
-    + `forward [${n}×${big.cols}]·[${big.rows}×${big.cols}]ᵀ ${rate.forward.toFixed(1)} GFLOP/s, `
-    + `transposed [${n}×${big.rows}]·[${big.rows}×${big.cols}] ${rate.transposed.toFixed(1)} GFLOP/s, `
-    + `update [${n}×${big.rows}]ᵀ·[${n}×${big.cols}] ${rate.update.toFixed(1)} GFLOP/s`);
-  const floorPerSample = flops.byShape.forward / (rate.forward * 1e9) + flops.byShape.transposed / (rate.transposed * 1e9)
-    + flops.byShape.update / (rate.update * 1e9);
+  if (!stepsOnly)
+    console.log(
+      `GEMM rate on ${big.name}'s shapes, batch ${batch} (${n} patch rows), best of ${reps}: ` +
+        `forward [${n}×${big.cols}]·[${big.rows}×${big.cols}]ᵀ ${rate.forward.toFixed(1)} GFLOP/s, ` +
+        `transposed [${n}×${big.rows}]·[${big.rows}×${big.cols}] ${rate.transposed.toFixed(1)} GFLOP/s, ` +
+        `update [${n}×${big.rows}]ᵀ·[${n}×${big.cols}] ${rate.update.toFixed(1)} GFLOP/s`,
+    );
+  const floorPerSample =
+    flops.byShape.forward / (rate.forward * 1e9) +
+    flops.byShape.transposed / (rate.transposed * 1e9) +
+    flops.byShape.update / (rate.update * 1e9);
 
   // (4) measured EP training steps.
   const full = loadNetData(net, specFile, {});
@@ -163,8 +174,12 @@ async function main(): Promise<void> {
   let k = kernels;
   if (prof) {
     const gemm = kernels.gemm.bind(kernels);
-    k = { ...kernels, name: kernels.name, gemm: prof.time((ta: Trans, tb: Trans, M: number, N: number, K: number) => `gemm ${ta}${tb} ${M}×${N}×${K}`, gemm as Kernels['gemm']),
-      activate: prof.time(() => 'activate', kernels.activate.bind(kernels)) };
+    k = {
+      ...kernels,
+      name: kernels.name,
+      gemm: prof.time((ta: Trans, tb: Trans, M: number, N: number, K: number) => `gemm ${ta}${tb} ${M}×${N}×${K}`, gemm as Kernels['gemm']),
+      activate: prof.time(() => 'activate', kernels.activate.bind(kernels)),
+    };
     const layout = layoutFor(kernels) as unknown as Record<string, unknown>;
     prof.wrapModule(layout, ['im2row', 'row2im', 'maxPoolRows', 'maxUnpoolRows']);
     prof.wrapModule(im2rowModule as unknown as Record<string, unknown>, ['rowsToMaps', 'mapsToRows']);
@@ -173,7 +188,8 @@ async function main(): Promise<void> {
   const { model } = makeModel(net, initParams(net, makeRng(0)), 'ep', k, batch, makeRng(0));
   const optimizer = makeOptimizer(net, net.spec.training, k);
   const grads = makeGrads(net);
-  const params = (model as unknown as { exec: { params: { W: { data: Float32Array }[]; bias: (Float32Array | undefined)[] } } }).exec.params;
+  const params = (model as unknown as { exec: { params: { W: { data: Float32Array }[]; bias: (Float32Array | undefined)[] } } }).exec
+    .params;
   const weights = [...params.W.map((w) => w.data), ...net.edges.map((e) => params.bias[e.index] ?? new Float32Array(0))];
   const x = new Float32Array(batch * net.inputSize);
   const y = new Float32Array(batch * net.classes);
@@ -200,17 +216,30 @@ async function main(): Promise<void> {
   pause('steps: end');
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const perSample = seconds / seen;
-  console.log(`EP training steps: ${seen} samples in ${seconds.toFixed(2)} s = ${(perSample * 1e3).toFixed(2)} ms/sample = ${(perSample * 60000).toFixed(0)} s per 60000-sample epoch`);
+  console.log(
+    `EP training steps: ${seen} samples in ${seconds.toFixed(2)} s = ${(perSample * 1e3).toFixed(2)} ms/sample = ${(perSample * 60000).toFixed(0)} s per 60000-sample epoch`,
+  );
   // On a shared machine wall time includes waiting for a core; CPU time (all threads) does not.
-  console.log(`  CPU time of this process: ${cpuSeconds.toFixed(2)} s = ${((cpuSeconds / seen) * 1e3).toFixed(2)} ms/sample (${(cpuSeconds / seconds).toFixed(2)} cores busy on average)`);
-  if (!stepsOnly) console.log(`FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`);
+  console.log(
+    `  CPU time of this process: ${cpuSeconds.toFixed(2)} s = ${((cpuSeconds / seen) * 1e3).toFixed(2)} ms/sample (${(cpuSeconds / seconds).toFixed(2)} cores busy on average)`,
+  );
+  if (!stepsOnly)
+    console.log(
+      `FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`,
+    );
   if (prof) {
     const rows = [...prof.seconds].sort((a, b) => b[1] - a[1]);
     const covered = rows.reduce((s, [, v]) => s + v, 0);
     console.log('profile (share of the step time):');
-    for (const [label, s] of rows) console.log(`  ${label.padEnd(30)} ${(100 * s / seconds).toFixed(1).padStart(5)} %  ${(1e3 * s / seen).toFixed(3)} ms/sample  ${prof.calls.get(label)} calls`);
-    console.log(`  ${'other (engine, optimiser)'.padEnd(30)} ${(100 * (seconds - covered) / seconds).toFixed(1).padStart(5)} %`);
+    for (const [label, s] of rows)
+      console.log(
+        `  ${label.padEnd(30)} ${((100 * s) / seconds).toFixed(1).padStart(5)} %  ${((1e3 * s) / seen).toFixed(3)} ms/sample  ${prof.calls.get(label)} calls`,
+      );
+    console.log(`  ${'other (engine, optimiser)'.padEnd(30)} ${((100 * (seconds - covered)) / seconds).toFixed(1).padStart(5)} %`);
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -48,19 +48,30 @@ const fmt = (x: number, digits = 3) => Number(x.toPrecision(digits)).toLocaleStr
 
 /** The top `n` energy components of a breakdown, as "key share%". */
 export function topComponents(by: Record<string, number>, total: number, n = 3): string {
-  return Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([k, v]) => `${k} ${(100 * v / total).toFixed(0)} %`).join(', ');
+  return Object.entries(by)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)} %`)
+    .join(', ');
 }
 
 export function costTableMarkdown(rows: readonly CostRow[]): string {
   const inference = [
     '| graph | chip | cycles / inference | µs | nJ / inference | dynamic nJ | leakage nJ | top energy components |',
     '|---|---|---:|---:|---:|---:|---:|---|',
-    ...rows.map(({ graph, chip, costs: c }) => `| ${[
-      graph, chip, c.cyclesPerInference, fmt(c.secondsPerInference * 1e6), fmt(c.energyPerInferenceJoules * 1e9),
-      fmt(c.dynamicEnergyJoules.inference * 1e9), fmt(c.leakageEnergyJoules.inference * 1e9),
-      topComponents(c.energyByComponent.inference, c.energyPerInferenceJoules),
-    ].join(' | ')} |`),
+    ...rows.map(
+      ({ graph, chip, costs: c }) =>
+        `| ${[
+          graph,
+          chip,
+          c.cyclesPerInference,
+          fmt(c.secondsPerInference * 1e6),
+          fmt(c.energyPerInferenceJoules * 1e9),
+          fmt(c.dynamicEnergyJoules.inference * 1e9),
+          fmt(c.leakageEnergyJoules.inference * 1e9),
+          topComponents(c.energyByComponent.inference, c.energyPerInferenceJoules),
+        ].join(' | ')} |`,
+    ),
   ];
   const training = [
     '| graph | chip | cycles / training sample | µs | nominal update pulses | µJ / sample (nominal pulses) | µJ without update pulses | pJ per actual pulse | top energy components (nominal) | chipCosts ms |',
@@ -68,10 +79,16 @@ export function costTableMarkdown(rows: readonly CostRow[]): string {
     ...rows.map(({ graph, chip, costs: c, costMs }) => {
       const pulses = c.energyByComponent.training['dynamic.update_pulse'];
       return `| ${[
-        graph, chip, Number(c.cyclesPerTrainingSample.toFixed(1)), fmt(c.secondsPerTrainingSample * 1e6), fmt(c.nominalUpdatePulsesPerSample),
-        fmt(c.energyPerTrainingSampleJoules * 1e6), fmt((c.energyPerTrainingSampleJoules - pulses) * 1e6),
-        fmt(c.nominalUpdatePulsesPerSample > 0 ? pulses / c.nominalUpdatePulsesPerSample * 1e12 : 0),
-        topComponents(c.energyByComponent.training, c.energyPerTrainingSampleJoules), costMs.toFixed(2),
+        graph,
+        chip,
+        Number(c.cyclesPerTrainingSample.toFixed(1)),
+        fmt(c.secondsPerTrainingSample * 1e6),
+        fmt(c.nominalUpdatePulsesPerSample),
+        fmt(c.energyPerTrainingSampleJoules * 1e6),
+        fmt((c.energyPerTrainingSampleJoules - pulses) * 1e6),
+        fmt(c.nominalUpdatePulsesPerSample > 0 ? (pulses / c.nominalUpdatePulsesPerSample) * 1e12 : 0),
+        topComponents(c.energyByComponent.training, c.energyPerTrainingSampleJoules),
+        costMs.toFixed(2),
       ].join(' | ')} |`;
     }),
   ];

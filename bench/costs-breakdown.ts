@@ -45,22 +45,35 @@ if (require.main === module) {
   mkdirSync(dir, { recursive: true });
   const net = resolveNet(loadGraph(spec));
   const params = initParams(net, makeRng(net.spec.training.seed));
-  const L = ['| chip | cycles/inference | nJ/inference | cycles/training sample | nJ/training sample | top components (training) | area used / chip (mm²) |', '|---|---|---|---|---|---|---|'];
+  const L = [
+    '| chip | cycles/inference | nJ/inference | cycles/training sample | nJ/training sample | top components (training) | area used / chip (mm²) |',
+    '|---|---|---|---|---|---|---|',
+  ];
   const summary: Record<string, unknown> = {};
   for (const name of PRESET_NAMES) {
     const chip = preset(name)!;
     const { netlist } = compile(net, chip, params, { wMax: { kind: 'max' }, specFile: spec, producerVersion: 'bench' });
     const c = chipCosts(netlist, chip);
     writeAtomic(join(dir, `breakdown-${net.spec.name}-${name}.svg`), breakdownSvg(name, net.spec.name, c));
-    const top = Object.entries(c.energyByComponent.training).sort((a, b) => b[1] - a[1]).slice(0, 3)
-      .map(([k, v]) => `${k} ${(100 * v / c.energyPerTrainingSampleJoules).toFixed(0)} %`).join(', ');
+    const top = Object.entries(c.energyByComponent.training)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, v]) => `${k} ${((100 * v) / c.energyPerTrainingSampleJoules).toFixed(0)} %`)
+      .join(', ');
     const chipMm2 = chipArea(chip).totalMm2;
-    L.push(`| ${name} | ${c.cyclesPerInference.toFixed(0)} | ${(c.energyPerInferenceJoules * 1e9).toPrecision(4)} | ${c.cyclesPerTrainingSample.toFixed(1)} | ${(c.energyPerTrainingSampleJoules * 1e9).toPrecision(4)} | ${top} | ${c.area.totalMm2.toPrecision(3)} / ${chipMm2.toPrecision(3)} |`);
+    L.push(
+      `| ${name} | ${c.cyclesPerInference.toFixed(0)} | ${(c.energyPerInferenceJoules * 1e9).toPrecision(4)} | ${c.cyclesPerTrainingSample.toFixed(1)} | ${(c.energyPerTrainingSampleJoules * 1e9).toPrecision(4)} | ${top} | ${c.area.totalMm2.toPrecision(3)} / ${chipMm2.toPrecision(3)} |`,
+    );
     summary[name] = {
-      cyclesPerInference: c.cyclesPerInference, cyclesPerTrainingSample: c.cyclesPerTrainingSample,
-      energyPerInferenceJoules: c.energyPerInferenceJoules, energyPerTrainingSampleJoules: c.energyPerTrainingSampleJoules,
-      energyByComponent: c.energyByComponent, areaMm2: c.area, commit: { batchSize: c.commit.batchSize, cyclesPerCommit: c.commit.cyclesPerCommit },
-      pricing: c.pricing, costModel: c.actionTableVersion,
+      cyclesPerInference: c.cyclesPerInference,
+      cyclesPerTrainingSample: c.cyclesPerTrainingSample,
+      energyPerInferenceJoules: c.energyPerInferenceJoules,
+      energyPerTrainingSampleJoules: c.energyPerTrainingSampleJoules,
+      energyByComponent: c.energyByComponent,
+      areaMm2: c.area,
+      commit: { batchSize: c.commit.batchSize, cyclesPerCommit: c.commit.cyclesPerCommit },
+      pricing: c.pricing,
+      costModel: c.actionTableVersion,
     };
   }
   writeAtomic(join(dir, `breakdown-${net.spec.name}.md`), `${L.join('\n')}\n`);

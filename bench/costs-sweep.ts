@@ -17,7 +17,17 @@ import { resolveChipObject } from '../hw-models/load';
 import { chipCosts } from '../netlist/costs';
 import { makeRng } from '../util/rng';
 
-interface Point { adcBits: number; arraySize: number; gMaxUS: number; cyclesPerInference: number; energyPjPerInference: number; cyclesPerTrainingSample: number; energyPjPerTrainingSample: number; readEnergyPjPerInference: number; adcEnergyPjPerInference: number }
+interface Point {
+  adcBits: number;
+  arraySize: number;
+  gMaxUS: number;
+  cyclesPerInference: number;
+  energyPjPerInference: number;
+  cyclesPerTrainingSample: number;
+  energyPjPerTrainingSample: number;
+  readEnergyPjPerInference: number;
+  adcEnergyPjPerInference: number;
+}
 
 function writeAtomic(file: string, text: string): void {
   writeFileSync(`${file}.tmp`, text);
@@ -34,17 +44,26 @@ export function sweepCosts(sweepFile: string, gMaxValues: number[]): Point[] {
   for (const gMaxUS of gMaxValues) {
     for (const arraySize of sizeAxis) {
       for (const adcBits of bitsAxis) {
-        const chip = resolveChipObject({
-          base: sweep.chip, name: `${sweep.chip}-adc${adcBits}-${arraySize}-g${gMaxUS}`,
-          crossbar: { rows: arraySize, cols: arraySize, gMaxUS }, periphery: { adc: { bits: adcBits } },
-        }, sweepFile);
+        const chip = resolveChipObject(
+          {
+            base: sweep.chip,
+            name: `${sweep.chip}-adc${adcBits}-${arraySize}-g${gMaxUS}`,
+            crossbar: { rows: arraySize, cols: arraySize, gMaxUS },
+            periphery: { adc: { bits: adcBits } },
+          },
+          sweepFile,
+        );
         const { netlist } = compile(net, chip, params, { wMax: { kind: 'max' }, specFile: sweep.graph, producerVersion: 'bench' });
         const c = chipCosts(netlist, chip);
         const e = c.energyByComponent.inference;
         out.push({
-          adcBits, arraySize, gMaxUS,
-          cyclesPerInference: c.cyclesPerInference, energyPjPerInference: c.energyPerInferenceJoules * 1e12,
-          cyclesPerTrainingSample: c.cyclesPerTrainingSample, energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
+          adcBits,
+          arraySize,
+          gMaxUS,
+          cyclesPerInference: c.cyclesPerInference,
+          energyPjPerInference: c.energyPerInferenceJoules * 1e12,
+          cyclesPerTrainingSample: c.cyclesPerTrainingSample,
+          energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
           readEnergyPjPerInference: (e['dynamic.array_read'] + e['dynamic.array_read_transposed']) * 1e12,
           adcEnergyPjPerInference: (e['dynamic.adc_conversion'] + e['leakage.adc']) * 1e12,
         });
@@ -64,15 +83,18 @@ export function monotonicViolations(points: Point[]): string[] {
   for (const [k, ps] of groups) {
     ps.sort((a, b) => a.adcBits - b.adcBits);
     for (let i = 1; i < ps.length; i++) {
-      for (const m of ['energyPjPerInference', 'energyPjPerTrainingSample'] as const) if (!(ps[i][m] > ps[i - 1][m])) bad.push(`${k}: ${m} not rising from ${ps[i - 1].adcBits} to ${ps[i].adcBits} bits`);
-      for (const m of ['cyclesPerInference', 'cyclesPerTrainingSample'] as const) if (!(ps[i][m] >= ps[i - 1][m])) bad.push(`${k}: ${m} falls from ${ps[i - 1].adcBits} to ${ps[i].adcBits} bits`);
+      for (const m of ['energyPjPerInference', 'energyPjPerTrainingSample'] as const)
+        if (!(ps[i][m] > ps[i - 1][m])) bad.push(`${k}: ${m} not rising from ${ps[i - 1].adcBits} to ${ps[i].adcBits} bits`);
+      for (const m of ['cyclesPerInference', 'cyclesPerTrainingSample'] as const)
+        if (!(ps[i][m] >= ps[i - 1][m])) bad.push(`${k}: ${m} falls from ${ps[i - 1].adcBits} to ${ps[i].adcBits} bits`);
     }
   }
   const byBits = new Map<string, Point[]>();
   for (const p of points) byBits.set(`${p.adcBits}/${p.arraySize}`, [...(byBits.get(`${p.adcBits}/${p.arraySize}`) ?? []), p]);
   for (const [k, ps] of byBits) {
     ps.sort((a, b) => a.gMaxUS - b.gMaxUS);
-    for (let i = 1; i < ps.length; i++) if (!(ps[i].readEnergyPjPerInference > ps[i - 1].readEnergyPjPerInference)) bad.push(`${k}: read energy not rising with g_max`);
+    for (let i = 1; i < ps.length; i++)
+      if (!(ps[i].readEnergyPjPerInference > ps[i - 1].readEnergyPjPerInference)) bad.push(`${k}: read energy not rising with g_max`);
   }
   return bad;
 }
@@ -81,9 +103,14 @@ if (require.main === module) {
   const root = join(__dirname, '..', '..');
   const file = process.argv[2] ?? join(root, 'examples', 'sweeps', 'adc-array-design.json');
   const points = sweepCosts(file, [10, 40, 80]);
-  const L = ['| g_max (µS) | array | ADC bits | cycles/inference | energy/inference (nJ) | ADC energy (nJ) | read energy (nJ) | cycles/training sample | energy/training sample (nJ) |', '|---|---|---|---|---|---|---|---|---|'];
+  const L = [
+    '| g_max (µS) | array | ADC bits | cycles/inference | energy/inference (nJ) | ADC energy (nJ) | read energy (nJ) | cycles/training sample | energy/training sample (nJ) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const p of points) {
-    L.push(`| ${p.gMaxUS} | ${p.arraySize} | ${p.adcBits} | ${p.cyclesPerInference} | ${(p.energyPjPerInference / 1e3).toPrecision(4)} | ${(p.adcEnergyPjPerInference / 1e3).toPrecision(3)} | ${(p.readEnergyPjPerInference / 1e3).toPrecision(3)} | ${p.cyclesPerTrainingSample.toFixed(1)} | ${(p.energyPjPerTrainingSample / 1e3).toPrecision(4)} |`);
+    L.push(
+      `| ${p.gMaxUS} | ${p.arraySize} | ${p.adcBits} | ${p.cyclesPerInference} | ${(p.energyPjPerInference / 1e3).toPrecision(4)} | ${(p.adcEnergyPjPerInference / 1e3).toPrecision(3)} | ${(p.readEnergyPjPerInference / 1e3).toPrecision(3)} | ${p.cyclesPerTrainingSample.toFixed(1)} | ${(p.energyPjPerTrainingSample / 1e3).toPrecision(4)} |`,
+    );
   }
   // The earlier training runs of this sweep (fixed per-action table): their accuracy (the numerics do
   // not depend on the cost model) beside the energy they reported and the energy priced now.
@@ -91,7 +118,10 @@ if (require.main === module) {
   if (existsSync(prior)) {
     const acc = new Map<string, { a: number[]; e: number[] }>();
     for (const line of readFileSync(prior, 'utf8').split('\n').filter(Boolean)) {
-      const r = JSON.parse(line) as { point: { adcBits: number; arraySize: number }; metrics: { finalTestAccuracy: number; energyPjPerInference: number } };
+      const r = JSON.parse(line) as {
+        point: { adcBits: number; arraySize: number };
+        metrics: { finalTestAccuracy: number; energyPjPerInference: number };
+      };
       const k = `${r.point.adcBits}/${r.point.arraySize}`;
       const v = acc.get(k) ?? { a: [], e: [] };
       v.a.push(r.metrics.finalTestAccuracy);
@@ -99,17 +129,34 @@ if (require.main === module) {
       acc.set(k, v);
     }
     const mean = (x: number[]) => x.reduce((t, y) => t + y, 0) / x.length;
-    L.push('', 'g_max 40 µS (the reram preset) beside the earlier training runs of this sweep (accuracy: 3 epochs, 10k samples, mean of 2 seeds; energy then: the fixed per-action table):', '',
-      '| array | ADC bits | final test accuracy (earlier runs) | energy/inference then (nJ) | energy/inference now (nJ) | cycles/inference then → now |', '|---|---|---|---|---|---|');
+    L.push(
+      '',
+      'g_max 40 µS (the reram preset) beside the earlier training runs of this sweep (accuracy: 3 epochs, 10k samples, mean of 2 seeds; energy then: the fixed per-action table):',
+      '',
+      '| array | ADC bits | final test accuracy (earlier runs) | energy/inference then (nJ) | energy/inference now (nJ) | cycles/inference then → now |',
+      '|---|---|---|---|---|---|',
+    );
     for (const p of points.filter((q) => q.gMaxUS === 40)) {
       const v = acc.get(`${p.adcBits}/${p.arraySize}`);
       if (!v) continue;
-      const before = JSON.parse(readFileSync(prior, 'utf8').split('\n').filter(Boolean).find((l) => l.includes(`"point":{"adcBits":${p.adcBits},"arraySize":${p.arraySize}}`))!) as { metrics: { cyclesPerInference: number } };
-      L.push(`| ${p.arraySize} | ${p.adcBits} | ${mean(v.a).toFixed(4)} | ${(mean(v.e) / 1e3).toPrecision(4)} | ${(p.energyPjPerInference / 1e3).toPrecision(4)} | ${before.metrics.cyclesPerInference} → ${p.cyclesPerInference} |`);
+      const before = JSON.parse(
+        readFileSync(prior, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .find((l) => l.includes(`"point":{"adcBits":${p.adcBits},"arraySize":${p.arraySize}}`))!,
+      ) as { metrics: { cyclesPerInference: number } };
+      L.push(
+        `| ${p.arraySize} | ${p.adcBits} | ${mean(v.a).toFixed(4)} | ${(mean(v.e) / 1e3).toPrecision(4)} | ${(p.energyPjPerInference / 1e3).toPrecision(4)} | ${before.metrics.cyclesPerInference} → ${p.cyclesPerInference} |`,
+      );
     }
   }
   const bad = monotonicViolations(points);
-  L.push('', bad.length === 0 ? 'Monotonic: energy rises and cycles never fall with ADC bits at every (array size, g_max); read energy rises with g_max at every (bits, size).' : `VIOLATIONS:\n${bad.join('\n')}`);
+  L.push(
+    '',
+    bad.length === 0
+      ? 'Monotonic: energy rises and cycles never fall with ADC bits at every (array size, g_max); read energy rises with g_max at every (bits, size).'
+      : `VIOLATIONS:\n${bad.join('\n')}`,
+  );
   const dir = join(root, 'bench', 'results', 'costs');
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, 'adc-array-design-costs.md'), `${L.join('\n')}\n`);

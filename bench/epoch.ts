@@ -21,8 +21,11 @@ import { arg } from './args';
 
 const PEER_2HL_SECONDS = 21;
 
-
-async function epochSeconds(specFile: string, kernels: Kernels, limit: number): Promise<{ seconds: number; perFullEpoch: number; accuracy: number }> {
+async function epochSeconds(
+  specFile: string,
+  kernels: Kernels,
+  limit: number,
+): Promise<{ seconds: number; perFullEpoch: number; accuracy: number }> {
   const net = resolveNet(loadGraph(specFile));
   const full = loadNetData(net, specFile, {});
   const data = { train: sliceDataset(full.train, limit), test: sliceDataset(full.test, Math.max(1, Math.round(limit / 6))) };
@@ -42,9 +45,14 @@ async function main(): Promise<void> {
     const f = await epochSeconds(spec, fast, limit);
     const r = await epochSeconds(spec, referenceKernels, refLimit);
     const peer = spec.includes('2hl') ? `${(PEER_2HL_SECONDS / f.perFullEpoch).toFixed(2)}× faster` : '—';
-    console.log(`${spec.padEnd(28)} ${f.perFullEpoch.toFixed(1).padStart(6)}   ${r.perFullEpoch.toFixed(0).padStart(10)}   ${(r.perFullEpoch / f.perFullEpoch).toFixed(0).padStart(12)}×   ${peer}`);
+    console.log(
+      `${spec.padEnd(28)} ${f.perFullEpoch.toFixed(1).padStart(6)}   ${r.perFullEpoch.toFixed(0).padStart(10)}   ${(r.perFullEpoch / f.perFullEpoch).toFixed(0).padStart(12)}×   ${peer}`,
+    );
   }
   console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

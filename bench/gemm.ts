@@ -32,7 +32,13 @@ const SHAPES: Shape[] = [
 
 const flops = (s: Shape): number => 2 * s.M * s.N * s.K;
 
-interface Operands { A: Float32Array; lda: number; B: Float32Array; ldb: number; C: Float32Array }
+interface Operands {
+  A: Float32Array;
+  lda: number;
+  B: Float32Array;
+  ldb: number;
+  C: Float32Array;
+}
 
 function operands(s: Shape, rng: Rng): Operands {
   const fill = (n: number): Float32Array => {
@@ -41,8 +47,10 @@ function operands(s: Shape, rng: Rng): Operands {
     return a;
   };
   return {
-    A: fill(s.M * s.K), lda: s.ta === 'N' ? s.K : s.M,
-    B: fill(s.K * s.N), ldb: s.tb === 'N' ? s.N : s.K,
+    A: fill(s.M * s.K),
+    lda: s.ta === 'N' ? s.K : s.M,
+    B: fill(s.K * s.N),
+    ldb: s.tb === 'N' ? s.N : s.K,
     C: new Float32Array(s.M * s.N),
   };
 }
@@ -110,11 +118,15 @@ for s in shapes:
 print(json.dumps({"info": info, "gflops": out}))
 `;
 
-interface NumpyResult { info: string; gflops: number[] }
+interface NumpyResult {
+  info: string;
+  gflops: number[];
+}
 
 function numpyGflops(seconds: number): NumpyResult | string {
   const r = spawnSync('python3', ['-c', NUMPY_SCRIPT, JSON.stringify(SHAPES), String(seconds)], {
-    encoding: 'utf8', timeout: 600_000,
+    encoding: 'utf8',
+    timeout: 600_000,
   });
   if (r.error) return `python3 not runnable (${r.error.message})`;
   if (r.status !== 0) return `python3 exited ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`;
@@ -163,11 +175,17 @@ function main(): void {
   const numpy = typeof np === 'string' ? null : np.gflops;
 
   if (asJson) {
-    console.log(JSON.stringify({
-      native: native ? nativeInfo() : `unavailable: ${nativeUnavailableReason()}`,
-      numpy: typeof np === 'string' ? `unavailable: ${np}` : np.info,
-      rows: rows.map((r, i) => ({ ...r, numpy: numpy ? numpy[i] : null })),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          native: native ? nativeInfo() : `unavailable: ${nativeUnavailableReason()}`,
+          numpy: typeof np === 'string' ? `unavailable: ${np}` : np.info,
+          rows: rows.map((r, i) => ({ ...r, numpy: numpy ? numpy[i] : null })),
+        },
+        null,
+        2,
+      ),
+    );
     return;
   }
 

@@ -29,7 +29,8 @@ import { machineInfo } from './machine';
 /** Bad command-line input: printed as one line, without a stack. */
 class UsageError extends Error {}
 
-const USAGE = 'usage: reproduce.js SPEC.json [--algo ep|bp|fa] [--seeds 0,1,2] [--epochs N] [--train-limit N] [--test-limit N] [--out DIR] [--resume]';
+const USAGE =
+  'usage: reproduce.js SPEC.json [--algo ep|bp|fa] [--seeds 0,1,2] [--epochs N] [--train-limit N] [--test-limit N] [--out DIR] [--resume]';
 
 /** One contiguous stretch of epochs run by one process (a resumed run has several). */
 interface Session {
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
   const algo = (opt('algo') ?? 'ep') as Algorithm;
   if (!ALGORITHMS.includes(algo)) throw new UsageError(`--algo must be one of ${ALGORITHMS.join(', ')}, got ${algo}\n${USAGE}`);
   const seeds = (opt('seeds') ?? '0').split(',').map(Number);
-  if (seeds.some((s) => !Number.isInteger(s))) throw new UsageError(`--seeds must be integers separated by commas, got ${opt('seeds')}\n${USAGE}`);
+  if (seeds.some((s) => !Number.isInteger(s)))
+    throw new UsageError(`--seeds must be integers separated by commas, got ${opt('seeds')}\n${USAGE}`);
   const resumeRuns = args.includes('--resume');
   const outDir = opt('out') ?? join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
@@ -72,8 +74,14 @@ async function main(): Promise<void> {
     const file = `${stem}.json`;
     const ckptFile = `${stem}.ckpt.npz`;
     const identity: RunIdentity = {
-      specHash: specHash(spec), specName: spec.name, algo, seed,
-      trainSamples: data.train.count, testSamples: data.test.count, batchSize: spec.training.batchSize, backend: kernels.name,
+      specHash: specHash(spec),
+      specName: spec.name,
+      algo,
+      seed,
+      trainSamples: data.train.count,
+      testSamples: data.test.count,
+      batchSize: spec.training.batchSize,
+      backend: kernels.name,
     };
     // What an earlier process left: its sessions (for the record) and, with --resume, its checkpoint.
     let previous: { started?: string; sessions?: Session[]; finished?: string; epochsPlanned?: number } = {};
@@ -84,8 +92,10 @@ async function main(): Promise<void> {
       continue;
     }
     const started = previous.started && resume ? previous.started : new Date().toISOString();
-    const sessions: Session[] = [...(resume ? previous.sessions ?? [] : []),
-      { started: new Date().toISOString(), firstEpoch: (resume?.epochsDone ?? 0) + 1, code: codeVersion() }];
+    const sessions: Session[] = [
+      ...(resume ? (previous.sessions ?? []) : []),
+      { started: new Date().toISOString(), firstEpoch: (resume?.epochsDone ?? 0) + 1, code: codeVersion() },
+    ];
     const session = sessions[sessions.length - 1];
     if (resume) process.stderr.write(`${spec.name} ${algo} seed ${seed}: resuming from ${ckptFile} after epoch ${resume.epochsDone}\n`);
 
@@ -93,22 +103,44 @@ async function main(): Promise<void> {
     const save = (done: EpochResult[], finished: boolean): void => {
       const accs = done.map((e) => e.testAccuracy);
       const tmp = `${file}.tmp`;
-      writeFileSync(tmp, JSON.stringify({
-        spec, specFile, algo, seed, started, ...(finished ? { finished: new Date().toISOString() } : { partial: true }),
-        epochsPlanned: epochs, epochsRun: done.length,
-        code: codeVersion(), sessions,
-        machine: machineInfo(kernels),
-        trainSamples: data.train.count, testSamples: data.test.count,
-        bestTestAccuracy: accs.length ? Math.max(...accs) : 0, finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
-        epochs: done,
-      }, null, 1) + '\n');
+      writeFileSync(
+        tmp,
+        JSON.stringify(
+          {
+            spec,
+            specFile,
+            algo,
+            seed,
+            started,
+            ...(finished ? { finished: new Date().toISOString() } : { partial: true }),
+            epochsPlanned: epochs,
+            epochsRun: done.length,
+            code: codeVersion(),
+            sessions,
+            machine: machineInfo(kernels),
+            trainSamples: data.train.count,
+            testSamples: data.test.count,
+            bestTestAccuracy: accs.length ? Math.max(...accs) : 0,
+            finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
+            epochs: done,
+          },
+          null,
+          1,
+        ) + '\n',
+      );
       renameSync(tmp, file);
     };
     const { result } = await train(net, resume ? resume.params : initParams(net, makeRng(seed)), data, {
-      algo, epochs, seed, kernels, resume,
+      algo,
+      epochs,
+      seed,
+      kernels,
+      resume,
       onEpoch: (r) => {
         session.lastEpoch = r.epoch;
-        process.stderr.write(`${spec.name} ${algo} seed ${seed} epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)\n`);
+        process.stderr.write(
+          `${spec.name} ${algo} seed ${seed} epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)\n`,
+        );
       },
       // The checkpoint first: the results file never claims an epoch the checkpoint lacks.
       onCheckpoint: (c) => {

@@ -31,27 +31,42 @@ const sizes = arg('sizes', '8,32,64').split(',').map(Number);
 const ohms = arg('ohms', '0,1,2.5').split(',').map(Number);
 const cells = arg('cells', 'differential,offset-column').split(',');
 const outDir = arg('out', '');
-const exactSizes = arg('exact-sizes', '').split(',').filter((v) => v !== '').map(Number);
+const exactSizes = arg('exact-sizes', '')
+  .split(',')
+  .filter((v) => v !== '')
+  .map(Number);
 // mnist-demo's W1 is 128×128; larger arrays need a larger matrix (mnist-2hl's W1 is 512×512).
 const spec = arg('spec', exactSizes.some((n) => n > 128) ? 'mnist-2hl' : 'mnist-demo');
 const tmp = mkdtempSync(path.join(tmpdir(), 'fre-spice-'));
 
 interface Row {
-  cell: string; n: number; ohm: number; read: ReadKind; devices: string; ngspiceMs: number;
-  ideal: { fullScale: number; perLine: number }; ladder: { fullScale: number; perLine: number };
-  firstOrder: { fullScale: number; perLine: number }; exact: { fullScale: number; perLine: number };
+  cell: string;
+  n: number;
+  ohm: number;
+  read: ReadKind;
+  devices: string;
+  ngspiceMs: number;
+  ideal: { fullScale: number; perLine: number };
+  ladder: { fullScale: number; perLine: number };
+  firstOrder: { fullScale: number; perLine: number };
+  exact: { fullScale: number; perLine: number };
 }
 const rows: Row[] = [];
-const pct = (v: number) => (v < 1e-4 ? v.toExponential(1).replace('e', '·10^') : v >= 1 ? `${Math.round(100 * v)} %` : `${(100 * v).toPrecision(2)} %`);
+const pct = (v: number) =>
+  v < 1e-4 ? v.toExponential(1).replace('e', '·10^') : v >= 1 ? `${Math.round(100 * v)} %` : `${(100 * v).toPrecision(2)} %`;
 
 function compiledArray(cell: string, n: number, ohm: number) {
   const chipFile = path.join(tmp, `chip-${cell}-${n}-${ohm}.json`);
-  writeFileSync(chipFile, JSON.stringify({
-    base: 'reram', name: `reram-${n}`,
-    crossbar: { rows: n, cols: cell === 'offset-column' ? n + 1 : n, cell, wireResistanceOhm: ohm },
-    periphery: { adc: { linesPerAdc: Math.min(8, n) } },
-    noc: { meshWidth: 16, meshHeight: 16 },
-  }));
+  writeFileSync(
+    chipFile,
+    JSON.stringify({
+      base: 'reram',
+      name: `reram-${n}`,
+      crossbar: { rows: n, cols: cell === 'offset-column' ? n + 1 : n, cell, wireResistanceOhm: ohm },
+      periphery: { adc: { linesPerAdc: Math.min(8, n) } },
+      noc: { meshWidth: 16, meshHeight: 16 },
+    }),
+  );
   const pb = path.join(tmp, `net-${cell}-${n}-${ohm}.pb`);
   compileFiles({ spec: path.join(root, 'examples', `${spec}.json`), chip: chipFile, out: pb, wMax: { kind: 'max' } });
   const { netlist } = readNetlistFile(pb);
@@ -75,11 +90,17 @@ if (exactSizes.length) {
     }
   }
   rmSync(tmp, { recursive: true, force: true });
-  const text = `Max error of the output currents against our exact node solve, relative to the largest output current.\n` +
+  const text =
+    `Max error of the output currents against our exact node solve, relative to the largest output current.\n` +
     `examples/${spec}.json on reram (differential, 4–40 µS) with n×n arrays, edge W1's first array (a full n×n tile), input uniform over [-1, 1] (seed 0).\n` +
     `Command: node dist/bench/spice.js --exact-sizes ${exactSizes.join(',')} --ohms ${ohms.join(',')}\n\n` +
     `| array (cells) | devices | wire Ω/segment | read | Σ G·V (ideal read) | IR-drop model (ladder) | first-order |\n|---|---|---|---|---|---|---|\n` +
-    out.map((r) => `| ${r.n}×${r.n} | ${r.n}×${2 * r.n} | ${r.ohm} | ${r.read} | ${pct(r.ideal)} | ${pct(r.ladder)} | ${pct(r.firstOrder)} |`).join('\n') + '\n';
+    out
+      .map(
+        (r) => `| ${r.n}×${r.n} | ${r.n}×${2 * r.n} | ${r.ohm} | ${r.read} | ${pct(r.ideal)} | ${pct(r.ladder)} | ${pct(r.firstOrder)} |`,
+      )
+      .join('\n') +
+    '\n';
   process.stdout.write(text);
   if (outDir) writeResults({ 'exact.md': text, 'exact.json': `${JSON.stringify(out, null, 1)}\n` });
   process.exit(0);
@@ -102,11 +123,21 @@ for (const cell of cells) {
         const ref = parseNgspiceOutputs(r.stdout, c.outputs);
         const err = (m: Parameters<typeof modelOutputs>[3]) => outputErrors(modelOutputs(a, read, c.dacInput, m), ref);
         rows.push({
-          cell, n, ohm, read, devices: `${a.units.rows}×${cell === 'differential' ? 2 * a.units.cols : a.units.cols + 1}`, ngspiceMs,
-          ideal: err('ideal'), ladder: err('ladder'), firstOrder: err('first-order'), exact: err('exact'),
+          cell,
+          n,
+          ohm,
+          read,
+          devices: `${a.units.rows}×${cell === 'differential' ? 2 * a.units.cols : a.units.cols + 1}`,
+          ngspiceMs,
+          ideal: err('ideal'),
+          ladder: err('ladder'),
+          firstOrder: err('first-order'),
+          exact: err('exact'),
         });
         const last = rows[rows.length - 1];
-        process.stderr.write(`${cell} ${n} ${ohm} Ω ${read}: ideal ${pct(last.ideal.fullScale)} ladder ${pct(last.ladder.fullScale)} first-order ${pct(last.firstOrder.fullScale)} exact ${pct(last.exact.fullScale)} (ngspice ${ngspiceMs.toFixed(0)} ms)\n`);
+        process.stderr.write(
+          `${cell} ${n} ${ohm} Ω ${read}: ideal ${pct(last.ideal.fullScale)} ladder ${pct(last.ladder.fullScale)} first-order ${pct(last.firstOrder.fullScale)} exact ${pct(last.exact.fullScale)} (ngspice ${ngspiceMs.toFixed(0)} ms)\n`,
+        );
       }
     }
   }
@@ -118,8 +149,15 @@ const head = [
   '|---|---|---|---|---|---|---|---|---|',
 ];
 const fmt = (e: { fullScale: number; perLine: number }) => `${pct(e.fullScale)} / ${pct(e.perLine)}`;
-const table = [...head, ...rows.map((r) => `| ${r.cell} | ${r.n}×${r.n} | ${r.devices} | ${r.ohm} | ${r.read} | ${fmt(r.ideal)} | ${fmt(r.ladder)} | ${fmt(r.firstOrder)} | ${fmt(r.exact)} |`)].join('\n');
-const text = `Max error of the output currents against ngspice: relative to the largest output current / ` +
+const table = [
+  ...head,
+  ...rows.map(
+    (r) =>
+      `| ${r.cell} | ${r.n}×${r.n} | ${r.devices} | ${r.ohm} | ${r.read} | ${fmt(r.ideal)} | ${fmt(r.ladder)} | ${fmt(r.firstOrder)} | ${fmt(r.exact)} |`,
+  ),
+].join('\n');
+const text =
+  `Max error of the output currents against ngspice: relative to the largest output current / ` +
   `largest relative error of an output ≥ 10 % of it.\n` +
   `examples/mnist-demo.json on reram with n×n arrays, edge W1's first array, input uniform over [-1, 1] (seed 0).\n` +
   `Command: node dist/bench/spice.js --sizes ${sizes.join(',')} --ohms ${ohms.join(',')} --cells ${cells.join(',')}\n\n${table}\n`;

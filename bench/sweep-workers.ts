@@ -32,15 +32,20 @@ function main(): void {
   const repeats = numArg('repeats', 1);
   const dir = mkdtempSync(join(tmpdir(), 'fre-bench-sweep-'));
   const file = join(dir, 'bench.json');
-  writeFileSync(file, JSON.stringify({
-    format: 'fre-sweep/1', name: 'bench-workers', runner: 'train',
-    graph: join(ROOT, 'examples', 'mnist-demo.json'),
-    set: { 'graph.training.epochs': epochs },
-    data: { trainLimit, testLimit },
-    axes: [{ path: 'method', values: ['ep'] }],
-    seeds: runs,
-    metrics: ['bestTestAccuracy', 'finalTestAccuracy', 'finalTrainLoss'],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      format: 'fre-sweep/1',
+      name: 'bench-workers',
+      runner: 'train',
+      graph: join(ROOT, 'examples', 'mnist-demo.json'),
+      set: { 'graph.training.epochs': epochs },
+      data: { trainLimit, testLimit },
+      axes: [{ path: 'method', values: ['ep'] }],
+      seeds: runs,
+      metrics: ['bestTestAccuracy', 'finalTestAccuracy', 'finalTrainLoss'],
+    }),
+  );
 
   const order: number[] = [];
   for (let r = 0; r < repeats; r++) order.push(...(r % 2 === 0 ? [1, 2] : [2, 1]));
@@ -51,11 +56,15 @@ function main(): void {
     const out = join(dir, `w${workers}-${k++}.jsonl`);
     load.push(loadavg().map((x) => Number(x.toFixed(2))));
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [FRE, 'sweep', file, '-o', out, '--workers', String(workers), '--progress', 'none'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [FRE, 'sweep', file, '-o', out, '--workers', String(workers), '--progress', 'none'], {
+      encoding: 'utf8',
+    });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.status !== 0) throw new Error(`sweep with ${workers} worker(s) failed:\n${r.stderr}`);
     seconds[workers].push(s);
-    process.stderr.write(`${workers} worker${workers === 1 ? ' ' : 's'}: ${s.toFixed(1)} s (load average before: ${load[load.length - 1].join(' ')})\n`);
+    process.stderr.write(
+      `${workers} worker${workers === 1 ? ' ' : 's'}: ${s.toFixed(1)} s (load average before: ${load[load.length - 1].join(' ')})\n`,
+    );
   }
   // Same numbers whatever the number of workers.
   const a = readResults(join(dir, 'w1-0.jsonl')).lines;
@@ -66,10 +75,16 @@ function main(): void {
   const mean = (x: number[]) => x.reduce((p, q) => p + q, 0) / x.length;
   const ratio = mean(seconds[2]) / mean(seconds[1]);
   const result = {
-    bench: 'sweep-workers', date: new Date().toISOString(),
+    bench: 'sweep-workers',
+    date: new Date().toISOString(),
     sweep: { net: 'examples/mnist-demo.json (784-128-128-10, EP)', runs, epochs, trainLimit, testLimit },
-    seconds1Worker: seconds[1], seconds2Workers: seconds[2], ratio: Number(ratio.toFixed(3)), target: 0.6,
-    identicalResults: identical, loadAverageBefore: load, cores: cpus().length,
+    seconds1Worker: seconds[1],
+    seconds2Workers: seconds[2],
+    ratio: Number(ratio.toFixed(3)),
+    target: 0.6,
+    identicalResults: identical,
+    loadAverageBefore: load,
+    cores: cpus().length,
     machine: machineInfo(selectKernels('auto')),
   };
   process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);

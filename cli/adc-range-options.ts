@@ -14,8 +14,17 @@ import { UsageError } from './errors';
 
 export function adcRangeOptions<T>(y: Argv<T>) {
   return y
-    .option('adc-range', { type: 'string', default: 'fixed', describe: 'ADC range per array and read kind: fixed (the chip\'s full scale) or percentile:P of |partial sum| over a calibration batch (e.g. percentile:99.9)' })
-    .option('calibration-samples', { type: 'number', default: 256, describe: 'training samples in the calibration batch of --adc-range percentile:P' });
+    .option('adc-range', {
+      type: 'string',
+      default: 'fixed',
+      describe:
+        "ADC range per array and read kind: fixed (the chip's full scale) or percentile:P of |partial sum| over a calibration batch (e.g. percentile:99.9)",
+    })
+    .option('calibration-samples', {
+      type: 'number',
+      default: 256,
+      describe: 'training samples in the calibration batch of --adc-range percentile:P',
+    });
 }
 
 /** The calibration batch maker for compileFiles: the engine on the first `samples` training samples. */

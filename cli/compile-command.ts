@@ -25,12 +25,28 @@ export function compileOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', describe: 'folder with the dataset files (for the ADC calibration batch)' })
     .positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
     .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
-    .option('weights', { type: 'string', describe: 'weights to program (.npz from fre train --save); default: the spec seed\'s initial weights' })
+    .option('weights', {
+      type: 'string',
+      describe: "weights to program (.npz from fre train --save); default: the spec seed's initial weights",
+    })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'netlist to write (.pb)' })
     .option('report', { type: 'string', describe: 'write the compile report here (JSON)' })
-    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max (nothing clipped), pNN (a percentile of |W|, e.g. p99.9), xF (F × max|W|: headroom for in-situ learning, e.g. x4) or a fixed w_max (e.g. 0.4)' })
-    .option('external-data', { type: 'boolean', default: false, describe: 'store conductances in OUT.data (offset, length, sha256 in the netlist)' })
-    .option('dump-after', { type: 'string', array: true, describe: `print the IR as text after these passes (${PASS_NAMES.join(', ')}, all)` })
+    .option('w-max', {
+      type: 'string',
+      default: 'max',
+      describe:
+        'weight scale per matrix: max (nothing clipped), pNN (a percentile of |W|, e.g. p99.9), xF (F × max|W|: headroom for in-situ learning, e.g. x4) or a fixed w_max (e.g. 0.4)',
+    })
+    .option('external-data', {
+      type: 'boolean',
+      default: false,
+      describe: 'store conductances in OUT.data (offset, length, sha256 in the netlist)',
+    })
+    .option('dump-after', {
+      type: 'string',
+      array: true,
+      describe: `print the IR as text after these passes (${PASS_NAMES.join(', ')}, all)`,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' });
 }
 
@@ -38,22 +54,40 @@ export async function runCompile(a: CompileArgs): Promise<void> {
   const dumpAfter = a.dumpAfter ?? [];
   checkPassNames(dumpAfter, a.spec);
   const { report } = compileFiles({
-    spec: a.spec, chip: a.chip, weights: a.weights, out: a.out, report: a.report,
-    wMax: parseWMaxPolicy(a.wMax, a.spec), externalData: a.externalData,
-    adcRange: parseAdcRangePolicy(a.adcRange, a.spec), calibration: calibrationMaker(a.spec, a.calibrationSamples, a.dataDir),
+    spec: a.spec,
+    chip: a.chip,
+    weights: a.weights,
+    out: a.out,
+    report: a.report,
+    wMax: parseWMaxPolicy(a.wMax, a.spec),
+    externalData: a.externalData,
+    adcRange: parseAdcRangePolicy(a.adcRange, a.spec),
+    calibration: calibrationMaker(a.spec, a.calibrationSamples, a.dataDir),
     hooks: { dumpAfter, onDump: (_pass, text) => process.stdout.write(text) },
   });
   const r = report;
   const e = r.estimate;
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`fre compile ${r.graph} for chip ${r.chip}: ${r.arraysUsed}/${r.arraysAvailable} arrays, ${r.coresUsed}/${r.coresAvailable} cores, ` +
-    `array utilisation ${(100 * r.arrayUtilisation).toFixed(1)}%, ${r.mesh.routes} routes (${r.mesh.meshHops} hops)`);
+  log(
+    `fre compile ${r.graph} for chip ${r.chip}: ${r.arraysUsed}/${r.arraysAvailable} arrays, ${r.coresUsed}/${r.coresAvailable} cores, ` +
+      `array utilisation ${(100 * r.arrayUtilisation).toFixed(1)}%, ${r.mesh.routes} routes (${r.mesh.meshHops} hops)`,
+  );
   for (const x of r.edges) {
-    log(`  ${x.name.padEnd(8)} ${`${x.rows}x${x.cols}`.padEnd(9)} ${String(x.arrays).padStart(3)} arrays  w_max ${x.wMax.toPrecision(4)}  clipped ${x.clipped}  max err ${x.maxError.toExponential(2)}  rms err ${x.rmsError.toExponential(2)}`);
+    log(
+      `  ${x.name.padEnd(8)} ${`${x.rows}x${x.cols}`.padEnd(9)} ${String(x.arrays).padStart(3)} arrays  w_max ${x.wMax.toPrecision(4)}  clipped ${x.clipped}  max err ${x.maxError.toExponential(2)}  rms err ${x.rmsError.toExponential(2)}`,
+    );
   }
-  log(`  estimate: ${e.cyclesPerInference} cycles/inference (${e.timeUsPerInference.toFixed(2)} µs), ${e.cyclesPerTrainingSample} cycles/training sample; ` +
-    `${((e.dynamicEnergyPjPerInference + e.leakageEnergyPjPerInference) / 1e3).toFixed(2)} nJ/inference`);
-  log(`  area: ${e.areaTotalMm2.toPrecision(3)} mm² used of ${e.chipAreaMm2.toPrecision(3)} mm² (${Object.entries(e.areaMm2).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(', ')}; cost model ${e.costModel})`);
-  log(`  wrote ${a.out} (${r.bytes.netlist} bytes${r.bytes.externalData ? ` + ${r.bytes.externalData} in ${a.out}.data` : ''})${a.report ? ` and ${a.report}` : ''} in ${r.compileMs.toFixed(0)} ms`);
+  log(
+    `  estimate: ${e.cyclesPerInference} cycles/inference (${e.timeUsPerInference.toFixed(2)} µs), ${e.cyclesPerTrainingSample} cycles/training sample; ` +
+      `${((e.dynamicEnergyPjPerInference + e.leakageEnergyPjPerInference) / 1e3).toFixed(2)} nJ/inference`,
+  );
+  log(
+    `  area: ${e.areaTotalMm2.toPrecision(3)} mm² used of ${e.chipAreaMm2.toPrecision(3)} mm² (${Object.entries(e.areaMm2)
+      .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
+      .join(', ')}; cost model ${e.costModel})`,
+  );
+  log(
+    `  wrote ${a.out} (${r.bytes.netlist} bytes${r.bytes.externalData ? ` + ${r.bytes.externalData} in ${a.out}.data` : ''})${a.report ? ` and ${a.report}` : ''} in ${r.compileMs.toFixed(0)} ms`,
+  );
   if (a.json) process.stdout.write(`${JSON.stringify(r)}\n`);
 }

@@ -13,8 +13,15 @@ import { ReadError } from '../util/read-bounded';
 export class UsageError extends Error {}
 
 export function isUserError(err: unknown): err is Error {
-  return err instanceof SpecError || err instanceof DatasetError || err instanceof NpzError || err instanceof UsageError
-    || err instanceof DiagnosticsError || err instanceof ReadError || err instanceof WriteError;
+  return (
+    err instanceof SpecError ||
+    err instanceof DatasetError ||
+    err instanceof NpzError ||
+    err instanceof UsageError ||
+    err instanceof DiagnosticsError ||
+    err instanceof ReadError ||
+    err instanceof WriteError
+  );
 }
 
 /** Prints the error and returns the exit code (1 for a user's error, 2 for a bug). */

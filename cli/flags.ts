@@ -10,7 +10,11 @@ import { checkOutputPath, WriteError } from '../util/atomic-write';
 import { LIMITS } from '../util/limits';
 import { UsageError } from './errors';
 
-interface Range { min: number; max: number; integer: boolean }
+interface Range {
+  min: number;
+  max: number;
+  integer: boolean;
+}
 
 /** Ranges of the number flags, by flag name (the same name means the same quantity in every command). */
 export const FLAG_RANGES: Record<string, Range> = {
@@ -59,7 +63,11 @@ export function flagCounts(raw: readonly string[], alias: Record<string, string[
 
 /** Applies the rules above to a command's builder; call it on the builder's result. */
 export function strictFlags<T>(y: Argv<T>, extraOutputs: (argv: Record<string, unknown>) => string[] = () => []): Argv<T> {
-  const o = (y as unknown as { getOptions(): { string: string[]; number: string[]; array: string[]; boolean: string[]; alias: Record<string, string[]> } }).getOptions();
+  const o = (
+    y as unknown as {
+      getOptions(): { string: string[]; number: string[]; array: string[]; boolean: string[]; alias: Record<string, string[]> };
+    }
+  ).getOptions();
   const valued = [...new Set([...o.string, ...o.number])].filter((k) => !o.array.includes(k));
   if (valued.length) y.requiresArg(valued);
   return y.check((argv) => {
@@ -83,7 +91,10 @@ export function strictFlags<T>(y: Argv<T>, extraOutputs: (argv: Record<string, u
 }
 
 /** The value checks on parsed flags (exported for tests). */
-export function checkArgv(argv: Record<string, unknown>, o: { string: string[]; number: string[]; array: string[]; boolean: string[] }): void {
+export function checkArgv(
+  argv: Record<string, unknown>,
+  o: { string: string[]; number: string[]; array: string[]; boolean: string[] },
+): void {
   const seen = new Set<string>();
   for (const key of [...o.string, ...o.number, ...o.boolean]) {
     const name = kebab(key);
@@ -99,11 +110,16 @@ export function checkArgv(argv: Record<string, unknown>, o: { string: string[]; 
     }
     if (o.number.includes(key)) {
       for (const x of Array.isArray(v) ? v : [v]) {
-        if (typeof x !== 'number' || Number.isNaN(x)) throw new UsageError(`--${name} must be a number, and what follows it is not one; write e.g. --${name} ${Math.max(FLAG_RANGES[name]?.min ?? 1, 0)}`);
+        if (typeof x !== 'number' || Number.isNaN(x))
+          throw new UsageError(
+            `--${name} must be a number, and what follows it is not one; write e.g. --${name} ${Math.max(FLAG_RANGES[name]?.min ?? 1, 0)}`,
+          );
         const r = FLAG_RANGES[name];
         if (!r) continue;
         if (!Number.isFinite(x) || (r.integer && !Number.isInteger(x)) || x < r.min || x > r.max) {
-          throw new UsageError(`--${name} must be ${r.integer ? 'an integer' : 'a number'} from ${r.min} to ${r.max} (docs/limits.md), got ${x}`);
+          throw new UsageError(
+            `--${name} must be ${r.integer ? 'an integer' : 'a number'} from ${r.min} to ${r.max} (docs/limits.md), got ${x}`,
+          );
         }
       }
     }

@@ -36,8 +36,10 @@ function adcRanges(n: NetlistMsg, ids: number[]): Partial<Record<AdcReadKind, [n
   for (const id of ids) {
     const a = n.arrays[id];
     if (!a.gains) continue;
-    const kinds: AdcReadKind[] = a.role === 'ARRAY_ROLE_RANDOM_FEEDBACK' ? [toOutput ? 'nudge' : 'transposed']
-      : a.reads.map((r) => (r === 'READ_KIND_FORWARD' ? 'forward' : toOutput ? 'nudge' : 'transposed'));
+    const kinds: AdcReadKind[] =
+      a.role === 'ARRAY_ROLE_RANDOM_FEEDBACK'
+        ? [toOutput ? 'nudge' : 'transposed']
+        : a.reads.map((r) => (r === 'READ_KIND_FORWARD' ? 'forward' : toOutput ? 'nudge' : 'transposed'));
     for (const k of kinds) {
       const v = f32(adcRangeOf(a.gains, k).fullScale)!;
       const cur = out[k];
@@ -56,19 +58,41 @@ export function summarise(n: NetlistMsg) {
     producer: `${n.producerName} ${n.producerVersion}`,
     graph: n.graphName,
     chip: {
-      name: chip.name, fingerprint: n.chip!.fingerprint,
+      name: chip.name,
+      fingerprint: n.chip!.fingerprint,
       crossbar: `${chip.crossbar.rows}x${chip.crossbar.cols} ${chip.crossbar.cell}, ${chip.crossbar.gMinUS}-${chip.crossbar.gMaxUS} uS, levels ${chip.crossbar.levels}`,
       mesh: `${chip.noc.meshWidth}x${chip.noc.meshHeight} cores x ${chip.noc.arraysPerCore} arrays`,
       update: updateSummary(chip.crossbar.update),
       costModel: chip.costModel.version,
     },
-    dynamics: n.dynamics ? { T: n.dynamics.freeSteps, K: n.dynamics.nudgedSteps, betaF: f32(n.dynamics.betaF), nudge: short(n.dynamics.nudge, 'NUDGE_MODE_') } : null,
-    groups: n.groups.map((g) => ({ name: g.name, role: short(g.role, 'GROUP_ROLE_'), size: g.size, activation: short(g.activation, 'ACTIVATION_'), homeCore: g.homeCore })),
+    dynamics: n.dynamics
+      ? { T: n.dynamics.freeSteps, K: n.dynamics.nudgedSteps, betaF: f32(n.dynamics.betaF), nudge: short(n.dynamics.nudge, 'NUDGE_MODE_') }
+      : null,
+    groups: n.groups.map((g) => ({
+      name: g.name,
+      role: short(g.role, 'GROUP_ROLE_'),
+      size: g.size,
+      activation: short(g.activation, 'ACTIVATION_'),
+      homeCore: g.homeCore,
+    })),
     edges: n.edges.map((e) => ({
-      name: e.name, from: n.groups[e.fromGroup]?.name, to: n.groups[e.toGroup]?.name, rows: e.rows, cols: e.cols,
-      feedback: short(e.feedback, 'FEEDBACK_KIND_'), alpha: f32(e.alpha), beta: f32(e.beta), trainable: e.trainable,
-      arrays: e.arrays.length, feedbackArrays: e.feedbackArrays.length, tileGrid: `${e.tileGridRows}x${e.tileGridCols}`,
-      wMax: f32(e.weights?.wMax), wMaxPolicy: policyText(e.weights), clipped: e.weights?.clipped, maxError: f32(e.weights?.maxError), rmsError: f32(e.weights?.rmsError),
+      name: e.name,
+      from: n.groups[e.fromGroup]?.name,
+      to: n.groups[e.toGroup]?.name,
+      rows: e.rows,
+      cols: e.cols,
+      feedback: short(e.feedback, 'FEEDBACK_KIND_'),
+      alpha: f32(e.alpha),
+      beta: f32(e.beta),
+      trainable: e.trainable,
+      arrays: e.arrays.length,
+      feedbackArrays: e.feedbackArrays.length,
+      tileGrid: `${e.tileGridRows}x${e.tileGridCols}`,
+      wMax: f32(e.weights?.wMax),
+      wMaxPolicy: policyText(e.weights),
+      clipped: e.weights?.clipped,
+      maxError: f32(e.weights?.maxError),
+      rmsError: f32(e.weights?.rmsError),
       adcRanges: adcRanges(n, [...e.arrays, ...e.feedbackArrays]),
     })),
     cores: n.cores.map((c) => ({ id: c.id, x: c.x, y: c.y, arrays: c.arrays.length, groups: c.groups.map((g) => n.groups[g]?.name) })),
@@ -89,25 +113,42 @@ function fmtFs(v: number): string {
 export async function runInspect(a: InspectArgs): Promise<void> {
   // A damaged netlist is refused with its diagnostics, never summarised (fre validate lists them all).
   const { netlist, bytes } = readValidNetlist(a.netlist);
-  if (a.text) { process.stdout.write(netlistToText(netlist)); return; }
+  if (a.text) {
+    process.stdout.write(netlistToText(netlist));
+    return;
+  }
   const s = summarise(netlist);
-  if (a.json) { process.stdout.write(`${JSON.stringify(s)}\n`); return; }
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
   const L: string[] = [];
   L.push(`${a.netlist}: ${bytes.length} bytes, ir_version ${s.irVersion}, op sets ${s.opsets.join(', ')}, by ${s.producer}`);
-  L.push(`graph ${s.graph}${s.dynamics ? `: T ${s.dynamics.T}, K ${s.dynamics.K}, beta_f ${s.dynamics.betaF}, nudge ${s.dynamics.nudge}` : ''}`);
+  L.push(
+    `graph ${s.graph}${s.dynamics ? `: T ${s.dynamics.T}, K ${s.dynamics.K}, beta_f ${s.dynamics.betaF}, nudge ${s.dynamics.nudge}` : ''}`,
+  );
   L.push(`chip ${s.chip.name} (${s.chip.fingerprint.slice(0, 12)}): ${s.chip.crossbar}; ${s.chip.mesh}; cost model ${s.chip.costModel}`);
   L.push(`in-situ update: ${s.chip.update}`);
   L.push('groups:');
-  for (const g of s.groups) L.push(`  ${g.name.padEnd(8)} ${g.role.padEnd(6)} ${String(g.size).padStart(5)}  ${g.activation.padEnd(12)} home core ${g.homeCore}`);
+  for (const g of s.groups)
+    L.push(`  ${g.name.padEnd(8)} ${g.role.padEnd(6)} ${String(g.size).padStart(5)}  ${g.activation.padEnd(12)} home core ${g.homeCore}`);
   L.push('edges:');
   for (const e of s.edges) {
-    L.push(`  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
-      `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)} (${e.wMaxPolicy})  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}` +
-      `  ADC ±${Object.entries(e.adcRanges).map(([k, [lo, hi]]) => `${k} ${lo === hi ? fmtFs(lo) : `${fmtFs(lo)}…${fmtFs(hi)}`}`).join(', ')}`);
+    L.push(
+      `  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
+        `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)} (${e.wMaxPolicy})  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}` +
+        `  ADC ±${Object.entries(e.adcRanges)
+          .map(([k, [lo, hi]]) => `${k} ${lo === hi ? fmtFs(lo) : `${fmtFs(lo)}…${fmtFs(hi)}`}`)
+          .join(', ')}`,
+    );
   }
   L.push(`cores: ${s.cores.map((c) => `${c.id}(${c.x},${c.y}):${c.arrays}${c.groups.length ? `[${c.groups.join(',')}]` : ''}`).join(' ')}`);
   L.push(`routes: ${s.routes} (${s.meshHops} hops)`);
-  L.push(`area: ${s.area.totalMm2.toPrecision(3)} mm² used of ${s.area.chipMm2.toPrecision(3)} mm² (${Object.entries(s.area.byComponentMm2).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(', ')})`);
+  L.push(
+    `area: ${s.area.totalMm2.toPrecision(3)} mm² used of ${s.area.chipMm2.toPrecision(3)} mm² (${Object.entries(s.area.byComponentMm2)
+      .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
+      .join(', ')})`,
+  );
   L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
   L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);
   process.stdout.write(`${L.join('\n')}\n`);
@@ -117,17 +158,23 @@ export async function runInspect(a: InspectArgs): Promise<void> {
 function updateSummary(u: UpdateModel): string {
   if (u.kind === 'exact') return 'exact (cells written with their new level)';
   const d = u.deviceToDevice;
-  return `${u.scheme}, dw_min ${u.dwMin}, BL ${u.pulsesPerUpdate}, cycle-to-cycle ${u.cycleToCycle}, up/down ${u.upDownAsymmetry}, ${u.softBounds ? 'soft' : 'hard'} bounds, `
-    + `device spread dw_min ${d.dwMin} w_max ${d.wMax} w_min ${d.wMin} up/down ${d.upDownAsymmetry}${u.scheme === 'mixed-precision' ? `, χ ${u.accumulatorBits} bits` : ''}`;
+  return (
+    `${u.scheme}, dw_min ${u.dwMin}, BL ${u.pulsesPerUpdate}, cycle-to-cycle ${u.cycleToCycle}, up/down ${u.upDownAsymmetry}, ${u.softBounds ? 'soft' : 'hard'} bounds, ` +
+    `device spread dw_min ${d.dwMin} w_max ${d.wMax} w_min ${d.wMin} up/down ${d.upDownAsymmetry}${u.scheme === 'mixed-precision' ? `, χ ${u.accumulatorBits} bits` : ''}`
+  );
 }
 
 /** How a matrix's weight range was chosen, as the compile option spells it. */
 function policyText(m: MatrixMappingMsg | null | undefined): string {
   if (!m) return 'none';
   switch (m.policy) {
-    case 'W_MAX_POLICY_PERCENTILE': return `p${m.percentile}`;
-    case 'W_MAX_POLICY_HEADROOM': return `x${m.headroom} max|W|`;
-    case 'W_MAX_POLICY_FIXED': return 'fixed';
-    default: return 'max|W|';
+    case 'W_MAX_POLICY_PERCENTILE':
+      return `p${m.percentile}`;
+    case 'W_MAX_POLICY_HEADROOM':
+      return `x${m.headroom} max|W|`;
+    case 'W_MAX_POLICY_FIXED':
+      return 'fixed';
+    default:
+      return 'max|W|';
   }
 }

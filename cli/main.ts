@@ -33,24 +33,58 @@ export async function cli(argv: string[]): Promise<number> {
 function parser(argv: string[]) {
   return yargs(argv)
     .scriptName('fre')
-    .command('train <spec>', 'train an FRE-RNN graph in software (ideal executor)', (y) => strictFlags(trainOptions(y)),
-      (args) => runTrain(args as unknown as TrainArgs))
-    .command('compile <spec>', 'compile a graph onto a chip: protobuf netlist and report', (y) => strictFlags(compileOptions(y), externalDataOut),
-      (args) => runCompile(args as unknown as CompileArgs))
-    .command('inspect <netlist>', 'summarise a compiled netlist', (y) => strictFlags(inspectOptions(y)),
-      (args) => runInspect(args as unknown as InspectArgs))
-    .command('validate <netlist>', 'check a netlist (schema and semantics); exit 0 valid, 1 not', (y) => strictFlags(validateOptions(y)),
-      (args) => runValidate(args as unknown as ValidateArgs))
-    .command('analyze <spec>', 'dynamics analysis: spectral radius, Lyapunov exponents, convergence time (optionally over a β_i sweep)',
-      (y) => strictFlags(analyzeOptions(y)), (args) => runAnalyze(args as unknown as AnalyzeArgs))
-    .command('simulate <netlist>', 'run a compiled netlist on the simulated chip: accuracy (evaluation or --train in situ), cycles and energy',
-      (y) => strictFlags(simulateOptions(y)), (args) => runSimulate(args as unknown as SimulateArgs))
-    .command('run <spec>', 'compile for a chip and simulate in one step (fre compile + fre simulate)',
-      (y) => strictFlags(runOptions(y)), (args) => runRun(args as unknown as SimulateArgs & { wMax: string }))
+    .command(
+      'train <spec>',
+      'train an FRE-RNN graph in software (ideal executor)',
+      (y) => strictFlags(trainOptions(y)),
+      (args) => runTrain(args as unknown as TrainArgs),
+    )
+    .command(
+      'compile <spec>',
+      'compile a graph onto a chip: protobuf netlist and report',
+      (y) => strictFlags(compileOptions(y), externalDataOut),
+      (args) => runCompile(args as unknown as CompileArgs),
+    )
+    .command(
+      'inspect <netlist>',
+      'summarise a compiled netlist',
+      (y) => strictFlags(inspectOptions(y)),
+      (args) => runInspect(args as unknown as InspectArgs),
+    )
+    .command(
+      'validate <netlist>',
+      'check a netlist (schema and semantics); exit 0 valid, 1 not',
+      (y) => strictFlags(validateOptions(y)),
+      (args) => runValidate(args as unknown as ValidateArgs),
+    )
+    .command(
+      'analyze <spec>',
+      'dynamics analysis: spectral radius, Lyapunov exponents, convergence time (optionally over a β_i sweep)',
+      (y) => strictFlags(analyzeOptions(y)),
+      (args) => runAnalyze(args as unknown as AnalyzeArgs),
+    )
+    .command(
+      'simulate <netlist>',
+      'run a compiled netlist on the simulated chip: accuracy (evaluation or --train in situ), cycles and energy',
+      (y) => strictFlags(simulateOptions(y)),
+      (args) => runSimulate(args as unknown as SimulateArgs),
+    )
+    .command(
+      'run <spec>',
+      'compile for a chip and simulate in one step (fre compile + fre simulate)',
+      (y) => strictFlags(runOptions(y)),
+      (args) => runRun(args as unknown as SimulateArgs & { wMax: string }),
+    )
     .command('export', 'write part of a netlist for other tools: `export spice` (one array as a SPICE circuit)', (y) => exportCommands(y))
-    .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) => sweepCommands(y))
-    .command('report <results..>', 'one self-contained HTML page for training runs, chip runs and sweeps (fre train/simulate/run --json outputs, sweep .jsonl)',
-      (y) => reportOptions(y), (args) => runReportCommand(args as unknown as ReportArgs))
+    .command('sweep', 'run a sweep file on all cores (or a --shard of it), merge shards, report mean ± std (docs/sweeps.md)', (y) =>
+      sweepCommands(y),
+    )
+    .command(
+      'report <results..>',
+      'one self-contained HTML page for training runs, chip runs and sweeps (fre train/simulate/run --json outputs, sweep .jsonl)',
+      (y) => reportOptions(y),
+      (args) => runReportCommand(args as unknown as ReportArgs),
+    )
     .demandCommand(1, 'name a command (fre --help lists them)')
     .strict()
     .fail((msg, err) => {
@@ -68,8 +102,11 @@ function externalDataOut(a: Record<string, unknown>): string[] {
 }
 
 if (require.main === module) {
-  cli(hideBin(process.argv)).then((code) => {
-    // A failure exits at once (workers and timers die with it); success ends when the work is done.
-    if (code !== 0) process.exit(code);
-  }, (err) => process.exit(reportError(err)));
+  cli(hideBin(process.argv)).then(
+    (code) => {
+      // A failure exits at once (workers and timers die with it); success ends when the work is done.
+      if (code !== 0) process.exit(code);
+    },
+    (err) => process.exit(reportError(err)),
+  );
 }

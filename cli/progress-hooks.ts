@@ -13,14 +13,16 @@ export interface ChipRunProgress {
   finish: (interrupted: boolean) => void;
 }
 
-export function chipRunProgress(label: string, o: { mode: 'train' | 'eval'; epochs: number; trainCount: number; testCount: number; batchSize: number }): ChipRunProgress {
+export function chipRunProgress(
+  label: string,
+  o: { mode: 'train' | 'eval'; epochs: number; trainCount: number; testCount: number; batchSize: number },
+): ChipRunProgress {
   const per = (n: number) => Math.ceil(n / o.batchSize);
   const total = o.mode === 'train' ? o.epochs * per(o.trainCount) : per(o.testCount);
   const p = new Progress({ label, total, unit: 'batches' });
   return {
-    onBatch: (epoch, b, batches, loss) => (epoch === 0
-      ? p.update(b, 'evaluating')
-      : p.update((epoch - 1) * batches + b, `epoch ${epoch}/${o.epochs} loss ${loss.toFixed(4)}`)),
+    onBatch: (epoch, b, batches, loss) =>
+      epoch === 0 ? p.update(b, 'evaluating') : p.update((epoch - 1) * batches + b, `epoch ${epoch}/${o.epochs} loss ${loss.toFixed(4)}`),
     log: (line) => p.log(line),
     finish: (interrupted) => {
       p.finish();

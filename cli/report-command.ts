@@ -14,11 +14,21 @@ import { readInput, repError } from './report/inputs';
 import { chipSection, trainSection } from './report/run-sections';
 import { sweepSection } from './report/sweep-section';
 
-export interface ReportArgs { results: string[]; out: string; title?: string; cols: number }
+export interface ReportArgs {
+  results: string[];
+  out: string;
+  title?: string;
+  cols: number;
+}
 
 export function reportOptions<T>(y: Argv<T>) {
   return y
-    .positional('results', { type: 'string', array: true, demandOption: true, describe: 'fre train/simulate/run --json outputs (.json) and sweep results (.jsonl)' })
+    .positional('results', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'fre train/simulate/run --json outputs (.json) and sweep results (.jsonl)',
+    })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the HTML file to write' })
     .option('title', { type: 'string', describe: 'page title (default: from the inputs)' })
     .option('cols', { type: 'number', default: 2, describe: 'plot panels per row' });
@@ -68,9 +78,24 @@ function writeAtomic(path: string, text: string): void {
     fd = undefined;
     renameSync(tmp, path);
   } catch (e) {
-    if (fd !== undefined) try { closeSync(fd); } catch { /* the first error matters */ }
-    try { unlinkSync(tmp); } catch { /* may not exist */ }
-    throw repError('REP005', path, '', `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); any previous file is unchanged`, 'choose a writable path for -o (its folder must exist)');
+    if (fd !== undefined)
+      try {
+        closeSync(fd);
+      } catch {
+        /* the first error matters */
+      }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* may not exist */
+    }
+    throw repError(
+      'REP005',
+      path,
+      '',
+      `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); any previous file is unchanged`,
+      'choose a writable path for -o (its folder must exist)',
+    );
   }
 }
 

@@ -48,19 +48,31 @@ export interface SimulateArgs {
 
 function common<T>(y: Argv<T>) {
   return y
-    .option('train', { type: 'boolean', default: false, describe: 'train in situ on the chip (EP); default: evaluate the programmed weights' })
-    .option('eval-only', { type: 'boolean', default: false, describe: 'evaluate the programmed weights (ex-situ deployment); the default unless --train' })
-    .option('epochs', { type: 'number', describe: 'in-situ training epochs (default: the spec\'s)' })
-    .option('seed', { type: 'number', describe: 'seed of the chip\'s noise and of training (default: the spec\'s)' })
+    .option('train', {
+      type: 'boolean',
+      default: false,
+      describe: 'train in situ on the chip (EP); default: evaluate the programmed weights',
+    })
+    .option('eval-only', {
+      type: 'boolean',
+      default: false,
+      describe: 'evaluate the programmed weights (ex-situ deployment); the default unless --train',
+    })
+    .option('epochs', { type: 'number', describe: "in-situ training epochs (default: the spec's)" })
+    .option('seed', { type: 'number', describe: "seed of the chip's noise and of training (default: the spec's)" })
     .option('train-limit', { type: 'number', describe: 'use the first N training samples' })
     .option('test-limit', { type: 'number', describe: 'use the first N test samples' })
     .option('data-dir', { type: 'string', describe: 'folder with the dataset files' })
     .option('drift-seconds', { type: 'number', default: 0, describe: 'read the devices this long after programming (PCM drift)' })
-    .option('pulse-rounding', { choices: ['stochastic', 'deterministic'] as const, default: 'stochastic' as const, describe: 'pulse counts of in-situ updates: stochastic (unbiased) or nearest rounding' })
+    .option('pulse-rounding', {
+      choices: ['stochastic', 'deterministic'] as const,
+      default: 'stochastic' as const,
+      describe: 'pulse counts of in-situ updates: stochastic (unbiased) or nearest rounding',
+    })
     .option('trace', { type: 'string', describe: 'write a Chrome trace (Perfetto) of a few samples here' })
     .option('trace-samples', { type: 'number', default: 2, describe: 'samples in the trace' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the results, last' })
-    .option('save', { type: 'string', describe: 'write the chip\'s effective weights and device conductances after the run here (.npz)' })
+    .option('save', { type: 'string', describe: "write the chip's effective weights and device conductances after the run here (.npz)" })
     .option('backend', { choices: ['auto', 'native', 'reference'] as const, default: 'auto' as const, describe: 'kernel backend' });
 }
 
@@ -69,10 +81,20 @@ export function simulateOptions<T>(y: Argv<T>) {
 }
 
 export function runOptions<T>(y: Argv<T>) {
-  return common(adcRangeOptions(y).positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
-    .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
-    .option('weights', { type: 'string', describe: 'program these weights (.npz, e.g. from fre train --save) instead of the seed\'s initial weights' })
-    .option('w-max', { type: 'string', default: 'max', describe: 'weight scale per matrix: max, pNN (percentile of |W|), xF (F × max|W|, headroom for in-situ learning) or a fixed w_max' }));
+  return common(
+    adcRangeOptions(y)
+      .positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
+      .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
+      .option('weights', {
+        type: 'string',
+        describe: "program these weights (.npz, e.g. from fre train --save) instead of the seed's initial weights",
+      })
+      .option('w-max', {
+        type: 'string',
+        default: 'max',
+        describe: 'weight scale per matrix: max, pNN (percentile of |W|), xF (F × max|W|, headroom for in-situ learning) or a fixed w_max',
+      }),
+  );
 }
 
 export async function runSimulate(a: SimulateArgs): Promise<void> {
@@ -83,16 +105,25 @@ export async function runSimulate(a: SimulateArgs): Promise<void> {
 
 export async function runRun(a: SimulateArgs & { wMax: string; adcRange?: string; calibrationSamples?: number }): Promise<void> {
   const { bytes } = compileFiles({
-    spec: a.spec!, chip: a.chip!, weights: a.weights, wMax: parseWMaxPolicy(a.wMax, a.spec!),
-    adcRange: parseAdcRangePolicy(a.adcRange ?? 'fixed', a.spec!), calibration: calibrationMaker(a.spec!, a.calibrationSamples ?? 256, a.dataDir),
+    spec: a.spec!,
+    chip: a.chip!,
+    weights: a.weights,
+    wMax: parseWMaxPolicy(a.wMax, a.spec!),
+    adcRange: parseAdcRangePolicy(a.adcRange ?? 'fixed', a.spec!),
+    calibration: calibrationMaker(a.spec!, a.calibrationSamples ?? 256, a.dataDir),
   });
   await simulate(decodeNetlist(bytes, a.spec!), a.spec!, a);
 }
 
 async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Promise<void> {
   if (a.train && a.evalOnly) throw new UsageError('--train and --eval-only exclude each other');
-  if (a.train && !netlist.trainingInfo) throw new UsageError(`${file} has no training_info: it can only run inference (re-compile it with this fre, or drop --train)`);
-  for (const [k, v] of [['epochs', a.epochs], ['train-limit', a.trainLimit], ['test-limit', a.testLimit]] as const) {
+  if (a.train && !netlist.trainingInfo)
+    throw new UsageError(`${file} has no training_info: it can only run inference (re-compile it with this fre, or drop --train)`);
+  for (const [k, v] of [
+    ['epochs', a.epochs],
+    ['train-limit', a.trainLimit],
+    ['test-limit', a.testLimit],
+  ] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`--${k} must be an integer ≥ 1, got ${v}`);
   }
   // Everything below comes from the netlist's normative fields; its graph spec metadata is provenance.
@@ -108,56 +139,115 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const mode = a.train ? 'train' : 'eval';
   const epochs = a.epochs ?? net.spec.training.epochs;
-  log(`fre simulate ${net.spec.name} on chip ${chip.name}: ${mode === 'train' ? `in-situ EP training, ${epochs} epochs` : 'evaluation of the programmed weights'}, ` +
-    `${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`);
+  log(
+    `fre simulate ${net.spec.name} on chip ${chip.name}: ${mode === 'train' ? `in-situ EP training, ${epochs} epochs` : 'evaluation of the programmed weights'}, ` +
+      `${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`,
+  );
 
   let stop = false;
-  const onSigint = () => { if (stop) process.exit(130); stop = true; log('\ninterrupted: finishing the current batch (Ctrl-C again to quit now)'); };
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    log('\ninterrupted: finishing the current batch (Ctrl-C again to quit now)');
+  };
   process.on('SIGINT', onSigint);
-  const progress = chipRunProgress(`${mode} ${net.spec.name} on ${chip.name}`, { mode, epochs, trainCount: data.train.count, testCount: data.test.count, batchSize: net.spec.training.batchSize });
+  const progress = chipRunProgress(`${mode} ${net.spec.name} on ${chip.name}`, {
+    mode,
+    epochs,
+    trainCount: data.train.count,
+    testCount: data.test.count,
+    batchSize: net.spec.training.batchSize,
+  });
   const r = await runOnChip(netlist, data, {
-    mode, epochs, seed, kernels, driftSeconds: a.driftSeconds, pulseRounding: a.pulseRounding, shouldStop: () => stop, onBatch: progress.onBatch,
-    onEpoch: (e: EpochResult) => progress.log(`epoch ${e.epoch}  train loss ${e.trainLoss.toFixed(4)}  test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s`),
+    mode,
+    epochs,
+    seed,
+    kernels,
+    driftSeconds: a.driftSeconds,
+    pulseRounding: a.pulseRounding,
+    shouldStop: () => stop,
+    onBatch: progress.onBatch,
+    onEpoch: (e: EpochResult) =>
+      progress.log(
+        `epoch ${e.epoch}  train loss ${e.trainLoss.toFixed(4)}  test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s`,
+      ),
   });
   process.off('SIGINT', onSigint);
   progress.finish(r.interrupted);
 
-  if (a.save) { saveChipWeights(a.save, net, r, { backend: kernels.name, extra: { mode, seed, driftSeconds: a.driftSeconds } }); log(`chip weights and conductances written to ${a.save}`); }
+  if (a.save) {
+    saveChipWeights(a.save, net, r, { backend: kernels.name, extra: { mode, seed, driftSeconds: a.driftSeconds } });
+    log(`chip weights and conductances written to ${a.save}`);
+  }
   const costs: ChipCosts = chipCosts(netlist, chip, mode === 'train' ? { updatePulsesPerSample: r.updatePulsesPerSample } : {});
   if (a.trace) {
     writeAtomic(a.trace, JSON.stringify(chipTrace(netlist, chip, { samples: a.traceSamples, training: mode === 'train' })));
     log(`trace of ${a.traceSamples} samples written to ${a.trace} (open in Perfetto)`);
   }
-  const top = Object.entries(costs.energyByComponent.inference).sort((x, y) => y[1] - x[1]).slice(0, 3)
-    .map(([k, v]) => `${k} ${(100 * v / costs.energyPerInferenceJoules).toFixed(0)}%`).join(', ');
+  const top = Object.entries(costs.energyByComponent.inference)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 3)
+    .map(([k, v]) => `${k} ${((100 * v) / costs.energyPerInferenceJoules).toFixed(0)}%`)
+    .join(', ');
   const sat = r.adcSaturation.filter((x) => x.clipped > 0);
-  log(`ADC saturation: ${sat.length ? sat.map((x) => `${x.edge} ${x.read} ${(100 * x.fraction).toFixed(2)}%`).join(', ') : 'none'} of conversions clipped`);
+  log(
+    `ADC saturation: ${sat.length ? sat.map((x) => `${x.edge} ${x.read} ${(100 * x.fraction).toFixed(2)}%`).join(', ') : 'none'} of conversions clipped`,
+  );
   const ir = Object.entries(r.irDrop);
-  if (ir.length) log(`IR drop (${chip.crossbar.wireResistanceOhm} ohm per segment): weights as read off by ${ir.map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')} (rms, relative)`);
+  if (ir.length)
+    log(
+      `IR drop (${chip.crossbar.wireResistanceOhm} ohm per segment): weights as read off by ${ir.map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ')} (rms, relative)`,
+    );
   log(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%${mode === 'train' ? ` (best ${(100 * r.bestTestAccuracy).toFixed(2)}%)` : ''}`);
-  log(`per inference: ${costs.cyclesPerInference} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
-    `${(costs.energyPerInferenceJoules * 1e9).toFixed(2)} nJ (${top})`);
-  log(`per training sample: ${costs.cyclesPerTrainingSample} cycles (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
-    `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses` : ' (nominal update pulses)'}`);
+  log(
+    `per inference: ${costs.cyclesPerInference} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
+      `${(costs.energyPerInferenceJoules * 1e9).toFixed(2)} nJ (${top})`,
+  );
+  log(
+    `per training sample: ${costs.cyclesPerTrainingSample} cycles (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
+      `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses` : ' (nominal update pulses)'}`,
+  );
   if (a.json) {
-    process.stdout.write(JSON.stringify({
-      graph: net.spec.name, chip: chip.name, mode, seed, backend: kernels.name,
-      trainSamples: data.train.count, testSamples: data.test.count,
-      // Interrupted before an epoch ended: nothing was measured (null, not 0 %).
-      testAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.testAccuracy,
-      bestTestAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.bestTestAccuracy,
-      perEpoch: r.epochs, epochSeconds: r.epochs.map((e) => e.seconds), interrupted: r.interrupted,
-      updatePulsesPerTrainingSample: r.updatePulsesPerSample,
-      // Per trained edge: weights that in-situ updates drove to a bound of their range (of its weights).
-      boundHits: r.boundHits,
-      cyclesPerInference: costs.cyclesPerInference, cyclesPerTrainingSample: costs.cyclesPerTrainingSample,
-      secondsPerInference: costs.secondsPerInference, secondsPerTrainingSample: costs.secondsPerTrainingSample,
-      energyPerInferenceJoules: costs.energyPerInferenceJoules, energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,
-      energyByComponent: costs.energyByComponent, utilisation: costs.utilisation, actionCounts: costs.actionCounts,
-      actionTableVersion: costs.actionTableVersion, provenance: provenance(kernels.name),
-      irDrop: r.irDrop,
-      adcSaturation: r.adcSaturation.map((x) => ({ edge: x.edge, read: x.read, fraction: x.fraction, clipped: x.clipped, conversions: x.conversions, rereads: x.rereads })),
-    }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        graph: net.spec.name,
+        chip: chip.name,
+        mode,
+        seed,
+        backend: kernels.name,
+        trainSamples: data.train.count,
+        testSamples: data.test.count,
+        // Interrupted before an epoch ended: nothing was measured (null, not 0 %).
+        testAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.testAccuracy,
+        bestTestAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.bestTestAccuracy,
+        perEpoch: r.epochs,
+        epochSeconds: r.epochs.map((e) => e.seconds),
+        interrupted: r.interrupted,
+        updatePulsesPerTrainingSample: r.updatePulsesPerSample,
+        // Per trained edge: weights that in-situ updates drove to a bound of their range (of its weights).
+        boundHits: r.boundHits,
+        cyclesPerInference: costs.cyclesPerInference,
+        cyclesPerTrainingSample: costs.cyclesPerTrainingSample,
+        secondsPerInference: costs.secondsPerInference,
+        secondsPerTrainingSample: costs.secondsPerTrainingSample,
+        energyPerInferenceJoules: costs.energyPerInferenceJoules,
+        energyPerTrainingSampleJoules: costs.energyPerTrainingSampleJoules,
+        energyByComponent: costs.energyByComponent,
+        utilisation: costs.utilisation,
+        actionCounts: costs.actionCounts,
+        actionTableVersion: costs.actionTableVersion,
+        provenance: provenance(kernels.name),
+        irDrop: r.irDrop,
+        adcSaturation: r.adcSaturation.map((x) => ({
+          edge: x.edge,
+          read: x.read,
+          fraction: x.fraction,
+          clipped: x.clipped,
+          conversions: x.conversions,
+          rereads: x.rereads,
+        })),
+      }) + '\n',
+    );
   }
   if (r.interrupted) process.exitCode = 130;
 }

@@ -33,7 +33,11 @@ export interface TrainArgs {
 export function trainOptions<T>(y: Argv<T>) {
   return y
     .positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
-    .option('algo', { choices: ALGORITHMS, default: 'ep' as Algorithm, describe: 'ep (equilibrium propagation), bp (backprop baseline), fa (feedback alignment)' })
+    .option('algo', {
+      choices: ALGORITHMS,
+      default: 'ep' as Algorithm,
+      describe: 'ep (equilibrium propagation), bp (backprop baseline), fa (feedback alignment)',
+    })
     .option('epochs', { type: 'number', describe: 'override training.epochs' })
     .option('seed', { type: 'number', describe: 'override training.seed' })
     .option('train-limit', { type: 'number', describe: 'use the first N training samples' })
@@ -41,8 +45,15 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', describe: 'folder with the dataset files (default: the installed package)' })
     .option('init', { type: 'string', describe: 'start from these weights (.npz)' })
     .option('save', { type: 'string', describe: 'write the trained weights here (.npz)' })
-    .option('checkpoint', { type: 'string', describe: 'after every epoch, write all a run needs to continue (weights, optimiser state, results so far) here (.npz, atomically)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue the run saved in --checkpoint from its last finished epoch (same numbers as an uninterrupted run)' })
+    .option('checkpoint', {
+      type: 'string',
+      describe: 'after every epoch, write all a run needs to continue (weights, optimiser state, results so far) here (.npz, atomically)',
+    })
+    .option('resume', {
+      type: 'boolean',
+      default: false,
+      describe: 'continue the run saved in --checkpoint from its last finished epoch (same numbers as an uninterrupted run)',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the results, last' })
     .option('backend', { choices: ['auto', 'native', 'reference'] as const, default: 'auto' as const, describe: 'kernel backend' });
 }
@@ -64,15 +75,23 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const data = loadNetData(net, a.spec, { dataDir: a.dataDir, trainLimit: a.trainLimit, testLimit: a.testLimit, seed });
   if (a.resume && !a.checkpoint) throw new UsageError('--resume needs --checkpoint FILE (the checkpoint to continue)');
   const identity: RunIdentity = {
-    specHash: specHash(spec), specName: spec.name, algo: a.algo, seed,
-    trainSamples: data.train.count, testSamples: data.test.count, batchSize: spec.training.batchSize, backend: kernels.name,
+    specHash: specHash(spec),
+    specName: spec.name,
+    algo: a.algo,
+    seed,
+    trainSamples: data.train.count,
+    testSamples: data.test.count,
+    batchSize: spec.training.batchSize,
+    backend: kernels.name,
   };
   const resume = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity).checkpoint : undefined;
   const rng = makeRng(seed);
   const initial = resume ? resume.params : a.init ? loadParams(a.init, net, rng) : initParams(net, rng);
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`fre train ${spec.name}: ${a.algo}, ${epochs} epochs, ${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`);
+  log(
+    `fre train ${spec.name}: ${a.algo}, ${epochs} epochs, ${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`,
+  );
   if (resume) log(`resuming from ${a.checkpoint} after epoch ${resume.epochsDone}`);
 
   let stop = false;
@@ -87,34 +106,58 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const batches = Math.ceil(data.train.count / net.spec.training.batchSize);
   const progress = new Progress({ label: `train ${spec.name}`, total: epochs * batches, unit: 'batches' });
   const { result, params } = await train(net, initial, data, {
-    algo: a.algo, epochs, seed, kernels,
+    algo: a.algo,
+    epochs,
+    seed,
+    kernels,
     shouldStop: () => stop,
     resume,
     onCheckpoint: a.checkpoint ? (c) => saveCheckpoint(a.checkpoint!, net, identity, c, epochs) : undefined,
     onBatch: (epoch, b, total, loss) => progress.update((epoch - 1) * total + b, `epoch ${epoch}/${epochs} loss ${loss.toFixed(4)}`),
-    onEpoch: (r) => progress.log(`epoch ${r.epoch}  train loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.seconds.toFixed(1)} s`),
+    onEpoch: (r) =>
+      progress.log(
+        `epoch ${r.epoch}  train loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.seconds.toFixed(1)} s`,
+      ),
   });
   progress.finish();
   process.off('SIGINT', onSigint);
 
   if (a.save) {
-    saveParams(a.save, net, params, { backend: kernels.name, extra: { algo: a.algo, seed, epochs: result.epochs.length, bestTestAccuracy: result.bestTestAccuracy } });
+    saveParams(a.save, net, params, {
+      backend: kernels.name,
+      extra: { algo: a.algo, seed, epochs: result.epochs.length, bestTestAccuracy: result.bestTestAccuracy },
+    });
     log(`weights written to ${a.save}`);
   }
   // No finished epoch means no accuracy was measured: null, not 0 %, which would read as a result.
   const measured = result.epochs.length > 0;
   if (a.json) {
-    process.stdout.write(JSON.stringify({
-      spec: spec.name, algo: a.algo, seed, backend: kernels.name,
-      trainSamples: data.train.count, testSamples: data.test.count,
-      epochs: result.epochs.length, epochsPlanned: epochs, epochsDone: result.epochs.length, epochsThisRun: result.epochs.length - (resume?.epochsDone ?? 0),
-      resumedAfter: resume?.epochsDone ?? null, code: codeVersion(),
-      bestTestAccuracy: measured ? result.bestTestAccuracy : null, finalTestAccuracy: measured ? result.finalTestAccuracy : null,
-      epochSeconds: result.epochSeconds, perEpoch: result.epochs, interrupted: result.interrupted,
-      provenance: provenance(kernels.name),
-    }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        spec: spec.name,
+        algo: a.algo,
+        seed,
+        backend: kernels.name,
+        trainSamples: data.train.count,
+        testSamples: data.test.count,
+        epochs: result.epochs.length,
+        epochsPlanned: epochs,
+        epochsDone: result.epochs.length,
+        epochsThisRun: result.epochs.length - (resume?.epochsDone ?? 0),
+        resumedAfter: resume?.epochsDone ?? null,
+        code: codeVersion(),
+        bestTestAccuracy: measured ? result.bestTestAccuracy : null,
+        finalTestAccuracy: measured ? result.finalTestAccuracy : null,
+        epochSeconds: result.epochSeconds,
+        perEpoch: result.epochs,
+        interrupted: result.interrupted,
+        provenance: provenance(kernels.name),
+      }) + '\n',
+    );
   } else if (measured) {
-    log(`best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%${result.interrupted ? ` (interrupted after ${result.epochs.length} of ${epochs} epochs)` : ''}`);
+    log(
+      `best test accuracy ${(100 * result.bestTestAccuracy).toFixed(2)}%, final ${(100 * result.finalTestAccuracy).toFixed(2)}%${result.interrupted ? ` (interrupted after ${result.epochs.length} of ${epochs} epochs)` : ''}`,
+    );
   } else {
     log(`interrupted before the first epoch ended: no accuracy measured`);
   }

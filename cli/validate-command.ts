@@ -21,6 +21,8 @@ export async function runValidate(a: ValidateArgs): Promise<void> {
   const { diagnostics } = validateNetlist(netlist, a.netlist);
   if (a.chip) diagnostics.push(...checkChipMatches(netlist, loadChip(a.chip), a.chip, a.netlist));
   if (diagnostics.length) throw new NetlistError(diagnostics);
-  process.stdout.write(`${a.netlist}: valid netlist (ir_version ${netlist.irVersion}, ${netlist.opsetImport.map((o) => `${o.domain} v${o.version}`).join(', ')}; ` +
-    `${netlist.graphName} on chip ${netlist.chip?.name}; ${netlist.arrays.length} arrays, ${netlist.cores.length} cores; ${bytes.length} bytes)\n`);
+  process.stdout.write(
+    `${a.netlist}: valid netlist (ir_version ${netlist.irVersion}, ${netlist.opsetImport.map((o) => `${o.domain} v${o.version}`).join(', ')}; ` +
+      `${netlist.graphName} on chip ${netlist.chip?.name}; ${netlist.arrays.length} arrays, ${netlist.cores.length} cores; ${bytes.length} bytes)\n`,
+  );
 }

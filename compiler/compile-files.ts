@@ -45,11 +45,21 @@ export function compileFiles(o: CompileFilesOptions): { report: CompileReport; b
   const params = o.weights ? loadParams(o.weights, net, rng) : initParams(net, rng);
   const passMs: Record<string, number> = {};
   const adcRange = o.adcRange ?? { kind: 'fixed' as const };
-  const calibration = adcRange.kind === 'percentile' && chip.periphery.adc.fullScale !== 'unbounded' ? o.calibration?.(net, params) : undefined;
-  const { ir, netlist } = compile(net, chip, params, { wMax: o.wMax, adcRange, calibration, specFile: o.spec, producerVersion: producerVersion(), producerCommit: producerCommit() }, {
-    ...o.hooks,
-    onPassTime: (p, ms) => { passMs[p] = ms; o.hooks?.onPassTime?.(p, ms); },
-  });
+  const calibration =
+    adcRange.kind === 'percentile' && chip.periphery.adc.fullScale !== 'unbounded' ? o.calibration?.(net, params) : undefined;
+  const { ir, netlist } = compile(
+    net,
+    chip,
+    params,
+    { wMax: o.wMax, adcRange, calibration, specFile: o.spec, producerVersion: producerVersion(), producerCommit: producerCommit() },
+    {
+      ...o.hooks,
+      onPassTime: (p, ms) => {
+        passMs[p] = ms;
+        o.hooks?.onPassTime?.(p, ms);
+      },
+    },
+  );
   const bytes = encodeNetlist(netlist);
   let written = { bytes: bytes.length, externalBytes: 0 };
   if (o.out) written = writeNetlistFile(o.out, netlist, { external: o.externalData });

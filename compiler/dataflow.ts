@@ -74,11 +74,34 @@ export function tileReads(ir: CompilerIR): TileRead[] {
       const per = size / e.conv.conv.inChannels;
       return { begin: Math.floor(r.begin / k2) * per, end: (Math.floor((r.end - 1) / k2) + 1) * per };
     };
-    const read = (kind: ReadKind, when: ReadWhen, input: number, inR: typeof rows, output: number, outR: typeof rows, operand: OperandName, gain: number, target: DriveBufferName) => {
+    const read = (
+      kind: ReadKind,
+      when: ReadWhen,
+      input: number,
+      inR: typeof rows,
+      output: number,
+      outR: typeof rows,
+      operand: OperandName,
+      gain: number,
+      target: DriveBufferName,
+    ) => {
       const u = units(output, outR);
       out.push({
-        tile: t, kind, when, input, inBegin: inR.begin, inEnd: inR.end, output, outBegin: outR.begin, outEnd: outR.end,
-        unitBegin: u.begin, unitEnd: u.end, positions, operand, gain, target,
+        tile: t,
+        kind,
+        when,
+        input,
+        inBegin: inR.begin,
+        inEnd: inR.end,
+        output,
+        outBegin: outR.begin,
+        outEnd: outR.end,
+        unitBegin: u.begin,
+        unitEnd: u.end,
+        positions,
+        operand,
+        gain,
+        target,
       });
     };
     if (t.role === 'random-feedback') {
@@ -92,10 +115,12 @@ export function tileReads(ir: CompilerIR): TileRead[] {
       read('forward', 'input', from, cols, to, rows, 'OPERAND_INPUT', fwdGain, 'DRIVE_BUFFER_INPUT');
     } else if (e.to === OUTPUT) {
       read('forward', 'readout', from, cols, to, rows, 'OPERAND_STATE', fwdGain, 'DRIVE_BUFFER_LOGITS');
-      if (t.reads.includes('transposed')) read('transposed', 'nudge', to, rows, from, cols, 'OPERAND_ERROR', e.beta * m.mapped.wMax, nudgeTarget);
+      if (t.reads.includes('transposed'))
+        read('transposed', 'nudge', to, rows, from, cols, 'OPERAND_ERROR', e.beta * m.mapped.wMax, nudgeTarget);
     } else {
       read('forward', 'step', from, cols, to, rows, 'OPERAND_STATE', fwdGain, 'DRIVE_BUFFER_STEP');
-      if (t.reads.includes('transposed')) read('transposed', 'step', to, rows, from, cols, 'OPERAND_STATE', e.beta * m.mapped.wMax, 'DRIVE_BUFFER_STEP');
+      if (t.reads.includes('transposed'))
+        read('transposed', 'step', to, rows, from, cols, 'OPERAND_STATE', e.beta * m.mapped.wMax, 'DRIVE_BUFFER_STEP');
     }
   }
   return out;
@@ -106,10 +131,14 @@ export function readsPerSample(ir: CompilerIR, when: ReadWhen): number {
   const { T, K } = ir.net.spec.dynamics;
   const mode = ir.net.spec.dynamics.nudge ?? 'held';
   switch (when) {
-    case 'input': return 1;
-    case 'step': return T + K;
-    case 'readout': return 1 + (mode === 'recomputed' ? K : 0) + (mode === 'graph' ? 1 : 0);
-    case 'nudge': return mode === 'recomputed' ? K : 1;
+    case 'input':
+      return 1;
+    case 'step':
+      return T + K;
+    case 'readout':
+      return 1 + (mode === 'recomputed' ? K : 0) + (mode === 'graph' ? 1 : 0);
+    case 'nudge':
+      return mode === 'recomputed' ? K : 1;
   }
 }
 
@@ -151,12 +180,16 @@ export function updateOperands(ir: CompilerIR, t: IrTile): { postGroup: number; 
     // Delta rule: (y − p)·sᵀ, on the free state and its error e⁰ (held, recomputed) or the nudged
     // state and the error recomputed from it (graph).
     return {
-      postGroup: groupOfNode(ir, e.to), post: graphMode ? 'OPERAND_ERROR' : 'OPERAND_FREE_ERROR',
-      preGroup: groupOfNode(ir, e.from), pre: graphMode ? 'OPERAND_STATE' : 'OPERAND_FREE_STATE',
+      postGroup: groupOfNode(ir, e.to),
+      post: graphMode ? 'OPERAND_ERROR' : 'OPERAND_FREE_ERROR',
+      preGroup: groupOfNode(ir, e.from),
+      pre: graphMode ? 'OPERAND_STATE' : 'OPERAND_FREE_STATE',
     };
   }
   return {
-    postGroup: groupOfNode(ir, e.to), post: 'OPERAND_DELTA',
-    preGroup: groupOfNode(ir, e.from), pre: e.from === INPUT ? 'OPERAND_INPUT' : 'OPERAND_FREE_STATE',
+    postGroup: groupOfNode(ir, e.to),
+    post: 'OPERAND_DELTA',
+    preGroup: groupOfNode(ir, e.from),
+    pre: e.from === INPUT ? 'OPERAND_INPUT' : 'OPERAND_FREE_STATE',
   };
 }

@@ -9,7 +9,7 @@ export { NET_CODES, NetlistError, type NetCode };
 
 export const CMP_CODES = {
   CMP001: 'the net does not fit the chip (arrays)',
-  CMP002: 'a core\'s state buffer is too small for the groups it hosts',
+  CMP002: "a core's state buffer is too small for the groups it hosts",
   CMP003: 'unknown compiler pass name',
   CMP004: 'invalid weight-scale policy',
   CMP006: 'invalid ADC range policy, or a calibrated one without a calibration batch',
@@ -18,10 +18,8 @@ export const CMP_CODES = {
 } as const;
 export type CmpCode = keyof typeof CMP_CODES;
 
-
 /** The compiler cannot lower this net onto this chip; the diagnostics say what to change. */
 export class CompileError extends DiagnosticsError {}
-
 
 export function diag(code: CmpCode | NetCode, file: string, path: string, message: string, hint: string): CodedDiagnostic {
   return { code, file, path, message, hint };

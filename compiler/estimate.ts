@@ -40,7 +40,13 @@ export function estimate(chip: ChipDescription, netlist: NetlistMsg): Estimate {
   const c = chipCosts(netlist, chip);
   const pj = (j: number) => j * 1e12;
   return {
-    phases: c.phases.map((p) => ({ name: p.name, repeat: p.repeat, trainingOnly: p.trainingOnly, ops: p.ops, cycles: p.cyclesPerIteration })),
+    phases: c.phases.map((p) => ({
+      name: p.name,
+      repeat: p.repeat,
+      trainingOnly: p.trainingOnly,
+      ops: p.ops,
+      cycles: p.cyclesPerIteration,
+    })),
     cyclesPerInference: c.cyclesPerInference,
     cyclesPerTrainingSample: c.cyclesPerTrainingSample,
     actionsPerInference: c.actionCounts.inference,

@@ -38,21 +38,35 @@ export function doesNotFit(ir: CompilerIR): CodedDiagnostic {
   const side = Math.ceil(Math.sqrt(coresNeeded));
   const taller = Math.ceil(coresNeeded / noc.meshWidth);
   const options: string[] = [];
-  options.push(`a bigger mesh: noc.meshWidth × noc.meshHeight of at least ${noc.meshWidth} × ${taller} or ${side} × ${side} (${coresNeeded} cores of ${apc} arrays)`);
-  options.push(`more arrays per core: noc.arraysPerCore ≥ ${Math.ceil(need / coresAvailable(chip))} on the ${noc.meshWidth} × ${noc.meshHeight} mesh`);
+  options.push(
+    `a bigger mesh: noc.meshWidth × noc.meshHeight of at least ${noc.meshWidth} × ${taller} or ${side} × ${side} (${coresNeeded} cores of ${apc} arrays)`,
+  );
+  options.push(
+    `more arrays per core: noc.arraysPerCore ≥ ${Math.ceil(need / coresAvailable(chip))} on the ${noc.meshWidth} × ${noc.meshHeight} mesh`,
+  );
   const bigger = biggerArrays(net, chip, have);
   if (bigger) options.push(`bigger arrays: crossbar.rows = crossbar.cols = ${bigger.size} (${bigger.arrays} arrays)`);
   const cap = widthThatFits(net, x.rows, weightCols(x), have);
   if (cap > 0) options.push(`fewer units: hidden layers of at most ${cap} units (${arraysNeeded(net, x.rows, weightCols(x), cap)} arrays)`);
   else options.push('fewer units cannot help: the input and output edges alone need more arrays than the chip has');
   const perEdge = net.edges
-    .map((e) => ({ e, n: grid(e.rows, e.cols, x.rows, weightCols(x)) + (e.feedback === 'random' ? grid(e.cols, e.rows, x.rows, weightCols(x)) : 0) }))
+    .map((e) => ({
+      e,
+      n: grid(e.rows, e.cols, x.rows, weightCols(x)) + (e.feedback === 'random' ? grid(e.cols, e.rows, x.rows, weightCols(x)) : 0),
+    }))
     .sort((a, b) => b.n - a.n || a.e.index - b.e.index)
     .slice(0, 3)
-    .map(({ e, n }) => `${e.name} (${nodeName(net, e.from)}→${nodeName(net, e.to)}, ${e.rows}×${e.cols}${e.feedback === 'random' ? ' + random feedback' : ''}): ${n}`);
-  return diag('CMP001', ir.options.specFile, '',
+    .map(
+      ({ e, n }) =>
+        `${e.name} (${nodeName(net, e.from)}→${nodeName(net, e.to)}, ${e.rows}×${e.cols}${e.feedback === 'random' ? ' + random feedback' : ''}): ${n}`,
+    );
+  return diag(
+    'CMP001',
+    ir.options.specFile,
+    '',
     `${net.spec.name} needs ${need} arrays of ${x.rows}×${x.cols} but chip "${chip.name}" has ${have} (${noc.meshWidth}×${noc.meshHeight} cores × ${apc} arrays per core); largest edges: ${perEdge.join(', ')}`,
-    `use ${options.join('; or ')}`);
+    `use ${options.join('; or ')}`,
+  );
 }
 
 /** The smallest power-of-two square array (above the current size) on which the net fits. */

@@ -40,7 +40,15 @@ export interface CompileResult {
 export function initialIR(net: Net, chip: ChipDescription, params: Params, options: CompileOptions): CompilerIR {
   const groups: IrGroup[] = [
     { id: 0, name: 'input', role: 'input', node: -1, size: net.inputSize, activation: 'identity', home: -1 },
-    ...net.layers.map((l, i): IrGroup => ({ id: i + 1, name: l.name, role: 'hidden', node: i, size: l.size, activation: l.activation, home: -1 })),
+    ...net.layers.map((l, i): IrGroup => ({
+      id: i + 1,
+      name: l.name,
+      role: 'hidden',
+      node: i,
+      size: l.size,
+      activation: l.activation,
+      home: -1,
+    })),
     { id: net.layers.length + 1, name: 'output', role: 'output', node: OUTPUT, size: net.classes, activation: 'softmax', home: -1 },
   ];
   return { net, chip, params, options, groups, matrices: [], tiles: [], cores: [], routes: [], reductions: [], phases: [], done: [] };
@@ -49,8 +57,15 @@ export function initialIR(net: Net, chip: ChipDescription, params: Params, optio
 export function checkPassNames(names: readonly string[], file: string): void {
   const unknown = names.filter((n) => n !== 'all' && !PASS_NAMES.includes(n));
   if (unknown.length) {
-    throw new CompileError([diag('CMP003', file, '', `unknown pass ${unknown.map((u) => `"${u}"`).join(', ')} for --dump-after`,
-      `name one of ${PASS_NAMES.join(', ')}, or all`)]);
+    throw new CompileError([
+      diag(
+        'CMP003',
+        file,
+        '',
+        `unknown pass ${unknown.map((u) => `"${u}"`).join(', ')} for --dump-after`,
+        `name one of ${PASS_NAMES.join(', ')}, or all`,
+      ),
+    ]);
   }
 }
 

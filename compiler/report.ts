@@ -51,7 +51,10 @@ export interface CompileReport {
   passMs: Record<string, number>;
 }
 
-export function buildReport(ir: CompilerIR, info: { netlistBytes: number; externalBytes: number; compileMs: number; passMs: Record<string, number> }): CompileReport {
+export function buildReport(
+  ir: CompilerIR,
+  info: { netlistBytes: number; externalBytes: number; compileMs: number; passMs: Record<string, number> },
+): CompileReport {
   const { net, chip } = ir;
   const n = ir.netlist!;
   const C = weightCols(chip.crossbar);
@@ -62,16 +65,39 @@ export function buildReport(ir: CompilerIR, info: { netlistBytes: number; extern
     const wt = ir.tiles.filter((t) => t.matrix === w.id).length;
     const bt = b ? ir.tiles.filter((t) => t.matrix === b.id).length : 0;
     return {
-      name: e.name, from: nodeName(net, e.from), to: nodeName(net, e.to), rows: e.rows, cols: e.cols, feedback: e.feedback,
-      weightArrays: wt, feedbackArrays: bt, arrays: wt + bt, tileGrid: [Math.ceil(e.rows / chip.crossbar.rows), Math.ceil(e.cols / C)],
-      wMax: w.mapped.wMax, maxAbsWeight: w.mapped.stats.maxAbs, clipped: w.mapped.stats.clipped, clippedFraction: w.mapped.stats.clipped / (e.rows * e.cols),
-      maxError: w.mapped.stats.maxError, rmsError: w.mapped.stats.rmsError, levelStep: w.mapped.stats.levelStep,
-      ...(b ? { feedbackMapping: { wMax: b.mapped.wMax, clipped: b.mapped.stats.clipped, maxError: b.mapped.stats.maxError, rmsError: b.mapped.stats.rmsError } } : {}),
+      name: e.name,
+      from: nodeName(net, e.from),
+      to: nodeName(net, e.to),
+      rows: e.rows,
+      cols: e.cols,
+      feedback: e.feedback,
+      weightArrays: wt,
+      feedbackArrays: bt,
+      arrays: wt + bt,
+      tileGrid: [Math.ceil(e.rows / chip.crossbar.rows), Math.ceil(e.cols / C)],
+      wMax: w.mapped.wMax,
+      maxAbsWeight: w.mapped.stats.maxAbs,
+      clipped: w.mapped.stats.clipped,
+      clippedFraction: w.mapped.stats.clipped / (e.rows * e.cols),
+      maxError: w.mapped.stats.maxError,
+      rmsError: w.mapped.stats.rmsError,
+      levelStep: w.mapped.stats.levelStep,
+      ...(b
+        ? {
+            feedbackMapping: {
+              wMax: b.mapped.wMax,
+              clipped: b.mapped.stats.clipped,
+              maxError: b.mapped.stats.maxError,
+              rmsError: b.mapped.stats.rmsError,
+            },
+          }
+        : {}),
     };
   });
   // Mesh traffic: every Send's hops·flits·link width, times its phase's repeat count.
   let bitHops = 0;
-  for (const ph of ir.phases) for (const op of ph.ops) if (op.opType === 'Send') bitHops += op.hops * op.flits * chip.noc.linkWidthBits * ph.repeat;
+  for (const ph of ir.phases)
+    for (const op of ph.ops) if (op.opType === 'Send') bitHops += op.hops * op.flits * chip.noc.linkWidthBits * ph.repeat;
   const est = estimate(chip, n);
   const us = (c: number) => c / chip.clock.frequencyMhz;
   const conductanceData = n.arrays.reduce((s, a) => s + (a.gPlus?.rawData.length ?? 0) + (a.gMinus?.rawData.length ?? 0), 0);
@@ -86,7 +112,9 @@ export function buildReport(ir: CompilerIR, info: { netlistBytes: number; extern
     arrayUtilisation: cells / (ir.tiles.length * chip.crossbar.rows * C),
     chipUtilisation: ir.tiles.length / arraysAvailable(chip),
     mesh: {
-      width: chip.noc.meshWidth, height: chip.noc.meshHeight, routes: ir.routes.length,
+      width: chip.noc.meshWidth,
+      height: chip.noc.meshHeight,
+      routes: ir.routes.length,
       meshHops: ir.routes.reduce((s, r) => s + r.path.length - 1, 0),
       maxRouteHops: ir.routes.reduce((m, r) => Math.max(m, r.path.length - 1), 0),
       bitHopsPerTrainingSample: bitHops,

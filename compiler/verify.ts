@@ -18,8 +18,10 @@ export function verifyIR(ir: CompilerIR, after: string): void {
   if (did('map-weights')) {
     for (const e of net.edges) {
       const ms = ir.matrices.filter((m) => m.edge === e.index);
-      if (ms.filter((m) => m.role === 'weight').length !== 1) bad.push(`edge ${e.name} has ${ms.filter((m) => m.role === 'weight').length} weight matrices`);
-      if ((e.feedback === 'random') !== ms.some((m) => m.role === 'random-feedback')) bad.push(`edge ${e.name}: random feedback matrix ${e.feedback === 'random' ? 'missing' : 'present without random feedback'}`);
+      if (ms.filter((m) => m.role === 'weight').length !== 1)
+        bad.push(`edge ${e.name} has ${ms.filter((m) => m.role === 'weight').length} weight matrices`);
+      if ((e.feedback === 'random') !== ms.some((m) => m.role === 'random-feedback'))
+        bad.push(`edge ${e.name}: random feedback matrix ${e.feedback === 'random' ? 'missing' : 'present without random feedback'}`);
     }
     for (const m of ir.matrices) {
       if (!(m.mapped.wMax > 0 && Number.isFinite(m.mapped.wMax))) bad.push(`matrix ${m.id}: w_max ${m.mapped.wMax}`);
@@ -31,19 +33,23 @@ export function verifyIR(ir: CompilerIR, after: string): void {
     for (const m of ir.matrices) {
       let area = 0;
       for (const t of ir.tiles.filter((x) => x.matrix === m.id)) {
-        if (t.rowEnd - t.rowBegin > chip.crossbar.rows || t.colEnd - t.colBegin > C || t.rowEnd > m.rows || t.colEnd > m.cols) bad.push(`tile ${t.id} exceeds its array or matrix`);
+        if (t.rowEnd - t.rowBegin > chip.crossbar.rows || t.colEnd - t.colBegin > C || t.rowEnd > m.rows || t.colEnd > m.cols)
+          bad.push(`tile ${t.id} exceeds its array or matrix`);
         area += (t.rowEnd - t.rowBegin) * (t.colEnd - t.colBegin);
       }
       if (area !== m.rows * m.cols) bad.push(`matrix ${m.id}: tiles cover ${area} of ${m.rows * m.cols}`);
     }
-    ir.tiles.forEach((t, i) => { if (t.id !== i) bad.push(`tile ${i} has id ${t.id}`); });
+    ir.tiles.forEach((t, i) => {
+      if (t.id !== i) bad.push(`tile ${i} has id ${t.id}`);
+    });
   }
   if (did('assign-cores')) {
     if (ir.cores.length > sites) bad.push(`${ir.cores.length} cores on a ${sites}-site mesh`);
     const used = new Set<string>();
     for (const t of ir.tiles) {
       const key = `${t.core}:${t.slot}`;
-      if (t.core < 0 || t.core >= ir.cores.length || t.slot < 0 || t.slot >= chip.noc.arraysPerCore || used.has(key)) bad.push(`tile ${t.id} at core ${t.core} slot ${t.slot}`);
+      if (t.core < 0 || t.core >= ir.cores.length || t.slot < 0 || t.slot >= chip.noc.arraysPerCore || used.has(key))
+        bad.push(`tile ${t.id} at core ${t.core} slot ${t.slot}`);
       used.add(key);
     }
     for (const g of ir.groups) if (g.home < 0 || g.home >= ir.cores.length) bad.push(`group ${g.name} has home ${g.home}`);
@@ -58,15 +64,20 @@ export function verifyIR(ir: CompilerIR, after: string): void {
   if (did('route')) {
     const W = chip.noc.meshWidth;
     for (const r of ir.routes) {
-      const ok = r.path[0] === r.src && r.path[r.path.length - 1] === r.dst &&
-        r.path.every((s, k) => k === 0 || Math.abs((s % W) - (r.path[k - 1] % W)) + Math.abs(Math.floor(s / W) - Math.floor(r.path[k - 1] / W)) === 1);
+      const ok =
+        r.path[0] === r.src &&
+        r.path[r.path.length - 1] === r.dst &&
+        r.path.every(
+          (s, k) => k === 0 || Math.abs((s % W) - (r.path[k - 1] % W)) + Math.abs(Math.floor(s / W) - Math.floor(r.path[k - 1] / W)) === 1,
+        );
       if (!ok) bad.push(`route ${r.id} ${r.src}→${r.dst} has path [${r.path.join(',')}]`);
     }
   }
   if (did('schedule')) {
     for (const ph of ir.phases) {
       ph.ops.forEach((op, i) => {
-        if (op.id !== i || op.deps.some((d) => d >= i) || op.resources.length === 0) bad.push(`${ph.name} op ${i} (${op.label}): id/deps/resources`);
+        if (op.id !== i || op.deps.some((d) => d >= i) || op.resources.length === 0)
+          bad.push(`${ph.name} op ${i} (${op.label}): id/deps/resources`);
       });
     }
     const reduced = new Set(ir.reductions.flatMap((r) => r.arrays));
@@ -77,8 +88,14 @@ export function verifyIR(ir: CompilerIR, after: string): void {
     else for (const d of validateNetlist(ir.netlist, '<emitted>').diagnostics) bad.push(formatCoded(d));
   }
   if (bad.length) {
-    throw new CompileError([diag('CMP090', ir.options.specFile, '',
-      `IR check failed after pass ${after}: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? `; … (${bad.length} problems)` : ''}`,
-      'this is a compiler bug: please report it with the spec and chip; `--dump-after` shows the IR')]);
+    throw new CompileError([
+      diag(
+        'CMP090',
+        ir.options.specFile,
+        '',
+        `IR check failed after pass ${after}: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? `; … (${bad.length} problems)` : ''}`,
+        'this is a compiler bug: please report it with the spec and chip; `--dump-after` shows the IR',
+      ),
+    ]);
   }
 }

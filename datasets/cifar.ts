@@ -68,7 +68,10 @@ export function loadCifarDir(dir: string): DataSplit {
     );
   }
   return {
-    train: loadCifarBatches(CIFAR_TRAIN_FILES.map((f) => path.join(root, f)), 'cifar10/train'),
+    train: loadCifarBatches(
+      CIFAR_TRAIN_FILES.map((f) => path.join(root, f)),
+      'cifar10/train',
+    ),
     test: loadCifarBatches([path.join(root, CIFAR_TEST_FILE)], 'cifar10/test'),
   };
 }

@@ -55,13 +55,7 @@ export function sliceDataset(ds: Dataset, limit: number): Dataset {
  * Fills `out` (m × classes, row-major) with one-hot targets for labels[offset .. offset+m).
  * Trainers call this per batch, so it writes into a caller-owned buffer instead of allocating.
  */
-export function oneHot(
-  labels: ArrayLike<number>,
-  offset: number,
-  m: number,
-  classes: number,
-  out: Float32Array,
-): Float32Array {
+export function oneHot(labels: ArrayLike<number>, offset: number, m: number, classes: number, out: Float32Array): Float32Array {
   if (offset < 0 || offset + m > labels.length) {
     throw new RangeError(`oneHot: samples [${offset}, ${offset + m}) outside ${labels.length} labels`);
   }

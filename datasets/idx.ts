@@ -35,7 +35,11 @@ export function readMaybeGzip(file: string): Uint8Array {
     if (!(e instanceof ReadError)) throw e;
     if (e.reason === 'missing') throw new DatasetError(file, 'missing', 'file does not exist; check the path or --data-dir.');
     if (e.reason === 'too-large') {
-      throw new DatasetError(file, 'too-large', `${e.detail}; a dataset file may have at most ${formatBytes(LIMITS.dataFileBytes)} (docs/limits.md).`);
+      throw new DatasetError(
+        file,
+        'too-large',
+        `${e.detail}; a dataset file may have at most ${formatBytes(LIMITS.dataFileBytes)} (docs/limits.md).`,
+      );
     }
     throw new DatasetError(file, 'unreadable', `${e.detail}; check the path and permissions.`);
   }
@@ -45,8 +49,11 @@ export function readMaybeGzip(file: string): Uint8Array {
       return gunzipSync(raw, { maxOutputLength: LIMITS.dataInflatedBytes });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-        throw new DatasetError(file, 'too-large',
-          `gunzips to more than ${formatBytes(LIMITS.dataInflatedBytes)}, the limit for one dataset file (docs/limits.md); it is not a dataset file, or a damaged one.`);
+        throw new DatasetError(
+          file,
+          'too-large',
+          `gunzips to more than ${formatBytes(LIMITS.dataInflatedBytes)}, the limit for one dataset file (docs/limits.md); it is not a dataset file, or a damaged one.`,
+        );
       }
       throw new DatasetError(
         file,
@@ -107,8 +114,7 @@ export function readIdx(file: string, ndims: 1 | 3): IdxArray {
     throw new DatasetError(
       file,
       'truncated',
-      `header declares ${dims.join('×')} (${expected} bytes) but the file has ${buf.length}; ` +
-        'it is truncated, re-download it.',
+      `header declares ${dims.join('×')} (${expected} bytes) but the file has ${buf.length}; ` + 'it is truncated, re-download it.',
     );
   }
   if (buf.length > expected) {
@@ -184,11 +190,7 @@ export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
   };
   const missing = (Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[]).filter((k) => !found[k]);
   if (missing.length > 0) {
-    throw new DatasetError(
-      dir,
-      'missing',
-      `lacks ${missing.map((k) => IDX_FILES[k]).join(', ')}; the folder must hold ${expectedList}.`,
-    );
+    throw new DatasetError(dir, 'missing', `lacks ${missing.map((k) => IDX_FILES[k]).join(', ')}; the folder must hold ${expectedList}.`);
   }
   return {
     train: loadIdxPair(found.trainImages!, found.trainLabels!, `${name}/train`, classes),

@@ -20,27 +20,39 @@ export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSpl
   };
   checkSplits(data, name, o.dataDir);
   if (data.train.dim !== net.inputSize) {
-    throw new SpecError([{
-      code: 'FRE030', file: specFile, path: '/input/size',
-      message: `input size is ${net.inputSize} but ${name} samples have ${data.train.dim} values (${data.train.shape.join('×')})`,
-      hint: `set "input": { "size": ${data.train.dim} } or use a dataset with ${net.inputSize} inputs`,
-    }]);
+    throw new SpecError([
+      {
+        code: 'FRE030',
+        file: specFile,
+        path: '/input/size',
+        message: `input size is ${net.inputSize} but ${name} samples have ${data.train.dim} values (${data.train.shape.join('×')})`,
+        hint: `set "input": { "size": ${data.train.dim} } or use a dataset with ${net.inputSize} inputs`,
+      },
+    ]);
   }
   const want = net.inputShape;
   const got = data.train.shape;
   if (want && (want.channels !== got[0] || want.height !== got[1] || want.width !== got[2])) {
-    throw new SpecError([{
-      code: 'FRE030', file: specFile, path: '/input/shape',
-      message: `input shape is [${want.channels}, ${want.height}, ${want.width}] but ${name} samples are [${got.join(', ')}] (channels, height, width)`,
-      hint: `set "input": { "shape": [${got.join(', ')}] }`,
-    }]);
+    throw new SpecError([
+      {
+        code: 'FRE030',
+        file: specFile,
+        path: '/input/shape',
+        message: `input shape is [${want.channels}, ${want.height}, ${want.width}] but ${name} samples are [${got.join(', ')}] (channels, height, width)`,
+        hint: `set "input": { "shape": [${got.join(', ')}] }`,
+      },
+    ]);
   }
   if (data.train.classes !== net.classes) {
-    throw new SpecError([{
-      code: 'FRE031', file: specFile, path: '/output/classes',
-      message: `the output has ${net.classes} classes but ${name} has ${data.train.classes}`,
-      hint: `set "output": { "classes": ${data.train.classes} }`,
-    }]);
+    throw new SpecError([
+      {
+        code: 'FRE031',
+        file: specFile,
+        path: '/output/classes',
+        message: `the output has ${net.classes} classes but ${name} has ${data.train.classes}`,
+        hint: `set "output": { "classes": ${data.train.classes} }`,
+      },
+    ]);
   }
   return data;
 }
@@ -53,27 +65,39 @@ function checkSplits(data: DataSplit, name: string, dataDir: string | undefined)
   const where = dataDir ?? `${name} (its default location)`;
   for (const split of ['train', 'test'] as const) {
     if (data[split].count === 0) {
-      throw new SpecError([{
-        code: 'FRE032', file: where, path: `/${split}`,
-        message: `the ${split} split of ${name} holds no samples, so no ${split === 'train' ? 'training' : 'accuracy'} can be measured`,
-        hint: `give the ${split} files at least one sample (and --${split}-limit at least 1)`,
-      }]);
+      throw new SpecError([
+        {
+          code: 'FRE032',
+          file: where,
+          path: `/${split}`,
+          message: `the ${split} split of ${name} holds no samples, so no ${split === 'train' ? 'training' : 'accuracy'} can be measured`,
+          hint: `give the ${split} files at least one sample (and --${split}-limit at least 1)`,
+        },
+      ]);
     }
   }
   const a = data.train.shape;
   const b = data.test.shape;
   if (a.length !== b.length || a.some((x, i) => x !== b[i]) || data.train.dim !== data.test.dim) {
-    throw new SpecError([{
-      code: 'FRE032', file: where, path: '/test/shape',
-      message: `the test samples are [${b.join(', ')}] but the training samples are [${a.join(', ')}] (channels, height, width)`,
-      hint: 'use a test set of the same image size as the training set (both from one dataset)',
-    }]);
+    throw new SpecError([
+      {
+        code: 'FRE032',
+        file: where,
+        path: '/test/shape',
+        message: `the test samples are [${b.join(', ')}] but the training samples are [${a.join(', ')}] (channels, height, width)`,
+        hint: 'use a test set of the same image size as the training set (both from one dataset)',
+      },
+    ]);
   }
   if (data.train.classes !== data.test.classes) {
-    throw new SpecError([{
-      code: 'FRE032', file: where, path: '/test/classes',
-      message: `the test split has ${data.test.classes} classes but the training split ${data.train.classes}`,
-      hint: 'use train and test files of one dataset',
-    }]);
+    throw new SpecError([
+      {
+        code: 'FRE032',
+        file: where,
+        path: '/test/classes',
+        message: `the test split has ${data.test.classes} classes but the training split ${data.train.classes}`,
+        hint: 'use train and test files of one dataset',
+      },
+    ]);
   }
 }

@@ -9,17 +9,90 @@ import { agtGraph, residualGraph, type DeepOptions } from '../graph/topologies';
 const ROOT = join(__dirname, '..', '..', 'examples');
 const adam = { optimizer: { kind: 'adam' as const, lr: 1e-3 }, batchSize: 500, epochs: 50, seed: 0 };
 const base = (name: string, description: string, depth: number, betaI: number): DeepOptions => ({
-  name, description, dataset: 'mnist', inputSize: 784, classes: 10, depth, width: 64, betaI,
-  dynamics: { T: 10 * depth, K: 5 * depth, betaF: 0.1 }, training: adam,
+  name,
+  description,
+  dataset: 'mnist',
+  inputSize: 784,
+  classes: 10,
+  depth,
+  width: 64,
+  betaI,
+  dynamics: { T: 10 * depth, K: 5 * depth, betaF: 0.1 },
+  training: adam,
 });
 
 const specs = [
-  ['mnist-5l.json', residualGraph({ ...base('mnist-5l', 'Table 2 / S1: 5 hidden layers of 64, symmetric chain (no skips), beta_i 0.1, T 50, K 25 (paper: EP 97.64 +- 0.10, BP 97.69)', 5, 0.1), skips: false })],
-  ['mnist-10l-plain.json', residualGraph({ ...base('mnist-10l-plain', 'Table 2: 10 hidden layers of 64 without residual edges, beta_i 0.1, T 100, K 50 (paper 92.49 +- 0.32; --algo fa gives the FA baseline, paper 94.52)', 10, 0.1), skips: false })],
-  ['mnist-10l-residual.json', residualGraph(base('mnist-10l-residual', 'Table 2: 10 hidden layers of 64 with skips 1-4, 4-7, 7-10, beta_i 0.1, T 100, K 50 (paper 97.49 +- 0.05)', 10, 0.1))],
-  ['mnist-20l-residual.json', residualGraph(base('mnist-20l-residual', 'Table 2: 20 hidden layers of 64 with skips every 3 layers, beta_i 0.1, T 200, K 100 (paper 95.95 +- 0.18)', 20, 0.1))],
-  ['fashion-10l-residual.json', residualGraph({ ...base('fashion-10l-residual', 'Fashion-MNIST (Debian dataset-fashion-mnist): 10 hidden layers of 64 with skips 1-4, 4-7, 7-10, beta_i 0.1, T 100, K 50 (paper 88.47 at beta_i 0.1, 88.33 at 0.01)', 10, 0.1), dataset: 'fashion-mnist' })],
-  ['mnist-10l-agt.json', agtGraph({ ...base('mnist-10l-agt', 'Table 2: 10 hidden layers of 64, fixed random feedback, random directed edges with P 0.2 (seed 0), beta_i 0.1, T 100, K 50 (paper 96.87 +- 0.11, code 96.71)', 10, 0.1), p: 0.2, edgeSeed: 0 })],
+  [
+    'mnist-5l.json',
+    residualGraph({
+      ...base(
+        'mnist-5l',
+        'Table 2 / S1: 5 hidden layers of 64, symmetric chain (no skips), beta_i 0.1, T 50, K 25 (paper: EP 97.64 +- 0.10, BP 97.69)',
+        5,
+        0.1,
+      ),
+      skips: false,
+    }),
+  ],
+  [
+    'mnist-10l-plain.json',
+    residualGraph({
+      ...base(
+        'mnist-10l-plain',
+        'Table 2: 10 hidden layers of 64 without residual edges, beta_i 0.1, T 100, K 50 (paper 92.49 +- 0.32; --algo fa gives the FA baseline, paper 94.52)',
+        10,
+        0.1,
+      ),
+      skips: false,
+    }),
+  ],
+  [
+    'mnist-10l-residual.json',
+    residualGraph(
+      base(
+        'mnist-10l-residual',
+        'Table 2: 10 hidden layers of 64 with skips 1-4, 4-7, 7-10, beta_i 0.1, T 100, K 50 (paper 97.49 +- 0.05)',
+        10,
+        0.1,
+      ),
+    ),
+  ],
+  [
+    'mnist-20l-residual.json',
+    residualGraph(
+      base(
+        'mnist-20l-residual',
+        'Table 2: 20 hidden layers of 64 with skips every 3 layers, beta_i 0.1, T 200, K 100 (paper 95.95 +- 0.18)',
+        20,
+        0.1,
+      ),
+    ),
+  ],
+  [
+    'fashion-10l-residual.json',
+    residualGraph({
+      ...base(
+        'fashion-10l-residual',
+        'Fashion-MNIST (Debian dataset-fashion-mnist): 10 hidden layers of 64 with skips 1-4, 4-7, 7-10, beta_i 0.1, T 100, K 50 (paper 88.47 at beta_i 0.1, 88.33 at 0.01)',
+        10,
+        0.1,
+      ),
+      dataset: 'fashion-mnist',
+    }),
+  ],
+  [
+    'mnist-10l-agt.json',
+    agtGraph({
+      ...base(
+        'mnist-10l-agt',
+        'Table 2: 10 hidden layers of 64, fixed random feedback, random directed edges with P 0.2 (seed 0), beta_i 0.1, T 100, K 50 (paper 96.87 +- 0.11, code 96.71)',
+        10,
+        0.1,
+      ),
+      p: 0.2,
+      edgeSeed: 0,
+    }),
+  ],
 ] as const;
 
 for (const [file, spec] of specs) writeFileSync(join(ROOT, file), JSON.stringify(spec, null, 2) + '\n');

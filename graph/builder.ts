@@ -5,8 +5,16 @@
  */
 import { SpecError } from './diagnostics';
 import {
-  GRAPH_FORMAT, type Activation, type DataSpec, type DynamicsSpec, type EdgeSpec, type FeedbackKind,
-  type GraphSpec, type LayerSpec, type MapShape, type TrainingSpec,
+  GRAPH_FORMAT,
+  type Activation,
+  type DataSpec,
+  type DynamicsSpec,
+  type EdgeSpec,
+  type FeedbackKind,
+  type GraphSpec,
+  type LayerSpec,
+  type MapShape,
+  type TrainingSpec,
 } from './spec';
 import { validateGraph } from './validate';
 
@@ -23,15 +31,27 @@ export class GraphBuilder {
 
   constructor(private readonly name: string) {}
 
-  description(text: string): this { this.desc = text; return this; }
-  data(dataset: DataSpec['dataset']): this { this.dataSpec = { dataset }; return this; }
+  description(text: string): this {
+    this.desc = text;
+    return this;
+  }
+  data(dataset: DataSpec['dataset']): this {
+    this.dataSpec = { dataset };
+    return this;
+  }
   /** A flat input of `size` units, or a feature map [C, H, W] (conv nets). */
   input(size: number | MapShape): this {
     if (typeof size === 'number') this.inputSize = size;
-    else { this.inputShape = size; this.inputSize = size[0] * size[1] * size[2]; }
+    else {
+      this.inputShape = size;
+      this.inputSize = size[0] * size[1] * size[2];
+    }
     return this;
   }
-  output(classes: number): this { this.classes = classes; return this; }
+  output(classes: number): this {
+    this.classes = classes;
+    return this;
+  }
   layer(name: string, size: number, activation: Activation = 'tanh'): this {
     this.layers.push({ name, size, activation });
     return this;
@@ -41,13 +61,21 @@ export class GraphBuilder {
     this.layers.push({ name, size: shape[0] * shape[1] * shape[2], shape, activation });
     return this;
   }
-  edge(e: EdgeSpec): this { this.edges.push(e); return this; }
+  edge(e: EdgeSpec): this {
+    this.edges.push(e);
+    return this;
+  }
 
   /**
    * The layered FRE-RNN edges: input→h1 (W0), h_i→h_{i+1} (W_i) with feedback scaled by β_i,
    * h_L→output (Wf). Names W0…W{L-1}, Wf as in the paper.
    */
-  chain(opts: { alpha?: number; betaI: number; feedback?: Exclude<FeedbackKind, 'none'>; outputFeedback?: Exclude<FeedbackKind, 'none'> }): this {
+  chain(opts: {
+    alpha?: number;
+    betaI: number;
+    feedback?: Exclude<FeedbackKind, 'none'>;
+    outputFeedback?: Exclude<FeedbackKind, 'none'>;
+  }): this {
     const kind = opts.feedback ?? 'symmetric';
     const names = this.layers.map((l) => l.name);
     this.edges.push({ name: 'W0', from: 'input', to: names[0] });
@@ -58,19 +86,28 @@ export class GraphBuilder {
     return this;
   }
 
-  dynamics(d: DynamicsSpec): this { this.dyn = d; return this; }
-  training(t: TrainingSpec): this { this.train = t; return this; }
+  dynamics(d: DynamicsSpec): this {
+    this.dyn = d;
+    return this;
+  }
+  training(t: TrainingSpec): this {
+    this.train = t;
+    return this;
+  }
 
   /** The plain object (what a JSON file holds), before validation. */
   toJSON(): unknown {
     return {
-      format: GRAPH_FORMAT, name: this.name,
+      format: GRAPH_FORMAT,
+      name: this.name,
       ...(this.desc ? { description: this.desc } : {}),
       ...(this.dataSpec ? { data: this.dataSpec } : {}),
       input: this.inputSize === undefined ? undefined : { size: this.inputSize, ...(this.inputShape ? { shape: this.inputShape } : {}) },
       layers: this.layers,
       output: this.classes === undefined ? undefined : { classes: this.classes },
-      edges: this.edges, dynamics: this.dyn, training: this.train,
+      edges: this.edges,
+      dynamics: this.dyn,
+      training: this.train,
     };
   }
 

@@ -10,11 +10,15 @@ export function parseGraphText(text: string, file: string): GraphSpec {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new SpecError([{
-      code: 'FRE001', file, path: '',
-      message: `not valid JSON (${(err as Error).message})`,
-      hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
-    }]);
+    throw new SpecError([
+      {
+        code: 'FRE001',
+        file,
+        path: '',
+        message: `not valid JSON (${(err as Error).message})`,
+        hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+      },
+    ]);
   }
   const { spec, diagnostics } = validateGraph(raw, file);
   if (!spec) throw new SpecError(diagnostics);
@@ -27,13 +31,18 @@ export function loadGraph(file: string): GraphSpec {
     text = readTextBounded(file, LIMITS.jsonFileBytes);
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;
-    throw new SpecError([{
-      code: 'FRE001', file, path: '',
-      message: `cannot read the file: it ${err.detail}`,
-      hint: err.reason === 'too-large'
-        ? `a graph spec is a JSON file of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md); pass the spec itself`
-        : 'check the path; example specs live in examples/',
-    }]);
+    throw new SpecError([
+      {
+        code: 'FRE001',
+        file,
+        path: '',
+        message: `cannot read the file: it ${err.detail}`,
+        hint:
+          err.reason === 'too-large'
+            ? `a graph spec is a JSON file of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md); pass the spec itself`
+            : 'check the path; example specs live in examples/',
+      },
+    ]);
   }
   return parseGraphText(text, file);
 }

@@ -60,7 +60,11 @@ export interface Net {
 
 export function resolveNet(spec: GraphSpec): Net {
   const layers: NetLayer[] = spec.layers.map((l, index) => ({
-    name: l.name, index, size: l.size, ...(l.shape ? { shape: featureShape(l.shape) } : {}), activation: l.activation ?? 'tanh',
+    name: l.name,
+    index,
+    size: l.size,
+    ...(l.shape ? { shape: featureShape(l.shape) } : {}),
+    activation: l.activation ?? 'tanh',
   }));
   const inputShape = spec.input.shape ? featureShape(spec.input.shape) : undefined;
   const id = (name: string): number => {
@@ -70,16 +74,22 @@ export function resolveNet(spec: GraphSpec): Net {
     if (i < 0) throw new Error(`unknown node ${name} (the spec was not validated)`);
     return i;
   };
-  const size = (node: number): number =>
-    node === INPUT ? spec.input.size : node === OUTPUT ? spec.output.classes : layers[node].size;
-  const shape = (node: number): FeatureShape | undefined => (node === INPUT ? inputShape : node === OUTPUT ? undefined : layers[node].shape);
+  const size = (node: number): number => (node === INPUT ? spec.input.size : node === OUTPUT ? spec.output.classes : layers[node].size);
+  const shape = (node: number): FeatureShape | undefined =>
+    node === INPUT ? inputShape : node === OUTPUT ? undefined : layers[node].shape;
   const edges: NetEdge[] = spec.edges.map((e, index) => {
     const from = id(e.from);
     const to = id(e.to);
     const feedback = e.feedback?.kind ?? (to === OUTPUT ? 'symmetric' : 'none');
     const base = {
-      name: e.name, index, from, to, alpha: e.alpha ?? 1,
-      feedback, beta: to === OUTPUT ? spec.dynamics.betaF : (e.feedback?.beta ?? 0), trainable: e.trainable ?? true,
+      name: e.name,
+      index,
+      from,
+      to,
+      alpha: e.alpha ?? 1,
+      feedback,
+      beta: to === OUTPUT ? spec.dynamics.betaF : (e.feedback?.beta ?? 0),
+      trainable: e.trainable ?? true,
       bias: e.bias ?? false,
     };
     if (!e.conv) return { ...base, rows: size(to), cols: size(from) };
@@ -87,14 +97,21 @@ export function resolveNet(spec: GraphSpec): Net {
     const outS = shape(to);
     if (!inS || !outS) throw new Error(`conv edge ${e.name} joins a node without a shape (the spec was not validated)`);
     const conv: ConvSpec = {
-      inChannels: inS.channels, outChannels: outS.channels, kernel: e.conv.kernel, stride: e.conv.stride ?? 1,
-      padding: e.conv.padding ?? 0, height: inS.height, width: inS.width,
+      inChannels: inS.channels,
+      outChannels: outS.channels,
+      kernel: e.conv.kernel,
+      stride: e.conv.stride ?? 1,
+      padding: e.conv.padding ?? 0,
+      height: inS.height,
+      width: inS.width,
     };
     const oh = windowOut(conv.height, conv.kernel, conv.stride, conv.padding);
     const ow = windowOut(conv.width, conv.kernel, conv.stride, conv.padding);
     const pool: PoolSpec | undefined = e.pool ? { kind: e.pool.kind, size: e.pool.size, stride: e.pool.stride ?? e.pool.size } : undefined;
     return {
-      ...base, rows: conv.outChannels, cols: conv.inChannels * conv.kernel * conv.kernel,
+      ...base,
+      rows: conv.outChannels,
+      cols: conv.inChannels * conv.kernel * conv.kernel,
       conv: { conv, ...(pool ? { pool } : {}), positions: oh * ow, convShape: { channels: conv.outChannels, height: oh, width: ow } },
     };
   });

@@ -51,8 +51,14 @@ function isPosInt(v: number): boolean {
 /** Throws on a malformed spec or one whose output would be empty. */
 export function validateConvSpec(spec: ConvSpec): void {
   const { inChannels, outChannels, kernel, stride, padding, height, width } = spec;
-  for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['kernel', kernel],
-    ['stride', stride], ['height', height], ['width', width]] as const) {
+  for (const [name, v] of [
+    ['inChannels', inChannels],
+    ['outChannels', outChannels],
+    ['kernel', kernel],
+    ['stride', stride],
+    ['height', height],
+    ['width', width],
+  ] as const) {
     if (!isPosInt(v)) throw new Error(`conv: ${name} must be a positive integer (got ${v})`);
   }
   if (!Number.isInteger(padding) || padding < 0) throw new Error(`conv: padding must be an integer ≥ 0 (got ${padding})`);
@@ -102,7 +108,10 @@ export function convDims(spec: ConvSpec): ConvDims {
   const colRows = spec.inChannels * spec.kernel * spec.kernel;
   const colCols = outHeight * outWidth;
   return {
-    outHeight, outWidth, colRows, colCols,
+    outHeight,
+    outWidth,
+    colRows,
+    colCols,
     inSize: spec.inChannels * spec.height * spec.width,
     outSize: spec.outChannels * colCols,
     weightSize: spec.outChannels * colRows,
@@ -121,7 +130,11 @@ export function validatePool(pool: PoolSpec, shape: FeatureShape): void {
   if (!isPosInt(pool.size) || !isPosInt(pool.stride)) {
     throw new Error(`pool: size and stride must be positive integers (got ${pool.size}, ${pool.stride})`);
   }
-  for (const [name, v] of [['channels', shape.channels], ['height', shape.height], ['width', shape.width]] as const) {
+  for (const [name, v] of [
+    ['channels', shape.channels],
+    ['height', shape.height],
+    ['width', shape.width],
+  ] as const) {
     if (!isPosInt(v)) throw new Error(`pool: ${name} must be a positive integer (got ${v})`);
   }
   if (shape.height < pool.size || shape.width < pool.size) {

@@ -5,8 +5,16 @@
  */
 import { LIMITS } from '../util/limits';
 import {
-  ACTIVATIONS, DATASETS, FEEDBACK_KINDS, GRAPH_FORMAT, NUDGE_MODES, POOL_KINDS,
-  type EdgeSpec, type GraphSpec, type LayerSpec, type MapShape,
+  ACTIVATIONS,
+  DATASETS,
+  FEEDBACK_KINDS,
+  GRAPH_FORMAT,
+  NUDGE_MODES,
+  POOL_KINDS,
+  type EdgeSpec,
+  type GraphSpec,
+  type LayerSpec,
+  type MapShape,
 } from './spec';
 import { type Diagnostic, type DiagnosticCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -39,13 +47,22 @@ class Checker {
     for (const k of Object.keys(o)) {
       if (!keys.includes(k)) {
         const near = closest(k, keys);
-        this.add('FRE014', `${path}/${pointerToken(k)}`, `unknown field "${k}"`,
-          near ? `did you mean "${near}"? (allowed: ${keys.join(', ')})` : `remove it (allowed: ${keys.join(', ')})`);
+        this.add(
+          'FRE014',
+          `${path}/${pointerToken(k)}`,
+          `unknown field "${k}"`,
+          near ? `did you mean "${near}"? (allowed: ${keys.join(', ')})` : `remove it (allowed: ${keys.join(', ')})`,
+        );
       }
     }
   }
 
-  number(o: Obj, key: string, path: string, opts: { required?: boolean; integer?: boolean; min?: number; minExclusive?: boolean; max?: number; limit?: number; def?: number }): number | undefined {
+  number(
+    o: Obj,
+    key: string,
+    path: string,
+    opts: { required?: boolean; integer?: boolean; min?: number; minExclusive?: boolean; max?: number; limit?: number; def?: number },
+  ): number | undefined {
     const p = `${path}/${pointerToken(key)}`;
     const v = o[key];
     if (v === undefined) {
@@ -61,12 +78,21 @@ class Checker {
       return undefined;
     }
     if (opts.min !== undefined && (opts.minExclusive ? v <= opts.min : v < opts.min)) {
-      this.add('FRE012', p, `"${key}" is ${v}; it must be ${opts.minExclusive ? '>' : '≥'} ${opts.min}`,
-        `set "${key}" to a value ${opts.minExclusive ? 'above' : 'of at least'} ${opts.min}`);
+      this.add(
+        'FRE012',
+        p,
+        `"${key}" is ${v}; it must be ${opts.minExclusive ? '>' : '≥'} ${opts.min}`,
+        `set "${key}" to a value ${opts.minExclusive ? 'above' : 'of at least'} ${opts.min}`,
+      );
       return undefined;
     }
     if (opts.limit !== undefined && v > opts.limit) {
-      this.add('FRE015', p, `"${key}" is ${v}, over the limit of ${opts.limit}`, `set "${key}" to at most ${opts.limit} (the limits are in docs/limits.md)`);
+      this.add(
+        'FRE015',
+        p,
+        `"${key}" is ${v}, over the limit of ${opts.limit}`,
+        `set "${key}" to at most ${opts.limit} (the limits are in docs/limits.md)`,
+      );
       return undefined;
     }
     if (opts.max !== undefined && v > opts.max) {
@@ -97,8 +123,12 @@ class Checker {
     }
     if (typeof v !== 'string' || !allowed.includes(v as T)) {
       const near = typeof v === 'string' ? closest(v, allowed) : undefined;
-      this.add('FRE013', `${path}/${key}`, `"${key}" is ${JSON.stringify(v)}, which is not one of ${allowed.join(', ')}`,
-        near ? `did you mean "${near}"?` : `use one of ${allowed.join(', ')}`);
+      this.add(
+        'FRE013',
+        `${path}/${key}`,
+        `"${key}" is ${JSON.stringify(v)}, which is not one of ${allowed.join(', ')}`,
+        near ? `did you mean "${near}"?` : `use one of ${allowed.join(', ')}`,
+      );
       return undefined;
     }
     return v as T;
@@ -128,8 +158,12 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
   c.known(root, '', ['format', 'name', 'description', 'data', 'input', 'layers', 'output', 'edges', 'dynamics', 'training']);
 
   if (root.format !== GRAPH_FORMAT) {
-    c.add('FRE002', '/format', `"format" is ${JSON.stringify(root.format)}; this toolchain reads "${GRAPH_FORMAT}"`,
-      `set "format": "${GRAPH_FORMAT}"`);
+    c.add(
+      'FRE002',
+      '/format',
+      `"format" is ${JSON.stringify(root.format)}; this toolchain reads "${GRAPH_FORMAT}"`,
+      `set "format": "${GRAPH_FORMAT}"`,
+    );
   }
   const name = c.string(root, 'name', '', true) ?? '';
   if (root.description !== undefined) c.string(root, 'description', '', false);
@@ -166,10 +200,16 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
 
   if (c.diags.length > 0) return { diagnostics: c.diags };
   const spec: GraphSpec = {
-    format: GRAPH_FORMAT, name, ...(typeof root.description === 'string' ? { description: root.description } : {}),
+    format: GRAPH_FORMAT,
+    name,
+    ...(typeof root.description === 'string' ? { description: root.description } : {}),
     ...(data ? { data } : {}),
-    input: { size: inputSize, ...(inputShape ? { shape: inputShape } : {}) }, layers, output: { classes }, edges,
-    dynamics: dynamics!, training: training!,
+    input: { size: inputSize, ...(inputShape ? { shape: inputShape } : {}) },
+    layers,
+    output: { classes },
+    edges,
+    dynamics: dynamics!,
+    training: training!,
   };
   checkBudget(c, spec);
   if (c.diags.length > 0) return { diagnostics: c.diags };
@@ -181,7 +221,10 @@ export function validateGraph(raw: unknown, file: string): ValidationResult {
  * (a dense edge holds rows × cols floats, a conv edge its kernel) and one batch's state arrays.
  */
 function checkBudget(c: Checker, spec: GraphSpec): void {
-  const sizes = new Map<string, number>([['input', spec.input.size], ['output', spec.output.classes]]);
+  const sizes = new Map<string, number>([
+    ['input', spec.input.size],
+    ['output', spec.output.classes],
+  ]);
   const channels = new Map<string, number>([['input', spec.input.shape?.[0] ?? 1]]);
   for (const l of spec.layers) {
     sizes.set(l.name, l.size);
@@ -196,20 +239,31 @@ function checkBudget(c: Checker, spec: GraphSpec): void {
     weights += w;
     if (weights > LIMITS.totalWeights && !over) {
       over = true;
-      c.add('FRE015', `/edges/${i}`, `the graph has more than ${LIMITS.totalWeights} weights (edge "${e.name}" alone has ${w}; ${weights} so far)`,
-        'use narrower layers or fewer edges; the limits are in docs/limits.md');
+      c.add(
+        'FRE015',
+        `/edges/${i}`,
+        `the graph has more than ${LIMITS.totalWeights} weights (edge "${e.name}" alone has ${w}; ${weights} so far)`,
+        'use narrower layers or fewer edges; the limits are in docs/limits.md',
+      );
     }
   });
   const units = [...sizes.values()].reduce((a, b) => a + b, 0);
   if (spec.training.batchSize * units > LIMITS.batchUnits) {
-    c.add('FRE015', '/training/batchSize', `a batch of ${spec.training.batchSize} samples × ${units} units = ${spec.training.batchSize * units} state values, more than the limit of ${LIMITS.batchUnits}`,
-      `use a batch of at most ${Math.max(1, Math.floor(LIMITS.batchUnits / units))} samples; the limits are in docs/limits.md`);
+    c.add(
+      'FRE015',
+      '/training/batchSize',
+      `a batch of ${spec.training.batchSize} samples × ${units} units = ${spec.training.batchSize * units} state values, more than the limit of ${LIMITS.batchUnits}`,
+      `use a batch of at most ${Math.max(1, Math.floor(LIMITS.batchUnits / units))} samples; the limits are in docs/limits.md`,
+    );
   }
 }
 
 /** A hidden layer's name and its index in the file, kept even when another field of the layer is
  *  invalid, so edges naming it are not also reported as naming an unknown node. */
-interface DeclaredLayer { name: string; index: number }
+interface DeclaredLayer {
+  name: string;
+  index: number;
+}
 
 function checkLayers(c: Checker, v: unknown): { layers: LayerSpec[]; declared: DeclaredLayer[] } {
   const out: LayerSpec[] = [];
@@ -219,7 +273,8 @@ function checkLayers(c: Checker, v: unknown): { layers: LayerSpec[]; declared: D
     else c.add('FRE011', '/layers', `"layers" must be an array, got ${typeName(v)}`, 'write it as a list of layers');
     return { layers: out, declared };
   }
-  if (v.length === 0) c.add('FRE012', '/layers', 'the graph has no hidden layer', 'add at least one layer, e.g. { "name": "h1", "size": 64 }');
+  if (v.length === 0)
+    c.add('FRE012', '/layers', 'the graph has no hidden layer', 'add at least one layer, e.g. { "name": "h1", "size": 64 }');
   const seen = new Set<string>();
   v.forEach((lv, i) => {
     const p = `/layers/${i}`;
@@ -231,7 +286,12 @@ function checkLayers(c: Checker, v: unknown): { layers: LayerSpec[]; declared: D
     const activation = c.oneOf(l, 'activation', p, ACTIVATIONS, 'tanh');
     if (name !== undefined) {
       if (name === 'input' || name === 'output') {
-        c.add('FRE020', `${p}/name`, `a hidden layer cannot be called "${name}" (reserved for the graph's ends)`, 'rename the layer, e.g. "h1"');
+        c.add(
+          'FRE020',
+          `${p}/name`,
+          `a hidden layer cannot be called "${name}" (reserved for the graph's ends)`,
+          'rename the layer, e.g. "h1"',
+        );
       } else if (seen.has(name)) {
         c.add('FRE020', `${p}/name`, `layer name "${name}" is used twice`, 'give every layer a unique name');
       }
@@ -277,28 +337,49 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
     const bias = c.boolean(e, 'bias', p, false);
     const { conv, pool, ok: convOk } = checkConvFields(c, e, p);
     if (name !== undefined && !EDGE_NAME.test(name)) {
-      c.add('FRE029', `${p}/name`, `edge name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)} is not allowed: an edge name names its weight array in .npz files, next to "<edge>.feedback" and "<edge>.bias", so it may hold only letters, digits, "_" and "-" (starting with a letter or "_", at most ${EDGE_NAME_MAX} characters)`,
-        `rename it, e.g. "${name.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^([^A-Za-z_])/, '_$1').slice(0, EDGE_NAME_MAX) || 'W0'}" (docs/graph-format.md, edge names)`);
+      c.add(
+        'FRE029',
+        `${p}/name`,
+        `edge name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)} is not allowed: an edge name names its weight array in .npz files, next to "<edge>.feedback" and "<edge>.bias", so it may hold only letters, digits, "_" and "-" (starting with a letter or "_", at most ${EDGE_NAME_MAX} characters)`,
+        `rename it, e.g. "${
+          name
+            .replace(/[^A-Za-z0-9_-]/g, '_')
+            .replace(/^([^A-Za-z_])/, '_$1')
+            .slice(0, EDGE_NAME_MAX) || 'W0'
+        }" (docs/graph-format.md, edge names)`,
+      );
     }
     if (name !== undefined) {
-      if (seen.has(name)) c.add('FRE020', `${p}/name`, `edge name "${name}" is used twice`, 'give every edge a unique name (it names the weight array)');
+      if (seen.has(name))
+        c.add('FRE020', `${p}/name`, `edge name "${name}" is used twice`, 'give every edge a unique name (it names the weight array)');
       seen.add(name);
       if (e.trainable !== false && !trained.includes(name)) trained.push(name);
     }
     // `ends`: both endpoints are known nodes, so direction and duplicates can be judged even when
     // another field of the edge is invalid; `ok`: the whole edge is valid.
     let ends = from !== undefined && to !== undefined;
-    for (const [key, node] of [['from', from], ['to', to]] as const) {
+    for (const [key, node] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
       if (node !== undefined && !nodes.includes(node)) {
         const near = closest(node, nodes);
-        c.add('FRE021', `${p}/${key}`, `edge "${name ?? i}" ${key} "${node}", which is not a node of the graph`,
-          near ? `did you mean "${near}"? (nodes: ${nodes.join(', ')})` : `use one of ${nodes.join(', ')}`);
+        c.add(
+          'FRE021',
+          `${p}/${key}`,
+          `edge "${name ?? i}" ${key} "${node}", which is not a node of the graph`,
+          near ? `did you mean "${near}"? (nodes: ${nodes.join(', ')})` : `use one of ${nodes.join(', ')}`,
+        );
         ends = false;
       }
     }
     if (ends && (from === 'output' || to === 'input' || from === to || (from === 'input' && to === 'output'))) {
-      c.add('FRE022', p, `edge "${name ?? i}" goes ${from} → ${to}, which is not allowed`,
-        'edges run from input or a hidden layer to a hidden layer or the output; no self-loops, nothing into the input or out of the output');
+      c.add(
+        'FRE022',
+        p,
+        `edge "${name ?? i}" goes ${from} → ${to}, which is not allowed`,
+        'edges run from input or a hidden layer to a hidden layer or the output; no self-loops, nothing into the input or out of the output',
+      );
       ends = false;
     }
     if (ends && pairs.has(`${from}>${to}`)) {
@@ -319,31 +400,70 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
         const beta = c.number(f, 'beta', `${p}/feedback`, { min: 0 });
         if (kind !== undefined) {
           if (from === 'input' && kind !== 'none') {
-            c.add('FRE025', `${p}/feedback`, `edge "${name}" from the input has feedback "${kind}", but the input is a static driver`,
-              'remove "feedback" from edges that leave the input');
+            c.add(
+              'FRE025',
+              `${p}/feedback`,
+              `edge "${name}" from the input has feedback "${kind}", but the input is a static driver`,
+              'remove "feedback" from edges that leave the input',
+            );
           } else if (toOutput && kind === 'none') {
-            c.add('FRE025', `${p}/feedback/kind`, `the edge into the output has no feedback, so the nudge cannot reach the network`,
-              'use "symmetric" (W_fᵀ) or "random" (fixed random B_f)');
+            c.add(
+              'FRE025',
+              `${p}/feedback/kind`,
+              `the edge into the output has no feedback, so the nudge cannot reach the network`,
+              'use "symmetric" (W_fᵀ) or "random" (fixed random B_f)',
+            );
           } else if (toOutput && f.beta !== undefined) {
-            c.add('FRE026', `${p}/feedback/beta`, 'the output feedback scale is β_f, set in "dynamics"', 'remove "beta" here and set "dynamics": { "betaF": … }');
+            c.add(
+              'FRE026',
+              `${p}/feedback/beta`,
+              'the output feedback scale is β_f, set in "dynamics"',
+              'remove "beta" here and set "dynamics": { "betaF": … }',
+            );
           } else if (!toOutput && kind !== 'none' && f.beta === undefined) {
-            c.add('FRE026', `${p}/feedback`, `feedback of edge "${name}" has no "beta" (β_i)`, 'add "beta": 0.01 (the paper\'s Table-1 value)');
+            c.add(
+              'FRE026',
+              `${p}/feedback`,
+              `feedback of edge "${name}" has no "beta" (β_i)`,
+              'add "beta": 0.01 (the paper\'s Table-1 value)',
+            );
           } else if (kind === 'none' && f.beta !== undefined) {
-            c.add('FRE026', `${p}/feedback/beta`, `feedback kind is "none" but "beta" is given`, 'remove "beta" or choose kind "symmetric" or "random"');
+            c.add(
+              'FRE026',
+              `${p}/feedback/beta`,
+              `feedback kind is "none" but "beta" is given`,
+              'remove "beta" or choose kind "symmetric" or "random"',
+            );
           }
           feedback = beta !== undefined ? { kind, beta } : { kind };
         }
       }
     }
     if (ok && feedback && name && from && to && alpha !== undefined) {
-      out.push({ name, from, to, alpha, feedback, trainable, ...(conv ? { conv } : {}), ...(pool ? { pool } : {}), ...(bias ? { bias } : {}) });
+      out.push({
+        name,
+        from,
+        to,
+        alpha,
+        feedback,
+        trainable,
+        ...(conv ? { conv } : {}),
+        ...(pool ? { pool } : {}),
+        ...(bias ? { bias } : {}),
+      });
     }
   });
 
   const intoOutput = out.filter((e) => e.to === 'output');
   if (out.length === v.length && intoOutput.length !== 1) {
-    c.add('FRE023', '/edges', `${intoOutput.length} edges go into the output`,
-      intoOutput.length === 0 ? 'add one edge from the last hidden layer to "output"' : 'keep exactly one edge into "output" (the readout W_f)');
+    c.add(
+      'FRE023',
+      '/edges',
+      `${intoOutput.length} edges go into the output`,
+      intoOutput.length === 0
+        ? 'add one edge from the last hidden layer to "output"'
+        : 'keep exactly one edge into "output" (the readout W_f)',
+    );
   }
   // Every hidden layer must be driven, through forward edges, from the input; otherwise its state
   // is constant and its weights never learn.
@@ -353,12 +473,20 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
     while (grew) {
       grew = false;
       for (const e of out) {
-        if (reached.has(e.from) && !reached.has(e.to)) { reached.add(e.to); grew = true; }
+        if (reached.has(e.from) && !reached.has(e.to)) {
+          reached.add(e.to);
+          grew = true;
+        }
       }
     }
     for (const l of layers) {
       if (!reached.has(l.name)) {
-        c.add('FRE024', `/layers/${l.index}`, `layer "${l.name}" has no path of edges from the input`, `add an edge into "${l.name}" from the input or a driven layer`);
+        c.add(
+          'FRE024',
+          `/layers/${l.index}`,
+          `layer "${l.name}" has no path of edges from the input`,
+          `add an edge into "${l.name}" from the input or a driven layer`,
+        );
       }
     }
   }
@@ -371,15 +499,23 @@ function sizeAndShape(c: Checker, o: Obj, path: string): { size: number; shape?:
   if (o.shape !== undefined) {
     const v = o.shape;
     if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1)) {
-      c.add('FRE011', `${path}/shape`, `"shape" must be [channels, height, width] (three positive integers), got ${JSON.stringify(v)}`,
-        'write e.g. "shape": [1, 28, 28]');
+      c.add(
+        'FRE011',
+        `${path}/shape`,
+        `"shape" must be [channels, height, width] (three positive integers), got ${JSON.stringify(v)}`,
+        'write e.g. "shape": [1, 28, 28]',
+      );
       return { size: 0 };
     }
     shape = [v[0], v[1], v[2]];
     const units = shape[0] * shape[1] * shape[2];
     if (shape.some((n) => n > LIMITS.shapeExtent) || units > LIMITS.layerUnits) {
-      c.add('FRE015', `${path}/shape`, `"shape" ${JSON.stringify(v)} is over the limit (each extent ≤ ${LIMITS.shapeExtent}, at most ${LIMITS.layerUnits} units; it has ${units})`,
-        'use a smaller map; the limits are in docs/limits.md');
+      c.add(
+        'FRE015',
+        `${path}/shape`,
+        `"shape" ${JSON.stringify(v)} is over the limit (each extent ≤ ${LIMITS.shapeExtent}, at most ${LIMITS.layerUnits} units; it has ${units})`,
+        'use a smaller map; the limits are in docs/limits.md',
+      );
       return { size: 0 };
     }
   }
@@ -387,7 +523,12 @@ function sizeAndShape(c: Checker, o: Obj, path: string): { size: number; shape?:
   if (shape) {
     const n = shape[0] * shape[1] * shape[2];
     if (size !== undefined && size !== n) {
-      c.add('FRE012', `${path}/size`, `"size" is ${size} but "shape" ${JSON.stringify(shape)} holds ${n} units`, `remove "size" or set it to ${n}`);
+      c.add(
+        'FRE012',
+        `${path}/size`,
+        `"size" is ${size} but "shape" ${JSON.stringify(shape)} holds ${n} units`,
+        `remove "size" or set it to ${n}`,
+      );
       return { size: 0 };
     }
     return { size: n, shape };
@@ -441,20 +582,42 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
     const i = raw.findIndex((r) => typeof r === 'object' && r !== null && (r as Obj).name === e.name);
     const p = `/edges/${i}`;
     if (e.to === 'output') {
-      c.add('FRE028', `${p}/conv`, `the readout edge "${e.name}" cannot be a convolution`, 'make the readout dense (it reads the last map flattened)');
+      c.add(
+        'FRE028',
+        `${p}/conv`,
+        `the readout edge "${e.name}" cannot be a convolution`,
+        'make the readout dense (it reads the last map flattened)',
+      );
       continue;
     }
     const inS = shapeOf(e.from);
     const outS = shapeOf(e.to);
     const where = (node: string) => (node === 'input' ? '/input' : `/layers/${layers.findIndex((l) => l.name === node)}`);
-    if (!inS) c.add('FRE028', `${where(e.from)}`, `conv edge "${e.name}" reads "${e.from}", which has no "shape"`, `give "${e.from}" a "shape": [channels, height, width]`);
-    if (!outS) c.add('FRE028', `${where(e.to)}`, `conv edge "${e.name}" writes "${e.to}", which has no "shape"`, `give "${e.to}" a "shape": [channels, height, width]`);
+    if (!inS)
+      c.add(
+        'FRE028',
+        `${where(e.from)}`,
+        `conv edge "${e.name}" reads "${e.from}", which has no "shape"`,
+        `give "${e.from}" a "shape": [channels, height, width]`,
+      );
+    if (!outS)
+      c.add(
+        'FRE028',
+        `${where(e.to)}`,
+        `conv edge "${e.name}" writes "${e.to}", which has no "shape"`,
+        `give "${e.to}" a "shape": [channels, height, width]`,
+      );
     if (!inS || !outS) continue;
     const { kernel, stride = 1, padding = 0 } = e.conv;
     const oh = windowOut(inS[1], kernel, stride, padding);
     const ow = windowOut(inS[2], kernel, stride, padding);
     if (oh < 1 || ow < 1) {
-      c.add('FRE028', `${p}/conv/kernel`, `kernel ${kernel} is larger than the padded input ${inS[1] + 2 * padding}×${inS[2] + 2 * padding} of "${e.from}"`, 'use a smaller kernel or more padding');
+      c.add(
+        'FRE028',
+        `${p}/conv/kernel`,
+        `kernel ${kernel} is larger than the padded input ${inS[1] + 2 * padding}×${inS[2] + 2 * padding} of "${e.from}"`,
+        'use a smaller kernel or more padding',
+      );
       continue;
     }
     let h = oh;
@@ -469,8 +632,12 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
       w = windowOut(ow, e.pool.size, ps, 0);
     }
     if (outS[1] !== h || outS[2] !== w) {
-      c.add('FRE028', `${where(e.to)}/shape`, `conv edge "${e.name}" produces ${outS[0]}×${h}×${w} maps (${inS[1]}×${inS[2]} input, kernel ${kernel}, stride ${stride}, padding ${padding}${e.pool ? `, pool ${e.pool.size}` : ''}), but "${e.to}" has shape ${JSON.stringify(outS)}`,
-        `set "shape": [${outS[0]}, ${h}, ${w}] on "${e.to}" or change the conv/pool settings`);
+      c.add(
+        'FRE028',
+        `${where(e.to)}/shape`,
+        `conv edge "${e.name}" produces ${outS[0]}×${h}×${w} maps (${inS[1]}×${inS[2]} input, kernel ${kernel}, stride ${stride}, padding ${padding}${e.pool ? `, pool ${e.pool.size}` : ''}), but "${e.to}" has shape ${JSON.stringify(outS)}`,
+        `set "shape": [${outS[0]}, ${h}, ${w}] on "${e.to}" or change the conv/pool settings`,
+      );
     }
   }
   // A layer that is both written by conv edges and by dense edges is fine (dense reads/writes it flat).
@@ -530,7 +697,12 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
         const map: Record<string, number> = {};
         for (const name of Object.keys(o.lr as Obj)) {
           if (!trained.includes(name)) {
-            c.add('FRE027', `${p}/lr/${pointerToken(name)}`, `learning rate given for "${name}", which is not a trained edge`, `use the names of trained edges: ${trained.join(', ')}`);
+            c.add(
+              'FRE027',
+              `${p}/lr/${pointerToken(name)}`,
+              `learning rate given for "${name}", which is not a trained edge`,
+              `use the names of trained edges: ${trained.join(', ')}`,
+            );
             continue;
           }
           const n = c.number(o.lr as Obj, name, `${p}/lr`, { min: 0, minExclusive: true });
@@ -538,7 +710,12 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
         }
         for (const name of trained) {
           if (!(name in map) && !c.diags.some((d) => d.path.startsWith(`${p}/lr/`))) {
-            c.add('FRE010', `${p}/lr`, `no learning rate for trained edge "${name}"`, `add "${name}": <lr> to the map, or give one number for all edges`);
+            c.add(
+              'FRE010',
+              `${p}/lr`,
+              `no learning rate for trained edge "${name}"`,
+              `add "${name}": <lr> to the map, or give one number for all edges`,
+            );
           }
         }
         lr = map;
@@ -551,15 +728,24 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
     }
   }
   const { schedule, ok: scheduleOk } = checkSchedule(c, t.schedule, optimizer);
-  if (batchSize === undefined || epochs === undefined || seed === undefined || optimizer === undefined || !scheduleOk || !clipOk) return undefined;
+  if (batchSize === undefined || epochs === undefined || seed === undefined || optimizer === undefined || !scheduleOk || !clipOk)
+    return undefined;
   return {
-    optimizer, batchSize, epochs, seed,
-    ...(schedule ? { schedule } : {}), ...(clipGradNorm !== undefined ? { clipGradNorm } : {}),
+    optimizer,
+    batchSize,
+    epochs,
+    seed,
+    ...(schedule ? { schedule } : {}),
+    ...(clipGradNorm !== undefined ? { clipGradNorm } : {}),
   };
 }
 
 /** /training/schedule. `ok` is false when a given schedule has a problem (already reported). */
-function checkSchedule(c: Checker, v: unknown, optimizer: GraphSpec['training']['optimizer'] | undefined): { schedule?: GraphSpec['training']['schedule']; ok: boolean } {
+function checkSchedule(
+  c: Checker,
+  v: unknown,
+  optimizer: GraphSpec['training']['optimizer'] | undefined,
+): { schedule?: GraphSpec['training']['schedule']; ok: boolean } {
   if (v === undefined) return { ok: true };
   const p = '/training/schedule';
   const s = c.object(v, p, '"schedule"');
@@ -580,8 +766,12 @@ function checkSchedule(c: Checker, v: unknown, optimizer: GraphSpec['training'][
     const lrs = typeof optimizer.lr === 'number' ? [optimizer.lr] : Object.values(optimizer.lr);
     const lowest = Math.min(...lrs);
     if (lrs.length > 0 && minLr > lowest) {
-      c.add('FRE012', `${p}/minLr`, `"minLr" is ${minLr}, above the learning rate ${lowest}; the cosine schedule would raise the rate`,
-        `set "minLr" to an absolute rate below ${lowest} (η_min, e.g. 0 or ${lowest / 100})`);
+      c.add(
+        'FRE012',
+        `${p}/minLr`,
+        `"minLr" is ${minLr}, above the learning rate ${lowest}; the cosine schedule would raise the rate`,
+        `set "minLr" to an absolute rate below ${lowest} (η_min, e.g. 0 or ${lowest / 100})`,
+      );
       return { ok: false };
     }
   }
@@ -603,4 +793,3 @@ function pointerToken(key: string): string {
 function lastKey(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
-

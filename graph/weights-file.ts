@@ -64,12 +64,21 @@ export function loadParams(path: string, net: Net, rng: Rng): Params {
     try {
       fresh.W[e.index].data.set(finite(expectArray(npz, e.name, weightShape(e), path, meaning), path, e.name, e.index));
       const bias = fresh.bias[e.index];
-      if (bias && npz.has(biasKey(e))) bias.set(finite(expectArray(npz, biasKey(e), [bias.length], path, `bias of ${e.name}`), path, biasKey(e), e.index));
+      if (bias && npz.has(biasKey(e)))
+        bias.set(finite(expectArray(npz, biasKey(e), [bias.length], path, `bias of ${e.name}`), path, biasKey(e), e.index));
       const b = fresh.B[e.index];
-      if (b && npz.has(feedbackKey(e))) b.data.set(finite(expectArray(npz, feedbackKey(e), [b.rows, b.cols], path, `random feedback of ${e.name}`), path, feedbackKey(e), e.index));
+      if (b && npz.has(feedbackKey(e)))
+        b.data.set(
+          finite(expectArray(npz, feedbackKey(e), [b.rows, b.cols], path, `random feedback of ${e.name}`), path, feedbackKey(e), e.index),
+        );
     } catch (err) {
       if (err instanceof NpzError) {
-        throw weightDiagnostic(path, `/edges/${e.index}`, err.message, 'fix the layer widths in the spec, or re-export the weights with the shapes above');
+        throw weightDiagnostic(
+          path,
+          `/edges/${e.index}`,
+          err.message,
+          'fix the layer widths in the spec, or re-export the weights with the shapes above',
+        );
       }
       throw err;
     }
@@ -87,11 +96,15 @@ function finite(a: Float32Array, file: string, key: string, edge: number): Float
     if (!Number.isFinite(a[i])) {
       let count = 0;
       for (let j = i; j < a.length; j++) if (!Number.isFinite(a[j])) count++;
-      throw new SpecError([{
-        code: 'FRE041', file, path: `/edges/${edge}`,
-        message: `array '${key}' holds ${count} non-finite value${count === 1 ? '' : 's'} (the first, ${a[i]}, at flat index ${i})`,
-        hint: 're-export weights that are all finite float32 values (a diverged training run writes NaN; np.nan_to_num or retraining fixes it)',
-      }]);
+      throw new SpecError([
+        {
+          code: 'FRE041',
+          file,
+          path: `/edges/${edge}`,
+          message: `array '${key}' holds ${count} non-finite value${count === 1 ? '' : 's'} (the first, ${a[i]}, at flat index ${i})`,
+          hint: 're-export weights that are all finite float32 values (a diverged training run writes NaN; np.nan_to_num or retraining fixes it)',
+        },
+      ]);
     }
   }
   return a;

@@ -21,7 +21,8 @@ import type { CrossbarSpec } from './chip';
 /** max: max|W|; percentile: the p-th percentile of |W|; headroom: factor × max|W| (room for in-situ
  *  learning to grow the weights: a trainable array's range is a design choice, docs/chip-simulator.md);
  *  fixed: the designer's w_max, the same for every matrix. */
-export type WMaxPolicy = { kind: 'max' } | { kind: 'percentile'; p: number } | { kind: 'headroom'; factor: number } | { kind: 'fixed'; wMax: number };
+export type WMaxPolicy =
+  { kind: 'max' } | { kind: 'percentile'; p: number } | { kind: 'headroom'; factor: number } | { kind: 'fixed'; wMax: number };
 
 /** Per-plane storage: level indices (uint8 up to 256 levels, else uint16) or float32 u. */
 export type Plane = Uint8Array | Uint16Array | Float32Array;
@@ -65,7 +66,7 @@ export function chooseWMax(w: Float32Array, policy: WMaxPolicy, levels: Crossbar
 
 export function levelStep(c: CrossbarSpec, wMax: number): number {
   if (c.levels === 'continuous') return 0;
-  return (c.cell === 'differential' ? 1 : 2) * wMax / (c.levels - 1);
+  return ((c.cell === 'differential' ? 1 : 2) * wMax) / (c.levels - 1);
 }
 
 function newPlane(levels: CrossbarSpec['levels'], n: number): Plane {
@@ -94,12 +95,18 @@ export function mapMatrix(w: Float32Array, c: CrossbarSpec, policy: WMaxPolicy):
   const n = w.length;
   const plus = newPlane(c.levels, n);
   const minus = c.cell === 'differential' ? newPlane(c.levels, n) : undefined;
-  let maxAbs = 0, clipped = 0, maxError = 0, sq = 0;
+  let maxAbs = 0,
+    clipped = 0,
+    maxError = 0,
+    sq = 0;
   for (let i = 0; i < n; i++) {
     const v = w[i];
     maxAbs = Math.max(maxAbs, Math.abs(v));
     let r = v / wMax;
-    if (r > 1 || r < -1) { clipped++; r = r > 1 ? 1 : -1; }
+    if (r > 1 || r < -1) {
+      clipped++;
+      r = r > 1 ? 1 : -1;
+    }
     let back: number;
     if (minus) {
       plus[i] = store(r > 0 ? r : 0, c.levels);
@@ -120,9 +127,7 @@ export function mapMatrix(w: Float32Array, c: CrossbarSpec, policy: WMaxPolicy):
 export function unmapMatrix(plus: Plane, minus: Plane | undefined, wMax: number, c: CrossbarSpec): Float32Array {
   const out = new Float32Array(plus.length);
   for (let i = 0; i < plus.length; i++) {
-    out[i] = minus
-      ? (unitOf(plus[i], c.levels) - unitOf(minus[i], c.levels)) * wMax
-      : 2 * (unitOf(plus[i], c.levels) - 0.5) * wMax;
+    out[i] = minus ? (unitOf(plus[i], c.levels) - unitOf(minus[i], c.levels)) * wMax : 2 * (unitOf(plus[i], c.levels) - 0.5) * wMax;
   }
   return out;
 }

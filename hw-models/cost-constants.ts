@@ -38,7 +38,8 @@ const DIGITAL_45NM = {
 /** Generic analog ReRAM/PCM chips (the `reram`, `pcm` and `ideal` presets), 45 nm periphery. */
 export const ANALOG_GENERIC_COSTS: CostModel = {
   version: 'fre-costs-analog-generic/1',
-  source: 'Horowitz ISSCC 2014 (digital), Murmann ADC survey and ISAAC ISCA 2016 (ADC), NeuroSim/PUMA read pulse; ESTIMATE entries in hw-models/cost-constants.ts',
+  source:
+    'Horowitz ISSCC 2014 (digital), Murmann ADC survey and ISAAC ISCA 2016 (ADC), NeuroSim/PUMA read pulse; ESTIMATE entries in hw-models/cost-constants.ts',
   featureSizeNm: 45,
   inputEncoding: 'analog',
   // Crossbar read pulse 5–10 ns in NeuroSim and puma-simulator → 10 ns.
@@ -50,7 +51,7 @@ export const ANALOG_GENERIC_COSTS: CostModel = {
   dacSettleNs: 1,
   adcArchitecture: 'sar',
   // [ISAAC16]: 16 mW / (8 ADCs × 1.2 GS/s) = 1.67 pJ → / 2^8 = 6.5 fJ/step, inside [Murmann]'s 1–20 fJ/step SAR range.
-  adcWaldenFomFj: (16e-3 / 9.6e9) * 1e15 / 256,
+  adcWaldenFomFj: ((16e-3 / 9.6e9) * 1e15) / 256,
   // [ISAAC16]: 1.2 GS/s → 0.83 ns per 8-bit conversion → 0.83/8 ns per SAR bit cycle.
   adcNsPerStep: 1 / 1.2 / 8,
   bitsWhenFloat: 8,

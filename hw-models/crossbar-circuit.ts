@@ -86,18 +86,29 @@ export function voltsPerUnit(dac: DacSpec): number {
 
 /** Port voltages of a read: x is the read's input (length tile cols for forward, tile rows for
  *  transposed), already through the DAC; undriven ports are sense nodes at 0 V. */
-export function portVoltages(t: { rows: number; cols: number }, cell: CrossbarSpec['cell'], read: ReadKind, x: ArrayLike<number>, vPerUnit: number):
-  { rows: Float64Array; cols: Float64Array } {
+export function portVoltages(
+  t: { rows: number; cols: number },
+  cell: CrossbarSpec['cell'],
+  read: ReadKind,
+  x: ArrayLike<number>,
+  vPerUnit: number,
+): { rows: Float64Array; cols: Float64Array } {
   const diff = cell === 'differential';
   const rows = new Float64Array(t.rows);
   const cols = new Float64Array(diff ? 2 * t.cols : t.cols + 1);
   if (read === 'transposed') {
     for (let r = 0; r < t.rows; r++) rows[r] = x[r] * vPerUnit;
   } else if (diff) {
-    for (let c = 0; c < t.cols; c++) { cols[2 * c] = x[c] * vPerUnit; cols[2 * c + 1] = -x[c] * vPerUnit; }
+    for (let c = 0; c < t.cols; c++) {
+      cols[2 * c] = x[c] * vPerUnit;
+      cols[2 * c + 1] = -x[c] * vPerUnit;
+    }
   } else {
     let sum = 0;
-    for (let c = 0; c < t.cols; c++) { cols[c] = x[c] * vPerUnit; sum += cols[c]; }
+    for (let c = 0; c < t.cols; c++) {
+      cols[c] = x[c] * vPerUnit;
+      sum += cols[c];
+    }
     cols[t.cols] = -sum;
   }
   return { rows, cols };
@@ -105,8 +116,12 @@ export function portVoltages(t: { rows: number; cols: number }, cell: CrossbarSp
 
 /** A read's outputs (amperes, one per tile row for forward, per tile column for transposed) from the
  *  currents flowing out of the network into each port. */
-export function readOutputs(t: { rows: number; cols: number }, cell: CrossbarSpec['cell'], read: ReadKind,
-  port: { rows: ArrayLike<number>; cols: ArrayLike<number> }): Float64Array {
+export function readOutputs(
+  t: { rows: number; cols: number },
+  cell: CrossbarSpec['cell'],
+  read: ReadKind,
+  port: { rows: ArrayLike<number>; cols: ArrayLike<number> },
+): Float64Array {
   if (read === 'forward') return Float64Array.from(port.rows);
   const out = new Float64Array(t.cols);
   for (let c = 0; c < t.cols; c++) {

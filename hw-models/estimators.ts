@@ -7,9 +7,7 @@
  *
  * Units: ns, pJ, µS, V. Energies of analog reads: G[µS]·V²·t[ns] = fJ, hence the 1e-3 to pJ.
  */
-import {
-  ACTION_KEYS, type ActionCost, type ActionKey, type ActionTable, type ChipDescription,
-} from './chip';
+import { ACTION_KEYS, type ActionCost, type ActionKey, type ActionTable, type ChipDescription } from './chip';
 
 /** What the estimators need to know of a compiled netlist beyond the chip. */
 export interface PricingContext {
@@ -63,9 +61,12 @@ export function adcConversionCost(chip: ChipDescription): ActionCost {
   const m = chip.costModel;
   const b = adcBits(chip);
   switch (m.adcArchitecture) {
-    case 'sar': return { latencyNs: b * m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
-    case 'flash': return { latencyNs: m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
-    case 'cco': return { latencyNs: 2 ** b * m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
+    case 'sar':
+      return { latencyNs: b * m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
+    case 'flash':
+      return { latencyNs: m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
+    case 'cco':
+      return { latencyNs: 2 ** b * m.adcNsPerStep, energyPj: m.adcWaldenFomFj * 2 ** b * 1e-3 };
     case 'adder-tree': {
       const rows = chip.crossbar.rows;
       const levels = chip.crossbar.levels === 'continuous' ? 2 ** m.bitsWhenFloat : chip.crossbar.levels;
@@ -98,11 +99,14 @@ export function partialSumBits(chip: ChipDescription): number {
 export function optimizerOps(kind: OptimizerKind): { multiplies: number; adds: number; stateWords: number } {
   switch (kind) {
     // w ← w − η·g
-    case 'sgd': return { multiplies: 1, adds: 1, stateWords: 0 };
+    case 'sgd':
+      return { multiplies: 1, adds: 1, stateWords: 0 };
     // v ← μ·v + g; w ← w − η·v
-    case 'sgd-momentum': return { multiplies: 2, adds: 2, stateWords: 1 };
+    case 'sgd-momentum':
+      return { multiplies: 2, adds: 2, stateWords: 1 };
     // m, v moments, bias corrections folded into η_t, √v̂ + ε and a divide (counted as 4 multiplies)
-    case 'adam': return { multiplies: 9, adds: 5, stateWords: 2 };
+    case 'adam':
+      return { multiplies: 9, adds: 5, stateWords: 2 };
   }
 }
 
@@ -117,11 +121,16 @@ export function actionLatencyNs(chip: ChipDescription, action: ActionKey): numbe
   if (o) return o.latencyNs;
   switch (action) {
     case 'array_read':
-    case 'array_read_transposed': return readDurationNs(chip);
-    case 'adc_conversion': return adcConversionCost(chip).latencyNs;
-    case 'dac_drive': return m.dacSettleNs;
-    case 'update_pulse': return m.writePulseNs;
-    default: return 1000 / chip.clock.frequencyMhz;
+    case 'array_read_transposed':
+      return readDurationNs(chip);
+    case 'adc_conversion':
+      return adcConversionCost(chip).latencyNs;
+    case 'dac_drive':
+      return m.dacSettleNs;
+    case 'update_pulse':
+      return m.writePulseNs;
+    default:
+      return 1000 / chip.clock.frequencyMhz;
   }
 }
 
@@ -160,7 +169,8 @@ export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): A
     accumulator_access: { latencyNs: clockNs, energyPj: 2 * m.sramPjPerBit * acc },
     optimizer_step: {
       latencyNs: clockNs,
-      energyPj: opt.multiplies * mul(gainBits(chip), gainBits(chip)) + opt.adds * add(acc) + 2 * opt.stateWords * m.sramPjPerBit * acc + chiPj,
+      energyPj:
+        opt.multiplies * mul(gainBits(chip), gainBits(chip)) + opt.adds * add(acc) + 2 * opt.stateWords * m.sramPjPerBit * acc + chiPj,
     },
     update_pulse: { latencyNs: m.writePulseNs, energyPj: m.writeEnergyPjPerPulse },
   };

@@ -47,8 +47,11 @@ function tridiag(n: number, d: Float64Array, g: number, rhs: Float64Array, out: 
 }
 
 /** Exact currents of the circuit with the given port voltages (see the module comment). */
-export function solveCrossbar(a: PhysicalArray, port: { rows: ArrayLike<number>; cols: ArrayLike<number> },
-  opts: { tol?: number; maxIterations?: number } = {}): CrossbarSolution {
+export function solveCrossbar(
+  a: PhysicalArray,
+  port: { rows: ArrayLike<number>; cols: ArrayLike<number> },
+  opts: { tol?: number; maxIterations?: number } = {},
+): CrossbarSolution {
   const { rows: R, cols: C, g } = a;
   const outR = new Float64Array(R);
   const outC = new Float64Array(C);
@@ -70,10 +73,17 @@ export function solveCrossbar(a: PhysicalArray, port: { rows: ArrayLike<number>;
   for (let j = 0; j < C; j++) scale = Math.max(scale, Math.abs(port.cols[j]));
   const u = new Float64Array(R * C); // row-line node voltages
   const w = new Float64Array(R * C); // column-line node voltages
-  for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) { u[i * C + j] = port.rows[i]; w[i * C + j] = port.cols[j]; }
+  for (let i = 0; i < R; i++)
+    for (let j = 0; j < C; j++) {
+      u[i * C + j] = port.rows[i];
+      w[i * C + j] = port.cols[j];
+    }
   if (scale === 0) return { rows: outR, cols: outC, iterations: 0 };
   const n = Math.max(R, C);
-  const d = new Float64Array(n), rhs = new Float64Array(n), x = new Float64Array(n), cs = new Float64Array(n);
+  const d = new Float64Array(n),
+    rhs = new Float64Array(n),
+    x = new Float64Array(n),
+    cs = new Float64Array(n);
   let it = 0;
   for (; it < maxIt; it++) {
     let change = 0;
@@ -124,17 +134,26 @@ export function transferMatrix(a: PhysicalArray, model: IrDropModel = 'ladder'):
   if (a.wireOhm === 0) return t;
   const r = a.wireOhm;
   const n = Math.max(R, C);
-  const d = new Float64Array(n), rhs = new Float64Array(n), x = new Float64Array(n), cs = new Float64Array(n);
+  const d = new Float64Array(n),
+    rhs = new Float64Array(n),
+    x = new Float64Array(n),
+    cs = new Float64Array(n);
   if (model === 'ladder') {
     const gw = 1 / r;
     for (let i = 0; i < R; i++) {
-      for (let j = 0; j < C; j++) { d[j] = gw * (j < C - 1 ? 2 : 1) + g[i * C + j]; rhs[j] = 0; }
+      for (let j = 0; j < C; j++) {
+        d[j] = gw * (j < C - 1 ? 2 : 1) + g[i * C + j];
+        rhs[j] = 0;
+      }
       rhs[0] = gw;
       tridiag(C, d, gw, rhs, x, cs);
       for (let j = 0; j < C; j++) t[i * C + j] *= x[j];
     }
     for (let j = 0; j < C; j++) {
-      for (let i = 0; i < R; i++) { d[i] = gw * (i > 0 ? 2 : 1) + g[i * C + j]; rhs[i] = 0; }
+      for (let i = 0; i < R; i++) {
+        d[i] = gw * (i > 0 ? 2 : 1) + g[i * C + j];
+        rhs[i] = 0;
+      }
       rhs[R - 1] = gw;
       tridiag(R, d, gw, rhs, x, cs);
       for (let i = 0; i < R; i++) t[i * C + j] *= x[i];
@@ -157,12 +176,22 @@ export function transferMatrix(a: PhysicalArray, model: IrDropModel = 'ladder'):
   };
   const f = new Float64Array(R * C).fill(1);
   for (let i = 0; i < R; i++) {
-    drop(C, (k) => g[i * C + k], (k) => k + 1, x);
+    drop(
+      C,
+      (k) => g[i * C + k],
+      (k) => k + 1,
+      x,
+    );
     for (let j = 0; j < C; j++) f[i * C + j] -= r * x[j];
   }
   for (let j = 0; j < C; j++) {
     // Along column j the position from the port is R − i: walk from the port (i = R−1) upwards.
-    drop(R, (k) => g[(R - 1 - k) * C + j], (k) => k + 1, x);
+    drop(
+      R,
+      (k) => g[(R - 1 - k) * C + j],
+      (k) => k + 1,
+      x,
+    );
     for (let k = 0; k < R; k++) f[(R - 1 - k) * C + j] -= r * x[k];
   }
   for (let k = 0; k < R * C; k++) t[k] *= f[k];
@@ -190,9 +219,7 @@ export function irDropWeights(tile: TileUnits, x: CrossbarSpec, model: IrDropMod
   const C = a.cols;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      out[r * cols + c] = diff
-        ? (t[r * C + 2 * c] - t[r * C + 2 * c + 1]) / dg
-        : (2 * (t[r * C + c] - t[r * C + cols])) / dg;
+      out[r * cols + c] = diff ? (t[r * C + 2 * c] - t[r * C + 2 * c + 1]) / dg : (2 * (t[r * C + c] - t[r * C + cols])) / dg;
     }
   }
   return out;

@@ -25,13 +25,18 @@ export function loadChip(arg: string): ChipDescription {
     text = readTextBounded(arg, LIMITS.jsonFileBytes);
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;
-    throw new ChipError([{
-      code: 'HW001', file: arg, path: '',
-      message: `cannot read the chip file: it ${err.detail}`,
-      hint: err.reason === 'too-large'
-        ? `a chip description is a JSON file of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md); pass the description itself, or a preset: ${PRESET_NAMES.join(', ')}`
-        : `check the path, or name a preset: ${PRESET_NAMES.join(', ')}`,
-    }]);
+    throw new ChipError([
+      {
+        code: 'HW001',
+        file: arg,
+        path: '',
+        message: `cannot read the chip file: it ${err.detail}`,
+        hint:
+          err.reason === 'too-large'
+            ? `a chip description is a JSON file of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md); pass the description itself, or a preset: ${PRESET_NAMES.join(', ')}`
+            : `check the path, or name a preset: ${PRESET_NAMES.join(', ')}`,
+      },
+    ]);
   }
   return parseChipText(text, arg);
 }
@@ -41,10 +46,15 @@ export function parseChipText(text: string, file: string): ChipDescription {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ChipError([{
-      code: 'HW001', file, path: '', message: `not valid JSON (${(err as Error).message})`,
-      hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
-    }]);
+    throw new ChipError([
+      {
+        code: 'HW001',
+        file,
+        path: '',
+        message: `not valid JSON (${(err as Error).message})`,
+        hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+      },
+    ]);
   }
   return resolveChipObject(raw, file);
 }
@@ -66,11 +76,17 @@ export function resolveChipObject(raw: unknown, file: string): ChipDescription {
 
 function unknownPreset(name: string, path: string, file: string): ChipError {
   const near = closest(name, PRESET_NAMES);
-  return new ChipError([{
-    code: 'HW003', file, path,
-    message: `unknown chip preset "${name}" (presets: ${PRESET_NAMES.join(', ')})`,
-    hint: near ? `did you mean "${near}"? Or pass a chip description file (chip.json)` : `name one of ${PRESET_NAMES.join(', ')}, or pass a chip description file (chip.json)`,
-  }]);
+  return new ChipError([
+    {
+      code: 'HW003',
+      file,
+      path,
+      message: `unknown chip preset "${name}" (presets: ${PRESET_NAMES.join(', ')})`,
+      hint: near
+        ? `did you mean "${near}"? Or pass a chip description file (chip.json)`
+        : `name one of ${PRESET_NAMES.join(', ')}, or pass a chip description file (chip.json)`,
+    },
+  ]);
 }
 
 /** Field-by-field merge; arrays and scalars replace; a changed "kind" replaces the whole object. */

@@ -11,7 +11,7 @@ import { actionLatencyNs, partialSumBits, readsPerMvm } from './estimators';
 export function actionCycles(chip: ChipDescription, action: ActionKey): number {
   const ns = actionLatencyNs(chip, action);
   if (ns === 0) return 0;
-  return Math.max(1, Math.ceil(ns * chip.clock.frequencyMhz / 1000 - 1e-9));
+  return Math.max(1, Math.ceil((ns * chip.clock.frequencyMhz) / 1000 - 1e-9));
 }
 
 /** The structural facts of an op that its duration depends on. */
@@ -23,7 +23,10 @@ export type OpShape =
   /** Wormhole: the head crosses `hops` routers, then the flits stream one per link cycle. */
   | { opType: 'Send'; hops: number; flits: number }
   /** Element-wise work of the core's neuron unit or buffer, `lanes` elements per action time. */
-  | { opType: 'Receive' | 'LoadInput' | 'LoadTarget' | 'SaveState' | 'StateDelta' | 'Accumulate' | 'NeuronUpdate' | 'ReadoutError'; elements: number }
+  | {
+      opType: 'Receive' | 'LoadInput' | 'LoadTarget' | 'SaveState' | 'StateDelta' | 'Accumulate' | 'NeuronUpdate' | 'ReadoutError';
+      elements: number;
+    }
   /** One sample's digital outer product over `cells` cells (the write itself is a batch commit, commitCycles). */
   | { opType: 'OuterProductUpdate'; rows: number; cells: number };
 
@@ -49,7 +52,10 @@ export function opCycles(chip: ChipDescription, op: OpShape): number {
     case 'AdcConvert':
       // Each ADC converts its multiplexed lines once per read; bit-serial: the shift-add of a plane
       // overlaps the next plane's conversion, so only the last one adds a cycle.
-      return R * Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion') + (R > 1 ? actionCycles(chip, 'shift_add') : 0);
+      return (
+        R * Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion') +
+        (R > 1 ? actionCycles(chip, 'shift_add') : 0)
+      );
     case 'Send':
       return op.hops * chip.noc.hopLatencyCycles + op.flits * actionCycles(chip, 'router_hop_flit');
     case 'OuterProductUpdate':

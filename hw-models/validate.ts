@@ -4,7 +4,18 @@
  * (contradictory sizes and ranges). All problems are collected in one pass.
  */
 import {
-  ACTION_KEYS, ADC_ARCHITECTURES, BOUND_MANAGEMENTS, CELL_KINDS, CHIP_FORMAT, DRIFT_COMPENSATIONS, INPUT_ENCODINGS, LEAKAGE_KEYS, NOISE_MANAGEMENTS, NOISE_REFERENCES, UPDATE_SCHEMES, type ChipDescription,
+  ACTION_KEYS,
+  ADC_ARCHITECTURES,
+  BOUND_MANAGEMENTS,
+  CELL_KINDS,
+  CHIP_FORMAT,
+  DRIFT_COMPENSATIONS,
+  INPUT_ENCODINGS,
+  LEAKAGE_KEYS,
+  NOISE_MANAGEMENTS,
+  NOISE_REFERENCES,
+  UPDATE_SCHEMES,
+  type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
 import { closest } from '../util/suggest';
@@ -56,10 +67,19 @@ export const CHIP_SCHEMA: Node = obj({
       variants: {
         exact: {},
         pulsed: {
-          dwMin: num({ gt: 0, max: 1 }), cycleToCycle: nonNeg, upDownAsymmetry: num({ gt: -1, max: 1 }),
-          softBounds: { t: 'bool' }, pulsesPerUpdate: int(1, 1 << 20),
-          scheme: { t: 'enum', values: UPDATE_SCHEMES }, accumulatorBits: int(2, 64),
-          deviceToDevice: obj({ dwMin: num({ min: 0, max: 1 }), wMax: num({ min: 0, max: 1 }), wMin: num({ min: 0, max: 1 }), upDownAsymmetry: num({ min: 0, max: 1 }) }),
+          dwMin: num({ gt: 0, max: 1 }),
+          cycleToCycle: nonNeg,
+          upDownAsymmetry: num({ gt: -1, max: 1 }),
+          softBounds: { t: 'bool' },
+          pulsesPerUpdate: int(1, 1 << 20),
+          scheme: { t: 'enum', values: UPDATE_SCHEMES },
+          accumulatorBits: int(2, 64),
+          deviceToDevice: obj({
+            dwMin: num({ min: 0, max: 1 }),
+            wMax: num({ min: 0, max: 1 }),
+            wMin: num({ min: 0, max: 1 }),
+            upDownAsymmetry: num({ min: 0, max: 1 }),
+          }),
         },
       },
     },
@@ -76,7 +96,11 @@ export const CHIP_SCHEMA: Node = obj({
       boundManagement: { t: 'enum', values: BOUND_MANAGEMENTS },
       maxRereads: int(0, 16),
     }),
-    gain: obj({ stage: { t: 'enum', values: ['digital'] }, bits: { t: 'numOr', word: 'float', num: int(2, 24) }, accumulatorBits: int(8, 64) }),
+    gain: obj({
+      stage: { t: 'enum', values: ['digital'] },
+      bits: { t: 'numOr', word: 'float', num: int(2, 24) },
+      accumulatorBits: int(8, 64),
+    }),
   }),
   neuron: obj({
     activation: {
@@ -148,8 +172,12 @@ class Checker {
     switch (node.t) {
       case 'const':
         if (v !== node.value) {
-          this.add('HW002', path, `"${key}" is ${JSON.stringify(v) ?? 'missing'}; this reader knows "${node.value}"`,
-            `set "${key}": "${node.value}" (or write a newer fre that reads it)`);
+          this.add(
+            'HW002',
+            path,
+            `"${key}" is ${JSON.stringify(v) ?? 'missing'}; this reader knows "${node.value}"`,
+            `set "${key}": "${node.value}" (or write a newer fre that reads it)`,
+          );
           return false;
         }
         return true;
@@ -167,8 +195,12 @@ class Checker {
         return true;
       case 'enum':
         if (typeof v !== 'string' || !node.values.includes(v)) {
-          this.add('HW013', path, `"${key}" is ${JSON.stringify(v)}; allowed: ${node.values.join(', ')}`,
-            `set "${key}" to one of ${node.values.map((x) => `"${x}"`).join(', ')}`);
+          this.add(
+            'HW013',
+            path,
+            `"${key}" is ${JSON.stringify(v)}; allowed: ${node.values.join(', ')}`,
+            `set "${key}" to one of ${node.values.map((x) => `"${x}"`).join(', ')}`,
+          );
           return false;
         }
         return true;
@@ -187,7 +219,12 @@ class Checker {
           return false;
         }
         if (!(v[0] < v[1])) {
-          this.add('HW021', path, `"${key}" is [${v[0]}, ${v[1]}]; lo must be below hi`, `swap or widen the range, e.g. [${Math.min(v[0], v[1])}, ${Math.max(v[0], v[1]) === Math.min(v[0], v[1]) ? v[0] + 1 : Math.max(v[0], v[1])}]`);
+          this.add(
+            'HW021',
+            path,
+            `"${key}" is [${v[0]}, ${v[1]}]; lo must be below hi`,
+            `swap or widen the range, e.g. [${Math.min(v[0], v[1])}, ${Math.max(v[0], v[1]) === Math.min(v[0], v[1]) ? v[0] + 1 : Math.max(v[0], v[1])}]`,
+          );
           return false;
         }
         return true;
@@ -209,7 +246,12 @@ class Checker {
           return false;
         }
         if (typeof kind !== 'string' || !kinds.includes(kind)) {
-          this.add('HW013', `${path}/kind`, `"kind" is ${JSON.stringify(kind)}; allowed: ${kinds.join(', ')}`, `set "kind" to one of ${kinds.map((k) => `"${k}"`).join(', ')}`);
+          this.add(
+            'HW013',
+            `${path}/kind`,
+            `"kind" is ${JSON.stringify(kind)}; allowed: ${kinds.join(', ')}`,
+            `set "kind" to one of ${kinds.map((k) => `"${k}"`).join(', ')}`,
+          );
           return false;
         }
         return this.object({ kind: { t: 'const', value: kind }, ...node.variants[kind] }, v, path, key);
@@ -219,7 +261,12 @@ class Checker {
 
   private isObject(v: unknown, path: string, key: string): v is Record<string, unknown> {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      this.add('HW011', path, `${key ? `"${key}"` : 'the chip description'} must be an object, got ${typeName(v)}`, 'write it as { … } (see docs/chip-description.md)');
+      this.add(
+        'HW011',
+        path,
+        `${key ? `"${key}"` : 'the chip description'} must be an object, got ${typeName(v)}`,
+        'write it as { … } (see docs/chip-description.md)',
+      );
       return false;
     }
     return true;
@@ -235,7 +282,12 @@ class Checker {
     for (const [k, child] of Object.entries(fields)) {
       const p = `${path}/${k}`;
       if (v[k] === undefined) {
-        this.add('HW010', p, `"${k}" is missing`, `add "${k}" (see docs/chip-description.md; a preset plus overrides only needs the fields it changes)`);
+        this.add(
+          'HW010',
+          p,
+          `"${k}" is missing`,
+          `add "${k}" (see docs/chip-description.md; a preset plus overrides only needs the fields it changes)`,
+        );
         ok = false;
       } else if (!this.check(child, v[k], p)) {
         ok = false;
@@ -244,22 +296,39 @@ class Checker {
     for (const k of Object.keys(v)) {
       if (!(k in fields)) {
         const near = closest(k, Object.keys(fields));
-        this.add('HW014', `${path}/${k}`, `unknown field "${k}"`,
-          near ? `did you mean "${near}"? (allowed: ${Object.keys(fields).join(', ')})` : `remove it (allowed: ${Object.keys(fields).join(', ')})`);
+        this.add(
+          'HW014',
+          `${path}/${k}`,
+          `unknown field "${k}"`,
+          near
+            ? `did you mean "${near}"? (allowed: ${Object.keys(fields).join(', ')})`
+            : `remove it (allowed: ${Object.keys(fields).join(', ')})`,
+        );
         ok = false;
       }
     }
     return ok;
   }
 
-  private number(n: { min?: number; max?: number; gt?: number; int?: boolean }, v: unknown, path: string, key: string, word?: string): boolean {
+  private number(
+    n: { min?: number; max?: number; gt?: number; int?: boolean },
+    v: unknown,
+    path: string,
+    key: string,
+    word?: string,
+  ): boolean {
     const alt = word ? ` or "${word}"` : '';
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       this.add('HW011', path, `"${key}" must be a finite number${alt}, got ${typeName(v)}`, `write a number${alt}`);
       return false;
     }
     if (n.int && !Number.isInteger(v)) {
-      this.add('HW011', path, `"${key}" must be an integer${alt}, got ${v}`, `use a whole number such as ${Math.max(n.min ?? 1, Math.round(v))}`);
+      this.add(
+        'HW011',
+        path,
+        `"${key}" must be an integer${alt}, got ${v}`,
+        `use a whole number such as ${Math.max(n.min ?? 1, Math.round(v))}`,
+      );
       return false;
     }
     if (n.gt !== undefined && !(v > n.gt)) {
@@ -282,33 +351,64 @@ class Checker {
 function crossChecks(c: ChipDescription, ck: Checker): void {
   const x = c.crossbar;
   if (!(x.gMinUS < x.gMaxUS)) {
-    ck.add('HW021', '/crossbar/gMinUS', `g_min ${x.gMinUS} µS is not below g_max ${x.gMaxUS} µS`, `set gMinUS below gMaxUS (on/off ratios of 10–100 are typical: gMinUS ≈ ${round(x.gMaxUS / 10)})`);
+    ck.add(
+      'HW021',
+      '/crossbar/gMinUS',
+      `g_min ${x.gMinUS} µS is not below g_max ${x.gMaxUS} µS`,
+      `set gMinUS below gMaxUS (on/off ratios of 10–100 are typical: gMinUS ≈ ${round(x.gMaxUS / 10)})`,
+    );
   }
   if (x.cell === 'offset-column' && x.cols < 2) {
-    ck.add('HW020', '/crossbar/cols', `an offset-column array spends one of its ${x.cols} column(s) on the reference, leaving none for weights`, 'use at least 2 columns, or "cell": "differential"');
+    ck.add(
+      'HW020',
+      '/crossbar/cols',
+      `an offset-column array spends one of its ${x.cols} column(s) on the reference, leaving none for weights`,
+      'use at least 2 columns, or "cell": "differential"',
+    );
   }
   // Coincidence trains are drawn slot by slot for every line of every sample: (rows + cols)·BL draws
   // per sample and array, so BL is bounded like the other counts (docs/limits.md).
   if (x.update.kind === 'pulsed' && x.update.scheme === 'stochastic-coincidence' && x.update.pulsesPerUpdate > MAX_COINCIDENCE_BL) {
-    ck.add('HW021', '/crossbar/update/pulsesPerUpdate', `stochastic-coincidence trains of ${x.update.pulsesPerUpdate} slots exceed the ${MAX_COINCIDENCE_BL} the simulator draws per line and sample`,
-      `set pulsesPerUpdate to at most ${MAX_COINCIDENCE_BL} (aihwkit desired_bl default: 31)`);
+    ck.add(
+      'HW021',
+      '/crossbar/update/pulsesPerUpdate',
+      `stochastic-coincidence trains of ${x.update.pulsesPerUpdate} slots exceed the ${MAX_COINCIDENCE_BL} the simulator draws per line and sample`,
+      `set pulsesPerUpdate to at most ${MAX_COINCIDENCE_BL} (aihwkit desired_bl default: 31)`,
+    );
   }
   if (x.stuckAt.onProbability + x.stuckAt.offProbability > 1) {
-    ck.add('HW021', '/crossbar/stuckAt', `stuck-on ${x.stuckAt.onProbability} + stuck-off ${x.stuckAt.offProbability} exceeds 1`, 'lower the probabilities so their sum is at most 1 (measured arrays: 0.01–0.13 in all)');
+    ck.add(
+      'HW021',
+      '/crossbar/stuckAt',
+      `stuck-on ${x.stuckAt.onProbability} + stuck-off ${x.stuckAt.offProbability} exceeds 1`,
+      'lower the probabilities so their sum is at most 1 (measured arrays: 0.01–0.13 in all)',
+    );
   }
   const p = c.periphery;
   if (p.adc.linesPerAdc > Math.max(x.rows, x.cols)) {
-    ck.add('HW020', '/periphery/adc/linesPerAdc', `${p.adc.linesPerAdc} lines per ADC, but an array has only ${Math.max(x.rows, x.cols)} lines on its longer side`,
-      `set linesPerAdc to at most ${Math.max(x.rows, x.cols)} (NeuroSim uses 8)`);
+    ck.add(
+      'HW020',
+      '/periphery/adc/linesPerAdc',
+      `${p.adc.linesPerAdc} lines per ADC, but an array has only ${Math.max(x.rows, x.cols)} lines on its longer side`,
+      `set linesPerAdc to at most ${Math.max(x.rows, x.cols)} (NeuroSim uses 8)`,
+    );
   }
   if (p.adc.fullScale === 'unbounded' && p.adc.bits !== 'float') {
-    ck.add('HW021', '/periphery/adc/fullScale', `a ${p.adc.bits}-bit ADC needs a finite full scale to place its codes, but fullScale is "unbounded"`,
-      'give fullScale a number (aihwkit uses 12), or set bits to "float"');
+    ck.add(
+      'HW021',
+      '/periphery/adc/fullScale',
+      `a ${p.adc.bits}-bit ADC needs a finite full scale to place its codes, but fullScale is "unbounded"`,
+      'give fullScale a number (aihwkit uses 12), or set bits to "float"',
+    );
   }
-  const sumBytes = Math.max(x.rows, x.cols) * p.gain.accumulatorBits / 8;
+  const sumBytes = (Math.max(x.rows, x.cols) * p.gain.accumulatorBits) / 8;
   if (sumBytes > c.noc.inputBufferBytes) {
-    ck.add('HW020', '/noc/inputBufferBytes', `one array's partial sums (${Math.max(x.rows, x.cols)} lines × ${p.gain.accumulatorBits} bits = ${sumBytes} bytes) do not fit the ${c.noc.inputBufferBytes}-byte input buffer`,
-      `set inputBufferBytes to at least ${sumBytes}, or use smaller arrays`);
+    ck.add(
+      'HW020',
+      '/noc/inputBufferBytes',
+      `one array's partial sums (${Math.max(x.rows, x.cols)} lines × ${p.gain.accumulatorBits} bits = ${sumBytes} bytes) do not fit the ${c.noc.inputBufferBytes}-byte input buffer`,
+      `set inputBufferBytes to at least ${sumBytes}, or use smaller arrays`,
+    );
   }
 }
 
@@ -322,7 +422,11 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (v === undefined) return 'nothing';
-  return typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v === 'number' && !Number.isFinite(v) ? `${v} (JSON numbers like 1e999 overflow to infinity)` : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'string'
+    ? `the string ${JSON.stringify(v)}`
+    : typeof v === 'number' && !Number.isFinite(v)
+      ? `${v} (JSON numbers like 1e999 overflow to infinity)`
+      : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 function round(v: number): number {

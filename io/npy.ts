@@ -243,15 +243,18 @@ interface ParsedDescr {
 function parseDescr(descr: PyValue, ctx: NpyContext): ParsedDescr {
   const supported = `supported: ${SUPPORTED_DTYPES.join(', ')} (either byte order)`;
   if (typeof descr !== 'string') {
-    fail(ctx, `has a structured (record) dtype ${pyRepr(descr)}, which is not supported (${supported}); ` +
-      'save each field as its own plain numeric array');
+    fail(
+      ctx,
+      `has a structured (record) dtype ${pyRepr(descr)}, which is not supported (${supported}); ` +
+        'save each field as its own plain numeric array',
+    );
   }
   const m = /^([<>|=]?)([a-zA-Z])(\d+)$/.exec(descr);
   const info = m ? DTYPES[`${m[2]}${m[3]}`] : undefined;
   if (!m || !info) {
     const hint = descr.includes('O')
       ? 'object arrays are pickled Python objects and cannot be read here'
-      : "convert it in numpy first, e.g. arr.astype(np.float32)";
+      : 'convert it in numpy first, e.g. arr.astype(np.float32)';
     fail(ctx, `has dtype '${descr}', which is not supported (${supported}); ${hint}`);
   }
   const order = m[1];
@@ -262,16 +265,25 @@ function parseDescr(descr: PyValue, ctx: NpyContext): ParsedDescr {
 function inferDtype(input: NpyInput, ctx: NpyContext): DtypeInfo {
   const d = input.data;
   const fromData: NpyDtype | undefined =
-    d instanceof Float32Array ? '<f4'
-    : d instanceof Float64Array ? '<f8'
-    : d instanceof Int32Array ? '<i4'
-    : d instanceof BigInt64Array ? '<i8'
-    : d instanceof Uint32Array ? '<u4'
-    : d instanceof Uint8Array ? '|u1'
-    : undefined;
+    d instanceof Float32Array
+      ? '<f4'
+      : d instanceof Float64Array
+        ? '<f8'
+        : d instanceof Int32Array
+          ? '<i4'
+          : d instanceof BigInt64Array
+            ? '<i8'
+            : d instanceof Uint32Array
+              ? '<u4'
+              : d instanceof Uint8Array
+                ? '|u1'
+                : undefined;
   if (fromData === undefined) {
-    fail(ctx, `has data of type ${Object.prototype.toString.call(d)}, which cannot be saved; ` +
-      `use one of Float32Array, Float64Array, Int32Array, BigInt64Array, Uint32Array, Uint8Array`);
+    fail(
+      ctx,
+      `has data of type ${Object.prototype.toString.call(d)}, which cannot be saved; ` +
+        `use one of Float32Array, Float64Array, Int32Array, BigInt64Array, Uint32Array, Uint8Array`,
+    );
   }
   const want = input.dtype ?? fromData;
   const ok = want === fromData || (want === '|b1' && fromData === '|u1');
@@ -358,9 +370,12 @@ export function parseNpy(bytes: Uint8Array, ctx: NpyContext = { file: '<buffer>'
       fail(ctx, 'is a zip archive (.npz), not a .npy file; read it with readNpz');
     }
     const shown = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    fail(ctx, bytes.length < 10
-      ? `is truncated or not a .npy file: only ${bytes.length} bytes, less than the 10-byte .npy preamble; re-export it with np.save`
-      : `is not a .npy file (bad magic: starts with ${shown}, expected 93 4e 55 4d 50 59 = '\\x93NUMPY'); re-export it with np.save`);
+    fail(
+      ctx,
+      bytes.length < 10
+        ? `is truncated or not a .npy file: only ${bytes.length} bytes, less than the 10-byte .npy preamble; re-export it with np.save`
+        : `is not a .npy file (bad magic: starts with ${shown}, expected 93 4e 55 4d 50 59 = '\\x93NUMPY'); re-export it with np.save`,
+    );
   }
   const major = bytes[6]!;
   const minor = bytes[7]!;
@@ -391,8 +406,11 @@ export function parseNpy(bytes: Uint8Array, ctx: NpyContext = { file: '<buffer>'
   }
   const keys = [...header.entries.keys()].sort();
   if (keys.join(',') !== 'descr,fortran_order,shape') {
-    fail(ctx, `has a .npy header with keys [${keys.join(', ')}] instead of exactly [descr, fortran_order, shape]; ` +
-      'the file was not written by numpy or is corrupt — re-export it with np.save');
+    fail(
+      ctx,
+      `has a .npy header with keys [${keys.join(', ')}] instead of exactly [descr, fortran_order, shape]; ` +
+        'the file was not written by numpy or is corrupt — re-export it with np.save',
+    );
   }
   const shapeV = header.entries.get('shape')!;
   const fortranV = header.entries.get('fortran_order')!;
@@ -409,12 +427,18 @@ export function parseNpy(bytes: Uint8Array, ctx: NpyContext = { file: '<buffer>'
   const nbytes = count * info.itemsize;
   const have = bytes.length - dataStart;
   if (!Number.isSafeInteger(nbytes) || nbytes > have) {
-    fail(ctx, `is truncated: shape ${formatShape(shape)} of dtype ${info.dtype} needs ${nbytes} bytes of data but only ` +
-      `${have} are present; the file was cut short or its header is wrong — re-export it`);
+    fail(
+      ctx,
+      `is truncated: shape ${formatShape(shape)} of dtype ${info.dtype} needs ${nbytes} bytes of data but only ` +
+        `${have} are present; the file was cut short or its header is wrong — re-export it`,
+    );
   }
   if (nbytes < have) {
-    fail(ctx, `has ${have - nbytes} unexpected bytes after its data (shape ${formatShape(shape)} needs ${nbytes}); the header ` +
-      'does not match the data, or several arrays were saved back to back into one file (not supported) — re-export it');
+    fail(
+      ctx,
+      `has ${have - nbytes} unexpected bytes after its data (shape ${formatShape(shape)} needs ${nbytes}); the header ` +
+        'does not match the data, or several arrays were saved back to back into one file (not supported) — re-export it',
+    );
   }
 
   // Copying into a fresh, aligned buffer is required anyway: the data offset inside a zip
@@ -463,8 +487,10 @@ export function encodeNpyArray(input: NpyInput, ctx: NpyContext = { file: '<buff
   const shape = checkShape([...input.shape], ctx, 'shape');
   const count = shapeSize(shape);
   if (count !== input.data.length) {
-    fail(ctx, `has ${input.data.length} values but shape ${formatShape(shape)} needs ${count}; ` +
-      'fix the shape or the data before saving');
+    fail(
+      ctx,
+      `has ${input.data.length} values but shape ${formatShape(shape)} needs ${count}; ` + 'fix the shape or the data before saving',
+    );
   }
   const header = buildHeader(info.dtype, shape);
   const nbytes = count * info.itemsize;

@@ -29,10 +29,7 @@ export { NpzError, encodeNpy, encodeNpyArray, parseNpy, toFloat32, toFloat64, fo
 export type { NpyArray, NpyData, NpyDtype, NpyInput } from './npy';
 
 /** Arrays to save, keyed by name (stored as '<name>.npy', so np.load(path)[name] works). */
-export type NpzEntries =
-  | ReadonlyMap<string, NpyInput>
-  | Readonly<Record<string, NpyInput>>
-  | Iterable<readonly [string, NpyInput]>;
+export type NpzEntries = ReadonlyMap<string, NpyInput> | Readonly<Record<string, NpyInput>> | Iterable<readonly [string, NpyInput]>;
 
 export interface WriteNpzOptions {
   /** DEFLATE members like np.savez_compressed (default: STORED, like np.savez). */
@@ -104,12 +101,18 @@ function notZip(bytes: Uint8Array, file: string): never {
     err(file, 'is a single .npy array, not an .npz archive; read it with readNpy, or save with np.savez');
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    err(file, `is a truncated or corrupt .npz: it starts like a zip archive but has no end-of-central-directory ` +
-      `record (${bytes.length} bytes); the file was probably cut short while writing or copying — re-export it`);
+    err(
+      file,
+      `is a truncated or corrupt .npz: it starts like a zip archive but has no end-of-central-directory ` +
+        `record (${bytes.length} bytes); the file was probably cut short while writing or copying — re-export it`,
+    );
   }
   const shown = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  err(file, `is not an .npz (zip) archive (starts with bytes ${shown}, expected 50 4b 03 04 'PK'); ` +
-    'save weights with np.savez / np.savez_compressed or writeNpz');
+  err(
+    file,
+    `is not an .npz (zip) archive (starts with bytes ${shown}, expected 50 4b 03 04 'PK'); ` +
+      'save weights with np.savez / np.savez_compressed or writeNpz',
+  );
 }
 
 function findEocd(bytes: Uint8Array, dv: DataView, file: string): number {
@@ -148,8 +151,11 @@ function readCentralDirectory(bytes: Uint8Array, file: string): Member[] {
   }
   if (disk !== 0) err(file, 'is a multi-part (split/spanned) zip archive, which is not supported; re-create it as a single file');
   if (cdOffset + cdSize > eocd) {
-    err(file, `is a truncated or corrupt .npz: its central directory (offset ${cdOffset}, ${cdSize} bytes) lies outside ` +
-      `the ${bytes.length}-byte file; re-export it`);
+    err(
+      file,
+      `is a truncated or corrupt .npz: its central directory (offset ${cdOffset}, ${cdSize} bytes) lies outside ` +
+        `the ${bytes.length}-byte file; re-export it`,
+    );
   }
 
   const members: Member[] = [];
@@ -184,7 +190,8 @@ function readCentralDirectory(bytes: Uint8Array, file: string): Member[] {
       if (id === 0x0001) {
         let q = e + 4;
         const take = (): number => {
-          if (q + 8 > e + 4 + len || q + 8 > eEnd) err(file, `is a corrupt .npz: member '${name}' has a short ZIP64 extra field; re-export it`);
+          if (q + 8 > e + 4 + len || q + 8 > eEnd)
+            err(file, `is a corrupt .npz: member '${name}' has a short ZIP64 extra field; re-export it`);
           const v = u64(dv, q, file, `ZIP64 field of '${name}'`);
           q += 8;
           return v;
@@ -212,8 +219,12 @@ function extract(bytes: Uint8Array, m: Member, file: string, key: string): Uint8
   if (m.flags & 1) err(file, `member '${m.name}' is encrypted, which is not supported; save it without a password`, key);
   if (m.method !== 0 && m.method !== 8) {
     const what = METHOD_NAMES[m.method] ?? `method ${m.method}`;
-    err(file, `member '${m.name}' uses ${what} compression, which is not supported (only stored and deflate, as written by ` +
-      'np.savez / np.savez_compressed); re-save it with numpy', key);
+    err(
+      file,
+      `member '${m.name}' uses ${what} compression, which is not supported (only stored and deflate, as written by ` +
+        'np.savez / np.savez_compressed); re-save it with numpy',
+      key,
+    );
   }
   const lo = m.localOffset;
   if (lo + 30 > bytes.length || dv.getUint32(lo, true) !== SIG_LOCAL) {
@@ -224,12 +235,19 @@ function extract(bytes: Uint8Array, m: Member, file: string, key: string): Uint8
   // Names have no checksum; the duplicate in the local header is the only way to catch a
   // damaged one (Python's zipfile makes the same check).
   if (lo + 30 + localNameLen > bytes.length || !bytesEqual(bytes.subarray(lo + 30, lo + 30 + localNameLen), m.nameBytes)) {
-    err(file, `is corrupt: member '${m.name}' has a different name in its local header than in the central directory; ` +
-      're-export it', key);
+    err(
+      file,
+      `is corrupt: member '${m.name}' has a different name in its local header than in the central directory; ` + 're-export it',
+      key,
+    );
   }
   if (start + m.csize > bytes.length) {
-    err(file, `is truncated: member '${m.name}' needs ${m.csize} bytes at offset ${start} but the file is only ` +
-      `${bytes.length} bytes; re-export it`, key);
+    err(
+      file,
+      `is truncated: member '${m.name}' needs ${m.csize} bytes at offset ${start} but the file is only ` +
+        `${bytes.length} bytes; re-export it`,
+      key,
+    );
   }
   const raw = bytes.subarray(start, start + m.csize);
   let out: Uint8Array;
@@ -253,8 +271,12 @@ function extract(bytes: Uint8Array, m: Member, file: string, key: string): Uint8
   }
   const crc = crc32(out);
   if (crc !== m.crc) {
-    err(file, `is corrupt: member '${m.name}' fails its CRC-32 check (stored ${m.crc.toString(16)}, computed ` +
-      `${crc.toString(16)}); the file was damaged after writing — re-export or re-download it`, key);
+    err(
+      file,
+      `is corrupt: member '${m.name}' fails its CRC-32 check (stored ${m.crc.toString(16)}, computed ` +
+        `${crc.toString(16)}); the file was damaged after writing — re-export or re-download it`,
+      key,
+    );
   }
   return out;
 }
@@ -272,8 +294,12 @@ export function decodeNpz(bytes: Uint8Array, file = '<buffer>', maxInflated: num
     // a small deflate bomb would otherwise allocate its claimed size first.
     inflated += m.usize;
     if (inflated > maxInflated) {
-      err(file, `expands to more than ${formatBytes(maxInflated)} (member '${m.name}' brings it to ${inflated} bytes), the limit for a ` +
-        'weights file (docs/limits.md); it is not a weights file, or a damaged one — re-export it', m.name);
+      err(
+        file,
+        `expands to more than ${formatBytes(maxInflated)} (member '${m.name}' brings it to ${inflated} bytes), the limit for a ` +
+          'weights file (docs/limits.md); it is not a weights file, or a damaged one — re-export it',
+        m.name,
+      );
     }
     const isNpyName = m.name.endsWith('.npy');
     const key = isNpyName ? m.name.slice(0, -4) : m.name;
@@ -292,9 +318,11 @@ export function decodeNpz(bytes: Uint8Array, file = '<buffer>', maxInflated: num
 
 function entryList(entries: NpzEntries, file: string): Array<[string, NpyInput]> {
   const list: Array<[string, NpyInput]> =
-    entries instanceof Map ? [...(entries as ReadonlyMap<string, NpyInput>)]
-    : Symbol.iterator in entries ? [...(entries as Iterable<readonly [string, NpyInput]>)].map(([k, v]) => [k, v])
-    : Object.entries(entries as Record<string, NpyInput>);
+    entries instanceof Map
+      ? [...(entries as ReadonlyMap<string, NpyInput>)]
+      : Symbol.iterator in entries
+        ? [...(entries as Iterable<readonly [string, NpyInput]>)].map(([k, v]) => [k, v])
+        : Object.entries(entries as Record<string, NpyInput>);
   const seen = new Set<string>();
   for (const [key] of list) {
     if (typeof key !== 'string' || key.length === 0) {
@@ -320,8 +348,12 @@ export function encodeNpz(entries: NpzEntries, options: WriteNpzOptions = {}, fi
     const nameLen = Buffer.byteLength(`${key}.npy`);
     total += 2 * nameLen + 76 + npy.length;
     if (npy.length >= ZIP32_LIMIT || total >= ZIP32_LIMIT) {
-      err(file, `cannot be written: array '${key}' takes the archive past 4 GiB, which needs ZIP64, and the zip writer ` +
-        '(fflate zipSync) cannot produce ZIP64; split the weights across several files', key);
+      err(
+        file,
+        `cannot be written: array '${key}' takes the archive past 4 GiB, which needs ZIP64, and the zip writer ` +
+          '(fflate zipSync) cannot produce ZIP64; split the weights across several files',
+        key,
+      );
     }
     zippable[`${key}.npy`] = [npy, { level: options.compress ? 6 : 0, mtime: FIXED_MTIME }];
   }
@@ -333,7 +365,8 @@ export function encodeNpz(entries: NpzEntries, options: WriteNpzOptions = {}, fi
     total += 2 * Buffer.byteLength(name) + 76 + data.length;
     zippable[name] = [data, { level: options.compress ? 6 : 0, mtime: FIXED_MTIME }];
   }
-  if (total >= ZIP32_LIMIT) err(file, 'cannot be written: the archive would pass 4 GiB, which needs ZIP64 (fflate zipSync cannot write it); split it');
+  if (total >= ZIP32_LIMIT)
+    err(file, 'cannot be written: the archive would pass 4 GiB, which needs ZIP64 (fflate zipSync cannot write it); split it');
   return zipSync(zippable);
 }
 
@@ -345,9 +378,11 @@ function readWhole(path: string, what: string): Uint8Array {
     return readBounded(path, LIMITS.weightsFileBytes);
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
-    if (e.reason === 'missing') err(path, `does not exist (looked for ${resolve(path)}); check the path, or export the file first`, undefined, e);
+    if (e.reason === 'missing')
+      err(path, `does not exist (looked for ${resolve(path)}); check the path, or export the file first`, undefined, e);
     if (e.reason === 'directory') err(path, `is a directory, not ${what}; pass the path of the file itself`, undefined, e);
-    if (e.reason === 'too-large') err(path, `${e.detail}; a weights file may have at most ${formatBytes(LIMITS.weightsFileBytes)} (docs/limits.md)`, undefined, e);
+    if (e.reason === 'too-large')
+      err(path, `${e.detail}; a weights file may have at most ${formatBytes(LIMITS.weightsFileBytes)} (docs/limits.md)`, undefined, e);
     err(path, `${e.detail}; check the path and permissions`, undefined, e);
   }
 }
@@ -401,4 +436,3 @@ export function writeNpy(path: string, a: NpyInput | Float32Array, shape?: reado
   }
   atomicWrite(path, encodeNpyArray(input, { file: path }));
 }
-

@@ -30,20 +30,27 @@ export function expectArray(
   const arr = npz.get(key);
   if (arr === undefined) {
     const present = npz.size === 0 ? 'the file holds no arrays at all' : `the file holds ${describeArrays(npz)}`;
-    throw new NpzError(file, key,
+    throw new NpzError(
+      file,
+      key,
       `${file}: no array '${key}' (the spec expects shape ${formatShape(shape)}${why}); ${present}; ` +
-      'export the array under that name or fix the name in the spec');
+        'export the array under that name or fix the name in the spec',
+    );
   }
   if (!sameShape(arr.shape, shape)) {
     let hint = 're-export the weights or fix the layer widths';
     if (shape.length === 2 && sameShape(arr.shape, [shape[1]!, shape[0]!])) {
       hint = 'it looks transposed — export W.T, or re-export with rows = outputs, cols = inputs';
     } else if (arr.data.length === shape.reduce((a, b) => a * b, 1)) {
-      hint = 'the number of values matches, so the array was probably reshaped or flattened on export — ' +
+      hint =
+        'the number of values matches, so the array was probably reshaped or flattened on export — ' +
         `save it with shape ${formatShape(shape)}`;
     }
-    throw new NpzError(file, key,
-      `${file}: array '${key}' has shape ${formatShape(arr.shape)} but the spec expects ${formatShape(shape)}${why}; ${hint}`);
+    throw new NpzError(
+      file,
+      key,
+      `${file}: array '${key}' has shape ${formatShape(arr.shape)} but the spec expects ${formatShape(shape)}${why}; ${hint}`,
+    );
   }
   return toFloat32(arr);
 }

@@ -4,10 +4,33 @@
  * zero sentinels ("0 = continuous / float / unbounded") become the TypeScript words here.
  */
 import {
-  ACTION_KEYS, ADC_ARCHITECTURES, CHIP_FORMAT, INPUT_ENCODINGS, LEAKAGE_KEYS, UPDATE_SCHEMES, type UpdateScheme, type ActionCost, type ActionKey, type ActivationImpl, type ChipDescription, type CostModel, type LeakageKey, type BoundManagement, type NoiseManagement, type NoiseSpec,
+  ACTION_KEYS,
+  ADC_ARCHITECTURES,
+  CHIP_FORMAT,
+  INPUT_ENCODINGS,
+  LEAKAGE_KEYS,
+  UPDATE_SCHEMES,
+  type UpdateScheme,
+  type ActionCost,
+  type ActionKey,
+  type ActivationImpl,
+  type ChipDescription,
+  type CostModel,
+  type LeakageKey,
+  type BoundManagement,
+  type NoiseManagement,
+  type NoiseSpec,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
-import type { AdcArchitectureName, ChipDescriptionMsg, CostModelMsg, CrossbarMsg, InputEncodingName, NoiseMsg, UpdateSchemeName } from './types';
+import type {
+  AdcArchitectureName,
+  ChipDescriptionMsg,
+  CostModelMsg,
+  CrossbarMsg,
+  InputEncodingName,
+  NoiseMsg,
+  UpdateSchemeName,
+} from './types';
 
 function schemeOf(name: UpdateSchemeName): UpdateScheme {
   const s = UPDATE_SCHEMES.find((e) => enumName('UPDATE_SCHEME', e) === name);
@@ -41,46 +64,80 @@ function costModelFromMsg(m: CostModelMsg): CostModel {
   return { ...scalars, inputEncoding: enc, adcArchitecture: arch, leakageUw, overrides: over };
 }
 
-const noiseToMsg = (n: NoiseSpec): NoiseMsg => ({ sigma: n.sigma, relativeTo: n.relativeTo === 'range' ? 'NOISE_REFERENCE_RANGE' : 'NOISE_REFERENCE_TARGET' });
+const noiseToMsg = (n: NoiseSpec): NoiseMsg => ({
+  sigma: n.sigma,
+  relativeTo: n.relativeTo === 'range' ? 'NOISE_REFERENCE_RANGE' : 'NOISE_REFERENCE_TARGET',
+});
 const orZero = <T extends string>(v: number | T): number => (typeof v === 'number' ? v : 0);
 
 export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
   const x = c.crossbar;
   const act = c.neuron.activation;
   return {
-    format: c.format, name: c.name, description: c.description,
+    format: c.format,
+    name: c.name,
+    description: c.description,
     crossbar: {
-      rows: x.rows, cols: x.cols,
+      rows: x.rows,
+      cols: x.cols,
       cell: x.cell === 'differential' ? 'CELL_KIND_DIFFERENTIAL' : 'CELL_KIND_OFFSET_COLUMN',
-      gMinUs: x.gMinUS, gMaxUs: x.gMaxUS, levels: orZero(x.levels),
-      programmingNoise: noiseToMsg(x.programmingNoise), readNoise: noiseToMsg(x.readNoise),
-      drift: { ...x.drift, compensation: x.drift.compensation === 'global' ? 'DRIFT_COMPENSATION_GLOBAL' : 'DRIFT_COMPENSATION_NONE' }, stuckAt: { ...x.stuckAt },
-      ...(x.update.kind === 'exact' ? { exactUpdate: {} } : {
-        pulsedUpdate: {
-          dwMin: x.update.dwMin, cycleToCycle: x.update.cycleToCycle, upDownAsymmetry: x.update.upDownAsymmetry,
-          softBounds: x.update.softBounds, pulsesPerUpdate: x.update.pulsesPerUpdate,
-          scheme: enumName('UPDATE_SCHEME', x.update.scheme) as UpdateSchemeName,
-          accumulatorBits: x.update.accumulatorBits, deviceToDevice: { ...x.update.deviceToDevice },
-        },
-      }),
+      gMinUs: x.gMinUS,
+      gMaxUs: x.gMaxUS,
+      levels: orZero(x.levels),
+      programmingNoise: noiseToMsg(x.programmingNoise),
+      readNoise: noiseToMsg(x.readNoise),
+      drift: { ...x.drift, compensation: x.drift.compensation === 'global' ? 'DRIFT_COMPENSATION_GLOBAL' : 'DRIFT_COMPENSATION_NONE' },
+      stuckAt: { ...x.stuckAt },
+      ...(x.update.kind === 'exact'
+        ? { exactUpdate: {} }
+        : {
+            pulsedUpdate: {
+              dwMin: x.update.dwMin,
+              cycleToCycle: x.update.cycleToCycle,
+              upDownAsymmetry: x.update.upDownAsymmetry,
+              softBounds: x.update.softBounds,
+              pulsesPerUpdate: x.update.pulsesPerUpdate,
+              scheme: enumName('UPDATE_SCHEME', x.update.scheme) as UpdateSchemeName,
+              accumulatorBits: x.update.accumulatorBits,
+              deviceToDevice: { ...x.update.deviceToDevice },
+            },
+          }),
       wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {
-      dac: { bits: orZero(c.periphery.dac.bits), inputMin: c.periphery.dac.inputRange[0], inputMax: c.periphery.dac.inputRange[1], readVoltageV: c.periphery.dac.readVoltageV },
-      adc: { bits: orZero(c.periphery.adc.bits), fullScale: orZero(c.periphery.adc.fullScale), linesPerAdc: c.periphery.adc.linesPerAdc, outputNoise: c.periphery.adc.outputNoise,
+      dac: {
+        bits: orZero(c.periphery.dac.bits),
+        inputMin: c.periphery.dac.inputRange[0],
+        inputMax: c.periphery.dac.inputRange[1],
+        readVoltageV: c.periphery.dac.readVoltageV,
+      },
+      adc: {
+        bits: orZero(c.periphery.adc.bits),
+        fullScale: orZero(c.periphery.adc.fullScale),
+        linesPerAdc: c.periphery.adc.linesPerAdc,
+        outputNoise: c.periphery.adc.outputNoise,
         noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE',
-        boundManagement: c.periphery.adc.boundManagement === 'iterative' ? 'BOUND_MANAGEMENT_ITERATIVE' : 'BOUND_MANAGEMENT_NONE', maxRereads: c.periphery.adc.maxRereads },
+        boundManagement: c.periphery.adc.boundManagement === 'iterative' ? 'BOUND_MANAGEMENT_ITERATIVE' : 'BOUND_MANAGEMENT_NONE',
+        maxRereads: c.periphery.adc.maxRereads,
+      },
       gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
     },
     neuron: {
       activation: {
-        kind: act.kind === 'exact' ? 'ACTIVATION_IMPL_KIND_EXACT' : act.kind === 'lut' ? 'ACTIVATION_IMPL_KIND_LUT' : 'ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR',
+        kind:
+          act.kind === 'exact'
+            ? 'ACTIVATION_IMPL_KIND_EXACT'
+            : act.kind === 'lut'
+              ? 'ACTIVATION_IMPL_KIND_LUT'
+              : 'ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR',
         segments: act.kind === 'piecewise-linear' ? act.segments : 0,
         lutEntries: act.kind === 'lut' ? act.entries : 0,
         inputMin: act.kind === 'exact' ? 0 : act.inputRange[0],
         inputMax: act.kind === 'exact' ? 0 : act.inputRange[1],
       },
-      stateNoise: c.neuron.stateNoise, stateBits: orZero(c.neuron.stateBits), lanes: c.neuron.lanes,
+      stateNoise: c.neuron.stateNoise,
+      stateBits: orZero(c.neuron.stateBits),
+      lanes: c.neuron.lanes,
     },
     noc: { ...c.noc },
     clock: { frequencyMhz: c.clock.frequencyMhz },
@@ -93,8 +150,14 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
 export class ChipMessageError extends Error {}
 
 function driftOf(d: NonNullable<CrossbarMsg['drift']>): ChipDescription['crossbar']['drift'] {
-  if (d.compensation !== 'DRIFT_COMPENSATION_NONE' && d.compensation !== 'DRIFT_COMPENSATION_GLOBAL') throw new ChipMessageError(`chip.crossbar.drift.compensation is ${d.compensation}`);
-  return { nu: d.nu, nuStd: d.nuStd, t0Seconds: d.t0Seconds, compensation: d.compensation === 'DRIFT_COMPENSATION_GLOBAL' ? 'global' : 'none' };
+  if (d.compensation !== 'DRIFT_COMPENSATION_NONE' && d.compensation !== 'DRIFT_COMPENSATION_GLOBAL')
+    throw new ChipMessageError(`chip.crossbar.drift.compensation is ${d.compensation}`);
+  return {
+    nu: d.nu,
+    nuStd: d.nuStd,
+    t0Seconds: d.t0Seconds,
+    compensation: d.compensation === 'DRIFT_COMPENSATION_GLOBAL' ? 'global' : 'none',
+  };
 }
 
 function boundManagementOf(v: string): BoundManagement {
@@ -124,14 +187,17 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
   const cm = need(m.costModel, 'costModel');
   const noise = (v: NoiseMsg | null, what: string): NoiseSpec => {
     const nz = need(v, what);
-    if (nz.relativeTo !== 'NOISE_REFERENCE_RANGE' && nz.relativeTo !== 'NOISE_REFERENCE_TARGET') throw new ChipMessageError(`chip.${what}.relativeTo is ${nz.relativeTo}`);
+    if (nz.relativeTo !== 'NOISE_REFERENCE_RANGE' && nz.relativeTo !== 'NOISE_REFERENCE_TARGET')
+      throw new ChipMessageError(`chip.${what}.relativeTo is ${nz.relativeTo}`);
     return { sigma: nz.sigma, relativeTo: nz.relativeTo === 'NOISE_REFERENCE_RANGE' ? 'range' : 'target' };
   };
-  if (x.cell !== 'CELL_KIND_DIFFERENTIAL' && x.cell !== 'CELL_KIND_OFFSET_COLUMN') throw new ChipMessageError(`chip.crossbar.cell is ${x.cell}`);
+  if (x.cell !== 'CELL_KIND_DIFFERENTIAL' && x.cell !== 'CELL_KIND_OFFSET_COLUMN')
+    throw new ChipMessageError(`chip.crossbar.cell is ${x.cell}`);
   let activation: ActivationImpl;
   if (a.kind === 'ACTIVATION_IMPL_KIND_EXACT') activation = { kind: 'exact' };
   else if (a.kind === 'ACTIVATION_IMPL_KIND_LUT') activation = { kind: 'lut', entries: a.lutEntries, inputRange: [a.inputMin, a.inputMax] };
-  else if (a.kind === 'ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR') activation = { kind: 'piecewise-linear', segments: a.segments, inputRange: [a.inputMin, a.inputMax] };
+  else if (a.kind === 'ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR')
+    activation = { kind: 'piecewise-linear', segments: a.segments, inputRange: [a.inputMin, a.inputMax] };
   else throw new ChipMessageError(`chip.neuron.activation.kind is ${a.kind}`);
   const pu = x.pulsedUpdate;
   if (!pu && !x.exactUpdate) throw new ChipMessageError('chip.crossbar has neither exactUpdate nor pulsedUpdate');
@@ -141,25 +207,41 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
     name: m.name,
     description: m.description,
     crossbar: {
-      rows: x.rows, cols: x.cols,
+      rows: x.rows,
+      cols: x.cols,
       cell: x.cell === 'CELL_KIND_DIFFERENTIAL' ? 'differential' : 'offset-column',
-      gMinUS: x.gMinUs, gMaxUS: x.gMaxUs, levels: word(x.levels, 'continuous'),
+      gMinUS: x.gMinUs,
+      gMaxUS: x.gMaxUs,
+      levels: word(x.levels, 'continuous'),
       programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
       drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
-      update: pu ? {
-        kind: 'pulsed', dwMin: pu.dwMin, cycleToCycle: pu.cycleToCycle, upDownAsymmetry: pu.upDownAsymmetry, softBounds: pu.softBounds, pulsesPerUpdate: pu.pulsesPerUpdate,
-        scheme: schemeOf(pu.scheme), accumulatorBits: pu.accumulatorBits, deviceToDevice: { ...need(pu.deviceToDevice, 'crossbar.pulsedUpdate.deviceToDevice') },
-      } : { kind: 'exact' },
+      update: pu
+        ? {
+            kind: 'pulsed',
+            dwMin: pu.dwMin,
+            cycleToCycle: pu.cycleToCycle,
+            upDownAsymmetry: pu.upDownAsymmetry,
+            softBounds: pu.softBounds,
+            pulsesPerUpdate: pu.pulsesPerUpdate,
+            scheme: schemeOf(pu.scheme),
+            accumulatorBits: pu.accumulatorBits,
+            deviceToDevice: { ...need(pu.deviceToDevice, 'crossbar.pulsedUpdate.deviceToDevice') },
+          }
+        : { kind: 'exact' },
       wireResistanceOhm: x.wireResistanceOhm,
     },
     periphery: {
       dac: { bits: word(dac.bits, 'float'), inputRange: [dac.inputMin, dac.inputMax], readVoltageV: dac.readVoltageV },
       adc: {
-        bits: word(adc.bits, 'float'), fullScale: word(adc.fullScale, 'unbounded'), linesPerAdc: adc.linesPerAdc, outputNoise: adc.outputNoise,
+        bits: word(adc.bits, 'float'),
+        fullScale: word(adc.fullScale, 'unbounded'),
+        linesPerAdc: adc.linesPerAdc,
+        outputNoise: adc.outputNoise,
         noiseManagement: noiseManagementOf(adc.noiseManagement),
-        boundManagement: boundManagementOf(adc.boundManagement), maxRereads: adc.maxRereads,
+        boundManagement: boundManagementOf(adc.boundManagement),
+        maxRereads: adc.maxRereads,
       },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },

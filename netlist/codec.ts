@@ -26,20 +26,40 @@ export function decodeNetlist(bytes: Uint8Array, file = '<netlist>'): NetlistMsg
   try {
     msg = T.decode(bytes);
   } catch (err) {
-    throw new NetlistError([diag('NET002', file, '',
-      `not a valid netlist protobuf: ${(err as Error).message} (${bytes.length} bytes read)`,
-      'the file is truncated or not a netlist; re-run `fre compile` to write it again')]);
+    throw new NetlistError([
+      diag(
+        'NET002',
+        file,
+        '',
+        `not a valid netlist protobuf: ${(err as Error).message} (${bytes.length} bytes read)`,
+        'the file is truncated or not a netlist; re-run `fre compile` to write it again',
+      ),
+    ]);
   }
   const n = T.toObject(msg, { longs: Number, enums: String, defaults: true, arrays: true }) as NetlistMsg;
   if (!n.irVersion) {
-    throw new NetlistError([diag('NET003', file, 'ir_version',
-      'ir_version is missing (0): every netlist states the schema version it follows',
-      'this is not a netlist written by fre compile, or its header was lost; re-compile it')]);
+    throw new NetlistError([
+      diag(
+        'NET003',
+        file,
+        'ir_version',
+        'ir_version is missing (0): every netlist states the schema version it follows',
+        'this is not a netlist written by fre compile, or its header was lost; re-compile it',
+      ),
+    ]);
   }
   if (n.irVersion !== IR_VERSION) {
-    throw new NetlistError([diag('NET004', file, 'ir_version',
-      `ir_version ${n.irVersion} is ${n.irVersion > IR_VERSION ? 'newer than' : 'not'} what this reader understands (${IR_VERSION})`,
-      n.irVersion > IR_VERSION ? 'upgrade fre to a version that reads it, or re-compile with this one' : `re-compile the net with this fre (writes ir_version ${IR_VERSION})`)]);
+    throw new NetlistError([
+      diag(
+        'NET004',
+        file,
+        'ir_version',
+        `ir_version ${n.irVersion} is ${n.irVersion > IR_VERSION ? 'newer than' : 'not'} what this reader understands (${IR_VERSION})`,
+        n.irVersion > IR_VERSION
+          ? 'upgrade fre to a version that reads it, or re-compile with this one'
+          : `re-compile the net with this fre (writes ir_version ${IR_VERSION})`,
+      ),
+    ]);
   }
   return n;
 }
@@ -82,22 +102,40 @@ export function resolveExternalData(n: NetlistMsg, netlistFile: string): void {
         blob = readBounded(file, LIMITS.netlistFileBytes);
       } catch (err) {
         if (!(err instanceof ReadError)) throw err;
-        throw new NetlistError([diag('NET023', netlistFile, `${where}/external_data`,
-          `external data file ${ext.location} cannot be read: it ${err.detail}`,
-          `keep ${ext.location} next to the netlist (it is written by fre compile --external-data)`)]);
+        throw new NetlistError([
+          diag(
+            'NET023',
+            netlistFile,
+            `${where}/external_data`,
+            `external data file ${ext.location} cannot be read: it ${err.detail}`,
+            `keep ${ext.location} next to the netlist (it is written by fre compile --external-data)`,
+          ),
+        ]);
       }
       cache.set(file, blob);
     }
     if (ext.offset + ext.length > blob.length) {
-      throw new NetlistError([diag('NET023', netlistFile, `${where}/external_data`,
-        `external data ${ext.location} has ${blob.length} bytes; the tensor needs bytes ${ext.offset}…${ext.offset + ext.length}`,
-        'the side file is truncated or from another compile; re-compile')]);
+      throw new NetlistError([
+        diag(
+          'NET023',
+          netlistFile,
+          `${where}/external_data`,
+          `external data ${ext.location} has ${blob.length} bytes; the tensor needs bytes ${ext.offset}…${ext.offset + ext.length}`,
+          'the side file is truncated or from another compile; re-compile',
+        ),
+      ]);
     }
     const bytes = blob.subarray(ext.offset, ext.offset + ext.length);
     if (sha256Hex(bytes) !== ext.sha256) {
-      throw new NetlistError([diag('NET023', netlistFile, `${where}/external_data`,
-        `external data ${ext.location} at ${ext.offset}+${ext.length} does not match its sha256`,
-        'the side file was modified or belongs to another compile; re-compile')]);
+      throw new NetlistError([
+        diag(
+          'NET023',
+          netlistFile,
+          `${where}/external_data`,
+          `external data ${ext.location} at ${ext.offset}+${ext.length} does not match its sha256`,
+          'the side file was modified or belongs to another compile; re-compile',
+        ),
+      ]);
     }
     t.rawData = bytes;
   });
@@ -110,8 +148,15 @@ export function readNetlistFile(file: string): { netlist: NetlistMsg; bytes: Uin
     bytes = readBounded(file, LIMITS.netlistFileBytes);
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;
-    throw new NetlistError([diag('NET001', file, '', `cannot read the netlist: it ${err.detail}`,
-      'check the path; `fre compile SPEC.json --chip PRESET -o NET.pb` writes one')]);
+    throw new NetlistError([
+      diag(
+        'NET001',
+        file,
+        '',
+        `cannot read the netlist: it ${err.detail}`,
+        'check the path; `fre compile SPEC.json --chip PRESET -o NET.pb` writes one',
+      ),
+    ]);
   }
   const netlist = decodeNetlist(bytes, file);
   resolveExternalData(netlist, file);

@@ -31,7 +31,15 @@
  * or a chip with other attributes or cost constants to re-price the same schedule.
  */
 import { areaOf, adcsPerArray, type AreaBreakdown } from '../hw-models/area';
-import { ACTION_KEYS, COMMIT_ACTIONS, LEAKAGE_KEYS, type ActionKey, type ActionTable, type ChipDescription, type LeakageKey } from '../hw-models/chip';
+import {
+  ACTION_KEYS,
+  COMMIT_ACTIONS,
+  LEAKAGE_KEYS,
+  type ActionKey,
+  type ActionTable,
+  type ChipDescription,
+  type LeakageKey,
+} from '../hw-models/chip';
 import { priceActions, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
 import { commitCycles, isCoincidence, opCycles as opCyclesOf } from '../hw-models/timing';
 import type { TensorMsg } from './types';
@@ -214,14 +222,21 @@ export function leakageInstances(netlist: NetlistMsg, chip: ChipDescription): Le
 /** The leakage component a resource belongs to, and how many instances of it the resource stands for. */
 export function leakageOfResource(resource: string, chip: ChipDescription): { key: LeakageKey; instances: number; router?: number } | null {
   switch (resourceKind(resource)) {
-    case 'array': return { key: 'array', instances: 1 };
-    case 'adc': return { key: 'adc', instances: adcsPerArray(chip) };
-    case 'dac': return { key: 'dac', instances: 1 };
-    case 'neuron': return { key: 'neuron_unit', instances: 1 };
-    case 'buffer': return { key: 'buffer', instances: 1 };
+    case 'array':
+      return { key: 'array', instances: 1 };
+    case 'adc':
+      return { key: 'adc', instances: adcsPerArray(chip) };
+    case 'dac':
+      return { key: 'dac', instances: 1 };
+    case 'neuron':
+      return { key: 'neuron_unit', instances: 1 };
+    case 'buffer':
+      return { key: 'buffer', instances: 1 };
     // link:a->b is driven by router a.
-    case 'link': return { key: 'router', instances: 1, router: Number(resource.slice(5, resource.indexOf('->'))) };
-    default: return null;
+    case 'link':
+      return { key: 'router', instances: 1, router: Number(resource.slice(5, resource.indexOf('->'))) };
+    default:
+      return null;
   }
 }
 
@@ -264,9 +279,13 @@ export function pricingContext(netlist: NetlistMsg, chip: ChipDescription): Requ
   }
   const meanU = n > 0 ? sum / n : 0.5;
   const o = netlist.trainingInfo;
-  const optimizer: OptimizerKind = !o ? 'sgd'
-    : o.optimizer === 'OPTIMIZER_KIND_ADAM' || o.optimizer === 'OPTIMIZER_KIND_ADAMW' ? 'adam'
-      : o.momentum > 0 ? 'sgd-momentum' : 'sgd';
+  const optimizer: OptimizerKind = !o
+    ? 'sgd'
+    : o.optimizer === 'OPTIMIZER_KIND_ADAM' || o.optimizer === 'OPTIMIZER_KIND_ADAMW'
+      ? 'adam'
+      : o.momentum > 0
+        ? 'sgd-momentum'
+        : 'sgd';
   return { meanConductanceUS: x.gMinUS + meanU * (x.gMaxUS - x.gMinUS), optimizer };
 }
 
@@ -298,7 +317,9 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
   const commitBusy = new Map<string, number>();
   for (const { phase } of scheduled) {
     for (const op of phase.ops) {
-      for (const a of op.actions) if ((COMMIT_ACTIONS as readonly string[]).includes(a.action)) perCommit[a.action as ActionKey] += a.count * phaseRepeat(phase, opts) * perSampleScale(a.action);
+      for (const a of op.actions)
+        if ((COMMIT_ACTIONS as readonly string[]).includes(a.action))
+          perCommit[a.action as ActionKey] += a.count * phaseRepeat(phase, opts) * perSampleScale(a.action);
       if (op.opType === 'OuterProductUpdate') {
         const c = commitCycles(chip, op.lines, op.elements / Math.max(1, op.positions));
         cyclesPerCommit = Math.max(cyclesPerCommit, c);
@@ -334,9 +355,18 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     for (const [resource, busyCycles] of timing.busy) if (!busiest || busyCycles > busiest.busyCycles) busiest = { resource, busyCycles };
     const commitShare = index === commitIndex ? cyclesPerCommit / batchSize : 0;
     return {
-      index, name: phase.name, kind: phase.kind, repeat, trainingOnly: phase.trainingOnly, ops: phase.ops.length,
-      cyclesPerIteration: timing.makespan, commitCycles: commitShare, cycles: repeat * timing.makespan + commitShare, busiest,
-      actionCounts: counts, dynamicEnergyJoules: pj * 1e-12,
+      index,
+      name: phase.name,
+      kind: phase.kind,
+      repeat,
+      trainingOnly: phase.trainingOnly,
+      ops: phase.ops.length,
+      cyclesPerIteration: timing.makespan,
+      commitCycles: commitShare,
+      cycles: repeat * timing.makespan + commitShare,
+      busiest,
+      actionCounts: counts,
+      dynamicEnergyJoules: pj * 1e-12,
     };
   });
 
@@ -416,7 +446,10 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
       const u = byKind.get(k) ?? { n: 0, sum: 0, max: -1, busiest: '' };
       u.n++;
       u.sum += f;
-      if (f > u.max) { u.max = f; u.busiest = r; }
+      if (f > u.max) {
+        u.max = f;
+        u.busiest = r;
+      }
       byKind.set(k, u);
     }
     const out: Record<string, KindUtilisation> = {};
@@ -426,9 +459,10 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     return out;
   };
 
-  const rank = (ps: PhaseCost[], total: number): PhaseShare[] => ps
-    .map((p) => ({ name: p.name, kind: p.kind, cycles: p.cycles, share: total > 0 ? p.cycles / total : 0 }))
-    .sort((a, b) => b.cycles - a.cycles);
+  const rank = (ps: PhaseCost[], total: number): PhaseShare[] =>
+    ps
+      .map((p) => ({ name: p.name, kind: p.kind, cycles: p.cycles, share: total > 0 ? p.cycles / total : 0 }))
+      .sort((a, b) => b.cycles - a.cycles);
 
   const free = phases.find((p) => p.kind === 'PHASE_KIND_FREE');
   const nudged = phases.find((p) => p.kind === 'PHASE_KIND_NUDGED');
@@ -457,7 +491,10 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     energyPerTrainingSampleJoules: trn.dynamic + trn.leak,
     energyByComponent: { inference: inf.out, training: trn.out },
     leakage,
-    utilisation: { inference: utilisationOf(busyInference, cyclesPerInference), training: utilisationOf(busyTraining, cyclesPerTrainingSample) },
+    utilisation: {
+      inference: utilisationOf(busyInference, cyclesPerInference),
+      training: utilisationOf(busyTraining, cyclesPerTrainingSample),
+    },
     criticalPhases: { inference: rank(inferencePhases, cyclesPerInference), training: rank(phases, cyclesPerTrainingSample) },
   };
 }
@@ -484,12 +521,20 @@ export interface MvmCost {
 export function mvmCost(chip: ChipDescription, ctx: PricingContext = {}): MvmCost {
   const x = chip.crossbar;
   const t = priceActions(chip, ctx).perAction;
-  const R = chip.costModel.inputEncoding === 'bit-serial' ? (chip.periphery.dac.bits === 'float' ? chip.costModel.bitsWhenFloat : chip.periphery.dac.bits) : 1;
+  const R =
+    chip.costModel.inputEncoding === 'bit-serial'
+      ? chip.periphery.dac.bits === 'float'
+        ? chip.costModel.bitsWhenFloat
+        : chip.periphery.dac.bits
+      : 1;
   const cols = x.cell === 'offset-column' ? x.cols - 1 : x.cols;
   const cycles = opCyclesOf(chip, { opType: 'ArrayRead' }) + opCyclesOf(chip, { opType: 'AdcConvert', lines: x.cols });
-  const latencyNs = cycles * 1000 / chip.clock.frequencyMhz;
+  const latencyNs = (cycles * 1000) / chip.clock.frequencyMhz;
   const counts: Partial<Record<ActionKey, number>> = {
-    dac_drive: x.rows * R, array_read: R, adc_conversion: x.cols * R, shift_add: R > 1 ? x.cols * R : 0,
+    dac_drive: x.rows * R,
+    array_read: R,
+    adc_conversion: x.cols * R,
+    shift_add: R > 1 ? x.cols * R : 0,
   };
   const out: Record<string, number> = {};
   let e = 0;
@@ -499,7 +544,11 @@ export function mvmCost(chip: ChipDescription, ctx: PricingContext = {}): MvmCos
     e += j;
   }
   const uw = chip.costModel.leakageUw;
-  for (const [k, n] of [['array', 1], ['adc', adcsPerArray(chip)], ['dac', 1]] as const) {
+  for (const [k, n] of [
+    ['array', 1],
+    ['adc', adcsPerArray(chip)],
+    ['dac', 1],
+  ] as const) {
     const j = n * uw[k] * 1e-6 * latencyNs * 1e-9;
     out[`leakage.${k}`] = j;
     e += j;

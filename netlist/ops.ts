@@ -65,8 +65,8 @@ function arrayRead(transposed: boolean): OpDef {
     actionDoc: `dac_drive × lines·P·R, ${action} × P·R (R = reads per MVM: dac bits when bit-serial, else 1)`,
     cycleDoc: `P·(c(dac_drive) + R·c(${action}))`,
     meaning: transposed
-      ? 'drive the array\'s rows with the source values of its row range (through the DAC), sense its columns: p = DAC(x)·Ŵ_tile / w_max, plus the read noise of every device; conv edges: x is the to-group\'s values unpooled through the latest forward argmax, one patch row per position'
-      : 'drive the array\'s columns with the source values of its column range (through the DAC), sense its rows: p = Ŵ_tile·DAC(x) / w_max, plus the read noise of every device; conv edges: x is the im2row patch of the group\'s map at each position',
+      ? "drive the array's rows with the source values of its row range (through the DAC), sense its columns: p = DAC(x)·Ŵ_tile / w_max, plus the read noise of every device; conv edges: x is the to-group's values unpooled through the latest forward argmax, one patch row per position"
+      : "drive the array's columns with the source values of its column range (through the DAC), sense its rows: p = Ŵ_tile·DAC(x) / w_max, plus the read noise of every device; conv edges: x is the im2row patch of the group's map at each position",
     resources: (op) => [`array:${op.array}`, `dac:${op.array}`],
     actions: (op, ctx) => {
       const R = readsPerMvm(ctx.chip);
@@ -78,8 +78,20 @@ function arrayRead(transposed: boolean): OpDef {
 }
 
 export const OPS: Record<OpType, OpDef> = {
-  LoadInput: elementwise('buffer', 'buffer_access', 'x of the sample into the core\'s input buffer; at the start of a sample every state and drive buffer is zero', 'LoadInput', 'core, group 0, begin/end, elements'),
-  LoadTarget: elementwise('buffer', 'buffer_access', 'the one-hot target y into the output group\'s home', 'LoadTarget', 'core, group (output), elements'),
+  LoadInput: elementwise(
+    'buffer',
+    'buffer_access',
+    "x of the sample into the core's input buffer; at the start of a sample every state and drive buffer is zero",
+    'LoadInput',
+    'core, group 0, begin/end, elements',
+  ),
+  LoadTarget: elementwise(
+    'buffer',
+    'buffer_access',
+    "the one-hot target y into the output group's home",
+    'LoadTarget',
+    'core, group (output), elements',
+  ),
   ArrayRead: arrayRead(false),
   ArrayReadTransposed: arrayRead(true),
   AdcConvert: {
@@ -87,7 +99,7 @@ export const OPS: Record<OpType, OpDef> = {
     resourceDoc: 'adc:id',
     actionDoc: 'adc_conversion × lines·P·R; bit-serial (R > 1): shift_add × lines·P·R',
     cycleDoc: 'P·(R·min(lines_per_adc, lines)·c(adc_conversion) + (R > 1 ? c(shift_add) : 0))',
-    meaning: 'convert the array\'s sensed lines: output noise, clip to ±full scale, quantise to adc_step (normalised units)',
+    meaning: "convert the array's sensed lines: output noise, clip to ±full scale, quantise to adc_step (normalised units)",
     resources: (op) => [`adc:${op.array}`],
     actions: (op, ctx) => {
       const R = readsPerMvm(ctx.chip);
@@ -112,22 +124,45 @@ export const OPS: Record<OpType, OpDef> = {
     shape: (op) => ({ opType: 'Send', hops: op.hops, flits: op.flits }),
     streams: false,
   },
-  Receive: elementwise('buffer', 'buffer_access', 'store values that arrived in the core\'s buffer (numerically the identity)', 'Receive', 'core (receiver), route, elements, source, group, array'),
+  Receive: elementwise(
+    'buffer',
+    'buffer_access',
+    "store values that arrived in the core's buffer (numerically the identity)",
+    'Receive',
+    'core (receiver), route, elements, source, group, array',
+  ),
   Accumulate: {
     ...elementwise('neuron', 'accumulate', '', 'Accumulate', ''),
-    operands: 'core, reduction, array, group, begin/end, gain, target (source PARTIAL_SUM); or core, group, begin/end, held, target, scale_by_step (source HELD_DRIVE)',
-    meaning: 'PARTIAL_SUM: target[begin:end) += gain·(converted lines of the array); the last Accumulate of an edge\'s reads of one kind in an iteration then adds α·bias (forward reads of W) and, on conv edges, pools (forward) or row2im-sums (feedback) the combined patches into the drive. HELD_DRIVE: target += (iteration index + 1 if scale_by_step, else 1)·held',
+    operands:
+      'core, reduction, array, group, begin/end, gain, target (source PARTIAL_SUM); or core, group, begin/end, held, target, scale_by_step (source HELD_DRIVE)',
+    meaning:
+      "PARTIAL_SUM: target[begin:end) += gain·(converted lines of the array); the last Accumulate of an edge's reads of one kind in an iteration then adds α·bias (forward reads of W) and, on conv edges, pools (forward) or row2im-sums (feedback) the combined patches into the drive. HELD_DRIVE: target += (iteration index + 1 if scale_by_step, else 1)·held",
   },
-  NeuronUpdate: elementwise('neuron', 'neuron_update', 's_next = ρ(h) with the group\'s activation as chip.neuron implements it, state noise, state register (state_step); h cleared; s_next becomes s when the iteration ends', 'NeuronUpdate', 'core, group, elements'),
-  ReadoutError: elementwise('neuron', 'neuron_update', 'p = softmax(logits), e = y − p; logits cleared; in the ERROR phase also latches e⁰ = e (OPERAND_FREE_ERROR)', 'ReadoutError', 'core, group (output), elements'),
+  NeuronUpdate: elementwise(
+    'neuron',
+    'neuron_update',
+    "s_next = ρ(h) with the group's activation as chip.neuron implements it, state noise, state register (state_step); h cleared; s_next becomes s when the iteration ends",
+    'NeuronUpdate',
+    'core, group, elements',
+  ),
+  ReadoutError: elementwise(
+    'neuron',
+    'neuron_update',
+    'p = softmax(logits), e = y − p; logits cleared; in the ERROR phase also latches e⁰ = e (OPERAND_FREE_ERROR)',
+    'ReadoutError',
+    'core, group (output), elements',
+  ),
   SaveState: elementwise('buffer', 'buffer_access', 's⁰ = s', 'SaveState', 'core, group, elements'),
   StateDelta: elementwise('neuron', 'accumulate', 'δ = s − s⁰', 'StateDelta', 'core, group, elements'),
   OuterProductUpdate: {
     operands: 'core, array, edge, lines (rows), elements (cells·P), post_group/post, pre_group/pre, positions',
     resourceDoc: 'array:id, dac:id, neuron:core',
-    actionDoc: 'per sample: outer_product_mac × cells·P, accumulator_access × cells·P; per batch commit: optimizer_step × cells (mixed-precision: with its χ read-modify-write), update_pulse × cells (× pulses_per_update when pulsed); stochastic-coincidence: per sample update_pulse × cells·P·pulses_per_update only',
-    cycleDoc: 'per sample P·ceil(cells/lanes)·c(outer_product_mac); per commit ceil(cells/lanes)·c(optimizer_step) + rows·(exact: 1; pulsed: pulses_per_update)·c(update_pulse); stochastic-coincidence: per sample P·pulses_per_update·c(update_pulse), no commit',
-    meaning: 'g_tile = scale·post[rows]ᵀ·pre[cols] summed over the batch (scale from training_info), and the edge\'s bias gradient with its first tile; conv edges: post unpooled through, and pre the patches of, the first nudged iteration\'s forward read (which reads s⁰); the optimiser steps the weights once per batch and the devices realise the step (the commit)',
+    actionDoc:
+      'per sample: outer_product_mac × cells·P, accumulator_access × cells·P; per batch commit: optimizer_step × cells (mixed-precision: with its χ read-modify-write), update_pulse × cells (× pulses_per_update when pulsed); stochastic-coincidence: per sample update_pulse × cells·P·pulses_per_update only',
+    cycleDoc:
+      'per sample P·ceil(cells/lanes)·c(outer_product_mac); per commit ceil(cells/lanes)·c(optimizer_step) + rows·(exact: 1; pulsed: pulses_per_update)·c(update_pulse); stochastic-coincidence: per sample P·pulses_per_update·c(update_pulse), no commit',
+    meaning:
+      "g_tile = scale·post[rows]ᵀ·pre[cols] summed over the batch (scale from training_info), and the edge's bias gradient with its first tile; conv edges: post unpooled through, and pre the patches of, the first nudged iteration's forward read (which reads s⁰); the optimiser steps the weights once per batch and the devices realise the step (the commit)",
     resources: (op) => [`array:${op.array}`, `dac:${op.array}`, `neuron:${op.core}`],
     actions: (op, ctx) => {
       const u = ctx.chip.crossbar.update;
@@ -164,6 +199,8 @@ export function opDuration(chip: ChipDescription, op: OpMsg): number {
 
 /** The op table of docs/netlist.md, generated from OPS. */
 export function opTableMarkdown(): string {
-  const rows = Object.entries(OPS).map(([t, d]) => `| ${t} | ${d.operands} | ${d.resourceDoc} | ${d.actionDoc} | ${d.cycleDoc} | ${d.meaning} |`);
+  const rows = Object.entries(OPS).map(
+    ([t, d]) => `| ${t} | ${d.operands} | ${d.resourceDoc} | ${d.actionDoc} | ${d.cycleDoc} | ${d.meaning} |`,
+  );
   return ['| op_type | operands | resources | actions (count) | cycles | meaning |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }

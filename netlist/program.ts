@@ -6,7 +6,14 @@
  */
 import { resolveNet, type Net } from '../graph/net';
 import {
-  GRAPH_FORMAT, type Activation, type DatasetName, type EdgeSpec, type GraphSpec, type MapShape, type OptimizerSpec, type TrainingSpec,
+  GRAPH_FORMAT,
+  type Activation,
+  type DatasetName,
+  type EdgeSpec,
+  type GraphSpec,
+  type MapShape,
+  type OptimizerSpec,
+  type TrainingSpec,
 } from '../graph/spec';
 import type { NetlistMsg, TrainingInfoMsg } from './types';
 
@@ -33,11 +40,24 @@ function trainingOf(t: TrainingInfoMsg | null, edgeNames: string[]): TrainingSpe
     const lr = same ? (t.edgeLr[0] ?? 0) : Object.fromEntries(edgeNames.map((name, i) => [name, t.edgeLr[i] ?? 0]));
     optimizer = { kind: 'sgd', lr, momentum: t.momentum, weightDecay: t.weightDecay };
   } else {
-    optimizer = { kind: t.optimizer === 'OPTIMIZER_KIND_ADAMW' ? 'adamw' : 'adam', lr: t.edgeLr[0] ?? 0, beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weightDecay };
+    optimizer = {
+      kind: t.optimizer === 'OPTIMIZER_KIND_ADAMW' ? 'adamw' : 'adam',
+      lr: t.edgeLr[0] ?? 0,
+      beta1: t.beta1,
+      beta2: t.beta2,
+      eps: t.eps,
+      weightDecay: t.weightDecay,
+    };
   }
   return {
-    optimizer, batchSize: t.batchSize, epochs: t.epochs, seed: t.seed,
-    schedule: t.schedule === 'LR_SCHEDULE_KIND_COSINE' ? { kind: 'cosine', ...(t.scheduleEpochs ? { epochs: t.scheduleEpochs } : {}), minLr: t.minLr } : { kind: 'constant' },
+    optimizer,
+    batchSize: t.batchSize,
+    epochs: t.epochs,
+    seed: t.seed,
+    schedule:
+      t.schedule === 'LR_SCHEDULE_KIND_COSINE'
+        ? { kind: 'cosine', ...(t.scheduleEpochs ? { epochs: t.scheduleEpochs } : {}), minLr: t.minLr }
+        : { kind: 'constant' },
     ...(t.clipGradNorm > 0 ? { clipGradNorm: t.clipGradNorm } : {}),
   };
 }
@@ -49,10 +69,19 @@ export function specOfNetlist(n: NetlistMsg): GraphSpec {
   const edges: EdgeSpec[] = n.edges.map((e) => {
     const c = e.conv;
     return {
-      name: e.name, from: name(e.fromGroup), to: name(e.toGroup), alpha: e.alpha, trainable: e.trainable,
-      feedback: { kind: e.feedback === 'FEEDBACK_KIND_SYMMETRIC' ? 'symmetric' : e.feedback === 'FEEDBACK_KIND_RANDOM' ? 'random' : 'none', beta: e.beta },
+      name: e.name,
+      from: name(e.fromGroup),
+      to: name(e.toGroup),
+      alpha: e.alpha,
+      trainable: e.trainable,
+      feedback: {
+        kind: e.feedback === 'FEEDBACK_KIND_SYMMETRIC' ? 'symmetric' : e.feedback === 'FEEDBACK_KIND_RANDOM' ? 'random' : 'none',
+        beta: e.beta,
+      },
       ...(c ? { conv: { kernel: c.kernel, stride: c.stride, padding: c.padding } } : {}),
-      ...(c && (c.pool === 'POOL_KIND_MAX' || c.pool === 'POOL_KIND_AVG') ? { pool: { kind: c.pool === 'POOL_KIND_MAX' ? 'max' : 'avg', size: c.poolSize, stride: c.poolStride } } : {}),
+      ...(c && (c.pool === 'POOL_KIND_MAX' || c.pool === 'POOL_KIND_AVG')
+        ? { pool: { kind: c.pool === 'POOL_KIND_MAX' ? 'max' : 'avg', size: c.poolSize, stride: c.poolStride } }
+        : {}),
       ...(e.bias.length ? { bias: true } : {}),
     } as EdgeSpec;
   });
@@ -71,10 +100,16 @@ export function specOfNetlist(n: NetlistMsg): GraphSpec {
     output: { classes: n.groups[out].size },
     edges,
     dynamics: {
-      T, K, betaF: d.betaF, nudge: d.nudge === 'NUDGE_MODE_RECOMPUTED' ? 'recomputed' : d.nudge === 'NUDGE_MODE_GRAPH' ? 'graph' : 'held',
+      T,
+      K,
+      betaF: d.betaF,
+      nudge: d.nudge === 'NUDGE_MODE_RECOMPUTED' ? 'recomputed' : d.nudge === 'NUDGE_MODE_GRAPH' ? 'graph' : 'held',
       ...(n.trainingInfo?.divideByBetaF ? { divideByBetaF: true } : {}),
     },
-    training: trainingOf(n.trainingInfo, n.edges.map((e) => e.name)),
+    training: trainingOf(
+      n.trainingInfo,
+      n.edges.map((e) => e.name),
+    ),
   };
 }
 

@@ -10,7 +10,14 @@
 import type { ChipDescription } from '../hw-models/chip';
 import { unitOf } from '../hw-models/conductance';
 import {
-  amperesPerUnit, dacLevel, physicalArray, portVoltages, readOutputs, voltsPerUnit, type ReadKind, type TileUnits,
+  amperesPerUnit,
+  dacLevel,
+  physicalArray,
+  portVoltages,
+  readOutputs,
+  voltsPerUnit,
+  type ReadKind,
+  type TileUnits,
 } from '../hw-models/crossbar-circuit';
 import { irDropWeights, solveCrossbar, type IrDropModel } from '../hw-models/ir-drop';
 import type { CodedDiagnostic } from '../hw-models/diagnostics';
@@ -42,8 +49,13 @@ export interface SpiceArray {
 /** The decoded tile of array `id` with its normalised conductances u. */
 export function spiceArray(n: NetlistMsg, id: number, file: string): SpiceArray {
   if (!Number.isInteger(id) || id < 0 || id >= n.arrays.length) {
-    throw exportError('EXP001', file, 'arrays', `array ${id} does not exist: the netlist has ${n.arrays.length} arrays (ids 0…${n.arrays.length - 1})`,
-      `pick an id from \`fre inspect ${file}\``);
+    throw exportError(
+      'EXP001',
+      file,
+      'arrays',
+      `array ${id} does not exist: the netlist has ${n.arrays.length} arrays (ids 0…${n.arrays.length - 1})`,
+      `pick an id from \`fre inspect ${file}\``,
+    );
   }
   const chip = chipFromMsg(n.chip!);
   for (const e of edgeTiles(n)) {
@@ -53,7 +65,8 @@ export function spiceArray(n: NetlistMsg, id: number, file: string): SpiceArray 
       const cols = tile.colEnd - tile.colBegin;
       const lv = chip.crossbar.levels;
       const units: TileUnits = {
-        rows, cols,
+        rows,
+        cols,
         plus: Float64Array.from(tile.plus, (q) => unitOf(q, lv)),
         minus: tile.minus ? Float64Array.from(tile.minus, (q) => unitOf(q, lv)) : undefined,
       };
@@ -79,12 +92,22 @@ export function checkInput(v: unknown, a: SpiceArray, read: ReadKind, file: stri
   const n = inputLength(a, read);
   const side = read === 'forward' ? 'columns' : 'rows';
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-    throw exportError('EXP002', file, '', `the input must be a JSON array of ${n} finite numbers (state units), got ${Array.isArray(v) ? 'an array with a non-number' : typeof v}`,
-      `write e.g. [${Array.from({ length: Math.min(n, 3) }, () => '0.5').join(', ')}${n > 3 ? ', …' : ''}] with one value per driven line`);
+    throw exportError(
+      'EXP002',
+      file,
+      '',
+      `the input must be a JSON array of ${n} finite numbers (state units), got ${Array.isArray(v) ? 'an array with a non-number' : typeof v}`,
+      `write e.g. [${Array.from({ length: Math.min(n, 3) }, () => '0.5').join(', ')}${n > 3 ? ', …' : ''}] with one value per driven line`,
+    );
   }
   if (v.length !== n) {
-    throw exportError('EXP002', file, '', `the input has ${v.length} values; a ${read} read of array ${a.tile.array} drives its ${n} ${side}`,
-      `give ${n} values${read === 'forward' ? ' (or use --read transposed to drive the rows)' : ''}`);
+    throw exportError(
+      'EXP002',
+      file,
+      '',
+      `the input has ${v.length} values; a ${read} read of array ${a.tile.array} drives its ${n} ${side}`,
+      `give ${n} values${read === 'forward' ? ' (or use --read transposed to drive the rows)' : ''}`,
+    );
   }
   return Float64Array.from(v as number[]);
 }
@@ -113,15 +136,24 @@ export function spiceCircuit(a: SpiceArray, read: ReadKind, input: ArrayLike<num
   const r = x.wireResistanceOhm;
   const diff = x.cell === 'differential';
   const L: string[] = [];
-  L.push(`* fre export spice: array ${tile.array} of ${source} (edge ${a.edgeName}, ${tile.role} tile (${tile.tileRow}, ${tile.tileCol}), matrix rows ${tile.rowBegin}…${tile.rowEnd - 1}, columns ${tile.colBegin}…${tile.colEnd - 1}), ${read} read`);
-  L.push(`* chip ${chip.name}: ${x.cell}, g ${x.gMinUS}…${x.gMaxUS} uS, ${x.wireResistanceOhm} ohm per wire segment, full-scale input at ${chip.periphery.dac.readVoltageV} V`);
-  L.push(`* ${R} row lines (port at the left end: node pr<i>), ${C} column lines (port at the bottom end: node pc<j>)` +
-    (diff ? '; cell (r, c): G+ on column 2c, G- on column 2c+1' : `; weight columns 0…${C - 2}, reference column ${C - 1} at (g_min + g_max)/2`));
+  L.push(
+    `* fre export spice: array ${tile.array} of ${source} (edge ${a.edgeName}, ${tile.role} tile (${tile.tileRow}, ${tile.tileCol}), matrix rows ${tile.rowBegin}…${tile.rowEnd - 1}, columns ${tile.colBegin}…${tile.colEnd - 1}), ${read} read`,
+  );
+  L.push(
+    `* chip ${chip.name}: ${x.cell}, g ${x.gMinUS}…${x.gMaxUS} uS, ${x.wireResistanceOhm} ohm per wire segment, full-scale input at ${chip.periphery.dac.readVoltageV} V`,
+  );
+  L.push(
+    `* ${R} row lines (port at the left end: node pr<i>), ${C} column lines (port at the bottom end: node pc<j>)` +
+      (diff
+        ? '; cell (r, c): G+ on column 2c, G- on column 2c+1'
+        : `; weight columns 0…${C - 2}, reference column ${C - 1} at (g_min + g_max)/2`),
+  );
   L.push(`* row-line node r<i>_<j>, column-line node c<i>_<j> at cell (i, j); wire segments between neighbours (docs/spice.md)`);
   const rowNode = (i: number, j: number) => (r > 0 ? `r${i}_${j}` : `pr${i}`);
   const colNode = (i: number, j: number) => (r > 0 ? `c${i}_${j}` : `pc${j}`);
   L.push('* devices: resistors at the programmed conductances');
-  for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) L.push(`RD${i}_${j} ${rowNode(i, j)} ${colNode(i, j)} ${num(1 / phys.g[i * C + j])}`);
+  for (let i = 0; i < R; i++)
+    for (let j = 0; j < C; j++) L.push(`RD${i}_${j} ${rowNode(i, j)} ${colNode(i, j)} ${num(1 / phys.g[i * C + j])}`);
   if (r > 0) {
     L.push('* wire segments');
     for (let i = 0; i < R; i++) {
@@ -133,7 +165,11 @@ export function spiceCircuit(a: SpiceArray, read: ReadKind, input: ArrayLike<num
       L.push(`RWC${R - 1}_${j} c${R - 1}_${j} pc${j} ${num(r)}`);
     }
   }
-  L.push(read === 'forward' ? '* column drivers at the DAC voltages; row sense nodes at virtual ground (0 V)' : '* row drivers at the DAC voltages; column sense nodes at virtual ground (0 V)');
+  L.push(
+    read === 'forward'
+      ? '* column drivers at the DAC voltages; row sense nodes at virtual ground (0 V)'
+      : '* row drivers at the DAC voltages; column sense nodes at virtual ground (0 V)',
+  );
   for (let i = 0; i < R; i++) L.push(`VR${i} pr${i} 0 DC ${num(ports.rows[i])}`);
   for (let j = 0; j < C; j++) L.push(`VC${j} pc${j} 0 DC ${num(ports.cols[j])}`);
   L.push('.op');
@@ -142,7 +178,10 @@ export function spiceCircuit(a: SpiceArray, read: ReadKind, input: ArrayLike<num
   const outputs: string[] = [];
   const lets: string[] = [];
   if (read === 'forward') {
-    for (let i = 0; i < R; i++) { outputs.push(`y${i}`); lets.push(`let y${i} = i(VR${i})`); }
+    for (let i = 0; i < R; i++) {
+      outputs.push(`y${i}`);
+      lets.push(`let y${i} = i(VR${i})`);
+    }
   } else {
     for (let c = 0; c < units.cols; c++) {
       outputs.push(`y${c}`);
@@ -152,7 +191,9 @@ export function spiceCircuit(a: SpiceArray, read: ReadKind, input: ArrayLike<num
   L.push('.control');
   L.push('op');
   L.push('set numdgt=12');
-  L.push(`* y<k>: output k of the read, amperes (${read === 'forward' ? 'the current into row k\'s sense node' : diff ? 'I(column 2k) - I(column 2k+1)' : 'I(column k) - I(reference column)'})`);
+  L.push(
+    `* y<k>: output k of the read, amperes (${read === 'forward' ? "the current into row k's sense node" : diff ? 'I(column 2k) - I(column 2k+1)' : 'I(column k) - I(reference column)'})`,
+  );
   L.push(...lets);
   for (let k = 0; k < outputs.length; k += 16) L.push(`print ${outputs.slice(k, k + 16).join(' ')}`);
   L.push('.endc');
@@ -205,7 +246,8 @@ export function modelOutputs(a: SpiceArray, read: ReadKind, x: ArrayLike<number>
 export function outputErrors(ours: ArrayLike<number>, ref: ArrayLike<number>): { fullScale: number; perLine: number } {
   let m = 0;
   for (let i = 0; i < ref.length; i++) m = Math.max(m, Math.abs(ref[i]));
-  let fs = 0, pl = 0;
+  let fs = 0,
+    pl = 0;
   for (let i = 0; i < ref.length; i++) {
     const d = Math.abs(ours[i] - ref[i]);
     fs = Math.max(fs, m > 0 ? d / m : d);

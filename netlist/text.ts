@@ -67,12 +67,18 @@ function scalar(f: protobuf.Field, v: unknown): string {
     return typeof v === 'number' ? (e.valuesById[v] ?? String(v)) : String(v);
   }
   switch (f.type) {
-    case 'float': return fmtFloat(v as number);
-    case 'double': return fmtDouble(v as number);
-    case 'string': return `"${cEscape(Buffer.from(v as string, 'utf8'))}"`;
-    case 'bytes': return `"${cEscape(v as Uint8Array)}"`;
-    case 'bool': return v ? 'true' : 'false';
-    default: return String(v);
+    case 'float':
+      return fmtFloat(v as number);
+    case 'double':
+      return fmtDouble(v as number);
+    case 'string':
+      return `"${cEscape(Buffer.from(v as string, 'utf8'))}"`;
+    case 'bytes':
+      return `"${cEscape(v as Uint8Array)}"`;
+    case 'bool':
+      return v ? 'true' : 'false';
+    default:
+      return String(v);
   }
 }
 

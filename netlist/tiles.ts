@@ -58,21 +58,44 @@ export function tensorPlane(t: TensorMsg): Plane {
 
 function tileOf(a: ArrayMsg): ArrayTile {
   return {
-    array: a.id, core: a.core, slot: a.slot, role: a.role === 'ARRAY_ROLE_WEIGHT' ? 'weight' : 'random-feedback',
-    rowBegin: a.rowBegin, rowEnd: a.rowEnd, colBegin: a.colBegin, colEnd: a.colEnd, tileRow: a.tileRow, tileCol: a.tileCol,
-    reads: a.reads.map((r) => (r === 'READ_KIND_TRANSPOSED' ? 'transposed' : 'forward')), trainable: a.trainable,
+    array: a.id,
+    core: a.core,
+    slot: a.slot,
+    role: a.role === 'ARRAY_ROLE_WEIGHT' ? 'weight' : 'random-feedback',
+    rowBegin: a.rowBegin,
+    rowEnd: a.rowEnd,
+    colBegin: a.colBegin,
+    colEnd: a.colEnd,
+    tileRow: a.tileRow,
+    tileCol: a.tileCol,
+    reads: a.reads.map((r) => (r === 'READ_KIND_TRANSPOSED' ? 'transposed' : 'forward')),
+    trainable: a.trainable,
     gains: a.gains ?? {
-      forward: 0, transposed: 0, dacStep: 0, adcStep: 0, adcFullScaleForward: 0, adcFullScaleTransposed: 0, adcFullScaleNudge: 0, adcStepTransposed: 0, adcStepNudge: 0,
+      forward: 0,
+      transposed: 0,
+      dacStep: 0,
+      adcStep: 0,
+      adcFullScaleForward: 0,
+      adcFullScaleTransposed: 0,
+      adcFullScaleNudge: 0,
+      adcStepTransposed: 0,
+      adcStepNudge: 0,
     },
-    plus: tensorPlane(a.gPlus!), minus: a.gMinus ? tensorPlane(a.gMinus) : undefined,
+    plus: tensorPlane(a.gPlus!),
+    minus: a.gMinus ? tensorPlane(a.gMinus) : undefined,
   };
 }
 
 /** Every edge's tiles, in edge order; tiles in the order the edge lists them (row-major over its grid). */
 export function edgeTiles(n: NetlistMsg): EdgeTiles[] {
   return n.edges.map((e) => ({
-    edge: e.id, name: e.name, rows: e.rows, cols: e.cols,
-    wMax: e.weights?.wMax ?? 0, feedbackWMax: e.feedbackWeights?.wMax, conv: e.conv ?? null,
+    edge: e.id,
+    name: e.name,
+    rows: e.rows,
+    cols: e.cols,
+    wMax: e.weights?.wMax ?? 0,
+    feedbackWMax: e.feedbackWeights?.wMax,
+    conv: e.conv ?? null,
     weight: e.arrays.map((id) => tileOf(n.arrays[id])),
     feedback: e.feedbackArrays.map((id) => tileOf(n.arrays[id])),
   }));
@@ -85,7 +108,8 @@ export function netlistParams(n: NetlistMsg, chip: ChipDescription = chipFromMsg
     for (const t of tiles) {
       const w = unmapMatrix(t.plus, t.minus, wMax, chip.crossbar);
       const tc = t.colEnd - t.colBegin;
-      for (let r = t.rowBegin; r < t.rowEnd; r++) data.set(w.subarray((r - t.rowBegin) * tc, (r - t.rowBegin + 1) * tc), r * cols + t.colBegin);
+      for (let r = t.rowBegin; r < t.rowEnd; r++)
+        data.set(w.subarray((r - t.rowBegin) * tc, (r - t.rowBegin + 1) * tc), r * cols + t.colBegin);
     }
     return { rows, cols, data };
   };

@@ -64,7 +64,12 @@ export interface PlotSpec {
   grid?: boolean;
 }
 
-export interface Margin { left: number; right: number; top: number; bottom: number }
+export interface Margin {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
 
 export const DEFAULT_WIDTH = 480;
 export const DEFAULT_HEIGHT = 320;
@@ -77,7 +82,10 @@ export interface Layout {
   width: number;
   height: number;
   /** Plot area in pixels: x from x0 (left) to x1, y from y0 (top) to y1 (bottom). */
-  x0: number; x1: number; y0: number; y1: number;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
   x: Ticks;
   y: Ticks;
   mapX(v: number): number;
@@ -90,13 +98,16 @@ function usable(v: number, log: boolean): boolean {
 
 function dataRange(spec: PlotSpec, axis: 'x' | 'y'): [number, number] | null {
   const log = axis === 'x' ? !!spec.logX : !!spec.logY;
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const s of spec.series) {
     for (let i = 0; i < s.x.length; i++) {
-      const x = s.x[i], y = s.y[i];
+      const x = s.x[i],
+        y = s.y[i];
       if (!usable(x, !!spec.logX) || !usable(y, !!spec.logY)) continue;
       if (axis === 'x') {
-        lo = Math.min(lo, x); hi = Math.max(hi, x);
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
       } else {
         const e = s.yErr ? s.yErr[i] : NaN;
         const lows = Number.isFinite(e) ? [y - e, y] : [y];
@@ -111,7 +122,9 @@ function dataRange(spec: PlotSpec, axis: 'x' | 'y'): [number, number] | null {
 
 /** Two decades or more between the smallest and the largest value, all positive: a log axis shows them better. */
 export function spansDecades(values: Iterable<number>, decades = 2): boolean {
-  let lo = Infinity, hi = -Infinity, any = false;
+  let lo = Infinity,
+    hi = -Infinity,
+    any = false;
   for (const v of values) {
     if (!Number.isFinite(v)) continue;
     if (v <= 0) return false;
@@ -125,7 +138,8 @@ export function spansDecades(values: Iterable<number>, decades = 2): boolean {
 /** The spec with logX/logY decided: as given, else automatic (spansDecades of the data, error bars included). */
 export function resolveAxes(spec: PlotSpec): PlotSpec {
   if (spec.logX !== undefined && spec.logY !== undefined) return spec;
-  const xs: number[] = [], ys: number[] = [];
+  const xs: number[] = [],
+    ys: number[] = [];
   for (const s of spec.series) {
     for (let i = 0; i < Math.min(s.x.length, s.y.length); i++) {
       xs.push(s.x[i]);
@@ -150,13 +164,14 @@ export const PAD = 0.05;
  */
 function paddedTicks(lo: number, hi: number, log: boolean, target: number): Ticks {
   if (log) {
-    const l0 = Math.log10(lo), l1 = Math.log10(hi);
+    const l0 = Math.log10(lo),
+      l1 = Math.log10(hi);
     const pad = l1 > l0 ? PAD * (l1 - l0) : 0.15;
     const t = logTicks(10 ** (l0 - pad), 10 ** (l1 + pad), true);
     return t.ticks.length >= 2 ? t : logTicks(lo, hi);
   }
   const span = hi - lo;
-  const pad = span > 0 ? PAD * span : (lo === 0 ? 1 : Math.abs(lo) * 0.1);
+  const pad = span > 0 ? PAD * span : lo === 0 ? 1 : Math.abs(lo) * 0.1;
   const t = linearTicks(lo - pad, hi + pad, target, true);
   return t.ticks.length >= 2 ? t : linearTicks(lo, hi, target);
 }
@@ -181,7 +196,8 @@ export function layout(spec0: PlotSpec): Layout {
   const axis = (a: 'x' | 'y'): Ticks => {
     const log = a === 'x' ? !!spec.logX : !!spec.logY;
     const fixed = a === 'x' ? spec.xDomain : spec.yDomain;
-    const target = a === 'x' ? Math.max(3, Math.round((width - m.left - m.right) / 70)) : Math.max(3, Math.round((height - m.top - m.bottom) / 45));
+    const target =
+      a === 'x' ? Math.max(3, Math.round((width - m.left - m.right) / 70)) : Math.max(3, Math.round((height - m.top - m.bottom) / 45));
     if (fixed) return log ? logTicks(fixed[0], fixed[1], true) : linearTicks(fixed[0], fixed[1], target, true);
     const range = dataRange(spec, a);
     if (!range) return log ? logTicks(1, 10) : linearTicks(0, 1, target);
@@ -194,11 +210,21 @@ export function layout(spec0: PlotSpec): Layout {
     m.left = Math.max(m.left, Math.ceil(34 + 6.6 * longest));
   }
   const x = axis('x');
-  const x0 = m.left, x1 = width - m.right, y0 = m.top, y1 = height - m.bottom;
+  const x0 = m.left,
+    x1 = width - m.right,
+    y0 = m.top,
+    y1 = height - m.bottom;
   const f = (v: number, d: [number, number], log: boolean): number =>
     log ? (Math.log10(v) - Math.log10(d[0])) / (Math.log10(d[1]) - Math.log10(d[0])) : (v - d[0]) / (d[1] - d[0]);
   return {
-    width, height, x0, x1, y0, y1, x, y,
+    width,
+    height,
+    x0,
+    x1,
+    y0,
+    y1,
+    x,
+    y,
     mapX: (v) => x0 + f(v, x.domain, !!spec.logX) * (x1 - x0),
     mapY: (v) => y1 - f(v, y.domain, !!spec.logY) * (y1 - y0),
   };
@@ -232,13 +258,38 @@ export function markerSvg(shape: MarkerShape, X: number, Y: number, color: strin
   const at = `${attrs} data-shape="${shape}" data-cx="${px(X)}" data-cy="${px(Y)}"`;
   const poly = (pts: [number, number][]) => `M${pts.map(([a, b]) => `${px(X + a)},${px(Y + b)}`).join('L')}Z`;
   switch (shape) {
-    case 'circle': return `<circle ${at} cx="${px(X)}" cy="${px(Y)}" r="${r}" fill="${color}"/>`;
-    case 'square': return `<path ${at} d="${poly([[-r * 0.9, -r * 0.9], [r * 0.9, -r * 0.9], [r * 0.9, r * 0.9], [-r * 0.9, r * 0.9]])}" fill="${color}"/>`;
-    case 'triangle': return `<path ${at} d="${poly([[0, -r * 1.2], [r * 1.1, r * 0.8], [-r * 1.1, r * 0.8]])}" fill="${color}"/>`;
-    case 'triangle-down': return `<path ${at} d="${poly([[0, r * 1.2], [r * 1.1, -r * 0.8], [-r * 1.1, -r * 0.8]])}" fill="${color}"/>`;
-    case 'diamond': return `<path ${at} d="${poly([[0, -r * 1.3], [r * 1.1, 0], [0, r * 1.3], [-r * 1.1, 0]])}" fill="${color}"/>`;
-    case 'cross': return `<path ${at} d="M${px(X - r)},${px(Y - r)}L${px(X + r)},${px(Y + r)}M${px(X - r)},${px(Y + r)}L${px(X + r)},${px(Y - r)}" stroke="${color}" stroke-width="1.8" fill="none"/>`;
-    case 'plus': return `<path ${at} d="M${px(X - r * 1.2)},${px(Y)}H${px(X + r * 1.2)}M${px(X)},${px(Y - r * 1.2)}V${px(Y + r * 1.2)}" stroke="${color}" stroke-width="1.8" fill="none"/>`;
+    case 'circle':
+      return `<circle ${at} cx="${px(X)}" cy="${px(Y)}" r="${r}" fill="${color}"/>`;
+    case 'square':
+      return `<path ${at} d="${poly([
+        [-r * 0.9, -r * 0.9],
+        [r * 0.9, -r * 0.9],
+        [r * 0.9, r * 0.9],
+        [-r * 0.9, r * 0.9],
+      ])}" fill="${color}"/>`;
+    case 'triangle':
+      return `<path ${at} d="${poly([
+        [0, -r * 1.2],
+        [r * 1.1, r * 0.8],
+        [-r * 1.1, r * 0.8],
+      ])}" fill="${color}"/>`;
+    case 'triangle-down':
+      return `<path ${at} d="${poly([
+        [0, r * 1.2],
+        [r * 1.1, -r * 0.8],
+        [-r * 1.1, -r * 0.8],
+      ])}" fill="${color}"/>`;
+    case 'diamond':
+      return `<path ${at} d="${poly([
+        [0, -r * 1.3],
+        [r * 1.1, 0],
+        [0, r * 1.3],
+        [-r * 1.1, 0],
+      ])}" fill="${color}"/>`;
+    case 'cross':
+      return `<path ${at} d="M${px(X - r)},${px(Y - r)}L${px(X + r)},${px(Y + r)}M${px(X - r)},${px(Y + r)}L${px(X + r)},${px(Y - r)}" stroke="${color}" stroke-width="1.8" fill="none"/>`;
+    case 'plus':
+      return `<path ${at} d="M${px(X - r * 1.2)},${px(Y)}H${px(X + r * 1.2)}M${px(X)},${px(Y - r * 1.2)}V${px(Y + r * 1.2)}" stroke="${color}" stroke-width="1.8" fill="none"/>`;
   }
 }
 
@@ -250,8 +301,13 @@ function renderPanel(spec0: PlotSpec, id: string): string {
   const grid = spec.grid ?? true;
   const { x0, x1, y0, y1 } = L;
   out.push(`<rect class="background" x="0" y="0" width="${px(L.width)}" height="${px(L.height)}" fill="#ffffff"/>`);
-  out.push(`<defs><clipPath id="${id}clip"><rect x="${px(x0)}" y="${px(y0)}" width="${px(x1 - x0)}" height="${px(y1 - y0)}"/></clipPath></defs>`);
-  if (spec.title) out.push(`<text class="title" x="${px((x0 + x1) / 2)}" y="${px(y0 - 12)}" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(spec.title)}</text>`);
+  out.push(
+    `<defs><clipPath id="${id}clip"><rect x="${px(x0)}" y="${px(y0)}" width="${px(x1 - x0)}" height="${px(y1 - y0)}"/></clipPath></defs>`,
+  );
+  if (spec.title)
+    out.push(
+      `<text class="title" x="${px((x0 + x1) / 2)}" y="${px(y0 - 12)}" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(spec.title)}</text>`,
+    );
 
   // Grid, ticks and numbers.
   const xt = L.x.ticks;
@@ -267,14 +323,22 @@ function renderPanel(spec0: PlotSpec, id: string): string {
     const Y = px(L.mapY(t.value));
     if (grid) axisParts.push(`<line class="grid" x1="${px(x0)}" y1="${Y}" x2="${px(x1)}" y2="${Y}" stroke="#e4e4e4" stroke-width="1"/>`);
     axisParts.push(`<line class="tick" x1="${px(x0 - 5)}" y1="${Y}" x2="${px(x0)}" y2="${Y}" stroke="#333333"/>`);
-    axisParts.push(`<text class="tick-label y" x="${px(x0 - 8)}" y="${px(L.mapY(t.value) + 4)}" text-anchor="end">${escapeXml(t.label)}</text>`);
+    axisParts.push(
+      `<text class="tick-label y" x="${px(x0 - 8)}" y="${px(L.mapY(t.value) + 4)}" text-anchor="end">${escapeXml(t.label)}</text>`,
+    );
   }
   out.push(`<g class="axes" font-size="11">${axisParts.join('')}</g>`);
   out.push(`<rect class="frame" x="${px(x0)}" y="${px(y0)}" width="${px(x1 - x0)}" height="${px(y1 - y0)}" fill="none" stroke="#333333"/>`);
-  if (spec.xLabel) out.push(`<text class="axis-label x" x="${px((x0 + x1) / 2)}" y="${px(L.height - 10)}" text-anchor="middle" font-size="12">${escapeXml(spec.xLabel)}</text>`);
+  if (spec.xLabel)
+    out.push(
+      `<text class="axis-label x" x="${px((x0 + x1) / 2)}" y="${px(L.height - 10)}" text-anchor="middle" font-size="12">${escapeXml(spec.xLabel)}</text>`,
+    );
   if (spec.yLabel) {
-    const cx = 16, cy = (y0 + y1) / 2;
-    out.push(`<text class="axis-label y" x="${px(cx)}" y="${px(cy)}" text-anchor="middle" font-size="12" transform="rotate(-90 ${px(cx)} ${px(cy)})">${escapeXml(spec.yLabel)}</text>`);
+    const cx = 16,
+      cy = (y0 + y1) / 2;
+    out.push(
+      `<text class="axis-label y" x="${px(cx)}" y="${px(cy)}" text-anchor="middle" font-size="12" transform="rotate(-90 ${px(cx)} ${px(cy)})">${escapeXml(spec.yLabel)}</text>`,
+    );
   }
 
   // Series: lines and error bars clipped to the plot area; markers drawn unclipped on top, so a
@@ -289,31 +353,41 @@ function renderPanel(spec0: PlotSpec, id: string): string {
     const points: string[] = [];
     const bars: string[] = [];
     for (let i = 0; i < n; i++) {
-      const x = s.x[i], y = s.y[i];
+      const x = s.x[i],
+        y = s.y[i];
       if (!usable(x, !!spec.logX) || !usable(y, !!spec.logY)) {
         if (segments[segments.length - 1].length > 0) segments.push([]);
         continue;
       }
-      const X = L.mapX(x), Y = L.mapY(y);
+      const X = L.mapX(x),
+        Y = L.mapY(y);
       segments[segments.length - 1].push(`${px(X)},${px(Y)}`);
       if (markers) points.push(markerSvg(st.marker, X, Y, st.color, `class="point" data-series="${si}" data-x="${x}" data-y="${y}"`));
       const e = s.yErr ? s.yErr[i] : NaN;
       if (Number.isFinite(e) && e > 0) {
-        const lo = y - e, hi = y + e;
+        const lo = y - e,
+          hi = y + e;
         const Ylo = usable(lo, !!spec.logY) ? L.mapY(lo) : y1;
         const Yhi = L.mapY(hi);
-        bars.push(`<path class="errorbar" d="M${px(X)},${px(Ylo)}V${px(Yhi)}M${px(X - 3)},${px(Ylo)}H${px(X + 3)}M${px(X - 3)},${px(Yhi)}H${px(X + 3)}" stroke="${st.color}" fill="none" data-x="${x}" data-lo="${lo}" data-hi="${hi}"/>`);
+        bars.push(
+          `<path class="errorbar" d="M${px(X)},${px(Ylo)}V${px(Yhi)}M${px(X - 3)},${px(Ylo)}H${px(X + 3)}M${px(X - 3)},${px(Yhi)}H${px(X + 3)}" stroke="${st.color}" fill="none" data-x="${x}" data-lo="${lo}" data-hi="${hi}"/>`,
+        );
       }
     }
     if (s.line ?? true) {
       for (const seg of segments) {
         if (seg.length < 2) continue;
-        parts.push(`<polyline class="line" points="${seg.join(' ')}" fill="none" stroke="${st.color}" stroke-width="1.6"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''} data-series="${si}"/>`);
+        parts.push(
+          `<polyline class="line" points="${seg.join(' ')}" fill="none" stroke="${st.color}" stroke-width="1.6"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''} data-series="${si}"/>`,
+        );
       }
     }
     parts.push(...bars);
     out.push(`<g class="series" data-label="${escapeXml(s.label)}" data-series="${si}" clip-path="url(#${id}clip)">${parts.join('')}</g>`);
-    if (points.length) markerLayer.push(`<g class="markers" data-label="${escapeXml(s.label)}" data-series="${si}" data-shape="${st.marker}">${points.join('')}</g>`);
+    if (points.length)
+      markerLayer.push(
+        `<g class="markers" data-label="${escapeXml(s.label)}" data-series="${si}" data-shape="${st.marker}">${points.join('')}</g>`,
+      );
   });
   out.push(...markerLayer);
 
@@ -324,16 +398,25 @@ function renderPanel(spec0: PlotSpec, id: string): string {
     const { w, h } = legendBox(spec);
     const lx = pos === 'outside' ? x1 + 10 : pos.endsWith('right') ? x1 - w - 6 : x0 + 6;
     const ly = pos === 'outside' || pos.startsWith('top') ? y0 + (pos === 'outside' ? 0 : 6) : y1 - h - 6;
-    const rows: string[] = [`<rect x="${px(lx)}" y="${px(ly)}" width="${px(w)}" height="${px(h)}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`];
+    const rows: string[] = [
+      `<rect x="${px(lx)}" y="${px(ly)}" width="${px(w)}" height="${px(h)}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`,
+    ];
     const top = spec.legendTitle ? 1 : 0;
-    if (spec.legendTitle) rows.push(`<text class="legend-title" x="${px(lx + 6)}" y="${px(ly + 4 + LEGEND_ROW / 2 + 4)}" font-weight="bold">${escapeXml(spec.legendTitle)}</text>`);
+    if (spec.legendTitle)
+      rows.push(
+        `<text class="legend-title" x="${px(lx + 6)}" y="${px(ly + 4 + LEGEND_ROW / 2 + 4)}" font-weight="bold">${escapeXml(spec.legendTitle)}</text>`,
+      );
     spec.series.forEach((s, si) => {
       if (s.label === '') return;
       const r = labelled.indexOf(s) + top;
       const st = seriesStyle(s, si);
       const cy = ly + 4 + LEGEND_ROW * r + LEGEND_ROW / 2;
-      if (s.line ?? true) rows.push(`<line x1="${px(lx + 6)}" y1="${px(cy)}" x2="${px(lx + 30)}" y2="${px(cy)}" stroke="${st.color}" stroke-width="2"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>`);
-      if (s.markers ?? Math.min(s.x.length, s.y.length) <= 60) rows.push(markerSvg(st.marker, lx + 18, cy, st.color, 'class="legend-marker"'));
+      if (s.line ?? true)
+        rows.push(
+          `<line x1="${px(lx + 6)}" y1="${px(cy)}" x2="${px(lx + 30)}" y2="${px(cy)}" stroke="${st.color}" stroke-width="2"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>`,
+        );
+      if (s.markers ?? Math.min(s.x.length, s.y.length) <= 60)
+        rows.push(markerSvg(st.marker, lx + 18, cy, st.color, 'class="legend-marker"'));
       rows.push(`<text class="legend-label" x="${px(lx + 34)}" y="${px(cy + 4)}">${escapeXml(s.label)}</text>`);
     });
     out.push(`<g class="legend" font-size="11">${rows.join('')}</g>`);
@@ -361,9 +444,11 @@ export interface FigureOptions {
 export function figure(panels: PlotSpec[], o: FigureOptions = {}): string {
   const cols = Math.max(1, Math.min(o.cols ?? panels.length, panels.length));
   const top = o.title ? 28 : 0;
-  const colW: number[] = [], rowH: number[] = [];
+  const colW: number[] = [],
+    rowH: number[] = [];
   panels.forEach((p, i) => {
-    const c = i % cols, r = Math.floor(i / cols);
+    const c = i % cols,
+      r = Math.floor(i / cols);
     colW[c] = Math.max(colW[c] ?? 0, p.width ?? DEFAULT_WIDTH);
     rowH[r] = Math.max(rowH[r] ?? 0, p.height ?? DEFAULT_HEIGHT);
   });
@@ -371,9 +456,13 @@ export function figure(panels: PlotSpec[], o: FigureOptions = {}): string {
   const height = top + rowH.reduce((a, b) => a + b, 0);
   const body: string[] = [];
   body.push(`<rect class="background" x="0" y="0" width="${px(width)}" height="${px(height)}" fill="#ffffff"/>`);
-  if (o.title) body.push(`<text class="figure-title" x="${px(width / 2)}" y="19" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(o.title)}</text>`);
+  if (o.title)
+    body.push(
+      `<text class="figure-title" x="${px(width / 2)}" y="19" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(o.title)}</text>`,
+    );
   panels.forEach((p, i) => {
-    const c = i % cols, r = Math.floor(i / cols);
+    const c = i % cols,
+      r = Math.floor(i / cols);
     const dx = colW.slice(0, c).reduce((a, b) => a + b, 0);
     const dy = top + rowH.slice(0, r).reduce((a, b) => a + b, 0);
     body.push(`<g class="panel" transform="translate(${px(dx)} ${px(dy)})">\n${renderPanel(p, `p${i}-`)}\n</g>`);

@@ -74,7 +74,10 @@ export function linearTicks(lo: number, hi: number, target = 5, fixed = false): 
  */
 export function logTicks(lo: number, hi: number, fixed = false): Ticks {
   if (!(lo > 0) || !(hi > 0)) throw new RangeError(`log axis needs positive values, got [${lo}, ${hi}]`);
-  if (!(hi > lo)) { lo /= 2; hi *= 2; }
+  if (!(hi > lo)) {
+    lo /= 2;
+    hi *= 2;
+  }
   const e0 = Math.floor(Math.log10(lo) + 1e-9);
   const e1 = Math.ceil(Math.log10(hi) - 1e-9);
   const domain: [number, number] = fixed ? [lo, hi] : [10 ** e0, 10 ** e1];

@@ -37,7 +37,9 @@ export function parseXml(text: string): XmlElement {
     throw new XmlError(`${msg} (line ${line}, offset ${i})`);
   };
   const startsWith = (s: string): boolean => text.startsWith(s, i);
-  const skipSpace = (): void => { while (i < text.length && isSpace(text[i])) i++; };
+  const skipSpace = (): void => {
+    while (i < text.length && isSpace(text[i])) i++;
+  };
   const readName = (): string => {
     if (i >= text.length || !isNameStart(text[i])) fail('expected a name');
     const start = i;
@@ -49,7 +51,10 @@ export function parseXml(text: string): XmlElement {
     for (let k = 0; k < raw.length; k++) {
       const c = raw[k];
       if (c === '<') fail('"<" inside text or attribute value');
-      if (c !== '&') { out += c; continue; }
+      if (c !== '&') {
+        out += c;
+        continue;
+      }
       const end = raw.indexOf(';', k);
       if (end < 0) fail('"&" without a terminating ";"');
       const ent = raw.slice(k + 1, end);
@@ -95,8 +100,14 @@ export function parseXml(text: string): XmlElement {
       const hadSpace = i < text.length && isSpace(text[i]);
       skipSpace();
       if (i >= text.length) fail(`unterminated start tag <${name}`);
-      if (startsWith('/>')) { i += 2; return { name, attrs, children: [] }; }
-      if (text[i] === '>') { i++; break; }
+      if (startsWith('/>')) {
+        i += 2;
+        return { name, attrs, children: [] };
+      }
+      if (text[i] === '>') {
+        i++;
+        break;
+      }
       if (!hadSpace) fail(`expected whitespace before an attribute in <${name}>`);
       const an = readName();
       skipSpace();
@@ -136,7 +147,10 @@ export function parseXml(text: string): XmlElement {
         i = end + 3;
         continue;
       }
-      if (text[i] === '<') { children.push(readElement()); continue; }
+      if (text[i] === '<') {
+        children.push(readElement());
+        continue;
+      }
       const start = i;
       while (i < text.length && text[i] !== '<') i++;
       children.push(decode(text.slice(start, i)));

@@ -23,7 +23,14 @@ export interface CalibrationInputs {
   source: string;
 }
 
-export function calibrationInputs(net: Net, params: Params, train: Dataset, samples: number, kernels: Kernels, batch = 100): CalibrationInputs {
+export function calibrationInputs(
+  net: Net,
+  params: Params,
+  train: Dataset,
+  samples: number,
+  kernels: Kernels,
+  batch = 100,
+): CalibrationInputs {
   const n = Math.min(samples, train.count);
   const engine = new EpEngine(net, new IdealExecutor(params, kernels), batch, params.bias ?? []);
   const D = net.inputSize;

@@ -67,7 +67,11 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -100,11 +104,16 @@ export function saveCheckpoint(path: string, net: Net, identity: RunIdentity, c:
     });
   }
   const meta: Meta = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, identity,
-    epochsDone: c.epochsDone, epochsPlanned, history: c.history,
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    identity,
+    epochsDone: c.epochsDone,
+    epochsPlanned,
+    history: c.history,
     optimizer: { kind: c.optimizer.kind, step: c.optimizer.step, lrs: c.optimizer.lrs, buffers: Object.keys(c.optimizer.buffers) },
     rng: { seed: identity.seed, nextShuffleLabel: `shuffle/${c.epochsDone + 1}` },
-    code: codeVersion(), written: new Date().toISOString(),
+    code: codeVersion(),
+    written: new Date().toISOString(),
   };
   const text = new TextEncoder().encode(JSON.stringify(meta));
   entries.set('meta', { data: text, shape: [text.length] });
@@ -127,13 +136,19 @@ export interface LoadedCheckpoint {
  */
 export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): LoadedCheckpoint {
   if (!existsSync(file)) {
-    throw mismatch(file, '', 'no checkpoint file to resume from', 'run without --resume first (it writes the checkpoint after every epoch), or pass the checkpoint\'s path');
+    throw mismatch(
+      file,
+      '',
+      'no checkpoint file to resume from',
+      "run without --resume first (it writes the checkpoint after every epoch), or pass the checkpoint's path",
+    );
   }
   let npz: Map<string, NpyArray>;
   try {
     npz = readNpz(file);
   } catch (err) {
-    if (err instanceof NpzError) throw mismatch(file, '', err.message, 'the file is not a readable checkpoint: delete it to start the run over');
+    if (err instanceof NpzError)
+      throw mismatch(file, '', err.message, 'the file is not a readable checkpoint: delete it to start the run over');
     throw err;
   }
   const rawMeta = npz.get('meta');
@@ -142,11 +157,20 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): L
     if (!rawMeta || rawMeta.dtype !== '|u1') throw new Error('no meta');
     meta = JSON.parse(new TextDecoder().decode(rawMeta.data as Uint8Array)) as Meta;
   } catch {
-    throw mismatch(file, '/meta', 'no readable checkpoint description (meta)', 'pass a checkpoint written by `fre train --checkpoint` or bench/reproduce');
+    throw mismatch(
+      file,
+      '/meta',
+      'no readable checkpoint description (meta)',
+      'pass a checkpoint written by `fre train --checkpoint` or bench/reproduce',
+    );
   }
   if (meta.format !== CHECKPOINT_FORMAT || meta.version !== CHECKPOINT_VERSION) {
-    throw mismatch(file, '/meta/version', `format ${meta.format} version ${meta.version}, this build reads ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION}`,
-      'resume with the code version that wrote it (meta.code), or start the run over');
+    throw mismatch(
+      file,
+      '/meta/version',
+      `format ${meta.format} version ${meta.version}, this build reads ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION}`,
+      'resume with the code version that wrote it (meta.code), or start the run over',
+    );
   }
   const fixes: Record<keyof RunIdentity, string> = {
     specHash: 'resume with the spec the checkpoint was written for (the spec file changed), or start over without --resume',
@@ -161,17 +185,32 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): L
   for (const field of Object.keys(fixes) as (keyof RunIdentity)[]) {
     const saved = meta.identity?.[field];
     if (saved !== identity[field]) {
-      throw mismatch(file, `/meta/identity/${field}`, `checkpoint has ${field} ${JSON.stringify(saved)}, this run has ${JSON.stringify(identity[field])}`, fixes[field]);
+      throw mismatch(
+        file,
+        `/meta/identity/${field}`,
+        `checkpoint has ${field} ${JSON.stringify(saved)}, this run has ${JSON.stringify(identity[field])}`,
+        fixes[field],
+      );
     }
   }
   try {
-    const W = net.edges.map((e) => ({ rows: e.rows, cols: e.cols, data: expectArray(npz, key.W(e.name), [e.rows, e.cols], file, `weights of ${e.name}`).slice() }));
+    const W = net.edges.map((e) => ({
+      rows: e.rows,
+      cols: e.cols,
+      data: expectArray(npz, key.W(e.name), [e.rows, e.cols], file, `weights of ${e.name}`).slice(),
+    }));
     const B = net.edges.map((e) => {
       const a = npz.get(key.B(e.name));
       if (!a) return undefined;
-      return { rows: e.cols, cols: e.rows, data: expectArray(npz, key.B(e.name), [e.cols, e.rows], file, `random feedback of ${e.name}`).slice() };
+      return {
+        rows: e.cols,
+        cols: e.rows,
+        data: expectArray(npz, key.B(e.name), [e.cols, e.rows], file, `random feedback of ${e.name}`).slice(),
+      };
     });
-    const bias = net.edges.map((e) => (e.bias ? expectArray(npz, key.bias(e.name), [e.rows], file, `bias of ${e.name}`).slice() : undefined));
+    const bias = net.edges.map((e) =>
+      e.bias ? expectArray(npz, key.bias(e.name), [e.rows], file, `bias of ${e.name}`).slice() : undefined,
+    );
     const params: Params = { W, B, bias };
     const buffers: Record<string, (Float32Array | null)[]> = {};
     // Two slots per edge (matrix, bias), as makeGrads; absent arrays are slots without a buffer.
@@ -183,9 +222,14 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): L
       });
     }
     const optimizer: OptimizerState = { kind: meta.optimizer.kind, step: meta.optimizer.step, lrs: meta.optimizer.lrs, buffers };
-    return { checkpoint: { epochsDone: meta.epochsDone, history: meta.history, params, optimizer }, epochsPlanned: meta.epochsPlanned, code: meta.code };
+    return {
+      checkpoint: { epochsDone: meta.epochsDone, history: meta.history, params, optimizer },
+      epochsPlanned: meta.epochsPlanned,
+      code: meta.code,
+    };
   } catch (err) {
-    if (err instanceof NpzError) throw mismatch(file, '', err.message, 'the checkpoint belongs to another graph: resume with its spec, or start over');
+    if (err instanceof NpzError)
+      throw mismatch(file, '', err.message, 'the checkpoint belongs to another graph: resume with its spec, or start over');
     throw err;
   }
 }

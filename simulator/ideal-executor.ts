@@ -12,7 +12,10 @@ export class IdealExecutor implements Executor {
    */
   readonly convChunkBytes = 1 << 20;
 
-  constructor(readonly params: Params, readonly kernels: Kernels) {}
+  constructor(
+    readonly params: Params,
+    readonly kernels: Kernels,
+  ) {}
 
   forward(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
     this.kernels.gemm('N', 'T', m, e.rows, e.cols, scale, inp, e.cols, this.params.W[e.index].data, e.cols, 1, out, e.rows);

@@ -16,7 +16,14 @@ export interface NoiseSource {
    * out[r·cols + j] += sqrt(rowVar[r] + elemVar[r·cols + j] + constVar)·N(0, 1) over an m × cols block
    * (null buffers count as zero): independent Gaussian sources on one line in a single draw.
    */
-  addNormalVar(out: Float32Array, m: number, cols: number, rowVar: Float32Array | null, elemVar: Float32Array | null, constVar: number): void;
+  addNormalVar(
+    out: Float32Array,
+    m: number,
+    cols: number,
+    rowVar: Float32Array | null,
+    elemVar: Float32Array | null,
+    constVar: number,
+  ): void;
   /** The native generator's state (xoshiro256**), for native loops that draw as they go; absent in JS. */
   readonly nativeState?: Uint32Array;
 }
@@ -26,7 +33,10 @@ class NativeNoise implements NoiseSource {
   get nativeState(): Uint32Array {
     return this.state;
   }
-  constructor(rng: Rng, private readonly addon: NonNullable<ReturnType<typeof loadNativeAddon>>) {
+  constructor(
+    rng: Rng,
+    private readonly addon: NonNullable<ReturnType<typeof loadNativeAddon>>,
+  ) {
     for (let i = 0; i < 8; i++) this.state[i] = Math.floor(rng.uniform() * 4294967296) >>> 0;
     if (this.state.every((v) => v === 0)) this.state[0] = 1;
   }
@@ -36,7 +46,14 @@ class NativeNoise implements NoiseSource {
   fillUniform(out: Float32Array, n: number): void {
     this.addon.fillUniform(this.state, out, n);
   }
-  addNormalVar(out: Float32Array, m: number, cols: number, rowVar: Float32Array | null, elemVar: Float32Array | null, constVar: number): void {
+  addNormalVar(
+    out: Float32Array,
+    m: number,
+    cols: number,
+    rowVar: Float32Array | null,
+    elemVar: Float32Array | null,
+    constVar: number,
+  ): void {
     this.addon.addNormalVar(this.state, out, m, cols, rowVar ?? EMPTY, elemVar ?? EMPTY, constVar);
   }
 }
@@ -52,7 +69,14 @@ class RngNoise implements NoiseSource {
   fillUniform(out: Float32Array, n: number): void {
     for (let i = 0; i < n; i++) out[i] = this.rng.uniform();
   }
-  addNormalVar(out: Float32Array, m: number, cols: number, rowVar: Float32Array | null, elemVar: Float32Array | null, constVar: number): void {
+  addNormalVar(
+    out: Float32Array,
+    m: number,
+    cols: number,
+    rowVar: Float32Array | null,
+    elemVar: Float32Array | null,
+    constVar: number,
+  ): void {
     for (let r = 0; r < m; r++) {
       for (let j = 0; j < cols; j++) {
         const i = r * cols + j;

@@ -86,7 +86,15 @@ export interface Model {
   infer(x: Float32Array, m: number): Float32Array;
 }
 
-export function makeModel(net: Net, params: Params, algo: Algorithm, kernels: Kernels, maxBatch: number, rng: Rng, executor?: Executor): { model: Model; params: Params } {
+export function makeModel(
+  net: Net,
+  params: Params,
+  algo: Algorithm,
+  kernels: Kernels,
+  maxBatch: number,
+  rng: Rng,
+  executor?: Executor,
+): { model: Model; params: Params } {
   if (algo === 'fa' && !executor) params = withRandomFeedback(net, params, rng);
   const exec: Executor = executor ?? new IdealExecutor(params, kernels);
   const biases = params.bias ?? [];
@@ -100,8 +108,10 @@ export function makeModel(net: Net, params: Params, algo: Algorithm, kernels: Ke
  * optimiser reads them.
  */
 export function makeGrads(net: Net): (Float32Array | null)[] {
-  return [...net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null)),
-    ...net.edges.map((e) => (e.trainable && e.bias ? new Float32Array(e.rows) : null))];
+  return [
+    ...net.edges.map((e) => (e.trainable ? new Float32Array(e.rows * e.cols) : null)),
+    ...net.edges.map((e) => (e.trainable && e.bias ? new Float32Array(e.rows) : null)),
+  ];
 }
 
 /** Copies rows `order[start..start+m)` of a dataset into x and one-hot targets into y. */
@@ -117,8 +127,14 @@ export function gatherBatch(ds: Dataset, order: Int32Array | null, start: number
 }
 
 /** Accuracy of the model's forward pass (EP: the free phase) over a dataset. */
-export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float32Array, y: Float32Array,
-  onBatch?: (batch: number, batches: number) => void): number {
+export function evaluate(
+  model: Model,
+  ds: Dataset,
+  batchSize: number,
+  x: Float32Array,
+  y: Float32Array,
+  onBatch?: (batch: number, batches: number) => void,
+): number {
   let correct = 0;
   const batches = Math.ceil(ds.count / batchSize);
   for (let start = 0; start < ds.count; start += batchSize) {
@@ -132,14 +148,21 @@ export function evaluate(model: Model, ds: Dataset, batchSize: number, x: Float3
 }
 
 /** Async only to let signals (Ctrl-C) and progress output through between batches. */
-export async function train(net: Net, initial: Params, data: DataSplit, opts: TrainOptions): Promise<{ result: TrainResult; params: Params }> {
+export async function train(
+  net: Net,
+  initial: Params,
+  data: DataSplit,
+  opts: TrainOptions,
+): Promise<{ result: TrainResult; params: Params }> {
   const { batchSize } = net.spec.training;
   const rng = makeRng(opts.seed);
   if (opts.device && opts.algo !== 'ep') throw new Error(`a chip trains with EP, not ${opts.algo}`);
   const resume = opts.resume;
   // Weights on a chip live on the devices, which a checkpoint does not capture.
   if (resume && opts.device) throw new Error('resuming is supported on the ideal executor only');
-  const { model, params } = opts.device ? { model: opts.device as Model, params: initial } : makeModel(net, resume ? resume.params : initial, opts.algo, opts.kernels, batchSize, rng);
+  const { model, params } = opts.device
+    ? { model: opts.device as Model, params: initial }
+    : makeModel(net, resume ? resume.params : initial, opts.algo, opts.kernels, batchSize, rng);
   // Optimiser, lr schedule and gradient clipping of the spec (clipping happens inside step).
   const optimizer = makeOptimizer(net, net.spec.training, opts.kernels);
   if (resume) optimizer.restore(resume.optimizer);
@@ -184,7 +207,13 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
     if (interrupted) break;
     const testAccuracy = evaluate(model, data.test, batchSize, x, y);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const r: EpochResult = { epoch, trainLoss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), testAccuracy, seconds };
+    const r: EpochResult = {
+      epoch,
+      trainLoss: lossSum / Math.max(seen, 1),
+      trainAccuracy: correct / Math.max(seen, 1),
+      testAccuracy,
+      seconds,
+    };
     epochs.push(r);
     opts.onEpoch?.(r);
     opts.onCheckpoint?.({ epochsDone: epoch, history: epochs, params, optimizer: optimizer.state() });
@@ -193,7 +222,8 @@ export async function train(net: Net, initial: Params, data: DataSplit, opts: Tr
   return {
     params,
     result: {
-      algo: opts.algo, epochs,
+      algo: opts.algo,
+      epochs,
       bestTestAccuracy: accs.length ? Math.max(...accs) : 0,
       finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
       epochSeconds: epochs.map((e) => e.seconds),

@@ -32,9 +32,18 @@ import { calibrationInputs } from '../simulator/calibration-batch';
 import type { CompileOptions } from '../compiler/ir';
 
 const METHODS = ['ep-insitu', 'ep-exsitu', 'bp-exsitu', 'ep-insitu-calibrated', 'ep-exsitu-calibrated', 'bp-exsitu-calibrated'] as const;
-const METRICS = ['bestTestAccuracy', 'finalTestAccuracy', 'cyclesPerInference', 'cyclesPerTrainingSample',
-  'energyPjPerInference', 'energyPjPerTrainingSample', 'updatePulsesPerTrainingSample', 'secondsPerEpoch',
-  'adcClippedFraction', 'adcClippedMaxFraction'] as const;
+const METRICS = [
+  'bestTestAccuracy',
+  'finalTestAccuracy',
+  'cyclesPerInference',
+  'cyclesPerTrainingSample',
+  'energyPjPerInference',
+  'energyPjPerTrainingSample',
+  'updatePulsesPerTrainingSample',
+  'secondsPerEpoch',
+  'adcClippedFraction',
+  'adcClippedMaxFraction',
+] as const;
 /** The calibrated methods' policy and batch (the fre run defaults of --calibration-samples). */
 const CALIBRATION = { percentile: 99.9, samples: 256 };
 
@@ -69,7 +78,8 @@ export const chipRunner: SweepRunner = {
         return { chip: JSON.parse(JSON.stringify(loadChip(p))) as unknown };
       }
       const { chip: full, diagnostics } = validateChip(chip, file);
-      if (!full) return { problems: diagnostics.map((d) => ({ path: `chip${d.path.replace(/\//g, '.')}`, message: d.message, hint: d.hint })) };
+      if (!full)
+        return { problems: diagnostics.map((d) => ({ path: `chip${d.path.replace(/\//g, '.')}`, message: d.message, hint: d.hint })) };
       return { chip: JSON.parse(JSON.stringify(full)) as unknown };
     } catch (err) {
       if (err instanceof DiagnosticsError) return { problems: problemsOf(err) };
@@ -101,25 +111,38 @@ export const chipRunner: SweepRunner = {
     const calibrated = config.method.endsWith('-calibrated');
     const method = config.method.replace(/-calibrated$/, '');
     const base = { wMax: { kind: 'max' as const }, specFile: net.spec.name, producerVersion: 'sweep' };
-    const options = (p: Params): CompileOptions => (calibrated && chip.periphery.adc.fullScale !== 'unbounded'
-      ? { ...base, adcRange: { kind: 'percentile', p: CALIBRATION.percentile }, calibration: calibrationInputs(net, p, data.train, CALIBRATION.samples, kernels!) }
-      : base);
+    const options = (p: Params): CompileOptions =>
+      calibrated && chip.periphery.adc.fullScale !== 'unbounded'
+        ? {
+            ...base,
+            adcRange: { kind: 'percentile', p: CALIBRATION.percentile },
+            calibration: calibrationInputs(net, p, data.train, CALIBRATION.samples, kernels!),
+          }
+        : base;
     const log = ctx.log ? (s: string) => ctx.log!(s) : undefined;
 
     if (method === 'ep-insitu') {
       const netlist = compile(net, chip, p0, options(p0)).netlist;
       const r = await runOnChip(netlist, data, {
-        mode: 'train', epochs, seed: config.seed, kernels, shouldStop: () => ctx.signal.aborted,
+        mode: 'train',
+        epochs,
+        seed: config.seed,
+        kernels,
+        shouldStop: () => ctx.signal.aborted,
         onEpoch: log ? (e: EpochResult) => log(`epoch ${e.epoch}: test ${(100 * e.testAccuracy).toFixed(2)}%`) : undefined,
       });
       if (r.interrupted) throw new Error('run stopped');
       const c = chipCosts(netlist, chip, { updatePulsesPerSample: r.updatePulsesPerSample });
       const secs = r.epochs.map((e) => e.seconds);
       return {
-        bestTestAccuracy: r.bestTestAccuracy, finalTestAccuracy: r.testAccuracy,
-        cyclesPerInference: c.cyclesPerInference, cyclesPerTrainingSample: c.cyclesPerTrainingSample,
-        energyPjPerInference: c.energyPerInferenceJoules * 1e12, energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
-        updatePulsesPerTrainingSample: r.updatePulsesPerSample, secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
+        bestTestAccuracy: r.bestTestAccuracy,
+        finalTestAccuracy: r.testAccuracy,
+        cyclesPerInference: c.cyclesPerInference,
+        cyclesPerTrainingSample: c.cyclesPerTrainingSample,
+        energyPjPerInference: c.energyPerInferenceJoules * 1e12,
+        energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
+        updatePulsesPerTrainingSample: r.updatePulsesPerSample,
+        secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
         ...saturationMetrics(r.adcSaturation),
       };
     }
@@ -140,10 +163,14 @@ export const chipRunner: SweepRunner = {
     const r = await runOnChip(netlist, data, { mode: 'eval', epochs: 0, seed: config.seed, kernels });
     const c = chipCosts(netlist, chip);
     return {
-      bestTestAccuracy: r.testAccuracy, finalTestAccuracy: r.testAccuracy,
-      cyclesPerInference: c.cyclesPerInference, cyclesPerTrainingSample: c.cyclesPerTrainingSample,
-      energyPjPerInference: c.energyPerInferenceJoules * 1e12, energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
-      updatePulsesPerTrainingSample: NaN, secondsPerEpoch: seconds,
+      bestTestAccuracy: r.testAccuracy,
+      finalTestAccuracy: r.testAccuracy,
+      cyclesPerInference: c.cyclesPerInference,
+      cyclesPerTrainingSample: c.cyclesPerTrainingSample,
+      energyPjPerInference: c.energyPerInferenceJoules * 1e12,
+      energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
+      updatePulsesPerTrainingSample: NaN,
+      secondsPerEpoch: seconds,
       ...saturationMetrics(r.adcSaturation),
     };
   },

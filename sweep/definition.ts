@@ -30,8 +30,16 @@ import { validateGraph } from '../graph/validate';
 import { canonicalJson, deepClone, shortHash } from './canonical';
 import { closest, SweepError, typeName, type SweepProblem } from './errors';
 import {
-  concretePointer, concreteText, getAt, parsePath, PathSyntaxError, resolvePath, setAt,
-  type Concrete, type Doc, type PathPattern,
+  concretePointer,
+  concreteText,
+  getAt,
+  parsePath,
+  PathSyntaxError,
+  resolvePath,
+  setAt,
+  type Concrete,
+  type Doc,
+  type PathPattern,
 } from './paths';
 import { getRunner, runnerNames, type RunConfig, type SweepData, type SweepRunner } from './runner';
 import './runners/index';
@@ -41,7 +49,10 @@ const TOP_KEYS = ['format', 'name', 'description', 'runner', 'graph', 'chip', 's
 const AXIS_KEYS = ['name', 'path', 'values'];
 const RANGE_KEYS = ['from', 'to', 'steps', 'scale'];
 const DATA_KEYS = ['trainLimit', 'testLimit', 'dataDir'];
-export interface AxisTarget { doc: Doc; path: Concrete }
+export interface AxisTarget {
+  doc: Doc;
+  path: Concrete;
+}
 
 export interface Axis {
   name: string;
@@ -103,15 +114,25 @@ export function loadSweep(file: string, overrides: { dataDir?: string } = {}): S
     text = readTextBounded(file, LIMITS.jsonFileBytes);
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;
-    throw SweepError.one(file, '', `cannot read the sweep file: it ${err.detail}`,
-      err.reason === 'too-large' ? `a sweep file is JSON of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md)` : 'check the path; example sweeps live in examples/sweeps/');
+    throw SweepError.one(
+      file,
+      '',
+      `cannot read the sweep file: it ${err.detail}`,
+      err.reason === 'too-large'
+        ? `a sweep file is JSON of at most ${formatBytes(LIMITS.jsonFileBytes)} (docs/limits.md)`
+        : 'check the path; example sweeps live in examples/sweeps/',
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw SweepError.one(file, '', `not valid JSON (${(err as Error).message})`,
-      'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)');
+    throw SweepError.one(
+      file,
+      '',
+      `not valid JSON (${(err as Error).message})`,
+      'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+    );
   }
   return checkSweep(raw, file, overrides);
 }
@@ -120,18 +141,38 @@ export function loadSweep(file: string, overrides: { dataDir?: string } = {}): S
 export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: string } = {}): SweepDef {
   const P = new Problems(file);
   const dir = dirname(resolve(file));
-  if (!isObj(raw)) throw SweepError.one(file, '', `a sweep file is one JSON object, got ${typeName(raw)}`, 'write { "format": "fre-sweep/1", "graph": …, "axes": [ … ] } (see docs/sweeps.md)');
+  if (!isObj(raw))
+    throw SweepError.one(
+      file,
+      '',
+      `a sweep file is one JSON object, got ${typeName(raw)}`,
+      'write { "format": "fre-sweep/1", "graph": …, "axes": [ … ] } (see docs/sweeps.md)',
+    );
   for (const k of Object.keys(raw)) {
     if (!TOP_KEYS.includes(k)) {
       const near = closest(k, TOP_KEYS);
-      P.add(`/${k}`, `unknown field "${k}"`, near ? `did you mean "${near}"? (allowed: ${TOP_KEYS.join(', ')})` : `remove it (allowed: ${TOP_KEYS.join(', ')})`);
+      P.add(
+        `/${k}`,
+        `unknown field "${k}"`,
+        near ? `did you mean "${near}"? (allowed: ${TOP_KEYS.join(', ')})` : `remove it (allowed: ${TOP_KEYS.join(', ')})`,
+      );
     }
   }
   if (raw.format !== SWEEP_FORMAT) {
-    P.add('/format', `"format" is ${raw.format === undefined ? 'missing' : JSON.stringify(raw.format)}; this toolchain reads "${SWEEP_FORMAT}"`, `set "format": "${SWEEP_FORMAT}"`);
+    P.add(
+      '/format',
+      `"format" is ${raw.format === undefined ? 'missing' : JSON.stringify(raw.format)}; this toolchain reads "${SWEEP_FORMAT}"`,
+      `set "format": "${SWEEP_FORMAT}"`,
+    );
   }
-  const name = raw.name === undefined ? baseName(file) : typeof raw.name === 'string' && raw.name ? raw.name : (P.add('/name', `"name" must be a non-empty string, got ${typeName(raw.name)}`, 'write "name": "my-sweep"'), baseName(file));
-  if (raw.description !== undefined && typeof raw.description !== 'string') P.add('/description', `"description" must be a string, got ${typeName(raw.description)}`, 'write it as a string');
+  const name =
+    raw.name === undefined
+      ? baseName(file)
+      : typeof raw.name === 'string' && raw.name
+        ? raw.name
+        : (P.add('/name', `"name" must be a non-empty string, got ${typeName(raw.name)}`, 'write "name": "my-sweep"'), baseName(file));
+  if (raw.description !== undefined && typeof raw.description !== 'string')
+    P.add('/description', `"description" must be a string, got ${typeName(raw.description)}`, 'write it as a string');
 
   // Runner
   const runnerName = raw.runner === undefined ? 'train' : raw.runner;
@@ -142,8 +183,13 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
     runner = getRunner(runnerName);
     if (!runner) {
       const near = closest(runnerName, runnerNames());
-      P.add('/runner', `unknown runner "${runnerName}"`,
-        near && near !== runnerName ? `did you mean "${near}"? (runners: ${runnerNames().join(', ')})` : `use one of the registered runners: ${runnerNames().join(', ')}`);
+      P.add(
+        '/runner',
+        `unknown runner "${runnerName}"`,
+        near && near !== runnerName
+          ? `did you mean "${near}"? (runners: ${runnerNames().join(', ')})`
+          : `use one of the registered runners: ${runnerNames().join(', ')}`,
+      );
     }
   }
 
@@ -155,14 +201,28 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   } else if (typeof raw.graph === 'string') {
     graphFile = resolve(dir, raw.graph);
     if (!existsSync(graphFile)) {
-      P.add('/graph', `the base graph "${raw.graph}" does not exist (looked for ${graphFile})`, 'give the path relative to the sweep file\'s folder');
+      P.add(
+        '/graph',
+        `the base graph "${raw.graph}" does not exist (looked for ${graphFile})`,
+        "give the path relative to the sweep file's folder",
+      );
     } else {
       let g: unknown;
       try {
         g = JSON.parse(readTextBounded(graphFile, LIMITS.jsonFileBytes));
       } catch (err) {
-        if (err instanceof ReadError) P.add('/graph', `the base graph ${err.message}`, `name a graph spec (JSON, at most ${formatBytes(LIMITS.jsonFileBytes)}, docs/limits.md)`);
-        else P.add('/graph', `the base graph ${graphFile} is not valid JSON (${(err as Error).message})`, 'fix that file (fre train checks it too)');
+        if (err instanceof ReadError)
+          P.add(
+            '/graph',
+            `the base graph ${err.message}`,
+            `name a graph spec (JSON, at most ${formatBytes(LIMITS.jsonFileBytes)}, docs/limits.md)`,
+          );
+        else
+          P.add(
+            '/graph',
+            `the base graph ${graphFile} is not valid JSON (${(err as Error).message})`,
+            'fix that file (fre train checks it too)',
+          );
       }
       if (g !== undefined) graph = baseGraph(P, g, graphFile);
     }
@@ -176,7 +236,11 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   let chip: unknown;
   if (raw.chip !== undefined && runner) {
     if (!runner.resolveChip) {
-      P.add('/chip', `runner "${runner.name}" does not simulate a chip, so "chip" has no effect`, 'remove "chip", or use a chip runner ("runner": "chip")');
+      P.add(
+        '/chip',
+        `runner "${runner.name}" does not simulate a chip, so "chip" has no effect`,
+        'remove "chip", or use a chip runner ("runner": "chip")',
+      );
     } else {
       const r = runner.resolveChip(raw.chip, file);
       if ('problems' in r) r.problems.forEach((q) => P.add(`/chip${q.path ? ` (${q.path})` : ''}`, q.message, q.hint));
@@ -204,11 +268,13 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
       }
       if (g) {
         const { spec, diagnostics } = validateGraph(g, graphFile ?? file);
-        for (const d of diagnostics) P.add('/set', `with these values the graph is invalid at ${pointerText('graph', d.path)}: ${d.code}: ${d.message}`, d.hint);
+        for (const d of diagnostics)
+          P.add('/set', `with these values the graph is invalid at ${pointerText('graph', d.path)}: ${d.code}: ${d.message}`, d.hint);
         if (spec) graph = spec;
       }
       if (c !== undefined && graph && runner?.validateChip) {
-        for (const q of runner.validateChip(c, graph)) P.add('/set', `with these values the chip is invalid${q.path ? ` at ${q.path}` : ''}: ${q.message}`, q.hint);
+        for (const q of runner.validateChip(c, graph))
+          P.add('/set', `with these values the chip is invalid${q.path ? ` at ${q.path}` : ''}: ${q.message}`, q.hint);
       }
       chip = c;
     }
@@ -221,16 +287,33 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
       P.add('/data', `"data" must be an object, got ${typeName(raw.data)}`, 'write "data": { "trainLimit": 1000, "testLimit": 500 }');
     } else {
       for (const k of Object.keys(raw.data)) {
-        if (!DATA_KEYS.includes(k)) { const near = closest(k, DATA_KEYS); P.add(`/data/${k}`, `unknown field "${k}"`, near ? `did you mean "${near}"? (allowed: ${DATA_KEYS.join(', ')})` : `remove it (allowed: ${DATA_KEYS.join(', ')})`); }
+        if (!DATA_KEYS.includes(k)) {
+          const near = closest(k, DATA_KEYS);
+          P.add(
+            `/data/${k}`,
+            `unknown field "${k}"`,
+            near ? `did you mean "${near}"? (allowed: ${DATA_KEYS.join(', ')})` : `remove it (allowed: ${DATA_KEYS.join(', ')})`,
+          );
+        }
       }
       for (const k of ['trainLimit', 'testLimit'] as const) {
         const v = raw.data[k];
         if (v === undefined) continue;
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) P.add(`/data/${k}`, `"${k}" must be an integer ≥ 1, got ${typeName(v)}`, `write e.g. "${k}": 1000, or remove it to use the whole set`);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+          P.add(
+            `/data/${k}`,
+            `"${k}" must be an integer ≥ 1, got ${typeName(v)}`,
+            `write e.g. "${k}": 1000, or remove it to use the whole set`,
+          );
         else data[k] = v;
       }
       if (raw.data.dataDir !== undefined) {
-        if (typeof raw.data.dataDir !== 'string' || !raw.data.dataDir) P.add('/data/dataDir', `"dataDir" must be a folder name, got ${typeName(raw.data.dataDir)}`, 'write a path (relative to the sweep file) or remove it');
+        if (typeof raw.data.dataDir !== 'string' || !raw.data.dataDir)
+          P.add(
+            '/data/dataDir',
+            `"dataDir" must be a folder name, got ${typeName(raw.data.dataDir)}`,
+            'write a path (relative to the sweep file) or remove it',
+          );
         else data.dataDir = resolve(dir, raw.data.dataDir);
       }
     }
@@ -242,7 +325,11 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   if (raw.method !== undefined && runner) {
     if (typeof raw.method !== 'string' || !runner.methods.includes(raw.method)) {
       const near = typeof raw.method === 'string' ? closest(raw.method, runner.methods) : undefined;
-      P.add('/method', `"method" is ${JSON.stringify(raw.method)}, which runner "${runner.name}" does not know`, near ? `did you mean "${near}"? (methods: ${runner.methods.join(', ')})` : `use one of: ${runner.methods.join(', ')}`);
+      P.add(
+        '/method',
+        `"method" is ${JSON.stringify(raw.method)}, which runner "${runner.name}" does not know`,
+        near ? `did you mean "${near}"? (methods: ${runner.methods.join(', ')})` : `use one of: ${runner.methods.join(', ')}`,
+      );
     } else {
       method = raw.method;
     }
@@ -251,18 +338,34 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   // Axes
   const axes: Axis[] = [];
   if (raw.axes !== undefined && !Array.isArray(raw.axes)) {
-    P.add('/axes', `"axes" must be a list, got ${typeName(raw.axes)}`, 'write "axes": [ { "path": "graph.dynamics.T", "values": [5, 10] } ]');
+    P.add(
+      '/axes',
+      `"axes" must be a list, got ${typeName(raw.axes)}`,
+      'write "axes": [ { "path": "graph.dynamics.T", "values": [5, 10] } ]',
+    );
   } else if (Array.isArray(raw.axes)) {
     raw.axes.forEach((a, i) => {
       const axis = checkAxis(P, a, `/axes/${i}`, runner, graph, chip);
       if (!axis) return;
-      if (axes.some((b) => b.name === axis.name)) P.add(`/axes/${i}/name`, `two axes are called "${axis.name}"`, 'give every axis its own "name"');
+      if (axes.some((b) => b.name === axis.name))
+        P.add(`/axes/${i}/name`, `two axes are called "${axis.name}"`, 'give every axis its own "name"');
       for (const t of axis.targets) {
         if (fixed.some((u) => u.doc === t.doc && concreteText(u.doc, u.path) === concreteText(t.doc, t.path))) {
-          P.add(`/axes/${i}/path`, `"set" and axis "${axis.name}" both set ${concreteText(t.doc, t.path)}`, 'remove it from "set" (the axis decides)');
+          P.add(
+            `/axes/${i}/path`,
+            `"set" and axis "${axis.name}" both set ${concreteText(t.doc, t.path)}`,
+            'remove it from "set" (the axis decides)',
+          );
         }
-        const other = axes.find((b) => b.targets.some((u) => u.doc === t.doc && concreteText(u.doc, u.path) === concreteText(t.doc, t.path)));
-        if (other) P.add(`/axes/${i}/path`, `axes "${other.name}" and "${axis.name}" both set ${concreteText(t.doc, t.path)}`, 'let one axis set each field');
+        const other = axes.find((b) =>
+          b.targets.some((u) => u.doc === t.doc && concreteText(u.doc, u.path) === concreteText(t.doc, t.path)),
+        );
+        if (other)
+          P.add(
+            `/axes/${i}/path`,
+            `axes "${other.name}" and "${axis.name}" both set ${concreteText(t.doc, t.path)}`,
+            'let one axis set each field',
+          );
       }
       axes.push(axis);
     });
@@ -276,23 +379,35 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   if (raw.seeds !== undefined) {
     const s = raw.seeds;
     if ((typeof s === 'number' && s > LIMITS.seeds) || (Array.isArray(s) && s.length > LIMITS.seeds)) {
-      P.add('/seeds', `${typeof s === 'number' ? `"seeds" is ${s}` : `"seeds" lists ${(s as unknown[]).length} seeds`}, over the limit of ${LIMITS.seeds}`, `use at most ${LIMITS.seeds} seeds (docs/limits.md)`);
+      P.add(
+        '/seeds',
+        `${typeof s === 'number' ? `"seeds" is ${s}` : `"seeds" lists ${(s as unknown[]).length} seeds`}, over the limit of ${LIMITS.seeds}`,
+        `use at most ${LIMITS.seeds} seeds (docs/limits.md)`,
+      );
     } else if (typeof s === 'number' && Number.isInteger(s) && s >= 1) {
       seeds = Array.from({ length: s }, (_, k) => k);
     } else if (Array.isArray(s) && s.length > 0 && s.every((x) => typeof x === 'number' && Number.isInteger(x))) {
       if (new Set(s).size !== s.length) P.add('/seeds', 'a seed is listed twice', 'list every seed once');
       seeds = s as number[];
     } else {
-      P.add('/seeds', Array.isArray(s) && s.length === 0 ? '"seeds" is empty' : `"seeds" must be a count ≥ 1 or a non-empty list of integers, got ${typeName(s)}`,
-        'write "seeds": 3 (for seeds 0, 1, 2) or "seeds": [0, 1, 2]');
+      P.add(
+        '/seeds',
+        Array.isArray(s) && s.length === 0
+          ? '"seeds" is empty'
+          : `"seeds" must be a count ≥ 1 or a non-empty list of integers, got ${typeName(s)}`,
+        'write "seeds": 3 (for seeds 0, 1, 2) or "seeds": [0, 1, 2]',
+      );
     }
   }
 
   // The grid's size before anything enumerates it (points × seeds, each axis already bounded).
   const runs = axes.reduce((n, a) => n * a.values.length, 1) * seeds.length;
   if (runs > LIMITS.sweepRuns) {
-    P.add('/axes', `the grid has ${runs} runs (${axes.map((a) => a.values.length).join(' × ')} points × ${seeds.length} seeds), over the limit of ${LIMITS.sweepRuns}`,
-      `split it into several sweep files or use fewer values (docs/limits.md)`);
+    P.add(
+      '/axes',
+      `the grid has ${runs} runs (${axes.map((a) => a.values.length).join(' × ')} points × ${seeds.length} seeds), over the limit of ${LIMITS.sweepRuns}`,
+      `split it into several sweep files or use fewer values (docs/limits.md)`,
+    );
     P.throwIfAny();
   }
 
@@ -301,12 +416,20 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   if (raw.metrics !== undefined && runner) {
     const m = raw.metrics;
     if (!Array.isArray(m) || m.length === 0 || !m.every((x) => typeof x === 'string')) {
-      P.add('/metrics', `"metrics" must be a non-empty list of metric names, got ${typeName(m)}`, `choose from: ${runner.metrics.join(', ')}`);
+      P.add(
+        '/metrics',
+        `"metrics" must be a non-empty list of metric names, got ${typeName(m)}`,
+        `choose from: ${runner.metrics.join(', ')}`,
+      );
     } else {
       m.forEach((x: string, k) => {
         if (!runner!.metrics.includes(x)) {
           const near = closest(x, runner!.metrics);
-          P.add(`/metrics/${k}`, `runner "${runner!.name}" does not report a metric "${x}"`, near ? `did you mean "${near}"? (metrics: ${runner!.metrics.join(', ')})` : `choose from: ${runner!.metrics.join(', ')}`);
+          P.add(
+            `/metrics/${k}`,
+            `runner "${runner!.name}" does not report a metric "${x}"`,
+            near ? `did you mean "${near}"? (metrics: ${runner!.metrics.join(', ')})` : `choose from: ${runner!.metrics.join(', ')}`,
+          );
         }
       });
       if (new Set(m).size !== m.length) P.add('/metrics', 'a metric is listed twice', 'list every metric once');
@@ -316,9 +439,19 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
   P.throwIfAny();
 
   const def: SweepDef = {
-    file, name, ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
-    runner: runner!, ...(graphFile ? { graphFile } : {}), graph: graph!, ...(chip !== undefined ? { chip } : {}),
-    method, data, axes, seeds, metrics, hash: '',
+    file,
+    name,
+    ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
+    runner: runner!,
+    ...(graphFile ? { graphFile } : {}),
+    graph: graph!,
+    ...(chip !== undefined ? { chip } : {}),
+    method,
+    data,
+    axes,
+    seeds,
+    metrics,
+    hash: '',
   };
   checkPoints(P, def);
   P.throwIfAny();
@@ -333,12 +466,23 @@ function baseName(file: string): string {
 function baseGraph(P: Problems, g: unknown, graphFile: string): GraphSpec | undefined {
   const { spec, diagnostics } = validateGraph(g, graphFile);
   if (!spec) {
-    P.add('/graph', `the base graph is invalid:\n${new SpecError(diagnostics).message}`, 'fix the graph file first (`fre train` reports the same problems)');
+    P.add(
+      '/graph',
+      `the base graph is invalid:\n${new SpecError(diagnostics).message}`,
+      'fix the graph file first (`fre train` reports the same problems)',
+    );
   }
   return spec;
 }
 
-function checkAxis(P: Problems, a: unknown, where: string, runner: SweepRunner | undefined, graph: GraphSpec | undefined, chip: unknown): Axis | undefined {
+function checkAxis(
+  P: Problems,
+  a: unknown,
+  where: string,
+  runner: SweepRunner | undefined,
+  graph: GraphSpec | undefined,
+  chip: unknown,
+): Axis | undefined {
   if (!isObj(a)) {
     P.add(where, `an axis must be an object, got ${typeName(a)}`, 'write { "path": "graph.dynamics.T", "values": [5, 10] }');
     return undefined;
@@ -346,15 +490,22 @@ function checkAxis(P: Problems, a: unknown, where: string, runner: SweepRunner |
   for (const k of Object.keys(a)) {
     if (!AXIS_KEYS.includes(k)) {
       const near = closest(k, AXIS_KEYS);
-      P.add(`${where}/${k}`, `unknown field "${k}" in an axis`, near ? `did you mean "${near}"? (allowed: ${AXIS_KEYS.join(', ')})` : `remove it (allowed: ${AXIS_KEYS.join(', ')})`);
+      P.add(
+        `${where}/${k}`,
+        `unknown field "${k}" in an axis`,
+        near ? `did you mean "${near}"? (allowed: ${AXIS_KEYS.join(', ')})` : `remove it (allowed: ${AXIS_KEYS.join(', ')})`,
+      );
     }
   }
   const paths: string[] = [];
   if (typeof a.path === 'string') paths.push(a.path);
   else if (Array.isArray(a.path) && a.path.length > 0 && a.path.every((p) => typeof p === 'string')) paths.push(...(a.path as string[]));
   else {
-    P.add(`${where}/path`, a.path === undefined ? 'the axis has no "path"' : `"path" must be a field path or a non-empty list of them, got ${typeName(a.path)}`,
-      'write e.g. "path": "graph.edges[*].feedback.beta", "path": ["graph.dynamics.T", "graph.dynamics.K"] or "path": "method"');
+    P.add(
+      `${where}/path`,
+      a.path === undefined ? 'the axis has no "path"' : `"path" must be a field path or a non-empty list of them, got ${typeName(a.path)}`,
+      'write e.g. "path": "graph.edges[*].feedback.beta", "path": ["graph.dynamics.T", "graph.dynamics.K"] or "path": "method"',
+    );
     return undefined;
   }
   const isMethod = paths.includes('method');
@@ -394,11 +545,19 @@ function checkAxis(P: Problems, a: unknown, where: string, runner: SweepRunner |
     values.values.forEach((v, j) => {
       if (typeof v !== 'string' || !runner.methods.includes(v)) {
         const near = typeof v === 'string' ? closest(v, runner.methods) : undefined;
-        P.add(`${where}/values/${j}`, `unknown method ${JSON.stringify(v)} for runner "${runner.name}"`, near ? `did you mean "${near}"? (methods: ${runner.methods.join(', ')})` : `use methods of runner "${runner.name}": ${runner.methods.join(', ')}`);
+        P.add(
+          `${where}/values/${j}`,
+          `unknown method ${JSON.stringify(v)} for runner "${runner.name}"`,
+          near
+            ? `did you mean "${near}"? (methods: ${runner.methods.join(', ')})`
+            : `use methods of runner "${runner.name}": ${runner.methods.join(', ')}`,
+        );
         ok = false;
       }
     });
-    return ok ? { name: 'method', kind: 'method', patterns: ['method'], targets: [], values: values.values, scale, listed: values.listed, where } : undefined;
+    return ok
+      ? { name: 'method', kind: 'method', patterns: ['method'], targets: [], values: values.values, scale, listed: values.listed, where }
+      : undefined;
   }
 
   const targets: AxisTarget[] = [];
@@ -406,7 +565,10 @@ function checkAxis(P: Problems, a: unknown, where: string, runner: SweepRunner |
   paths.forEach((text, k) => {
     const pw = typeof a.path === 'string' ? `${where}/path` : `${where}/path/${k}`;
     const r = resolveTargets(P, text, pw, runner, graph, chip, 'axis');
-    if (!r) { ok = false; return; }
+    if (!r) {
+      ok = false;
+      return;
+    }
     for (const path of r.paths) {
       values.values.forEach((v, j) => {
         if (!typeCheck(P, r.doc, path, getAt(r.root, path), v, `${where}/values${values.listed ? `/${j}` : ''}`, 'the axis')) ok = false;
@@ -418,14 +580,25 @@ function checkAxis(P: Problems, a: unknown, where: string, runner: SweepRunner |
 }
 
 /** A path of an axis or of "set" → its document and concrete paths; problems reported at `pw`. */
-function resolveTargets(P: Problems, text: string, pw: string, runner: SweepRunner | undefined, graph: unknown, chip: unknown, what: 'axis' | 'set'):
-  { doc: Doc; root: unknown; paths: Concrete[] } | undefined {
+function resolveTargets(
+  P: Problems,
+  text: string,
+  pw: string,
+  runner: SweepRunner | undefined,
+  graph: unknown,
+  chip: unknown,
+  what: 'axis' | 'set',
+): { doc: Doc; root: unknown; paths: Concrete[] } | undefined {
   let pat: PathPattern;
   try {
     pat = parsePath(text);
   } catch (err) {
     if (!(err instanceof PathSyntaxError)) throw err;
-    P.add(pw, `bad path: ${err.message}`, `write e.g. graph.dynamics.T, graph.edges[1].feedback.beta, graph.edges[*].feedback.beta or chip.crossbar.rows${what === 'axis' ? ' (or "method")' : ''}`);
+    P.add(
+      pw,
+      `bad path: ${err.message}`,
+      `write e.g. graph.dynamics.T, graph.edges[1].feedback.beta, graph.edges[*].feedback.beta or chip.crossbar.rows${what === 'axis' ? ' (or "method")' : ''}`,
+    );
     return undefined;
   }
   let root: unknown;
@@ -434,7 +607,11 @@ function resolveTargets(P: Problems, text: string, pw: string, runner: SweepRunn
     root = graph;
   } else {
     if (runner && !runner.resolveChip) {
-      P.add(pw, `unknown path "${text}": runner "${runner.name}" has no chip description`, `set chip fields with a chip runner ("runner": "chip"), or remove this ${what === 'axis' ? 'axis' : 'entry'}`);
+      P.add(
+        pw,
+        `unknown path "${text}": runner "${runner.name}" has no chip description`,
+        `set chip fields with a chip runner ("runner": "chip"), or remove this ${what === 'axis' ? 'axis' : 'entry'}`,
+      );
       return undefined;
     }
     if (chip === undefined) {
@@ -450,7 +627,11 @@ function resolveTargets(P: Problems, text: string, pw: string, runner: SweepRunn
   }
   for (const path of r.paths) {
     if (pat.doc === 'graph' && path[0] === 'training' && path[1] === 'seed') {
-      P.add(pw, `"${text}" is the training seed, which the sweep sets from "seeds"`, `remove this ${what === 'axis' ? 'axis' : 'entry'} and list the seeds in "seeds"`);
+      P.add(
+        pw,
+        `"${text}" is the training seed, which the sweep sets from "seeds"`,
+        `remove this ${what === 'axis' ? 'axis' : 'entry'} and list the seeds in "seeds"`,
+      );
       return undefined;
     }
     if (pat.doc === 'graph' && path[0] === 'format') {
@@ -469,8 +650,11 @@ function resolveTargets(P: Problems, text: string, pw: string, runner: SweepRunn
 function typeCheck(P: Problems, doc: Doc, path: Concrete, base: unknown, v: unknown, where: string, who: string): boolean {
   const quotedNumber = jsonType(base) === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v));
   if (doc === 'graph' ? jsonType(v) === jsonType(base) : !quotedNumber) return true;
-  P.add(where, `wrong type: ${concreteText(doc, path)} is ${jsonTypeArticle(base)} (base value ${JSON.stringify(base)}) but ${who} gives ${typeName(v)}`,
-    quotedNumber ? `write the number without quotes: ${Number(v)}` : `give ${jsonTypeArticle(base)} here`);
+  P.add(
+    where,
+    `wrong type: ${concreteText(doc, path)} is ${jsonTypeArticle(base)} (base value ${JSON.stringify(base)}) but ${who} gives ${typeName(v)}`,
+    quotedNumber ? `write the number without quotes: ${Number(v)}` : `give ${jsonTypeArticle(base)} here`,
+  );
   return false;
 }
 
@@ -497,46 +681,75 @@ function expandValues(P: Problems, v: unknown, where: string): { values: unknown
       return undefined;
     }
     if (v.length > LIMITS.axisValues) {
-      P.add(where, `the axis lists ${v.length} values, over the limit of ${LIMITS.axisValues}`, `list at most ${LIMITS.axisValues} values (docs/limits.md)`);
+      P.add(
+        where,
+        `the axis lists ${v.length} values, over the limit of ${LIMITS.axisValues}`,
+        `list at most ${LIMITS.axisValues} values (docs/limits.md)`,
+      );
       return undefined;
     }
     const seen = new Set<string>();
     let ok = true;
     v.forEach((x, j) => {
       const k = canonicalJson(x);
-      if (seen.has(k)) { P.add(`${where}/${j}`, `value ${k} is listed twice`, 'list every value once'); ok = false; }
+      if (seen.has(k)) {
+        P.add(`${where}/${j}`, `value ${k} is listed twice`, 'list every value once');
+        ok = false;
+      }
       seen.add(k);
     });
     return ok ? { values: v, listed: true } : undefined;
   }
   if (!isObj(v)) {
-    P.add(where, `"values" must be a list or a range object, got ${typeName(v)}`, 'write "values": [1, 2, 3] or { "from": 0, "to": 0.1, "steps": 5, "scale": "lin" }');
+    P.add(
+      where,
+      `"values" must be a list or a range object, got ${typeName(v)}`,
+      'write "values": [1, 2, 3] or { "from": 0, "to": 0.1, "steps": 5, "scale": "lin" }',
+    );
     return undefined;
   }
   let ok = true;
   for (const k of Object.keys(v)) {
     if (!RANGE_KEYS.includes(k)) {
       const near = closest(k, RANGE_KEYS);
-      P.add(`${where}/${k}`, `unknown field "${k}" in a range`, near ? `did you mean "${near}"? (allowed: ${RANGE_KEYS.join(', ')})` : `remove it (allowed: ${RANGE_KEYS.join(', ')})`);
+      P.add(
+        `${where}/${k}`,
+        `unknown field "${k}" in a range`,
+        near ? `did you mean "${near}"? (allowed: ${RANGE_KEYS.join(', ')})` : `remove it (allowed: ${RANGE_KEYS.join(', ')})`,
+      );
       ok = false;
     }
   }
   const num = (k: 'from' | 'to'): number | undefined => {
     const x = v[k];
     if (typeof x === 'number' && Number.isFinite(x)) return x;
-    P.add(`${where}/${k}`, x === undefined ? `the range has no "${k}"` : `"${k}" must be a number, got ${typeName(x)}`, `write "${k}": <number>`);
+    P.add(
+      `${where}/${k}`,
+      x === undefined ? `the range has no "${k}"` : `"${k}" must be a number, got ${typeName(x)}`,
+      `write "${k}": <number>`,
+    );
     return undefined;
   };
   const from = num('from');
   const to = num('to');
   const steps = v.steps;
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) {
-    P.add(`${where}/steps`, steps === undefined ? 'the range has no "steps"' : steps === 0 ? 'the range is empty ("steps": 0)' : `"steps" must be an integer ≥ 1, got ${typeName(steps)}`,
-      'write "steps": <number of values, from and to included>');
+    P.add(
+      `${where}/steps`,
+      steps === undefined
+        ? 'the range has no "steps"'
+        : steps === 0
+          ? 'the range is empty ("steps": 0)'
+          : `"steps" must be an integer ≥ 1, got ${typeName(steps)}`,
+      'write "steps": <number of values, from and to included>',
+    );
     ok = false;
-  }
-  else if (steps > LIMITS.axisValues) {
-    P.add(`${where}/steps`, `"steps" is ${steps}, over the limit of ${LIMITS.axisValues} values on one axis`, `use at most ${LIMITS.axisValues} steps (docs/limits.md)`);
+  } else if (steps > LIMITS.axisValues) {
+    P.add(
+      `${where}/steps`,
+      `"steps" is ${steps}, over the limit of ${LIMITS.axisValues} values on one axis`,
+      `use at most ${LIMITS.axisValues} steps (docs/limits.md)`,
+    );
     ok = false;
   }
   const scale = v.scale ?? 'lin';
@@ -591,7 +804,9 @@ export function pointIndex(def: SweepDef, p: number): PointIndex {
 /** The axis values of a point by axis name (what results lines call `point`). */
 export function pointValues(def: SweepDef, idx: PointIndex): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  def.axes.forEach((a, k) => { out[a.name] = a.values[idx[k]]; });
+  def.axes.forEach((a, k) => {
+    out[a.name] = a.values[idx[k]];
+  });
   return out;
 }
 
@@ -602,7 +817,10 @@ export function materialise(def: SweepDef, idx: PointIndex): { graph: unknown; c
   let method = def.method;
   def.axes.forEach((a, k) => {
     const v = a.values[idx[k]];
-    if (a.kind === 'method') { method = v as string; return; }
+    if (a.kind === 'method') {
+      method = v as string;
+      return;
+    }
     for (const t of a.targets) setAt(t.doc === 'graph' ? graph : chip, t.path, deepClone(v));
   });
   return { graph, chip, method };
@@ -614,7 +832,14 @@ export function runConfig(def: SweepDef, idx: PointIndex, seed: number): RunConf
   const { spec } = validateGraph(m.graph, def.graphFile ?? def.file);
   if (!spec) throw new Error('runConfig: a point that passed loadSweep no longer validates');
   spec.training.seed = seed;
-  return { runner: def.runner.name, graph: spec, ...(m.chip !== undefined ? { chip: m.chip } : {}), method: m.method, seed, data: def.data };
+  return {
+    runner: def.runner.name,
+    graph: spec,
+    ...(m.chip !== undefined ? { chip: m.chip } : {}),
+    method: m.method,
+    seed,
+    data: def.data,
+  };
 }
 
 /** Every point's graph through the validator (and chip through the runner), mapped back to axes. */
@@ -650,20 +875,35 @@ function chipPointer(path: string): string {
   }
 }
 
-function reportPointProblem(P: Problems, def: SweepDef, idx: PointIndex, doc: Doc, pointer: string, message: string, hint: string, kind: string): void {
+function reportPointProblem(
+  P: Problems,
+  def: SweepDef,
+  idx: PointIndex,
+  doc: Doc,
+  pointer: string,
+  message: string,
+  hint: string,
+  kind: string,
+): void {
   // The axis whose field is (or contains, or is inside) the reported location.
-  const k = def.axes.findIndex((a) => a.targets.some((t) => {
-    if (t.doc !== doc) return false;
-    const tp = concretePointer(t.path);
-    return pointer === tp || pointer.startsWith(`${tp}/`) || tp.startsWith(`${pointer}/`);
-  }));
+  const k = def.axes.findIndex((a) =>
+    a.targets.some((t) => {
+      if (t.doc !== doc) return false;
+      const tp = concretePointer(t.path);
+      return pointer === tp || pointer.startsWith(`${tp}/`) || tp.startsWith(`${pointer}/`);
+    }),
+  );
   const pointText = def.axes.map((a, j) => `${a.name}=${JSON.stringify(a.values[idx[j]])}`).join(', ');
   const at = pointerText(doc, pointer);
   if (k >= 0) {
     const a = def.axes[k];
     const where = a.listed ? `${a.where}/values/${idx[k]}` : `${a.where}/values`;
-    P.add(where, `axis "${a.name}" value ${JSON.stringify(a.values[idx[k]])} makes the ${doc} invalid at ${at}: ${message}`, `${hint} (change or drop this value)`,
-      `${where}\n${idx[k]}\n${kind}`);
+    P.add(
+      where,
+      `axis "${a.name}" value ${JSON.stringify(a.values[idx[k]])} makes the ${doc} invalid at ${at}: ${message}`,
+      `${hint} (change or drop this value)`,
+      `${where}\n${idx[k]}\n${kind}`,
+    );
   } else {
     P.add('/axes', `at the point ${pointText} the ${doc} is invalid at ${at}: ${message}`, hint);
   }
@@ -683,7 +923,12 @@ export function sweepHash(def: SweepDef): string {
     chip: def.chip,
     method: def.method,
     data: { trainLimit: def.data.trainLimit, testLimit: def.data.testLimit },
-    axes: def.axes.map((a) => ({ name: a.name, kind: a.kind, targets: a.targets.map((t) => concreteText(t.doc, t.path)), values: a.values })),
+    axes: def.axes.map((a) => ({
+      name: a.name,
+      kind: a.kind,
+      targets: a.targets.map((t) => concreteText(t.doc, t.path)),
+      values: a.values,
+    })),
     seeds: def.seeds,
     metrics: def.metrics,
   });

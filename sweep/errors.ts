@@ -28,13 +28,14 @@ export class SweepError extends Error {
   }
 }
 
-
 export function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
   if (typeof v === 'object') return 'an object';
-  return typeof v === 'number' && !Number.isFinite(v) ? `${v} (JSON numbers like 1e999 overflow to infinity)` : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'number' && !Number.isFinite(v)
+    ? `${v} (JSON numbers like 1e999 overflow to infinity)`
+    : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 export { closest } from '../util/suggest';

@@ -51,7 +51,11 @@ export function defaultOut(file: string, shard?: Shard): string {
 }
 
 export function describePoint(point: Record<string, unknown>): string {
-  return Object.entries(point).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '(single point)';
+  return (
+    Object.entries(point)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ') || '(single point)'
+  );
 }
 
 function fmtSeconds(s: number): string {
@@ -71,9 +75,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
 
   if (o.dryRun) {
     const print = o.print ?? o.log;
-    print(`sweep "${def.name}" (hash ${def.hash}): runner ${def.runner.name}, ${def.axes.length} axes, ${def.seeds.length} seeds, ${runCount(def)} runs${shardText ? `; this shard ${runs.length}` : ''}`);
+    print(
+      `sweep "${def.name}" (hash ${def.hash}): runner ${def.runner.name}, ${def.axes.length} axes, ${def.seeds.length} seeds, ${runCount(def)} runs${shardText ? `; this shard ${runs.length}` : ''}`,
+    );
     for (const a of def.axes) {
-      print(`  axis ${a.name}: ${a.values.map((v) => JSON.stringify(v)).join(', ')}${a.targets.length ? `  → ${a.targets.map((t) => `${t.doc}${t.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`).join(', ')}` : ''}`);
+      print(
+        `  axis ${a.name}: ${a.values.map((v) => JSON.stringify(v)).join(', ')}${a.targets.length ? `  → ${a.targets.map((t) => `${t.doc}${t.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`).join(', ')}` : ''}`,
+      );
     }
     print(`  seeds: ${def.seeds.join(', ')}; metrics: ${def.metrics.join(', ')}`);
     for (const r of runs) print(`  run ${r.index}: ${describePoint(r.point)} seed=${r.seed}`);
@@ -85,14 +93,22 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   if (existsSync(out) && fileSize(out) > 0) {
     const prev = readResults(out);
     if (!o.resume) {
-      throw SweepError.one(out, '', `the results file already exists with ${prev.lines.length} finished run${prev.lines.length === 1 ? '' : 's'}`,
-        'add --resume to continue that sweep, or choose another file with --out (or delete it to start over)');
+      throw SweepError.one(
+        out,
+        '',
+        `the results file already exists with ${prev.lines.length} finished run${prev.lines.length === 1 ? '' : 's'}`,
+        'add --resume to continue that sweep, or choose another file with --out (or delete it to start over)',
+      );
     }
     const other = prev.lines.findIndex((l) => l.sweepHash !== def.hash);
     if (other >= 0) {
       const l = prev.lines[other];
-      throw SweepError.one(out, `line ${other + 1}`, `this file holds runs of a different sweep ("${l.sweep}", hash ${l.sweepHash}) than ${o.file} (hash ${def.hash}) — the sweep file, its base graph or its data limits changed since`,
-        'resume with the sweep file that wrote it, or write this sweep to another file with --out');
+      throw SweepError.one(
+        out,
+        `line ${other + 1}`,
+        `this file holds runs of a different sweep ("${l.sweep}", hash ${l.sweepHash}) than ${o.file} (hash ${def.hash}) — the sweep file, its base graph or its data limits changed since`,
+        'resume with the sweep file that wrote it, or write this sweep to another file with --out',
+      );
     }
     // Every finished run must be a run of this grid, at its own index (a hand-edited or foreign
     // line would otherwise make --resume skip a run that never ran).
@@ -100,10 +116,14 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     prev.lines.forEach((l, k) => {
       const r = byKey.get(lineKey(l));
       if (!r || r.index !== l.index || l.total !== all.length) {
-        throw SweepError.one(out, `line ${prev.rows[k]}`, r
-          ? `run ${l.index} of ${l.total} does not match the grid of ${o.file}, where this point and seed are run ${r.index} of ${all.length}`
-          : `its point ${describePoint(l.point)} seed=${l.seed} method=${l.method} is not in the grid of ${o.file}`,
-        'delete that line (or restore the file), then resume again');
+        throw SweepError.one(
+          out,
+          `line ${prev.rows[k]}`,
+          r
+            ? `run ${l.index} of ${l.total} does not match the grid of ${o.file}, where this point and seed are run ${r.index} of ${all.length}`
+            : `its point ${describePoint(l.point)} seed=${l.seed} method=${l.method} is not in the grid of ${o.file}`,
+          'delete that line (or restore the file), then resume again',
+        );
       }
     });
     if (prev.torn) {
@@ -115,64 +135,93 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const todo = runs.filter((r) => !done.has(r.key));
   const skipped = runs.length - todo.length;
   const nWorkers = Math.min(o.workers, Math.max(todo.length, 1));
-  o.log(`sweep "${def.name}": ${runs.length} runs${shardText} (${all.length} in the grid), ${skipped ? `${skipped} already in ${out}, ` : ''}${todo.length} to run${todo.length ? ` on ${nWorkers} worker${nWorkers === 1 ? '' : 's'}` : ''} → ${out}`);
+  o.log(
+    `sweep "${def.name}": ${runs.length} runs${shardText} (${all.length} in the grid), ${skipped ? `${skipped} already in ${out}, ` : ''}${todo.length} to run${todo.length ? ` on ${nWorkers} worker${nWorkers === 1 ? '' : 's'}` : ''} → ${out}`,
+  );
   if (todo.length === 0) return { def, out, planned: runs.length, skipped, ran: 0, stopped: false, seconds: (Date.now() - t0) / 1e3 };
 
   const writer = new ResultsWriter(out);
   const byId = new Map<number, Run>(todo.map((r) => [r.index, r]));
   const configs = new Map<number, ResultLine['config']>();
   // Runs done before this invocation count as done but not towards the rate (the ETA).
-  const progress = new Progress({ label: `sweep ${def.name}`, total: runs.length, initial: skipped, unit: 'runs', mode: o.progress, heartbeat: true, stream: o.progress === 'bar' ? process.stderr : { write: (t: string) => o.log(t.replace(/\n$/, '')) } });
+  const progress = new Progress({
+    label: `sweep ${def.name}`,
+    total: runs.length,
+    initial: skipped,
+    unit: 'runs',
+    mode: o.progress,
+    heartbeat: true,
+    stream: o.progress === 'bar' ? process.stderr : { write: (t: string) => o.log(t.replace(/\n$/, '')) },
+  });
   const say = (line: string) => (o.progress === 'bar' ? progress.log(line) : o.log(line));
   let ran = 0;
 
-  const pool = runPool(todo.map((r) => ({
-    id: r.index,
-    config: () => {
-      const c = configOf(def, r);
-      configs.set(r.index, c);
-      return c;
+  const pool = runPool(
+    todo.map((r) => ({
+      id: r.index,
+      config: () => {
+        const c = configOf(def, r);
+        configs.set(r.index, c);
+        return c;
+      },
+    })),
+    {
+      workers: o.workers,
+      retries: o.retries ?? 1,
+      onStart: (id, _worker, pid) => o.onRunStart?.(id, pid),
+      onRetry: (id, detail, attempt) => {
+        const r = byId.get(id)!;
+        o.log(
+          `warning: run ${r.index} (${describePoint(r.point)} seed=${r.seed}): ${detail}; running it again (retry ${attempt} of ${o.retries ?? 1})`,
+        );
+      },
+      env: o.workerEnv,
+      label: resolve(out),
+      onResult: ({ id, metrics, seconds, backend }) => {
+        const r = byId.get(id)!;
+        const recorded: Record<string, number | null> = {};
+        for (const m of def.metrics) {
+          if (!(m in metrics))
+            throw new Error(`runner "${def.runner.name}" returned no metric "${m}" (it returned ${Object.keys(metrics).join(', ')})`);
+          recorded[m] = Number.isFinite(metrics[m]) ? metrics[m] : null;
+        }
+        const line: ResultLine = {
+          sweep: def.name,
+          sweepHash: def.hash,
+          index: r.index,
+          total: all.length,
+          point: r.point,
+          seed: r.seed,
+          method: r.method,
+          metrics: recorded,
+          ...(logAxes.length ? { logAxes } : {}),
+          config: configs.get(id)!,
+          seconds,
+          finished: new Date().toISOString(),
+          provenance: provenance(backend),
+        };
+        writer.append(line);
+        configs.delete(id);
+        ran++;
+        progress.update(skipped + ran);
+        if (o.progress === 'lines') {
+          const eta = progress.eta();
+          o.log(
+            `[${skipped + ran}/${runs.length}] run ${r.index} ${describePoint(r.point)} seed=${r.seed}: ${def.metrics.map((m) => `${m} ${fmtMetric(recorded[m])}`).join(', ')} (${fmtSeconds(seconds)})${Number.isFinite(eta) && skipped + ran < runs.length ? `; eta ${formatDuration(eta)}` : ''}`,
+          );
+        }
+      },
     },
-  })), {
-    workers: o.workers,
-    retries: o.retries ?? 1,
-    onStart: (id, _worker, pid) => o.onRunStart?.(id, pid),
-    onRetry: (id, detail, attempt) => {
-      const r = byId.get(id)!;
-      o.log(`warning: run ${r.index} (${describePoint(r.point)} seed=${r.seed}): ${detail}; running it again (retry ${attempt} of ${o.retries ?? 1})`);
-    },
-    env: o.workerEnv,
-    label: resolve(out),
-    onResult: ({ id, metrics, seconds, backend }) => {
-      const r = byId.get(id)!;
-      const recorded: Record<string, number | null> = {};
-      for (const m of def.metrics) {
-        if (!(m in metrics)) throw new Error(`runner "${def.runner.name}" returned no metric "${m}" (it returned ${Object.keys(metrics).join(', ')})`);
-        recorded[m] = Number.isFinite(metrics[m]) ? metrics[m] : null;
-      }
-      const line: ResultLine = {
-        sweep: def.name, sweepHash: def.hash, index: r.index, total: all.length,
-        point: r.point, seed: r.seed, method: r.method, metrics: recorded,
-        ...(logAxes.length ? { logAxes } : {}),
-        config: configs.get(id)!, seconds, finished: new Date().toISOString(), provenance: provenance(backend),
-      };
-      writer.append(line);
-      configs.delete(id);
-      ran++;
-      progress.update(skipped + ran);
-      if (o.progress === 'lines') {
-        const eta = progress.eta();
-        o.log(`[${skipped + ran}/${runs.length}] run ${r.index} ${describePoint(r.point)} seed=${r.seed}: ${def.metrics.map((m) => `${m} ${fmtMetric(recorded[m])}`).join(', ')} (${fmtSeconds(seconds)})${Number.isFinite(eta) && skipped + ran < runs.length ? `; eta ${formatDuration(eta)}` : ''}`);
-      }
-    },
-  });
+  );
 
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       progress.pause();
-      say('\ninterrupted: letting the running runs finish and recording them (Ctrl-C again to stop now; unfinished runs are redone by --resume)');
+      say(
+        '\ninterrupted: letting the running runs finish and recording them (Ctrl-C again to stop now; unfinished runs are redone by --resume)',
+      );
       pool.drain();
     } else {
       say('stopping now');
@@ -189,7 +238,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       const r = byId.get(err.id);
       const what = r ? `run ${r.index} (${describePoint(r.point)} seed=${r.seed})` : 'a run';
       const msg = `${what} failed: ${err.detail}\n  ${ran} run${ran === 1 ? '' : 's'} finished and kept in ${out}; fix the cause and continue with: fre sweep ${o.file} --resume${o.out ? ` --out ${o.out}` : ''}${o.shard ? ` --shard ${o.shard.index}/${o.shard.count}` : ''}`;
-      throw err.user ? new SweepError([{ file: o.file, where: '', message: msg, hint: 'the message above names what to change' }]) : new Error(msg);
+      throw err.user
+        ? new SweepError([{ file: o.file, where: '', message: msg, hint: 'the message above names what to change' }])
+        : new Error(msg);
     }
     throw err;
   } finally {
@@ -199,9 +250,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   progress.finish();
   const seconds = (Date.now() - t0) / 1e3;
   const total = skipped + ran;
-  o.log(stopped
-    ? `stopped: ${total} of ${runs.length} runs in ${out}; continue with: fre sweep ${o.file} --resume${o.out ? ` --out ${o.out}` : ''}${o.shard ? ` --shard ${o.shard.index}/${o.shard.count}` : ''}`
-    : `done: ${ran} run${ran === 1 ? '' : 's'} in ${fmtSeconds(seconds)}${skipped ? ` (+${skipped} from before)` : ''}; ${total} of ${runs.length} in ${out}`);
+  o.log(
+    stopped
+      ? `stopped: ${total} of ${runs.length} runs in ${out}; continue with: fre sweep ${o.file} --resume${o.out ? ` --out ${o.out}` : ''}${o.shard ? ` --shard ${o.shard.index}/${o.shard.count}` : ''}`
+      : `done: ${ran} run${ran === 1 ? '' : 's'} in ${fmtSeconds(seconds)}${skipped ? ` (+${skipped} from before)` : ''}; ${total} of ${runs.length} in ${out}`,
+  );
   return { def, out, planned: runs.length, skipped, ran, stopped, seconds };
 }
 

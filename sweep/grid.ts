@@ -19,7 +19,10 @@ export interface Run {
   key: string;
 }
 
-export interface Shard { index: number; count: number }
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 /** The identity of a run in results files: its point (axis values), seed and method. */
 export function runKey(point: Record<string, unknown>, seed: number, method: string): string {

@@ -13,10 +13,7 @@ export type Doc = 'graph' | 'chip';
 export const DOCS: readonly Doc[] = ['graph', 'chip'];
 
 export type Segment =
-  | { kind: 'key'; key: string }
-  | { kind: 'index'; index: number }
-  | { kind: 'all' }
-  | { kind: 'match'; key: string; value: string };
+  { kind: 'key'; key: string } | { kind: 'index'; index: number } | { kind: 'all' } | { kind: 'match'; key: string; value: string };
 
 export interface PathPattern {
   text: string;
@@ -63,7 +60,10 @@ export function parsePath(text: string): PathPattern {
       throw new PathSyntaxError(`unexpected "${c}" at character ${i} of "${text}" (use .field or [index])`);
     }
   }
-  if (segments.length === 0) throw new PathSyntaxError(`"${text}" names the whole ${doc}; name a field inside it, e.g. ${doc === 'graph' ? 'graph.dynamics.T' : 'chip.crossbar.rows'}`);
+  if (segments.length === 0)
+    throw new PathSyntaxError(
+      `"${text}" names the whole ${doc}; name a field inside it, e.g. ${doc === 'graph' ? 'graph.dynamics.T' : 'chip.crossbar.rows'}`,
+    );
   return { text, doc: doc as Doc, segments };
 }
 
@@ -96,33 +96,50 @@ export function resolvePath(root: unknown, p: PathPattern): { paths: Concrete[] 
   const out: Concrete[] = [];
   const failures: ResolveFailure[] = [];
   const walk = (node: unknown, i: number, prefix: Concrete): void => {
-    if (i === p.segments.length) { out.push(prefix); return; }
+    if (i === p.segments.length) {
+      out.push(prefix);
+      return;
+    }
     const s = p.segments[i];
     const here = concreteText(p.doc, prefix);
-    const fail = (message: string, hint: string) => { failures.push({ at: here, message, hint }); };
+    const fail = (message: string, hint: string) => {
+      failures.push({ at: here, message, hint });
+    };
     if (s.kind === 'key') {
       if (!isObj(node)) {
-        fail(`${here} is ${Array.isArray(node) ? 'a list' : 'a value'}, not an object with field "${s.key}"`,
-          Array.isArray(node) ? `select an element first, e.g. ${here}[0].${s.key} or ${here}[*].${s.key}` : `end the path at ${here}`);
+        fail(
+          `${here} is ${Array.isArray(node) ? 'a list' : 'a value'}, not an object with field "${s.key}"`,
+          Array.isArray(node) ? `select an element first, e.g. ${here}[0].${s.key} or ${here}[*].${s.key}` : `end the path at ${here}`,
+        );
         return;
       }
       if (!(s.key in node)) {
         const keys = Object.keys(node);
         const near = closest(s.key, keys);
-        fail(`${here} has no field "${s.key}"`, near ? `did you mean "${near}"? (fields: ${keys.join(', ')})` : `use one of its fields: ${keys.join(', ') || '(none)'}`);
+        fail(
+          `${here} has no field "${s.key}"`,
+          near ? `did you mean "${near}"? (fields: ${keys.join(', ')})` : `use one of its fields: ${keys.join(', ') || '(none)'}`,
+        );
         return;
       }
       walk(node[s.key], i + 1, [...prefix, s.key]);
       return;
     }
     if (!Array.isArray(node)) {
-      fail(`${here} is not a list, so it has no elements to select`, isObj(node) ? `use a field: ${Object.keys(node).join(', ')}` : `end the path at ${here}`);
+      fail(
+        `${here} is not a list, so it has no elements to select`,
+        isObj(node) ? `use a field: ${Object.keys(node).join(', ')}` : `end the path at ${here}`,
+      );
       return;
     }
     if (s.kind === 'index') {
       if (s.index >= node.length) {
-        fail(`${here} has ${node.length} element${node.length === 1 ? '' : 's'}, so [${s.index}] does not exist`,
-          node.length ? `use an index from 0 to ${node.length - 1}${node.every((e) => isObj(e) && typeof e.name === 'string') ? ` (or select by name: ${here}[name=${(node[0] as Obj).name}])` : ''}` : 'the list is empty');
+        fail(
+          `${here} has ${node.length} element${node.length === 1 ? '' : 's'}, so [${s.index}] does not exist`,
+          node.length
+            ? `use an index from 0 to ${node.length - 1}${node.every((e) => isObj(e) && typeof e.name === 'string') ? ` (or select by name: ${here}[name=${(node[0] as Obj).name}])` : ''}`
+            : 'the list is empty',
+        );
         return;
       }
       walk(node[s.index], i + 1, [...prefix, s.index]);
@@ -135,18 +152,29 @@ export function resolvePath(root: unknown, p: PathPattern): { paths: Concrete[] 
       walk(el, i + 1, [...prefix, j]);
     });
     if (s.kind === 'match' && matched === 0) {
-      const names = node.filter(isObj).map((el) => el[s.key]).filter((v) => v !== undefined).map(String);
+      const names = node
+        .filter(isObj)
+        .map((el) => el[s.key])
+        .filter((v) => v !== undefined)
+        .map(String);
       const near = closest(s.value, names);
-      fail(`no element of ${here} has ${s.key} = "${s.value}"`, near ? `did you mean [${s.key}=${near}]? (${s.key}s: ${names.join(', ')})` : names.length ? `use one of: ${names.join(', ')}` : `its elements have no field "${s.key}"`);
+      fail(
+        `no element of ${here} has ${s.key} = "${s.value}"`,
+        near
+          ? `did you mean [${s.key}=${near}]? (${s.key}s: ${names.join(', ')})`
+          : names.length
+            ? `use one of: ${names.join(', ')}`
+            : `its elements have no field "${s.key}"`,
+      );
     }
-    if (s.kind === 'all' && node.length === 0) fail(`${here} is empty, so [*] selects nothing`, 'remove this axis or add elements to the base document');
+    if (s.kind === 'all' && node.length === 0)
+      fail(`${here} is empty, so [*] selects nothing`, 'remove this axis or add elements to the base document');
   };
   walk(root, 0, []);
   if (out.length === 0) {
     // Under a wildcard several elements fail; the most useful reason is a typo suggestion, else the
     // one that got furthest along the path.
-    const best = failures.find((f) => f.hint.startsWith('did you mean'))
-      ?? [...failures].sort((a, b) => b.at.length - a.at.length)[0];
+    const best = failures.find((f) => f.hint.startsWith('did you mean')) ?? [...failures].sort((a, b) => b.at.length - a.at.length)[0];
     return { error: best ?? { at: p.doc, message: `${p.text} selects nothing`, hint: 'check the path' } };
   }
   return { paths: out };

@@ -10,12 +10,24 @@ import { join, relative, resolve } from 'node:path';
 import type { RunConfig } from './runner';
 import { WORKER_SCRIPT, type FromWorker, type ToWorker } from './worker';
 
-export interface PoolTask { id: number; config: () => RunConfig }
+export interface PoolTask {
+  id: number;
+  config: () => RunConfig;
+}
 
-export interface PoolResult { id: number; metrics: Record<string, number>; seconds: number; backend: string }
+export interface PoolResult {
+  id: number;
+  metrics: Record<string, number>;
+  seconds: number;
+  backend: string;
+}
 
 export class RunFailedError extends Error {
-  constructor(readonly id: number, readonly detail: string, readonly user: boolean) {
+  constructor(
+    readonly id: number,
+    readonly detail: string,
+    readonly user: boolean,
+  ) {
     super(detail);
   }
 }
@@ -71,7 +83,10 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
   const children: { proc: ChildProcess; busy: number | null; n: number }[] = [];
   let resolveDone!: (v: { stopped: boolean }) => void;
   let rejectDone!: (e: Error) => void;
-  const done = new Promise<{ stopped: boolean }>((res, rej) => { resolveDone = res; rejectDone = rej; });
+  const done = new Promise<{ stopped: boolean }>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
 
   const killAll = () => {
     for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
@@ -117,7 +132,10 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
     const c = { proc, busy: null as number | null, n: k };
     children.push(c);
     proc.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') { dispatch(c); return; }
+      if (m.type === 'ready') {
+        dispatch(c);
+        return;
+      }
       if (m.type === 'result') {
         c.busy = null;
         try {

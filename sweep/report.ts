@@ -10,7 +10,11 @@ import { canonicalJson } from './canonical';
 import { SweepError } from './errors';
 import { checkConsistent, lineKey, readResults, type ResultLine } from './results';
 
-export interface Stat { mean: number; std: number; n: number }
+export interface Stat {
+  mean: number;
+  std: number;
+  n: number;
+}
 
 export interface Group {
   point: Record<string, unknown>;
@@ -58,9 +62,15 @@ export function buildReport(files: string[]): Report {
       if (!origin.has(l.sweepHash)) origin.set(l.sweepHash, `sweep "${l.sweep}" (hash ${l.sweepHash}) in ${f}`);
     }
   }
-  if (lines.length === 0) throw SweepError.one(files.join(', '), '', 'no finished runs to report', 'run the sweep first (fre sweep SWEEP.json)');
+  if (lines.length === 0)
+    throw SweepError.one(files.join(', '), '', 'no finished runs to report', 'run the sweep first (fre sweep SWEEP.json)');
   if (origin.size > 1) {
-    throw SweepError.one(files.join(', '), '', `these results come from ${origin.size} different sweeps: ${[...origin.values()].join('; ')}`, 'report one sweep at a time');
+    throw SweepError.one(
+      files.join(', '),
+      '',
+      `these results come from ${origin.size} different sweeps: ${[...origin.values()].join('; ')}`,
+      'report one sweep at a time',
+    );
   }
   checkConsistent(located);
   const seen = new Set<string>();
@@ -82,17 +92,25 @@ export function buildReport(files: string[]): Report {
     g.rows.push(l);
     groups.set(k, g);
   }
-  const out: Group[] = [...groups.values()].sort((a, b) => a.first - b.first).map((g) => ({
-    point: g.point,
-    firstIndex: g.first,
-    seeds: g.seeds.sort((a, b) => a - b),
-    stats: Object.fromEntries(metrics.map((m) => [m, stat(g.rows.map((r) => r.metrics[m]))])),
-  }));
+  const out: Group[] = [...groups.values()]
+    .sort((a, b) => a.first - b.first)
+    .map((g) => ({
+      point: g.point,
+      firstIndex: g.first,
+      seeds: g.seeds.sort((a, b) => a - b),
+      stats: Object.fromEntries(metrics.map((m) => [m, stat(g.rows.map((r) => r.metrics[m]))])),
+    }));
   const total = Math.max(...unique.map((l) => l.total ?? 0));
   return {
-    sweep: unique[0].sweep, sweepHash: unique[0].sweepHash, axes, metrics,
-    logAxes: unique[0].logAxes ?? [], groups: out, runs: unique.length,
-    missing: Math.max(0, total - unique.length), warnings,
+    sweep: unique[0].sweep,
+    sweepHash: unique[0].sweepHash,
+    axes,
+    metrics,
+    logAxes: unique[0].logAxes ?? [],
+    groups: out,
+    runs: unique.length,
+    missing: Math.max(0, total - unique.length),
+    warnings,
   };
 }
 
@@ -132,7 +150,11 @@ export function formatTable(r: Report, metrics = r.metrics): string {
   ]);
   const numeric = head.map((_, c) => c >= r.axes.length || r.groups.every((g) => typeof g.point[r.axes[c]] === 'number'));
   const width = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) => cells.map((s, c) => (numeric[c] ? s.padStart(width[c]) : s.padEnd(width[c]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, c) => (numeric[c] ? s.padStart(width[c]) : s.padEnd(width[c])))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   return `${out.join('\n')}\n`;
 }
@@ -176,8 +198,20 @@ export function chooseAxes(r: Report, o: PlotOptions): { x: string; series?: str
   check('x', o.x);
   check('series', o.series);
   const x = o.x ?? r.axes.find((a) => numeric(a) && varying(a));
-  if (x === undefined) throw SweepError.one('report', '', 'no axis with numeric values to put on the x axis', `name one with --x (axes: ${r.axes.join(', ') || 'none'})`);
-  if (!numeric(x)) throw SweepError.one('report', '', `--x ${x}: its values are not all numbers, so it cannot be an x axis`, 'choose a numeric axis for --x and use this one as --series');
+  if (x === undefined)
+    throw SweepError.one(
+      'report',
+      '',
+      'no axis with numeric values to put on the x axis',
+      `name one with --x (axes: ${r.axes.join(', ') || 'none'})`,
+    );
+  if (!numeric(x))
+    throw SweepError.one(
+      'report',
+      '',
+      `--x ${x}: its values are not all numbers, so it cannot be an x axis`,
+      'choose a numeric axis for --x and use this one as --series',
+    );
   let series = o.series;
   if (series === undefined && x !== 'method' && r.axes.includes('method')) series = 'method';
   if (series === x) throw SweepError.one('report', '', `--series and --x are both "${x}"`, 'choose two different axes');
@@ -189,7 +223,8 @@ export function plotSvg(r: Report, o: PlotOptions = {}): string {
   const { x, series } = chooseAxes(r, o);
   const metrics = o.metrics ?? r.metrics;
   for (const m of metrics) {
-    if (!r.metrics.includes(m)) throw SweepError.one('report', '', `--metric ${m}: the results have no metric "${m}"`, `use one of: ${r.metrics.join(', ')}`);
+    if (!r.metrics.includes(m))
+      throw SweepError.one('report', '', `--metric ${m}: the results have no metric "${m}"`, `use one of: ${r.metrics.join(', ')}`);
   }
   // Line identity: the series axis first, then every other axis that varies (not x).
   const varying = r.axes.filter((a) => a !== x && new Set(r.groups.map((g) => canonicalJson(g.point[a]))).size > 1);
@@ -226,5 +261,8 @@ export function plotSvg(r: Report, o: PlotOptions = {}): string {
   }));
   const n = Math.min(...r.groups.map((g) => g.seeds.length));
   const N = Math.max(...r.groups.map((g) => g.seeds.length));
-  return figure(panels, { cols: Math.min(panels.length, o.cols ?? 3), title: o.title ?? `${r.sweep}: mean ± std over ${n === N ? n : `${n}–${N}`} seed${N === 1 ? '' : 's'}` });
+  return figure(panels, {
+    cols: Math.min(panels.length, o.cols ?? 3),
+    title: o.title ?? `${r.sweep}: mean ± std over ${n === N ? n : `${n}–${N}`} seed${N === 1 ? '' : 's'}`,
+  });
 }

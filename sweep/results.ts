@@ -63,8 +63,14 @@ export function readResults(file: string, opts: { mustExist?: boolean } = {}): R
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;
     if (err.reason === 'missing' && !opts.mustExist) return { lines: [], rows: [], validBytes: 0 };
-    throw SweepError.one(file, '', `cannot read the results file: it ${err.detail}`,
-      err.reason === 'too-large' ? `a results file holds at most ${formatBytes(LIMITS.resultsFileBytes)} (docs/limits.md); split the sweep into shards` : 'check the path');
+    throw SweepError.one(
+      file,
+      '',
+      `cannot read the results file: it ${err.detail}`,
+      err.reason === 'too-large'
+        ? `a results file holds at most ${formatBytes(LIMITS.resultsFileBytes)} (docs/limits.md); split the sweep into shards`
+        : 'check the path',
+    );
   }
   const end = buf.lastIndexOf(0x0a) + 1; // bytes up to and including the last newline
   const text = buf.subarray(0, end).toString('utf8');
@@ -78,11 +84,21 @@ export function readResults(file: string, opts: { mustExist?: boolean } = {}): R
     try {
       v = JSON.parse(row);
     } catch (err) {
-      throw SweepError.one(file, `line ${i + 1}`, `not valid JSON (${(err as Error).message}); the file was edited or damaged`,
-        'delete that line (its run is redone on the next --resume) or restore the file');
+      throw SweepError.one(
+        file,
+        `line ${i + 1}`,
+        `not valid JSON (${(err as Error).message}); the file was edited or damaged`,
+        'delete that line (its run is redone on the next --resume) or restore the file',
+      );
     }
     const bad = checkLine(v);
-    if (bad) throw SweepError.one(file, `line ${i + 1}`, `not a sweep result: ${bad}`, 'results files are written by `fre sweep`; delete or restore that line (its run is redone on --resume)');
+    if (bad)
+      throw SweepError.one(
+        file,
+        `line ${i + 1}`,
+        `not a sweep result: ${bad}`,
+        'results files are written by `fre sweep`; delete or restore that line (its run is redone on --resume)',
+      );
     lines.push(v as ResultLine);
     rowsOf.push(i + 1);
   });
@@ -114,9 +130,11 @@ export function checkLine(v: unknown): string | undefined {
   if (typeof v.method !== 'string') return '"method" is missing or not a string';
   if (!isObj(v.metrics)) return '"metrics" is missing or not an object';
   for (const [k, m] of Object.entries(v.metrics)) {
-    if (m !== null && (typeof m !== 'number' || !Number.isFinite(m))) return `metric "${k}" must be a number or null, got ${JSON.stringify(m)}`;
+    if (m !== null && (typeof m !== 'number' || !Number.isFinite(m)))
+      return `metric "${k}" must be a number or null, got ${JSON.stringify(m)}`;
   }
-  if (v.seconds !== undefined && (typeof v.seconds !== 'number' || !Number.isFinite(v.seconds) || v.seconds < 0)) return `"seconds" must be a number ≥ 0, got ${JSON.stringify(v.seconds)}`;
+  if (v.seconds !== undefined && (typeof v.seconds !== 'number' || !Number.isFinite(v.seconds) || v.seconds < 0))
+    return `"seconds" must be a number ≥ 0, got ${JSON.stringify(v.seconds)}`;
   return undefined;
 }
 
@@ -133,21 +151,33 @@ export function checkConsistent(lines: { line: ResultLine; file: string; row: nu
     const names = JSON.stringify(Object.keys(line.point));
     const a = axes.get(line.sweepHash);
     if (a && a.names !== names) {
-      throw SweepError.one(file, `line ${row}`, `the point has axes ${names}, but ${a.file} line ${a.row} of the same sweep has ${a.names}: a point outside the grid`,
-        'the line was edited or comes from another grid; delete it (its run is redone on --resume)');
+      throw SweepError.one(
+        file,
+        `line ${row}`,
+        `the point has axes ${names}, but ${a.file} line ${a.row} of the same sweep has ${a.names}: a point outside the grid`,
+        'the line was edited or comes from another grid; delete it (its run is redone on --resume)',
+      );
     }
     if (!a) axes.set(line.sweepHash, { names, file, row });
     const t = totals.get(line.sweepHash);
     if (t && t.total !== line.total) {
-      throw SweepError.one(file, `line ${row}`, `"total" is ${line.total}, but ${t.file} line ${t.row} of the same sweep says ${t.total}`,
-        'the line was edited or comes from another grid; delete it (its run is redone on --resume)');
+      throw SweepError.one(
+        file,
+        `line ${row}`,
+        `"total" is ${line.total}, but ${t.file} line ${t.row} of the same sweep says ${t.total}`,
+        'the line was edited or comes from another grid; delete it (its run is redone on --resume)',
+      );
     }
     if (!t) totals.set(line.sweepHash, { total: line.total, file, row });
     const k = lineKey(line);
     const prev = byIndex.get(line.index);
     if (prev && prev.key !== k) {
-      throw SweepError.one(file, `line ${row}`, `run ${line.index} is ${k}, but ${prev.file} line ${prev.row} has run ${line.index} as ${prev.key}: a point outside the grid`,
-        'the line was edited or comes from another grid; delete it (its run is redone on --resume)');
+      throw SweepError.one(
+        file,
+        `line ${row}`,
+        `run ${line.index} is ${k}, but ${prev.file} line ${prev.row} has run ${line.index} as ${prev.key}: a point outside the grid`,
+        'the line was edited or comes from another grid; delete it (its run is redone on --resume)',
+      );
     }
     if (!prev) byIndex.set(line.index, { key: k, file, row });
   }
@@ -221,8 +251,12 @@ export function mergeResults(files: string[], out: string): MergeSummary {
   }
   if (byHash.size > 1) {
     const desc = [...byHash.entries()].map(([h, v]) => `sweep "${v.sweep}" (hash ${h}) in ${v.files.join(', ')}`).join('; ');
-    throw SweepError.one(files.join(', '), '', `these results come from ${byHash.size} different sweeps: ${desc}`,
-      'merge only shards of one sweep file (same graph, axes, seeds, metrics); run `fre sweep merge` once per sweep');
+    throw SweepError.one(
+      files.join(', '),
+      '',
+      `these results come from ${byHash.size} different sweeps: ${desc}`,
+      'merge only shards of one sweep file (same graph, axes, seeds, metrics); run `fre sweep merge` once per sweep',
+    );
   }
   checkConsistent(all);
   const seen = new Map<string, ResultLine>();
@@ -231,7 +265,10 @@ export function mergeResults(files: string[], out: string): MergeSummary {
   for (const { line, file } of all) {
     const k = lineKey(line);
     const prev = seen.get(k);
-    if (!prev) { seen.set(k, line); continue; }
+    if (!prev) {
+      seen.set(k, line);
+      continue;
+    }
     duplicates++;
     if (JSON.stringify(deterministicMetrics(prev)) !== JSON.stringify(deterministicMetrics(line))) {
       conflicts++;

@@ -12,8 +12,15 @@ const dataCache = new Map<string, DataSplit>();
 
 export function dataFor(net: Net, config: RunConfig): DataSplit {
   const name = net.spec.data?.dataset ?? 'mnist';
-  const key = JSON.stringify([name, config.data.dataDir ?? null, name === 'synthetic' ? config.seed : null,
-    config.data.trainLimit ?? null, config.data.testLimit ?? null, net.inputSize, net.classes]);
+  const key = JSON.stringify([
+    name,
+    config.data.dataDir ?? null,
+    name === 'synthetic' ? config.seed : null,
+    config.data.trainLimit ?? null,
+    config.data.testLimit ?? null,
+    net.inputSize,
+    net.classes,
+  ]);
   let data = dataCache.get(key);
   if (!data) {
     // Same call (and so the same samples) as `fre train`: the synthetic set is seeded by the run seed.
@@ -23,4 +30,3 @@ export function dataFor(net: Net, config: RunConfig): DataSplit {
   }
   return data;
 }
-

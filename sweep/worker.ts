@@ -23,12 +23,19 @@ export type FromWorker =
 /** Errors a user can fix: ours, and any error carrying coded diagnostics (graph SpecError, the
  *  chip descriptions' DiagnosticsError, …) — printed as one message instead of a stack trace. */
 function isUserError(err: unknown): boolean {
-  return err instanceof SpecError || err instanceof DatasetError || err instanceof NpzError || err instanceof SweepError
-    || (err instanceof Error && Array.isArray((err as { diagnostics?: unknown }).diagnostics));
+  return (
+    err instanceof SpecError ||
+    err instanceof DatasetError ||
+    err instanceof NpzError ||
+    err instanceof SweepError ||
+    (err instanceof Error && Array.isArray((err as { diagnostics?: unknown }).diagnostics))
+  );
 }
 
 export function workerMain(): void {
-  const send = (m: FromWorker) => { process.send?.(m); };
+  const send = (m: FromWorker) => {
+    process.send?.(m);
+  };
   const abort = new AbortController();
   // Ctrl-C reaches the whole process group; the parent decides what happens to running runs.
   process.on('SIGINT', () => {});
@@ -46,11 +53,28 @@ export function workerMain(): void {
     const runner = getRunner(m.config.runner);
     const work = runner
       ? runner.run(m.config, { signal: abort.signal })
-      : Promise.reject(new SweepError([{ file: '(worker)', where: '', message: `unknown runner "${m.config.runner}"`, hint: 'register it in sweep/runners/index.ts' }]));
+      : Promise.reject(
+          new SweepError([
+            { file: '(worker)', where: '', message: `unknown runner "${m.config.runner}"`, hint: 'register it in sweep/runners/index.ts' },
+          ]),
+        );
     work.then(
       // The runners compute on selectKernels('auto') in this process: that is the run's backend.
-      (metrics) => send({ type: 'result', id: m.id, metrics, seconds: Number(process.hrtime.bigint() - t0) / 1e9, backend: selectKernels('auto').name }),
-      (err: unknown) => send({ type: 'error', id: m.id, message: isUserError(err) ? (err as Error).message : ((err as Error)?.stack ?? String(err)), user: isUserError(err) }),
+      (metrics) =>
+        send({
+          type: 'result',
+          id: m.id,
+          metrics,
+          seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+          backend: selectKernels('auto').name,
+        }),
+      (err: unknown) =>
+        send({
+          type: 'error',
+          id: m.id,
+          message: isUserError(err) ? (err as Error).message : ((err as Error)?.stack ?? String(err)),
+          user: isUserError(err),
+        }),
     );
   });
   send({ type: 'ready', pid: process.pid });

@@ -45,7 +45,8 @@ function batch(count: number): CalibrationBatch {
   const r = makeRng(11);
   const fill = (n: number, lo: number) => Float32Array.from({ length: n }, () => lo + (1 - lo) * r.uniform());
   return {
-    count, source: 'test',
+    count,
+    source: 'test',
     states: [fill(count * 20, 0), fill(count * 12, -1), fill(count * 8, -1)],
     error: fill(count * 4, -1),
   };
@@ -66,8 +67,15 @@ function dac(v: number): number {
  * |partial sums| of one array for one read, float64: Σ over the tile's input lines of
  * (W/w_max)·DAC(x), one per sample and sensed line.
  */
-function absSums(u: Float32Array, cols: number, t: { rowBegin: number; rowEnd: number; colBegin: number; colEnd: number },
-  transposed: boolean, x: Float32Array, ldx: number, n: number): number[] {
+function absSums(
+  u: Float32Array,
+  cols: number,
+  t: { rowBegin: number; rowEnd: number; colBegin: number; colEnd: number },
+  transposed: boolean,
+  x: Float32Array,
+  ldx: number,
+  n: number,
+): number[] {
   const out: number[] = [];
   for (let s = 0; s < n; s++) {
     if (transposed) {
@@ -95,7 +103,7 @@ function nearestRank(v: number[], p: number): number {
 describe('the calibrate pass', () => {
   const b = batch(30);
 
-  test.each([100, 99, 50])('percentile:%s sets every array\'s range per read kind to that percentile of |partial sum|', (p) => {
+  test.each([100, 99, 50])("percentile:%s sets every array's range per read kind to that percentile of |partial sum|", (p) => {
     const n = compileWith(chipWith(3), { kind: 'percentile', p }, b);
     const W = netlistParams(n);
     let checked = 0;
@@ -104,7 +112,9 @@ describe('the calibrate pass', () => {
       const u = Float32Array.from(w.data, (v) => v / e.wMax);
       const toOut = e.edge === net.edges.length - 1;
       for (const t of e.weight) {
-        const want: [AdcReadKind, number][] = [['forward', nearestRank(absSums(u, e.cols, t, false, b.states[e.edge], e.cols, b.count), p)]];
+        const want: [AdcReadKind, number][] = [
+          ['forward', nearestRank(absSums(u, e.cols, t, false, b.states[e.edge], e.cols, b.count), p)],
+        ];
         if (t.reads.includes('transposed')) {
           const kind: AdcReadKind = toOut ? 'nudge' : 'transposed';
           const x = toOut ? b.error : b.states[e.edge + 1];
@@ -123,17 +133,18 @@ describe('the calibrate pass', () => {
     expect(validateNetlist(n, 'cal.pb').diagnostics).toEqual([]);
   });
 
-  test('fixed: every range is the chip\'s full scale; an unbounded ADC stays unbounded under any policy', () => {
+  test("fixed: every range is the chip's full scale; an unbounded ADC stays unbounded under any policy", () => {
     const fixed = compileWith(chipWith(3), { kind: 'fixed' });
     for (const a of fixed.arrays) {
       expect([a.gains!.adcFullScaleForward, a.gains!.adcFullScaleTransposed, a.gains!.adcFullScaleNudge]).toEqual([3, 3, 3]);
       expect(a.gains!.adcStep).toBeCloseTo(6 / 63, 7);
     }
     const unbounded = compileWith(chipWith('unbounded', 'float'), { kind: 'percentile', p: 99 }, b);
-    for (const a of unbounded.arrays) expect([a.gains!.adcFullScaleForward, a.gains!.adcStep, a.gains!.adcFullScaleNudge]).toEqual([0, 0, 0]);
+    for (const a of unbounded.arrays)
+      expect([a.gains!.adcFullScaleForward, a.gains!.adcStep, a.gains!.adcFullScaleNudge]).toEqual([0, 0, 0]);
   });
 
-  test('the calibration batch is the engine\'s free phase: the input as given, e⁰ = y − p⁰ (rows sum to 0)', () => {
+  test("the calibration batch is the engine's free phase: the input as given, e⁰ = y − p⁰ (rows sum to 0)", () => {
     const ds = syntheticDataset({ count: 25, dim: 20, classes: 4, seed: 2 });
     const c = calibrationInputs(net, params, ds, 25, kernels, 10);
     expect(c.count).toBe(25);
@@ -151,11 +162,14 @@ describe('the calibrate pass', () => {
   });
 });
 
-describe('the interpreter converts over the netlist\'s ranges and counts saturation', () => {
+describe("the interpreter converts over the netlist's ranges and counts saturation", () => {
   const m = 16;
   // No input on a DAC rounding tie (0 is one: 255 steps over [−1, 1] have no zero code).
   const x = Float32Array.from({ length: m * 20 }, (_, i) => (((i * 37) % 101) + 0.3) / 101);
-  const y = oneHotRows(Array.from({ length: m }, (_, i) => i % 4), 4);
+  const y = oneHotRows(
+    Array.from({ length: m }, (_, i) => i % 4),
+    4,
+  );
 
   /**
    * W0's forward reads (the INPUT phase, once per sample) over range fs(tile): conversions, and the
@@ -166,7 +180,9 @@ describe('the interpreter converts over the netlist\'s ranges and counts saturat
     const e = edgeTiles(n)[0];
     const w = netlistParams(n).W[0];
     const u = Float32Array.from(w.data, (v) => v / e.wMax);
-    let atLeast = 0, atMost = 0, conversions = 0;
+    let atLeast = 0,
+      atMost = 0,
+      conversions = 0;
     e.weight.forEach((t, k) => {
       const sums = absSums(u, e.cols, t, false, x, 20, m);
       conversions += sums.length;
@@ -177,13 +193,16 @@ describe('the interpreter converts over the netlist\'s ranges and counts saturat
     return { conversions, atLeast, atMost };
   }
 
-  function expectWithin(got: { conversions: number; clipped: number }, want: { conversions: number; atLeast: number; atMost: number }): void {
+  function expectWithin(
+    got: { conversions: number; clipped: number },
+    want: { conversions: number; atLeast: number; atMost: number },
+  ): void {
     expect(got.conversions).toBe(want.conversions);
     expect(got.clipped).toBeGreaterThanOrEqual(want.atLeast);
     expect(got.clipped).toBeLessThanOrEqual(want.atMost);
   }
 
-  test('fixed ±0.4: W0\'s clipped forward conversions are exactly those beyond 0.4', () => {
+  test("fixed ±0.4: W0's clipped forward conversions are exactly those beyond 0.4", () => {
     const n = compileWith(chipWith(0.4, 'float'), { kind: 'fixed' });
     const it = makeInterpreter(n, 1, kernels, m);
     it.infer(x, m);
@@ -200,7 +219,7 @@ describe('the interpreter converts over the netlist\'s ranges and counts saturat
     expect(it.adcSaturation()).toEqual([]);
   });
 
-  test('an edit of one array\'s adc_full_scale_forward changes what that array clips, and only that', () => {
+  test("an edit of one array's adc_full_scale_forward changes what that array clips, and only that", () => {
     const n = compileWith(chipWith(0.4, 'float'), { kind: 'fixed' });
     const first = edgeTiles(n)[0].weight[0].array;
     n.arrays[first].gains!.adcFullScaleForward = 0.9;
@@ -217,7 +236,10 @@ describe('the interpreter converts over the netlist\'s ranges and counts saturat
     const n = compileWith(chipWith(0.05, 'float'), { kind: 'fixed' });
     const it = makeInterpreter(n, 1, kernels, m);
     it.step(x, y, m, []);
-    const kinds = it.adcSaturation().map((s) => `${s.edge}:${s.read}`).sort();
+    const kinds = it
+      .adcSaturation()
+      .map((s) => `${s.edge}:${s.read}`)
+      .sort();
     expect(kinds).toEqual(['W0:forward', 'W1:forward', 'W1:transposed', 'Wf:forward', 'Wf:nudge']);
     for (const s of it.adcSaturation()) expect(s.fraction).toBeCloseTo(s.clipped / s.conversions, 12);
   });
@@ -236,7 +258,7 @@ describe('ADC range fields are validated', () => {
   });
 });
 
-describe('noise management (abs-max): each sample\'s inputs span the DAC, the output is scaled back', () => {
+describe("noise management (abs-max): each sample's inputs span the DAC, the output is scaled back", () => {
   const chip = chipWith('unbounded', 'float');
   chip.periphery.adc.noiseManagement = 'abs-max';
   const plain = chipWith('unbounded', 'float');
@@ -263,7 +285,8 @@ describe('noise management (abs-max): each sample\'s inputs span the DAC, the ou
       for (let c2 = t.colBegin; c2 < t.colEnd; c2++) mx = Math.max(mx, Math.abs(x[s * 20 + c2]));
       const k = mx > 0 ? mx : 1;
       for (let r2 = t.rowBegin; r2 < t.rowEnd; r2++) {
-        let a = 0, b = 0;
+        let a = 0,
+          b = 0;
         for (let c2 = t.colBegin; c2 < t.colEnd; c2++) {
           a += u[r2 * 20 + c2] * dac(x[s * 20 + c2] / k);
           b += u[r2 * 20 + c2] * dac(x[s * 20 + c2]);
@@ -289,7 +312,9 @@ describe('noise management (abs-max): each sample\'s inputs span the DAC, the ou
     const e = edgeTiles(n)[0];
     const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
     const t = e.weight[0];
-    let errNm = 0, errPlain = 0, k = 0;
+    let errNm = 0,
+      errPlain = 0,
+      k = 0;
     for (let s = 0; s < 5; s++) {
       for (let r2 = t.rowBegin; r2 < t.rowEnd; r2++, k++) {
         let ex = 0;
@@ -362,7 +387,8 @@ describe('bound management (iterative): a sample that clips is read again with i
     const e = edgeTiles(n)[0];
     const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
     // The re-read input is x/2^k through the DAC again: count halvings on exactly that.
-    let want = 0, flaggedRows = 0;
+    let want = 0,
+      flaggedRows = 0;
     for (const t of e.weight) {
       const lines = t.rowEnd - t.rowBegin;
       const rowMax = (k: number) => {
@@ -391,7 +417,9 @@ describe('bound management (iterative): a sample that clips is read again with i
 
   test('one re-read at most: what still exceeds the range after one halving stays clipped', () => {
     const n = compileWith(chipBm(1), { kind: 'fixed' });
-    const flagged = rowMaxima(n).flat().filter((v) => v > fs).length;
+    const flagged = rowMaxima(n)
+      .flat()
+      .filter((v) => v > fs).length;
     const e = edgeTiles(n)[0];
     const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e.wMax);
     let stay = 0;
@@ -413,7 +441,7 @@ describe('bound management (iterative): a sample that clips is read again with i
 });
 
 describe('fre inspect shows the ADC ranges', () => {
-  test('per edge and read kind: [min, max] over the edge\'s arrays, as float32', () => {
+  test("per edge and read kind: [min, max] over the edge's arrays, as float32", () => {
     const n = compileWith(chipWith(3), { kind: 'percentile', p: 100 }, batch(20));
     const s = summarise(n);
     // Shown as the shortest decimal of the same float32.

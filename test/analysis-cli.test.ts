@@ -20,7 +20,19 @@ describe('fre analyze (built CLI)', () => {
 
   test('--sweep-beta --json --plot: one JSON object last, with points; the Figure-5 SVG', () => {
     const svg = join(dir, 'sweep.svg');
-    const r = fre(['analyze', 'examples/mnist-5l.json', '--samples', '4', '--te', '40', '--sweep-beta', '0.01, 1', '--json', '--plot', svg]);
+    const r = fre([
+      'analyze',
+      'examples/mnist-5l.json',
+      '--samples',
+      '4',
+      '--te',
+      '40',
+      '--sweep-beta',
+      '0.01, 1',
+      '--json',
+      '--plot',
+      svg,
+    ]);
     expect(r.status).toBe(0);
     const out = lastJson(r.stdout);
     for (const k of ['spectralRadius', 'ftmle', 'mle', 'convergenceSteps']) expect(typeof out[k]).toBe('number');
@@ -34,7 +46,12 @@ describe('fre analyze (built CLI)', () => {
     for (const p of out.points) for (const k of ['spectralRadius', 'ftmle', 'mle', 'convergenceSteps']) expect(typeof p[k]).toBe('number');
     const root = parseXml(readFileSync(svg, 'utf8'));
     const titles = findAll(root, (e) => e.attrs.class === 'title').map(textContent);
-    expect(titles).toEqual(['Spectral radius of M', 'Lyapunov exponents (mean ± std over samples)', 'Convergence time (median over samples)', 'Saturation of the final state']);
+    expect(titles).toEqual([
+      'Spectral radius of M',
+      'Lyapunov exponents (mean ± std over samples)',
+      'Convergence time (median over samples)',
+      'Saturation of the final state',
+    ]);
     expect(findAll(root, (e) => e.attrs.class === 'point').length).toBeGreaterThanOrEqual(2 * 6);
     expect(r.stderr).toContain(`plot written to ${svg}`);
   });

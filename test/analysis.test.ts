@@ -35,24 +35,36 @@ function twoUnitNet(a: number, beta: number, feedback: 'symmetric' | 'random', B
 
 /** Hidden layers [5, 4, 6, 3]: chain with symmetric and random feedback, a skip, a backward edge closing a cycle. */
 function randomGraph(betas = [0.3, 0.7, 0.5, 0.9]): Net {
-  return graphNet(7, [5, 4, 6, 3], 3, [
-    { name: 'W0', from: 'input', to: 'h1' },
-    { name: 'Wx3', from: 'input', to: 'h3', alpha: 0.5 },
-    { name: 'W1', from: 'h1', to: 'h2', feedback: { kind: 'symmetric', beta: betas[0] } },
-    { name: 'W2', from: 'h2', to: 'h3', alpha: 1.3, feedback: { kind: 'random', beta: betas[1] } },
-    { name: 'W3', from: 'h3', to: 'h4', feedback: { kind: 'symmetric', beta: betas[2] } },
-    { name: 'S14', from: 'h1', to: 'h4', alpha: 0.8, feedback: { kind: 'symmetric', beta: betas[3] } },
-    { name: 'B31', from: 'h3', to: 'h1', alpha: 0.6 },
-    { name: 'Wf', from: 'h4', to: 'output' },
-  ], { betaF: 0.2, T: 9, K: 4 });
+  return graphNet(
+    7,
+    [5, 4, 6, 3],
+    3,
+    [
+      { name: 'W0', from: 'input', to: 'h1' },
+      { name: 'Wx3', from: 'input', to: 'h3', alpha: 0.5 },
+      { name: 'W1', from: 'h1', to: 'h2', feedback: { kind: 'symmetric', beta: betas[0] } },
+      { name: 'W2', from: 'h2', to: 'h3', alpha: 1.3, feedback: { kind: 'random', beta: betas[1] } },
+      { name: 'W3', from: 'h3', to: 'h4', feedback: { kind: 'symmetric', beta: betas[2] } },
+      { name: 'S14', from: 'h1', to: 'h4', alpha: 0.8, feedback: { kind: 'symmetric', beta: betas[3] } },
+      { name: 'B31', from: 'h3', to: 'h1', alpha: 0.6 },
+      { name: 'Wf', from: 'h4', to: 'output' },
+    ],
+    { betaF: 0.2, T: 9, K: 4 },
+  );
 }
 
 describe('the hidden-to-hidden operator M', () => {
   test('blocks: α·W forward, β·Wᵀ symmetric feedback, β·B random feedback (the 2-unit case by hand)', () => {
     const sym = twoUnitNet(0.8, 0.5, 'symmetric');
-    expect(new HiddenOperator(sym.net, sym.params).dense()).toEqual([[0, 0.5 * Math.fround(0.8)], [Math.fround(0.8), 0]]);
+    expect(new HiddenOperator(sym.net, sym.params).dense()).toEqual([
+      [0, 0.5 * Math.fround(0.8)],
+      [Math.fround(0.8), 0],
+    ]);
     const rnd = twoUnitNet(0.8, 0.5, 'random', -0.6);
-    expect(new HiddenOperator(rnd.net, rnd.params).dense()).toEqual([[0, 0.5 * Math.fround(-0.6)], [Math.fround(0.8), 0]]);
+    expect(new HiddenOperator(rnd.net, rnd.params).dense()).toEqual([
+      [0, 0.5 * Math.fround(-0.6)],
+      [Math.fround(0.8), 0],
+    ]);
   });
 
   test('the block-sparse matvec equals the dense matrix times the vector', () => {
@@ -64,11 +76,12 @@ describe('the hidden-to-hidden operator M', () => {
     const v = Float64Array.from({ length: m * op.n }, () => rng.normal());
     const out = new Float64Array(m * op.n);
     op.applyBatch(v, out, m);
-    for (let k = 0; k < m; k++) for (let i = 0; i < op.n; i++) {
-      let want = 0;
-      for (let j = 0; j < op.n; j++) want += D[i][j] * v[k * op.n + j];
-      expect(out[k * op.n + i]).toBeCloseTo(want, 12);
-    }
+    for (let k = 0; k < m; k++)
+      for (let i = 0; i < op.n; i++) {
+        let want = 0;
+        for (let j = 0; j < op.n; j++) want += D[i][j] * v[k * op.n + j];
+        expect(out[k * op.n + i]).toBeCloseTo(want, 12);
+      }
     // With a mask only the active vectors are recomputed.
     const masked = new Float64Array(m * op.n).fill(7);
     op.applyBatch(v, masked, m, Uint8Array.from([1, 0, 1, 1, 1, 0]));
@@ -90,7 +103,9 @@ describe('the hidden-to-hidden operator M', () => {
 
 describe('spectral radius', () => {
   test.each([
-    [0.8, 0.5], [1.7, 0.01], [-1.2, 4],
+    [0.8, 0.5],
+    [1.7, 0.01],
+    [-1.2, 4],
   ])('two 1-unit layers, W = %p, symmetric β = %p: SR = |a|·sqrt(β)', (a, beta) => {
     const { net, params } = twoUnitNet(a, beta, 'symmetric');
     const r = spectralRadius(new HiddenOperator(net, params), { rng: makeRng(0) });
@@ -132,7 +147,9 @@ describe('spectral radius', () => {
         const { re, im } = hessenbergEigenvalues(H, n);
         const ours = Array.from(re, (r, i) => [r, im[i]]).sort((p, q) => p[0] - q[0] || p[1] - q[1]);
         const { values } = eigs(dense, { eigenvectors: false });
-        const theirs = (values as (number | Complex)[]).map((v) => (typeof v === 'number' ? [v, 0] : [v.re, v.im])).sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+        const theirs = (values as (number | Complex)[])
+          .map((v) => (typeof v === 'number' ? [v, 0] : [v.re, v.im]))
+          .sort((p, q) => p[0] - q[0] || p[1] - q[1]);
         expect(ours).toHaveLength(n);
         ours.forEach((p, i) => {
           expect(p[0]).toBeCloseTo(theirs[i][0], 9);
@@ -150,9 +167,13 @@ describe('spectral radius', () => {
         const { re, im } = hessenbergEigenvalues(H, n);
         let tr = 0;
         for (let i = 0; i < n; i++) tr += dense[i][i];
-        let sr = 0, si = 0, pr = 1, pi = 0;
+        let sr = 0,
+          si = 0,
+          pr = 1,
+          pi = 0;
         for (let i = 0; i < n; i++) {
-          sr += re[i]; si += im[i];
+          sr += re[i];
+          si += im[i];
           [pr, pi] = [pr * re[i] - pi * im[i], pr * im[i] + pi * re[i]];
         }
         const d = det(dense) as number;
@@ -165,7 +186,13 @@ describe('spectral radius', () => {
   });
 
   test('matches mathjs eigs on a random graph with random feedback, a skip and a cycle (full Krylov and restarted)', () => {
-    for (const [seed, betas] of [[5, [0.3, 0.7, 0.5, 0.9]], [1, [0.01, 0.01, 0.01, 0.01]], [4, [0.01, 0.01, 0.01, 0.01]], [2, [2, 4, 1, 0.25]], [7, [2, 4, 1, 0.25]]] as const) {
+    for (const [seed, betas] of [
+      [5, [0.3, 0.7, 0.5, 0.9]],
+      [1, [0.01, 0.01, 0.01, 0.01]],
+      [4, [0.01, 0.01, 0.01, 0.01]],
+      [2, [2, 4, 1, 0.25]],
+      [7, [2, 4, 1, 0.25]],
+    ] as const) {
       const net = randomGraph([...betas]);
       const op = new HiddenOperator(net, initParams(net, makeRng(seed)));
       const want = mathjsSpectralRadius(op.dense());
@@ -206,25 +233,35 @@ describe('spectral radius', () => {
 
 describe('free dynamics, Lyapunov exponents, convergence', () => {
   test('identity activation: the MLE of the linear map is log SR (real ± pair and complex pair)', () => {
-    for (const [fb, B] of [['symmetric', undefined], ['random', -0.7]] as const) {
+    for (const [fb, B] of [
+      ['symmetric', undefined],
+      ['random', -0.7],
+    ] as const) {
       const { net, params } = twoUnitNet(0.8, 0.5, fb, B);
       const op = new HiddenOperator(net, params);
       const sr = spectralRadius(op, { rng: makeRng(0) }).value;
-      const res = runDynamics(op, op.inputDrive([0.3, -0.2], 2), 2, { ftmleSteps: 20, tE: 500, maxSteps: 2000, rng: makeRng(1), activation: IDENTITY });
+      const res = runDynamics(op, op.inputDrive([0.3, -0.2], 2), 2, {
+        ftmleSteps: 20,
+        tE: 500,
+        maxSteps: 2000,
+        rng: makeRng(1),
+        activation: IDENTITY,
+      });
       for (const v of res.mle.perSample) expect(v).toBeCloseTo(Math.log(sr), 10);
       // M² = ±r²·I, so any even window averages to exactly log r, the odd first-T window nearly.
       for (const v of res.ftmle.perSample) expect(Math.abs(v - Math.log(sr))).toBeLessThan(0.05);
     }
   });
 
-  test('FTMLE equals the growth of a tiny perturbation of the nonlinear dynamics (checks ρ\'(h_t) and M vs Mᵀ)', () => {
+  test("FTMLE equals the growth of a tiny perturbation of the nonlinear dynamics (checks ρ'(h_t) and M vs Mᵀ)", () => {
     const net = randomGraph([0.5, 1.5, 0.8, 1.2]);
     const params = initParams(net, makeRng(6));
     for (const w of params.W) for (let i = 0; i < w.data.length; i++) w.data[i] *= 2.5; // well into tanh's nonlinearity
     const op = new HiddenOperator(net, params);
     const x = randomInputs(1, net.inputSize, makeRng(12));
     const b = op.inputDrive(x, 1);
-    const T = 5, eps = 1e-6; // the perturbation stays far above rounding (≈ 1e-9 after T steps)
+    const T = 5,
+      eps = 1e-6; // the perturbation stays far above rounding (≈ 1e-9 after T steps)
     const res = runDynamics(op, b, 1, { ftmleSteps: T, tE: T, maxSteps: T, rng: makeRng('tangent'), trajectory: false });
     // The same initial tangent as runDynamics draws, then two nonlinear trajectories: from 0 and from ε·δ₀.
     const r = makeRng('tangent');
@@ -236,8 +273,12 @@ describe('free dynamics, Lyapunov exponents, convergence', () => {
       // The layers' activations (all tanh here).
       return h.map((v, i) => Math.tanh(v + b[i]));
     };
-    let s: Float64Array = new Float64Array(op.n), sp: Float64Array = d0.map((v) => (eps * v) / nd);
-    for (let t = 0; t < T; t++) { s = step(s); sp = step(sp); }
+    let s: Float64Array = new Float64Array(op.n),
+      sp: Float64Array = d0.map((v) => (eps * v) / nd);
+    for (let t = 0; t < T; t++) {
+      s = step(s);
+      sp = step(sp);
+    }
     let dist = 0;
     for (let i = 0; i < op.n; i++) dist += (sp[i] - s[i]) ** 2;
     const want = Math.log(Math.sqrt(dist) / eps) / T;
@@ -294,7 +335,10 @@ describe('free dynamics, Lyapunov exponents, convergence', () => {
   test('the float64 free phase equals EpEngine.infer (all three activations, random feedback, skip, cycle)', () => {
     const net0 = randomGraph();
     // Mixed activations: replace two layers' activation on the resolved net.
-    const net: Net = { ...net0, layers: net0.layers.map((l, j) => (j === 1 ? { ...l, activation: 'sigmoid' } : j === 2 ? { ...l, activation: 'hard-sigmoid' } : l)) };
+    const net: Net = {
+      ...net0,
+      layers: net0.layers.map((l, j) => (j === 1 ? { ...l, activation: 'sigmoid' } : j === 2 ? { ...l, activation: 'hard-sigmoid' } : l)),
+    };
     const params = initParams(net, makeRng(8));
     const m = 5;
     const x = randomInputs(m, net.inputSize, makeRng(9));
@@ -304,14 +348,16 @@ describe('free dynamics, Lyapunov exponents, convergence', () => {
     const op = new HiddenOperator(net, params);
     const res = runDynamics(op, op.inputDrive(x, m), m, { ftmleSteps: T, tE: T, maxSteps: T, rng: makeRng(0), trajectory: false });
     expect(res.stepsRun).toBe(T);
-    let maxErr = 0, maxAbs = 0;
+    let maxErr = 0,
+      maxAbs = 0;
     net.layers.forEach((l, j) => {
       const s = engine.state(j);
-      for (let k = 0; k < m; k++) for (let i = 0; i < l.size; i++) {
-        const ours = res.states[k * op.n + op.offsets[j] + i];
-        maxErr = Math.max(maxErr, Math.abs(ours - s[k * l.size + i]));
-        maxAbs = Math.max(maxAbs, Math.abs(ours));
-      }
+      for (let k = 0; k < m; k++)
+        for (let i = 0; i < l.size; i++) {
+          const ours = res.states[k * op.n + op.offsets[j] + i];
+          maxErr = Math.max(maxErr, Math.abs(ours - s[k * l.size + i]));
+          maxAbs = Math.max(maxAbs, Math.abs(ours));
+        }
     });
     expect(maxAbs).toBeGreaterThan(0.1);
     expect(maxErr).toBeLessThan(1e-5);

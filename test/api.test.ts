@@ -21,11 +21,53 @@ describe('public API', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fre-api-'));
 
   test('index exports what a study needs, as functions and values', () => {
-    const fns = ['loadGraph', 'parseGraphText', 'validateGraph', 'resolveNet', 'residualGraph', 'agtGraph', 'initParams', 'saveParams', 'loadParams',
-      'preset', 'loadChip', 'validateChip', 'compile', 'compileFiles', 'compileNet', 'encodeNetlist', 'decodeNetlist', 'readNetlistFile',
-      'writeNetlistFile', 'validateNetlist', 'checkChipMatches', 'train', 'evaluate', 'selectKernels', 'makeRng', 'loadDataset', 'loadNetData',
-      'runOnChip', 'simulateNetlist', 'chipCosts', 'chipTrace', 'saveChipWeights', 'readNpz', 'writeNpz', 'readNpy', 'writeNpy',
-      'loadSweep', 'runSweep', 'mergeResults', 'readResults', 'buildReport', 'formatTable', 'registerRunner', 'provenance', 'analyze'];
+    const fns = [
+      'loadGraph',
+      'parseGraphText',
+      'validateGraph',
+      'resolveNet',
+      'residualGraph',
+      'agtGraph',
+      'initParams',
+      'saveParams',
+      'loadParams',
+      'preset',
+      'loadChip',
+      'validateChip',
+      'compile',
+      'compileFiles',
+      'compileNet',
+      'encodeNetlist',
+      'decodeNetlist',
+      'readNetlistFile',
+      'writeNetlistFile',
+      'validateNetlist',
+      'checkChipMatches',
+      'train',
+      'evaluate',
+      'selectKernels',
+      'makeRng',
+      'loadDataset',
+      'loadNetData',
+      'runOnChip',
+      'simulateNetlist',
+      'chipCosts',
+      'chipTrace',
+      'saveChipWeights',
+      'readNpz',
+      'writeNpz',
+      'readNpy',
+      'writeNpy',
+      'loadSweep',
+      'runSweep',
+      'mergeResults',
+      'readResults',
+      'buildReport',
+      'formatTable',
+      'registerRunner',
+      'provenance',
+      'analyze',
+    ];
     const missing = fns.filter((f) => typeof (api as Record<string, unknown>)[f] !== 'function');
     expect(missing).toEqual([]);
     expect(typeof api.GraphBuilder).toBe('function');
@@ -49,7 +91,11 @@ describe('public API', () => {
     const chip = node([FRE, 'run', join(out, 'graph.json'), '--chip', 'reram', '--weights', join(out, 'weights.npz'), ...limits, '--json']);
     expect(chip.status).toBe(0);
     const c = lastJson(chip.stdout);
-    expect([c.testAccuracy, c.cyclesPerInference, c.energyPerInferenceJoules]).toEqual([ex.chipTestAccuracy, ex.cyclesPerInference, ex.energyPerInferenceJoules]);
+    expect([c.testAccuracy, c.cyclesPerInference, c.energyPerInferenceJoules]).toEqual([
+      ex.chipTestAccuracy,
+      ex.cyclesPerInference,
+      ex.energyPerInferenceJoules,
+    ]);
     expect(ex.softwareBestTestAccuracy).toBeGreaterThan(0.5); // learns (chance is 0.1)
   });
 
@@ -59,7 +105,9 @@ describe('public API', () => {
     expect(r.status).toBe(0);
     const ex = lastJson(r.stdout);
     expect(ex.runs).toBe(4);
-    const cli = node([FRE, 'sweep', join(out, 'sweep.json'), '--out', join(out, 'cli.jsonl'), '--workers', '1', '--progress', 'none'], { cwd: out });
+    const cli = node([FRE, 'sweep', join(out, 'sweep.json'), '--out', join(out, 'cli.jsonl'), '--workers', '1', '--progress', 'none'], {
+      cwd: out,
+    });
     expect(cli.status).toBe(0);
     const mine = readResults(ex.results).lines;
     const theirs = new Map(readResults(join(out, 'cli.jsonl')).lines.map((l) => [lineKey(l), deterministicMetrics(l)]));
@@ -78,12 +126,20 @@ describe('public API', () => {
     mkdirSync(consumer);
     // --ignore-scripts: dist/ is built already (npm test builds first); `prepare` would rebuild it
     // while other test files run the CLI from it.
-    execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], {
+      cwd: ROOT,
+      env: ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tgz = readdirSync(packDir).find((f) => /^fre-.*\.tgz$/.test(f))!;
     expect(tgz).toBeDefined();
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     // --prefer-offline: dependencies come from the npm cache; only metadata the cache lacks is fetched.
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(packDir, tgz)], { cwd: consumer, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(packDir, tgz)], {
+      cwd: consumer,
+      env: ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
 
     // The compiled example, run with the installed package (reference kernels: no native build there),
     // gives the numbers of the same example in this checkout on the same backend.
@@ -97,14 +153,26 @@ describe('public API', () => {
     const b = lastJson(here.stdout);
     expect(a.provenance.commit).toBe('unknown'); // an installed package is not a git checkout
     expect(a.provenance.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
-    for (const k of ['softwareBestTestAccuracy', 'chipTestAccuracy', 'cyclesPerInference', 'energyPerInferenceJoules', 'netlistBytes']) expect([k, a[k]]).toEqual([k, b[k]]);
+    for (const k of ['softwareBestTestAccuracy', 'chipTestAccuracy', 'cyclesPerInference', 'energyPerInferenceJoules', 'netlistBytes'])
+      expect([k, a[k]]).toEqual([k, b[k]]);
 
     // The TypeScript source of the example type-checks against the package's declarations (no TS7016).
     copyFileSync(join(ROOT, 'examples', 'api', 'train-and-run.ts'), join(consumer, 'train-and-run.ts'));
-    writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] },
-      files: ['train-and-run.ts'],
-    }));
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+        },
+        files: ['train-and-run.ts'],
+      }),
+    );
     const tsc = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: consumer, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);

@@ -18,12 +18,21 @@ function meanCE(engine: BackpropEngine, x: Float32Array, y: Float32Array, m: num
 describe('BP gradients against central finite differences of the loss', () => {
   test.each([
     ['tanh chain with α = 0.7', chainNet([5, 4, 3], 3, { betaI: 0.1, betaF: 0.1, T: 1, K: 1, alpha: 0.7 })],
-    ['graph with a skip edge', graphNet(5, [4, 3], 3, [
-      { name: 'W0', from: 'input', to: 'h1' },
-      { name: 'W1', from: 'h1', to: 'h2' },
-      { name: 'S0', from: 'input', to: 'h2', alpha: 0.5 },
-      { name: 'Wf', from: 'h2', to: 'output' },
-    ], { betaF: 0.1, T: 1, K: 1 })],
+    [
+      'graph with a skip edge',
+      graphNet(
+        5,
+        [4, 3],
+        3,
+        [
+          { name: 'W0', from: 'input', to: 'h1' },
+          { name: 'W1', from: 'h1', to: 'h2' },
+          { name: 'S0', from: 'input', to: 'h2', alpha: 0.5 },
+          { name: 'Wf', from: 'h2', to: 'output' },
+        ],
+        { betaF: 0.1, T: 1, K: 1 },
+      ),
+    ],
   ])('%s', (_name, net) => {
     const rng = makeRng(11);
     const p = initParams(net, rng);

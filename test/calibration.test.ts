@@ -14,7 +14,7 @@ describe('one MVM, by hand', () => {
     // Energies (pJ): DACs 0.5 mW × 100 ns / 128 per line and plane; the array 16384 devices × 9 µS ×
     // 0.2² V² × 10 ns × 0.5 per plane; the ADC 16 mW / 9.6 GS/s per conversion; the shift-add
     // psum bits (8 + 15 + 16 = 39 → capped at 32) × 0.1/32 × 0.6 per line and plane.
-    expect(m.energyByComponent['dynamic.dac_drive'] * 1e12).toBeCloseTo(128 * planes * (0.5e-3 * 100e-9 / 128) * 1e12, 6);
+    expect(m.energyByComponent['dynamic.dac_drive'] * 1e12).toBeCloseTo(128 * planes * ((0.5e-3 * 100e-9) / 128) * 1e12, 6);
     expect(m.energyByComponent['dynamic.array_read'] * 1e12).toBeCloseTo(planes * 128 * 128 * 9 * 0.04 * 10 * 0.5 * 1e-3, 6);
     expect(m.energyByComponent['dynamic.adc_conversion'] * 1e12).toBeCloseTo(128 * planes * (16e-3 / 9.6e9) * 1e12, 6);
     expect(m.energyByComponent['dynamic.shift_add'] * 1e12).toBeCloseTo(128 * planes * 32 * (0.1 / 32) * 0.6, 6);
@@ -45,12 +45,12 @@ describe('published figures within 2× (docs/calibration.md)', () => {
     const c = preset('hermes')!;
     const m = mvmCost(c);
     within2(m.topsPerWatt, 9.76);
-    within2(m.latencyNs, 2 * 256 * 256 / (63.1e12 / 64) * 1e9);
+    within2(m.latencyNs, ((2 * 256 * 256) / (63.1e12 / 64)) * 1e9);
     within2(chipArea(c).totalMm2 / 64, 63.1 / 64 / 1.59);
   });
   test('isaac: 1.6 µs per 16-bit MVM, 7.3 TOPS/W from its component table', () => {
     const m = mvmCost(preset('isaac')!);
     within2(m.latencyNs, 1600);
-    within2(m.topsPerWatt, 2 * 128 * 128 / (16 * (4e-3 / 8 + 0.3e-3 + 16e-3 / 8) * 100e-9) / 1e12);
+    within2(m.topsPerWatt, (2 * 128 * 128) / (16 * (4e-3 / 8 + 0.3e-3 + 16e-3 / 8) * 100e-9) / 1e12);
   });
 });

@@ -25,36 +25,61 @@ import { join } from 'node:path';
 
 /** Latencies in ns; at 1000 MHz one ns is one cycle. Distinct values so that a wrong term shows. */
 const LATENCY_NS: Record<ActionKey, number> = {
-  buffer_access: 2, dac_drive: 3, array_read: 7, array_read_transposed: 11, adc_conversion: 5,
-  accumulate: 2, neuron_update: 4, router_hop_flit: 1, update_pulse: 6,
-  shift_add: 1, outer_product_mac: 2, accumulator_access: 1, optimizer_step: 3,
+  buffer_access: 2,
+  dac_drive: 3,
+  array_read: 7,
+  array_read_transposed: 11,
+  adc_conversion: 5,
+  accumulate: 2,
+  neuron_update: 4,
+  router_hop_flit: 1,
+  update_pulse: 6,
+  shift_add: 1,
+  outer_product_mac: 2,
+  accumulator_access: 1,
+  optimizer_step: 3,
 };
 const HOP = 3;
 
 /** reram with 4×4 arrays, one lane per neuron unit, 4 lines per ADC (AdcConvert of n ≤ 4 lines = n·c(adc)). */
 function tinyChip(o: { mesh: [number, number]; arraysPerCore: number; update: 'pulsed' | 'exact' }): ChipDescription {
-  return resolveChipObject({
-    base: 'reram', name: `tiny-${o.mesh.join('x')}-${o.update}`,
-    crossbar: { rows: 4, cols: 4, levels: 16, update: o.update === 'pulsed' ? { kind: 'pulsed', pulsesPerUpdate: 5 } : { kind: 'exact' } },
-    periphery: { adc: { linesPerAdc: 4 } },
-    neuron: { lanes: 1 },
-    noc: { meshWidth: o.mesh[0], meshHeight: o.mesh[1], arraysPerCore: o.arraysPerCore, hopLatencyCycles: HOP, linkWidthBits: 64 },
-    clock: { frequencyMhz: 1000 },
-    // A chip team's measured table: every action's latency (and an energy of half its latency in pJ) replaces the estimator's.
-    costModel: { overrides: Object.fromEntries(ACTION_KEYS.map((a) => [a, { latencyNs: LATENCY_NS[a], energyPj: LATENCY_NS[a] / 2 }])) },
-  }, 'chip-costs.test');
+  return resolveChipObject(
+    {
+      base: 'reram',
+      name: `tiny-${o.mesh.join('x')}-${o.update}`,
+      crossbar: {
+        rows: 4,
+        cols: 4,
+        levels: 16,
+        update: o.update === 'pulsed' ? { kind: 'pulsed', pulsesPerUpdate: 5 } : { kind: 'exact' },
+      },
+      periphery: { adc: { linesPerAdc: 4 } },
+      neuron: { lanes: 1 },
+      noc: { meshWidth: o.mesh[0], meshHeight: o.mesh[1], arraysPerCore: o.arraysPerCore, hopLatencyCycles: HOP, linkWidthBits: 64 },
+      clock: { frequencyMhz: 1000 },
+      // A chip team's measured table: every action's latency (and an energy of half its latency in pJ) replaces the estimator's.
+      costModel: { overrides: Object.fromEntries(ACTION_KEYS.map((a) => [a, { latencyNs: LATENCY_NS[a], energyPj: LATENCY_NS[a] / 2 }])) },
+    },
+    'chip-costs.test',
+  );
 }
 
 function chainNet(name: string, input: number, hidden: number[], classes: number, T: number, K: number): Net {
   const b = new GraphBuilder(name).input(input);
   hidden.forEach((n, i) => b.layer(`h${i + 1}`, n));
-  b.output(classes).chain({ betaI: 0.1 }).dynamics({ T, K, betaF: 0.1, nudge: 'held' })
+  b.output(classes)
+    .chain({ betaI: 0.1 })
+    .dynamics({ T, K, betaF: 0.1, nudge: 'held' })
     .training({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 4, epochs: 1, seed: 3 });
   return resolveNet(b.build());
 }
 
 function compileNet(net: Net, chip: ChipDescription): NetlistMsg {
-  return compile(net, chip, initParams(net, makeRng(net.spec.training.seed)), { wMax: { kind: 'max' }, specFile: 'spec.json', producerVersion: 'test' }).netlist;
+  return compile(net, chip, initParams(net, makeRng(net.spec.training.seed)), {
+    wMax: { kind: 'max' },
+    specFile: 'spec.json',
+    producerVersion: 'test',
+  }).netlist;
 }
 
 const phaseCycles = (c: ChipCosts, name: string) => c.phases.find((p) => p.name === name)!.cyclesPerIteration;
@@ -74,14 +99,21 @@ describe('chip costs: hand-derived cycle counts', () => {
 
   test('one core (1×1 mesh): every matrix in one array, no mesh traffic', () => {
     const chip = tinyChip({ mesh: [1, 1], arraysPerCore: 4, update: 'pulsed' });
-    const T = 3, K = 2;
+    const T = 3,
+      K = 2;
     const netlist = compileNet(chainNet('one-core', 3, [4, 3], 2, T, K), chip);
     // 3 → h1 4 → h2 3 → out 2: W0 [4×3] array 0, W1 [3×4] array 1 (symmetric), Wf [2×3] array 2; one core.
     expect(netlist.arrays).toHaveLength(3);
     expect(netlist.cores).toHaveLength(1);
     expect(netlist.schedule!.phases.flatMap((p) => p.ops).some((o) => o.opType === 'Send')).toBe(false);
-    const b = c('buffer_access', chip), d = c('dac_drive', chip), r = c('array_read', chip), rt = c('array_read_transposed', chip);
-    const a = c('adc_conversion', chip), s = c('accumulate', chip), n = c('neuron_update', chip), p = c('update_pulse', chip);
+    const b = c('buffer_access', chip),
+      d = c('dac_drive', chip),
+      r = c('array_read', chip),
+      rt = c('array_read_transposed', chip);
+    const a = c('adc_conversion', chip),
+      s = c('accumulate', chip),
+      n = c('neuron_update', chip),
+      p = c('update_pulse', chip);
     expect([b, d, r, rt, a, s, n, p]).toEqual([2, 3, 7, 11, 5, 2, 4, 6]);
     // Element-wise ops take elements·c (lanes = 1); AdcConvert of m ≤ 4 lines m·a; a read d + r (or d + rt).
     //
@@ -109,7 +141,8 @@ describe('chip costs: hand-derived cycle counts', () => {
     const nudged = free + 3 * s;
     // UPDATE (one sample): StateDelta h1 [0, 4s], StateDelta h2 [4s, 7s] on the neuron unit; the digital
     // outer products of W0 (12 cells), W1 (12) and Wf (6) then queue on the same unit, cells·m each (lanes 1).
-    const m = c('outer_product_mac', chip), o = c('optimizer_step', chip);
+    const m = c('outer_product_mac', chip),
+      o = c('optimizer_step', chip);
     const update = 7 * s + (12 + 12 + 6) * m;
     // The batch commit (every 4 samples): per array its optimiser steps (cells·o), then row-programmed
     // writes of 5 pulse slots of p per row (4 rows); arrays commit in parallel, so the slowest (12 cells,
@@ -117,9 +150,22 @@ describe('chip costs: hand-derived cycle counts', () => {
     const commit = 12 * o + 4 * 5 * p;
 
     const costs = chipCosts(netlist, chip);
-    expect(costs.phases.map((ph) => [ph.name, ph.repeat])).toEqual([['input', 1], ['free', T], ['readout', 1], ['error', 1], ['nudged', K], ['update', 1]]);
-    expect([phaseCycles(costs, 'input'), phaseCycles(costs, 'free'), phaseCycles(costs, 'readout'), phaseCycles(costs, 'error'), phaseCycles(costs, 'nudged'), phaseCycles(costs, 'update')])
-      .toEqual([input, free, readout, error, nudged, update]);
+    expect(costs.phases.map((ph) => [ph.name, ph.repeat])).toEqual([
+      ['input', 1],
+      ['free', T],
+      ['readout', 1],
+      ['error', 1],
+      ['nudged', K],
+      ['update', 1],
+    ]);
+    expect([
+      phaseCycles(costs, 'input'),
+      phaseCycles(costs, 'free'),
+      phaseCycles(costs, 'readout'),
+      phaseCycles(costs, 'error'),
+      phaseCycles(costs, 'nudged'),
+      phaseCycles(costs, 'update'),
+    ]).toEqual([input, free, readout, error, nudged, update]);
     expect([input, free, readout, error, nudged, update]).toEqual([44, 89, 24, 61, 95, 74]);
     expect(costs.commit).toMatchObject({ batchSize: 4, cyclesPerCommit: commit });
     expect(costs.phases.find((ph) => ph.name === 'update')!.cycles).toBe(update + commit / 4);
@@ -140,21 +186,34 @@ describe('chip costs: hand-derived cycle counts', () => {
 
   test('two cores (2×1 mesh): Wf split over two arrays on two cores, states, errors and partial sums cross the mesh', () => {
     const chip = tinyChip({ mesh: [2, 1], arraysPerCore: 2, update: 'exact' });
-    const T = 4, K = 3;
+    const T = 4,
+      K = 3;
     const netlist = compileNet(chainNet('two-core', 3, [4], 6, T, K), chip);
     // 3 → h1 4 → out 6: W0 [4×3] array 0 and Wf[0,0] (rows 0–3) array 1 on core P; Wf[1,0] (rows 4–5)
     // array 2 on core Q. h1 and the output live on P (most partial-sum lines), so Q's read needs s(h1)
     // sent P→Q and sends its partial sums Q→P; one hop each way.
-    expect(netlist.arrays.map((x) => [x.edge, x.rowBegin, x.rowEnd])).toEqual([[0, 0, 4], [1, 0, 4], [1, 4, 6]]);
-    const P = netlist.arrays[0].core, Q = netlist.arrays[2].core;
+    expect(netlist.arrays.map((x) => [x.edge, x.rowBegin, x.rowEnd])).toEqual([
+      [0, 0, 4],
+      [1, 0, 4],
+      [1, 4, 6],
+    ]);
+    const P = netlist.arrays[0].core,
+      Q = netlist.arrays[2].core;
     expect(netlist.arrays[1].core).toBe(P);
     expect(Q).not.toBe(P);
     expect(netlist.groups.slice(1).map((g) => g.homeCore)).toEqual([P, P]);
     const sends = netlist.schedule!.phases.flatMap((ph) => ph.ops).filter((o) => o.opType === 'Send');
     expect(sends.length).toBeGreaterThan(0);
     expect(sends.every((o) => o.hops === 1)).toBe(true);
-    const b = c('buffer_access', chip), d = c('dac_drive', chip), r = c('array_read', chip), rt = c('array_read_transposed', chip);
-    const a = c('adc_conversion', chip), s = c('accumulate', chip), n = c('neuron_update', chip), f = c('router_hop_flit', chip), p = c('update_pulse', chip);
+    const b = c('buffer_access', chip),
+      d = c('dac_drive', chip),
+      r = c('array_read', chip),
+      rt = c('array_read_transposed', chip);
+    const a = c('adc_conversion', chip),
+      s = c('accumulate', chip),
+      n = c('neuron_update', chip),
+      f = c('router_hop_flit', chip),
+      p = c('update_pulse', chip);
     const h = HOP;
     // A Send of m values of w bits over one hop: h + ceil(m·w/64)·f (wormhole); states travel at 8 bits
     // (reram stateBits), partial sums at 32 (accumulatorBits). A Receive of m values: m·b on the receiver's buffer.
@@ -191,8 +250,14 @@ describe('chip costs: hand-derived cycle counts', () => {
     const update = Math.max(4 * s + (12 + 16) * m, linkPath);
 
     const costs = chipCosts(netlist, chip);
-    expect([phaseCycles(costs, 'input'), phaseCycles(costs, 'free'), phaseCycles(costs, 'readout'), phaseCycles(costs, 'error'), phaseCycles(costs, 'nudged'), phaseCycles(costs, 'update')])
-      .toEqual([input, free, readout, error, nudged, update]);
+    expect([
+      phaseCycles(costs, 'input'),
+      phaseCycles(costs, 'free'),
+      phaseCycles(costs, 'readout'),
+      phaseCycles(costs, 'error'),
+      phaseCycles(costs, 'nudged'),
+      phaseCycles(costs, 'update'),
+    ]).toEqual([input, free, readout, error, nudged, update]);
     // The mesh path is the critical one in READOUT, ERROR and UPDATE with these latencies.
     expect(eB).toBeGreaterThan(eA);
     expect(e2).toBeGreaterThan(e1);
@@ -211,7 +276,10 @@ describe('chip costs: hand-derived cycle counts', () => {
     expect(costs.leakage.powerWatts).toBeCloseTo(1060e-6, 15);
     expect(costs.leakageEnergyJoules.inference).toBeCloseTo(1060e-6 * costs.cyclesPerInference * 1e-9, 20);
     // Router hops: every Send counts hops·flits router_hop_flit actions (1 hop here).
-    const flitsPerTraining = netlist.schedule!.phases.reduce((t, ph) => t + ph.repeat * ph.ops.filter((o) => o.opType === 'Send').reduce((u, o) => u + o.flits, 0), 0);
+    const flitsPerTraining = netlist.schedule!.phases.reduce(
+      (t, ph) => t + ph.repeat * ph.ops.filter((o) => o.opType === 'Send').reduce((u, o) => u + o.flits, 0),
+      0,
+    );
     expect(costs.actionCounts.training.router_hop_flit).toBe(flitsPerTraining);
     // Links are busy only while a Send holds them.
     expect(costs.utilisation.training.link.instances).toBe(2);
@@ -227,10 +295,14 @@ describe('chip costs: energy', () => {
   test('energy = Σ action counts × table (+ leakage × time), recomputed independently from the ops', () => {
     const costs = chipCosts(netlist, chip);
     const table = costs.actionTable;
-    for (const [mode, training] of [['inference', false], ['training', true]] as const) {
+    for (const [mode, training] of [
+      ['inference', false],
+      ['training', true],
+    ] as const) {
       const counts = countActions(netlist, training);
-      const cycles = netlist.schedule!.phases.reduce((t, ph) => t + (ph.trainingOnly && !training ? 0 : ph.repeat * phaseCycles(costs, ph.name)), 0)
-        + (training ? costs.commit.cyclesPerCommit / costs.commit.batchSize : 0);
+      const cycles =
+        netlist.schedule!.phases.reduce((t, ph) => t + (ph.trainingOnly && !training ? 0 : ph.repeat * phaseCycles(costs, ph.name)), 0) +
+        (training ? costs.commit.cyclesPerCommit / costs.commit.batchSize : 0);
       const seconds = cycles / (chip.clock.frequencyMhz * 1e6);
       let dynamic = 0;
       // The commit actions are charged once per batch of 4: a quarter per sample.
@@ -242,14 +314,19 @@ describe('chip costs: energy', () => {
       }
       // Instances recounted: arrays, ADCs per array = ceil(4/4), neuron units per core, routers on cores and routes.
       const sites = new Set([...netlist.cores.map((x) => x.id), ...netlist.routes.flatMap((x) => x.path)]);
-      const leakW = (netlist.arrays.length * (table.leakageUw.array + table.leakageUw.adc + table.leakageUw.dac)
-        + netlist.cores.length * (table.leakageUw.neuron_unit + table.leakageUw.buffer) + sites.size * table.leakageUw.router) * 1e-6;
+      const leakW =
+        (netlist.arrays.length * (table.leakageUw.array + table.leakageUw.adc + table.leakageUw.dac) +
+          netlist.cores.length * (table.leakageUw.neuron_unit + table.leakageUw.buffer) +
+          sites.size * table.leakageUw.router) *
+        1e-6;
       const total = mode === 'inference' ? costs.energyPerInferenceJoules : costs.energyPerTrainingSampleJoules;
       expect(costs.dynamicEnergyJoules[mode] / dynamic).toBeCloseTo(1, 12);
       expect(costs.leakageEnergyJoules[mode] / (leakW * seconds)).toBeCloseTo(1, 12);
       expect(total / (dynamic + leakW * seconds)).toBeCloseTo(1, 12);
       // The breakdown names every action and leakage component and sums to the total.
-      expect(Object.keys(costs.energyByComponent[mode]).sort()).toEqual([...ACTION_KEYS.map((k) => `dynamic.${k}`), ...LEAKAGE_KEYS.map((k) => `leakage.${k}`)].sort());
+      expect(Object.keys(costs.energyByComponent[mode]).sort()).toEqual(
+        [...ACTION_KEYS.map((k) => `dynamic.${k}`), ...LEAKAGE_KEYS.map((k) => `leakage.${k}`)].sort(),
+      );
       const sum = Object.values(costs.energyByComponent[mode]).reduce((x, y) => x + y, 0);
       expect(sum / total).toBeCloseTo(1, 12);
     }
@@ -261,7 +338,7 @@ describe('chip costs: energy', () => {
   test('updatePulsesPerSample changes only the update_pulse energy, by (actual − nominal) × its energy', () => {
     const nominal = chipCosts(netlist, chip);
     // (4·3 + 4·4 + 2·4 cells) × 5 pulse slots, once per batch of 4 samples.
-    expect(nominal.nominalUpdatePulsesPerSample).toBe((12 + 16 + 8) * 5 / 4);
+    expect(nominal.nominalUpdatePulsesPerSample).toBe(((12 + 16 + 8) * 5) / 4);
     const actual = chipCosts(netlist, chip, { updatePulsesPerSample: 37.5 });
     expect(actual.updatePulseCount).toBe('actual');
     expect(actual.nominalUpdatePulsesPerSample).toBe(45);
@@ -323,8 +400,12 @@ describe('chip costs: scaling and consistency', () => {
       expect(costs.dynamicEnergyJoules.training / (est.dynamicEnergyPjPerTrainingSample * 1e-12)).toBeCloseTo(1, 12);
       const sites = new Set([...netlist.cores.map((x) => x.id), ...netlist.routes.flatMap((x) => x.path)]);
       expect(costs.leakage.instances).toEqual({
-        array: netlist.arrays.length, adc: netlist.arrays.length * Math.ceil(Math.max(ch.crossbar.rows, ch.crossbar.cols) / ch.periphery.adc.linesPerAdc),
-        dac: netlist.arrays.length, buffer: netlist.cores.length, neuron_unit: netlist.cores.length, router: sites.size,
+        array: netlist.arrays.length,
+        adc: netlist.arrays.length * Math.ceil(Math.max(ch.crossbar.rows, ch.crossbar.cols) / ch.periphery.adc.linesPerAdc),
+        dac: netlist.arrays.length,
+        buffer: netlist.cores.length,
+        neuron_unit: netlist.cores.length,
+        router: sites.size,
       });
       if (sites.size === netlist.cores.length) {
         const leakPj = est.leakageEnergyPjPerTrainingSample;
@@ -380,10 +461,14 @@ describe('chip trace', () => {
     // Every op event lies inside its phase iteration's event.
     const ops = x.filter((e) => e.cat !== 'phase' && e.cat !== 'sample');
     for (const e of ops) {
-      const ph = phases.find((q) => q.args!.sample === e.args!.sample && q.args!.phase === e.args!.phase && q.args!.iteration === e.args!.iteration)!;
+      const ph = phases.find(
+        (q) => q.args!.sample === e.args!.sample && q.args!.phase === e.args!.phase && q.args!.iteration === e.args!.iteration,
+      )!;
       expect(ph.args!.detail).toBe('ops traced');
       expect(e.args!.startCycle as number).toBeGreaterThanOrEqual(ph.args!.startCycle as number);
-      expect((e.args!.startCycle as number) + (e.args!.cycles as number)).toBeLessThanOrEqual((ph.args!.startCycle as number) + (ph.args!.cycles as number));
+      expect((e.args!.startCycle as number) + (e.args!.cycles as number)).toBeLessThanOrEqual(
+        (ph.args!.startCycle as number) + (ph.args!.cycles as number),
+      );
       expect(names.get(e.tid)).toBeDefined();
       expect(e.tid).not.toBe(phases[0].tid);
     }
@@ -433,7 +518,11 @@ describe('chip trace', () => {
     expect(ops.every((e) => e.args!.iteration === 0)).toBe(true);
     const tiny = chipTrace(netlist, chip, { samples: 2, training: true, maxEvents: 1 });
     expect(tiny.metadata.detail).toBe('first-sample');
-    expect(check(tiny, 2, costs.cyclesPerTrainingSample - costs.commit.cyclesPerCommit / costs.commit.batchSize).every((e) => e.args!.sample === 0 && e.args!.iteration === 0)).toBe(true);
+    expect(
+      check(tiny, 2, costs.cyclesPerTrainingSample - costs.commit.cyclesPerCommit / costs.commit.batchSize).every(
+        (e) => e.args!.sample === 0 && e.args!.iteration === 0,
+      ),
+    ).toBe(true);
     // Phase-level events are kept for every iteration at every level.
     const phaseEvents = (t: typeof full) => t.traceEvents.filter((e) => e.cat === 'phase').length;
     expect(phaseEvents(tiny)).toBe(2 * (1 + 4 + 1 + 1 + 3 + 1));

@@ -35,18 +35,27 @@ function withChip(base: ChipDescription, patch: (c: ChipDescription) => void): C
 
 describe('the netlist interpreter on the ideal preset reproduces the software engine', () => {
   // A net with symmetric and random feedback and a skip, split over several arrays.
-  const net = graphNet(784, [300, 40], 10, [
-    { name: 'W0', from: 'input', to: 'h1' },
-    { name: 'W1', from: 'h1', to: 'h2', feedback: { kind: 'symmetric', beta: 0.05 } },
-    { name: 'S', from: 'input', to: 'h2', alpha: 0.5 },
-    { name: 'R', from: 'h2', to: 'h1', alpha: 0.05, trainable: false },
-    { name: 'Wf', from: 'h2', to: 'output', feedback: { kind: 'random' } },
-  // SGD: Adam normalises each element's step by its own gradient scale, so an element whose gradient
-  // is ~1e-8 moves by ~lr whatever its sign noise; tiled float32 sums differ from one GEMM at that
-  // level, and only SGD keeps the two runs' weights comparable to 1e-5 (the gradients themselves
-  // agree to float precision: see the one-step test below).
-  ], { betaF: 0.1, T: 6, K: 3, optimizer: { kind: 'sgd', lr: 0.02 } });
-  const data = { train: syntheticDataset({ count: 240, dim: 784, classes: 10, seed: 1 }), test: syntheticDataset({ count: 60, dim: 784, classes: 10, seed: 1, stream: 'test' }) };
+  const net = graphNet(
+    784,
+    [300, 40],
+    10,
+    [
+      { name: 'W0', from: 'input', to: 'h1' },
+      { name: 'W1', from: 'h1', to: 'h2', feedback: { kind: 'symmetric', beta: 0.05 } },
+      { name: 'S', from: 'input', to: 'h2', alpha: 0.5 },
+      { name: 'R', from: 'h2', to: 'h1', alpha: 0.05, trainable: false },
+      { name: 'Wf', from: 'h2', to: 'output', feedback: { kind: 'random' } },
+      // SGD: Adam normalises each element's step by its own gradient scale, so an element whose gradient
+      // is ~1e-8 moves by ~lr whatever its sign noise; tiled float32 sums differ from one GEMM at that
+      // level, and only SGD keeps the two runs' weights comparable to 1e-5 (the gradients themselves
+      // agree to float precision: see the one-step test below).
+    ],
+    { betaF: 0.1, T: 6, K: 3, optimizer: { kind: 'sgd', lr: 0.02 } },
+  );
+  const data = {
+    train: syntheticDataset({ count: 240, dim: 784, classes: 10, seed: 1 }),
+    test: syntheticDataset({ count: 60, dim: 784, classes: 10, seed: 1, stream: 'test' }),
+  };
   const p0 = initParams(net, makeRng(5));
 
   async function compare(chip: ChipDescription): Promise<void> {
@@ -115,14 +124,24 @@ describe('the netlist interpreter on the ideal preset reproduces the software en
   });
 
   test('noise-free per-array chip (32×32 arrays, float ADC with a full scale nothing reaches): equal within 1e-5', async () => {
-    await compare(withChip(PRESETS.ideal, (c) => {
-      c.crossbar.rows = 32;
-      c.crossbar.cols = 32;
-      c.noc.arraysPerCore = 64;
-      c.noc.meshWidth = 8;
-      c.noc.meshHeight = 8;
-      c.periphery.adc = { bits: 'float', fullScale: 1e6, linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 };
-    }));
+    await compare(
+      withChip(PRESETS.ideal, (c) => {
+        c.crossbar.rows = 32;
+        c.crossbar.cols = 32;
+        c.noc.arraysPerCore = 64;
+        c.noc.meshWidth = 8;
+        c.noc.meshHeight = 8;
+        c.periphery.adc = {
+          bits: 'float',
+          fullScale: 1e6,
+          linesPerAdc: 8,
+          outputNoise: 0,
+          noiseManagement: 'none',
+          boundManagement: 'none',
+          maxRereads: 0,
+        };
+      }),
+    );
   });
 });
 
@@ -155,7 +174,9 @@ describe('device stages', () => {
 
   test('read noise: output error matches σ·√2·w_max·‖x‖ per line (range-relative, differential)', () => {
     const sigma = 0.05;
-    const chip = withChip(PRESETS.ideal, (c) => { c.crossbar.readNoise = { sigma, relativeTo: 'range' }; });
+    const chip = withChip(PRESETS.ideal, (c) => {
+      c.crossbar.readNoise = { sigma, relativeTo: 'range' };
+    });
     const wMax = edgeTiles(compileOn(net, chip, p))[0].wMax;
     const errs: number[] = [];
     for (let s = 0; s < 20; s++) {
@@ -179,7 +200,15 @@ describe('device stages', () => {
     const out = 0.5;
     const chip = withChip(PRESETS.ideal, (c) => {
       c.crossbar.readNoise = { sigma, relativeTo: 'range' };
-      c.periphery.adc = { bits: 'float', fullScale: 1e6, linesPerAdc: 8, outputNoise: out, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 };
+      c.periphery.adc = {
+        bits: 'float',
+        fullScale: 1e6,
+        linesPerAdc: 8,
+        outputNoise: out,
+        noiseManagement: 'none',
+        boundManagement: 'none',
+        maxRereads: 0,
+      };
     });
     const wMax = edgeTiles(compileOn(net, chip, p))[0].wMax;
     const z: number[] = [];
@@ -198,11 +227,31 @@ describe('device stages', () => {
   });
 
   test('ADC: sums beyond full scale are clipped; a coarse ADC quantises to its step', () => {
-    const clipped = withChip(PRESETS.ideal, (c) => { c.periphery.adc = { bits: 'float', fullScale: 0.01, linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 }; });
+    const clipped = withChip(PRESETS.ideal, (c) => {
+      c.periphery.adc = {
+        bits: 'float',
+        fullScale: 0.01,
+        linesPerAdc: 8,
+        outputNoise: 0,
+        noiseManagement: 'none',
+        boundManagement: 'none',
+        maxRereads: 0,
+      };
+    });
     const wMax = edgeTiles(compileOn(net, clipped, p))[0].wMax;
     const y = readW0(clipped);
     for (const v of y) expect(Math.abs(v)).toBeLessThanOrEqual(0.01 * wMax * (1 + 1e-5));
-    const coarse = withChip(PRESETS.ideal, (c) => { c.periphery.adc = { bits: 3, fullScale: 8, linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 }; });
+    const coarse = withChip(PRESETS.ideal, (c) => {
+      c.periphery.adc = {
+        bits: 3,
+        fullScale: 8,
+        linesPerAdc: 8,
+        outputNoise: 0,
+        noiseManagement: 'none',
+        boundManagement: 'none',
+        maxRereads: 0,
+      };
+    });
     const step = (2 * 8) / 7;
     const yq = readW0(coarse);
     for (const v of yq) {
@@ -213,14 +262,20 @@ describe('device stages', () => {
   });
 
   test('DAC quantisation and finite levels perturb reads by about their step, not more', () => {
-    const q = withChip(PRESETS.ideal, (c) => { c.periphery.dac = { ...c.periphery.dac, bits: 4, inputRange: [-1, 1] }; c.crossbar.levels = 16; });
+    const q = withChip(PRESETS.ideal, (c) => {
+      c.periphery.dac = { ...c.periphery.dac, bits: 4, inputRange: [-1, 1] };
+      c.crossbar.levels = 16;
+    });
     const err = rmsDiff(readW0(q), exact) / rms(exact);
     expect(err).toBeGreaterThan(0.005);
     expect(err).toBeLessThan(0.3);
   });
 
   test('stuck devices: the drawn fraction matches the probability and those cells never change', () => {
-    const chip = withChip(PRESETS.ideal, (c) => { c.crossbar.stuckAt = { onProbability: 0.1, offProbability: 0.1 }; c.crossbar.levels = 1000; });
+    const chip = withChip(PRESETS.ideal, (c) => {
+      c.crossbar.stuckAt = { onProbability: 0.1, offProbability: 0.1 };
+      c.crossbar.levels = 1000;
+    });
     const exec = arraysOn(chip, 4);
     const w = exec.W[1].W;
     const before = w.slice();
@@ -232,28 +287,38 @@ describe('device stages', () => {
     expect(unchanged).toBeLessThan(0.44);
   });
 
-  test.each(['native', 'reference'] as const)('pulsed update (%s loop): k pulses move a weight by k·dw_min·w_max (no noise, no asymmetry, hard bounds)', (backend) => {
-    const chip = withChip(PRESETS.ideal, (c) => {
-      c.crossbar.levels = 1000;
-      c.crossbar.update = {
-        kind: 'pulsed', dwMin: 0.01, cycleToCycle: 0, upDownAsymmetry: 0, softBounds: false, pulsesPerUpdate: 5,
-        scheme: 'row-programmed', accumulatorBits: 16, deviceToDevice: { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 },
-      };
-    });
-    const tiles = edgeTiles(compileOn(net, chip, p));
-    const wMax = tiles[1].wMax;
-    const exec = new ChipArrays(tiles, chip, kernels, makeNoise(makeRng(4), backend), opts);
-    const w = exec.W[1].W;
-    const before = w.slice();
-    w[0] += 3 * 0.01 * wMax;
-    w[1] -= 2.4 * 0.01 * wMax; // rounds to 2 pulses
-    w[2] += 40 * 0.01 * wMax; // capped at 5 pulses per update
-    exec.commit([false, true, false]);
-    expect(w[0] - before[0]).toBeCloseTo(3 * 0.01 * wMax, 5);
-    expect(w[1] - before[1]).toBeCloseTo(-2 * 0.01 * wMax, 5);
-    expect(w[2] - before[2]).toBeCloseTo(5 * 0.01 * wMax, 5);
-    expect(exec.pulses()).toBe(10);
-  });
+  test.each(['native', 'reference'] as const)(
+    'pulsed update (%s loop): k pulses move a weight by k·dw_min·w_max (no noise, no asymmetry, hard bounds)',
+    (backend) => {
+      const chip = withChip(PRESETS.ideal, (c) => {
+        c.crossbar.levels = 1000;
+        c.crossbar.update = {
+          kind: 'pulsed',
+          dwMin: 0.01,
+          cycleToCycle: 0,
+          upDownAsymmetry: 0,
+          softBounds: false,
+          pulsesPerUpdate: 5,
+          scheme: 'row-programmed',
+          accumulatorBits: 16,
+          deviceToDevice: { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 },
+        };
+      });
+      const tiles = edgeTiles(compileOn(net, chip, p));
+      const wMax = tiles[1].wMax;
+      const exec = new ChipArrays(tiles, chip, kernels, makeNoise(makeRng(4), backend), opts);
+      const w = exec.W[1].W;
+      const before = w.slice();
+      w[0] += 3 * 0.01 * wMax;
+      w[1] -= 2.4 * 0.01 * wMax; // rounds to 2 pulses
+      w[2] += 40 * 0.01 * wMax; // capped at 5 pulses per update
+      exec.commit([false, true, false]);
+      expect(w[0] - before[0]).toBeCloseTo(3 * 0.01 * wMax, 5);
+      expect(w[1] - before[1]).toBeCloseTo(-2 * 0.01 * wMax, 5);
+      expect(w[2] - before[2]).toBeCloseTo(5 * 0.01 * wMax, 5);
+      expect(exec.pulses()).toBe(10);
+    },
+  );
 
   test('neuron unit: LUT activation, state noise and the state register', () => {
     const chip = withChip(PRESETS.ideal, (c) => {
@@ -265,7 +330,10 @@ describe('device stages', () => {
     const s = new Float32Array(30 * 1);
     exec.neuron.apply('tanh', h, s, 6);
     expect(Array.from(s.subarray(0, 6)).map((v) => +v.toFixed(5))).toEqual([-2, -1, 0, 0, 1, 2].map((v) => +Math.tanh(v).toFixed(5)));
-    const reg = withChip(PRESETS.ideal, (c) => { c.neuron.stateBits = 2; c.neuron.stateNoise = 0; });
+    const reg = withChip(PRESETS.ideal, (c) => {
+      c.neuron.stateBits = 2;
+      c.neuron.stateNoise = 0;
+    });
     const e2 = arraysOn(reg, 4);
     e2.neuron.apply('tanh', h, s, 6);
     // 2 bits over [−1, 1]: codes −1, −1/3, 1/3, 1.

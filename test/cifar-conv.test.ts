@@ -59,7 +59,7 @@ describe('examples/cifar10-conv.json on a CIFAR-10-format folder', () => {
     }
   });
 
-  test('a shaped input that disagrees with the dataset\'s sample shape is FRE030 at /input/shape', () => {
+  test("a shaped input that disagrees with the dataset's sample shape is FRE030 at /input/shape", () => {
     const spec = loadGraph(path.join(ROOT, 'examples', 'mnist-2hl.json'));
     const net = resolveNet({ ...spec, input: { size: 784, shape: [4, 14, 14] } });
     let err: unknown;

@@ -6,14 +6,15 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 const FRE = join(ROOT, 'dist', 'cli', 'main.js');
-const fre = (args: string[]) => spawnSync(process.execPath, [FRE, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+const fre = (args: string[]) =>
+  spawnSync(process.execPath, [FRE, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
 const LIMITS = ['--train-limit', '600', '--test-limit', '200', '--epochs', '1'];
 
 describe('fre run / fre simulate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fre-sim-'));
 
-  test('in-situ training on the ideal chip gives exactly the software run\'s accuracy; JSON has the cost fields', () => {
+  test("in-situ training on the ideal chip gives exactly the software run's accuracy; JSON has the cost fields", () => {
     const soft = fre(['train', 'examples/mnist-demo.json', ...LIMITS, '--json']);
     expect(soft.status).toBe(0);
     const chip = fre(['run', 'examples/mnist-demo.json', '--chip', 'ideal', '--train', ...LIMITS, '--json']);
@@ -48,19 +49,26 @@ describe('fre run / fre simulate', () => {
     expect(events.filter((x) => x.ph === 'X').length).toBeGreaterThan(10);
   });
 
-  test('a small conv net with biases: fre run --chip ideal --train gives exactly fre train\'s accuracy; compile + simulate run it', () => {
+  test("a small conv net with biases: fre run --chip ideal --train gives exactly fre train's accuracy; compile + simulate run it", () => {
     const spec = join(dir, 'tiny-conv.json');
-    writeFileSync(spec, JSON.stringify({
-      format: 'fre-graph/1', name: 'tiny-conv', description: 'one conv edge (1->4, 4x4 stride 4: 49 positions, avg pool 2) and a readout, both biased',
-      data: { dataset: 'mnist' }, input: { shape: [1, 28, 28] },
-      layers: [{ name: 'c1', shape: [4, 3, 3], activation: 'hard-sigmoid' }], output: { classes: 10 },
-      edges: [
-        { name: 'W0', from: 'input', to: 'c1', conv: { kernel: 4, stride: 4 }, pool: { kind: 'avg', size: 2 }, bias: true },
-        { name: 'Wf', from: 'c1', to: 'output', bias: true },
-      ],
-      dynamics: { T: 4, K: 2, betaF: 0.5 },
-      training: { optimizer: { kind: 'sgd', lr: 0.2 }, batchSize: 16, epochs: 1, seed: 0 },
-    }));
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        format: 'fre-graph/1',
+        name: 'tiny-conv',
+        description: 'one conv edge (1->4, 4x4 stride 4: 49 positions, avg pool 2) and a readout, both biased',
+        data: { dataset: 'mnist' },
+        input: { shape: [1, 28, 28] },
+        layers: [{ name: 'c1', shape: [4, 3, 3], activation: 'hard-sigmoid' }],
+        output: { classes: 10 },
+        edges: [
+          { name: 'W0', from: 'input', to: 'c1', conv: { kernel: 4, stride: 4 }, pool: { kind: 'avg', size: 2 }, bias: true },
+          { name: 'Wf', from: 'c1', to: 'output', bias: true },
+        ],
+        dynamics: { T: 4, K: 2, betaF: 0.5 },
+        training: { optimizer: { kind: 'sgd', lr: 0.2 }, batchSize: 16, epochs: 1, seed: 0 },
+      }),
+    );
     const limits = ['--train-limit', '300', '--test-limit', '100', '--epochs', '1', '--json'];
     const soft = fre(['train', spec, ...limits]);
     expect(soft.status).toBe(0);

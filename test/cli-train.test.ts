@@ -16,7 +16,19 @@ describe('fre train (built CLI)', () => {
 
   test('trains the demo net on real MNIST, prints JSON last, saves and restarts from weights', () => {
     const save = join(dir, 'w.npz');
-    const r = fre(['train', 'examples/mnist-demo.json', '--epochs', '2', '--train-limit', '1000', '--test-limit', '300', '--json', '--save', save]);
+    const r = fre([
+      'train',
+      'examples/mnist-demo.json',
+      '--epochs',
+      '2',
+      '--train-limit',
+      '1000',
+      '--test-limit',
+      '300',
+      '--json',
+      '--save',
+      save,
+    ]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
     const out = JSON.parse(lines[lines.length - 1]);
@@ -28,18 +40,48 @@ describe('fre train (built CLI)', () => {
     expect(r.stderr).toMatch(/epoch 1 .*test acc/);
 
     // Same seed, same numbers.
-    const again = JSON.parse(fre(['train', 'examples/mnist-demo.json', '--epochs', '2', '--train-limit', '1000', '--test-limit', '300', '--json']).stdout.trim().split('\n').pop()!);
-    expect(again.perEpoch.map((e: { testAccuracy: number; trainLoss: number }) => [e.testAccuracy, e.trainLoss]))
-      .toEqual(out.perEpoch.map((e: { testAccuracy: number; trainLoss: number }) => [e.testAccuracy, e.trainLoss]));
+    const again = JSON.parse(
+      fre(['train', 'examples/mnist-demo.json', '--epochs', '2', '--train-limit', '1000', '--test-limit', '300', '--json'])
+        .stdout.trim()
+        .split('\n')
+        .pop()!,
+    );
+    expect(again.perEpoch.map((e: { testAccuracy: number; trainLoss: number }) => [e.testAccuracy, e.trainLoss])).toEqual(
+      out.perEpoch.map((e: { testAccuracy: number; trainLoss: number }) => [e.testAccuracy, e.trainLoss]),
+    );
 
     // Starting from the saved weights, the first epoch's test accuracy is at least where training ended.
-    const resumed = fre(['train', 'examples/mnist-demo.json', '--epochs', '1', '--train-limit', '1000', '--test-limit', '300', '--json', '--init', save]);
+    const resumed = fre([
+      'train',
+      'examples/mnist-demo.json',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '1000',
+      '--test-limit',
+      '300',
+      '--json',
+      '--init',
+      save,
+    ]);
     expect(resumed.status).toBe(0);
     expect(JSON.parse(resumed.stdout.trim().split('\n').pop()!).finalTestAccuracy).toBeGreaterThan(out.finalTestAccuracy - 0.05);
   });
 
   test.each(['bp', 'fa'])('--algo %s runs on the same net', (algo) => {
-    const r = fre(['train', 'examples/mnist-demo.json', '--algo', algo, '--epochs', '1', '--train-limit', '500', '--test-limit', '200', '--json']);
+    const r = fre([
+      'train',
+      'examples/mnist-demo.json',
+      '--algo',
+      algo,
+      '--epochs',
+      '1',
+      '--train-limit',
+      '500',
+      '--test-limit',
+      '200',
+      '--json',
+    ]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!).algo).toBe(algo);
   });
@@ -85,10 +127,29 @@ describe('fre train (built CLI)', () => {
 
   test('Ctrl-C stops after the current batch, still saves the weights and exits 130', async () => {
     const save = join(dir, 'interrupted.npz');
-    const child = spawn(process.execPath, [FRE, 'train', 'examples/mnist-demo.json', '--epochs', '50', '--train-limit', '2000', '--test-limit', '200', '--json', '--save', save], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [
+        FRE,
+        'train',
+        'examples/mnist-demo.json',
+        '--epochs',
+        '50',
+        '--train-limit',
+        '2000',
+        '--test-limit',
+        '200',
+        '--json',
+        '--save',
+        save,
+      ],
+      { cwd: ROOT },
+    );
     let stderr = '';
     let stdout = '';
-    child.stdout.on('data', (d) => { stdout += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d) => {
         stderr += d;

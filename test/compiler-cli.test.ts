@@ -37,8 +37,11 @@ describe('fre compile / inspect / validate (built CLI)', () => {
     const rep = JSON.parse(readFileSync(report, 'utf8'));
     expect(rep).toMatchObject({ arraysUsed: 4, arraysAvailable: 8, graph: 'tiny-chain', chip: 'tiny-reram' });
     expect(rep.coresUsed).toBe(2);
-    expect(rep.edges.map((e: { name: string; arrays: number; rows: number; cols: number }) => [e.name, e.arrays, e.rows, e.cols]))
-      .toEqual([['W0', 2, 4, 5], ['W1', 1, 3, 4], ['Wf', 1, 2, 3]]);
+    expect(rep.edges.map((e: { name: string; arrays: number; rows: number; cols: number }) => [e.name, e.arrays, e.rows, e.cols])).toEqual([
+      ['W0', 2, 4, 5],
+      ['W1', 1, 3, 4],
+      ['Wf', 1, 2, 3],
+    ]);
     for (const k of ['arrayUtilisation', 'mesh', 'bytes', 'estimate']) expect(rep).toHaveProperty(k);
     expect(rep.estimate.cyclesPerInference).toBeGreaterThan(0);
   });
@@ -78,7 +81,12 @@ describe('fre compile / inspect / validate (built CLI)', () => {
     expect(j.phases.map((p: { name: string }) => p.name)).toEqual(['input', 'free', 'readout', 'error', 'nudged', 'update']);
     const t = fre(['inspect', pb, '--text']);
     // The CLI records the checkout's commit; the golden was compiled without one.
-    expect(t.stdout.replace(/producer_commit: "[0-9a-f]{40}"/, 'producer_commit: "unknown"')).toBe(readFileSync(join(ROOT, 'test/golden/tiny-chain.netlist.txtpb'), 'utf8').replace('producer_version: "golden"', `producer_version: "${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}"`));
+    expect(t.stdout.replace(/producer_commit: "[0-9a-f]{40}"/, 'producer_commit: "unknown"')).toBe(
+      readFileSync(join(ROOT, 'test/golden/tiny-chain.netlist.txtpb'), 'utf8').replace(
+        'producer_version: "golden"',
+        `producer_version: "${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}"`,
+      ),
+    );
   });
 
   test('--weights programs the given weights; --external-data writes a side file', () => {

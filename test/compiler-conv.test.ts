@@ -41,7 +41,12 @@ function smallConvNet(): Net {
     { name: 'W2', from: 'h2', to: 'h3', feedback: { kind: 'symmetric', beta: 0.3 }, bias: true },
     { name: 'Wf', from: 'h3', to: 'output', bias: true },
   ];
-  const b = new GraphBuilder('small-conv').input([2, 7, 7]).map('h1', [3, 3, 3], 'tanh').map('h2', [4, 2, 2], 'tanh').layer('h3', 5, 'tanh').output(3);
+  const b = new GraphBuilder('small-conv')
+    .input([2, 7, 7])
+    .map('h1', [3, 3, 3], 'tanh')
+    .map('h2', [4, 2, 2], 'tanh')
+    .layer('h3', 5, 'tanh')
+    .output(3);
   edges.forEach((e) => b.edge(e));
   b.dynamics({ T, K, betaF: 0.5, nudge: 'held' }).training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 4, epochs: 1, seed: 0 });
   return resolveNet(b.build());
@@ -51,7 +56,9 @@ function smallConvNet(): Net {
 function paramsOf(net: Net, seed = 5): Params {
   const rng = makeRng(seed);
   const p = initParams(net, rng);
-  p.bias.forEach((b) => { if (b) for (let i = 0; i < b.length; i++) b[i] = 0.8 * (2 * rng.uniform() - 1); });
+  p.bias.forEach((b) => {
+    if (b) for (let i = 0; i < b.length; i++) b[i] = 0.8 * (2 * rng.uniform() - 1);
+  });
   return p;
 }
 
@@ -69,11 +76,32 @@ describe('the netlist carries conv geometry and biases', () => {
     expect(codes(netlist)).toEqual([]);
     const [w0, w1, w2, wf] = netlist.edges;
     expect(w0.conv).toEqual({
-      kernel: 3, stride: 1, padding: 1, inChannels: 2, inHeight: 7, inWidth: 7, outChannels: 3, outHeight: 7, outWidth: 7,
-      positions: 49, pool: 'POOL_KIND_MAX', poolSize: 2, poolStride: 2,
+      kernel: 3,
+      stride: 1,
+      padding: 1,
+      inChannels: 2,
+      inHeight: 7,
+      inWidth: 7,
+      outChannels: 3,
+      outHeight: 7,
+      outWidth: 7,
+      positions: 49,
+      pool: 'POOL_KIND_MAX',
+      poolSize: 2,
+      poolStride: 2,
     });
     expect([w0.rows, w0.cols]).toEqual([3, 18]);
-    expect(w1.conv).toMatchObject({ kernel: 2, inChannels: 3, inHeight: 3, outChannels: 4, outHeight: 2, outWidth: 2, positions: 4, pool: 'POOL_KIND_NONE', poolSize: 0 });
+    expect(w1.conv).toMatchObject({
+      kernel: 2,
+      inChannels: 3,
+      inHeight: 3,
+      outChannels: 4,
+      outHeight: 2,
+      outWidth: 2,
+      positions: 4,
+      pool: 'POOL_KIND_NONE',
+      poolSize: 0,
+    });
     expect([w1.rows, w1.cols]).toEqual([4, 12]);
     expect(w2.conv).toBeNull();
     expect(wf.conv).toBeNull();
@@ -85,8 +113,13 @@ describe('the netlist carries conv geometry and biases', () => {
   });
 
   test('a dense net without biases encodes no conv or bias field (old netlists unchanged)', () => {
-    const b = new GraphBuilder('d').input(6).layer('h', 4, 'tanh').output(2).chain({ betaI: 0.1 })
-      .dynamics({ T: 2, K: 1, betaF: 0.1 }).training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 2, epochs: 1, seed: 0 });
+    const b = new GraphBuilder('d')
+      .input(6)
+      .layer('h', 4, 'tanh')
+      .output(2)
+      .chain({ betaI: 0.1 })
+      .dynamics({ T: 2, K: 1, betaF: 0.1 })
+      .training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 2, epochs: 1, seed: 0 });
     const dense = resolveNet(b.build());
     const n = compileOn(dense, initParams(dense, makeRng(1)));
     expect(n.edges.every((e) => e.conv === null && e.bias.length === 0)).toBe(true);
@@ -95,21 +128,63 @@ describe('the netlist carries conv geometry and biases', () => {
   });
 
   test('NET050: conv edges are checked against their geometry, not the dense rule', () => {
-    const broken = (f: (n: NetlistMsg) => void) => { const n = structuredClone(netlist); f(n); return codes(n); };
+    const broken = (f: (n: NetlistMsg) => void) => {
+      const n = structuredClone(netlist);
+      f(n);
+      return codes(n);
+    };
     // Group sizes that would satisfy the dense rule (rows = size(to), cols = size(from)) are wrong for a conv edge.
-    expect(broken((n) => { n.groups[1].size = 3 * 7 * 7; })).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^NET050 edges\.0: conv edge W0 reads 2×7×7 = 98 units and drives 3×9 = 27, but its groups are 98 \(from\) and 147 \(to\)/),
-    ]));
-    expect(broken((n) => { n.edges[1].cols = 11; })).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.1: conv edge W1 is 4×11, but its unrolled kernel is C_out × C_in·k·k = 4×12/)]));
-    expect(broken((n) => { n.edges[0].conv!.positions = 48; })).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.0\.conv: .*positions 48, but the output has 7×7 = 49/)]));
-    expect(broken((n) => { n.edges[0].conv!.outHeight = 6; })).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.0\.conv: .*gives 7×7/)]));
-    expect(broken((n) => { n.edges[0].conv!.pool = 'POOL_KIND_UNSPECIFIED'; })).toEqual(expect.arrayContaining([expect.stringMatching(/pool kind is unspecified/)]));
+    expect(
+      broken((n) => {
+        n.groups[1].size = 3 * 7 * 7;
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^NET050 edges\.0: conv edge W0 reads 2×7×7 = 98 units and drives 3×9 = 27, but its groups are 98 \(from\) and 147 \(to\)/,
+        ),
+      ]),
+    );
+    expect(
+      broken((n) => {
+        n.edges[1].cols = 11;
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^NET050 edges\.1: conv edge W1 is 4×11, but its unrolled kernel is C_out × C_in·k·k = 4×12/),
+      ]),
+    );
+    expect(
+      broken((n) => {
+        n.edges[0].conv!.positions = 48;
+      }),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.0\.conv: .*positions 48, but the output has 7×7 = 49/)]));
+    expect(
+      broken((n) => {
+        n.edges[0].conv!.outHeight = 6;
+      }),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.0\.conv: .*gives 7×7/)]));
+    expect(
+      broken((n) => {
+        n.edges[0].conv!.pool = 'POOL_KIND_UNSPECIFIED';
+      }),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/pool kind is unspecified/)]));
     // Without its geometry, W0 falls under the dense rule and fails it.
-    expect(broken((n) => { n.edges[0].conv = null; })).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.0: edge W0 is 3×18 but its groups are 27 \(to\) and 98 \(from\)/)]));
-    expect(broken((n) => { n.edges[2].bias.pop(); })).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.2\.bias: edge W2 has 4 bias entries for its 5 rows/)]));
+    expect(
+      broken((n) => {
+        n.edges[0].conv = null;
+      }),
+    ).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^NET050 edges\.0: edge W0 is 3×18 but its groups are 27 \(to\) and 98 \(from\)/)]),
+    );
+    expect(
+      broken((n) => {
+        n.edges[2].bias.pop();
+      }),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/^NET050 edges\.2\.bias: edge W2 has 4 bias entries for its 5 rows/)]));
   });
 
-  test('NET040: an array op must stream exactly its edge\'s positions', () => {
+  test("NET040: an array op must stream exactly its edge's positions", () => {
     const n = structuredClone(netlist);
     const input = n.schedule!.phases.find((ph) => ph.kind === 'PHASE_KIND_INPUT')!;
     const rd = input.ops.find((op) => op.opType === 'ArrayRead')!;
@@ -149,7 +224,7 @@ describe('the schedule reads a conv edge once per position', () => {
     expect(costs.actionCounts.training.update_pulse).toBe((3 * 18 + 4 * 12 + 5 * 16 + 3 * 5) / netlist.trainingInfo!.batchSize);
   });
 
-  test('cycles: a conv array op lasts positions × one patch\'s cycles; partial sums of all patches are accumulated', () => {
+  test("cycles: a conv array op lasts positions × one patch's cycles; partial sums of all patches are accumulated", () => {
     const chip = PRESETS.ideal;
     const input = netlist.schedule!.phases.find((ph) => ph.kind === 'PHASE_KIND_INPUT')!;
     const timed = timedOps(chip, input);
@@ -165,7 +240,9 @@ describe('the schedule reads a conv edge once per position', () => {
     // The update of W0's array: 49 outer-product passes of 3 rows each.
     const upd = netlist.schedule!.phases.find((ph) => ph.kind === 'PHASE_KIND_UPDATE')!;
     const i = upd.ops.findIndex((op) => op.opType === 'OuterProductUpdate' && netlist.edges[op.edge].name === 'W0');
-    expect(timedOps(chip, upd)[i].cycles).toBe(49 * opCycles(chip, { opType: 'OuterProductUpdate', rows: 3, cells: upd.ops[i].elements / 49 }));
+    expect(timedOps(chip, upd)[i].cycles).toBe(
+      49 * opCycles(chip, { opType: 'OuterProductUpdate', rows: 3, cells: upd.ops[i].elements / 49 }),
+    );
   });
 
   test('reductions name the group units the conv edge drives', () => {
@@ -197,7 +274,7 @@ describe('the ideal chip reproduces the software engine on a conv net with biase
     expect(evaluate(new EpEngine(net, new IdealExecutor(zero, kernels), m, zero.bias), data.test, m, x, y)).not.toBe(soft);
   });
 
-  test('in-situ training for an epoch: the same accuracy as fre train\'s engine', async () => {
+  test("in-situ training for an epoch: the same accuracy as fre train's engine", async () => {
     const soft = await train(net, cloneParams(p0), data, { algo: 'ep', epochs: 1, seed: 9, kernels });
     const chip = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 9, kernels });
     expect(chip.testAccuracy).toBe(soft.result.finalTestAccuracy);

@@ -51,7 +51,11 @@ describe.each(['tiny-chain', 'tiny-agt'])('golden netlist %s', (name) => {
   });
 
   testNeeding([['protoc', ['--version']]], 'protobuf-compiler')('protoc --decode prints the golden text', () => {
-    const r = spawnSync('protoc', ['-I', protoDir(), '--decode', 'fre.NetlistProto', 'netlist.proto'], { input: bytes, encoding: 'utf8', cwd: protoDir() });
+    const r = spawnSync('protoc', ['-I', protoDir(), '--decode', 'fre.NetlistProto', 'netlist.proto'], {
+      input: bytes,
+      encoding: 'utf8',
+      cwd: protoDir(),
+    });
     expect(r.error).toBeUndefined();
     expect(r.stdout).toBe(text);
   });

@@ -87,7 +87,10 @@ describe('the examples compile on every preset with the closed-form array count'
       const spec = join(ROOT, 'examples', `${ex}.json`);
       const { report } = compileFiles({ spec, chip: chipFiles[chipName], wMax: { kind: 'max' } });
       const net = resolveNet(loadGraph(spec));
-      const chip = resolveChipObject(chipName in PRESETS ? PRESETS[chipName] : JSON.parse(readFileSync(chipFiles[chipName], 'utf8')), chipName);
+      const chip = resolveChipObject(
+        chipName in PRESETS ? PRESETS[chipName] : JSON.parse(readFileSync(chipFiles[chipName], 'utf8')),
+        chipName,
+      );
       const R = chip.crossbar.rows;
       const C = chip.crossbar.cell === 'offset-column' ? chip.crossbar.cols - 1 : chip.crossbar.cols;
       expect(report.arraysUsed).toBe(closedForm(net, R, C));
@@ -118,7 +121,9 @@ describe('feedback and arrays', () => {
     const b = compileNet(rnd, chip).netlist;
     const weightOnly = sym.edges.reduce((s, e) => s + Math.ceil(e.rows / 256) * Math.ceil(e.cols / 256), 0);
     expect(a.arrays).toHaveLength(weightOnly);
-    const extra = rnd.edges.filter((e) => e.feedback === 'random').reduce((s, e) => s + Math.ceil(e.cols / 256) * Math.ceil(e.rows / 256), 0);
+    const extra = rnd.edges
+      .filter((e) => e.feedback === 'random')
+      .reduce((s, e) => s + Math.ceil(e.cols / 256) * Math.ceil(e.rows / 256), 0);
     expect(extra).toBeGreaterThan(0);
     expect(b.arrays).toHaveLength(weightOnly + extra);
     // Symmetric: the forward arrays are read transposed; random: B arrays, never trained, read forward.
@@ -173,7 +178,7 @@ describe('mapping accuracy through the netlist', () => {
     });
   });
 
-  test('edgeTiles: every edge\'s tiles cover its matrix once, on cores of the chip', () => {
+  test("edgeTiles: every edge's tiles cover its matrix once, on cores of the chip", () => {
     const net = resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-3hl.json')));
     const n = compileNet(net, PRESETS['sram-8b']).netlist;
     for (const t of edgeTiles(n)) {
@@ -232,7 +237,15 @@ describe('CMP diagnostics, one by one', () => {
   });
 
   test('CMP003: an unknown pass name for --dump-after', () => {
-    const ds = cmpDiags(() => compile(net, PRESETS.reram, paramsOf(net), { wMax: { kind: 'max' }, specFile: 's.json', producerVersion: 't' }, { dumpAfter: ['partitoin'] }));
+    const ds = cmpDiags(() =>
+      compile(
+        net,
+        PRESETS.reram,
+        paramsOf(net),
+        { wMax: { kind: 'max' }, specFile: 's.json', producerVersion: 't' },
+        { dumpAfter: ['partitoin'] },
+      ),
+    );
     expect(ds[0].code).toBe('CMP003');
     expect(ds[0].message).toContain('"partitoin"');
     expect(ds[0].hint).toContain('map-weights, partition, assign-cores, place, route, schedule, calibrate, emit');
@@ -256,16 +269,31 @@ describe('CMP diagnostics, one by one', () => {
   });
 
   test('CMP006: a percentile ADC range without a calibration batch', () => {
-    const ds = cmpDiags(() => compile(net, PRESETS.reram, paramsOf(net), { wMax: { kind: 'max' }, adcRange: { kind: 'percentile', p: 99 }, specFile: 's.json', producerVersion: 't' }));
+    const ds = cmpDiags(() =>
+      compile(net, PRESETS.reram, paramsOf(net), {
+        wMax: { kind: 'max' },
+        adcRange: { kind: 'percentile', p: 99 },
+        specFile: 's.json',
+        producerVersion: 't',
+      }),
+    );
     expect(ds[0].code).toBe('CMP006');
     expect(ds[0].message).toContain('percentile:99 needs a calibration batch');
   });
 
   test('conv edges and biases compile (CMP005, which refused them, is retired): mnist-conv on ideal', () => {
     const conv = resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-conv.json')));
-    const n = compile(conv, PRESETS.ideal, paramsOf(conv), { wMax: { kind: 'max' }, specFile: 'mnist-conv.json', producerVersion: 't' }).netlist;
+    const n = compile(conv, PRESETS.ideal, paramsOf(conv), {
+      wMax: { kind: 'max' },
+      specFile: 'mnist-conv.json',
+      producerVersion: 't',
+    }).netlist;
     expect(validateNetlist(n, 'mnist-conv.pb').diagnostics).toEqual([]);
-    expect(n.edges.map((e) => [e.rows, e.cols, e.conv?.positions ?? 0, e.bias.length])).toEqual([[32, 25, 576, 32], [64, 800, 64, 64], [10, 1024, 0, 10]]);
+    expect(n.edges.map((e) => [e.rows, e.cols, e.conv?.positions ?? 0, e.bias.length])).toEqual([
+      [32, 25, 576, 32],
+      [64, 800, 64, 64],
+      [10, 1024, 0, 10],
+    ]);
     expect(Object.keys(CMP_CODES)).not.toContain('CMP005');
   });
 
@@ -275,8 +303,16 @@ describe('CMP diagnostics, one by one', () => {
   });
 
   test('CMP090: the IR check after a pass catches a broken invariant and names the pass', () => {
-    const ir: CompilerIR = initialIR(net, PRESETS.reram, paramsOf(net), { wMax: { kind: 'max' }, specFile: 's.json', producerVersion: 't' });
-    for (const p of PASSES.slice(0, 2)) { p.run(ir); ir.done.push(p.name); verifyIR(ir, p.name); }
+    const ir: CompilerIR = initialIR(net, PRESETS.reram, paramsOf(net), {
+      wMax: { kind: 'max' },
+      specFile: 's.json',
+      producerVersion: 't',
+    });
+    for (const p of PASSES.slice(0, 2)) {
+      p.run(ir);
+      ir.done.push(p.name);
+      verifyIR(ir, p.name);
+    }
     ir.tiles.pop();
     const ds = cmpDiags(() => verifyIR(ir, 'partition'));
     expect(ds[0].code).toBe('CMP090');
@@ -295,8 +331,18 @@ describe('passes', () => {
 
   test('--dump-after writes the IR as text after the named passes', () => {
     const dumps: Record<string, string> = {};
-    compile(net, PRESETS['sram-8b'], paramsOf(net), { wMax: { kind: 'max' }, specFile: 's', producerVersion: 't' },
-      { dumpAfter: ['partition', 'route'], onDump: (p, t) => { dumps[p] = t; } });
+    compile(
+      net,
+      PRESETS['sram-8b'],
+      paramsOf(net),
+      { wMax: { kind: 'max' }, specFile: 's', producerVersion: 't' },
+      {
+        dumpAfter: ['partition', 'route'],
+        onDump: (p, t) => {
+          dumps[p] = t;
+        },
+      },
+    );
     expect(Object.keys(dumps)).toEqual(['partition', 'route']);
     expect(dumps.partition).toContain('# IR after partition');
     expect(dumps.partition).toContain('t0 W0[0,0] rows [0,128) cols [0,128) reads forward trainable');
@@ -307,11 +353,12 @@ describe('passes', () => {
   test('placement lowers traffic × hops against cores laid out in id order', () => {
     const { ir } = compileNet(net, PRESETS['sram-8b']);
     const W = ir.chip.noc.meshWidth;
-    const cost = (site: (c: number) => number) => transfers(ir).reduce((s, t) => {
-      const a = site(t.src);
-      const b = site(t.dst);
-      return s + t.bits * (Math.abs((a % W) - (b % W)) + Math.abs(Math.floor(a / W) - Math.floor(b / W)));
-    }, 0);
+    const cost = (site: (c: number) => number) =>
+      transfers(ir).reduce((s, t) => {
+        const a = site(t.src);
+        const b = site(t.dst);
+        return s + t.bits * (Math.abs((a % W) - (b % W)) + Math.abs(Math.floor(a / W) - Math.floor(b / W)));
+      }, 0);
     const placed = cost((c) => ir.cores[c].site);
     const naive = cost((c) => c);
     expect(placed).toBeLessThan(naive);
@@ -342,7 +389,7 @@ describe('passes', () => {
   });
 });
 
-describe('the schedule as the simulator\'s timing engine sees it', () => {
+describe("the schedule as the simulator's timing engine sees it", () => {
   test('the estimate of every phase equals the timing engine on timedOps()', () => {
     const net = resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-10l-agt.json')));
     const chip = PRESETS['sram-8b'];
@@ -357,15 +404,24 @@ describe('the schedule as the simulator\'s timing engine sees it', () => {
 });
 
 describe('the schedule per nudge mode', () => {
-  const make = (nudge: NudgeMode) => compileNet(chainNet([20, 12, 8], 4, { betaI: 0.1, betaF: 0.2, T: 4, K: 3, nudge }), PRESETS.reram).netlist;
+  const make = (nudge: NudgeMode) =>
+    compileNet(chainNet([20, 12, 8], 4, { betaI: 0.1, betaF: 0.2, T: 4, K: 3, nudge }), PRESETS.reram).netlist;
   const ops = (n: ReturnType<typeof make>, kind: string) => n.schedule!.phases.find((p) => p.kind === kind)!.ops;
 
   test('phases, repeats and training flags', () => {
     const n = make('held');
     expect(n.schedule!.phases.map((p) => [p.name, p.repeat, p.trainingOnly])).toEqual([
-      ['input', 1, false], ['free', 4, false], ['readout', 1, false], ['error', 1, true], ['nudged', 3, true], ['update', 1, true],
+      ['input', 1, false],
+      ['free', 4, false],
+      ['readout', 1, false],
+      ['error', 1, true],
+      ['nudged', 3, true],
+      ['update', 1, true],
     ]);
-    for (const p of n.schedule!.phases) p.ops.forEach((o, i) => { expect(o.deps.every((d) => d < i)).toBe(true); });
+    for (const p of n.schedule!.phases)
+      p.ops.forEach((o, i) => {
+        expect(o.deps.every((d) => d < i)).toBe(true);
+      });
   });
 
   test('held: the nudge drive is built once (ERROR) and added at every nudged step', () => {
@@ -381,7 +437,9 @@ describe('the schedule per nudge mode', () => {
     const n = make('graph');
     expect(ops(n, 'PHASE_KIND_NUDGED').find((o) => o.held === 'DRIVE_BUFFER_NUDGE')!.scaleByStep).toBe(true);
     expect(ops(n, 'PHASE_KIND_UPDATE').some((o) => o.opType === 'ReadoutError')).toBe(true);
-    expect(ops(n, 'PHASE_KIND_UPDATE').find((o) => o.opType === 'OuterProductUpdate' && n.edges[o.edge].name === 'Wf')!.pre).toBe('OPERAND_STATE');
+    expect(ops(n, 'PHASE_KIND_UPDATE').find((o) => o.opType === 'OuterProductUpdate' && n.edges[o.edge].name === 'Wf')!.pre).toBe(
+      'OPERAND_STATE',
+    );
   });
 
   test('recomputed: every nudged step reads the readout, recomputes e and feeds it back', () => {
@@ -395,15 +453,25 @@ describe('the schedule per nudge mode', () => {
 
   test('every trainable array gets one outer-product update; fixed arrays none', () => {
     const n = make('held');
-    const updated = ops(n, 'PHASE_KIND_UPDATE').filter((o) => o.opType === 'OuterProductUpdate').map((o) => o.array).sort((a, b) => a - b);
+    const updated = ops(n, 'PHASE_KIND_UPDATE')
+      .filter((o) => o.opType === 'OuterProductUpdate')
+      .map((o) => o.array)
+      .sort((a, b) => a - b);
     expect(updated).toEqual(n.arrays.filter((a) => a.trainable).map((a) => a.id));
   });
 
   test('weight columns: an offset-column chip tiles with one column fewer', () => {
-    const chip = resolveChipObject({ base: 'reram', crossbar: { cell: 'offset-column', rows: 16, cols: 9 }, periphery: { adc: { linesPerAdc: 4 } } }, 'c.json');
+    const chip = resolveChipObject(
+      { base: 'reram', crossbar: { cell: 'offset-column', rows: 16, cols: 9 }, periphery: { adc: { linesPerAdc: 4 } } },
+      'c.json',
+    );
     expect(weightCols(chip.crossbar)).toBe(8);
     const n = compileNet(chainNet([20, 12, 8], 4, { betaI: 0.1, betaF: 0.2, T: 1, K: 1 }), chip).netlist;
-    expect(n.edges.map((e) => [e.tileGridRows, e.tileGridCols])).toEqual([[1, 3], [1, 2], [1, 1]]);
+    expect(n.edges.map((e) => [e.tileGridRows, e.tileGridCols])).toEqual([
+      [1, 3],
+      [1, 2],
+      [1, 1],
+    ]);
     expect(n.arrays.every((a) => a.gMinus === null)).toBe(true);
   });
 });

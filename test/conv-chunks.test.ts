@@ -28,8 +28,12 @@ function net(): Net {
     { name: 'Wf', from: 'c2', to: 'output', bias: true },
   ];
   edges.forEach((e) => b.edge(e));
-  return resolveNet(b.dynamics({ T: 6, K: 4, betaF: 0.5, nudge: 'held' })
-    .training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 7, epochs: 1, seed: 0 }).build());
+  return resolveNet(
+    b
+      .dynamics({ T: 6, K: 4, betaF: 0.5, nudge: 'held' })
+      .training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 7, epochs: 1, seed: 0 })
+      .build(),
+  );
 }
 
 /** The ideal executor asking for `bytes` of patches per conv read. */
@@ -42,7 +46,11 @@ function executor(params: Params, bytes: number): IdealExecutor {
 function paramsWithBias(n: Net): Params {
   const rng = makeRng('chunk-params');
   const p = initParams(n, rng);
-  p.bias.forEach((b) => b?.forEach((_, i) => { b[i] = 0.3 * rng.normal(); }));
+  p.bias.forEach((b) =>
+    b?.forEach((_, i) => {
+      b[i] = 0.3 * rng.normal();
+    }),
+  );
   return p;
 }
 
@@ -60,7 +68,11 @@ const copy = (a: (Float32Array | null)[]) => a.map((g) => (g ? Float32Array.from
 function expectClose(got: (Float32Array | null)[], want: (Float32Array | null)[]): void {
   expect(got.map((g) => g?.length ?? null)).toEqual(want.map((w) => w?.length ?? null));
   let worst = 0;
-  got.forEach((g, i) => g?.forEach((v, k) => { worst = Math.max(worst, Math.abs(v - want[i]![k]) / (1e-3 + Math.abs(want[i]![k]))); }));
+  got.forEach((g, i) =>
+    g?.forEach((v, k) => {
+      worst = Math.max(worst, Math.abs(v - want[i]![k]) / (1e-3 + Math.abs(want[i]![k])));
+    }),
+  );
   expect(worst).toBeLessThan(1e-5);
 }
 
@@ -69,7 +81,11 @@ describe('conv reads in chunks = in one read', () => {
   const m = 7;
   const { x, y } = batch(n, m);
   // Bytes per sample of W1's patches: P·cols·4 = 9·16·4; of W0's: 64·18·4.
-  const sizes: [string, number][] = [['1 sample', 1], ['3 samples of W1', 3 * 9 * 16 * 4], ['whole batch', 1e12]];
+  const sizes: [string, number][] = [
+    ['1 sample', 1],
+    ['3 samples of W1', 3 * 9 * 16 * 4],
+    ['whole batch', 1e12],
+  ];
 
   test('EP step: free and nudged states, weight and bias gradients', () => {
     const out = sizes.map(([, bytes]) => {
@@ -77,7 +93,12 @@ describe('conv reads in chunks = in one read', () => {
       const eng = new EpEngine(n, executor(params, bytes), m, params.bias);
       const grads = makeGrads(n);
       const r = eng.step(x, y, m, grads);
-      return { loss: r.loss, grads: copy(grads), free: copy(n.layers.map((_, j) => eng.freeState(j))), nudged: copy(n.layers.map((_, j) => eng.state(j))) };
+      return {
+        loss: r.loss,
+        grads: copy(grads),
+        free: copy(n.layers.map((_, j) => eng.freeState(j))),
+        nudged: copy(n.layers.map((_, j) => eng.state(j))),
+      };
     });
     expect(out[0].grads.some((g) => g !== null && g.some((v) => v !== 0))).toBe(true);
     for (const o of out.slice(1)) {

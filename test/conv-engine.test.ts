@@ -13,8 +13,13 @@ import { im2col } from '../simulator/conv/im2col';
 import { im2row, mapsToRows, row2im, rowsToMaps } from '../simulator/conv/im2row';
 import { layoutKernels } from '../simulator/conv/layout-kernels';
 import {
-  avgPoolDirect, avgPoolTransposeDirect, convForwardDirect, convTransposeDirect, convWeightGradDirect,
-  maxPoolDirect, maxUnpoolDirect,
+  avgPoolDirect,
+  avgPoolTransposeDirect,
+  convForwardDirect,
+  convTransposeDirect,
+  convWeightGradDirect,
+  maxPoolDirect,
+  maxUnpoolDirect,
 } from '../simulator/conv/reference';
 import { convDims, type ConvSpec } from '../graph/shapes';
 import { BackpropEngine } from '../simulator/engine/backprop';
@@ -112,46 +117,88 @@ describe('im2row (patch-major im2col)', () => {
 });
 
 /** input [2,7,7] → conv k3 p1 + pool → h1 [3,3,3] → conv k2 → h2 [4,2,2] → dense h3 (5) → output (3). */
-function smallConvNet(o: { nudge?: 'held' | 'recomputed'; pool?: PoolKind; poolW1?: PoolKind; act?: Activation; betaI?: number; betaF?: number; T?: number; K?: number; bias?: boolean; feedback?: 'symmetric' | 'random' } = {}): Net {
+function smallConvNet(
+  o: {
+    nudge?: 'held' | 'recomputed';
+    pool?: PoolKind;
+    poolW1?: PoolKind;
+    act?: Activation;
+    betaI?: number;
+    betaF?: number;
+    T?: number;
+    K?: number;
+    bias?: boolean;
+    feedback?: 'symmetric' | 'random';
+  } = {},
+): Net {
   const act = o.act ?? 'tanh';
   const beta = o.betaI ?? 0.3;
   const fb = o.feedback ?? 'symmetric';
   const edges: EdgeSpec[] = [
-    { name: 'W0', from: 'input', to: 'h1', conv: { kernel: 3, padding: 1 }, ...(o.pool !== undefined ? { pool: { kind: o.pool, size: 2 } } : {}), bias: o.bias ?? true },
-    { name: 'W1', from: 'h1', to: 'h2', conv: { kernel: 2 }, ...(o.poolW1 !== undefined ? { pool: { kind: o.poolW1, size: 2 } } : {}), feedback: { kind: fb, beta }, bias: o.bias ?? true },
+    {
+      name: 'W0',
+      from: 'input',
+      to: 'h1',
+      conv: { kernel: 3, padding: 1 },
+      ...(o.pool !== undefined ? { pool: { kind: o.pool, size: 2 } } : {}),
+      bias: o.bias ?? true,
+    },
+    {
+      name: 'W1',
+      from: 'h1',
+      to: 'h2',
+      conv: { kernel: 2 },
+      ...(o.poolW1 !== undefined ? { pool: { kind: o.poolW1, size: 2 } } : {}),
+      feedback: { kind: fb, beta },
+      bias: o.bias ?? true,
+    },
     { name: 'W2', from: 'h2', to: 'h3', feedback: { kind: fb, beta }, bias: o.bias ?? true },
     { name: 'Wf', from: 'h3', to: 'output', bias: o.bias ?? true },
   ];
   const side = o.pool !== undefined ? 3 : 7;
   const h2side = o.poolW1 !== undefined ? Math.floor((side - 1 - 2) / 2) + 1 : side - 1;
-  const b = new GraphBuilder('small-conv').input([2, 7, 7]).map('h1', [3, side, side], act).map('h2', [4, h2side, h2side], act)
-    .layer('h3', 5, act).output(3);
+  const b = new GraphBuilder('small-conv')
+    .input([2, 7, 7])
+    .map('h1', [3, side, side], act)
+    .map('h2', [4, h2side, h2side], act)
+    .layer('h3', 5, act)
+    .output(3);
   edges.forEach((e) => b.edge(e));
-  b.dynamics({ T: o.T ?? 12, K: o.K ?? 8, betaF: o.betaF ?? 0.5, nudge: o.nudge ?? 'held' })
-    .training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 4, epochs: 1, seed: 0 });
+  b.dynamics({ T: o.T ?? 12, K: o.K ?? 8, betaF: o.betaF ?? 0.5, nudge: o.nudge ?? 'held' }).training({
+    optimizer: { kind: 'sgd', lr: 0.1 },
+    batchSize: 4,
+    epochs: 1,
+    seed: 0,
+  });
   return resolveNet(b.build());
 }
 
 function paramsWithBias(net: Net, rng: Rng): Params {
   const p = initParams(net, rng);
-  p.bias.forEach((b) => { if (b) b.set(randn(b.length, rng, 0.2)); });
+  p.bias.forEach((b) => {
+    if (b) b.set(randn(b.length, rng, 0.2));
+  });
   return p;
 }
 
 // ---- the plain float64 reference of one edge -------------------------------------------------
 
-interface RefFwd { y: F64; argmax?: Int32Array }
+interface RefFwd {
+  y: F64;
+  argmax?: Int32Array;
+}
 
 function refForward(e: NetEdge, p: Params, x: ArrayLike<number>, m: number): RefFwd {
   const W = p.W[e.index].data;
   const bias = p.bias[e.index];
   if (!e.conv) {
     const y = new Float64Array(m * e.rows);
-    for (let b = 0; b < m; b++) for (let r = 0; r < e.rows; r++) {
-      let s = bias ? bias[r] : 0;
-      for (let c = 0; c < e.cols; c++) s += W[r * e.cols + c] * x[b * e.cols + c];
-      y[b * e.rows + r] = s;
-    }
+    for (let b = 0; b < m; b++)
+      for (let r = 0; r < e.rows; r++) {
+        let s = bias ? bias[r] : 0;
+        for (let c = 0; c < e.cols; c++) s += W[r * e.cols + c] * x[b * e.cols + c];
+        y[b * e.rows + r] = s;
+      }
     return { y };
   }
   const z = convForwardDirect(e.conv.conv, m, x, W);
@@ -178,11 +225,12 @@ function refFeedback(e: NetEdge, p: Params, post: ArrayLike<number>, m: number, 
   const M = random ? null : p.W[e.index].data;
   if (!e.conv) {
     const out = new Float64Array(m * e.cols);
-    for (let b = 0; b < m; b++) for (let c = 0; c < e.cols; c++) {
-      let s = 0;
-      for (let r = 0; r < e.rows; r++) s += (M ? M[r * e.cols + c] : p.B[e.index]!.data[c * e.rows + r]) * post[b * e.rows + r];
-      out[b * e.cols + c] = s;
-    }
+    for (let b = 0; b < m; b++)
+      for (let c = 0; c < e.cols; c++) {
+        let s = 0;
+        for (let r = 0; r < e.rows; r++) s += (M ? M[r * e.cols + c] : p.B[e.index]!.data[c * e.rows + r]) * post[b * e.rows + r];
+        out[b * e.cols + c] = s;
+      }
     return out;
   }
   // A random conv feedback B [C·k·k × O] read like a kernel: K[o, r] = B[r, o].
@@ -195,10 +243,11 @@ function refUpdate(e: NetEdge, p: Params, post: ArrayLike<number>, pre: ArrayLik
   const gb = new Float64Array(e.rows);
   if (!e.conv) {
     const g = new Float64Array(e.rows * e.cols);
-    for (let b = 0; b < m; b++) for (let r = 0; r < e.rows; r++) {
-      gb[r] += post[b * e.rows + r];
-      for (let c = 0; c < e.cols; c++) g[r * e.cols + c] += post[b * e.rows + r] * pre[b * e.cols + c];
-    }
+    for (let b = 0; b < m; b++)
+      for (let r = 0; r < e.rows; r++) {
+        gb[r] += post[b * e.rows + r];
+        for (let c = 0; c < e.cols; c++) g[r * e.cols + c] += post[b * e.rows + r] * pre[b * e.cols + c];
+      }
     return { g, gb };
   }
   const { argmax } = refForward(e, p, pre, m);
@@ -252,14 +301,20 @@ function referenceEpStep(net: Net, p: Params, x: Float32Array, y: Float32Array, 
     }
     return err;
   };
-  const s0 = relax(net.layers.map((l) => new Float64Array(m * l.size)), T, null);
+  const s0 = relax(
+    net.layers.map((l) => new Float64Array(m * l.size)),
+    T,
+    null,
+  );
   const err = errorOf(s0);
   const held = refFeedback(ro, p, err, m).map((v) => betaF * v);
   // held: e from the free state throughout; recomputed: e from the current state at every nudged
   // step. The readout's delta rule uses the free error either way.
-  const sb = relax(s0, K, net.spec.dynamics.nudge === 'recomputed'
-    ? (s) => refFeedback(ro, p, errorOf(s), m).map((v) => betaF * v)
-    : () => held);
+  const sb = relax(
+    s0,
+    K,
+    net.spec.dynamics.nudge === 'recomputed' ? (s) => refFeedback(ro, p, errorOf(s), m).map((v) => betaF * v) : () => held,
+  );
   const g: F64[] = [];
   const gb: F64[] = [];
   for (const e of net.edges) {
@@ -473,7 +528,12 @@ describe('conv nets elsewhere in the engines', () => {
     for (const e of net.edges) {
       const f = e.to === OUTPUT ? 1 : 1 / 0.25;
       for (const slot of [e.index, E + e.index]) {
-        expect(maxRelErr(g2[slot]!, Array.from(g1[slot]!, (v) => v * f))).toBeLessThan(1e-6);
+        expect(
+          maxRelErr(
+            g2[slot]!,
+            Array.from(g1[slot]!, (v) => v * f),
+          ),
+        ).toBeLessThan(1e-6);
       }
     }
   });

@@ -12,7 +12,16 @@ import { maxPool, maxUnpool } from '../simulator/conv/pool';
 import { makeRng } from '../util/rng';
 
 /** The engine's forward tail before the fusion (edge-ops.ts at e25c4b4). */
-function unfusedPool(pool: PoolSpec, shape: FeatureShape, m: number, rows: Float32Array, out: Float32Array, argmax: Int32Array, scale: number, bias: Float32Array | null): void {
+function unfusedPool(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  rows: Float32Array,
+  out: Float32Array,
+  argmax: Int32Array,
+  scale: number,
+  bias: Float32Array | null,
+): void {
   const P = shape.height * shape.width;
   const O = shape.channels;
   const map = new Float32Array(m * O * P);
@@ -53,17 +62,29 @@ const CASES: [string, PoolSpec, FeatureShape, number][] = [
   ['mnist-conv c2: 64 × 8×8, pool 2', { kind: 'max', size: 2, stride: 2 }, { channels: 64, height: 8, width: 8 }, 3],
   ['odd map, floor mode: 5 × 7×5, pool 2', { kind: 'max', size: 2, stride: 2 }, { channels: 5, height: 7, width: 5 }, 2],
   ['overlapping windows: 3 × 6×6, pool 3 stride 1', { kind: 'max', size: 3, stride: 1 }, { channels: 3, height: 6, width: 6 }, 2],
-  ['more channels than one native block: 300 × 4×4, pool 2', { kind: 'max', size: 2, stride: 2 }, { channels: 300, height: 4, width: 4 }, 2],
+  [
+    'more channels than one native block: 300 × 4×4, pool 2',
+    { kind: 'max', size: 2, stride: 2 },
+    { channels: 300, height: 4, width: 4 },
+    2,
+  ],
 ];
 
-const layouts: [string, LayoutKernels][] = [['reference', referenceLayout], [`selected (${layoutKernels().name})`, layoutKernels()]];
+const layouts: [string, LayoutKernels][] = [
+  ['reference', referenceLayout],
+  [`selected (${layoutKernels().name})`, layoutKernels()],
+];
 
 describe.each(layouts)('%s maxPoolRows / maxUnpoolRows = the unfused sequence, bit for bit', (_name, lk) => {
   test.each(CASES)('%s', (_title, pool, shape, m) => {
     const P = shape.height * shape.width;
     const O = shape.channels;
-    const n = m * O * shapeSize(poolOutShape(pool, shape)) / O;
-    for (const [values, bias, scale] of [[coarse, true, 0.37], [fine, false, 1], [fine, true, 0]] as const) {
+    const n = (m * O * shapeSize(poolOutShape(pool, shape))) / O;
+    for (const [values, bias, scale] of [
+      [coarse, true, 0.37],
+      [fine, false, 1],
+      [fine, true, 0],
+    ] as const) {
       const rows = values(m * P * O, `rows/${_title}`);
       const b = bias ? fine(O, 'bias') : null;
       const start = fine(n, 'out');

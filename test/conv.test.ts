@@ -29,12 +29,26 @@ import { convForward, convTranspose, convWeightGrad } from '../simulator/conv/co
 import { col2im, im2col } from '../simulator/conv/im2col';
 import { avgPool, avgPoolTranspose, maxPool, maxUnpool, poolForward, poolTranspose } from '../simulator/conv/pool';
 import {
-  avgPoolDirect, avgPoolTransposeDirect, convForwardDirect, convTransposeDirect, convWeightGradDirect,
-  im2colDirect, maxPoolDirect, maxUnpoolDirect,
+  avgPoolDirect,
+  avgPoolTransposeDirect,
+  convForwardDirect,
+  convTransposeDirect,
+  convWeightGradDirect,
+  im2colDirect,
+  maxPoolDirect,
+  maxUnpoolDirect,
 } from '../simulator/conv/reference';
 import {
-  convDims, convOutShape, convOutSize, convWorkspaceSize, poolOutShape, shapeSize, validateConvSpec,
-  type ConvSpec, type FeatureShape, type PoolSpec,
+  convDims,
+  convOutShape,
+  convOutSize,
+  convWorkspaceSize,
+  poolOutShape,
+  shapeSize,
+  validateConvSpec,
+  type ConvSpec,
+  type FeatureShape,
+  type PoolSpec,
 } from '../graph/shapes';
 import { makeRng, type Rng } from '../util/rng';
 
@@ -84,12 +98,17 @@ function expectWithin(label: string, got: ArrayLike<number>, want: ArrayLike<num
     const b = bound(i) + 1e-30;
     const ratio = err / b;
     if (!(ratio <= 1)) {
-      if (worst < 0 || !(ratio <= worstRatio)) { worst = i; worstRatio = ratio; }
+      if (worst < 0 || !(ratio <= worstRatio)) {
+        worst = i;
+        worstRatio = ratio;
+      }
     }
   }
   if (worst >= 0) {
-    throw new Error(`${label}: element ${worst} got ${got[worst]} want ${want[worst]} `
-      + `(error ${Math.abs(got[worst] - want[worst])} > bound ${bound(worst)})`);
+    throw new Error(
+      `${label}: element ${worst} got ${got[worst]} want ${want[worst]} ` +
+        `(error ${Math.abs(got[worst] - want[worst])} > bound ${bound(worst)})`,
+    );
   }
 }
 
@@ -100,10 +119,21 @@ function specName(s: ConvSpec, m: number): string {
 // ---------------------------------------------------------------------------------------------------
 // Cases: hand-picked edge cases plus seeded random shapes
 
-interface ConvCase { spec: ConvSpec; m: number }
+interface ConvCase {
+  spec: ConvSpec;
+  m: number;
+}
 
-const c = (m: number, inChannels: number, outChannels: number, kernel: number, stride: number, padding: number,
-  height: number, width: number): ConvCase => ({ m, spec: { inChannels, outChannels, kernel, stride, padding, height, width } });
+const c = (
+  m: number,
+  inChannels: number,
+  outChannels: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  height: number,
+  width: number,
+): ConvCase => ({ m, spec: { inChannels, outChannels, kernel, stride, padding, height, width } });
 
 const FIXED: ConvCase[] = [
   c(1, 1, 1, 1, 1, 0, 1, 1), // 1×1 everything
@@ -134,18 +164,16 @@ function randomCases(seed: string, n: number): ConvCase[] {
 const CASES: ConvCase[] = [...FIXED, ...randomCases('conv-random-shapes', 8)];
 
 /** The paper's layer shapes (docs/references.md#settings-and-results): MNIST conv 1→32 and 32→64 5×5; CIFAR 3→32 3×3 pad 1. */
-const PAPER: ConvCase[] = [
-  c(2, 1, 32, 5, 1, 0, 28, 28),
-  c(2, 32, 64, 5, 1, 0, 12, 12),
-  c(2, 3, 32, 3, 1, 1, 32, 32),
-];
+const PAPER: ConvCase[] = [c(2, 1, 32, 5, 1, 0, 28, 28), c(2, 32, 64, 5, 1, 0, 12, 12), c(2, 3, 32, 3, 1, 1, 32, 32)];
 
 // ---------------------------------------------------------------------------------------------------
 
 describe('conv shapes', () => {
-  test('output sizes and the paper\'s conv stacks (MNIST 28→…→1024, CIFAR 32→…→2048)', () => {
-    expect(convOutSize({ inChannels: 1, outChannels: 1, kernel: 3, stride: 2, padding: 1, height: 8, width: 7 }))
-      .toEqual({ outHeight: 4, outWidth: 4 });
+  test("output sizes and the paper's conv stacks (MNIST 28→…→1024, CIFAR 32→…→2048)", () => {
+    expect(convOutSize({ inChannels: 1, outChannels: 1, kernel: 3, stride: 2, padding: 1, height: 8, width: 7 })).toEqual({
+      outHeight: 4,
+      outWidth: 4,
+    });
     const max2: PoolSpec = { kind: 'max', size: 2, stride: 2 };
     // MNIST: conv 1→32 5×5, maxpool 2, conv 32→64 5×5, maxpool 2, fc 1024→10
     let s: FeatureShape = convOutShape({ inChannels: 1, outChannels: 32, kernel: 5, stride: 1, padding: 0, height: 28, width: 28 });
@@ -181,10 +209,19 @@ describe('conv shapes', () => {
     expect(() => convForward(referenceKernels, ok, 1, x, w, y, { workspace: new Float32Array(3) })).toThrow(/workspace/);
     expect(() => convTranspose(referenceKernels, ok, 1, y, w, x.subarray(1))).toThrow(/too short/);
     expect(() => convWeightGrad(referenceKernels, ok, 0, x, y, w)).toThrow(/batch/);
-    expect(() => poolForward({ kind: 'max', size: 2, stride: 2 }, { channels: 1, height: 4, width: 4 }, 1,
-      new Float32Array(16), new Float32Array(4))).toThrow(/argmax/);
-    expect(() => maxUnpool({ kind: 'max', size: 2, stride: 2 }, { channels: 1, height: 2, width: 2 }, 1,
-      new Float32Array(1), Int32Array.of(9), new Float32Array(4))).toThrow(/out of range/);
+    expect(() =>
+      poolForward({ kind: 'max', size: 2, stride: 2 }, { channels: 1, height: 4, width: 4 }, 1, new Float32Array(16), new Float32Array(4)),
+    ).toThrow(/argmax/);
+    expect(() =>
+      maxUnpool(
+        { kind: 'max', size: 2, stride: 2 },
+        { channels: 1, height: 2, width: 2 },
+        1,
+        new Float32Array(1),
+        Int32Array.of(9),
+        new Float32Array(4),
+      ),
+    ).toThrow(/out of range/);
   });
 });
 
@@ -241,8 +278,12 @@ describe.each(BACKENDS)('conv on %s kernels', (_label, kernels) => {
     const y0 = normals(rng, m * d.outSize);
     const yAcc = Float32Array.from(y0);
     convForward(kernels, spec, m, x, w, yAcc, { scale: -0.75, accumulate: true });
-    expectWithin('forward (scale, accumulate)', yAcc, Array.from(yRef, (v, i) => y0[i] - 0.75 * v),
-      (i) => (d.colRows + 4) * U32 * (0.75 * yAbs[i] + Math.abs(y0[i])));
+    expectWithin(
+      'forward (scale, accumulate)',
+      yAcc,
+      Array.from(yRef, (v, i) => y0[i] - 0.75 * v),
+      (i) => (d.colRows + 4) * U32 * (0.75 * yAbs[i] + Math.abs(y0[i])),
+    );
 
     // ---- transpose
     const xt = new Float32Array(m * d.inSize).fill(Number.NaN); // overwritten, NaN must not leak
@@ -254,8 +295,12 @@ describe.each(BACKENDS)('conv on %s kernels', (_label, kernels) => {
     const x0 = normals(rng, m * d.inSize);
     const xtAcc = Float32Array.from(x0);
     convTranspose(kernels, spec, m, yv, w, xtAcc, { scale: 1.5, accumulate: true });
-    expectWithin('transpose (scale, accumulate)', xtAcc, Array.from(xtRef, (v, i) => x0[i] + 1.5 * v),
-      (i) => kT * U32 * (1.5 * xtAbs[i] + Math.abs(x0[i])));
+    expectWithin(
+      'transpose (scale, accumulate)',
+      xtAcc,
+      Array.from(xtRef, (v, i) => x0[i] + 1.5 * v),
+      (i) => kT * U32 * (1.5 * xtAbs[i] + Math.abs(x0[i])),
+    );
 
     // ---- adjointness ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩
     const T = dot(yAbs, abs(yv));
@@ -272,8 +317,12 @@ describe.each(BACKENDS)('conv on %s kernels', (_label, kernels) => {
     const dw0 = normals(rng, d.weightSize);
     const dwAcc = Float32Array.from(dw0);
     convWeightGrad(kernels, spec, m, x, yv, dwAcc, { scale: 0.25, accumulate: true });
-    expectWithin('weight grad (scale, accumulate)', dwAcc, Array.from(dwRef, (v, i) => dw0[i] + 0.25 * v),
-      (i) => kG * U32 * (0.25 * dwAbs[i] + Math.abs(dw0[i])));
+    expectWithin(
+      'weight grad (scale, accumulate)',
+      dwAcc,
+      Array.from(dwRef, (v, i) => dw0[i] + 0.25 * v),
+      (i) => kG * U32 * (0.25 * dwAbs[i] + Math.abs(dw0[i])),
+    );
 
     // ---- weight gradient vs central finite differences of L(W) = ⟨conv(x; W), R⟩, R = yv
     if (fd) {
@@ -295,11 +344,13 @@ describe.each(BACKENDS)('conv on %s kernels', (_label, kernels) => {
     }
   };
 
-  test.each(CASES.map((k) => [specName(k.spec, k.m), k] as const))('fast == direct, adjoint, FD gradient: %s',
-    (_name, { spec, m }) => checkCase(spec, m, true));
+  test.each(CASES.map((k) => [specName(k.spec, k.m), k] as const))('fast == direct, adjoint, FD gradient: %s', (_name, { spec, m }) =>
+    checkCase(spec, m, true),
+  );
 
   test.each(PAPER.map((k) => [specName(k.spec, k.m), k] as const))('paper layer shape %s', (_name, { spec, m }) =>
-    checkCase(spec, m, false));
+    checkCase(spec, m, false),
+  );
 
   test('workspace reuse across calls and specs gives identical results', () => {
     const rng = makeRng('conv/workspace');
@@ -327,7 +378,12 @@ describe.each(BACKENDS)('conv on %s kernels', (_label, kernels) => {
 // ---------------------------------------------------------------------------------------------------
 // Pooling
 
-interface PoolCase { shape: FeatureShape; size: number; stride: number; m: number }
+interface PoolCase {
+  shape: FeatureShape;
+  size: number;
+  stride: number;
+  m: number;
+}
 
 const POOLS: PoolCase[] = [
   { m: 2, shape: { channels: 3, height: 8, width: 8 }, size: 2, stride: 2 }, // the paper's pool 2
@@ -339,7 +395,8 @@ const POOLS: PoolCase[] = [
   { m: 1, shape: { channels: 2, height: 6, width: 6 }, size: 3, stride: 1 }, // heavy overlap
 ];
 
-const poolName = (p: PoolCase): string => `m${p.m} C${p.shape.channels} ${p.shape.height}×${p.shape.width} size ${p.size} stride ${p.stride}`;
+const poolName = (p: PoolCase): string =>
+  `m${p.m} C${p.shape.channels} ${p.shape.height}×${p.shape.width} size ${p.size} stride ${p.stride}`;
 
 describe('pooling', () => {
   test.each(POOLS.map((p) => [poolName(p), p] as const))('%s', (_name, { shape, size, stride, m }) => {
@@ -382,8 +439,12 @@ describe('pooling', () => {
     const up0 = normals(rng, nIn);
     const upAcc = Float32Array.from(up0);
     maxUnpool(maxSpec, shape, m, yv, arg, upAcc, { scale: 2, accumulate: true });
-    expectWithin('maxUnpool (scale, accumulate)', upAcc, Array.from(upRef, (v, i) => up0[i] + 2 * v),
-      (i) => (count[i] + 2) * U32 * (2 * upAbs[i] + Math.abs(up0[i])));
+    expectWithin(
+      'maxUnpool (scale, accumulate)',
+      upAcc,
+      Array.from(upRef, (v, i) => up0[i] + 2 * v),
+      (i) => (count[i] + 2) * U32 * (2 * upAbs[i] + Math.abs(up0[i])),
+    );
 
     // ---- average pool and its adjoint
     const k2 = size * size;
@@ -395,8 +456,12 @@ describe('pooling', () => {
     const ya0 = normals(rng, nOut);
     const yaAcc = Float32Array.from(ya0);
     avgPool(avgSpec, shape, m, x, yaAcc, { scale: -3, accumulate: true });
-    expectWithin('avgPool (scale, accumulate)', yaAcc, Array.from(yaRef, (v, i) => ya0[i] - 3 * v),
-      (i) => (k2 + 4) * U32 * (3 * yaAbs[i] + Math.abs(ya0[i])));
+    expectWithin(
+      'avgPool (scale, accumulate)',
+      yaAcc,
+      Array.from(yaRef, (v, i) => ya0[i] - 3 * v),
+      (i) => (k2 + 4) * U32 * (3 * yaAbs[i] + Math.abs(ya0[i])),
+    );
 
     const xa = new Float32Array(nIn).fill(Number.NaN);
     poolTranspose(avgSpec, shape, m, yv, xa);
@@ -406,8 +471,12 @@ describe('pooling', () => {
     const xa0 = normals(rng, nIn);
     const xaAcc = Float32Array.from(xa0);
     avgPoolTranspose(avgSpec, shape, m, yv, xaAcc, { scale: 0.5, accumulate: true });
-    expectWithin('avgPoolTranspose (scale, accumulate)', xaAcc, Array.from(xaRef, (v, i) => xa0[i] + 0.5 * v),
-      (i) => (k2 + 4) * U32 * (0.5 * xaAbs[i] + Math.abs(xa0[i])));
+    expectWithin(
+      'avgPoolTranspose (scale, accumulate)',
+      xaAcc,
+      Array.from(xaRef, (v, i) => xa0[i] + 0.5 * v),
+      (i) => (k2 + 4) * U32 * (0.5 * xaAbs[i] + Math.abs(xa0[i])),
+    );
 
     const T = dot(yaAbs, abs(yv));
     expect(Math.abs(dot(ya, yv) - dot(x, xa))).toBeLessThanOrEqual((2 * k2 + 8) * U32 * T + 1e-30);
@@ -417,7 +486,8 @@ describe('pooling', () => {
   test('max-pool ties go to the first element of the window in row-major order', () => {
     const shape: FeatureShape = { channels: 1, height: 4, width: 4 };
     const x = new Float32Array(16).fill(1);
-    x[5] = 2; x[6] = 2; // window (0,1) covers indices 2,3,6,7 → 6; window (0,0) covers 0,1,4,5 → 5
+    x[5] = 2;
+    x[6] = 2; // window (0,1) covers indices 2,3,6,7 → 6; window (0,0) covers 0,1,4,5 → 5
     const y = new Float32Array(4);
     const arg = new Int32Array(4);
     maxPool({ kind: 'max', size: 2, stride: 2 }, shape, 1, x, y, arg);

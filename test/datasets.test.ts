@@ -70,11 +70,7 @@ describe('real MNIST', () => {
 
   it('loads the full train set: every label in range and the pixel sum of a known image', () => {
     const dir = mnistDir();
-    const ds = loadIdxPair(
-      path.join(dir, 'train-images-idx3-ubyte'),
-      path.join(dir, 'train-labels-idx1-ubyte'),
-      'mnist',
-    );
+    const ds = loadIdxPair(path.join(dir, 'train-images-idx3-ubyte'), path.join(dir, 'train-labels-idx1-ubyte'), 'mnist');
     expect(ds.count).toBe(60000);
     expect(ds.labels.every((l) => l < 10)).toBe(true);
     // The last image is not blank: the whole file was read, not a prefix. (Load time is measured by
@@ -269,8 +265,7 @@ describe('synthetic', () => {
     expect(counts).toEqual([50, 50, 50, 50]);
 
     const means = new Float64Array(4 * 16);
-    for (let s = 0; s < train.count; s++)
-      for (let j = 0; j < 16; j++) means[train.labels[s] * 16 + j] += train.images[s * 16 + j] / 50;
+    for (let s = 0; s < train.count; s++) for (let j = 0; j < 16; j++) means[train.labels[s] * 16 + j] += train.images[s * 16 + j] / 50;
     let correct = 0;
     for (let s = 0; s < test.count; s++) {
       let best = -1;

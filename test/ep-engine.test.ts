@@ -12,7 +12,11 @@ describe('EP engine on a 1-1-1-2 net, against values derived by hand', () => {
   // Free phase from 0: t1: s1 = tanh(w0 x), s2 = tanh(0) = 0; t2: s1 = tanh(w0 x), s2 = tanh(w1 s1).
   // Nudged step from the free state: s1β = tanh(w0 x + β w1 s2⁰), s2β = tanh(w1 s1⁰ + β_f Σ_k wf_k e_k),
   // e = y − softmax(wf s2⁰). Descent directions: g0 = −(s1β − s1⁰) x, g1 = −(s2β − s2⁰) s1⁰, gf = −e s2⁰.
-  const w0 = 0.8, w1 = -1.2, wf = [0.7, -0.3], beta = 0.3, betaF = 0.5;
+  const w0 = 0.8,
+    w1 = -1.2,
+    wf = [0.7, -0.3],
+    beta = 0.3,
+    betaF = 0.5;
   const xs = [0.5, -0.25];
   const labels = [0, 1];
 
@@ -29,10 +33,10 @@ describe('EP engine on a 1-1-1-2 net, against values derived by hand', () => {
       void nudge;
       const s1b = Math.tanh(w0 * x + beta * w1 * s2);
       const s2b = Math.tanh(w1 * s1 + betaF * (wf[0] * e[0] + wf[1] * e[1]));
-      g.g0 += -(s1b - s1) * x / xs.length;
-      g.g1 += -(s2b - s2) * s1 / xs.length;
-      g.gf[0] += -e[0] * s2 / xs.length;
-      g.gf[1] += -e[1] * s2 / xs.length;
+      g.g0 += (-(s1b - s1) * x) / xs.length;
+      g.g1 += (-(s2b - s2) * s1) / xs.length;
+      g.gf[0] += (-e[0] * s2) / xs.length;
+      g.gf[1] += (-e[1] * s2) / xs.length;
     });
     return g;
   }
@@ -62,22 +66,28 @@ describe('EP engine on a 1-1-1-2 net, against values derived by hand', () => {
 function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y: Float32Array, m: number, graphNudge = false) {
   const offs: number[] = [];
   let N = 0;
-  net.layers.forEach((l) => { offs.push(N); N += l.size; });
+  net.layers.forEach((l) => {
+    offs.push(N);
+    N += l.size;
+  });
   const M = Array.from({ length: N }, () => new Float64Array(N));
   const bIn = (xr: Float32Array) => {
     const b = new Float64Array(N);
-    for (const e of net.edges) if (e.from === -1) {
-      for (let r = 0; r < e.rows; r++) for (let c = 0; c < e.cols; c++) b[offs[e.to] + r] += e.alpha * p.W[e.index].data[r * e.cols + c] * xr[c];
-    }
+    for (const e of net.edges)
+      if (e.from === -1) {
+        for (let r = 0; r < e.rows; r++)
+          for (let c = 0; c < e.cols; c++) b[offs[e.to] + r] += e.alpha * p.W[e.index].data[r * e.cols + c] * xr[c];
+      }
     return b;
   };
   for (const e of net.edges) {
     if (e.from < 0 || e.to < 0) continue;
     const W = p.W[e.index].data;
-    for (let r = 0; r < e.rows; r++) for (let c = 0; c < e.cols; c++) {
-      M[offs[e.to] + r][offs[e.from] + c] += e.alpha * W[r * e.cols + c];
-      if (e.feedback === 'symmetric') M[offs[e.from] + c][offs[e.to] + r] += e.beta * W[r * e.cols + c];
-    }
+    for (let r = 0; r < e.rows; r++)
+      for (let c = 0; c < e.cols; c++) {
+        M[offs[e.to] + r][offs[e.from] + c] += e.alpha * W[r * e.cols + c];
+        if (e.feedback === 'symmetric') M[offs[e.from] + c][offs[e.to] + r] += e.beta * W[r * e.cols + c];
+      }
     if (e.feedback === 'random') {
       const B = p.B[e.index]!.data; // cols × rows
       for (let c = 0; c < e.cols; c++) for (let r = 0; r < e.rows; r++) M[offs[e.from] + c][offs[e.to] + r] += e.beta * B[c * e.rows + r];
@@ -105,7 +115,11 @@ function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y
     for (let t = 0; t < net.spec.dynamics.T; t++) s = step(s, b, null);
     free.push(s);
     const o = offs[ro.from];
-    const z = Array.from({ length: C }, (_, k) => { let v = 0; for (let c = 0; c < ro.cols; c++) v += Wf[k * ro.cols + c] * s[o + c]; return v; });
+    const z = Array.from({ length: C }, (_, k) => {
+      let v = 0;
+      for (let c = 0; c < ro.cols; c++) v += Wf[k * ro.cols + c] * s[o + c];
+      return v;
+    });
     const mx = Math.max(...z);
     const ez = z.map((v) => Math.exp(v - mx));
     const sum = ez.reduce((a, v) => a + v, 0);
@@ -118,7 +132,11 @@ function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y
     nudged.push(sb);
     if (graphNudge) {
       // The graph model's readout update uses the nudged output.
-      const zb = Array.from({ length: C }, (_, k) => { let v = 0; for (let c = 0; c < ro.cols; c++) v += Wf[k * ro.cols + c] * sb[o + c]; return v; });
+      const zb = Array.from({ length: C }, (_, k) => {
+        let v = 0;
+        for (let c = 0; c < ro.cols; c++) v += Wf[k * ro.cols + c] * sb[o + c];
+        return v;
+      });
       const mb = Math.max(...zb);
       const ezb = zb.map((v) => Math.exp(v - mb));
       const sumb = ezb.reduce((a, v) => a + v, 0);
@@ -130,14 +148,20 @@ function denseEp(net: ReturnType<typeof graphNet>, p: Params, x: Float32Array, y
 
 describe('block-sparse engine equals a dense stacked-matrix reference', () => {
   test.each(['held', 'graph'] as const)('random graph with skip, symmetric and random feedback, α ≠ 1 (%s nudge)', (nudge) => {
-    const net = graphNet(6, [5, 4, 3], 3, [
-      { name: 'W0', from: 'input', to: 'h1' },
-      { name: 'W1', from: 'h1', to: 'h2', alpha: 0.9, feedback: { kind: 'symmetric', beta: 0.3 } },
-      { name: 'W2', from: 'h2', to: 'h3', feedback: { kind: 'random', beta: 0.2 } },
-      { name: 'S13', from: 'h1', to: 'h3', alpha: 0.5, feedback: { kind: 'symmetric', beta: 0.1 } },
-      { name: 'R31', from: 'h3', to: 'h1', alpha: 0.15, trainable: false },
-      { name: 'Wf', from: 'h3', to: 'output' },
-    ], { betaF: 0.4, T: 7, K: 4, nudge });
+    const net = graphNet(
+      6,
+      [5, 4, 3],
+      3,
+      [
+        { name: 'W0', from: 'input', to: 'h1' },
+        { name: 'W1', from: 'h1', to: 'h2', alpha: 0.9, feedback: { kind: 'symmetric', beta: 0.3 } },
+        { name: 'W2', from: 'h2', to: 'h3', feedback: { kind: 'random', beta: 0.2 } },
+        { name: 'S13', from: 'h1', to: 'h3', alpha: 0.5, feedback: { kind: 'symmetric', beta: 0.1 } },
+        { name: 'R31', from: 'h3', to: 'h1', alpha: 0.15, trainable: false },
+        { name: 'Wf', from: 'h3', to: 'output' },
+      ],
+      { betaF: 0.4, T: 7, K: 4, nudge },
+    );
     const rng = makeRng(7);
     const p = initParams(net, rng);
     const m = 3;
@@ -149,39 +173,50 @@ describe('block-sparse engine equals a dense stacked-matrix reference', () => {
     const ref = denseEp(net, p, x, y, m, nudge === 'graph');
     for (let j = 0; j < net.layers.length; j++) {
       const n = net.layers[j].size;
-      for (let r = 0; r < m; r++) for (let u = 0; u < n; u++) {
-        expect(engine.freeState(j)[r * n + u]).toBeCloseTo(ref.free[r][ref.offs[j] + u], 5);
-        expect(engine.state(j)[r * n + u]).toBeCloseTo(ref.nudged[r][ref.offs[j] + u], 5);
-      }
+      for (let r = 0; r < m; r++)
+        for (let u = 0; u < n; u++) {
+          expect(engine.freeState(j)[r * n + u]).toBeCloseTo(ref.free[r][ref.offs[j] + u], 5);
+          expect(engine.state(j)[r * n + u]).toBeCloseTo(ref.nudged[r][ref.offs[j] + u], 5);
+        }
     }
     // Updates: g = −(sβ_post − s⁰_post)(s⁰_pre)ᵀ/m for trained edges; the fixed random edge R31 untouched.
     for (const e of net.edges) {
       const g = grads[e.index];
-      if (!e.trainable) { expect(Array.from(g).every((v) => v === 0)).toBe(true); continue; }
-      for (let a = 0; a < e.rows; a++) for (let b = 0; b < e.cols; b++) {
-        let want = 0;
-        for (let r = 0; r < m; r++) {
-          const toOut = e.to === OUTPUT;
-          const states = toOut && nudge === 'graph' ? ref.nudged : ref.free;
-          const pre = e.from === -1 ? x[r * net.inputSize + b] : states[r][ref.offs[e.from] + b];
-          const d = toOut ? (nudge === 'graph' ? ref.nudgedErrs[r][a] : ref.errs[r][a])
-            : ref.nudged[r][ref.offs[e.to] + a] - ref.free[r][ref.offs[e.to] + a];
-          want -= (d * pre) / m;
-        }
-        expect(g[a * e.cols + b]).toBeCloseTo(want, 5);
+      if (!e.trainable) {
+        expect(Array.from(g).every((v) => v === 0)).toBe(true);
+        continue;
       }
+      for (let a = 0; a < e.rows; a++)
+        for (let b = 0; b < e.cols; b++) {
+          let want = 0;
+          for (let r = 0; r < m; r++) {
+            const toOut = e.to === OUTPUT;
+            const states = toOut && nudge === 'graph' ? ref.nudged : ref.free;
+            const pre = e.from === -1 ? x[r * net.inputSize + b] : states[r][ref.offs[e.from] + b];
+            const d = toOut
+              ? nudge === 'graph'
+                ? ref.nudgedErrs[r][a]
+                : ref.errs[r][a]
+              : ref.nudged[r][ref.offs[e.to] + a] - ref.free[r][ref.offs[e.to] + a];
+            want -= (d * pre) / m;
+          }
+          expect(g[a * e.cols + b]).toBeCloseTo(want, 5);
+        }
     }
   });
 });
 
-describe('weak limit: EP updates align with the BP gradient (the paper\'s theorem)', () => {
+describe("weak limit: EP updates align with the BP gradient (the paper's theorem)", () => {
   function alignment(betaI: number): number[] {
     const net = chainNet([12, 10, 10, 10], 4, { betaI, betaF: 0.01, T: 60, K: 60, batch: 16 });
     const rng = makeRng(3);
     const p = initParams(net, rng);
     const m = 16;
     const x = randomInputs(m, 12, rng);
-    const y = oneHotRows(Array.from({ length: m }, (_, i) => i % 4), 4);
+    const y = oneHotRows(
+      Array.from({ length: m }, (_, i) => i % 4),
+      4,
+    );
     const ex = new IdealExecutor(p, referenceKernels);
     const gEp = net.edges.map((e) => new Float32Array(e.rows * e.cols));
     const gBp = net.edges.map((e) => new Float32Array(e.rows * e.cols));

@@ -11,7 +11,14 @@ import { compile } from '../compiler/pipeline';
 import { adcsPerArray, areaOf, chipArea, unitAreaUm2 } from '../hw-models/area';
 import { ACTION_KEYS, COMMIT_ACTIONS, type ActionKey, type ChipDescription } from '../hw-models/chip';
 import {
-  adcConversionCost, arrayReadEnergyPj, dacDriveCost, optimizerOps, partialSumBits, priceActions, readDurationNs, readsPerMvm,
+  adcConversionCost,
+  arrayReadEnergyPj,
+  dacDriveCost,
+  optimizerOps,
+  partialSumBits,
+  priceActions,
+  readDurationNs,
+  readsPerMvm,
 } from '../hw-models/estimators';
 import { resolveChipObject } from '../hw-models/load';
 import { validateChip } from '../hw-models/validate';
@@ -22,12 +29,15 @@ import type { NetlistMsg } from '../netlist/types';
 import { makeRng } from '../util/rng';
 
 const reram = (): ChipDescription => preset('reram')!;
-const withCost = (c: ChipDescription, m: Partial<ChipDescription['costModel']>): ChipDescription => ({ ...c, costModel: { ...c.costModel, ...m } });
+const withCost = (c: ChipDescription, m: Partial<ChipDescription['costModel']>): ChipDescription => ({
+  ...c,
+  costModel: { ...c.costModel, ...m },
+});
 
 describe('estimators: hand-derived', () => {
   test('ADC: Walden energy FoM·2^bits, SAR time bits·step, flash one step, CCO 2^bits steps, adder tree', () => {
     const c = reram(); // ISAAC's ADC: 16 mW for 8 converters at 1.2 GS/s → 1.6667 pJ and 0.8333 ns at 8 bits
-    expect(adcConversionCost(c).energyPj).toBeCloseTo(16e-3 / 9.6e9 * 1e12, 12);
+    expect(adcConversionCost(c).energyPj).toBeCloseTo((16e-3 / 9.6e9) * 1e12, 12);
     expect(adcConversionCost(c).latencyNs).toBeCloseTo(1 / 1.2, 12);
     c.periphery.adc.bits = 3;
     // 2^3/2^8 of the energy, 3/8 of the time.
@@ -36,7 +46,7 @@ describe('estimators: hand-derived', () => {
     expect(adcConversionCost(withCost(c, { adcArchitecture: 'flash', adcNsPerStep: 0.5 })).latencyNs).toBe(0.5);
     expect(adcConversionCost(withCost(c, { adcArchitecture: 'cco', adcNsPerStep: 0.3 })).latencyNs).toBeCloseTo(8 * 0.3, 12);
     // sram-8b: 128 rows, 128 levels → (128 − 1) adders of 7 + 7 bits at 0.1/32 pJ per bit.
-    expect(adcConversionCost(preset('sram-8b')!).energyPj).toBeCloseTo(127 * 14 * 0.1 / 32, 12);
+    expect(adcConversionCost(preset('sram-8b')!).energyPj).toBeCloseTo((127 * 14 * 0.1) / 32, 12);
   });
 
   test('DAC and input encoding: analog per bit, pwm 2^bits slots, bit-serial one read per bit', () => {
@@ -62,7 +72,7 @@ describe('estimators: hand-derived', () => {
     expect(priceActions(c).perAction.array_read.energyPj).toBeCloseTo(288.3584, 9);
     const hi = reram();
     hi.crossbar.gMaxUS = 80;
-    expect(priceActions(hi).perAction.array_read.energyPj).toBeCloseTo(288.3584 * 42 / 22, 9);
+    expect(priceActions(hi).perAction.array_read.energyPj).toBeCloseTo((288.3584 * 42) / 22, 9);
     expect(priceActions(c, { meanConductanceUS: 11 }).perAction.array_read.energyPj).toBeCloseTo(288.3584 / 2, 9);
   });
 
@@ -77,15 +87,20 @@ describe('estimators: hand-derived', () => {
   test('digital actions: accumulate, buffer, NoC, outer product, accumulator, optimiser (Horowitz 45 nm)', () => {
     const c = reram();
     const t = priceActions(c).perAction;
-    const mul = 3.1 / 1024, add = 0.1 / 32, sram = 5 / 32;
+    const mul = 3.1 / 1024,
+      add = 0.1 / 32,
+      sram = 5 / 32;
     expect(t.accumulate.energyPj).toBeCloseTo(16 * 24 * mul + 32 * add, 12);
     expect(t.buffer_access.energyPj).toBeCloseTo(8 * sram, 12);
-    expect(t.router_hop_flit.energyPj).toBeCloseTo(64 * 2 / 64, 12);
+    expect(t.router_hop_flit.energyPj).toBeCloseTo((64 * 2) / 64, 12);
     expect(t.outer_product_mac.energyPj).toBeCloseTo(8 * 8 * mul + 32 * add, 12);
     expect(t.accumulator_access.energyPj).toBeCloseTo(2 * 32 * sram, 12);
     expect(t.optimizer_step.energyPj).toBeCloseTo(16 * 16 * mul + 32 * add, 12);
     expect(optimizerOps('adam')).toEqual({ multiplies: 9, adds: 5, stateWords: 2 });
-    expect(priceActions(c, { optimizer: 'adam' }).perAction.optimizer_step.energyPj).toBeCloseTo(9 * 256 * mul + 5 * 32 * add + 2 * 2 * 32 * sram, 12);
+    expect(priceActions(c, { optimizer: 'adam' }).perAction.optimizer_step.energyPj).toBeCloseTo(
+      9 * 256 * mul + 5 * 32 * add + 2 * 2 * 32 * sram,
+      12,
+    );
     expect(t.update_pulse).toEqual({ latencyNs: 10, energyPj: 1 });
     expect(t.neuron_update.energyPj).toBe(1);
     // A chip team's override replaces the estimate (and its latency sets the cycles).
@@ -117,7 +132,8 @@ describe('estimators: hand-derived', () => {
 
 function smallNet(): Net {
   const b = new GraphBuilder('est-net').input(6).layer('h1', 5);
-  b.output(3).chain({ betaI: 0.1 })
+  b.output(3)
+    .chain({ betaI: 0.1 })
     .dynamics({ T: 3, K: 2, betaF: 0.1, nudge: 'held' })
     .training({ optimizer: { kind: 'sgd', lr: 0.01 }, batchSize: 8, epochs: 1, seed: 1 });
   return resolveNet(b.build());
@@ -131,15 +147,24 @@ function compileOn(chip: ChipDescription): NetlistMsg {
 /** Action counts of a training sample by a plain walk over the ops (commit actions per batch). */
 function walkCounts(n: NetlistMsg): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const ph of n.schedule!.phases) for (const op of ph.ops) for (const a of op.actions) out[a.action] = (out[a.action] ?? 0) + a.count * ph.repeat;
+  for (const ph of n.schedule!.phases)
+    for (const op of ph.ops) for (const a of op.actions) out[a.action] = (out[a.action] ?? 0) + a.count * ph.repeat;
   for (const a of COMMIT_ACTIONS) out[a] = (out[a] ?? 0) / n.trainingInfo!.batchSize;
   return out;
 }
 
-const smallChip = (base: string, extra: Record<string, unknown> = {}): ChipDescription => resolveChipObject({
-  base, name: `est-${base}`, crossbar: { rows: 8, cols: 8 }, periphery: { adc: { linesPerAdc: 2 } },
-  noc: { meshWidth: 2, meshHeight: 2, arraysPerCore: 1 }, ...extra,
-}, 'estimators.test');
+const smallChip = (base: string, extra: Record<string, unknown> = {}): ChipDescription =>
+  resolveChipObject(
+    {
+      base,
+      name: `est-${base}`,
+      crossbar: { rows: 8, cols: 8 },
+      periphery: { adc: { linesPerAdc: 2 } },
+      noc: { meshWidth: 2, meshHeight: 2, arraysPerCore: 1 },
+      ...extra,
+    },
+    'estimators.test',
+  );
 
 describe('counts × table = reported energy, per action kind', () => {
   // reram exercises the analog path and pulsed writes; sram-8b the bit-serial path (shift_add) and row writes.
@@ -154,7 +179,10 @@ describe('counts × table = reported energy, per action kind', () => {
       const n = counts[action] ?? 0;
       seen += n;
       expect(costs.actionCounts.training[action]).toBeCloseTo(n, 9);
-      expect(costs.energyByComponent.training[`dynamic.${action}`]).toBeCloseTo(n * costs.actionTable.perAction[action].energyPj * 1e-12, 22);
+      expect(costs.energyByComponent.training[`dynamic.${action}`]).toBeCloseTo(
+        n * costs.actionTable.perAction[action].energyPj * 1e-12,
+        22,
+      );
     }
     expect(seen).toBeGreaterThan(0); // every action kind is exercised by one of the two chips
   });
@@ -165,7 +193,10 @@ describe('counts × table = reported energy, per action kind', () => {
     const n32 = structuredClone(netlist);
     n32.trainingInfo!.batchSize = 32;
     const b32 = chipCosts(n32, chip);
-    expect(b32.energyByComponent.training['dynamic.update_pulse'] * 4).toBeCloseTo(b8.energyByComponent.training['dynamic.update_pulse'], 22);
+    expect(b32.energyByComponent.training['dynamic.update_pulse'] * 4).toBeCloseTo(
+      b8.energyByComponent.training['dynamic.update_pulse'],
+      22,
+    );
     expect(b32.energyByComponent.training['dynamic.outer_product_mac']).toBe(b8.energyByComponent.training['dynamic.outer_product_mac']);
     expect(b8.cyclesPerTrainingSample - b32.cyclesPerTrainingSample).toBeCloseTo(b8.commit.cyclesPerCommit * (1 / 8 - 1 / 32), 9);
   });
@@ -183,8 +214,8 @@ describe('counts × table = reported energy, per action kind', () => {
       if (s.phase.trainingOnly) continue;
       for (const [r, b] of s.timing.busy) {
         const l = leakageOfResource(r, chip);
-        if (l?.key === 'adc') adc += b * s.phase.repeat * l.instances * uw.adc * 1e-6 / hz;
-        if (l?.key === 'neuron_unit') neuron += b * s.phase.repeat * uw.neuron_unit * 1e-6 / hz;
+        if (l?.key === 'adc') adc += (b * s.phase.repeat * l.instances * uw.adc * 1e-6) / hz;
+        if (l?.key === 'neuron_unit') neuron += (b * s.phase.repeat * uw.neuron_unit * 1e-6) / hz;
       }
     }
     expect(costs.energyByComponent.inference['leakage.adc']).toBeCloseTo(adc, 22);
@@ -197,7 +228,11 @@ describe('counts × table = reported energy, per action kind', () => {
   test('the design point moves the price: more ADC bits cost more energy and cycles; a higher g_max more read energy', () => {
     const price = (bits: number, gMax: number) => {
       // A 4 GHz clock resolves the sub-nanosecond SAR conversion times into cycles.
-      const chip = smallChip('reram', { periphery: { adc: { bits, linesPerAdc: 2 } }, crossbar: { rows: 8, cols: 8, gMaxUS: gMax }, clock: { frequencyMhz: 4000 } });
+      const chip = smallChip('reram', {
+        periphery: { adc: { bits, linesPerAdc: 2 } },
+        crossbar: { rows: 8, cols: 8, gMaxUS: gMax },
+        clock: { frequencyMhz: 4000 },
+      });
       return chipCosts(compileOn(chip), chip);
     };
     const e = [3, 4, 5, 6, 8].map((b) => price(b, 40));
@@ -206,7 +241,9 @@ describe('counts × table = reported energy, per action kind', () => {
       expect(e[i].cyclesPerInference).toBeGreaterThanOrEqual(e[i - 1].cyclesPerInference);
     }
     expect(e[4].cyclesPerInference).toBeGreaterThan(e[0].cyclesPerInference);
-    expect(price(8, 80).energyByComponent.inference['dynamic.array_read']).toBeGreaterThan(price(8, 40).energyByComponent.inference['dynamic.array_read']);
+    expect(price(8, 80).energyByComponent.inference['dynamic.array_read']).toBeGreaterThan(
+      price(8, 40).energyByComponent.inference['dynamic.array_read'],
+    );
   });
 });
 
@@ -217,11 +254,35 @@ describe('cost model fields: bad input is a coded diagnostic naming the field', 
     return validateChip(c, 'chip.json').diagnostics.map((d) => `${d.code} ${d.path}`);
   };
   test('unknown encoding, negative energy, NaN, an override of an unknown action, a half override', () => {
-    expect(bad((c) => { c.costModel.inputEncoding = 'serial'; })).toEqual(['HW013 /costModel/inputEncoding']);
-    expect(bad((c) => { c.costModel.adcWaldenFomFj = -1; })).toEqual(['HW012 /costModel/adcWaldenFomFj']);
-    expect(bad((c) => { c.costModel.inputActivity = NaN; })).toEqual(['HW011 /costModel/inputActivity']);
-    expect(bad((c) => { c.costModel.overrides = { adc_conversoin: { latencyNs: 1, energyPj: 1 } }; })).toEqual(['HW014 /costModel/overrides/adc_conversoin']);
-    expect(bad((c) => { c.costModel.overrides = { adc_conversion: { latencyNs: 1 } }; })).toEqual(['HW010 /costModel/overrides/adc_conversion/energyPj']);
-    expect(bad((c) => { c.costModel.overrides = { adc_conversion: { latencyNs: 1, energyPj: 2 } }; })).toEqual([]);
+    expect(
+      bad((c) => {
+        c.costModel.inputEncoding = 'serial';
+      }),
+    ).toEqual(['HW013 /costModel/inputEncoding']);
+    expect(
+      bad((c) => {
+        c.costModel.adcWaldenFomFj = -1;
+      }),
+    ).toEqual(['HW012 /costModel/adcWaldenFomFj']);
+    expect(
+      bad((c) => {
+        c.costModel.inputActivity = NaN;
+      }),
+    ).toEqual(['HW011 /costModel/inputActivity']);
+    expect(
+      bad((c) => {
+        c.costModel.overrides = { adc_conversoin: { latencyNs: 1, energyPj: 1 } };
+      }),
+    ).toEqual(['HW014 /costModel/overrides/adc_conversoin']);
+    expect(
+      bad((c) => {
+        c.costModel.overrides = { adc_conversion: { latencyNs: 1 } };
+      }),
+    ).toEqual(['HW010 /costModel/overrides/adc_conversion/energyPj']);
+    expect(
+      bad((c) => {
+        c.costModel.overrides = { adc_conversion: { latencyNs: 1, energyPj: 2 } };
+      }),
+    ).toEqual([]);
   });
 });

@@ -6,9 +6,7 @@
 import { LIMITS } from '../util/limits';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  DIAGNOSTIC_CODES, SpecError, formatDiagnostic, type Diagnostic, type DiagnosticCode,
-} from '../graph/diagnostics';
+import { DIAGNOSTIC_CODES, SpecError, formatDiagnostic, type Diagnostic, type DiagnosticCode } from '../graph/diagnostics';
 import { validateGraph } from '../graph/validate';
 import { loadGraph, parseGraphText } from '../graph/load';
 import { GraphBuilder } from '../graph/builder';
@@ -48,274 +46,793 @@ const SGD_ALL = { W0: 0.1, W1: 0.1, Wf: 0.1 };
 
 const cases: Case[] = [
   // FRE002 unsupported format version
-  { title: 'wrong format string', code: 'FRE002', path: '/format',
-    break: (s) => { s.format = 'fre-graph/2'; },
-    inMessage: ['"format"', 'fre-graph/2', 'fre-graph/1'], inHint: ['"format"', 'fre-graph/1'] },
-  { title: 'format missing', code: 'FRE002', path: '/format',
-    break: (s) => { delete s.format; },
-    inMessage: ['"format"', 'fre-graph/1'], inHint: ['"format"', 'fre-graph/1'] },
+  {
+    title: 'wrong format string',
+    code: 'FRE002',
+    path: '/format',
+    break: (s) => {
+      s.format = 'fre-graph/2';
+    },
+    inMessage: ['"format"', 'fre-graph/2', 'fre-graph/1'],
+    inHint: ['"format"', 'fre-graph/1'],
+  },
+  {
+    title: 'format missing',
+    code: 'FRE002',
+    path: '/format',
+    break: (s) => {
+      delete s.format;
+    },
+    inMessage: ['"format"', 'fre-graph/1'],
+    inHint: ['"format"', 'fre-graph/1'],
+  },
 
   // FRE010 required field missing
-  { title: 'missing T', code: 'FRE010', path: '/dynamics/T',
-    break: (s) => { delete s.dynamics.T; },
-    inMessage: ['"T"', 'missing'], inHint: ['"T"'] },
-  { title: 'missing betaF', code: 'FRE010', path: '/dynamics/betaF',
-    break: (s) => { delete s.dynamics.betaF; },
-    inMessage: ['"betaF"'], inHint: ['"betaF"'] },
-  { title: 'missing training section', code: 'FRE010', path: '/training',
-    break: (s) => { delete s.training; },
-    inMessage: ['"training"', 'missing'], inHint: ['"training"'] },
-  { title: 'missing layers', code: 'FRE010', path: '/layers',
-    break: (s) => { delete s.layers; },
-    inMessage: ['"layers"'], inHint: ['"layers"'],
+  {
+    title: 'missing T',
+    code: 'FRE010',
+    path: '/dynamics/T',
+    break: (s) => {
+      delete s.dynamics.T;
+    },
+    inMessage: ['"T"', 'missing'],
+    inHint: ['"T"'],
+  },
+  {
+    title: 'missing betaF',
+    code: 'FRE010',
+    path: '/dynamics/betaF',
+    break: (s) => {
+      delete s.dynamics.betaF;
+    },
+    inMessage: ['"betaF"'],
+    inHint: ['"betaF"'],
+  },
+  {
+    title: 'missing training section',
+    code: 'FRE010',
+    path: '/training',
+    break: (s) => {
+      delete s.training;
+    },
+    inMessage: ['"training"', 'missing'],
+    inHint: ['"training"'],
+  },
+  {
+    title: 'missing layers',
+    code: 'FRE010',
+    path: '/layers',
+    break: (s) => {
+      delete s.layers;
+    },
+    inMessage: ['"layers"'],
+    inHint: ['"layers"'],
     // the edges now name layers that do not exist
-    all: ['FRE010', 'FRE021', 'FRE021', 'FRE021', 'FRE021'] },
-  { title: 'missing edge endpoint', code: 'FRE010', path: '/edges/1/to',
-    break: (s) => { delete s.edges[1].to; },
-    inMessage: ['"to"'], inHint: ['"to"'] },
-  { title: 'missing feedback kind', code: 'FRE010', path: '/edges/1/feedback/kind',
-    break: (s) => { delete s.edges[1].feedback.kind; },
-    inMessage: ['"kind"'], inHint: ['"kind"', 'symmetric'] },
-  { title: 'SGD per-edge lr map leaves out a trained edge', code: 'FRE010', path: '/training/optimizer/lr',
-    break: (s) => { s.training.optimizer = { kind: 'sgd', lr: { W0: 0.1, W1: 0.1 } }; },
-    inMessage: ['"Wf"'], inHint: ['"Wf"'] },
+    all: ['FRE010', 'FRE021', 'FRE021', 'FRE021', 'FRE021'],
+  },
+  {
+    title: 'missing edge endpoint',
+    code: 'FRE010',
+    path: '/edges/1/to',
+    break: (s) => {
+      delete s.edges[1].to;
+    },
+    inMessage: ['"to"'],
+    inHint: ['"to"'],
+  },
+  {
+    title: 'missing feedback kind',
+    code: 'FRE010',
+    path: '/edges/1/feedback/kind',
+    break: (s) => {
+      delete s.edges[1].feedback.kind;
+    },
+    inMessage: ['"kind"'],
+    inHint: ['"kind"', 'symmetric'],
+  },
+  {
+    title: 'SGD per-edge lr map leaves out a trained edge',
+    code: 'FRE010',
+    path: '/training/optimizer/lr',
+    break: (s) => {
+      s.training.optimizer = { kind: 'sgd', lr: { W0: 0.1, W1: 0.1 } };
+    },
+    inMessage: ['"Wf"'],
+    inHint: ['"Wf"'],
+  },
 
   // FRE011 wrong type
-  { title: 'T as a string', code: 'FRE011', path: '/dynamics/T',
-    break: (s) => { s.dynamics.T = '10'; },
-    inMessage: ['"T"', '"10"'], inHint: ['"T"'] },
-  { title: 'non-integer K', code: 'FRE011', path: '/dynamics/K',
-    break: (s) => { s.dynamics.K = 2.5; },
-    inMessage: ['"K"', '2.5', 'integer'], inHint: ['whole number', '3'] },
-  { title: 'non-integer layer size', code: 'FRE011', path: '/layers/1/size',
-    break: (s) => { s.layers[1].size = 51.2; },
-    inMessage: ['"size"', '51.2'], inHint: ['51'] },
-  { title: 'trainable not a boolean', code: 'FRE011', path: '/edges/1/trainable',
-    break: (s) => { s.edges[1].trainable = 'yes'; },
-    inMessage: ['"trainable"', '"yes"'], inHint: ['true or false'] },
-  { title: 'layers not an array', code: 'FRE011', path: '/layers',
-    break: (s) => { s.layers = { h1: 512 }; },
-    inMessage: ['"layers"', 'object'], inHint: ['list'],
-    all: ['FRE011', 'FRE021', 'FRE021', 'FRE021', 'FRE021'] },
-  { title: 'dynamics not an object', code: 'FRE011', path: '/dynamics',
-    break: (s) => { s.dynamics = [10, 5]; },
-    inMessage: ['"dynamics"', 'array'], inHint: ['{'] },
-  { title: 'empty edge name', code: 'FRE011', path: '/edges/0/name',
-    break: (s) => { s.edges[0].name = ''; },
-    inMessage: ['"name"', '""'], inHint: ['string'] },
+  {
+    title: 'T as a string',
+    code: 'FRE011',
+    path: '/dynamics/T',
+    break: (s) => {
+      s.dynamics.T = '10';
+    },
+    inMessage: ['"T"', '"10"'],
+    inHint: ['"T"'],
+  },
+  {
+    title: 'non-integer K',
+    code: 'FRE011',
+    path: '/dynamics/K',
+    break: (s) => {
+      s.dynamics.K = 2.5;
+    },
+    inMessage: ['"K"', '2.5', 'integer'],
+    inHint: ['whole number', '3'],
+  },
+  {
+    title: 'non-integer layer size',
+    code: 'FRE011',
+    path: '/layers/1/size',
+    break: (s) => {
+      s.layers[1].size = 51.2;
+    },
+    inMessage: ['"size"', '51.2'],
+    inHint: ['51'],
+  },
+  {
+    title: 'trainable not a boolean',
+    code: 'FRE011',
+    path: '/edges/1/trainable',
+    break: (s) => {
+      s.edges[1].trainable = 'yes';
+    },
+    inMessage: ['"trainable"', '"yes"'],
+    inHint: ['true or false'],
+  },
+  {
+    title: 'layers not an array',
+    code: 'FRE011',
+    path: '/layers',
+    break: (s) => {
+      s.layers = { h1: 512 };
+    },
+    inMessage: ['"layers"', 'object'],
+    inHint: ['list'],
+    all: ['FRE011', 'FRE021', 'FRE021', 'FRE021', 'FRE021'],
+  },
+  {
+    title: 'dynamics not an object',
+    code: 'FRE011',
+    path: '/dynamics',
+    break: (s) => {
+      s.dynamics = [10, 5];
+    },
+    inMessage: ['"dynamics"', 'array'],
+    inHint: ['{'],
+  },
+  {
+    title: 'empty edge name',
+    code: 'FRE011',
+    path: '/edges/0/name',
+    break: (s) => {
+      s.edges[0].name = '';
+    },
+    inMessage: ['"name"', '""'],
+    inHint: ['string'],
+  },
 
   // FRE012 value out of range
-  { title: 'negative β_i', code: 'FRE012', path: '/edges/1/feedback/beta',
-    break: (s) => { s.edges[1].feedback.beta = -0.01; },
-    inMessage: ['"beta"', '-0.01'], inHint: ['"beta"', '0'] },
-  { title: 'K = 0', code: 'FRE012', path: '/dynamics/K',
-    break: (s) => { s.dynamics.K = 0; },
-    inMessage: ['"K"', '0', '1'], inHint: ['"K"', '1'] },
-  { title: 'T = 0', code: 'FRE012', path: '/dynamics/T',
-    break: (s) => { s.dynamics.T = 0; },
-    inMessage: ['"T"', '0'], inHint: ['"T"'] },
-  { title: 'betaF = 0', code: 'FRE012', path: '/dynamics/betaF',
-    break: (s) => { s.dynamics.betaF = 0; },
-    inMessage: ['"betaF"', '0', '>'], inHint: ['"betaF"', 'above'] },
-  { title: 'layer size 0', code: 'FRE012', path: '/layers/0/size',
-    break: (s) => { s.layers[0].size = 0; },
-    inMessage: ['"size"', '0'], inHint: ['"size"', '1'] },
-  { title: 'input size 0', code: 'FRE012', path: '/input/size',
-    break: (s) => { s.input.size = 0; },
-    inMessage: ['"size"', '0'], inHint: ['"size"'] },
-  { title: 'one output class', code: 'FRE012', path: '/output/classes',
-    break: (s) => { s.output.classes = 1; },
-    inMessage: ['"classes"', '1', '2'], inHint: ['"classes"', '2'] },
-  { title: 'no hidden layer', code: 'FRE012', path: '/layers',
-    break: (s) => { s.layers = []; s.edges = []; },
-    inMessage: ['hidden layer'], inHint: ['"h1"'], all: ['FRE012', 'FRE023'] },
-  { title: 'Adam beta1 = 1', code: 'FRE012', path: '/training/optimizer/beta1',
-    break: (s) => { s.training.optimizer.beta1 = 1; },
-    inMessage: ['"beta1"', '1'], inHint: ['"beta1"'] },
-  { title: 'learning rate 0', code: 'FRE012', path: '/training/optimizer/lr',
-    break: (s) => { s.training.optimizer.lr = 0; },
-    inMessage: ['"lr"', '0'], inHint: ['"lr"'] },
+  {
+    title: 'negative β_i',
+    code: 'FRE012',
+    path: '/edges/1/feedback/beta',
+    break: (s) => {
+      s.edges[1].feedback.beta = -0.01;
+    },
+    inMessage: ['"beta"', '-0.01'],
+    inHint: ['"beta"', '0'],
+  },
+  {
+    title: 'K = 0',
+    code: 'FRE012',
+    path: '/dynamics/K',
+    break: (s) => {
+      s.dynamics.K = 0;
+    },
+    inMessage: ['"K"', '0', '1'],
+    inHint: ['"K"', '1'],
+  },
+  {
+    title: 'T = 0',
+    code: 'FRE012',
+    path: '/dynamics/T',
+    break: (s) => {
+      s.dynamics.T = 0;
+    },
+    inMessage: ['"T"', '0'],
+    inHint: ['"T"'],
+  },
+  {
+    title: 'betaF = 0',
+    code: 'FRE012',
+    path: '/dynamics/betaF',
+    break: (s) => {
+      s.dynamics.betaF = 0;
+    },
+    inMessage: ['"betaF"', '0', '>'],
+    inHint: ['"betaF"', 'above'],
+  },
+  {
+    title: 'layer size 0',
+    code: 'FRE012',
+    path: '/layers/0/size',
+    break: (s) => {
+      s.layers[0].size = 0;
+    },
+    inMessage: ['"size"', '0'],
+    inHint: ['"size"', '1'],
+  },
+  {
+    title: 'input size 0',
+    code: 'FRE012',
+    path: '/input/size',
+    break: (s) => {
+      s.input.size = 0;
+    },
+    inMessage: ['"size"', '0'],
+    inHint: ['"size"'],
+  },
+  {
+    title: 'one output class',
+    code: 'FRE012',
+    path: '/output/classes',
+    break: (s) => {
+      s.output.classes = 1;
+    },
+    inMessage: ['"classes"', '1', '2'],
+    inHint: ['"classes"', '2'],
+  },
+  {
+    title: 'no hidden layer',
+    code: 'FRE012',
+    path: '/layers',
+    break: (s) => {
+      s.layers = [];
+      s.edges = [];
+    },
+    inMessage: ['hidden layer'],
+    inHint: ['"h1"'],
+    all: ['FRE012', 'FRE023'],
+  },
+  {
+    title: 'Adam beta1 = 1',
+    code: 'FRE012',
+    path: '/training/optimizer/beta1',
+    break: (s) => {
+      s.training.optimizer.beta1 = 1;
+    },
+    inMessage: ['"beta1"', '1'],
+    inHint: ['"beta1"'],
+  },
+  {
+    title: 'learning rate 0',
+    code: 'FRE012',
+    path: '/training/optimizer/lr',
+    break: (s) => {
+      s.training.optimizer.lr = 0;
+    },
+    inMessage: ['"lr"', '0'],
+    inHint: ['"lr"'],
+  },
 
   // FRE013 unknown enum value
-  { title: "activation 'relu'", code: 'FRE013', path: '/layers/0/activation',
-    break: (s) => { s.layers[0].activation = 'relu'; },
-    inMessage: ['"activation"', '"relu"', 'tanh'], inHint: ['tanh', 'hard-sigmoid', 'sigmoid'] },
-  { title: "feedback kind 'symetric' suggests 'symmetric'", code: 'FRE013', path: '/edges/1/feedback/kind',
-    break: (s) => { s.edges[1].feedback.kind = 'symetric'; },
-    inMessage: ['"kind"', '"symetric"'], inHint: ['did you mean "symmetric"?'] },
-  { title: "nudge 'recompute' suggests 'recomputed'", code: 'FRE013', path: '/dynamics/nudge',
-    break: (s) => { s.dynamics.nudge = 'recompute'; },
-    inMessage: ['"nudge"', '"recompute"'], inHint: ['did you mean "recomputed"?'] },
-  { title: "optimizer 'adan' suggests 'adam'", code: 'FRE013', path: '/training/optimizer/kind',
-    break: (s) => { s.training.optimizer.kind = 'adan'; },
-    inMessage: ['"kind"', '"adan"'], inHint: ['did you mean "adam"?'] },
-  { title: "dataset 'mnsit'", code: 'FRE013', path: '/data/dataset',
-    break: (s) => { s.data.dataset = 'mnsit'; },
-    inMessage: ['"dataset"', '"mnsit"'], inHint: ['did you mean "mnist"?'] },
+  {
+    title: "activation 'relu'",
+    code: 'FRE013',
+    path: '/layers/0/activation',
+    break: (s) => {
+      s.layers[0].activation = 'relu';
+    },
+    inMessage: ['"activation"', '"relu"', 'tanh'],
+    inHint: ['tanh', 'hard-sigmoid', 'sigmoid'],
+  },
+  {
+    title: "feedback kind 'symetric' suggests 'symmetric'",
+    code: 'FRE013',
+    path: '/edges/1/feedback/kind',
+    break: (s) => {
+      s.edges[1].feedback.kind = 'symetric';
+    },
+    inMessage: ['"kind"', '"symetric"'],
+    inHint: ['did you mean "symmetric"?'],
+  },
+  {
+    title: "nudge 'recompute' suggests 'recomputed'",
+    code: 'FRE013',
+    path: '/dynamics/nudge',
+    break: (s) => {
+      s.dynamics.nudge = 'recompute';
+    },
+    inMessage: ['"nudge"', '"recompute"'],
+    inHint: ['did you mean "recomputed"?'],
+  },
+  {
+    title: "optimizer 'adan' suggests 'adam'",
+    code: 'FRE013',
+    path: '/training/optimizer/kind',
+    break: (s) => {
+      s.training.optimizer.kind = 'adan';
+    },
+    inMessage: ['"kind"', '"adan"'],
+    inHint: ['did you mean "adam"?'],
+  },
+  {
+    title: "dataset 'mnsit'",
+    code: 'FRE013',
+    path: '/data/dataset',
+    break: (s) => {
+      s.data.dataset = 'mnsit';
+    },
+    inMessage: ['"dataset"', '"mnsit"'],
+    inHint: ['did you mean "mnist"?'],
+  },
 
   // FRE014 unknown field
-  { title: "typo field 'betta' suggests 'beta'", code: 'FRE014', path: '/edges/1/feedback/betta',
-    break: (s) => { s.edges[1].feedback.betta = s.edges[1].feedback.beta; delete s.edges[1].feedback.beta; },
-    inMessage: ['"betta"'], inHint: ['did you mean "beta"?'],
+  {
+    title: "typo field 'betta' suggests 'beta'",
+    code: 'FRE014',
+    path: '/edges/1/feedback/betta',
+    break: (s) => {
+      s.edges[1].feedback.betta = s.edges[1].feedback.beta;
+      delete s.edges[1].feedback.beta;
+    },
+    inMessage: ['"betta"'],
+    inHint: ['did you mean "beta"?'],
     // the real beta is now missing, which is its own (correct) diagnostic
-    all: ['FRE014', 'FRE026'] },
-  { title: 'unknown top-level field without a near name', code: 'FRE014', path: '/comment',
-    break: (s) => { s.comment = 'hello'; },
-    inMessage: ['"comment"'], inHint: ['remove it', 'dynamics'] },
-  { title: 'SGD field on an Adam optimizer', code: 'FRE014', path: '/training/optimizer/momentum',
-    break: (s) => { s.training.optimizer.momentum = 0.9; },
-    inMessage: ['"momentum"'], inHint: ['beta1'] },
-  { title: 'a key with "/" is escaped in the JSON pointer (RFC 6901)', code: 'FRE014', path: '/dynamics/T~1K',
-    break: (s) => { s.dynamics['T/K'] = 2; },
-    inMessage: ['"T/K"'], inHint: ['allowed'] },
+    all: ['FRE014', 'FRE026'],
+  },
+  {
+    title: 'unknown top-level field without a near name',
+    code: 'FRE014',
+    path: '/comment',
+    break: (s) => {
+      s.comment = 'hello';
+    },
+    inMessage: ['"comment"'],
+    inHint: ['remove it', 'dynamics'],
+  },
+  {
+    title: 'SGD field on an Adam optimizer',
+    code: 'FRE014',
+    path: '/training/optimizer/momentum',
+    break: (s) => {
+      s.training.optimizer.momentum = 0.9;
+    },
+    inMessage: ['"momentum"'],
+    inHint: ['beta1'],
+  },
+  {
+    title: 'a key with "/" is escaped in the JSON pointer (RFC 6901)',
+    code: 'FRE014',
+    path: '/dynamics/T~1K',
+    break: (s) => {
+      s.dynamics['T/K'] = 2;
+    },
+    inMessage: ['"T/K"'],
+    inHint: ['allowed'],
+  },
 
   // FRE020 duplicate name
-  { title: 'duplicate layer names', code: 'FRE020', path: '/layers/2/name',
-    break: (s) => { s.layers.push({ name: 'h2', size: 8 }); },
-    inMessage: ['"h2"', 'twice'], inHint: ['unique'] },
-  { title: 'duplicate edge names', code: 'FRE020', path: '/edges/1/name',
-    break: (s) => { s.edges[1].name = 'W0'; },
-    inMessage: ['"W0"', 'twice'], inHint: ['unique'] },
-  { title: "a layer named 'input'", code: 'FRE020', path: '/layers/2/name',
-    break: (s) => { s.layers.push({ name: 'input', size: 4 }); },
-    inMessage: ['"input"', 'reserved'], inHint: ['rename'] },
-  { title: "a layer named 'output'", code: 'FRE020', path: '/layers/1/name',
-    break: (s) => { s.layers[1].name = 'output'; },
-    inMessage: ['"output"'], inHint: ['rename'],
+  {
+    title: 'duplicate layer names',
+    code: 'FRE020',
+    path: '/layers/2/name',
+    break: (s) => {
+      s.layers.push({ name: 'h2', size: 8 });
+    },
+    inMessage: ['"h2"', 'twice'],
+    inHint: ['unique'],
+  },
+  {
+    title: 'duplicate edge names',
+    code: 'FRE020',
+    path: '/edges/1/name',
+    break: (s) => {
+      s.edges[1].name = 'W0';
+    },
+    inMessage: ['"W0"', 'twice'],
+    inHint: ['unique'],
+  },
+  {
+    title: "a layer named 'input'",
+    code: 'FRE020',
+    path: '/layers/2/name',
+    break: (s) => {
+      s.layers.push({ name: 'input', size: 4 });
+    },
+    inMessage: ['"input"', 'reserved'],
+    inHint: ['rename'],
+  },
+  {
+    title: "a layer named 'output'",
+    code: 'FRE020',
+    path: '/layers/1/name',
+    break: (s) => {
+      s.layers[1].name = 'output';
+    },
+    inMessage: ['"output"'],
+    inHint: ['rename'],
     // renaming h2 also leaves the edges that name h2 dangling
-    all: ['FRE020', 'FRE021', 'FRE021'] },
-  { title: 'two edges with the same from/to', code: 'FRE020', path: '/edges/3',
-    break: (s) => { s.edges.push({ name: 'W1b', from: 'h1', to: 'h2' }); },
-    inMessage: ['h1', 'h2', 'second edge'], inHint: ['merge'] },
+    all: ['FRE020', 'FRE021', 'FRE021'],
+  },
+  {
+    title: 'two edges with the same from/to',
+    code: 'FRE020',
+    path: '/edges/3',
+    break: (s) => {
+      s.edges.push({ name: 'W1b', from: 'h1', to: 'h2' });
+    },
+    inMessage: ['h1', 'h2', 'second edge'],
+    inHint: ['merge'],
+  },
 
   // FRE021 edge names an unknown node
-  { title: "edge to 'h9'", code: 'FRE021', path: '/edges/1/to',
-    break: (s) => { s.edges[1].to = 'h9'; },
-    inMessage: ['"W1"', '"h9"'], inHint: ['did you mean "h1"?', 'input, h1, h2, output'] },
-  { title: 'edge from an unknown node', code: 'FRE021', path: '/edges/2/from',
-    break: (s) => { s.edges[2].from = 'hidden2'; },
-    inMessage: ['"Wf"', '"hidden2"'], inHint: ['input, h1, h2, output'] },
+  {
+    title: "edge to 'h9'",
+    code: 'FRE021',
+    path: '/edges/1/to',
+    break: (s) => {
+      s.edges[1].to = 'h9';
+    },
+    inMessage: ['"W1"', '"h9"'],
+    inHint: ['did you mean "h1"?', 'input, h1, h2, output'],
+  },
+  {
+    title: 'edge from an unknown node',
+    code: 'FRE021',
+    path: '/edges/2/from',
+    break: (s) => {
+      s.edges[2].from = 'hidden2';
+    },
+    inMessage: ['"Wf"', '"hidden2"'],
+    inHint: ['input, h1, h2, output'],
+  },
 
   // FRE022 edge direction not allowed
-  { title: "edge into 'input'", code: 'FRE022', path: '/edges/1',
-    break: (s) => { s.edges[1].to = 'input'; },
-    inMessage: ['"W1"', 'h1 → input'], inHint: ['nothing into the input'] },
-  { title: 'self-loop', code: 'FRE022', path: '/edges/1',
-    break: (s) => { s.edges[1].to = 'h1'; },
-    inMessage: ['"W1"', 'h1 → h1'], inHint: ['no self-loops'] },
-  { title: 'input → output', code: 'FRE022', path: '/edges/0',
-    break: (s) => { s.edges[0].to = 'output'; },
-    inMessage: ['"W0"', 'input → output'], inHint: ['hidden layer'] },
-  { title: "edge out of 'output'", code: 'FRE022', path: '/edges/3',
-    break: (s) => { s.edges.push({ name: 'Wo', from: 'output', to: 'h1' }); },
-    inMessage: ['"Wo"', 'output → h1'], inHint: ['out of the output'] },
+  {
+    title: "edge into 'input'",
+    code: 'FRE022',
+    path: '/edges/1',
+    break: (s) => {
+      s.edges[1].to = 'input';
+    },
+    inMessage: ['"W1"', 'h1 → input'],
+    inHint: ['nothing into the input'],
+  },
+  {
+    title: 'self-loop',
+    code: 'FRE022',
+    path: '/edges/1',
+    break: (s) => {
+      s.edges[1].to = 'h1';
+    },
+    inMessage: ['"W1"', 'h1 → h1'],
+    inHint: ['no self-loops'],
+  },
+  {
+    title: 'input → output',
+    code: 'FRE022',
+    path: '/edges/0',
+    break: (s) => {
+      s.edges[0].to = 'output';
+    },
+    inMessage: ['"W0"', 'input → output'],
+    inHint: ['hidden layer'],
+  },
+  {
+    title: "edge out of 'output'",
+    code: 'FRE022',
+    path: '/edges/3',
+    break: (s) => {
+      s.edges.push({ name: 'Wo', from: 'output', to: 'h1' });
+    },
+    inMessage: ['"Wo"', 'output → h1'],
+    inHint: ['out of the output'],
+  },
 
   // FRE023 output must have exactly one incoming edge
-  { title: 'no edge into output', code: 'FRE023', path: '/edges',
-    break: (s) => { s.edges.pop(); },
-    inMessage: ['0 edges', 'output'], inHint: ['"output"'] },
-  { title: 'two edges into output', code: 'FRE023', path: '/edges',
-    break: (s) => { s.edges.push({ name: 'Wf2', from: 'h1', to: 'output' }); },
-    inMessage: ['2 edges', 'output'], inHint: ['exactly one', '"output"'] },
+  {
+    title: 'no edge into output',
+    code: 'FRE023',
+    path: '/edges',
+    break: (s) => {
+      s.edges.pop();
+    },
+    inMessage: ['0 edges', 'output'],
+    inHint: ['"output"'],
+  },
+  {
+    title: 'two edges into output',
+    code: 'FRE023',
+    path: '/edges',
+    break: (s) => {
+      s.edges.push({ name: 'Wf2', from: 'h1', to: 'output' });
+    },
+    inMessage: ['2 edges', 'output'],
+    inHint: ['exactly one', '"output"'],
+  },
 
   // FRE024 hidden layer not driven from the input
-  { title: 'hidden layer with no path from the input', code: 'FRE024', path: '/layers/2',
+  {
+    title: 'hidden layer with no path from the input',
+    code: 'FRE024',
+    path: '/layers/2',
     break: (s) => {
       s.layers.push({ name: 'h3', size: 16 });
       s.edges.push({ name: 'W3', from: 'h3', to: 'h2' });
     },
-    inMessage: ['"h3"', 'input'], inHint: ['"h3"'] },
-  { title: 'two hidden layers driving only each other', code: 'FRE024', path: '/layers/3',
+    inMessage: ['"h3"', 'input'],
+    inHint: ['"h3"'],
+  },
+  {
+    title: 'two hidden layers driving only each other',
+    code: 'FRE024',
+    path: '/layers/3',
     break: (s) => {
       s.layers.push({ name: 'h3', size: 16 }, { name: 'h4', size: 16 });
       s.edges.push({ name: 'W34', from: 'h3', to: 'h4' }, { name: 'W43', from: 'h4', to: 'h3' });
     },
-    inMessage: ['"h4"', 'input'], inHint: ['"h4"'], all: ['FRE024', 'FRE024'] },
+    inMessage: ['"h4"', 'input'],
+    inHint: ['"h4"'],
+    all: ['FRE024', 'FRE024'],
+  },
 
   // FRE025 feedback not allowed on this edge
-  { title: 'feedback on an input edge', code: 'FRE025', path: '/edges/0/feedback',
-    break: (s) => { s.edges[0].feedback = { kind: 'symmetric' }; },
-    inMessage: ['"W0"', 'input', '"symmetric"'], inHint: ['"feedback"'] },
-  { title: "feedback kind 'none' on the output edge", code: 'FRE025', path: '/edges/2/feedback/kind',
-    break: (s) => { s.edges[2].feedback = { kind: 'none' }; },
-    inMessage: ['output', 'no feedback'], inHint: ['"symmetric"', '"random"'] },
+  {
+    title: 'feedback on an input edge',
+    code: 'FRE025',
+    path: '/edges/0/feedback',
+    break: (s) => {
+      s.edges[0].feedback = { kind: 'symmetric' };
+    },
+    inMessage: ['"W0"', 'input', '"symmetric"'],
+    inHint: ['"feedback"'],
+  },
+  {
+    title: "feedback kind 'none' on the output edge",
+    code: 'FRE025',
+    path: '/edges/2/feedback/kind',
+    break: (s) => {
+      s.edges[2].feedback = { kind: 'none' };
+    },
+    inMessage: ['output', 'no feedback'],
+    inHint: ['"symmetric"', '"random"'],
+  },
 
   // FRE026 feedback scale missing or misplaced
-  { title: 'missing beta on a symmetric hidden edge', code: 'FRE026', path: '/edges/1/feedback',
-    break: (s) => { delete s.edges[1].feedback.beta; },
-    inMessage: ['"W1"', '"beta"'], inHint: ['"beta"'] },
-  { title: 'missing beta on a random hidden edge', code: 'FRE026', path: '/edges/1/feedback',
-    break: (s) => { s.edges[1].feedback = { kind: 'random' }; },
-    inMessage: ['"W1"', '"beta"'], inHint: ['"beta"'] },
-  { title: 'beta on the output edge', code: 'FRE026', path: '/edges/2/feedback/beta',
-    break: (s) => { s.edges[2].feedback.beta = 0.1; },
-    inMessage: ['β_f', '"dynamics"'], inHint: ['"beta"', 'betaF'] },
-  { title: "beta with kind 'none'", code: 'FRE026', path: '/edges/1/feedback/beta',
-    break: (s) => { s.edges[1].feedback = { kind: 'none', beta: 0.01 }; },
-    inMessage: ['"none"', '"beta"'], inHint: ['"beta"'] },
+  {
+    title: 'missing beta on a symmetric hidden edge',
+    code: 'FRE026',
+    path: '/edges/1/feedback',
+    break: (s) => {
+      delete s.edges[1].feedback.beta;
+    },
+    inMessage: ['"W1"', '"beta"'],
+    inHint: ['"beta"'],
+  },
+  {
+    title: 'missing beta on a random hidden edge',
+    code: 'FRE026',
+    path: '/edges/1/feedback',
+    break: (s) => {
+      s.edges[1].feedback = { kind: 'random' };
+    },
+    inMessage: ['"W1"', '"beta"'],
+    inHint: ['"beta"'],
+  },
+  {
+    title: 'beta on the output edge',
+    code: 'FRE026',
+    path: '/edges/2/feedback/beta',
+    break: (s) => {
+      s.edges[2].feedback.beta = 0.1;
+    },
+    inMessage: ['β_f', '"dynamics"'],
+    inHint: ['"beta"', 'betaF'],
+  },
+  {
+    title: "beta with kind 'none'",
+    code: 'FRE026',
+    path: '/edges/1/feedback/beta',
+    break: (s) => {
+      s.edges[1].feedback = { kind: 'none', beta: 0.01 };
+    },
+    inMessage: ['"none"', '"beta"'],
+    inHint: ['"beta"'],
+  },
 
   // FRE015 size or count over its documented limit (util/limits.ts, docs/limits.md)
-  { title: 'a layer of 1e7 units', code: 'FRE015', path: '/layers/0/size',
-    break: (s) => { s.layers[0].size = 1e7; },
-    inMessage: ['"size"', '10000000', String(LIMITS.layerUnits)], inHint: ['docs/limits.md', String(LIMITS.layerUnits)] },
-  { title: 'T of 1e9 steps', code: 'FRE015', path: '/dynamics/T',
-    break: (s) => { s.dynamics.T = 1e9; },
-    inMessage: ['"T"', '1000000000'], inHint: [String(LIMITS.steps)] },
-  { title: 'batchSize 1e9', code: 'FRE015', path: '/training/batchSize',
-    break: (s) => { s.training.batchSize = 1e9; },
-    inMessage: ['"batchSize"'], inHint: [String(LIMITS.batchSize)] },
-  { title: 'classes 1e9', code: 'FRE015', path: '/output/classes',
-    break: (s) => { s.output.classes = 1e9; },
-    inMessage: ['"classes"'], inHint: [String(LIMITS.classes)] },
-  { title: 'layers each under the limit but too many weights together (784·6000 + 6000·12000 = 76 704 000 > 2^26)', code: 'FRE015', path: '/edges/1',
-    break: (s) => { s.layers[0].size = 6000; s.layers[1].size = 12000; s.training.batchSize = 1; },
-    inMessage: ['W1', '72000000', '76704000', String(LIMITS.totalWeights)], inHint: ['docs/limits.md'] },
-  { title: 'a batch whose state arrays are over the limit', code: 'FRE015', path: '/training/batchSize',
-    break: (s) => { s.training.batchSize = 60000; s.layers[0].size = 2000; },
-    inMessage: ['60000', String(LIMITS.batchUnits)], inHint: ['batch of at most'] },
+  {
+    title: 'a layer of 1e7 units',
+    code: 'FRE015',
+    path: '/layers/0/size',
+    break: (s) => {
+      s.layers[0].size = 1e7;
+    },
+    inMessage: ['"size"', '10000000', String(LIMITS.layerUnits)],
+    inHint: ['docs/limits.md', String(LIMITS.layerUnits)],
+  },
+  {
+    title: 'T of 1e9 steps',
+    code: 'FRE015',
+    path: '/dynamics/T',
+    break: (s) => {
+      s.dynamics.T = 1e9;
+    },
+    inMessage: ['"T"', '1000000000'],
+    inHint: [String(LIMITS.steps)],
+  },
+  {
+    title: 'batchSize 1e9',
+    code: 'FRE015',
+    path: '/training/batchSize',
+    break: (s) => {
+      s.training.batchSize = 1e9;
+    },
+    inMessage: ['"batchSize"'],
+    inHint: [String(LIMITS.batchSize)],
+  },
+  {
+    title: 'classes 1e9',
+    code: 'FRE015',
+    path: '/output/classes',
+    break: (s) => {
+      s.output.classes = 1e9;
+    },
+    inMessage: ['"classes"'],
+    inHint: [String(LIMITS.classes)],
+  },
+  {
+    title: 'layers each under the limit but too many weights together (784·6000 + 6000·12000 = 76 704 000 > 2^26)',
+    code: 'FRE015',
+    path: '/edges/1',
+    break: (s) => {
+      s.layers[0].size = 6000;
+      s.layers[1].size = 12000;
+      s.training.batchSize = 1;
+    },
+    inMessage: ['W1', '72000000', '76704000', String(LIMITS.totalWeights)],
+    inHint: ['docs/limits.md'],
+  },
+  {
+    title: 'a batch whose state arrays are over the limit',
+    code: 'FRE015',
+    path: '/training/batchSize',
+    break: (s) => {
+      s.training.batchSize = 60000;
+      s.layers[0].size = 2000;
+    },
+    inMessage: ['60000', String(LIMITS.batchUnits)],
+    inHint: ['batch of at most'],
+  },
 
   // FRE029 edge names that would collide with the .npz keys of feedback and biases
-  { title: 'edge named like a feedback key', code: 'FRE029', path: '/edges/1/name',
-    break: (s) => { s.edges[1].name = 'W1.feedback'; s.training.optimizer = { kind: 'adam', lr: 0.001 }; },
-    inMessage: ['W1.feedback', '.feedback', '.bias'], inHint: ['W1_feedback', 'docs/graph-format.md'] },
-  { title: 'edge named like a bias key', code: 'FRE029', path: '/edges/2/name',
-    break: (s) => { s.edges[2].name = 'Wf.bias'; s.training.optimizer = { kind: 'adam', lr: 0.001 }; },
-    inMessage: ['Wf.bias'], inHint: ['Wf_bias'] },
+  {
+    title: 'edge named like a feedback key',
+    code: 'FRE029',
+    path: '/edges/1/name',
+    break: (s) => {
+      s.edges[1].name = 'W1.feedback';
+      s.training.optimizer = { kind: 'adam', lr: 0.001 };
+    },
+    inMessage: ['W1.feedback', '.feedback', '.bias'],
+    inHint: ['W1_feedback', 'docs/graph-format.md'],
+  },
+  {
+    title: 'edge named like a bias key',
+    code: 'FRE029',
+    path: '/edges/2/name',
+    break: (s) => {
+      s.edges[2].name = 'Wf.bias';
+      s.training.optimizer = { kind: 'adam', lr: 0.001 };
+    },
+    inMessage: ['Wf.bias'],
+    inHint: ['Wf_bias'],
+  },
 
   // FRE028 conv or pool edge does not fit its layers (and the shape fields' own checks)
-  { title: 'pool on a dense edge', code: 'FRE028', path: '/edges/0/pool',
-    break: (s) => { s.edges[0].pool = { kind: 'max', size: 2 }; },
-    inMessage: ['pooling', 'conv edge'], inHint: ['"conv"', '"pool"'] },
-  { title: 'conv edge from an input without a shape', code: 'FRE028', path: '/input',
-    break: (s) => { s.edges[0].conv = { kernel: 5 }; s.layers[0] = { name: 'h1', shape: [2, 24, 24] }; },
-    inMessage: ['W0', '"input"', '"shape"'], inHint: ['"shape"', 'channels'] },
-  { title: 'conv output size does not match the layer shape', code: 'FRE028', path: '/layers/0/shape',
+  {
+    title: 'pool on a dense edge',
+    code: 'FRE028',
+    path: '/edges/0/pool',
+    break: (s) => {
+      s.edges[0].pool = { kind: 'max', size: 2 };
+    },
+    inMessage: ['pooling', 'conv edge'],
+    inHint: ['"conv"', '"pool"'],
+  },
+  {
+    title: 'conv edge from an input without a shape',
+    code: 'FRE028',
+    path: '/input',
+    break: (s) => {
+      s.edges[0].conv = { kernel: 5 };
+      s.layers[0] = { name: 'h1', shape: [2, 24, 24] };
+    },
+    inMessage: ['W0', '"input"', '"shape"'],
+    inHint: ['"shape"', 'channels'],
+  },
+  {
+    title: 'conv output size does not match the layer shape',
+    code: 'FRE028',
+    path: '/layers/0/shape',
     break: (s) => {
       s.input = { shape: [1, 28, 28] };
-      s.edges[0].conv = { kernel: 5 }; s.edges[0].pool = { kind: 'max', size: 2 };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'max', size: 2 };
       s.layers[0] = { name: 'h1', shape: [4, 10, 10] };
     },
-    inMessage: ['W0', '4×12×12', '[4,10,10]'], inHint: ['[4, 12, 12]'] },
-  { title: 'conv kernel larger than its input', code: 'FRE028', path: '/edges/0/conv/kernel',
-    break: (s) => { s.input = { shape: [1, 28, 28] }; s.edges[0].conv = { kernel: 29 }; s.layers[0] = { name: 'h1', shape: [1, 1, 1] }; },
-    inMessage: ['kernel 29', '28×28'], inHint: ['smaller kernel'] },
-  { title: 'conv readout', code: 'FRE028', path: '/edges/2/conv',
-    break: (s) => { s.edges[2].conv = { kernel: 1 }; },
-    inMessage: ['readout', 'Wf'], inHint: ['dense'] },
-  { title: 'shape that is not three positive integers', code: 'FRE011', path: '/layers/0/shape',
-    break: (s) => { s.layers[0].shape = [512, 1]; },
-    inMessage: ['"shape"', '[512,1]'], inHint: ['"shape"'] },
-  { title: 'size and shape disagree', code: 'FRE012', path: '/layers/0/size',
-    break: (s) => { s.layers[0].shape = [2, 16, 8]; },
-    inMessage: ['512', '[2,16,8]', '256'], inHint: ['"size"', '256'] },
+    inMessage: ['W0', '4×12×12', '[4,10,10]'],
+    inHint: ['[4, 12, 12]'],
+  },
+  {
+    title: 'conv kernel larger than its input',
+    code: 'FRE028',
+    path: '/edges/0/conv/kernel',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 29 };
+      s.layers[0] = { name: 'h1', shape: [1, 1, 1] };
+    },
+    inMessage: ['kernel 29', '28×28'],
+    inHint: ['smaller kernel'],
+  },
+  {
+    title: 'conv readout',
+    code: 'FRE028',
+    path: '/edges/2/conv',
+    break: (s) => {
+      s.edges[2].conv = { kernel: 1 };
+    },
+    inMessage: ['readout', 'Wf'],
+    inHint: ['dense'],
+  },
+  {
+    title: 'shape that is not three positive integers',
+    code: 'FRE011',
+    path: '/layers/0/shape',
+    break: (s) => {
+      s.layers[0].shape = [512, 1];
+    },
+    inMessage: ['"shape"', '[512,1]'],
+    inHint: ['"shape"'],
+  },
+  {
+    title: 'size and shape disagree',
+    code: 'FRE012',
+    path: '/layers/0/size',
+    break: (s) => {
+      s.layers[0].shape = [2, 16, 8];
+    },
+    inMessage: ['512', '[2,16,8]', '256'],
+    inHint: ['"size"', '256'],
+  },
 
   // FRE027 learning rate names an unknown or untrained edge
-  { title: 'SGD per-edge lr map naming an unknown edge', code: 'FRE027', path: '/training/optimizer/lr/W9',
-    break: (s) => { s.training.optimizer = { kind: 'sgd', lr: { ...SGD_ALL, W9: 0.1 } }; },
-    inMessage: ['"W9"', 'trained edge'], inHint: ['W0, W1, Wf'] },
-  { title: 'SGD per-edge lr map naming an untrained edge', code: 'FRE027', path: '/training/optimizer/lr/W0',
-    break: (s) => { s.edges[0].trainable = false; s.training.optimizer = { kind: 'sgd', lr: SGD_ALL }; },
-    inMessage: ['"W0"', 'not a trained edge'], inHint: ['W1, Wf'] },
+  {
+    title: 'SGD per-edge lr map naming an unknown edge',
+    code: 'FRE027',
+    path: '/training/optimizer/lr/W9',
+    break: (s) => {
+      s.training.optimizer = { kind: 'sgd', lr: { ...SGD_ALL, W9: 0.1 } };
+    },
+    inMessage: ['"W9"', 'trained edge'],
+    inHint: ['W0, W1, Wf'],
+  },
+  {
+    title: 'SGD per-edge lr map naming an untrained edge',
+    code: 'FRE027',
+    path: '/training/optimizer/lr/W0',
+    break: (s) => {
+      s.edges[0].trainable = false;
+      s.training.optimizer = { kind: 'sgd', lr: SGD_ALL };
+    },
+    inMessage: ['"W0"', 'not a trained edge'],
+    inHint: ['W1, Wf'],
+  },
 ];
 
 function diagnosticsOf(raw: unknown, file = FILE): Diagnostic[] {
@@ -345,7 +862,11 @@ describe('every validator diagnostic, one broken field at a time', () => {
     expect(shown).toContain(`fix: ${d.hint}`);
     // The same spec through the text loader throws a SpecError carrying the same diagnostics.
     let thrown: unknown;
-    try { parseGraphText(JSON.stringify(s), FILE); } catch (err) { thrown = err; }
+    try {
+      parseGraphText(JSON.stringify(s), FILE);
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toBeInstanceOf(SpecError);
     expect((thrown as SpecError).diagnostics).toEqual(diags);
     expect((thrown as SpecError).message).toContain(FILE);
@@ -356,7 +877,11 @@ describe('FRE001: unreadable file or invalid JSON', () => {
   test('invalid JSON text (parseGraphText)', () => {
     const text = BASE_TEXT.replace('"T": 10,', '"T": 10,,');
     let thrown: unknown;
-    try { parseGraphText(text, 'broken.json'); } catch (err) { thrown = err; }
+    try {
+      parseGraphText(text, 'broken.json');
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toBeInstanceOf(SpecError);
     const [d, ...rest] = (thrown as SpecError).diagnostics;
     expect(rest).toEqual([]);
@@ -370,14 +895,22 @@ describe('FRE001: unreadable file or invalid JSON', () => {
 
   test('truncated file (parseGraphText)', () => {
     let thrown: unknown;
-    try { parseGraphText(BASE_TEXT.slice(0, 40), 'half.json'); } catch (err) { thrown = err; }
+    try {
+      parseGraphText(BASE_TEXT.slice(0, 40), 'half.json');
+    } catch (err) {
+      thrown = err;
+    }
     expect((thrown as SpecError).diagnostics.map((d) => d.code)).toEqual(['FRE001']);
   });
 
   test('missing file (loadGraph)', () => {
     const file = path.join(ROOT, 'examples', 'no-such-graph.json');
     let thrown: unknown;
-    try { loadGraph(file); } catch (err) { thrown = err; }
+    try {
+      loadGraph(file);
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toBeInstanceOf(SpecError);
     const [d, ...rest] = (thrown as SpecError).diagnostics;
     expect(rest).toEqual([]);
@@ -409,7 +942,8 @@ describe('the diagnostic table', () => {
   test('FRE030/FRE031/FRE040/FRE041 are in the table but emitted outside the graph validator', () => {
     for (const code of LATER) expect(DIAGNOSTIC_CODES[code].length).toBeGreaterThan(0);
     const sources = ['validate.ts', 'load.ts', 'builder.ts', 'net.ts']
-      .map((f) => readFileSync(path.join(ROOT, 'graph', f), 'utf8')).join('\n');
+      .map((f) => readFileSync(path.join(ROOT, 'graph', f), 'utf8'))
+      .join('\n');
     for (const code of LATER) expect(sources).not.toContain(code);
   });
   // FRE030/FRE031 (datasets/net-data.ts) and FRE040 (graph/weights-file.ts) are tested end to end in
@@ -438,7 +972,11 @@ describe('one pass reports every problem', () => {
       ['FRE027', '/training/optimizer/lr/W9'],
     ]);
     let thrown: unknown;
-    try { parseGraphText(JSON.stringify(s), FILE); } catch (err) { thrown = err; }
+    try {
+      parseGraphText(JSON.stringify(s), FILE);
+    } catch (err) {
+      thrown = err;
+    }
     const text = (thrown as SpecError).message;
     for (const code of ['FRE013', 'FRE021', 'FRE014', 'FRE011', 'FRE027']) expect(text).toContain(`error ${code}:`);
     expect(text.split('\n').filter((l) => l.startsWith(`${FILE}:`))).toHaveLength(5);
@@ -583,7 +1121,12 @@ describe('GraphBuilder', () => {
   });
 
   test('chain() names W0…W{L-1}, Wf and applies feedback kind and α', () => {
-    const spec = new GraphBuilder('c').input(8).layer('a', 4).layer('b', 4).layer('c', 4).output(3)
+    const spec = new GraphBuilder('c')
+      .input(8)
+      .layer('a', 4)
+      .layer('b', 4)
+      .layer('c', 4)
+      .output(3)
       .chain({ betaI: 0.1, alpha: 0.5, feedback: 'random', outputFeedback: 'symmetric' })
       .dynamics({ T: 3, K: 2, betaF: 0.2 })
       .training({ optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 4, epochs: 1, seed: 1 })
@@ -599,12 +1142,23 @@ describe('GraphBuilder', () => {
   test('build() throws a SpecError naming the builder', () => {
     let thrown: unknown;
     try {
-      new GraphBuilder('broken').input(784).layer('h1', 64).layer('h2', 64).output(10).chain({ betaI: -1 })
-        .training({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 1, epochs: 1, seed: 0 }).build();
-    } catch (err) { thrown = err; }
+      new GraphBuilder('broken')
+        .input(784)
+        .layer('h1', 64)
+        .layer('h2', 64)
+        .output(10)
+        .chain({ betaI: -1 })
+        .training({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 1, epochs: 1, seed: 0 })
+        .build();
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toBeInstanceOf(SpecError);
     const diags = (thrown as SpecError).diagnostics;
-    expect(diags.map((d) => [d.code, d.path])).toEqual([['FRE012', '/edges/1/feedback/beta'], ['FRE010', '/dynamics']]);
+    expect(diags.map((d) => [d.code, d.path])).toEqual([
+      ['FRE012', '/edges/1/feedback/beta'],
+      ['FRE010', '/dynamics'],
+    ]);
     expect((thrown as SpecError).message).toContain('<builder:broken>:/dynamics: error FRE010');
   });
 });
@@ -613,19 +1167,37 @@ describe('resolveNet', () => {
   test('W shapes are [rows = size(to), cols = size(from)]', () => {
     const net = resolveNet(parseGraphText(BASE_TEXT, FILE));
     expect(net.edges.map((e) => [e.name, e.rows, e.cols])).toEqual([
-      ['W0', 512, 784], ['W1', 512, 512], ['Wf', 10, 512],
+      ['W0', 512, 784],
+      ['W1', 512, 512],
+      ['Wf', 10, 512],
     ]);
-    expect(net.edges.map((e) => [e.from, e.to])).toEqual([[INPUT, 0], [0, 1], [1, OUTPUT]]);
+    expect(net.edges.map((e) => [e.from, e.to])).toEqual([
+      [INPUT, 0],
+      [0, 1],
+      [1, OUTPUT],
+    ]);
     expect(net.readout.name).toBe('Wf');
     expect(net.edges.map((e) => e.beta)).toEqual([0, 0.01, 0.1]);
     expect(net.edges.map((e) => e.feedback)).toEqual(['none', 'symmetric', 'symmetric']);
   });
 
   test('non-square layers keep the orientation', () => {
-    const net = resolveNet(new GraphBuilder('t').input(784).layer('h1', 300).layer('h2', 100).output(10)
-      .chain({ betaI: 0.01 }).dynamics({ T: 4, K: 2, betaF: 0.1 })
-      .training({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 2, epochs: 1, seed: 0 }).build());
-    expect(net.edges.map((e) => [e.rows, e.cols])).toEqual([[300, 784], [100, 300], [10, 100]]);
+    const net = resolveNet(
+      new GraphBuilder('t')
+        .input(784)
+        .layer('h1', 300)
+        .layer('h2', 100)
+        .output(10)
+        .chain({ betaI: 0.01 })
+        .dynamics({ T: 4, K: 2, betaF: 0.1 })
+        .training({ optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 2, epochs: 1, seed: 0 })
+        .build(),
+    );
+    expect(net.edges.map((e) => [e.rows, e.cols])).toEqual([
+      [300, 784],
+      [100, 300],
+      [10, 100],
+    ]);
     expect([net.inputSize, net.classes, net.layers.map((l) => l.size)]).toEqual([784, 10, [300, 100]]);
   });
 });

@@ -27,14 +27,26 @@ describe('readBounded', () => {
     const bytes = Buffer.from(Array.from({ length: 70000 }, (_, i) => (i * 7) & 0xff)); // spans two chunks
     writeFileSync(f, bytes);
     expect(Buffer.compare(readBounded(f, 70000), bytes)).toBe(0);
-    const e = (() => { try { readBounded(f, 69999); } catch (x) { return x; } })() as ReadError;
+    const e = (() => {
+      try {
+        readBounded(f, 69999);
+      } catch (x) {
+        return x;
+      }
+    })() as ReadError;
     expect(e).toBeInstanceOf(ReadError);
     expect(e.reason).toBe('too-large');
     expect(e.message).toContain('(70000 bytes)');
   });
 
   test('a character device that never ends stops at budget + 1 bytes', () => {
-    const e = (() => { try { readBounded('/dev/zero', 1000); } catch (x) { return x; } })() as ReadError;
+    const e = (() => {
+      try {
+        readBounded('/dev/zero', 1000);
+      } catch (x) {
+        return x;
+      }
+    })() as ReadError;
     expect(e.reason).toBe('too-large');
     expect(e.detail).toMatch(/larger than the 1000 bytes .*character device/);
   });
@@ -63,7 +75,7 @@ describe('writeAtomic', () => {
     }
   });
 
-  test('leftover temp files of a killed writer are removed; a live writer\'s are kept; none of ours remain', () => {
+  test("leftover temp files of a killed writer are removed; a live writer's are kept; none of ours remain", () => {
     const sub = join(dir, 'tmps');
     mkdirSync(sub);
     const f = join(sub, 'r.jsonl');
@@ -94,7 +106,10 @@ describe('writeAtomic', () => {
 
 describe('flag counts from the raw command line', () => {
   test('long, =, short and aliased forms count as one flag; arguments after -- do not', () => {
-    const c = flagCounts(['x', '--train-limit', '1', '--trainLimit=1', '-o', 'a', '--out', 'b', '-j2', '--', '--seed'], { out: ['o'], workers: ['j'] });
+    const c = flagCounts(['x', '--train-limit', '1', '--trainLimit=1', '-o', 'a', '--out', 'b', '-j2', '--', '--seed'], {
+      out: ['o'],
+      workers: ['j'],
+    });
     expect(Object.fromEntries(c)).toEqual({ 'train-limit': 2, out: 2, workers: 1 });
   });
 });
@@ -109,7 +124,13 @@ describe('a sweep worker that dies', () => {
     const logs: string[] = [];
     let killed = false;
     const run = runSweep({
-      file: sweepFile, out, resume: false, workers: 1, retries, progress: 'none', log: (l) => logs.push(l),
+      file: sweepFile,
+      out,
+      resume: false,
+      workers: 1,
+      retries,
+      progress: 'none',
+      log: (l) => logs.push(l),
       onRunStart: (index, pid) => {
         if (killed || index !== 0 || pid === undefined) return;
         killed = true;
@@ -123,13 +144,20 @@ describe('a sweep worker that dies', () => {
     const { run, logs, out } = await killFirst(1);
     const s = await run;
     expect(s.ran).toBe(2);
-    expect(readResults(out).lines.map((l) => l.index).sort()).toEqual([0, 1]);
+    expect(
+      readResults(out)
+        .lines.map((l) => l.index)
+        .sort(),
+    ).toEqual([0, 1]);
     expect(logs.join('\n')).toMatch(/run 0 .*died during the run \(killed by SIGKILL.*running it again \(retry 1 of 1\)/);
   }, 120000);
 
   test('with --retries 0 fails cleanly: a SweepError naming the signal and the resume command', async () => {
     const { run } = await killFirst(0);
-    const e = await run.then(() => null, (x) => x);
+    const e = await run.then(
+      () => null,
+      (x) => x,
+    );
     expect(e).toBeInstanceOf(SweepError);
     // Which run the killed worker held depends on scheduling: any one of them.
     expect(e.message).toMatch(/run \d+ .*failed: its worker process \d+ died during the run \(killed by SIGKILL/);
@@ -143,11 +171,20 @@ describe('an interrupted train', () => {
   test('exits 130 and reports null accuracies when no epoch ended', async () => {
     const spec = join(dir, 'slow.json');
     // Many batches of a slow step: the first epoch is far from over when Ctrl-C arrives.
-    writeFileSync(spec, JSON.stringify({ ...tinyGraph({ hidden: 256, epochs: 5 }), dynamics: { T: 200, K: 50, betaF: 0.1 }, training: { optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 5, epochs: 5, seed: 0 } }));
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        ...tinyGraph({ hidden: 256, epochs: 5 }),
+        dynamics: { T: 200, K: 50, betaF: 0.1 },
+        training: { optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 5, epochs: 5, seed: 0 },
+      }),
+    );
     const child = spawn(process.execPath, [FRE, 'train', spec, '--json', '--backend', 'reference'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     let out = '';
-    child.stdout.on('data', (b) => { out += b; });
+    child.stdout.on('data', (b) => {
+      out += b;
+    });
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (b) => {
         const first = err === '';

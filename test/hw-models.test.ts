@@ -117,27 +117,210 @@ const broken = (f: (c: Json) => void) => () => {
 };
 
 const cases: Case[] = [
-  { code: 'HW001', title: 'not JSON', run: () => parseChipText('{"base": "reram",}', 'chip.json'), path: '', inMessage: ['not valid JSON'], inHint: ['JSON syntax'] },
-  { code: 'HW001', title: 'unreadable file', run: () => loadChip(join(dir, 'missing.json')), path: '', inMessage: ['ENOENT'], inHint: ['reram'] },
-  { code: 'HW002', title: 'wrong format', run: broken((c) => { c.format = 'fre-chip/9'; }), path: '/format', inMessage: ['fre-chip/9', 'fre-chip/1'], inHint: ['fre-chip/1'] },
-  { code: 'HW003', title: 'unknown preset name', run: () => loadChip('rerm'), path: '', inMessage: ['"rerm"', 'ideal, reram, pcm, sram-8b'], inHint: ['did you mean "reram"'] },
-  { code: 'HW003', title: 'unknown base in a file', run: () => resolveChipObject({ base: 'flash' }, 'c.json'), path: '/base', inMessage: ['"flash"'], inHint: ['chip.json'] },
-  { code: 'HW010', title: 'missing field', run: broken((c) => { delete c.crossbar.gMaxUS; }), path: '/crossbar/gMaxUS', inMessage: ['"gMaxUS"', 'missing'], inHint: ['"gMaxUS"'] },
-  { code: 'HW010', title: 'missing update kind', run: broken((c) => { delete c.crossbar.update.kind; }), path: '/crossbar/update/kind', inMessage: ['"kind"'], inHint: ['"exact"', '"pulsed"'] },
-  { code: 'HW011', title: 'wrong type', run: broken((c) => { c.crossbar.rows = '256'; }), path: '/crossbar/rows', inMessage: ['"rows"', 'number', '"256"'], inHint: ['number'] },
-  { code: 'HW011', title: 'non-integer', run: broken((c) => { c.noc.meshWidth = 2.5; }), path: '/noc/meshWidth', inMessage: ['integer', '2.5'], inHint: ['whole number'] },
-  { code: 'HW012', title: 'probability above 1', run: broken((c) => { c.crossbar.stuckAt.onProbability = 1.5; }), path: '/crossbar/stuckAt/onProbability', inMessage: ['1.5', '≤ 1'], inHint: ['at most 1'] },
-  { code: 'HW012', title: 'zero rows', run: broken((c) => { c.crossbar.rows = 0; }), path: '/crossbar/rows', inMessage: ['"rows" is 0', '≥ 1'], inHint: ['at least 1'] },
-  { code: 'HW013', title: 'unknown cell kind', run: broken((c) => { c.crossbar.cell = 'quad'; }), path: '/crossbar/cell', inMessage: ['"quad"', 'differential'], inHint: ['"offset-column"'] },
-  { code: 'HW013', title: 'a word where only "float" is allowed', run: broken((c) => { c.periphery.adc.bits = 'exact'; }), path: '/periphery/adc/bits', inMessage: ['"exact"', '"float"'], inHint: ['"float"'] },
-  { code: 'HW014', title: 'unknown field with suggestion', run: broken((c) => { c.crossbar.gMaxUs = 40; }), path: '/crossbar/gMaxUs', inMessage: ['"gMaxUs"'], inHint: ['did you mean "gMaxUS"'] },
-  { code: 'HW020', title: 'more lines per ADC than lines', run: broken((c) => { c.periphery.adc.linesPerAdc = 300; }), path: '/periphery/adc/linesPerAdc', inMessage: ['300', '256'], inHint: ['at most 256'] },
-  { code: 'HW020', title: 'offset column with one column', run: broken((c) => { c.crossbar.cell = 'offset-column'; c.crossbar.cols = 1; c.periphery.adc.linesPerAdc = 1; }), path: '/crossbar/cols', inMessage: ['reference'], inHint: ['at least 2 columns'] },
-  { code: 'HW020', title: 'input buffer smaller than one array\'s partial sums', run: broken((c) => { c.noc.inputBufferBytes = 100; }), path: '/noc/inputBufferBytes', inMessage: ['1024 bytes', '100-byte'], inHint: ['at least 1024'] },
-  { code: 'HW021', title: 'g_min above g_max', run: broken((c) => { c.crossbar.gMinUS = 50; }), path: '/crossbar/gMinUS', inMessage: ['50', '40'], inHint: ['below gMaxUS'] },
-  { code: 'HW021', title: 'empty DAC range', run: broken((c) => { c.periphery.dac.inputRange = [1, -1]; }), path: '/periphery/dac/inputRange', inMessage: ['[1, -1]'], inHint: ['[-1, 1]'] },
-  { code: 'HW021', title: 'stuck probabilities above 1 in sum', run: broken((c) => { c.crossbar.stuckAt = { onProbability: 0.6, offProbability: 0.6 }; }), path: '/crossbar/stuckAt', inMessage: ['exceeds 1'], inHint: ['at most 1'] },
-  { code: 'HW021', title: 'quantising ADC with unbounded range', run: broken((c) => { c.periphery.adc.fullScale = 'unbounded'; }), path: '/periphery/adc/fullScale', inMessage: ['8-bit', 'unbounded'], inHint: ['"float"'] },
+  {
+    code: 'HW001',
+    title: 'not JSON',
+    run: () => parseChipText('{"base": "reram",}', 'chip.json'),
+    path: '',
+    inMessage: ['not valid JSON'],
+    inHint: ['JSON syntax'],
+  },
+  {
+    code: 'HW001',
+    title: 'unreadable file',
+    run: () => loadChip(join(dir, 'missing.json')),
+    path: '',
+    inMessage: ['ENOENT'],
+    inHint: ['reram'],
+  },
+  {
+    code: 'HW002',
+    title: 'wrong format',
+    run: broken((c) => {
+      c.format = 'fre-chip/9';
+    }),
+    path: '/format',
+    inMessage: ['fre-chip/9', 'fre-chip/1'],
+    inHint: ['fre-chip/1'],
+  },
+  {
+    code: 'HW003',
+    title: 'unknown preset name',
+    run: () => loadChip('rerm'),
+    path: '',
+    inMessage: ['"rerm"', 'ideal, reram, pcm, sram-8b'],
+    inHint: ['did you mean "reram"'],
+  },
+  {
+    code: 'HW003',
+    title: 'unknown base in a file',
+    run: () => resolveChipObject({ base: 'flash' }, 'c.json'),
+    path: '/base',
+    inMessage: ['"flash"'],
+    inHint: ['chip.json'],
+  },
+  {
+    code: 'HW010',
+    title: 'missing field',
+    run: broken((c) => {
+      delete c.crossbar.gMaxUS;
+    }),
+    path: '/crossbar/gMaxUS',
+    inMessage: ['"gMaxUS"', 'missing'],
+    inHint: ['"gMaxUS"'],
+  },
+  {
+    code: 'HW010',
+    title: 'missing update kind',
+    run: broken((c) => {
+      delete c.crossbar.update.kind;
+    }),
+    path: '/crossbar/update/kind',
+    inMessage: ['"kind"'],
+    inHint: ['"exact"', '"pulsed"'],
+  },
+  {
+    code: 'HW011',
+    title: 'wrong type',
+    run: broken((c) => {
+      c.crossbar.rows = '256';
+    }),
+    path: '/crossbar/rows',
+    inMessage: ['"rows"', 'number', '"256"'],
+    inHint: ['number'],
+  },
+  {
+    code: 'HW011',
+    title: 'non-integer',
+    run: broken((c) => {
+      c.noc.meshWidth = 2.5;
+    }),
+    path: '/noc/meshWidth',
+    inMessage: ['integer', '2.5'],
+    inHint: ['whole number'],
+  },
+  {
+    code: 'HW012',
+    title: 'probability above 1',
+    run: broken((c) => {
+      c.crossbar.stuckAt.onProbability = 1.5;
+    }),
+    path: '/crossbar/stuckAt/onProbability',
+    inMessage: ['1.5', '≤ 1'],
+    inHint: ['at most 1'],
+  },
+  {
+    code: 'HW012',
+    title: 'zero rows',
+    run: broken((c) => {
+      c.crossbar.rows = 0;
+    }),
+    path: '/crossbar/rows',
+    inMessage: ['"rows" is 0', '≥ 1'],
+    inHint: ['at least 1'],
+  },
+  {
+    code: 'HW013',
+    title: 'unknown cell kind',
+    run: broken((c) => {
+      c.crossbar.cell = 'quad';
+    }),
+    path: '/crossbar/cell',
+    inMessage: ['"quad"', 'differential'],
+    inHint: ['"offset-column"'],
+  },
+  {
+    code: 'HW013',
+    title: 'a word where only "float" is allowed',
+    run: broken((c) => {
+      c.periphery.adc.bits = 'exact';
+    }),
+    path: '/periphery/adc/bits',
+    inMessage: ['"exact"', '"float"'],
+    inHint: ['"float"'],
+  },
+  {
+    code: 'HW014',
+    title: 'unknown field with suggestion',
+    run: broken((c) => {
+      c.crossbar.gMaxUs = 40;
+    }),
+    path: '/crossbar/gMaxUs',
+    inMessage: ['"gMaxUs"'],
+    inHint: ['did you mean "gMaxUS"'],
+  },
+  {
+    code: 'HW020',
+    title: 'more lines per ADC than lines',
+    run: broken((c) => {
+      c.periphery.adc.linesPerAdc = 300;
+    }),
+    path: '/periphery/adc/linesPerAdc',
+    inMessage: ['300', '256'],
+    inHint: ['at most 256'],
+  },
+  {
+    code: 'HW020',
+    title: 'offset column with one column',
+    run: broken((c) => {
+      c.crossbar.cell = 'offset-column';
+      c.crossbar.cols = 1;
+      c.periphery.adc.linesPerAdc = 1;
+    }),
+    path: '/crossbar/cols',
+    inMessage: ['reference'],
+    inHint: ['at least 2 columns'],
+  },
+  {
+    code: 'HW020',
+    title: "input buffer smaller than one array's partial sums",
+    run: broken((c) => {
+      c.noc.inputBufferBytes = 100;
+    }),
+    path: '/noc/inputBufferBytes',
+    inMessage: ['1024 bytes', '100-byte'],
+    inHint: ['at least 1024'],
+  },
+  {
+    code: 'HW021',
+    title: 'g_min above g_max',
+    run: broken((c) => {
+      c.crossbar.gMinUS = 50;
+    }),
+    path: '/crossbar/gMinUS',
+    inMessage: ['50', '40'],
+    inHint: ['below gMaxUS'],
+  },
+  {
+    code: 'HW021',
+    title: 'empty DAC range',
+    run: broken((c) => {
+      c.periphery.dac.inputRange = [1, -1];
+    }),
+    path: '/periphery/dac/inputRange',
+    inMessage: ['[1, -1]'],
+    inHint: ['[-1, 1]'],
+  },
+  {
+    code: 'HW021',
+    title: 'stuck probabilities above 1 in sum',
+    run: broken((c) => {
+      c.crossbar.stuckAt = { onProbability: 0.6, offProbability: 0.6 };
+    }),
+    path: '/crossbar/stuckAt',
+    inMessage: ['exceeds 1'],
+    inHint: ['at most 1'],
+  },
+  {
+    code: 'HW021',
+    title: 'quantising ADC with unbounded range',
+    run: broken((c) => {
+      c.periphery.adc.fullScale = 'unbounded';
+    }),
+    path: '/periphery/adc/fullScale',
+    inMessage: ['8-bit', 'unbounded'],
+    inHint: ['"float"'],
+  },
 ];
 
 describe('diagnostics, one by one', () => {
@@ -157,7 +340,13 @@ describe('diagnostics, one by one', () => {
   });
 
   test('all problems are reported in one pass', () => {
-    const ds = diagsOf(broken((c) => { c.crossbar.rows = -1; c.noc.meshHeight = 'x'; c.extra = 1; }));
+    const ds = diagsOf(
+      broken((c) => {
+        c.crossbar.rows = -1;
+        c.noc.meshHeight = 'x';
+        c.extra = 1;
+      }),
+    );
     expect(ds.map((d) => d.code)).toEqual(['HW012', 'HW011', 'HW014']);
   });
 });
@@ -177,7 +366,7 @@ describe('weights ↔ conductances', () => {
     const m = mapMatrix(w, x, { kind: 'max' });
     const back = unmapMatrix(m.plus, m.minus, m.wMax, x);
     const levels = x.levels as number;
-    const step = (x.cell === 'differential' ? 1 : 2) * m.wMax / (levels - 1);
+    const step = ((x.cell === 'differential' ? 1 : 2) * m.wMax) / (levels - 1);
     expect(m.stats.levelStep).toBeCloseTo(step, 12);
     let maxErr = 0;
     for (let i = 0; i < w.length; i++) maxErr = Math.max(maxErr, Math.abs(w[i] - back[i]));

@@ -62,7 +62,9 @@ describe('import directions', () => {
     const fake = path.join(ROOT, 'simulator', 'x.ts');
     const folders = (() => {
       const src = "import { compile } from '../compiler/pipeline';";
-      return [...src.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => path.relative(ROOT, path.resolve(path.dirname(fake), m[1])).split(path.sep)[0]);
+      return [...src.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+        (m) => path.relative(ROOT, path.resolve(path.dirname(fake), m[1])).split(path.sep)[0],
+      );
     })();
     expect(folders).toEqual(['compiler']);
     expect(ALLOWED.simulator).not.toContain('compiler');

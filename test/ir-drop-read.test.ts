@@ -46,7 +46,10 @@ function readOf(chip: ChipDescription): { part: Float32Array; expect: Float32Arr
   arr.read(t.array, false, x, 48, t.colBegin, 2, part);
   // The expectation from the tile's own planes through the circuit model, independently of the executor.
   const levels = chip.crossbar.levels as number;
-  const eff = irDropWeights({ rows, cols, plus: Array.from(t.plus, (q) => unitOf(q, levels)), minus: Array.from(t.minus!, (q) => unitOf(q, levels)) }, chip.crossbar);
+  const eff = irDropWeights(
+    { rows, cols, plus: Array.from(t.plus, (q) => unitOf(q, levels)), minus: Array.from(t.minus!, (q) => unitOf(q, levels)) },
+    chip.crossbar,
+  );
   const expect = new Float32Array(2 * rows);
   for (let s = 0; s < 2; s++) {
     for (let r = 0; r < rows; r++) {
@@ -74,7 +77,10 @@ test('with 2.5 ohm per segment a read equals the IR-drop model of its tile, and 
 });
 
 test('a run reports IR drop per edge, growing with the wire resistance; none without it', async () => {
-  const data = { train: syntheticDataset({ count: 16, dim: 48, classes: 4, seed: 1 }), test: syntheticDataset({ count: 16, dim: 48, classes: 4, seed: 1, stream: 'test' }) };
+  const data = {
+    train: syntheticDataset({ count: 16, dim: 48, classes: 4, seed: 1 }),
+    test: syntheticDataset({ count: 16, dim: 48, classes: 4, seed: 1, stream: 'test' }),
+  };
   const run = async (ohm: number) => {
     const chip = chipWith(ohm);
     const n = compile(net, chip, p, { wMax: { kind: 'max' }, specFile: 't', producerVersion: 't' }).netlist;

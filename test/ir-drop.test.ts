@@ -12,13 +12,20 @@ import { physicalArray, type PhysicalArray } from '../hw-models/crossbar-circuit
 import { irDropFactors, irDropWeights, solveCrossbar, transferMatrix } from '../hw-models/ir-drop';
 import { makeRng } from '../util/rng';
 
-const phys = (rows: number, cols: number, gS: number[], wireOhm: number): PhysicalArray => ({ rows, cols, g: Float64Array.from(gS), wireOhm });
+const phys = (rows: number, cols: number, gS: number[], wireOhm: number): PhysicalArray => ({
+  rows,
+  cols,
+  g: Float64Array.from(gS),
+  wireOhm,
+});
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe('closed forms', () => {
   // 1×1: driver → r → device G → r → sense node at 0 V: I = V / (2r + 1/G).
   test('1×1: one segment on each line', () => {
-    const G = 40e-6, r = 2.5, V = 0.2;
+    const G = 40e-6,
+      r = 2.5,
+      V = 0.2;
     const a = phys(1, 1, [G], r);
     const s = solveCrossbar(a, { rows: [V], cols: [0] });
     expect(rel(s.cols[0], V / (2 * r + 1 / G))).toBeLessThan(1e-12);
@@ -33,8 +40,14 @@ describe('closed forms', () => {
   // w0 —r— w1 —r— sense (0 V). With R_i = r + 1/G_i, a = 1/R0, b = 1/R1, g = 1/r, KCL at w0 and w1 gives
   //   w1 = (b·V1·(a + g) + g·a·V0) / ((b + 2g)(a + g) − g²),  I = g·w1.
   test('2×1: two rows on one column', () => {
-    const G0 = 30e-6, G1 = 7e-6, r = 1.7, V0 = 0.2, V1 = -0.13;
-    const a = 1 / (r + 1 / G0), b = 1 / (r + 1 / G1), g = 1 / r;
+    const G0 = 30e-6,
+      G1 = 7e-6,
+      r = 1.7,
+      V0 = 0.2,
+      V1 = -0.13;
+    const a = 1 / (r + 1 / G0),
+      b = 1 / (r + 1 / G1),
+      g = 1 / r;
     const w1 = (b * V1 * (a + g) + g * a * V0) / ((b + 2 * g) * (a + g) - g * g);
     const s = solveCrossbar(phys(2, 1, [G0, G1], r), { rows: [V0, V1], cols: [0] });
     expect(rel(s.cols[0], g * w1)).toBeLessThan(1e-12);
@@ -58,16 +71,25 @@ function denseSolve(a: PhysicalArray, rowsV: number[], colsV: number[]): { rows:
   const W = (i: number, j: number) => R * C + i * C + j;
   const A = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   const rhs = new Array<number>(n).fill(0);
-  const link = (p: number, q: number, y: number) => { A[p][p] += y; A[q][q] += y; A[p][q] -= y; A[q][p] -= y; };
+  const link = (p: number, q: number, y: number) => {
+    A[p][p] += y;
+    A[q][q] += y;
+    A[p][q] -= y;
+    A[q][p] -= y;
+  };
   for (let i = 0; i < R; i++) {
     for (let j = 0; j < C; j++) {
       link(U(i, j), W(i, j), g[i * C + j]);
       if (j > 0) link(U(i, j - 1), U(i, j), gw);
       if (i > 0) link(W(i - 1, j), W(i, j), gw);
     }
-    A[U(i, 0)][U(i, 0)] += gw; rhs[U(i, 0)] += gw * rowsV[i];
+    A[U(i, 0)][U(i, 0)] += gw;
+    rhs[U(i, 0)] += gw * rowsV[i];
   }
-  for (let j = 0; j < C; j++) { A[W(R - 1, j)][W(R - 1, j)] += gw; rhs[W(R - 1, j)] += gw * colsV[j]; }
+  for (let j = 0; j < C; j++) {
+    A[W(R - 1, j)][W(R - 1, j)] += gw;
+    rhs[W(R - 1, j)] += gw * colsV[j];
+  }
   const v = (lusolve(A, rhs) as number[][]).map((x) => x[0]);
   return {
     rows: Array.from({ length: R }, (_, i) => (v[U(i, 0)] - rowsV[i]) * gw),
@@ -77,7 +99,12 @@ function denseSolve(a: PhysicalArray, rowsV: number[], colsV: number[]): { rows:
 
 function randomArray(R: number, C: number, r: number, seed: string): PhysicalArray {
   const rng = makeRng(seed);
-  return phys(R, C, Array.from({ length: R * C }, () => (4 + 36 * rng.uniform()) * 1e-6), r);
+  return phys(
+    R,
+    C,
+    Array.from({ length: R * C }, () => (4 + 36 * rng.uniform()) * 1e-6),
+    r,
+  );
 }
 
 describe('exact solve', () => {
@@ -116,14 +143,19 @@ describe('models', () => {
   };
   const maxDiff = (x: Float64Array, y: Float64Array, g: Float64Array) => Math.max(...Array.from(x, (v, k) => Math.abs(v - y[k]) / g[k]));
 
-  test('first-order and ladder errors shrink like r² (halving r quarters them), the ladder\'s below the first-order\'s', () => {
+  test("first-order and ladder errors shrink like r² (halving r quarters them), the ladder's below the first-order's", () => {
     for (const model of ['first-order', 'ladder'] as const) {
-      const e = [0.4, 0.2].map((r) => { const a = randomArray(6, 9, r, 'order'); return maxDiff(transferMatrix(a, model), exactT(a), a.g); });
+      const e = [0.4, 0.2].map((r) => {
+        const a = randomArray(6, 9, r, 'order');
+        return maxDiff(transferMatrix(a, model), exactT(a), a.g);
+      });
       expect(e[0] / e[1]).toBeGreaterThan(3.5);
       expect(e[0] / e[1]).toBeLessThan(4.5);
     }
     const a = randomArray(6, 9, 0.4, 'order');
-    expect(maxDiff(transferMatrix(a, 'ladder'), exactT(a), a.g)).toBeLessThan(0.5 * maxDiff(transferMatrix(a, 'first-order'), exactT(a), a.g));
+    expect(maxDiff(transferMatrix(a, 'ladder'), exactT(a), a.g)).toBeLessThan(
+      0.5 * maxDiff(transferMatrix(a, 'first-order'), exactT(a), a.g),
+    );
   });
 
   test('no wire resistance: the ideal weights exactly, for both cell kinds', () => {
@@ -139,7 +171,7 @@ describe('models', () => {
     }
   });
 
-  test('effective weights with wire resistance: a differential pair of equal devices reads nearly 0; each weight is its two devices\' attenuated conductances', () => {
+  test("effective weights with wire resistance: a differential pair of equal devices reads nearly 0; each weight is its two devices' attenuated conductances", () => {
     const x = { ...PRESETS.reram.crossbar, wireResistanceOhm: 2.5 };
     const rng = makeRng('pair');
     const n = 16 * 16;
@@ -151,8 +183,10 @@ describe('models', () => {
     expect(Math.min(...f)).toBeGreaterThan(0.5);
     const g0 = x.gMinUS / (x.gMaxUS - x.gMinUS);
     for (let k = 0; k < n; k++) {
-      const r = Math.floor(k / 16), c = k % 16;
-      const fp = f[r * 32 + 2 * c], fm = f[r * 32 + 2 * c + 1];
+      const r = Math.floor(k / 16),
+        c = k % 16;
+      const fp = f[r * 32 + 2 * c],
+        fm = f[r * 32 + 2 * c + 1];
       // w_eff − w = ((g0 + u+)(f+ − 1) − (g0 + u−)(f− − 1)) in normalised units: by hand.
       expect(Math.abs(w[k] - ((g0 + plus[k]) * fp - (g0 + minus[k]) * fm))).toBeLessThan(1e-6);
       // G+ and G− sit side by side, one segment apart: equal devices read nearly 0 (under 1 % of a
@@ -173,12 +207,14 @@ describe('chip fields', () => {
   };
 
   test('wire resistance and read voltage are validated with coded errors', () => {
-    expect(diag({ crossbar: { wireResistanceOhm: -1 } })).toMatchObject([{ code: 'HW012', path: '/crossbar/wireResistanceOhm', hint: 'set "wireResistanceOhm" to at least 0' }]);
+    expect(diag({ crossbar: { wireResistanceOhm: -1 } })).toMatchObject([
+      { code: 'HW012', path: '/crossbar/wireResistanceOhm', hint: 'set "wireResistanceOhm" to at least 0' },
+    ]);
     expect(diag({ periphery: { dac: { readVoltageV: 0 } } })).toMatchObject([{ code: 'HW012', path: '/periphery/dac/readVoltageV' }]);
     expect(diag({ crossbar: { wireResistanceOhm: '2' } })).toMatchObject([{ code: 'HW011', path: '/crossbar/wireResistanceOhm' }]);
   });
 
-  test('they survive the netlist\'s chip message both ways', () => {
+  test("they survive the netlist's chip message both ways", () => {
     const c = resolveChipObject({ base: 'pcm', crossbar: { wireResistanceOhm: 2.5 }, periphery: { dac: { readVoltageV: 0.3 } } }, 'c.json');
     const back = chipFromMsg(chipToMsg(c));
     expect(back.crossbar.wireResistanceOhm).toBe(2.5);

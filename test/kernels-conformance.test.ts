@@ -28,15 +28,22 @@ import { describeBackend, selectKernels } from '../simulator/kernels/select';
 import { makeRng, type Rng } from '../util/rng';
 
 const U = 2 ** -24;
-const TRANS: ReadonlyArray<readonly [Trans, Trans]> = [['N', 'N'], ['N', 'T'], ['T', 'N'], ['T', 'T']];
+const TRANS: ReadonlyArray<readonly [Trans, Trans]> = [
+  ['N', 'N'],
+  ['N', 'T'],
+  ['T', 'N'],
+  ['T', 'T'],
+];
 const ODD_SIZES = [1, 2, 3, 5, 7, 16, 17, 31, 33, 64, 65, 127, 129];
 const C_SENTINEL = -7777.25;
 
 const native = loadNativeKernels();
 const addon = loadNativeAddon();
 if (native === null) {
-  console.warn(`kernels-conformance: native backend unavailable (${nativeUnavailableReason()}); `
-    + 'testing only the reference kernels against a naive triple loop');
+  console.warn(
+    `kernels-conformance: native backend unavailable (${nativeUnavailableReason()}); ` +
+      'testing only the reference kernels against a naive triple loop',
+  );
 }
 const describeNative = native !== null ? describe : describe.skip;
 
@@ -59,8 +66,16 @@ function span(rows: number, cols: number, ld: number): number {
 }
 
 /** rows×cols with row stride ld placed at `off` in a buffer of padding; the view may run to the end. */
-function makeOperand(rows: number, cols: number, ld: number, off: number, tail: number, exactView: boolean,
-  pad: number, value: (r: number, c: number) => number): Operand {
+function makeOperand(
+  rows: number,
+  cols: number,
+  ld: number,
+  off: number,
+  tail: number,
+  exactView: boolean,
+  pad: number,
+  value: (r: number, c: number) => number,
+): Operand {
   const used = span(rows, cols, ld);
   const buf = new Float32Array(off + used + tail).fill(pad);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) buf[off + r * ld + c] = value(r, c);
@@ -84,8 +99,19 @@ interface GemmCase {
 }
 
 interface CaseSpec {
-  ta: Trans; tb: Trans; M: number; N: number; K: number; alpha: number; beta: number;
-  padA?: number; padB?: number; padC?: number; offA?: number; offB?: number; offC?: number;
+  ta: Trans;
+  tb: Trans;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  beta: number;
+  padA?: number;
+  padB?: number;
+  padC?: number;
+  offA?: number;
+  offB?: number;
+  offC?: number;
   exactView?: boolean;
   /** Operand values; default uniform in [-1, 1). */
   value?: (rng: Rng) => number;
@@ -101,10 +127,10 @@ function makeCase(rng: Rng, s: CaseSpec): GemmCase {
   const exact = s.exactView ?? false;
   const A = makeOperand(aRows, aCols, aCols + (s.padA ?? 0), s.offA ?? 0, 3, exact, Number.NaN, () => value(rng));
   const B = makeOperand(bRows, bCols, bCols + (s.padB ?? 0), s.offB ?? 0, 2, exact, Number.NaN, () => value(rng));
-  const C = makeOperand(s.M, s.N, s.N + (s.padC ?? 0), s.offC ?? 0, 5, exact, C_SENTINEL,
-    () => (s.beta === 0 ? Number.NaN : cValue(rng)));
-  const label = `${s.ta}${s.tb} M=${s.M} N=${s.N} K=${s.K} alpha=${s.alpha} beta=${s.beta} `
-    + `lda=${A.ld} ldb=${B.ld} ldc=${C.ld} off=${A.off}/${B.off}/${C.off}${exact ? ' exact-views' : ''}`;
+  const C = makeOperand(s.M, s.N, s.N + (s.padC ?? 0), s.offC ?? 0, 5, exact, C_SENTINEL, () => (s.beta === 0 ? Number.NaN : cValue(rng)));
+  const label =
+    `${s.ta}${s.tb} M=${s.M} N=${s.N} K=${s.K} alpha=${s.alpha} beta=${s.beta} ` +
+    `lda=${A.ld} ldb=${B.ld} ldc=${C.ld} off=${A.off}/${B.off}/${C.off}${exact ? ' exact-views' : ''}`;
   return { label, ta: s.ta, tb: s.tb, M: s.M, N: s.N, K: s.K, alpha: s.alpha, beta: s.beta, A, B, C };
 }
 
@@ -116,7 +142,11 @@ function pick<T>(rng: Rng, xs: readonly T[]): T {
 function randomCase(rng: Rng, ta: Trans, tb: Trans): GemmCase {
   const dim = (): number => (rng.uniform() < 0.7 ? pick(rng, ODD_SIZES) : 1 + rng.int(150));
   return makeCase(rng, {
-    ta, tb, M: dim(), N: dim(), K: dim(),
+    ta,
+    tb,
+    M: dim(),
+    N: dim(),
+    K: dim(),
     alpha: pick(rng, [1, 1, -1, 0.5, 2.5, -0.75, 0]),
     beta: pick(rng, [0, 0, 1, -1, 0.25, 2]),
     padA: pick(rng, [0, 0, 1, 3, 17]),
@@ -143,10 +173,14 @@ function run(k: Kernels, c: GemmCase): Float32Array {
 /** Naive float64 triple loop: exact-ish result and the error scale S_ij, both M×N dense. */
 function naive(c: GemmCase): { exact: Float64Array; scale: Float64Array } {
   const { M, N, K, alpha, beta } = c;
-  const Ab = c.A.buf, Bb = c.B.buf, Cb = c.C.buf;
+  const Ab = c.A.buf,
+    Bb = c.B.buf,
+    Cb = c.C.buf;
   // Element strides of op(A) along i and k, and of op(B) along j and k.
-  const aI = c.ta === 'N' ? c.A.ld : 1, aK = c.ta === 'N' ? 1 : c.A.ld;
-  const bJ = c.tb === 'N' ? 1 : c.B.ld, bK = c.tb === 'N' ? c.B.ld : 1;
+  const aI = c.ta === 'N' ? c.A.ld : 1,
+    aK = c.ta === 'N' ? 1 : c.A.ld;
+  const bJ = c.tb === 'N' ? 1 : c.B.ld,
+    bK = c.tb === 'N' ? c.B.ld : 1;
   const exact = new Float64Array(M * N);
   const scale = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
@@ -176,8 +210,15 @@ function naive(c: GemmCase): { exact: Float64Array; scale: Float64Array } {
  * the view and the padding still holds what it held before; else a description of the first
  * mismatches.
  */
-function compare(c: GemmCase, got: Float32Array, want: ArrayLike<number>, wantIsBuffer: boolean,
-  scale: Float64Array, tolRel: number, tolAbs = 1e-30): string {
+function compare(
+  c: GemmCase,
+  got: Float32Array,
+  want: ArrayLike<number>,
+  wantIsBuffer: boolean,
+  scale: Float64Array,
+  tolRel: number,
+  tolAbs = 1e-30,
+): string {
   const { M, N } = c;
   const ldc = c.C.ld;
   const off = c.C.off;
@@ -266,11 +307,25 @@ describeNative('openblas-native vs reference', () => {
 
     test(`${ta}${tb}: small-integer operands give bit-identical results`, () => {
       const rng = makeRng('conformance/native-exact').fork(`${ta}${tb}`);
-      const cases = [1, 3, 17, 33, 65, 129].map((d, n) => makeCase(rng, {
-        ta, tb, M: d, N: ODD_SIZES[(n * 5) % ODD_SIZES.length], K: 2 * d + 1,
-        alpha: 1, beta: [0, 1, -2][n % 3], padA: n % 2, padB: 3, padC: 1, offA: n, offB: 2, offC: 1,
-        value: (r) => r.int(9) - 4, cValue: (r) => r.int(9) - 4,
-      }));
+      const cases = [1, 3, 17, 33, 65, 129].map((d, n) =>
+        makeCase(rng, {
+          ta,
+          tb,
+          M: d,
+          N: ODD_SIZES[(n * 5) % ODD_SIZES.length],
+          K: 2 * d + 1,
+          alpha: 1,
+          beta: [0, 1, -2][n % 3],
+          padA: n % 2,
+          padB: 3,
+          padC: 1,
+          offA: n,
+          offB: 2,
+          offC: 1,
+          value: (r) => r.int(9) - 4,
+          cValue: (r) => r.int(9) - 4,
+        }),
+      );
       for (const c of cases) {
         const got = run(k, c);
         const want = run(referenceKernels, c);
@@ -294,13 +349,17 @@ describeNative('openblas-native vs reference', () => {
   // is its measured worst case (2.8e-7) with a little room. Hard-sigmoid is exact; the sigmoid
   // uses expf (float) against Math.exp (double).
   test.each([
-    ['tanh', 4e-7], ['hard-sigmoid', 0], ['sigmoid', 2e-7],
+    ['tanh', 4e-7],
+    ['hard-sigmoid', 0],
+    ['sigmoid', 2e-7],
   ] as const)('activate %s matches the reference within %s, on odd lengths and views', (kind, tol) => {
     const rng = makeRng('conformance/activate').fork(kind);
     for (const n of [1, 3, 17, 1000, 4099]) {
       const buf = new Float32Array(n + 8);
       for (let i = 0; i < buf.length; i++) buf[i] = (rng.uniform() - 0.5) * 24;
-      buf[4] = 0; buf[5] = 1e-6; buf[6] = -3e-4;
+      buf[4] = 0;
+      buf[5] = 1e-6;
+      buf[6] = -3e-4;
       const h = buf.subarray(3, 3 + n);
       const want = new Float32Array(n + 2).fill(C_SENTINEL);
       const got = new Float32Array(n + 2).fill(C_SENTINEL);
@@ -364,7 +423,12 @@ describeNative('openblas-native vs reference', () => {
 
   test('views into one shared ArrayBuffer honour byteOffset and leave neighbours untouched', () => {
     const rng = makeRng('conformance/native-shared');
-    const M = 17, N = 33, K = 65, lda = K + 3, ldb = K + 1, ldc = N + 5;
+    const M = 17,
+      N = 33,
+      K = 65,
+      lda = K + 3,
+      ldb = K + 1,
+      ldc = N + 5;
     const shared = new Float32Array(10_000).fill(C_SENTINEL);
     const A = shared.subarray(7, 7 + span(M, K, lda));
     const B = shared.subarray(3001, 3001 + span(N, K, ldb));
@@ -381,7 +445,8 @@ describeNative('openblas-native vs reference', () => {
       const inC = p >= 6003 && (p - 6003) % ldc < N && p < 6003 + span(M, N, ldc);
       if (!inC && !Object.is(shared[p], shared2[p])) bad = `element ${p} outside C changed`;
       if (inC) {
-        const i = Math.floor((p - 6003) / ldc), j = (p - 6003) % ldc;
+        const i = Math.floor((p - 6003) / ldc),
+          j = (p - 6003) % ldc;
         let scale = 0;
         for (let q = 0; q < K; q++) scale += Math.abs(A[i * lda + q] * B[j * ldb + q]);
         const tol = (K + 4) * 2 * U * scale;

@@ -28,9 +28,13 @@ export function testNeeding(probes: ReadonlyArray<readonly [string, readonly str
   if (missing.length === 0) return test;
   if (process.env.CI) {
     const failing = ((name: string, _fn: unknown, timeout?: number) =>
-      test(name, () => {
-        throw new Error(`${missing.join(', ')} not available: CI must install ${what} (.ci/run)`);
-      }, timeout)) as unknown as jest.It;
+      test(
+        name,
+        () => {
+          throw new Error(`${missing.join(', ')} not available: CI must install ${what} (.ci/run)`);
+        },
+        timeout,
+      )) as unknown as jest.It;
     return failing;
   }
   return test.skip;

@@ -33,19 +33,22 @@ test('every op type of the op set has one definition, and nothing else is define
   expect(Object.keys(OPS).sort()).toEqual([...OP_TYPES].sort());
 });
 
-test.each(['mnist-10l-agt.json', 'mnist-conv.json'])('the compiled schedule of %s carries exactly the registry\'s resources and actions', (spec) => {
-  const net = resolveNet(loadGraph(join(__dirname, '..', 'examples', spec)));
-  const chip = PRESETS[spec.includes('conv') ? 'ideal' : 'sram-8b'];
-  const n = compile(net, chip, initParams(net, makeRng(0)), { wMax: { kind: 'max' }, specFile: spec, producerVersion: 'test' }).netlist;
-  const ctx: OpContext = { chip, routePath: (r) => n.routes[r]?.path };
-  let ops = 0;
-  for (const ph of n.schedule!.phases) {
-    for (const op of ph.ops) {
-      const def = OPS[op.opType as keyof typeof OPS];
-      expect(def.resources(op, ctx)).toEqual(op.resources);
-      expect(def.actions(op, ctx)).toEqual(op.actions);
-      ops++;
+test.each(['mnist-10l-agt.json', 'mnist-conv.json'])(
+  "the compiled schedule of %s carries exactly the registry's resources and actions",
+  (spec) => {
+    const net = resolveNet(loadGraph(join(__dirname, '..', 'examples', spec)));
+    const chip = PRESETS[spec.includes('conv') ? 'ideal' : 'sram-8b'];
+    const n = compile(net, chip, initParams(net, makeRng(0)), { wMax: { kind: 'max' }, specFile: spec, producerVersion: 'test' }).netlist;
+    const ctx: OpContext = { chip, routePath: (r) => n.routes[r]?.path };
+    let ops = 0;
+    for (const ph of n.schedule!.phases) {
+      for (const op of ph.ops) {
+        const def = OPS[op.opType as keyof typeof OPS];
+        expect(def.resources(op, ctx)).toEqual(op.resources);
+        expect(def.actions(op, ctx)).toEqual(op.actions);
+        ops++;
+      }
     }
-  }
-  expect(ops).toBeGreaterThan(100);
-});
+    expect(ops).toBeGreaterThan(100);
+  },
+);

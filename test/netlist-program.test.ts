@@ -29,14 +29,23 @@ import { graphNet } from './helpers/nets';
 import { testNeeding } from './needs';
 
 const kernels = selectKernels('auto');
-const net = graphNet(64, [24, 16], 5, [
-  { name: 'W0', from: 'input', to: 'h1' },
-  { name: 'W1', from: 'h1', to: 'h2', feedback: { kind: 'symmetric', beta: 0.2 } },
-  { name: 'Wf', from: 'h2', to: 'output' },
-], { betaF: 0.5, T: 5, K: 3, optimizer: { kind: 'sgd', lr: 0.05 } });
+const net = graphNet(
+  64,
+  [24, 16],
+  5,
+  [
+    { name: 'W0', from: 'input', to: 'h1' },
+    { name: 'W1', from: 'h1', to: 'h2', feedback: { kind: 'symmetric', beta: 0.2 } },
+    { name: 'Wf', from: 'h2', to: 'output' },
+  ],
+  { betaF: 0.5, T: 5, K: 3, optimizer: { kind: 'sgd', lr: 0.05 } },
+);
 const p0 = initParams(net, makeRng(4));
 const m = 8;
-const data = { train: syntheticDataset({ count: 48, dim: 64, classes: 5, seed: 2 }), test: syntheticDataset({ count: 16, dim: 64, classes: 5, seed: 2, stream: 'test' }) };
+const data = {
+  train: syntheticDataset({ count: 48, dim: 64, classes: 5, seed: 2 }),
+  test: syntheticDataset({ count: 16, dim: 64, classes: 5, seed: 2, stream: 'test' }),
+};
 const x = data.test.images.subarray(0, m * 64);
 
 function compileOn(n: Net, chip: ChipDescription, p: Params = p0): NetlistMsg {
@@ -56,7 +65,11 @@ function softwareStates(n: Net): Float32Array[] {
 }
 function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   let w = 0;
-  a.forEach((v, j) => v.forEach((u, i) => { w = Math.max(w, Math.abs(u - b[j][i])); }));
+  a.forEach((v, j) =>
+    v.forEach((u, i) => {
+      w = Math.max(w, Math.abs(u - b[j][i]));
+    }),
+  );
   return w;
 }
 function edited(patch: (s: GraphSpec) => void): Net {
@@ -88,7 +101,9 @@ describe('the netlist alone', () => {
     const a = await runOnChip(full, data, { mode: 'train', epochs: 1, seed: 5, kernels });
     const b = await runOnChip(bare, data, { mode: 'train', epochs: 1, seed: 5, kernels });
     expect(b.epochs.map((e) => [e.trainLoss, e.testAccuracy])).toEqual(a.epochs.map((e) => [e.trainLoss, e.testAccuracy]));
-    a.interpreter.weights().forEach((w, i) => expect(Buffer.from(b.interpreter.weights()[i].buffer).equals(Buffer.from(w.buffer))).toBe(true));
+    a.interpreter
+      .weights()
+      .forEach((w, i) => expect(Buffer.from(b.interpreter.weights()[i].buffer).equals(Buffer.from(w.buffer))).toBe(true));
   });
 
   test('an edit of the graph spec in the metadata changes nothing (provenance only)', () => {
@@ -96,7 +111,10 @@ describe('the netlist alone', () => {
     const spec = JSON.parse(full.metadataProps.find((p) => p.key === 'graph.spec')!.value) as GraphSpec;
     spec.dynamics.T = 50;
     spec.layers[0].activation = 'sigmoid';
-    const lied = { ...full, metadataProps: full.metadataProps.map((p) => (p.key === 'graph.spec' ? { ...p, value: JSON.stringify(spec) } : p)) };
+    const lied = {
+      ...full,
+      metadataProps: full.metadataProps.map((p) => (p.key === 'graph.spec' ? { ...p, value: JSON.stringify(spec) } : p)),
+    };
     expect(maxDiff(chipStates(lied), chipStates(full))).toBe(0);
   });
 
@@ -110,9 +128,15 @@ describe('protoc edits of normative fields change the simulation as they imply',
   const base = () => compileOn(net, PRESETS.ideal);
 
   test('T: free_steps and the FREE phase repeat 5 → 9 run nine free steps', () => {
-    const n = protocEdit(base(), (t) => t.replace(/free_steps: 5\b/g, 'free_steps: 9').replace(/(kind: PHASE_KIND_FREE\s+name: "free"\s+repeat: )5\b/, '$19'));
+    const n = protocEdit(base(), (t) =>
+      t.replace(/free_steps: 5\b/g, 'free_steps: 9').replace(/(kind: PHASE_KIND_FREE\s+name: "free"\s+repeat: )5\b/, '$19'),
+    );
     expect(validateNetlist(n, 'edited.pb').diagnostics).toEqual([]);
-    const want = softwareStates(edited((s) => { s.dynamics.T = 9; }));
+    const want = softwareStates(
+      edited((s) => {
+        s.dynamics.T = 9;
+      }),
+    );
     expect(maxDiff(chipStates(n), want)).toBeLessThan(1e-5);
     expect(maxDiff(chipStates(base()), want)).toBeGreaterThan(1e-3);
   });
@@ -120,12 +144,16 @@ describe('protoc edits of normative fields change the simulation as they imply',
   test('an activation: h1 tanh → hard-sigmoid', () => {
     const n = protocEdit(base(), (t) => t.replace(/(name: "h1"[\s\S]*?activation: )ACTIVATION_TANH/, '$1ACTIVATION_HARD_SIGMOID'));
     expect(n.groups[1].activation).toBe('ACTIVATION_HARD_SIGMOID');
-    const want = softwareStates(edited((s) => { s.layers[0].activation = 'hard-sigmoid'; }));
+    const want = softwareStates(
+      edited((s) => {
+        s.layers[0].activation = 'hard-sigmoid';
+      }),
+    );
     expect(maxDiff(chipStates(n), want)).toBeLessThan(1e-5);
     expect(maxDiff(chipStates(base()), want)).toBeGreaterThan(1e-3);
   });
 
-  test('one edge\'s β gain: W1\'s transposed gain (array register and its Accumulate ops) × 4 = β 0.8', () => {
+  test("one edge's β gain: W1's transposed gain (array register and its Accumulate ops) × 4 = β 0.8", () => {
     const b = base();
     const w1 = b.arrays.filter((a) => a.edge === 1);
     expect(w1.length).toBeGreaterThan(0);
@@ -138,7 +166,11 @@ describe('protoc edits of normative fields change the simulation as they imply',
       return t.replace(new RegExp(`(transposed|gain): ${tok.replace('.', '\\.')}\\b`, 'g'), `$1: ${v}`);
     });
     expect(validateNetlist(n, 'edited.pb').diagnostics).toEqual([]);
-    const want = softwareStates(edited((s) => { s.edges[1].feedback = { kind: 'symmetric', beta: 0.8 }; }));
+    const want = softwareStates(
+      edited((s) => {
+        s.edges[1].feedback = { kind: 'symmetric', beta: 0.8 };
+      }),
+    );
     expect(maxDiff(chipStates(n), want)).toBeLessThan(1e-5);
     expect(maxDiff(chipStates(base()), want)).toBeGreaterThan(1e-4);
   });
@@ -158,7 +190,9 @@ describe('a compiler bug shows in behaviour', () => {
       bad.set(i, a.gains.transposed);
     });
     for (const ph of mutant.schedule!.phases) {
-      for (const op of ph.ops) if (op.opType === 'Accumulate' && mutant.reductions[op.reduction]?.read === 'READ_KIND_TRANSPOSED' && bad.has(op.array)) op.gain = bad.get(op.array)!;
+      for (const op of ph.ops)
+        if (op.opType === 'Accumulate' && mutant.reductions[op.reduction]?.read === 'READ_KIND_TRANSPOSED' && bad.has(op.array))
+          op.gain = bad.get(op.array)!;
     }
     expect(bad.size).toBeGreaterThan(0);
     expect(validateNetlist(mutant, 'mutant.pb').diagnostics).toEqual([]);

@@ -30,10 +30,16 @@ const ROOT = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'fre-net-'));
 
 /** 4×4 arrays, 16 levels, 2×2 mesh of 2 arrays per core: small enough to read, big enough to route. */
-const TINY_CHIP = resolveChipObject({
-  base: 'reram', name: 'tiny-reram', crossbar: { rows: 4, cols: 4, levels: 16 },
-  periphery: { adc: { linesPerAdc: 2 } }, noc: { meshWidth: 2, meshHeight: 2, arraysPerCore: 2 },
-}, 'tiny.json');
+const TINY_CHIP = resolveChipObject(
+  {
+    base: 'reram',
+    name: 'tiny-reram',
+    crossbar: { rows: 4, cols: 4, levels: 16 },
+    periphery: { adc: { linesPerAdc: 2 } },
+    noc: { meshWidth: 2, meshHeight: 2, arraysPerCore: 2 },
+  },
+  'tiny.json',
+);
 
 function build(net: Net, chip: ChipDescription): NetlistMsg {
   const params = initParams(net, makeRng(net.spec.training.seed));
@@ -70,9 +76,14 @@ describe('round trips', () => {
     const emitted = build(tinyNet, TINY_CHIP);
     const decoded = decodeNetlist(encodeNetlist(emitted));
     // Buffer.toJSON runs before a replacer sees the value: turn both byte forms into plain arrays.
-    const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) =>
-      (x instanceof Uint8Array ? Array.from(x) : x && x.type === 'Buffer' && Array.isArray(x.data) ? x.data : x)));
-    const fround = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isInteger(x) ? Math.fround(x) : x)));
+    const plain = (v: unknown): unknown =>
+      JSON.parse(
+        JSON.stringify(v, (_k, x) =>
+          x instanceof Uint8Array ? Array.from(x) : x && x.type === 'Buffer' && Array.isArray(x.data) ? x.data : x,
+        ),
+      );
+    const fround = (v: unknown): unknown =>
+      JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isInteger(x) ? Math.fround(x) : x)));
     expect(fround(plain(decoded))).toEqual(fround(plain(emitted)));
   });
 
@@ -99,9 +110,20 @@ describe('lenient about unknown fields', () => {
   test('unknown top-level and nested fields are skipped', () => {
     const bytes = encodeNetlist(build(tinyNet, TINY_CHIP));
     const extra = Buffer.from([
-      0xc0, 0x3e, 0x07, // field 1000, varint 7
-      0xca, 0x3e, 0x03, 0x61, 0x62, 0x63, // field 1001, bytes "abc"
-      0x42, 0x03, 0xe8, 0x04, 0x01, // field 8 (dynamics) holding only an unknown field 77
+      0xc0,
+      0x3e,
+      0x07, // field 1000, varint 7
+      0xca,
+      0x3e,
+      0x03,
+      0x61,
+      0x62,
+      0x63, // field 1001, bytes "abc"
+      0x42,
+      0x03,
+      0xe8,
+      0x04,
+      0x01, // field 8 (dynamics) holding only an unknown field 77
     ]);
     const withUnknown = Buffer.concat([Buffer.from(bytes), extra]);
     const a = decodeNetlist(bytes);
@@ -135,13 +157,27 @@ describe('NET diagnostics, one by one', () => {
   });
 
   test('NET001 unreadable file', () => {
-    expectOnly(netDiags(() => readNetlistFile(join(dir, 'nope.pb'))), 'NET001', ['ENOENT'], ['fre compile']);
+    expectOnly(
+      netDiags(() => readNetlistFile(join(dir, 'nope.pb'))),
+      'NET001',
+      ['ENOENT'],
+      ['fre compile'],
+    );
   });
 
   test('NET002 malformed and truncated bytes', () => {
     const bytes = Buffer.from(encodeNetlist(build(tinyNet, TINY_CHIP)));
-    expectOnly(netDiags(() => decodeNetlist(bytes.subarray(0, Math.floor(bytes.length / 2)), 'cut.pb')), 'NET002', ['not a valid netlist protobuf'], ['truncated']);
-    expectOnly(netDiags(() => decodeNetlist(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), 'junk.pb')), 'NET002', ['bytes read']);
+    expectOnly(
+      netDiags(() => decodeNetlist(bytes.subarray(0, Math.floor(bytes.length / 2)), 'cut.pb')),
+      'NET002',
+      ['not a valid netlist protobuf'],
+      ['truncated'],
+    );
+    expectOnly(
+      netDiags(() => decodeNetlist(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), 'junk.pb')),
+      'NET002',
+      ['bytes read'],
+    );
     const f = join(dir, 'junk.pb');
     writeFileSync(f, Buffer.from('this is not a protobuf at all, just text\n'));
     const ds = netDiags(() => readNetlistFile(f));
@@ -152,7 +188,11 @@ describe('NET diagnostics, one by one', () => {
   test('NET003 missing ir_version', () => {
     const n = tiny();
     n.irVersion = 0;
-    expectOnly(netDiags(() => decodeNetlist(encodeNetlist(n), 'old.pb')), 'NET003', ['ir_version is missing']);
+    expectOnly(
+      netDiags(() => decodeNetlist(encodeNetlist(n), 'old.pb')),
+      'NET003',
+      ['ir_version is missing'],
+    );
   });
 
   test('NET004 wrong ir_version', () => {
@@ -164,37 +204,122 @@ describe('NET diagnostics, one by one', () => {
   });
 
   test('NET005 op set missing or too new', () => {
-    expectOnly(broken((n) => { n.opsetImport = [{ domain: 'ai.other', version: 1 }]; }), 'NET005', ['"ai.fre.crossbar" is not imported', 'ai.other v1']);
-    expectOnly(broken((n) => { n.opsetImport[0].version = 3; }), 'NET005', ['version 3 is not supported']);
+    expectOnly(
+      broken((n) => {
+        n.opsetImport = [{ domain: 'ai.other', version: 1 }];
+      }),
+      'NET005',
+      ['"ai.fre.crossbar" is not imported', 'ai.other v1'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.opsetImport[0].version = 3;
+      }),
+      'NET005',
+      ['version 3 is not supported'],
+    );
   });
 
   test('NET010 embedded chip description invalid', () => {
-    expectOnly(broken((n) => { n.chip!.crossbar!.rows = 0; }), 'NET010', ['HW012', '"rows" is 0']);
-    expectOnly(broken((n) => { n.chip!.description = 'edited by hand'; }), 'NET010', ['fingerprint does not match']);
-    expectOnly(broken((n) => { n.chip!.periphery = null; }), 'NET010', ['chip.periphery is missing']);
+    expectOnly(
+      broken((n) => {
+        n.chip!.crossbar!.rows = 0;
+      }),
+      'NET010',
+      ['HW012', '"rows" is 0'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.chip!.description = 'edited by hand';
+      }),
+      'NET010',
+      ['fingerprint does not match'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.chip!.periphery = null;
+      }),
+      'NET010',
+      ['chip.periphery is missing'],
+    );
   });
 
   test('NET011 a netlist whose chip differs from the given preset', () => {
     const ds = checkChipMatches(tiny(), preset('reram')!, 'reram', 'net.pb');
-    expectOnly(ds, 'NET011', ['compiled for chip "tiny-reram"', 'crossbar.rows: netlist 4, reram 256', 'noc.meshWidth: netlist 2, reram 8'], ['--chip reram', '--chip tiny-reram']);
+    expectOnly(
+      ds,
+      'NET011',
+      ['compiled for chip "tiny-reram"', 'crossbar.rows: netlist 4, reram 256', 'noc.meshWidth: netlist 2, reram 8'],
+      ['--chip reram', '--chip tiny-reram'],
+    );
     expect(checkChipMatches(tiny(), TINY_CHIP, 'tiny.json', 'net.pb')).toEqual([]);
   });
 
   test('NET020 tiles that do not cover a matrix exactly', () => {
-    expectOnly(broken((n) => { const a = n.arrays[0]; a.rowBegin += 1; a.rowEnd += 1; }), 'NET020', ['array 0 holds rows 1…5']);
-    expectOnly(broken((n) => { n.edges[1].feedback = 'FEEDBACK_KIND_RANDOM'; }), 'NET020', ['has random feedback but no B arrays']);
+    expectOnly(
+      broken((n) => {
+        const a = n.arrays[0];
+        a.rowBegin += 1;
+        a.rowEnd += 1;
+      }),
+      'NET020',
+      ['array 0 holds rows 1…5'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.edges[1].feedback = 'FEEDBACK_KIND_RANDOM';
+      }),
+      'NET020',
+      ['has random feedback but no B arrays'],
+    );
   });
 
   test('NET021 array placement outside the chip', () => {
-    expectOnly(broken((n) => { n.arrays[0].slot = 7; }), 'NET021', ['slot 7', 'a core has 2']);
-    expectOnly(broken((n) => { n.cores[0].x = 1 - n.cores[0].x; }), 'NET021', ['is not a site of the 2×2 mesh']);
+    expectOnly(
+      broken((n) => {
+        n.arrays[0].slot = 7;
+      }),
+      'NET021',
+      ['slot 7', 'a core has 2'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.cores[0].x = 1 - n.cores[0].x;
+      }),
+      'NET021',
+      ['is not a site of the 2×2 mesh'],
+    );
   });
 
   test('NET022 conductance data invalid', () => {
-    expectOnly(broken((n) => { n.arrays[0].gPlus!.rawData[0] = 16; }), 'NET022', ['value 16', 'levels 0…15']);
-    expectOnly(broken((n) => { n.arrays[0].gPlus!.rawData = n.arrays[0].gPlus!.rawData.subarray(1); }), 'NET022', ['bytes, expected']);
-    expectOnly(broken((n) => { n.arrays[0].gPlus!.dataType = 'DATA_TYPE_FLOAT32'; }), 'NET022', ['DATA_TYPE_FLOAT32', 'DATA_TYPE_UINT8']);
-    expectOnly(broken((n) => { n.edges[0].weights!.wMax = 0; }), 'NET022', ['no weight scale w_max']);
+    expectOnly(
+      broken((n) => {
+        n.arrays[0].gPlus!.rawData[0] = 16;
+      }),
+      'NET022',
+      ['value 16', 'levels 0…15'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.arrays[0].gPlus!.rawData = n.arrays[0].gPlus!.rawData.subarray(1);
+      }),
+      'NET022',
+      ['bytes, expected'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.arrays[0].gPlus!.dataType = 'DATA_TYPE_FLOAT32';
+      }),
+      'NET022',
+      ['DATA_TYPE_FLOAT32', 'DATA_TYPE_UINT8'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.edges[0].weights!.wMax = 0;
+      }),
+      'NET022',
+      ['no weight scale w_max'],
+    );
   });
 
   test('NET023 external data missing or modified', () => {
@@ -203,56 +328,183 @@ describe('NET diagnostics, one by one', () => {
     const data = readFileSync(`${f}.data`);
     data[3] ^= 0xff;
     writeFileSync(`${f}.data`, data);
-    expectOnly(netDiags(() => readNetlistFile(f)), 'NET023', ['does not match its sha256'], ['re-compile']);
+    expectOnly(
+      netDiags(() => readNetlistFile(f)),
+      'NET023',
+      ['does not match its sha256'],
+      ['re-compile'],
+    );
     writeFileSync(`${f}.data`, data.subarray(0, 10));
-    expectOnly(netDiags(() => readNetlistFile(f)), 'NET023', ['the tensor needs bytes']);
+    expectOnly(
+      netDiags(() => readNetlistFile(f)),
+      'NET023',
+      ['the tensor needs bytes'],
+    );
     writeNetlistFile(join(dir, 'ext3.pb'), build(tinyNet, TINY_CHIP), { external: true });
     writeFileSync(join(dir, 'moved.pb'), readFileSync(join(dir, 'ext3.pb')));
     const moved = join(dir, 'sub', 'moved.pb');
     mkdirSync(join(dir, 'sub'), { recursive: true });
     writeFileSync(moved, readFileSync(join(dir, 'ext3.pb')));
-    expectOnly(netDiags(() => readNetlistFile(moved)), 'NET023', ['ext3.pb.data cannot be read'], ['next to the netlist']);
+    expectOnly(
+      netDiags(() => readNetlistFile(moved)),
+      'NET023',
+      ['ext3.pb.data cannot be read'],
+      ['next to the netlist'],
+    );
   });
 
   test('NET030 route not a chain of mesh neighbours', () => {
-    expectOnly(broken((n) => { n.routes[0].path = [n.routes[0].srcCore]; }), 'NET030', ['not a chain of mesh neighbours']);
+    expectOnly(
+      broken((n) => {
+        n.routes[0].path = [n.routes[0].srcCore];
+      }),
+      'NET030',
+      ['not a chain of mesh neighbours'],
+    );
   });
 
   test('NET040 schedule invalid', () => {
-    expectOnly(broken((n) => { n.schedule!.phases[1].ops[1].deps = [5]; }), 'NET040', ['depends on a later op (5)']);
-    expectOnly(broken((n) => { n.schedule!.phases[1].ops[0].opType = 'Conv2d'; }), 'NET040', ['unknown op ai.fre.crossbar:Conv2d'], ['LoadInput']);
-    expectOnly(broken((n) => { n.schedule!.phases[1].ops[0].resources = ['bank:3']; }), 'NET040', ['bank:3']);
+    expectOnly(
+      broken((n) => {
+        n.schedule!.phases[1].ops[1].deps = [5];
+      }),
+      'NET040',
+      ['depends on a later op (5)'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.schedule!.phases[1].ops[0].opType = 'Conv2d';
+      }),
+      'NET040',
+      ['unknown op ai.fre.crossbar:Conv2d'],
+      ['LoadInput'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.schedule!.phases[1].ops[0].resources = ['bank:3'];
+      }),
+      'NET040',
+      ['bank:3'],
+    );
   });
 
   test('NET041 execution fields out of range or inconsistent', () => {
     const free = (n: NetlistMsg) => n.schedule!.phases.find((p) => p.kind === 'PHASE_KIND_FREE')!;
-    expectOnly(broken((n) => { free(n).repeat = 0; }), 'NET041', ['repeats 0 times']);
-    expectOnly(broken((n) => { n.dynamics!.freeSteps = 7; n.groups.forEach((g) => { g.freeSteps = 7; }); }), 'NET041', ['free_steps is 7', 'repeats 2 times'], ['set them equal']);
-    expectOnly(broken((n) => { n.groups[1].activation = 'ACTIVATION_SOFTMAX'; }), 'NET041', ['hidden group h1 has activation ACTIVATION_SOFTMAX'], ['ACTIVATION_TANH']);
-    expectOnly(broken((n) => { n.trainingInfo!.batchSize = 0; }), 'NET041', ['batch size 0']);
-    expectOnly(broken((n) => { n.dynamics!.readoutGroup = 1; }), 'NET041', ['readout_group is 1']);
+    expectOnly(
+      broken((n) => {
+        free(n).repeat = 0;
+      }),
+      'NET041',
+      ['repeats 0 times'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.dynamics!.freeSteps = 7;
+        n.groups.forEach((g) => {
+          g.freeSteps = 7;
+        });
+      }),
+      'NET041',
+      ['free_steps is 7', 'repeats 2 times'],
+      ['set them equal'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.groups[1].activation = 'ACTIVATION_SOFTMAX';
+      }),
+      'NET041',
+      ['hidden group h1 has activation ACTIVATION_SOFTMAX'],
+      ['ACTIVATION_TANH'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.trainingInfo!.batchSize = 0;
+      }),
+      'NET041',
+      ['batch size 0'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.dynamics!.readoutGroup = 1;
+      }),
+      'NET041',
+      ['readout_group is 1'],
+    );
   });
 
   test('NET042 an op that does not match its definition', () => {
     const read = (n: NetlistMsg) => n.schedule!.phases[1].ops.find((o) => o.opType === 'ArrayRead')!;
-    expectOnly(broken((n) => { read(n).resources = ['array:0']; }), 'NET042', ['holds [array:0]', 'imply'], ['restore them']);
-    expectOnly(broken((n) => { read(n).actions = [{ action: 'array_read', count: 7 }]; }), 'NET042', ['counts', 'imply']);
-    expectOnly(broken((n) => { read(n).group = 0; }), 'NET042', ['is driven by group 0']);
-    expectOnly(broken((n) => {
-      const acc = n.schedule!.phases[1].ops.find((o) => o.opType === 'Accumulate' && o.source === 'OPERAND_PARTIAL_SUM')!;
-      acc.gain *= 2;
-    }), 'NET042', ['gain', 'forward gain is']);
+    expectOnly(
+      broken((n) => {
+        read(n).resources = ['array:0'];
+      }),
+      'NET042',
+      ['holds [array:0]', 'imply'],
+      ['restore them'],
+    );
+    expectOnly(
+      broken((n) => {
+        read(n).actions = [{ action: 'array_read', count: 7 }];
+      }),
+      'NET042',
+      ['counts', 'imply'],
+    );
+    expectOnly(
+      broken((n) => {
+        read(n).group = 0;
+      }),
+      'NET042',
+      ['is driven by group 0'],
+    );
+    expectOnly(
+      broken((n) => {
+        const acc = n.schedule!.phases[1].ops.find((o) => o.opType === 'Accumulate' && o.source === 'OPERAND_PARTIAL_SUM')!;
+        acc.gain *= 2;
+      }),
+      'NET042',
+      ['gain', 'forward gain is'],
+    );
   });
 
   test('NET043 a normative number that is not finite', () => {
-    expectOnly(broken((n) => { n.arrays[0].gains!.forward = NaN; }), 'NET043', ['forward gain is NaN']);
-    expectOnly(broken((n) => { n.edges[1].alpha = Infinity; }), 'NET043', ['α is Infinity']);
-    expectOnly(broken((n) => { n.trainingInfo!.edgeLr[0] = NaN; }), 'NET043', ['learning rate of edge 0 is NaN']);
+    expectOnly(
+      broken((n) => {
+        n.arrays[0].gains!.forward = NaN;
+      }),
+      'NET043',
+      ['forward gain is NaN'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.edges[1].alpha = Infinity;
+      }),
+      'NET043',
+      ['α is Infinity'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.trainingInfo!.edgeLr[0] = NaN;
+      }),
+      'NET043',
+      ['learning rate of edge 0 is NaN'],
+    );
   });
 
   test('NET050 missing block or dangling reference', () => {
-    expectOnly(broken((n) => { n.edges[0].fromGroup = 9; }), 'NET050', ['names group 9']);
-    expectOnly(broken((n) => { n.schedule = null; }), 'NET050', ['schedule is missing']);
+    expectOnly(
+      broken((n) => {
+        n.edges[0].fromGroup = 9;
+      }),
+      'NET050',
+      ['names group 9'],
+    );
+    expectOnly(
+      broken((n) => {
+        n.schedule = null;
+      }),
+      'NET050',
+      ['schedule is missing'],
+    );
   });
 
   test('every NET code has a case', () => {
@@ -260,21 +512,31 @@ describe('NET diagnostics, one by one', () => {
   });
 });
 
-describe('a chip team\'s view: protoc reads the netlist', () => {
+describe("a chip team's view: protoc reads the netlist", () => {
   const test = testNeeding([['protoc', ['--version']]], 'protobuf-compiler');
 
   test('the .proto files compile with protoc', () => {
-    const r = spawnSync('protoc', ['-I', protoDir(), `--descriptor_set_out=${join(dir, 'd.pb')}`, 'netlist.proto', 'chip.proto'], { encoding: 'utf8' });
+    const r = spawnSync('protoc', ['-I', protoDir(), `--descriptor_set_out=${join(dir, 'd.pb')}`, 'netlist.proto', 'chip.proto'], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
   test.each([
     ['tiny chain on a 4×4 ReRAM chip', () => build(tinyNet, TINY_CHIP)],
-    ['mnist-10l-agt on ideal (float32 tensors, random feedback)', () => build(resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-10l-agt.json'))), PRESETS.ideal)],
+    [
+      'mnist-10l-agt on ideal (float32 tensors, random feedback)',
+      () => build(resolveNet(loadGraph(join(ROOT, 'examples', 'mnist-10l-agt.json'))), PRESETS.ideal),
+    ],
   ])('protoc --decode of %s prints exactly our text form', (_n, make) => {
     const bytes = encodeNetlist(make());
-    const r = spawnSync('protoc', ['-I', protoDir(), '--decode', 'fre.NetlistProto', 'netlist.proto'], { input: bytes, encoding: 'utf8', cwd: protoDir(), maxBuffer: 1 << 28 });
+    const r = spawnSync('protoc', ['-I', protoDir(), '--decode', 'fre.NetlistProto', 'netlist.proto'], {
+      input: bytes,
+      encoding: 'utf8',
+      cwd: protoDir(),
+      maxBuffer: 1 << 28,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('ir_version: 2');
@@ -290,7 +552,8 @@ describe('the .proto files are documented field by field', () => {
     const undocumented: string[] = [];
     lines.forEach((line, i) => {
       const t = line.trim();
-      const isDecl = /^(message|enum) \w+/.test(t) || /^(repeated |optional )?[\w.]+ \w+ = \d+;/.test(t) || /^[A-Z][A-Z0-9_]* = \d+;/.test(t);
+      const isDecl =
+        /^(message|enum) \w+/.test(t) || /^(repeated |optional )?[\w.]+ \w+ = \d+;/.test(t) || /^[A-Z][A-Z0-9_]* = \d+;/.test(t);
       if (!isDecl || /_UNSPECIFIED = 0;/.test(t)) return;
       const prev = lines[i - 1]?.trim() ?? '';
       if (!prev.startsWith('//') && !t.includes('//')) undocumented.push(`${file}:${i + 1}: ${t}`);

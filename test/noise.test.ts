@@ -6,9 +6,16 @@ function moments(x: Float32Array) {
   let m = 0;
   for (const v of x) m += v;
   m /= x.length;
-  let v2 = 0, v4 = 0, tail = 0;
+  let v2 = 0,
+    v4 = 0,
+    tail = 0;
   // tail2 counts |x − mean| > 4, i.e. beyond 2σ for the std = 2 the normal tests use.
-  for (const v of x) { const d = v - m; v2 += d * d; v4 += d ** 4; if (Math.abs(d) > 4) tail++; }
+  for (const v of x) {
+    const d = v - m;
+    v2 += d * d;
+    v4 += d ** 4;
+    if (Math.abs(d) > 4) tail++;
+  }
   v2 /= x.length;
   return { mean: m, variance: v2, kurtosis: v4 / x.length / (v2 * v2), tail2: tail / x.length };
 }
@@ -46,7 +53,8 @@ describe.each(['native', 'reference'] as const)('noise source (%s)', (backend) =
   });
 
   test('addNormalVar: per-row, per-element and constant variances add', () => {
-    const m = 4, cols = 20000;
+    const m = 4,
+      cols = 20000;
     const out = new Float32Array(m * cols);
     const rowVar = Float32Array.from([0, 1, 4, 0]);
     const elemVar = new Float32Array(m * cols).fill(0);

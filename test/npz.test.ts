@@ -6,8 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import {
-  NpzError, decodeNpz, encodeNpy, encodeNpyArray, encodeNpz, parseNpy, readNpy, readNpz, toFloat32, toFloat64,
-  writeNpy, writeNpz, type NpyArray, type NpyInput,
+  NpzError,
+  decodeNpz,
+  encodeNpy,
+  encodeNpyArray,
+  encodeNpz,
+  parseNpy,
+  readNpy,
+  readNpz,
+  toFloat32,
+  toFloat64,
+  writeNpy,
+  writeNpz,
+  type NpyArray,
+  type NpyInput,
 } from '../io/npz';
 import { describeArrays, expectArray } from '../io/weights';
 
@@ -202,13 +214,23 @@ describe('numpy-written fixtures (always run)', () => {
 
   test('np.savez_compressed (DEFLATE)', () => {
     const m = readNpz(join(FIX, 'savez_compressed.npz'));
-    expectArr(m.get('w'), '<f4', [3, 4], Array.from({ length: 12 }, (_, i) => i / 8 - 0.75));
+    expectArr(
+      m.get('w'),
+      '<f4',
+      [3, 4],
+      Array.from({ length: 12 }, (_, i) => i / 8 - 0.75),
+    );
     expectArr(m.get('v'), '<f8', [5], [0, 1, 2, 3, 4]);
   });
 
   test('fortran_order arrays come back in C order', () => {
     const m = readNpz(join(FIX, 'fortran.npz'));
-    expectArr(m.get('f'), '<f4', [2, 3, 4], Array.from({ length: 24 }, (_, i) => i));
+    expectArr(
+      m.get('f'),
+      '<f4',
+      [2, 3, 4],
+      Array.from({ length: 24 }, (_, i) => i),
+    );
     expectArr(m.get('g'), '<f8', [2, 3], [0, 1, 2, 3, 4, 5]);
   });
 
@@ -348,10 +370,12 @@ json.dump(out, sys.stdout)
 // ---------------------------------------------------------------------------------------------
 
 describe('corrupt and wrong files give NpzError naming the file', () => {
-  const good = encodeNpz(new Map([
-    ['W1', { data: f32([1, 2, 3, 4, 5, 6]), shape: [2, 3] }],
-    ['b', { data: Float64Array.from([0.5]), shape: [1] }],
-  ]));
+  const good = encodeNpz(
+    new Map([
+      ['W1', { data: f32([1, 2, 3, 4, 5, 6]), shape: [2, 3] }],
+      ['b', { data: Float64Array.from([0.5]), shape: [1] }],
+    ]),
+  );
 
   function put(name: string, bytes: Uint8Array | string): string {
     const p = join(dir, name);
@@ -458,7 +482,7 @@ describe('corrupt and wrong files give NpzError naming the file', () => {
   }
 
   test.each([
-    ["[1, 2, 3]\n", /not a dict/],
+    ['[1, 2, 3]\n', /not a dict/],
     ["{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}\n", /keys \[descr, fortran_order, shape, x\]/],
     ["{'descr': '<f4', 'fortran_order': False}\n", /keys/],
     ["{'descr': '<f4', 'fortran_order': False, 'shape': (1,\n", /corrupt \.npy header/],
@@ -505,10 +529,19 @@ describe('atomic writes', () => {
     const p = join(sub, 'weights.npz');
     writeNpz(p, { W1: { data: f32([1, 2]), shape: [2] } });
     const before = readFileSync(p);
-    const e = npzError(() => writeNpz(p, new Map([
-      ['ok', { data: f32([1, 2, 3]), shape: [3] }],
-      ['W2', { data: f32([1, 2, 3, 4, 5, 6]), shape: [2, 4] }],
-    ])), p, /array 'W2' has 6 values but shape \[2, 4\] needs 8/, /fix the shape or the data/);
+    const e = npzError(
+      () =>
+        writeNpz(
+          p,
+          new Map([
+            ['ok', { data: f32([1, 2, 3]), shape: [3] }],
+            ['W2', { data: f32([1, 2, 3, 4, 5, 6]), shape: [2, 4] }],
+          ]),
+        ),
+      p,
+      /array 'W2' has 6 values but shape \[2, 4\] needs 8/,
+      /fix the shape or the data/,
+    );
     expect(e.key).toBe('W2');
     expect(readFileSync(p).equals(before)).toBe(true);
     expect(readdirSync(sub)).toEqual(['weights.npz']);
@@ -517,7 +550,15 @@ describe('atomic writes', () => {
   test('invalid keys and shapes are rejected', () => {
     const p = join(dir, 'keys.npz');
     npzError(() => writeNpz(p, { '': { data: f32([1]), shape: [1] } }), p, /key/);
-    npzError(() => writeNpz(p, [['a', { data: f32([1]), shape: [1] }], ['a', { data: f32([1]), shape: [1] }]]), p, /twice/);
+    npzError(
+      () =>
+        writeNpz(p, [
+          ['a', { data: f32([1]), shape: [1] }],
+          ['a', { data: f32([1]), shape: [1] }],
+        ]),
+      p,
+      /twice/,
+    );
     npzError(() => writeNpz(p, { a: { data: f32([1]), shape: [1.5] } }), p, /non-negative integers/);
     npzError(() => writeNpy(p, { data: Uint8Array.from([1]), shape: [1], dtype: '<f4' }), p, /declared as dtype '<f4'/);
     expect(existsSync(p)).toBe(false);
@@ -545,11 +586,15 @@ describe('weights helpers', () => {
   });
 
   test('shape mismatch names file, array, both shapes, meaning and the fix', () => {
-    const e = npzError(() => expectArray(npz, 'W1', [512, 512], 'weights.npz', 'edge h1->h2: rows = size of h2, cols = size of h1'),
-      'weights.npz');
+    const e = npzError(
+      () => expectArray(npz, 'W1', [512, 512], 'weights.npz', 'edge h1->h2: rows = size of h2, cols = size of h1'),
+      'weights.npz',
+    );
     expect(e.key).toBe('W1');
-    expect(e.message).toBe("weights.npz: array 'W1' has shape [512, 784] but the spec expects [512, 512] " +
-      '(edge h1->h2: rows = size of h2, cols = size of h1); re-export the weights or fix the layer widths');
+    expect(e.message).toBe(
+      "weights.npz: array 'W1' has shape [512, 784] but the spec expects [512, 512] " +
+        '(edge h1->h2: rows = size of h2, cols = size of h1); re-export the weights or fix the layer widths',
+    );
   });
 
   test('transposed and reshaped arrays get a specific hint', () => {
@@ -558,8 +603,13 @@ describe('weights helpers', () => {
   });
 
   test('missing key lists the arrays that are present', () => {
-    const e = npzError(() => expectArray(npz, 'W3', [10, 512], 'weights.npz', 'edge h2->out'), 'weights.npz',
-      /no array 'W3'/, /\[10, 512\] \(edge h2->out\)/, /'W1' \[512, 784\] <f4, 'W2' \[10, 512\] <f8/);
+    const e = npzError(
+      () => expectArray(npz, 'W3', [10, 512], 'weights.npz', 'edge h2->out'),
+      'weights.npz',
+      /no array 'W3'/,
+      /\[10, 512\] \(edge h2->out\)/,
+      /'W1' \[512, 784\] <f4, 'W2' \[10, 512\] <f8/,
+    );
     expect(e.key).toBe('W3');
     npzError(() => expectArray(new Map(), 'W1', [1], 'empty.npz'), 'empty.npz', /holds no arrays/);
     expect(describeArrays(npz)).toBe("'W1' [512, 784] <f4, 'W2' [10, 512] <f8");

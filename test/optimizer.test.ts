@@ -21,7 +21,10 @@ import { cosineLr, makeSchedule } from '../simulator/optim/schedule';
 import { train } from '../simulator/train';
 import { makeRng, type Rng } from '../util/rng';
 
-const KERNELS: [string, Kernels][] = [['reference', referenceKernels], ['selected', selectKernels('auto')]];
+const KERNELS: [string, Kernels][] = [
+  ['reference', referenceKernels],
+  ['selected', selectKernels('auto')],
+];
 
 // ---------------------------------------------------------------------------------------------
 // Float64 references, written from the pseudo-code in PyTorch's documentation.
@@ -33,7 +36,12 @@ type Slots = (Vec | null)[];
 class RefSgd {
   private readonly buf: Slots;
   private t = 0;
-  constructor(sizes: (number | null)[], private readonly lrs: number[], private readonly momentum: number, private readonly wd: number) {
+  constructor(
+    sizes: (number | null)[],
+    private readonly lrs: number[],
+    private readonly momentum: number,
+    private readonly wd: number,
+  ) {
     this.buf = sizes.map(() => null);
   }
   step(theta: Slots, grads: Slots): void {
@@ -57,8 +65,15 @@ class RefAdam {
   private readonly m: Slots;
   private readonly v: Slots;
   private t = 0;
-  constructor(sizes: (number | null)[], private readonly lr: number, private readonly b1: number, private readonly b2: number,
-    private readonly eps: number, private readonly wd: number, private readonly decoupled: boolean) {
+  constructor(
+    sizes: (number | null)[],
+    private readonly lr: number,
+    private readonly b1: number,
+    private readonly b2: number,
+    private readonly eps: number,
+    private readonly wd: number,
+    private readonly decoupled: boolean,
+  ) {
     this.m = sizes.map((n) => (n === null ? null : new Float64Array(n)));
     this.v = sizes.map((n) => (n === null ? null : new Float64Array(n)));
   }
@@ -110,7 +125,9 @@ function maxDiff(a: (ArrayLike<number> | null)[], b: (ArrayLike<number> | null)[
  *  returns the largest weight difference and how far the weights moved. */
 function compare(
   opt: { step(w: Float32Array[], g: (Float32Array | null)[]): void },
-  ref: { step(w: Slots, g: Slots): void }, steps: number, seed: string,
+  ref: { step(w: Slots, g: Slots): void },
+  steps: number,
+  seed: string,
 ): { diff: number; moved: number } {
   const rng = makeRng(seed);
   const w0 = randomSlots(SIZES, rng);
@@ -125,13 +142,17 @@ function compare(
   return { diff: maxDiff(w, w64), moved: maxDiff(w, w0) };
 }
 
-describe('optimisers match PyTorch\'s algorithms (float64 reference)', () => {
+describe("optimisers match PyTorch's algorithms (float64 reference)", () => {
   const STEPS = 6;
 
   test('SGD with momentum and weight decay, per-slot learning rates', () => {
     const lrs = [0.05, 0, 0.2, 0.1];
-    const { diff, moved } = compare(new Sgd(SIZES, lrs, { momentum: 0.9, weightDecay: 0.1 }),
-      new RefSgd(SIZES, lrs, 0.9, 0.1), STEPS, 'sgd');
+    const { diff, moved } = compare(
+      new Sgd(SIZES, lrs, { momentum: 0.9, weightDecay: 0.1 }),
+      new RefSgd(SIZES, lrs, 0.9, 0.1),
+      STEPS,
+      'sgd',
+    );
     expect(moved).toBeGreaterThan(0.1);
     expect(diff).toBeLessThan(1e-5);
   });
@@ -144,17 +165,30 @@ describe('optimisers match PyTorch\'s algorithms (float64 reference)', () => {
   });
 
   test('the references tell the decay variants apart (so the comparisons can fail)', () => {
-    const plain = compare(new Sgd(SIZES, [0.1, 0.1, 0.1, 0.1], { momentum: 0.9 }), new RefSgd(SIZES, [0.1, 0.1, 0.1, 0.1], 0.9, 0.1), STEPS, 'x');
+    const plain = compare(
+      new Sgd(SIZES, [0.1, 0.1, 0.1, 0.1], { momentum: 0.9 }),
+      new RefSgd(SIZES, [0.1, 0.1, 0.1, 0.1], 0.9, 0.1),
+      STEPS,
+      'x',
+    );
     expect(plain.diff).toBeGreaterThan(1e-3);
-    const l2 = compare(new Adam(referenceKernels, SIZES, 0.01, { weightDecay: 0.5 }),
-      new RefAdam(SIZES, 0.01, 0.9, 0.999, 1e-8, 0.5, true), STEPS, 'y');
+    const l2 = compare(
+      new Adam(referenceKernels, SIZES, 0.01, { weightDecay: 0.5 }),
+      new RefAdam(SIZES, 0.01, 0.9, 0.999, 1e-8, 0.5, true),
+      STEPS,
+      'y',
+    );
     expect(l2.diff).toBeGreaterThan(1e-4);
   });
 
   describe.each(KERNELS)('Adam / AdamW through the %s kernels', (_name, kernels) => {
     test('Adam with L2 weight decay (g ← g + λθ)', () => {
-      const { diff, moved } = compare(new Adam(kernels, SIZES, 0.01, { beta1: 0.8, beta2: 0.99, eps: 1e-8, weightDecay: 0.5 }),
-        new RefAdam(SIZES, 0.01, 0.8, 0.99, 1e-8, 0.5, false), STEPS, 'adam');
+      const { diff, moved } = compare(
+        new Adam(kernels, SIZES, 0.01, { beta1: 0.8, beta2: 0.99, eps: 1e-8, weightDecay: 0.5 }),
+        new RefAdam(SIZES, 0.01, 0.8, 0.99, 1e-8, 0.5, false),
+        STEPS,
+        'adam',
+      );
       expect(moved).toBeGreaterThan(0.03);
       expect(diff).toBeLessThan(2e-6);
     });
@@ -165,8 +199,12 @@ describe('optimisers match PyTorch\'s algorithms (float64 reference)', () => {
     });
 
     test('AdamW with decoupled decay (θ ← θ(1 − γλ), then Adam on the undecayed g)', () => {
-      const { diff, moved } = compare(new Adam(kernels, SIZES, 0.01, { weightDecay: 0.5, decoupled: true }),
-        new RefAdam(SIZES, 0.01, 0.9, 0.999, 1e-8, 0.5, true), STEPS, 'adamw');
+      const { diff, moved } = compare(
+        new Adam(kernels, SIZES, 0.01, { weightDecay: 0.5, decoupled: true }),
+        new RefAdam(SIZES, 0.01, 0.9, 0.999, 1e-8, 0.5, true),
+        STEPS,
+        'adamw',
+      );
       expect(moved).toBeGreaterThan(0.03);
       expect(diff).toBeLessThan(2e-6);
     });
@@ -192,7 +230,7 @@ describe('makeOptimizer over the [matrices, biases] slots', () => {
   const sizes = [12, null, 6, 3, null, null];
   const weights = (rng: Rng) => randomSlots(sizes, rng).map((s) => s ?? new Float32Array(0));
 
-  test('AdamW without weightDecay uses PyTorch\'s 0.01 and decays the bias with its edge', () => {
+  test("AdamW without weightDecay uses PyTorch's 0.01 and decays the bias with its edge", () => {
     const opt = makeOptimizer(net, training({ optimizer: { kind: 'adamw', lr: 0.01 } }), referenceKernels);
     const ref = new RefAdam(sizes, 0.01, 0.9, 0.999, 1e-8, 0.01, true);
     const rng = makeRng('mk-adamw');
@@ -207,10 +245,15 @@ describe('makeOptimizer over the [matrices, biases] slots', () => {
     expect(maxDiff(w, w64)).toBeLessThan(2e-6);
   });
 
-  test('SGD per-edge rates: a bias steps with its edge\'s rate; the cosine schedule scales each from its own base', () => {
-    const opt = makeOptimizer(net, training({
-      optimizer: { kind: 'sgd', lr: { W0: 0.4, Wf: 0.1 } }, schedule: { kind: 'cosine', epochs: 4, minLr: 0.02 },
-    }), referenceKernels);
+  test("SGD per-edge rates: a bias steps with its edge's rate; the cosine schedule scales each from its own base", () => {
+    const opt = makeOptimizer(
+      net,
+      training({
+        optimizer: { kind: 'sgd', lr: { W0: 0.4, Wf: 0.1 } },
+        schedule: { kind: 'cosine', epochs: 4, minLr: 0.02 },
+      }),
+      referenceKernels,
+    );
     expect([0, 2, 3].map((i) => opt.lr(i))).toEqual([0.4, 0.1, 0.4]);
     opt.setEpoch(2);
     expect(opt.lr(0)).toBeCloseTo(0.21, 12);
@@ -220,7 +263,14 @@ describe('makeOptimizer over the [matrices, biases] slots', () => {
     expect(opt.lr(0)).toBeCloseTo(0.02, 12);
     expect(opt.lr(2)).toBeCloseTo(0.02, 12);
     // and the step uses the scheduled rate: w ← w − lr·g with lr = 0.02
-    const w = [new Float32Array(12), new Float32Array(0), new Float32Array(6), new Float32Array(3).fill(1), new Float32Array(0), new Float32Array(0)];
+    const w = [
+      new Float32Array(12),
+      new Float32Array(0),
+      new Float32Array(6),
+      new Float32Array(3).fill(1),
+      new Float32Array(0),
+      new Float32Array(0),
+    ];
     const g = [new Float32Array(12).fill(1), null, new Float32Array(6).fill(1), new Float32Array(3).fill(1), null, null];
     opt.step(w, g);
     expect(w[0][0]).toBeCloseTo(-0.02, 7);
@@ -263,7 +313,7 @@ describe('cosine schedule (PyTorch CosineAnnealingLR, closed form)', () => {
     let prev = Infinity;
     for (let e = 0; e <= T; e++) {
       const lr = cosineLr(base, min, e, T);
-      expect(lr).toBeCloseTo(min + (base - min) * (1 + Math.cos((Math.PI * e) / T)) / 2, 15);
+      expect(lr).toBeCloseTo(min + ((base - min) * (1 + Math.cos((Math.PI * e) / T))) / 2, 15);
       expect(lr).toBeLessThan(prev);
       prev = lr;
     }
@@ -306,7 +356,7 @@ describe('global gradient-norm clipping (clip_grad_norm_)', () => {
     expect(g).toEqual(before);
   });
 
-  test('the optimiser clips before its step (SGD lr 1: the update has the bound\'s norm)', () => {
+  test("the optimiser clips before its step (SGD lr 1: the update has the bound's norm)", () => {
     const net = fakeNet();
     const sizes = [12, null, 6, 3, null, null];
     const opt = makeOptimizer(net, training({ optimizer: { kind: 'sgd', lr: 1 }, clipGradNorm: 0.5 }), referenceKernels);
@@ -334,52 +384,227 @@ function diagnosticsOf(s: Json): Diagnostic[] {
   return validateGraph(s, FILE).diagnostics;
 }
 
-interface Case { title: string; code: string; path: string; break: (s: Json) => void; inMessage: string[]; inHint: string[] }
+interface Case {
+  title: string;
+  code: string;
+  path: string;
+  break: (s: Json) => void;
+  inMessage: string[];
+  inHint: string[];
+}
 
 const cases: Case[] = [
-  { title: "optimizer kind 'adam-w' suggests 'adamw'", code: 'FRE013', path: '/training/optimizer/kind',
-    break: (s) => { s.training.optimizer.kind = 'adam-w'; }, inMessage: ['"adam-w"', 'adamw'], inHint: ['did you mean "adamw"?'] },
-  { title: 'negative weightDecay on adam', code: 'FRE012', path: '/training/optimizer/weightDecay',
-    break: (s) => { s.training.optimizer.weightDecay = -0.1; }, inMessage: ['"weightDecay"', '-0.1', '≥ 0'], inHint: ['"weightDecay"', '0'] },
-  { title: 'negative weightDecay on adamw', code: 'FRE012', path: '/training/optimizer/weightDecay',
-    break: (s) => { s.training.optimizer = { kind: 'adamw', lr: 0.001, weightDecay: -1 }; }, inMessage: ['"weightDecay"', '-1'], inHint: ['"weightDecay"'] },
-  { title: 'negative weightDecay on sgd', code: 'FRE012', path: '/training/optimizer/weightDecay',
-    break: (s) => { s.training.optimizer = { kind: 'sgd', lr: 0.1, weightDecay: -0.5 }; }, inMessage: ['"weightDecay"', '-0.5'], inHint: ['"weightDecay"'] },
-  { title: 'weightDecay as a string', code: 'FRE011', path: '/training/optimizer/weightDecay',
-    break: (s) => { s.training.optimizer.weightDecay = '0.01'; }, inMessage: ['"weightDecay"', 'number'], inHint: ['"weightDecay"'] },
-  { title: 'momentum on adamw is an unknown field', code: 'FRE014', path: '/training/optimizer/momentum',
-    break: (s) => { s.training.optimizer = { kind: 'adamw', lr: 0.001, momentum: 0.9 }; }, inMessage: ['"momentum"'], inHint: ['weightDecay'] },
-  { title: 'typo weight_decay suggests weightDecay', code: 'FRE014', path: '/training/optimizer/weight_decay',
-    break: (s) => { s.training.optimizer = { kind: 'sgd', lr: 0.1, weight_decay: 0.01 }; }, inMessage: ['"weight_decay"'], inHint: ['did you mean "weightDecay"?'] },
-  { title: "schedule kind 'cosin' suggests 'cosine'", code: 'FRE013', path: '/training/schedule/kind',
-    break: (s) => { s.training.schedule = { kind: 'cosin' }; }, inMessage: ['"cosin"', 'constant', 'cosine'], inHint: ['did you mean "cosine"?'] },
-  { title: 'schedule kind missing', code: 'FRE010', path: '/training/schedule/kind',
-    break: (s) => { s.training.schedule = { epochs: 3 }; }, inMessage: ['"kind"', 'missing'], inHint: ['cosine'] },
-  { title: 'schedule as a string', code: 'FRE011', path: '/training/schedule',
-    break: (s) => { s.training.schedule = 'cosine'; }, inMessage: ['object'], inHint: ['{ … }'] },
-  { title: 'cosine epochs 0', code: 'FRE012', path: '/training/schedule/epochs',
-    break: (s) => { s.training.schedule = { kind: 'cosine', epochs: 0 }; }, inMessage: ['"epochs"', '0', '≥ 1'], inHint: ['"epochs"', '1'] },
-  { title: 'cosine epochs not an integer', code: 'FRE011', path: '/training/schedule/epochs',
-    break: (s) => { s.training.schedule = { kind: 'cosine', epochs: 2.5 }; }, inMessage: ['"epochs"', 'integer'], inHint: ['whole number'] },
-  { title: 'negative minLr', code: 'FRE012', path: '/training/schedule/minLr',
-    break: (s) => { s.training.schedule = { kind: 'cosine', minLr: -1e-4 }; }, inMessage: ['"minLr"', '-0.0001'], inHint: ['"minLr"'] },
-  { title: 'minLr above the learning rate', code: 'FRE012', path: '/training/schedule/minLr',
-    break: (s) => { s.training.schedule = { kind: 'cosine', minLr: 0.01 }; }, inMessage: ['"minLr"', '0.01', '0.001'], inHint: ['absolute', '0.001'] },
-  { title: 'minLr above one rate of a per-edge SGD map', code: 'FRE012', path: '/training/schedule/minLr',
-    break: (s) => { s.training.optimizer = { kind: 'sgd', lr: { W0: 0.1, W1: 0.1, Wf: 0.01 } }; s.training.schedule = { kind: 'cosine', minLr: 0.05 }; },
-    inMessage: ['"minLr"', '0.05', '0.01'], inHint: ['0.01'] },
-  { title: 'typo minlr suggests minLr', code: 'FRE014', path: '/training/schedule/minlr',
-    break: (s) => { s.training.schedule = { kind: 'cosine', minlr: 0 }; }, inMessage: ['"minlr"'], inHint: ['did you mean "minLr"?'] },
-  { title: 'epochs on a constant schedule', code: 'FRE014', path: '/training/schedule/epochs',
-    break: (s) => { s.training.schedule = { kind: 'constant', epochs: 3 }; }, inMessage: ['"epochs"'], inHint: ['kind'] },
-  { title: 'clipGradNorm 0', code: 'FRE012', path: '/training/clipGradNorm',
-    break: (s) => { s.training.clipGradNorm = 0; }, inMessage: ['"clipGradNorm"', '0', '> 0'], inHint: ['"clipGradNorm"', 'above 0'] },
-  { title: 'negative clipGradNorm', code: 'FRE012', path: '/training/clipGradNorm',
-    break: (s) => { s.training.clipGradNorm = -1; }, inMessage: ['"clipGradNorm"', '-1'], inHint: ['"clipGradNorm"'] },
-  { title: 'clipGradNorm as a string', code: 'FRE011', path: '/training/clipGradNorm',
-    break: (s) => { s.training.clipGradNorm = '1'; }, inMessage: ['"clipGradNorm"', 'number'], inHint: ['"clipGradNorm"'] },
-  { title: 'typo clipGradnorm suggests clipGradNorm', code: 'FRE014', path: '/training/clipGradnorm',
-    break: (s) => { s.training.clipGradnorm = 1; }, inMessage: ['"clipGradnorm"'], inHint: ['did you mean "clipGradNorm"?'] },
+  {
+    title: "optimizer kind 'adam-w' suggests 'adamw'",
+    code: 'FRE013',
+    path: '/training/optimizer/kind',
+    break: (s) => {
+      s.training.optimizer.kind = 'adam-w';
+    },
+    inMessage: ['"adam-w"', 'adamw'],
+    inHint: ['did you mean "adamw"?'],
+  },
+  {
+    title: 'negative weightDecay on adam',
+    code: 'FRE012',
+    path: '/training/optimizer/weightDecay',
+    break: (s) => {
+      s.training.optimizer.weightDecay = -0.1;
+    },
+    inMessage: ['"weightDecay"', '-0.1', '≥ 0'],
+    inHint: ['"weightDecay"', '0'],
+  },
+  {
+    title: 'negative weightDecay on adamw',
+    code: 'FRE012',
+    path: '/training/optimizer/weightDecay',
+    break: (s) => {
+      s.training.optimizer = { kind: 'adamw', lr: 0.001, weightDecay: -1 };
+    },
+    inMessage: ['"weightDecay"', '-1'],
+    inHint: ['"weightDecay"'],
+  },
+  {
+    title: 'negative weightDecay on sgd',
+    code: 'FRE012',
+    path: '/training/optimizer/weightDecay',
+    break: (s) => {
+      s.training.optimizer = { kind: 'sgd', lr: 0.1, weightDecay: -0.5 };
+    },
+    inMessage: ['"weightDecay"', '-0.5'],
+    inHint: ['"weightDecay"'],
+  },
+  {
+    title: 'weightDecay as a string',
+    code: 'FRE011',
+    path: '/training/optimizer/weightDecay',
+    break: (s) => {
+      s.training.optimizer.weightDecay = '0.01';
+    },
+    inMessage: ['"weightDecay"', 'number'],
+    inHint: ['"weightDecay"'],
+  },
+  {
+    title: 'momentum on adamw is an unknown field',
+    code: 'FRE014',
+    path: '/training/optimizer/momentum',
+    break: (s) => {
+      s.training.optimizer = { kind: 'adamw', lr: 0.001, momentum: 0.9 };
+    },
+    inMessage: ['"momentum"'],
+    inHint: ['weightDecay'],
+  },
+  {
+    title: 'typo weight_decay suggests weightDecay',
+    code: 'FRE014',
+    path: '/training/optimizer/weight_decay',
+    break: (s) => {
+      s.training.optimizer = { kind: 'sgd', lr: 0.1, weight_decay: 0.01 };
+    },
+    inMessage: ['"weight_decay"'],
+    inHint: ['did you mean "weightDecay"?'],
+  },
+  {
+    title: "schedule kind 'cosin' suggests 'cosine'",
+    code: 'FRE013',
+    path: '/training/schedule/kind',
+    break: (s) => {
+      s.training.schedule = { kind: 'cosin' };
+    },
+    inMessage: ['"cosin"', 'constant', 'cosine'],
+    inHint: ['did you mean "cosine"?'],
+  },
+  {
+    title: 'schedule kind missing',
+    code: 'FRE010',
+    path: '/training/schedule/kind',
+    break: (s) => {
+      s.training.schedule = { epochs: 3 };
+    },
+    inMessage: ['"kind"', 'missing'],
+    inHint: ['cosine'],
+  },
+  {
+    title: 'schedule as a string',
+    code: 'FRE011',
+    path: '/training/schedule',
+    break: (s) => {
+      s.training.schedule = 'cosine';
+    },
+    inMessage: ['object'],
+    inHint: ['{ … }'],
+  },
+  {
+    title: 'cosine epochs 0',
+    code: 'FRE012',
+    path: '/training/schedule/epochs',
+    break: (s) => {
+      s.training.schedule = { kind: 'cosine', epochs: 0 };
+    },
+    inMessage: ['"epochs"', '0', '≥ 1'],
+    inHint: ['"epochs"', '1'],
+  },
+  {
+    title: 'cosine epochs not an integer',
+    code: 'FRE011',
+    path: '/training/schedule/epochs',
+    break: (s) => {
+      s.training.schedule = { kind: 'cosine', epochs: 2.5 };
+    },
+    inMessage: ['"epochs"', 'integer'],
+    inHint: ['whole number'],
+  },
+  {
+    title: 'negative minLr',
+    code: 'FRE012',
+    path: '/training/schedule/minLr',
+    break: (s) => {
+      s.training.schedule = { kind: 'cosine', minLr: -1e-4 };
+    },
+    inMessage: ['"minLr"', '-0.0001'],
+    inHint: ['"minLr"'],
+  },
+  {
+    title: 'minLr above the learning rate',
+    code: 'FRE012',
+    path: '/training/schedule/minLr',
+    break: (s) => {
+      s.training.schedule = { kind: 'cosine', minLr: 0.01 };
+    },
+    inMessage: ['"minLr"', '0.01', '0.001'],
+    inHint: ['absolute', '0.001'],
+  },
+  {
+    title: 'minLr above one rate of a per-edge SGD map',
+    code: 'FRE012',
+    path: '/training/schedule/minLr',
+    break: (s) => {
+      s.training.optimizer = { kind: 'sgd', lr: { W0: 0.1, W1: 0.1, Wf: 0.01 } };
+      s.training.schedule = { kind: 'cosine', minLr: 0.05 };
+    },
+    inMessage: ['"minLr"', '0.05', '0.01'],
+    inHint: ['0.01'],
+  },
+  {
+    title: 'typo minlr suggests minLr',
+    code: 'FRE014',
+    path: '/training/schedule/minlr',
+    break: (s) => {
+      s.training.schedule = { kind: 'cosine', minlr: 0 };
+    },
+    inMessage: ['"minlr"'],
+    inHint: ['did you mean "minLr"?'],
+  },
+  {
+    title: 'epochs on a constant schedule',
+    code: 'FRE014',
+    path: '/training/schedule/epochs',
+    break: (s) => {
+      s.training.schedule = { kind: 'constant', epochs: 3 };
+    },
+    inMessage: ['"epochs"'],
+    inHint: ['kind'],
+  },
+  {
+    title: 'clipGradNorm 0',
+    code: 'FRE012',
+    path: '/training/clipGradNorm',
+    break: (s) => {
+      s.training.clipGradNorm = 0;
+    },
+    inMessage: ['"clipGradNorm"', '0', '> 0'],
+    inHint: ['"clipGradNorm"', 'above 0'],
+  },
+  {
+    title: 'negative clipGradNorm',
+    code: 'FRE012',
+    path: '/training/clipGradNorm',
+    break: (s) => {
+      s.training.clipGradNorm = -1;
+    },
+    inMessage: ['"clipGradNorm"', '-1'],
+    inHint: ['"clipGradNorm"'],
+  },
+  {
+    title: 'clipGradNorm as a string',
+    code: 'FRE011',
+    path: '/training/clipGradNorm',
+    break: (s) => {
+      s.training.clipGradNorm = '1';
+    },
+    inMessage: ['"clipGradNorm"', 'number'],
+    inHint: ['"clipGradNorm"'],
+  },
+  {
+    title: 'typo clipGradnorm suggests clipGradNorm',
+    code: 'FRE014',
+    path: '/training/clipGradnorm',
+    break: (s) => {
+      s.training.clipGradnorm = 1;
+    },
+    inMessage: ['"clipGradnorm"'],
+    inHint: ['did you mean "clipGradNorm"?'],
+  },
 ];
 
 describe('training-field diagnostics, one broken field at a time', () => {
@@ -405,11 +630,23 @@ describe('valid training fields and their defaults in the validated spec', () =>
     return r.spec!;
   };
 
-  test('adamw gets PyTorch\'s weightDecay 0.01 filled in; adam and sgd without it stay without it', () => {
-    expect(valid((s) => { s.training.optimizer.kind = 'adamw'; }).training.optimizer)
-      .toEqual({ kind: 'adamw', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
-    expect(valid(() => {}).training).toEqual({ optimizer: { kind: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, batchSize: 500, epochs: 50, seed: 0 });
-    expect(valid((s) => { s.training.optimizer = { kind: 'sgd', lr: 0.1 }; }).training.optimizer).toEqual({ kind: 'sgd', lr: 0.1, momentum: 0 });
+  test("adamw gets PyTorch's weightDecay 0.01 filled in; adam and sgd without it stay without it", () => {
+    expect(
+      valid((s) => {
+        s.training.optimizer.kind = 'adamw';
+      }).training.optimizer,
+    ).toEqual({ kind: 'adamw', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+    expect(valid(() => {}).training).toEqual({
+      optimizer: { kind: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      batchSize: 500,
+      epochs: 50,
+      seed: 0,
+    });
+    expect(
+      valid((s) => {
+        s.training.optimizer = { kind: 'sgd', lr: 0.1 };
+      }).training.optimizer,
+    ).toEqual({ kind: 'sgd', lr: 0.1, momentum: 0 });
   });
 
   test('given values are kept: weightDecay 0 on adamw, schedules, clipGradNorm', () => {
@@ -421,10 +658,18 @@ describe('valid training fields and their defaults in the validated spec', () =>
     expect(t.optimizer).toMatchObject({ kind: 'adamw', weightDecay: 0 });
     expect(t.schedule).toEqual({ kind: 'cosine', epochs: 30, minLr: 0 });
     expect(t.clipGradNorm).toBe(2);
-    expect(valid((s) => { s.training.schedule = { kind: 'constant' }; s.training.optimizer = { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 }; }).training)
-      .toMatchObject({ schedule: { kind: 'constant' }, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 } });
+    expect(
+      valid((s) => {
+        s.training.schedule = { kind: 'constant' };
+        s.training.optimizer = { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 };
+      }).training,
+    ).toMatchObject({ schedule: { kind: 'constant' }, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 } });
     // cosine without epochs: T_max follows training.epochs at run time, so it is not filled in
-    expect(valid((s) => { s.training.schedule = { kind: 'cosine', minLr: 1e-5 }; }).training.schedule).toEqual({ kind: 'cosine', minLr: 1e-5 });
+    expect(
+      valid((s) => {
+        s.training.schedule = { kind: 'cosine', minLr: 1e-5 };
+      }).training.schedule,
+    ).toEqual({ kind: 'cosine', minLr: 1e-5 });
   });
 });
 
@@ -432,9 +677,16 @@ describe('valid training fields and their defaults in the validated spec', () =>
 
 describe('train() with a learning-rate schedule', () => {
   function tinyNet(t: Partial<TrainingSpec>): Net {
-    return resolveNet(new GraphBuilder('tiny-sched').input(16).layer('h1', 12).output(3).chain({ betaI: 0.1 })
-      .dynamics({ T: 4, K: 2, betaF: 0.5 })
-      .training({ optimizer: { kind: 'sgd', lr: 0.2, momentum: 0.5 }, batchSize: 10, epochs: 3, seed: 0, ...t }).build());
+    return resolveNet(
+      new GraphBuilder('tiny-sched')
+        .input(16)
+        .layer('h1', 12)
+        .output(3)
+        .chain({ betaI: 0.1 })
+        .dynamics({ T: 4, K: 2, betaF: 0.5 })
+        .training({ optimizer: { kind: 'sgd', lr: 0.2, momentum: 0.5 }, batchSize: 10, epochs: 3, seed: 0, ...t })
+        .build(),
+    );
   }
   const data = {
     train: syntheticDataset({ count: 60, dim: 16, classes: 3, seed: 3 }),
@@ -451,7 +703,12 @@ describe('train() with a learning-rate schedule', () => {
     const constant = tinyNet({});
     const cosine = tinyNet({ schedule: { kind: 'cosine' }, clipGradNorm: 100 });
     const one = [await run(constant, 1), await run(cosine, 1)];
-    expect(maxDiff(one[0].params.W.map((m) => m.data), one[1].params.W.map((m) => m.data))).toBe(0);
+    expect(
+      maxDiff(
+        one[0].params.W.map((m) => m.data),
+        one[1].params.W.map((m) => m.data),
+      ),
+    ).toBe(0);
 
     const a = await run(constant, 3);
     const b = await run(cosine, 3);
@@ -459,15 +716,28 @@ describe('train() with a learning-rate schedule', () => {
     for (const e of b.result.epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
     expect(b.result.epochs[0].trainLoss).toBe(a.result.epochs[0].trainLoss);
     expect(b.result.epochs[1].trainLoss).not.toBe(a.result.epochs[1].trainLoss);
-    expect(maxDiff(a.params.W.map((m) => m.data), b.params.W.map((m) => m.data))).toBeGreaterThan(1e-4);
+    expect(
+      maxDiff(
+        a.params.W.map((m) => m.data),
+        b.params.W.map((m) => m.data),
+      ),
+    ).toBeGreaterThan(1e-4);
     expect(b.result.bestTestAccuracy).toBeGreaterThan(1 / 3);
   });
 
   test('a tight clipGradNorm changes the run; AdamW and cosine run through train()', async () => {
     const a = await run(tinyNet({}), 1);
     const clipped = await run(tinyNet({ clipGradNorm: 1e-3 }), 1);
-    expect(maxDiff(a.params.W.map((m) => m.data), clipped.params.W.map((m) => m.data))).toBeGreaterThan(1e-3);
-    const w = await run(tinyNet({ optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 0.1 }, schedule: { kind: 'cosine', minLr: 1e-4 } }), 2);
+    expect(
+      maxDiff(
+        a.params.W.map((m) => m.data),
+        clipped.params.W.map((m) => m.data),
+      ),
+    ).toBeGreaterThan(1e-3);
+    const w = await run(
+      tinyNet({ optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 0.1 }, schedule: { kind: 'cosine', minLr: 1e-4 } }),
+      2,
+    );
     expect(w.result.epochs.every((e) => Number.isFinite(e.trainLoss))).toBe(true);
   });
 });

@@ -37,7 +37,11 @@ run('native periphery loops equal the TypeScript ones', () => {
     expect(a.filter((v, i) => Math.abs(v - b[i]) > 1e-6).length).toBeLessThan(5);
   });
 
-  test.each([[8, 4], [4, 1], [0, 2]])('ADC conversion (%i bits, full scale %d): same values and the same clip count', (bits, fs) => {
+  test.each([
+    [8, 4],
+    [4, 1],
+    [0, 2],
+  ])('ADC conversion (%i bits, full scale %d): same values and the same clip count', (bits, fs) => {
     const p = data(4000, 2 * fs);
     const a = p.slice();
     const b = p.slice();
@@ -68,7 +72,8 @@ run('native periphery loops equal the TypeScript ones', () => {
 
   test.each(['lut', 'piecewise-linear'] as const)('neuron unit (%s): the same activation table', (kind) => {
     const chip = JSON.parse(JSON.stringify(PRESETS.ideal)) as ChipDescription;
-    chip.neuron.activation = kind === 'lut' ? { kind: 'lut', entries: 64, inputRange: [-3, 3] } : { kind: 'piecewise-linear', segments: 16, inputRange: [-3, 3] };
+    chip.neuron.activation =
+      kind === 'lut' ? { kind: 'lut', entries: 64, inputRange: [-3, 3] } : { kind: 'piecewise-linear', segments: 16, inputRange: [-3, 3] };
     const h = data(3000, 4);
     const a = new Float32Array(h.length);
     const b = new Float32Array(h.length);

@@ -59,9 +59,14 @@ describe('ticks and numbers', () => {
 
 describe('linePlot', () => {
   const spec: PlotSpec = {
-    title: 'SR & FTMLE <test>', xLabel: 'feedback scale β_i', yLabel: 'value',
-    width: 400, height: 300, margin: { left: 60, right: 20, top: 40, bottom: 50 },
-    xDomain: [0, 10], yDomain: [0, 1],
+    title: 'SR & FTMLE <test>',
+    xLabel: 'feedback scale β_i',
+    yLabel: 'value',
+    width: 400,
+    height: 300,
+    margin: { left: 60, right: 20, top: 40, bottom: 50 },
+    xDomain: [0, 10],
+    yDomain: [0, 1],
     series: [
       { label: 'first', x: [0, 5, 10], y: [0, 0.5, 1], yErr: [0.1, 0.2, NaN] },
       { label: 'second', x: [2, 4, 6, 8], y: [0.2, NaN, 0.6, 0.8], dashed: true },
@@ -86,14 +91,25 @@ describe('linePlot', () => {
     // Plot area: x 60 … 380, y 40 … 250 (top … bottom).
     const root = parseXml(linePlot(spec));
     const pts = byClass(root, 'point').map((c) => [Number(c.attrs['data-cx']), Number(c.attrs['data-cy'])]);
-    expect(pts.slice(0, 3)).toEqual([[60, 250], [220, 145], [380, 40]]);
+    expect(pts.slice(0, 3)).toEqual([
+      [60, 250],
+      [220, 145],
+      [380, 40],
+    ]);
     // The NaN point is skipped and breaks the second series' line into two pieces.
-    expect(pts.slice(3)).toEqual([[124, 208], [252, 124], [316, 82]]);
+    expect(pts.slice(3)).toEqual([
+      [124, 208],
+      [252, 124],
+      [316, 82],
+    ]);
     const lines = findAll(byClass(root, 'series')[1], (e) => e.name === 'polyline');
     expect(lines.map((l) => l.attrs.points)).toEqual(['252,124 316,82']); // a lone point draws no line
     // Error bars: y ± e, none where e is NaN.
     const bars = byClass(root, 'errorbar');
-    expect(bars.map((b) => [Number(b.attrs['data-lo']), Number(b.attrs['data-hi'])])).toEqual([[-0.1, 0.1], [0.3, 0.7]]);
+    expect(bars.map((b) => [Number(b.attrs['data-lo']), Number(b.attrs['data-hi'])])).toEqual([
+      [-0.1, 0.1],
+      [0.3, 0.7],
+    ]);
     expect(bars[1].attrs.d.startsWith('M220,187V103')).toBe(true); // 0.3 → y 187, 0.7 → y 103
   });
 
@@ -103,10 +119,18 @@ describe('linePlot', () => {
     expect(L.mapX(0.1)).toBeCloseTo(220, 9);
     expect(L.mapX(10)).toBeCloseTo(380, 9);
     expect(L.mapX(1)).toBeCloseTo(300, 9);
-    const root = parseXml(linePlot({ ...spec, logX: true, xDomain: undefined, series: [{ label: 'a', x: [0.001, 0.01, 0.1, 1, 4], y: [0, 0.2, 0.5, 0.9, 1] }] }));
+    const root = parseXml(
+      linePlot({
+        ...spec,
+        logX: true,
+        xDomain: undefined,
+        series: [{ label: 'a', x: [0.001, 0.01, 0.1, 1, 4], y: [0, 0.2, 0.5, 0.9, 1] }],
+      }),
+    );
     // Data range 1e-3 … 4 padded by 5 % of its 3.6 decades on each side: 10^-3.18 … 10^0.78.
     expect(texts(root, 'tick-label').slice(0, 4)).toEqual(['0.001', '0.01', '0.1', '1']);
-    const l0 = -3 - 0.05 * Math.log10(4000), l1 = Math.log10(4) + 0.05 * Math.log10(4000);
+    const l0 = -3 - 0.05 * Math.log10(4000),
+      l1 = Math.log10(4) + 0.05 * Math.log10(4000);
     expect(Number(byClass(root, 'point')[2].attrs['data-cx'])).toBeCloseTo(60 + ((-1 - l0) / (l1 - l0)) * 320, 1);
   });
 
@@ -138,7 +162,8 @@ describe('figure (panels in a grid)', () => {
 
 describe('plots worth printing', () => {
   const three: PlotSpec = {
-    title: 't', legendTitle: 'method',
+    title: 't',
+    legendTitle: 'method',
     series: [0, 1, 2].map((k) => ({ label: `s${k}`, x: [1, 2, 3], y: [k, k, k] })), // identical shapes, stacked
   };
 
@@ -157,7 +182,12 @@ describe('plots worth printing', () => {
   });
 
   test('ranges from the data are padded: no point on the frame', () => {
-    const spec: PlotSpec = { width: 400, height: 300, margin: { left: 60, right: 20, top: 40, bottom: 50 }, series: [{ label: 'a', x: [0, 10], y: [0, 1] }] };
+    const spec: PlotSpec = {
+      width: 400,
+      height: 300,
+      margin: { left: 60, right: 20, top: 40, bottom: 50 },
+      series: [{ label: 'a', x: [0, 10], y: [0, 1] }],
+    };
     const L = layout(spec);
     // 5 % of the span on each side: x −0.5 … 10.5, y −0.05 … 1.05.
     expect(L.x.domain[0]).toBeCloseTo(-0.5, 12);
@@ -173,7 +203,10 @@ describe('plots worth printing', () => {
     expect(spansDecades([1, 30, 100])).toBe(true);
     expect(spansDecades([1, 30, 79])).toBe(false);
     expect(spansDecades([0, 1, 1000])).toBe(false); // a zero cannot go on a log axis
-    const tick = (s: PlotSpec) => byClass(parseXml(linePlot(s)), 'tick-label').filter((e) => e.attrs.class.split(' ').includes('y')).map(textContent);
+    const tick = (s: PlotSpec) =>
+      byClass(parseXml(linePlot(s)), 'tick-label')
+        .filter((e) => e.attrs.class.split(' ').includes('y'))
+        .map(textContent);
     expect(tick(wide)).toEqual(['1', '10', '100']); // decade ticks
     expect(tick(narrow)).toEqual(['0', '20', '40', '60', '80']);
     expect(tick({ ...wide, logY: false })).toEqual(['0', '20', '40', '60', '80', '100']);
@@ -203,11 +236,26 @@ describe('metric table', () => {
 
 describe('barPlot', () => {
   test('one bar per category and series with its value; lengths proportional', () => {
-    const root = parseXml(barPlot({ title: 'E', valueLabel: 'energy (pJ)', legendTitle: 'per', categories: ['adc', 'dac', 'none'],
-      series: [{ label: 'inference', values: [40, 10, NaN] }, { label: 'training', values: [80, 20, 0] }] }));
+    const root = parseXml(
+      barPlot({
+        title: 'E',
+        valueLabel: 'energy (pJ)',
+        legendTitle: 'per',
+        categories: ['adc', 'dac', 'none'],
+        series: [
+          { label: 'inference', values: [40, 10, NaN] },
+          { label: 'training', values: [80, 20, 0] },
+        ],
+      }),
+    );
     const bars = byClass(root, 'bar');
-    expect(bars.map((b) => [b.attrs['data-category'], b.attrs['data-series'], Number(b.attrs['data-value'])]))
-      .toEqual([['adc', '0', 40], ['dac', '0', 10], ['adc', '1', 80], ['dac', '1', 20], ['none', '1', 0]]);
+    expect(bars.map((b) => [b.attrs['data-category'], b.attrs['data-series'], Number(b.attrs['data-value'])])).toEqual([
+      ['adc', '0', 40],
+      ['dac', '0', 10],
+      ['adc', '1', 80],
+      ['dac', '1', 20],
+      ['none', '1', 0],
+    ]);
     expect(Number(bars[2].attrs.width) / Number(bars[0].attrs.width)).toBeCloseTo(2, 2);
     expect(texts(root, 'legend-title')).toEqual(['per']);
   });

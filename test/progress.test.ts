@@ -5,7 +5,16 @@ import { formatDuration, Progress } from '../util/progress';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
-  return { chunks, stream: { isTTY, write: (s: string) => { chunks.push(s); return true; } } };
+  return {
+    chunks,
+    stream: {
+      isTTY,
+      write: (s: string) => {
+        chunks.push(s);
+        return true;
+      },
+    },
+  };
 }
 
 describe('Progress', () => {
@@ -43,9 +52,11 @@ describe('Progress', () => {
     const { chunks, stream } = sink(true);
     const p = new Progress({ label: 's', total: 4, unit: 'runs', stream, now: () => t, redrawMs: 0 });
     expect(p.mode).toBe('bar');
-    t = 1000; p.update(1);
+    t = 1000;
+    p.update(1);
     p.log('hello');
-    t = 2000; p.update(2);
+    t = 2000;
+    p.update(2);
     p.finish();
     const text = chunks.join('');
     expect(text.startsWith('\rs: 1/4 runs (25%), elapsed 1 s, eta 3 s')).toBe(true);
@@ -57,7 +68,9 @@ describe('Progress', () => {
   test("'none' prints nothing", () => {
     const { chunks, stream } = sink(false);
     const p = new Progress({ label: 'n', total: 2, unit: 'x', stream, mode: 'none', now: () => 5e3, intervalMs: 0 });
-    p.update(1); p.log('x'.slice(1)); p.finish();
+    p.update(1);
+    p.log('x'.slice(1));
+    p.finish();
     expect(chunks.filter((c) => c !== '\n')).toEqual([]);
   });
 
@@ -72,7 +85,11 @@ describe('progress and interruption in the CLI', () => {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', FRE_PROGRESS_SECONDS: '0' };
 
   test('piped fre train prints status lines with an overall ETA on stderr, only the JSON on stdout', () => {
-    const r = spawnSync(process.execPath, [FRE, 'train', 'examples/mnist-demo.json', '--epochs', '2', '--train-limit', '200', '--test-limit', '100', '--json'], { cwd: ROOT, encoding: 'utf8', env });
+    const r = spawnSync(
+      process.execPath,
+      [FRE, 'train', 'examples/mnist-demo.json', '--epochs', '2', '--train-limit', '200', '--test-limit', '100', '--json'],
+      { cwd: ROOT, encoding: 'utf8', env },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(r.stdout).epochs).toBe(2);
@@ -88,9 +105,15 @@ describe('progress and interruption in the CLI', () => {
     ['train', ['train', 'examples/mnist-demo.json']],
     ['run (in-situ training on a chip)', ['run', 'examples/mnist-demo.json', '--chip', 'ideal', '--train']],
   ])('an interrupted fre %s exits 130 (as fre sweep does), after printing its JSON', async (_what, cmd) => {
-    const child = spawn(process.execPath, [FRE, ...cmd, '--epochs', '200', '--train-limit', '2000', '--test-limit', '100', '--json'], { cwd: ROOT, env });
-    let out = '', err = '';
-    child.stdout.on('data', (d) => { out += d; });
+    const child = spawn(process.execPath, [FRE, ...cmd, '--epochs', '200', '--train-limit', '2000', '--test-limit', '100', '--json'], {
+      cwd: ROOT,
+      env,
+    });
+    let out = '',
+      err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d) => {
         err += d;
@@ -104,7 +127,11 @@ describe('progress and interruption in the CLI', () => {
   });
 
   test('fre analyze reports its points on stderr; stdout keeps the JSON', () => {
-    const r = spawnSync(process.execPath, [FRE, 'analyze', 'examples/mnist-5l.json', '--samples', '2', '--te', '10', '--sweep-beta', '0.01,1', '--json'], { cwd: ROOT, encoding: 'utf8', env });
+    const r = spawnSync(
+      process.execPath,
+      [FRE, 'analyze', 'examples/mnist-5l.json', '--samples', '2', '--te', '10', '--sweep-beta', '0.01,1', '--json'],
+      { cwd: ROOT, encoding: 'utf8', env },
+    );
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).points).toHaveLength(2);
     // 1 base analysis + 2 β_i points, and the last status line counts them all.

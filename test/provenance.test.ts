@@ -17,11 +17,19 @@ const ROOT = join(__dirname, '..');
 const FRE = join(ROOT, 'dist', 'cli', 'main.js');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const HEAD = (() => {
-  try { return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return 'unknown'; }
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 })();
 
-const { dir, graphFile } = sweepDir(tinySweep({ seeds: 1, axes: [{ path: 'method', values: ['ep'] }] }), tinyGraph({ hidden: 16, epochs: 1 }));
-const fre = (args: string[]) => spawnSync(process.execPath, [FRE, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+const { dir, graphFile } = sweepDir(
+  tinySweep({ seeds: 1, axes: [{ path: 'method', values: ['ep'] }] }),
+  tinyGraph({ hidden: 16, epochs: 1 }),
+);
+const fre = (args: string[]) =>
+  spawnSync(process.execPath, [FRE, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
 const LIMITS = ['--train-limit', '200', '--test-limit', '100', '--epochs', '1'];
 
@@ -33,7 +41,7 @@ function expectProvenance(p: Record<string, unknown>, backend: string): void {
 }
 
 describe('provenance', () => {
-  test('provenance(): this checkout\'s version and HEAD commit', () => {
+  test("provenance(): this checkout's version and HEAD commit", () => {
     const p = provenance('reference-ts');
     expectProvenance(p as unknown as Record<string, unknown>, 'reference-ts');
     expect(p.commit).toMatch(/^[0-9a-f]{40}$|^unknown$/);
@@ -80,7 +88,6 @@ describe('provenance', () => {
     const ev = fre(['run', graphFile, '--chip', 'ideal', '--weights', save, '--test-limit', '100', '--json']);
     expect(ev.status).toBe(0);
     expect(lastJson(ev.stdout).testAccuracy).toBe(out.testAccuracy);
-
   });
 
   test.each(['ideal', 'reram'])('simulate --save on %s: the conductances give the effective weights', (chip) => {
@@ -118,10 +125,16 @@ describe('provenance', () => {
   test('every sweep results line records the provenance of its run', () => {
     const r = fre(['sweep', join(dir, 'sweep.json'), '--workers', '1', '--out', join(dir, 'r.jsonl'), '--progress', 'none']);
     expect(r.status).toBe(0);
-    const lines = readFileSync(join(dir, 'r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'r.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBe(1);
-    const backend = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(join(ROOT, 'dist/simulator/kernels/select.js'))}).selectKernels('auto').name)`],
-      { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } }).stdout.trim();
+    const backend = spawnSync(
+      process.execPath,
+      ['-e', `console.log(require(${JSON.stringify(join(ROOT, 'dist/simulator/kernels/select.js'))}).selectKernels('auto').name)`],
+      { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } },
+    ).stdout.trim();
     for (const l of lines) expectProvenance(l.provenance, backend);
   });
 });

@@ -47,19 +47,66 @@ interface Config {
 
 const CONFIGS: Config[] = [
   { name: 'plain (float DAC/ADC, unbounded)', chip: () => undefined },
-  { name: 'ADC bound ±2 (clipping)', chip: (c) => { c.periphery.adc.fullScale = 2; } },
-  { name: 'abs-max NM, 8-bit DAC, 8-bit ADC ±4', chip: (c) => { c.periphery.adc = { ...c.periphery.adc, bits: 8, fullScale: 4, noiseManagement: 'abs-max' }; c.periphery.dac.bits = 8; } },
-  { name: 'drift 1 day, ν 0.05, no spread', chip: (c) => { c.crossbar.drift = { nu: 0.05, nuStd: 0, t0Seconds: 20, compensation: 'none' }; }, driftSeconds: 86400 },
+  {
+    name: 'ADC bound ±2 (clipping)',
+    chip: (c) => {
+      c.periphery.adc.fullScale = 2;
+    },
+  },
+  {
+    name: 'abs-max NM, 8-bit DAC, 8-bit ADC ±4',
+    chip: (c) => {
+      c.periphery.adc = { ...c.periphery.adc, bits: 8, fullScale: 4, noiseManagement: 'abs-max' };
+      c.periphery.dac.bits = 8;
+    },
+  },
+  {
+    name: 'drift 1 day, ν 0.05, no spread',
+    chip: (c) => {
+      c.crossbar.drift = { nu: 0.05, nuStd: 0, t0Seconds: 20, compensation: 'none' };
+    },
+    driftSeconds: 86400,
+  },
   {
     name: 'drift 1 year ν 0.05, g_min 1 % of g_max, global drift compensation',
-    chip: (c) => { c.crossbar.drift = { nu: 0.05, nuStd: 0, t0Seconds: 20, compensation: 'global' }; c.crossbar.gMinUS = 0.25; c.crossbar.gMaxUS = 25; },
+    chip: (c) => {
+      c.crossbar.drift = { nu: 0.05, nuStd: 0, t0Seconds: 20, compensation: 'global' };
+      c.crossbar.gMinUS = 0.25;
+      c.crossbar.gMaxUS = 25;
+    },
     driftSeconds: 365 * 86400,
   },
-  { name: 'read noise 2 % of range (white, per read)', chip: (c) => { c.crossbar.readNoise = { sigma: 0.02, relativeTo: 'range' }; } },
-  { name: 'read noise 5 % of target', chip: (c) => { c.crossbar.readNoise = { sigma: 0.05, relativeTo: 'target' }; } },
-  { name: 'output noise 0.06, abs-max NM, ADC ±4', chip: (c) => { c.periphery.adc = { ...c.periphery.adc, fullScale: 4, outputNoise: 0.06, noiseManagement: 'abs-max' }; } },
-  { name: 'programming noise 3 % of range', chip: (c) => { c.crossbar.programmingNoise = { sigma: 0.03, relativeTo: 'range' }; } },
-  { name: 'PCM drift 1 day, ν 0.05 ± 0.02', chip: (c) => { c.crossbar.drift = { nu: 0.05, nuStd: 0.02, t0Seconds: 20, compensation: 'none' }; }, driftSeconds: 86400 },
+  {
+    name: 'read noise 2 % of range (white, per read)',
+    chip: (c) => {
+      c.crossbar.readNoise = { sigma: 0.02, relativeTo: 'range' };
+    },
+  },
+  {
+    name: 'read noise 5 % of target',
+    chip: (c) => {
+      c.crossbar.readNoise = { sigma: 0.05, relativeTo: 'target' };
+    },
+  },
+  {
+    name: 'output noise 0.06, abs-max NM, ADC ±4',
+    chip: (c) => {
+      c.periphery.adc = { ...c.periphery.adc, fullScale: 4, outputNoise: 0.06, noiseManagement: 'abs-max' };
+    },
+  },
+  {
+    name: 'programming noise 3 % of range',
+    chip: (c) => {
+      c.crossbar.programmingNoise = { sigma: 0.03, relativeTo: 'range' };
+    },
+  },
+  {
+    name: 'PCM drift 1 day, ν 0.05 ± 0.02',
+    chip: (c) => {
+      c.crossbar.drift = { nu: 0.05, nuStd: 0.02, t0Seconds: 20, compensation: 'none' };
+    },
+    driftSeconds: 86400,
+  },
   {
     name: 'PCM-like: g_min 1 %, drift 1 year ν 0.05 ± 0.02, global compensation, read 1 %, output 0.06, NM, 8-bit DAC',
     chip: (c) => {
@@ -90,8 +137,14 @@ function oursAndInputs(cfg: Config, seed: number): { npz: string; json: Record<s
   const inputs = t.colEnd - t.colBegin;
   const r = makeRng(seed);
   // Inputs in ±0.5 avoiding 0 (a DAC rounding tie): abs-max scaling changes them.
-  const x = Float32Array.from({ length: SAMPLES * inputs }, () => { const v = r.uniform() - 0.5; return v === 0 ? 0.25 : v; });
-  const arrays = new ChipArrays(edgeTiles(n), chip, kernels, makeNoise(makeRng(seed + 1)), { driftSeconds: cfg.driftSeconds ?? 0, pulseRounding: 'deterministic' });
+  const x = Float32Array.from({ length: SAMPLES * inputs }, () => {
+    const v = r.uniform() - 0.5;
+    return v === 0 ? 0.25 : v;
+  });
+  const arrays = new ChipArrays(edgeTiles(n), chip, kernels, makeNoise(makeRng(seed + 1)), {
+    driftSeconds: cfg.driftSeconds ?? 0,
+    pulseRounding: 'deterministic',
+  });
   const part = new Float32Array(SAMPLES * lines);
   arrays.read(t.array, false, x, inputs, 0, SAMPLES, part);
   const { fullScale, step } = adcRangeOf(t.gains, 'forward');
@@ -110,21 +163,41 @@ function oursAndInputs(cfg: Config, seed: number): { npz: string; json: Record<s
   return {
     npz,
     json: {
-      name: cfg.name, seed,
-      nm: adc.noiseManagement, dac_bits: chip.periphery.dac.bits === 'float' ? 0 : chip.periphery.dac.bits,
-      out_bound: adc.fullScale === 'unbounded' ? 0 : adc.fullScale, out_bits: adc.bits === 'float' ? 0 : adc.bits,
-      read_sigma: xb.readNoise.sigma, read_ref: xb.readNoise.relativeTo, out_noise: adc.outputNoise,
-      prog_sigma: xb.programmingNoise.sigma, prog_ref: xb.programmingNoise.relativeTo,
-      drift: cfg.driftSeconds ? {
-        nu: xb.drift.nu, nu_std: xb.drift.nuStd, t0: xb.drift.t0Seconds, t: cfg.driftSeconds,
-        g_min_rel: xb.gMinUS / (xb.gMaxUS - xb.gMinUS), compensation: xb.drift.compensation,
-      } : null,
+      name: cfg.name,
+      seed,
+      nm: adc.noiseManagement,
+      dac_bits: chip.periphery.dac.bits === 'float' ? 0 : chip.periphery.dac.bits,
+      out_bound: adc.fullScale === 'unbounded' ? 0 : adc.fullScale,
+      out_bits: adc.bits === 'float' ? 0 : adc.bits,
+      read_sigma: xb.readNoise.sigma,
+      read_ref: xb.readNoise.relativeTo,
+      out_noise: adc.outputNoise,
+      prog_sigma: xb.programmingNoise.sigma,
+      prog_ref: xb.programmingNoise.relativeTo,
+      drift: cfg.driftSeconds
+        ? {
+            nu: xb.drift.nu,
+            nu_std: xb.drift.nuStd,
+            t0: xb.drift.t0Seconds,
+            t: cfg.driftSeconds,
+            g_min_rel: xb.gMinUS / (xb.gMaxUS - xb.gMinUS),
+            compensation: xb.drift.compensation,
+          }
+        : null,
       ...cfg.ref,
     },
   };
 }
 
-interface Result { name: string; reads: number; exact: boolean; max_abs_diff?: number; mismatches?: number; ks?: number; p?: number }
+interface Result {
+  name: string;
+  reads: number;
+  exact: boolean;
+  max_abs_diff?: number;
+  mismatches?: number;
+  ks?: number;
+  p?: number;
+}
 
 function reference(npz: string, json: Record<string, unknown>): Result {
   const out = join(dir, 'out.json');
@@ -137,40 +210,54 @@ describe('the per-array read against the NumPy reference', () => {
   const results: Result[] = [];
   const needs = testNeedingNumpy();
 
-  needs.each(CONFIGS.map((c, i) => [c.name, i] as const))('%s', (_name, i) => {
-    const { npz, json } = oursAndInputs(CONFIGS[i], 100 + i);
-    const r = reference(npz, json);
-    results.push(r);
-    expect(r.reads).toBeGreaterThanOrEqual(10000);
-    if (r.exact) {
-      const chip = chipOf(CONFIGS[i]);
-      const adc = chip.periphery.adc;
-      if (adc.bits === 'float') {
-        // float32 (ours) against float64: equal to float32 rounding of sums of 256 terms.
-        expect(r.max_abs_diff!).toBeLessThan(5e-5);
+  needs.each(CONFIGS.map((c, i) => [c.name, i] as const))(
+    '%s',
+    (_name, i) => {
+      const { npz, json } = oursAndInputs(CONFIGS[i], 100 + i);
+      const r = reference(npz, json);
+      results.push(r);
+      expect(r.reads).toBeGreaterThanOrEqual(10000);
+      if (r.exact) {
+        const chip = chipOf(CONFIGS[i]);
+        const adc = chip.periphery.adc;
+        if (adc.bits === 'float') {
+          // float32 (ours) against float64: equal to float32 rounding of sums of 256 terms.
+          expect(r.max_abs_diff!).toBeLessThan(5e-5);
+        } else {
+          // Quantising converters: a value within float32 rounding of a code boundary may land on the
+          // neighbouring code — rarely, and then by one ADC code (× the abs-max scale, ≤ 0.5 here).
+          expect(r.mismatches!).toBeLessThanOrEqual(r.reads / 1000);
+          expect(r.max_abs_diff!).toBeLessThanOrEqual(((2 * (adc.fullScale as number)) / (2 ** adc.bits - 1)) * 0.5 * (1 + 1e-6));
+        }
       } else {
-        // Quantising converters: a value within float32 rounding of a code boundary may land on the
-        // neighbouring code — rarely, and then by one ADC code (× the abs-max scale, ≤ 0.5 here).
-        expect(r.mismatches!).toBeLessThanOrEqual(r.reads / 1000);
-        expect(r.max_abs_diff!).toBeLessThanOrEqual(((2 * (adc.fullScale as number)) / (2 ** adc.bits - 1)) * 0.5 * (1 + 1e-6));
+        expect(r.p!).toBeGreaterThan(0.001);
+        expect(r.ks!).toBeLessThan(0.03);
       }
-    } else {
-      expect(r.p!).toBeGreaterThan(0.001);
-      expect(r.ks!).toBeLessThan(0.03);
-    }
-  }, 120000);
+    },
+    120000,
+  );
 
-  needs('negative control: a reference with 20 % more read noise is told apart', () => {
-    const cfg = CONFIGS.find((c) => c.name.startsWith('read noise 2 %'))!;
-    const { npz, json } = oursAndInputs(cfg, 500);
-    const r = reference(npz, { ...json, read_sigma: 0.024 });
-    expect(r.p!).toBeLessThan(1e-6);
-  }, 120000);
+  needs(
+    'negative control: a reference with 20 % more read noise is told apart',
+    () => {
+      const cfg = CONFIGS.find((c) => c.name.startsWith('read noise 2 %'))!;
+      const { npz, json } = oursAndInputs(cfg, 500);
+      const r = reference(npz, { ...json, read_sigma: 0.024 });
+      expect(r.p!).toBeLessThan(1e-6);
+    },
+    120000,
+  );
 
   afterAll(() => {
     const file = process.env.REFERENCE_TABLE;
     if (!file || results.length === 0) return;
-    const rows = results.map((r) => `| ${r.name} | ${r.reads} | ${r.exact ? `element-wise: max abs diff ${r.max_abs_diff!.toExponential(2)}, ${r.mismatches} reads > 1e-4` : r.ks!.toFixed(4)} | ${r.exact ? '—' : r.p!.toFixed(3)} |`);
-    writeFileSync(file, ['| configuration | reads | KS statistic (or exact comparison) | p-value |', '|---|---|---|---|', ...rows, ''].join('\n'));
+    const rows = results.map(
+      (r) =>
+        `| ${r.name} | ${r.reads} | ${r.exact ? `element-wise: max abs diff ${r.max_abs_diff!.toExponential(2)}, ${r.mismatches} reads > 1e-4` : r.ks!.toFixed(4)} | ${r.exact ? '—' : r.p!.toFixed(3)} |`,
+    );
+    writeFileSync(
+      file,
+      ['| configuration | reads | KS statistic (or exact comparison) | p-value |', '|---|---|---|---|', ...rows, ''].join('\n'),
+    );
   });
 });

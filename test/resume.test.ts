@@ -50,18 +50,36 @@ function convNet(training: TrainingSpec): Net {
 
 function data(net: Net) {
   const common = { dim: net.inputSize, classes: net.classes, seed: 'resume' };
-  return { train: syntheticDataset({ ...common, count: 70, stream: 'train' }), test: syntheticDataset({ ...common, count: 30, stream: 'test' }) };
+  return {
+    train: syntheticDataset({ ...common, count: 70, stream: 'train' }),
+    test: syntheticDataset({ ...common, count: 30, stream: 'test' }),
+  };
 }
 
 function identity(net: Net, algo: Algorithm, seed: number): RunIdentity {
   const d = data(net);
-  return { specHash: specHash(net.spec), specName: net.spec.name, algo, seed, trainSamples: d.train.count, testSamples: d.test.count, batchSize: net.spec.training.batchSize, backend: kernels.name };
+  return {
+    specHash: specHash(net.spec),
+    specName: net.spec.name,
+    algo,
+    seed,
+    trainSamples: d.train.count,
+    testSamples: d.test.count,
+    batchSize: net.spec.training.batchSize,
+    backend: kernels.name,
+  };
 }
 
 class Crash extends Error {}
 
 const ADAM: TrainingSpec = { optimizer: { kind: 'adamw', lr: 5e-3 }, batchSize: 16, epochs: 4, seed: 0 };
-const SGD: TrainingSpec = { optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }, schedule: { kind: 'cosine' }, batchSize: 16, epochs: 4, seed: 0 };
+const SGD: TrainingSpec = {
+  optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 },
+  schedule: { kind: 'cosine' },
+  batchSize: 16,
+  epochs: 4,
+  seed: 0,
+};
 
 const cases: [string, () => Net, Algorithm][] = [
   ['EP, AdamW, dense with biases', () => denseNet(ADAM, true), 'ep'],
@@ -87,16 +105,29 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
     // optimiser moments are half updated in memory and lost.
     const file = join(dir, `${net.spec.name}-${algo}-${net.spec.training.optimizer.kind}.ckpt.npz`);
     const id = identity(net, algo, seed);
-    await expect(train(net, p0(), d, {
-      algo, epochs, seed, kernels,
-      onCheckpoint: (c) => saveCheckpoint(file, net, id, c, epochs),
-      onBatch: (epoch, b) => { if (epoch === 3 && b === 3) throw new Crash('killed'); },
-    })).rejects.toBeInstanceOf(Crash);
+    await expect(
+      train(net, p0(), d, {
+        algo,
+        epochs,
+        seed,
+        kernels,
+        onCheckpoint: (c) => saveCheckpoint(file, net, id, c, epochs),
+        onBatch: (epoch, b) => {
+          if (epoch === 3 && b === 3) throw new Crash('killed');
+        },
+      }),
+    ).rejects.toBeInstanceOf(Crash);
 
     const { checkpoint, epochsPlanned } = loadCheckpoint(file, net, id);
     expect(checkpoint.epochsDone).toBe(2);
     expect(epochsPlanned).toBe(epochs);
-    const resumed = await train(net, initParams(net, makeRng(999)) /* ignored: the checkpoint's params are used */, d, { algo, epochs, seed, kernels, resume: checkpoint });
+    const resumed = await train(net, initParams(net, makeRng(999)) /* ignored: the checkpoint's params are used */, d, {
+      algo,
+      epochs,
+      seed,
+      kernels,
+      resume: checkpoint,
+    });
 
     // Per-epoch results (all but the wall-clock seconds) and every final array, bit for bit.
     const strip = (r: typeof whole) => r.result.epochs.map(({ seconds: _s, ...rest }) => rest);
@@ -107,7 +138,16 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
     // The optimiser state matters: the same weights with a fresh optimiser end elsewhere. (Shows the
     // comparison above can fail.)
     const fresh = loadCheckpoint(file, net, id).checkpoint;
-    const fakeState: TrainCheckpoint = { ...fresh, optimizer: { ...fresh.optimizer, step: 0, buffers: Object.fromEntries(Object.entries(fresh.optimizer.buffers).map(([k, v]) => [k, v.map((b) => (b ? new Float32Array(b.length) : null))])) } };
+    const fakeState: TrainCheckpoint = {
+      ...fresh,
+      optimizer: {
+        ...fresh.optimizer,
+        step: 0,
+        buffers: Object.fromEntries(
+          Object.entries(fresh.optimizer.buffers).map(([k, v]) => [k, v.map((b) => (b ? new Float32Array(b.length) : null))]),
+        ),
+      },
+    };
     const wrong = await train(net, fresh.params, d, { algo, epochs, seed, kernels, resume: fakeState });
     expect(flat(wrong.params)).not.toEqual(flat(whole.params));
   });
@@ -116,7 +156,13 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
     const net = denseNet(ADAM, true);
     const d = data(net);
     const file = join(dir, 'other.ckpt.npz');
-    await train(net, initParams(net, makeRng(1)), d, { algo: 'ep', epochs: 1, seed: 1, kernels, onCheckpoint: (c) => saveCheckpoint(file, net, identity(net, 'ep', 1), c, 1) });
+    await train(net, initParams(net, makeRng(1)), d, {
+      algo: 'ep',
+      epochs: 1,
+      seed: 1,
+      kernels,
+      onCheckpoint: (c) => saveCheckpoint(file, net, identity(net, 'ep', 1), c, 1),
+    });
     const refuse = (id: RunIdentity, field: string, fix: RegExp) => {
       let err: unknown;
       try {
@@ -152,7 +198,19 @@ function lastJson(stdout: string) {
 }
 
 describe('fre train --checkpoint / --resume (built CLI)', () => {
-  const run = ['train', 'examples/mnist-demo.json', '--epochs', '3', '--train-limit', '3000', '--test-limit', '300', '--seed', '5', '--json'];
+  const run = [
+    'train',
+    'examples/mnist-demo.json',
+    '--epochs',
+    '3',
+    '--train-limit',
+    '3000',
+    '--test-limit',
+    '300',
+    '--seed',
+    '5',
+    '--json',
+  ];
 
   test('SIGKILL after the first checkpoint, then --resume: same per-epoch numbers and weights as one uninterrupted run', async () => {
     const wholeW = join(dir, 'whole.npz');
@@ -193,7 +251,21 @@ describe('fre train --checkpoint / --resume (built CLI)', () => {
   test('--resume with another seed is refused with FRE042 and no stack trace', () => {
     const ckpt = join(dir, 'cli.ckpt.npz');
     expect(existsSync(ckpt)).toBe(true);
-    const r = fre(['train', 'examples/mnist-demo.json', '--epochs', '3', '--train-limit', '3000', '--test-limit', '300', '--seed', '6', '--checkpoint', ckpt, '--resume']);
+    const r = fre([
+      'train',
+      'examples/mnist-demo.json',
+      '--epochs',
+      '3',
+      '--train-limit',
+      '3000',
+      '--test-limit',
+      '300',
+      '--seed',
+      '6',
+      '--checkpoint',
+      ckpt,
+      '--resume',
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${ckpt}:/meta/identity/seed: error FRE042`);
     expect(r.stderr).toContain('--seed 5');
@@ -202,7 +274,20 @@ describe('fre train --checkpoint / --resume (built CLI)', () => {
 
   test('bench/reproduce: SIGKILLed after its first checkpoint, --resume finishes the run with the uninterrupted numbers', async () => {
     const REPRO = join(ROOT, 'dist', 'bench', 'reproduce.js');
-    const args = (out: string) => [REPRO, 'examples/mnist-demo.json', '--epochs', '3', '--train-limit', '3000', '--test-limit', '300', '--seeds', '4', '--out', out];
+    const args = (out: string) => [
+      REPRO,
+      'examples/mnist-demo.json',
+      '--epochs',
+      '3',
+      '--train-limit',
+      '3000',
+      '--test-limit',
+      '300',
+      '--seeds',
+      '4',
+      '--out',
+      out,
+    ];
     const whole = join(dir, 'repro-whole');
     expect(spawnSync(process.execPath, args(whole), { cwd: ROOT, encoding: 'utf8' }).status).toBe(0);
     const cut = join(dir, 'repro-cut');

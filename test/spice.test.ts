@@ -39,11 +39,16 @@ function compiled(n: number, ohm: number, cell = 'differential'): { file: string
 
 function compile(n: number, ohm: number, cell: string): { file: string; netlist: NetlistMsg } {
   const chip = join(dir, `chip-${cell}-${n}-${ohm}.json`);
-  writeFileSync(chip, JSON.stringify({
-    base: 'reram', name: `reram-${n}`,
-    crossbar: { rows: n, cols: cell === 'offset-column' ? n + 1 : n, cell, wireResistanceOhm: ohm },
-    periphery: { adc: { linesPerAdc: Math.min(8, n) } }, noc: { meshWidth: 16, meshHeight: 16 },
-  }));
+  writeFileSync(
+    chip,
+    JSON.stringify({
+      base: 'reram',
+      name: `reram-${n}`,
+      crossbar: { rows: n, cols: cell === 'offset-column' ? n + 1 : n, cell, wireResistanceOhm: ohm },
+      periphery: { adc: { linesPerAdc: Math.min(8, n) } },
+      noc: { meshWidth: 16, meshHeight: 16 },
+    }),
+  );
   const file = join(dir, `net-${cell}-${n}-${ohm}.pb`);
   compileFiles({ spec: join(ROOT, 'examples', 'mnist-demo.json'), chip, out: file, wMax: { kind: 'max' } });
   return { file, netlist: readNetlistFile(file).netlist };
@@ -71,8 +76,10 @@ function simulatorRead(n: NetlistMsg, id: number, read: 'forward' | 'transposed'
   const q = quantiser(dac.bits === 0 ? 'float' : dac.bits, dac.inputMin, dac.inputMax);
   const x = new Float32Array(input.length);
   q.apply(Float32Array.from(input), x, x.length);
-  const amps = (chip.crossbar!.gMaxUs - chip.crossbar!.gMinUs) * 1e-6 * dac.readVoltageV / Math.max(Math.abs(dac.inputMin), Math.abs(dac.inputMax));
-  const rows = tile.rowEnd - tile.rowBegin, cols = tile.colEnd - tile.colBegin;
+  const amps =
+    ((chip.crossbar!.gMaxUs - chip.crossbar!.gMinUs) * 1e-6 * dac.readVoltageV) / Math.max(Math.abs(dac.inputMin), Math.abs(dac.inputMax));
+  const rows = tile.rowEnd - tile.rowBegin,
+    cols = tile.colEnd - tile.colBegin;
   const out = new Float64Array(read === 'forward' ? rows : cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
@@ -86,7 +93,7 @@ function simulatorRead(n: NetlistMsg, id: number, read: 'forward' | 'transposed'
 
 describe('ngspice solves the exported array', () => {
   describe.each([8, 32, 64])('%i×%i arrays', (n) => {
-    withNgspice('no wire resistance: every output current equals the simulator\'s read within 0.1 %', () => {
+    withNgspice("no wire resistance: every output current equals the simulator's read within 0.1 %", () => {
       const { file, netlist } = compiled(n, 0);
       const id = netlist.edges.find((e) => e.name === 'W1')!.arrays[0];
       const a = spiceArray(netlist, id, file);
@@ -103,7 +110,12 @@ describe('ngspice solves the exported array', () => {
     });
   });
 
-  describe.each([[8, 1], [8, 2.5], [32, 1], [32, 2.5]])('%i×%i arrays, %f Ω per segment', (n, ohm) => {
+  describe.each([
+    [8, 1],
+    [8, 2.5],
+    [32, 1],
+    [32, 2.5],
+  ])('%i×%i arrays, %f Ω per segment', (n, ohm) => {
     withNgspice(`the IR-drop model is within ${100 * LADDER_TOLERANCE} % of full scale; the ideal read is not`, () => {
       const { file, netlist } = compiled(n, ohm);
       const a = spiceArray(netlist, netlist.edges.find((e) => e.name === 'W1')!.arrays[0], file);
@@ -129,7 +141,9 @@ describe('ngspice solves the exported array', () => {
         const ng = parseNgspiceOutputs(ngspice(c.text, `offset-${ohm}-${read}.cir`), c.outputs);
         // The simulator's read of an offset-column array is Σ 2(u − ½)·x = (G − G_ref)/(Δg/2)·x.
         const sim = simulatorRead(netlist, id, read, input).map((v) => v / 2);
-        expect(outputErrors(ohm === 0 ? sim : modelOutputs(a, read, c.dacInput, 'ladder'), ng).fullScale).toBeLessThan(ohm === 0 ? 1e-6 : LADDER_TOLERANCE);
+        expect(outputErrors(ohm === 0 ? sim : modelOutputs(a, read, c.dacInput, 'ladder'), ng).fullScale).toBeLessThan(
+          ohm === 0 ? 1e-6 : LADDER_TOLERANCE,
+        );
       }
     }
   });
@@ -166,7 +180,8 @@ describe('fre export spice', () => {
     expect(text).toContain('VR0 pr0 0 DC 0\n');
     expect(netlist.arrays[3]).toBeDefined();
     // Seeded inputs are reproducible.
-    const o1 = join(dir, 's1.cir'), o2 = join(dir, 's2.cir');
+    const o1 = join(dir, 's1.cir'),
+      o2 = join(dir, 's2.cir');
     expect(fre(['export', 'spice', file, '--array', '3', '--input-seed', '7', '--read', 'transposed', '-o', o1]).status).toBe(0);
     expect(fre(['export', 'spice', file, '--array', '3', '--input-seed', '7', '--read', 'transposed', '-o', o2]).status).toBe(0);
     expect(readFileSync(o1, 'utf8')).toBe(readFileSync(o2, 'utf8'));
@@ -181,7 +196,9 @@ describe('fre export spice', () => {
     const { file } = compiled(8, 0);
     writeFileSync(join(dir, 'len.json'), '[1, 2, 3]');
     writeFileSync(join(dir, 'bad.json'), '[1, "x"]');
-    const args = extra.map((s) => (s === 'LEN' ? join(dir, 'len.json') : s === 'BAD' ? join(dir, 'bad.json') : s === 'MISSING' ? join(dir, 'none.json') : s));
+    const args = extra.map((s) =>
+      s === 'LEN' ? join(dir, 'len.json') : s === 'BAD' ? join(dir, 'bad.json') : s === 'MISSING' ? join(dir, 'none.json') : s,
+    );
     const out = join(dir, `err-${code}.cir`);
     const r = fre(['export', 'spice', file, ...args, '-o', out]);
     expect(r.status).toBe(1);

@@ -10,9 +10,17 @@ import type { ChipDescription } from '../hw-models/chip';
 import { makeInterpreter } from '../simulator/chip/run';
 import { selectKernels } from '../simulator/kernels/select';
 
-const net = resolveNet(new GraphBuilder('stuck').data('synthetic').input(8).layer('h1', 6).output(3)
-  .chain({ betaI: 0.1 }).dynamics({ T: 2, K: 1, betaF: 0.1 })
-  .training({ optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 4, epochs: 1, seed: 0 }).build());
+const net = resolveNet(
+  new GraphBuilder('stuck')
+    .data('synthetic')
+    .input(8)
+    .layer('h1', 6)
+    .output(3)
+    .chain({ betaI: 0.1 })
+    .dynamics({ T: 2, K: 1, betaF: 0.1 })
+    .training({ optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 4, epochs: 1, seed: 0 })
+    .build(),
+);
 
 function chip(update: 'pulsed' | 'exact', stuck: number): ChipDescription {
   const c = structuredClone(preset('reram')!);
@@ -23,7 +31,10 @@ function chip(update: 'pulsed' | 'exact', stuck: number): ChipDescription {
 
 describe('stuck cells under in-situ writes', () => {
   test.each([
-    ['pulsed', 'native'], ['pulsed', 'reference'], ['exact', 'native'], ['exact', 'reference'],
+    ['pulsed', 'native'],
+    ['pulsed', 'reference'],
+    ['exact', 'native'],
+    ['exact', 'reference'],
   ] as const)('%s update, %s loop: every cell stuck → the weights stay; none stuck → they move', (update, backend) => {
     const kernels = selectKernels(backend);
     for (const stuck of [1, 0]) {

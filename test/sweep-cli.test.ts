@@ -31,7 +31,8 @@ function expectSameRuns(lines: ResultLine[], ref: ResultLine[]): void {
   expect(new Set(lines.map(lineKey)).size).toBe(RUNS); // every run exactly once
   expect(new Set(lines.map((l) => l.index))).toEqual(new Set(ref.map((l) => l.index)));
   const want = byKey(ref);
-  for (const l of lines) expect({ key: lineKey(l), metrics: deterministicMetrics(l) }).toEqual({ key: lineKey(l), metrics: want.get(lineKey(l)) });
+  for (const l of lines)
+    expect({ key: lineKey(l), metrics: deterministicMetrics(l) }).toEqual({ key: lineKey(l), metrics: want.get(lineKey(l)) });
 }
 
 /** Processes whose command line mentions `text` (the workers carry their results file). */
@@ -41,7 +42,9 @@ function processesWith(text: string): number[] {
     if (!/^\d+$/.test(p)) continue;
     try {
       if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text)) pids.push(Number(p));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return pids;
 }
@@ -108,9 +111,14 @@ describe('fre sweep (built CLI)', () => {
 
   test('Ctrl-C (SIGINT) lets the running runs finish and be recorded, exits 130; --resume completes', async () => {
     const out = join(dir, 'sigint.jsonl');
-    const child = spawn(process.execPath, [FRE, 'sweep', file, '-o', out, '--workers', '2'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [FRE, 'sweep', file, '-o', out, '--workers', '2'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').length - 1 : 0);
     expect(await until(() => lines() >= 2, 30000)).toBe(true);
     child.kill('SIGINT');

@@ -14,7 +14,10 @@ const DIR = join(ROOT, 'examples', 'sweeps');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 /** hw-models, loaded by path so this test compiles before the chip descriptions land. */
-function hwModels(): { preset(name: string): unknown; validateChip(raw: unknown, file: string): { diagnostics: { code: string; path: string; message: string; hint: string }[] } } | null {
+function hwModels(): {
+  preset(name: string): unknown;
+  validateChip(raw: unknown, file: string): { diagnostics: { code: string; path: string; message: string; hint: string }[] };
+} | null {
   if (!existsSync(join(ROOT, 'hw-models', 'presets', 'index.ts'))) return null;
   /* eslint-disable @typescript-eslint/no-require-imports */
   const presets = require(join(ROOT, 'hw-models', 'presets', 'index.ts'));
@@ -24,8 +27,16 @@ function hwModels(): { preset(name: string): unknown; validateChip(raw: unknown,
 
 describe('examples/sweeps', () => {
   test('the examples are all here', () => {
-    expect(files.sort()).toEqual(['adc-array-design.json', 'beta-method.json', 'read-noise.json', 'state-bits.json',
-      'state-noise-betaf.json', 'state-noise.json', 'table-s1-depth5.json', 'weight-noise.json']);
+    expect(files.sort()).toEqual([
+      'adc-array-design.json',
+      'beta-method.json',
+      'read-noise.json',
+      'state-bits.json',
+      'state-noise-betaf.json',
+      'state-noise.json',
+      'table-s1-depth5.json',
+      'weight-noise.json',
+    ]);
   });
 
   test('beta-method.json (train runner) is valid: β on every feedback edge × ep/bp × 3 seeds', () => {
@@ -41,21 +52,37 @@ describe('examples/sweeps', () => {
   (hw ? test : test.skip)('the chip examples resolve against the hw-models presets and validate', () => {
     if (!getRunner('chip')) {
       registerRunner({
-        name: 'chip', description: 'stand-in for the chip simulator\'s runner (tests only)',
-        methods: ['ep-insitu', 'ep-exsitu', 'bp-exsitu'], defaultMethod: 'ep-insitu',
-        metrics: ['bestTestAccuracy', 'finalTestAccuracy', 'cyclesPerInference', 'energyPjPerInference', 'cyclesPerTrainingSample', 'energyPjPerTrainingSample'],
+        name: 'chip',
+        description: "stand-in for the chip simulator's runner (tests only)",
+        methods: ['ep-insitu', 'ep-exsitu', 'bp-exsitu'],
+        defaultMethod: 'ep-insitu',
+        metrics: [
+          'bestTestAccuracy',
+          'finalTestAccuracy',
+          'cyclesPerInference',
+          'energyPjPerInference',
+          'cyclesPerTrainingSample',
+          'energyPjPerTrainingSample',
+        ],
         defaultMetrics: ['finalTestAccuracy'],
         resolveChip: (chip) => {
           const c = typeof chip === 'string' ? hw!.preset(chip) : undefined;
           return c ? { chip: c } : { problems: [{ path: '', message: `unknown preset ${JSON.stringify(chip)}`, hint: 'name a preset' }] };
         },
-        validateChip: (chip): RunnerProblem[] => hw!.validateChip(chip, 'chip').diagnostics.map((d) => ({ path: d.path, message: `${d.code}: ${d.message}`, hint: d.hint })),
-        run: async () => { throw new Error('stand-in'); },
+        validateChip: (chip): RunnerProblem[] =>
+          hw!.validateChip(chip, 'chip').diagnostics.map((d) => ({ path: d.path, message: `${d.code}: ${d.message}`, hint: d.hint })),
+        run: async () => {
+          throw new Error('stand-in');
+        },
       });
     }
     const sizes: Record<string, number> = {
-      'weight-noise.json': 45, 'state-noise.json': 45, 'read-noise.json': 45, 'adc-array-design.json': 30,
-      'state-noise-betaf.json': 18, 'state-bits.json': 20,
+      'weight-noise.json': 45,
+      'state-noise.json': 45,
+      'read-noise.json': 45,
+      'adc-array-design.json': 30,
+      'state-noise-betaf.json': 18,
+      'state-bits.json': 20,
     };
     for (const [f, n] of Object.entries(sizes)) {
       const def = loadSweep(join(DIR, f));

@@ -6,9 +6,15 @@ import { join } from 'node:path';
 export function tinyGraph(o: { hidden?: number; epochs?: number } = {}) {
   const h = o.hidden ?? 16;
   return {
-    format: 'fre-graph/1', name: 'tiny', data: { dataset: 'synthetic' },
+    format: 'fre-graph/1',
+    name: 'tiny',
+    data: { dataset: 'synthetic' },
     input: { size: 784 },
-    layers: [{ name: 'h1', size: h }, { name: 'h2', size: h }, { name: 'h3', size: h }],
+    layers: [
+      { name: 'h1', size: h },
+      { name: 'h2', size: h },
+      { name: 'h3', size: h },
+    ],
     output: { classes: 10 },
     edges: [
       { name: 'W0', from: 'input', to: 'h1' },
@@ -23,7 +29,10 @@ export function tinyGraph(o: { hidden?: number; epochs?: number } = {}) {
 
 export function tinySweep(extra: Record<string, unknown> = {}) {
   return {
-    format: 'fre-sweep/1', name: 'tiny', runner: 'train', graph: 'graph.json',
+    format: 'fre-sweep/1',
+    name: 'tiny',
+    runner: 'train',
+    graph: 'graph.json',
     data: { trainLimit: 300, testLimit: 100 },
     axes: [
       { name: 'beta', path: 'graph.edges[*].feedback.beta', values: { from: 0.001, to: 0.1, steps: 3, scale: 'log' } },

@@ -28,7 +28,10 @@ describe('paths', () => {
       return 'paths' in x ? x.paths : x.error.message;
     };
     expect(r('graph.edges[1].feedback.beta')).toEqual([['edges', 1, 'feedback', 'beta']]);
-    expect(r('graph.edges[*].feedback.beta')).toEqual([['edges', 1, 'feedback', 'beta'], ['edges', 2, 'feedback', 'beta']]);
+    expect(r('graph.edges[*].feedback.beta')).toEqual([
+      ['edges', 1, 'feedback', 'beta'],
+      ['edges', 2, 'feedback', 'beta'],
+    ]);
     expect(r('graph.edges[name=W2].feedback.beta')).toEqual([['edges', 2, 'feedback', 'beta']]);
     expect(r('graph.edges[*].name')).toHaveLength(4);
     expect(r('graph.dynamics.T')).toEqual([['dynamics', 'T']]);
@@ -46,28 +49,42 @@ describe('paths', () => {
 describe('grid', () => {
   test('cartesian product, first axis slowest, seeds innermost; method from its axis', () => {
     const def = load(tinySweep());
-    expect(def.axes.map((a) => a.values)).toEqual([[0.001, 0.01, 0.1], ['ep', 'bp']]);
+    expect(def.axes.map((a) => a.values)).toEqual([
+      [0.001, 0.01, 0.1],
+      ['ep', 'bp'],
+    ]);
     expect(def.seeds).toEqual([0, 1]);
     const runs = enumerateRuns(def);
     expect(runs).toHaveLength(12);
     expect(runCount(def)).toBe(12);
     expect(runs.map((r) => [r.point.beta, r.method, r.seed])).toEqual([
-      [0.001, 'ep', 0], [0.001, 'ep', 1], [0.001, 'bp', 0], [0.001, 'bp', 1],
-      [0.01, 'ep', 0], [0.01, 'ep', 1], [0.01, 'bp', 0], [0.01, 'bp', 1],
-      [0.1, 'ep', 0], [0.1, 'ep', 1], [0.1, 'bp', 0], [0.1, 'bp', 1],
+      [0.001, 'ep', 0],
+      [0.001, 'ep', 1],
+      [0.001, 'bp', 0],
+      [0.001, 'bp', 1],
+      [0.01, 'ep', 0],
+      [0.01, 'ep', 1],
+      [0.01, 'bp', 0],
+      [0.01, 'bp', 1],
+      [0.1, 'ep', 0],
+      [0.1, 'ep', 1],
+      [0.1, 'bp', 0],
+      [0.1, 'bp', 1],
     ]);
     expect(runs.map((r) => r.index)).toEqual(runs.map((_, i) => i));
     expect(new Set(runs.map((r) => r.key)).size).toBe(12);
   });
 
   test('a wildcard axis sets every β_i; a list of paths sets them together; the seed goes into the graph', () => {
-    const def = load(tinySweep({
-      axes: [
-        { name: 'beta', path: 'graph.edges[*].feedback.beta', values: [0.05] },
-        { name: 'steps', path: ['graph.dynamics.T', 'graph.dynamics.K'], values: [3, 6] },
-      ],
-      seeds: [7, 11],
-    }));
+    const def = load(
+      tinySweep({
+        axes: [
+          { name: 'beta', path: 'graph.edges[*].feedback.beta', values: [0.05] },
+          { name: 'steps', path: ['graph.dynamics.T', 'graph.dynamics.K'], values: [3, 6] },
+        ],
+        seeds: [7, 11],
+      }),
+    );
     const m = materialise(def, pointIndex(def, 1)) as { graph: ReturnType<typeof tinyGraph> };
     expect(m.graph.edges.map((e) => e.feedback?.beta)).toEqual([undefined, 0.05, 0.05, undefined]);
     expect([m.graph.dynamics.T, m.graph.dynamics.K]).toEqual([6, 6]);
@@ -106,7 +123,10 @@ describe('shards', () => {
     const runs = enumerateRuns(def);
     for (const n of [1, 2, 3, 4, 5, 7, 18, 25]) {
       const parts = Array.from({ length: n }, (_, i) => shardRuns(runs, { index: i, count: n }));
-      const all = parts.flat().map((r) => r.index).sort((a, b) => a - b);
+      const all = parts
+        .flat()
+        .map((r) => r.index)
+        .sort((a, b) => a - b);
       expect(all).toEqual(runs.map((r) => r.index));
       const sizes = parts.map((p) => p.length);
       expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
@@ -137,9 +157,17 @@ describe('"set": fixed changes of the base documents', () => {
       expect(m.graph.layers.map((l) => l.size)).toEqual([8, 8, 8]);
     }
     expect(def.hash).not.toBe(load(tinySweep()).hash);
-    expect(() => load(tinySweep({ set: { 'graph.edges[1].feedback.beta': 0.5 } }))).toThrow(/"set" and axis "beta" both set graph.edges\[1\].feedback.beta/);
-    expect(() => load(tinySweep({ set: { 'graph.training.epoch': 3 } }))).toThrow(/\/set\/graph.training.epoch: error: unknown path [\s\S]* did you mean "epochs"/);
-    expect(() => load(tinySweep({ set: { 'graph.training.epochs': '3' } }))).toThrow(/wrong type: graph.training.epochs is a number .* but "set" gives the string "3"/);
-    expect(() => load(tinySweep({ set: { 'graph.training.epochs': 0 } }))).toThrow(/\/set: error: with these values the graph is invalid at graph.training.epochs: FRE012/);
+    expect(() => load(tinySweep({ set: { 'graph.edges[1].feedback.beta': 0.5 } }))).toThrow(
+      /"set" and axis "beta" both set graph.edges\[1\].feedback.beta/,
+    );
+    expect(() => load(tinySweep({ set: { 'graph.training.epoch': 3 } }))).toThrow(
+      /\/set\/graph.training.epoch: error: unknown path [\s\S]* did you mean "epochs"/,
+    );
+    expect(() => load(tinySweep({ set: { 'graph.training.epochs': '3' } }))).toThrow(
+      /wrong type: graph.training.epochs is a number .* but "set" gives the string "3"/,
+    );
+    expect(() => load(tinySweep({ set: { 'graph.training.epochs': 0 } }))).toThrow(
+      /\/set: error: with these values the graph is invalid at graph.training.epochs: FRE012/,
+    );
   });
 });

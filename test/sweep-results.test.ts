@@ -10,12 +10,25 @@ import { mergeResults, readResults, truncateTorn, type ResultLine } from '../swe
 const dir = mkdtempSync(join(tmpdir(), 'fre-sweep-results-'));
 let fileNo = 0;
 
-function line(index: number, point: Record<string, unknown>, seed: number, metrics: Record<string, number | null>, o: { hash?: string; total?: number } = {}): ResultLine {
+function line(
+  index: number,
+  point: Record<string, unknown>,
+  seed: number,
+  metrics: Record<string, number | null>,
+  o: { hash?: string; total?: number } = {},
+): ResultLine {
   return {
-    sweep: 'unit', sweepHash: o.hash ?? 'aaaa', index, total: o.total ?? 8, point, seed,
-    method: (point.method as string) ?? 'ep', metrics,
+    sweep: 'unit',
+    sweepHash: o.hash ?? 'aaaa',
+    index,
+    total: o.total ?? 8,
+    point,
+    seed,
+    method: (point.method as string) ?? 'ep',
+    metrics,
     config: { runner: 'train', graph: {} as ResultLine['config']['graph'], method: (point.method as string) ?? 'ep', seed, data: {} },
-    seconds: 1, finished: '2026-01-01T00:00:00.000Z',
+    seconds: 1,
+    finished: '2026-01-01T00:00:00.000Z',
   };
 }
 
@@ -73,7 +86,9 @@ describe('merge', () => {
     const a = write(sample().slice(0, 2));
     const b = write([line(2, { noise: 0, method: 'ep' }, 2, { acc: 0.7 }, { hash: 'bbbb' })]);
     expect(() => mergeResults([a, b], join(dir, 'x.jsonl'))).toThrow(SweepError);
-    expect(() => mergeResults([a, b], join(dir, 'x.jsonl'))).toThrow(/2 different sweeps: sweep "unit" \(hash aaaa\) in .*; sweep "unit" \(hash bbbb\) in /);
+    expect(() => mergeResults([a, b], join(dir, 'x.jsonl'))).toThrow(
+      /2 different sweeps: sweep "unit" \(hash aaaa\) in .*; sweep "unit" \(hash bbbb\) in /,
+    );
   });
 });
 
@@ -102,19 +117,24 @@ describe('report', () => {
 
   test('the aligned table', () => {
     const table = formatTable(buildReport([write(sample())]));
-    expect(table).toBe([
-      'noise  method  n              acc        energy',
-      '-----  ------  -  ---------------  ------------',
-      '    0  ep      3  0.8000 ± 0.1000  12.00 ± 2.00',
-      '    0  bp      2  0.5500 ± 0.0707   1.00 ± 0.00',
-      '  0.1  ep      1           0.4000           n/a',
-      '  0.1  bp      1           0.2500          2.00',
-      '',
-    ].join('\n'));
+    expect(table).toBe(
+      [
+        'noise  method  n              acc        energy',
+        '-----  ------  -  ---------------  ------------',
+        '    0  ep      3  0.8000 ± 0.1000  12.00 ± 2.00',
+        '    0  bp      2  0.5500 ± 0.0707   1.00 ± 0.00',
+        '  0.1  ep      1           0.4000           n/a',
+        '  0.1  bp      1           0.2500          2.00',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('CSV: axes, n, <metric>_mean and _std at full precision (empty when undefined)', () => {
-    const csv = formatCsv(buildReport([write(sample())])).trim().split('\n').map((l) => l.split(','));
+    const csv = formatCsv(buildReport([write(sample())]))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     expect(csv[0]).toEqual(['noise', 'method', 'n', 'acc_mean', 'acc_std', 'energy_mean', 'energy_std']);
     expect(csv).toHaveLength(5);
     expect(csv[1].slice(0, 3)).toEqual(['0', 'ep', '3']);
@@ -129,8 +149,14 @@ describe('report', () => {
     const svg = parseXml(plotSvg(r, { metrics: ['acc'] }));
     const series = findAll(svg, (e) => e.name === 'g' && e.attrs.class === 'series');
     expect(series.map((s) => s.attrs['data-label'])).toEqual(['ep', 'bp']);
-    const pts = findAll(svg, (e) => e.attrs.class === 'point' && e.attrs['data-series'] === '0').map((p) => [Number(p.attrs['data-x']), Number(p.attrs['data-y'])]);
-    expect(pts).toEqual([[0, expect.closeTo(0.8, 9)], [0.1, 0.4]]);
+    const pts = findAll(svg, (e) => e.attrs.class === 'point' && e.attrs['data-series'] === '0').map((p) => [
+      Number(p.attrs['data-x']),
+      Number(p.attrs['data-y']),
+    ]);
+    expect(pts).toEqual([
+      [0, expect.closeTo(0.8, 9)],
+      [0.1, 0.4],
+    ]);
     const bars = findAll(series[0], (e) => e.attrs.class === 'errorbar');
     expect(bars).toHaveLength(1); // one seed at noise 0.1: no bar
     expect(Number(bars[0].attrs['data-lo'])).toBeCloseTo(0.7, 9);
@@ -167,7 +193,9 @@ describe('results lines are checked field by field and against each other (issue
 
   test('points outside the grid: an index reused for another point, other axes, another total', () => {
     const reused = write([line(0, { noise: 0 }, 0, { acc: 0.5 }), line(0, { noise: 1 }, 0, { acc: 0.5 })]);
-    expect(() => readResults(reused)).toThrow(/line 2: .*run 0 is .*"noise":1.*but .* line 1 has run 0 as .*"noise":0.*a point outside the grid/);
+    expect(() => readResults(reused)).toThrow(
+      /line 2: .*run 0 is .*"noise":1.*but .* line 1 has run 0 as .*"noise":0.*a point outside the grid/,
+    );
     const axes = write([line(0, { noise: 0 }, 0, { acc: 0.5 }), line(1, { beta: 1 }, 0, { acc: 0.5 })]);
     expect(() => buildReport([axes])).toThrow(/line 2: .*axes \["beta"\].*\["noise"\]/);
     const a = write([line(0, { noise: 0 }, 0, { acc: 0.5 })]);

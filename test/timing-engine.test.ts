@@ -1,7 +1,13 @@
 import { scheduleOps, utilisation, type TimedOp } from '../netlist/timing-engine';
 import { chromeTrace } from '../simulator/timing/trace';
 
-const op = (name: string, resources: string[], cycles: number, deps: number[] = [], kind = 'x'): TimedOp => ({ name, kind, resources, cycles, deps });
+const op = (name: string, resources: string[], cycles: number, deps: number[] = [], kind = 'x'): TimedOp => ({
+  name,
+  kind,
+  resources,
+  cycles,
+  deps,
+});
 
 describe('timing engine', () => {
   test('independent ops on different resources overlap; on one resource they serialise', () => {
@@ -16,8 +22,12 @@ describe('timing engine', () => {
     // read (array, 10) → adc (adc0, 4) → neuron (nu, 2); a second read queues on the array and
     // its adc waits for the adc to be free as well as for its own read.
     const ops = [
-      op('read0', ['arr'], 10), op('adc0', ['adc'], 4, [0]), op('nu0', ['nu'], 2, [1]),
-      op('read1', ['arr'], 10), op('adc1', ['adc'], 4, [3]), op('nu1', ['nu'], 2, [4, 2]),
+      op('read0', ['arr'], 10),
+      op('adc0', ['adc'], 4, [0]),
+      op('nu0', ['nu'], 2, [1]),
+      op('read1', ['arr'], 10),
+      op('adc1', ['adc'], 4, [3]),
+      op('nu1', ['nu'], 2, [4, 2]),
     ];
     const r = scheduleOps(ops);
     expect(Array.from(r.start)).toEqual([0, 10, 14, 10, 20, 24]);

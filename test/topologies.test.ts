@@ -2,8 +2,14 @@ import { resolveNet } from '../graph/net';
 import { agtGraph, agtRandomEdges, residualGraph, residualSkips, type DeepOptions } from '../graph/topologies';
 
 const base = (depth: number): DeepOptions => ({
-  name: `t${depth}`, inputSize: 20, classes: 3, depth, width: 8, betaI: 0.1,
-  dynamics: { T: 10, K: 5, betaF: 0.1 }, training: { optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 4, epochs: 1, seed: 3 },
+  name: `t${depth}`,
+  inputSize: 20,
+  classes: 3,
+  depth,
+  width: 8,
+  betaI: 0.1,
+  dynamics: { T: 10, K: 5, betaF: 0.1 },
+  training: { optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 4, epochs: 1, seed: 3 },
 });
 
 const pairs = (spec: ReturnType<typeof residualGraph>) => spec.edges.map((e) => `${e.from}>${e.to}`).sort();
@@ -22,7 +28,14 @@ describe('residual topology', () => {
   });
 
   test('20 layers continue the skips every 3 layers; without skips it is the plain chain', () => {
-    expect(residualSkips(20)).toEqual([[1, 4], [4, 7], [7, 10], [10, 13], [13, 16], [16, 19]]);
+    expect(residualSkips(20)).toEqual([
+      [1, 4],
+      [4, 7],
+      [7, 10],
+      [10, 13],
+      [13, 16],
+      [16, 19],
+    ]);
     expect(residualGraph(base(20)).edges).toHaveLength(21 + 6);
     expect(residualGraph({ ...base(10), skips: false }).edges).toHaveLength(11);
   });
@@ -60,7 +73,19 @@ describe('AGT topology', () => {
     // examples/generate.ts writes them; a hand edit that breaks the topology shows up here.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const agt = require('../examples/mnist-10l-agt.json');
-    const again = agtGraph({ ...base(10), name: agt.name, description: agt.description, dataset: 'mnist', inputSize: 784, classes: 10, width: 64, dynamics: agt.dynamics, training: agt.training, p: 0.2, edgeSeed: 0 });
+    const again = agtGraph({
+      ...base(10),
+      name: agt.name,
+      description: agt.description,
+      dataset: 'mnist',
+      inputSize: 784,
+      classes: 10,
+      width: 64,
+      dynamics: agt.dynamics,
+      training: agt.training,
+      p: 0.2,
+      edgeSeed: 0,
+    });
     expect(again).toEqual(agt);
   });
 });

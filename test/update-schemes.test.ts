@@ -29,19 +29,45 @@ const NO_SPREAD = { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 };
 function chipWith(update: Partial<PulsedUpdate>): ChipDescription {
   const c = JSON.parse(JSON.stringify(PRESETS.ideal)) as ChipDescription;
   c.crossbar.update = {
-    kind: 'pulsed', dwMin: 1e-3, cycleToCycle: 0, upDownAsymmetry: 0, softBounds: false, pulsesPerUpdate: 31,
-    scheme: 'row-programmed', accumulatorBits: 16, deviceToDevice: NO_SPREAD, ...update,
+    kind: 'pulsed',
+    dwMin: 1e-3,
+    cycleToCycle: 0,
+    upDownAsymmetry: 0,
+    softBounds: false,
+    pulsesPerUpdate: 31,
+    scheme: 'row-programmed',
+    accumulatorBits: 16,
+    deviceToDevice: NO_SPREAD,
+    ...update,
   };
   return c;
 }
 
 /** A rows × cols differential matrix holding u+ − u− = u0 everywhere, w_max 1, one tile. */
-function matrix(chip: ChipDescription, rows: number, cols: number, u0 = 0, seed = 1): { dev: DeviceMatrix; noise: ReturnType<typeof makeNoise> } {
+function matrix(
+  chip: ChipDescription,
+  rows: number,
+  cols: number,
+  u0 = 0,
+  seed = 1,
+): { dev: DeviceMatrix; noise: ReturnType<typeof makeNoise> } {
   const n = rows * cols;
   const tile = {
-    array: 0, core: 0, slot: 0, role: 'weight', rowBegin: 0, rowEnd: rows, colBegin: 0, colEnd: cols, tileRow: 0, tileCol: 0,
-    reads: ['forward'], trainable: true, gains: {} as ArrayTile['gains'],
-    plus: new Float32Array(n).fill(u0 > 0 ? u0 : 0), minus: new Float32Array(n).fill(u0 < 0 ? -u0 : 0),
+    array: 0,
+    core: 0,
+    slot: 0,
+    role: 'weight',
+    rowBegin: 0,
+    rowEnd: rows,
+    colBegin: 0,
+    colEnd: cols,
+    tileRow: 0,
+    tileCol: 0,
+    reads: ['forward'],
+    trainable: true,
+    gains: {} as ArrayTile['gains'],
+    plus: new Float32Array(n).fill(u0 > 0 ? u0 : 0),
+    minus: new Float32Array(n).fill(u0 < 0 ? -u0 : 0),
   } as ArrayTile;
   const noise = makeNoise(makeRng(seed), 'reference');
   return { dev: new DeviceMatrix(rows, cols, 1, [tile], chip, noise, { driftSeconds: 0, pulseRounding: 'deterministic' }), noise };
@@ -105,7 +131,8 @@ describe('stochastic-coincidence', () => {
 
   test('ideal limit: long trains and fine steps without noise approach the exact outer product η·δ·xᵀ', () => {
     const rng = makeRng(3);
-    const R = 6, C = 7;
+    const R = 6,
+      C = 7;
     const d = Float32Array.from({ length: R }, () => rng.uniform() * 2 - 1);
     const x = Float32Array.from({ length: C }, () => rng.uniform() * 2 - 1);
     const eta = 0.05;
@@ -113,12 +140,14 @@ describe('stochastic-coincidence', () => {
       const chip = chipWith({ scheme: 'stochastic-coincidence', dwMin, pulsesPerUpdate: bl });
       const { dev, noise } = matrix(chip, R, C, 0, 5);
       dev.coincide(0, R, 0, C, d, R, x, C, 1, eta, noise);
-      let num = 0, den = 0;
-      for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) {
-        const exact = eta * d[r] * x[c];
-        num += (dev.W[r * C + c] - exact) ** 2;
-        den += exact ** 2;
-      }
+      let num = 0,
+        den = 0;
+      for (let r = 0; r < R; r++)
+        for (let c = 0; c < C; c++) {
+          const exact = eta * d[r] * x[c];
+          num += (dev.W[r * C + c] - exact) ** 2;
+          den += exact ** 2;
+        }
       return Math.sqrt(num / den);
     };
     // The step that makes update-BL management choose exactly BL slots (no probability clipped).
@@ -150,7 +179,7 @@ describe('mixed-precision', () => {
       const before = dev.W[0];
       dev.W[0] += request * eps;
       dev.commit(noise);
-      return Math.round((dev.W[0] - before) / eps * 1e4) / 1e4;
+      return Math.round(((dev.W[0] - before) / eps) * 1e4) / 1e4;
     };
     expect(step(0.4)).toBe(0); // χ = 0.4ε
     expect(step(0.7)).toBe(1); // χ = 1.1ε → 1 pulse, χ = 0.1ε
@@ -166,7 +195,8 @@ describe('mixed-precision', () => {
 
 describe('device physics', () => {
   test('soft bounds, pulse by pulse: u_k = 1 − (1 − u0)(1 − s_up)^k up, −1 + (1 + u0)(1 − s_down)^k down', () => {
-    const s = 0.02, a = 0.25;
+    const s = 0.02,
+      a = 0.25;
     const chip = chipWith({ dwMin: s, upDownAsymmetry: a, softBounds: true, pulsesPerUpdate: 31 });
     const { dev, noise } = matrix(chip, 1, 2, 0.5);
     dev.W[0] += 10 * s; // 10 up pulses on cell 0
@@ -213,7 +243,11 @@ describe('the weight range of a trainable array', () => {
     expect(chooseWMax(w, { kind: 'fixed', wMax: 0.4 }, 1000)).toBe(Math.fround(0.4));
     for (const bad of ['x0.5', 'x', '-1', '0']) {
       let err: unknown;
-      try { parseWMaxPolicy(bad, 's.json'); } catch (e) { err = e; }
+      try {
+        parseWMaxPolicy(bad, 's.json');
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(CompileError);
       const d = (err as CompileError).diagnostics[0];
       expect([d.code, d.file]).toEqual(['CMP004', 's.json']);
@@ -226,7 +260,9 @@ describe('the weight range of a trainable array', () => {
     const { dev, noise } = matrix(chip, 1, 3, 0.9);
     // Cell 0: 0.9 + 0.01·1 = 0.91 (not within 5 % of the range, i.e. u < 0.95); cell 1: 0.9 + 0.01·6 = 0.96
     // (counted); cell 2: 0.9 − 0.01·2 = 0.88 (away from the bound).
-    dev.W[0] += 0.01; dev.W[1] += 0.06; dev.W[2] -= 0.02;
+    dev.W[0] += 0.01;
+    dev.W[1] += 0.06;
+    dev.W[2] -= 0.02;
     dev.commit(noise);
     expect(dev.boundHits).toBe(1);
     dev.W[1] += 0.02; // still at the bound: the same cell is not counted twice
@@ -240,10 +276,16 @@ describe('stochastic-coincidence in the interpreter', () => {
   test('one EP sample: the pulse trains realise −lr·g of the exact outer product (long trains, no noise)', () => {
     const kernels = selectKernels('auto');
     const lr = 0.1;
-    const net = graphNet(20, [12], 4, [
-      { name: 'W0', from: 'input', to: 'h1' },
-      { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
-    ], { betaF: 0.5, T: 8, K: 4, optimizer: { kind: 'sgd', lr } });
+    const net = graphNet(
+      20,
+      [12],
+      4,
+      [
+        { name: 'W0', from: 'input', to: 'h1' },
+        { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
+      ],
+      { betaF: 0.5, T: 8, K: 4, optimizer: { kind: 'sgd', lr } },
+    );
     const p0 = initParams(net, makeRng(2));
     const opts = { wMax: { kind: 'max' as const }, specFile: 'test', producerVersion: 'test' };
     const x = randomInputs(1, 20, makeRng(3));
@@ -265,7 +307,8 @@ describe('stochastic-coincidence in the interpreter', () => {
     it.step(x, y, 1, g2);
     expect(g2[1]!.every((v) => v === 0)).toBe(true); // no digital outer product
     const after = it.weights()[1];
-    let num = 0, den = 0;
+    let num = 0,
+      den = 0;
     for (let i = 0; i < gf.length; i++) {
       num += (after[i] - before[i] + lr * gf[i]) ** 2;
       den += (lr * gf[i]) ** 2;
@@ -275,10 +318,16 @@ describe('stochastic-coincidence in the interpreter', () => {
 });
 
 describe('pricing per scheme (netlist/costs.ts, the one cost model)', () => {
-  const net = graphNet(20, [12], 4, [
-    { name: 'W0', from: 'input', to: 'h1' },
-    { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
-  ], { betaF: 0.5, T: 4, K: 2, optimizer: { kind: 'sgd', lr: 0.1 } });
+  const net = graphNet(
+    20,
+    [12],
+    4,
+    [
+      { name: 'W0', from: 'input', to: 'h1' },
+      { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
+    ],
+    { betaF: 0.5, T: 4, K: 2, optimizer: { kind: 'sgd', lr: 0.1 } },
+  );
   const p0 = initParams(net, makeRng(2));
   const costsOn = (scheme: PulsedUpdate['scheme']) => {
     const c = JSON.parse(JSON.stringify(PRESETS.reram)) as ChipDescription;
@@ -293,9 +342,10 @@ describe('pricing per scheme (netlist/costs.ts, the one cost model)', () => {
     const { costs, chip } = costsOn('row-programmed');
     expect(costs.commit.actionCountsPerCommit.optimizer_step).toBe(cells);
     expect(costs.commit.actionCountsPerCommit.update_pulse).toBe(cells * 31);
-    expect(costs.actionCounts.training.update_pulse).toBeCloseTo(cells * 31 / batch, 9);
+    expect(costs.actionCounts.training.update_pulse).toBeCloseTo((cells * 31) / batch, 9);
     // The slowest array (W0: 12 rows, 240 cells): ceil(240/lanes) optimiser clocks + 12 rows × 31 slots.
-    const cyc = (a: 'optimizer_step' | 'update_pulse') => Math.max(1, Math.ceil(priceActions(chip).perAction[a].latencyNs * chip.clock.frequencyMhz / 1000));
+    const cyc = (a: 'optimizer_step' | 'update_pulse') =>
+      Math.max(1, Math.ceil((priceActions(chip).perAction[a].latencyNs * chip.clock.frequencyMhz) / 1000));
     expect(costs.commit.cyclesPerCommit).toBe(Math.ceil(240 / chip.neuron.lanes) * cyc('optimizer_step') + 12 * 31 * cyc('update_pulse'));
   });
 
@@ -304,8 +354,10 @@ describe('pricing per scheme (netlist/costs.ts, the one cost model)', () => {
     const mp = costsOn('mixed-precision');
     const m = mp.chip.costModel;
     const chiBits = (mp.chip.crossbar.update as PulsedUpdate).accumulatorBits;
-    expect(mp.costs.actionTable.perAction.optimizer_step.energyPj - rp.costs.actionTable.perAction.optimizer_step.energyPj)
-      .toBeCloseTo(2 * m.sramPjPerBit * chiBits + 2 * chiBits * m.addPjPerBit, 9);
+    expect(mp.costs.actionTable.perAction.optimizer_step.energyPj - rp.costs.actionTable.perAction.optimizer_step.energyPj).toBeCloseTo(
+      2 * m.sramPjPerBit * chiBits + 2 * chiBits * m.addPjPerBit,
+      9,
+    );
     expect(mp.costs.commit.actionCountsPerCommit).toEqual(rp.costs.commit.actionCountsPerCommit);
   });
 
@@ -322,15 +374,27 @@ describe('pricing per scheme (netlist/costs.ts, the one cost model)', () => {
 
 test('stochastic-coincidence trains plain SGD only: another optimiser, momentum, a schedule or clipping is refused with the fix', () => {
   const chip = chipWith({ scheme: 'stochastic-coincidence' });
-  const sgd = graphNet(20, [12], 4, [{ name: 'W0', from: 'input', to: 'h1' }, { name: 'Wf', from: 'h1', to: 'output' }],
-    { betaF: 0.5, T: 4, K: 2, optimizer: { kind: 'sgd', lr: 0.1 } });
-  const infoOf = (net: typeof sgd) => compile(net, chip, initParams(net, makeRng(1)), { wMax: { kind: 'max' }, specFile: 't', producerVersion: 't' }).netlist.trainingInfo;
+  const sgd = graphNet(
+    20,
+    [12],
+    4,
+    [
+      { name: 'W0', from: 'input', to: 'h1' },
+      { name: 'Wf', from: 'h1', to: 'output' },
+    ],
+    { betaF: 0.5, T: 4, K: 2, optimizer: { kind: 'sgd', lr: 0.1 } },
+  );
+  const infoOf = (net: typeof sgd) =>
+    compile(net, chip, initParams(net, makeRng(1)), { wMax: { kind: 'max' }, specFile: 't', producerVersion: 't' }).netlist.trainingInfo;
   expect(coincidenceTrainingProblem(chip, infoOf(sgd))).toBeNull();
   const adam = { ...sgd, spec: { ...sgd.spec, training: { ...sgd.spec.training, optimizer: { kind: 'adam' as const, lr: 1e-3 } } } };
   const msg = coincidenceTrainingProblem(chip, infoOf(adam));
   expect(msg).toContain('asks for adam');
   expect(msg).toContain('"kind": "sgd"');
-  const momentum = { ...sgd, spec: { ...sgd.spec, training: { ...sgd.spec.training, optimizer: { kind: 'sgd' as const, lr: 0.1, momentum: 0.9 } } } };
+  const momentum = {
+    ...sgd,
+    spec: { ...sgd.spec, training: { ...sgd.spec.training, optimizer: { kind: 'sgd' as const, lr: 0.1, momentum: 0.9 } } },
+  };
   expect(coincidenceTrainingProblem(chip, infoOf(momentum))).toContain('momentum 0.9');
   // Other schemes keep their digital optimiser: nothing to refuse.
   expect(coincidenceTrainingProblem(chipWith({ scheme: 'mixed-precision' }), infoOf(adam))).toBeNull();

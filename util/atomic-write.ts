@@ -8,11 +8,27 @@
  * checkOutputPath is the same test run before any work starts, so a bad output path costs nothing:
  * its directory exists, is a directory and is writable, and the path itself is not a directory.
  */
-import { accessSync, closeSync, constants, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export class WriteError extends Error {
-  constructor(readonly file: string, readonly detail: string, readonly hint: string) {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly hint: string,
+  ) {
     super(`${file}: ${detail}; ${hint}`);
     this.name = 'WriteError';
   }
@@ -26,7 +42,11 @@ export function checkOutputPath(file: string): void {
   try {
     st = statSync(dir);
   } catch {
-    throw new WriteError(file, `cannot be written: directory ${dir} does not exist`, `create it first (mkdir -p ${dir}) or choose another path`);
+    throw new WriteError(
+      file,
+      `cannot be written: directory ${dir} does not exist`,
+      `create it first (mkdir -p ${dir}) or choose another path`,
+    );
   }
   if (!st.isDirectory()) throw new WriteError(file, `cannot be written: ${dir} is not a directory`, 'choose a path inside a directory');
   try {
@@ -35,7 +55,8 @@ export function checkOutputPath(file: string): void {
     throw new WriteError(file, `cannot be written: directory ${dir} is not writable`, 'choose a directory you can write to');
   }
   try {
-    if (statSync(file).isDirectory()) throw new WriteError(file, 'cannot be written: a directory of that name exists', 'name a file, not a directory');
+    if (statSync(file).isDirectory())
+      throw new WriteError(file, 'cannot be written: a directory of that name exists', 'name a file, not a directory');
   } catch (e) {
     if (e instanceof WriteError) throw e;
   }
@@ -63,7 +84,11 @@ function removeStaleTemps(file: string): void {
     if (!n.startsWith(prefix)) continue;
     const pid = Number(n.slice(prefix.length).split('-')[0]);
     if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
-    try { unlinkSync(join(dir, n)); } catch { /* another cleaner got it */ }
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      /* another cleaner got it */
+    }
   }
 }
 
@@ -84,7 +109,9 @@ export function writeAtomic(file: string, data: Uint8Array | string): void {
   let keepMode: number | undefined;
   try {
     keepMode = statSync(file).mode & 0o7777;
-  } catch { /* a new file */ }
+  } catch {
+    /* a new file */
+  }
   const tmp = tempName(file);
   let fd: number | undefined;
   try {
@@ -98,16 +125,33 @@ export function writeAtomic(file: string, data: Uint8Array | string): void {
     renameSync(tmp, file);
   } catch (e) {
     if (fd !== undefined) {
-      try { closeSync(fd); } catch { /* already failing; the first error matters */ }
+      try {
+        closeSync(fd);
+      } catch {
+        /* already failing; the first error matters */
+      }
     }
-    try { unlinkSync(tmp); } catch { /* may never have been created */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* may never have been created */
+    }
     const code = (e as NodeJS.ErrnoException).code;
-    throw new WriteError(file, `cannot be written (${code ?? (e as Error).message})`,
-      `${code === 'ENOSPC' ? 'free some disk space' : 'check the path and permissions'}; the previous file, if any, is unchanged`);
+    throw new WriteError(
+      file,
+      `cannot be written (${code ?? (e as Error).message})`,
+      `${code === 'ENOSPC' ? 'free some disk space' : 'check the path and permissions'}; the previous file, if any, is unchanged`,
+    );
   }
   // Make the rename itself durable; not possible everywhere, and the data is safe either way.
   try {
     const dfd = openSync(dirname(resolve(file)), 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* best effort */ }
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* best effort */
+  }
 }

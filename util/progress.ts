@@ -109,8 +109,10 @@ export class Progress {
     const eta = this.eta();
     const elapsed = (this.now() - this.t0) / 1000;
     const of = this.total > 0 ? `/${this.total}` : '';
-    return `${this.o.label}: ${this.done}${of} ${this.o.unit}${pct}, elapsed ${formatDuration(elapsed)}`
-      + `${Number.isFinite(eta) ? `, eta ${formatDuration(eta)}` : ''}${this.detail ? ` | ${this.detail}` : ''}`;
+    return (
+      `${this.o.label}: ${this.done}${of} ${this.o.unit}${pct}, elapsed ${formatDuration(elapsed)}` +
+      `${Number.isFinite(eta) ? `, eta ${formatDuration(eta)}` : ''}${this.detail ? ` | ${this.detail}` : ''}`
+    );
   }
 
   /** Sets the units done (absolute) and the detail text; prints when due. */

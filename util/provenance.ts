@@ -42,7 +42,9 @@ function packageRoot(): string | null {
       try {
         const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; bin?: Record<string, string> };
         if (pkg.bin && 'fre' in pkg.bin) return dir;
-      } catch { /* not ours; keep walking */ }
+      } catch {
+        /* not ours; keep walking */
+      }
     }
     const up = dirname(dir);
     if (up === dir) return null;

@@ -11,7 +11,11 @@ import { formatBytes } from './limits';
 export type ReadFailure = 'missing' | 'directory' | 'too-large' | 'unreadable';
 
 export class ReadError extends Error {
-  constructor(readonly file: string, readonly reason: ReadFailure, readonly detail: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: ReadFailure,
+    readonly detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'ReadError';
   }
@@ -33,8 +37,12 @@ export function readBounded(file: string, maxBytes: number): Buffer {
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ReadError(file, 'directory', 'is a directory, not a file (EISDIR)');
-    const tooLarge = () => new ReadError(file, 'too-large',
-      `is larger than the ${formatBytes(maxBytes)} this input may have${st.isFile() ? ` (${st.size} bytes)` : ` (a ${kind(st)} that does not end within the limit)`}`);
+    const tooLarge = () =>
+      new ReadError(
+        file,
+        'too-large',
+        `is larger than the ${formatBytes(maxBytes)} this input may have${st.isFile() ? ` (${st.size} bytes)` : ` (a ${kind(st)} that does not end within the limit)`}`,
+      );
     // A regular file's size is known: refuse before reading a byte.
     if (st.isFile() && st.size > maxBytes) throw tooLarge();
     const chunks: Buffer[] = [];

@@ -10,7 +10,10 @@ export function closest(word: string, options: readonly string[]): string | unde
   let bestD = 3;
   for (const o of options) {
     const d = editDistance(w, o.toLowerCase());
-    if (d < bestD) { bestD = d; best = o; }
+    if (d < bestD) {
+      bestD = d;
+      best = o;
+    }
   }
   return best;
 }

@@ -19,8 +19,10 @@ export interface Section {
 export function table(head: string[], rows: (string | { html: string })[][], o: { numeric?: boolean[]; cls?: string } = {}): string {
   const cell = (c: string | { html: string }) => (typeof c === 'string' ? esc(c) : c.html);
   const align = (i: number) => (o.numeric?.[i] ? ' class="num"' : '');
-  return `<table${o.cls ? ` class="${o.cls}"` : ''}><thead><tr>${head.map((h, i) => `<th${align(i)}>${esc(h)}</th>`).join('')}</tr></thead>`
-    + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${align(i)}>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return (
+    `<table${o.cls ? ` class="${o.cls}"` : ''}><thead><tr>${head.map((h, i) => `<th${align(i)}>${esc(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${align(i)}>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+  );
 }
 
 /** Key–value rows (a summary). */
@@ -37,9 +39,10 @@ export function figureHtml(plot: string, svg: string, caption?: string): string 
 /** Provenance (fre version, commit, backend, machine…) as a table, when a result carries it. */
 export function provenanceHtml(p: unknown): string {
   if (p === undefined || p === null) return '';
-  const rows: [string, string][] = typeof p === 'object' && !Array.isArray(p)
-    ? Object.entries(p as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])
-    : [['provenance', JSON.stringify(p)]];
+  const rows: [string, string][] =
+    typeof p === 'object' && !Array.isArray(p)
+      ? Object.entries(p as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])
+      : [['provenance', JSON.stringify(p)]];
   return `<h3>Provenance</h3><div class="provenance">${facts(rows)}</div>`;
 }
 

@@ -13,7 +13,13 @@ import { canonicalJson } from '../../sweep/canonical';
 import { esc, facts, figureHtml, jsonDetails, provenanceHtml, table, type Section } from './html';
 
 /** Shown mean, std and CI bounds of one metric at one point (in the metric's unit), with n. */
-export interface CiCell { mean: number; std: number; lo: number; hi: number; n: number }
+export interface CiCell {
+  mean: number;
+  std: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
 
 export function ciCell(metric: string, s: Stat): CiCell {
   const k = metricInfo(metric).scale;
@@ -49,7 +55,9 @@ export function sweepTable(r: Report): string {
       const c = cells[gi];
       if (c.n === 0) return ['n/a', 'n/a'];
       const ms = { html: `<span data-sort="${c.mean}">${esc(fmt(c.mean))}${Number.isFinite(c.std) ? ` ± ${esc(fmt(c.std))}` : ''}</span>` };
-      const ci = Number.isFinite(c.lo) ? { html: `<span data-lo="${c.lo}" data-hi="${c.hi}">[${esc(fmt(c.lo))}, ${esc(fmt(c.hi))}]</span>` } : 'n/a (one seed)';
+      const ci = Number.isFinite(c.lo)
+        ? { html: `<span data-lo="${c.lo}" data-hi="${c.hi}">[${esc(fmt(c.lo))}, ${esc(fmt(c.hi))}]</span>` }
+        : 'n/a (one seed)';
       return [ms, ci];
     }),
   ]);
@@ -61,16 +69,21 @@ export function sweepSection(files: string[], cols: number): Section {
   const r: Report = buildReport(files);
   const lines = files.flatMap((f) => readResults(f).lines);
   const seeds = [...new Set(lines.map((l) => l.seed))].sort((a, b) => a - b);
-  const parts: string[] = [facts([
-    ['sweep', `${r.sweep} (hash ${r.sweepHash})`],
-    ['runs', `${r.runs}${r.missing ? ` (${r.missing} of the grid missing: an unfinished sweep or one shard)` : ' (complete)'}`],
-    ['points × seeds', `${r.groups.length} × ${seeds.length} (seeds ${seeds.join(', ')})`],
-    ['axes', r.axes.map((a) => `${a}: ${[...new Set(r.groups.map((g) => valueText(g.point[a])))].join(', ')}`).join('; ') || 'none'],
-    ['metrics', r.metrics.map(metricLabel).join(', ')],
-  ])];
+  const parts: string[] = [
+    facts([
+      ['sweep', `${r.sweep} (hash ${r.sweepHash})`],
+      ['runs', `${r.runs}${r.missing ? ` (${r.missing} of the grid missing: an unfinished sweep or one shard)` : ' (complete)'}`],
+      ['points × seeds', `${r.groups.length} × ${seeds.length} (seeds ${seeds.join(', ')})`],
+      ['axes', r.axes.map((a) => `${a}: ${[...new Set(r.groups.map((g) => valueText(g.point[a])))].join(', ')}`).join('; ') || 'none'],
+      ['metrics', r.metrics.map(metricLabel).join(', ')],
+    ]),
+  ];
   for (const w of r.warnings) parts.push(`<p class="warning">warning: ${esc(w)}</p>`);
-  parts.push('<h3>Results by point</h3>', sweepTable(r),
-    '<p class="files">Mean ± sample standard deviation over the seeds; 95 % confidence interval of the mean: mean ± t(0.975, n − 1) · std / √n.</p>');
+  parts.push(
+    '<h3>Results by point</h3>',
+    sweepTable(r),
+    '<p class="files">Mean ± sample standard deviation over the seeds; 95 % confidence interval of the mean: mean ± t(0.975, n − 1) · std / √n.</p>',
+  );
   try {
     parts.push('<h3>Plots</h3>', figureHtml('sweep', plotSvg(r, { cols }), 'Error bars: ± one sample standard deviation over the seeds.'));
   } catch (e) {

@@ -40,7 +40,11 @@ export const assignCores: Pass = {
       } else {
         let best = -1;
         let bestN = -1;
-        for (const [core, n] of [...votes[g.id]].sort((a, b) => a[0] - b[0])) if (n > bestN) { best = core; bestN = n; }
+        for (const [core, n] of [...votes[g.id]].sort((a, b) => a[0] - b[0]))
+          if (n > bestN) {
+            best = core;
+            bestN = n;
+          }
         g.home = best >= 0 ? best : 0;
       }
       ir.cores[g.home].groups.push(g.id);
@@ -83,9 +87,15 @@ function checkStateBuffers(ir: CompilerIR): void {
     const use = stateBufferUse(ir, c.id);
     if (use > cap) {
       const names = c.groups.map((g) => `${ir.groups[g].name} (${ir.groups[g].size})`).join(', ') || 'no groups';
-      diags.push(diag('CMP002', ir.options.specFile, '',
-        `core ${c.id} (hosting ${names}) needs ${use} bytes of state buffer; chip "${ir.chip.name}" has ${cap}`,
-        `set noc.stateBufferBytes ≥ ${use}, or use narrower layers (each hidden unit costs ${Math.ceil((4 * stateBits(ir.chip) + 3 * ir.chip.periphery.gain.accumulatorBits) / 8)} bytes on its home core)`));
+      diags.push(
+        diag(
+          'CMP002',
+          ir.options.specFile,
+          '',
+          `core ${c.id} (hosting ${names}) needs ${use} bytes of state buffer; chip "${ir.chip.name}" has ${cap}`,
+          `set noc.stateBufferBytes ≥ ${use}, or use narrower layers (each hidden unit costs ${Math.ceil((4 * stateBits(ir.chip) + 3 * ir.chip.periphery.gain.accumulatorBits) / 8)} bytes on its home core)`,
+        ),
+      );
     }
   }
   if (diags.length) throw new CompileError(diags);

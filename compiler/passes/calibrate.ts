@@ -33,7 +33,10 @@ export function absPercentile(v: Float32Array, p: number): number {
 
 /** DAC(x): clip to the input range and round to its codes (identity for a float DAC). */
 function dacOf(chip: ChipDescription, x: Float32Array): Float32Array {
-  const { bits, inputRange: [lo, hi] } = chip.periphery.dac;
+  const {
+    bits,
+    inputRange: [lo, hi],
+  } = chip.periphery.dac;
   if (bits === 'float') return x;
   const step = (hi - lo) / (2 ** bits - 1);
   return Float32Array.from(x, (v) => {
@@ -58,8 +61,15 @@ function absMaxScaled(x: Float32Array, ldx: number, n: number, a: number, b: num
  * slice u = W/w_max [rows × cols] read forward (x drives the columns [colBegin, colEnd) of an
  * [n × ldx] input) or transposed (x drives the rows).
  */
-export function tilePartialSums(u: Float32Array, matrixCols: number, t: Pick<IrTile, 'rowBegin' | 'rowEnd' | 'colBegin' | 'colEnd'>,
-  transposed: boolean, x: Float32Array, ldx: number, n: number): Float32Array {
+export function tilePartialSums(
+  u: Float32Array,
+  matrixCols: number,
+  t: Pick<IrTile, 'rowBegin' | 'rowEnd' | 'colBegin' | 'colEnd'>,
+  transposed: boolean,
+  x: Float32Array,
+  ldx: number,
+  n: number,
+): Float32Array {
   const R = t.rowEnd - t.rowBegin;
   const C = t.colEnd - t.colBegin;
   const lines = transposed ? C : R;
@@ -83,21 +93,28 @@ export function tilePartialSums(u: Float32Array, matrixCols: number, t: Pick<IrT
 }
 
 /** The reads a tile performs, each with its ADC kind, direction and the calibration input that drives it. */
-function readsOf(ir: CompilerIR, t: IrTile, batch: CalibrationBatch): { kind: AdcKind; transposed: boolean; x: Float32Array; ldx: number }[] {
+function readsOf(
+  ir: CompilerIR,
+  t: IrTile,
+  batch: CalibrationBatch,
+): { kind: AdcKind; transposed: boolean; x: Float32Array; ldx: number }[] {
   const e = ir.net.edges[t.edge];
   const group = (node: number) => (node === INPUT ? 0 : node + 1);
   const toOutput = e.to === OUTPUT;
-  const feedbackInput = toOutput ? { kind: 'nudge' as const, x: batch.error, ldx: ir.net.classes }
+  const feedbackInput = toOutput
+    ? { kind: 'nudge' as const, x: batch.error, ldx: ir.net.classes }
     : { kind: 'transposed' as const, x: batch.states[group(e.to)], ldx: ir.groups[group(e.to)].size };
   if (t.role === 'random-feedback') return [{ ...feedbackInput, transposed: false }];
-  return t.reads.map((r) => (r === 'forward'
-    ? { kind: 'forward' as const, transposed: false, x: batch.states[group(e.from)], ldx: ir.groups[group(e.from)].size }
-    : { ...feedbackInput, transposed: true }));
+  return t.reads.map((r) =>
+    r === 'forward'
+      ? { kind: 'forward' as const, transposed: false, x: batch.states[group(e.from)], ldx: ir.groups[group(e.from)].size }
+      : { ...feedbackInput, transposed: true },
+  );
 }
 
 export const calibrate: Pass = {
   name: 'calibrate',
-  help: 'set every array\'s ADC range per read kind (fixed, or a percentile of |partial sum| over a calibration batch)',
+  help: "set every array's ADC range per read kind (fixed, or a percentile of |partial sum| over a calibration batch)",
   run(ir: CompilerIR): void {
     const { chip } = ir;
     const fixed = chip.periphery.adc.fullScale === 'unbounded' ? 0 : chip.periphery.adc.fullScale;
@@ -106,12 +123,26 @@ export const calibrate: Pass = {
     if (policy.kind === 'fixed' || fixed === 0) return;
     const batch = ir.options.calibration;
     if (!batch || batch.count < 1) {
-      throw new CompileError([diag('CMP006', ir.options.specFile, '', `--adc-range percentile:${policy.p} needs a calibration batch of real inputs, and none was given`,
-        'let fre compile draw one from the net\'s dataset (--calibration-samples N ≥ 1, --data-dir), or use --adc-range fixed')]);
+      throw new CompileError([
+        diag(
+          'CMP006',
+          ir.options.specFile,
+          '',
+          `--adc-range percentile:${policy.p} needs a calibration batch of real inputs, and none was given`,
+          "let fre compile draw one from the net's dataset (--calibration-samples N ≥ 1, --data-dir), or use --adc-range fixed",
+        ),
+      ]);
     }
     // The DAC sees every read's input: quantise each calibration input once.
     const dac = new Map<Float32Array, Float32Array>();
-    const dacd = (x: Float32Array) => { let q = dac.get(x); if (!q) { q = dacOf(chip, x); dac.set(x, q); } return q; };
+    const dacd = (x: Float32Array) => {
+      let q = dac.get(x);
+      if (!q) {
+        q = dacOf(chip, x);
+        dac.set(x, q);
+      }
+      return q;
+    };
     const units = new Map<number, Float32Array>();
     const absMax = chip.periphery.adc.noiseManagement === 'abs-max';
     for (const t of ir.tiles) {
@@ -126,7 +157,9 @@ export const calibrate: Pass = {
       const fs = t.adcFullScale!;
       for (const r of readsOf(ir, t, batch)) {
         // With noise management the converter sees the abs-max-scaled read (chip.periphery.adc.noiseManagement).
-        const x = absMax ? dacOf(chip, absMaxScaled(r.x, r.ldx, batch.count, r.transposed ? t.rowBegin : t.colBegin, r.transposed ? t.rowEnd : t.colEnd)) : dacd(r.x);
+        const x = absMax
+          ? dacOf(chip, absMaxScaled(r.x, r.ldx, batch.count, r.transposed ? t.rowBegin : t.colBegin, r.transposed ? t.rowEnd : t.colEnd))
+          : dacd(r.x);
         const p = absPercentile(tilePartialSums(u, m.cols, t, r.transposed, x, r.ldx, batch.count), policy.p);
         // A tile that only ever reads zeros has no range to find: keep the chip's.
         fs[r.kind] = p > 0 ? Math.fround(p) : fixed;

@@ -9,14 +9,29 @@ import type { Plane } from '../../hw-models/conductance';
 import { chipToMsg } from '../../netlist/chip-proto';
 import { convGeometryMsg } from '../../netlist/conv';
 import {
-  IR_VERSION, OPSET_VERSION, OP_DOMAIN, PRODUCER_NAME, type ActivationName, type ArrayMsg, type EdgeMsg, type GroupRoleName,
-  type MatrixMappingMsg, type NeuronGroupMsg, type NudgeModeName, type TensorMsg, type TrainingInfoMsg,
+  IR_VERSION,
+  OPSET_VERSION,
+  OP_DOMAIN,
+  PRODUCER_NAME,
+  type ActivationName,
+  type ArrayMsg,
+  type EdgeMsg,
+  type GroupRoleName,
+  type MatrixMappingMsg,
+  type NeuronGroupMsg,
+  type NudgeModeName,
+  type TensorMsg,
+  type TrainingInfoMsg,
 } from '../../netlist/types';
 import type { CompilerIR, IrMatrix, IrTile, Pass } from '../ir';
 
 const ROLE: Record<string, GroupRoleName> = { input: 'GROUP_ROLE_INPUT', hidden: 'GROUP_ROLE_HIDDEN', output: 'GROUP_ROLE_OUTPUT' };
 const ACT: Record<string, ActivationName> = {
-  identity: 'ACTIVATION_IDENTITY', tanh: 'ACTIVATION_TANH', 'hard-sigmoid': 'ACTIVATION_HARD_SIGMOID', sigmoid: 'ACTIVATION_SIGMOID', softmax: 'ACTIVATION_SOFTMAX',
+  identity: 'ACTIVATION_IDENTITY',
+  tanh: 'ACTIVATION_TANH',
+  'hard-sigmoid': 'ACTIVATION_HARD_SIGMOID',
+  sigmoid: 'ACTIVATION_SIGMOID',
+  softmax: 'ACTIVATION_SOFTMAX',
 };
 const NUDGE: Record<string, NudgeModeName> = { held: 'NUDGE_MODE_HELD', recomputed: 'NUDGE_MODE_RECOMPUTED', graph: 'NUDGE_MODE_GRAPH' };
 
@@ -43,19 +58,33 @@ function tileTensor(plane: Plane, matrixCols: number, t: IrTile): TensorMsg {
   }
   return {
     dataType: width === 1 ? 'DATA_TYPE_UINT8' : width === 2 ? 'DATA_TYPE_UINT16' : 'DATA_TYPE_FLOAT32',
-    dims: [rows, cols], rawData: out, externalData: null,
+    dims: [rows, cols],
+    rawData: out,
+    externalData: null,
   };
 }
 
-const POLICY_NAME = { max: 'W_MAX_POLICY_MAX', percentile: 'W_MAX_POLICY_PERCENTILE', headroom: 'W_MAX_POLICY_HEADROOM', fixed: 'W_MAX_POLICY_FIXED' } as const;
+const POLICY_NAME = {
+  max: 'W_MAX_POLICY_MAX',
+  percentile: 'W_MAX_POLICY_PERCENTILE',
+  headroom: 'W_MAX_POLICY_HEADROOM',
+  fixed: 'W_MAX_POLICY_FIXED',
+} as const;
 
 function mappingMsg(ir: CompilerIR, m: IrMatrix | undefined): MatrixMappingMsg | null {
   if (!m) return null;
   const s = m.mapped.stats;
   const pol = ir.options.wMax;
   return {
-    wMax: m.mapped.wMax, policy: POLICY_NAME[pol.kind], percentile: pol.kind === 'percentile' ? pol.p : 0, headroom: pol.kind === 'headroom' ? pol.factor : 0,
-    maxAbs: s.maxAbs, clipped: s.clipped, maxError: s.maxError, rmsError: s.rmsError, levelStep: s.levelStep,
+    wMax: m.mapped.wMax,
+    policy: POLICY_NAME[pol.kind],
+    percentile: pol.kind === 'percentile' ? pol.p : 0,
+    headroom: pol.kind === 'headroom' ? pol.factor : 0,
+    maxAbs: s.maxAbs,
+    clipped: s.clipped,
+    maxError: s.maxError,
+    rmsError: s.rmsError,
+    levelStep: s.levelStep,
   };
 }
 
@@ -64,7 +93,8 @@ function biasValues(ir: CompilerIR, edge: number): number[] {
   const e = ir.net.edges[edge];
   if (!e.bias) return [];
   const b = ir.params.bias[edge];
-  if (!b || b.length !== e.rows) throw new Error(`emit: edge ${e.name} has a bias but the parameters hold ${b ? b.length : 'no'} entries for its ${e.rows} rows`);
+  if (!b || b.length !== e.rows)
+    throw new Error(`emit: edge ${e.name} has a bias but the parameters hold ${b ? b.length : 'no'} entries for its ${e.rows} rows`);
   return Array.from(b);
 }
 
@@ -84,7 +114,9 @@ function trainingInfo(ir: CompilerIR): TrainingInfoMsg {
     beta2: o.kind === 'sgd' ? 0 : (o.beta2 ?? ADAM_DEFAULTS.beta2),
     eps: o.kind === 'sgd' ? 0 : (o.eps ?? ADAM_DEFAULTS.eps),
     weightDecay: o.weightDecay ?? (o.kind === 'adamw' ? 0.01 : 0),
-    batchSize: t.batchSize, epochs: t.epochs, seed: t.seed,
+    batchSize: t.batchSize,
+    epochs: t.epochs,
+    seed: t.seed,
     schedule: sched.kind === 'cosine' ? 'LR_SCHEDULE_KIND_COSINE' : 'LR_SCHEDULE_KIND_CONSTANT',
     scheduleEpochs: sched.kind === 'cosine' ? (sched.epochs ?? 0) : 0,
     minLr: sched.kind === 'cosine' ? (sched.minLr ?? 0) : 0,
@@ -99,8 +131,10 @@ function adcRangeMetadata(ir: CompilerIR): { key: string; value: string }[] {
   const a = ir.options.adcRange ?? { kind: 'fixed' };
   if (a.kind === 'fixed') return [{ key: 'compile.adc_range_policy', value: 'fixed' }];
   const c = ir.options.calibration;
-  return [{ key: 'compile.adc_range_policy', value: `percentile:${a.p}` },
-    { key: 'compile.adc_calibration', value: c ? `${c.count} samples: ${c.source}` : 'none' }];
+  return [
+    { key: 'compile.adc_range_policy', value: `percentile:${a.p}` },
+    { key: 'compile.adc_calibration', value: c ? `${c.count} samples: ${c.source}` : 'none' },
+  ];
 }
 
 export const emit: Pass = {
@@ -125,8 +159,16 @@ export const emit: Pass = {
       return sh ? [sh.channels, sh.height, sh.width] : [];
     };
     const groups: NeuronGroupMsg[] = ir.groups.map((g) => ({
-      id: g.id, name: g.name, role: ROLE[g.role], node: g.node, size: g.size, activation: ACT[g.activation],
-      betaF: g.id === readoutGroup ? betaF : 0, freeSteps: T, nudgedSteps: K, homeCore: site(g.home),
+      id: g.id,
+      name: g.name,
+      role: ROLE[g.role],
+      node: g.node,
+      size: g.size,
+      activation: ACT[g.activation],
+      betaF: g.id === readoutGroup ? betaF : 0,
+      freeSteps: T,
+      nudgedSteps: K,
+      homeCore: site(g.home),
       stateStep: g.role === 'hidden' ? stateStep : 0,
       shape: shapeOf(g.node),
     }));
@@ -139,13 +181,25 @@ export const emit: Pass = {
       const bt = tilesOf(e.index, 'random-feedback');
       const gridOf = (ts: IrTile[]) => (ts.length ? [ts[ts.length - 1].tileRow + 1, ts[ts.length - 1].tileCol + 1] : [0, 0]);
       return {
-        id: e.index, name: e.name, fromGroup: e.from === INPUT ? 0 : e.from + 1, toGroup: e.to === OUTPUT ? net.layers.length + 1 : e.to + 1,
-        rows: e.rows, cols: e.cols, alpha: e.alpha,
-        feedback: e.feedback === 'none' ? 'FEEDBACK_KIND_NONE' : e.feedback === 'symmetric' ? 'FEEDBACK_KIND_SYMMETRIC' : 'FEEDBACK_KIND_RANDOM',
-        beta: e.beta, trainable: e.trainable,
-        weights: mappingMsg(ir, w), feedbackWeights: mappingMsg(ir, b),
-        tileGridRows: gridOf(wt)[0], tileGridCols: gridOf(wt)[1], arrays: wt.map((t) => t.id),
-        feedbackTileGridRows: gridOf(bt)[0], feedbackTileGridCols: gridOf(bt)[1], feedbackArrays: bt.map((t) => t.id),
+        id: e.index,
+        name: e.name,
+        fromGroup: e.from === INPUT ? 0 : e.from + 1,
+        toGroup: e.to === OUTPUT ? net.layers.length + 1 : e.to + 1,
+        rows: e.rows,
+        cols: e.cols,
+        alpha: e.alpha,
+        feedback:
+          e.feedback === 'none' ? 'FEEDBACK_KIND_NONE' : e.feedback === 'symmetric' ? 'FEEDBACK_KIND_SYMMETRIC' : 'FEEDBACK_KIND_RANDOM',
+        beta: e.beta,
+        trainable: e.trainable,
+        weights: mappingMsg(ir, w),
+        feedbackWeights: mappingMsg(ir, b),
+        tileGridRows: gridOf(wt)[0],
+        tileGridCols: gridOf(wt)[1],
+        arrays: wt.map((t) => t.id),
+        feedbackTileGridRows: gridOf(bt)[0],
+        feedbackTileGridCols: gridOf(bt)[1],
+        feedbackArrays: bt.map((t) => t.id),
         conv: e.conv ? convGeometryMsg(e.conv) : null,
         bias: biasValues(ir, e.index),
       };
@@ -158,41 +212,78 @@ export const emit: Pass = {
       return {
         forward: t.role === 'weight' ? e.alpha * m.mapped.wMax : e.beta * m.mapped.wMax,
         transposed: t.reads.includes('transposed') ? e.beta * m.mapped.wMax : 0,
-        dacStep, adcStep: adcStepOf(fs.forward),
-        adcFullScaleForward: fs.forward, adcFullScaleTransposed: fs.transposed, adcFullScaleNudge: fs.nudge,
-        adcStepTransposed: adcStepOf(fs.transposed), adcStepNudge: adcStepOf(fs.nudge),
+        dacStep,
+        adcStep: adcStepOf(fs.forward),
+        adcFullScaleForward: fs.forward,
+        adcFullScaleTransposed: fs.transposed,
+        adcFullScaleNudge: fs.nudge,
+        adcStepTransposed: adcStepOf(fs.transposed),
+        adcStepNudge: adcStepOf(fs.nudge),
       };
     };
     const arrays: ArrayMsg[] = ir.tiles.map((t) => {
       const m = ir.matrices[t.matrix];
       return {
-        id: t.id, core: site(t.core), slot: t.slot, edge: t.edge, role: t.role === 'weight' ? 'ARRAY_ROLE_WEIGHT' : 'ARRAY_ROLE_RANDOM_FEEDBACK',
-        rowBegin: t.rowBegin, rowEnd: t.rowEnd, colBegin: t.colBegin, colEnd: t.colEnd, tileRow: t.tileRow, tileCol: t.tileCol,
-        gPlus: tileTensor(m.mapped.plus, m.cols, t), gMinus: m.mapped.minus ? tileTensor(m.mapped.minus, m.cols, t) : null,
-        gains: gainsFor(t), reads: t.reads.map((r) => (r === 'forward' ? 'READ_KIND_FORWARD' : 'READ_KIND_TRANSPOSED')), trainable: t.trainable,
+        id: t.id,
+        core: site(t.core),
+        slot: t.slot,
+        edge: t.edge,
+        role: t.role === 'weight' ? 'ARRAY_ROLE_WEIGHT' : 'ARRAY_ROLE_RANDOM_FEEDBACK',
+        rowBegin: t.rowBegin,
+        rowEnd: t.rowEnd,
+        colBegin: t.colBegin,
+        colEnd: t.colEnd,
+        tileRow: t.tileRow,
+        tileCol: t.tileCol,
+        gPlus: tileTensor(m.mapped.plus, m.cols, t),
+        gMinus: m.mapped.minus ? tileTensor(m.mapped.minus, m.cols, t) : null,
+        gains: gainsFor(t),
+        reads: t.reads.map((r) => (r === 'forward' ? 'READ_KIND_FORWARD' : 'READ_KIND_TRANSPOSED')),
+        trainable: t.trainable,
       };
     });
 
-    const cores = [...ir.cores].sort((a, b) => a.site - b.site).map((c) => ({
-      id: c.site, x: c.site % chip.noc.meshWidth, y: Math.floor(c.site / chip.noc.meshWidth), arrays: [...c.tiles], groups: [...c.groups].sort((a, b) => a - b),
-    }));
+    const cores = [...ir.cores]
+      .sort((a, b) => a.site - b.site)
+      .map((c) => ({
+        id: c.site,
+        x: c.site % chip.noc.meshWidth,
+        y: Math.floor(c.site / chip.noc.meshWidth),
+        arrays: [...c.tiles],
+        groups: [...c.groups].sort((a, b) => a - b),
+      }));
 
     const pol = ir.options.wMax;
     ir.netlist = {
       irVersion: IR_VERSION,
       opsetImport: [{ domain: OP_DOMAIN, version: OPSET_VERSION }],
-      producerName: PRODUCER_NAME, producerVersion: ir.options.producerVersion,
-      graphName: net.spec.name, docString: net.spec.description ?? '',
+      producerName: PRODUCER_NAME,
+      producerVersion: ir.options.producerVersion,
+      graphName: net.spec.name,
+      docString: net.spec.description ?? '',
       chip: chipToMsg(chip),
       dynamics: { freeSteps: T, nudgedSteps: K, betaF, nudge: NUDGE[net.spec.dynamics.nudge ?? 'held'], readoutGroup },
-      groups, edges, cores, arrays,
+      groups,
+      edges,
+      cores,
+      arrays,
       reductions: ir.reductions,
       routes: ir.routes.map((r) => ({ id: r.id, srcCore: r.src, dstCore: r.dst, path: [...r.path], algorithm: 'ROUTING_ALGORITHM_XY' })),
       schedule: { phases: ir.phases },
       producerCommit: ir.options.producerCommit ?? 'unknown',
       trainingInfo: trainingInfo(ir),
       metadataProps: [
-        { key: 'compile.w_max_policy', value: pol.kind === 'max' ? 'max' : pol.kind === 'percentile' ? `percentile:${pol.p}` : pol.kind === 'headroom' ? `headroom:${pol.factor}` : `fixed:${pol.wMax}` },
+        {
+          key: 'compile.w_max_policy',
+          value:
+            pol.kind === 'max'
+              ? 'max'
+              : pol.kind === 'percentile'
+                ? `percentile:${pol.p}`
+                : pol.kind === 'headroom'
+                  ? `headroom:${pol.factor}`
+                  : `fixed:${pol.wMax}`,
+        },
         ...adcRangeMetadata(ir),
         { key: 'graph.format', value: net.spec.format },
         { key: 'graph.training_seed', value: String(net.spec.training.seed) },

@@ -29,10 +29,20 @@ export const partition: Pass = {
       for (let i = 0; i < gr; i++) {
         for (let j = 0; j < gc; j++) {
           ir.tiles.push({
-            id: ir.tiles.length, matrix: m.id, edge: m.edge, role: m.role,
-            rowBegin: i * R, rowEnd: Math.min(m.rows, (i + 1) * R),
-            colBegin: j * C, colEnd: Math.min(m.cols, (j + 1) * C),
-            tileRow: i, tileCol: j, reads, trainable, core: -1, slot: -1,
+            id: ir.tiles.length,
+            matrix: m.id,
+            edge: m.edge,
+            role: m.role,
+            rowBegin: i * R,
+            rowEnd: Math.min(m.rows, (i + 1) * R),
+            colBegin: j * C,
+            colEnd: Math.min(m.cols, (j + 1) * C),
+            tileRow: i,
+            tileCol: j,
+            reads,
+            trainable,
+            core: -1,
+            slot: -1,
           });
         }
       }

@@ -44,14 +44,20 @@ export const place: Pass = {
         for (const [o, bits] of traffic[c]) if (placed.has(o)) score += bits;
         // Nothing connected yet: start a new cluster with the busiest remaining core.
         const key = placed.size === 0 || score === 0 ? total(c) * 1e-12 : score;
-        if (key > bestScore) { bestScore = key; best = c; }
+        if (key > bestScore) {
+          bestScore = key;
+          best = c;
+        }
       }
       let bestSite = -1;
       let bestCost = Infinity;
       for (let s = 0; s < W * H; s++) {
         if (taken.has(s)) continue;
         const cost = costOf(best, s) + dist(s, centre) * 1e-9;
-        if (cost < bestCost) { bestCost = cost; bestSite = s; }
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestSite = s;
+        }
       }
       site[best] = bestSite;
       taken.set(bestSite, best);
@@ -85,6 +91,8 @@ export const place: Pass = {
       }
       if (!improved) break;
     }
-    ir.cores.forEach((c, i) => { c.site = site[i]; });
+    ir.cores.forEach((c, i) => {
+      c.site = site[i];
+    });
   },
 };

@@ -11,8 +11,14 @@ export function xyPath(src: number, dst: number, meshWidth: number): number[] {
   const tx = dst % meshWidth;
   const ty = Math.floor(dst / meshWidth);
   const path = [src];
-  while (x !== tx) { x += tx > x ? 1 : -1; path.push(y * meshWidth + x); }
-  while (y !== ty) { y += ty > y ? 1 : -1; path.push(y * meshWidth + x); }
+  while (x !== tx) {
+    x += tx > x ? 1 : -1;
+    path.push(y * meshWidth + x);
+  }
+  while (y !== ty) {
+    y += ty > y ? 1 : -1;
+    path.push(y * meshWidth + x);
+  }
   return path;
 }
 

@@ -13,16 +13,49 @@ import { flitsFor, psumBits, stateBits } from '../../hw-models/timing';
 import { tileReads, updateOperands, type TileRead } from '../dataflow';
 import type { CompilerIR, IrTile, Pass } from '../ir';
 import {
-  OP_DOMAIN, type DriveBufferName, type OpInit, type OpMsg, type OpType, type OperandName, type PhaseKindName, type PhaseMsg, type ReductionMsg,
+  OP_DOMAIN,
+  type DriveBufferName,
+  type OpInit,
+  type OpMsg,
+  type OpType,
+  type OperandName,
+  type PhaseKindName,
+  type PhaseMsg,
+  type ReductionMsg,
 } from '../../netlist/types';
-
 
 export function blankOp(): OpMsg {
   return {
-    id: 0, opType: '', domain: OP_DOMAIN, deps: [], resources: [], actions: [], label: '', core: 0, array: 0, edge: 0,
-    group: 0, reduction: 0, route: 0, begin: 0, end: 0, elements: 0, lines: 0, hops: 0, flits: 0, bits: 0,
-    source: 'OPERAND_UNSPECIFIED', target: 'DRIVE_BUFFER_UNSPECIFIED', gain: 0, scaleByStep: false,
-    postGroup: 0, post: 'OPERAND_UNSPECIFIED', preGroup: 0, pre: 'OPERAND_UNSPECIFIED', held: 'DRIVE_BUFFER_UNSPECIFIED', positions: 0,
+    id: 0,
+    opType: '',
+    domain: OP_DOMAIN,
+    deps: [],
+    resources: [],
+    actions: [],
+    label: '',
+    core: 0,
+    array: 0,
+    edge: 0,
+    group: 0,
+    reduction: 0,
+    route: 0,
+    begin: 0,
+    end: 0,
+    elements: 0,
+    lines: 0,
+    hops: 0,
+    flits: 0,
+    bits: 0,
+    source: 'OPERAND_UNSPECIFIED',
+    target: 'DRIVE_BUFFER_UNSPECIFIED',
+    gain: 0,
+    scaleByStep: false,
+    postGroup: 0,
+    post: 'OPERAND_UNSPECIFIED',
+    preGroup: 0,
+    pre: 'OPERAND_UNSPECIFIED',
+    held: 'DRIVE_BUFFER_UNSPECIFIED',
+    positions: 0,
   };
 }
 
@@ -34,7 +67,10 @@ class Builder {
 
   private readonly ctx: OpContext;
 
-  constructor(readonly ir: CompilerIR, readonly reductionOf: Map<string, number>) {
+  constructor(
+    readonly ir: CompilerIR,
+    readonly reductionOf: Map<string, number>,
+  ) {
     for (const r of ir.routes) this.routeIds.set(`${r.src}>${r.dst}`, r.id);
     this.ctx = { chip: ir.chip, routePath: (id) => ir.routes[id]?.path };
   }
@@ -62,19 +98,53 @@ class Builder {
   }
 
   /** Moves `elements` values from site to site; returns the ops the destination must wait for. */
-  transfer(src: number, dst: number, elements: number, bits: number, source: OperandName, group: number, array: number, deps: number[], what: string): number[] {
+  transfer(
+    src: number,
+    dst: number,
+    elements: number,
+    bits: number,
+    source: OperandName,
+    group: number,
+    array: number,
+    deps: number[],
+    what: string,
+  ): number[] {
     if (src === dst) return deps;
     const id = this.routeIds.get(`${src}>${dst}`);
     if (id === undefined) throw new Error(`schedule: no route ${src}→${dst} (the route pass and the data flow disagree)`);
     const r = this.ir.routes[id];
     const hops = r.path.length - 1;
     const flits = flitsFor(this.ir.chip, elements, bits);
-    const send = this.add({
-      opType: 'Send', label: `send ${what} ${src}->${dst}`, core: src, route: id, hops, flits, elements, bits, source, group, array,
-    }, deps);
-    const recv = this.add({
-      opType: 'Receive', label: `recv ${what} at ${dst}`, core: dst, route: id, elements, bits, source, group, array,
-    }, [send]);
+    const send = this.add(
+      {
+        opType: 'Send',
+        label: `send ${what} ${src}->${dst}`,
+        core: src,
+        route: id,
+        hops,
+        flits,
+        elements,
+        bits,
+        source,
+        group,
+        array,
+      },
+      deps,
+    );
+    const recv = this.add(
+      {
+        opType: 'Receive',
+        label: `recv ${what} at ${dst}`,
+        core: dst,
+        route: id,
+        elements,
+        bits,
+        source,
+        group,
+        array,
+      },
+      [send],
+    );
     return [recv];
   }
 
@@ -105,29 +175,88 @@ class Builder {
     const name = tileName(this.ir, t);
     const fwd = r.kind === 'forward';
     const times = conv ? ` x${P}` : '';
-    const rd = this.add({
-      opType: fwd ? 'ArrayRead' : 'ArrayReadTransposed', label: `read ${name}${fwd ? '' : '^T'}${times}`,
-      core: site, array: t.id, edge: t.edge, group: r.input, begin: r.inBegin, end: r.inEnd, lines: linesIn, elements: linesIn * P, source: r.operand, positions,
-    }, inputDeps);
-    const adc = this.add({
-      opType: 'AdcConvert', label: `adc ${name}${fwd ? '' : '^T'}${times}`, core: site, array: t.id, edge: t.edge, lines: linesOut, elements: linesOut * P, positions,
-    }, [rd]);
+    const rd = this.add(
+      {
+        opType: fwd ? 'ArrayRead' : 'ArrayReadTransposed',
+        label: `read ${name}${fwd ? '' : '^T'}${times}`,
+        core: site,
+        array: t.id,
+        edge: t.edge,
+        group: r.input,
+        begin: r.inBegin,
+        end: r.inEnd,
+        lines: linesIn,
+        elements: linesIn * P,
+        source: r.operand,
+        positions,
+      },
+      inputDeps,
+    );
+    const adc = this.add(
+      {
+        opType: 'AdcConvert',
+        label: `adc ${name}${fwd ? '' : '^T'}${times}`,
+        core: site,
+        array: t.id,
+        edge: t.edge,
+        lines: linesOut,
+        elements: linesOut * P,
+        positions,
+      },
+      [rd],
+    );
     const home = this.homeSite(r.output);
-    const moved = this.transfer(site, home, linesOut * P, psumBits(this.ir.chip), 'OPERAND_PARTIAL_SUM', r.output, t.id, [adc], `psum ${name}`);
-    return this.add({
-      opType: 'Accumulate', label: `acc ${name}${fwd ? '' : '^T'} -> ${this.gname(r.output)}[${r.unitBegin}:${r.unitEnd})`,
-      core: home, reduction: this.reductionOf.get(reductionKey(r))!, array: t.id, edge: t.edge, group: r.output,
-      begin: r.unitBegin, end: r.unitEnd, elements: linesOut * P, gain: r.gain, target: r.target, source: 'OPERAND_PARTIAL_SUM',
-    }, moved);
+    const moved = this.transfer(
+      site,
+      home,
+      linesOut * P,
+      psumBits(this.ir.chip),
+      'OPERAND_PARTIAL_SUM',
+      r.output,
+      t.id,
+      [adc],
+      `psum ${name}`,
+    );
+    return this.add(
+      {
+        opType: 'Accumulate',
+        label: `acc ${name}${fwd ? '' : '^T'} -> ${this.gname(r.output)}[${r.unitBegin}:${r.unitEnd})`,
+        core: home,
+        reduction: this.reductionOf.get(reductionKey(r))!,
+        array: t.id,
+        edge: t.edge,
+        group: r.output,
+        begin: r.unitBegin,
+        end: r.unitEnd,
+        elements: linesOut * P,
+        gain: r.gain,
+        target: r.target,
+        source: 'OPERAND_PARTIAL_SUM',
+      },
+      moved,
+    );
   }
 
   heldAccumulate(g: number, held: DriveBufferName, scaleByStep: boolean): number {
     const home = this.homeSite(g);
     const size = this.ir.groups[g].size;
-    return this.add({
-      opType: 'Accumulate', label: `acc held ${held === 'DRIVE_BUFFER_INPUT' ? 'input' : 'nudge'} drive -> ${this.gname(g)}`,
-      core: home, group: g, begin: 0, end: size, elements: size, gain: 1, source: 'OPERAND_HELD_DRIVE', held, target: 'DRIVE_BUFFER_STEP', scaleByStep,
-    }, []);
+    return this.add(
+      {
+        opType: 'Accumulate',
+        label: `acc held ${held === 'DRIVE_BUFFER_INPUT' ? 'input' : 'nudge'} drive -> ${this.gname(g)}`,
+        core: home,
+        group: g,
+        begin: 0,
+        end: size,
+        elements: size,
+        gain: 1,
+        source: 'OPERAND_HELD_DRIVE',
+        held,
+        target: 'DRIVE_BUFFER_STEP',
+        scaleByStep,
+      },
+      [],
+    );
   }
 
   groupOp(opType: 'NeuronUpdate' | 'SaveState' | 'StateDelta' | 'LoadTarget' | 'ReadoutError', g: number, deps: number[]): number {
@@ -141,14 +270,34 @@ class Builder {
       ReadoutError: { label: 'e = y - softmax(logits)', source: 'OPERAND_ERROR' },
     };
     const s = spec[opType];
-    return this.add({
-      opType, label: s.label, core: home, group: g, begin: 0, end: size, elements: size, source: s.source,
-    }, deps);
+    return this.add(
+      {
+        opType,
+        label: s.label,
+        core: home,
+        group: g,
+        begin: 0,
+        end: size,
+        elements: size,
+        source: s.source,
+      },
+      deps,
+    );
   }
 }
 
 function operandShort(o: OperandName): string {
-  return { OPERAND_STATE: 's', OPERAND_FREE_STATE: 's0', OPERAND_DELTA: 'delta', OPERAND_ERROR: 'e', OPERAND_FREE_ERROR: 'e0', OPERAND_INPUT: 'x', OPERAND_TARGET: 'y' }[o as string] ?? o;
+  return (
+    {
+      OPERAND_STATE: 's',
+      OPERAND_FREE_STATE: 's0',
+      OPERAND_DELTA: 'delta',
+      OPERAND_ERROR: 'e',
+      OPERAND_FREE_ERROR: 'e0',
+      OPERAND_INPUT: 'x',
+      OPERAND_TARGET: 'y',
+    }[o as string] ?? o
+  );
 }
 
 export function tileName(ir: CompilerIR, t: IrTile): string {
@@ -176,9 +325,17 @@ export const schedule: Pass = {
         id = ir.reductions.length;
         reductionOf.set(key, id);
         ir.reductions.push({
-          id, edge: r.tile.edge, role: r.tile.role === 'weight' ? 'ARRAY_ROLE_WEIGHT' : 'ARRAY_ROLE_RANDOM_FEEDBACK',
-          read: r.kind === 'forward' ? 'READ_KIND_FORWARD' : 'READ_KIND_TRANSPOSED', group: r.output, begin: r.unitBegin, end: r.unitEnd,
-          arrays: [], core: siteOfGroup(r.output), combine: 'COMBINE_MODE_DIGITAL_SUM', target: r.target,
+          id,
+          edge: r.tile.edge,
+          role: r.tile.role === 'weight' ? 'ARRAY_ROLE_WEIGHT' : 'ARRAY_ROLE_RANDOM_FEEDBACK',
+          read: r.kind === 'forward' ? 'READ_KIND_FORWARD' : 'READ_KIND_TRANSPOSED',
+          group: r.output,
+          begin: r.unitBegin,
+          end: r.unitEnd,
+          arrays: [],
+          core: siteOfGroup(r.output),
+          combine: 'COMBINE_MODE_DIGITAL_SUM',
+          target: r.target,
         } satisfies ReductionMsg);
       }
       ir.reductions[id].arrays.push(r.tile.id);
@@ -195,10 +352,10 @@ export const schedule: Pass = {
       body(b);
       return { kind, name, repeat, trainingOnly, ops: b.ops };
     };
-    const readout = (b: Builder): number[] => reads.filter((r) => r.when === 'readout')
-      .map((r) => b.read(r, b.available(r.input, 'OPERAND_STATE', b.siteOf(r.tile), [])));
-    const nudgeReads = (b: Builder, errOp: number): number[] => reads.filter((r) => r.when === 'nudge')
-      .map((r) => b.read(r, b.available(r.input, 'OPERAND_ERROR', b.siteOf(r.tile), [errOp])));
+    const readout = (b: Builder): number[] =>
+      reads.filter((r) => r.when === 'readout').map((r) => b.read(r, b.available(r.input, 'OPERAND_STATE', b.siteOf(r.tile), [])));
+    const nudgeReads = (b: Builder, errOp: number): number[] =>
+      reads.filter((r) => r.when === 'nudge').map((r) => b.read(r, b.available(r.input, 'OPERAND_ERROR', b.siteOf(r.tile), [errOp])));
     const isMaxPooled = (r: TileRead): boolean => ir.net.edges[r.tile.edge].conv?.pool?.kind === 'max';
     const step = (b: Builder, nudged: boolean): void => {
       const into = new Map<number, number[]>(hidden.map((g) => [g, []]));
@@ -211,7 +368,10 @@ export const schedule: Pass = {
         for (const r of reads) {
           if (r.when !== 'step' || isForwardW(r) !== pass) continue;
           const pooled = isMaxPooled(r);
-          const deps = [...b.available(r.input, 'OPERAND_STATE', b.siteOf(r.tile), []), ...(pass || !pooled ? [] : pooledForward.get(r.tile.edge) ?? [])];
+          const deps = [
+            ...b.available(r.input, 'OPERAND_STATE', b.siteOf(r.tile), []),
+            ...(pass || !pooled ? [] : (pooledForward.get(r.tile.edge) ?? [])),
+          ];
           const acc = b.read(r, deps);
           into.get(r.output)!.push(acc);
           if (pass && pooled) pooledForward.set(r.tile.edge, [...(pooledForward.get(r.tile.edge) ?? []), acc]);
@@ -236,15 +396,30 @@ export const schedule: Pass = {
           if (r.when !== 'input') continue;
           const site = b.siteOf(r.tile);
           if (!loads.has(site)) {
-            loads.set(site, b.add({
-              opType: 'LoadInput', label: `load x at ${site}`, core: site, group: 0, begin: 0, end: ir.net.inputSize, elements: ir.net.inputSize, source: 'OPERAND_INPUT',
-            }, []));
+            loads.set(
+              site,
+              b.add(
+                {
+                  opType: 'LoadInput',
+                  label: `load x at ${site}`,
+                  core: site,
+                  group: 0,
+                  begin: 0,
+                  end: ir.net.inputSize,
+                  elements: ir.net.inputSize,
+                  source: 'OPERAND_INPUT',
+                },
+                [],
+              ),
+            );
           }
           b.read(r, [loads.get(site)!]);
         }
       }),
       phase('PHASE_KIND_FREE', 'free', T, false, (b) => step(b, false)),
-      phase('PHASE_KIND_READOUT', 'readout', 1, false, (b) => { readout(b); }),
+      phase('PHASE_KIND_READOUT', 'readout', 1, false, (b) => {
+        readout(b);
+      }),
       phase('PHASE_KIND_ERROR', 'error', 1, true, (b) => {
         for (const g of hidden) b.groupOp('SaveState', g, []);
         const y = b.groupOp('LoadTarget', outGroup, []);
@@ -273,11 +448,23 @@ export const schedule: Pass = {
           // one outer-product pass per patch (post = the unpooled δ at that position, pre = the patch).
           const conv = ir.net.edges[t.edge].conv;
           const P = conv ? conv.positions : 1;
-          b.add({
-            opType: 'OuterProductUpdate', label: `update ${tileName(ir, t)}${conv ? ` x${P}` : ''}`,
-            core: site, array: t.id, edge: t.edge, lines: rows, elements: cells * P, positions: conv ? P : 0,
-            postGroup: u.postGroup, post: u.post, preGroup: u.preGroup, pre: u.pre,
-          }, deps);
+          b.add(
+            {
+              opType: 'OuterProductUpdate',
+              label: `update ${tileName(ir, t)}${conv ? ` x${P}` : ''}`,
+              core: site,
+              array: t.id,
+              edge: t.edge,
+              lines: rows,
+              elements: cells * P,
+              positions: conv ? P : 0,
+              postGroup: u.postGroup,
+              post: u.post,
+              preGroup: u.preGroup,
+              pre: u.pre,
+            },
+            deps,
+          );
         }
       }),
     ];

@@ -13,13 +13,22 @@ import { GraphBuilder, SWEEP_FORMAT, buildReport, formatTable, runSweep } from '
 
 async function main(out: string): Promise<void> {
   mkdirSync(out, { recursive: true });
-  const graph = new GraphBuilder('api-sweep').data('synthetic').input(784).layer('h1', 16).layer('h2', 16).output(10)
-    .chain({ betaI: 0.01 }).dynamics({ T: 4, K: 2, betaF: 0.1 })
+  const graph = new GraphBuilder('api-sweep')
+    .data('synthetic')
+    .input(784)
+    .layer('h1', 16)
+    .layer('h2', 16)
+    .output(10)
+    .chain({ betaI: 0.01 })
+    .dynamics({ T: 4, K: 2, betaF: 0.1 })
     .training({ optimizer: { kind: 'adam', lr: 0.002 }, batchSize: 50, epochs: 1, seed: 0 })
     .build();
   writeFileSync(join(out, 'graph.json'), JSON.stringify(graph, null, 1));
   const sweep = {
-    format: SWEEP_FORMAT, name: 'api-sweep', runner: 'train', graph: 'graph.json',
+    format: SWEEP_FORMAT,
+    name: 'api-sweep',
+    runner: 'train',
+    graph: 'graph.json',
     data: { trainLimit: 200, testLimit: 100 },
     axes: [{ name: 'beta', path: 'graph.edges[*].feedback.beta', values: [0.01, 0.5] }],
     seeds: 2,
@@ -29,7 +38,12 @@ async function main(out: string): Promise<void> {
   writeFileSync(file, JSON.stringify(sweep, null, 1));
   const results = resolve(out, 'results.jsonl');
   const summary = await runSweep({
-    file, out: results, resume: false, workers: 1, progress: 'none', log: (line) => process.stderr.write(`${line}\n`),
+    file,
+    out: results,
+    resume: false,
+    workers: 1,
+    progress: 'none',
+    log: (line) => process.stderr.write(`${line}\n`),
   });
   const report = buildReport([results]);
   process.stderr.write(`${formatTable(report)}\n`);

@@ -11,16 +11,37 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  GraphBuilder, compileNet, decodeNetlist, encodeNetlist, initParams, loadNetData, loadParams, makeRng,
-  provenance, readNpzMember, resolveNet, saveParams, selectKernels, simulateNetlist, train, validateNetlist,
-  writeNetlistFile, NPZ_PROVENANCE_MEMBER,
+  GraphBuilder,
+  compileNet,
+  decodeNetlist,
+  encodeNetlist,
+  initParams,
+  loadNetData,
+  loadParams,
+  makeRng,
+  provenance,
+  readNpzMember,
+  resolveNet,
+  saveParams,
+  selectKernels,
+  simulateNetlist,
+  train,
+  validateNetlist,
+  writeNetlistFile,
+  NPZ_PROVENANCE_MEMBER,
 } from 'fre-toolchain';
 
 async function main(out: string): Promise<void> {
   mkdirSync(out, { recursive: true });
   // 784-32-32-10 on the synthetic MNIST-shaped data set, the Table-1 dynamics at a small scale.
-  const spec = new GraphBuilder('api-demo').data('synthetic').input(784).layer('h1', 32).layer('h2', 32).output(10)
-    .chain({ betaI: 0.01 }).dynamics({ T: 6, K: 3, betaF: 0.1 })
+  const spec = new GraphBuilder('api-demo')
+    .data('synthetic')
+    .input(784)
+    .layer('h1', 32)
+    .layer('h2', 32)
+    .output(10)
+    .chain({ betaI: 0.01 })
+    .dynamics({ T: 6, K: 3, betaF: 0.1 })
     .training({ optimizer: { kind: 'adam', lr: 0.002 }, batchSize: 50, epochs: 3, seed: 1 })
     .build();
   writeFileSync(join(out, 'graph.json'), JSON.stringify(spec, null, 1));
@@ -31,7 +52,12 @@ async function main(out: string): Promise<void> {
   // Software training (EP), weights saved with their provenance and read back.
   const kernels = selectKernels('auto');
   const initial = initParams(net, makeRng(spec.training.seed));
-  const { result, params } = await train(net, initial, data, { algo: 'ep', epochs: spec.training.epochs, seed: spec.training.seed, kernels });
+  const { result, params } = await train(net, initial, data, {
+    algo: 'ep',
+    epochs: spec.training.epochs,
+    seed: spec.training.seed,
+    kernels,
+  });
   const weights = join(out, 'weights.npz');
   saveParams(weights, net, params, { backend: kernels.name });
   const reloaded = loadParams(weights, net, makeRng(0));
@@ -45,18 +71,20 @@ async function main(out: string): Promise<void> {
   writeNetlistFile(join(out, 'demo.pb'), decoded);
   const { run, costs } = await simulateNetlist(decoded, data, { mode: 'eval' });
 
-  process.stdout.write(`${JSON.stringify({
-    softwareBestTestAccuracy: result.bestTestAccuracy,
-    softwareFinalTestAccuracy: result.finalTestAccuracy,
-    weightsCommit: record.commit,
-    netlistProblems: problems.length,
-    netlistBytes: bytes.length,
-    chip: run.chip.name,
-    chipTestAccuracy: run.testAccuracy,
-    cyclesPerInference: costs.cyclesPerInference,
-    energyPerInferenceJoules: costs.energyPerInferenceJoules,
-    provenance: provenance(kernels.name),
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      softwareBestTestAccuracy: result.bestTestAccuracy,
+      softwareFinalTestAccuracy: result.finalTestAccuracy,
+      weightsCommit: record.commit,
+      netlistProblems: problems.length,
+      netlistBytes: bytes.length,
+      chip: run.chip.name,
+      chipTestAccuracy: run.testAccuracy,
+      cyclesPerInference: costs.cyclesPerInference,
+      energyPerInferenceJoules: costs.energyPerInferenceJoules,
+      provenance: provenance(kernels.name),
+    })}\n`,
+  );
 }
 
 main(process.argv[2] ?? 'api-demo-out').catch((err: unknown) => {

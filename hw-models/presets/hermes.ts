@@ -15,7 +15,8 @@ const D14 = 0.25;
 export const HERMES: ChipDescription = {
   format: CHIP_FORMAT,
   name: 'hermes',
-  description: 'IBM HERMES-like: 64 cores × one 256×256 PCM array, 8-bit PWM inputs, 256 CCO ADCs per core, 14 nm, 1 GHz (calibration preset)',
+  description:
+    'IBM HERMES-like: 64 cores × one 256×256 PCM array, 8-bit PWM inputs, 256 CCO ADCs per core, 14 nm, 1 GHz (calibration preset)',
   // [HERMES23]: 256×256 crossbars of PCM; device ranges and noise as the `pcm` preset.
   crossbar: { ...structuredClone(PCM.crossbar) },
   periphery: {
@@ -42,7 +43,8 @@ export const HERMES: ChipDescription = {
   costModel: {
     ...PCM_GENERIC_COSTS,
     version: 'fre-costs-hermes/1',
-    source: 'HERMES (Nature Electronics 2023), HERMES-Core (JSSC 2022), Horowitz ISSCC 2014 scaled to 14 nm; fitted entries in docs/calibration.md',
+    source:
+      'HERMES (Nature Electronics 2023), HERMES-Core (JSSC 2022), Horowitz ISSCC 2014 scaled to 14 nm; fitted entries in docs/calibration.md',
     // [HERMES23]: 14 nm CMOS.
     featureSizeNm: 14,
     // [HERMES23]: inputs as pulse durations (PWM).

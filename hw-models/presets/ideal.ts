@@ -34,7 +34,15 @@ export const IDEAL: ChipDescription = {
     // Read voltage 0.2 V: below the devices' switching thresholds (ESTIMATE, docs/references.md § read voltage).
     dac: { bits: 'float', inputRange: [-1, 1], readVoltageV: 0.2 },
     // ref #dac-and-adc NeuroSim numColMuxed 8: only timing uses it here.
-    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 8, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
+    adc: {
+      bits: 'float',
+      fullScale: 'unbounded',
+      linesPerAdc: 8,
+      outputNoise: 0,
+      noiseManagement: 'none',
+      boundManagement: 'none',
+      maxRereads: 0,
+    },
     gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },
   },
   neuron: {

@@ -16,7 +16,8 @@ const D32 = 0.6;
 export const ISAAC: ChipDescription = {
   format: CHIP_FORMAT,
   name: 'isaac',
-  description: 'ISAAC-like: 128×128 crossbars of 2-bit cells, 16-bit bit-serial inputs, one 8-bit SAR ADC per crossbar, 8 crossbars per unit (calibration preset)',
+  description:
+    'ISAAC-like: 128×128 crossbars of 2-bit cells, 16-bit bit-serial inputs, one 8-bit SAR ADC per crossbar, 8 crossbars per unit (calibration preset)',
   crossbar: {
     ...structuredClone(RERAM.crossbar),
     // [ISAAC16]: 128×128 crossbars, 2 bits per cell, unsigned weights with a bias (one device per cell).
@@ -62,7 +63,7 @@ export const ISAAC: ChipDescription = {
     // Half the input bits are 1 (the read voltage is periphery.dac.readVoltageV).
     inputActivity: 0.5,
     // [ISAAC16]: 8×128 1-bit DACs take 4 mW → 0.5 mW per crossbar over a 100 ns cycle / 128 lines = 0.39 pJ per line per bit.
-    dacEnergyPj: (4e-3 / 8) * 100e-9 / 128 * 1e12,
+    dacEnergyPj: (((4e-3 / 8) * 100e-9) / 128) * 1e12,
     dacSettleNs: 0,
     // [ISAAC16]: 8-bit SAR at 1.2 GS/s, 2 mW → 1.67 pJ and 0.83 ns per conversion (the generic constants).
     adcArchitecture: 'sar',

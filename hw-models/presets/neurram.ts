@@ -15,7 +15,8 @@ const D130 = 4;
 export const NEURRAM: ChipDescription = {
   format: CHIP_FORMAT,
   name: 'neurram',
-  description: 'NeuRRAM-like: 48 cores × one 256×256 1T1R RRAM array, 4-bit weights, bit-serial 4-bit inputs, 256 neurons per core, 130 nm (calibration preset)',
+  description:
+    'NeuRRAM-like: 48 cores × one 256×256 1T1R RRAM array, 4-bit weights, bit-serial 4-bit inputs, 256 neurons per core, 130 nm (calibration preset)',
   crossbar: {
     ...structuredClone(RERAM.crossbar),
     // [NeuRRAM22]: 4-bit weights on a differential pair → 8 levels per device (ESTIMATE of the split).
@@ -45,7 +46,8 @@ export const NEURRAM: ChipDescription = {
   costModel: {
     ...ANALOG_GENERIC_COSTS,
     version: 'fre-costs-neurram/1',
-    source: 'NeuRRAM (Nature 2022) geometry and node; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
+    source:
+      'NeuRRAM (Nature 2022) geometry and node; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
     // [NeuRRAM22]: 130 nm CMOS.
     featureSizeNm: 130,
     inputEncoding: 'bit-serial',

@@ -39,7 +39,15 @@ export const SRAM_8B: ChipDescription = {
     dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 1 },
     // Adder trees give exact integer sums (8-bit × 8-bit × 128 rows < 2^23): no quantisation, no clipping,
     // one tree output per line.
-    adc: { bits: 'float', fullScale: 'unbounded', linesPerAdc: 1, outputNoise: 0, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
+    adc: {
+      bits: 'float',
+      fullScale: 'unbounded',
+      linesPerAdc: 1,
+      outputNoise: 0,
+      noiseManagement: 'none',
+      boundManagement: 'none',
+      maxRereads: 0,
+    },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {

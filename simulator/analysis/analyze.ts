@@ -71,8 +71,14 @@ export function analyze(net: Net, params: Params, x: ArrayLike<number>, m: numbe
     ? { value: 0, converged: true }
     : spectralRadius(op, { rng: o.rng.fork('analysis/arnoldi'), krylov: o.krylov });
   const dyn = runDynamics(op, op.inputDrive(x, m), m, {
-    ftmleSteps, tE, maxSteps, tol: o.tol, consecutive: o.consecutive,
-    rng: o.rng.fork('analysis/tangent'), activation: o.activation, trajectory: o.trajectory,
+    ftmleSteps,
+    tE,
+    maxSteps,
+    tol: o.tol,
+    consecutive: o.consecutive,
+    rng: o.rng.fork('analysis/tangent'),
+    activation: o.activation,
+    trajectory: o.trajectory,
   });
   return {
     point: {
@@ -90,13 +96,22 @@ export function analyze(net: Net, params: Params, x: ArrayLike<number>, m: numbe
       saturated: dyn.saturation > SATURATION_THRESHOLD,
     },
     trajectory: dyn.trajectory,
-    ftmleSteps, tE, maxSteps,
+    ftmleSteps,
+    tE,
+    maxSteps,
   };
 }
 
 /** The analysis at each β_i (every hidden feedback edge set to it; β_f and the weights unchanged). */
-export function sweepBetaI(net: Net, params: Params, x: ArrayLike<number>, m: number, betas: number[], o: AnalysisOptions,
-  onPoint?: (p: AnalysisPoint, i: number) => void): AnalysisPoint[] {
+export function sweepBetaI(
+  net: Net,
+  params: Params,
+  x: ArrayLike<number>,
+  m: number,
+  betas: number[],
+  o: AnalysisOptions,
+  onPoint?: (p: AnalysisPoint, i: number) => void,
+): AnalysisPoint[] {
   return betas.map((beta, i) => {
     const p = { betaI: beta, ...analyze(withBetaI(net, beta), params, x, m, { ...o, trajectory: false }).point };
     onPoint?.(p, i);

@@ -43,7 +43,11 @@ export interface DynamicsOptions {
   trajectory?: boolean;
 }
 
-export interface Stat { mean: number; std: number; perSample: Float64Array }
+export interface Stat {
+  mean: number;
+  std: number;
+  perSample: Float64Array;
+}
 
 export interface Trajectory {
   /** Steps recorded (1 … steps). */
@@ -97,7 +101,10 @@ function activateSlice(kind: Activation, h: Float64Array, s: Float64Array, lo: n
       for (let i = lo; i < hi; i++) s[i] = Math.tanh(h[i]);
       return;
     case 'hard-sigmoid':
-      for (let i = lo; i < hi; i++) { const x = h[i]; s[i] = x < 0 ? 0 : x > 1 ? 1 : x; }
+      for (let i = lo; i < hi; i++) {
+        const x = h[i];
+        s[i] = x < 0 ? 0 : x > 1 ? 1 : x;
+      }
       return;
     case 'sigmoid':
       for (let i = lo; i < hi; i++) s[i] = 1 / (1 + Math.exp(-4 * (h[i] - 0.5)));
@@ -111,7 +118,10 @@ function mulDerivativeSlice(kind: Activation, h: Float64Array, s: Float64Array, 
       for (let i = lo; i < hi; i++) d[i] *= 1 - s[i] * s[i];
       return;
     case 'hard-sigmoid':
-      for (let i = lo; i < hi; i++) { const x = h[i]; if (x <= 0 || x >= 1) d[i] = 0; }
+      for (let i = lo; i < hi; i++) {
+        const x = h[i];
+        if (x <= 0 || x >= 1) d[i] = 0;
+      }
       return;
     case 'sigmoid':
       for (let i = lo; i < hi; i++) d[i] *= 4 * s[i] * (1 - s[i]);
@@ -155,7 +165,8 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
   };
   for (let k = 0; k < m; k++) redraw(k);
 
-  const ftSum = new Float64Array(m), mleSum = new Float64Array(m);
+  const ftSum = new Float64Array(m),
+    mleSum = new Float64Array(m);
   const conv = new Int32Array(m).fill(-1);
   const streak = new Int32Array(m);
   const maxRecord = Math.max(tLyap, o.maxSteps);
@@ -179,7 +190,8 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
       }
       for (let i = k * n; i < (k + 1) * n; i++) h[i] += b[i];
       for (let j = 0; j < L; j++) {
-        const lo = k * n + op.offsets[j], hi = lo + op.sizes[j];
+        const lo = k * n + op.offsets[j],
+          hi = lo + op.sizes[j];
         if (act) for (let i = lo; i < hi; i++) sNew[i] = act.f(h[i]);
         else activateSlice(kinds[j], h, sNew, lo, hi);
       }
@@ -188,7 +200,10 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
     let diffSum = 0;
     for (let k = 0; k < m; k++) {
       let q = 0;
-      for (let i = k * n; i < (k + 1) * n; i++) { const d = sNew[i] - s[i]; q += d * d; }
+      for (let i = k * n; i < (k + 1) * n; i++) {
+        const d = sNew[i] - s[i];
+        q += d * d;
+      }
       const dn = Math.sqrt(q);
       diffSum += dn;
       if (t <= o.maxSteps && conv[k] < 0) {
@@ -201,7 +216,8 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
       for (let j = 0; j < L; j++) {
         let a = 0;
         for (let k = 0; k < m; k++) {
-          const lo = k * n + op.offsets[j], hi = lo + op.sizes[j];
+          const lo = k * n + op.offsets[j],
+            hi = lo + op.sizes[j];
           for (let i = lo; i < hi; i++) a += Math.abs(sNew[i]);
         }
         meanAbs[j][t - 1] = a / (m * op.sizes[j]);
@@ -212,12 +228,15 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
       op.applyBatch(delta, dNew, m);
       for (let k = 0; k < m; k++) {
         for (let j = 0; j < L; j++) {
-          const lo = k * n + op.offsets[j], hi = lo + op.sizes[j];
+          const lo = k * n + op.offsets[j],
+            hi = lo + op.sizes[j];
           if (act) for (let i = lo; i < hi; i++) dNew[i] *= act.df(h[i], sNew[i]);
           else mulDerivativeSlice(kinds[j], h, sNew, dNew, lo, hi);
         }
       }
-      const tmp = delta; delta = dNew; dNew = tmp;
+      const tmp = delta;
+      delta = dNew;
+      dNew = tmp;
       for (let k = 0; k < m; k++) {
         const nr = normalise(k);
         // A tangent that vanishes exactly (a nilpotent M, or every unit on a flat part of ρ) has
@@ -228,18 +247,23 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
         if (t >= mleFrom && t <= tE) mleSum[k] += l;
       }
     }
-    const tmp = s; s = sNew; sNew = tmp;
+    const tmp = s;
+    s = sNew;
+    sNew = tmp;
   }
 
-  const ft = new Float64Array(m), ml = new Float64Array(m);
+  const ft = new Float64Array(m),
+    ml = new Float64Array(m);
   for (let k = 0; k < m; k++) {
     ft[k] = ftSum[k] / T;
     ml[k] = mleSum[k] / (tE - mleFrom + 1);
   }
-  let satSum = 0, satUnits = 0;
+  let satSum = 0,
+    satUnits = 0;
   for (let k = 0; k < m; k++) {
     for (let j = 0; j < L; j++) {
-      const lo = k * n + op.offsets[j], hi = lo + op.sizes[j];
+      const lo = k * n + op.offsets[j],
+        hi = lo + op.sizes[j];
       const centred = !act && kinds[j] !== 'tanh';
       for (let i = lo; i < hi; i++) {
         const v = centred ? Math.abs(2 * s[i] - 1) : Math.abs(s[i]);
@@ -259,6 +283,12 @@ export function runDynamics(op: HiddenOperator, b: Float64Array, m: number, o: D
     saturatedUnits: satUnits / (m * n),
     stepsRun: t,
     states: s,
-    trajectory: record ? { steps: Math.min(t, maxRecord), meanAbs: meanAbs.map((a) => a.slice(0, Math.min(t, maxRecord))), diffNorm: diffNorm.slice(0, Math.min(t, maxRecord)) } : null,
+    trajectory: record
+      ? {
+          steps: Math.min(t, maxRecord),
+          meanAbs: meanAbs.map((a) => a.slice(0, Math.min(t, maxRecord))),
+          diffNorm: diffNorm.slice(0, Math.min(t, maxRecord)),
+        }
+      : null,
   };
 }

@@ -49,11 +49,17 @@ export class HiddenOperator {
   readonly inputBlocks: Block[];
   readonly inputSize: number;
 
-  constructor(readonly net: Net, params: Params) {
+  constructor(
+    readonly net: Net,
+    params: Params,
+  ) {
     this.sizes = net.layers.map((l) => l.size);
     this.offsets = [];
     let n = 0;
-    for (const s of this.sizes) { this.offsets.push(n); n += s; }
+    for (const s of this.sizes) {
+      this.offsets.push(n);
+      n += s;
+    }
     this.n = n;
     this.inputSize = net.inputSize;
     this.blocks = [];
@@ -62,18 +68,54 @@ export class HiddenOperator {
       if (e.to === OUTPUT) continue;
       const W = params.W[e.index].data;
       if (e.from === INPUT) {
-        this.inputBlocks.push({ edge: e.name, kind: 'input', dst: this.offsets[e.to], src: 0, rows: e.rows, cols: e.cols, scale: e.alpha, A: Float64Array.from(W) });
+        this.inputBlocks.push({
+          edge: e.name,
+          kind: 'input',
+          dst: this.offsets[e.to],
+          src: 0,
+          rows: e.rows,
+          cols: e.cols,
+          scale: e.alpha,
+          A: Float64Array.from(W),
+        });
         continue;
       }
-      this.blocks.push({ edge: e.name, kind: 'forward', dst: this.offsets[e.to], src: this.offsets[e.from], rows: e.rows, cols: e.cols, scale: e.alpha, A: Float64Array.from(W) });
+      this.blocks.push({
+        edge: e.name,
+        kind: 'forward',
+        dst: this.offsets[e.to],
+        src: this.offsets[e.from],
+        rows: e.rows,
+        cols: e.cols,
+        scale: e.alpha,
+        A: Float64Array.from(W),
+      });
       if (e.feedback === 'symmetric') {
         const At = new Float64Array(e.rows * e.cols);
         for (let r = 0; r < e.rows; r++) for (let c = 0; c < e.cols; c++) At[c * e.rows + r] = W[r * e.cols + c];
-        this.blocks.push({ edge: e.name, kind: 'symmetric', dst: this.offsets[e.from], src: this.offsets[e.to], rows: e.cols, cols: e.rows, scale: e.beta, A: At });
+        this.blocks.push({
+          edge: e.name,
+          kind: 'symmetric',
+          dst: this.offsets[e.from],
+          src: this.offsets[e.to],
+          rows: e.cols,
+          cols: e.rows,
+          scale: e.beta,
+          A: At,
+        });
       } else if (e.feedback === 'random') {
         const B = params.B[e.index];
         if (!B) throw new Error(`edge ${e.name} has random feedback but no feedback matrix`);
-        this.blocks.push({ edge: e.name, kind: 'random', dst: this.offsets[e.from], src: this.offsets[e.to], rows: e.cols, cols: e.rows, scale: e.beta, A: Float64Array.from(B.data) });
+        this.blocks.push({
+          edge: e.name,
+          kind: 'random',
+          dst: this.offsets[e.from],
+          src: this.offsets[e.to],
+          rows: e.cols,
+          cols: e.rows,
+          scale: e.beta,
+          A: Float64Array.from(B.data),
+        });
       }
     }
   }
@@ -105,19 +147,34 @@ export class HiddenOperator {
   }
 
   /** dst[k·dstStride + blk.dst + r] += scale · Σ_c A[r,c] · src[k·srcStride + blk.src + c], for k < m. */
-  private static accumulate(blk: Block, src: Float64Array, srcStride: number, dst: Float64Array, dstStride: number, m: number, active?: Uint8Array): void {
+  private static accumulate(
+    blk: Block,
+    src: Float64Array,
+    srcStride: number,
+    dst: Float64Array,
+    dstStride: number,
+    m: number,
+    active?: Uint8Array,
+  ): void {
     const { A, rows, cols, scale } = blk;
     // Four vectors at a time share each row of A (fewer loads per multiply-add).
     const idx: number[] = [];
     for (let k = 0; k < m; k++) if (!active || active[k]) idx.push(k);
     let q = 0;
     for (; q + 4 <= idx.length; q += 4) {
-      const s0 = idx[q] * srcStride + blk.src, s1 = idx[q + 1] * srcStride + blk.src;
-      const s2 = idx[q + 2] * srcStride + blk.src, s3 = idx[q + 3] * srcStride + blk.src;
-      const d0 = idx[q] * dstStride + blk.dst, d1 = idx[q + 1] * dstStride + blk.dst;
-      const d2 = idx[q + 2] * dstStride + blk.dst, d3 = idx[q + 3] * dstStride + blk.dst;
+      const s0 = idx[q] * srcStride + blk.src,
+        s1 = idx[q + 1] * srcStride + blk.src;
+      const s2 = idx[q + 2] * srcStride + blk.src,
+        s3 = idx[q + 3] * srcStride + blk.src;
+      const d0 = idx[q] * dstStride + blk.dst,
+        d1 = idx[q + 1] * dstStride + blk.dst;
+      const d2 = idx[q + 2] * dstStride + blk.dst,
+        d3 = idx[q + 3] * dstStride + blk.dst;
       for (let r = 0; r < rows; r++) {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        let a0 = 0,
+          a1 = 0,
+          a2 = 0,
+          a3 = 0;
         const ro = r * cols;
         for (let c = 0; c < cols; c++) {
           const a = A[ro + c];
@@ -172,7 +229,8 @@ export class HiddenOperator {
   dense(): number[][] {
     const M = Array.from({ length: this.n }, () => new Array<number>(this.n).fill(0));
     for (const blk of this.blocks) {
-      for (let r = 0; r < blk.rows; r++) for (let c = 0; c < blk.cols; c++) M[blk.dst + r][blk.src + c] += blk.scale * blk.A[r * blk.cols + c];
+      for (let r = 0; r < blk.rows; r++)
+        for (let c = 0; c < blk.cols; c++) M[blk.dst + r][blk.src + c] += blk.scale * blk.A[r * blk.cols + c];
     }
     return M;
   }

@@ -51,14 +51,22 @@ export function hessenbergEigenvalues(H: ArrayLike<number>, n: number): { re: Fl
   const a: Float64Array[] = [];
   for (let i = 0; i <= n; i++) a.push(new Float64Array(n + 1));
   for (let i = 1; i <= n; i++) for (let j = Math.max(i - 1, 1); j <= n; j++) a[i][j] = H[(i - 1) * n + (j - 1)];
-  const wr = new Float64Array(n + 1), wi = new Float64Array(n + 1);
+  const wr = new Float64Array(n + 1),
+    wi = new Float64Array(n + 1);
   const EPS = 2.220446049250313e-16;
   const sign = (x: number, y: number): number => (y >= 0 ? Math.abs(x) : -Math.abs(x));
   let anorm = 0;
   for (let i = 1; i <= n; i++) for (let j = Math.max(i - 1, 1); j <= n; j++) anorm += Math.abs(a[i][j]);
   let nn = n;
   let t = 0;
-  let p = 0, q = 0, r = 0, s = 0, w = 0, x = 0, y = 0, z = 0;
+  let p = 0,
+    q = 0,
+    r = 0,
+    s = 0,
+    w = 0,
+    x = 0,
+    y = 0,
+    z = 0;
   while (nn >= 1) {
     let its = 0;
     let l: number;
@@ -187,55 +195,92 @@ function hessenbergEigenvector(H: Float64Array, k: number, re: number, im: numbe
   for (let i = 0; i < k * k; i++) hn = Math.max(hn, Math.abs(H[i]));
   const shiftRe = re + 1e-10 * (hn + Math.hypot(re, im) + 1e-300);
   // Dense complex Gaussian elimination with partial pivoting on (H − θ'I); factor once, solve twice.
-  const Ar = new Float64Array(k * k), Ai = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-    Ar[i * k + j] = j >= i - 1 ? H[i * k + j] : 0;
-    if (i === j) { Ar[i * k + j] -= shiftRe; Ai[i * k + j] = -im; }
-  }
+  const Ar = new Float64Array(k * k),
+    Ai = new Float64Array(k * k);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      Ar[i * k + j] = j >= i - 1 ? H[i * k + j] : 0;
+      if (i === j) {
+        Ar[i * k + j] -= shiftRe;
+        Ai[i * k + j] = -im;
+      }
+    }
   const piv = new Int32Array(k);
   for (let c = 0; c < k; c++) {
-    let best = c, bv = -1;
-    for (let r = c; r < k; r++) { const v = Math.hypot(Ar[r * k + c], Ai[r * k + c]); if (v > bv) { bv = v; best = r; } }
-    piv[c] = best;
-    if (best !== c) for (let j = 0; j < k; j++) {
-      let tmp = Ar[c * k + j]; Ar[c * k + j] = Ar[best * k + j]; Ar[best * k + j] = tmp;
-      tmp = Ai[c * k + j]; Ai[c * k + j] = Ai[best * k + j]; Ai[best * k + j] = tmp;
+    let best = c,
+      bv = -1;
+    for (let r = c; r < k; r++) {
+      const v = Math.hypot(Ar[r * k + c], Ai[r * k + c]);
+      if (v > bv) {
+        bv = v;
+        best = r;
+      }
     }
+    piv[c] = best;
+    if (best !== c)
+      for (let j = 0; j < k; j++) {
+        let tmp = Ar[c * k + j];
+        Ar[c * k + j] = Ar[best * k + j];
+        Ar[best * k + j] = tmp;
+        tmp = Ai[c * k + j];
+        Ai[c * k + j] = Ai[best * k + j];
+        Ai[best * k + j] = tmp;
+      }
     let pr = Ar[c * k + c];
     const pi = Ai[c * k + c];
-    if (pr === 0 && pi === 0) { pr = 1e-300; Ar[c * k + c] = pr; }
+    if (pr === 0 && pi === 0) {
+      pr = 1e-300;
+      Ar[c * k + c] = pr;
+    }
     const d = pr * pr + pi * pi;
     for (let r = c + 1; r < k; r++) {
-      const xr = Ar[r * k + c], xi = Ai[r * k + c];
+      const xr = Ar[r * k + c],
+        xi = Ai[r * k + c];
       if (xr === 0 && xi === 0) continue;
-      const fr = (xr * pr + xi * pi) / d, fi = (xi * pr - xr * pi) / d;
-      Ar[r * k + c] = fr; Ai[r * k + c] = fi;
+      const fr = (xr * pr + xi * pi) / d,
+        fi = (xi * pr - xr * pi) / d;
+      Ar[r * k + c] = fr;
+      Ai[r * k + c] = fi;
       for (let j = c + 1; j < k; j++) {
-        const ur = Ar[c * k + j], ui = Ai[c * k + j];
+        const ur = Ar[c * k + j],
+          ui = Ai[c * k + j];
         Ar[r * k + j] -= fr * ur - fi * ui;
         Ai[r * k + j] -= fr * ui + fi * ur;
       }
     }
   }
-  let zr = new Float64Array(k).fill(1), zi = new Float64Array(k);
+  let zr = new Float64Array(k).fill(1),
+    zi = new Float64Array(k);
   for (let iter = 0; iter < 2; iter++) {
-    const br = zr.slice(), bi = zi.slice();
+    const br = zr.slice(),
+      bi = zi.slice();
     for (let c = 0; c < k; c++) {
       const pc = piv[c];
-      if (pc !== c) { let t = br[c]; br[c] = br[pc]; br[pc] = t; t = bi[c]; bi[c] = bi[pc]; bi[pc] = t; }
+      if (pc !== c) {
+        let t = br[c];
+        br[c] = br[pc];
+        br[pc] = t;
+        t = bi[c];
+        bi[c] = bi[pc];
+        bi[pc] = t;
+      }
       for (let r = c + 1; r < k; r++) {
-        const fr = Ar[r * k + c], fi = Ai[r * k + c];
+        const fr = Ar[r * k + c],
+          fi = Ai[r * k + c];
         br[r] -= fr * br[c] - fi * bi[c];
         bi[r] -= fr * bi[c] + fi * br[c];
       }
     }
     for (let r = k - 1; r >= 0; r--) {
-      let sr = br[r], si = bi[r];
+      let sr = br[r],
+        si = bi[r];
       for (let j = r + 1; j < k; j++) {
         sr -= Ar[r * k + j] * br[j] - Ai[r * k + j] * bi[j];
         si -= Ar[r * k + j] * bi[j] + Ai[r * k + j] * br[j];
       }
-      const pr = Ar[r * k + r], pi = Ai[r * k + r], d = pr * pr + pi * pi;
+      const pr = Ar[r * k + r],
+        pi = Ai[r * k + r],
+        d = pr * pr + pi * pi;
       br[r] = (sr * pr + si * pi) / d;
       bi[r] = (si * pr - sr * pi) / d;
     }
@@ -243,8 +288,12 @@ function hessenbergEigenvector(H: Float64Array, k: number, re: number, im: numbe
     for (let i = 0; i < k; i++) nrm += br[i] * br[i] + bi[i] * bi[i];
     nrm = Math.sqrt(nrm);
     if (!(nrm > 0) || !Number.isFinite(nrm)) break;
-    for (let i = 0; i < k; i++) { br[i] /= nrm; bi[i] /= nrm; }
-    zr = br; zi = bi;
+    for (let i = 0; i < k; i++) {
+      br[i] /= nrm;
+      bi[i] /= nrm;
+    }
+    zr = br;
+    zi = bi;
   }
   return { re: zr, im: zi };
 }
@@ -262,18 +311,24 @@ export function spectralRadius(op: LinearOperator, o: SpectralRadiusOptions): Sp
   const tol = o.tol ?? 1e-9;
   const maxRestarts = o.maxRestarts ?? 200;
   let matvecs = 0;
-  const mv = (v: Float64Array, out: Float64Array): void => { op.apply(v, out); matvecs++; };
+  const mv = (v: Float64Array, out: Float64Array): void => {
+    op.apply(v, out);
+    matvecs++;
+  };
 
   let v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = o.rng.normal();
   const V: Float64Array[] = Array.from({ length: k + 1 }, () => new Float64Array(n));
   const H = new Float64Array((k + 1) * k);
-  const tmp = new Float64Array(n), tmp2 = new Float64Array(n);
+  const tmp = new Float64Array(n),
+    tmp2 = new Float64Array(n);
   let best: SpectralRadiusResult = { value: 0, dominant: [], residual: Infinity, restarts: 0, matvecs: 0, converged: false };
 
   for (let restart = 0; restart <= maxRestarts; restart++) {
     const nv = norm(v);
-    if (!(nv > 0)) { for (let i = 0; i < n; i++) v[i] = o.rng.normal(); }
+    if (!(nv > 0)) {
+      for (let i = 0; i < n; i++) v[i] = o.rng.normal();
+    }
     const nv2 = norm(v);
     for (let i = 0; i < n; i++) V[0][i] = v[i] / nv2;
     H.fill(0);
@@ -306,14 +361,16 @@ export function spectralRadius(op: LinearOperator, o: SpectralRadiusOptions): Sp
     const Hk = new Float64Array(dim * dim);
     for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) Hk[i * dim + j] = H[i * k + j];
     const { re, im } = hessenbergEigenvalues(Hk, dim);
-    const order = Array.from({ length: dim }, (_, i) => i).sort((a, b) => Math.hypot(re[b], im[b]) - Math.hypot(re[a], im[a]) || re[b] - re[a] || im[b] - im[a]);
+    const order = Array.from({ length: dim }, (_, i) => i).sort(
+      (a, b) => Math.hypot(re[b], im[b]) - Math.hypot(re[a], im[a]) || re[b] - re[a] || im[b] - im[a],
+    );
     const top = order[0];
     const theta = Math.hypot(re[top], im[top]);
     const hLast = H[dim * k + (dim - 1)];
     let residual = 0;
     if (hLast !== 0 && theta > 0) {
       const z = hessenbergEigenvector(Hk, dim, re[top], im[top]);
-      residual = Math.abs(hLast) * Math.hypot(z.re[dim - 1], z.im[dim - 1]) / theta;
+      residual = (Math.abs(hLast) * Math.hypot(z.re[dim - 1], z.im[dim - 1])) / theta;
     } else if (hLast !== 0) {
       residual = Infinity;
     }
@@ -334,7 +391,8 @@ export function spectralRadius(op: LinearOperator, o: SpectralRadiusOptions): Sp
         for (let q = 0; q < n; q++) v[q] = tmp[q] - re[i] * v[q];
       } else {
         mv(tmp, tmp2);
-        const a2 = 2 * re[i], m2 = re[i] * re[i] + im[i] * im[i];
+        const a2 = 2 * re[i],
+          m2 = re[i] * re[i] + im[i] * im[i];
         for (let q = 0; q < n; q++) v[q] = tmp2[q] - a2 * tmp[q] + m2 * v[q];
       }
       const nn = norm(v);

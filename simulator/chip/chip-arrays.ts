@@ -44,9 +44,17 @@ export class ChipArrays {
   /** Per array: the drift-compensation factor (1 = none). */
   readonly driftGains: number[];
 
-  constructor(tiles: EdgeTiles[], readonly chip: ChipDescription, readonly kernels: Kernels, readonly noise: NoiseSource, opts: DeviceOptions) {
+  constructor(
+    tiles: EdgeTiles[],
+    readonly chip: ChipDescription,
+    readonly kernels: Kernels,
+    readonly noise: NoiseSource,
+    opts: DeviceOptions,
+  ) {
     this.W = tiles.map((t) => new DeviceMatrix(t.rows, t.cols, t.wMax, t.weight, chip, noise, opts));
-    this.B = tiles.map((t) => (t.feedback.length ? new DeviceMatrix(t.cols, t.rows, t.feedbackWMax ?? 1, t.feedback, chip, noise, opts) : undefined));
+    this.B = tiles.map((t) =>
+      t.feedback.length ? new DeviceMatrix(t.cols, t.rows, t.feedbackWMax ?? 1, t.feedback, chip, noise, opts) : undefined,
+    );
     this.arrays = [];
     tiles.forEach((t, e) => {
       for (const a of t.weight) this.arrays[a.array] = { tile: a, edge: e, dev: this.W[e] };
@@ -71,7 +79,9 @@ export class ChipArrays {
 
   /** Realises the optimiser's requested weights on the devices of every trained edge. */
   commit(trainable: readonly boolean[]): void {
-    this.W.forEach((d, e) => { if (trainable[e]) d.commit(this.noise); });
+    this.W.forEach((d, e) => {
+      if (trainable[e]) d.commit(this.noise);
+    });
   }
 
   /** Per edge: distinct cells of W that in-situ updates drove to a bound. */
@@ -98,7 +108,17 @@ export class ChipArrays {
    * management). inputScale multiplies the DAC's input after noise management (bound management's
    * halved re-reads).
    */
-  read(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, part: Float32Array, dacDone = false, inputScale = 1): void {
+  read(
+    id: number,
+    transposed: boolean,
+    x: Float32Array,
+    ldx: number,
+    x0: number,
+    n: number,
+    part: Float32Array,
+    dacDone = false,
+    inputScale = 1,
+  ): void {
     const { tile: t, dev } = this.arrays[id];
     const C = dev.cols;
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
@@ -115,7 +135,10 @@ export class ChipArrays {
       for (let r = 0; r < n; r++) {
         const b = r * ldx + x0;
         let m = 0;
-        for (let i = 0; i < iLen; i++) { const a = Math.abs(x[b + i]); if (a > m) m = a; }
+        for (let i = 0; i < iLen; i++) {
+          const a = Math.abs(x[b + i]);
+          if (a > m) m = a;
+        }
         s[r] = this.absMax && m > 0 ? m : 1;
         // Bound management re-reads with the (scaled) input times inputScale (a power of ½).
         const inv = inputScale / s[r];
@@ -158,8 +181,18 @@ export class ChipArrays {
    * distribution and one draw per line instead of one per device — plus the ADC's output noise
    * (independent Gaussians add), in normalised units.
    */
-  private addLineNoise(t: ArrayTile, dev: DeviceMatrix, transposed: boolean, x: Float32Array, ld: number, off: number,
-    n: number, iLen: number, oLen: number, out: Float32Array): void {
+  private addLineNoise(
+    t: ArrayTile,
+    dev: DeviceMatrix,
+    transposed: boolean,
+    x: Float32Array,
+    ld: number,
+    off: number,
+    n: number,
+    iLen: number,
+    oLen: number,
+    out: Float32Array,
+  ): void {
     const spec = this.chip.crossbar.readNoise;
     const constVar = this.adc.noiseVariance;
     if (spec.sigma === 0) {

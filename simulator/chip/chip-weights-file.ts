@@ -32,7 +32,10 @@ export function chipWeightEntries(net: Net, run: Pick<ChipRunResult, 'interprete
   for (const e of net.edges) {
     const weight = chip.W[e.index];
     const feedback = chip.B[e.index];
-    for (const [prefix, dev] of [[e.name, weight], [feedbackKey(e), feedback]] as const) {
+    for (const [prefix, dev] of [
+      [e.name, weight],
+      [feedbackKey(e), feedback],
+    ] as const) {
       if (!dev) continue;
       const g = dev.conductancesUS();
       entries.set(`${prefix}.g_plus_uS`, { data: g.plus, shape: [dev.rows, dev.cols] });
@@ -46,9 +49,16 @@ export function chipWeightEntries(net: Net, run: Pick<ChipRunResult, 'interprete
 export function saveChipWeights(path: string, net: Net, run: ChipRunResult, o: { backend: string; extra?: Record<string, unknown> }): void {
   const xb = run.chip.crossbar;
   const record = {
-    ...provenance(o.backend), graph: net.spec.name, chip: run.chip.name,
-    cell: xb.cell, gMinUS: xb.gMinUS, gMaxUS: xb.gMaxUS,
-    testAccuracy: run.testAccuracy, bestTestAccuracy: run.bestTestAccuracy, epochs: run.epochs.length, interrupted: run.interrupted,
+    ...provenance(o.backend),
+    graph: net.spec.name,
+    chip: run.chip.name,
+    cell: xb.cell,
+    gMinUS: xb.gMinUS,
+    gMaxUS: xb.gMaxUS,
+    testAccuracy: run.testAccuracy,
+    bestTestAccuracy: run.bestTestAccuracy,
+    epochs: run.epochs.length,
+    interrupted: run.interrupted,
     ...o.extra,
   };
   writeNpz(path, chipWeightEntries(net, run), { members: { [NPZ_PROVENANCE_MEMBER]: JSON.stringify(record, null, 1) } });

@@ -22,7 +22,15 @@ import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../netlist/tiles';
 import { irDropWeights } from '../../hw-models/ir-drop';
 import {
-  drawSpread, mixedPrecisionPulses, planTrains, popcount32, PulseNoise, pulseTrain, roundPulses, unitStep, type DeviceSpread,
+  drawSpread,
+  mixedPrecisionPulses,
+  planTrains,
+  popcount32,
+  PulseNoise,
+  pulseTrain,
+  roundPulses,
+  unitStep,
+  type DeviceSpread,
 } from './update-schemes';
 
 export type PulseRounding = 'stochastic' | 'deterministic';
@@ -64,8 +72,15 @@ export class DeviceMatrix {
   private irStale = true;
   private readonly tileRanges: { r0: number; r1: number; c0: number; c1: number }[];
 
-  constructor(readonly rows: number, readonly cols: number, readonly wMax: number, tiles: ArrayTile[],
-    private readonly chip: ChipDescription, noise: NoiseSource, private readonly opts: DeviceOptions) {
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly wMax: number,
+    tiles: ArrayTile[],
+    private readonly chip: ChipDescription,
+    noise: NoiseSource,
+    private readonly opts: DeviceOptions,
+  ) {
     const n = rows * cols;
     const xb = chip.crossbar;
     const differential = xb.cell === 'differential';
@@ -90,7 +105,10 @@ export class DeviceMatrix {
     this.W = new Float32Array(n);
     if (opts.driftSeconds > 0 && xb.drift.nu > 0) {
       // Global drift compensation measures the arrays before and after: keep the weights at t0.
-      if (xb.drift.compensation === 'global') { this.refreshWeights(); this.atT0 = this.W.slice(); }
+      if (xb.drift.compensation === 'global') {
+        this.refreshWeights();
+        this.atT0 = this.W.slice();
+      }
       this.applyDrift(this.uPlus, noise);
       if (this.uMinus) this.applyDrift(this.uMinus, noise);
     }
@@ -117,8 +135,13 @@ export class DeviceMatrix {
     const z = this.noiseBuffer(u.length);
     noise.fillUniform(z, u.length);
     for (let i = 0; i < u.length; i++) {
-      if (z[i] < onProbability) { u[i] = 1; this.frozen[i] = 1; }
-      else if (z[i] < onProbability + offProbability) { u[i] = 0; this.frozen[i] = 1; }
+      if (z[i] < onProbability) {
+        u[i] = 1;
+        this.frozen[i] = 1;
+      } else if (z[i] < onProbability + offProbability) {
+        u[i] = 0;
+        this.frozen[i] = 1;
+      }
     }
   }
 
@@ -142,10 +165,15 @@ export class DeviceMatrix {
   driftGain(t: Pick<ArrayTile, 'rowBegin' | 'rowEnd' | 'colBegin' | 'colEnd'>): number {
     const w0 = this.atT0;
     if (!w0) return 1;
-    let a = 0, b = 0;
+    let a = 0,
+      b = 0;
     for (let r = t.rowBegin; r < t.rowEnd; r++) {
-      let s0 = 0, s1 = 0;
-      for (let c = t.colBegin; c < t.colEnd; c++) { s0 += w0[r * this.cols + c]; s1 += this.W[r * this.cols + c]; }
+      let s0 = 0,
+        s1 = 0;
+      for (let c = t.colBegin; c < t.colEnd; c++) {
+        s0 += w0[r * this.cols + c];
+        s1 += this.W[r * this.cols + c];
+      }
       a += Math.abs(s0);
       b += Math.abs(s1);
     }
@@ -195,7 +223,10 @@ export class DeviceMatrix {
     if (rw === this.W) return 0;
     let d = 0;
     let w = 0;
-    for (let i = 0; i < rw.length; i++) { d += (rw[i] - this.W[i]) ** 2; w += this.W[i] ** 2; }
+    for (let i = 0; i < rw.length; i++) {
+      d += (rw[i] - this.W[i]) ** 2;
+      w += this.W[i] ** 2;
+    }
     return w > 0 ? Math.sqrt(d / w) : 0;
   }
 
@@ -255,13 +286,19 @@ export class DeviceMatrix {
     const changed = new Uint8Array(W.length);
     const uM = this.uMinus;
     for (let i = 0; i < W.length; i++) {
-      if (frozen[i]) { W[i] = held[i]; continue; }
+      if (frozen[i]) {
+        W[i] = held[i];
+        continue;
+      }
       if (W[i] === held[i]) continue;
       let r = W[i] / wMax;
       if (!unbounded && (r >= 1 || r <= -1)) {
         r = r > 1 ? 1 : r < -1 ? -1 : r;
         this.saturated ??= new Uint8Array(W.length);
-        if (!this.saturated[i]) { this.saturated[i] = 1; this.boundHits++; }
+        if (!this.saturated[i]) {
+          this.saturated[i] = 1;
+          this.boundHits++;
+        }
       }
       changed[i] = 1;
       if (uM) {
@@ -286,7 +323,10 @@ export class DeviceMatrix {
   /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
   private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
     this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
-    if (!this.pn || this.pnSource !== noise) { this.pn = new PulseNoise(noise); this.pnSource = noise; }
+    if (!this.pn || this.pnSource !== noise) {
+      this.pn = new PulseNoise(noise);
+      this.pnSource = noise;
+    }
     return { dev: this.spread, pn: this.pn };
   }
 
@@ -296,9 +336,12 @@ export class DeviceMatrix {
     const u = this.uOf(i);
     const hi = Math.min(dev.bMax[i], 1);
     const lo = Math.max(dev.bMin[i], -1);
-    if (u < hi - 0.05 * (hi - lo) / 2 && u > lo + 0.05 * (hi - lo) / 2) return;
+    if (u < hi - (0.05 * (hi - lo)) / 2 && u > lo + (0.05 * (hi - lo)) / 2) return;
     this.saturated ??= new Uint8Array(this.W.length);
-    if (!this.saturated[i]) { this.saturated[i] = 1; this.boundHits++; }
+    if (!this.saturated[i]) {
+      this.saturated[i] = 1;
+      this.boundHits++;
+    }
   }
 
   /**
@@ -326,16 +369,22 @@ export class DeviceMatrix {
       const lo = bMin[i] > -1 ? bMin[i] : -1;
       for (let p = 0; p < m; p++) {
         let dw = step;
-        if (soft) { const f = 1 - u / bound; dw *= f > 0 ? f : 0; }
+        if (soft) {
+          const f = 1 - u / bound;
+          dw *= f > 0 ? f : 0;
+        }
         if (c2c > 0) dw *= 1 + c2c * pn.normal();
         u += isUp ? dw : -dw;
         if (u > hi) u = hi;
         else if (u < lo) u = lo;
       }
-      if (uMinus) { uPlus[i] = u > 0 ? u : 0; uMinus[i] = u < 0 ? -u : 0; } else uPlus[i] = (1 + u) / 2;
+      if (uMinus) {
+        uPlus[i] = u > 0 ? u : 0;
+        uMinus[i] = u < 0 ? -u : 0;
+      } else uPlus[i] = (1 + u) / 2;
       W[i] = u * wMax;
       held[i] = W[i];
-      if (u >= hi - 0.05 * (hi - lo) / 2 || u <= lo + 0.05 * (hi - lo) / 2) this.markBound(i, dev);
+      if (u >= hi - (0.05 * (hi - lo)) / 2 || u <= lo + (0.05 * (hi - lo)) / 2) this.markBound(i, dev);
       pulses += m;
     }
     return pulses;
@@ -350,7 +399,10 @@ export class DeviceMatrix {
     const { W, held, frozen } = this;
     const n = W.length;
     // Coincidence updates reach the devices per sample (coincide()); no optimiser writes them.
-    if (spec.scheme === 'stochastic-coincidence') { W.set(held); return; }
+    if (spec.scheme === 'stochastic-coincidence') {
+      W.set(held);
+      return;
+    }
     const { dev, pn } = this.pulseState(spec, noise);
     const eps = this.stepWeight(spec);
     const cap = spec.pulsesPerUpdate;
@@ -361,7 +413,10 @@ export class DeviceMatrix {
     const one = new Int32Array(1);
     const oneK = new Int32Array(1);
     for (let i = 0; i < n; i++) {
-      if (frozen[i]) { W[i] = held[i]; continue; }
+      if (frozen[i]) {
+        W[i] = held[i];
+        continue;
+      }
       // Mixed precision: a cell whose χ still holds a whole step (pulses capped last time) is written too.
       if (W[i] === held[i] && !(chi && Math.abs(chi[i]) >= eps)) continue;
       let k: number;
@@ -372,7 +427,10 @@ export class DeviceMatrix {
       } else {
         k = roundPulses((W[i] - held[i]) / eps, stochastic, stochastic ? pn.uniform() : 0, cap);
       }
-      if (k === 0) { W[i] = held[i]; continue; }
+      if (k === 0) {
+        W[i] = held[i];
+        continue;
+      }
       one[0] = i;
       oneK[0] = k;
       pulses += this.applyHits(one, oneK, 1, spec, dev, pn);
@@ -386,8 +444,19 @@ export class DeviceMatrix {
    * sample by sample: ΔW = η·δ·xᵀ requested, realised by coincident pulse trains (update-schemes.ts).
    * post[s·ldPost + r], pre[s·ldPre + c] index the tile's own rows and columns.
    */
-  coincide(rowBegin: number, rows: number, colBegin: number, cols: number, post: Float32Array, ldPost: number,
-    pre: Float32Array, ldPre: number, samples: number, eta: number, noise: NoiseSource): void {
+  coincide(
+    rowBegin: number,
+    rows: number,
+    colBegin: number,
+    cols: number,
+    post: Float32Array,
+    ldPost: number,
+    pre: Float32Array,
+    ldPre: number,
+    samples: number,
+    eta: number,
+    noise: NoiseSource,
+  ): void {
     const spec = this.chip.crossbar.update;
     if (spec.kind !== 'pulsed') throw new Error('coincide() on a chip without pulsed updates');
     this.irStale = true;
@@ -443,7 +512,7 @@ export class DeviceMatrix {
             const hits = (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
             const c = activeCols[ci];
             hitCell[nHit] = base + c;
-            hitK[nHit++] = negRow !== (x[c] < 0) ? -hits : hits;
+            hitK[nHit++] = negRow !== x[c] < 0 ? -hits : hits;
           }
         } else {
           for (let ci = 0; ci < nc; ci++) {
@@ -452,7 +521,7 @@ export class DeviceMatrix {
             if (hits === 0) continue;
             const c = activeCols[ci];
             hitCell[nHit] = base + c;
-            hitK[nHit++] = negRow !== (x[c] < 0) ? -hits : hits;
+            hitK[nHit++] = negRow !== x[c] < 0 ? -hits : hits;
           }
         }
       }

@@ -36,7 +36,9 @@ export interface AdcSaturation {
 }
 
 const ACTIVATION: Record<string, Activation | null> = {
-  ACTIVATION_TANH: 'tanh', ACTIVATION_HARD_SIGMOID: 'hard-sigmoid', ACTIVATION_SIGMOID: 'sigmoid',
+  ACTIVATION_TANH: 'tanh',
+  ACTIVATION_HARD_SIGMOID: 'hard-sigmoid',
+  ACTIVATION_SIGMOID: 'sigmoid',
 };
 
 interface GroupRt {
@@ -136,14 +138,25 @@ export class NetlistInterpreter implements DeviceModel {
   private loss = 0;
   private grads: (Float32Array | null)[] = [];
 
-  constructor(readonly netlist: NetlistMsg, readonly chip: ChipArrays, readonly maxBatch: number) {
+  constructor(
+    readonly netlist: NetlistMsg,
+    readonly chip: ChipArrays,
+    readonly maxBatch: number,
+  ) {
     const n = netlist;
     const buf = (k: number) => new Float32Array(maxBatch * k);
     this.out = n.groups.length - 1;
     this.groups = n.groups.map((g) => ({
-      size: g.size, activation: ACTIVATION[g.activation] ?? null,
-      s: buf(g.size), sNext: buf(g.size), s0: buf(g.size), delta: buf(g.size), h: buf(g.size),
-      heldInput: buf(g.size), heldNudge: buf(g.size), updated: false,
+      size: g.size,
+      activation: ACTIVATION[g.activation] ?? null,
+      s: buf(g.size),
+      sNext: buf(g.size),
+      s0: buf(g.size),
+      delta: buf(g.size),
+      h: buf(g.size),
+      heldInput: buf(g.size),
+      heldNudge: buf(g.size),
+      updated: false,
     }));
     const C = n.groups[this.out].size;
     this.logits = this.groups[this.out].h;
@@ -158,8 +171,14 @@ export class NetlistInterpreter implements DeviceModel {
     this.edgeLr = n.trainingInfo?.edgeLr ?? [];
     this.layout = layoutFor(chip.kernels);
     this.edges = n.edges.map((e) => ({
-      from: e.fromGroup, to: e.toGroup, rows: e.rows, cols: e.cols, alpha: e.alpha,
-      bias: e.bias.length ? Float32Array.from(e.bias) : null, trainable: e.trainable, toOutput: e.toGroup === this.out,
+      from: e.fromGroup,
+      to: e.toGroup,
+      rows: e.rows,
+      cols: e.cols,
+      alpha: e.alpha,
+      bias: e.bias.length ? Float32Array.from(e.bias) : null,
+      trainable: e.trainable,
+      toOutput: e.toGroup === this.out,
       conv: e.conv ? convRt(e.conv, e.rows, e.cols, n.groups[e.toGroup].size, maxBatch) : null,
     }));
     this.part = n.arrays.map((a) => {
@@ -205,12 +224,21 @@ export class NetlistInterpreter implements DeviceModel {
   /** The ADC saturation per edge and read kind (kinds never read are left out). */
   adcSaturation(): AdcSaturation[] {
     const out: AdcSaturation[] = [];
-    this.saturation.forEach((c, e) => ADC_READ_KINDS.forEach((read, k) => {
-      const conversions = c[2 * k];
-      if (conversions > 0) {
-        out.push({ edge: this.netlist.edges[e].name, read, conversions, clipped: c[2 * k + 1], fraction: c[2 * k + 1] / conversions, rereads: c[2 * ADC_READ_KINDS.length + k] });
-      }
-    }));
+    this.saturation.forEach((c, e) =>
+      ADC_READ_KINDS.forEach((read, k) => {
+        const conversions = c[2 * k];
+        if (conversions > 0) {
+          out.push({
+            edge: this.netlist.edges[e].name,
+            read,
+            conversions,
+            clipped: c[2 * k + 1],
+            fraction: c[2 * k + 1] / conversions,
+            rereads: c[2 * ADC_READ_KINDS.length + k],
+          });
+        }
+      }),
+    );
     return out;
   }
 
@@ -261,9 +289,13 @@ export class NetlistInterpreter implements DeviceModel {
     const { op } = p;
     const m = this.m;
     switch (p.type) {
-      case 'LoadInput': case 'LoadTarget': case 'Send': case 'Receive':
+      case 'LoadInput':
+      case 'LoadTarget':
+      case 'Send':
+      case 'Receive':
         return; // data movement: numerically the identity (x and y are in place from begin())
-      case 'ArrayRead': case 'ArrayReadTransposed':
+      case 'ArrayRead':
+      case 'ArrayReadTransposed':
         return this.read(p);
       case 'AdcConvert':
         return this.convert(op.array);
@@ -298,13 +330,20 @@ export class NetlistInterpreter implements DeviceModel {
   private operand(group: number, o: OperandName): Float32Array {
     const g = this.groups[group];
     switch (o) {
-      case 'OPERAND_STATE': return g.s;
-      case 'OPERAND_FREE_STATE': return g.s0;
-      case 'OPERAND_DELTA': return g.delta;
-      case 'OPERAND_INPUT': return this.x;
-      case 'OPERAND_ERROR': return this.err;
-      case 'OPERAND_FREE_ERROR': return this.err0;
-      default: throw new Error(`operand ${o} is not a value an array reads`);
+      case 'OPERAND_STATE':
+        return g.s;
+      case 'OPERAND_FREE_STATE':
+        return g.s0;
+      case 'OPERAND_DELTA':
+        return g.delta;
+      case 'OPERAND_INPUT':
+        return this.x;
+      case 'OPERAND_ERROR':
+        return this.err;
+      case 'OPERAND_FREE_ERROR':
+        return this.err0;
+      default:
+        throw new Error(`operand ${o} is not a value an array reads`);
     }
   }
 
@@ -317,8 +356,12 @@ export class NetlistInterpreter implements DeviceModel {
     const src = this.operand(op.group, op.source);
     // Reads carrying the output error are the nudge; other reads towards the from-side (W
     // transposed, or B) carry a hidden state back; the rest drive forward.
-    this.readKind[op.array] = op.source === 'OPERAND_ERROR' || op.source === 'OPERAND_FREE_ERROR' ? 'nudge'
-      : transposed || t.role === 'random-feedback' ? 'transposed' : 'forward';
+    this.readKind[op.array] =
+      op.source === 'OPERAND_ERROR' || op.source === 'OPERAND_FREE_ERROR'
+        ? 'nudge'
+        : transposed || t.role === 'random-feedback'
+          ? 'transposed'
+          : 'forward';
     // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
     const x0 = transposed ? t.rowBegin : t.colBegin;
     this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
@@ -344,7 +387,15 @@ export class NetlistInterpreter implements DeviceModel {
   }
 
   /** One array read into its part buffer, remembered for bound management's re-reads. */
-  private arrayRead(id: number, transposed: boolean, x: Float32Array, ldx: number, x0: number, n: number, dacCodes: Float32Array | null = null): void {
+  private arrayRead(
+    id: number,
+    transposed: boolean,
+    x: Float32Array,
+    ldx: number,
+    x0: number,
+    n: number,
+    dacCodes: Float32Array | null = null,
+  ): void {
     this.lastRead[id] = { transposed, x, ldx, x0, n };
     this.chip.read(id, transposed, dacCodes ?? x, ldx, x0, n, this.part[id], dacCodes !== null);
   }
@@ -426,10 +477,15 @@ export class NetlistInterpreter implements DeviceModel {
   private target(group: number, t: DriveBufferName): Float32Array {
     const g = this.groups[group];
     switch (t) {
-      case 'DRIVE_BUFFER_STEP': case 'DRIVE_BUFFER_LOGITS': return g.h;
-      case 'DRIVE_BUFFER_INPUT': return g.heldInput;
-      case 'DRIVE_BUFFER_NUDGE': return g.heldNudge;
-      default: throw new Error(`drive buffer ${t}`);
+      case 'DRIVE_BUFFER_STEP':
+      case 'DRIVE_BUFFER_LOGITS':
+        return g.h;
+      case 'DRIVE_BUFFER_INPUT':
+        return g.heldInput;
+      case 'DRIVE_BUFFER_NUDGE':
+        return g.heldNudge;
+      default:
+        throw new Error(`drive buffer ${t}`);
     }
   }
 
@@ -535,7 +591,7 @@ export class NetlistInterpreter implements DeviceModel {
     const e = this.edges[a.edge];
     const t = a.tile;
     const g = this.grads[a.edge] ?? null;
-    const gb = e.bias ? this.grads[this.edges.length + a.edge] ?? null : null;
+    const gb = e.bias ? (this.grads[this.edges.length + a.edge] ?? null) : null;
     if (!g && !gb) return;
     const scale = !e.toOutput && this.divideByBetaF ? -1 / (m * this.betaF) : -1 / m;
     const post = this.operand(op.postGroup, op.post);
@@ -559,11 +615,35 @@ export class NetlistInterpreter implements DeviceModel {
       // stochastic-coincidence: no digital outer product and no optimiser step; the tile's pulse trains
       // realise η·post·preᵀ per sample (η = the edge's SGD learning rate × |scale|), the gradient stays 0.
       for (let r = t.rowBegin; r < t.rowEnd; r++) g.fill(0, r * e.cols + t.colBegin, r * e.cols + t.colEnd);
-      a.dev.coincide(t.rowBegin, R, t.colBegin, C, postRows.subarray(t.rowBegin), ldPost, pre.subarray(t.colBegin), ldPre, n,
-        this.edgeLr[a.edge] * -scale, this.chip.noise);
+      a.dev.coincide(
+        t.rowBegin,
+        R,
+        t.colBegin,
+        C,
+        postRows.subarray(t.rowBegin),
+        ldPost,
+        pre.subarray(t.colBegin),
+        ldPre,
+        n,
+        this.edgeLr[a.edge] * -scale,
+        this.chip.noise,
+      );
     } else if (g) {
-      this.chip.kernels.gemm('T', 'N', R, C, n, scale, postRows.subarray(t.rowBegin), ldPost, pre.subarray(t.colBegin), ldPre,
-        0, g.subarray(t.rowBegin * e.cols + t.colBegin), e.cols);
+      this.chip.kernels.gemm(
+        'T',
+        'N',
+        R,
+        C,
+        n,
+        scale,
+        postRows.subarray(t.rowBegin),
+        ldPost,
+        pre.subarray(t.colBegin),
+        ldPre,
+        0,
+        g.subarray(t.rowBegin * e.cols + t.colBegin),
+        e.cols,
+      );
     }
     // The bias gradient (digital, at the neuron unit) from the same post vector, with the row's first tile.
     if (gb && t.tileCol === 0) {
@@ -576,19 +656,39 @@ export class NetlistInterpreter implements DeviceModel {
   }
 }
 
-
 function convRt(g: ConvGeometryMsg, rows: number, cols: number, toSize: number, maxBatch: number): ConvRt {
-  const conv: ConvSpec = { inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel, stride: g.stride, padding: g.padding, height: g.inHeight, width: g.inWidth };
-  const pool: PoolSpec | undefined = g.pool === 'POOL_KIND_MAX' ? { kind: 'max', size: g.poolSize, stride: g.poolStride }
-    : g.pool === 'POOL_KIND_AVG' ? { kind: 'avg', size: g.poolSize, stride: g.poolStride } : undefined;
+  const conv: ConvSpec = {
+    inChannels: g.inChannels,
+    outChannels: g.outChannels,
+    kernel: g.kernel,
+    stride: g.stride,
+    padding: g.padding,
+    height: g.inHeight,
+    width: g.inWidth,
+  };
+  const pool: PoolSpec | undefined =
+    g.pool === 'POOL_KIND_MAX'
+      ? { kind: 'max', size: g.poolSize, stride: g.poolStride }
+      : g.pool === 'POOL_KIND_AVG'
+        ? { kind: 'avg', size: g.poolSize, stride: g.poolStride }
+        : undefined;
   const P = g.positions;
   const buf = (k: number) => new Float32Array(maxBatch * k);
   const am = pool?.kind === 'max' ? maxBatch * toSize : 0;
   return {
-    conv, pool, P, convShape: { channels: g.outChannels, height: g.outHeight, width: g.outWidth },
-    patches: buf(P * cols), fwdRows: buf(P * rows), backRows: buf(P * cols), toRows: buf(P * rows),
-    map: buf(P * rows), pooled: buf(pool ? toSize : 0), argmax: new Int32Array(am),
-    keptPatches: buf(P * cols), keptArgmax: new Int32Array(am),
+    conv,
+    pool,
+    P,
+    convShape: { channels: g.outChannels, height: g.outHeight, width: g.outWidth },
+    patches: buf(P * cols),
+    fwdRows: buf(P * rows),
+    backRows: buf(P * cols),
+    toRows: buf(P * rows),
+    map: buf(P * rows),
+    pooled: buf(pool ? toSize : 0),
+    argmax: new Int32Array(am),
+    keptPatches: buf(P * cols),
+    keptArgmax: new Int32Array(am),
   };
 }
 
@@ -620,7 +720,10 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
       first = true;
     }
     return {
-      op, type: op.opType as OpType, forwardW: k !== null && k.endsWith(':f'), first,
+      op,
+      type: op.opType as OpType,
+      forwardW: k !== null && k.endsWith(':f'),
+      first,
       last: k !== null && lastAcc.get(k) === i,
       writes: ['SaveState', 'StateDelta', 'ReadoutError', 'LoadInput', 'LoadTarget'].includes(op.opType),
     };
@@ -633,5 +736,3 @@ function countOver(p: Float32Array, o: number, n: number, fs: number): number {
   for (let j = o; j < o + n; j++) if (p[j] > fs || p[j] < -fs) k++;
   return k;
 }
-
-

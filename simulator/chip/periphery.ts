@@ -19,7 +19,13 @@ export interface Quantiser {
 }
 
 export function quantiser(bits: number | 'float', lo: number, hi: number, native: PeripheryNative = null): Quantiser {
-  if (bits === 'float') return { active: false, apply: (src, dst, n) => { if (src !== dst) dst.set(src.subarray(0, n)); } };
+  if (bits === 'float')
+    return {
+      active: false,
+      apply: (src, dst, n) => {
+        if (src !== dst) dst.set(src.subarray(0, n));
+      },
+    };
   const step = (hi - lo) / (2 ** bits - 1);
   return {
     active: true,
@@ -46,7 +52,17 @@ export interface Adc {
   readonly noiseVariance: number;
   /** Converts the partial sums P [m × cols] and adds gain·ADC(P) into out[offset + r·ld + j]; the
    *  output noise is drawn here unless the caller already added it (`noiseAdded`). */
-  accumulate(p: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, noise: NoiseSource, noiseAdded?: boolean): void;
+  accumulate(
+    p: Float32Array,
+    m: number,
+    cols: number,
+    out: Float32Array,
+    offset: number,
+    ld: number,
+    gain: number,
+    noise: NoiseSource,
+    noiseAdded?: boolean,
+  ): void;
 }
 
 export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Adc {
@@ -96,7 +112,13 @@ export function convertOver(p: Float32Array, n: number, fullScale: number, step:
   let clipped = 0;
   for (let i = 0; i < n; i++) {
     let v = p[i];
-    if (v < -fs) { v = -fs; clipped++; } else if (v > fs) { v = fs; clipped++; }
+    if (v < -fs) {
+      v = -fs;
+      clipped++;
+    } else if (v > fs) {
+      v = fs;
+      clipped++;
+    }
     if (step > 0) v = -fs + Math.round((v + fs) / step) * step;
     p[i] = v;
   }
@@ -108,9 +130,12 @@ const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => und
 
 function exactActivation(kind: Activation, x: number): number {
   switch (kind) {
-    case 'tanh': return Math.tanh(x);
-    case 'hard-sigmoid': return x < 0 ? 0 : x > 1 ? 1 : x;
-    case 'sigmoid': return 1 / (1 + Math.exp(-4 * (x - 0.5)));
+    case 'tanh':
+      return Math.tanh(x);
+    case 'hard-sigmoid':
+      return x < 0 ? 0 : x > 1 ? 1 : x;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-4 * (x - 0.5)));
   }
 }
 
@@ -118,8 +143,12 @@ function exactActivation(kind: Activation, x: number): number {
 export class NeuronUnit {
   private readonly tables = new Map<Activation, Float32Array>();
   private readonly state: Quantiser;
-  constructor(private readonly chip: ChipDescription, private readonly kernels: Kernels, private readonly noise: NoiseSource,
-    private readonly native: PeripheryNative = null) {
+  constructor(
+    private readonly chip: ChipDescription,
+    private readonly kernels: Kernels,
+    private readonly noise: NoiseSource,
+    private readonly native: PeripheryNative = null,
+  ) {
     const [lo, hi] = chip.periphery.dac.inputRange;
     this.state = quantiser(chip.neuron.stateBits, lo, hi, native);
   }
@@ -161,8 +190,14 @@ export class NeuronUnit {
     } else {
       for (let i = 0; i < n; i++) {
         const x = (h[i] - lo) * scale;
-        if (x <= 0) { s[i] = t[0]; continue; }
-        if (x >= last) { s[i] = t[last]; continue; }
+        if (x <= 0) {
+          s[i] = t[0];
+          continue;
+        }
+        if (x >= last) {
+          s[i] = t[last];
+          continue;
+        }
         const k = Math.floor(x);
         s[i] = t[k] + (t[k + 1] - t[k]) * (x - k);
       }

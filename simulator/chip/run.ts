@@ -58,14 +58,20 @@ export interface ChipRunResult {
 }
 
 /** The netlist's schedule ready to run on its chip, devices programmed from the run's seed. */
-export function makeInterpreter(netlist: NetlistMsg, seed: number, kernels: Kernels, maxBatch: number,
-  opts: { driftSeconds?: number; pulseRounding?: PulseRounding } = {}): NetlistInterpreter {
+export function makeInterpreter(
+  netlist: NetlistMsg,
+  seed: number,
+  kernels: Kernels,
+  maxBatch: number,
+  opts: { driftSeconds?: number; pulseRounding?: PulseRounding } = {},
+): NetlistInterpreter {
   const chip = chipFromMsg(netlist.chip!);
   // The chip's random draws (programming noise, stuck devices, read/state noise, pulses) come from
   // their own stream of the run's seed, so they never shift the data shuffling.
   const noise = makeNoise(makeRng(seed).fork('chip'), kernels.name === 'reference-ts' ? 'reference' : 'native');
   const arrays = new ChipArrays(edgeTiles(netlist), chip, kernels, noise, {
-    driftSeconds: opts.driftSeconds ?? 0, pulseRounding: opts.pulseRounding ?? 'stochastic',
+    driftSeconds: opts.driftSeconds ?? 0,
+    pulseRounding: opts.pulseRounding ?? 'stochastic',
   });
   return new NetlistInterpreter(netlist, arrays, maxBatch);
 }
@@ -79,22 +85,49 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     const x = new Float32Array(batch * net.inputSize);
     const y = new Float32Array(batch * net.classes);
     const acc = evaluate(it, data.test, batch, x, y, o.onBatch && ((b, n) => o.onBatch!(0, b, n, NaN)));
-    return { chip, testAccuracy: acc, bestTestAccuracy: acc, epochs: [], updatePulsesPerSample: 0, boundHits: {}, trainSamples: 0, interrupted: false, interpreter: it, adcSaturation: it.adcSaturation(), irDrop: irDropOf(netlist, it) };
+    return {
+      chip,
+      testAccuracy: acc,
+      bestTestAccuracy: acc,
+      epochs: [],
+      updatePulsesPerSample: 0,
+      boundHits: {},
+      trainSamples: 0,
+      interrupted: false,
+      interpreter: it,
+      adcSaturation: it.adcSaturation(),
+      irDrop: irDropOf(netlist, it),
+    };
   }
   if (!netlist.trainingInfo) throw new Error('the netlist has no training_info: it can only run inference');
   const problem = coincidenceTrainingProblem(chip, netlist.trainingInfo);
   if (problem) throw new Error(problem);
   const spec = { ...net.spec, training: { ...net.spec.training, batchSize: batch } };
   const { result } = await train({ ...net, spec }, { W: [], B: [], bias: [] }, data, {
-    algo: 'ep', epochs: o.epochs, seed: o.seed, kernels: o.kernels, device: it, onEpoch: o.onEpoch, onBatch: o.onBatch, shouldStop: o.shouldStop,
+    algo: 'ep',
+    epochs: o.epochs,
+    seed: o.seed,
+    kernels: o.kernels,
+    device: it,
+    onEpoch: o.onEpoch,
+    onBatch: o.onBatch,
+    shouldStop: o.shouldStop,
   });
   const samples = result.epochs.length * data.train.count;
   return {
-    chip, testAccuracy: result.finalTestAccuracy, bestTestAccuracy: result.bestTestAccuracy, epochs: result.epochs,
+    chip,
+    testAccuracy: result.finalTestAccuracy,
+    bestTestAccuracy: result.bestTestAccuracy,
+    epochs: result.epochs,
     updatePulsesPerSample: samples > 0 ? it.chip.pulses() / samples : 0,
-    boundHits: Object.fromEntries(netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, { cells: it.chip.W[i].boundHits, of: e.rows * e.cols }]] : []))),
-    trainSamples: samples, interrupted: result.interrupted, interpreter: it,
-    adcSaturation: it.adcSaturation(), irDrop: irDropOf(netlist, it),
+    boundHits: Object.fromEntries(
+      netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, { cells: it.chip.W[i].boundHits, of: e.rows * e.cols }]] : [])),
+    ),
+    trainSamples: samples,
+    interrupted: result.interrupted,
+    interpreter: it,
+    adcSaturation: it.adcSaturation(),
+    irDrop: irDropOf(netlist, it),
   };
 }
 

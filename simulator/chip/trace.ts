@@ -72,7 +72,8 @@ function compareResources(a: string, b: string): number {
 }
 
 export function chipTrace(netlist: NetlistMsg, chip: ChipDescription, opts: ChipTraceOptions): ChipTrace {
-  if (!Number.isInteger(opts.samples) || opts.samples < 1) throw new Error(`chipTrace: samples must be an integer ≥ 1, got ${opts.samples}`);
+  if (!Number.isInteger(opts.samples) || opts.samples < 1)
+    throw new Error(`chipTrace: samples must be an integer ≥ 1, got ${opts.samples}`);
   const maxEvents = opts.maxEvents ?? 100_000;
   const hz = chip.clock.frequencyMhz * 1e6;
   const us = 1e6 / hz;
@@ -94,7 +95,9 @@ export function chipTrace(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
   const traced = (sample: number, iter: number) => detail === 'full' || (iter === 0 && (detail === 'first-iteration' || sample === 0));
 
   // Tracks: samples, phases, then every resource of the traced phases in display order.
-  const events: TraceEvent[] = [{ name: 'process_name', ph: 'M', pid, tid: 0, cat: '', args: { name: `${netlist.graphName} on ${chip.name}` } }];
+  const events: TraceEvent[] = [
+    { name: 'process_name', ph: 'M', pid, tid: 0, cat: '', args: { name: `${netlist.graphName} on ${chip.name}` } },
+  ];
   const tids = new Map<string, number>();
   const track = (name: string) => {
     const tid = tids.size + 1;
@@ -118,9 +121,23 @@ export function chipTrace(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
       for (let it = 0; it < p.repeat; it++) {
         const full = traced(s, it);
         events.push({
-          name: p.repeat > 1 ? `${p.phase.name} ${it + 1}/${p.repeat}` : p.phase.name, cat: 'phase', ph: 'X', pid, tid: phasesTid,
-          ts: cycle * us, dur: p.cycles * us,
-          args: { sample: s, phase: p.phase.name, kind: p.phase.kind, iteration: it, cycles: p.cycles, startCycle: cycle, ops: p.ops.length, detail: full ? 'ops traced' : 'summarised' },
+          name: p.repeat > 1 ? `${p.phase.name} ${it + 1}/${p.repeat}` : p.phase.name,
+          cat: 'phase',
+          ph: 'X',
+          pid,
+          tid: phasesTid,
+          ts: cycle * us,
+          dur: p.cycles * us,
+          args: {
+            sample: s,
+            phase: p.phase.name,
+            kind: p.phase.kind,
+            iteration: it,
+            cycles: p.cycles,
+            startCycle: cycle,
+            ops: p.ops.length,
+            detail: full ? 'ops traced' : 'summarised',
+          },
         });
         if (full) {
           // chromeTrace numbers its tracks per call: map its tids to ours through its thread names.
@@ -139,28 +156,49 @@ export function chipTrace(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
       }
     }
     events.push({
-      name: `sample ${s}`, cat: 'sample', ph: 'X', pid, tid: samplesTid, ts: sampleStart * us, dur: (cycle - sampleStart) * us,
+      name: `sample ${s}`,
+      cat: 'sample',
+      ph: 'X',
+      pid,
+      tid: samplesTid,
+      ts: sampleStart * us,
+      dur: (cycle - sampleStart) * us,
       args: { sample: s, cycles: cycle - sampleStart, startCycle: sampleStart, training: opts.training },
     });
   }
 
   const what = opts.training ? 'training samples' : 'inferences';
-  const note = detail === 'full'
-    ? `every op of every phase iteration of ${opts.samples} ${what} is traced`
-    : detail === 'first-iteration'
-      ? `the ops of the first iteration of each phase of each of the ${opts.samples} ${what} are traced; the other iterations (identical timing: a fixed schedule, iterations are barriers) appear only on the 'phases' track (args.detail = 'summarised'); full detail would need ${fullOpEvents} op events (maxEvents ${maxEvents})`
-      : `the ops of the first iteration of each phase of the first of ${opts.samples} ${what} are traced; every other iteration and sample (identical timing) appears only on the 'phases' and 'samples' tracks; full detail would need ${fullOpEvents} op events (maxEvents ${maxEvents})`;
+  const note =
+    detail === 'full'
+      ? `every op of every phase iteration of ${opts.samples} ${what} is traced`
+      : detail === 'first-iteration'
+        ? `the ops of the first iteration of each phase of each of the ${opts.samples} ${what} are traced; the other iterations (identical timing: a fixed schedule, iterations are barriers) appear only on the 'phases' track (args.detail = 'summarised'); full detail would need ${fullOpEvents} op events (maxEvents ${maxEvents})`
+        : `the ops of the first iteration of each phase of the first of ${opts.samples} ${what} are traced; every other iteration and sample (identical timing) appears only on the 'phases' and 'samples' tracks; full detail would need ${fullOpEvents} op events (maxEvents ${maxEvents})`;
   return {
     traceEvents: events,
     displayTimeUnit: 'ns',
     metadata: {
-      chip: chip.name, graph: netlist.graphName, clockMhz: chip.clock.frequencyMhz, samples: opts.samples, training: opts.training,
-      cyclesPerSample, detail, note, opEvents, fullOpEvents,
+      chip: chip.name,
+      graph: netlist.graphName,
+      clockMhz: chip.clock.frequencyMhz,
+      samples: opts.samples,
+      training: opts.training,
+      cyclesPerSample,
+      detail,
+      note,
+      opEvents,
+      fullOpEvents,
       phases: phases.map((p) => ({ name: p.phase.name, repeat: p.repeat, cyclesPerIteration: p.cycles, opsPerIteration: p.ops.length })),
     },
     otherData: {
-      chip: chip.name, graph: netlist.graphName, clockMhz: String(chip.clock.frequencyMhz), samples: String(opts.samples),
-      training: String(opts.training), cyclesPerSample: String(cyclesPerSample), detail, note,
+      chip: chip.name,
+      graph: netlist.graphName,
+      clockMhz: String(chip.clock.frequencyMhz),
+      samples: String(opts.samples),
+      training: String(opts.training),
+      cyclesPerSample: String(cyclesPerSample),
+      detail,
+      note,
     },
   };
 }

@@ -143,11 +143,19 @@ export function coincidenceTrainingProblem(chip: ChipDescription, info: Training
   // need the digital optimiser this scheme does not have.
   const cosine = info.schedule === 'LR_SCHEDULE_KIND_COSINE';
   if (info.optimizer !== 'OPTIMIZER_KIND_SGD' || info.momentum !== 0 || info.weightDecay !== 0 || cosine || info.clipGradNorm > 0) {
-    const asks = [info.optimizer.replace('OPTIMIZER_KIND_', '').toLowerCase(), info.momentum ? `momentum ${info.momentum}` : '',
-      info.weightDecay ? `weight decay ${info.weightDecay}` : '', cosine ? 'a cosine learning-rate schedule' : '',
-      info.clipGradNorm > 0 ? `gradient clipping at ${info.clipGradNorm}` : ''].filter((x) => x).join(', ');
-    return `chip "${chip.name}" updates by stochastic coincidence (no optimiser, the pulse trains realise plain SGD), but training_info asks for ${asks}; `
-      + 'compile a spec whose training.optimizer is { "kind": "sgd", "lr": … } without momentum, weight decay, schedule or clipping, or use crossbar.update.scheme "mixed-precision" or "row-programmed"';
+    const asks = [
+      info.optimizer.replace('OPTIMIZER_KIND_', '').toLowerCase(),
+      info.momentum ? `momentum ${info.momentum}` : '',
+      info.weightDecay ? `weight decay ${info.weightDecay}` : '',
+      cosine ? 'a cosine learning-rate schedule' : '',
+      info.clipGradNorm > 0 ? `gradient clipping at ${info.clipGradNorm}` : '',
+    ]
+      .filter((x) => x)
+      .join(', ');
+    return (
+      `chip "${chip.name}" updates by stochastic coincidence (no optimiser, the pulse trains realise plain SGD), but training_info asks for ${asks}; ` +
+      'compile a spec whose training.optimizer is { "kind": "sgd", "lr": … } without momentum, weight decay, schedule or clipping, or use crossbar.update.scheme "mixed-precision" or "row-programmed"'
+    );
   }
   return null;
 }

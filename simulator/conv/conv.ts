@@ -43,8 +43,15 @@ function checkWeights(what: string, w: Float32Array, d: ConvDims): void {
 }
 
 /** y [m × O × OH × OW] = scale · conv(x [m × C × H × W]; w [O × C × k × k]) (+ y if accumulate). */
-export function convForward(kernels: Kernels, spec: ConvSpec, m: number, x: Float32Array, w: Float32Array,
-  y: Float32Array, opts?: ConvOptions): void {
+export function convForward(
+  kernels: Kernels,
+  spec: ConvSpec,
+  m: number,
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  opts?: ConvOptions,
+): void {
   const d = convDims(spec);
   checkBatch('convForward (x)', m, x, d.inSize);
   checkBatch('convForward (y)', m, y, d.outSize);
@@ -63,8 +70,15 @@ export function convForward(kernels: Kernels, spec: ConvSpec, m: number, x: Floa
  * x [m × C × H × W] = scale · convᵀ(y [m × O × OH × OW]; w) (+ x if accumulate): the transposed
  * convolution with the same weights, the adjoint of convForward.
  */
-export function convTranspose(kernels: Kernels, spec: ConvSpec, m: number, y: Float32Array, w: Float32Array,
-  x: Float32Array, opts?: ConvOptions): void {
+export function convTranspose(
+  kernels: Kernels,
+  spec: ConvSpec,
+  m: number,
+  y: Float32Array,
+  w: Float32Array,
+  x: Float32Array,
+  opts?: ConvOptions,
+): void {
   const d = convDims(spec);
   checkBatch('convTranspose (y)', m, y, d.outSize);
   checkBatch('convTranspose (x)', m, x, d.inSize);
@@ -84,8 +98,15 @@ export function convTranspose(kernels: Kernels, spec: ConvSpec, m: number, y: Fl
  * dw [O × C × k × k] = scale · Σ_b dy_b · im2col(x_b)ᵀ (+ dw if accumulate): the gradient of
  * ⟨conv(x; W), dy⟩ with respect to W, summed over the batch (no 1/m: pass scale).
  */
-export function convWeightGrad(kernels: Kernels, spec: ConvSpec, m: number, x: Float32Array, dy: Float32Array,
-  dw: Float32Array, opts?: ConvOptions): void {
+export function convWeightGrad(
+  kernels: Kernels,
+  spec: ConvSpec,
+  m: number,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+  opts?: ConvOptions,
+): void {
   const d = convDims(spec);
   checkBatch('convWeightGrad (x)', m, x, d.inSize);
   checkBatch('convWeightGrad (dy)', m, dy, d.outSize);

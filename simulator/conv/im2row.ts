@@ -15,7 +15,8 @@ import { convDims, type ConvSpec } from '../../graph/shapes';
 function checkSizes(what: string, spec: ConvSpec, m: number, x: Float32Array, patches: Float32Array): void {
   const d = convDims(spec);
   if (x.length < m * d.inSize) throw new Error(`${what}: x holds ${x.length} floats, needs m·C·H·W = ${m * d.inSize}`);
-  if (patches.length < m * d.colCols * d.colRows) throw new Error(`${what}: patches hold ${patches.length} floats, needs m·OH·OW·C·k·k = ${m * d.colCols * d.colRows}`);
+  if (patches.length < m * d.colCols * d.colRows)
+    throw new Error(`${what}: patches hold ${patches.length} floats, needs m·OH·OW·C·k·k = ${m * d.colCols * d.colRows}`);
 }
 
 export function im2row(spec: ConvSpec, m: number, x: Float32Array, patches: Float32Array): void {
@@ -48,7 +49,6 @@ export function im2row(spec: ConvSpec, m: number, x: Float32Array, patches: Floa
       }
     }
   }
-
 }
 
 /** x += row2im(patches): the adjoint of im2row (accumulates into x). */

@@ -14,7 +14,16 @@ export interface LayoutKernels {
   im2row(spec: ConvSpec, m: number, x: Float32Array, patches: Float32Array): void;
   row2im(spec: ConvSpec, m: number, patches: Float32Array, x: Float32Array): void;
   /** pool-rows.ts: max pool from position-major rows into the drive (+= scale·(max, then bias)). */
-  maxPoolRows(pool: PoolSpec, shape: FeatureShape, m: number, rows: Float32Array, out: Float32Array, argmax: Int32Array, scale: number, bias: Float32Array | null): void;
+  maxPoolRows(
+    pool: PoolSpec,
+    shape: FeatureShape,
+    m: number,
+    rows: Float32Array,
+    out: Float32Array,
+    argmax: Int32Array,
+    scale: number,
+    bias: Float32Array | null,
+  ): void;
   /** pool-rows.ts: unpool through argmax into position-major rows (overwritten). */
   maxUnpoolRows(pool: PoolSpec, shape: FeatureShape, m: number, post: Float32Array, argmax: Int32Array, rows: Float32Array): void;
 }
@@ -37,12 +46,17 @@ export function layoutKernels(): LayoutKernels {
   const r2i = addon?.row2im?.bind(addon);
   const pr = addon?.maxPoolRows?.bind(addon);
   const ur = addon?.maxUnpoolRows?.bind(addon);
-  chosen = i2r && r2i && pr && ur ? {
-    name: 'native',
-    im2row: (s, m, x, p) => i2r(x, p, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
-    row2im: (s, m, p, x) => r2i(p, x, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
-    maxPoolRows: (pool, sh, m, rows, out, argmax, scale, bias) => pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
-    maxUnpoolRows: (pool, sh, m, post, argmax, rows) => ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
-  } : referenceLayout;
+  chosen =
+    i2r && r2i && pr && ur
+      ? {
+          name: 'native',
+          im2row: (s, m, x, p) => i2r(x, p, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
+          row2im: (s, m, p, x) => r2i(p, x, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
+          maxPoolRows: (pool, sh, m, rows, out, argmax, scale, bias) =>
+            pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
+          maxUnpoolRows: (pool, sh, m, post, argmax, rows) =>
+            ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
+        }
+      : referenceLayout;
   return chosen;
 }

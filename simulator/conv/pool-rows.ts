@@ -23,12 +23,21 @@ function sizes(pool: PoolSpec, shape: FeatureShape) {
   return { O: shape.channels, H: shape.height, W: shape.width, P: shape.height * shape.width, OH: out.height, OW: out.width };
 }
 
-export function maxPoolRows(pool: PoolSpec, shape: FeatureShape, m: number, rows: Float32Array, out: Float32Array,
-  argmax: Int32Array, scale: number, bias: Float32Array | null): void {
+export function maxPoolRows(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  rows: Float32Array,
+  out: Float32Array,
+  argmax: Int32Array,
+  scale: number,
+  bias: Float32Array | null,
+): void {
   const { O, W, P, OH, OW } = sizes(pool, shape);
   const { size: k, stride: s } = pool;
   if (rows.length < m * P * O) throw new Error(`maxPoolRows: rows hold ${rows.length} floats, need m·P·O = ${m * P * O}`);
-  if (out.length < m * O * OH * OW || argmax.length < m * O * OH * OW) throw new Error(`maxPoolRows: out/argmax shorter than m·O·OH·OW = ${m * O * OH * OW}`);
+  if (out.length < m * O * OH * OW || argmax.length < m * O * OH * OW)
+    throw new Error(`maxPoolRows: out/argmax shorter than m·O·OH·OW = ${m * O * OH * OW}`);
   if (bias && bias.length < O) throw new Error(`maxPoolRows: bias holds ${bias.length} values, need ${O}`);
   for (let b = 0; b < m; b++) {
     for (let o = 0; o < O; o++) {
@@ -57,12 +66,19 @@ export function maxPoolRows(pool: PoolSpec, shape: FeatureShape, m: number, rows
   }
 }
 
-export function maxUnpoolRows(pool: PoolSpec, shape: FeatureShape, m: number, post: Float32Array, argmax: Int32Array,
-  rows: Float32Array): void {
+export function maxUnpoolRows(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  post: Float32Array,
+  argmax: Int32Array,
+  rows: Float32Array,
+): void {
   const { O, P, OH, OW } = sizes(pool, shape);
   const per = OH * OW;
   if (rows.length < m * P * O) throw new Error(`maxUnpoolRows: rows hold ${rows.length} floats, need m·P·O = ${m * P * O}`);
-  if (post.length < m * O * per || argmax.length < m * O * per) throw new Error(`maxUnpoolRows: post/argmax shorter than m·O·OH·OW = ${m * O * per}`);
+  if (post.length < m * O * per || argmax.length < m * O * per)
+    throw new Error(`maxUnpoolRows: post/argmax shorter than m·O·OH·OW = ${m * O * per}`);
   rows.fill(0, 0, m * P * O);
   for (let b = 0; b < m; b++) {
     for (let o = 0; o < O; o++) {

@@ -32,8 +32,7 @@ function checkArgmax(argmax: Int32Array, n: number): void {
  * as y) = the flat x index of each maximum. y is overwritten (scale/accumulate do not apply: a
  * max is a selection, not a linear map).
  */
-export function maxPool(pool: PoolSpec, shape: FeatureShape, m: number, x: Float32Array, y: Float32Array,
-  argmax: Int32Array): void {
+export function maxPool(pool: PoolSpec, shape: FeatureShape, m: number, x: Float32Array, y: Float32Array, argmax: Int32Array): void {
   const out = poolOutShape(pool, shape);
   const inSize = shapeSize(shape);
   const outSize = shapeSize(out);
@@ -72,8 +71,15 @@ export function maxPool(pool: PoolSpec, shape: FeatureShape, m: number, x: Float
  * Unpool through the stored argmax: x [m × C × H × W] = scale · Σ routes of y (+ x if accumulate);
  * x is zero except at the stored maxima. `shape` is the INPUT shape of the max-pool.
  */
-export function maxUnpool(pool: PoolSpec, shape: FeatureShape, m: number, y: Float32Array, argmax: Int32Array,
-  x: Float32Array, opts?: PoolOptions): void {
+export function maxUnpool(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  y: Float32Array,
+  argmax: Int32Array,
+  x: Float32Array,
+  opts?: PoolOptions,
+): void {
   const out = poolOutShape(pool, shape);
   const inSize = shapeSize(shape);
   const n = m * shapeSize(out);
@@ -91,8 +97,7 @@ export function maxUnpool(pool: PoolSpec, shape: FeatureShape, m: number, y: Flo
 }
 
 /** Average pooling: y = scale · mean over each window (+ y if accumulate). */
-export function avgPool(pool: PoolSpec, shape: FeatureShape, m: number, x: Float32Array, y: Float32Array,
-  opts?: PoolOptions): void {
+export function avgPool(pool: PoolSpec, shape: FeatureShape, m: number, x: Float32Array, y: Float32Array, opts?: PoolOptions): void {
   const out = poolOutShape(pool, shape);
   checkBatch('avgPool (x)', m, x, shapeSize(shape));
   checkBatch('avgPool (y)', m, y, shapeSize(out));
@@ -122,8 +127,14 @@ export function avgPool(pool: PoolSpec, shape: FeatureShape, m: number, x: Float
  * The adjoint of avgPool: x [m × C × H × W] = scale · avgPoolᵀ(y) (+ x if accumulate): each
  * y element spreads y/size² over its window. `shape` is the INPUT shape of the pool.
  */
-export function avgPoolTranspose(pool: PoolSpec, shape: FeatureShape, m: number, y: Float32Array, x: Float32Array,
-  opts?: PoolOptions): void {
+export function avgPoolTranspose(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  y: Float32Array,
+  x: Float32Array,
+  opts?: PoolOptions,
+): void {
   const out = poolOutShape(pool, shape);
   checkBatch('avgPoolTranspose (y)', m, y, shapeSize(out));
   checkBatch('avgPoolTranspose (x)', m, x, shapeSize(shape));
@@ -149,8 +160,7 @@ export function avgPoolTranspose(pool: PoolSpec, shape: FeatureShape, m: number,
 }
 
 /** Dispatch on pool.kind for the forward pass (argmax required for 'max'). */
-export function poolForward(pool: PoolSpec, shape: FeatureShape, m: number, x: Float32Array, y: Float32Array,
-  argmax?: Int32Array): void {
+export function poolForward(pool: PoolSpec, shape: FeatureShape, m: number, x: Float32Array, y: Float32Array, argmax?: Int32Array): void {
   if (pool.kind === 'max') {
     if (argmax === undefined) throw new Error('poolForward: max pooling needs an argmax buffer');
     maxPool(pool, shape, m, x, y, argmax);
@@ -160,8 +170,15 @@ export function poolForward(pool: PoolSpec, shape: FeatureShape, m: number, x: F
 }
 
 /** Dispatch on pool.kind for the transposed (feedback) path. */
-export function poolTranspose(pool: PoolSpec, shape: FeatureShape, m: number, y: Float32Array, x: Float32Array,
-  argmax?: Int32Array, opts?: PoolOptions): void {
+export function poolTranspose(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  y: Float32Array,
+  x: Float32Array,
+  argmax?: Int32Array,
+  opts?: PoolOptions,
+): void {
   if (pool.kind === 'max') {
     if (argmax === undefined) throw new Error('poolTranspose: max unpooling needs the argmax from maxPool');
     maxUnpool(pool, shape, m, y, argmax, x, opts);

@@ -39,21 +39,27 @@ function forEachTerm(spec: ConvSpec, m: number, visit: (xi: number, wi: number, 
 /** y = conv(x; w), [m × O × OH × OW], float64. */
 export function convForwardDirect(spec: ConvSpec, m: number, x: Vec, w: Vec): Float64Array {
   const y = new Float64Array(m * convDims(spec).outSize);
-  forEachTerm(spec, m, (xi, wi, yi) => { y[yi] += w[wi] * x[xi]; });
+  forEachTerm(spec, m, (xi, wi, yi) => {
+    y[yi] += w[wi] * x[xi];
+  });
   return y;
 }
 
 /** x = convᵀ(y; w), [m × C × H × W], float64. */
 export function convTransposeDirect(spec: ConvSpec, m: number, y: Vec, w: Vec): Float64Array {
   const x = new Float64Array(m * convDims(spec).inSize);
-  forEachTerm(spec, m, (xi, wi, yi) => { x[xi] += w[wi] * y[yi]; });
+  forEachTerm(spec, m, (xi, wi, yi) => {
+    x[xi] += w[wi] * y[yi];
+  });
   return x;
 }
 
 /** dw = ∂⟨conv(x; w), dy⟩/∂w = Σ_b Σ_positions dy · x, [O × C × k × k], float64. */
 export function convWeightGradDirect(spec: ConvSpec, m: number, x: Vec, dy: Vec): Float64Array {
   const dw = new Float64Array(convDims(spec).weightSize);
-  forEachTerm(spec, m, (xi, wi, yi) => { dw[wi] += dy[yi] * x[xi]; });
+  forEachTerm(spec, m, (xi, wi, yi) => {
+    dw[wi] += dy[yi] * x[xi];
+  });
   return dw;
 }
 
@@ -72,8 +78,7 @@ export function im2colDirect(spec: ConvSpec, m: number, x: Vec): Float64Array {
               const iy = oy * s - p + ky;
               const ix = ox * s - p + kx;
               const q = oy * d.outWidth + ox;
-              col[(b * d.colRows + r) * d.colCols + q] = iy >= 0 && iy < H && ix >= 0 && ix < W
-                ? x[((b * C + c) * H + iy) * W + ix] : 0;
+              col[(b * d.colRows + r) * d.colCols + q] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[((b * C + c) * H + iy) * W + ix] : 0;
             }
           }
         }

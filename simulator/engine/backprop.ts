@@ -22,8 +22,13 @@ export class BackpropEngine {
   private readonly dz: Float32Array;
   private readonly ops: EdgeOps;
 
-  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number, readonly kind: BackwardKind,
-    biases: readonly (Float32Array | undefined)[] = []) {
+  constructor(
+    readonly net: Net,
+    readonly exec: Executor,
+    readonly maxBatch: number,
+    readonly kind: BackwardKind,
+    biases: readonly (Float32Array | undefined)[] = [],
+  ) {
     this.ops = new EdgeOps(net, exec, maxBatch, biases);
     const buf = (n: number): Float32Array => new Float32Array(maxBatch * n);
     this.fwdIn = net.layers.map((_, j) => net.edges.filter((e) => e.to === j && isForward(e)));
@@ -78,7 +83,7 @@ export class BackpropEngine {
   /** Given dL/dh of edge e's target, write e's gradient and pass the error to e's source. */
   private accumulate(e: NetEdge, dPost: Float32Array, m: number, grads: (Float32Array | null)[], x?: Float32Array): void {
     // Conv edges reuse the patches and argmax of this pass's forward read (pre = null).
-    const pre = e.conv ? 'latest' as const : e.from === INPUT ? x! : this.sBuf[e.from];
+    const pre = e.conv ? ('latest' as const) : e.from === INPUT ? x! : this.sBuf[e.from];
     const g = grads[e.index] ?? null;
     const gb = grads[this.net.edges.length + e.index] ?? null;
     if (e.trainable && (g || gb)) this.ops.update(e, dPost, pre, m, e.alpha / m, g, gb);

@@ -44,14 +44,20 @@ export class EdgeOps {
   private readonly conv: (ConvBuffers | null)[];
   private readonly layout: LayoutKernels;
 
-  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number,
-    readonly biases: readonly (Float32Array | undefined)[] = []) {
+  constructor(
+    readonly net: Net,
+    readonly exec: Executor,
+    readonly maxBatch: number,
+    readonly biases: readonly (Float32Array | undefined)[] = [],
+  ) {
     this.layout = layoutFor(exec.kernels);
     for (const e of net.edges) {
       // A biased edge without its bias (or a bias on an unbiased edge) would silently change the net.
       const b = biases[e.index];
       if (e.bias !== (b !== undefined) || (b && b.length !== e.rows)) {
-        throw new Error(`edge ${e.name}: ${e.bias ? `needs a bias of ${e.rows} entries` : 'has no bias'} but the engine was given ${b ? `${b.length} entries` : 'none'}`);
+        throw new Error(
+          `edge ${e.name}: ${e.bias ? `needs a bias of ${e.rows} entries` : 'has no bias'} but the engine was given ${b ? `${b.length} entries` : 'none'}`,
+        );
       }
     }
     this.conv = net.edges.map((e) => {
@@ -67,9 +73,14 @@ export class EdgeOps {
       const chunk = chunkBytes === undefined ? maxBatch : Math.max(1, Math.min(maxBatch, Math.floor(chunkBytes / (4 * P * e.cols))));
       return {
         chunk,
-        patches: buf(P * e.cols), rows: buf(P * e.rows), map: buf(toSize), pooled: buf(pooledSize),
-        argmax: new Int32Array(maxBatch * argmaxSize), back: new Float32Array(chunk * P * e.cols),
-        keptPatches: null, keptArgmax: null,
+        patches: buf(P * e.cols),
+        rows: buf(P * e.rows),
+        map: buf(toSize),
+        pooled: buf(pooledSize),
+        argmax: new Int32Array(maxBatch * argmaxSize),
+        back: new Float32Array(chunk * P * e.cols),
+        keptPatches: null,
+        keptArgmax: null,
       };
     });
   }
@@ -152,8 +163,15 @@ export class EdgeOps {
    * ('latest': BP), or from keep() ('kept': EP keeps those of the nudged phase's first step, whose
    * forward reads the free state s⁰ — no extra read). gBias may be null (no bias or not trained).
    */
-  update(e: NetEdge, post: Float32Array, pre: UpdateSource, m: number, scale: number,
-    g: Float32Array | null, gBias: Float32Array | null): void {
+  update(
+    e: NetEdge,
+    post: Float32Array,
+    pre: UpdateSource,
+    m: number,
+    scale: number,
+    g: Float32Array | null,
+    gBias: Float32Array | null,
+  ): void {
     const cb = this.conv[e.index];
     if (!cb || !e.conv) {
       if (!(pre instanceof Float32Array)) throw new Error(`EdgeOps.update: dense edge ${e.name} needs its pre-synaptic state`);

@@ -47,8 +47,12 @@ export class EpEngine {
   private readonly ops: EdgeOps;
 
   /** biases: per edge (digital, added after the read); omitted = no biases. */
-  constructor(readonly net: Net, readonly exec: Executor, readonly maxBatch: number,
-    biases: readonly (Float32Array | undefined)[] = []) {
+  constructor(
+    readonly net: Net,
+    readonly exec: Executor,
+    readonly maxBatch: number,
+    biases: readonly (Float32Array | undefined)[] = [],
+  ) {
     this.ops = new EdgeOps(net, exec, maxBatch, biases);
     const L = net.layers.length;
     this.plans = net.layers.map((_, j) => ({
@@ -63,8 +67,9 @@ export class EpEngine {
     this.sFree = net.layers.map((l) => buf(l.size));
     this.h = net.layers.map((l) => buf(l.size));
     this.zero = new Array<boolean>(L).fill(true);
-    this.zeroStays = net.layers.map((l, j) => this.inDrive[j] === null && activationOfZero(l.activation) === 0
-      && !this.plans[j].forwardIn.some((e) => e.bias));
+    this.zeroStays = net.layers.map(
+      (l, j) => this.inDrive[j] === null && activationOfZero(l.activation) === 0 && !this.plans[j].forwardIn.some((e) => e.bias),
+    );
     this.logits = buf(net.classes);
     this.probs = buf(net.classes);
     this.err = buf(net.classes);
@@ -176,7 +181,6 @@ export class EpEngine {
       this.zero[j] = true;
     }
   }
-
 
   private readout(m: number, states: Float32Array[], logits: Float32Array): void {
     const ro = this.net.readout;

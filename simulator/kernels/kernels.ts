@@ -17,9 +17,19 @@ export interface Kernels {
    * beta = 0 overwrites C (NaNs already in C do not propagate), as in BLAS.
    */
   gemm(
-    transA: Trans, transB: Trans, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
-    C: Float32Array, ldc: number,
+    transA: Trans,
+    transB: Trans,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
   ): void;
   /** s[i] = ρ(h[i]) for i < n (the neuron update; h and s may not overlap). */
   activate(kind: Activation, h: Float32Array, s: Float32Array, n: number): void;
@@ -28,6 +38,16 @@ export interface Kernels {
    * m ← b1·m + (1−b1)·g; v ← b2·v + (1−b2)·g²; w ← w − c1·m / (sqrt(v)·c2 + eps),
    * with c1 = lr/(1−b1^t) and c2 = 1/sqrt(1−b2^t) supplied by the caller.
    */
-  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
-    b1: number, b2: number, c1: number, c2: number, eps: number): void;
+  adamStep(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+  ): void;
 }

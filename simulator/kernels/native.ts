@@ -18,9 +18,21 @@ import { chooseOpenblasCore, chosenOpenblasCore } from './openblas-core';
 
 /** The raw addon surface (native/blas.c). Validates its own arguments and throws on bad ones. */
 export interface FreBlasAddon {
-  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
-    C: Float32Array, ldc: number): void;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ): void;
   /** openblas_set_num_threads; false if the linked BLAS has no such function. */
   setThreads(n: number): boolean;
   /** openblas_get_num_threads, or -1 if unavailable. */
@@ -32,29 +44,92 @@ export interface FreBlasAddon {
   /** out[i] += std·N(0,1) for i < n; xoshiro256** state (Uint32Array(8)) advanced in place. */
   addNormal(state: Uint32Array, out: Float32Array, n: number, std: number): void;
   /** out[r·cols + j] += sqrt(rowVar[r] + elemVar[i] + constVar)·N(0,1); empty buffers count as zero. */
-  addNormalVar(state: Uint32Array, out: Float32Array, m: number, cols: number, rowVar: Float32Array, elemVar: Float32Array, constVar: number): void;
+  addNormalVar(
+    state: Uint32Array,
+    out: Float32Array,
+    m: number,
+    cols: number,
+    rowVar: Float32Array,
+    elemVar: Float32Array,
+    constVar: number,
+  ): void;
   /** out[i] = U[0,1) for i < n; state advanced in place. */
   fillUniform(state: Uint32Array, out: Float32Array, n: number): void;
   /** Chip periphery loops (native/periphery.c). */
   quantize(src: Float32Array, dst: Float32Array, n: number, lo: number, hi: number, step: number): void;
-  adcAccumulate(P: Float32Array, m: number, cols: number, out: Float32Array, offset: number, ld: number, gain: number, fs: number, step: number): void;
+  adcAccumulate(
+    P: Float32Array,
+    m: number,
+    cols: number,
+    out: Float32Array,
+    offset: number,
+    ld: number,
+    gain: number,
+    fs: number,
+    step: number,
+  ): void;
   /** In place: clip to ±fs (fs ≤ 0: nothing) and round to the step; returns how many values clipped. */
   adcConvert(P: Float32Array, n: number, fs: number, step: number): number;
   tableActivate(h: Float32Array, s: Float32Array, n: number, table: Float32Array, lo: number, scale: number, linear: boolean): void;
   rowSumSquares(x: Float32Array, m: number, ld: number, offset: number, len: number, scale: number, out: Float32Array): void;
   /** In-situ pulsed writes (native/devices.c); returns the pulses applied. */
-  pulsedCommit(state: Uint32Array, W: Float32Array, held: Float32Array, uPlus: Float32Array, uMinus: Float32Array,
-    frozen: Uint8Array, n: number, wMax: number, dwMin: number, c2c: number, asym: number, softBounds: boolean,
-    maxPulses: number, stochastic: boolean): number;
+  pulsedCommit(
+    state: Uint32Array,
+    W: Float32Array,
+    held: Float32Array,
+    uPlus: Float32Array,
+    uMinus: Float32Array,
+    frozen: Uint8Array,
+    n: number,
+    wMax: number,
+    dwMin: number,
+    c2c: number,
+    asym: number,
+    softBounds: boolean,
+    maxPulses: number,
+    stochastic: boolean,
+  ): number;
   /** Conv layout moves (native/conv.c; simulator/conv/im2row.ts is the reference). Older builds lack them. */
   im2row?(x: Float32Array, patches: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
   row2im?(patches: Float32Array, x: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
   /** Max pool / unpool fused with the position-major layout (native/conv.c; simulator/conv/pool-rows.ts is the reference). */
-  maxPoolRows?(rows: Float32Array, out: Float32Array, argmax: Int32Array, bias: Float32Array, m: number, O: number, H: number, W: number, size: number, stride: number, scale: number): void;
-  maxUnpoolRows?(post: Float32Array, argmax: Int32Array, rows: Float32Array, m: number, O: number, H: number, W: number, size: number, stride: number): void;
+  maxPoolRows?(
+    rows: Float32Array,
+    out: Float32Array,
+    argmax: Int32Array,
+    bias: Float32Array,
+    m: number,
+    O: number,
+    H: number,
+    W: number,
+    size: number,
+    stride: number,
+    scale: number,
+  ): void;
+  maxUnpoolRows?(
+    post: Float32Array,
+    argmax: Int32Array,
+    rows: Float32Array,
+    m: number,
+    O: number,
+    H: number,
+    W: number,
+    size: number,
+    stride: number,
+  ): void;
   /** Kernels.adamStep, computed in float32. */
-  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
-    b1: number, b2: number, c1: number, c2: number, eps: number): void;
+  adamStep(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+  ): void;
 }
 
 export const NATIVE_BACKEND_NAME = 'openblas-native';
@@ -127,9 +202,21 @@ function tryLoad(): LoadResult {
 function wrap(addon: FreBlasAddon): Kernels {
   return {
     name: NATIVE_BACKEND_NAME,
-    gemm(transA: Trans, transB: Trans, M: number, N: number, K: number, alpha: number,
-      A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
-      C: Float32Array, ldc: number): void {
+    gemm(
+      transA: Trans,
+      transB: Trans,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      A: Float32Array,
+      lda: number,
+      B: Float32Array,
+      ldb: number,
+      beta: number,
+      C: Float32Array,
+      ldc: number,
+    ): void {
       // Same checks and messages as the reference backend; the addon re-checks in C regardless.
       checkGemmArgs(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
       addon.sgemm(transA === 'T', transB === 'T', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -137,8 +224,18 @@ function wrap(addon: FreBlasAddon): Kernels {
     activate(kind: Activation, h: Float32Array, s: Float32Array, n: number): void {
       addon.activate(ACTIVATION_CODE[kind], h, s, n);
     },
-    adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
-      b1: number, b2: number, c1: number, c2: number, eps: number): void {
+    adamStep(
+      w: Float32Array,
+      g: Float32Array,
+      m: Float32Array,
+      v: Float32Array,
+      n: number,
+      b1: number,
+      b2: number,
+      c1: number,
+      c2: number,
+      eps: number,
+    ): void {
       addon.adamStep(w, g, m, v, n, b1, b2, c1, c2, eps);
     },
   };

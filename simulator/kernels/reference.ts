@@ -8,9 +8,21 @@ import type { Kernels, Trans } from './kernels';
 
 export const referenceKernels: Kernels = {
   name: 'reference-ts',
-  gemm(transA: Trans, transB: Trans, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number,
-    C: Float32Array, ldc: number): void {
+  gemm(
+    transA: Trans,
+    transB: Trans,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ): void {
     checkGemmArgs(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
     const acc = new Float64Array(N);
     for (let i = 0; i < M; i++) {
@@ -32,8 +44,18 @@ export const referenceKernels: Kernels = {
     }
   },
   activate,
-  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number,
-    b1: number, b2: number, c1: number, c2: number, eps: number): void {
+  adamStep(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+  ): void {
     for (let k = 0; k < n; k++) {
       const gk = g[k];
       const mk = b1 * m[k] + (1 - b1) * gk;
@@ -46,8 +68,19 @@ export const referenceKernels: Kernels = {
 };
 
 /** Shared argument check: a wrong stride or a too-short buffer is a programming error, caught here. */
-export function checkGemmArgs(transA: Trans, transB: Trans, M: number, N: number, K: number,
-  A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number): void {
+export function checkGemmArgs(
+  transA: Trans,
+  transB: Trans,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  lda: number,
+  B: Float32Array,
+  ldb: number,
+  C: Float32Array,
+  ldc: number,
+): void {
   const [aRows, aCols] = transA === 'N' ? [M, K] : [K, M];
   const [bRows, bCols] = transB === 'N' ? [K, N] : [N, K];
   if (M === 0 || N === 0) return;

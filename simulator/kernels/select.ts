@@ -38,8 +38,10 @@ export function selectKernels(name?: BackendName): Kernels {
   const native = loadNativeKernels();
   if (native !== null) return native;
   if (requested === 'native') {
-    throw new Error(`kernel backend 'native' requested${process.env.FRE_BACKEND ? ' (FRE_BACKEND)' : ''} but unavailable: `
-      + `${nativeUnavailableReason() ?? 'unknown reason'}. To fix: ${NATIVE_BUILD_HINT}; or use FRE_BACKEND=reference.`);
+    throw new Error(
+      `kernel backend 'native' requested${process.env.FRE_BACKEND ? ' (FRE_BACKEND)' : ''} but unavailable: ` +
+        `${nativeUnavailableReason() ?? 'unknown reason'}. To fix: ${NATIVE_BUILD_HINT}; or use FRE_BACKEND=reference.`,
+    );
   }
   return referenceKernels;
 }
@@ -63,7 +65,12 @@ export function describeBackend(kernels?: Kernels, name?: BackendName): string {
   }
   if (k === referenceKernels) {
     const reason = nativeUnavailableReason();
-    const why = requestedBackend0(name) === 'reference' ? 'requested' : reason !== null ? `native unavailable: ${reason}; ${NATIVE_BUILD_HINT}` : 'requested';
+    const why =
+      requestedBackend0(name) === 'reference'
+        ? 'requested'
+        : reason !== null
+          ? `native unavailable: ${reason}; ${NATIVE_BUILD_HINT}`
+          : 'requested';
     return `kernels: ${k.name} (${why})`;
   }
   const info = k.name === 'openblas-native' ? nativeInfo() : null;

@@ -82,7 +82,10 @@ abstract class ScheduledOptimizer implements Optimizer {
   private readonly clip: number | undefined;
   protected readonly weightDecay: number;
 
-  constructor(private readonly bases: readonly number[], o: CommonOptions) {
+  constructor(
+    private readonly bases: readonly number[],
+    o: CommonOptions,
+  ) {
     this.schedule = o.schedule ?? ((base) => base);
     this.clip = o.clipGradNorm;
     this.weightDecay = o.weightDecay ?? 0;
@@ -102,7 +105,8 @@ abstract class ScheduledOptimizer implements Optimizer {
   }
 
   protected restoreLrs(lrs: readonly number[]): void {
-    if (lrs.length !== this.current.length) throw new Error(`optimizer state has ${lrs.length} learning rates for ${this.current.length} slots`);
+    if (lrs.length !== this.current.length)
+      throw new Error(`optimizer state has ${lrs.length} learning rates for ${this.current.length} slots`);
     for (let i = 0; i < lrs.length; i++) this.current[i] = lrs[i];
   }
 
@@ -139,8 +143,16 @@ export class Adam extends ScheduledOptimizer {
   private readonly decoupled: boolean;
   private t = 0;
 
-  constructor(private readonly kernels: Kernels, sizes: (number | null)[], lr: number, o: AdamOptions = {}) {
-    super(sizes.map(() => lr), o);
+  constructor(
+    private readonly kernels: Kernels,
+    sizes: (number | null)[],
+    lr: number,
+    o: AdamOptions = {},
+  ) {
+    super(
+      sizes.map(() => lr),
+      o,
+    );
     this.b1 = o.beta1 ?? ADAM_DEFAULTS.beta1;
     this.b2 = o.beta2 ?? ADAM_DEFAULTS.beta2;
     this.eps = o.eps ?? ADAM_DEFAULTS.eps;
@@ -238,14 +250,20 @@ export class Sgd extends ScheduledOptimizer {
  *  trained parameter slots. */
 export function makeOptimizer(net: Net, training: TrainingSpec, kernels: Kernels): Optimizer {
   // Slots as makeGrads (simulator/train.ts): [0, E) edge matrices, [E, 2E) biases (same lr as their edge).
-  const sizes = [...net.edges.map((e) => (e.trainable ? e.rows * e.cols : null)),
-    ...net.edges.map((e) => (e.trainable && e.bias ? e.rows : null))];
+  const sizes = [
+    ...net.edges.map((e) => (e.trainable ? e.rows * e.cols : null)),
+    ...net.edges.map((e) => (e.trainable && e.bias ? e.rows : null)),
+  ];
   const spec = training.optimizer;
   const common: CommonOptions = { schedule: makeSchedule(training), clipGradNorm: training.clipGradNorm };
   if (spec.kind !== 'sgd') {
     return new Adam(kernels, sizes, spec.lr, {
-      ...common, beta1: spec.beta1, beta2: spec.beta2, eps: spec.eps,
-      decoupled: spec.kind === 'adamw', weightDecay: spec.weightDecay ?? (spec.kind === 'adamw' ? 0.01 : 0),
+      ...common,
+      beta1: spec.beta1,
+      beta2: spec.beta2,
+      eps: spec.eps,
+      decoupled: spec.kind === 'adamw',
+      weightDecay: spec.weightDecay ?? (spec.kind === 'adamw' ? 0.01 : 0),
     });
   }
   const lrMap = spec.lr;

@@ -16,7 +16,14 @@ export interface TraceEvent {
   args?: Record<string, unknown>;
 }
 
-export function chromeTrace(ops: readonly TimedOp[], timing: TimingResult, clockHz: number, label: string, pid = 1, offsetCycles = 0): TraceEvent[] {
+export function chromeTrace(
+  ops: readonly TimedOp[],
+  timing: TimingResult,
+  clockHz: number,
+  label: string,
+  pid = 1,
+  offsetCycles = 0,
+): TraceEvent[] {
   const us = 1e6 / clockHz;
   const tids = new Map<string, number>();
   const events: TraceEvent[] = [{ name: 'process_name', ph: 'M', pid, tid: 0, cat: '', args: { name: label } }];
@@ -32,8 +39,13 @@ export function chromeTrace(ops: readonly TimedOp[], timing: TimingResult, clock
   ops.forEach((op, i) => {
     for (const r of op.resources) {
       events.push({
-        name: op.name, cat: op.kind, ph: 'X', pid, tid: tid(r),
-        ts: (offsetCycles + timing.start[i]) * us, dur: op.cycles * us,
+        name: op.name,
+        cat: op.kind,
+        ph: 'X',
+        pid,
+        tid: tid(r),
+        ts: (offsetCycles + timing.start[i]) * us,
+        dur: op.cycles * us,
         args: { cycles: op.cycles, startCycle: offsetCycles + timing.start[i] },
       });
     }
