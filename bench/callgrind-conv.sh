@@ -3,14 +3,14 @@
 # callgrind only while the steps run (node start-up, data loading and the GEMM-rate measurement are
 # excluded): a load-independent measure for before/after comparisons on a shared machine.
 #
-#   bash bench/callgrind-conv.sh [N] [OUT]     (default N = 16 samples, OUT = /tmp/callgrind-conv.out)
+#   bash bench/callgrind-conv.sh [N] [OUT]     (default N = 16 samples, OUT = callgrind-conv.out)
 #
 # One BLAS thread, OpenBLAS's Haswell kernels (valgrind does not emulate AVX-512). Prints the total
 # and the top functions. Needs valgrind (Debian package valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-16}"
-OUT="${2:-/tmp/callgrind-conv.out}"
+OUT="${2:-callgrind-conv.out}"
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 valgrind --tool=callgrind --instr-atstart=no \

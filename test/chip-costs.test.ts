@@ -414,7 +414,7 @@ describe('chip costs: scaling and consistency', () => {
       // Utilisation is a fraction; critical phases are ranked and their shares sum to 1.
       for (const mode of ['inference', 'training'] as const) {
         for (const u of Object.values(costs.utilisation[mode])) {
-          expect(u.meanBusy).toBeGreaterThanOrEqual(0);
+          expect(u.meanBusy).toBeGreaterThan(0); // every kind listed is used by some op
           expect(u.maxBusy).toBeLessThanOrEqual(1);
           expect(u.meanBusy).toBeLessThanOrEqual(u.maxBusy);
         }
