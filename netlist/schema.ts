@@ -2,10 +2,10 @@
  * The protobuf schema at run time: proto/netlist.proto (and chip.proto) loaded once with
  * protobufjs. The .proto files are the single definition — no generated code to keep in step.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { provenance } from '../util/provenance';
 
 let root: protobuf.Root | undefined;
 
@@ -38,13 +38,7 @@ export function producerVersion(): string {
   }
 }
 
-let commit: string | undefined;
-
-/** The checkout's git commit (netlist producer_commit), "unknown" outside a git checkout. */
+/** The checkout's git commit (netlist producer_commit), "unknown" outside fre's own git checkout. */
 export function producerCommit(): string {
-  if (commit === undefined) {
-    const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: path.dirname(protoDir()), encoding: 'utf8', timeout: 5000 });
-    commit = !r.error && r.status === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? r.stdout.trim() : 'unknown';
-  }
-  return commit;
+  return provenance('').commit;
 }
