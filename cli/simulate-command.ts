@@ -200,11 +200,11 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
     );
   log(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%${mode === 'train' ? ` (best ${(100 * r.bestTestAccuracy).toFixed(2)}%)` : ''}`);
   log(
-    `per inference: ${costs.cyclesPerInference} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
+    `per inference: ${+costs.cyclesPerInference.toFixed(1)} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
       `${(costs.energyPerInferenceJoules * 1e9).toFixed(2)} nJ (${top})`,
   );
   log(
-    `per training sample: ${costs.cyclesPerTrainingSample} cycles (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
+    `per training sample: ${+costs.cyclesPerTrainingSample.toFixed(1)} cycles (per-batch work amortised over the batch) (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
       `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses` : ' (nominal update pulses)'}`,
   );
   if (a.json) {
