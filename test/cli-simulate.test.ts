@@ -86,7 +86,9 @@ describe('fre run / fre simulate', () => {
     expect(fre(['validate', pb, '--chip', 'reram']).status).toBe(0);
     const ev = fre(['simulate', pb, '--eval-only', '--test-limit', '100', '--json']);
     expect(ev.status).toBe(0);
-    expect(lastJson(ev.stdout).testAccuracy).toBeGreaterThanOrEqual(0);
+    const acc100 = lastJson(ev.stdout).testAccuracy * 100; // a count of the 100 test samples
+    expect(Math.abs(acc100 - Math.round(acc100))).toBeLessThan(1e-9);
+    expect(acc100).toBeLessThanOrEqual(100);
   });
 
   test('bad input: unknown preset, conflicting flags', () => {
