@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Activation } from '../../graph/spec';
-import type { Kernels, Trans } from './kernels';
+import type { Kernels } from './kernels';
 import { checkGemmArgs } from './reference';
 import { chooseOpenblasCore, chosenOpenblasCore } from './openblas-core';
 
@@ -202,21 +202,8 @@ function tryLoad(): LoadResult {
 function wrap(addon: FreBlasAddon): Kernels {
   return {
     name: NATIVE_BACKEND_NAME,
-    gemm(
-      transA: Trans,
-      transB: Trans,
-      M: number,
-      N: number,
-      K: number,
-      alpha: number,
-      A: Float32Array,
-      lda: number,
-      B: Float32Array,
-      ldb: number,
-      beta: number,
-      C: Float32Array,
-      ldc: number,
-    ): void {
+    gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
+      // Parameters typed by Kernels.gemm (kernels.ts), where they are documented.
       // Same checks and messages as the reference backend; the addon re-checks in C regardless.
       checkGemmArgs(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
       addon.sgemm(transA === 'T', transB === 'T', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -8,21 +8,8 @@ import type { Kernels, Trans } from './kernels';
 
 export const referenceKernels: Kernels = {
   name: 'reference-ts',
-  gemm(
-    transA: Trans,
-    transB: Trans,
-    M: number,
-    N: number,
-    K: number,
-    alpha: number,
-    A: Float32Array,
-    lda: number,
-    B: Float32Array,
-    ldb: number,
-    beta: number,
-    C: Float32Array,
-    ldc: number,
-  ): void {
+  gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
+    // Parameters typed by Kernels.gemm (kernels.ts), where they are documented.
     checkGemmArgs(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
     const acc = new Float64Array(N);
     for (let i = 0; i < M; i++) {
