@@ -40,7 +40,7 @@ import {
   type ChipDescription,
   type LeakageKey,
 } from '../hw-models/chip';
-import { priceActions, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
+import { priceActions, readsPerMvm, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
 import { commitCycles, isCoincidence, opCycles as opCyclesOf } from '../hw-models/timing';
 import type { TensorMsg } from './types';
 import { timedOps } from './op-shape';
@@ -555,4 +555,76 @@ export function mvmCost(chip: ChipDescription, ctx: PricingContext = {}): MvmCos
   }
   const ops = 2 * x.rows * cols;
   return { ops, cycles, latencyNs, energyByComponent: out, energyJoules: e, topsPerWatt: ops / e / 1e12 };
+}
+
+/** Bound-management re-reads of one edge and read kind, as the chip simulator measured them
+ *  (simulator/chip/interpreter.ts AdcSaturation: each re-read drives the array's input lines
+ *  through the DAC again, reads the array and converts every sensed line). */
+export interface MeasuredRereads {
+  edge: string;
+  read: 'forward' | 'transposed' | 'nudge';
+  rereads: number;
+  rereadLinesDriven: number;
+  rereadLinesSensed: number;
+}
+
+/** What the measured re-reads of a run cost, priced by the same table and op durations as the schedule. */
+export interface RereadCosts {
+  rereads: number;
+  /** Samples the counts were measured over (the run's inferences and training steps). */
+  samples: number;
+  /** Action counts of all the re-reads. */
+  actionCounts: Record<ActionKey, number>;
+  /** Joules per action of all the re-reads (Σ counts × the table's energy). */
+  energyByComponent: Record<string, number>;
+  energyJoules: number;
+  /** Cycles of all the re-reads, each a serial ArrayRead then AdcConvert of its lines (not overlapped). */
+  cycles: number;
+  /** energyJoules / samples and cycles / samples (0 without samples). */
+  perSample: { energyJoules: number; cycles: number };
+}
+
+/**
+ * Prices measured bound-management re-reads (issue 13's `boundManagement: 'iterative'`) as real
+ * reads: per re-read R array reads (`array_read_transposed` for the transposed kind, else
+ * `array_read`; R = reads per MVM), dac_drive × driven lines·R, adc_conversion × sensed lines·R and,
+ * bit-serial, shift_add × sensed lines·R — the counts of netlist/ops.ts ArrayRead + AdcConvert for
+ * one sample. Cycles per re-read: opCycles(ArrayRead) + opCycles(AdcConvert) at the record's mean
+ * sensed lines per re-read. `table` is the run's priced table (ChipCosts.actionTable).
+ */
+export function rereadCosts(chip: ChipDescription, table: ActionTable, measured: readonly MeasuredRereads[], samples: number): RereadCosts {
+  const R = readsPerMvm(chip);
+  const counts = zeroActions();
+  let rereads = 0;
+  let cycles = 0;
+  for (const m of measured) {
+    if (m.rereads <= 0) continue;
+    const transposed = m.read === 'transposed';
+    rereads += m.rereads;
+    counts[transposed ? 'array_read_transposed' : 'array_read'] += m.rereads * R;
+    counts.dac_drive += m.rereadLinesDriven * R;
+    counts.adc_conversion += m.rereadLinesSensed * R;
+    if (R > 1) counts.shift_add += m.rereadLinesSensed * R;
+    const lines = m.rereadLinesSensed / m.rereads;
+    cycles +=
+      m.rereads *
+      (opCyclesOf(chip, { opType: transposed ? 'ArrayReadTransposed' : 'ArrayRead' }) + opCyclesOf(chip, { opType: 'AdcConvert', lines }));
+  }
+  const energyByComponent: Record<string, number> = {};
+  let energyJoules = 0;
+  for (const a of ACTION_KEYS) {
+    const j = counts[a] * table.perAction[a].energyPj * 1e-12;
+    energyByComponent[`dynamic.${a}`] = j;
+    energyJoules += j;
+  }
+  const per = (v: number) => (samples > 0 ? v / samples : 0);
+  return {
+    rereads,
+    samples,
+    actionCounts: counts,
+    energyByComponent,
+    energyJoules,
+    cycles,
+    perSample: { energyJoules: per(energyJoules), cycles: per(cycles) },
+  };
 }

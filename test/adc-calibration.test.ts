@@ -23,6 +23,10 @@ import { selectKernels } from '../simulator/kernels/select';
 import { makeRng } from '../util/rng';
 import { chainNet, oneHotRows } from './helpers/nets';
 import { summarise } from '../cli/inspect-command';
+import { chipCosts, rereadCosts } from '../netlist/costs';
+import { chipFromMsg } from '../netlist/chip-proto';
+import { readsPerMvm } from '../hw-models/estimators';
+import { opCycles } from '../hw-models/timing';
 
 const kernels = selectKernels('auto');
 
@@ -437,6 +441,97 @@ describe('bound management (iterative): a sample that clips is read again with i
     expect(w0.rereads).toBe(flagged);
     expect(stay).toBeGreaterThan(0);
     expect(w0.clipped).toBe(stay);
+  });
+});
+
+describe('bound-management re-reads are priced (issue 13): the measured counts × the table = the reported extra energy', () => {
+  const m = 16;
+  const x = Float32Array.from({ length: m * 20 }, (_, i) => (((i * 37) % 101) + 0.3) / 101);
+  test("each re-read drives its tile's input lines, reads the array once and converts its sensed lines", () => {
+    const c = chipWith(0.4, 'float');
+    c.periphery.adc.boundManagement = 'iterative';
+    c.periphery.adc.maxRereads = 6;
+    const n = compileWith(c, { kind: 'fixed' });
+    const it = makeInterpreter(n, 1, kernels, m);
+    it.infer(x, m);
+    expect(it.samplesRun()).toBe(m);
+    const sat = it.adcSaturation();
+    const w0 = sat.find((s) => s.edge === 'W0' && s.read === 'forward')!;
+    expect(w0.rereads).toBeGreaterThan(0);
+    // Per tile, the re-reads each sample needs (halvings until DAC(x/2^k) fits, as above), times the
+    // tile's driven lines (its columns) and sensed lines (its rows).
+    const e0 = edgeTiles(n)[0];
+    const u = Float32Array.from(netlistParams(n).W[0].data, (v) => v / e0.wMax);
+    let driven = 0,
+      sensed = 0,
+      count = 0;
+    for (const t of e0.weight) {
+      const lines = t.rowEnd - t.rowBegin;
+      const rowMax = (k: number) => {
+        const sums = absSums(
+          u,
+          e0.cols,
+          t,
+          false,
+          Float32Array.from(x, (v) => v / 2 ** k),
+          20,
+          m,
+        );
+        return Array.from({ length: m }, (_, s) => Math.max(...sums.slice(s * lines, (s + 1) * lines)));
+      };
+      const levels = [0, 1, 2, 3, 4, 5, 6].map(rowMax);
+      for (let s = 0; s < m; s++) {
+        if (levels[0][s] <= 0.4) continue;
+        let k = 1;
+        while (levels[k][s] > 0.4) k++;
+        count += k;
+        driven += k * (t.colEnd - t.colBegin);
+        sensed += k * lines;
+      }
+    }
+    expect(w0.rereads).toBe(count);
+    expect(w0.rereadLinesDriven).toBe(driven);
+    expect(w0.rereadLinesSensed).toBe(sensed);
+    expect(new Set(e0.weight.map((t) => t.colEnd - t.colBegin)).size).toBeGreaterThan(1); // tiles of different widths
+
+    const chip = chipFromMsg(n.chip!);
+    const table = chipCosts(n, chip).actionTable;
+    const rr = rereadCosts(chip, table, sat, it.samplesRun());
+    const R = readsPerMvm(chip);
+    const e = table.perAction;
+    let rereads = 0,
+      pj = 0;
+    for (const s of sat) {
+      rereads += s.rereads;
+      const read = s.read === 'transposed' ? e.array_read_transposed : e.array_read;
+      pj += R * (s.rereads * read.energyPj + s.rereadLinesDriven * e.dac_drive.energyPj + s.rereadLinesSensed * e.adc_conversion.energyPj);
+      if (R > 1) pj += R * s.rereadLinesSensed * e.shift_add.energyPj;
+    }
+    expect(rr.rereads).toBe(rereads);
+    expect(rr.actionCounts.array_read + rr.actionCounts.array_read_transposed).toBe(R * rereads);
+    expect(rr.energyJoules).toBeCloseTo(pj * 1e-12, 18);
+    expect(rr.energyJoules).toBeGreaterThan(0);
+    expect(rr.perSample.energyJoules).toBeCloseTo(rr.energyJoules / m, 20);
+    // Cycles: each re-read a serial ArrayRead + AdcConvert of its lines (hw-models/timing.ts).
+    const lines = w0.rereadLinesSensed / w0.rereads;
+    const onlyW0 = sat.filter((s) => s.rereads > 0).length === 1;
+    if (onlyW0)
+      expect(rr.cycles).toBeCloseTo(
+        w0.rereads * (opCycles(chip, { opType: 'ArrayRead' }) + opCycles(chip, { opType: 'AdcConvert', lines })),
+        9,
+      );
+  });
+
+  test('no bound management: no re-reads, nothing priced', () => {
+    const n = compileWith(chipWith(0.4, 'float'), { kind: 'fixed' });
+    const it = makeInterpreter(n, 1, kernels, m);
+    it.infer(x, m);
+    const chip = chipFromMsg(n.chip!);
+    const rr = rereadCosts(chip, chipCosts(n, chip).actionTable, it.adcSaturation(), it.samplesRun());
+    expect(it.adcSaturation().some((s) => s.clipped > 0)).toBe(true);
+    expect(rr.rereads).toBe(0);
+    expect(rr.energyJoules).toBe(0);
+    expect(rr.cycles).toBe(0);
   });
 });
 

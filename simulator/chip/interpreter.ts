@@ -33,6 +33,10 @@ export interface AdcSaturation {
   fraction: number;
   /** Bound management: samples read again (each a further array read and conversion of every line). */
   rereads: number;
+  /** Lines those re-reads drove through the DAC and lines they converted, summed over the re-reads
+   *  (the measured action counts netlist/costs.ts `rereadCosts` prices). */
+  rereadLinesDriven: number;
+  rereadLinesSensed: number;
 }
 
 const ACTIVATION: Record<string, Activation | null> = {
@@ -118,6 +122,7 @@ export class NetlistInterpreter implements DeviceModel {
   /** Each array's latest read (bound management re-reads it). */
   private readonly lastRead: ({ transposed: boolean; x: Float32Array; ldx: number; x0: number; n: number } | undefined)[] = [];
   private bmPart: Float32Array = new Float32Array(0);
+  private samples = 0;
   /** DAC codes per source buffer and the buffer version they were made from (see dacCodes). */
   private readonly codes = new Map<Float32Array, { version: number; q: Float32Array }>();
   /** Bumped whenever a buffer an array may read changes (every op that writes one, every iteration). */
@@ -189,7 +194,7 @@ export class NetlistInterpreter implements DeviceModel {
     this.sensed = n.arrays.map(() => 0);
     this.readKind = n.arrays.map(() => 'forward');
     this.senseLines = n.arrays.map(() => 1);
-    this.saturation = n.edges.map(() => new Float64Array(3 * ADC_READ_KINDS.length));
+    this.saturation = n.edges.map(() => new Float64Array(5 * ADC_READ_KINDS.length));
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
   }
 
@@ -235,6 +240,8 @@ export class NetlistInterpreter implements DeviceModel {
             clipped: c[2 * k + 1],
             fraction: c[2 * k + 1] / conversions,
             rereads: c[2 * ADC_READ_KINDS.length + k],
+            rereadLinesDriven: c[3 * ADC_READ_KINDS.length + k],
+            rereadLinesSensed: c[4 * ADC_READ_KINDS.length + k],
           });
         }
       }),
@@ -244,6 +251,13 @@ export class NetlistInterpreter implements DeviceModel {
 
   resetAdcSaturation(): void {
     for (const c of this.saturation) c.fill(0);
+    this.samples = 0;
+  }
+
+  /** Samples run through the schedule (inferences and training steps) since construction or the
+   *  last resetAdcSaturation: what adcSaturation()'s counts are spread over. */
+  samplesRun(): number {
+    return this.samples;
   }
 
   /** A group's current state (tests and analysis). */
@@ -254,6 +268,7 @@ export class NetlistInterpreter implements DeviceModel {
   private begin(x: Float32Array, y: Float32Array | null, m: number): void {
     if (m > this.maxBatch) throw new Error(`batch of ${m} exceeds the interpreter's maximum ${this.maxBatch}`);
     this.version++;
+    this.samples += m;
     this.x = x;
     this.y = y ?? this.y;
     this.m = m;
@@ -429,6 +444,8 @@ export class NetlistInterpreter implements DeviceModel {
     this.chip.rescale(id, part, rows, lines);
     if (flagged.length) {
       const L = this.lastRead[id]!;
+      const t = a.tile;
+      const driven = L.transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
       const tmp = (this.bmPart = this.bmPart.length >= lines ? this.bmPart : new Float32Array(lines));
       for (const [r, over0] of flagged) {
         const row = L.x.subarray(r * L.ldx);
@@ -437,6 +454,8 @@ export class NetlistInterpreter implements DeviceModel {
           scale /= 2;
           this.chip.read(id, L.transposed, row, L.ldx, L.x0, 1, tmp, false, scale);
           c[2 * ADC_READ_KINDS.length + k] += 1;
+          c[3 * ADC_READ_KINDS.length + k] += driven;
+          c[4 * ADC_READ_KINDS.length + k] += lines;
           const over = countOver(tmp, 0, lines, fullScale);
           if (over > 0 && t < adc.maxRereads) continue;
           convertOver(tmp, lines, fullScale, step, this.chip.native);

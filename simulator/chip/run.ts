@@ -50,6 +50,8 @@ export interface ChipRunResult {
   interrupted: boolean;
   /** Clipped ADC conversions per edge and read kind, over the whole run (training and evaluation). */
   adcSaturation: AdcSaturation[];
+  /** Samples the interpreter ran over the whole run (training steps and evaluations): adcSaturation's denominator. */
+  samplesRun: number;
   /** Per edge, IR drop's relative error ‖W_read − W‖/‖W‖ of the weights its reads saw at the end
    *  (empty without wire resistance). */
   irDrop: Record<string, number>;
@@ -96,6 +98,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
       interrupted: false,
       interpreter: it,
       adcSaturation: it.adcSaturation(),
+      samplesRun: it.samplesRun(),
       irDrop: irDropOf(netlist, it),
     };
   }
@@ -127,6 +130,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     interrupted: result.interrupted,
     interpreter: it,
     adcSaturation: it.adcSaturation(),
+    samplesRun: it.samplesRun(),
     irDrop: irDropOf(netlist, it),
   };
 }
