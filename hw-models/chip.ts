@@ -242,6 +242,10 @@ export interface ActionTable {
   source: string;
   perAction: Record<ActionKey, ActionCost>;
   leakageUw: Record<LeakageKey, number>;
+  /** The part of an action's energyPj dissipated in the array's wires (the reads, when
+   *  crossbar.wireResistanceOhm > 0; hw-models/estimators.ts wireReadEnergyPj), reported as its own
+   *  component `dynamic.wire_dissipation`. Absent or 0: none. */
+  wirePj?: Partial<Record<ActionKey, number>>;
 }
 
 /** How an input value becomes a line drive: one amplitude-coded pulse, a pulse of 2^bits unit

@@ -55,6 +55,34 @@ export function arrayReadEnergyPj(chip: ChipDescription, meanConductanceUS: numb
   return devicesPerArray(chip) * meanConductanceUS * chip.periphery.dac.readVoltageV ** 2 * readDurationNs(chip) * m.inputActivity * 1e-3;
 }
 
+/**
+ * Energy dissipated in the wires of one read of a whole array, pJ, first order in the segment
+ * resistance r (crossbar.wireResistanceOhm; the circuit of hw-models/crossbar-circuit.ts: one
+ * segment from each port to its line's first cell and one between neighbouring cells). The currents
+ * are the ideal cell currents G·V at the mean conductance g; a driven line of n cells carries
+ * (n − k + 1)·g·V in its k-th segment from the port, all of one sign, so it dissipates
+ * r·g²·V²·S2(n), S2(n) = Σk² = n(n+1)(2n+1)/6; a sensed line of n cells sums currents of
+ * independent zero-mean inputs, so its k-th segment carries a mean square of (n − k + 1)·g²·E[V²]
+ * and the line dissipates r·g²·E[V²]·S1(n), S1(n) = n(n+1)/2. With E[V²] = inputActivity·V_read²
+ * (as arrayReadEnergyPj) and t = readDurationNs, for a physical array of R lines (the netlist's rows)
+ * × C device columns (devicesPerArray / rows):
+ *   forward (columns driven, rows sensed):    E = r·g²·E[V²]·t·(C·S2(R) + R·S1(C))
+ *   transposed (rows driven, columns sensed): E = r·g²·E[V²]·t·(R·S2(C) + C·S1(R)).
+ * Valid while the drop is small (r·g·n² ≪ 1); the exact drop lowers the currents, so this is an
+ * upper estimate beyond. 0 without wire resistance. Units: Ω·µS²·V²·ns → ×1e-9 pJ.
+ */
+export function wireReadEnergyPj(chip: ChipDescription, meanConductanceUS: number, transposed: boolean): number {
+  const r = chip.crossbar.wireResistanceOhm;
+  if (!(r > 0)) return 0;
+  const R = chip.crossbar.rows;
+  const C = devicesPerArray(chip) / R;
+  const s1 = (n: number) => (n * (n + 1)) / 2;
+  const s2 = (n: number) => (n * (n + 1) * (2 * n + 1)) / 6;
+  const lines = transposed ? R * s2(C) + C * s1(R) : C * s2(R) + R * s1(C);
+  const v2 = chip.costModel.inputActivity * chip.periphery.dac.readVoltageV ** 2;
+  return r * meanConductanceUS ** 2 * v2 * readDurationNs(chip) * lines * 1e-9;
+}
+
 /** One conversion: Walden E = FoM·2^bits (SAR, flash, CCO); an adder tree instead sums `rows` products
  *  of (weight bits + 1) with rows − 1 adders of growing width, ≈ (rows − 1)·(weightBits + log2 rows) bit-adds. */
 export function adcConversionCost(chip: ChipDescription): ActionCost {
@@ -150,11 +178,13 @@ export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): A
   const u = chip.crossbar.update;
   const chiBits = u.kind === 'pulsed' && u.scheme === 'mixed-precision' ? u.accumulatorBits : 0;
   const chiPj = chiBits ? 2 * m.sramPjPerBit * chiBits + 2 * add(chiBits) : 0;
+  // The cells' Σ G·V²·t plus, with wire resistance, the wires' dissipation (reported apart: wirePj).
+  const wire = { array_read: wireReadEnergyPj(chip, g, false), array_read_transposed: wireReadEnergyPj(chip, g, true) };
   const read: ActionCost = { latencyNs: readDurationNs(chip), energyPj: arrayReadEnergyPj(chip, g) };
   const perAction: Record<ActionKey, ActionCost> = {
-    array_read: read,
+    array_read: { ...read, energyPj: read.energyPj + wire.array_read },
     // Same devices and pulses, driven from the other side's periphery.
-    array_read_transposed: { ...read },
+    array_read_transposed: { ...read, energyPj: read.energyPj + wire.array_read_transposed },
     adc_conversion: adcConversionCost(chip),
     dac_drive: dacDriveCost(chip),
     shift_add: { latencyNs: clockNs, energyPj: add(psum) },
@@ -174,9 +204,17 @@ export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): A
     },
     update_pulse: { latencyNs: m.writePulseNs, energyPj: m.writeEnergyPjPerPulse },
   };
+  const wirePj: Partial<Record<ActionKey, number>> = {};
+  for (const a of ['array_read', 'array_read_transposed'] as const) if (wire[a] > 0 && !m.overrides[a]) wirePj[a] = wire[a];
   for (const a of ACTION_KEYS) {
     const o = m.overrides[a];
     if (o) perAction[a] = { ...o };
   }
-  return { version: m.version, source: m.source, perAction, leakageUw: { ...m.leakageUw } };
+  return {
+    version: m.version,
+    source: m.source,
+    perAction,
+    leakageUw: { ...m.leakageUw },
+    ...(Object.keys(wirePj).length ? { wirePj } : {}),
+  };
 }

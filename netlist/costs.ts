@@ -156,7 +156,9 @@ export interface ChipCosts {
   energyPerInferenceJoules: number;
   energyPerTrainingSampleJoules: number;
   /** Joules per component: 'dynamic.<action>' for every ACTION_KEYS entry and 'leakage.<component>'
-   *  for every LEAKAGE_KEYS entry; each map sums to the energy per inference / training sample. */
+   *  for every LEAKAGE_KEYS entry, plus 'dynamic.wire_dissipation' when the reads dissipate in the
+   *  wires (crossbar.wireResistanceOhm > 0; the read entries are then the cells' share); each map sums
+   *  to the energy per inference / training sample. */
   energyByComponent: { inference: Record<string, number>; training: Record<string, number> };
   leakage: LeakageFootprint;
   /** Per resource kind, busy fraction over an inference / a training sample. */
@@ -418,11 +420,16 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     const out: Record<string, number> = {};
     let dynamic = 0;
     let leak = 0;
+    let wire = 0;
     for (const a of ACTION_KEYS) {
       const j = counts[a] * table[a].energyPj * 1e-12;
-      out[`dynamic.${a}`] = j;
+      // The wires' share of a read is reported as its own component (only with wire resistance).
+      const w = counts[a] * (priced.wirePj?.[a] ?? 0) * 1e-12;
+      out[`dynamic.${a}`] = j - w;
+      wire += w;
       dynamic += j;
     }
+    if (priced.wirePj) out['dynamic.wire_dissipation'] = wire;
     const lj = leakageJoules(busy, seconds);
     for (const k of LEAKAGE_KEYS) {
       out[`leakage.${k}`] = lj[k];

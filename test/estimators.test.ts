@@ -19,6 +19,7 @@ import {
   priceActions,
   readDurationNs,
   readsPerMvm,
+  wireReadEnergyPj,
 } from '../hw-models/estimators';
 import { resolveChipObject } from '../hw-models/load';
 import { validateChip } from '../hw-models/validate';
@@ -74,6 +75,31 @@ describe('estimators: hand-derived', () => {
     hi.crossbar.gMaxUS = 80;
     expect(priceActions(hi).perAction.array_read.energyPj).toBeCloseTo((288.3584 * 42) / 22, 9);
     expect(priceActions(c, { meanConductanceUS: 11 }).perAction.array_read.energyPj).toBeCloseTo(288.3584 / 2, 9);
+  });
+
+  test('wire dissipation, first order in r: Σ over segments of r·I² at the ideal cell currents (hand sums)', () => {
+    const c = reram();
+    c.crossbar.rows = 2;
+    c.crossbar.cols = 1; // differential: 2 device columns
+    c.crossbar.wireResistanceOhm = 3;
+    // Forward: 2 driven columns of 2 cells carry g·V then 2·g·V from the port: (1 + 4)·g²V² each;
+    // 2 sensed rows of 2 cells, zero-mean independent inputs: mean squares (1 + 2)·g²E[V²] each.
+    // E[V²] = 0.25 · 0.2², t = 10 ns, g = 22 µS: 3 Ω·(22e-6 S)²·0.01 V²·10e-9 s·(2·5 + 2·3) → pJ.
+    const unit = 3 * 22e-6 ** 2 * 0.25 * 0.04 * 10e-9 * 1e12;
+    expect(wireReadEnergyPj(c, 22, false)).toBeCloseTo(unit * (2 * 5 + 2 * 3), 15);
+    // Transposed with 2 × 2 physical lines: the same sums.
+    expect(wireReadEnergyPj(c, 22, true)).toBeCloseTo(unit * (2 * 5 + 2 * 3), 15);
+    c.crossbar.rows = 3; // 3 × 2: forward 2·S2(3) + 3·S1(2) = 28 + 9, transposed 3·S2(2) + 2·S1(3) = 15 + 12
+    expect(wireReadEnergyPj(c, 22, false)).toBeCloseTo(unit * 37, 15);
+    expect(wireReadEnergyPj(c, 22, true)).toBeCloseTo(unit * 27, 15);
+    // The read's price carries it, reported apart; quadratic in g, linear in r; none without wires.
+    const t = priceActions(c, { meanConductanceUS: 22 });
+    expect(t.perAction.array_read.energyPj).toBeCloseTo(arrayReadEnergyPj(c, 22) + unit * 37, 12);
+    expect(t.wirePj!.array_read).toBeCloseTo(unit * 37, 15);
+    expect(wireReadEnergyPj(c, 44, false) / wireReadEnergyPj(c, 22, false)).toBeCloseTo(4, 12);
+    c.crossbar.wireResistanceOhm = 0;
+    expect(wireReadEnergyPj(c, 22, false)).toBe(0);
+    expect(priceActions(c).wirePj).toBeUndefined();
   });
 
   test('partial sums at their real width; ADC codes when the chip sends them', () => {
@@ -185,6 +211,25 @@ describe('counts × table = reported energy, per action kind', () => {
       );
     }
     expect(seen).toBeGreaterThan(0); // every action kind is exercised by one of the two chips
+  });
+
+  test("with wire resistance the reads' wire share is its own component, counts × wirePj, and the parts still sum to the total", () => {
+    const chip = smallChip('reram', { crossbar: { rows: 8, cols: 8, wireResistanceOhm: 2 } });
+    const netlist = compileOn(chip);
+    const costs = chipCosts(netlist, chip);
+    const counts = walkCounts(netlist);
+    const t = costs.actionTable;
+    expect(t.wirePj!.array_read).toBeGreaterThan(0);
+    const wire = (counts.array_read ?? 0) * t.wirePj!.array_read! + (counts.array_read_transposed ?? 0) * t.wirePj!.array_read_transposed!;
+    expect(wire).toBeGreaterThan(0);
+    const e = costs.energyByComponent.training;
+    expect(e['dynamic.wire_dissipation']).toBeCloseTo(wire * 1e-12, 22);
+    expect(e['dynamic.array_read']).toBeCloseTo(
+      (counts.array_read ?? 0) * (t.perAction.array_read.energyPj - t.wirePj!.array_read!) * 1e-12,
+      22,
+    );
+    const sum = Object.values(e).reduce((a, v) => a + v, 0);
+    expect(sum / costs.energyPerTrainingSampleJoules).toBeCloseTo(1, 12);
   });
 
   test('a larger batch divides the commit energy and cycles per sample', () => {
