@@ -30,9 +30,22 @@ describe('one MVM, by hand', () => {
     const m = mvmCost(preset('hermes')!);
     // 1 cycle DAC set-up + 2^8 × 0.25 ns PWM + 2^8 × 0.3 ns CCO conversion (77 cycles).
     expect(m.cycles).toBe(1 + 64 + 77);
-    // ADC: 256 conversions × 180 fJ × 2^8; array: 2·256² devices × 12.625 µS × 0.04 × 64 ns × 0.25.
-    expect(m.energyByComponent['dynamic.adc_conversion'] * 1e12).toBeCloseTo(256 * 180 * 256 * 1e-3, 6);
+    // ADC: 256 conversions × 20 fJ × 2^8; array: 2·256² devices × 12.625 µS × 0.04 × 64 ns × 0.25.
+    expect(m.energyByComponent['dynamic.adc_conversion'] * 1e12).toBeCloseTo(256 * 20 * 256 * 1e-3, 6);
     expect(m.energyByComponent['dynamic.array_read'] * 1e12).toBeCloseTo(2 * 65536 * 12.625 * 0.04 * 64 * 0.25 * 1e-3, 6);
+  });
+});
+
+describe('one MVM, by hand (neurram)', () => {
+  test('neurram: 128×256 differential weights, 4 bit planes, one neuron (6-bit SAR-like) per column', () => {
+    const m = mvmCost(preset('neurram')!);
+    const planes = 4;
+    // DACs 0.1 pJ per line and plane; the array 2·128·256 devices × 22 µS × 0.1² V² × 100 ns × 0.5
+    // per plane; conversions 20 fJ × 2^6 per column and plane.
+    expect(m.energyByComponent['dynamic.dac_drive'] * 1e12).toBeCloseTo(128 * planes * 0.1, 9);
+    expect(m.energyByComponent['dynamic.array_read'] * 1e12).toBeCloseTo(planes * 2 * 128 * 256 * 22 * 0.01 * 100 * 0.5 * 1e-3, 6);
+    expect(m.energyByComponent['dynamic.adc_conversion'] * 1e12).toBeCloseTo(256 * planes * 20 * 64 * 1e-3, 6);
+    expect(m.ops).toBe(2 * 128 * 256);
   });
 });
 
@@ -41,10 +54,9 @@ describe('published figures within 2× (docs/calibration.md)', () => {
     expect(ours / published).toBeGreaterThan(0.5);
     expect(ours / published).toBeLessThan(2);
   };
-  test('hermes: 9.76 TOPS/W, 133 ns per MVM, 0.62 mm² per core', () => {
+  test('hermes: 133 ns per MVM, 0.62 mm² per core', () => {
     const c = preset('hermes')!;
     const m = mvmCost(c);
-    within2(m.topsPerWatt, 9.76);
     within2(m.latencyNs, ((2 * 256 * 256) / (63.1e12 / 64)) * 1e9);
     within2(chipArea(c).totalMm2 / 64, 63.1 / 64 / 1.59);
   });
@@ -52,5 +64,19 @@ describe('published figures within 2× (docs/calibration.md)', () => {
     const m = mvmCost(preset('isaac')!);
     within2(m.latencyNs, 1600);
     within2(m.topsPerWatt, (2 * 128 * 128) / (16 * (4e-3 / 8 + 0.3e-3 + 16e-3 / 8) * 100e-9) / 1e12);
+  });
+  test('neurram: 15.95 TOPS/W at 4-bit in, 6-bit out (Extended Data Fig. 12e)', () => {
+    within2(mvmCost(preset('neurram')!).topsPerWatt, 15.95);
+  });
+});
+
+describe('published figures the model misses by more than 2× (stated and explained in docs/calibration.md)', () => {
+  test('hermes TOPS/W: component-derived constants price one MVM > 2× cheaper than the chip measured', () => {
+    // No fitted constant: the CCO ADC at Murmann's 20 fJ/step upper end. The gap is energy the model
+    // does not price (docs/calibration.md); if it closes, update the docs.
+    expect(mvmCost(preset('hermes')!).topsPerWatt / 9.76).toBeGreaterThan(2);
+  });
+  test('neurram latency: ESTIMATE timing is > 2× faster than the derived 4.23 µs per MVM', () => {
+    expect(mvmCost(preset('neurram')!).latencyNs / (((2 * 128 * 256) / (0.744e12 / 48)) * 1e9)).toBeLessThan(0.5);
   });
 });

@@ -2,8 +2,9 @@
  * `hermes`: configured like the IBM 64-core PCM chip (HERMES; Le Gallo et al., Nature Electronics
  * 2023 [HERMES23]; its core: Khaddam-Aljameh et al., IEEE JSSC 2022 [HERMESCore]) for calibrating the
  * cost model: 64 cores of one 256×256 PCM array, 8-bit PWM inputs, one CCO ADC per column, 14 nm,
- * 1 GHz. Device noise as `pcm`. Each number says where it comes from; "fitted" numbers were chosen
- * so the model meets one published figure (docs/calibration.md lists which).
+ * 1 GHz. Device noise as `pcm`. Each number says where it comes from; "fitted" numbers (the digital
+ * unit's and router's areas) were chosen so the model meets one published figure (docs/calibration.md
+ * lists which). The energy constants are not fitted.
  */
 import { PCM_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
@@ -42,9 +43,9 @@ export const HERMES: ChipDescription = {
   clock: { frequencyMhz: 1000 },
   costModel: {
     ...PCM_GENERIC_COSTS,
-    version: 'fre-costs-hermes/1',
+    version: 'fre-costs-hermes/2',
     source:
-      'HERMES (Nature Electronics 2023), HERMES-Core (JSSC 2022), Horowitz ISSCC 2014 scaled to 14 nm; fitted entries in docs/calibration.md',
+      'HERMES (Nature Electronics 2023), HERMES-Core (JSSC 2022), Murmann ADC survey, Horowitz ISSCC 2014 scaled to 14 nm; fitted areas in docs/calibration.md',
     // [HERMES23]: 14 nm CMOS.
     featureSizeNm: 14,
     // [HERMES23]: inputs as pulse durations (PWM).
@@ -56,9 +57,10 @@ export const HERMES: ChipDescription = {
     // [HERMESCore]: current-controlled-oscillator ADCs, 300 ps per LSB.
     adcArchitecture: 'cco',
     adcNsPerStep: 0.3,
-    // Fitted: the FoM that makes one 8-bit MVM cost what 9.76 TOPS/W implies (docs/calibration.md);
-    // above Murmann's 1–20 fJ/step SAR range — a CCO ADC at 4 µm pitch is not a SAR.
-    adcWaldenFomFj: 180,
+    // [Murmann]: the upper end of the survey's 1–20 fJ/step state of the art (a discrete-time
+    // VCO-based ADC, the oscillator family of a CCO, reports 18.5 fJ/step). Not fitted: the MVM then
+    // costs ~5× less than the chip's 9.76 TOPS/W implies (docs/calibration.md says what is missing).
+    adcWaldenFomFj: 20,
     // [HERMESCore]: ADCs at 4 µm pitch; ESTIMATE 100 µm long → 400 µm² per 8-bit ADC.
     adcAreaUm2PerLevel: 400 / 256,
     addPjPerBit: PCM_GENERIC_COSTS.addPjPerBit * D14,

@@ -2,8 +2,8 @@
  * `neurram`: configured like NeuRRAM (Wan et al., Nature 2022 [NeuRRAM22]): 48 cores of one 256×256
  * 1T1R RRAM array, 130 nm, voltage-mode sensing with one neuron (integrating ADC) per 16×16 corelet,
  * i.e. 256 per core, multi-bit inputs applied bit-serially, 4-bit weights. Device noise as `reram`.
- * Only the geometry and the node were checked against the paper here (docs/calibration.md): its
- * energy and latency figures are not reproduced.
+ * Its TOPS/W, MVM latency and core area are compared with the published figures in docs/calibration.md;
+ * only the geometry and the node are taken from the paper, the timing and energy constants are ESTIMATEs.
  */
 import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
@@ -19,6 +19,10 @@ export const NEURRAM: ChipDescription = {
     'NeuRRAM-like: 48 cores × one 256×256 1T1R RRAM array, 4-bit weights, bit-serial 4-bit inputs, 256 neurons per core, 130 nm (calibration preset)',
   crossbar: {
     ...structuredClone(RERAM.crossbar),
+    // [NeuRRAM22]: a core holds 256×256 RRAMs and a signed weight is the differential pair of two cells
+    // on adjacent rows (Fig. 3h), so one core stores 128 inputs × 256 outputs of weights.
+    rows: 128,
+    cols: 256,
     // [NeuRRAM22]: 4-bit weights on a differential pair → 8 levels per device (ESTIMATE of the split).
     levels: 8,
   },
@@ -45,7 +49,7 @@ export const NEURRAM: ChipDescription = {
   clock: { frequencyMhz: 100 },
   costModel: {
     ...ANALOG_GENERIC_COSTS,
-    version: 'fre-costs-neurram/1',
+    version: 'fre-costs-neurram/2',
     source:
       'NeuRRAM (Nature 2022) geometry and node; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
     // [NeuRRAM22]: 130 nm CMOS.
