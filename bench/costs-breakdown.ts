@@ -1,6 +1,7 @@
 /**
- * Energy by component for the demo net on every preset, per inference and per training sample:
- * one SVG bar chart per preset and a Markdown/JSON summary in bench/results/costs/.
+ * Energy by component for the demo net on every preset (and reram with 1 Ω wire segments), per
+ * inference and per training sample: one SVG bar chart per chip and a Markdown/JSON summary in
+ * bench/results/costs/.
  *
  *   npx tsc -p . && node dist/bench/costs-breakdown.js [examples/mnist-demo.json]
  */
@@ -11,6 +12,8 @@ import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { initParams } from '../graph/params';
 import { chipArea } from '../hw-models/area';
+import type { ChipDescription } from '../hw-models/chip';
+import { resolveChipObject } from '../hw-models/load';
 import { PRESET_NAMES, preset } from '../hw-models/presets';
 import { chipCosts, type ChipCosts } from '../netlist/costs';
 import { barPlot } from '../plot/bar-plot';
@@ -50,8 +53,14 @@ if (require.main === module) {
     '|---|---|---|---|---|---|---|',
   ];
   const summary: Record<string, unknown> = {};
-  for (const name of PRESET_NAMES) {
-    const chip = preset(name)!;
+  // Every preset, and reram with 1 Ω wire segments (no preset sets one; docs/references.md cites
+  // 0.5–3 Ω): the wires' dissipation as its own component.
+  const chips: [string, ChipDescription][] = PRESET_NAMES.map((n) => [n, preset(n)!]);
+  chips.push([
+    'reram-wire1ohm',
+    resolveChipObject({ base: 'reram', name: 'reram-wire1ohm', crossbar: { wireResistanceOhm: 1 } }, 'costs-breakdown'),
+  ]);
+  for (const [name, chip] of chips) {
     const { netlist } = compile(net, chip, params, { wMax: { kind: 'max' }, specFile: spec, producerVersion: 'bench' });
     const c = chipCosts(netlist, chip);
     writeAtomic(join(dir, `breakdown-${net.spec.name}-${name}.svg`), breakdownSvg(name, net.spec.name, c));

@@ -73,6 +73,53 @@ export function sweepCosts(sweepFile: string, gMaxValues: number[]): Point[] {
   return out;
 }
 
+interface WirePoint {
+  arraySize: number;
+  wireOhm: number;
+  /** r·Ḡ·n² for the longer physical line: the first-order wire model holds while it is ≪ 1. */
+  rGn2: number;
+  readEnergyPjPerInference: number;
+  wireEnergyPjPerInference: number;
+  energyPjPerInference: number;
+  energyPjPerTrainingSample: number;
+}
+
+/** The same demo net on the sweep's chip (its ADC bits, g_max 40 µS) with wire resistance: the
+ *  wires' dissipation (hw-models/estimators.ts wireReadEnergyPj) per inference and training sample. */
+export function sweepWire(sweepFile: string, ohms: number[]): WirePoint[] {
+  const sweep = JSON.parse(readFileSync(sweepFile, 'utf8')) as { graph: string; chip: string; axes: { name: string; values: number[] }[] };
+  const sizeAxis = sweep.axes.find((a) => a.name === 'arraySize')!.values;
+  const net = resolveNet(loadGraph(join(dirname(sweepFile), sweep.graph)));
+  const params = initParams(net, makeRng(net.spec.training.seed));
+  const out: WirePoint[] = [];
+  for (const arraySize of sizeAxis) {
+    for (const wireOhm of ohms) {
+      const chip = resolveChipObject(
+        {
+          base: sweep.chip,
+          name: `${sweep.chip}-${arraySize}-r${wireOhm}`,
+          crossbar: { rows: arraySize, cols: arraySize, wireResistanceOhm: wireOhm },
+        },
+        sweepFile,
+      );
+      const { netlist } = compile(net, chip, params, { wMax: { kind: 'max' }, specFile: sweep.graph, producerVersion: 'bench' });
+      const c = chipCosts(netlist, chip);
+      const e = c.energyByComponent.inference;
+      const cellsPerLine = (arraySize * (chip.crossbar.cell === 'differential' ? 2 : 1)) as number;
+      out.push({
+        arraySize,
+        wireOhm,
+        rGn2: wireOhm * c.pricing.meanConductanceUS * 1e-6 * cellsPerLine ** 2,
+        readEnergyPjPerInference: (e['dynamic.array_read'] + e['dynamic.array_read_transposed']) * 1e12,
+        wireEnergyPjPerInference: (e['dynamic.wire_dissipation'] ?? 0) * 1e12,
+        energyPjPerInference: c.energyPerInferenceJoules * 1e12,
+        energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
+      });
+    }
+  }
+  return out;
+}
+
 /** The claims: per (array size, g_max), energy and cycles non-decreasing in ADC bits and energy strictly
  *  rising; per (bits, size), read energy strictly rising with g_max. Returns the violations. */
 export function monotonicViolations(points: Point[]): string[] {
@@ -150,6 +197,18 @@ if (require.main === module) {
       );
     }
   }
+  const wire = sweepWire(file, [0, 1, 2.5]);
+  L.push(
+    '',
+    "Wire dissipation (g_max 40 µS, the sweep chip's ADC, wire resistance per segment as in bench/results/ir-drop; first order in r, valid while r·Ḡ·n² ≪ 1 — beyond it an overestimate):",
+    '',
+    '| array | wire Ω/segment | r·Ḡ·n² | read energy, cells (nJ/inference) | wire dissipation (nJ/inference) | energy/inference (nJ) | energy/training sample (nJ) |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const w of wire)
+    L.push(
+      `| ${w.arraySize} | ${w.wireOhm} | ${w.rGn2.toPrecision(2)} | ${(w.readEnergyPjPerInference / 1e3).toPrecision(3)} | ${(w.wireEnergyPjPerInference / 1e3).toPrecision(3)} | ${(w.energyPjPerInference / 1e3).toPrecision(4)} | ${(w.energyPjPerTrainingSample / 1e3).toPrecision(4)} |`,
+    );
   const bad = monotonicViolations(points);
   L.push(
     '',
@@ -160,7 +219,7 @@ if (require.main === module) {
   const dir = join(root, 'bench', 'results', 'costs');
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, 'adc-array-design-costs.md'), `${L.join('\n')}\n`);
-  writeAtomic(join(dir, 'adc-array-design-costs.json'), `${JSON.stringify(points, null, 2)}\n`);
+  writeAtomic(join(dir, 'adc-array-design-costs.json'), `${JSON.stringify({ points, wire }, null, 2)}\n`);
   process.stdout.write(`${L.join('\n')}\n`);
   if (bad.length) process.exitCode = 1;
 }
