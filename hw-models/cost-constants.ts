@@ -13,7 +13,7 @@
  *   hwcomponents library, isaac.py): 8 ADCs of 8 bits at 1.2 GS/s take 16 mW and 9600 µm² at 32 nm
  *   (1.67 pJ and 0.83 ns per conversion → 6.5 fJ/step; 1200 µm² each); 8×128 1-bit DACs 4 mW and
  *   170 µm²; 64 KB eDRAM 20.7 mW and 0.083 mm²; a router shared by 4 tiles 42 mW and 0.15 mm².
- *   The 128×128 crossbar's ≈ 0.3 mW is from the same table as recorded in our notes (not rechecked).
+ *   The 128×128 crossbar's ≈ 0.3 mW: Table I's 2.4 mW for an IMA's 8 arrays.
  * - [HERMES23] Le Gallo et al., Nature Electronics 2023 (64 cores of 256×256 PCM, 14 nm).
  * - [HERMESCore] Khaddam-Aljameh et al., "HERMES-Core", IEEE JSSC 2022: 256 CCO ADCs at 4 µm pitch,
  *   300 ps/LSB, 1.59 TOPS/mm², 10.5 TOPS/W at 1 GHz.
