@@ -25,8 +25,8 @@ import { train, type EpochResult } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { dataFor } from './run-data';
 import type { RunConfig, RunContext, RunnerProblem, SweepRunner } from './runner';
-import { chipCosts } from '../netlist/costs';
-import { runOnChip } from '../simulator/chip/run';
+import { chipCosts, rereadCosts, type ChipCosts } from '../netlist/costs';
+import { runOnChip, type ChipRunResult } from '../simulator/chip/run';
 import type { AdcSaturation } from '../simulator/chip/interpreter';
 import { calibrationInputs } from '../simulator/calibration-batch';
 import type { CompileOptions } from '../compiler/ir';
@@ -43,9 +43,21 @@ const METRICS = [
   'secondsPerEpoch',
   'adcClippedFraction',
   'adcClippedMaxFraction',
+  'rereadsPerSample',
+  'rereadEnergyPjPerSample',
 ] as const;
 /** The calibrated methods' policy and batch (the fre run defaults of --calibration-samples). */
 const CALIBRATION = { percentile: 99.9, samples: 256 };
+
+/** Bound-management re-reads the run measured, per sample run, and their energy priced as reads + conversions. */
+function rereadMetrics(
+  chip: ChipDescription,
+  c: ChipCosts,
+  r: ChipRunResult,
+): { rereadsPerSample: number; rereadEnergyPjPerSample: number } {
+  const rr = rereadCosts(chip, c.actionTable, r.adcSaturation, r.samplesRun);
+  return { rereadsPerSample: r.samplesRun > 0 ? rr.rereads / r.samplesRun : 0, rereadEnergyPjPerSample: rr.perSample.energyJoules * 1e12 };
+}
 
 /** Clipped conversions over all (edge, read kind), and the worst (edge, read kind)'s fraction. */
 function saturationMetrics(s: AdcSaturation[]): { adcClippedFraction: number; adcClippedMaxFraction: number } {
@@ -144,6 +156,7 @@ export const chipRunner: SweepRunner = {
         updatePulsesPerTrainingSample: r.updatePulsesPerSample,
         secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
         ...saturationMetrics(r.adcSaturation),
+        ...rereadMetrics(chip, c, r),
       };
     }
 
@@ -172,6 +185,7 @@ export const chipRunner: SweepRunner = {
       updatePulsesPerTrainingSample: NaN,
       secondsPerEpoch: seconds,
       ...saturationMetrics(r.adcSaturation),
+      ...rereadMetrics(chip, c, r),
     };
   },
 };
