@@ -31,6 +31,8 @@ export interface CrossbarSolution {
   rows: Float64Array;
   cols: Float64Array;
   iterations: number;
+  /** Power dissipated in the wire segments, watts: Σ over segments of ΔV²/r (0 without wires). */
+  wirePowerW: number;
 }
 
 /** Thomas algorithm for the symmetric tridiagonal system with diagonal d and constant off-diagonal −g. */
@@ -63,7 +65,7 @@ export function solveCrossbar(
         outC[j] -= cur;
       }
     }
-    return { rows: outR, cols: outC, iterations: 0 };
+    return { rows: outR, cols: outC, iterations: 0, wirePowerW: 0 };
   }
   const gw = 1 / a.wireOhm;
   const tol = opts.tol ?? 1e-12;
@@ -78,7 +80,7 @@ export function solveCrossbar(
       u[i * C + j] = port.rows[i];
       w[i * C + j] = port.cols[j];
     }
-  if (scale === 0) return { rows: outR, cols: outC, iterations: 0 };
+  if (scale === 0) return { rows: outR, cols: outC, iterations: 0, wirePowerW: 0 };
   const n = Math.max(R, C);
   const d = new Float64Array(n),
     rhs = new Float64Array(n),
@@ -120,7 +122,18 @@ export function solveCrossbar(
   if (it === maxIt) throw new Error(`crossbar solve did not converge in ${maxIt} sweeps (${R}×${C}, ${a.wireOhm} Ω per segment)`);
   for (let i = 0; i < R; i++) outR[i] = (u[i * C] - port.rows[i]) * gw;
   for (let j = 0; j < C; j++) outC[j] = (w[(R - 1) * C + j] - port.cols[j]) * gw;
-  return { rows: outR, cols: outC, iterations: it + 1 };
+  // The wires' dissipation (the cost model's wire energy is checked against it): row line i from its
+  // port through nodes 0…C−1, column line j from node 0 down to node R−1 and its port.
+  let sq = 0;
+  for (let i = 0; i < R; i++) {
+    sq += (port.rows[i] - u[i * C]) ** 2;
+    for (let j = 1; j < C; j++) sq += (u[i * C + j - 1] - u[i * C + j]) ** 2;
+  }
+  for (let j = 0; j < C; j++) {
+    for (let i = 1; i < R; i++) sq += (w[(i - 1) * C + j] - w[i * C + j]) ** 2;
+    sq += (w[(R - 1) * C + j] - port.cols[j]) ** 2;
+  }
+  return { rows: outR, cols: outC, iterations: it + 1, wirePowerW: sq * gw };
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   readsPerMvm,
   wireReadEnergyPj,
 } from '../hw-models/estimators';
+import { solveCrossbar } from '../hw-models/ir-drop';
 import { resolveChipObject } from '../hw-models/load';
 import { validateChip } from '../hw-models/validate';
 import { preset } from '../hw-models/presets';
@@ -100,6 +101,37 @@ describe('estimators: hand-derived', () => {
     c.crossbar.wireResistanceOhm = 0;
     expect(wireReadEnergyPj(c, 22, false)).toBe(0);
     expect(priceActions(c).wirePj).toBeUndefined();
+  });
+
+  test('wire dissipation against the exact circuit: E over independent zero-mean inputs of Σ ΔV²/r (small r)', () => {
+    // The wires' power is a quadratic form in the port voltages, so over independent zero-mean inputs
+    // E[P] = E[V²]·Σ_j P(line j alone at 1 V): one exact solve per driven line.
+    const c = reram();
+    c.crossbar.rows = 6;
+    c.crossbar.cols = 4; // differential: 8 device columns
+    c.crossbar.wireResistanceOhm = 0.05; // r·g·n² ≈ 7·10⁻⁵: first order is exact to ~10⁻⁴
+    const R = 6,
+      C = 8,
+      g = 22;
+    const a = { rows: R, cols: C, g: new Float64Array(R * C).fill(g * 1e-6), wireOhm: 0.05 };
+    const ev2 = c.costModel.inputActivity * c.periphery.dac.readVoltageV ** 2;
+    const exact = (transposed: boolean) => {
+      let p = 0;
+      for (let k = 0; k < (transposed ? R : C); k++) {
+        const rows = new Float64Array(R);
+        const cols = new Float64Array(C);
+        (transposed ? rows : cols)[k] = 1;
+        p += solveCrossbar(a, { rows, cols }).wirePowerW;
+      }
+      return p * ev2 * readDurationNs(c) * 1e3; // W·ns → pJ
+    };
+    for (const t of [false, true]) {
+      const e = exact(t);
+      expect(e).toBeGreaterThan(0);
+      expect(wireReadEnergyPj(c, g, t) / e).toBeCloseTo(1, 3);
+    }
+    // No wires: the exact circuit dissipates nothing in them either.
+    expect(solveCrossbar({ ...a, wireOhm: 0 }, { rows: new Float64Array(R), cols: new Float64Array(C).fill(1) }).wirePowerW).toBe(0);
   });
 
   test('partial sums at their real width; ADC codes when the chip sends them', () => {
