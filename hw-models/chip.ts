@@ -90,8 +90,12 @@ export interface CrossbarSpec {
    *  array's summed |output| for an all-ones read at programming time to that at read time (aihwkit
    *  GlobalDriftCompensation); 'none': no correction. */
   drift: { nu: number; nuStd: number; t0Seconds: number; compensation: DriftCompensation };
-  /** Probability that a device is stuck at g_max (on) / at g_min (off), per device, drawn once per chip. */
-  stuckAt: { onProbability: number; offProbability: number };
+  /** Probability that a device is stuck at g_max (on) / at g_min (off), per device, drawn once per chip.
+   *  compensation 'partner': programming (program-and-verify, which reads every device back and so
+   *  finds the stuck ones) sets the other device of a differential pair so that u+ − u− is the target
+   *  where the free device's range allows, the nearest value otherwise (docs/references.md § stuck
+   *  devices); 'none': the free device keeps its own target. Offset-column cells have no partner. */
+  stuckAt: { onProbability: number; offProbability: number; compensation: StuckCompensation };
   update: UpdateModel;
   /** Resistance of one wire segment of a row or column line, ohms: between neighbouring cells and
    *  between a line's port (driver or sense node) and its first cell. 0 = ideal wires (no IR drop).
@@ -136,6 +140,9 @@ export interface AdcSpec {
 
 export type BoundManagement = 'none' | 'iterative';
 export const BOUND_MANAGEMENTS: readonly BoundManagement[] = ['none', 'iterative'];
+
+export type StuckCompensation = 'none' | 'partner';
+export const STUCK_COMPENSATIONS: readonly StuckCompensation[] = ['none', 'partner'];
 
 export type DriftCompensation = 'none' | 'global';
 export const DRIFT_COMPENSATIONS: readonly DriftCompensation[] = ['none', 'global'];

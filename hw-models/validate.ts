@@ -14,6 +14,7 @@ import {
   LEAKAGE_KEYS,
   NOISE_MANAGEMENTS,
   NOISE_REFERENCES,
+  STUCK_COMPENSATIONS,
   UPDATE_SCHEMES,
   type ChipDescription,
 } from './chip';
@@ -61,7 +62,7 @@ export const CHIP_SCHEMA: Node = obj({
     programmingNoise: noise,
     readNoise: noise,
     drift: obj({ nu: nonNeg, nuStd: nonNeg, t0Seconds: pos, compensation: { t: 'enum', values: DRIFT_COMPENSATIONS } }),
-    stuckAt: obj({ onProbability: frac, offProbability: frac }),
+    stuckAt: obj({ onProbability: frac, offProbability: frac, compensation: { t: 'enum', values: STUCK_COMPENSATIONS } }),
     update: {
       t: 'tagged',
       variants: {

@@ -87,7 +87,10 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
       programmingNoise: noiseToMsg(x.programmingNoise),
       readNoise: noiseToMsg(x.readNoise),
       drift: { ...x.drift, compensation: x.drift.compensation === 'global' ? 'DRIFT_COMPENSATION_GLOBAL' : 'DRIFT_COMPENSATION_NONE' },
-      stuckAt: { ...x.stuckAt },
+      stuckAt: {
+        ...x.stuckAt,
+        compensation: x.stuckAt.compensation === 'partner' ? 'STUCK_COMPENSATION_PARTNER' : 'STUCK_COMPENSATION_NONE',
+      },
       ...(x.update.kind === 'exact'
         ? { exactUpdate: {} }
         : {
@@ -160,6 +163,18 @@ function driftOf(d: NonNullable<CrossbarMsg['drift']>): ChipDescription['crossba
   };
 }
 
+/** Netlists written before the field existed carry UNSPECIFIED: they meant no compensation. */
+function stuckOf(s: NonNullable<CrossbarMsg['stuckAt']>): ChipDescription['crossbar']['stuckAt'] {
+  const c: string | undefined = s.compensation;
+  if (c !== undefined && c !== 'STUCK_COMPENSATION_UNSPECIFIED' && c !== 'STUCK_COMPENSATION_NONE' && c !== 'STUCK_COMPENSATION_PARTNER')
+    throw new ChipMessageError(`chip.crossbar.stuckAt.compensation is ${c}`);
+  return {
+    onProbability: s.onProbability,
+    offProbability: s.offProbability,
+    compensation: c === 'STUCK_COMPENSATION_PARTNER' ? 'partner' : 'none',
+  };
+}
+
 function boundManagementOf(v: string): BoundManagement {
   if (v === 'BOUND_MANAGEMENT_ITERATIVE') return 'iterative';
   if (v === 'BOUND_MANAGEMENT_NONE') return 'none';
@@ -216,7 +231,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
       drift: driftOf(need(x.drift, 'crossbar.drift')),
-      stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
+      stuckAt: stuckOf(need(x.stuckAt, 'crossbar.stuckAt')),
       update: pu
         ? {
             kind: 'pulsed',

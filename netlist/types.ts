@@ -112,7 +112,11 @@ export interface CrossbarMsg {
     t0Seconds: number;
     compensation: 'DRIFT_COMPENSATION_UNSPECIFIED' | 'DRIFT_COMPENSATION_NONE' | 'DRIFT_COMPENSATION_GLOBAL';
   } | null;
-  stuckAt: { onProbability: number; offProbability: number } | null;
+  stuckAt: {
+    onProbability: number;
+    offProbability: number;
+    compensation?: 'STUCK_COMPENSATION_UNSPECIFIED' | 'STUCK_COMPENSATION_NONE' | 'STUCK_COMPENSATION_PARTNER';
+  } | null;
   exactUpdate?: Record<string, never> | null;
   pulsedUpdate?: PulsedUpdateMsg | null;
   wireResistanceOhm: number;

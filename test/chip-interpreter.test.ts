@@ -273,7 +273,7 @@ describe('device stages', () => {
 
   test('stuck devices: the drawn fraction matches the probability and those cells never change', () => {
     const chip = withChip(PRESETS.ideal, (c) => {
-      c.crossbar.stuckAt = { onProbability: 0.1, offProbability: 0.1 };
+      c.crossbar.stuckAt = { onProbability: 0.1, offProbability: 0.1, compensation: 'none' };
       c.crossbar.levels = 1000;
     });
     const exec = arraysOn(chip, 4);

@@ -49,7 +49,7 @@ describe('presets', () => {
     const c = PRESETS.ideal;
     expect(c.crossbar.levels).toBe('continuous');
     expect(c.crossbar.programmingNoise.sigma + c.crossbar.readNoise.sigma + c.crossbar.drift.nu).toBe(0);
-    expect(c.crossbar.stuckAt).toEqual({ onProbability: 0, offProbability: 0 });
+    expect(c.crossbar.stuckAt).toEqual({ onProbability: 0, offProbability: 0, compensation: 'none' });
     expect(c.crossbar.update.kind).toBe('exact');
     expect(c.periphery.dac.bits).toBe('float');
     expect(c.periphery.adc).toMatchObject({ bits: 'float', fullScale: 'unbounded', outputNoise: 0 });
@@ -305,7 +305,7 @@ const cases: Case[] = [
     code: 'HW021',
     title: 'stuck probabilities above 1 in sum',
     run: broken((c) => {
-      c.crossbar.stuckAt = { onProbability: 0.6, offProbability: 0.6 };
+      c.crossbar.stuckAt = { onProbability: 0.6, offProbability: 0.6, compensation: 'none' };
     }),
     path: '/crossbar/stuckAt',
     inMessage: ['exceeds 1'],

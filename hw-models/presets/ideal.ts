@@ -24,7 +24,7 @@ export const IDEAL: ChipDescription = {
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
-    stuckAt: { onProbability: 0, offProbability: 0 },
+    stuckAt: { onProbability: 0, offProbability: 0, compensation: 'none' },
     update: { kind: 'exact' },
     // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
     wireResistanceOhm: 0,

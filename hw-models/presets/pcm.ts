@@ -30,7 +30,7 @@ export const PCM: ChipDescription = {
     // to study against the uncompensated chip (docs/references.md, "Periphery").
     drift: { nu: 0.05, nuStd: 0.01, t0Seconds: 20, compensation: 'none' },
     // ref #stuck-devices: 1–13 % → 1 %, split evenly on/off.
-    stuckAt: { onProbability: 0.005, offProbability: 0.005 },
+    stuckAt: { onProbability: 0.005, offProbability: 0.005, compensation: 'none' },
     update: {
       kind: 'pulsed',
       // ref #pulsed-update: dw_min 0.001–0.002 → 0.002 (coarser partial-SET steps than ReRAM).

@@ -28,7 +28,7 @@ export const RERAM: ChipDescription = {
     // ref #conductance-drift lists PCM only: ReRAM is modelled drift-free (t0 unused, 1 s).
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     // ref #stuck-devices: 1–13 % → 1 % (low end, program-and-verify arrays), split evenly on/off.
-    stuckAt: { onProbability: 0.005, offProbability: 0.005 },
+    stuckAt: { onProbability: 0.005, offProbability: 0.005, compensation: 'none' },
     update: {
       kind: 'pulsed',
       // ref #pulsed-update: dw_min 0.001–0.002 of range → 0.001.

@@ -25,7 +25,7 @@ export const SRAM_8B: ChipDescription = {
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
-    stuckAt: { onProbability: 0, offProbability: 0 },
+    stuckAt: { onProbability: 0, offProbability: 0, compensation: 'none' },
     // A digital write of the new code.
     update: { kind: 'exact' },
     // Digital cells: no analog line currents, so no IR drop.

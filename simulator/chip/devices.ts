@@ -97,11 +97,15 @@ export class DeviceMatrix {
         }
       }
     }
+    // Partner compensation needs the targets after the stuck devices are known.
+    const compensate = this.uMinus !== null && xb.stuckAt.compensation === 'partner';
+    const targets = compensate ? { plus: this.uPlus.slice(), minus: (this.uMinus as Float32Array).slice() } : null;
     this.program(this.uPlus, null, noise);
     if (this.uMinus) this.program(this.uMinus, null, noise);
     this.frozen = new Uint8Array(n);
-    this.applyStuck(this.uPlus, noise);
-    if (this.uMinus) this.applyStuck(this.uMinus, noise);
+    const stuckPlus = this.applyStuck(this.uPlus, noise);
+    const stuckMinus = this.uMinus ? this.applyStuck(this.uMinus, noise) : null;
+    if (targets && this.uMinus && stuckPlus && stuckMinus) this.compensateStuck(targets, stuckPlus, stuckMinus, noise);
     this.W = new Float32Array(n);
     if (opts.driftSeconds > 0 && xb.drift.nu > 0) {
       // Global drift compensation measures the arrays before and after: keep the weights at t0.
@@ -129,20 +133,57 @@ export class DeviceMatrix {
     }
   }
 
-  private applyStuck(u: Float32Array, noise: NoiseSource): void {
+  /** Sticks devices at g_max / g_min; returns which devices of this plane stuck (null: none can). */
+  private applyStuck(u: Float32Array, noise: NoiseSource): Uint8Array | null {
     const { onProbability, offProbability } = this.chip.crossbar.stuckAt;
-    if (onProbability === 0 && offProbability === 0) return;
+    if (onProbability === 0 && offProbability === 0) return null;
+    const stuck = new Uint8Array(u.length);
     const z = this.noiseBuffer(u.length);
     noise.fillUniform(z, u.length);
     for (let i = 0; i < u.length; i++) {
       if (z[i] < onProbability) {
         u[i] = 1;
         this.frozen[i] = 1;
+        stuck[i] = 1;
       } else if (z[i] < onProbability + offProbability) {
         u[i] = 0;
         this.frozen[i] = 1;
+        stuck[i] = 1;
       }
     }
+    return stuck;
+  }
+
+  /** Program-and-verify with partner compensation: where exactly one device of a pair is stuck at s,
+   *  the other is reprogrammed (with programming noise: it is a full programming) to hold s − w (for a
+   *  stuck u+) or s + w (for a stuck u−), w = u+ − u− of the targets, clipped to [0, 1]: exact where
+   *  the free device's range allows, the nearest weight otherwise. Cells with both devices stuck keep
+   *  them. The cell stays frozen for in-situ updates (one device of it cannot move). */
+  private compensateStuck(
+    t: { plus: Float32Array; minus: Float32Array },
+    stuckPlus: Uint8Array,
+    stuckMinus: Uint8Array,
+    noise: NoiseSource,
+  ): void {
+    const up = this.uPlus;
+    const um = this.uMinus as Float32Array;
+    const redoPlus = new Uint8Array(up.length);
+    const redoMinus = new Uint8Array(up.length);
+    for (let i = 0; i < up.length; i++) {
+      if (stuckPlus[i] === stuckMinus[i]) continue;
+      const w = t.plus[i] - t.minus[i];
+      if (stuckPlus[i]) {
+        const v = up[i] - w;
+        um[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+        redoMinus[i] = 1;
+      } else {
+        const v = um[i] + w;
+        up[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+        redoPlus[i] = 1;
+      }
+    }
+    this.program(up, redoPlus, noise);
+    this.program(um, redoMinus, noise);
   }
 
   /** g(t) = g(t0)·(t/t0)^−ν with ν ~ N(nu, nuStd) per device (aihwkit PCMLikeNoiseModel), on the
