@@ -132,7 +132,10 @@ export const chipRunner: SweepRunner = {
         onEpoch: log ? (e: EpochResult) => log(`epoch ${e.epoch}: test ${(100 * e.testAccuracy).toFixed(2)}%`) : undefined,
       });
       if (r.interrupted) throw new Error('run stopped');
-      const c = chipCosts(netlist, chip, { updatePulsesPerSample: r.updatePulsesPerSample });
+      const c = chipCosts(netlist, chip, {
+        updatePulsesPerSample: r.updatePulsesPerSample,
+        refreshPulsesPerSample: r.refreshPulsesPerSample,
+      });
       const secs = r.epochs.map((e) => e.seconds);
       return {
         bestTestAccuracy: r.bestTestAccuracy,
