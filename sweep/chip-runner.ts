@@ -43,6 +43,8 @@ const METRICS = [
   'secondsPerEpoch',
   'adcClippedFraction',
   'adcClippedMaxFraction',
+  'refreshesPerTrainingSample',
+  'boundHitFraction',
 ] as const;
 /** The calibrated methods' policy and batch (the fre run defaults of --calibration-samples). */
 const CALIBRATION = { percentile: 99.9, samples: 256 };
@@ -52,6 +54,13 @@ function saturationMetrics(s: AdcSaturation[]): { adcClippedFraction: number; ad
   const conv = s.reduce((a, x) => a + x.conversions, 0);
   const clipped = s.reduce((a, x) => a + x.clipped, 0);
   return { adcClippedFraction: conv > 0 ? clipped / conv : 0, adcClippedMaxFraction: s.reduce((a, x) => Math.max(a, x.fraction), 0) };
+}
+
+/** Σ cells at a bound / Σ weights over the trained edges (0 when nothing was trained). */
+export function boundHitFraction(hits: Record<string, { cells: number; of: number }>): number {
+  const v = Object.values(hits);
+  const of = v.reduce((a, x) => a + x.of, 0);
+  return of > 0 ? v.reduce((a, x) => a + x.cells, 0) / of : 0;
 }
 
 let kernels: Kernels | undefined;
@@ -145,6 +154,9 @@ export const chipRunner: SweepRunner = {
         energyPjPerInference: c.energyPerInferenceJoules * 1e12,
         energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
         updatePulsesPerTrainingSample: r.updatePulsesPerSample,
+        refreshesPerTrainingSample: r.refreshesPerSample,
+        // Weights of the trained edges that in-situ updates drove to a bound, over all their weights.
+        boundHitFraction: boundHitFraction(r.boundHits),
         secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
         ...saturationMetrics(r.adcSaturation),
       };
