@@ -131,7 +131,8 @@ async function main(): Promise<void> {
       const p0 = initParams(net, makeRng(seed));
       // Software references, and the weights ex situ programs.
       const software: Partial<Record<Algorithm, Params>> = {};
-      for (const algo of ['ep', 'bp'] as Algorithm[]) {
+      // Software EP is every row's reference; BP only trains the weights bp-exsitu programs.
+      for (const algo of (methods.includes('bp-exsitu') ? ['ep', 'bp'] : ['ep']) as Algorithm[]) {
         const needWeights = methods.includes(`${algo}-exsitu`);
         const key = JSON.stringify({ ...base, preset: 'software', algo });
         const file = join(weightsDir, `${net.spec.name}-${algo}-seed${seed}-e${epochs}-${trainLimit ?? 'all'}.npz`);
@@ -283,8 +284,10 @@ async function main(): Promise<void> {
 
 /** A preset with the overrides and (for pulsed updates) the scheme, validated as `fre run --chip` does. */
 function chipFor(presetName: string, over: Obj, scheme: string | null): ChipDescription {
-  const withScheme = scheme ? mergeOverrides(over, { crossbar: { update: { kind: 'pulsed', scheme } } }) : over;
-  // A chip override that switches the update kind replaces it whole; the scheme alone merges into the preset's.
+  // The override's update fields merge into the preset's pulsed update (mergeOverrides replaces a tagged
+  // object whose kind differs, so the kind is put first), and the scheme of this row wins.
+  const pulsed = { crossbar: { update: { kind: 'pulsed' } } };
+  const withScheme = scheme ? mergeOverrides(mergeOverrides(pulsed, over), { crossbar: { update: { kind: 'pulsed', scheme } } }) : over;
   return resolveChipObject({ base: presetName, ...withScheme }, `chip-study (${presetName})`);
 }
 

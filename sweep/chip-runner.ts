@@ -185,6 +185,9 @@ export const chipRunner: SweepRunner = {
       energyPjPerInference: c.energyPerInferenceJoules * 1e12,
       energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
       updatePulsesPerTrainingSample: NaN,
+      // Nothing is trained on the chip ex situ: no refreshes, no weight driven to a bound.
+      refreshesPerTrainingSample: 0,
+      boundHitFraction: 0,
       secondsPerEpoch: seconds,
       ...saturationMetrics(r.adcSaturation),
     };
