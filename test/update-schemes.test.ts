@@ -10,6 +10,7 @@ import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
 import { chooseWMax } from '../hw-models/conductance';
 import { priceActions, refreshPulseCount } from '../hw-models/estimators';
 import { chipCosts } from '../netlist/costs';
+import { chipFromMsg, chipToMsg } from '../netlist/chip-proto';
 import { PRESETS } from '../hw-models/presets';
 import { validateChip } from '../hw-models/validate';
 import type { ArrayTile } from '../netlist/tiles';
@@ -347,6 +348,15 @@ describe('potentiate-only pairs (PCM) and refresh', () => {
     expect(withRefresh.cyclesPerTrainingSample - base.cyclesPerTrainingSample).toBeCloseTo(7 * cyc, 6);
     expect(withRefresh.cyclesPerInference).toBe(base.cyclesPerInference);
     expect(() => chipCosts(netlist, chip, { refreshPulsesPerSample: -1 })).toThrow(/refreshPulsesPerSample/);
+  });
+
+  test('the netlist carries the pair mode; a netlist from before pair modes (UNSPECIFIED) reads as a bipolar pair', () => {
+    expect(chipFromMsg(chipToMsg(PRESETS.pcm)).crossbar.update).toEqual(PRESETS.pcm.crossbar.update);
+    const old = chipToMsg(PRESETS.reram);
+    const pu = old.crossbar!.pulsedUpdate!;
+    Object.assign(pu, { pairMode: 'PAIR_MODE_UNSPECIFIED', refreshUpperThreshold: 0, refreshLowerThreshold: 0 });
+    const u = chipFromMsg(old).crossbar.update as PulsedUpdate;
+    expect([u.pairMode, u.refreshUpperThreshold, u.refreshLowerThreshold]).toEqual(['bipolar', 0.75, 0.25]);
   });
 
   test('the pcm preset pairs potentiate-only; validation: an offset-column cell or lower > upper threshold is HW021', () => {
