@@ -75,7 +75,7 @@ export async function simulateNetlist(netlist: NetlistMsg, data: DataSplit, o: S
   const costs = chipCosts(
     netlist,
     chipFromMsg(netlist.chip!),
-    mode === 'train' ? { updatePulsesPerSample: run.updatePulsesPerSample } : {},
+    mode === 'train' ? { updatePulsesPerSample: run.updatePulsesPerSample, refreshPulsesPerSample: run.refreshPulsesPerSample } : {},
   );
   return { run, costs };
 }

@@ -160,7 +160,10 @@ function updateSummary(u: UpdateModel): string {
   const d = u.deviceToDevice;
   return (
     `${u.scheme}, dw_min ${u.dwMin}, BL ${u.pulsesPerUpdate}, cycle-to-cycle ${u.cycleToCycle}, up/down ${u.upDownAsymmetry}, ${u.softBounds ? 'soft' : 'hard'} bounds, ` +
-    `device spread dw_min ${d.dwMin} w_max ${d.wMax} w_min ${d.wMin} up/down ${d.upDownAsymmetry}${u.scheme === 'mixed-precision' ? `, χ ${u.accumulatorBits} bits` : ''}`
+    `device spread dw_min ${d.dwMin} w_max ${d.wMax} w_min ${d.wMin} up/down ${d.upDownAsymmetry}${u.scheme === 'mixed-precision' ? `, χ ${u.accumulatorBits} bits` : ''}` +
+    (u.pairMode === 'potentiate-only'
+      ? `, potentiate-only pair (refresh above ${u.refreshUpperThreshold} / ${u.refreshLowerThreshold} of the devices' range)`
+      : '')
   );
 }
 

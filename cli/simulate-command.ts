@@ -179,7 +179,11 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
     saveChipWeights(a.save, net, r, { backend: kernels.name, extra: { mode, seed, driftSeconds: a.driftSeconds } });
     log(`chip weights and conductances written to ${a.save}`);
   }
-  const costs: ChipCosts = chipCosts(netlist, chip, mode === 'train' ? { updatePulsesPerSample: r.updatePulsesPerSample } : {});
+  const costs: ChipCosts = chipCosts(
+    netlist,
+    chip,
+    mode === 'train' ? { updatePulsesPerSample: r.updatePulsesPerSample, refreshPulsesPerSample: r.refreshPulsesPerSample } : {},
+  );
   if (a.trace) {
     writeAtomic(a.trace, JSON.stringify(chipTrace(netlist, chip, { samples: a.traceSamples, training: mode === 'train' })));
     log(`trace of ${a.traceSamples} samples written to ${a.trace} (open in Perfetto)`);
@@ -212,7 +216,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   );
   log(
     `per training sample: ${+costs.cyclesPerTrainingSample.toFixed(1)} cycles (per-batch work amortised over the batch) (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
-      `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses` : ' (nominal update pulses)'}`,
+      `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses${r.refreshesPerSample > 0 ? `, ${r.refreshesPerSample.toFixed(3)} pair refreshes (${r.refreshPulsesPerSample.toFixed(1)} pulses)` : ''}` : ' (nominal update pulses)'}`,
   );
   if (a.json) {
     process.stdout.write(
@@ -233,6 +237,11 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
         updatePulsesPerTrainingSample: r.updatePulsesPerSample,
         // Per trained edge: weights that in-situ updates drove to a bound of their range (of its weights).
         boundHits: r.boundHits,
+        // potentiate-only pairs (crossbar.update.pairMode): pair refreshes (RESET both, reprogram one) per
+        // training sample, their device pulses per training sample (priced), and per trained edge over the run.
+        refreshesPerTrainingSample: r.refreshesPerSample,
+        refreshPulsesPerTrainingSample: r.refreshPulsesPerSample,
+        refreshes: r.refreshes,
         cyclesPerInference: costs.cyclesPerInference,
         cyclesPerTrainingSample: costs.cyclesPerTrainingSample,
         secondsPerInference: costs.secondsPerInference,

@@ -57,7 +57,22 @@ export interface PulsedUpdate {
    *  relative σ of the step dwMin, of the upper and lower bound (±1 of the bipolar device), and the
    *  absolute σ of the up/down asymmetry. */
   deviceToDevice: { dwMin: number; wMax: number; wMin: number; upDownAsymmetry: number };
+  /** How a differential pair's two devices take pulses (docs/chip-description.md § update schemes).
+   *  'bipolar': the pair is one bipolar device u+ − u− that pulses move up and down (ReRAM, ECRAM).
+   *  'potentiate-only': each device can only be potentiated in situ (PCM's gradual SET; its RESET is
+   *  abrupt): a positive step SETs G+, a negative step SETs G−, and a pair whose devices have both
+   *  risen is refreshed — both RESET and the weight reprogrammed onto one device, with programming
+   *  noise (Nandakumar et al. 2020, Boybat et al. 2018; aihwkit OneSidedUnitCell). Differential cells only. */
+  pairMode: PairMode;
+  /** potentiate-only: a pair is refreshed when its more potentiated device exceeds
+   *  refreshUpperThreshold of its range and the other exceeds refreshLowerThreshold (aihwkit
+   *  OneSidedUnitCell refresh_upper_thres / refresh_lower_thres; defaults 0.75 / 0.25). */
+  refreshUpperThreshold: number;
+  refreshLowerThreshold: number;
 }
+
+export type PairMode = 'bipolar' | 'potentiate-only';
+export const PAIR_MODES: readonly PairMode[] = ['bipolar', 'potentiate-only'];
 
 /** row-programmed: a digital optimiser steps the weights once per batch and each cell receives the
  *  nearest pulse count, written row by row (rows × pulsesPerUpdate slots per array).

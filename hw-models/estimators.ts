@@ -218,3 +218,14 @@ export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): A
     ...(Object.keys(wirePj).length ? { wirePj } : {}),
   };
 }
+
+/**
+ * Device pulses of one refresh of a potentiate-only pair (crossbar.update.pairMode): one RESET of
+ * each device, then the weight rewritten open loop onto one device in SET pulses of dwMin —
+ * round(|u+ − u−| / dwMin) of them, u the devices' normalised conductances (aihwkit OneSidedUnitCell
+ * rewrites a refreshed pair with its pulsed updater, open loop). Each is priced as one update_pulse
+ * (a RESET at the SET pulse's energy and duration: no per-polarity constants are cited).
+ */
+export function refreshPulseCount(weightUnits: number, dwMin: number): number {
+  return 2 + Math.round(Math.abs(weightUnits) / dwMin);
+}

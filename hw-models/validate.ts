@@ -16,6 +16,7 @@ import {
   NOISE_REFERENCES,
   STUCK_COMPENSATIONS,
   UPDATE_SCHEMES,
+  PAIR_MODES,
   type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
@@ -81,6 +82,9 @@ export const CHIP_SCHEMA: Node = obj({
             wMin: num({ min: 0, max: 1 }),
             upDownAsymmetry: num({ min: 0, max: 1 }),
           }),
+          pairMode: { t: 'enum', values: PAIR_MODES },
+          refreshUpperThreshold: num({ gt: 0, max: 1 }),
+          refreshLowerThreshold: num({ min: 0, max: 1 }),
         },
       },
     },
@@ -375,6 +379,23 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
       '/crossbar/update/pulsesPerUpdate',
       `stochastic-coincidence trains of ${x.update.pulsesPerUpdate} slots exceed the ${MAX_COINCIDENCE_BL} the simulator draws per line and sample`,
       `set pulsesPerUpdate to at most ${MAX_COINCIDENCE_BL} (aihwkit desired_bl default: 31)`,
+    );
+  }
+  // A potentiate-only pair needs two devices per cell: G− carries the negative steps.
+  if (x.update.kind === 'pulsed' && x.update.pairMode === 'potentiate-only' && x.cell !== 'differential') {
+    ck.add(
+      'HW021',
+      '/crossbar/update/pairMode',
+      `pairMode "potentiate-only" needs two devices per cell (G+ takes the positive steps, G− the negative ones), but the cell is "${x.cell}"`,
+      'use "cell": "differential", or "pairMode": "bipolar"',
+    );
+  }
+  if (x.update.kind === 'pulsed' && x.update.refreshLowerThreshold > x.update.refreshUpperThreshold) {
+    ck.add(
+      'HW021',
+      '/crossbar/update/refreshLowerThreshold',
+      `refreshLowerThreshold ${x.update.refreshLowerThreshold} exceeds refreshUpperThreshold ${x.update.refreshUpperThreshold}`,
+      'set the lower threshold at most the upper one (aihwkit OneSidedUnitCell defaults: 0.25 and 0.75)',
     );
   }
   if (x.stuckAt.onProbability + x.stuckAt.offProbability > 1) {

@@ -30,6 +30,7 @@ import type {
   InputEncodingName,
   NoiseMsg,
   UpdateSchemeName,
+  PairModeName,
 } from './types';
 
 function schemeOf(name: UpdateSchemeName): UpdateScheme {
@@ -103,6 +104,9 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
               scheme: enumName('UPDATE_SCHEME', x.update.scheme) as UpdateSchemeName,
               accumulatorBits: x.update.accumulatorBits,
               deviceToDevice: { ...x.update.deviceToDevice },
+              pairMode: enumName('PAIR_MODE', x.update.pairMode) as PairModeName,
+              refreshUpperThreshold: x.update.refreshUpperThreshold,
+              refreshLowerThreshold: x.update.refreshLowerThreshold,
             },
           }),
       wireResistanceOhm: x.wireResistanceOhm,
@@ -243,6 +247,11 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
             scheme: schemeOf(pu.scheme),
             accumulatorBits: pu.accumulatorBits,
             deviceToDevice: { ...need(pu.deviceToDevice, 'crossbar.pulsedUpdate.deviceToDevice') },
+            // A netlist written before pair modes existed holds UNSPECIFIED: the bipolar pair it was run with.
+            pairMode: pu.pairMode === 'PAIR_MODE_POTENTIATE_ONLY' ? 'potentiate-only' : 'bipolar',
+            // (and no thresholds: aihwkit OneSidedUnitCell's defaults, unused by a bipolar pair).
+            refreshUpperThreshold: pu.pairMode === 'PAIR_MODE_UNSPECIFIED' ? 0.75 : pu.refreshUpperThreshold,
+            refreshLowerThreshold: pu.pairMode === 'PAIR_MODE_UNSPECIFIED' ? 0.25 : pu.refreshLowerThreshold,
           }
         : { kind: 'exact' },
       wireResistanceOhm: x.wireResistanceOhm,

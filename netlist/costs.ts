@@ -41,7 +41,7 @@ import {
   type LeakageKey,
 } from '../hw-models/chip';
 import { priceActions, readsPerMvm, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
-import { commitCycles, isCoincidence, opCycles as opCyclesOf } from '../hw-models/timing';
+import { actionCycles as actionCyclesOf, commitCycles, isCoincidence, opCycles as opCyclesOf } from '../hw-models/timing';
 import type { TensorMsg } from './types';
 import { timedOps } from './op-shape';
 import type { NetlistMsg, PhaseKindName, PhaseMsg } from './types';
@@ -51,6 +51,11 @@ export interface ChipCostOptions {
   /** Update pulses the chip executor actually applied per training sample (may be an average over
    *  samples, so need not be an integer). Without it, the netlist's nominal count is used. */
   updatePulsesPerSample?: number;
+  /** potentiate-only pairs (crossbar.update.pairMode): device pulses of pair refreshes per training
+   *  sample, as the chip executor applied them (RESETs and rewrites, hw-models/estimators.ts
+   *  refreshPulseCount). Priced as update_pulse actions in the UPDATE phase, and timed one pulse
+   *  after another (a refresh programs single devices: no parallelism across cells is assumed). */
+  refreshPulsesPerSample?: number;
   /** Early exit: free-phase steps actually run (default: the FREE phase's `repeat`, = T). */
   freeSteps?: number;
   /** Early exit: nudged-phase steps actually run (default: the NUDGED phase's `repeat`, = K). */
@@ -70,7 +75,8 @@ export interface PhaseCost {
   ops: number;
   /** Makespan of one iteration (cycles). */
   cyclesPerIteration: number;
-  /** The sample's share of the batch commit (cyclesPerCommit / batch size; UPDATE phase only, else 0). */
+  /** The sample's share of the batch commit (cyclesPerCommit / batch size; UPDATE phase only, else 0),
+   *  plus the sample's pair-refresh pulses one after another (refreshPulsesPerSample). */
   commitCycles: number;
   /** repeat × cyclesPerIteration + commitCycles. */
   cycles: number;
@@ -302,6 +308,7 @@ function checkCount(name: string, v: number | undefined, integer: boolean): void
 
 export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: ChipCostOptions = {}): ChipCosts {
   checkCount('updatePulsesPerSample', opts.updatePulsesPerSample, false);
+  checkCount('refreshPulsesPerSample', opts.refreshPulsesPerSample, false);
   checkCount('freeSteps', opts.freeSteps, true);
   checkCount('nudgedSteps', opts.nudgedSteps, true);
   const scheduled = schedulePhases(netlist, chip);
@@ -351,11 +358,15 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     for (const a of COMMIT_ACTIONS) counts[a] /= batchSize;
     if (actual !== undefined) counts.update_pulse = nominalPulses === 0 ? 0 : actual * (counts.update_pulse / nominalPulses);
     if (index === orphanPhase) counts.update_pulse += orphanPulses;
+    // Pair refreshes are device writes of the commit: their pulses and their (serial) time.
+    const refreshPulses = index === orphanPhase ? (opts.refreshPulsesPerSample ?? 0) : 0;
+    counts.update_pulse += refreshPulses;
+    const refreshCycles = refreshPulses * actionCyclesOf(chip, 'update_pulse');
     let pj = 0;
     for (const a of ACTION_KEYS) pj += counts[a] * table[a].energyPj;
     let busiest: PhaseCost['busiest'] = null;
     for (const [resource, busyCycles] of timing.busy) if (!busiest || busyCycles > busiest.busyCycles) busiest = { resource, busyCycles };
-    const commitShare = index === commitIndex ? cyclesPerCommit / batchSize : 0;
+    const commitShare = (index === commitIndex ? cyclesPerCommit / batchSize : 0) + refreshCycles;
     return {
       index,
       name: phase.name,

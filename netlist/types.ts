@@ -95,7 +95,11 @@ export interface PulsedUpdateMsg {
   scheme: UpdateSchemeName;
   accumulatorBits: number;
   deviceToDevice: DeviceToDeviceMsg | null;
+  pairMode: PairModeName;
+  refreshUpperThreshold: number;
+  refreshLowerThreshold: number;
 }
+export type PairModeName = 'PAIR_MODE_UNSPECIFIED' | 'PAIR_MODE_BIPOLAR' | 'PAIR_MODE_POTENTIATE_ONLY';
 export interface CrossbarMsg {
   rows: number;
   cols: number;

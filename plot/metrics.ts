@@ -39,6 +39,8 @@ export const METRIC_TABLE: Readonly<Record<string, MetricInfo>> = {
   spectralRadius: plain('spectral radius'),
   adcClippedFraction: pct('ADC reads clipped'),
   adcClippedMaxFraction: pct('ADC reads clipped (worst edge and read kind)'),
+  refreshesPerTrainingSample: plain('PCM pair refreshes per training sample', 'refreshes'),
+  boundHitFraction: pct('weights at a bound of their range'),
   utilisation: pct('utilisation'),
 };
 

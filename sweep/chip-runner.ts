@@ -45,6 +45,8 @@ const METRICS = [
   'adcClippedMaxFraction',
   'rereadsPerSample',
   'rereadEnergyPjPerSample',
+  'refreshesPerTrainingSample',
+  'boundHitFraction',
 ] as const;
 /** The calibrated methods' policy and batch (the fre run defaults of --calibration-samples). */
 const CALIBRATION = { percentile: 99.9, samples: 256 };
@@ -64,6 +66,13 @@ function saturationMetrics(s: AdcSaturation[]): { adcClippedFraction: number; ad
   const conv = s.reduce((a, x) => a + x.conversions, 0);
   const clipped = s.reduce((a, x) => a + x.clipped, 0);
   return { adcClippedFraction: conv > 0 ? clipped / conv : 0, adcClippedMaxFraction: s.reduce((a, x) => Math.max(a, x.fraction), 0) };
+}
+
+/** Σ cells at a bound / Σ weights over the trained edges (0 when nothing was trained). */
+export function boundHitFraction(hits: Record<string, { cells: number; of: number }>): number {
+  const v = Object.values(hits);
+  const of = v.reduce((a, x) => a + x.of, 0);
+  return of > 0 ? v.reduce((a, x) => a + x.cells, 0) / of : 0;
 }
 
 let kernels: Kernels | undefined;
@@ -144,7 +153,10 @@ export const chipRunner: SweepRunner = {
         onEpoch: log ? (e: EpochResult) => log(`epoch ${e.epoch}: test ${(100 * e.testAccuracy).toFixed(2)}%`) : undefined,
       });
       if (r.interrupted) throw new Error('run stopped');
-      const c = chipCosts(netlist, chip, { updatePulsesPerSample: r.updatePulsesPerSample });
+      const c = chipCosts(netlist, chip, {
+        updatePulsesPerSample: r.updatePulsesPerSample,
+        refreshPulsesPerSample: r.refreshPulsesPerSample,
+      });
       const secs = r.epochs.map((e) => e.seconds);
       return {
         bestTestAccuracy: r.bestTestAccuracy,
@@ -154,6 +166,9 @@ export const chipRunner: SweepRunner = {
         energyPjPerInference: c.energyPerInferenceJoules * 1e12,
         energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
         updatePulsesPerTrainingSample: r.updatePulsesPerSample,
+        refreshesPerTrainingSample: r.refreshesPerSample,
+        // Weights of the trained edges that in-situ updates drove to a bound, over all their weights.
+        boundHitFraction: boundHitFraction(r.boundHits),
         secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
         ...saturationMetrics(r.adcSaturation),
         ...rereadMetrics(chip, c, r),
@@ -183,6 +198,9 @@ export const chipRunner: SweepRunner = {
       energyPjPerInference: c.energyPerInferenceJoules * 1e12,
       energyPjPerTrainingSample: c.energyPerTrainingSampleJoules * 1e12,
       updatePulsesPerTrainingSample: NaN,
+      // Nothing is trained on the chip ex situ: no refreshes, no weight driven to a bound.
+      refreshesPerTrainingSample: 0,
+      boundHitFraction: 0,
       secondsPerEpoch: seconds,
       ...saturationMetrics(r.adcSaturation),
       ...rereadMetrics(chip, c, r),

@@ -302,6 +302,9 @@ describe('device stages', () => {
           scheme: 'row-programmed',
           accumulatorBits: 16,
           deviceToDevice: { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 },
+          pairMode: 'bipolar',
+          refreshUpperThreshold: 0.75,
+          refreshLowerThreshold: 0.25,
         };
       });
       const tiles = edgeTiles(compileOn(net, chip, p));

@@ -35,6 +35,7 @@ describe('examples/sweeps', () => {
       'state-noise-betaf.json',
       'state-noise.json',
       'table-s1-depth5.json',
+      'weight-noise-per-scheme.json',
       'weight-noise.json',
     ]);
   });
@@ -78,6 +79,7 @@ describe('examples/sweeps', () => {
     }
     const sizes: Record<string, number> = {
       'weight-noise.json': 45,
+      'weight-noise-per-scheme.json': 45,
       'state-noise.json': 45,
       'read-noise.json': 45,
       'adc-array-design.json': 30,

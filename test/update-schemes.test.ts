@@ -8,13 +8,14 @@ import { CompileError } from '../compiler/diagnostics';
 import { parseWMaxPolicy } from '../compiler/options';
 import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
 import { chooseWMax } from '../hw-models/conductance';
-import { priceActions } from '../hw-models/estimators';
+import { priceActions, refreshPulseCount } from '../hw-models/estimators';
 import { chipCosts } from '../netlist/costs';
+import { chipFromMsg, chipToMsg } from '../netlist/chip-proto';
 import { PRESETS } from '../hw-models/presets';
 import { validateChip } from '../hw-models/validate';
 import type { ArrayTile } from '../netlist/tiles';
 import { DeviceMatrix } from '../simulator/chip/devices';
-import { coincidenceTrainingProblem, planTrains } from '../simulator/chip/update-schemes';
+import { coincidenceTrainingProblem, mixedPrecisionPulses, planTrains, refreshDue } from '../simulator/chip/update-schemes';
 import { makeNoise } from '../simulator/noise';
 import { compile } from '../compiler/pipeline';
 import { initParams } from '../graph/params';
@@ -38,6 +39,9 @@ function chipWith(update: Partial<PulsedUpdate>): ChipDescription {
     scheme: 'row-programmed',
     accumulatorBits: 16,
     deviceToDevice: NO_SPREAD,
+    pairMode: 'bipolar',
+    refreshUpperThreshold: 0.75,
+    refreshLowerThreshold: 0.25,
     ...update,
   };
   return c;
@@ -190,6 +194,185 @@ describe('mixed-precision', () => {
     expect(step(40.1)).toBe(5); // χ = 40ε: capped at 5 pulses, χ = 35ε
     expect(step(0)).toBe(5); // no new request: χ still holds 35ε → 5 more, χ = 30ε
     expect(dev.pulses).toBe(1 + 1 + 1 + 5 + 5);
+  });
+});
+
+describe('mixed-precision: carry-over', () => {
+  test('a step of 2.5ε gives 2 pulses and leaves 0.5ε in χ; the next 0.5ε completes a third pulse', () => {
+    expect(mixedPrecisionPulses(2.5e-3, 1e-3, 31)).toBe(2);
+    expect(mixedPrecisionPulses(-2.5e-3, 1e-3, 31)).toBe(-2);
+    const eps = 0.01;
+    const chip = chipWith({ scheme: 'mixed-precision', dwMin: eps, pulsesPerUpdate: 31 });
+    const { dev, noise } = matrix(chip, 1, 1);
+    dev.W[0] += 2.5 * eps;
+    dev.commit(noise);
+    expect(dev.W[0] / eps).toBeCloseTo(2, 5);
+    expect(dev.pulses).toBe(2);
+    // χ = 0.5ε is kept: 0.4ε more is still below one step (χ = 0.9ε), 0.1ε more reaches it (χ = 1.0ε).
+    dev.W[0] += 0.4 * eps;
+    dev.commit(noise);
+    expect(dev.pulses).toBe(2);
+    dev.W[0] += 0.1 * eps + 1e-9;
+    dev.commit(noise);
+    expect(dev.pulses).toBe(3);
+    expect(dev.W[0] / eps).toBeCloseTo(3, 5);
+  });
+});
+
+describe('row-programmed', () => {
+  test('stochastic rounding of a request of 2.3 steps: k ∈ {2, 3}, E[k] = 2.3, Var[k] = 0.3·0.7', () => {
+    const eps = 1e-3;
+    const chip = chipWith({ scheme: 'row-programmed', dwMin: eps });
+    const n = 4000;
+    const noise = makeNoise(makeRng(7), 'reference');
+    // Stochastic rounding (the run's default; the matrix helper builds deterministic ones). No tiles: all cells at 0.
+    const stochastic = new DeviceMatrix(1, n, 1, [], chip, noise, { driftSeconds: 0, pulseRounding: 'stochastic' });
+    for (let i = 0; i < n; i++) stochastic.W[i] += 2.3 * eps;
+    stochastic.commit(noise);
+    const k = Array.from(stochastic.W, (w) => Math.round(w / eps));
+    expect(new Set(k)).toEqual(new Set([2, 3]));
+    const m = moments(k);
+    // Binomial-like: σ of the mean over 4000 cells ≈ sqrt(0.21/4000) ≈ 0.007.
+    expect(m.mean).toBeGreaterThan(2.3 - 0.03);
+    expect(m.mean).toBeLessThan(2.3 + 0.03);
+    expect(m.variance).toBeGreaterThan(0.21 * 0.9);
+    expect(m.variance).toBeLessThan(0.21 * 1.1);
+    expect(stochastic.pulses).toBe(k.reduce((a, b) => a + b, 0));
+  });
+});
+
+describe('potentiate-only pairs (PCM) and refresh', () => {
+  /** A 1 × n potentiate-only pair matrix on a 1001-level chip (level step 0.001), no noise, hard bounds. */
+  const pairChip = (over: Partial<PulsedUpdate> = {}): ChipDescription => {
+    const c = chipWith({ dwMin: 0.01, pulsesPerUpdate: 200, pairMode: 'potentiate-only', ...over });
+    c.crossbar.levels = 1001;
+    return c;
+  };
+  const units = (dev: DeviceMatrix, chip: ChipDescription, i: number): [number, number] => {
+    const { plus, minus } = dev.conductancesUS();
+    const span = chip.crossbar.gMaxUS - chip.crossbar.gMinUS;
+    return [(plus[i] - chip.crossbar.gMinUS) / span, (minus![i] - chip.crossbar.gMinUS) / span];
+  };
+
+  test('a positive step SETs G+, a negative step SETs G− (never a RESET); W = (u+ − u−)·w_max', () => {
+    const chip = pairChip();
+    const { dev, noise } = matrix(chip, 1, 1);
+    dev.W[0] += 0.3;
+    dev.commit(noise);
+    expect(units(dev, chip, 0)[0]).toBeCloseTo(0.3, 5);
+    expect(units(dev, chip, 0)[1]).toBeCloseTo(0, 5);
+    dev.W[0] -= 0.1;
+    dev.commit(noise);
+    // G+ keeps 0.3; G− rises to 0.1.
+    expect(units(dev, chip, 0)[0]).toBeCloseTo(0.3, 5);
+    expect(units(dev, chip, 0)[1]).toBeCloseTo(0.1, 5);
+    expect(dev.W[0]).toBeCloseTo(0.2, 5);
+    expect(dev.pulses).toBe(40);
+    expect(dev.refreshes).toBe(0);
+  });
+
+  test('refresh when a device saturates: both RESET, the weight reprogrammed onto one device, G+ can rise again', () => {
+    const chip = pairChip();
+    const { dev, noise } = matrix(chip, 1, 1);
+    dev.W[0] += 1.2; // 120 SET pulses: G+ saturates at 1 (hard bound)
+    dev.commit(noise);
+    expect(units(dev, chip, 0)).toEqual([1, 0]);
+    dev.W[0] -= 0.2; // G− = 0.2: not yet above the lower threshold 0.25 → no refresh
+    dev.commit(noise);
+    expect(dev.refreshes).toBe(0);
+    expect(units(dev, chip, 0)[1]).toBeCloseTo(0.2, 5);
+    dev.W[0] -= 0.1; // G− = 0.3 > 0.25 while G+ = 1 > 0.75 → refresh: G+ = 0.7, G− = 0
+    dev.commit(noise);
+    expect(dev.refreshes).toBe(1);
+    const [gp, gm] = units(dev, chip, 0);
+    expect(gp).toBeCloseTo(0.7, 5);
+    expect(gm).toBe(0);
+    expect(dev.W[0]).toBeCloseTo(0.7, 5);
+    // Priced: two RESETs + round(0.7 / dw_min) = 70 rewrite pulses; update pulses counted apart.
+    expect(dev.refreshPulses).toBe(72);
+    expect(dev.pulses).toBe(120 + 20 + 10);
+    // The refreshed pair has range again: 20 more SET pulses on G+ raise W to 0.9 (no refresh yet: G− = 0).
+    dev.W[0] += 0.2;
+    dev.commit(noise);
+    expect(dev.W[0]).toBeCloseTo(0.9, 5);
+    expect(dev.refreshes).toBe(1);
+  });
+
+  test('a refresh is a full programming: the rewritten weight carries the programming noise σ', () => {
+    const chip = pairChip({ dwMin: 0.05, pulsesPerUpdate: 31 });
+    chip.crossbar.levels = 'continuous';
+    const n = 3000;
+    const { dev, noise } = matrix(chip, 1, n);
+    // Programming noise only after the (noiseless) initial programming: the refresh alone draws it.
+    const sigma = 0.04;
+    chip.crossbar.programmingNoise = { sigma, relativeTo: 'range' };
+    for (let i = 0; i < n; i++) dev.W[i] += 16 * 0.05; // G+ = 0.8
+    dev.commit(noise);
+    for (let i = 0; i < n; i++) dev.W[i] -= 6 * 0.05; // G− = 0.3 → refresh of w = 0.5
+    dev.commit(noise);
+    expect(dev.refreshes).toBe(n);
+    const m = moments(Array.from(dev.W));
+    expect(m.mean).toBeCloseTo(0.5, 2);
+    expect(Math.sqrt(m.variance) / sigma).toBeGreaterThan(0.93);
+    expect(Math.sqrt(m.variance) / sigma).toBeLessThan(1.07);
+  });
+
+  test('aihwkit criterion: refresh only when the larger device is above the upper and the smaller above the lower threshold', () => {
+    expect(refreshDue(0.8, 0.3, 1, 1, 0.75, 0.25)).toBe(true);
+    expect(refreshDue(0.8, 0.2, 1, 1, 0.75, 0.25)).toBe(false);
+    expect(refreshDue(0.3, 0.8, 1, 1, 0.75, 0.25)).toBe(true);
+    expect(refreshDue(0.7, 0.7, 1, 1, 0.75, 0.25)).toBe(false);
+    // Thresholds are fractions of each device's own upper bound.
+    expect(refreshDue(0.7, 0.3, 0.9, 1, 0.75, 0.25)).toBe(true);
+    expect(refreshPulseCount(-0.42, 0.01)).toBe(44);
+  });
+
+  test('pricing: refresh pulses are update pulses of the UPDATE phase, timed one after another', () => {
+    const net = graphNet(
+      10,
+      [6],
+      3,
+      [
+        { name: 'W0', from: 'input', to: 'h1' },
+        { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
+      ],
+      { betaF: 0.5, T: 4, K: 2, optimizer: { kind: 'sgd', lr: 0.1 } },
+    );
+    const chip = PRESETS.pcm;
+    const netlist = compile(net, chip, initParams(net, makeRng(1)), { wMax: { kind: 'max' }, specFile: 't', producerVersion: 't' }).netlist;
+    const base = chipCosts(netlist, chip, { updatePulsesPerSample: 100 });
+    const withRefresh = chipCosts(netlist, chip, { updatePulsesPerSample: 100, refreshPulsesPerSample: 7 });
+    const table = priceActions(chip).perAction.update_pulse;
+    const cyc = Math.max(1, Math.ceil((table.latencyNs * chip.clock.frequencyMhz) / 1000));
+    expect(withRefresh.actionCounts.training.update_pulse - base.actionCounts.training.update_pulse).toBeCloseTo(7, 9);
+    expect(withRefresh.cyclesPerTrainingSample - base.cyclesPerTrainingSample).toBeCloseTo(7 * cyc, 6);
+    expect(withRefresh.cyclesPerInference).toBe(base.cyclesPerInference);
+    expect(() => chipCosts(netlist, chip, { refreshPulsesPerSample: -1 })).toThrow(/refreshPulsesPerSample/);
+  });
+
+  test('the netlist carries the pair mode; a netlist from before pair modes (UNSPECIFIED) reads as a bipolar pair', () => {
+    expect(chipFromMsg(chipToMsg(PRESETS.pcm)).crossbar.update).toEqual(PRESETS.pcm.crossbar.update);
+    const old = chipToMsg(PRESETS.reram);
+    const pu = old.crossbar!.pulsedUpdate!;
+    Object.assign(pu, { pairMode: 'PAIR_MODE_UNSPECIFIED', refreshUpperThreshold: 0, refreshLowerThreshold: 0 });
+    const u = chipFromMsg(old).crossbar.update as PulsedUpdate;
+    expect([u.pairMode, u.refreshUpperThreshold, u.refreshLowerThreshold]).toEqual(['bipolar', 0.75, 0.25]);
+  });
+
+  test('the pcm preset pairs potentiate-only; validation: an offset-column cell or lower > upper threshold is HW021', () => {
+    const pcm = PRESETS.pcm.crossbar.update as PulsedUpdate;
+    expect([pcm.pairMode, pcm.refreshUpperThreshold, pcm.refreshLowerThreshold]).toEqual(['potentiate-only', 0.75, 0.25]);
+    expect((PRESETS.reram.crossbar.update as PulsedUpdate).pairMode).toBe('bipolar');
+    const offset = pairChip();
+    offset.crossbar.cell = 'offset-column';
+    expect(validateChip(offset, 'c.json').diagnostics.map((d) => [d.code, d.path])).toEqual([['HW021', '/crossbar/update/pairMode']]);
+    const crossed = pairChip({ refreshUpperThreshold: 0.2, refreshLowerThreshold: 0.5 });
+    expect(validateChip(crossed, 'c.json').diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['HW021', '/crossbar/update/refreshLowerThreshold'],
+    ]);
+    const bad = pairChip();
+    (bad.crossbar.update as unknown as { pairMode: string }).pairMode = 'unipolar';
+    expect(validateChip(bad, 'c.json').diagnostics.map((d) => [d.code, d.path])).toEqual([['HW013', '/crossbar/update/pairMode']]);
   });
 });
 

@@ -51,6 +51,13 @@ export const PCM: ChipDescription = {
       // aihwkit PulsedDevice defaults dw_min_dtod 0.3, w_max_dtod / w_min_dtod 0.3, up_down_dtod 0.01:
       // a documented starting point, not a measurement of this device (docs/references.md § update schemes).
       deviceToDevice: { dwMin: 0.3, wMax: 0.3, wMin: 0.3, upDownAsymmetry: 0.01 },
+      // ref #pcm-pair-refresh: PCM is potentiated in situ by gradual SET only (its RESET is abrupt): a
+      // negative step SETs G−, and a pair whose devices have both risen is refreshed (Nandakumar et al.
+      // 2020, Boybat et al. 2018). Thresholds: aihwkit OneSidedUnitCell refresh_upper_thres 0.75 /
+      // refresh_lower_thres 0.25 (the paper's own thresholds are in conductance units of its device).
+      pairMode: 'potentiate-only',
+      refreshUpperThreshold: 0.75,
+      refreshLowerThreshold: 0.25,
     },
     // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
     wireResistanceOhm: 0,

@@ -49,6 +49,11 @@ export const RERAM: ChipDescription = {
       // aihwkit PulsedDevice defaults dw_min_dtod 0.3, w_max_dtod / w_min_dtod 0.3, up_down_dtod 0.01:
       // a documented starting point, not a measurement of this device (docs/references.md § update schemes).
       deviceToDevice: { dwMin: 0.3, wMax: 0.3, wMin: 0.3, upDownAsymmetry: 0.01 },
+      // ReRAM is switched both ways by pulses of either polarity: the pair is one bipolar device.
+      // Refresh thresholds unused by a bipolar pair (aihwkit OneSidedUnitCell defaults).
+      pairMode: 'bipolar',
+      refreshUpperThreshold: 0.75,
+      refreshLowerThreshold: 0.25,
     },
     // No published per-segment value for this preset yet: ideal wires (docs/references.md § wire resistance).
     wireResistanceOhm: 0,

@@ -94,6 +94,16 @@ export class ChipArrays {
     return this.W.map((d) => d.irDropError());
   }
 
+  /** potentiate-only pairs: refreshes so far, per edge. */
+  refreshes(): number[] {
+    return this.W.map((d) => d.refreshes);
+  }
+
+  /** potentiate-only pairs: device pulses of all refreshes so far (all edges: RESETs and rewrites). */
+  refreshPulses(): number {
+    return this.W.reduce((a, d) => a + d.refreshPulses, 0);
+  }
+
   /** Update pulses applied so far (all edges). */
   pulses(): number {
     return this.W.reduce((a, d) => a + d.pulses, 0);

@@ -13,7 +13,10 @@
  * hold. A cell with a stuck device never changes.
  *
  * Conventions: a differential pair is updated as one bipolar device with u_eff = u+ − u− ∈ [−1, 1]
- * (soft bounds at the device's bounds); after an update u+ = max(u_eff, 0), u− = max(−u_eff, 0). On a chip with
+ * (soft bounds at the device's bounds); after an update u+ = max(u_eff, 0), u− = max(−u_eff, 0) —
+ * unless crossbar.update.pairMode is 'potentiate-only' (PCM): then each device is only SET, G+ for
+ * positive steps and G− for negative ones, and a pair whose devices have both risen is refreshed
+ * (applyHitsOneSided, refreshPair). On a chip with
  * continuous levels and exact updates (the `ideal` preset) weights are unbounded, as in software.
  */
 import type { ChipDescription, CrossbarSpec, NoiseSpec, PulsedUpdate } from '../../hw-models/chip';
@@ -21,6 +24,7 @@ import { unitOf, type Plane } from '../../hw-models/conductance';
 import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../netlist/tiles';
 import { irDropWeights } from '../../hw-models/ir-drop';
+import { refreshPulseCount } from '../../hw-models/estimators';
 import {
   drawSpread,
   mixedPrecisionPulses,
@@ -28,6 +32,7 @@ import {
   popcount32,
   PulseNoise,
   pulseTrain,
+  refreshDue,
   roundPulses,
   unitStep,
   type DeviceSpread,
@@ -66,6 +71,11 @@ export class DeviceMatrix {
   private saturated: Uint8Array | null = null;
   /** Distinct cells of this matrix that in-situ updates drove to a bound (fre simulate --json boundHits). */
   boundHits = 0;
+  /** potentiate-only pairs: the G− devices' own spread (G+ uses `spread`), drawn with it. */
+  private spreadMinus: DeviceSpread | null = null;
+  /** potentiate-only pairs: refreshes since construction, and their device pulses (RESETs and rewrite). */
+  refreshes = 0;
+  refreshPulses = 0;
 
   /** The weights the arrays' reads see when wire resistance attenuates them (IR drop); null: W itself. */
   private readW: Float32Array | null = null;
@@ -364,6 +374,7 @@ export class DeviceMatrix {
   /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
   private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
     this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
+    if (spec.pairMode === 'potentiate-only' && this.uMinus) this.spreadMinus ??= drawSpread(this.W.length, spec, true, noise);
     if (!this.pn || this.pnSource !== noise) {
       this.pn = new PulseNoise(noise);
       this.pnSource = noise;
@@ -391,6 +402,7 @@ export class DeviceMatrix {
    * the device's own step and bounds, cycle-to-cycle noise per pulse. Returns the pulses applied.
    */
   private applyHits(cell: Int32Array, kk: Int32Array, n: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
+    if (this.spreadMinus) return this.applyHitsOneSided(cell, kk, n, spec, dev, this.spreadMinus, pn);
     const { frozen, held, W, uPlus, wMax } = this;
     const uMinus = this.uMinus;
     const { up: stepUp, down: stepDown, bMax, bMin } = dev;
@@ -429,6 +441,96 @@ export class DeviceMatrix {
       pulses += m;
     }
     return pulses;
+  }
+
+  /**
+   * applyHits for a potentiate-only pair (crossbar.update.pairMode; aihwkit OneSidedUnitCell): a
+   * positive step SETs G+, a negative one SETs G− — each pulse an up pulse of that device
+   * (s_i·(1 + a_i), soft bound 1 − g/b_max,i, cycle-to-cycle noise), g clipped to [0, min(b_max,i, 1)].
+   * After a cell's pulses, a pair whose devices have both risen (update-schemes.ts refreshDue) is
+   * refreshed (refreshPair). Returns the update pulses applied (refresh pulses are counted apart).
+   */
+  private applyHitsOneSided(
+    cell: Int32Array,
+    kk: Int32Array,
+    n: number,
+    spec: PulsedUpdate,
+    devP: DeviceSpread,
+    devM: DeviceSpread,
+    pn: PulseNoise,
+  ): number {
+    const { frozen, held, W, uPlus, wMax } = this;
+    const uMinus = this.uMinus!;
+    const soft = spec.softBounds;
+    const c2c = spec.cycleToCycle;
+    let pulses = 0;
+    for (let h = 0; h < n; h++) {
+      const i = cell[h];
+      if (frozen[i]) continue;
+      const k = kk[h];
+      const isUp = k > 0;
+      const m = isUp ? k : -k;
+      const u = isUp ? uPlus : uMinus;
+      const d = isUp ? devP : devM;
+      const step = d.up[i];
+      const bound = d.bMax[i];
+      const hi = bound < 1 ? bound : 1;
+      let g = u[i];
+      for (let p = 0; p < m; p++) {
+        let dw = step;
+        if (soft) {
+          const f = 1 - g / bound;
+          dw *= f > 0 ? f : 0;
+        }
+        if (c2c > 0) dw *= 1 + c2c * pn.normal();
+        g += dw;
+        if (g > hi) g = hi;
+        else if (g < 0) g = 0;
+      }
+      u[i] = g;
+      pulses += m;
+      // The device just pulsed is within 5 % of its range of saturation: its steps have (nearly) stopped.
+      if (g >= 0.95 * hi) this.countBoundHit(i);
+      const hp = devP.bMax[i] < 1 ? devP.bMax[i] : 1;
+      const hm = devM.bMax[i] < 1 ? devM.bMax[i] : 1;
+      if (refreshDue(uPlus[i], uMinus[i], hp, hm, spec.refreshUpperThreshold, spec.refreshLowerThreshold)) {
+        this.refreshPair(i, spec, pn);
+      }
+      W[i] = (uPlus[i] - uMinus[i]) * wMax;
+      held[i] = W[i];
+    }
+    return pulses;
+  }
+
+  /**
+   * Refresh of one potentiate-only pair (Nandakumar et al. 2020, Boybat et al. 2018): both devices
+   * RESET to g_min, then the weight u+ − u− reprogrammed onto one device — G+ for a positive weight,
+   * G− for a negative one — as a full programming: the nearest level, with the chip's programming
+   * noise (crossbar.programmingNoise), clipped to [0, 1]. Priced as refreshPulseCount pulses.
+   */
+  private refreshPair(i: number, spec: PulsedUpdate, pn: PulseNoise): void {
+    const uMinus = this.uMinus!;
+    const w = this.uPlus[i] - uMinus[i];
+    const xb = this.chip.crossbar;
+    const L = xb.levels;
+    let g = Math.abs(w);
+    if (L !== 'continuous') g = Math.round(g * (L - 1)) / (L - 1);
+    const ns = xb.programmingNoise;
+    if (ns.sigma > 0) g += ns.sigma * pn.normal() * (ns.relativeTo === 'target' ? g : 1);
+    g = g < 0 ? 0 : g > 1 ? 1 : g;
+    this.uPlus[i] = w > 0 ? g : 0;
+    uMinus[i] = w > 0 ? 0 : g;
+    this.refreshes++;
+    this.refreshPulses += refreshPulseCount(w, spec.dwMin);
+  }
+
+  /** Counts cell i once as having reached a bound of its range (boundHits). */
+  private countBoundHit(i: number): void {
+    this.saturated ??= new Uint8Array(this.W.length);
+    if (!this.saturated[i]) {
+      this.saturated[i] = 1;
+      this.boundHits++;
+    }
   }
 
   /** One device step in weight units (ε of mixed precision, the coincidence step). */

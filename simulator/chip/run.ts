@@ -46,6 +46,11 @@ export interface ChipRunResult {
   /** Per edge name: distinct weights that in-situ updates drove to a bound of their range, and the
    *  edge's weight count (empty in eval mode). */
   boundHits: Record<string, { cells: number; of: number }>;
+  /** potentiate-only pairs (crossbar.update.pairMode): refreshes per training sample (all edges),
+   *  their device pulses per training sample, and per trained edge the refreshes of the run (0 / empty otherwise). */
+  refreshesPerSample: number;
+  refreshPulsesPerSample: number;
+  refreshes: Record<string, number>;
   trainSamples: number;
   interrupted: boolean;
   /** Clipped ADC conversions per edge and read kind, over the whole run (training and evaluation). */
@@ -94,6 +99,9 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
       epochs: [],
       updatePulsesPerSample: 0,
       boundHits: {},
+      refreshesPerSample: 0,
+      refreshPulsesPerSample: 0,
+      refreshes: {},
       trainSamples: 0,
       interrupted: false,
       interpreter: it,
@@ -126,6 +134,9 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     boundHits: Object.fromEntries(
       netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, { cells: it.chip.W[i].boundHits, of: e.rows * e.cols }]] : [])),
     ),
+    refreshesPerSample: samples > 0 ? it.chip.refreshes().reduce((a, b) => a + b, 0) / samples : 0,
+    refreshPulsesPerSample: samples > 0 ? it.chip.refreshPulses() / samples : 0,
+    refreshes: Object.fromEntries(netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, it.chip.refreshes()[i]]] : []))),
     trainSamples: samples,
     interrupted: result.interrupted,
     interpreter: it,

@@ -159,3 +159,13 @@ export function coincidenceTrainingProblem(chip: ChipDescription, info: Training
   }
   return null;
 }
+
+/**
+ * potentiate-only pairs (crossbar.update.pairMode): the refresh criterion of aihwkit's
+ * OneSidedUnitCell — the more potentiated device above `upper` of its range and the other above
+ * `lower` (both have risen, so the pair spends range on a weight it could hold in one device).
+ * gp, gm: the devices' normalised conductances; hp, hm: their upper bounds.
+ */
+export function refreshDue(gp: number, gm: number, hp: number, hm: number, upper: number, lower: number): boolean {
+  return gp > gm ? gp > upper * hp && gm > lower * hm : gm > upper * hm && gp > lower * hp;
+}
