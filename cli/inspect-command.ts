@@ -5,7 +5,8 @@ import { chipFromMsg } from '../netlist/chip-proto';
 import { readValidNetlist } from '../netlist/validate';
 import { netlistToText } from '../netlist/text';
 import { adcRangeOf, type AdcReadKind, type MatrixMappingMsg, type NetlistMsg } from '../netlist/types';
-import type { UpdateModel } from '../hw-models/chip';
+import type { ChipDescription, UpdateModel } from '../hw-models/chip';
+import { unitStep } from '../simulator/chip/update-schemes';
 
 export interface InspectArgs {
   netlist: string;
@@ -99,6 +100,7 @@ export function summarise(n: NetlistMsg) {
     routes: n.routes.length,
     meshHops: n.routes.reduce((s, r) => s + r.path.length - 1, 0),
     phases: (n.schedule?.phases ?? []).map((p) => ({ name: p.name, repeat: p.repeat, trainingOnly: p.trainingOnly, ops: p.ops.length })),
+    learningSignal: learningSignalSummary(n, chip),
     cyclesPerInference: est.cyclesPerInference,
     cyclesPerTrainingSample: est.cyclesPerTrainingSample,
     area: { totalMm2: est.areaTotalMm2, chipMm2: est.chipAreaMm2, byComponentMm2: est.areaMm2 },
@@ -151,7 +153,108 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   );
   L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
   L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);
+  L.push(...learningSignalLines(s.learningSignal));
   process.stdout.write(`${L.join('\n')}\n`);
+}
+
+const NUDGE_TEXT: Record<string, string> = {
+  held: 'e = y − p of the free state, computed once; β_f·B_f·e added at every nudged step',
+  recomputed: 'e recomputed from the current state at every nudged step; β_f·B_f·e added',
+  graph: 'held e; k·β_f·B_f·e added at nudged step k',
+};
+
+/** Significant digits for a printed number (exact when short). */
+const sig = (v: number): number => Number(v.toPrecision(4));
+
+/**
+ * Where EP meets the hardware, from the netlist's chip: the nudged phase, the state register, where δ =
+ * s^β − s⁰ is formed and at what precision, the activation, and the update path's quantisation and
+ * noise (issue 14 item 4). Steps are in state units (δ, states) or weight units (the update).
+ */
+export function learningSignalSummary(n: NetlistMsg, chip: ChipDescription) {
+  const nr = chip.neuron;
+  const [lo, hi] = nr.stateRange;
+  const stateStep = nr.stateBits === 'float' ? 0 : (hi - lo) / (2 ** nr.stateBits - 1);
+  const betaF = f32(n.dynamics?.betaF) ?? 0;
+  const nudge = n.dynamics ? short(n.dynamics.nudge, 'NUDGE_MODE_') : 'none';
+  const ls = nr.learningSignal;
+  // The smallest non-zero δ: one state step (difference of two registers) or one δ-register step; 0 = float.
+  const deltaStep = ls.kind === 'state-registers' ? stateStep : ls.deltaBits === 'float' ? 0 : ls.deltaRange / 2 ** (ls.deltaBits - 1);
+  const delta =
+    ls.kind === 'state-registers'
+      ? {
+          formation: 'state-registers',
+          text: `s⁰ a copy of the state register; δ the exact difference of two ${nr.stateBits === 'float' ? 'float32' : `${nr.stateBits}-bit`} registers`,
+          freeStateBits: nr.stateBits,
+          bits: nr.stateBits === 'float' ? ('float' as const) : nr.stateBits + 1,
+          range: [lo - hi, hi - lo] as [number, number],
+        }
+      : {
+          formation: 'difference-register',
+          text: `s⁰ in a ${ls.freeStateBits === 'float' ? 'float32' : `${ls.freeStateBits}-bit`} free-state register and δ = ŝ^β − s⁰ in a ${ls.deltaBits === 'float' ? 'float32' : `${ls.deltaBits}-bit`} δ register, both from the neuron unit's output before the state register`,
+          freeStateBits: ls.freeStateBits,
+          bits: ls.deltaBits,
+          range: ls.deltaBits === 'float' ? null : ([-ls.deltaRange, ls.deltaRange] as [number, number]),
+        };
+  const act = nr.activation;
+  const activation =
+    act.kind === 'exact'
+      ? { kind: 'exact', text: 'exact (float32)' }
+      : act.kind === 'lut'
+        ? {
+            kind: 'lut',
+            text: `LUT of ${act.entries} entries over [${act.inputRange.join(', ')}], input step ${sig((act.inputRange[1] - act.inputRange[0]) / (act.entries - 1))}`,
+          }
+        : { kind: 'piecewise-linear', text: `piecewise-linear, ${act.segments} segments over [${act.inputRange.join(', ')}]` };
+  const u = chip.crossbar.update;
+  const differential = chip.crossbar.cell === 'differential';
+  const update =
+    u.kind === 'exact'
+      ? { scheme: 'exact', pulsesPerUpdate: 0, dwMin: 0, weightStepFraction: 0, cycleToCycle: 0, deviceToDevice: null, edges: [] }
+      : {
+          scheme: u.scheme,
+          pulsesPerUpdate: u.pulsesPerUpdate,
+          dwMin: u.dwMin,
+          // One pulse moves a weight by unitStep·w_max; the weight range is 2·w_max.
+          weightStepFraction: sig(unitStep(u, differential) / 2),
+          cycleToCycle: u.cycleToCycle,
+          deviceToDevice: u.deviceToDevice,
+          edges: n.edges
+            .filter((e) => e.trainable && e.weights)
+            .map((e) => ({ name: e.name, wMax: f32(e.weights!.wMax)!, weightStep: sig(unitStep(u, differential) * e.weights!.wMax) })),
+        };
+  return {
+    nudgedPhase: { K: n.dynamics?.nudgedSteps ?? 0, betaF, nudge, text: NUDGE_TEXT[nudge] ?? nudge },
+    stateRegister: { bits: nr.stateBits, range: [lo, hi] as [number, number], step: sig(stateStep) },
+    delta: {
+      ...delta,
+      smallestDelta: sig(deltaStep),
+      smallestDeltaOverBetaF: betaF > 0 ? sig(deltaStep / betaF) : null,
+    },
+    activation,
+    stateNoise: nr.stateNoise,
+    update,
+  };
+}
+
+function learningSignalLines(l: ReturnType<typeof learningSignalSummary>): string[] {
+  const d = l.delta;
+  const u = l.update;
+  const bits = (b: number | 'float') => (b === 'float' ? 'float32' : `${b} bits`);
+  return [
+    'learning signal (hidden groups: δ = s^β − s⁰; the readout uses the digital error y − p):',
+    `  nudged phase: K ${l.nudgedPhase.K} steps, beta_f ${l.nudgedPhase.betaF}, nudge ${l.nudgedPhase.nudge} (${l.nudgedPhase.text}), through the feedback arrays (ADC read kind nudge)`,
+    `  state register: ${bits(l.stateRegister.bits)} over [${l.stateRegister.range.join(', ')}], step ${l.stateRegister.step || 'float32'}; state noise σ ${l.stateNoise}`,
+    `  δ: ${d.formation}: ${d.text}; smallest δ ${d.smallestDelta || 'float32'}` +
+      (d.smallestDeltaOverBetaF
+        ? ` = ${d.smallestDeltaOverBetaF}·beta_f (hidden δ scales with beta_f: a δ below half this step is lost)`
+        : ''),
+    `  activation: ${l.activation.text}`,
+    u.scheme === 'exact'
+      ? '  update: exact (cells written with their new level)'
+      : `  update: ${u.scheme}, BL ${u.pulsesPerUpdate} pulses per update, dw_min ${u.dwMin} of the conductance range = ${u.weightStepFraction} of the weight range per pulse` +
+        ` (${u.edges.map((e) => `${e.name} ${e.weightStep}`).join(', ')} in weight units); cycle-to-cycle σ ${u.cycleToCycle}·dw_min per pulse, device spread dw_min ${u.deviceToDevice!.dwMin}, bounds ${u.deviceToDevice!.wMax}/${u.deviceToDevice!.wMin}, up/down ${u.deviceToDevice!.upDownAsymmetry}`,
+  ];
 }
 
 /** The in-situ update as one line: scheme, pulse physics, device spread (and χ width for mixed precision). */

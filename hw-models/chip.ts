@@ -188,12 +188,34 @@ export type ActivationImpl =
   /** Nearest of `entries` evenly spaced samples over inputRange; clamped outside. */
   | { kind: 'lut'; entries: number; inputRange: [number, number] };
 
+/**
+ * Where and at what precision the neuron unit forms and holds EP's learning signal δ = s^β − s⁰ of a
+ * hidden group (the readout's signal is the digital error e = y − p and is not affected). See
+ * docs/chip-description.md § "Neuron unit and learning signal".
+ */
+export type LearningSignalSpec =
+  /** s⁰ is a copy of the state register (SaveState), δ the exact difference of two state-register
+   *  values: its step is the state register's step, and s^β is the nudged state as the register holds
+   *  it. A chip whose neuron output IS the quantised state (no wider copy exists) can only do this. */
+  | { kind: 'state-registers' }
+  /** The neuron unit keeps its own output before the state register (the activation at its arithmetic
+   *  precision, plus state noise), ŝ: SaveState stores s⁰ = Q_free(ŝ) in a free-state register of
+   *  `freeStateBits` over neuron.stateRange; StateDelta forms ŝ^β − s⁰ and stores it in a δ register of
+   *  `deltaBits` two's complement over [−deltaRange, deltaRange) (step deltaRange / 2^(deltaBits−1)).
+   *  'float' = float32 (no quantisation, no clipping). The state register (what the DACs and the mesh
+   *  see) is unchanged: the nudged phase still iterates on it. */
+  | { kind: 'difference-register'; freeStateBits: number | 'float'; deltaBits: number | 'float'; deltaRange: number };
+
 export interface NeuronUnitSpec {
   activation: ActivationImpl;
   /** σ of Gaussian noise added to each new state, absolute, in state units (0 = none). */
   stateNoise: number;
-  /** State register width; 'float' = float32. States are quantised evenly over periphery.dac.inputRange. */
+  /** State register width; 'float' = float32. States are quantised evenly over stateRange (2^bits codes, ends included). */
   stateBits: number | 'float';
+  /** State register range [lo, hi], state units. Chip files without it get periphery.dac.inputRange (the old behaviour). */
+  stateRange: [number, number];
+  /** Where δ = s^β − s⁰ is formed and held. Chip files without it get { kind: 'state-registers' } (the old behaviour). */
+  learningSignal: LearningSignalSpec;
   /** Neurons one core's neuron unit updates per cycle (also its accumulate width). */
   lanes: number;
 }

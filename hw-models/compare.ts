@@ -19,8 +19,28 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Fields added later are left out of the fingerprint when they hold the value chip files without them
+ * get (hw-models/validate.ts withChipDefaults), so netlists compiled before the field still match the
+ * description they decode to.
+ */
+function fingerprinted(chip: ChipDescription): unknown {
+  const { stateRange, learningSignal, ...neuron } = chip.neuron;
+  const dac = chip.periphery.dac.inputRange;
+  return {
+    ...chip,
+    neuron: {
+      ...neuron,
+      ...(stateRange[0] === dac[0] && stateRange[1] === dac[1] ? {} : { stateRange }),
+      ...(learningSignal.kind === 'state-registers' ? {} : { learningSignal }),
+    },
+  };
+}
+
 export function chipFingerprint(chip: ChipDescription): string {
-  return createHash('sha256').update(canonicalJson(chip)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(fingerprinted(chip)))
+    .digest('hex');
 }
 
 export interface ChipDifference {

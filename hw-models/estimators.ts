@@ -26,6 +26,12 @@ export const dacBits = (chip: ChipDescription): number => orFloat(chip.periphery
 export const adcBits = (chip: ChipDescription): number => orFloat(chip.periphery.adc.bits, chip);
 export const stateBitsPriced = (chip: ChipDescription): number => orFloat(chip.neuron.stateBits, chip);
 export const gainBits = (chip: ChipDescription): number => orFloat(chip.periphery.gain.bits, chip);
+/** Bits δ = s^β − s⁰ is priced at: the δ register's width, or one bit over the state width (the exact
+ *  difference of two state registers needs a sign bit more). */
+export const deltaBitsPriced = (chip: ChipDescription): number => {
+  const l = chip.neuron.learningSignal;
+  return l.kind === 'difference-register' ? orFloat(l.deltaBits, chip) : stateBitsPriced(chip) + 1;
+};
 
 /** Array reads per MVM: bit-serial inputs read once per input bit plane, the others once. */
 export function readsPerMvm(chip: ChipDescription): number {
@@ -193,8 +199,8 @@ export function priceActions(chip: ChipDescription, ctx: PricingContext = {}): A
     neuron_update: { latencyNs: clockNs, energyPj: m.neuronUpdatePj },
     router_hop_flit: { latencyNs: clockNs, energyPj: m.nocPjPerBitHop * chip.noc.linkWidthBits },
     buffer_access: { latencyNs: clockNs, energyPj: m.sramPjPerBit * sb },
-    // post × pre at state width, added into the accumulator.
-    outer_product_mac: { latencyNs: clockNs, energyPj: mul(sb, sb) + add(acc) },
+    // post (δ, at its register's width) × pre (s⁰, at state width), added into the accumulator.
+    outer_product_mac: { latencyNs: clockNs, energyPj: mul(deltaBitsPriced(chip), sb) + add(acc) },
     // Read and write back one accumulator word.
     accumulator_access: { latencyNs: clockNs, energyPj: 2 * m.sramPjPerBit * acc },
     optimizer_step: {

@@ -118,6 +118,19 @@ export const CHIP_SCHEMA: Node = obj({
     },
     stateNoise: nonNeg,
     stateBits: { t: 'numOr', word: 'float', num: int(1, 24) },
+    stateRange: { t: 'range' },
+    learningSignal: {
+      t: 'tagged',
+      variants: {
+        'state-registers': {},
+        'difference-register': {
+          freeStateBits: { t: 'numOr', word: 'float', num: int(1, 24) },
+          // A sign bit and at least one magnitude bit.
+          deltaBits: { t: 'numOr', word: 'float', num: int(2, 24) },
+          deltaRange: pos,
+        },
+      },
+    },
     lanes: int(1, 1 << 20),
   }),
   noc: obj({
@@ -423,6 +436,17 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
       'give fullScale a number (aihwkit uses 12), or set bits to "float"',
     );
   }
+  const ls = c.neuron.learningSignal;
+  const span = c.neuron.stateRange[1] - c.neuron.stateRange[0];
+  if (ls.kind === 'difference-register' && ls.deltaBits !== 'float' && ls.deltaRange > span) {
+    // δ = s^β − s⁰ of two values in stateRange never exceeds its span: a wider range only wastes codes.
+    ck.add(
+      'HW021',
+      '/neuron/learningSignal/deltaRange',
+      `deltaRange ${ls.deltaRange} exceeds the span ${span} of neuron.stateRange, which bounds |s^β − s⁰|`,
+      `set deltaRange to at most ${span} (δ is small: a range of a few β_f-sized steps keeps the most resolution)`,
+    );
+  }
   const sumBytes = (Math.max(x.rows, x.cols) * p.gain.accumulatorBits) / 8;
   if (sumBytes > c.noc.inputBufferBytes) {
     ck.add(
@@ -434,8 +458,31 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
   }
 }
 
-export function validateChip(raw: unknown, file: string): { chip?: ChipDescription; diagnostics: CodedDiagnostic[] } {
+/**
+ * Fields added after chip files were written, filled with the value that keeps the old behaviour
+ * (only when absent; a present field is checked as written). neuron.stateRange: the state register was
+ * quantised over periphery.dac.inputRange; neuron.learningSignal: δ was the difference of two state registers.
+ */
+export function withChipDefaults(raw: unknown): unknown {
+  if (!isPlainObject(raw) || !isPlainObject(raw.neuron)) return raw;
+  const neuron: Record<string, unknown> = { ...raw.neuron };
+  if (neuron.stateRange === undefined) {
+    const p = raw.periphery;
+    const dac = isPlainObject(p) ? p.dac : undefined;
+    const r = isPlainObject(dac) ? dac.inputRange : undefined;
+    if (Array.isArray(r)) neuron.stateRange = [...(r as unknown[])];
+  }
+  if (neuron.learningSignal === undefined) neuron.learningSignal = { kind: 'state-registers' };
+  return { ...raw, neuron };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function validateChip(input: unknown, file: string): { chip?: ChipDescription; diagnostics: CodedDiagnostic[] } {
   const ck = new Checker(file);
+  const raw = withChipDefaults(input);
   if (ck.check(CHIP_SCHEMA, raw, '')) crossChecks(raw as ChipDescription, ck);
   return ck.diags.length === 0 ? { chip: raw as ChipDescription, diagnostics: [] } : { diagnostics: ck.diags };
 }

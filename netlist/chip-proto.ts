@@ -17,6 +17,7 @@ import {
   type ChipDescription,
   type CostModel,
   type LeakageKey,
+  type LearningSignalSpec,
   type BoundManagement,
   type NoiseManagement,
   type NoiseSpec,
@@ -28,6 +29,7 @@ import type {
   CostModelMsg,
   CrossbarMsg,
   InputEncodingName,
+  NeuronUnitMsg,
   NoiseMsg,
   UpdateSchemeName,
   PairModeName,
@@ -145,12 +147,36 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
       stateNoise: c.neuron.stateNoise,
       stateBits: orZero(c.neuron.stateBits),
       lanes: c.neuron.lanes,
+      stateMin: c.neuron.stateRange[0],
+      stateMax: c.neuron.stateRange[1],
+      learningSignal: learningSignalToMsg(c.neuron.learningSignal),
     },
     noc: { ...c.noc },
     clock: { frequencyMhz: c.clock.frequencyMhz },
     costModel: costModelToMsg(c.costModel),
     fingerprint: chipFingerprint(c),
   };
+}
+
+function learningSignalToMsg(l: LearningSignalSpec): NeuronUnitMsg['learningSignal'] {
+  return l.kind === 'state-registers'
+    ? { kind: 'LEARNING_SIGNAL_KIND_STATE_REGISTERS', freeStateBits: 0, deltaBits: 0, deltaRange: 0 }
+    : {
+        kind: 'LEARNING_SIGNAL_KIND_DIFFERENCE_REGISTER',
+        freeStateBits: orZero(l.freeStateBits),
+        deltaBits: orZero(l.deltaBits),
+        deltaRange: l.deltaRange,
+      };
+}
+
+function learningSignalFromMsg(m: NeuronUnitMsg['learningSignal']): LearningSignalSpec {
+  // Absent or UNSPECIFIED: a netlist written before the field, whose δ was the state registers' difference.
+  if (!m || m.kind === 'LEARNING_SIGNAL_KIND_UNSPECIFIED' || m.kind === 'LEARNING_SIGNAL_KIND_STATE_REGISTERS')
+    return { kind: 'state-registers' };
+  if (m.kind !== 'LEARNING_SIGNAL_KIND_DIFFERENCE_REGISTER')
+    throw new ChipMessageError(`chip.neuron.learningSignal.kind is ${String(m.kind)}`);
+  const w = (v: number): number | 'float' => (v === 0 ? 'float' : v);
+  return { kind: 'difference-register', freeStateBits: w(m.freeStateBits), deltaBits: w(m.deltaBits), deltaRange: m.deltaRange };
 }
 
 /** Thrown when a message cannot be a chip description at all (missing blocks, unknown enums). */
@@ -269,7 +295,15 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },
-    neuron: { activation, stateNoise: n.stateNoise, stateBits: word(n.stateBits, 'float'), lanes: n.lanes },
+    neuron: {
+      activation,
+      stateNoise: n.stateNoise,
+      stateBits: word(n.stateBits, 'float'),
+      // Netlists written before the field carry 0, 0: their state register was quantised over the DAC range.
+      stateRange: n.stateMin === 0 && n.stateMax === 0 ? [dac.inputMin, dac.inputMax] : [n.stateMin, n.stateMax],
+      learningSignal: learningSignalFromMsg(n.learningSignal),
+      lanes: n.lanes,
+    },
     noc: { ...need(m.noc, 'noc') },
     clock: { frequencyMhz: need(m.clock, 'clock').frequencyMhz },
     costModel: costModelFromMsg(cm),

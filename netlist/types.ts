@@ -147,6 +147,17 @@ export interface NeuronUnitMsg {
   /** 0 = float. */
   stateBits: number;
   lanes: number;
+  /** state_min = state_max = 0: netlists written before the field (the DAC input range). */
+  stateMin: number;
+  stateMax: number;
+  learningSignal: {
+    kind: 'LEARNING_SIGNAL_KIND_UNSPECIFIED' | 'LEARNING_SIGNAL_KIND_STATE_REGISTERS' | 'LEARNING_SIGNAL_KIND_DIFFERENCE_REGISTER';
+    /** 0 = float. */
+    freeStateBits: number;
+    /** 0 = float. */
+    deltaBits: number;
+    deltaRange: number;
+  } | null;
 }
 export interface NocMsg {
   arraysPerCore: number;

@@ -89,6 +89,55 @@ describe('fre compile / inspect / validate (built CLI)', () => {
     );
   });
 
+  test('inspect prints the learning-signal path: nudged phase, state register, δ formation and precision, activation, update', () => {
+    const chipFile = join(dir, 'dr.json');
+    const base = JSON.parse(readFileSync(join(ROOT, CHIP), 'utf8'));
+    base.neuron = {
+      activation: { kind: 'lut', entries: 129, inputRange: [-4, 4] },
+      stateBits: 6,
+      learningSignal: { kind: 'difference-register', freeStateBits: 12, deltaBits: 10, deltaRange: 0.25 },
+    };
+    writeFileSync(chipFile, JSON.stringify(base));
+    const net = join(dir, 'dr.pb');
+    expect(fre(['compile', SPEC, '--chip', chipFile, '-o', net]).status).toBe(0);
+    const r = fre(['inspect', net]);
+    expect(r.status).toBe(0);
+    // beta_f 0.1, K 2 (the golden spec); 6 bits over [−1, 1]: step 2/63; δ: 10 bits over ±0.25: step 0.25/512.
+    expect(r.stdout).toContain('nudged phase: K 2 steps, beta_f 0.1, nudge held');
+    expect(r.stdout).toContain('state register: 6 bits over [-1, 1], step 0.03175; state noise σ 0');
+    expect(r.stdout).toContain('δ: difference-register: s⁰ in a 12-bit free-state register and δ = ŝ^β − s⁰ in a 10-bit δ register');
+    expect(r.stdout).toContain('smallest δ 0.0004883 = 0.004883·beta_f');
+    // 129 entries over [−4, 4]: input step 8/128.
+    expect(r.stdout).toContain('activation: LUT of 129 entries over [-4, 4], input step 0.0625');
+    // reram: dw_min 0.001 of the conductance range on a differential pair = 0.0005 of [−w_max, w_max].
+    expect(r.stdout).toContain(
+      'update: row-programmed, BL 31 pulses per update, dw_min 0.001 of the conductance range = 0.0005 of the weight range per pulse',
+    );
+    expect(r.stdout).toContain('cycle-to-cycle σ 0.3·dw_min per pulse, device spread dw_min 0.3, bounds 0.3/0.3, up/down 0.01');
+    const j = JSON.parse(fre(['inspect', net, '--json']).stdout).learningSignal;
+    expect(j.nudgedPhase).toMatchObject({ K: 2, betaF: 0.1, nudge: 'held' });
+    expect(j.stateRegister).toEqual({ bits: 6, range: [-1, 1], step: 0.03175 });
+    expect(j.delta).toMatchObject({
+      formation: 'difference-register',
+      freeStateBits: 12,
+      bits: 10,
+      range: [-0.25, 0.25],
+      smallestDelta: 0.0004883,
+    });
+    expect(j.update).toMatchObject({
+      scheme: 'row-programmed',
+      pulsesPerUpdate: 31,
+      dwMin: 0.001,
+      weightStepFraction: 0.0005,
+      cycleToCycle: 0.3,
+    });
+    // The smallest weight step per pulse is dw_min·w_max of each trained matrix.
+    for (const e of j.update.edges) expect(e.weightStep).toBeCloseTo(0.001 * e.wMax, 6);
+    // The default (tiny-chain on reram): δ from the two 8-bit registers, one state step 2/255.
+    const d = JSON.parse(fre(['inspect', pb, '--json']).stdout).learningSignal.delta;
+    expect(d).toMatchObject({ formation: 'state-registers', bits: 9, smallestDelta: 0.007843, smallestDeltaOverBetaF: 0.07843 });
+  });
+
   test('--weights programs the given weights; --external-data writes a side file', () => {
     const net = resolveNet(loadGraph(join(ROOT, SPEC)));
     const params = initParams(net, makeRng(123));

@@ -58,12 +58,25 @@ export const assignCores: Pass = {
  * the step, input and nudge drives (accumulator width); for the output group the logits, y and e;
  * the pre-pool map of every pooled conv edge into a hosted group; plus a copy of every state its arrays read from another core, and x if it reads the input.
  */
+/**
+ * Bits one hidden unit's state words take: s and s_next at the state width, s⁰ and δ at the state
+ * width (state-registers) or at the free-state and δ registers' widths plus ŝ and ŝ_next, the neuron
+ * unit's output before the state register, at the free-state width (difference-register).
+ */
+export function hiddenStateBits(chip: CompilerIR['chip']): number {
+  const sb = stateBits(chip);
+  const l = chip.neuron.learningSignal;
+  if (l.kind === 'state-registers') return 4 * sb;
+  const w = (b: number | 'float') => (b === 'float' ? 32 : b);
+  return 2 * sb + 3 * w(l.freeStateBits) + w(l.deltaBits);
+}
+
 export function stateBufferUse(ir: CompilerIR, core: number): number {
   const sb = stateBits(ir.chip);
   const acc = ir.chip.periphery.gain.accumulatorBits;
   let bits = 0;
   for (const g of ir.cores[core].groups.map((id) => ir.groups[id])) {
-    if (g.role === 'hidden') bits += g.size * (4 * sb + 3 * acc);
+    if (g.role === 'hidden') bits += g.size * (hiddenStateBits(ir.chip) + 3 * acc);
     if (g.role === 'output') bits += g.size * (acc + 2 * sb);
   }
   // A pooled conv edge combines its partial sums into the whole pre-pool map (O·OH·OW, accumulator
@@ -93,7 +106,7 @@ function checkStateBuffers(ir: CompilerIR): void {
           ir.options.specFile,
           '',
           `core ${c.id} (hosting ${names}) needs ${use} bytes of state buffer; chip "${ir.chip.name}" has ${cap}`,
-          `set noc.stateBufferBytes ≥ ${use}, or use narrower layers (each hidden unit costs ${Math.ceil((4 * stateBits(ir.chip) + 3 * ir.chip.periphery.gain.accumulatorBits) / 8)} bytes on its home core)`,
+          `set noc.stateBufferBytes ≥ ${use}, or use narrower layers (each hidden unit costs ${Math.ceil((hiddenStateBits(ir.chip) + 3 * ir.chip.periphery.gain.accumulatorBits) / 8)} bytes on its home core)`,
         ),
       );
     }

@@ -150,7 +150,7 @@ export const emit: Pass = {
     // so a compiled netlist executes the same before and after encoding.
     const adcStepOf = (fs: number) => (fs > 0 ? Math.fround(codeStep(adc.bits, -fs, fs)) : 0);
     const fixedFs = adc.fullScale === 'unbounded' ? 0 : Math.fround(adc.fullScale);
-    const stateStep = codeStep(chip.neuron.stateBits, dac.inputRange[0], dac.inputRange[1]);
+    const stateStep = codeStep(chip.neuron.stateBits, chip.neuron.stateRange[0], chip.neuron.stateRange[1]);
     const { T, K, betaF } = net.spec.dynamics;
     const readoutGroup = net.readout.from + 1;
 

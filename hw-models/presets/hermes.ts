@@ -28,6 +28,7 @@ export const HERMES: ChipDescription = {
     adc: { bits: 8, fullScale: 12, linesPerAdc: 1, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
+  // [HERMES23]: the local digital processing unit (FP16) and 8-bit activations, as the `pcm` preset.
   neuron: { ...structuredClone(PCM.neuron) },
   noc: {
     // [HERMES23]: 64 cores, one array each (an 8×8 mesh here).

@@ -49,6 +49,9 @@ export const IDEAL: ChipDescription = {
     activation: { kind: 'exact' },
     stateNoise: 0,
     stateBits: 'float',
+    stateRange: [-1, 1],
+    // Float registers: δ = s^β − s⁰ exact.
+    learningSignal: { kind: 'state-registers' },
     // No row in docs/references.md: 16 lanes per core (design choice, as the device presets).
     lanes: 16,
   },

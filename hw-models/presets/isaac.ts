@@ -38,7 +38,10 @@ export const ISAAC: ChipDescription = {
     adc: { bits: 8, fullScale: 12, linesPerAdc: 128, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
-  neuron: { ...structuredClone(RERAM.neuron) },
+  // [ISAAC16]: 16-bit fixed-point data between layers → a 16-bit state register; its sigmoid unit's
+  // implementation is not given: the exact function (ESTIMATE). An inference design: no δ path is
+  // published, δ from the state registers.
+  neuron: { ...structuredClone(RERAM.neuron), stateBits: 16 },
   noc: {
     // [ISAAC16]: 8 crossbars per in-situ multiply-accumulate unit.
     arraysPerCore: 8,

@@ -34,7 +34,9 @@ export const NEURRAM: ChipDescription = {
     adc: { bits: 6, fullScale: 12, linesPerAdc: 1, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
-  neuron: { ...structuredClone(RERAM.neuron) },
+  // [NeuRRAM22]: the activation is formed in the neuron's own conversion (as the `reram` preset, which
+  // follows this neuron); its output code is the state: 6 bits, the same ESTIMATE as the ADC above.
+  neuron: { ...structuredClone(RERAM.neuron), stateBits: 6 },
   noc: {
     // [NeuRRAM22]: 48 cores (a 8×6 mesh here), one array each.
     arraysPerCore: 1,

@@ -77,11 +77,21 @@ export const PCM: ChipDescription = {
     adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max', boundManagement: 'none', maxRereads: 0 },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
+  // Neuron unit after the IBM 64-core PCM chip's local digital processing unit and mixed-precision
+  // training (docs/references.md § "Neuron units and the learning signal"): activations are computed
+  // digitally in FP16 (Le Gallo et al. 2023; Ferro et al. 2024) and leave the core as 8-bit MVM inputs;
+  // the learning signal is kept in the digital unit at high precision (Nandakumar et al. 2020).
   neuron: {
-    // No row in docs/references.md: 256-entry LUT over [−4, 4], 8-bit states matching the DAC (design choice).
-    activation: { kind: 'lut', entries: 256, inputRange: [-4, 4] },
+    // FP16 arithmetic: modelled as the exact function in float32 (FP16's 11-bit significand, relative
+    // error ≤ 2^-11, is far below the 8-bit register that follows).
+    activation: { kind: 'exact' },
     stateNoise: 0,
+    // 8-bit input/output MVMs (Le Gallo et al. 2023): the state register that feeds the DAC.
     stateBits: 8,
+    stateRange: [-1, 1],
+    // s⁰ and δ held by the digital unit in FP16, modelled as float32 (FP16 has no fixed-point grid; its
+    // relative step 2^-11 is below every other error source here). deltaRange is unused for 'float'.
+    learningSignal: { kind: 'difference-register', freeStateBits: 'float', deltaBits: 'float', deltaRange: 2 },
     lanes: 16,
   },
   noc: {

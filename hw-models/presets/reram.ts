@@ -75,12 +75,19 @@ export const RERAM: ChipDescription = {
     // No published row: α/β gains in a 16-bit digital multiplier, 32-bit accumulators (design choice).
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
+  // Neuron unit after NeuRRAM (docs/references.md § "Neuron units and the learning signal"): the neuron
+  // circuit integrates the sensed line and converts it to a multi-bit output code itself (Wan et al. 2022,
+  // Extended Data Fig. 4), so the activation is formed in the conversion — modelled as the exact function
+  // followed by the output code, not as a LUT — and no wider copy of the state exists: δ = s^β − s⁰ can
+  // only be the difference of two output codes ('state-registers').
   neuron: {
-    // No row in docs/references.md: a 256-entry activation LUT over [−4, 4] (tanh(4) = 0.9993) (design choice).
-    activation: { kind: 'lut', entries: 256, inputRange: [-4, 4] },
+    // ESTIMATE: the circuit's deviation from the ideal nonlinearity is not published as a number.
+    activation: { kind: 'exact' },
     stateNoise: 0,
-    // Matches the 8-bit DAC that re-reads the states (ref #dac-and-adc).
+    // ESTIMATE: output code width = the 8-bit DAC that re-reads the states (ref #dac-and-adc).
     stateBits: 8,
+    stateRange: [-1, 1],
+    learningSignal: { kind: 'state-registers' },
     lanes: 16,
   },
   noc: {

@@ -51,10 +51,14 @@ export const SRAM_8B: ChipDescription = {
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   neuron: {
-    // No row in docs/references.md: 16-segment piecewise-linear activation over [−4, 4] (design choice).
+    // ESTIMATE (no published neuron unit for this preset): 16-segment piecewise-linear activation over [−4, 4].
     activation: { kind: 'piecewise-linear', segments: 16, inputRange: [-4, 4] },
     stateNoise: 0,
+    // 8-bit activations throughout, as the 8-bit bit-serial inputs (INT8 datapath).
     stateBits: 8,
+    stateRange: [-1, 1],
+    // An all-INT8 digital datapath has no wider copy of the state: δ from the two 8-bit registers.
+    learningSignal: { kind: 'state-registers' },
     lanes: 16,
   },
   noc: {

@@ -7,7 +7,8 @@
  * training_info. A chip team's edit of any of those fields changes what this executes.
  *
  * Buffers per group: s (state), s_next (written by NeuronUpdate, current when the iteration ends),
- * s⁰, δ, the STEP drive h, the held INPUT and NUDGE drives; the output group has its logits,
+ * s⁰, δ, the STEP drive h, the held INPUT and NUDGE drives (and, when the chip's learning signal is a
+ * difference register, the neuron unit's output before the state register, from which s⁰ and δ are formed); the output group has its logits,
  * p, e, and the free-phase p⁰, e⁰. At the start of a sample every buffer is zero.
  */
 import type { Activation } from '../../graph/spec';
@@ -52,6 +53,9 @@ interface GroupRt {
   sNext: Float32Array;
   s0: Float32Array;
   delta: Float32Array;
+  /** difference-register: the neuron unit's output before the state register (ŝ, and the one being written). */
+  pre: Float32Array | null;
+  preNext: Float32Array | null;
   h: Float32Array;
   heldInput: Float32Array;
   heldNudge: Float32Array;
@@ -158,6 +162,8 @@ export class NetlistInterpreter implements DeviceModel {
       sNext: buf(g.size),
       s0: buf(g.size),
       delta: buf(g.size),
+      pre: chip.neuron.dedicated ? buf(g.size) : null,
+      preNext: chip.neuron.dedicated ? buf(g.size) : null,
       h: buf(g.size),
       heldInput: buf(g.size),
       heldNudge: buf(g.size),
@@ -265,6 +271,11 @@ export class NetlistInterpreter implements DeviceModel {
     return this.groups[group].s;
   }
 
+  /** A group's s⁰ and δ as the latest training step left them (tests and analysis). */
+  learningSignal(group: number): { s0: Float32Array; delta: Float32Array } {
+    return { s0: this.groups[group].s0, delta: this.groups[group].delta };
+  }
+
   private begin(x: Float32Array, y: Float32Array | null, m: number): void {
     if (m > this.maxBatch) throw new Error(`batch of ${m} exceeds the interpreter's maximum ${this.maxBatch}`);
     this.version++;
@@ -274,7 +285,7 @@ export class NetlistInterpreter implements DeviceModel {
     this.m = m;
     for (const g of this.groups) {
       const k = m * g.size;
-      for (const b of [g.s, g.sNext, g.s0, g.delta, g.h, g.heldInput, g.heldNudge]) b.fill(0, 0, k);
+      for (const b of [g.s, g.sNext, g.s0, g.delta, g.h, g.heldInput, g.heldNudge, g.pre, g.preNext]) b?.fill(0, 0, k);
     }
   }
 
@@ -291,6 +302,9 @@ export class NetlistInterpreter implements DeviceModel {
         const t = g.s;
         g.s = g.sNext;
         g.sNext = t;
+        const u = g.pre;
+        g.pre = g.preNext;
+        g.preNext = u;
         g.updated = false;
       }
       // The first nudged iteration's forward reads read s⁰: the conv updates use their patches and
@@ -319,7 +333,7 @@ export class NetlistInterpreter implements DeviceModel {
       case 'NeuronUpdate': {
         const g = this.groups[op.group];
         if (!g.activation) throw new Error(`NeuronUpdate of group ${op.group}, which has no activation`);
-        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size);
+        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size, g.preNext);
         g.h.fill(0, 0, m * g.size);
         g.updated = true;
         return;
@@ -328,12 +342,12 @@ export class NetlistInterpreter implements DeviceModel {
         return this.readoutError(phase.kind === 'PHASE_KIND_ERROR');
       case 'SaveState': {
         const g = this.groups[op.group];
-        g.s0.set(g.s.subarray(0, m * g.size));
+        this.chip.neuron.saveFree(g.s, g.pre, g.s0, m * g.size);
         return;
       }
       case 'StateDelta': {
         const g = this.groups[op.group];
-        for (let i = 0; i < m * g.size; i++) g.delta[i] = g.s[i] - g.s0[i];
+        this.chip.neuron.formDelta(g.s, g.pre, g.s0, g.delta, m * g.size);
         return;
       }
       case 'OuterProductUpdate':

@@ -139,26 +139,79 @@ function exactActivation(kind: Activation, x: number): number {
   }
 }
 
-/** The neuron unit: activation implementation, then state noise, then the state register. */
+/**
+ * The δ register: two's complement fixed point of `bits` over [−range, range), step range / 2^(bits−1),
+ * so that 0 and ±step are codes (an even code count spread over [−range, range] would have no zero and
+ * round every small δ to ±step/2). 'float' = identity.
+ */
+export function deltaQuantiser(bits: number | 'float', range: number): Quantiser {
+  if (bits === 'float')
+    return {
+      active: false,
+      apply: (src, dst, n) => {
+        if (src !== dst) dst.set(src.subarray(0, n));
+      },
+    };
+  const half = 2 ** (bits - 1);
+  const step = range / half;
+  return {
+    active: true,
+    apply(src, dst, n) {
+      for (let i = 0; i < n; i++) {
+        const k = Math.round(src[i] / step);
+        dst[i] = (k < -half ? -half : k > half - 1 ? half - 1 : k) * step;
+      }
+    },
+  };
+}
+
+/** The neuron unit: activation implementation, then state noise, then the state register; and the
+ *  learning-signal path (chip.neuron.learningSignal): where s⁰ is kept and δ = s^β − s⁰ formed. */
 export class NeuronUnit {
   private readonly tables = new Map<Activation, Float32Array>();
   private readonly state: Quantiser;
+  /** difference-register: the free-state and δ registers; null = the state registers (s⁰ a copy, δ exact). */
+  private readonly free: Quantiser | null;
+  private readonly delta: Quantiser | null;
   constructor(
     private readonly chip: ChipDescription,
     private readonly kernels: Kernels,
     private readonly noise: NoiseSource,
     private readonly native: PeripheryNative = null,
   ) {
-    const [lo, hi] = chip.periphery.dac.inputRange;
+    const [lo, hi] = chip.neuron.stateRange;
     this.state = quantiser(chip.neuron.stateBits, lo, hi, native);
+    const ls = chip.neuron.learningSignal;
+    this.free = ls.kind === 'difference-register' ? quantiser(ls.freeStateBits, lo, hi, native) : null;
+    this.delta = ls.kind === 'difference-register' ? deltaQuantiser(ls.deltaBits, ls.deltaRange) : null;
   }
 
-  apply(kind: Activation, h: Float32Array, s: Float32Array, n: number): void {
+  /** True when s⁰ and δ live in dedicated registers fed from the unit's output before the state register. */
+  get dedicated(): boolean {
+    return this.free !== null;
+  }
+
+  /** s = register(activation(h) + noise); `pre` (difference-register) receives the value before the register. */
+  apply(kind: Activation, h: Float32Array, s: Float32Array, n: number, pre: Float32Array | null = null): void {
     const impl = this.chip.neuron.activation;
     if (impl.kind === 'exact') this.kernels.activate(kind, h, s, n);
     else this.tabulated(impl, kind, h, s, n);
     if (this.chip.neuron.stateNoise > 0) this.noise.addNormal(s, n, this.chip.neuron.stateNoise);
+    if (pre) pre.set(s.subarray(0, n));
     if (this.state.active) this.state.apply(s, s, n);
+  }
+
+  /** SaveState: s⁰ from the state register (state-registers) or Q_free(ŝ) (difference-register). */
+  saveFree(s: Float32Array, pre: Float32Array | null, s0: Float32Array, n: number): void {
+    if (this.free && pre) this.free.apply(pre, s0, n);
+    else s0.set(s.subarray(0, n));
+  }
+
+  /** StateDelta: δ = s − s⁰ exactly (state-registers) or Q_δ(ŝ^β − s⁰) (difference-register). */
+  formDelta(s: Float32Array, pre: Float32Array | null, s0: Float32Array, delta: Float32Array, n: number): void {
+    const src = this.delta && pre ? pre : s;
+    for (let i = 0; i < n; i++) delta[i] = src[i] - s0[i];
+    if (this.delta?.active) this.delta.apply(delta, delta, n);
   }
 
   private table(impl: Exclude<ActivationImpl, { kind: 'exact' }>, kind: Activation): Float32Array {
