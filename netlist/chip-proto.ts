@@ -20,6 +20,9 @@ import {
   type BoundManagement,
   type NoiseManagement,
   type NoiseSpec,
+  type LowFrequencyNoiseSpec,
+  type NoiseModel,
+  type PairConversion,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
 import type {
@@ -103,6 +106,11 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
             },
           }),
       wireResistanceOhm: x.wireResistanceOhm,
+      lowFrequencyReadNoise: {
+        ...noiseToMsg(x.lowFrequencyReadNoise),
+        redraw: x.lowFrequencyReadNoise.redraw === 'phase' ? 'NOISE_REDRAW_PHASE' : 'NOISE_REDRAW_SAMPLE',
+      },
+      noiseModel: x.noiseModel === 'pcm-aihwkit' ? 'NOISE_MODEL_PCM_AIHWKIT' : 'NOISE_MODEL_CONSTANT',
     },
     periphery: {
       dac: {
@@ -119,6 +127,7 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
         noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE',
         boundManagement: c.periphery.adc.boundManagement === 'iterative' ? 'BOUND_MANAGEMENT_ITERATIVE' : 'BOUND_MANAGEMENT_NONE',
         maxRereads: c.periphery.adc.maxRereads,
+        pairConversion: c.periphery.adc.pairConversion === 'each-side' ? 'PAIR_CONVERSION_EACH_SIDE' : 'PAIR_CONVERSION_DIFFERENCE',
       },
       gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
     },
@@ -158,6 +167,24 @@ function driftOf(d: NonNullable<CrossbarMsg['drift']>): ChipDescription['crossba
     t0Seconds: d.t0Seconds,
     compensation: d.compensation === 'DRIFT_COMPENSATION_GLOBAL' ? 'global' : 'none',
   };
+}
+
+function lowFrequencyOf(v: NonNullable<CrossbarMsg['lowFrequencyReadNoise']>, noise: NoiseSpec): LowFrequencyNoiseSpec {
+  if (v.redraw !== 'NOISE_REDRAW_SAMPLE' && v.redraw !== 'NOISE_REDRAW_PHASE')
+    throw new ChipMessageError(`chip.crossbar.lowFrequencyReadNoise.redraw is ${v.redraw}`);
+  return { ...noise, redraw: v.redraw === 'NOISE_REDRAW_PHASE' ? 'phase' : 'sample' };
+}
+
+function noiseModelOf(v: string): NoiseModel {
+  if (v === 'NOISE_MODEL_CONSTANT') return 'constant';
+  if (v === 'NOISE_MODEL_PCM_AIHWKIT') return 'pcm-aihwkit';
+  throw new ChipMessageError(`chip.crossbar.noiseModel is ${v}`);
+}
+
+function pairConversionOf(v: string): PairConversion {
+  if (v === 'PAIR_CONVERSION_DIFFERENCE') return 'difference';
+  if (v === 'PAIR_CONVERSION_EACH_SIDE') return 'each-side';
+  throw new ChipMessageError(`chip.periphery.adc.pairConversion is ${v}`);
 }
 
 function boundManagementOf(v: string): BoundManagement {
@@ -215,6 +242,11 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       levels: word(x.levels, 'continuous'),
       programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
+      lowFrequencyReadNoise: lowFrequencyOf(
+        need(x.lowFrequencyReadNoise, 'crossbar.lowFrequencyReadNoise'),
+        noise(x.lowFrequencyReadNoise, 'crossbar.lowFrequencyReadNoise'),
+      ),
+      noiseModel: noiseModelOf(x.noiseModel),
       drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: { ...need(x.stuckAt, 'crossbar.stuckAt') },
       update: pu
@@ -242,6 +274,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
         noiseManagement: noiseManagementOf(adc.noiseManagement),
         boundManagement: boundManagementOf(adc.boundManagement),
         maxRereads: adc.maxRereads,
+        pairConversion: pairConversionOf(adc.pairConversion),
       },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },
