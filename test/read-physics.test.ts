@@ -189,6 +189,37 @@ describe('each-side conversion of a differential pair', () => {
     expect(B.dac_drive).toBe(A.dac_drive);
   });
 
+  it('calibrates the range on the side sums: alternating ±w_max lines sum to 0 but each side to 128·x', () => {
+    // Every line of W0 alternates +1, −1: with every input 0.02 the difference is 0 on every line
+    // (no range to find: the chip's fixed 12 stays), each side sums 128·0.02 = 2.56.
+    const alt = new Float32Array(128 * 256).map((_v, i) => (i % 2 === 0 ? 1 : -1));
+    const pa: Params = { ...params, W: params.W.map((w, e) => (e === 0 ? { ...w, data: alt } : w)) };
+    const count = 4;
+    const calibration = {
+      count,
+      states: [new Float32Array(count * 256).fill(0.02), new Float32Array(count * 128), new Float32Array(count * 10)],
+      error: new Float32Array(count * 10),
+      source: 'test',
+    };
+    const range = (pair: 'difference' | 'each-side'): number => {
+      const c = withChip(PRESETS.reram, (cc) => {
+        cc.periphery.adc = { ...cc.periphery.adc, noiseManagement: 'none', pairConversion: pair };
+        cc.periphery.dac.bits = 'float';
+        cc.crossbar.levels = 'continuous';
+      });
+      const nl = compile(net, c, pa, {
+        wMax: { kind: 'max' },
+        adcRange: { kind: 'percentile', p: 99.9 },
+        calibration,
+        specFile: 'test',
+        producerVersion: 'test',
+      }).netlist;
+      return edgeTiles(nl)[0].weight[0].gains.adcFullScaleForward;
+    };
+    expect(range('difference')).toBe(12);
+    expect(range('each-side')).toBeCloseTo(2.56, 5);
+  });
+
   it('is rejected for offset-column cells, naming the field', () => {
     const c = withChip(PRESETS.reram, (cc) => {
       cc.crossbar.cell = 'offset-column';
