@@ -25,6 +25,17 @@ export const CELL_KINDS: readonly CellKind[] = ['differential', 'offset-column']
 export type NoiseReference = 'range' | 'target';
 export const NOISE_REFERENCES: readonly NoiseReference[] = ['range', 'target'];
 
+export type NoiseModel = 'constant' | 'pcm-aihwkit';
+export const NOISE_MODELS: readonly NoiseModel[] = ['constant', 'pcm-aihwkit'];
+
+/** When a low-frequency read-noise offset is drawn again (see CrossbarSpec.lowFrequencyReadNoise). */
+export type NoiseRedraw = 'sample' | 'phase';
+export const NOISE_REDRAWS: readonly NoiseRedraw[] = ['sample', 'phase'];
+
+export interface LowFrequencyNoiseSpec extends NoiseSpec {
+  redraw: NoiseRedraw;
+}
+
 export interface NoiseSpec {
   /** Standard deviation of a Gaussian, as a fraction of the reference below (0 = noiseless). */
   sigma: number;
@@ -97,8 +108,20 @@ export interface CrossbarSpec {
   levels: number | 'continuous';
   /** Programming (write) noise, once per programming. */
   programmingNoise: NoiseSpec;
-  /** Read noise, on every read of a device. */
+  /** Read noise, white part: an independent draw on every read of a device (aihwkit w_noise). */
   readNoise: NoiseSpec;
+  /** Read noise, low-frequency part (1/f): a per-device conductance offset that stays put for a
+   *  while instead of being drawn per read. redraw 'sample': one draw per device per sample, shared
+   *  by all of that sample's reads (EP's free and nudged phases see the same offset); 'phase': redrawn
+   *  at the start of every phase. sigma 0 = none. docs/references.md#read-noise. */
+  lowFrequencyReadNoise: LowFrequencyNoiseSpec;
+  /** How programming noise, drift exponents and accumulated 1/f noise depend on the conductance.
+   *  'constant': programmingNoise and drift.nu/nuStd as given, the same for every conductance.
+   *  'pcm-aihwkit': aihwkit's PCMLikeNoiseModel (Nandakumar et al. 2019; docs/references.md#pcm-noise-model)
+   *  replaces them — programming σ a polynomial of g_target/g_max, drift ν mean and spread functions
+   *  of g_target/g_max, and the 1/f read noise accumulated up to the read time, drawn once per device
+   *  at that time; programmingNoise.sigma and drift.nu/nuStd must then be 0 (validate.ts). */
+  noiseModel: NoiseModel;
   /** Drift of the absolute conductance g(t) = g(t0)·(t/t0)^−ν, ν ~ N(nu, nuStd) per device (aihwkit
    *  PCMLikeNoiseModel; g = gMinUS + u·(gMaxUS − gMinUS)). compensation 'global': each array's
    *  outputs are multiplied by a digital factor measured once after the drift, the ratio of the
@@ -151,7 +174,15 @@ export interface AdcSpec {
   boundManagement: BoundManagement;
   /** Most re-reads of one sample and read under iterative bound management (ignored for 'none'). */
   maxRereads: number;
+  /** Differential cells: 'difference' = G+ and G− lines are subtracted in the analog domain and one
+   *  conversion takes the difference current; 'each-side' = each side's line is converted on its own
+   *  (its own clipping at ±fullScale, quantisation and output noise) and the two codes subtracted
+   *  digitally — two conversions per line. Offset-column cells ignore it (one conversion). */
+  pairConversion: PairConversion;
 }
+
+export type PairConversion = 'difference' | 'each-side';
+export const PAIR_CONVERSIONS: readonly PairConversion[] = ['difference', 'each-side'];
 
 export type BoundManagement = 'none' | 'iterative';
 export const BOUND_MANAGEMENTS: readonly BoundManagement[] = ['none', 'iterative'];
@@ -392,4 +423,10 @@ export function coresAvailable(chip: ChipDescription): number {
 
 export function arraysAvailable(chip: ChipDescription): number {
   return coresAvailable(chip) * chip.noc.arraysPerCore;
+}
+
+/** ADC conversions per sensed line and read: 2 when a differential pair's sides are converted
+ *  separately (periphery.adc.pairConversion 'each-side'), else 1. */
+export function conversionsPerLine(chip: ChipDescription): number {
+  return chip.crossbar.cell === 'differential' && chip.periphery.adc.pairConversion === 'each-side' ? 2 : 1;
 }

@@ -5,7 +5,7 @@
  * hw-models/estimators.ts from the design point) at the chip clock, rounded up (at least 1 unless
  * the latency is 0).
  */
-import type { ActionKey, ChipDescription, PulsedUpdate } from './chip';
+import { conversionsPerLine, type ActionKey, type ChipDescription, type PulsedUpdate } from './chip';
 import { actionLatencyNs, partialSumBits, readsPerMvm } from './estimators';
 
 export function actionCycles(chip: ChipDescription, action: ActionKey): number {
@@ -53,7 +53,7 @@ export function opCycles(chip: ChipDescription, op: OpShape): number {
       // Each ADC converts its multiplexed lines once per read; bit-serial: the shift-add of a plane
       // overlaps the next plane's conversion, so only the last one adds a cycle.
       return (
-        R * Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion') +
+        R * conversionsPerLine(chip) * Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion') +
         (R > 1 ? actionCycles(chip, 'shift_add') : 0)
       );
     case 'Send':

@@ -13,8 +13,11 @@ import {
   INPUT_ENCODINGS,
   LEAKAGE_KEYS,
   NOISE_MANAGEMENTS,
+  NOISE_MODELS,
+  NOISE_REDRAWS,
   NOISE_REFERENCES,
   STUCK_COMPENSATIONS,
+  PAIR_CONVERSIONS,
   UPDATE_SCHEMES,
   PAIR_MODES,
   type ChipDescription,
@@ -62,6 +65,12 @@ export const CHIP_SCHEMA: Node = obj({
     levels: { t: 'numOr', word: 'continuous', num: int(2, 65536) },
     programmingNoise: noise,
     readNoise: noise,
+    lowFrequencyReadNoise: obj({
+      sigma: nonNeg,
+      relativeTo: { t: 'enum', values: NOISE_REFERENCES },
+      redraw: { t: 'enum', values: NOISE_REDRAWS },
+    }),
+    noiseModel: { t: 'enum', values: NOISE_MODELS },
     drift: obj({ nu: nonNeg, nuStd: nonNeg, t0Seconds: pos, compensation: { t: 'enum', values: DRIFT_COMPENSATIONS } }),
     stuckAt: obj({ onProbability: frac, offProbability: frac, compensation: { t: 'enum', values: STUCK_COMPENSATIONS } }),
     update: {
@@ -100,6 +109,7 @@ export const CHIP_SCHEMA: Node = obj({
       noiseManagement: { t: 'enum', values: NOISE_MANAGEMENTS },
       boundManagement: { t: 'enum', values: BOUND_MANAGEMENTS },
       maxRereads: int(0, 16),
+      pairConversion: { t: 'enum', values: PAIR_CONVERSIONS },
     }),
     gain: obj({
       stage: { t: 'enum', values: ['digital'] },
@@ -419,7 +429,33 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
       'lower the probabilities so their sum is at most 1 (measured arrays: 0.01–0.13 in all)',
     );
   }
+  // The PCM model replaces the constant programming noise and drift exponent: a value left there
+  // would be silently ignored.
+  if (x.noiseModel === 'pcm-aihwkit') {
+    for (const [path, v] of [
+      ['/crossbar/programmingNoise/sigma', x.programmingNoise.sigma],
+      ['/crossbar/drift/nu', x.drift.nu],
+      ['/crossbar/drift/nuStd', x.drift.nuStd],
+    ] as const) {
+      if (v !== 0) {
+        ck.add(
+          'HW021',
+          path,
+          `${path.slice(1).replace(/\//g, '.')} is ${v}, but noiseModel "pcm-aihwkit" sets it from the conductance`,
+          'set it to 0 (the model supplies it), or use "noiseModel": "constant"',
+        );
+      }
+    }
+  }
   const p = c.periphery;
+  if (p.adc.pairConversion === 'each-side' && x.cell !== 'differential') {
+    ck.add(
+      'HW021',
+      '/periphery/adc/pairConversion',
+      `pairConversion "each-side" converts the G+ and G− lines of a differential pair, but the cell is "${x.cell}"`,
+      'set pairConversion to "difference", or "cell": "differential"',
+    );
+  }
   if (p.adc.linesPerAdc > Math.max(x.rows, x.cols)) {
     ck.add(
       'HW020',

@@ -21,6 +21,9 @@ import {
   type BoundManagement,
   type NoiseManagement,
   type NoiseSpec,
+  type LowFrequencyNoiseSpec,
+  type NoiseModel,
+  type PairConversion,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
 import type {
@@ -112,6 +115,11 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
             },
           }),
       wireResistanceOhm: x.wireResistanceOhm,
+      lowFrequencyReadNoise: {
+        ...noiseToMsg(x.lowFrequencyReadNoise),
+        redraw: x.lowFrequencyReadNoise.redraw === 'phase' ? 'NOISE_REDRAW_PHASE' : 'NOISE_REDRAW_SAMPLE',
+      },
+      noiseModel: x.noiseModel === 'pcm-aihwkit' ? 'NOISE_MODEL_PCM_AIHWKIT' : 'NOISE_MODEL_CONSTANT',
     },
     periphery: {
       dac: {
@@ -128,6 +136,7 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
         noiseManagement: c.periphery.adc.noiseManagement === 'abs-max' ? 'NOISE_MANAGEMENT_ABS_MAX' : 'NOISE_MANAGEMENT_NONE',
         boundManagement: c.periphery.adc.boundManagement === 'iterative' ? 'BOUND_MANAGEMENT_ITERATIVE' : 'BOUND_MANAGEMENT_NONE',
         maxRereads: c.periphery.adc.maxRereads,
+        pairConversion: c.periphery.adc.pairConversion === 'each-side' ? 'PAIR_CONVERSION_EACH_SIDE' : 'PAIR_CONVERSION_DIFFERENCE',
       },
       gain: { stage: 'GAIN_STAGE_DIGITAL', bits: orZero(c.periphery.gain.bits), accumulatorBits: c.periphery.gain.accumulatorBits },
     },
@@ -205,6 +214,24 @@ function stuckOf(s: NonNullable<CrossbarMsg['stuckAt']>): ChipDescription['cross
   };
 }
 
+function lowFrequencyOf(v: NonNullable<CrossbarMsg['lowFrequencyReadNoise']>, noise: NoiseSpec): LowFrequencyNoiseSpec {
+  if (v.redraw !== 'NOISE_REDRAW_SAMPLE' && v.redraw !== 'NOISE_REDRAW_PHASE')
+    throw new ChipMessageError(`chip.crossbar.lowFrequencyReadNoise.redraw is ${v.redraw}`);
+  return { ...noise, redraw: v.redraw === 'NOISE_REDRAW_PHASE' ? 'phase' : 'sample' };
+}
+
+function noiseModelOf(v: string): NoiseModel {
+  if (v === 'NOISE_MODEL_CONSTANT') return 'constant';
+  if (v === 'NOISE_MODEL_PCM_AIHWKIT') return 'pcm-aihwkit';
+  throw new ChipMessageError(`chip.crossbar.noiseModel is ${v}`);
+}
+
+function pairConversionOf(v: string): PairConversion {
+  if (v === 'PAIR_CONVERSION_DIFFERENCE') return 'difference';
+  if (v === 'PAIR_CONVERSION_EACH_SIDE') return 'each-side';
+  throw new ChipMessageError(`chip.periphery.adc.pairConversion is ${v}`);
+}
+
 function boundManagementOf(v: string): BoundManagement {
   if (v === 'BOUND_MANAGEMENT_ITERATIVE') return 'iterative';
   if (v === 'BOUND_MANAGEMENT_NONE') return 'none';
@@ -260,6 +287,11 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       levels: word(x.levels, 'continuous'),
       programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
+      lowFrequencyReadNoise: lowFrequencyOf(
+        need(x.lowFrequencyReadNoise, 'crossbar.lowFrequencyReadNoise'),
+        noise(x.lowFrequencyReadNoise, 'crossbar.lowFrequencyReadNoise'),
+      ),
+      noiseModel: noiseModelOf(x.noiseModel),
       drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: stuckOf(need(x.stuckAt, 'crossbar.stuckAt')),
       update: pu
@@ -292,6 +324,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
         noiseManagement: noiseManagementOf(adc.noiseManagement),
         boundManagement: boundManagementOf(adc.boundManagement),
         maxRereads: adc.maxRereads,
+        pairConversion: pairConversionOf(adc.pairConversion),
       },
       gain: { stage: 'digital', bits: word(gain.bits, 'float'), accumulatorBits: gain.accumulatorBits },
     },

@@ -34,6 +34,7 @@ import { areaOf, adcsPerArray, type AreaBreakdown } from '../hw-models/area';
 import {
   ACTION_KEYS,
   COMMIT_ACTIONS,
+  conversionsPerLine,
   LEAKAGE_KEYS,
   type ActionKey,
   type ActionTable,
@@ -551,7 +552,7 @@ export function mvmCost(chip: ChipDescription, ctx: PricingContext = {}): MvmCos
   const counts: Partial<Record<ActionKey, number>> = {
     dac_drive: x.rows * R,
     array_read: R,
-    adc_conversion: x.cols * R,
+    adc_conversion: x.cols * R * conversionsPerLine(chip),
     shift_add: R > 1 ? x.cols * R : 0,
   };
   const out: Record<string, number> = {};

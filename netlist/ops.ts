@@ -6,7 +6,7 @@
  * actions from it, the chip simulator's interpreter has one handler per type listed here, and the op
  * table of docs/netlist.md is generated from it (test/netlist-ops.test.ts checks the doc matches).
  */
-import type { ActionKey, ChipDescription } from '../hw-models/chip';
+import { conversionsPerLine, type ActionKey, type ChipDescription } from '../hw-models/chip';
 import { readsPerMvm } from '../hw-models/estimators';
 import { opCycles, type OpShape } from '../hw-models/timing';
 import type { ActionCountMsg, OpMsg, OpType } from './types';
@@ -97,15 +97,16 @@ export const OPS: Record<OpType, OpDef> = {
   AdcConvert: {
     operands: 'core, array, edge, lines, positions',
     resourceDoc: 'adc:id',
-    actionDoc: 'adc_conversion × lines·P·R; bit-serial (R > 1): shift_add × lines·P·R',
-    cycleDoc: 'P·(R·min(lines_per_adc, lines)·c(adc_conversion) + (R > 1 ? c(shift_add) : 0))',
+    actionDoc: 'adc_conversion × lines·P·R·S (S = 2 for each-side pair conversion, else 1); bit-serial (R > 1): shift_add × lines·P·R',
+    cycleDoc: 'P·(R·S·min(lines_per_adc, lines)·c(adc_conversion) + (R > 1 ? c(shift_add) : 0))',
     meaning: "convert the array's sensed lines: output noise, clip to ±full scale, quantise to adc_step (normalised units)",
     resources: (op) => [`adc:${op.array}`],
     actions: (op, ctx) => {
       const R = readsPerMvm(ctx.chip);
+      const S = conversionsPerLine(ctx.chip);
       return R > 1
-        ? [act('adc_conversion', op.lines * P(op) * R), act('shift_add', op.lines * P(op) * R)]
-        : [act('adc_conversion', op.lines * P(op))];
+        ? [act('adc_conversion', op.lines * P(op) * R * S), act('shift_add', op.lines * P(op) * R)]
+        : [act('adc_conversion', op.lines * P(op) * S)];
     },
     shape: (op) => ({ opType: 'AdcConvert', lines: op.lines }),
     streams: true,

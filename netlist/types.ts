@@ -124,6 +124,12 @@ export interface CrossbarMsg {
   exactUpdate?: Record<string, never> | null;
   pulsedUpdate?: PulsedUpdateMsg | null;
   wireResistanceOhm: number;
+  lowFrequencyReadNoise: {
+    sigma: number;
+    relativeTo: NoiseReferenceName;
+    redraw: 'NOISE_REDRAW_UNSPECIFIED' | 'NOISE_REDRAW_SAMPLE' | 'NOISE_REDRAW_PHASE';
+  } | null;
+  noiseModel: 'NOISE_MODEL_UNSPECIFIED' | 'NOISE_MODEL_CONSTANT' | 'NOISE_MODEL_PCM_AIHWKIT';
 }
 export type NoiseManagementName = 'NOISE_MANAGEMENT_UNSPECIFIED' | 'NOISE_MANAGEMENT_NONE' | 'NOISE_MANAGEMENT_ABS_MAX';
 export interface PeripheryMsg {
@@ -138,6 +144,7 @@ export interface PeripheryMsg {
     noiseManagement: NoiseManagementName;
     boundManagement: 'BOUND_MANAGEMENT_UNSPECIFIED' | 'BOUND_MANAGEMENT_NONE' | 'BOUND_MANAGEMENT_ITERATIVE';
     maxRereads: number;
+    pairConversion: 'PAIR_CONVERSION_UNSPECIFIED' | 'PAIR_CONVERSION_DIFFERENCE' | 'PAIR_CONVERSION_EACH_SIDE';
   } | null;
   gain: { stage: 'GAIN_STAGE_UNSPECIFIED' | 'GAIN_STAGE_DIGITAL'; bits: number; accumulatorBits: number } | null;
 }

@@ -139,6 +139,7 @@ describe('the netlist interpreter on the ideal preset reproduces the software en
           noiseManagement: 'none',
           boundManagement: 'none',
           maxRereads: 0,
+          pairConversion: 'difference',
         };
       }),
     );
@@ -208,6 +209,7 @@ describe('device stages', () => {
         noiseManagement: 'none',
         boundManagement: 'none',
         maxRereads: 0,
+        pairConversion: 'difference',
       };
     });
     const wMax = edgeTiles(compileOn(net, chip, p))[0].wMax;
@@ -236,6 +238,7 @@ describe('device stages', () => {
         noiseManagement: 'none',
         boundManagement: 'none',
         maxRereads: 0,
+        pairConversion: 'difference',
       };
     });
     const wMax = edgeTiles(compileOn(net, clipped, p))[0].wMax;
@@ -250,6 +253,7 @@ describe('device stages', () => {
         noiseManagement: 'none',
         boundManagement: 'none',
         maxRereads: 0,
+        pairConversion: 'difference',
       };
     });
     const step = (2 * 8) / 7;

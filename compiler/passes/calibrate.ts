@@ -9,6 +9,8 @@
  *                  the compiler runs no engine), through the DAC, times the array's programmed
  *                  conductances (u+ − u−, the values the chip reads), one partial sum per sample and
  *                  sensed line. Plain loops: no simulator code.
+ * With each-side conversion of differential pairs (periphery.adc.pairConversion) the percentile is
+ * over both sides' sums, each side's converter sharing the range.
  * With noise management (abs-max) each sample's input lines are first divided by their largest
  * magnitude, as the chip does before its DAC: the range is then the one the converter sees.
  * An unbounded ADC (fullScale 'unbounded') stays unbounded under every policy: a converter with no
@@ -17,7 +19,7 @@
  */
 import { INPUT, OUTPUT } from '../../graph/net';
 import { unmapMatrix } from '../../hw-models/conductance';
-import type { ChipDescription } from '../../hw-models/chip';
+import { conversionsPerLine, type ChipDescription } from '../../hw-models/chip';
 import { CompileError, diag } from '../diagnostics';
 import type { CalibrationBatch, CompilerIR, IrTile, Pass } from '../ir';
 
@@ -29,6 +31,13 @@ export function absPercentile(v: Float32Array, p: number): number {
   if (v.length === 0) return 0;
   const a = Float64Array.from(v, Math.abs).sort();
   return a[Math.min(a.length - 1, Math.max(0, Math.ceil((p / 100) * a.length) - 1))];
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** DAC(x): clip to the input range and round to its codes (identity for a float DAC). */
@@ -145,6 +154,16 @@ export const calibrate: Pass = {
     };
     const units = new Map<number, Float32Array>();
     const absMax = chip.periphery.adc.noiseManagement === 'abs-max';
+    const eachSide = conversionsPerLine(chip) === 2;
+    const sides = new Map<Float32Array, { plus: Float32Array; minus: Float32Array }>();
+    const sidesOf = (u: Float32Array) => {
+      let v = sides.get(u);
+      if (!v) {
+        v = { plus: u.map((a) => (a > 0 ? a : 0)), minus: u.map((a) => (a < 0 ? -a : 0)) };
+        sides.set(u, v);
+      }
+      return v;
+    };
     for (const t of ir.tiles) {
       if (ir.net.edges[t.edge].conv) continue;
       const m = ir.matrices[t.matrix];
@@ -160,7 +179,17 @@ export const calibrate: Pass = {
         const x = absMax
           ? dacOf(chip, absMaxScaled(r.x, r.ldx, batch.count, r.transposed ? t.rowBegin : t.colBegin, r.transposed ? t.rowEnd : t.colEnd))
           : dacd(r.x);
-        const p = absPercentile(tilePartialSums(u, m.cols, t, r.transposed, x, r.ldx, batch.count), policy.p);
+        // Each-side conversion: each side's converter sees that side's sums (u+ = max(u, 0), u− = max(−u, 0)
+        // of the differential mapping), so the range is the percentile over both sides' sums.
+        const p = eachSide
+          ? absPercentile(
+              concat(
+                tilePartialSums(sidesOf(u).plus, m.cols, t, r.transposed, x, r.ldx, batch.count),
+                tilePartialSums(sidesOf(u).minus, m.cols, t, r.transposed, x, r.ldx, batch.count),
+              ),
+              policy.p,
+            )
+          : absPercentile(tilePartialSums(u, m.cols, t, r.transposed, x, r.ldx, batch.count), policy.p);
         // A tile that only ever reads zeros has no range to find: keep the chip's.
         fs[r.kind] = p > 0 ? Math.fround(p) : fixed;
       }

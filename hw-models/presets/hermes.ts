@@ -25,7 +25,16 @@ export const HERMES: ChipDescription = {
     dac: { bits: 8, inputRange: [-1, 1], readVoltageV: 0.2 }, // ESTIMATE: 0.2 V full-scale read, as the generic presets
     // [HERMESCore]: 256 ADCs per 256×256 core → one per column.
     // Noise and bound management: not stated by the source → none (issue 13 fields; docs/references.md "Periphery").
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 1, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
+    adc: {
+      bits: 8,
+      fullScale: 12,
+      linesPerAdc: 1,
+      outputNoise: 0.06,
+      noiseManagement: 'none',
+      boundManagement: 'none',
+      maxRereads: 0,
+      pairConversion: 'difference',
+    },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   // [HERMES23]: the local digital processing unit (FP16) and 8-bit activations, as the `pcm` preset.

@@ -23,6 +23,9 @@ export const IDEAL: ChipDescription = {
     levels: 'continuous',
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
+    // No low-frequency (1/f) read noise modelled separately: the white part above is the whole read noise.
+    lowFrequencyReadNoise: { sigma: 0, relativeTo: 'range', redraw: 'sample' },
+    noiseModel: 'constant',
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     stuckAt: { onProbability: 0, offProbability: 0, compensation: 'none' },
     update: { kind: 'exact' },
@@ -42,6 +45,7 @@ export const IDEAL: ChipDescription = {
       noiseManagement: 'none',
       boundManagement: 'none',
       maxRereads: 0,
+      pairConversion: 'difference',
     },
     gain: { stage: 'digital', bits: 'float', accumulatorBits: 32 },
   },

@@ -35,7 +35,16 @@ export const ISAAC: ChipDescription = {
     dac: { bits: 16, inputRange: [-1, 1], readVoltageV: 0.2 }, // ESTIMATE: 0.2 V read
     // [ISAAC16]: one 8-bit ADC for the 128 columns of a crossbar.
     // Noise and bound management: not stated by the source → none (issue 13 fields; docs/references.md "Periphery").
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 128, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
+    adc: {
+      bits: 8,
+      fullScale: 12,
+      linesPerAdc: 128,
+      outputNoise: 0.06,
+      noiseManagement: 'none',
+      boundManagement: 'none',
+      maxRereads: 0,
+      pairConversion: 'difference',
+    },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   // [ISAAC16]: 16-bit fixed-point data between layers → a 16-bit state register; its sigmoid unit's

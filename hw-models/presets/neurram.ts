@@ -31,7 +31,16 @@ export const NEURRAM: ChipDescription = {
     dac: { bits: 4, inputRange: [-1, 1], readVoltageV: 0.1 }, // ESTIMATE: 0.1 V read
     // [NeuRRAM22]: one neuron per 16×16 corelet, 256 per core → one per line; 6-bit outputs (ESTIMATE).
     // Noise and bound management: not stated by the source → none (issue 13 fields; docs/references.md "Periphery").
-    adc: { bits: 6, fullScale: 12, linesPerAdc: 1, outputNoise: 0.06, noiseManagement: 'none', boundManagement: 'none', maxRereads: 0 },
+    adc: {
+      bits: 6,
+      fullScale: 12,
+      linesPerAdc: 1,
+      outputNoise: 0.06,
+      noiseManagement: 'none',
+      boundManagement: 'none',
+      maxRereads: 0,
+      pairConversion: 'difference',
+    },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   // [NeuRRAM22]: the activation is formed in the neuron's own conversion (as the `reram` preset, which

@@ -9,7 +9,8 @@ import { CHIP_FORMAT, type ChipDescription } from '../chip';
 export const PCM: ChipDescription = {
   format: CHIP_FORMAT,
   name: 'pcm',
-  description: 'PCM 256×256 differential arrays, 25 µS, 100 levels, 4.3 % programming noise, drift ν 0.05; 8-bit DAC/ADC; 8×8 mesh',
+  description:
+    'PCM 256×256 differential arrays, 25 µS, 100 levels, aihwkit PCM noise model (programming noise, drift ν and 1/f noise by conductance); 8-bit DAC/ADC; 8×8 mesh',
   crossbar: {
     // ref #crossbar-size: 256×256 (HERMES).
     rows: 256,
@@ -21,14 +22,22 @@ export const PCM: ChipDescription = {
     gMaxUS: 25,
     // ref #conductance-levels: 60–100 (NeuroSim) → 100.
     levels: 100,
-    // ref #programming-noise: PCM ≈ 1–4.3 % of g_max (aihwkit pcm.py) → 4.3 %, the conservative end.
-    programmingNoise: { sigma: 0.043, relativeTo: 'range' },
-    // ref #read-noise: PCM 1/f ≈ 4 % at g_max, growing with the conductance → 4 % of the target.
-    readNoise: { sigma: 0.04, relativeTo: 'target' },
-    // ref #conductance-drift: ν ≈ 0.05 ± 0.01 (aihwkit PCMLikeNoiseModel); t0 20 s is that model's default.
+    // ref #pcm-noise-model: aihwkit's PCMLikeNoiseModel, the source the preset's PCM numbers were taken
+    // from, with its conductance dependence: programming σ(g_T) ≈ 1.1 % of g_max at g_T → 0 up to
+    // 4.2 % at g_max (the "1–4.3 %" of ref #programming-noise), drift ν(g_T) 0.049–0.1 with spread
+    // 0.008–0.045 (ref #conductance-drift), and the 1/f read noise accumulated to the read time
+    // (≈ 3.7 % of g at g_max at t0, ref #read-noise), drawn once per device at that time as aihwkit does.
+    // The constant fields it replaces are 0.
+    noiseModel: 'pcm-aihwkit',
+    programmingNoise: { sigma: 0, relativeTo: 'range' },
+    // The model's 1/f term is the PCM read noise (ref #read-noise): no separate per-read draw, no
+    // separate per-sample offset (they would count it twice).
+    readNoise: { sigma: 0, relativeTo: 'target' },
+    lowFrequencyReadNoise: { sigma: 0, relativeTo: 'target', redraw: 'sample' },
+    // t0 20 s is the model's default (ref #conductance-drift).
     // No drift compensation in the preset: a design option ('global', aihwkit GlobalDriftCompensation)
     // to study against the uncompensated chip (docs/references.md, "Periphery").
-    drift: { nu: 0.05, nuStd: 0.01, t0Seconds: 20, compensation: 'none' },
+    drift: { nu: 0, nuStd: 0, t0Seconds: 20, compensation: 'none' },
     // ref #stuck-devices: 1–13 % → 1 %, split evenly on/off.
     stuckAt: { onProbability: 0.005, offProbability: 0.005, compensation: 'none' },
     update: {
@@ -74,7 +83,16 @@ export const PCM: ChipDescription = {
     // max|x| = 1, so the fixed ±12 range is only aihwkit's model together with this scaling.
     // Bound management: none — a re-read costs time and energy the chip must budget for; it is a
     // design option (boundManagement 'iterative', aihwkit's default ITERATIVE) to study, not assumed.
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max', boundManagement: 'none', maxRereads: 0 },
+    adc: {
+      bits: 8,
+      fullScale: 12,
+      linesPerAdc: 8,
+      outputNoise: 0.06,
+      noiseManagement: 'abs-max',
+      boundManagement: 'none',
+      maxRereads: 0,
+      pairConversion: 'difference',
+    },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },
   // Neuron unit after the IBM 64-core PCM chip's local digital processing unit and mixed-precision

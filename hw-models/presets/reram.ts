@@ -25,6 +25,9 @@ export const RERAM: ChipDescription = {
     programmingNoise: { sigma: 0.025, relativeTo: 'range' },
     // ref #read-noise: ≈ 1 % short-term (ReRAM).
     readNoise: { sigma: 0.01, relativeTo: 'range' },
+    // No low-frequency (1/f) read noise modelled separately: the white part above is the whole read noise.
+    lowFrequencyReadNoise: { sigma: 0, relativeTo: 'range', redraw: 'sample' },
+    noiseModel: 'constant',
     // ref #conductance-drift lists PCM only: ReRAM is modelled drift-free (t0 unused, 1 s).
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     // ref #stuck-devices: 1–13 % → 1 % (low end, program-and-verify arrays), split evenly on/off.
@@ -71,7 +74,16 @@ export const RERAM: ChipDescription = {
     // max|x| = 1, so the fixed ±12 range is only aihwkit's model together with this scaling.
     // Bound management: none — a re-read costs time and energy the chip must budget for; it is a
     // design option (boundManagement 'iterative', aihwkit's default ITERATIVE) to study, not assumed.
-    adc: { bits: 8, fullScale: 12, linesPerAdc: 8, outputNoise: 0.06, noiseManagement: 'abs-max', boundManagement: 'none', maxRereads: 0 },
+    adc: {
+      bits: 8,
+      fullScale: 12,
+      linesPerAdc: 8,
+      outputNoise: 0.06,
+      noiseManagement: 'abs-max',
+      boundManagement: 'none',
+      maxRereads: 0,
+      pairConversion: 'difference',
+    },
     // No published row: α/β gains in a 16-bit digital multiplier, 32-bit accumulators (design choice).
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },

@@ -24,6 +24,9 @@ export const SRAM_8B: ChipDescription = {
     levels: 128,
     programmingNoise: { sigma: 0, relativeTo: 'range' },
     readNoise: { sigma: 0, relativeTo: 'range' },
+    // No low-frequency (1/f) read noise modelled separately: the white part above is the whole read noise.
+    lowFrequencyReadNoise: { sigma: 0, relativeTo: 'range', redraw: 'sample' },
+    noiseModel: 'constant',
     drift: { nu: 0, nuStd: 0, t0Seconds: 1, compensation: 'none' },
     stuckAt: { onProbability: 0, offProbability: 0, compensation: 'none' },
     // A digital write of the new code.
@@ -47,6 +50,7 @@ export const SRAM_8B: ChipDescription = {
       noiseManagement: 'none',
       boundManagement: 'none',
       maxRereads: 0,
+      pairConversion: 'difference',
     },
     gain: { stage: 'digital', bits: 16, accumulatorBits: 32 },
   },

@@ -12,7 +12,7 @@ import type { Kernels } from '../kernels/kernels';
 import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 import { DeviceMatrix, type DeviceOptions } from './devices';
-import { adcOf, NeuronUnit, quantiser, type Adc, type PeripheryNative, type Quantiser } from './periphery';
+import { adcOf, convertOver, NeuronUnit, quantiser, type Adc, type PeripheryNative, type Quantiser } from './periphery';
 
 /** One array: its tile of a matrix and the device matrix that tile lives in. */
 export interface ChipArray {
@@ -43,6 +43,13 @@ export class ChipArrays {
   readonly absMax: boolean;
   /** Per array: the drift-compensation factor (1 = none). */
   readonly driftGains: number[];
+  /** Differential pairs converted side by side (adc.pairConversion 'each-side'): per array, the latest
+   *  read's G+ and G− line sums [n × lines], before conversion. */
+  readonly eachSide: boolean;
+  private readonly sidePlus: Float32Array[] = [];
+  private readonly sideMinus: Float32Array[] = [];
+  /** Low-frequency read noise on (crossbar.lowFrequencyReadNoise.sigma > 0). */
+  readonly lowFrequency: boolean;
 
   constructor(
     tiles: EdgeTiles[],
@@ -70,6 +77,42 @@ export class ChipArrays {
     this.absMax = chip.periphery.adc.noiseManagement === 'abs-max';
     // Global drift compensation: one digital factor per array, measured once after the drift.
     this.driftGains = this.arrays.map((a) => a.dev.driftGain(a.tile));
+    this.eachSide = chip.periphery.adc.pairConversion === 'each-side' && chip.crossbar.cell === 'differential';
+    if (this.eachSide && chip.crossbar.wireResistanceOhm > 0)
+      throw new Error(
+        'chip: periphery.adc.pairConversion "each-side" with crossbar.wireResistanceOhm > 0 is not simulated (the IR-drop model ' +
+          'gives the pair\'s difference, not each side); set wireResistanceOhm to 0 or pairConversion to "difference"',
+      );
+    this.lowFrequency = chip.crossbar.lowFrequencyReadNoise.sigma > 0;
+  }
+
+  /** Draws the low-frequency read-noise offsets of m samples on every matrix (a no-op without them). */
+  drawLowFrequency(m: number): void {
+    if (!this.lowFrequency) return;
+    for (const d of this.W) d.drawLowFrequency(m, this.noise);
+    for (const d of this.B) d?.drawLowFrequency(m, this.noise);
+  }
+
+  /**
+   * The ADC of one array's latest read under each-side conversion: each side's n values converted on
+   * their own (clip at ±fullScale, round to step), part[0, n) = ADC(G+) − ADC(G−). Returns the
+   * clipped conversions of both sides.
+   */
+  convertSides(id: number, n: number, fullScale: number, step: number, part: Float32Array): number {
+    const p = this.sidePlus[id];
+    const m = this.sideMinus[id];
+    const clipped = convertOver(p, n, fullScale, step, this.native) + convertOver(m, n, fullScale, step, this.native);
+    for (let i = 0; i < n; i++) part[i] = p[i] - m[i];
+    return clipped;
+  }
+
+  /** Under each-side conversion: how many of sample row r's lines clip on either side (bound management). */
+  sidesOver(id: number, r: number, lines: number, fullScale: number): number {
+    let over = 0;
+    for (const side of [this.sidePlus[id], this.sideMinus[id]]) {
+      for (let j = r * lines; j < (r + 1) * lines; j++) if (side[j] > fullScale || side[j] < -fullScale) over++;
+    }
+    return over;
   }
 
   /** out[0, n) = DAC(x[0, n)): the input quantiser over a whole vector (a no-op copy when float). */
@@ -116,7 +159,8 @@ export class ChipArrays {
    * [n × ldx]; the tile's input lines are its columns [x0, x0 + width) of x. `dacDone`: x already
    * went through the DAC (quantise()), as when several arrays read the same vector (never with noise
    * management). inputScale multiplies the DAC's input after noise management (bound management's
-   * halved re-reads).
+   * halved re-reads). Row r of x belongs to sample ⌊(row0 + r) / rowsPerSample⌋ (which low-frequency
+   * read-noise offsets it sees; a conv edge reads rowsPerSample patches per sample).
    */
   read(
     id: number,
@@ -128,6 +172,8 @@ export class ChipArrays {
     part: Float32Array,
     dacDone = false,
     inputScale = 1,
+    row0 = 0,
+    rowsPerSample = 1,
   ): void {
     const { tile: t, dev } = this.arrays[id];
     const C = dev.cols;
@@ -166,10 +212,108 @@ export class ChipArrays {
       off = 0;
     }
     const w0 = t.rowBegin * C + t.colBegin;
-    const W = dev.readWeights();
-    if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, W.subarray(w0), C, 0, part, oLen);
-    else this.kernels.gemm('N', 'T', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, W.subarray(w0), C, 0, part, oLen);
+    const mm = (a: number, M: Float32Array, out: Float32Array, rows = n, xo = off, oo = 0, beta = 0) =>
+      this.kernels.gemm(
+        'N',
+        transposed ? 'N' : 'T',
+        rows,
+        oLen,
+        iLen,
+        a,
+        xs.subarray(xo),
+        ld,
+        M.subarray(w0),
+        C,
+        beta,
+        out.subarray(oo),
+        oLen,
+      );
+    if (this.eachSide) {
+      // Each side's lines sensed on their own: G+ and G− sums, each with its devices' read noise and
+      // its own converter's output noise; their difference stands in part until convertSides().
+      const { plus, minus } = dev.sideUnits();
+      const P = (this.sidePlus[id] = grow(this.sidePlus[id] ?? new Float32Array(0), n * oLen));
+      const M = (this.sideMinus[id] = grow(this.sideMinus[id] ?? new Float32Array(0), n * oLen));
+      mm(1, plus, P);
+      mm(1, minus, M);
+      if (this.lowFrequency) {
+        for (let r = 0; r < n; r++) {
+          const lf = dev.lowFrequency(Math.floor((row0 + r) / rowsPerSample));
+          if (!lf) continue;
+          mm(1, lf.plus, P, 1, off + r * ld, r * oLen, 1);
+          mm(1, lf.minus!, M, 1, off + r * ld, r * oLen, 1);
+        }
+      }
+      this.addSideNoise(t, dev, plus, transposed, xs, ld, off, n, iLen, oLen, P);
+      this.addSideNoise(t, dev, minus, transposed, xs, ld, off, n, iLen, oLen, M);
+      for (let i = 0; i < n * oLen; i++) part[i] = P[i] - M[i];
+      return;
+    }
+    mm(1 / dev.wMax, dev.readWeights(), part);
+    if (this.lowFrequency) {
+      // The held per-device offsets of each row's sample: + for G+, − for G− (offset column: W = 2(u − ½)).
+      for (let r = 0; r < n; r++) {
+        const lf = dev.lowFrequency(Math.floor((row0 + r) / rowsPerSample));
+        if (!lf) continue;
+        mm(lf.minus ? 1 : 2, lf.plus, part, 1, off + r * ld, r * oLen, 1);
+        if (lf.minus) mm(-1, lf.minus, part, 1, off + r * ld, r * oLen, 1);
+      }
+    }
     this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
+  }
+
+  /** White read noise of one side's devices (σ per device, no pairing) plus its converter's output
+   *  noise, referred to that side's lines (as addLineNoise for a pair). */
+  private addSideNoise(
+    t: ArrayTile,
+    dev: DeviceMatrix,
+    side: Float32Array,
+    transposed: boolean,
+    x: Float32Array,
+    ld: number,
+    off: number,
+    n: number,
+    iLen: number,
+    oLen: number,
+    out: Float32Array,
+  ): void {
+    const spec = this.chip.crossbar.readNoise;
+    const constVar = this.adc.noiseVariance;
+    if (spec.sigma === 0) {
+      if (constVar > 0) this.noise.addNormalVar(out, n, oLen, null, null, constVar);
+      return;
+    }
+    if (spec.relativeTo === 'range') {
+      this.norms = grow(this.norms, n);
+      for (let r = 0; r < n; r++) {
+        let s = 0;
+        for (let i = 0; i < iLen; i++) s += x[r * ld + off + i] ** 2;
+        this.norms[r] = spec.sigma ** 2 * s;
+      }
+      this.noise.addNormalVar(out, n, oLen, this.norms, null, constVar);
+      return;
+    }
+    this.x2 = grow(this.x2, n * iLen);
+    for (let r = 0; r < n; r++) for (let i = 0; i < iLen; i++) this.x2[r * iLen + i] = x[r * ld + off + i] ** 2;
+    const sq = Float32Array.from(side, (u) => u * u);
+    this.part2 = grow(this.part2, n * oLen);
+    const w0 = t.rowBegin * dev.cols + t.colBegin;
+    this.kernels.gemm(
+      'N',
+      transposed ? 'N' : 'T',
+      n,
+      oLen,
+      iLen,
+      spec.sigma ** 2,
+      this.x2,
+      iLen,
+      sq.subarray(w0),
+      dev.cols,
+      0,
+      this.part2,
+      oLen,
+    );
+    this.noise.addNormalVar(out, n, oLen, null, this.part2, constVar);
   }
 
   /** After the ADC, digitally: multiplies each sample's converted lines back by its noise-management

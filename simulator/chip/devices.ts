@@ -40,6 +40,36 @@ import {
 
 export type PulseRounding = 'stochastic' | 'deterministic';
 
+/** aihwkit PCMLikeNoiseModel's documented fits (docs/references.md#pcm-noise-model; Nandakumar et al.
+ *  ICECS 2019), g_T = target conductance / g_max. Programming σ in µS, fitted at g_max = 25 µS and
+ *  scaled by g_max/25: σ = max(−1.1731 g_T² + 1.9650 g_T + 0.2635, 0)·g_max/25. */
+export function pcmProgramSigmaUS(gT: number, gMaxUS: number): number {
+  const s = -1.1731 * gT * gT + 1.965 * gT + 0.2635;
+  return (s > 0 ? s : 0) * (gMaxUS / 25);
+}
+
+/** Drift exponent ν ~ N(mean, std): mean = clip(−0.0155 ln g_T + 0.0244, 0.049, 0.1),
+ *  std = clip(−0.0125 ln g_T − 0.0059, 0.008, 0.045) (aihwkit documentation; g_T floored at 1e-7). */
+export function pcmDriftNu(gT: number): { mean: number; std: number } {
+  const l = Math.log(gT > 1e-7 ? gT : 1e-7);
+  const clip = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+  return { mean: clip(-0.0155 * l + 0.0244, 0.049, 0.1), std: clip(-0.0125 * l - 0.0059, 0.008, 0.045) };
+}
+
+/** 1/f noise coefficient Q_s = min(0.0088 / g_T^0.65, 0.2) (aihwkit documentation). */
+export function pcmFlickerQs(gT: number): number {
+  const q = gT > 0 ? 0.0088 / gT ** 0.65 : Infinity;
+  return q < 0.2 ? q : 0.2;
+}
+
+/** Whether programming a device adds noise (the PCM model always does). */
+export function programmingNoisy(xb: CrossbarSpec): boolean {
+  return xb.noiseModel === 'pcm-aihwkit' || xb.programmingNoise.sigma > 0;
+}
+
+/** The read pulse width t_read of the 1/f fit, seconds (aihwkit PCMLikeNoiseModel, 250 ns). */
+export const PCM_T_READ_S = 250e-9;
+
 export interface DeviceOptions {
   /** Seconds since programming at which reads happen (drift); 0 = no drift applied. */
   driftSeconds: number;
@@ -76,6 +106,14 @@ export class DeviceMatrix {
   /** potentiate-only pairs: refreshes since construction, and their device pulses (RESETs and rewrite). */
   refreshes = 0;
   refreshPulses = 0;
+  /** Low-frequency read noise: per sample s < lfSamples, per device, the conductance offset in
+   *  normalised units of G+ (lfPlus[s·n + i]) and G− (lfMinus), held until the next draw. */
+  private lfPlus: Float32Array | null = null;
+  private lfMinus: Float32Array | null = null;
+  private lfSamples = 0;
+  /** The side conductances as reads see them (each-side conversion), and whether they are stale. */
+  private sides: { plus: Float32Array; minus: Float32Array } | null = null;
+  private sidesStale = true;
 
   /** The weights the arrays' reads see when wire resistance attenuates them (IR drop); null: W itself. */
   private readW: Float32Array | null = null;
@@ -110,6 +148,10 @@ export class DeviceMatrix {
     // Partner compensation needs the targets after the stuck devices are known.
     const compensate = this.uMinus !== null && xb.stuckAt.compensation === 'partner';
     const targets = compensate ? { plus: this.uPlus.slice(), minus: (this.uMinus as Float32Array).slice() } : null;
+    // The PCM model's drift exponents and 1/f noise depend on the TARGET conductance (before programming noise).
+    const pcm = xb.noiseModel === 'pcm-aihwkit';
+    const targetPlus = pcm ? this.uPlus.slice() : null;
+    const targetMinus = pcm && this.uMinus ? this.uMinus.slice() : null;
     this.program(this.uPlus, null, noise);
     if (this.uMinus) this.program(this.uMinus, null, noise);
     this.frozen = new Uint8Array(n);
@@ -117,7 +159,15 @@ export class DeviceMatrix {
     const stuckMinus = this.uMinus ? this.applyStuck(this.uMinus, noise) : null;
     if (targets && this.uMinus && stuckPlus && stuckMinus) this.compensateStuck(targets, stuckPlus, stuckMinus, noise);
     this.W = new Float32Array(n);
-    if (opts.driftSeconds > 0 && xb.drift.nu > 0) {
+    if (pcm) {
+      // aihwkit applies drift and the accumulated 1/f noise at every inference time, t0 included.
+      if (xb.drift.compensation === 'global') {
+        this.refreshWeights();
+        this.atT0 = this.W.slice();
+      }
+      this.applyPcmAtReadTime(this.uPlus, targetPlus!, noise);
+      if (this.uMinus) this.applyPcmAtReadTime(this.uMinus, targetMinus!, noise);
+    } else if (opts.driftSeconds > 0 && xb.drift.nu > 0) {
       // Global drift compensation measures the arrays before and after: keep the weights at t0.
       if (xb.drift.compensation === 'global') {
         this.refreshWeights();
@@ -130,9 +180,24 @@ export class DeviceMatrix {
     this.held = this.W.slice();
   }
 
-  /** Programming noise on the devices (all, or those flagged in `only`), clipped to [0, 1]. */
+  /** Programming noise on the devices (all, or those flagged in `only`), clipped to [0, 1]; under
+   *  the PCM model σ depends on the target conductance (pcmProgramSigmaUS) and only g ≥ 0 is enforced. */
   private program(u: Float32Array, only: Uint8Array | null, noise: NoiseSource): void {
-    const spec = this.chip.crossbar.programmingNoise;
+    const xb = this.chip.crossbar;
+    if (xb.noiseModel === 'pcm-aihwkit') {
+      const span = xb.gMaxUS - xb.gMinUS;
+      const uFloor = -xb.gMinUS / span;
+      const z = this.noiseBuffer(u.length);
+      noise.addNormal(z, u.length, 1);
+      for (let i = 0; i < u.length; i++) {
+        if (only && !only[i]) continue;
+        const gT = (xb.gMinUS + u[i] * span) / xb.gMaxUS;
+        const v = u[i] + (z[i] * pcmProgramSigmaUS(gT, xb.gMaxUS)) / span;
+        u[i] = v > uFloor ? v : uFloor;
+      }
+      return;
+    }
+    const spec = xb.programmingNoise;
     if (spec.sigma === 0) return;
     const z = this.noiseBuffer(u.length);
     noise.addNormal(z, u.length, spec.sigma);
@@ -211,6 +276,34 @@ export class DeviceMatrix {
     }
   }
 
+  /**
+   * The PCM model at the read time t = t0 + driftSeconds (aihwkit: inference time counted from t0):
+   * g_drift = g_prog·(t/t0)^−ν, ν ~ N(μ_ν(g_T), σ_ν(g_T)) per device, then the 1/f noise accumulated
+   * since programming, one draw per device, g = g_drift + N(0, g_drift·Q_s(g_T)·√ln((t + t_read)/(2 t_read))),
+   * clipped at g ≥ 0 (docs/references.md#pcm-noise-model). u is the programmed device, target its g_T.
+   */
+  private applyPcmAtReadTime(u: Float32Array, target: Float32Array, noise: NoiseSource): void {
+    const xb = this.chip.crossbar;
+    const { t0Seconds } = xb.drift;
+    const span = xb.gMaxUS - xb.gMinUS;
+    const t = t0Seconds + this.opts.driftSeconds;
+    const logRatio = Math.log(t / t0Seconds);
+    const flicker = Math.sqrt(Math.log((t + PCM_T_READ_S) / (2 * PCM_T_READ_S)));
+    const zNu = new Float32Array(u.length);
+    noise.addNormal(zNu, u.length, 1);
+    const zRead = this.noiseBuffer(u.length);
+    noise.addNormal(zRead, u.length, 1);
+    for (let i = 0; i < u.length; i++) {
+      if (this.frozen[i]) continue; // a stuck device holds its bound
+      const gT = (xb.gMinUS + target[i] * span) / xb.gMaxUS;
+      const { mean, std } = pcmDriftNu(gT);
+      const gProg = xb.gMinUS + u[i] * span;
+      const gDrift = gProg * Math.exp(-(mean + std * zNu[i]) * logRatio);
+      const g = gDrift + Math.abs(gDrift) * pcmFlickerQs(gT) * flicker * zRead[i];
+      u[i] = ((g > 0 ? g : 0) - xb.gMinUS) / span;
+    }
+  }
+
   /** Global drift compensation of one array: Σ_r |Σ_c W(t0)[r, c]| / Σ_r |Σ_c W(t)[r, c]| over the
    *  tile (an all-ones read before and after drift); 1 without compensation or drift. */
   driftGain(t: Pick<ArrayTile, 'rowBegin' | 'rowEnd' | 'colBegin' | 'colEnd'>): number {
@@ -283,6 +376,7 @@ export class DeviceMatrix {
 
   private refreshWeights(): void {
     this.irStale = true;
+    this.sidesStale = true;
     const { W, uPlus, uMinus, wMax } = this;
     if (uMinus) for (let i = 0; i < W.length; i++) W[i] = (uPlus[i] - uMinus[i]) * wMax;
     else for (let i = 0; i < W.length; i++) W[i] = 2 * (uPlus[i] - 0.5) * wMax;
@@ -291,11 +385,11 @@ export class DeviceMatrix {
 
   /** The devices' conductances now, µS (G = g_min + u·(g_max − g_min)): G+ (or G), and G− of differential cells. */
   conductancesUS(): { plus: Float32Array; minus: Float32Array | null } {
-    const { gMinUS, gMaxUS, levels, programmingNoise } = this.chip.crossbar;
+    const { gMinUS, gMaxUS, levels } = this.chip.crossbar;
     const toG = (u: Float32Array) => u.map((x) => gMinUS + x * (gMaxUS - gMinUS));
     // commitExact() leaves u untouched on the ideal chip (continuous, noiseless, nothing stuck):
     // there W is the truth and the conductances follow from it by the mapping (unbounded, as W is).
-    if (levels === 'continuous' && programmingNoise.sigma === 0 && !this.frozen.some((f) => f === 1)) {
+    if (levels === 'continuous' && !programmingNoisy(this.chip.crossbar) && !this.frozen.some((f) => f === 1)) {
       const r = this.W.map((w) => w / this.wMax);
       if (this.uMinus) return { plus: toG(r.map((x) => Math.max(x, 0))), minus: toG(r.map((x) => Math.max(-x, 0))) };
       return { plus: toG(r.map((x) => (1 + x) / 2)), minus: null };
@@ -317,6 +411,7 @@ export class DeviceMatrix {
   /** Realise the requested weights (W as the optimiser left it) on the devices. */
   commit(noise: NoiseSource): void {
     this.irStale = true;
+    this.sidesStale = true;
     const xb = this.chip.crossbar;
     if (xb.update.kind === 'pulsed') {
       this.commitPulsed(xb.update, noise);
@@ -330,7 +425,7 @@ export class DeviceMatrix {
 
   private commitExact(xb: CrossbarSpec, noise: NoiseSource): void {
     const { W, held, frozen, wMax } = this;
-    const unbounded = xb.levels === 'continuous' && xb.programmingNoise.sigma === 0;
+    const unbounded = xb.levels === 'continuous' && !programmingNoisy(xb);
     if (unbounded && !frozen.some((f) => f === 1)) return; // the ideal chip holds exactly what was asked
     const L = xb.levels;
     const q = (u: number): number => (L === 'continuous' ? u : Math.round(u * (L - 1)) / (L - 1));
@@ -359,7 +454,7 @@ export class DeviceMatrix {
         this.uPlus[i] = q((1 + r) / 2);
       }
     }
-    if (xb.programmingNoise.sigma > 0) {
+    if (programmingNoisy(xb)) {
       this.program(this.uPlus, changed, noise);
       if (uM) this.program(uM, changed, noise);
     }
@@ -603,6 +698,7 @@ export class DeviceMatrix {
     const spec = this.chip.crossbar.update;
     if (spec.kind !== 'pulsed') throw new Error('coincide() on a chip without pulsed updates');
     this.irStale = true;
+    this.sidesStale = true;
     const { dev, pn } = this.pulseState(spec, noise);
     const eps = this.stepWeight(spec);
     const maxWords = (spec.pulsesPerUpdate + 31) >>> 5;
@@ -673,6 +769,64 @@ export class DeviceMatrix {
     }
     this.pulses += pulses;
     this.sqU = null;
+  }
+
+  /**
+   * The two sides of every differential cell as a read of one side sees them, normalised (u+, u−):
+   * each-side conversion reads them separately. Where the chip holds W exactly (continuous, noiseless,
+   * nothing stuck: commitExact leaves u alone) the sides follow from W by the mapping.
+   */
+  sideUnits(): { plus: Float32Array; minus: Float32Array } {
+    if (!this.uMinus) throw new Error('sideUnits() of an offset-column matrix: it has one side');
+    if (!this.sides || this.sidesStale) {
+      const xb = this.chip.crossbar;
+      if (xb.levels === 'continuous' && !programmingNoisy(xb) && !this.frozen.some((f) => f === 1)) {
+        const plus = new Float32Array(this.W.length);
+        const minus = new Float32Array(this.W.length);
+        for (let i = 0; i < plus.length; i++) {
+          const r = this.W[i] / this.wMax;
+          plus[i] = r > 0 ? r : 0;
+          minus[i] = r < 0 ? -r : 0;
+        }
+        this.sides = { plus, minus };
+      } else this.sides = { plus: this.uPlus, minus: this.uMinus };
+      this.sidesStale = false;
+    }
+    return this.sides;
+  }
+
+  /**
+   * Draws the low-frequency read-noise offsets of m samples (crossbar.lowFrequencyReadNoise): per
+   * sample and device a Gaussian conductance offset, σ relative to g_max − g_min ('range') or to the
+   * device's normalised conductance ('target'), held by every read of that sample until the next draw.
+   */
+  drawLowFrequency(m: number, noise: NoiseSource): void {
+    const spec = this.chip.crossbar.lowFrequencyReadNoise;
+    if (spec.sigma === 0) return;
+    const n = this.W.length;
+    const need = m * n;
+    if (!this.lfPlus || this.lfPlus.length < need) {
+      this.lfPlus = new Float32Array(need);
+      if (this.uMinus) this.lfMinus = new Float32Array(need);
+    }
+    const sides: Float32Array[] = this.uMinus ? [this.lfPlus, this.lfMinus!] : [this.lfPlus];
+    const units = this.uMinus ? this.sideUnits() : null;
+    sides.forEach((lf, k) => {
+      lf.fill(0, 0, need);
+      noise.addNormal(lf, need, spec.sigma);
+      if (spec.relativeTo === 'target') {
+        const u = units ? (k === 0 ? units.plus : units.minus) : this.uPlus;
+        for (let s = 0; s < m; s++) for (let i = 0; i < n; i++) lf[s * n + i] *= u[i];
+      }
+    });
+    this.lfSamples = m;
+  }
+
+  /** The held low-frequency offsets of sample s (normalised units, per device; null: none drawn). */
+  lowFrequency(s: number): { plus: Float32Array; minus: Float32Array | null } | null {
+    if (!this.lfPlus || s >= this.lfSamples) return null;
+    const n = this.W.length;
+    return { plus: this.lfPlus.subarray(s * n, (s + 1) * n), minus: this.lfMinus ? this.lfMinus.subarray(s * n, (s + 1) * n) : null };
   }
 
   /** Read-noise σ of one cell in weight units per w_max, for noise relative to the range: the two

@@ -283,6 +283,8 @@ export class NetlistInterpreter implements DeviceModel {
     this.x = x;
     this.y = y ?? this.y;
     this.m = m;
+    // Low-frequency read noise redrawn per sample: one draw for this batch's samples, held by all their phases.
+    if (this.chip.chip.crossbar.lowFrequencyReadNoise.redraw === 'sample') this.chip.drawLowFrequency(m);
     for (const g of this.groups) {
       const k = m * g.size;
       for (const b of [g.s, g.sNext, g.s0, g.delta, g.h, g.heldInput, g.heldNudge, g.pre, g.preNext]) b?.fill(0, 0, k);
@@ -291,6 +293,7 @@ export class NetlistInterpreter implements DeviceModel {
 
   private runPhase({ phase, ops }: { phase: PhaseMsg; ops: OpPlan[] }): void {
     const nudged = phase.kind === 'PHASE_KIND_NUDGED';
+    if (this.chip.chip.crossbar.lowFrequencyReadNoise.redraw === 'phase') this.chip.drawLowFrequency(this.m);
     for (let it = 0; it < phase.repeat; it++) {
       for (const p of ops) {
         this.exec(p, it, phase);
@@ -426,7 +429,7 @@ export class NetlistInterpreter implements DeviceModel {
     dacCodes: Float32Array | null = null,
   ): void {
     this.lastRead[id] = { transposed, x, ldx, x0, n };
-    this.chip.read(id, transposed, dacCodes ?? x, ldx, x0, n, this.part[id], dacCodes !== null);
+    this.chip.read(id, transposed, dacCodes ?? x, ldx, x0, n, this.part[id], dacCodes !== null, 1, 0, n / this.m);
   }
 
   /**
@@ -448,13 +451,17 @@ export class NetlistInterpreter implements DeviceModel {
     const k = ADC_READ_KINDS.indexOf(kind);
     // Rows (samples) that clip any line, with how many lines, before the conversion clips them.
     const flagged: [row: number, over: number][] = [];
+    // Each-side conversion: two conversions per line, each side clipped on its own.
+    const sides = this.chip.eachSide;
+    const over = (buf: Float32Array, r: number) =>
+      sides ? this.chip.sidesOver(id, r, lines, fullScale) : countOver(buf, r * lines, lines, fullScale);
     if (adc.boundManagement === 'iterative' && adc.maxRereads > 0 && fullScale > 0) {
       for (let r = 0; r < rows; r++) {
-        const over = countOver(part, r * lines, lines, fullScale);
-        if (over > 0) flagged.push([r, over]);
+        const o = over(part, r);
+        if (o > 0) flagged.push([r, o]);
       }
     }
-    let clipped = convertOver(part, n, fullScale, step, this.chip.native);
+    let clipped = sides ? this.chip.convertSides(id, n, fullScale, step, part) : convertOver(part, n, fullScale, step, this.chip.native);
     this.chip.rescale(id, part, rows, lines);
     if (flagged.length) {
       const L = this.lastRead[id]!;
@@ -466,21 +473,23 @@ export class NetlistInterpreter implements DeviceModel {
         let scale = 1;
         for (let t = 1; t <= adc.maxRereads; t++) {
           scale /= 2;
-          this.chip.read(id, L.transposed, row, L.ldx, L.x0, 1, tmp, false, scale);
+          this.chip.read(id, L.transposed, row, L.ldx, L.x0, 1, tmp, false, scale, r, rows / this.m);
           c[2 * ADC_READ_KINDS.length + k] += 1;
           c[3 * ADC_READ_KINDS.length + k] += driven;
-          c[4 * ADC_READ_KINDS.length + k] += lines;
-          const over = countOver(tmp, 0, lines, fullScale);
-          if (over > 0 && t < adc.maxRereads) continue;
-          convertOver(tmp, lines, fullScale, step, this.chip.native);
+          // Each-side conversion converts both devices' lines: twice the conversions of a re-read.
+          c[4 * ADC_READ_KINDS.length + k] += sides ? 2 * lines : lines;
+          const o = over(tmp, 0);
+          if (o > 0 && t < adc.maxRereads) continue;
+          if (sides) this.chip.convertSides(id, lines, fullScale, step, tmp);
+          else convertOver(tmp, lines, fullScale, step, this.chip.native);
           this.chip.rescale(id, tmp, 1, lines);
           for (let j = 0; j < lines; j++) part[r * lines + j] = tmp[j] / scale;
-          clipped += over - over0;
+          clipped += o - over0;
           break;
         }
       }
     }
-    c[2 * k] += n;
+    c[2 * k] += sides ? 2 * n : n;
     c[2 * k + 1] += clipped;
   }
 
