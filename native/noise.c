@@ -164,6 +164,14 @@ napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
   if (!zig_ready) zig_init();
   for (int64_t r = 0; r < m; r++) {
     const double base = cv + (rl > 0 ? (double)rv[r] : 0.0);
+    if (el == 0) {
+      /* One σ per row (read noise relative to the range, ADC noise): one sqrt, the same draws. */
+      if (!(base > 0)) continue;
+      const double sd = sqrt(base);
+      float *o = out + r * cols;
+      for (int64_t j = 0; j < cols; j++) o[j] += (float)(sd * normal_draw(&g));
+      continue;
+    }
     for (int64_t j = 0; j < cols; j++) {
       const int64_t i = r * cols + j;
       const double v = base + (el > 0 ? (double)ev[i] : 0.0);

@@ -12,7 +12,7 @@ import type { Kernels } from '../kernels/kernels';
 import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 import { DeviceMatrix, type DeviceOptions } from './devices';
-import { adcOf, NeuronUnit, quantiser, type Adc, type PeripheryNative, type Quantiser } from './periphery';
+import { adcOf, convertOver, NeuronUnit, quantiser, type Adc, type PeripheryNative, type Quantiser } from './periphery';
 
 /** One array: its tile of a matrix and the device matrix that tile lives in. */
 export interface ChipArray {
@@ -67,6 +67,7 @@ export class ChipArrays {
     this.adc = adcOf(chip, native);
     this.neuron = new NeuronUnit(chip, kernels, noise, native);
     this.native = native;
+    for (const d of [...this.W, ...this.B]) if (d) d.native = native;
     this.absMax = chip.periphery.adc.noiseManagement === 'abs-max';
     // Global drift compensation: one digital factor per array, measured once after the drift.
     this.driftGains = this.arrays.map((a) => a.dev.driftGain(a.tile));
@@ -127,7 +128,26 @@ export class ChipArrays {
     let xs = x;
     let ld = ldx;
     let off = x0;
-    if (this.absMax || inputScale !== 1) {
+    const readNoise = this.chip.crossbar.readNoise;
+    const normK =
+      readNoise.sigma > 0 && readNoise.relativeTo === 'range' ? DeviceMatrix.cellReadSigma(readNoise, dev.isDifferential) ** 2 : 0;
+    let normsDone = false;
+    const prep = this.native?.readPrep;
+    if (prep && (this.absMax || inputScale !== 1 || (this.dac.active && !dacDone))) {
+      // The same three steps fused in one native pass per row (native/periphery.c readPrep).
+      const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
+      this.xq = grow(this.xq, n * iLen);
+      this.norms = grow(this.norms, n);
+      const quantise = this.dac.active && !dacDone;
+      const [lo, hi] = this.chip.periphery.dac.inputRange;
+      const bits = this.chip.periphery.dac.bits;
+      const step = quantise && bits !== 'float' ? (hi - lo) / (2 ** bits - 1) : 0;
+      prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, this.xq, s, this.norms);
+      xs = this.xq;
+      ld = iLen;
+      off = 0;
+      normsDone = normK > 0;
+    } else if (this.absMax || inputScale !== 1) {
       // Noise management: each sample's input lines divided by their largest magnitude (1 for an
       // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
       const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
@@ -148,7 +168,7 @@ export class ChipArrays {
       ld = iLen;
       off = 0;
     }
-    if (this.dac.active && !dacDone) {
+    if (this.dac.active && !dacDone && xs !== this.xq) {
       this.xq = grow(this.xq, n * iLen);
       for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
       xs = this.xq;
@@ -159,7 +179,21 @@ export class ChipArrays {
     const W = dev.readWeights();
     if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, W.subarray(w0), C, 0, part, oLen);
     else this.kernels.gemm('N', 'T', n, oLen, iLen, 1 / dev.wMax, xs.subarray(off), ld, W.subarray(w0), C, 0, part, oLen);
-    this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
+    this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone);
+  }
+
+  /**
+   * The ADC of array `id` over one read kind's range (clip to ±fullScale, round to the step; returns
+   * how many values clipped), then rescale(): fused in one native pass when the addon has it.
+   */
+  convertAndRescale(id: number, part: Float32Array, n: number, lines: number, fullScale: number, step: number): number {
+    const fused = this.native?.adcConvertScaled;
+    if (!fused) {
+      const clipped = convertOver(part, n * lines, fullScale, step, this.native);
+      this.rescale(id, part, n, lines);
+      return clipped;
+    }
+    return fused(part, n, lines, fullScale > 0 ? fullScale : 0, step, this.absMax ? this.scales[id] : EMPTY, this.driftGains[id]);
   }
 
   /** After the ADC, digitally: multiplies each sample's converted lines back by its noise-management
@@ -192,6 +226,7 @@ export class ChipArrays {
     iLen: number,
     oLen: number,
     out: Float32Array,
+    normsDone = false,
   ): void {
     const spec = this.chip.crossbar.readNoise;
     const constVar = this.adc.noiseVariance;
@@ -200,16 +235,19 @@ export class ChipArrays {
       return;
     }
     if (spec.relativeTo === 'range') {
-      this.norms = grow(this.norms, n);
-      const k = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) ** 2;
-      if (this.native) {
-        this.native.rowSumSquares(x, n, ld, off, iLen, k, this.norms);
-      } else {
-        for (let r = 0; r < n; r++) {
-          let s = 0;
-          const base = r * ld + off;
-          for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
-          this.norms[r] = k * s;
+      // Per-row variances k·Σ x² (readPrep computed them already when it ran: normsDone).
+      if (!normsDone) {
+        this.norms = grow(this.norms, n);
+        const k = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) ** 2;
+        if (this.native) {
+          this.native.rowSumSquares(x, n, ld, off, iLen, k, this.norms);
+        } else {
+          for (let r = 0; r < n; r++) {
+            let s = 0;
+            const base = r * ld + off;
+            for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
+            this.norms[r] = k * s;
+          }
         }
       }
       this.noise.addNormalVar(out, n, oLen, this.norms, null, constVar);
@@ -231,6 +269,8 @@ export class ChipArrays {
 
 /** A noise source that draws nothing (the ADC's output noise is folded into the read's draw). */
 export const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => undefined, addNormalVar: () => undefined };
+
+const EMPTY = new Float32Array(0);
 
 export function grow(buf: Float32Array, n: number): Float32Array {
   return buf.length >= n ? buf : new Float32Array(n);

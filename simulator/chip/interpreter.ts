@@ -425,8 +425,7 @@ export class NetlistInterpreter implements DeviceModel {
         if (over > 0) flagged.push([r, over]);
       }
     }
-    let clipped = convertOver(part, n, fullScale, step, this.chip.native);
-    this.chip.rescale(id, part, rows, lines);
+    let clipped = this.chip.convertAndRescale(id, part, rows, lines, fullScale, step);
     if (flagged.length) {
       const L = this.lastRead[id]!;
       const tmp = (this.bmPart = this.bmPart.length >= lines ? this.bmPart : new Float32Array(lines));
