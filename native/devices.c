@@ -71,28 +71,13 @@ static bool get_devices(napi_env env, napi_value *argv, devices *d) {
   return true;
 }
 
-/* k pulses (sign = direction) on cell i: applyHits of devices.ts. Returns |k|. */
-static inline int64_t apply_cell(devices *d, xoshiro *g, int64_t i, int64_t k) {
-  double u = d->diff ? (double)d->up[i] - (double)d->um[i] : 2.0 * (double)d->up[i] - 1.0;
-  const bool isUp = k > 0;
-  const int64_t m = isUp ? k : -k;
-  const double step = isUp ? d->stepUp[i] : d->stepDown[i];
-  const double bound = isUp ? d->bMax[i] : d->bMin[i];
-  const double bx = d->bMax[i], bn = d->bMin[i];
-  const double hi = bx < 1 ? bx : 1;
-  const double lo = bn > -1 ? bn : -1;
-  const double c2c = d->c2c;
-  for (int64_t p = 0; p < m; p++) {
-    double dw = step;
-    if (d->soft) {
-      const double f = 1 - u / bound;
-      dw *= f > 0 ? f : 0;
-    }
-    if (c2c > 0) dw *= 1 + c2c * (double)(float)fre_normal(g);
-    u += isUp ? dw : -dw;
-    if (u > hi) u = hi;
-    else if (u < lo) u = lo;
-  }
+/* The device value of cell i (update-schemes.ts): u+ − u−, or 2u − 1 for an offset cell. */
+static inline double u_of(const devices *d, int64_t i) {
+  return d->diff ? (double)d->up[i] - (double)d->um[i] : 2.0 * (double)d->up[i] - 1.0;
+}
+
+/* Stores u on cell i and marks it at its bound (markBound of devices.ts) when it ends within 5 % of its range of one. */
+static inline void store_cell(devices *d, int64_t i, double u, double hi, double lo) {
   if (d->diff) {
     d->up[i] = (float)(u > 0 ? u : 0);
     d->um[i] = (float)(u < 0 ? -u : 0);
@@ -101,14 +86,103 @@ static inline int64_t apply_cell(devices *d, xoshiro *g, int64_t i, int64_t k) {
   d->held[i] = d->W[i];
   const double margin = 0.05 * (hi - lo) / 2;
   if (u >= hi - margin || u <= lo + margin) {
-    /* markBound: the stored device value within 5 % of its range of a bound. */
-    const double uq = d->diff ? (double)d->up[i] - (double)d->um[i] : 2.0 * (double)d->up[i] - 1.0;
+    const double uq = u_of(d, i);
     if (!(uq < hi - margin && uq > lo + margin) && !d->saturated[i]) {
       d->saturated[i] = 1;
       d->boundHits += 1;
     }
   }
-  return m;
+}
+
+/* Scratch of apply_cells: the work sorted by pulse count (grown as needed, freed by the caller). */
+typedef struct {
+  int64_t *order;
+  int64_t *count;
+  int64_t cap, countCap;
+} sort_scratch;
+
+static bool scratch_fit(sort_scratch *s, int64_t n, int64_t mMax) {
+  if (n > s->cap) {
+    free(s->order);
+    s->order = malloc(sizeof(int64_t) * (size_t)n);
+    s->cap = s->order ? n : 0;
+  }
+  if (mMax + 2 > s->countCap) {
+    free(s->count);
+    s->count = malloc(sizeof(int64_t) * (size_t)(mMax + 2));
+    s->countCap = s->count ? mMax + 2 : 0;
+  }
+  return s->order && s->count;
+}
+
+/*
+ * k[h] pulses (sign = direction) on cell[h], h < n: applyHits of devices.ts, each pulse on its own:
+ *   dw = step·max(0, 1 − u/bound)·(1 + c2c·ξ), u ± dw clipped to [lo, hi].
+ * A cell's pulses form one serial chain of multiplies and adds. The cells are sorted by their pulse
+ * count (a counting sort) and stepped four at a time with equal counts, so the four chains advance
+ * together in one vector and no lane idles; each cell still takes its pulses one by one. Cells are
+ * independent, so the order they are taken in changes only which draw goes to which pulse.
+ * Returns the pulses applied; false in *ok when out of memory.
+ */
+#define LANES 4
+static double apply_cells(devices *d, xoshiro *g, const int64_t *cell, const int32_t *kk, int64_t n, sort_scratch *sc, bool *ok) {
+  if (n == 0) return 0;
+  const double c2c = d->c2c;
+  const bool soft = d->soft;
+  int64_t mMax = 0;
+  for (int64_t h = 0; h < n; h++) {
+    const int64_t m = kk[h] > 0 ? kk[h] : -(int64_t)kk[h];
+    if (m > mMax) mMax = m;
+  }
+  if (!scratch_fit(sc, n, mMax)) {
+    *ok = false;
+    return 0;
+  }
+  int64_t *count = sc->count, *order = sc->order;
+  for (int64_t m = 0; m <= mMax + 1; m++) count[m] = 0;
+  for (int64_t h = 0; h < n; h++) count[(kk[h] > 0 ? kk[h] : -(int64_t)kk[h]) + 1]++;
+  for (int64_t m = 1; m <= mMax + 1; m++) count[m] += count[m - 1];
+  for (int64_t h = 0; h < n; h++) order[count[kk[h] > 0 ? kk[h] : -(int64_t)kk[h]]++] = h;
+  /* count[m] is now the end of bucket m (and the start of bucket m + 1). */
+  double pulses = 0;
+  int64_t h0 = 0;
+  while (h0 < n) {
+    const int32_t k0 = kk[order[h0]];
+    const int64_t m = k0 > 0 ? k0 : -(int64_t)k0;
+    const int64_t end = count[m];
+    const int nl = end - h0 < LANES ? (int)(end - h0) : LANES;
+    double u[LANES], step[LANES], invB[LANES], hi[LANES], lo[LANES], sgn[LANES], z[LANES] = {0};
+    for (int l = 0; l < LANES; l++) {
+      if (l >= nl) {
+        u[l] = 0, step[l] = 0, invB[l] = 0, hi[l] = 1, lo[l] = -1, sgn[l] = 1, z[l] = 0;
+        continue;
+      }
+      const int64_t i = cell[order[h0 + l]];
+      const bool isUp = kk[order[h0 + l]] > 0;
+      u[l] = u_of(d, i);
+      sgn[l] = isUp ? 1 : -1;
+      step[l] = isUp ? d->stepUp[i] : d->stepDown[i];
+      /* Soft bounds by the reciprocal of the bound: a multiply in the chain, not a divide. */
+      invB[l] = soft ? 1.0 / (isUp ? d->bMax[i] : d->bMin[i]) : 0;
+      hi[l] = d->bMax[i] < 1 ? d->bMax[i] : 1;
+      lo[l] = d->bMin[i] > -1 ? d->bMin[i] : -1;
+    }
+    for (int64_t p = 0; p < m; p++) {
+      if (c2c > 0)
+        for (int l = 0; l < nl; l++) z[l] = (double)(float)fre_normal_inline(g);
+      for (int l = 0; l < LANES; l++) {
+        double f = 1 - u[l] * invB[l];
+        f = f > 0 ? f : 0;
+        double v = u[l] + sgn[l] * (step[l] * f * (1 + c2c * z[l]));
+        v = v > hi[l] ? hi[l] : v;
+        u[l] = v < lo[l] ? lo[l] : v;
+      }
+    }
+    for (int l = 0; l < nl; l++) store_cell(d, cell[order[h0 + l]], u[l], hi[l], lo[l]);
+    pulses += (double)(m * nl);
+    h0 += nl;
+  }
+  return pulses;
 }
 
 static bool get_params(napi_env env, napi_value v, int64_t want, double **p) {
@@ -148,8 +222,15 @@ napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
   d.c2c = pa[4];
   d.wMax = pa[5];
   d.boundHits = 0;
+  fre_normal_init();
   if (!(eps > 0)) return throw_range(env, "pulsedCommit: eps must be > 0");
-  double pulses = 0;
+  int64_t *cells = malloc(sizeof(int64_t) * (size_t)(d.n + 1));
+  int32_t *ks = malloc(sizeof(int32_t) * (size_t)(d.n + 1));
+  if (!cells || !ks) {
+    free(cells), free(ks);
+    return throw_range(env, "pulsedCommit: out of memory");
+  }
+  int64_t nHit = 0;
   for (int64_t i = 0; i < d.n; i++) {
     if (d.frozen[i]) {
       d.W[i] = d.held[i];
@@ -176,8 +257,14 @@ napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
       d.W[i] = d.held[i];
       continue;
     }
-    pulses += (double)apply_cell(&d, &g, i, (int64_t)k);
+    cells[nHit] = i;
+    ks[nHit++] = (int32_t)k;
   }
+  sort_scratch sc = {0};
+  bool ok = true;
+  const double pulses = apply_cells(&d, &g, cells, ks, nHit, &sc, &ok);
+  free(cells), free(ks), free(sc.order), free(sc.count);
+  if (!ok) return throw_range(env, "pulsedCommit: out of memory");
   fre_put_state(&g, raw);
   out[0] = pulses;
   out[1] = d.boundHits;
@@ -254,6 +341,7 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   d.c2c = pa[4];
   d.wMax = pa[5];
   d.boundHits = 0;
+  fre_normal_init();
   if (!(eps > 0) || !(desiredBl >= 1)) return throw_range(env, "coincide: eps must be > 0 and the train length ≥ 1");
   const int64_t maxWords = ((int64_t)desiredBl + 31) / 32;
   uint32_t *rowMask = malloc(sizeof(uint32_t) * (size_t)(rows * maxWords + 1));
@@ -261,8 +349,12 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   int64_t *activeRows = malloc(sizeof(int64_t) * (size_t)(rows + 1));
   int64_t *activeCols = malloc(sizeof(int64_t) * (size_t)(cols + 1));
   int32_t *hits = malloc(sizeof(int32_t) * (size_t)(cols + 1));
-  if (!rowMask || !colMask || !activeRows || !activeCols || !hits) {
-    free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits);
+  int64_t *cells = malloc(sizeof(int64_t) * (size_t)(rows * cols + 1));
+  int32_t *ks = malloc(sizeof(int32_t) * (size_t)(rows * cols + 1));
+  sort_scratch sc = {0};
+  bool ok = true;
+  if (!rowMask || !colMask || !activeRows || !activeCols || !hits || !cells || !ks) {
+    free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks);
     return throw_range(env, "coincide: out of memory");
   }
   double pulses = 0;
@@ -296,6 +388,7 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
       for (int64_t w = 0; w < words; w++) any |= colMask[nc * words + w];
       if (any) activeCols[nc++] = c;
     }
+    int64_t nHit = 0;
     for (int64_t ri = 0; ri < nr; ri++) {
       const int64_t r = activeRows[ri];
       const int64_t base = (r0 + r) * C + c0;
@@ -308,11 +401,15 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
         const int64_t i = base + c;
         if (d.frozen[i]) continue;
         /* The sign travels with the pulses: ΔW ∝ +δ·x. */
-        pulses += (double)apply_cell(&d, &g, i, negRow != (x[c] < 0) ? -h : h);
+        cells[nHit] = i;
+        ks[nHit++] = negRow != (x[c] < 0) ? -h : h;
       }
     }
+    pulses += apply_cells(&d, &g, cells, ks, nHit, &sc, &ok);
+    if (!ok) break;
   }
-  free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits);
+  free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks), free(sc.order), free(sc.count);
+  if (!ok) return throw_range(env, "coincide: out of memory");
   fre_put_state(&g, raw);
   out[0] = pulses;
   out[1] = d.boundHits;

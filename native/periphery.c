@@ -20,6 +20,7 @@
  * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
  */
 #include <math.h>
+#include <string.h>
 #include "napi_args.h"
 #include "periphery.h"
 
@@ -185,35 +186,46 @@ napi_value fre_row_sum_squares(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* max |x|: for finite floats the order of |x| is the order of its bit pattern as an unsigned integer,
+ * and an integer max vectorises (a float compare-and-select chain does not, without fast-math). */
 FRE_CLONES static float absmax_loop(const float *restrict x, int64_t len) {
-  float m = 0;
+  uint32_t m = 0;
   for (int64_t i = 0; i < len; i++) {
-    const float a = fabsf(x[i]);
-    m = a > m ? a : m;
+    uint32_t b;
+    memcpy(&b, x + i, sizeof b);
+    b &= 0x7fffffffu;
+    m = b > m ? b : m;
   }
-  return m;
+  float f;
+  memcpy(&f, &m, sizeof f);
+  return f;
 }
 
 /* In double, as the TypeScript: x·inv rounded to float (the scaled input), then the DAC's
  * lo + round((v − lo)/step)·step — a float reciprocal would send the ties (0 on a symmetric range
  * with an even number of codes, common: MNIST's blank pixels) to the other code. */
-FRE_CLONES static double prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
-  double s = 0;
+FRE_CLONES static void prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
   if (step > 0) {
     for (int64_t i = 0; i < len; i++) {
       double v = (double)(float)((double)x[i] * inv);
-      v = v < lo ? lo : (v > hi ? hi : v);
-      const float q = (float)(lo + floor((v - lo) / step + 0.5) * step);
-      xs[i] = q;
-      s += (double)q * q;
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      xs[i] = (float)(lo + floor((v - lo) / step + 0.5) * step);
     }
   } else {
-    for (int64_t i = 0; i < len; i++) {
-      const float v = (float)((double)x[i] * inv);
-      xs[i] = v;
-      s += (double)v * v;
-    }
+    for (int64_t i = 0; i < len; i++) xs[i] = (float)((double)x[i] * inv);
   }
+}
+
+/* Σ x² with eight partial sums (vectorises without reassociating one chain). */
+FRE_CLONES static double sumsq8(const float *restrict x, int64_t len) {
+  float acc[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (int j = 0; j < 8; j++) acc[j] += x[i + j] * x[i + j];
+  double s = 0;
+  for (; i < len; i++) s += (double)x[i] * x[i];
+  for (int j = 0; j < 8; j++) s += acc[j];
   return s;
 }
 
@@ -242,8 +254,8 @@ napi_value fre_read_prep(napi_env env, napi_callback_info info) {
       s = m > 0 ? m : 1;
     }
     sc[r] = s;
-    const double ss = prep_loop(row, xs + r * len, len, inputScale / (double)s, lo, hi, step);
-    if (normK > 0) nm[r] = (float)(normK * ss);
+    prep_loop(row, xs + r * len, len, inputScale / (double)s, lo, hi, step);
+    if (normK > 0) nm[r] = (float)(normK * sumsq8(xs + r * len, len));
   }
   return NULL;
 }
