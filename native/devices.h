@@ -3,4 +3,5 @@
 #define FRE_DEVICES_H
 #include <node_api.h>
 napi_value fre_pulsed_commit(napi_env env, napi_callback_info info);
+napi_value fre_coincide(napi_env env, napi_callback_info info);
 #endif

@@ -22,8 +22,9 @@ double fre_uniform01(xoshiro *g) { return ((double)(next64(g) >> 40) + 0.5) * (1
 
 static inline double uni(xoshiro *g) { return ((double)(next64(g) >> 40) + 0.5) * (1.0 / 16777216.0); }
 
-static uint32_t kn[128];
-static double wn[128], fn[128];
+uint32_t fre_zig_kn[128];
+double fre_zig_wn[128];
+static double fn[128];
 static int zig_ready = 0;
 
 /* Tables of Marsaglia & Tsang (2000), "The Ziggurat Method for Generating Random Variables". */
@@ -31,18 +32,18 @@ static void zig_init(void) {
   const double m1 = 2147483648.0;
   double dn = 3.442619855899, tn = dn, vn = 9.91256303526217e-3;
   const double q = vn / exp(-0.5 * dn * dn);
-  kn[0] = (uint32_t)((dn / q) * m1);
-  kn[1] = 0;
-  wn[0] = q / m1;
-  wn[127] = dn / m1;
+  fre_zig_kn[0] = (uint32_t)((dn / q) * m1);
+  fre_zig_kn[1] = 0;
+  fre_zig_wn[0] = q / m1;
+  fre_zig_wn[127] = dn / m1;
   fn[0] = 1.0;
   fn[127] = exp(-0.5 * dn * dn);
   for (int i = 126; i >= 1; i--) {
     dn = sqrt(-2.0 * log(vn / dn + exp(-0.5 * dn * dn)));
-    kn[i + 1] = (uint32_t)((dn / tn) * m1);
+    fre_zig_kn[i + 1] = (uint32_t)((dn / tn) * m1);
     tn = dn;
     fn[i] = exp(-0.5 * dn * dn);
-    wn[i] = dn / m1;
+    fre_zig_wn[i] = dn / m1;
   }
   zig_ready = 1;
 }
@@ -54,15 +55,20 @@ double fre_normal(xoshiro *g) {
   return normal_draw(g);
 }
 
-static double normal_draw(xoshiro *g) {
+void fre_normal_init(void) {
+  if (!zig_ready) zig_init();
+}
+
+/* The rest of a draw whose 64 bits b failed the ziggurat's fast test (or, b = 0 with first = false, a new draw). */
+static double normal_rest(xoshiro *g, uint64_t b, bool first) {
   const double r = 3.442620;
-  for (;;) {
-    const uint64_t b = next64(g);
+  for (;; first = false) {
+    if (!first) b = next64(g);
     const int iz = (int)(b & 127);
     const int32_t hz = (int32_t)(uint32_t)(b >> 32);
     const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
-    const double x = hz * wn[iz];
-    if (ahz < kn[iz]) return x;
+    const double x = hz * fre_zig_wn[iz];
+    if (ahz < fre_zig_kn[iz]) return x;
     if (iz == 0) {
       double xx, yy;
       do {
@@ -74,6 +80,10 @@ static double normal_draw(xoshiro *g) {
     if (fn[iz] + uni(g) * (fn[iz - 1] - fn[iz]) < exp(-0.5 * x * x)) return x;
   }
 }
+
+static double normal_draw(xoshiro *g) { return normal_rest(g, 0, false); }
+
+double fre_normal_rest(xoshiro *g, uint64_t b) { return normal_rest(g, b, true); }
 
 bool fre_get_state(napi_env env, napi_value v, xoshiro *g, uint32_t **raw) {
   bool is_ta = false;
@@ -164,6 +174,14 @@ napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
   if (!zig_ready) zig_init();
   for (int64_t r = 0; r < m; r++) {
     const double base = cv + (rl > 0 ? (double)rv[r] : 0.0);
+    if (el == 0) {
+      /* One σ per row (read noise relative to the range, ADC noise): one sqrt, the same draws. */
+      if (!(base > 0)) continue;
+      const double sd = sqrt(base);
+      float *o = out + r * cols;
+      for (int64_t j = 0; j < cols; j++) o[j] += (float)(sd * normal_draw(&g));
+      continue;
+    }
     for (int64_t j = 0; j < cols; j++) {
       const int64_t i = r * cols + j;
       const double v = base + (el > 0 ? (double)ev[i] : 0.0);

@@ -11,9 +11,16 @@
  *       in place, P = clip(P, −fs, fs) rounded to the step (fs ≤ 0: nothing); returns how many |P| > fs
  *   tableActivate(h, s, n, table, lo, scale, linear):
  *       x = (h − lo)·scale; nearest table entry (linear = 0) or interpolation (linear = 1), flat outside.
+ *   readPrep(x, n, ldx, x0, len, absMax, inputScale, lo, hi, step, normK, xs, scales, norms):
+ *       one pass over a read's inputs (ChipArrays.read): noise management (each row divided by its
+ *       largest magnitude, times inputScale), the DAC (step > 0: clip to [lo, hi], round to the step)
+ *       and the read-noise variance normK·Σ xs² per row (normK 0: not computed); xs is [n × len].
+ *   adcConvertScaled(P, rows, lines, fs, step, scales, gain) → clipped:
+ *       adcConvert, then the digital rescale by the row's noise-management scale (empty: 1) × gain.
  * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
  */
 #include <math.h>
+#include <string.h>
 #include "napi_args.h"
 #include "periphery.h"
 
@@ -178,3 +185,116 @@ napi_value fre_row_sum_squares(napi_env env, napi_callback_info info) {
   for (int64_t r = 0; r < m; r++) out[r] = (float)(scale * sumsq_loop(x + offset + r * ld, len));
   return NULL;
 }
+
+/* max |x|: for finite floats the order of |x| is the order of its bit pattern as an unsigned integer,
+ * and an integer max vectorises (a float compare-and-select chain does not, without fast-math). */
+FRE_CLONES static float absmax_loop(const float *restrict x, int64_t len) {
+  uint32_t m = 0;
+  for (int64_t i = 0; i < len; i++) {
+    uint32_t b;
+    memcpy(&b, x + i, sizeof b);
+    b &= 0x7fffffffu;
+    m = b > m ? b : m;
+  }
+  float f;
+  memcpy(&f, &m, sizeof f);
+  return f;
+}
+
+/* In double, as the TypeScript: x·inv rounded to float (the scaled input), then the DAC's
+ * lo + round((v − lo)/step)·step — a float reciprocal would send the ties (0 on a symmetric range
+ * with an even number of codes, common: MNIST's blank pixels) to the other code. */
+FRE_CLONES static void prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
+  if (step > 0) {
+    for (int64_t i = 0; i < len; i++) {
+      double v = (double)(float)((double)x[i] * inv);
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      xs[i] = (float)(lo + floor((v - lo) / step + 0.5) * step);
+    }
+  } else {
+    for (int64_t i = 0; i < len; i++) xs[i] = (float)((double)x[i] * inv);
+  }
+}
+
+/* Σ x² with eight partial sums (vectorises without reassociating one chain). */
+FRE_CLONES static double sumsq8(const float *restrict x, int64_t len) {
+  float acc[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (int j = 0; j < 8; j++) acc[j] += x[i + j] * x[i + j];
+  double s = 0;
+  for (; i < len; i++) s += (double)x[i] * x[i];
+  for (int j = 0; j < 8; j++) s += acc[j];
+  return s;
+}
+
+napi_value fre_read_prep(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value argv[14];
+  float *x, *xs, *sc, *nm;
+  int64_t xl, xsl, scl, nml, n, ldx, x0, len;
+  double inputScale, lo, hi, step, normK;
+  bool absMax;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 14) return throw_type(env, "readPrep: expected (x, n, ldx, x0, len, absMax, inputScale, lo, hi, step, normK, xs, scales, norms)");
+  if (!get_f32(env, argv[0], "x", &x, &xl) || !get_dim(env, argv[1], "n", 0, &n) || !get_dim(env, argv[2], "ldx", 0, &ldx) ||
+      !get_dim(env, argv[3], "x0", 0, &x0) || !get_dim(env, argv[4], "len", 0, &len) || !get_bool(env, argv[5], "absMax", &absMax) ||
+      !get_number(env, argv[6], "inputScale", &inputScale) || !get_number(env, argv[7], "lo", &lo) ||
+      !get_number(env, argv[8], "hi", &hi) || !get_number(env, argv[9], "step", &step) || !get_number(env, argv[10], "normK", &normK) ||
+      !get_f32(env, argv[11], "xs", &xs, &xsl) || !get_f32(env, argv[12], "scales", &sc, &scl) ||
+      !get_f32(env, argv[13], "norms", &nm, &nml)) return NULL;
+  if (n > 0 && x0 + (n - 1) * ldx + len > xl) return throw_range(env, "readPrep: x is too short for n rows of ldx");
+  if (n * len > xsl || n > scl || (normK > 0 && n > nml)) return throw_range(env, "readPrep: an output buffer is too short");
+  for (int64_t r = 0; r < n; r++) {
+    const float *row = x + r * ldx + x0;
+    float s = 1;
+    if (absMax) {
+      const float m = absmax_loop(row, len);
+      s = m > 0 ? m : 1;
+    }
+    sc[r] = s;
+    prep_loop(row, xs + r * len, len, inputScale / (double)s, lo, hi, step);
+    if (normK > 0) nm[r] = (float)(normK * sumsq8(xs + r * len, len));
+  }
+  return NULL;
+}
+
+FRE_CLONES static int64_t convert_scaled_loop(float *restrict p, int64_t n, float fs, float step, float k) {
+  int64_t clipped = 0;
+  const float inv = step > 0 ? 1.0f / step : 0.0f;
+  if (fs > 0) {
+    for (int64_t i = 0; i < n; i++) {
+      float v = p[i];
+      clipped += (v < -fs) | (v > fs);
+      v = v < -fs ? -fs : (v > fs ? fs : v);
+      if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      p[i] = v * k;
+    }
+  } else if (k != 1.0f) {
+    for (int64_t i = 0; i < n; i++) p[i] *= k;
+  }
+  return clipped;
+}
+
+napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7], result;
+  float *p, *sc;
+  int64_t pl, scl, rows, lines;
+  double fs, step, gain;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "adcConvertScaled: expected (P, rows, lines, fs, step, scales, gain)");
+  if (!get_f32(env, argv[0], "P", &p, &pl) || !get_dim(env, argv[1], "rows", 0, &rows) || !get_dim(env, argv[2], "lines", 0, &lines) ||
+      !get_number(env, argv[3], "fs", &fs) || !get_number(env, argv[4], "step", &step) || !get_f32(env, argv[5], "scales", &sc, &scl) ||
+      !get_number(env, argv[6], "gain", &gain)) return NULL;
+  if (rows * lines > pl || (scl > 0 && scl < rows)) return throw_range(env, "adcConvertScaled: a buffer is too short");
+  int64_t clipped = 0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float k = (float)((scl > 0 ? (double)sc[r] : 1.0) * gain);
+    clipped += convert_scaled_loop(p + r * lines, lines, (float)fs, (float)step, k);
+  }
+  NAPI_CALL(env, napi_create_int64(env, clipped, &result));
+  return result;
+}
+

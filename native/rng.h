@@ -24,6 +24,21 @@ static inline uint64_t next64(xoshiro *g) {
 
 
 /* Uniform in (0, 1) and standard normal (ziggurat) draws. */
+void fre_normal_init(void);
+extern uint32_t fre_zig_kn[128];
+extern double fre_zig_wn[128];
+double fre_normal_rest(xoshiro *g, uint64_t b);
+/* fre_normal with its fast path (≈ 99 % of draws) inlined: the same draws, the same values.
+ * Call fre_normal_init() once first. */
+static inline double fre_normal_inline(xoshiro *g) {
+  const uint64_t b = next64(g);
+  const int iz = (int)(b & 127);
+  const int32_t hz = (int32_t)(uint32_t)(b >> 32);
+  const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
+  if (ahz < fre_zig_kn[iz]) return hz * fre_zig_wn[iz];
+  return fre_normal_rest(g, b);
+}
+
 double fre_uniform01(xoshiro *g);
 double fre_normal(xoshiro *g);
 /* The generator's state from / to the caller's Uint32Array(8); throws (returns false) on a bad one. */

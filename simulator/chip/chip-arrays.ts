@@ -74,6 +74,7 @@ export class ChipArrays {
     this.adc = adcOf(chip, native);
     this.neuron = new NeuronUnit(chip, kernels, noise, native);
     this.native = native;
+    for (const d of [...this.W, ...this.B]) if (d) d.native = native;
     this.absMax = chip.periphery.adc.noiseManagement === 'abs-max';
     // Global drift compensation: one digital factor per array, measured once after the drift.
     this.driftGains = this.arrays.map((a) => a.dev.driftGain(a.tile));
@@ -183,7 +184,26 @@ export class ChipArrays {
     let xs = x;
     let ld = ldx;
     let off = x0;
-    if (this.absMax || inputScale !== 1) {
+    const readNoise = this.chip.crossbar.readNoise;
+    const normK =
+      readNoise.sigma > 0 && readNoise.relativeTo === 'range' ? DeviceMatrix.cellReadSigma(readNoise, dev.isDifferential) ** 2 : 0;
+    let normsDone = false;
+    const prep = this.native?.readPrep;
+    if (prep && (this.absMax || inputScale !== 1 || (this.dac.active && !dacDone))) {
+      // The same three steps fused in one native pass per row (native/periphery.c readPrep).
+      const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
+      this.xq = grow(this.xq, n * iLen);
+      this.norms = grow(this.norms, n);
+      const quantise = this.dac.active && !dacDone;
+      const [lo, hi] = this.chip.periphery.dac.inputRange;
+      const bits = this.chip.periphery.dac.bits;
+      const step = quantise && bits !== 'float' ? (hi - lo) / (2 ** bits - 1) : 0;
+      prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, this.xq, s, this.norms);
+      xs = this.xq;
+      ld = iLen;
+      off = 0;
+      normsDone = normK > 0;
+    } else if (this.absMax || inputScale !== 1) {
       // Noise management: each sample's input lines divided by their largest magnitude (1 for an
       // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
       const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
@@ -204,7 +224,7 @@ export class ChipArrays {
       ld = iLen;
       off = 0;
     }
-    if (this.dac.active && !dacDone) {
+    if (this.dac.active && !dacDone && xs !== this.xq) {
       this.xq = grow(this.xq, n * iLen);
       for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
       xs = this.xq;
@@ -259,7 +279,21 @@ export class ChipArrays {
         if (lf.minus) mm(-1, lf.minus, part, 1, off + r * ld, r * oLen, 1);
       }
     }
-    this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part);
+    this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone);
+  }
+
+  /**
+   * The ADC of array `id` over one read kind's range (clip to ±fullScale, round to the step; returns
+   * how many values clipped), then rescale(): fused in one native pass when the addon has it.
+   */
+  convertAndRescale(id: number, part: Float32Array, n: number, lines: number, fullScale: number, step: number): number {
+    const fused = this.native?.adcConvertScaled;
+    if (!fused) {
+      const clipped = convertOver(part, n * lines, fullScale, step, this.native);
+      this.rescale(id, part, n, lines);
+      return clipped;
+    }
+    return fused(part, n, lines, fullScale > 0 ? fullScale : 0, step, this.absMax ? this.scales[id] : EMPTY, this.driftGains[id]);
   }
 
   /** White read noise of one side's devices (σ per device, no pairing) plus its converter's output
@@ -346,6 +380,7 @@ export class ChipArrays {
     iLen: number,
     oLen: number,
     out: Float32Array,
+    normsDone = false,
   ): void {
     const spec = this.chip.crossbar.readNoise;
     const constVar = this.adc.noiseVariance;
@@ -354,16 +389,19 @@ export class ChipArrays {
       return;
     }
     if (spec.relativeTo === 'range') {
-      this.norms = grow(this.norms, n);
-      const k = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) ** 2;
-      if (this.native) {
-        this.native.rowSumSquares(x, n, ld, off, iLen, k, this.norms);
-      } else {
-        for (let r = 0; r < n; r++) {
-          let s = 0;
-          const base = r * ld + off;
-          for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
-          this.norms[r] = k * s;
+      // Per-row variances k·Σ x² (readPrep computed them already when it ran: normsDone).
+      if (!normsDone) {
+        this.norms = grow(this.norms, n);
+        const k = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) ** 2;
+        if (this.native) {
+          this.native.rowSumSquares(x, n, ld, off, iLen, k, this.norms);
+        } else {
+          for (let r = 0; r < n; r++) {
+            let s = 0;
+            const base = r * ld + off;
+            for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
+            this.norms[r] = k * s;
+          }
         }
       }
       this.noise.addNormalVar(out, n, oLen, this.norms, null, constVar);
@@ -385,6 +423,8 @@ export class ChipArrays {
 
 /** A noise source that draws nothing (the ADC's output noise is folded into the read's draw). */
 export const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => undefined, addNormalVar: () => undefined };
+
+const EMPTY = new Float32Array(0);
 
 export function grow(buf: Float32Array, n: number): Float32Array {
   return buf.length >= n ? buf : new Float32Array(n);

@@ -25,6 +25,7 @@ import type { NoiseSource } from '../noise';
 import type { ArrayTile } from '../../netlist/tiles';
 import { irDropWeights } from '../../hw-models/ir-drop';
 import { refreshPulseCount } from '../../hw-models/estimators';
+import type { FreBlasAddon } from '../kernels/native';
 import {
   drawSpread,
   mixedPrecisionPulses,
@@ -114,6 +115,12 @@ export class DeviceMatrix {
   /** The side conductances as reads see them (each-side conversion), and whether they are stale. */
   private sides: { plus: Float32Array; minus: Float32Array } | null = null;
   private sidesStale = true;
+  /** The native update kernels (native/devices.c), set by ChipArrays alongside the native kernels; null: the loops here. */
+  native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide'> | null = null;
+  /** [pulses, new bound hits] of a native kernel, and its parameters (reused: no allocation per update). */
+  private readonly nativeOut = new Float64Array(2);
+  private readonly nativeParams = new Float64Array(6);
+  private readonly nativeGeometry = new Float64Array(8);
 
   /** The weights the arrays' reads see when wire resistance attenuates them (IR drop); null: W itself. */
   private readW: Float32Array | null = null;
@@ -647,6 +654,34 @@ export class DeviceMatrix {
     const stochastic = this.opts.pulseRounding === 'stochastic';
     let chi: Float32Array | null = null;
     if (spec.scheme === 'mixed-precision') chi = this.chi ??= new Float32Array(n);
+    const state = noise.nativeState;
+    // The native kernel models the bipolar pair only: potentiate-only pairs (refresh) take the loop below.
+    if (this.native?.pulsedCommit && state && spec.pairMode !== 'potentiate-only') {
+      // The same loop in C (native/devices.c), drawing from the chip's stream as it goes.
+      const p = this.nativeParams;
+      p.set([eps, cap, stochastic ? 1 : 0, spec.softBounds ? 1 : 0, spec.cycleToCycle, this.wMax]);
+      this.saturated ??= new Uint8Array(n);
+      this.native.pulsedCommit(
+        state,
+        W,
+        held,
+        this.uPlus,
+        this.uMinus ?? EMPTY_F32,
+        frozen,
+        dev.up,
+        dev.down,
+        dev.bMax,
+        dev.bMin,
+        this.saturated,
+        chi ?? EMPTY_F32,
+        p,
+        this.nativeOut,
+      );
+      this.pulses += this.nativeOut[0];
+      this.boundHits += this.nativeOut[1];
+      this.sqU = null;
+      return;
+    }
     let pulses = 0;
     const one = new Int32Array(1);
     const oneK = new Int32Array(1);
@@ -701,6 +736,38 @@ export class DeviceMatrix {
     this.sidesStale = true;
     const { dev, pn } = this.pulseState(spec, noise);
     const eps = this.stepWeight(spec);
+    const state = noise.nativeState;
+    if (this.native?.coincide && state && spec.pairMode !== 'potentiate-only') {
+      // The same trains and pulses in C (native/devices.c), drawing from the chip's stream as it goes.
+      const g = this.nativeGeometry;
+      g.set([this.cols, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples]);
+      const p = this.nativeParams;
+      p.set([eta, eps, spec.pulsesPerUpdate, spec.softBounds ? 1 : 0, spec.cycleToCycle, this.wMax]);
+      this.saturated ??= new Uint8Array(this.W.length);
+      const { W, held, frozen } = this;
+      this.native.coincide(
+        state,
+        W,
+        held,
+        this.uPlus,
+        this.uMinus ?? EMPTY_F32,
+        frozen,
+        dev.up,
+        dev.down,
+        dev.bMax,
+        dev.bMin,
+        this.saturated,
+        g,
+        post,
+        pre,
+        p,
+        this.nativeOut,
+      );
+      this.pulses += this.nativeOut[0];
+      this.boundHits += this.nativeOut[1];
+      this.sqU = null;
+      return;
+    }
     const maxWords = (spec.pulsesPerUpdate + 31) >>> 5;
     const rowMask = new Uint32Array(rows * maxWords);
     const colMask = new Uint32Array(cols * maxWords);
@@ -839,3 +906,5 @@ export class DeviceMatrix {
     return this.uMinus !== null;
   }
 }
+
+const EMPTY_F32 = new Float32Array(0);

@@ -461,8 +461,11 @@ export class NetlistInterpreter implements DeviceModel {
         if (o > 0) flagged.push([r, o]);
       }
     }
-    let clipped = sides ? this.chip.convertSides(id, n, fullScale, step, part) : convertOver(part, n, fullScale, step, this.chip.native);
-    this.chip.rescale(id, part, rows, lines);
+    let clipped: number;
+    if (sides) {
+      clipped = this.chip.convertSides(id, n, fullScale, step, part);
+      this.chip.rescale(id, part, rows, lines);
+    } else clipped = this.chip.convertAndRescale(id, part, rows, lines, fullScale, step);
     if (flagged.length) {
       const L = this.lastRead[id]!;
       const t = a.tile;

@@ -10,7 +10,10 @@ import type { FreBlasAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
 
 /** The native loops (native/periphery.c) when the fast backend runs; null = the TypeScript loops here. */
-export type PeripheryNative = Pick<FreBlasAddon, 'quantize' | 'adcAccumulate' | 'adcConvert' | 'tableActivate' | 'rowSumSquares'> | null;
+export type PeripheryNative = Pick<
+  FreBlasAddon,
+  'quantize' | 'adcAccumulate' | 'adcConvert' | 'tableActivate' | 'rowSumSquares' | 'readPrep' | 'adcConvertScaled'
+> | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
 export interface Quantiser {

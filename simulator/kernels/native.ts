@@ -72,23 +72,65 @@ export interface FreBlasAddon {
   adcConvert(P: Float32Array, n: number, fs: number, step: number): number;
   tableActivate(h: Float32Array, s: Float32Array, n: number, table: Float32Array, lo: number, scale: number, linear: boolean): void;
   rowSumSquares(x: Float32Array, m: number, ld: number, offset: number, len: number, scale: number, out: Float32Array): void;
-  /** In-situ pulsed writes (native/devices.c); returns the pulses applied. */
-  pulsedCommit(
+  /** One pass over a read's inputs (native/periphery.c; ChipArrays.read is the reference): noise
+   *  management's per-row scale, the DAC (step 0: none), normK·Σ xs² per row (normK 0: skipped). Older builds lack it. */
+  readPrep?(
+    x: Float32Array,
+    n: number,
+    ldx: number,
+    x0: number,
+    len: number,
+    absMax: boolean,
+    inputScale: number,
+    lo: number,
+    hi: number,
+    step: number,
+    normK: number,
+    xs: Float32Array,
+    scales: Float32Array,
+    norms: Float32Array,
+  ): void;
+  /** adcConvert, then each row times its scale (empty: 1) × gain; returns how many values clipped. */
+  adcConvertScaled?(P: Float32Array, rows: number, lines: number, fs: number, step: number, scales: Float32Array, gain: number): number;
+  /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
+   *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
+  pulsedCommit?(
     state: Uint32Array,
     W: Float32Array,
     held: Float32Array,
     uPlus: Float32Array,
     uMinus: Float32Array,
     frozen: Uint8Array,
-    n: number,
-    wMax: number,
-    dwMin: number,
-    c2c: number,
-    asym: number,
-    softBounds: boolean,
-    maxPulses: number,
-    stochastic: boolean,
-  ): number;
+    stepUp: Float32Array,
+    stepDown: Float32Array,
+    bMax: Float32Array,
+    bMin: Float32Array,
+    saturated: Uint8Array,
+    chi: Float32Array,
+    params: Float64Array,
+    out: Float64Array,
+  ): void;
+  /** stochastic-coincidence (native/devices.c; DeviceMatrix.coincide is the reference); geometry
+   *  [C, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples], params [eta, eps, desiredBl,
+   *  softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
+  coincide?(
+    state: Uint32Array,
+    W: Float32Array,
+    held: Float32Array,
+    uPlus: Float32Array,
+    uMinus: Float32Array,
+    frozen: Uint8Array,
+    stepUp: Float32Array,
+    stepDown: Float32Array,
+    bMax: Float32Array,
+    bMin: Float32Array,
+    saturated: Uint8Array,
+    geometry: Float64Array,
+    post: Float32Array,
+    pre: Float32Array,
+    params: Float64Array,
+    out: Float64Array,
+  ): void;
   /** Conv layout moves (native/conv.c; simulator/conv/im2row.ts is the reference). Older builds lack them. */
   im2row?(x: Float32Array, patches: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
   row2im?(patches: Float32Array, x: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;

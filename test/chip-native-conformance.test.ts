@@ -1,0 +1,283 @@
+/**
+ * The chip simulator's native hot loops (native/devices.c pulsedCommit and coincide, native/periphery.c
+ * readPrep and adcConvertScaled) against their TypeScript references (DeviceMatrix.commitPulsed and
+ * .coincide, ChipArrays.read and .rescale, convertOver). Where no random draw is involved the two agree
+ * value for value; where pulses draw noise they draw it in another order, so the test compares
+ * distributions (the moments of the device change over many cells).
+ * Runs wherever the native backend is built; in CI it must be.
+ */
+import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
+import { PRESETS } from '../hw-models/presets';
+import type { ArrayTile } from '../netlist/tiles';
+import { DeviceMatrix } from '../simulator/chip/devices';
+import { convertOver, quantiser } from '../simulator/chip/periphery';
+import { loadNativeAddon } from '../simulator/kernels/native';
+import { makeNoise } from '../simulator/noise';
+import { makeRng } from '../util/rng';
+
+const native = loadNativeAddon();
+const run = native || process.env.CI ? describe : describe.skip;
+
+function chipWith(update: Partial<PulsedUpdate>): ChipDescription {
+  const c = JSON.parse(JSON.stringify(PRESETS.ideal)) as ChipDescription;
+  c.crossbar.update = {
+    kind: 'pulsed',
+    dwMin: 1e-3,
+    cycleToCycle: 0,
+    upDownAsymmetry: 0.05,
+    softBounds: true,
+    pulsesPerUpdate: 31,
+    scheme: 'row-programmed',
+    accumulatorBits: 16,
+    deviceToDevice: { dwMin: 0.3, wMax: 0.3, wMin: 0.3, upDownAsymmetry: 0.01 },
+    pairMode: 'bipolar',
+    refreshUpperThreshold: 0.75,
+    refreshLowerThreshold: 0.25,
+    ...update,
+  };
+  return c;
+}
+
+/** A rows × cols matrix (differential or offset column), w_max 1, one tile, random levels; `useNative`
+ *  picks the kernel. The noise is the native generator either way, so both draw the same device spread. */
+function matrix(
+  chip: ChipDescription,
+  rows: number,
+  cols: number,
+  useNative: boolean,
+  seed = 3,
+): { dev: DeviceMatrix; noise: ReturnType<typeof makeNoise> } {
+  const n = rows * cols;
+  const r = makeRng(11);
+  const u = Float32Array.from({ length: n }, () => r.uniform() * 1.6 - 0.8);
+  const differential = chip.crossbar.cell === 'differential';
+  const tile = {
+    array: 0,
+    core: 0,
+    slot: 0,
+    role: 'weight',
+    rowBegin: 0,
+    rowEnd: rows,
+    colBegin: 0,
+    colEnd: cols,
+    tileRow: 0,
+    tileCol: 0,
+    reads: ['forward'],
+    trainable: true,
+    gains: {} as ArrayTile['gains'],
+    plus: differential ? u.map((v) => (v > 0 ? v : 0)) : u.map((v) => (1 + v) / 2),
+    minus: differential ? u.map((v) => (v < 0 ? -v : 0)) : undefined,
+  } as ArrayTile;
+  const noise = makeNoise(makeRng(seed), 'native');
+  const dev = new DeviceMatrix(rows, cols, 1, [tile], chip, noise, { driftSeconds: 0, pulseRounding: 'deterministic' });
+  dev.native = useNative ? native : null;
+  return { dev, noise };
+}
+
+/** Requests a change of `steps(i)` device steps on every cell, then commits. */
+function request(dev: DeviceMatrix, noise: ReturnType<typeof makeNoise>, steps: (i: number) => number): void {
+  const eps = dev.stepWeight(dev['chip'].crossbar.update as PulsedUpdate);
+  for (let i = 0; i < dev.W.length; i++) dev.W[i] += steps(i) * eps;
+  dev.commit(noise);
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+function moments(v: Float32Array): { mean: number; sd: number } {
+  let s = 0;
+  for (const x of v) s += x;
+  const mean = s / v.length;
+  let q = 0;
+  for (const x of v) q += (x - mean) ** 2;
+  return { mean, sd: Math.sqrt(q / (v.length - 1)) };
+}
+
+run('native in-situ update kernels equal the TypeScript ones', () => {
+  test('the native addon has the kernels (CI builds it)', () => {
+    expect(typeof native?.pulsedCommit).toBe('function');
+    expect(typeof native?.coincide).toBe('function');
+  });
+
+  test.each([
+    ['row-programmed', 'differential'],
+    ['row-programmed', 'offset-column'],
+    ['mixed-precision', 'differential'],
+  ] as const)('%s (%s cells), no pulse noise: the same devices after three commits', (scheme, cell) => {
+    const chip = chipWith({ scheme });
+    chip.crossbar.cell = cell;
+    chip.crossbar.stuckAt = { onProbability: 0.02, offProbability: 0.02, compensation: 'none' };
+    const a = matrix(chip, 40, 30, false);
+    const b = matrix(chip, 40, 30, true);
+    // Whole and fractional steps, beyond the cap, both signs (mixed precision carries the remainders).
+    const steps = (i: number) => ((i * 7919) % 97) - 48 + ((i % 5) * 0.3 - 0.6);
+    for (let k = 0; k < 3; k++) {
+      request(a.dev, a.noise, steps);
+      request(b.dev, b.noise, steps);
+    }
+    expect(a.dev.pulses).toBeGreaterThan(1000);
+    expect(b.dev.pulses).toBe(a.dev.pulses);
+    expect(b.dev.boundHits).toBe(a.dev.boundHits);
+    expect(a.dev.boundHits).toBeGreaterThan(0);
+    expect(maxDiff(a.dev.W, b.dev.W)).toBeLessThan(1e-6);
+  });
+
+  test('row-programmed with stochastic rounding and cycle-to-cycle noise: the same moments of the change', () => {
+    const chip = chipWith({ cycleToCycle: 0.3, deviceToDevice: { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 } });
+    const change = (useNative: boolean) => {
+      const { dev, noise } = matrix(chip, 200, 100, useNative);
+      dev['opts'].pulseRounding = 'stochastic';
+      const before = dev.W.slice();
+      request(dev, noise, () => 4.5);
+      return { d: dev.W.map((w, i) => w - before[i]), pulses: dev.pulses };
+    };
+    const a = change(false);
+    const b = change(true);
+    const ma = moments(a.d);
+    const mb = moments(b.d);
+    // 20 000 cells: the means agree within a few standard errors, the spreads within a few per cent.
+    expect(Math.abs(ma.mean - mb.mean)).toBeLessThan((4 * ma.sd) / Math.sqrt(a.d.length));
+    expect(Math.abs(ma.sd / mb.sd - 1)).toBeLessThan(0.05);
+    expect(Math.abs(a.pulses / b.pulses - 1)).toBeLessThan(0.01);
+    expect(ma.mean).toBeGreaterThan(0);
+  });
+
+  /** n samples of post (rows) and pre (cols) vectors. */
+  function trainsInput(rows: number, cols: number, n: number, f: (s: number, k: number) => number, g: (s: number, k: number) => number) {
+    const post = Float32Array.from({ length: n * rows }, (_, i) => f(Math.floor(i / rows), i % rows));
+    const pre = Float32Array.from({ length: n * cols }, (_, i) => g(Math.floor(i / cols), i % cols));
+    return { post, pre };
+  }
+
+  test('stochastic-coincidence with certain trains (every probability 1), no pulse noise: the same devices', () => {
+    const chip = chipWith({ scheme: 'stochastic-coincidence' });
+    const rows = 24;
+    const cols = 20;
+    // |δ| = 0.2, |x| = 0.5, η·|x||δ|/ε = 31 = BL: update management sets p_δ = p_x = 1.
+    const { post, pre } = trainsInput(
+      rows,
+      cols,
+      4,
+      (s, r) => ((r + s) % 3 === 0 ? -0.2 : 0.2),
+      (s, c) => ((c * s) % 4 === 1 ? -0.5 : 0.5),
+    );
+    const a = matrix(chip, rows + 3, cols + 5, false);
+    const b = matrix(chip, rows + 3, cols + 5, true);
+    for (const m of [a, b]) m.dev.coincide(2, rows, 4, cols, post, rows, pre, cols, 4, 0.31, m.noise);
+    const cells = rows * cols * 4;
+    const frozen = (a.dev['frozen'] as Uint8Array).reduce((x, f) => x + f, 0);
+    expect(frozen).toBe(0);
+    expect(a.dev.pulses).toBe(31 * cells);
+    expect(b.dev.pulses).toBe(a.dev.pulses);
+    expect(maxDiff(a.dev.W, b.dev.W)).toBeLessThan(1e-6);
+  });
+
+  test('stochastic-coincidence, random inputs and cycle-to-cycle noise: the same moments of the change', () => {
+    const chip = chipWith({ scheme: 'stochastic-coincidence', cycleToCycle: 0.3 });
+    const rows = 64;
+    const cols = 96;
+    const n = 40;
+    const r = makeRng(5);
+    const { post, pre } = trainsInput(
+      rows,
+      cols,
+      n,
+      () => (r.uniform() - 0.5) * 0.4,
+      () => (r.uniform() < 0.3 ? 0 : r.uniform()),
+    );
+    const change = (useNative: boolean) => {
+      const { dev, noise } = matrix(chip, rows, cols, useNative);
+      const before = dev.W.slice();
+      dev.coincide(0, rows, 0, cols, post, rows, pre, cols, n, 0.05, noise);
+      // The change against the exact outer product's direction: Σ_s δ·x per cell.
+      const d = dev.W.map((w, i) => w - before[i]);
+      let aligned = 0;
+      for (let i = 0; i < d.length; i++) {
+        const rr = Math.floor(i / cols);
+        const c = i % cols;
+        let want = 0;
+        for (let s = 0; s < n; s++) want += post[s * rows + rr] * pre[s * cols + c];
+        aligned += Math.sign(want) * d[i];
+      }
+      return { d, pulses: dev.pulses, aligned };
+    };
+    const a = change(false);
+    const b = change(true);
+    expect(a.pulses).toBeGreaterThan(10000);
+    expect(Math.abs(a.pulses / b.pulses - 1)).toBeLessThan(0.03);
+    expect(a.aligned).toBeGreaterThan(0);
+    expect(Math.abs(a.aligned / b.aligned - 1)).toBeLessThan(0.05);
+    expect(Math.abs(moments(a.d).sd / moments(b.d).sd - 1)).toBeLessThan(0.05);
+  });
+});
+
+run('native read preparation and fused ADC equal the TypeScript ones', () => {
+  const rng = makeRng(9);
+  const data = (n: number, scale: number) => Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);
+
+  test.each([
+    [true, 1, 8],
+    [false, 0.5, 8],
+    [true, 1, 0],
+  ])('readPrep (abs-max %s, input scale %d, DAC bits %d): scaled, quantised inputs and Σ x² per row', (absMax, inputScale, bits) => {
+    const n = 11;
+    const ldx = 40;
+    const x0 = 3;
+    const len = 29;
+    const x = data(n * ldx, 2);
+    x.fill(0, 5 * ldx, 6 * ldx); // an all-zero row: scale 1
+    const xs = new Float32Array(n * len);
+    const scales = new Float32Array(n);
+    const norms = new Float32Array(n);
+    const step = bits ? 2 / (2 ** bits - 1) : 0;
+    native!.readPrep!(x, n, ldx, x0, len, absMax, inputScale, -1, 1, step, 0.5, xs, scales, norms);
+    // The TypeScript steps of ChipArrays.read: per-row scale, then the DAC, then k·Σ x².
+    const dac = quantiser(bits ? bits : 'float', -1, 1, null);
+    let codes = 0;
+    for (let r = 0; r < n; r++) {
+      let m = 0;
+      for (let i = 0; i < len; i++) m = Math.max(m, Math.abs(x[r * ldx + x0 + i]));
+      const s = absMax && m > 0 ? m : 1;
+      expect(scales[r]).toBeCloseTo(s, 6);
+      const row = new Float32Array(len);
+      for (let i = 0; i < len; i++) row[i] = x[r * ldx + x0 + i] * (inputScale / s);
+      const q = new Float32Array(len);
+      dac.apply(row, q, len);
+      let ss = 0;
+      for (let i = 0; i < len; i++) {
+        const d = Math.abs(q[i] - xs[r * len + i]);
+        if (d > 1e-6) codes++;
+        expect(d).toBeLessThanOrEqual(step ? step * 1.0001 : 1e-6); // a tie may round the other way
+        ss += xs[r * len + i] ** 2;
+      }
+      expect(norms[r]).toBeCloseTo(0.5 * ss, 4);
+    }
+    expect(codes).toBeLessThan(3);
+  });
+
+  test('adcConvertScaled: the ADC, then each row times its scale and the gain, with the clip count', () => {
+    const rows = 9;
+    const lines = 33;
+    const fs = 2;
+    const step = (2 * fs) / 255;
+    const p = data(rows * lines, 3);
+    const scales = Float32Array.from({ length: rows }, (_, r) => 0.5 + r / 4);
+    const a = p.slice();
+    const clippedA = convertOver(a, a.length, fs, step, null);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < lines; j++) a[r * lines + j] *= scales[r] * 1.25;
+    const b = p.slice();
+    const clippedB = native!.adcConvertScaled!(b, rows, lines, fs, step, scales, 1.25);
+    expect(clippedA).toBeGreaterThan(0);
+    expect(clippedB).toBe(clippedA);
+    let far = 0;
+    for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1e-5) far++;
+    expect(far).toBeLessThan(3); // a tie may take the neighbouring code
+    // Unbounded (fs 0): only the scaling.
+    const c = p.slice();
+    expect(native!.adcConvertScaled!(c, rows, lines, 0, 0, new Float32Array(0), 2)).toBe(0);
+    for (let i = 0; i < c.length; i++) expect(c[i]).toBeCloseTo(2 * p[i], 5);
+  });
+});
