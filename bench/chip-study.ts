@@ -70,7 +70,18 @@ function readJsonArg(text: string): unknown {
   return JSON.parse(text.startsWith('@') ? readFileSync(text.slice(1), 'utf8') : text);
 }
 
+const FLAGS = ['nets', 'spec', 'presets', 'schemes', 'methods', 'epochs', 'seeds', 'train-limit', 'test-limit', 'w-max', 'adc-range'];
+FLAGS.push('chip-override', 'points', 'sgd-lr', 'weights-dir', 'out');
+
 async function main(): Promise<void> {
+  // A mistyped flag (or --help) must not start an hour-long study with the defaults.
+  const unknown = process.argv.slice(2).filter((a) => a.startsWith('--') && !FLAGS.includes(a.slice(2)));
+  if (unknown.length > 0) {
+    const doc = readFileSync(__filename, 'utf8').match(/node dist\/bench\/chip-study\.js[^*]*(\*[^*]*){0,4}/);
+    console.error(`chip-study: unknown option ${unknown.join(', ')}; options: ${FLAGS.map((f) => `--${f}`).join(' ')}`);
+    if (doc) console.error(doc[0]);
+    process.exit(2);
+  }
   const nets = list(arg('nets', arg('spec', 'examples/mnist-demo.json')));
   const presets = list(arg('presets', 'reram,pcm'));
   const schemes = list(arg('schemes', 'row-programmed,mixed-precision,stochastic-coincidence'));
