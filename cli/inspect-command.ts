@@ -191,10 +191,11 @@ export function learningSignalSummary(n: NetlistMsg, chip: ChipDescription) {
         }
       : {
           formation: 'difference-register',
-          text: `s⁰ in a ${ls.freeStateBits === 'float' ? 'float32' : `${ls.freeStateBits}-bit`} free-state register and δ = ŝ^β − s⁰ in a ${ls.deltaBits === 'float' ? 'float32' : `${ls.deltaBits}-bit`} δ register, both from the neuron unit's output before the state register`,
+          text: `s⁰ in a ${ls.freeStateBits === 'float' ? 'float32' : `${ls.freeStateBits}-bit`} free-state register and δ = ŝ^β − s⁰ in a ${ls.deltaBits === 'float' ? 'float32' : `${ls.deltaBits}-bit (${ls.deltaRounding} rounding)`} δ register, both from the neuron unit's output before the state register`,
           freeStateBits: ls.freeStateBits,
           bits: ls.deltaBits,
           range: ls.deltaBits === 'float' ? null : ([-ls.deltaRange, ls.deltaRange] as [number, number]),
+          rounding: ls.deltaRounding,
         };
   const act = nr.activation;
   const activation =
