@@ -191,10 +191,11 @@ export function learningSignalSummary(n: NetlistMsg, chip: ChipDescription) {
         }
       : {
           formation: 'difference-register',
-          text: `s⁰ in a ${ls.freeStateBits === 'float' ? 'float32' : `${ls.freeStateBits}-bit`} free-state register and δ = ŝ^β − s⁰ in a ${ls.deltaBits === 'float' ? 'float32' : `${ls.deltaBits}-bit`} δ register, both from the neuron unit's output before the state register`,
+          text: `s⁰ in a ${ls.freeStateBits === 'float' ? 'float32' : `${ls.freeStateBits}-bit`} free-state register and δ = ŝ^β − s⁰ in a ${ls.deltaBits === 'float' ? 'float32' : `${ls.deltaBits}-bit (${ls.deltaRounding} rounding)`} δ register, both from the neuron unit's output before the state register`,
           freeStateBits: ls.freeStateBits,
           bits: ls.deltaBits,
           range: ls.deltaBits === 'float' ? null : ([-ls.deltaRange, ls.deltaRange] as [number, number]),
+          rounding: ls.deltaRounding,
         };
   const act = nr.activation;
   const activation =
@@ -224,7 +225,20 @@ export function learningSignalSummary(n: NetlistMsg, chip: ChipDescription) {
             .map((e) => ({ name: e.name, wMax: f32(e.weights!.wMax)!, weightStep: sig(unitStep(u, differential) * e.weights!.wMax) })),
         };
   return {
-    nudgedPhase: { K: n.dynamics?.nudgedSteps ?? 0, betaF, nudge, text: NUDGE_TEXT[nudge] ?? nudge },
+    nudgedPhase: {
+      K: n.dynamics?.nudgedSteps ?? 0,
+      betaF,
+      nudge,
+      text: NUDGE_TEXT[nudge] ?? nudge,
+      // The nudge is an array read like any other: e through the DACs, the partial sums through the ADCs
+      // (read kind nudge, ranges per edge above), with the crossbar's read noise and the ADC's output noise.
+      read: {
+        dacBits: chip.periphery.dac.bits,
+        adcBits: chip.periphery.adc.bits,
+        readNoise: chip.crossbar.readNoise,
+        adcOutputNoise: chip.periphery.adc.outputNoise,
+      },
+    },
     stateRegister: { bits: nr.stateBits, range: [lo, hi] as [number, number], step: sig(stateStep) },
     delta: {
       ...delta,
@@ -243,7 +257,8 @@ function learningSignalLines(l: ReturnType<typeof learningSignalSummary>): strin
   const bits = (b: number | 'float') => (b === 'float' ? 'float32' : `${b} bits`);
   return [
     'learning signal (hidden groups: δ = s^β − s⁰; the readout uses the digital error y − p):',
-    `  nudged phase: K ${l.nudgedPhase.K} steps, beta_f ${l.nudgedPhase.betaF}, nudge ${l.nudgedPhase.nudge} (${l.nudgedPhase.text}), through the feedback arrays (ADC read kind nudge)`,
+    `  nudged phase: K ${l.nudgedPhase.K} steps, beta_f ${l.nudgedPhase.betaF}, nudge ${l.nudgedPhase.nudge} (${l.nudgedPhase.text}), through the feedback arrays: ` +
+      `DAC ${bits(l.nudgedPhase.read.dacBits)}, ADC ${bits(l.nudgedPhase.read.adcBits)} (read kind nudge), read noise σ ${l.nudgedPhase.read.readNoise.sigma} of the ${l.nudgedPhase.read.readNoise.relativeTo}, ADC output noise σ ${l.nudgedPhase.read.adcOutputNoise}`,
     `  state register: ${bits(l.stateRegister.bits)} over [${l.stateRegister.range.join(', ')}], step ${l.stateRegister.step || 'float32'}; state noise σ ${l.stateNoise}`,
     `  δ: ${d.formation}: ${d.text}; smallest δ ${d.smallestDelta || 'float32'}` +
       (d.smallestDeltaOverBetaF

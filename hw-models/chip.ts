@@ -234,8 +234,19 @@ export type LearningSignalSpec =
    *  `freeStateBits` over neuron.stateRange; StateDelta forms ŝ^β − s⁰ and stores it in a δ register of
    *  `deltaBits` two's complement over [−deltaRange, deltaRange) (step deltaRange / 2^(deltaBits−1)).
    *  'float' = float32 (no quantisation, no clipping). The state register (what the DACs and the mesh
-   *  see) is unchanged: the nudged phase still iterates on it. */
-  | { kind: 'difference-register'; freeStateBits: number | 'float'; deltaBits: number | 'float'; deltaRange: number };
+   *  see) is unchanged: the nudged phase still iterates on it. deltaRounding: 'nearest', or
+   *  'stochastic' (round up with probability equal to the remainder: unbiased, Gupta et al. 2015);
+   *  chip files without it get 'nearest'. */
+  | {
+      kind: 'difference-register';
+      freeStateBits: number | 'float';
+      deltaBits: number | 'float';
+      deltaRange: number;
+      deltaRounding: DeltaRounding;
+    };
+
+export type DeltaRounding = 'nearest' | 'stochastic';
+export const DELTA_ROUNDINGS: readonly DeltaRounding[] = ['nearest', 'stochastic'];
 
 export interface NeuronUnitSpec {
   activation: ActivationImpl;

@@ -9,6 +9,7 @@ import {
   BOUND_MANAGEMENTS,
   CELL_KINDS,
   CHIP_FORMAT,
+  DELTA_ROUNDINGS,
   DRIFT_COMPENSATIONS,
   INPUT_ENCODINGS,
   LEAKAGE_KEYS,
@@ -138,6 +139,7 @@ export const CHIP_SCHEMA: Node = obj({
           // A sign bit and at least one magnitude bit.
           deltaBits: { t: 'numOr', word: 'float', num: int(2, 24) },
           deltaRange: pos,
+          deltaRounding: { t: 'enum', values: DELTA_ROUNDINGS },
         },
       },
     },
@@ -497,7 +499,8 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
 /**
  * Fields added after chip files were written, filled with the value that keeps the old behaviour
  * (only when absent; a present field is checked as written). neuron.stateRange: the state register was
- * quantised over periphery.dac.inputRange; neuron.learningSignal: δ was the difference of two state registers.
+ * quantised over periphery.dac.inputRange; neuron.learningSignal: δ was the difference of two state registers;
+ * its deltaRounding: 'nearest'.
  */
 export function withChipDefaults(raw: unknown): unknown {
   if (!isPlainObject(raw) || !isPlainObject(raw.neuron)) return raw;
@@ -509,6 +512,9 @@ export function withChipDefaults(raw: unknown): unknown {
     if (Array.isArray(r)) neuron.stateRange = [...(r as unknown[])];
   }
   if (neuron.learningSignal === undefined) neuron.learningSignal = { kind: 'state-registers' };
+  const ls = neuron.learningSignal;
+  if (isPlainObject(ls) && ls.kind === 'difference-register' && ls.deltaRounding === undefined)
+    neuron.learningSignal = { ...ls, deltaRounding: 'nearest' };
   return { ...raw, neuron };
 }
 

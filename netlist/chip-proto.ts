@@ -169,12 +169,20 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
 
 function learningSignalToMsg(l: LearningSignalSpec): NeuronUnitMsg['learningSignal'] {
   return l.kind === 'state-registers'
-    ? { kind: 'LEARNING_SIGNAL_KIND_STATE_REGISTERS', freeStateBits: 0, deltaBits: 0, deltaRange: 0 }
+    ? {
+        kind: 'LEARNING_SIGNAL_KIND_STATE_REGISTERS',
+        freeStateBits: 0,
+        deltaBits: 0,
+        deltaRange: 0,
+        // Unused by the state registers: the proto default, so the message has no field for it.
+        deltaRounding: 'DELTA_ROUNDING_UNSPECIFIED',
+      }
     : {
         kind: 'LEARNING_SIGNAL_KIND_DIFFERENCE_REGISTER',
         freeStateBits: orZero(l.freeStateBits),
         deltaBits: orZero(l.deltaBits),
         deltaRange: l.deltaRange,
+        deltaRounding: l.deltaRounding === 'stochastic' ? 'DELTA_ROUNDING_STOCHASTIC' : 'DELTA_ROUNDING_NEAREST',
       };
 }
 
@@ -185,7 +193,16 @@ function learningSignalFromMsg(m: NeuronUnitMsg['learningSignal']): LearningSign
   if (m.kind !== 'LEARNING_SIGNAL_KIND_DIFFERENCE_REGISTER')
     throw new ChipMessageError(`chip.neuron.learningSignal.kind is ${String(m.kind)}`);
   const w = (v: number): number | 'float' => (v === 0 ? 'float' : v);
-  return { kind: 'difference-register', freeStateBits: w(m.freeStateBits), deltaBits: w(m.deltaBits), deltaRange: m.deltaRange };
+  const r = m.deltaRounding;
+  if (r !== 'DELTA_ROUNDING_UNSPECIFIED' && r !== 'DELTA_ROUNDING_NEAREST' && r !== 'DELTA_ROUNDING_STOCHASTIC')
+    throw new ChipMessageError(`chip.neuron.learningSignal.deltaRounding is ${String(r)}`);
+  return {
+    kind: 'difference-register',
+    freeStateBits: w(m.freeStateBits),
+    deltaBits: w(m.deltaBits),
+    deltaRange: m.deltaRange,
+    deltaRounding: r === 'DELTA_ROUNDING_STOCHASTIC' ? 'stochastic' : 'nearest',
+  };
 }
 
 /** Thrown when a message cannot be a chip description at all (missing blocks, unknown enums). */

@@ -164,6 +164,7 @@ export interface NeuronUnitMsg {
     /** 0 = float. */
     deltaBits: number;
     deltaRange: number;
+    deltaRounding: 'DELTA_ROUNDING_UNSPECIFIED' | 'DELTA_ROUNDING_NEAREST' | 'DELTA_ROUNDING_STOCHASTIC';
   } | null;
 }
 export interface NocMsg {

@@ -95,7 +95,7 @@ describe('fre compile / inspect / validate (built CLI)', () => {
     base.neuron = {
       activation: { kind: 'lut', entries: 129, inputRange: [-4, 4] },
       stateBits: 6,
-      learningSignal: { kind: 'difference-register', freeStateBits: 12, deltaBits: 10, deltaRange: 0.25 },
+      learningSignal: { kind: 'difference-register', freeStateBits: 12, deltaBits: 10, deltaRange: 0.25, deltaRounding: 'stochastic' },
     };
     writeFileSync(chipFile, JSON.stringify(base));
     const net = join(dir, 'dr.pb');
@@ -104,8 +104,12 @@ describe('fre compile / inspect / validate (built CLI)', () => {
     expect(r.status).toBe(0);
     // beta_f 0.1, K 2 (the golden spec); 6 bits over [−1, 1]: step 2/63; δ: 10 bits over ±0.25: step 0.25/512.
     expect(r.stdout).toContain('nudged phase: K 2 steps, beta_f 0.1, nudge held');
+    // reram: 8-bit DAC and ADC, read noise 1 % of the range, ADC output noise 0.06.
+    expect(r.stdout).toContain('DAC 8 bits, ADC 8 bits (read kind nudge), read noise σ 0.01 of the range, ADC output noise σ 0.06');
     expect(r.stdout).toContain('state register: 6 bits over [-1, 1], step 0.03175; state noise σ 0');
-    expect(r.stdout).toContain('δ: difference-register: s⁰ in a 12-bit free-state register and δ = ŝ^β − s⁰ in a 10-bit δ register');
+    expect(r.stdout).toContain(
+      'δ: difference-register: s⁰ in a 12-bit free-state register and δ = ŝ^β − s⁰ in a 10-bit (stochastic rounding) δ register',
+    );
     expect(r.stdout).toContain('smallest δ 0.0004883 = 0.004883·beta_f');
     // 129 entries over [−4, 4]: input step 8/128.
     expect(r.stdout).toContain('activation: LUT of 129 entries over [-4, 4], input step 0.0625');
@@ -122,6 +126,7 @@ describe('fre compile / inspect / validate (built CLI)', () => {
       freeStateBits: 12,
       bits: 10,
       range: [-0.25, 0.25],
+      rounding: 'stochastic',
       smallestDelta: 0.0004883,
     });
     expect(j.update).toMatchObject({

@@ -154,7 +154,13 @@ describe('estimators: hand-derived', () => {
     // δ of two 8-bit state registers: 9 bits (a sign bit more) × the 8-bit pre state.
     expect(t.outer_product_mac.energyPj).toBeCloseTo(9 * 8 * mul + 32 * add, 12);
     const d16 = structuredClone(c);
-    d16.neuron.learningSignal = { kind: 'difference-register', freeStateBits: 12, deltaBits: 16, deltaRange: 0.25 };
+    d16.neuron.learningSignal = {
+      kind: 'difference-register',
+      freeStateBits: 12,
+      deltaBits: 16,
+      deltaRange: 0.25,
+      deltaRounding: 'nearest',
+    };
     expect(priceActions(d16).perAction.outer_product_mac.energyPj).toBeCloseTo(16 * 8 * mul + 32 * add, 12);
     expect(t.accumulator_access.energyPj).toBeCloseTo(2 * 32 * sram, 12);
     expect(t.optimizer_step.energyPj).toBeCloseTo(16 * 16 * mul + 32 * add, 12);

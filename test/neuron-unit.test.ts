@@ -36,6 +36,35 @@ describe('the δ register', () => {
     expect(Array.from(dst)).toEqual([0, 0.0625, -0.125, 0.1875, -0.25, 0.1875, 0]);
   });
 
+  test('stochastic rounding: up with probability equal to the remainder, so the mean is the input', () => {
+    const rng = makeRng(5);
+    const noise = {
+      addNormal: () => undefined,
+      addNormalVar: () => undefined,
+      fillUniform: (o: Float32Array, n: number) => o.fill(0.3, 0, n),
+    };
+    // u = 0.3: ⌊v/step + 0.3⌋ — 0.75 steps rounds up, 0.6 steps down, −0.75 steps to −1 (⌊−0.45⌋), −0.6 to −1 (⌊−0.3⌋).
+    const q = deltaQuantiser(3, 0.25, { noise, scratch: new Float32Array(0) });
+    const dst = new Float32Array(4);
+    q.apply(Float32Array.from([0.75 * 0.0625, 0.6 * 0.0625, -0.75 * 0.0625, -0.6 * 0.0625]), dst, 4);
+    expect(Array.from(dst)).toEqual([0.0625, 0, -0.0625, -0.0625]);
+    // With uniform draws, 0.3 steps rounds to one step about 30 % of the time: the mean is kept.
+    const uniform = {
+      ...noise,
+      fillUniform: (o: Float32Array, n: number) => {
+        for (let i = 0; i < n; i++) o[i] = rng.uniform();
+      },
+    };
+    const qs = deltaQuantiser(3, 0.25, { noise: uniform, scratch: new Float32Array(0) });
+    const n = 20000;
+    const out = new Float32Array(n);
+    qs.apply(new Float32Array(n).fill(0.3 * 0.0625), out, n);
+    const ups = out.filter((v) => v === 0.0625).length;
+    expect(out.every((v) => v === 0 || v === 0.0625)).toBe(true);
+    // Binomial(20000, 0.3): σ ≈ 65; 5σ bounds.
+    expect(Math.abs(ups - 0.3 * n)).toBeLessThan(5 * Math.sqrt(n * 0.3 * 0.7));
+  });
+
   test('"float" is the identity', () => {
     const q = deltaQuantiser('float', 1);
     const src = Float32Array.from([0.001234, -3]);
@@ -77,10 +106,20 @@ describe('the interpreter forms s⁰ and δ where and at the precision the chip 
   test('difference-register: s⁰ = Q_free(ŝ⁰), δ = Q_δ(ŝ^β − s⁰), derived from the float path by hand', () => {
     // The float variant exposes ŝ⁰ (as s⁰) and ŝ^β − ŝ⁰ (as δ) of the same dynamics.
     const f = signal(
-      withNeuron(base, { learningSignal: { kind: 'difference-register', freeStateBits: 'float', deltaBits: 'float', deltaRange: 1 } }),
+      withNeuron(base, {
+        learningSignal: {
+          kind: 'difference-register',
+          freeStateBits: 'float',
+          deltaBits: 'float',
+          deltaRange: 1,
+          deltaRounding: 'nearest',
+        },
+      }),
     );
     const q = signal(
-      withNeuron(base, { learningSignal: { kind: 'difference-register', freeStateBits: 10, deltaBits: 5, deltaRange: 0.125 } }),
+      withNeuron(base, {
+        learningSignal: { kind: 'difference-register', freeStateBits: 10, deltaBits: 5, deltaRange: 0.125, deltaRounding: 'nearest' },
+      }),
     );
     const freeStep = 2 / 1023; // 10 bits over [−1, 1], ends included
     const dStep = 0.125 / 16; // 5 bits two's complement over [−0.125, 0.125)
@@ -100,7 +139,7 @@ describe('the interpreter forms s⁰ and δ where and at the precision the chip 
 describe('round trip and validation', () => {
   const chip = withNeuron(PRESETS.pcm, {
     stateRange: [-1.5, 1.5],
-    learningSignal: { kind: 'difference-register', freeStateBits: 12, deltaBits: 16, deltaRange: 0.5 },
+    learningSignal: { kind: 'difference-register', freeStateBits: 12, deltaBits: 16, deltaRange: 0.5, deltaRounding: 'stochastic' },
   });
 
   test('chip → message → chip is exact, through an encoded netlist too', () => {
@@ -113,6 +152,7 @@ describe('round trip and validation', () => {
       freeStateBits: 12,
       deltaBits: 16,
       deltaRange: 0.5,
+      deltaRounding: 'DELTA_ROUNDING_STOCHASTIC',
     });
     expect(chipFromMsg(back.chip!).neuron).toEqual(chip.neuron);
     expect(validateNetlist(back, 'rt').diagnostics).toEqual([]);
@@ -138,6 +178,9 @@ describe('round trip and validation', () => {
     expect(diagnostics).toEqual([]);
     expect(c!.neuron.stateRange).toEqual([-2, 2]);
     expect(c!.neuron.learningSignal).toEqual({ kind: 'state-registers' });
+    // A difference register written without deltaRounding rounds to nearest.
+    raw.neuron.learningSignal = { kind: 'difference-register', freeStateBits: 12, deltaBits: 12, deltaRange: 0.25 };
+    expect(validateChip(raw, 'old.json').chip!.neuron.learningSignal).toMatchObject({ deltaRounding: 'nearest' });
   });
 
   test.each([

@@ -22,6 +22,9 @@ declare -A V=(
   [dr-8]='{"neuron":{"activation":{"kind":"exact"},"stateBits":8,"learningSignal":{"kind":"difference-register","freeStateBits":16,"deltaBits":8,"deltaRange":0.25}}}'
   [dr-12]='{"neuron":{"activation":{"kind":"exact"},"stateBits":8,"learningSignal":{"kind":"difference-register","freeStateBits":16,"deltaBits":12,"deltaRange":0.25}}}'
   [dr-16]='{"neuron":{"activation":{"kind":"exact"},"stateBits":8,"learningSignal":{"kind":"difference-register","freeStateBits":16,"deltaBits":16,"deltaRange":0.25}}}'
+  # The same 8-bit (and 6-bit) δ registers with stochastic rounding (deltaRounding; Gupta et al. 2015).
+  [dr-8-sr]='{"neuron":{"activation":{"kind":"exact"},"stateBits":8,"learningSignal":{"kind":"difference-register","freeStateBits":16,"deltaBits":8,"deltaRange":0.25,"deltaRounding":"stochastic"}}}'
+  [dr-6-sr]='{"neuron":{"activation":{"kind":"exact"},"stateBits":8,"learningSignal":{"kind":"difference-register","freeStateBits":16,"deltaBits":6,"deltaRange":0.25,"deltaRounding":"stochastic"}}}'
   [dr-float]='{"neuron":{"activation":{"kind":"exact"},"stateBits":8,"learningSignal":{"kind":"difference-register","freeStateBits":"float","deltaBits":"float","deltaRange":1}}}'
   # The LUT with a float δ path: is the LUT or the δ precision the loss?
   [lut-dr-float]='{"neuron":{"activation":{"kind":"lut","entries":256,"inputRange":[-4,4]},"stateBits":8,"learningSignal":{"kind":"difference-register","freeStateBits":"float","deltaBits":"float","deltaRange":1}}}'

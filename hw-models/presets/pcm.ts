@@ -109,7 +109,8 @@ export const PCM: ChipDescription = {
     stateRange: [-1, 1],
     // s⁰ and δ held by the digital unit in FP16, modelled as float32 (FP16 has no fixed-point grid; its
     // relative step 2^-11 is below every other error source here). deltaRange is unused for 'float'.
-    learningSignal: { kind: 'difference-register', freeStateBits: 'float', deltaBits: 'float', deltaRange: 2 },
+    // deltaRounding: unused for a float register.
+    learningSignal: { kind: 'difference-register', freeStateBits: 'float', deltaBits: 'float', deltaRange: 2, deltaRounding: 'nearest' },
     lanes: 16,
   },
   noc: {

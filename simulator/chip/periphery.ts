@@ -147,7 +147,11 @@ function exactActivation(kind: Activation, x: number): number {
  * so that 0 and ±step are codes (an even code count spread over [−range, range] would have no zero and
  * round every small δ to ±step/2). 'float' = identity.
  */
-export function deltaQuantiser(bits: number | 'float', range: number): Quantiser {
+export function deltaQuantiser(
+  bits: number | 'float',
+  range: number,
+  stochastic: { noise: NoiseSource; scratch: Float32Array } | null = null,
+): Quantiser {
   if (bits === 'float')
     return {
       active: false,
@@ -160,6 +164,17 @@ export function deltaQuantiser(bits: number | 'float', range: number): Quantiser
   return {
     active: true,
     apply(src, dst, n) {
+      if (stochastic) {
+        // Stochastic rounding: ⌊v/step + u⌋, u uniform in [0, 1): up with probability equal to the remainder.
+        let u = stochastic.scratch;
+        if (u.length < n) u = stochastic.scratch = new Float32Array(n);
+        stochastic.noise.fillUniform(u, n);
+        for (let i = 0; i < n; i++) {
+          const k = Math.floor(src[i] / step + u[i]);
+          dst[i] = (k < -half ? -half : k > half - 1 ? half - 1 : k) * step;
+        }
+        return;
+      }
       for (let i = 0; i < n; i++) {
         const k = Math.round(src[i] / step);
         dst[i] = (k < -half ? -half : k > half - 1 ? half - 1 : k) * step;
@@ -186,7 +201,10 @@ export class NeuronUnit {
     this.state = quantiser(chip.neuron.stateBits, lo, hi, native);
     const ls = chip.neuron.learningSignal;
     this.free = ls.kind === 'difference-register' ? quantiser(ls.freeStateBits, lo, hi, native) : null;
-    this.delta = ls.kind === 'difference-register' ? deltaQuantiser(ls.deltaBits, ls.deltaRange) : null;
+    this.delta =
+      ls.kind === 'difference-register'
+        ? deltaQuantiser(ls.deltaBits, ls.deltaRange, ls.deltaRounding === 'stochastic' ? { noise, scratch: new Float32Array(0) } : null)
+        : null;
   }
 
   /** True when s⁰ and δ live in dedicated registers fed from the unit's output before the state register. */
