@@ -872,6 +872,13 @@ export class DeviceMatrix {
     if (spec.sigma === 0) return;
     const n = this.W.length;
     const need = m * n;
+    // Held offsets cost a float per device, side and sample of the batch: refuse sizes that would not fit.
+    if (need * (this.uMinus ? 2 : 1) > 2 ** 28) {
+      throw new Error(
+        `crossbar.lowFrequencyReadNoise: holding offsets for ${m} samples × ${n} cells needs ${Math.ceil((need * (this.uMinus ? 8 : 4)) / 2 ** 20)} MiB; ` +
+          'use a smaller batch (training.batchSize of the spec) or set lowFrequencyReadNoise.sigma to 0',
+      );
+    }
     if (!this.lfPlus || this.lfPlus.length < need) {
       this.lfPlus = new Float32Array(need);
       if (this.uMinus) this.lfMinus = new Float32Array(need);
