@@ -18,12 +18,6 @@
 #include "rng.h"
 #include "devices.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FRE_POPCNT __attribute__((target_clones("popcnt", "default")))
-#else
-#define FRE_POPCNT
-#endif
-
 static bool get_typed(napi_env env, napi_value v, const char *name, napi_typedarray_type want, void **data, int64_t *len) {
   bool is_ta = false;
   napi_typedarray_type type;
@@ -271,20 +265,6 @@ napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_POPCNT static void coincide_counts(const uint32_t *restrict rm, const uint32_t *restrict cm, int64_t nc, int64_t words,
-                                       int32_t *restrict hits) {
-  if (words == 1) {
-    const uint32_t r = rm[0];
-    for (int64_t c = 0; c < nc; c++) hits[c] = __builtin_popcount(r & cm[c]);
-  } else {
-    for (int64_t c = 0; c < nc; c++) {
-      int h = 0;
-      for (int64_t w = 0; w < words; w++) h += __builtin_popcount(rm[w] & cm[c * words + w]);
-      hits[c] = h;
-    }
-  }
-}
-
 /* A Bernoulli(p) train of bl slots, 32 per word, from 32-bit halves of the generator's draws. */
 static inline void train(xoshiro *g, double p, int64_t bl, uint32_t *out, int64_t words) {
   const uint64_t t = p >= 1 ? ((uint64_t)1 << 32) : (uint64_t)(p * 4294967296.0);
@@ -348,13 +328,18 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   uint32_t *colMask = malloc(sizeof(uint32_t) * (size_t)(cols * maxWords + 1));
   int64_t *activeRows = malloc(sizeof(int64_t) * (size_t)(rows + 1));
   int64_t *activeCols = malloc(sizeof(int64_t) * (size_t)(cols + 1));
-  int32_t *hits = malloc(sizeof(int32_t) * (size_t)(cols + 1));
+  int32_t *hits = calloc((size_t)(cols + 1), sizeof(int32_t));
+  int64_t *touched = malloc(sizeof(int64_t) * (size_t)(cols + 1));
+  int64_t *slotStart = malloc(sizeof(int64_t) * (size_t)(32 * maxWords + 2));
+  int64_t *slotFill = malloc(sizeof(int64_t) * (size_t)(32 * maxWords + 2));
+  int64_t *slotCols = malloc(sizeof(int64_t) * (size_t)(cols * 32 * maxWords + 1));
   int64_t *cells = malloc(sizeof(int64_t) * (size_t)(rows * cols + 1));
   int32_t *ks = malloc(sizeof(int32_t) * (size_t)(rows * cols + 1));
   sort_scratch sc = {0};
   bool ok = true;
-  if (!rowMask || !colMask || !activeRows || !activeCols || !hits || !cells || !ks) {
+  if (!rowMask || !colMask || !activeRows || !activeCols || !hits || !cells || !ks || !touched || !slotStart || !slotFill || !slotCols) {
     free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks);
+    free(touched), free(slotStart), free(slotFill), free(slotCols);
     return throw_range(env, "coincide: out of memory");
   }
   double pulses = 0;
@@ -388,15 +373,37 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
       for (int64_t w = 0; w < words; w++) any |= colMask[nc * words + w];
       if (any) activeCols[nc++] = c;
     }
+    /* Coincidences without visiting every (row, column) pair: the active columns listed per time
+     * slot (CSR), then each row's count per column summed over the slots its own train fires in.
+     * The work is the coincidences themselves, not rows × columns. */
+    const int64_t slots = bl;
+    for (int64_t t = 0; t <= slots; t++) slotStart[t] = 0;
+    for (int64_t ci = 0; ci < nc; ci++)
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) slotStart[32 * w + __builtin_ctz(m) + 1]++;
+    for (int64_t t = 0; t < slots; t++) slotStart[t + 1] += slotStart[t];
+    for (int64_t t = 0; t < slots; t++) slotFill[t] = slotStart[t];
+    for (int64_t ci = 0; ci < nc; ci++)
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) slotCols[slotFill[32 * w + __builtin_ctz(m)]++] = ci;
     int64_t nHit = 0;
     for (int64_t ri = 0; ri < nr; ri++) {
       const int64_t r = activeRows[ri];
       const int64_t base = (r0 + r) * C + c0;
       const bool negRow = dl[r] < 0;
-      coincide_counts(rowMask + ri * words, colMask, nc, words, hits);
-      for (int64_t ci = 0; ci < nc; ci++) {
+      int64_t nTouched = 0;
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = rowMask[ri * words + w]; m; m &= m - 1) {
+          const int64_t t = 32 * w + __builtin_ctz(m);
+          for (int64_t q = slotStart[t]; q < slotStart[t + 1]; q++) {
+            const int64_t ci = slotCols[q];
+            if (hits[ci]++ == 0) touched[nTouched++] = ci;
+          }
+        }
+      for (int64_t q = 0; q < nTouched; q++) {
+        const int64_t ci = touched[q];
         const int h = hits[ci];
-        if (!h) continue;
+        hits[ci] = 0;
         const int64_t c = activeCols[ci];
         const int64_t i = base + c;
         if (d.frozen[i]) continue;
@@ -409,6 +416,7 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
     if (!ok) break;
   }
   free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks), free(sc.order), free(sc.count);
+  free(touched), free(slotStart), free(slotFill), free(slotCols);
   if (!ok) return throw_range(env, "coincide: out of memory");
   fre_put_state(&g, raw);
   out[0] = pulses;
