@@ -134,9 +134,23 @@ static double apply_cells(devices *d, xoshiro *g, const int64_t *cell, const int
   }
   int64_t *count = sc->count, *order = sc->order;
   for (int64_t m = 0; m <= mMax + 1; m++) count[m] = 0;
-  for (int64_t h = 0; h < n; h++) count[(kk[h] > 0 ? kk[h] : -(int64_t)kk[h]) + 1]++;
+  /* Most cells take one pulse a sample: their count and cursor live in registers (one counter in
+   * memory incremented n times in a row would be a chain of store-to-load round trips). */
+  int64_t ones = 0;
+  for (int64_t h = 0; h < n; h++) {
+    const int64_t m = kk[h] > 0 ? kk[h] : -(int64_t)kk[h];
+    if (m == 1) ones++;
+    else count[m + 1]++;
+  }
+  count[2] += ones;
   for (int64_t m = 1; m <= mMax + 1; m++) count[m] += count[m - 1];
-  for (int64_t h = 0; h < n; h++) order[count[kk[h] > 0 ? kk[h] : -(int64_t)kk[h]]++] = h;
+  int64_t oneAt = count[1];
+  for (int64_t h = 0; h < n; h++) {
+    const int64_t m = kk[h] > 0 ? kk[h] : -(int64_t)kk[h];
+    if (m == 1) order[oneAt++] = h;
+    else order[count[m]++] = h;
+  }
+  if (mMax >= 1) count[1] = oneAt;
   /* count[m] is now the end of bucket m (and the start of bucket m + 1). */
   double pulses = 0;
   int64_t h0 = 0;
@@ -347,8 +361,14 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
     const float *dl = post + s * ldPost;
     const float *x = pre + s * ldPre;
     double dMax = 0, xMax = 0;
-    for (int64_t r = 0; r < rows; r++) dMax = fmax(dMax, fabs((double)dl[r]));
-    for (int64_t c = 0; c < cols; c++) xMax = fmax(xMax, fabs((double)x[c]));
+    for (int64_t r = 0; r < rows; r++) {
+      const double a = fabs((double)dl[r]);
+      dMax = a > dMax ? a : dMax;
+    }
+    for (int64_t c = 0; c < cols; c++) {
+      const double a = fabs((double)x[c]);
+      xMax = a > xMax ? a : xMax;
+    }
     if (!(xMax > 0) || !(dMax > 0) || !(eta > 0)) continue;
     /* planTrains (update-BL management, then update management). */
     const double blWant = ceil(eta * xMax * dMax / eps);
