@@ -307,7 +307,9 @@ static inline void train(xoshiro *g, double p, int64_t bl, uint32_t *out, int64_
  *          params [eta, eps, desiredBl, softBounds, c2c, wMax], out [pulses, boundHits added])
  * DeviceMatrix.coincide of devices.ts: per sample, update-BL and update management (planTrains),
  * a Bernoulli train per active row (rate ∝ |δ|) and column (rate ∝ |x|), and on every cell the
- * coincident slots as pulses in the direction of sign(δ)·sign(x), one at a time.
+ * coincident slots as pulses in the direction of sign(δ)·sign(x), one at a time. The trains do not
+ * depend on the devices, so the coincidences of all samples are formed first and then applied cell
+ * by cell, each cell's samples in order (what one cell receives, and when, is unchanged).
  * post[s·ldPost + r] and pre[s·ldPre + c] index the tile's own rows and columns.
  */
 napi_value fre_coincide(napi_env env, napi_callback_info info) {
@@ -347,12 +349,16 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   int64_t *slotStart = malloc(sizeof(int64_t) * (size_t)(32 * maxWords + 2));
   int64_t *slotFill = malloc(sizeof(int64_t) * (size_t)(32 * maxWords + 2));
   int64_t *slotCols = malloc(sizeof(int64_t) * (size_t)(cols * 32 * maxWords + 1));
-  int64_t *cells = malloc(sizeof(int64_t) * (size_t)(rows * cols + 1));
-  int32_t *ks = malloc(sizeof(int32_t) * (size_t)(rows * cols + 1));
-  sort_scratch sc = {0};
+  /* Every coincidence of the call (tile cell, signed count), in sample order: the trains depend on
+   * the samples' x and δ only, never on the devices, so all of them can be drawn first and the
+   * pulses applied cell by cell afterwards, each cell's in sample order (cells are independent). */
+  int64_t hitCap = rows * cols + 1024, nAll = 0;
+  int32_t *hl = malloc(sizeof(int32_t) * (size_t)hitCap);
+  int32_t *hk = malloc(sizeof(int32_t) * (size_t)hitCap);
+  int64_t *start = calloc((size_t)(rows * cols + 1), sizeof(int64_t));
   bool ok = true;
-  if (!rowMask || !colMask || !activeRows || !activeCols || !hits || !cells || !ks || !touched || !slotStart || !slotFill || !slotCols) {
-    free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks);
+  if (!rowMask || !colMask || !activeRows || !activeCols || !hits || !hl || !hk || !start || !touched || !slotStart || !slotFill || !slotCols) {
+    free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(hl), free(hk), free(start);
     free(touched), free(slotStart), free(slotFill), free(slotCols);
     return throw_range(env, "coincide: out of memory");
   }
@@ -406,7 +412,6 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
     for (int64_t ci = 0; ci < nc; ci++)
       for (int64_t w = 0; w < words; w++)
         for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) slotCols[slotFill[32 * w + __builtin_ctz(m)]++] = ci;
-    int64_t nHit = 0;
     for (int64_t ri = 0; ri < nr; ri++) {
       const int64_t r = activeRows[ri];
       const int64_t base = (r0 + r) * C + c0;
@@ -428,14 +433,68 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
         const int64_t i = base + c;
         if (d.frozen[i]) continue;
         /* The sign travels with the pulses: ΔW ∝ +δ·x. */
-        cells[nHit] = i;
-        ks[nHit++] = negRow != (x[c] < 0) ? -h : h;
+        if (nAll == hitCap) {
+          hitCap *= 2;
+          int32_t *a = realloc(hl, sizeof(int32_t) * (size_t)hitCap);
+          if (a) hl = a;
+          int32_t *b = realloc(hk, sizeof(int32_t) * (size_t)hitCap);
+          if (b) hk = b;
+          if (!a || !b) {
+            ok = false;
+            break;
+          }
+        }
+        hl[nAll] = (int32_t)(r * cols + c);
+        hk[nAll++] = negRow != (x[c] < 0) ? -h : h;
       }
+      if (!ok) break;
     }
-    pulses += apply_cells(&d, &g, cells, ks, nHit, &sc, &ok);
     if (!ok) break;
   }
-  free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks), free(sc.order), free(sc.count);
+  /* The coincidences by cell, stable (a counting sort keeps each cell's samples in order). */
+  int32_t *sk = ok ? malloc(sizeof(int32_t) * (size_t)(nAll + 1)) : NULL;
+  if (ok && !sk) ok = false;
+  if (ok) {
+    for (int64_t q = 0; q < nAll; q++) start[hl[q] + 1]++;
+    for (int64_t li = 0; li < rows * cols; li++) start[li + 1] += start[li];
+    for (int64_t q = 0; q < nAll; q++) sk[start[hl[q]]++] = hk[q];
+    /* start[li] is now the end of cell li's run (and the start of li + 1's). */
+    const double c2c = d.c2c;
+    int64_t b = 0;
+    for (int64_t li = 0; li < rows * cols; li++) {
+      const int64_t e = start[li];
+      if (e == b) continue;
+      const int64_t i = (r0 + li / cols) * C + c0 + li % cols;
+      const double bx = d.bMax[i], bn = d.bMin[i];
+      const double hi = bx < 1 ? bx : 1;
+      const double lo = bn > -1 ? bn : -1;
+      const double invUp = d.soft ? 1.0 / bx : 0, invDown = d.soft ? 1.0 / bn : 0;
+      for (int64_t q = b; q < e; q++) {
+        /* One sample's pulses on this cell, one by one (applyHits of devices.ts); u as the devices
+         * hold it between samples (stored in float). */
+        const int32_t k = sk[q];
+        const bool isUp = k > 0;
+        const int32_t m = isUp ? k : -k;
+        const double step = isUp ? d.stepUp[i] : d.stepDown[i];
+        const double invB = isUp ? invUp : invDown;
+        const double sg = isUp ? 1 : -1;
+        double u = u_of(&d, i);
+        for (int32_t p = 0; p < m; p++) {
+          double fb = 1 - u * invB;
+          fb = fb > 0 ? fb : 0;
+          const double z = c2c > 0 ? (double)(float)fre_normal_inline(&g) : 0;
+          double v = u + sg * (step * fb * (1 + c2c * z));
+          v = v > hi ? hi : v;
+          u = v < lo ? lo : v;
+        }
+        store_cell(&d, i, u, hi, lo);
+        pulses += m;
+      }
+      b = e;
+    }
+  }
+  free(sk);
+  free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(hl), free(hk), free(start);
   free(touched), free(slotStart), free(slotFill), free(slotCols);
   if (!ok) return throw_range(env, "coincide: out of memory");
   fre_put_state(&g, raw);
