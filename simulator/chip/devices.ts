@@ -355,6 +355,8 @@ export class DeviceMatrix {
    * Applies k[h] pulses to cell[h] for h < n, one pulse at a time, by the device rule of
    * update-schemes.ts (its one definition; the hot loop of every pulsed scheme): soft bounds,
    * the device's own step and bounds, cycle-to-cycle noise per pulse. Returns the pulses applied.
+   * native/devices.c repeats this rule for the native backend (test/chip-native-conformance.test.ts
+   * holds the two equal).
    */
   private applyHits(cell: Int32Array, kk: Int32Array, n: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
     const { frozen, held, W, uPlus, wMax } = this;
