@@ -419,7 +419,8 @@ export class DeviceMatrix {
     let chi: Float32Array | null = null;
     if (spec.scheme === 'mixed-precision') chi = this.chi ??= new Float32Array(n);
     const state = noise.nativeState;
-    if (this.native?.pulsedCommit && state) {
+    // Builds before coincide() had a pulsedCommit of another signature (and lump-sum pulses): not that one.
+    if (this.native?.pulsedCommit && this.native.coincide && state) {
       // The same loop in C (native/devices.c), drawing from the chip's stream as it goes.
       const p = this.nativeParams;
       p.set([eps, cap, stochastic ? 1 : 0, spec.softBounds ? 1 : 0, spec.cycleToCycle, this.wMax]);
