@@ -285,6 +285,7 @@ NAPI_MODULE_INIT() {
     {"coincide", NULL, fre_coincide, NULL, NULL, NULL, napi_enumerable, NULL},
     {"readPrep", NULL, fre_read_prep, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcConvertScaled", NULL, fre_adc_convert_scaled, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"squareRows", NULL, fre_square_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2row", NULL, fre_im2row, NULL, NULL, NULL, napi_enumerable, NULL},
     {"row2im", NULL, fre_row2im, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxPoolRows", NULL, fre_max_pool_rows, NULL, NULL, NULL, napi_enumerable, NULL},

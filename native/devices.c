@@ -18,12 +18,6 @@
 #include "rng.h"
 #include "devices.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FRE_POPCNT __attribute__((target_clones("popcnt", "default")))
-#else
-#define FRE_POPCNT
-#endif
-
 static bool get_typed(napi_env env, napi_value v, const char *name, napi_typedarray_type want, void **data, int64_t *len) {
   bool is_ta = false;
   napi_typedarray_type type;
@@ -140,9 +134,23 @@ static double apply_cells(devices *d, xoshiro *g, const int64_t *cell, const int
   }
   int64_t *count = sc->count, *order = sc->order;
   for (int64_t m = 0; m <= mMax + 1; m++) count[m] = 0;
-  for (int64_t h = 0; h < n; h++) count[(kk[h] > 0 ? kk[h] : -(int64_t)kk[h]) + 1]++;
+  /* Most cells take one pulse a sample: their count and cursor live in registers (one counter in
+   * memory incremented n times in a row would be a chain of store-to-load round trips). */
+  int64_t ones = 0;
+  for (int64_t h = 0; h < n; h++) {
+    const int64_t m = kk[h] > 0 ? kk[h] : -(int64_t)kk[h];
+    if (m == 1) ones++;
+    else count[m + 1]++;
+  }
+  count[2] += ones;
   for (int64_t m = 1; m <= mMax + 1; m++) count[m] += count[m - 1];
-  for (int64_t h = 0; h < n; h++) order[count[kk[h] > 0 ? kk[h] : -(int64_t)kk[h]]++] = h;
+  int64_t oneAt = count[1];
+  for (int64_t h = 0; h < n; h++) {
+    const int64_t m = kk[h] > 0 ? kk[h] : -(int64_t)kk[h];
+    if (m == 1) order[oneAt++] = h;
+    else order[count[m]++] = h;
+  }
+  if (mMax >= 1) count[1] = oneAt;
   /* count[m] is now the end of bucket m (and the start of bucket m + 1). */
   double pulses = 0;
   int64_t h0 = 0;
@@ -271,20 +279,6 @@ napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_POPCNT static void coincide_counts(const uint32_t *restrict rm, const uint32_t *restrict cm, int64_t nc, int64_t words,
-                                       int32_t *restrict hits) {
-  if (words == 1) {
-    const uint32_t r = rm[0];
-    for (int64_t c = 0; c < nc; c++) hits[c] = __builtin_popcount(r & cm[c]);
-  } else {
-    for (int64_t c = 0; c < nc; c++) {
-      int h = 0;
-      for (int64_t w = 0; w < words; w++) h += __builtin_popcount(rm[w] & cm[c * words + w]);
-      hits[c] = h;
-    }
-  }
-}
-
 /* A Bernoulli(p) train of bl slots, 32 per word, from 32-bit halves of the generator's draws. */
 static inline void train(xoshiro *g, double p, int64_t bl, uint32_t *out, int64_t words) {
   const uint64_t t = p >= 1 ? ((uint64_t)1 << 32) : (uint64_t)(p * 4294967296.0);
@@ -313,7 +307,9 @@ static inline void train(xoshiro *g, double p, int64_t bl, uint32_t *out, int64_
  *          params [eta, eps, desiredBl, softBounds, c2c, wMax], out [pulses, boundHits added])
  * DeviceMatrix.coincide of devices.ts: per sample, update-BL and update management (planTrains),
  * a Bernoulli train per active row (rate ∝ |δ|) and column (rate ∝ |x|), and on every cell the
- * coincident slots as pulses in the direction of sign(δ)·sign(x), one at a time.
+ * coincident slots as pulses in the direction of sign(δ)·sign(x), one at a time. The trains do not
+ * depend on the devices, so the coincidences of all samples are formed first and then applied cell
+ * by cell, each cell's samples in order (what one cell receives, and when, is unchanged).
  * post[s·ldPost + r] and pre[s·ldPre + c] index the tile's own rows and columns.
  */
 napi_value fre_coincide(napi_env env, napi_callback_info info) {
@@ -348,13 +344,22 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   uint32_t *colMask = malloc(sizeof(uint32_t) * (size_t)(cols * maxWords + 1));
   int64_t *activeRows = malloc(sizeof(int64_t) * (size_t)(rows + 1));
   int64_t *activeCols = malloc(sizeof(int64_t) * (size_t)(cols + 1));
-  int32_t *hits = malloc(sizeof(int32_t) * (size_t)(cols + 1));
-  int64_t *cells = malloc(sizeof(int64_t) * (size_t)(rows * cols + 1));
-  int32_t *ks = malloc(sizeof(int32_t) * (size_t)(rows * cols + 1));
-  sort_scratch sc = {0};
+  int32_t *hits = calloc((size_t)(cols + 1), sizeof(int32_t));
+  int64_t *touched = malloc(sizeof(int64_t) * (size_t)(cols + 1));
+  int64_t *slotStart = malloc(sizeof(int64_t) * (size_t)(32 * maxWords + 2));
+  int64_t *slotFill = malloc(sizeof(int64_t) * (size_t)(32 * maxWords + 2));
+  int64_t *slotCols = malloc(sizeof(int64_t) * (size_t)(cols * 32 * maxWords + 1));
+  /* Every coincidence of the call (tile cell, signed count), in sample order: the trains depend on
+   * the samples' x and δ only, never on the devices, so all of them can be drawn first and the
+   * pulses applied cell by cell afterwards, each cell's in sample order (cells are independent). */
+  int64_t hitCap = rows * cols + 1024, nAll = 0;
+  int32_t *hl = malloc(sizeof(int32_t) * (size_t)hitCap);
+  int32_t *hk = malloc(sizeof(int32_t) * (size_t)hitCap);
+  int64_t *start = calloc((size_t)(rows * cols + 1), sizeof(int64_t));
   bool ok = true;
-  if (!rowMask || !colMask || !activeRows || !activeCols || !hits || !cells || !ks) {
-    free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks);
+  if (!rowMask || !colMask || !activeRows || !activeCols || !hits || !hl || !hk || !start || !touched || !slotStart || !slotFill || !slotCols) {
+    free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(hl), free(hk), free(start);
+    free(touched), free(slotStart), free(slotFill), free(slotCols);
     return throw_range(env, "coincide: out of memory");
   }
   double pulses = 0;
@@ -362,8 +367,14 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
     const float *dl = post + s * ldPost;
     const float *x = pre + s * ldPre;
     double dMax = 0, xMax = 0;
-    for (int64_t r = 0; r < rows; r++) dMax = fmax(dMax, fabs((double)dl[r]));
-    for (int64_t c = 0; c < cols; c++) xMax = fmax(xMax, fabs((double)x[c]));
+    for (int64_t r = 0; r < rows; r++) {
+      const double a = fabs((double)dl[r]);
+      dMax = a > dMax ? a : dMax;
+    }
+    for (int64_t c = 0; c < cols; c++) {
+      const double a = fabs((double)x[c]);
+      xMax = a > xMax ? a : xMax;
+    }
     if (!(xMax > 0) || !(dMax > 0) || !(eta > 0)) continue;
     /* planTrains (update-BL management, then update management). */
     const double blWant = ceil(eta * xMax * dMax / eps);
@@ -388,27 +399,103 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
       for (int64_t w = 0; w < words; w++) any |= colMask[nc * words + w];
       if (any) activeCols[nc++] = c;
     }
-    int64_t nHit = 0;
+    /* Coincidences without visiting every (row, column) pair: the active columns listed per time
+     * slot (CSR), then each row's count per column summed over the slots its own train fires in.
+     * The work is the coincidences themselves, not rows × columns. */
+    const int64_t slots = bl;
+    for (int64_t t = 0; t <= slots; t++) slotStart[t] = 0;
+    for (int64_t ci = 0; ci < nc; ci++)
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) slotStart[32 * w + __builtin_ctz(m) + 1]++;
+    for (int64_t t = 0; t < slots; t++) slotStart[t + 1] += slotStart[t];
+    for (int64_t t = 0; t < slots; t++) slotFill[t] = slotStart[t];
+    for (int64_t ci = 0; ci < nc; ci++)
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) slotCols[slotFill[32 * w + __builtin_ctz(m)]++] = ci;
     for (int64_t ri = 0; ri < nr; ri++) {
       const int64_t r = activeRows[ri];
       const int64_t base = (r0 + r) * C + c0;
       const bool negRow = dl[r] < 0;
-      coincide_counts(rowMask + ri * words, colMask, nc, words, hits);
-      for (int64_t ci = 0; ci < nc; ci++) {
+      int64_t nTouched = 0;
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = rowMask[ri * words + w]; m; m &= m - 1) {
+          const int64_t t = 32 * w + __builtin_ctz(m);
+          for (int64_t q = slotStart[t]; q < slotStart[t + 1]; q++) {
+            const int64_t ci = slotCols[q];
+            if (hits[ci]++ == 0) touched[nTouched++] = ci;
+          }
+        }
+      for (int64_t q = 0; q < nTouched; q++) {
+        const int64_t ci = touched[q];
         const int h = hits[ci];
-        if (!h) continue;
+        hits[ci] = 0;
         const int64_t c = activeCols[ci];
         const int64_t i = base + c;
         if (d.frozen[i]) continue;
         /* The sign travels with the pulses: ΔW ∝ +δ·x. */
-        cells[nHit] = i;
-        ks[nHit++] = negRow != (x[c] < 0) ? -h : h;
+        if (nAll == hitCap) {
+          hitCap *= 2;
+          int32_t *a = realloc(hl, sizeof(int32_t) * (size_t)hitCap);
+          if (a) hl = a;
+          int32_t *b = realloc(hk, sizeof(int32_t) * (size_t)hitCap);
+          if (b) hk = b;
+          if (!a || !b) {
+            ok = false;
+            break;
+          }
+        }
+        hl[nAll] = (int32_t)(r * cols + c);
+        hk[nAll++] = negRow != (x[c] < 0) ? -h : h;
       }
+      if (!ok) break;
     }
-    pulses += apply_cells(&d, &g, cells, ks, nHit, &sc, &ok);
     if (!ok) break;
   }
-  free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(cells), free(ks), free(sc.order), free(sc.count);
+  /* The coincidences by cell, stable (a counting sort keeps each cell's samples in order). */
+  int32_t *sk = ok ? malloc(sizeof(int32_t) * (size_t)(nAll + 1)) : NULL;
+  if (ok && !sk) ok = false;
+  if (ok) {
+    for (int64_t q = 0; q < nAll; q++) start[hl[q] + 1]++;
+    for (int64_t li = 0; li < rows * cols; li++) start[li + 1] += start[li];
+    for (int64_t q = 0; q < nAll; q++) sk[start[hl[q]]++] = hk[q];
+    /* start[li] is now the end of cell li's run (and the start of li + 1's). */
+    const double c2c = d.c2c;
+    int64_t b = 0;
+    for (int64_t li = 0; li < rows * cols; li++) {
+      const int64_t e = start[li];
+      if (e == b) continue;
+      const int64_t i = (r0 + li / cols) * C + c0 + li % cols;
+      const double bx = d.bMax[i], bn = d.bMin[i];
+      const double hi = bx < 1 ? bx : 1;
+      const double lo = bn > -1 ? bn : -1;
+      const double invUp = d.soft ? 1.0 / bx : 0, invDown = d.soft ? 1.0 / bn : 0;
+      for (int64_t q = b; q < e; q++) {
+        /* One sample's pulses on this cell, one by one (applyHits of devices.ts); u as the devices
+         * hold it between samples (stored in float). */
+        const int32_t k = sk[q];
+        const bool isUp = k > 0;
+        const int32_t m = isUp ? k : -k;
+        const double step = isUp ? d.stepUp[i] : d.stepDown[i];
+        const double invB = isUp ? invUp : invDown;
+        const double sg = isUp ? 1 : -1;
+        double u = u_of(&d, i);
+        for (int32_t p = 0; p < m; p++) {
+          double fb = 1 - u * invB;
+          fb = fb > 0 ? fb : 0;
+          const double z = c2c > 0 ? (double)(float)fre_normal_inline(&g) : 0;
+          double v = u + sg * (step * fb * (1 + c2c * z));
+          v = v > hi ? hi : v;
+          u = v < lo ? lo : v;
+        }
+        store_cell(&d, i, u, hi, lo);
+        pulses += m;
+      }
+      b = e;
+    }
+  }
+  free(sk);
+  free(rowMask), free(colMask), free(activeRows), free(activeCols), free(hits), free(hl), free(hk), free(start);
+  free(touched), free(slotStart), free(slotFill), free(slotCols);
   if (!ok) return throw_range(env, "coincide: out of memory");
   fre_put_state(&g, raw);
   out[0] = pulses;

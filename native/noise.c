@@ -126,7 +126,7 @@ napi_value fre_add_normal(napi_env env, napi_callback_info info) {
       !get_dim(env, argv[2], "n", 0, &n) || !get_number(env, argv[3], "std", &std)) return NULL;
   if (n > len) return throw_range(env, "addNormal: n exceeds the buffer's length");
   if (!zig_ready) zig_init();
-  for (int64_t i = 0; i < n; i++) out[i] += (float)(std * normal_draw(&g));
+  for (int64_t i = 0; i < n; i++) out[i] += (float)(std * fre_normal_inline(&g));
   fre_put_state(&g, raw);
   return NULL;
 }
@@ -179,13 +179,13 @@ napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
       if (!(base > 0)) continue;
       const double sd = sqrt(base);
       float *o = out + r * cols;
-      for (int64_t j = 0; j < cols; j++) o[j] += (float)(sd * normal_draw(&g));
+      for (int64_t j = 0; j < cols; j++) o[j] += (float)(sd * fre_normal_inline(&g));
       continue;
     }
     for (int64_t j = 0; j < cols; j++) {
       const int64_t i = r * cols + j;
       const double v = base + (el > 0 ? (double)ev[i] : 0.0);
-      if (v > 0) out[i] += (float)(sqrt(v) * normal_draw(&g));
+      if (v > 0) out[i] += (float)(sqrt(v) * fre_normal_inline(&g));
     }
   }
   fre_put_state(&g, raw);

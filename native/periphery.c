@@ -15,6 +15,7 @@
  *       one pass over a read's inputs (ChipArrays.read): noise management (each row divided by its
  *       largest magnitude, times inputScale), the DAC (step > 0: clip to [lo, hi], round to the step)
  *       and the read-noise variance normK·Σ xs² per row (normK 0: not computed); xs is [n × len].
+ *   squareRows(x, m, ld, offset, len, out): out[r·len + i] = x[offset + r·ld + i]².
  *   adcConvertScaled(P, rows, lines, fs, step, scales, gain) → clipped:
  *       adcConvert, then the digital rescale by the row's noise-management scale (empty: 1) × gain.
  * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
@@ -298,3 +299,23 @@ napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
   return result;
 }
 
+
+/* squareRows(x, m, ld, offset, len, out): out[r·len + i] = x[offset + r·ld + i]², i < len (the inputs'
+ * squares that weigh each device's read-noise variance when it is relative to the target conductance). */
+FRE_CLONES static void square_loop(const float *restrict x, float *restrict out, int64_t len) {
+  for (int64_t i = 0; i < len; i++) out[i] = x[i] * x[i];
+}
+
+napi_value fre_square_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  float *x, *out;
+  int64_t xl, ol, m, ld, offset, len;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 6) return throw_type(env, "squareRows: expected (x, m, ld, offset, len, out)");
+  if (!get_f32(env, argv[0], "x", &x, &xl) || !get_dim(env, argv[1], "m", 0, &m) || !get_dim(env, argv[2], "ld", 0, &ld) ||
+      !get_dim(env, argv[3], "offset", 0, &offset) || !get_dim(env, argv[4], "len", 0, &len) || !get_f32(env, argv[5], "out", &out, &ol)) return NULL;
+  if (m * len > ol || (m > 0 && offset + (m - 1) * ld + len > xl)) return throw_range(env, "squareRows: a buffer is too short");
+  for (int64_t r = 0; r < m; r++) square_loop(x + offset + r * ld, out + r * len, len);
+  return NULL;
+}

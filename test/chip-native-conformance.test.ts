@@ -258,6 +258,13 @@ run('native read preparation and fused ADC equal the TypeScript ones', () => {
     expect(codes).toBeLessThan(3);
   });
 
+  test('squareRows: the squared inputs of a column window, row by row', () => {
+    const x = data(7 * 25, 3);
+    const out = new Float32Array(7 * 12);
+    native!.squareRows!(x, 7, 25, 6, 12, out);
+    for (let r = 0; r < 7; r++) for (let i = 0; i < 12; i++) expect(out[r * 12 + i]).toBe(Math.fround(x[r * 25 + 6 + i] ** 2));
+  });
+
   test('adcConvertScaled: the ADC, then each row times its scale and the gain, with the clip count', () => {
     const rows = 9;
     const lines = 33;

@@ -409,7 +409,8 @@ export class ChipArrays {
     }
     // Relative to the target conductance: variance per line = σ²·Σ_i sqU[line, i]·x_i².
     this.x2 = grow(this.x2, n * iLen);
-    for (let r = 0; r < n; r++) for (let i = 0; i < iLen; i++) this.x2[r * iLen + i] = x[r * ld + off + i] ** 2;
+    if (this.native?.squareRows) this.native.squareRows(x, n, ld, off, iLen, this.x2);
+    else for (let r = 0; r < n; r++) for (let i = 0; i < iLen; i++) this.x2[r * iLen + i] = x[r * ld + off + i] ** 2;
     this.part2 = grow(this.part2, n * oLen);
     const sq = dev.squaredUnits();
     const C = dev.cols;

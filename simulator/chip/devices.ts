@@ -502,6 +502,8 @@ export class DeviceMatrix {
    * Applies k[h] pulses to cell[h] for h < n, one pulse at a time, by the device rule of
    * update-schemes.ts (its one definition; the hot loop of every pulsed scheme): soft bounds,
    * the device's own step and bounds, cycle-to-cycle noise per pulse. Returns the pulses applied.
+   * native/devices.c repeats this rule for the native backend (test/chip-native-conformance.test.ts
+   * holds the two equal).
    */
   private applyHits(cell: Int32Array, kk: Int32Array, n: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
     if (this.spreadMinus) return this.applyHitsOneSided(cell, kk, n, spec, dev, this.spreadMinus, pn);
@@ -656,7 +658,8 @@ export class DeviceMatrix {
     if (spec.scheme === 'mixed-precision') chi = this.chi ??= new Float32Array(n);
     const state = noise.nativeState;
     // The native kernel models the bipolar pair only: potentiate-only pairs (refresh) take the loop below.
-    if (this.native?.pulsedCommit && state && spec.pairMode !== 'potentiate-only') {
+    // Builds before coincide() had a pulsedCommit of another signature (and lump-sum pulses): not that one.
+    if (this.native?.pulsedCommit && this.native.coincide && state && spec.pairMode !== 'potentiate-only') {
       // The same loop in C (native/devices.c), drawing from the chip's stream as it goes.
       const p = this.nativeParams;
       p.set([eps, cap, stochastic ? 1 : 0, spec.softBounds ? 1 : 0, spec.cycleToCycle, this.wMax]);

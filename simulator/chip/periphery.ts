@@ -12,7 +12,7 @@ import type { NoiseSource } from '../noise';
 /** The native loops (native/periphery.c) when the fast backend runs; null = the TypeScript loops here. */
 export type PeripheryNative = Pick<
   FreBlasAddon,
-  'quantize' | 'adcAccumulate' | 'adcConvert' | 'tableActivate' | 'rowSumSquares' | 'readPrep' | 'adcConvertScaled'
+  'quantize' | 'adcAccumulate' | 'adcConvert' | 'tableActivate' | 'rowSumSquares' | 'readPrep' | 'adcConvertScaled' | 'squareRows'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */

@@ -90,6 +90,8 @@ export interface FreBlasAddon {
     scales: Float32Array,
     norms: Float32Array,
   ): void;
+  /** out[r·len + i] = x[offset + r·ld + i]² (native/periphery.c). Older builds lack it. */
+  squareRows?(x: Float32Array, m: number, ld: number, offset: number, len: number, out: Float32Array): void;
   /** adcConvert, then each row times its scale (empty: 1) × gain; returns how many values clipped. */
   adcConvertScaled?(P: Float32Array, rows: number, lines: number, fs: number, step: number, scales: Float32Array, gain: number): number;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
