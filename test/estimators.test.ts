@@ -151,7 +151,7 @@ describe('estimators: hand-derived', () => {
         (transposed ? rows : cols)[k] = 1;
         p += solveCrossbar(a, { rows, cols }).wirePowerW;
       }
-      return p * ev2 * readDurationNs(c) * 1e3; // W·ns → pJ
+      return p * ev2 * readConductionNs(c) * 1e3; // W·ns → pJ
     };
     for (const t of [false, true]) {
       const e = exact(t);
