@@ -13,7 +13,7 @@ import { compile } from '../compiler/pipeline';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { initParams } from '../graph/params';
-import { readDurationNs, wireReadEnergyPj } from '../hw-models/estimators';
+import { readConductionNs, wireReadEnergyPj } from '../hw-models/estimators';
 import { solveCrossbar } from '../hw-models/ir-drop';
 import { resolveChipObject } from '../hw-models/load';
 import { chipCosts } from '../netlist/costs';
@@ -152,7 +152,7 @@ export function wireExactCheck(
         n,
         ohm,
         rGn2: ohm * g * 1e-6 * C * C,
-        exactPj: p * ev2 * readDurationNs(chip) * 1e3,
+        exactPj: p * ev2 * readConductionNs(chip) * 1e3,
         firstOrderPj: wireReadEnergyPj(chip, g, false),
       });
     }

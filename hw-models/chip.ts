@@ -335,9 +335,12 @@ export interface ActionTable {
 }
 
 /** How an input value becomes a line drive: one amplitude-coded pulse, a pulse of 2^bits unit
- *  slots (pulse-width modulation), or one 1-bit read per input bit (bit-serial, shift-and-add after the ADC). */
-export type InputEncoding = 'analog' | 'pwm' | 'bit-serial';
-export const INPUT_ENCODINGS: readonly InputEncoding[] = ['analog', 'pwm', 'bit-serial'];
+ *  slots (pulse-width modulation), one 1-bit read per input bit (bit-serial, shift-and-add after the
+ *  ADC), or pulse-count: magnitude bit n (of m; dac bits − 1 for a signed input range) applied as
+ *  2^(n−1) unit pulses, each one sample-and-integrate step of the neuron, which sums the charge of all
+ *  2^m − 1 steps and converts once (NeuRRAM, Wan et al. 2022, Fig. 3e: 7 integrations for 3 bits). */
+export type InputEncoding = 'analog' | 'pwm' | 'bit-serial' | 'pulse-count';
+export const INPUT_ENCODINGS: readonly InputEncoding[] = ['analog', 'pwm', 'bit-serial', 'pulse-count'];
 
 /** The converter architecture: successive approximation (one comparison per bit), flash (one step),
  *  current-controlled oscillator (counts over a window: time ∝ 2^bits), or a digital adder tree (SRAM CIM). */
@@ -359,8 +362,11 @@ export interface CostModel {
   featureSizeNm: number;
   inputEncoding: InputEncoding;
   /** analog: the read pulse; pwm: one unit slot (a read lasts 2^dacBits slots); bit-serial: one
-   *  bit-plane read. ns. */
+   *  bit-plane read; pulse-count: one unit pulse (the time the array conducts per step). ns. */
   readPulseNs: number;
+  /** pulse-count: one sample-and-integrate step of the neuron per unit pulse, ns (≥ readPulseNs: the
+   *  array conducts for readPulseNs of it). Other encodings: unused (write 0). */
+  integrationStepNs: number;
   /** Mean fraction of the full-scale drive (V²·t) a driven line carries during a read (0–1): the
    *  input statistics the read energy is priced at. */
   inputActivity: number;

@@ -44,6 +44,8 @@ export const ANALOG_GENERIC_COSTS: CostModel = {
   inputEncoding: 'analog',
   // Crossbar read pulse 5–10 ns in NeuroSim and puma-simulator → 10 ns.
   readPulseNs: 10,
+  // Used by the pulse-count encoding only.
+  integrationStepNs: 0,
   // ESTIMATE: inputs uniform in [−1, 1] → E[x²] = 1/3; 0.25 allows for sparse (zero) states.
   inputActivity: 0.25,
   // ESTIMATE: ≈ 6 fJ per bit per line driver conversion (an 8-bit line DAC ≈ 0.05 pJ, as the fixed table had).

@@ -33,15 +33,43 @@ export const deltaBitsPriced = (chip: ChipDescription): number => {
   return l.kind === 'difference-register' ? orFloat(l.deltaBits, chip) : stateBitsPriced(chip) + 1;
 };
 
-/** Array reads per MVM: bit-serial inputs read once per input bit plane, the others once. */
+/** Magnitude bits of an input: the DAC bits, less the sign bit when the input range is signed. */
+export function inputMagnitudeBits(chip: ChipDescription): number {
+  const b = dacBits(chip);
+  return chip.periphery.dac.inputRange[0] < 0 ? Math.max(1, b - 1) : b;
+}
+
+/** Array reads per MVM: bit-serial inputs read once per input bit plane; pulse-count inputs once per
+ *  unit pulse, 2^m − 1 for m magnitude bits (bit n is 2^(n−1) pulses); the others once. */
 export function readsPerMvm(chip: ChipDescription): number {
+  switch (chip.costModel.inputEncoding) {
+    case 'bit-serial':
+      return dacBits(chip);
+    case 'pulse-count':
+      return 2 ** inputMagnitudeBits(chip) - 1;
+    default:
+      return 1;
+  }
+}
+
+/** Reads per MVM whose sensed lines are converted: bit-serial converts every bit plane (then
+ *  shift-and-add); a pulse-count neuron integrates all its pulses and converts once; the others once. */
+export function conversionsPerMvm(chip: ChipDescription): number {
   return chip.costModel.inputEncoding === 'bit-serial' ? dacBits(chip) : 1;
 }
 
-/** Duration of one array read, ns: analog one pulse, pwm 2^bits unit slots, bit-serial one bit plane. */
-export function readDurationNs(chip: ChipDescription): number {
+/** Time the array conducts in one read, ns: analog one pulse, pwm 2^bits unit slots, bit-serial one
+ *  bit plane, pulse-count one unit pulse. The read energy Σ G·V²·t is priced over this. */
+export function readConductionNs(chip: ChipDescription): number {
   const m = chip.costModel;
   return m.inputEncoding === 'pwm' ? 2 ** dacBits(chip) * m.readPulseNs : m.readPulseNs;
+}
+
+/** Duration of one array read, ns: its conduction time, or for pulse-count the neuron's whole
+ *  sample-and-integrate step (integrationStepNs, at least the pulse). */
+export function readDurationNs(chip: ChipDescription): number {
+  const m = chip.costModel;
+  return m.inputEncoding === 'pulse-count' ? Math.max(m.integrationStepNs, m.readPulseNs) : readConductionNs(chip);
 }
 
 /** Devices in one array: a differential cell holds two, an offset-column cell one (its reference column is one of the cols). */
@@ -58,7 +86,7 @@ export function defaultConductanceUS(chip: ChipDescription): number {
 /** One read of a whole array: Σ G·V²·t over its devices at the mean conductance and input activity. */
 export function arrayReadEnergyPj(chip: ChipDescription, meanConductanceUS: number): number {
   const m = chip.costModel;
-  return devicesPerArray(chip) * meanConductanceUS * chip.periphery.dac.readVoltageV ** 2 * readDurationNs(chip) * m.inputActivity * 1e-3;
+  return devicesPerArray(chip) * meanConductanceUS * chip.periphery.dac.readVoltageV ** 2 * readConductionNs(chip) * m.inputActivity * 1e-3;
 }
 
 /**
@@ -70,7 +98,7 @@ export function arrayReadEnergyPj(chip: ChipDescription, meanConductanceUS: numb
  * r·g²·V²·S2(n), S2(n) = Σk² = n(n+1)(2n+1)/6; a sensed line of n cells sums currents of
  * independent zero-mean inputs, so its k-th segment carries a mean square of (n − k + 1)·g²·E[V²]
  * and the line dissipates r·g²·E[V²]·S1(n), S1(n) = n(n+1)/2. With E[V²] = inputActivity·V_read²
- * (as arrayReadEnergyPj) and t = readDurationNs, for a physical array of R lines (the netlist's rows)
+ * (as arrayReadEnergyPj) and t = readConductionNs, for a physical array of R lines (the netlist's rows)
  * × C device columns (devicesPerArray / rows):
  *   forward (columns driven, rows sensed):    E = r·g²·E[V²]·t·(C·S2(R) + R·S1(C))
  *   transposed (rows driven, columns sensed): E = r·g²·E[V²]·t·(R·S2(C) + C·S1(R)).
@@ -86,7 +114,7 @@ export function wireReadEnergyPj(chip: ChipDescription, meanConductanceUS: numbe
   const s2 = (n: number) => (n * (n + 1) * (2 * n + 1)) / 6;
   const lines = transposed ? R * s2(C) + C * s1(R) : C * s2(R) + R * s1(C);
   const v2 = chip.costModel.inputActivity * chip.periphery.dac.readVoltageV ** 2;
-  return r * meanConductanceUS ** 2 * v2 * readDurationNs(chip) * lines * 1e-9;
+  return r * meanConductanceUS ** 2 * v2 * readConductionNs(chip) * lines * 1e-9;
 }
 
 /** One conversion: Walden E = FoM·2^bits (SAR, flash, CCO); an adder tree instead sums `rows` products
@@ -110,7 +138,7 @@ export function adcConversionCost(chip: ChipDescription): ActionCost {
   }
 }
 
-/** One line driven for one read: an analog DAC conversion costs per bit; pwm and bit-serial drivers one pulse. */
+/** One line driven for one read: an analog DAC conversion costs per bit; pwm, bit-serial and pulse-count drivers one pulse. */
 export function dacDriveCost(chip: ChipDescription): ActionCost {
   const m = chip.costModel;
   return { latencyNs: m.dacSettleNs, energyPj: m.inputEncoding === 'analog' ? m.dacEnergyPj * dacBits(chip) : m.dacEnergyPj };

@@ -6,7 +6,7 @@
  * the latency is 0).
  */
 import { conversionsPerLine, type ActionKey, type ChipDescription, type PulsedUpdate } from './chip';
-import { actionLatencyNs, partialSumBits, readsPerMvm } from './estimators';
+import { actionLatencyNs, conversionsPerMvm, partialSumBits, readsPerMvm } from './estimators';
 
 export function actionCycles(chip: ChipDescription, action: ActionKey): number {
   const ns = actionLatencyNs(chip, action);
@@ -49,13 +49,16 @@ export function opCycles(chip: ChipDescription, op: OpShape): number {
       return actionCycles(chip, 'dac_drive') + R * actionCycles(chip, 'array_read');
     case 'ArrayReadTransposed':
       return actionCycles(chip, 'dac_drive') + R * actionCycles(chip, 'array_read_transposed');
-    case 'AdcConvert':
-      // Each ADC converts its multiplexed lines once per read; bit-serial: the shift-add of a plane
-      // overlaps the next plane's conversion, so only the last one adds a cycle.
+    case 'AdcConvert': {
+      // Each ADC converts its multiplexed lines once per converted read (bit-serial: every bit plane;
+      // pulse-count: once, after the last integration); bit-serial: the shift-add of a plane overlaps
+      // the next plane's conversion, so only the last one adds a cycle.
+      const C = conversionsPerMvm(chip);
       return (
-        R * conversionsPerLine(chip) * Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion') +
-        (R > 1 ? actionCycles(chip, 'shift_add') : 0)
+        C * conversionsPerLine(chip) * Math.min(chip.periphery.adc.linesPerAdc, op.lines) * actionCycles(chip, 'adc_conversion') +
+        (C > 1 ? actionCycles(chip, 'shift_add') : 0)
       );
+    }
     case 'Send':
       return op.hops * chip.noc.hopLatencyCycles + op.flits * actionCycles(chip, 'router_hop_flit');
     case 'OuterProductUpdate':

@@ -161,6 +161,7 @@ export const CHIP_SCHEMA: Node = obj({
     featureSizeNm: pos,
     inputEncoding: { t: 'enum', values: INPUT_ENCODINGS },
     readPulseNs: pos,
+    integrationStepNs: nonNeg,
     inputActivity: frac,
     dacEnergyPj: nonNeg,
     dacSettleNs: nonNeg,
@@ -380,6 +381,16 @@ class Checker {
 /** Checks a schema cannot express; run only on a description that passed the schema. */
 function crossChecks(c: ChipDescription, ck: Checker): void {
   const x = c.crossbar;
+  // A pulse-count step samples and integrates one unit pulse: it cannot be shorter than the pulse.
+  const m = c.costModel;
+  if (m.inputEncoding === 'pulse-count' && m.integrationStepNs < m.readPulseNs) {
+    ck.add(
+      'HW021',
+      '/costModel/integrationStepNs',
+      `a pulse-count integration step of ${m.integrationStepNs} ns is shorter than its ${m.readPulseNs} ns read pulse`,
+      `set integrationStepNs to at least readPulseNs (${m.readPulseNs}): the pulse plus the neuron's sampling and charge transfer`,
+    );
+  }
   if (!(x.gMinUS < x.gMaxUS)) {
     ck.add(
       'HW021',

@@ -41,7 +41,7 @@ import {
   type ChipDescription,
   type LeakageKey,
 } from '../hw-models/chip';
-import { priceActions, readsPerMvm, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
+import { conversionsPerMvm, priceActions, readsPerMvm, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
 import { actionCycles as actionCyclesOf, commitCycles, isCoincidence, opCycles as opCyclesOf } from '../hw-models/timing';
 import type { TensorMsg } from './types';
 import { timedOps } from './op-shape';
@@ -522,7 +522,7 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
 export interface MvmCost {
   /** Multiply-accumulates counted as two operations each: 2·rows·weight columns. */
   ops: number;
-  /** ArrayRead (DAC settle + R reads) then AdcConvert of every column (R passes, shift-add), cycles and ns. */
+  /** ArrayRead (DAC settle + R reads) then AdcConvert of every column (C passes, shift-add when C > 1), cycles and ns. */
   cycles: number;
   latencyNs: number;
   /** Joules per action of one MVM, plus the leakage of the array, its ADCs and DAC bank over the MVM. */
@@ -534,26 +534,22 @@ export interface MvmCost {
 /**
  * One MVM of a whole array (every row driven, every column converted), the shape the published
  * chips quote their TOPS/W and latency for: dac_drive × rows·R, array_read × R, adc_conversion ×
- * cols·R (+ shift_add when bit-serial), all from hw-models/estimators.ts, durations from
+ * cols·C (+ shift_add when bit-serial; R reads, C of them converted: hw-models/estimators.ts), all from hw-models/estimators.ts, durations from
  * hw-models/timing.ts; leakage of the array, its ADCs and its DAC bank for the MVM's time.
  */
 export function mvmCost(chip: ChipDescription, ctx: PricingContext = {}): MvmCost {
   const x = chip.crossbar;
   const t = priceActions(chip, ctx).perAction;
-  const R =
-    chip.costModel.inputEncoding === 'bit-serial'
-      ? chip.periphery.dac.bits === 'float'
-        ? chip.costModel.bitsWhenFloat
-        : chip.periphery.dac.bits
-      : 1;
+  const R = readsPerMvm(chip);
+  const C = conversionsPerMvm(chip);
   const cols = x.cell === 'offset-column' ? x.cols - 1 : x.cols;
   const cycles = opCyclesOf(chip, { opType: 'ArrayRead' }) + opCyclesOf(chip, { opType: 'AdcConvert', lines: x.cols });
   const latencyNs = (cycles * 1000) / chip.clock.frequencyMhz;
   const counts: Partial<Record<ActionKey, number>> = {
     dac_drive: x.rows * R,
     array_read: R,
-    adc_conversion: x.cols * R * conversionsPerLine(chip),
-    shift_add: R > 1 ? x.cols * R : 0,
+    adc_conversion: x.cols * C * conversionsPerLine(chip),
+    shift_add: C > 1 ? x.cols * C : 0,
   };
   const out: Record<string, number> = {};
   let e = 0;
@@ -606,13 +602,14 @@ export interface RereadCosts {
 /**
  * Prices measured bound-management re-reads (issue 13's `boundManagement: 'iterative'`) as real
  * reads: per re-read R array reads (`array_read_transposed` for the transposed kind, else
- * `array_read`; R = reads per MVM), dac_drive × driven lines·R, adc_conversion × sensed lines·R and,
- * bit-serial, shift_add × sensed lines·R — the counts of netlist/ops.ts ArrayRead + AdcConvert for
+ * `array_read`; R = reads per MVM), dac_drive × driven lines·R, adc_conversion × sensed lines·C and,
+ * bit-serial, shift_add × sensed lines·C (C = converted reads per MVM) — the counts of netlist/ops.ts ArrayRead + AdcConvert for
  * one sample. Cycles per re-read: opCycles(ArrayRead) + opCycles(AdcConvert) at the record's mean
  * sensed lines per re-read. `table` is the run's priced table (ChipCosts.actionTable).
  */
 export function rereadCosts(chip: ChipDescription, table: ActionTable, measured: readonly MeasuredRereads[], samples: number): RereadCosts {
   const R = readsPerMvm(chip);
+  const C = conversionsPerMvm(chip);
   const counts = zeroActions();
   let rereads = 0;
   let cycles = 0;
@@ -622,8 +619,8 @@ export function rereadCosts(chip: ChipDescription, table: ActionTable, measured:
     rereads += m.rereads;
     counts[transposed ? 'array_read_transposed' : 'array_read'] += m.rereads * R;
     counts.dac_drive += m.rereadLinesDriven * R;
-    counts.adc_conversion += m.rereadLinesSensed * R;
-    if (R > 1) counts.shift_add += m.rereadLinesSensed * R;
+    counts.adc_conversion += m.rereadLinesSensed * C;
+    if (C > 1) counts.shift_add += m.rereadLinesSensed * C;
     const lines = m.rereadLinesSensed / m.rereads;
     cycles +=
       m.rereads *

@@ -7,7 +7,7 @@
  * table of docs/netlist.md is generated from it (test/netlist-ops.test.ts checks the doc matches).
  */
 import { conversionsPerLine, type ActionKey, type ChipDescription } from '../hw-models/chip';
-import { readsPerMvm } from '../hw-models/estimators';
+import { conversionsPerMvm, readsPerMvm } from '../hw-models/estimators';
 import { opCycles, type OpShape } from '../hw-models/timing';
 import type { ActionCountMsg, OpMsg, OpType } from './types';
 
@@ -62,7 +62,7 @@ function arrayRead(transposed: boolean): OpDef {
   return {
     operands: 'core, array, edge, group (the driving side), begin/end (its unit range on the driven lines), lines, source, positions',
     resourceDoc: 'array:id, dac:id',
-    actionDoc: `dac_drive × lines·P·R, ${action} × P·R (R = reads per MVM: dac bits when bit-serial, else 1)`,
+    actionDoc: `dac_drive × lines·P·R, ${action} × P·R (R = reads per MVM: dac bits when bit-serial, 2^m − 1 for m magnitude bits when pulse-count, else 1)`,
     cycleDoc: `P·(c(dac_drive) + R·c(${action}))`,
     meaning: transposed
       ? "drive the array's rows with the source values of its row range (through the DAC), sense its columns: p = DAC(x)·Ŵ_tile / w_max, plus the read noise of every device; conv edges: x is the to-group's values unpooled through the latest forward argmax, one patch row per position"
@@ -97,15 +97,16 @@ export const OPS: Record<OpType, OpDef> = {
   AdcConvert: {
     operands: 'core, array, edge, lines, positions',
     resourceDoc: 'adc:id',
-    actionDoc: 'adc_conversion × lines·P·R·S (S = 2 for each-side pair conversion, else 1); bit-serial (R > 1): shift_add × lines·P·R',
-    cycleDoc: 'P·(R·S·min(lines_per_adc, lines)·c(adc_conversion) + (R > 1 ? c(shift_add) : 0))',
+    actionDoc:
+      'adc_conversion × lines·P·C·S (C = converted reads per MVM: dac bits when bit-serial, else 1; S = 2 for each-side pair conversion, else 1); bit-serial (C > 1): shift_add × lines·P·C',
+    cycleDoc: 'P·(C·S·min(lines_per_adc, lines)·c(adc_conversion) + (C > 1 ? c(shift_add) : 0))',
     meaning: "convert the array's sensed lines: output noise, clip to ±full scale, quantise to adc_step (normalised units)",
     resources: (op) => [`adc:${op.array}`],
     actions: (op, ctx) => {
-      const R = readsPerMvm(ctx.chip);
+      const C = conversionsPerMvm(ctx.chip);
       const S = conversionsPerLine(ctx.chip);
-      return R > 1
-        ? [act('adc_conversion', op.lines * P(op) * R * S), act('shift_add', op.lines * P(op) * R)]
+      return C > 1
+        ? [act('adc_conversion', op.lines * P(op) * C * S), act('shift_add', op.lines * P(op) * C)]
         : [act('adc_conversion', op.lines * P(op) * S)];
     },
     shape: (op) => ({ opType: 'AdcConvert', lines: op.lines }),

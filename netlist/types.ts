@@ -176,7 +176,12 @@ export interface NocMsg {
   inputBufferBytes: number;
   stateBufferBytes: number;
 }
-export type InputEncodingName = 'INPUT_ENCODING_UNSPECIFIED' | 'INPUT_ENCODING_ANALOG' | 'INPUT_ENCODING_PWM' | 'INPUT_ENCODING_BIT_SERIAL';
+export type InputEncodingName =
+  | 'INPUT_ENCODING_UNSPECIFIED'
+  | 'INPUT_ENCODING_ANALOG'
+  | 'INPUT_ENCODING_PWM'
+  | 'INPUT_ENCODING_BIT_SERIAL'
+  | 'INPUT_ENCODING_PULSE_COUNT';
 export type AdcArchitectureName =
   | 'ADC_ARCHITECTURE_UNSPECIFIED'
   | 'ADC_ARCHITECTURE_SAR'
@@ -189,6 +194,7 @@ export interface CostModelMsg {
   featureSizeNm: number;
   inputEncoding: InputEncodingName;
   readPulseNs: number;
+  integrationStepNs: number;
   inputActivity: number;
   dacEnergyPj: number;
   dacSettleNs: number;

@@ -13,10 +13,13 @@ import { ACTION_KEYS, COMMIT_ACTIONS, type ActionKey, type ChipDescription } fro
 import {
   adcConversionCost,
   arrayReadEnergyPj,
+  conversionsPerMvm,
   dacDriveCost,
+  inputMagnitudeBits,
   optimizerOps,
   partialSumBits,
   priceActions,
+  readConductionNs,
   readDurationNs,
   readsPerMvm,
   wireReadEnergyPj,
@@ -65,6 +68,31 @@ describe('estimators: hand-derived', () => {
     // Cycles of a read: DAC settle (1) + R reads; a bit-serial conversion: R passes over the muxed lines + one shift-add.
     expect(opCycles(serial, { opType: 'ArrayRead' })).toBe(1 + 8 * 2);
     expect(opCycles(serial, { opType: 'AdcConvert', lines: 256 })).toBe(8 * 8 * 1 + 1);
+  });
+
+  test('pulse-count: 2^m − 1 integrated unit pulses for m magnitude bits, one conversion, read energy over the pulse only', () => {
+    // 8-bit DAC on a signed range [−1, 1]: 7 magnitude bits → 1 + 2 + … + 64 = 127 pulses.
+    const c = withCost(reram(), { inputEncoding: 'pulse-count', readPulseNs: 10, integrationStepNs: 270, dacSettleNs: 300 });
+    expect(inputMagnitudeBits(c)).toBe(7);
+    expect(readsPerMvm(c)).toBe(127);
+    expect(conversionsPerMvm(c)).toBe(1);
+    // A step lasts the integration (270 ns); the array conducts for the 10 ns pulse of it.
+    expect(readDurationNs(c)).toBe(270);
+    expect(readConductionNs(c)).toBe(10);
+    // Energy per read: devices × Ḡ × V² × 10 ns × activity, exactly as an analog 10 ns read.
+    expect(arrayReadEnergyPj(c, 10)).toBeCloseTo(arrayReadEnergyPj(reram(), 10), 12);
+    // A driver pulse costs dacEnergyPj, not per bit.
+    expect(dacDriveCost(c).energyPj).toBe(c.costModel.dacEnergyPj);
+    // Unsigned range [0, 1]: all 8 bits are magnitude → 255 pulses.
+    const u = structuredClone(c);
+    u.periphery.dac.inputRange = [0, 1];
+    expect(readsPerMvm(u)).toBe(255);
+    // Cycles at 1 GHz (reram): the set-up (300) + 127 steps of 270; the conversion once — one pass
+    // over each ADC's 8 multiplexed lines at 1 cycle each (bit-serial above: 8 passes) — no shift-add.
+    expect(opCycles(c, { opType: 'ArrayRead' })).toBe(300 + 127 * 270);
+    expect(opCycles(c, { opType: 'AdcConvert', lines: 256 })).toBe(8 * 1);
+    // Partial sums do not widen: the neuron's code is the sum.
+    expect(partialSumBits(withCost(c, { sendAdcCodes: true }))).toBe(8);
   });
 
   test('array read energy Σ G·V²·t over the devices: rises with g_max and with the programmed conductance', () => {
@@ -123,7 +151,7 @@ describe('estimators: hand-derived', () => {
         (transposed ? rows : cols)[k] = 1;
         p += solveCrossbar(a, { rows, cols }).wirePowerW;
       }
-      return p * ev2 * readDurationNs(c) * 1e3; // W·ns → pJ
+      return p * ev2 * readConductionNs(c) * 1e3; // W·ns → pJ
     };
     for (const t of [false, true]) {
       const e = exact(t);
@@ -340,6 +368,22 @@ describe('cost model fields: bad input is a coded diagnostic naming the field', 
     edit(c);
     return validateChip(c, 'chip.json').diagnostics.map((d) => `${d.code} ${d.path}`);
   };
+  test('a pulse-count integration step shorter than its read pulse', () => {
+    expect(
+      bad((c) => {
+        c.costModel.inputEncoding = 'pulse-count';
+        c.costModel.readPulseNs = 10;
+        c.costModel.integrationStepNs = 5;
+      }),
+    ).toEqual(['HW021 /costModel/integrationStepNs']);
+    expect(
+      bad((c) => {
+        c.costModel.inputEncoding = 'pulse-count';
+        c.costModel.integrationStepNs = 270;
+      }),
+    ).toEqual([]);
+  });
+
   test('unknown encoding, negative energy, NaN, an override of an unknown action, a half override', () => {
     expect(
       bad((c) => {

@@ -1,9 +1,10 @@
 /**
  * `neurram`: configured like NeuRRAM (Wan et al., Nature 2022 [NeuRRAM22]): 48 cores of one 256×256
  * 1T1R RRAM array, 130 nm, voltage-mode sensing with one neuron (integrating ADC) per 16×16 corelet,
- * i.e. 256 per core, multi-bit inputs applied bit-serially, 4-bit weights. Device noise as `reram`.
+ * i.e. 256 per core, multi-bit inputs applied as integrated unit pulses, 4-bit weights. Device noise as `reram`.
  * Its TOPS/W, MVM latency and core area are compared with the published figures in docs/calibration.md;
- * only the geometry and the node are taken from the paper, the timing and energy constants are ESTIMATEs.
+ * the geometry, the node and the input scheme are the paper's, the time constants CiMLoop's NeuRRAM
+ * model's (Andrulis et al. 2024), the energy constants ESTIMATEs.
  */
 import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
@@ -16,7 +17,7 @@ export const NEURRAM: ChipDescription = {
   format: CHIP_FORMAT,
   name: 'neurram',
   description:
-    'NeuRRAM-like: 48 cores × one 256×256 1T1R RRAM array, 4-bit weights, bit-serial 4-bit inputs, 256 neurons per core, 130 nm (calibration preset)',
+    'NeuRRAM-like: 48 cores × one 256×256 1T1R RRAM array, 4-bit weights, 4-bit inputs as 7 integrated pulses, 256 neurons per core, 130 nm (calibration preset)',
   crossbar: {
     ...structuredClone(RERAM.crossbar),
     // [NeuRRAM22]: a core holds 256×256 RRAMs and a signed weight is the differential pair of two cells
@@ -27,7 +28,7 @@ export const NEURRAM: ChipDescription = {
     levels: 8,
   },
   periphery: {
-    // [NeuRRAM22] applies multi-bit inputs over several cycles (ESTIMATE: 4 bits, one bit per cycle).
+    // [NeuRRAM22] applies multi-bit inputs over several integration cycles (4-bit signed inputs, the workload of Extended Data Fig. 12).
     dac: { bits: 4, inputRange: [-1, 1], readVoltageV: 0.1 }, // ESTIMATE: 0.1 V read
     // [NeuRRAM22]: one neuron per 16×16 corelet, 256 per core → one per line; 6-bit outputs (ESTIMATE).
     // Noise and bound management: not stated by the source → none (issue 13 fields; docs/references.md "Periphery").
@@ -60,21 +61,29 @@ export const NEURRAM: ChipDescription = {
   clock: { frequencyMhz: 100 },
   costModel: {
     ...ANALOG_GENERIC_COSTS,
-    version: 'fre-costs-neurram/2',
+    version: 'fre-costs-neurram/3',
     source:
-      'NeuRRAM (Nature 2022) geometry and node; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
+      'NeuRRAM (Nature 2022) geometry, node and input scheme; CiMLoop NeuRRAM model time constants; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
     // [NeuRRAM22]: 130 nm CMOS.
     featureSizeNm: 130,
-    inputEncoding: 'bit-serial',
-    // ESTIMATE: one 100 ns sampling and integration per input bit.
-    readPulseNs: 100,
+    // [NeuRRAM22] Fig. 3e: magnitude bit n of the input is applied as 2^(n−1) pulses, each sampled
+    // and integrated by the neuron (7 integrations for the 3 magnitude bits of a 4-bit signed input),
+    // then the neuron converts once. Time constants as CiMLoop's NeuRRAM model ([CiMLoop24], docs/references.md "CiMLoop")
+    // (wan_nature_2022/variables_free.yaml): a 10 ns read pulse (READ_PULSE_WIDTH), 0.27 µs per
+    // integration step (LATENCY_INTEGRATE), 0.3 µs per conversion step (LATENCY_ADC_STEP) and 0.3 µs
+    // once per phase for sampling (LATENCY_INTER_PHASE; one phase here, priced as the read's set-up).
+    inputEncoding: 'pulse-count',
+    readPulseNs: 10,
+    integrationStepNs: 270,
     inputActivity: 0.5,
     dacEnergyPj: 0.1,
-    dacSettleNs: 10,
-    // ESTIMATE: the neuron's integrate-and-compare conversion ≈ a SAR at 20 fJ/step (top of Murmann's range), 10 ns per bit.
+    dacSettleNs: 300,
+    // [NeuRRAM22]: the neuron converts by charge-decrement steps; [CiMLoop24] counts one step per output
+    // bit (ADC steps = output bits), 0.3 µs each — the SAR formula, bits × step.
+    // Energy ESTIMATE: 20 fJ/step (top of [Murmann]'s range).
     adcArchitecture: 'sar',
     adcWaldenFomFj: 20,
-    adcNsPerStep: 10,
+    adcNsPerStep: 300,
     adcAreaUm2PerLevel: 1000 / 64,
     addPjPerBit: ANALOG_GENERIC_COSTS.addPjPerBit * D130,
     multiplyPjPerBit2: ANALOG_GENERIC_COSTS.multiplyPjPerBit2 * D130,
