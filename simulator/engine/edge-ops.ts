@@ -129,8 +129,11 @@ export class EdgeOps {
       const patches = cb.chunkPatches.subarray(0, mc * P * e.cols);
       const rows = maxPooled ? cb.chunkRows.subarray(0, mc * P * e.rows) : cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
       this.layout.im2row(conv, mc, s0 === 0 ? inp : inp.subarray(s0 * inSize), patches);
-      rows.fill(0);
-      this.exec.forward(e, patches, mc * P, 1, rows);
+      if (this.exec.forwardInto) this.exec.forwardInto(e, patches, mc * P, 1, rows);
+      else {
+        rows.fill(0);
+        this.exec.forward(e, patches, mc * P, 1, rows);
+      }
       // Straight from the position-major rows into the drive, bias included (pool-rows.ts).
       if (maxPooled)
         this.layout.maxPoolRows(pool, convShape, mc, rows, out.subarray(s0 * toSize), cb.argmax.subarray(s0 * toSize), scale, bias ?? null);
@@ -178,9 +181,12 @@ export class EdgeOps {
         this.layout.maxUnpoolRows(e.conv.pool!, e.conv.convShape, mc, inp.subarray(s0 * toSize), cb.argmax.subarray(s0 * toSize), rows);
       } else rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
       const back = cb.back.subarray(0, mc * P * e.cols);
-      back.fill(0);
-      if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
-      else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+      if (path === 'transposed' && this.exec.transposedInto) this.exec.transposedInto(e, rows, mc * P, scale, back);
+      else {
+        back.fill(0);
+        if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
+        else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+      }
       this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
     }
   }
