@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "napi_args.h"
 #include "conv.h"
 
@@ -61,7 +64,7 @@ static struct {
 #else
 #define CPU_RELAX() ((void)0)
 #endif
-#define SHARE_SPINS 4000 /* pause instructions (~40 cycles up to ~140 each) before the helper sleeps */
+#define SHARE_SPINS 400 /* pause instructions (~40 to ~140 cycles each) before the helper sleeps, or the caller yields */
 
 static void claim_and_run(uint32_t gen) {
   for (;;) {
@@ -178,6 +181,13 @@ static inline __attribute__((always_inline)) void im2row_body(const float *restr
             const float *row = xc + iy * W;
             if (inside) {
               const float *r = row + x0;
+#if defined(__SSE2__)
+              if (k == 5) { /* one 4-wide move and one scalar: GCC leaves the 5-long copy scalar */
+                _mm_storeu_ps(o, _mm_loadu_ps(r));
+                o[4] = r[4];
+                continue;
+              }
+#endif
               for (int64_t kx = 0; kx < k; kx++) o[kx] = r[kx];
               continue;
             }
@@ -210,6 +220,13 @@ static inline __attribute__((always_inline)) void row2im_body(const float *restr
             float *row = xc + iy * W;
             if (inside) {
               float *r = row + x0;
+#if defined(__SSE2__)
+              if (k == 5) { /* element-wise float adds, the same as the scalar loop's */
+                _mm_storeu_ps(r, _mm_add_ps(_mm_loadu_ps(r), _mm_loadu_ps(o)));
+                r[4] += o[4];
+                continue;
+              }
+#endif
               for (int64_t kx = 0; kx < k; kx++) r[kx] += o[kx];
               continue;
             }
@@ -357,7 +374,20 @@ static void max_pool_rows(const float *restrict rows, float *restrict out, int32
               /* Branch-free (selects, not jumps), so it vectorises: on real data the comparison
                  is unpredictable and the branchy loop spent its time in mispredictions. */
               const int32_t qq = (int32_t)q;
-              for (int64_t j = 0; j < n; j++) {
+              int64_t j0 = 0;
+#if defined(__SSE2__)
+              /* GCC keeps this loop scalar (its vector version is guarded by an aliasing check that
+                 fails here); by hand: compare, then select with and/andnot/or. */
+              const __m128i qv = _mm_set1_epi32(qq);
+              for (; j0 + 4 <= n; j0 += 4) {
+                const __m128 v = _mm_loadu_ps(r + j0), bv = _mm_loadu_ps(best + j0);
+                const __m128 gt = _mm_cmpgt_ps(v, bv);
+                const __m128i gi = _mm_castps_si128(gt), wv = _mm_loadu_si128((const __m128i *)(where + j0));
+                _mm_storeu_ps(best + j0, _mm_or_ps(_mm_and_ps(gt, v), _mm_andnot_ps(gt, bv)));
+                _mm_storeu_si128((__m128i *)(where + j0), _mm_or_si128(_mm_and_si128(gi, qv), _mm_andnot_si128(gi, wv)));
+              }
+#endif
+              for (int64_t j = j0; j < n; j++) {
                 const float v = r[j];
                 const int gt = v > best[j];
                 best[j] = gt ? v : best[j];
