@@ -40,7 +40,7 @@
  * shared counter, so the caller never waits for a helper that is slow to wake (it then takes every
  * sample itself) and only waits for a sample the helper has claimed. A sample's work is the same
  * loop in the same order whichever thread runs it, and samples write disjoint memory, so the
- * results are bit-identical to one thread. FRE_LAYOUT_THREADS=1 keeps everything on the caller.
+ * results are bit-identical to one thread. FRE_LAYOUT_THREADS=2 turns the helper on (default 1: the caller only).
  *
  * Claims carry the job's generation (state = gen << 32 | next sample): a helper that wakes late
  * cannot claim a sample of a later job with the earlier job's arguments. The helper spins briefly
@@ -102,7 +102,9 @@ static void *share_helper(void *arg) {
 static int share_mode(void) {
   if (share.mode) return share.mode;
   const char *env = getenv("FRE_LAYOUT_THREADS");
-  long want = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  /* Opt-in: on the shared 2-core machine it was measured on (load 5–6) one thread was faster
+     (bench/results/conv/README.md); a helper pays off only with a core to spare. */
+  long want = env && *env ? strtol(env, NULL, 10) : 1;
   share.mode = 1;
   if (want >= 2) {
     pthread_t t;

@@ -1,6 +1,6 @@
 /**
  * The native layout moves (native/conv.c) split each call by sample between the caller and a
- * helper thread (FRE_LAYOUT_THREADS, default one per core up to two). Against the TypeScript
+ * helper thread when FRE_LAYOUT_THREADS=2 (set here, before the addon's first layout call reads it). Against the TypeScript
  * references bit for bit on batches large enough for both threads to take samples, over many calls
  * in a row (each call is a new job the helper must pick up, or miss, cleanly), and with a bad argmax
  * in a late sample still reported. Skipped where the native addon is not built.
@@ -10,6 +10,7 @@ import { poolOutShape, shapeSize } from '../graph/shapes';
 import { layoutKernels, referenceLayout } from '../simulator/conv/layout-kernels';
 import { makeRng } from '../util/rng';
 
+process.env.FRE_LAYOUT_THREADS = '2';
 const native = layoutKernels();
 
 /** The first index where the bits differ, or -1 (toEqual on megabyte arrays takes minutes). */
