@@ -20,9 +20,125 @@
  * Sums are formed in double and rounded once per assignment, as the TypeScript reference's `+=` on
  * a Float32Array does, so both give the same floats.
  */
+#define _POSIX_C_SOURCE 200809L /* sysconf, pthreads and sched_yield under -std=c11 */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "napi_args.h"
 #include "conv.h"
+
+/*
+ * Both cores for the layout moves. OpenBLAS threads the GEMMs, but im2row, row2im and the fused
+ * pool/unpool ran on the calling thread only (a sixth of a conv EP step). Each call here is split
+ * by sample between the caller and one helper thread: samples are claimed one at a time from a
+ * shared counter, so the caller never waits for a helper that is slow to wake (it then takes every
+ * sample itself) and only waits for a sample the helper has claimed. A sample's work is the same
+ * loop in the same order whichever thread runs it, and samples write disjoint memory, so the
+ * results are bit-identical to one thread. FRE_LAYOUT_THREADS=2 turns the helper on (default 1: the caller only).
+ *
+ * Claims carry the job's generation (state = gen << 32 | next sample): a helper that wakes late
+ * cannot claim a sample of a later job with the earlier job's arguments. The helper spins briefly
+ * after a job (the calls come every ~0.1 ms during a conv step), then sleeps on a condition variable.
+ */
+typedef void (*piece_fn)(void *job, int64_t b);
+
+static struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  _Atomic uint64_t state;
+  _Atomic int64_t finished;
+  int64_t total;
+  piece_fn fn;
+  void *job;
+  int mode; /* 0: not decided yet, 1: caller only, 2: caller + helper */
+} share = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, NULL, NULL, 0};
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_RELAX() __builtin_ia32_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+#define SHARE_SPINS 400 /* pause instructions (~40 to ~140 cycles each) before the helper sleeps, or the caller yields */
+
+static void claim_and_run(uint32_t gen) {
+  for (;;) {
+    uint64_t st = atomic_load_explicit(&share.state, memory_order_acquire);
+    if ((uint32_t)(st >> 32) != gen || (int64_t)(uint32_t)st >= share.total) return;
+    if (!atomic_compare_exchange_weak_explicit(&share.state, &st, st + 1, memory_order_acq_rel, memory_order_relaxed)) continue;
+    /* The job cannot change while this claimed sample is unfinished: its caller waits for it. */
+    share.fn(share.job, (int64_t)(uint32_t)st);
+    atomic_fetch_add_explicit(&share.finished, 1, memory_order_release);
+  }
+}
+
+static void *share_helper(void *arg) {
+  (void)arg;
+  uint32_t seen = 0;
+  for (;;) {
+    uint32_t gen = (uint32_t)(atomic_load_explicit(&share.state, memory_order_acquire) >> 32);
+    for (int spins = 0; gen == seen; spins++) {
+      if (spins < SHARE_SPINS) {
+        CPU_RELAX();
+      } else {
+        pthread_mutex_lock(&share.mu);
+        while ((uint32_t)(atomic_load_explicit(&share.state, memory_order_acquire) >> 32) == seen)
+          pthread_cond_wait(&share.cv, &share.mu);
+        pthread_mutex_unlock(&share.mu);
+      }
+      gen = (uint32_t)(atomic_load_explicit(&share.state, memory_order_acquire) >> 32);
+    }
+    seen = gen;
+    claim_and_run(gen);
+  }
+  return NULL;
+}
+
+static int share_mode(void) {
+  if (share.mode) return share.mode;
+  const char *env = getenv("FRE_LAYOUT_THREADS");
+  /* Opt-in: on the shared 2-core machine it was measured on (load 5–6) one thread was faster
+     (bench/results/conv/README.md); a helper pays off only with a core to spare. */
+  long want = env && *env ? strtol(env, NULL, 10) : 1;
+  share.mode = 1;
+  if (want >= 2) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, share_helper, NULL) == 0) share.mode = 2;
+    pthread_attr_destroy(&attr);
+  }
+  return share.mode;
+}
+
+/* fn(job, b) for b in [0, total), on the caller and the helper; returns when all have run. Called
+ * from the Node main thread only (one job at a time). */
+static void run_samples(piece_fn fn, void *job, int64_t total) {
+  if (total < 2 || total >= UINT32_MAX || share_mode() < 2) {
+    for (int64_t b = 0; b < total; b++) fn(job, b);
+    return;
+  }
+  pthread_mutex_lock(&share.mu);
+  share.total = total;
+  share.fn = fn;
+  share.job = job;
+  atomic_store_explicit(&share.finished, 0, memory_order_relaxed);
+  const uint32_t gen = (uint32_t)(atomic_load_explicit(&share.state, memory_order_relaxed) >> 32) + 1;
+  atomic_store_explicit(&share.state, (uint64_t)gen << 32, memory_order_release);
+  pthread_cond_signal(&share.cv);
+  pthread_mutex_unlock(&share.mu);
+  claim_and_run(gen);
+  for (int spins = 0; atomic_load_explicit(&share.finished, memory_order_acquire) < total; spins++) {
+    if (spins < SHARE_SPINS) CPU_RELAX();
+    else sched_yield(); /* the helper was descheduled mid-sample */
+  }
+}
 
 typedef struct { int64_t m, C, H, W, k, s, p, OH, OW; } geom_t;
 
@@ -67,6 +183,13 @@ static inline __attribute__((always_inline)) void im2row_body(const float *restr
             const float *row = xc + iy * W;
             if (inside) {
               const float *r = row + x0;
+#if defined(__SSE2__)
+              if (k == 5) { /* one 4-wide move and one scalar: GCC leaves the 5-long copy scalar */
+                _mm_storeu_ps(o, _mm_loadu_ps(r));
+                o[4] = r[4];
+                continue;
+              }
+#endif
               for (int64_t kx = 0; kx < k; kx++) o[kx] = r[kx];
               continue;
             }
@@ -99,6 +222,13 @@ static inline __attribute__((always_inline)) void row2im_body(const float *restr
             float *row = xc + iy * W;
             if (inside) {
               float *r = row + x0;
+#if defined(__SSE2__)
+              if (k == 5) { /* element-wise float adds, the same as the scalar loop's */
+                _mm_storeu_ps(r, _mm_add_ps(_mm_loadu_ps(r), _mm_loadu_ps(o)));
+                r[4] += o[4];
+                continue;
+              }
+#endif
               for (int64_t kx = 0; kx < k; kx++) r[kx] += o[kx];
               continue;
             }
@@ -129,6 +259,21 @@ static void row2im_loop(const float *restrict in, float *restrict x, const geom_
   }
 }
 
+typedef struct {
+  const float *src;
+  float *dst;
+  geom_t g1; /* the geometry of one sample (m = 1) */
+  int which;
+} layout_job_t;
+
+/* One sample's im2row or row2im (row2im only adds into that sample's x). */
+static void layout_piece(void *arg, int64_t b) {
+  const layout_job_t *j = arg;
+  const int64_t xs = j->g1.C * j->g1.H * j->g1.W, ps = j->g1.OH * j->g1.OW * j->g1.C * j->g1.k * j->g1.k;
+  if (j->which == 0) im2row_loop(j->src + b * xs, j->dst + b * ps, &j->g1);
+  else row2im_loop(j->src + b * ps, j->dst + b * xs, &j->g1);
+}
+
 /* (src, dst, m, C, H, W, k, stride, pad); which = 0: im2row(x → patches), 1: row2im(patches → x). */
 static napi_value run(napi_env env, napi_callback_info info, int which) {
   size_t argc = 9;
@@ -153,8 +298,9 @@ static napi_value run(napi_env env, napi_callback_info info, int which) {
   if ((which == 0 ? sl : dl) < xs) return throw_range(env, which == 0 ? "im2row: x shorter than m·C·H·W" : "row2im: x shorter than m·C·H·W");
   if ((which == 0 ? dl : sl) < ps) return throw_range(env, which == 0 ? "im2row: patches shorter than m·OH·OW·C·k·k" : "row2im: patches shorter than m·OH·OW·C·k·k");
   (void)name;
-  if (which == 0) im2row_loop(src, dst, &g);
-  else row2im_loop(src, dst, &g);
+  layout_job_t job = {src, dst, g, which};
+  job.g1.m = 1;
+  run_samples(layout_piece, &job, g.m);
   return NULL;
 }
 
@@ -207,12 +353,13 @@ static bool get_pool_geom(napi_env env, napi_value *argv, pool_geom_t *g, const 
 
 #define POOL_BLOCK 256 /* channels handled per pass of a window (stack buffers) */
 
+/* Samples [b0, b1) of the batch. */
 static void max_pool_rows(const float *restrict rows, float *restrict out, int32_t *restrict argmax,
-                          const float *restrict bias, const pool_geom_t *g, double scale) {
+                          const float *restrict bias, const pool_geom_t *g, double scale, int64_t b0, int64_t b1) {
   const int64_t O = g->O, W = g->W, P = g->P, k = g->k, s = g->s, OH = g->OH, OW = g->OW;
   float best[POOL_BLOCK];
   int32_t where[POOL_BLOCK];
-  for (int64_t b = 0; b < g->m; b++) {
+  for (int64_t b = b0; b < b1; b++) {
     const float *rb = rows + b * P * O;
     for (int64_t oy = 0; oy < OH; oy++) {
       for (int64_t ox = 0; ox < OW; ox++) {
@@ -226,8 +373,27 @@ static void max_pool_rows(const float *restrict rows, float *restrict out, int32
             for (int64_t kx = 0; kx < k; kx++) {
               const int64_t q = (oy * s + ky) * W + ox * s + kx;
               const float *r = rb + q * O + o0;
-              for (int64_t j = 0; j < n; j++) {
-                if (r[j] > best[j]) { best[j] = r[j]; where[j] = (int32_t)q; }
+              /* Branch-free (selects, not jumps), so it vectorises: on real data the comparison
+                 is unpredictable and the branchy loop spent its time in mispredictions. */
+              const int32_t qq = (int32_t)q;
+              int64_t j0 = 0;
+#if defined(__SSE2__)
+              /* GCC keeps this loop scalar (its vector version is guarded by an aliasing check that
+                 fails here); by hand: compare, then select with and/andnot/or. */
+              const __m128i qv = _mm_set1_epi32(qq);
+              for (; j0 + 4 <= n; j0 += 4) {
+                const __m128 v = _mm_loadu_ps(r + j0), bv = _mm_loadu_ps(best + j0);
+                const __m128 gt = _mm_cmpgt_ps(v, bv);
+                const __m128i gi = _mm_castps_si128(gt), wv = _mm_loadu_si128((const __m128i *)(where + j0));
+                _mm_storeu_ps(best + j0, _mm_or_ps(_mm_and_ps(gt, v), _mm_andnot_ps(gt, bv)));
+                _mm_storeu_si128((__m128i *)(where + j0), _mm_or_si128(_mm_and_si128(gi, qv), _mm_andnot_si128(gi, wv)));
+              }
+#endif
+              for (int64_t j = j0; j < n; j++) {
+                const float v = r[j];
+                const int gt = v > best[j];
+                best[j] = gt ? v : best[j];
+                where[j] = gt ? qq : where[j];
               }
             }
           }
@@ -245,13 +411,13 @@ static void max_pool_rows(const float *restrict rows, float *restrict out, int32
   }
 }
 
-/* Returns the first bad argmax index, or -1. */
+/* Sample b; returns the first bad argmax index, or -1. */
 static int64_t max_unpool_rows(const float *restrict post, const int32_t *restrict argmax, float *restrict rows,
-                               const pool_geom_t *g) {
+                               const pool_geom_t *g, int64_t b) {
   const int64_t O = g->O, P = g->P, per = g->OH * g->OW;
-  memset(rows, 0, (size_t)(g->m * P * O) * sizeof(float));
-  for (int64_t b = 0; b < g->m; b++) {
+  {
     float *rb = rows + b * P * O;
+    memset(rb, 0, (size_t)(P * O) * sizeof(float));
     for (int64_t o = 0; o < O; o++) {
       const int64_t plane = (b * O + o) * P;
       const int64_t i0 = (b * O + o) * per;
@@ -264,6 +430,29 @@ static int64_t max_unpool_rows(const float *restrict post, const int32_t *restri
     }
   }
   return -1;
+}
+
+typedef struct {
+  const float *rows, *bias, *post;
+  float *out;
+  int32_t *argmax;
+  pool_geom_t g;
+  double scale;
+  _Atomic int64_t bad; /* unpool: the smallest bad argmax index, or INT64_MAX */
+} pool_job_t;
+
+static void pool_piece(void *arg, int64_t b) {
+  pool_job_t *j = arg;
+  max_pool_rows(j->rows, j->out, j->argmax, j->bias, &j->g, j->scale, b, b + 1);
+}
+
+static void unpool_piece(void *arg, int64_t b) {
+  pool_job_t *j = arg;
+  const int64_t bad = max_unpool_rows(j->post, j->argmax, j->out, &j->g, b);
+  if (bad < 0) return;
+  int64_t cur = atomic_load(&j->bad);
+  while (bad < cur && !atomic_compare_exchange_weak(&j->bad, &cur, bad)) {
+  }
 }
 
 /* maxPoolRows(rows, out, argmax, bias, m, O, H, W, size, stride, scale) */
@@ -286,7 +475,8 @@ napi_value fre_max_pool_rows(napi_env env, napi_callback_info info) {
   if (ol < n || al < n) return throw_range(env, "maxPoolRows: out or argmax shorter than m·O·OH·OW");
   if (bl != 0 && bl < g.O) return throw_range(env, "maxPoolRows: bias must be empty or hold O values");
   if (rows == out) return throw_range(env, "maxPoolRows: rows and out must not alias");
-  max_pool_rows(rows, out, argmax, bl ? bias : NULL, &g, scale);
+  pool_job_t job = {.rows = rows, .bias = bl ? bias : NULL, .out = out, .argmax = argmax, .g = g, .scale = scale, .bad = INT64_MAX};
+  run_samples(pool_piece, &job, g.m);
   return NULL;
 }
 
@@ -307,8 +497,10 @@ napi_value fre_max_unpool_rows(napi_env env, napi_callback_info info) {
   if (pl < n || al < n) return throw_range(env, "maxUnpoolRows: post or argmax shorter than m·O·OH·OW");
   if (rl < g.m * g.P * g.O) return throw_range(env, "maxUnpoolRows: rows shorter than m·H·W·O");
   if (post == rows) return throw_range(env, "maxUnpoolRows: post and rows must not alias");
-  const int64_t bad = max_unpool_rows(post, argmax, rows, &g);
-  if (bad >= 0) {
+  pool_job_t job = {.post = post, .out = rows, .argmax = (int32_t *)argmax, .g = g, .bad = INT64_MAX};
+  run_samples(unpool_piece, &job, g.m);
+  const int64_t bad = atomic_load(&job.bad);
+  if (bad != INT64_MAX) {
     char msg[160];
     snprintf(msg, sizeof msg, "maxUnpoolRows: argmax[%lld] = %d is outside its plane", (long long)bad, argmax[bad]);
     return throw_range(env, msg);

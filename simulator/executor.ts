@@ -21,6 +21,14 @@ export interface Executor {
   forward(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   /** out[m × cols] += scale · inp[m × rows] · W  (the same matrix read transposed) */
   transposed(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
+  /**
+   * Optional overwriting forms of forward and transposed (out = …, not out += …): the conv reads
+   * write into scratch rows that the engines would otherwise zero first (a memset of a megabyte per
+   * chunk of a transposed read). Only for executors whose read is exactly 0 + the read (the ideal
+   * one: sgemm with β = 0 instead of β = 1 on zeros gives the same floats).
+   */
+  forwardInto?(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
+  transposedInto?(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   /** out[m × cols] += scale · inp[m × rows] · Bᵀ  (B: the edge's fixed random feedback, cols × rows) */
   randomFeedback(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   /** g[rows × cols] = scale · post[m × rows]ᵀ · pre[m × cols]  (the local outer-product rule, summed over the batch) */

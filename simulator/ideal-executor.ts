@@ -25,6 +25,14 @@ export class IdealExecutor implements Executor {
     this.kernels.gemm('N', 'N', m, e.cols, e.rows, scale, inp, e.rows, this.params.W[e.index].data, e.cols, 1, out, e.cols);
   }
 
+  forwardInto(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    this.kernels.gemm('N', 'T', m, e.rows, e.cols, scale, inp, e.cols, this.params.W[e.index].data, e.cols, 0, out, e.rows);
+  }
+
+  transposedInto(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
+    this.kernels.gemm('N', 'N', m, e.cols, e.rows, scale, inp, e.rows, this.params.W[e.index].data, e.cols, 0, out, e.cols);
+  }
+
   randomFeedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
     const b = this.params.B[e.index];
     if (!b) throw new Error(`edge ${e.name} has no random feedback matrix`);

@@ -17,22 +17,35 @@ import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
 
 interface ConvBuffers {
-  /** [m·P × C·k·k] receptive fields of the last forward's input. */
+  /** [m·P × C·k·k] receptive fields for an update (filled by im2row once per update, not per read). */
   patches: Float32Array;
-  /** [m·P × O] conv output, position-major (the executor's layout). */
+  /** [chunk·P × C·k·k] receptive fields of one chunk of a read: stays in cache from im2row to the GEMM. */
+  chunkPatches: Float32Array;
+  /** [m·P × O] conv output, position-major (the executor's layout): unpooled rows for an update,
+   *  and a read's output on unpooled or average-pooled edges. */
   rows: Float32Array;
+  /** [chunk·P × O] one chunk of a max-pooled read's output or of the unpooled feedback. */
+  chunkRows: Float32Array;
   /** [m × O × P] conv output (pre-pool map, NCHW). */
   map: Float32Array;
   /** [m × size(to)] pooled drive (pooled edges only). */
   pooled: Float32Array;
-  /** argmax of the last max-pool: flat index into the NCHW pre-pool map [m × O × P] (pool-rows.ts). */
+  /**
+   * argmax of the last max-pool, per chunk of samples: for sample b of the chunk starting at s0,
+   * argmax[s0·size + i] = (b′·O + o)·P + q with b′ = b − s0 (pool-rows.ts; chunk-local, since the
+   * pool runs on each chunk's rows while they are in cache). Every user walks the same chunks.
+   */
   argmax: Int32Array;
   /** [chunk·P × C·k·k] transposed read before row2im, one chunk of samples at a time. */
   back: Float32Array;
-  /** Samples per im2row + read (+ row2im): the executor's convChunkBytes of patches, ≥ 1. */
+  /** Samples per im2row + read (+ pool, or unpool + row2im): the executor's convChunkBytes of patches, ≥ 1. */
   chunk: number;
-  /** Copies of patches and argmax taken by keep() (EP: those of the free state s⁰). */
-  keptPatches: Float32Array | null;
+  /** The input of the latest forward read and its batch size: 'latest' updates im2row it again
+   *  (the engines leave it unchanged until the update). */
+  lastInput: Float32Array | null;
+  lastM: number;
+  /** Copies of the input and argmax taken by keep() (EP: those of the free state s⁰). */
+  keptInput: Float32Array | null;
   keptArgmax: Int32Array | null;
 }
 
@@ -74,12 +87,16 @@ export class EdgeOps {
       return {
         chunk,
         patches: buf(P * e.cols),
+        chunkPatches: new Float32Array(chunk * P * e.cols),
         rows: buf(P * e.rows),
+        chunkRows: new Float32Array(chunk * P * e.rows),
         map: buf(toSize),
         pooled: buf(pooledSize),
         argmax: new Int32Array(maxBatch * argmaxSize),
         back: new Float32Array(chunk * P * e.cols),
-        keptPatches: null,
+        lastInput: null,
+        lastM: 0,
+        keptInput: null,
         keptArgmax: null,
       };
     });
@@ -100,27 +117,35 @@ export class EdgeOps {
     }
     const { conv, pool, positions: P, convShape } = e.conv;
     const inSize = conv.inChannels * conv.height * conv.width;
-    // A chunk of samples at a time: its patches are still in cache when the read consumes them.
+    const maxPooled = pool?.kind === 'max';
+    const toSize = this.targetSize(e);
+    cb.lastInput = inp;
+    cb.lastM = m;
+    // A chunk of samples at a time, from im2row through the read to the pool: the patches are
+    // still in cache when the read consumes them, and the read's rows when the pool does (the
+    // patches are not kept: an update im2rows its input once, see update()).
     for (let s0 = 0; s0 < m; s0 += cb.chunk) {
       const mc = Math.min(cb.chunk, m - s0);
-      const patches = cb.patches.subarray(s0 * P * e.cols, (s0 + mc) * P * e.cols);
-      const rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      const patches = cb.chunkPatches.subarray(0, mc * P * e.cols);
+      const rows = maxPooled ? cb.chunkRows.subarray(0, mc * P * e.rows) : cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
       this.layout.im2row(conv, mc, s0 === 0 ? inp : inp.subarray(s0 * inSize), patches);
-      rows.fill(0);
-      this.exec.forward(e, patches, mc * P, 1, rows);
+      if (this.exec.forwardInto) this.exec.forwardInto(e, patches, mc * P, 1, rows);
+      else {
+        rows.fill(0);
+        this.exec.forward(e, patches, mc * P, 1, rows);
+      }
+      // Straight from the position-major rows into the drive, bias included (pool-rows.ts).
+      if (maxPooled)
+        this.layout.maxPoolRows(pool, convShape, mc, rows, out.subarray(s0 * toSize), cb.argmax.subarray(s0 * toSize), scale, bias ?? null);
     }
-    if (pool?.kind === 'max') {
-      // Pool straight from the position-major rows into the drive, bias included (pool-rows.ts).
-      this.layout.maxPoolRows(pool, convShape, m, cb.rows, out, cb.argmax, scale, bias ?? null);
-      return;
-    }
+    if (maxPooled) return;
     rowsToMaps(m, P, e.rows, cb.rows, cb.map);
     let drive = cb.map;
     let per = P;
     if (pool) {
       poolForward(pool, convShape, m, cb.map, cb.pooled); // avg (max returned above)
       drive = cb.pooled;
-      per = this.targetSize(e) / e.rows;
+      per = toSize / e.rows;
     }
     const n = m * e.rows * per;
     for (let i = 0; i < n; i++) out[i] += scale * drive[i];
@@ -143,15 +168,25 @@ export class EdgeOps {
     }
     const { conv, positions: P } = e.conv;
     const inSize = conv.inChannels * conv.height * conv.width;
-    this.toRows(e, cb, inp, m);
-    // A chunk of samples at a time: the read's output is still in cache when row2im adds it up.
+    const maxPooled = e.conv.pool?.kind === 'max';
+    if (!maxPooled) this.toRows(e, cb, inp, m, cb.argmax, cb.rows);
+    const toSize = this.targetSize(e);
+    // A chunk of samples at a time: the unpooled rows are still in cache when the read consumes
+    // them, and the read's output when row2im adds it up.
     for (let s0 = 0; s0 < m; s0 += cb.chunk) {
       const mc = Math.min(cb.chunk, m - s0);
-      const rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      let rows: Float32Array;
+      if (maxPooled) {
+        rows = cb.chunkRows.subarray(0, mc * P * e.rows);
+        this.layout.maxUnpoolRows(e.conv.pool!, e.conv.convShape, mc, inp.subarray(s0 * toSize), cb.argmax.subarray(s0 * toSize), rows);
+      } else rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
       const back = cb.back.subarray(0, mc * P * e.cols);
-      back.fill(0);
-      if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
-      else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+      if (path === 'transposed' && this.exec.transposedInto) this.exec.transposedInto(e, rows, mc * P, scale, back);
+      else {
+        back.fill(0);
+        if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
+        else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+      }
       this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
     }
   }
@@ -182,29 +217,50 @@ export class EdgeOps {
     const P = e.conv.positions;
     if (pre instanceof Float32Array) this.forward(e, pre, m, 0, this.sink(e, m));
     const kept = pre === 'kept';
-    if (kept && (!cb.keptPatches || !cb.keptArgmax)) throw new Error(`EdgeOps.update: nothing kept for conv edge ${e.name}`);
-    this.toRows(e, cb, post, m, kept ? cb.keptArgmax! : cb.argmax);
-    if (g) this.exec.outer(e, cb.rows, kept ? cb.keptPatches! : cb.patches, m * P, scale, g);
+    if (kept && (!cb.keptInput || !cb.keptArgmax)) throw new Error(`EdgeOps.update: nothing kept for conv edge ${e.name}`);
+    if (!kept && (!cb.lastInput || cb.lastM !== m))
+      throw new Error(`EdgeOps.update: conv edge ${e.name} has no forward read of ${m} samples to update from`);
+    this.toRows(e, cb, post, m, kept ? cb.keptArgmax! : cb.argmax, cb.rows);
+    if (g) {
+      // The receptive fields of the read's input, formed once here rather than kept from every read.
+      this.layout.im2row(e.conv.conv, m, kept ? cb.keptInput! : cb.lastInput!, cb.patches);
+      this.exec.outer(e, cb.rows, cb.patches, m * P, scale, g);
+    }
     if (gBias) sumCols(cb.rows, m * P, e.rows, scale, gBias);
   }
 
-  /** Saves every conv edge's receptive fields and argmax of its latest forward (for 'kept'). */
+  /** Saves every conv edge's latest forward input and argmax (for 'kept'): the input is left
+   *  unchanged until keep() runs (EP keeps s⁰ right after the nudged phase's first forward reads). */
   keep(m: number): void {
     this.net.edges.forEach((e, i) => {
       const cb = this.conv[i];
       if (!cb || !e.conv) return;
-      cb.keptPatches ??= new Float32Array(cb.patches.length);
+      if (!cb.lastInput || cb.lastM !== m) throw new Error(`EdgeOps.keep: conv edge ${e.name} has no forward read of ${m} samples to keep`);
+      const c = e.conv.conv;
+      const inSize = c.inChannels * c.height * c.width;
+      cb.keptInput ??= new Float32Array(this.maxBatch * inSize);
       cb.keptArgmax ??= new Int32Array(cb.argmax.length);
-      cb.keptPatches.set(cb.patches.subarray(0, m * e.conv.positions * e.cols));
+      cb.keptInput.set(cb.lastInput.subarray(0, m * inSize));
       cb.keptArgmax.set(cb.argmax.subarray(0, m * (cb.argmax.length / this.maxBatch)));
     });
   }
 
-  /** post[m × size(to)] → unpooled, position-major rows [m·P × O] in cb.rows. */
-  private toRows(e: NetEdge, cb: ConvBuffers, post: Float32Array, m: number, argmax: Int32Array = cb.argmax): void {
+  /** post[m × size(to)] → unpooled, position-major rows [m·P × O] (max: chunk by chunk, as the argmax). */
+  private toRows(e: NetEdge, cb: ConvBuffers, post: Float32Array, m: number, argmax: Int32Array, rows: Float32Array): void {
     const { pool, positions: P, convShape } = e.conv!;
     if (pool?.kind === 'max') {
-      this.layout.maxUnpoolRows(pool, convShape, m, post, argmax, cb.rows);
+      const toSize = this.targetSize(e);
+      for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+        const mc = Math.min(cb.chunk, m - s0);
+        this.layout.maxUnpoolRows(
+          pool,
+          convShape,
+          mc,
+          post.subarray(s0 * toSize),
+          argmax.subarray(s0 * toSize),
+          rows.subarray(s0 * P * e.rows),
+        );
+      }
       return;
     }
     let map = post;
@@ -212,7 +268,7 @@ export class EdgeOps {
       poolTranspose(pool, convShape, m, post, cb.map); // avg (max returned above)
       map = cb.map;
     }
-    mapsToRows(m, P, e.rows, map, cb.rows);
+    mapsToRows(m, P, e.rows, map, rows);
   }
 
   private readonly sinks = new Map<number, Float32Array>();
