@@ -425,6 +425,32 @@ typedef struct {
   bool failed[FRE_BLOCKS];
 } coincide_job;
 
+/* m pulses on cell i, up (δ·x > 0) or down, one by one (applyHits of devices.ts): soft bounds, the
+ * device's own step and bounds, cycle-to-cycle noise per pulse. Frozen (stuck) cells take none. */
+static inline int32_t pulse_cell(devices *d, xoshiro *g, int64_t i, int32_t m, bool isUp) {
+  if (d->frozen[i]) return 0;
+  /* The direction is a coin toss per cell: selected by arithmetic, not branches (exact: one term
+   * is x·1, the other y·0). */
+  const double up = isUp, down = 1 - up, c2c = d->c2c;
+  const double bx = d->bMax[i], bn = d->bMin[i];
+  const double hi = bx < 1 ? bx : 1;
+  const double lo = bn > -1 ? bn : -1;
+  const double step = up * d->stepUp[i] + down * d->stepDown[i];
+  const double invB = d->soft ? up / bx + down / bn : 0;
+  const double sg = up - down;
+  double u = u_of(d, i);
+  for (int32_t k = 0; k < m; k++) {
+    double fb = 1 - u * invB;
+    fb = fb > 0 ? fb : 0;
+    const double z = c2c > 0 ? (double)(float)fre_normal_inline(g) : 0;
+    double v = u + sg * (step * fb * (1 + c2c * z));
+    v = v > hi ? hi : v;
+    u = v < lo ? lo : v;
+  }
+  store_cell(d, i, u, hi, lo);
+  return m;
+}
+
 static void coincide_block(void *ctx, int b) {
   coincide_job *j = ctx;
   devices d = j->d;
@@ -433,13 +459,13 @@ static void coincide_block(void *ctx, int b) {
   fre_block_stream(&g, j->key, (uint64_t)b);
   const int64_t cols = j->cols, C = j->C, r0 = j->r0, c0 = j->c0;
   const int64_t rBegin = j->rows * b / FRE_BLOCKS, rEnd = j->rows * (b + 1) / FRE_BLOCKS;
-  const double c2c = d.c2c;
   uint32_t *mask = malloc(sizeof(uint32_t) * (size_t)(j->maxWords + 1));
   int32_t *hits = calloc((size_t)(cols + 1), sizeof(int32_t));
   int32_t *touched = malloc(sizeof(int32_t) * (size_t)(cols + 1));
+  int32_t *one = malloc(sizeof(int32_t) * (size_t)(3 * cols + 1)), *many = one + cols, *manyK = one + 2 * cols;
   double pulses = 0;
-  if (!mask || !hits || !touched) {
-    free(mask), free(hits), free(touched);
+  if (!mask || !hits || !touched || !one) {
+    free(mask), free(hits), free(touched), free(one);
     j->failed[b] = true;
     return;
   }
@@ -470,39 +496,27 @@ static void coincide_block(void *ctx, int b) {
         }
       const int64_t base = (r0 + r) * C + c0;
       const bool negRow = dl[r] < 0;
+      /* Most cells take one pulse from a row (82 % of pulses on 2HL-512): those first, with no
+       * per-cell loop whose trip count the branch predictor would have to guess, then the rest.
+       * The cells of one row are distinct, so the order only decides which draw goes to which pulse. */
+      int64_t n1 = 0, nm = 0;
       for (int64_t q = 0; q < nTouched; q++) {
         const int32_t ci = touched[q];
         const int32_t m = hits[ci];
         hits[ci] = 0;
-        const int64_t c = act[ci];
-        const int64_t i = base + c;
-        if (d.frozen[i]) continue;
-        /* m pulses in the direction of sign(δ)·sign(x) (ΔW ∝ +δ·x), one by one (applyHits of
-         * devices.ts): soft bounds, the device's own step and bounds, cycle-to-cycle noise. */
-        /* The direction is a coin toss per cell: selected by arithmetic, not branches (exact: one
-         * term is x·1, the other y·0). */
-        const double up = negRow == (x[c] < 0), down = 1 - up;
-        const double bx = d.bMax[i], bn = d.bMin[i];
-        const double hi = bx < 1 ? bx : 1;
-        const double lo = bn > -1 ? bn : -1;
-        const double step = up * d.stepUp[i] + down * d.stepDown[i];
-        const double invB = d.soft ? up / bx + down / bn : 0;
-        const double sg = up - down;
-        double u = u_of(&d, i);
-        for (int32_t k = 0; k < m; k++) {
-          double fb = 1 - u * invB;
-          fb = fb > 0 ? fb : 0;
-          const double z = c2c > 0 ? (double)(float)fre_normal_inline(&g) : 0;
-          double v = u + sg * (step * fb * (1 + c2c * z));
-          v = v > hi ? hi : v;
-          u = v < lo ? lo : v;
-        }
-        store_cell(&d, i, u, hi, lo);
-        pulses += m;
+        one[n1] = ci;
+        many[nm] = ci;
+        manyK[nm] = m;
+        n1 += m == 1;
+        nm += m != 1;
       }
+      int64_t applied = 0;
+      for (int64_t q = 0; q < n1; q++) applied += pulse_cell(&d, &g, base + act[one[q]], 1, negRow == (x[act[one[q]]] < 0));
+      for (int64_t q = 0; q < nm; q++) applied += pulse_cell(&d, &g, base + act[many[q]], manyK[q], negRow == (x[act[many[q]]] < 0));
+      pulses += (double)applied;
     }
   }
-  free(mask), free(hits), free(touched);
+  free(mask), free(hits), free(touched), free(one);
   j->pulses[b] = pulses;
   j->boundHits[b] = d.boundHits;
 }
