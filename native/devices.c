@@ -436,7 +436,7 @@ static inline int32_t pulse_cell(devices *d, xoshiro *g, int64_t i, int32_t m, b
   const double hi = bx < 1 ? bx : 1;
   const double lo = bn > -1 ? bn : -1;
   const double step = up * d->stepUp[i] + down * d->stepDown[i];
-  const double invB = d->soft ? up / bx + down / bn : 0;
+  const double invB = d->soft ? 1.0 / (up * bx + down * bn) : 0; /* one division: the bound of the direction */
   const double sg = up - down;
   double u = u_of(d, i);
   for (int32_t k = 0; k < m; k++) {
