@@ -8,9 +8,11 @@
  *            post, pre, params, out)   stochastic-coincidence, sample by sample
  *
  * Both apply every pulse on its own by the device rule of update-schemes.ts (soft bounds, the device's
- * own step, bounds and asymmetry, cycle-to-cycle noise per pulse) and draw from the chip's xoshiro256**
- * stream as they go: the same distributions as the TypeScript loops, another order of draws (still a
- * pure function of the seed). uMinus of length 0 = offset-column cells (u_eff = 2u − 1).
+ * own step, bounds and asymmetry, cycle-to-cycle noise per pulse): the same distributions as the
+ * TypeScript loops, another order of draws. Their work runs in 8 fixed blocks of cells on up to 8
+ * threads (run_blocks), each block drawing from its own xoshiro256** stream seeded from one draw of the
+ * chip's stream per call (fre_block_stream), so a run is a pure function of its seed whatever the
+ * thread count. uMinus of length 0 = offset-column cells (u_eff = 2u − 1).
  */
 #include <math.h>
 #include <pthread.h>
