@@ -10,10 +10,11 @@
       "sources": ["blas.c", "noise.c", "periphery.c", "devices.c", "conv.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": [
-        "-O3", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter",
+        "-O3", "-fno-trapping-math", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter",
         "<!@(sh -c 'if [ -n \"${FRE_BLAS_CFLAGS:-}\" ]; then echo \"$FRE_BLAS_CFLAGS\"; else pkg-config --cflags openblas 2>/dev/null || true; fi')"
       ],
       "cflags_c": ["-std=c11"],
+      "ldflags": ["-pthread"],
       "libraries": [
         "<!@(sh -c 'if [ -n \"${FRE_BLAS_LIBS:-}\" ]; then echo \"$FRE_BLAS_LIBS\"; else pkg-config --libs openblas 2>/dev/null || echo -lopenblas; fi')"
       ]

@@ -22,6 +22,22 @@ static inline uint64_t next64(xoshiro *g) {
   return result;
 }
 
+/* SplitMix64 (Steele, Lea & Flood 2014), the seeding generator Vigna recommends for xoshiro. */
+static inline uint64_t fre_splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* The stream of block `index` of one kernel call: a xoshiro state seeded by SplitMix64 from a 64-bit
+ * key drawn from the chip's stream for the call and the block index. Every block draws from its own
+ * stream, so what a block draws depends on (chip seed, call, block) only, never on which thread ran it
+ * or how many threads there are. */
+static inline void fre_block_stream(xoshiro *g, uint64_t key, uint64_t index) {
+  uint64_t x = key ^ (index * 0xD1B54A32D192ED03ull);
+  for (int i = 0; i < 4; i++) g->s[i] = fre_splitmix64(&x);
+}
 
 /* Uniform in (0, 1) and standard normal (ziggurat) draws. */
 void fre_normal_init(void);

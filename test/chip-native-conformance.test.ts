@@ -214,6 +214,61 @@ run('native in-situ update kernels equal the TypeScript ones', () => {
   });
 });
 
+run('native update kernels on several threads: deterministic per seed, whatever the thread count', () => {
+  // Each kernel splits its cells into 8 fixed blocks with a random stream each (native/devices.c), so the
+  // devices after an update are a function of the seed alone: byte-equal for 1, 2 or 8 threads.
+  const rows = 72;
+  const cols = 48;
+  const n = 30;
+  const r = makeRng(21);
+  const post = Float32Array.from({ length: n * rows }, () => (r.uniform() - 0.5) * 0.4);
+  const pre = Float32Array.from({ length: n * cols }, () => (r.uniform() < 0.3 ? 0 : r.uniform()));
+  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  function after(scheme: 'stochastic-coincidence' | 'row-programmed', threads: number, seed: number) {
+    const prev = native!.setChipThreads!(threads);
+    try {
+      const chip = chipWith({ scheme, cycleToCycle: 0.3 });
+      const { dev, noise } = matrix(chip, rows, cols, true, seed);
+      if (scheme === 'stochastic-coincidence') {
+        for (let k = 0; k < 3; k++) dev.coincide(0, rows, 0, cols, post, rows, pre, cols, n, 0.05, noise);
+      } else {
+        for (let k = 0; k < 3; k++) request(dev, noise, (i) => ((i * 7919) % 23) - 11.5);
+      }
+      return { W: dev.W.slice(), pulses: dev.pulses, boundHits: dev.boundHits };
+    } finally {
+      native!.setChipThreads!(prev);
+    }
+  }
+
+  test.each(['stochastic-coincidence', 'row-programmed'] as const)('%s: byte-equal devices for 1, 2 and 8 threads', (scheme) => {
+    const one = after(scheme, 1, 3);
+    expect(one.pulses).toBeGreaterThan(1000);
+    for (const threads of [2, 8]) {
+      const many = after(scheme, threads, 3);
+      expect(many.pulses).toBe(one.pulses);
+      expect(many.boundHits).toBe(one.boundHits);
+      expect(bytes(many.W).equals(bytes(one.W))).toBe(true);
+    }
+  });
+
+  test.each(['stochastic-coincidence', 'row-programmed'] as const)(
+    '%s: the same seed twice gives the same bytes, another seed not',
+    (scheme) => {
+      const a = after(scheme, 2, 3);
+      const b = after(scheme, 2, 3);
+      const c = after(scheme, 2, 4);
+      expect(bytes(a.W).equals(bytes(b.W))).toBe(true);
+      expect(bytes(a.W).equals(bytes(c.W))).toBe(false);
+    },
+  );
+
+  test('setChipThreads rejects a count outside 1 … 8', () => {
+    expect(() => native!.setChipThreads!(0)).toThrow(/integer in \[1, 8\]/);
+    expect(() => native!.setChipThreads!(9)).toThrow(/integer in \[1, 8\]/);
+  });
+});
+
 run('native read preparation and fused ADC equal the TypeScript ones', () => {
   const rng = makeRng(9);
   const data = (n: number, scale: number) => Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);

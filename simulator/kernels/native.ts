@@ -112,6 +112,10 @@ export interface FreBlasAddon {
     params: Float64Array,
     out: Float64Array,
   ): void;
+  /** Threads of the update kernels pulsedCommit and coincide (1 … 8; default FRE_CHIP_THREADS or the
+   *  online cores). Their work is split in 8 fixed blocks with a random stream each, so the result does
+   *  not depend on this count. Returns the previous count. */
+  setChipThreads?(n: number): number;
   /** stochastic-coincidence (native/devices.c; DeviceMatrix.coincide is the reference); geometry
    *  [C, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples], params [eta, eps, desiredBl,
    *  softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
