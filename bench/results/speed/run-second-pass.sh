@@ -2,14 +2,15 @@
 # Second pass (coinc branch): in-situ stochastic-coincidence on 2HL-512 and the reram chip executor,
 # before and after back to back in one run, each against the ideal executor of the same run.
 # "before" = the addon of the commit before this pass (7392f27), built on its own:
-#   mkdir -p /tmp/coinc-old && git archive 7392f27 native scripts package.json | tar -x -C /tmp/coinc-old
-#   (cd /tmp/coinc-old && FRE_SETUP_FORCE=1 bash scripts/setup.sh)
+#   OLD_DIR=${TMPDIR:-/tmp}/coinc-old; mkdir -p "$OLD_DIR" && git archive 7392f27 native scripts package.json | tar -x -C "$OLD_DIR"
+#   (cd "$OLD_DIR" && FRE_SETUP_FORCE=1 bash scripts/setup.sh)
 # and loaded through FRE_NATIVE_ADDON (the TypeScript did not change behaviour in this pass).
 # Run from the repository root after `npx tsc -p .` and `FRE_SETUP_FORCE=1 bash scripts/setup.sh`.
 set -e
 D=bench/results/updates
 S=bench/results/speed
-OLD=${OLD:-/tmp/coinc-old/native/build/Release/fre_blas.node}
+OLD_DIR=${OLD_DIR:-${TMPDIR:-/tmp}/coinc-old}
+OLD=${OLD:-$OLD_DIR/native/build/Release/fre_blas.node}
 export OPENBLAS_NUM_THREADS=1
 L2="--epochs 1 --train-limit 5000 --test-limit 500 --json"
 sec() { tail -n 1 | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print('$1', round(r['epochSeconds'][0] if 'epochSeconds' in r else r['epochs'][0]['seconds'], 2), 'test acc', r.get('testAccuracy'), 'pulses/sample', r.get('updatePulsesPerTrainingSample'))"; }
