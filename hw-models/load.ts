@@ -68,6 +68,7 @@ export function resolveChipObject(raw: unknown, file: string): ChipDescription {
     const b = preset(base);
     if (!b) throw unknownPreset(base, '/base', file);
     full = mergeOverrides(b as unknown as Obj, overrides);
+    followDacRange(full as Obj, b, overrides);
   }
   const { chip, diagnostics } = validateChip(full, file);
   if (!chip) throw new ChipError(diagnostics);
@@ -87,6 +88,19 @@ function unknownPreset(name: string, path: string, file: string): ChipError {
         : `name one of ${PRESET_NAMES.join(', ')}, or pass a chip description file (chip.json)`,
     },
   ]);
+}
+
+/** The state register's range defaults to the DAC's (chip files without neuron.stateRange): an override
+ *  that moves periphery.dac.inputRange but says nothing of neuron.stateRange moves the state range with
+ *  it, where the preset had them equal — as a full chip file without stateRange would. */
+function followDacRange(full: Obj, base: ChipDescription, over: Obj): void {
+  const dacOver = isObj(over.periphery) && isObj(over.periphery.dac) ? over.periphery.dac.inputRange : undefined;
+  const stateOver = isObj(over.neuron) ? over.neuron.stateRange : undefined;
+  if (dacOver === undefined || stateOver !== undefined) return;
+  const [lo, hi] = base.periphery.dac.inputRange;
+  const sr = base.neuron.stateRange;
+  if (!sr || sr[0] !== lo || sr[1] !== hi || !isObj(full.neuron)) return;
+  full.neuron = { ...full.neuron, stateRange: Array.isArray(dacOver) ? [...(dacOver as unknown[])] : dacOver };
 }
 
 /** Field-by-field merge; arrays and scalars replace; a changed "kind" replaces the whole object. */

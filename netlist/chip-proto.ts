@@ -231,20 +231,30 @@ function stuckOf(s: NonNullable<CrossbarMsg['stuckAt']>): ChipDescription['cross
   };
 }
 
-function lowFrequencyOf(v: NonNullable<CrossbarMsg['lowFrequencyReadNoise']>, noise: NoiseSpec): LowFrequencyNoiseSpec {
-  if (v.redraw !== 'NOISE_REDRAW_SAMPLE' && v.redraw !== 'NOISE_REDRAW_PHASE')
-    throw new ChipMessageError(`chip.crossbar.lowFrequencyReadNoise.redraw is ${v.redraw}`);
-  return { ...noise, redraw: v.redraw === 'NOISE_REDRAW_PHASE' ? 'phase' : 'sample' };
+/** Netlists written before the field existed have no low-frequency noise (σ 0, redrawn per sample). */
+function lowFrequencyOf(v: CrossbarMsg['lowFrequencyReadNoise'] | undefined): LowFrequencyNoiseSpec {
+  if (!v) return { sigma: 0, relativeTo: 'range', redraw: 'sample' };
+  const r: string | undefined = v.redraw;
+  if (r !== undefined && r !== 'NOISE_REDRAW_UNSPECIFIED' && r !== 'NOISE_REDRAW_SAMPLE' && r !== 'NOISE_REDRAW_PHASE')
+    throw new ChipMessageError(`chip.crossbar.lowFrequencyReadNoise.redraw is ${r}`);
+  const rel: string | undefined = v.relativeTo;
+  return {
+    sigma: v.sigma ?? 0,
+    relativeTo: rel === 'NOISE_REFERENCE_TARGET' ? 'target' : 'range',
+    redraw: r === 'NOISE_REDRAW_PHASE' ? 'phase' : 'sample',
+  };
 }
 
-function noiseModelOf(v: string): NoiseModel {
-  if (v === 'NOISE_MODEL_CONSTANT') return 'constant';
+/** UNSPECIFIED (a netlist written before the field existed) reads as the constant model. */
+function noiseModelOf(v: string | undefined): NoiseModel {
+  if (v === undefined || v === 'NOISE_MODEL_UNSPECIFIED' || v === 'NOISE_MODEL_CONSTANT') return 'constant';
   if (v === 'NOISE_MODEL_PCM_AIHWKIT') return 'pcm-aihwkit';
   throw new ChipMessageError(`chip.crossbar.noiseModel is ${v}`);
 }
 
-function pairConversionOf(v: string): PairConversion {
-  if (v === 'PAIR_CONVERSION_DIFFERENCE') return 'difference';
+/** UNSPECIFIED (a netlist written before the field existed) reads as one conversion of the difference. */
+function pairConversionOf(v: string | undefined): PairConversion {
+  if (v === undefined || v === 'PAIR_CONVERSION_UNSPECIFIED' || v === 'PAIR_CONVERSION_DIFFERENCE') return 'difference';
   if (v === 'PAIR_CONVERSION_EACH_SIDE') return 'each-side';
   throw new ChipMessageError(`chip.periphery.adc.pairConversion is ${v}`);
 }
@@ -304,10 +314,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       levels: word(x.levels, 'continuous'),
       programmingNoise: noise(x.programmingNoise, 'crossbar.programmingNoise'),
       readNoise: noise(x.readNoise, 'crossbar.readNoise'),
-      lowFrequencyReadNoise: lowFrequencyOf(
-        need(x.lowFrequencyReadNoise, 'crossbar.lowFrequencyReadNoise'),
-        noise(x.lowFrequencyReadNoise, 'crossbar.lowFrequencyReadNoise'),
-      ),
+      lowFrequencyReadNoise: lowFrequencyOf(x.lowFrequencyReadNoise ?? undefined),
       noiseModel: noiseModelOf(x.noiseModel),
       drift: driftOf(need(x.drift, 'crossbar.drift')),
       stuckAt: stuckOf(need(x.stuckAt, 'crossbar.stuckAt')),

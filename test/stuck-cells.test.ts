@@ -11,6 +11,10 @@ import { makeInterpreter } from '../simulator/chip/run';
 import { selectKernels } from '../simulator/kernels/select';
 import { decodeNetlist, encodeNetlist } from '../netlist/codec';
 import { chipFromMsg } from '../netlist/chip-proto';
+import type { ArrayTile } from '../netlist/tiles';
+import { DeviceMatrix } from '../simulator/chip/devices';
+import { makeNoise } from '../simulator/noise';
+import { makeRng } from '../util/rng';
 
 const net = resolveNet(
   new GraphBuilder('stuck')
@@ -101,5 +105,40 @@ describe('stuckAt.compensation in the netlist', () => {
     expect(chipFromMsg(old.chip!).crossbar.stuckAt.compensation).toBe('none');
     old.chip!.crossbar!.stuckAt!.compensation = 'STUCK_COMPENSATION_BOGUS' as never;
     expect(() => chipFromMsg(old.chip!)).toThrow(/stuckAt.compensation/);
+  });
+});
+
+describe("stuck devices under aihwkit's PCM model", () => {
+  test('the healthy partner of a stuck device drifts like any device (only the stuck device holds its bound)', () => {
+    const c = structuredClone(preset('pcm')!);
+    c.crossbar.stuckAt = { onProbability: 0.3, offProbability: 0, compensation: 'none' };
+    const rows = 40;
+    const cols = 100;
+    const n = rows * cols;
+    const tile = {
+      ...{ array: 0, core: 0, slot: 0, role: 'weight', rowBegin: 0, rowEnd: rows, colBegin: 0, colEnd: cols, tileRow: 0, tileCol: 0 },
+      ...{ reads: ['forward'], trainable: false, gains: {} as ArrayTile['gains'] },
+      plus: new Float32Array(n),
+      minus: new Float32Array(n).fill(0.5), // every weight −0.5: G+ at g_min, G− at half range
+    } as ArrayTile;
+    const month = 30 * 86400;
+    const dev = new DeviceMatrix(rows, cols, 1, [tile], c, makeNoise(makeRng(3), 'reference'), {
+      driftSeconds: month,
+      pulseRounding: 'deterministic',
+    });
+    const { plus, minus } = dev.conductancesUS();
+    const gMax = c.crossbar.gMaxUS;
+    const partnerOfStuck: number[] = [];
+    const healthy: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (minus![i] === gMax) continue; // G− itself stuck
+      (plus[i] === gMax ? partnerOfStuck : healthy).push(minus![i]);
+    }
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    // 0.3·0.7 of the cells have G+ stuck on and G− free; that G− drifted as much as the others (a month, ν ≈ 0.05+).
+    expect(partnerOfStuck.length).toBeGreaterThan(0.18 * n);
+    expect(Math.abs(mean(partnerOfStuck) - mean(healthy))).toBeLessThan(0.03 * mean(healthy));
+    const gHalf = c.crossbar.gMinUS + 0.5 * (gMax - c.crossbar.gMinUS);
+    expect(mean(partnerOfStuck)).toBeLessThan(0.8 * gHalf);
   });
 });

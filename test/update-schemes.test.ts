@@ -14,7 +14,7 @@ import { chipFromMsg, chipToMsg } from '../netlist/chip-proto';
 import { PRESETS } from '../hw-models/presets';
 import { validateChip } from '../hw-models/validate';
 import type { ArrayTile } from '../netlist/tiles';
-import { DeviceMatrix } from '../simulator/chip/devices';
+import { DeviceMatrix, pcmProgramSigmaUS } from '../simulator/chip/devices';
 import { coincidenceTrainingProblem, mixedPrecisionPulses, planTrains, refreshDue } from '../simulator/chip/update-schemes';
 import { makeNoise } from '../simulator/noise';
 import { compile } from '../compiler/pipeline';
@@ -311,6 +311,26 @@ describe('potentiate-only pairs (PCM) and refresh', () => {
     for (let i = 0; i < n; i++) dev.W[i] -= 6 * 0.05; // G− = 0.3 → refresh of w = 0.5
     dev.commit(noise);
     expect(dev.refreshes).toBe(n);
+    const m = moments(Array.from(dev.W));
+    expect(m.mean).toBeCloseTo(0.5, 2);
+    expect(Math.sqrt(m.variance) / sigma).toBeGreaterThan(0.93);
+    expect(Math.sqrt(m.variance) / sigma).toBeLessThan(1.07);
+  });
+
+  test("under aihwkit's PCM model a refresh carries that model's programming σ(g_T), not the (zero) constant σ", () => {
+    const chip = pairChip({ dwMin: 0.05, pulsesPerUpdate: 31 });
+    chip.crossbar.levels = 'continuous';
+    const n = 3000;
+    const { dev, noise } = matrix(chip, 1, n);
+    chip.crossbar.noiseModel = 'pcm-aihwkit'; // programmingNoise stays 0, as the validator demands with this model
+    for (let i = 0; i < n; i++) dev.W[i] += 16 * 0.05;
+    dev.commit(noise);
+    for (let i = 0; i < n; i++) dev.W[i] -= 6 * 0.05; // refresh of w = 0.5 onto G+
+    dev.commit(noise);
+    expect(dev.refreshes).toBe(n);
+    const { gMinUS, gMaxUS } = chip.crossbar;
+    const span = gMaxUS - gMinUS;
+    const sigma = pcmProgramSigmaUS((gMinUS + 0.5 * span) / gMaxUS, gMaxUS) / span;
     const m = moments(Array.from(dev.W));
     expect(m.mean).toBeCloseTo(0.5, 2);
     expect(Math.sqrt(m.variance) / sigma).toBeGreaterThan(0.93);

@@ -164,7 +164,15 @@ export class DeviceMatrix {
     this.frozen = new Uint8Array(n);
     const stuckPlus = this.applyStuck(this.uPlus, noise);
     const stuckMinus = this.uMinus ? this.applyStuck(this.uMinus, noise) : null;
-    if (targets && this.uMinus && stuckPlus && stuckMinus) this.compensateStuck(targets, stuckPlus, stuckMinus, noise);
+    if (targets && this.uMinus && stuckPlus && stuckMinus) {
+      this.compensateStuck(
+        targets,
+        stuckPlus,
+        stuckMinus,
+        noise,
+        targetPlus && targetMinus ? { plus: targetPlus, minus: targetMinus } : null,
+      );
+    }
     this.W = new Float32Array(n);
     if (pcm) {
       // aihwkit applies drift and the accumulated 1/f noise at every inference time, t0 included.
@@ -172,8 +180,8 @@ export class DeviceMatrix {
         this.refreshWeights();
         this.atT0 = this.W.slice();
       }
-      this.applyPcmAtReadTime(this.uPlus, targetPlus!, noise);
-      if (this.uMinus) this.applyPcmAtReadTime(this.uMinus, targetMinus!, noise);
+      this.applyPcmAtReadTime(this.uPlus, targetPlus!, stuckPlus, noise);
+      if (this.uMinus) this.applyPcmAtReadTime(this.uMinus, targetMinus!, stuckMinus, noise);
     } else if (opts.driftSeconds > 0 && xb.drift.nu > 0) {
       // Global drift compensation measures the arrays before and after: keep the weights at t0.
       if (xb.drift.compensation === 'global') {
@@ -246,6 +254,7 @@ export class DeviceMatrix {
     stuckPlus: Uint8Array,
     stuckMinus: Uint8Array,
     noise: NoiseSource,
+    pcmTargets: { plus: Float32Array; minus: Float32Array } | null,
   ): void {
     const up = this.uPlus;
     const um = this.uMinus as Float32Array;
@@ -258,10 +267,13 @@ export class DeviceMatrix {
         const v = up[i] - w;
         um[i] = v < 0 ? 0 : v > 1 ? 1 : v;
         redoMinus[i] = 1;
+        // The PCM model's drift and 1/f depend on the target the device was (re)programmed to.
+        if (pcmTargets) pcmTargets.minus[i] = um[i];
       } else {
         const v = um[i] + w;
         up[i] = v < 0 ? 0 : v > 1 ? 1 : v;
         redoPlus[i] = 1;
+        if (pcmTargets) pcmTargets.plus[i] = up[i];
       }
     }
     this.program(up, redoPlus, noise);
@@ -289,7 +301,7 @@ export class DeviceMatrix {
    * since programming, one draw per device, g = g_drift + N(0, g_drift·Q_s(g_T)·√ln((t + t_read)/(2 t_read))),
    * clipped at g ≥ 0 (docs/references.md#pcm-noise-model). u is the programmed device, target its g_T.
    */
-  private applyPcmAtReadTime(u: Float32Array, target: Float32Array, noise: NoiseSource): void {
+  private applyPcmAtReadTime(u: Float32Array, target: Float32Array, stuck: Uint8Array | null, noise: NoiseSource): void {
     const xb = this.chip.crossbar;
     const { t0Seconds } = xb.drift;
     const span = xb.gMaxUS - xb.gMinUS;
@@ -301,7 +313,7 @@ export class DeviceMatrix {
     const zRead = this.noiseBuffer(u.length);
     noise.addNormal(zRead, u.length, 1);
     for (let i = 0; i < u.length; i++) {
-      if (this.frozen[i]) continue; // a stuck device holds its bound
+      if (stuck && stuck[i]) continue; // a stuck device holds its bound; its partner drifts as any device
       const gT = (xb.gMinUS + target[i] * span) / xb.gMaxUS;
       const { mean, std } = pcmDriftNu(gT);
       const gProg = xb.gMinUS + u[i] * span;
@@ -619,9 +631,18 @@ export class DeviceMatrix {
     const L = xb.levels;
     let g = Math.abs(w);
     if (L !== 'continuous') g = Math.round(g * (L - 1)) / (L - 1);
-    const ns = xb.programmingNoise;
-    if (ns.sigma > 0) g += ns.sigma * pn.normal() * (ns.relativeTo === 'target' ? g : 1);
-    g = g < 0 ? 0 : g > 1 ? 1 : g;
+    if (xb.noiseModel === 'pcm-aihwkit') {
+      // A refresh is a full programming: the PCM model's σ(g_T), as program() applies it.
+      const span = xb.gMaxUS - xb.gMinUS;
+      const gT = (xb.gMinUS + g * span) / xb.gMaxUS;
+      g += (pn.normal() * pcmProgramSigmaUS(gT, xb.gMaxUS)) / span;
+      const uFloor = -xb.gMinUS / span;
+      g = g > uFloor ? g : uFloor;
+    } else {
+      const ns = xb.programmingNoise;
+      if (ns.sigma > 0) g += ns.sigma * pn.normal() * (ns.relativeTo === 'target' ? g : 1);
+      g = g < 0 ? 0 : g > 1 ? 1 : g;
+    }
     this.uPlus[i] = w > 0 ? g : 0;
     uMinus[i] = w > 0 ? 0 : g;
     this.refreshes++;

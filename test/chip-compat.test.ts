@@ -1,0 +1,44 @@
+/**
+ * Chip files and netlists written before a field existed keep meaning what they meant: an override of
+ * the DAC range moves the state register's default range with it; a netlist without the read-physics
+ * fields decodes to the old chip (no low-frequency noise, constant noise model, one conversion).
+ */
+import { compileNet } from '../api/study';
+import { GraphBuilder } from '../graph/builder';
+import { resolveNet } from '../graph/net';
+import { resolveChipObject } from '../hw-models/load';
+import { preset } from '../hw-models/presets/index';
+import { chipFromMsg } from '../netlist/chip-proto';
+import { decodeNetlist, encodeNetlist } from '../netlist/codec';
+
+const net = resolveNet(
+  new GraphBuilder('compat')
+    .data('synthetic')
+    .input(8)
+    .layer('h1', 6)
+    .output(3)
+    .chain({ betaI: 0.1 })
+    .dynamics({ T: 2, K: 1, betaF: 0.1 })
+    .training({ optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 4, epochs: 1, seed: 0 })
+    .build(),
+);
+
+describe('chip files and netlists written before a field existed', () => {
+  test('an override that moves the DAC range moves the state register with it, unless it names stateRange', () => {
+    expect(resolveChipObject({ base: 'reram', periphery: { dac: { inputRange: [0, 1] } } }, 'c.json').neuron.stateRange).toEqual([0, 1]);
+    const both = { base: 'reram', periphery: { dac: { inputRange: [0, 1] } }, neuron: { stateRange: [-1, 1] } };
+    expect(resolveChipObject(both, 'c.json').neuron.stateRange).toEqual([-1, 1]);
+    expect(resolveChipObject({ base: 'reram' }, 'c.json').neuron.stateRange).toEqual([-1, 1]);
+  });
+  test('a netlist without low-frequency noise, noise model or pair conversion reads as the old chip', () => {
+    const msg = decodeNetlist(encodeNetlist(compileNet(net, preset('reram')!)));
+    const x = msg.chip!.crossbar!;
+    delete (x as { lowFrequencyReadNoise?: unknown }).lowFrequencyReadNoise;
+    (x as { noiseModel: string }).noiseModel = 'NOISE_MODEL_UNSPECIFIED';
+    (msg.chip!.periphery!.adc! as { pairConversion: string }).pairConversion = 'PAIR_CONVERSION_UNSPECIFIED';
+    const c = chipFromMsg(msg.chip!);
+    expect(c.crossbar.lowFrequencyReadNoise).toEqual({ sigma: 0, relativeTo: 'range', redraw: 'sample' });
+    expect(c.crossbar.noiseModel).toBe('constant');
+    expect(c.periphery.adc.pairConversion).toBe('difference');
+  });
+});
