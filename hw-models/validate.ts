@@ -514,6 +514,8 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
  * its deltaRounding: 'nearest'.
  */
 export function withChipDefaults(raw: unknown): unknown {
+  if (!isPlainObject(raw)) return raw;
+  raw = withReadAndUpdateDefaults(raw);
   if (!isPlainObject(raw) || !isPlainObject(raw.neuron)) return raw;
   const neuron: Record<string, unknown> = { ...raw.neuron };
   if (neuron.stateRange === undefined) {
@@ -527,6 +529,35 @@ export function withChipDefaults(raw: unknown): unknown {
   if (isPlainObject(ls) && ls.kind === 'difference-register' && ls.deltaRounding === undefined)
     neuron.learningSignal = { ...ls, deltaRounding: 'nearest' };
   return { ...raw, neuron };
+}
+
+/** The same for the crossbar, periphery and cost-model fields of session 4: no low-frequency read noise,
+ *  the constant noise model, no stuck-device compensation, bipolar pairs (aihwkit's refresh thresholds,
+ *  unused by them), one conversion of the difference, no pulse-count integration step. */
+function withReadAndUpdateDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  if (isPlainObject(raw.crossbar)) {
+    const xb: Record<string, unknown> = { ...raw.crossbar };
+    if (xb.lowFrequencyReadNoise === undefined) xb.lowFrequencyReadNoise = { sigma: 0, relativeTo: 'range', redraw: 'sample' };
+    if (xb.noiseModel === undefined) xb.noiseModel = 'constant';
+    if (isPlainObject(xb.stuckAt) && xb.stuckAt.compensation === undefined) xb.stuckAt = { ...xb.stuckAt, compensation: 'none' };
+    if (isPlainObject(xb.update) && xb.update.kind === 'pulsed') {
+      const u: Record<string, unknown> = { ...xb.update };
+      if (u.pairMode === undefined) u.pairMode = 'bipolar';
+      if (u.refreshUpperThreshold === undefined) u.refreshUpperThreshold = 0.75;
+      if (u.refreshLowerThreshold === undefined) u.refreshLowerThreshold = 0.25;
+      xb.update = u;
+    }
+    out.crossbar = xb;
+  }
+  const p = raw.periphery;
+  if (isPlainObject(p) && isPlainObject(p.adc) && p.adc.pairConversion === undefined) {
+    out.periphery = { ...p, adc: { ...p.adc, pairConversion: 'difference' } };
+  }
+  if (isPlainObject(raw.costModel) && raw.costModel.integrationStepNs === undefined) {
+    out.costModel = { ...raw.costModel, integrationStepNs: 0 };
+  }
+  return out;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

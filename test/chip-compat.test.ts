@@ -7,7 +7,9 @@ import { compileNet } from '../api/study';
 import { GraphBuilder } from '../graph/builder';
 import { resolveNet } from '../graph/net';
 import { resolveChipObject } from '../hw-models/load';
+import { chipFingerprint } from '../hw-models/compare';
 import { preset } from '../hw-models/presets/index';
+import { validateChip } from '../hw-models/validate';
 import { chipFromMsg } from '../netlist/chip-proto';
 import { decodeNetlist, encodeNetlist } from '../netlist/codec';
 
@@ -40,5 +42,26 @@ describe('chip files and netlists written before a field existed', () => {
     expect(c.crossbar.lowFrequencyReadNoise).toEqual({ sigma: 0, relativeTo: 'range', redraw: 'sample' });
     expect(c.crossbar.noiseModel).toBe('constant');
     expect(c.periphery.adc.pairConversion).toBe('difference');
+  });
+  test('a full chip file written before the session-4 fields validates as the chip it described', () => {
+    const c = JSON.parse(JSON.stringify(preset('reram'))) as Record<string, any>;
+    for (const [o, k] of [
+      [c.crossbar, 'lowFrequencyReadNoise'],
+      [c.crossbar, 'noiseModel'],
+      [c.crossbar.stuckAt, 'compensation'],
+      [c.crossbar.update, 'pairMode'],
+      [c.crossbar.update, 'refreshUpperThreshold'],
+      [c.crossbar.update, 'refreshLowerThreshold'],
+      [c.periphery.adc, 'pairConversion'],
+      [c.costModel, 'integrationStepNs'],
+      [c.neuron, 'stateRange'],
+      [c.neuron, 'learningSignal'],
+    ] as const)
+      delete o[k];
+    const r = validateChip(c, 'old-chip.json');
+    expect(r.diagnostics).toEqual([]);
+    expect(chipFingerprint(r.chip!)).toBe(chipFingerprint(preset('reram')!));
+    expect(r.chip!.crossbar.noiseModel).toBe('constant');
+    expect(r.chip!.crossbar.lowFrequencyReadNoise.sigma).toBe(0);
   });
 });
