@@ -419,6 +419,24 @@ describe('bound management (iterative): a sample that clips is read again with i
     expect(w0.rereads).toBe(want);
   });
 
+  test('each-side conversion: nothing stays clipped, and it re-reads at least as often as the difference', () => {
+    // x ≥ 0 here, so both side sums are ≥ 0 and |G+ sum − G− sum| ≤ max(side sums): a sample whose
+    // difference clips has a clipping side, and a side needs at least as many halvings.
+    const reads = (pair: 'difference' | 'each-side') => {
+      const c = chipBm(8);
+      c.periphery.adc.pairConversion = pair;
+      const it = makeInterpreter(compileWith(c, { kind: 'fixed' }), 1, kernels, m);
+      it.infer(x, m);
+      return it.adcSaturation().find((s) => s.edge === 'W0' && s.read === 'forward')!;
+    };
+    const diff = reads('difference');
+    const sides = reads('each-side');
+    expect(diff.rereads).toBeGreaterThan(0);
+    expect(sides.clipped).toBe(0);
+    expect(sides.rereads).toBeGreaterThanOrEqual(diff.rereads);
+    expect(sides.conversions).toBe(2 * diff.conversions);
+  });
+
   test('one re-read at most: what still exceeds the range after one halving stays clipped', () => {
     const n = compileWith(chipBm(1), { kind: 'fixed' });
     const flagged = rowMaxima(n)
