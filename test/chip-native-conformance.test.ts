@@ -7,36 +7,25 @@
  * Runs wherever the native backend is built; in CI it must be.
  */
 import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
-import { PRESETS } from '../hw-models/presets';
 import type { ArrayTile } from '../netlist/tiles';
 import { DeviceMatrix } from '../simulator/chip/devices';
 import { convertOver, quantiser } from '../simulator/chip/periphery';
 import { loadNativeAddon } from '../simulator/kernels/native';
 import { makeNoise } from '../simulator/noise';
 import { makeRng } from '../util/rng';
+import { idealWithPulsedUpdate } from './helpers/chips';
 
 const native = loadNativeAddon();
 const run = native || process.env.CI ? describe : describe.skip;
 
-function chipWith(update: Partial<PulsedUpdate>): ChipDescription {
-  const c = JSON.parse(JSON.stringify(PRESETS.ideal)) as ChipDescription;
-  c.crossbar.update = {
-    kind: 'pulsed',
-    dwMin: 1e-3,
-    cycleToCycle: 0,
+/** Soft bounds, 5 % asymmetry and aihwkit's device spreads: the update physics the kernels must agree on. */
+const chipWith = (update: Partial<PulsedUpdate>): ChipDescription =>
+  idealWithPulsedUpdate({
     upDownAsymmetry: 0.05,
     softBounds: true,
-    pulsesPerUpdate: 31,
-    scheme: 'row-programmed',
-    accumulatorBits: 16,
     deviceToDevice: { dwMin: 0.3, wMax: 0.3, wMin: 0.3, upDownAsymmetry: 0.01 },
-    pairMode: 'bipolar',
-    refreshUpperThreshold: 0.75,
-    refreshLowerThreshold: 0.25,
     ...update,
-  };
-  return c;
-}
+  });
 
 /** A rows × cols matrix (differential or offset column), w_max 1, one tile, random levels; `useNative`
  *  picks the kernel. The noise is the native generator either way, so both draw the same device spread. */

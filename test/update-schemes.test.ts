@@ -22,30 +22,13 @@ import { initParams } from '../graph/params';
 import { makeInterpreter } from '../simulator/chip/run';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeGrads } from '../simulator/train';
+import { idealWithPulsedUpdate } from './helpers/chips';
 import { graphNet, randomInputs } from './helpers/nets';
 import { makeRng } from '../util/rng';
 
 const NO_SPREAD = { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 };
 
-function chipWith(update: Partial<PulsedUpdate>): ChipDescription {
-  const c = JSON.parse(JSON.stringify(PRESETS.ideal)) as ChipDescription;
-  c.crossbar.update = {
-    kind: 'pulsed',
-    dwMin: 1e-3,
-    cycleToCycle: 0,
-    upDownAsymmetry: 0,
-    softBounds: false,
-    pulsesPerUpdate: 31,
-    scheme: 'row-programmed',
-    accumulatorBits: 16,
-    deviceToDevice: NO_SPREAD,
-    pairMode: 'bipolar',
-    refreshUpperThreshold: 0.75,
-    refreshLowerThreshold: 0.25,
-    ...update,
-  };
-  return c;
-}
+const chipWith = (update: Partial<PulsedUpdate>): ChipDescription => idealWithPulsedUpdate({ deviceToDevice: NO_SPREAD, ...update });
 
 /** A rows × cols differential matrix holding u+ − u− = u0 everywhere, w_max 1, one tile. */
 function matrix(

@@ -1,0 +1,25 @@
+/** Chip fixtures the device and update-scheme tests share. */
+import type { ChipDescription, PulsedUpdate } from '../../hw-models/chip';
+import { PRESETS } from '../../hw-models/presets';
+
+/** The `ideal` preset with a pulsed update: a noiseless, symmetric, hard-bounded bipolar device of dw_min
+ *  1e-3 and no device spread, row-programmed; `update` overrides any of it. */
+export function idealWithPulsedUpdate(update: Partial<PulsedUpdate>): ChipDescription {
+  const c = JSON.parse(JSON.stringify(PRESETS.ideal)) as ChipDescription;
+  c.crossbar.update = {
+    kind: 'pulsed',
+    dwMin: 1e-3,
+    cycleToCycle: 0,
+    upDownAsymmetry: 0,
+    softBounds: false,
+    pulsesPerUpdate: 31,
+    scheme: 'row-programmed',
+    accumulatorBits: 16,
+    deviceToDevice: { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0 },
+    pairMode: 'bipolar',
+    refreshUpperThreshold: 0.75,
+    refreshLowerThreshold: 0.25,
+    ...update,
+  };
+  return c;
+}
