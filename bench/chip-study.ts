@@ -70,8 +70,10 @@ function readJsonArg(text: string): unknown {
   return JSON.parse(text.startsWith('@') ? readFileSync(text.slice(1), 'utf8') : text);
 }
 
-const FLAGS = ['nets', 'spec', 'presets', 'schemes', 'methods', 'epochs', 'seeds', 'train-limit', 'test-limit', 'w-max', 'adc-range'];
-FLAGS.push('chip-override', 'points', 'sgd-lr', 'weights-dir', 'out');
+const FLAGS = [
+  ...['nets', 'spec', 'presets', 'schemes', 'methods', 'epochs', 'seeds', 'train-limit', 'test-limit', 'w-max', 'adc-range'],
+  ...['chip-override', 'points', 'sgd-lr', 'weights-dir', 'out'],
+];
 
 async function main(): Promise<void> {
   // A mistyped flag (or --help) must not start an hour-long study with the defaults.

@@ -264,8 +264,8 @@ export class ChipArrays {
           mm(1, lf.minus!, M, 1, off + r * ld, r * oLen, 1);
         }
       }
-      this.addSideNoise(t, dev, plus, transposed, xs, ld, off, n, iLen, oLen, P);
-      this.addSideNoise(t, dev, minus, transposed, xs, ld, off, n, iLen, oLen, M);
+      this.addSideNoise(t, dev, 'plus', transposed, xs, ld, off, n, iLen, oLen, P);
+      this.addSideNoise(t, dev, 'minus', transposed, xs, ld, off, n, iLen, oLen, M);
       for (let i = 0; i < n * oLen; i++) part[i] = P[i] - M[i];
       return;
     }
@@ -301,7 +301,7 @@ export class ChipArrays {
   private addSideNoise(
     t: ArrayTile,
     dev: DeviceMatrix,
-    side: Float32Array,
+    side: 'plus' | 'minus',
     transposed: boolean,
     x: Float32Array,
     ld: number,
@@ -329,7 +329,8 @@ export class ChipArrays {
     }
     this.x2 = grow(this.x2, n * iLen);
     for (let r = 0; r < n; r++) for (let i = 0; i < iLen; i++) this.x2[r * iLen + i] = x[r * ld + off + i] ** 2;
-    const sq = Float32Array.from(side, (u) => u * u);
+    // The side's squared conductances, kept by the devices until their next write (not one copy per read).
+    const sq = dev.sideSquares()[side];
     this.part2 = grow(this.part2, n * oLen);
     const w0 = t.rowBegin * dev.cols + t.colBegin;
     this.kernels.gemm(

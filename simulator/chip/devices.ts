@@ -114,6 +114,8 @@ export class DeviceMatrix {
   private lfSamples = 0;
   /** The side conductances as reads see them (each-side conversion), and whether they are stale. */
   private sides: { plus: Float32Array; minus: Float32Array } | null = null;
+  /** Their squares (read noise relative to the target under each-side conversion), derived from `sides`. */
+  private sideSq: { plus: Float32Array; minus: Float32Array } | null = null;
   private sidesStale = true;
   /** The native update kernels (native/devices.c), set by ChipArrays alongside the native kernels; null: the loops here. */
   native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide'> | null = null;
@@ -882,8 +884,16 @@ export class DeviceMatrix {
         this.sides = { plus, minus };
       } else this.sides = { plus: this.uPlus, minus: this.uMinus };
       this.sidesStale = false;
+      this.sideSq = null;
     }
     return this.sides;
+  }
+
+  /** sideUnits() squared, element by element; recomputed only after the devices change. */
+  sideSquares(): { plus: Float32Array; minus: Float32Array } {
+    const { plus, minus } = this.sideUnits();
+    this.sideSq ??= { plus: Float32Array.from(plus, (u) => u * u), minus: Float32Array.from(minus, (u) => u * u) };
+    return this.sideSq;
   }
 
   /**
