@@ -84,7 +84,7 @@ export async function runCompile(a: CompileArgs): Promise<void> {
   log(
     `  area: ${e.areaTotalMm2.toPrecision(3)} mm² used of ${e.chipAreaMm2.toPrecision(3)} mm² (${Object.entries(e.areaMm2)
       .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
-      .join(', ')}; cost model ${e.costModel})`,
+      .join(', ')}; cost model ${e.costModel})${e.areaLayout ? `; ${e.areaLayout}` : ''}`,
   );
   log(
     `  wrote ${a.out} (${r.bytes.netlist} bytes${r.bytes.externalData ? ` + ${r.bytes.externalData} in ${a.out}.data` : ''})${a.report ? ` and ${a.report}` : ''} in ${r.compileMs.toFixed(0)} ms`,

@@ -103,7 +103,7 @@ export function summarise(n: NetlistMsg) {
     learningSignal: learningSignalSummary(n, chip),
     cyclesPerInference: est.cyclesPerInference,
     cyclesPerTrainingSample: est.cyclesPerTrainingSample,
-    area: { totalMm2: est.areaTotalMm2, chipMm2: est.chipAreaMm2, byComponentMm2: est.areaMm2 },
+    area: { totalMm2: est.areaTotalMm2, chipMm2: est.chipAreaMm2, byComponentMm2: est.areaMm2, layout: est.areaLayout },
     metadata: Object.fromEntries(n.metadataProps.map((m) => [m.key, m.value])),
   };
 }
@@ -149,7 +149,7 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push(
     `area: ${s.area.totalMm2.toPrecision(3)} mm² used of ${s.area.chipMm2.toPrecision(3)} mm² (${Object.entries(s.area.byComponentMm2)
       .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
-      .join(', ')})`,
+      .join(', ')})${s.area.layout ? `; ${s.area.layout}` : ''}`,
   );
   L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
   L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);

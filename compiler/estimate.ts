@@ -3,7 +3,7 @@
  * (netlist/costs.ts, the one timing engine) run on the emitted netlist, in the report's units (pJ,
  * per phase iteration). One cost model: the compiler prices exactly what `fre simulate` prices.
  */
-import { chipArea } from '../hw-models/area';
+import { chipArea, clusterSummary } from '../hw-models/area';
 import type { ActionKey, ChipDescription, LeakageKey } from '../hw-models/chip';
 import { chipCosts } from '../netlist/costs';
 import type { NetlistMsg } from '../netlist/types';
@@ -34,6 +34,8 @@ export interface Estimate {
   areaMm2: Record<LeakageKey, number>;
   areaTotalMm2: number;
   chipAreaMm2: number;
+  /** How buffers, routers and neuron units are laid out (chip.noc.cluster); null: every core its own. */
+  areaLayout: string | null;
 }
 
 export function estimate(chip: ChipDescription, netlist: NetlistMsg): Estimate {
@@ -59,5 +61,6 @@ export function estimate(chip: ChipDescription, netlist: NetlistMsg): Estimate {
     areaMm2: c.area.mm2,
     areaTotalMm2: c.area.totalMm2,
     chipAreaMm2: chipArea(chip).totalMm2,
+    areaLayout: clusterSummary(chip),
   };
 }

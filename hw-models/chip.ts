@@ -274,7 +274,35 @@ export interface NocSpec {
    *  and held drives (see the compiler's buffer check). */
   inputBufferBytes: number;
   stateBufferBytes: number;
+  /** How the cores' buffers, routers and neuron units are laid out in silicon (the area model,
+   *  hw-models/area.ts): each core its own, shared within a cluster of cores (ISAAC's tile), or absent
+   *  (NeuRRAM keeps its buffers off chip). Chip files written before the field: CORE_CLUSTER. */
+  cluster: ClusterSpec;
 }
+
+/** Where one kind of per-core resource sits: every core its own (`core`), one per cluster shared by its
+ *  cores (`cluster`), or not on the chip at all (`none`). */
+export type Placement = 'core' | 'cluster' | 'none';
+export const PLACEMENTS: readonly Placement[] = ['core', 'cluster', 'none'];
+
+/** Consecutive core ids form a cluster: cluster = floor(core id / cores). Area only: the compiler still
+ *  gives every core its input and state buffer capacity and routes over the mesh, and the energy and
+ *  leakage are priced per core resource as the schedule uses them. */
+export interface ClusterSpec {
+  /** Cores per cluster (1: every core a cluster of its own). */
+  cores: number;
+  /** The input buffer (noc.inputBufferBytes) of each core / of each cluster / none. */
+  inputBuffer: Placement;
+  /** The state buffer (noc.stateBufferBytes) of each core / of each cluster / none. */
+  stateBuffer: Placement;
+  /** The router (costModel.routerAreaUm2) of each mesh site / of each cluster / none. */
+  router: Placement;
+  /** The digital neuron unit (neuron.lanes lanes) of each core / of each cluster / none. */
+  neuronUnit: Placement;
+}
+
+/** Every core with its own buffers, router and neuron unit: the organisation before the field existed. */
+export const CORE_CLUSTER: ClusterSpec = { cores: 1, inputBuffer: 'core', stateBuffer: 'core', router: 'core', neuronUnit: 'core' };
 
 export interface ClockSpec {
   frequencyMhz: number;

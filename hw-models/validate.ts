@@ -21,6 +21,8 @@ import {
   PAIR_CONVERSIONS,
   UPDATE_SCHEMES,
   PAIR_MODES,
+  PLACEMENTS,
+  CORE_CLUSTER,
   type ChipDescription,
 } from './chip';
 import type { CodedDiagnostic, HwCode } from './diagnostics';
@@ -153,6 +155,13 @@ export const CHIP_SCHEMA: Node = obj({
     linkWidthBits: int(1, 1 << 20),
     inputBufferBytes: int(1, 2 ** 40),
     stateBufferBytes: int(1, 2 ** 40),
+    cluster: obj({
+      cores: int(1, 1 << 20),
+      inputBuffer: { t: 'enum', values: PLACEMENTS },
+      stateBuffer: { t: 'enum', values: PLACEMENTS },
+      router: { t: 'enum', values: PLACEMENTS },
+      neuronUnit: { t: 'enum', values: PLACEMENTS },
+    }),
   }),
   clock: obj({ frequencyMhz: pos }),
   costModel: obj({
@@ -505,6 +514,16 @@ function crossChecks(c: ChipDescription, ck: Checker): void {
       `set inputBufferBytes to at least ${sumBytes}, or use smaller arrays`,
     );
   }
+  // A cluster larger than the mesh would price one shared resource for cores that do not exist.
+  const meshCores = c.noc.meshWidth * c.noc.meshHeight;
+  if (c.noc.cluster.cores > meshCores) {
+    ck.add(
+      'HW020',
+      '/noc/cluster/cores',
+      `a cluster of ${c.noc.cluster.cores} cores on a mesh of ${c.noc.meshWidth}×${c.noc.meshHeight} = ${meshCores} cores`,
+      `set cluster.cores to at most ${meshCores} (ISAAC: 12 IMAs per tile), or enlarge the mesh`,
+    );
+  }
 }
 
 /**
@@ -533,7 +552,8 @@ export function withChipDefaults(raw: unknown): unknown {
 
 /** The same for the crossbar, periphery and cost-model fields of session 4: no low-frequency read noise,
  *  the constant noise model, no stuck-device compensation, bipolar pairs (aihwkit's refresh thresholds,
- *  unused by them), one conversion of the difference, no pulse-count integration step. */
+ *  unused by them), one conversion of the difference, no pulse-count integration step; and for
+ *  noc.cluster (session 5): every core its own buffers, router and neuron unit. */
 function withReadAndUpdateDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
   if (isPlainObject(raw.crossbar)) {
@@ -556,6 +576,10 @@ function withReadAndUpdateDefaults(raw: Record<string, unknown>): Record<string,
   }
   if (isPlainObject(raw.costModel) && raw.costModel.integrationStepNs === undefined) {
     out.costModel = { ...raw.costModel, integrationStepNs: 0 };
+  }
+  // Session 5: every core had its own buffers, router and neuron unit.
+  if (isPlainObject(raw.noc) && raw.noc.cluster === undefined) {
+    out.noc = { ...raw.noc, cluster: { ...CORE_CLUSTER } };
   }
   return out;
 }

@@ -7,6 +7,7 @@ import {
   ACTION_KEYS,
   ADC_ARCHITECTURES,
   CHIP_FORMAT,
+  CORE_CLUSTER,
   INPUT_ENCODINGS,
   LEAKAGE_KEYS,
   UPDATE_SCHEMES,
@@ -24,11 +25,15 @@ import {
   type LowFrequencyNoiseSpec,
   type NoiseModel,
   type PairConversion,
+  type ClusterSpec,
+  type Placement,
 } from '../hw-models/chip';
 import { chipFingerprint } from '../hw-models/compare';
 import type {
   AdcArchitectureName,
   ChipDescriptionMsg,
+  ClusterMsg,
+  PlacementName,
   CostModelMsg,
   CrossbarMsg,
   InputEncodingName,
@@ -160,10 +165,40 @@ export function chipToMsg(c: ChipDescription): ChipDescriptionMsg {
       stateMax: c.neuron.stateRange[1],
       learningSignal: learningSignalToMsg(c.neuron.learningSignal),
     },
-    noc: { ...c.noc },
+    noc: { ...c.noc, cluster: clusterToMsg(c.noc.cluster) },
     clock: { frequencyMhz: c.clock.frequencyMhz },
     costModel: costModelToMsg(c.costModel),
     fingerprint: chipFingerprint(c),
+  };
+}
+
+const placementName = (p: Placement): PlacementName => enumName('PLACEMENT', p) as PlacementName;
+
+function clusterToMsg(c: ClusterSpec): ClusterMsg {
+  return {
+    cores: c.cores,
+    inputBuffer: placementName(c.inputBuffer),
+    stateBuffer: placementName(c.stateBuffer),
+    router: placementName(c.router),
+    neuronUnit: placementName(c.neuronUnit),
+  };
+}
+
+/** A netlist written before noc.cluster: every core its own buffers, router and neuron unit. */
+function clusterFromMsg(m: ClusterMsg | null | undefined): ClusterSpec {
+  const of = (p: PlacementName, what: string): Placement => {
+    if (p === 'PLACEMENT_UNSPECIFIED' || p === 'PLACEMENT_CORE') return 'core';
+    if (p === 'PLACEMENT_CLUSTER') return 'cluster';
+    if (p === 'PLACEMENT_NONE') return 'none';
+    throw new ChipMessageError(`chip.noc.cluster.${what} is ${p}`);
+  };
+  if (!m) return { ...CORE_CLUSTER };
+  return {
+    cores: m.cores === 0 ? 1 : m.cores,
+    inputBuffer: of(m.inputBuffer, 'inputBuffer'),
+    stateBuffer: of(m.stateBuffer, 'stateBuffer'),
+    router: of(m.router, 'router'),
+    neuronUnit: of(m.neuronUnit, 'neuronUnit'),
   };
 }
 
@@ -361,7 +396,7 @@ export function chipFromMsg(m: ChipDescriptionMsg): ChipDescription {
       learningSignal: learningSignalFromMsg(n.learningSignal),
       lanes: n.lanes,
     },
-    noc: { ...need(m.noc, 'noc') },
+    noc: { ...need(m.noc, 'noc'), cluster: clusterFromMsg(need(m.noc, 'noc').cluster) },
     clock: { frequencyMhz: need(m.clock, 'clock').frequencyMhz },
     costModel: costModelFromMsg(cm),
   };

@@ -30,7 +30,7 @@
  * The `chip` argument supplies the design point; pass the netlist's own (`chipFromMsg(netlist.chip)`)
  * or a chip with other attributes or cost constants to re-price the same schedule.
  */
-import { areaOf, adcsPerArray, type AreaBreakdown } from '../hw-models/area';
+import { areaOf, adcsPerArray, clustersOf, type AreaBreakdown } from '../hw-models/area';
 import {
   ACTION_KEYS,
   COMMIT_ACTIONS,
@@ -454,7 +454,17 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
   const inf = components(actionCounts.inference, secondsPerInference, busyInference);
   const trn = components(actionCounts.training, secondsPerTrainingSample, busyTraining);
   const commit: CommitCost = { batchSize, cyclesPerCommit, actionCountsPerCommit: perCommit };
-  const area = areaOf(chip, { arrays: leakage.instances.array, cores: leakage.instances.neuron_unit, routers: leakage.instances.router });
+  const area = areaOf(chip, {
+    arrays: leakage.instances.array,
+    cores: netlist.cores.length,
+    routers: leakage.routerSites.length,
+    // Resources shared within a cluster of cores (noc.cluster) are counted once per cluster used.
+    clusters: clustersOf(
+      chip,
+      netlist.cores.map((c) => c.id),
+    ),
+    routerClusters: clustersOf(chip, leakage.routerSites),
+  });
 
   // Utilisation: busy cycles of each resource over the sample, / the sample's cycles.
   const utilisationOf = (busy: Map<string, number>, total: number): Record<string, KindUtilisation> => {

@@ -175,6 +175,16 @@ export interface NocMsg {
   linkWidthBits: number;
   inputBufferBytes: number;
   stateBufferBytes: number;
+  cluster: ClusterMsg | null;
+}
+export type PlacementName = 'PLACEMENT_UNSPECIFIED' | 'PLACEMENT_CORE' | 'PLACEMENT_CLUSTER' | 'PLACEMENT_NONE';
+export interface ClusterMsg {
+  /** 0 = 1. */
+  cores: number;
+  inputBuffer: PlacementName;
+  stateBuffer: PlacementName;
+  router: PlacementName;
+  neuronUnit: PlacementName;
 }
 export type InputEncodingName =
   | 'INPUT_ENCODING_UNSPECIFIED'

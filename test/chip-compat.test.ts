@@ -64,4 +64,18 @@ describe('chip files and netlists written before a field existed', () => {
     expect(r.chip!.crossbar.noiseModel).toBe('constant');
     expect(r.chip!.crossbar.lowFrequencyReadNoise.sigma).toBe(0);
   });
+  test('a chip file and a netlist written before noc.cluster: every core its own buffers, router and neuron unit', () => {
+    const c = JSON.parse(JSON.stringify(preset('reram'))) as Record<string, any>;
+    delete c.noc.cluster;
+    const r = validateChip(c, 'old-chip.json');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.chip!.noc.cluster).toEqual({ cores: 1, inputBuffer: 'core', stateBuffer: 'core', router: 'core', neuronUnit: 'core' });
+    expect(chipFingerprint(r.chip!)).toBe(chipFingerprint(preset('reram')!));
+    const msg = decodeNetlist(encodeNetlist(compileNet(net, preset('reram')!)));
+    msg.chip!.noc!.cluster = null;
+    expect(chipFromMsg(msg.chip!).noc.cluster).toEqual(r.chip!.noc.cluster);
+    // A cluster written to a netlist reads back as written.
+    const isaac = decodeNetlist(encodeNetlist(compileNet(net, preset('isaac')!)));
+    expect(chipFromMsg(isaac.chip!).noc.cluster).toEqual(preset('isaac')!.noc.cluster);
+  });
 });

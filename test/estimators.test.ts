@@ -8,7 +8,8 @@ import { GraphBuilder } from '../graph/builder';
 import { resolveNet, type Net } from '../graph/net';
 import { initParams } from '../graph/params';
 import { compile } from '../compiler/pipeline';
-import { adcsPerArray, areaOf, chipArea, unitAreaUm2 } from '../hw-models/area';
+import { adcsPerArray, areaOf, chipArea, clusterSummary, clustersOf, unitAreaUm2 } from '../hw-models/area';
+import { estimate } from '../compiler/estimate';
 import { ACTION_KEYS, COMMIT_ACTIONS, type ActionKey, type ChipDescription } from '../hw-models/chip';
 import {
   adcConversionCost,
@@ -224,6 +225,61 @@ describe('estimators: hand-derived', () => {
     c.periphery.adc.bits = 4;
     expect(unitAreaUm2(c).adc).toBeCloseTo(1200 / 16, 9);
   });
+
+  test('area with shared and absent resources (noc.cluster): hand-derived for reram, clusters of 4 cores', () => {
+    const c = reram();
+    c.noc.cluster = { cores: 4, inputBuffer: 'core', stateBuffer: 'cluster', router: 'cluster', neuronUnit: 'none' };
+    // Per instance (µm²): input buffer 0.35·8·16384 = 45875.2; state buffer 0.35·8·65536 = 183500.8; router 50000.
+    const inBuf = 0.35 * 8 * 16384;
+    const stBuf = 0.35 * 8 * 65536;
+    // 10 cores in 3 clusters, routers at 12 sites in 4 clusters.
+    const a = areaOf(c, { arrays: 20, cores: 10, routers: 12, clusters: 3, routerClusters: 4 });
+    expect(a.mm2.buffer).toBeCloseTo((10 * inBuf + 3 * stBuf) * 1e-6, 12);
+    expect(a.mm2.router).toBeCloseTo(4 * 50000 * 1e-6, 12);
+    expect(a.mm2.neuron_unit).toBe(0);
+    expect(a.mm2.adc).toBeCloseTo(20 * 32 * 1200e-6, 12);
+    // The whole chip: 64 cores → 16 clusters; 512 arrays.
+    const w = chipArea(c);
+    expect(w.mm2.buffer).toBeCloseTo((64 * inBuf + 16 * stBuf) * 1e-6, 12);
+    expect(w.mm2.router).toBeCloseTo(16 * 50000 * 1e-6, 12);
+    // A partial last cluster keeps its shared resources: 64 cores in clusters of 12 → 6.
+    c.noc.cluster = { ...c.noc.cluster, cores: 12 };
+    expect(chipArea(c).mm2.router).toBeCloseTo(6 * 50000 * 1e-6, 12);
+    expect(clustersOf(c, [0, 11, 12, 35])).toBe(3);
+    expect(clusterSummary(c)).toBe('shared by each cluster of 12 cores: state buffer, router; not on the chip: neuron unit');
+    expect(clusterSummary(reram())).toBeNull();
+  });
+
+  test("a compiled netlist's area counts each cluster it uses once (compile report and fre inspect)", () => {
+    // 2×2 mesh, one cluster of all 4 cores.
+    const own = smallChip('reram');
+    const shared = smallChip('reram', {
+      noc: {
+        meshWidth: 2,
+        meshHeight: 2,
+        arraysPerCore: 1,
+        cluster: { cores: 4, inputBuffer: 'core', stateBuffer: 'cluster', router: 'none', neuronUnit: 'cluster' },
+      },
+    });
+    const netlist = compileOn(shared);
+    const ids = netlist.cores.map((k) => k.id);
+    const clusters = new Set(ids.map((id) => Math.floor(id / 4))).size;
+    expect(ids.length).toBeGreaterThan(clusters); // at least two used cores share a cluster
+    const a = chipCosts(netlist, shared).area.mm2;
+    const u = unitAreaUm2(shared);
+    const inBuf = shared.costModel.sramAreaUm2PerBit * 8 * shared.noc.inputBufferBytes;
+    const stBuf = shared.costModel.sramAreaUm2PerBit * 8 * shared.noc.stateBufferBytes;
+    expect(a.neuron_unit).toBeCloseTo(clusters * u.neuron_unit * 1e-6, 12);
+    expect(a.buffer).toBeCloseTo((ids.length * inBuf + clusters * stBuf) * 1e-6, 12);
+    expect(a.router).toBe(0);
+    // Arrays, converters and drivers are per core either way.
+    const b = chipCosts(compileOn(own), own).area.mm2;
+    expect(a.array).toBeCloseTo(b.array, 12);
+    expect(b.neuron_unit).toBeCloseTo(ids.length * u.neuron_unit * 1e-6, 12);
+    expect(estimate(shared, netlist).areaLayout).toBe(
+      'shared by each cluster of 4 cores: state buffer, neuron unit; not on the chip: router',
+    );
+  });
 });
 
 function smallNet(): Net {
@@ -382,6 +438,25 @@ describe('cost model fields: bad input is a coded diagnostic naming the field', 
         c.costModel.integrationStepNs = 270;
       }),
     ).toEqual([]);
+  });
+
+  test('noc.cluster: zero cores, an unknown placement, a cluster larger than the mesh', () => {
+    const badNoc = (edit: (n: Record<string, unknown>) => void) => {
+      const c = structuredClone(preset('reram')!) as unknown as { noc: Record<string, unknown> };
+      edit(c.noc);
+      return validateChip(c, 'chip.json').diagnostics;
+    };
+    expect(badNoc((n) => ((n.cluster as Record<string, unknown>).cores = 0)).map((d) => `${d.code} ${d.path}`)).toEqual([
+      'HW012 /noc/cluster/cores',
+    ]);
+    const tile = badNoc((n) => ((n.cluster as Record<string, unknown>).router = 'tile'));
+    expect(tile.map((d) => `${d.code} ${d.path}`)).toEqual(['HW013 /noc/cluster/router']);
+    expect(`${tile[0].message} ${tile[0].hint}`).toMatch(/cluster/);
+    const big = badNoc((n) => ((n.cluster as Record<string, unknown>).cores = 65));
+    expect(big.map((d) => `${d.code} ${d.path}`)).toEqual(['HW020 /noc/cluster/cores']);
+    expect(big[0].message).toContain('8×8 = 64 cores');
+    expect(big[0].hint).toContain('at most 64');
+    expect(badNoc((n) => ((n.cluster as Record<string, unknown>).cores = 64))).toEqual([]);
   });
 
   test('unknown encoding, negative energy, NaN, an override of an unknown action, a half override', () => {

@@ -7,7 +7,7 @@
  * lists which). The energy constants are not fitted.
  */
 import { PCM_GENERIC_COSTS } from '../cost-constants';
-import { CHIP_FORMAT, type ChipDescription } from '../chip';
+import { CHIP_FORMAT, CORE_CLUSTER, type ChipDescription } from '../chip';
 import { PCM } from './pcm';
 
 /** Digital energies at 14 nm: the 45 nm [Horowitz14] values × 0.25 (ESTIMATE: C·V² scaling, (14/45)·(0.8 V/0.9 V)²). */
@@ -48,6 +48,7 @@ export const HERMES: ChipDescription = {
     linkWidthBits: 64,
     inputBufferBytes: 16384,
     stateBufferBytes: 65536,
+    cluster: { ...CORE_CLUSTER },
   },
   // [HERMESCore]: main clock 1 GHz.
   clock: { frequencyMhz: 1000 },

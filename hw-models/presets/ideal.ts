@@ -5,7 +5,7 @@
  * those of a 256×256 analog chip, so its cycle and energy reports stay meaningful.
  */
 import { ANALOG_GENERIC_COSTS } from '../cost-constants';
-import { CHIP_FORMAT, type ChipDescription } from '../chip';
+import { CHIP_FORMAT, CORE_CLUSTER, type ChipDescription } from '../chip';
 
 export const IDEAL: ChipDescription = {
   format: CHIP_FORMAT,
@@ -73,6 +73,7 @@ export const IDEAL: ChipDescription = {
     // nets included (a conv map's group lives whole on its home core: mnist-conv needs ~250 KB).
     // The device presets keep ISAAC's 64 KB eDRAM per tile.
     stateBufferBytes: 1048576,
+    cluster: { ...CORE_CLUSTER },
   },
   // No row in docs/references.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },

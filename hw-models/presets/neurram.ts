@@ -3,12 +3,15 @@
  * 1T1R RRAM array, 130 nm, voltage-mode sensing with one neuron (integrating ADC) per 16×16 corelet,
  * i.e. 256 per core, multi-bit inputs applied as integrated unit pulses, 4-bit weights. Device noise as `reram`.
  * Its TOPS/W, MVM latency and core area are compared with the published figures in docs/calibration.md;
- * the geometry, the node and the input scheme are the paper's, the time constants CiMLoop's NeuRRAM
- * model's (Andrulis et al. 2024), the energy constants ESTIMATEs.
+ * the geometry, the node, the input scheme and the core's organisation and component areas are the
+ * paper's, the time constants CiMLoop's NeuRRAM model's (Andrulis et al. 2024), the energy constants ESTIMATEs.
  */
 import { ANALOG_GENERIC_COSTS } from '../cost-constants';
 import { CHIP_FORMAT, type ChipDescription } from '../chip';
 import { RERAM } from './reram';
+
+/** A NeuRRAM core, µm²: 256 neurons of 1270 µm² are 28 % of it ([NeuRRAM22] Extended Data Fig. 11f, via [CiMLoop24]). */
+export const NEURRAM_CORE_UM2 = (1270 * 256) / 0.28;
 
 /** Digital energies at 130 nm: the 45 nm [Horowitz14] values × 4 (ESTIMATE: C·V² scaling, (130/45)·(1.2/0.9)²/… ≈ 4). */
 const D130 = 4;
@@ -56,14 +59,20 @@ export const NEURRAM: ChipDescription = {
     linkWidthBits: 64,
     inputBufferBytes: 16384,
     stateBufferBytes: 65536,
+    // [NeuRRAM22]: a core is its array, its 256 neurons and the array drivers ([CiMLoop24]'s NeuRRAM
+    // macro model holds exactly these); the chip has no on-chip buffers (inputs and outputs go through
+    // an FPGA) and no mesh routers, and no digital neuron unit: the neuron forms the activation in its
+    // own conversion. The compiler still gives each core the buffer capacities above (the EP schedule
+    // needs them); the area model counts none of them.
+    cluster: { cores: 1, inputBuffer: 'none', stateBuffer: 'none', router: 'none', neuronUnit: 'none' },
   },
   // ESTIMATE: a 100 MHz digital clock at 130 nm.
   clock: { frequencyMhz: 100 },
   costModel: {
     ...ANALOG_GENERIC_COSTS,
-    version: 'fre-costs-neurram/3',
+    version: 'fre-costs-neurram/4',
     source:
-      'NeuRRAM (Nature 2022) geometry, node and input scheme; CiMLoop NeuRRAM model time constants; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
+      'NeuRRAM (Nature 2022) geometry, node, input scheme, core organisation and area breakdown; CiMLoop NeuRRAM model time constants; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
     // [NeuRRAM22]: 130 nm CMOS.
     featureSizeNm: 130,
     // [NeuRRAM22] Fig. 3e: magnitude bit n of the input is applied as 2^(n−1) pulses, each sampled
@@ -84,14 +93,22 @@ export const NEURRAM: ChipDescription = {
     adcArchitecture: 'sar',
     adcWaldenFomFj: 20,
     adcNsPerStep: 300,
-    adcAreaUm2PerLevel: 1000 / 64,
+    // Areas from the published core breakdown (Extended Data Fig. 11f, as transcribed in [CiMLoop24]'s
+    // test): a neuron is 1270 µm² and the 256 neurons 28 % of a core (→ 1.16 mm²); the array drivers
+    // 21 %, the RRAM array 12 %. A neuron (our ADC: it converts) at 6 bits → 1270/64 µm² per level.
+    adcAreaUm2PerLevel: 1270 / 64,
     addPjPerBit: ANALOG_GENERIC_COSTS.addPjPerBit * D130,
     multiplyPjPerBit2: ANALOG_GENERIC_COSTS.multiplyPjPerBit2 * D130,
     sramPjPerBit: ANALOG_GENERIC_COSTS.sramPjPerBit * D130,
     neuronUpdatePj: ANALOG_GENERIC_COSTS.neuronUpdatePj * D130,
     nocPjPerBitHop: ANALOG_GENERIC_COSTS.nocPjPerBitHop * D130,
-    cellAreaF2: 12,
-    dacAreaUm2PerLine: 50,
+    // The array: 12 % of the core over its 2·128·256 devices at 130 nm = 125.8 F² ([CiMLoop24]'s NeuRRAM
+    // cell, rram_wan_nature_2022.cell.yaml, states 125.74 F²).
+    cellAreaF2: (0.12 * NEURRAM_CORE_UM2) / (2 * 128 * 256) / 0.13 ** 2,
+    // The drivers (wordline, row and column): 21 % of the core over its 256 driven lines.
+    dacAreaUm2PerLine: (0.21 * NEURRAM_CORE_UM2) / 256,
+    // No digital neuron unit, buffers or router on the core (noc.cluster); these ESTIMATEs price them
+    // only if a chip file derived from this preset places them.
     neuronAreaUm2PerLane: 20000,
     sramAreaUm2PerBit: 2.5,
     routerAreaUm2: 200000,

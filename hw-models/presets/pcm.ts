@@ -4,7 +4,7 @@
  * docs/references.md.
  */
 import { PCM_GENERIC_COSTS } from '../cost-constants';
-import { CHIP_FORMAT, type ChipDescription } from '../chip';
+import { CHIP_FORMAT, CORE_CLUSTER, type ChipDescription } from '../chip';
 
 export const PCM: ChipDescription = {
   format: CHIP_FORMAT,
@@ -122,6 +122,7 @@ export const PCM: ChipDescription = {
     linkWidthBits: 64,
     inputBufferBytes: 16384,
     stateBufferBytes: 65536,
+    cluster: { ...CORE_CLUSTER },
   },
   clock: { frequencyMhz: 1000 },
   costModel: PCM_GENERIC_COSTS,

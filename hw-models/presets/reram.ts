@@ -4,7 +4,7 @@
  * docs/references.md.
  */
 import { ANALOG_GENERIC_COSTS } from '../cost-constants';
-import { CHIP_FORMAT, type ChipDescription } from '../chip';
+import { CHIP_FORMAT, CORE_CLUSTER, type ChipDescription } from '../chip';
 
 export const RERAM: ChipDescription = {
   format: CHIP_FORMAT,
@@ -112,6 +112,7 @@ export const RERAM: ChipDescription = {
     linkWidthBits: 64,
     inputBufferBytes: 16384,
     stateBufferBytes: 65536,
+    cluster: { ...CORE_CLUSTER },
   },
   // No row in docs/references.md: PUMA and ISAAC clock near 1 GHz.
   clock: { frequencyMhz: 1000 },

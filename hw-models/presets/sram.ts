@@ -5,7 +5,7 @@
  * or stuck cells; updates are digital writes. "ref #x" cites section #x of docs/references.md.
  */
 import { SRAM_CIM_COSTS } from '../cost-constants';
-import { CHIP_FORMAT, type ChipDescription } from '../chip';
+import { CHIP_FORMAT, CORE_CLUSTER, type ChipDescription } from '../chip';
 
 export const SRAM_8B: ChipDescription = {
   format: CHIP_FORMAT,
@@ -74,6 +74,7 @@ export const SRAM_8B: ChipDescription = {
     linkWidthBits: 64,
     inputBufferBytes: 16384,
     stateBufferBytes: 65536,
+    cluster: { ...CORE_CLUSTER },
   },
   clock: { frequencyMhz: 1000 },
   costModel: SRAM_CIM_COSTS,
