@@ -580,19 +580,26 @@ static inline void train(xoshiro8 *x, double p, int64_t bl, uint32_t *out, int64
 typedef struct {
   double kd;       /* row train rate per |δ| (update management) */
   int64_t bl;      /* train length; 0 = no update for this sample */
-  int64_t slotOff; /* the sample's slotStart in coincide_job.slotStart (bl + 1 entries) */
-  int64_t actOff;  /* the sample's active columns in coincide_job.activeCols */
+  int64_t blk;     /* the phase-one block that listed it */
+  int64_t slotOff; /* its bl + 1 slot starts in that block's slotStart (offsets into its slotCols) */
 } sample_plan;
+
+/* Phase one's work on samples [k·S/B, (k+1)·S/B): its own train stream and growing lists. */
+typedef struct {
+  int64_t *slotStart;
+  uint32_t *slotCols; /* the tile columns firing in each slot, with x < 0 in the top bit */
+  int64_t slotCap, colsCap, slotN, colsN;
+  bool failed;
+} plan_block_out;
 
 typedef struct {
   devices d;
   const float *post, *pre;
   int64_t ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords;
-  const sample_plan *plan;
-  const int64_t *slotStart; /* per sample: offsets into slotCols, by slot */
-  const uint32_t *slotCols; /* the tile columns firing in each slot, with x < 0 in the top bit */
-  const int32_t *activeCols;
-  uint64_t key;
+  double eta, eps, desiredBl;
+  sample_plan *plan;
+  plan_block_out ph1[FRE_BLOCKS];
+  uint64_t planKey, key;
   double pulses[FRE_BLOCKS], boundHits[FRE_BLOCKS];
   bool failed[FRE_BLOCKS];
 } coincide_job;
@@ -714,8 +721,8 @@ static void coincide_block(void *ctx, int b) {
     if (pl->bl == 0) continue;
     const float *dl = j->post + s * j->ldPost;
     const int64_t bl = pl->bl, words = (bl + 31) / 32;
-    const int64_t *slotStart = j->slotStart + pl->slotOff;
-    const uint32_t *slotCols = j->slotCols;
+    const int64_t *slotStart = j->ph1[pl->blk].slotStart + pl->slotOff;
+    const uint32_t *slotCols = j->ph1[pl->blk].slotCols;
     for (int64_t r = rBegin; r < rEnd; r++) {
       const double p = min_lt(pl->kd * fabs((double)dl[r]), 1);
       if (!(p > 0)) continue;
@@ -769,6 +776,92 @@ static bool grow(void **a, int64_t *cap, int64_t need, size_t size) {
 }
 
 /*
+ * Phase one on samples [k·S/B, (k+1)·S/B), on both cores like phase two: each sample's plan
+ * (planTrains: update-BL management, then update management) and its column trains (the block's own
+ * eight streams), kept as per-slot column lists (CSR), so that the rows' coincidences are the
+ * coincidences themselves, not rows × columns. The trains depend on x and δ only, never on the
+ * devices, so the samples' lists can be drawn in any order; each block's streams make them a
+ * function of the seed for any thread count.
+ */
+static void plan_block(void *ctx, int k) {
+  coincide_job *j = ctx;
+  plan_block_out *o = &j->ph1[k];
+  const int64_t rows = j->rows, cols = j->cols, words0 = j->maxWords;
+  const double eta = j->eta, eps = j->eps, desiredBl = j->desiredBl;
+  xoshiro8 c8;
+  xoshiro8_seed(&c8, j->planKey, (uint64_t)k);
+  uint32_t *colMask = malloc(sizeof(uint32_t) * (size_t)(cols * words0 + 1));
+  int32_t *act = malloc(sizeof(int32_t) * (size_t)(cols + 1));
+  o->slotCap = 1024, o->colsCap = 4096, o->slotN = 0, o->colsN = 0;
+  o->slotStart = malloc(sizeof(int64_t) * (size_t)o->slotCap);
+  o->slotCols = malloc(sizeof(uint32_t) * (size_t)o->colsCap);
+  bool ok = colMask && act && o->slotStart && o->slotCols;
+  const int64_t sBegin = j->samples * k / FRE_BLOCKS, sEnd = j->samples * (k + 1) / FRE_BLOCKS;
+  for (int64_t s = sBegin; s < sEnd && ok; s++) {
+    const float *dl = j->post + s * j->ldPost;
+    const float *x = j->pre + s * j->ldPre;
+    sample_plan *pl = &j->plan[s];
+    pl->bl = 0;
+    pl->blk = k;
+    double dMax = 0, xMax = 0;
+    for (int64_t r = 0; r < rows; r++) {
+      const double a = fabs((double)dl[r]);
+      dMax = a > dMax ? a : dMax;
+    }
+    for (int64_t c = 0; c < cols; c++) {
+      const double a = fabs((double)x[c]);
+      xMax = a > xMax ? a : xMax;
+    }
+    if (!(xMax > 0) || !(dMax > 0) || !(eta > 0)) continue;
+    const double blWant = ceil(eta * xMax * dMax / eps);
+    const int64_t bl = (int64_t)fmin(desiredBl, fmax(1, blWant));
+    const double kk = sqrt(eta / ((double)bl * eps));
+    const double kx = kk * sqrt(dMax / xMax);
+    const int64_t words = (bl + 31) / 32;
+    pl->kd = kk * sqrt(xMax / dMax);
+    if (!grow((void **)&o->slotStart, &o->slotCap, o->slotN + bl + 2, sizeof(int64_t))) {
+      ok = false;
+      break;
+    }
+    pl->slotOff = o->slotN;
+    int64_t nc = 0, fired = 0;
+    for (int64_t c = 0; c < cols; c++) {
+      const double p = min_lt(kx * fabs((double)x[c]), 1);
+      if (!(p > 0)) continue;
+      train(&c8, p, bl, colMask + nc * words, words);
+      uint32_t any = 0;
+      for (int64_t w = 0; w < words; w++) any |= colMask[nc * words + w];
+      if (any) act[nc++] = (int32_t)c;
+    }
+    int64_t *st = o->slotStart + o->slotN;
+    for (int64_t t = 0; t <= bl; t++) st[t] = 0;
+    for (int64_t ci = 0; ci < nc; ci++)
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) st[32 * w + __builtin_ctz(m) + 1]++;
+    for (int64_t t = 1; t <= bl; t++) fired += st[t];
+    st[0] = o->colsN;
+    for (int64_t t = 0; t < bl; t++) st[t + 1] += st[t];
+    if (!grow((void **)&o->slotCols, &o->colsCap, o->colsN + fired + 1, sizeof(uint32_t))) {
+      ok = false;
+      break;
+    }
+    /* Fill by slot, using st[t] as the cursor of slot t (then restored to its start). */
+    for (int64_t ci = 0; ci < nc; ci++) {
+      const uint32_t e = (uint32_t)act[ci] | (uint32_t)(x[act[ci]] < 0) << 31;
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) o->slotCols[st[32 * w + __builtin_ctz(m)]++] = e;
+    }
+    for (int64_t t = bl; t > 0; t--) st[t] = st[t - 1];
+    st[0] = o->colsN;
+    o->colsN += fired;
+    o->slotN += bl + 1;
+    pl->bl = bl;
+  }
+  free(colMask), free(act);
+  o->failed = !ok;
+}
+
+/*
  * coincide(state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated,
  *          geometry [C, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples], post, pre,
  *          params [eta, eps, desiredBl, softBounds, c2c, wMax], out [pulses, boundHits added])
@@ -805,92 +898,22 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   fre_normal_init();
   if (!(eps > 0) || !(desiredBl >= 1)) return throw_range(env, "coincide: eps must be > 0 and the train length ≥ 1");
   const int64_t maxWords = ((int64_t)desiredBl + 31) / 32;
-  uint32_t *colMask = malloc(sizeof(uint32_t) * (size_t)(cols * maxWords + 1));
   sample_plan *plan = malloc(sizeof(sample_plan) * (size_t)(samples + 1));
-  int64_t slotCap = 1024, colsCap = 4096, actCap = cols + 1, slotN = 0, colsN = 0, actN = 0;
-  int64_t *slotStart = malloc(sizeof(int64_t) * (size_t)slotCap);
-  uint32_t *slotCols = malloc(sizeof(uint32_t) * (size_t)colsCap);
-  int32_t *activeCols = malloc(sizeof(int32_t) * (size_t)actCap);
-  bool ok = colMask && plan && slotStart && slotCols && activeCols;
-  /* Phase one: each sample's plan and column trains (eight streams seeded from the chip's), as
-   * per-slot column lists. */
-  xoshiro8 c8;
-  xoshiro8_seed(&c8, next64(&g), 0);
-  for (int64_t s = 0; s < samples && ok; s++) {
-    const float *dl = post + s * ldPost;
-    const float *x = pre + s * ldPre;
-    sample_plan *pl = &plan[s];
-    pl->bl = 0;
-    double dMax = 0, xMax = 0;
-    for (int64_t r = 0; r < rows; r++) {
-      const double a = fabs((double)dl[r]);
-      dMax = a > dMax ? a : dMax;
-    }
-    for (int64_t c = 0; c < cols; c++) {
-      const double a = fabs((double)x[c]);
-      xMax = a > xMax ? a : xMax;
-    }
-    if (!(xMax > 0) || !(dMax > 0) || !(eta > 0)) continue;
-    /* planTrains (update-BL management, then update management). */
-    const double blWant = ceil(eta * xMax * dMax / eps);
-    const int64_t bl = (int64_t)fmin(desiredBl, fmax(1, blWant));
-    const double kk = sqrt(eta / ((double)bl * eps));
-    const double kx = kk * sqrt(dMax / xMax);
-    const int64_t words = (bl + 31) / 32;
-    pl->kd = kk * sqrt(xMax / dMax);
-    if (!grow((void **)&activeCols, &actCap, actN + cols + 1, sizeof(int32_t)) ||
-        !grow((void **)&slotStart, &slotCap, slotN + bl + 2, sizeof(int64_t))) {
-      ok = false;
-      break;
-    }
-    pl->actOff = actN;
-    pl->slotOff = slotN;
-    int32_t *act = activeCols + actN;
-    int64_t nc = 0, fired = 0;
-    for (int64_t c = 0; c < cols; c++) {
-      const double p = fmin(1, kx * fabs((double)x[c]));
-      if (!(p > 0)) continue;
-      train(&c8, p, bl, colMask + nc * words, words);
-      uint32_t any = 0;
-      for (int64_t w = 0; w < words; w++) any |= colMask[nc * words + w];
-      if (any) act[nc++] = (int32_t)c;
-    }
-    actN += nc;
-    /* The active columns listed per time slot (CSR): the rows' coincidences are then the
-     * coincidences themselves, not rows × columns. */
-    int64_t *st = slotStart + slotN;
-    for (int64_t t = 0; t <= bl; t++) st[t] = 0;
-    for (int64_t ci = 0; ci < nc; ci++)
-      for (int64_t w = 0; w < words; w++)
-        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) st[32 * w + __builtin_ctz(m) + 1]++;
-    for (int64_t t = 1; t <= bl; t++) fired += st[t];
-    st[0] = colsN;
-    for (int64_t t = 0; t < bl; t++) st[t + 1] += st[t];
-    if (!grow((void **)&slotCols, &colsCap, colsN + fired + 1, sizeof(uint32_t))) {
-      ok = false;
-      break;
-    }
-    /* Fill by slot, using st[t] as the cursor of slot t (then restored to its start). */
-    for (int64_t ci = 0; ci < nc; ci++) {
-      const uint32_t e = (uint32_t)act[ci] | (uint32_t)(x[act[ci]] < 0) << 31;
-      for (int64_t w = 0; w < words; w++)
-        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) slotCols[st[32 * w + __builtin_ctz(m)]++] = e;
-    }
-    for (int64_t t = bl; t > 0; t--) st[t] = st[t - 1];
-    st[0] = colsN;
-    colsN += fired;
-    slotN += bl + 1;
-    pl->bl = bl;
-  }
+  bool ok = plan != NULL;
   double pulses = 0;
   if (ok) {
-    /* Phase two: the row blocks on both cores, each on its own stream. */
-    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, plan, slotStart, slotCols, activeCols,
-                        next64(&g), {0}, {0}, {0}};
-    run_blocks(FRE_BLOCKS, coincide_block, &job);
-    for (int b = 0; b < FRE_BLOCKS; b++) pulses += job.pulses[b], d.boundHits += job.boundHits[b], ok = ok && !job.failed[b];
+    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, eta, eps, desiredBl, plan, {{0}},
+                        next64(&g), next64(&g), {0}, {0}, {0}};
+    /* Phase one: the samples' trains and column lists, in sample blocks; phase two: the pulses, in row blocks. */
+    run_blocks(FRE_BLOCKS, plan_block, &job);
+    for (int k = 0; k < FRE_BLOCKS; k++) ok = ok && !job.ph1[k].failed;
+    if (ok) {
+      run_blocks(FRE_BLOCKS, coincide_block, &job);
+      for (int b = 0; b < FRE_BLOCKS; b++) pulses += job.pulses[b], d.boundHits += job.boundHits[b], ok = ok && !job.failed[b];
+    }
+    for (int k = 0; k < FRE_BLOCKS; k++) free(job.ph1[k].slotStart), free(job.ph1[k].slotCols);
   }
-  free(colMask), free(plan), free(slotStart), free(slotCols), free(activeCols);
+  free(plan);
   if (!ok) return throw_range(env, "coincide: out of memory");
   fre_put_state(&g, raw);
   out[0] = pulses;
