@@ -9,10 +9,12 @@
  *
  * Both apply every pulse on its own by the device rule of update-schemes.ts (soft bounds, the device's
  * own step, bounds and asymmetry, cycle-to-cycle noise per pulse): the same distributions as the
- * TypeScript loops, another order of draws. Their work runs in 8 fixed blocks of cells on up to 8
- * threads (run_blocks), each block drawing from its own xoshiro256** stream seeded from one draw of the
- * chip's stream per call (fre_block_stream), so a run is a pure function of its seed whatever the
- * thread count. uMinus of length 0 = offset-column cells (u_eff = 2u − 1).
+ * TypeScript loops, another order of draws. Their work runs in 8 fixed blocks on up to 8 threads
+ * (run_blocks), each block drawing from its own xoshiro256** streams seeded from draws of the chip's
+ * stream per call (fre_block_stream), so a run is a pure function of its seed whatever the thread
+ * count. coincide draws its trains and its pulses' normals on eight streams side by side (AVX-512
+ * where the CPU has it, else the same lanes one by one: the same bytes). uMinus of length 0 =
+ * offset-column cells (u_eff = 2u − 1).
  */
 #include <immintrin.h>
 #include <math.h>
@@ -571,11 +573,11 @@ static inline void train(xoshiro8 *x, double p, int64_t bl, uint32_t *out, int64
 }
 
 /*
- * coincide works in two phases. First, on the chip's stream, each sample's plan (planTrains) and its
- * column trains, kept for all the call's samples as per-slot column lists (CSR). Then FRE_BLOCKS blocks
- * of the tile's rows, on both cores, each on its own stream: per sample, the row trains of the block's
- * rows, each row's coincidences with the sample's column lists, and the pulses on those cells at once.
- * A block's cells (rows/8 × cols, ≈ 10 floats each) stay in the core's cache across the samples.
+ * coincide works in two phases, each in FRE_BLOCKS blocks on the chip threads. Phase one (plan_block,
+ * blocks of samples): each sample's plan (planTrains) and its column trains, kept as per-slot column
+ * lists (CSR). Phase two (coincide_block, blocks of the tile's rows): per sample, the row trains of
+ * the block's rows and, slot by slot, one pulse on every cell whose column fires in the same slot.
+ * A block's cells (rows/8 × cols, one 64-byte packed_cell each) stay in the core's L2 across the samples.
  */
 typedef struct {
   double kd;       /* row train rate per |δ| (update management) */
@@ -686,7 +688,7 @@ static inline int64_t mark_bound(packed_cell *c) {
  * single- and multi-pulse cells were three passes over every touched cell). The one change: a cell's
  * value is rounded to float (u+ / u−) after each pulse instead of after its last in the sample.
  */
-static void coincide_block(void *ctx, int b) {
+__attribute__((target_clones("avx2", "default"))) static void coincide_block(void *ctx, int b) {
   coincide_job *j = ctx;
   const devices d = j->d;
   const bool diff = d.diff, noisy = d.c2c > 0;
