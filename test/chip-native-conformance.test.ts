@@ -167,6 +167,44 @@ run('native in-situ update kernels equal the TypeScript ones', () => {
     expect(b.dev.boundHits).toBe(a.dev.boundHits);
   });
 
+  test.each([true, false])(
+    'stochastic-coincidence, one certain pulse per cell (SIMD %s): Δw = step·(1 + c2c·ξ), ξ standard normal',
+    (simd) => {
+      // Hand-derived: hard bounds, no asymmetry, no device spread, far from the bounds: each cell's change is
+      // one step times 1 + c2c·ξ. BL 1, |δ| = 0.2, |x| = 0.5, η·|x||δ|/ε = 2 > BL: p_δ = p_x = min(1, √2), one coincidence.
+      const c2c = 0.3;
+      const chip = idealWithPulsedUpdate({ scheme: 'stochastic-coincidence', cycleToCycle: c2c, pulsesPerUpdate: 1 });
+      const rows = 96;
+      const cols = 128;
+      const { post, pre } = trainsInput(
+        rows,
+        cols,
+        1,
+        (_s, r) => (r % 2 === 0 ? -0.2 : 0.2),
+        (_s, c) => (c % 3 === 0 ? -0.5 : 0.5),
+      );
+      const prev = native!.setChipSimd!(simd);
+      try {
+        const { dev, noise } = matrix(chip, rows, cols, true);
+        const before = dev.W.slice();
+        dev.coincide(0, rows, 0, cols, post, rows, pre, cols, 1, 0.02, noise);
+        expect(dev.pulses).toBe(rows * cols);
+        // The change in steps, signed by the pulse direction sign(δ·x).
+        const eps = dev.stepWeight(chip.crossbar.update as PulsedUpdate);
+        const k = Float32Array.from(dev.W, (w, i) => ((w - before[i]) / eps) * Math.sign(post[Math.floor(i / cols)] * pre[i % cols]));
+        const m = moments(k);
+        const n = k.length;
+        expect(Math.abs(m.mean - 1)).toBeLessThan((4 * c2c) / Math.sqrt(n));
+        expect(Math.abs(m.sd / c2c - 1)).toBeLessThan(0.03); // the sample sd's relative error ≈ 1/√(2n) = 0.6 %
+        // The normal's tails: P(|ξ| > 2) = 4.55 %.
+        const tail = k.reduce((t, v) => t + (Math.abs(v - 1) > 2 * c2c ? 1 : 0), 0) / n;
+        expect(Math.abs(tail - 0.0455)).toBeLessThan(4 * Math.sqrt((0.0455 * 0.9545) / n));
+      } finally {
+        native!.setChipSimd!(prev);
+      }
+    },
+  );
+
   test('stochastic-coincidence, random inputs and cycle-to-cycle noise: the same moments of the change', () => {
     const chip = chipWith({ scheme: 'stochastic-coincidence', cycleToCycle: 0.3 });
     const rows = 64;
