@@ -20,6 +20,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "napi_args.h"
@@ -429,7 +430,8 @@ static void xoshiro8_seed(xoshiro8 *x, uint64_t key, uint64_t index) {
 static int have_avx512 = -1;
 static bool cpu_avx512(void) {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512cd");
 }
 static bool use_avx512(void) {
   if (have_avx512 < 0) {
@@ -666,6 +668,38 @@ static inline int pulse_one(bool diff, double wMax, packed_cell *c, int dir, dou
   return 1;
 }
 
+/* pulse_one on the eight cells of entries e[0..8) (distinct columns of one slot, x < 0 in the top bit) of
+ * a differential row, with n[l] = 1 + c2c·ξ (NULL: 1): gathers from the packed cells, the same operations
+ * in the same order lane by lane (no contraction: -std=c11), scatters back. Lists the columns in
+ * touched[0..8). Returns the pulses applied (frozen cells take none). */
+__attribute__((target("avx512f,avx512vl,avx512dq"))) static int pulses8(double wMax, packed_cell *rowCells, const uint32_t *e,
+                                                                         uint32_t negRow, const double *n, uint32_t *touched) {
+  const __m256i ev = _mm256_loadu_si256((const __m256i *)e);
+  const __m256i col = _mm256_and_si256(ev, _mm256_set1_epi32(0x7fffffff));
+  _mm256_storeu_si256((__m256i *)touched, col);
+  const __m512i dir = _mm512_cvtepu32_epi64(_mm256_xor_si256(_mm256_srli_epi32(ev, 31), _mm256_set1_epi32((int)negRow)));
+  const __m512i off = _mm512_slli_epi64(_mm512_cvtepu32_epi64(col), 6); /* 64 bytes a cell */
+  const char *base = (const char *)rowCells;
+  const __m256i flags = _mm512_i64gather_epi32(off, base + offsetof(packed_cell, flags), 1);
+  const __mmask8 live = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_FROZEN));
+  const __m512d u0 = _mm512_i64gather_pd(off, base + offsetof(packed_cell, u), 1);
+  const __m512d invB = _mm512_i64gather_pd(_mm512_add_epi64(off, _mm512_slli_epi64(dir, 3)), base + offsetof(packed_cell, invB), 1);
+  const __m512d step = _mm512_cvtps_pd(_mm512_i64gather_ps(_mm512_add_epi64(off, _mm512_slli_epi64(dir, 2)), base + offsetof(packed_cell, step), 1));
+  const __m512d hi = _mm512_i64gather_pd(off, base + offsetof(packed_cell, hi), 1);
+  const __m512d lo = _mm512_i64gather_pd(off, base + offsetof(packed_cell, lo), 1);
+  const __m512d nv = n ? _mm512_loadu_pd(n) : _mm512_set1_pd(1);
+  const __m512d fb = _mm512_max_pd(_mm512_sub_pd(_mm512_set1_pd(1), _mm512_mul_pd(u0, invB)), _mm512_setzero_pd());
+  __m512d v = _mm512_add_pd(u0, _mm512_mul_pd(_mm512_mul_pd(step, fb), nv));
+  v = _mm512_min_pd(hi, v);
+  const __m512d u = _mm512_max_pd(lo, v);
+  const __m256 uf = _mm512_cvtpd_ps(u);
+  char *out = (char *)rowCells;
+  _mm512_mask_i64scatter_pd(out + offsetof(packed_cell, u), live, off, _mm512_cvtps_pd(uf), 1);
+  _mm512_mask_i64scatter_ps(out + offsetof(packed_cell, W), live, off, _mm512_cvtpd_ps(_mm512_mul_pd(u, _mm512_set1_pd(wMax))), 1);
+  _mm512_mask_i64scatter_epi32(out + offsetof(packed_cell, flags), live, off, _mm256_or_si256(flags, _mm256_set1_epi32(CELL_TOUCHED)), 1);
+  return __builtin_popcount(live);
+}
+
 /* markBound after a cell's pulses of a sample: counted once when its stored value ends within the 5 %
  * band at a bound. Without a branch on the outcome: cells sit at their bounds often (15 % of W1's on
  * 2HL-512), so that branch was a coin toss. Returns 1 when newly counted. */
@@ -676,6 +710,25 @@ static inline int64_t mark_bound(packed_cell *c) {
   const uint32_t hit = !in & !(flags & CELL_SATURATED) & !(flags & CELL_FROZEN);
   c->flags = flags | hit * CELL_SATURATED;
   return hit;
+}
+
+/* mark_bound on the cells of columns c[0..8) of a row, in order: a column listed twice (two slots of the
+ * row) is counted once, by its first lane (AVX-512CD's conflict detection), as the scalar loop does. */
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512cd"))) static int64_t mark_bound8(packed_cell *rowCells, const uint32_t *c) {
+  const __m256i col = _mm256_loadu_si256((const __m256i *)c);
+  const __m512i off = _mm512_slli_epi64(_mm512_cvtepu32_epi64(col), 6);
+  const char *base = (const char *)rowCells;
+  const __m256i flags = _mm512_i64gather_epi32(off, base + offsetof(packed_cell, flags), 1);
+  const __m512d u = _mm512_i64gather_pd(off, base + offsetof(packed_cell, u), 1);
+  const __m512d hiM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, hiM), 1));
+  const __m512d loM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, loM), 1));
+  const __mmask8 in = _mm512_cmp_pd_mask(u, hiM, _CMP_LT_OQ) & _mm512_cmp_pd_mask(u, loM, _CMP_GT_OQ);
+  const __mmask8 free8 = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_SATURATED | CELL_FROZEN));
+  const __mmask8 hit = (__mmask8)(~in & free8);
+  const __mmask8 first = _mm256_testn_epi32_mask(_mm256_conflict_epi32(col), _mm256_set1_epi32(0xff));
+  _mm512_mask_i64scatter_epi32((char *)rowCells + offsetof(packed_cell, flags), hit, off,
+                               _mm256_or_si256(flags, _mm256_set1_epi32(CELL_SATURATED)), 1);
+  return __builtin_popcount(hit & first);
 }
 
 /*
@@ -691,7 +744,7 @@ static inline int64_t mark_bound(packed_cell *c) {
 __attribute__((target_clones("avx2", "default"))) static void coincide_block(void *ctx, int b) {
   coincide_job *j = ctx;
   const devices d = j->d;
-  const bool diff = d.diff, noisy = d.c2c > 0;
+  const bool diff = d.diff, noisy = d.c2c > 0, simd = use_avx512();
   const double wMax = d.wMax;
   int64_t hits = 0;
   xoshiro8 g8; /* the row trains' coin tosses */
@@ -735,7 +788,18 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
       for (int64_t w = 0; w < words; w++)
         for (uint32_t m = mask[w]; m; m &= m - 1) {
           const int64_t t = 32 * w + __builtin_ctz(m);
-          for (int64_t q = slotStart[t]; q < slotStart[t + 1]; q++) {
+          int64_t q = slotStart[t];
+          const int64_t qEnd = slotStart[t + 1];
+          /* Eight cells at a time where the CPU has AVX-512 (a slot's columns are distinct cells, ≈ 70 a
+           * slot on 2HL-512), one by one for the rest, at the pool's refill and on other CPUs: the same
+           * arithmetic and the same pool values in the same order, so the same bytes. */
+          if (simd && diff)
+            for (; q + 8 <= qEnd && (!noisy || at + 8 <= ZN); q += 8) {
+              pulses += pulses8(wMax, rowCells, slotCols + q, negRow, noisy ? np->buf + at : NULL, touched + nt);
+              nt += 8;
+              at += noisy ? 8 : 0;
+            }
+          for (; q < qEnd; q++) {
             const uint32_t e = slotCols[q]; /* the column, and x < 0 in the top bit */
             const double n = noisy ? pool_next(np, &at) : 1;
             touched[nt++] = e & 0x7fffffffu;
@@ -743,7 +807,10 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
           }
         }
       /* The bound test once the row's pulses are in (a cell listed twice is tested twice: the same). */
-      for (int64_t k = 0; k < nt; k++) hits += mark_bound(rowCells + touched[k]);
+      int64_t k = 0;
+      if (simd)
+        for (; k + 8 <= nt; k += 8) hits += mark_bound8(rowCells, touched + k);
+      for (; k < nt; k++) hits += mark_bound(rowCells + touched[k]);
     }
   }
   /* Write back what the pulses changed: u+ / u− (or the offset cell's u), W, held, saturated. */
