@@ -442,33 +442,7 @@ static bool use_avx512(void) {
   return have_avx512 == 1;
 }
 
-/* A Bernoulli(p) train of bl slots, 32 per word (words = ⌈bl / 32⌉), from the eight streams. */
-__attribute__((target("avx512f"))) static void train8_avx512(xoshiro8 *x, uint32_t t, int64_t bl, uint32_t *out, int64_t words) {
-  __m512i s0 = _mm512_loadu_si512(x->s[0]), s1 = _mm512_loadu_si512(x->s[1]);
-  __m512i s2 = _mm512_loadu_si512(x->s[2]), s3 = _mm512_loadu_si512(x->s[3]);
-  const __m512i tv = _mm512_set1_epi32((int)t);
-  for (int64_t w = 0; w < words; w++) {
-    uint32_t m = 0;
-    for (int h = 0; h < 2; h++) {
-      __m512i r = _mm512_add_epi64(s1, _mm512_slli_epi64(s1, 2)); /* s1·5 */
-      r = _mm512_rol_epi64(r, 7);
-      r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3)); /* ·9 */
-      const __m512i tt = _mm512_slli_epi64(s1, 17);
-      s2 = _mm512_xor_si512(s2, s0);
-      s3 = _mm512_xor_si512(s3, s1);
-      s1 = _mm512_xor_si512(s1, s2);
-      s0 = _mm512_xor_si512(s0, s3);
-      s2 = _mm512_xor_si512(s2, tt);
-      s3 = _mm512_rol_epi64(s3, 45);
-      m |= (uint32_t)_mm512_cmplt_epu32_mask(r, tv) << (16 * h);
-    }
-    const int64_t left = bl - 32 * w;
-    out[w] = left >= 32 ? m : m & ((1u << left) - 1);
-  }
-  _mm512_storeu_si512(x->s[0], s0), _mm512_storeu_si512(x->s[1], s1);
-  _mm512_storeu_si512(x->s[2], s2), _mm512_storeu_si512(x->s[3], s3);
-}
-
+/* A Bernoulli(p) train of bl slots, 32 per word (words = ⌈bl / 32⌉), the eight streams' lanes one by one. */
 static void train8_scalar(xoshiro8 *x, uint32_t t, int64_t bl, uint32_t *out, int64_t words) {
   for (int64_t w = 0; w < words; w++) {
     uint32_t m = 0;
@@ -564,14 +538,60 @@ static inline double pool_next(normal_pool *np, int *at) {
   return np->buf[(*at)++];
 }
 
-static inline void train(xoshiro8 *x, double p, int64_t bl, uint32_t *out, int64_t words) {
-  if (p >= 1) {
-    for (int64_t w = 0; w < words; w++) out[w] = bl - 32 * w >= 32 ? 0xffffffffu : (1u << (bl - 32 * w)) - 1;
+/* The trains of n lines at once, line i at rate p[i] into out[i·words, (i+1)·words): p ≤ 0 (or NaN)
+ * draws nothing and fires nothing, p ≥ 1 fires in every slot and draws nothing, else a Bernoulli(p)
+ * train from the eight streams. One call per sample and block keeps the streams in registers. */
+__attribute__((target("avx512f"))) static void trains_avx512(xoshiro8 *x, const double *p, int64_t n, int64_t bl, int64_t words,
+                                                              uint32_t *out) {
+  __m512i s0 = _mm512_loadu_si512(x->s[0]), s1 = _mm512_loadu_si512(x->s[1]);
+  __m512i s2 = _mm512_loadu_si512(x->s[2]), s3 = _mm512_loadu_si512(x->s[3]);
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t *o = out + i * words;
+    if (!(p[i] > 0)) {
+      for (int64_t w = 0; w < words; w++) o[w] = 0;
+      continue;
+    }
+    if (p[i] >= 1) {
+      for (int64_t w = 0; w < words; w++) o[w] = bl - 32 * w >= 32 ? 0xffffffffu : (1u << (bl - 32 * w)) - 1;
+      continue;
+    }
+    const __m512i tv = _mm512_set1_epi32((int)(uint32_t)(p[i] * 4294967296.0));
+    for (int64_t w = 0; w < words; w++) {
+      uint32_t m = 0;
+      for (int h = 0; h < 2; h++) {
+        __m512i r = _mm512_add_epi64(s1, _mm512_slli_epi64(s1, 2)); /* s1·5 */
+        r = _mm512_rol_epi64(r, 7);
+        r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3)); /* ·9 */
+        const __m512i tt = _mm512_slli_epi64(s1, 17);
+        s2 = _mm512_xor_si512(s2, s0);
+        s3 = _mm512_xor_si512(s3, s1);
+        s1 = _mm512_xor_si512(s1, s2);
+        s0 = _mm512_xor_si512(s0, s3);
+        s2 = _mm512_xor_si512(s2, tt);
+        s3 = _mm512_rol_epi64(s3, 45);
+        m |= (uint32_t)_mm512_cmplt_epu32_mask(r, tv) << (16 * h);
+      }
+      const int64_t left = bl - 32 * w;
+      o[w] = left >= 32 ? m : m & ((1u << left) - 1);
+    }
+  }
+  _mm512_storeu_si512(x->s[0], s0), _mm512_storeu_si512(x->s[1], s1);
+  _mm512_storeu_si512(x->s[2], s2), _mm512_storeu_si512(x->s[3], s3);
+}
+
+static void trains(xoshiro8 *x, const double *p, int64_t n, int64_t bl, int64_t words, uint32_t *out) {
+  if (use_avx512()) {
+    trains_avx512(x, p, n, bl, words, out);
     return;
   }
-  const uint32_t t = (uint32_t)(p * 4294967296.0);
-  if (use_avx512()) train8_avx512(x, t, bl, out, words);
-  else train8_scalar(x, t, bl, out, words);
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t *o = out + i * words;
+    if (!(p[i] > 0))
+      for (int64_t w = 0; w < words; w++) o[w] = 0;
+    else if (p[i] >= 1)
+      for (int64_t w = 0; w < words; w++) o[w] = bl - 32 * w >= 32 ? 0xffffffffu : (1u << (bl - 32 * w)) - 1;
+    else train8_scalar(x, (uint32_t)(p[i] * 4294967296.0), bl, o, words);
+  }
 }
 
 /*
@@ -758,14 +778,16 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
   }
   const int64_t cols = j->cols, C = j->C, r0 = j->r0, c0 = j->c0;
   const int64_t rBegin = j->rows * b / FRE_BLOCKS, rEnd = j->rows * (b + 1) / FRE_BLOCKS;
-  uint32_t *mask = malloc(sizeof(uint32_t) * (size_t)(j->maxWords + 1));
+  /* The rows' rates and trains of a sample. */
+  double *rowP = malloc(sizeof(double) * (size_t)(rEnd - rBegin + 1));
+  uint32_t *rowMask = malloc(sizeof(uint32_t) * (size_t)((rEnd - rBegin) * j->maxWords + 1));
   const int64_t nCells = (rEnd - rBegin) * cols;
   packed_cell *cells = nCells > 0 ? aligned_alloc(64, sizeof(packed_cell) * (size_t)nCells) : NULL;
   /* The row's pulsed columns (at most one per coincident slot: cols × the longest train). */
   uint32_t *touched = malloc(sizeof(uint32_t) * (size_t)(cols * 32 * j->maxWords + 1));
   int64_t pulses = 0;
-  if (!mask || !np || !touched || (nCells > 0 && !cells)) {
-    free(mask), free(cells), free(np), free(touched);
+  if (!rowP || !rowMask || !np || !touched || (nCells > 0 && !cells)) {
+    free(rowP), free(rowMask), free(cells), free(np), free(touched);
     j->failed[b] = true;
     return;
   }
@@ -778,10 +800,11 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
     const int64_t bl = pl->bl, words = (bl + 31) / 32;
     const int64_t *slotStart = j->ph1[pl->blk].slotStart + pl->slotOff;
     const uint32_t *slotCols = j->ph1[pl->blk].slotCols;
+    for (int64_t r = rBegin; r < rEnd; r++) rowP[r - rBegin] = min_lt(pl->kd * fabs((double)dl[r]), 1);
+    trains(&g8, rowP, rEnd - rBegin, bl, words, rowMask);
     for (int64_t r = rBegin; r < rEnd; r++) {
-      const double p = min_lt(pl->kd * fabs((double)dl[r]), 1);
-      if (!(p > 0)) continue;
-      train(&g8, p, bl, mask, words);
+      if (!(rowP[r - rBegin] > 0)) continue;
+      const uint32_t *mask = rowMask + (r - rBegin) * words;
       packed_cell *rowCells = cells + (r - rBegin) * cols;
       const uint32_t negRow = dl[r] < 0;
       int64_t nt = 0;
@@ -828,7 +851,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
       d.held[i] = pc->W;
       d.saturated[i] = (pc->flags & CELL_SATURATED) ? 1 : 0;
     }
-  free(mask), free(cells), free(np), free(touched);
+  free(rowP), free(rowMask), free(cells), free(np), free(touched);
   j->pulses[b] = (double)pulses;
   j->boundHits[b] = (double)hits;
 }
@@ -861,10 +884,11 @@ static void plan_block(void *ctx, int k) {
   xoshiro8_seed(&c8, j->planKey, (uint64_t)k);
   uint32_t *colMask = malloc(sizeof(uint32_t) * (size_t)(cols * words0 + 1));
   int32_t *act = malloc(sizeof(int32_t) * (size_t)(cols + 1));
+  double *colP = malloc(sizeof(double) * (size_t)(cols + 1));
   o->slotCap = 1024, o->colsCap = 4096, o->slotN = 0, o->colsN = 0;
   o->slotStart = malloc(sizeof(int64_t) * (size_t)o->slotCap);
   o->slotCols = malloc(sizeof(uint32_t) * (size_t)o->colsCap);
-  bool ok = colMask && act && o->slotStart && o->slotCols;
+  bool ok = colMask && act && colP && o->slotStart && o->slotCols;
   const int64_t sBegin = j->samples * k / FRE_BLOCKS, sEnd = j->samples * (k + 1) / FRE_BLOCKS;
   for (int64_t s = sBegin; s < sEnd && ok; s++) {
     const float *dl = j->post + s * j->ldPost;
@@ -894,13 +918,15 @@ static void plan_block(void *ctx, int k) {
     }
     pl->slotOff = o->slotN;
     int64_t nc = 0, fired = 0;
+    for (int64_t c = 0; c < cols; c++) colP[c] = min_lt(kx * fabs((double)x[c]), 1);
+    trains(&c8, colP, cols, bl, words, colMask);
+    /* The columns that fire at all, their trains moved down to the list's order. */
     for (int64_t c = 0; c < cols; c++) {
-      const double p = min_lt(kx * fabs((double)x[c]), 1);
-      if (!(p > 0)) continue;
-      train(&c8, p, bl, colMask + nc * words, words);
       uint32_t any = 0;
-      for (int64_t w = 0; w < words; w++) any |= colMask[nc * words + w];
-      if (any) act[nc++] = (int32_t)c;
+      for (int64_t w = 0; w < words; w++) any |= colMask[c * words + w];
+      if (!any) continue;
+      for (int64_t w = 0; w < words; w++) colMask[nc * words + w] = colMask[c * words + w];
+      act[nc++] = (int32_t)c;
     }
     int64_t *st = o->slotStart + o->slotN;
     for (int64_t t = 0; t <= bl; t++) st[t] = 0;
@@ -926,7 +952,7 @@ static void plan_block(void *ctx, int k) {
     o->slotN += bl + 1;
     pl->bl = bl;
   }
-  free(colMask), free(act);
+  free(colMask), free(act), free(colP);
   o->failed = !ok;
 }
 
