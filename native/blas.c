@@ -284,6 +284,7 @@ NAPI_MODULE_INIT() {
     {"pulsedCommit", NULL, fre_pulsed_commit, NULL, NULL, NULL, napi_enumerable, NULL},
     {"coincide", NULL, fre_coincide, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setChipThreads", NULL, fre_set_chip_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setChipSimd", NULL, fre_set_chip_simd, NULL, NULL, NULL, napi_enumerable, NULL},
     {"readPrep", NULL, fre_read_prep, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcConvertScaled", NULL, fre_adc_convert_scaled, NULL, NULL, NULL, napi_enumerable, NULL},
     {"squareRows", NULL, fre_square_rows, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -9,15 +9,18 @@
  *
  * Both apply every pulse on its own by the device rule of update-schemes.ts (soft bounds, the device's
  * own step, bounds and asymmetry, cycle-to-cycle noise per pulse): the same distributions as the
- * TypeScript loops, another order of draws. Their work runs in 8 fixed blocks of cells on up to 8
- * threads (run_blocks), each block drawing from its own xoshiro256** stream seeded from one draw of the
- * chip's stream per call (fre_block_stream), so a run is a pure function of its seed whatever the
- * thread count. uMinus of length 0 = offset-column cells (u_eff = 2u − 1).
+ * TypeScript loops, another order of draws. Their work runs in 8 fixed blocks on up to 8 threads
+ * (run_blocks), each block drawing from its own xoshiro256** streams seeded from draws of the chip's
+ * stream per call (fre_block_stream), so a run is a pure function of its seed whatever the thread
+ * count. coincide draws its trains and its pulses' normals on eight streams side by side (AVX-512
+ * where the CPU has it, else the same lanes one by one: the same bytes). uMinus of length 0 =
+ * offset-column cells (u_eff = 2u − 1).
  */
-#include <emmintrin.h>
+#include <immintrin.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "napi_args.h"
@@ -66,6 +69,24 @@ static void run_blocks(int n, void (*fn)(void *, int), void *ctx) {
     if (pthread_create(&th[started], NULL, block_worker, &j) == 0) started++;
   block_worker(&j); /* the caller works too; if a thread failed to start, it takes that share */
   for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+}
+
+static bool use_avx512(void);
+static bool cpu_avx512(void);
+static int have_avx512;
+/* setChipSimd(on): AVX-512 for the coincidence kernel's trains and normals where the CPU has it (on, the
+ * default unless FRE_NO_AVX512=1), or the same lanes one by one; returns the previous setting. Both give
+ * the same bytes (the tests compare them). */
+napi_value fre_set_chip_simd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  bool on;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_bool(env, argv[0], &on) != napi_ok) return throw_type(env, "setChipSimd: expected a boolean");
+  const bool prev = use_avx512();
+  have_avx512 = on && cpu_avx512() ? 1 : 0;
+  NAPI_CALL(env, napi_get_boolean(env, prev, &result));
+  return result;
 }
 
 /* setChipThreads(n): threads for the update kernels (1 … 8); returns the previous count. */
@@ -385,149 +406,472 @@ napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* A Bernoulli(p) train of bl slots, 32 per word, from 32-bit halves of the generator's draws. */
-static inline void train(xoshiro *g, double p, int64_t bl, uint32_t *out, int64_t words) {
-  const uint64_t t = p >= 1 ? ((uint64_t)1 << 32) : (uint64_t)(p * 4294967296.0);
-  uint64_t pool = 0;
-  int have = 0;
+/*
+ * The pulse trains' coin tosses, eight xoshiro256** streams side by side (one 512-bit vector):
+ * a step draws eight 64-bit words, sixteen 32-bit uniforms, one per slot; a slot fires when its
+ * uniform is below ⌊p·2³²⌋. A 31-slot train is then two vector steps and two compares (≈ 30
+ * instructions) where one stream took sixteen draws and 31 compares (≈ 240): the trains were ≈ 5
+ * draws per applied pulse on 2HL-512 (a train per active row and column of every tile, 31 slots).
+ * With AVX-512 the lanes run in one register; otherwise the same lanes one by one, so a run draws the
+ * same trains on any x86-64 (lane l's 64-bit draw gives slots 2l (low half) and 2l + 1 (high half)).
+ */
+typedef struct {
+  uint64_t s[4][8];
+} xoshiro8;
+
+static void xoshiro8_seed(xoshiro8 *x, uint64_t key, uint64_t index) {
+  for (int l = 0; l < 8; l++) {
+    xoshiro g;
+    fre_block_stream(&g, key, index * 8 + (uint64_t)l);
+    for (int k = 0; k < 4; k++) x->s[k][l] = g.s[k];
+  }
+}
+
+static int have_avx512 = -1;
+static bool cpu_avx512(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512cd");
+}
+static bool use_avx512(void) {
+  if (have_avx512 < 0) {
+    /* FRE_NO_AVX512=1 takes the lane-by-lane path (setChipSimd(false) from JS). */
+    const char *off = getenv("FRE_NO_AVX512");
+    have_avx512 = cpu_avx512() && !(off && off[0] == '1') ? 1 : 0;
+  }
+  return have_avx512 == 1;
+}
+
+/* A Bernoulli(p) train of bl slots, 32 per word (words = ⌈bl / 32⌉), the eight streams' lanes one by one. */
+static void train8_scalar(xoshiro8 *x, uint32_t t, int64_t bl, uint32_t *out, int64_t words) {
   for (int64_t w = 0; w < words; w++) {
     uint32_t m = 0;
-    const int64_t end = bl - 32 * w < 32 ? bl - 32 * w : 32;
-    for (int64_t s = 0; s < end; s++) {
-      if (!have) {
-        pool = next64(g);
-        have = 2;
+    for (int h = 0; h < 2; h++)
+      for (int l = 0; l < 8; l++) {
+        xoshiro g = {{x->s[0][l], x->s[1][l], x->s[2][l], x->s[3][l]}};
+        const uint64_t r = next64(&g);
+        for (int k = 0; k < 4; k++) x->s[k][l] = g.s[k];
+        m |= (uint32_t)((uint32_t)r < t) << (16 * h + 2 * l);
+        m |= (uint32_t)((uint32_t)(r >> 32) < t) << (16 * h + 2 * l + 1);
       }
-      const uint64_t u = pool & 0xffffffffu;
-      pool >>= 32;
-      have--;
-      m |= (uint32_t)(u < t) << s; /* no branch: the outcome is a coin toss */
-    }
-    out[w] = m;
+    const int64_t left = bl - 32 * w;
+    out[w] = left >= 32 ? m : m & ((1u << left) - 1);
   }
 }
 
 /*
- * coincide works in two phases. First, on the chip's stream, each sample's plan (planTrains) and its
- * column trains, kept for all the call's samples as per-slot column lists (CSR). Then FRE_BLOCKS blocks
- * of the tile's rows, on both cores, each on its own stream: per sample, the row trains of the block's
- * rows, each row's coincidences with the sample's column lists, and the pulses on those cells at once.
- * A block's cells (rows/8 × cols, ≈ 10 floats each) stay in the core's cache across the samples.
+ * The pulses' cycle-to-cycle normals, drawn ZN at a time into a buffer: the ziggurat's fast path
+ * (Marsaglia & Tsang 2000, as fre_normal) on eight streams side by side, each lane's draw a 64-bit word
+ * of its stream (7 bits for the layer, 32 for the value); a lane whose word fails the fast test (≈ 1 %)
+ * finishes on the block's own scalar stream (fre_normal_rest). Stored as (double)(float), the value
+ * the pulses always used. Drawing them apart from the pulses takes the generator's state out of the
+ * pulses' dependency chain (one draw per pulse used to serialise the cells).
+ */
+#define ZN 512
+typedef struct {
+  xoshiro8 v;
+  xoshiro g;
+  double c2c;
+  double buf[ZN]; /* 1 + c2c·ξ, ξ rounded to float as the pulses always had it */
+} normal_pool;
+
+__attribute__((target("avx512f,avx512vl"))) static void pool_fill_avx512(normal_pool *np) {
+  __m512i s0 = _mm512_loadu_si512(np->v.s[0]), s1 = _mm512_loadu_si512(np->v.s[1]);
+  __m512i s2 = _mm512_loadu_si512(np->v.s[2]), s3 = _mm512_loadu_si512(np->v.s[3]);
+  const __m512i m127 = _mm512_set1_epi64(127);
+  const __m512d one = _mm512_set1_pd(1), c2c = _mm512_set1_pd(np->c2c);
+  for (int k = 0; k < ZN; k += 8) {
+    __m512i r = _mm512_add_epi64(s1, _mm512_slli_epi64(s1, 2));
+    r = _mm512_rol_epi64(r, 7);
+    r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3));
+    const __m512i tt = _mm512_slli_epi64(s1, 17);
+    s2 = _mm512_xor_si512(s2, s0);
+    s3 = _mm512_xor_si512(s3, s1);
+    s1 = _mm512_xor_si512(s1, s2);
+    s0 = _mm512_xor_si512(s0, s3);
+    s2 = _mm512_xor_si512(s2, tt);
+    s3 = _mm512_rol_epi64(s3, 45);
+    const __m512i iz = _mm512_and_si512(r, m127);
+    const __m256i hz = _mm512_cvtepi64_epi32(_mm512_srli_epi64(r, 32));
+    const __m256i kn = _mm512_i64gather_epi32(iz, (const void *)fre_zig_kn, 4);
+    const __m512d wn = _mm512_i64gather_pd(iz, fre_zig_wn, 8);
+    const __mmask8 ok = _mm256_cmplt_epu32_mask(_mm256_abs_epi32(hz), kn);
+    const __m512d x = _mm512_mul_pd(_mm512_cvtepi32_pd(hz), wn);
+    const __m512d z = _mm512_cvtps_pd(_mm512_cvtpd_ps(x));
+    _mm512_storeu_pd(np->buf + k, _mm512_add_pd(one, _mm512_mul_pd(c2c, z)));
+    if (ok != 0xff) {
+      uint64_t b[8];
+      _mm512_storeu_si512(b, r);
+      for (int l = 0; l < 8; l++)
+        if (!(ok >> l & 1)) np->buf[k + l] = 1 + np->c2c * (double)(float)fre_normal_rest(&np->g, b[l]);
+    }
+  }
+  _mm512_storeu_si512(np->v.s[0], s0), _mm512_storeu_si512(np->v.s[1], s1);
+  _mm512_storeu_si512(np->v.s[2], s2), _mm512_storeu_si512(np->v.s[3], s3);
+}
+
+static void pool_fill_scalar(normal_pool *np) {
+  for (int k = 0; k < ZN; k += 8)
+    for (int l = 0; l < 8; l++) {
+      xoshiro g = {{np->v.s[0][l], np->v.s[1][l], np->v.s[2][l], np->v.s[3][l]}};
+      const uint64_t b = next64(&g);
+      for (int q = 0; q < 4; q++) np->v.s[q][l] = g.s[q];
+      const int iz = (int)(b & 127);
+      const int32_t hz = (int32_t)(uint32_t)(b >> 32);
+      const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
+      const double z = ahz < fre_zig_kn[iz] ? (double)(float)(hz * fre_zig_wn[iz]) : (double)(float)fre_normal_rest(&np->g, b);
+      np->buf[k + l] = 1 + np->c2c * z;
+    }
+}
+
+static void pool_fill(normal_pool *np) {
+  if (use_avx512()) pool_fill_avx512(np);
+  else pool_fill_scalar(np);
+}
+
+/* The next 1 + c2c·ξ of the pool; *at = ZN means empty. */
+static inline double pool_next(normal_pool *np, int *at) {
+  if (*at == ZN) {
+    pool_fill(np);
+    *at = 0;
+  }
+  return np->buf[(*at)++];
+}
+
+/* The trains of n lines at once, line i at rate p[i] into out[i·words, (i+1)·words): p ≤ 0 (or NaN)
+ * draws nothing and fires nothing, p ≥ 1 fires in every slot and draws nothing, else a Bernoulli(p)
+ * train from the eight streams. One call per sample and block keeps the streams in registers. */
+__attribute__((target("avx512f"))) static void trains_avx512(xoshiro8 *x, const double *p, int64_t n, int64_t bl, int64_t words,
+                                                              uint32_t *out) {
+  __m512i s0 = _mm512_loadu_si512(x->s[0]), s1 = _mm512_loadu_si512(x->s[1]);
+  __m512i s2 = _mm512_loadu_si512(x->s[2]), s3 = _mm512_loadu_si512(x->s[3]);
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t *o = out + i * words;
+    if (!(p[i] > 0)) {
+      for (int64_t w = 0; w < words; w++) o[w] = 0;
+      continue;
+    }
+    if (p[i] >= 1) {
+      for (int64_t w = 0; w < words; w++) o[w] = bl - 32 * w >= 32 ? 0xffffffffu : (1u << (bl - 32 * w)) - 1;
+      continue;
+    }
+    const __m512i tv = _mm512_set1_epi32((int)(uint32_t)(p[i] * 4294967296.0));
+    for (int64_t w = 0; w < words; w++) {
+      uint32_t m = 0;
+      for (int h = 0; h < 2; h++) {
+        __m512i r = _mm512_add_epi64(s1, _mm512_slli_epi64(s1, 2)); /* s1·5 */
+        r = _mm512_rol_epi64(r, 7);
+        r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3)); /* ·9 */
+        const __m512i tt = _mm512_slli_epi64(s1, 17);
+        s2 = _mm512_xor_si512(s2, s0);
+        s3 = _mm512_xor_si512(s3, s1);
+        s1 = _mm512_xor_si512(s1, s2);
+        s0 = _mm512_xor_si512(s0, s3);
+        s2 = _mm512_xor_si512(s2, tt);
+        s3 = _mm512_rol_epi64(s3, 45);
+        m |= (uint32_t)_mm512_cmplt_epu32_mask(r, tv) << (16 * h);
+      }
+      const int64_t left = bl - 32 * w;
+      o[w] = left >= 32 ? m : m & ((1u << left) - 1);
+    }
+  }
+  _mm512_storeu_si512(x->s[0], s0), _mm512_storeu_si512(x->s[1], s1);
+  _mm512_storeu_si512(x->s[2], s2), _mm512_storeu_si512(x->s[3], s3);
+}
+
+static void trains(xoshiro8 *x, const double *p, int64_t n, int64_t bl, int64_t words, uint32_t *out) {
+  if (use_avx512()) {
+    trains_avx512(x, p, n, bl, words, out);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t *o = out + i * words;
+    if (!(p[i] > 0))
+      for (int64_t w = 0; w < words; w++) o[w] = 0;
+    else if (p[i] >= 1)
+      for (int64_t w = 0; w < words; w++) o[w] = bl - 32 * w >= 32 ? 0xffffffffu : (1u << (bl - 32 * w)) - 1;
+    else train8_scalar(x, (uint32_t)(p[i] * 4294967296.0), bl, o, words);
+  }
+}
+
+/*
+ * coincide works in two phases, each in FRE_BLOCKS blocks on the chip threads. Phase one (plan_block,
+ * blocks of samples): each sample's plan (planTrains) and its column trains, kept as per-slot column
+ * lists (CSR). Phase two (coincide_block, blocks of the tile's rows): per sample, the row trains of
+ * the block's rows and, slot by slot, one pulse on every cell whose column fires in the same slot.
+ * A block's cells (rows/8 × cols, one 64-byte packed_cell each) stay in the core's L2 across the samples.
  */
 typedef struct {
   double kd;       /* row train rate per |δ| (update management) */
   int64_t bl;      /* train length; 0 = no update for this sample */
-  int64_t slotOff; /* the sample's slotStart in coincide_job.slotStart (bl + 1 entries) */
-  int64_t actOff;  /* the sample's active columns in coincide_job.activeCols */
+  int64_t blk;     /* the phase-one block that listed it */
+  int64_t slotOff; /* its bl + 1 slot starts in that block's slotStart (offsets into its slotCols) */
 } sample_plan;
+
+/* Phase one's work on samples [k·S/B, (k+1)·S/B): its own train stream and growing lists. */
+typedef struct {
+  int64_t *slotStart;
+  uint32_t *slotCols; /* the tile columns firing in each slot, with x < 0 in the top bit */
+  int64_t slotCap, colsCap, slotN, colsN;
+  bool failed;
+} plan_block_out;
 
 typedef struct {
   devices d;
   const float *post, *pre;
   int64_t ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords;
-  const sample_plan *plan;
-  const int64_t *slotStart; /* per sample: offsets into slotCols, by slot */
-  const int32_t *slotCols;  /* active-column indices (into the sample's activeCols) firing in each slot */
-  const int32_t *activeCols;
-  uint64_t key;
+  double eta, eps, desiredBl;
+  sample_plan *plan;
+  plan_block_out ph1[FRE_BLOCKS];
+  uint64_t planKey, key;
   double pulses[FRE_BLOCKS], boundHits[FRE_BLOCKS];
   bool failed[FRE_BLOCKS];
 } coincide_job;
 
-/* m pulses on cell i, up (δ·x > 0) or down, one by one (applyHits of devices.ts): soft bounds, the
- * device's own step and bounds, cycle-to-cycle noise per pulse. Frozen (stuck) cells take none. */
-static inline int32_t pulse_cell(devices *d, xoshiro *g, int64_t i, int32_t m, bool isUp) {
-  if (d->frozen[i]) return 0;
-  /* The direction is a coin toss per cell: selected by arithmetic, not branches (exact: one term
-   * is x·1, the other y·0). */
-  const double up = isUp, down = 1 - up, c2c = d->c2c;
+/*
+ * A cell of the tile as coincide_block works on it: the device's constants (its own signed step and
+ * soft-bound reciprocal per direction, its bounds, the 5 % band that counts as "at the bound") next to
+ * its value, one 64-byte line per cell instead of the ten per-cell arrays of the matrix (u+, u−, W,
+ * held, step up/down, bounds, frozen, saturated), with what the pulse needs in the form it needs it
+ * (no sign multiply, no float-to-double conversion of the constants in the pulse's chain). Packed per
+ * block at the start of a call, written back at its end (only cells that took a pulse).
+ *   u: the value the next pulse starts from, u+ − u− (or 2u − 1) as the devices store it (a float).
+ *   W: (float)(u·wMax) of the last pulse's unrounded u (store_cell's W and held).
+ *   hiM, loM: markBound's band, hi − 5 % of the range and lo + 5 %, rounded to float (a cell within
+ *   it after a pulse is counted once in boundHits); u is a float, so the test needs no conversion.
+ */
+typedef struct {
+  double u;
+  double invB[2]; /* 1 / bMax (up), 1 / bMin (down); 0 without soft bounds */
+  double hi, lo;  /* min(bMax, 1), max(bMin, −1) */
+  float step[2];  /* +stepUp, −stepDown: the signed step of each direction */
+  float hiM, loM;
+  float W;
+  uint32_t flags; /* CELL_FROZEN, CELL_TOUCHED, CELL_SATURATED */
+} __attribute__((aligned(64))) packed_cell;
+#define CELL_FROZEN 1u
+#define CELL_TOUCHED 2u
+#define CELL_SATURATED 4u
+
+static inline void pack_cell(const devices *d, int64_t i, packed_cell *c) {
   const double bx = d->bMax[i], bn = d->bMin[i];
-  const double hi = min_lt(bx, 1);
-  const double lo = max_gt(bn, -1);
-  const double step = up * d->stepUp[i] + down * d->stepDown[i];
-  const double invB = d->soft ? 1.0 / (up * bx + down * bn) : 0; /* one division: the bound of the direction */
-  const double sg = up - down;
-  double u = u_of(d, i);
-  for (int32_t k = 0; k < m; k++) {
-    double fb = 1 - u * invB;
-    fb = max_gt(fb, 0);
-    const double z = c2c > 0 ? (double)(float)fre_normal_inline(g) : 0;
-    double v = u + sg * (step * fb * (1 + c2c * z));
-    v = min_lt(hi, v); /* v > hi ? hi : v */
-    u = max_gt(lo, v); /* v < lo ? lo : v */
-  }
-  store_cell(d, i, u, hi, lo);
-  return m;
+  c->u = u_of(d, i);
+  c->invB[0] = d->soft ? 1.0 / bx : 0;
+  c->invB[1] = d->soft ? 1.0 / bn : 0;
+  c->hi = min_lt(bx, 1);
+  c->lo = max_gt(bn, -1);
+  c->step[0] = d->stepUp[i];
+  c->step[1] = -d->stepDown[i];
+  const double margin = 0.05 * (c->hi - c->lo) / 2;
+  c->hiM = (float)(c->hi - margin);
+  c->loM = (float)(c->lo + margin);
+  c->W = d->W[i];
+  c->flags = (d->frozen[i] ? CELL_FROZEN : 0) | (d->saturated[i] ? CELL_SATURATED : 0);
 }
 
-static void coincide_block(void *ctx, int b) {
+/* One pulse on a packed cell in direction dir (0 up: δ·x > 0, 1 down), by the device rule of applyHits
+ * (devices.ts): dw = step·max(0, 1 − u/bound)·(1 + c2c·ξ), u + dw clipped to [lo, hi]; then the value
+ * the devices store (u+ / u− as floats). n = 1 + c2c·ξ from the pool (1 without cycle-to-cycle noise).
+ * Frozen (stuck) cells take none. Returns 0 or 1. */
+static inline int pulse_one(bool diff, double wMax, packed_cell *c, int dir, double n) {
+  const uint32_t flags = c->flags;
+  if (flags & CELL_FROZEN) return 0;
+  const double u0 = c->u;
+  const double fb = max_gt(1 - u0 * c->invB[dir], 0);
+  double v = u0 + (double)c->step[dir] * fb * n;
+  v = min_lt(c->hi, v); /* v > hi ? hi : v */
+  const double u = max_gt(c->lo, v); /* v < lo ? lo : v */
+  /* u+ − u− as stored: one of them is 0 and round-to-nearest is symmetric, so it is (float)u. */
+  c->u = diff ? (double)(float)u : 2.0 * (double)(float)((1 + u) / 2) - 1.0; /* an offset cell's stored u */
+  c->W = (float)(u * wMax);
+  c->flags = flags | CELL_TOUCHED;
+  return 1;
+}
+
+/* pulse_one on the eight cells of entries e[0..8) (distinct columns of one slot, x < 0 in the top bit) of
+ * a differential row, with n[l] = 1 + c2c·ξ (NULL: 1): gathers from the packed cells, the same operations
+ * in the same order lane by lane (no contraction: -std=c11), scatters back. Lists the columns in
+ * touched[0..8). Returns the pulses applied (frozen cells take none). */
+__attribute__((target("avx512f,avx512vl,avx512dq"))) static int pulses8(double wMax, packed_cell *rowCells, const uint32_t *e,
+                                                                         uint32_t negRow, const double *n, uint32_t *touched,
+                                                                         int64_t *hits) {
+  const __m256i ev = _mm256_loadu_si256((const __m256i *)e);
+  const __m256i col = _mm256_and_si256(ev, _mm256_set1_epi32(0x7fffffff));
+  _mm256_storeu_si256((__m256i *)touched, col);
+  const __m512i dir = _mm512_cvtepu32_epi64(_mm256_xor_si256(_mm256_srli_epi32(ev, 31), _mm256_set1_epi32((int)negRow)));
+  const __m512i off = _mm512_slli_epi64(_mm512_cvtepu32_epi64(col), 6); /* 64 bytes a cell */
+  const char *base = (const char *)rowCells;
+  const __m256i flags = _mm512_i64gather_epi32(off, base + offsetof(packed_cell, flags), 1);
+  const __mmask8 live = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_FROZEN));
+  const __m512d u0 = _mm512_i64gather_pd(off, base + offsetof(packed_cell, u), 1);
+  const __m512d invB = _mm512_i64gather_pd(_mm512_add_epi64(off, _mm512_slli_epi64(dir, 3)), base + offsetof(packed_cell, invB), 1);
+  const __m512d step = _mm512_cvtps_pd(_mm512_i64gather_ps(_mm512_add_epi64(off, _mm512_slli_epi64(dir, 2)), base + offsetof(packed_cell, step), 1));
+  const __m512d hi = _mm512_i64gather_pd(off, base + offsetof(packed_cell, hi), 1);
+  const __m512d lo = _mm512_i64gather_pd(off, base + offsetof(packed_cell, lo), 1);
+  const __m512d nv = n ? _mm512_loadu_pd(n) : _mm512_set1_pd(1);
+  const __m512d fb = _mm512_max_pd(_mm512_sub_pd(_mm512_set1_pd(1), _mm512_mul_pd(u0, invB)), _mm512_setzero_pd());
+  __m512d v = _mm512_add_pd(u0, _mm512_mul_pd(_mm512_mul_pd(step, fb), nv));
+  v = _mm512_min_pd(hi, v);
+  const __m512d u = _mm512_max_pd(lo, v);
+  const __m512d uq = _mm512_cvtps_pd(_mm512_cvtpd_ps(u));
+  char *out = (char *)rowCells;
+  _mm512_mask_i64scatter_pd(out + offsetof(packed_cell, u), live, off, uq, 1);
+  _mm512_mask_i64scatter_ps(out + offsetof(packed_cell, W), live, off, _mm512_cvtpd_ps(_mm512_mul_pd(u, _mm512_set1_pd(wMax))), 1);
+  __m256i nf = _mm256_or_si256(flags, _mm256_set1_epi32(CELL_TOUCHED));
+  if (hits) {
+    /* The row's only slot: each cell's one pulse is its last, so markBound's test goes here. */
+    const __m512d hiM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, hiM), 1));
+    const __m512d loM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, loM), 1));
+    const __mmask8 in = _mm512_cmp_pd_mask(uq, hiM, _CMP_LT_OQ) & _mm512_cmp_pd_mask(uq, loM, _CMP_GT_OQ);
+    const __mmask8 hit = (__mmask8)(~in & live & _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_SATURATED)));
+    nf = _mm256_mask_or_epi32(nf, hit, nf, _mm256_set1_epi32(CELL_SATURATED));
+    *hits += __builtin_popcount(hit);
+  }
+  _mm512_mask_i64scatter_epi32(out + offsetof(packed_cell, flags), live, off, nf, 1);
+  return __builtin_popcount(live);
+}
+
+/* markBound after a cell's pulses of a sample: counted once when its stored value ends within the 5 %
+ * band at a bound. Without a branch on the outcome: cells sit at their bounds often (15 % of W1's on
+ * 2HL-512), so that branch was a coin toss. Returns 1 when newly counted. */
+static inline int64_t mark_bound(packed_cell *c) {
+  const uint32_t flags = c->flags;
+  const double u = c->u;
+  const uint32_t in = (uint32_t)(u < (double)c->hiM) & (uint32_t)(u > (double)c->loM);
+  const uint32_t hit = !in & !(flags & CELL_SATURATED) & !(flags & CELL_FROZEN);
+  c->flags = flags | hit * CELL_SATURATED;
+  return hit;
+}
+
+/* mark_bound on the cells of columns c[0..8) of a row, in order: a column listed twice (two slots of the
+ * row) is counted once, by its first lane (AVX-512CD's conflict detection), as the scalar loop does. */
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512cd"))) static int64_t mark_bound8(packed_cell *rowCells, const uint32_t *c) {
+  const __m256i col = _mm256_loadu_si256((const __m256i *)c);
+  const __m512i off = _mm512_slli_epi64(_mm512_cvtepu32_epi64(col), 6);
+  const char *base = (const char *)rowCells;
+  const __m256i flags = _mm512_i64gather_epi32(off, base + offsetof(packed_cell, flags), 1);
+  const __m512d u = _mm512_i64gather_pd(off, base + offsetof(packed_cell, u), 1);
+  const __m512d hiM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, hiM), 1));
+  const __m512d loM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, loM), 1));
+  const __mmask8 in = _mm512_cmp_pd_mask(u, hiM, _CMP_LT_OQ) & _mm512_cmp_pd_mask(u, loM, _CMP_GT_OQ);
+  const __mmask8 free8 = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_SATURATED | CELL_FROZEN));
+  const __mmask8 hit = (__mmask8)(~in & free8);
+  const __mmask8 first = _mm256_testn_epi32_mask(_mm256_conflict_epi32(col), _mm256_set1_epi32(0xff));
+  _mm512_mask_i64scatter_epi32((char *)rowCells + offsetof(packed_cell, flags), hit, off,
+                               _mm256_or_si256(flags, _mm256_set1_epi32(CELL_SATURATED)), 1);
+  return __builtin_popcount(hit & first);
+}
+
+/*
+ * Phase two on the rows [b·rows/B, (b+1)·rows/B) of the tile: per sample and row, the row's train, and
+ * for each slot it fires in, one pulse on every cell whose column fires in that slot too. A cell whose
+ * row and column coincide in m slots of a sample takes its m pulses one after another, each with its
+ * own soft-bound factor and normal, as applyHits gives them: the pulses of one cell in one sample all
+ * go the same way (sign(δ)·sign(x)), so taking them slot by slot is the same sequence, with no per-row
+ * count of the coincidences per cell first (that count, the list of touched cells and the split into
+ * single- and multi-pulse cells were three passes over every touched cell). The one change: a cell's
+ * value is rounded to float (u+ / u−) after each pulse instead of after its last in the sample.
+ */
+__attribute__((target_clones("avx2", "default"))) static void coincide_block(void *ctx, int b) {
   coincide_job *j = ctx;
-  devices d = j->d;
-  d.boundHits = 0;
-  xoshiro g;
-  fre_block_stream(&g, j->key, (uint64_t)b);
+  const devices d = j->d;
+  const bool diff = d.diff, noisy = d.c2c > 0, simd = use_avx512();
+  const double wMax = d.wMax;
+  int64_t hits = 0;
+  xoshiro8 g8; /* the row trains' coin tosses */
+  xoshiro8_seed(&g8, j->key, (uint64_t)(FRE_BLOCKS + b));
+  normal_pool *np = aligned_alloc(64, sizeof(normal_pool)); /* the pulses' 1 + c2c·ξ */
+  int at = ZN;
+  if (np) {
+    xoshiro8_seed(&np->v, j->key, (uint64_t)(2 * FRE_BLOCKS + b));
+    fre_block_stream(&np->g, j->key, (uint64_t)b);
+    np->c2c = d.c2c;
+  }
   const int64_t cols = j->cols, C = j->C, r0 = j->r0, c0 = j->c0;
   const int64_t rBegin = j->rows * b / FRE_BLOCKS, rEnd = j->rows * (b + 1) / FRE_BLOCKS;
-  uint32_t *mask = malloc(sizeof(uint32_t) * (size_t)(j->maxWords + 1));
-  int32_t *hits = calloc((size_t)(cols + 1), sizeof(int32_t));
-  int32_t *touched = malloc(sizeof(int32_t) * (size_t)(cols + 1));
-  int32_t *one = malloc(sizeof(int32_t) * (size_t)(3 * cols + 1)), *many = one + cols, *manyK = one + 2 * cols;
-  double pulses = 0;
-  if (!mask || !hits || !touched || !one) {
-    free(mask), free(hits), free(touched), free(one);
+  /* The rows' rates and trains of a sample. */
+  double *rowP = malloc(sizeof(double) * (size_t)(rEnd - rBegin + 1));
+  uint32_t *rowMask = malloc(sizeof(uint32_t) * (size_t)((rEnd - rBegin) * j->maxWords + 1));
+  const int64_t nCells = (rEnd - rBegin) * cols;
+  packed_cell *cells = nCells > 0 ? aligned_alloc(64, sizeof(packed_cell) * (size_t)nCells) : NULL;
+  /* The row's pulsed columns (at most one per coincident slot: cols × the longest train). */
+  uint32_t *touched = malloc(sizeof(uint32_t) * (size_t)(cols * 32 * j->maxWords + 1));
+  int64_t pulses = 0;
+  if (!rowP || !rowMask || !np || !touched || (nCells > 0 && !cells)) {
+    free(rowP), free(rowMask), free(cells), free(np), free(touched);
     j->failed[b] = true;
     return;
   }
+  for (int64_t r = rBegin; r < rEnd; r++)
+    for (int64_t c = 0; c < cols; c++) pack_cell(&d, (r0 + r) * C + c0 + c, &cells[(r - rBegin) * cols + c]);
   for (int64_t s = 0; s < j->samples && rBegin < rEnd; s++) {
     const sample_plan *pl = &j->plan[s];
     if (pl->bl == 0) continue;
     const float *dl = j->post + s * j->ldPost;
-    const float *x = j->pre + s * j->ldPre;
     const int64_t bl = pl->bl, words = (bl + 31) / 32;
-    const int64_t *slotStart = j->slotStart + pl->slotOff;
-    const int32_t *act = j->activeCols + pl->actOff;
-    const int32_t *slotCols = j->slotCols;
+    const int64_t *slotStart = j->ph1[pl->blk].slotStart + pl->slotOff;
+    const uint32_t *slotCols = j->ph1[pl->blk].slotCols;
+    for (int64_t r = rBegin; r < rEnd; r++) rowP[r - rBegin] = min_lt(pl->kd * fabs((double)dl[r]), 1);
+    trains(&g8, rowP, rEnd - rBegin, bl, words, rowMask);
     for (int64_t r = rBegin; r < rEnd; r++) {
-      const double p = fmin(1, pl->kd * fabs((double)dl[r]));
-      if (!(p > 0)) continue;
-      train(&g, p, bl, mask, words);
-      /* This row's count per column: the columns listed in each slot its own train fires in. */
-      int64_t nTouched = 0;
+      if (!(rowP[r - rBegin] > 0)) continue;
+      const uint32_t *mask = rowMask + (r - rBegin) * words;
+      packed_cell *rowCells = cells + (r - rBegin) * cols;
+      const uint32_t negRow = dl[r] < 0;
+      /* A row that fires in one slot only (85 % of firing rows on 2HL-512) pulses each of its cells once:
+       * markBound's test right after the pulse, no touched list. */
+      int fired = 0;
+      for (int64_t w = 0; w < words; w++) fired += __builtin_popcount(mask[w]);
+      const bool single = fired == 1;
+      int64_t nt = 0;
       for (int64_t w = 0; w < words; w++)
         for (uint32_t m = mask[w]; m; m &= m - 1) {
           const int64_t t = 32 * w + __builtin_ctz(m);
-          for (int64_t q = slotStart[t]; q < slotStart[t + 1]; q++) {
-            const int32_t ci = slotCols[q];
-            /* Listed on its first hit; written every time so that no branch depends on it. */
-            touched[nTouched] = ci;
-            nTouched += hits[ci]++ == 0;
+          int64_t q = slotStart[t];
+          const int64_t qEnd = slotStart[t + 1];
+          /* Eight cells at a time where the CPU has AVX-512 (a slot's columns are distinct cells, ≈ 70 a
+           * slot on 2HL-512), one by one for the rest, at the pool's refill and on other CPUs: the same
+           * arithmetic and the same pool values in the same order, so the same bytes. */
+          if (simd && diff)
+            for (; q + 8 <= qEnd && (!noisy || at + 8 <= ZN); q += 8) {
+              pulses += pulses8(wMax, rowCells, slotCols + q, negRow, noisy ? np->buf + at : NULL, touched + nt, single ? &hits : NULL);
+              nt += single ? 0 : 8;
+              at += noisy ? 8 : 0;
+            }
+          for (; q < qEnd; q++) {
+            const uint32_t e = slotCols[q]; /* the column, and x < 0 in the top bit */
+            const double n = noisy ? pool_next(np, &at) : 1;
+            packed_cell *c = rowCells + (e & 0x7fffffffu);
+            pulses += pulse_one(diff, wMax, c, (int)(negRow ^ (e >> 31)), n);
+            if (single) hits += mark_bound(c);
+            else touched[nt++] = e & 0x7fffffffu;
           }
         }
-      const int64_t base = (r0 + r) * C + c0;
-      const bool negRow = dl[r] < 0;
-      /* Most cells take one pulse from a row (82 % of pulses on 2HL-512): those first, with no
-       * per-cell loop whose trip count the branch predictor would have to guess, then the rest.
-       * The cells of one row are distinct, so the order only decides which draw goes to which pulse. */
-      int64_t n1 = 0, nm = 0;
-      for (int64_t q = 0; q < nTouched; q++) {
-        const int32_t ci = touched[q];
-        const int32_t m = hits[ci];
-        hits[ci] = 0;
-        one[n1] = ci;
-        many[nm] = ci;
-        manyK[nm] = m;
-        n1 += m == 1;
-        nm += m != 1;
-      }
-      int64_t applied = 0;
-      for (int64_t q = 0; q < n1; q++) applied += pulse_cell(&d, &g, base + act[one[q]], 1, negRow == (x[act[one[q]]] < 0));
-      for (int64_t q = 0; q < nm; q++) applied += pulse_cell(&d, &g, base + act[many[q]], manyK[q], negRow == (x[act[many[q]]] < 0));
-      pulses += (double)applied;
+      /* The bound test once the row's pulses are in (a cell listed twice is tested twice: the same). */
+      int64_t k = 0;
+      if (simd)
+        for (; k + 8 <= nt; k += 8) hits += mark_bound8(rowCells, touched + k);
+      for (; k < nt; k++) hits += mark_bound(rowCells + touched[k]);
     }
   }
-  free(mask), free(hits), free(touched), free(one);
-  j->pulses[b] = pulses;
-  j->boundHits[b] = d.boundHits;
+  /* Write back what the pulses changed: u+ / u− (or the offset cell's u), W, held, saturated. */
+  for (int64_t r = rBegin; r < rEnd; r++)
+    for (int64_t c = 0; c < cols; c++) {
+      const packed_cell *pc = &cells[(r - rBegin) * cols + c];
+      if (!(pc->flags & CELL_TOUCHED)) continue;
+      const int64_t i = (r0 + r) * C + c0 + c;
+      const double u = pc->u;
+      if (diff) {
+        d.up[i] = (float)((u + fabs(u)) * 0.5);
+        d.um[i] = (float)((fabs(u) - u) * 0.5);
+      } else d.up[i] = (float)((1 + u) / 2);
+      d.W[i] = pc->W;
+      d.held[i] = pc->W;
+      d.saturated[i] = (pc->flags & CELL_SATURATED) ? 1 : 0;
+    }
+  free(rowP), free(rowMask), free(cells), free(np), free(touched);
+  j->pulses[b] = (double)pulses;
+  j->boundHits[b] = (double)hits;
 }
 
 /* Appends room for `more` elements of `size` bytes to a growing array; false when out of memory. */
@@ -539,6 +883,95 @@ static bool grow(void **a, int64_t *cap, int64_t need, size_t size) {
   *a = p;
   *cap = c;
   return true;
+}
+
+/*
+ * Phase one on samples [k·S/B, (k+1)·S/B), on both cores like phase two: each sample's plan
+ * (planTrains: update-BL management, then update management) and its column trains (the block's own
+ * eight streams), kept as per-slot column lists (CSR), so that the rows' coincidences are the
+ * coincidences themselves, not rows × columns. The trains depend on x and δ only, never on the
+ * devices, so the samples' lists can be drawn in any order; each block's streams make them a
+ * function of the seed for any thread count.
+ */
+static void plan_block(void *ctx, int k) {
+  coincide_job *j = ctx;
+  plan_block_out *o = &j->ph1[k];
+  const int64_t rows = j->rows, cols = j->cols, words0 = j->maxWords;
+  const double eta = j->eta, eps = j->eps, desiredBl = j->desiredBl;
+  xoshiro8 c8;
+  xoshiro8_seed(&c8, j->planKey, (uint64_t)k);
+  uint32_t *colMask = malloc(sizeof(uint32_t) * (size_t)(cols * words0 + 1));
+  int32_t *act = malloc(sizeof(int32_t) * (size_t)(cols + 1));
+  double *colP = malloc(sizeof(double) * (size_t)(cols + 1));
+  o->slotCap = 1024, o->colsCap = 4096, o->slotN = 0, o->colsN = 0;
+  o->slotStart = malloc(sizeof(int64_t) * (size_t)o->slotCap);
+  o->slotCols = malloc(sizeof(uint32_t) * (size_t)o->colsCap);
+  bool ok = colMask && act && colP && o->slotStart && o->slotCols;
+  const int64_t sBegin = j->samples * k / FRE_BLOCKS, sEnd = j->samples * (k + 1) / FRE_BLOCKS;
+  for (int64_t s = sBegin; s < sEnd && ok; s++) {
+    const float *dl = j->post + s * j->ldPost;
+    const float *x = j->pre + s * j->ldPre;
+    sample_plan *pl = &j->plan[s];
+    pl->bl = 0;
+    pl->blk = k;
+    double dMax = 0, xMax = 0;
+    for (int64_t r = 0; r < rows; r++) {
+      const double a = fabs((double)dl[r]);
+      dMax = a > dMax ? a : dMax;
+    }
+    for (int64_t c = 0; c < cols; c++) {
+      const double a = fabs((double)x[c]);
+      xMax = a > xMax ? a : xMax;
+    }
+    if (!(xMax > 0) || !(dMax > 0) || !(eta > 0)) continue;
+    const double blWant = ceil(eta * xMax * dMax / eps);
+    const int64_t bl = (int64_t)fmin(desiredBl, fmax(1, blWant));
+    const double kk = sqrt(eta / ((double)bl * eps));
+    const double kx = kk * sqrt(dMax / xMax);
+    const int64_t words = (bl + 31) / 32;
+    pl->kd = kk * sqrt(xMax / dMax);
+    if (!grow((void **)&o->slotStart, &o->slotCap, o->slotN + bl + 2, sizeof(int64_t))) {
+      ok = false;
+      break;
+    }
+    pl->slotOff = o->slotN;
+    int64_t nc = 0, fired = 0;
+    for (int64_t c = 0; c < cols; c++) colP[c] = min_lt(kx * fabs((double)x[c]), 1);
+    trains(&c8, colP, cols, bl, words, colMask);
+    /* The columns that fire at all, their trains moved down to the list's order. */
+    for (int64_t c = 0; c < cols; c++) {
+      uint32_t any = 0;
+      for (int64_t w = 0; w < words; w++) any |= colMask[c * words + w];
+      if (!any) continue;
+      for (int64_t w = 0; w < words; w++) colMask[nc * words + w] = colMask[c * words + w];
+      act[nc++] = (int32_t)c;
+    }
+    int64_t *st = o->slotStart + o->slotN;
+    for (int64_t t = 0; t <= bl; t++) st[t] = 0;
+    for (int64_t ci = 0; ci < nc; ci++)
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) st[32 * w + __builtin_ctz(m) + 1]++;
+    for (int64_t t = 1; t <= bl; t++) fired += st[t];
+    st[0] = o->colsN;
+    for (int64_t t = 0; t < bl; t++) st[t + 1] += st[t];
+    if (!grow((void **)&o->slotCols, &o->colsCap, o->colsN + fired + 1, sizeof(uint32_t))) {
+      ok = false;
+      break;
+    }
+    /* Fill by slot, using st[t] as the cursor of slot t (then restored to its start). */
+    for (int64_t ci = 0; ci < nc; ci++) {
+      const uint32_t e = (uint32_t)act[ci] | (uint32_t)(x[act[ci]] < 0) << 31;
+      for (int64_t w = 0; w < words; w++)
+        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) o->slotCols[st[32 * w + __builtin_ctz(m)]++] = e;
+    }
+    for (int64_t t = bl; t > 0; t--) st[t] = st[t - 1];
+    st[0] = o->colsN;
+    o->colsN += fired;
+    o->slotN += bl + 1;
+    pl->bl = bl;
+  }
+  free(colMask), free(act), free(colP);
+  o->failed = !ok;
 }
 
 /*
@@ -566,7 +999,7 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
       !get_params(env, argv[14], 6, &pa) || !get_params(env, argv[15], 2, &out)) return NULL;
   const int64_t C = (int64_t)geo[0], r0 = (int64_t)geo[1], rows = (int64_t)geo[2], c0 = (int64_t)geo[3], cols = (int64_t)geo[4];
   const int64_t ldPost = (int64_t)geo[5], ldPre = (int64_t)geo[6], samples = (int64_t)geo[7];
-  if (rows < 0 || cols < 0 || samples < 0 || r0 < 0 || c0 < 0 || c0 + cols > C || (r0 + rows) * C > d.n)
+  if (rows < 0 || cols < 0 || cols > 0x7fffffff || samples < 0 || r0 < 0 || c0 < 0 || c0 + cols > C || (r0 + rows) * C > d.n)
     return throw_range(env, "coincide: the tile lies outside the matrix");
   if (samples > 0 && ((samples - 1) * ldPost + rows > pol || (samples - 1) * ldPre + cols > prl || rows > ldPost || cols > ldPre))
     return throw_range(env, "coincide: post or pre is too short for the samples");
@@ -578,86 +1011,22 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   fre_normal_init();
   if (!(eps > 0) || !(desiredBl >= 1)) return throw_range(env, "coincide: eps must be > 0 and the train length ≥ 1");
   const int64_t maxWords = ((int64_t)desiredBl + 31) / 32;
-  uint32_t *colMask = malloc(sizeof(uint32_t) * (size_t)(cols * maxWords + 1));
   sample_plan *plan = malloc(sizeof(sample_plan) * (size_t)(samples + 1));
-  int64_t slotCap = 1024, colsCap = 4096, actCap = cols + 1, slotN = 0, colsN = 0, actN = 0;
-  int64_t *slotStart = malloc(sizeof(int64_t) * (size_t)slotCap);
-  int32_t *slotCols = malloc(sizeof(int32_t) * (size_t)colsCap);
-  int32_t *activeCols = malloc(sizeof(int32_t) * (size_t)actCap);
-  bool ok = colMask && plan && slotStart && slotCols && activeCols;
-  /* Phase one, on the chip's stream: each sample's plan and column trains, as per-slot column lists. */
-  for (int64_t s = 0; s < samples && ok; s++) {
-    const float *dl = post + s * ldPost;
-    const float *x = pre + s * ldPre;
-    sample_plan *pl = &plan[s];
-    pl->bl = 0;
-    double dMax = 0, xMax = 0;
-    for (int64_t r = 0; r < rows; r++) {
-      const double a = fabs((double)dl[r]);
-      dMax = a > dMax ? a : dMax;
-    }
-    for (int64_t c = 0; c < cols; c++) {
-      const double a = fabs((double)x[c]);
-      xMax = a > xMax ? a : xMax;
-    }
-    if (!(xMax > 0) || !(dMax > 0) || !(eta > 0)) continue;
-    /* planTrains (update-BL management, then update management). */
-    const double blWant = ceil(eta * xMax * dMax / eps);
-    const int64_t bl = (int64_t)fmin(desiredBl, fmax(1, blWant));
-    const double kk = sqrt(eta / ((double)bl * eps));
-    const double kx = kk * sqrt(dMax / xMax);
-    const int64_t words = (bl + 31) / 32;
-    pl->kd = kk * sqrt(xMax / dMax);
-    if (!grow((void **)&activeCols, &actCap, actN + cols + 1, sizeof(int32_t)) ||
-        !grow((void **)&slotStart, &slotCap, slotN + bl + 2, sizeof(int64_t))) {
-      ok = false;
-      break;
-    }
-    pl->actOff = actN;
-    pl->slotOff = slotN;
-    int32_t *act = activeCols + actN;
-    int64_t nc = 0, fired = 0;
-    for (int64_t c = 0; c < cols; c++) {
-      const double p = fmin(1, kx * fabs((double)x[c]));
-      if (!(p > 0)) continue;
-      train(&g, p, bl, colMask + nc * words, words);
-      int64_t ones = 0;
-      for (int64_t w = 0; w < words; w++) ones += __builtin_popcount(colMask[nc * words + w]);
-      if (ones) act[nc++] = (int32_t)c, fired += ones;
-    }
-    actN += nc;
-    /* The active columns listed per time slot (CSR): the rows' coincidences are then the
-     * coincidences themselves, not rows × columns. */
-    int64_t *st = slotStart + slotN;
-    for (int64_t t = 0; t <= bl; t++) st[t] = 0;
-    for (int64_t ci = 0; ci < nc; ci++)
-      for (int64_t w = 0; w < words; w++)
-        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) st[32 * w + __builtin_ctz(m) + 1]++;
-    st[0] = colsN;
-    for (int64_t t = 0; t < bl; t++) st[t + 1] += st[t];
-    if (!grow((void **)&slotCols, &colsCap, colsN + fired + 1, sizeof(int32_t))) {
-      ok = false;
-      break;
-    }
-    /* Fill by slot, using st[t] as the cursor of slot t (then restored to its start). */
-    for (int64_t ci = 0; ci < nc; ci++)
-      for (int64_t w = 0; w < words; w++)
-        for (uint32_t m = colMask[ci * words + w]; m; m &= m - 1) slotCols[st[32 * w + __builtin_ctz(m)]++] = (int32_t)ci;
-    for (int64_t t = bl; t > 0; t--) st[t] = st[t - 1];
-    st[0] = colsN;
-    colsN += fired;
-    slotN += bl + 1;
-    pl->bl = bl;
-  }
+  bool ok = plan != NULL;
   double pulses = 0;
   if (ok) {
-    /* Phase two: the row blocks on both cores, each on its own stream. */
-    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, plan, slotStart, slotCols, activeCols,
-                        next64(&g), {0}, {0}, {0}};
-    run_blocks(FRE_BLOCKS, coincide_block, &job);
-    for (int b = 0; b < FRE_BLOCKS; b++) pulses += job.pulses[b], d.boundHits += job.boundHits[b], ok = ok && !job.failed[b];
+    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, eta, eps, desiredBl, plan, {{0}},
+                        next64(&g), next64(&g), {0}, {0}, {0}};
+    /* Phase one: the samples' trains and column lists, in sample blocks; phase two: the pulses, in row blocks. */
+    run_blocks(FRE_BLOCKS, plan_block, &job);
+    for (int k = 0; k < FRE_BLOCKS; k++) ok = ok && !job.ph1[k].failed;
+    if (ok) {
+      run_blocks(FRE_BLOCKS, coincide_block, &job);
+      for (int b = 0; b < FRE_BLOCKS; b++) pulses += job.pulses[b], d.boundHits += job.boundHits[b], ok = ok && !job.failed[b];
+    }
+    for (int k = 0; k < FRE_BLOCKS; k++) free(job.ph1[k].slotStart), free(job.ph1[k].slotCols);
   }
-  free(colMask), free(plan), free(slotStart), free(slotCols), free(activeCols);
+  free(plan);
   if (!ok) return throw_range(env, "coincide: out of memory");
   fre_put_state(&g, raw);
   out[0] = pulses;

@@ -116,6 +116,10 @@ export interface FreBlasAddon {
    *  online cores). Their work is split in 8 fixed blocks with a random stream each, so the result does
    *  not depend on this count. Returns the previous count. */
   setChipThreads?(n: number): number;
+  /** The coincidence kernel's trains and pulse normals on AVX-512 where the CPU has it (true, the default
+   *  unless FRE_NO_AVX512=1) or the same eight lanes one by one (false): the same bytes either way.
+   *  Returns the previous setting. */
+  setChipSimd?(on: boolean): boolean;
   /** stochastic-coincidence (native/devices.c; DeviceMatrix.coincide is the reference); geometry
    *  [C, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples], params [eta, eps, desiredBl,
    *  softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
