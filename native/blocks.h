@@ -5,4 +5,6 @@
 #define FRE_BLOCKS 8
 int chip_threads(void);
 void run_blocks(int n, void (*fn)(void *, int), void *ctx);
+/* fn(ctx, b) for b < n on the persistent workers of pool.c and the caller (the read path). */
+void fre_pool_run(int n, void (*fn)(void *, int), void *ctx);
 #endif

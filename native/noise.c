@@ -198,7 +198,7 @@ static void normal_block(void *p, int b) {
 
 static void run_normals(normal_job *J) {
   if (J->m * J->cols >= FRE_PAR_MIN && chip_threads() > 1) {
-    run_blocks(FRE_BLOCKS, normal_block, J);
+    fre_pool_run(FRE_BLOCKS, normal_block, J);
   } else {
     for (int b = 0; b < FRE_BLOCKS; b++) normal_block(J, b);
   }

@@ -239,7 +239,7 @@ FRE_CLONES static double sumsq8(const float *restrict x, int64_t len) {
 #define FRE_PAR_MIN 32768
 static void run_rows(int64_t elems, void (*fn)(void *, int), void *ctx) {
   if (elems >= FRE_PAR_MIN && chip_threads() > 1) {
-    run_blocks(FRE_BLOCKS, fn, ctx);
+    fre_pool_run(FRE_BLOCKS, fn, ctx);
   } else {
     for (int b = 0; b < FRE_BLOCKS; b++) fn(ctx, b);
   }
