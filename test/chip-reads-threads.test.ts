@@ -4,12 +4,13 @@
  * of the chip's stream, so every output is a function of the seed alone, never of the thread count.
  * Also: the per-block streams still give standard normals (Kolmogorov–Smirnov, tails, blocks uncorrelated).
  */
+import { execFileSync } from 'node:child_process';
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
 import { cloneParams, initParams } from '../graph/params';
 import { PRESETS } from '../hw-models/presets';
 import { runOnChip } from '../simulator/chip/run';
-import { loadNativeAddon } from '../simulator/kernels/native';
+import { loadNativeAddon, nativeAddonPath } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeNoise } from '../simulator/noise';
 import { makeRng } from '../util/rng';
@@ -176,5 +177,25 @@ run('the read path\u2019s per-block normal streams', () => {
     }
     const firsts = new Set(Array.from({ length: 8 }, (_, b) => out[b * 8 * cols]));
     expect(firsts.size).toBe(8);
+  });
+});
+
+run('the read path\u2019s 16-lane normals: AVX-512 and plain C give the same bytes', () => {
+  // The kernel is chosen once per process (FRE_NORMALS=generic forces the plain C one), so each runs in
+  // a child process; 37 rows of 1 000 lines (not a multiple of 16: the tail steps too), two calls.
+  const script = `
+    const a = require(${JSON.stringify(nativeAddonPath())});
+    const m = 37, cols = 1000, o = new Float32Array(m * cols), st = new Uint32Array(8).fill(9);
+    const rv = new Float32Array(m).map((_, i) => i % 4);
+    a.addNormalVar(st, o, m, cols, rv, new Float32Array(0), 0.01);
+    a.addNormalVar(st, o, m, cols, rv, new Float32Array(0), 0.01);
+    process.stdout.write(Buffer.from(o.buffer).toString('base64'));`;
+  const out = (env: Record<string, string>) =>
+    execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...env } }).toString();
+  test('byte-equal outputs', () => {
+    const fast = out({});
+    const generic = out({ FRE_NORMALS: 'generic' });
+    expect(fast.length).toBeGreaterThan(1000);
+    expect(generic).toBe(fast);
   });
 });
