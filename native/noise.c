@@ -151,13 +151,12 @@ napi_value fre_fill_uniform(napi_env env, napi_callback_info info) {
 }
 
 /*
- * The read path's normals, in FRE_BLOCKS fixed blocks of rows on up to chip_threads() threads (as the
- * update kernels in devices.c): block b draws from its own xoshiro256** stream, seeded by SplitMix64
- * from one draw of the chip's stream per call and b (fre_block_stream), so the numbers are a pure
- * function of the seed whatever the thread count. Within a block the draws are the ziggurat's as
- * before (fre_normal_inline), so the distribution is unchanged; only which numbers (the stream) changed.
- * A four-lane AVX2 xoshiro with gathered ziggurat tables was tried and not kept: 2.4–2.9 ns a normal
- * against 2.9–3.9 ns for this loop on the loaded machine, within the noise of the measurement.
+ * The read path's normals, in FRE_BLOCKS fixed blocks of rows on up to chip_threads() threads (the
+ * persistent workers of pool.c): block b draws from its own streams (16 lanes and a scalar one for the
+ * ziggurat's slow path, below), seeded by SplitMix64 from one draw of the chip's stream per call and b
+ * (fre_block_stream), so the numbers are a pure function of the seed whatever the thread count. The
+ * draws are the ziggurat's, as before, so the distribution is unchanged; the stream changed, and σ·z
+ * is formed in float (it was formed in double and rounded to float).
  */
 /* Calls with fewer elements than this stay on the calling thread (starting a thread costs ≈ 20–50 µs,
  * 32 k normals ≈ 100 µs). Which thread runs a block never changes its numbers. */
@@ -172,7 +171,7 @@ typedef struct {
 } normal_job;
 
 /*
- * Sixteen lanes for rows with one σ (read noise relative to the range, ADC noise: every reram read).
+ * Sixteen lanes for the read noise (one σ per row, or one per element from the variances).
  * Lane l (< 16) is its own xoshiro256** stream; each step takes one draw per lane for the next 16
  * elements, element j + l from lane l. The ziggurat's fast test and value run on all 16 at once in
  * float (z = (float)hz · wn[iz], wn rounded to float; the sums are float anyway); the ≈ 2.7 % of draws
@@ -201,12 +200,21 @@ static void lanes_seed(lanes *L, uint64_t key, uint64_t block) {
 }
 
 /* The slow path for the rejected draws of a row, in element order. */
-static void finish_rejected(xoshiro *g, float *o, float sd, const uint64_t *rb, const int64_t *rp, int nr) {
-  for (int i = 0; i < nr; i++) o[rp[i]] += sd * (float)fre_normal_rest(g, rb[i]);
+static void finish_rejected(xoshiro *g, float *o, const float *rs, const uint64_t *rb, const int64_t *rp, int nr) {
+  for (int i = 0; i < nr; i++) o[rp[i]] += rs[i] * (float)fre_normal_rest(g, rb[i]);
 }
 
-/* o[0 .. n) += sd·z, the 16-lane way, in plain C. */
-static void lanes_generic(lanes *L, xoshiro *g, float *o, float sd, int64_t n) {
+/* σ of element j: sd, or with per-element variances (e non-null) sqrt(base + e[j]) rounded to float
+ * (0 where the variance is not positive: that element's draw adds nothing). */
+static inline float elem_sd(float sd, const float *e, double base, int64_t j) {
+  if (!e) return sd;
+  const double v = base + (double)e[j];
+  return v > 0 ? (float)sqrt(v) : 0.0f;
+}
+
+/* o[0 .. n) += σ_j·z, the 16-lane way, in plain C (σ_j: elem_sd). */
+static void lanes_generic(lanes *L, xoshiro *g, float *o, float sd, const float *e, double base, int64_t n) {
+  float rs[FRE_LANES];
   for (int64_t j = 0; j < n; j += FRE_LANES) {
     int nr = 0;
     for (int l = 0; l < FRE_LANES; l++) {
@@ -219,13 +227,15 @@ static void lanes_generic(lanes *L, xoshiro *g, float *o, float sd, int64_t n) {
       const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
       const int ok = ahz < fre_zig_kn[iz];
       const float z = ok ? (float)hz * wnf[iz] : 0.0f;
-      o[j + l] = o[j + l] + sd * z;
+      const float s = elem_sd(sd, e, base, j + l);
+      o[j + l] = o[j + l] + s * z;
       if (!ok) {
+        rs[nr] = s;
         L->rb[nr] = b;
         L->rp[nr++] = j + l;
       }
     }
-    finish_rejected(g, o, sd, L->rb, L->rp, nr);
+    finish_rejected(g, o, rs, L->rb, L->rp, nr);
   }
 }
 
@@ -248,7 +258,7 @@ FRE_T512 static inline __m512i xo8_step(__m512i *s0, __m512i *s1, __m512i *s2, _
 }
 
 /* The whole steps of lanes_generic (n rounded down to 16); the same bytes. Returns the elements done. */
-FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, int64_t n) {
+FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, const float *e, double base, int64_t n) {
   __m512i a0 = _mm512_loadu_si512(&L->s[0][0]), a1 = _mm512_loadu_si512(&L->s[1][0]);
   __m512i a2 = _mm512_loadu_si512(&L->s[2][0]), a3 = _mm512_loadu_si512(&L->s[3][0]);
   __m512i c0 = _mm512_loadu_si512(&L->s[0][8]), c1 = _mm512_loadu_si512(&L->s[1][8]);
@@ -263,8 +273,10 @@ FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, int6
   const __m512i ilo = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i m7 = _mm512_set1_epi32(127), b5 = _mm512_set1_epi32(32), b6 = _mm512_set1_epi32(64);
   const __m512 vsd = _mm512_set1_ps(sd);
+  const __m512d vbase = _mm512_set1_pd(base), zero = _mm512_setzero_pd();
   uint64_t rb[256];
   int64_t rp[256];
+  float rs[256];
   int nr = 0;
   int64_t j = 0;
   for (; j + FRE_LANES <= n; j += FRE_LANES) {
@@ -280,18 +292,30 @@ FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, int6
         _mm512_mask_blend_ps(k5, _mm512_permutex2var_ps(W[4], iz, W[5]), _mm512_permutex2var_ps(W[6], iz, W[7])));
     const __mmask16 rej = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(hz), kn);
     const __m512 z = _mm512_maskz_mul_ps((__mmask16)~rej, _mm512_cvtepi32_ps(hz), wn);
-    _mm512_storeu_ps(o + j, _mm512_add_ps(_mm512_loadu_ps(o + j), _mm512_mul_ps(vsd, z)));
+    __m512 s = vsd;
+    if (e) {
+      /* elem_sd, 8 at a time in double: sqrt(base + e) where positive, else 0, rounded to float. */
+      const __m512d v0 = _mm512_add_pd(vbase, _mm512_cvtps_pd(_mm256_loadu_ps(e + j)));
+      const __m512d v1 = _mm512_add_pd(vbase, _mm512_cvtps_pd(_mm256_loadu_ps(e + j + 8)));
+      const __m256 s0 = _mm512_cvtpd_ps(_mm512_maskz_sqrt_pd(_mm512_cmp_pd_mask(v0, zero, _CMP_GT_OQ), v0));
+      const __m256 s1 = _mm512_cvtpd_ps(_mm512_maskz_sqrt_pd(_mm512_cmp_pd_mask(v1, zero, _CMP_GT_OQ), v1));
+      s = _mm512_insertf32x8(_mm512_castps256_ps512(s0), s1, 1);
+    }
+    _mm512_storeu_ps(o + j, _mm512_add_ps(_mm512_loadu_ps(o + j), _mm512_mul_ps(s, z)));
     if (rej) {
       uint64_t bb[16];
+      float ss[16];
       _mm512_storeu_si512(bb, bA);
       _mm512_storeu_si512(bb + 8, bB);
+      _mm512_storeu_ps(ss, s);
       for (int l = 0; l < 16; l++)
         if (rej >> l & 1) {
+          rs[nr] = ss[l];
           rb[nr] = bb[l];
           rp[nr++] = j + l;
         }
       if (nr > 256 - 16) {
-        finish_rejected(g, o, sd, rb, rp, nr);
+        finish_rejected(g, o, rs, rb, rp, nr);
         nr = 0;
       }
     }
@@ -305,19 +329,19 @@ FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, int6
   _mm512_storeu_si512(&L->s[2][8], c2);
   _mm512_storeu_si512(&L->s[3][8], c3);
   _mm256_zeroupper();
-  finish_rejected(g, o, sd, rb, rp, nr);
+  finish_rejected(g, o, rs, rb, rp, nr);
   return j;
 }
 #endif
 
 static int use_512 = -1;
 
-static void lanes_row(lanes *L, xoshiro *g, float *o, float sd, int64_t n) {
+static void lanes_row(lanes *L, xoshiro *g, float *o, float sd, const float *e, double base, int64_t n) {
   int64_t done = 0;
 #ifdef FRE_HAVE_512
-  if (use_512) done = lanes_512(L, g, o, sd, n);
+  if (use_512) done = lanes_512(L, g, o, sd, e, base, n);
 #endif
-  if (done < n) lanes_generic(L, g, o + done, sd, n - done);
+  if (done < n) lanes_generic(L, g, o + done, sd, e ? e + done : NULL, base, n - done);
 }
 
 /* Rows [b·m/8, (b+1)·m/8) of an addNormalVar. */
@@ -328,23 +352,16 @@ static void normal_block(void *p, int b) {
   xoshiro g;
   fre_block_stream(&g, J->key, (uint64_t)b);
   const int64_t cols = J->cols;
-  if (J->el == 0) {
-    /* One σ per row (read noise relative to the range, ADC noise): the 16 lanes. */
-    lanes L;
-    lanes_seed(&L, J->key, (uint64_t)b);
-    for (int64_t r = r0; r < r1; r++) {
-      const double base = J->cv + (J->rl > 0 ? (double)J->rv[r] : 0.0);
-      if (base > 0) lanes_row(&L, &g, J->out + r * cols, (float)sqrt(base), cols);
-    }
-    return;
-  }
+  lanes L;
+  lanes_seed(&L, J->key, (uint64_t)b);
   for (int64_t r = r0; r < r1; r++) {
-    float *o = J->out + r * cols;
     const double base = J->cv + (J->rl > 0 ? (double)J->rv[r] : 0.0);
-    const float *e = J->ev + r * cols;
-    for (int64_t j = 0; j < cols; j++) {
-      const double v = base + (double)e[j];
-      if (v > 0) o[j] += (float)(sqrt(v) * fre_normal_inline(&g));
+    if (J->el == 0) {
+      /* One σ per row (read noise relative to the range, ADC noise): one sqrt, no draws if σ is 0. */
+      if (base > 0) lanes_row(&L, &g, J->out + r * cols, (float)sqrt(base), NULL, 0, cols);
+    } else {
+      /* σ per element (read noise relative to the target conductance). */
+      lanes_row(&L, &g, J->out + r * cols, 0, J->ev + r * cols, base, cols);
     }
   }
 }

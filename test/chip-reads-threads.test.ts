@@ -182,13 +182,15 @@ run('the read path\u2019s per-block normal streams', () => {
 
 run('the read path\u2019s 16-lane normals: AVX-512 and plain C give the same bytes', () => {
   // The kernel is chosen once per process (FRE_NORMALS=generic forces the plain C one), so each runs in
-  // a child process; 37 rows of 1 000 lines (not a multiple of 16: the tail steps too), two calls.
+  // a child process; 37 rows of 1 000 lines (not a multiple of 16: the tail steps too), a call with one σ
+  // per row and one with per-element variances (some ≤ 0).
   const script = `
     const a = require(${JSON.stringify(nativeAddonPath())});
     const m = 37, cols = 1000, o = new Float32Array(m * cols), st = new Uint32Array(8).fill(9);
     const rv = new Float32Array(m).map((_, i) => i % 4);
+    const ev = new Float32Array(m * cols).map((_, i) => ((i * 7919) % 13) / 8 - 0.4);
     a.addNormalVar(st, o, m, cols, rv, new Float32Array(0), 0.01);
-    a.addNormalVar(st, o, m, cols, rv, new Float32Array(0), 0.01);
+    a.addNormalVar(st, o, m, cols, rv, ev, 0.01);
     process.stdout.write(Buffer.from(o.buffer).toString('base64'));`;
   const out = (env: Record<string, string>) =>
     execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...env } }).toString();
