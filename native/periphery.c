@@ -19,7 +19,7 @@
  *   adcConvertScaled(P, rows, lines, fs, step, scales, gain) → clipped:
  *       adcConvert, then the digital rescale by the row's noise-management scale (empty: 1) × gain.
  * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
- * readPrep and adcConvertScaled split a large call's rows into FRE_BLOCKS blocks on up to chip_threads()
+ * readPrep, adcConvertScaled and tableActivate split a large call's rows (elements) into FRE_BLOCKS blocks on up to chip_threads()
  * threads (blocks.h); nothing there draws, so the bytes are the same for any thread count.
  */
 #include <math.h>
@@ -146,6 +146,35 @@ FRE_CLONES static void table_loop(const float *restrict h, float *restrict s, in
   }
 }
 
+/* A read's rows in FRE_BLOCKS fixed blocks on up to chip_threads() threads (blocks.h) when the call is
+ * large enough to pay for starting them (≈ 20–50 µs a thread); rows are independent and nothing here
+ * draws, so the result is the same for any thread count. */
+#define FRE_PAR_MIN 32768
+static void run_rows(int64_t elems, void (*fn)(void *, int), void *ctx) {
+  if (elems >= FRE_PAR_MIN && chip_threads() > 1) {
+    fre_pool_run(FRE_BLOCKS, fn, ctx);
+  } else {
+    for (int b = 0; b < FRE_BLOCKS; b++) fn(ctx, b);
+  }
+}
+
+typedef struct {
+  const float *h;
+  float *s;
+  int64_t n;
+  const float *t;
+  int64_t last;
+  float lo, scale;
+  int linear;
+} table_job;
+
+/* Elements [b·n/8, (b+1)·n/8) of a tableActivate (element-wise: the same bytes for any split). */
+static void table_block(void *p, int b) {
+  const table_job *J = p;
+  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS;
+  table_loop(J->h + i0, J->s + i0, i1 - i0, J->t, J->last, J->lo, J->scale, J->linear);
+}
+
 napi_value fre_table_activate(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
@@ -161,7 +190,8 @@ napi_value fre_table_activate(napi_env env, napi_callback_info info) {
       !get_bool(env, argv[6], "linear", &linear)) return NULL;
   if (n > hl || n > sl) return throw_range(env, "tableActivate: n exceeds a buffer's length");
   if (tl < 2) return throw_range(env, "tableActivate: the table needs at least 2 entries");
-  table_loop(h, s, n, t, tl - 1, (float)lo, (float)scale, linear ? 1 : 0);
+  table_job J = {h, s, n, t, tl - 1, (float)lo, (float)scale, linear ? 1 : 0};
+  run_rows(n, table_block, &J);
   return NULL;
 }
 
@@ -231,18 +261,6 @@ FRE_CLONES static double sumsq8(const float *restrict x, int64_t len) {
   for (; i < len; i++) s += (double)x[i] * x[i];
   for (int j = 0; j < 8; j++) s += acc[j];
   return s;
-}
-
-/* A read's rows in FRE_BLOCKS fixed blocks on up to chip_threads() threads (blocks.h) when the call is
- * large enough to pay for starting them (≈ 20–50 µs a thread); rows are independent and nothing here
- * draws, so the result is the same for any thread count. */
-#define FRE_PAR_MIN 32768
-static void run_rows(int64_t elems, void (*fn)(void *, int), void *ctx) {
-  if (elems >= FRE_PAR_MIN && chip_threads() > 1) {
-    fre_pool_run(FRE_BLOCKS, fn, ctx);
-  } else {
-    for (int b = 0; b < FRE_BLOCKS; b++) fn(ctx, b);
-  }
 }
 
 typedef struct {

@@ -85,11 +85,12 @@ run('chip reads on several threads: the same bytes for 1, 2 and 3 threads', () =
     expect(bytes(noiseOut(2, elem, 8).out).equals(bytes(one.out))).toBe(false);
   });
 
-  test('readPrep and adcConvertScaled', () => {
+  test('readPrep, adcConvertScaled and tableActivate', () => {
     const len = 200;
     const x = Float32Array.from({ length: m * (len + 3) }, () => (r.uniform() - 0.5) * 3);
     const P0 = Float32Array.from({ length: m * cols }, () => (r.uniform() - 0.5) * 40);
     const step = 2 / 255;
+    const table = Float32Array.from({ length: 256 }, (_, i) => Math.tanh((i / 255) * 30 - 15));
     const prep = (threads: number) =>
       withThreads(threads, () => {
         const xs = new Float32Array(m * len);
@@ -98,13 +99,15 @@ run('chip reads on several threads: the same bytes for 1, 2 and 3 threads', () =
         native!.readPrep!(x, m, len + 3, 2, len, true, 0.5, -1, 1, step, 0.3, xs, scales, norms);
         const P = P0.slice();
         const clipped = native!.adcConvertScaled!(P, m, cols, 12, 0.1, scales, 1.5);
-        return { xs, scales, norms, P, clipped };
+        const act = new Float32Array(m * cols);
+        native!.tableActivate(P, act, m * cols, table, -15, 255 / 30, true);
+        return { xs, scales, norms, P, act, clipped };
       });
     const one = prep(1);
     expect(one.clipped).toBeGreaterThan(0);
     for (const threads of [2, 3]) {
       const many = prep(threads);
-      for (const k of ['xs', 'scales', 'norms', 'P'] as const) expect(bytes(many[k]).equals(bytes(one[k]))).toBe(true);
+      for (const k of ['xs', 'scales', 'norms', 'P', 'act'] as const) expect(bytes(many[k]).equals(bytes(one[k]))).toBe(true);
       expect(many.clipped).toBe(one.clipped);
     }
   });
