@@ -308,12 +308,13 @@ FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, cons
       _mm512_storeu_si512(bb, bA);
       _mm512_storeu_si512(bb + 8, bB);
       _mm512_storeu_ps(ss, s);
-      for (int l = 0; l < 16; l++)
-        if (rej >> l & 1) {
-          rs[nr] = ss[l];
-          rb[nr] = bb[l];
-          rp[nr++] = j + l;
-        }
+      /* Lane order, one iteration per rejected lane (a test per lane mispredicted: ≈ 10 % of the time). */
+      for (unsigned msk = rej; msk; msk &= msk - 1) {
+        const int l = __builtin_ctz(msk);
+        rs[nr] = ss[l];
+        rb[nr] = bb[l];
+        rp[nr++] = j + l;
+      }
       if (nr > 256 - 16) {
         finish_rejected(g, o, rs, rb, rp, nr);
         nr = 0;
