@@ -1,5 +1,6 @@
-/* The chip kernels' worker threads (defined in devices.c, shared by the read path in noise.c and
- * periphery.c): FRE_BLOCKS fixed blocks of work, run on up to chip_threads() threads. */
+/* The chip kernels' threads: FRE_BLOCKS fixed blocks of work on up to chip_threads() threads
+ * (FRE_CHIP_THREADS / setChipThreads; defined in devices.c). run_blocks (devices.c, the update kernels)
+ * starts threads per call; fre_pool_run (pool.c, the read path) uses persistent workers. */
 #ifndef FRE_BLOCKS_H
 #define FRE_BLOCKS_H
 #define FRE_BLOCKS 8

@@ -158,8 +158,8 @@ napi_value fre_fill_uniform(napi_env env, napi_callback_info info) {
  * draws are the ziggurat's, as before, so the distribution is unchanged; the stream changed, and σ·z
  * is formed in float (it was formed in double and rounded to float).
  */
-/* Calls with fewer elements than this stay on the calling thread (starting a thread costs ≈ 20–50 µs,
- * 32 k normals ≈ 100 µs). Which thread runs a block never changes its numbers. */
+/* Calls with fewer elements than this stay on the calling thread (waking a worker costs µs to tens of
+ * µs; 32 k normals ≈ 60 µs). Which thread runs a block never changes its numbers. */
 #define FRE_PAR_MIN 32768
 
 typedef struct {

@@ -146,9 +146,9 @@ FRE_CLONES static void table_loop(const float *restrict h, float *restrict s, in
   }
 }
 
-/* A read's rows in FRE_BLOCKS fixed blocks on up to chip_threads() threads (blocks.h) when the call is
- * large enough to pay for starting them (≈ 20–50 µs a thread); rows are independent and nothing here
- * draws, so the result is the same for any thread count. */
+/* A read's rows in FRE_BLOCKS fixed blocks on up to chip_threads() threads (blocks.h, pool.c) when the
+ * call is large enough to pay for waking them; rows are independent and nothing here draws, so the
+ * result is the same for any thread count. */
 #define FRE_PAR_MIN 32768
 static void run_rows(int64_t elems, void (*fn)(void *, int), void *ctx) {
   if (elems >= FRE_PAR_MIN && chip_threads() > 1) {
