@@ -158,6 +158,17 @@ run('the read path\u2019s per-block normal streams', () => {
     expect(ksNormal(z.map((v) => v * 1.05))).toBeGreaterThan(crit);
   });
 
+  test('per-element variances (the pcm path): standardised draws pass Kolmogorov–Smirnov too', () => {
+    const r = makeRng(13);
+    const ev = Float32Array.from({ length: m * cols }, () => 0.05 + r.uniform() * 3);
+    const o = new Float32Array(m * cols);
+    makeNoise(makeRng(14), 'native').addNormalVar(o, m, cols, rowVar, ev, 0.01);
+    const ze = Float64Array.from(o, (v, i) => v / Math.sqrt(rowVar[Math.floor(i / cols)] + ev[i] + 0.01));
+    const crit = 1.95 / Math.sqrt(ze.length);
+    expect(ksNormal(ze)).toBeLessThan(crit);
+    expect(ksNormal(ze.map((v) => v * 1.05))).toBeGreaterThan(crit);
+  });
+
   test('tails: P(|z| > 3.5) = 4.65e-4 (the ziggurat’s base strip starts at 3.44)', () => {
     let k = 0;
     for (const v of z) if (Math.abs(v) > 3.5) k++;
