@@ -1,6 +1,7 @@
 /**
  * Speed of the chip simulator: one EP training epoch (or a slice of it) on the ideal executor
  * (software engine) and the netlist interpreter with each preset, in the same run, and their ratio.
+ * Wall seconds of the epoch and, beside them, CPU seconds (all threads) of the whole call.
  *   node dist/bench/chip-epoch.js [--spec examples/mnist-2hl.json] [--train-limit 10000] [--presets ideal,reram,pcm,sram-8b]
  */
 import { loadNetData } from '../datasets/net-data';
@@ -25,16 +26,23 @@ async function main(): Promise<void> {
   const data = loadNetData(net, specFile, { trainLimit: limit, testLimit: Math.max(1, Math.round(limit / 6)) });
   const p0 = initParams(net, makeRng(0));
   console.log(JSON.stringify(machineInfo(kernels)));
+  // CPU seconds of each whole call (training epoch and test pass, all threads) next to the epoch's wall
+  // seconds: on a shared machine the wall seconds move with the load, the CPU seconds much less.
+  let cpu0 = process.cpuUsage();
   const base = await train(net, cloneParams(p0), data, { algo: 'ep', epochs: 1, seed: 0, kernels });
   const ideal = base.result.epochSeconds[0];
+  const cpu = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+  const idealCpu = cpu(process.cpuUsage(cpu0));
   console.log(`${specFile}, ${data.train.count} train + ${data.test.count} test samples per epoch`);
-  console.log(`ideal executor            ${ideal.toFixed(2)} s   1.00×`);
+  console.log(`ideal executor            ${ideal.toFixed(2)} s   1.00×   (CPU ${idealCpu.toFixed(2)} s, 1.00×)`);
   for (const name of presets) {
     const netlist = compile(net, PRESETS[name], p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
+    cpu0 = process.cpuUsage();
     const r = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 0, kernels });
     const s = r.epochs[0].seconds;
+    const c = cpu(process.cpuUsage(cpu0));
     console.log(
-      `netlist interpreter, ${name.padEnd(9)} ${s.toFixed(2)} s   ${(s / ideal).toFixed(2)}×   (test acc ${(100 * r.testAccuracy).toFixed(2)}%)`,
+      `netlist interpreter, ${name.padEnd(9)} ${s.toFixed(2)} s   ${(s / ideal).toFixed(2)}×   (CPU ${c.toFixed(2)} s, ${(c / idealCpu).toFixed(2)}×; test acc ${(100 * r.testAccuracy).toFixed(2)}%)`,
     );
   }
 }

@@ -7,7 +7,7 @@
   "targets": [
     {
       "target_name": "fre_blas",
-      "sources": ["blas.c", "noise.c", "periphery.c", "devices.c", "conv.c"],
+      "sources": ["blas.c", "noise.c", "periphery.c", "devices.c", "conv.c", "pool.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": [
         "-O3", "-fno-trapping-math", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter",

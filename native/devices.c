@@ -26,6 +26,7 @@
 #include "napi_args.h"
 #include "rng.h"
 #include "devices.h"
+#include "blocks.h"
 
 /*
  * Both cores: each kernel splits its work into FRE_BLOCKS fixed blocks of cells (disjoint, by rows of
@@ -39,7 +40,7 @@
 #define FRE_BLOCKS 8
 static int chipThreads = 0;
 
-static int chip_threads(void) {
+int chip_threads(void) {
   if (chipThreads > 0) return chipThreads;
   const char *e = getenv("FRE_CHIP_THREADS");
   long n = e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
@@ -61,7 +62,7 @@ static void *block_worker(void *p) {
 }
 
 /* fn(ctx, b) for b < n, on up to chip_threads() threads; blocks taken in any order by any thread. */
-static void run_blocks(int n, void (*fn)(void *, int), void *ctx) {
+void run_blocks(int n, void (*fn)(void *, int), void *ctx) {
   block_job j = {fn, ctx, n, 0};
   pthread_t th[FRE_BLOCKS];
   int want = chip_threads() < n ? chip_threads() : n, started = 0;

@@ -19,11 +19,14 @@
  *   adcConvertScaled(P, rows, lines, fs, step, scales, gain) → clipped:
  *       adcConvert, then the digital rescale by the row's noise-management scale (empty: 1) × gain.
  * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
+ * readPrep, adcConvertScaled and tableActivate split a large call's rows (elements) into FRE_BLOCKS blocks on up to chip_threads()
+ * threads (blocks.h); nothing there draws, so the bytes are the same for any thread count.
  */
 #include <math.h>
 #include <string.h>
 #include "napi_args.h"
 #include "periphery.h"
+#include "blocks.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
@@ -143,6 +146,35 @@ FRE_CLONES static void table_loop(const float *restrict h, float *restrict s, in
   }
 }
 
+/* A read's rows in FRE_BLOCKS fixed blocks on up to chip_threads() threads (blocks.h, pool.c) when the
+ * call is large enough to pay for waking them; rows are independent and nothing here draws, so the
+ * result is the same for any thread count. */
+#define FRE_PAR_MIN 32768
+static void run_rows(int64_t elems, void (*fn)(void *, int), void *ctx) {
+  if (elems >= FRE_PAR_MIN && chip_threads() > 1) {
+    fre_pool_run(FRE_BLOCKS, fn, ctx);
+  } else {
+    for (int b = 0; b < FRE_BLOCKS; b++) fn(ctx, b);
+  }
+}
+
+typedef struct {
+  const float *h;
+  float *s;
+  int64_t n;
+  const float *t;
+  int64_t last;
+  float lo, scale;
+  int linear;
+} table_job;
+
+/* Elements [b·n/8, (b+1)·n/8) of a tableActivate (element-wise: the same bytes for any split). */
+static void table_block(void *p, int b) {
+  const table_job *J = p;
+  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS;
+  table_loop(J->h + i0, J->s + i0, i1 - i0, J->t, J->last, J->lo, J->scale, J->linear);
+}
+
 napi_value fre_table_activate(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
@@ -158,7 +190,8 @@ napi_value fre_table_activate(napi_env env, napi_callback_info info) {
       !get_bool(env, argv[6], "linear", &linear)) return NULL;
   if (n > hl || n > sl) return throw_range(env, "tableActivate: n exceeds a buffer's length");
   if (tl < 2) return throw_range(env, "tableActivate: the table needs at least 2 entries");
-  table_loop(h, s, n, t, tl - 1, (float)lo, (float)scale, linear ? 1 : 0);
+  table_job J = {h, s, n, t, tl - 1, (float)lo, (float)scale, linear ? 1 : 0};
+  run_rows(n, table_block, &J);
   return NULL;
 }
 
@@ -230,6 +263,30 @@ FRE_CLONES static double sumsq8(const float *restrict x, int64_t len) {
   return s;
 }
 
+typedef struct {
+  const float *x;
+  float *xs, *sc, *nm;
+  int64_t n, ldx, x0, len;
+  bool absMax;
+  double inputScale, lo, hi, step, normK;
+} prep_job;
+
+static void prep_block(void *p, int b) {
+  const prep_job *J = p;
+  const int64_t r1 = J->n * (b + 1) / FRE_BLOCKS, len = J->len;
+  for (int64_t r = J->n * b / FRE_BLOCKS; r < r1; r++) {
+    const float *row = J->x + r * J->ldx + J->x0;
+    float s = 1;
+    if (J->absMax) {
+      const float m = absmax_loop(row, len);
+      s = m > 0 ? m : 1;
+    }
+    J->sc[r] = s;
+    prep_loop(row, J->xs + r * len, len, J->inputScale / (double)s, J->lo, J->hi, J->step);
+    if (J->normK > 0) J->nm[r] = (float)(J->normK * sumsq8(J->xs + r * len, len));
+  }
+}
+
 napi_value fre_read_prep(napi_env env, napi_callback_info info) {
   size_t argc = 14;
   napi_value argv[14];
@@ -247,17 +304,8 @@ napi_value fre_read_prep(napi_env env, napi_callback_info info) {
       !get_f32(env, argv[13], "norms", &nm, &nml)) return NULL;
   if (n > 0 && x0 + (n - 1) * ldx + len > xl) return throw_range(env, "readPrep: x is too short for n rows of ldx");
   if (n * len > xsl || n > scl || (normK > 0 && n > nml)) return throw_range(env, "readPrep: an output buffer is too short");
-  for (int64_t r = 0; r < n; r++) {
-    const float *row = x + r * ldx + x0;
-    float s = 1;
-    if (absMax) {
-      const float m = absmax_loop(row, len);
-      s = m > 0 ? m : 1;
-    }
-    sc[r] = s;
-    prep_loop(row, xs + r * len, len, inputScale / (double)s, lo, hi, step);
-    if (normK > 0) nm[r] = (float)(normK * sumsq8(xs + r * len, len));
-  }
+  prep_job J = {x, xs, sc, nm, n, ldx, x0, len, absMax, inputScale, lo, hi, step, normK};
+  run_rows(n * len, prep_block, &J);
   return NULL;
 }
 
@@ -278,6 +326,25 @@ FRE_CLONES static int64_t convert_scaled_loop(float *restrict p, int64_t n, floa
   return clipped;
 }
 
+typedef struct {
+  float *p;
+  const float *sc;
+  int64_t rows, lines, scl;
+  double fs, step, gain;
+  int64_t clipped[FRE_BLOCKS];
+} conv_job;
+
+static void conv_block(void *q, int b) {
+  conv_job *J = q;
+  const int64_t r1 = J->rows * (b + 1) / FRE_BLOCKS;
+  int64_t clipped = 0;
+  for (int64_t r = J->rows * b / FRE_BLOCKS; r < r1; r++) {
+    const float k = (float)((J->scl > 0 ? (double)J->sc[r] : 1.0) * J->gain);
+    clipped += convert_scaled_loop(J->p + r * J->lines, J->lines, (float)J->fs, (float)J->step, k);
+  }
+  J->clipped[b] = clipped;
+}
+
 napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7], result;
@@ -290,11 +357,10 @@ napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
       !get_number(env, argv[3], "fs", &fs) || !get_number(env, argv[4], "step", &step) || !get_f32(env, argv[5], "scales", &sc, &scl) ||
       !get_number(env, argv[6], "gain", &gain)) return NULL;
   if (rows * lines > pl || (scl > 0 && scl < rows)) return throw_range(env, "adcConvertScaled: a buffer is too short");
+  conv_job J = {p, sc, rows, lines, scl, fs, step, gain, {0}};
+  run_rows(rows * lines, conv_block, &J);
   int64_t clipped = 0;
-  for (int64_t r = 0; r < rows; r++) {
-    const float k = (float)((scl > 0 ? (double)sc[r] : 1.0) * gain);
-    clipped += convert_scaled_loop(p + r * lines, lines, (float)fs, (float)step, k);
-  }
+  for (int b = 0; b < FRE_BLOCKS; b++) clipped += J.clipped[b];
   NAPI_CALL(env, napi_create_int64(env, clipped, &result));
   return result;
 }

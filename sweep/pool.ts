@@ -1,6 +1,7 @@
 /**
  * A pool of worker processes (child_process.fork of sweep/worker.js), each with
- * OPENBLAS_NUM_THREADS=1 so N workers use N cores without BLAS threads fighting over them.
+ * OPENBLAS_NUM_THREADS=1 and FRE_CHIP_THREADS=1 so N workers use N cores without BLAS or chip threads
+ * fighting over them.
  * Runs are handed out one at a time to whichever worker is free; results come back to the parent,
  * which alone writes them. Which worker runs what never affects a run's numbers.
  */
@@ -34,7 +35,7 @@ export class RunFailedError extends Error {
 
 export interface PoolOptions {
   workers: number;
-  /** Extra environment for the workers (OPENBLAS_NUM_THREADS=1 is always set). */
+  /** Extra environment for the workers (OPENBLAS_NUM_THREADS=1 and FRE_CHIP_THREADS=1 are always set). */
   env?: Record<string, string>;
   onResult: (r: PoolResult) => void;
   /** Shown in the workers' command line (ps), e.g. the results file. */
@@ -125,7 +126,9 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
   const spawn = () => {
     const k = spawned++;
     const proc = fork(script, o.label ? [o.label] : [], {
-      env: { ...process.env, ...o.env, OPENBLAS_NUM_THREADS: '1' },
+      // One chip thread too: the chip kernels' threads would fight the other workers for the same cores
+      // (results do not depend on the thread count).
+      env: { ...process.env, ...o.env, OPENBLAS_NUM_THREADS: '1', FRE_CHIP_THREADS: '1' },
       serialization: 'advanced',
       stdio: ['ignore', 2, 2, 'ipc'],
     });

@@ -1,0 +1,11 @@
+/* The chip kernels' threads: FRE_BLOCKS fixed blocks of work on up to chip_threads() threads
+ * (FRE_CHIP_THREADS / setChipThreads; defined in devices.c). run_blocks (devices.c, the update kernels)
+ * starts threads per call; fre_pool_run (pool.c, the read path) uses persistent workers. */
+#ifndef FRE_BLOCKS_H
+#define FRE_BLOCKS_H
+#define FRE_BLOCKS 8
+int chip_threads(void);
+void run_blocks(int n, void (*fn)(void *, int), void *ctx);
+/* fn(ctx, b) for b < n on the persistent workers of pool.c and the caller (the read path). */
+void fre_pool_run(int n, void (*fn)(void *, int), void *ctx);
+#endif

@@ -1,0 +1,88 @@
+/*
+ * Persistent worker threads for the read path (noise.c addNormalVar, periphery.c readPrep and
+ * adcConvertScaled). Starting threads per call (devices.c run_blocks, fine for the update kernels'
+ * milliseconds of work) cost the reads more than it gave on a loaded machine: the caller had to join
+ * a thread that the scheduler had not run yet. Here the workers wait for a job; the caller publishes
+ * it, claims blocks itself, and afterwards waits only for blocks a worker has already claimed — a
+ * worker that wakes late finds nothing left and goes back to sleep. Blocks are claimed by a
+ * compare-and-swap on (job generation, next block), so a late worker can never take a block of a
+ * later job by mistake. Which thread runs a block never changes its numbers (each block has its own
+ * stream), so results are independent of the thread count.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include "blocks.h"
+
+static struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  _Atomic uint64_t claim; /* generation << 32 | next block */
+  atomic_int done;        /* blocks finished in the current generation */
+  void (*fn)(void *, int);
+  void *ctx;
+  int n;
+  int started;            /* worker threads running */
+  uint32_t gen;
+  pthread_mutex_t call;   /* one job at a time (Node calls from one thread; a guard all the same) */
+} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+
+/* Claims and runs blocks of generation gen until none is left. */
+static void work(uint32_t gen) {
+  for (;;) {
+    uint64_t c = atomic_load_explicit(&P.claim, memory_order_acquire);
+    if ((uint32_t)(c >> 32) != gen || (int)(uint32_t)c >= P.n) return;
+    if (!atomic_compare_exchange_weak_explicit(&P.claim, &c, c + 1, memory_order_acq_rel, memory_order_acquire)) continue;
+    P.fn(P.ctx, (int)(uint32_t)c);
+    atomic_fetch_add_explicit(&P.done, 1, memory_order_release);
+  }
+}
+
+static void *worker(void *arg) {
+  (void)arg;
+  uint32_t seen = 0;
+  for (;;) {
+    pthread_mutex_lock(&P.mu);
+    while (P.gen == seen) pthread_cond_wait(&P.cv, &P.mu);
+    seen = P.gen;
+    pthread_mutex_unlock(&P.mu);
+    work(seen);
+  }
+  return NULL;
+}
+
+void fre_pool_run(int n, void (*fn)(void *, int), void *ctx) {
+  const int want = chip_threads() - 1;
+  if (want <= 0 || n <= 1) {
+    for (int b = 0; b < n; b++) fn(ctx, b);
+    return;
+  }
+  pthread_mutex_lock(&P.call);
+  pthread_mutex_lock(&P.mu);
+  while (P.started < want) {
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    const int ok = pthread_create(&t, &a, worker, NULL) == 0;
+    pthread_attr_destroy(&a);
+    if (!ok) break;
+    P.started++;
+  }
+  P.fn = fn;
+  P.ctx = ctx;
+  P.n = n;
+  atomic_store_explicit(&P.done, 0, memory_order_relaxed);
+  const uint32_t gen = ++P.gen;
+  atomic_store_explicit(&P.claim, (uint64_t)gen << 32, memory_order_release);
+  /* Wake as many workers as the thread count asks for (more may exist after setChipThreads lowered it). */
+  if (want >= P.started) pthread_cond_broadcast(&P.cv);
+  else
+    for (int i = 0; i < want; i++) pthread_cond_signal(&P.cv);
+  pthread_mutex_unlock(&P.mu);
+  work(gen);
+  /* Every block is claimed; wait for the ones a worker is still running. */
+  while (atomic_load_explicit(&P.done, memory_order_acquire) < n) sched_yield();
+  pthread_mutex_unlock(&P.call);
+}

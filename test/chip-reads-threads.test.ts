@@ -1,0 +1,217 @@
+/**
+ * The chip's read path on several threads (native/noise.c addNormalVar, native/periphery.c readPrep and
+ * adcConvertScaled): rows split into 8 fixed blocks, each with its own random stream keyed by one draw
+ * of the chip's stream, so every output is a function of the seed alone, never of the thread count.
+ * Also: the per-block streams still give standard normals (Kolmogorov–Smirnov, tails, blocks uncorrelated).
+ */
+import { execFileSync } from 'node:child_process';
+import { compile } from '../compiler/pipeline';
+import { syntheticDataset } from '../datasets/synthetic';
+import { cloneParams, initParams } from '../graph/params';
+import { PRESETS } from '../hw-models/presets';
+import { runOnChip } from '../simulator/chip/run';
+import { loadNativeAddon, nativeAddonPath } from '../simulator/kernels/native';
+import { selectKernels } from '../simulator/kernels/select';
+import { makeNoise } from '../simulator/noise';
+import { makeRng } from '../util/rng';
+import { chainNet } from './helpers/nets';
+
+const native = loadNativeAddon();
+const run = native || process.env.CI ? describe : describe.skip;
+const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+function withThreads<T>(threads: number, f: () => T): T {
+  const prev = native!.setChipThreads!(threads);
+  try {
+    return f();
+  } finally {
+    native!.setChipThreads!(prev);
+  }
+}
+
+async function withThreadsAsync<T>(threads: number, f: () => Promise<T>): Promise<T> {
+  const prev = native!.setChipThreads!(threads);
+  try {
+    return await f();
+  } finally {
+    native!.setChipThreads!(prev);
+  }
+}
+
+/** The standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, |error| < 1.5e-7). */
+function phi(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** Kolmogorov–Smirnov statistic of a sample against N(0, 1). */
+function ksNormal(z: Float64Array): number {
+  const s = Float64Array.from(z).sort();
+  let d = 0;
+  for (let i = 0; i < s.length; i++) {
+    const f = phi(s[i]);
+    d = Math.max(d, Math.abs(f - i / s.length), Math.abs((i + 1) / s.length - f));
+  }
+  return d;
+}
+
+run('chip reads on several threads: the same bytes for 1, 2 and 3 threads', () => {
+  const m = 300; // rows: 8 blocks of 37–38
+  const cols = 256; // m·cols = 76 800, above the size at which the calls start threads
+  const r = makeRng(4);
+  const rowVar = Float32Array.from({ length: m }, () => r.uniform() * 0.5);
+  const elemVar = Float32Array.from({ length: m * cols }, () => r.uniform() - 0.1); // some ≤ 0: no draw there
+
+  function noiseOut(threads: number, elem: boolean, seed = 7) {
+    return withThreads(threads, () => {
+      const out = new Float32Array(m * cols);
+      const noise = makeNoise(makeRng(seed), 'native');
+      noise.addNormalVar(out, m, cols, rowVar, elem ? elemVar : null, 0.01);
+      noise.addNormalVar(out, m, cols, rowVar, elem ? elemVar : null, 0.01); // the chip stream advanced: new keys
+      return { out, state: Uint32Array.from(noise.nativeState!) };
+    });
+  }
+
+  test.each([false, true])('addNormalVar (per-element variance: %s)', (elem) => {
+    const one = noiseOut(1, elem);
+    expect(one.out.some((v) => v !== 0)).toBe(true);
+    for (const threads of [2, 3]) {
+      const many = noiseOut(threads, elem);
+      expect(bytes(many.out).equals(bytes(one.out))).toBe(true);
+      expect(Array.from(many.state)).toEqual(Array.from(one.state));
+    }
+    expect(bytes(noiseOut(2, elem, 8).out).equals(bytes(one.out))).toBe(false);
+  });
+
+  test('readPrep, adcConvertScaled and tableActivate', () => {
+    const len = 200;
+    const x = Float32Array.from({ length: m * (len + 3) }, () => (r.uniform() - 0.5) * 3);
+    const P0 = Float32Array.from({ length: m * cols }, () => (r.uniform() - 0.5) * 40);
+    const step = 2 / 255;
+    const table = Float32Array.from({ length: 256 }, (_, i) => Math.tanh((i / 255) * 30 - 15));
+    const prep = (threads: number) =>
+      withThreads(threads, () => {
+        const xs = new Float32Array(m * len);
+        const scales = new Float32Array(m);
+        const norms = new Float32Array(m);
+        native!.readPrep!(x, m, len + 3, 2, len, true, 0.5, -1, 1, step, 0.3, xs, scales, norms);
+        const P = P0.slice();
+        const clipped = native!.adcConvertScaled!(P, m, cols, 12, 0.1, scales, 1.5);
+        const act = new Float32Array(m * cols);
+        native!.tableActivate(P, act, m * cols, table, -15, 255 / 30, true);
+        return { xs, scales, norms, P, act, clipped };
+      });
+    const one = prep(1);
+    expect(one.clipped).toBeGreaterThan(0);
+    for (const threads of [2, 3]) {
+      const many = prep(threads);
+      for (const k of ['xs', 'scales', 'norms', 'P', 'act'] as const) expect(bytes(many[k]).equals(bytes(one[k]))).toBe(true);
+      expect(many.clipped).toBe(one.clipped);
+    }
+  });
+
+  // A whole training slice on the chip: read noise on every read, per-device variances (pcm), batch 128
+  // so the hidden layers' reads (128 × 300 lines) run on threads.
+  test.each(['reram', 'pcm'])('%s: a training epoch gives the same weights and losses', async (preset) => {
+    const net = chainNet([196, 300, 10], 10, { betaI: 0.01, betaF: 0.1, T: 4, K: 2, batch: 128 });
+    const data = {
+      train: syntheticDataset({ count: 256, dim: 196, classes: 10, seed: 1 }),
+      test: syntheticDataset({ count: 128, dim: 196, classes: 10, seed: 1, stream: 'test' }),
+    };
+    const p0 = initParams(net, makeRng(5));
+    const netlist = compile(net, PRESETS[preset], cloneParams(p0), {
+      wMax: { kind: 'max' },
+      specFile: 'test',
+      producerVersion: 'test',
+    }).netlist;
+    const epoch = (threads: number) =>
+      withThreadsAsync(threads, async () => {
+        const res = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 3, kernels: selectKernels('auto') });
+        return { loss: res.epochs[0].trainLoss, acc: res.testAccuracy, W: res.interpreter.weights().map((w) => Float32Array.from(w)) };
+      });
+    const one = await epoch(1);
+    expect(one.W[0].some((v, i) => v !== p0.W[0].data[i])).toBe(true); // training moved the devices
+    for (const threads of [2, 3]) {
+      const many = await epoch(threads);
+      expect(many.loss).toBe(one.loss);
+      expect(many.acc).toBe(one.acc);
+      many.W.forEach((w, e) => expect(bytes(w).equals(bytes(one.W[e]))).toBe(true));
+    }
+  });
+});
+
+run('the read path\u2019s per-block normal streams', () => {
+  // One call of 64 rows × 4 096 lines (8 blocks of 8 rows, each its own stream), σ² per row.
+  const m = 64;
+  const cols = 4096;
+  const rowVar = Float32Array.from({ length: m }, (_, r) => 0.25 + (r % 5));
+  const out = new Float32Array(m * cols);
+  makeNoise(makeRng(12), 'native').addNormalVar(out, m, cols, rowVar, null, 0);
+  const z = Float64Array.from(out, (v, i) => v / Math.sqrt(rowVar[Math.floor(i / cols)]));
+
+  test('standardised draws pass Kolmogorov–Smirnov against N(0, 1); a 5 % wrong σ would not', () => {
+    // Critical value at p = 0.001: 1.95 / √n (n = 262 144: 0.0038).
+    const crit = 1.95 / Math.sqrt(z.length);
+    expect(ksNormal(z)).toBeLessThan(crit);
+    expect(ksNormal(z.map((v) => v * 1.05))).toBeGreaterThan(crit);
+  });
+
+  test('per-element variances (the pcm path): standardised draws pass Kolmogorov–Smirnov too', () => {
+    const r = makeRng(13);
+    const ev = Float32Array.from({ length: m * cols }, () => 0.05 + r.uniform() * 3);
+    const o = new Float32Array(m * cols);
+    makeNoise(makeRng(14), 'native').addNormalVar(o, m, cols, rowVar, ev, 0.01);
+    const ze = Float64Array.from(o, (v, i) => v / Math.sqrt(rowVar[Math.floor(i / cols)] + ev[i] + 0.01));
+    const crit = 1.95 / Math.sqrt(ze.length);
+    expect(ksNormal(ze)).toBeLessThan(crit);
+    expect(ksNormal(ze.map((v) => v * 1.05))).toBeGreaterThan(crit);
+  });
+
+  test('tails: P(|z| > 3.5) = 4.65e-4 (the ziggurat’s base strip starts at 3.44)', () => {
+    let k = 0;
+    for (const v of z) if (Math.abs(v) > 3.5) k++;
+    const want = 4.653e-4 * z.length; // ≈ 122, binomial sd ≈ 11
+    expect(Math.abs(k - want)).toBeLessThan(5 * Math.sqrt(want));
+  });
+
+  test('rows of different blocks are uncorrelated, and no two blocks repeat a stream', () => {
+    const row = (r: number) => z.subarray(r * cols, (r + 1) * cols);
+    for (const [a, b] of [
+      [0, 8],
+      [7, 8],
+      [3, 63],
+    ]) {
+      const x = row(a);
+      const y = row(b);
+      let s = 0;
+      for (let i = 0; i < cols; i++) s += x[i] * y[i];
+      expect(Math.abs(s / cols)).toBeLessThan(5 / Math.sqrt(cols));
+    }
+    const firsts = new Set(Array.from({ length: 8 }, (_, b) => out[b * 8 * cols]));
+    expect(firsts.size).toBe(8);
+  });
+});
+
+run('the read path\u2019s 16-lane normals: AVX-512 and plain C give the same bytes', () => {
+  // The kernel is chosen once per process (FRE_NORMALS=generic forces the plain C one), so each runs in
+  // a child process; 37 rows of 1 000 lines (not a multiple of 16: the tail steps too), a call with one σ
+  // per row and one with per-element variances (some ≤ 0).
+  const script = `
+    const a = require(${JSON.stringify(nativeAddonPath())});
+    const m = 37, cols = 1000, o = new Float32Array(m * cols), st = new Uint32Array(8).fill(9);
+    const rv = new Float32Array(m).map((_, i) => i % 4);
+    const ev = new Float32Array(m * cols).map((_, i) => ((i * 7919) % 13) / 8 - 0.4);
+    a.addNormalVar(st, o, m, cols, rv, new Float32Array(0), 0.01);
+    a.addNormalVar(st, o, m, cols, rv, ev, 0.01);
+    process.stdout.write(Buffer.from(o.buffer).toString('base64'));`;
+  const out = (env: Record<string, string>) =>
+    execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...env } }).toString();
+  test('byte-equal outputs', () => {
+    const fast = out({});
+    const generic = out({ FRE_NORMALS: 'generic' });
+    expect(fast.length).toBeGreaterThan(1000);
+    expect(generic).toBe(fast);
+  });
+});
