@@ -568,8 +568,19 @@ describe('chip costs: leakage follows noc.cluster placement', () => {
     // The same chip with every unit per core leaks more: 3 neuron units, 3 buffers, 3 routers.
     const perCore = chipCosts(netlist, { ...base, noc: { ...base.noc, inputBufferBytes: 1024, stateBufferBytes: 3072 } });
     expect(perCore.leakage.powerWatts).toBeCloseTo((600 + 60 + 150 + 150 + 300) * 1e-6, 15);
-    // Dynamic energy is unchanged by placement (an access costs what it costs).
+    // Dynamic energy is unchanged by placement (an access costs what it costs): counts × table per action,
+    // and the components still sum to the total.
     expect(costs.dynamicEnergyJoules.training).toBe(perCore.dynamicEnergyJoules.training);
+    for (const mode of ['inference', 'training'] as const) {
+      for (const a of ACTION_KEYS) {
+        const j = costs.actionCounts[mode][a] * costs.actionTable.perAction[a].energyPj * 1e-12;
+        expect(costs.energyByComponent[mode][`dynamic.${a}`]).toBeCloseTo(j, 22);
+      }
+      const total = mode === 'inference' ? costs.energyPerInferenceJoules : costs.energyPerTrainingSampleJoules;
+      const sum = Object.values(costs.energyByComponent[mode]).reduce((x, y) => x + y, 0);
+      expect(sum / total).toBeCloseTo(1, 12);
+    }
+    expect(costs.actionCounts.training.buffer_access).toBeGreaterThan(0);
   });
 
   test('gated: a shared unit leaks while the busiest of its cluster users is busy; an absent one never', () => {
