@@ -285,9 +285,10 @@ export interface NocSpec {
 export type Placement = 'core' | 'cluster' | 'none';
 export const PLACEMENTS: readonly Placement[] = ['core', 'cluster', 'none'];
 
-/** Consecutive core ids form a cluster: cluster = floor(core id / cores). Area only: the compiler still
- *  gives every core its input and state buffer capacity and routes over the mesh, and the energy and
- *  leakage are priced per core resource as the schedule uses them. */
+/** Consecutive core ids form a cluster: cluster = floor(core id / cores). Area and leakage follow it
+ *  (a shared unit once per used cluster, an absent one not at all; netlist/costs.ts leakageInstances);
+ *  the compiler still gives every core its input and state buffer capacity and routes over the mesh, and
+ *  each access is priced as the schedule makes it (docs/chip-costs.md). */
 export interface ClusterSpec {
   /** Cores per cluster (1: every core a cluster of its own). */
   cores: number;

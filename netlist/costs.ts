@@ -30,7 +30,7 @@
  * The `chip` argument supplies the design point; pass the netlist's own (`chipFromMsg(netlist.chip)`)
  * or a chip with other attributes or cost constants to re-price the same schedule.
  */
-import { areaOf, adcsPerArray, clustersOf, type AreaBreakdown } from '../hw-models/area';
+import { areaOf, adcsPerArray, clustersOf, instancesOf, type AreaBreakdown } from '../hw-models/area';
 import {
   ACTION_KEYS,
   COMMIT_ACTIONS,
@@ -40,6 +40,7 @@ import {
   type ActionTable,
   type ChipDescription,
   type LeakageKey,
+  type Placement,
 } from '../hw-models/chip';
 import { conversionsPerMvm, priceActions, readsPerMvm, type OptimizerKind, type PricingContext } from '../hw-models/estimators';
 import { actionCycles as actionCyclesOf, commitCycles, isCoincidence, opCycles as opCyclesOf } from '../hw-models/timing';
@@ -113,7 +114,10 @@ export interface KindUtilisation {
 export interface LeakageFootprint {
   /** Instances per leakage component (see leakageInstances; also the area footprint). */
   instances: Record<LeakageKey, number>;
-  /** Σ leakage µW × instances, in watts (all powered; with power gating an upper bound). */
+  /** Leaking units per component: instances, except the buffer, whose input and state parts are weighted
+   *  by their bits when they sit in different places (see leakageInstances). */
+  leakingUnits: Record<LeakageKey, number>;
+  /** Σ leakage µW × leaking units, in watts (all powered; with power gating an upper bound). */
   powerWatts: number;
   /** Whether idle components were power-gated (chip.costModel.powerGating). */
   powerGated: boolean;
@@ -205,27 +209,53 @@ export function resourceKind(resource: string): string {
 
 /**
  * The instances that leak while the netlist runs (the powered footprint; unused arrays and cores
- * are assumed power-gated):
+ * are assumed power-gated), placed as the area is (chip.noc.cluster, hw-models/area.ts):
  * - array: every array of the netlist;
  * - adc: per array, ceil(max(rows, cols) / linesPerAdc) converters (the ADCs of the longer side,
  *   shared by forward and transposed reads, as the AdcConvert duration assumes);
- * - neuron_unit: one per core of the netlist;
- * - router: one per mesh site that is a core of the netlist or lies on any route's path.
+ * - neuron_unit, buffer: one per core of the netlist (`core`), one per cluster holding a core of the
+ *   netlist (`cluster`: shared hardware leaks once), none (`none`: the chip has no such unit);
+ * - router: one per mesh site that is a core of the netlist or lies on any route's path (`core`), one per
+ *   cluster holding such a site (`cluster`), none (`none`).
+ * The input and state buffers may sit in different places (ISAAC: input registers per IMA, eDRAM per
+ * tile); their leakage splits by bits (leakageUw.buffer is one core's input + state buffer), so
+ * `leakingUnits.buffer` may be fractional while `instances.buffer` counts places (the area footprint).
  */
 export function leakageInstances(netlist: NetlistMsg, chip: ChipDescription): LeakageFootprint {
   const sites = new Set<number>(netlist.cores.map((c) => c.id));
   for (const r of netlist.routes) for (const s of r.path) sites.add(s);
-  const instances: Record<LeakageKey, number> = {
-    array: netlist.arrays.length,
-    adc: netlist.arrays.length * adcsPerArray(chip),
-    dac: netlist.arrays.length,
-    neuron_unit: netlist.cores.length,
-    buffer: netlist.cores.length,
-    router: sites.size,
+  const coreIds = netlist.cores.map((c) => c.id);
+  const footprint = {
+    arrays: netlist.arrays.length,
+    cores: netlist.cores.length,
+    routers: sites.size,
+    clusters: clustersOf(chip, coreIds),
+    routerClusters: clustersOf(chip, sites),
+  };
+  const instances = instancesOf(chip, footprint);
+  const cl = chip.noc.cluster;
+  const places = (p: Placement): number => (p === 'none' ? 0 : p === 'core' ? footprint.cores : footprint.clusters);
+  const w = bufferLeakShares(chip);
+  const leakingUnits: Record<LeakageKey, number> = {
+    ...instances,
+    buffer: w.input * places(cl.inputBuffer) + w.state * places(cl.stateBuffer),
   };
   let uw = 0;
-  for (const k of LEAKAGE_KEYS) uw += instances[k] * chip.costModel.leakageUw[k];
-  return { instances, powerWatts: uw * 1e-6, powerGated: chip.costModel.powerGating, routerSites: [...sites].sort((a, b) => a - b) };
+  for (const k of LEAKAGE_KEYS) uw += leakingUnits[k] * chip.costModel.leakageUw[k];
+  return {
+    instances,
+    leakingUnits,
+    powerWatts: uw * 1e-6,
+    powerGated: chip.costModel.powerGating,
+    routerSites: [...sites].sort((a, b) => a - b),
+  };
+}
+
+/** Shares of leakageUw.buffer held by the input and by the state buffer: SRAM/eDRAM leaks per bit. */
+export function bufferLeakShares(chip: ChipDescription): { input: number; state: number } {
+  const i = chip.noc.inputBufferBytes;
+  const s = chip.noc.stateBufferBytes;
+  return i + s > 0 ? { input: i / (i + s), state: s / (i + s) } : { input: 0.5, state: 0.5 };
 }
 
 /** The leakage component a resource belongs to, and how many instances of it the resource stands for. */
@@ -409,23 +439,47 @@ export function chipCosts(netlist: NetlistMsg, chip: ChipDescription, opts: Chip
     if (withCommit) for (const [r, b] of commitBusy) busy.set(r, (busy.get(r) ?? 0) + b);
     return busy;
   };
-  /** Leakage joules per component: gated — each resource's busy time; ungated — every instance the whole sample. */
+  /** Leakage joules per component: gated — each resource's busy time; ungated — every instance the whole sample.
+   *  Gated shared (`cluster`) hardware is on while any of its cluster's users is (the longest of them: their
+   *  busy spans overlap at most fully); absent (`none`) hardware leaks nothing. */
   const leakageJoules = (busy: Map<string, number>, seconds: number): Record<LeakageKey, number> => {
     const out = Object.fromEntries(LEAKAGE_KEYS.map((k) => [k, 0])) as Record<LeakageKey, number>;
     const uw = chip.costModel.leakageUw;
     if (!chip.costModel.powerGating) {
-      for (const k of LEAKAGE_KEYS) out[k] = leakage.instances[k] * uw[k] * 1e-6 * seconds;
+      for (const k of LEAKAGE_KEYS) out[k] = leakage.leakingUnits[k] * uw[k] * 1e-6 * seconds;
       return out;
     }
-    const routerBusy = new Map<number, number>();
+    const cl = chip.noc.cluster;
+    const clusterOf = (id: number): number => Math.floor(id / cl.cores);
+    // Busy cycles per holder (core id, router site, or cluster id), per placed component.
+    const holders = {
+      neuron: new Map<number, number>(),
+      input: new Map<number, number>(),
+      state: new Map<number, number>(),
+      router: new Map<number, number>(),
+    };
+    const hold = (m: Map<number, number>, p: Placement, id: number, b: number): void => {
+      if (p === 'none') return;
+      const h = p === 'core' ? id : clusterOf(id);
+      m.set(h, Math.max(m.get(h) ?? 0, b));
+    };
     for (const [r, b] of busy) {
       const l = leakageOfResource(r, chip);
       if (!l) continue;
+      const id = Number(r.slice(r.indexOf(':') + 1));
       // A router is busy while any of its links is (links of one router overlap in time at most fully).
-      if (l.router !== undefined) routerBusy.set(l.router, Math.max(routerBusy.get(l.router) ?? 0, b));
-      else out[l.key] += l.instances * uw[l.key] * 1e-6 * (b / hz);
+      if (l.router !== undefined) hold(holders.router, cl.router, l.router, b);
+      else if (l.key === 'neuron_unit') hold(holders.neuron, cl.neuronUnit, id, b);
+      else if (l.key === 'buffer') {
+        hold(holders.input, cl.inputBuffer, id, b);
+        hold(holders.state, cl.stateBuffer, id, b);
+      } else out[l.key] += l.instances * uw[l.key] * 1e-6 * (b / hz);
     }
-    for (const b of routerBusy.values()) out.router += uw.router * 1e-6 * (b / hz);
+    const sum = (m: Map<number, number>): number => [...m.values()].reduce((a, b) => a + b, 0) / hz;
+    const w = bufferLeakShares(chip);
+    out.neuron_unit += uw.neuron_unit * 1e-6 * sum(holders.neuron);
+    out.buffer += uw.buffer * 1e-6 * (w.input * sum(holders.input) + w.state * sum(holders.state));
+    out.router += uw.router * 1e-6 * sum(holders.router);
     return out;
   };
   const components = (counts: Record<ActionKey, number>, seconds: number, busy: Map<string, number>) => {

@@ -16,7 +16,7 @@ import { ACTION_KEYS, COMMIT_ACTIONS, LEAKAGE_KEYS, type ActionKey, type ChipDes
 import { resolveChipObject } from '../hw-models/load';
 import { preset } from '../hw-models/presets';
 import { actionCycles } from '../hw-models/timing';
-import { chipCosts, type ChipCosts } from '../netlist/costs';
+import { chipCosts, schedulePhases, type ChipCosts } from '../netlist/costs';
 import { chipTrace } from '../simulator/chip/trace';
 import { initParams } from '../graph/params';
 import type { TraceEvent } from '../simulator/timing/trace';
@@ -528,5 +528,80 @@ describe('chip trace', () => {
     expect(phaseEvents(tiny)).toBe(2 * (1 + 4 + 1 + 1 + 3 + 1));
     expect(phaseEvents(small)).toBe(phaseEvents(full));
     expect(() => chipTrace(netlist, chip, { samples: 0, training: true })).toThrow(/samples/);
+  });
+});
+
+describe('chip costs: leakage follows noc.cluster placement', () => {
+  // 4×1 mesh, clusters of 2 cores: the chain's 3 arrays sit on cores 1, 2, 3 → clusters 0 and 1.
+  const base = tinyChip({ mesh: [4, 1], arraysPerCore: 1, update: 'exact' });
+  const netlist = compileNet(chainNet('two-cluster', 3, [4], 6, 4, 3), base);
+  // Input buffer per core, state buffer absent, neuron unit and router shared per cluster; 1 KiB input and
+  // 3 KiB state buffer, so the input buffer holds a quarter of a core's buffer leakage.
+  const placed = (powerGating: boolean): ChipDescription => ({
+    ...base,
+    noc: {
+      ...base.noc,
+      inputBufferBytes: 1024,
+      stateBufferBytes: 3072,
+      cluster: { cores: 2, inputBuffer: 'core', stateBuffer: 'none', router: 'cluster', neuronUnit: 'cluster' },
+    },
+    costModel: { ...base.costModel, powerGating },
+  });
+
+  test('ungated: core per used core, cluster once per used cluster, none nothing (hand-derived)', () => {
+    expect(netlist.cores.map((c) => c.id).sort()).toEqual([1, 2, 3]);
+    const chip = placed(false);
+    const costs = chipCosts(netlist, chip);
+    const uw = chip.costModel.leakageUw;
+    // reram: array 0 (non-volatile), adc 200, dac 20, neuron unit 50, buffer 50, router 100 µW.
+    expect([uw.array, uw.adc, uw.dac, uw.neuron_unit, uw.buffer, uw.router]).toEqual([0, 200, 20, 50, 50, 100]);
+    expect(costs.leakage.instances).toEqual({ array: 3, adc: 3, dac: 3, neuron_unit: 2, buffer: 3, router: 2 });
+    // buffer: 3 cores × ¼ (input share) + 0 (no state buffer) = 0.75 units.
+    expect(costs.leakage.leakingUnits).toEqual({ array: 3, adc: 3, dac: 3, neuron_unit: 2, buffer: 0.75, router: 2 });
+    // 3·0 + 3·200 + 3·20 + 2·50 + 0.75·50 + 2·100 µW.
+    const watts = (600 + 60 + 100 + 37.5 + 200) * 1e-6;
+    expect(costs.leakage.powerWatts).toBeCloseTo(watts, 15);
+    const seconds = costs.cyclesPerInference / (chip.clock.frequencyMhz * 1e6);
+    expect(costs.energyByComponent.inference['leakage.buffer']).toBeCloseTo(37.5e-6 * seconds, 20);
+    expect(costs.energyByComponent.inference['leakage.router']).toBeCloseTo(200e-6 * seconds, 20);
+    expect(costs.leakageEnergyJoules.inference / (watts * seconds)).toBeCloseTo(1, 12);
+    // The same chip with every unit per core leaks more: 3 neuron units, 3 buffers, 3 routers.
+    const perCore = chipCosts(netlist, { ...base, noc: { ...base.noc, inputBufferBytes: 1024, stateBufferBytes: 3072 } });
+    expect(perCore.leakage.powerWatts).toBeCloseTo((600 + 60 + 150 + 150 + 300) * 1e-6, 15);
+    // Dynamic energy is unchanged by placement (an access costs what it costs): counts × table per action,
+    // and the components still sum to the total.
+    expect(costs.dynamicEnergyJoules.training).toBe(perCore.dynamicEnergyJoules.training);
+    for (const mode of ['inference', 'training'] as const) {
+      for (const a of ACTION_KEYS) {
+        const j = costs.actionCounts[mode][a] * costs.actionTable.perAction[a].energyPj * 1e-12;
+        expect(costs.energyByComponent[mode][`dynamic.${a}`]).toBeCloseTo(j, 22);
+      }
+      const total = mode === 'inference' ? costs.energyPerInferenceJoules : costs.energyPerTrainingSampleJoules;
+      const sum = Object.values(costs.energyByComponent[mode]).reduce((x, y) => x + y, 0);
+      expect(sum / total).toBeCloseTo(1, 12);
+    }
+    expect(costs.actionCounts.training.buffer_access).toBeGreaterThan(0);
+  });
+
+  test('gated: a shared unit leaks while the busiest of its cluster users is busy; an absent one never', () => {
+    const chip = placed(true);
+    const costs = chipCosts(netlist, chip);
+    const hz = chip.clock.frequencyMhz * 1e6;
+    // Busy cycles of every resource over an inference, from the timing engine.
+    const busy = new Map<string, number>();
+    for (const ph of schedulePhases(netlist, chip)) {
+      if (ph.phase.trainingOnly) continue;
+      for (const [r, b] of ph.timing.busy) busy.set(r, (busy.get(r) ?? 0) + b * ph.phase.repeat);
+    }
+    const uw = chip.costModel.leakageUw;
+    const of = (r: string): number => busy.get(r) ?? 0;
+    // Cluster 0 holds core 1 only; cluster 1 (cores 2, 3) is on while the busier of its two neuron users is.
+    const neuronJ = (uw.neuron_unit * 1e-6 * (of('neuron:1') + Math.max(of('neuron:2'), of('neuron:3')))) / hz;
+    // The input buffers (a quarter of the buffer leakage) per core; the absent state buffer nothing.
+    const bufferJ = (uw.buffer * 0.25 * 1e-6 * (of('buffer:1') + of('buffer:2') + of('buffer:3'))) / hz;
+    expect(costs.energyByComponent.inference['leakage.neuron_unit']).toBeCloseTo(neuronJ, 22);
+    expect(costs.energyByComponent.inference['leakage.buffer']).toBeCloseTo(bufferJ, 22);
+    expect(neuronJ).toBeGreaterThan(0);
+    expect(bufferJ).toBeGreaterThan(0);
   });
 });

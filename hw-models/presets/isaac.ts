@@ -72,7 +72,7 @@ export const ISAAC: ChipDescription = {
   clock: { frequencyMhz: 1200 },
   costModel: {
     ...ANALOG_GENERIC_COSTS,
-    version: 'fre-costs-isaac/2',
+    version: 'fre-costs-isaac/3',
     source: 'ISAAC ISCA 2016 component table, Horowitz ISSCC 2014 scaled to 32 nm; fitted entries in docs/calibration.md',
     featureSizeNm: 32,
     inputEncoding: 'bit-serial',

@@ -70,7 +70,7 @@ export const NEURRAM: ChipDescription = {
   clock: { frequencyMhz: 100 },
   costModel: {
     ...ANALOG_GENERIC_COSTS,
-    version: 'fre-costs-neurram/4',
+    version: 'fre-costs-neurram/5',
     source:
       'NeuRRAM (Nature 2022) geometry, node, input scheme, core organisation and area breakdown; CiMLoop NeuRRAM model time constants; Horowitz ISSCC 2014 scaled to 130 nm; ESTIMATE entries in hw-models/presets/neurram.ts',
     // [NeuRRAM22]: 130 nm CMOS.
