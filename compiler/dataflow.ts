@@ -177,13 +177,13 @@ export function updateOperands(ir: CompilerIR, t: IrTile): { postGroup: number; 
   const e = ir.net.edges[t.edge];
   const graphMode = ir.net.spec.dynamics.nudge === 'graph';
   if (e.to === OUTPUT) {
-    // Delta rule: (y − p)·sᵀ, on the free state and its error e⁰ (held, recomputed) or the nudged
-    // state and the error recomputed from it (graph).
+    // Delta rule (y − p)·s⁰ᵀ, on the free state in every mode; the error is e⁰ (held, recomputed) or,
+    // in graph mode, the one recomputed from the nudged output (docs/references.md#fre-rnn-model).
     return {
       postGroup: groupOfNode(ir, e.to),
       post: graphMode ? 'OPERAND_ERROR' : 'OPERAND_FREE_ERROR',
       preGroup: groupOfNode(ir, e.from),
-      pre: graphMode ? 'OPERAND_STATE' : 'OPERAND_FREE_STATE',
+      pre: 'OPERAND_FREE_STATE',
     };
   }
   return {

@@ -16,7 +16,7 @@ export const FEEDBACK_KINDS: readonly FeedbackKind[] = ['none', 'symmetric', 'ra
 /** held: the output error is computed once from the free state (the authors' layered code, default);
  *  recomputed: from the nudged state at every nudged step (the paper's Algorithm 1);
  *  graph: the authors' graph model — the held error's drive grows as k·β_f·B_f·e at nudged step k,
- *  and the readout update uses the nudged output and state (docs/references.md#fre-rnn-model, the graph variant). */
+ *  and the readout update uses the nudged output's error on the free state (docs/references.md#fre-rnn-model, the graph variant). */
 export type NudgeMode = 'held' | 'recomputed' | 'graph';
 export const NUDGE_MODES: readonly NudgeMode[] = ['held', 'recomputed', 'graph'];
 

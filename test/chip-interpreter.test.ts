@@ -91,33 +91,44 @@ describe('the netlist interpreter on the ideal preset reproduces the software en
     expect(worstState).toBeLessThanOrEqual(1e-5);
   }
 
-  test('one EP step (Adam net): loss, states and every gradient agree to float precision', () => {
-    const adamNet = { ...net, spec: { ...net.spec, training: { ...net.spec.training, optimizer: { kind: 'adam' as const, lr: 1e-3 } } } };
-    const netlist = compileOn(adamNet, PRESETS.ideal, p0);
-    const it = makeInterpreter(netlist, 1, kernels, 20);
-    const eng = new EpEngine(adamNet, new IdealExecutor(p0, kernels), 20);
-    const x = data.train.images.subarray(0, 20 * 784);
-    const y = new Float32Array(200);
-    for (let i = 0; i < 20; i++) y[i * 10 + data.train.labels[i]] = 1;
-    const g1 = makeGrads(adamNet);
-    const g2 = makeGrads(adamNet);
-    const r1 = eng.step(x, y, 20, g1);
-    const r2 = it.step(x, y, 20, g2);
-    expect(Math.abs(r1.loss - r2.loss)).toBeLessThan(1e-6);
-    for (let j = 0; j < net.layers.length; j++) {
-      const a = eng.state(j);
-      const b = it.state(j + 1);
-      for (let i = 0; i < 20 * net.layers[j].size; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(2e-6);
-    }
-    for (const e of net.edges) {
-      const a = g1[e.index];
-      const b = g2[e.index];
-      if (!a || !b) continue;
-      const scale = a.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0);
-      expect(scale).toBeGreaterThan(0);
-      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-4 * scale);
-    }
-  });
+  // Every nudge mode: each places the nudge and the readout's update operands differently.
+  test.each(['held', 'recomputed', 'graph'] as const)(
+    'one EP step (Adam net, %s nudge): loss, states and every gradient agree to float precision',
+    (nudge) => {
+      const adamNet = {
+        ...net,
+        spec: {
+          ...net.spec,
+          dynamics: { ...net.spec.dynamics, nudge },
+          training: { ...net.spec.training, optimizer: { kind: 'adam' as const, lr: 1e-3 } },
+        },
+      };
+      const netlist = compileOn(adamNet, PRESETS.ideal, p0);
+      const it = makeInterpreter(netlist, 1, kernels, 20);
+      const eng = new EpEngine(adamNet, new IdealExecutor(p0, kernels), 20);
+      const x = data.train.images.subarray(0, 20 * 784);
+      const y = new Float32Array(200);
+      for (let i = 0; i < 20; i++) y[i * 10 + data.train.labels[i]] = 1;
+      const g1 = makeGrads(adamNet);
+      const g2 = makeGrads(adamNet);
+      const r1 = eng.step(x, y, 20, g1);
+      const r2 = it.step(x, y, 20, g2);
+      expect(Math.abs(r1.loss - r2.loss)).toBeLessThan(1e-6);
+      for (let j = 0; j < net.layers.length; j++) {
+        const a = eng.state(j);
+        const b = it.state(j + 1);
+        for (let i = 0; i < 20 * net.layers[j].size; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(2e-6);
+      }
+      for (const e of net.edges) {
+        const a = g1[e.index];
+        const b = g2[e.index];
+        if (!a || !b) continue;
+        const scale = a.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0);
+        expect(scale).toBeGreaterThan(0);
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-4 * scale);
+      }
+    },
+  );
 
   test('after an epoch of EP training: weights and states equal within 1e-5', async () => {
     await compare(PRESETS.ideal);

@@ -433,12 +433,12 @@ describe('the schedule per nudge mode', () => {
     expect(ops(n, 'PHASE_KIND_NUDGED').some((o) => o.opType === 'ReadoutError')).toBe(false);
   });
 
-  test('graph: the held nudge is scaled by the step index and the readout update uses a fresh error', () => {
+  test('graph: the held nudge is scaled by the step index and the readout update uses a fresh error on the free state', () => {
     const n = make('graph');
     expect(ops(n, 'PHASE_KIND_NUDGED').find((o) => o.held === 'DRIVE_BUFFER_NUDGE')!.scaleByStep).toBe(true);
     expect(ops(n, 'PHASE_KIND_UPDATE').some((o) => o.opType === 'ReadoutError')).toBe(true);
     expect(ops(n, 'PHASE_KIND_UPDATE').find((o) => o.opType === 'OuterProductUpdate' && n.edges[o.edge].name === 'Wf')!.pre).toBe(
-      'OPERAND_STATE',
+      'OPERAND_FREE_STATE',
     );
   });
 

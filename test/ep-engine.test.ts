@@ -191,8 +191,8 @@ describe('block-sparse engine equals a dense stacked-matrix reference', () => {
           let want = 0;
           for (let r = 0; r < m; r++) {
             const toOut = e.to === OUTPUT;
-            const states = toOut && nudge === 'graph' ? ref.nudged : ref.free;
-            const pre = e.from === -1 ? x[r * net.inputSize + b] : states[r][ref.offs[e.from] + b];
+            // Every update's presynaptic factor is the free state, the readout's in graph mode too.
+            const pre = e.from === -1 ? x[r * net.inputSize + b] : ref.free[r][ref.offs[e.from] + b];
             const d = toOut
               ? nudge === 'graph'
                 ? ref.nudgedErrs[r][a]

@@ -136,11 +136,12 @@ export class EpEngine {
       const gb = grads[E + e.index] ?? null;
       if (!e.trainable || (!g && !gb)) continue;
       if (e.to === OUTPUT && nudge === 'graph') {
-        // Graph model: delta rule on the nudged output, ΔW_f = (y − p^β)·(s^β)ᵀ / m.
+        // Graph model (docs/references.md#fre-rnn-model): the nudged output's error on the free
+        // state, ΔW_f = (y − p^β)·(s⁰)ᵀ / m.
         this.readout(m, this.s, this.logits);
         softmaxRows(this.logits, this.probs2, m, C);
         for (let i = 0; i < m * C; i++) this.err2[i] = y[i] - this.probs2[i];
-        this.ops.update(e, this.err2, this.s[e.from], m, -1 / m, g, gb);
+        this.ops.update(e, this.err2, this.sFree[e.from], m, -1 / m, g, gb);
       } else if (e.to === OUTPUT) {
         // Delta rule on the free output: ΔW_f = (y − p⁰)·s⁰ᵀ / m.
         this.ops.update(e, this.err, this.sFree[e.from], m, -1 / m, g, gb);
