@@ -3,7 +3,7 @@
  * netlist, and a field-by-field diff so "compiled for another chip" names what differs.
  */
 import { createHash } from 'node:crypto';
-import type { ChipDescription } from './chip';
+import { CORE_CLUSTER, type ChipDescription, type ClusterSpec } from './chip';
 
 /** JSON with object keys sorted at every level: equal descriptions give equal text. */
 export function canonicalJson(v: unknown): string {
@@ -19,6 +19,9 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+const isCoreCluster = (c: ClusterSpec | undefined): boolean =>
+  c === undefined || (Object.keys(CORE_CLUSTER) as (keyof ClusterSpec)[]).every((k) => c[k] === CORE_CLUSTER[k]);
+
 /**
  * Fields added later are left out of the fingerprint when they hold the value chip files without them
  * get (hw-models/validate.ts withChipDefaults), so netlists compiled before the field still match the
@@ -26,9 +29,12 @@ export function canonicalJson(v: unknown): string {
  */
 function fingerprinted(chip: ChipDescription): unknown {
   const { stateRange, learningSignal, ...neuron } = chip.neuron;
+  const { cluster, ...noc } = chip.noc;
   const dac = chip.periphery.dac.inputRange;
   return {
     ...chip,
+    // noc.cluster (session 5): every core its own buffers, router and neuron unit is what older files get.
+    noc: isCoreCluster(cluster) ? noc : chip.noc,
     neuron: {
       ...neuron,
       ...(stateRange[0] === dac[0] && stateRange[1] === dac[1] ? {} : { stateRange }),

@@ -638,15 +638,16 @@ typedef struct {
  * block at the start of a call, written back at its end (only cells that took a pulse).
  *   u: the value the next pulse starts from, u+ − u− (or 2u − 1) as the devices store it (a float).
  *   W: (float)(u·wMax) of the last pulse's unrounded u (store_cell's W and held).
- *   hiM, loM: markBound's band, hi − 5 % of the range and lo + 5 %, rounded to float (a cell within
- *   it after a pulse is counted once in boundHits); u is a float, so the test needs no conversion.
+ *   markBound's band (hi − 5 % of the range, lo + 5 %) is formed from hi and lo in double when tested,
+ *   as devices.ts forms it: rounded to float it moved the band's edge by up to half an ulp, and a cell
+ *   whose stored value lay on that float (0.95f < 0.95 is in the band) was counted at a bound.
  */
 typedef struct {
   double u;
   double invB[2]; /* 1 / bMax (up), 1 / bMin (down); 0 without soft bounds */
   double hi, lo;  /* min(bMax, 1), max(bMin, −1) */
   float step[2];  /* +stepUp, −stepDown: the signed step of each direction */
-  float hiM, loM;
+  float pad[2];   /* (the 64-byte line) */
   float W;
   uint32_t flags; /* CELL_FROZEN, CELL_TOUCHED, CELL_SATURATED */
 } __attribute__((aligned(64))) packed_cell;
@@ -663,9 +664,7 @@ static inline void pack_cell(const devices *d, int64_t i, packed_cell *c) {
   c->lo = max_gt(bn, -1);
   c->step[0] = d->stepUp[i];
   c->step[1] = -d->stepDown[i];
-  const double margin = 0.05 * (c->hi - c->lo) / 2;
-  c->hiM = (float)(c->hi - margin);
-  c->loM = (float)(c->lo + margin);
+  c->pad[0] = c->pad[1] = 0;
   c->W = d->W[i];
   c->flags = (d->frozen[i] ? CELL_FROZEN : 0) | (d->saturated[i] ? CELL_SATURATED : 0);
 }
@@ -721,8 +720,8 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) static int pulses8(double w
   __m256i nf = _mm256_or_si256(flags, _mm256_set1_epi32(CELL_TOUCHED));
   if (hits) {
     /* The row's only slot: each cell's one pulse is its last, so markBound's test goes here. */
-    const __m512d hiM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, hiM), 1));
-    const __m512d loM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, loM), 1));
+    const __m512d margin = _mm512_div_pd(_mm512_mul_pd(_mm512_set1_pd(0.05), _mm512_sub_pd(hi, lo)), _mm512_set1_pd(2));
+    const __m512d hiM = _mm512_sub_pd(hi, margin), loM = _mm512_add_pd(lo, margin);
     const __mmask8 in = _mm512_cmp_pd_mask(uq, hiM, _CMP_LT_OQ) & _mm512_cmp_pd_mask(uq, loM, _CMP_GT_OQ);
     const __mmask8 hit = (__mmask8)(~in & live & _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_SATURATED)));
     nf = _mm256_mask_or_epi32(nf, hit, nf, _mm256_set1_epi32(CELL_SATURATED));
@@ -738,7 +737,8 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) static int pulses8(double w
 static inline int64_t mark_bound(packed_cell *c) {
   const uint32_t flags = c->flags;
   const double u = c->u;
-  const uint32_t in = (uint32_t)(u < (double)c->hiM) & (uint32_t)(u > (double)c->loM);
+  const double margin = 0.05 * (c->hi - c->lo) / 2; /* markBound's band, in double as devices.ts forms it */
+  const uint32_t in = (uint32_t)(u < c->hi - margin) & (uint32_t)(u > c->lo + margin);
   const uint32_t hit = !in & !(flags & CELL_SATURATED) & !(flags & CELL_FROZEN);
   c->flags = flags | hit * CELL_SATURATED;
   return hit;
@@ -752,8 +752,10 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512cd"))) static int64_t mar
   const char *base = (const char *)rowCells;
   const __m256i flags = _mm512_i64gather_epi32(off, base + offsetof(packed_cell, flags), 1);
   const __m512d u = _mm512_i64gather_pd(off, base + offsetof(packed_cell, u), 1);
-  const __m512d hiM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, hiM), 1));
-  const __m512d loM = _mm512_cvtps_pd(_mm512_i64gather_ps(off, base + offsetof(packed_cell, loM), 1));
+  const __m512d hi = _mm512_i64gather_pd(off, base + offsetof(packed_cell, hi), 1);
+  const __m512d lo = _mm512_i64gather_pd(off, base + offsetof(packed_cell, lo), 1);
+  const __m512d margin = _mm512_div_pd(_mm512_mul_pd(_mm512_set1_pd(0.05), _mm512_sub_pd(hi, lo)), _mm512_set1_pd(2));
+  const __m512d hiM = _mm512_sub_pd(hi, margin), loM = _mm512_add_pd(lo, margin);
   const __mmask8 in = _mm512_cmp_pd_mask(u, hiM, _CMP_LT_OQ) & _mm512_cmp_pd_mask(u, loM, _CMP_GT_OQ);
   const __mmask8 free8 = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_SATURATED | CELL_FROZEN));
   const __mmask8 hit = (__mmask8)(~in & free8);
@@ -1018,6 +1020,9 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   if (ok) {
     coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, eta, eps, desiredBl, plan, {{0}},
                         next64(&g), next64(&g), {0}, {0}, {0}};
+    /* The SIMD choice is made here, once, on the calling thread: the blocks read it on the workers (its
+     * lazy first setting there was a write that several threads raced on). */
+    (void)use_avx512();
     /* Phase one: the samples' trains and column lists, in sample blocks; phase two: the pulses, in row blocks. */
     run_blocks(FRE_BLOCKS, plan_block, &job);
     for (int k = 0; k < FRE_BLOCKS; k++) ok = ok && !job.ph1[k].failed;

@@ -22,7 +22,7 @@ static struct {
   atomic_int done;        /* blocks finished in the current generation */
   void (*fn)(void *, int);
   void *ctx;
-  int n;
+  atomic_int n; /* atomic: a worker of the last job may still compare against it while the next job sets it */
   int started;            /* worker threads running */
   uint32_t gen;
   pthread_mutex_t call;   /* one job at a time (Node calls from one thread; a guard all the same) */
@@ -32,7 +32,7 @@ static struct {
 static void work(uint32_t gen) {
   for (;;) {
     uint64_t c = atomic_load_explicit(&P.claim, memory_order_acquire);
-    if ((uint32_t)(c >> 32) != gen || (int)(uint32_t)c >= P.n) return;
+    if ((uint32_t)(c >> 32) != gen || (int)(uint32_t)c >= atomic_load_explicit(&P.n, memory_order_relaxed)) return;
     if (!atomic_compare_exchange_weak_explicit(&P.claim, &c, c + 1, memory_order_acq_rel, memory_order_acquire)) continue;
     P.fn(P.ctx, (int)(uint32_t)c);
     atomic_fetch_add_explicit(&P.done, 1, memory_order_release);
@@ -72,7 +72,7 @@ void fre_pool_run(int n, void (*fn)(void *, int), void *ctx) {
   }
   P.fn = fn;
   P.ctx = ctx;
-  P.n = n;
+  atomic_store_explicit(&P.n, n, memory_order_relaxed);
   atomic_store_explicit(&P.done, 0, memory_order_relaxed);
   const uint32_t gen = ++P.gen;
   atomic_store_explicit(&P.claim, (uint64_t)gen << 32, memory_order_release);

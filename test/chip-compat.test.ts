@@ -12,6 +12,9 @@ import { preset } from '../hw-models/presets/index';
 import { validateChip } from '../hw-models/validate';
 import { chipFromMsg } from '../netlist/chip-proto';
 import { decodeNetlist, encodeNetlist } from '../netlist/codec';
+import { validateNetlist } from '../netlist/validate';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const net = resolveNet(
   new GraphBuilder('compat')
@@ -77,5 +80,21 @@ describe('chip files and netlists written before a field existed', () => {
     // A cluster written to a netlist reads back as written.
     const isaac = decodeNetlist(encodeNetlist(compileNet(net, preset('isaac')!)));
     expect(chipFromMsg(isaac.chip!).noc.cluster).toEqual(preset('isaac')!.noc.cluster);
+  });
+  test('a netlist compiled before noc.cluster keeps its fingerprint (no NET010 "the description was edited")', () => {
+    // test/golden/tiny-agt.chip.json has no noc.cluster; its netlist as compiled before the field (commit
+    // 36c19f7) stored this fingerprint. The default cluster is left out of the fingerprint, as every later field.
+    const before = '1087fc267ebc27d0359096c80f21a63517c9bd99282095475ddd706bddba022c';
+    const file = join(__dirname, 'golden', 'tiny-agt.chip.json');
+    const old = resolveChipObject(JSON.parse(readFileSync(file, 'utf8')), file);
+    expect(old.noc.cluster).toEqual({ cores: 1, inputBuffer: 'core', stateBuffer: 'core', router: 'core', neuronUnit: 'core' });
+    expect(chipFingerprint(old)).toBe(before);
+    const msg = decodeNetlist(encodeNetlist(compileNet(net, old)));
+    msg.chip!.noc!.cluster = null; // as an old netlist has it
+    msg.chip!.fingerprint = before;
+    expect(validateNetlist(msg, 'old.netlist').diagnostics.filter((d) => d.path === 'chip.fingerprint')).toEqual([]);
+    // A non-default cluster still changes the fingerprint.
+    const shared = { ...old, noc: { ...old.noc, cluster: { ...old.noc.cluster, cores: 2, router: 'cluster' as const } } };
+    expect(chipFingerprint(shared)).not.toBe(before);
   });
 });
