@@ -3,7 +3,7 @@
 # its own, with this commit's dist/bench/chip-epoch.js copied in so that both print CPU seconds) and after,
 # back to back, in two configurations. Run from the repository root after `npx tsc -p .` and
 # `bash scripts/setup.sh`. Prints the load average before each run.
-BEFORE=${BEFORE:-/tmp/reads/before}
+: "${BEFORE:?set BEFORE to a directory holding commit 36c19f7 built on its own (see above)}"
 run() { # label, dir, environment...
   label=$1; dir=$2; shift 2
   echo "== $label ($*) $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"

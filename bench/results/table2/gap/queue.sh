@@ -1,8 +1,7 @@
 #!/bin/bash
 # One run at a time: 10-epoch paired runs, then the same runs continued with --resume.
-cd /work/wt-residual
+cd "$(git rev-parse --show-toplevel)" || exit 1
 D=bench/results/table2/gap
-while kill -0 25324 2>/dev/null; do sleep 5; done
 run() { OPENBLAS_NUM_THREADS=1 nice -n 5 node dist/bench/reproduce.js $D/$1.json --algo ep --seeds $2 --epochs $3 --out $D --resume >> $D/graph.log 2>&1; }
 run mnist-10l-residual-graph 0 20; run mnist-10l-residual-graph 1 20; run mnist-10l-residual-graph 2 20
 run mnist-20l-residual-graph 1 2
