@@ -783,7 +783,8 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
   int64_t hits = 0;
   xoshiro8 g8; /* the row trains' coin tosses */
   xoshiro8_seed(&g8, j->key, (uint64_t)(FRE_BLOCKS + b));
-  normal_pool *np = aligned_alloc(64, sizeof(normal_pool)); /* the pulses' 1 + c2c·ξ */
+  /* the pulses' 1 + c2c·ξ; C11's aligned_alloc wants a size that is a multiple of the alignment */
+  normal_pool *np = aligned_alloc(64, (sizeof(normal_pool) + 63) & ~(size_t)63);
   int at = ZN;
   if (np) {
     xoshiro8_seed(&np->v, j->key, (uint64_t)(2 * FRE_BLOCKS + b));
