@@ -476,22 +476,30 @@ typedef struct {
   double buf[ZN]; /* 1 + c2c·ξ, ξ rounded to float as the pulses always had it */
 } normal_pool;
 
+/* One xoshiro256** step of the eight lanes held in registers (the scalar next64, lane by lane): returns
+ * the eight outputs, advances the state. Inlined, so the state stays in registers in the callers' loops. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512i xoshiro8_step(__m512i *s0, __m512i *s1, __m512i *s2,
+                                                                                      __m512i *s3) {
+  __m512i r = _mm512_add_epi64(*s1, _mm512_slli_epi64(*s1, 2)); /* s1·5 */
+  r = _mm512_rol_epi64(r, 7);
+  r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3)); /* ·9 */
+  const __m512i tt = _mm512_slli_epi64(*s1, 17);
+  *s2 = _mm512_xor_si512(*s2, *s0);
+  *s3 = _mm512_xor_si512(*s3, *s1);
+  *s1 = _mm512_xor_si512(*s1, *s2);
+  *s0 = _mm512_xor_si512(*s0, *s3);
+  *s2 = _mm512_xor_si512(*s2, tt);
+  *s3 = _mm512_rol_epi64(*s3, 45);
+  return r;
+}
+
 __attribute__((target("avx512f,avx512vl"))) static void pool_fill_avx512(normal_pool *np) {
   __m512i s0 = _mm512_loadu_si512(np->v.s[0]), s1 = _mm512_loadu_si512(np->v.s[1]);
   __m512i s2 = _mm512_loadu_si512(np->v.s[2]), s3 = _mm512_loadu_si512(np->v.s[3]);
   const __m512i m127 = _mm512_set1_epi64(127);
   const __m512d one = _mm512_set1_pd(1), c2c = _mm512_set1_pd(np->c2c);
   for (int k = 0; k < ZN; k += 8) {
-    __m512i r = _mm512_add_epi64(s1, _mm512_slli_epi64(s1, 2));
-    r = _mm512_rol_epi64(r, 7);
-    r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3));
-    const __m512i tt = _mm512_slli_epi64(s1, 17);
-    s2 = _mm512_xor_si512(s2, s0);
-    s3 = _mm512_xor_si512(s3, s1);
-    s1 = _mm512_xor_si512(s1, s2);
-    s0 = _mm512_xor_si512(s0, s3);
-    s2 = _mm512_xor_si512(s2, tt);
-    s3 = _mm512_rol_epi64(s3, 45);
+    const __m512i r = xoshiro8_step(&s0, &s1, &s2, &s3);
     const __m512i iz = _mm512_and_si512(r, m127);
     const __m256i hz = _mm512_cvtepi64_epi32(_mm512_srli_epi64(r, 32));
     const __m256i kn = _mm512_i64gather_epi32(iz, (const void *)fre_zig_kn, 4);
@@ -560,16 +568,7 @@ __attribute__((target("avx512f"))) static void trains_avx512(xoshiro8 *x, const 
     for (int64_t w = 0; w < words; w++) {
       uint32_t m = 0;
       for (int h = 0; h < 2; h++) {
-        __m512i r = _mm512_add_epi64(s1, _mm512_slli_epi64(s1, 2)); /* s1·5 */
-        r = _mm512_rol_epi64(r, 7);
-        r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3)); /* ·9 */
-        const __m512i tt = _mm512_slli_epi64(s1, 17);
-        s2 = _mm512_xor_si512(s2, s0);
-        s3 = _mm512_xor_si512(s3, s1);
-        s1 = _mm512_xor_si512(s1, s2);
-        s0 = _mm512_xor_si512(s0, s3);
-        s2 = _mm512_xor_si512(s2, tt);
-        s3 = _mm512_rol_epi64(s3, 45);
+        const __m512i r = xoshiro8_step(&s0, &s1, &s2, &s3);
         m |= (uint32_t)_mm512_cmplt_epu32_mask(r, tv) << (16 * h);
       }
       const int64_t left = bl - 32 * w;

@@ -7,28 +7,14 @@
 import { execFileSync } from 'node:child_process';
 import { loadNativeAddon, nativeAddonPath } from '../simulator/kernels/native';
 import { makeRng } from '../util/rng';
+import { bytesOf, withChipSimd, withChipThreads } from './helpers/native';
 
 const native = loadNativeAddon();
 const run = native || process.env.CI ? describe : describe.skip;
-const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const bytes = bytesOf;
 
-function withThreads<T>(threads: number, f: () => T): T {
-  const prev = native!.setChipThreads!(threads);
-  try {
-    return f();
-  } finally {
-    native!.setChipThreads!(prev);
-  }
-}
-
-function withSimd<T>(on: boolean, f: () => T): T {
-  const prev = native!.setChipSimd!(on);
-  try {
-    return f();
-  } finally {
-    native!.setChipSimd!(prev);
-  }
-}
+const withThreads = <T>(threads: number, f: () => T): T => withChipThreads(native!, threads, f);
+const withSimd = <T>(on: boolean, f: () => T): T => withChipSimd(native!, on, f);
 
 interface Cells {
   W: Float32Array;

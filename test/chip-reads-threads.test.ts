@@ -14,29 +14,15 @@ import { loadNativeAddon, nativeAddonPath } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeNoise } from '../simulator/noise';
 import { makeRng } from '../util/rng';
+import { bytesOf, withChipThreads, withChipThreadsAsync } from './helpers/native';
 import { chainNet } from './helpers/nets';
 
 const native = loadNativeAddon();
 const run = native || process.env.CI ? describe : describe.skip;
-const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const bytes = bytesOf;
 
-function withThreads<T>(threads: number, f: () => T): T {
-  const prev = native!.setChipThreads!(threads);
-  try {
-    return f();
-  } finally {
-    native!.setChipThreads!(prev);
-  }
-}
-
-async function withThreadsAsync<T>(threads: number, f: () => Promise<T>): Promise<T> {
-  const prev = native!.setChipThreads!(threads);
-  try {
-    return await f();
-  } finally {
-    native!.setChipThreads!(prev);
-  }
-}
+const withThreads = <T>(threads: number, f: () => T): T => withChipThreads(native!, threads, f);
+const withThreadsAsync = <T>(threads: number, f: () => Promise<T>): Promise<T> => withChipThreadsAsync(native!, threads, f);
 
 /** The standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, |error| < 1.5e-7). */
 function phi(x: number): number {
