@@ -7,13 +7,12 @@
  * Runs wherever the native backend is built; in CI it must be.
  */
 import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
-import type { ArrayTile } from '../netlist/tiles';
 import { DeviceMatrix } from '../simulator/chip/devices';
 import { convertOver, quantiser } from '../simulator/chip/periphery';
 import { loadNativeAddon } from '../simulator/kernels/native';
 import { makeNoise } from '../simulator/noise';
 import { makeRng } from '../util/rng';
-import { idealWithPulsedUpdate } from './helpers/chips';
+import { idealWithPulsedUpdate, wholeTile } from './helpers/chips';
 
 const native = loadNativeAddon();
 const run = native || process.env.CI ? describe : describe.skip;
@@ -40,23 +39,12 @@ function matrix(
   const r = makeRng(11);
   const u = Float32Array.from({ length: n }, () => r.uniform() * 1.6 - 0.8);
   const differential = chip.crossbar.cell === 'differential';
-  const tile = {
-    array: 0,
-    core: 0,
-    slot: 0,
-    role: 'weight',
-    rowBegin: 0,
-    rowEnd: rows,
-    colBegin: 0,
-    colEnd: cols,
-    tileRow: 0,
-    tileCol: 0,
-    reads: ['forward'],
-    trainable: true,
-    gains: {} as ArrayTile['gains'],
-    plus: differential ? u.map((v) => (v > 0 ? v : 0)) : u.map((v) => (1 + v) / 2),
-    minus: differential ? u.map((v) => (v < 0 ? -v : 0)) : undefined,
-  } as ArrayTile;
+  const tile = wholeTile(
+    rows,
+    cols,
+    differential ? u.map((v) => (v > 0 ? v : 0)) : u.map((v) => (1 + v) / 2),
+    differential ? u.map((v) => (v < 0 ? -v : 0)) : undefined,
+  );
   const noise = makeNoise(makeRng(seed), 'native');
   const dev = new DeviceMatrix(rows, cols, 1, [tile], chip, noise, { driftSeconds: 0, pulseRounding: 'deterministic' });
   dev.native = useNative ? native : null;

@@ -11,7 +11,7 @@ import { makeInterpreter } from '../simulator/chip/run';
 import { selectKernels } from '../simulator/kernels/select';
 import { decodeNetlist, encodeNetlist } from '../netlist/codec';
 import { chipFromMsg } from '../netlist/chip-proto';
-import type { ArrayTile } from '../netlist/tiles';
+import { wholeTile } from './helpers/chips';
 import { DeviceMatrix } from '../simulator/chip/devices';
 import { makeNoise } from '../simulator/noise';
 import { makeRng } from '../util/rng';
@@ -115,12 +115,8 @@ describe("stuck devices under aihwkit's PCM model", () => {
     const rows = 40;
     const cols = 100;
     const n = rows * cols;
-    const tile = {
-      ...{ array: 0, core: 0, slot: 0, role: 'weight', rowBegin: 0, rowEnd: rows, colBegin: 0, colEnd: cols, tileRow: 0, tileCol: 0 },
-      ...{ reads: ['forward'], trainable: false, gains: {} as ArrayTile['gains'] },
-      plus: new Float32Array(n),
-      minus: new Float32Array(n).fill(0.5), // every weight −0.5: G+ at g_min, G− at half range
-    } as ArrayTile;
+    // every weight −0.5: G+ at g_min, G− at half range
+    const tile = wholeTile(rows, cols, new Float32Array(n), new Float32Array(n).fill(0.5), false);
     const month = 30 * 86400;
     const dev = new DeviceMatrix(rows, cols, 1, [tile], c, makeNoise(makeRng(3), 'reference'), {
       driftSeconds: month,

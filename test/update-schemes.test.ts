@@ -13,7 +13,6 @@ import { chipCosts } from '../netlist/costs';
 import { chipFromMsg, chipToMsg } from '../netlist/chip-proto';
 import { PRESETS } from '../hw-models/presets';
 import { validateChip } from '../hw-models/validate';
-import type { ArrayTile } from '../netlist/tiles';
 import { DeviceMatrix, pcmProgramSigmaUS } from '../simulator/chip/devices';
 import { coincidenceTrainingProblem, mixedPrecisionPulses, planTrains, refreshDue } from '../simulator/chip/update-schemes';
 import { makeNoise } from '../simulator/noise';
@@ -22,7 +21,7 @@ import { initParams } from '../graph/params';
 import { makeInterpreter } from '../simulator/chip/run';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeGrads } from '../simulator/train';
-import { idealWithPulsedUpdate } from './helpers/chips';
+import { idealWithPulsedUpdate, wholeTile } from './helpers/chips';
 import { graphNet, randomInputs } from './helpers/nets';
 import { makeRng } from '../util/rng';
 
@@ -39,23 +38,7 @@ function matrix(
   seed = 1,
 ): { dev: DeviceMatrix; noise: ReturnType<typeof makeNoise> } {
   const n = rows * cols;
-  const tile = {
-    array: 0,
-    core: 0,
-    slot: 0,
-    role: 'weight',
-    rowBegin: 0,
-    rowEnd: rows,
-    colBegin: 0,
-    colEnd: cols,
-    tileRow: 0,
-    tileCol: 0,
-    reads: ['forward'],
-    trainable: true,
-    gains: {} as ArrayTile['gains'],
-    plus: new Float32Array(n).fill(u0 > 0 ? u0 : 0),
-    minus: new Float32Array(n).fill(u0 < 0 ? -u0 : 0),
-  } as ArrayTile;
+  const tile = wholeTile(rows, cols, new Float32Array(n).fill(u0 > 0 ? u0 : 0), new Float32Array(n).fill(u0 < 0 ? -u0 : 0));
   const noise = makeNoise(makeRng(seed), 'reference');
   return { dev: new DeviceMatrix(rows, cols, 1, [tile], chip, noise, { driftSeconds: 0, pulseRounding: 'deterministic' }), noise };
 }
