@@ -34,6 +34,7 @@ describe('examples/sweeps', () => {
       'state-bits.json',
       'state-noise-betaf.json',
       'state-noise.json',
+      'table-s1-depth10.json',
       'table-s1-depth5.json',
       'weight-noise-per-scheme.json',
       'weight-noise.json',
