@@ -47,6 +47,42 @@ const specs = [
     }),
   ],
   [
+    'mnist-5l-asym.json',
+    agtGraph({
+      ...base(
+        'mnist-5l-asym',
+        'Table 2: 5 hidden layers of 64, fixed random feedback, no AGT edges, beta_i 0.1, T 50, K 25 (paper: EP 96.37 +- 0.11; --algo fa gives the FA baseline, paper 96.44 +- 0.10)',
+        5,
+        0.1,
+      ),
+      p: 0,
+    }),
+  ],
+  [
+    'mnist-10l-asym.json',
+    agtGraph({
+      ...base(
+        'mnist-10l-asym',
+        'Table 2: 10 hidden layers of 64, fixed random feedback, no AGT edges, beta_i 0.1, T 100, K 50 (paper: EP 87.37 +- 0.49)',
+        10,
+        0.1,
+      ),
+      p: 0,
+    }),
+  ],
+  [
+    'mnist-20l-plain.json',
+    residualGraph({
+      ...base(
+        'mnist-20l-plain',
+        'Table 2: 20 hidden layers of 64 without residual edges, beta_i 0.1, T 200, K 100; --algo bp gives the 20-layer BP baseline (paper 97.48 +- 0.07)',
+        20,
+        0.1,
+      ),
+      skips: false,
+    }),
+  ],
+  [
     'mnist-10l-residual.json',
     residualGraph(
       base(
