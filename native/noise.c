@@ -424,13 +424,16 @@ napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
 }
 
 /*
- * normalVarBegin(state, noise, m, cols, rowVar, elemVar, constVar): addNormalVar's draws (the same key
- * from the chip's stream, the same blocks and streams) into noise, zeroed first, started on the pool's
- * workers while the caller goes on (the array's GEMM). noise[i] = 0 + σ·z is σ·z, so adding it later
- * (adcConvertAccumulate, normalVarSettle) gives addNormalVar's bytes. The buffers must stay untouched
- * until then; every pool job, adcConvertAccumulate and normalVarSettle finish it first.
+ * normalVarBegin(state, noise, m, cols, rowVar, elemVar, constVar) → started: addNormalVar's draws (the
+ * same key from the chip's stream, the same blocks and streams) into noise, zeroed first, started on the
+ * pool's workers while the caller goes on (the array's GEMM). noise[i] = 0 + σ·z is σ·z, so adding it
+ * later (adcConvertAccumulate, normalVarSettle) gives addNormalVar's bytes. The buffers must stay
+ * untouched until then; every pool job, adcConvertAccumulate and normalVarSettle finish it first.
+ * Returns false, drawing nothing, when the draws would not run on a worker (one chip thread, or a call
+ * below the threads' size): the caller then adds them in place with addNormalVar after its GEMM, which
+ * costs no extra buffer pass.
  */
-static normal_job AJ;
+static _Thread_local normal_job AJ; /* the started job's context (the workers read it until it finishes) */
 
 napi_value fre_normal_var_begin(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -465,14 +468,15 @@ napi_value fre_normal_var_begin(napi_env env, napi_callback_info info) {
     use_512 = 0;
 #endif
   }
-  if (n == 0) return NULL;
+  napi_value result;
+  const bool start = n >= FRE_PAR_MIN && chip_threads() > 1;
+  NAPI_CALL(env, napi_get_boolean(env, start, &result));
+  if (!start) return result;
   normal_job J = {out, rv, ev, m, cols, rl, el, cv, next64(&g), 1};
   fre_put_state(&g, raw);
   AJ = J;
-  if (n >= FRE_PAR_MIN && chip_threads() > 1) fre_pool_start(FRE_BLOCKS, normal_block, &AJ);
-  else
-    for (int b = 0; b < FRE_BLOCKS; b++) normal_block(&AJ, b);
-  return NULL;
+  fre_pool_start(FRE_BLOCKS, normal_block, &AJ);
+  return result;
 }
 
 /* normalVarSettle(P, noise, n): finishes a started normalVarBegin, then P[i] += noise[i] (i < n). */

@@ -52,8 +52,9 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-/* A job started by fre_pool_start and not yet finished (one at a time). */
-static struct {
+/* A job started by fre_pool_start and not yet finished (one at a time per calling thread: another
+ * thread's pool job waits on P.call until this thread finishes its own). */
+static _Thread_local struct {
   int on;
   uint32_t gen;
   int n;

@@ -2,7 +2,8 @@
  * The chip read path's fused kernels give the bytes of the passes they replace:
  * - normalVarBegin (the read noise drawn on the chip threads while the GEMM runs) then
  *   adcConvertAccumulate(…, noise) = addNormalVar, adcConvertScaled, adcAccumulate; normalVarSettle =
- *   addNormalVar; for 1, 2 and 3 threads;
+ *   addNormalVar; for 2 and 3 threads (with one thread, or a small read, begin declines and draws nothing:
+ *   the caller adds the noise in place);
  * - the interpreter with them (and the prepared inputs shared by arrays reading one slice) = the
  *   interpreter with them removed from its addon (the separate passes), on reram, pcm and the ideal chip.
  */
@@ -50,11 +51,21 @@ run('normalVarBegin + adcConvertAccumulate: the bytes of addNormalVar, adcConver
     native!.adcAccumulate(P, m, cols, dst, 20, ld, 0.75, 0, 0);
     if (fs > 0) expect(clipped).toBeGreaterThan(0);
     expect(dst.some((v, i) => v !== dst0[i])).toBe(true);
-    for (const threads of [1, 2, 3]) {
+    withChipThreads(native!, 1, () => {
+      const n1 = makeNoise(makeRng(3), 'native');
+      const before = Array.from(n1.nativeState!);
+      expect(native!.normalVarBegin!(n1.nativeState!, new Float32Array(m * cols), m, cols, rowVar, ev, 0.01)).toBe(false);
+      expect(Array.from(n1.nativeState!)).toEqual(before); // declined: nothing drawn
+    });
+    withChipThreads(native!, 2, () => {
+      const n1 = makeNoise(makeRng(3), 'native');
+      expect(native!.normalVarBegin!(n1.nativeState!, new Float32Array(64), 8, 8, rowVar, EMPTY, 0.01)).toBe(false); // too small
+    });
+    for (const threads of [2, 3]) {
       withChipThreads(native!, threads, () => {
         const n2 = makeNoise(makeRng(3), 'native');
         const nz = new Float32Array(m * cols).fill(7); // stale values: the begin zeroes them
-        native!.normalVarBegin!(n2.nativeState!, nz, m, cols, rowVar, ev, 0.01);
+        expect(native!.normalVarBegin!(n2.nativeState!, nz, m, cols, rowVar, ev, 0.01)).toBe(true);
         const Q = Float32Array.from(P0);
         const d2 = Float32Array.from(dst0);
         const c2 = native!.adcConvertAccumulate!(Q, m, cols, fs, step, scales, 1.25, d2, 20, ld, 0.75, nz);
@@ -70,23 +81,25 @@ run('normalVarBegin + adcConvertAccumulate: the bytes of addNormalVar, adcConver
     const noise = makeNoise(makeRng(9), 'native');
     const P = Float32Array.from(P0);
     noise.addNormalVar(P, m, cols, rowVar, null, 0.02);
-    for (const threads of [1, 2, 3]) {
+    for (const threads of [2, 3]) {
       withChipThreads(native!, threads, () => {
         const n2 = makeNoise(makeRng(9), 'native');
         const nz = new Float32Array(m * cols);
-        native!.normalVarBegin!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02);
+        expect(native!.normalVarBegin!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02)).toBe(true);
         const Q = Float32Array.from(P0);
         native!.normalVarSettle!(Q, nz, m * cols);
         expect(bytesOf(Q).equals(bytesOf(P))).toBe(true);
       });
     }
     // And a different seed gives different noise (the comparison can fail).
-    const n3 = makeNoise(makeRng(10), 'native');
-    const nz = new Float32Array(m * cols);
-    native!.normalVarBegin!(n3.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02);
-    const Q = Float32Array.from(P0);
-    native!.normalVarSettle!(Q, nz, m * cols);
-    expect(bytesOf(Q).equals(bytesOf(P))).toBe(false);
+    withChipThreads(native!, 2, () => {
+      const n3 = makeNoise(makeRng(10), 'native');
+      const nz = new Float32Array(m * cols);
+      native!.normalVarBegin!(n3.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02);
+      const Q = Float32Array.from(P0);
+      native!.normalVarSettle!(Q, nz, m * cols);
+      expect(bytesOf(Q).equals(bytesOf(P))).toBe(false);
+    });
   });
 
   test('a pool job started while a begin is pending finishes it first (no lost or mixed draws)', () => {
@@ -96,7 +109,7 @@ run('normalVarBegin + adcConvertAccumulate: the bytes of addNormalVar, adcConver
     withChipThreads(native!, 2, () => {
       const n2 = makeNoise(makeRng(5), 'native');
       const nz = new Float32Array(m * cols);
-      native!.normalVarBegin!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.01);
+      expect(native!.normalVarBegin!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.01)).toBe(true);
       // readPrep runs on the pool too: it must wait for the pending draws, not interleave with them.
       const x = Float32Array.from({ length: m * cols }, (_, i) => Math.sin(i));
       native!.readPrep!(x, m, cols, 0, cols, true, 1, -1, 1, 0, 0, new Float32Array(m * cols), new Float32Array(m), new Float32Array(m));
@@ -141,5 +154,6 @@ run('the interpreter: fused reads give the bytes of the separate passes', () => 
     const ref = steps(preset, false, 1);
     expect(steps(preset, true, 1).equals(ref)).toBe(true);
     expect(steps(preset, true, 2).equals(ref)).toBe(true);
+    expect(steps(preset, true, 3).equals(ref)).toBe(true);
   });
 });

@@ -311,12 +311,17 @@ export class ChipArrays {
     if (deferNoise && begin && state && !this.lowFrequency) {
       // The noise's draws start on the chip threads (the same key from the chip's stream, taken here as
       // before) while this thread runs the GEMM; the array's conversion adds them (convertAccumulate).
+      // Without a worker to run them (one chip thread, a small read) they are added in place after the GEMM.
       const nz = (this.noiseBufs[id] = grow(this.noiseBufs[id] ?? new Float32Array(0), n * oLen));
-      const drew = this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone ? rowVar : null, (rv, ev, cv) =>
-        begin(state, nz, n, oLen, rv ?? EMPTY, ev ?? EMPTY, cv),
-      );
+      let started = false;
+      let later: [Float32Array | null, Float32Array | null, number] | null = null;
+      this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone ? rowVar : null, (rv, ev, cv) => {
+        started = begin(state, nz, n, oLen, rv ?? EMPTY, ev ?? EMPTY, cv);
+        if (!started) later = [rv, ev, cv];
+      });
       this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);
-      if (drew) this.pending = { id, part, n: n * oLen, noise: nz };
+      if (started) this.pending = { id, part, n: n * oLen, noise: nz };
+      else if (later) this.noise.addNormalVar(part, n, oLen, ...(later as [Float32Array | null, Float32Array | null, number]));
       return;
     }
     this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);

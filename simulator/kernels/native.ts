@@ -111,7 +111,8 @@ export interface FreBlasAddon {
     noise?: Float32Array,
   ): number;
   /** addNormalVar's draws (the same key and streams) into noise alone, started on the chip threads while
-   *  the caller goes on; adcConvertAccumulate(…, noise) or normalVarSettle adds them. Older builds lack it. */
+   *  the caller goes on; adcConvertAccumulate(…, noise) or normalVarSettle adds them. Returns false and draws
+   *  nothing when they would not run on a worker (one chip thread, a small call). Older builds lack it. */
   normalVarBegin?(
     state: Uint32Array,
     noise: Float32Array,
@@ -120,7 +121,7 @@ export interface FreBlasAddon {
     rowVar: Float32Array,
     elemVar: Float32Array,
     constVar: number,
-  ): void;
+  ): boolean;
   /** Finishes a normalVarBegin, then P[i] += noise[i] for i < n. */
   normalVarSettle?(P: Float32Array, noise: Float32Array, n: number): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
