@@ -8,4 +8,8 @@ int chip_threads(void);
 void run_blocks(int n, void (*fn)(void *, int), void *ctx);
 /* fn(ctx, b) for b < n on the persistent workers of pool.c and the caller (the read path). */
 void fre_pool_run(int n, void (*fn)(void *, int), void *ctx);
+/* fre_pool_run split in two: the blocks started on the workers only, and finished (the rest on the
+ * caller, then a wait). Every other pool job finishes a started one first. */
+void fre_pool_start(int n, void (*fn)(void *, int), void *ctx);
+void fre_pool_finish(void);
 #endif

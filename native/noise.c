@@ -168,6 +168,7 @@ typedef struct {
   int64_t m, cols, rl, el;
   double cv;
   uint64_t key;
+  int zero; /* normalVarBegin: each row of out is zeroed first (out holds the noise alone) */
 } normal_job;
 
 /*
@@ -357,6 +358,7 @@ static void normal_block(void *p, int b) {
   lanes_seed(&L, J->key, (uint64_t)b);
   for (int64_t r = r0; r < r1; r++) {
     const double base = J->cv + (J->rl > 0 ? (double)J->rv[r] : 0.0);
+    if (J->zero) memset(J->out + r * cols, 0, (size_t)cols * sizeof(float));
     if (J->el == 0) {
       /* One σ per row (read noise relative to the range, ADC noise): one sqrt, no draws if σ is 0. */
       if (base > 0) lanes_row(&L, &g, J->out + r * cols, (float)sqrt(base), NULL, 0, cols);
@@ -415,8 +417,79 @@ napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
 #endif
   }
   if (n == 0) return NULL;
-  normal_job J = {out, rv, ev, m, cols, rl, el, cv, next64(&g)};
+  normal_job J = {out, rv, ev, m, cols, rl, el, cv, next64(&g), 0};
   fre_put_state(&g, raw);
   run_normals(&J);
+  return NULL;
+}
+
+/*
+ * normalVarBegin(state, noise, m, cols, rowVar, elemVar, constVar) → started: addNormalVar's draws (the
+ * same key from the chip's stream, the same blocks and streams) into noise, zeroed first, started on the
+ * pool's workers while the caller goes on (the array's GEMM). noise[i] = 0 + σ·z is σ·z, so adding it
+ * later (adcConvertAccumulate, normalVarSettle) gives addNormalVar's bytes. The buffers must stay
+ * untouched until then; every pool job, adcConvertAccumulate and normalVarSettle finish it first.
+ * Returns false, drawing nothing, when the draws would not run on a worker (one chip thread, or a call
+ * below the threads' size): the caller then adds them in place with addNormalVar after its GEMM, which
+ * costs no extra buffer pass.
+ */
+static _Thread_local normal_job AJ; /* the started job's context (the workers read it until it finishes) */
+
+napi_value fre_normal_var_begin(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  xoshiro g;
+  uint32_t *raw;
+  float *out, *rv, *ev;
+  int64_t ol, rl, el, m, cols;
+  double cv;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "normalVarBegin: expected (state, noise, m, cols, rowVar, elemVar, constVar)");
+  if (!fre_get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "noise", &out, &ol) ||
+      !get_dim(env, argv[2], "m", 0, &m) || !get_dim(env, argv[3], "cols", 0, &cols) ||
+      !get_f32(env, argv[4], "rowVar", &rv, &rl) || !get_f32(env, argv[5], "elemVar", &ev, &el) ||
+      !get_number(env, argv[6], "constVar", &cv)) return NULL;
+  const int64_t n = m * cols;
+  if (n > ol) return throw_range(env, "normalVarBegin: noise is shorter than m·cols");
+  if ((rl > 0 && rl < m) || (el > 0 && el < n)) return throw_range(env, "normalVarBegin: a variance buffer is too short");
+  fre_pool_finish();
+  if (!zig_ready) zig_init();
+  if (!wnf_ready) {
+    for (int i = 0; i < 128; i++) wnf[i] = (float)fre_zig_wn[i];
+    wnf_ready = 1;
+  }
+  if (use_512 < 0) {
+    const char *f = getenv("FRE_NORMALS");
+#ifdef FRE_HAVE_512
+    use_512 = !(f && strcmp(f, "generic") == 0) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+    (void)f;
+    use_512 = 0;
+#endif
+  }
+  napi_value result;
+  const bool start = n >= FRE_PAR_MIN && chip_threads() > 1;
+  NAPI_CALL(env, napi_get_boolean(env, start, &result));
+  if (!start) return result;
+  normal_job J = {out, rv, ev, m, cols, rl, el, cv, next64(&g), 1};
+  fre_put_state(&g, raw);
+  AJ = J;
+  fre_pool_start(FRE_BLOCKS, normal_block, &AJ);
+  return result;
+}
+
+/* normalVarSettle(P, noise, n): finishes a started normalVarBegin, then P[i] += noise[i] (i < n). */
+napi_value fre_normal_var_settle(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  float *p, *nz;
+  int64_t pl, nl, n;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3) return throw_type(env, "normalVarSettle: expected (P, noise, n)");
+  if (!get_f32(env, argv[0], "P", &p, &pl) || !get_f32(env, argv[1], "noise", &nz, &nl) || !get_dim(env, argv[2], "n", 0, &n)) return NULL;
+  if (n > pl || n > nl) return throw_range(env, "normalVarSettle: n exceeds a buffer's length");
+  fre_pool_finish();
+  for (int64_t i = 0; i < n; i++) p[i] += nz[i];
   return NULL;
 }

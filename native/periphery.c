@@ -16,6 +16,8 @@
  *       largest magnitude, times inputScale), the DAC (step > 0: clip to [lo, hi], round to the step)
  *       and the read-noise variance normK·Σ xs² per row (normK 0: not computed); xs is [n × len].
  *   squareRows(x, m, ld, offset, len, out): out[r·len + i] = x[offset + r·ld + i]².
+ *   adcConvertAccumulate(P, rows, lines, fs, step, scales, gain, out, offset, ld, accGain) → clipped:
+ *       adcConvertScaled's values added as adcAccumulate adds them (accGain·v into out), P unchanged.
  *   adcConvertScaled(P, rows, lines, fs, step, scales, gain) → clipped:
  *       adcConvert, then the digital rescale by the row's noise-management scale (empty: 1) × gain.
  * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
@@ -365,6 +367,104 @@ napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
   return result;
 }
 
+
+/* adcConvertAccumulate(P, rows, lines, fs, step, scales, gain, out, offset, ld, accGain) → clipped: an
+ * AdcConvert and the Accumulate that follows it in one pass (the interpreter fuses the pair when nothing
+ * else reads the partial sums in between): per element exactly adcConvertScaled's value v·k, then
+ * adcAccumulate's out[offset + r·ld + j] += accGain·(v·k), both in float as those two loops do, so the
+ * bytes are theirs; P is left as it was (nothing reads it afterwards). */
+FRE_CLONES static int64_t convert_acc_loop(const float *restrict p, const float *restrict nz, float *restrict out, int64_t n, float fs,
+                                           float step, float k, float g) {
+  int64_t clipped = 0;
+  const float inv = step > 0 ? 1.0f / step : 0.0f;
+  if (nz && fs > 0) {
+    /* The read's noise (normalVarBegin) first, as addNormalVar would have added it to P. */
+    for (int64_t i = 0; i < n; i++) {
+      float v = p[i] + nz[i];
+      clipped += (v < -fs) | (v > fs);
+      v = v < -fs ? -fs : (v > fs ? fs : v);
+      if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      const float q = v * k;
+      out[i] += g * q;
+    }
+    return clipped;
+  }
+  if (nz) {
+    /* No clipping: v·k (k = 1 leaves v as it is, as adcConvertScaled does). */
+    for (int64_t i = 0; i < n; i++) {
+      const float q = (p[i] + nz[i]) * k;
+      out[i] += g * q;
+    }
+    return 0;
+  }
+  if (fs > 0) {
+    for (int64_t i = 0; i < n; i++) {
+      float v = p[i];
+      clipped += (v < -fs) | (v > fs);
+      v = v < -fs ? -fs : (v > fs ? fs : v);
+      if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      const float q = v * k;
+      out[i] += g * q;
+    }
+  } else if (k != 1.0f) {
+    for (int64_t i = 0; i < n; i++) {
+      const float q = p[i] * k;
+      out[i] += g * q;
+    }
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] += g * p[i];
+  }
+  return clipped;
+}
+
+typedef struct {
+  const float *p, *nz;
+  float *out;
+  const float *sc;
+  int64_t rows, lines, scl, offset, ld;
+  double fs, step, gain, accGain;
+  int64_t clipped[FRE_BLOCKS];
+} conv_acc_job;
+
+static void conv_acc_block(void *q, int b) {
+  conv_acc_job *J = q;
+  const int64_t r1 = J->rows * (b + 1) / FRE_BLOCKS;
+  int64_t clipped = 0;
+  for (int64_t r = J->rows * b / FRE_BLOCKS; r < r1; r++) {
+    const float k = (float)((J->scl > 0 ? (double)J->sc[r] : 1.0) * J->gain);
+    clipped += convert_acc_loop(J->p + r * J->lines, J->nz ? J->nz + r * J->lines : NULL, J->out + J->offset + r * J->ld, J->lines,
+                                (float)J->fs, (float)J->step, k, (float)J->accGain);
+  }
+  J->clipped[b] = clipped;
+}
+
+napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12], result;
+  float *p, *sc, *out, *nz = NULL;
+  int64_t pl, scl, ol, rows, lines, offset, ld, nzl = 0;
+  double fs, step, gain, accGain;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 11 && argc != 12)
+    return throw_type(env, "adcConvertAccumulate: expected (P, rows, lines, fs, step, scales, gain, out, offset, ld, accGain[, noise])");
+  if (!get_f32(env, argv[0], "P", &p, &pl) || !get_dim(env, argv[1], "rows", 0, &rows) || !get_dim(env, argv[2], "lines", 0, &lines) ||
+      !get_number(env, argv[3], "fs", &fs) || !get_number(env, argv[4], "step", &step) || !get_f32(env, argv[5], "scales", &sc, &scl) ||
+      !get_number(env, argv[6], "gain", &gain) || !get_f32(env, argv[7], "out", &out, &ol) || !get_dim(env, argv[8], "offset", 0, &offset) ||
+      !get_dim(env, argv[9], "ld", 0, &ld) || !get_number(env, argv[10], "accGain", &accGain)) return NULL;
+  if (argc == 12 && !get_f32(env, argv[11], "noise", &nz, &nzl)) return NULL;
+  if (nzl == 0) nz = NULL;
+  if (rows * lines > pl || (scl > 0 && scl < rows) || (nz && rows * lines > nzl))
+    return throw_range(env, "adcConvertAccumulate: P, scales or noise is too short");
+  fre_pool_finish(); /* a started normalVarBegin (its noise, or buffers it reads) */
+  if (rows > 0 && (lines > ld || offset + (rows - 1) * ld + lines > ol))
+    return throw_range(env, "adcConvertAccumulate: out is too short for offset, ld and rows");
+  conv_acc_job J = {p, nz, out, sc, rows, lines, scl, offset, ld, fs, step, gain, accGain, {0}};
+  run_rows(rows * lines, conv_acc_block, &J);
+  int64_t clipped = 0;
+  for (int b = 0; b < FRE_BLOCKS; b++) clipped += J.clipped[b];
+  NAPI_CALL(env, napi_create_int64(env, clipped, &result));
+  return result;
+}
 
 /* squareRows(x, m, ld, offset, len, out): out[r·len + i] = x[offset + r·ld + i]², i < len (the inputs'
  * squares that weigh each device's read-noise variance when it is relative to the target conductance). */

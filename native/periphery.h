@@ -9,5 +9,6 @@ napi_value fre_table_activate(napi_env env, napi_callback_info info);
 napi_value fre_row_sum_squares(napi_env env, napi_callback_info info);
 napi_value fre_read_prep(napi_env env, napi_callback_info info);
 napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info);
+napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info);
 napi_value fre_square_rows(napi_env env, napi_callback_info info);
 #endif

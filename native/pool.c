@@ -52,13 +52,17 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-void fre_pool_run(int n, void (*fn)(void *, int), void *ctx) {
-  const int want = chip_threads() - 1;
-  if (want <= 0 || n <= 1) {
-    for (int b = 0; b < n; b++) fn(ctx, b);
-    return;
-  }
-  pthread_mutex_lock(&P.call);
+/* A job started by fre_pool_start and not yet finished (one at a time per calling thread: another
+ * thread's pool job waits on P.call until this thread finishes its own). */
+static _Thread_local struct {
+  int on;
+  uint32_t gen;
+  int n;
+} A = {0, 0, 0};
+
+/* Publishes a job to the workers and wakes them; returns the generation. P.call is held (the caller
+ * runs or finishes the job before releasing it). */
+static uint32_t publish(int n, void (*fn)(void *, int), void *ctx, int want) {
   pthread_mutex_lock(&P.mu);
   while (P.started < want) {
     pthread_t t;
@@ -81,6 +85,44 @@ void fre_pool_run(int n, void (*fn)(void *, int), void *ctx) {
   else
     for (int i = 0; i < want; i++) pthread_cond_signal(&P.cv);
   pthread_mutex_unlock(&P.mu);
+  return gen;
+}
+
+/* fn(ctx, b) for b < n started on the workers only: the caller goes on with other work (a GEMM) and
+ * calls fre_pool_finish before it needs the results or starts another pool job; with no workers
+ * (one chip thread) the blocks run here and now. Which thread runs a block never changes its bytes. */
+void fre_pool_start(int n, void (*fn)(void *, int), void *ctx) {
+  fre_pool_finish();
+  const int want = chip_threads() - 1;
+  if (want <= 0 || n <= 1) {
+    for (int b = 0; b < n; b++) fn(ctx, b);
+    return;
+  }
+  pthread_mutex_lock(&P.call);
+  A.gen = publish(n, fn, ctx, want);
+  A.n = n;
+  A.on = 1;
+}
+
+/* The started job's unclaimed blocks on the caller (a worker the scheduler has not run yet costs
+ * nothing), then a wait for the ones a worker took. A no-op when nothing is started. */
+void fre_pool_finish(void) {
+  if (!A.on) return;
+  A.on = 0;
+  work(A.gen);
+  while (atomic_load_explicit(&P.done, memory_order_acquire) < A.n) sched_yield();
+  pthread_mutex_unlock(&P.call);
+}
+
+void fre_pool_run(int n, void (*fn)(void *, int), void *ctx) {
+  fre_pool_finish();
+  const int want = chip_threads() - 1;
+  if (want <= 0 || n <= 1) {
+    for (int b = 0; b < n; b++) fn(ctx, b);
+    return;
+  }
+  pthread_mutex_lock(&P.call);
+  const uint32_t gen = publish(n, fn, ctx, want);
   work(gen);
   /* Every block is claimed; wait for the ones a worker is still running. */
   while (atomic_load_explicit(&P.done, memory_order_acquire) < n) sched_yield();

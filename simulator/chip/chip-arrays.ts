@@ -37,8 +37,19 @@ export class ChipArrays {
   private part2: Float32Array = new Float32Array(0);
   private norms: Float32Array = new Float32Array(0);
   private xs: Float32Array = new Float32Array(0);
-  /** Noise management (abs-max): per array, the latest read's scale of each sample (input row). */
+  /** Noise management (abs-max): per array, the latest read's scale of each sample (input row): the
+   *  array's own buffer, or a shared prepared input's (prepCache). */
   private readonly scales: Float32Array[] = [];
+  private readonly ownScales: Float32Array[] = [];
+  /** Prepared inputs (noise management, DAC, Σx²) per input slice, reused by every array that reads the
+   *  same slice of the same buffer version (the row tiles of one column block: same lines, same scale,
+   *  same codes), so each slice is prepared once per version, not once per array. */
+  private readonly prepCache = new Map<string, PreparedInput>();
+  /** Per array: the buffer its deferred read noise is drawn into (normalVarBegin). */
+  private readonly noiseBufs: Float32Array[] = [];
+  /** A read whose noise is being drawn on the chip threads and not yet added: the next conversion of
+   *  that array adds it (convertAccumulate), anything else settles it into the array's part first. */
+  private pending: { id: number; part: Float32Array; n: number; noise: Float32Array } | null = null;
   /** Noise management abs-max: reads scale their inputs per sample (so shared DAC codes do not apply). */
   readonly absMax: boolean;
   /** Per array: the drift-compensation factor (1 = none). */
@@ -175,7 +186,10 @@ export class ChipArrays {
     inputScale = 1,
     row0 = 0,
     rowsPerSample = 1,
+    srcVersion?: number,
+    deferNoise = false,
   ): void {
+    this.settle();
     const { tile: t, dev } = this.arrays[id];
     const C = dev.cols;
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
@@ -188,25 +202,48 @@ export class ChipArrays {
     const normK =
       readNoise.sigma > 0 && readNoise.relativeTo === 'range' ? DeviceMatrix.cellReadSigma(readNoise, dev.isDifferential) ** 2 : 0;
     let normsDone = false;
+    let rowVar = this.norms;
     const prep = this.native?.readPrep;
-    if (prep && (this.absMax || inputScale !== 1 || (this.dac.active && !dacDone))) {
+    const prepped = !!prep && (this.absMax || inputScale !== 1 || (this.dac.active && !dacDone));
+    if (prepped) {
       // The same three steps fused in one native pass per row (native/periphery.c readPrep).
-      const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
-      this.xq = grow(this.xq, n * iLen);
-      this.norms = grow(this.norms, n);
       const quantise = this.dac.active && !dacDone;
       const [lo, hi] = this.chip.periphery.dac.inputRange;
       const bits = this.chip.periphery.dac.bits;
       const step = quantise && bits !== 'float' ? (hi - lo) / (2 ** bits - 1) : 0;
-      prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, this.xq, s, this.norms);
-      xs = this.xq;
+      // A slice another array already prepared from this version of x: the same bytes, reused.
+      const key = srcVersion !== undefined && inputScale === 1 ? `${x0}:${iLen}:${ldx}:${n}` : null;
+      let c = key ? this.prepCache.get(key) : undefined;
+      if (!c || c.x !== x || c.version !== srcVersion || c.normK !== normK || c.step !== step) {
+        let s: Float32Array;
+        let q: Float32Array;
+        let nm: Float32Array;
+        if (key) {
+          c ??= { x, version: -1, normK, step, xq: new Float32Array(n * iLen), s: new Float32Array(n), norms: new Float32Array(n) };
+          this.prepCache.set(key, c);
+          [s, q, nm] = [c.s, c.xq, c.norms];
+        } else {
+          s = this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n);
+          q = this.xq = grow(this.xq, n * iLen);
+          nm = this.norms = grow(this.norms, n);
+        }
+        prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, q, s, nm);
+        if (c) Object.assign(c, { x, version: srcVersion, normK, step });
+        this.scales[id] = s;
+        xs = q;
+        rowVar = nm;
+      } else {
+        this.scales[id] = c.s;
+        xs = c.xq;
+        rowVar = c.norms;
+      }
       ld = iLen;
       off = 0;
       normsDone = normK > 0;
     } else if (this.absMax || inputScale !== 1) {
       // Noise management: each sample's input lines divided by their largest magnitude (1 for an
       // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
-      const s = (this.scales[id] = grow(this.scales[id] ?? new Float32Array(0), n));
+      const s = (this.scales[id] = this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n));
       this.xs = grow(this.xs, n * iLen);
       for (let r = 0; r < n; r++) {
         const b = r * ldx + x0;
@@ -224,7 +261,7 @@ export class ChipArrays {
       ld = iLen;
       off = 0;
     }
-    if (this.dac.active && !dacDone && xs !== this.xq) {
+    if (this.dac.active && !dacDone && !prepped) {
       this.xq = grow(this.xq, n * iLen);
       for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
       xs = this.xq;
@@ -269,7 +306,25 @@ export class ChipArrays {
       for (let i = 0; i < n * oLen; i++) part[i] = P[i] - M[i];
       return;
     }
-    mm(1 / dev.wMax, dev.readWeights(), part);
+    const begin = this.native?.normalVarBegin;
+    const state = this.noise.nativeState;
+    if (deferNoise && begin && state && !this.lowFrequency) {
+      // The noise's draws start on the chip threads (the same key from the chip's stream, taken here as
+      // before) while this thread runs the GEMM; the array's conversion adds them (convertAccumulate).
+      // Without a worker to run them (one chip thread, a small read) they are added in place after the GEMM.
+      const nz = (this.noiseBufs[id] = grow(this.noiseBufs[id] ?? new Float32Array(0), n * oLen));
+      let started = false;
+      let later: [Float32Array | null, Float32Array | null, number] | null = null;
+      this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone ? rowVar : null, (rv, ev, cv) => {
+        started = begin(state, nz, n, oLen, rv ?? EMPTY, ev ?? EMPTY, cv);
+        if (!started) later = [rv, ev, cv];
+      });
+      this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);
+      if (started) this.pending = { id, part, n: n * oLen, noise: nz };
+      else if (later) this.noise.addNormalVar(part, n, oLen, ...(later as [Float32Array | null, Float32Array | null, number]));
+      return;
+    }
+    this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);
     if (this.lowFrequency) {
       // The held per-device offsets of each row's sample: + for G+, − for G− (offset column: W = 2(u − ½)).
       for (let r = 0; r < n; r++) {
@@ -279,7 +334,7 @@ export class ChipArrays {
         if (lf.minus) mm(-1, lf.minus, part, 1, off + r * ld, r * oLen, 1);
       }
     }
-    this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone);
+    this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone ? rowVar : null);
   }
 
   /**
@@ -287,6 +342,7 @@ export class ChipArrays {
    * how many values clipped), then rescale(): fused in one native pass when the addon has it.
    */
   convertAndRescale(id: number, part: Float32Array, n: number, lines: number, fullScale: number, step: number): number {
+    this.settle();
     const fused = this.native?.adcConvertScaled;
     if (!fused) {
       const clipped = convertOver(part, n * lines, fullScale, step, this.native);
@@ -294,6 +350,58 @@ export class ChipArrays {
       return clipped;
     }
     return fused(part, n, lines, fullScale > 0 ? fullScale : 0, step, this.absMax ? this.scales[id] : EMPTY, this.driftGains[id]);
+  }
+
+  /** The signal GEMM of a read, or +0 on every line when the input is all zero (a state that has not
+   *  moved yet, through a float DAC): OpenBLAS sums from +0 and 0·w adds ±0, so the bytes are the GEMM's. */
+  private gemmOrZero(
+    mm: (a: number, M: Float32Array, out: Float32Array) => void,
+    xs: Float32Array,
+    ld: number,
+    off: number,
+    n: number,
+    iLen: number,
+    oLen: number,
+    dev: DeviceMatrix,
+    part: Float32Array,
+  ): void {
+    if (allZero(xs, ld, off, n, iLen)) part.fill(0, 0, n * oLen);
+    else mm(1 / dev.wMax, dev.readWeights(), part);
+  }
+
+  /** Adds a deferred read noise to its array's partial sums (a no-op when none is pending). */
+  settle(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    this.native!.normalVarSettle!(p.part, p.noise, p.n);
+  }
+
+  /**
+   * convertAndRescale, then dst[o0 + r·ld + j] += gain·part[r, j], in one native pass (the same float
+   * operations as the two steps: native/periphery.c adcConvertAccumulate); part is left unconverted.
+   * Returns how many values clipped.
+   */
+  convertAccumulate(
+    id: number,
+    part: Float32Array,
+    n: number,
+    lines: number,
+    fullScale: number,
+    step: number,
+    dst: Float32Array,
+    o0: number,
+    ld: number,
+    gain: number,
+    fused: NonNullable<NonNullable<PeripheryNative>['adcConvertAccumulate']>,
+  ): number {
+    const scales = this.absMax ? this.scales[id] : EMPTY;
+    let noise: Float32Array = EMPTY;
+    if (this.pending?.id === id && this.pending.part === part) {
+      noise = this.pending.noise;
+      this.pending = null;
+    } else this.settle();
+    return fused(part, n, lines, fullScale > 0 ? fullScale : 0, step, scales, this.driftGains[id], dst, o0, ld, gain, noise);
   }
 
   /** White read noise of one side's devices (σ per device, no pairing) plus its converter's output
@@ -381,32 +489,34 @@ export class ChipArrays {
     iLen: number,
     oLen: number,
     out: Float32Array,
-    normsDone = false,
-  ): void {
+    rowVar: Float32Array | null = null,
+    draw: (rowVar: Float32Array | null, elemVar: Float32Array | null, constVar: number) => void = (rv, ev, cv) =>
+      this.noise.addNormalVar(out, n, oLen, rv, ev, cv),
+  ): boolean {
     const spec = this.chip.crossbar.readNoise;
     const constVar = this.adc.noiseVariance;
     if (spec.sigma === 0) {
-      if (constVar > 0) this.noise.addNormalVar(out, n, oLen, null, null, constVar);
-      return;
+      if (constVar > 0) draw(null, null, constVar);
+      return constVar > 0;
     }
     if (spec.relativeTo === 'range') {
-      // Per-row variances k·Σ x² (readPrep computed them already when it ran: normsDone).
-      if (!normsDone) {
-        this.norms = grow(this.norms, n);
+      // Per-row variances k·Σ x² (readPrep computed them already when it ran: rowVar).
+      if (!rowVar) {
+        rowVar = this.norms = grow(this.norms, n);
         const k = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) ** 2;
         if (this.native) {
-          this.native.rowSumSquares(x, n, ld, off, iLen, k, this.norms);
+          this.native.rowSumSquares(x, n, ld, off, iLen, k, rowVar);
         } else {
           for (let r = 0; r < n; r++) {
             let s = 0;
             const base = r * ld + off;
             for (let i = 0; i < iLen; i++) s += x[base + i] * x[base + i];
-            this.norms[r] = k * s;
+            rowVar[r] = k * s;
           }
         }
       }
-      this.noise.addNormalVar(out, n, oLen, this.norms, null, constVar);
-      return;
+      draw(rowVar, null, constVar);
+      return true;
     }
     // Relative to the target conductance: variance per line = σ²·Σ_i sqU[line, i]·x_i².
     this.x2 = grow(this.x2, n * iLen);
@@ -419,7 +529,8 @@ export class ChipArrays {
     const k = spec.sigma ** 2;
     if (transposed) this.kernels.gemm('N', 'N', n, oLen, iLen, k, this.x2, iLen, sq.subarray(w0), C, 0, this.part2, oLen);
     else this.kernels.gemm('N', 'T', n, oLen, iLen, k, this.x2, iLen, sq.subarray(w0), C, 0, this.part2, oLen);
-    this.noise.addNormalVar(out, n, oLen, null, this.part2, constVar);
+    draw(null, this.part2, constVar);
+    return true;
   }
 }
 
@@ -427,6 +538,27 @@ export class ChipArrays {
 export const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => undefined, addNormalVar: () => undefined };
 
 const EMPTY = new Float32Array(0);
+
+/** A read's prepared input slice (ChipArrays.read): which buffer and version it was made from, and the
+ *  settings that shaped it. */
+interface PreparedInput {
+  x: Float32Array;
+  version: number | undefined;
+  normK: number;
+  step: number;
+  xq: Float32Array;
+  s: Float32Array;
+  norms: Float32Array;
+}
+
+/** True when x[off + r·ld + i] is ±0 for every r < n, i < len (stops at the first non-zero). */
+function allZero(x: Float32Array, ld: number, off: number, n: number, len: number): boolean {
+  for (let r = 0; r < n; r++) {
+    const b = off + r * ld;
+    for (let i = b; i < b + len; i++) if (x[i] !== 0) return false;
+  }
+  return true;
+}
 
 export function grow(buf: Float32Array, n: number): Float32Array {
   return buf.length >= n ? buf : new Float32Array(n);

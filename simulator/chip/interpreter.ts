@@ -106,6 +106,11 @@ interface OpPlan {
   last: boolean;
   /** Writes a buffer an array may read (a state, s⁰, δ, e, x): cached DAC codes are stale after it. */
   writes: boolean;
+  /** AdcConvert: the Accumulate of the same array's partial sums that follows it with only data
+   *  movement (Send/Receive) in between — the two can run as one pass (convert()). */
+  accumulate: OpPlan | null;
+  /** ArrayRead(Transposed): its AdcConvert follows (past data movement) and has an Accumulate to fuse with. */
+  fusedConvert: boolean;
 }
 
 export class NetlistInterpreter implements DeviceModel {
@@ -126,6 +131,8 @@ export class NetlistInterpreter implements DeviceModel {
   /** Each array's latest read (bound management re-reads it). */
   private readonly lastRead: ({ transposed: boolean; x: Float32Array; ldx: number; x0: number; n: number } | undefined)[] = [];
   private bmPart: Float32Array = new Float32Array(0);
+  /** Per array: its converted partial sums were already added by a fused AdcConvert (the Accumulate skips the add). */
+  private readonly accumulated: boolean[];
   private samples = 0;
   /** DAC codes per source buffer and the buffer version they were made from (see dacCodes). */
   private readonly codes = new Map<Float32Array, { version: number; q: Float32Array }>();
@@ -198,6 +205,7 @@ export class NetlistInterpreter implements DeviceModel {
       return new Float32Array(maxBatch * (conv ? conv.P : 1) * lines);
     });
     this.sensed = n.arrays.map(() => 0);
+    this.accumulated = n.arrays.map(() => false);
     this.readKind = n.arrays.map(() => 'forward');
     this.senseLines = n.arrays.map(() => 1);
     this.saturation = n.edges.map(() => new Float64Array(5 * ADC_READ_KINDS.length));
@@ -330,7 +338,7 @@ export class NetlistInterpreter implements DeviceModel {
       case 'ArrayReadTransposed':
         return this.read(p);
       case 'AdcConvert':
-        return this.convert(op.array);
+        return this.convert(op.array, p.accumulate);
       case 'Accumulate':
         return op.source === 'OPERAND_HELD_DRIVE' ? this.accumulateHeld(op, it) : this.accumulate(p);
       case 'NeuronUpdate': {
@@ -403,7 +411,9 @@ export class NetlistInterpreter implements DeviceModel {
       // Every array that reads this vector in this iteration sees the same DAC codes: quantise once
       // (not under noise management: its per-array, per-sample scaling comes before the DAC).
       const q = this.chip.absMax ? null : this.dacCodes(src, this.m * ld);
-      this.arrayRead(op.array, transposed, src, ld, x0, this.m, q);
+      // When the conversion and the accumulation will run as one pass, the read's noise is drawn on the
+      // chip threads during the GEMM and added in that pass.
+      this.arrayRead(op.array, transposed, src, ld, x0, this.m, q, p.fusedConvert && this.canFuse(op.array));
       return;
     }
     const c = e.conv;
@@ -427,9 +437,12 @@ export class NetlistInterpreter implements DeviceModel {
     x0: number,
     n: number,
     dacCodes: Float32Array | null = null,
+    deferNoise = false,
   ): void {
     this.lastRead[id] = { transposed, x, ldx, x0, n };
-    this.chip.read(id, transposed, dacCodes ?? x, ldx, x0, n, this.part[id], dacCodes !== null, 1, 0, n / this.m);
+    // Dense reads name the buffer version, so arrays reading the same slice share its prepared input.
+    const version = this.edges[this.chip.arrays[id].edge].conv ? undefined : this.version;
+    this.chip.read(id, transposed, dacCodes ?? x, ldx, x0, n, this.part[id], dacCodes !== null, 1, 0, n / this.m, version, deferNoise);
   }
 
   /**
@@ -438,7 +451,7 @@ export class NetlistInterpreter implements DeviceModel {
    * its input halved, up to maxRereads times, keeping the first re-read that does not clip (or the
    * last) times 2^k. Counts conversions, the clipped ones that stand, and re-reads.
    */
-  private convert(id: number): void {
+  private convert(id: number, acc: OpPlan | null = null): void {
     const kind = this.readKind[id];
     const a = this.chip.arrays[id];
     const { fullScale, step } = adcRangeOf(a.tile.gains, kind);
@@ -449,6 +462,10 @@ export class NetlistInterpreter implements DeviceModel {
     const adc = this.chip.chip.periphery.adc;
     const c = this.saturation[a.edge];
     const k = ADC_READ_KINDS.indexOf(kind);
+    const fuse = this.chip.native?.adcConvertAccumulate;
+    const fusing = acc !== null && !!fuse && this.canFuse(id);
+    // A read noise still being drawn (deferred by the read) is added here: by the fused pass, or now.
+    if (!fusing) this.chip.settle();
     // Rows (samples) that clip any line, with how many lines, before the conversion clips them.
     const flagged: [row: number, over: number][] = [];
     // Each-side conversion: two conversions per line, each side clipped on its own.
@@ -462,6 +479,16 @@ export class NetlistInterpreter implements DeviceModel {
       }
     }
     let clipped: number;
+    if (fusing && acc && fuse) {
+      // The ADC, the digital rescale and the Accumulate that follows in one pass (the same float
+      // operations in the same order as convertAndRescale then accumulate's add; part is left unread).
+      const t = this.accTarget(acc);
+      clipped = this.chip.convertAccumulate(id, part, rows, lines, fullScale, step, t.dst, t.o0, t.ld, t.gain, fuse);
+      this.accumulated[id] = true;
+      c[2 * k] += n;
+      c[2 * k + 1] += clipped;
+      return;
+    }
     if (sides) {
       clipped = this.chip.convertSides(id, n, fullScale, step, part);
       this.chip.rescale(id, part, rows, lines);
@@ -494,6 +521,18 @@ export class NetlistInterpreter implements DeviceModel {
     }
     c[2 * k] += sides ? 2 * n : n;
     c[2 * k + 1] += clipped;
+  }
+
+  /** An array whose AdcConvert and Accumulate can run as one native pass: a dense edge, the native
+   *  kernel present, no each-side conversion, no bound management (whose re-reads need the sums). */
+  private canFuse(id: number): boolean {
+    const adc = this.chip.chip.periphery.adc;
+    return (
+      !!this.chip.native?.adcConvertAccumulate &&
+      !this.chip.eachSide &&
+      !this.edges[this.chip.arrays[id].edge].conv &&
+      adc.boundManagement !== 'iterative'
+    );
   }
 
   /** The DAC codes of a whole vector, computed once per version of the buffer (null: float DAC). */
@@ -534,18 +573,33 @@ export class NetlistInterpreter implements DeviceModel {
     }
   }
 
+  /** Where an Accumulate adds its array's partial sums: lines per sample, first line, gain, destination. */
+  private accTarget(p: OpPlan): { lines: number; o0: number; gain: number; dst: Float32Array; ld: number } {
+    const { op } = p;
+    const t = this.chip.arrays[op.array].tile;
+    const transposed = this.plannedTransposed(p);
+    return {
+      lines: transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin,
+      o0: transposed ? t.colBegin : t.rowBegin,
+      gain: transposed ? t.gains.transposed : t.gains.forward,
+      dst: this.target(op.group, op.target),
+      ld: this.groups[op.group].size,
+    };
+  }
+
   private accumulate(p: OpPlan): void {
     const { op } = p;
     const m = this.m;
     const a = this.chip.arrays[op.array];
     const e = this.edges[a.edge];
-    const t = a.tile;
-    const transposed = this.plannedTransposed(p);
-    const lines = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
-    const o0 = transposed ? t.colBegin : t.rowBegin;
-    const gain = transposed ? t.gains.transposed : t.gains.forward;
+    const { lines, o0, gain, dst } = this.accTarget(p);
     const part = this.part[op.array];
-    const dst = this.target(op.group, op.target);
+    if (this.accumulated[op.array]) {
+      // Added already by the fused AdcConvert (dense edges only); the bias still follows the last add.
+      this.accumulated[op.array] = false;
+      if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
+      return;
+    }
     // out[r·ld + o0 + j] += gain·part[r, j] (AdcConvert has converted the part in place).
     const add = (out: Float32Array, n: number, ld: number) => {
       const native = this.chip.native;
@@ -601,7 +655,9 @@ export class NetlistInterpreter implements DeviceModel {
     const dst = this.target(op.group, op.target);
     const k = op.scaleByStep ? it + 1 : 1;
     const n = this.m * g.size;
-    if (k === 1) for (let i = 0; i < n; i++) dst[i] += held[i];
+    // Natively when k is 1: float + float rounds once either way, so the bytes are the loop's.
+    if (k === 1 && this.chip.native) this.chip.native.adcAccumulate(held, 1, n, dst, 0, n, 1, 0, 0);
+    else if (k === 1) for (let i = 0; i < n; i++) dst[i] += held[i];
     else for (let i = 0; i < n; i++) dst[i] += k * held[i];
   }
 
@@ -757,7 +813,7 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
     const k = dir(op);
     if (k && op.opType === 'Accumulate') lastAcc.set(k, i);
   });
-  return phase.ops.map((op, i) => {
+  const plans: OpPlan[] = phase.ops.map((op, i) => {
     const k = dir(op);
     let first = false;
     if (k && op.opType !== 'Accumulate' && !firstSeen.has(k)) {
@@ -771,8 +827,30 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
       first,
       last: k !== null && lastAcc.get(k) === i,
       writes: ['SaveState', 'StateDelta', 'ReadoutError', 'LoadInput', 'LoadTarget'].includes(op.opType),
+      accumulate: null,
+      fusedConvert: false,
     };
   });
+  // An AdcConvert whose partial sums go next, past data movement only, to an Accumulate of the same array.
+  plans.forEach((p, i) => {
+    if (p.type !== 'AdcConvert') return;
+    for (let j = i + 1; j < plans.length; j++) {
+      const q = plans[j];
+      if (q.type === 'Send' || q.type === 'Receive') continue;
+      if (q.type === 'Accumulate' && q.op.source === 'OPERAND_PARTIAL_SUM' && q.op.array === p.op.array) p.accumulate = q;
+      break;
+    }
+  });
+  plans.forEach((p, i) => {
+    if (p.type !== 'ArrayRead' && p.type !== 'ArrayReadTransposed') return;
+    for (let j = i + 1; j < plans.length; j++) {
+      const q = plans[j];
+      if (q.type === 'Send' || q.type === 'Receive') continue;
+      p.fusedConvert = q.type === 'AdcConvert' && q.op.array === p.op.array && q.accumulate !== null;
+      break;
+    }
+  });
+  return plans;
 }
 
 /** Lines of p[o … o + n) beyond ±fs. */

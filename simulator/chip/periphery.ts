@@ -12,7 +12,17 @@ import type { NoiseSource } from '../noise';
 /** The native loops (native/periphery.c) when the fast backend runs; null = the TypeScript loops here. */
 export type PeripheryNative = Pick<
   FreBlasAddon,
-  'quantize' | 'adcAccumulate' | 'adcConvert' | 'tableActivate' | 'rowSumSquares' | 'readPrep' | 'adcConvertScaled' | 'squareRows'
+  | 'quantize'
+  | 'adcAccumulate'
+  | 'adcConvert'
+  | 'tableActivate'
+  | 'rowSumSquares'
+  | 'readPrep'
+  | 'adcConvertScaled'
+  | 'adcConvertAccumulate'
+  | 'normalVarBegin'
+  | 'normalVarSettle'
+  | 'squareRows'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */

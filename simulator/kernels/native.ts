@@ -94,6 +94,36 @@ export interface FreBlasAddon {
   squareRows?(x: Float32Array, m: number, ld: number, offset: number, len: number, out: Float32Array): void;
   /** adcConvert, then each row times its scale (empty: 1) × gain; returns how many values clipped. */
   adcConvertScaled?(P: Float32Array, rows: number, lines: number, fs: number, step: number, scales: Float32Array, gain: number): number;
+  /** adcConvertScaled's values added into out[offset + r·ld + j] as adcAccumulate adds them (× accGain),
+   *  in one pass, P unchanged; returns how many values clipped. Older builds lack it. */
+  adcConvertAccumulate?(
+    P: Float32Array,
+    rows: number,
+    lines: number,
+    fs: number,
+    step: number,
+    scales: Float32Array,
+    gain: number,
+    out: Float32Array,
+    offset: number,
+    ld: number,
+    accGain: number,
+    noise?: Float32Array,
+  ): number;
+  /** addNormalVar's draws (the same key and streams) into noise alone, started on the chip threads while
+   *  the caller goes on; adcConvertAccumulate(…, noise) or normalVarSettle adds them. Returns false and draws
+   *  nothing when they would not run on a worker (one chip thread, a small call). Older builds lack it. */
+  normalVarBegin?(
+    state: Uint32Array,
+    noise: Float32Array,
+    m: number,
+    cols: number,
+    rowVar: Float32Array,
+    elemVar: Float32Array,
+    constVar: number,
+  ): boolean;
+  /** Finishes a normalVarBegin, then P[i] += noise[i] for i < n. */
+  normalVarSettle?(P: Float32Array, noise: Float32Array, n: number): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(
