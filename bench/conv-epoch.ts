@@ -21,6 +21,7 @@
  * which runs this file with --steps-only --callgrind-markers under valgrind and counts instructions
  * only between the markers printed around the steps (node start-up and data loading excluded).
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { loadNetData } from '../datasets/net-data';
 import { sliceDataset } from '../datasets/dataset';
@@ -28,7 +29,7 @@ import { loadGraph } from '../graph/load';
 import { INPUT, OUTPUT, resolveNet, type Net, type NetEdge } from '../graph/net';
 import { initParams } from '../graph/params';
 import * as im2rowModule from '../simulator/conv/im2row';
-import { layoutFor } from '../simulator/conv/layout-kernels';
+import { layoutFor, layoutThreads } from '../simulator/conv/layout-kernels';
 import * as poolModule from '../simulator/conv/pool';
 import type { Kernels, Trans } from '../simulator/kernels/kernels';
 import { selectKernels } from '../simulator/kernels/select';
@@ -141,6 +142,10 @@ async function main(): Promise<void> {
   const net = resolveNet(loadGraph(specFile));
   const batch = net.spec.training.batchSize;
   console.log(JSON.stringify(machineInfo(kernels)));
+  const layout = layoutFor(kernels);
+  console.log(
+    `conv path: ${layout.convForwardMax ? 'fused native chunk loop' : `${layout.name} call by call`}; layout threads ${layoutThreads()} (FRE_LAYOUT_THREADS, else 2 when OpenBLAS has 2+ threads)`,
+  );
 
   const stepsOnly = hasArg('steps-only');
   // (1)–(3) the floor, from the spec and this run's GEMM rates.
@@ -180,8 +185,8 @@ async function main(): Promise<void> {
       gemm: prof.time((ta: Trans, tb: Trans, M: number, N: number, K: number) => `gemm ${ta}${tb} ${M}×${N}×${K}`, gemm as Kernels['gemm']),
       activate: prof.time(() => 'activate', kernels.activate.bind(kernels)),
     };
-    const layout = layoutFor(kernels) as unknown as Record<string, unknown>;
-    prof.wrapModule(layout, ['im2row', 'row2im', 'maxPoolRows', 'maxUnpoolRows']);
+    const layoutFns = layout as unknown as Record<string, unknown>;
+    prof.wrapModule(layoutFns, ['im2row', 'row2im', 'maxPoolRows', 'maxUnpoolRows', 'convForwardMax', 'convBackwardMax']);
     prof.wrapModule(im2rowModule as unknown as Record<string, unknown>, ['rowsToMaps', 'mapsToRows']);
     prof.wrapModule(poolModule as unknown as Record<string, unknown>, ['poolForward', 'poolTranspose']);
   }
@@ -223,6 +228,10 @@ async function main(): Promise<void> {
   console.log(
     `  CPU time of this process: ${cpuSeconds.toFixed(2)} s = ${((cpuSeconds / seen) * 1e3).toFixed(2)} ms/sample (${(cpuSeconds / seconds).toFixed(2)} cores busy on average)`,
   );
+  // The trained weights and biases, for bit-identity checks between builds and thread settings.
+  const hash = createHash('sha256');
+  for (const w of weights) hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+  console.log(`  sha256 of the weights and biases after the steps: ${hash.digest('hex')}`);
   if (!stepsOnly)
     console.log(
       `FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`,

@@ -26,6 +26,35 @@ export interface LayoutKernels {
   ): void;
   /** pool-rows.ts: unpool through argmax into position-major rows (overwritten). */
   maxUnpoolRows(pool: PoolSpec, shape: FeatureShape, m: number, post: Float32Array, argmax: Int32Array, rows: Float32Array): void;
+  /**
+   * Optional (native only): a max-pooled conv edge's whole exact read in one call, `chunk` samples at
+   * a time, the chunks on both cores when the layout helper is on. The same floats as the engine's
+   * loop of im2row, a β = 0 sgemm with w [O × C·k·k] and maxPoolRows per chunk (edge-ops.ts).
+   */
+  convForwardMax?(
+    spec: ConvSpec,
+    pool: PoolSpec,
+    m: number,
+    x: Float32Array,
+    w: Float32Array,
+    out: Float32Array,
+    argmax: Int32Array,
+    scale: number,
+    bias: Float32Array | null,
+    chunk: number,
+  ): void;
+  /** Likewise maxUnpoolRows, a β = 0 sgemm scale·rows·w and row2im (out +=) per chunk. */
+  convBackwardMax?(
+    spec: ConvSpec,
+    pool: PoolSpec,
+    m: number,
+    post: Float32Array,
+    argmax: Int32Array,
+    w: Float32Array,
+    out: Float32Array,
+    scale: number,
+    chunk: number,
+  ): void;
 }
 
 export const referenceLayout: LayoutKernels = { name: 'reference', im2row, row2im, maxPoolRows, maxUnpoolRows };
@@ -46,6 +75,10 @@ export function layoutKernels(): LayoutKernels {
   const r2i = addon?.row2im?.bind(addon);
   const pr = addon?.maxPoolRows?.bind(addon);
   const ur = addon?.maxUnpoolRows?.bind(addon);
+  // FRE_CONV_FUSED=0 keeps the engine's call-by-call chunk loop (the same floats; for comparisons).
+  const fused = process.env.FRE_CONV_FUSED?.trim() !== '0';
+  const cf = fused ? addon?.convForwardMax?.bind(addon) : undefined;
+  const cb = fused ? addon?.convBackwardMax?.bind(addon) : undefined;
   chosen =
     i2r && r2i && pr && ur
       ? {
@@ -56,7 +89,67 @@ export function layoutKernels(): LayoutKernels {
             pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
           maxUnpoolRows: (pool, sh, m, post, argmax, rows) =>
             ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
+          ...(cf && cb
+            ? {
+                convForwardMax: (s, pool, m, x, w, out, argmax, scale, bias, chunk) =>
+                  cf(
+                    x,
+                    w,
+                    out,
+                    argmax,
+                    bias ?? NO_BIAS,
+                    m,
+                    s.inChannels,
+                    s.height,
+                    s.width,
+                    s.kernel,
+                    s.stride,
+                    s.padding,
+                    s.outChannels,
+                    pool.size,
+                    pool.stride,
+                    chunk,
+                    scale,
+                  ),
+                convBackwardMax: (s, pool, m, post, argmax, w, out, scale, chunk) =>
+                  cb(
+                    post,
+                    argmax,
+                    w,
+                    out,
+                    m,
+                    s.inChannels,
+                    s.height,
+                    s.width,
+                    s.kernel,
+                    s.stride,
+                    s.padding,
+                    s.outChannels,
+                    pool.size,
+                    pool.stride,
+                    chunk,
+                    scale,
+                  ),
+              }
+            : {}),
         }
       : referenceLayout;
   return chosen;
+}
+
+/**
+ * Threads of the native layout moves and fused conv reads (native/conv.c): 1 = the calling thread,
+ * 2 = it and a helper, sharing samples or chunks (the same floats either way). Without a call the
+ * addon decides on first use: FRE_LAYOUT_THREADS if set, else 2 when OpenBLAS may use several
+ * threads on a machine with two or more cores. Returns the count in effect, or 1 without the addon.
+ */
+export function setLayoutThreads(n: 1 | 2): number {
+  const addon = process.env.FRE_BACKEND?.trim().toLowerCase() === 'reference' ? null : loadNativeAddon();
+  return addon?.setLayoutThreads?.(n) ?? 1;
+}
+
+/** The layout thread count in effect (see setLayoutThreads), or 1 without the addon. */
+export function layoutThreads(): number {
+  const addon = process.env.FRE_BACKEND?.trim().toLowerCase() === 'reference' ? null : loadNativeAddon();
+  return addon?.layoutThreads?.() ?? 1;
 }

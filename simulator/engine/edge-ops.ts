@@ -102,6 +102,12 @@ export class EdgeOps {
     });
   }
 
+  /** The matrix of an executor whose reads are exact sgemms (the ideal one) when the native fused conv
+   *  reads exist; else null (the chunk loops below, through the executor). */
+  private exactMatrix(e: NetEdge): Float32Array | null {
+    return this.layout.convForwardMax && this.exec.exactMatrix && this.exec.forwardInto ? this.exec.exactMatrix(e) : null;
+  }
+
   private targetSize(e: NetEdge): number {
     return this.net.layers[e.to].size;
   }
@@ -121,6 +127,12 @@ export class EdgeOps {
     const toSize = this.targetSize(e);
     cb.lastInput = inp;
     cb.lastM = m;
+    const w = maxPooled ? this.exactMatrix(e) : null;
+    if (w && this.layout.convForwardMax) {
+      // The loop below in one native call, its chunks on both cores (layout-kernels.ts).
+      this.layout.convForwardMax(conv, pool!, m, inp, w, out, cb.argmax, scale, bias ?? null, cb.chunk);
+      return;
+    }
     // A chunk of samples at a time, from im2row through the read to the pool: the patches are
     // still in cache when the read consumes them, and the read's rows when the pool does (the
     // patches are not kept: an update im2rows its input once, see update()).
@@ -169,6 +181,11 @@ export class EdgeOps {
     const { conv, positions: P } = e.conv;
     const inSize = conv.inChannels * conv.height * conv.width;
     const maxPooled = e.conv.pool?.kind === 'max';
+    const w = maxPooled && path === 'transposed' ? this.exactMatrix(e) : null;
+    if (w && this.layout.convBackwardMax) {
+      this.layout.convBackwardMax(conv, e.conv.pool!, m, inp, cb.argmax, w, out, scale, cb.chunk);
+      return;
+    }
     if (!maxPooled) this.toRows(e, cb, inp, m, cb.argmax, cb.rows);
     const toSize = this.targetSize(e);
     // A chunk of samples at a time: the unpooled rows are still in cache when the read consumes
