@@ -10,7 +10,8 @@
  * one update per trained edge); (3) the floor = those FLOPs at the measured rates of their shapes;
  * (4) the measured seconds of EP training steps (engine step + optimiser; no evaluation) on the
  * first N training samples, per sample and scaled to a 60000-sample epoch, and their ratio to the
- * floor. --profile also splits the step time by operation (each GEMM shape, im2row/row2im, layout
+ * floor. The rates (and the floor) are those of one BLAS thread; with several (OPENBLAS_NUM_THREADS unset
+ * or > 1) a second floor at the multithreaded rates is printed too. --profile also splits the step time by operation (each GEMM shape, im2row/row2im, layout
  * transposes, pooling, activation; the rest is engine bookkeeping), which adds timer overhead.
  * OPENBLAS_NUM_THREADS sets the BLAS threads as usual (the default is one per core). --steps-only
  * skips (1)–(3): for instruction counts of the steps alone under valgrind, which needs
@@ -32,6 +33,7 @@ import * as im2rowModule from '../simulator/conv/im2row';
 import { layoutFor, layoutThreads } from '../simulator/conv/layout-kernels';
 import * as poolModule from '../simulator/conv/pool';
 import type { Kernels, Trans } from '../simulator/kernels/kernels';
+import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeOptimizer } from '../simulator/optim/optimizer';
 import { gatherBatch, makeGrads, makeModel } from '../simulator/train';
@@ -152,7 +154,15 @@ async function main(): Promise<void> {
   const big = net.edges
     .filter((e) => e.from !== INPUT && e.to !== OUTPUT)
     .reduce((a, e) => (2 * e.rows * e.cols * (e.conv?.positions ?? 1) > 2 * a.rows * a.cols * (a.conv?.positions ?? 1) ? e : a));
-  const rate = stepsOnly ? { forward: NaN, transposed: NaN, update: NaN } : gemmRates(kernels, big, batch, reps);
+  // The floor on one core (one BLAS thread) and, when OpenBLAS runs several threads, on all of them
+  // (the same FLOPs at the multithreaded whole-batch rates): the step's threads are compared with both.
+  const addon = loadNativeAddon();
+  const blasThreads = kernels.name === NATIVE_BACKEND_NAME && addon ? addon.getThreads() : 1;
+  const noRate = { forward: NaN, transposed: NaN, update: NaN };
+  if (blasThreads > 1) addon!.setThreads(1);
+  const rate = stepsOnly ? noRate : gemmRates(kernels, big, batch, reps);
+  if (blasThreads > 1) addon!.setThreads(blasThreads);
+  const rateAll = stepsOnly || blasThreads <= 1 ? null : gemmRates(kernels, big, batch, reps);
   const flops = epFlops(net);
   console.log(`EP step FLOPs per sample (${specFile}: T ${net.spec.dynamics.T}, K ${net.spec.dynamics.K}):`);
   for (const l of flops.lines) console.log(l);
@@ -165,12 +175,15 @@ async function main(): Promise<void> {
       `GEMM rate on ${big.name}'s shapes, batch ${batch} (${n} patch rows), best of ${reps}: ` +
         `forward [${n}×${big.cols}]·[${big.rows}×${big.cols}]ᵀ ${rate.forward.toFixed(1)} GFLOP/s, ` +
         `transposed [${n}×${big.rows}]·[${big.rows}×${big.cols}] ${rate.transposed.toFixed(1)} GFLOP/s, ` +
-        `update [${n}×${big.rows}]ᵀ·[${n}×${big.cols}] ${rate.update.toFixed(1)} GFLOP/s`,
+        `update [${n}×${big.rows}]ᵀ·[${n}×${big.cols}] ${rate.update.toFixed(1)} GFLOP/s (one BLAS thread)` +
+        (rateAll
+          ? `; ${blasThreads} BLAS threads: ${rateAll.forward.toFixed(1)}, ${rateAll.transposed.toFixed(1)}, ${rateAll.update.toFixed(1)} GFLOP/s`
+          : ''),
     );
-  const floorPerSample =
-    flops.byShape.forward / (rate.forward * 1e9) +
-    flops.byShape.transposed / (rate.transposed * 1e9) +
-    flops.byShape.update / (rate.update * 1e9);
+  const floorAt = (r: Record<Shape, number>) =>
+    flops.byShape.forward / (r.forward * 1e9) + flops.byShape.transposed / (r.transposed * 1e9) + flops.byShape.update / (r.update * 1e9);
+  const floorPerSample = floorAt(rate);
+  const floorAll = rateAll ? floorAt(rateAll) : null;
 
   // (4) measured EP training steps.
   const full = loadNetData(net, specFile, {});
@@ -234,7 +247,11 @@ async function main(): Promise<void> {
   console.log(`  sha256 of the weights and biases after the steps: ${hash.digest('hex')}`);
   if (!stepsOnly)
     console.log(
-      `FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`,
+      `FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended, one core); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`,
+    );
+  if (floorAll)
+    console.log(
+      `FLOP floor on ${blasThreads} BLAS threads: ${(floorAll * 1e3).toFixed(2)} ms/sample = ${(floorAll * 60000).toFixed(0)} s per epoch (${(flops.total / floorAll / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorAll).toFixed(2)}×`,
     );
   if (prof) {
     const rows = [...prof.seconds].sort((a, b) => b[1] - a[1]);

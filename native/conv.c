@@ -227,14 +227,16 @@ static inline __attribute__((always_inline)) void im2row_body(const float *restr
   }
 }
 
-static inline __attribute__((always_inline)) void row2im_body(const float *restrict in, float *restrict x,
-                                                               const geom_t *g, const int64_t k) {
+/* zero: also set each patch row to 0 once it is added up (while it is in L1), for the next β = 1 sgemm. */
+static inline __attribute__((always_inline)) void row2im_body(float *restrict in, float *restrict x,
+                                                               const geom_t *g, const int64_t k, const int zero) {
   const int64_t C = g->C, H = g->H, W = g->W, s = g->s, p = g->p;
   const float *o = in;
   for (int64_t b = 0; b < g->m; b++) {
     float *xb = x + b * C * H * W;
     for (int64_t oy = 0; oy < g->OH; oy++) {
       for (int64_t ox = 0; ox < g->OW; ox++) {
+        if (zero && (ox > 0 || oy > 0 || b > 0)) memset((float *)o - C * k * k, 0, (size_t)(C * k * k) * sizeof(float));
         const int64_t x0 = ox * s - p;
         const int inside = x0 >= 0 && x0 + k <= W;
         for (int64_t c = 0; c < C; c++) {
@@ -264,6 +266,7 @@ static inline __attribute__((always_inline)) void row2im_body(const float *restr
       }
     }
   }
+  if (zero && o > in) memset((float *)o - C * k * k, 0, (size_t)(C * k * k) * sizeof(float));
 }
 
 static void im2row_loop(const float *restrict x, float *restrict out, const geom_t *g) {
@@ -275,10 +278,20 @@ static void im2row_loop(const float *restrict x, float *restrict out, const geom
 }
 
 static void row2im_loop(const float *restrict in, float *restrict x, const geom_t *g) {
+  float *src = (float *)in; /* not written: zero = 0 */
   switch (g->k) {
-    case 3: row2im_body(in, x, g, 3); break;
-    case 5: row2im_body(in, x, g, 5); break;
-    default: row2im_body(in, x, g, g->k); break;
+    case 3: row2im_body(src, x, g, 3, 0); break;
+    case 5: row2im_body(src, x, g, 5, 0); break;
+    default: row2im_body(src, x, g, g->k, 0); break;
+  }
+}
+
+/* row2im, then in = 0 (row by row, as each is consumed). */
+static void row2im_zero_loop(float *restrict in, float *restrict x, const geom_t *g) {
+  switch (g->k) {
+    case 3: row2im_body(in, x, g, 3, 1); break;
+    case 5: row2im_body(in, x, g, 5, 1); break;
+    default: row2im_body(in, x, g, g->k, 1); break;
   }
 }
 
@@ -554,12 +567,15 @@ napi_value fre_max_unpool_rows(napi_env env, napi_callback_info info) {
  */
 
 /* Per-worker scratch (worker 0: the caller, 1: the helper), grown on demand by its own thread. */
-static struct { float *buf; size_t n; } scratch[2][2];
+static struct { float *buf; size_t n; } scratch[2][3]; /* [worker][patches, rows, back] */
 
+/* Zeroed when (re)allocated: convBackwardMax keeps its transposed-read buffer at zero between chunks. */
 static float *scratch_get(int worker, int which, size_t n) {
   if (scratch[worker][which].n < n) {
+    const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
     free(scratch[worker][which].buf);
-    scratch[worker][which].buf = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+    scratch[worker][which].buf = aligned_alloc(64, bytes);
+    if (scratch[worker][which].buf) memset(scratch[worker][which].buf, 0, bytes);
     scratch[worker][which].n = scratch[worker][which].buf ? n : 0;
   }
   return scratch[worker][which].buf;
@@ -575,6 +591,10 @@ typedef struct {
   double scale;
   _Atomic int64_t bad;     /* backward: the smallest bad argmax index, or INT64_MAX */
   _Atomic int oom;         /* a worker could not allocate its scratch */
+  /* backward with activation (feedbackActivate): per chunk out = base (NULL: 0) + the feedback, then act = ρ(out) */
+  const float *base;
+  float *act;
+  int kind; /* -1: no activation */
 } fused_job_t;
 
 static void fused_bad(fused_job_t *j, int64_t bad) {
@@ -612,10 +632,15 @@ static void backward_chunk(void *arg, int64_t ci, int worker) {
   const int64_t P = j->g.OH * j->g.OW, K = j->g.C * j->g.k * j->g.k, O = j->pg.O;
   const int64_t inSize = j->g.C * j->g.H * j->g.W, toSize = O * j->pg.OH * j->pg.OW;
   float *rows = scratch_get(worker, 1, (size_t)(j->chunk * P * O));
-  float *back = scratch_get(worker, 0, (size_t)(j->chunk * P * K));
+  float *back = scratch_get(worker, 2, (size_t)(j->chunk * P * K));
   if (!rows || !back) {
     atomic_store(&j->oom, 1);
     return;
+  }
+  if (j->kind >= 0) {
+    float *o = j->out + s0 * inSize;
+    if (j->base) memcpy(o, j->base + s0 * inSize, (size_t)(mc * inSize) * sizeof(float));
+    else memset(o, 0, (size_t)(mc * inSize) * sizeof(float));
   }
   pool_geom_t pg = j->pg;
   pg.m = mc;
@@ -623,12 +648,17 @@ static void backward_chunk(void *arg, int64_t ci, int worker) {
     const int64_t bad = max_unpool_rows(j->src + s0 * toSize, j->argmax + s0 * toSize, rows, &pg, b);
     if (bad >= 0) fused_bad(j, s0 * toSize + bad);
   }
-  /* α = scale, β = 0 as transposedInto (no memset first: see forward_chunk). */
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(mc * P), (int)K, (int)O, (float)j->scale, rows, (int)O, j->w, (int)K, 0.0f,
+  /* transposedInto is α = scale, β = 0: OpenBLAS zeroes C (a 1 MB pass per chunk), then adds α·AB.
+     Here C is kept at zero instead (row2im below clears each patch row as it consumes it; fresh
+     scratch is zeroed) and β = 1: 0 + α·AB is the same float, signed zeros included (+0 + −0 = +0
+     either way), and the separate pass over C is gone. */
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(mc * P), (int)K, (int)O, (float)j->scale, rows, (int)O, j->w, (int)K, 1.0f,
               back, (int)K);
   geom_t g = j->g;
   g.m = mc;
-  row2im_loop(back, j->out + s0 * inSize, &g);
+  row2im_zero_loop(back, j->out + s0 * inSize, &g);
+  /* The layer's activation on this chunk of its drive while it is in cache (the same loop as activate). */
+  if (j->kind >= 0) fre_activate_loop(j->kind, j->out + s0 * inSize, j->act + s0 * inSize, mc * inSize);
 }
 
 /* The chunks on the caller and the helper; with the helper, one BLAS thread per sgemm. */
@@ -710,17 +740,29 @@ napi_value fre_conv_forward_max(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* convBackwardMax(post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale) */
+/* convBackwardMax(post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale[, base, act, kind]):
+   with the last three, per chunk out = base (empty: 0) + the feedback, then act = ρ_kind(out). */
 napi_value fre_conv_backward_max(napi_env env, napi_callback_info info) {
-  size_t argc = 16;
-  napi_value argv[16];
+  size_t argc = 19;
+  napi_value argv[19];
   float *post;
   int32_t *argmax;
   int64_t pl, al, wl, ol;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 16)
-    return throw_type(env, "convBackwardMax: expected (post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale)");
-  fused_job_t job = {.bad = INT64_MAX, .oom = 0};
+  if (argc != 16 && argc != 19)
+    return throw_type(env, "convBackwardMax: expected (post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale[, base, act, kind])");
+  fused_job_t job = {.bad = INT64_MAX, .oom = 0, .kind = -1};
+  int64_t bl = 0, actl = 0; /* checked below, once m is known */
+  if (argc == 19) {
+    float *base, *act;
+    int64_t kind;
+    if (!get_f32(env, argv[16], "base", &base, &bl) || !get_f32(env, argv[17], "act", &act, &actl) || !get_dim(env, argv[18], "kind", 0, &kind))
+      return NULL;
+    if (kind > 2) return throw_range(env, "convBackwardMax: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
+    job.base = bl ? base : NULL;
+    job.act = act;
+    job.kind = (int)kind;
+  }
   if (!get_f32(env, argv[0], "post", &post, &pl) || !get_i32(env, argv[1], "argmax", &argmax, &al) ||
       !fused_args(env, argv, "convBackwardMax", &job, &wl, &ol))
     return NULL;
@@ -728,6 +770,11 @@ napi_value fre_conv_backward_max(napi_env env, napi_callback_info info) {
   if (pl < n || al < n) return throw_range(env, "convBackwardMax: post or argmax shorter than m·O·PH·PW");
   if (ol < job.m * job.g.C * job.g.H * job.g.W) return throw_range(env, "convBackwardMax: out shorter than m·C·H·W");
   if (post == job.out || job.w == job.out) return throw_range(env, "convBackwardMax: out must not alias post or w");
+  if (job.kind >= 0) {
+    const int64_t xs = job.m * job.g.C * job.g.H * job.g.W;
+    if (actl < xs || (job.base && bl < xs)) return throw_range(env, "convBackwardMax: base (unless empty) and act must hold m·C·H·W");
+    if (job.act == job.out || job.base == job.out || job.act == post) return throw_range(env, "convBackwardMax: act and base must not alias out or post");
+  }
   job.src = post;
   job.argmax = argmax;
   run_chunks(backward_chunk, &job);

@@ -5,8 +5,9 @@
  * maxPoolRows per chunk; unpool, sgemm, row2im) bit for bit, on one thread and on two, for the specs'
  * shapes (mnist-conv's W0 and W1) and odd ones (padding, stride 2, k 4 with a 3/2 pool that leaves a
  * border unpooled, chunks that do not divide the batch); against the plain TypeScript reference (the
- * whole batch, reference GEMM) to float rounding; for a bad argmax; and through an EP step, whose
- * states and gradients are bit-identical with and without the fused path. Skipped without the addon.
+ * whole batch, reference GEMM) to float rounding; the feedback with the layer's drive and activation
+ * fused in (EdgeOps.feedbackActivate) against the separate passes; a bad argmax; and an EP step, whose
+ * states and gradients are bit-identical with and without the fused paths. Skipped without the addon.
  */
 import { GraphBuilder } from '../graph/builder';
 import { resolveNet, type Net } from '../graph/net';
@@ -235,6 +236,36 @@ run('fused native conv reads = the call-by-call chunk loop, bit for bit', () => 
     });
     expect(worst).toBeLessThan(tol);
     expect(backWant.some((v) => v !== 0)).toBe(true);
+  });
+
+  test.each([
+    ['hard-sigmoid', 'an input drive'],
+    ['tanh', 'no input drive'],
+  ] as const)('feedback + %s with %s, chunk by chunk = the separate passes, bit for bit', (activation, drive) => {
+    const c = CASES[0][1];
+    const { O, K, inSize, toSize } = sizes(c);
+    const w = normal(O * K, 'w-act');
+    const x = normal(m * inSize, 'x-act');
+    const out = new Float32Array(m * toSize);
+    const argmax = new Int32Array(m * toSize);
+    const post = normal(m * toSize, 'post-act');
+    const base = drive === 'an input drive' ? normal(m * inSize, 'base-act') : null;
+    for (const threads of [1, 2] as const) {
+      withLayoutThreads(threads, () => {
+        native.convForwardMax!(c.spec, c.pool, m, x, w, out, argmax, 1, null, 5);
+        // The separate passes: h = base (or 0), h += feedback, s = ρ(h).
+        const hWant = base ? base.slice() : new Float32Array(m * inSize);
+        native.convBackwardMax!(c.spec, c.pool, m, post, argmax, w, hWant, 0.5, 5);
+        const sWant = new Float32Array(m * inSize);
+        kernels.activate(activation, hWant, sWant, m * inSize);
+        const hGot = normal(m * inSize, 'stale h'); // overwritten, not added to
+        const sGot = new Float32Array(m * inSize).fill(Number.NaN);
+        native.convBackwardMax!(c.spec, c.pool, m, post, argmax, w, hGot, 0.5, 5, { base, s: sGot, activation });
+        expect(firstDiff(hGot, hWant)).toBe(-1);
+        expect(firstDiff(sGot, sWant)).toBe(-1);
+        expect(new Set(sGot).size).toBeGreaterThan(100);
+      });
+    }
   });
 
   test('a bad argmax in a late chunk is reported with its index; the next call still works', () => {

@@ -4,10 +4,11 @@
  * reference forces the TypeScript loops; an addon built before conv.c existed falls back too.
  */
 import type { ConvSpec, FeatureShape, PoolSpec } from '../../graph/shapes';
+import type { Activation } from '../../graph/spec';
 import { im2row, row2im } from './im2row';
 import { maxPoolRows, maxUnpoolRows } from './pool-rows';
 import type { Kernels } from '../kernels/kernels';
-import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
+import { ACTIVATION_CODE, loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 
 export interface LayoutKernels {
   name: 'native' | 'reference';
@@ -43,7 +44,12 @@ export interface LayoutKernels {
     bias: Float32Array | null,
     chunk: number,
   ): void;
-  /** Likewise maxUnpoolRows, a β = 0 sgemm scale·rows·w and row2im (out +=) per chunk. */
+  /**
+   * Likewise maxUnpoolRows, a β = 0 sgemm scale·rows·w and row2im (out +=) per chunk. With `then`,
+   * each chunk of out is first set to `then.base` (null: 0) and, after the feedback,
+   * `then.s` = the activation of it: a layer whose whole drive is its input drive plus this feedback
+   * is updated chunk by chunk while in cache (EpEngine), with the same floats as the separate passes.
+   */
   convBackwardMax?(
     spec: ConvSpec,
     pool: PoolSpec,
@@ -54,6 +60,7 @@ export interface LayoutKernels {
     out: Float32Array,
     scale: number,
     chunk: number,
+    then?: { base: Float32Array | null; s: Float32Array; activation: Activation },
   ): void;
 }
 
@@ -111,25 +118,47 @@ export function layoutKernels(): LayoutKernels {
                     chunk,
                     scale,
                   ),
-                convBackwardMax: (s, pool, m, post, argmax, w, out, scale, chunk) =>
-                  cb(
-                    post,
-                    argmax,
-                    w,
-                    out,
-                    m,
-                    s.inChannels,
-                    s.height,
-                    s.width,
-                    s.kernel,
-                    s.stride,
-                    s.padding,
-                    s.outChannels,
-                    pool.size,
-                    pool.stride,
-                    chunk,
-                    scale,
-                  ),
+                convBackwardMax: (s, pool, m, post, argmax, w, out, scale, chunk, then) =>
+                  then
+                    ? cb(
+                        post,
+                        argmax,
+                        w,
+                        out,
+                        m,
+                        s.inChannels,
+                        s.height,
+                        s.width,
+                        s.kernel,
+                        s.stride,
+                        s.padding,
+                        s.outChannels,
+                        pool.size,
+                        pool.stride,
+                        chunk,
+                        scale,
+                        then.base ?? NO_BIAS,
+                        then.s,
+                        ACTIVATION_CODE[then.activation],
+                      )
+                    : cb(
+                        post,
+                        argmax,
+                        w,
+                        out,
+                        m,
+                        s.inChannels,
+                        s.height,
+                        s.width,
+                        s.kernel,
+                        s.stride,
+                        s.padding,
+                        s.outChannels,
+                        pool.size,
+                        pool.stride,
+                        chunk,
+                        scale,
+                      ),
               }
             : {}),
         }

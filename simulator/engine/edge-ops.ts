@@ -11,6 +11,7 @@
  * the feedback drives of the same step.
  */
 import { type Net, type NetEdge } from '../../graph/net';
+import type { Activation } from '../../graph/spec';
 import type { Executor } from '../executor';
 import { mapsToRows, rowsToMaps } from '../conv/im2row';
 import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
@@ -206,6 +207,35 @@ export class EdgeOps {
       }
       this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
     }
+  }
+
+  /**
+   * Whether feedbackActivate can run edge e's feedback: a max-pooled conv edge with symmetric
+   * feedback on an exact executor, with the native fused reads.
+   */
+  canFeedbackActivate(e: NetEdge): boolean {
+    return e.conv?.pool?.kind === 'max' && e.feedback === 'symmetric' && this.exactMatrix(e) !== null && !!this.layout.convBackwardMax;
+  }
+
+  /**
+   * h[m × size(from)] = base (null: 0) + scale · Wᵀ(inp), then s = ρ(h) with `activation`,
+   * chunk by chunk while in cache: for a layer whose drive is its input drive and this one feedback
+   * (EpEngine). The same floats as h.set(base); feedback(…, h); activate(h, s). Needs canFeedbackActivate(e).
+   */
+  feedbackActivate(
+    e: NetEdge,
+    inp: Float32Array,
+    m: number,
+    scale: number,
+    base: Float32Array | null,
+    h: Float32Array,
+    activation: Activation,
+    s: Float32Array,
+  ): void {
+    const cb = this.conv[e.index];
+    const w = this.exactMatrix(e);
+    if (!cb || !e.conv || !w || !this.canFeedbackActivate(e)) throw new Error(`EdgeOps.feedbackActivate: edge ${e.name} cannot be fused`);
+    this.layout.convBackwardMax!(e.conv.conv, e.conv.pool!, m, inp, cb.argmax, w, h, scale, cb.chunk, { base, s, activation });
   }
 
   /**

@@ -214,6 +214,9 @@ export interface FreBlasAddon {
     poolStride: number,
     chunk: number,
     scale: number,
+    base?: Float32Array,
+    act?: Float32Array,
+    kind?: number,
   ): void;
   /** Kernels.adamStep, computed in float32. */
   adamStep(
@@ -233,7 +236,7 @@ export interface FreBlasAddon {
 export const NATIVE_BACKEND_NAME = 'openblas-native';
 
 /** Activation codes of the addon's activate(). */
-const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, 'hard-sigmoid': 1, sigmoid: 2 };
+export const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, 'hard-sigmoid': 1, sigmoid: 2 };
 /** How to get the native backend; appended to every 'unavailable' message by select.ts. */
 export const NATIVE_BUILD_HINT = 'build it with: bash scripts/setup.sh (needs OpenBLAS, e.g. apt-get install libopenblas-dev)';
 
