@@ -30,7 +30,8 @@ import { loadGraph } from '../graph/load';
 import { INPUT, OUTPUT, resolveNet, type Net, type NetEdge } from '../graph/net';
 import { initParams } from '../graph/params';
 import * as im2rowModule from '../simulator/conv/im2row';
-import { layoutFor, layoutThreads } from '../simulator/conv/layout-kernels';
+import * as layoutKernelsModule from '../simulator/conv/layout-kernels';
+import { layoutFor } from '../simulator/conv/layout-kernels';
 import * as poolModule from '../simulator/conv/pool';
 import type { Kernels, Trans } from '../simulator/kernels/kernels';
 import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../simulator/kernels/native';
@@ -76,7 +77,9 @@ export function epFlops(net: Net): { total: number; byShape: Record<Shape, numbe
 }
 
 /** GFLOP/s of `kernels.gemm` on the executor's three shapes for edge e over a batch of m samples. */
-function gemmRates(kernels: Kernels, e: NetEdge, m: number, reps: number): Record<Shape, number> {
+/** GFLOP/s by wall time and by CPU time (all threads: on a shared machine a call's wall time includes
+ *  waiting for a core, its CPU time does not). */
+function gemmRates(kernels: Kernels, e: NetEdge, m: number, reps: number): { rate: Record<Shape, number>; cpuRate: Record<Shape, number> } {
   const n = m * (e.conv ? e.conv.positions : 1);
   const R = e.rows;
   const Cc = e.cols;
@@ -96,17 +99,29 @@ function gemmRates(kernels: Kernels, e: NetEdge, m: number, reps: number): Recor
   };
   const flops = 2 * n * R * Cc;
   const rate = {} as Record<Shape, number>;
+  const cpuRate = {} as Record<Shape, number>;
   for (const s of Object.keys(calls) as Shape[]) {
     calls[s]();
     let best = Infinity;
+    let bestCpu = Infinity;
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       calls[s]();
+      const c = process.cpuUsage(c0);
       best = Math.min(best, (performance.now() - t0) / 1e3);
+      bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);
     }
     rate[s] = flops / best / 1e9;
+    cpuRate[s] = flops / bestCpu / 1e9;
   }
-  return rate;
+  return { rate, cpuRate };
+}
+
+/** The layout thread count; 1 where layout-kernels has no layoutThreads (this file also runs on
+ *  older checkouts: bench/results/conv/run-quiet.sh times the commit before the fused reads with it). */
+function threadsOfLayout(): number {
+  return (layoutKernelsModule as { layoutThreads?: () => number }).layoutThreads?.() ?? 1;
 }
 
 /** Wraps functions to sum their wall time by label (the --profile breakdown). */
@@ -146,7 +161,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(machineInfo(kernels)));
   const layout = layoutFor(kernels);
   console.log(
-    `conv path: ${layout.convForwardMax ? 'fused native chunk loop' : `${layout.name} call by call`}; layout threads ${layoutThreads()} (FRE_LAYOUT_THREADS, else 2 when OpenBLAS has 2+ threads)`,
+    `conv path: ${'convForwardMax' in layout && layout.convForwardMax ? 'fused native chunk loop' : `${layout.name} call by call`}; layout threads ${threadsOfLayout()} (FRE_LAYOUT_THREADS, else 2 when OpenBLAS has 2+ threads)`,
   );
 
   const stepsOnly = hasArg('steps-only');
@@ -160,9 +175,10 @@ async function main(): Promise<void> {
   const blasThreads = kernels.name === NATIVE_BACKEND_NAME && addon ? addon.getThreads() : 1;
   const noRate = { forward: NaN, transposed: NaN, update: NaN };
   if (blasThreads > 1) addon!.setThreads(1);
-  const rate = stepsOnly ? noRate : gemmRates(kernels, big, batch, reps);
+  const one = stepsOnly ? { rate: noRate, cpuRate: noRate } : gemmRates(kernels, big, batch, reps);
+  const rate = one.rate;
   if (blasThreads > 1) addon!.setThreads(blasThreads);
-  const rateAll = stepsOnly || blasThreads <= 1 ? null : gemmRates(kernels, big, batch, reps);
+  const rateAll = stepsOnly || blasThreads <= 1 ? null : gemmRates(kernels, big, batch, reps).rate;
   const flops = epFlops(net);
   console.log(`EP step FLOPs per sample (${specFile}: T ${net.spec.dynamics.T}, K ${net.spec.dynamics.K}):`);
   for (const l of flops.lines) console.log(l);
@@ -183,6 +199,7 @@ async function main(): Promise<void> {
   const floorAt = (r: Record<Shape, number>) =>
     flops.byShape.forward / (r.forward * 1e9) + flops.byShape.transposed / (r.transposed * 1e9) + flops.byShape.update / (r.update * 1e9);
   const floorPerSample = floorAt(rate);
+  const floorCpu = floorAt(one.cpuRate);
   const floorAll = rateAll ? floorAt(rateAll) : null;
 
   // (4) measured EP training steps.
@@ -248,6 +265,10 @@ async function main(): Promise<void> {
   if (!stepsOnly)
     console.log(
       `FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended, one core); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`,
+    );
+  if (!stepsOnly)
+    console.log(
+      `  by CPU time (load-independent, one core): GEMM rates ${one.cpuRate.forward.toFixed(1)}, ${one.cpuRate.transposed.toFixed(1)}, ${one.cpuRate.update.toFixed(1)} GFLOP/s → floor ${(floorCpu * 1e3).toFixed(2)} ms/sample; CPU time / floor = ${(cpuSeconds / seen / floorCpu).toFixed(2)}×`,
     );
   if (floorAll)
     console.log(

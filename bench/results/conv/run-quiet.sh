@@ -10,9 +10,10 @@
 #   1 core:  OPENBLAS_NUM_THREADS=1 (and one layout thread)
 #   2 cores: OpenBLAS's default threads; after: the conv chunks on two threads, one BLAS thread each
 # and prints, per run, ms/sample, CPU ms/sample, the floor at that run's GEMM rates (one BLAS thread,
-# and at the multithreaded rates where they apply) and the ratios, plus the sha256 of the trained
-# weights (the same in every run: the changes are bit-identical on this net). Load average first:
-# the numbers mean something only when it is well below 1.
+# and at the multithreaded rates where they apply) and the ratios, the same by CPU time (GEMM rates
+# and step time both as CPU time: the one-core ratio that survives a loaded machine), plus the sha256
+# of the trained weights (the same in every run: the changes are bit-identical on this net). Load
+# average first: the wall-time numbers mean something only when it is well below 1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 BASE="${1:-43bd394}"
@@ -25,6 +26,9 @@ echo "== after: $(git -C "$ROOT" rev-parse --short HEAD), before: $BASE, $N samp
 (cd "$ROOT" && npx tsc -p . && bash scripts/setup.sh | tail -1)
 git -C "$ROOT" archive "$BASE" | tar -x -C "$TMP"
 ln -s "$ROOT/node_modules" "$TMP/node_modules"
+# The same benchmark for both (this checkout's bench/conv-epoch.ts runs on the older tree): the same
+# floors, CPU-time floor and weight hash for before and after.
+cp "$ROOT/bench/conv-epoch.ts" "$TMP/bench/conv-epoch.ts"
 (cd "$TMP" && npx tsc -p . && FRE_SETUP_FORCE=1 bash scripts/setup.sh | tail -1)
 
 run() { # label dir env...
@@ -32,7 +36,7 @@ run() { # label dir env...
   shift 2
   echo "-- $label ($*), load $(cut -d' ' -f1 /proc/loadavg)"
   (cd "$dir" && env "$@" node dist/bench/conv-epoch.js --train-limit "$N" --reps 5 2>&1) |
-    grep -E 'conv path|GEMM rate|EP training|CPU time|sha256|FLOP floor' | sed 's/^/   /'
+    grep -E 'conv path|GEMM rate|EP training|CPU time|sha256|FLOP floor|by CPU time' | sed 's/^/   /'
 }
 
 for round in 1 2; do
