@@ -227,23 +227,27 @@ static inline __attribute__((always_inline)) void im2row_body(const float *restr
   }
 }
 
-/* zero: also set each patch row to 0 once it is added up (while it is in L1), for the next β = 1 sgemm. */
+/* zero: also set each k-long piece of the patches to 0 once it is added up (while it is in L1), for
+   the next β = 1 sgemm (backward_chunk); pieces that fall in the padding are cleared too. */
 static inline __attribute__((always_inline)) void row2im_body(float *restrict in, float *restrict x,
                                                                const geom_t *g, const int64_t k, const int zero) {
   const int64_t C = g->C, H = g->H, W = g->W, s = g->s, p = g->p;
-  const float *o = in;
+  float *o = in;
   for (int64_t b = 0; b < g->m; b++) {
     float *xb = x + b * C * H * W;
     for (int64_t oy = 0; oy < g->OH; oy++) {
       for (int64_t ox = 0; ox < g->OW; ox++) {
-        if (zero && (ox > 0 || oy > 0 || b > 0)) memset((float *)o - C * k * k, 0, (size_t)(C * k * k) * sizeof(float));
         const int64_t x0 = ox * s - p;
         const int inside = x0 >= 0 && x0 + k <= W;
         for (int64_t c = 0; c < C; c++) {
           float *xc = xb + c * H * W;
           for (int64_t ky = 0; ky < k; ky++, o += k) {
             const int64_t iy = oy * s - p + ky;
-            if (iy < 0 || iy >= H) continue;
+            if (iy < 0 || iy >= H) {
+              if (zero)
+                for (int64_t kx = 0; kx < k; kx++) o[kx] = 0.0f;
+              continue;
+            }
             float *row = xc + iy * W;
             if (inside) {
               float *r = row + x0;
@@ -251,25 +255,32 @@ static inline __attribute__((always_inline)) void row2im_body(float *restrict in
               if (k == 5) { /* element-wise float adds, the same as the scalar loop's */
                 _mm_storeu_ps(r, _mm_add_ps(_mm_loadu_ps(r), _mm_loadu_ps(o)));
                 r[4] += o[4];
+                if (zero) {
+                  _mm_storeu_ps(o, _mm_setzero_ps());
+                  o[4] = 0.0f;
+                }
                 continue;
               }
 #endif
               for (int64_t kx = 0; kx < k; kx++) r[kx] += o[kx];
+              if (zero)
+                for (int64_t kx = 0; kx < k; kx++) o[kx] = 0.0f;
               continue;
             }
             for (int64_t kx = 0; kx < k; kx++) {
               const int64_t ix = x0 + kx;
               if (ix >= 0 && ix < W) row[ix] += o[kx];
             }
+            if (zero)
+              for (int64_t kx = 0; kx < k; kx++) o[kx] = 0.0f;
           }
         }
       }
     }
   }
-  if (zero && o > in) memset((float *)o - C * k * k, 0, (size_t)(C * k * k) * sizeof(float));
 }
 
-static void im2row_loop(const float *restrict x, float *restrict out, const geom_t *g) {
+__attribute__((noinline)) static void im2row_loop(const float *restrict x, float *restrict out, const geom_t *g) {
   switch (g->k) {
     case 3: im2row_body(x, out, g, 3); break;
     case 5: im2row_body(x, out, g, 5); break;
@@ -277,7 +288,7 @@ static void im2row_loop(const float *restrict x, float *restrict out, const geom
   }
 }
 
-static void row2im_loop(const float *restrict in, float *restrict x, const geom_t *g) {
+__attribute__((noinline)) static void row2im_loop(const float *restrict in, float *restrict x, const geom_t *g) {
   float *src = (float *)in; /* not written: zero = 0 */
   switch (g->k) {
     case 3: row2im_body(src, x, g, 3, 0); break;
@@ -287,7 +298,7 @@ static void row2im_loop(const float *restrict in, float *restrict x, const geom_
 }
 
 /* row2im, then in = 0 (row by row, as each is consumed). */
-static void row2im_zero_loop(float *restrict in, float *restrict x, const geom_t *g) {
+__attribute__((noinline)) static void row2im_zero_loop(float *restrict in, float *restrict x, const geom_t *g) {
   switch (g->k) {
     case 3: row2im_body(in, x, g, 3, 1); break;
     case 5: row2im_body(in, x, g, 5, 1); break;
