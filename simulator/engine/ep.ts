@@ -72,7 +72,7 @@ export class EpEngine {
     this.zeroStays = net.layers.map(
       (l, j) => this.inDrive[j] === null && activationOfZero(l.activation) === 0 && !this.plans[j].forwardIn.some((e) => e.bias),
     );
-    // A layer driven only by its input drive and one max-pooled conv feedback (mnist-conv's c1: 9 MB a
+    // A layer driven only by its input drive and one max-pooled conv feedback (mnist-conv's c1: 2.4 MB a
     // batch) is updated chunk by chunk in the feedback read itself (EdgeOps.feedbackActivate): its
     // drive is not copied, re-read and activated in separate passes over memory at every step.
     this.fusedFeedback = net.layers.map((_, j) => {
