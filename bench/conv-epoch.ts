@@ -10,7 +10,8 @@
  * one update per trained edge); (3) the floor = those FLOPs at the measured rates of their shapes;
  * (4) the measured seconds of EP training steps (engine step + optimiser; no evaluation) on the
  * first N training samples, per sample and scaled to a 60000-sample epoch, and their ratio to the
- * floor. --profile also splits the step time by operation (each GEMM shape, im2row/row2im, layout
+ * floor. The rates (and the floor) are those of one BLAS thread; with several (OPENBLAS_NUM_THREADS unset
+ * or > 1) a second floor at the multithreaded rates is printed too. --profile also splits the step time by operation (each GEMM shape, im2row/row2im, layout
  * transposes, pooling, activation; the rest is engine bookkeeping), which adds timer overhead.
  * OPENBLAS_NUM_THREADS sets the BLAS threads as usual (the default is one per core). --steps-only
  * skips (1)–(3): for instruction counts of the steps alone under valgrind, which needs
@@ -21,6 +22,7 @@
  * which runs this file with --steps-only --callgrind-markers under valgrind and counts instructions
  * only between the markers printed around the steps (node start-up and data loading excluded).
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { loadNetData } from '../datasets/net-data';
 import { sliceDataset } from '../datasets/dataset';
@@ -28,9 +30,11 @@ import { loadGraph } from '../graph/load';
 import { INPUT, OUTPUT, resolveNet, type Net, type NetEdge } from '../graph/net';
 import { initParams } from '../graph/params';
 import * as im2rowModule from '../simulator/conv/im2row';
+import * as layoutKernelsModule from '../simulator/conv/layout-kernels';
 import { layoutFor } from '../simulator/conv/layout-kernels';
 import * as poolModule from '../simulator/conv/pool';
 import type { Kernels, Trans } from '../simulator/kernels/kernels';
+import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeOptimizer } from '../simulator/optim/optimizer';
 import { gatherBatch, makeGrads, makeModel } from '../simulator/train';
@@ -73,7 +77,9 @@ export function epFlops(net: Net): { total: number; byShape: Record<Shape, numbe
 }
 
 /** GFLOP/s of `kernels.gemm` on the executor's three shapes for edge e over a batch of m samples. */
-function gemmRates(kernels: Kernels, e: NetEdge, m: number, reps: number): Record<Shape, number> {
+/** GFLOP/s by wall time and by CPU time (all threads: on a shared machine a call's wall time includes
+ *  waiting for a core, its CPU time does not). */
+function gemmRates(kernels: Kernels, e: NetEdge, m: number, reps: number): { rate: Record<Shape, number>; cpuRate: Record<Shape, number> } {
   const n = m * (e.conv ? e.conv.positions : 1);
   const R = e.rows;
   const Cc = e.cols;
@@ -93,17 +99,29 @@ function gemmRates(kernels: Kernels, e: NetEdge, m: number, reps: number): Recor
   };
   const flops = 2 * n * R * Cc;
   const rate = {} as Record<Shape, number>;
+  const cpuRate = {} as Record<Shape, number>;
   for (const s of Object.keys(calls) as Shape[]) {
     calls[s]();
     let best = Infinity;
+    let bestCpu = Infinity;
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       calls[s]();
+      const c = process.cpuUsage(c0);
       best = Math.min(best, (performance.now() - t0) / 1e3);
+      bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);
     }
     rate[s] = flops / best / 1e9;
+    cpuRate[s] = flops / bestCpu / 1e9;
   }
-  return rate;
+  return { rate, cpuRate };
+}
+
+/** The layout thread count; 1 where layout-kernels has no layoutThreads (this file also runs on
+ *  older checkouts: bench/results/conv/run-quiet.sh times the commit before the fused reads with it). */
+function threadsOfLayout(): number {
+  return (layoutKernelsModule as { layoutThreads?: () => number }).layoutThreads?.() ?? 1;
 }
 
 /** Wraps functions to sum their wall time by label (the --profile breakdown). */
@@ -141,13 +159,26 @@ async function main(): Promise<void> {
   const net = resolveNet(loadGraph(specFile));
   const batch = net.spec.training.batchSize;
   console.log(JSON.stringify(machineInfo(kernels)));
+  const layout = layoutFor(kernels);
+  console.log(
+    `conv path: ${'convForwardMax' in layout && layout.convForwardMax ? 'fused native chunk loop' : `${layout.name} call by call`}; layout threads ${threadsOfLayout()} (FRE_LAYOUT_THREADS, else 2 when OpenBLAS has 2+ threads)`,
+  );
 
   const stepsOnly = hasArg('steps-only');
   // (1)–(3) the floor, from the spec and this run's GEMM rates.
   const big = net.edges
     .filter((e) => e.from !== INPUT && e.to !== OUTPUT)
     .reduce((a, e) => (2 * e.rows * e.cols * (e.conv?.positions ?? 1) > 2 * a.rows * a.cols * (a.conv?.positions ?? 1) ? e : a));
-  const rate = stepsOnly ? { forward: NaN, transposed: NaN, update: NaN } : gemmRates(kernels, big, batch, reps);
+  // The floor on one core (one BLAS thread) and, when OpenBLAS runs several threads, on all of them
+  // (the same FLOPs at the multithreaded whole-batch rates): the step's threads are compared with both.
+  const addon = loadNativeAddon();
+  const blasThreads = kernels.name === NATIVE_BACKEND_NAME && addon ? addon.getThreads() : 1;
+  const noRate = { forward: NaN, transposed: NaN, update: NaN };
+  if (blasThreads > 1) addon!.setThreads(1);
+  const one = stepsOnly ? { rate: noRate, cpuRate: noRate } : gemmRates(kernels, big, batch, reps);
+  const rate = one.rate;
+  if (blasThreads > 1) addon!.setThreads(blasThreads);
+  const rateAll = stepsOnly || blasThreads <= 1 ? null : gemmRates(kernels, big, batch, reps).rate;
   const flops = epFlops(net);
   console.log(`EP step FLOPs per sample (${specFile}: T ${net.spec.dynamics.T}, K ${net.spec.dynamics.K}):`);
   for (const l of flops.lines) console.log(l);
@@ -160,12 +191,16 @@ async function main(): Promise<void> {
       `GEMM rate on ${big.name}'s shapes, batch ${batch} (${n} patch rows), best of ${reps}: ` +
         `forward [${n}×${big.cols}]·[${big.rows}×${big.cols}]ᵀ ${rate.forward.toFixed(1)} GFLOP/s, ` +
         `transposed [${n}×${big.rows}]·[${big.rows}×${big.cols}] ${rate.transposed.toFixed(1)} GFLOP/s, ` +
-        `update [${n}×${big.rows}]ᵀ·[${n}×${big.cols}] ${rate.update.toFixed(1)} GFLOP/s`,
+        `update [${n}×${big.rows}]ᵀ·[${n}×${big.cols}] ${rate.update.toFixed(1)} GFLOP/s (one BLAS thread)` +
+        (rateAll
+          ? `; ${blasThreads} BLAS threads: ${rateAll.forward.toFixed(1)}, ${rateAll.transposed.toFixed(1)}, ${rateAll.update.toFixed(1)} GFLOP/s`
+          : ''),
     );
-  const floorPerSample =
-    flops.byShape.forward / (rate.forward * 1e9) +
-    flops.byShape.transposed / (rate.transposed * 1e9) +
-    flops.byShape.update / (rate.update * 1e9);
+  const floorAt = (r: Record<Shape, number>) =>
+    flops.byShape.forward / (r.forward * 1e9) + flops.byShape.transposed / (r.transposed * 1e9) + flops.byShape.update / (r.update * 1e9);
+  const floorPerSample = floorAt(rate);
+  const floorCpu = floorAt(one.cpuRate);
+  const floorAll = rateAll ? floorAt(rateAll) : null;
 
   // (4) measured EP training steps.
   const full = loadNetData(net, specFile, {});
@@ -180,8 +215,8 @@ async function main(): Promise<void> {
       gemm: prof.time((ta: Trans, tb: Trans, M: number, N: number, K: number) => `gemm ${ta}${tb} ${M}×${N}×${K}`, gemm as Kernels['gemm']),
       activate: prof.time(() => 'activate', kernels.activate.bind(kernels)),
     };
-    const layout = layoutFor(kernels) as unknown as Record<string, unknown>;
-    prof.wrapModule(layout, ['im2row', 'row2im', 'maxPoolRows', 'maxUnpoolRows']);
+    const layoutFns = layout as unknown as Record<string, unknown>;
+    prof.wrapModule(layoutFns, ['im2row', 'row2im', 'maxPoolRows', 'maxUnpoolRows', 'convForwardMax', 'convBackwardMax']);
     prof.wrapModule(im2rowModule as unknown as Record<string, unknown>, ['rowsToMaps', 'mapsToRows']);
     prof.wrapModule(poolModule as unknown as Record<string, unknown>, ['poolForward', 'poolTranspose']);
   }
@@ -223,9 +258,21 @@ async function main(): Promise<void> {
   console.log(
     `  CPU time of this process: ${cpuSeconds.toFixed(2)} s = ${((cpuSeconds / seen) * 1e3).toFixed(2)} ms/sample (${(cpuSeconds / seconds).toFixed(2)} cores busy on average)`,
   );
+  // The trained weights and biases, for bit-identity checks between builds and thread settings.
+  const hash = createHash('sha256');
+  for (const w of weights) hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+  console.log(`  sha256 of the weights and biases after the steps: ${hash.digest('hex')}`);
   if (!stepsOnly)
     console.log(
-      `FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`,
+      `FLOP floor: ${(floorPerSample * 1e3).toFixed(2)} ms/sample = ${(floorPerSample * 60000).toFixed(0)} s per epoch (${(flops.total / floorPerSample / 1e9).toFixed(1)} GFLOP/s blended, one core); measured / floor = ${(perSample / floorPerSample).toFixed(2)}×`,
+    );
+  if (!stepsOnly)
+    console.log(
+      `  by CPU time (load-independent, one core): GEMM rates ${one.cpuRate.forward.toFixed(1)}, ${one.cpuRate.transposed.toFixed(1)}, ${one.cpuRate.update.toFixed(1)} GFLOP/s → floor ${(floorCpu * 1e3).toFixed(2)} ms/sample; CPU time / floor = ${(cpuSeconds / seen / floorCpu).toFixed(2)}×`,
+    );
+  if (floorAll)
+    console.log(
+      `FLOP floor on ${blasThreads} BLAS threads: ${(floorAll * 1e3).toFixed(2)} ms/sample = ${(floorAll * 60000).toFixed(0)} s per epoch (${(flops.total / floorAll / 1e9).toFixed(1)} GFLOP/s blended); measured / floor = ${(perSample / floorAll).toFixed(2)}×`,
     );
   if (prof) {
     const rows = [...prof.seconds].sort((a, b) => b[1] - a[1]);

@@ -236,6 +236,23 @@ static napi_value AdamStep(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* s[i] = ρ(h[i]), i < n, for activate's kinds; false for another kind. Also conv.c's fused feedback. */
+bool fre_activate_loop(int kind, const float *h, float *s, int64_t n) {
+  if (kind == 0) {
+    tanh_loop(h, s, n);
+  } else if (kind == 1) {
+    for (int64_t i = 0; i < n; i++) {
+      const float x = h[i];
+      s[i] = x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x);
+    }
+  } else if (kind == 2) {
+    for (int64_t i = 0; i < n; i++) s[i] = 1.0f / (1.0f + expf(-4.0f * (h[i] - 0.5f)));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 static napi_value Activate(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -249,19 +266,7 @@ static napi_value Activate(napi_env env, napi_callback_info info) {
   if (!get_f32(env, argv[2], "s", &s, &sl)) return NULL;
   if (!get_dim(env, argv[3], "n", 0, &n)) return NULL;
   if (n > hl || n > sl) return throw_range(env, "activate: n exceeds a buffer's length");
-  const int kind = (int)kind_d;
-  if (kind == 0) {
-    tanh_loop(h, s, n);
-  } else if (kind == 1) {
-    for (int64_t i = 0; i < n; i++) {
-      const float x = h[i];
-      s[i] = x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x);
-    }
-  } else if (kind == 2) {
-    for (int64_t i = 0; i < n; i++) s[i] = 1.0f / (1.0f + expf(-4.0f * (h[i] - 0.5f)));
-  } else {
-    return throw_range(env, "activate: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
-  }
+  if (!fre_activate_loop((int)kind_d, h, s, n)) return throw_range(env, "activate: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
   return NULL;
 }
 
@@ -295,6 +300,10 @@ NAPI_MODULE_INIT() {
     {"row2im", NULL, fre_row2im, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxPoolRows", NULL, fre_max_pool_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxUnpoolRows", NULL, fre_max_unpool_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"convForwardMax", NULL, fre_conv_forward_max, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"convBackwardMax", NULL, fre_conv_backward_max, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setLayoutThreads", NULL, fre_set_layout_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"layoutThreads", NULL, fre_layout_threads, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

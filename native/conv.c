@@ -30,8 +30,15 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <cblas.h>
 #include "napi_args.h"
 #include "conv.h"
+
+/* OpenBLAS's thread count (weak, as in blas.c: absent from another CBLAS). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+#pragma weak openblas_set_num_threads
+#pragma weak openblas_get_num_threads
 
 /*
  * Both cores for the layout moves. OpenBLAS threads the GEMMs, but im2row, row2im and the fused
@@ -40,13 +47,16 @@
  * shared counter, so the caller never waits for a helper that is slow to wake (it then takes every
  * sample itself) and only waits for a sample the helper has claimed. A sample's work is the same
  * loop in the same order whichever thread runs it, and samples write disjoint memory, so the
- * results are bit-identical to one thread. FRE_LAYOUT_THREADS=2 turns the helper on (default 1: the caller only).
+ * results are bit-identical to one thread. FRE_LAYOUT_THREADS=1|2 or setLayoutThreads chooses; the default
+ * follows OpenBLAS's thread count (share_mode). The fused conv reads (convForwardMax, below) share
+ * whole chunks — GEMM included — this way.
  *
  * Claims carry the job's generation (state = gen << 32 | next sample): a helper that wakes late
  * cannot claim a sample of a later job with the earlier job's arguments. The helper spins briefly
  * after a job (the calls come every ~0.1 ms during a conv step), then sleeps on a condition variable.
  */
-typedef void (*piece_fn)(void *job, int64_t b);
+/* worker: 0 on the caller, 1 on the helper (for per-thread scratch). */
+typedef void (*piece_fn)(void *job, int64_t b, int worker);
 
 static struct {
   pthread_mutex_t mu;
@@ -66,13 +76,13 @@ static struct {
 #endif
 #define SHARE_SPINS 400 /* pause instructions (~40 to ~140 cycles each) before the helper sleeps, or the caller yields */
 
-static void claim_and_run(uint32_t gen) {
+static void claim_and_run(uint32_t gen, int worker) {
   for (;;) {
     uint64_t st = atomic_load_explicit(&share.state, memory_order_acquire);
     if ((uint32_t)(st >> 32) != gen || (int64_t)(uint32_t)st >= share.total) return;
     if (!atomic_compare_exchange_weak_explicit(&share.state, &st, st + 1, memory_order_acq_rel, memory_order_relaxed)) continue;
     /* The job cannot change while this claimed sample is unfinished: its caller waits for it. */
-    share.fn(share.job, (int64_t)(uint32_t)st);
+    share.fn(share.job, (int64_t)(uint32_t)st, worker);
     atomic_fetch_add_explicit(&share.finished, 1, memory_order_release);
   }
 }
@@ -94,26 +104,39 @@ static void *share_helper(void *arg) {
       gen = (uint32_t)(atomic_load_explicit(&share.state, memory_order_acquire) >> 32);
     }
     seen = gen;
-    claim_and_run(gen);
+    claim_and_run(gen, 1);
   }
   return NULL;
 }
 
+static int helper_started = 0;
+
+/* The helper thread, started once; false if it cannot be. */
+static bool share_start_helper(void) {
+  if (helper_started) return true;
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  helper_started = pthread_create(&t, &attr, share_helper, NULL) == 0;
+  pthread_attr_destroy(&attr);
+  return helper_started;
+}
+
 static int share_mode(void) {
   if (share.mode) return share.mode;
+  /* FRE_LAYOUT_THREADS = 1 or 2 if set; else both cores when OpenBLAS may use several threads (its
+     default, one per core) and the machine has two: the conv chunks then run on the caller and the
+     helper with one BLAS thread each (run_chunks). OPENBLAS_NUM_THREADS=1 keeps the caller only,
+     as for parallel training runs that each get one core. */
   const char *env = getenv("FRE_LAYOUT_THREADS");
-  /* Opt-in: on the shared 2-core machine it was measured on (load 5–6) one thread was faster
-     (bench/results/conv/README.md); a helper pays off only with a core to spare. */
-  long want = env && *env ? strtol(env, NULL, 10) : 1;
-  share.mode = 1;
-  if (want >= 2) {
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, share_helper, NULL) == 0) share.mode = 2;
-    pthread_attr_destroy(&attr);
+  long want;
+  if (env && *env) want = strtol(env, NULL, 10);
+  else {
+    const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : 1;
+    want = blas >= 2 && sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
   }
+  share.mode = want >= 2 && share_start_helper() ? 2 : 1;
   return share.mode;
 }
 
@@ -121,7 +144,7 @@ static int share_mode(void) {
  * from the Node main thread only (one job at a time). */
 static void run_samples(piece_fn fn, void *job, int64_t total) {
   if (total < 2 || total >= UINT32_MAX || share_mode() < 2) {
-    for (int64_t b = 0; b < total; b++) fn(job, b);
+    for (int64_t b = 0; b < total; b++) fn(job, b, 0);
     return;
   }
   pthread_mutex_lock(&share.mu);
@@ -133,7 +156,7 @@ static void run_samples(piece_fn fn, void *job, int64_t total) {
   atomic_store_explicit(&share.state, (uint64_t)gen << 32, memory_order_release);
   pthread_cond_signal(&share.cv);
   pthread_mutex_unlock(&share.mu);
-  claim_and_run(gen);
+  claim_and_run(gen, 0);
   for (int spins = 0; atomic_load_explicit(&share.finished, memory_order_acquire) < total; spins++) {
     if (spins < SHARE_SPINS) CPU_RELAX();
     else sched_yield(); /* the helper was descheduled mid-sample */
@@ -204,21 +227,48 @@ static inline __attribute__((always_inline)) void im2row_body(const float *restr
   }
 }
 
-static inline __attribute__((always_inline)) void row2im_body(const float *restrict in, float *restrict x,
-                                                               const geom_t *g, const int64_t k) {
+/* zero: also set each k-long piece of the patches to 0 once it is added up (while it is in L1), for
+   the next β = 1 sgemm (backward_chunk); pieces that fall in the padding are cleared too. */
+static inline __attribute__((always_inline)) void row2im_body(float *restrict in, float *restrict x,
+                                                               const geom_t *g, const int64_t k, const int zero) {
   const int64_t C = g->C, H = g->H, W = g->W, s = g->s, p = g->p;
-  const float *o = in;
+  float *o = in;
   for (int64_t b = 0; b < g->m; b++) {
     float *xb = x + b * C * H * W;
     for (int64_t oy = 0; oy < g->OH; oy++) {
       for (int64_t ox = 0; ox < g->OW; ox++) {
         const int64_t x0 = ox * s - p;
         const int inside = x0 >= 0 && x0 + k <= W;
+#if defined(__SSE2__)
+        if (k == 5 && inside && oy * s - p >= 0 && oy * s - p + k <= H) {
+          /* The window is inside the image (always without padding): no bounds tests, and the k pieces
+             of a channel unrolled. Same adds, same order as the general loop below. */
+          float *r0 = xb + (oy * s - p) * W + x0;
+          float *const o0 = o;
+          for (int64_t c = 0; c < C; c++, r0 += H * W) {
+            for (int64_t ky = 0; ky < 5; ky++, o += 5) {
+              float *r = r0 + ky * W;
+              _mm_storeu_ps(r, _mm_add_ps(_mm_loadu_ps(r), _mm_loadu_ps(o)));
+              r[4] += o[4];
+            }
+          }
+          if (zero) { /* the position's patch row, just read (in L1), cleared */
+            float *z = o0;
+            for (; z + 4 <= o; z += 4) _mm_storeu_ps(z, _mm_setzero_ps());
+            for (; z < o; z++) *z = 0.0f;
+          }
+          continue;
+        }
+#endif
         for (int64_t c = 0; c < C; c++) {
           float *xc = xb + c * H * W;
           for (int64_t ky = 0; ky < k; ky++, o += k) {
             const int64_t iy = oy * s - p + ky;
-            if (iy < 0 || iy >= H) continue;
+            if (iy < 0 || iy >= H) {
+              if (zero)
+                for (int64_t kx = 0; kx < k; kx++) o[kx] = 0.0f;
+              continue;
+            }
             float *row = xc + iy * W;
             if (inside) {
               float *r = row + x0;
@@ -226,16 +276,24 @@ static inline __attribute__((always_inline)) void row2im_body(const float *restr
               if (k == 5) { /* element-wise float adds, the same as the scalar loop's */
                 _mm_storeu_ps(r, _mm_add_ps(_mm_loadu_ps(r), _mm_loadu_ps(o)));
                 r[4] += o[4];
+                if (zero) {
+                  _mm_storeu_ps(o, _mm_setzero_ps());
+                  o[4] = 0.0f;
+                }
                 continue;
               }
 #endif
               for (int64_t kx = 0; kx < k; kx++) r[kx] += o[kx];
+              if (zero)
+                for (int64_t kx = 0; kx < k; kx++) o[kx] = 0.0f;
               continue;
             }
             for (int64_t kx = 0; kx < k; kx++) {
               const int64_t ix = x0 + kx;
               if (ix >= 0 && ix < W) row[ix] += o[kx];
             }
+            if (zero)
+              for (int64_t kx = 0; kx < k; kx++) o[kx] = 0.0f;
           }
         }
       }
@@ -243,7 +301,7 @@ static inline __attribute__((always_inline)) void row2im_body(const float *restr
   }
 }
 
-static void im2row_loop(const float *restrict x, float *restrict out, const geom_t *g) {
+__attribute__((noinline)) static void im2row_loop(const float *restrict x, float *restrict out, const geom_t *g) {
   switch (g->k) {
     case 3: im2row_body(x, out, g, 3); break;
     case 5: im2row_body(x, out, g, 5); break;
@@ -251,11 +309,21 @@ static void im2row_loop(const float *restrict x, float *restrict out, const geom
   }
 }
 
-static void row2im_loop(const float *restrict in, float *restrict x, const geom_t *g) {
+__attribute__((noinline)) static void row2im_loop(const float *restrict in, float *restrict x, const geom_t *g) {
+  float *src = (float *)in; /* not written: zero = 0 */
   switch (g->k) {
-    case 3: row2im_body(in, x, g, 3); break;
-    case 5: row2im_body(in, x, g, 5); break;
-    default: row2im_body(in, x, g, g->k); break;
+    case 3: row2im_body(src, x, g, 3, 0); break;
+    case 5: row2im_body(src, x, g, 5, 0); break;
+    default: row2im_body(src, x, g, g->k, 0); break;
+  }
+}
+
+/* row2im, then in = 0 (row by row, as each is consumed). */
+__attribute__((noinline)) static void row2im_zero_loop(float *restrict in, float *restrict x, const geom_t *g) {
+  switch (g->k) {
+    case 3: row2im_body(in, x, g, 3, 1); break;
+    case 5: row2im_body(in, x, g, 5, 1); break;
+    default: row2im_body(in, x, g, g->k, 1); break;
   }
 }
 
@@ -267,7 +335,8 @@ typedef struct {
 } layout_job_t;
 
 /* One sample's im2row or row2im (row2im only adds into that sample's x). */
-static void layout_piece(void *arg, int64_t b) {
+static void layout_piece(void *arg, int64_t b, int worker) {
+  (void)worker;
   const layout_job_t *j = arg;
   const int64_t xs = j->g1.C * j->g1.H * j->g1.W, ps = j->g1.OH * j->g1.OW * j->g1.C * j->g1.k * j->g1.k;
   if (j->which == 0) im2row_loop(j->src + b * xs, j->dst + b * ps, &j->g1);
@@ -441,12 +510,14 @@ typedef struct {
   _Atomic int64_t bad; /* unpool: the smallest bad argmax index, or INT64_MAX */
 } pool_job_t;
 
-static void pool_piece(void *arg, int64_t b) {
+static void pool_piece(void *arg, int64_t b, int worker) {
+  (void)worker;
   pool_job_t *j = arg;
   max_pool_rows(j->rows, j->out, j->argmax, j->bias, &j->g, j->scale, b, b + 1);
 }
 
-static void unpool_piece(void *arg, int64_t b) {
+static void unpool_piece(void *arg, int64_t b, int worker) {
+  (void)worker;
   pool_job_t *j = arg;
   const int64_t bad = max_unpool_rows(j->post, j->argmax, j->out, &j->g, b);
   if (bad < 0) return;
@@ -506,4 +577,267 @@ napi_value fre_max_unpool_rows(napi_env env, napi_callback_info info) {
     return throw_range(env, msg);
   }
   return NULL;
+}
+
+/*
+ * A max-pooled conv edge's whole read, chunk by chunk, in one call: the loops of the engine
+ * (simulator/engine/edge-ops.ts) moved here so that the chunks can run on both cores. Each chunk is
+ * the engine's sequence exactly — im2row → sgemm (β = 0) → max pool, or unpool → sgemm (β = 0) →
+ * row2im — with the same chunk boundaries, the same sgemm arguments and the same loops, so the floats
+ * are those of the call-by-call path; chunks write disjoint samples, so which thread runs a chunk does
+ * not matter. With the helper on, the chunks are shared between the caller and the helper and each
+ * sgemm runs on one BLAS thread (its own core's worth); without it the caller runs every chunk with
+ * the BLAS threads as configured.
+ *
+ *   convForwardMax(x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale)
+ *       per chunk of samples [s0, s0 + mc): rows = im2row(x) · wᵀ; out += scale·(max pool(rows), then bias);
+ *       argmax chunk-local as maxPoolRows (sample index relative to s0)
+ *   convBackwardMax(post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale)
+ *       per chunk: rows = unpool(post, argmax); out += row2im(scale · rows · w)
+ *
+ * w is the edge's [O × C·k·k] matrix, x/out images [m × C × H × W], out/post pooled [m × O × PH × PW].
+ */
+
+/* Per-worker scratch (worker 0: the caller, 1: the helper), grown on demand by its own thread. */
+static struct { float *buf; size_t n; } scratch[2][3]; /* [worker][patches, rows, back] */
+
+/* Zeroed when (re)allocated: convBackwardMax keeps its transposed-read buffer at zero between chunks. */
+static float *scratch_get(int worker, int which, size_t n) {
+  if (scratch[worker][which].n < n) {
+    const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    free(scratch[worker][which].buf);
+    scratch[worker][which].buf = aligned_alloc(64, bytes);
+    if (scratch[worker][which].buf) memset(scratch[worker][which].buf, 0, bytes);
+    scratch[worker][which].n = scratch[worker][which].buf ? n : 0;
+  }
+  return scratch[worker][which].buf;
+}
+
+typedef struct {
+  const float *src, *w, *bias;
+  float *out;
+  int32_t *argmax;
+  geom_t g;        /* the conv, m = the whole batch */
+  pool_geom_t pg;  /* the pool on the conv's output, m = the whole batch */
+  int64_t chunk, m;
+  double scale;
+  _Atomic int64_t bad;     /* backward: the smallest bad argmax index, or INT64_MAX */
+  _Atomic int oom;         /* a worker could not allocate its scratch */
+  /* backward with activation (feedbackActivate): per chunk out = base (NULL: 0) + the feedback, then act = ρ(out) */
+  const float *base;
+  float *act;
+  int kind; /* -1: no activation */
+} fused_job_t;
+
+static void fused_bad(fused_job_t *j, int64_t bad) {
+  int64_t cur = atomic_load(&j->bad);
+  while (bad < cur && !atomic_compare_exchange_weak(&j->bad, &cur, bad)) {
+  }
+}
+
+static void forward_chunk(void *arg, int64_t ci, int worker) {
+  fused_job_t *j = arg;
+  const int64_t s0 = ci * j->chunk, mc = j->m - s0 < j->chunk ? j->m - s0 : j->chunk;
+  const int64_t P = j->g.OH * j->g.OW, K = j->g.C * j->g.k * j->g.k, O = j->pg.O;
+  const int64_t inSize = j->g.C * j->g.H * j->g.W, toSize = O * j->pg.OH * j->pg.OW;
+  float *patches = scratch_get(worker, 0, (size_t)(j->chunk * P * K));
+  float *rows = scratch_get(worker, 1, (size_t)(j->chunk * P * O));
+  if (!patches || !rows) {
+    atomic_store(&j->oom, 1);
+    return;
+  }
+  geom_t g = j->g;
+  g.m = mc;
+  im2row_loop(j->src + s0 * inSize, patches, &g);
+  /* β = 0 as forwardInto; no memset of C first as the Sgemm binding does (OpenBLAS zeroes C itself
+     for β = 0 before it accumulates, so the floats are the same; a megabyte per transposed chunk). */
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(mc * P), (int)O, (int)K, 1.0f, patches, (int)K, j->w, (int)K, 0.0f, rows,
+              (int)O);
+  pool_geom_t pg = j->pg;
+  pg.m = mc;
+  max_pool_rows(rows, j->out + s0 * toSize, j->argmax + s0 * toSize, j->bias, &pg, j->scale, 0, mc);
+}
+
+static void backward_chunk(void *arg, int64_t ci, int worker) {
+  fused_job_t *j = arg;
+  const int64_t s0 = ci * j->chunk, mc = j->m - s0 < j->chunk ? j->m - s0 : j->chunk;
+  const int64_t P = j->g.OH * j->g.OW, K = j->g.C * j->g.k * j->g.k, O = j->pg.O;
+  const int64_t inSize = j->g.C * j->g.H * j->g.W, toSize = O * j->pg.OH * j->pg.OW;
+  float *rows = scratch_get(worker, 1, (size_t)(j->chunk * P * O));
+  float *back = scratch_get(worker, 2, (size_t)(j->chunk * P * K));
+  if (!rows || !back) {
+    atomic_store(&j->oom, 1);
+    return;
+  }
+  if (j->kind >= 0) {
+    float *o = j->out + s0 * inSize;
+    if (j->base) memcpy(o, j->base + s0 * inSize, (size_t)(mc * inSize) * sizeof(float));
+    else memset(o, 0, (size_t)(mc * inSize) * sizeof(float));
+  }
+  pool_geom_t pg = j->pg;
+  pg.m = mc;
+  for (int64_t b = 0; b < mc; b++) {
+    const int64_t bad = max_unpool_rows(j->src + s0 * toSize, j->argmax + s0 * toSize, rows, &pg, b);
+    if (bad >= 0) fused_bad(j, s0 * toSize + bad);
+  }
+  /* transposedInto is α = scale, β = 0: OpenBLAS zeroes C (a 1 MB pass per chunk), then adds α·AB.
+     Here C is kept at zero instead (row2im below clears each patch row as it consumes it; fresh
+     scratch is zeroed) and β = 1: 0 + α·AB is the same float, signed zeros included (+0 + −0 = +0
+     either way), and the separate pass over C is gone. */
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(mc * P), (int)K, (int)O, (float)j->scale, rows, (int)O, j->w, (int)K, 1.0f,
+              back, (int)K);
+  geom_t g = j->g;
+  g.m = mc;
+  row2im_zero_loop(back, j->out + s0 * inSize, &g);
+  /* The layer's activation on this chunk of its drive while it is in cache (the same loop as activate). */
+  if (j->kind >= 0) fre_activate_loop(j->kind, j->out + s0 * inSize, j->act + s0 * inSize, mc * inSize);
+}
+
+/* The chunks on the caller and the helper; with the helper, one BLAS thread per sgemm. */
+static void run_chunks(piece_fn fn, fused_job_t *job) {
+  const int64_t chunks = (job->m + job->chunk - 1) / job->chunk;
+  const int shared = chunks >= 2 && share_mode() >= 2;
+  const int blas = shared && openblas_get_num_threads != NULL ? openblas_get_num_threads() : 1;
+  if (blas > 1 && openblas_set_num_threads != NULL) openblas_set_num_threads(1);
+  run_samples(fn, job, chunks);
+  if (blas > 1 && openblas_set_num_threads != NULL) openblas_set_num_threads(blas);
+}
+
+/* The arguments both calls share: (a, b, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale). */
+static bool fused_args(napi_env env, napi_value *argv, const char *name, fused_job_t *j, int64_t *wl, int64_t *ol) {
+  char msg[160];
+  float *w, *out;
+  int64_t O, ps, pst;
+  if (!get_f32(env, argv[2], "w", &w, wl) || !get_f32(env, argv[3], "out", &out, ol)) return false;
+  snprintf(msg, sizeof msg, "%s: kernel larger than the padded input", name);
+  if (!get_geom(env, argv + 4, &j->g, msg)) return false;
+  if (!get_dim(env, argv[11], "O", 1, &O) || !get_dim(env, argv[12], "poolSize", 1, &ps) ||
+      !get_dim(env, argv[13], "poolStride", 1, &pst) || !get_dim(env, argv[14], "chunk", 1, &j->chunk) ||
+      !get_number(env, argv[15], "scale", &j->scale))
+    return false;
+  j->w = w;
+  j->out = out;
+  j->m = j->g.m;
+  j->pg = (pool_geom_t){.m = j->g.m, .O = O, .H = j->g.OH, .W = j->g.OW, .k = ps, .s = pst};
+  if (ps > j->g.OH || ps > j->g.OW) {
+    snprintf(msg, sizeof msg, "%s: pool window larger than the conv output", name);
+    throw_range(env, msg);
+    return false;
+  }
+  j->pg.P = j->g.OH * j->g.OW;
+  j->pg.OH = (j->g.OH - ps) / pst + 1;
+  j->pg.OW = (j->g.OW - ps) / pst + 1;
+  /* Sizes within int (cblas) and int32 (argmax) for every chunk and the whole batch. */
+  const double K = (double)j->g.C * j->g.k * j->g.k, P = (double)j->pg.P, m = (double)j->m;
+  if (m * P * (K > O ? K : O) >= 2147483647.0 || m * O * P >= 2147483647.0 || m * j->g.C * j->g.H * j->g.W >= 2147483647.0) {
+    snprintf(msg, sizeof msg, "%s: sizes overflow", name);
+    throw_range(env, msg);
+    return false;
+  }
+  if (*wl < O * (int64_t)K) {
+    snprintf(msg, sizeof msg, "%s: w shorter than O·C·k·k", name);
+    throw_range(env, msg);
+    return false;
+  }
+  return true;
+}
+
+/* convForwardMax(x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale) */
+napi_value fre_conv_forward_max(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value argv[17];
+  float *x, *bias;
+  int32_t *argmax;
+  int64_t xl, al, bl, wl, ol;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 17)
+    return throw_type(env, "convForwardMax: expected (x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale)");
+  fused_job_t job = {.bad = INT64_MAX, .oom = 0};
+  /* argv without argmax and bias, in the order fused_args reads: x, -, w, out, then the sizes. */
+  napi_value a[16] = {argv[0], argv[0], argv[1], argv[2], argv[5], argv[6], argv[7], argv[8],
+                      argv[9], argv[10], argv[11], argv[12], argv[13], argv[14], argv[15], argv[16]};
+  if (!get_f32(env, argv[0], "x", &x, &xl) || !get_i32(env, argv[3], "argmax", &argmax, &al) || !get_f32(env, argv[4], "bias", &bias, &bl) ||
+      !fused_args(env, a, "convForwardMax", &job, &wl, &ol))
+    return NULL;
+  const int64_t n = job.m * job.pg.O * job.pg.OH * job.pg.OW;
+  if (xl < job.m * job.g.C * job.g.H * job.g.W) return throw_range(env, "convForwardMax: x shorter than m·C·H·W");
+  if (ol < n || al < n) return throw_range(env, "convForwardMax: out or argmax shorter than m·O·PH·PW");
+  if (bl != 0 && bl < job.pg.O) return throw_range(env, "convForwardMax: bias must be empty or hold O values");
+  if (x == job.out || job.w == job.out) return throw_range(env, "convForwardMax: out must not alias x or w");
+  job.src = x;
+  job.bias = bl ? bias : NULL;
+  job.argmax = argmax;
+  run_chunks(forward_chunk, &job);
+  if (job.oom) return throw_range(env, "convForwardMax: out of memory for the chunk scratch");
+  return NULL;
+}
+
+/* convBackwardMax(post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale[, base, act, kind]):
+   with the last three, per chunk out = base (empty: 0) + the feedback, then act = ρ_kind(out). */
+napi_value fre_conv_backward_max(napi_env env, napi_callback_info info) {
+  size_t argc = 19;
+  napi_value argv[19];
+  float *post;
+  int32_t *argmax;
+  int64_t pl, al, wl, ol;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 16 && argc != 19)
+    return throw_type(env, "convBackwardMax: expected (post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale[, base, act, kind])");
+  fused_job_t job = {.bad = INT64_MAX, .oom = 0, .kind = -1};
+  int64_t bl = 0, actl = 0; /* checked below, once m is known */
+  if (argc == 19) {
+    float *base, *act;
+    int64_t kind;
+    if (!get_f32(env, argv[16], "base", &base, &bl) || !get_f32(env, argv[17], "act", &act, &actl) || !get_dim(env, argv[18], "kind", 0, &kind))
+      return NULL;
+    if (kind > 2) return throw_range(env, "convBackwardMax: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
+    job.base = bl ? base : NULL;
+    job.act = act;
+    job.kind = (int)kind;
+  }
+  if (!get_f32(env, argv[0], "post", &post, &pl) || !get_i32(env, argv[1], "argmax", &argmax, &al) ||
+      !fused_args(env, argv, "convBackwardMax", &job, &wl, &ol))
+    return NULL;
+  const int64_t n = job.m * job.pg.O * job.pg.OH * job.pg.OW;
+  if (pl < n || al < n) return throw_range(env, "convBackwardMax: post or argmax shorter than m·O·PH·PW");
+  if (ol < job.m * job.g.C * job.g.H * job.g.W) return throw_range(env, "convBackwardMax: out shorter than m·C·H·W");
+  if (post == job.out || job.w == job.out) return throw_range(env, "convBackwardMax: out must not alias post or w");
+  if (job.kind >= 0) {
+    const int64_t xs = job.m * job.g.C * job.g.H * job.g.W;
+    if (actl < xs || (job.base && bl < xs)) return throw_range(env, "convBackwardMax: base (unless empty) and act must hold m·C·H·W");
+    if (job.act == job.out || job.base == job.out || job.act == post) return throw_range(env, "convBackwardMax: act and base must not alias out or post");
+  }
+  job.src = post;
+  job.argmax = argmax;
+  run_chunks(backward_chunk, &job);
+  if (job.oom) return throw_range(env, "convBackwardMax: out of memory for the chunk scratch");
+  const int64_t bad = atomic_load(&job.bad);
+  if (bad != INT64_MAX) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "convBackwardMax: argmax[%lld] = %d is outside its plane", (long long)bad, argmax[bad]);
+    return throw_range(env, msg);
+  }
+  return NULL;
+}
+
+/* setLayoutThreads(n): 1 = the caller only, 2 = the caller and the helper (started on first use);
+   overrides FRE_LAYOUT_THREADS and the default. Returns the mode in effect. Not during a call. */
+napi_value fre_set_layout_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int64_t n;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1) return throw_type(env, "setLayoutThreads: expected (n)");
+  if (!get_dim(env, argv[0], "n", 1, &n)) return NULL;
+  if (n > 2) return throw_range(env, "setLayoutThreads: n must be 1 or 2");
+  share.mode = n == 2 && share_start_helper() ? 2 : 1;
+  NAPI_CALL(env, napi_create_int32(env, share.mode, &result));
+  return result;
+}
+
+/* layoutThreads(): the mode in effect (deciding it from the environment if no call has yet). */
+napi_value fre_layout_threads(napi_env env, napi_callback_info info) {
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, share_mode(), &result));
+  return result;
 }

@@ -29,6 +29,13 @@ export interface Executor {
    */
   forwardInto?(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   transposedInto?(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
+  /**
+   * Optional: the [rows × cols] float32 matrix that forwardInto and transposedInto read exactly (sgemm
+   * with α = scale, β = 0 on the native backend) and whose activate is the kernels' activate: the
+   * ideal executor. The engines may then run a max-pooled conv edge's chunk loop in native code, on
+   * both cores (LayoutKernels.convForwardMax), and activate a layer inside its feedback read.
+   */
+  exactMatrix?(edge: NetEdge): Float32Array;
   /** out[m × cols] += scale · inp[m × rows] · Bᵀ  (B: the edge's fixed random feedback, cols × rows) */
   randomFeedback(edge: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void;
   /** g[rows × cols] = scale · post[m × rows]ᵀ · pre[m × cols]  (the local outer-product rule, summed over the batch) */

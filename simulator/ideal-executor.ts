@@ -33,6 +33,10 @@ export class IdealExecutor implements Executor {
     this.kernels.gemm('N', 'N', m, e.cols, e.rows, scale, inp, e.rows, this.params.W[e.index].data, e.cols, 0, out, e.cols);
   }
 
+  exactMatrix(e: NetEdge): Float32Array {
+    return this.params.W[e.index].data;
+  }
+
   randomFeedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
     const b = this.params.B[e.index];
     if (!b) throw new Error(`edge ${e.name} has no random feedback matrix`);

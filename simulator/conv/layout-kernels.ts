@@ -4,10 +4,11 @@
  * reference forces the TypeScript loops; an addon built before conv.c existed falls back too.
  */
 import type { ConvSpec, FeatureShape, PoolSpec } from '../../graph/shapes';
+import type { Activation } from '../../graph/spec';
 import { im2row, row2im } from './im2row';
 import { maxPoolRows, maxUnpoolRows } from './pool-rows';
 import type { Kernels } from '../kernels/kernels';
-import { loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
+import { ACTIVATION_CODE, loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 
 export interface LayoutKernels {
   name: 'native' | 'reference';
@@ -26,6 +27,41 @@ export interface LayoutKernels {
   ): void;
   /** pool-rows.ts: unpool through argmax into position-major rows (overwritten). */
   maxUnpoolRows(pool: PoolSpec, shape: FeatureShape, m: number, post: Float32Array, argmax: Int32Array, rows: Float32Array): void;
+  /**
+   * Optional (native only): a max-pooled conv edge's whole exact read in one call, `chunk` samples at
+   * a time, the chunks on both cores when the layout helper is on. The same floats as the engine's
+   * loop of im2row, a β = 0 sgemm with w [O × C·k·k] and maxPoolRows per chunk (edge-ops.ts).
+   */
+  convForwardMax?(
+    spec: ConvSpec,
+    pool: PoolSpec,
+    m: number,
+    x: Float32Array,
+    w: Float32Array,
+    out: Float32Array,
+    argmax: Int32Array,
+    scale: number,
+    bias: Float32Array | null,
+    chunk: number,
+  ): void;
+  /**
+   * Likewise maxUnpoolRows, a β = 0 sgemm scale·rows·w and row2im (out +=) per chunk. With `then`,
+   * each chunk of out is first set to `then.base` (null: 0) and, after the feedback,
+   * `then.s` = the activation of it: a layer whose whole drive is its input drive plus this feedback
+   * is updated chunk by chunk while in cache (EpEngine), with the same floats as the separate passes.
+   */
+  convBackwardMax?(
+    spec: ConvSpec,
+    pool: PoolSpec,
+    m: number,
+    post: Float32Array,
+    argmax: Int32Array,
+    w: Float32Array,
+    out: Float32Array,
+    scale: number,
+    chunk: number,
+    then?: { base: Float32Array | null; s: Float32Array; activation: Activation },
+  ): void;
 }
 
 export const referenceLayout: LayoutKernels = { name: 'reference', im2row, row2im, maxPoolRows, maxUnpoolRows };
@@ -46,6 +82,10 @@ export function layoutKernels(): LayoutKernels {
   const r2i = addon?.row2im?.bind(addon);
   const pr = addon?.maxPoolRows?.bind(addon);
   const ur = addon?.maxUnpoolRows?.bind(addon);
+  // FRE_CONV_FUSED=0 keeps the engine's call-by-call chunk loop (the same floats; for comparisons).
+  const fused = process.env.FRE_CONV_FUSED?.trim() !== '0';
+  const cf = fused ? addon?.convForwardMax?.bind(addon) : undefined;
+  const cb = fused ? addon?.convBackwardMax?.bind(addon) : undefined;
   chosen =
     i2r && r2i && pr && ur
       ? {
@@ -56,7 +96,89 @@ export function layoutKernels(): LayoutKernels {
             pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
           maxUnpoolRows: (pool, sh, m, post, argmax, rows) =>
             ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
+          ...(cf && cb
+            ? {
+                convForwardMax: (s, pool, m, x, w, out, argmax, scale, bias, chunk) =>
+                  cf(
+                    x,
+                    w,
+                    out,
+                    argmax,
+                    bias ?? NO_BIAS,
+                    m,
+                    s.inChannels,
+                    s.height,
+                    s.width,
+                    s.kernel,
+                    s.stride,
+                    s.padding,
+                    s.outChannels,
+                    pool.size,
+                    pool.stride,
+                    chunk,
+                    scale,
+                  ),
+                convBackwardMax: (s, pool, m, post, argmax, w, out, scale, chunk, then) =>
+                  then
+                    ? cb(
+                        post,
+                        argmax,
+                        w,
+                        out,
+                        m,
+                        s.inChannels,
+                        s.height,
+                        s.width,
+                        s.kernel,
+                        s.stride,
+                        s.padding,
+                        s.outChannels,
+                        pool.size,
+                        pool.stride,
+                        chunk,
+                        scale,
+                        then.base ?? NO_BIAS,
+                        then.s,
+                        ACTIVATION_CODE[then.activation],
+                      )
+                    : cb(
+                        post,
+                        argmax,
+                        w,
+                        out,
+                        m,
+                        s.inChannels,
+                        s.height,
+                        s.width,
+                        s.kernel,
+                        s.stride,
+                        s.padding,
+                        s.outChannels,
+                        pool.size,
+                        pool.stride,
+                        chunk,
+                        scale,
+                      ),
+              }
+            : {}),
         }
       : referenceLayout;
   return chosen;
+}
+
+/**
+ * Threads of the native layout moves and fused conv reads (native/conv.c): 1 = the calling thread,
+ * 2 = it and a helper, sharing samples or chunks (the same floats either way). Without a call the
+ * addon decides on first use: FRE_LAYOUT_THREADS if set, else 2 when OpenBLAS may use several
+ * threads on a machine with two or more cores. Returns the count in effect, or 1 without the addon.
+ */
+export function setLayoutThreads(n: 1 | 2): number {
+  const addon = process.env.FRE_BACKEND?.trim().toLowerCase() === 'reference' ? null : loadNativeAddon();
+  return addon?.setLayoutThreads?.(n) ?? 1;
+}
+
+/** The layout thread count in effect (see setLayoutThreads), or 1 without the addon. */
+export function layoutThreads(): number {
+  const addon = process.env.FRE_BACKEND?.trim().toLowerCase() === 'reference' ? null : loadNativeAddon();
+  return addon?.layoutThreads?.() ?? 1;
 }

@@ -45,6 +45,8 @@ export class EpEngine {
   private readonly diff: Float32Array;
   private readonly zeroStays: boolean[];
   private readonly ops: EdgeOps;
+  /** Per layer: the feedback edge its drive and activation are fused with, or null. */
+  private readonly fusedFeedback: (NetEdge | null)[];
 
   /** biases: per edge (digital, added after the read); omitted = no biases. */
   constructor(
@@ -70,6 +72,14 @@ export class EpEngine {
     this.zeroStays = net.layers.map(
       (l, j) => this.inDrive[j] === null && activationOfZero(l.activation) === 0 && !this.plans[j].forwardIn.some((e) => e.bias),
     );
+    // A layer driven only by its input drive and one max-pooled conv feedback (mnist-conv's c1: 2.4 MB a
+    // batch) is updated chunk by chunk in the feedback read itself (EdgeOps.feedbackActivate): its
+    // drive is not copied, re-read and activated in separate passes over memory at every step.
+    this.fusedFeedback = net.layers.map((_, j) => {
+      const p = this.plans[j];
+      const e = p.feedbackIn[0];
+      return p.forwardIn.length === 0 && p.feedbackIn.length === 1 && j !== net.readout.from && this.ops.canFeedbackActivate(e) ? e : null;
+    });
     this.logits = buf(net.classes);
     this.probs = buf(net.classes);
     this.err = buf(net.classes);
@@ -200,6 +210,7 @@ export class EpEngine {
     const { betaF, nudge: mode } = this.net.spec.dynamics;
     const C = this.net.classes;
     const nextZero = new Array<boolean>(layers.length);
+    const fuse = new Array<boolean>(layers.length);
     for (let t = 0; t < steps; t++) {
       if (nudge && mode === 'recomputed' && y) {
         // Into the second buffers: err/probs keep the free-phase values that the readout's delta
@@ -215,7 +226,11 @@ export class EpEngine {
         const h = this.h[j];
         const heldNudge = nudge && mode === 'held' && j === ro.from;
         const d = heldNudge ? this.nudgeDrive : this.inDrive[j];
-        if (d) h.set(d.subarray(0, n));
+        const fe = this.fusedFeedback[j];
+        fuse[j] = fe !== null && !this.zero[fe.to];
+        if (fuse[j]) {
+          // h = d + the feedback, and ρ(h), in one pass below (no forward reads into this layer).
+        } else if (d) h.set(d.subarray(0, n));
         else h.fill(0, 0, n);
         let allZero = this.zeroStays[j];
         for (const e of this.plans[j].forwardIn) {
@@ -232,6 +247,12 @@ export class EpEngine {
       for (let j = 0; j < layers.length; j++) {
         const n = m * layers[j].size;
         const h = this.h[j];
+        if (fuse[j]) {
+          const fe = this.fusedFeedback[j]!;
+          this.ops.feedbackActivate(fe, this.s[fe.to], m, fe.beta, this.inDrive[j], h, layers[j].activation, this.sNext[j]);
+          nextZero[j] = false;
+          continue;
+        }
         for (const e of this.plans[j].feedbackIn) {
           if (this.zero[e.to]) continue;
           this.ops.feedback(e, this.s[e.to], m, e.beta, h);

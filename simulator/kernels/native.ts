@@ -199,6 +199,55 @@ export interface FreBlasAddon {
     size: number,
     stride: number,
   ): void;
+  /**
+   * A max-pooled conv edge's whole read, chunk by chunk (native/conv.c): per chunk of `chunk` samples
+   * im2row → sgemm (β = 0) → maxPoolRows, or maxUnpoolRows → sgemm (α = scale, β = 0) → row2im, the
+   * chunks shared between two threads when the layout helper is on. Older builds lack them.
+   */
+  convForwardMax?(
+    x: Float32Array,
+    w: Float32Array,
+    out: Float32Array,
+    argmax: Int32Array,
+    bias: Float32Array,
+    m: number,
+    C: number,
+    H: number,
+    W: number,
+    k: number,
+    stride: number,
+    pad: number,
+    O: number,
+    poolSize: number,
+    poolStride: number,
+    chunk: number,
+    scale: number,
+  ): void;
+  /** Threads of the native layout moves and fused conv reads: 1 (the caller) or 2 (+ a helper); returns the mode in effect. */
+  setLayoutThreads?(n: number): number;
+  /** The mode in effect (decided from FRE_LAYOUT_THREADS, else OpenBLAS's thread count, on first use). */
+  layoutThreads?(): number;
+  convBackwardMax?(
+    post: Float32Array,
+    argmax: Int32Array,
+    w: Float32Array,
+    out: Float32Array,
+    m: number,
+    C: number,
+    H: number,
+    W: number,
+    k: number,
+    stride: number,
+    pad: number,
+    O: number,
+    poolSize: number,
+    poolStride: number,
+    chunk: number,
+    scale: number,
+    base?: Float32Array,
+    act?: Float32Array,
+    kind?: number,
+  ): void;
   /** Kernels.adamStep, computed in float32. */
   adamStep(
     w: Float32Array,
@@ -217,7 +266,7 @@ export interface FreBlasAddon {
 export const NATIVE_BACKEND_NAME = 'openblas-native';
 
 /** Activation codes of the addon's activate(). */
-const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, 'hard-sigmoid': 1, sigmoid: 2 };
+export const ACTIVATION_CODE: Record<Activation, number> = { tanh: 0, 'hard-sigmoid': 1, sigmoid: 2 };
 /** How to get the native backend; appended to every 'unavailable' message by select.ts. */
 export const NATIVE_BUILD_HINT = 'build it with: bash scripts/setup.sh (needs OpenBLAS, e.g. apt-get install libopenblas-dev)';
 
