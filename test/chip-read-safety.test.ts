@@ -11,11 +11,12 @@ import { PRESETS } from '../hw-models/presets';
 import { initParams } from '../graph/params';
 import { edgeTiles } from '../netlist/tiles';
 import { ChipArrays } from '../simulator/chip/chip-arrays';
+import type { Kernels } from '../simulator/kernels/kernels';
 import { loadNativeAddon } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeNoise } from '../simulator/noise';
 import { makeRng } from '../util/rng';
-import { bytesOf } from './helpers/native';
+import { bytesOf, withChipThreads } from './helpers/native';
 import { chainNet } from './helpers/nets';
 
 const native = loadNativeAddon();
@@ -87,5 +88,98 @@ maybe('prepared inputs shared per slice: each array keeps its own read scales', 
     arrays.read(a0, false, x2, 128, 0, S, part, false, 1, 0, 1, 1);
     arrays.convertAndRescale(a0, part, S, lines, 0, 0);
     expect(bytesOf(part).equals(bytesOf(alone))).toBe(false);
+  });
+});
+
+const started = native?.normalVarBegin ? describe : describe.skip;
+
+started('an exception between starting the read noise and adding it leaves no job running', () => {
+  // 8 000 × 256 normals: the one worker needs far longer for its 8 blocks than the calls below take, so
+  // a job left running still has blocks to draw (into noise) after the exception.
+  const m = 8000;
+  const cols = 256;
+  const r = makeRng(12);
+  const rowVar = Float32Array.from({ length: m }, () => 0.1 + r.uniform());
+  const EMPTY = new Float32Array(0);
+
+  /** Starts the draws, runs `fail` (which must throw), then overwrites noise: with the job finished by
+   *  the throwing call, nothing writes noise afterwards. */
+  function afterThrow(fail: (noise: Float32Array) => void): Float32Array {
+    return withChipThreads(native!, 2, () => {
+      const noise = new Float32Array(m * cols);
+      const state = makeNoise(makeRng(4), 'native').nativeState!;
+      expect(native!.normalVarBegin!(state, noise, m, cols, rowVar, EMPTY, 0.01)).toBe(true);
+      let thrown: unknown = null;
+      try {
+        fail(noise);
+      } catch (e) {
+        noise.fill(5); // at once: a job left running must not get to finish first
+        thrown = e;
+      }
+      expect((thrown as Error | null)?.name).toBe('RangeError'); // the addon's (another realm's) RangeError
+      native!.normalVarSettle!(new Float32Array(0), noise, 0); // finishes whatever is still started
+      return noise;
+    });
+  }
+
+  test('adcConvertAccumulate rejecting its arguments', () => {
+    const noise = afterThrow((nz) =>
+      // scales shorter than rows: rejected (before the fix: after the job was let go, before it was finished).
+      native!.adcConvertAccumulate!(
+        new Float32Array(m * cols),
+        m,
+        cols,
+        1,
+        0,
+        new Float32Array(3),
+        1,
+        new Float32Array(m * cols),
+        0,
+        cols,
+        1,
+        nz,
+      ),
+    );
+    expect(noise.every((v) => v === 5)).toBe(true);
+  });
+
+  test('normalVarSettle rejecting its arguments', () => {
+    const noise = afterThrow((nz) => native!.normalVarSettle!(new Float32Array(4), nz, m * cols));
+    expect(noise.every((v) => v === 5)).toBe(true);
+  });
+
+  test('ChipArrays.read whose GEMM throws after the draws started', () => {
+    const chip = PRESETS.reram; // read noise relative to the range, no low-frequency noise: the draws are deferred
+    const tiles = edgeTiles(netlistOn(chip));
+    const a0 = tiles[0].weight[0].array;
+    const rows = 8192; // 8 192 × 128 sensed lines: drawn on the chip threads, and far longer than the calls below
+    let failOn: Float32Array | null = null;
+    // Made beforehand: the throw itself must take no time (a job left running must not get to finish).
+    const failure = new RangeError('gemm failed');
+    const failing: Kernels = {
+      ...kernels,
+      gemm: (...args: Parameters<Kernels['gemm']>) => {
+        if (failOn && args[11].buffer === failOn.buffer) throw failure;
+        kernels.gemm(...args);
+      },
+    };
+    withChipThreads(native!, 2, () => {
+      const arrays = new ChipArrays(tiles, chip, failing, makeNoise(makeRng(3), 'native'), opts);
+      const x = Float32Array.from({ length: rows * 128 }, (_, i) => Math.sin(i));
+      const part = new Float32Array(rows * lines);
+      failOn = part;
+      const noise = (arrays as unknown as { noiseBufs: Float32Array[] }).noiseBufs;
+      let thrown: unknown = null;
+      try {
+        arrays.read(a0, false, x, 128, 0, rows, part, false, 1, 0, 1, 1, true);
+      } catch (e) {
+        thrown = e;
+        noise[a0].fill(5);
+      }
+      expect(thrown).toBe(failure);
+      expect(noise[a0].length).toBe(rows * lines);
+      native!.normalVarSettle!(new Float32Array(0), noise[a0], 0);
+      expect(noise[a0].every((v) => v === 5)).toBe(true);
+    });
   });
 });

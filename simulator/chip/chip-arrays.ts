@@ -322,7 +322,13 @@ export class ChipArrays {
         started = begin(state, nz, n, oLen, rv ?? EMPTY, ev ?? EMPTY, cv);
         if (!started) later = [rv, ev, cv];
       });
-      this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);
+      try {
+        this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);
+      } catch (e) {
+        // No job may outlive the read that started it unrecorded: it writes nz and reads rowVar/elemVar.
+        if (started) this.native!.normalVarSettle!(part, nz, 0);
+        throw e;
+      }
       if (started) this.pending = { id, part, n: n * oLen, noise: nz };
       else if (later) this.noise.addNormalVar(part, n, oLen, ...(later as [Float32Array | null, Float32Array | null, number]));
       return;
