@@ -479,17 +479,18 @@ napi_value fre_normal_var_begin(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* normalVarSettle(P, noise, n): finishes a started normalVarBegin, then P[i] += noise[i] (i < n). */
+/* normalVarSettle(P, noise, n): finishes a started normalVarBegin, then P[i] += noise[i] (i < n; n = 0: finish only). */
 napi_value fre_normal_var_settle(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   float *p, *nz;
   int64_t pl, nl, n;
+  /* Finished before any argument check can throw (an exception must not leave the job running). */
+  fre_pool_finish();
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 3) return throw_type(env, "normalVarSettle: expected (P, noise, n)");
   if (!get_f32(env, argv[0], "P", &p, &pl) || !get_f32(env, argv[1], "noise", &nz, &nl) || !get_dim(env, argv[2], "n", 0, &n)) return NULL;
   if (n > pl || n > nl) return throw_range(env, "normalVarSettle: n exceeds a buffer's length");
-  fre_pool_finish();
   for (int64_t i = 0; i < n; i++) p[i] += nz[i];
   return NULL;
 }

@@ -444,6 +444,9 @@ napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
   float *p, *sc, *out, *nz = NULL;
   int64_t pl, scl, ol, rows, lines, offset, ld, nzl = 0;
   double fs, step, gain, accGain;
+  /* A started normalVarBegin (its noise, or buffers it reads) is finished first, before any argument
+   * check can throw: the caller has let go of the job by now, so an exception must not leave it running. */
+  fre_pool_finish();
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 11 && argc != 12)
     return throw_type(env, "adcConvertAccumulate: expected (P, rows, lines, fs, step, scales, gain, out, offset, ld, accGain[, noise])");
@@ -455,7 +458,6 @@ napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
   if (nzl == 0) nz = NULL;
   if (rows * lines > pl || (scl > 0 && scl < rows) || (nz && rows * lines > nzl))
     return throw_range(env, "adcConvertAccumulate: P, scales or noise is too short");
-  fre_pool_finish(); /* a started normalVarBegin (its noise, or buffers it reads) */
   if (rows > 0 && (lines > ld || offset + (rows - 1) * ld + lines > ol))
     return throw_range(env, "adcConvertAccumulate: out is too short for offset, ld and rows");
   conv_acc_job J = {p, nz, out, sc, rows, lines, scl, offset, ld, fs, step, gain, accGain, {0}};

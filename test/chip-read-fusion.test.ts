@@ -4,8 +4,9 @@
  *   adcConvertAccumulate(…, noise) = addNormalVar, adcConvertScaled, adcAccumulate; normalVarSettle =
  *   addNormalVar; for 2 and 3 threads (with one thread, or a small read, begin declines and draws nothing:
  *   the caller adds the noise in place);
- * - the interpreter with them (and the prepared inputs shared by arrays reading one slice) = the
- *   interpreter with them removed from its addon (the separate passes), on reram, pcm and the ideal chip.
+ * - the interpreter with them (and the prepared inputs shared by arrays reading one slice, and the
+ *   all-zero reads without a GEMM) = the interpreter with all three removed (the separate passes, a
+ *   readPrep and a GEMM per read), on reram, pcm and the ideal chip.
  */
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
@@ -137,6 +138,19 @@ run('the interpreter: fused reads give the bytes of the separate passes', () => 
         // The addon without the fused kernels: the interpreter falls back to the separate passes.
         const { adcConvertAccumulate: _a, normalVarBegin: _b, normalVarSettle: _c, ...rest } = native!;
         Object.defineProperty(it.chip, 'native', { value: rest });
+        // And the read path as it was before them: every read prepares its own input (no buffer version,
+        // so no shared prepared input) and runs its GEMM even on an all-zero input.
+        const chip = it.chip;
+        const read = chip.read.bind(chip);
+        Object.defineProperty(chip, 'read', {
+          value: (...a: Parameters<typeof chip.read>) => read(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]),
+        });
+        Object.defineProperty(chip, 'gemmOrZero', {
+          value: (mm: (a: number, M: Float32Array, out: Float32Array) => void, ...rest: unknown[]) => {
+            const dev = rest[6] as { wMax: number; readWeights(): Float32Array };
+            mm(1 / dev.wMax, dev.readWeights(), rest[7] as Float32Array);
+          },
+        });
       }
       const grads = makeGrads(net);
       const out: Buffer[] = [];

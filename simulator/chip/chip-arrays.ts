@@ -37,8 +37,8 @@ export class ChipArrays {
   private part2: Float32Array = new Float32Array(0);
   private norms: Float32Array = new Float32Array(0);
   private xs: Float32Array = new Float32Array(0);
-  /** Noise management (abs-max): per array, the latest read's scale of each sample (input row): the
-   *  array's own buffer, or a shared prepared input's (prepCache). */
+  /** Noise management (abs-max): per array, the latest read's scale of each sample (input row), in the
+   *  array's own buffer (ownScales; a shared prepared input's are copied: another read may re-prepare it). */
   private readonly scales: Float32Array[] = [];
   private readonly ownScales: Float32Array[] = [];
   /** Prepared inputs (noise management, DAC, Σx²) per input slice, reused by every array that reads the
@@ -233,10 +233,13 @@ export class ChipArrays {
         xs = q;
         rowVar = nm;
       } else {
-        this.scales[id] = c.s;
         xs = c.xq;
         rowVar = c.norms;
       }
+      // The scales are used later, by this array's conversion: copy a shared entry's, which the next read
+      // of another buffer (or version) through the same slice shape re-prepares in place. xq and the norms
+      // are used within this read only (a deferred noise is settled before the next read).
+      if (c) this.scales[id] = copyInto((this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n)), c.s, n);
       ld = iLen;
       off = 0;
       normsDone = normK > 0;
@@ -319,7 +322,13 @@ export class ChipArrays {
         started = begin(state, nz, n, oLen, rv ?? EMPTY, ev ?? EMPTY, cv);
         if (!started) later = [rv, ev, cv];
       });
-      this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);
+      try {
+        this.gemmOrZero(mm, xs, ld, off, n, iLen, oLen, dev, part);
+      } catch (e) {
+        // No job may outlive the read that started it unrecorded: it writes nz and reads rowVar/elemVar.
+        if (started) this.native!.normalVarSettle!(part, nz, 0);
+        throw e;
+      }
       if (started) this.pending = { id, part, n: n * oLen, noise: nz };
       else if (later) this.noise.addNormalVar(part, n, oLen, ...(later as [Float32Array | null, Float32Array | null, number]));
       return;
@@ -558,6 +567,12 @@ function allZero(x: Float32Array, ld: number, off: number, n: number, len: numbe
     for (let i = b; i < b + len; i++) if (x[i] !== 0) return false;
   }
   return true;
+}
+
+/** dst[0 … n) ← src[0 … n); returns dst. */
+function copyInto(dst: Float32Array, src: Float32Array, n: number): Float32Array {
+  dst.set(src.subarray(0, n));
+  return dst;
 }
 
 export function grow(buf: Float32Array, n: number): Float32Array {
