@@ -2,7 +2,7 @@
 # Session 6 (branch reads2): whole-process CPU seconds (user + system, all threads; includes ≈ 0.7 s of loading
 # MNIST and the test pass, common to all) of run-quiet.sh's in-situ epochs, one chip thread and one BLAS
 # thread, before ($BEFORE: 43bd394 built on its own) and after, alternating N times.
-#   BEFORE=/tmp/r2-before N=3 sh bench/results/speed/run-reads2-insitu-cpu.sh | tee bench/results/speed/reads2-insitu-cpu.txt
+#   BEFORE=DIR_OF_THE_BUILD_BEFORE N=3 sh bench/results/speed/run-reads2-insitu-cpu.sh | tee bench/results/speed/reads2-insitu-cpu.txt
 AFTER=$(pwd)
 D=bench/results/updates
 L2="--epochs 1 --train-limit 5000 --test-limit 500 --json"

@@ -2,7 +2,7 @@
 # Session 6 (branch reads2): before (the branch point 43bd394, built on its own in $BEFORE with this branch's
 # native addon, which only adds functions) and after, alternating, in one run; bench/chip-epoch prints each
 # call's wall seconds and CPU seconds (all threads) and the ratio to the ideal executor of the same process.
-#   BEFORE=/tmp/r2-before sh bench/results/speed/run-reads2.sh | tee bench/results/speed/reads2-run1.txt
+#   BEFORE=DIR_OF_THE_BUILD_BEFORE sh bench/results/speed/run-reads2.sh | tee bench/results/speed/reads2-run1.txt
 export OPENBLAS_NUM_THREADS=1
 AFTER=$(pwd)
 for rep in 1 2; do
