@@ -35,6 +35,7 @@ describe('examples/sweeps', () => {
       'state-noise-betaf.json',
       'state-noise.json',
       'table-s1-depth10.json',
+      'table-s1-depth5-50.json',
       'table-s1-depth5.json',
       'weight-noise-per-scheme.json',
       'weight-noise.json',
@@ -91,6 +92,19 @@ describe('examples/sweeps', () => {
       const def = loadSweep(join(DIR, f));
       expect(def.runner.name).toBe('chip');
       expect(enumerateRuns(def)).toHaveLength(n);
+    }
+  });
+  test("Table S1 sweeps (train runner): the paper's β_i grid × 3 seeds; depth 5 at 10 and 50 epochs, depth 10 at 10", () => {
+    for (const [f, epochs] of [
+      ['table-s1-depth5.json', 10],
+      ['table-s1-depth5-50.json', 50],
+      ['table-s1-depth10.json', 10],
+    ] as const) {
+      const def = loadSweep(join(DIR, f));
+      expect(def.runner.name).toBe('train');
+      expect(def.axes[0].values).toEqual([0.001, 0.01, 0.1, 0.25, 1, 2, 4]);
+      expect(enumerateRuns(def)).toHaveLength(21);
+      expect(def.graph.training.epochs).toBe(epochs);
     }
   });
 });
