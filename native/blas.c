@@ -295,6 +295,8 @@ NAPI_MODULE_INIT() {
     {"readPrep", NULL, fre_read_prep, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcConvertScaled", NULL, fre_adc_convert_scaled, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcConvertAccumulate", NULL, fre_adc_convert_accumulate, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"readBatch", NULL, fre_read_batch, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"chipThreads", NULL, fre_chip_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"squareRows", NULL, fre_square_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2row", NULL, fre_im2row, NULL, NULL, NULL, napi_enumerable, NULL},
     {"row2im", NULL, fre_row2im, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -487,3 +487,150 @@ napi_value fre_square_rows(napi_env env, napi_callback_info info) {
   for (int64_t r = 0; r < m; r++) square_loop(x + offset + r * ld, out + r * len, len);
   return NULL;
 }
+
+/*
+ * readBatch(state, bufs, nums, count): the array reads of one iteration that do not depend on each
+ * other, run side by side, each on one thread (the pool's workers and the caller claim whole reads):
+ * per read its GEMM (one BLAS thread each), its read noise, and its ADC conversion with the digital
+ * rescale, into its own partial-sum buffer — ChipArrays.read then convertAndRescale with the same
+ * float operations, so the bytes are the sequential path's for any thread count. The keys of the reads'
+ * noise are taken from the chip's stream here, in read order, as the sequential reads take them; the
+ * accumulation into the drives stays with the caller, in program order.
+ *   bufs[5t …]: x (the prepared input), W (the read weights), P (out, [n × oLen]), rowVar (empty: none,
+ *   or computed here when normK > 0), scales (empty: 1).
+ *   nums[READ_NUMS·t …]: n, ld, off, iLen, oLen, transposed, w0, ldw, alpha, noise (0/1), normK,
+ *   constVar, fs, step, gain, then the clipped count written back.
+ */
+#include <cblas.h>
+int openblas_get_num_threads(void);
+#pragma weak openblas_get_num_threads
+#include "noise.h"
+#include "rng.h"
+
+#define READ_NUMS 16
+#define READ_MAX 256
+
+typedef struct {
+  const float *x, *w, *sc;
+  float *p, *rv;
+  int64_t n, ld, off, iLen, oLen, w0, ldw, rl, scl;
+  int transposed, noise;
+  double alpha, normK, cv, fs, step, gain;
+  uint64_t key;
+  int64_t clipped;
+} read_tile;
+
+/* One whole read (block b of the batch is read b). */
+static void read_block(void *q, int b) {
+  read_tile *T = (read_tile *)q + b;
+  const int64_t n = T->n, oLen = T->oLen, iLen = T->iLen;
+  const float *x = T->x + T->off;
+  /* An all-zero input (a state that has not moved, through a float DAC) fills +0, as OpenBLAS returns
+   * (ChipArrays.gemmOrZero); Sgemm zeroes C before a β = 0 call (blas.c), so do the same. */
+  int zero = 1;
+  for (int64_t r = 0; r < n && zero; r++)
+    for (int64_t i = 0; i < iLen; i++)
+      if (x[r * T->ld + i] != 0) {
+        zero = 0;
+        break;
+      }
+  memset(T->p, 0, (size_t)(n * oLen) * sizeof(float));
+  if (!zero)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, T->transposed ? CblasNoTrans : CblasTrans, (int)n, (int)oLen, (int)iLen, (float)T->alpha, x,
+                (int)T->ld, T->w + T->w0, (int)T->ldw, 0.0f, T->p, (int)oLen);
+  if (T->noise) {
+    /* Per-row variances k·Σ x² when the read did not bring them (rowSumSquares' loop and rounding). */
+    if (T->normK > 0)
+      for (int64_t r = 0; r < n; r++) T->rv[r] = (float)(T->normK * sumsq_loop(x + r * T->ld, iLen));
+    fre_read_noise(T->p, T->rv, T->rl, n, oLen, T->cv, T->key);
+  }
+  conv_job J = {T->p, T->sc, n, oLen, T->scl, T->fs, T->step, T->gain, {0}};
+  int64_t clipped = 0;
+  for (int k = 0; k < FRE_BLOCKS; k++) {
+    conv_block(&J, k);
+    clipped += J.clipped[k];
+  }
+  T->clipped = clipped;
+}
+
+napi_value fre_read_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int64_t count, nl;
+  double *nums;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4) return throw_type(env, "readBatch: expected (state, bufs, nums, count)");
+  if (!get_dim(env, argv[3], "count", 0, &count)) return NULL;
+  if (count > READ_MAX) return throw_range(env, "readBatch: at most 256 reads per batch");
+  {
+    bool is_ta = false;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void *ptr = NULL;
+    if (napi_is_typedarray(env, argv[2], &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, argv[2], &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float64_array)
+      return throw_type(env, "readBatch: nums must be a Float64Array");
+    nums = ptr;
+    nl = (int64_t)length;
+  }
+  if (nl < count * READ_NUMS) return throw_range(env, "readBatch: nums is shorter than 16 per read");
+  uint32_t blen = 0;
+  bool is_arr = false;
+  if (napi_is_array(env, argv[1], &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, argv[1], &blen) != napi_ok)
+    return throw_type(env, "readBatch: bufs must be an array");
+  if ((int64_t)blen < 5 * count) return throw_range(env, "readBatch: bufs is shorter than 5 per read");
+  read_tile T[READ_MAX];
+  int noisy = 0;
+  for (int64_t t = 0; t < count; t++) {
+    float *f[5];
+    int64_t len[5];
+    static const char *names[5] = {"x", "W", "P", "rowVar", "scales"};
+    for (int k = 0; k < 5; k++) {
+      napi_value v;
+      NAPI_CALL(env, napi_get_element(env, argv[1], (uint32_t)(5 * t + k), &v));
+      if (!get_f32(env, v, names[k], &f[k], &len[k])) return NULL;
+    }
+    const double *d = nums + READ_NUMS * t;
+    for (int k = 0; k < 8; k++)
+      if (!(d[k] >= 0 && d[k] == (double)(int64_t)d[k] && d[k] < 2147483648.0)) return throw_range(env, "readBatch: a size is not a non-negative integer");
+    read_tile *R = &T[t];
+    *R = (read_tile){f[0], f[1], f[4], f[2], f[3], (int64_t)d[0], (int64_t)d[1], (int64_t)d[2], (int64_t)d[3], (int64_t)d[4], (int64_t)d[6],
+                     (int64_t)d[7], len[3], len[4], d[5] != 0, d[9] != 0, d[8], d[10], d[11], d[12], d[13], d[14], 0, 0};
+    const int64_t n = R->n, iLen = R->iLen, oLen = R->oLen;
+    if (iLen < 1 || oLen < 1 || iLen > R->ld) return throw_range(env, "readBatch: iLen and oLen must be ≥ 1, iLen ≤ ld");
+    if (n > 0 && R->off + (n - 1) * R->ld + iLen > len[0]) return throw_range(env, "readBatch: x is too short for n rows of ld");
+    const int64_t wr = R->transposed ? iLen : oLen, wc = R->transposed ? oLen : iLen;
+    if (wc > R->ldw || R->w0 + (wr - 1) * R->ldw + wc > len[1]) return throw_range(env, "readBatch: W is too short for the tile");
+    if (n * oLen > len[2]) return throw_range(env, "readBatch: P is shorter than n·oLen");
+    if ((R->rl > 0 && R->rl < n) || (R->normK > 0 && R->rl < n)) return throw_range(env, "readBatch: rowVar is too short");
+    if (R->scl > 0 && R->scl < n) return throw_range(env, "readBatch: scales is too short");
+    noisy |= R->noise;
+  }
+  if (noisy) {
+    xoshiro g;
+    uint32_t *raw;
+    if (!fre_get_state(env, argv[0], &g, &raw)) return NULL;
+    fre_normals_ready();
+    for (int64_t t = 0; t < count; t++)
+      if (T[t].noise) T[t].key = next64(&g);
+    fre_put_state(&g, raw);
+  }
+  /* Whole reads on the chip threads, each GEMM on one BLAS thread. Only when OpenBLAS runs one thread
+   * anyway: its threaded sgemm does not always give the single-threaded bytes, so running the batch's
+   * GEMMs on one BLAS thread each while the sequential reads use several would make the results depend on
+   * the chip threads. With several BLAS threads (or a BLAS that does not say) the reads run here, in
+   * order, each GEMM as the sequential read calls it (ChipArrays.batching does not queue them then). */
+  const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
+  if (count >= 2 && chip_threads() > 1 && blas == 1) fre_pool_run((int)count, read_block, T);
+  else
+    for (int64_t t = 0; t < count; t++) read_block(T, (int)t);
+  for (int64_t t = 0; t < count; t++) nums[READ_NUMS * t + 15] = (double)T[t].clipped;
+  return NULL;
+}
+
+/* chipThreads(): the chip threads now (FRE_CHIP_THREADS / setChipThreads). */
+napi_value fre_chip_threads(napi_env env, napi_callback_info info) {
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, chip_threads(), &result));
+  return result;
+}

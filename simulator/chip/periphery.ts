@@ -23,6 +23,9 @@ export type PeripheryNative = Pick<
   | 'normalVarBegin'
   | 'normalVarSettle'
   | 'squareRows'
+  | 'readBatch'
+  | 'chipThreads'
+  | 'getThreads'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */

@@ -124,6 +124,13 @@ export interface FreBlasAddon {
   ): boolean;
   /** Finishes a normalVarBegin, then P[i] += noise[i] for i < n. */
   normalVarSettle?(P: Float32Array, noise: Float32Array, n: number): void;
+  /** The independent array reads of one iteration side by side on the chip threads (native/periphery.c):
+   *  per read its GEMM, read noise (keys from the chip's stream in read order) and ADC conversion with the
+   *  rescale into its own partial sums, as ChipArrays.read then convertAndRescale; bufs holds 5 and nums 16
+   *  entries per read (ChipArrays.runReads), nums[16·t + 15] ← read t's clipped count. Older builds lack it. */
+  readBatch?(state: Uint32Array, bufs: Float32Array[], nums: Float64Array, count: number): void;
+  /** The chip threads now (FRE_CHIP_THREADS / setChipThreads). Older builds lack it. */
+  chipThreads?(): number;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(
