@@ -29,6 +29,7 @@
 #include "napi_args.h"
 #include "periphery.h"
 #include "blocks.h"
+#include "conv.h" /* fre_activate_loop */
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
@@ -633,4 +634,59 @@ napi_value fre_chip_threads(napi_env env, napi_callback_info info) {
   napi_value result;
   NAPI_CALL(env, napi_create_int32(env, chip_threads(), &result));
   return result;
+}
+
+/*
+ * neuronUpdate(kind, h, s, n, pre, lo, hi, step, clear): the neuron unit's exact activation, element-wise
+ * on the chip threads — s = ρ(h) (activate's loop), pre = s when pre is not empty (the value before the
+ * state register), s = the state register's quantisation of s when step > 0 (quantize's loop), and h = 0
+ * when clear (the drive, consumed). Every element is computed as those calls compute it, so the bytes are
+ * the same for any thread count and any split.
+ */
+/* quantize_loop's values in place (the same expression; no restrict: source and destination are one). */
+FRE_CLONES static void quantize_inplace_loop(float *s, int64_t n, float lo, float hi, float step) {
+  const float inv = 1.0f / step;
+  for (int64_t i = 0; i < n; i++) {
+    float v = s[i] < lo ? lo : (s[i] > hi ? hi : s[i]);
+    s[i] = lo + floorf((v - lo) * inv + 0.5f) * step;
+  }
+}
+
+typedef struct {
+  int kind;
+  float *h, *s, *pre;
+  int64_t n;
+  float lo, hi, step;
+  bool clear;
+} neuron_job;
+
+static void neuron_block(void *q, int b) {
+  const neuron_job *J = q;
+  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS, len = i1 - i0;
+  if (len <= 0) return;
+  fre_activate_loop(J->kind, J->h + i0, J->s + i0, len);
+  if (J->pre) memcpy(J->pre + i0, J->s + i0, (size_t)len * sizeof(float));
+  if (J->step > 0) quantize_inplace_loop(J->s + i0, len, J->lo, J->hi, J->step);
+  if (J->clear) memset(J->h + i0, 0, (size_t)len * sizeof(float));
+}
+
+napi_value fre_neuron_update(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  float *h, *s, *pre;
+  int64_t hl, sl, pl, n;
+  double kind, lo, hi, step;
+  bool clear;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 9) return throw_type(env, "neuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear)");
+  if (!get_number(env, argv[0], "kind", &kind) || !get_f32(env, argv[1], "h", &h, &hl) || !get_f32(env, argv[2], "s", &s, &sl) ||
+      !get_dim(env, argv[3], "n", 0, &n) || !get_f32(env, argv[4], "pre", &pre, &pl) || !get_number(env, argv[5], "lo", &lo) ||
+      !get_number(env, argv[6], "hi", &hi) || !get_number(env, argv[7], "step", &step) || !get_bool(env, argv[8], "clear", &clear))
+    return NULL;
+  if (!(kind == 0 || kind == 1 || kind == 2)) return throw_range(env, "neuronUpdate: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
+  if (n > hl || n > sl || (pl > 0 && n > pl)) return throw_range(env, "neuronUpdate: n exceeds a buffer's length");
+  if (h == s) return throw_range(env, "neuronUpdate: h and s must be different buffers");
+  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, (float)lo, (float)hi, (float)step, clear};
+  run_rows(n, neuron_block, &J);
+  return NULL;
 }

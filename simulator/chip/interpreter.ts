@@ -395,8 +395,7 @@ export class NetlistInterpreter implements DeviceModel {
       case 'NeuronUpdate': {
         const g = this.groups[op.group];
         if (!g.activation) throw new Error(`NeuronUpdate of group ${op.group}, which has no activation`);
-        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size, g.preNext);
-        g.h.fill(0, 0, m * g.size);
+        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size, g.preNext, true);
         g.updated = true;
         return;
       }

@@ -131,6 +131,20 @@ export interface FreBlasAddon {
   readBatch?(state: Uint32Array, bufs: Float32Array[], nums: Float64Array, count: number): void;
   /** The chip threads now (FRE_CHIP_THREADS / setChipThreads). Older builds lack it. */
   chipThreads?(): number;
+  /** The neuron unit's exact activation on the chip threads (native/periphery.c): s = ρ(h) (kind as activate's),
+   *  pre = s (pre not empty), s quantised to [lo, hi] in steps of step (step > 0), h = 0 (clear), element by
+   *  element as activate, a copy, quantize and a fill do it. Older builds lack it. */
+  neuronUpdate?(
+    kind: number,
+    h: Float32Array,
+    s: Float32Array,
+    n: number,
+    pre: Float32Array,
+    lo: number,
+    hi: number,
+    step: number,
+    clear: boolean,
+  ): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(
