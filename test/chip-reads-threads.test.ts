@@ -218,6 +218,47 @@ run('reads side by side: the sequential reads\u2019 bytes', () => {
   });
 });
 
+run('neuronUpdate: the bytes of activate, a copy, quantize and a fill, on any thread count', () => {
+  const n = 500 * 96; // above the size at which the call starts threads; not a multiple of 8 blocks of 16
+  const r = makeRng(21);
+  const h0 = Float32Array.from({ length: n }, () => (r.uniform() - 0.5) * 6);
+  test.each([
+    [0, 8],
+    [1, 8],
+    [2, 'float'],
+  ] as const)('kind %d, state bits %s', (kind, bits) => {
+    const [lo, hi] = [-1, 1];
+    const step = bits === 'float' ? 0 : (hi - lo) / (2 ** bits - 1);
+    // The separate calls NeuronUnit.apply made before (one thread).
+    const ref = new Float32Array(n);
+    native!.activate(kind, h0, ref, n);
+    const refPre = ref.slice();
+    if (step > 0) native!.quantize(ref, ref, n, lo, hi, step);
+    expect(refPre.some((v, i) => v !== ref[i])).toBe(step > 0);
+    for (const threads of [1, 2, 3]) {
+      const h = h0.slice();
+      const s = new Float32Array(n);
+      const pre = new Float32Array(n);
+      withThreads(threads, () => native!.neuronUpdate!(kind, h, s, n, pre, lo, hi, step, true));
+      expect(bytes(s).equals(bytes(ref))).toBe(true);
+      expect(bytes(pre).equals(bytes(refPre))).toBe(true);
+      expect(h.every((v) => v === 0)).toBe(true);
+      // Without pre and clear: h untouched.
+      const h2 = h0.slice();
+      const s2 = new Float32Array(n);
+      withThreads(threads, () => native!.neuronUpdate!(kind, h2, s2, n, new Float32Array(0), lo, hi, step, false));
+      expect(bytes(s2).equals(bytes(ref))).toBe(true);
+      expect(bytes(h2).equals(bytes(h0))).toBe(true);
+    }
+  });
+
+  test('rejects a kind it does not know and a buffer too short', () => {
+    const b = new Float32Array(8);
+    expect(() => native!.neuronUpdate!(3, b, new Float32Array(8), 8, new Float32Array(0), -1, 1, 0, false)).toThrow(/neuronUpdate: kind/);
+    expect(() => native!.neuronUpdate!(0, b, new Float32Array(4), 8, new Float32Array(0), -1, 1, 0, false)).toThrow(/exceeds/);
+  });
+});
+
 run('the read path\u2019s per-block normal streams', () => {
   // One call of 64 rows × 4 096 lines (8 blocks of 8 rows, each its own stream), σ² per row.
   const m = 64;
