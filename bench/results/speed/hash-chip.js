@@ -1,6 +1,7 @@
 // Bytes of a chip training run, for checking that a change to the chip executor leaves them alone:
 // sha256 (first 16 hex digits) of every edge's weights and biases and of the ADC saturation counts after
-// one epoch of 1 000 MNIST samples on examples/mnist-2hl.json (2HL-512), per preset and chip-thread count.
+// one epoch of 1 000 MNIST samples on examples/mnist-2hl.json (2HL-512; SPEC and LIMIT override), per preset
+// and chip-thread count.
 // Usage (from the repository root; <root> holds dist/ and native/build of the tree to check, e.g. an older
 // commit's build):
 //   OPENBLAS_NUM_THREADS=1 node bench/results/speed/hash-chip.js <root> [presets] [threads]
@@ -19,9 +20,9 @@ const { loadNativeAddon } = R('simulator/kernels/native.js');
 const { selectKernels } = R('simulator/kernels/select.js');
 const { makeRng } = R('util/rng.js');
 const crypto = require('crypto');
-const spec = 'examples/mnist-2hl.json';
+const spec = process.env.SPEC || 'examples/mnist-2hl.json';
 const net = resolveNet(loadGraph(spec));
-const data = loadNetData(net, spec, { trainLimit: 1000, testLimit: 200 });
+const data = loadNetData(net, spec, { trainLimit: Number(process.env.LIMIT || 1000), testLimit: 200 });
 const p0 = initParams(net, makeRng(0));
 const native = loadNativeAddon();
 const kernels = selectKernels('auto');
