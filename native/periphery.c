@@ -490,7 +490,7 @@ napi_value fre_square_rows(napi_env env, napi_callback_info info) {
 }
 
 /*
- * readBatch(state, bufs, nums, count): the array reads of one iteration that do not depend on each
+ * readBatch(state, bufs, nums, count, prepBufs, prepNums, prepCount): the array reads of one iteration that do not depend on each
  * other, run side by side, each on one thread (the pool's workers and the caller claim whole reads):
  * per read its GEMM (one BLAS thread each), its read noise, and its ADC conversion with the digital
  * rescale, into its own partial-sum buffer — ChipArrays.read then convertAndRescale with the same
@@ -501,7 +501,11 @@ napi_value fre_square_rows(napi_env env, napi_callback_info info) {
  *   or computed here when normK > 0), scales (empty: 1).
  *   nums[READ_NUMS·t …]: n, ld, off, iLen, oLen, transposed, w0, ldw, alpha, noise (0/1), normK,
  *   constVar, fs, step, gain, then the clipped count written back.
+ *   First the reads' input preparations (readPrep's passes, its blocks, on the same threads): prepBufs[4k …]
+ *   x, xs, scales, norms; prepNums[10k …] n, ldx, x0, len, absMax, inputScale, lo, hi, step, normK.
  */
+#include <sched.h>
+#include <stdatomic.h>
 #include <cblas.h>
 int openblas_get_num_threads(void);
 #pragma weak openblas_get_num_threads
@@ -554,33 +558,96 @@ static void read_block(void *q, int b) {
   T->clipped = clipped;
 }
 
-napi_value fre_read_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  int64_t count, nl;
-  double *nums;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 4) return throw_type(env, "readBatch: expected (state, bufs, nums, count)");
-  if (!get_dim(env, argv[3], "count", 0, &count)) return NULL;
-  if (count > READ_MAX) return throw_range(env, "readBatch: at most 256 reads per batch");
-  {
-    bool is_ta = false;
-    napi_typedarray_type type;
-    size_t length = 0;
-    void *ptr = NULL;
-    if (napi_is_typedarray(env, argv[2], &is_ta) != napi_ok || !is_ta ||
-        napi_get_typedarray_info(env, argv[2], &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float64_array)
-      return throw_type(env, "readBatch: nums must be a Float64Array");
-    nums = ptr;
-    nl = (int64_t)length;
+/* A Float64Array argument (readBatch's nums). */
+static bool get_f64(napi_env env, napi_value v, const char *msg, double **data, int64_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok ||
+      type != napi_float64_array) {
+    throw_type(env, msg);
+    return false;
   }
-  if (nl < count * READ_NUMS) return throw_range(env, "readBatch: nums is shorter than 16 per read");
+  *data = ptr;
+  *len = (int64_t)length;
+  return true;
+}
+
+/* An array of at least `want` elements (readBatch's bufs). */
+static bool get_array(napi_env env, napi_value v, int64_t want, const char *type_msg, const char *len_msg) {
   uint32_t blen = 0;
   bool is_arr = false;
-  if (napi_is_array(env, argv[1], &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, argv[1], &blen) != napi_ok)
-    return throw_type(env, "readBatch: bufs must be an array");
-  if ((int64_t)blen < 5 * count) return throw_range(env, "readBatch: bufs is shorter than 5 per read");
-  read_tile T[READ_MAX];
+  if (napi_is_array(env, v, &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, v, &blen) != napi_ok) {
+    throw_type(env, type_msg);
+    return false;
+  }
+  if ((int64_t)blen < want) {
+    throw_range(env, len_msg);
+    return false;
+  }
+  return true;
+}
+
+/* The batch's work: first the input preparations' row blocks (readPrep's blocks), then whole reads, each
+ * waiting until every preparation is done (the preparations are claimed first, so a read waits at most for
+ * the blocks other threads are finishing). */
+typedef struct {
+  read_tile *t;
+  prep_job *p;
+  int preps;
+  atomic_int prepped;
+} read_batch_job;
+
+static void read_item(void *q, int b) {
+  read_batch_job *B = q;
+  const int pb = B->preps * FRE_BLOCKS;
+  if (b < pb) {
+    prep_block(&B->p[b / FRE_BLOCKS], b % FRE_BLOCKS);
+    atomic_fetch_add_explicit(&B->prepped, 1, memory_order_release);
+    return;
+  }
+  while (atomic_load_explicit(&B->prepped, memory_order_acquire) < pb) sched_yield();
+  read_block(B->t, b - pb);
+}
+
+napi_value fre_read_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  int64_t count, nl, pcount, pnl;
+  double *nums, *pnums;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "readBatch: expected (state, bufs, nums, count, prepBufs, prepNums, prepCount)");
+  if (!get_dim(env, argv[3], "count", 0, &count) || !get_dim(env, argv[6], "prepCount", 0, &pcount)) return NULL;
+  if (count > READ_MAX || pcount > READ_MAX) return throw_range(env, "readBatch: at most 256 reads and 256 preparations per batch");
+  if (!get_f64(env, argv[2], "readBatch: nums must be a Float64Array", &nums, &nl) ||
+      !get_f64(env, argv[5], "readBatch: prepNums must be a Float64Array", &pnums, &pnl))
+    return NULL;
+  if (nl < count * READ_NUMS) return throw_range(env, "readBatch: nums is shorter than 16 per read");
+  if (pnl < pcount * 10) return throw_range(env, "readBatch: prepNums is shorter than 10 per preparation");
+  if (!get_array(env, argv[1], 5 * count, "readBatch: bufs must be an array", "readBatch: bufs is shorter than 5 per read") ||
+      !get_array(env, argv[4], 4 * pcount, "readBatch: prepBufs must be an array", "readBatch: prepBufs is shorter than 4 per preparation"))
+    return NULL;
+  static prep_job Pj[READ_MAX]; /* one batch at a time (the Node thread) */
+  for (int64_t k = 0; k < pcount; k++) {
+    float *f[4];
+    int64_t len[4];
+    static const char *names[4] = {"x", "xs", "scales", "norms"};
+    for (int i = 0; i < 4; i++) {
+      napi_value v;
+      NAPI_CALL(env, napi_get_element(env, argv[4], (uint32_t)(4 * k + i), &v));
+      if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
+    }
+    const double *d = pnums + 10 * k;
+    for (int i = 0; i < 4; i++)
+      if (!(d[i] >= 0 && d[i] == (double)(int64_t)d[i] && d[i] < 2147483648.0))
+        return throw_range(env, "readBatch: a preparation's size is not a non-negative integer");
+    const int64_t n = (int64_t)d[0], ldx = (int64_t)d[1], x0 = (int64_t)d[2], plen = (int64_t)d[3];
+    if (n > 0 && x0 + (n - 1) * ldx + plen > len[0]) return throw_range(env, "readBatch: a preparation's x is too short for n rows of ldx");
+    if (n * plen > len[1] || n > len[2] || (d[9] > 0 && n > len[3])) return throw_range(env, "readBatch: a preparation's output buffer is too short");
+    Pj[k] = (prep_job){f[0], f[1], f[2], f[3], n, ldx, x0, plen, d[4] != 0, d[5], d[6], d[7], d[8], d[9]};
+  }
+  static read_tile T[READ_MAX];
   int noisy = 0;
   for (int64_t t = 0; t < count; t++) {
     float *f[5];
@@ -622,9 +689,15 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
    * the chip threads. With several BLAS threads (or a BLAS that does not say) the reads run here, in
    * order, each GEMM as the sequential read calls it (ChipArrays.batching does not queue them then). */
   const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
-  if (count >= 2 && chip_threads() > 1 && blas == 1) fre_pool_run((int)count, read_block, T);
+  static read_batch_job B;
+  B.t = T;
+  B.p = Pj;
+  B.preps = (int)pcount;
+  atomic_store_explicit(&B.prepped, 0, memory_order_relaxed);
+  const int items = (int)(pcount * FRE_BLOCKS + count);
+  if (items >= 2 && chip_threads() > 1 && blas == 1) fre_pool_run(items, read_item, &B);
   else
-    for (int64_t t = 0; t < count; t++) read_block(T, (int)t);
+    for (int b = 0; b < items; b++) read_item(&B, b);
   for (int64_t t = 0; t < count; t++) nums[READ_NUMS * t + 15] = (double)T[t].clipped;
   return NULL;
 }

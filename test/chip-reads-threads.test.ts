@@ -211,10 +211,11 @@ run('reads side by side: the sequential reads\u2019 bytes', () => {
     nums.set([4, 8, 0, 8, 8, 0, 0, 8, 1, 0, 0, 0, 0, 0, 1, 0]);
     const E = new Float32Array(0);
     const call = (P: Float32Array) =>
-      native!.readBatch!(new Uint32Array(8), [new Float32Array(32), new Float32Array(64), P, E, E], nums, 1);
+      native!.readBatch!(new Uint32Array(8), [new Float32Array(32), new Float32Array(64), P, E, E], nums, 1, [], new Float64Array(0), 0);
     expect(() => call(new Float32Array(31))).toThrow(/readBatch: P is shorter than n·oLen/);
     call(new Float32Array(32));
-    expect(() => native!.readBatch!(new Uint32Array(8), [], nums, 1)).toThrow(/bufs is shorter/);
+    expect(() => native!.readBatch!(new Uint32Array(8), [], nums, 1, [], new Float64Array(0), 0)).toThrow(/bufs is shorter/);
+    expect(() => native!.readBatch!(new Uint32Array(8), [], nums, 0, [], new Float64Array(10), 1)).toThrow(/prepBufs is shorter/);
   });
 });
 

@@ -71,6 +71,10 @@ export class ChipArrays {
   private readonly queueBufs: Float32Array[] = [];
   private queueNums = new Float64Array(0);
   private readonly queueRowVar: Float32Array[] = [];
+  /** The queued reads' input preparations (readPrep's arguments: 4 buffers and 10 numbers each), run first by readBatch. */
+  private prepQueued = 0;
+  private readonly prepBufs: Float32Array[] = [];
+  private prepNums = new Float64Array(0);
 
   constructor(
     tiles: EdgeTiles[],
@@ -326,7 +330,7 @@ export class ChipArrays {
     const { tile: t, dev } = this.arrays[id];
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
     const oLen = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
-    const { xs, ld, off, rowVar, scales } = this.prepareInput(id, dev, x, ldx, x0, n, iLen, dacDone, 1, srcVersion);
+    const { xs, ld, off, rowVar, scales } = this.prepareInput(id, dev, x, ldx, x0, n, iLen, dacDone, 1, srcVersion, true);
     // A prepared input another queued read may re-prepare (not a shared entry) would not survive the queue.
     if (xs === this.xq || xs === this.xs) throw new Error(`chip: array ${id}'s queued read has no prepared input of its own`);
     const j = this.queued;
@@ -372,13 +376,16 @@ export class ChipArrays {
     this.queued++;
   }
 
-  /** Runs the queued reads (native readBatch: whole reads on the chip threads, their noise keys taken from
-   *  the chip's stream in queue order) and empties the queue; returns each read's clipped count. */
+  /** Runs the queued reads (native readBatch: their input preparations, then whole reads on the chip threads,
+   *  the noise keys taken from the chip's stream in queue order) and empties the queue; returns each read's
+   *  clipped count. */
   runReads(): number[] {
     const count = this.queued;
     this.queued = 0;
     if (count === 0) return [];
-    this.native!.readBatch!(this.noise.nativeState ?? NO_STATE, this.queueBufs, this.queueNums, count);
+    const preps = this.prepQueued;
+    this.prepQueued = 0;
+    this.native!.readBatch!(this.noise.nativeState ?? NO_STATE, this.queueBufs, this.queueNums, count, this.prepBufs, this.prepNums, preps);
     const clipped: number[] = [];
     for (let j = 0; j < count; j++) clipped.push(this.queueNums[16 * j + 15]);
     return clipped;
@@ -390,7 +397,8 @@ export class ChipArrays {
    * shared with the arrays that read the same slice of the same buffer version), or x itself when none
    * applies. Returns the lines (xs, ld, off), the per-row read-noise variances when that pass computed
    * them (rowVar; null: not computed), and the scales the conversion rescales by (scales: a shared
-   * entry's own buffer, which stays as it is until that slice of that buffer changes version).
+   * entry's own buffer, which stays as it is until that slice of that buffer changes version). `defer`
+   * (queueRead): a shared entry's native pass is queued for readBatch instead of run now.
    */
   private prepareInput(
     id: number,
@@ -403,6 +411,7 @@ export class ChipArrays {
     dacDone: boolean,
     inputScale: number,
     srcVersion: number | undefined,
+    defer = false,
   ): { xs: Float32Array; ld: number; off: number; rowVar: Float32Array | null; scales: Float32Array | null } {
     // The DAC sees the tile's input lines: quantise that slice into a dense [n × iLen] block.
     let xs = x;
@@ -440,7 +449,18 @@ export class ChipArrays {
           q = this.xq = grow(this.xq, n * iLen);
           nm = this.norms = grow(this.norms, n);
         }
-        prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, q, s, nm);
+        if (defer && c) {
+          // Queued (queueRead): readBatch runs this pass on the chip threads before the reads that need it.
+          this.prepBufs.length = 4 * this.prepQueued;
+          this.prepBufs.push(x, q, s, nm);
+          if (this.prepNums.length < 10 * (this.prepQueued + 1)) {
+            const grown = new Float64Array(20 * (this.prepQueued + 1));
+            grown.set(this.prepNums);
+            this.prepNums = grown;
+          }
+          this.prepNums.set([n, ldx, x0, iLen, this.absMax ? 1 : 0, inputScale, lo, hi, step, normK], 10 * this.prepQueued);
+          this.prepQueued++;
+        } else prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, q, s, nm);
         if (c) Object.assign(c, { x, version: srcVersion, normK, step });
         this.scales[id] = shared = s;
         xs = q;
@@ -453,7 +473,9 @@ export class ChipArrays {
       // The scales are used later, by this array's conversion: copy a shared entry's, which the next read
       // of another buffer (or version) through the same slice shape re-prepares in place. xq and the norms
       // are used within this read only (a deferred noise is settled before the next read).
-      if (c) this.scales[id] = copyInto((this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n)), c.s, n);
+      // (Not for a queued read: its conversion in readBatch takes the entry's own scales, which stay as they
+      // are until the batch has run.)
+      if (c && !defer) this.scales[id] = copyInto((this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n)), c.s, n);
       ld = iLen;
       off = 0;
       normsDone = normK > 0;

@@ -127,8 +127,18 @@ export interface FreBlasAddon {
   /** The independent array reads of one iteration side by side on the chip threads (native/periphery.c):
    *  per read its GEMM, read noise (keys from the chip's stream in read order) and ADC conversion with the
    *  rescale into its own partial sums, as ChipArrays.read then convertAndRescale; bufs holds 5 and nums 16
-   *  entries per read (ChipArrays.runReads), nums[16·t + 15] ← read t's clipped count. Older builds lack it. */
-  readBatch?(state: Uint32Array, bufs: Float32Array[], nums: Float64Array, count: number): void;
+   *  entries per read (ChipArrays.runReads), nums[16·t + 15] ← read t's clipped count. First the prepCount
+   *  input preparations (readPrep's x, xs, scales, norms in prepBufs; n, ldx, x0, len, absMax, inputScale, lo,
+   *  hi, step, normK in prepNums), on the same threads. Older builds lack it. */
+  readBatch?(
+    state: Uint32Array,
+    bufs: Float32Array[],
+    nums: Float64Array,
+    count: number,
+    prepBufs: Float32Array[],
+    prepNums: Float64Array,
+    prepCount: number,
+  ): void;
   /** The chip threads now (FRE_CHIP_THREADS / setChipThreads). Older builds lack it. */
   chipThreads?(): number;
   /** The neuron unit's exact activation on the chip threads (native/periphery.c): s = ρ(h) (kind as activate's),
