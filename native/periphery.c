@@ -763,3 +763,49 @@ napi_value fre_neuron_update(napi_env env, napi_callback_info info) {
   run_rows(n, neuron_block, &J);
   return NULL;
 }
+
+/*
+ * addRowBias(out, bias, m, R, per, scale): out[(b·R + r)·per + q] += scale·bias[r] for b < m, r < R, q < per
+ * — simulator/engine/edge-ops.ts addRowBias, whose JavaScript forms v = scale·bias[r] and the sum in double
+ * and rounds the sum to float: the same here, so the bytes are its. Rows (samples) split over the chip threads.
+ */
+typedef struct {
+  float *out;
+  const float *bias;
+  int64_t m, R, per;
+  double scale;
+} bias_job;
+
+FRE_CLONES static void bias_rows(float *restrict out, const float *restrict bias, int64_t R, int64_t per, double scale) {
+  if (per == 1) {
+    for (int64_t r = 0; r < R; r++) out[r] = (float)((double)out[r] + scale * (double)bias[r]);
+    return;
+  }
+  for (int64_t r = 0; r < R; r++) {
+    const double v = scale * (double)bias[r];
+    for (int64_t q = 0; q < per; q++) out[r * per + q] = (float)((double)out[r * per + q] + v);
+  }
+}
+
+static void bias_block(void *q, int b) {
+  const bias_job *J = q;
+  const int64_t row = J->R * J->per;
+  for (int64_t s = J->m * b / FRE_BLOCKS; s < J->m * (b + 1) / FRE_BLOCKS; s++) bias_rows(J->out + s * row, J->bias, J->R, J->per, J->scale);
+}
+
+napi_value fre_add_row_bias(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  float *out, *bias;
+  int64_t ol, bl, m, R, per;
+  double scale;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 6) return throw_type(env, "addRowBias: expected (out, bias, m, R, per, scale)");
+  if (!get_f32(env, argv[0], "out", &out, &ol) || !get_f32(env, argv[1], "bias", &bias, &bl) || !get_dim(env, argv[2], "m", 0, &m) ||
+      !get_dim(env, argv[3], "R", 0, &R) || !get_dim(env, argv[4], "per", 0, &per) || !get_number(env, argv[5], "scale", &scale))
+    return NULL;
+  if (R > bl || m * R * per > ol) return throw_range(env, "addRowBias: bias shorter than R, or out shorter than m·R·per");
+  bias_job J = {out, bias, m, R, per, scale};
+  run_rows(m * R * per, bias_block, &J);
+  return NULL;
+}

@@ -13,6 +13,7 @@ import { PRESETS } from '../hw-models/presets';
 import { ChipArrays } from '../simulator/chip/chip-arrays';
 import { makeInterpreter, runOnChip } from '../simulator/chip/run';
 import { loadNativeAddon, nativeAddonPath } from '../simulator/kernels/native';
+import { addRowBias } from '../simulator/engine/edge-ops';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeNoise } from '../simulator/noise';
 import { makeGrads } from '../simulator/train';
@@ -257,6 +258,29 @@ run('neuronUpdate: the bytes of activate, a copy, quantize and a fill, on any th
     const b = new Float32Array(8);
     expect(() => native!.neuronUpdate!(3, b, new Float32Array(8), 8, new Float32Array(0), -1, 1, 0, false)).toThrow(/neuronUpdate: kind/);
     expect(() => native!.neuronUpdate!(0, b, new Float32Array(4), 8, new Float32Array(0), -1, 1, 0, false)).toThrow(/exceeds/);
+  });
+});
+
+run('addRowBias natively: edge-ops.ts addRowBias\u2019s bytes on any thread count', () => {
+  test.each([1, 4])('per %d', (per) => {
+    const m = 300;
+    const R = 130; // m·R·per ≥ 32 768 for per 4 (threads), below for per 1
+    const r = makeRng(31);
+    const out0 = Float32Array.from({ length: m * R * per }, () => (r.uniform() - 0.5) * 3);
+    const bias = Float32Array.from({ length: R }, () => (r.uniform() - 0.5) * 0.2);
+    const scale = 0.3; // not exact in float: v = scale·bias[r] is a double the float sum then rounds once
+    const ref = out0.slice();
+    addRowBias(ref, bias, m, R, per, scale);
+    // The double arithmetic matters: adding v rounded to float first gives other bytes somewhere.
+    const viaFloat = out0.slice();
+    for (let i = 0; i < viaFloat.length; i++) viaFloat[i] += Math.fround(scale * bias[Math.floor(i / per) % R]);
+    expect(bytes(viaFloat).equals(bytes(ref))).toBe(false);
+    for (const threads of [1, 2, 3]) {
+      const out = out0.slice();
+      withThreads(threads, () => native!.addRowBias!(out, bias, m, R, per, scale));
+      expect(bytes(out).equals(bytes(ref))).toBe(true);
+    }
+    expect(() => native!.addRowBias!(new Float32Array(10), bias, m, R, per, scale)).toThrow(/addRowBias: /);
   });
 });
 

@@ -704,7 +704,7 @@ export class NetlistInterpreter implements DeviceModel {
     if (this.accumulated[op.array]) {
       // Added already by the fused AdcConvert (dense edges only); the bias still follows the last add.
       this.accumulated[op.array] = false;
-      if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
+      if (p.last && p.forwardW && e.bias) this.rowBias(dst, e.bias, m, e.rows, 1, e.alpha);
       return;
     }
     // out[r·ld + o0 + j] += gain·part[r, j] (AdcConvert has converted the part in place).
@@ -722,7 +722,7 @@ export class NetlistInterpreter implements DeviceModel {
     };
     if (!e.conv) {
       add(dst, m, this.groups[op.group].size);
-      if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
+      if (p.last && p.forwardW && e.bias) this.rowBias(dst, e.bias, m, e.rows, 1, e.alpha);
       return;
     }
     const c = e.conv;
@@ -743,11 +743,18 @@ export class NetlistInterpreter implements DeviceModel {
       }
       const k = m * e.rows * per;
       for (let i = 0; i < k; i++) dst[i] += drive[i];
-      if (e.bias) addRowBias(dst, e.bias, m, e.rows, per, e.alpha);
+      if (e.bias) this.rowBias(dst, e.bias, m, e.rows, per, e.alpha);
     } else {
       this.layout.row2im(c.conv, m, rows, dst);
     }
     rows.fill(0, 0, n * ld);
+  }
+
+  /** addRowBias (edge-ops.ts), natively when the addon has it (the same double arithmetic, so the same bytes). */
+  private rowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
+    const native = this.chip.native?.addRowBias;
+    if (native) native(out, bias, m, R, per, scale);
+    else addRowBias(out, bias, m, R, per, scale);
   }
 
   /** A read's direction as its Accumulate sees it: transposed reads of W sense its columns. */

@@ -29,6 +29,7 @@ export type PeripheryNative = Pick<
   | 'chipThreads'
   | 'getThreads'
   | 'neuronUpdate'
+  | 'addRowBias'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */

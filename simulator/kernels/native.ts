@@ -141,6 +141,9 @@ export interface FreBlasAddon {
   ): void;
   /** The chip threads now (FRE_CHIP_THREADS / setChipThreads). Older builds lack it. */
   chipThreads?(): number;
+  /** out[(b·R + r)·per + q] += scale·bias[r] with edge-ops.ts addRowBias's double arithmetic (the same bytes),
+   *  rows on the chip threads (native/periphery.c). Older builds lack it. */
+  addRowBias?(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void;
   /** The neuron unit's exact activation on the chip threads (native/periphery.c): s = ρ(h) (kind as activate's),
    *  pre = s (pre not empty), s quantised to [lo, hi] in steps of step (step > 0), h = 0 (clear), element by
    *  element as activate, a copy, quantize and a fill do it. Older builds lack it. */
