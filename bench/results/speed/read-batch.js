@@ -16,11 +16,12 @@ for (let t = 0; t < T; t++) {
   nums.set([n, 512, tr ? rb : cb, L, L, tr, rb * 512 + cb, 512, 1, 1, 0, 0.0036, 12, 0, 1, 0], 16 * t);
 }
 const st = new Uint32Array(8).fill(7);
+const E64 = new Float64Array(0);
 for (const th of [1, 2, 1, 2]) {
   a.setChipThreads(th);
-  for (let i = 0; i < 5; i++) a.readBatch(st, bufs, nums, T);
+  for (let i = 0; i < 5; i++) a.readBatch(st, bufs, nums, T, [], E64, 0);
   const c0 = process.cpuUsage(), w0 = process.hrtime.bigint(); const N = 40;
-  for (let i = 0; i < N; i++) a.readBatch(st, bufs, nums, T);
+  for (let i = 0; i < N; i++) a.readBatch(st, bufs, nums, T, [], E64, 0);
   const w = Number(process.hrtime.bigint() - w0) / 1e6 / N, c = process.cpuUsage(c0);
   console.log(`threads ${th}: ${w.toFixed(2)} ms per batch of 8 reads (CPU ${((c.user + c.system) / 1e3 / N).toFixed(2)})`);
 }
