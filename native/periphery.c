@@ -628,7 +628,8 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
   if (!get_array(env, argv[1], 5 * count, "readBatch: bufs must be an array", "readBatch: bufs is shorter than 5 per read") ||
       !get_array(env, argv[4], 4 * pcount, "readBatch: prepBufs must be an array", "readBatch: prepBufs is shorter than 4 per preparation"))
     return NULL;
-  static prep_job Pj[READ_MAX]; /* one batch at a time (the Node thread) */
+  /* Per calling thread (the pool's workers read them through pointers while this call lasts). */
+  static _Thread_local prep_job Pj[READ_MAX];
   for (int64_t k = 0; k < pcount; k++) {
     float *f[4];
     int64_t len[4];
@@ -647,7 +648,7 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
     if (n * plen > len[1] || n > len[2] || (d[9] > 0 && n > len[3])) return throw_range(env, "readBatch: a preparation's output buffer is too short");
     Pj[k] = (prep_job){f[0], f[1], f[2], f[3], n, ldx, x0, plen, d[4] != 0, d[5], d[6], d[7], d[8], d[9]};
   }
-  static read_tile T[READ_MAX];
+  static _Thread_local read_tile T[READ_MAX];
   int noisy = 0;
   for (int64_t t = 0; t < count; t++) {
     float *f[5];
@@ -689,7 +690,7 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
    * the chip threads. With several BLAS threads (or a BLAS that does not say) the reads run here, in
    * order, each GEMM as the sequential read calls it (ChipArrays.batching does not queue them then). */
   const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
-  static read_batch_job B;
+  static _Thread_local read_batch_job B;
   B.t = T;
   B.p = Pj;
   B.preps = (int)pcount;
