@@ -3,6 +3,11 @@
  * (software engine) and the netlist interpreter with each preset, in the same run, and their ratio.
  * Wall seconds of the epoch and, beside them, CPU seconds (all threads) of the whole call.
  *   node dist/bench/chip-epoch.js [--spec examples/mnist-2hl.json] [--train-limit 10000] [--presets ideal,reram,pcm,sram-8b]
+ *     [--ideal-blas-threads 1,2]
+ * --ideal-blas-threads runs the ideal executor once per OpenBLAS thread count (openblas_set_num_threads, in
+ * this process) before the chip runs, which keep the process's count (OPENBLAS_NUM_THREADS): the chip's
+ * ratios are printed against each, e.g. the chip on 2 chip threads and 1 BLAS thread against the ideal
+ * executor on 1 BLAS thread and on 2 (both cores each: the like-for-like figure).
  */
 import { loadNetData } from '../datasets/net-data';
 import { compile } from '../compiler/pipeline';
@@ -11,11 +16,12 @@ import { resolveNet } from '../graph/net';
 import { PRESETS } from '../hw-models/presets';
 import { runOnChip } from '../simulator/chip/run';
 import { cloneParams, initParams } from '../graph/params';
+import { loadNativeAddon } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { train } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
-import { arg } from './args';
+import { arg, hasArg } from './args';
 
 async function main(): Promise<void> {
   const specFile = arg('spec', 'examples/mnist-2hl.json');
@@ -28,21 +34,42 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(machineInfo(kernels)));
   // CPU seconds of each whole call (training epoch and test pass, all threads) next to the epoch's wall
   // seconds: on a shared machine the wall seconds move with the load, the CPU seconds much less.
-  let cpu0 = process.cpuUsage();
-  const base = await train(net, cloneParams(p0), data, { algo: 'ep', epochs: 1, seed: 0, kernels });
-  const ideal = base.result.epochSeconds[0];
   const cpu = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
-  const idealCpu = cpu(process.cpuUsage(cpu0));
+  const addon = loadNativeAddon();
+  const blas0 = addon ? addon.getThreads() : -1;
+  const blasList = hasArg('ideal-blas-threads') ? arg('ideal-blas-threads', '1').split(',').map(Number) : [blas0];
+  if (blasList.some((k) => k !== blas0) && !(addon && blas0 > 0))
+    throw new Error('chip-epoch: --ideal-blas-threads needs the native backend on OpenBLAS (openblas_set_num_threads)');
+  const bases: { blas: number; wall: number; cpu: number }[] = [];
   console.log(`${specFile}, ${data.train.count} train + ${data.test.count} test samples per epoch`);
-  console.log(`ideal executor            ${ideal.toFixed(2)} s   1.00×   (CPU ${idealCpu.toFixed(2)} s, 1.00×)`);
+  for (const k of blasList) {
+    if (k !== blas0) addon!.setThreads(k);
+    const cpu0 = process.cpuUsage();
+    const base = await train(net, cloneParams(p0), data, { algo: 'ep', epochs: 1, seed: 0, kernels });
+    bases.push({ blas: k, wall: base.result.epochSeconds[0], cpu: cpu(process.cpuUsage(cpu0)) });
+    if (k !== blas0) addon!.setThreads(blas0);
+  }
+  const ideal = bases[0].wall;
+  const idealCpu = bases[0].cpu;
+  for (const b of bases) {
+    const label = blasList.length > 1 || hasArg('ideal-blas-threads') ? `ideal executor, ${b.blas} BLAS thr` : 'ideal executor           ';
+    console.log(
+      `${label} ${b.wall.toFixed(2)} s   ${(b.wall / ideal).toFixed(2)}×   (CPU ${b.cpu.toFixed(2)} s, ${(b.cpu / idealCpu).toFixed(2)}×)`,
+    );
+  }
   for (const name of presets) {
     const netlist = compile(net, PRESETS[name], p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
-    cpu0 = process.cpuUsage();
+    const cpu0 = process.cpuUsage();
     const r = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 0, kernels });
     const s = r.epochs[0].seconds;
     const c = cpu(process.cpuUsage(cpu0));
+    // Against the other BLAS thread counts' ideal epochs too (wall), when several ran.
+    const others = bases
+      .slice(1)
+      .map((b) => `; ${(s / b.wall).toFixed(2)}× the ${b.blas}-BLAS-thread ideal`)
+      .join('');
     console.log(
-      `netlist interpreter, ${name.padEnd(9)} ${s.toFixed(2)} s   ${(s / ideal).toFixed(2)}×   (CPU ${c.toFixed(2)} s, ${(c / idealCpu).toFixed(2)}×; test acc ${(100 * r.testAccuracy).toFixed(2)}%)`,
+      `netlist interpreter, ${name.padEnd(9)} ${s.toFixed(2)} s   ${(s / ideal).toFixed(2)}×   (CPU ${c.toFixed(2)} s, ${(c / idealCpu).toFixed(2)}×; test acc ${(100 * r.testAccuracy).toFixed(2)}%${others})`,
     );
   }
 }

@@ -11,6 +11,7 @@
  *   fillUniform(state, out, n):    out[i] = U[0, 1)
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "napi_args.h"
@@ -384,23 +385,8 @@ static void run_normals(normal_job *J) {
  * read noise, ADC output noise) add in variance, so one draw per line serves them all. The draws come
  * from per-block streams keyed by one draw of the chip's stream (see normal_block above).
  */
-napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  xoshiro g;
-  uint32_t *raw;
-  float *out, *rv, *ev;
-  int64_t ol, rl, el, m, cols;
-  double cv;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 7) return throw_type(env, "addNormalVar: expected (state, out, m, cols, rowVar, elemVar, constVar)");
-  if (!fre_get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "out", &out, &ol) ||
-      !get_dim(env, argv[2], "m", 0, &m) || !get_dim(env, argv[3], "cols", 0, &cols) ||
-      !get_f32(env, argv[4], "rowVar", &rv, &rl) || !get_f32(env, argv[5], "elemVar", &ev, &el) ||
-      !get_number(env, argv[6], "constVar", &cv)) return NULL;
-  const int64_t n = m * cols;
-  if (n > ol) return throw_range(env, "addNormalVar: out is shorter than m·cols");
-  if ((rl > 0 && rl < m) || (el > 0 && el < n)) return throw_range(env, "addNormalVar: a variance buffer is too short");
+/* Makes the ziggurat's tables and picks the normals' code path (once). */
+void fre_normals_ready(void) {
   if (!zig_ready) zig_init();
   if (!wnf_ready) {
     for (int i = 0; i < 128; i++) wnf[i] = (float)fre_zig_wn[i];
@@ -416,11 +402,71 @@ napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
     use_512 = 0;
 #endif
   }
-  if (n == 0) return NULL;
-  normal_job J = {out, rv, ev, m, cols, rl, el, cv, next64(&g), 0};
+}
+
+/* The arguments addNormalVar and normalVarBegin share, (state, out, m, cols, rowVar, elemVar, constVar),
+ * checked; J gets everything but the key and the zero flag. name prefixes the errors. */
+static bool normal_var_args(napi_env env, napi_callback_info info, const char *name, const char *outName, xoshiro *g, uint32_t **raw,
+                            normal_job *J) {
+  size_t argc = 7;
+  napi_value argv[7];
+  float *out, *rv, *ev;
+  int64_t ol, rl, el, m, cols;
+  double cv;
+  char msg[128];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_type(env, "could not read the arguments");
+    return false;
+  }
+  if (argc != 7) {
+    snprintf(msg, sizeof msg, "%s: expected (state, %s, m, cols, rowVar, elemVar, constVar)", name, outName);
+    throw_type(env, msg);
+    return false;
+  }
+  if (!fre_get_state(env, argv[0], g, raw) || !get_f32(env, argv[1], outName, &out, &ol) || !get_dim(env, argv[2], "m", 0, &m) ||
+      !get_dim(env, argv[3], "cols", 0, &cols) || !get_f32(env, argv[4], "rowVar", &rv, &rl) ||
+      !get_f32(env, argv[5], "elemVar", &ev, &el) || !get_number(env, argv[6], "constVar", &cv))
+    return false;
+  const int64_t n = m * cols;
+  if (n > ol) {
+    snprintf(msg, sizeof msg, "%s: %s is shorter than m·cols", name, outName);
+    throw_range(env, msg);
+    return false;
+  }
+  if ((rl > 0 && rl < m) || (el > 0 && el < n)) {
+    snprintf(msg, sizeof msg, "%s: a variance buffer is too short", name);
+    throw_range(env, msg);
+    return false;
+  }
+  *J = (normal_job){out, rv, ev, m, cols, rl, el, cv, 0, 0};
+  return true;
+}
+
+/*
+ * addNormalVar(state, out, m, cols, rowVar, elemVar, constVar):
+ *   out[r·cols + j] += sqrt(rowVar[r] + elemVar[r·cols + j] + constVar)·N(0, 1)
+ * rowVar / elemVar of length 0 count as zero. Independent Gaussian noise sources on one line (device
+ * read noise, ADC output noise) add in variance, so one draw per line serves them all. The draws come
+ * from per-block streams keyed by one draw of the chip's stream (see normal_block above).
+ */
+napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
+  xoshiro g;
+  uint32_t *raw;
+  normal_job J;
+  if (!normal_var_args(env, info, "addNormalVar", "out", &g, &raw, &J)) return NULL;
+  fre_normals_ready();
+  if (J.m * J.cols == 0) return NULL;
+  J.key = next64(&g);
   fre_put_state(&g, raw);
   run_normals(&J);
   return NULL;
+}
+
+/* addNormalVar's draws for one read on the calling thread (all blocks, in order): out[r·cols + j] +=
+ * sqrt(rowVar[r] + constVar)·N(0, 1) from the key the caller took from the chip's stream (readBatch). */
+void fre_read_noise(float *out, const float *rv, int64_t rl, int64_t m, int64_t cols, double cv, uint64_t key) {
+  normal_job J = {out, rv, NULL, m, cols, rl, 0, cv, key, 0};
+  for (int b = 0; b < FRE_BLOCKS; b++) normal_block(&J, b);
 }
 
 /*
@@ -436,43 +482,18 @@ napi_value fre_add_normal_var(napi_env env, napi_callback_info info) {
 static _Thread_local normal_job AJ; /* the started job's context (the workers read it until it finishes) */
 
 napi_value fre_normal_var_begin(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
   xoshiro g;
   uint32_t *raw;
-  float *out, *rv, *ev;
-  int64_t ol, rl, el, m, cols;
-  double cv;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 7) return throw_type(env, "normalVarBegin: expected (state, noise, m, cols, rowVar, elemVar, constVar)");
-  if (!fre_get_state(env, argv[0], &g, &raw) || !get_f32(env, argv[1], "noise", &out, &ol) ||
-      !get_dim(env, argv[2], "m", 0, &m) || !get_dim(env, argv[3], "cols", 0, &cols) ||
-      !get_f32(env, argv[4], "rowVar", &rv, &rl) || !get_f32(env, argv[5], "elemVar", &ev, &el) ||
-      !get_number(env, argv[6], "constVar", &cv)) return NULL;
-  const int64_t n = m * cols;
-  if (n > ol) return throw_range(env, "normalVarBegin: noise is shorter than m·cols");
-  if ((rl > 0 && rl < m) || (el > 0 && el < n)) return throw_range(env, "normalVarBegin: a variance buffer is too short");
+  normal_job J;
+  if (!normal_var_args(env, info, "normalVarBegin", "noise", &g, &raw, &J)) return NULL;
   fre_pool_finish();
-  if (!zig_ready) zig_init();
-  if (!wnf_ready) {
-    for (int i = 0; i < 128; i++) wnf[i] = (float)fre_zig_wn[i];
-    wnf_ready = 1;
-  }
-  if (use_512 < 0) {
-    const char *f = getenv("FRE_NORMALS");
-#ifdef FRE_HAVE_512
-    use_512 = !(f && strcmp(f, "generic") == 0) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#else
-    (void)f;
-    use_512 = 0;
-#endif
-  }
+  fre_normals_ready();
   napi_value result;
-  const bool start = n >= FRE_PAR_MIN && chip_threads() > 1;
+  const bool start = J.m * J.cols >= FRE_PAR_MIN && chip_threads() > 1;
   NAPI_CALL(env, napi_get_boolean(env, start, &result));
   if (!start) return result;
-  normal_job J = {out, rv, ev, m, cols, rl, el, cv, next64(&g), 1};
+  J.key = next64(&g);
+  J.zero = 1;
   fre_put_state(&g, raw);
   AJ = J;
   fre_pool_start(FRE_BLOCKS, normal_block, &AJ);

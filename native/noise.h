@@ -2,9 +2,14 @@
 #ifndef FRE_NOISE_H
 #define FRE_NOISE_H
 #include <node_api.h>
+#include <stdint.h>
 napi_value fre_add_normal(napi_env env, napi_callback_info info);
 napi_value fre_fill_uniform(napi_env env, napi_callback_info info);
 napi_value fre_add_normal_var(napi_env env, napi_callback_info info);
 napi_value fre_normal_var_begin(napi_env env, napi_callback_info info);
 napi_value fre_normal_var_settle(napi_env env, napi_callback_info info);
+/* The normals' tables and code path, made once (readBatch calls it before its workers draw). */
+void fre_normals_ready(void);
+/* One read's noise (addNormalVar's draws, every block in order, in place) from a key of the chip's stream. */
+void fre_read_noise(float *out, const float *rv, int64_t rl, int64_t m, int64_t cols, double cv, uint64_t key);
 #endif

@@ -29,6 +29,7 @@
 #include "napi_args.h"
 #include "periphery.h"
 #include "blocks.h"
+#include "conv.h" /* fre_activate_loop */
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
@@ -485,5 +486,327 @@ napi_value fre_square_rows(napi_env env, napi_callback_info info) {
       !get_dim(env, argv[3], "offset", 0, &offset) || !get_dim(env, argv[4], "len", 0, &len) || !get_f32(env, argv[5], "out", &out, &ol)) return NULL;
   if (m * len > ol || (m > 0 && offset + (m - 1) * ld + len > xl)) return throw_range(env, "squareRows: a buffer is too short");
   for (int64_t r = 0; r < m; r++) square_loop(x + offset + r * ld, out + r * len, len);
+  return NULL;
+}
+
+/*
+ * readBatch(state, bufs, nums, count, prepBufs, prepNums, prepCount): the array reads of one iteration that do not depend on each
+ * other, run side by side, each on one thread (the pool's workers and the caller claim whole reads):
+ * per read its GEMM (one BLAS thread each), its read noise, and its ADC conversion with the digital
+ * rescale, into its own partial-sum buffer — ChipArrays.read then convertAndRescale with the same
+ * float operations, so the bytes are the sequential path's for any thread count. The keys of the reads'
+ * noise are taken from the chip's stream here, in read order, as the sequential reads take them; the
+ * accumulation into the drives stays with the caller, in program order.
+ *   bufs[5t …]: x (the prepared input), W (the read weights), P (out, [n × oLen]), rowVar (empty: none,
+ *   or computed here when normK > 0), scales (empty: 1).
+ *   nums[READ_NUMS·t …]: n, ld, off, iLen, oLen, transposed, w0, ldw, alpha, noise (0/1), normK,
+ *   constVar, fs, step, gain, then the clipped count written back.
+ *   First the reads' input preparations (readPrep's passes, its blocks, on the same threads): prepBufs[4k …]
+ *   x, xs, scales, norms; prepNums[10k …] n, ldx, x0, len, absMax, inputScale, lo, hi, step, normK.
+ */
+#include <sched.h>
+#include <stdatomic.h>
+#include <cblas.h>
+int openblas_get_num_threads(void);
+#pragma weak openblas_get_num_threads
+#include "noise.h"
+#include "rng.h"
+
+#define READ_NUMS 16
+#define READ_MAX 256
+
+typedef struct {
+  const float *x, *w, *sc;
+  float *p, *rv;
+  int64_t n, ld, off, iLen, oLen, w0, ldw, rl, scl;
+  int transposed, noise;
+  double alpha, normK, cv, fs, step, gain;
+  uint64_t key;
+  int64_t clipped;
+} read_tile;
+
+/* One whole read (block b of the batch is read b). */
+static void read_block(void *q, int b) {
+  read_tile *T = (read_tile *)q + b;
+  const int64_t n = T->n, oLen = T->oLen, iLen = T->iLen;
+  const float *x = T->x + T->off;
+  /* An all-zero input (a state that has not moved, through a float DAC) fills +0, as OpenBLAS returns
+   * (ChipArrays.gemmOrZero); Sgemm zeroes C before a β = 0 call (blas.c), so do the same. */
+  int zero = 1;
+  for (int64_t r = 0; r < n && zero; r++)
+    for (int64_t i = 0; i < iLen; i++)
+      if (x[r * T->ld + i] != 0) {
+        zero = 0;
+        break;
+      }
+  memset(T->p, 0, (size_t)(n * oLen) * sizeof(float));
+  if (!zero)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, T->transposed ? CblasNoTrans : CblasTrans, (int)n, (int)oLen, (int)iLen, (float)T->alpha, x,
+                (int)T->ld, T->w + T->w0, (int)T->ldw, 0.0f, T->p, (int)oLen);
+  if (T->noise) {
+    /* Per-row variances k·Σ x² when the read did not bring them (rowSumSquares' loop and rounding). */
+    if (T->normK > 0)
+      for (int64_t r = 0; r < n; r++) T->rv[r] = (float)(T->normK * sumsq_loop(x + r * T->ld, iLen));
+    fre_read_noise(T->p, T->rv, T->rl, n, oLen, T->cv, T->key);
+  }
+  conv_job J = {T->p, T->sc, n, oLen, T->scl, T->fs, T->step, T->gain, {0}};
+  int64_t clipped = 0;
+  for (int k = 0; k < FRE_BLOCKS; k++) {
+    conv_block(&J, k);
+    clipped += J.clipped[k];
+  }
+  T->clipped = clipped;
+}
+
+/* A Float64Array argument (readBatch's nums). */
+static bool get_f64(napi_env env, napi_value v, const char *msg, double **data, int64_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok ||
+      type != napi_float64_array) {
+    throw_type(env, msg);
+    return false;
+  }
+  *data = ptr;
+  *len = (int64_t)length;
+  return true;
+}
+
+/* An array of at least `want` elements (readBatch's bufs). */
+static bool get_array(napi_env env, napi_value v, int64_t want, const char *type_msg, const char *len_msg) {
+  uint32_t blen = 0;
+  bool is_arr = false;
+  if (napi_is_array(env, v, &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, v, &blen) != napi_ok) {
+    throw_type(env, type_msg);
+    return false;
+  }
+  if ((int64_t)blen < want) {
+    throw_range(env, len_msg);
+    return false;
+  }
+  return true;
+}
+
+/* The batch's work: first the input preparations' row blocks (readPrep's blocks), then whole reads, each
+ * waiting until every preparation is done (the preparations are claimed first, so a read waits at most for
+ * the blocks other threads are finishing). */
+typedef struct {
+  read_tile *t;
+  prep_job *p;
+  int preps;
+  atomic_int prepped;
+} read_batch_job;
+
+static void read_item(void *q, int b) {
+  read_batch_job *B = q;
+  const int pb = B->preps * FRE_BLOCKS;
+  if (b < pb) {
+    prep_block(&B->p[b / FRE_BLOCKS], b % FRE_BLOCKS);
+    atomic_fetch_add_explicit(&B->prepped, 1, memory_order_release);
+    return;
+  }
+  while (atomic_load_explicit(&B->prepped, memory_order_acquire) < pb) sched_yield();
+  read_block(B->t, b - pb);
+}
+
+napi_value fre_read_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  int64_t count, nl, pcount, pnl;
+  double *nums, *pnums;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "readBatch: expected (state, bufs, nums, count, prepBufs, prepNums, prepCount)");
+  if (!get_dim(env, argv[3], "count", 0, &count) || !get_dim(env, argv[6], "prepCount", 0, &pcount)) return NULL;
+  if (count > READ_MAX || pcount > READ_MAX) return throw_range(env, "readBatch: at most 256 reads and 256 preparations per batch");
+  if (!get_f64(env, argv[2], "readBatch: nums must be a Float64Array", &nums, &nl) ||
+      !get_f64(env, argv[5], "readBatch: prepNums must be a Float64Array", &pnums, &pnl))
+    return NULL;
+  if (nl < count * READ_NUMS) return throw_range(env, "readBatch: nums is shorter than 16 per read");
+  if (pnl < pcount * 10) return throw_range(env, "readBatch: prepNums is shorter than 10 per preparation");
+  if (!get_array(env, argv[1], 5 * count, "readBatch: bufs must be an array", "readBatch: bufs is shorter than 5 per read") ||
+      !get_array(env, argv[4], 4 * pcount, "readBatch: prepBufs must be an array", "readBatch: prepBufs is shorter than 4 per preparation"))
+    return NULL;
+  /* Per calling thread (the pool's workers read them through pointers while this call lasts). */
+  static _Thread_local prep_job Pj[READ_MAX];
+  for (int64_t k = 0; k < pcount; k++) {
+    float *f[4];
+    int64_t len[4];
+    static const char *names[4] = {"x", "xs", "scales", "norms"};
+    for (int i = 0; i < 4; i++) {
+      napi_value v;
+      NAPI_CALL(env, napi_get_element(env, argv[4], (uint32_t)(4 * k + i), &v));
+      if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
+    }
+    const double *d = pnums + 10 * k;
+    for (int i = 0; i < 4; i++)
+      if (!(d[i] >= 0 && d[i] == (double)(int64_t)d[i] && d[i] < 2147483648.0))
+        return throw_range(env, "readBatch: a preparation's size is not a non-negative integer");
+    const int64_t n = (int64_t)d[0], ldx = (int64_t)d[1], x0 = (int64_t)d[2], plen = (int64_t)d[3];
+    if (n > 0 && x0 + (n - 1) * ldx + plen > len[0]) return throw_range(env, "readBatch: a preparation's x is too short for n rows of ldx");
+    if (n * plen > len[1] || n > len[2] || (d[9] > 0 && n > len[3])) return throw_range(env, "readBatch: a preparation's output buffer is too short");
+    Pj[k] = (prep_job){f[0], f[1], f[2], f[3], n, ldx, x0, plen, d[4] != 0, d[5], d[6], d[7], d[8], d[9]};
+  }
+  static _Thread_local read_tile T[READ_MAX];
+  int noisy = 0;
+  for (int64_t t = 0; t < count; t++) {
+    float *f[5];
+    int64_t len[5];
+    static const char *names[5] = {"x", "W", "P", "rowVar", "scales"};
+    for (int k = 0; k < 5; k++) {
+      napi_value v;
+      NAPI_CALL(env, napi_get_element(env, argv[1], (uint32_t)(5 * t + k), &v));
+      if (!get_f32(env, v, names[k], &f[k], &len[k])) return NULL;
+    }
+    const double *d = nums + READ_NUMS * t;
+    for (int k = 0; k < 8; k++)
+      if (!(d[k] >= 0 && d[k] == (double)(int64_t)d[k] && d[k] < 2147483648.0)) return throw_range(env, "readBatch: a size is not a non-negative integer");
+    read_tile *R = &T[t];
+    *R = (read_tile){f[0], f[1], f[4], f[2], f[3], (int64_t)d[0], (int64_t)d[1], (int64_t)d[2], (int64_t)d[3], (int64_t)d[4], (int64_t)d[6],
+                     (int64_t)d[7], len[3], len[4], d[5] != 0, d[9] != 0, d[8], d[10], d[11], d[12], d[13], d[14], 0, 0};
+    const int64_t n = R->n, iLen = R->iLen, oLen = R->oLen;
+    if (iLen < 1 || oLen < 1 || iLen > R->ld) return throw_range(env, "readBatch: iLen and oLen must be ≥ 1, iLen ≤ ld");
+    if (n > 0 && R->off + (n - 1) * R->ld + iLen > len[0]) return throw_range(env, "readBatch: x is too short for n rows of ld");
+    const int64_t wr = R->transposed ? iLen : oLen, wc = R->transposed ? oLen : iLen;
+    if (wc > R->ldw || R->w0 + (wr - 1) * R->ldw + wc > len[1]) return throw_range(env, "readBatch: W is too short for the tile");
+    if (n * oLen > len[2]) return throw_range(env, "readBatch: P is shorter than n·oLen");
+    if ((R->rl > 0 && R->rl < n) || (R->normK > 0 && R->rl < n)) return throw_range(env, "readBatch: rowVar is too short");
+    if (R->scl > 0 && R->scl < n) return throw_range(env, "readBatch: scales is too short");
+    noisy |= R->noise;
+  }
+  if (noisy) {
+    xoshiro g;
+    uint32_t *raw;
+    if (!fre_get_state(env, argv[0], &g, &raw)) return NULL;
+    fre_normals_ready();
+    for (int64_t t = 0; t < count; t++)
+      if (T[t].noise) T[t].key = next64(&g);
+    fre_put_state(&g, raw);
+  }
+  /* Whole reads on the chip threads, each GEMM on one BLAS thread. Only when OpenBLAS runs one thread
+   * anyway: its threaded sgemm does not always give the single-threaded bytes, so running the batch's
+   * GEMMs on one BLAS thread each while the sequential reads use several would make the results depend on
+   * the chip threads. With several BLAS threads (or a BLAS that does not say) the reads run here, in
+   * order, each GEMM as the sequential read calls it (ChipArrays.batching does not queue them then). */
+  const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
+  static _Thread_local read_batch_job B;
+  B.t = T;
+  B.p = Pj;
+  B.preps = (int)pcount;
+  atomic_store_explicit(&B.prepped, 0, memory_order_relaxed);
+  const int items = (int)(pcount * FRE_BLOCKS + count);
+  if (items >= 2 && chip_threads() > 1 && blas == 1) fre_pool_run(items, read_item, &B);
+  else
+    for (int b = 0; b < items; b++) read_item(&B, b);
+  for (int64_t t = 0; t < count; t++) nums[READ_NUMS * t + 15] = (double)T[t].clipped;
+  return NULL;
+}
+
+/* chipThreads(): the chip threads now (FRE_CHIP_THREADS / setChipThreads). */
+napi_value fre_chip_threads(napi_env env, napi_callback_info info) {
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, chip_threads(), &result));
+  return result;
+}
+
+/*
+ * neuronUpdate(kind, h, s, n, pre, lo, hi, step, clear): the neuron unit's exact activation, element-wise
+ * on the chip threads — s = ρ(h) (activate's loop), pre = s when pre is not empty (the value before the
+ * state register), s = the state register's quantisation of s when step > 0 (quantize's loop), and h = 0
+ * when clear (the drive, consumed). Every element is computed as those calls compute it, so the bytes are
+ * the same for any thread count and any split.
+ */
+/* quantize_loop's values in place (the same expression; no restrict: source and destination are one). */
+FRE_CLONES static void quantize_inplace_loop(float *s, int64_t n, float lo, float hi, float step) {
+  const float inv = 1.0f / step;
+  for (int64_t i = 0; i < n; i++) {
+    float v = s[i] < lo ? lo : (s[i] > hi ? hi : s[i]);
+    s[i] = lo + floorf((v - lo) * inv + 0.5f) * step;
+  }
+}
+
+typedef struct {
+  int kind;
+  float *h, *s, *pre;
+  int64_t n;
+  float lo, hi, step;
+  bool clear;
+} neuron_job;
+
+static void neuron_block(void *q, int b) {
+  const neuron_job *J = q;
+  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS, len = i1 - i0;
+  if (len <= 0) return;
+  fre_activate_loop(J->kind, J->h + i0, J->s + i0, len);
+  if (J->pre) memcpy(J->pre + i0, J->s + i0, (size_t)len * sizeof(float));
+  if (J->step > 0) quantize_inplace_loop(J->s + i0, len, J->lo, J->hi, J->step);
+  if (J->clear) memset(J->h + i0, 0, (size_t)len * sizeof(float));
+}
+
+napi_value fre_neuron_update(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  float *h, *s, *pre;
+  int64_t hl, sl, pl, n;
+  double kind, lo, hi, step;
+  bool clear;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 9) return throw_type(env, "neuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear)");
+  if (!get_number(env, argv[0], "kind", &kind) || !get_f32(env, argv[1], "h", &h, &hl) || !get_f32(env, argv[2], "s", &s, &sl) ||
+      !get_dim(env, argv[3], "n", 0, &n) || !get_f32(env, argv[4], "pre", &pre, &pl) || !get_number(env, argv[5], "lo", &lo) ||
+      !get_number(env, argv[6], "hi", &hi) || !get_number(env, argv[7], "step", &step) || !get_bool(env, argv[8], "clear", &clear))
+    return NULL;
+  if (!(kind == 0 || kind == 1 || kind == 2)) return throw_range(env, "neuronUpdate: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
+  if (n > hl || n > sl || (pl > 0 && n > pl)) return throw_range(env, "neuronUpdate: n exceeds a buffer's length");
+  if (h == s) return throw_range(env, "neuronUpdate: h and s must be different buffers");
+  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, (float)lo, (float)hi, (float)step, clear};
+  run_rows(n, neuron_block, &J);
+  return NULL;
+}
+
+/*
+ * addRowBias(out, bias, m, R, per, scale): out[(b·R + r)·per + q] += scale·bias[r] for b < m, r < R, q < per
+ * — simulator/engine/edge-ops.ts addRowBias, whose JavaScript forms v = scale·bias[r] and the sum in double
+ * and rounds the sum to float: the same here, so the bytes are its. Rows (samples) split over the chip threads.
+ */
+typedef struct {
+  float *out;
+  const float *bias;
+  int64_t m, R, per;
+  double scale;
+} bias_job;
+
+FRE_CLONES static void bias_rows(float *restrict out, const float *restrict bias, int64_t R, int64_t per, double scale) {
+  if (per == 1) {
+    for (int64_t r = 0; r < R; r++) out[r] = (float)((double)out[r] + scale * (double)bias[r]);
+    return;
+  }
+  for (int64_t r = 0; r < R; r++) {
+    const double v = scale * (double)bias[r];
+    for (int64_t q = 0; q < per; q++) out[r * per + q] = (float)((double)out[r * per + q] + v);
+  }
+}
+
+static void bias_block(void *q, int b) {
+  const bias_job *J = q;
+  const int64_t row = J->R * J->per;
+  for (int64_t s = J->m * b / FRE_BLOCKS; s < J->m * (b + 1) / FRE_BLOCKS; s++) bias_rows(J->out + s * row, J->bias, J->R, J->per, J->scale);
+}
+
+napi_value fre_add_row_bias(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  float *out, *bias;
+  int64_t ol, bl, m, R, per;
+  double scale;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 6) return throw_type(env, "addRowBias: expected (out, bias, m, R, per, scale)");
+  if (!get_f32(env, argv[0], "out", &out, &ol) || !get_f32(env, argv[1], "bias", &bias, &bl) || !get_dim(env, argv[2], "m", 0, &m) ||
+      !get_dim(env, argv[3], "R", 0, &R) || !get_dim(env, argv[4], "per", 0, &per) || !get_number(env, argv[5], "scale", &scale))
+    return NULL;
+  if (R > bl || m * R * per > ol) return throw_range(env, "addRowBias: bias shorter than R, or out shorter than m·R·per");
+  bias_job J = {out, bias, m, R, per, scale};
+  run_rows(m * R * per, bias_block, &J);
   return NULL;
 }

@@ -8,11 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
 import { cloneParams, initParams } from '../graph/params';
+import type { ChipDescription } from '../hw-models/chip';
 import { PRESETS } from '../hw-models/presets';
-import { runOnChip } from '../simulator/chip/run';
+import { ChipArrays } from '../simulator/chip/chip-arrays';
+import { makeInterpreter, runOnChip } from '../simulator/chip/run';
 import { loadNativeAddon, nativeAddonPath } from '../simulator/kernels/native';
+import { addRowBias } from '../simulator/engine/edge-ops';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeNoise } from '../simulator/noise';
+import { makeGrads } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { bytesOf, withChipThreads, withChipThreadsAsync } from './helpers/native';
 import { chainNet } from './helpers/nets';
@@ -125,6 +129,158 @@ run('chip reads on several threads: the same bytes for 1, 2 and 3 threads', () =
       expect(many.acc).toBe(one.acc);
       many.W.forEach((w, e) => expect(bytes(w).equals(bytes(one.W[e]))).toBe(true));
     }
+  });
+});
+
+// The reads of one iteration side by side (ChipArrays.runReads, native readBatch: whole reads on the chip
+// threads, each its GEMM on one BLAS thread, its noise keyed in read order, its conversion into its own
+// buffer; the accumulation in program order): the bytes of the sequential reads (one chip thread).
+run('reads side by side: the sequential reads\u2019 bytes', () => {
+  // Two hidden layers of 300 on 256 × 256 tiles: the free phase reads W2's four tiles forward and then the
+  // same four transposed (each array twice in one run), W1's two row tiles share one prepared input.
+  const net = chainNet([196, 300, 300, 10], 10, { betaI: 0.01, betaF: 0.1, T: 4, K: 2, batch: 128 });
+  const ds = syntheticDataset({ count: 3 * 128, dim: 196, classes: 10, seed: 2 });
+  const p0 = initParams(net, makeRng(6));
+  // The ideal chip with white read noise relative to the range: a float DAC and no noise management, so the
+  // batch computes the per-row variances itself (readPrep does not run).
+  const noisyIdeal: ChipDescription = JSON.parse(JSON.stringify(PRESETS.ideal));
+  noisyIdeal.crossbar.readNoise = { sigma: 0.02, relativeTo: 'range' };
+  const chips: Record<string, ChipDescription> = {
+    reram: PRESETS.reram,
+    pcm: PRESETS.pcm,
+    ideal: PRESETS.ideal,
+    'ideal + read noise': noisyIdeal,
+  };
+
+  /** Three training steps' loss, probabilities, gradients, states and ADC counts; and how many reads ran in batches. */
+  function steps(chip: ChipDescription, threads: number, blasThreads = 1) {
+    const prevBlas = native!.getThreads();
+    native!.setThreads(blasThreads);
+    const runReads = jest.spyOn(ChipArrays.prototype, 'runReads');
+    try {
+      return withThreads(threads, () => {
+        const netlist = compile(net, chip, p0, { wMax: { kind: 'max' }, specFile: 'test', producerVersion: 'test' }).netlist;
+        const it = makeInterpreter(netlist, 4, selectKernels('auto'), 128);
+        const grads = makeGrads(net);
+        const out: Buffer[] = [];
+        const x = new Float32Array(128 * 196);
+        const y = new Float32Array(128 * 10);
+        for (let s = 0; s < 3; s++) {
+          x.set(ds.images.subarray(s * 128 * 196, (s + 1) * 128 * 196));
+          y.fill(0);
+          for (let i = 0; i < 128; i++) y[i * 10 + ds.labels[s * 128 + i]] = 1;
+          const { loss, probs } = it.step(x, y, 128, grads);
+          out.push(Buffer.from(Float64Array.of(loss).buffer), Buffer.from(bytes(probs)));
+          for (const g of grads) if (g) out.push(Buffer.from(bytes(g)));
+          for (let gI = 1; gI < 4; gI++) out.push(Buffer.from(bytes(it.state(gI))));
+        }
+        out.push(Buffer.from(JSON.stringify(it.adcSaturation())));
+        return { bytes: Buffer.concat(out), batches: runReads.mock.calls.length };
+      });
+    } finally {
+      runReads.mockRestore();
+      if (prevBlas > 0) native!.setThreads(prevBlas);
+    }
+  }
+
+  test.each(Object.keys(chips))('%s: 2 and 3 chip threads (batched) give 1 thread\u2019s bytes', (name) => {
+    const one = steps(chips[name], 1);
+    expect(one.batches).toBe(0); // one chip thread: the sequential reads
+    for (const threads of [2, 3]) {
+      const many = steps(chips[name], threads);
+      expect(many.batches).toBeGreaterThan(0);
+      expect(many.bytes.equals(one.bytes)).toBe(true);
+    }
+  });
+
+  test('another seed of the chip stream gives other bytes (the comparison can fail)', () => {
+    const a = steps(PRESETS.reram, 2);
+    const other = { ...PRESETS.reram, crossbar: { ...PRESETS.reram.crossbar, readNoise: { sigma: 0.011, relativeTo: 'range' as const } } };
+    expect(steps(other, 2).bytes.equals(a.bytes)).toBe(false);
+  });
+
+  test('with several BLAS threads the reads stay sequential (the threaded GEMM\u2019s bytes)', () => {
+    if (native!.getThreads() < 0) return; // a CBLAS without OpenBLAS's thread control: nothing to check
+    const two = steps(PRESETS.reram, 2, 2);
+    expect(two.batches).toBe(0);
+    expect(two.bytes.equals(steps(PRESETS.reram, 1, 2).bytes)).toBe(true);
+  });
+
+  test('readBatch rejects buffers too short for the reads it is given, naming them', () => {
+    const nums = new Float64Array(16);
+    // n 4, ld 8, off 0, iLen 8, oLen 8, forward, W at 0 with ld 8, α 1, no noise, normK 0, constVar 0, fs 0, step 0, gain 1.
+    nums.set([4, 8, 0, 8, 8, 0, 0, 8, 1, 0, 0, 0, 0, 0, 1, 0]);
+    const E = new Float32Array(0);
+    const call = (P: Float32Array) =>
+      native!.readBatch!(new Uint32Array(8), [new Float32Array(32), new Float32Array(64), P, E, E], nums, 1, [], new Float64Array(0), 0);
+    expect(() => call(new Float32Array(31))).toThrow(/readBatch: P is shorter than n·oLen/);
+    call(new Float32Array(32));
+    expect(() => native!.readBatch!(new Uint32Array(8), [], nums, 1, [], new Float64Array(0), 0)).toThrow(/bufs is shorter/);
+    expect(() => native!.readBatch!(new Uint32Array(8), [], nums, 0, [], new Float64Array(10), 1)).toThrow(/prepBufs is shorter/);
+  });
+});
+
+run('neuronUpdate: the bytes of activate, a copy, quantize and a fill, on any thread count', () => {
+  const n = 500 * 96; // above the size at which the call starts threads; not a multiple of 8 blocks of 16
+  const r = makeRng(21);
+  const h0 = Float32Array.from({ length: n }, () => (r.uniform() - 0.5) * 6);
+  test.each([
+    [0, 8],
+    [1, 8],
+    [2, 'float'],
+  ] as const)('kind %d, state bits %s', (kind, bits) => {
+    const [lo, hi] = [-1, 1];
+    const step = bits === 'float' ? 0 : (hi - lo) / (2 ** bits - 1);
+    // The separate calls NeuronUnit.apply made before (one thread).
+    const ref = new Float32Array(n);
+    native!.activate(kind, h0, ref, n);
+    const refPre = ref.slice();
+    if (step > 0) native!.quantize(ref, ref, n, lo, hi, step);
+    expect(refPre.some((v, i) => v !== ref[i])).toBe(step > 0);
+    for (const threads of [1, 2, 3]) {
+      const h = h0.slice();
+      const s = new Float32Array(n);
+      const pre = new Float32Array(n);
+      withThreads(threads, () => native!.neuronUpdate!(kind, h, s, n, pre, lo, hi, step, true));
+      expect(bytes(s).equals(bytes(ref))).toBe(true);
+      expect(bytes(pre).equals(bytes(refPre))).toBe(true);
+      expect(h.every((v) => v === 0)).toBe(true);
+      // Without pre and clear: h untouched.
+      const h2 = h0.slice();
+      const s2 = new Float32Array(n);
+      withThreads(threads, () => native!.neuronUpdate!(kind, h2, s2, n, new Float32Array(0), lo, hi, step, false));
+      expect(bytes(s2).equals(bytes(ref))).toBe(true);
+      expect(bytes(h2).equals(bytes(h0))).toBe(true);
+    }
+  });
+
+  test('rejects a kind it does not know and a buffer too short', () => {
+    const b = new Float32Array(8);
+    expect(() => native!.neuronUpdate!(3, b, new Float32Array(8), 8, new Float32Array(0), -1, 1, 0, false)).toThrow(/neuronUpdate: kind/);
+    expect(() => native!.neuronUpdate!(0, b, new Float32Array(4), 8, new Float32Array(0), -1, 1, 0, false)).toThrow(/exceeds/);
+  });
+});
+
+run('addRowBias natively: edge-ops.ts addRowBias\u2019s bytes on any thread count', () => {
+  test.each([1, 4])('per %d', (per) => {
+    const m = 300;
+    const R = 130; // m·R·per ≥ 32 768 for per 4 (threads), below for per 1
+    const r = makeRng(31);
+    const out0 = Float32Array.from({ length: m * R * per }, () => (r.uniform() - 0.5) * 3);
+    const bias = Float32Array.from({ length: R }, () => (r.uniform() - 0.5) * 0.2);
+    const scale = 0.3; // not exact in float: v = scale·bias[r] is a double the float sum then rounds once
+    const ref = out0.slice();
+    addRowBias(ref, bias, m, R, per, scale);
+    // The double arithmetic matters: adding v rounded to float first gives other bytes somewhere.
+    const viaFloat = out0.slice();
+    for (let i = 0; i < viaFloat.length; i++) viaFloat[i] += Math.fround(scale * bias[Math.floor(i / per) % R]);
+    expect(bytes(viaFloat).equals(bytes(ref))).toBe(false);
+    for (const threads of [1, 2, 3]) {
+      const out = out0.slice();
+      withThreads(threads, () => native!.addRowBias!(out, bias, m, R, per, scale));
+      expect(bytes(out).equals(bytes(ref))).toBe(true);
+    }
+    expect(() => native!.addRowBias!(new Float32Array(10), bias, m, R, per, scale)).toThrow(/addRowBias: /);
   });
 });
 

@@ -43,8 +43,10 @@ export class ChipArrays {
   private readonly ownScales: Float32Array[] = [];
   /** Prepared inputs (noise management, DAC, Σx²) per input slice, reused by every array that reads the
    *  same slice of the same buffer version (the row tiles of one column block: same lines, same scale,
-   *  same codes), so each slice is prepared once per version, not once per array. */
-  private readonly prepCache = new Map<string, PreparedInput>();
+   *  same codes), so each slice is prepared once per version, not once per array. Keyed by the buffer, then
+   *  by the slice and the settings, so reads of different buffers (run side by side by runReads) never
+   *  share or overwrite an entry. */
+  private readonly prepCache = new Map<Float32Array, Map<string, PreparedInput>>();
   /** Per array: the buffer its deferred read noise is drawn into (normalVarBegin). */
   private readonly noiseBufs: Float32Array[] = [];
   /** A read whose noise is being drawn on the chip threads and not yet added: the next conversion of
@@ -61,6 +63,18 @@ export class ChipArrays {
   private readonly sideMinus: Float32Array[] = [];
   /** Low-frequency read noise on (crossbar.lowFrequencyReadNoise.sigma > 0). */
   readonly lowFrequency: boolean;
+  /** Reads can be queued and run side by side (queueRead, runReads): the native batch is there and the
+   *  chip's reads are ones it does (no each-side conversion, no low-frequency noise, read noise relative to
+   *  the range or none, the noise source's native stream when there is noise). */
+  readonly batchable: boolean;
+  private queued = 0;
+  private readonly queueBufs: Float32Array[] = [];
+  private queueNums = new Float64Array(0);
+  private readonly queueRowVar: Float32Array[] = [];
+  /** The queued reads' input preparations (readPrep's arguments: 4 buffers and 10 numbers each), run first by readBatch. */
+  private prepQueued = 0;
+  private readonly prepBufs: Float32Array[] = [];
+  private prepNums = new Float64Array(0);
 
   constructor(
     tiles: EdgeTiles[],
@@ -96,6 +110,24 @@ export class ChipArrays {
           'gives the pair\'s difference, not each side); set wireResistanceOhm to 0 or pairConversion to "difference"',
       );
     this.lowFrequency = chip.crossbar.lowFrequencyReadNoise.sigma > 0;
+    const rn = chip.crossbar.readNoise;
+    const noisy = rn.sigma > 0 || this.adc.noiseVariance > 0;
+    this.batchable =
+      !!native?.readBatch &&
+      !!native.chipThreads &&
+      !!native.readPrep &&
+      !this.eachSide &&
+      !this.lowFrequency &&
+      (rn.sigma === 0 || rn.relativeTo === 'range') &&
+      (!noisy || !!noise.nativeState);
+  }
+
+  /** Queued reads run side by side now: batchable, more than one chip thread (with one, the sequential
+   *  reads, whose conversion and accumulation run as one pass, are the faster; the bytes are the same) and
+   *  OpenBLAS on one thread (each read's GEMM runs on one BLAS thread; OpenBLAS's threaded sgemm does not
+   *  always give those bytes, so with several BLAS threads the reads stay sequential, their GEMMs threaded). */
+  batching(): boolean {
+    return this.batchable && this.native!.chipThreads!() > 1 && this.native!.getThreads() === 1;
   }
 
   /** Draws the low-frequency read-noise offsets of m samples on every matrix (a no-op without them). */
@@ -194,83 +226,10 @@ export class ChipArrays {
     const C = dev.cols;
     const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
     const oLen = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
-    // The DAC sees the tile's input lines: quantise that slice into a dense [n × iLen] block.
-    let xs = x;
-    let ld = ldx;
-    let off = x0;
-    const readNoise = this.chip.crossbar.readNoise;
-    const normK =
-      readNoise.sigma > 0 && readNoise.relativeTo === 'range' ? DeviceMatrix.cellReadSigma(readNoise, dev.isDifferential) ** 2 : 0;
-    let normsDone = false;
-    let rowVar = this.norms;
-    const prep = this.native?.readPrep;
-    const prepped = !!prep && (this.absMax || inputScale !== 1 || (this.dac.active && !dacDone));
-    if (prepped) {
-      // The same three steps fused in one native pass per row (native/periphery.c readPrep).
-      const quantise = this.dac.active && !dacDone;
-      const [lo, hi] = this.chip.periphery.dac.inputRange;
-      const bits = this.chip.periphery.dac.bits;
-      const step = quantise && bits !== 'float' ? (hi - lo) / (2 ** bits - 1) : 0;
-      // A slice another array already prepared from this version of x: the same bytes, reused.
-      const key = srcVersion !== undefined && inputScale === 1 ? `${x0}:${iLen}:${ldx}:${n}` : null;
-      let c = key ? this.prepCache.get(key) : undefined;
-      if (!c || c.x !== x || c.version !== srcVersion || c.normK !== normK || c.step !== step) {
-        let s: Float32Array;
-        let q: Float32Array;
-        let nm: Float32Array;
-        if (key) {
-          c ??= { x, version: -1, normK, step, xq: new Float32Array(n * iLen), s: new Float32Array(n), norms: new Float32Array(n) };
-          this.prepCache.set(key, c);
-          [s, q, nm] = [c.s, c.xq, c.norms];
-        } else {
-          s = this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n);
-          q = this.xq = grow(this.xq, n * iLen);
-          nm = this.norms = grow(this.norms, n);
-        }
-        prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, q, s, nm);
-        if (c) Object.assign(c, { x, version: srcVersion, normK, step });
-        this.scales[id] = s;
-        xs = q;
-        rowVar = nm;
-      } else {
-        xs = c.xq;
-        rowVar = c.norms;
-      }
-      // The scales are used later, by this array's conversion: copy a shared entry's, which the next read
-      // of another buffer (or version) through the same slice shape re-prepares in place. xq and the norms
-      // are used within this read only (a deferred noise is settled before the next read).
-      if (c) this.scales[id] = copyInto((this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n)), c.s, n);
-      ld = iLen;
-      off = 0;
-      normsDone = normK > 0;
-    } else if (this.absMax || inputScale !== 1) {
-      // Noise management: each sample's input lines divided by their largest magnitude (1 for an
-      // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
-      const s = (this.scales[id] = this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n));
-      this.xs = grow(this.xs, n * iLen);
-      for (let r = 0; r < n; r++) {
-        const b = r * ldx + x0;
-        let m = 0;
-        for (let i = 0; i < iLen; i++) {
-          const a = Math.abs(x[b + i]);
-          if (a > m) m = a;
-        }
-        s[r] = this.absMax && m > 0 ? m : 1;
-        // Bound management re-reads with the (scaled) input times inputScale (a power of ½).
-        const inv = inputScale / s[r];
-        for (let i = 0; i < iLen; i++) this.xs[r * iLen + i] = x[b + i] * inv;
-      }
-      xs = this.xs;
-      ld = iLen;
-      off = 0;
-    }
-    if (this.dac.active && !dacDone && !prepped) {
-      this.xq = grow(this.xq, n * iLen);
-      for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
-      xs = this.xq;
-      ld = iLen;
-      off = 0;
-    }
+    const prepared = this.prepareInput(id, dev, x, ldx, x0, n, iLen, dacDone, inputScale, srcVersion);
+    const { xs, ld, off } = prepared;
+    const normsDone = prepared.rowVar !== null;
+    const rowVar = prepared.rowVar ?? this.norms;
     const w0 = t.rowBegin * C + t.colBegin;
     const mm = (a: number, M: Float32Array, out: Float32Array, rows = n, xo = off, oo = 0, beta = 0) =>
       this.kernels.gemm(
@@ -344,6 +303,212 @@ export class ChipArrays {
       }
     }
     this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone ? rowVar : null);
+  }
+
+  /**
+   * Queues one read for runReads (the reads of one iteration that run side by side): the same read as
+   * read() followed by convertAndRescale(id, part, n, lines, fullScale, step), prepared here (noise
+   * management, DAC, the per-row noise variances when that pass makes them), run by runReads. The caller
+   * guarantees that nothing writes x, and no other read writes part, until runReads returns; only when
+   * batchable (dense reads: no each-side conversion, no low-frequency noise, read noise relative to the
+   * range or none).
+   */
+  queueRead(
+    id: number,
+    transposed: boolean,
+    x: Float32Array,
+    ldx: number,
+    x0: number,
+    n: number,
+    part: Float32Array,
+    dacDone: boolean,
+    srcVersion: number,
+    fullScale: number,
+    step: number,
+  ): void {
+    this.settle();
+    const { tile: t, dev } = this.arrays[id];
+    const iLen = transposed ? t.rowEnd - t.rowBegin : t.colEnd - t.colBegin;
+    const oLen = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+    const { xs, ld, off, rowVar, scales } = this.prepareInput(id, dev, x, ldx, x0, n, iLen, dacDone, 1, srcVersion, true);
+    // A prepared input another queued read may re-prepare (not a shared entry) would not survive the queue.
+    if (xs === this.xq || xs === this.xs) throw new Error(`chip: array ${id}'s queued read has no prepared input of its own`);
+    const j = this.queued;
+    const spec = this.chip.crossbar.readNoise;
+    const constVar = this.adc.noiseVariance;
+    // Whether the sequential read draws (addLineNoise): read noise, or the ADC's noise alone.
+    const noise = spec.sigma > 0 || constVar > 0;
+    let rv: Float32Array = EMPTY;
+    let normK = 0;
+    if (spec.sigma > 0) {
+      if (spec.relativeTo !== 'range') throw new Error('chip: queued reads take read noise relative to the range only');
+      if (rowVar) rv = rowVar;
+      else {
+        // Computed by the batch (rowSumSquares' loop), into this read's own buffer.
+        rv = this.queueRowVar[j] = grow(this.queueRowVar[j] ?? new Float32Array(0), n);
+        normK = DeviceMatrix.cellReadSigma(spec, dev.isDifferential) ** 2;
+      }
+    }
+    this.queueBufs.length = 5 * j;
+    this.queueBufs.push(xs, dev.readWeights(), part, rv, this.absMax ? scales! : EMPTY);
+    if (this.queueNums.length < 16 * (j + 1)) {
+      const grown = new Float64Array(32 * (j + 1));
+      grown.set(this.queueNums);
+      this.queueNums = grown;
+    }
+    this.queueNums.set(
+      [
+        n,
+        ld,
+        off,
+        iLen,
+        oLen,
+        transposed ? 1 : 0,
+        t.rowBegin * dev.cols + t.colBegin,
+        dev.cols,
+        1 / dev.wMax,
+        noise ? 1 : 0,
+        normK,
+        constVar,
+      ].concat([fullScale > 0 ? fullScale : 0, step, this.driftGains[id], 0]),
+      16 * j,
+    );
+    this.queued++;
+  }
+
+  /** Runs the queued reads (native readBatch: their input preparations, then whole reads on the chip threads,
+   *  the noise keys taken from the chip's stream in queue order) and empties the queue; returns each read's
+   *  clipped count. */
+  runReads(): number[] {
+    const count = this.queued;
+    this.queued = 0;
+    if (count === 0) return [];
+    const preps = this.prepQueued;
+    this.prepQueued = 0;
+    this.native!.readBatch!(this.noise.nativeState ?? NO_STATE, this.queueBufs, this.queueNums, count, this.prepBufs, this.prepNums, preps);
+    const clipped: number[] = [];
+    for (let j = 0; j < count; j++) clipped.push(this.queueNums[16 * j + 15]);
+    return clipped;
+  }
+
+  /**
+   * A read's input lines as the array sees them (the first half of read()): noise management's per-sample
+   * scale, inputScale and the DAC applied to x's slice [x0, x0 + iLen) of n rows (natively in one pass,
+   * shared with the arrays that read the same slice of the same buffer version), or x itself when none
+   * applies. Returns the lines (xs, ld, off), the per-row read-noise variances when that pass computed
+   * them (rowVar; null: not computed), and the scales the conversion rescales by (scales: a shared
+   * entry's own buffer, which stays as it is until that slice of that buffer changes version). `defer`
+   * (queueRead): a shared entry's native pass is queued for readBatch instead of run now.
+   */
+  private prepareInput(
+    id: number,
+    dev: DeviceMatrix,
+    x: Float32Array,
+    ldx: number,
+    x0: number,
+    n: number,
+    iLen: number,
+    dacDone: boolean,
+    inputScale: number,
+    srcVersion: number | undefined,
+    defer = false,
+  ): { xs: Float32Array; ld: number; off: number; rowVar: Float32Array | null; scales: Float32Array | null } {
+    // The DAC sees the tile's input lines: quantise that slice into a dense [n × iLen] block.
+    let xs = x;
+    let ld = ldx;
+    let off = x0;
+    const readNoise = this.chip.crossbar.readNoise;
+    const normK =
+      readNoise.sigma > 0 && readNoise.relativeTo === 'range' ? DeviceMatrix.cellReadSigma(readNoise, dev.isDifferential) ** 2 : 0;
+    let normsDone = false;
+    let rowVar = this.norms;
+    let shared: Float32Array | null = null;
+    const prep = this.native?.readPrep;
+    const prepped = !!prep && (this.absMax || inputScale !== 1 || (this.dac.active && !dacDone));
+    if (prepped) {
+      // The same three steps fused in one native pass per row (native/periphery.c readPrep).
+      const quantise = this.dac.active && !dacDone;
+      const [lo, hi] = this.chip.periphery.dac.inputRange;
+      const bits = this.chip.periphery.dac.bits;
+      const step = quantise && bits !== 'float' ? (hi - lo) / (2 ** bits - 1) : 0;
+      // A slice another array already prepared from this version of x: the same bytes, reused.
+      const key = srcVersion !== undefined && inputScale === 1 ? `${x0}:${iLen}:${ldx}:${n}:${normK}:${step}` : null;
+      let slices = key ? this.prepCache.get(x) : undefined;
+      if (key && !slices) this.prepCache.set(x, (slices = new Map()));
+      let c = key ? slices!.get(key) : undefined;
+      if (!c || c.x !== x || c.version !== srcVersion || c.normK !== normK || c.step !== step) {
+        let s: Float32Array;
+        let q: Float32Array;
+        let nm: Float32Array;
+        if (key) {
+          c ??= { x, version: -1, normK, step, xq: new Float32Array(n * iLen), s: new Float32Array(n), norms: new Float32Array(n) };
+          slices!.set(key, c);
+          [s, q, nm] = [c.s, c.xq, c.norms];
+        } else {
+          s = this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n);
+          q = this.xq = grow(this.xq, n * iLen);
+          nm = this.norms = grow(this.norms, n);
+        }
+        if (defer && c) {
+          // Queued (queueRead): readBatch runs this pass on the chip threads before the reads that need it.
+          this.prepBufs.length = 4 * this.prepQueued;
+          this.prepBufs.push(x, q, s, nm);
+          if (this.prepNums.length < 10 * (this.prepQueued + 1)) {
+            const grown = new Float64Array(20 * (this.prepQueued + 1));
+            grown.set(this.prepNums);
+            this.prepNums = grown;
+          }
+          this.prepNums.set([n, ldx, x0, iLen, this.absMax ? 1 : 0, inputScale, lo, hi, step, normK], 10 * this.prepQueued);
+          this.prepQueued++;
+        } else prep(x, n, ldx, x0, iLen, this.absMax, inputScale, lo, hi, step, normK, q, s, nm);
+        if (c) Object.assign(c, { x, version: srcVersion, normK, step });
+        this.scales[id] = shared = s;
+        xs = q;
+        rowVar = nm;
+      } else {
+        xs = c.xq;
+        rowVar = c.norms;
+      }
+      if (c) shared = c.s;
+      // The scales are used later, by this array's conversion: copy a shared entry's, which the next read
+      // of another buffer (or version) through the same slice shape re-prepares in place. xq and the norms
+      // are used within this read only (a deferred noise is settled before the next read).
+      // (Not for a queued read: its conversion in readBatch takes the entry's own scales, which stay as they
+      // are until the batch has run.)
+      if (c && !defer) this.scales[id] = copyInto((this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n)), c.s, n);
+      ld = iLen;
+      off = 0;
+      normsDone = normK > 0;
+    } else if (this.absMax || inputScale !== 1) {
+      // Noise management: each sample's input lines divided by their largest magnitude (1 for an
+      // all-zero input), so they span the DAC's range; the ADC's output is scaled back (rescale()).
+      const s = (this.scales[id] = this.ownScales[id] = grow(this.ownScales[id] ?? new Float32Array(0), n));
+      shared = s;
+      this.xs = grow(this.xs, n * iLen);
+      for (let r = 0; r < n; r++) {
+        const b = r * ldx + x0;
+        let m = 0;
+        for (let i = 0; i < iLen; i++) {
+          const a = Math.abs(x[b + i]);
+          if (a > m) m = a;
+        }
+        s[r] = this.absMax && m > 0 ? m : 1;
+        // Bound management re-reads with the (scaled) input times inputScale (a power of ½).
+        const inv = inputScale / s[r];
+        for (let i = 0; i < iLen; i++) this.xs[r * iLen + i] = x[b + i] * inv;
+      }
+      xs = this.xs;
+      ld = iLen;
+      off = 0;
+    }
+    if (this.dac.active && !dacDone && !prepped) {
+      this.xq = grow(this.xq, n * iLen);
+      for (let r = 0; r < n; r++) this.dac.apply(xs.subarray(r * ld + off, r * ld + off + iLen), this.xq.subarray(r * iLen), iLen);
+      xs = this.xq;
+      ld = iLen;
+      off = 0;
+    }
+    return { xs, ld, off, rowVar: normsDone ? rowVar : null, scales: shared };
   }
 
   /**
@@ -547,6 +712,8 @@ export class ChipArrays {
 export const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: () => undefined, addNormalVar: () => undefined };
 
 const EMPTY = new Float32Array(0);
+/** A stream state for a batch that draws nothing (never read: readBatch takes keys only for noisy reads). */
+const NO_STATE = new Uint32Array(8);
 
 /** A read's prepared input slice (ChipArrays.read): which buffer and version it was made from, and the
  *  settings that shaped it. */

@@ -111,6 +111,8 @@ interface OpPlan {
   accumulate: OpPlan | null;
   /** ArrayRead(Transposed): its AdcConvert follows (past data movement) and has an Accumulate to fuse with. */
   fusedConvert: boolean;
+  /** The first read of a run of independent reads (runReads): the index after the run's last op; 0 otherwise. */
+  runEnd: number;
 }
 
 export class NetlistInterpreter implements DeviceModel {
@@ -133,6 +135,8 @@ export class NetlistInterpreter implements DeviceModel {
   private bmPart: Float32Array = new Float32Array(0);
   /** Per array: its converted partial sums were already added by a fused AdcConvert (the Accumulate skips the add). */
   private readonly accumulated: boolean[];
+  /** Per array: partial-sum buffers for its second and later reads within one run of runReads. */
+  private readonly extraParts: Float32Array[][] = [];
   private samples = 0;
   /** DAC codes per source buffer and the buffer version they were made from (see dacCodes). */
   private readonly codes = new Map<Float32Array, { version: number; q: Float32Array }>();
@@ -210,6 +214,46 @@ export class NetlistInterpreter implements DeviceModel {
     this.senseLines = n.arrays.map(() => 1);
     this.saturation = n.edges.map(() => new Float64Array(5 * ADC_READ_KINDS.length));
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
+    if (chip.batchable) for (const p of this.plans) this.markRuns(p.ops);
+  }
+
+  /**
+   * Marks the runs of reads that may run side by side (runReads): consecutive ops that are only dense
+   * reads whose conversion fuses with their Accumulate, those conversions and Accumulates, and data
+   * movement. Within such a run every read reads a state, s⁰, δ, the input or an error — buffers no op of
+   * the run writes (Accumulates write drives only) — so each read sees what it would see in program order;
+   * the accumulations then run in program order, so the drives' sums are the same floats.
+   */
+  private markRuns(ops: OpPlan[]): void {
+    const fusable = (p: OpPlan) =>
+      (p.type === 'ArrayRead' || p.type === 'ArrayReadTransposed') && p.fusedConvert && this.canFuse(p.op.array);
+    for (let i = 0; i < ops.length; i++) {
+      if (!fusable(ops[i])) continue;
+      // Reads not yet converted (per array, in order) and Accumulates not yet reached.
+      const unconverted = new Map<number, number>();
+      const accs = new Set<OpPlan>();
+      let reads = 0;
+      let complete = { end: 0, reads: 0 };
+      for (let j = i; j < ops.length; j++) {
+        const q = ops[j];
+        const a = q.op.array;
+        if (q.type === 'Send' || q.type === 'Receive') continue;
+        if (fusable(q)) {
+          reads++;
+          unconverted.set(a, (unconverted.get(a) ?? 0) + 1);
+        } else if (q.type === 'AdcConvert' && q.accumulate && (unconverted.get(a) ?? 0) > 0) {
+          unconverted.set(a, unconverted.get(a)! - 1);
+          accs.add(q.accumulate);
+        } else if (q.type === 'Accumulate' && accs.has(q)) accs.delete(q);
+        else break;
+        // Every read so far converted and accumulated: the run may end here.
+        if (accs.size === 0 && [...unconverted.values()].every((k) => k === 0)) complete = { end: j + 1, reads };
+      }
+      if (complete.reads >= 2) {
+        ops[i].runEnd = complete.end;
+        i = complete.end - 1;
+      }
+    }
   }
 
   /** The effective weights of every edge (the optimiser steps these; commit() realises them). */
@@ -303,7 +347,14 @@ export class NetlistInterpreter implements DeviceModel {
     const nudged = phase.kind === 'PHASE_KIND_NUDGED';
     if (this.chip.chip.crossbar.lowFrequencyReadNoise.redraw === 'phase') this.chip.drawLowFrequency(this.m);
     for (let it = 0; it < phase.repeat; it++) {
-      for (const p of ops) {
+      const side = this.chip.batching();
+      for (let i = 0; i < ops.length; i++) {
+        const p = ops[i];
+        if (side && p.runEnd > i) {
+          this.runReads(ops, i, p.runEnd);
+          i = p.runEnd - 1;
+          continue;
+        }
         this.exec(p, it, phase);
         if (p.writes) this.version++;
       }
@@ -344,8 +395,7 @@ export class NetlistInterpreter implements DeviceModel {
       case 'NeuronUpdate': {
         const g = this.groups[op.group];
         if (!g.activation) throw new Error(`NeuronUpdate of group ${op.group}, which has no activation`);
-        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size, g.preNext);
-        g.h.fill(0, 0, m * g.size);
+        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size, g.preNext, true);
         g.updated = true;
         return;
       }
@@ -394,14 +444,7 @@ export class NetlistInterpreter implements DeviceModel {
     const t = a.tile;
     const transposed = p.type === 'ArrayReadTransposed';
     const src = this.operand(op.group, op.source);
-    // Reads carrying the output error are the nudge; other reads towards the from-side (W
-    // transposed, or B) carry a hidden state back; the rest drive forward.
-    this.readKind[op.array] =
-      op.source === 'OPERAND_ERROR' || op.source === 'OPERAND_FREE_ERROR'
-        ? 'nudge'
-        : transposed || t.role === 'random-feedback'
-          ? 'transposed'
-          : 'forward';
+    this.readKind[op.array] = this.readKindOf(p);
     // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
     const x0 = transposed ? t.rowBegin : t.colBegin;
     this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
@@ -426,6 +469,71 @@ export class NetlistInterpreter implements DeviceModel {
     // Feedback: the to-side values unpooled through this iteration's forward argmax, one row per patch.
     if (p.first) this.toRows(c, src, c.argmax);
     this.arrayRead(op.array, transposed, c.toRows, e.rows, x0, n);
+  }
+
+  /**
+   * A run of independent reads (markRuns) side by side: every read queued in program order (its input
+   * prepared, its noise key taken in that order by the batch), all run at once on the chip threads (GEMM,
+   * noise, ADC and rescale into the read's own partial sums: ChipArrays.runReads), then the conversions'
+   * counts and the Accumulates in program order, as the sequential ops would have left them. An array read
+   * twice in the run (W forward, then W transposed) gets a second partial-sum buffer for its second read.
+   */
+  private runReads(ops: OpPlan[], i0: number, end: number): void {
+    const queued = new Map<number, { part: Float32Array; kind: AdcReadKind; n: number; job: number }[]>();
+    const slots = new Map<number, number>();
+    let jobs = 0;
+    for (let i = i0; i < end; i++) {
+      const p = ops[i];
+      if (p.type !== 'ArrayRead' && p.type !== 'ArrayReadTransposed') continue;
+      const { op } = p;
+      const id = op.array;
+      const t = this.chip.arrays[id].tile;
+      const transposed = p.type === 'ArrayReadTransposed';
+      const slot = slots.get(id) ?? 0;
+      slots.set(id, slot + 1);
+      let part = this.part[id];
+      if (slot > 0) {
+        const extra = (this.extraParts[id] ??= []);
+        part = extra[slot - 1] ??= new Float32Array(part.length);
+      }
+      const src = this.operand(op.group, op.source);
+      const kind = this.readKindOf(p);
+      const x0 = transposed ? t.rowBegin : t.colBegin;
+      const lines = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+      const ld = this.groups[op.group].size;
+      // What read() records for the array's conversion (its latest read) and bound management.
+      this.readKind[id] = kind;
+      this.senseLines[id] = lines;
+      this.sensed[id] = this.m * lines;
+      this.lastRead[id] = { transposed, x: src, ldx: ld, x0, n: this.m };
+      const q = this.chip.absMax ? null : this.dacCodes(src, this.m * ld);
+      const { fullScale, step } = adcRangeOf(t.gains, kind);
+      this.chip.queueRead(id, transposed, q ?? src, ld, x0, this.m, part, q !== null, this.version, fullScale, step);
+      const list = queued.get(id) ?? [];
+      list.push({ part, kind, n: this.m * lines, job: jobs++ });
+      queued.set(id, list);
+    }
+    const clipped = this.chip.runReads();
+    const parts = new Map<OpPlan, Float32Array>();
+    for (let i = i0; i < end; i++) {
+      const p = ops[i];
+      if (p.type === 'AdcConvert') {
+        const r = queued.get(p.op.array)!.shift()!;
+        const c = this.saturation[this.chip.arrays[p.op.array].edge];
+        const k = ADC_READ_KINDS.indexOf(r.kind);
+        c[2 * k] += r.n;
+        c[2 * k + 1] += clipped[r.job];
+        parts.set(p.accumulate!, r.part);
+      } else if (p.type === 'Accumulate') this.accumulate(p, parts.get(p)!);
+    }
+  }
+
+  /** Which ADC range converts a read: reads carrying the output error are the nudge; other reads towards
+   *  the from-side (W transposed, or B) carry a hidden state back; the rest drive forward. */
+  private readKindOf(p: OpPlan): AdcReadKind {
+    const { op } = p;
+    if (op.source === 'OPERAND_ERROR' || op.source === 'OPERAND_FREE_ERROR') return 'nudge';
+    return p.type === 'ArrayReadTransposed' || this.chip.arrays[op.array].tile.role === 'random-feedback' ? 'transposed' : 'forward';
   }
 
   /** One array read into its part buffer, remembered for bound management's re-reads. */
@@ -587,17 +695,16 @@ export class NetlistInterpreter implements DeviceModel {
     };
   }
 
-  private accumulate(p: OpPlan): void {
+  private accumulate(p: OpPlan, part = this.part[p.op.array]): void {
     const { op } = p;
     const m = this.m;
     const a = this.chip.arrays[op.array];
     const e = this.edges[a.edge];
     const { lines, o0, gain, dst } = this.accTarget(p);
-    const part = this.part[op.array];
     if (this.accumulated[op.array]) {
       // Added already by the fused AdcConvert (dense edges only); the bias still follows the last add.
       this.accumulated[op.array] = false;
-      if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
+      if (p.last && p.forwardW && e.bias) this.rowBias(dst, e.bias, m, e.rows, 1, e.alpha);
       return;
     }
     // out[r·ld + o0 + j] += gain·part[r, j] (AdcConvert has converted the part in place).
@@ -615,7 +722,7 @@ export class NetlistInterpreter implements DeviceModel {
     };
     if (!e.conv) {
       add(dst, m, this.groups[op.group].size);
-      if (p.last && p.forwardW && e.bias) addRowBias(dst, e.bias, m, e.rows, 1, e.alpha);
+      if (p.last && p.forwardW && e.bias) this.rowBias(dst, e.bias, m, e.rows, 1, e.alpha);
       return;
     }
     const c = e.conv;
@@ -636,11 +743,18 @@ export class NetlistInterpreter implements DeviceModel {
       }
       const k = m * e.rows * per;
       for (let i = 0; i < k; i++) dst[i] += drive[i];
-      if (e.bias) addRowBias(dst, e.bias, m, e.rows, per, e.alpha);
+      if (e.bias) this.rowBias(dst, e.bias, m, e.rows, per, e.alpha);
     } else {
       this.layout.row2im(c.conv, m, rows, dst);
     }
     rows.fill(0, 0, n * ld);
+  }
+
+  /** addRowBias (edge-ops.ts), natively when the addon has it (the same double arithmetic, so the same bytes). */
+  private rowBias(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void {
+    const native = this.chip.native?.addRowBias;
+    if (native) native(out, bias, m, R, per, scale);
+    else addRowBias(out, bias, m, R, per, scale);
   }
 
   /** A read's direction as its Accumulate sees it: transposed reads of W sense its columns. */
@@ -829,6 +943,7 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
       writes: ['SaveState', 'StateDelta', 'ReadoutError', 'LoadInput', 'LoadTarget'].includes(op.opType),
       accumulate: null,
       fusedConvert: false,
+      runEnd: 0,
     };
   });
   // An AdcConvert whose partial sums go next, past data movement only, to an Accumulate of the same array.

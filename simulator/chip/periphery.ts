@@ -6,8 +6,10 @@
 import type { Activation } from '../../graph/spec';
 import type { ActivationImpl, ChipDescription } from '../../hw-models/chip';
 import type { Kernels } from '../kernels/kernels';
-import type { FreBlasAddon } from '../kernels/native';
+import { ACTIVATION_CODE, type FreBlasAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
+
+const EMPTY = new Float32Array(0);
 
 /** The native loops (native/periphery.c) when the fast backend runs; null = the TypeScript loops here. */
 export type PeripheryNative = Pick<
@@ -23,6 +25,11 @@ export type PeripheryNative = Pick<
   | 'normalVarBegin'
   | 'normalVarSettle'
   | 'squareRows'
+  | 'readBatch'
+  | 'chipThreads'
+  | 'getThreads'
+  | 'neuronUpdate'
+  | 'addRowBias'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
@@ -222,14 +229,25 @@ export class NeuronUnit {
     return this.free !== null;
   }
 
-  /** s = register(activation(h) + noise); `pre` (difference-register) receives the value before the register. */
-  apply(kind: Activation, h: Float32Array, s: Float32Array, n: number, pre: Float32Array | null = null): void {
+  /** s = register(activation(h) + noise); `pre` (difference-register) receives the value before the register;
+   *  `clear`: h[0, n) = 0 afterwards (the drive consumed). */
+  apply(kind: Activation, h: Float32Array, s: Float32Array, n: number, pre: Float32Array | null = null, clear = false): void {
     const impl = this.chip.neuron.activation;
+    const fused = this.native?.neuronUpdate;
+    if (fused && impl.kind === 'exact' && !(this.chip.neuron.stateNoise > 0) && h !== s) {
+      // The same steps element by element in one pass on the chip threads (native/periphery.c neuronUpdate:
+      // activate's loop, the copy, quantize's loop, the clear), so the bytes are the ones below.
+      const bits = this.chip.neuron.stateBits;
+      const [lo, hi] = this.chip.neuron.stateRange;
+      fused(ACTIVATION_CODE[kind], h, s, n, pre ?? EMPTY, lo, hi, bits === 'float' ? 0 : (hi - lo) / (2 ** bits - 1), clear);
+      return;
+    }
     if (impl.kind === 'exact') this.kernels.activate(kind, h, s, n);
     else this.tabulated(impl, kind, h, s, n);
     if (this.chip.neuron.stateNoise > 0) this.noise.addNormal(s, n, this.chip.neuron.stateNoise);
     if (pre) pre.set(s.subarray(0, n));
     if (this.state.active) this.state.apply(s, s, n);
+    if (clear) h.fill(0, 0, n);
   }
 
   /** SaveState: s⁰ from the state register (state-registers) or Q_free(ŝ) (difference-register). */

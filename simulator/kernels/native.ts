@@ -124,6 +124,40 @@ export interface FreBlasAddon {
   ): boolean;
   /** Finishes a normalVarBegin, then P[i] += noise[i] for i < n. */
   normalVarSettle?(P: Float32Array, noise: Float32Array, n: number): void;
+  /** The independent array reads of one iteration side by side on the chip threads (native/periphery.c):
+   *  per read its GEMM, read noise (keys from the chip's stream in read order) and ADC conversion with the
+   *  rescale into its own partial sums, as ChipArrays.read then convertAndRescale; bufs holds 5 and nums 16
+   *  entries per read (ChipArrays.runReads), nums[16·t + 15] ← read t's clipped count. First the prepCount
+   *  input preparations (readPrep's x, xs, scales, norms in prepBufs; n, ldx, x0, len, absMax, inputScale, lo,
+   *  hi, step, normK in prepNums), on the same threads. Older builds lack it. */
+  readBatch?(
+    state: Uint32Array,
+    bufs: Float32Array[],
+    nums: Float64Array,
+    count: number,
+    prepBufs: Float32Array[],
+    prepNums: Float64Array,
+    prepCount: number,
+  ): void;
+  /** The chip threads now (FRE_CHIP_THREADS / setChipThreads). Older builds lack it. */
+  chipThreads?(): number;
+  /** out[(b·R + r)·per + q] += scale·bias[r] with edge-ops.ts addRowBias's double arithmetic (the same bytes),
+   *  rows on the chip threads (native/periphery.c). Older builds lack it. */
+  addRowBias?(out: Float32Array, bias: Float32Array, m: number, R: number, per: number, scale: number): void;
+  /** The neuron unit's exact activation on the chip threads (native/periphery.c): s = ρ(h) (kind as activate's),
+   *  pre = s (pre not empty), s quantised to [lo, hi] in steps of step (step > 0), h = 0 (clear), element by
+   *  element as activate, a copy, quantize and a fill do it. Older builds lack it. */
+  neuronUpdate?(
+    kind: number,
+    h: Float32Array,
+    s: Float32Array,
+    n: number,
+    pre: Float32Array,
+    lo: number,
+    hi: number,
+    step: number,
+    clear: boolean,
+  ): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(
