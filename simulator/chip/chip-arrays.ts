@@ -130,6 +130,23 @@ export class ChipArrays {
     return this.batchable && this.native!.chipThreads!() > 1 && this.native!.getThreads() === 1;
   }
 
+  /**
+   * Runs f with OpenBLAS on one thread and restores the count after. The chip's parallelism is its
+   * own threads (reads side by side, update blocks); OpenBLAS's threaded sgemm does not always give
+   * the one-thread bytes, so a chip run on one BLAS thread is the same run whatever OPENBLAS_NUM_THREADS
+   * and FRE_CHIP_THREADS say, and its reads can batch under default settings.
+   */
+  withOneBlasThread<T>(f: () => T): T {
+    const threads = this.native ? this.native.getThreads() : -1;
+    if (threads <= 1) return f();
+    this.native!.setThreads(1);
+    try {
+      return f();
+    } finally {
+      this.native!.setThreads(threads);
+    }
+  }
+
   /** Draws the low-frequency read-noise offsets of m samples on every matrix (a no-op without them). */
   drawLowFrequency(m: number): void {
     if (!this.lowFrequency) return;

@@ -272,16 +272,20 @@ export class NetlistInterpreter implements DeviceModel {
   }
 
   infer(x: Float32Array, m: number): Float32Array {
-    this.begin(x, null, m);
-    for (const p of this.plans) if (!p.phase.trainingOnly) this.runPhase(p);
-    return this.logits;
+    return this.chip.withOneBlasThread(() => {
+      this.begin(x, null, m);
+      for (const p of this.plans) if (!p.phase.trainingOnly) this.runPhase(p);
+      return this.logits;
+    });
   }
 
   step(x: Float32Array, y: Float32Array, m: number, grads: (Float32Array | null)[]): { loss: number; probs: Float32Array } {
-    this.begin(x, y, m);
-    this.grads = grads;
-    for (const p of this.plans) this.runPhase(p);
-    return { loss: this.loss, probs: this.probs0 };
+    return this.chip.withOneBlasThread(() => {
+      this.begin(x, y, m);
+      this.grads = grads;
+      for (const p of this.plans) this.runPhase(p);
+      return { loss: this.loss, probs: this.probs0 };
+    });
   }
 
   /** The ADC saturation per edge and read kind (kinds never read are left out). */

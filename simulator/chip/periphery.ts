@@ -28,6 +28,7 @@ export type PeripheryNative = Pick<
   | 'readBatch'
   | 'chipThreads'
   | 'getThreads'
+  | 'setThreads'
   | 'neuronUpdate'
   | 'addRowBias'
 > | null;
