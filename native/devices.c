@@ -473,7 +473,7 @@ typedef struct {
   xoshiro8 v;
   xoshiro g;
   double c2c;
-  double buf[ZN]; /* 1 + c2c·ξ, ξ rounded to float as the pulses always had it */
+  double buf[ZN + 8]; /* 1 + c2c·ξ, ξ rounded to float as the pulses always had it (+ 8 read, unused, by a masked tail) */
 } normal_pool;
 
 /* One xoshiro256** step of the eight lanes held in registers (the scalar next64, lane by lane): returns
@@ -594,6 +594,76 @@ static void trains(xoshiro8 *x, const double *p, int64_t n, int64_t bl, int64_t 
   }
 }
 
+/* max |v[i]| over i < n, from 0, NaNs passed over (the loops' a > m ? a : m): in float, 16 at a time (the
+ * float's magnitude order is its double's, so the same value). */
+__attribute__((target("avx512f,avx512dq"))) static double absmax_avx512(const float *v, int64_t n) {
+  __m512 m = _mm512_setzero_ps();
+  const __m512 absMask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 in = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
+    const __m512 a = _mm512_and_ps(_mm512_maskz_loadu_ps(in, v + i), absMask);
+    m = _mm512_max_ps(a, m); /* a > m ? a : m, lane by lane */
+  }
+  return (double)_mm512_reduce_max_ps(m);
+}
+
+static double absmax(const float *v, int64_t n) {
+  if (use_avx512()) return absmax_avx512(v, n);
+  double m = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const double a = fabs((double)v[i]);
+    m = a > m ? a : m;
+  }
+  return m;
+}
+
+/* p[i] = min(k·|v[i]|, 1) in double (min_lt's NaN rule: a NaN rate becomes 1, as before), 8 at a time. */
+__attribute__((target("avx512f,avx512vl"))) static void rates_avx512(const float *v, int64_t n, double k, double *p) {
+  const __m512d kv = _mm512_set1_pd(k), one = _mm512_set1_pd(1);
+  const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d a = _mm512_cvtps_pd(_mm256_and_ps(_mm256_loadu_ps(v + i), absMask));
+    _mm512_storeu_pd(p + i, _mm512_min_pd(_mm512_mul_pd(kv, a), one)); /* a < 1 ? a : 1 */
+  }
+  for (; i < n; i++) p[i] = min_lt(k * fabs((double)v[i]), 1);
+}
+
+static void rates(const float *v, int64_t n, double k, double *p) {
+  if (use_avx512()) {
+    rates_avx512(v, n, k, p);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) p[i] = min_lt(k * fabs((double)v[i]), 1);
+}
+
+/* The per-slot column lists of a one-word train (bl ≤ 32) straight from the columns' masks: for each slot,
+ * the firing columns of 16 at a time compressed into place, in column order (the lists the scalar
+ * counting and filling below make, the same bytes). out needs 16 entries of slack. st[0..bl] = base + the
+ * slots' starts. Returns the entries. */
+__attribute__((target("avx512f"))) static int64_t lists1_avx512(const uint32_t *colMask, const float *x, int64_t cols, int64_t bl,
+                                                               int64_t *st, uint32_t *out, int64_t base) {
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+  int64_t n = 0;
+  for (int64_t t = 0; t < bl; t++) {
+    st[t] = base + n;
+    const __m512i bit = _mm512_set1_epi32((int)(1u << t));
+    for (int64_t c = 0; c < cols; c += 16) {
+      const __mmask16 in = cols - c >= 16 ? 0xffff : (__mmask16)((1u << (cols - c)) - 1);
+      const __mmask16 f = _mm512_test_epi32_mask(_mm512_maskz_loadu_epi32(in, colMask + c), bit);
+      if (!f) continue;
+      const __mmask16 neg = _mm512_mask_cmp_ps_mask(in, _mm512_maskz_loadu_ps(in, x + c), _mm512_setzero_ps(), _CMP_LT_OQ);
+      __m512i e = _mm512_add_epi32(_mm512_set1_epi32((int)c), iota);
+      e = _mm512_mask_or_epi32(e, neg, e, sign);
+      _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(f, e));
+      n += __builtin_popcount(f);
+    }
+  }
+  st[bl] = base + n;
+  return n;
+}
+
 /*
  * coincide works in two phases, each in FRE_BLOCKS blocks on the chip threads. Phase one (plan_block,
  * blocks of samples): each sample's plan (planTrains) and its column trains, kept as per-slot column
@@ -687,38 +757,77 @@ static inline int pulse_one(bool diff, double wMax, packed_cell *c, int dir, dou
   return 1;
 }
 
-/* pulse_one on the eight cells of entries e[0..8) (distinct columns of one slot, x < 0 in the top bit) of
- * a differential row, with n[l] = 1 + c2c·ξ (NULL: 1): gathers from the packed cells, the same operations
- * in the same order lane by lane (no contraction: -std=c11), scatters back. Lists the columns in
- * touched[0..8). Returns the pulses applied (frozen cells take none). */
-__attribute__((target("avx512f,avx512vl,avx512dq"))) static int pulses8(double wMax, packed_cell *rowCells, const uint32_t *e,
-                                                                         uint32_t negRow, const double *n, uint32_t *touched,
-                                                                         int64_t *hits) {
+/* The eight packed cells of columns e[0..8) (top bit masked off) as the qwords of their 64-byte lines,
+ * transposed: q[k] lane l = qword k of cell l (q[0] u, q[1] invB up, q[2] invB down, q[3] hi, q[4] lo,
+ * q[5] the two steps, q[7] W | flags << 32; q[6], the pad, is not formed). Eight aligned line loads and
+ * 23 register shuffles instead of six gathers: this CPU's gathers cost several times their loads. */
+__attribute__((target("avx512f,avx512vl,avx512dq"), always_inline)) static inline void load8(packed_cell *rowCells, const uint32_t *e,
+                                                                                            double **at, __m512d q[8]) {
+  __m512d c[8];
+  for (int l = 0; l < 8; l++) {
+    at[l] = (double *)(rowCells + (e[l] & 0x7fffffffu));
+    c[l] = _mm512_load_pd(at[l]);
+  }
+  /* Stage 1: pairs of cells; t[2i] = even qwords of cells 2i, 2i+1 interleaved, t[2i+1] the odd ones. */
+  __m512d t[8];
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm512_unpacklo_pd(c[2 * i], c[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_pd(c[2 * i], c[2 * i + 1]);
+  }
+  /* Stage 2: quads; lanes 0-3 one qword of cells 0-3 (or 4-7), lanes 4-7 the qword four further. */
+  const __m512i lo2 = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi2 = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+  const __m512d s0 = _mm512_permutex2var_pd(t[0], lo2, t[2]); /* q0 | q4, cells 0-3 */
+  const __m512d s1 = _mm512_permutex2var_pd(t[0], hi2, t[2]); /* q2 | q6 */
+  const __m512d s2 = _mm512_permutex2var_pd(t[1], lo2, t[3]); /* q1 | q5 */
+  const __m512d s3 = _mm512_permutex2var_pd(t[1], hi2, t[3]); /* q3 | q7 */
+  const __m512d s4 = _mm512_permutex2var_pd(t[4], lo2, t[6]);
+  const __m512d s5 = _mm512_permutex2var_pd(t[4], hi2, t[6]);
+  const __m512d s6 = _mm512_permutex2var_pd(t[5], lo2, t[7]);
+  const __m512d s7 = _mm512_permutex2var_pd(t[5], hi2, t[7]);
+  /* Stage 3: the halves of cells 0-3 and 4-7. */
+  q[0] = _mm512_shuffle_f64x2(s0, s4, 0x44);
+  q[4] = _mm512_shuffle_f64x2(s0, s4, 0xee);
+  q[2] = _mm512_shuffle_f64x2(s1, s5, 0x44);
+  q[1] = _mm512_shuffle_f64x2(s2, s6, 0x44);
+  q[5] = _mm512_shuffle_f64x2(s2, s6, 0xee);
+  q[3] = _mm512_shuffle_f64x2(s3, s7, 0x44);
+  q[7] = _mm512_shuffle_f64x2(s3, s7, 0xee);
+  q[6] = _mm512_setzero_pd();
+}
+
+/* pulse_one on the eight cells of entries e[0..8) (distinct columns of one slot, x < 0 in the top bit) of a
+ * differential row, lanes outside `valid` untouched, with n[l] = 1 + c2c·ξ (NULL: 1): the same operations
+ * in the same order lane by lane (no contraction: -std=c11). The cells come in as eight line loads (load8)
+ * and the new u and W | flags go back with one masked store of qwords 0 and 7 per live cell; with gathers
+ * and scatters (until session 7) the same bytes took ≈ as long, but the masked tail of a slot is cheap
+ * this way. Lists the columns in touched[0..8); with hits (the row's only slot: each cell's one pulse is
+ * its last), markBound's test too. Returns the pulses applied (frozen cells take none). */
+__attribute__((target("avx512f,avx512vl,avx512dq"), always_inline)) static inline int pulses8l(double wMax, packed_cell *rowCells, const uint32_t *e,
+                                                                          uint32_t negRow, const double *n, uint32_t *touched,
+                                                                          int64_t *hits, __mmask8 valid) {
   const __m256i ev = _mm256_loadu_si256((const __m256i *)e);
-  const __m256i col = _mm256_and_si256(ev, _mm256_set1_epi32(0x7fffffff));
-  _mm256_storeu_si256((__m256i *)touched, col);
-  const __m512i dir = _mm512_cvtepu32_epi64(_mm256_xor_si256(_mm256_srli_epi32(ev, 31), _mm256_set1_epi32((int)negRow)));
-  const __m512i off = _mm512_slli_epi64(_mm512_cvtepu32_epi64(col), 6); /* 64 bytes a cell */
-  const char *base = (const char *)rowCells;
-  const __m256i flags = _mm512_i64gather_epi32(off, base + offsetof(packed_cell, flags), 1);
-  const __mmask8 live = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_FROZEN));
-  const __m512d u0 = _mm512_i64gather_pd(off, base + offsetof(packed_cell, u), 1);
-  const __m512d invB = _mm512_i64gather_pd(_mm512_add_epi64(off, _mm512_slli_epi64(dir, 3)), base + offsetof(packed_cell, invB), 1);
-  const __m512d step = _mm512_cvtps_pd(_mm512_i64gather_ps(_mm512_add_epi64(off, _mm512_slli_epi64(dir, 2)), base + offsetof(packed_cell, step), 1));
-  const __m512d hi = _mm512_i64gather_pd(off, base + offsetof(packed_cell, hi), 1);
-  const __m512d lo = _mm512_i64gather_pd(off, base + offsetof(packed_cell, lo), 1);
+  _mm256_storeu_si256((__m256i *)touched, _mm256_and_si256(ev, _mm256_set1_epi32(0x7fffffff)));
+  const __mmask8 down = _mm256_test_epi32_mask(_mm256_xor_si256(ev, _mm256_set1_epi32((int)(negRow << 31))), _mm256_set1_epi32((int)0x80000000u));
+  double *at[8];
+  __m512d q[8];
+  load8(rowCells, e, at, q);
+  const __m512i q7 = _mm512_castpd_si512(q[7]);
+  const __m256i flags = _mm512_cvtepi64_epi32(_mm512_srli_epi64(q7, 32));
+  const __mmask8 live = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_FROZEN)) & valid;
+  const __m512d u0 = q[0];
+  const __m512d invB = _mm512_mask_blend_pd(down, q[1], q[2]);
+  const __m512i st = _mm512_castpd_si512(q[5]);
+  const __m512d step = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_mask_srli_epi64(st, down, st, 32))));
+  const __m512d hi = q[3], lo = q[4];
   const __m512d nv = n ? _mm512_loadu_pd(n) : _mm512_set1_pd(1);
   const __m512d fb = _mm512_max_pd(_mm512_sub_pd(_mm512_set1_pd(1), _mm512_mul_pd(u0, invB)), _mm512_setzero_pd());
   __m512d v = _mm512_add_pd(u0, _mm512_mul_pd(_mm512_mul_pd(step, fb), nv));
   v = _mm512_min_pd(hi, v);
   const __m512d u = _mm512_max_pd(lo, v);
   const __m512d uq = _mm512_cvtps_pd(_mm512_cvtpd_ps(u));
-  char *out = (char *)rowCells;
-  _mm512_mask_i64scatter_pd(out + offsetof(packed_cell, u), live, off, uq, 1);
-  _mm512_mask_i64scatter_ps(out + offsetof(packed_cell, W), live, off, _mm512_cvtpd_ps(_mm512_mul_pd(u, _mm512_set1_pd(wMax))), 1);
+  const __m256 W = _mm512_cvtpd_ps(_mm512_mul_pd(u, _mm512_set1_pd(wMax)));
   __m256i nf = _mm256_or_si256(flags, _mm256_set1_epi32(CELL_TOUCHED));
   if (hits) {
-    /* The row's only slot: each cell's one pulse is its last, so markBound's test goes here. */
     const __m512d margin = _mm512_div_pd(_mm512_mul_pd(_mm512_set1_pd(0.05), _mm512_sub_pd(hi, lo)), _mm512_set1_pd(2));
     const __m512d hiM = _mm512_sub_pd(hi, margin), loM = _mm512_add_pd(lo, margin);
     const __mmask8 in = _mm512_cmp_pd_mask(uq, hiM, _CMP_LT_OQ) & _mm512_cmp_pd_mask(uq, loM, _CMP_GT_OQ);
@@ -726,8 +835,33 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) static int pulses8(double w
     nf = _mm256_mask_or_epi32(nf, hit, nf, _mm256_set1_epi32(CELL_SATURATED));
     *hits += __builtin_popcount(hit);
   }
-  _mm512_mask_i64scatter_epi32(out + offsetof(packed_cell, flags), live, off, nf, 1);
+  const __m512i wf = _mm512_or_si512(_mm512_cvtepu32_epi64(_mm256_castps_si256(W)), _mm512_slli_epi64(_mm512_cvtepu32_epi64(nf), 32));
+  const __m512d wfd = _mm512_castsi512_pd(wf);
+  for (int l = 0; l < 8; l++) {
+    /* lane 0 ← uq[l], lane 7 ← wf[l] */
+    const __m512i idx = _mm512_setr_epi64(l, 0, 0, 0, 0, 0, 0, 8 + l);
+    _mm512_mask_store_pd(at[l], (live >> l & 1) ? 0x81 : 0, _mm512_permutex2var_pd(uq, idx, wfd));
+  }
   return __builtin_popcount(live);
+}
+
+/* One slot's k pulses on a differential row (entries e[0..k), distinct columns, x < 0 in the top bit), eight at
+ * a time, the last < 8 under a mask (the lanes past them reload the first entry's cell and store nothing):
+ * pulses8l in order, so the same bytes as pulse_one entry by entry. n: k values of 1 + c2c·ξ (8 more
+ * readable) or NULL. Lists the columns in touched[0..k) (+ 8 of slack). */
+__attribute__((target("avx512f,avx512vl,avx512dq"))) static int64_t slot_avx512(double wMax, packed_cell *rowCells, const uint32_t *e,
+                                                                                int64_t k, uint32_t negRow, const double *n,
+                                                                                uint32_t *touched, int64_t *hits) {
+  int64_t pulses = 0, h = 0, q = 0;
+  for (; q + 8 <= k; q += 8) pulses += pulses8l(wMax, rowCells, e + q, negRow, n ? n + q : NULL, touched + q, hits ? &h : NULL, 0xff);
+  if (q < k) {
+    uint32_t pad[8];
+    const int cnt = (int)(k - q);
+    for (int l = 0; l < 8; l++) pad[l] = e[q + (l < cnt ? l : 0)];
+    pulses += pulses8l(wMax, rowCells, pad, negRow, n ? n + q : NULL, touched + q, hits ? &h : NULL, (__mmask8)((1u << cnt) - 1));
+  }
+  if (hits) *hits += h;
+  return pulses;
 }
 
 /* markBound after a cell's pulses of a sample: counted once when its stored value ends within the 5 %
@@ -798,7 +932,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
   const int64_t nCells = (rEnd - rBegin) * cols;
   packed_cell *cells = nCells > 0 ? aligned_alloc(64, sizeof(packed_cell) * (size_t)nCells) : NULL;
   /* The row's pulsed columns (at most one per coincident slot: cols × the longest train). */
-  uint32_t *touched = malloc(sizeof(uint32_t) * (size_t)(cols * 32 * j->maxWords + 1));
+  uint32_t *touched = malloc(sizeof(uint32_t) * (size_t)(cols * 32 * j->maxWords + 8));
   int64_t pulses = 0;
   if (!rowP || !rowMask || !np || !touched || (nCells > 0 && !cells)) {
     free(rowP), free(rowMask), free(cells), free(np), free(touched);
@@ -814,7 +948,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
     const int64_t bl = pl->bl, words = (bl + 31) / 32;
     const int64_t *slotStart = j->ph1[pl->blk].slotStart + pl->slotOff;
     const uint32_t *slotCols = j->ph1[pl->blk].slotCols;
-    for (int64_t r = rBegin; r < rEnd; r++) rowP[r - rBegin] = min_lt(pl->kd * fabs((double)dl[r]), 1);
+    rates(dl + rBegin, rEnd - rBegin, pl->kd, rowP);
     trains(&g8, rowP, rEnd - rBegin, bl, words, rowMask);
     for (int64_t r = rBegin; r < rEnd; r++) {
       if (!(rowP[r - rBegin] > 0)) continue;
@@ -833,13 +967,19 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
           int64_t q = slotStart[t];
           const int64_t qEnd = slotStart[t + 1];
           /* Eight cells at a time where the CPU has AVX-512 (a slot's columns are distinct cells, ≈ 70 a
-           * slot on 2HL-512), one by one for the rest, at the pool's refill and on other CPUs: the same
-           * arithmetic and the same pool values in the same order, so the same bytes. */
+           * slot on 2HL-512), in runs that end where the pool must be refilled; one by one on other CPUs:
+           * the same arithmetic and the same pool values in the same order, so the same bytes. */
           if (simd && diff)
-            for (; q + 8 <= qEnd && (!noisy || at + 8 <= ZN); q += 8) {
-              pulses += pulses8(wMax, rowCells, slotCols + q, negRow, noisy ? np->buf + at : NULL, touched + nt, single ? &hits : NULL);
-              nt += single ? 0 : 8;
-              at += noisy ? 8 : 0;
+            while (q < qEnd) {
+              if (noisy && at == ZN) {
+                pool_fill(np);
+                at = 0;
+              }
+              const int64_t k = noisy && qEnd - q > ZN - at ? ZN - at : qEnd - q;
+              pulses += slot_avx512(wMax, rowCells, slotCols + q, k, negRow, noisy ? np->buf + at : NULL, touched + nt, single ? &hits : NULL);
+              nt += single ? 0 : k;
+              at += noisy ? (int)k : 0;
+              q += k;
             }
           for (; q < qEnd; q++) {
             const uint32_t e = slotCols[q]; /* the column, and x < 0 in the top bit */
@@ -917,15 +1057,7 @@ static void plan_block(void *ctx, int k) {
     sample_plan *pl = &j->plan[s];
     pl->bl = 0;
     pl->blk = k;
-    double dMax = 0, xMax = 0;
-    for (int64_t r = 0; r < rows; r++) {
-      const double a = fabs((double)dl[r]);
-      dMax = a > dMax ? a : dMax;
-    }
-    for (int64_t c = 0; c < cols; c++) {
-      const double a = fabs((double)x[c]);
-      xMax = a > xMax ? a : xMax;
-    }
+    const double dMax = absmax(dl, rows), xMax = absmax(x, cols);
     if (!(xMax > 0) || !(dMax > 0) || !(eta > 0)) continue;
     const double blWant = ceil(eta * xMax * dMax / eps);
     const int64_t bl = (int64_t)fmin(desiredBl, fmax(1, blWant));
@@ -939,8 +1071,18 @@ static void plan_block(void *ctx, int k) {
     }
     pl->slotOff = o->slotN;
     int64_t nc = 0, fired = 0;
-    for (int64_t c = 0; c < cols; c++) colP[c] = min_lt(kx * fabs((double)x[c]), 1);
+    rates(x, cols, kx, colP);
     trains(&c8, colP, cols, bl, words, colMask);
+    if (words == 1 && use_avx512()) {
+      if (!grow((void **)&o->slotCols, &o->colsCap, o->colsN + cols * bl + 16, sizeof(uint32_t))) {
+        ok = false;
+        break;
+      }
+      o->colsN += lists1_avx512(colMask, x, cols, bl, o->slotStart + o->slotN, o->slotCols + o->colsN, o->colsN);
+      o->slotN += bl + 1;
+      pl->bl = bl;
+      continue;
+    }
     /* The columns that fire at all, their trains moved down to the list's order. */
     for (int64_t c = 0; c < cols; c++) {
       uint32_t any = 0;
