@@ -806,12 +806,9 @@ static inline int pulse_one(bool diff, double wMax, packed_cell *c, int dir, dou
  * q[5] the two steps, q[7] W | flags << 32; q[6], the pad, is not formed). Eight aligned line loads and
  * 23 register shuffles instead of six gathers: this CPU's gathers cost several times their loads. */
 __attribute__((target("avx512f,avx512vl,avx512dq"), always_inline)) static inline void load8(packed_cell *rowCells, const uint32_t *e,
-                                                                                            double **at, __m512d q[8]) {
+                                                                                            __m512d q[8]) {
   __m512d c[8];
-  for (int l = 0; l < 8; l++) {
-    at[l] = (double *)(rowCells + (e[l] & 0x7fffffffu));
-    c[l] = _mm512_load_pd(at[l]);
-  }
+  for (int l = 0; l < 8; l++) c[l] = _mm512_load_pd((const double *)(rowCells + (e[l] & 0x7fffffffu)));
   /* Stage 1: pairs of cells; t[2i] = even qwords of cells 2i, 2i+1 interleaved, t[2i+1] the odd ones. */
   __m512d t[8];
   for (int i = 0; i < 4; i++) {
@@ -841,10 +838,8 @@ __attribute__((target("avx512f,avx512vl,avx512dq"), always_inline)) static inlin
 
 /* pulse_one on the eight cells of entries e[0..8) (distinct columns of one slot, x < 0 in the top bit) of a
  * differential row, lanes outside `valid` untouched, with n[l] = 1 + c2c·ξ (NULL: 1): the same operations
- * in the same order lane by lane (no contraction: -std=c11). The cells come in as eight line loads (load8)
- * and the new u and W | flags go back with one masked store of qwords 0 and 7 per live cell; with gathers
- * and scatters (until session 7) the same bytes took ≈ as long, but the masked tail of a slot is cheap
- * this way. Lists the columns in touched[0..8); with hits (the row's only slot: each cell's one pulse is
+ * in the same order lane by lane (no contraction: -std=c11). The cells come in as eight line loads (load8;
+ * six gathers took as long) and the new u and W | flags go back in two scatters (until session 7: three). Lists the columns in touched[0..8); with hits (the row's only slot: each cell's one pulse is
  * its last), markBound's test too. Returns the pulses applied (frozen cells take none). */
 __attribute__((target("avx512f,avx512vl,avx512dq"), always_inline)) static inline int pulses8l(double wMax, packed_cell *rowCells, const uint32_t *e,
                                                                           uint32_t negRow, const double *n, uint32_t *touched,
@@ -852,9 +847,8 @@ __attribute__((target("avx512f,avx512vl,avx512dq"), always_inline)) static inlin
   const __m256i ev = _mm256_loadu_si256((const __m256i *)e);
   _mm256_storeu_si256((__m256i *)touched, _mm256_and_si256(ev, _mm256_set1_epi32(0x7fffffff)));
   const __mmask8 down = _mm256_test_epi32_mask(_mm256_xor_si256(ev, _mm256_set1_epi32((int)(negRow << 31))), _mm256_set1_epi32((int)0x80000000u));
-  double *at[8];
   __m512d q[8];
-  load8(rowCells, e, at, q);
+  load8(rowCells, e, q);
   const __m512i q7 = _mm512_castpd_si512(q[7]);
   const __m256i flags = _mm512_cvtepi64_epi32(_mm512_srli_epi64(q7, 32));
   const __mmask8 live = _mm256_testn_epi32_mask(flags, _mm256_set1_epi32(CELL_FROZEN)) & valid;
@@ -881,11 +875,10 @@ __attribute__((target("avx512f,avx512vl,avx512dq"), always_inline)) static inlin
   }
   const __m512i wf = _mm512_or_si512(_mm512_cvtepu32_epi64(_mm256_castps_si256(W)), _mm512_slli_epi64(_mm512_cvtepu32_epi64(nf), 32));
   const __m512d wfd = _mm512_castsi512_pd(wf);
-  for (int l = 0; l < 8; l++) {
-    /* lane 0 ← uq[l], lane 7 ← wf[l] */
-    const __m512i idx = _mm512_setr_epi64(l, 0, 0, 0, 0, 0, 0, 8 + l);
-    _mm512_mask_store_pd(at[l], (live >> l & 1) ? 0x81 : 0, _mm512_permutex2var_pd(uq, idx, wfd));
-  }
+  /* Two scatters (u; W and flags as one qword): a permute and a masked line store per cell was slower (port 5). */
+  const __m512i off = _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm256_and_si256(ev, _mm256_set1_epi32(0x7fffffff))), 6);
+  _mm512_mask_i64scatter_pd((char *)rowCells + offsetof(packed_cell, u), live, off, uq, 1);
+  _mm512_mask_i64scatter_pd((char *)rowCells + offsetof(packed_cell, W), live, off, wfd, 1);
   return __builtin_popcount(live);
 }
 
