@@ -3,11 +3,13 @@
  * (software engine) and the netlist interpreter with each preset, in the same run, and their ratio.
  * Wall seconds of the epoch and, beside them, CPU seconds (all threads) of the whole call.
  *   node dist/bench/chip-epoch.js [--spec examples/mnist-2hl.json] [--train-limit 10000] [--presets ideal,reram,pcm,sram-8b]
+ * A preset may name an update scheme: --presets reram:stochastic-coincidence,reram:row-programmed.
  */
 import { loadNetData } from '../datasets/net-data';
 import { compile } from '../compiler/pipeline';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
+import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
 import { PRESETS } from '../hw-models/presets';
 import { runOnChip } from '../simulator/chip/run';
 import { cloneParams, initParams } from '../graph/params';
@@ -36,7 +38,15 @@ async function main(): Promise<void> {
   console.log(`${specFile}, ${data.train.count} train + ${data.test.count} test samples per epoch`);
   console.log(`ideal executor            ${ideal.toFixed(2)} s   1.00×   (CPU ${idealCpu.toFixed(2)} s, 1.00×)`);
   for (const name of presets) {
-    const netlist = compile(net, PRESETS[name], p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
+    // preset:scheme picks the update scheme of a pulsed preset (e.g. reram:stochastic-coincidence).
+    const [base, scheme] = name.split(':');
+    const chip = JSON.parse(JSON.stringify(PRESETS[base])) as ChipDescription;
+    if (scheme) {
+      if (chip.crossbar.update.kind !== 'pulsed')
+        throw new Error(`bench/chip-epoch: preset ${base} has no pulsed update to give scheme ${scheme}`);
+      chip.crossbar.update = { ...chip.crossbar.update, scheme: scheme as PulsedUpdate['scheme'] };
+    }
+    const netlist = compile(net, chip, p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
     cpu0 = process.cpuUsage();
     const r = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 0, kernels });
     const s = r.epochs[0].seconds;
