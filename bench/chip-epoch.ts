@@ -4,6 +4,7 @@
  * Wall seconds of the epoch and, beside them, CPU seconds (all threads) of the whole call.
  *   node dist/bench/chip-epoch.js [--spec examples/mnist-2hl.json] [--train-limit 10000] [--presets ideal,reram,pcm,sram-8b]
  * A preset may name an update scheme: --presets reram:stochastic-coincidence,reram:row-programmed.
+ * --test-limit N sets the test samples (default train-limit / 6).
  */
 import { loadNetData } from '../datasets/net-data';
 import { compile } from '../compiler/pipeline';
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
   const presets = arg('presets', 'ideal,reram,pcm,sram-8b').split(',');
   const net = resolveNet(loadGraph(specFile));
   const kernels = selectKernels('auto');
-  const data = loadNetData(net, specFile, { trainLimit: limit, testLimit: Math.max(1, Math.round(limit / 6)) });
+  // --test-limit 1 leaves the CPU seconds to the training epoch (the test pass is not what is compared).
+  const testLimit = Number(arg('test-limit', String(Math.max(1, Math.round(limit / 6)))));
+  const data = loadNetData(net, specFile, { trainLimit: limit, testLimit });
   const p0 = initParams(net, makeRng(0));
   console.log(JSON.stringify(machineInfo(kernels)));
   // CPU seconds of each whole call (training epoch and test pass, all threads) next to the epoch's wall
