@@ -415,6 +415,8 @@ napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
  * draws per applied pulse on 2HL-512 (a train per active row and column of every tile, 31 slots).
  * With AVX-512 the lanes run in one register; otherwise the same lanes one by one, so a run draws the
  * same trains on any x86-64 (lane l's 64-bit draw gives slots 2l (low half) and 2l + 1 (high half)).
+ * A word's second step is drawn only when the word has more than 16 slots (since session 7: 2HL-512's
+ * trains have 2.6 slots on average, and the unused half was half the trains' draws).
  */
 typedef struct {
   uint64_t s[4][8];
@@ -447,7 +449,7 @@ static bool use_avx512(void) {
 static void train8_scalar(xoshiro8 *x, uint32_t t, int64_t bl, uint32_t *out, int64_t words) {
   for (int64_t w = 0; w < words; w++) {
     uint32_t m = 0;
-    for (int h = 0; h < 2; h++)
+    for (int h = 0; h < (bl - 32 * w > 16 ? 2 : 1); h++)
       for (int l = 0; l < 8; l++) {
         xoshiro g = {{x->s[0][l], x->s[1][l], x->s[2][l], x->s[3][l]}};
         const uint64_t r = next64(&g);
@@ -462,15 +464,20 @@ static void train8_scalar(xoshiro8 *x, uint32_t t, int64_t bl, uint32_t *out, in
 
 /*
  * The pulses' cycle-to-cycle normals, drawn ZN at a time into a buffer: the ziggurat's fast path
- * (Marsaglia & Tsang 2000, as fre_normal) on eight streams side by side, each lane's draw a 64-bit word
- * of its stream (7 bits for the layer, 32 for the value); a lane whose word fails the fast test (≈ 1 %)
- * finishes on the block's own scalar stream (fre_normal_rest). Stored as (double)(float), the value
- * the pulses always used. Drawing them apart from the pulses takes the generator's state out of the
- * pulses' dependency chain (one draw per pulse used to serialise the cells).
+ * (Marsaglia & Tsang 2000, as fre_normal) on sixteen streams side by side (two sets of eight lanes, v
+ * and v2, a draw of each per round: pool slot k + l takes lane l of v for l < 8, lane l − 8 of v2 else),
+ * each lane's draw a 64-bit word of its stream (7 bits for the layer, 32 for the value), the value
+ * (float)hz · wn[iz] formed in float as the read noise's (noise.c); a lane whose word fails the fast
+ * test (≈ 1 %) finishes on the block's own scalar stream (fre_normal_rest), in slot order. Drawing
+ * them apart from the pulses takes the generator's state out of the pulses' dependency chain. Until
+ * session 7: eight lanes, the value hz · wn[iz] in double then rounded to float, wn[iz] and kn[iz]
+ * gathered (the same distribution; 1.75 ns a normal in the epoch, the loop bound by the gathers and
+ * one generator's chain); now the tables are register permutes and two generators interleave.
  */
 #define ZN 512
+static float zig_wnf[128]; /* fre_zig_wn as floats (set by coincide before its blocks run) */
 typedef struct {
-  xoshiro8 v;
+  xoshiro8 v, v2;
   xoshiro g;
   double c2c;
   double buf[ZN + 8]; /* 1 + c2c·ξ, ξ rounded to float as the pulses always had it (+ 8 read, unused, by a masked tail) */
@@ -493,43 +500,65 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512i xoshiro8
   return r;
 }
 
-__attribute__((target("avx512f,avx512vl"))) static void pool_fill_avx512(normal_pool *np) {
-  __m512i s0 = _mm512_loadu_si512(np->v.s[0]), s1 = _mm512_loadu_si512(np->v.s[1]);
-  __m512i s2 = _mm512_loadu_si512(np->v.s[2]), s3 = _mm512_loadu_si512(np->v.s[3]);
-  const __m512i m127 = _mm512_set1_epi64(127);
+__attribute__((target("avx512f,avx512vl,avx512dq"))) static void pool_fill_avx512(normal_pool *np) {
+  __m512i a0 = _mm512_loadu_si512(np->v.s[0]), a1 = _mm512_loadu_si512(np->v.s[1]);
+  __m512i a2 = _mm512_loadu_si512(np->v.s[2]), a3 = _mm512_loadu_si512(np->v.s[3]);
+  __m512i c0 = _mm512_loadu_si512(np->v2.s[0]), c1 = _mm512_loadu_si512(np->v2.s[1]);
+  __m512i c2 = _mm512_loadu_si512(np->v2.s[2]), c3 = _mm512_loadu_si512(np->v2.s[3]);
+  __m512i K[8];
+  __m512 W[8];
+  for (int i = 0; i < 8; i++) {
+    K[i] = _mm512_loadu_si512(fre_zig_kn + 16 * i);
+    W[i] = _mm512_loadu_ps(zig_wnf + 16 * i);
+  }
+  const __m512i ihi = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512i ilo = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i m7 = _mm512_set1_epi32(127), b5 = _mm512_set1_epi32(32), b6 = _mm512_set1_epi32(64);
   const __m512d one = _mm512_set1_pd(1), c2c = _mm512_set1_pd(np->c2c);
-  for (int k = 0; k < ZN; k += 8) {
-    const __m512i r = xoshiro8_step(&s0, &s1, &s2, &s3);
-    const __m512i iz = _mm512_and_si512(r, m127);
-    const __m256i hz = _mm512_cvtepi64_epi32(_mm512_srli_epi64(r, 32));
-    const __m256i kn = _mm512_i64gather_epi32(iz, (const void *)fre_zig_kn, 4);
-    const __m512d wn = _mm512_i64gather_pd(iz, fre_zig_wn, 8);
-    const __mmask8 ok = _mm256_cmplt_epu32_mask(_mm256_abs_epi32(hz), kn);
-    const __m512d x = _mm512_mul_pd(_mm512_cvtepi32_pd(hz), wn);
-    const __m512d z = _mm512_cvtps_pd(_mm512_cvtpd_ps(x));
-    _mm512_storeu_pd(np->buf + k, _mm512_add_pd(one, _mm512_mul_pd(c2c, z)));
-    if (ok != 0xff) {
-      uint64_t b[8];
-      _mm512_storeu_si512(b, r);
-      for (int l = 0; l < 8; l++)
-        if (!(ok >> l & 1)) np->buf[k + l] = 1 + np->c2c * (double)(float)fre_normal_rest(&np->g, b[l]);
+  for (int k = 0; k < ZN; k += 16) {
+    const __m512i bA = xoshiro8_step(&a0, &a1, &a2, &a3), bB = xoshiro8_step(&c0, &c1, &c2, &c3);
+    const __m512i hz = _mm512_permutex2var_epi32(bA, ihi, bB); /* lane l: the high 32 bits of draw l */
+    const __m512i iz = _mm512_and_si512(_mm512_permutex2var_epi32(bA, ilo, bB), m7);
+    const __mmask16 k5 = _mm512_test_epi32_mask(iz, b5), k6 = _mm512_test_epi32_mask(iz, b6);
+    const __m512i kn = _mm512_mask_blend_epi32(
+        k6, _mm512_mask_blend_epi32(k5, _mm512_permutex2var_epi32(K[0], iz, K[1]), _mm512_permutex2var_epi32(K[2], iz, K[3])),
+        _mm512_mask_blend_epi32(k5, _mm512_permutex2var_epi32(K[4], iz, K[5]), _mm512_permutex2var_epi32(K[6], iz, K[7])));
+    const __m512 wn = _mm512_mask_blend_ps(
+        k6, _mm512_mask_blend_ps(k5, _mm512_permutex2var_ps(W[0], iz, W[1]), _mm512_permutex2var_ps(W[2], iz, W[3])),
+        _mm512_mask_blend_ps(k5, _mm512_permutex2var_ps(W[4], iz, W[5]), _mm512_permutex2var_ps(W[6], iz, W[7])));
+    const __mmask16 rej = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(hz), kn);
+    const __m512 z = _mm512_mul_ps(_mm512_cvtepi32_ps(hz), wn);
+    _mm512_storeu_pd(np->buf + k, _mm512_add_pd(one, _mm512_mul_pd(c2c, _mm512_cvtps_pd(_mm512_castps512_ps256(z)))));
+    _mm512_storeu_pd(np->buf + k + 8, _mm512_add_pd(one, _mm512_mul_pd(c2c, _mm512_cvtps_pd(_mm512_extractf32x8_ps(z, 1)))));
+    if (rej) {
+      uint64_t bb[16];
+      _mm512_storeu_si512(bb, bA);
+      _mm512_storeu_si512(bb + 8, bB);
+      for (unsigned m = rej; m; m &= m - 1) {
+        const int l = __builtin_ctz(m);
+        np->buf[k + l] = 1 + np->c2c * (double)(float)fre_normal_rest(&np->g, bb[l]);
+      }
     }
   }
-  _mm512_storeu_si512(np->v.s[0], s0), _mm512_storeu_si512(np->v.s[1], s1);
-  _mm512_storeu_si512(np->v.s[2], s2), _mm512_storeu_si512(np->v.s[3], s3);
+  _mm512_storeu_si512(np->v.s[0], a0), _mm512_storeu_si512(np->v.s[1], a1);
+  _mm512_storeu_si512(np->v.s[2], a2), _mm512_storeu_si512(np->v.s[3], a3);
+  _mm512_storeu_si512(np->v2.s[0], c0), _mm512_storeu_si512(np->v2.s[1], c1);
+  _mm512_storeu_si512(np->v2.s[2], c2), _mm512_storeu_si512(np->v2.s[3], c3);
 }
 
 static void pool_fill_scalar(normal_pool *np) {
-  for (int k = 0; k < ZN; k += 8)
-    for (int l = 0; l < 8; l++) {
-      xoshiro g = {{np->v.s[0][l], np->v.s[1][l], np->v.s[2][l], np->v.s[3][l]}};
+  for (int k = 0; k < ZN; k += 16)
+    for (int l = 0; l < 16; l++) {
+      xoshiro8 *x = l < 8 ? &np->v : &np->v2;
+      const int q = l & 7;
+      xoshiro g = {{x->s[0][q], x->s[1][q], x->s[2][q], x->s[3][q]}};
       const uint64_t b = next64(&g);
-      for (int q = 0; q < 4; q++) np->v.s[q][l] = g.s[q];
+      for (int w = 0; w < 4; w++) x->s[w][q] = g.s[w];
       const int iz = (int)(b & 127);
       const int32_t hz = (int32_t)(uint32_t)(b >> 32);
       const uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
-      const double z = ahz < fre_zig_kn[iz] ? (double)(float)(hz * fre_zig_wn[iz]) : (double)(float)fre_normal_rest(&np->g, b);
-      np->buf[k + l] = 1 + np->c2c * z;
+      const float z = ahz < fre_zig_kn[iz] ? (float)hz * zig_wnf[iz] : (float)fre_normal_rest(&np->g, b);
+      np->buf[k + l] = 1 + np->c2c * (double)z;
     }
 }
 
@@ -567,7 +596,7 @@ __attribute__((target("avx512f"))) static void trains_any_avx512(xoshiro8 *x, co
     const __m512i tv = _mm512_set1_epi32((int)(uint32_t)(p[i] * 4294967296.0));
     for (int64_t w = 0; w < words; w++) {
       uint32_t m = 0;
-      for (int h = 0; h < 2; h++) {
+      for (int h = 0; h < (bl - 32 * w > 16 ? 2 : 1); h++) {
         const __m512i r = xoshiro8_step(&s0, &s1, &s2, &s3);
         m |= (uint32_t)_mm512_cmplt_epu32_mask(r, tv) << (16 * h);
       }
@@ -605,11 +634,8 @@ __attribute__((target("avx512f,avx512vl"))) static void trains1_avx512(xoshiro8 
     for (int64_t k = 0; k < nl; k++) {
       const int64_t i = list[k];
       const __m512i tv = _mm512_set1_epi32((int)(uint32_t)(p[i] * 4294967296.0));
-      uint32_t m = 0;
-      for (int h = 0; h < 2; h++) {
-        const __m512i r = xoshiro8_step(&s0, &s1, &s2, &s3);
-        m |= (uint32_t)_mm512_cmplt_epu32_mask(r, tv) << (16 * h);
-      }
+      uint32_t m = (uint32_t)_mm512_cmplt_epu32_mask(xoshiro8_step(&s0, &s1, &s2, &s3), tv);
+      if (bl > 16) m |= (uint32_t)_mm512_cmplt_epu32_mask(xoshiro8_step(&s0, &s1, &s2, &s3), tv) << 16;
       out[i] = m & full;
     }
   }
@@ -958,6 +984,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
   int at = ZN;
   if (np) {
     xoshiro8_seed(&np->v, j->key, (uint64_t)(2 * FRE_BLOCKS + b));
+    xoshiro8_seed(&np->v2, j->key, (uint64_t)(3 * FRE_BLOCKS + b));
     fre_block_stream(&np->g, j->key, (uint64_t)b);
     np->c2c = d.c2c;
   }
@@ -1201,6 +1228,7 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   d.wMax = pa[5];
   d.boundHits = 0;
   fre_normal_init();
+  for (int i = 0; i < 128; i++) zig_wnf[i] = (float)fre_zig_wn[i];
   if (!(eps > 0) || !(desiredBl >= 1)) return throw_range(env, "coincide: eps must be > 0 and the train length ≥ 1");
   const int64_t maxWords = ((int64_t)desiredBl + 31) / 32;
   sample_plan *plan = malloc(sizeof(sample_plan) * (size_t)(samples + 1));
