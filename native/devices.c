@@ -12,8 +12,8 @@
  * TypeScript loops, another order of draws. Their work runs in 8 fixed blocks on up to 8 threads
  * (run_blocks), each block drawing from its own xoshiro256** streams seeded from draws of the chip's
  * stream per call (fre_block_stream), so a run is a pure function of its seed whatever the thread
- * count. coincide draws its trains and its pulses' normals on eight streams side by side (AVX-512
- * where the CPU has it, else the same lanes one by one: the same bytes). uMinus of length 0 =
+ * count. coincide draws its trains on eight streams and its pulses' normals on sixteen side by side
+ * (AVX-512 where the CPU has it, else the same lanes one by one: the same bytes). uMinus of length 0 =
  * offset-column cells (u_eff = 2u − 1).
  */
 #include <immintrin.h>

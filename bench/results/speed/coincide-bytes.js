@@ -3,7 +3,9 @@
 //   OPENBLAS_NUM_THREADS=1 node bench/results/speed/coincide-bytes.js
 // Run from the repository root after `npx tsc -p .`. Per case (tile shape and offset, η from short to full
 // 31-slot trains, chip threads 1/2/3, SIMD on/off): sha256 of u+, u−, W and saturated after three calls of
-// 200 samples on a reram matrix (stuck cells frozen), and the pulses and bound hits. Every line must match.
+// 200 samples on a reram matrix (stuck cells frozen), and the pulses and bound hits. Within one build the six lines of
+// a case (threads × SIMD) must be equal; between two builds with the same random streams, every line. (b3d581b changed
+// the coincidence streams: the commits before it print what 54e16bf prints.)
 const root = process.cwd();
 const R = (p) => require(root + '/dist/' + p);
 const crypto = require('crypto');
