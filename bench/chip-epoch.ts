@@ -3,16 +3,19 @@
  * (software engine) and the netlist interpreter with each preset, in the same run, and their ratio.
  * Wall seconds of the epoch and, beside them, CPU seconds (all threads) of the whole call.
  *   node dist/bench/chip-epoch.js [--spec examples/mnist-2hl.json] [--train-limit 10000] [--presets ideal,reram,pcm,sram-8b]
- *     [--ideal-blas-threads 1,2]
+ *     [--ideal-blas-threads 1,2] [--test-limit N]
  * --ideal-blas-threads runs the ideal executor once per OpenBLAS thread count (openblas_set_num_threads, in
- * this process) before the chip runs, which keep the process's count (OPENBLAS_NUM_THREADS): the chip's
- * ratios are printed against each, e.g. the chip on 2 chip threads and 1 BLAS thread against the ideal
- * executor on 1 BLAS thread and on 2 (both cores each: the like-for-like figure).
+ * this process) before the chip runs, which always read on one BLAS thread (their parallelism is the chip
+ * threads, FRE_CHIP_THREADS): the chip's ratios are printed against each, e.g. the chip on 2 chip threads
+ * against the ideal executor on 1 BLAS thread and on 2 (both cores each: the like-for-like figure).
+ * A preset may name an update scheme: --presets reram:stochastic-coincidence,reram:row-programmed.
+ * --test-limit N sets the test samples (default train-limit / 6).
  */
 import { loadNetData } from '../datasets/net-data';
 import { compile } from '../compiler/pipeline';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
+import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
 import { PRESETS } from '../hw-models/presets';
 import { runOnChip } from '../simulator/chip/run';
 import { cloneParams, initParams } from '../graph/params';
@@ -29,7 +32,9 @@ async function main(): Promise<void> {
   const presets = arg('presets', 'ideal,reram,pcm,sram-8b').split(',');
   const net = resolveNet(loadGraph(specFile));
   const kernels = selectKernels('auto');
-  const data = loadNetData(net, specFile, { trainLimit: limit, testLimit: Math.max(1, Math.round(limit / 6)) });
+  // --test-limit 1 leaves the CPU seconds to the training epoch (the test pass is not what is compared).
+  const testLimit = Number(arg('test-limit', String(Math.max(1, Math.round(limit / 6)))));
+  const data = loadNetData(net, specFile, { trainLimit: limit, testLimit });
   const p0 = initParams(net, makeRng(0));
   console.log(JSON.stringify(machineInfo(kernels)));
   // CPU seconds of each whole call (training epoch and test pass, all threads) next to the epoch's wall
@@ -58,7 +63,15 @@ async function main(): Promise<void> {
     );
   }
   for (const name of presets) {
-    const netlist = compile(net, PRESETS[name], p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
+    // preset:scheme picks the update scheme of a pulsed preset (e.g. reram:stochastic-coincidence).
+    const [base, scheme] = name.split(':');
+    const chip = JSON.parse(JSON.stringify(PRESETS[base])) as ChipDescription;
+    if (scheme) {
+      if (chip.crossbar.update.kind !== 'pulsed')
+        throw new Error(`bench/chip-epoch: preset ${base} has no pulsed update to give scheme ${scheme}`);
+      chip.crossbar.update = { ...chip.crossbar.update, scheme: scheme as PulsedUpdate['scheme'] };
+    }
+    const netlist = compile(net, chip, p0, { wMax: { kind: 'max' }, specFile, producerVersion: 'bench' }).netlist;
     const cpu0 = process.cpuUsage();
     const r = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 0, kernels });
     const s = r.epochs[0].seconds;

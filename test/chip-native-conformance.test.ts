@@ -313,6 +313,58 @@ run('native update kernels on several threads: deterministic per seed, whatever 
     }
   });
 
+  test('stochastic-coincidence, negative inputs, a ragged tile at an offset, stuck cells: AVX-512 = lanes one by one, 1 = 3 threads', () => {
+    // The vector paths' edges: column lists built 16 columns at a time (37 columns: a partial last group),
+    // slots whose last < 8 cells go under a mask, runs cut where the normal pool (512) refills, x < 0
+    // (down pulses from a positive δ), frozen cells (no pulse, no bound count), η from one-slot trains to
+    // the full 31 slots.
+    const R = 50;
+    const C = 45;
+    const n = 40;
+    const r = makeRng(8);
+    const post = Float32Array.from({ length: n * 31 }, () => (r.uniform() - 0.5) * 0.4);
+    const pre = Float32Array.from({ length: n * 37 }, () => (r.uniform() < 0.3 ? 0 : r.uniform() * (r.uniform() < 0.4 ? -1 : 1)));
+    const go = (simd: boolean, threads: number, eta: number) => {
+      const prevSimd = native!.setChipSimd!(simd);
+      const prevThreads = native!.setChipThreads!(threads);
+      try {
+        const { dev, noise } = matrix(chipWith({ scheme: 'stochastic-coincidence', cycleToCycle: 0.3 }), R, C, true, 9);
+        const frozen = dev['frozen'];
+        for (let i = 0; i < frozen.length; i += 17) frozen[i] = 1;
+        const before = dev.W.slice();
+        for (let k = 0; k < 3; k++) dev.coincide(7, 31, 5, 37, post, 31, pre, 37, n, eta, noise);
+        let moved = 0;
+        for (let i = 0; i < frozen.length; i++) {
+          const row = Math.floor(i / C);
+          const col = i % C;
+          const inTile = row >= 7 && row < 38 && col >= 5 && col < 42;
+          if (dev.W[i] !== before[i]) moved += 1;
+          // Cells outside the tile and frozen cells keep their weights.
+          if (!inTile || frozen[i]) expect(dev.W[i]).toBe(before[i]);
+        }
+        return { W: dev.W.slice(), pulses: dev.pulses, boundHits: dev.boundHits, moved };
+      } finally {
+        native!.setChipThreads!(prevThreads);
+        native!.setChipSimd!(prevSimd);
+      }
+    };
+    for (const eta of [0.004, 0.05, 2]) {
+      const ref = go(false, 1, eta);
+      expect(ref.pulses).toBeGreaterThan(600);
+      expect(ref.moved).toBeGreaterThan(100);
+      for (const [simd, threads] of [
+        [true, 1],
+        [true, 3],
+        [false, 3],
+      ] as const) {
+        const other = go(simd, threads, eta);
+        expect(other.pulses).toBe(ref.pulses);
+        expect(other.boundHits).toBe(ref.boundHits);
+        expect(bytes(other.W).equals(bytes(ref.W))).toBe(true);
+      }
+    }
+  });
+
   test('setChipThreads rejects a count outside 1 … 8', () => {
     expect(() => native!.setChipThreads!(0)).toThrow(/integer in \[1, 8\]/);
     expect(() => native!.setChipThreads!(9)).toThrow(/integer in \[1, 8\]/);
