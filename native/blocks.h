@@ -1,6 +1,6 @@
 /* The chip kernels' threads: FRE_BLOCKS fixed blocks of work on up to chip_threads() threads
  * (FRE_CHIP_THREADS / setChipThreads; defined in devices.c). run_blocks (devices.c, the update kernels)
- * starts threads per call; fre_pool_run (pool.c, the read path) uses persistent workers. */
+ * and fre_pool_run (pool.c, the read path) both run on pool.c's persistent workers. */
 #ifndef FRE_BLOCKS_H
 #define FRE_BLOCKS_H
 #define FRE_BLOCKS 8

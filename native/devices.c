@@ -31,9 +31,8 @@
 /*
  * Both cores: each kernel splits its work into FRE_BLOCKS fixed blocks of cells (disjoint, by rows of
  * the tile or by cell index), each with its own random stream (fre_block_stream), and runs the blocks
- * on up to chipThreads threads (the caller's plus chipThreads − 1 started per call: a call is one
- * tile's update of a whole batch or one commit, milliseconds of work, so starting a thread costs
- * little against it). The block count is fixed, not the thread count, so the result is the same
+ * on up to chipThreads threads (the caller's and pool.c's persistent workers). The block count is
+ * fixed, not the thread count, so the result is the same
  * for 1 or 8 threads. chipThreads: FRE_CHIP_THREADS, else the online cores (at most FRE_BLOCKS);
  * setChipThreads(n) from JS.
  */
@@ -48,29 +47,12 @@ int chip_threads(void) {
   return chipThreads;
 }
 
-typedef struct {
-  void (*fn)(void *, int);
-  void *ctx;
-  int n;
-  atomic_int next;
-} block_job;
-
-static void *block_worker(void *p) {
-  block_job *j = p;
-  for (int b; (b = atomic_fetch_add(&j->next, 1)) < j->n;) j->fn(j->ctx, b);
-  return NULL;
-}
-
-/* fn(ctx, b) for b < n, on up to chip_threads() threads; blocks taken in any order by any thread. */
-void run_blocks(int n, void (*fn)(void *, int), void *ctx) {
-  block_job j = {fn, ctx, n, 0};
-  pthread_t th[FRE_BLOCKS];
-  int want = chip_threads() < n ? chip_threads() : n, started = 0;
-  for (int t = 1; t < want; t++)
-    if (pthread_create(&th[started], NULL, block_worker, &j) == 0) started++;
-  block_worker(&j); /* the caller works too; if a thread failed to start, it takes that share */
-  for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
-}
+/* fn(ctx, b) for b < n, on up to chip_threads() threads: pool.c's persistent workers, which the read path
+ * uses too. Starting threads per call cost the commits more than the second core gave them: a commit is a
+ * few milliseconds a tile, and the caller had to join a thread the scheduler had not run yet (session 7:
+ * 655 → 436 ms of row-programmed commits per 10 000 samples, the same bytes). Which thread runs a block
+ * never changes its numbers. */
+void run_blocks(int n, void (*fn)(void *, int), void *ctx) { fre_pool_run(n, fn, ctx); }
 
 static bool use_avx512(void);
 static bool cpu_avx512(void);

@@ -1,7 +1,7 @@
 /*
  * Persistent worker threads for the read path (noise.c addNormalVar, periphery.c readPrep and
- * adcConvertScaled). Starting threads per call (devices.c run_blocks, fine for the update kernels'
- * milliseconds of work) cost the reads more than it gave on a loaded machine: the caller had to join
+ * adcConvertScaled) and the update kernels (devices.c run_blocks). Starting threads per call cost the
+ * reads, and later the commits, more than it gave on a loaded machine: the caller had to join
  * a thread that the scheduler had not run yet. Here the workers wait for a job; the caller publishes
  * it, claims blocks itself, and afterwards waits only for blocks a worker has already claimed — a
  * worker that wakes late finds nothing left and goes back to sleep. Blocks are claimed by a
