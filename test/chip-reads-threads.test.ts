@@ -374,3 +374,38 @@ run('the read path\u2019s 16-lane normals: AVX-512 and plain C give the same byt
     expect(generic).toBe(fast);
   });
 });
+
+describe('ChipArrays.withOneBlasThread', () => {
+  /** A stand-in for the addon's thread controls: OpenBLAS's count, and conv.c's layout threads, which are
+   *  decided once per process from that count at the first layout call (share_mode) and kept. */
+  function fakeNative(blas: number) {
+    const s = { blas, layout: 0 };
+    const native = {
+      getThreads: () => s.blas,
+      setThreads: (n: number) => ((s.blas = n), true),
+      layoutThreads: () => (s.layout ||= s.blas >= 2 ? 2 : 1),
+    };
+    return { s, self: Object.assign(Object.create(ChipArrays.prototype) as object, { native }) as ChipArrays };
+  }
+
+  test('a chip run that makes the first conv layout call does not fix the layout at one thread for the process', () => {
+    const { s, self } = fakeNative(2);
+    // f stands for a step on a conv net: its first im2row decides the layout threads.
+    const got = self.withOneBlasThread(() => [s.blas, self.native!.layoutThreads!()]);
+    expect(got[0]).toBe(1); // the chip ran on one BLAS thread
+    expect(s.layout).toBe(2); // the process's count (2) decided the layout, as without the chip run
+    expect(s.blas).toBe(2);
+  });
+
+  test('the BLAS count comes back after an exception, and a nested call leaves it to the outer one', () => {
+    const { s, self } = fakeNative(3);
+    expect(() =>
+      self.withOneBlasThread(() => {
+        self.withOneBlasThread(() => expect(s.blas).toBe(1));
+        expect(s.blas).toBe(1);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(s.blas).toBe(3);
+  });
+});

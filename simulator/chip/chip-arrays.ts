@@ -139,6 +139,11 @@ export class ChipArrays {
   withOneBlasThread<T>(f: () => T): T {
     const threads = this.native ? this.native.getThreads() : -1;
     if (threads <= 1) return f();
+    // The conv layout's threads (native/conv.c share_mode) are decided once per process, from OpenBLAS's
+    // thread count at the first layout call. Decide them now, from the process's count: a chip run on a conv
+    // net makes that first call inside f, and would otherwise fix them at one thread for good (the ideal
+    // executor's conv reads then lose their helper, and run their chunks' GEMMs on several BLAS threads).
+    this.native!.layoutThreads?.();
     this.native!.setThreads(1);
     try {
       return f();
