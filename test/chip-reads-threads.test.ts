@@ -223,6 +223,45 @@ run('reads side by side: the sequential reads\u2019 bytes', () => {
     }
   });
 
+  test('a run of more reads than one readBatch takes (256): in slices, the sequential reads\u2019 bytes', () => {
+    // 32 × 32 arrays: W1 (500 × 500) alone is 256 tiles, read forward and transposed in the free phase's runs.
+    const big = chainNet([196, 500, 500, 10], 10, { betaI: 0.01, betaF: 0.1, T: 2, K: 1, batch: 16 });
+    const chip: ChipDescription = JSON.parse(JSON.stringify(PRESETS.reram));
+    chip.crossbar.rows = 32;
+    chip.crossbar.cols = 32;
+    const netlist = compile(big, chip, initParams(big, makeRng(6)), {
+      wMax: { kind: 'max' },
+      specFile: 'test',
+      producerVersion: 'test',
+    }).netlist;
+    const x = Float32Array.from(ds.images.subarray(0, 16 * 196));
+    const y = new Float32Array(16 * 10);
+    for (let i = 0; i < 16; i++) y[i * 10 + ds.labels[i]] = 1;
+    const go = (threads: number) => {
+      const runReads = jest.spyOn(ChipArrays.prototype, 'runReads');
+      const prevBlas = native!.getThreads();
+      native!.setThreads(1);
+      try {
+        return withThreads(threads, () => {
+          const it = makeInterpreter(netlist, 4, selectKernels('auto'), 16);
+          const grads = makeGrads(big);
+          const { loss, probs } = it.step(x, y, 16, grads);
+          const longest = Math.max(0, ...runReads.mock.results.map((r) => (r.value as number[]).length));
+          const out = [Buffer.from(Float64Array.of(loss).buffer), Buffer.from(bytes(probs))];
+          for (const g of grads) if (g) out.push(Buffer.from(bytes(g)));
+          return { bytes: Buffer.concat(out), longest };
+        });
+      } finally {
+        runReads.mockRestore();
+        if (prevBlas > 0) native!.setThreads(prevBlas);
+      }
+    };
+    const one = go(1);
+    const two = go(2);
+    expect(two.longest).toBeGreaterThan(256);
+    expect(two.bytes.equals(one.bytes)).toBe(true);
+  });
+
   test('readBatch rejects buffers too short for the reads it is given, naming them', () => {
     const nums = new Float64Array(16);
     // n 4, ld 8, off 0, iLen 8, oLen 8, forward, W at 0 with ld 8, α 1, no noise, normK 0, constVar 0, fs 0, step 0, gain 1.
