@@ -262,6 +262,25 @@ run('reads side by side: the sequential reads\u2019 bytes', () => {
     expect(two.bytes.equals(one.bytes)).toBe(true);
   });
 
+  test('an empty batch (m = 0) takes no noise key from the chip stream, as the sequential reads: the next batch\u2019s bytes', () => {
+    const netlist = compile(net, PRESETS.reram, p0, { wMax: { kind: 'max' }, specFile: 'test', producerVersion: 'test' }).netlist;
+    const x = Float32Array.from(ds.images.subarray(0, 16 * 196));
+    const go = (threads: number) => {
+      const prevBlas = native!.getThreads();
+      native!.setThreads(1);
+      try {
+        return withThreads(threads, () => {
+          const it = makeInterpreter(netlist, 4, selectKernels('auto'), 16);
+          it.infer(x, 0);
+          return Buffer.from(bytes(it.infer(x, 16)));
+        });
+      } finally {
+        if (prevBlas > 0) native!.setThreads(prevBlas);
+      }
+    };
+    expect(go(2).equals(go(1))).toBe(true);
+  });
+
   test('readBatch rejects buffers too short for the reads it is given, naming them', () => {
     const nums = new Float64Array(16);
     // n 4, ld 8, off 0, iLen 8, oLen 8, forward, W at 0 with ld 8, α 1, no noise, normK 0, constVar 0, fs 0, step 0, gain 1.
