@@ -680,8 +680,9 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
     uint32_t *raw;
     if (!fre_get_state(env, argv[0], &g, &raw)) return NULL;
     fre_normals_ready();
+    /* No key for a read of no rows: addNormalVar takes none when m·cols is 0 (the sequential read's draw). */
     for (int64_t t = 0; t < count; t++)
-      if (T[t].noise) T[t].key = next64(&g);
+      if (T[t].noise && T[t].n > 0) T[t].key = next64(&g);
     fre_put_state(&g, raw);
   }
   /* Whole reads on the chip threads, each GEMM on one BLAS thread. Only when OpenBLAS runs one thread

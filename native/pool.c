@@ -32,7 +32,7 @@ static struct {
 static void work(uint32_t gen) {
   for (;;) {
     uint64_t c = atomic_load_explicit(&P.claim, memory_order_acquire);
-    if ((uint32_t)(c >> 32) != gen || (int)(uint32_t)c >= atomic_load_explicit(&P.n, memory_order_relaxed)) return;
+    if ((uint32_t)(c >> 32) != gen || (int)(uint32_t)c >= atomic_load_explicit(&P.n, memory_order_acquire)) return;
     if (!atomic_compare_exchange_weak_explicit(&P.claim, &c, c + 1, memory_order_acq_rel, memory_order_acquire)) continue;
     P.fn(P.ctx, (int)(uint32_t)c);
     atomic_fetch_add_explicit(&P.done, 1, memory_order_release);
@@ -74,12 +74,18 @@ static uint32_t publish(int n, void (*fn)(void *, int), void *ctx, int want) {
     if (!ok) break;
     P.started++;
   }
+  /* The new generation goes into the claim word before the job's fields change: a worker still in work()
+   * for the last job (woken late, its blocks all taken) that read the claim (last gen, its n) and then this
+   * job's larger n would otherwise win its compare-and-swap in between and run block n_last of this job
+   * with this job's fn (twice, and counted in done before the reset). Once the claim holds the new
+   * generation its compare-and-swap fails; n is stored with release, so a worker that reads the new n sees
+   * the new claim. No worker can hold the new generation before P.mu is released. */
+  const uint32_t gen = ++P.gen;
+  atomic_store_explicit(&P.claim, (uint64_t)gen << 32, memory_order_relaxed);
   P.fn = fn;
   P.ctx = ctx;
-  atomic_store_explicit(&P.n, n, memory_order_relaxed);
   atomic_store_explicit(&P.done, 0, memory_order_relaxed);
-  const uint32_t gen = ++P.gen;
-  atomic_store_explicit(&P.claim, (uint64_t)gen << 32, memory_order_release);
+  atomic_store_explicit(&P.n, n, memory_order_release);
   /* Wake as many workers as the thread count asks for (more may exist after setChipThreads lowered it). */
   if (want >= P.started) pthread_cond_broadcast(&P.cv);
   else

@@ -223,6 +223,64 @@ run('reads side by side: the sequential reads\u2019 bytes', () => {
     }
   });
 
+  test('a run of more reads than one readBatch takes (256): in slices, the sequential reads\u2019 bytes', () => {
+    // 32 × 32 arrays: W1 (500 × 500) alone is 256 tiles, read forward and transposed in the free phase's runs.
+    const big = chainNet([196, 500, 500, 10], 10, { betaI: 0.01, betaF: 0.1, T: 2, K: 1, batch: 16 });
+    const chip: ChipDescription = JSON.parse(JSON.stringify(PRESETS.reram));
+    chip.crossbar.rows = 32;
+    chip.crossbar.cols = 32;
+    const netlist = compile(big, chip, initParams(big, makeRng(6)), {
+      wMax: { kind: 'max' },
+      specFile: 'test',
+      producerVersion: 'test',
+    }).netlist;
+    const x = Float32Array.from(ds.images.subarray(0, 16 * 196));
+    const y = new Float32Array(16 * 10);
+    for (let i = 0; i < 16; i++) y[i * 10 + ds.labels[i]] = 1;
+    const go = (threads: number) => {
+      const runReads = jest.spyOn(ChipArrays.prototype, 'runReads');
+      const prevBlas = native!.getThreads();
+      native!.setThreads(1);
+      try {
+        return withThreads(threads, () => {
+          const it = makeInterpreter(netlist, 4, selectKernels('auto'), 16);
+          const grads = makeGrads(big);
+          const { loss, probs } = it.step(x, y, 16, grads);
+          const longest = Math.max(0, ...runReads.mock.results.map((r) => (r.value as number[]).length));
+          const out = [Buffer.from(Float64Array.of(loss).buffer), Buffer.from(bytes(probs))];
+          for (const g of grads) if (g) out.push(Buffer.from(bytes(g)));
+          return { bytes: Buffer.concat(out), longest };
+        });
+      } finally {
+        runReads.mockRestore();
+        if (prevBlas > 0) native!.setThreads(prevBlas);
+      }
+    };
+    const one = go(1);
+    const two = go(2);
+    expect(two.longest).toBeGreaterThan(256);
+    expect(two.bytes.equals(one.bytes)).toBe(true);
+  });
+
+  test('an empty batch (m = 0) takes no noise key from the chip stream, as the sequential reads: the next batch\u2019s bytes', () => {
+    const netlist = compile(net, PRESETS.reram, p0, { wMax: { kind: 'max' }, specFile: 'test', producerVersion: 'test' }).netlist;
+    const x = Float32Array.from(ds.images.subarray(0, 16 * 196));
+    const go = (threads: number) => {
+      const prevBlas = native!.getThreads();
+      native!.setThreads(1);
+      try {
+        return withThreads(threads, () => {
+          const it = makeInterpreter(netlist, 4, selectKernels('auto'), 16);
+          it.infer(x, 0);
+          return Buffer.from(bytes(it.infer(x, 16)));
+        });
+      } finally {
+        if (prevBlas > 0) native!.setThreads(prevBlas);
+      }
+    };
+    expect(go(2).equals(go(1))).toBe(true);
+  });
+
   test('readBatch rejects buffers too short for the reads it is given, naming them', () => {
     const nums = new Float64Array(16);
     // n 4, ld 8, off 0, iLen 8, oLen 8, forward, W at 0 with ld 8, α 1, no noise, normK 0, constVar 0, fs 0, step 0, gain 1.
@@ -372,5 +430,40 @@ run('the read path\u2019s 16-lane normals: AVX-512 and plain C give the same byt
     const generic = out({ FRE_NORMALS: 'generic' });
     expect(fast.length).toBeGreaterThan(1000);
     expect(generic).toBe(fast);
+  });
+});
+
+describe('ChipArrays.withOneBlasThread', () => {
+  /** A stand-in for the addon's thread controls: OpenBLAS's count, and conv.c's layout threads, which are
+   *  decided once per process from that count at the first layout call (share_mode) and kept. */
+  function fakeNative(blas: number) {
+    const s = { blas, layout: 0 };
+    const native = {
+      getThreads: () => s.blas,
+      setThreads: (n: number) => ((s.blas = n), true),
+      layoutThreads: () => (s.layout ||= s.blas >= 2 ? 2 : 1),
+    };
+    return { s, self: Object.assign(Object.create(ChipArrays.prototype) as object, { native }) as ChipArrays };
+  }
+
+  test('a chip run that makes the first conv layout call does not fix the layout at one thread for the process', () => {
+    const { s, self } = fakeNative(2);
+    // f stands for a step on a conv net: its first im2row decides the layout threads.
+    const got = self.withOneBlasThread(() => [s.blas, self.native!.layoutThreads!()]);
+    expect(got[0]).toBe(1); // the chip ran on one BLAS thread
+    expect(s.layout).toBe(2); // the process's count (2) decided the layout, as without the chip run
+    expect(s.blas).toBe(2);
+  });
+
+  test('the BLAS count comes back after an exception, and a nested call leaves it to the outer one', () => {
+    const { s, self } = fakeNative(3);
+    expect(() =>
+      self.withOneBlasThread(() => {
+        self.withOneBlasThread(() => expect(s.blas).toBe(1));
+        expect(s.blas).toBe(1);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(s.blas).toBe(3);
   });
 });

@@ -139,6 +139,11 @@ export class ChipArrays {
   withOneBlasThread<T>(f: () => T): T {
     const threads = this.native ? this.native.getThreads() : -1;
     if (threads <= 1) return f();
+    // The conv layout's threads (native/conv.c share_mode) are decided once per process, from OpenBLAS's
+    // thread count at the first layout call. Decide them now, from the process's count: a chip run on a conv
+    // net makes that first call inside f, and would otherwise fix them at one thread for good (the ideal
+    // executor's conv reads then lose their helper, and run their chunks' GEMMs on several BLAS threads).
+    this.native!.layoutThreads?.();
     this.native!.setThreads(1);
     try {
       return f();
@@ -402,7 +407,36 @@ export class ChipArrays {
     if (count === 0) return [];
     const preps = this.prepQueued;
     this.prepQueued = 0;
-    this.native!.readBatch!(this.noise.nativeState ?? NO_STATE, this.queueBufs, this.queueNums, count, this.prepBufs, this.prepNums, preps);
+    const state = this.noise.nativeState ?? NO_STATE;
+    const batch = this.native!.readBatch!;
+    if (count <= READ_BATCH_MAX && preps <= READ_BATCH_MAX)
+      batch(state, this.queueBufs, this.queueNums, count, this.prepBufs, this.prepNums, preps);
+    else {
+      // readBatch takes at most 256 of each (native/periphery.c READ_MAX; a run on small arrays holds more): every
+      // preparation first, then the reads in order, in slices. The same passes, and the noise keys taken from the
+      // chip's stream in the same read order, so the same bytes.
+      const M = READ_BATCH_MAX;
+      for (let p = 0; p < preps; p += M)
+        batch(
+          state,
+          [],
+          NO_NUMS,
+          0,
+          this.prepBufs.slice(4 * p, 4 * (p + M)),
+          this.prepNums.subarray(10 * p, 10 * (p + M)),
+          Math.min(M, preps - p),
+        );
+      for (let t = 0; t < count; t += M)
+        batch(
+          state,
+          this.queueBufs.slice(5 * t, 5 * (t + M)),
+          this.queueNums.subarray(16 * t, 16 * (t + M)),
+          Math.min(M, count - t),
+          [],
+          NO_NUMS,
+          0,
+        );
+    }
     const clipped: number[] = [];
     for (let j = 0; j < count; j++) clipped.push(this.queueNums[16 * j + 15]);
     return clipped;
@@ -731,6 +765,9 @@ export const SILENT: NoiseSource = { addNormal: () => undefined, fillUniform: ()
 const EMPTY = new Float32Array(0);
 /** A stream state for a batch that draws nothing (never read: readBatch takes keys only for noisy reads). */
 const NO_STATE = new Uint32Array(8);
+const NO_NUMS = new Float64Array(0);
+/** The reads, and the preparations, one readBatch call takes (native/periphery.c READ_MAX). */
+const READ_BATCH_MAX = 256;
 
 /** A read's prepared input slice (ChipArrays.read): which buffer and version it was made from, and the
  *  settings that shaped it. */

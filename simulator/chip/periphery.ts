@@ -29,6 +29,7 @@ export type PeripheryNative = Pick<
   | 'chipThreads'
   | 'getThreads'
   | 'setThreads'
+  | 'layoutThreads'
   | 'neuronUpdate'
   | 'addRowBias'
 > | null;
