@@ -167,18 +167,10 @@ static inline void store_cell(devices *d, int64_t i, double u, double hi, double
 typedef struct {
   int64_t *order;
   int64_t *count;
-  double *z;
-  int64_t cap, countCap, zCap;
+  int64_t cap, countCap;
 } sort_scratch;
 
-#define SUPER 16
 static bool scratch_fit(sort_scratch *s, int64_t n, int64_t mMax) {
-  if (mMax * SUPER > s->zCap) {
-    free(s->z);
-    s->z = malloc(sizeof(double) * (size_t)(mMax * SUPER));
-    s->zCap = s->z ? mMax * SUPER : 0;
-    if (!s->z) return false;
-  }
   if (n > s->cap) {
     free(s->order);
     s->order = malloc(sizeof(int64_t) * (size_t)n);
@@ -196,14 +188,9 @@ static bool scratch_fit(sort_scratch *s, int64_t n, int64_t mMax) {
  * k[h] pulses (sign = direction) on cell[h], h < n: applyHits of devices.ts, each pulse on its own:
  *   dw = step·max(0, 1 − u/bound)·(1 + c2c·ξ), u ± dw clipped to [lo, hi].
  * A cell's pulses form one serial chain of multiplies and adds. The cells are sorted by their pulse
- * count (a counting sort) and taken in groups of four with equal counts; each cell still takes its
- * pulses one by one. Cells are independent, so the order they are taken in changes only which draw
- * goes to which pulse. The draws go group by group, pulse by pulse, lane by lane (the stream's order
- * since session 4), but since session 7 four groups (SUPER = 16 cells of one count) draw theirs into a
- * buffer first and then step together, two lanes a vector: one chain's step is ≈ 36 cycles of latency
- * (nine dependent operations), and four chains side by side left the core waiting on it (2HL-512's
- * row-programmed commit: ≈ 4 pulses per written cell, 55 M pulses an epoch at ≈ 12 ns each). The
- * vector operations are the scalar ones lane by lane (no FMA), so the bytes are those of the 4-lane loop.
+ * count (a counting sort) and stepped four at a time with equal counts, so the four chains advance
+ * together in one vector and no lane idles; each cell still takes its pulses one by one. Cells are
+ * independent, so the order they are taken in changes only which draw goes to which pulse.
  * Returns the pulses applied; false in *ok when out of memory.
  */
 #define LANES 4
@@ -241,18 +228,16 @@ static double apply_cells(devices *d, xoshiro *g, const int64_t *cell, const int
   if (mMax >= 1) count[1] = oneAt;
   /* count[m] is now the end of bucket m (and the start of bucket m + 1). */
   double pulses = 0;
-  double *zb = sc->z;
   int64_t h0 = 0;
   while (h0 < n) {
     const int32_t k0 = kk[order[h0]];
     const int64_t m = k0 > 0 ? k0 : -(int64_t)k0;
     const int64_t end = count[m];
-    const int nc = end - h0 < SUPER ? (int)(end - h0) : SUPER;
-    double u[SUPER] __attribute__((aligned(16))), step[SUPER] __attribute__((aligned(16))), invB[SUPER] __attribute__((aligned(16))),
-        hi[SUPER] __attribute__((aligned(16))), lo[SUPER] __attribute__((aligned(16))), sgn[SUPER] __attribute__((aligned(16)));
-    for (int l = 0; l < SUPER; l++) {
-      if (l >= nc) {
-        u[l] = 0, step[l] = 0, invB[l] = 0, hi[l] = 1, lo[l] = -1, sgn[l] = 1;
+    const int nl = end - h0 < LANES ? (int)(end - h0) : LANES;
+    double u[LANES], step[LANES], invB[LANES], hi[LANES], lo[LANES], sgn[LANES], z[LANES] = {0};
+    for (int l = 0; l < LANES; l++) {
+      if (l >= nl) {
+        u[l] = 0, step[l] = 0, invB[l] = 0, hi[l] = 1, lo[l] = -1, sgn[l] = 1, z[l] = 0;
         continue;
       }
       const int64_t i = cell[order[h0 + l]];
@@ -265,37 +250,20 @@ static double apply_cells(devices *d, xoshiro *g, const int64_t *cell, const int
       hi[l] = min_lt(d->bMax[i], 1);
       lo[l] = max_gt(d->bMin[i], -1);
     }
-    /* The normals in the 4-lane loop's order: group by group (LANES cells), pulse by pulse, lane by lane. */
-    for (int64_t p = 0; p < m; p++)
-      for (int l = 0; l < SUPER; l++) zb[p * SUPER + l] = 0;
-    if (c2c > 0)
-      for (int q = 0; q < nc; q += LANES) {
-        const int nl = nc - q < LANES ? nc - q : LANES;
-        for (int64_t p = 0; p < m; p++)
-          for (int l = q; l < q + nl; l++) zb[p * SUPER + l] = (double)(float)fre_normal_inline(g);
-      }
-    const int nv = (nc + 1) / 2;
-    const __m128d one = _mm_set1_pd(1), zero = _mm_setzero_pd(), vc2c = _mm_set1_pd(c2c);
-    __m128d vu[SUPER / 2], vstep[SUPER / 2], vinvB[SUPER / 2], vhi[SUPER / 2], vlo[SUPER / 2], vsgn[SUPER / 2];
-    for (int v = 0; v < nv; v++) {
-      vu[v] = _mm_load_pd(u + 2 * v), vstep[v] = _mm_load_pd(step + 2 * v), vinvB[v] = _mm_load_pd(invB + 2 * v);
-      vhi[v] = _mm_load_pd(hi + 2 * v), vlo[v] = _mm_load_pd(lo + 2 * v), vsgn[v] = _mm_load_pd(sgn + 2 * v);
-    }
     for (int64_t p = 0; p < m; p++) {
-      const double *zp = zb + p * SUPER;
-      for (int v = 0; v < nv; v++) {
-        /* f = max(1 − u/bound, 0); v = u + sgn·(step·f·(1 + c2c·z)); u = max(lo, min(hi, v)): the scalar
-         * loop's operations in its order (minpd/maxpd pick as minsd/maxsd do). */
-        __m128d f = _mm_max_pd(_mm_sub_pd(one, _mm_mul_pd(vu[v], vinvB[v])), zero);
-        const __m128d w = _mm_add_pd(one, _mm_mul_pd(vc2c, _mm_load_pd(zp + 2 * v)));
-        const __m128d x = _mm_add_pd(vu[v], _mm_mul_pd(vsgn[v], _mm_mul_pd(_mm_mul_pd(vstep[v], f), w)));
-        vu[v] = _mm_max_pd(vlo[v], _mm_min_pd(vhi[v], x));
+      if (c2c > 0)
+        for (int l = 0; l < nl; l++) z[l] = (double)(float)fre_normal_inline(g);
+      for (int l = 0; l < LANES; l++) {
+        double f = 1 - u[l] * invB[l];
+        f = max_gt(f, 0);
+        double v = u[l] + sgn[l] * (step[l] * f * (1 + c2c * z[l]));
+        v = min_lt(hi[l], v); /* v > hi ? hi : v */
+        u[l] = max_gt(lo[l], v); /* v < lo ? lo : v */
       }
     }
-    for (int v = 0; v < nv; v++) _mm_store_pd(u + 2 * v, vu[v]);
-    for (int l = 0; l < nc; l++) store_cell(d, cell[order[h0 + l]], u[l], hi[l], lo[l]);
-    pulses += (double)(m * nc);
-    h0 += nc;
+    for (int l = 0; l < nl; l++) store_cell(d, cell[order[h0 + l]], u[l], hi[l], lo[l]);
+    pulses += (double)(m * nl);
+    h0 += nl;
   }
   return pulses;
 }
@@ -369,7 +337,7 @@ static void commit_block(void *ctx, int b) {
   sort_scratch sc = {0};
   bool ok = true;
   j->pulses[b] = apply_cells(&d, &g, cells, ks, nHit, &sc, &ok);
-  free(sc.order), free(sc.count), free(sc.z);
+  free(sc.order), free(sc.count);
   j->failed[b] = !ok;
   j->boundHits[b] = d.boundHits;
 }
