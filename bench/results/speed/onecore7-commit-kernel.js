@@ -2,7 +2,7 @@
 // stochastic rounding, cap 15), the weights moved by up to ±16 steps (≈ 28 % of cells unwritten, as 2HL-512's
 // row-programmed commits: 72 % written, ≈ 5.8 pulses each). The same inputs every call (restored outside the
 // timing); CPU ms per call, min and median of R calls, for each addon given, interleaved. ONE=1: every written
-// cell takes one pulse (the per-cell part of the cost).
+// cell takes one pulse (the per-cell part of the cost); ZERO=1: no cell written (the scan alone).
 // Usage (repository root): FRE_CHIP_THREADS=1 node bench/results/speed/onecore7-commit-kernel.js <addon.node> [<addon.node> …]
 const addons = process.argv.slice(2).map((p) => require(require('path').resolve(p)));
 const R = Number(process.env.R || 15);
@@ -17,7 +17,7 @@ for (let i = 0; i < n; i++) {
   up0[i] = Math.max(u, 0);
   um0[i] = Math.max(-u, 0);
   held0[i] = u;
-  const k = rnd() < 0.28 ? 0 : process.env.ONE ? (rnd() < 0.5 ? -1 : 1) : Math.round((rnd() - 0.5) * 32);
+  const k = process.env.ZERO ? 0 : rnd() < 0.28 ? 0 : process.env.ONE ? (rnd() < 0.5 ? -1 : 1) : Math.round((rnd() - 0.5) * 32);
   W0[i] = u + k * eps;
   stepUp[i] = 0.01 * (0.8 + 0.4 * rnd());
   stepDown[i] = 0.01 * (0.8 + 0.4 * rnd());
