@@ -27,6 +27,7 @@
 #include "rng.h"
 #include "devices.h"
 #include "blocks.h"
+#include "zig16.h"
 
 /*
  * Both cores: each kernel splits its work into FRE_BLOCKS fixed blocks of cells (disjoint, by rows of
@@ -465,51 +466,18 @@ typedef struct {
   double buf[ZN + 8]; /* 1 + c2c·ξ, ξ rounded to float as the pulses always had it (+ 8 read, unused, by a masked tail) */
 } normal_pool;
 
-/* One xoshiro256** step of the eight lanes held in registers (the scalar next64, lane by lane): returns
- * the eight outputs, advances the state. Inlined, so the state stays in registers in the callers' loops. */
-__attribute__((target("avx512f"), always_inline)) static inline __m512i xoshiro8_step(__m512i *s0, __m512i *s1, __m512i *s2,
-                                                                                      __m512i *s3) {
-  __m512i r = _mm512_add_epi64(*s1, _mm512_slli_epi64(*s1, 2)); /* s1·5 */
-  r = _mm512_rol_epi64(r, 7);
-  r = _mm512_add_epi64(r, _mm512_slli_epi64(r, 3)); /* ·9 */
-  const __m512i tt = _mm512_slli_epi64(*s1, 17);
-  *s2 = _mm512_xor_si512(*s2, *s0);
-  *s3 = _mm512_xor_si512(*s3, *s1);
-  *s1 = _mm512_xor_si512(*s1, *s2);
-  *s0 = _mm512_xor_si512(*s0, *s3);
-  *s2 = _mm512_xor_si512(*s2, tt);
-  *s3 = _mm512_rol_epi64(*s3, 45);
-  return r;
-}
-
 __attribute__((target("avx512f,avx512vl,avx512dq"))) static void pool_fill_avx512(normal_pool *np) {
   __m512i a0 = _mm512_loadu_si512(np->v.s[0]), a1 = _mm512_loadu_si512(np->v.s[1]);
   __m512i a2 = _mm512_loadu_si512(np->v.s[2]), a3 = _mm512_loadu_si512(np->v.s[3]);
   __m512i c0 = _mm512_loadu_si512(np->v2.s[0]), c1 = _mm512_loadu_si512(np->v2.s[1]);
   __m512i c2 = _mm512_loadu_si512(np->v2.s[2]), c3 = _mm512_loadu_si512(np->v2.s[3]);
-  __m512i K[8];
-  __m512 W[8];
-  for (int i = 0; i < 8; i++) {
-    K[i] = _mm512_loadu_si512(fre_zig_kn + 16 * i);
-    W[i] = _mm512_loadu_ps(zig_wnf + 16 * i);
-  }
-  const __m512i ihi = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  const __m512i ilo = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i m7 = _mm512_set1_epi32(127), b5 = _mm512_set1_epi32(32), b6 = _mm512_set1_epi32(64);
+  fre_zig16 T;
+  fre_zig16_load(&T, zig_wnf);
   const __m512d one = _mm512_set1_pd(1), c2c = _mm512_set1_pd(np->c2c);
   for (int k = 0; k < ZN; k += 16) {
-    const __m512i bA = xoshiro8_step(&a0, &a1, &a2, &a3), bB = xoshiro8_step(&c0, &c1, &c2, &c3);
-    const __m512i hz = _mm512_permutex2var_epi32(bA, ihi, bB); /* lane l: the high 32 bits of draw l */
-    const __m512i iz = _mm512_and_si512(_mm512_permutex2var_epi32(bA, ilo, bB), m7);
-    const __mmask16 k5 = _mm512_test_epi32_mask(iz, b5), k6 = _mm512_test_epi32_mask(iz, b6);
-    const __m512i kn = _mm512_mask_blend_epi32(
-        k6, _mm512_mask_blend_epi32(k5, _mm512_permutex2var_epi32(K[0], iz, K[1]), _mm512_permutex2var_epi32(K[2], iz, K[3])),
-        _mm512_mask_blend_epi32(k5, _mm512_permutex2var_epi32(K[4], iz, K[5]), _mm512_permutex2var_epi32(K[6], iz, K[7])));
-    const __m512 wn = _mm512_mask_blend_ps(
-        k6, _mm512_mask_blend_ps(k5, _mm512_permutex2var_ps(W[0], iz, W[1]), _mm512_permutex2var_ps(W[2], iz, W[3])),
-        _mm512_mask_blend_ps(k5, _mm512_permutex2var_ps(W[4], iz, W[5]), _mm512_permutex2var_ps(W[6], iz, W[7])));
-    const __mmask16 rej = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(hz), kn);
-    const __m512 z = _mm512_mul_ps(_mm512_cvtepi32_ps(hz), wn);
+    const __m512i bA = fre_xoshiro8_step(&a0, &a1, &a2, &a3), bB = fre_xoshiro8_step(&c0, &c1, &c2, &c3);
+    __mmask16 rej;
+    const __m512 z = fre_zig16_fast(&T, bA, bB, &rej);
     _mm512_storeu_pd(np->buf + k, _mm512_add_pd(one, _mm512_mul_pd(c2c, _mm512_cvtps_pd(_mm512_castps512_ps256(z)))));
     _mm512_storeu_pd(np->buf + k + 8, _mm512_add_pd(one, _mm512_mul_pd(c2c, _mm512_cvtps_pd(_mm512_extractf32x8_ps(z, 1)))));
     if (rej) {
@@ -579,7 +547,7 @@ __attribute__((target("avx512f"))) static void trains_any_avx512(xoshiro8 *x, co
     for (int64_t w = 0; w < words; w++) {
       uint32_t m = 0;
       for (int h = 0; h < (bl - 32 * w > 16 ? 2 : 1); h++) {
-        const __m512i r = xoshiro8_step(&s0, &s1, &s2, &s3);
+        const __m512i r = fre_xoshiro8_step(&s0, &s1, &s2, &s3);
         m |= (uint32_t)_mm512_cmplt_epu32_mask(r, tv) << (16 * h);
       }
       const int64_t left = bl - 32 * w;
@@ -616,8 +584,8 @@ __attribute__((target("avx512f,avx512vl"))) static void trains1_avx512(xoshiro8 
     for (int64_t k = 0; k < nl; k++) {
       const int64_t i = list[k];
       const __m512i tv = _mm512_set1_epi32((int)(uint32_t)(p[i] * 4294967296.0));
-      uint32_t m = (uint32_t)_mm512_cmplt_epu32_mask(xoshiro8_step(&s0, &s1, &s2, &s3), tv);
-      if (bl > 16) m |= (uint32_t)_mm512_cmplt_epu32_mask(xoshiro8_step(&s0, &s1, &s2, &s3), tv) << 16;
+      uint32_t m = (uint32_t)_mm512_cmplt_epu32_mask(fre_xoshiro8_step(&s0, &s1, &s2, &s3), tv);
+      if (bl > 16) m |= (uint32_t)_mm512_cmplt_epu32_mask(fre_xoshiro8_step(&s0, &s1, &s2, &s3), tv) << 16;
       out[i] = m & full;
     }
   }

@@ -245,35 +245,15 @@ static void lanes_generic(lanes *L, xoshiro *g, float *o, float sd, const float 
 #include <immintrin.h>
 #define FRE_HAVE_512 1
 #define FRE_T512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
-FRE_T512 static inline __m512i xo8_step(__m512i *s0, __m512i *s1, __m512i *s2, __m512i *s3) {
-  const __m512i a = _mm512_add_epi64(_mm512_slli_epi64(*s1, 2), *s1); /* s1 · 5 */
-  const __m512i r = _mm512_rol_epi64(a, 7);
-  const __m512i b = _mm512_add_epi64(_mm512_slli_epi64(r, 3), r); /* · 9 */
-  const __m512i t = _mm512_slli_epi64(*s1, 17);
-  *s2 = _mm512_xor_si512(*s2, *s0);
-  *s3 = _mm512_xor_si512(*s3, *s1);
-  *s1 = _mm512_xor_si512(*s1, *s2);
-  *s0 = _mm512_xor_si512(*s0, *s3);
-  *s2 = _mm512_xor_si512(*s2, t);
-  *s3 = _mm512_rol_epi64(*s3, 45);
-  return b;
-}
-
+#include "zig16.h"
 /* The whole steps of lanes_generic (n rounded down to 16); the same bytes. Returns the elements done. */
 FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, const float *e, double base, int64_t n) {
   __m512i a0 = _mm512_loadu_si512(&L->s[0][0]), a1 = _mm512_loadu_si512(&L->s[1][0]);
   __m512i a2 = _mm512_loadu_si512(&L->s[2][0]), a3 = _mm512_loadu_si512(&L->s[3][0]);
   __m512i c0 = _mm512_loadu_si512(&L->s[0][8]), c1 = _mm512_loadu_si512(&L->s[1][8]);
   __m512i c2 = _mm512_loadu_si512(&L->s[2][8]), c3 = _mm512_loadu_si512(&L->s[3][8]);
-  __m512i K[8];
-  __m512 W[8];
-  for (int i = 0; i < 8; i++) {
-    K[i] = _mm512_loadu_si512(fre_zig_kn + 16 * i);
-    W[i] = _mm512_loadu_ps(wnf + 16 * i);
-  }
-  const __m512i ihi = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  const __m512i ilo = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i m7 = _mm512_set1_epi32(127), b5 = _mm512_set1_epi32(32), b6 = _mm512_set1_epi32(64);
+  fre_zig16 T;
+  fre_zig16_load(&T, wnf);
   const __m512 vsd = _mm512_set1_ps(sd);
   const __m512d vbase = _mm512_set1_pd(base), zero = _mm512_setzero_pd();
   uint64_t rb[256];
@@ -282,18 +262,10 @@ FRE_T512 static int64_t lanes_512(lanes *L, xoshiro *g, float *o, float sd, cons
   int nr = 0;
   int64_t j = 0;
   for (; j + FRE_LANES <= n; j += FRE_LANES) {
-    const __m512i bA = xo8_step(&a0, &a1, &a2, &a3), bB = xo8_step(&c0, &c1, &c2, &c3);
-    const __m512i hz = _mm512_permutex2var_epi32(bA, ihi, bB); /* lane l: the high 32 bits of draw l */
-    const __m512i iz = _mm512_and_si512(_mm512_permutex2var_epi32(bA, ilo, bB), m7);
-    const __mmask16 k5 = _mm512_test_epi32_mask(iz, b5), k6 = _mm512_test_epi32_mask(iz, b6);
-    const __m512i kn = _mm512_mask_blend_epi32(
-        k6, _mm512_mask_blend_epi32(k5, _mm512_permutex2var_epi32(K[0], iz, K[1]), _mm512_permutex2var_epi32(K[2], iz, K[3])),
-        _mm512_mask_blend_epi32(k5, _mm512_permutex2var_epi32(K[4], iz, K[5]), _mm512_permutex2var_epi32(K[6], iz, K[7])));
-    const __m512 wn = _mm512_mask_blend_ps(
-        k6, _mm512_mask_blend_ps(k5, _mm512_permutex2var_ps(W[0], iz, W[1]), _mm512_permutex2var_ps(W[2], iz, W[3])),
-        _mm512_mask_blend_ps(k5, _mm512_permutex2var_ps(W[4], iz, W[5]), _mm512_permutex2var_ps(W[6], iz, W[7])));
-    const __mmask16 rej = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(hz), kn);
-    const __m512 z = _mm512_maskz_mul_ps((__mmask16)~rej, _mm512_cvtepi32_ps(hz), wn);
+    const __m512i bA = fre_xoshiro8_step(&a0, &a1, &a2, &a3), bB = fre_xoshiro8_step(&c0, &c1, &c2, &c3);
+    __mmask16 rej;
+    const __m512 zAll = fre_zig16_fast(&T, bA, bB, &rej);
+    const __m512 z = _mm512_maskz_mov_ps((__mmask16)~rej, zAll); /* the rejected lanes add 0 here, their slow value below */
     __m512 s = vsd;
     if (e) {
       /* elem_sd, 8 at a time in double: sqrt(base + e) where positive, else 0, rounded to float. */
