@@ -9,6 +9,7 @@
 const root = process.cwd();
 const R = (p) => require(root + '/dist/' + p);
 const crypto = require('crypto');
+const { Buffer } = require('buffer');
 const { PRESETS } = R('hw-models/presets/index.js');
 const { DeviceMatrix } = R('simulator/chip/devices.js');
 const { loadNativeAddon } = R('simulator/kernels/native.js');

@@ -6,6 +6,7 @@
 // commit's build):
 //   OPENBLAS_NUM_THREADS=1 node bench/results/speed/hash-chip.js <root> [presets] [threads]
 const root = require('path').resolve(process.argv[2] || '.');
+const { Buffer } = require('buffer');
 const presets = (process.argv[3] || 'ideal,reram,pcm').split(',');
 const threadList = (process.argv[4] || '1,2,3').split(',').map(Number);
 const R = (p) => require(root + '/dist/' + p);
