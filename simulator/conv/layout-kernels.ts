@@ -118,47 +118,14 @@ export function layoutKernels(): LayoutKernels {
                     chunk,
                     scale,
                   ),
-                convBackwardMax: (s, pool, m, post, argmax, w, out, scale, chunk, then) =>
-                  then
-                    ? cb(
-                        post,
-                        argmax,
-                        w,
-                        out,
-                        m,
-                        s.inChannels,
-                        s.height,
-                        s.width,
-                        s.kernel,
-                        s.stride,
-                        s.padding,
-                        s.outChannels,
-                        pool.size,
-                        pool.stride,
-                        chunk,
-                        scale,
-                        then.base ?? NO_BIAS,
-                        then.s,
-                        ACTIVATION_CODE[then.activation],
-                      )
-                    : cb(
-                        post,
-                        argmax,
-                        w,
-                        out,
-                        m,
-                        s.inChannels,
-                        s.height,
-                        s.width,
-                        s.kernel,
-                        s.stride,
-                        s.padding,
-                        s.outChannels,
-                        pool.size,
-                        pool.stride,
-                        chunk,
-                        scale,
-                      ),
+                convBackwardMax: (s, pool, m, post, argmax, w, out, scale, chunk, then) => {
+                  const { inChannels: C, height: H, width: W, kernel: k, stride, padding, outChannels: O } = s;
+                  const args = [post, argmax, w, out, m, C, H, W, k, stride, padding, O, pool.size, pool.stride, chunk, scale] as const;
+                  // The native call tells the fused-activation form by its argument count (19, not 16): no
+                  // trailing undefineds for the plain one.
+                  if (then) cb(...args, then.base ?? NO_BIAS, then.s, ACTIVATION_CODE[then.activation]);
+                  else cb(...args);
+                },
               }
             : {}),
         }
