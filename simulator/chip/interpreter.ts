@@ -443,16 +443,8 @@ export class NetlistInterpreter implements DeviceModel {
 
   private read(p: OpPlan): void {
     const { op } = p;
-    const a = this.chip.arrays[op.array];
-    const e = this.edges[a.edge];
-    const t = a.tile;
-    const transposed = p.type === 'ArrayReadTransposed';
-    const src = this.operand(op.group, op.source);
-    this.readKind[op.array] = this.readKindOf(p);
-    // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
-    const x0 = transposed ? t.rowBegin : t.colBegin;
-    this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
-    this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * this.senseLines[op.array];
+    const e = this.edges[this.chip.arrays[op.array].edge];
+    const { transposed, src, x0 } = this.noteRead(p);
     if (!e.conv) {
       const ld = this.groups[op.group].size;
       // Every array that reads this vector in this iteration sees the same DAC codes: quantise once
@@ -492,7 +484,7 @@ export class NetlistInterpreter implements DeviceModel {
       const { op } = p;
       const id = op.array;
       const t = this.chip.arrays[id].tile;
-      const transposed = p.type === 'ArrayReadTransposed';
+      const { transposed, src, x0, kind } = this.noteRead(p);
       const slot = slots.get(id) ?? 0;
       slots.set(id, slot + 1);
       let part = this.part[id];
@@ -500,15 +492,9 @@ export class NetlistInterpreter implements DeviceModel {
         const extra = (this.extraParts[id] ??= []);
         part = extra[slot - 1] ??= new Float32Array(part.length);
       }
-      const src = this.operand(op.group, op.source);
-      const kind = this.readKindOf(p);
-      const x0 = transposed ? t.rowBegin : t.colBegin;
-      const lines = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+      const lines = this.senseLines[id];
       const ld = this.groups[op.group].size;
-      // What read() records for the array's conversion (its latest read) and bound management.
-      this.readKind[id] = kind;
-      this.senseLines[id] = lines;
-      this.sensed[id] = this.m * lines;
+      // What arrayRead records for bound management (the array's latest read).
       this.lastRead[id] = { transposed, x: src, ldx: ld, x0, n: this.m };
       const q = this.chip.absMax ? null : this.dacCodes(src, this.m * ld);
       const { fullScale, step } = adcRangeOf(t.gains, kind);
@@ -530,6 +516,24 @@ export class NetlistInterpreter implements DeviceModel {
         parts.set(p.accumulate!, r.part);
       } else if (p.type === 'Accumulate') this.accumulate(p, parts.get(p)!);
     }
+  }
+
+  /**
+   * What a read leaves for its conversion (the array's latest read: its kind, sensed lines and values), the
+   * same whether it runs alone (read) or in a run (runReads); returns its direction, source and first line.
+   */
+  private noteRead(p: OpPlan): { transposed: boolean; src: Float32Array; x0: number; kind: AdcReadKind } {
+    const { op } = p;
+    const a = this.chip.arrays[op.array];
+    const t = a.tile;
+    const e = this.edges[a.edge];
+    const transposed = p.type === 'ArrayReadTransposed';
+    const kind = this.readKindOf(p);
+    this.readKind[op.array] = kind;
+    // Which lines of the matrix drive the read: W's columns (forward), W's rows (transposed), B's columns.
+    this.senseLines[op.array] = transposed ? t.colEnd - t.colBegin : t.rowEnd - t.rowBegin;
+    this.sensed[op.array] = this.m * (e.conv ? e.conv.P : 1) * this.senseLines[op.array];
+    return { transposed, src: this.operand(op.group, op.source), x0: transposed ? t.rowBegin : t.colBegin, kind };
   }
 
   /** Which ADC range converts a read: reads carrying the output error are the nudge; other reads towards
