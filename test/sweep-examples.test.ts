@@ -34,6 +34,7 @@ describe('examples/sweeps', () => {
       'state-bits.json',
       'state-noise-betaf.json',
       'state-noise.json',
+      'table-s1-depth10-50.json',
       'table-s1-depth10.json',
       'table-s1-depth5-50.json',
       'table-s1-depth5.json',
@@ -94,11 +95,12 @@ describe('examples/sweeps', () => {
       expect(enumerateRuns(def)).toHaveLength(n);
     }
   });
-  test("Table S1 sweeps (train runner): the paper's β_i grid × 3 seeds; depth 5 at 10 and 50 epochs, depth 10 at 10", () => {
+  test("Table S1 sweeps (train runner): the paper's β_i grid × 3 seeds; depth 5 and 10 at 10 and 50 epochs", () => {
     for (const [f, epochs] of [
       ['table-s1-depth5.json', 10],
       ['table-s1-depth5-50.json', 50],
       ['table-s1-depth10.json', 10],
+      ['table-s1-depth10-50.json', 50],
     ] as const) {
       const def = loadSweep(join(DIR, f));
       expect(def.runner.name).toBe('train');
