@@ -531,7 +531,8 @@ static void read_block(void *q, int b) {
   const int64_t n = T->n, oLen = T->oLen, iLen = T->iLen;
   const float *x = T->x + T->off;
   /* An all-zero input (a state that has not moved, through a float DAC) fills +0, as OpenBLAS returns
-   * (ChipArrays.gemmOrZero); Sgemm zeroes C before a β = 0 call (blas.c), so do the same. */
+   * (ChipArrays.gemmOrZero); otherwise the β = 0 GEMM writes P itself, as Sgemm's (blas.c), which clears C
+   * first only for a BLAS that reads it (fre_blas_overwrites_c, probed before the batch runs). */
   int zero = 1;
   for (int64_t r = 0; r < n && zero; r++)
     for (int64_t i = 0; i < iLen; i++)
@@ -539,7 +540,7 @@ static void read_block(void *q, int b) {
         zero = 0;
         break;
       }
-  memset(T->p, 0, (size_t)(n * oLen) * sizeof(float));
+  if (zero || !fre_blas_overwrites_c()) memset(T->p, 0, (size_t)(n * oLen) * sizeof(float));
   if (!zero)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, T->transposed ? CblasNoTrans : CblasTrans, (int)n, (int)oLen, (int)iLen, (float)T->alpha, x,
                 (int)T->ld, T->w + T->w0, (int)T->ldw, 0.0f, T->p, (int)oLen);
@@ -691,6 +692,7 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
    * the chip threads. With several BLAS threads (or a BLAS that does not say) the reads run here, in
    * order, each GEMM as the sequential read calls it (ChipArrays.batching does not queue them then). */
   const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
+  fre_blas_overwrites_c(); /* probed here, on this thread, before the workers ask */
   static _Thread_local read_batch_job B;
   B.t = T;
   B.p = Pj;
@@ -735,14 +737,19 @@ typedef struct {
   bool clear;
 } neuron_job;
 
+/* The four steps run on pieces of NEURON_PIECE elements, each piece's through all four while its h and s are
+ * in L1 (a block of a 500 × 512 update is 128 kB, beyond it: four passes over a block went to L2/L3). */
+#define NEURON_PIECE 1024
 static void neuron_block(void *q, int b) {
   const neuron_job *J = q;
-  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS, len = i1 - i0;
-  if (len <= 0) return;
-  fre_activate_loop(J->kind, J->h + i0, J->s + i0, len);
-  if (J->pre) memcpy(J->pre + i0, J->s + i0, (size_t)len * sizeof(float));
-  if (J->step > 0) quantize_inplace_loop(J->s + i0, len, J->lo, J->hi, J->step);
-  if (J->clear) memset(J->h + i0, 0, (size_t)len * sizeof(float));
+  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS;
+  for (int64_t p = i0; p < i1; p += NEURON_PIECE) {
+    const int64_t len = i1 - p < NEURON_PIECE ? i1 - p : NEURON_PIECE;
+    fre_activate_loop(J->kind, J->h + p, J->s + p, len);
+    if (J->pre) memcpy(J->pre + p, J->s + p, (size_t)len * sizeof(float));
+    if (J->step > 0) quantize_inplace_loop(J->s + p, len, J->lo, J->hi, J->step);
+    if (J->clear) memset(J->h + p, 0, (size_t)len * sizeof(float));
+  }
 }
 
 napi_value fre_neuron_update(napi_env env, napi_callback_info info) {
