@@ -317,6 +317,7 @@ NAPI_MODULE_INIT() {
     {"addNormalVar", NULL, fre_add_normal_var, NULL, NULL, NULL, napi_enumerable, NULL},
     {"normalVarBegin", NULL, fre_normal_var_begin, NULL, NULL, NULL, napi_enumerable, NULL},
     {"normalVarSettle", NULL, fre_normal_var_settle, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"normalVarDefer", NULL, fre_normal_var_defer, NULL, NULL, NULL, napi_enumerable, NULL},
     {"quantize", NULL, fre_quantize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcAccumulate", NULL, fre_adc_accumulate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcConvert", NULL, fre_adc_convert, NULL, NULL, NULL, napi_enumerable, NULL},

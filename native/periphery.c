@@ -25,11 +25,13 @@
  * threads (blocks.h); nothing there draws, so the bytes are the same for any thread count.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "napi_args.h"
 #include "periphery.h"
 #include "blocks.h"
 #include "conv.h" /* fre_activate_loop */
+#include "noise.h" /* the deferred read noise */
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
@@ -425,6 +427,7 @@ typedef struct {
   int64_t rows, lines, scl, offset, ld;
   double fs, step, gain, accGain;
   int64_t clipped[FRE_BLOCKS];
+  const void *deferred; /* a deferred read noise (fre_noise_deferred) drawn row by row, or NULL */
 } conv_acc_job;
 
 static void conv_acc_block(void *q, int b) {
@@ -439,7 +442,35 @@ static void conv_acc_block(void *q, int b) {
   J->clipped[b] = clipped;
 }
 
-napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
+/* A deferred read noise's rows (normalVarDefer), each converted and accumulated as soon as it is drawn. */
+typedef struct {
+  conv_acc_job *J;
+  int64_t clipped;
+} conv_acc_row_ctx;
+
+static void conv_acc_row(void *q, int64_t r, const float *row) {
+  conv_acc_row_ctx *C = q;
+  const conv_acc_job *J = C->J;
+  const float k = (float)((J->scl > 0 ? (double)J->sc[r] : 1.0) * J->gain);
+  C->clipped += convert_acc_loop(row, NULL, J->out + J->offset + r * J->ld, J->lines, (float)J->fs, (float)J->step, k, (float)J->accGain);
+}
+
+static void conv_acc_deferred_block(void *q, int b) {
+  conv_acc_job *J = q;
+  static _Thread_local float *row = NULL;
+  static _Thread_local int64_t rowLen = 0;
+  if (rowLen < J->lines) {
+    float *grown = realloc(row, (size_t)J->lines * sizeof(float));
+    if (!grown) abort(); /* a few kB; nothing sensible is left to do without them */
+    row = grown;
+    rowLen = J->lines;
+  }
+  conv_acc_row_ctx C = {J, 0};
+  fre_noise_deferred_rows(J->deferred, b, J->p, row, conv_acc_row, &C);
+  J->clipped[b] = C.clipped;
+}
+
+static napi_value adc_convert_accumulate(napi_env env, napi_callback_info info) {
   size_t argc = 12;
   napi_value argv[12], result;
   float *p, *sc, *out, *nz = NULL;
@@ -461,12 +492,26 @@ napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
     return throw_range(env, "adcConvertAccumulate: P, scales or noise is too short");
   if (rows > 0 && (lines > ld || offset + (rows - 1) * ld + lines > ol))
     return throw_range(env, "adcConvertAccumulate: out is too short for offset, ld and rows");
-  conv_acc_job J = {p, nz, out, sc, rows, lines, scl, offset, ld, fs, step, gain, accGain, {0}};
-  run_rows(rows * lines, conv_acc_block, &J);
+  conv_acc_job J = {p, nz, out, sc, rows, lines, scl, offset, ld, fs, step, gain, accGain, {0}, NULL};
+  if ((J.deferred = fre_noise_deferred(nz, rows, lines))) {
+    /* The deferred read noise (normalVarDefer) drawn row by row into a copy of the row (P stays as it was),
+     * each row converted and accumulated while in L1: the values P + noise of addNormalVar in place, then
+     * the loop below without noise (P[i] + σ·z rounds as in place, since noise[i] = 0 + σ·z is σ·z). */
+    J.nz = NULL;
+    run_rows(rows * lines, conv_acc_deferred_block, &J);
+  } else run_rows(rows * lines, conv_acc_block, &J);
   int64_t clipped = 0;
   for (int b = 0; b < FRE_BLOCKS; b++) clipped += J.clipped[b];
   NAPI_CALL(env, napi_create_int64(env, clipped, &result));
   return result;
+}
+
+napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
+  napi_value r = adc_convert_accumulate(env, info);
+  /* A deferred read noise is this call's to add (ChipArrays.convertAccumulate settles any other first): none is
+   * left pending after it, whether it was added or an argument check threw. */
+  fre_noise_deferred_done();
+  return r;
 }
 
 /* squareRows(x, m, ld, offset, len, out): out[r·len + i] = x[offset + r·ld + i]², i < len (the inputs'

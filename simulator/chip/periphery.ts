@@ -24,6 +24,7 @@ export type PeripheryNative = Pick<
   | 'adcConvertAccumulate'
   | 'normalVarBegin'
   | 'normalVarSettle'
+  | 'normalVarDefer'
   | 'squareRows'
   | 'readBatch'
   | 'chipThreads'
