@@ -33,13 +33,20 @@
 #include "conv.h" /* fre_activate_loop */
 #include "noise.h" /* the deferred read noise */
 
+/* FRE_CLONES512 adds an AVX-512 clone (16 floats a step) to the element-wise loops that gain from it here
+ * (convert_acc 0.134 → 0.090 ms for 500 × 512, the neuron unit's quantize; session 8). -mavx512f implies
+ * no FMA, and these loops have no float reduction, so every clone gives the same bytes. Not for the input
+ * preparation's loops (prep_loop in double, absmax, sumsq8): their AVX-512 clones were slower (readPrep
+ * 0.28 → 0.42–0.48 ms). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
+#define FRE_CLONES512 __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FRE_CLONES
+#define FRE_CLONES512
 #endif
 
-FRE_CLONES static void quantize_loop(const float *restrict src, float *restrict dst, int64_t n, float lo, float hi, float step) {
+FRE_CLONES512 static void quantize_loop(const float *restrict src, float *restrict dst, int64_t n, float lo, float hi, float step) {
   const float inv = 1.0f / step;
   for (int64_t i = 0; i < n; i++) {
     float v = src[i] < lo ? lo : (src[i] > hi ? hi : src[i]);
@@ -64,7 +71,7 @@ napi_value fre_quantize(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_CLONES static void adc_loop(float *restrict p, float *restrict out, int64_t cols, float gain, float fs, float step) {
+FRE_CLONES512 static void adc_loop(float *restrict p, float *restrict out, int64_t cols, float gain, float fs, float step) {
   if (step > 0) {
     const float inv = 1.0f / step;
     for (int64_t j = 0; j < cols; j++) {
@@ -101,7 +108,7 @@ napi_value fre_adc_accumulate(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_CLONES static int64_t convert_loop(float *restrict p, int64_t n, float fs, float step) {
+FRE_CLONES512 static int64_t convert_loop(float *restrict p, int64_t n, float fs, float step) {
   int64_t clipped = 0;
   const float inv = step > 0 ? 1.0f / step : 0.0f;
   for (int64_t i = 0; i < n; i++) {
@@ -131,7 +138,7 @@ napi_value fre_adc_convert(napi_env env, napi_callback_info info) {
   return result;
 }
 
-FRE_CLONES static void table_loop(const float *restrict h, float *restrict s, int64_t n, const float *restrict t,
+FRE_CLONES512 static void table_loop(const float *restrict h, float *restrict s, int64_t n, const float *restrict t,
                                   int64_t last, float lo, float scale, int linear) {
   if (!linear) {
     for (int64_t i = 0; i < n; i++) {
@@ -314,7 +321,7 @@ napi_value fre_read_prep(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_CLONES static int64_t convert_scaled_loop(float *restrict p, int64_t n, float fs, float step, float k) {
+FRE_CLONES512 static int64_t convert_scaled_loop(float *restrict p, int64_t n, float fs, float step, float k) {
   int64_t clipped = 0;
   const float inv = step > 0 ? 1.0f / step : 0.0f;
   if (fs > 0) {
@@ -376,7 +383,7 @@ napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
  * else reads the partial sums in between): per element exactly adcConvertScaled's value v·k, then
  * adcAccumulate's out[offset + r·ld + j] += accGain·(v·k), both in float as those two loops do, so the
  * bytes are theirs; P is left as it was (nothing reads it afterwards). */
-FRE_CLONES static int64_t convert_acc_loop(const float *restrict p, const float *restrict nz, float *restrict out, int64_t n, float fs,
+FRE_CLONES512 static int64_t convert_acc_loop(const float *restrict p, const float *restrict nz, float *restrict out, int64_t n, float fs,
                                            float step, float k, float g) {
   int64_t clipped = 0;
   const float inv = step > 0 ? 1.0f / step : 0.0f;
@@ -516,7 +523,7 @@ napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
 
 /* squareRows(x, m, ld, offset, len, out): out[r·len + i] = x[offset + r·ld + i]², i < len (the inputs'
  * squares that weigh each device's read-noise variance when it is relative to the target conductance). */
-FRE_CLONES static void square_loop(const float *restrict x, float *restrict out, int64_t len) {
+FRE_CLONES512 static void square_loop(const float *restrict x, float *restrict out, int64_t len) {
   for (int64_t i = 0; i < len; i++) out[i] = x[i] * x[i];
 }
 
@@ -766,7 +773,7 @@ napi_value fre_chip_threads(napi_env env, napi_callback_info info) {
  * the same for any thread count and any split.
  */
 /* quantize_loop's values in place (the same expression; no restrict: source and destination are one). */
-FRE_CLONES static void quantize_inplace_loop(float *s, int64_t n, float lo, float hi, float step) {
+FRE_CLONES512 static void quantize_inplace_loop(float *s, int64_t n, float lo, float hi, float step) {
   const float inv = 1.0f / step;
   for (int64_t i = 0; i < n; i++) {
     float v = s[i] < lo ? lo : (s[i] > hi ? hi : s[i]);
@@ -830,7 +837,7 @@ typedef struct {
   double scale;
 } bias_job;
 
-FRE_CLONES static void bias_rows(float *restrict out, const float *restrict bias, int64_t R, int64_t per, double scale) {
+FRE_CLONES512 static void bias_rows(float *restrict out, const float *restrict bias, int64_t R, int64_t per, double scale) {
   if (per == 1) {
     for (int64_t r = 0; r < R; r++) out[r] = (float)((double)out[r] + scale * (double)bias[r]);
     return;
