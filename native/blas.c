@@ -337,6 +337,7 @@ NAPI_MODULE_INIT() {
     {"readBatch", NULL, fre_read_batch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"chipThreads", NULL, fre_chip_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"neuronUpdate", NULL, fre_neuron_update, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"heldNeuronUpdate", NULL, fre_held_neuron_update, NULL, NULL, NULL, napi_enumerable, NULL},
     {"addRowBias", NULL, fre_add_row_bias, NULL, NULL, NULL, napi_enumerable, NULL},
     {"squareRows", NULL, fre_square_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2row", NULL, fre_im2row, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -787,6 +787,7 @@ typedef struct {
   int64_t n;
   float lo, hi, step;
   bool clear;
+  const float *held; /* heldNeuronUpdate: h += held first (adcAccumulate's gain-1 add), or NULL */
 } neuron_job;
 
 /* The four steps run on pieces of NEURON_PIECE elements, each piece's through all four while its h and s are
@@ -797,6 +798,7 @@ static void neuron_block(void *q, int b) {
   const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS;
   for (int64_t p = i0; p < i1; p += NEURON_PIECE) {
     const int64_t len = i1 - p < NEURON_PIECE ? i1 - p : NEURON_PIECE;
+    if (J->held) adc_loop((float *)J->held + p, J->h + p, len, 1.0f, 0.0f, 0.0f);
     fre_activate_loop(J->kind, J->h + p, J->s + p, len);
     if (J->pre) memcpy(J->pre + p, J->s + p, (size_t)len * sizeof(float));
     if (J->step > 0) quantize_inplace_loop(J->s + p, len, J->lo, J->hi, J->step);
@@ -804,26 +806,36 @@ static void neuron_block(void *q, int b) {
   }
 }
 
-napi_value fre_neuron_update(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  float *h, *s, *pre;
-  int64_t hl, sl, pl, n;
+/* heldNeuronUpdate(kind, h, s, n, pre, lo, hi, step, clear, held): the held drive's Accumulate (h += held, as
+ * adcAccumulate(held, 1, n, h, 0, n, 1, 0, 0) adds it) and then neuronUpdate, per piece while h is in L1; the
+ * interpreter folds an Accumulate of a held drive into the NeuronUpdate that follows it (its own name, so an
+ * older build, which would ignore a tenth argument, is never asked). */
+static napi_value neuron_update(napi_env env, napi_callback_info info, bool withHeld) {
+  size_t argc = 10;
+  napi_value argv[10];
+  float *h, *s, *pre, *held = NULL;
+  int64_t hl, sl, pl, n, heldl = 0;
   double kind, lo, hi, step;
   bool clear;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 9) return throw_type(env, "neuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear)");
+  if (withHeld && argc != 10) return throw_type(env, "heldNeuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear, held)");
+  if (!withHeld && argc != 9) return throw_type(env, "neuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear)");
+  if (withHeld && !get_f32(env, argv[9], "held", &held, &heldl)) return NULL;
   if (!get_number(env, argv[0], "kind", &kind) || !get_f32(env, argv[1], "h", &h, &hl) || !get_f32(env, argv[2], "s", &s, &sl) ||
       !get_dim(env, argv[3], "n", 0, &n) || !get_f32(env, argv[4], "pre", &pre, &pl) || !get_number(env, argv[5], "lo", &lo) ||
       !get_number(env, argv[6], "hi", &hi) || !get_number(env, argv[7], "step", &step) || !get_bool(env, argv[8], "clear", &clear))
     return NULL;
   if (!(kind == 0 || kind == 1 || kind == 2)) return throw_range(env, "neuronUpdate: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
-  if (n > hl || n > sl || (pl > 0 && n > pl)) return throw_range(env, "neuronUpdate: n exceeds a buffer's length");
+  if (n > hl || n > sl || (pl > 0 && n > pl) || (held && n > heldl)) return throw_range(env, "neuronUpdate: n exceeds a buffer's length");
   if (h == s) return throw_range(env, "neuronUpdate: h and s must be different buffers");
-  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, (float)lo, (float)hi, (float)step, clear};
+  if (held && (held == h || held == s)) return throw_range(env, "heldNeuronUpdate: held must be a buffer of its own");
+  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, (float)lo, (float)hi, (float)step, clear, held};
   run_rows(n, neuron_block, &J);
   return NULL;
 }
+
+napi_value fre_neuron_update(napi_env env, napi_callback_info info) { return neuron_update(env, info, false); }
+napi_value fre_held_neuron_update(napi_env env, napi_callback_info info) { return neuron_update(env, info, true); }
 
 /*
  * addRowBias(out, bias, m, R, per, scale): out[(b·R + r)·per + q] += scale·bias[r] for b < m, r < R, q < per

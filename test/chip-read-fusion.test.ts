@@ -5,9 +5,9 @@
  *   addNormalVar; for 2 and 3 threads (with one thread, or a small read, begin declines and draws nothing);
  * - normalVarDefer (the key taken, the draws made row by row by the conversion) then adcConvertAccumulate(…,
  *   noise) = the same three passes; normalVarSettle after it = addNormalVar;
- * - the interpreter with them (and the prepared inputs shared by arrays reading one slice, and the
- *   all-zero reads without a GEMM) = the interpreter with all three removed (the separate passes, a
- *   readPrep and a GEMM per read), on reram, pcm and the ideal chip.
+ * - the interpreter with them (and the prepared inputs shared by arrays reading one slice, the all-zero
+ *   reads without a GEMM, and the held drives folded into the neuron updates) = the interpreter with all
+ *   of them removed (the separate passes, a readPrep and a GEMM per read), on reram, pcm and the ideal chip.
  */
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
@@ -193,8 +193,19 @@ run('the interpreter: fused reads give the bytes of the separate passes', () => 
       const it: NetlistInterpreter = makeInterpreter(netlist, 4, selectKernels('auto'), 128);
       if (!fused) {
         // The addon without the fused kernels: the interpreter falls back to the separate passes.
-        const { adcConvertAccumulate: _a, normalVarBegin: _b, normalVarSettle: _c, normalVarDefer: _d, ...rest } = native!;
+        const {
+          adcConvertAccumulate: _a,
+          normalVarBegin: _b,
+          normalVarSettle: _c,
+          normalVarDefer: _d,
+          heldNeuronUpdate: _e,
+          ...rest
+        } = native!;
         Object.defineProperty(it.chip, 'native', { value: rest });
+        // And no held drive folded into the neuron update (the interpreter plans that at construction).
+        Object.defineProperty(it.chip.neuron, 'native', { value: rest });
+        for (const ph of (it as unknown as { plans: { ops: { held: unknown; folded: boolean }[] }[] }).plans)
+          for (const op of ph.ops) [op.held, op.folded] = [null, false];
         // And the read path as it was before them: every read prepares its own input (no buffer version,
         // so no shared prepared input) and runs its GEMM even on an all-zero input.
         const chip = it.chip;

@@ -113,6 +113,10 @@ interface OpPlan {
   fusedConvert: boolean;
   /** The first read of a run of independent reads (runReads): the index after the run's last op; 0 otherwise. */
   runEnd: number;
+  /** NeuronUpdate: the held drive's Accumulate folded into it (foldHeld; the neuron unit adds the drive); that
+   *  Accumulate is then `folded` and does nothing at its own place. */
+  held: OpPlan | null;
+  folded: boolean;
 }
 
 export class NetlistInterpreter implements DeviceModel {
@@ -218,6 +222,7 @@ export class NetlistInterpreter implements DeviceModel {
     this.plans = n.schedule!.phases.map((phase) => ({ phase, ops: planPhase(phase, n) }));
     this.cleared = clearedBuffers(n);
     if (chip.batchable) for (const p of this.plans) this.markRuns(p.ops);
+    if (chip.neuron.foldsHeld) for (const p of this.plans) foldHeld(p.ops);
   }
 
   /**
@@ -398,11 +403,13 @@ export class NetlistInterpreter implements DeviceModel {
       case 'AdcConvert':
         return this.convert(op.array, p.accumulate);
       case 'Accumulate':
+        if (p.folded) return; // added by the NeuronUpdate it is folded into
         return op.source === 'OPERAND_HELD_DRIVE' ? this.accumulateHeld(op, it) : this.accumulate(p);
       case 'NeuronUpdate': {
         const g = this.groups[op.group];
         if (!g.activation) throw new Error(`NeuronUpdate of group ${op.group}, which has no activation`);
-        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size, g.preNext, true);
+        const held = p.held ? this.heldOf(p.held.op) : null;
+        this.chip.neuron.apply(g.activation, g.h, g.sNext, m * g.size, g.preNext, true, held);
         g.updated = true;
         return;
       }
@@ -774,9 +781,15 @@ export class NetlistInterpreter implements DeviceModel {
     return r.read === 'READ_KIND_TRANSPOSED';
   }
 
+  /** The held drive an Accumulate of OPERAND_HELD_DRIVE adds. */
+  private heldOf(op: OpMsg): Float32Array {
+    const g = this.groups[op.group];
+    return op.held === 'DRIVE_BUFFER_NUDGE' ? g.heldNudge : g.heldInput;
+  }
+
   private accumulateHeld(op: OpMsg, it: number): void {
     const g = this.groups[op.group];
-    const held = op.held === 'DRIVE_BUFFER_NUDGE' ? g.heldNudge : g.heldInput;
+    const held = this.heldOf(op);
     const dst = this.target(op.group, op.target);
     const k = op.scaleByStep ? it + 1 : 1;
     const n = this.m * g.size;
@@ -983,6 +996,30 @@ function clearedBuffers(n: NetlistMsg): ClearedBuffer[][] {
   return clear.map((c) => [...c]);
 }
 
+/**
+ * Folds the Accumulate of a held drive into the NeuronUpdate of its group (the neuron unit adds the drive to h in
+ * its pass, heldNeuronUpdate: one pass over h instead of two) when it is the last op before that NeuronUpdate to
+ * touch the group's drive: only data movement, and Accumulates and NeuronUpdates of other groups (which read and
+ * write only their own buffers), lie between. Only adds of weight 1 into the step drive (not scaleByStep, whose
+ * k·held the interpreter forms in double): the same float add, so the same bytes.
+ */
+function foldHeld(ops: OpPlan[]): void {
+  ops.forEach((p, i) => {
+    if (p.type !== 'NeuronUpdate') return;
+    const g = p.op.group;
+    for (let j = i - 1; j >= 0; j--) {
+      const q = ops[j];
+      if (q.type === 'Send' || q.type === 'Receive') continue;
+      if ((q.type === 'Accumulate' || q.type === 'NeuronUpdate') && q.op.group !== g) continue;
+      if (q.type === 'Accumulate' && q.op.source === 'OPERAND_HELD_DRIVE' && !q.op.scaleByStep && q.op.target === 'DRIVE_BUFFER_STEP') {
+        p.held = q;
+        q.folded = true;
+      }
+      return;
+    }
+  });
+}
+
 /** Which ops of a phase iteration come first or last for their (edge, direction). */
 function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
   const dir = (op: OpMsg): string | null => {
@@ -1020,6 +1057,8 @@ function planPhase(phase: PhaseMsg, n: NetlistMsg): OpPlan[] {
       accumulate: null,
       fusedConvert: false,
       runEnd: 0,
+      held: null,
+      folded: false,
     };
   });
   // An AdcConvert whose partial sums go next, past data movement only, to an Accumulate of the same array.

@@ -171,6 +171,20 @@ export interface FreBlasAddon {
     step: number,
     clear: boolean,
   ): void;
+  /** h += held (adcAccumulate's gain-1 add: a held drive's Accumulate), then neuronUpdate, per piece of h while it
+   *  is in cache (native/periphery.c). Older builds lack it. */
+  heldNeuronUpdate?(
+    kind: number,
+    h: Float32Array,
+    s: Float32Array,
+    n: number,
+    pre: Float32Array,
+    lo: number,
+    hi: number,
+    step: number,
+    clear: boolean,
+    held: Float32Array,
+  ): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(
