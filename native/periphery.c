@@ -35,9 +35,8 @@
 
 /* FRE_CLONES512 adds an AVX-512 clone (16 floats a step) to the element-wise loops that gain from it here
  * (convert_acc 0.134 → 0.090 ms for 500 × 512, the neuron unit's quantize; session 8). -mavx512f implies
- * no FMA, and these loops have no float reduction, so every clone gives the same bytes. Not for the input
- * preparation's loops (prep_loop in double, absmax, sumsq8): their AVX-512 clones were slower (readPrep
- * 0.28 → 0.42–0.48 ms). */
+ * no FMA, and these loops have no float reduction, so every clone gives the same bytes. prep_loop (in double)
+ * gains a little (readPrep 0.257 → 0.242 ms); absmax and sumsq8 lose (readPrep 0.28 → 0.42–0.48 ms with theirs). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
 #define FRE_CLONES512 __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -250,7 +249,7 @@ FRE_CLONES static float absmax_loop(const float *restrict x, int64_t len) {
 /* In double, as the TypeScript: x·inv rounded to float (the scaled input), then the DAC's
  * lo + round((v − lo)/step)·step — a float reciprocal would send the ties (0 on a symmetric range
  * with an even number of codes, common: MNIST's blank pixels) to the other code. */
-FRE_CLONES static void prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
+FRE_CLONES512 static void prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
   if (step > 0) {
     for (int64_t i = 0; i < len; i++) {
       double v = (double)(float)((double)x[i] * inv);
