@@ -16,7 +16,7 @@
  *       a rational minimax approximation (Eigen's float tanh), within 2e-7 of Math.tanh.
  *
  * Semantics match simulator/kernels/reference.ts: M = 0 or N = 0 is a no-op; K = 0 or alpha = 0
- * gives C = beta·C, and beta = 0 overwrites C (NaNs already in C do not propagate).
+ * gives C = beta·C, and beta = 0 overwrites C (NaNs already in C do not propagate: fre_blas_overwrites_c).
  */
 #include <limits.h>
 #include <math.h>
@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -52,6 +53,39 @@ char *openblas_get_corename(void);
 /* Elements a row-major rows×cols matrix with row stride ld spans. */
 static int64_t span(int64_t rows, int64_t cols, int64_t ld) {
   return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+/*
+ * Whether cblas_sgemm with β = 0 writes C without reading it (NaN/Inf already in C do not propagate), as the
+ * reference BLAS does (C := 0 when β is zero, then the product) and OpenBLAS does (its β pass zeroes C: a memset
+ * under sgemm_nn/sgemm_tn in perf; its small-matrix kernels have β = 0 variants that only store). Sgemm then
+ * needs no clear of its own — which cost a second write pass over every C (≈ 1 % of a chip epoch's CPU). Probed
+ * once per process, on the loaded library: every transpose pair, on shapes that reach its paths (one row, one
+ * column, small-matrix kernels, the blocked driver, several threads when it has them), C filled with NaN and
+ * +Inf. Any shape leaving one non-finite value (a BLAS that reads C, e.g. a GEMM forwarded to a GEMV whose
+ * β = 0 scaling multiplies) keeps the clear for every call.
+ */
+bool fre_blas_overwrites_c(void) {
+  static int known = -1; /* first call on the JS thread (Sgemm, readBatch), before any worker reads it */
+  if (known >= 0) return known == 1;
+  static const int shapes[][3] = {{1, 1, 1}, {1, 67, 33}, {67, 1, 33}, {5, 7, 3}, {33, 65, 17}, {130, 300, 70}, {300, 520, 260}};
+  const int64_t most = 300 * 520;
+  float *A = malloc(sizeof(float) * most), *B = malloc(sizeof(float) * most), *C = malloc(sizeof(float) * most);
+  bool ok = A && B && C;
+  for (int64_t i = 0; ok && i < most; i++) A[i] = B[i] = (float)((i % 7) - 3) * 0.25f;
+  for (size_t s = 0; ok && s < sizeof shapes / sizeof shapes[0]; s++)
+    for (int t = 0; ok && t < 4; t++) {
+      const int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], ta = t & 1, tb = t >> 1;
+      for (int64_t i = 0; i < (int64_t)M * N; i++) C[i] = (i & 1) ? INFINITY : NAN;
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, ta ? M : K, B,
+                  tb ? K : N, 0.0f, C, N);
+      for (int64_t i = 0; ok && i < (int64_t)M * N; i++) ok = isfinite(C[i]);
+    }
+  free(A);
+  free(B);
+  free(C);
+  known = ok ? 1 : 0;
+  return ok;
 }
 
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
@@ -113,8 +147,8 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     }
     return NULL;
   }
-  if (b == 0.0f) {
-    /* BLAS promises beta = 0 ignores C, but make it explicit so NaN/Inf in C never leak through. */
+  if (b == 0.0f && !fre_blas_overwrites_c()) {
+    /* This BLAS lets NaN/Inf already in C through a β = 0 call (the probe below): clear C first. */
     for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
   }
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
@@ -192,15 +226,19 @@ static inline float fast_tanhf(float x) {
 /*
  * The loops live in functions of their own so GCC can clone them for AVX2 (8 floats a step) and
  * pick the clone at load time, while the default clone keeps the addon working on any x86-64.
- * No FMA in either clone, and no reduction, so both give bit-identical results.
+ * No FMA in either clone, and no reduction, so both give bit-identical results. tanh_loop also has an
+ * AVX-512 clone (16 floats a step; -mavx512f implies no FMA either, so the same bytes): 0.19 → 0.11 ms
+ * for 500 × 512 on this Cooper Lake (bench/results/speed README, session 8).
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
+#define FRE_CLONES512 __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FRE_CLONES
+#define FRE_CLONES512
 #endif
 
-FRE_CLONES static void tanh_loop(const float *restrict h, float *restrict s, int64_t n) {
+FRE_CLONES512 static void tanh_loop(const float *restrict h, float *restrict s, int64_t n) {
   for (int64_t i = 0; i < n; i++) s[i] = fast_tanhf(h[i]);
 }
 
@@ -283,6 +321,7 @@ NAPI_MODULE_INIT() {
     {"addNormalVar", NULL, fre_add_normal_var, NULL, NULL, NULL, napi_enumerable, NULL},
     {"normalVarBegin", NULL, fre_normal_var_begin, NULL, NULL, NULL, napi_enumerable, NULL},
     {"normalVarSettle", NULL, fre_normal_var_settle, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"normalVarDefer", NULL, fre_normal_var_defer, NULL, NULL, NULL, napi_enumerable, NULL},
     {"quantize", NULL, fre_quantize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcAccumulate", NULL, fre_adc_accumulate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adcConvert", NULL, fre_adc_convert, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -298,6 +337,7 @@ NAPI_MODULE_INIT() {
     {"readBatch", NULL, fre_read_batch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"chipThreads", NULL, fre_chip_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"neuronUpdate", NULL, fre_neuron_update, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"heldNeuronUpdate", NULL, fre_held_neuron_update, NULL, NULL, NULL, napi_enumerable, NULL},
     {"addRowBias", NULL, fre_add_row_bias, NULL, NULL, NULL, napi_enumerable, NULL},
     {"squareRows", NULL, fre_square_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2row", NULL, fre_im2row, NULL, NULL, NULL, napi_enumerable, NULL},

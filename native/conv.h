@@ -6,6 +6,8 @@
 #include <stdint.h>
 /* blas.c: s = ρ(h) for the addon's activation kinds (0 tanh, 1 hard-sigmoid, 2 sigmoid); false for another. */
 bool fre_activate_loop(int kind, const float *h, float *s, int64_t n);
+/* blas.c: cblas_sgemm with β = 0 writes C without reading it (probed once; first call on the JS thread). */
+bool fre_blas_overwrites_c(void);
 napi_value fre_im2row(napi_env env, napi_callback_info info);
 napi_value fre_row2im(napi_env env, napi_callback_info info);
 napi_value fre_max_pool_rows(napi_env env, napi_callback_info info);

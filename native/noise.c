@@ -319,6 +319,18 @@ static void lanes_row(lanes *L, xoshiro *g, float *o, float sd, const float *e, 
   if (done < n) lanes_generic(L, g, o + done, sd, e ? e + done : NULL, base, n - done);
 }
 
+/* Row r's draws of a job (its block's streams L and g, rows in order) added to o[0, cols). */
+static void noise_row(lanes *L, xoshiro *g, const normal_job *J, int64_t r, float *o) {
+  const double base = J->cv + (J->rl > 0 ? (double)J->rv[r] : 0.0);
+  if (J->el == 0) {
+    /* One σ per row (read noise relative to the range, ADC noise): one sqrt, no draws if σ is 0. */
+    if (base > 0) lanes_row(L, g, o, (float)sqrt(base), NULL, 0, J->cols);
+  } else {
+    /* σ per element (read noise relative to the target conductance). */
+    lanes_row(L, g, o, 0, J->ev + r * J->cols, base, J->cols);
+  }
+}
+
 /* Rows [b·m/8, (b+1)·m/8) of an addNormalVar. */
 static void normal_block(void *p, int b) {
   const normal_job *J = p;
@@ -330,15 +342,8 @@ static void normal_block(void *p, int b) {
   lanes L;
   lanes_seed(&L, J->key, (uint64_t)b);
   for (int64_t r = r0; r < r1; r++) {
-    const double base = J->cv + (J->rl > 0 ? (double)J->rv[r] : 0.0);
     if (J->zero) memset(J->out + r * cols, 0, (size_t)cols * sizeof(float));
-    if (J->el == 0) {
-      /* One σ per row (read noise relative to the range, ADC noise): one sqrt, no draws if σ is 0. */
-      if (base > 0) lanes_row(&L, &g, J->out + r * cols, (float)sqrt(base), NULL, 0, cols);
-    } else {
-      /* σ per element (read noise relative to the target conductance). */
-      lanes_row(&L, &g, J->out + r * cols, 0, J->ev + r * cols, base, cols);
-    }
+    noise_row(&L, &g, J, r, J->out + r * cols);
   }
 }
 
@@ -472,7 +477,58 @@ napi_value fre_normal_var_begin(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* normalVarSettle(P, noise, n): finishes a started normalVarBegin, then P[i] += noise[i] (i < n; n = 0: finish only). */
+/*
+ * normalVarDefer(state, noise, m, cols, rowVar, elemVar, constVar) → deferred: for a read whose draws would
+ * not run on a worker (normalVarBegin declined: one chip thread, a small call), addNormalVar's key taken from
+ * the chip's stream now (the same draw of the stream as addNormalVar after the GEMM: nothing between draws)
+ * and the job kept, drawing nothing yet; noise only names it (never written). adcConvertAccumulate(…, noise)
+ * then draws each row's noise as addNormalVar would, into a copy of the row, and converts and accumulates
+ * that row while it is in L1 (one pass over the partial sums instead of two); normalVarSettle(P, noise, n)
+ * adds the draws to P in place (n = 0: drops them). False, drawing nothing, when m·cols is 0 (addNormalVar
+ * takes no key then). One deferred job at a time per thread: settle it before the next.
+ */
+static _Thread_local normal_job DJ; /* the deferred job (DJ.out: the noise buffer naming it; NULL: none) */
+
+napi_value fre_normal_var_defer(napi_env env, napi_callback_info info) {
+  xoshiro g;
+  uint32_t *raw;
+  normal_job J;
+  if (!normal_var_args(env, info, "normalVarDefer", "noise", &g, &raw, &J)) return NULL;
+  if (DJ.out) return throw_range(env, "normalVarDefer: a deferred read noise is pending (normalVarSettle or adcConvertAccumulate it first)");
+  fre_normals_ready();
+  napi_value result;
+  const bool defer = J.m * J.cols > 0;
+  NAPI_CALL(env, napi_get_boolean(env, defer, &result));
+  if (!defer) return result;
+  J.key = next64(&g);
+  fre_put_state(&g, raw);
+  DJ = J;
+  return result;
+}
+
+const void *fre_noise_deferred(const float *noise, int64_t m, int64_t cols) {
+  return noise && DJ.out == noise && DJ.m == m && DJ.cols == cols ? &DJ : NULL;
+}
+
+void fre_noise_deferred_rows(const void *job, int b, const float *src, float *row, void (*fn)(void *, int64_t, const float *), void *ctx) {
+  const normal_job *J = job;
+  const int64_t r0 = J->m * b / FRE_BLOCKS, r1 = J->m * (b + 1) / FRE_BLOCKS, cols = J->cols;
+  if (r0 >= r1) return;
+  xoshiro g;
+  fre_block_stream(&g, J->key, (uint64_t)b);
+  lanes L;
+  lanes_seed(&L, J->key, (uint64_t)b);
+  for (int64_t r = r0; r < r1; r++) {
+    memcpy(row, src + r * cols, (size_t)cols * sizeof(float));
+    noise_row(&L, &g, J, r, row);
+    fn(ctx, r, row);
+  }
+}
+
+void fre_noise_deferred_done(void) { DJ.out = NULL; }
+
+/* normalVarSettle(P, noise, n): finishes a started normalVarBegin, then P[i] += noise[i] (i < n; n = 0: finish only);
+ * for a deferred job (normalVarDefer) of noise, its draws added to P in place (addNormalVar's), or dropped when n = 0. */
 napi_value fre_normal_var_settle(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -482,7 +538,19 @@ napi_value fre_normal_var_settle(napi_env env, napi_callback_info info) {
   fre_pool_finish();
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 3) return throw_type(env, "normalVarSettle: expected (P, noise, n)");
-  if (!get_f32(env, argv[0], "P", &p, &pl) || !get_f32(env, argv[1], "noise", &nz, &nl) || !get_dim(env, argv[2], "n", 0, &n)) return NULL;
+  if (!get_f32(env, argv[0], "P", &p, &pl) || !get_f32(env, argv[1], "noise", &nz, &nl) || !get_dim(env, argv[2], "n", 0, &n)) {
+    DJ.out = NULL; /* a deferred job is dropped rather than left pending by an exception */
+    return NULL;
+  }
+  if (DJ.out && DJ.out == nz) {
+    normal_job J = DJ;
+    DJ.out = NULL;
+    if (n == 0) return NULL;
+    if (n != J.m * J.cols || n > pl) return throw_range(env, "normalVarSettle: n is not the deferred read's m·cols, or P is shorter");
+    J.out = p;
+    run_normals(&J);
+    return NULL;
+  }
   if (n > pl || n > nl) return throw_range(env, "normalVarSettle: n exceeds a buffer's length");
   for (int64_t i = 0; i < n; i++) p[i] += nz[i];
   return NULL;

@@ -25,19 +25,27 @@
  * threads (blocks.h); nothing there draws, so the bytes are the same for any thread count.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "napi_args.h"
 #include "periphery.h"
 #include "blocks.h"
 #include "conv.h" /* fre_activate_loop */
+#include "noise.h" /* the deferred read noise */
 
+/* FRE_CLONES512 adds an AVX-512 clone (16 floats a step) to the element-wise loops that gain from it here
+ * (convert_acc 0.134 → 0.090 ms for 500 × 512, the neuron unit's quantize; session 8). -mavx512f implies
+ * no FMA, and these loops have no float reduction, so every clone gives the same bytes. prep_loop (in double)
+ * gains a little (readPrep 0.257 → 0.242 ms); absmax and sumsq8 lose (readPrep 0.28 → 0.42–0.48 ms with theirs). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FRE_CLONES __attribute__((target_clones("avx2", "default")))
+#define FRE_CLONES512 __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FRE_CLONES
+#define FRE_CLONES512
 #endif
 
-FRE_CLONES static void quantize_loop(const float *restrict src, float *restrict dst, int64_t n, float lo, float hi, float step) {
+FRE_CLONES512 static void quantize_loop(const float *restrict src, float *restrict dst, int64_t n, float lo, float hi, float step) {
   const float inv = 1.0f / step;
   for (int64_t i = 0; i < n; i++) {
     float v = src[i] < lo ? lo : (src[i] > hi ? hi : src[i]);
@@ -62,7 +70,7 @@ napi_value fre_quantize(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_CLONES static void adc_loop(float *restrict p, float *restrict out, int64_t cols, float gain, float fs, float step) {
+FRE_CLONES512 static void adc_loop(float *restrict p, float *restrict out, int64_t cols, float gain, float fs, float step) {
   if (step > 0) {
     const float inv = 1.0f / step;
     for (int64_t j = 0; j < cols; j++) {
@@ -99,7 +107,7 @@ napi_value fre_adc_accumulate(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_CLONES static int64_t convert_loop(float *restrict p, int64_t n, float fs, float step) {
+FRE_CLONES512 static int64_t convert_loop(float *restrict p, int64_t n, float fs, float step) {
   int64_t clipped = 0;
   const float inv = step > 0 ? 1.0f / step : 0.0f;
   for (int64_t i = 0; i < n; i++) {
@@ -129,7 +137,7 @@ napi_value fre_adc_convert(napi_env env, napi_callback_info info) {
   return result;
 }
 
-FRE_CLONES static void table_loop(const float *restrict h, float *restrict s, int64_t n, const float *restrict t,
+FRE_CLONES512 static void table_loop(const float *restrict h, float *restrict s, int64_t n, const float *restrict t,
                                   int64_t last, float lo, float scale, int linear) {
   if (!linear) {
     for (int64_t i = 0; i < n; i++) {
@@ -241,7 +249,7 @@ FRE_CLONES static float absmax_loop(const float *restrict x, int64_t len) {
 /* In double, as the TypeScript: x·inv rounded to float (the scaled input), then the DAC's
  * lo + round((v − lo)/step)·step — a float reciprocal would send the ties (0 on a symmetric range
  * with an even number of codes, common: MNIST's blank pixels) to the other code. */
-FRE_CLONES static void prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
+FRE_CLONES512 static void prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
   if (step > 0) {
     for (int64_t i = 0; i < len; i++) {
       double v = (double)(float)((double)x[i] * inv);
@@ -312,7 +320,7 @@ napi_value fre_read_prep(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_CLONES static int64_t convert_scaled_loop(float *restrict p, int64_t n, float fs, float step, float k) {
+FRE_CLONES512 static int64_t convert_scaled_loop(float *restrict p, int64_t n, float fs, float step, float k) {
   int64_t clipped = 0;
   const float inv = step > 0 ? 1.0f / step : 0.0f;
   if (fs > 0) {
@@ -374,7 +382,7 @@ napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
  * else reads the partial sums in between): per element exactly adcConvertScaled's value v·k, then
  * adcAccumulate's out[offset + r·ld + j] += accGain·(v·k), both in float as those two loops do, so the
  * bytes are theirs; P is left as it was (nothing reads it afterwards). */
-FRE_CLONES static int64_t convert_acc_loop(const float *restrict p, const float *restrict nz, float *restrict out, int64_t n, float fs,
+FRE_CLONES512 static int64_t convert_acc_loop(const float *restrict p, const float *restrict nz, float *restrict out, int64_t n, float fs,
                                            float step, float k, float g) {
   int64_t clipped = 0;
   const float inv = step > 0 ? 1.0f / step : 0.0f;
@@ -425,6 +433,7 @@ typedef struct {
   int64_t rows, lines, scl, offset, ld;
   double fs, step, gain, accGain;
   int64_t clipped[FRE_BLOCKS];
+  const void *deferred; /* a deferred read noise (fre_noise_deferred) drawn row by row, or NULL */
 } conv_acc_job;
 
 static void conv_acc_block(void *q, int b) {
@@ -439,7 +448,35 @@ static void conv_acc_block(void *q, int b) {
   J->clipped[b] = clipped;
 }
 
-napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
+/* A deferred read noise's rows (normalVarDefer), each converted and accumulated as soon as it is drawn. */
+typedef struct {
+  conv_acc_job *J;
+  int64_t clipped;
+} conv_acc_row_ctx;
+
+static void conv_acc_row(void *q, int64_t r, const float *row) {
+  conv_acc_row_ctx *C = q;
+  const conv_acc_job *J = C->J;
+  const float k = (float)((J->scl > 0 ? (double)J->sc[r] : 1.0) * J->gain);
+  C->clipped += convert_acc_loop(row, NULL, J->out + J->offset + r * J->ld, J->lines, (float)J->fs, (float)J->step, k, (float)J->accGain);
+}
+
+static void conv_acc_deferred_block(void *q, int b) {
+  conv_acc_job *J = q;
+  static _Thread_local float *row = NULL;
+  static _Thread_local int64_t rowLen = 0;
+  if (rowLen < J->lines) {
+    float *grown = realloc(row, (size_t)J->lines * sizeof(float));
+    if (!grown) abort(); /* a few kB; nothing sensible is left to do without them */
+    row = grown;
+    rowLen = J->lines;
+  }
+  conv_acc_row_ctx C = {J, 0};
+  fre_noise_deferred_rows(J->deferred, b, J->p, row, conv_acc_row, &C);
+  J->clipped[b] = C.clipped;
+}
+
+static napi_value adc_convert_accumulate(napi_env env, napi_callback_info info) {
   size_t argc = 12;
   napi_value argv[12], result;
   float *p, *sc, *out, *nz = NULL;
@@ -461,17 +498,31 @@ napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
     return throw_range(env, "adcConvertAccumulate: P, scales or noise is too short");
   if (rows > 0 && (lines > ld || offset + (rows - 1) * ld + lines > ol))
     return throw_range(env, "adcConvertAccumulate: out is too short for offset, ld and rows");
-  conv_acc_job J = {p, nz, out, sc, rows, lines, scl, offset, ld, fs, step, gain, accGain, {0}};
-  run_rows(rows * lines, conv_acc_block, &J);
+  conv_acc_job J = {p, nz, out, sc, rows, lines, scl, offset, ld, fs, step, gain, accGain, {0}, NULL};
+  if ((J.deferred = fre_noise_deferred(nz, rows, lines))) {
+    /* The deferred read noise (normalVarDefer) drawn row by row into a copy of the row (P stays as it was),
+     * each row converted and accumulated while in L1: the values P + noise of addNormalVar in place, then
+     * the loop below without noise (P[i] + σ·z rounds as in place, since noise[i] = 0 + σ·z is σ·z). */
+    J.nz = NULL;
+    run_rows(rows * lines, conv_acc_deferred_block, &J);
+  } else run_rows(rows * lines, conv_acc_block, &J);
   int64_t clipped = 0;
   for (int b = 0; b < FRE_BLOCKS; b++) clipped += J.clipped[b];
   NAPI_CALL(env, napi_create_int64(env, clipped, &result));
   return result;
 }
 
+napi_value fre_adc_convert_accumulate(napi_env env, napi_callback_info info) {
+  napi_value r = adc_convert_accumulate(env, info);
+  /* A deferred read noise is this call's to add (ChipArrays.convertAccumulate settles any other first): none is
+   * left pending after it, whether it was added or an argument check threw. */
+  fre_noise_deferred_done();
+  return r;
+}
+
 /* squareRows(x, m, ld, offset, len, out): out[r·len + i] = x[offset + r·ld + i]², i < len (the inputs'
  * squares that weigh each device's read-noise variance when it is relative to the target conductance). */
-FRE_CLONES static void square_loop(const float *restrict x, float *restrict out, int64_t len) {
+FRE_CLONES512 static void square_loop(const float *restrict x, float *restrict out, int64_t len) {
   for (int64_t i = 0; i < len; i++) out[i] = x[i] * x[i];
 }
 
@@ -531,7 +582,8 @@ static void read_block(void *q, int b) {
   const int64_t n = T->n, oLen = T->oLen, iLen = T->iLen;
   const float *x = T->x + T->off;
   /* An all-zero input (a state that has not moved, through a float DAC) fills +0, as OpenBLAS returns
-   * (ChipArrays.gemmOrZero); Sgemm zeroes C before a β = 0 call (blas.c), so do the same. */
+   * (ChipArrays.gemmOrZero); otherwise the β = 0 GEMM writes P itself, as Sgemm's (blas.c), which clears C
+   * first only for a BLAS that reads it (fre_blas_overwrites_c, probed before the batch runs). */
   int zero = 1;
   for (int64_t r = 0; r < n && zero; r++)
     for (int64_t i = 0; i < iLen; i++)
@@ -539,7 +591,7 @@ static void read_block(void *q, int b) {
         zero = 0;
         break;
       }
-  memset(T->p, 0, (size_t)(n * oLen) * sizeof(float));
+  if (zero || !fre_blas_overwrites_c()) memset(T->p, 0, (size_t)(n * oLen) * sizeof(float));
   if (!zero)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, T->transposed ? CblasNoTrans : CblasTrans, (int)n, (int)oLen, (int)iLen, (float)T->alpha, x,
                 (int)T->ld, T->w + T->w0, (int)T->ldw, 0.0f, T->p, (int)oLen);
@@ -691,6 +743,7 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
    * the chip threads. With several BLAS threads (or a BLAS that does not say) the reads run here, in
    * order, each GEMM as the sequential read calls it (ChipArrays.batching does not queue them then). */
   const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
+  fre_blas_overwrites_c(); /* probed here, on this thread, before the workers ask */
   static _Thread_local read_batch_job B;
   B.t = T;
   B.p = Pj;
@@ -719,7 +772,7 @@ napi_value fre_chip_threads(napi_env env, napi_callback_info info) {
  * the same for any thread count and any split.
  */
 /* quantize_loop's values in place (the same expression; no restrict: source and destination are one). */
-FRE_CLONES static void quantize_inplace_loop(float *s, int64_t n, float lo, float hi, float step) {
+FRE_CLONES512 static void quantize_inplace_loop(float *s, int64_t n, float lo, float hi, float step) {
   const float inv = 1.0f / step;
   for (int64_t i = 0; i < n; i++) {
     float v = s[i] < lo ? lo : (s[i] > hi ? hi : s[i]);
@@ -733,38 +786,55 @@ typedef struct {
   int64_t n;
   float lo, hi, step;
   bool clear;
+  const float *held; /* heldNeuronUpdate: h += held first (adcAccumulate's gain-1 add), or NULL */
 } neuron_job;
 
+/* The four steps run on pieces of NEURON_PIECE elements, each piece's through all four while its h and s are
+ * in L1 (a block of a 500 × 512 update is 128 kB, beyond it: four passes over a block went to L2/L3). */
+#define NEURON_PIECE 1024
 static void neuron_block(void *q, int b) {
   const neuron_job *J = q;
-  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS, len = i1 - i0;
-  if (len <= 0) return;
-  fre_activate_loop(J->kind, J->h + i0, J->s + i0, len);
-  if (J->pre) memcpy(J->pre + i0, J->s + i0, (size_t)len * sizeof(float));
-  if (J->step > 0) quantize_inplace_loop(J->s + i0, len, J->lo, J->hi, J->step);
-  if (J->clear) memset(J->h + i0, 0, (size_t)len * sizeof(float));
+  const int64_t i0 = J->n * b / FRE_BLOCKS, i1 = J->n * (b + 1) / FRE_BLOCKS;
+  for (int64_t p = i0; p < i1; p += NEURON_PIECE) {
+    const int64_t len = i1 - p < NEURON_PIECE ? i1 - p : NEURON_PIECE;
+    if (J->held) adc_loop((float *)J->held + p, J->h + p, len, 1.0f, 0.0f, 0.0f);
+    fre_activate_loop(J->kind, J->h + p, J->s + p, len);
+    if (J->pre) memcpy(J->pre + p, J->s + p, (size_t)len * sizeof(float));
+    if (J->step > 0) quantize_inplace_loop(J->s + p, len, J->lo, J->hi, J->step);
+    if (J->clear) memset(J->h + p, 0, (size_t)len * sizeof(float));
+  }
 }
 
-napi_value fre_neuron_update(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  float *h, *s, *pre;
-  int64_t hl, sl, pl, n;
+/* heldNeuronUpdate(kind, h, s, n, pre, lo, hi, step, clear, held): the held drive's Accumulate (h += held, as
+ * adcAccumulate(held, 1, n, h, 0, n, 1, 0, 0) adds it) and then neuronUpdate, per piece while h is in L1; the
+ * interpreter folds an Accumulate of a held drive into the NeuronUpdate that follows it (its own name, so an
+ * older build, which would ignore a tenth argument, is never asked). */
+static napi_value neuron_update(napi_env env, napi_callback_info info, bool withHeld) {
+  size_t argc = 10;
+  napi_value argv[10];
+  float *h, *s, *pre, *held = NULL;
+  int64_t hl, sl, pl, n, heldl = 0;
   double kind, lo, hi, step;
   bool clear;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 9) return throw_type(env, "neuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear)");
+  if (withHeld && argc != 10) return throw_type(env, "heldNeuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear, held)");
+  if (!withHeld && argc != 9) return throw_type(env, "neuronUpdate: expected (kind, h, s, n, pre, lo, hi, step, clear)");
+  if (withHeld && !get_f32(env, argv[9], "held", &held, &heldl)) return NULL;
   if (!get_number(env, argv[0], "kind", &kind) || !get_f32(env, argv[1], "h", &h, &hl) || !get_f32(env, argv[2], "s", &s, &sl) ||
       !get_dim(env, argv[3], "n", 0, &n) || !get_f32(env, argv[4], "pre", &pre, &pl) || !get_number(env, argv[5], "lo", &lo) ||
       !get_number(env, argv[6], "hi", &hi) || !get_number(env, argv[7], "step", &step) || !get_bool(env, argv[8], "clear", &clear))
     return NULL;
   if (!(kind == 0 || kind == 1 || kind == 2)) return throw_range(env, "neuronUpdate: kind must be 0 (tanh), 1 (hard-sigmoid) or 2 (sigmoid)");
-  if (n > hl || n > sl || (pl > 0 && n > pl)) return throw_range(env, "neuronUpdate: n exceeds a buffer's length");
+  if (n > hl || n > sl || (pl > 0 && n > pl) || (held && n > heldl)) return throw_range(env, "neuronUpdate: n exceeds a buffer's length");
   if (h == s) return throw_range(env, "neuronUpdate: h and s must be different buffers");
-  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, (float)lo, (float)hi, (float)step, clear};
+  if (held && (held == h || held == s)) return throw_range(env, "heldNeuronUpdate: held must be a buffer of its own");
+  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, (float)lo, (float)hi, (float)step, clear, held};
   run_rows(n, neuron_block, &J);
   return NULL;
 }
+
+napi_value fre_neuron_update(napi_env env, napi_callback_info info) { return neuron_update(env, info, false); }
+napi_value fre_held_neuron_update(napi_env env, napi_callback_info info) { return neuron_update(env, info, true); }
 
 /*
  * addRowBias(out, bias, m, R, per, scale): out[(b·R + r)·per + q] += scale·bias[r] for b < m, r < R, q < per
@@ -778,7 +848,7 @@ typedef struct {
   double scale;
 } bias_job;
 
-FRE_CLONES static void bias_rows(float *restrict out, const float *restrict bias, int64_t R, int64_t per, double scale) {
+FRE_CLONES512 static void bias_rows(float *restrict out, const float *restrict bias, int64_t R, int64_t per, double scale) {
   if (per == 1) {
     for (int64_t r = 0; r < R; r++) out[r] = (float)((double)out[r] + scale * (double)bias[r]);
     return;

@@ -14,5 +14,6 @@ napi_value fre_square_rows(napi_env env, napi_callback_info info);
 napi_value fre_read_batch(napi_env env, napi_callback_info info);
 napi_value fre_chip_threads(napi_env env, napi_callback_info info);
 napi_value fre_neuron_update(napi_env env, napi_callback_info info);
+napi_value fre_held_neuron_update(napi_env env, napi_callback_info info);
 napi_value fre_add_row_bias(napi_env env, napi_callback_info info);
 #endif

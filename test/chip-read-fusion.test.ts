@@ -2,11 +2,12 @@
  * The chip read path's fused kernels give the bytes of the passes they replace:
  * - normalVarBegin (the read noise drawn on the chip threads while the GEMM runs) then
  *   adcConvertAccumulate(…, noise) = addNormalVar, adcConvertScaled, adcAccumulate; normalVarSettle =
- *   addNormalVar; for 2 and 3 threads (with one thread, or a small read, begin declines and draws nothing:
- *   the caller adds the noise in place);
- * - the interpreter with them (and the prepared inputs shared by arrays reading one slice, and the
- *   all-zero reads without a GEMM) = the interpreter with all three removed (the separate passes, a
- *   readPrep and a GEMM per read), on reram, pcm and the ideal chip.
+ *   addNormalVar; for 2 and 3 threads (with one thread, or a small read, begin declines and draws nothing);
+ * - normalVarDefer (the key taken, the draws made row by row by the conversion) then adcConvertAccumulate(…,
+ *   noise) = the same three passes; normalVarSettle after it = addNormalVar;
+ * - the interpreter with them (and the prepared inputs shared by arrays reading one slice, the all-zero
+ *   reads without a GEMM, and the held drives folded into the neuron updates) = the interpreter with all
+ *   of them removed (the separate passes, a readPrep and a GEMM per read), on reram, pcm and the ideal chip.
  */
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
@@ -78,6 +79,62 @@ run('normalVarBegin + adcConvertAccumulate: the bytes of addNormalVar, adcConver
     }
   });
 
+  test.each([
+    [false, 3, 0.05, 1],
+    [true, 3, 0.05, 1],
+    [false, 0, 0, 1],
+    [false, 3, 0.05, 2], // called directly at a size the threads take: the deferred rows run on the workers
+  ])(
+    'normalVarDefer (per-element variance %s, full scale %d, step %d, %d threads): the rows drawn by the conversion',
+    (elem, fs, step, threads) => {
+      const ev = elem ? elemVar : EMPTY;
+      const noise = makeNoise(makeRng(4), 'native');
+      const P = Float32Array.from(P0);
+      noise.addNormalVar(P, m, cols, rowVar, elem ? elemVar : null, 0.01);
+      const clipped = native!.adcConvertScaled!(P, m, cols, fs, step, scales, 1.25);
+      const dst = Float32Array.from(dst0);
+      native!.adcAccumulate(P, m, cols, dst, 20, ld, 0.75, 0, 0);
+      withChipThreads(native!, threads, () => {
+        const n2 = makeNoise(makeRng(4), 'native');
+        const nz = new Float32Array(m * cols).fill(7);
+        expect(native!.normalVarDefer!(n2.nativeState!, nz, m, cols, rowVar, ev, 0.01)).toBe(true);
+        expect(Array.from(n2.nativeState!)).toEqual(Array.from(noise.nativeState!)); // the key taken now, as addNormalVar
+        const Q = Float32Array.from(P0);
+        const d2 = Float32Array.from(dst0);
+        expect(native!.adcConvertAccumulate!(Q, m, cols, fs, step, scales, 1.25, d2, 20, ld, 0.75, nz)).toBe(clipped);
+        expect(bytesOf(d2).equals(bytesOf(dst))).toBe(true);
+        expect(bytesOf(Q).equals(bytesOf(P0))).toBe(true); // the partial sums are left as they were
+        expect(nz.every((v) => v === 7)).toBe(true); // the buffer only names the job
+        // Consumed: the same call again is a plain conversion with nz (all 7) as its noise.
+        const d3 = Float32Array.from(dst0);
+        native!.adcConvertAccumulate!(Q, m, cols, fs, step, scales, 1.25, d3, 20, ld, 0.75, nz);
+        expect(bytesOf(d3).equals(bytesOf(dst))).toBe(false);
+      });
+    },
+  );
+
+  test('normalVarDefer then normalVarSettle: addNormalVar\u2019s bytes in place; n = 0 drops the draws; one at a time', () => {
+    const noise = makeNoise(makeRng(9), 'native');
+    const P = Float32Array.from(P0);
+    noise.addNormalVar(P, m, cols, rowVar, null, 0.02);
+    withChipThreads(native!, 1, () => {
+      const n2 = makeNoise(makeRng(9), 'native');
+      const nz = new Float32Array(m * cols);
+      expect(native!.normalVarDefer!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02)).toBe(true);
+      expect(() => native!.normalVarDefer!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02)).toThrow(/pending/);
+      const Q = Float32Array.from(P0);
+      native!.normalVarSettle!(Q, nz, m * cols);
+      expect(bytesOf(Q).equals(bytesOf(P))).toBe(true);
+      expect(native!.normalVarDefer!(n2.nativeState!, nz, 0, cols, rowVar, EMPTY, 0.02)).toBe(false); // nothing to draw
+      expect(native!.normalVarDefer!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02)).toBe(true);
+      const R = Float32Array.from(P0);
+      native!.normalVarSettle!(R, nz, 0);
+      expect(bytesOf(R).equals(bytesOf(P0))).toBe(true);
+      expect(native!.normalVarDefer!(n2.nativeState!, nz, m, cols, rowVar, EMPTY, 0.02)).toBe(true); // dropped: none pending
+      native!.normalVarSettle!(R, nz, 0);
+    });
+  });
+
   test('normalVarSettle adds the started draws: addNormalVar\u2019s bytes', () => {
     const noise = makeNoise(makeRng(9), 'native');
     const P = Float32Array.from(P0);
@@ -136,8 +193,19 @@ run('the interpreter: fused reads give the bytes of the separate passes', () => 
       const it: NetlistInterpreter = makeInterpreter(netlist, 4, selectKernels('auto'), 128);
       if (!fused) {
         // The addon without the fused kernels: the interpreter falls back to the separate passes.
-        const { adcConvertAccumulate: _a, normalVarBegin: _b, normalVarSettle: _c, ...rest } = native!;
+        const {
+          adcConvertAccumulate: _a,
+          normalVarBegin: _b,
+          normalVarSettle: _c,
+          normalVarDefer: _d,
+          heldNeuronUpdate: _e,
+          ...rest
+        } = native!;
         Object.defineProperty(it.chip, 'native', { value: rest });
+        // And no held drive folded into the neuron update (the interpreter plans that at construction).
+        Object.defineProperty(it.chip.neuron, 'native', { value: rest });
+        for (const ph of (it as unknown as { plans: { ops: { held: unknown; folded: boolean }[] }[] }).plans)
+          for (const op of ph.ops) [op.held, op.folded] = [null, false];
         // And the read path as it was before them: every read prepares its own input (no buffer version,
         // so no shared prepared input) and runs its GEMM even on an all-zero input.
         const chip = it.chip;

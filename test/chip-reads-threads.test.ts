@@ -329,6 +329,35 @@ run('neuronUpdate: the bytes of activate, a copy, quantize and a fill, on any th
     }
   });
 
+  test.each([0, 1])('heldNeuronUpdate, kind %d: adcAccumulate(held) then neuronUpdate, on any thread count', (kind) => {
+    const [lo, hi, step] = [-1, 1, 2 / 255];
+    const held = Float32Array.from({ length: n }, () => (r.uniform() - 0.5) * 2);
+    // The separate calls: the held drive's Accumulate (as the interpreter adds it), then the update.
+    const hRef = h0.slice();
+    native!.adcAccumulate(held, 1, n, hRef, 0, n, 1, 0, 0);
+    const ref = new Float32Array(n);
+    const refPre = new Float32Array(n);
+    native!.neuronUpdate!(kind, hRef, ref, n, refPre, lo, hi, step, true);
+    const unheld = new Float32Array(n);
+    native!.neuronUpdate!(kind, h0.slice(), unheld, n, new Float32Array(0), lo, hi, step, true);
+    expect(bytes(unheld).equals(bytes(ref))).toBe(false); // the held drive changes the states
+    for (const threads of [1, 2, 3]) {
+      const h = h0.slice();
+      const s = new Float32Array(n);
+      const pre = new Float32Array(n);
+      withThreads(threads, () => native!.heldNeuronUpdate!(kind, h, s, n, pre, lo, hi, step, true, held));
+      expect(bytes(s).equals(bytes(ref))).toBe(true);
+      expect(bytes(pre).equals(bytes(refPre))).toBe(true);
+      expect(h.every((v) => v === 0)).toBe(true);
+    }
+    expect(() =>
+      native!.heldNeuronUpdate!(kind, h0.slice(), new Float32Array(n), n, new Float32Array(0), lo, hi, step, true, held.subarray(1)),
+    ).toThrow(/exceeds/);
+    expect(() => native!.heldNeuronUpdate!(kind, held, new Float32Array(n), n, new Float32Array(0), lo, hi, step, true, held)).toThrow(
+      /of its own/,
+    );
+  });
+
   test('rejects a kind it does not know and a buffer too short', () => {
     const b = new Float32Array(8);
     expect(() => native!.neuronUpdate!(3, b, new Float32Array(8), 8, new Float32Array(0), -1, 1, 0, false)).toThrow(/neuronUpdate: kind/);

@@ -295,12 +295,15 @@ export class ChipArrays {
     if (deferNoise && begin && state && !this.lowFrequency) {
       // The noise's draws start on the chip threads (the same key from the chip's stream, taken here as
       // before) while this thread runs the GEMM; the array's conversion adds them (convertAccumulate).
-      // Without a worker to run them (one chip thread, a small read) they are added in place after the GEMM.
+      // Without a worker to run them (one chip thread, a small read) the key is taken here and the draws are
+      // made by the conversion, row by row as it converts (normalVarDefer), or else in place after the GEMM.
       const nz = (this.noiseBufs[id] = grow(this.noiseBufs[id] ?? new Float32Array(0), n * oLen));
+      const defer = this.native?.normalVarDefer;
       let started = false;
       let later: [Float32Array | null, Float32Array | null, number] | null = null;
       this.addLineNoise(t, dev, transposed, xs, ld, off, n, iLen, oLen, part, normsDone ? rowVar : null, (rv, ev, cv) => {
         started = begin(state, nz, n, oLen, rv ?? EMPTY, ev ?? EMPTY, cv);
+        if (!started && defer) started = defer(state, nz, n, oLen, rv ?? EMPTY, ev ?? EMPTY, cv);
         if (!started) later = [rv, ev, cv];
       });
       try {

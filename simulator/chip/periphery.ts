@@ -24,6 +24,7 @@ export type PeripheryNative = Pick<
   | 'adcConvertAccumulate'
   | 'normalVarBegin'
   | 'normalVarSettle'
+  | 'normalVarDefer'
   | 'squareRows'
   | 'readBatch'
   | 'chipThreads'
@@ -31,6 +32,7 @@ export type PeripheryNative = Pick<
   | 'setThreads'
   | 'layoutThreads'
   | 'neuronUpdate'
+  | 'heldNeuronUpdate'
   | 'addRowBias'
 > | null;
 
@@ -231,17 +233,40 @@ export class NeuronUnit {
     return this.free !== null;
   }
 
+  /** apply() runs natively in one pass and can take a held drive's Accumulate with it (heldNeuronUpdate): the exact
+   *  activation, no state noise, the addon's fused kernels. */
+  get foldsHeld(): boolean {
+    return !!this.native?.neuronUpdate && !!this.native.heldNeuronUpdate && this.fusable();
+  }
+
+  private fusable(): boolean {
+    return this.chip.neuron.activation.kind === 'exact' && !(this.chip.neuron.stateNoise > 0);
+  }
+
   /** s = register(activation(h) + noise); `pre` (difference-register) receives the value before the register;
-   *  `clear`: h[0, n) = 0 afterwards (the drive consumed). */
-  apply(kind: Activation, h: Float32Array, s: Float32Array, n: number, pre: Float32Array | null = null, clear = false): void {
+   *  `clear`: h[0, n) = 0 afterwards (the drive consumed). `held` (only when foldsHeld): h += held first, as the
+   *  held drive's Accumulate adds it (adcAccumulate, gain 1), in the same pass. */
+  apply(
+    kind: Activation,
+    h: Float32Array,
+    s: Float32Array,
+    n: number,
+    pre: Float32Array | null = null,
+    clear = false,
+    held: Float32Array | null = null,
+  ): void {
     const impl = this.chip.neuron.activation;
     const fused = this.native?.neuronUpdate;
-    if (fused && impl.kind === 'exact' && !(this.chip.neuron.stateNoise > 0) && h !== s) {
+    if (held && !(this.foldsHeld && h !== s))
+      throw new Error('NeuronUnit.apply: a held drive is folded in only by the native heldNeuronUpdate');
+    if (fused && this.fusable() && h !== s) {
       // The same steps element by element in one pass on the chip threads (native/periphery.c neuronUpdate:
       // activate's loop, the copy, quantize's loop, the clear), so the bytes are the ones below.
       const bits = this.chip.neuron.stateBits;
       const [lo, hi] = this.chip.neuron.stateRange;
-      fused(ACTIVATION_CODE[kind], h, s, n, pre ?? EMPTY, lo, hi, bits === 'float' ? 0 : (hi - lo) / (2 ** bits - 1), clear);
+      const step = bits === 'float' ? 0 : (hi - lo) / (2 ** bits - 1);
+      if (held) this.native!.heldNeuronUpdate!(ACTIVATION_CODE[kind], h, s, n, pre ?? EMPTY, lo, hi, step, clear, held);
+      else fused(ACTIVATION_CODE[kind], h, s, n, pre ?? EMPTY, lo, hi, step, clear);
       return;
     }
     if (impl.kind === 'exact') this.kernels.activate(kind, h, s, n);

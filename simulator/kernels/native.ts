@@ -122,8 +122,21 @@ export interface FreBlasAddon {
     elemVar: Float32Array,
     constVar: number,
   ): boolean;
-  /** Finishes a normalVarBegin, then P[i] += noise[i] for i < n. */
+  /** Finishes a normalVarBegin, then P[i] += noise[i] for i < n; for a normalVarDefer of noise, its draws added
+   *  to P in place (n = 0: dropped). */
   normalVarSettle?(P: Float32Array, noise: Float32Array, n: number): void;
+  /** When normalVarBegin declines: addNormalVar's key taken now and its draws kept for later, named by noise (never
+   *  written); adcConvertAccumulate(…, noise) draws each row and converts it while in cache, or normalVarSettle adds
+   *  them in place. False when m·cols is 0 (nothing drawn). Older builds lack it. */
+  normalVarDefer?(
+    state: Uint32Array,
+    noise: Float32Array,
+    m: number,
+    cols: number,
+    rowVar: Float32Array,
+    elemVar: Float32Array,
+    constVar: number,
+  ): boolean;
   /** The independent array reads of one iteration side by side on the chip threads (native/periphery.c):
    *  per read its GEMM, read noise (keys from the chip's stream in read order) and ADC conversion with the
    *  rescale into its own partial sums, as ChipArrays.read then convertAndRescale; bufs holds 5 and nums 16
@@ -157,6 +170,20 @@ export interface FreBlasAddon {
     hi: number,
     step: number,
     clear: boolean,
+  ): void;
+  /** h += held (adcAccumulate's gain-1 add: a held drive's Accumulate), then neuronUpdate, per piece of h while it
+   *  is in cache (native/periphery.c). Older builds lack it. */
+  heldNeuronUpdate?(
+    kind: number,
+    h: Float32Array,
+    s: Float32Array,
+    n: number,
+    pre: Float32Array,
+    lo: number,
+    hi: number,
+    step: number,
+    clear: boolean,
+    held: Float32Array,
   ): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
