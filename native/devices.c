@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "napi_args.h"
 #include "rng.h"
@@ -706,18 +707,6 @@ typedef struct {
   bool failed;
 } plan_block_out;
 
-typedef struct {
-  devices d;
-  const float *post, *pre;
-  int64_t ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords;
-  double eta, eps, desiredBl;
-  sample_plan *plan;
-  plan_block_out ph1[FRE_BLOCKS];
-  uint64_t planKey, key;
-  double pulses[FRE_BLOCKS], boundHits[FRE_BLOCKS];
-  bool failed[FRE_BLOCKS];
-} coincide_job;
-
 /*
  * A cell of the tile as coincide_block works on it: the device's constants (its own signed step and
  * soft-bound reciprocal per direction, its bounds, the 5 % band that counts as "at the bound") next to
@@ -743,6 +732,23 @@ typedef struct {
 #define CELL_FROZEN 1u
 #define CELL_TOUCHED 2u
 #define CELL_SATURATED 4u
+
+typedef struct {
+  devices d;
+  const float *post, *pre;
+  int64_t ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords;
+  double eta, eps, desiredBl;
+  sample_plan *plan;
+  /* The matrix's packed cells kept across calls (record i = cell i, 64-byte aligned), NULL: packed per call
+   * into the block's own buffer. fresh: the tile's records are the devices (the caller knows: devices.ts
+   * drops the mark at every device write); check: compare them with a fresh pack instead of trusting it. */
+  packed_cell *store;
+  bool fresh, check;
+  plan_block_out ph1[FRE_BLOCKS];
+  uint64_t planKey, key;
+  double pulses[FRE_BLOCKS], boundHits[FRE_BLOCKS];
+  bool failed[FRE_BLOCKS], stale[FRE_BLOCKS];
+} coincide_job;
 
 static inline void pack_cell(const devices *d, int64_t i, packed_cell *c) {
   const double bx = d->bMax[i], bn = d->bMin[i];
@@ -945,17 +951,35 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
   int32_t *firing = malloc(sizeof(int32_t) * (size_t)(rEnd - rBegin + 1));
   uint32_t *rowMask = malloc(sizeof(uint32_t) * (size_t)((rEnd - rBegin) * j->maxWords + 1));
   const int64_t nCells = (rEnd - rBegin) * cols;
-  packed_cell *cells = nCells > 0 ? aligned_alloc(64, sizeof(packed_cell) * (size_t)nCells) : NULL;
+  /* Row r of the block is cells + (r − rBegin)·stride: the matrix's kept records (stride C) or this call's own. */
+  packed_cell *own = !j->store && nCells > 0 ? aligned_alloc(64, sizeof(packed_cell) * (size_t)nCells) : NULL;
+  packed_cell *cells = j->store ? j->store + (r0 + rBegin) * C + c0 : own;
+  const int64_t stride = j->store ? C : cols;
   /* The row's pulsed columns (at most one per coincident slot: cols × the longest train). */
   uint32_t *touched = malloc(sizeof(uint32_t) * (size_t)(cols * 32 * j->maxWords + 8));
   int64_t pulses = 0;
   if (!rowP || !firing || !rowMask || !np || !touched || (nCells > 0 && !cells)) {
-    free(rowP), free(firing), free(rowMask), free(cells), free(np), free(touched);
+    free(rowP), free(firing), free(rowMask), free(own), free(np), free(touched);
     j->failed[b] = true;
     return;
   }
-  for (int64_t r = rBegin; r < rEnd; r++)
-    for (int64_t c = 0; c < cols; c++) pack_cell(&d, (r0 + r) * C + c0 + c, &cells[(r - rBegin) * cols + c]);
+  if (j->store && j->fresh && j->check) {
+    /* The caller says the kept records are the devices: check it (tests), record by record against a fresh pack. */
+    for (int64_t r = rBegin; r < rEnd; r++)
+      for (int64_t c = 0; c < cols; c++) {
+        packed_cell want;
+        pack_cell(&d, (r0 + r) * C + c0 + c, &want);
+        const packed_cell *have = &cells[(r - rBegin) * stride + c];
+        if (memcmp(&want, have, offsetof(packed_cell, W)) != 0 || want.flags != have->flags) j->stale[b] = true;
+      }
+  } else if (!(j->store && j->fresh))
+    for (int64_t r = rBegin; r < rEnd; r++)
+      for (int64_t c = 0; c < cols; c++) pack_cell(&d, (r0 + r) * C + c0 + c, &cells[(r - rBegin) * stride + c]);
+  else
+    /* Kept records were last used a whole batch ago (out of this core's caches): brought in line by line, in
+     * order, as the pack would write them — the pulses reach them at random and would wait on each miss. */
+    for (int64_t r = rBegin; r < rEnd; r++)
+      for (int64_t c = 0; c < cols; c++) _mm_prefetch((const char *)&cells[(r - rBegin) * stride + c], _MM_HINT_T0);
   for (int64_t s = 0; s < j->samples && rBegin < rEnd; s++) {
     const sample_plan *pl = &j->plan[s];
     if (pl->bl == 0) continue;
@@ -977,7 +1001,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
     for (int64_t f = 0; f < nFiring; f++) {
       const int64_t r = firing[f];
       const uint32_t *mask = rowMask + (r - rBegin) * words;
-      packed_cell *rowCells = cells + (r - rBegin) * cols;
+      packed_cell *rowCells = cells + (r - rBegin) * stride;
       const uint32_t negRow = dl[r] < 0;
       /* A row that fires in one slot only (85 % of firing rows on 2HL-512) pulses each of its cells once:
        * markBound's test right after the pulse, no touched list. */
@@ -1021,11 +1045,13 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
       for (; k < nt; k++) hits += mark_bound(rowCells + touched[k]);
     }
   }
-  /* Write back what the pulses changed: u+ / u− (or the offset cell's u), W, held, saturated. */
+  /* Write back what the pulses changed: u+ / u− (or the offset cell's u), W, held, saturated; kept records
+   * lose their mark (they stay what the devices hold). */
   for (int64_t r = rBegin; r < rEnd; r++)
     for (int64_t c = 0; c < cols; c++) {
-      const packed_cell *pc = &cells[(r - rBegin) * cols + c];
+      packed_cell *pc = &cells[(r - rBegin) * stride + c];
       if (!(pc->flags & CELL_TOUCHED)) continue;
+      pc->flags &= ~CELL_TOUCHED;
       const int64_t i = (r0 + r) * C + c0 + c;
       const double u = pc->u;
       if (diff) {
@@ -1036,7 +1062,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
       d.held[i] = pc->W;
       d.saturated[i] = (pc->flags & CELL_SATURATED) ? 1 : 0;
     }
-  free(rowP), free(firing), free(rowMask), free(cells), free(np), free(touched);
+  free(rowP), free(firing), free(rowMask), free(own), free(np), free(touched);
   j->pulses[b] = (double)pulses;
   j->boundHits[b] = (double)hits;
 }
@@ -1153,8 +1179,8 @@ static void plan_block(void *ctx, int k) {
  * in order. post[s·ldPost + r] and pre[s·ldPre + c] index the tile's own rows and columns.
  */
 napi_value fre_coincide(napi_env env, napi_callback_info info) {
-  size_t argc = 16;
-  napi_value argv[16];
+  size_t argc = 17;
+  napi_value argv[17];
   xoshiro g;
   uint32_t *raw;
   devices d;
@@ -1162,10 +1188,21 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   int64_t pol, prl;
   double *geo, *pa, *out;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 16) return throw_type(env, "coincide: expected (state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated, geometry, post, pre, params, out)");
+  if (argc != 16 && argc != 17)
+    return throw_type(env, "coincide: expected (state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated, geometry, post, pre, params, out[, packed])");
   if (!fre_get_state(env, argv[0], &g, &raw) || !get_devices(env, argv + 1, &d) || !get_params(env, argv[11], 8, &geo) ||
       !get_f32(env, argv[12], "post", &post, &pol) || !get_f32(env, argv[13], "pre", &pre, &prl) ||
-      !get_params(env, argv[14], 6, &pa) || !get_params(env, argv[15], 2, &out)) return NULL;
+      !get_params(env, argv[14], argc == 17 ? 8 : 6, &pa) || !get_params(env, argv[15], 2, &out)) return NULL;
+  /* packed (optional): room for the matrix's records kept across calls, (n + 1)·8 doubles (one line of slack
+   * for the 64-byte alignment; the buffer never moves, so the same records every call); empty: per call. */
+  packed_cell *store = NULL;
+  if (argc == 17) {
+    void *pk;
+    int64_t pkl;
+    if (!get_typed(env, argv[16], "packed", napi_float64_array, &pk, &pkl)) return NULL;
+    if (pkl > 0 && pkl < (d.n + 1) * 8) return throw_range(env, "coincide: packed must hold (cells + 1)·8 doubles, or none");
+    if (pkl > 0) store = (packed_cell *)(((uintptr_t)pk + 63) & ~(uintptr_t)63);
+  }
   const int64_t C = (int64_t)geo[0], r0 = (int64_t)geo[1], rows = (int64_t)geo[2], c0 = (int64_t)geo[3], cols = (int64_t)geo[4];
   const int64_t ldPost = (int64_t)geo[5], ldPre = (int64_t)geo[6], samples = (int64_t)geo[7];
   if (rows < 0 || cols < 0 || cols > 0x7fffffff || samples < 0 || r0 < 0 || c0 < 0 || c0 + cols > C || (r0 + rows) * C > d.n)
@@ -1184,9 +1221,10 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   sample_plan *plan = malloc(sizeof(sample_plan) * (size_t)(samples + 1));
   bool ok = plan != NULL;
   double pulses = 0;
+  bool stale = false;
   if (ok) {
-    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, eta, eps, desiredBl, plan, {{0}},
-                        next64(&g), next64(&g), {0}, {0}, {0}};
+    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, eta, eps, desiredBl, plan,
+                        store, store && pa[6] != 0, store && pa[7] != 0, {{0}}, next64(&g), next64(&g), {0}, {0}, {0}, {0}};
     /* The SIMD choice is made here, once, on the calling thread: the blocks read it on the workers (its
      * lazy first setting there was a write that several threads raced on). */
     (void)use_avx512();
@@ -1196,11 +1234,13 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
     if (ok) {
       run_blocks(FRE_BLOCKS, coincide_block, &job);
       for (int b = 0; b < FRE_BLOCKS; b++) pulses += job.pulses[b], d.boundHits += job.boundHits[b], ok = ok && !job.failed[b];
+      for (int b = 0; b < FRE_BLOCKS; b++) stale = stale || job.stale[b];
     }
     for (int k = 0; k < FRE_BLOCKS; k++) free(job.ph1[k].slotStart), free(job.ph1[k].slotCols);
   }
   free(plan);
   if (!ok) return throw_range(env, "coincide: out of memory");
+  if (stale) return throw_range(env, "coincide: the kept packed cells differ from the devices (a device write that did not drop them)");
   fre_put_state(&g, raw);
   out[0] = pulses;
   out[1] = d.boundHits;
