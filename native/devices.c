@@ -917,6 +917,28 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512cd"))) static int64_t mar
   return __builtin_popcount(hit & first);
 }
 
+/* The write-back (see coincide_block's end) of the eight consecutive cells rec[0..8) of a differential row, device
+ * index i on, lanes in `valid`: of those that took a pulse, u+ / u−, W, held and saturated, and their mark cleared.
+ * The same values as the cell-by-cell loop (u + |u| and |u| − u halved in double, rounded to float; W's bits), with
+ * no branch on the mark (half the cells of a call are marked, at random: the scalar loop's branch missed often). */
+__attribute__((target("avx512f,avx512vl,avx512dq"))) static void writeback8(const devices *d, packed_cell *rec, int64_t i, __mmask8 valid) {
+  const __m512i idx = _mm512_setr_epi64(0, 64, 128, 192, 256, 320, 384, 448);
+  const __m512i wf = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), valid, idx, (const char *)rec + offsetof(packed_cell, W), 1);
+  const __m256i flags = _mm512_cvtepi64_epi32(_mm512_srli_epi64(wf, 32));
+  const __mmask8 t = _mm256_mask_test_epi32_mask(valid, flags, _mm256_set1_epi32(CELL_TOUCHED));
+  if (!t) return;
+  const __m512d u = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), t, idx, (const char *)rec + offsetof(packed_cell, u), 1);
+  const __m512d a = _mm512_abs_pd(u), half = _mm512_set1_pd(0.5);
+  _mm256_mask_storeu_ps(d->up + i, t, _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_add_pd(u, a), half)));
+  _mm256_mask_storeu_ps(d->um + i, t, _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(a, u), half)));
+  _mm512_mask_cvtepi64_storeu_epi32(d->W + i, t, wf);
+  _mm512_mask_cvtepi64_storeu_epi32(d->held + i, t, wf);
+  /* CELL_SATURATED (4) is bit 34 of the W | flags qword: 1 or 0, one byte a cell. */
+  _mm512_mask_cvtepi64_storeu_epi8(d->saturated + i, t, _mm512_and_si512(_mm512_srli_epi64(wf, 34), _mm512_set1_epi64(1)));
+  _mm512_mask_i64scatter_epi32((char *)rec + offsetof(packed_cell, flags), t, idx,
+                               _mm256_andnot_si256(_mm256_set1_epi32(CELL_TOUCHED), flags), 1);
+}
+
 /*
  * Phase two on the rows [b·rows/B, (b+1)·rows/B) of the tile: per sample and row, the row's train, and
  * for each slot it fires in, one pulse on every cell whose column fires in that slot too. A cell whose
@@ -1047,8 +1069,12 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
   }
   /* Write back what the pulses changed: u+ / u− (or the offset cell's u), W, held, saturated; kept records
    * lose their mark (they stay what the devices hold). */
-  for (int64_t r = rBegin; r < rEnd; r++)
-    for (int64_t c = 0; c < cols; c++) {
+  for (int64_t r = rBegin; r < rEnd; r++) {
+    int64_t c = 0;
+    if (simd && diff)
+      for (; c < cols; c += 8)
+        writeback8(&d, &cells[(r - rBegin) * stride + c], (r0 + r) * C + c0 + c, cols - c >= 8 ? 0xff : (__mmask8)((1u << (cols - c)) - 1));
+    for (; c < cols; c++) {
       packed_cell *pc = &cells[(r - rBegin) * stride + c];
       if (!(pc->flags & CELL_TOUCHED)) continue;
       pc->flags &= ~CELL_TOUCHED;
@@ -1062,6 +1088,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
       d.held[i] = pc->W;
       d.saturated[i] = (pc->flags & CELL_SATURATED) ? 1 : 0;
     }
+  }
   free(rowP), free(firing), free(rowMask), free(own), free(np), free(touched);
   j->pulses[b] = (double)pulses;
   j->boundHits[b] = (double)hits;
