@@ -124,15 +124,18 @@ export class DeviceMatrix {
   private readonly nativeParams = new Float64Array(8);
   /**
    * The native coincide's cells as it packs them (a 64-byte record per cell: u, the device's steps, bounds
-   * and flags), kept across calls so that a tile's cells are packed once, not at every call (≈ 9 ns a cell,
-   * every cell of every tile per batch). Valid for the tiles in `packedValid` only: devicesChanged(),
-   * which every write to the devices goes through, empties it; coincide() re-marks what it leaves valid.
+   * and flags), kept across calls so that a tile's cells are not packed again at every call. Valid for the
+   * tiles in `packedValid` only: devicesChanged(), which every write to the devices goes through, empties
+   * it; coincide() re-marks what it leaves valid. Off by default (keepPacked): on this machine it does not
+   * pay (bench/results/speed/README.md, session 8) — the pack streams ≈ 30 bytes a cell from the device
+   * arrays into a buffer that stays in the core's cache, the kept records bring 64 bytes a cell back from
+   * memory at every call.
    */
   private packed: Float64Array | null = null;
   private readonly packedValid = new Set<string>();
-  /** Keep coincide's packed cells across calls (false, or FRE_KEEP_PACKED=0 for A/B timing: pack per call, as
-   *  before session 8; the bytes are the same either way). */
-  static keepPacked = process.env.FRE_KEEP_PACKED !== '0';
+  /** Keep coincide's packed cells across calls (FRE_KEEP_PACKED=1; default false: packed per call). The bytes
+   *  are the same either way. */
+  static keepPacked = process.env.FRE_KEEP_PACKED === '1';
   /** Tests: the native coincide compares the kept cells with a fresh pack and throws where they differ. */
   static checkPacked = false;
   private readonly nativeGeometry = new Float64Array(8);
