@@ -713,7 +713,10 @@ typedef struct {
  * its value, one 64-byte line per cell instead of the ten per-cell arrays of the matrix (u+, u−, W,
  * held, step up/down, bounds, frozen, saturated), with what the pulse needs in the form it needs it
  * (no sign multiply, no float-to-double conversion of the constants in the pulse's chain). Packed per
- * block at the start of a call, written back at its end (only cells that took a pulse).
+ * block at the start of a call, written back at its end (only cells that took a pulse) — or kept across
+ * calls in the matrix's own buffer (coincide's `packed`; devices.ts keepPacked), valid until devices.ts
+ * writes the devices. Kept records did not pay here: 64 bytes a cell from memory at every call against
+ * the pack's ≈ 30 bytes into a warm buffer (bench/results/speed/README.md, session 8).
  *   u: the value the next pulse starts from, u+ − u− (or 2u − 1) as the devices store it (a float).
  *   W: (float)(u·wMax) of the last pulse's unrounded u (store_cell's W and held).
  *   markBound's band (hi − 5 % of the range, lo + 5 %) is formed from hi and lo in double when tested,
