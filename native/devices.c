@@ -1202,7 +1202,7 @@ static void plan_block(void *ctx, int k) {
 /*
  * coincide(state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated,
  *          geometry [C, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples], post, pre,
- *          params [eta, eps, desiredBl, softBounds, c2c, wMax], out [pulses, boundHits added])
+ *          params [eta, eps, desiredBl, softBounds, c2c, wMax(, fresh, check)], out [pulses, boundHits added][, packed])
  * DeviceMatrix.coincide of devices.ts: per sample, update-BL and update management (planTrains),
  * a Bernoulli train per active row (rate ∝ |δ|) and column (rate ∝ |x|), and on every cell the
  * coincident slots as pulses in the direction of sign(δ)·sign(x), one at a time, each cell's samples
