@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "napi_args.h"
 #include "rng.h"
@@ -706,25 +707,16 @@ typedef struct {
   bool failed;
 } plan_block_out;
 
-typedef struct {
-  devices d;
-  const float *post, *pre;
-  int64_t ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords;
-  double eta, eps, desiredBl;
-  sample_plan *plan;
-  plan_block_out ph1[FRE_BLOCKS];
-  uint64_t planKey, key;
-  double pulses[FRE_BLOCKS], boundHits[FRE_BLOCKS];
-  bool failed[FRE_BLOCKS];
-} coincide_job;
-
 /*
  * A cell of the tile as coincide_block works on it: the device's constants (its own signed step and
  * soft-bound reciprocal per direction, its bounds, the 5 % band that counts as "at the bound") next to
  * its value, one 64-byte line per cell instead of the ten per-cell arrays of the matrix (u+, u−, W,
  * held, step up/down, bounds, frozen, saturated), with what the pulse needs in the form it needs it
  * (no sign multiply, no float-to-double conversion of the constants in the pulse's chain). Packed per
- * block at the start of a call, written back at its end (only cells that took a pulse).
+ * block at the start of a call, written back at its end (only cells that took a pulse) — or kept across
+ * calls in the matrix's own buffer (coincide's `packed`; devices.ts keepPacked), valid until devices.ts
+ * writes the devices. Kept records did not pay here: 64 bytes a cell from memory at every call against
+ * the pack's ≈ 30 bytes into a warm buffer (bench/results/speed/README.md, session 8).
  *   u: the value the next pulse starts from, u+ − u− (or 2u − 1) as the devices store it (a float).
  *   W: (float)(u·wMax) of the last pulse's unrounded u (store_cell's W and held).
  *   markBound's band (hi − 5 % of the range, lo + 5 %) is formed from hi and lo in double when tested,
@@ -743,6 +735,23 @@ typedef struct {
 #define CELL_FROZEN 1u
 #define CELL_TOUCHED 2u
 #define CELL_SATURATED 4u
+
+typedef struct {
+  devices d;
+  const float *post, *pre;
+  int64_t ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords;
+  double eta, eps, desiredBl;
+  sample_plan *plan;
+  /* The matrix's packed cells kept across calls (record i = cell i, 64-byte aligned), NULL: packed per call
+   * into the block's own buffer. fresh: the tile's records are the devices (the caller knows: devices.ts
+   * drops the mark at every device write); check: compare them with a fresh pack instead of trusting it. */
+  packed_cell *store;
+  bool fresh, check;
+  plan_block_out ph1[FRE_BLOCKS];
+  uint64_t planKey, key;
+  double pulses[FRE_BLOCKS], boundHits[FRE_BLOCKS];
+  bool failed[FRE_BLOCKS], stale[FRE_BLOCKS];
+} coincide_job;
 
 static inline void pack_cell(const devices *d, int64_t i, packed_cell *c) {
   const double bx = d->bMax[i], bn = d->bMin[i];
@@ -911,6 +920,28 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512cd"))) static int64_t mar
   return __builtin_popcount(hit & first);
 }
 
+/* The write-back (see coincide_block's end) of the eight consecutive cells rec[0..8) of a differential row, device
+ * index i on, lanes in `valid`: of those that took a pulse, u+ / u−, W, held and saturated, and their mark cleared.
+ * The same values as the cell-by-cell loop (u + |u| and |u| − u halved in double, rounded to float; W's bits), with
+ * no branch on the mark (half the cells of a call are marked, at random: the scalar loop's branch missed often). */
+__attribute__((target("avx512f,avx512vl,avx512dq"))) static void writeback8(const devices *d, packed_cell *rec, int64_t i, __mmask8 valid) {
+  const __m512i idx = _mm512_setr_epi64(0, 64, 128, 192, 256, 320, 384, 448);
+  const __m512i wf = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), valid, idx, (const char *)rec + offsetof(packed_cell, W), 1);
+  const __m256i flags = _mm512_cvtepi64_epi32(_mm512_srli_epi64(wf, 32));
+  const __mmask8 t = _mm256_mask_test_epi32_mask(valid, flags, _mm256_set1_epi32(CELL_TOUCHED));
+  if (!t) return;
+  const __m512d u = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), t, idx, (const char *)rec + offsetof(packed_cell, u), 1);
+  const __m512d a = _mm512_abs_pd(u), half = _mm512_set1_pd(0.5);
+  _mm256_mask_storeu_ps(d->up + i, t, _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_add_pd(u, a), half)));
+  _mm256_mask_storeu_ps(d->um + i, t, _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_sub_pd(a, u), half)));
+  _mm512_mask_cvtepi64_storeu_epi32(d->W + i, t, wf);
+  _mm512_mask_cvtepi64_storeu_epi32(d->held + i, t, wf);
+  /* CELL_SATURATED (4) is bit 34 of the W | flags qword: 1 or 0, one byte a cell. */
+  _mm512_mask_cvtepi64_storeu_epi8(d->saturated + i, t, _mm512_and_si512(_mm512_srli_epi64(wf, 34), _mm512_set1_epi64(1)));
+  _mm512_mask_i64scatter_epi32((char *)rec + offsetof(packed_cell, flags), t, idx,
+                               _mm256_andnot_si256(_mm256_set1_epi32(CELL_TOUCHED), flags), 1);
+}
+
 /*
  * Phase two on the rows [b·rows/B, (b+1)·rows/B) of the tile: per sample and row, the row's train, and
  * for each slot it fires in, one pulse on every cell whose column fires in that slot too. A cell whose
@@ -945,17 +976,35 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
   int32_t *firing = malloc(sizeof(int32_t) * (size_t)(rEnd - rBegin + 1));
   uint32_t *rowMask = malloc(sizeof(uint32_t) * (size_t)((rEnd - rBegin) * j->maxWords + 1));
   const int64_t nCells = (rEnd - rBegin) * cols;
-  packed_cell *cells = nCells > 0 ? aligned_alloc(64, sizeof(packed_cell) * (size_t)nCells) : NULL;
+  /* Row r of the block is cells + (r − rBegin)·stride: the matrix's kept records (stride C) or this call's own. */
+  packed_cell *own = !j->store && nCells > 0 ? aligned_alloc(64, sizeof(packed_cell) * (size_t)nCells) : NULL;
+  packed_cell *cells = j->store ? j->store + (r0 + rBegin) * C + c0 : own;
+  const int64_t stride = j->store ? C : cols;
   /* The row's pulsed columns (at most one per coincident slot: cols × the longest train). */
   uint32_t *touched = malloc(sizeof(uint32_t) * (size_t)(cols * 32 * j->maxWords + 8));
   int64_t pulses = 0;
   if (!rowP || !firing || !rowMask || !np || !touched || (nCells > 0 && !cells)) {
-    free(rowP), free(firing), free(rowMask), free(cells), free(np), free(touched);
+    free(rowP), free(firing), free(rowMask), free(own), free(np), free(touched);
     j->failed[b] = true;
     return;
   }
-  for (int64_t r = rBegin; r < rEnd; r++)
-    for (int64_t c = 0; c < cols; c++) pack_cell(&d, (r0 + r) * C + c0 + c, &cells[(r - rBegin) * cols + c]);
+  if (j->store && j->fresh && j->check) {
+    /* The caller says the kept records are the devices: check it (tests), record by record against a fresh pack. */
+    for (int64_t r = rBegin; r < rEnd; r++)
+      for (int64_t c = 0; c < cols; c++) {
+        packed_cell want;
+        pack_cell(&d, (r0 + r) * C + c0 + c, &want);
+        const packed_cell *have = &cells[(r - rBegin) * stride + c];
+        if (memcmp(&want, have, offsetof(packed_cell, W)) != 0 || want.flags != have->flags) j->stale[b] = true;
+      }
+  } else if (!(j->store && j->fresh))
+    for (int64_t r = rBegin; r < rEnd; r++)
+      for (int64_t c = 0; c < cols; c++) pack_cell(&d, (r0 + r) * C + c0 + c, &cells[(r - rBegin) * stride + c]);
+  else
+    /* Kept records were last used a whole batch ago (out of this core's caches): brought in line by line, in
+     * order, as the pack would write them — the pulses reach them at random and would wait on each miss. */
+    for (int64_t r = rBegin; r < rEnd; r++)
+      for (int64_t c = 0; c < cols; c++) _mm_prefetch((const char *)&cells[(r - rBegin) * stride + c], _MM_HINT_T0);
   for (int64_t s = 0; s < j->samples && rBegin < rEnd; s++) {
     const sample_plan *pl = &j->plan[s];
     if (pl->bl == 0) continue;
@@ -977,7 +1026,7 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
     for (int64_t f = 0; f < nFiring; f++) {
       const int64_t r = firing[f];
       const uint32_t *mask = rowMask + (r - rBegin) * words;
-      packed_cell *rowCells = cells + (r - rBegin) * cols;
+      packed_cell *rowCells = cells + (r - rBegin) * stride;
       const uint32_t negRow = dl[r] < 0;
       /* A row that fires in one slot only (85 % of firing rows on 2HL-512) pulses each of its cells once:
        * markBound's test right after the pulse, no touched list. */
@@ -1021,11 +1070,17 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
       for (; k < nt; k++) hits += mark_bound(rowCells + touched[k]);
     }
   }
-  /* Write back what the pulses changed: u+ / u− (or the offset cell's u), W, held, saturated. */
-  for (int64_t r = rBegin; r < rEnd; r++)
-    for (int64_t c = 0; c < cols; c++) {
-      const packed_cell *pc = &cells[(r - rBegin) * cols + c];
+  /* Write back what the pulses changed: u+ / u− (or the offset cell's u), W, held, saturated; kept records
+   * lose their mark (they stay what the devices hold). */
+  for (int64_t r = rBegin; r < rEnd; r++) {
+    int64_t c = 0;
+    if (simd && diff)
+      for (; c < cols; c += 8)
+        writeback8(&d, &cells[(r - rBegin) * stride + c], (r0 + r) * C + c0 + c, cols - c >= 8 ? 0xff : (__mmask8)((1u << (cols - c)) - 1));
+    for (; c < cols; c++) {
+      packed_cell *pc = &cells[(r - rBegin) * stride + c];
       if (!(pc->flags & CELL_TOUCHED)) continue;
+      pc->flags &= ~CELL_TOUCHED;
       const int64_t i = (r0 + r) * C + c0 + c;
       const double u = pc->u;
       if (diff) {
@@ -1036,7 +1091,8 @@ __attribute__((target_clones("avx2", "default"))) static void coincide_block(voi
       d.held[i] = pc->W;
       d.saturated[i] = (pc->flags & CELL_SATURATED) ? 1 : 0;
     }
-  free(rowP), free(firing), free(rowMask), free(cells), free(np), free(touched);
+  }
+  free(rowP), free(firing), free(rowMask), free(own), free(np), free(touched);
   j->pulses[b] = (double)pulses;
   j->boundHits[b] = (double)hits;
 }
@@ -1146,15 +1202,15 @@ static void plan_block(void *ctx, int k) {
 /*
  * coincide(state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated,
  *          geometry [C, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples], post, pre,
- *          params [eta, eps, desiredBl, softBounds, c2c, wMax], out [pulses, boundHits added])
+ *          params [eta, eps, desiredBl, softBounds, c2c, wMax(, fresh, check)], out [pulses, boundHits added][, packed])
  * DeviceMatrix.coincide of devices.ts: per sample, update-BL and update management (planTrains),
  * a Bernoulli train per active row (rate ∝ |δ|) and column (rate ∝ |x|), and on every cell the
  * coincident slots as pulses in the direction of sign(δ)·sign(x), one at a time, each cell's samples
  * in order. post[s·ldPost + r] and pre[s·ldPre + c] index the tile's own rows and columns.
  */
 napi_value fre_coincide(napi_env env, napi_callback_info info) {
-  size_t argc = 16;
-  napi_value argv[16];
+  size_t argc = 17;
+  napi_value argv[17];
   xoshiro g;
   uint32_t *raw;
   devices d;
@@ -1162,10 +1218,21 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   int64_t pol, prl;
   double *geo, *pa, *out;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 16) return throw_type(env, "coincide: expected (state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated, geometry, post, pre, params, out)");
+  if (argc != 16 && argc != 17)
+    return throw_type(env, "coincide: expected (state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated, geometry, post, pre, params, out[, packed])");
   if (!fre_get_state(env, argv[0], &g, &raw) || !get_devices(env, argv + 1, &d) || !get_params(env, argv[11], 8, &geo) ||
       !get_f32(env, argv[12], "post", &post, &pol) || !get_f32(env, argv[13], "pre", &pre, &prl) ||
-      !get_params(env, argv[14], 6, &pa) || !get_params(env, argv[15], 2, &out)) return NULL;
+      !get_params(env, argv[14], argc == 17 ? 8 : 6, &pa) || !get_params(env, argv[15], 2, &out)) return NULL;
+  /* packed (optional): room for the matrix's records kept across calls, (n + 1)·8 doubles (one line of slack
+   * for the 64-byte alignment; the buffer never moves, so the same records every call); empty: per call. */
+  packed_cell *store = NULL;
+  if (argc == 17) {
+    void *pk;
+    int64_t pkl;
+    if (!get_typed(env, argv[16], "packed", napi_float64_array, &pk, &pkl)) return NULL;
+    if (pkl > 0 && pkl < (d.n + 1) * 8) return throw_range(env, "coincide: packed must hold (cells + 1)·8 doubles, or none");
+    if (pkl > 0) store = (packed_cell *)(((uintptr_t)pk + 63) & ~(uintptr_t)63);
+  }
   const int64_t C = (int64_t)geo[0], r0 = (int64_t)geo[1], rows = (int64_t)geo[2], c0 = (int64_t)geo[3], cols = (int64_t)geo[4];
   const int64_t ldPost = (int64_t)geo[5], ldPre = (int64_t)geo[6], samples = (int64_t)geo[7];
   if (rows < 0 || cols < 0 || cols > 0x7fffffff || samples < 0 || r0 < 0 || c0 < 0 || c0 + cols > C || (r0 + rows) * C > d.n)
@@ -1184,9 +1251,10 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   sample_plan *plan = malloc(sizeof(sample_plan) * (size_t)(samples + 1));
   bool ok = plan != NULL;
   double pulses = 0;
+  bool stale = false;
   if (ok) {
-    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, eta, eps, desiredBl, plan, {{0}},
-                        next64(&g), next64(&g), {0}, {0}, {0}};
+    coincide_job job = {d, post, pre, ldPost, ldPre, samples, r0, rows, cols, C, c0, maxWords, eta, eps, desiredBl, plan,
+                        store, store && pa[6] != 0, store && pa[7] != 0, {{0}}, next64(&g), next64(&g), {0}, {0}, {0}, {0}};
     /* The SIMD choice is made here, once, on the calling thread: the blocks read it on the workers (its
      * lazy first setting there was a write that several threads raced on). */
     (void)use_avx512();
@@ -1196,11 +1264,13 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
     if (ok) {
       run_blocks(FRE_BLOCKS, coincide_block, &job);
       for (int b = 0; b < FRE_BLOCKS; b++) pulses += job.pulses[b], d.boundHits += job.boundHits[b], ok = ok && !job.failed[b];
+      for (int b = 0; b < FRE_BLOCKS; b++) stale = stale || job.stale[b];
     }
     for (int k = 0; k < FRE_BLOCKS; k++) free(job.ph1[k].slotStart), free(job.ph1[k].slotCols);
   }
   free(plan);
   if (!ok) return throw_range(env, "coincide: out of memory");
+  if (stale) return throw_range(env, "coincide: the kept packed cells differ from the devices (a device write that did not drop them)");
   fre_put_state(&g, raw);
   out[0] = pulses;
   out[1] = d.boundHits;

@@ -44,6 +44,9 @@ export interface DeviceModel extends Model {
   weights(): Float32Array[];
   biases(): (Float32Array | null)[];
   commit(): void;
+  /** True when the devices learn during step() itself (stochastic coincidence: per-sample pulse trains):
+   *  the optimiser steps the biases only, and no gradient of the edge matrices is formed (null slots). */
+  readonly updatesInSitu?: boolean;
 }
 
 export interface TrainOptions {
@@ -167,6 +170,9 @@ export async function train(
   const optimizer = makeOptimizer(net, net.spec.training, opts.kernels);
   if (resume) optimizer.restore(resume.optimizer);
   const grads = makeGrads(net);
+  // In-situ learning devices take no optimiser step on their matrices: a zero gradient and a step of lr·0 per
+  // weight and batch were all the optimiser did with them (a pass each over every weight).
+  if (opts.device?.updatesInSitu) grads.fill(null, 0, net.edges.length);
   // Slots [0, E): edge matrices (on the devices when an executor holds them); [E, 2E): biases, kept
   // digitally (the neuron unit adds them) in both the ideal and the chip executor.
   const dev = opts.device;

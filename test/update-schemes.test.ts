@@ -484,6 +484,41 @@ describe('stochastic-coincidence in the interpreter', () => {
     }
     expect(Math.sqrt(num / den)).toBeLessThan(0.1);
   });
+
+  test('the arrays learn without gradient slots (train() hands none to an in-situ chip): the same weights as with them', () => {
+    const kernels = selectKernels('auto');
+    const net = graphNet(
+      20,
+      [12],
+      4,
+      [
+        { name: 'W0', from: 'input', to: 'h1' },
+        { name: 'Wf', from: 'h1', to: 'output', feedback: { kind: 'symmetric' } },
+      ],
+      { betaF: 0.5, T: 8, K: 4, optimizer: { kind: 'sgd', lr: 0.1 } },
+    );
+    const p0 = initParams(net, makeRng(2));
+    const opts = { wMax: { kind: 'max' as const }, specFile: 'test', producerVersion: 'test' };
+    const chip = chipWith({ scheme: 'stochastic-coincidence', dwMin: 1e-3 });
+    const x = randomInputs(4, 20, makeRng(3));
+    const y = new Float32Array(16).map((_, i) => (i % 5 === 0 ? 1 : 0));
+    const run = (slots: boolean) => {
+      const it = makeInterpreter(compile(net, chip, p0, opts).netlist, 1, kernels, 4);
+      const g = makeGrads(net);
+      if (!slots) g.fill(null, 0, net.edges.length);
+      const before = it.weights().map((w) => w.slice());
+      it.step(x, y, 4, g);
+      return { it, before, after: it.weights().map((w) => w.slice()) };
+    };
+    const withSlots = run(true);
+    const without = run(false);
+    expect(without.it.updatesInSitu).toBe(true);
+    expect(makeInterpreter(compile(net, PRESETS.ideal, p0, opts).netlist, 1, kernels, 4).updatesInSitu).toBe(false);
+    for (let e = 0; e < 2; e++) {
+      expect(without.after[e].some((v, i) => v !== without.before[e][i])).toBe(true); // the devices moved
+      expect(Buffer.from(without.after[e].buffer).equals(Buffer.from(withSlots.after[e].buffer))).toBe(true);
+    }
+  });
 });
 
 describe('pricing per scheme (netlist/costs.ts, the one cost model)', () => {

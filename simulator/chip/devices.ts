@@ -121,7 +121,23 @@ export class DeviceMatrix {
   native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide'> | null = null;
   /** [pulses, new bound hits] of a native kernel, and its parameters (reused: no allocation per update). */
   private readonly nativeOut = new Float64Array(2);
-  private readonly nativeParams = new Float64Array(6);
+  private readonly nativeParams = new Float64Array(8);
+  /**
+   * The native coincide's cells as it packs them (a 64-byte record per cell: u, the device's steps, bounds
+   * and flags), kept across calls so that a tile's cells are not packed again at every call. Valid for the
+   * tiles in `packedValid` only: devicesChanged(), which every write to the devices goes through, empties
+   * it; coincide() re-marks what it leaves valid. Off by default (keepPacked): on this machine it does not
+   * pay (bench/results/speed/README.md, session 8) — the pack streams ≈ 30 bytes a cell from the device
+   * arrays into a buffer that stays in the core's cache, the kept records bring 64 bytes a cell back from
+   * memory at every call.
+   */
+  private packed: Float64Array | null = null;
+  private readonly packedValid = new Set<string>();
+  /** Keep coincide's packed cells across calls (FRE_KEEP_PACKED=1; default false: packed per call). The bytes
+   *  are the same either way. */
+  static keepPacked = process.env.FRE_KEEP_PACKED === '1';
+  /** Tests: the native coincide compares the kept cells with a fresh pack and throws where they differ. */
+  static checkPacked = false;
   private readonly nativeGeometry = new Float64Array(8);
 
   /** The weights the arrays' reads see when wire resistance attenuates them (IR drop); null: W itself. */
@@ -202,6 +218,7 @@ export class DeviceMatrix {
   private program(u: Float32Array, only: Uint8Array | null, noise: NoiseSource): void {
     const xb = this.chip.crossbar;
     if (xb.noiseModel === 'pcm-aihwkit') {
+      this.devicesChanged();
       const span = xb.gMaxUS - xb.gMinUS;
       const uFloor = -xb.gMinUS / span;
       const z = this.noiseBuffer(u.length);
@@ -216,6 +233,7 @@ export class DeviceMatrix {
     }
     const spec = xb.programmingNoise;
     if (spec.sigma === 0) return;
+    this.devicesChanged();
     const z = this.noiseBuffer(u.length);
     noise.addNormal(z, u.length, spec.sigma);
     for (let i = 0; i < u.length; i++) {
@@ -229,6 +247,7 @@ export class DeviceMatrix {
   private applyStuck(u: Float32Array, noise: NoiseSource): Uint8Array | null {
     const { onProbability, offProbability } = this.chip.crossbar.stuckAt;
     if (onProbability === 0 && offProbability === 0) return null;
+    this.devicesChanged();
     const stuck = new Uint8Array(u.length);
     const z = this.noiseBuffer(u.length);
     noise.fillUniform(z, u.length);
@@ -258,6 +277,7 @@ export class DeviceMatrix {
     noise: NoiseSource,
     pcmTargets: { plus: Float32Array; minus: Float32Array } | null,
   ): void {
+    this.devicesChanged();
     const up = this.uPlus;
     const um = this.uMinus as Float32Array;
     const redoPlus = new Uint8Array(up.length);
@@ -289,6 +309,7 @@ export class DeviceMatrix {
     const { gMinUS, gMaxUS } = this.chip.crossbar;
     const gr = gMinUS / (gMaxUS - gMinUS);
     const ratio = Math.log(Math.max(this.opts.driftSeconds / t0Seconds, 1));
+    this.devicesChanged();
     const z = this.noiseBuffer(u.length);
     noise.addNormal(z, u.length, nuStd);
     for (let i = 0; i < u.length; i++) {
@@ -310,6 +331,7 @@ export class DeviceMatrix {
     const t = t0Seconds + this.opts.driftSeconds;
     const logRatio = Math.log(t / t0Seconds);
     const flicker = Math.sqrt(Math.log((t + PCM_T_READ_S) / (2 * PCM_T_READ_S)));
+    this.devicesChanged();
     const zNu = new Float32Array(u.length);
     noise.addNormal(zNu, u.length, 1);
     const zRead = this.noiseBuffer(u.length);
@@ -343,6 +365,18 @@ export class DeviceMatrix {
       b += Math.abs(s1);
     }
     return b > 0 ? a / b : 1;
+  }
+
+  /**
+   * Every write to the devices (u+, u−, frozen, saturated, the spread; W as they define it) ends here:
+   * what is derived from them — the IR-drop weights, the sides and their squares, u², the native
+   * coincide's kept packed cells — is formed again when next needed.
+   */
+  private devicesChanged(): void {
+    this.irStale = true;
+    this.sidesStale = true;
+    this.sqU = null;
+    this.packedValid.clear();
   }
 
   private noiseBuffer(n: number): Float32Array {
@@ -396,12 +430,10 @@ export class DeviceMatrix {
   }
 
   private refreshWeights(): void {
-    this.irStale = true;
-    this.sidesStale = true;
+    this.devicesChanged();
     const { W, uPlus, uMinus, wMax } = this;
     if (uMinus) for (let i = 0; i < W.length; i++) W[i] = (uPlus[i] - uMinus[i]) * wMax;
     else for (let i = 0; i < W.length; i++) W[i] = 2 * (uPlus[i] - 0.5) * wMax;
-    this.sqU = null;
   }
 
   /** The devices' conductances now, µS (G = g_min + u·(g_max − g_min)): G+ (or G), and G− of differential cells. */
@@ -431,16 +463,24 @@ export class DeviceMatrix {
 
   /** Realise the requested weights (W as the optimiser left it) on the devices. */
   commit(noise: NoiseSource): void {
-    this.irStale = true;
-    this.sidesStale = true;
     const xb = this.chip.crossbar;
+    if (xb.update.kind === 'pulsed' && xb.update.scheme === 'stochastic-coincidence') {
+      // The devices learnt in coincide(), which left held = W as they hold it; whatever was asked of W since
+      // (an optimiser's request: coincidence has none) is dropped. Nothing on the devices changes.
+      this.W.set(this.held);
+      return;
+    }
     if (xb.update.kind === 'pulsed') {
       this.commitPulsed(xb.update, noise);
       // A stuck cell keeps what it held: the optimiser's request must not stay in W, or reads would
       // see a weight the devices never took.
       const { W, held, frozen } = this;
       for (let i = 0; i < W.length; i++) if (frozen[i]) W[i] = held[i];
-    } else this.commitExact(xb, noise);
+    } else {
+      // The ideal chip holds the requested W itself (commitExact returns at once): its sides follow from W.
+      this.devicesChanged();
+      this.commitExact(xb, noise);
+    }
     this.held.set(this.W);
   }
 
@@ -489,6 +529,7 @@ export class DeviceMatrix {
 
   /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
   private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
+    if (!this.spread || (spec.pairMode === 'potentiate-only' && this.uMinus && !this.spreadMinus)) this.devicesChanged();
     this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
     if (spec.pairMode === 'potentiate-only' && this.uMinus) this.spreadMinus ??= drawSpread(this.W.length, spec, true, noise);
     if (!this.pn || this.pnSource !== noise) {
@@ -505,6 +546,7 @@ export class DeviceMatrix {
     const hi = Math.min(dev.bMax[i], 1);
     const lo = Math.max(dev.bMin[i], -1);
     if (u < hi - (0.05 * (hi - lo)) / 2 && u > lo + (0.05 * (hi - lo)) / 2) return;
+    this.devicesChanged();
     this.saturated ??= new Uint8Array(this.W.length);
     if (!this.saturated[i]) {
       this.saturated[i] = 1;
@@ -521,6 +563,7 @@ export class DeviceMatrix {
    */
   private applyHits(cell: Int32Array, kk: Int32Array, n: number, spec: PulsedUpdate, dev: DeviceSpread, pn: PulseNoise): number {
     if (this.spreadMinus) return this.applyHitsOneSided(cell, kk, n, spec, dev, this.spreadMinus, pn);
+    this.devicesChanged();
     const { frozen, held, W, uPlus, wMax } = this;
     const uMinus = this.uMinus;
     const { up: stepUp, down: stepDown, bMax, bMin } = dev;
@@ -577,6 +620,7 @@ export class DeviceMatrix {
     devM: DeviceSpread,
     pn: PulseNoise,
   ): number {
+    this.devicesChanged();
     const { frozen, held, W, uPlus, wMax } = this;
     const uMinus = this.uMinus!;
     const soft = spec.softBounds;
@@ -627,6 +671,7 @@ export class DeviceMatrix {
    * noise (crossbar.programmingNoise), clipped to [0, 1]. Priced as refreshPulseCount pulses.
    */
   private refreshPair(i: number, spec: PulsedUpdate, pn: PulseNoise): void {
+    this.devicesChanged();
     const uMinus = this.uMinus!;
     const w = this.uPlus[i] - uMinus[i];
     const xb = this.chip.crossbar;
@@ -653,6 +698,7 @@ export class DeviceMatrix {
 
   /** Counts cell i once as having reached a bound of its range (boundHits). */
   private countBoundHit(i: number): void {
+    this.devicesChanged();
     this.saturated ??= new Uint8Array(this.W.length);
     if (!this.saturated[i]) {
       this.saturated[i] = 1;
@@ -669,10 +715,7 @@ export class DeviceMatrix {
     const { W, held, frozen } = this;
     const n = W.length;
     // Coincidence updates reach the devices per sample (coincide()); no optimiser writes them.
-    if (spec.scheme === 'stochastic-coincidence') {
-      W.set(held);
-      return;
-    }
+    this.devicesChanged();
     const { dev, pn } = this.pulseState(spec, noise);
     const eps = this.stepWeight(spec);
     const cap = spec.pulsesPerUpdate;
@@ -705,7 +748,7 @@ export class DeviceMatrix {
       );
       this.pulses += this.nativeOut[0];
       this.boundHits += this.nativeOut[1];
-      this.sqU = null;
+      this.devicesChanged();
       return;
     }
     let pulses = 0;
@@ -735,7 +778,7 @@ export class DeviceMatrix {
       pulses += this.applyHits(one, oneK, 1, spec, dev, pn);
     }
     this.pulses += pulses;
-    this.sqU = null;
+    this.devicesChanged();
   }
 
   /**
@@ -758,8 +801,6 @@ export class DeviceMatrix {
   ): void {
     const spec = this.chip.crossbar.update;
     if (spec.kind !== 'pulsed') throw new Error('coincide() on a chip without pulsed updates');
-    this.irStale = true;
-    this.sidesStale = true;
     const { dev, pn } = this.pulseState(spec, noise);
     const eps = this.stepWeight(spec);
     const state = noise.nativeState;
@@ -767,9 +808,24 @@ export class DeviceMatrix {
       // The same trains and pulses in C (native/devices.c), drawing from the chip's stream as it goes.
       const g = this.nativeGeometry;
       g.set([this.cols, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples]);
+      // The tile's cells as the kernel packs them, kept from the last call unless the devices were written since.
+      const n = this.W.length;
+      const keep = DeviceMatrix.keepPacked && n <= PACKED_MAX_CELLS;
+      if (keep) this.packed ??= new Float64Array((n + 1) * 8);
+      const tileKey = `${rowBegin},${rows},${colBegin},${cols}`;
+      const fresh = keep && this.packedValid.has(tileKey);
       const p = this.nativeParams;
-      p.set([eta, eps, spec.pulsesPerUpdate, spec.softBounds ? 1 : 0, spec.cycleToCycle, this.wMax]);
-      this.saturated ??= new Uint8Array(this.W.length);
+      p.set([
+        eta,
+        eps,
+        spec.pulsesPerUpdate,
+        spec.softBounds ? 1 : 0,
+        spec.cycleToCycle,
+        this.wMax,
+        fresh ? 1 : 0,
+        DeviceMatrix.checkPacked ? 1 : 0,
+      ]);
+      this.saturated ??= new Uint8Array(n);
       const { W, held, frozen } = this;
       this.native.coincide(
         state,
@@ -788,10 +844,15 @@ export class DeviceMatrix {
         pre,
         p,
         this.nativeOut,
+        keep ? (this.packed as Float64Array) : EMPTY_F64,
       );
       this.pulses += this.nativeOut[0];
       this.boundHits += this.nativeOut[1];
-      this.sqU = null;
+      // The call wrote this tile's devices and left its kept cells equal to them (packed, then pulsed and
+      // written back); the cells of other tiles it did not touch: every tile valid before stays valid.
+      const valid = keep ? [...this.packedValid, tileKey] : [];
+      this.devicesChanged();
+      for (const k of valid) this.packedValid.add(k);
       return;
     }
     const maxWords = (spec.pulsesPerUpdate + 31) >>> 5;
@@ -861,7 +922,7 @@ export class DeviceMatrix {
       pulses += this.applyHits(hitCell, hitK, nHit, spec, dev, pn);
     }
     this.pulses += pulses;
-    this.sqU = null;
+    this.devicesChanged();
   }
 
   /**
@@ -949,3 +1010,6 @@ export class DeviceMatrix {
 }
 
 const EMPTY_F32 = new Float32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+/** Above this many cells (64 bytes each kept) a matrix's coincide packs its cells per call instead. */
+const PACKED_MAX_CELLS = 1 << 22;

@@ -264,6 +264,11 @@ export class NetlistInterpreter implements DeviceModel {
     }
   }
 
+  /** stochastic-coincidence: the arrays learn inside step() (outer()), the optimiser steps the biases only. */
+  get updatesInSitu(): boolean {
+    return this.coincidence;
+  }
+
   /** The effective weights of every edge (the optimiser steps these; commit() realises them). */
   weights(): Float32Array[] {
     return this.chip.W.map((d) => d.W);
@@ -831,7 +836,9 @@ export class NetlistInterpreter implements DeviceModel {
     const t = a.tile;
     const g = this.grads[a.edge] ?? null;
     const gb = e.bias ? (this.grads[this.edges.length + a.edge] ?? null) : null;
-    if (!g && !gb) return;
+    // Coincidence learns on every trained edge whether or not a gradient slot was handed in (train() hands none).
+    const coincide = this.coincidence && e.trainable;
+    if (!g && !gb && !coincide) return;
     const scale = !e.toOutput && this.divideByBetaF ? -1 / (m * this.betaF) : -1 / m;
     const post = this.operand(op.postGroup, op.post);
     const R = t.rowEnd - t.rowBegin;
@@ -850,10 +857,10 @@ export class NetlistInterpreter implements DeviceModel {
       ldPre = e.cols;
       n = m * c.P;
     }
-    if (g && this.coincidence) {
+    if (coincide) {
       // stochastic-coincidence: no digital outer product and no optimiser step; the tile's pulse trains
-      // realise η·post·preᵀ per sample (η = the edge's SGD learning rate × |scale|), the gradient stays 0.
-      for (let r = t.rowBegin; r < t.rowEnd; r++) g.fill(0, r * e.cols + t.colBegin, r * e.cols + t.colEnd);
+      // realise η·post·preᵀ per sample (η = the edge's SGD learning rate × |scale|), a gradient slot stays 0.
+      if (g) for (let r = t.rowBegin; r < t.rowEnd; r++) g.fill(0, r * e.cols + t.colBegin, r * e.cols + t.colEnd);
       a.dev.coincide(
         t.rowBegin,
         R,

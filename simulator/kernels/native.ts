@@ -213,7 +213,10 @@ export interface FreBlasAddon {
   setChipSimd?(on: boolean): boolean;
   /** stochastic-coincidence (native/devices.c; DeviceMatrix.coincide is the reference); geometry
    *  [C, rowBegin, rows, colBegin, cols, ldPost, ldPre, samples], params [eta, eps, desiredBl,
-   *  softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
+   *  softBounds, c2c, wMax, fresh, check]; out ← [pulses, cells newly at a bound]. packed: room for the
+   *  matrix's cells packed as the kernel works on them, kept across calls ((cells + 1)·8 doubles; empty:
+   *  packed per call); fresh = 1: the tile's kept cells are what the devices hold (not packed again);
+   *  check = 1: compared with a fresh pack instead (throws where they differ). */
   coincide?(
     state: Uint32Array,
     W: Float32Array,
@@ -231,6 +234,7 @@ export interface FreBlasAddon {
     pre: Float32Array,
     params: Float64Array,
     out: Float64Array,
+    packed?: Float64Array,
   ): void;
   /** Conv layout moves (native/conv.c; simulator/conv/im2row.ts is the reference). Older builds lack them. */
   im2row?(x: Float32Array, patches: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;

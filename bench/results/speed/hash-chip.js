@@ -2,6 +2,7 @@
 // sha256 (first 16 hex digits) of every edge's weights and biases and of the ADC saturation counts after
 // one epoch of 1 000 MNIST samples on examples/mnist-2hl.json (2HL-512; SPEC and LIMIT override), per preset
 // and chip-thread count.
+// A preset may name an update scheme, e.g. reram:stochastic-coincidence (crossbar.update.scheme replaced).
 // Usage (from the repository root; <root> holds dist/ and native/build of the tree to check, e.g. an older
 // commit's build):
 //   OPENBLAS_NUM_THREADS=1 node bench/results/speed/hash-chip.js <root> [presets] [threads]
@@ -31,7 +32,10 @@ const kernels = selectKernels('auto');
   for (const preset of presets)
     for (const threads of threadList) {
       native.setChipThreads(threads);
-      const netlist = compile(net, PRESETS[preset], p0, { wMax: { kind: 'max' }, specFile: spec, producerVersion: 'bench' }).netlist;
+      const [name, scheme] = preset.split(':');
+      const chip = JSON.parse(JSON.stringify(PRESETS[name]));
+      if (scheme) chip.crossbar.update = { ...chip.crossbar.update, scheme };
+      const netlist = compile(net, chip, p0, { wMax: { kind: 'max' }, specFile: spec, producerVersion: 'bench' }).netlist;
       const r = await runOnChip(netlist, data, { mode: 'train', epochs: 1, seed: 0, kernels });
       const it = r.interpreter;
       const h = crypto.createHash('sha256');
