@@ -256,6 +256,7 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
   const known = new Set<string>(OP_TYPES);
   const actions = new Set<string>(ACTION_KEYS);
   n.schedule?.phases.forEach((ph, pi) => {
+    const unconverted = new Map<number, number>(); // array → the op whose read of it awaits its AdcConvert
     ph.ops.forEach((op, oi) => {
       const p = `schedule.phases.${pi}.ops.${oi}`;
       const bad = (what: string, hint = 're-compile') =>
@@ -282,6 +283,18 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
       if (op.opType === 'Accumulate' && op.source === 'OPERAND_PARTIAL_SUM' && op.reduction >= n.reductions.length)
         bad(`names reduction ${op.reduction}, which does not exist`);
       if (op.group >= Math.max(G, 1)) bad(`names group ${op.group}, which does not exist`);
+      // An array's output lines hold one read until an AdcConvert of that array takes it (the interpreter keeps
+      // one partial-sum buffer per array, as the chip's column circuits hold one read): a second read before the
+      // conversion would overwrite the first.
+      if (op.opType === 'ArrayRead' || op.opType === 'ArrayReadTransposed') {
+        const prev = unconverted.get(op.array);
+        if (prev !== undefined)
+          bad(
+            `reads array ${op.array} again before op ${prev}'s read of it is converted (an array's lines hold one read until an AdcConvert takes it)`,
+            `put op ${prev}'s AdcConvert of array ${op.array} before this read, as the compiler orders them`,
+          );
+        unconverted.set(op.array, oi);
+      } else if (op.opType === 'AdcConvert') unconverted.delete(op.array);
     });
   });
   n.reductions.forEach((r, i) => {

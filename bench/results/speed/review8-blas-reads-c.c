@@ -1,8 +1,8 @@
 /* A stand-in for a BLAS whose beta = 0 GEMM reads C (C := beta*C, then the real OpenBLAS adds alpha*A*B with
  * beta = 1): NaN/Inf already in C propagate, so fre_blas_overwrites_c() fails and the binding keeps its clear.
- * Build: gcc -O2 -shared -fPIC -DBLASLIB="\"/lib/x86_64-linux-gnu/libopenblas.so.0\"" -o /tmp/shim.so \
+ * Build: gcc -O2 -shared -fPIC -DBLASLIB="\"/lib/x86_64-linux-gnu/libopenblas.so.0\"" -o shim.so \
  *   bench/results/speed/review8-blas-reads-c.c $(pkg-config --cflags openblas) -ldl
- * Use: LD_PRELOAD=/tmp/shim.so OPENBLAS_NUM_THREADS=1 node bench/results/speed/hash-chip.js . */
+ * Use: LD_PRELOAD=shim.so OPENBLAS_NUM_THREADS=1 node bench/results/speed/hash-chip.js . */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <cblas.h>
