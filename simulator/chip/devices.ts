@@ -376,7 +376,8 @@ export class DeviceMatrix {
     this.irStale = true;
     this.sidesStale = true;
     this.sqU = null;
-    this.packedValid.clear();
+    // Set.clear allocates a new table even when empty: devicesChanged runs per refreshed or bound-hit cell.
+    if (this.packedValid.size > 0) this.packedValid.clear();
   }
 
   private noiseBuffer(n: number): Float32Array {
