@@ -25,8 +25,8 @@ for b in sorted(published):
         print(f'{b} | – | – | {p["mean"]:.2f} ± {p["std"]:.2f} ({p["min"]:.2f}–{p["max"]:.2f}) | not run')
         continue
     m = statistics.mean(runs)
-    sd = statistics.stdev(runs) if len(runs) > 1 else float('nan')
     z = (m - p['mean']) / max(p['std'], 0.01)
     flag = 'outside 2 std' if abs(z) > 2 else 'within 2 std'
+    ours_s = f'{m:.2f} ± {statistics.stdev(runs):.2f} ({len(runs)} seeds)' if len(runs) > 1 else f'{m:.2f} (1 seed)'
     seeds = ' / '.join(f'{v:.2f}' for v in runs)
-    print(f'{b} | {seeds} | {m:.2f} ± {sd:.2f} ({len(runs)} seeds) | {p["mean"]:.2f} ± {p["std"]:.2f} ({p["min"]:.2f}–{p["max"]:.2f}) | {z:+.1f} ({flag})')
+    print(f'{b} | {seeds} | {ours_s} | {p["mean"]:.2f} ± {p["std"]:.2f} ({p["min"]:.2f}–{p["max"]:.2f}) | {z:+.1f} ({flag})')
