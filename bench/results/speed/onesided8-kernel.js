@@ -1,4 +1,6 @@
 // Micro-bench: pcm preset potentiate-only row-programmed commits on a 512x512 matrix, native vs TS.
+// Usage (from the repository root): node bench/results/speed/onesided8-kernel.js <root> [ts]   (ts: the TypeScript loop;
+// FRE_NATIVE_ADDON=<fre_blas.node> picks the addon). CPU ms of 10 commits, the hash of W, pulses, refreshes.
 const root = require("path").resolve(process.argv[2] || ".");
 const { DeviceMatrix } = require(root + '/dist/simulator/chip/devices.js');
 const { PRESETS } = require(root + '/dist/hw-models/presets/index.js');
@@ -6,6 +8,7 @@ const { makeNoise } = require(root + '/dist/simulator/noise.js');
 const { makeRng } = require(root + '/dist/util/rng.js');
 const { loadNativeAddon } = require(root + '/dist/simulator/kernels/native.js');
 const crypto = require('crypto');
+const { Buffer } = require('buffer');
 const useNative = process.argv[3] !== 'ts';
 const chip = JSON.parse(JSON.stringify(PRESETS.pcm));
 const rows = 512, cols = 512, n = rows * cols;
