@@ -6,9 +6,11 @@
  *                params, out)      row-programmed (chi empty) and mixed-precision writes at a commit
  *   coincide(state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated, geometry,
  *            post, pre, params, out)   stochastic-coincidence, sample by sample
+ *   pulsedCommitOneSided(…)   pulsedCommit for potentiate-only pairs (PCM), with their refreshes: serial,
+ *            the TypeScript loop's draws and bytes exactly (see its comment at the end of this file)
  *
- * Both apply every pulse on its own by the device rule of update-schemes.ts (soft bounds, the device's
- * own step, bounds and asymmetry, cycle-to-cycle noise per pulse): the same distributions as the
+ * pulsedCommit and coincide apply every pulse on its own by the device rule of update-schemes.ts (soft
+ * bounds, the device's own step, bounds and asymmetry, cycle-to-cycle noise per pulse): the same distributions as the
  * TypeScript loops, another order of draws. Their work runs in 8 fixed blocks on up to 8 threads
  * (run_blocks), each block drawing from its own xoshiro256** streams seeded from draws of the chip's
  * stream per call (fre_block_stream), so a run is a pure function of its seed whatever the thread
@@ -1274,5 +1276,188 @@ napi_value fre_coincide(napi_env env, napi_callback_info info) {
   fre_put_state(&g, raw);
   out[0] = pulses;
   out[1] = d.boundHits;
+  return NULL;
+}
+
+/*
+ * Potentiate-only pairs (crossbar.update.pairMode 'potentiate-only', PCM; aihwkit OneSidedUnitCell):
+ * commitPulsed of devices.ts with applyHitsOneSided, refreshPair and countBoundHit there as the
+ * references, cell by cell in index order on the caller's thread. Unlike pulsedCommit it keeps the
+ * TypeScript path's bytes: it draws through the same PulseNoise buffers (4096 normals, 4096 uniforms,
+ * refilled from the chip's stream as PulseNoise refills them: addNormal's and fillUniform's draws),
+ * in the same order, with the same double arithmetic and float stores (test/chip-native-conformance
+ * .test.ts compares the two). The compiler contracts no a·b + c here: the build targets x86-64 without
+ * FMA (binding.gyp has no -march), so every product is rounded as JS rounds it.
+ */
+
+/* The PulseNoise buffers of devices.ts: z (normals) and u (uniforms), with their next indices. */
+typedef struct {
+  xoshiro *g;
+  float *z, *u;
+  int64_t zn, un, zi, ui;
+} pulse_noise;
+
+static inline double pn_normal(pulse_noise *p) {
+  if (p->zi == p->zn) {
+    /* PulseNoise.normal(): z.fill(0), then addNormal(z, n, 1) — out[i] += (float)(1 · N(0, 1)). */
+    for (int64_t i = 0; i < p->zn; i++) {
+      p->z[i] = 0.0f;
+      p->z[i] += (float)(1.0 * fre_normal_inline(p->g));
+    }
+    p->zi = 0;
+  }
+  return (double)p->z[p->zi++];
+}
+
+static inline double pn_uniform(pulse_noise *p) {
+  if (p->ui == p->un) {
+    /* PulseNoise.uniform(): fillUniform(u, n), as fre_fill_uniform draws. */
+    for (int64_t i = 0; i < p->un; i++) p->u[i] = (float)((double)(next64(p->g) >> 40) * (1.0 / 16777216.0));
+    p->ui = 0;
+  }
+  return (double)p->u[p->ui++];
+}
+
+/* Math.round of JS: the nearest integer, halves towards +∞ (floor(x + 0.5) rounds 0.49999999999999994 up). */
+static inline double js_round(double x) {
+  const double f = floor(x);
+  return x - f >= 0.5 ? f + 1 : f;
+}
+
+typedef struct {
+  bool stochastic, soft, pcm, relTarget;
+  double eps, cap, c2c, wMax, upper, lower, levels, gMinUS, gMaxUS, sigma, dwMin;
+} one_sided_params;
+
+/*
+ * pulsedCommitOneSided(state, W, held, uPlus, uMinus, frozen, stepUpP, stepDownP, bMaxP, bMinP, saturated, chi,
+ *                      stepUpM, bMaxM, z, u, params, out)
+ *   params [eps, cap, stochastic, softBounds, c2c, wMax, refreshUpper, refreshLower, levels (0: continuous),
+ *           pcm-aihwkit, gMinUS, gMaxUS, programming σ, σ relative to target, dwMin, zi, ui]
+ *   out ← [pulses, cells newly at a bound, refreshes, refresh pulses, zi, ui]
+ * The G+ devices' spread is stepUpP … bMinP (down and bMin unused: G+ is only SET), the G− devices' stepUpM, bMaxM.
+ */
+napi_value fre_pulsed_commit_one_sided(napi_env env, napi_callback_info info) {
+  size_t argc = 18;
+  napi_value argv[18];
+  xoshiro g;
+  uint32_t *raw;
+  devices d;
+  float *chi, *sUpM, *bMaxM, *zb, *ub;
+  int64_t chl, sml, bml, zl, ul;
+  double *pa, *out;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 18)
+    return throw_type(env, "pulsedCommitOneSided: expected (state, W, held, uPlus, uMinus, frozen, stepUpP, stepDownP, bMaxP, bMinP, "
+                           "saturated, chi, stepUpM, bMaxM, z, u, params, out)");
+  if (!fre_get_state(env, argv[0], &g, &raw) || !get_devices(env, argv + 1, &d) || !get_f32(env, argv[11], "chi", &chi, &chl) ||
+      !get_f32(env, argv[12], "stepUpM", &sUpM, &sml) || !get_f32(env, argv[13], "bMaxM", &bMaxM, &bml) ||
+      !get_f32(env, argv[14], "z", &zb, &zl) || !get_f32(env, argv[15], "u", &ub, &ul) || !get_params(env, argv[16], 17, &pa) ||
+      !get_params(env, argv[17], 6, &out)) return NULL;
+  if (!d.diff) return throw_range(env, "pulsedCommitOneSided: potentiate-only pairs need uMinus (differential cells)");
+  if (chl > 0 && chl != d.n) return throw_range(env, "pulsedCommitOneSided: chi must have the matrix's length (or 0)");
+  if (sml != d.n || bml != d.n) return throw_range(env, "pulsedCommitOneSided: stepUpM and bMaxM must have the matrix's length");
+  const one_sided_params q = {
+      .eps = pa[0], .cap = pa[1], .stochastic = pa[2] != 0, .soft = pa[3] != 0, .c2c = pa[4], .wMax = pa[5], .upper = pa[6],
+      .lower = pa[7], .levels = pa[8], .pcm = pa[9] != 0, .gMinUS = pa[10], .gMaxUS = pa[11], .sigma = pa[12],
+      .relTarget = pa[13] != 0, .dwMin = pa[14]};
+  if (!(q.eps > 0)) return throw_range(env, "pulsedCommitOneSided: eps must be > 0");
+  if (zl == 0 || ul == 0 || !(pa[15] >= 0 && pa[15] <= (double)zl) || !(pa[16] >= 0 && pa[16] <= (double)ul))
+    return throw_range(env, "pulsedCommitOneSided: z, u must be non-empty and zi, ui within them");
+  fre_normal_init();
+  pulse_noise pn = {&g, zb, ub, zl, ul, (int64_t)pa[15], (int64_t)pa[16]};
+  float *chiP = chl > 0 ? chi : NULL;
+  float *up = d.up, *um = d.um;
+  double pulses = 0, boundHits = 0, refreshes = 0, refreshPulses = 0;
+  for (int64_t i = 0; i < d.n; i++) {
+    if (d.frozen[i]) {
+      d.W[i] = d.held[i];
+      continue;
+    }
+    if (d.W[i] == d.held[i] && !(chiP && fabs((double)chiP[i]) >= q.eps)) continue;
+    double k;
+    if (chiP) {
+      /* mixedPrecisionPulses */
+      chiP[i] = (float)((double)chiP[i] + ((double)d.W[i] - (double)d.held[i]));
+      k = trunc((double)chiP[i] / q.eps);
+      k = k > q.cap ? q.cap : k < -q.cap ? -q.cap : k;
+      chiP[i] = (float)((double)chiP[i] - k * q.eps);
+    } else {
+      /* roundPulses */
+      const double want = ((double)d.W[i] - (double)d.held[i]) / q.eps;
+      const double f = floor(want);
+      if (q.stochastic) {
+        const double uu = pn_uniform(&pn);
+        k = f + (uu < want - f ? 1 : 0);
+      } else k = js_round(want);
+      k = k > q.cap ? q.cap : k < -q.cap ? -q.cap : k;
+    }
+    if (k == 0) {
+      d.W[i] = d.held[i];
+      continue;
+    }
+    /* applyHitsOneSided: m up pulses on G+ (k > 0) or G− (k < 0). */
+    const bool isUp = k > 0;
+    const int64_t m = (int64_t)(isUp ? k : -k);
+    float *u = isUp ? up : um;
+    const double step = isUp ? (double)d.stepUp[i] : (double)sUpM[i];
+    const double bound = isUp ? (double)d.bMax[i] : (double)bMaxM[i];
+    const double hi = bound < 1 ? bound : 1;
+    double gv = (double)u[i];
+    for (int64_t p = 0; p < m; p++) {
+      double dw = step;
+      if (q.soft) {
+        const double f = 1 - gv / bound;
+        dw *= f > 0 ? f : 0;
+      }
+      if (q.c2c > 0) dw *= 1 + q.c2c * pn_normal(&pn);
+      gv += dw;
+      if (gv > hi) gv = hi;
+      else if (gv < 0) gv = 0;
+    }
+    u[i] = (float)gv;
+    pulses += (double)m;
+    /* countBoundHit */
+    if (gv >= 0.95 * hi && !d.saturated[i]) {
+      d.saturated[i] = 1;
+      boundHits += 1;
+    }
+    /* refreshDue */
+    const double hp = d.bMax[i] < 1 ? (double)d.bMax[i] : 1;
+    const double hm = bMaxM[i] < 1 ? (double)bMaxM[i] : 1;
+    const double gp = (double)up[i], gm = (double)um[i];
+    const bool due = gp > gm ? gp > q.upper * hp && gm > q.lower * hm : gm > q.upper * hm && gp > q.lower * hp;
+    if (due) {
+      /* refreshPair: both RESET, the weight reprogrammed onto one device (nearest level, programming noise). */
+      const double w = gp - gm;
+      double r = fabs(w);
+      if (q.levels > 0) r = js_round(r * (q.levels - 1)) / (q.levels - 1);
+      if (q.pcm) {
+        const double span = q.gMaxUS - q.gMinUS;
+        const double gT = (q.gMinUS + r * span) / q.gMaxUS;
+        const double s = -1.1731 * gT * gT + 1.965 * gT + 0.2635;
+        const double sigmaUS = (s > 0 ? s : 0) * (q.gMaxUS / 25);
+        r += (pn_normal(&pn) * sigmaUS) / span;
+        const double uFloor = -q.gMinUS / span;
+        r = r > uFloor ? r : uFloor;
+      } else {
+        if (q.sigma > 0) r += q.sigma * pn_normal(&pn) * (q.relTarget ? r : 1);
+        r = r < 0 ? 0 : r > 1 ? 1 : r;
+      }
+      up[i] = (float)(w > 0 ? r : 0);
+      um[i] = (float)(w > 0 ? 0 : r);
+      refreshes += 1;
+      refreshPulses += 2 + js_round(fabs(w) / q.dwMin); /* refreshPulseCount */
+    }
+    d.W[i] = (float)(((double)up[i] - (double)um[i]) * q.wMax);
+    d.held[i] = d.W[i];
+  }
+  fre_put_state(&g, raw);
+  out[0] = pulses;
+  out[1] = boundHits;
+  out[2] = refreshes;
+  out[3] = refreshPulses;
+  out[4] = (double)pn.zi;
+  out[5] = (double)pn.ui;
   return NULL;
 }

@@ -3,7 +3,8 @@
  * readPrep and adcConvertScaled) against their TypeScript references (DeviceMatrix.commitPulsed and
  * .coincide, ChipArrays.read and .rescale, convertOver). Where no random draw is involved the two agree
  * value for value; where pulses draw noise they draw it in another order, so the test compares
- * distributions (the moments of the device change over many cells).
+ * distributions (the moments of the device change over many cells). pulsedCommitOneSided (potentiate-only
+ * pairs) draws in the TypeScript order: it must give the same bytes.
  * Runs wherever the native backend is built; in CI it must be.
  */
 import type { ChipDescription, PulsedUpdate } from '../hw-models/chip';
@@ -245,6 +246,105 @@ run('native in-situ update kernels equal the TypeScript ones', () => {
     expect(a.aligned).toBeGreaterThan(0);
     expect(Math.abs(a.aligned / b.aligned - 1)).toBeLessThan(0.05);
     expect(Math.abs(moments(a.d).sd / moments(b.d).sd - 1)).toBeLessThan(0.05);
+  });
+});
+
+run('native potentiate-only pairs (pulsedCommitOneSided) give the TypeScript path’s bytes', () => {
+  // Unlike pulsedCommit, the one-sided kernel draws through the PulseNoise buffers in the TypeScript order,
+  // so the two paths must agree bit for bit: devices, counters, the accumulator and the chip's stream after.
+  const bytes = (a: Float32Array | Uint8Array | Uint32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  interface Case {
+    scheme: 'row-programmed' | 'mixed-precision';
+    rounding: 'stochastic' | 'deterministic';
+    soft: boolean;
+    c2c: number;
+    levels: number | 'continuous';
+    /** pcm: aihwkit's PCM programming σ(g_T); target / range: programmingNoise 0.05 relative to it; none. */
+    programming: 'pcm' | 'target' | 'range' | 'none';
+  }
+
+  function after(c: Case, useNative: boolean) {
+    const chip = chipWith({ scheme: c.scheme, softBounds: c.soft, cycleToCycle: c.c2c, pairMode: 'potentiate-only', dwMin: 0.01 });
+    const xb = chip.crossbar;
+    xb.cell = 'differential';
+    xb.levels = c.levels;
+    xb.stuckAt = { onProbability: 0.02, offProbability: 0.02, compensation: 'none' };
+    if (c.programming === 'pcm') Object.assign(xb, { noiseModel: 'pcm-aihwkit', gMinUS: 0.25, gMaxUS: 25 });
+    else if (c.programming !== 'none') xb.programmingNoise = { sigma: 0.05, relativeTo: c.programming };
+    const rows = 40;
+    const cols = 30;
+    const n = rows * cols;
+    const r = makeRng(11);
+    const u = Float32Array.from({ length: n }, () => r.uniform() * 1.6 - 0.8);
+    const tile = wholeTile(
+      rows,
+      cols,
+      u.map((v) => (v > 0 ? v : 0)),
+      u.map((v) => (v < 0 ? -v : 0)),
+    );
+    const noise = makeNoise(makeRng(5), 'native');
+    const dev = new DeviceMatrix(rows, cols, 1, [tile], chip, noise, { driftSeconds: 0, pulseRounding: c.rounding });
+    // Counts the kernel's calls: equal bytes mean nothing if the native path was never taken.
+    let calls = 0;
+    const kernel = native!.pulsedCommitOneSided!;
+    dev.native = useNative
+      ? {
+          ...native!,
+          pulsedCommitOneSided: (...a: Parameters<typeof kernel>) => {
+            calls++;
+            kernel(...a);
+          },
+        }
+      : null;
+    // Steps of both signs, fractional, beyond the cap, alternating per commit: both devices of a pair rise,
+    // saturate and are refreshed.
+    for (let k = 0; k < 8; k++) request(dev, noise, (i) => (((i * 7919 + k * 131) % 97) - 40) * 0.37 * (k % 2 ? -1 : 1));
+    const d = dev as unknown as { uPlus: Float32Array; uMinus: Float32Array; chi: Float32Array | null; saturated: Uint8Array | null };
+    const tail = new Float32Array(4);
+    noise.addNormal(tail, 4, 1);
+    return {
+      uPlus: bytes(d.uPlus),
+      uMinus: bytes(d.uMinus),
+      W: bytes(dev.W),
+      chi: d.chi ? bytes(d.chi) : null,
+      saturated: d.saturated ? bytes(d.saturated) : null,
+      counts: [dev.pulses, dev.boundHits, dev.refreshes, dev.refreshPulses],
+      frozen: (dev as unknown as { frozen: Uint8Array }).frozen.reduce((a, b) => a + b, 0),
+      stream: bytes(tail),
+      calls,
+    };
+  }
+
+  const cases: Case[] = [
+    { scheme: 'row-programmed', rounding: 'stochastic', soft: true, c2c: 0.3, levels: 100, programming: 'pcm' },
+    { scheme: 'row-programmed', rounding: 'deterministic', soft: false, c2c: 0, levels: 'continuous', programming: 'none' },
+    { scheme: 'row-programmed', rounding: 'stochastic', soft: false, c2c: 0.3, levels: 'continuous', programming: 'target' },
+    { scheme: 'mixed-precision', rounding: 'deterministic', soft: true, c2c: 0.3, levels: 100, programming: 'pcm' },
+    { scheme: 'mixed-precision', rounding: 'deterministic', soft: true, c2c: 0, levels: 64, programming: 'range' },
+    { scheme: 'mixed-precision', rounding: 'deterministic', soft: false, c2c: 0.3, levels: 'continuous', programming: 'pcm' },
+  ];
+
+  test.each(cases)('%o', (c) => {
+    const ts = after(c, false);
+    const nat = after(c, true);
+    // The case exercises what it should: pulses, refreshes, bound hits and stuck cells.
+    expect(ts.counts[0]).toBeGreaterThan(1000);
+    expect(ts.counts[1]).toBeGreaterThan(0);
+    expect(ts.counts[2]).toBeGreaterThan(0);
+    expect(ts.frozen).toBeGreaterThan(0);
+    expect([ts.calls, nat.calls]).toEqual([0, 8]);
+    expect(nat.counts).toEqual(ts.counts);
+    expect(nat.uPlus.equals(ts.uPlus)).toBe(true);
+    expect(nat.uMinus.equals(ts.uMinus)).toBe(true);
+    expect(nat.W.equals(ts.W)).toBe(true);
+    expect(nat.saturated && ts.saturated && nat.saturated.equals(ts.saturated)).toBe(true);
+    if (c.scheme === 'mixed-precision') expect(nat.chi && ts.chi && nat.chi.equals(ts.chi)).toBe(true);
+    // The chip's stream is left where the TypeScript path leaves it (the PulseNoise buffers refilled alike).
+    expect(nat.stream.equals(ts.stream)).toBe(true);
+  });
+
+  test('the kernel is there (CI builds it)', () => {
+    expect(typeof native?.pulsedCommitOneSided).toBe('function');
   });
 });
 

@@ -118,10 +118,12 @@ export class DeviceMatrix {
   private sideSq: { plus: Float32Array; minus: Float32Array } | null = null;
   private sidesStale = true;
   /** The native update kernels (native/devices.c), set by ChipArrays alongside the native kernels; null: the loops here. */
-  native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide'> | null = null;
-  /** [pulses, new bound hits] of a native kernel, and its parameters (reused: no allocation per update). */
-  private readonly nativeOut = new Float64Array(2);
-  private readonly nativeParams = new Float64Array(8);
+  native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide' | 'pulsedCommitOneSided'> | null = null;
+  /** Native kernels' results ([pulses, new bound hits, …]) and parameters (reused: no allocation per update). */
+  private readonly nativeOut = new Float64Array(6);
+  private readonly nativeParams = new Float64Array(17);
+  /** Tests: false keeps potentiate-only commits on the TypeScript loop (the reference of pulsedCommitOneSided). */
+  static nativeOneSided = true;
   /**
    * The native coincide's cells as it packs them (a 64-byte record per cell: u, the device's steps, bounds
    * and flags), kept across calls so that a tile's cells are not packed again at every call. Valid for the
@@ -611,6 +613,8 @@ export class DeviceMatrix {
    * (s_i·(1 + a_i), soft bound 1 − g/b_max,i, cycle-to-cycle noise), g clipped to [0, min(b_max,i, 1)].
    * After a cell's pulses, a pair whose devices have both risen (update-schemes.ts refreshDue) is
    * refreshed (refreshPair). Returns the update pulses applied (refresh pulses are counted apart).
+   * native/devices.c pulsedCommitOneSided repeats commitPulsed's loop with this and refreshPair byte for
+   * byte (test/chip-native-conformance.test.ts): a change here must be made there too.
    */
   private applyHitsOneSided(
     cell: Int32Array,
@@ -749,6 +753,62 @@ export class DeviceMatrix {
       );
       this.pulses += this.nativeOut[0];
       this.boundHits += this.nativeOut[1];
+      this.devicesChanged();
+      return;
+    }
+    const devM = this.spreadMinus;
+    if (this.native?.pulsedCommitOneSided && DeviceMatrix.nativeOneSided && state && devM && this.uMinus) {
+      // The loop below (applyHitsOneSided, refreshPair) in C, byte for byte: it draws through pn's buffers.
+      const xb = this.chip.crossbar;
+      const ns = xb.programmingNoise;
+      const p = this.nativeParams;
+      p.set([
+        eps,
+        cap,
+        stochastic ? 1 : 0,
+        spec.softBounds ? 1 : 0,
+        spec.cycleToCycle,
+        this.wMax,
+        spec.refreshUpperThreshold,
+        spec.refreshLowerThreshold,
+        xb.levels === 'continuous' ? 0 : xb.levels,
+        xb.noiseModel === 'pcm-aihwkit' ? 1 : 0,
+        xb.gMinUS,
+        xb.gMaxUS,
+        ns.sigma,
+        ns.relativeTo === 'target' ? 1 : 0,
+        spec.dwMin,
+        pn.zi,
+        pn.ui,
+      ]);
+      this.saturated ??= new Uint8Array(n);
+      const out = this.nativeOut;
+      this.native.pulsedCommitOneSided(
+        state,
+        W,
+        held,
+        this.uPlus,
+        this.uMinus,
+        frozen,
+        dev.up,
+        dev.down,
+        dev.bMax,
+        dev.bMin,
+        this.saturated,
+        chi ?? EMPTY_F32,
+        devM.up,
+        devM.bMax,
+        pn.z,
+        pn.u,
+        p,
+        out,
+      );
+      this.pulses += out[0];
+      this.boundHits += out[1];
+      this.refreshes += out[2];
+      this.refreshPulses += out[3];
+      pn.zi = out[4];
+      pn.ui = out[5];
       this.devicesChanged();
       return;
     }

@@ -19,10 +19,12 @@ import type { NoiseSource } from '../noise';
 
 /** Normals and uniforms drawn in blocks from the chip's noise stream (one draw per pulse). */
 export class PulseNoise {
-  private readonly z = new Float32Array(4096);
-  private readonly u = new Float32Array(4096);
-  private zi = 4096;
-  private ui = 4096;
+  /** The drawn normals and uniforms and the index of the next one of each. Public for the native
+   *  one-sided commit (native/devices.c), which draws through them as normal() and uniform() do. */
+  readonly z = new Float32Array(4096);
+  readonly u = new Float32Array(4096);
+  zi = 4096;
+  ui = 4096;
   constructor(private readonly noise: NoiseSource) {}
 
   normal(): number {

@@ -203,6 +203,31 @@ export interface FreBlasAddon {
     params: Float64Array,
     out: Float64Array,
   ): void;
+  /** pulsedCommit for potentiate-only pairs (native/devices.c; DeviceMatrix.commitPulsed's loop is the reference,
+   *  byte for byte): G+'s spread in stepUpP … bMinP, G−'s step and bound in stepUpM, bMaxM; z, u the PulseNoise
+   *  buffers; params [eps, cap, stochastic, softBounds, c2c, wMax, refreshUpper, refreshLower, levels (0:
+   *  continuous), pcm-aihwkit, gMinUS, gMaxUS, programming σ, σ relative to target, dwMin, zi, ui];
+   *  out ← [pulses, cells newly at a bound, refreshes, refresh pulses, zi, ui]. */
+  pulsedCommitOneSided?(
+    state: Uint32Array,
+    W: Float32Array,
+    held: Float32Array,
+    uPlus: Float32Array,
+    uMinus: Float32Array,
+    frozen: Uint8Array,
+    stepUpP: Float32Array,
+    stepDownP: Float32Array,
+    bMaxP: Float32Array,
+    bMinP: Float32Array,
+    saturated: Uint8Array,
+    chi: Float32Array,
+    stepUpM: Float32Array,
+    bMaxM: Float32Array,
+    z: Float32Array,
+    u: Float32Array,
+    params: Float64Array,
+    out: Float64Array,
+  ): void;
   /** Threads of the update kernels pulsedCommit and coincide (1 … 8; default FRE_CHIP_THREADS or the
    *  online cores). Their work is split in 8 fixed blocks with a random stream each, so the result does
    *  not depend on this count. Returns the previous count. */
