@@ -331,7 +331,9 @@ static void commit_block(void *ctx, int b) {
       } else k = floor(want + 0.5); /* Math.round: halves round up */
       k = k > cap ? cap : k < -cap ? -cap : k;
     }
-    if (k == 0) {
+    /* k is NaN for a NaN request (a diverged optimiser): no pulses, as the TypeScript path's Int32Array
+     * makes of it (casting NaN to int32 is undefined: INT32_MIN on x86-64, 2^31 pulses). */
+    if (k == 0 || k != k) {
       d.W[i] = d.held[i];
       continue;
     }
@@ -1398,7 +1400,9 @@ napi_value fre_pulsed_commit_one_sided(napi_env env, napi_callback_info info) {
     }
     /* applyHitsOneSided: m up pulses on G+ (k > 0) or G− (k < 0). */
     const bool isUp = k > 0;
-    const int64_t m = (int64_t)(isUp ? k : -k);
+    /* A NaN k (NaN request) takes no pulses but goes on to the bound count, refresh and W below, as
+     * applyHitsOneSided does with the 0 its Int32Array makes of NaN (a cast of NaN is undefined in C). */
+    const int64_t m = k != k ? 0 : (int64_t)(isUp ? k : -k);
     float *u = isUp ? up : um;
     const double step = isUp ? (double)d.stepUp[i] : (double)sUpM[i];
     const double bound = isUp ? (double)d.bMax[i] : (double)bMaxM[i];

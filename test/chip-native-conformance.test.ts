@@ -249,6 +249,21 @@ run('native in-situ update kernels equal the TypeScript ones', () => {
   });
 });
 
+run('native pulsedCommit: a NaN request', () => {
+  test.each(['row-programmed', 'mixed-precision'] as const)('%s: NaN cells take no pulses, as on the TypeScript path', (scheme) => {
+    // TypeScript: k = NaN becomes 0 pulses (applyHits' Int32Array); C cast NaN to int32 (undefined
+    // behaviour: INT32_MIN on x86-64, 2^31 pulses and a 16 GiB bucket array).
+    const one = (useNative: boolean) => {
+      const { dev, noise } = matrix(chipWith({ scheme, cycleToCycle: 0 }), 6, 5, useNative);
+      request(dev, noise, (i) => (i === 4 ? NaN : (i % 7) - 3));
+      return dev.pulses;
+    };
+    const ts = one(false);
+    expect(ts).toBeGreaterThan(0);
+    expect(one(true)).toBe(ts);
+  });
+});
+
 run('native potentiate-only pairs (pulsedCommitOneSided) give the TypeScript path’s bytes', () => {
   // Unlike pulsedCommit, the one-sided kernel draws through the PulseNoise buffers in the TypeScript order,
   // so the two paths must agree bit for bit: devices, counters, the accumulator and the chip's stream after.
@@ -346,6 +361,26 @@ run('native potentiate-only pairs (pulsedCommitOneSided) give the TypeScript pat
   test('the kernel is there (CI builds it)', () => {
     expect(typeof native?.pulsedCommitOneSided).toBe('function');
   });
+
+  test.each(['row-programmed', 'mixed-precision'] as const)(
+    '%s: a NaN request (a diverged optimiser) is dropped as the TypeScript path drops it, no pulses counted',
+    (scheme) => {
+      // TypeScript: k = NaN becomes 0 pulses in applyHitsOneSided's Int32Array; C must not cast NaN to int64
+      // (undefined behaviour: INT64_MIN on x86-64, −9.2e18 pulses).
+      const one = (useNative: boolean) => {
+        const chip = chipWith({ scheme, softBounds: true, cycleToCycle: 0.3, pairMode: 'potentiate-only', dwMin: 0.01 });
+        chip.crossbar.cell = 'differential';
+        const { dev, noise } = matrix(chip, 6, 5, useNative);
+        request(dev, noise, (i) => (i % 3 === 0 ? NaN : (i % 7) - 3));
+        return { counts: [dev.pulses, dev.boundHits, dev.refreshes, dev.refreshPulses], W: bytes(dev.W) };
+      };
+      const ts = one(false);
+      const nat = one(true);
+      expect(ts.counts[0]).toBeGreaterThan(0);
+      expect(nat.counts).toEqual(ts.counts);
+      expect(nat.W.equals(ts.W)).toBe(true);
+    },
+  );
 });
 
 run('native update kernels on several threads: deterministic per seed, whatever the thread count', () => {

@@ -400,14 +400,18 @@ export class DeviceMatrix {
     if (!this.readW || this.irStale) {
       this.readW ??= new Float32Array(this.W.length);
       const C = this.cols;
+      // On the ideal chip the devices' u are not kept (commitExact): the sides follow from W.
+      const held = this.holdsW();
+      const uP = !held ? this.uPlus : this.uMinus ? this.sideUnits().plus : Float32Array.from(this.W, (w) => (1 + w / this.wMax) / 2);
+      const uM = this.uMinus ? (held ? this.sideUnits().minus : this.uMinus) : null;
       for (const t of this.tileRanges) {
         const rows = t.r1 - t.r0;
         const cols = t.c1 - t.c0;
         const plus = new Float32Array(rows * cols);
         const minus = this.uMinus ? new Float32Array(rows * cols) : undefined;
         for (let r = 0; r < rows; r++) {
-          plus.set(this.uPlus.subarray((t.r0 + r) * C + t.c0, (t.r0 + r) * C + t.c1), r * cols);
-          if (minus) minus.set(this.uMinus!.subarray((t.r0 + r) * C + t.c0, (t.r0 + r) * C + t.c1), r * cols);
+          plus.set(uP.subarray((t.r0 + r) * C + t.c0, (t.r0 + r) * C + t.c1), r * cols);
+          if (minus && uM) minus.set(uM.subarray((t.r0 + r) * C + t.c0, (t.r0 + r) * C + t.c1), r * cols);
         }
         const eff = irDropWeights({ rows, cols, plus, minus }, xb);
         for (let r = 0; r < rows; r++) {
@@ -441,11 +445,11 @@ export class DeviceMatrix {
 
   /** The devices' conductances now, µS (G = g_min + u·(g_max − g_min)): G+ (or G), and G− of differential cells. */
   conductancesUS(): { plus: Float32Array; minus: Float32Array | null } {
-    const { gMinUS, gMaxUS, levels } = this.chip.crossbar;
+    const { gMinUS, gMaxUS } = this.chip.crossbar;
     const toG = (u: Float32Array) => u.map((x) => gMinUS + x * (gMaxUS - gMinUS));
     // commitExact() leaves u untouched on the ideal chip (continuous, noiseless, nothing stuck):
     // there W is the truth and the conductances follow from it by the mapping (unbounded, as W is).
-    if (levels === 'continuous' && !programmingNoisy(this.chip.crossbar) && !this.frozen.some((f) => f === 1)) {
+    if (this.holdsW()) {
       const r = this.W.map((w) => w / this.wMax);
       if (this.uMinus) return { plus: toG(r.map((x) => Math.max(x, 0))), minus: toG(r.map((x) => Math.max(-x, 0))) };
       return { plus: toG(r.map((x) => (1 + x) / 2)), minus: null };
@@ -523,6 +527,13 @@ export class DeviceMatrix {
       if (uM) this.program(uM, changed, noise);
     }
     if (!unbounded) this.refreshWeights();
+  }
+
+  /** The chip holds the requested W itself (exact updates, continuous, noiseless, nothing stuck): commitExact
+   *  leaves u alone, so what the devices hold follows from W. Pulsed updates always write u: u is the truth. */
+  private holdsW(): boolean {
+    const xb = this.chip.crossbar;
+    return xb.update.kind !== 'pulsed' && xb.levels === 'continuous' && !programmingNoisy(xb) && !this.frozen.some((f) => f === 1);
   }
 
   /** The bipolar device value of cell i (update-schemes.ts): u+ − u−, or 2u − 1 for an offset cell. */
@@ -994,8 +1005,7 @@ export class DeviceMatrix {
   sideUnits(): { plus: Float32Array; minus: Float32Array } {
     if (!this.uMinus) throw new Error('sideUnits() of an offset-column matrix: it has one side');
     if (!this.sides || this.sidesStale) {
-      const xb = this.chip.crossbar;
-      if (xb.levels === 'continuous' && !programmingNoisy(xb) && !this.frozen.some((f) => f === 1)) {
+      if (this.holdsW()) {
         const plus = new Float32Array(this.W.length);
         const minus = new Float32Array(this.W.length);
         for (let i = 0; i < plus.length; i++) {
