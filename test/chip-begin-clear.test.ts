@@ -20,9 +20,13 @@ import { makeGrads } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { bytesOf } from './helpers/native';
 import { chainNet } from './helpers/nets';
+import { beginState, KINDS, poisoner } from './helpers/poison';
 
-type Buffers = Record<string, Float32Array | null>;
-const KINDS = ['s', 'sNext', 's0', 'delta', 'h', 'heldInput', 'heldNudge', 'pre', 'preNext'];
+/** How many of the groups' buffers begin() leaves alone. */
+function skippedBuffers(it: NetlistInterpreter): number {
+  const { groups, cleared } = beginState(it);
+  return groups.reduce((a, g, i) => a + KINDS.filter((k) => g[k] && !cleared[i].includes(k)).length, 0);
+}
 
 describe('begin() clears what is read before it is written', () => {
   const batch = 16;
@@ -42,12 +46,8 @@ describe('begin() clears what is read before it is written', () => {
     const netlist = compile(net, PRESETS[preset], p0, { wMax: { kind: 'max' }, specFile: 'test', producerVersion: 'test' }).netlist;
     const run = (poison: boolean) => {
       const it: NetlistInterpreter = makeInterpreter(netlist, 7, selectKernels('auto'), batch);
-      const groups = (it as unknown as { groups: Buffers[] }).groups;
-      const cleared = (it as unknown as { cleared: string[][] }).cleared;
       // Before each run, every buffer begin() leaves alone holds NaN (what begin() zeroes is zeroed anyway).
-      const spoil = () => {
-        if (poison) groups.forEach((g, i) => KINDS.filter((k) => !cleared[i].includes(k)).forEach((k) => g[k]?.fill(Number.NaN)));
-      };
+      const spoil = poisoner(it, poison);
       const grads = makeGrads(net);
       const out: Buffer[] = [];
       for (let s = 0; s < 2; s++) {
@@ -60,7 +60,7 @@ describe('begin() clears what is read before it is written', () => {
       }
       return {
         bytes: Buffer.concat(out),
-        skipped: groups.reduce((a, g, i) => a + KINDS.filter((k) => g[k] && !cleared[i].includes(k)).length, 0),
+        skipped: skippedBuffers(it),
       };
     };
     const clean = run(false);
@@ -102,11 +102,7 @@ describe('begin() clears what is read before it is written: the example graphs, 
     }).netlist;
     const run = (poison: boolean) => {
       const it: NetlistInterpreter = makeInterpreter(netlist, 7, selectKernels('auto'), batch);
-      const groups = (it as unknown as { groups: Buffers[] }).groups;
-      const cleared = (it as unknown as { cleared: string[][] }).cleared;
-      const spoil = () => {
-        if (poison) groups.forEach((g, i) => KINDS.filter((k) => !cleared[i].includes(k)).forEach((k) => g[k]?.fill(Number.NaN)));
-      };
+      const spoil = poisoner(it, poison);
       const grads = makeGrads(net);
       const out: Buffer[] = [];
       for (const m of [16, 5, 16]) {

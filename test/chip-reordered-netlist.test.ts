@@ -20,10 +20,9 @@ import { makeGrads } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { bytesOf } from './helpers/native';
 import { graphNet } from './helpers/nets';
+import { poisoner } from './helpers/poison';
 
-type Buffers = Record<string, Float32Array | null>;
 type Plans = { ops: { held: unknown; folded: boolean }[] }[];
-const KINDS = ['s', 'sNext', 's0', 'delta', 'h', 'heldInput', 'heldNudge', 'pre', 'preNext'];
 
 const batch = 8;
 const rng0 = makeRng(3);
@@ -97,11 +96,7 @@ describe('reordered netlists: the held-drive fold and begin()’s partial clear 
       const it: NetlistInterpreter = makeInterpreter(netlist, 7, selectKernels('auto'), batch);
       const plans = (it as unknown as { plans: Plans }).plans;
       if (!fold) for (const ph of plans) for (const op of ph.ops) [op.held, op.folded] = [null, false];
-      const groups = (it as unknown as { groups: Buffers[] }).groups;
-      const cleared = (it as unknown as { cleared: string[][] }).cleared;
-      const spoil = () => {
-        if (poison) groups.forEach((g, i) => KINDS.filter((k) => !cleared[i].includes(k)).forEach((k) => g[k]?.fill(Number.NaN)));
-      };
+      const spoil = poisoner(it, poison);
       const grads = makeGrads(net);
       const out: Buffer[] = [];
       for (const m of [8, 0, 3]) {
@@ -112,7 +107,8 @@ describe('reordered netlists: the held-drive fold and begin()’s partial clear 
         spoil();
         out.push(Buffer.from(bytesOf(it.infer(x.subarray(0, m * 64), m))));
         // The hidden groups' states (the input's and the output's are never written).
-        for (let g = 1; g < groups.length - 1; g++) out.push(Buffer.from(bytesOf(it.state(g).subarray(0, m * netlist.groups[g].size))));
+        for (let g = 1; g < netlist.groups.length - 1; g++)
+          out.push(Buffer.from(bytesOf(it.state(g).subarray(0, m * netlist.groups[g].size))));
       }
       return { bytes: Buffer.concat(out), folds: plans.reduce((a, p) => a + p.ops.filter((o) => o.folded).length, 0) };
     };
