@@ -16,6 +16,19 @@ import type { Kernels } from './kernels';
 import { checkGemmArgs } from './reference';
 import { chooseOpenblasCore, chosenOpenblasCore } from './openblas-core';
 
+/** neuronUpdate's arguments (heldNeuronUpdate takes the same and the held drive). */
+type NeuronUpdateArgs = [
+  kind: number,
+  h: Float32Array,
+  s: Float32Array,
+  n: number,
+  pre: Float32Array,
+  lo: number,
+  hi: number,
+  step: number,
+  clear: boolean,
+];
+
 /** The raw addon surface (native/blas.c). Validates its own arguments and throws on bad ones. */
 export interface FreBlasAddon {
   sgemm(
@@ -160,31 +173,10 @@ export interface FreBlasAddon {
   /** The neuron unit's exact activation on the chip threads (native/periphery.c): s = ρ(h) (kind as activate's),
    *  pre = s (pre not empty), s quantised to [lo, hi] in steps of step (step > 0), h = 0 (clear), element by
    *  element as activate, a copy, quantize and a fill do it. Older builds lack it. */
-  neuronUpdate?(
-    kind: number,
-    h: Float32Array,
-    s: Float32Array,
-    n: number,
-    pre: Float32Array,
-    lo: number,
-    hi: number,
-    step: number,
-    clear: boolean,
-  ): void;
+  neuronUpdate?(...args: NeuronUpdateArgs): void;
   /** h += held (adcAccumulate's gain-1 add: a held drive's Accumulate), then neuronUpdate, per piece of h while it
    *  is in cache (native/periphery.c). Older builds lack it. */
-  heldNeuronUpdate?(
-    kind: number,
-    h: Float32Array,
-    s: Float32Array,
-    n: number,
-    pre: Float32Array,
-    lo: number,
-    hi: number,
-    step: number,
-    clear: boolean,
-    held: Float32Array,
-  ): void;
+  heldNeuronUpdate?(...args: [...NeuronUpdateArgs, held: Float32Array]): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(
