@@ -29,6 +29,21 @@ type NeuronUpdateArgs = [
   clear: boolean,
 ];
 
+/** The devices' arrays every native update kernel takes first (the chip's stream state, then DeviceMatrix's fields). */
+type DeviceArgs = [
+  state: Uint32Array,
+  W: Float32Array,
+  held: Float32Array,
+  uPlus: Float32Array,
+  uMinus: Float32Array,
+  frozen: Uint8Array,
+  stepUp: Float32Array,
+  stepDown: Float32Array,
+  bMax: Float32Array,
+  bMin: Float32Array,
+  saturated: Uint8Array,
+];
+
 /** The raw addon surface (native/blas.c). Validates its own arguments and throws on bad ones. */
 export interface FreBlasAddon {
   sgemm(
@@ -179,46 +194,23 @@ export interface FreBlasAddon {
   heldNeuronUpdate?(...args: [...NeuronUpdateArgs, held: Float32Array]): void;
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
-  pulsedCommit?(
-    state: Uint32Array,
-    W: Float32Array,
-    held: Float32Array,
-    uPlus: Float32Array,
-    uMinus: Float32Array,
-    frozen: Uint8Array,
-    stepUp: Float32Array,
-    stepDown: Float32Array,
-    bMax: Float32Array,
-    bMin: Float32Array,
-    saturated: Uint8Array,
-    chi: Float32Array,
-    params: Float64Array,
-    out: Float64Array,
-  ): void;
+  pulsedCommit?(...args: [...DeviceArgs, chi: Float32Array, params: Float64Array, out: Float64Array]): void;
   /** pulsedCommit for potentiate-only pairs (native/devices.c; DeviceMatrix.commitPulsed's loop is the reference,
-   *  byte for byte): G+'s spread in stepUpP … bMinP, G−'s step and bound in stepUpM, bMaxM; z, u the PulseNoise
+   *  byte for byte): G+'s spread in stepUp … bMin, G−'s step and bound in stepUpM, bMaxM; z, u the PulseNoise
    *  buffers; params [eps, cap, stochastic, softBounds, c2c, wMax, refreshUpper, refreshLower, levels (0:
    *  continuous), pcm-aihwkit, gMinUS, gMaxUS, programming σ, σ relative to target, dwMin, zi, ui];
    *  out ← [pulses, cells newly at a bound, refreshes, refresh pulses, zi, ui]. */
   pulsedCommitOneSided?(
-    state: Uint32Array,
-    W: Float32Array,
-    held: Float32Array,
-    uPlus: Float32Array,
-    uMinus: Float32Array,
-    frozen: Uint8Array,
-    stepUpP: Float32Array,
-    stepDownP: Float32Array,
-    bMaxP: Float32Array,
-    bMinP: Float32Array,
-    saturated: Uint8Array,
-    chi: Float32Array,
-    stepUpM: Float32Array,
-    bMaxM: Float32Array,
-    z: Float32Array,
-    u: Float32Array,
-    params: Float64Array,
-    out: Float64Array,
+    ...args: [
+      ...DeviceArgs,
+      chi: Float32Array,
+      stepUpM: Float32Array,
+      bMaxM: Float32Array,
+      z: Float32Array,
+      u: Float32Array,
+      params: Float64Array,
+      out: Float64Array,
+    ]
   ): void;
   /** Threads of the update kernels pulsedCommit and coincide (1 … 8; default FRE_CHIP_THREADS or the
    *  online cores). Their work is split in 8 fixed blocks with a random stream each, so the result does
@@ -235,23 +227,15 @@ export interface FreBlasAddon {
    *  packed per call); fresh = 1: the tile's kept cells are what the devices hold (not packed again);
    *  check = 1: compared with a fresh pack instead (throws where they differ). */
   coincide?(
-    state: Uint32Array,
-    W: Float32Array,
-    held: Float32Array,
-    uPlus: Float32Array,
-    uMinus: Float32Array,
-    frozen: Uint8Array,
-    stepUp: Float32Array,
-    stepDown: Float32Array,
-    bMax: Float32Array,
-    bMin: Float32Array,
-    saturated: Uint8Array,
-    geometry: Float64Array,
-    post: Float32Array,
-    pre: Float32Array,
-    params: Float64Array,
-    out: Float64Array,
-    packed?: Float64Array,
+    ...args: [
+      ...DeviceArgs,
+      geometry: Float64Array,
+      post: Float32Array,
+      pre: Float32Array,
+      params: Float64Array,
+      out: Float64Array,
+      packed?: Float64Array,
+    ]
   ): void;
   /** Conv layout moves (native/conv.c; simulator/conv/im2row.ts is the reference). Older builds lack them. */
   im2row?(x: Float32Array, patches: Float32Array, m: number, C: number, H: number, W: number, k: number, stride: number, pad: number): void;
