@@ -44,6 +44,18 @@ type DeviceArgs = [
   saturated: Uint8Array,
 ];
 
+/** normalVarBegin's and normalVarDefer's arguments: addNormalVar's draws (state, rows m × cols, the per-row,
+ *  per-element and constant variances) into noise. */
+type NormalVarArgs = [
+  state: Uint32Array,
+  noise: Float32Array,
+  m: number,
+  cols: number,
+  rowVar: Float32Array,
+  elemVar: Float32Array,
+  constVar: number,
+];
+
 /** The raw addon surface (native/blas.c). Validates its own arguments and throws on bad ones. */
 export interface FreBlasAddon {
   sgemm(
@@ -141,30 +153,14 @@ export interface FreBlasAddon {
   /** addNormalVar's draws (the same key and streams) into noise alone, started on the chip threads while
    *  the caller goes on; adcConvertAccumulate(…, noise) or normalVarSettle adds them. Returns false and draws
    *  nothing when they would not run on a worker (one chip thread, a small call). Older builds lack it. */
-  normalVarBegin?(
-    state: Uint32Array,
-    noise: Float32Array,
-    m: number,
-    cols: number,
-    rowVar: Float32Array,
-    elemVar: Float32Array,
-    constVar: number,
-  ): boolean;
+  normalVarBegin?(...args: NormalVarArgs): boolean;
   /** Finishes a normalVarBegin, then P[i] += noise[i] for i < n; for a normalVarDefer of noise, its draws added
    *  to P in place (n = 0: dropped). */
   normalVarSettle?(P: Float32Array, noise: Float32Array, n: number): void;
   /** When normalVarBegin declines: addNormalVar's key taken now and its draws kept for later, named by noise (never
    *  written); adcConvertAccumulate(…, noise) draws each row and converts it while in cache, or normalVarSettle adds
    *  them in place. False when m·cols is 0 (nothing drawn). Older builds lack it. */
-  normalVarDefer?(
-    state: Uint32Array,
-    noise: Float32Array,
-    m: number,
-    cols: number,
-    rowVar: Float32Array,
-    elemVar: Float32Array,
-    constVar: number,
-  ): boolean;
+  normalVarDefer?(...args: NormalVarArgs): boolean;
   /** The independent array reads of one iteration side by side on the chip threads (native/periphery.c):
    *  per read its GEMM, read noise (keys from the chip's stream in read order) and ADC conversion with the
    *  rescale into its own partial sums, as ChipArrays.read then convertAndRescale; bufs holds 5 and nums 16
