@@ -15,9 +15,16 @@ describe('openblasCoreFor', () => {
     expect(openblasCoreFor(info('GenuineIntel', `${BASE} fma avx2`))).toBe('Haswell');
     expect(openblasCoreFor(info('GenuineIntel', `${BASE} fma avx2 avx512f avx512cd`))).toBe('Haswell');
   });
-  test('older Intel, other vendors and unreadable text are left to OpenBLAS', () => {
+  test('AMD and Hygon with the AVX-512 set (Zen 4, Zen 5: OpenBLAS 0.3.21 calls them Haswell) → SkylakeX', () => {
+    const avx512 = `${BASE} fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_bf16`;
+    expect(openblasCoreFor(info('AuthenticAMD', avx512))).toBe('SkylakeX');
+    expect(openblasCoreFor(info('HygonGenuine', avx512))).toBe('SkylakeX');
+  });
+  test('older Intel, AMD without AVX-512, other vendors and unreadable text are left to OpenBLAS', () => {
     expect(openblasCoreFor(info('GenuineIntel', BASE))).toBeNull();
-    expect(openblasCoreFor(info('AuthenticAMD', `${BASE} fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl`))).toBeNull();
+    expect(openblasCoreFor(info('AuthenticAMD', `${BASE} fma avx2`))).toBeNull();
+    expect(openblasCoreFor(info('AuthenticAMD', `${BASE} fma avx2 avx512f avx512cd`))).toBeNull();
+    expect(openblasCoreFor(info('CentaurHauls', `${BASE} fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl`))).toBeNull();
     expect(openblasCoreFor('')).toBeNull();
   });
 });

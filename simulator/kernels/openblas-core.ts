@@ -7,7 +7,12 @@
  * addon loads, when the user has not set it, we name the core from the CPU's own feature flags as
  * the fixed releases do: Intel with AVX-512 (F, CD, BW, DQ, VL) → SkylakeX, whose SGEMM kernels
  * Cooperlake and SapphireRapids also use (kernel/x86_64/KERNEL.COOPERLAKE includes KERNEL.SKYLAKEX);
- * Intel with AVX2 and FMA → Haswell. Other vendors are left to OpenBLAS's own detection.
+ * Intel with AVX2 and FMA → Haswell. AMD and Hygon CPUs with that AVX-512 set (Zen 4, Zen 5) get SkylakeX
+ * too: 0.3.21 runs them on its Haswell kernels, while later releases pick Cooperlake for family 19h with
+ * AVX512-BF16 and SkylakeX without it (driver/others/dynamic.c; pull 4303 did the same for builds
+ * without DYNAMIC_ARCH), and pull 3485's feature fallback does so for families they do not know. Their
+ * SGEMM kernels are SkylakeX's; on a Zen 5 EPYC here sgemm ran 1.5–1.8× faster than on Haswell's
+ * (bench/results/conv/session9-quiet.txt). Other AMD CPUs are left to OpenBLAS (Zen → Haswell kernels).
  */
 import { readFileSync } from 'node:fs';
 
@@ -15,10 +20,12 @@ import { readFileSync } from 'node:fs';
 export function openblasCoreFor(cpuinfo: string): string | null {
   const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(cpuinfo)?.[1];
   const flagsLine = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1];
-  if (vendor !== 'GenuineIntel' || !flagsLine) return null;
+  if (!vendor || !flagsLine) return null;
+  const intel = vendor === 'GenuineIntel';
+  if (!intel && vendor !== 'AuthenticAMD' && vendor !== 'HygonGenuine') return null;
   const flags = new Set(flagsLine.trim().split(/\s+/));
   if (['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) return 'SkylakeX';
-  if (flags.has('avx2') && flags.has('fma')) return 'Haswell';
+  if (intel && flags.has('avx2') && flags.has('fma')) return 'Haswell';
   return null;
 }
 
