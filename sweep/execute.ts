@@ -2,8 +2,8 @@
  * `fre sweep SWEEP.json`: check the sweep file, list the runs (of this shard), skip those already
  * in the results file (--resume), run the rest on worker processes and append each finished run.
  */
-import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { loadSweep, type SweepDef } from './definition';
 import { SweepError } from './errors';
 import { configOf, enumerateRuns, runCount, shardRuns, type Run, type Shard } from './grid';
@@ -140,6 +140,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   );
   if (todo.length === 0) return { def, out, planned: runs.length, skipped, ran: 0, stopped: false, seconds: (Date.now() - t0) / 1e3 };
 
+  // Runners that train keep each running run's checkpoint beside the results file (<out>.ckpt/run-N.ckpt.npz),
+  // so a sweep killed mid-run continues those runs from their last epoch. Without --resume the sweep
+  // starts over: checkpoints left by an earlier, unrecorded attempt are not continued.
+  const ckptDir = def.runner.checkpoints ? `${out}.ckpt` : undefined;
+  const ckptOf = (index: number) => (ckptDir ? join(ckptDir, `run-${index}.ckpt.npz`) : undefined);
+  if (ckptDir) {
+    if (!o.resume) for (const r of todo) rmSync(ckptOf(r.index)!, { force: true });
+    mkdirSync(ckptDir, { recursive: true });
+  }
   const writer = new ResultsWriter(out);
   const byId = new Map<number, Run>(todo.map((r) => [r.index, r]));
   const configs = new Map<number, ResultLine['config']>();
@@ -159,6 +168,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const pool = runPool(
     todo.map((r) => ({
       id: r.index,
+      checkpoint: ckptOf(r.index),
       config: () => {
         const c = configOf(def, r);
         configs.set(r.index, c);
@@ -201,6 +211,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
           provenance: provenance(backend),
         };
         writer.append(line);
+        // The results line holds what the run produced; its checkpoint is no longer needed.
+        if (ckptDir) rmSync(ckptOf(id)!, { force: true });
         configs.delete(id);
         ran++;
         progress.update(skipped + ran);
@@ -246,6 +258,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   } finally {
     process.off('SIGINT', onSigint);
     writer.close();
+    // An empty checkpoint folder means no run is half done (the same sweep's other shards may share it).
+    if (ckptDir && existsSync(ckptDir) && readdirSync(ckptDir).length === 0) rmdirSync(ckptDir);
   }
   progress.finish();
   const seconds = (Date.now() - t0) / 1e3;

@@ -14,6 +14,8 @@ import { WORKER_SCRIPT, type FromWorker, type ToWorker } from './worker';
 export interface PoolTask {
   id: number;
   config: () => RunConfig;
+  /** Where the run keeps its per-epoch checkpoint (runners that train; see RunContext.checkpoint). */
+  checkpoint?: string;
 }
 
 export interface PoolResult {
@@ -116,7 +118,7 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
         finish(err as Error);
         return;
       }
-      c.proc.send({ type: 'run', id: t.id, config } satisfies ToWorker);
+      c.proc.send({ type: 'run', id: t.id, config, checkpoint: t.checkpoint } satisfies ToWorker);
       o.onStart?.(t.id, c.n, c.proc.pid);
       return;
     }

@@ -43,6 +43,13 @@ export interface RunContext {
   signal: AbortSignal;
   /** Progress inside the run (e.g. epochs), for logs; optional. */
   log?: (line: string) => void;
+  /**
+   * A file for the run's checkpoint. A runner that trains for epochs writes it after every epoch
+   * and, when it exists at the start, continues from it (the same numbers as an uninterrupted run),
+   * so a sweep killed mid-run loses at most one epoch of each running run. The sweep deletes it
+   * once the run's results line is written. Runners that cannot resume ignore it.
+   */
+  checkpoint?: string;
 }
 
 /** A problem with the sweep file that only the runner can judge; paths relative to the document. */
@@ -66,6 +73,8 @@ export interface SweepRunner {
   metrics: readonly string[];
   /** Recorded when the sweep file has no "metrics". */
   defaultMetrics: readonly string[];
+  /** run() writes and continues from RunContext.checkpoint (the sweep then hands every run one). */
+  checkpoints?: boolean;
   /** Metrics that measure time and therefore differ between identical runs (excluded from identity checks). */
   timingMetrics?: readonly string[];
   /**

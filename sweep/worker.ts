@@ -14,7 +14,7 @@ import { selectKernels } from '../simulator/kernels/select';
 /** This file, for fork(); the pool maps a .ts path (tests under swc) to the built dist/ copy. */
 export const WORKER_SCRIPT = __filename;
 
-export type ToWorker = { type: 'run'; id: number; config: RunConfig } | { type: 'stop' };
+export type ToWorker = { type: 'run'; id: number; config: RunConfig; checkpoint?: string } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready'; pid: number }
   | { type: 'result'; id: number; metrics: Record<string, number>; seconds: number; backend: string }
@@ -52,7 +52,7 @@ export function workerMain(): void {
     const t0 = process.hrtime.bigint();
     const runner = getRunner(m.config.runner);
     const work = runner
-      ? runner.run(m.config, { signal: abort.signal })
+      ? runner.run(m.config, { signal: abort.signal, checkpoint: m.checkpoint })
       : Promise.reject(
           new SweepError([
             { file: '(worker)', where: '', message: `unknown runner "${m.config.runner}"`, hint: 'register it in sweep/runners/index.ts' },

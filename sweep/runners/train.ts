@@ -1,10 +1,14 @@
 /**
  * The `train` runner: ideal software training (simulator/train.ts) of the run's graph with EP, BP
  * or FA — exactly what `fre train SPEC --algo METHOD --seed SEED --train-limit … --test-limit …`
- * does with the run's graph, so any results line can be reproduced by hand.
+ * does with the run's graph, so any results line can be reproduced by hand. With a checkpoint file
+ * (RunContext.checkpoint) it saves the run after every epoch and continues from that file when it
+ * exists, as `bench/reproduce --resume` does (simulator/checkpoint.ts says why that is exact).
  */
+import { existsSync } from 'node:fs';
 import { resolveNet } from '../../graph/net';
 import { initParams } from '../../graph/params';
+import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../../simulator/checkpoint';
 import type { Kernels } from '../../simulator/kernels/kernels';
 import { selectKernels } from '../../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../../simulator/train';
@@ -26,19 +30,38 @@ export const trainRunner: SweepRunner = {
   metrics: METRICS,
   defaultMetrics: ['bestTestAccuracy', 'finalTestAccuracy'],
   timingMetrics: ['secondsPerEpoch'],
+  checkpoints: true,
 
   async run(config: RunConfig, ctx: RunContext): Promise<Record<string, number>> {
     const net = resolveNet(config.graph);
     const data = dataFor(net, config);
     kernels ??= selectKernels('auto');
-    const rng = makeRng(config.seed);
-    const { result } = await train(net, initParams(net, rng), data, {
+    const epochs = config.graph.training.epochs;
+    const file = ctx.checkpoint;
+    // What a checkpoint must match to be continued: the resolved graph with this run's axis values,
+    // method, seed, data and backend (a mismatch is an error naming the file, never a silent restart).
+    const identity: RunIdentity = {
+      specHash: specHash(config.graph),
+      specName: config.graph.name,
+      algo: config.method,
+      seed: config.seed,
+      trainSamples: data.train.count,
+      testSamples: data.test.count,
+      batchSize: config.graph.training.batchSize,
+      backend: kernels.name,
+    };
+    const resume = file && existsSync(file) ? loadCheckpoint(file, net, identity).checkpoint : undefined;
+    if (resume) ctx.log?.(`continuing from ${file} after epoch ${resume.epochsDone}`);
+    const initial = resume ? resume.params : initParams(net, makeRng(config.seed));
+    const { result } = await train(net, initial, data, {
       algo: config.method as Algorithm,
-      epochs: config.graph.training.epochs,
+      epochs,
       seed: config.seed,
       kernels,
+      resume,
       shouldStop: () => ctx.signal.aborted,
       onEpoch: ctx.log ? (r) => ctx.log!(`epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}%`) : undefined,
+      onCheckpoint: file ? (c) => saveCheckpoint(file, net, identity, c, epochs) : undefined,
     });
     if (result.interrupted) throw new RunAborted('run stopped');
     const last = result.epochs[result.epochs.length - 1];

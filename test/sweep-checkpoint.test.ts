@@ -1,0 +1,122 @@
+/**
+ * A sweep's training runs outlive their process: the train runner saves a checkpoint after every
+ * epoch (RunContext.checkpoint) and continues from it, so a run stopped mid-way and continued gives
+ * the uninterrupted run's numbers; `fre sweep` keeps those files in <out>.ckpt/ and continues them
+ * only with --resume.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNpz } from '../io/npz';
+import { loadSweep } from '../sweep/definition';
+import { configOf, enumerateRuns } from '../sweep/grid';
+import { deterministicMetrics, readResults } from '../sweep/results';
+import { RunAborted, trainRunner } from '../sweep/runners/train';
+import { sweepDir, tinyGraph, tinySweep } from './sweep-fixtures';
+
+const FRE = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const EPOCHS = 4;
+// One run: a single point and seed, four epochs of a few hundred ms each.
+const SWEEP = tinySweep({ axes: [], seeds: [1], method: 'ep', data: { trainLimit: 1500, testLimit: 200 } });
+const { dir, file } = sweepDir(SWEEP, tinyGraph({ hidden: 32, epochs: EPOCHS }));
+const config = configOf(loadSweep(file), enumerateRuns(loadSweep(file))[0]);
+const timing = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([k]) => k !== 'secondsPerEpoch'));
+const epochsDone = (path: string) =>
+  (JSON.parse(new TextDecoder().decode(readNpz(path).get('meta')!.data as Uint8Array)) as { epochsDone: number }).epochsDone;
+
+function fre(args: string[]) {
+  return spawnSync(process.execPath, [FRE, ...args], { cwd: dir, encoding: 'utf8' });
+}
+
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return cond();
+}
+
+describe('the train runner with a checkpoint file', () => {
+  let whole: Record<string, number>;
+  beforeAll(async () => {
+    whole = await trainRunner.run(config, { signal: new AbortController().signal });
+  });
+
+  test('stopped after epoch 2 and continued: the uninterrupted run’s metrics', async () => {
+    const ckpt = join(dir, 'runner.ckpt.npz');
+    const stop = new AbortController();
+    const log = (line: string) => {
+      if (line.startsWith('epoch 2:')) stop.abort();
+    };
+    await expect(trainRunner.run(config, { signal: stop.signal, log, checkpoint: ckpt })).rejects.toThrow(RunAborted);
+    expect(epochsDone(ckpt)).toBe(2);
+
+    const lines: string[] = [];
+    const continued = await trainRunner.run(config, { signal: new AbortController().signal, log: (l) => lines.push(l), checkpoint: ckpt });
+    expect(lines[0]).toBe(`continuing from ${ckpt} after epoch 2`);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^epoch 3: /), expect.stringMatching(/^epoch 4: /)]);
+    expect(timing(continued)).toEqual(timing(whole));
+    expect(epochsDone(ckpt)).toBe(EPOCHS);
+  });
+
+  test('a checkpoint of another run (other seed) is refused with the file named, not restarted silently', async () => {
+    const ckpt = join(dir, 'other.ckpt.npz');
+    const stop = new AbortController();
+    const log = (line: string) => {
+      if (line.startsWith('epoch 1:')) stop.abort();
+    };
+    await expect(trainRunner.run({ ...config, seed: 7 }, { signal: stop.signal, log, checkpoint: ckpt })).rejects.toThrow(RunAborted);
+    await expect(trainRunner.run(config, { signal: new AbortController().signal, checkpoint: ckpt })).rejects.toThrow(
+      new RegExp(`${ckpt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*seed`),
+    );
+  });
+});
+
+describe('fre sweep keeps running runs’ checkpoints beside the results file', () => {
+  let ref: ReturnType<typeof deterministicMetrics>;
+  beforeAll(() => {
+    const r = fre(['sweep', file, '-o', 'ref.jsonl', '--workers', '1']);
+    expect(r.status).toBe(0);
+    ref = deterministicMetrics(readResults(join(dir, 'ref.jsonl')).lines[0]);
+    // Finished runs leave no checkpoint behind.
+    expect(existsSync(join(dir, 'ref.jsonl.ckpt'))).toBe(false);
+  });
+
+  test('killed mid-run (SIGKILL) and resumed: it continues from its last epoch with the same numbers', async () => {
+    const out = join(dir, 'killed.jsonl');
+    const ckpt = `${out}.ckpt/run-0.ckpt.npz`;
+    const child = spawn(process.execPath, [FRE, 'sweep', file, '-o', out, '--workers', '1'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    expect(await until(() => existsSync(ckpt), 60000)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    const k = epochsDone(ckpt);
+    expect(k).toBeGreaterThanOrEqual(1);
+    expect(k).toBeLessThan(EPOCHS); // really killed mid-run
+    expect(existsSync(out) ? readResults(out).lines : []).toHaveLength(0);
+    // Wait for the orphaned worker to notice and exit before resuming.
+    await new Promise((r) => setTimeout(r, 300));
+
+    const r = fre(['sweep', file, '-o', out, '--resume', '--workers', '1']);
+    expect(r.status).toBe(0);
+    expect(deterministicMetrics(readResults(out).lines[0])).toEqual(ref);
+    expect(existsSync(`${out}.ckpt`)).toBe(false);
+  });
+
+  test('only --resume continues a checkpoint: without it the run starts over', () => {
+    const out = join(dir, 'stale.jsonl');
+    mkdirSync(`${out}.ckpt`, { recursive: true });
+    writeFileSync(`${out}.ckpt/run-0.ckpt.npz`, 'not a checkpoint');
+    const resumed = fre(['sweep', file, '-o', out, '--resume', '--workers', '1']);
+    expect(resumed.status).not.toBe(0);
+    expect(resumed.stderr).toContain(`${out}.ckpt/run-0.ckpt.npz`);
+    expect(resumed.stderr).toMatch(/delete it to start the run over/);
+    expect(resumed.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+
+    const fresh = fre(['sweep', file, '-o', out, '--workers', '1']);
+    expect(fresh.status).toBe(0);
+    expect(deterministicMetrics(readResults(out).lines[0])).toEqual(ref);
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
