@@ -12,7 +12,7 @@ import { loadSweep } from '../sweep/definition';
 import { configOf, enumerateRuns } from '../sweep/grid';
 import { deterministicMetrics, readResults } from '../sweep/results';
 import { RunAborted, trainRunner } from '../sweep/runners/train';
-import { sweepDir, tinyGraph, tinySweep } from './sweep-fixtures';
+import { sweepDir, tinyGraph, tinySweep, until } from './sweep-fixtures';
 
 const FRE = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const EPOCHS = 4;
@@ -26,15 +26,6 @@ const epochsDone = (path: string) =>
 
 function fre(args: string[]) {
   return spawnSync(process.execPath, [FRE, ...args], { cwd: dir, encoding: 'utf8' });
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return cond();
 }
 
 describe('the train runner with a checkpoint file', () => {

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deterministicMetrics, lineKey, readResults, type ResultLine } from '../sweep/results';
-import { sweepDir, tinyGraph, tinySweep } from './sweep-fixtures';
+import { sweepDir, tinyGraph, tinySweep, until } from './sweep-fixtures';
 
 const ROOT = join(__dirname, '..');
 const FRE = join(ROOT, 'dist', 'cli', 'main.js');
@@ -47,15 +47,6 @@ function processesWith(text: string): number[] {
     }
   }
   return pids;
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return cond();
 }
 
 describe('fre sweep (built CLI)', () => {

@@ -52,3 +52,13 @@ export function sweepDir(sweep: Record<string, unknown> = tinySweep(), graph: Re
   writeFileSync(file, JSON.stringify(sweep, null, 1));
   return { dir, file, graphFile: join(dir, 'graph.json') };
 }
+
+/** Polls `cond` every 10 ms for up to `ms`; true as soon as it holds (watching files a child process writes). */
+export async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return cond();
+}
