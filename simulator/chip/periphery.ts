@@ -34,6 +34,8 @@ export type PeripheryNative = Pick<
   | 'neuronUpdate'
   | 'heldNeuronUpdate'
   | 'addRowBias'
+  | 'sgemmBatch'
+  | 'accumulateBatch'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */

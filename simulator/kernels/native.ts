@@ -176,6 +176,16 @@ export interface FreBlasAddon {
     prepNums: Float64Array,
     prepCount: number,
   ): void;
+  /** Independent products side by side (native/blas.c): bufs holds A, B, C and nums transA, transB, M, N, K, alpha,
+   *  lda, ldb, beta, ldc (0/1 for the flags) per product, each computed as sgemm computes it; whole products on
+   *  the chip threads when OpenBLAS runs one thread, else one after another. No product may write what another
+   *  reads. Older builds lack it. */
+  sgemmBatch?(bufs: Float32Array[], nums: Float64Array, count: number): void;
+  /** A run's Accumulates and bias adds in the order given, the samples split over the chip threads
+   *  (native/periphery.c): bufs holds src and out, nums kind, m, lines, offset, ld, gain per entry; kind 0 is
+   *  adcAccumulate(src, m, lines, out, offset, ld, gain, 0, 0), kind 1 addRowBias(out, src, m, lines, 1, gain)
+   *  (offset 0) — the same bytes as those calls one by one. Older builds lack it. */
+  accumulateBatch?(bufs: Float32Array[], nums: Float64Array, count: number): void;
   /** The chip threads now (FRE_CHIP_THREADS / setChipThreads). Older builds lack it. */
   chipThreads?(): number;
   /** out[(b·R + r)·per + q] += scale·bias[r] with edge-ops.ts addRowBias's double arithmetic (the same bytes),
