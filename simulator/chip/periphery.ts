@@ -36,6 +36,7 @@ export type PeripheryNative = Pick<
   | 'addRowBias'
   | 'sgemmBatch'
   | 'accumulateBatch'
+  | 'pulsedCommitRun'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */

@@ -201,6 +201,11 @@ export interface FreBlasAddon {
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(...args: [...DeviceArgs, chi: Float32Array, params: Float64Array, out: Float64Array]): void;
+  /** pulsedCommit's key drawn now (the chip's stream as after pulsedCommit), its work left for pulsedCommitRun,
+   *  which runs every queued commit at once on the chip threads and fills each out; the buffers must stay as
+   *  they are until then. The same bytes as pulsedCommit one by one. Older builds lack them. */
+  pulsedCommitQueue?(...args: [...DeviceArgs, chi: Float32Array, params: Float64Array, out: Float64Array]): void;
+  pulsedCommitRun?(): void;
   /** pulsedCommit for potentiate-only pairs (native/devices.c; DeviceMatrix.commitPulsed's loop is the reference,
    *  byte for byte): G+'s spread in stepUp … bMin, G−'s step and bound in stepUpM, bMaxM; z, u the PulseNoise
    *  buffers; params [eps, cap, stochastic, softBounds, c2c, wMax, refreshUpper, refreshLower, levels (0:
