@@ -420,6 +420,7 @@ NAPI_MODULE_INIT() {
     {"pulsedCommit", NULL, fre_pulsed_commit, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pulsedCommitQueue", NULL, fre_pulsed_commit_queue, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pulsedCommitRun", NULL, fre_pulsed_commit_run, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"spreadFill", NULL, fre_spread_fill, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pulsedCommitOneSided", NULL, fre_pulsed_commit_one_sided, NULL, NULL, NULL, napi_enumerable, NULL},
     {"coincide", NULL, fre_coincide, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setChipThreads", NULL, fre_set_chip_threads, NULL, NULL, NULL, napi_enumerable, NULL},

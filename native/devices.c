@@ -1528,3 +1528,41 @@ napi_value fre_pulsed_commit_one_sided(napi_env env, napi_callback_info info) {
   out[5] = (double)pn.ui;
   return NULL;
 }
+
+/*
+ * spreadFill(z, n, params [s, dwMin, asymmetry, asymmetrySpread, wMax, wMin], up, down, bMax, bMin): the loop of
+ * update-schemes.ts drawSpread over its normals z [4n] (drawn by addNormal there), in the same double
+ * arithmetic and float roundings — Math.max as js_max (NaN, and +0 for max(0, −0)) — so the same bytes. Why:
+ * drawSpread runs at a matrix's first in-situ update, inside the first training step; in JavaScript its loop
+ * took ≈ 60–90 ms of a 2HL-512 reram epoch on one thread (its first calls before the optimiser has it).
+ */
+static inline double js_max(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == 0 && b == 0) return signbit(a) && signbit(b) ? -0.0 : 0.0;
+  return a > b ? a : b;
+}
+
+napi_value fre_spread_fill(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  float *z, *up, *down, *bMax, *bMin;
+  int64_t zl, ul, dl, xl, nl, n;
+  double *pa;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "spreadFill: expected (z, n, params, up, down, bMax, bMin)");
+  if (!get_f32(env, argv[0], "z", &z, &zl) || !get_dim(env, argv[1], "n", 0, &n) || !get_params(env, argv[2], 6, &pa) ||
+      !get_f32(env, argv[3], "up", &up, &ul) || !get_f32(env, argv[4], "down", &down, &dl) || !get_f32(env, argv[5], "bMax", &bMax, &xl) ||
+      !get_f32(env, argv[6], "bMin", &bMin, &nl))
+    return NULL;
+  if (zl < 4 * n || ul < n || dl < n || xl < n || nl < n) return throw_range(env, "spreadFill: a buffer is shorter than n (z: 4n)");
+  const double s = pa[0], dwMin = pa[1], asym = pa[2], asymSpread = pa[3], wMax = pa[4], wMin = pa[5];
+  for (int64_t i = 0; i < n; i++) {
+    const double step = js_max(0, s * (1 + dwMin * (double)z[4 * i]));
+    const double a = asym + asymSpread * (double)z[4 * i + 1];
+    up[i] = (float)(step * (1 + a));
+    down[i] = (float)(step * js_max(0, 1 - a));
+    bMax[i] = (float)js_max(1e-3, 1 + wMax * (double)z[4 * i + 2]);
+    bMin[i] = (float)-js_max(1e-3, 1 + wMin * (double)z[4 * i + 3]);
+  }
+  return NULL;
+}

@@ -4,7 +4,8 @@
  * read run's Accumulates and bias adds, samples split over the threads) = adcAccumulate and addRowBias in
  * order; pulsedCommitQueue + pulsedCommitRun (a step's commits as one pool job) = pulsedCommit one matrix at a
  * time. And the interpreter with them = the interpreter without them (an addon copy lacking the three), with a
- * count of the batched calls so that equal bytes cannot come from the batched path not being taken.
+ * count of the batched calls so that equal bytes cannot come from the batched path not being taken. spreadFill
+ * (drawSpread's loop in C) = drawSpread's TypeScript loop.
  */
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
@@ -13,8 +14,10 @@ import { initParams } from '../graph/params';
 import { PRESETS } from '../hw-models/presets';
 import type { NetlistInterpreter } from '../simulator/chip/interpreter';
 import { makeInterpreter } from '../simulator/chip/run';
+import { drawSpread } from '../simulator/chip/update-schemes';
 import { loadNativeAddon, type FreBlasAddon } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
+import { makeNoise } from '../simulator/noise';
 import { makeGrads } from '../simulator/train';
 import { makeRng } from '../util/rng';
 import { bytesOf, withChipThreads } from './helpers/native';
@@ -196,5 +199,34 @@ run('the interpreter with the batched calls = without them', () => {
       expect(batched.calls.accumulateBatch).toBeGreaterThan(0);
     }
     if (preset === 'reram') expect(batched.calls.pulsedCommitRun).toBe(3);
+  });
+});
+
+run('spreadFill', () => {
+  const base = PRESETS.reram.crossbar.update;
+  if (base.kind !== 'pulsed') throw new Error('reram updates by pulses');
+  // The preset's spread; spreads wide enough that steps and bounds clip (a negative step, 1 − a < 0, a bound
+  // under 1e-3); the mean asymmetry alone.
+  const d2d = [
+    base.deviceToDevice,
+    { dwMin: 2.5, wMax: 3, wMin: 4, upDownAsymmetry: 1.5 },
+    { dwMin: 0, wMax: 0, wMin: 0, upDownAsymmetry: 0.2 },
+  ];
+  test.each(d2d.map((d, i) => [i, d] as const))('the bytes of drawSpread in TypeScript, spread %i', (_i, deviceToDevice) => {
+    const spec = { ...base, upDownAsymmetry: 0.3, deviceToDevice };
+    const n = 5000;
+    for (const differential of [true, false]) {
+      const ts = drawSpread(n, spec, differential, makeNoise(makeRng(9)), null);
+      let calls = 0;
+      const counted = {
+        spreadFill: (...a: Parameters<NonNullable<FreBlasAddon['spreadFill']>>) => {
+          calls++;
+          native!.spreadFill!(...a);
+        },
+      };
+      const c = drawSpread(n, spec, differential, makeNoise(makeRng(9)), counted);
+      expect(calls).toBe(1);
+      for (const k of ['up', 'down', 'bMax', 'bMin'] as const) expect(bytesOf(c[k]).equals(bytesOf(ts[k]))).toBe(true);
+    }
   });
 });

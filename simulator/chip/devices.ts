@@ -118,7 +118,7 @@ export class DeviceMatrix {
   private sideSq: { plus: Float32Array; minus: Float32Array } | null = null;
   private sidesStale = true;
   /** The native update kernels (native/devices.c), set by ChipArrays alongside the native kernels; null: the loops here. */
-  native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide' | 'pulsedCommitOneSided' | 'pulsedCommitQueue'> | null = null;
+  native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide' | 'pulsedCommitOneSided' | 'pulsedCommitQueue' | 'spreadFill'> | null = null;
   /** Whether any cell is stuck (frozen is written by applyStuck only): commits skip their per-cell frozen
    *  passes over a matrix with none. */
   private anyFrozen = false;
@@ -563,8 +563,10 @@ export class DeviceMatrix {
   /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
   private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
     if (!this.spread || (spec.pairMode === 'potentiate-only' && this.uMinus && !this.spreadMinus)) this.devicesChanged();
-    this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
-    if (spec.pairMode === 'potentiate-only' && this.uMinus) this.spreadMinus ??= drawSpread(this.W.length, spec, true, noise);
+    // The native fill only with the native noise source (the reference one is the pure-TypeScript path).
+    const fill = noise.nativeState ? this.native : null;
+    this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise, fill);
+    if (spec.pairMode === 'potentiate-only' && this.uMinus) this.spreadMinus ??= drawSpread(this.W.length, spec, true, noise, fill);
     if (!this.pn || this.pnSource !== noise) {
       this.pn = new PulseNoise(noise);
       this.pnSource = noise;

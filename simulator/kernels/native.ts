@@ -206,6 +206,17 @@ export interface FreBlasAddon {
    *  they are until then. The same bytes as pulsedCommit one by one. Older builds lack them. */
   pulsedCommitQueue?(...args: [...DeviceArgs, chi: Float32Array, params: Float64Array, out: Float64Array]): void;
   pulsedCommitRun?(): void;
+  /** update-schemes.ts drawSpread's loop over its normals z [4n] (same bytes): params [unit step, dwMin, asymmetry,
+   *  asymmetry spread, wMax spread, wMin spread] into up, down, bMax, bMin. Older builds lack it. */
+  spreadFill?(
+    z: Float32Array,
+    n: number,
+    params: Float64Array,
+    up: Float32Array,
+    down: Float32Array,
+    bMax: Float32Array,
+    bMin: Float32Array,
+  ): void;
   /** pulsedCommit for potentiate-only pairs (native/devices.c; DeviceMatrix.commitPulsed's loop is the reference,
    *  byte for byte): G+'s spread in stepUp … bMin, G−'s step and bound in stepUpM, bMaxM; z, u the PulseNoise
    *  buffers; params [eps, cap, stochastic, softBounds, c2c, wMax, refreshUpper, refreshLower, levels (0:
