@@ -94,6 +94,9 @@ interface EdgeRt {
   conv: ConvRt | null;
 }
 
+/** The most products (entries) one sgemmBatch (accumulateBatch) call takes (native/blas.c, periphery.c). */
+const BATCH_MAX = 256;
+
 /** GEMMs queued for one sgemmBatch call: A, B, C per product in bufs, its 10 numbers in nums. */
 interface GemmQueue {
   bufs: Float32Array[];
@@ -571,6 +574,7 @@ export class NetlistInterpreter implements DeviceModel {
 
   private pushAccumulate(src: Float32Array, out: Float32Array, kind: number, lines: number, o0: number, ld: number, gain: number): void {
     const q = this.accQueue;
+    if (q.count === BATCH_MAX) this.flushAccumulates(); // the native call's limit: in order, so the same sums
     const k = q.count++;
     if (q.nums.length < 6 * q.count) {
       const grown = new Float64Array(12 * q.count);
@@ -607,10 +611,14 @@ export class NetlistInterpreter implements DeviceModel {
       this.outer(p, q);
       if (p.writes) this.version++;
     }
+    this.flushGemms(q);
+    return i;
+  }
+
+  private flushGemms(q: GemmQueue): void {
     if (q.count > 0) this.chip.native!.sgemmBatch!(q.bufs, q.nums, q.count);
     q.count = 0;
     q.bufs.length = 0;
-    return i;
   }
 
   private readonly gemmQueue: GemmQueue = { bufs: [], nums: new Float64Array(0), count: 0 };
@@ -957,6 +965,7 @@ export class NetlistInterpreter implements DeviceModel {
         this.chip.noise,
       );
     } else if (g && queue && !e.conv) {
+      if (queue.count === BATCH_MAX) this.flushGemms(queue); // the native call's limit (independent products)
       const k = queue.count++;
       if (queue.nums.length < 10 * queue.count) {
         const grown = new Float64Array(20 * queue.count);
