@@ -49,6 +49,7 @@ char *openblas_get_corename(void);
 #include "periphery.h"
 #include "conv.h"
 #include "devices.h"
+#include "blocks.h"
 
 /* Elements a row-major rows×cols matrix with row stride ld spans. */
 static int64_t span(int64_t rows, int64_t cols, int64_t ld) {
@@ -88,6 +89,62 @@ bool fre_blas_overwrites_c(void) {
   return ok;
 }
 
+/* The product itself, arguments already checked (Sgemm, sgemmBatch): the same calls whoever runs it. */
+static void sgemm_run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const float *A, int64_t lda, const float *B,
+                      int64_t ldb, double beta, float *C, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  const float a = (float)alpha, b = (float)beta;
+  if (K == 0 || a == 0.0f) {
+    /* C = beta·C without touching A/B (CBLAS would also do this, but K = 0 needs lda ≥ 1 games). */
+    for (int64_t i = 0; i < M; i++) {
+      float *row = C + i * ldc;
+      if (b == 0.0f) memset(row, 0, (size_t)N * sizeof(float));
+      else if (b != 1.0f) for (int64_t j = 0; j < N; j++) row[j] *= b;
+    }
+    return;
+  }
+  if (b == 0.0f && !fre_blas_overwrites_c()) {
+    /* This BLAS lets NaN/Inf already in C through a β = 0 call (the probe above): clear C first. */
+    for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              (int)M, (int)N, (int)K, a, A, (int)lda, B, (int)ldb, b, C, (int)ldc);
+}
+
+/* Sgemm's checks of one product's sizes against its buffers (throws and returns false on a bad one). */
+static bool sgemm_check(napi_env env, const char *who, bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb,
+                        int64_t ldc, int64_t lenA, int64_t lenB, int64_t lenC) {
+  /* Stored shapes: op(A) is M×K, so A is M×K ('N') or K×M ('T'); likewise B is K×N or N×K. */
+  const int64_t aRows = ta ? K : M, aCols = ta ? M : K;
+  const int64_t bRows = tb ? N : K, bCols = tb ? K : N;
+  char msg[256];
+  if (M == 0 || N == 0) return true; /* nothing to write */
+  if (lda < aCols || ldb < bCols || ldc < N) {
+    snprintf(msg, sizeof msg,
+             "%s: leading dimension too small (lda %lld/%lld, ldb %lld/%lld, ldc %lld/%lld)", who,
+             (long long)lda, (long long)aCols, (long long)ldb, (long long)bCols, (long long)ldc,
+             (long long)N);
+    throw_range(env, msg);
+    return false;
+  }
+  /* All products below are < 2^62: each factor is ≤ INT_MAX. */
+  if (K > 0 && (lenA < span(aRows, aCols, lda) || lenB < span(bRows, bCols, ldb))) {
+    snprintf(msg, sizeof msg,
+             "%s: input buffer too short (A has %lld of %lld elements, B has %lld of %lld)", who,
+             (long long)lenA, (long long)span(aRows, aCols, lda), (long long)lenB,
+             (long long)span(bRows, bCols, ldb));
+    throw_range(env, msg);
+    return false;
+  }
+  if (lenC < span(M, N, ldc)) {
+    snprintf(msg, sizeof msg, "%s: output buffer too short (C has %lld of %lld elements)", who,
+             (long long)lenC, (long long)span(M, N, ldc));
+    throw_range(env, msg);
+    return false;
+  }
+  return true;
+}
+
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
   size_t argc = 13;
   napi_value argv[13];
@@ -111,48 +168,80 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     return NULL; /* exception already thrown */
   }
 
-  /* Stored shapes: op(A) is M×K, so A is M×K ('N') or K×M ('T'); likewise B is K×N or N×K. */
-  const int64_t aRows = ta ? K : M, aCols = ta ? M : K;
-  const int64_t bRows = tb ? N : K, bCols = tb ? K : N;
-  char msg[256];
-  if (M == 0 || N == 0) return NULL; /* nothing to write */
-  if (lda < aCols || ldb < bCols || ldc < N) {
-    snprintf(msg, sizeof msg,
-             "sgemm: leading dimension too small (lda %lld/%lld, ldb %lld/%lld, ldc %lld/%lld)",
-             (long long)lda, (long long)aCols, (long long)ldb, (long long)bCols, (long long)ldc,
-             (long long)N);
-    return throw_range(env, msg);
-  }
-  /* All products below are < 2^62: each factor is ≤ INT_MAX. */
-  if (K > 0 && (lenA < span(aRows, aCols, lda) || lenB < span(bRows, bCols, ldb))) {
-    snprintf(msg, sizeof msg,
-             "sgemm: input buffer too short (A has %lld of %lld elements, B has %lld of %lld)",
-             (long long)lenA, (long long)span(aRows, aCols, lda), (long long)lenB,
-             (long long)span(bRows, bCols, ldb));
-    return throw_range(env, msg);
-  }
-  if (lenC < span(M, N, ldc)) {
-    snprintf(msg, sizeof msg, "sgemm: output buffer too short (C has %lld of %lld elements)",
-             (long long)lenC, (long long)span(M, N, ldc));
-    return throw_range(env, msg);
-  }
+  if (!sgemm_check(env, "sgemm", ta, tb, M, N, K, lda, ldb, ldc, lenA, lenB, lenC)) return NULL;
+  sgemm_run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  return NULL;
+}
 
-  const float a = (float)alpha, b = (float)beta;
-  if (K == 0 || a == 0.0f) {
-    /* C = beta·C without touching A/B (CBLAS would also do this, but K = 0 needs lda ≥ 1 games). */
-    for (int64_t i = 0; i < M; i++) {
-      float *row = C + i * ldc;
-      if (b == 0.0f) memset(row, 0, (size_t)N * sizeof(float));
-      else if (b != 1.0f) for (int64_t j = 0; j < N; j++) row[j] *= b;
+/*
+ * sgemmBatch(bufs, nums, count): count independent products, each as sgemm computes it — bufs[3g..3g + 2] =
+ * A, B, C, nums[10g..10g + 9] = transA, transB, M, N, K, alpha, lda, ldb, beta, ldc — whole products side by
+ * side on the chip threads (pool.c) when OpenBLAS runs one thread: then every product is the one-thread
+ * sgemm call it would be alone, so the bytes do not depend on who runs it. With several BLAS threads (or one
+ * chip thread) they run here one after another. The products must not write what another reads. Why: the
+ * chip's OuterProductUpdate tiles (14 GEMMs of 2HL-512's UPDATE phase) ran one by one on one core while the
+ * other chip thread idled.
+ */
+#define GEMM_NUMS 10
+typedef struct {
+  const float *A, *B;
+  float *C;
+  bool ta, tb;
+  int64_t M, N, K, lda, ldb, ldc;
+  double alpha, beta;
+} gemm_item;
+
+static void gemm_block(void *q, int b) {
+  const gemm_item *g = (const gemm_item *)q + b;
+  sgemm_run(g->ta, g->tb, g->M, g->N, g->K, g->alpha, g->A, g->lda, g->B, g->ldb, g->beta, g->C, g->ldc);
+}
+
+static napi_value SgemmBatch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3) return throw_type(env, "sgemmBatch: expected (bufs, nums, count)");
+  int64_t count;
+  if (!get_dim(env, argv[2], "count", 0, &count)) return NULL;
+  if (count > 256) return throw_range(env, "sgemmBatch: at most 256 products");
+  bool isTa = false, isArr = false;
+  napi_typedarray_type type;
+  size_t nl = 0;
+  void *ptr = NULL;
+  if (napi_is_typedarray(env, argv[1], &isTa) != napi_ok || !isTa ||
+      napi_get_typedarray_info(env, argv[1], &type, &nl, &ptr, NULL, NULL) != napi_ok || type != napi_float64_array)
+    return throw_type(env, "sgemmBatch: nums must be a Float64Array");
+  if ((int64_t)nl < count * GEMM_NUMS) return throw_range(env, "sgemmBatch: nums is shorter than 10 per product");
+  uint32_t bl = 0;
+  if (napi_is_array(env, argv[0], &isArr) != napi_ok || !isArr || napi_get_array_length(env, argv[0], &bl) != napi_ok)
+    return throw_type(env, "sgemmBatch: bufs must be an array");
+  if ((int64_t)bl < 3 * count) return throw_range(env, "sgemmBatch: bufs is shorter than 3 per product");
+  const double *nums = ptr;
+  static _Thread_local gemm_item G[256];
+  for (int64_t g = 0; g < count; g++) {
+    float *f[3];
+    int64_t len[3];
+    static const char *names[3] = {"A", "B", "C"};
+    for (int i = 0; i < 3; i++) {
+      napi_value v;
+      NAPI_CALL(env, napi_get_element(env, argv[0], (uint32_t)(3 * g + i), &v));
+      if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
     }
-    return NULL;
+    const double *d = nums + GEMM_NUMS * g;
+    static const int dims[] = {2, 3, 4, 6, 7, 9};
+    for (int i = 0; i < 6; i++)
+      if (!(d[dims[i]] >= 0 && d[dims[i]] == (double)(int64_t)d[dims[i]] && d[dims[i]] <= INT_MAX))
+        return throw_range(env, "sgemmBatch: a size is not an integer in [0, 2^31)");
+    G[g] = (gemm_item){f[0], f[1], f[2], d[0] != 0, d[1] != 0, (int64_t)d[2], (int64_t)d[3], (int64_t)d[4], (int64_t)d[6], (int64_t)d[7],
+                       (int64_t)d[9], d[5], d[8]};
+    if (!sgemm_check(env, "sgemmBatch", G[g].ta, G[g].tb, G[g].M, G[g].N, G[g].K, G[g].lda, G[g].ldb, G[g].ldc, len[0], len[1], len[2]))
+      return NULL;
   }
-  if (b == 0.0f && !fre_blas_overwrites_c()) {
-    /* This BLAS lets NaN/Inf already in C through a β = 0 call (the probe below): clear C first. */
-    for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
-  }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              (int)M, (int)N, (int)K, a, A, (int)lda, B, (int)ldb, b, C, (int)ldc);
+  fre_blas_overwrites_c(); /* probed here, on this thread, before a worker asks */
+  const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : -1;
+  if (count >= 2 && chip_threads() > 1 && blas == 1) fre_pool_run((int)count, gemm_block, G);
+  else
+    for (int64_t g = 0; g < count; g++) gemm_block(G, (int)g);
   return NULL;
 }
 
@@ -311,6 +400,7 @@ static napi_value Activate(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
     {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sgemmBatch", NULL, SgemmBatch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -328,6 +418,9 @@ NAPI_MODULE_INIT() {
     {"tableActivate", NULL, fre_table_activate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rowSumSquares", NULL, fre_row_sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pulsedCommit", NULL, fre_pulsed_commit, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"pulsedCommitQueue", NULL, fre_pulsed_commit_queue, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"pulsedCommitRun", NULL, fre_pulsed_commit_run, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"spreadFill", NULL, fre_spread_fill, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pulsedCommitOneSided", NULL, fre_pulsed_commit_one_sided, NULL, NULL, NULL, napi_enumerable, NULL},
     {"coincide", NULL, fre_coincide, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setChipThreads", NULL, fre_set_chip_threads, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -340,6 +433,7 @@ NAPI_MODULE_INIT() {
     {"neuronUpdate", NULL, fre_neuron_update, NULL, NULL, NULL, napi_enumerable, NULL},
     {"heldNeuronUpdate", NULL, fre_held_neuron_update, NULL, NULL, NULL, napi_enumerable, NULL},
     {"addRowBias", NULL, fre_add_row_bias, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"accumulateBatch", NULL, fre_accumulate_batch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"squareRows", NULL, fre_square_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2row", NULL, fre_im2row, NULL, NULL, NULL, napi_enumerable, NULL},
     {"row2im", NULL, fre_row2im, NULL, NULL, NULL, napi_enumerable, NULL},

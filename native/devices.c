@@ -353,7 +353,36 @@ static void commit_block(void *ctx, int b) {
  *              params [eps, cap, stochastic, softBounds, c2c, wMax], out [pulses, boundHits added])
  * commitPulsed of devices.ts for row-programmed (chi empty) and mixed-precision (chi the accumulator).
  */
-napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
+/* Commits queued by pulsedCommitQueue for one pulsedCommitRun: their blocks run as one pool job. */
+typedef struct {
+  commit_job job;
+  double *out;
+} queued_commit;
+static queued_commit *Queue;
+static int queued, queueCap;
+
+static void queue_clear(void) {
+  for (int q = 0; q < queued; q++) free(Queue[q].job.cells), free(Queue[q].job.ks);
+  queued = 0;
+}
+
+/* Block b of the queued commits: block b % FRE_BLOCKS of commit b / FRE_BLOCKS (commit_block, the same work). */
+static void queued_block(void *ctx, int b) {
+  (void)ctx;
+  commit_block(&Queue[b / FRE_BLOCKS].job, b % FRE_BLOCKS);
+}
+
+/* The job's totals into out; false if a block ran out of memory. */
+static bool commit_totals(const commit_job *job, double *out) {
+  double pulses = 0, boundHits = 0;
+  bool ok = true;
+  for (int bl = 0; bl < FRE_BLOCKS; bl++) pulses += job->pulses[bl], boundHits += job->boundHits[bl], ok = ok && !job->failed[bl];
+  out[0] = pulses;
+  out[1] = boundHits;
+  return ok;
+}
+
+static napi_value pulsed_commit(napi_env env, napi_callback_info info, bool queue) {
   size_t argc = 14;
   napi_value argv[14];
   xoshiro g;
@@ -375,23 +404,57 @@ napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) {
   d.boundHits = 0;
   fre_normal_init();
   if (!(eps > 0)) return throw_range(env, "pulsedCommit: eps must be > 0");
+  if (queue && queued == queueCap) {
+    const int cap2 = queueCap ? 2 * queueCap : 8;
+    queued_commit *q = realloc(Queue, sizeof(queued_commit) * (size_t)cap2);
+    if (!q) return throw_range(env, "pulsedCommitQueue: out of memory");
+    Queue = q, queueCap = cap2;
+  }
   int64_t *cells = malloc(sizeof(int64_t) * (size_t)(d.n + 1));
   int32_t *ks = malloc(sizeof(int32_t) * (size_t)(d.n + 1));
   if (!cells || !ks) {
     free(cells), free(ks);
     return throw_range(env, "pulsedCommit: out of memory");
   }
-  /* FRE_BLOCKS blocks of cells, each on its own stream (rounding draws and pulse noise), on both cores. */
+  /* FRE_BLOCKS blocks of cells, each on its own stream (rounding draws and pulse noise), on both cores. The
+   * key is the only draw from the chip's stream, taken here whether the blocks run now or at pulsedCommitRun. */
   commit_job job = {d, chl > 0 ? chi : NULL, eps, cap, stochastic, cells, ks, next64(&g), {0}, {0}, {0}};
+  fre_put_state(&g, raw);
+  if (queue) {
+    Queue[queued++] = (queued_commit){job, out};
+    return NULL;
+  }
   run_blocks(FRE_BLOCKS, commit_block, &job);
   free(cells), free(ks);
-  double pulses = 0;
+  if (!commit_totals(&job, out)) return throw_range(env, "pulsedCommit: out of memory");
+  return NULL;
+}
+
+/*
+ * pulsedCommit(state, W, held, uPlus, uMinus, frozen, stepUp, stepDown, bMax, bMin, saturated, chi,
+ *              params [eps, cap, stochastic, softBounds, c2c, wMax], out [pulses, boundHits added])
+ * commitPulsed of devices.ts for row-programmed (chi empty) and mixed-precision (chi the accumulator).
+ */
+napi_value fre_pulsed_commit(napi_env env, napi_callback_info info) { return pulsed_commit(env, info, false); }
+
+/*
+ * pulsedCommitQueue(the same arguments): pulsedCommit's key drawn now (the chip's stream advances as
+ * pulsedCommit's does), its blocks left for pulsedCommitRun, which runs every queued commit's blocks as one
+ * pool job and then writes each out. The buffers must stay as they are until then. Why: a training step's
+ * commits (2HL-512: three matrices) ran as three pool jobs of 8 blocks each, and each ended on one busy
+ * thread while the other waited; one job of 24 blocks leaves less of that tail. The same blocks, streams
+ * and keys: the same bytes.
+ */
+napi_value fre_pulsed_commit_queue(napi_env env, napi_callback_info info) { return pulsed_commit(env, info, true); }
+
+napi_value fre_pulsed_commit_run(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (queued == 0) return NULL;
+  run_blocks(queued * FRE_BLOCKS, queued_block, NULL);
   bool ok = true;
-  for (int bl = 0; bl < FRE_BLOCKS; bl++) pulses += job.pulses[bl], d.boundHits += job.boundHits[bl], ok = ok && !job.failed[bl];
+  for (int q = 0; q < queued; q++) ok = commit_totals(&Queue[q].job, Queue[q].out) && ok;
+  queue_clear();
   if (!ok) return throw_range(env, "pulsedCommit: out of memory");
-  fre_put_state(&g, raw);
-  out[0] = pulses;
-  out[1] = d.boundHits;
   return NULL;
 }
 
@@ -1463,5 +1526,43 @@ napi_value fre_pulsed_commit_one_sided(napi_env env, napi_callback_info info) {
   out[3] = refreshPulses;
   out[4] = (double)pn.zi;
   out[5] = (double)pn.ui;
+  return NULL;
+}
+
+/*
+ * spreadFill(z, n, params [s, dwMin, asymmetry, asymmetrySpread, wMax, wMin], up, down, bMax, bMin): the loop of
+ * update-schemes.ts drawSpread over its normals z [4n] (drawn by addNormal there), in the same double
+ * arithmetic and float roundings — Math.max as js_max (NaN, and +0 for max(0, −0)) — so the same bytes. Why:
+ * drawSpread runs at a matrix's first in-situ update, inside the first training step; in JavaScript its loop
+ * took ≈ 60–90 ms of a 2HL-512 reram epoch on one thread (its first calls before the optimiser has it).
+ */
+static inline double js_max(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == 0 && b == 0) return signbit(a) && signbit(b) ? -0.0 : 0.0;
+  return a > b ? a : b;
+}
+
+napi_value fre_spread_fill(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  float *z, *up, *down, *bMax, *bMin;
+  int64_t zl, ul, dl, xl, nl, n;
+  double *pa;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return throw_type(env, "spreadFill: expected (z, n, params, up, down, bMax, bMin)");
+  if (!get_f32(env, argv[0], "z", &z, &zl) || !get_dim(env, argv[1], "n", 0, &n) || !get_params(env, argv[2], 6, &pa) ||
+      !get_f32(env, argv[3], "up", &up, &ul) || !get_f32(env, argv[4], "down", &down, &dl) || !get_f32(env, argv[5], "bMax", &bMax, &xl) ||
+      !get_f32(env, argv[6], "bMin", &bMin, &nl))
+    return NULL;
+  if (zl < 4 * n || ul < n || dl < n || xl < n || nl < n) return throw_range(env, "spreadFill: a buffer is shorter than n (z: 4n)");
+  const double s = pa[0], dwMin = pa[1], asym = pa[2], asymSpread = pa[3], wMax = pa[4], wMin = pa[5];
+  for (int64_t i = 0; i < n; i++) {
+    const double step = js_max(0, s * (1 + dwMin * (double)z[4 * i]));
+    const double a = asym + asymSpread * (double)z[4 * i + 1];
+    up[i] = (float)(step * (1 + a));
+    down[i] = (float)(step * js_max(0, 1 - a));
+    bMax[i] = (float)js_max(1e-3, 1 + wMax * (double)z[4 * i + 2]);
+    bMin[i] = (float)-js_max(1e-3, 1 + wMin * (double)z[4 * i + 3]);
+  }
   return NULL;
 }

@@ -881,3 +881,85 @@ napi_value fre_add_row_bias(napi_env env, napi_callback_info info) {
   run_rows(m * R * per, bias_block, &J);
   return NULL;
 }
+
+/*
+ * accumulateBatch(bufs, nums, count): a run's Accumulates (and the bias adds after them) in program order, the
+ * samples split over the chip threads. Entry e is bufs[2e] (src) and bufs[2e + 1] (out), nums[6e..6e + 5] =
+ * [kind, m, lines, offset, ld, gain]:
+ *   kind 0: out[offset + r·ld + j] += gain·src[r·lines + j] for r < m, j < lines — adcAccumulate with fs 0,
+ *           step 0 (adc_loop, the same bytes);
+ *   kind 1: out[r·lines + j] += gain·src[j] in double, rounded to float — addRowBias with per 1 (bias_rows).
+ * Each element of an out sees the entries that touch it in the order given, whichever thread runs its sample,
+ * so the sums are the floats of the ops one by one. Why: the Accumulates after a run of reads ran one by one
+ * on the calling thread while the other chip thread waited (≈ 5 % of a reram epoch's wall on two cores).
+ */
+#define ACC_NUMS 6
+typedef struct {
+  const float *src;
+  float *out;
+  int kind;
+  int64_t m, lines, offset, ld;
+  double gain;
+} acc_entry;
+
+typedef struct {
+  const acc_entry *e;
+  int64_t count, m;
+} acc_job;
+
+static void acc_block(void *q, int b) {
+  const acc_job *J = q;
+  const int64_t r0 = J->m * b / FRE_BLOCKS, r1 = J->m * (b + 1) / FRE_BLOCKS;
+  for (int64_t k = 0; k < J->count; k++) {
+    const acc_entry *E = &J->e[k];
+    const int64_t e1 = r1 < E->m ? r1 : E->m;
+    if (E->kind == 0)
+      for (int64_t r = r0; r < e1; r++) adc_loop((float *)E->src + r * E->lines, E->out + E->offset + r * E->ld, E->lines, (float)E->gain, 0, 0);
+    else
+      for (int64_t r = r0; r < e1; r++) bias_rows(E->out + r * E->lines, E->src, E->lines, 1, E->gain);
+  }
+}
+
+napi_value fre_accumulate_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int64_t count, nl;
+  double *nums;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3) return throw_type(env, "accumulateBatch: expected (bufs, nums, count)");
+  if (!get_dim(env, argv[2], "count", 0, &count)) return NULL;
+  if (count > READ_MAX) return throw_range(env, "accumulateBatch: at most 256 entries");
+  if (!get_f64(env, argv[1], "accumulateBatch: nums must be a Float64Array", &nums, &nl)) return NULL;
+  if (nl < count * ACC_NUMS) return throw_range(env, "accumulateBatch: nums is shorter than 6 per entry");
+  if (!get_array(env, argv[0], 2 * count, "accumulateBatch: bufs must be an array", "accumulateBatch: bufs is shorter than 2 per entry")) return NULL;
+  static _Thread_local acc_entry E[READ_MAX];
+  int64_t m = 0, elems = 0;
+  for (int64_t k = 0; k < count; k++) {
+    float *f[2];
+    int64_t len[2];
+    static const char *names[2] = {"src", "out"};
+    for (int i = 0; i < 2; i++) {
+      napi_value v;
+      NAPI_CALL(env, napi_get_element(env, argv[0], (uint32_t)(2 * k + i), &v));
+      if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
+    }
+    const double *d = nums + ACC_NUMS * k;
+    for (int i = 0; i < 5; i++)
+      if (!(d[i] >= 0 && d[i] == (double)(int64_t)d[i] && d[i] < 2147483648.0)) return throw_range(env, "accumulateBatch: a size is not a non-negative integer");
+    const int kind = (int)d[0];
+    const int64_t em = (int64_t)d[1], lines = (int64_t)d[2], off = (int64_t)d[3], ld = (int64_t)d[4];
+    if (kind == 0) {
+      if (em * lines > len[0]) return throw_range(env, "accumulateBatch: src is shorter than m·lines");
+      if (em > 0 && (lines > ld || off + (em - 1) * ld + lines > len[1])) return throw_range(env, "accumulateBatch: out is too short for offset, ld and m rows");
+    } else if (kind == 1) {
+      if (lines > len[0] || em * lines > len[1] || off != 0) return throw_range(env, "accumulateBatch: bias shorter than lines, or out shorter than m·lines");
+    } else
+      return throw_range(env, "accumulateBatch: kind must be 0 (add) or 1 (bias)");
+    E[k] = (acc_entry){f[0], f[1], kind, em, lines, off, ld, d[5]};
+    if (em > m) m = em;
+    elems += em * lines;
+  }
+  acc_job J = {E, count, m};
+  run_rows(elems, acc_block, &J);
+  return NULL;
+}

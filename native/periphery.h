@@ -16,4 +16,5 @@ napi_value fre_chip_threads(napi_env env, napi_callback_info info);
 napi_value fre_neuron_update(napi_env env, napi_callback_info info);
 napi_value fre_held_neuron_update(napi_env env, napi_callback_info info);
 napi_value fre_add_row_bias(napi_env env, napi_callback_info info);
+napi_value fre_accumulate_batch(napi_env env, napi_callback_info info);
 #endif

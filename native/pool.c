@@ -9,10 +9,14 @@
  * later job by mistake. Which thread runs a block never changes its numbers (each block has its own
  * stream), so results are independent of the thread count.
  */
+#include <immintrin.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include "blocks.h"
 
 static struct {
@@ -26,7 +30,36 @@ static struct {
   int started;            /* worker threads running */
   uint32_t gen;
   pthread_mutex_t call;   /* one job at a time (Node calls from one thread; a guard all the same) */
-} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+  _Atomic uint32_t ready; /* gen, stored last when a job is published: what a spinning worker watches */
+  int sleepers;           /* workers waiting on cv (under mu): publish signals only when there are some */
+} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, 0, 0};
+
+/*
+ * How long a worker keeps watching for the next job before it sleeps on the condition variable (µs;
+ * FRE_POOL_SPIN_US, default 2000; 0: sleep at once, as before session 9). A chip phase publishes a job every
+ * few hundred µs (a run of reads, the accumulates, a neuron update), and a sleeping worker took ≈ 0.5 ms to
+ * start on this machine's virtual CPUs (a futex wake of a halted vCPU): the caller had done most of a short
+ * job alone by then (2HL-512 reram: the worker busy ≈ 1.42 s of a read path's 1.65 s). A spinning worker
+ * starts at once. Only while the chip threads fit the online CPUs: a spinning worker must never take a core
+ * from the caller.
+ */
+static long spin_ns = -1, cpus = 0;
+
+static long spin_budget(void) {
+  if (spin_ns < 0) {
+    const char *e = getenv("FRE_POOL_SPIN_US");
+    const long us = e ? strtol(e, NULL, 10) : 2000;
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    spin_ns = us > 0 ? us * 1000 : 0;
+  }
+  return chip_threads() > cpus ? 0 : spin_ns;
+}
+
+static int64_t mono_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
 
 /* Claims and runs blocks of generation gen until none is left. */
 static void work(uint32_t gen) {
@@ -43,10 +76,26 @@ static void *worker(void *arg) {
   (void)arg;
   uint32_t seen = 0;
   for (;;) {
-    pthread_mutex_lock(&P.mu);
-    while (P.gen == seen) pthread_cond_wait(&P.cv, &P.mu);
-    seen = P.gen;
-    pthread_mutex_unlock(&P.mu);
+    /* Watch for the next job for a while (spin_budget), then sleep until one is published. */
+    const long budget = spin_budget();
+    uint32_t next = atomic_load_explicit(&P.ready, memory_order_acquire);
+    if (next == seen && budget > 0) {
+      const int64_t until = mono_ns() + budget;
+      for (int k = 1; next == seen; k++) {
+        _mm_pause();
+        next = atomic_load_explicit(&P.ready, memory_order_acquire);
+        if ((k & 255) == 0 && mono_ns() > until) break;
+      }
+    }
+    if (next == seen) {
+      pthread_mutex_lock(&P.mu);
+      P.sleepers++;
+      while (P.gen == seen) pthread_cond_wait(&P.cv, &P.mu);
+      P.sleepers--;
+      next = P.gen;
+      pthread_mutex_unlock(&P.mu);
+    }
+    seen = next;
     work(seen);
   }
   return NULL;
@@ -86,10 +135,15 @@ static uint32_t publish(int n, void (*fn)(void *, int), void *ctx, int want) {
   P.ctx = ctx;
   atomic_store_explicit(&P.done, 0, memory_order_relaxed);
   atomic_store_explicit(&P.n, n, memory_order_release);
-  /* Wake as many workers as the thread count asks for (more may exist after setChipThreads lowered it). */
-  if (want >= P.started) pthread_cond_broadcast(&P.cv);
-  else
-    for (int i = 0; i < want; i++) pthread_cond_signal(&P.cv);
+  /* The job is complete: spinning workers may take it now. */
+  atomic_store_explicit(&P.ready, gen, memory_order_release);
+  /* Wake as many sleeping workers as the thread count asks for (more may exist after setChipThreads lowered
+   * it; spinning ones have seen `ready`). */
+  if (P.sleepers > 0) {
+    if (want >= P.started) pthread_cond_broadcast(&P.cv);
+    else
+      for (int i = 0; i < want; i++) pthread_cond_signal(&P.cv);
+  }
   pthread_mutex_unlock(&P.mu);
   return gen;
 }

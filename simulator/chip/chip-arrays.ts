@@ -188,9 +188,19 @@ export class ChipArrays {
 
   /** Realises the optimiser's requested weights on the devices of every trained edge. */
   commit(trainable: readonly boolean[]): void {
-    this.W.forEach((d, e) => {
-      if (trainable[e]) d.commit(this.noise);
-    });
+    // The native row-programmed commits are queued and run together (one pool job over every matrix's blocks:
+    // less time with one chip thread finishing a matrix while the other waits); each took its draw from the
+    // chip's stream in edge order as it was queued, so the bytes are those of the commits one by one.
+    const run = this.native?.pulsedCommitRun;
+    const queued: DeviceMatrix[] = [];
+    try {
+      this.W.forEach((d, e) => {
+        if (trainable[e] && d.commit(this.noise, !!run)) queued.push(d);
+      });
+    } finally {
+      if (queued.length > 0) run!();
+    }
+    for (const d of queued) d.commitQueued();
   }
 
   /** Per edge: distinct cells of W that in-situ updates drove to a bound. */

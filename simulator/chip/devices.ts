@@ -118,7 +118,10 @@ export class DeviceMatrix {
   private sideSq: { plus: Float32Array; minus: Float32Array } | null = null;
   private sidesStale = true;
   /** The native update kernels (native/devices.c), set by ChipArrays alongside the native kernels; null: the loops here. */
-  native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide' | 'pulsedCommitOneSided'> | null = null;
+  native: Pick<FreBlasAddon, 'pulsedCommit' | 'coincide' | 'pulsedCommitOneSided' | 'pulsedCommitQueue' | 'spreadFill'> | null = null;
+  /** Whether any cell is stuck (frozen is written by applyStuck only): commits skip their per-cell frozen
+   *  passes over a matrix with none. */
+  private anyFrozen = false;
   /** Native kernels' results ([pulses, new bound hits, …]) and parameters (reused: no allocation per update). */
   private readonly nativeOut = new Float64Array(6);
   private readonly nativeParams = new Float64Array(17);
@@ -257,10 +260,12 @@ export class DeviceMatrix {
       if (z[i] < onProbability) {
         u[i] = 1;
         this.frozen[i] = 1;
+        this.anyFrozen = true;
         stuck[i] = 1;
       } else if (z[i] < onProbability + offProbability) {
         u[i] = 0;
         this.frozen[i] = 1;
+        this.anyFrozen = true;
         stuck[i] = 1;
       }
     }
@@ -468,33 +473,47 @@ export class DeviceMatrix {
     return this.sqU;
   }
 
-  /** Realise the requested weights (W as the optimiser left it) on the devices. */
-  commit(noise: NoiseSource): void {
+  /**
+   * Realise the requested weights (W as the optimiser left it) on the devices. With `queue`, a commit the native
+   * kernel makes is only queued (pulsedCommitQueue: its draw from the chip's stream taken now) and true returned:
+   * the caller runs the queue (pulsedCommitRun) and then calls commitQueued() before anything reads this matrix.
+   */
+  commit(noise: NoiseSource, queue = false): boolean {
     const xb = this.chip.crossbar;
     if (xb.update.kind === 'pulsed' && xb.update.scheme === 'stochastic-coincidence') {
       // The devices learnt in coincide(), which left held = W as they hold it; whatever was asked of W since
       // (an optimiser's request: coincidence has none) is dropped. Nothing on the devices changes.
       this.W.set(this.held);
-      return;
+      return false;
     }
     if (xb.update.kind === 'pulsed') {
-      this.commitPulsed(xb.update, noise);
+      const native = this.commitPulsed(xb.update, noise, queue);
+      if (native === 'queued') return true;
       // A stuck cell keeps what it held: the optimiser's request must not stay in W, or reads would
-      // see a weight the devices never took.
+      // see a weight the devices never took (the native kernel has set those cells already).
       const { W, held, frozen } = this;
-      for (let i = 0; i < W.length; i++) if (frozen[i]) W[i] = held[i];
+      if (this.anyFrozen && native !== 'native') for (let i = 0; i < W.length; i++) if (frozen[i]) W[i] = held[i];
     } else {
       // The ideal chip holds the requested W itself (commitExact returns at once): its sides follow from W.
       this.devicesChanged();
       this.commitExact(xb, noise);
     }
     this.held.set(this.W);
+    return false;
+  }
+
+  /** The end of a commit that commit(noise, true) queued, once pulsedCommitRun has run it. */
+  commitQueued(): void {
+    this.pulses += this.nativeOut[0];
+    this.boundHits += this.nativeOut[1];
+    this.devicesChanged();
+    this.held.set(this.W);
   }
 
   private commitExact(xb: CrossbarSpec, noise: NoiseSource): void {
     const { W, held, frozen, wMax } = this;
     const unbounded = xb.levels === 'continuous' && !programmingNoisy(xb);
-    if (unbounded && !frozen.some((f) => f === 1)) return; // the ideal chip holds exactly what was asked
+    if (unbounded && !this.anyFrozen) return; // the ideal chip holds exactly what was asked
     const L = xb.levels;
     const q = (u: number): number => (L === 'continuous' ? u : Math.round(u * (L - 1)) / (L - 1));
     const changed = new Uint8Array(W.length);
@@ -533,7 +552,7 @@ export class DeviceMatrix {
    *  leaves u alone, so what the devices hold follows from W. Pulsed updates always write u: u is the truth. */
   private holdsW(): boolean {
     const xb = this.chip.crossbar;
-    return xb.update.kind !== 'pulsed' && xb.levels === 'continuous' && !programmingNoisy(xb) && !this.frozen.some((f) => f === 1);
+    return xb.update.kind !== 'pulsed' && xb.levels === 'continuous' && !programmingNoisy(xb) && !this.anyFrozen;
   }
 
   /** The bipolar device value of cell i (update-schemes.ts): u+ − u−, or 2u − 1 for an offset cell. */
@@ -544,8 +563,10 @@ export class DeviceMatrix {
   /** Per-device parameters and the pulse noise, drawn from the chip's stream at the first in-situ update. */
   private pulseState(spec: PulsedUpdate, noise: NoiseSource): { dev: DeviceSpread; pn: PulseNoise } {
     if (!this.spread || (spec.pairMode === 'potentiate-only' && this.uMinus && !this.spreadMinus)) this.devicesChanged();
-    this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise);
-    if (spec.pairMode === 'potentiate-only' && this.uMinus) this.spreadMinus ??= drawSpread(this.W.length, spec, true, noise);
+    // The native fill only with the native noise source (the reference one is the pure-TypeScript path).
+    const fill = noise.nativeState ? this.native : null;
+    this.spread ??= drawSpread(this.W.length, spec, this.uMinus !== null, noise, fill);
+    if (spec.pairMode === 'potentiate-only' && this.uMinus) this.spreadMinus ??= drawSpread(this.W.length, spec, true, noise, fill);
     if (!this.pn || this.pnSource !== noise) {
       this.pn = new PulseNoise(noise);
       this.pnSource = noise;
@@ -727,7 +748,8 @@ export class DeviceMatrix {
     return unitStep(spec, this.uMinus !== null) * this.wMax;
   }
 
-  private commitPulsed(spec: PulsedUpdate, noise: NoiseSource): void {
+  /** 'native': the bipolar kernel made the commit (it also reset stuck cells' W); 'queued': it is queued. */
+  private commitPulsed(spec: PulsedUpdate, noise: NoiseSource, queue = false): 'native' | 'queued' | 'other' {
     const { W, held, frozen } = this;
     const n = W.length;
     // Coincidence updates reach the devices per sample (coincide()); no optimiser writes them.
@@ -746,7 +768,8 @@ export class DeviceMatrix {
       const p = this.nativeParams;
       p.set([eps, cap, stochastic ? 1 : 0, spec.softBounds ? 1 : 0, spec.cycleToCycle, this.wMax]);
       this.saturated ??= new Uint8Array(n);
-      this.native.pulsedCommit(
+      const call = queue && this.native.pulsedCommitQueue ? this.native.pulsedCommitQueue : this.native.pulsedCommit;
+      call(
         state,
         W,
         held,
@@ -762,10 +785,11 @@ export class DeviceMatrix {
         p,
         this.nativeOut,
       );
+      if (call !== this.native.pulsedCommit) return 'queued';
       this.pulses += this.nativeOut[0];
       this.boundHits += this.nativeOut[1];
       this.devicesChanged();
-      return;
+      return 'native';
     }
     const devM = this.spreadMinus;
     if (this.native?.pulsedCommitOneSided && DeviceMatrix.nativeOneSided && state && devM && this.uMinus) {
@@ -821,7 +845,7 @@ export class DeviceMatrix {
       pn.zi = out[4];
       pn.ui = out[5];
       this.devicesChanged();
-      return;
+      return 'other';
     }
     let pulses = 0;
     const one = new Int32Array(1);
@@ -851,6 +875,7 @@ export class DeviceMatrix {
     }
     this.pulses += pulses;
     this.devicesChanged();
+    return 'other';
   }
 
   /**

@@ -94,6 +94,16 @@ interface EdgeRt {
   conv: ConvRt | null;
 }
 
+/** The most products (entries) one sgemmBatch (accumulateBatch) call takes (native/blas.c, periphery.c). */
+const BATCH_MAX = 256;
+
+/** GEMMs queued for one sgemmBatch call: A, B, C per product in bufs, its 10 numbers in nums. */
+interface GemmQueue {
+  bufs: Float32Array[];
+  nums: Float64Array;
+  count: number;
+}
+
 /** Per-op flags the walk needs, computed once per phase (what is first or last in an iteration). */
 interface OpPlan {
   op: OpMsg;
@@ -372,6 +382,10 @@ export class NetlistInterpreter implements DeviceModel {
           i = p.runEnd - 1;
           continue;
         }
+        if (side && p.type === 'OuterProductUpdate' && this.chip.native?.sgemmBatch) {
+          i = this.runOuter(ops, i) - 1;
+          continue;
+        }
         this.exec(p, it, phase);
         if (p.writes) this.version++;
       }
@@ -520,6 +534,8 @@ export class NetlistInterpreter implements DeviceModel {
     }
     const clipped = this.chip.runReads();
     const parts = new Map<OpPlan, Float32Array>();
+    const acc = this.accQueue;
+    acc.count = 0;
     for (let i = i0; i < end; i++) {
       const p = ops[i];
       if (p.type === 'AdcConvert') {
@@ -529,9 +545,83 @@ export class NetlistInterpreter implements DeviceModel {
         c[2 * k] += r.n;
         c[2 * k + 1] += clipped[r.job];
         parts.set(p.accumulate!, r.part);
-      } else if (p.type === 'Accumulate') this.accumulate(p, parts.get(p)!);
+      } else if (p.type === 'Accumulate' && !this.queueAccumulate(p, parts.get(p)!)) {
+        this.flushAccumulates();
+        this.accumulate(p, parts.get(p)!);
+      }
     }
+    this.flushAccumulates();
   }
+
+  /** runReads' Accumulates (and the bias add after an edge's last) for one accumulateBatch call, in program
+   *  order: each element of a drive sees the same adds in the same order as accumulate() one by one, and the
+   *  samples split over the chip threads (the calling thread did them alone). */
+  private readonly accQueue = { bufs: [] as Float32Array[], nums: new Float64Array(0), count: 0 };
+
+  /** Queues a dense edge's plain Accumulate of part (and its bias add); false when accumulate() must run it. */
+  private queueAccumulate(p: OpPlan, part: Float32Array): boolean {
+    const native = this.chip.native?.accumulateBatch;
+    const { op } = p;
+    const e = this.edges[this.chip.arrays[op.array].edge];
+    if (!native || e.conv || this.accumulated[op.array]) return false;
+    const { lines, o0, gain, dst, ld } = this.accTarget(p);
+    const bias = p.last && p.forwardW && e.bias;
+    if (bias && ld !== e.rows) return false;
+    this.pushAccumulate(part, dst, 0, lines, o0, ld, gain);
+    if (bias) this.pushAccumulate(e.bias!, dst, 1, e.rows, 0, e.rows, e.alpha);
+    return true;
+  }
+
+  private pushAccumulate(src: Float32Array, out: Float32Array, kind: number, lines: number, o0: number, ld: number, gain: number): void {
+    const q = this.accQueue;
+    if (q.count === BATCH_MAX) this.flushAccumulates(); // the native call's limit: in order, so the same sums
+    const k = q.count++;
+    if (q.nums.length < 6 * q.count) {
+      const grown = new Float64Array(12 * q.count);
+      grown.set(q.nums);
+      q.nums = grown;
+    }
+    q.bufs[2 * k] = src;
+    q.bufs[2 * k + 1] = out;
+    q.nums.set([kind, this.m, lines, o0, ld, gain], 6 * k);
+  }
+
+  private flushAccumulates(): void {
+    const q = this.accQueue;
+    if (q.count === 0) return;
+    this.chip.native!.accumulateBatch!(q.bufs, q.nums, q.count);
+    q.count = 0;
+    q.bufs.length = 0; // no reference kept to the drives between runs
+  }
+
+  /**
+   * A run of OuterProductUpdates (with the data movement between them) from ops[i0]: each dense tile's gradient
+   * GEMM queued, then all of them side by side on the chip threads (sgemmBatch: each the one-BLAS-thread sgemm it
+   * would be alone, so the same bytes; they write disjoint tiles of the gradients and read states only). The
+   * bias gradients and conv or coincidence updates run in place, in program order. Returns the run's end.
+   */
+  private runOuter(ops: OpPlan[], i0: number): number {
+    const q = this.gemmQueue;
+    q.count = 0;
+    let i = i0;
+    for (; i < ops.length; i++) {
+      const p = ops[i];
+      if (p.type === 'Send' || p.type === 'Receive') continue;
+      if (p.type !== 'OuterProductUpdate') break;
+      this.outer(p, q);
+      if (p.writes) this.version++;
+    }
+    this.flushGemms(q);
+    return i;
+  }
+
+  private flushGemms(q: GemmQueue): void {
+    if (q.count > 0) this.chip.native!.sgemmBatch!(q.bufs, q.nums, q.count);
+    q.count = 0;
+    q.bufs.length = 0;
+  }
+
+  private readonly gemmQueue: GemmQueue = { bufs: [], nums: new Float64Array(0), count: 0 };
 
   /**
    * What a read leaves for its conversion (the array's latest read: its kind, sensed lines and values), the
@@ -828,7 +918,7 @@ export class NetlistInterpreter implements DeviceModel {
     }
   }
 
-  private outer(p: OpPlan): void {
+  private outer(p: OpPlan, queue: GemmQueue | null = null): void {
     const { op } = p;
     const m = this.m;
     const a = this.chip.arrays[op.array];
@@ -874,6 +964,16 @@ export class NetlistInterpreter implements DeviceModel {
         this.edgeLr[a.edge] * -scale,
         this.chip.noise,
       );
+    } else if (g && queue && !e.conv) {
+      if (queue.count === BATCH_MAX) this.flushGemms(queue); // the native call's limit (independent products)
+      const k = queue.count++;
+      if (queue.nums.length < 10 * queue.count) {
+        const grown = new Float64Array(20 * queue.count);
+        grown.set(queue.nums);
+        queue.nums = grown;
+      }
+      queue.bufs.push(postRows.subarray(t.rowBegin), pre.subarray(t.colBegin), g.subarray(t.rowBegin * e.cols + t.colBegin));
+      queue.nums.set([1, 0, R, C, n, scale, ldPost, ldPre, 0, e.cols], 10 * k);
     } else if (g) {
       this.chip.kernels.gemm(
         'T',

@@ -34,6 +34,9 @@ export type PeripheryNative = Pick<
   | 'neuronUpdate'
   | 'heldNeuronUpdate'
   | 'addRowBias'
+  | 'sgemmBatch'
+  | 'accumulateBatch'
+  | 'pulsedCommitRun'
 > | null;
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */

@@ -16,6 +16,7 @@
 import type { ChipDescription, PulsedUpdate } from '../../hw-models/chip';
 import type { TrainingInfoMsg } from '../../netlist/types';
 import type { NoiseSource } from '../noise';
+import type { FreBlasAddon } from '../kernels/native';
 
 /** Normals and uniforms drawn in blocks from the chip's noise stream (one draw per pulse). */
 export class PulseNoise {
@@ -59,13 +60,32 @@ export function unitStep(spec: PulsedUpdate, differential: boolean): number {
 }
 
 /** Draws every device's step, bounds and asymmetry (all nominal when the spreads are 0, no draws then). */
-export function drawSpread(n: number, spec: PulsedUpdate, differential: boolean, noise: NoiseSource): DeviceSpread {
+export function drawSpread(
+  n: number,
+  spec: PulsedUpdate,
+  differential: boolean,
+  noise: NoiseSource,
+  native: Pick<FreBlasAddon, 'spreadFill'> | null = null,
+): DeviceSpread {
   const s = unitStep(spec, differential);
   const d = spec.deviceToDevice;
   const out: DeviceSpread = { up: new Float32Array(n), down: new Float32Array(n), bMax: new Float32Array(n), bMin: new Float32Array(n) };
   const spread = d.dwMin > 0 || d.wMax > 0 || d.wMin > 0 || d.upDownAsymmetry > 0;
   const z = spread ? new Float32Array(4 * n) : null;
   if (z) noise.addNormal(z, 4 * n, 1);
+  if (z && native?.spreadFill) {
+    // The loop below in C (the same arithmetic and roundings): it ran inside the first training step.
+    native.spreadFill(
+      z,
+      n,
+      Float64Array.of(s, d.dwMin, spec.upDownAsymmetry, d.upDownAsymmetry, d.wMax, d.wMin),
+      out.up,
+      out.down,
+      out.bMax,
+      out.bMin,
+    );
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     // Negative draws are clipped (a step or a bound cannot change sign), as aihwkit clips its dtod draws.
     const step = Math.max(0, s * (1 + (z ? d.dwMin * z[4 * i] : 0)));

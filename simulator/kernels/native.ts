@@ -176,6 +176,16 @@ export interface FreBlasAddon {
     prepNums: Float64Array,
     prepCount: number,
   ): void;
+  /** Independent products side by side (native/blas.c): bufs holds A, B, C and nums transA, transB, M, N, K, alpha,
+   *  lda, ldb, beta, ldc (0/1 for the flags) per product, each computed as sgemm computes it; whole products on
+   *  the chip threads when OpenBLAS runs one thread, else one after another. No product may write what another
+   *  reads. Older builds lack it. */
+  sgemmBatch?(bufs: Float32Array[], nums: Float64Array, count: number): void;
+  /** A run's Accumulates and bias adds in the order given, the samples split over the chip threads
+   *  (native/periphery.c): bufs holds src and out, nums kind, m, lines, offset, ld, gain per entry; kind 0 is
+   *  adcAccumulate(src, m, lines, out, offset, ld, gain, 0, 0), kind 1 addRowBias(out, src, m, lines, 1, gain)
+   *  (offset 0) — the same bytes as those calls one by one. Older builds lack it. */
+  accumulateBatch?(bufs: Float32Array[], nums: Float64Array, count: number): void;
   /** The chip threads now (FRE_CHIP_THREADS / setChipThreads). Older builds lack it. */
   chipThreads?(): number;
   /** out[(b·R + r)·per + q] += scale·bias[r] with edge-ops.ts addRowBias's double arithmetic (the same bytes),
@@ -191,6 +201,22 @@ export interface FreBlasAddon {
   /** In-situ pulsed writes (native/devices.c; DeviceMatrix.commitPulsed is the reference); params
    *  [eps, cap, stochastic, softBounds, c2c, wMax]; out ← [pulses, cells newly at a bound]. */
   pulsedCommit?(...args: [...DeviceArgs, chi: Float32Array, params: Float64Array, out: Float64Array]): void;
+  /** pulsedCommit's key drawn now (the chip's stream as after pulsedCommit), its work left for pulsedCommitRun,
+   *  which runs every queued commit at once on the chip threads and fills each out; the buffers must stay as
+   *  they are until then. The same bytes as pulsedCommit one by one. Older builds lack them. */
+  pulsedCommitQueue?(...args: [...DeviceArgs, chi: Float32Array, params: Float64Array, out: Float64Array]): void;
+  pulsedCommitRun?(): void;
+  /** update-schemes.ts drawSpread's loop over its normals z [4n] (same bytes): params [unit step, dwMin, asymmetry,
+   *  asymmetry spread, wMax spread, wMin spread] into up, down, bMax, bMin. Older builds lack it. */
+  spreadFill?(
+    z: Float32Array,
+    n: number,
+    params: Float64Array,
+    up: Float32Array,
+    down: Float32Array,
+    bMax: Float32Array,
+    bMin: Float32Array,
+  ): void;
   /** pulsedCommit for potentiate-only pairs (native/devices.c; DeviceMatrix.commitPulsed's loop is the reference,
    *  byte for byte): G+'s spread in stepUp … bMin, G−'s step and bound in stepUpM, bMaxM; z, u the PulseNoise
    *  buffers; params [eps, cap, stochastic, softBounds, c2c, wMax, refreshUpper, refreshLower, levels (0:
