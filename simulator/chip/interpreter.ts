@@ -602,23 +602,31 @@ export class NetlistInterpreter implements DeviceModel {
    */
   private runOuter(ops: OpPlan[], i0: number): number {
     const q = this.gemmQueue;
-    q.count = 0;
     let i = i0;
-    for (; i < ops.length; i++) {
-      const p = ops[i];
-      if (p.type === 'Send' || p.type === 'Receive') continue;
-      if (p.type !== 'OuterProductUpdate') break;
-      this.outer(p, q);
-      if (p.writes) this.version++;
+    try {
+      for (; i < ops.length; i++) {
+        const p = ops[i];
+        if (p.type === 'Send' || p.type === 'Receive') continue;
+        if (p.type !== 'OuterProductUpdate') break;
+        this.outer(p, q);
+        if (p.writes) this.version++;
+      }
+      this.flushGemms(q);
+    } finally {
+      // Nothing queued outlives the run, whatever threw (a later run must not see this one's products).
+      q.count = 0;
+      q.bufs.length = 0;
     }
-    this.flushGemms(q);
     return i;
   }
 
   private flushGemms(q: GemmQueue): void {
-    if (q.count > 0) this.chip.native!.sgemmBatch!(q.bufs, q.nums, q.count);
-    q.count = 0;
-    q.bufs.length = 0;
+    try {
+      if (q.count > 0) this.chip.native!.sgemmBatch!(q.bufs, q.nums, q.count);
+    } finally {
+      q.count = 0;
+      q.bufs.length = 0;
+    }
   }
 
   private readonly gemmQueue: GemmQueue = { bufs: [], nums: new Float64Array(0), count: 0 };
@@ -972,7 +980,9 @@ export class NetlistInterpreter implements DeviceModel {
         grown.set(queue.nums);
         queue.nums = grown;
       }
-      queue.bufs.push(postRows.subarray(t.rowBegin), pre.subarray(t.colBegin), g.subarray(t.rowBegin * e.cols + t.colBegin));
+      queue.bufs[3 * k] = postRows.subarray(t.rowBegin);
+      queue.bufs[3 * k + 1] = pre.subarray(t.colBegin);
+      queue.bufs[3 * k + 2] = g.subarray(t.rowBegin * e.cols + t.colBegin);
       queue.nums.set([1, 0, R, C, n, scale, ldPost, ldPre, 0, e.cols], 10 * k);
     } else if (g) {
       this.chip.kernels.gemm(
