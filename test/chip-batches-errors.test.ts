@@ -14,6 +14,7 @@ import { makeInterpreter } from '../simulator/chip/run';
 import { loadNativeAddon, type FreBlasAddon } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeGrads } from '../simulator/train';
+import { validateNetlist } from '../netlist/validate';
 import { makeRng } from '../util/rng';
 import { bytesOf, withChipThreads } from './helpers/native';
 import { chainNet } from './helpers/nets';
@@ -122,5 +123,52 @@ run('the batched calls after an exception = the calls one by one', () => {
     const plain = go(false);
     const batched = go(true);
     expect(batched.equals(plain)).toBe(true);
+  });
+});
+
+run('the UPDATE phase with two updates of one array (a valid netlist) = the calls one by one', () => {
+  // validateNetlist accepts an UPDATE phase updating one tile twice (here from s and from s⁰): one by one, the
+  // second product is the tile's gradient. Side by side (sgemmBatch) the two race for the same tile of g, and
+  // the gradient becomes whichever rows each thread wrote last.
+  const batch = 24;
+  const dims = [64, 300, 280, 10];
+  const ds = syntheticDataset({ count: batch, dim: dims[0], classes: 10, seed: 3 });
+  const x = ds.images.subarray(0, batch * dims[0]);
+  const y = new Float32Array(batch * 10);
+  for (let i = 0; i < batch; i++) y[i * 10 + ds.labels[i]] = 1;
+  const chain = chainNet(dims, 10, { betaI: 0.01, betaF: 0.1, T: 3, K: 2, batch, nudge: 'held', feedback: 'symmetric' });
+  const net = resolveNet(chain.spec);
+  const netlist = compile(net, PRESETS.reram, initParams(net, makeRng(5)), {
+    wMax: { kind: 'max' },
+    specFile: 'test',
+    producerVersion: 'test',
+  }).netlist;
+  const ops = netlist.schedule!.phases.find((p) => p.kind === 'PHASE_KIND_UPDATE')!.ops;
+  const k = ops.findIndex((o) => o.opType === 'OuterProductUpdate' && o.pre === 'OPERAND_FREE_STATE');
+  ops.splice(k + 1, 0, { ...ops[k], pre: 'OPERAND_STATE' });
+  ops.forEach((o, i) => {
+    if (i > k) o.id += 1;
+  });
+
+  test('validateNetlist accepts it, and every batched run gives the bytes of the plain one', () => {
+    expect(validateNetlist(netlist, 'test').diagnostics).toEqual([]);
+    const go = (batched: boolean) =>
+      withChipThreads(native!, 2, () => {
+        const it = makeInterpreter(netlist, 7, selectKernels('auto'), batch);
+        const a: Record<string, unknown> = { ...native! };
+        if (!batched) delete a.sgemmBatch;
+        (it.chip as { native: unknown }).native = a as unknown as FreBlasAddon;
+        const grads = makeGrads(net);
+        const out: Buffer[] = [];
+        for (let s = 0; s < 3; s++) {
+          it.step(x, y, batch, grads);
+          for (const g of grads) if (g) out.push(Buffer.from(bytesOf(g)));
+        }
+        return Buffer.concat(out);
+      });
+    const plain = go(false);
+    let differ = 0;
+    for (let r = 0; r < 20; r++) if (!go(true).equals(plain)) differ++;
+    expect(differ).toBe(0);
   });
 });
