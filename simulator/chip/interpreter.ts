@@ -97,11 +97,13 @@ interface EdgeRt {
 /** The most products (entries) one sgemmBatch (accumulateBatch) call takes (native/blas.c, periphery.c). */
 const BATCH_MAX = 256;
 
-/** GEMMs queued for one sgemmBatch call: A, B, C per product in bufs, its 10 numbers in nums. */
+/** GEMMs queued for one sgemmBatch call: A, B, C per product in bufs, its 10 numbers in nums; the arrays whose
+ *  gradient tiles they write (a second product for one of them waits for the next call: they would race). */
 interface GemmQueue {
   bufs: Float32Array[];
   nums: Float64Array;
   count: number;
+  arrays: Set<number>;
 }
 
 /** Per-op flags the walk needs, computed once per phase (what is first or last in an iteration). */
@@ -616,6 +618,7 @@ export class NetlistInterpreter implements DeviceModel {
       // Nothing queued outlives the run, whatever threw (a later run must not see this one's products).
       q.count = 0;
       q.bufs.length = 0;
+      q.arrays.clear();
     }
     return i;
   }
@@ -626,10 +629,11 @@ export class NetlistInterpreter implements DeviceModel {
     } finally {
       q.count = 0;
       q.bufs.length = 0;
+      q.arrays.clear();
     }
   }
 
-  private readonly gemmQueue: GemmQueue = { bufs: [], nums: new Float64Array(0), count: 0 };
+  private readonly gemmQueue: GemmQueue = { bufs: [], nums: new Float64Array(0), count: 0, arrays: new Set() };
 
   /**
    * What a read leaves for its conversion (the array's latest read: its kind, sensed lines and values), the
@@ -973,7 +977,10 @@ export class NetlistInterpreter implements DeviceModel {
         this.chip.noise,
       );
     } else if (g && queue && !e.conv) {
-      if (queue.count === BATCH_MAX) this.flushGemms(queue); // the native call's limit (independent products)
+      // The native call's limit; and products side by side must not write one tile (an UPDATE phase may update an
+      // array twice: one by one, the second product is its gradient).
+      if (queue.count === BATCH_MAX || queue.arrays.has(op.array)) this.flushGemms(queue);
+      queue.arrays.add(op.array);
       const k = queue.count++;
       if (queue.nums.length < 10 * queue.count) {
         const grown = new Float64Array(20 * queue.count);
