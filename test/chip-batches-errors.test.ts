@@ -172,3 +172,80 @@ run('the UPDATE phase with two updates of one array (a valid netlist) = the call
     expect(differ).toBe(0);
   });
 });
+
+run('accumulateBatch with entries whose samples share elements', () => {
+  // accumulateBatch splits the samples over the chip threads, so an element must belong to one sample's row of
+  // every entry that writes it: else two threads add into it in either order (or lose an add). adcAccumulate
+  // one by one has no such hazard. Entries that would race must be refused, not give thread-dependent floats.
+  const m = 20000;
+  const rnd = (len: number, seed: number): Float32Array => {
+    const rng = makeRng(seed);
+    return Float32Array.from({ length: len }, () => rng.uniform() * 2 - 1);
+  };
+  const A = rnd(m * 10, 1);
+  const B = rnd(m * 10, 2);
+  const O = rnd(m * 10 + 20, 3);
+  const nums = (e: number[][]) => Float64Array.from(e.flatMap(([kind, lines, off, ld, gain]) => [kind, m, lines, off, ld, gain]));
+
+  test('an entry whose sample row spills into the next sample (offset + lines > ld) is refused', () => {
+    // Entry 0's sample r ends in sample r + 1's row of entry 1: on 3 threads the floats there depended on which
+    // thread came first (a few runs in a hundred on two cores).
+    const entries = [
+      [0, 10, 3, 10, 0.7],
+      [0, 10, 0, 10, 1.3],
+    ];
+    withChipThreads(native!, 3, () => {
+      const o = O.slice();
+      expect(() => native!.accumulateBatch!([A, o, B, o], nums(entries), 2)).toThrow(/offset \+ lines/);
+    });
+  });
+
+  test('entries writing one buffer with different row strides, or reading what another writes, are refused', () => {
+    const o = O.slice();
+    // A bias add (stride lines = 8) after an add of stride 10 into the same drive: their samples' rows differ.
+    expect(() =>
+      native!.accumulateBatch!(
+        [A, o, A, o],
+        nums([
+          [0, 8, 0, 10, 1],
+          [1, 8, 0, 8, 1],
+        ]),
+        2,
+      ),
+    ).toThrow(/stride/);
+    // The same drive through two views (rows shifted by 5 elements).
+    expect(() =>
+      native!.accumulateBatch!(
+        [A, o, B, o.subarray(5)],
+        nums([
+          [0, 5, 0, 10, 1],
+          [0, 5, 0, 10, 1],
+        ]),
+        2,
+      ),
+    ).toThrow(/stride/);
+    // An entry reading another's output.
+    expect(() =>
+      native!.accumulateBatch!(
+        [A, o, o, B],
+        nums([
+          [0, 10, 0, 10, 1],
+          [0, 10, 0, 10, 1],
+        ]),
+        2,
+      ),
+    ).toThrow(/reads/);
+    // Column tiles of one drive (the interpreter's runs) and a bias add of the drive's width stay accepted.
+    expect(() =>
+      native!.accumulateBatch!(
+        [A, o, B, o, A, o],
+        nums([
+          [0, 5, 0, 10, 1],
+          [0, 5, 5, 10, 1],
+          [1, 10, 0, 10, 1],
+        ]),
+        3,
+      ),
+    ).not.toThrow();
+  });
+});
