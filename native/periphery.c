@@ -692,8 +692,8 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
       if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
     }
     const double *d = pnums + 10 * k;
-    for (int i = 0; i < 4; i++)
-      if (!(d[i] >= 0 && d[i] == (double)(int64_t)d[i] && d[i] < 2147483648.0))
+    for (int i = 0; i < 4; i++) /* the range first: casting a double outside int64_t's is undefined */
+      if (!(d[i] >= 0 && d[i] < 2147483648.0 && d[i] == (double)(int64_t)d[i]))
         return throw_range(env, "readBatch: a preparation's size is not a non-negative integer");
     const int64_t n = (int64_t)d[0], ldx = (int64_t)d[1], x0 = (int64_t)d[2], plen = (int64_t)d[3];
     if (n > 0 && x0 + (n - 1) * ldx + plen > len[0]) return throw_range(env, "readBatch: a preparation's x is too short for n rows of ldx");
@@ -944,8 +944,8 @@ napi_value fre_accumulate_batch(napi_env env, napi_callback_info info) {
       if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
     }
     const double *d = nums + ACC_NUMS * k;
-    for (int i = 0; i < 5; i++)
-      if (!(d[i] >= 0 && d[i] == (double)(int64_t)d[i] && d[i] < 2147483648.0)) return throw_range(env, "accumulateBatch: a size is not a non-negative integer");
+    for (int i = 0; i < 5; i++) /* the range first: casting a double outside int64_t's is undefined */
+      if (!(d[i] >= 0 && d[i] < 2147483648.0 && d[i] == (double)(int64_t)d[i])) return throw_range(env, "accumulateBatch: a size is not a non-negative integer");
     const int kind = (int)d[0];
     const int64_t em = (int64_t)d[1], lines = (int64_t)d[2], off = (int64_t)d[3], ld = (int64_t)d[4];
     if (kind == 0) {
