@@ -4,6 +4,7 @@
  * commit give the same bytes. The queued tile GEMMs (sgemmBatch) and the queued commits (pulsedCommitQueue /
  * pulsedCommitRun) must not outlive the step or commit that queued them, nor leave a committed matrix half done.
  */
+import { spawnSync } from 'child_process';
 import { compile } from '../compiler/pipeline';
 import { syntheticDataset } from '../datasets/synthetic';
 import { resolveNet } from '../graph/net';
@@ -11,7 +12,7 @@ import { initParams } from '../graph/params';
 import { PRESETS } from '../hw-models/presets';
 import type { NetlistInterpreter } from '../simulator/chip/interpreter';
 import { makeInterpreter } from '../simulator/chip/run';
-import { loadNativeAddon, type FreBlasAddon } from '../simulator/kernels/native';
+import { loadNativeAddon, nativeAddonPath, type FreBlasAddon } from '../simulator/kernels/native';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeGrads } from '../simulator/train';
 import { validateNetlist } from '../netlist/validate';
@@ -258,5 +259,61 @@ run('accumulateBatch with entries whose samples share elements', () => {
         3,
       ),
     ).not.toThrow();
+  });
+});
+
+run('pulsedCommitQueue / pulsedCommitRun from several Node worker threads', () => {
+  // The addon is context-aware (NAPI_MODULE_INIT): each worker thread may load it and run its own chip. The
+  // queued commits were one process-wide list: threads queued into, ran and freed each other's commits (their
+  // matrices' pointers), giving other bytes or a crash. Run in a child process, so that a crash fails this test
+  // only.
+  const code = `
+    const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
+    const crypto = require('crypto');
+    const file = ${JSON.stringify(nativeAddonPath())};
+    if (isMainThread) {
+      const N = 3;
+      let done = 0, bad = 0;
+      for (let w = 0; w < N; w++) {
+        const wk = new Worker(${'`'}eval(require('worker_threads').workerData.code)${'`'}, { eval: true, workerData: { seed: w + 1, code: process.argv[1] } });
+        wk.on('message', (m) => { if (!m.ok) bad++; if (++done === N) console.log('mismatched ' + bad); });
+        wk.on('error', (e) => { console.log('worker error ' + e.message); process.exitCode = 2; });
+      }
+    } else {
+      const a = require(file);
+      const n = 4096;
+      const mk = (seed) => {
+        let x = seed * 7919;
+        const r = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+        const f = (g) => Float32Array.from({ length: n }, g);
+        const W = f(() => r() * 0.2 - 0.1);
+        return { state: Uint32Array.from({ length: 8 }, () => ((r() * 2 ** 32) >>> 0) | 1), W, held: W.map((v) => v + (r() - 0.5) * 0.01),
+          up: f(() => r() * 0.5), um: f(() => r() * 0.5), frozen: new Uint8Array(n), su: f(() => 0.001), sd: f(() => 0.001),
+          bx: f(() => 1), bn: f(() => -1), sat: new Uint8Array(n), chi: new Float32Array(0),
+          p: Float64Array.of(0.001, 31, 1, 1, 0.3, 1), out: new Float64Array(2) };
+      };
+      const args = (m) => [m.state, m.W, m.held, m.up, m.um, m.frozen, m.su, m.sd, m.bx, m.bn, m.sat, m.chi, m.p, m.out];
+      const h = (ms) => { const c = crypto.createHash('sha256'); for (const m of ms) for (const k of ['W', 'up', 'um', 'out', 'state']) c.update(Buffer.from(m[k].buffer)); return c.digest('hex'); };
+      let ok = true;
+      for (let rep = 0; rep < 200 && ok; rep++) {
+        const s = workerData.seed * 1000 + rep;
+        const one = [mk(s), mk(s + 1), mk(s + 2)];
+        const q = [mk(s), mk(s + 1), mk(s + 2)];
+        for (const ms of [one, q]) ms[1].state = ms[2].state = ms[0].state; // the chip's one stream
+        for (const m of one) a.pulsedCommit(...args(m));
+        for (const m of q) a.pulsedCommitQueue(...args(m));
+        a.pulsedCommitRun();
+        if (h(one) !== h(q)) ok = false;
+      }
+      parentPort.postMessage({ ok });
+    }`;
+
+  test('each thread runs exactly its own queued commits (the bytes of pulsedCommit one by one, no crash)', () => {
+    const r = spawnSync(process.execPath, ['-e', code, code], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, FRE_CHIP_THREADS: '2' },
+    });
+    expect({ signal: r.signal, status: r.status, out: r.stdout.trim() }).toEqual({ signal: null, status: 0, out: 'mismatched 0' });
   });
 });
