@@ -343,7 +343,7 @@ run('the addon loaded by Node worker threads only', () => {
     next();`;
 
   test('three rounds of three worker threads, each loading the addon and running pool jobs, end cleanly', () => {
-    const env = { ...process.env, FRE_CHIP_THREADS: '2' };
+    const env: NodeJS.ProcessEnv = { ...process.env, FRE_CHIP_THREADS: '2' };
     delete env.FRE_POOL_SPIN_US;
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 30_000, env });
     expect({ signal: r.signal, status: r.status, out: r.stdout.trim() }).toEqual({ signal: null, status: 0, out: 'ok' });
