@@ -14,7 +14,9 @@
         "<!@(sh -c 'if [ -n \"${FRE_BLAS_CFLAGS:-}\" ]; then echo \"$FRE_BLAS_CFLAGS\"; else pkg-config --cflags openblas 2>/dev/null || true; fi')"
       ],
       "cflags_c": ["-std=c11"],
-      "ldflags": ["-pthread"],
+      # -z nodelete: never unmapped (Node unloads an addon when the last environment that loaded it, e.g. a worker
+      # thread, ends): pool.c's process-wide workers run, and spin in, its code between jobs.
+      "ldflags": ["-pthread", "-Wl,-z,nodelete"],
       "libraries": [
         "<!@(sh -c 'if [ -n \"${FRE_BLAS_LIBS:-}\" ]; then echo \"$FRE_BLAS_LIBS\"; else pkg-config --libs openblas 2>/dev/null || echo -lopenblas; fi')"
       ]

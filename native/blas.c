@@ -229,8 +229,8 @@ static napi_value SgemmBatch(napi_env env, napi_callback_info info) {
     }
     const double *d = nums + GEMM_NUMS * g;
     static const int dims[] = {2, 3, 4, 6, 7, 9};
-    for (int i = 0; i < 6; i++)
-      if (!(d[dims[i]] >= 0 && d[dims[i]] == (double)(int64_t)d[dims[i]] && d[dims[i]] <= INT_MAX))
+    for (int i = 0; i < 6; i++) /* the range first: casting a double outside int64_t's is undefined */
+      if (!(d[dims[i]] >= 0 && d[dims[i]] <= INT_MAX && d[dims[i]] == (double)(int64_t)d[dims[i]]))
         return throw_range(env, "sgemmBatch: a size is not an integer in [0, 2^31)");
     G[g] = (gemm_item){f[0], f[1], f[2], d[0] != 0, d[1] != 0, (int64_t)d[2], (int64_t)d[3], (int64_t)d[4], (int64_t)d[6], (int64_t)d[7],
                        (int64_t)d[9], d[5], d[8]};

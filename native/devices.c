@@ -353,13 +353,15 @@ static void commit_block(void *ctx, int b) {
  *              params [eps, cap, stochastic, softBounds, c2c, wMax], out [pulses, boundHits added])
  * commitPulsed of devices.ts for row-programmed (chi empty) and mixed-precision (chi the accumulator).
  */
-/* Commits queued by pulsedCommitQueue for one pulsedCommitRun: their blocks run as one pool job. */
+/* Commits queued by pulsedCommitQueue for one pulsedCommitRun: their blocks run as one pool job. One queue per
+ * calling thread (Node worker threads each load the addon and run their own chips; the pool serialises their
+ * jobs): a run executes only the commits its own thread queued. The pool's workers reach it through ctx. */
 typedef struct {
   commit_job job;
   double *out;
 } queued_commit;
-static queued_commit *Queue;
-static int queued, queueCap;
+static _Thread_local queued_commit *Queue;
+static _Thread_local int queued, queueCap;
 
 static void queue_clear(void) {
   for (int q = 0; q < queued; q++) free(Queue[q].job.cells), free(Queue[q].job.ks);
@@ -368,8 +370,8 @@ static void queue_clear(void) {
 
 /* Block b of the queued commits: block b % FRE_BLOCKS of commit b / FRE_BLOCKS (commit_block, the same work). */
 static void queued_block(void *ctx, int b) {
-  (void)ctx;
-  commit_block(&Queue[b / FRE_BLOCKS].job, b % FRE_BLOCKS);
+  queued_commit *q = ctx;
+  commit_block(&q[b / FRE_BLOCKS].job, b % FRE_BLOCKS);
 }
 
 /* The job's totals into out; false if a block ran out of memory. */
@@ -450,7 +452,7 @@ napi_value fre_pulsed_commit_queue(napi_env env, napi_callback_info info) { retu
 napi_value fre_pulsed_commit_run(napi_env env, napi_callback_info info) {
   (void)info;
   if (queued == 0) return NULL;
-  run_blocks(queued * FRE_BLOCKS, queued_block, NULL);
+  run_blocks(queued * FRE_BLOCKS, queued_block, Queue);
   bool ok = true;
   for (int q = 0; q < queued; q++) ok = commit_totals(&Queue[q].job, Queue[q].out) && ok;
   queue_clear();

@@ -692,8 +692,8 @@ napi_value fre_read_batch(napi_env env, napi_callback_info info) {
       if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
     }
     const double *d = pnums + 10 * k;
-    for (int i = 0; i < 4; i++)
-      if (!(d[i] >= 0 && d[i] == (double)(int64_t)d[i] && d[i] < 2147483648.0))
+    for (int i = 0; i < 4; i++) /* the range first: casting a double outside int64_t's is undefined */
+      if (!(d[i] >= 0 && d[i] < 2147483648.0 && d[i] == (double)(int64_t)d[i]))
         return throw_range(env, "readBatch: a preparation's size is not a non-negative integer");
     const int64_t n = (int64_t)d[0], ldx = (int64_t)d[1], x0 = (int64_t)d[2], plen = (int64_t)d[3];
     if (n > 0 && x0 + (n - 1) * ldx + plen > len[0]) return throw_range(env, "readBatch: a preparation's x is too short for n rows of ldx");
@@ -944,13 +944,15 @@ napi_value fre_accumulate_batch(napi_env env, napi_callback_info info) {
       if (!get_f32(env, v, names[i], &f[i], &len[i])) return NULL;
     }
     const double *d = nums + ACC_NUMS * k;
-    for (int i = 0; i < 5; i++)
-      if (!(d[i] >= 0 && d[i] == (double)(int64_t)d[i] && d[i] < 2147483648.0)) return throw_range(env, "accumulateBatch: a size is not a non-negative integer");
+    for (int i = 0; i < 5; i++) /* the range first: casting a double outside int64_t's is undefined */
+      if (!(d[i] >= 0 && d[i] < 2147483648.0 && d[i] == (double)(int64_t)d[i])) return throw_range(env, "accumulateBatch: a size is not a non-negative integer");
     const int kind = (int)d[0];
     const int64_t em = (int64_t)d[1], lines = (int64_t)d[2], off = (int64_t)d[3], ld = (int64_t)d[4];
     if (kind == 0) {
       if (em * lines > len[0]) return throw_range(env, "accumulateBatch: src is shorter than m·lines");
       if (em > 0 && (lines > ld || off + (em - 1) * ld + lines > len[1])) return throw_range(env, "accumulateBatch: out is too short for offset, ld and m rows");
+      /* Sample r's adds stay in row r (out + r·ld): the samples run on different threads. */
+      if (em > 0 && lines > 0 && off + lines > ld) return throw_range(env, "accumulateBatch: offset + lines exceeds ld (a sample's adds would reach the next sample's row)");
     } else if (kind == 1) {
       if (lines > len[0] || em * lines > len[1] || off != 0) return throw_range(env, "accumulateBatch: bias shorter than lines, or out shorter than m·lines");
     } else
@@ -958,6 +960,31 @@ napi_value fre_accumulate_batch(napi_env env, napi_callback_info info) {
     E[k] = (acc_entry){f[0], f[1], kind, em, lines, off, ld, d[5]};
     if (em > m) m = em;
     elems += em * lines;
+  }
+  /* Every element written must belong to one sample's row of each entry writing it, and no entry may read what
+   * another writes (a thread would add into, or read, another thread's sample): entries whose outputs overlap
+   * write through one view with one row stride (ld; a bias add: lines), and no source overlaps an output but row
+   * for row. */
+  for (int64_t k = 0; k < count; k++) {
+    const acc_entry *a = &E[k];
+    if (a->m == 0 || a->lines == 0) continue;
+    const int64_t sa = a->kind == 0 ? a->ld : a->lines;
+    /* Byte ranges as integers (a row of stride ld may reach past the buffer's end: no pointer is formed there). */
+    const uintptr_t a0 = (uintptr_t)a->out, a1 = a0 + (uintptr_t)(a->m * sa) * sizeof(float);
+    for (int64_t j = 0; j < count; j++) {
+      const acc_entry *b = &E[j];
+      if (b->m == 0 || b->lines == 0) continue;
+      const uintptr_t s0 = (uintptr_t)b->src, s1 = s0 + (uintptr_t)(b->kind == 0 ? b->m * b->lines : b->lines) * sizeof(float);
+      /* Allowed only row for row (an add's source the very rows of an output of its stride: each sample reads
+       * its own row, e.g. out += gain·out in place). */
+      const bool rowForRow = b->kind == 0 && (const float *)b->src == a->out && b->lines == sa;
+      if (s0 < a1 && a0 < s1 && !rowForRow) return throw_range(env, "accumulateBatch: an entry reads what an entry writes");
+      if (j <= k) continue;
+      const int64_t sb = b->kind == 0 ? b->ld : b->lines;
+      const uintptr_t b0 = (uintptr_t)b->out, b1 = b0 + (uintptr_t)(b->m * sb) * sizeof(float);
+      if (b0 < a1 && a0 < b1 && (b->out != a->out || sb != sa))
+        return throw_range(env, "accumulateBatch: entries writing one buffer must use one view of it and one row stride");
+    }
   }
   acc_job J = {E, count, m};
   run_rows(elems, acc_block, &J);

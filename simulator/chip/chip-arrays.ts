@@ -191,6 +191,8 @@ export class ChipArrays {
     // The native row-programmed commits are queued and run together (one pool job over every matrix's blocks:
     // less time with one chip thread finishing a matrix while the other waits); each took its draw from the
     // chip's stream in edge order as it was queued, so the bytes are those of the commits one by one.
+    // Whatever throws part-way, the commits queued before it run and end (commitQueued) before this returns or
+    // rethrows, as the commits one by one would have been made: nothing stays queued, no matrix half done.
     const run = this.native?.pulsedCommitRun;
     const queued: DeviceMatrix[] = [];
     try {
@@ -198,9 +200,11 @@ export class ChipArrays {
         if (trainable[e] && d.commit(this.noise, !!run)) queued.push(d);
       });
     } finally {
-      if (queued.length > 0) run!();
+      if (queued.length > 0) {
+        run!();
+        for (const d of queued) d.commitQueued();
+      }
     }
-    for (const d of queued) d.commitQueued();
   }
 
   /** Per edge: distinct cells of W that in-situ updates drove to a bound. */

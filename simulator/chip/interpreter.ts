@@ -97,11 +97,13 @@ interface EdgeRt {
 /** The most products (entries) one sgemmBatch (accumulateBatch) call takes (native/blas.c, periphery.c). */
 const BATCH_MAX = 256;
 
-/** GEMMs queued for one sgemmBatch call: A, B, C per product in bufs, its 10 numbers in nums. */
+/** GEMMs queued for one sgemmBatch call: A, B, C per product in bufs, its 10 numbers in nums; the arrays whose
+ *  gradient tiles they write (a second product for one of them waits for the next call: they would race). */
 interface GemmQueue {
   bufs: Float32Array[];
   nums: Float64Array;
   count: number;
+  arrays: Set<number>;
 }
 
 /** Per-op flags the walk needs, computed once per phase (what is first or last in an iteration). */
@@ -602,26 +604,36 @@ export class NetlistInterpreter implements DeviceModel {
    */
   private runOuter(ops: OpPlan[], i0: number): number {
     const q = this.gemmQueue;
-    q.count = 0;
     let i = i0;
-    for (; i < ops.length; i++) {
-      const p = ops[i];
-      if (p.type === 'Send' || p.type === 'Receive') continue;
-      if (p.type !== 'OuterProductUpdate') break;
-      this.outer(p, q);
-      if (p.writes) this.version++;
+    try {
+      for (; i < ops.length; i++) {
+        const p = ops[i];
+        if (p.type === 'Send' || p.type === 'Receive') continue;
+        if (p.type !== 'OuterProductUpdate') break;
+        this.outer(p, q);
+        if (p.writes) this.version++;
+      }
+      this.flushGemms(q);
+    } finally {
+      // Nothing queued outlives the run, whatever threw (a later run must not see this one's products).
+      q.count = 0;
+      q.bufs.length = 0;
+      q.arrays.clear();
     }
-    this.flushGemms(q);
     return i;
   }
 
   private flushGemms(q: GemmQueue): void {
-    if (q.count > 0) this.chip.native!.sgemmBatch!(q.bufs, q.nums, q.count);
-    q.count = 0;
-    q.bufs.length = 0;
+    try {
+      if (q.count > 0) this.chip.native!.sgemmBatch!(q.bufs, q.nums, q.count);
+    } finally {
+      q.count = 0;
+      q.bufs.length = 0;
+      q.arrays.clear();
+    }
   }
 
-  private readonly gemmQueue: GemmQueue = { bufs: [], nums: new Float64Array(0), count: 0 };
+  private readonly gemmQueue: GemmQueue = { bufs: [], nums: new Float64Array(0), count: 0, arrays: new Set() };
 
   /**
    * What a read leaves for its conversion (the array's latest read: its kind, sensed lines and values), the
@@ -965,14 +977,19 @@ export class NetlistInterpreter implements DeviceModel {
         this.chip.noise,
       );
     } else if (g && queue && !e.conv) {
-      if (queue.count === BATCH_MAX) this.flushGemms(queue); // the native call's limit (independent products)
+      // The native call's limit; and products side by side must not write one tile (an UPDATE phase may update an
+      // array twice: one by one, the second product is its gradient).
+      if (queue.count === BATCH_MAX || queue.arrays.has(op.array)) this.flushGemms(queue);
+      queue.arrays.add(op.array);
       const k = queue.count++;
       if (queue.nums.length < 10 * queue.count) {
         const grown = new Float64Array(20 * queue.count);
         grown.set(queue.nums);
         queue.nums = grown;
       }
-      queue.bufs.push(postRows.subarray(t.rowBegin), pre.subarray(t.colBegin), g.subarray(t.rowBegin * e.cols + t.colBegin));
+      queue.bufs[3 * k] = postRows.subarray(t.rowBegin);
+      queue.bufs[3 * k + 1] = pre.subarray(t.colBegin);
+      queue.bufs[3 * k + 2] = g.subarray(t.rowBegin * e.cols + t.colBegin);
       queue.nums.set([1, 0, R, C, n, scale, ldPost, ldPre, 0, e.cols], 10 * k);
     } else if (g) {
       this.chip.kernels.gemm(
