@@ -11,8 +11,8 @@
  * too: 0.3.21 runs them on its Haswell kernels, while later releases pick Cooperlake for family 19h with
  * AVX512-BF16 and SkylakeX without it (driver/others/dynamic.c; pull 4303 did the same for builds
  * without DYNAMIC_ARCH), and pull 3485's feature fallback does so for families they do not know. Their
- * SGEMM kernels are SkylakeX's; on a Zen 5 EPYC here sgemm ran 1.5–1.8× faster than on Haswell's
- * (bench/results/conv/session9-quiet.txt). Other AMD CPUs are left to OpenBLAS (Zen → Haswell kernels).
+ * SGEMM kernels are SkylakeX's; on a Zen 5 EPYC here sgemm ran 1.5–1.9× faster than on Haswell's
+ * (bench/results/conv/session9-coretype.txt). Other AMD CPUs are left to OpenBLAS (Zen → Haswell kernels).
  */
 import { readFileSync } from 'node:fs';
 
