@@ -9,6 +9,7 @@ import { NpzError } from '../io/npy';
 import { DiagnosticsError } from '../hw-models/diagnostics';
 import { WriteError } from '../util/atomic-write';
 import { ReadError } from '../util/read-bounded';
+import { EnvError } from '../util/env';
 
 export class UsageError extends Error {}
 
@@ -20,7 +21,8 @@ export function isUserError(err: unknown): err is Error {
     err instanceof UsageError ||
     err instanceof DiagnosticsError ||
     err instanceof ReadError ||
-    err instanceof WriteError
+    err instanceof WriteError ||
+    err instanceof EnvError
   );
 }
 

@@ -6,6 +6,7 @@
 import { DatasetError } from '../datasets/dataset';
 import { SpecError } from '../graph/diagnostics';
 import { NpzError } from '../io/npy';
+import { EnvError } from '../util/env';
 import { SweepError } from './errors';
 import type { RunConfig } from './runner';
 import { getRunner } from './runners/index';
@@ -28,6 +29,7 @@ function isUserError(err: unknown): boolean {
     err instanceof DatasetError ||
     err instanceof NpzError ||
     err instanceof SweepError ||
+    err instanceof EnvError ||
     (err instanceof Error && Array.isArray((err as { diagnostics?: unknown }).diagnostics))
   );
 }

@@ -15,6 +15,7 @@ import type { Activation } from '../../graph/spec';
 import type { Kernels } from './kernels';
 import { checkGemmArgs } from './reference';
 import { chooseOpenblasCore, chosenOpenblasCore } from './openblas-core';
+import { envInt } from '../../util/env';
 
 /** neuronUpdate's arguments (heldNeuronUpdate takes the same and the held drive). */
 type NeuronUpdateArgs = [
@@ -387,7 +388,15 @@ interface LoadResult {
 
 let cached: LoadResult | null = null;
 
+/** The addon's own environment variables, checked before it reads them (with C's lenient strtol). */
+function checkNativeEnv(): void {
+  envInt('FRE_CHIP_THREADS', 1, 64, "the chip simulator's threads (more than 8 run as 8)");
+  envInt('FRE_POOL_SPIN_US', 0, 1_000_000, 'how long an idle chip thread waits for the next job before it sleeps, in µs');
+  envInt('FRE_LAYOUT_THREADS', 1, 2, "the conv layout's threads");
+}
+
 function tryLoad(): LoadResult {
+  checkNativeEnv();
   const file = nativeAddonPath();
   const fail = (reason: string): LoadResult => ({ addon: null, kernels: null, reason });
   if (file === null) return fail(`project root (package.json + native/binding.gyp) not found above ${__dirname}`);

@@ -7,6 +7,7 @@
 import type { Kernels } from './kernels';
 import { loadNativeKernels, nativeInfo, nativeUnavailableReason, NATIVE_BUILD_HINT } from './native';
 import { referenceKernels } from './reference';
+import { EnvError } from '../../util/env';
 
 export type BackendName = 'auto' | 'native' | 'reference';
 
@@ -21,7 +22,7 @@ export function requestedBackend(name?: BackendName): BackendName {
   const env = process.env.FRE_BACKEND?.trim().toLowerCase();
   if (env) {
     if (!isBackendName(env)) {
-      throw new Error(`FRE_BACKEND=${process.env.FRE_BACKEND} is not a kernel backend; use one of ${BACKENDS.join(', ')}`);
+      throw new EnvError(`FRE_BACKEND=${process.env.FRE_BACKEND} is not a kernel backend; use one of ${BACKENDS.join(', ')}`);
     }
     return env;
   }
@@ -38,7 +39,7 @@ export function selectKernels(name?: BackendName): Kernels {
   const native = loadNativeKernels();
   if (native !== null) return native;
   if (requested === 'native') {
-    throw new Error(
+    throw new EnvError(
       `kernel backend 'native' requested${process.env.FRE_BACKEND ? ' (FRE_BACKEND)' : ''} but unavailable: ` +
         `${nativeUnavailableReason() ?? 'unknown reason'}. To fix: ${NATIVE_BUILD_HINT}; or use FRE_BACKEND=reference.`,
     );
