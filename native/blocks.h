@@ -8,6 +8,8 @@ int chip_threads(void);
 void run_blocks(int n, void (*fn)(void *, int), void *ctx);
 /* fn(ctx, b) for b < n on the persistent workers of pool.c and the caller (the read path). */
 void fre_pool_run(int n, void (*fn)(void *, int), void *ctx);
+/* The CPUs this process may run on (its affinity mask; else the online count). */
+long fre_usable_cpus(void);
 /* fre_pool_run split in two: the blocks started on the workers only, and finished (the rest on the
  * caller, then a wait). Every other pool job finishes a started one first. */
 void fre_pool_start(int n, void (*fn)(void *, int), void *ctx);

@@ -37,7 +37,8 @@
  * the tile or by cell index), each with its own random stream (fre_block_stream), and runs the blocks
  * on up to chipThreads threads (the caller's and pool.c's persistent workers). The block count is
  * fixed, not the thread count, so the result is the same
- * for 1 or 8 threads. chipThreads: FRE_CHIP_THREADS, else the online cores (at most FRE_BLOCKS);
+ * for 1 or 8 threads. chipThreads: FRE_CHIP_THREADS, else the CPUs the process may use (its affinity mask, at
+ * most FRE_BLOCKS);
  * setChipThreads(n) from JS.
  */
 #define FRE_BLOCKS 8
@@ -46,7 +47,7 @@ static int chipThreads = 0;
 int chip_threads(void) {
   if (chipThreads > 0) return chipThreads;
   const char *e = getenv("FRE_CHIP_THREADS");
-  long n = e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  long n = e ? strtol(e, NULL, 10) : fre_usable_cpus();
   chipThreads = n < 1 ? 1 : n > FRE_BLOCKS ? FRE_BLOCKS : (int)n;
   return chipThreads;
 }

@@ -9,6 +9,7 @@
  * later job by mistake. Which thread runs a block never changes its numbers (each block has its own
  * stream), so results are independent of the thread count.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <immintrin.h>
 #include <pthread.h>
 #include <sched.h>
@@ -40,16 +41,28 @@ static struct {
  * few hundred µs (a run of reads, the accumulates, a neuron update), and a sleeping worker took ≈ 0.5 ms to
  * start on this machine's virtual CPUs (a futex wake of a halted vCPU): the caller had done most of a short
  * job alone by then (2HL-512 reram: the worker busy ≈ 1.42 s of a read path's 1.65 s). A spinning worker
- * starts at once. Only while the chip threads fit the online CPUs: a spinning worker must never take a core
+ * starts at once. Only while the chip threads fit the CPUs this process may use: a spinning worker must never take a core
  * from the caller.
  */
 static long spin_ns = -1, cpus = 0;
+
+/* The CPUs this process may run on: its affinity mask (taskset, a Slurm task's or a container's cpuset),
+ * not the machine's online count — on a 64-core node a 2-CPU job would otherwise start 8 chip threads and
+ * spin them on 2 CPUs. */
+long fre_usable_cpus(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  return sysconf(_SC_NPROCESSORS_ONLN);
+}
 
 static long spin_budget(void) {
   if (spin_ns < 0) {
     const char *e = getenv("FRE_POOL_SPIN_US");
     const long us = e ? strtol(e, NULL, 10) : 2000;
-    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cpus = fre_usable_cpus();
     spin_ns = us > 0 ? us * 1000 : 0;
   }
   return chip_threads() > cpus ? 0 : spin_ns;

@@ -236,7 +236,7 @@ export interface FreBlasAddon {
     ]
   ): void;
   /** Threads of the update kernels pulsedCommit and coincide (1 … 8; default FRE_CHIP_THREADS or the
-   *  online cores). Their work is split in 8 fixed blocks with a random stream each, so the result does
+   *  CPUs the process may use: its affinity mask). Their work is split in 8 fixed blocks with a random stream each, so the result does
    *  not depend on this count. Returns the previous count. */
   setChipThreads?(n: number): number;
   /** The coincidence kernel's trains and pulse normals on AVX-512 where the CPU has it (true, the default
