@@ -106,6 +106,14 @@ interface GemmQueue {
   arrays: Set<number>;
 }
 
+/** `nums`, or a copy with room for twice `need` numbers when it holds fewer than `need` (a batch call's queue). */
+function roomFor(nums: Float64Array, need: number): Float64Array {
+  if (nums.length >= need) return nums;
+  const grown = new Float64Array(2 * need);
+  grown.set(nums);
+  return grown;
+}
+
 /** Per-op flags the walk needs, computed once per phase (what is first or last in an iteration). */
 interface OpPlan {
   op: OpMsg;
@@ -558,7 +566,7 @@ export class NetlistInterpreter implements DeviceModel {
   /** runReads' Accumulates (and the bias add after an edge's last) for one accumulateBatch call, in program
    *  order: each element of a drive sees the same adds in the same order as accumulate() one by one, and the
    *  samples split over the chip threads (the calling thread did them alone). */
-  private readonly accQueue = { bufs: [] as Float32Array[], nums: new Float64Array(0), count: 0 };
+  private readonly accQueue = { bufs: [] as Float32Array[], nums: new Float64Array(0) as Float64Array, count: 0 };
 
   /** Queues a dense edge's plain Accumulate of part (and its bias add); false when accumulate() must run it. */
   private queueAccumulate(p: OpPlan, part: Float32Array): boolean {
@@ -578,11 +586,7 @@ export class NetlistInterpreter implements DeviceModel {
     const q = this.accQueue;
     if (q.count === BATCH_MAX) this.flushAccumulates(); // the native call's limit: in order, so the same sums
     const k = q.count++;
-    if (q.nums.length < 6 * q.count) {
-      const grown = new Float64Array(12 * q.count);
-      grown.set(q.nums);
-      q.nums = grown;
-    }
+    q.nums = roomFor(q.nums, 6 * q.count);
     q.bufs[2 * k] = src;
     q.bufs[2 * k + 1] = out;
     q.nums.set([kind, this.m, lines, o0, ld, gain], 6 * k);
@@ -982,11 +986,7 @@ export class NetlistInterpreter implements DeviceModel {
       if (queue.count === BATCH_MAX || queue.arrays.has(op.array)) this.flushGemms(queue);
       queue.arrays.add(op.array);
       const k = queue.count++;
-      if (queue.nums.length < 10 * queue.count) {
-        const grown = new Float64Array(20 * queue.count);
-        grown.set(queue.nums);
-        queue.nums = grown;
-      }
+      queue.nums = roomFor(queue.nums, 10 * queue.count);
       queue.bufs[3 * k] = postRows.subarray(t.rowBegin);
       queue.bufs[3 * k + 1] = pre.subarray(t.colBegin);
       queue.bufs[3 * k + 2] = g.subarray(t.rowBegin * e.cols + t.colBegin);
