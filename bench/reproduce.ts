@@ -19,7 +19,7 @@ import { formatDiagnostic, SpecError } from '../graph/diagnostics';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { initParams } from '../graph/params';
-import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
 import { codeVersion } from '../util/code-version';
@@ -73,16 +73,7 @@ async function main(): Promise<void> {
     const stem = join(outDir, `${basename(specFile, '.json')}-${algo}-seed${seed}`);
     const file = `${stem}.json`;
     const ckptFile = `${stem}.ckpt.npz`;
-    const identity: RunIdentity = {
-      specHash: specHash(spec),
-      specName: spec.name,
-      algo,
-      seed,
-      trainSamples: data.train.count,
-      testSamples: data.test.count,
-      batchSize: spec.training.batchSize,
-      backend: kernels.name,
-    };
+    const identity = runIdentity(net, algo, seed, data, kernels.name);
     // What an earlier process left: its sessions (for the record) and, with --resume, its checkpoint.
     let previous: { started?: string; sessions?: Session[]; finished?: string; epochsPlanned?: number } = {};
     if (resumeRuns && existsSync(file)) previous = JSON.parse(readFileSync(file, 'utf8'));

@@ -21,6 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { DataSplit } from '../datasets/dataset';
 import { SpecError } from '../graph/diagnostics';
 import type { Net } from '../graph/net';
 import type { Params } from '../graph/params';
@@ -78,6 +79,20 @@ function canonical(v: unknown): string {
 
 export function specHash(spec: unknown): string {
   return createHash('sha256').update(canonical(spec)).digest('hex');
+}
+
+/** The identity of a training run of `net` (its resolved spec) with `algo` and `seed` on `data` and `backend`. */
+export function runIdentity(net: Net, algo: string, seed: number, data: DataSplit, backend: string): RunIdentity {
+  return {
+    specHash: specHash(net.spec),
+    specName: net.spec.name,
+    algo,
+    seed,
+    trainSamples: data.train.count,
+    testSamples: data.test.count,
+    batchSize: net.spec.training.batchSize,
+    backend,
+  };
 }
 
 const key = {

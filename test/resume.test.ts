@@ -15,7 +15,7 @@ import { resolveNet, type Net } from '../graph/net';
 import { initParams, type Params } from '../graph/params';
 import type { EdgeSpec, TrainingSpec } from '../graph/spec';
 import { readNpz } from '../io/npz';
-import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint, type RunIdentity } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { train, type Algorithm, type TrainCheckpoint } from '../simulator/train';
 import { makeRng } from '../util/rng';
@@ -57,17 +57,7 @@ function data(net: Net) {
 }
 
 function identity(net: Net, algo: Algorithm, seed: number): RunIdentity {
-  const d = data(net);
-  return {
-    specHash: specHash(net.spec),
-    specName: net.spec.name,
-    algo,
-    seed,
-    trainSamples: d.train.count,
-    testSamples: d.test.count,
-    batchSize: net.spec.training.batchSize,
-    backend: kernels.name,
-  };
+  return runIdentity(net, algo, seed, data(net), kernels.name);
 }
 
 class Crash extends Error {}

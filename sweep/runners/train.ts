@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolveNet } from '../../graph/net';
 import { initParams } from '../../graph/params';
-import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint } from '../../simulator/checkpoint';
 import type { Kernels } from '../../simulator/kernels/kernels';
 import { selectKernels } from '../../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../../simulator/train';
@@ -40,16 +40,7 @@ export const trainRunner: SweepRunner = {
     const file = ctx.checkpoint;
     // What a checkpoint must match to be continued: the resolved graph with this run's axis values,
     // method, seed, data and backend (a mismatch is an error naming the file, never a silent restart).
-    const identity: RunIdentity = {
-      specHash: specHash(config.graph),
-      specName: config.graph.name,
-      algo: config.method,
-      seed: config.seed,
-      trainSamples: data.train.count,
-      testSamples: data.test.count,
-      batchSize: config.graph.training.batchSize,
-      backend: kernels.name,
-    };
+    const identity = runIdentity(net, config.method, config.seed, data, kernels.name);
     const resume = file && existsSync(file) ? loadCheckpoint(file, net, identity).checkpoint : undefined;
     if (resume) ctx.log?.(`continuing from ${file} after epoch ${resume.epochsDone}`);
     const initial = resume ? resume.params : initParams(net, makeRng(config.seed));
