@@ -145,7 +145,14 @@ export interface TrainingSpec {
   /** Clip the global L2 norm of all update directions (weights and biases) to this value before the
    *  optimiser step (PyTorch clip_grad_norm_). Default: no clipping. */
   clipGradNorm?: number;
+  /** Initial parameters (graph/params.ts). `glorot` (default): Glorot-uniform W and B, zero biases.
+   *  `pytorch`: PyTorch's nn.Linear / nn.Conv2d defaults, W and biases U(±1/√fan_in) — what the
+   *  authors' conv notebooks start from. */
+  init?: InitKind;
 }
+
+export const INIT_KINDS = ['glorot', 'pytorch'] as const;
+export type InitKind = (typeof INIT_KINDS)[number];
 
 export interface DataSpec {
   dataset: DatasetName;

@@ -9,6 +9,7 @@ import {
   DATASETS,
   FEEDBACK_KINDS,
   GRAPH_FORMAT,
+  INIT_KINDS,
   NUDGE_MODES,
   POOL_KINDS,
   type EdgeSpec,
@@ -662,7 +663,7 @@ const SCHEDULE_KINDS = ['constant', 'cosine'] as const;
 function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['training'] | undefined {
   const t = c.object(v, '/training', '"training"');
   if (!t) return undefined;
-  c.known(t, '/training', ['optimizer', 'batchSize', 'epochs', 'seed', 'schedule', 'clipGradNorm']);
+  c.known(t, '/training', ['optimizer', 'batchSize', 'epochs', 'seed', 'schedule', 'clipGradNorm', 'init']);
   const batchSize = c.number(t, 'batchSize', '/training', { required: true, integer: true, min: 1, limit: LIMITS.batchSize });
   const epochs = c.number(t, 'epochs', '/training', { required: true, integer: true, min: 1, limit: LIMITS.epochs });
   const seed = c.number(t, 'seed', '/training', { integer: true, def: 0 });
@@ -670,6 +671,8 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
   // compiler embeds that spec in netlists, so specs without them keep their exact validated form.
   const clipGradNorm = c.number(t, 'clipGradNorm', '/training', { min: 0, minExclusive: true });
   const clipOk = t.clipGradNorm === undefined || clipGradNorm !== undefined;
+  const init = c.oneOf(t, 'init', '/training', INIT_KINDS, 'glorot');
+  const initOk = t.init === undefined || init !== undefined;
   const p = '/training/optimizer';
   const o = c.object(t.optimizer, p, '"optimizer"');
   let optimizer: GraphSpec['training']['optimizer'] | undefined;
@@ -728,7 +731,7 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
     }
   }
   const { schedule, ok: scheduleOk } = checkSchedule(c, t.schedule, optimizer);
-  if (batchSize === undefined || epochs === undefined || seed === undefined || optimizer === undefined || !scheduleOk || !clipOk)
+  if (batchSize === undefined || epochs === undefined || seed === undefined || optimizer === undefined || !scheduleOk || !clipOk || !initOk)
     return undefined;
   return {
     optimizer,
@@ -737,6 +740,7 @@ function checkTraining(c: Checker, v: unknown, trained: string[]): GraphSpec['tr
     seed,
     ...(schedule ? { schedule } : {}),
     ...(clipGradNorm !== undefined ? { clipGradNorm } : {}),
+    ...(t.init !== undefined && init !== undefined ? { init } : {}),
   };
 }
 

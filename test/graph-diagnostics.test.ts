@@ -340,6 +340,16 @@ const cases: Case[] = [
     inHint: ['did you mean "symmetric"?'],
   },
   {
+    title: "init 'kaiming' names the two initialisations",
+    code: 'FRE013',
+    path: '/training/init',
+    break: (s) => {
+      s.training.init = 'kaiming';
+    },
+    inMessage: ['"init"', '"kaiming"', 'glorot', 'pytorch'],
+    inHint: ['glorot', 'pytorch'],
+  },
+  {
     title: "nudge 'recompute' suggests 'recomputed'",
     code: 'FRE013',
     path: '/dynamics/nudge',
