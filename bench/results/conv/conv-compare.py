@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""The conv rows: our bench/reproduce runs (one JSON per seed, test accuracy per epoch) against the authors' runs
+as their notebooks printed them (published-curves.json: 5 runs × 40 epochs per row).
+  python3 bench/results/conv/conv-compare.py ROW RUN.json [RUN.json ...]      ROW: table1-ep-sgd, table2-ep-adamw, …
+Prints, per epoch, our runs beside the authors' mean and range, then each side's best-of-epochs (the tables' number)
+as mean ± std and our distance in the authors' std. A run still going is compared over the epochs it has."""
+import json
+import os
+import statistics
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+rows = {r['name']: r for r in json.load(open(os.path.join(here, 'published-curves.json')))['rows']}
+if len(sys.argv) < 3 or sys.argv[1] not in rows:
+    sys.exit(f'usage: conv-compare.py ROW RUN.json [...]; ROW is one of {", ".join(rows)}')
+row = rows[sys.argv[1]]
+theirs = row['runs']
+ours = []
+for f in sys.argv[2:]:
+    d = json.load(open(f))
+    ours.append((d['seed'], [100 * e['testAccuracy'] for e in d['epochs']]))
+n = max(len(c) for _, c in ours)
+print(f"{row['name']}: {row['settings']}")
+print(f'epoch | ours (seed: %) | authors mean (min–max) of {len(theirs)} runs')
+for k in range(n):
+    t = [r[k] for r in theirs]
+    o = ' '.join(f'{s}: {c[k]:.2f}' for s, c in ours if k < len(c))
+    print(f'{k + 1:2d} | {o} | {statistics.mean(t):.2f} ({min(t):.2f}–{max(t):.2f})')
+tb = [max(r) for r in theirs]
+ob = [max(c) for _, c in ours]
+ts = statistics.stdev(tb)
+print(f"authors' best of 40: {' '.join(f'{b:.2f}' for b in tb)} → {statistics.mean(tb):.2f} ± {ts:.2f}", end='')
+print(f" (paper {row['paper']['mean']} ± {row['paper']['std']})" if row['paper'] else '')
+# Over the same epochs as ours, so a run still going is not compared with 40-epoch bests.
+tn = [max(r[:n]) for r in theirs]
+om = statistics.mean(ob)
+sd = f' ± {statistics.stdev(ob):.2f}' if len(ob) > 1 else ''
+print(f"ours, best of {n}: {' '.join(f'{b:.2f}' for b in ob)} → {om:.2f}{sd}; authors' best of their first {n}: "
+      f'{statistics.mean(tn):.2f} ± {statistics.stdev(tn):.2f}; distance {(om - statistics.mean(tn)) / max(statistics.stdev(tn), 0.01):+.1f} of their std')
