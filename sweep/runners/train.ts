@@ -39,7 +39,9 @@ function loadRunCheckpoint(file: string, net: Net, identity: RunIdentity) {
         const restore =
           d.path === '/meta/identity/backend'
             ? 'continue it on the kernel backend that wrote it (FRE_BACKEND=native or reference)'
-            : 'restore the sweep file (and graph) that wrote it';
+            : d.path === '/meta/identity/blasCore'
+              ? d.hint.replace(/, or start the run over$/, '')
+              : 'restore the sweep file (and graph) that wrote it';
         return { ...d, hint: `${restore}, or ${redo}` };
       }),
     );
