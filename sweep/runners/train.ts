@@ -35,13 +35,14 @@ function loadRunCheckpoint(file: string, net: Net, identity: RunIdentity) {
     const redo = `delete ${file} to redo this run from its first epoch`;
     throw new SpecError(
       err.diagnostics.map((d) => {
-        if (d.path === '') return d; // unreadable: its hint already says to delete it
+        if (/\bdelete it\b/.test(d.hint)) return d; // unreadable: its hint already says so
+        if (d.path === '/meta') return { ...d, hint: `the file is not a checkpoint fre wrote: ${redo}` };
         const restore =
           d.path === '/meta/identity/backend'
             ? 'continue it on the kernel backend that wrote it (FRE_BACKEND=native or reference)'
-            : d.path === '/meta/identity/blasCore'
-              ? d.hint.replace(/, or start the run over$/, '')
-              : 'restore the sweep file (and graph) that wrote it';
+            : d.path.startsWith('/meta/identity/') && d.path !== '/meta/identity/blasCore'
+              ? 'restore the sweep file (and graph) that wrote it'
+              : d.hint.replace(/,? or start (the run )?over$/, ''); // the OpenBLAS core, the code version
         return { ...d, hint: `${restore}, or ${redo}` };
       }),
     );
