@@ -23,6 +23,7 @@ import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkp
 import { selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
 import { codeVersion } from '../util/code-version';
+import { EnvError } from '../util/env';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
 
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
 main().catch((err) => {
   // Bad input (flags, spec, data, checkpoint) is a message or a diagnostic; anything else a bug with its stack.
   if (err instanceof SpecError) process.stderr.write(`${err.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-  else if (err instanceof UsageError || err instanceof DatasetError) process.stderr.write(`${err.message}\n`);
+  else if (err instanceof UsageError || err instanceof DatasetError || err instanceof EnvError) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });

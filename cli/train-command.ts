@@ -11,7 +11,7 @@ import { makeRng } from '../util/rng';
 import { codeVersion } from '../util/code-version';
 import { provenance } from '../util/provenance';
 import { loadNetData } from '../datasets/net-data';
-import { loadCheckpoint, saveCheckpoint, specHash, type RunIdentity } from '../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkpoint';
 import { UsageError } from './errors';
 
 export interface TrainArgs {
@@ -74,16 +74,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const kernels = selectKernels(a.backend);
   const data = loadNetData(net, a.spec, { dataDir: a.dataDir, trainLimit: a.trainLimit, testLimit: a.testLimit, seed });
   if (a.resume && !a.checkpoint) throw new UsageError('--resume needs --checkpoint FILE (the checkpoint to continue)');
-  const identity: RunIdentity = {
-    specHash: specHash(spec),
-    specName: spec.name,
-    algo: a.algo,
-    seed,
-    trainSamples: data.train.count,
-    testSamples: data.test.count,
-    batchSize: spec.training.batchSize,
-    backend: kernels.name,
-  };
+  const identity = runIdentity(net, a.algo, seed, data, kernels.name);
   const resume = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity).checkpoint : undefined;
   const rng = makeRng(seed);
   const initial = resume ? resume.params : a.init ? loadParams(a.init, net, rng) : initParams(net, rng);

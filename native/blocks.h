@@ -3,6 +3,7 @@
  * and fre_pool_run (pool.c, the read path) both run on pool.c's persistent workers. */
 #ifndef FRE_BLOCKS_H
 #define FRE_BLOCKS_H
+#include <stdlib.h>
 #define FRE_BLOCKS 8
 int chip_threads(void);
 void run_blocks(int n, void (*fn)(void *, int), void *ctx);
@@ -14,4 +15,13 @@ long fre_usable_cpus(void);
  * caller, then a wait). Every other pool job finishes a started one first. */
 void fre_pool_start(int n, void (*fn)(void *, int), void *ctx);
 void fre_pool_finish(void);
+/* getenv(name), or NULL when it is unset, empty or blank: util/env.ts checks these variables and takes
+ * such a value as unset (the default), while strtol would read it as 0. */
+static inline const char *fre_getenv(const char *name) {
+  const char *e = getenv(name);
+  if (e == NULL) return NULL;
+  for (const char *c = e; *c; c++)
+    if (*c != ' ' && (*c < '\t' || *c > '\r')) return e;
+  return NULL;
+}
 #endif

@@ -33,6 +33,7 @@
 #include <cblas.h>
 #include "napi_args.h"
 #include "conv.h"
+#include "blocks.h"
 
 /* OpenBLAS's thread count (weak, as in blas.c: absent from another CBLAS). */
 void openblas_set_num_threads(int num_threads);
@@ -129,9 +130,9 @@ static int share_mode(void) {
      default, one per core) and the machine has two: the conv chunks then run on the caller and the
      helper with one BLAS thread each (run_chunks). OPENBLAS_NUM_THREADS=1 keeps the caller only,
      as for parallel training runs that each get one core. */
-  const char *env = getenv("FRE_LAYOUT_THREADS");
+  const char *env = fre_getenv("FRE_LAYOUT_THREADS");
   long want;
-  if (env && *env) want = strtol(env, NULL, 10);
+  if (env) want = strtol(env, NULL, 10);
   else {
     const int blas = openblas_get_num_threads != NULL ? openblas_get_num_threads() : 1;
     want = blas >= 2 && sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;

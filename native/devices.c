@@ -46,7 +46,7 @@ static int chipThreads = 0;
 
 int chip_threads(void) {
   if (chipThreads > 0) return chipThreads;
-  const char *e = getenv("FRE_CHIP_THREADS");
+  const char *e = fre_getenv("FRE_CHIP_THREADS");
   long n = e ? strtol(e, NULL, 10) : fre_usable_cpus();
   chipThreads = n < 1 ? 1 : n > FRE_BLOCKS ? FRE_BLOCKS : (int)n;
   return chipThreads;

@@ -60,7 +60,7 @@ long fre_usable_cpus(void) {
 
 static long spin_budget(void) {
   if (spin_ns < 0) {
-    const char *e = getenv("FRE_POOL_SPIN_US");
+    const char *e = fre_getenv("FRE_POOL_SPIN_US");
     const long us = e ? strtol(e, NULL, 10) : 2000;
     cpus = fre_usable_cpus();
     spin_ns = us > 0 ? us * 1000 : 0;

@@ -22,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { DataSplit } from '../datasets/dataset';
+import { NATIVE_BACKEND_NAME, nativeBlasCore } from './kernels/native';
 import { SpecError } from '../graph/diagnostics';
 import type { Net } from '../graph/net';
 import type { Params } from '../graph/params';
@@ -47,6 +48,12 @@ export interface RunIdentity {
   batchSize: number;
   /** Kernel backend name: other backends round differently. */
   backend: string;
+  /**
+   * The OpenBLAS core whose kernels the native backend runs (the CPU model, OPENBLAS_CORETYPE): each
+   * core's sgemm rounds differently. Absent on the reference backend, and in checkpoints written
+   * before it was recorded (those continue as before: their core is unknown).
+   */
+  blasCore?: string;
 }
 
 interface Meta {
@@ -83,6 +90,7 @@ export function specHash(spec: unknown): string {
 
 /** The identity of a training run of `net` (its resolved spec) with `algo` and `seed` on `data` and `backend`. */
 export function runIdentity(net: Net, algo: string, seed: number, data: DataSplit, backend: string): RunIdentity {
+  const blasCore = backend === NATIVE_BACKEND_NAME ? nativeBlasCore() : null;
   return {
     specHash: specHash(net.spec),
     specName: net.spec.name,
@@ -92,6 +100,7 @@ export function runIdentity(net: Net, algo: string, seed: number, data: DataSpli
     testSamples: data.test.count,
     batchSize: net.spec.training.batchSize,
     backend,
+    ...(blasCore ? { blasCore } : {}),
   };
 }
 
@@ -196,9 +205,11 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): L
     testSamples: `pass the same --test-limit (the checkpoint was tested on ${meta.identity?.testSamples} samples)`,
     batchSize: 'resume with the spec the checkpoint was written for',
     backend: `pass --backend matching ${meta.identity?.backend} (other backends round differently)`,
+    blasCore: `run where OpenBLAS uses the ${meta.identity?.blasCore} kernels (OPENBLAS_CORETYPE=${meta.identity?.blasCore}; other cores round differently), or start the run over`,
   };
   for (const field of Object.keys(fixes) as (keyof RunIdentity)[]) {
     const saved = meta.identity?.[field];
+    if (field === 'blasCore' && saved === undefined) continue; // written before the core was recorded
     if (saved !== identity[field]) {
       throw mismatch(
         file,

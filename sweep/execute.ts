@@ -138,13 +138,23 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   o.log(
     `sweep "${def.name}": ${runs.length} runs${shardText} (${all.length} in the grid), ${skipped ? `${skipped} already in ${out}, ` : ''}${todo.length} to run${todo.length ? ` on ${nWorkers} worker${nWorkers === 1 ? '' : 's'}` : ''} → ${out}`,
   );
-  if (todo.length === 0) return { def, out, planned: runs.length, skipped, ran: 0, stopped: false, seconds: (Date.now() - t0) / 1e3 };
 
   // Runners that train keep each running run's checkpoint beside the results file (<out>.ckpt/run-N.ckpt.npz),
   // so a sweep killed mid-run continues those runs from their last epoch. Without --resume the sweep
   // starts over: checkpoints left by an earlier, unrecorded attempt are not continued.
   const ckptDir = def.runner.checkpoints ? `${out}.ckpt` : undefined;
   const ckptOf = (index: number) => (ckptDir ? join(ckptDir, `run-${index}.ckpt.npz`) : undefined);
+  const removeEmptyCkptDir = () => {
+    // An empty checkpoint folder means no run is half done (the same sweep's other shards may share it).
+    if (ckptDir && existsSync(ckptDir) && readdirSync(ckptDir).length === 0) rmdirSync(ckptDir);
+  };
+  if (ckptDir && done.size > 0 && existsSync(ckptDir)) {
+    // A recorded run's line is durable (fsynced): a checkpoint left beside it is from a sweep killed
+    // between writing the line and deleting the file.
+    for (const r of runs) if (done.has(r.key)) rmSync(ckptOf(r.index)!, { force: true });
+    removeEmptyCkptDir();
+  }
+  if (todo.length === 0) return { def, out, planned: runs.length, skipped, ran: 0, stopped: false, seconds: (Date.now() - t0) / 1e3 };
   if (ckptDir) {
     if (!o.resume) for (const r of todo) rmSync(ckptOf(r.index)!, { force: true });
     mkdirSync(ckptDir, { recursive: true });
@@ -258,8 +268,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   } finally {
     process.off('SIGINT', onSigint);
     writer.close();
-    // An empty checkpoint folder means no run is half done (the same sweep's other shards may share it).
-    if (ckptDir && existsSync(ckptDir) && readdirSync(ckptDir).length === 0) rmdirSync(ckptDir);
+    removeEmptyCkptDir();
   }
   progress.finish();
   const seconds = (Date.now() - t0) / 1e3;

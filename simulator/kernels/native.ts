@@ -486,6 +486,12 @@ export function nativeInfo(): string | null {
   return `${cfg || 'unknown CBLAS'}${core ? ` (OPENBLAS_CORETYPE=${core} from the CPU flags)` : ''}${threads > 0 ? `; ${threads} thread${threads === 1 ? '' : 's'}` : ''}`;
 }
 
+/** The core whose kernels OpenBLAS runs (openblas_get_corename, e.g. "Haswell"); null if unavailable. */
+export function nativeBlasCore(): string | null {
+  const addon = load().addon;
+  return addon === null ? null : (/; core (\S+)/.exec(addon.config())?.[1] ?? null);
+}
+
 /** Sets OpenBLAS's thread count; false if unavailable (no addon, or a BLAS without the call). */
 export function setNativeThreads(n: number): boolean {
   const addon = load().addon;

@@ -1,0 +1,41 @@
+/**
+ * bench/reproduce.js takes the tuning variables as input like the CLI (util/env.ts: a bad value is
+ * the user's error, named with what to write, never a stack trace): FRE_BACKEND=foo printed the
+ * EnvError with its stack, as a bug.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const REPRODUCE = join(__dirname, '..', 'dist', 'bench', 'reproduce.js');
+
+test.each([
+  [{ FRE_BACKEND: 'foo' }, /^FRE_BACKEND=foo is not a kernel backend; use one of auto, native, reference\n$/],
+  [{ FRE_BACKEND: 'auto', FRE_CHIP_THREADS: 'two' }, /^FRE_CHIP_THREADS=two is not valid: .* from 1 to 64 \(or unset for the default\)\n$/],
+])('bench/reproduce with %j: one message, exit 1', (env, message) => {
+  const out = mkdtempSync(join(tmpdir(), 'fre-reproduce-'));
+  const r = spawnSync(
+    process.execPath,
+    [
+      REPRODUCE,
+      'examples/mnist-2hl.json',
+      '--algo',
+      'ep',
+      '--seeds',
+      '0',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '100',
+      '--test-limit',
+      '100',
+      '--out',
+      out,
+    ],
+    { cwd: join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, ...env } },
+  );
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.status).toBe(1);
+});
