@@ -12,9 +12,11 @@ import { makeRng } from '../util/rng';
 
 const ROOT = join(__dirname, '..');
 
+/** The example with `training.init` set to `init`, or left out (the default) when `init` is undefined. */
 function net(file: string, init?: 'glorot' | 'pytorch') {
   const spec = loadGraph(join(ROOT, 'examples', file));
-  return resolveNet(init ? { ...spec, training: { ...spec.training, init } } : spec);
+  const { init: _given, ...training } = spec.training;
+  return resolveNet({ ...spec, training: init ? { ...training, init } : training });
 }
 
 /** max |x| and the mean of x² — a uniform U(±a) has max → a and mean square a²/3. */
