@@ -11,7 +11,7 @@
  *   node dist/bench/reproduce.js examples/mnist-2hl.json --algo ep --seeds 0,1,2 [--epochs 50] [--resume]
  *     [--train-limit N] [--test-limit N] [--out DIR]
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DatasetError } from '../datasets/dataset';
 import { loadNetData } from '../datasets/net-data';
@@ -22,6 +22,7 @@ import { initParams } from '../graph/params';
 import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
+import { writeAtomic, WriteError } from '../util/atomic-write';
 import { codeVersion } from '../util/code-version';
 import { EnvError } from '../util/env';
 import { makeRng } from '../util/rng';
@@ -64,7 +65,13 @@ async function main(): Promise<void> {
     throw new UsageError(`--seeds must be integers separated by commas, got ${opt('seeds')}\n${USAGE}`);
   const resumeRuns = args.includes('--resume');
   const outDir = opt('out') ?? join(__dirname, '..', '..', 'bench', 'results');
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(
+      `--out ${outDir}: cannot create the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass a writable --out`,
+    );
+  }
   const spec = loadGraph(specFile);
   const net = resolveNet(spec);
   const epochs = optionalCount(args, 'epochs') ?? spec.training.epochs;
@@ -91,12 +98,11 @@ async function main(): Promise<void> {
     const session = sessions[sessions.length - 1];
     if (resume) process.stderr.write(`${spec.name} ${algo} seed ${seed}: resuming from ${ckptFile} after epoch ${resume.epochsDone}\n`);
 
-    // Rewritten after every epoch (atomically), so a run stopped early still leaves its curve.
+    // Rewritten after every epoch (atomically, fsynced), so a run stopped early still leaves its curve.
     const save = (done: EpochResult[], finished: boolean): void => {
       const accs = done.map((e) => e.testAccuracy);
-      const tmp = `${file}.tmp`;
-      writeFileSync(
-        tmp,
+      writeAtomic(
+        file,
         JSON.stringify(
           {
             spec,
@@ -120,7 +126,6 @@ async function main(): Promise<void> {
           1,
         ) + '\n',
       );
-      renameSync(tmp, file);
     };
     const { result } = await train(net, resume ? resume.params : initParams(net, makeRng(seed)), data, {
       algo,
@@ -148,7 +153,8 @@ async function main(): Promise<void> {
 main().catch((err) => {
   // Bad input (flags, spec, data, checkpoint) is a message or a diagnostic; anything else a bug with its stack.
   if (err instanceof SpecError) process.stderr.write(`${err.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-  else if (err instanceof UsageError || err instanceof DatasetError || err instanceof EnvError) process.stderr.write(`${err.message}\n`);
+  else if (err instanceof UsageError || err instanceof DatasetError || err instanceof EnvError || err instanceof WriteError)
+    process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });

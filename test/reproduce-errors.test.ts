@@ -1,0 +1,69 @@
+/**
+ * bench/reproduce.js takes the tuning variables and its output paths as input like the CLI (util/env.ts: a bad value is
+ * the user's error, named with what to write, never a stack trace): FRE_BACKEND=foo printed the
+ * EnvError with its stack, as a bug.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const REPRODUCE = join(__dirname, '..', 'dist', 'bench', 'reproduce.js');
+
+test.each([
+  [{ FRE_BACKEND: 'foo' }, /^FRE_BACKEND=foo is not a kernel backend; use one of auto, native, reference\n$/],
+  [{ FRE_BACKEND: 'auto', FRE_CHIP_THREADS: 'two' }, /^FRE_CHIP_THREADS=two is not valid: .* from 1 to 64 \(or unset for the default\)\n$/],
+])('bench/reproduce with %j: one message, exit 1', (env, message) => {
+  const out = mkdtempSync(join(tmpdir(), 'fre-reproduce-'));
+  const r = spawnSync(
+    process.execPath,
+    [
+      REPRODUCE,
+      'examples/mnist-2hl.json',
+      '--algo',
+      'ep',
+      '--seeds',
+      '0',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '100',
+      '--test-limit',
+      '100',
+      '--out',
+      out,
+    ],
+    { cwd: join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, ...env } },
+  );
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.status).toBe(1);
+});
+
+/** The output folder and file are the user's too: one message naming them, never a stack trace. */
+describe('bench/reproduce outputs', () => {
+  const run = (out: string) =>
+    spawnSync(
+      process.execPath,
+      [REPRODUCE, 'examples/mnist-2hl.json', '--seeds', '0', '--epochs', '1', '--train-limit', '64', '--test-limit', '64', '--out', out],
+      { cwd: join(__dirname, '..'), encoding: 'utf8' },
+    );
+
+  test('an --out that cannot be a folder is named with the fix', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fre-reproduce-')), 'a-file');
+    writeFileSync(file, 'x');
+    const r = run(join(file, 'sub'));
+    expect(r.stderr).toMatch(/^--out .*a-file\/sub: cannot create the folder \(ENOTDIR\); pass a writable --out\n$/);
+    expect(r.status).toBe(1);
+  });
+
+  test('a results file that cannot be written is named, and nothing half-written is left', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fre-reproduce-'));
+    mkdirSync(join(out, 'mnist-2hl-ep-seed0.json')); // a folder where the results file goes
+    const r = run(out);
+    expect(r.stderr).toMatch(/mnist-2hl-ep-seed0\.json: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.status).toBe(1);
+    expect(readdirSync(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+});
