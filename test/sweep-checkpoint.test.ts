@@ -12,7 +12,7 @@ import { loadSweep } from '../sweep/definition';
 import { configOf, enumerateRuns } from '../sweep/grid';
 import { deterministicMetrics, readResults } from '../sweep/results';
 import { RunAborted, trainRunner } from '../sweep/runners/train';
-import { sweepDir, tinyGraph, tinySweep, until } from './sweep-fixtures';
+import { processWithArg, sweepDir, tinyGraph, tinySweep, until } from './sweep-fixtures';
 
 const FRE = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const EPOCHS = 4;
@@ -80,14 +80,15 @@ describe('fre sweep keeps running runs’ checkpoints beside the results file', 
     const child = spawn(process.execPath, [FRE, 'sweep', file, '-o', out, '--workers', '1'], { cwd: dir, stdio: 'ignore' });
     const exited = new Promise((r) => child.once('exit', r));
     expect(await until(() => existsSync(ckpt), 60000)).toBe(true);
+    expect(processWithArg(out)).toBe(true); // the worker is seen, so the wait below is not vacuous
     child.kill('SIGKILL');
     await exited;
     const k = epochsDone(ckpt);
     expect(k).toBeGreaterThanOrEqual(1);
     expect(k).toBeLessThan(EPOCHS); // really killed mid-run
     expect(existsSync(out) ? readResults(out).lines : []).toHaveLength(0);
-    // Wait for the orphaned worker to notice and exit before resuming.
-    await new Promise((r) => setTimeout(r, 300));
+    // The orphaned worker (labelled with the results file) must notice and exit before the resume.
+    expect(await until(() => !processWithArg(out), 30000)).toBe(true);
 
     const r = fre(['sweep', file, '-o', out, '--resume', '--workers', '1']);
     expect(r.status).toBe(0);

@@ -1,5 +1,5 @@
 /** Tiny graphs and sweep files for the sweep tests (synthetic data: no files, fast). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -61,4 +61,18 @@ export async function until(cond: () => boolean, ms: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 10));
   }
   return cond();
+}
+
+/** Whether a process still runs whose command line names `arg` (Linux /proc): the orphaned sweep worker of a
+ *  killed parent, labelled with its results file, which must be gone before a resume reuses its checkpoints. */
+export function processWithArg(arg: string): boolean {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(arg)) return true;
+    } catch {
+      /* the process ended while we looked */
+    }
+  }
+  return false;
 }
