@@ -7,9 +7,8 @@ hard-sigmoid units, per-channel biases, symmetric feedback beta_i on the hidden-
 
 Written from the documented semantics only: docs/graph-format.md (fields `dynamics`, `edges[j]`
 conv/pool/bias/feedback, `training` SGD), docs/conv-layout.md (NCHW layout, cross-correlation,
-max-pool and its unpool), docs/references.md#fre-rnn-model and the paper summary
-/work/shared/reference/fre-rnn.md. No code from simulator/ was transcribed; the convolution,
-pooling and their adjoints below are written from the formulas with NumPy slicing. (Disclosure: to
+max-pool and its unpool), docs/references.md#fre-rnn-model and the paper (cited there). No code from simulator/ was
+transcribed; the convolution, pooling and their adjoints below are written from the formulas with NumPy slicing. (Disclosure: to
 settle points 7 and 11 below, EpEngine.step() and relax() in simulator/engine/ep.ts were read, and
 the float64 TypeScript EP of test/conv-engine.test.ts was read to learn how the engine is called.)
 Scope: conv edges with stride 1, no padding, max-pool with stride = size (the test's net); other
