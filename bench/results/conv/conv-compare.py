@@ -19,7 +19,10 @@ ours = []
 for f in sys.argv[2:]:
     d = json.load(open(f))
     ours.append((d['seed'], [100 * e['testAccuracy'] for e in d['epochs']]))
-n = max(len(c) for _, c in ours)
+# The per-epoch table runs as far as any run and the authors' curves go; the best-of comparison only over the epochs
+# every run has, so a run still going is compared over the epochs it has, also beside a finished one.
+n = min(max(len(c) for _, c in ours), min(len(r) for r in theirs))
+m = min(n, min(len(c) for _, c in ours))
 print(f"{row['name']}: {row['settings']}")
 print(f'epoch | ours (seed: %) | authors mean (min–max) of {len(theirs)} runs')
 for k in range(n):
@@ -27,13 +30,13 @@ for k in range(n):
     o = ' '.join(f'{s}: {c[k]:.2f}' for s, c in ours if k < len(c))
     print(f'{k + 1:2d} | {o} | {statistics.mean(t):.2f} ({min(t):.2f}–{max(t):.2f})')
 tb = [max(r) for r in theirs]
-ob = [max(c) for _, c in ours]
+ob = [max(c[:m]) for _, c in ours]
 ts = statistics.stdev(tb)
 print(f"authors' best of 40: {' '.join(f'{b:.2f}' for b in tb)} → {statistics.mean(tb):.2f} ± {ts:.2f}", end='')
 print(f" (paper {row['paper']['mean']} ± {row['paper']['std']})" if row['paper'] else '')
 # Over the same epochs as ours, so a run still going is not compared with 40-epoch bests.
-tn = [max(r[:n]) for r in theirs]
+tn = [max(r[:m]) for r in theirs]
 om = statistics.mean(ob)
 sd = f' ± {statistics.stdev(ob):.2f}' if len(ob) > 1 else ''
-print(f"ours, best of {n}: {' '.join(f'{b:.2f}' for b in ob)} → {om:.2f}{sd}; authors' best of their first {n}: "
+print(f"ours, best of {m}: {' '.join(f'{b:.2f}' for b in ob)} → {om:.2f}{sd}; authors' best of their first {m}: "
       f'{statistics.mean(tn):.2f} ± {statistics.stdev(tn):.2f}; distance {(om - statistics.mean(tn)) / max(statistics.stdev(tn), 0.01):+.1f} of their std')
