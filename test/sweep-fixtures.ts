@@ -63,13 +63,15 @@ export async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-/** Whether a process still runs whose command line names `arg` (Linux /proc): the orphaned sweep worker of a
- *  killed parent, labelled with its results file, which must be gone before a resume reuses its checkpoints. */
+/** Whether a sweep worker (sweep/worker.js) still runs whose command line names `arg` (Linux /proc): the orphaned
+ *  worker of a killed parent, labelled with its results file, which must be gone before a resume reuses its
+ *  checkpoints. Only workers count: the parent `fre sweep -o OUT` names OUT on its command line too. */
 export function processWithArg(arg: string): boolean {
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(arg)) return true;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(arg) && argv.some((a) => /[\\/]sweep[\\/]worker\.js$/.test(a))) return true;
     } catch {
       /* the process ended while we looked */
     }
