@@ -22,7 +22,7 @@ import { initParams } from '../graph/params';
 import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
-import { writeAtomic, WriteError } from '../util/atomic-write';
+import { checkOutputPath, writeAtomic, WriteError } from '../util/atomic-write';
 import { codeVersion } from '../util/code-version';
 import { EnvError } from '../util/env';
 import { makeRng } from '../util/rng';
@@ -81,6 +81,9 @@ async function main(): Promise<void> {
     const stem = join(outDir, `${basename(specFile, '.json')}-${algo}-seed${seed}`);
     const file = `${stem}.json`;
     const ckptFile = `${stem}.ckpt.npz`;
+    // Before an epoch's work, not after it: an unwritable results path is found at once.
+    checkOutputPath(file);
+    checkOutputPath(ckptFile);
     const identity = runIdentity(net, algo, seed, data, kernels.name);
     // What an earlier process left: its sessions (for the record) and, with --resume, its checkpoint.
     let previous: { started?: string; sessions?: Session[]; finished?: string; epochsPlanned?: number } = {};

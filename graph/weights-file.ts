@@ -46,7 +46,7 @@ export function saveParams(path: string, net: Net, params: Params, o: { backend?
 
 /**
  * Parameters from a weight file. Every edge's W must be present with the right shape; a random
- * feedback matrix absent from the file is drawn from the seed as in a fresh run.
+ * feedback matrix absent from the file is drawn from the seed as in a fresh run; an absent bias is zero.
  */
 export function loadParams(path: string, net: Net, rng: Rng): Params {
   const fresh = initParams(net, rng);
@@ -66,6 +66,8 @@ export function loadParams(path: string, net: Net, rng: Rng): Params {
       const bias = fresh.bias[e.index];
       if (bias && npz.has(biasKey(e)))
         bias.set(finite(expectArray(npz, biasKey(e), [bias.length], path, `bias of ${e.name}`), path, biasKey(e), e.index));
+      // A file without the bias had none: zero, not a fresh draw (training.init "pytorch" draws biases).
+      else if (bias) bias.fill(0);
       const b = fresh.B[e.index];
       if (b && npz.has(feedbackKey(e)))
         b.data.set(

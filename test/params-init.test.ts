@@ -3,10 +3,13 @@
  * biases (the default), and PyTorch's nn.Linear / nn.Conv2d defaults, U(±1/√fan_in) for weights and
  * biases (torch.nn.Linear and torch.nn.Conv2d docs: k = 1/in_features, k = 1/(C_in·∏kernel)).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { initParams, withRandomFeedback } from '../graph/params';
+import { loadParams, saveParams } from '../graph/weights-file';
 import { validateGraph } from '../graph/validate';
 import { makeRng } from '../util/rng';
 
@@ -71,6 +74,18 @@ describe('initialisation', () => {
     const n = net('mnist-2hl.json', 'pytorch');
     const p = withRandomFeedback(n, initParams(n, makeRng(2)), makeRng(9));
     n.edges.forEach((e, i) => expect(stats(p.B[i]!.data).max).toBeLessThanOrEqual(1 / Math.sqrt(e.cols)));
+  });
+
+  test('pytorch: a weight file without biases loads them as zero, not as a fresh draw', () => {
+    const n = net('mnist-conv.json', 'pytorch');
+    const p = initParams(n, makeRng(4));
+    const file = join(mkdtempSync(join(tmpdir(), 'fre-init-')), 'w-only.npz');
+    saveParams(file, n, { ...p, bias: p.bias.map(() => undefined) });
+    const back = loadParams(file, n, makeRng(4));
+    n.edges.forEach((e, i) => {
+      expect(back.W[i]!.data).toEqual(p.W[i]!.data);
+      expect(back.bias[i]!.every((v) => v === 0)).toBe(true);
+    });
   });
 
   test('the validated spec keeps init only when given (older specs keep their exact form)', () => {
