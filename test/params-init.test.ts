@@ -23,14 +23,14 @@ function net(file: string, init?: 'glorot' | 'pytorch') {
 }
 
 /** max |x| and the mean of x² — a uniform U(±a) has max → a and mean square a²/3. */
-function stats(x: Float32Array): { max: number; ms: number } {
+function stats(x: Float32Array): { max: number; meanSquare: number } {
   let max = 0;
-  let ms = 0;
+  let sq = 0;
   for (const v of x) {
     max = Math.max(max, Math.abs(v));
-    ms += v * v;
+    sq += v * v;
   }
-  return { max, ms: ms / x.length };
+  return { max, meanSquare: sq / x.length };
 }
 
 describe('initialisation', () => {
@@ -44,8 +44,8 @@ describe('initialisation', () => {
       const w = stats(p.W[i]!.data);
       expect(w.max).toBeLessThanOrEqual(a);
       expect(w.max).toBeGreaterThan(0.97 * a);
-      expect(w.ms).toBeGreaterThan((0.85 * (a * a)) / 3);
-      expect(w.ms).toBeLessThan((1.15 * (a * a)) / 3);
+      expect(w.meanSquare).toBeGreaterThan((0.85 * (a * a)) / 3);
+      expect(w.meanSquare).toBeLessThan((1.15 * (a * a)) / 3);
       const b = p.bias[i]!;
       expect(b.length).toBe(e.rows);
       expect(stats(b).max).toBeLessThanOrEqual(a);
