@@ -33,12 +33,10 @@ export function feedbackKey(edge: NetEdge): string {
 
 /** Glorot-uniform U(−1,1)·sqrt(6/(fan_in+fan_out)), the init of docs/references.md#optimisers-and-initialisation for W and B alike. */
 export function glorot(rows: number, cols: number, rng: Rng): Matrix {
-  const data = new Float32Array(rows * cols);
-  const a = Math.sqrt(6 / (rows + cols));
-  for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * a;
-  return { rows, cols, data };
+  return { rows, cols, data: uniform(rows * cols, Math.sqrt(6 / (rows + cols)), rng) };
 }
 
+/** n draws of U(−a, a), in order from `rng`. */
 function uniform(n: number, a: number, rng: Rng): Float32Array {
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = (2 * rng.uniform() - 1) * a;
