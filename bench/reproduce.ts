@@ -13,7 +13,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DatasetError } from '../datasets/dataset';
+import { isUserError, UsageError } from '../cli/errors';
 import { loadNetData } from '../datasets/net-data';
 import { formatDiagnostic, SpecError } from '../graph/diagnostics';
 import { loadGraph } from '../graph/load';
@@ -22,14 +22,10 @@ import { initParams } from '../graph/params';
 import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
-import { checkOutputPath, writeAtomic, WriteError } from '../util/atomic-write';
+import { checkOutputPath, writeAtomic } from '../util/atomic-write';
 import { codeVersion } from '../util/code-version';
-import { EnvError } from '../util/env';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
-
-/** Bad command-line input: printed as one line, without a stack. */
-class UsageError extends Error {}
 
 const USAGE =
   'usage: reproduce.js SPEC.json [--algo ep|bp|fa] [--seeds 0,1,2] [--epochs N] [--train-limit N] [--test-limit N] [--out DIR] [--resume]';
@@ -156,8 +152,7 @@ async function main(): Promise<void> {
 main().catch((err) => {
   // Bad input (flags, spec, data, checkpoint) is a message or a diagnostic; anything else a bug with its stack.
   if (err instanceof SpecError) process.stderr.write(`${err.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-  else if (err instanceof UsageError || err instanceof DatasetError || err instanceof EnvError || err instanceof WriteError)
-    process.stderr.write(`${err.message}\n`);
+  else if (isUserError(err)) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });
