@@ -19,7 +19,7 @@ import { formatDiagnostic, SpecError } from '../graph/diagnostics';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { initParams } from '../graph/params';
-import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
 import { checkOutputPath, writeAtomic } from '../util/atomic-write';
@@ -27,6 +27,24 @@ import { codeVersion } from '../util/code-version';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
 
+/** A refused checkpoint's fixes, in this script's flags (the seed is in the file's name). */
+function reproduceHints(ckptFile: string): CheckpointHints {
+  return {
+    restart: `delete ${ckptFile} (or run without --resume) to start the run over`,
+    match(field, saved) {
+      switch (field) {
+        case 'algo':
+          return `pass --algo ${String(saved)}`;
+        case 'trainSamples':
+          return `pass --train-limit ${String(saved)}`;
+        case 'testSamples':
+          return `pass --test-limit ${String(saved)}`;
+        default:
+          return undefined;
+      }
+    },
+  };
+}
 const USAGE =
   'usage: reproduce.js SPEC.json [--algo ep|bp|fa] [--seeds 0,1,2] [--epochs N] [--train-limit N] [--test-limit N] [--out DIR] [--resume]';
 
@@ -84,7 +102,8 @@ async function main(): Promise<void> {
     // What an earlier process left: its sessions (for the record) and, with --resume, its checkpoint.
     let previous: { started?: string; sessions?: Session[]; finished?: string; epochsPlanned?: number } = {};
     if (resumeRuns && existsSync(file)) previous = JSON.parse(readFileSync(file, 'utf8'));
-    const resume = resumeRuns && existsSync(ckptFile) ? loadCheckpoint(ckptFile, net, identity).checkpoint : undefined;
+    const resume =
+      resumeRuns && existsSync(ckptFile) ? loadCheckpoint(ckptFile, net, identity, reproduceHints(ckptFile)).checkpoint : undefined;
     if (resume && resume.epochsDone >= epochs) {
       process.stderr.write(`${file}: ${resume.epochsDone} of ${epochs} epochs already run, skipping\n`);
       continue;

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { loadGraph } from '../graph/load';
 import { resolveNet } from '../graph/net';
 import { initParams } from '../graph/params';
-import { describeBackend, selectKernels } from '../simulator/kernels/select';
+import { backendChoiceFor, describeBackend, selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../simulator/train';
 import { loadParams, saveParams } from '../graph/weights-file';
 import { Progress } from '../util/progress';
@@ -11,9 +11,30 @@ import { makeRng } from '../util/rng';
 import { codeVersion } from '../util/code-version';
 import { provenance } from '../util/provenance';
 import { loadNetData } from '../datasets/net-data';
-import { loadCheckpoint, runIdentity, saveCheckpoint } from '../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints } from '../simulator/checkpoint';
 import { UsageError } from './errors';
 
+/** A refused checkpoint's fixes, in `fre train`'s flags. */
+const TRAIN_HINTS: CheckpointHints = {
+  restart: 'start over without --resume',
+  missing: "run without --resume first (it writes the checkpoint after every epoch), or pass the checkpoint's path",
+  match(field, saved) {
+    switch (field) {
+      case 'algo':
+        return `pass --algo ${String(saved)}`;
+      case 'seed':
+        return `pass --seed ${String(saved)}`;
+      case 'trainSamples':
+        return `pass the same --train-limit (the checkpoint was trained on ${String(saved)} samples)`;
+      case 'testSamples':
+        return `pass the same --test-limit (the checkpoint was tested on ${String(saved)} samples)`;
+      case 'backend':
+        return `pass --backend ${backendChoiceFor(saved) ?? String(saved)} (other backends round differently)`;
+      default:
+        return undefined;
+    }
+  },
+};
 export interface TrainArgs {
   spec: string;
   algo: Algorithm;
@@ -75,7 +96,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const data = loadNetData(net, a.spec, { dataDir: a.dataDir, trainLimit: a.trainLimit, testLimit: a.testLimit, seed });
   if (a.resume && !a.checkpoint) throw new UsageError('--resume needs --checkpoint FILE (the checkpoint to continue)');
   const identity = runIdentity(net, a.algo, seed, data, kernels.name);
-  const resume = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity).checkpoint : undefined;
+  const resume = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity, TRAIN_HINTS).checkpoint : undefined;
   const rng = makeRng(seed);
   const initial = resume ? resume.params : a.init ? loadParams(a.init, net, rng) : initParams(net, rng);
 

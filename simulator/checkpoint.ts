@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { DataSplit } from '../datasets/dataset';
 import { NATIVE_BACKEND_NAME, nativeBlasCore } from './kernels/native';
+import { backendChoiceFor } from './kernels/select';
 import { SpecError } from '../graph/diagnostics';
 import type { Net } from '../graph/net';
 import type { Params } from '../graph/params';
@@ -155,24 +156,46 @@ export interface LoadedCheckpoint {
 }
 
 /**
- * Reads a checkpoint for a run with `identity` on `net`; every mismatch is an FRE042 diagnostic
- * naming the file, the field and the fix. Float arrays come back as fresh copies.
+ * The caller's words for the fixes of a refused checkpoint: each command has its own flags (`fre
+ * train --seed`, bench/reproduce's `--seeds`, none in `fre sweep`), so the simulator names none.
  */
-export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): LoadedCheckpoint {
+export interface CheckpointHints {
+  /** How to give up on the checkpoint and start the run over (the second half of every hint). */
+  restart: string;
+  /** How to make this run match the checkpoint's `field` (whose value is `saved`); undefined: the generic fix. */
+  match?(field: keyof RunIdentity, saved: unknown): string | undefined;
+  /** The hint when the checkpoint file does not exist. */
+  missing?: string;
+}
+
+/** Fixes that are no command's flag: the spec, the backend, the CPU's OpenBLAS core. */
+function genericMatch(field: keyof RunIdentity, saved: unknown): string {
+  switch (field) {
+    case 'specHash':
+      return 'resume with the spec the checkpoint was written for (the spec file changed)';
+    case 'blasCore':
+      return `run where OpenBLAS uses the ${String(saved)} kernels (OPENBLAS_CORETYPE=${String(saved)}; other cores round differently)`;
+    case 'backend':
+      return `run on the ${String(saved)} kernels (FRE_BACKEND=${backendChoiceFor(saved) ?? String(saved)}; other backends round differently)`;
+    default:
+      return `resume with the ${field} it was written with (${JSON.stringify(saved)})`;
+  }
+}
+
+/**
+ * Reads a checkpoint for a run with `identity` on `net`; every mismatch is an FRE042 diagnostic
+ * naming the file, the field and the fix (in `hints`' words). Float arrays come back as fresh copies.
+ */
+export function loadCheckpoint(file: string, net: Net, identity: RunIdentity, hints: CheckpointHints): LoadedCheckpoint {
+  const or = (fix: string) => `${fix}, or ${hints.restart}`;
   if (!existsSync(file)) {
-    throw mismatch(
-      file,
-      '',
-      'no checkpoint file to resume from',
-      "run without --resume first (it writes the checkpoint after every epoch), or pass the checkpoint's path",
-    );
+    throw mismatch(file, '', 'no checkpoint file to resume from', hints.missing ?? "pass the checkpoint's path");
   }
   let npz: Map<string, NpyArray>;
   try {
     npz = readNpz(file);
   } catch (err) {
-    if (err instanceof NpzError)
-      throw mismatch(file, '', err.message, 'the file is not a readable checkpoint: delete it to start the run over');
+    if (err instanceof NpzError) throw mismatch(file, '', err.message, `the file is not a readable checkpoint: ${hints.restart}`);
     throw err;
   }
   const rawMeta = npz.get('meta');
@@ -181,41 +204,39 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): L
     if (!rawMeta || rawMeta.dtype !== '|u1') throw new Error('no meta');
     meta = JSON.parse(new TextDecoder().decode(rawMeta.data as Uint8Array)) as Meta;
   } catch {
-    throw mismatch(
-      file,
-      '/meta',
-      'no readable checkpoint description (meta)',
-      'pass a checkpoint written by `fre train --checkpoint` or bench/reproduce',
-    );
+    throw mismatch(file, '/meta', 'no readable checkpoint description (meta)', `the file is not a checkpoint fre wrote: ${hints.restart}`);
   }
   if (meta.format !== CHECKPOINT_FORMAT || meta.version !== CHECKPOINT_VERSION) {
     throw mismatch(
       file,
       '/meta/version',
       `format ${meta.format} version ${meta.version}, this build reads ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION}`,
-      'resume with the code version that wrote it (meta.code), or start the run over',
+      or('resume with the code version that wrote it (meta.code)'),
     );
   }
-  const fixes: Record<keyof RunIdentity, string> = {
-    specHash: 'resume with the spec the checkpoint was written for (the spec file changed), or start over without --resume',
-    specName: 'resume with the spec the checkpoint was written for',
-    algo: `pass --algo ${meta.identity?.algo}`,
-    seed: `pass --seed ${meta.identity?.seed}`,
-    trainSamples: `pass the same --train-limit (the checkpoint was trained on ${meta.identity?.trainSamples} samples)`,
-    testSamples: `pass the same --test-limit (the checkpoint was tested on ${meta.identity?.testSamples} samples)`,
-    batchSize: 'resume with the spec the checkpoint was written for',
-    backend: `pass --backend matching ${meta.identity?.backend} (other backends round differently)`,
-    blasCore: `run where OpenBLAS uses the ${meta.identity?.blasCore} kernels (OPENBLAS_CORETYPE=${meta.identity?.blasCore}; other cores round differently), or start the run over`,
-  };
-  for (const field of Object.keys(fixes) as (keyof RunIdentity)[]) {
+  const fields: (keyof RunIdentity)[] = [
+    'specHash',
+    'specName',
+    'algo',
+    'seed',
+    'trainSamples',
+    'testSamples',
+    'batchSize',
+    'backend',
+    'blasCore',
+  ];
+  for (const field of fields) {
     const saved = meta.identity?.[field];
     if (field === 'blasCore' && saved === undefined) continue; // written before the core was recorded
     if (saved !== identity[field]) {
+      // specName and batchSize are part of the spec: its fix, in every caller's words.
+      const asked = field === 'specName' || field === 'batchSize' ? 'specHash' : field;
+      const fix = hints.match?.(asked, saved) ?? genericMatch(asked, saved);
       throw mismatch(
         file,
         `/meta/identity/${field}`,
         `checkpoint has ${field} ${JSON.stringify(saved)}, this run has ${JSON.stringify(identity[field])}`,
-        fixes[field],
+        or(fix),
       );
     }
   }
@@ -254,8 +275,7 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity): L
       code: meta.code,
     };
   } catch (err) {
-    if (err instanceof NpzError)
-      throw mismatch(file, '', err.message, 'the checkpoint belongs to another graph: resume with its spec, or start over');
+    if (err instanceof NpzError) throw mismatch(file, '', err.message, or('the checkpoint belongs to another graph: resume with its spec'));
     throw err;
   }
 }

@@ -15,10 +15,16 @@ import { resolveNet, type Net } from '../graph/net';
 import { initParams, type Params } from '../graph/params';
 import type { EdgeSpec, TrainingSpec } from '../graph/spec';
 import { readNpz } from '../io/npz';
-import { loadCheckpoint, runIdentity, saveCheckpoint, type RunIdentity } from '../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints, type RunIdentity } from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { train, type Algorithm, type TrainCheckpoint } from '../simulator/train';
 import { makeRng } from '../util/rng';
+
+/** A caller's hints: a seed fix of its own; the other fields take loadCheckpoint's generic words. */
+const HINTS: CheckpointHints = {
+  restart: 'start the run over',
+  match: (field, saved) => (field === 'seed' ? `use seed ${String(saved)}` : undefined),
+};
 
 const ROOT = join(__dirname, '..');
 const FRE = join(ROOT, 'dist', 'cli', 'main.js');
@@ -108,7 +114,7 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
       }),
     ).rejects.toBeInstanceOf(Crash);
 
-    const { checkpoint, epochsPlanned } = loadCheckpoint(file, net, id);
+    const { checkpoint, epochsPlanned } = loadCheckpoint(file, net, id, HINTS);
     expect(checkpoint.epochsDone).toBe(2);
     expect(epochsPlanned).toBe(epochs);
     const resumed = await train(net, initParams(net, makeRng(999)) /* ignored: the checkpoint's params are used */, d, {
@@ -127,7 +133,7 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
 
     // The optimiser state matters: the same weights with a fresh optimiser end elsewhere. (Shows the
     // comparison above can fail.)
-    const fresh = loadCheckpoint(file, net, id).checkpoint;
+    const fresh = loadCheckpoint(file, net, id, HINTS).checkpoint;
     const fakeState: TrainCheckpoint = {
       ...fresh,
       optimizer: {
@@ -156,7 +162,7 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
     const refuse = (id: RunIdentity, field: string, fix: RegExp) => {
       let err: unknown;
       try {
-        loadCheckpoint(file, net, id);
+        loadCheckpoint(file, net, id, HINTS);
       } catch (e) {
         err = e;
       }
@@ -167,12 +173,13 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
       expect(diag.path).toBe(`/meta/identity/${field}`);
       expect(diag.hint).toMatch(fix);
     };
-    refuse({ ...identity(net, 'ep', 1), seed: 2 }, 'seed', /--seed 1/);
-    refuse({ ...identity(net, 'bp', 1) }, 'algo', /--algo ep/);
-    refuse({ ...identity(net, 'ep', 1), trainSamples: 50 }, 'trainSamples', /--train-limit/);
+    // The fix in the caller's words where it gives them, the generic one otherwise, then the restart.
+    refuse({ ...identity(net, 'ep', 1), seed: 2 }, 'seed', /^use seed 1, or start the run over$/);
+    refuse({ ...identity(net, 'bp', 1) }, 'algo', /^resume with the algo it was written with \("ep"\), or start the run over$/);
+    refuse({ ...identity(net, 'ep', 1), trainSamples: 50 }, 'trainSamples', /written with \(\d+\), or start the run over$/);
     const other = denseNet({ ...ADAM, batchSize: 8 }, true);
-    refuse(identity(other, 'ep', 1), 'specHash', /spec/);
-    expect(() => loadCheckpoint(join(dir, 'missing.ckpt.npz'), net, identity(net, 'ep', 1))).toThrow(/FRE042.*no checkpoint file/s);
+    refuse(identity(other, 'ep', 1), 'specHash', /^resume with the spec the checkpoint was written for .*, or start the run over$/);
+    expect(() => loadCheckpoint(join(dir, 'missing.ckpt.npz'), net, identity(net, 'ep', 1), HINTS)).toThrow(/FRE042.*no checkpoint file/s);
   });
 });
 
@@ -258,7 +265,7 @@ describe('fre train --checkpoint / --resume (built CLI)', () => {
     ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${ckpt}:/meta/identity/seed: error FRE042`);
-    expect(r.stderr).toContain('--seed 5');
+    expect(r.stderr).toContain('pass --seed 5, or start over without --resume');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

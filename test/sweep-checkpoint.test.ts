@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SpecError } from '../graph/diagnostics';
 import { readNpz } from '../io/npz';
 import { loadSweep } from '../sweep/definition';
 import { configOf, enumerateRuns } from '../sweep/grid';
@@ -58,9 +59,15 @@ describe('the train runner with a checkpoint file', () => {
       if (line.startsWith('epoch 1:')) stop.abort();
     };
     await expect(trainRunner.run({ ...config, seed: 7 }, { signal: stop.signal, log, checkpoint: ckpt })).rejects.toThrow(RunAborted);
-    await expect(trainRunner.run(config, { signal: new AbortController().signal, checkpoint: ckpt })).rejects.toThrow(
-      new RegExp(`${ckpt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*seed`),
+    const refused = await trainRunner.run(config, { signal: new AbortController().signal, checkpoint: ckpt }).then(
+      () => undefined,
+      (e: unknown) => e,
     );
+    expect(refused).toBeInstanceOf(SpecError);
+    const diag = (refused as SpecError).diagnostics[0];
+    expect([diag.code, diag.file, diag.path]).toEqual(['FRE042', ckpt, '/meta/identity/seed']);
+    // A sweep has no --seed flag: the fix is the sweep file, or redoing the run.
+    expect(diag.hint).toBe(`restore the sweep file (and graph) that wrote it, or delete ${ckpt} to redo this run from its first epoch`);
   });
 });
 
@@ -103,7 +110,7 @@ describe('fre sweep keeps running runs’ checkpoints beside the results file', 
     const resumed = fre(['sweep', file, '-o', out, '--resume', '--workers', '1']);
     expect(resumed.status).not.toBe(0);
     expect(resumed.stderr).toContain(`${out}.ckpt/run-0.ckpt.npz`);
-    expect(resumed.stderr).toMatch(/delete it to start the run over/);
+    expect(resumed.stderr).toContain(`not a readable checkpoint: delete ${out}.ckpt/run-0.ckpt.npz to redo this run from its first epoch`);
     expect(resumed.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
 
     const fresh = fre(['sweep', file, '-o', out, '--workers', '1']);

@@ -5,7 +5,7 @@
  * argument — so a run configured in code can still be forced onto one backend from the shell/CI.
  */
 import type { Kernels } from './kernels';
-import { loadNativeKernels, nativeInfo, nativeUnavailableReason, NATIVE_BUILD_HINT } from './native';
+import { loadNativeKernels, nativeInfo, nativeUnavailableReason, NATIVE_BACKEND_NAME, NATIVE_BUILD_HINT } from './native';
 import { referenceKernels } from './reference';
 import { EnvError } from '../../util/env';
 
@@ -31,6 +31,13 @@ export function requestedBackend(name?: BackendName): BackendName {
     throw new Error(`unknown kernel backend '${String(requested)}'; use one of ${BACKENDS.join(', ')}`);
   }
   return requested;
+}
+
+/** The choice (FRE_BACKEND, --backend) that selects the kernels named `kernelsName`, as a checkpoint records them. */
+export function backendChoiceFor(kernelsName: unknown): BackendName | undefined {
+  if (kernelsName === NATIVE_BACKEND_NAME) return 'native';
+  if (kernelsName === referenceKernels.name) return 'reference';
+  return undefined;
 }
 
 export function selectKernels(name?: BackendName): Kernels {

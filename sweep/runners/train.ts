@@ -6,10 +6,9 @@
  * exists, as `bench/reproduce --resume` does (simulator/checkpoint.ts says why that is exact).
  */
 import { existsSync } from 'node:fs';
-import { SpecError } from '../../graph/diagnostics';
-import { resolveNet, type Net } from '../../graph/net';
+import { resolveNet } from '../../graph/net';
 import { initParams } from '../../graph/params';
-import { loadCheckpoint, runIdentity, saveCheckpoint, type RunIdentity } from '../../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints } from '../../simulator/checkpoint';
 import type { Kernels } from '../../simulator/kernels/kernels';
 import { selectKernels } from '../../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../../simulator/train';
@@ -24,29 +23,14 @@ let kernels: Kernels | undefined;
 export class RunAborted extends Error {}
 
 /**
- * The run's checkpoint, with a sweep's fixes when it belongs to another run: loadCheckpoint's hints
- * are `fre train` flags (--seed, --algo, --backend, --train-limit), which `fre sweep` does not have.
+ * A refused checkpoint's fixes in a sweep's words: the run's seed, method, sample counts and graph
+ * come from the sweep file, not from flags.
  */
-function loadRunCheckpoint(file: string, net: Net, identity: RunIdentity) {
-  try {
-    return loadCheckpoint(file, net, identity).checkpoint;
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    const redo = `delete ${file} to redo this run from its first epoch`;
-    throw new SpecError(
-      err.diagnostics.map((d) => {
-        if (/\bdelete it\b/.test(d.hint)) return d; // unreadable: its hint already says so
-        if (d.path === '/meta') return { ...d, hint: `the file is not a checkpoint fre wrote: ${redo}` };
-        const restore =
-          d.path === '/meta/identity/backend'
-            ? 'continue it on the kernel backend that wrote it (FRE_BACKEND=native or reference)'
-            : d.path.startsWith('/meta/identity/') && d.path !== '/meta/identity/blasCore'
-              ? 'restore the sweep file (and graph) that wrote it'
-              : d.hint.replace(/,? or start (the run )?over$/, ''); // the OpenBLAS core, the code version
-        return { ...d, hint: `${restore}, or ${redo}` };
-      }),
-    );
-  }
+function sweepHints(file: string): CheckpointHints {
+  return {
+    restart: `delete ${file} to redo this run from its first epoch`,
+    match: (field) => (field === 'backend' || field === 'blasCore' ? undefined : 'restore the sweep file (and graph) that wrote it'),
+  };
 }
 
 export const trainRunner: SweepRunner = {
@@ -68,7 +52,7 @@ export const trainRunner: SweepRunner = {
     // What a checkpoint must match to be continued: the resolved graph with this run's axis values,
     // method, seed, data and backend (a mismatch is an error naming the file, never a silent restart).
     const identity = runIdentity(net, config.method, config.seed, data, kernels.name);
-    const resume = file && existsSync(file) ? loadRunCheckpoint(file, net, identity) : undefined;
+    const resume = file && existsSync(file) ? loadCheckpoint(file, net, identity, sweepHints(file)).checkpoint : undefined;
     if (resume) ctx.log?.(`continuing from ${file} after epoch ${resume.epochsDone}`);
     const initial = resume ? resume.params : initParams(net, makeRng(config.seed));
     const { result } = await train(net, initial, data, {
