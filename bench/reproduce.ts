@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       },
       // The checkpoint first: the results file never claims an epoch the checkpoint lacks.
       onCheckpoint: (c) => {
-        saveCheckpoint(ckptFile, net, identity, c, epochs);
+        saveCheckpoint(ckptFile, net, identity, c, epochs, sessions);
         save(c.history, false);
       },
     });

@@ -11,7 +11,7 @@ import { makeRng } from '../util/rng';
 import { codeVersion } from '../util/code-version';
 import { provenance } from '../util/provenance';
 import { loadNetData } from '../datasets/net-data';
-import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints } from '../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, runSessions, saveCheckpoint, type CheckpointHints } from '../simulator/checkpoint';
 import { UsageError } from './errors';
 
 /** A refused checkpoint's fixes, in `fre train`'s flags. */
@@ -96,7 +96,9 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const data = loadNetData(net, a.spec, { dataDir: a.dataDir, trainLimit: a.trainLimit, testLimit: a.testLimit, seed });
   if (a.resume && !a.checkpoint) throw new UsageError('--resume needs --checkpoint FILE (the checkpoint to continue)');
   const identity = runIdentity(net, a.algo, seed, data, kernels.name);
-  const resume = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity, TRAIN_HINTS).checkpoint : undefined;
+  const loaded = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity, TRAIN_HINTS) : undefined;
+  const resume = loaded?.checkpoint;
+  const sessions = runSessions(loaded);
   const rng = makeRng(seed);
   const initial = resume ? resume.params : a.init ? loadParams(a.init, net, rng) : initParams(net, rng);
 
@@ -124,7 +126,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
     kernels,
     shouldStop: () => stop,
     resume,
-    onCheckpoint: a.checkpoint ? (c) => saveCheckpoint(a.checkpoint!, net, identity, c, epochs) : undefined,
+    onCheckpoint: a.checkpoint ? (c) => saveCheckpoint(a.checkpoint!, net, identity, c, epochs, sessions) : undefined,
     onBatch: (epoch, b, total, loss) => progress.update((epoch - 1) * total + b, `epoch ${epoch}/${epochs} loss ${loss.toFixed(4)}`),
     onEpoch: (r) =>
       progress.log(
@@ -158,6 +160,8 @@ export async function runTrain(a: TrainArgs): Promise<void> {
         epochsThisRun: result.epochs.length - (resume?.epochsDone ?? 0),
         resumedAfter: resume?.epochsDone ?? null,
         code: codeVersion(),
+        // Every process that ran this run's epochs, with its code version (one entry unless resumed).
+        sessions,
         bestTestAccuracy: measured ? result.bestTestAccuracy : null,
         finalTestAccuracy: measured ? result.finalTestAccuracy : null,
         epochSeconds: result.epochSeconds,

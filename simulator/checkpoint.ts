@@ -57,6 +57,15 @@ export interface RunIdentity {
   blasCore?: string;
 }
 
+/** One stretch of a run's epochs run by one process (a run resumed after an interruption has several). */
+export interface RunSession {
+  /** The first epoch this process ran. */
+  firstEpoch: number;
+  /** When the process started it (absent for the one session of a checkpoint written before sessions were recorded). */
+  started?: string;
+  code: CodeVersion;
+}
+
 interface Meta {
   format: string;
   version: number;
@@ -68,6 +77,8 @@ interface Meta {
   /** Where the generators stand (documentation: the shuffle generator is re-derived from these). */
   rng: { seed: number; nextShuffleLabel: string };
   code: CodeVersion;
+  /** The processes that ran the epochs so far (absent in checkpoints written before they were recorded). */
+  sessions?: RunSession[];
   written: string;
 }
 
@@ -112,8 +123,19 @@ const key = {
   opt: (buffer: string, slot: number) => `opt.${buffer}.${slot}`,
 };
 
-/** Writes the checkpoint atomically. `epochsPlanned`: how many epochs the run is meant to have. */
-export function saveCheckpoint(path: string, net: Net, identity: RunIdentity, c: TrainCheckpoint, epochsPlanned: number): void {
+/**
+ * Writes the checkpoint atomically. `epochsPlanned`: how many epochs the run is meant to have;
+ * `sessions`: the processes that ran its epochs (runSessions), so a resumed run's record names every
+ * code version that contributed, not only the last.
+ */
+export function saveCheckpoint(
+  path: string,
+  net: Net,
+  identity: RunIdentity,
+  c: TrainCheckpoint,
+  epochsPlanned: number,
+  sessions?: RunSession[],
+): void {
   const entries = new Map<string, { data: Float32Array | Uint8Array; shape: number[] }>();
   net.edges.forEach((e) => {
     const w = c.params.W[e.index];
@@ -138,6 +160,7 @@ export function saveCheckpoint(path: string, net: Net, identity: RunIdentity, c:
     optimizer: { kind: c.optimizer.kind, step: c.optimizer.step, lrs: c.optimizer.lrs, buffers: Object.keys(c.optimizer.buffers) },
     rng: { seed: identity.seed, nextShuffleLabel: `shuffle/${c.epochsDone + 1}` },
     code: codeVersion(),
+    ...(sessions ? { sessions } : {}),
     written: new Date().toISOString(),
   };
   const text = new TextEncoder().encode(JSON.stringify(meta));
@@ -152,7 +175,19 @@ function mismatch(file: string, path: string, message: string, hint: string): Sp
 export interface LoadedCheckpoint {
   checkpoint: TrainCheckpoint;
   epochsPlanned: number;
+  /** The code version that wrote the checkpoint. */
   code: CodeVersion;
+  /**
+   * The processes that ran its epochs. A checkpoint written before they were recorded gives one
+   * session from epoch 1 with the code that wrote it (the earlier processes' code is unknown).
+   */
+  sessions: RunSession[];
+}
+
+/** The sessions to record for a run that starts (`loaded` undefined) or continues now, this process last. */
+export function runSessions(loaded: LoadedCheckpoint | undefined): RunSession[] {
+  const now: RunSession = { firstEpoch: (loaded?.checkpoint.epochsDone ?? 0) + 1, started: new Date().toISOString(), code: codeVersion() };
+  return [...(loaded?.sessions ?? []), now];
 }
 
 /**
@@ -273,6 +308,7 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity, hi
       checkpoint: { epochsDone: meta.epochsDone, history: meta.history, params, optimizer },
       epochsPlanned: meta.epochsPlanned,
       code: meta.code,
+      sessions: Array.isArray(meta.sessions) ? meta.sessions : [{ firstEpoch: 1, code: meta.code }],
     };
   } catch (err) {
     if (err instanceof NpzError) throw mismatch(file, '', err.message, or('the checkpoint belongs to another graph: resume with its spec'));

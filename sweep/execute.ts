@@ -197,7 +197,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       },
       env: o.workerEnv,
       label: resolve(out),
-      onResult: ({ id, metrics, seconds, backend }) => {
+      onResult: ({ id, metrics, seconds, backend, sessions }) => {
         const r = byId.get(id)!;
         const recorded: Record<string, number | null> = {};
         for (const m of def.metrics) {
@@ -219,6 +219,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
           seconds,
           finished: new Date().toISOString(),
           provenance: provenance(backend),
+          ...(sessions ? { sessions } : {}),
         };
         writer.append(line);
         // The results line holds what the run produced; its checkpoint is no longer needed.

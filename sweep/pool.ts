@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import type { RunSession } from '../simulator/checkpoint';
 import type { RunConfig } from './runner';
 import { WORKER_SCRIPT, type FromWorker, type ToWorker } from './worker';
 
@@ -23,6 +24,8 @@ export interface PoolResult {
   metrics: Record<string, number>;
   seconds: number;
   backend: string;
+  /** The processes that ran a run continued from its checkpoint (RunContext.recordSessions). */
+  sessions?: RunSession[];
 }
 
 export class RunFailedError extends Error {
@@ -144,7 +147,13 @@ export function runPool(tasks: PoolTask[], o: PoolOptions): PoolControl {
       if (m.type === 'result') {
         c.busy = null;
         try {
-          o.onResult({ id: m.id, metrics: m.metrics, seconds: m.seconds, backend: m.backend });
+          o.onResult({
+            id: m.id,
+            metrics: m.metrics,
+            seconds: m.seconds,
+            backend: m.backend,
+            ...(m.sessions ? { sessions: m.sessions } : {}),
+          });
         } catch (err) {
           finish(err as Error);
           return;

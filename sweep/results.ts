@@ -13,6 +13,7 @@ import { SweepError } from './errors';
 import type { RunConfig } from './runner';
 import { runKey } from './grid';
 import type { Provenance } from '../util/provenance';
+import type { RunSession } from '../simulator/checkpoint';
 
 export interface ResultLine {
   /** The sweep's name (for people) and hash (for machines: lines of different sweeps never mix). */
@@ -36,6 +37,11 @@ export interface ResultLine {
   finished: string;
   /** fre version, commit, kernel backend and machine of the run (absent in files of older versions). */
   provenance?: Provenance;
+  /**
+   * Present when the run was continued from its checkpoint: the processes that ran its epochs, each
+   * with its first epoch and code version (`seconds` and `provenance` are the last one's).
+   */
+  sessions?: RunSession[];
 }
 
 export function lineKey(l: ResultLine): string {
@@ -135,6 +141,8 @@ export function checkLine(v: unknown): string | undefined {
   }
   if (v.seconds !== undefined && (typeof v.seconds !== 'number' || !Number.isFinite(v.seconds) || v.seconds < 0))
     return `"seconds" must be a number ≥ 0, got ${JSON.stringify(v.seconds)}`;
+  if (v.sessions !== undefined && (!Array.isArray(v.sessions) || !v.sessions.every((s) => isObj(s) && Number.isInteger(s.firstEpoch))))
+    return '"sessions" must be a list of {firstEpoch, code} (the processes that ran a resumed run)';
   return undefined;
 }
 

@@ -15,6 +15,7 @@
  *    as SweepError/SpecError/DatasetError so they are printed as one message; anything else is a bug.
  */
 import type { GraphSpec } from '../graph/spec';
+import type { RunSession } from '../simulator/checkpoint';
 
 /** Data options of a sweep file ("data": {...}); the same for every run. */
 export interface SweepData {
@@ -50,6 +51,12 @@ export interface RunContext {
    * once the run's results line is written. Runners that cannot resume ignore it.
    */
   checkpoint?: string;
+  /**
+   * Called by a runner that continued a checkpoint with the processes that ran the run's epochs
+   * (each with its code version): the results line records them, so a run resumed after a code
+   * change names every commit that contributed, not only the last.
+   */
+  recordSessions?: (sessions: RunSession[]) => void;
 }
 
 /** A problem with the sweep file that only the runner can judge; paths relative to the document. */

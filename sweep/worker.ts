@@ -8,6 +8,7 @@ import { SpecError } from '../graph/diagnostics';
 import { NpzError } from '../io/npy';
 import { EnvError } from '../util/env';
 import { SweepError } from './errors';
+import type { RunSession } from '../simulator/checkpoint';
 import type { RunConfig } from './runner';
 import { getRunner } from './runners/index';
 import { selectKernels } from '../simulator/kernels/select';
@@ -18,7 +19,7 @@ export const WORKER_SCRIPT = __filename;
 export type ToWorker = { type: 'run'; id: number; config: RunConfig; checkpoint?: string } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready'; pid: number }
-  | { type: 'result'; id: number; metrics: Record<string, number>; seconds: number; backend: string }
+  | { type: 'result'; id: number; metrics: Record<string, number>; seconds: number; backend: string; sessions?: RunSession[] }
   | { type: 'error'; id: number; message: string; user: boolean };
 
 /** Errors a user can fix: ours, and any error carrying coded diagnostics (graph SpecError, the
@@ -53,8 +54,12 @@ export function workerMain(): void {
     if (m.type !== 'run') return;
     const t0 = process.hrtime.bigint();
     const runner = getRunner(m.config.runner);
+    let sessions: RunSession[] | undefined;
+    const recordSessions = (s: RunSession[]) => {
+      sessions = s;
+    };
     const work = runner
-      ? runner.run(m.config, { signal: abort.signal, checkpoint: m.checkpoint })
+      ? runner.run(m.config, { signal: abort.signal, checkpoint: m.checkpoint, recordSessions })
       : Promise.reject(
           new SweepError([
             { file: '(worker)', where: '', message: `unknown runner "${m.config.runner}"`, hint: 'register it in sweep/runners/index.ts' },
@@ -69,6 +74,7 @@ export function workerMain(): void {
           metrics,
           seconds: Number(process.hrtime.bigint() - t0) / 1e9,
           backend: selectKernels('auto').name,
+          ...(sessions ? { sessions } : {}),
         }),
       (err: unknown) =>
         send({

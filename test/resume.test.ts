@@ -114,9 +114,11 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
       }),
     ).rejects.toBeInstanceOf(Crash);
 
-    const { checkpoint, epochsPlanned } = loadCheckpoint(file, net, id, HINTS);
+    const { checkpoint, epochsPlanned, sessions, code } = loadCheckpoint(file, net, id, HINTS);
     expect(checkpoint.epochsDone).toBe(2);
     expect(epochsPlanned).toBe(epochs);
+    // Written without sessions (as before they were recorded): one session from epoch 1, the writer's code.
+    expect(sessions).toEqual([{ firstEpoch: 1, code }]);
     const resumed = await train(net, initParams(net, makeRng(999)) /* ignored: the checkpoint's params are used */, d, {
       algo,
       epochs,
@@ -239,6 +241,10 @@ describe('fre train --checkpoint / --resume (built CLI)', () => {
     expect(out.epochsDone).toBe(3);
     expect(out.epochsThisRun).toBe(3 - out.resumedAfter);
     expect(out.code.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    // Both processes are on the record, each from its first epoch (the killed one wrote them into the checkpoint).
+    expect(out.sessions.map((s: { firstEpoch: number }) => s.firstEpoch)).toEqual([1, out.resumedAfter + 1]);
+    expect(out.sessions.every((s: { code: { version: string } }) => s.code.version === out.code.version)).toBe(true);
+    expect(wholeOut.sessions.map((s: { firstEpoch: number }) => s.firstEpoch)).toEqual([1]);
     const a = readNpz(resumedW);
     const b = readNpz(wholeW);
     expect([...a.keys()].sort()).toEqual([...b.keys()].sort());

@@ -99,8 +99,14 @@ describe('fre sweep keeps running runs’ checkpoints beside the results file', 
 
     const r = fre(['sweep', file, '-o', out, '--resume', '--workers', '1']);
     expect(r.status).toBe(0);
-    expect(deterministicMetrics(readResults(out).lines[0])).toEqual(ref);
+    const line = readResults(out).lines[0];
+    expect(deterministicMetrics(line)).toEqual(ref);
     expect(existsSync(`${out}.ckpt`)).toBe(false);
+    // The line names both processes that ran the run, each from its first epoch, with its code version.
+    expect(line.sessions?.map((s) => s.firstEpoch)).toEqual([1, k + 1]);
+    expect(line.sessions?.every((s) => s.code.version === line.provenance?.version)).toBe(true);
+    // An uninterrupted run's line has none (its provenance says it all).
+    expect(readResults(join(dir, 'ref.jsonl')).lines[0].sessions).toBeUndefined();
   });
 
   test('only --resume continues a checkpoint: without it the run starts over', () => {

@@ -68,6 +68,19 @@ describe('reading results', () => {
     expect(() => readResults(g)).toThrow(/:line 4: error: not valid JSON/);
     const h = write([], '{"a": 1}\n');
     expect(() => readResults(h)).toThrow(/:line 1: error: not a sweep result: "sweep" \(the sweep's name\) is missing/);
+
+    const resumed = {
+      ...good[0],
+      sessions: [
+        { firstEpoch: 1, code: { version: '1' } },
+        { firstEpoch: 3, code: { version: '1' } },
+      ],
+    };
+    expect(readResults(write([resumed])).lines[0].sessions).toHaveLength(2);
+    const bad = { ...good[0], sessions: [{ code: { version: '1' } }] } as unknown as ResultLine;
+    expect(() => readResults(write([bad]))).toThrow(
+      /:line 1: error: not a sweep result: "sessions" must be a list of \{firstEpoch, code\}/,
+    );
   });
 });
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolveNet } from '../../graph/net';
 import { initParams } from '../../graph/params';
-import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints } from '../../simulator/checkpoint';
+import { loadCheckpoint, runIdentity, runSessions, saveCheckpoint, type CheckpointHints } from '../../simulator/checkpoint';
 import type { Kernels } from '../../simulator/kernels/kernels';
 import { selectKernels } from '../../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm } from '../../simulator/train';
@@ -52,7 +52,9 @@ export const trainRunner: SweepRunner = {
     // What a checkpoint must match to be continued: the resolved graph with this run's axis values,
     // method, seed, data and backend (a mismatch is an error naming the file, never a silent restart).
     const identity = runIdentity(net, config.method, config.seed, data, kernels.name);
-    const resume = file && existsSync(file) ? loadCheckpoint(file, net, identity, sweepHints(file)).checkpoint : undefined;
+    const loaded = file && existsSync(file) ? loadCheckpoint(file, net, identity, sweepHints(file)) : undefined;
+    const resume = loaded?.checkpoint;
+    const sessions = runSessions(loaded);
     if (resume) ctx.log?.(`continuing from ${file} after epoch ${resume.epochsDone}`);
     const initial = resume ? resume.params : initParams(net, makeRng(config.seed));
     const { result } = await train(net, initial, data, {
@@ -63,9 +65,10 @@ export const trainRunner: SweepRunner = {
       resume,
       shouldStop: () => ctx.signal.aborted,
       onEpoch: ctx.log ? (r) => ctx.log!(`epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}%`) : undefined,
-      onCheckpoint: file ? (c) => saveCheckpoint(file, net, identity, c, epochs) : undefined,
+      onCheckpoint: file ? (c) => saveCheckpoint(file, net, identity, c, epochs, sessions) : undefined,
     });
     if (result.interrupted) throw new RunAborted('run stopped');
+    if (sessions.length > 1) ctx.recordSessions?.(sessions);
     const last = result.epochs[result.epochs.length - 1];
     const secs = result.epochSeconds;
     return {
