@@ -11,6 +11,7 @@ import { runPool, RunFailedError } from './pool';
 import { formatDuration, Progress } from '../util/progress';
 import { fileSize, lineKey, readResults, ResultsWriter, truncateTorn, type ResultLine } from './results';
 import { provenance } from '../util/provenance';
+import { lockResults } from './lock';
 
 export interface SweepOptions {
   file: string;
@@ -88,6 +89,26 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     return { def, out, planned: runs.length, skipped: 0, ran: 0, stopped: false, seconds: 0 };
   }
 
+  // One writer per results file (sweep/lock.ts), from reading what is done to the last line.
+  const release = lockResults(out, o.log);
+  try {
+    return await sweepUnlocked(o, def, all, runs, out, shardText, logAxes, t0);
+  } finally {
+    release();
+  }
+}
+
+/** runSweep after the dry-run check, holding the results file's lock. */
+async function sweepUnlocked(
+  o: SweepOptions,
+  def: SweepDef,
+  all: Run[],
+  runs: Run[],
+  out: string,
+  shardText: string,
+  logAxes: string[],
+  t0: number,
+): Promise<SweepSummary> {
   // What is already done.
   const done = new Set<string>();
   if (existsSync(out) && fileSize(out) > 0) {

@@ -1,0 +1,150 @@
+/**
+ * One writer per results file. Two `fre sweep` processes on one file (a second terminal, a job
+ * submitted twice) would each run the missing runs, append duplicate lines and overwrite each
+ * other's checkpoints in <out>.ckpt/. So the sweep holds `<out>.lock` while it runs: created
+ * exclusively, holding who owns it, its modification time renewed every HEARTBEAT_MS.
+ *
+ * A lock whose owner is gone must not block the next attempt, least of all a cluster re-queue after
+ * a node died. It is taken over when:
+ * - its owner ran on this machine and its process no longer exists (a killed sweep);
+ * - it belongs to this same Slurm job (a re-queued job keeps its id: its earlier run is over);
+ * - it was not renewed for LEASE_MS (an owner on another machine that died with it).
+ * Otherwise the sweep stops with a message naming the owner and the lock file.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { processAlive } from '../util/process-alive';
+import { SweepError } from './errors';
+
+/** How often the owner renews the lock, and how long an unrenewed lock of another machine counts as live. */
+export const HEARTBEAT_MS = 30_000;
+export const LEASE_MS = 5 * 60_000;
+
+export interface LockOwner {
+  host: string;
+  pid: number;
+  started: string;
+  /** The Slurm job (array job and task) the owner ran in, if any. */
+  job?: string;
+}
+
+function currentJob(): string | undefined {
+  const e = process.env;
+  if (e.SLURM_ARRAY_JOB_ID && e.SLURM_ARRAY_TASK_ID) return `slurm:${e.SLURM_ARRAY_JOB_ID}_${e.SLURM_ARRAY_TASK_ID}`;
+  return e.SLURM_JOB_ID ? `slurm:${e.SLURM_JOB_ID}` : undefined;
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    return typeof v.host === 'string' && Number.isInteger(v.pid) ? (v as LockOwner) : undefined;
+  } catch {
+    return undefined; // unreadable, or caught between its creation and its first write
+  }
+}
+
+/** Why the lock's owner is gone (it may be taken over), or undefined when it may still be writing. */
+function goneReason(owner: LockOwner | undefined, ageMs: number, now: LockOwner): string | undefined {
+  if (owner && owner.host === now.host && !processAlive(owner.pid)) return `its process ${owner.pid} on this machine has ended`;
+  if (owner?.job && owner.job === now.job) return `it belongs to this job (${owner.job}), which was started again`;
+  if (ageMs > LEASE_MS) return `it was not renewed for ${Math.round(ageMs / 60_000)} minutes`;
+  return undefined;
+}
+
+function describe(owner: LockOwner | undefined): string {
+  if (!owner) return 'another process (its lock is being written)';
+  return `process ${owner.pid} on ${owner.host}${owner.job ? ` (${owner.job})` : ''}, since ${owner.started}`;
+}
+
+/**
+ * Takes `<out>.lock` for this process, or throws a SweepError naming its live owner. Returns the
+ * release function (also run at process exit); `log` reports a lock taken over from a gone owner.
+ */
+export function lockResults(out: string, log: (line: string) => void): () => void {
+  const file = `${out}.lock`;
+  const live = (owner: LockOwner | undefined) =>
+    SweepError.one(
+      out,
+      '',
+      `another fre sweep is writing this results file: ${describe(owner)}`,
+      `wait for it to finish, or write to another file with --out; if that sweep is no longer running (its machine died), delete ${file}`,
+    );
+  const me: LockOwner = {
+    host: hostname(),
+    pid: process.pid,
+    started: new Date().toISOString(),
+    ...(currentJob() ? { job: currentJob() } : {}),
+  };
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 10) throw live(readOwner(file)); // a lock that keeps coming and going: someone is using it
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw SweepError.one(
+          out,
+          '',
+          `cannot create the lock ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+          'write the results to a folder you can write, with --out',
+        );
+      }
+      let ageMs = 0;
+      try {
+        ageMs = Date.now() - statSync(file).mtimeMs;
+      } catch {
+        continue; // released between the two calls: try again
+      }
+      const owner = readOwner(file);
+      const gone = attempt < 3 ? goneReason(owner, ageMs, me) : undefined;
+      if (!gone) throw live(owner);
+      log(`warning: taking over ${file}: ${gone}`);
+      // Moved aside, then checked: of two processes taking over the same gone owner's lock at once,
+      // the later one would move the lock the earlier one has just created; it sees another owner
+      // in what it moved, puts it back and stops.
+      const aside = `${file}.gone-${me.pid}`;
+      try {
+        renameSync(file, aside);
+      } catch {
+        continue; // the other taker moved it first
+      }
+      const moved = readOwner(aside);
+      if (moved && !(owner && moved.pid === owner.pid && moved.host === owner.host && moved.started === owner.started)) {
+        renameSync(aside, file);
+        throw live(moved);
+      }
+      unlinkSync(aside);
+      continue;
+    }
+    writeSync(fd, `${JSON.stringify(me)}\n`);
+    fsyncSync(fd);
+    closeSync(fd);
+    break;
+  }
+  const renew = setInterval(() => {
+    try {
+      const t = new Date();
+      utimesSync(file, t, t);
+    } catch {
+      /* removed by hand: the sweep goes on; the next writer will not be stopped by it */
+    }
+  }, HEARTBEAT_MS);
+  renew.unref();
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    clearInterval(renew);
+    process.off('exit', release);
+    // Only our own lock: one taken over after ours was deleted by hand belongs to someone else.
+    if (readOwner(file)?.pid === me.pid && readOwner(file)?.host === me.host) {
+      try {
+        unlinkSync(file);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.on('exit', release);
+  return release;
+}
