@@ -7,7 +7,8 @@
  * A lock whose owner is gone must not block the next attempt, least of all a cluster re-queue after
  * a node died. It is taken over when:
  * - its owner ran on this machine and its process no longer exists (a killed sweep);
- * - it belongs to this same Slurm job (a re-queued job keeps its id: its earlier run is over);
+ * - it belongs to this same Slurm job on another machine (a re-queued job keeps its id: its earlier
+ *   run is over; on this machine its process decides, as two sweeps in one allocation share the id);
  * - it was not renewed for LEASE_MS (an owner on another machine that died with it).
  * Otherwise the sweep stops with a message naming the owner and the lock file.
  */
@@ -45,8 +46,13 @@ function readOwner(file: string): LockOwner | undefined {
 
 /** Why the lock's owner is gone (it may be taken over), or undefined when it may still be writing. */
 function goneReason(owner: LockOwner | undefined, ageMs: number, now: LockOwner): string | undefined {
-  if (owner && owner.host === now.host && !processAlive(owner.pid)) return `its process ${owner.pid} on this machine has ended`;
-  if (owner?.job && owner.job === now.job) return `it belongs to this job (${owner.job}), which was started again`;
+  if (owner && owner.host === now.host) {
+    // On this machine whether its process lives decides, whatever its job: two sweeps started in one
+    // Slurm allocation (salloc, a batch script) share the job id, and the first is still writing.
+    if (!processAlive(owner.pid)) return `its process ${owner.pid} on this machine has ended`;
+  } else if (owner?.job && owner.job === now.job) {
+    return `it belongs to this job (${owner.job}), which was started again`;
+  }
   if (ageMs > LEASE_MS) return `it was not renewed for ${Math.round(ageMs / 60_000)} minutes`;
   return undefined;
 }

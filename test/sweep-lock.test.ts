@@ -102,4 +102,22 @@ describe('the results file lock', () => {
     expect(same.stderr).toContain('it belongs to this job (slurm:4242), which was started again');
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
+
+  test('a live sweep of the same Slurm job on this machine keeps its lock (two sweeps in one allocation)', () => {
+    const out = join(dir, 'same-job.jsonl');
+    const saved = process.env.SLURM_JOB_ID;
+    process.env.SLURM_JOB_ID = '4444';
+    try {
+      const release = lockResults(out, () => {});
+      const logs: string[] = [];
+      expect(() => lockResults(out, (l) => logs.push(l))).toThrow(
+        /another fre sweep is writing this results file: process \d+ on .* \(slurm:4444\)/,
+      );
+      expect(logs).toEqual([]);
+      release();
+    } finally {
+      if (saved === undefined) delete process.env.SLURM_JOB_ID;
+      else process.env.SLURM_JOB_ID = saved;
+    }
+  });
 });
