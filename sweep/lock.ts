@@ -6,7 +6,9 @@
  *
  * A lock whose owner is gone must not block the next attempt, least of all a cluster re-queue after
  * a node died. It is taken over when:
- * - its owner ran on this machine and its process no longer exists (a killed sweep);
+ * - its owner ran on this machine and its process no longer exists (a killed sweep), or it names
+ *   this process's own pid without this process holding it (a restarted container: same host name,
+ *   same pid);
  * - it belongs to this same Slurm job on another machine (a re-queued job keeps its id: its earlier
  *   run is over; on this machine its process decides, as two sweeps in one allocation share the id);
  * - it was not renewed for LEASE_MS (an owner on another machine that died with it).
@@ -14,6 +16,7 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { processAlive } from '../util/process-alive';
 import { SweepError } from './errors';
 
@@ -44,9 +47,16 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
+/** The locks this process holds (resolved paths): one naming this pid that is not here is an earlier process's. */
+const held = new Set<string>();
+
 /** Why the lock's owner is gone (it may be taken over), or undefined when it may still be writing. */
-function goneReason(owner: LockOwner | undefined, ageMs: number, now: LockOwner): string | undefined {
+function goneReason(owner: LockOwner | undefined, ageMs: number, now: LockOwner, heldHere: boolean): string | undefined {
   if (owner && owner.host === now.host) {
+    // Our own pid: a container restarted with the same host name (a Kubernetes Indexed Job's pod is
+    // named after its index) starts its process with the same pid as the one that left the lock.
+    if (owner.pid === now.pid)
+      return heldHere ? undefined : `it names this process's id ${owner.pid} on this machine, an earlier process's (a restarted container)`;
     // On this machine whether its process lives decides, whatever its job: two sweeps started in one
     // Slurm allocation (salloc, a batch script) share the job id, and the first is still writing.
     if (!processAlive(owner.pid)) return `its process ${owner.pid} on this machine has ended`;
@@ -102,7 +112,7 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
         continue; // released between the two calls: try again
       }
       const owner = readOwner(file);
-      const gone = attempt < 3 ? goneReason(owner, ageMs, me) : undefined;
+      const gone = attempt < 3 ? goneReason(owner, ageMs, me, held.has(resolve(file))) : undefined;
       if (!gone) throw live(owner);
       log(`warning: taking over ${file}: ${gone}`);
       // Moved aside, then checked: of two processes taking over the same gone owner's lock at once,
@@ -127,6 +137,7 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
     closeSync(fd);
     break;
   }
+  held.add(resolve(file));
   const renew = setInterval(() => {
     try {
       const t = new Date();
@@ -140,6 +151,7 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
   const release = () => {
     if (released) return;
     released = true;
+    held.delete(resolve(file));
     clearInterval(renew);
     process.off('exit', release);
     // Only our own lock: one taken over after ours was deleted by hand belongs to someone else.

@@ -79,6 +79,23 @@ describe('the results file lock', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
+  test('a lock naming this pid on this host that this process does not hold is an earlier process’s (a restarted container)', () => {
+    // A Kubernetes Indexed Job's retried pod has its index's host name, and its sweep the same pid
+    // (1 after `exec`) as the killed one that left the lock: it must not wait for the lease.
+    const out = join(dir, 'restarted.jsonl');
+    writeLock(out, { host: hostname(), pid: process.pid });
+    const logs: string[] = [];
+    const release = lockResults(out, (l) => logs.push(l));
+    expect(logs).toEqual([
+      `warning: taking over ${out}.lock: it names this process's id ${process.pid} on this machine, an earlier process's (a restarted container)`,
+    ]);
+    expect(JSON.parse(readFileSync(`${out}.lock`, 'utf8')).started).not.toBe('2026-01-01T00:00:00.000Z');
+    // Held now: this process's own second attempt is refused, not taken over.
+    expect(() => lockResults(out, () => {})).toThrow(/another fre sweep is writing this results file/);
+    release();
+    expect(existsSync(`${out}.lock`)).toBe(false);
+  });
+
   test('another machine’s lock: refused while renewed, taken over once the lease ran out', () => {
     const out = join(dir, 'remote.jsonl');
     writeLock(out, { host: 'node-that-died', pid: 1 });
