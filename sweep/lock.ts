@@ -67,6 +67,20 @@ function goneReason(owner: LockOwner | undefined, ageMs: number, now: LockOwner,
   return undefined;
 }
 
+/**
+ * Whether the lock moved aside is the one judged gone: the same owner, or, when that one was
+ * unreadable (only an expired lease makes it gone), still unreadable and still expired — a fresh
+ * lock moved while its creator had not yet written it is unreadable too, but new.
+ */
+function sameLock(owner: LockOwner | undefined, moved: LockOwner | undefined, aside: string): boolean {
+  if (owner) return moved !== undefined && moved.pid === owner.pid && moved.host === owner.host && moved.started === owner.started;
+  try {
+    return moved === undefined && Date.now() - statSync(aside).mtimeMs > LEASE_MS;
+  } catch {
+    return false;
+  }
+}
+
 function describe(owner: LockOwner | undefined): string {
   if (!owner) return 'another process (its lock is being written)';
   return `process ${owner.pid} on ${owner.host}${owner.job ? ` (${owner.job})` : ''}, since ${owner.started}`;
@@ -114,10 +128,10 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
       const owner = readOwner(file);
       const gone = attempt < 3 ? goneReason(owner, ageMs, me, held.has(resolve(file))) : undefined;
       if (!gone) throw live(owner);
-      log(`warning: taking over ${file}: ${gone}`);
       // Moved aside, then checked: of two processes taking over the same gone owner's lock at once,
       // the later one would move the lock the earlier one has just created; it sees another owner
-      // in what it moved, puts it back and stops.
+      // in what it moved (or an empty lock, caught between its creation and its first write), puts
+      // it back and stops.
       const aside = `${file}.gone-${me.pid}`;
       try {
         renameSync(file, aside);
@@ -125,10 +139,11 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
         continue; // the other taker moved it first
       }
       const moved = readOwner(aside);
-      if (moved && !(owner && moved.pid === owner.pid && moved.host === owner.host && moved.started === owner.started)) {
+      if (!sameLock(owner, moved, aside)) {
         renameSync(aside, file);
         throw live(moved);
       }
+      log(`warning: taking over ${file}: ${gone}`);
       unlinkSync(aside);
       continue;
     }

@@ -4,6 +4,9 @@
  * here, a re-queued Slurm job, a dead machine that stopped renewing it) is taken over.
  */
 import { spawnSync } from 'node:child_process';
+// The fs module itself (not an import's copy of it), to spy on what sweep/lock.ts calls.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import fs = require('node:fs');
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +97,30 @@ describe('the results file lock', () => {
     expect(() => lockResults(out, () => {})).toThrow(/another fre sweep is writing this results file/);
     release();
     expect(existsSync(`${out}.lock`)).toBe(false);
+  });
+
+  test('two takers of one gone lock: the later one, moving the earlier one’s lock before its first write, puts it back and stops', () => {
+    const out = join(dir, 'two-takers.jsonl');
+    const lock = writeLock(out, { host: hostname(), pid: deadPid() });
+    const real = { renameSync: fs.renameSync, unlinkSync: fs.unlinkSync };
+    // Just before this taker moves the gone lock aside, the other taker has moved and deleted it and
+    // created its own: O_EXCL done, owner not yet written.
+    const spy = jest.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+      if (from === lock && !existsSync(`${lock}.other`)) {
+        real.unlinkSync(lock);
+        fs.closeSync(fs.openSync(lock, 'wx'));
+        fs.writeFileSync(`${lock}.other`, '');
+      }
+      real.renameSync(from, to);
+    });
+    const logs: string[] = [];
+    try {
+      expect(() => lockResults(out, (l) => logs.push(l))).toThrow(/another fre sweep is writing this results file: another process/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logs).toEqual([]); // nothing was taken over
+    expect(readFileSync(lock, 'utf8')).toBe(''); // the other taker's lock, back in place for its write
   });
 
   test('another machine’s lock: refused while renewed, taken over once the lease ran out', () => {
