@@ -98,7 +98,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   const identity = runIdentity(net, a.algo, seed, data, kernels.name);
   const loaded = a.resume && a.checkpoint ? loadCheckpoint(a.checkpoint, net, identity, TRAIN_HINTS) : undefined;
   const resume = loaded?.checkpoint;
-  const sessions = runSessions(loaded);
+  const sessions = runSessions(loaded, epochs);
   const rng = makeRng(seed);
   const initial = resume ? resume.params : a.init ? loadParams(a.init, net, rng) : initParams(net, rng);
 

@@ -168,6 +168,22 @@ export function saveCheckpoint(
   writeNpz(path, entries);
 }
 
+/** Sessions as saveCheckpoint writes them (a damaged list would be copied into results lines that then fail to read). */
+function validSessions(v: unknown): v is RunSession[] {
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.every(
+      (x) =>
+        typeof x === 'object' &&
+        x !== null &&
+        Number.isInteger((x as RunSession).firstEpoch) &&
+        typeof (x as RunSession).code === 'object' &&
+        (x as RunSession).code !== null,
+    )
+  );
+}
+
 function mismatch(file: string, path: string, message: string, hint: string): SpecError {
   return new SpecError([{ code: 'FRE042', file, path, message, hint }]);
 }
@@ -184,8 +200,12 @@ export interface LoadedCheckpoint {
   sessions: RunSession[];
 }
 
-/** The sessions to record for a run that starts (`loaded` undefined) or continues now, this process last. */
-export function runSessions(loaded: LoadedCheckpoint | undefined): RunSession[] {
+/**
+ * The sessions to record for a run of `epochsPlanned` epochs that starts (`loaded` undefined) or
+ * continues now, this process last; a finished checkpoint's own (this process runs no epoch of it).
+ */
+export function runSessions(loaded: LoadedCheckpoint | undefined, epochsPlanned: number): RunSession[] {
+  if (loaded && loaded.checkpoint.epochsDone >= epochsPlanned) return loaded.sessions;
   const now: RunSession = { firstEpoch: (loaded?.checkpoint.epochsDone ?? 0) + 1, started: new Date().toISOString(), code: codeVersion() };
   return [...(loaded?.sessions ?? []), now];
 }
@@ -308,7 +328,7 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity, hi
       checkpoint: { epochsDone: meta.epochsDone, history: meta.history, params, optimizer },
       epochsPlanned: meta.epochsPlanned,
       code: meta.code,
-      sessions: Array.isArray(meta.sessions) ? meta.sessions : [{ firstEpoch: 1, code: meta.code }],
+      sessions: validSessions(meta.sessions) ? meta.sessions : [{ firstEpoch: 1, code: meta.code }],
     };
   } catch (err) {
     if (err instanceof NpzError) throw mismatch(file, '', err.message, or('the checkpoint belongs to another graph: resume with its spec'));

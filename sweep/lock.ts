@@ -15,7 +15,7 @@
  * Otherwise the sweep stops with a message naming the owner and the lock file.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { constants, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { processAlive } from '../util/process-alive';
 import { SweepError } from './errors';
@@ -23,6 +23,9 @@ import { SweepError } from './errors';
 /** How often the owner renews the lock, and how long an unrenewed lock of another machine counts as live. */
 export const HEARTBEAT_MS = 30_000;
 export const LEASE_MS = 5 * 60_000;
+
+/** Signals that end a sweep without the 'exit' event. */
+const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 
 export interface LockOwner {
   host: string;
@@ -153,12 +156,23 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
     break;
   }
   held.add(resolve(file));
+  const ours = () => {
+    const o = readOwner(file);
+    return o !== undefined && o.pid === me.pid && o.host === me.host && o.started === me.started;
+  };
   const renew = setInterval(() => {
+    // Renewing a lock another sweep has taken over (ours deleted by hand, or judged gone) would keep
+    // the new owner's alive on our behalf: stop, and say so.
+    if (!ours()) {
+      clearInterval(renew);
+      log(`warning: ${file} is no longer this sweep's (deleted, or taken over by another); another sweep may now write ${out} too`);
+      return;
+    }
     try {
       const t = new Date();
       utimesSync(file, t, t);
     } catch {
-      /* removed by hand: the sweep goes on; the next writer will not be stopped by it */
+      /* removed by hand between the two calls: the next round says so */
     }
   }, HEARTBEAT_MS);
   renew.unref();
@@ -169,8 +183,9 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
     held.delete(resolve(file));
     clearInterval(renew);
     process.off('exit', release);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
     // Only our own lock: one taken over after ours was deleted by hand belongs to someone else.
-    if (readOwner(file)?.pid === me.pid && readOwner(file)?.host === me.host) {
+    if (ours()) {
       try {
         unlinkSync(file);
       } catch {
@@ -178,6 +193,14 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
       }
     }
   };
+  // 'exit' does not fire when a signal ends the process: scancel and a Slurm time limit send
+  // SIGTERM, a closed terminal SIGHUP. Release, then exit with the signal's status (re-raising it
+  // would be ignored by a process running as pid 1 in a container).
+  const onSignal = (sig: NodeJS.Signals) => {
+    release();
+    process.exit(128 + (constants.signals[sig] ?? 0));
+  };
   process.on('exit', release);
+  for (const sig of SIGNALS) process.on(sig, onSignal);
   return release;
 }

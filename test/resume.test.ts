@@ -15,7 +15,14 @@ import { resolveNet, type Net } from '../graph/net';
 import { initParams, type Params } from '../graph/params';
 import type { EdgeSpec, TrainingSpec } from '../graph/spec';
 import { readNpz } from '../io/npz';
-import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints, type RunIdentity } from '../simulator/checkpoint';
+import {
+  loadCheckpoint,
+  runIdentity,
+  saveCheckpoint,
+  type CheckpointHints,
+  type RunIdentity,
+  type RunSession,
+} from '../simulator/checkpoint';
 import { selectKernels } from '../simulator/kernels/select';
 import { train, type Algorithm, type TrainCheckpoint } from '../simulator/train';
 import { makeRng } from '../util/rng';
@@ -119,6 +126,13 @@ describe('train(): killed mid-epoch, resumed from the checkpoint = uninterrupted
     expect(epochsPlanned).toBe(epochs);
     // Written without sessions (as before they were recorded): one session from epoch 1, the writer's code.
     expect(sessions).toEqual([{ firstEpoch: 1, code }]);
+    // A damaged sessions list reads as that one session too (copied into a results line, it would
+    // make the file unreadable).
+    const damaged = join(dir, 'damaged-sessions.ckpt.npz');
+    saveCheckpoint(damaged, net, id, checkpoint, epochs, [{ code } as unknown as RunSession]);
+    expect(loadCheckpoint(damaged, net, id, HINTS).sessions).toEqual([
+      { firstEpoch: 1, code: expect.objectContaining({ version: code.version }) },
+    ]);
     const resumed = await train(net, initParams(net, makeRng(999)) /* ignored: the checkpoint's params are used */, d, {
       algo,
       epochs,

@@ -50,6 +50,16 @@ describe('the train runner with a checkpoint file', () => {
     expect(lines.slice(1)).toEqual([expect.stringMatching(/^epoch 3: /), expect.stringMatching(/^epoch 4: /)]);
     expect(timing(continued)).toEqual(timing(whole));
     expect(epochsDone(ckpt)).toBe(EPOCHS);
+
+    // Continued again from its finished checkpoint (a sweep killed between the last checkpoint and
+    // the results line): no epoch runs, so no process is added to the two that ran it.
+    const recorded: number[][] = [];
+    await trainRunner.run(config, {
+      signal: new AbortController().signal,
+      checkpoint: ckpt,
+      recordSessions: (s) => recorded.push(s.map((x) => x.firstEpoch)),
+    });
+    expect(recorded).toEqual([[1, 3]]);
   });
 
   test('a checkpoint of another run (other seed) is refused with the file named, not restarted silently', async () => {

@@ -3,7 +3,7 @@
  * writing stops with a message naming the owner and the lock; a lock whose owner is gone (killed
  * here, a re-queued Slurm job, a dead machine that stopped renewing it) is taken over.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 // The fs module itself (not an import's copy of it), to spy on what sweep/lock.ts calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import fs = require('node:fs');
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { SweepError } from '../sweep/errors';
 import { LEASE_MS, lockResults } from '../sweep/lock';
 import { readResults } from '../sweep/results';
-import { sweepDir, tinyGraph, tinySweep } from './sweep-fixtures';
+import { sweepDir, tinyGraph, tinySweep, until } from './sweep-fixtures';
 
 const FRE = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const { dir, file } = sweepDir(
@@ -42,6 +42,22 @@ function writeLock(out: string, owner: Record<string, unknown>, ageMs = 0): stri
 }
 
 describe('the results file lock', () => {
+  test('a sweep ended by SIGTERM (scancel, a time limit) removes its lock', async () => {
+    const long = sweepDir(
+      tinySweep({ axes: [], seeds: [1], method: 'ep', data: { trainLimit: 1500, testLimit: 200 } }),
+      tinyGraph({ epochs: 50 }),
+    );
+    const out = join(long.dir, 'term.jsonl');
+    const child = spawn(process.execPath, [FRE, 'sweep', long.file, '-o', out, '--workers', '1'], { cwd: long.dir, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // The checkpoint folder is made after the lock is taken: the sweep is past its start.
+    expect(await until(() => existsSync(`${out}.ckpt`), 60000)).toBe(true);
+    expect(existsSync(`${out}.lock`)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(existsSync(`${out}.lock`)).toBe(false);
+  });
+
   test('held while the sweep holds it: a second taker is refused naming the owner; released, it is gone', () => {
     const out = join(dir, 'held.jsonl');
     const logs: string[] = [];

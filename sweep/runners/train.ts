@@ -54,7 +54,7 @@ export const trainRunner: SweepRunner = {
     const identity = runIdentity(net, config.method, config.seed, data, kernels.name);
     const loaded = file && existsSync(file) ? loadCheckpoint(file, net, identity, sweepHints(file)) : undefined;
     const resume = loaded?.checkpoint;
-    const sessions = runSessions(loaded);
+    const sessions = runSessions(loaded, epochs);
     if (resume) ctx.log?.(`continuing from ${file} after epoch ${resume.epochsDone}`);
     const initial = resume ? resume.params : initParams(net, makeRng(config.seed));
     const { result } = await train(net, initial, data, {
