@@ -23,6 +23,7 @@ import { loadCheckpoint, runIdentity, saveCheckpoint, type CheckpointHints } fro
 import { selectKernels } from '../simulator/kernels/select';
 import { ALGORITHMS, train, type Algorithm, type EpochResult } from '../simulator/train';
 import { checkOutputPath, writeAtomic } from '../util/atomic-write';
+import { lockOutput } from '../util/output-lock';
 import { codeVersion } from '../util/code-version';
 import { makeRng } from '../util/rng';
 import { machineInfo } from './machine';
@@ -45,6 +46,9 @@ function reproduceHints(ckptFile: string): CheckpointHints {
     },
   };
 }
+/** How the seed files' lock names this script in its messages. */
+const REPRODUCE_LOCK = { command: 'bench/reproduce', output: "this seed's results and checkpoint", elsewhere: 'pass another --out' };
+
 const USAGE =
   'usage: reproduce.js SPEC.json [--algo ep|bp|fa] [--seeds 0,1,2] [--epochs N] [--train-limit N] [--test-limit N] [--out DIR] [--resume]';
 
@@ -98,73 +102,79 @@ async function main(): Promise<void> {
     // Before an epoch's work, not after it: an unwritable results path is found at once.
     checkOutputPath(file);
     checkOutputPath(ckptFile);
-    const identity = runIdentity(net, algo, seed, data, kernels.name);
-    // What an earlier process left: its sessions (for the record) and, with --resume, its checkpoint.
-    let previous: { started?: string; sessions?: Session[]; finished?: string; epochsPlanned?: number } = {};
-    if (resumeRuns && existsSync(file)) previous = JSON.parse(readFileSync(file, 'utf8'));
-    const resume =
-      resumeRuns && existsSync(ckptFile) ? loadCheckpoint(ckptFile, net, identity, reproduceHints(ckptFile)).checkpoint : undefined;
-    if (resume && resume.epochsDone >= epochs) {
-      process.stderr.write(`${file}: ${resume.epochsDone} of ${epochs} epochs already run, skipping\n`);
-      continue;
-    }
-    const started = previous.started && resume ? previous.started : new Date().toISOString();
-    const sessions: Session[] = [
-      ...(resume ? (previous.sessions ?? []) : []),
-      { started: new Date().toISOString(), firstEpoch: (resume?.epochsDone ?? 0) + 1, code: codeVersion() },
-    ];
-    const session = sessions[sessions.length - 1];
-    if (resume) process.stderr.write(`${spec.name} ${algo} seed ${seed}: resuming from ${ckptFile} after epoch ${resume.epochsDone}\n`);
+    // One process per seed's files (util/output-lock.ts): two would overwrite each other's checkpoint.
+    const release = lockOutput(file, REPRODUCE_LOCK, (line) => process.stderr.write(`${line}\n`));
+    try {
+      const identity = runIdentity(net, algo, seed, data, kernels.name);
+      // What an earlier process left: its sessions (for the record) and, with --resume, its checkpoint.
+      let previous: { started?: string; sessions?: Session[]; finished?: string; epochsPlanned?: number } = {};
+      if (resumeRuns && existsSync(file)) previous = JSON.parse(readFileSync(file, 'utf8'));
+      const resume =
+        resumeRuns && existsSync(ckptFile) ? loadCheckpoint(ckptFile, net, identity, reproduceHints(ckptFile)).checkpoint : undefined;
+      if (resume && resume.epochsDone >= epochs) {
+        process.stderr.write(`${file}: ${resume.epochsDone} of ${epochs} epochs already run, skipping\n`);
+        continue; // after the finally below, which releases the lock
+      }
+      const started = previous.started && resume ? previous.started : new Date().toISOString();
+      const sessions: Session[] = [
+        ...(resume ? (previous.sessions ?? []) : []),
+        { started: new Date().toISOString(), firstEpoch: (resume?.epochsDone ?? 0) + 1, code: codeVersion() },
+      ];
+      const session = sessions[sessions.length - 1];
+      if (resume) process.stderr.write(`${spec.name} ${algo} seed ${seed}: resuming from ${ckptFile} after epoch ${resume.epochsDone}\n`);
 
-    // Rewritten after every epoch (atomically, fsynced), so a run stopped early still leaves its curve.
-    const save = (done: EpochResult[], finished: boolean): void => {
-      const accs = done.map((e) => e.testAccuracy);
-      writeAtomic(
-        file,
-        JSON.stringify(
-          {
-            spec,
-            specFile,
-            algo,
-            seed,
-            started,
-            ...(finished ? { finished: new Date().toISOString() } : { partial: true }),
-            epochsPlanned: epochs,
-            epochsRun: done.length,
-            code: codeVersion(),
-            sessions,
-            machine: machineInfo(kernels),
-            trainSamples: data.train.count,
-            testSamples: data.test.count,
-            bestTestAccuracy: accs.length ? Math.max(...accs) : 0,
-            finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
-            epochs: done,
-          },
-          null,
-          1,
-        ) + '\n',
-      );
-    };
-    const { result } = await train(net, resume ? resume.params : initParams(net, makeRng(seed)), data, {
-      algo,
-      epochs,
-      seed,
-      kernels,
-      resume,
-      onEpoch: (r) => {
-        session.lastEpoch = r.epoch;
-        process.stderr.write(
-          `${spec.name} ${algo} seed ${seed} epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)\n`,
+      // Rewritten after every epoch (atomically, fsynced), so a run stopped early still leaves its curve.
+      const save = (done: EpochResult[], finished: boolean): void => {
+        const accs = done.map((e) => e.testAccuracy);
+        writeAtomic(
+          file,
+          JSON.stringify(
+            {
+              spec,
+              specFile,
+              algo,
+              seed,
+              started,
+              ...(finished ? { finished: new Date().toISOString() } : { partial: true }),
+              epochsPlanned: epochs,
+              epochsRun: done.length,
+              code: codeVersion(),
+              sessions,
+              machine: machineInfo(kernels),
+              trainSamples: data.train.count,
+              testSamples: data.test.count,
+              bestTestAccuracy: accs.length ? Math.max(...accs) : 0,
+              finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
+              epochs: done,
+            },
+            null,
+            1,
+          ) + '\n',
         );
-      },
-      // The checkpoint first: the results file never claims an epoch the checkpoint lacks.
-      onCheckpoint: (c) => {
-        saveCheckpoint(ckptFile, net, identity, c, epochs, sessions);
-        save(c.history, false);
-      },
-    });
-    save(result.epochs, true);
-    process.stderr.write(`wrote ${file}: best ${(100 * result.bestTestAccuracy).toFixed(2)}%\n`);
+      };
+      const { result } = await train(net, resume ? resume.params : initParams(net, makeRng(seed)), data, {
+        algo,
+        epochs,
+        seed,
+        kernels,
+        resume,
+        onEpoch: (r) => {
+          session.lastEpoch = r.epoch;
+          process.stderr.write(
+            `${spec.name} ${algo} seed ${seed} epoch ${r.epoch}: test ${(100 * r.testAccuracy).toFixed(2)}% (${r.seconds.toFixed(1)} s)\n`,
+          );
+        },
+        // The checkpoint first: the results file never claims an epoch the checkpoint lacks.
+        onCheckpoint: (c) => {
+          saveCheckpoint(ckptFile, net, identity, c, epochs, sessions);
+          save(c.history, false);
+        },
+      });
+      save(result.epochs, true);
+      process.stderr.write(`wrote ${file}: best ${(100 * result.bestTestAccuracy).toFixed(2)}%\n`);
+    } finally {
+      release();
+    }
   }
 }
 

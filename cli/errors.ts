@@ -10,6 +10,7 @@ import { DiagnosticsError } from '../hw-models/diagnostics';
 import { WriteError } from '../util/atomic-write';
 import { ReadError } from '../util/read-bounded';
 import { EnvError } from '../util/env';
+import { LockError } from '../util/output-lock';
 
 export class UsageError extends Error {}
 
@@ -22,7 +23,8 @@ export function isUserError(err: unknown): err is Error {
     err instanceof DiagnosticsError ||
     err instanceof ReadError ||
     err instanceof WriteError ||
-    err instanceof EnvError
+    err instanceof EnvError ||
+    err instanceof LockError
   );
 }
 

@@ -11,7 +11,7 @@ import { runPool, RunFailedError } from './pool';
 import { formatDuration, Progress } from '../util/progress';
 import { fileSize, lineKey, readResults, ResultsWriter, truncateTorn, type ResultLine } from './results';
 import { provenance } from '../util/provenance';
-import { lockResults } from './lock';
+import { LockError, lockOutput } from '../util/output-lock';
 
 export interface SweepOptions {
   file: string;
@@ -89,12 +89,22 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     return { def, out, planned: runs.length, skipped: 0, ran: 0, stopped: false, seconds: 0 };
   }
 
-  // One writer per results file (sweep/lock.ts), from reading what is done to the last line.
-  const release = lockResults(out, o.log);
+  // One writer per results file (util/output-lock.ts), from reading what is done to the last line.
+  const release = lockResultsFile(out, o.log);
   try {
     return await sweepUnlocked(o, def, all, runs, out, shardText, logAxes, t0);
   } finally {
     release();
+  }
+}
+
+/** The results file's lock (util/output-lock.ts), its refusal as the sweep's own error. */
+export function lockResultsFile(out: string, log: (line: string) => void): () => void {
+  try {
+    return lockOutput(out, { command: 'fre sweep', output: 'this results file', elsewhere: 'write to another file with --out' }, log);
+  } catch (err) {
+    if (err instanceof LockError) throw SweepError.one(err.file, '', err.detail, err.hint);
+    throw err;
   }
 }
 

@@ -4,8 +4,8 @@
  * EnvError with its stack, as a bug.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const REPRODUCE = join(__dirname, '..', 'dist', 'bench', 'reproduce.js');
@@ -65,5 +65,28 @@ describe('bench/reproduce outputs', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.status).toBe(1);
     expect(readdirSync(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  test('a seed another live process is running is refused naming it; a killed one’s lock is taken over', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fre-reproduce-'));
+    const results = join(out, 'mnist-2hl-ep-seed0.json');
+    // The owner: this test's own process, alive on this machine.
+    writeFileSync(`${results}.lock`, JSON.stringify({ host: hostname(), pid: process.pid, started: '2026-01-01T00:00:00.000Z' }));
+    const refused = run(out);
+    expect(refused.stderr).toContain(
+      `${results}: error: another bench/reproduce is writing this seed's results and checkpoint: process ${process.pid}`,
+    );
+    expect(refused.stderr).toContain(`delete ${results}.lock`);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(refused.status).toBe(1);
+    expect(existsSync(results)).toBe(false);
+
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(`${results}.lock`, JSON.stringify({ host: hostname(), pid: Number(dead), started: '2026-01-01T00:00:00.000Z' }));
+    const taken = run(out);
+    expect(taken.stderr).toContain(`warning: taking over ${results}.lock: its process ${dead} on this machine has ended`);
+    expect(taken.status).toBe(0);
+    expect(existsSync(results)).toBe(true);
+    expect(existsSync(`${results}.lock`)).toBe(false); // released when the seed is done
   });
 });

@@ -1,21 +1,24 @@
 /**
- * One writer per results file (sweep/lock.ts): a second `fre sweep` on a file another one is
+ * One writer per results file (util/output-lock.ts): a second `fre sweep` on a file another one is
  * writing stops with a message naming the owner and the lock; a lock whose owner is gone (killed
  * here, a re-queued Slurm job, a dead machine that stopped renewing it) is taken over.
  */
 import { spawn, spawnSync } from 'node:child_process';
-// The fs module itself (not an import's copy of it), to spy on what sweep/lock.ts calls.
+// The fs module itself (not an import's copy of it), to spy on what util/output-lock.ts calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import fs = require('node:fs');
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SweepError } from '../sweep/errors';
-import { LEASE_MS, lockResults } from '../sweep/lock';
+import { lockResultsFile } from '../sweep/execute';
+import { LEASE_MS } from '../util/output-lock';
 import { readResults } from '../sweep/results';
 import { sweepDir, tinyGraph, tinySweep, until } from './sweep-fixtures';
 
 const FRE = join(__dirname, '..', 'dist', 'cli', 'main.js');
+/** The lock as `fre sweep` takes it, in this process. */
+const lockResults = lockResultsFile;
 const { dir, file } = sweepDir(
   tinySweep({ axes: [], seeds: [1], method: 'ep', data: { trainLimit: 300, testLimit: 100 } }),
   tinyGraph({ epochs: 1 }),

@@ -1,31 +1,51 @@
 /**
- * One writer per results file. Two `fre sweep` processes on one file (a second terminal, a job
- * submitted twice) would each run the missing runs, append duplicate lines and overwrite each
- * other's checkpoints in <out>.ckpt/. So the sweep holds `<out>.lock` while it runs: created
- * exclusively, holding who owns it, its modification time renewed every HEARTBEAT_MS.
+ * One writer per output. Two processes writing one output (a sweep's results file, a reproduction
+ * run's results and checkpoint) — a second terminal, a job submitted twice — would each run the
+ * missing work, append duplicate lines and overwrite each other's checkpoints. So the writer holds
+ * `<output>.lock` while it runs: created exclusively, holding who owns it, its modification time
+ * renewed every HEARTBEAT_MS.
  *
  * A lock whose owner is gone must not block the next attempt, least of all a cluster re-queue after
  * a node died. It is taken over when:
- * - its owner ran on this machine and its process no longer exists (a killed sweep), or it names
+ * - its owner ran on this machine and its process no longer exists (a killed run), or it names
  *   this process's own pid without this process holding it (a restarted container: same host name,
  *   same pid);
  * - it belongs to this same Slurm job on another machine (a re-queued job keeps its id: its earlier
- *   run is over; on this machine its process decides, as two sweeps in one allocation share the id);
+ *   run is over; on this machine its process decides, as two runs in one allocation share the id);
  * - it was not renewed for LEASE_MS (an owner on another machine that died with it).
- * Otherwise the sweep stops with a message naming the owner and the lock file.
+ * Otherwise the taker stops with a LockError naming the owner and the lock file.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { processAlive } from '../util/process-alive';
-import { SweepError } from './errors';
+import { processAlive } from './process-alive';
 
 /** How often the owner renews the lock, and how long an unrenewed lock of another machine counts as live. */
 export const HEARTBEAT_MS = 30_000;
 export const LEASE_MS = 5 * 60_000;
 
-/** Signals that end a sweep without the 'exit' event. */
+/** Signals that end a process without the 'exit' event. */
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+
+/** The output is another live process's (or the lock cannot be made): `file` is the output. */
+export class LockError extends Error {
+  constructor(
+    public readonly file: string,
+    public readonly detail: string,
+    public readonly hint: string,
+  ) {
+    super(`${file}: error: ${detail}\n  fix: ${hint}`);
+    this.name = 'LockError';
+  }
+}
+
+/** Who takes the lock, in the messages: the command (`fre sweep`) and what it writes (`this results file`). */
+export interface LockUser {
+  command: string;
+  output: string;
+  /** How to write elsewhere instead (`write to another file with --out`). */
+  elsewhere: string;
+}
 
 export interface LockOwner {
   host: string;
@@ -90,17 +110,17 @@ function describe(owner: LockOwner | undefined): string {
 }
 
 /**
- * Takes `<out>.lock` for this process, or throws a SweepError naming its live owner. Returns the
- * release function (also run at process exit); `log` reports a lock taken over from a gone owner.
+ * Takes `<out>.lock` for this process, or throws a LockError naming its live owner. Returns the
+ * release function (also run at process exit and on SIGTERM/SIGHUP); `log` reports a lock taken
+ * over from a gone owner.
  */
-export function lockResults(out: string, log: (line: string) => void): () => void {
+export function lockOutput(out: string, user: LockUser, log: (line: string) => void): () => void {
   const file = `${out}.lock`;
   const live = (owner: LockOwner | undefined) =>
-    SweepError.one(
+    new LockError(
       out,
-      '',
-      `another fre sweep is writing this results file: ${describe(owner)}`,
-      `wait for it to finish, or write to another file with --out; if that sweep is no longer running (its machine died), delete ${file}`,
+      `another ${user.command} is writing ${user.output}: ${describe(owner)}`,
+      `wait for it to finish, or ${user.elsewhere}; if that ${user.command} is no longer running (its machine died), delete ${file}`,
     );
   const me: LockOwner = {
     host: hostname(),
@@ -115,11 +135,10 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
       fd = openSync(file, 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw SweepError.one(
+        throw new LockError(
           out,
-          '',
           `cannot create the lock ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-          'write the results to a folder you can write, with --out',
+          `${user.elsewhere}, in a folder you can write`,
         );
       }
       let ageMs = 0;
@@ -161,11 +180,11 @@ export function lockResults(out: string, log: (line: string) => void): () => voi
     return o !== undefined && o.pid === me.pid && o.host === me.host && o.started === me.started;
   };
   const renew = setInterval(() => {
-    // Renewing a lock another sweep has taken over (ours deleted by hand, or judged gone) would keep
+    // Renewing a lock another process has taken over (ours deleted by hand, or judged gone) would keep
     // the new owner's alive on our behalf: stop, and say so.
     if (!ours()) {
       clearInterval(renew);
-      log(`warning: ${file} is no longer this sweep's (deleted, or taken over by another); another sweep may now write ${out} too`);
+      log(`warning: ${file} is no longer this ${user.command}'s (deleted, or taken over by another); another may now write ${out} too`);
       return;
     }
     try {
