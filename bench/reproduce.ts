@@ -95,6 +95,21 @@ async function main(): Promise<void> {
   const epochs = optionalCount(args, 'epochs') ?? spec.training.epochs;
   const kernels = selectKernels('auto');
   const data = loadNetData(net, specFile, { trainLimit: optionalCount(args, 'train-limit'), testLimit: optionalCount(args, 'test-limit') });
+  // Ctrl-C stops at once. Unhandled, SIGINT ends the process without the 'exit' event, leaving the
+  // running seed's lock behind (the next run warns and takes it over; one on another machine would be
+  // refused for the lease). Handled, it runs between batches (train yields after each one), never
+  // inside a checkpoint write: release the lock, then end by SIGINT itself as before, so that a shell
+  // script running one reproduction after another stops too (bash goes on after a command that exits
+  // 130 by itself). Where SIGINT is ignored (pid 1 in a container), exit with its status, 130.
+  let releaseSeed: (() => void) | undefined;
+  const onSigint = () => {
+    process.off('SIGINT', onSigint);
+    process.stderr.write('\ninterrupted: --resume continues each unfinished seed from its last finished epoch\n');
+    releaseSeed?.();
+    process.kill(process.pid, 'SIGINT');
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
   for (const seed of seeds) {
     const stem = join(outDir, `${basename(specFile, '.json')}-${algo}-seed${seed}`);
     const file = `${stem}.json`;
@@ -104,6 +119,7 @@ async function main(): Promise<void> {
     checkOutputPath(ckptFile);
     // One process per seed's files (util/output-lock.ts): two would overwrite each other's checkpoint.
     const release = lockOutput(file, REPRODUCE_LOCK, (line) => process.stderr.write(`${line}\n`));
+    releaseSeed = release;
     try {
       const identity = runIdentity(net, algo, seed, data, kernels.name);
       // What an earlier process left: its sessions (for the record) and, with --resume, its checkpoint.
@@ -173,6 +189,7 @@ async function main(): Promise<void> {
       save(result.epochs, true);
       process.stderr.write(`wrote ${file}: best ${(100 * result.bestTestAccuracy).toFixed(2)}%\n`);
     } finally {
+      releaseSeed = undefined;
       release();
     }
   }

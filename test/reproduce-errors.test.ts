@@ -3,7 +3,7 @@
  * the user's error, named with what to write, never a stack trace): FRE_BACKEND=foo printed the
  * EnvError with its stack, as a bug.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,4 +89,39 @@ describe('bench/reproduce outputs', () => {
     expect(existsSync(results)).toBe(true);
     expect(existsSync(`${results}.lock`)).toBe(false); // released when the seed is done
   });
+
+  test('Ctrl-C (SIGINT) removes the running seed’s lock and still ends the process by SIGINT; --resume continues without a takeover', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'fre-reproduce-'));
+    const results = join(out, 'mnist-2hl-ep-seed0.json');
+    const flags = ['--seeds', '0', '--train-limit', '1000', '--test-limit', '64', '--out', out];
+    const child = spawn(process.execPath, [REPRODUCE, 'examples/mnist-2hl.json', ...flags, '--epochs', '50'], {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    let lockedWhileRunning = false;
+    const ended = await new Promise<NodeJS.Signals | number | null>((resolve) => {
+      child.stderr.on('data', (b) => {
+        err += b;
+        if (/epoch 1:/.test(err) && !child.killed) {
+          lockedWhileRunning = existsSync(`${results}.lock`);
+          child.kill('SIGINT');
+        }
+      });
+      child.on('exit', (c, sig) => resolve(sig ?? c));
+    });
+    expect(lockedWhileRunning).toBe(true);
+    // By the signal, not exit(130): a shell script running one reproduction after another stops too.
+    expect(ended).toBe('SIGINT');
+    expect(existsSync(`${results}.lock`)).toBe(false);
+    expect(err).toContain('interrupted: --resume continues');
+
+    const resumed = spawnSync(process.execPath, [REPRODUCE, 'examples/mnist-2hl.json', ...flags, '--epochs', '2', '--resume'], {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+    });
+    expect(resumed.stderr).not.toContain('taking over');
+    expect(resumed.status).toBe(0);
+    expect(existsSync(`${results}.lock`)).toBe(false);
+  }, 120000);
 });
