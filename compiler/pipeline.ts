@@ -69,9 +69,33 @@ export function checkPassNames(names: readonly string[], file: string): void {
   }
 }
 
+/**
+ * The netlist's conv geometry (ConvGeometryProto) names the pool kind, size and stride only, and the
+ * chip interpreter pools the combined pre-pool map by its pre-activation. Refused rather than carried:
+ * the activation argmax rule is a training-time option (docs/graph-format.md), and a netlist field
+ * would need a proto change plus the interpreter's pool to know the layer's activation.
+ */
+export function checkPoolArgmax(net: Net, file: string): void {
+  const diags = net.edges.flatMap((e) =>
+    e.conv?.pool?.argmax === 'activation'
+      ? [
+          diag(
+            'CMP007',
+            file,
+            `/edges/${e.index}/pool/argmax`,
+            `conv edge "${e.name}" pools with "argmax": "activation", which the netlist cannot carry (the chip pools by the pre-activation)`,
+            'remove "argmax" from the edge\'s "pool" (or set it to "preactivation") to compile for a chip',
+          ),
+        ]
+      : [],
+  );
+  if (diags.length) throw new CompileError(diags);
+}
+
 export function compile(net: Net, chip: ChipDescription, params: Params, options: CompileOptions, hooks: CompileHooks = {}): CompileResult {
   const dump = hooks.dumpAfter ?? [];
   checkPassNames(dump, options.specFile);
+  checkPoolArgmax(net, options.specFile);
   const ir = initialIR(net, chip, params, options);
   for (const pass of PASSES) {
     const t0 = performance.now();

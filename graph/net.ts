@@ -3,7 +3,7 @@
  * engines, the compiler and the simulator all read. Node ids: INPUT, 0..L-1 for hidden layers, OUTPUT.
  */
 import { windowOut, type ConvSpec, type FeatureShape, type PoolSpec } from './shapes';
-import type { Activation, FeedbackKind, GraphSpec, MapShape } from './spec';
+import type { Activation, EdgeSpec, FeedbackKind, GraphSpec, MapShape } from './spec';
 
 export const INPUT = -1;
 export const OUTPUT = -2;
@@ -107,7 +107,14 @@ export function resolveNet(spec: GraphSpec): Net {
     };
     const oh = windowOut(conv.height, conv.kernel, conv.stride, conv.padding);
     const ow = windowOut(conv.width, conv.kernel, conv.stride, conv.padding);
-    const pool: PoolSpec | undefined = e.pool ? { kind: e.pool.kind, size: e.pool.size, stride: e.pool.stride ?? e.pool.size } : undefined;
+    const pool: PoolSpec | undefined = e.pool
+      ? {
+          kind: e.pool.kind,
+          size: e.pool.size,
+          stride: e.pool.stride ?? e.pool.size,
+          ...(e.pool.argmax === 'activation' ? { argmax: poolActivationArgmax(e, layers[to]) } : {}),
+        }
+      : undefined;
     return {
       ...base,
       rows: conv.outChannels,
@@ -118,6 +125,14 @@ export function resolveNet(spec: GraphSpec): Net {
   const readout = edges.find((e) => e.to === OUTPUT);
   if (!readout) throw new Error('graph has no edge into the output (the spec was not validated)');
   return { spec, inputSize: spec.input.size, ...(inputShape ? { inputShape } : {}), classes: spec.output.classes, layers, edges, readout };
+}
+
+/** The kernels' activation key is hard-sigmoid's clamp(·, 0, 1) with α > 0 (graph/shapes.ts PoolSpec):
+ *  checked again here, since a spec that skipped validation would otherwise pool with the wrong key. */
+function poolActivationArgmax(e: EdgeSpec, to: NetLayer): 'activation' {
+  if (to.activation !== 'hard-sigmoid' || !((e.alpha ?? 1) > 0))
+    throw new Error(`edge ${e.name}: pool argmax "activation" needs a hard-sigmoid "to" layer and alpha > 0 (the spec was not validated)`);
+  return 'activation';
 }
 
 export function featureShape(s: MapShape): FeatureShape {

@@ -37,6 +37,11 @@ export interface PoolSpec {
   kind: 'max' | 'avg';
   size: number;
   stride: number;
+  /** Max pooling's argmax key (graph/spec.ts PoolEdgeSpec.argmax). Absent: the pre-activation (the
+   *  conv value). 'activation': hard-sigmoid of the unit's own pre-activation, clamp(α·(x + b), 0, 1) in
+   *  float64, first unit in row-major window order on ties; the pooled value is still the window's
+   *  maximum of x. Only hard-sigmoid `to` layers and α > 0 (validated, FRE028). */
+  argmax?: 'activation';
 }
 
 /** Output side of a sliding window: floor((n + 2p − k)/s) + 1. */

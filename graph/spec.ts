@@ -57,7 +57,15 @@ export interface PoolEdgeSpec {
   size: number;
   /** Default = size. */
   stride?: number;
+  /** Max pooling only: which value the window's argmax (the unit the unpool routes through) is taken over.
+   *  'preactivation' (default): the conv value. 'activation': ρ_to(α·(conv value + b)), ties to the first
+   *  unit in row-major window order — the authors' PyTorch rule, where a window clamped at 0 throughout
+   *  routes through its top-left unit. The pooled value is the same under both (docs/graph-format.md). */
+  argmax?: PoolArgmax;
 }
+
+export type PoolArgmax = 'preactivation' | 'activation';
+export const POOL_ARGMAX: readonly PoolArgmax[] = ['preactivation', 'activation'];
 
 export interface FeedbackSpec {
   kind: FeedbackKind;

@@ -11,6 +11,7 @@ import {
   GRAPH_FORMAT,
   INIT_KINDS,
   NUDGE_MODES,
+  POOL_ARGMAX,
   POOL_KINDS,
   type EdgeSpec,
   type GraphSpec,
@@ -556,11 +557,23 @@ function checkConvFields(c: Checker, e: Obj, p: string): { conv?: EdgeSpec['conv
   if (e.pool !== undefined) {
     const o = c.object(e.pool, `${p}/pool`, '"pool"');
     if (o) {
-      c.known(o, `${p}/pool`, ['kind', 'size', 'stride']);
+      c.known(o, `${p}/pool`, ['kind', 'size', 'stride', 'argmax']);
       const kind = c.oneOf(o, 'kind', `${p}/pool`, POOL_KINDS, undefined);
       const size = c.number(o, 'size', `${p}/pool`, { required: true, integer: true, min: 1 });
       const stride = c.number(o, 'stride', `${p}/pool`, { integer: true, min: 1, def: size });
-      if (kind !== undefined && size !== undefined && stride !== undefined) pool = { kind, size, stride };
+      const argmax = c.oneOf(o, 'argmax', `${p}/pool`, POOL_ARGMAX, 'preactivation');
+      if (argmax === 'activation' && kind === 'avg') {
+        c.add(
+          'FRE028',
+          `${p}/pool/argmax`,
+          'an argmax rule only applies to max pooling (average pooling has no argmax)',
+          'remove "argmax", or set "kind": "max"',
+        );
+        ok = false;
+      }
+      // The default stays out of the normalized spec, so specs without the field keep their bytes (and hash).
+      if (kind !== undefined && size !== undefined && stride !== undefined && argmax !== undefined)
+        pool = { kind, size, stride, ...(argmax === 'activation' ? { argmax } : {}) };
       else ok = false;
     } else ok = false;
     if (e.conv === undefined) {
@@ -621,6 +634,7 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
       );
       continue;
     }
+    if (e.pool?.argmax === 'activation') checkPoolArgmax(c, e, p, layers, where(e.to));
     let h = oh;
     let w = ow;
     if (e.pool) {
@@ -642,6 +656,33 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
     }
   }
   // A layer that is both written by conv edges and by dense edges is fine (dense reads/writes it flat).
+}
+
+/**
+ * `pool.argmax: "activation"` takes the argmax over ρ_to(α·(x + b)). It is defined here for hard-sigmoid
+ * `to` layers only: that is the authors' rule, and the only activation whose saturation makes it differ
+ * from the pre-activation argmax. For tanh and sigmoid (strictly increasing) it would differ only where
+ * float rounding makes ρ tie, which is a rounding artefact, not a rule; refused rather than half-defined.
+ * α ≤ 0 is refused too: the pooled value is the maximum of x, which is the maximum of ρ(α·(x + b)) only
+ * for α > 0.
+ */
+function checkPoolArgmax(c: Checker, e: EdgeSpec, p: string, layers: LayerSpec[], toPath: string): void {
+  const act = layers.find((l) => l.name === e.to)?.activation ?? 'tanh';
+  if (act !== 'hard-sigmoid')
+    c.add(
+      'FRE028',
+      `${p}/pool/argmax`,
+      `"argmax": "activation" is defined for hard-sigmoid layers only, but "${e.to}" has activation "${act}" (${toPath}/activation)`,
+      `set "activation": "hard-sigmoid" on "${e.to}", or remove "argmax" (for a strictly increasing activation the pre-activation argmax is the same up to float ties)`,
+    );
+  const alpha = e.alpha ?? 1;
+  if (!(alpha > 0))
+    c.add(
+      'FRE028',
+      `${p}/pool/argmax`,
+      `"argmax": "activation" needs alpha > 0 on edge "${e.name}" (got ${alpha}): the pooled value is the window's maximum conv value`,
+      'use a positive "alpha", or remove "argmax"',
+    );
 }
 
 function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefined {

@@ -20,7 +20,7 @@ import { estimate } from '../compiler/estimate';
 import { timedOps } from '../netlist/op-shape';
 import { scheduleOps } from '../netlist/timing-engine';
 import { verifyIR } from '../compiler/verify';
-import { loadGraph } from '../graph/load';
+import { loadGraph, parseGraphText } from '../graph/load';
 import { resolveNet, type Net } from '../graph/net';
 import type { NudgeMode } from '../graph/spec';
 import { weightCols, type ChipDescription } from '../hw-models/chip';
@@ -295,6 +295,20 @@ describe('CMP diagnostics, one by one', () => {
       [10, 1024, 0, 10],
     ]);
     expect(Object.keys(CMP_CODES)).not.toContain('CMP005');
+  });
+
+  test('CMP007: a conv edge pooling with "argmax": "activation" is refused (the netlist cannot carry the rule)', () => {
+    const text = readFileSync(join(ROOT, 'examples', 'mnist-conv.json'), 'utf8');
+    const raw = JSON.parse(text) as { edges: { pool?: Record<string, unknown> }[] };
+    raw.edges[0].pool = { ...raw.edges[0].pool, argmax: 'activation' };
+    const conv = resolveNet(parseGraphText(JSON.stringify(raw), 'poolrule.json'));
+    const ds = cmpDiags(() =>
+      compile(conv, PRESETS.ideal, paramsOf(conv), { wMax: { kind: 'max' }, specFile: 'poolrule.json', producerVersion: 't' }),
+    );
+    expect(ds.map((d) => [d.code, d.path])).toEqual([['CMP007', '/edges/0/pool/argmax']]);
+    expect(ds[0].message).toContain('"argmax": "activation"');
+    expect(ds[0].hint).toContain('remove "argmax"');
+    seen.add('CMP007');
   });
 
   test('--w-max parses max and percentiles', () => {

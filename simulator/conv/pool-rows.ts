@@ -9,6 +9,10 @@
  *                   argmax[b, o, y', x'] = (b·O + o)·P + q of the maximum, the flat index into the
  *                   NCHW map [m × O × P] that maxPool (pool.ts) would have stored. Ties: the first
  *                   position in row-major window order, as maxPool.
+ *                   With pool.argmax = 'activation' only the argmax changes: it is the first position
+ *                   of the window's largest hard-sigmoid key clamp(scale·(x + bias[o]), 0, 1), formed
+ *                   in float64 as poolKey below (native/conv.c forms the same doubles); the pooled
+ *                   value is still the window's maximum x.
  *   maxUnpoolRows   rows = 0, then rows[b·P + q, o] += post[b, o, y', x'] at q = argmax − (b·O + o)·P:
  *                   maxUnpool into the map followed by mapsToRows, in one pass.
  *
@@ -17,6 +21,16 @@
  * (test/conv-engine.test.ts compares them bit for bit).
  */
 import { poolOutShape, type FeatureShape, type PoolSpec } from '../../graph/shapes';
+
+/**
+ * The 'activation' argmax key of a conv value x: the hard-sigmoid of the unit's own pre-activation
+ * scale·x + scale·b (b = 0 without a bias), in float64. `sb` = scale·b, formed once per channel.
+ * Written as two products and a sum (no fused multiply-add), which native/conv.c repeats.
+ */
+export function poolKey(x: number, scale: number, sb: number): number {
+  const z = scale * x + sb;
+  return z < 0 ? 0 : z > 1 ? 1 : z;
+}
 
 function sizes(pool: PoolSpec, shape: FeatureShape) {
   const out = poolOutShape(pool, shape);
@@ -35,6 +49,7 @@ export function maxPoolRows(
 ): void {
   const { O, W, P, OH, OW } = sizes(pool, shape);
   const { size: k, stride: s } = pool;
+  const activationKey = pool.kind === 'max' && pool.argmax === 'activation';
   if (rows.length < m * P * O) throw new Error(`maxPoolRows: rows hold ${rows.length} floats, need m·P·O = ${m * P * O}`);
   if (out.length < m * O * OH * OW || argmax.length < m * O * OH * OW)
     throw new Error(`maxPoolRows: out/argmax shorter than m·O·OH·OW = ${m * O * OH * OW}`);
@@ -56,6 +71,9 @@ export function maxPoolRows(
               }
             }
           }
+          // The activation rule moves only the argmax: strict > on the key, so a window saturated
+          // at 0 (or with several units at 1) routes through its first such unit.
+          if (activationKey) bestQ = keyArgmax(rows, b * P, O, o, oy * s * W + ox * s, W, k, scale, v);
           const i = ((b * O + o) * OH + oy) * OW + ox;
           argmax[i] = (b * O + o) * P + bestQ;
           out[i] += scale * best;
@@ -64,6 +82,33 @@ export function maxPoolRows(
       }
     }
   }
+}
+
+/** Position q of the first largest poolKey in the k×k window whose top-left position is q0. */
+function keyArgmax(
+  rows: Float32Array,
+  row0: number,
+  O: number,
+  o: number,
+  q0: number,
+  W: number,
+  k: number,
+  scale: number,
+  sb: number,
+): number {
+  let bestQ = q0;
+  let best = poolKey(rows[(row0 + q0) * O + o], scale, sb);
+  for (let ky = 0; ky < k; ky++) {
+    for (let kx = 0; kx < k; kx++) {
+      const q = q0 + ky * W + kx;
+      const key = poolKey(rows[(row0 + q) * O + o], scale, sb);
+      if (key > best) {
+        best = key;
+        bestQ = q;
+      }
+    }
+  }
+  return bestQ;
 }
 
 export function maxUnpoolRows(
