@@ -11,9 +11,11 @@
  * and max pooling fused with the layout change around the read (simulator/conv/pool-rows.ts is the
  * reference and explains the layouts): the conv read comes back position-major, rows [m·P × O].
  *
- *   maxPoolRows(rows, out, argmax, bias, m, O, H, W, size, stride, scale):
+ *   maxPoolRows(rows, out, argmax, bias, m, O, H, W, size, stride, scale[, rule]):
  *       out[b,o,y',x'] += scale·max_window rows[b·P + q, o]; then += scale·bias[o] (bias may be empty);
- *       argmax = (b·O + o)·P + q of the maximum (first in row-major window order on ties)
+ *       argmax = (b·O + o)·P + q of the maximum (first in row-major window order on ties).
+ *       rule 1 (the graph's pool.argmax "activation"): argmax = the first q of the largest
+ *       clamp(scale·rows + scale·bias[o], 0, 1), in double (pool-rows.ts poolKey); out unchanged.
  *   maxUnpoolRows(post, argmax, rows, m, O, H, W, size, stride):
  *       rows = 0; rows[b·P + q, o] += post[b,o,y',x'] at q = argmax − (b·O + o)·P
  *
@@ -423,9 +425,16 @@ static bool get_pool_geom(napi_env env, napi_value *argv, pool_geom_t *g, const 
 
 #define POOL_BLOCK 256 /* channels handled per pass of a window (stack buffers) */
 
-/* Samples [b0, b1) of the batch. */
+/* pool-rows.ts poolKey: hard-sigmoid of the unit's own pre-activation, two products and a sum in
+   double (-std=c11 keeps GCC from contracting them into an FMA, so the doubles are the reference's). */
+static inline double pool_key(float x, double scale, double sb) {
+  const double z = scale * (double)x + sb;
+  return z < 0.0 ? 0.0 : z > 1.0 ? 1.0 : z;
+}
+
+/* Samples [b0, b1) of the batch. rule 0: argmax by the conv value; 1: by pool_key (first on ties). */
 static void max_pool_rows(const float *restrict rows, float *restrict out, int32_t *restrict argmax,
-                          const float *restrict bias, const pool_geom_t *g, double scale, int64_t b0, int64_t b1) {
+                          const float *restrict bias, const pool_geom_t *g, double scale, int rule, int64_t b0, int64_t b1) {
   const int64_t O = g->O, W = g->W, P = g->P, k = g->k, s = g->s, OH = g->OH, OW = g->OW;
   float best[POOL_BLOCK];
   int32_t where[POOL_BLOCK];
@@ -465,6 +474,26 @@ static void max_pool_rows(const float *restrict rows, float *restrict out, int32
                 best[j] = gt ? v : best[j];
                 where[j] = gt ? qq : where[j];
               }
+            }
+          }
+          /* The activation rule moves only the argmax (best, the pooled value, stays the maximum):
+             a second, scalar pass over the window by key; strict >, so the first saturated unit wins. */
+          if (rule == 1) {
+            for (int64_t j = 0; j < n; j++) {
+              const double sb = bias ? scale * (double)bias[o0 + j] : 0.0;
+              double kbest = pool_key(first[j], scale, sb);
+              int32_t kq = (int32_t)q0;
+              for (int64_t ky = 0; ky < k; ky++) {
+                for (int64_t kx = 0; kx < k; kx++) {
+                  const int64_t q = (oy * s + ky) * W + ox * s + kx;
+                  const double key = pool_key(rb[q * O + o0 + j], scale, sb);
+                  if (key > kbest) {
+                    kbest = key;
+                    kq = (int32_t)q;
+                  }
+                }
+              }
+              where[j] = kq;
             }
           }
           for (int64_t j = 0; j < n; j++) {
@@ -508,13 +537,14 @@ typedef struct {
   int32_t *argmax;
   pool_geom_t g;
   double scale;
+  int rule; /* max_pool_rows's argmax rule */
   _Atomic int64_t bad; /* unpool: the smallest bad argmax index, or INT64_MAX */
 } pool_job_t;
 
 static void pool_piece(void *arg, int64_t b, int worker) {
   (void)worker;
   pool_job_t *j = arg;
-  max_pool_rows(j->rows, j->out, j->argmax, j->bias, &j->g, j->scale, b, b + 1);
+  max_pool_rows(j->rows, j->out, j->argmax, j->bias, &j->g, j->scale, j->rule, b, b + 1);
 }
 
 static void unpool_piece(void *arg, int64_t b, int worker) {
@@ -527,17 +557,20 @@ static void unpool_piece(void *arg, int64_t b, int worker) {
   }
 }
 
-/* maxPoolRows(rows, out, argmax, bias, m, O, H, W, size, stride, scale) */
+/* maxPoolRows(rows, out, argmax, bias, m, O, H, W, size, stride, scale[, rule]) */
 napi_value fre_max_pool_rows(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
+  size_t argc = 12;
+  napi_value argv[12];
   float *rows, *out, *bias;
   int32_t *argmax;
   int64_t rl, ol, al, bl;
   double scale;
   pool_geom_t g;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 11) return throw_type(env, "maxPoolRows: expected (rows, out, argmax, bias, m, O, H, W, size, stride, scale)");
+  if (argc != 11 && argc != 12) return throw_type(env, "maxPoolRows: expected (rows, out, argmax, bias, m, O, H, W, size, stride, scale[, rule])");
+  int64_t rule = 0;
+  if (argc == 12 && !get_dim(env, argv[11], "rule", 0, &rule)) return NULL;
+  if (rule > 1) return throw_range(env, "maxPoolRows: rule must be 0 (pre-activation) or 1 (hard-sigmoid activation)");
   if (!get_f32(env, argv[0], "rows", &rows, &rl) || !get_f32(env, argv[1], "out", &out, &ol) ||
       !get_i32(env, argv[2], "argmax", &argmax, &al) || !get_f32(env, argv[3], "bias", &bias, &bl) ||
       !get_pool_geom(env, argv + 4, &g, "maxPoolRows: pool window larger than the map") ||
@@ -547,7 +580,7 @@ napi_value fre_max_pool_rows(napi_env env, napi_callback_info info) {
   if (ol < n || al < n) return throw_range(env, "maxPoolRows: out or argmax shorter than m·O·OH·OW");
   if (bl != 0 && bl < g.O) return throw_range(env, "maxPoolRows: bias must be empty or hold O values");
   if (rows == out) return throw_range(env, "maxPoolRows: rows and out must not alias");
-  pool_job_t job = {.rows = rows, .bias = bl ? bias : NULL, .out = out, .argmax = argmax, .g = g, .scale = scale, .bad = INT64_MAX};
+  pool_job_t job = {.rows = rows, .bias = bl ? bias : NULL, .out = out, .argmax = argmax, .g = g, .scale = scale, .rule = (int)rule, .bad = INT64_MAX};
   run_samples(pool_piece, &job, g.m);
   return NULL;
 }
@@ -590,9 +623,9 @@ napi_value fre_max_unpool_rows(napi_env env, napi_callback_info info) {
  * sgemm runs on one BLAS thread (its own core's worth); without it the caller runs every chunk with
  * the BLAS threads as configured.
  *
- *   convForwardMax(x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale)
+ *   convForwardMax(x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale[, rule])
  *       per chunk of samples [s0, s0 + mc): rows = im2row(x) · wᵀ; out += scale·(max pool(rows), then bias);
- *       argmax chunk-local as maxPoolRows (sample index relative to s0)
+ *       argmax chunk-local as maxPoolRows (sample index relative to s0), by maxPoolRows's rule
  *   convBackwardMax(post, argmax, w, out, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale)
  *       per chunk: rows = unpool(post, argmax); out += row2im(scale · rows · w)
  *
@@ -628,6 +661,7 @@ typedef struct {
   const float *base;
   float *act;
   int kind; /* -1: no activation */
+  int rule; /* forward: max_pool_rows's argmax rule */
 } fused_job_t;
 
 static void fused_bad(fused_job_t *j, int64_t bad) {
@@ -656,7 +690,7 @@ static void forward_chunk(void *arg, int64_t ci, int worker) {
               (int)O);
   pool_geom_t pg = j->pg;
   pg.m = mc;
-  max_pool_rows(rows, j->out + s0 * toSize, j->argmax + s0 * toSize, j->bias, &pg, j->scale, 0, mc);
+  max_pool_rows(rows, j->out + s0 * toSize, j->argmax + s0 * toSize, j->bias, &pg, j->scale, j->rule, 0, mc);
 }
 
 static void backward_chunk(void *arg, int64_t ci, int worker) {
@@ -743,17 +777,21 @@ static bool fused_args(napi_env env, napi_value *argv, const char *name, fused_j
   return true;
 }
 
-/* convForwardMax(x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale) */
+/* convForwardMax(x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale[, rule]) */
 napi_value fre_conv_forward_max(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
-  napi_value argv[17];
+  size_t argc = 18;
+  napi_value argv[18];
   float *x, *bias;
   int32_t *argmax;
   int64_t xl, al, bl, wl, ol;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 17)
-    return throw_type(env, "convForwardMax: expected (x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale)");
+  if (argc != 17 && argc != 18)
+    return throw_type(env, "convForwardMax: expected (x, w, out, argmax, bias, m, C, H, W, k, stride, pad, O, poolSize, poolStride, chunk, scale[, rule])");
   fused_job_t job = {.bad = INT64_MAX, .oom = 0};
+  int64_t rule = 0;
+  if (argc == 18 && !get_dim(env, argv[17], "rule", 0, &rule)) return NULL;
+  if (rule > 1) return throw_range(env, "convForwardMax: rule must be 0 (pre-activation) or 1 (hard-sigmoid activation)");
+  job.rule = (int)rule;
   /* argv without argmax and bias, in the order fused_args reads: x, -, w, out, then the sizes. */
   napi_value a[16] = {argv[0], argv[0], argv[1], argv[2], argv[5], argv[6], argv[7], argv[8],
                       argv[9], argv[10], argv[11], argv[12], argv[13], argv[14], argv[15], argv[16]};

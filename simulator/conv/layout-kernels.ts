@@ -92,32 +92,39 @@ export function layoutKernels(): LayoutKernels {
           name: 'native',
           im2row: (s, m, x, p) => i2r(x, p, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
           row2im: (s, m, p, x) => r2i(p, x, m, s.inChannels, s.height, s.width, s.kernel, s.stride, s.padding),
+          // The rule argument only for the activation argmax: the default call stays the one older addons take.
           maxPoolRows: (pool, sh, m, rows, out, argmax, scale, bias) =>
-            pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
+            pool.argmax === 'activation'
+              ? pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale, 1)
+              : pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
           maxUnpoolRows: (pool, sh, m, post, argmax, rows) =>
             ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
           ...(cf && cb
             ? {
-                convForwardMax: (s, pool, m, x, w, out, argmax, scale, bias, chunk) =>
-                  cf(
+                convForwardMax: (s, pool, m, x, w, out, argmax, scale, bias, chunk) => {
+                  const { inChannels: C, height: H, width: W, kernel: k, stride, padding, outChannels: O } = s;
+                  const args = [
                     x,
                     w,
                     out,
                     argmax,
                     bias ?? NO_BIAS,
                     m,
-                    s.inChannels,
-                    s.height,
-                    s.width,
-                    s.kernel,
-                    s.stride,
-                    s.padding,
-                    s.outChannels,
+                    C,
+                    H,
+                    W,
+                    k,
+                    stride,
+                    padding,
+                    O,
                     pool.size,
                     pool.stride,
                     chunk,
                     scale,
-                  ),
+                  ] as const;
+                  if (pool.argmax === 'activation') cf(...args, 1);
+                  else cf(...args);
+                },
                 convBackwardMax: (s, pool, m, post, argmax, w, out, scale, chunk, then) => {
                   const { inChannels: C, height: H, width: W, kernel: k, stride, padding, outChannels: O } = s;
                   const args = [post, argmax, w, out, m, C, H, W, k, stride, padding, O, pool.size, pool.stride, chunk, scale] as const;

@@ -88,8 +88,25 @@ export function im2colDirect(spec: ConvSpec, m: number, x: Vec): Float64Array {
   return col;
 }
 
-/** Max pooling: values and flat argmax (first maximum in row-major window order). */
-export function maxPoolDirect(pool: PoolSpec, shape: FeatureShape, m: number, x: Vec): { y: Float64Array; argmax: Int32Array } {
+/**
+ * Max pooling: values and flat argmax (first maximum in row-major window order). With
+ * pool.argmax = 'activation' the argmax is instead the first maximum of the hard-sigmoid
+ * clamp(α·x + α·b_c, 0, 1) (`key`: the edge's α and per-channel bias, absent = 0), while y stays the
+ * window's maximum x (docs/conv-layout.md "Pooling").
+ */
+export function maxPoolDirect(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  x: Vec,
+  key?: { alpha: number; bias?: Vec },
+): { y: Float64Array; argmax: Int32Array } {
+  const byActivation = pool.argmax === 'activation';
+  if (byActivation && !key) throw new Error('maxPoolDirect: the activation argmax needs the key (alpha, bias)');
+  const rho = (v: number, c: number): number => {
+    const z = key!.alpha * v + key!.alpha * (key!.bias ? key!.bias[c] : 0);
+    return Math.min(1, Math.max(0, z));
+  };
   const out = poolOutShape(pool, shape);
   const y = new Float64Array(m * shapeSize(out));
   const argmax = new Int32Array(y.length);
@@ -101,6 +118,8 @@ export function maxPoolDirect(pool: PoolSpec, shape: FeatureShape, m: number, x:
           const o = ((b * C + c) * out.height + oy) * out.width + ox;
           let best = -Infinity;
           let idx = -1;
+          let bestKey = -Infinity;
+          let keyIdx = -1;
           for (let ky = 0; ky < pool.size; ky++) {
             for (let kx = 0; kx < pool.size; kx++) {
               const i = ((b * C + c) * H + oy * pool.stride + ky) * W + ox * pool.stride + kx;
@@ -108,10 +127,14 @@ export function maxPoolDirect(pool: PoolSpec, shape: FeatureShape, m: number, x:
                 best = x[i];
                 idx = i;
               }
+              if (byActivation && (keyIdx < 0 || rho(x[i], c) > bestKey)) {
+                bestKey = rho(x[i], c);
+                keyIdx = i;
+              }
             }
           }
           y[o] = best;
-          argmax[o] = idx;
+          argmax[o] = byActivation ? keyIdx : idx;
         }
       }
     }

@@ -262,7 +262,9 @@ export class EdgeOps {
       return;
     }
     const P = e.conv.positions;
-    if (pre instanceof Float32Array) this.forward(e, pre, m, 0, this.sink(e, m));
+    // The recomputed read is wanted for its argmax only (into a sink), so scale 0 — except under the
+    // activation argmax rule, whose key is ρ(α·(x + b)) and needs the edge's real α.
+    if (pre instanceof Float32Array) this.forward(e, pre, m, e.conv.pool?.argmax === 'activation' ? e.alpha : 0, this.sink(e, m));
     const kept = pre === 'kept';
     if (kept && (!cb.keptInput || !cb.keptArgmax)) throw new Error(`EdgeOps.update: nothing kept for conv edge ${e.name}`);
     if (!kept && (!cb.lastInput || cb.lastM !== m))

@@ -276,6 +276,8 @@ export interface FreBlasAddon {
     size: number,
     stride: number,
     scale: number,
+    /** 1: argmax by the hard-sigmoid key (pool.argmax 'activation'); absent: by the conv value. An addon built before the rule throws on it. */
+    rule?: number,
   ): void;
   maxUnpoolRows?(
     post: Float32Array,
@@ -311,6 +313,8 @@ export interface FreBlasAddon {
     poolStride: number,
     chunk: number,
     scale: number,
+    /** As maxPoolRows's rule. */
+    rule?: number,
   ): void;
   /** Threads of the native layout moves and fused conv reads: 1 (the caller) or 2 (+ a helper); returns the mode in effect. */
   setLayoutThreads?(n: number): number;
