@@ -14,6 +14,10 @@
  * mnist-conv's coupling), with the feedback unpooled through the previous step's argmax, and with the
  * update unpooled through the nudged state's argmax instead of the free one (both at the strong
  * coupling: at β_i 0.01 these two give the same floats, the argmax being settled by then).
+ * The max-pool argmax rule `pool.argmax: "activation"` (conv_ep.py point 13) is checked at the strong
+ * coupling with conv biases that leave many windows clamped at 0 (observed: 4.4e-7 on states, 4.3e-7
+ * relative on directions; the reference's two rules differ by 0.18 relative in the directions, and the
+ * engine under the new rule is told apart from the reference under the default).
  *
  * Tolerance (float32 engine on the default kernels against float64): a hard-sigmoid step is
  * 1-Lipschitz and the feedback small, so rounding does not grow over the 30 steps. States in [0, 1]:
@@ -36,7 +40,7 @@ import { join } from 'node:path';
 import { GraphBuilder } from '../graph/builder';
 import { resolveNet, type Net } from '../graph/net';
 import { initParams, type Params } from '../graph/params';
-import type { NudgeMode } from '../graph/spec';
+import type { NudgeMode, PoolArgmax } from '../graph/spec';
 import { writeNpz } from '../io/npz';
 import { EpEngine } from '../simulator/engine/ep';
 import { IdealExecutor } from '../simulator/ideal-executor';
@@ -57,21 +61,23 @@ const TOL = { state: 2e-6, diff: 2e-3, g: 2e-3, step: 2e-3, after: 1e-6 };
 
 type Control = null | 'no-feedback' | 'flip-nudge' | 'stale-argmax' | 'nudged-argmax';
 
-/** mnist-conv's coupling (β_i 0.01, β_f 0.1) unless `strong` (β_i 0.5, β_f 1: argmax choices then matter). */
-function convNet(nudge: NudgeMode, divideByBetaF: boolean, strong = false): Net {
+/** mnist-conv's coupling (β_i 0.01, β_f 0.1) unless `strong` (β_i 0.5, β_f 1: argmax choices then matter).
+ *  `argmax`: both conv edges' pool argmax rule (graph-format.md `pool.argmax`). */
+function convNet(nudge: NudgeMode, divideByBetaF: boolean, strong = false, argmax?: PoolArgmax): Net {
+  const pool = { kind: 'max' as const, size: 2, ...(argmax ? { argmax } : {}) };
   const [betaI, betaF] = strong ? [0.5, 1] : [0.01, 0.1];
   const b = new GraphBuilder('conv-ep-reference')
     .input([1, 15, 15])
     .map('c1', [4, 6, 6], 'hard-sigmoid')
     .map('c2', [6, 2, 2], 'hard-sigmoid')
     .output(CLASSES);
-  b.edge({ name: 'W0', from: 'input', to: 'c1', conv: { kernel: 3 }, pool: { kind: 'max', size: 2 }, bias: true });
+  b.edge({ name: 'W0', from: 'input', to: 'c1', conv: { kernel: 3 }, pool, bias: true });
   b.edge({
     name: 'W1',
     from: 'c1',
     to: 'c2',
     conv: { kernel: 3 },
-    pool: { kind: 'max', size: 2 },
+    pool,
     bias: true,
     feedback: { kind: 'symmetric', beta: betaI },
   });
@@ -90,11 +96,14 @@ function uniform(n: number, rng: Rng, lo: number, hi: number): Float32Array {
  * uniform with each output channel's mean taken out (so a channel's drive is centred rather than
  * pinned at 0 or 1 by the sign of its kernel's sum on inputs in [0, 1]), biases in [0.1, 0.4].
  */
-function params(net: Net, rng: Rng): Params {
+function params(net: Net, rng: Rng, dead = false): Params {
   const p = initParams(net, rng);
+  // `dead`: conv biases shifted down so that many pool windows are clamped at 0 throughout, where the
+  // two argmax rules part (the activation rule routes through the window's first unit).
+  const cb: [number, number] = dead ? [-0.5, 0.1] : [0.1, 0.4];
   const scale: Record<string, { w: number; b: [number, number]; centre: boolean }> = {
-    W0: { w: 0.8, b: [0.1, 0.4], centre: true },
-    W1: { w: 0.35, b: [0.1, 0.4], centre: true },
+    W0: { w: 0.8, b: cb, centre: true },
+    W1: { w: 0.35, b: cb, centre: true },
     Wf: { w: 0.6, b: [-0.1, 0.2], centre: false },
   };
   for (const e of net.edges) {
@@ -128,14 +137,15 @@ interface Reference {
   g: Record<string, number[]>;
   after: Record<string, number[]>;
   min_gap: number | null;
+  min_key_gap: number | null;
   ties: number;
   linear_fraction: number[];
 }
 
 /** The engine's step and one SGD step as `fre train` takes them; writes the reference's input. */
-function ours(net: Net, seed: number): { run: Ours; npz: string } {
+function ours(net: Net, seed: number, dead = false): { run: Ours; npz: string } {
   const rng = makeRng(seed);
-  const p = params(net, rng);
+  const p = params(net, rng, dead);
   const x = uniform(M * net.inputSize, rng, 0, 1);
   const labels = Array.from({ length: M }, (_, i) => i % CLASSES);
   const y = new Float32Array(M * CLASSES);
@@ -162,7 +172,7 @@ function ours(net: Net, seed: number): { run: Ours; npz: string } {
     npzEntries[`${e.name}.bias`] = { data: Float64Array.from(before[`${e.name}.bias`]), shape: [e.rows] };
   }
   const d = net.spec.dynamics;
-  const npz = join(dir, `in-${seed}-${d.nudge}-${String(d.divideByBetaF ?? false)}-${d.betaF}.npz`);
+  const npz = join(dir, `in-${seed}-${d.nudge}-${String(d.divideByBetaF ?? false)}-${d.betaF}-${String(dead)}.npz`);
   writeNpz(npz, npzEntries);
 
   const engine = new EpEngine(net, new IdealExecutor(p, kernels), M, p.bias);
@@ -176,7 +186,7 @@ function ours(net: Net, seed: number): { run: Ours; npz: string } {
   return { run: { free, nudged, g, before, after }, npz };
 }
 
-function reference(net: Net, npz: string, control: Control): Reference {
+function reference(net: Net, npz: string, control: Control, poolArgmax: PoolArgmax = 'preactivation'): Reference {
   const d = net.spec.dynamics;
   const params = {
     edges: net.edges
@@ -191,8 +201,9 @@ function reference(net: Net, npz: string, control: Control): Reference {
     lr: LR,
     weight_decay: WEIGHT_DECAY,
     control,
+    pool_argmax: poolArgmax,
   };
-  const out = join(dir, `out-${control ?? 'plain'}.json`);
+  const out = join(dir, `out-${control ?? 'plain'}-${poolArgmax}.json`);
   const r = spawnSync(pythonWithNumpy(), [SCRIPT, npz, JSON.stringify(params), out], { encoding: 'utf8', timeout: 60000 });
   if (r.status !== 0) throw new Error(`conv_ep.py failed: ${r.stderr}`);
   return JSON.parse(readFileSync(out, 'utf8')) as Reference;
@@ -280,6 +291,34 @@ describe('one EP step of a conv FRE-RNN against the NumPy reference', () => {
       console.log(`control ${control}: ${JSON.stringify(res)}`);
       expect(within(res)).toBe(false);
       expect(Math.max(res.state / TOL.state, res.g / TOL.g)).toBeGreaterThan(100);
+    },
+    60000,
+  );
+
+  // The activation argmax rule (pool.argmax "activation", point 13 of conv_ep.py) with conv biases
+  // that leave many windows clamped at 0 throughout, at the strong coupling where the nudge and the
+  // feedback wake such windows: the engine must agree with the reference under that rule, the
+  // reference's two rules must give different updates, and the engine must not agree with the
+  // reference's default rule (so the test fails if the option is ignored).
+  needs(
+    'pool argmax "activation" on dead windows: agrees with the reference under that rule, not under the default',
+    () => {
+      const net = convNet('recomputed', false, true, 'activation');
+      const { run, npz } = ours(net, 2026, true);
+      const ref = reference(net, npz, null, 'activation');
+      const refPre = reference(net, npz, null, 'preactivation');
+      const res = compare(net, run, ref);
+      const resPre = compare(net, run, refPre);
+      let gDiff = 0;
+      for (const k of Object.keys(ref.g)) gDiff = Math.max(gDiff, err(refPre.g[k], ref.g[k]));
+      console.log(
+        `conv EP activation argmax vs NumPy: ${JSON.stringify(res)}; vs the default rule ${JSON.stringify(resPre)}; reference rules' directions differ by ${gDiff}; min key gap ${ref.min_key_gap}, ties ${ref.ties}, unsaturated ${JSON.stringify(ref.linear_fraction)}`,
+      );
+      // No activation key within float32 rounding of another that would decide a window differently.
+      expect(ref.min_key_gap === null || ref.min_key_gap > 1e-5).toBe(true);
+      for (const k of Object.keys(TOL) as (keyof typeof TOL)[]) expect(res[k]).toBeLessThanOrEqual(TOL[k]);
+      expect(gDiff).toBeGreaterThan(50 * TOL.g); // observed 0.18, 90× the bound
+      expect(within(resPre)).toBe(false);
     },
     60000,
   );

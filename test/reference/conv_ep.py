@@ -62,6 +62,13 @@ The semantics, point by point, and where each is stated:
 12. SGD (momentum 0): g = -dW (the descent direction); g <- g + lambda * W; W <- W - lr_edge * g. A bias
     uses its edge's learning rate and weight decay. Documented in graph-format.md (`training`,
     `optimizer` sgd, "a bias uses its edge's learning rate and weight decay").
+13. pool_argmax "activation" (graph-format.md `pool.argmax`, conv-layout.md "Pooling"): the argmax of
+    a window is taken over the hard-sigmoid of each unit's own pre-activation, clamp(alpha * (z + b_c),
+    0, 1) with z the conv value and b_c the edge's bias for the channel (no feedback, no nudge), the
+    first unit in row-major window order winning ties; the pooled value is still the window's maximum
+    z. Every user of the argmax (the feedback unpool, the update unpool) follows it. "preactivation"
+    (default): points 3-5 unchanged. Here min_key_gap reports the smallest non-zero top-two gap of the
+    keys (exact ties at 0 and at 1 are the rule's point and are exact on both sides).
 
 Usage: conv_ep.py IN.npz PARAMS_JSON OUT.json
 IN.npz: x [m, C, H, W] (inputs), y [m, classes] (one-hot), and per edge (names in PARAMS) the weight
@@ -69,13 +76,15 @@ IN.npz: x [m, C, H, W] (inputs), y [m, classes] (one-hot), and per edge (names i
 PARAMS_JSON: {"edges": [{"name", "pool": size|0, "alpha", "beta"} ... conv edges in chain order],
   "readout": {"name", "alpha"}, "T", "K", "beta_f", "nudge": "held"|"recomputed",
   "divide_by_beta_f": bool, "lr": {name: lr}, "weight_decay",
-  "control": null | "no-feedback" | "flip-nudge" | "stale-argmax" | "nudged-argmax"}
+  "control": null | "no-feedback" | "flip-nudge" | "stale-argmax" | "nudged-argmax",
+  "pool_argmax": "preactivation" (default) | "activation" (point 13)}
   (control: a deliberately wrong reference -- without the beta_i feedback; with the nudge's sign
   flipped; the feedback unpooled through the PREVIOUS step's argmax; the update unpooled through the
   argmax of the read of s^beta instead of s0)
 Writes OUT.json: {"free": [flat s0 per layer], "nudged": [flat s^beta per layer],
   "g": {name: flat descent direction, "<name>.bias": ...}, "after": {name: flat, "<name>.bias": ...},
   "min_gap": smallest non-zero top-two gap in a max-pool window, "ties": exact ties seen,
+  "min_key_gap": the same over the activation keys (pool_argmax "activation"; else null),
   "linear_fraction": [per layer, fraction of free-state units strictly inside (0, 1)]}
 """
 import json
@@ -134,16 +143,27 @@ class Gaps:
             self.min_gap = min(self.min_gap, float(gap[gap > 0].min()))
 
 
-def max_pool(z, size, gaps):
-    """Pooled map and, per output, the (dy, dx) offset of the window maximum (first in row-major
-    window order on ties: np.argmax returns the first occurrence)."""
+def windows(z, size):
     m, c, h, w = z.shape
     oh, ow = (h - size) // size + 1, (w - size) // size + 1
     zc = z[:, :, :oh * size, :ow * size].reshape(m, c, oh, size, ow, size)
-    win = zc.transpose(0, 1, 2, 4, 3, 5).reshape(m, c, oh, ow, size * size)
+    return zc.transpose(0, 1, 2, 4, 3, 5).reshape(m, c, oh, ow, size * size)
+
+
+def max_pool(z, size, gaps, key=None, key_gaps=None):
+    """Pooled map and, per output, the (dy, dx) offset of the window maximum (first in row-major
+    window order on ties: np.argmax returns the first occurrence). With `key` (point 13: the map of
+    activation keys, z's shape) the offset is the first maximum of the key instead; the pooled value
+    stays the window's maximum z."""
+    win = windows(z, size)
     gaps.see(win)
     am = np.argmax(win, axis=-1)
-    return np.take_along_axis(win, am[..., None], axis=-1)[..., 0], am
+    pooled = np.take_along_axis(win, am[..., None], axis=-1)[..., 0]
+    if key is not None:
+        kwin = windows(key, size)
+        key_gaps.see(kwin)
+        am = np.argmax(kwin, axis=-1)
+    return pooled, am
 
 
 def unpool(y, am, size, hw):
@@ -175,7 +195,9 @@ def main():
     b = {e["name"]: data[e["name"] + ".bias"].astype(np.float64) for e in edges + [ro]}
     T, K, beta_f = P["T"], P["K"], P["beta_f"]
     control = P.get("control")
+    by_activation = P.get("pool_argmax", "preactivation") == "activation"
     gaps = Gaps()
+    key_gaps = Gaps()
 
     # Layer shapes from the chain: layer j is the pooled output of edge j.
     shapes = []
@@ -196,7 +218,8 @@ def main():
         z = conv(pre, W[e["name"]])
         am = None
         if e["pool"]:
-            z, am = max_pool(z, e["pool"], gaps)
+            key = np.clip(e["alpha"] * (z + b[e["name"]][None, :, None, None]), 0.0, 1.0) if by_activation else None
+            z, am = max_pool(z, e["pool"], gaps, key, key_gaps)
         return e["alpha"] * (z + b[e["name"]][None, :, None, None]), am
 
     def unpooled(j, post, am):
@@ -265,6 +288,7 @@ def main():
         "after": {k: v.ravel().tolist() for k, v in after.items()},
         "min_gap": gaps.min_gap if np.isfinite(gaps.min_gap) else None,
         "ties": gaps.ties,
+        "min_key_gap": key_gaps.min_gap if by_activation and np.isfinite(key_gaps.min_gap) else None,
         "linear_fraction": [float(np.mean((a > 0) & (a < 1))) for a in s0],
     }
     with open(out_path, "w") as f:
