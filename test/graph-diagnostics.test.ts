@@ -779,6 +779,46 @@ const cases: Case[] = [
     inHint: ['[4, 12, 12]'],
   },
   {
+    title: 'pool argmax "activation" on a tanh layer',
+    code: 'FRE028',
+    path: '/edges/0/pool/argmax',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'max', size: 2, argmax: 'activation' };
+      s.layers[0] = { name: 'h1', shape: [4, 12, 12] };
+    },
+    inMessage: ['"argmax": "activation"', 'hard-sigmoid', '"tanh"'],
+    inHint: ['"hard-sigmoid"', 'remove "argmax"'],
+  },
+  {
+    title: 'pool argmax "activation" with a negative alpha',
+    code: 'FRE028',
+    path: '/edges/0/pool/argmax',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].alpha = -1;
+      s.edges[0].pool = { kind: 'max', size: 2, argmax: 'activation' };
+      s.layers[0] = { name: 'h1', shape: [4, 12, 12], activation: 'hard-sigmoid' };
+    },
+    inMessage: ['alpha > 0', '-1'],
+    inHint: ['positive "alpha"'],
+  },
+  {
+    title: 'pool argmax "activation" on average pooling',
+    code: 'FRE028',
+    path: '/edges/0/pool/argmax',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'avg', size: 2, argmax: 'activation' };
+      s.layers[0] = { name: 'h1', shape: [4, 12, 12], activation: 'hard-sigmoid' };
+    },
+    inMessage: ['max pooling'],
+    inHint: ['"kind": "max"'],
+  },
+  {
     title: 'conv kernel larger than its input',
     code: 'FRE028',
     path: '/edges/0/conv/kernel',
