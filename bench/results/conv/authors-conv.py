@@ -117,6 +117,14 @@ def pool(r):
     return m, am
 
 
+def pool_by(key, val):
+    """2x2 max-pool choosing each window's unit by `key` (first on ties) and reading `val` there."""
+    _, am = pool(key)
+    b, c, h, w = val.shape
+    win = val.reshape(b, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(b, c, h // 2, w // 2, 4)
+    return np.take_along_axis(win, am[..., None].astype(np.int64), -1)[..., 0], am
+
+
 def unpool(v, am):
     b, c, h, w = v.shape
     out = np.zeros((b, c, 2 * h, 2 * w), F32)
@@ -148,6 +156,10 @@ class Net:
         # The beta_i feedback into conv1 reads conv2's whole pre-pool map rho(x2) ("map", both notebooks); "winners"
         # reads only each pooling window's winner (the pooled state unpooled), as our engine's model does.
         self.feedback = "map"
+        # table1 switches toward our model (semantics-compare.py), each the notebook's way by default:
+        self.error_lag = True  # the nudge's error from the logits of the previous step (the readout is a state)
+        self.winner = "state"  # a window's winner over the state (feedback and nudge included), or "feedforward"
+        self.argmax_key = "rho"  # the winner by rho (PyTorch pools rho: ties at 0 and 1), or "preactivation"
 
     def fb_source(self, x2):
         if self.feedback == "map":
@@ -191,30 +203,40 @@ class Net:
         if st is None:
             x1 = np.broadcast_to(rho(P["b0"])[None, :, None, None], (b, 32, 24, 24)).astype(F32)
             p1, _ = pool(x1)
-            x2 = rho(conv(p1, W1) + b1)
+            x2ff = conv(p1, W1) + b1
+            x2 = rho(x2ff)
             p2, _ = pool(x2)
             o = self.readout(p2)
         else:
-            x1, x2, o = st[0], st[3], st[6]
+            x1, x2, o, x2ff = st[0], st[3], st[6], st[7]
         for _ in range(steps):
+            if not self.error_lag:
+                o = self.readout(self.pool_at(x2, x2ff)[0])
             fbs = (nudge * (y - softmax(o)) @ P["Wf"]).reshape(b, 64, 4, 4) if nudge else None
-            p1, am1 = pool(rho(x1))
-            p2, am2 = pool(rho(x2))
-            fb = conv_t(self.fb_source(x2), W1) + self.bd[None, :, None, None]
+            p1, am1 = self.pool_at(x1, cx)
+            p2, am2 = self.pool_at(x2, x2ff)
+            src = rho(x2) if self.feedback == "map" else unpool(p2, am2)
+            fb = conv_t(src, W1) + self.bd[None, :, None, None]
             nx1 = cx + unpool(fb, am1) * self.beta_i
-            nx2 = conv(p1, W1) + b1
-            if nudge:
-                nx2 = nx2 + unpool(fbs, am2)
+            nx2ff = conv(p1, W1) + b1
+            nx2 = nx2ff + unpool(fbs, am2) if nudge else nx2ff
             o = self.readout(p2)
-            x1, x2 = nx1, nx2
-        return (x1, p1, None, x2, p2, None, o)
+            x1, x2, x2ff = nx1, nx2, nx2ff
+        return (x1, p1, None, x2, p2, None, o, x2ff)
+
+    def pool_at(self, x, ff):
+        """Table 1's pooling of a layer's pre-pool map x: the winner chosen over x itself (the notebook) or over
+        its feed-forward drive ff alone (our model, where feedback and nudge join after pooling), by rho or by
+        the pre-activation; the pooled value is rho(x) at the winner."""
+        key = x if self.winner == "state" else ff
+        return pool_by(rho(key) if self.argmax_key == "rho" else key, rho(x))
 
     def grads(self, x, yi):
         b = x.shape[0]
         y = np.eye(10, dtype=F32)[yi]
         sf = self.relax(x, y, self.T, 0)
         sn = self.relax(x, y, self.K, self.beta_f, st=sf)
-        x1, p1, _, x2, p2, _, o = sf
+        x1, p1, _, x2, p2, _, o = sf[:7]
         d_f = (softmax(o) - y) / b
         d2 = (rho(x2) - rho(sn[3])) / b
         d1 = (rho(x1) - rho(sn[0])) / b

@@ -8,6 +8,12 @@ notebook's departures from our model can be switched off on its side, to find wh
   lag       (table2 only) the previous step's argmaxes and readout, carried in the notebook's state tuple
   map       the beta_i feedback into conv1 read from conv2's whole pre-pool map rho(x2), not only the winners
   deconv    (table1 only) the never-trained random bias of the notebook's ConvTranspose2d feedback
+  error-lag (table1 only) the nudge's error from the previous step's logits (the notebook's readout is a state
+            updated with the others; ours reads the current s_L)
+  winner    (table1 only) a pooling window's winner chosen over the state, feedback and nudge included (the
+            notebook adds them before pooling); ours adds them after, so the feed-forward drive picks the winner
+  rho-argmax (table1 only) the winner chosen by rho (PyTorch pools rho: ties where units clamp); ours by the
+            pre-activation
 
     python3 bench/results/conv/semantics-compare.py table1|table2 [--checkpoint CKPT.npz] [--batches 3] [--batch-size 128] [--out F]
 
@@ -66,7 +72,7 @@ def main():
         z = np.load(a.checkpoint)
         net.p = {"W0": z["W.W0"].reshape(32, 1, 5, 5), "b0": z["bias.W0"], "W1": z["W.W1"].reshape(64, 32, 5, 5),
                  "b1": z["bias.W1"], "Wf": z["W.Wf"], "bf": z["bias.Wf"]}
-    switches = ["lag", "map"] if a.row == "table2" else ["map", "deconv"]
+    switches = ["lag", "map"] if a.row == "table2" else ["error-lag", "map", "winner", "rho-argmax", "deconv"]
     variants = [[]] + [[s] for s in switches] + [switches]
     with tempfile.TemporaryDirectory() as tmp:
         ref = [ours(net, x[s], y[s], tmp) for s in sels]
@@ -76,6 +82,9 @@ def main():
             net.lag = "lag" not in off
             net.feedback = "winners" if "map" in off else "map"
             net.bd = 0 * bd if "deconv" in off else bd
+            net.error_lag = "error-lag" not in off
+            net.winner = "feedforward" if "winner" in off else "state"
+            net.argmax_key = "preactivation" if "rho-argmax" in off else "rho"
             per = []
             for s, o in zip(sels, ref):
                 g = net.grads(x[s], y[s])
