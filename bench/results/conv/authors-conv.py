@@ -26,9 +26,12 @@ Semantics, each point from the notebook (the code is not copied; it is re-writte
     x2' = conv2(pool(rho(x1))) + beta_f * unpool((y - softmax(o)) W_f, argmax2 of the PREVIOUS step); o' =
     W_f pool(rho(x2)) + b_f. No division by beta_f (deviden=False). AdamW(lr 2e-4, wd 1e-6) on all parameters.
   - table1 (CNN_EP_MNIST): initial state x1 = rho(b0), x2 = rho(conv2(pool(x1))); the argmaxes are the CURRENT
-    step's; the feedback is a ConvTranspose2d whose weight is conv2's copied every batch and whose bias keeps its
-    PyTorch-default random init (never trained: it is not in the optimiser); SGD lrs 0.15 / 0.35 / 0.9 with L2
-    weight decay 1e-5 in the gradient, beta_f 0.1.
+    step's, but the logits are a state updated with the others, so the nudge's error comes from logits one step
+    older than the x2 it nudges; the feedback is a ConvTranspose2d whose weight is conv2's copied every batch and
+    whose bias keeps its PyTorch-default random init (never trained: it is not in the optimiser); SGD lrs 0.15 /
+    0.35 / 0.9 with L2 weight decay 1e-5 in the gradient, beta_f 0.1. The Net's table1 switches (error_lag,
+    feedback, winner, argmax_key, the deconv bias) turn each departure from our model off, for
+    semantics-compare.py.
   - updates (both): readout (softmax(o) - y) pool(rho(x2))^T / m from the free state; conv2 and conv1: the weight
     gradient of (rho(x_free) - rho(x_nudged)) / m against the free input of the layer (p1 for conv2, the image for
     conv1); biases the sums of the same deltas.
@@ -36,7 +39,8 @@ Semantics, each point from the notebook (the code is not copied; it is re-writte
     order shuffled every epoch; test on the 10k test set after every epoch, T free steps from the initial state.
   - initialisation: PyTorch's defaults, U(+-1/sqrt(fan_in)) for weights and biases.
 
-    python3 bench/results/conv/authors-conv.py --row table2 --tf32 off --seed 0 --epochs 3 --out FILE.json
+    python3 bench/results/conv/authors-conv.py --row table2 [--tf32 trunc] [--lag none] --seed 0 --epochs 3 --out FILE.json
+    python3 bench/results/conv/authors-conv.py --row table1 --analyse CHECKPOINT.npz --batches 4 --out FILE.json
 
 Writes FILE.json after every epoch (atomically): settings and per-epoch test accuracy.
 """
@@ -352,6 +356,9 @@ def main():
     ap.add_argument("--train-limit", type=int, default=0, help="first N training images (0: all 60k)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
+    if a.row == "table1" and a.lag != "notebook":
+        ap.error("--lag switches Table 2's argmax-and-readout lag; Table 1's departures from our model are "
+                 "switched in semantics-compare.py")
     if a.analyse:
         write_atomic(a.out, analyse(a.row, a.analyse, a.batches))
         print(open(a.out).read())
