@@ -299,6 +299,13 @@ def write_atomic(path, obj):
     os.replace(tmp, path)
 
 
+def checkpoint_params(path):
+    """A bench/reproduce checkpoint's weights (our names W0, W1, Wf and their biases) as this net's parameters."""
+    z = np.load(path)
+    return {"W0": z["W.W0"].reshape(32, 1, 5, 5), "b0": z["bias.W0"], "W1": z["W.W1"].reshape(64, 32, 5, 5),
+            "b1": z["bias.W1"], "Wf": z["W.Wf"], "bf": z["bias.Wf"]}
+
+
 def cos(a, b):
     a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-300))
@@ -314,9 +321,7 @@ def analyse(row, ckpt, n_batches):
     sel = [rng.choice(len(y), 128, replace=False) for _ in range(n_batches)]
     net = Net(np.random.default_rng(1), row)
     init = {k: v.copy() for k, v in net.p.items()}
-    z = np.load(ckpt)
-    trained = {"W0": z["W.W0"].reshape(32, 1, 5, 5), "b0": z["bias.W0"], "W1": z["W.W1"].reshape(64, 32, 5, 5),
-               "b1": z["bias.W1"], "Wf": z["W.Wf"], "bf": z["bias.Wf"]}
+    trained = checkpoint_params(ckpt)
     out = {"row": row, "checkpoint": os.path.relpath(os.path.abspath(ckpt), ROOT), "batches": n_batches}
     for name, P in (("init", init), ("trained", trained)):
         net.p = {k: np.asarray(v, F32).copy() for k, v in P.items()}

@@ -69,9 +69,7 @@ def main():
     net = ac.Net(np.random.default_rng(1), a.row)
     bd = net.bd.copy()
     if a.checkpoint:
-        z = np.load(a.checkpoint)
-        net.p = {"W0": z["W.W0"].reshape(32, 1, 5, 5), "b0": z["bias.W0"], "W1": z["W.W1"].reshape(64, 32, 5, 5),
-                 "b1": z["bias.W1"], "Wf": z["W.Wf"], "bf": z["bias.Wf"]}
+        net.p = ac.checkpoint_params(a.checkpoint)
     switches = ["lag", "map"] if a.row == "table2" else ["error-lag", "map", "winner", "rho-argmax", "deconv"]
     variants = [[]] + [[s] for s in switches] + [switches]
     with tempfile.TemporaryDirectory() as tmp:
