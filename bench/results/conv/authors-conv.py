@@ -168,16 +168,12 @@ class Net:
         self.winner = "state"  # a window's winner over the state (feedback and nudge included), or "feedforward"
         self.argmax_key = "rho"  # the winner by rho (PyTorch pools rho: ties at 0 and 1), or "preactivation"
 
-    def fb_source(self, x2):
-        if self.feedback == "map":
-            return rho(x2)
-        return unpool(*pool(rho(x2)))
-
     def readout(self, p2):
         return p2.reshape(p2.shape[0], -1) @ self.p["Wf"].T + self.p["bf"]
 
     def relax(self, x, y, steps, nudge, st=None):
-        """Run `steps` synchronous steps; returns (x1, p1, x2, p2, o) as the notebook's state tuple holds them."""
+        """Run `steps` synchronous steps from the initial state or `st`; returns the notebook's state tuple
+        (x1, p1, argmax1, x2, p2, argmax2, logits), table1 with its argmaxes None and x2's feed-forward drive last."""
         P, b = self.p, x.shape[0]
         cx = conv(x, P["W0"]) + P["b0"][None, :, None, None]  # the same every step
         W1, b1 = P["W1"], P["b1"][None, :, None, None]
@@ -191,18 +187,19 @@ class Net:
             else:
                 x1, p1, am1, x2, p2, am2, o = st
             for _ in range(steps):
+                # This step's pooling of the incoming states: the notebook returns it beside the new maps, so the
+                # NEXT step unpools through it (the lag); --lag none uses it at once.
+                p1n, am1n = pool(rho(x1))
+                p2n, am2n = pool(rho(x2))
                 if not self.lag:
-                    # --lag none: the argmaxes and the readout of the CURRENT state, as in Table 1's notebook.
-                    _, am1 = pool(rho(x1))
-                    _, am2 = pool(rho(x2))
-                    o = self.readout(pool(rho(x2))[0])
+                    am1, am2, o = am1n, am2n, self.readout(p2n)
                 fbs = ((y - softmax(o)) @ P["Wf"]).reshape(b, 64, 4, 4) if nudge else None
-                nx1 = cx + unpool(conv_t(self.fb_source(x2), W1), am1) * self.beta_i
-                p1, am1 = pool(rho(x1))
-                nx2 = conv(p1, W1) + b1
+                src = rho(x2) if self.feedback == "map" else unpool(p2n, am2n)
+                nx1 = cx + unpool(conv_t(src, W1), am1) * self.beta_i
+                nx2 = conv(p1n, W1) + b1
                 if nudge:
                     nx2 = nx2 + unpool(fbs, am2) * nudge
-                p2, am2 = pool(rho(x2))
+                p1, am1, p2, am2 = p1n, am1n, p2n, am2n
                 o = self.readout(p2)
                 x1, x2 = nx1, nx2
             return (x1, p1, am1, x2, p2, am2, o)
