@@ -56,8 +56,9 @@ export function epFlops(net: Net): { total: number; byShape: Record<Shape, numbe
     if (e.from === INPUT)
       fwd = 1; // the input drive, once per batch
     else if (e.to === OUTPUT) {
-      fwd = 1 + (nudge === 'recomputed' ? K : 0) + (nudge === 'graph' ? 1 : 0);
-      fb = nudge === 'recomputed' ? K : 1;
+      const perStep = nudge === 'recomputed' || nudge === 'lagged';
+      fwd = 1 + (perStep ? K : 0) + (nudge === 'graph' ? 1 : 0) + (nudge === 'lagged' ? 1 : 0);
+      fb = perStep ? K : 1;
     } else {
       // Conv reads run at every step (argmax), dense ones skip the all-zero first free step.
       fwd = e.conv ? T + K : T + K - 1;

@@ -92,10 +92,30 @@ export function checkPoolArgmax(net: Net, file: string): void {
   if (diags.length) throw new CompileError(diags);
 }
 
+/**
+ * The lagged nudge (the error of the state one step older, as the authors' Table 1 conv notebook keeps
+ * its logits) is a training-time study mode: the netlist's NudgeMode has no value for it, and a chip
+ * would need a second logits register carried across nudged iterations. Refused rather than lowered
+ * as something else.
+ */
+export function checkNudgeMode(net: Net, file: string): void {
+  if (net.spec.dynamics.nudge !== 'lagged') return;
+  throw new CompileError([
+    diag(
+      'CMP008',
+      file,
+      '/dynamics/nudge',
+      'the nudge mode "lagged" (the error of the previous step\'s state) is a training-time study mode the netlist cannot carry',
+      'set "nudge" to "recomputed" (the error of the current state, the paper\'s Algorithm 1) to compile for a chip',
+    ),
+  ]);
+}
+
 export function compile(net: Net, chip: ChipDescription, params: Params, options: CompileOptions, hooks: CompileHooks = {}): CompileResult {
   const dump = hooks.dumpAfter ?? [];
   checkPassNames(dump, options.specFile);
   checkPoolArgmax(net, options.specFile);
+  checkNudgeMode(net, options.specFile);
   const ir = initialIR(net, chip, params, options);
   for (const pass of PASSES) {
     const t0 = performance.now();

@@ -15,10 +15,13 @@ export const FEEDBACK_KINDS: readonly FeedbackKind[] = ['none', 'symmetric', 'ra
 
 /** held: the output error is computed once from the free state (the authors' layered code, default);
  *  recomputed: from the nudged state at every nudged step (the paper's Algorithm 1);
+ *  lagged: as recomputed but from the state one step older (s_{T−1} at the first nudged step): the
+ *  authors' Table 1 conv notebook keeps the logits as a state updated with the others. A training-time
+ *  study mode; the compiler refuses it (CMP008);
  *  graph: the authors' graph model — the held error's drive grows as k·β_f·B_f·e at nudged step k,
  *  and the readout update uses the nudged output's error on the free state (docs/references.md#fre-rnn-model, the graph variant). */
-export type NudgeMode = 'held' | 'recomputed' | 'graph';
-export const NUDGE_MODES: readonly NudgeMode[] = ['held', 'recomputed', 'graph'];
+export type NudgeMode = 'held' | 'recomputed' | 'lagged' | 'graph';
+export const NUDGE_MODES: readonly NudgeMode[] = ['held', 'recomputed', 'lagged', 'graph'];
 
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10' | 'synthetic';
 export const DATASETS: readonly DatasetName[] = ['mnist', 'fashion-mnist', 'cifar10', 'synthetic'];

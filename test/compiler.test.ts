@@ -311,6 +311,19 @@ describe('CMP diagnostics, one by one', () => {
     seen.add('CMP007');
   });
 
+  test('CMP008: the lagged nudge is refused (the netlist has no mode for it)', () => {
+    const text = readFileSync(join(ROOT, 'examples', 'mnist-conv.json'), 'utf8');
+    const raw = JSON.parse(text) as { dynamics: Record<string, unknown> };
+    raw.dynamics.nudge = 'lagged';
+    const conv = resolveNet(parseGraphText(JSON.stringify(raw), 'lagged.json'));
+    const ds = cmpDiags(() =>
+      compile(conv, PRESETS.ideal, paramsOf(conv), { wMax: { kind: 'max' }, specFile: 'lagged.json', producerVersion: 't' }),
+    );
+    expect(ds.map((d) => [d.code, d.file, d.path])).toEqual([['CMP008', 'lagged.json', '/dynamics/nudge']]);
+    expect(ds[0].hint).toContain('"recomputed"');
+    seen.add('CMP008');
+  });
+
   test('--w-max parses max and percentiles', () => {
     expect(parseWMaxPolicy('max', 's')).toEqual({ kind: 'max' });
     expect(parseWMaxPolicy('p99.9', 's')).toEqual({ kind: 'percentile', p: 99.9 });

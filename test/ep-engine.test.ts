@@ -20,7 +20,7 @@ describe('EP engine on a 1-1-1-2 net, against values derived by hand', () => {
   const xs = [0.5, -0.25];
   const labels = [0, 1];
 
-  function byHand(nudge: 'held' | 'recomputed') {
+  function byHand(nudge: 'held' | 'recomputed' | 'lagged') {
     const g = { g0: 0, g1: 0, gf: [0, 0] };
     xs.forEach((x, r) => {
       const s1 = Math.tanh(w0 * x);
@@ -29,10 +29,11 @@ describe('EP engine on a 1-1-1-2 net, against values derived by hand', () => {
       const ez = z.map(Math.exp);
       const p = ez.map((v) => v / (ez[0] + ez[1]));
       const e = p.map((pk, k) => (k === labels[r] ? 1 : 0) - pk);
-      // One nudged step: the recomputed error at step 1 equals the held one (same state).
-      void nudge;
+      // One nudged step: the recomputed error at step 1 equals the held one (same state). The lagged
+      // one is the error of s_{T−1} = (tanh(w0·x), 0): logits 0, p = (½, ½).
+      const en = nudge === 'lagged' ? e.map((_, k) => (k === labels[r] ? 1 : 0) - 0.5) : e;
       const s1b = Math.tanh(w0 * x + beta * w1 * s2);
-      const s2b = Math.tanh(w1 * s1 + betaF * (wf[0] * e[0] + wf[1] * e[1]));
+      const s2b = Math.tanh(w1 * s1 + betaF * (wf[0] * en[0] + wf[1] * en[1]));
       g.g0 += (-(s1b - s1) * x) / xs.length;
       g.g1 += (-(s2b - s2) * s1) / xs.length;
       g.gf[0] += (-e[0] * s2) / xs.length;
@@ -41,7 +42,7 @@ describe('EP engine on a 1-1-1-2 net, against values derived by hand', () => {
     return g;
   }
 
-  test.each(['held', 'recomputed'] as const)('local updates equal the hand-derived ones (%s error)', (nudge) => {
+  test.each(['held', 'recomputed', 'lagged'] as const)('local updates equal the hand-derived ones (%s error)', (nudge) => {
     const net = chainNet([1, 1, 1], 2, { betaI: beta, betaF, T: 2, K: 1, nudge });
     const params: Params = initParams(net, makeRng(1));
     params.W[0].data.set([w0]);

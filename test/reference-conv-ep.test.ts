@@ -7,7 +7,7 @@
  * symmetric feedback β_i 0.01 on c1 ← c2, T 20, K 10, β_f 0.1, SGD with per-edge rates and weight
  * decay. Both sides get the same random weights, biases, inputs and labels; compared are the free
  * states, the nudged states, their difference (the learning signal), the descent directions, and the
- * weights and biases after one SGD step — for the nudge `held` and `recomputed`, with and without
+ * weights and biases after one SGD step — for the nudge `held`, `recomputed` and `lagged`, with and without
  * `divideByBetaF`, and once at a strong coupling (β_i 0.5, β_f 1) where the max-pool argmax choices
  * change the result. Four negative controls must fail the same comparison, so the test can tell the
  * semantics apart: the reference without the β_i feedback, with the nudge's sign flipped (both at
@@ -249,6 +249,8 @@ describe('one EP step of a conv FRE-RNN against the NumPy reference', () => {
   const cases = [
     ...(['held', 'recomputed'] as const).flatMap((nudge) => [false, true].map((divide) => [nudge, divide, false] as const)),
     ['recomputed', false, true] as const,
+    ['lagged', false, false] as const,
+    ['lagged', false, true] as const,
   ];
 
   needs.each(cases)(
@@ -291,6 +293,22 @@ describe('one EP step of a conv FRE-RNN against the NumPy reference', () => {
       console.log(`control ${control}: ${JSON.stringify(res)}`);
       expect(within(res)).toBe(false);
       expect(Math.max(res.state / TOL.state, res.g / TOL.g)).toBeGreaterThan(100);
+    },
+    60000,
+  );
+
+  // The lagged error (the previous step's logits) against the reference's recomputed one, on the same
+  // weights and inputs, at the strong coupling (at mnist-conv's, on random weights, the logits hardly
+  // move between steps and the two agree within the bounds): told apart, so the strong lagged case
+  // above would fail if the engine ignored the mode.
+  needs(
+    "negative control: the engine's lagged error is told apart from the reference's recomputed one",
+    () => {
+      const { run, npz } = ours(convNet('lagged', false, true), 2026);
+      const res = compare(convNet('lagged', false, true), run, reference(convNet('recomputed', false, true), npz, null));
+      console.log(`lagged engine vs recomputed reference: ${JSON.stringify(res)}`);
+      expect(within(res)).toBe(false);
+      expect(Math.max(res.state / TOL.state, res.g / TOL.g)).toBeGreaterThan(10);
     },
     60000,
   );

@@ -42,6 +42,8 @@ export class EpEngine {
   private readonly probs2: Float32Array;
   private readonly err2: Float32Array;
   private readonly nudgeDrive: Float32Array;
+  /** lagged nudge mode: the logits of the state one step older than the one the layers read. */
+  private readonly lagLogits: Float32Array;
   private readonly diff: Float32Array;
   private readonly zeroStays: boolean[];
   private readonly ops: EdgeOps;
@@ -86,6 +88,7 @@ export class EpEngine {
     this.probs2 = buf(net.classes);
     this.err2 = buf(net.classes);
     this.nudgeDrive = buf(this.readoutLayer().size);
+    this.lagLogits = buf(net.spec.dynamics.nudge === 'lagged' ? net.classes : 0);
     this.diff = buf(Math.max(...net.layers.map((l) => l.size)));
   }
 
@@ -202,7 +205,8 @@ export class EpEngine {
   /**
    * `steps` synchronous updates s ← ρ(h(s)); every layer reads the previous step's states.
    * With `nudge`, the readout layer also receives β_f·B_f·e (held: the precomputed drive;
-   * recomputed: e from the current state at every step; graph: k·β_f·B_f·e at step k).
+   * recomputed: e from the current state at every step; lagged: e from the state one step older,
+   * s_{T−1} at the first step; graph: k·β_f·B_f·e at step k).
    */
   private relax(m: number, steps: number, nudge: boolean, y: Float32Array | null): void {
     const layers = this.net.layers;
@@ -211,13 +215,20 @@ export class EpEngine {
     const C = this.net.classes;
     const nextZero = new Array<boolean>(layers.length);
     const fuse = new Array<boolean>(layers.length);
+    const fromState = mode === 'recomputed' || mode === 'lagged';
     for (let t = 0; t < steps; t++) {
-      if (nudge && mode === 'recomputed' && y) {
+      if (nudge && fromState && y) {
         // Into the second buffers: err/probs keep the free-phase values that the readout's delta
-        // rule and the reported training accuracy use.
-        this.readout(m, this.s, this.logits);
-        softmaxRows(this.logits, this.probs2, m, C);
+        // rule and the reported training accuracy use. lagged: the error of the logits kept from the
+        // previous step's state, and this step's state's logits kept for the next step.
+        const z = mode === 'lagged' ? this.lagLogits : this.logits;
+        if (mode === 'recomputed') this.readout(m, this.s, z);
+        softmaxRows(z, this.probs2, m, C);
         for (let i = 0; i < m * C; i++) this.err2[i] = y[i] - this.probs2[i];
+        if (mode === 'lagged') this.readout(m, this.s, this.lagLogits);
+      } else if (!nudge && mode === 'lagged' && t === steps - 1) {
+        // The free phase's last step reads s_{T−1}: its logits are the first nudged step's error.
+        this.readout(m, this.s, this.lagLogits);
       }
       // All forward reads before any feedback read: a pooled conv edge's feedback unpools through
       // the argmax of this step's forward read of the same edge.
@@ -259,7 +270,7 @@ export class EpEngine {
           nextZero[j] = false;
         }
         if (nudge && j === ro.from) {
-          if (mode === 'recomputed') this.ops.feedback(ro, this.err2, m, betaF, h);
+          if (fromState) this.ops.feedback(ro, this.err2, m, betaF, h);
           else if (mode === 'graph') {
             const k = t + 1;
             const fb = this.nudgeDrive;

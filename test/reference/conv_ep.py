@@ -44,7 +44,8 @@ The semantics, point by point, and where each is stated:
     the start of the step, i.e. the one every layer reads, so the first nudged step equals `held`'s)
     is implied by the synchronous update of point 1 but not written down; taken from the engine
     (simulator/engine/ep.ts:215-220, the error recomputed from this.s before the step's reads) and
-    added to graph-format.md (`dynamics.nudge`).
+    added to graph-format.md (`dynamics.nudge`). `lagged`: e = y - p(s) of the state one step older than
+    the one the step reads (s_{T-1} at the first nudged step), graph-format.md (`dynamics.nudge`).
  8. Hidden-edge update: dW = conv_weight_grad(s0_from, unpool(s^beta_to - s0_to)) / m, unpooled
     through the argmax of the forward read of s0_from (the free phase's argmax); the input edge uses
     x as s0_from. Documented in graph-format.md ("Conv edges": "with the free phase's argmax";
@@ -74,7 +75,7 @@ Usage: conv_ep.py IN.npz PARAMS_JSON OUT.json
 IN.npz: x [m, C, H, W] (inputs), y [m, classes] (one-hot), and per edge (names in PARAMS) the weight
   `<name>` ([O, C, k, k] for conv edges, [classes, n_L] for the readout) and `<name>.bias`.
 PARAMS_JSON: {"edges": [{"name", "pool": size|0, "alpha", "beta"} ... conv edges in chain order],
-  "readout": {"name", "alpha"}, "T", "K", "beta_f", "nudge": "held"|"recomputed",
+  "readout": {"name", "alpha"}, "T", "K", "beta_f", "nudge": "held"|"recomputed"|"lagged",
   "divide_by_beta_f": bool, "lr": {name: lr}, "weight_decay",
   "control": null | "no-feedback" | "flip-nudge" | "stale-argmax" | "nudged-argmax",
   "pool_argmax": "preactivation" (default) | "activation" (point 13)}
@@ -251,14 +252,19 @@ def main():
         return [np.clip(hj, 0.0, 1.0) for hj in h]
 
     s = [np.zeros((m,) + sh) for sh in shapes]
+    prev = s
     for _ in range(T):
-        s = step(s, None)
+        prev, s = s, step(s, None)
     s0 = [a.copy() for a in s]
     e0 = y - softmax(logits_of(s0[-1]))
     held = nudge_of(e0)
     for _ in range(K):
-        n = held if P["nudge"] == "held" else nudge_of(y - softmax(logits_of(s[-1])))
-        s = step(s, n)
+        if P["nudge"] == "held":
+            n = held
+        else:
+            # recomputed: the error of the state this step reads; lagged: of the one before it (s_{T-1} first)
+            n = nudge_of(y - softmax(logits_of((prev if P["nudge"] == "lagged" else s)[-1])))
+        prev, s = s, step(s, n)
     sb = s
 
     # Local updates (batch means), descent directions g = -dW.

@@ -15,11 +15,14 @@ notebook's departures from our model can be switched off on its side, to find wh
   rho-argmax (table1 only) the winner chosen by rho (PyTorch pools rho: ties where units clamp); ours by the
             pre-activation
 
-    python3 bench/results/conv/semantics-compare.py table1|table2 [--checkpoint CKPT.npz] [--batches 3] [--batch-size 128] [--out F]
+    python3 bench/results/conv/semantics-compare.py table1|table2 [--checkpoint CKPT.npz] [--ours-nudge lagged]
+        [--batches 3] [--batch-size 128] [--out F]
 
 Without --checkpoint the weights are a PyTorch-default initialisation (seeded); with it, a bench/reproduce
 checkpoint's trained weights. Row settings: table1 beta_f 0.1, table2 0.25; T 20, K 10, beta_i 0.01; the nudge's
-error recomputed every step on both sides; no division by beta_f.
+error recomputed every step on our side (--ours-nudge lagged: from the previous step's state, the engine's
+dynamics.nudge "lagged", which is the notebook's stale error); no division by beta_f. Table 1 also runs the notebook
+with only its stale error left on, the variant "lagged" should agree with.
 """
 import argparse
 import importlib.util
@@ -38,7 +41,7 @@ ac = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ac)
 
 
-def ours(net, xb, yb, tmp):
+def ours(net, xb, yb, tmp, nudge):
     """Our semantics' descent directions from the reference (a separate process, as the tests run it)."""
     p = net.p
     inp, out = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.json")
@@ -47,7 +50,7 @@ def ours(net, xb, yb, tmp):
     params = {"edges": [{"name": "W0", "pool": 2, "alpha": 1, "beta": 0},
                         {"name": "W1", "pool": 2, "alpha": 1, "beta": net.beta_i}],
               "readout": {"name": "Wf", "alpha": 1}, "T": net.T, "K": net.K, "beta_f": net.beta_f,
-              "nudge": "recomputed", "divide_by_beta_f": False, "lr": {"W0": 0, "W1": 0, "Wf": 0},
+              "nudge": nudge, "divide_by_beta_f": False, "lr": {"W0": 0, "W1": 0, "Wf": 0},
               "weight_decay": 0}
     subprocess.run([sys.executable, os.path.join(ROOT, "test", "reference", "conv_ep.py"), inp, json.dumps(params),
                     out], check=True)
@@ -61,6 +64,8 @@ def main():
     ap.add_argument("--checkpoint")
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--ours-nudge", choices=["recomputed", "lagged"], default="recomputed",
+                    help="our side's nudge mode: lagged is the stale error as an engine option (dynamics.nudge)")
     ap.add_argument("--out")
     a = ap.parse_args()
     x, y = ac.load("train")
@@ -72,10 +77,12 @@ def main():
         net.p = ac.checkpoint_params(a.checkpoint)
     switches = ["lag", "map"] if a.row == "table2" else ["error-lag", "map", "winner", "rho-argmax", "deconv"]
     variants = [[]] + [[s] for s in switches] + [switches]
+    if a.row == "table1":
+        variants.insert(-1, switches[1:])  # only the stale error left on
     with tempfile.TemporaryDirectory() as tmp:
-        ref = [ours(net, x[s], y[s], tmp) for s in sels]
+        ref = [ours(net, x[s], y[s], tmp, a.ours_nudge) for s in sels]
         result = {"row": a.row, "weights": os.path.relpath(os.path.abspath(a.checkpoint), ROOT) if a.checkpoint
-                  else "pytorch-init", "batches": a.batches, "batchSize": a.batch_size, "variants": []}
+                  else "pytorch-init", "oursNudge": a.ours_nudge, "batches": a.batches, "batchSize": a.batch_size, "variants": []}
         for off in variants:
             net.lag = "lag" not in off
             net.feedback = "winners" if "map" in off else "map"
