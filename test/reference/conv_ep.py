@@ -43,7 +43,7 @@ The semantics, point by point, and where each is stated:
     (`dynamics.betaF`, `dynamics.nudge`). WHICH state "current" means for `recomputed` (the state at
     the start of the step, i.e. the one every layer reads, so the first nudged step equals `held`'s)
     is implied by the synchronous update of point 1 but not written down; taken from the engine
-    (simulator/engine/ep.ts:215-220, the error recomputed from this.s before the step's reads) and
+    (simulator/engine/ep.ts, relax(): the error recomputed from this.s before the step's reads) and
     added to graph-format.md (`dynamics.nudge`). `lagged`: e = y - p(s) of the state one step older than
     the one the step reads (s_{T-1} at the first nudged step), graph-format.md (`dynamics.nudge`).
  8. Hidden-edge update: dW = conv_weight_grad(s0_from, unpool(s^beta_to - s0_to)) / m, unpooled

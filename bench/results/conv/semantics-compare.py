@@ -22,7 +22,7 @@ Without --checkpoint the weights are a PyTorch-default initialisation (seeded); 
 checkpoint's trained weights. Row settings: table1 beta_f 0.1, table2 0.25; T 20, K 10, beta_i 0.01; the nudge's
 error recomputed every step on our side (--ours-nudge lagged: from the previous step's state, the engine's
 dynamics.nudge "lagged", which is the notebook's stale error); no division by beta_f. Table 1 also runs the notebook
-with only its stale error left on, the variant "lagged" should agree with.
+with only its stale error left on: the variant --ours-nudge lagged should agree with.
 """
 import argparse
 import importlib.util
