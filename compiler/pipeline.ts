@@ -77,11 +77,13 @@ export function checkPassNames(names: readonly string[], file: string): void {
  *   pre-activation; a field would need a proto change plus the interpreter's pool to know the activation;
  * - the lagged nudge (CMP008), the error of the state one step older as the authors' Table 1 conv
  *   notebook keeps its logits: NudgeMode has no value for it, and a chip would need a second logits
- *   register carried across nudged iterations.
+ *   register carried across nudged iterations;
+ * - the pre-pool-map feedback (CMP009), the same notebook's: the chip's feedback read unpools the pooled
+ *   state through the latched argmax, and the netlist has no op that keeps an edge's pre-pool map.
  */
 export function checkCarriable(net: Net, file: string): void {
-  const diags = net.edges.flatMap((e) =>
-    e.conv?.pool?.argmax === 'activation'
+  const diags = net.edges.flatMap((e) => [
+    ...(e.conv?.pool?.argmax === 'activation'
       ? [
           diag(
             'CMP007',
@@ -91,8 +93,19 @@ export function checkCarriable(net: Net, file: string): void {
             'remove "argmax" from the edge\'s "pool" (or set it to "preactivation") to compile for a chip',
           ),
         ]
-      : [],
-  );
+      : []),
+    ...(e.conv?.pool?.feedback === 'map'
+      ? [
+          diag(
+            'CMP009',
+            file,
+            `/edges/${e.index}/pool/feedback`,
+            `conv edge "${e.name}" feeds back its whole pre-pool map ("feedback": "map"), which the netlist cannot carry (the chip feeds back the pooled state through the argmax)`,
+            'remove "feedback" from the edge\'s "pool" (or set it to "winners") to compile for a chip',
+          ),
+        ]
+      : []),
+  ]);
   if (net.spec.dynamics.nudge === 'lagged') {
     diags.push(
       diag(

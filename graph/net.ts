@@ -113,6 +113,7 @@ export function resolveNet(spec: GraphSpec): Net {
           size: e.pool.size,
           stride: e.pool.stride ?? e.pool.size,
           ...(e.pool.argmax === 'activation' ? { argmax: poolActivationArgmax(e, layers[to]) } : {}),
+          ...(e.pool.feedback === 'map' ? { feedback: 'map' as const } : {}),
         }
       : undefined;
     return {

@@ -42,6 +42,10 @@ export interface PoolSpec {
    *  float64, first unit in row-major window order on ties; the pooled value is still the window's
    *  maximum of x. Only hard-sigmoid `to` layers and α > 0 (validated, FRE028). */
   argmax?: 'activation';
+  /** Max pooling's feedback source (graph/spec.ts PoolEdgeSpec.feedback). Absent: the winners (the `to`
+   *  state unpooled). 'map': the whole pre-pool map, winners carrying the `to` state and every other unit
+   *  ρ_to(α·(x + b)); non-overlapping windows only (validated, FRE028). */
+  feedback?: 'map';
 }
 
 /** Output side of a sliding window: floor((n + 2p − k)/s) + 1. */

@@ -65,10 +65,18 @@ export interface PoolEdgeSpec {
    *  unit in row-major window order — the authors' PyTorch rule, where a window clamped at 0 throughout
    *  routes through its top-left unit. The pooled value is the same under both (docs/graph-format.md). */
   argmax?: PoolArgmax;
+  /** Max pooling only: what the edge's β_i feedback into its `from` layer reads. 'winners' (default): the
+   *  `to` layer's state unpooled, zero at the other units of each window. 'map': the whole pre-pool map,
+   *  each window's winner carrying the `to` layer's state and every other unit its own activation
+   *  ρ_to(α·(conv value + b)) of the same step's read — the authors' Table 1 conv notebook, whose state is
+   *  the pre-pool map (docs/graph-format.md). Windows must not overlap (stride ≥ size). */
+  feedback?: PoolFeedback;
 }
 
 export type PoolArgmax = 'preactivation' | 'activation';
 export const POOL_ARGMAX: readonly PoolArgmax[] = ['preactivation', 'activation'];
+export type PoolFeedback = 'winners' | 'map';
+export const POOL_FEEDBACK: readonly PoolFeedback[] = ['winners', 'map'];
 
 export interface FeedbackSpec {
   kind: FeedbackKind;

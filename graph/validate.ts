@@ -12,6 +12,7 @@ import {
   INIT_KINDS,
   NUDGE_MODES,
   POOL_ARGMAX,
+  POOL_FEEDBACK,
   POOL_KINDS,
   type EdgeSpec,
   type GraphSpec,
@@ -557,7 +558,7 @@ function checkConvFields(c: Checker, e: Obj, p: string): { conv?: EdgeSpec['conv
   if (e.pool !== undefined) {
     const o = c.object(e.pool, `${p}/pool`, '"pool"');
     if (o) {
-      c.known(o, `${p}/pool`, ['kind', 'size', 'stride', 'argmax']);
+      c.known(o, `${p}/pool`, ['kind', 'size', 'stride', 'argmax', 'feedback']);
       const kind = c.oneOf(o, 'kind', `${p}/pool`, POOL_KINDS, undefined);
       const size = c.number(o, 'size', `${p}/pool`, { required: true, integer: true, min: 1 });
       const stride = c.number(o, 'stride', `${p}/pool`, { integer: true, min: 1, def: size });
@@ -571,9 +572,11 @@ function checkConvFields(c: Checker, e: Obj, p: string): { conv?: EdgeSpec['conv
         );
         ok = false;
       }
-      // The default stays out of the normalized spec, so specs without the field keep their bytes (and hash).
-      if (kind !== undefined && size !== undefined && stride !== undefined && argmax !== undefined)
-        pool = { kind, size, stride, ...(argmax === 'activation' ? { argmax } : {}) };
+      const feedback = c.oneOf(o, 'feedback', `${p}/pool`, POOL_FEEDBACK, 'winners');
+      if (feedback === 'map') ok = checkMapFeedback(c, e, p, kind, size, stride) && ok;
+      // The defaults stay out of the normalized spec, so specs without the fields keep their bytes (and hash).
+      if (kind !== undefined && size !== undefined && stride !== undefined && argmax !== undefined && feedback !== undefined)
+        pool = { kind, size, stride, ...(argmax === 'activation' ? { argmax } : {}), ...(feedback === 'map' ? { feedback } : {}) };
       else ok = false;
     } else ok = false;
     if (e.conv === undefined) {
@@ -683,6 +686,53 @@ function checkPoolArgmax(c: Checker, e: EdgeSpec, p: string, layers: LayerSpec[]
       `"argmax": "activation" needs alpha > 0 on edge "${e.name}" (got ${alpha}): the pooled value is the window's maximum conv value`,
       'use a positive "alpha", or remove "argmax"',
     );
+}
+
+/**
+ * `pool.feedback: "map"` feeds back the whole pre-pool map, each window's winner carrying the `to` state. It
+ * needs an argmax (max pooling), a feedback path to read (feedback not "none"), and windows that do not
+ * overlap: with stride < size a unit can win two windows and would carry two states.
+ */
+function checkMapFeedback(
+  c: Checker,
+  e: Obj,
+  p: string,
+  kind: string | undefined,
+  size: number | undefined,
+  stride: number | undefined,
+): boolean {
+  const fix = 'remove "feedback" from "pool" (the default "winners" feeds back the pooled state)';
+  let ok = true;
+  if (kind === 'avg') {
+    c.add(
+      'FRE028',
+      `${p}/pool/feedback`,
+      '"feedback": "map" needs max pooling (a window\'s winner carries the pooled state)',
+      `set "kind": "max", or ${fix}`,
+    );
+    ok = false;
+  }
+  if (size !== undefined && stride !== undefined && stride < size) {
+    c.add(
+      'FRE028',
+      `${p}/pool/feedback`,
+      `"feedback": "map" needs windows that do not overlap, but stride ${stride} < size ${size} (a unit could win two windows)`,
+      `set "stride" ≥ ${size}, or ${fix}`,
+    );
+    ok = false;
+  }
+  const fb = e.feedback;
+  const fbKind = typeof fb === 'object' && fb !== null ? (fb as Obj).kind : undefined;
+  if (fb === undefined || fbKind === 'none') {
+    c.add(
+      'FRE028',
+      `${p}/pool/feedback`,
+      `"feedback": "map" chooses what the edge's feedback reads, but edge "${String(e.name)}" has no feedback`,
+      `add "feedback": { "kind": "symmetric", "beta": … } to the edge, or ${fix}`,
+    );
+    ok = false;
+  }
+  return ok;
 }
 
 function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefined {

@@ -22,6 +22,10 @@
  *   them: with only the notebook's stale error left on, the two agree (cosine ≥ 0.995; observed ≥ 0.999
  *   at 128 images); with it off too, conv2's update is off (observed cos 0.36 in the first batch of 128;
  *   in 32-image batches the logits hardly move between steps and the two modes agree).
+ * - The engine's `pool.feedback: "map"` (the reference's too) is the second: with only the notebook's
+ *   pre-pool-map feedback left on, the two agree (cosine ≥ 0.995; observed 1.000 on every layer, 2 batches
+ *   of 32); with it off too, they do not (observed: the smallest layer cosine per batch 0.980 and 0.983; at
+ *   128 images W0 0.77–0.99 and Wf 0.98–0.99, bench/results/conv/s14/semantics-table1-trained-map.json).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -105,6 +109,19 @@ describe('the authors-notebook NumPy re-implementation against our reference (on
       const stale = by('notebook without map and winner and rho-argmax and deconv');
       expectAgree(stale);
       for (const b of stale.per_batch) for (const layer of LAYERS) expect(b[layer].cos).toBeGreaterThanOrEqual(0.995);
+      const none = by('notebook without error-lag and map and winner and rho-argmax and deconv');
+      for (const b of none.per_batch) expect(Math.min(...LAYERS.map((l) => b[l].cos))).toBeLessThanOrEqual(0.99);
+    },
+    300000,
+  );
+
+  testNeedingNumpy()(
+    'the engine\'s "map" pool feedback is the notebook\'s pre-pool-map feedback: agrees with only that departure on, not with none',
+    () => {
+      const by = compare(['table1', '--checkpoint', TRAINED, '--ours-feedback', 'map']);
+      const map = by('notebook without error-lag and winner and rho-argmax and deconv');
+      expectAgree(map);
+      for (const b of map.per_batch) for (const layer of LAYERS) expect(b[layer].cos).toBeGreaterThanOrEqual(0.995);
       const none = by('notebook without error-lag and map and winner and rho-argmax and deconv');
       for (const b of none.per_batch) expect(Math.min(...LAYERS.map((l) => b[l].cos))).toBeLessThanOrEqual(0.99);
     },

@@ -324,6 +324,24 @@ describe('CMP diagnostics, one by one', () => {
     seen.add('CMP008');
   });
 
+  test('CMP009: the pre-pool-map feedback is refused, reported with the other study options in one error', () => {
+    const text = readFileSync(join(ROOT, 'examples', 'mnist-conv.json'), 'utf8');
+    const raw = JSON.parse(text) as { edges: { pool?: Record<string, unknown> }[]; dynamics: Record<string, unknown> };
+    raw.edges[1].pool = { ...raw.edges[1].pool, feedback: 'map' };
+    raw.dynamics.nudge = 'lagged';
+    const conv = resolveNet(parseGraphText(JSON.stringify(raw), 'mapfb.json'));
+    const ds = cmpDiags(() =>
+      compile(conv, PRESETS.ideal, paramsOf(conv), { wMax: { kind: 'max' }, specFile: 'mapfb.json', producerVersion: 't' }),
+    );
+    expect(ds.map((d) => [d.code, d.file, d.path])).toEqual([
+      ['CMP009', 'mapfb.json', '/edges/1/pool/feedback'],
+      ['CMP008', 'mapfb.json', '/dynamics/nudge'],
+    ]);
+    expect(ds[0].message).toContain('"feedback": "map"');
+    expect(ds[0].hint).toContain('"winners"');
+    seen.add('CMP009');
+  });
+
   test('--w-max parses max and percentiles', () => {
     expect(parseWMaxPolicy('max', 's')).toEqual({ kind: 'max' });
     expect(parseWMaxPolicy('p99.9', 's')).toEqual({ kind: 'percentile', p: 99.9 });

@@ -819,6 +819,47 @@ const cases: Case[] = [
     inHint: ['"kind": "max"'],
   },
   {
+    title: 'pool feedback "map" on an edge without feedback',
+    code: 'FRE028',
+    path: '/edges/0/pool/feedback',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'max', size: 2, feedback: 'map' };
+      s.layers[0] = { name: 'h1', shape: [4, 12, 12] };
+    },
+    inMessage: ['"feedback": "map"', '"W0"', 'no feedback'],
+    inHint: ['"kind": "symmetric"', 'remove "feedback"'],
+  },
+  {
+    title: 'pool feedback "map" on average pooling (reported before the missing feedback)',
+    code: 'FRE028',
+    path: '/edges/0/pool/feedback',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'avg', size: 2, feedback: 'map' };
+      s.layers[0] = { name: 'h1', shape: [4, 12, 12] };
+    },
+    inMessage: ['max pooling'],
+    inHint: ['"kind": "max"', 'remove "feedback"'],
+    all: ['FRE028', 'FRE028'],
+  },
+  {
+    title: 'pool feedback "map" with overlapping windows (reported before the missing feedback)',
+    code: 'FRE028',
+    path: '/edges/0/pool/feedback',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'max', size: 2, stride: 1, feedback: 'map' };
+      s.layers[0] = { name: 'h1', shape: [4, 23, 23] };
+    },
+    inMessage: ['stride 1 < size 2', 'overlap'],
+    inHint: ['"stride" ≥ 2'],
+    all: ['FRE028', 'FRE028'],
+  },
+  {
     title: 'conv kernel larger than its input',
     code: 'FRE028',
     path: '/edges/0/conv/kernel',

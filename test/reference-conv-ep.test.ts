@@ -17,7 +17,9 @@
  * The max-pool argmax rule `pool.argmax: "activation"` (conv_ep.py point 13) is checked at the strong
  * coupling with conv biases that leave many windows clamped at 0 (observed: 4.4e-7 on states, 4.3e-7
  * relative on directions; the reference's two rules differ by 0.18 relative in the directions, and the
- * engine under the new rule is told apart from the reference under the default).
+ * engine under the new rule is told apart from the reference under the default). The pre-pool-map
+ * feedback `pool.feedback: "map"` (point 14) on W1, at both couplings: states 2.5e-7 (weak) and 2.0e-6
+ * (strong), and told apart from the reference's default (states 9e-3 and 1.0 apart).
  *
  * Tolerance (float32 engine on the default kernels against float64): a hard-sigmoid step is
  * 1-Lipschitz and the feedback small, so rounding does not grow over the 30 steps. States in [0, 1]:
@@ -40,7 +42,7 @@ import { join } from 'node:path';
 import { GraphBuilder } from '../graph/builder';
 import { resolveNet, type Net } from '../graph/net';
 import { initParams, type Params } from '../graph/params';
-import type { NudgeMode, PoolArgmax } from '../graph/spec';
+import type { NudgeMode, PoolArgmax, PoolFeedback } from '../graph/spec';
 import { writeNpz } from '../io/npz';
 import { EpEngine } from '../simulator/engine/ep';
 import { IdealExecutor } from '../simulator/ideal-executor';
@@ -63,7 +65,7 @@ type Control = null | 'no-feedback' | 'flip-nudge' | 'stale-argmax' | 'nudged-ar
 
 /** mnist-conv's coupling (β_i 0.01, β_f 0.1) unless `strong` (β_i 0.5, β_f 1: argmax choices then matter).
  *  `argmax`: both conv edges' pool argmax rule (graph-format.md `pool.argmax`). */
-function convNet(nudge: NudgeMode, divideByBetaF: boolean, strong = false, argmax?: PoolArgmax): Net {
+function convNet(nudge: NudgeMode, divideByBetaF: boolean, strong = false, argmax?: PoolArgmax, feedback?: PoolFeedback): Net {
   const pool = { kind: 'max' as const, size: 2, ...(argmax ? { argmax } : {}) };
   const [betaI, betaF] = strong ? [0.5, 1] : [0.01, 0.1];
   const b = new GraphBuilder('conv-ep-reference')
@@ -77,7 +79,8 @@ function convNet(nudge: NudgeMode, divideByBetaF: boolean, strong = false, argma
     from: 'c1',
     to: 'c2',
     conv: { kernel: 3 },
-    pool,
+    // `feedback` (pool.feedback) only on the edge that feeds back; W0 has no feedback path.
+    pool: { ...pool, ...(feedback ? { feedback } : {}) },
     bias: true,
     feedback: { kind: 'symmetric', beta: betaI },
   });
@@ -186,7 +189,13 @@ function ours(net: Net, seed: number, dead = false): { run: Ours; npz: string } 
   return { run: { free, nudged, g, before, after }, npz };
 }
 
-function reference(net: Net, npz: string, control: Control, poolArgmax: PoolArgmax = 'preactivation'): Reference {
+function reference(
+  net: Net,
+  npz: string,
+  control: Control,
+  poolArgmax: PoolArgmax = 'preactivation',
+  poolFeedback: PoolFeedback = 'winners',
+): Reference {
   const d = net.spec.dynamics;
   const params = {
     edges: net.edges
@@ -202,8 +211,9 @@ function reference(net: Net, npz: string, control: Control, poolArgmax: PoolArgm
     weight_decay: WEIGHT_DECAY,
     control,
     pool_argmax: poolArgmax,
+    pool_feedback: poolFeedback,
   };
-  const out = join(dir, `out-${control ?? 'plain'}-${poolArgmax}.json`);
+  const out = join(dir, `out-${control ?? 'plain'}-${poolArgmax}-${poolFeedback}.json`);
   const r = spawnSync(pythonWithNumpy(), [SCRIPT, npz, JSON.stringify(params), out], { encoding: 'utf8', timeout: 60000 });
   if (r.status !== 0) throw new Error(`conv_ep.py failed: ${r.stderr}`);
   return JSON.parse(readFileSync(out, 'utf8')) as Reference;
@@ -337,6 +347,34 @@ describe('one EP step of a conv FRE-RNN against the NumPy reference', () => {
       for (const k of Object.keys(TOL) as (keyof typeof TOL)[]) expect(res[k]).toBeLessThanOrEqual(TOL[k]);
       expect(gDiff).toBeGreaterThan(50 * TOL.g); // observed 0.18, 90× the bound
       expect(within(resPre)).toBe(false);
+    },
+    60000,
+  );
+
+  // The pre-pool-map feedback (pool.feedback "map", point 14 of conv_ep.py) on W1, at mnist-conv's coupling
+  // and at the strong one: the engine (which then reads through its unfused chunk loop and keeps the
+  // read's rows) must agree with the reference under that rule, and must not agree with the reference's
+  // default, which feeds back the winners only (so the test fails if the option is ignored).
+  needs.each([false, true])(
+    'pool feedback "map" (strong coupling %s): agrees with the reference under that rule, not under the default',
+    (strong) => {
+      const net = convNet('recomputed', false, strong, undefined, 'map');
+      const { run, npz } = ours(net, 2026);
+      const ref = reference(net, npz, null, 'preactivation', 'map');
+      const res = compare(net, run, ref);
+      const resWinners = compare(net, run, reference(net, npz, null, 'preactivation', 'winners'));
+      console.log(
+        `conv EP map feedback (strong ${String(strong)}) vs NumPy: ${JSON.stringify(res)}; vs the winners rule ${JSON.stringify(resWinners)}; min pool gap ${ref.min_gap}, unsaturated ${JSON.stringify(ref.linear_fraction)}`,
+      );
+      for (const f of ref.linear_fraction) expect(f).toBeGreaterThan(0.2);
+      expect(ref.min_gap!).toBeGreaterThan(1e-5);
+      // At β_i 0.5 the map feeds back every unit of c2's pre-pool map, not one in four, so the c1 ← c2
+      // loop is ≈ 4× stronger and float32 rounding grows over the 30 steps: states to 1e-5 there
+      // (observed 2.0e-6; at mnist-conv's coupling 2.5e-7, within the common 2e-6). The rest as above.
+      const tol = { ...TOL, state: strong ? 1e-5 : TOL.state };
+      for (const k of Object.keys(tol) as (keyof typeof tol)[]) expect(res[k]).toBeLessThanOrEqual(tol[k]);
+      expect(within(resWinners)).toBe(false);
+      expect(Math.max(resWinners.state / TOL.state, resWinners.g / TOL.g)).toBeGreaterThan(100);
     },
     60000,
   );

@@ -137,3 +137,46 @@ export function maxUnpoolRows(
     }
   }
 }
+
+/**
+ * The source rows of a 'map' feedback (graph-format.md `pool.feedback`): every unit of the pre-pool map
+ * carries its own activation ρ(scale·z + scale·b) of the read's conv value z (rows [m·P × O], the read's
+ * output), and each window's argmax unit carries the pooled state post[b, o, y', x'] instead. `activation`
+ * applies ρ in place to the first n floats of a buffer (the engine's). Windows do not overlap (validated),
+ * so each argmax unit is written once.
+ */
+export function mapFeedbackRows(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  z: Float32Array,
+  post: Float32Array,
+  argmax: Int32Array,
+  scale: number,
+  bias: Float32Array | null,
+  activation: (buf: Float32Array, n: number) => void,
+  rows: Float32Array,
+): void {
+  const { O, P, OH, OW } = sizes(pool, shape);
+  const per = OH * OW;
+  const n = m * P * O;
+  if (rows.length < n || z.length < n)
+    throw new Error(`mapFeedbackRows: rows/z hold ${Math.min(rows.length, z.length)} floats, need m·P·O = ${n}`);
+  if (post.length < m * O * per || argmax.length < m * O * per)
+    throw new Error(`mapFeedbackRows: post/argmax shorter than m·O·OH·OW = ${m * O * per}`);
+  for (let i = 0; i < n; i += O) {
+    for (let o = 0; o < O; o++) rows[i + o] = Math.fround(scale * z[i + o]) + (bias ? Math.fround(scale * bias[o]) : 0);
+  }
+  activation(rows, n);
+  for (let b = 0; b < m; b++) {
+    for (let o = 0; o < O; o++) {
+      const plane = (b * O + o) * P;
+      const i0 = (b * O + o) * per;
+      for (let i = i0; i < i0 + per; i++) {
+        const q = argmax[i] - plane;
+        if (q < 0 || q >= P) throw new Error(`mapFeedbackRows: argmax[${i}] = ${argmax[i]} is outside its plane [${plane}, ${plane + P})`);
+        rows[(b * P + q) * O + o] = post[i];
+      }
+    }
+  }
+}

@@ -16,6 +16,8 @@ import type { Executor } from '../executor';
 import { mapsToRows, rowsToMaps } from '../conv/im2row';
 import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
+import { mapFeedbackRows } from '../conv/pool-rows';
+import { activate } from './activations';
 
 interface ConvBuffers {
   /** [m·P × C·k·k] receptive fields for an update (filled by im2row once per update, not per read). */
@@ -48,6 +50,8 @@ interface ConvBuffers {
   /** Copies of the input and argmax taken by keep() (EP: those of the free state s⁰). */
   keptInput: Float32Array | null;
   keptArgmax: Int32Array | null;
+  /** [m·P × O] the latest forward read's conv values, kept for a 'map' feedback (pool.feedback); else null. */
+  mapRows: Float32Array | null;
 }
 
 /** Which receptive fields and argmax a conv update uses: recomputed from a given pre-synaptic
@@ -99,6 +103,7 @@ export class EdgeOps {
         lastM: 0,
         keptInput: null,
         keptArgmax: null,
+        mapRows: readsMap(e) ? buf(P * e.rows) : null,
       };
     });
   }
@@ -128,7 +133,8 @@ export class EdgeOps {
     const toSize = this.targetSize(e);
     cb.lastInput = inp;
     cb.lastM = m;
-    const w = maxPooled ? this.exactMatrix(e) : null;
+    // A 'map' feedback needs the read's pre-pool rows, which the fused native read does not keep.
+    const w = maxPooled && !cb.mapRows ? this.exactMatrix(e) : null;
     if (w && this.layout.convForwardMax) {
       // The loop below in one native call, its chunks on both cores (layout-kernels.ts).
       this.layout.convForwardMax(conv, pool!, m, inp, w, out, cb.argmax, scale, bias ?? null, cb.chunk);
@@ -140,7 +146,11 @@ export class EdgeOps {
     for (let s0 = 0; s0 < m; s0 += cb.chunk) {
       const mc = Math.min(cb.chunk, m - s0);
       const patches = cb.chunkPatches.subarray(0, mc * P * e.cols);
-      const rows = maxPooled ? cb.chunkRows.subarray(0, mc * P * e.rows) : cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      const rows = cb.mapRows
+        ? cb.mapRows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows)
+        : maxPooled
+          ? cb.chunkRows.subarray(0, mc * P * e.rows)
+          : cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
       this.layout.im2row(conv, mc, s0 === 0 ? inp : inp.subarray(s0 * inSize), patches);
       if (this.exec.forwardInto) this.exec.forwardInto(e, patches, mc * P, 1, rows);
       else {
@@ -168,7 +178,54 @@ export class EdgeOps {
   /** out[m × size(from)] += scale · Fᵀ(inp[m × size(to)]) with the edge's own feedback (symmetric: Wᵀ; random: B). */
   feedback(e: NetEdge, inp: Float32Array, m: number, scale: number, out: Float32Array): void {
     if (e.feedback === 'none') return;
-    this.backward(e, inp, m, scale, out, e.feedback === 'symmetric' ? 'transposed' : 'random');
+    const path = e.feedback === 'symmetric' ? 'transposed' : 'random';
+    const cb = this.conv[e.index];
+    if (cb?.mapRows) this.mapFeedback(e, cb, inp, m, scale, out, path);
+    else this.backward(e, inp, m, scale, out, path);
+  }
+
+  /**
+   * A 'map' feedback (graph-format.md `pool.feedback`): the whole pre-pool map of the latest forward read,
+   * each unit's own activation with the winners carrying `inp` (the `to` state), read transposed and
+   * row2im'd into out, a chunk of samples at a time.
+   */
+  private mapFeedback(
+    e: NetEdge,
+    cb: ConvBuffers,
+    inp: Float32Array,
+    m: number,
+    scale: number,
+    out: Float32Array,
+    path: 'transposed' | 'random',
+  ): void {
+    const { conv, pool, positions: P, convShape } = e.conv!;
+    if (!cb.mapRows || cb.lastM !== m)
+      throw new Error(`EdgeOps.feedback: conv edge ${e.name} has no forward read of ${m} samples to feed back the map of`);
+    const inSize = conv.inChannels * conv.height * conv.width;
+    const toSize = this.targetSize(e);
+    const act = this.net.layers[e.to].activation;
+    const rho = (buf: Float32Array, n: number) => activate(act, buf, buf, n);
+    const bias = this.biases[e.index] ?? null;
+    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+      const mc = Math.min(cb.chunk, m - s0);
+      const rows = cb.chunkRows.subarray(0, mc * P * e.rows);
+      const z = cb.mapRows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
+      mapFeedbackRows(pool!, convShape, mc, z, inp.subarray(s0 * toSize), cb.argmax.subarray(s0 * toSize), e.alpha, bias, rho, rows);
+      const back = cb.back.subarray(0, mc * P * e.cols);
+      if (path === 'transposed' && this.exec.transposedInto) this.exec.transposedInto(e, rows, mc * P, scale, back);
+      else {
+        back.fill(0);
+        if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
+        else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+      }
+      this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
+    }
+  }
+
+  /** Whether edge e's feedback reads the whole pre-pool map (pool.feedback 'map'): it is not zero when
+   *  the `to` state is, since the other units carry their own activations. */
+  feedsBackMap(e: NetEdge): boolean {
+    return readsMap(e);
   }
 
   /** out[m × size(from)] += scale · Mᵀ(inp) through the transposed matrix or the random one (BP / FA). */
@@ -214,7 +271,13 @@ export class EdgeOps {
    * feedback on an exact executor, with the native fused reads.
    */
   canFeedbackActivate(e: NetEdge): boolean {
-    return e.conv?.pool?.kind === 'max' && e.feedback === 'symmetric' && this.exactMatrix(e) !== null && !!this.layout.convBackwardMax;
+    return (
+      e.conv?.pool?.kind === 'max' &&
+      !readsMap(e) &&
+      e.feedback === 'symmetric' &&
+      this.exactMatrix(e) !== null &&
+      !!this.layout.convBackwardMax
+    );
   }
 
   /**
@@ -331,6 +394,10 @@ export class EdgeOps {
     }
     return s;
   }
+}
+
+function readsMap(e: NetEdge): boolean {
+  return e.conv?.pool?.kind === 'max' && e.conv.pool.feedback === 'map' && e.feedback !== 'none';
 }
 
 /** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */

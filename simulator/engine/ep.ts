@@ -265,7 +265,7 @@ export class EpEngine {
           continue;
         }
         for (const e of this.plans[j].feedbackIn) {
-          if (this.zero[e.to]) continue;
+          if (this.zero[e.to] && !this.ops.feedsBackMap(e)) continue;
           this.ops.feedback(e, this.s[e.to], m, e.beta, h);
           nextZero[j] = false;
         }

@@ -70,6 +70,12 @@ The semantics, point by point, and where each is stated:
     z. Every user of the argmax (the feedback unpool, the update unpool) follows it. "preactivation"
     (default): points 3-5 unchanged. Here min_key_gap reports the smallest non-zero top-two gap of the
     keys (exact ties at 0 and at 1 are the rule's point and are exact on both sides).
+14. pool_feedback "map" (graph-format.md `pool.feedback`): the beta_i feedback through a max-pooled edge
+    reads the whole pre-pool map instead of unpool(s_to): every unit its own activation
+    clamp(alpha * (z + b_c), 0, 1) of the conv value z of the same step's forward read of that edge
+    (no feedback, no nudge), each window's argmax unit (the one the default unpool routes through)
+    s_to instead; units outside every window (floor mode) their own activation. Windows do not
+    overlap (stride = size here). The updates are unchanged (point 8). "winners" (default): point 2.
 
 Usage: conv_ep.py IN.npz PARAMS_JSON OUT.json
 IN.npz: x [m, C, H, W] (inputs), y [m, classes] (one-hot), and per edge (names in PARAMS) the weight
@@ -78,7 +84,8 @@ PARAMS_JSON: {"edges": [{"name", "pool": size|0, "alpha", "beta"} ... conv edges
   "readout": {"name", "alpha"}, "T", "K", "beta_f", "nudge": "held"|"recomputed"|"lagged",
   "divide_by_beta_f": bool, "lr": {name: lr}, "weight_decay",
   "control": null | "no-feedback" | "flip-nudge" | "stale-argmax" | "nudged-argmax",
-  "pool_argmax": "preactivation" (default) | "activation" (point 13)}
+  "pool_argmax": "preactivation" (default) | "activation" (point 13),
+  "pool_feedback": "winners" (default) | "map" (point 14, on every conv edge with feedback)}
   (control: a deliberately wrong reference -- without the beta_i feedback; with the nudge's sign
   flipped; the feedback unpooled through the PREVIOUS step's argmax; the update unpooled through the
   argmax of the read of s^beta instead of s0)
@@ -197,6 +204,7 @@ def main():
     T, K, beta_f = P["T"], P["K"], P["beta_f"]
     control = P.get("control")
     by_activation = P.get("pool_argmax", "preactivation") == "activation"
+    map_feedback = P.get("pool_feedback", "winners") == "map"
     gaps = Gaps()
     key_gaps = Gaps()
 
@@ -213,15 +221,17 @@ def main():
         shapes.append((W[e["name"]].shape[0],) + hw)
     L = len(edges)
 
-    def read(j, pre):
-        """Edge j's forward read of pre: alpha (pool(conv(pre)) + b), and its argmax."""
+    def read(j, pre, with_map=False):
+        """Edge j's forward read of pre: alpha (pool(conv(pre)) + b), and its argmax (and with_map: the
+        pre-pool map of the units' own activations, point 14)."""
         e = edges[j]
         z = conv(pre, W[e["name"]])
+        own = np.clip(e["alpha"] * (z + b[e["name"]][None, :, None, None]), 0.0, 1.0)
         am = None
         if e["pool"]:
-            key = np.clip(e["alpha"] * (z + b[e["name"]][None, :, None, None]), 0.0, 1.0) if by_activation else None
-            z, am = max_pool(z, e["pool"], gaps, key, key_gaps)
-        return e["alpha"] * (z + b[e["name"]][None, :, None, None]), am
+            z, am = max_pool(z, e["pool"], gaps, own if by_activation else None, key_gaps)
+        drive = e["alpha"] * (z + b[e["name"]][None, :, None, None])
+        return (drive, am, own) if with_map else (drive, am)
 
     def unpooled(j, post, am):
         e = edges[j]
@@ -236,16 +246,24 @@ def main():
 
     last_ams = [None] * L
 
+    def map_source(j, post, am, own):
+        """Point 14: the units' own activations, each window's argmax unit carrying post (s_to)."""
+        e = edges[j]
+        winners = unpool(np.ones_like(post), am, e["pool"], e["_conv_hw"]) > 0
+        return np.where(winners, unpool(post, am, e["pool"], e["_conv_hw"]), own)
+
     def step(s, nudge):
         # All forward reads of the step (from the previous states), then the feedback reads.
         h = [None] * L
         ams = [None] * L
+        owns = [None] * L
         for j in range(L):
-            h[j], ams[j] = read(j, x if j == 0 else s[j - 1])
+            h[j], ams[j], owns[j] = read(j, x if j == 0 else s[j - 1], with_map=True)
         for j in range(1, L):
             beta = 0.0 if control == "no-feedback" else edges[j]["beta"]
             am = last_ams[j] if control == "stale-argmax" and last_ams[j] is not None else ams[j]
-            h[j - 1] = h[j - 1] + beta * conv_t(unpooled(j, s[j], am), W[edges[j]["name"]], shapes[j - 1][1:])
+            src = map_source(j, s[j], am, owns[j]) if map_feedback and edges[j]["pool"] else unpooled(j, s[j], am)
+            h[j - 1] = h[j - 1] + beta * conv_t(src, W[edges[j]["name"]], shapes[j - 1][1:])
         last_ams[:] = ams
         if nudge is not None:
             h[L - 1] = h[L - 1] + nudge

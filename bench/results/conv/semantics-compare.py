@@ -16,13 +16,15 @@ notebook's departures from our model can be switched off on its side, to find wh
             pre-activation
 
     python3 bench/results/conv/semantics-compare.py table1|table2 [--checkpoint CKPT.npz] [--ours-nudge lagged]
-        [--batches 3] [--batch-size 128] [--out F]
+        [--ours-feedback map] [--batches 3] [--batch-size 128] [--out F]
 
 Without --checkpoint the weights are a PyTorch-default initialisation (seeded); with it, a bench/reproduce
 checkpoint's trained weights. Row settings: table1 beta_f 0.1, table2 0.25; T 20, K 10, beta_i 0.01; the nudge's
 error recomputed every step on our side (--ours-nudge lagged: from the previous step's state, the engine's
-dynamics.nudge "lagged", which is the notebook's stale error); no division by beta_f. Table 1 also runs the notebook
-with only its stale error left on: the variant --ours-nudge lagged should agree with.
+dynamics.nudge "lagged", which is the notebook's stale error); our side's beta_i feedback reads the winners
+(--ours-feedback map: conv2's whole pre-pool map, the engine's pool.feedback "map", which is the notebook's `map`);
+no division by beta_f. Table 1 also runs the notebook with only its stale error left on (what --ours-nudge lagged
+should agree with), with only its map feedback on (--ours-feedback map), and with only those two on (both options).
 """
 import argparse
 import importlib.util
@@ -41,7 +43,7 @@ ac = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ac)
 
 
-def ours(net, xb, yb, tmp, nudge):
+def ours(net, xb, yb, tmp, nudge, feedback):
     """Our semantics' descent directions from the reference (a separate process, as the tests run it)."""
     p = net.p
     inp, out = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.json")
@@ -51,7 +53,7 @@ def ours(net, xb, yb, tmp, nudge):
                         {"name": "W1", "pool": 2, "alpha": 1, "beta": net.beta_i}],
               "readout": {"name": "Wf", "alpha": 1}, "T": net.T, "K": net.K, "beta_f": net.beta_f,
               "nudge": nudge, "divide_by_beta_f": False, "lr": {"W0": 0, "W1": 0, "Wf": 0},
-              "weight_decay": 0}
+              "weight_decay": 0, "pool_feedback": feedback}
     subprocess.run([sys.executable, os.path.join(ROOT, "test", "reference", "conv_ep.py"), inp, json.dumps(params),
                     out], check=True)
     g = json.load(open(out))["g"]
@@ -66,6 +68,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--ours-nudge", choices=["recomputed", "lagged"], default="recomputed",
                     help="our side's nudge mode: lagged is the stale error as an engine option (dynamics.nudge)")
+    ap.add_argument("--ours-feedback", choices=["winners", "map"], default="winners",
+                    help="our side's feedback source: map is the pre-pool-map feedback as an engine option (pool.feedback)")
     ap.add_argument("--out")
     a = ap.parse_args()
     x, y = ac.load("train")
@@ -79,10 +83,12 @@ def main():
     variants = [[]] + [[s] for s in switches] + [switches]
     if a.row == "table1":
         variants.insert(-1, switches[1:])  # only the stale error left on
+        variants.insert(-1, [s for s in switches if s != "map"])  # only the map feedback left on
+        variants.insert(-1, [s for s in switches if s not in ("map", "error-lag")])  # only those two on
     with tempfile.TemporaryDirectory() as tmp:
-        ref = [ours(net, x[s], y[s], tmp, a.ours_nudge) for s in sels]
+        ref = [ours(net, x[s], y[s], tmp, a.ours_nudge, a.ours_feedback) for s in sels]
         result = {"row": a.row, "weights": os.path.relpath(os.path.abspath(a.checkpoint), ROOT) if a.checkpoint
-                  else "pytorch-init", "oursNudge": a.ours_nudge, "batches": a.batches, "batchSize": a.batch_size, "variants": []}
+                  else "pytorch-init", "oursNudge": a.ours_nudge, "oursFeedback": a.ours_feedback, "batches": a.batches, "batchSize": a.batch_size, "variants": []}
         for off in variants:
             net.lag = "lag" not in off
             net.feedback = "winners" if "map" in off else "map"
