@@ -15,7 +15,8 @@ export const CMP_CODES = {
   CMP006: 'invalid ADC range policy, or a calibrated one without a calibration batch',
   CMP007: 'a conv edge pools with the activation argmax rule, which the netlist cannot carry',
   CMP008: 'the nudge mode "lagged" (a training-time study of the authors\' notebook), which the netlist cannot carry',
-  CMP009: 'a conv edge feeds back its whole pre-pool map (pool.feedback "map"), which the netlist cannot carry',
+  CMP009:
+    'a conv edge pools with a rule of the authors\' notebook (pool.feedback "map", pool.winner "state") that the netlist cannot carry',
   // CMP005 (conv and bias edges refused) is retired: the netlist carries them now. Do not reuse it.
   CMP090: 'IR invariant violated after a pass (a compiler bug)',
 } as const;

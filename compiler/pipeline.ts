@@ -78,8 +78,9 @@ export function checkPassNames(names: readonly string[], file: string): void {
  * - the lagged nudge (CMP008), the error of the state one step older as the authors' Table 1 conv
  *   notebook keeps its logits: NudgeMode has no value for it, and a chip would need a second logits
  *   register carried across nudged iterations;
- * - the pre-pool-map feedback (CMP009), the same notebook's: the chip's feedback read unpools the pooled
- *   state through the latched argmax, and the netlist has no op that keeps an edge's pre-pool map.
+ * - the pre-pool-map feedback and the state winner (CMP009), the same notebook's: the chip's feedback read
+ *   unpools the pooled state through the latched argmax of the read, and the netlist has no op that keeps
+ *   an edge's pre-pool map (or a state map across iterations).
  */
 export function checkCarriable(net: Net, file: string): void {
   const diags = net.edges.flatMap((e) => [
@@ -102,6 +103,17 @@ export function checkCarriable(net: Net, file: string): void {
             `/edges/${e.index}/pool/feedback`,
             `conv edge "${e.name}" feeds back its whole pre-pool map ("feedback": "map"), which the netlist cannot carry (the chip feeds back the pooled state through the argmax)`,
             'remove "feedback" from the edge\'s "pool" (or set it to "winners") to compile for a chip',
+          ),
+        ]
+      : []),
+    ...(e.conv?.pool?.winner === 'state'
+      ? [
+          diag(
+            'CMP009',
+            file,
+            `/edges/${e.index}/pool/winner`,
+            `conv edge "${e.name}" chooses its pooling winners over a pre-pool state map ("winner": "state"), which the netlist cannot carry (the chip pools each read)`,
+            'remove "winner" from the edge\'s "pool" (or set it to "feedforward") to compile for a chip',
           ),
         ]
       : []),

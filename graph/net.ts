@@ -114,6 +114,7 @@ export function resolveNet(spec: GraphSpec): Net {
           stride: e.pool.stride ?? e.pool.size,
           ...(e.pool.argmax === 'activation' ? { argmax: poolActivationArgmax(e, layers[to]) } : {}),
           ...(e.pool.feedback === 'map' ? { feedback: 'map' as const } : {}),
+          ...(e.pool.winner === 'state' ? { winner: 'state' as const } : {}),
         }
       : undefined;
     return {

@@ -46,6 +46,10 @@ export interface PoolSpec {
    *  state unpooled). 'map': the whole pre-pool map, winners carrying the `to` state and every other unit
    *  ρ_to(α·(x + b)); non-overlapping windows only (validated, FRE028). */
   feedback?: 'map';
+  /** Max pooling's winner rule (graph/spec.ts PoolEdgeSpec.winner). Absent: the read's argmax. 'state': the
+   *  edge keeps a pre-pool state map, the rest of the pooled unit's drive placed on the previous winner, and
+   *  the winner is chosen over that map; non-overlapping windows, one such edge into a layer (FRE028). */
+  winner?: 'state';
 }
 
 /** Output side of a sliding window: floor((n + 2p − k)/s) + 1. */

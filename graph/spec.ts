@@ -71,12 +71,21 @@ export interface PoolEdgeSpec {
    *  ρ_to(α·(conv value + b)) of the same step's read — the authors' Table 1 conv notebook, whose state is
    *  the pre-pool map (docs/graph-format.md). Windows must not overlap (stride ≥ size). */
   feedback?: PoolFeedback;
+  /** Max pooling only: how a window's winner is chosen at each step. 'feedforward' (default): by the read
+   *  (the conv value, or its activation under `argmax`), feedback and nudge added to the pooled unit. 'state':
+   *  the edge keeps a pre-pool state map whose previous winner carries the rest of the pooled unit's drive
+   *  (feedback, nudge, other edges); the winner is chosen over that map and the unit's drive is the map
+   *  there — the authors' Table 1 conv notebook, which pools its pre-pool state with the feedback and
+   *  nudge already placed (docs/graph-format.md). EP engine only; windows must not overlap. */
+  winner?: PoolWinner;
 }
 
 export type PoolArgmax = 'preactivation' | 'activation';
 export const POOL_ARGMAX: readonly PoolArgmax[] = ['preactivation', 'activation'];
 export type PoolFeedback = 'winners' | 'map';
 export const POOL_FEEDBACK: readonly PoolFeedback[] = ['winners', 'map'];
+export type PoolWinner = 'feedforward' | 'state';
+export const POOL_WINNER: readonly PoolWinner[] = ['feedforward', 'state'];
 
 export interface FeedbackSpec {
   kind: FeedbackKind;

@@ -13,6 +13,7 @@ import {
   NUDGE_MODES,
   POOL_ARGMAX,
   POOL_FEEDBACK,
+  POOL_WINNER,
   POOL_KINDS,
   type EdgeSpec,
   type GraphSpec,
@@ -558,7 +559,7 @@ function checkConvFields(c: Checker, e: Obj, p: string): { conv?: EdgeSpec['conv
   if (e.pool !== undefined) {
     const o = c.object(e.pool, `${p}/pool`, '"pool"');
     if (o) {
-      c.known(o, `${p}/pool`, ['kind', 'size', 'stride', 'argmax', 'feedback']);
+      c.known(o, `${p}/pool`, ['kind', 'size', 'stride', 'argmax', 'feedback', 'winner']);
       const kind = c.oneOf(o, 'kind', `${p}/pool`, POOL_KINDS, undefined);
       const size = c.number(o, 'size', `${p}/pool`, { required: true, integer: true, min: 1 });
       const stride = c.number(o, 'stride', `${p}/pool`, { integer: true, min: 1, def: size });
@@ -574,9 +575,25 @@ function checkConvFields(c: Checker, e: Obj, p: string): { conv?: EdgeSpec['conv
       }
       const feedback = c.oneOf(o, 'feedback', `${p}/pool`, POOL_FEEDBACK, 'winners');
       if (feedback === 'map') ok = checkMapFeedback(c, e, p, kind, size, stride) && ok;
+      const winner = c.oneOf(o, 'winner', `${p}/pool`, POOL_WINNER, 'feedforward');
+      if (winner === 'state') ok = checkStateWinner(c, p, kind, size, stride) && ok;
       // The defaults stay out of the normalized spec, so specs without the fields keep their bytes (and hash).
-      if (kind !== undefined && size !== undefined && stride !== undefined && argmax !== undefined && feedback !== undefined)
-        pool = { kind, size, stride, ...(argmax === 'activation' ? { argmax } : {}), ...(feedback === 'map' ? { feedback } : {}) };
+      if (
+        kind !== undefined &&
+        size !== undefined &&
+        stride !== undefined &&
+        argmax !== undefined &&
+        feedback !== undefined &&
+        winner !== undefined
+      )
+        pool = {
+          kind,
+          size,
+          stride,
+          ...(argmax === 'activation' ? { argmax } : {}),
+          ...(feedback === 'map' ? { feedback } : {}),
+          ...(winner === 'state' ? { winner } : {}),
+        };
       else ok = false;
     } else ok = false;
     if (e.conv === undefined) {
@@ -659,6 +676,24 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
     }
   }
   // A layer that is both written by conv edges and by dense edges is fine (dense reads/writes it flat).
+  // pool.winner "state": the rest of a unit's drive (other edges included) lands on the edge's previous
+  // winner, so two such edges into one layer would each count the other's drive as theirs.
+  const stateInto = new Map<string, string>();
+  for (const e of edges) {
+    if (e.pool?.winner !== 'state') continue;
+    const first = stateInto.get(e.to);
+    if (first === undefined) {
+      stateInto.set(e.to, e.name);
+      continue;
+    }
+    const i = raw.findIndex((r) => typeof r === 'object' && r !== null && (r as Obj).name === e.name);
+    c.add(
+      'FRE028',
+      `/edges/${i}/pool/winner`,
+      `edges "${first}" and "${e.name}" both pool into "${e.to}" with "winner": "state"; at most one edge into a layer may keep its state map`,
+      `remove "winner" from the pool of "${e.name}" or of "${first}"`,
+    );
+  }
 }
 
 /**
@@ -729,6 +764,35 @@ function checkMapFeedback(
       `${p}/pool/feedback`,
       `"feedback": "map" chooses what the edge's feedback reads, but edge "${String(e.name)}" has no feedback`,
       `add "feedback": { "kind": "symmetric", "beta": … } to the edge, or ${fix}`,
+    );
+    ok = false;
+  }
+  return ok;
+}
+
+/**
+ * `pool.winner: "state"` keeps a pre-pool state map whose previous winner carries the rest of the unit's
+ * drive. It needs max pooling and windows that do not overlap (each unit in at most one window, so the
+ * previous winner is one unit). One such edge per layer is checked with the layers (checkStateWinners).
+ */
+function checkStateWinner(c: Checker, p: string, kind: string | undefined, size: number | undefined, stride: number | undefined): boolean {
+  const fix = 'remove "winner" from "pool" (the default "feedforward" picks the winner by the read)';
+  let ok = true;
+  if (kind === 'avg') {
+    c.add(
+      'FRE028',
+      `${p}/pool/winner`,
+      '"winner": "state" needs max pooling (average pooling has no winner)',
+      `set "kind": "max", or ${fix}`,
+    );
+    ok = false;
+  }
+  if (size !== undefined && stride !== undefined && stride < size) {
+    c.add(
+      'FRE028',
+      `${p}/pool/winner`,
+      `"winner": "state" needs windows that do not overlap, but stride ${stride} < size ${size} (a unit could be the winner of two windows)`,
+      `set "stride" ≥ ${size}, or ${fix}`,
     );
     ok = false;
   }

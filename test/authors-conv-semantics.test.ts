@@ -26,6 +26,10 @@
  *   pre-pool-map feedback left on, the two agree (cosine ≥ 0.995; observed 1.000 on every layer, 2 batches
  *   of 32); with it off too, they do not (observed: the smallest layer cosine per batch 0.980 and 0.983; at
  *   128 images W0 0.77–0.99 and Wf 0.98–0.99, bench/results/conv/s14/semantics-table1-trained-map.json).
+ * - With all four engine options (the lagged nudge, the map feedback, `pool.winner: "state"`, `pool.argmax:
+ *   "activation"`), one step is the notebook's less its untrained deconv bias and its initial state (cosine
+ *   ≥ 0.995; observed 1.000 at 128 images, bench/results/conv/s14/semantics-table1-trained-notebook-options.json),
+ *   and not the notebook with all its departures off.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -122,6 +126,31 @@ describe('the authors-notebook NumPy re-implementation against our reference (on
       const map = by('notebook without error-lag and winner and rho-argmax and deconv');
       expectAgree(map);
       for (const b of map.per_batch) for (const layer of LAYERS) expect(b[layer].cos).toBeGreaterThanOrEqual(0.995);
+      const none = by('notebook without error-lag and map and winner and rho-argmax and deconv');
+      for (const b of none.per_batch) expect(Math.min(...LAYERS.map((l) => b[l].cos))).toBeLessThanOrEqual(0.99);
+    },
+    300000,
+  );
+
+  testNeedingNumpy()(
+    "with the four options (lagged, map, state winner, activation argmax) the engine's step is the notebook's less its deconv bias and initial state",
+    () => {
+      const by = compare([
+        'table1',
+        '--checkpoint',
+        TRAINED,
+        '--ours-nudge',
+        'lagged',
+        '--ours-feedback',
+        'map',
+        '--ours-winner',
+        'state',
+        '--ours-argmax',
+        'activation',
+      ]);
+      const notebook = by('notebook without deconv and init');
+      expectAgree(notebook);
+      for (const b of notebook.per_batch) for (const layer of LAYERS) expect(b[layer].cos).toBeGreaterThanOrEqual(0.995);
       const none = by('notebook without error-lag and map and winner and rho-argmax and deconv');
       for (const b of none.per_batch) expect(Math.min(...LAYERS.map((l) => b[l].cos))).toBeLessThanOrEqual(0.99);
     },

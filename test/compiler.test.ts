@@ -324,10 +324,10 @@ describe('CMP diagnostics, one by one', () => {
     seen.add('CMP008');
   });
 
-  test('CMP009: the pre-pool-map feedback is refused, reported with the other study options in one error', () => {
+  test('CMP009: the pre-pool-map feedback and the state winner are refused, reported with the other study options in one error', () => {
     const text = readFileSync(join(ROOT, 'examples', 'mnist-conv.json'), 'utf8');
     const raw = JSON.parse(text) as { edges: { pool?: Record<string, unknown> }[]; dynamics: Record<string, unknown> };
-    raw.edges[1].pool = { ...raw.edges[1].pool, feedback: 'map' };
+    raw.edges[1].pool = { ...raw.edges[1].pool, feedback: 'map', winner: 'state' };
     raw.dynamics.nudge = 'lagged';
     const conv = resolveNet(parseGraphText(JSON.stringify(raw), 'mapfb.json'));
     const ds = cmpDiags(() =>
@@ -335,10 +335,13 @@ describe('CMP diagnostics, one by one', () => {
     );
     expect(ds.map((d) => [d.code, d.file, d.path])).toEqual([
       ['CMP009', 'mapfb.json', '/edges/1/pool/feedback'],
+      ['CMP009', 'mapfb.json', '/edges/1/pool/winner'],
       ['CMP008', 'mapfb.json', '/dynamics/nudge'],
     ]);
     expect(ds[0].message).toContain('"feedback": "map"');
     expect(ds[0].hint).toContain('"winners"');
+    expect(ds[1].message).toContain('"winner": "state"');
+    expect(ds[1].hint).toContain('"feedforward"');
     seen.add('CMP009');
   });
 

@@ -860,6 +860,49 @@ const cases: Case[] = [
     all: ['FRE028', 'FRE028'],
   },
   {
+    title: 'pool winner "state" on average pooling',
+    code: 'FRE028',
+    path: '/edges/0/pool/winner',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'avg', size: 2, winner: 'state' };
+      s.layers[0] = { name: 'h1', shape: [4, 12, 12] };
+    },
+    inMessage: ['"winner": "state"', 'max pooling'],
+    inHint: ['"kind": "max"', 'remove "winner"'],
+  },
+  {
+    title: 'pool winner "state" with overlapping windows',
+    code: 'FRE028',
+    path: '/edges/0/pool/winner',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'max', size: 3, stride: 2, winner: 'state' };
+      s.layers[0] = { name: 'h1', shape: [4, 11, 11] };
+    },
+    inMessage: ['stride 2 < size 3'],
+    inHint: ['"stride" ≥ 3'],
+  },
+  {
+    title: 'two edges with pool winner "state" into one layer',
+    code: 'FRE028',
+    path: '/edges/3/pool/winner',
+    break: (s) => {
+      s.input = { shape: [1, 28, 28] };
+      s.edges[0].conv = { kernel: 5 };
+      s.edges[0].pool = { kind: 'max', size: 2 };
+      s.layers[0] = { name: 'h1', shape: [4, 12, 12] };
+      s.layers[1] = { name: 'h2', shape: [4, 4, 4] };
+      s.edges[1].conv = { kernel: 5 };
+      s.edges[1].pool = { kind: 'max', size: 2, winner: 'state' };
+      s.edges.push({ name: 'W0b', from: 'input', to: 'h2', conv: { kernel: 5 }, pool: { kind: 'max', size: 6, winner: 'state' } });
+    },
+    inMessage: ['"W1"', '"W0b"', '"h2"', 'at most one'],
+    inHint: ['remove "winner"'],
+  },
+  {
     title: 'conv kernel larger than its input',
     code: 'FRE028',
     path: '/edges/0/conv/kernel',

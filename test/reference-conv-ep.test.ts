@@ -42,7 +42,7 @@ import { join } from 'node:path';
 import { GraphBuilder } from '../graph/builder';
 import { resolveNet, type Net } from '../graph/net';
 import { initParams, type Params } from '../graph/params';
-import type { NudgeMode, PoolArgmax, PoolFeedback } from '../graph/spec';
+import type { NudgeMode, PoolArgmax, PoolFeedback, PoolWinner } from '../graph/spec';
 import { writeNpz } from '../io/npz';
 import { EpEngine } from '../simulator/engine/ep';
 import { IdealExecutor } from '../simulator/ideal-executor';
@@ -65,8 +65,15 @@ type Control = null | 'no-feedback' | 'flip-nudge' | 'stale-argmax' | 'nudged-ar
 
 /** mnist-conv's coupling (β_i 0.01, β_f 0.1) unless `strong` (β_i 0.5, β_f 1: argmax choices then matter).
  *  `argmax`: both conv edges' pool argmax rule (graph-format.md `pool.argmax`). */
-function convNet(nudge: NudgeMode, divideByBetaF: boolean, strong = false, argmax?: PoolArgmax, feedback?: PoolFeedback): Net {
-  const pool = { kind: 'max' as const, size: 2, ...(argmax ? { argmax } : {}) };
+function convNet(
+  nudge: NudgeMode,
+  divideByBetaF: boolean,
+  strong = false,
+  argmax?: PoolArgmax,
+  feedback?: PoolFeedback,
+  winner?: PoolWinner,
+): Net {
+  const pool = { kind: 'max' as const, size: 2, ...(argmax ? { argmax } : {}), ...(winner ? { winner } : {}) };
   const [betaI, betaF] = strong ? [0.5, 1] : [0.01, 0.1];
   const b = new GraphBuilder('conv-ep-reference')
     .input([1, 15, 15])
@@ -195,6 +202,7 @@ function reference(
   control: Control,
   poolArgmax: PoolArgmax = 'preactivation',
   poolFeedback: PoolFeedback = 'winners',
+  poolWinner: PoolWinner = 'feedforward',
 ): Reference {
   const d = net.spec.dynamics;
   const params = {
@@ -212,8 +220,9 @@ function reference(
     control,
     pool_argmax: poolArgmax,
     pool_feedback: poolFeedback,
+    pool_winner: poolWinner,
   };
-  const out = join(dir, `out-${control ?? 'plain'}-${poolArgmax}-${poolFeedback}.json`);
+  const out = join(dir, `out-${control ?? 'plain'}-${poolArgmax}-${poolFeedback}-${poolWinner}.json`);
   const r = spawnSync(pythonWithNumpy(), [SCRIPT, npz, JSON.stringify(params), out], { encoding: 'utf8', timeout: 60000 });
   if (r.status !== 0) throw new Error(`conv_ep.py failed: ${r.stderr}`);
   return JSON.parse(readFileSync(out, 'utf8')) as Reference;
@@ -375,6 +384,33 @@ describe('one EP step of a conv FRE-RNN against the NumPy reference', () => {
       for (const k of Object.keys(tol) as (keyof typeof tol)[]) expect(res[k]).toBeLessThanOrEqual(tol[k]);
       expect(within(resWinners)).toBe(false);
       expect(Math.max(resWinners.state / TOL.state, resWinners.g / TOL.g)).toBeGreaterThan(100);
+    },
+    60000,
+  );
+
+  // The 'state' winner (pool.winner "state", point 15 of conv_ep.py) on both conv edges: alone with the
+  // default feedback (strong coupling), and as the authors' Table 1 notebook has it — with the map
+  // feedback, the lagged nudge and the activation argmax — at both couplings (at the strong one with
+  // windows clamped at 0, where the activation key ties). The engine must agree with the reference under
+  // the rule and not with the reference's default winner.
+  needs.each([
+    ['recomputed', 'winners', undefined, true, false],
+    ['lagged', 'map', 'activation', false, false],
+    ['lagged', 'map', 'activation', true, true],
+  ] as const)(
+    'pool winner "state" (nudge %s, feedback %s, argmax %s, strong %s, dead windows %s): agrees with the reference under that rule, not under the default',
+    (nudge, feedback, argmax, strong, dead) => {
+      const net = convNet(nudge, false, strong, argmax, feedback === 'map' ? 'map' : undefined, 'state');
+      const { run, npz } = ours(net, 2026, dead);
+      const ref = reference(net, npz, null, argmax ?? 'preactivation', feedback, 'state');
+      const res = compare(net, run, ref);
+      const resDefault = compare(net, run, reference(net, npz, null, argmax ?? 'preactivation', feedback, 'feedforward'));
+      console.log(
+        `conv EP state winner (${nudge}, ${feedback}, ${argmax ?? 'preactivation'}, strong ${String(strong)}, dead ${String(dead)}) vs NumPy: ${JSON.stringify(res)}; vs the feed-forward winner ${JSON.stringify(resDefault)}; min pool gap ${ref.min_gap}, min key gap ${ref.min_key_gap}, unsaturated ${JSON.stringify(ref.linear_fraction)}`,
+      );
+      const tol = { ...TOL, state: strong ? 1e-5 : TOL.state };
+      for (const k of Object.keys(tol) as (keyof typeof tol)[]) expect(res[k]).toBeLessThanOrEqual(tol[k]);
+      expect(within(resDefault)).toBe(false);
     },
     60000,
   );

@@ -50,8 +50,36 @@ interface ConvBuffers {
   /** Copies of the input and argmax taken by keep() (EP: those of the free state s⁰). */
   keptInput: Float32Array | null;
   keptArgmax: Int32Array | null;
-  /** [m·P × O] the latest forward read's conv values, kept for a 'map' feedback (pool.feedback); else null. */
+  /** [m·P × O] the latest forward read's conv values, kept for a 'map' feedback (pool.feedback) or a
+   *  'state' winner (pool.winner); else null. */
   mapRows: Float32Array | null;
+  /** A 'state' winner's pre-pool state map (pool.winner); else null. */
+  winner: WinnerState | null;
+  /** A 'state' winner's map as keep() found it (EP: the free phase's last), for the update; else null. */
+  keptMap: Float32Array | null;
+  /** Forward reads made (a 'state' winner rebuilds its map from a new read). */
+  reads: number;
+}
+
+/**
+ * The pre-pool state map X of an edge with pool.winner 'state' ([m·P × O], rows layout) and its windows'
+ * winners (the argmax format), as the last repool() left them (valid when `has`). One buffer each: within
+ * a step the edge's feedback (into `from`) reads them before the repool of `to` rewrites them, which
+ * needs `from` before `to` in the engine's layer order (EpEngine checks it).
+ */
+interface WinnerState {
+  map: Float32Array;
+  winners: Int32Array;
+  has: boolean;
+  /** Per pooled unit: the window position that carries the extra in `map` (−1: none), so the next repool
+   *  restores that unit to its own drive instead of rebuilding the whole map. */
+  extraAt: Int32Array;
+  /** Per pooled unit: the window's largest conv value of the read `map` was built from. */
+  zmax: Float32Array;
+  /** The EdgeOps read count `map` was built from (a new read rebuilds it). */
+  read: number;
+  /** ρ of the kept map, formed by an update (allocated at the first). */
+  scratch?: Float32Array;
 }
 
 /** Which receptive fields and argmax a conv update uses: recomputed from a given pre-synaptic
@@ -103,7 +131,19 @@ export class EdgeOps {
         lastM: 0,
         keptInput: null,
         keptArgmax: null,
-        mapRows: readsMap(e) ? buf(P * e.rows) : null,
+        keptMap: null,
+        mapRows: readsMap(e) || winnerState(e) ? buf(P * e.rows) : null,
+        winner: winnerState(e)
+          ? {
+              map: buf(P * e.rows),
+              winners: new Int32Array(maxBatch * argmaxSize),
+              has: false,
+              extraAt: new Int32Array(maxBatch * argmaxSize),
+              zmax: new Float32Array(maxBatch * argmaxSize),
+              read: -1,
+            }
+          : null,
+        reads: 0,
       };
     });
   }
@@ -133,6 +173,7 @@ export class EdgeOps {
     const toSize = this.targetSize(e);
     cb.lastInput = inp;
     cb.lastM = m;
+    cb.reads++;
     // A 'map' feedback needs the read's pre-pool rows, which the fused native read does not keep.
     const w = maxPooled && !cb.mapRows ? this.exactMatrix(e) : null;
     if (w && this.layout.convForwardMax) {
@@ -180,7 +221,8 @@ export class EdgeOps {
     if (e.feedback === 'none') return;
     const path = e.feedback === 'symmetric' ? 'transposed' : 'random';
     const cb = this.conv[e.index];
-    if (cb?.mapRows) this.mapFeedback(e, cb, inp, m, scale, out, path);
+    if (cb?.winner) this.stateFeedback(e, cb, cb.winner, inp, m, scale, out, path);
+    else if (cb?.mapRows) this.mapFeedback(e, cb, inp, m, scale, out, path);
     else this.backward(e, inp, m, scale, out, path);
   }
 
@@ -211,15 +253,171 @@ export class EdgeOps {
       const rows = cb.chunkRows.subarray(0, mc * P * e.rows);
       const z = cb.mapRows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
       mapFeedbackRows(pool!, convShape, mc, z, inp.subarray(s0 * toSize), cb.argmax.subarray(s0 * toSize), e.alpha, bias, rho, rows);
-      const back = cb.back.subarray(0, mc * P * e.cols);
-      if (path === 'transposed' && this.exec.transposedInto) this.exec.transposedInto(e, rows, mc * P, scale, back);
-      else {
-        back.fill(0);
-        if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
-        else this.exec.randomFeedback(e, rows, mc * P, scale, back);
-      }
-      this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
+      this.rowsBack(e, cb, rows, mc, scale, s0 === 0 ? out : out.subarray(s0 * inSize), path);
     }
+  }
+
+  /** out[mc × size(from)] += scale · row2im(rows · M) for one chunk's unpooled rows [mc·P × O]. */
+  private rowsBack(
+    e: NetEdge,
+    cb: ConvBuffers,
+    rows: Float32Array,
+    mc: number,
+    scale: number,
+    out: Float32Array,
+    path: 'transposed' | 'random',
+  ): void {
+    const P = e.conv!.positions;
+    const back = cb.back.subarray(0, mc * P * e.cols);
+    if (path === 'transposed' && this.exec.transposedInto) this.exec.transposedInto(e, rows, mc * P, scale, back);
+    else {
+      back.fill(0);
+      if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
+      else this.exec.randomFeedback(e, rows, mc * P, scale, back);
+    }
+    this.layout.row2im(e.conv!.conv, mc, back, out);
+  }
+
+  /**
+   * The feedback of an edge with a 'state' winner (pool.winner) reads the state of the last finished
+   * step: ρ(X) over the whole map ('map' feedback; X = 0 before the batch's first step), or `inp`
+   * (the `to` state) unpooled through X's winners (the read's argmax before the first step).
+   */
+  private stateFeedback(
+    e: NetEdge,
+    cb: ConvBuffers,
+    ws: WinnerState,
+    inp: Float32Array,
+    m: number,
+    scale: number,
+    out: Float32Array,
+    path: 'transposed' | 'random',
+  ): void {
+    const { conv, pool, positions: P, convShape } = e.conv!;
+    const inSize = conv.inChannels * conv.height * conv.width;
+    const toSize = this.targetSize(e);
+    const act = this.net.layers[e.to].activation;
+    const map = readsMap(e);
+    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+      const mc = Math.min(cb.chunk, m - s0);
+      const rows = cb.chunkRows.subarray(0, mc * P * e.rows);
+      if (map) {
+        if (ws.has) rows.set(ws.map.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows));
+        else rows.fill(0);
+        activate(act, rows, rows, rows.length);
+      } else {
+        const argmax = ws.has ? ws.winners : cb.argmax;
+        this.layout.maxUnpoolRows(pool!, convShape, mc, inp.subarray(s0 * toSize), argmax.subarray(s0 * toSize), rows);
+      }
+      this.rowsBack(e, cb, rows, mc, scale, s0 === 0 ? out : out.subarray(s0 * inSize), path);
+    }
+  }
+
+  /** Whether edge e pools with a 'state' winner (pool.winner): the engine calls repool() on its `to`
+   *  layer's drive before the activation. */
+  repools(e: NetEdge): boolean {
+    return this.conv[e.index]?.winner != null;
+  }
+
+  /** Forgets every 'state' winner's map (a new batch: the states restart from 0). */
+  resetPoolState(): void {
+    for (const cb of this.conv) if (cb?.winner) cb.winner.has = false;
+  }
+
+  /**
+   * pool.winner 'state' (graph-format.md): h[m × size(to)] holds the `to` layer's whole drive, this edge's
+   * pooled read included. Per window, the rest of the drive (extra = h − the read's pooled own drive) is
+   * placed on the previous step's winner (the read's argmax at the batch's first step), X = α·(z + b) +
+   * that over the window, the new winner is the first largest X (of clamp(X, 0, 1) under the activation
+   * argmax rule), and h = X there. X is rebuilt only after a new read; otherwise only the units that carry
+   * an extra change. Most windows keep a winner that the read also picks and whose extra is ≥ 0: that
+   * winner wins again and h is already X there, so the window is not scanned.
+   */
+  repool(e: NetEdge, h: Float32Array, m: number): void {
+    const cb = this.conv[e.index];
+    const ws = cb?.winner;
+    if (!cb || !ws || !cb.mapRows || !e.conv?.pool) throw new Error(`EdgeOps.repool: edge ${e.name} has no state winner`);
+    if (cb.lastM !== m) throw new Error(`EdgeOps.repool: conv edge ${e.name} has no forward read of ${m} samples`);
+    const { pool, positions: P, convShape } = e.conv;
+    const O = e.rows;
+    const Wd = convShape.width;
+    const { size: k, stride: st } = pool;
+    const OH = Math.floor((convShape.height - k) / st) + 1;
+    const OW = Math.floor((Wd - k) / st) + 1;
+    const alpha = e.alpha;
+    const bias = this.biases[e.index];
+    const activationKey = pool.argmax === 'activation';
+    const z = cb.mapRows;
+    const X = ws.map;
+    const own = (row: number, o: number): number => Math.fround(alpha * z[row * O + o]) + (bias ? Math.fround(alpha * bias[o]) : 0);
+    const fresh = ws.read !== cb.reads || !ws.has;
+    if (fresh) {
+      const n = m * P * O;
+      for (let i = 0; i < n; i += O) {
+        for (let o = 0; o < O; o++) X[i + o] = Math.fround(alpha * z[i + o]) + (bias ? Math.fround(alpha * bias[o]) : 0);
+      }
+      ws.read = cb.reads;
+    }
+    const prev = ws.has ? ws.winners : cb.argmax;
+    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
+      const mc = Math.min(cb.chunk, m - s0);
+      for (let bl = 0; bl < mc; bl++) {
+        const b = s0 + bl;
+        for (let o = 0; o < O; o++) {
+          const plane = (bl * O + o) * P;
+          const sb = bias ? alpha * bias[o] : 0;
+          for (let oy = 0; oy < OH; oy++) {
+            for (let ox = 0; ox < OW; ox++) {
+              const i = ((b * O + o) * OH + oy) * OW + ox;
+              const q0 = oy * st * Wd + ox * st;
+              if (fresh) {
+                let zm = z[(b * P + q0) * O + o];
+                for (let ky = 0; ky < k; ky++)
+                  for (let kx = 0; kx < k; kx++) {
+                    const v = z[(b * P + q0 + ky * Wd + kx) * O + o];
+                    if (v > zm) zm = v;
+                  }
+                ws.zmax[i] = zm;
+                ws.extraAt[i] = -1;
+              } else if (ws.extraAt[i] >= 0) {
+                const ra = b * P + ws.extraAt[i];
+                X[ra * O + o] = own(ra, o);
+              }
+              const zmax = ws.zmax[i];
+              // The read's pooled own drive α·(max z) + α·b, as the forward added it.
+              const extra = h[i] - Math.fround(Math.fround(alpha * zmax) + sb);
+              const qp = prev[i] - plane;
+              if (qp < 0 || qp >= P) throw new Error(`EdgeOps.repool: winner ${prev[i]} of unit ${i} is outside its plane`);
+              const xp = (b * P + qp) * O + o;
+              X[xp] = Math.fround(X[xp] + extra);
+              ws.extraAt[i] = qp;
+              // The read's own first argmax keeps an extra ≥ 0 and holds the window's largest z: it stays the
+              // first largest X (or key), and h is X there already.
+              if (extra >= 0 && cb.argmax[i] - plane === qp && z[xp] === zmax) {
+                ws.winners[i] = plane + qp;
+                continue;
+              }
+              let bestQ = q0;
+              let best = -Infinity;
+              for (let ky = 0; ky < k; ky++)
+                for (let kx = 0; kx < k; kx++) {
+                  const q = q0 + ky * Wd + kx;
+                  const x = X[(b * P + q) * O + o];
+                  const key = activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
+                  if (key > best) {
+                    best = key;
+                    bestQ = q;
+                  }
+                }
+              ws.winners[i] = plane + bestQ;
+              // The previous winner wins again with the read's largest z: h is X there already.
+              if (!(bestQ === qp && z[xp] === zmax)) h[i] = X[(b * P + bestQ) * O + o];
+            }
+          }
+        }
+      }
+    }
+    ws.has = true;
   }
 
   /** Whether edge e's feedback reads the whole pre-pool map (pool.feedback 'map'): it is not zero when
@@ -274,6 +472,7 @@ export class EdgeOps {
     return (
       e.conv?.pool?.kind === 'max' &&
       !readsMap(e) &&
+      !winnerState(e) &&
       e.feedback === 'symmetric' &&
       this.exactMatrix(e) !== null &&
       !!this.layout.convBackwardMax
@@ -332,7 +531,8 @@ export class EdgeOps {
     if (kept && (!cb.keptInput || !cb.keptArgmax)) throw new Error(`EdgeOps.update: nothing kept for conv edge ${e.name}`);
     if (!kept && (!cb.lastInput || cb.lastM !== m))
       throw new Error(`EdgeOps.update: conv edge ${e.name} has no forward read of ${m} samples to update from`);
-    this.toRows(e, cb, post, m, kept ? cb.keptArgmax! : cb.argmax, cb.rows);
+    if (kept && cb.winner && cb.keptMap) this.stateDiffRows(e, cb, cb.winner, cb.keptMap, m, cb.rows);
+    else this.toRows(e, cb, post, m, kept ? cb.keptArgmax! : cb.argmax, cb.rows);
     if (g) {
       // The receptive fields of the read's input, formed once here rather than kept from every read.
       this.layout.im2row(e.conv.conv, m, kept ? cb.keptInput! : cb.lastInput!, cb.patches);
@@ -354,7 +554,31 @@ export class EdgeOps {
       cb.keptArgmax ??= new Int32Array(cb.argmax.length);
       cb.keptInput.set(cb.lastInput.subarray(0, m * inSize));
       cb.keptArgmax.set(cb.argmax.subarray(0, m * (cb.argmax.length / this.maxBatch)));
+      // A 'state' winner's update reads the state maps' difference (update()): keep the free one.
+      const ws = cb.winner;
+      if (ws) {
+        cb.keptMap ??= new Float32Array(ws.map.length);
+        if (ws.has) cb.keptMap.set(ws.map.subarray(0, m * e.conv.positions * e.rows));
+        else cb.keptMap.fill(0);
+      }
     });
+  }
+
+  /**
+   * rows = ρ(X) − ρ(X_kept) over the whole pre-pool map: a 'state' winner's learning signal (pool.winner),
+   * the difference of the state maps of the nudged and the free phase, as the notebook's update takes
+   * ρ(x^β) − ρ(x⁰) of its pre-pool states. Its sign is that of s^β − s⁰, which the caller's `post` holds.
+   */
+  private stateDiffRows(e: NetEdge, cb: ConvBuffers, ws: WinnerState, kept: Float32Array, m: number, rows: Float32Array): void {
+    const n = m * e.conv!.positions * e.rows;
+    if (!ws.has) throw new Error(`EdgeOps.update: conv edge ${e.name} has no state map to update from`);
+    const act = this.net.layers[e.to].activation;
+    const a = rows.subarray(0, n);
+    ws.scratch ??= new Float32Array(ws.map.length);
+    const b = ws.scratch.subarray(0, n);
+    activate(act, ws.map, a, n);
+    activate(act, kept, b, n);
+    for (let i = 0; i < n; i++) a[i] -= b[i];
   }
 
   /** post[m × size(to)] → unpooled, position-major rows [m·P × O] (max: chunk by chunk, as the argmax). */
@@ -398,6 +622,10 @@ export class EdgeOps {
 
 function readsMap(e: NetEdge): boolean {
   return e.conv?.pool?.kind === 'max' && e.conv.pool.feedback === 'map' && e.feedback !== 'none';
+}
+
+function winnerState(e: NetEdge): boolean {
+  return e.conv?.pool?.kind === 'max' && e.conv.pool.winner === 'state';
 }
 
 /** out[b, r, q] += scale·bias[r] for a [m × R × per] block. */

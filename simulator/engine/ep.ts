@@ -23,6 +23,8 @@ interface LayerPlan {
   forwardIn: NetEdge[];
   /** Edges leaving this layer towards a hidden layer whose feedback drives this layer. */
   feedbackIn: NetEdge[];
+  /** Max-pooled conv edges into the layer with a 'state' winner (pool.winner): repooled before ρ. */
+  repoolIn: NetEdge[];
   /** Edges from the input: their drive is constant over a batch, computed once. */
   inputIn: NetEdge[];
 }
@@ -63,7 +65,16 @@ export class EpEngine {
       forwardIn: net.edges.filter((e) => e.to === j && e.from !== INPUT),
       feedbackIn: net.edges.filter((e) => e.from === j && e.to !== OUTPUT && e.feedback !== 'none'),
       inputIn: net.edges.filter((e) => e.to === j && e.from === INPUT),
+      repoolIn: net.edges.filter((e) => e.to === j && this.ops.repools(e)),
     }));
+    // A 'state' winner's feedback reads the map its repool rewrites later in the same step (one buffer):
+    // the layer it feeds back into must come first in the layer loop below.
+    for (const e of net.edges) {
+      if (this.ops.repools(e) && e.feedback !== 'none' && !(e.from >= 0 && e.from < e.to))
+        throw new Error(
+          `edge ${e.name}: a "winner": "state" pool needs its feedback to go to an earlier layer (from ${e.from}, to ${e.to})`,
+        );
+    }
     const buf = (n: number): Float32Array => new Float32Array(maxBatch * n);
     this.inDrive = net.layers.map((l, j) => (this.plans[j].inputIn.length > 0 ? buf(l.size) : null));
     this.s = net.layers.map((l) => buf(l.size));
@@ -80,7 +91,13 @@ export class EpEngine {
     this.fusedFeedback = net.layers.map((_, j) => {
       const p = this.plans[j];
       const e = p.feedbackIn[0];
-      return p.forwardIn.length === 0 && p.feedbackIn.length === 1 && j !== net.readout.from && this.ops.canFeedbackActivate(e) ? e : null;
+      return p.forwardIn.length === 0 &&
+        p.feedbackIn.length === 1 &&
+        p.repoolIn.length === 0 &&
+        j !== net.readout.from &&
+        this.ops.canFeedbackActivate(e)
+        ? e
+        : null;
     });
     this.logits = buf(net.classes);
     this.probs = buf(net.classes);
@@ -194,6 +211,7 @@ export class EpEngine {
       this.s[j].fill(0, 0, m * this.net.layers[j].size);
       this.zero[j] = true;
     }
+    this.ops.resetPoolState();
   }
 
   private readout(m: number, states: Float32Array[], logits: Float32Array): void {
@@ -278,6 +296,7 @@ export class EpEngine {
           }
           nextZero[j] = false;
         }
+        for (const e of this.plans[j].repoolIn) this.ops.repool(e, h, m);
         this.exec.activate(layers[j], h, this.sNext[j], m);
       }
       const tmp = this.s;

@@ -76,6 +76,19 @@ The semantics, point by point, and where each is stated:
     (no feedback, no nudge), each window's argmax unit (the one the default unpool routes through)
     s_to instead; units outside every window (floor mode) their own activation. Windows do not
     overlap (stride = size here). The updates are unchanged (point 8). "winners" (default): point 2.
+15. pool_winner "state" (graph-format.md `pool.winner`): the edge keeps a pre-pool state map X across
+    the steps of a batch (both phases; none before the first step). At each step, after every drive
+    of the `to` layer is added (the read's pooled own drive alpha * (pool(z) + b_c), feedback, nudge),
+    the rest of each pooled unit's drive, extra = h - (the read's pooled own drive), is placed on the
+    window's previous winner (at the first step: the read's argmax), X = alpha * (z + b_c) + that;
+    the new winner is the window's first largest X (of clamp(X, 0, 1) under pool_argmax "activation"),
+    and the pooled drive is X there: the extra reaches the unit only if the previous winner wins
+    again. The edge's feedback then reads, at the next step, clamp(X) (pool_feedback "map") or s_to
+    unpooled through the winners of X. The update's post-synaptic signal is the state maps'
+    difference over the whole map, clamp(X^beta) - clamp(X^0) (the nudged and the free phase's last X),
+    not the pooled states' difference unpooled (point 8).
+    This is the authors' Table 1 conv notebook, whose state is the pre-pool map: it pools
+    rho(x) with the feedback and nudge already placed on the previous winners.
 
 Usage: conv_ep.py IN.npz PARAMS_JSON OUT.json
 IN.npz: x [m, C, H, W] (inputs), y [m, classes] (one-hot), and per edge (names in PARAMS) the weight
@@ -85,7 +98,8 @@ PARAMS_JSON: {"edges": [{"name", "pool": size|0, "alpha", "beta"} ... conv edges
   "divide_by_beta_f": bool, "lr": {name: lr}, "weight_decay",
   "control": null | "no-feedback" | "flip-nudge" | "stale-argmax" | "nudged-argmax",
   "pool_argmax": "preactivation" (default) | "activation" (point 13),
-  "pool_feedback": "winners" (default) | "map" (point 14, on every conv edge with feedback)}
+  "pool_feedback": "winners" (default) | "map" (point 14, on every conv edge with feedback),
+  "pool_winner": "feedforward" (default) | "state" (point 15, on every max-pooled conv edge)}
   (control: a deliberately wrong reference -- without the beta_i feedback; with the nudge's sign
   flipped; the feedback unpooled through the PREVIOUS step's argmax; the update unpooled through the
   argmax of the read of s^beta instead of s0)
@@ -205,6 +219,7 @@ def main():
     control = P.get("control")
     by_activation = P.get("pool_argmax", "preactivation") == "activation"
     map_feedback = P.get("pool_feedback", "winners") == "map"
+    state_winner = P.get("pool_winner", "feedforward") == "state"
     gaps = Gaps()
     key_gaps = Gaps()
 
@@ -226,12 +241,13 @@ def main():
         pre-pool map of the units' own activations, point 14)."""
         e = edges[j]
         z = conv(pre, W[e["name"]])
-        own = np.clip(e["alpha"] * (z + b[e["name"]][None, :, None, None]), 0.0, 1.0)
+        raw = e["alpha"] * (z + b[e["name"]][None, :, None, None])
+        own = np.clip(raw, 0.0, 1.0)
         am = None
         if e["pool"]:
             z, am = max_pool(z, e["pool"], gaps, own if by_activation else None, key_gaps)
         drive = e["alpha"] * (z + b[e["name"]][None, :, None, None])
-        return (drive, am, own) if with_map else (drive, am)
+        return (drive, am, own, raw) if with_map else (drive, am)
 
     def unpooled(j, post, am):
         e = edges[j]
@@ -252,21 +268,52 @@ def main():
         winners = unpool(np.ones_like(post), am, e["pool"], e["_conv_hw"]) > 0
         return np.where(winners, unpool(post, am, e["pool"], e["_conv_hw"]), own)
 
+    # Point 15: per edge, the state map X and its winners of the previous step (None before the first).
+    X = [None] * L
+    winners = [None] * L
+
+    def repool(j, hj, own_drive, am, raw):
+        """Point 15: the extra on the previous winner, the new winner over X, the pooled drive X there."""
+        e = edges[j]
+        size, hw = e["pool"], e["_conv_hw"]
+        prev = winners[j] if winners[j] is not None else am
+        xm = raw + unpool(hj - own_drive, prev, size, hw)
+        key = np.clip(xm, 0.0, 1.0) if by_activation else xm
+        win = np.argmax(windows(key, size), axis=-1)
+        pooled = np.take_along_axis(windows(xm, size), win[..., None], axis=-1)[..., 0]
+        return pooled, xm, win
+
     def step(s, nudge):
         # All forward reads of the step (from the previous states), then the feedback reads.
         h = [None] * L
         ams = [None] * L
         owns = [None] * L
+        raws = [None] * L
         for j in range(L):
-            h[j], ams[j], owns[j] = read(j, x if j == 0 else s[j - 1], with_map=True)
+            h[j], ams[j], owns[j], raws[j] = read(j, x if j == 0 else s[j - 1], with_map=True)
+        own_drive = [hj.copy() for hj in h]
         for j in range(1, L):
             beta = 0.0 if control == "no-feedback" else edges[j]["beta"]
             am = last_ams[j] if control == "stale-argmax" and last_ams[j] is not None else ams[j]
-            src = map_source(j, s[j], am, owns[j]) if map_feedback and edges[j]["pool"] else unpooled(j, s[j], am)
+            if state_winner and edges[j]["pool"]:
+                # The state of the previous step: X and its winners (X = 0 before the first step).
+                if map_feedback:
+                    src = np.clip(X[j], 0.0, 1.0) if X[j] is not None else np.zeros_like(raws[j])
+                else:
+                    src = unpooled(j, s[j], winners[j] if winners[j] is not None else am)
+            elif map_feedback and edges[j]["pool"]:
+                src = map_source(j, s[j], am, owns[j])
+            else:
+                src = unpooled(j, s[j], am)
             h[j - 1] = h[j - 1] + beta * conv_t(src, W[edges[j]["name"]], shapes[j - 1][1:])
         last_ams[:] = ams
         if nudge is not None:
             h[L - 1] = h[L - 1] + nudge
+        if state_winner:
+            new = [repool(j, h[j], own_drive[j], ams[j], raws[j]) if edges[j]["pool"] else None for j in range(L)]
+            for j in range(L):
+                if new[j] is not None:
+                    h[j], X[j], winners[j] = new[j]
         return [np.clip(hj, 0.0, 1.0) for hj in h]
 
     s = [np.zeros((m,) + sh) for sh in shapes]
@@ -274,6 +321,7 @@ def main():
     for _ in range(T):
         prev, s = s, step(s, None)
     s0 = [a.copy() for a in s]
+    free_X = [a.copy() if a is not None else None for a in X]
     e0 = y - softmax(logits_of(s0[-1]))
     held = nudge_of(e0)
     for _ in range(K):
@@ -292,6 +340,8 @@ def main():
         pre0 = x if j == 0 else s0[j - 1]
         _, am0 = read(j, pre0 if control != "nudged-argmax" else (x if j == 0 else sb[j - 1]))
         du = unpooled(j, sb[j] - s0[j], am0)
+        if state_winner and e["pool"]:
+            du = np.clip(X[j], 0.0, 1.0) - np.clip(free_X[j], 0.0, 1.0)  # point 15: the state maps' difference
         g[e["name"]] = -conv_wgrad(pre0, du, e["_k"]) / (m * div)
         g[e["name"] + ".bias"] = -du.sum(axis=(0, 2, 3)) / (m * div)
     g[ro["name"]] = -(e0.T @ s0[-1].reshape(m, -1)) / m

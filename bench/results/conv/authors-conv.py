@@ -167,6 +167,10 @@ class Net:
         self.error_lag = True  # the nudge's error from the logits of the previous step (the readout is a state)
         self.winner = "state"  # a window's winner over the state (feedback and nudge included), or "feedforward"
         self.argmax_key = "rho"  # the winner by rho (PyTorch pools rho: ties at 0 and 1), or "preactivation"
+        # The initial state: the notebook's (x1 = rho(b0) everywhere, x2 = rho of its feed-forward drive) or
+        # "zero" (every map 0, our model's s = 0). It matters only with winner "state", whose winners keep
+        # their history (a unit that received positive feedback keeps winning).
+        self.init = "notebook"
 
     def readout(self, p2):
         return p2.reshape(p2.shape[0], -1) @ self.p["Wf"].T + self.p["bf"]
@@ -204,7 +208,11 @@ class Net:
                 x1, x2 = nx1, nx2
             return (x1, p1, am1, x2, p2, am2, o)
         # table1
-        if st is None:
+        if st is None and self.init == "zero":
+            x1 = np.zeros((b, 32, 24, 24), F32)
+            x2 = x2ff = np.zeros((b, 64, 8, 8), F32)
+            o = self.readout(np.zeros((b, 64, 4, 4), F32))
+        elif st is None:
             x1 = np.broadcast_to(rho(P["b0"])[None, :, None, None], (b, 32, 24, 24)).astype(F32)
             p1, _ = pool(x1)
             x2ff = conv(p1, W1) + b1

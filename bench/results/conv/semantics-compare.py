@@ -14,16 +14,21 @@ notebook's departures from our model can be switched off on its side, to find wh
             notebook adds them before pooling); ours adds them after, so the feed-forward drive picks the winner
   rho-argmax (table1 only) the winner chosen by rho (PyTorch pools rho: ties where units clamp); ours by the
             pre-activation
+  init      (table1 only, run with --ours-winner state) the notebook's initial state (x1 = rho(b0)); ours s = 0.
+            Under the state winner rule a window's winner keeps its history, so the start can lock in winners
 
     python3 bench/results/conv/semantics-compare.py table1|table2 [--checkpoint CKPT.npz] [--ours-nudge lagged]
-        [--ours-feedback map] [--batches 3] [--batch-size 128] [--out F]
+        [--ours-feedback map] [--ours-winner state] [--ours-argmax activation] [--batches 3] [--batch-size 128] [--out F]
 
 Without --checkpoint the weights are a PyTorch-default initialisation (seeded); with it, a bench/reproduce
 checkpoint's trained weights. Row settings: table1 beta_f 0.1, table2 0.25; T 20, K 10, beta_i 0.01; the nudge's
 error recomputed every step on our side (--ours-nudge lagged: from the previous step's state, the engine's
 dynamics.nudge "lagged", which is the notebook's stale error); our side's beta_i feedback reads the winners
 (--ours-feedback map: conv2's whole pre-pool map, the engine's pool.feedback "map", which is the notebook's `map`);
-no division by beta_f. Table 1 also runs the notebook with only its stale error left on (what --ours-nudge lagged
+--ours-winner state: a window's winner chosen over a pre-pool state map whose previous winner carries the feedback
+and nudge, the engine's pool.winner "state", the notebook's `winner`; --ours-argmax activation: the winner by rho
+with first-index ties, pool.argmax "activation", the notebook's `rho-argmax`; no division by beta_f. With all four
+options our side is the notebook less its deconv bias. Table 1 also runs the notebook with only its stale error left on (what --ours-nudge lagged
 should agree with), with only its map feedback on (--ours-feedback map), and with only those two on (both options).
 """
 import argparse
@@ -43,7 +48,7 @@ ac = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ac)
 
 
-def ours(net, xb, yb, tmp, nudge, feedback):
+def ours(net, xb, yb, tmp, nudge, feedback, winner, argmax):
     """Our semantics' descent directions from the reference (a separate process, as the tests run it)."""
     p = net.p
     inp, out = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.json")
@@ -53,7 +58,7 @@ def ours(net, xb, yb, tmp, nudge, feedback):
                         {"name": "W1", "pool": 2, "alpha": 1, "beta": net.beta_i}],
               "readout": {"name": "Wf", "alpha": 1}, "T": net.T, "K": net.K, "beta_f": net.beta_f,
               "nudge": nudge, "divide_by_beta_f": False, "lr": {"W0": 0, "W1": 0, "Wf": 0},
-              "weight_decay": 0, "pool_feedback": feedback}
+              "weight_decay": 0, "pool_feedback": feedback, "pool_winner": winner, "pool_argmax": argmax}
     subprocess.run([sys.executable, os.path.join(ROOT, "test", "reference", "conv_ep.py"), inp, json.dumps(params),
                     out], check=True)
     g = json.load(open(out))["g"]
@@ -70,6 +75,10 @@ def main():
                     help="our side's nudge mode: lagged is the stale error as an engine option (dynamics.nudge)")
     ap.add_argument("--ours-feedback", choices=["winners", "map"], default="winners",
                     help="our side's feedback source: map is the pre-pool-map feedback as an engine option (pool.feedback)")
+    ap.add_argument("--ours-winner", choices=["feedforward", "state"], default="feedforward",
+                    help="our side's winner rule: state is the winner over the pre-pool state map (pool.winner)")
+    ap.add_argument("--ours-argmax", choices=["preactivation", "activation"], default="preactivation",
+                    help="our side's argmax key: activation is the argmax over rho (pool.argmax)")
     ap.add_argument("--out")
     a = ap.parse_args()
     x, y = ac.load("train")
@@ -85,10 +94,13 @@ def main():
         variants.insert(-1, switches[1:])  # only the stale error left on
         variants.insert(-1, [s for s in switches if s != "map"])  # only the map feedback left on
         variants.insert(-1, [s for s in switches if s not in ("map", "error-lag")])  # only those two on
+        if a.ours_winner == "state":
+            variants.insert(-1, ["deconv", "init"])  # the notebook less its deconv bias, from our initial state
     with tempfile.TemporaryDirectory() as tmp:
-        ref = [ours(net, x[s], y[s], tmp, a.ours_nudge, a.ours_feedback) for s in sels]
+        ref = [ours(net, x[s], y[s], tmp, a.ours_nudge, a.ours_feedback, a.ours_winner, a.ours_argmax) for s in sels]
         result = {"row": a.row, "weights": os.path.relpath(os.path.abspath(a.checkpoint), ROOT) if a.checkpoint
-                  else "pytorch-init", "oursNudge": a.ours_nudge, "oursFeedback": a.ours_feedback, "batches": a.batches, "batchSize": a.batch_size, "variants": []}
+                  else "pytorch-init", "oursNudge": a.ours_nudge, "oursFeedback": a.ours_feedback,
+                  "oursWinner": a.ours_winner, "oursArgmax": a.ours_argmax, "batches": a.batches, "batchSize": a.batch_size, "variants": []}
         for off in variants:
             net.lag = "lag" not in off
             net.feedback = "winners" if "map" in off else "map"
@@ -96,6 +108,7 @@ def main():
             net.error_lag = "error-lag" not in off
             net.winner = "feedforward" if "winner" in off else "state"
             net.argmax_key = "preactivation" if "rho-argmax" in off else "rho"
+            net.init = "zero" if "init" in off else "notebook"
             per = []
             for s, o in zip(sels, ref):
                 g = net.grads(x[s], y[s])
