@@ -439,6 +439,7 @@ NAPI_MODULE_INIT() {
     {"row2im", NULL, fre_row2im, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxPoolRows", NULL, fre_max_pool_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxUnpoolRows", NULL, fre_max_unpool_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"repoolRows", NULL, fre_repool_rows, NULL, NULL, NULL, napi_enumerable, NULL},
     {"convForwardMax", NULL, fre_conv_forward_max, NULL, NULL, NULL, napi_enumerable, NULL},
     {"convBackwardMax", NULL, fre_conv_backward_max, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setLayoutThreads", NULL, fre_set_layout_threads, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -6,7 +6,7 @@
 import type { ConvSpec, FeatureShape, PoolSpec } from '../../graph/shapes';
 import type { Activation } from '../../graph/spec';
 import { im2row, row2im } from './im2row';
-import { maxPoolRows, maxUnpoolRows } from './pool-rows';
+import { maxPoolRows, maxUnpoolRows, type repoolRows } from './pool-rows';
 import type { Kernels } from '../kernels/kernels';
 import { ACTIVATION_CODE, loadNativeAddon, NATIVE_BACKEND_NAME } from '../kernels/native';
 
@@ -25,6 +25,8 @@ export interface LayoutKernels {
     scale: number,
     bias: Float32Array | null,
   ): void;
+  /** pool-rows.ts repoolRows: a 'state' winner's step (pool.winner); absent: the reference runs. */
+  repoolRows?: typeof repoolRows;
   /** pool-rows.ts: unpool through argmax into position-major rows (overwritten). */
   maxUnpoolRows(pool: PoolSpec, shape: FeatureShape, m: number, post: Float32Array, argmax: Int32Array, rows: Float32Array): void;
   /**
@@ -82,6 +84,7 @@ export function layoutKernels(): LayoutKernels {
   const r2i = addon?.row2im?.bind(addon);
   const pr = addon?.maxPoolRows?.bind(addon);
   const ur = addon?.maxUnpoolRows?.bind(addon);
+  const rr = addon?.repoolRows?.bind(addon);
   // FRE_CONV_FUSED=0 keeps the engine's call-by-call chunk loop (the same floats; for comparisons).
   const fused = process.env.FRE_CONV_FUSED?.trim() !== '0';
   const cf = fused ? addon?.convForwardMax?.bind(addon) : undefined;
@@ -99,6 +102,33 @@ export function layoutKernels(): LayoutKernels {
               : pr(rows, out, argmax, bias ?? NO_BIAS, m, sh.channels, sh.height, sh.width, pool.size, pool.stride, scale),
           maxUnpoolRows: (pool, sh, m, post, argmax, rows) =>
             ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
+          ...(rr
+            ? {
+                repoolRows: (pool, sh, m, chunk, z, alpha, bias, fresh, argmax, prev, h, X, winners, extraAt, zmax, runner) =>
+                  rr(
+                    z,
+                    bias ?? NO_BIAS,
+                    argmax,
+                    prev,
+                    h,
+                    X,
+                    winners,
+                    extraAt,
+                    zmax,
+                    runner,
+                    m,
+                    sh.channels,
+                    sh.height,
+                    sh.width,
+                    pool.size,
+                    pool.stride,
+                    chunk,
+                    alpha,
+                    fresh ? 1 : 0,
+                    pool.argmax === 'activation' ? 1 : 0,
+                  ),
+              }
+            : {}),
           ...(cf && cb
             ? {
                 convForwardMax: (s, pool, m, x, w, out, argmax, scale, bias, chunk) => {

@@ -180,3 +180,116 @@ export function mapFeedbackRows(
     }
   }
 }
+
+/**
+ * A 'state' winner's step (graph-format.md `pool.winner`; EdgeOps.repool explains it), on the read's rows
+ * z [m·P × O] and the edge's state: X [m·P × O] (rebuilt as α·z + α·b when `fresh`), per pooled unit
+ * winners, extraAt (the position carrying the extra, −1 none), zmax (the read's window maximum) and runner
+ * (the first unit of largest key among the window's others than the read's argmax), the last two formed
+ * when `fresh`. `argmax` is the read's, `prev` the previous step's winners (may be `winners` itself).
+ * h [m × O × OH × OW] is the `to` layer's drive, rewritten where the winner's X differs. Argmax-format
+ * indices are chunk-local: sample b is b mod `chunk` in them. This reference scans each window for the
+ * first largest key of X; native/conv.c repoolRows decides it from two units (the one carrying the extra
+ * and the best of the others, which the read's argmax and `runner` give, since only one unit's X moved),
+ * with the same double sums rounded once per store: the same floats (test/pool-winner-state.test.ts). Returns the first pooled unit whose `prev` lies
+ * outside its plane, or −1.
+ */
+export function repoolRows(
+  pool: PoolSpec,
+  shape: FeatureShape,
+  m: number,
+  chunk: number,
+  z: Float32Array,
+  alpha: number,
+  bias: Float32Array | null,
+  fresh: boolean,
+  argmax: Int32Array,
+  prev: Int32Array,
+  h: Float32Array,
+  X: Float32Array,
+  winners: Int32Array,
+  extraAt: Int32Array,
+  zmax: Float32Array,
+  runner: Int32Array,
+): number {
+  const { O, W: Wd, P, OH, OW } = sizes(pool, shape);
+  const { size: k, stride: st } = pool;
+  const activationKey = pool.argmax === 'activation';
+  for (let b = 0; b < m; b++) {
+    const bl = b % chunk;
+    if (fresh) {
+      for (let i = b * P * O; i < (b + 1) * P * O; i += O)
+        for (let o = 0; o < O; o++) X[i + o] = Math.fround(alpha * z[i + o]) + (bias ? Math.fround(alpha * bias[o]) : 0);
+    }
+    for (let o = 0; o < O; o++) {
+      const plane = (bl * O + o) * P;
+      const sb = bias ? alpha * bias[o] : 0;
+      const fb = bias ? Math.fround(alpha * bias[o]) : 0;
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          const i = ((b * O + o) * OH + oy) * OW + ox;
+          const q0 = oy * st * Wd + ox * st;
+          if (fresh) {
+            let zm = z[(b * P + q0) * O + o];
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const v = z[(b * P + q0 + ky * Wd + kx) * O + o];
+                if (v > zm) zm = v;
+              }
+            zmax[i] = zm;
+            extraAt[i] = -1;
+            // The first largest key among the units other than the read's argmax.
+            const w = argmax[i] - plane;
+            let r = -1;
+            let rk = -Infinity;
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const q = q0 + ky * Wd + kx;
+                if (q === w) continue;
+                const x = X[(b * P + q) * O + o];
+                const key = activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
+                if (key > rk) {
+                  rk = key;
+                  r = q;
+                }
+              }
+            runner[i] = r;
+          } else if (extraAt[i] >= 0) {
+            const xa = (b * P + extraAt[i]) * O + o;
+            X[xa] = Math.fround(alpha * z[xa]) + fb;
+          }
+          const zm = zmax[i];
+          // The read's pooled own drive α·(max z) + α·b, as the forward added it.
+          const extra = h[i] - Math.fround(Math.fround(alpha * zm) + sb);
+          const qp = prev[i] - plane;
+          if (qp < 0 || qp >= P) return i;
+          const xp = (b * P + qp) * O + o;
+          X[xp] = Math.fround(X[xp] + extra);
+          extraAt[i] = qp;
+          // The read's own first argmax keeps an extra ≥ 0 and holds the window's largest z: it stays the
+          // first largest X (or key), and h is X there already.
+          if (extra >= 0 && argmax[i] - plane === qp && z[xp] === zm) {
+            winners[i] = plane + qp;
+            continue;
+          }
+          let bestQ = q0;
+          let best = -Infinity;
+          for (let ky = 0; ky < k; ky++)
+            for (let kx = 0; kx < k; kx++) {
+              const q = q0 + ky * Wd + kx;
+              const x = X[(b * P + q) * O + o];
+              const key = activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
+              if (key > best) {
+                best = key;
+                bestQ = q;
+              }
+            }
+          winners[i] = plane + bestQ;
+          // The previous winner wins again with the read's largest z: h is X there already.
+          if (!(bestQ === qp && z[xp] === zm)) h[i] = X[(b * P + bestQ) * O + o];
+        }
+      }
+    }
+  }
+  return -1;
+}

@@ -16,8 +16,7 @@ import type { Executor } from '../executor';
 import { mapsToRows, rowsToMaps } from '../conv/im2row';
 import { layoutFor, type LayoutKernels } from '../conv/layout-kernels';
 import { poolForward, poolTranspose } from '../conv/pool';
-import { mapFeedbackRows } from '../conv/pool-rows';
-import { activate } from './activations';
+import { mapFeedbackRows, repoolRows as repoolRowsTs } from '../conv/pool-rows';
 
 interface ConvBuffers {
   /** [m·P × C·k·k] receptive fields for an update (filled by im2row once per update, not per read). */
@@ -76,6 +75,8 @@ interface WinnerState {
   extraAt: Int32Array;
   /** Per pooled unit: the window's largest conv value of the read `map` was built from. */
   zmax: Float32Array;
+  /** Per pooled unit: the window's first unit of largest key other than the read's argmax (−1: none). */
+  runner: Int32Array;
   /** The EdgeOps read count `map` was built from (a new read rebuilds it). */
   read: number;
   /** ρ of the kept map, formed by an update (allocated at the first). */
@@ -140,6 +141,7 @@ export class EdgeOps {
               has: false,
               extraAt: new Int32Array(maxBatch * argmaxSize),
               zmax: new Float32Array(maxBatch * argmaxSize),
+              runner: new Int32Array(maxBatch * argmaxSize),
               read: -1,
             }
           : null,
@@ -246,7 +248,7 @@ export class EdgeOps {
     const inSize = conv.inChannels * conv.height * conv.width;
     const toSize = this.targetSize(e);
     const act = this.net.layers[e.to].activation;
-    const rho = (buf: Float32Array, n: number) => activate(act, buf, buf, n);
+    const rho = (buf: Float32Array, n: number) => this.exec.kernels.activate(act, buf, buf, n);
     const bias = this.biases[e.index] ?? null;
     for (let s0 = 0; s0 < m; s0 += cb.chunk) {
       const mc = Math.min(cb.chunk, m - s0);
@@ -304,7 +306,7 @@ export class EdgeOps {
       if (map) {
         if (ws.has) rows.set(ws.map.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows));
         else rows.fill(0);
-        activate(act, rows, rows, rows.length);
+        this.exec.kernels.activate(act, rows, rows, rows.length);
       } else {
         const argmax = ws.has ? ws.winners : cb.argmax;
         this.layout.maxUnpoolRows(pool!, convShape, mc, inp.subarray(s0 * toSize), argmax.subarray(s0 * toSize), rows);
@@ -338,85 +340,29 @@ export class EdgeOps {
     const ws = cb?.winner;
     if (!cb || !ws || !cb.mapRows || !e.conv?.pool) throw new Error(`EdgeOps.repool: edge ${e.name} has no state winner`);
     if (cb.lastM !== m) throw new Error(`EdgeOps.repool: conv edge ${e.name} has no forward read of ${m} samples`);
-    const { pool, positions: P, convShape } = e.conv;
-    const O = e.rows;
-    const Wd = convShape.width;
-    const { size: k, stride: st } = pool;
-    const OH = Math.floor((convShape.height - k) / st) + 1;
-    const OW = Math.floor((Wd - k) / st) + 1;
-    const alpha = e.alpha;
-    const bias = this.biases[e.index];
-    const activationKey = pool.argmax === 'activation';
-    const z = cb.mapRows;
-    const X = ws.map;
-    const own = (row: number, o: number): number => Math.fround(alpha * z[row * O + o]) + (bias ? Math.fround(alpha * bias[o]) : 0);
     const fresh = ws.read !== cb.reads || !ws.has;
-    if (fresh) {
-      const n = m * P * O;
-      for (let i = 0; i < n; i += O) {
-        for (let o = 0; o < O; o++) X[i + o] = Math.fround(alpha * z[i + o]) + (bias ? Math.fround(alpha * bias[o]) : 0);
-      }
-      ws.read = cb.reads;
-    }
     const prev = ws.has ? ws.winners : cb.argmax;
-    for (let s0 = 0; s0 < m; s0 += cb.chunk) {
-      const mc = Math.min(cb.chunk, m - s0);
-      for (let bl = 0; bl < mc; bl++) {
-        const b = s0 + bl;
-        for (let o = 0; o < O; o++) {
-          const plane = (bl * O + o) * P;
-          const sb = bias ? alpha * bias[o] : 0;
-          for (let oy = 0; oy < OH; oy++) {
-            for (let ox = 0; ox < OW; ox++) {
-              const i = ((b * O + o) * OH + oy) * OW + ox;
-              const q0 = oy * st * Wd + ox * st;
-              if (fresh) {
-                let zm = z[(b * P + q0) * O + o];
-                for (let ky = 0; ky < k; ky++)
-                  for (let kx = 0; kx < k; kx++) {
-                    const v = z[(b * P + q0 + ky * Wd + kx) * O + o];
-                    if (v > zm) zm = v;
-                  }
-                ws.zmax[i] = zm;
-                ws.extraAt[i] = -1;
-              } else if (ws.extraAt[i] >= 0) {
-                const ra = b * P + ws.extraAt[i];
-                X[ra * O + o] = own(ra, o);
-              }
-              const zmax = ws.zmax[i];
-              // The read's pooled own drive α·(max z) + α·b, as the forward added it.
-              const extra = h[i] - Math.fround(Math.fround(alpha * zmax) + sb);
-              const qp = prev[i] - plane;
-              if (qp < 0 || qp >= P) throw new Error(`EdgeOps.repool: winner ${prev[i]} of unit ${i} is outside its plane`);
-              const xp = (b * P + qp) * O + o;
-              X[xp] = Math.fround(X[xp] + extra);
-              ws.extraAt[i] = qp;
-              // The read's own first argmax keeps an extra ≥ 0 and holds the window's largest z: it stays the
-              // first largest X (or key), and h is X there already.
-              if (extra >= 0 && cb.argmax[i] - plane === qp && z[xp] === zmax) {
-                ws.winners[i] = plane + qp;
-                continue;
-              }
-              let bestQ = q0;
-              let best = -Infinity;
-              for (let ky = 0; ky < k; ky++)
-                for (let kx = 0; kx < k; kx++) {
-                  const q = q0 + ky * Wd + kx;
-                  const x = X[(b * P + q) * O + o];
-                  const key = activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
-                  if (key > best) {
-                    best = key;
-                    bestQ = q;
-                  }
-                }
-              ws.winners[i] = plane + bestQ;
-              // The previous winner wins again with the read's largest z: h is X there already.
-              if (!(bestQ === qp && z[xp] === zmax)) h[i] = X[(b * P + bestQ) * O + o];
-            }
-          }
-        }
-      }
-    }
+    const repoolRows = this.layout.repoolRows ?? repoolRowsTs;
+    const bad = repoolRows(
+      e.conv.pool,
+      e.conv.convShape,
+      m,
+      cb.chunk,
+      cb.mapRows,
+      e.alpha,
+      this.biases[e.index] ?? null,
+      fresh,
+      cb.argmax,
+      prev,
+      h,
+      ws.map,
+      ws.winners,
+      ws.extraAt,
+      ws.zmax,
+      ws.runner,
+    );
+    if (bad >= 0) throw new Error(`EdgeOps.repool: the winner ${prev[bad]} of pooled unit ${bad} of edge ${e.name} is outside its plane`);
+    ws.read = cb.reads;
     ws.has = true;
   }
 
@@ -576,8 +522,8 @@ export class EdgeOps {
     const a = rows.subarray(0, n);
     ws.scratch ??= new Float32Array(ws.map.length);
     const b = ws.scratch.subarray(0, n);
-    activate(act, ws.map, a, n);
-    activate(act, kept, b, n);
+    this.exec.kernels.activate(act, ws.map, a, n);
+    this.exec.kernels.activate(act, kept, b, n);
     for (let i = 0; i < n; i++) a[i] -= b[i];
   }
 

@@ -290,6 +290,30 @@ export interface FreBlasAddon {
     size: number,
     stride: number,
   ): void;
+  /** simulator/conv/pool-rows.ts repoolRows (pool.winner 'state'), the same floats; returns the first
+   *  pooled unit whose previous winner lies outside its plane, or −1. `fresh` and `rule` are 0 or 1. */
+  repoolRows?(
+    z: Float32Array,
+    bias: Float32Array,
+    argmax: Int32Array,
+    prev: Int32Array,
+    h: Float32Array,
+    X: Float32Array,
+    winners: Int32Array,
+    extraAt: Int32Array,
+    zmax: Float32Array,
+    runner: Int32Array,
+    m: number,
+    O: number,
+    H: number,
+    W: number,
+    size: number,
+    stride: number,
+    chunk: number,
+    alpha: number,
+    fresh: number,
+    rule: number,
+  ): number;
   /**
    * A max-pooled conv edge's whole read, chunk by chunk (native/conv.c): per chunk of `chunk` samples
    * im2row → sgemm (β = 0) → maxPoolRows, or maxUnpoolRows → sgemm (α = scale, β = 0) → row2im, the
