@@ -698,24 +698,25 @@ static void repool_piece(void *arg, int64_t b, int worker) {
         const int64_t xp = (b * P + qp) * O + o;
         X[xp] = (float)((double)X[xp] + extra);
         extraAt[i] = (int32_t)qp;
-        if (extra >= 0 && (int64_t)j->argmax[i] - plane == qp && z[xp] == zm) {
-          winners[i] = (int32_t)(plane + qp);
-          continue;
-        }
         /* Only qp's X moved: the window's first largest key is qp's or that of the best other unit, which is
            the read's argmax w (when qp is not w) or the runner-up (when it is); on equal keys the earlier
-           position (row-major window order) wins, as a scan would. A window of one unit has no other. */
+           position (row-major window order) wins, as a scan would. No branch on the data (they mispredict
+           half the time): both units are read and the choice is a select. A window of one unit (c < 0)
+           keeps qp. */
         const int64_t w = (int64_t)j->argmax[i] - plane;
-        const int64_t c = qp == w ? (int64_t)runner[i] : w;
-        int64_t bestQ = qp;
-        if (c >= 0) {
-          const double xq = (double)X[xp], xc = (double)X[(b * P + c) * O + o];
-          const double kq = rule ? (xq < 0.0 ? 0.0 : xq > 1.0 ? 1.0 : xq) : xq;
-          const double kc = rule ? (xc < 0.0 ? 0.0 : xc > 1.0 ? 1.0 : xc) : xc;
-          if (kc > kq || (kc == kq && c < qp)) bestQ = c;
-        }
+        const int64_t r = (int64_t)runner[i];
+        const int64_t c = qp == w ? r : w;
+        const int64_t cq = c >= 0 ? c : qp;
+        const double xq = (double)X[xp], xc = (double)X[(b * P + cq) * O + o];
+        const double kq = rule ? (xq < 0.0 ? 0.0 : xq > 1.0 ? 1.0 : xq) : xq;
+        const double kc = rule ? (xc < 0.0 ? 0.0 : xc > 1.0 ? 1.0 : xc) : xc;
+        const int takeC = (c >= 0) & ((kc > kq) | ((kc == kq) & (c < qp)));
+        const int64_t bestQ = takeC ? cq : qp;
         winners[i] = (int32_t)(plane + bestQ);
-        if (!(bestQ == qp && z[xp] == zm)) h[i] = X[(b * P + bestQ) * O + o];
+        /* The previous winner wins again with the read's largest z: h is X there already. */
+        const float hx = X[(b * P + bestQ) * O + o];
+        const int keep = (bestQ == qp) & (z[xp] == zm);
+        h[i] = keep ? h[i] : hx;
       }
     }
   }
