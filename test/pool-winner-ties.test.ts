@@ -9,7 +9,7 @@
 import { GraphBuilder } from '../graph/builder';
 import { resolveNet, type Net, type NetEdge } from '../graph/net';
 import { initParams } from '../graph/params';
-import type { PoolArgmax } from '../graph/spec';
+import type { Activation, PoolArgmax } from '../graph/spec';
 import { EdgeOps } from '../simulator/engine/edge-ops';
 import { IdealExecutor } from '../simulator/ideal-executor';
 import type { Kernels } from '../simulator/kernels/kernels';
@@ -23,10 +23,20 @@ const KERNELS: [string, Kernels][] = [['reference', referenceKernels]];
 if (auto.name === NATIVE_BACKEND_NAME) KERNELS.push(['native', auto]);
 
 /** input → h1 [O, H, W] → (W1: 1×1 conv, identity weights, max pool `size`/`stride`, winner "state") → h2. */
-function net(O: number, H: number, W: number, size: number, stride: number, alpha: number, bias: boolean, argmax?: PoolArgmax): Net {
+function net(
+  O: number,
+  H: number,
+  W: number,
+  size: number,
+  stride: number,
+  alpha: number,
+  bias: boolean,
+  argmax?: PoolArgmax,
+  opts: { activation?: Activation; feedback?: 'map' } = {},
+): Net {
   const OH = Math.floor((H - size) / stride) + 1;
   const OW = Math.floor((W - size) / stride) + 1;
-  const b = new GraphBuilder('winner-ties').input([O, H, W]).map('h1', [O, H, W]).map('h2', [O, OH, OW]).output(2);
+  const b = new GraphBuilder('winner-ties').input([O, H, W]).map('h1', [O, H, W]).map('h2', [O, OH, OW], opts.activation).output(2);
   b.edge({ name: 'W0', from: 'input', to: 'h1', conv: { kernel: 1 } });
   b.edge({
     name: 'W1',
@@ -34,7 +44,14 @@ function net(O: number, H: number, W: number, size: number, stride: number, alph
     to: 'h2',
     alpha,
     conv: { kernel: 1 },
-    pool: { kind: 'max', size, stride, winner: 'state', ...(argmax ? { argmax } : {}) },
+    pool: {
+      kind: 'max',
+      size,
+      stride,
+      winner: 'state',
+      ...(argmax ? { argmax } : {}),
+      ...(opts.feedback ? { feedback: opts.feedback } : {}),
+    },
     bias,
     feedback: { kind: 'symmetric', beta: 1 },
   });
@@ -235,4 +252,31 @@ describe('pool winner "state": the first largest X wins, whatever the read picke
       expect(drives).toBe(0);
       expect(moved).toBeGreaterThan(0);
     });
+});
+
+describe('pool winner "state" with feedback "map": nothing is fed back before the batch\'s first step', () => {
+  // graph-format.md: the edge's feedback reads ρ(X) over the whole map, 0 before the first step (conv_ep.py
+  // point 15: zeros). Not ρ(0), which is 1/(1 + e²) for the sigmoid.
+  test.each(KERNELS)('%s kernels, a sigmoid layer', (_n, kernels) => {
+    for (const activation of ['sigmoid', 'hard-sigmoid', 'tanh'] as const) {
+      const n = net(2, 4, 4, 2, 2, 1, true, undefined, { activation, feedback: 'map' });
+      const { ops: o, e } = ops(n, kernels, 3, Float32Array.of(0.25, -0.5));
+      const m = 3;
+      const h = new Float32Array(m * n.layers[e.to].size);
+      o.forward(
+        e,
+        Float32Array.from({ length: m * n.layers[e.from].size }, (_, i) => (i % 7) / 7),
+        m,
+        e.alpha,
+        h,
+      );
+      const out = new Float32Array(m * n.layers[e.from].size);
+      o.feedback(e, new Float32Array(h.length).fill(0.5), m, 1, out);
+      expect([activation, out.every((v) => v === 0)]).toEqual([activation, true]);
+      // After a step, ρ(X): not zero.
+      o.repool(e, h, m);
+      o.feedback(e, new Float32Array(h.length).fill(0.5), m, 1, out);
+      expect([activation, out.some((v) => v !== 0)]).toEqual([activation, true]);
+    }
+  });
 });

@@ -307,9 +307,11 @@ export class EdgeOps {
       const mc = Math.min(cb.chunk, m - s0);
       const rows = cb.chunkRows.subarray(0, mc * P * e.rows);
       if (map) {
-        if (ws.has) rows.set(ws.map.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows));
-        else rows.fill(0);
-        this.exec.kernels.activate(act, rows, rows, rows.length);
+        // Before the first step there is no X and nothing to feed back (not ρ(0), which the sigmoid's is not).
+        if (ws.has) {
+          rows.set(ws.map.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows));
+          this.exec.kernels.activate(act, rows, rows, rows.length);
+        } else rows.fill(0);
       } else {
         const argmax = ws.has ? ws.winners : cb.argmax;
         this.layout.maxUnpoolRows(pool!, convShape, mc, inp.subarray(s0 * toSize), argmax.subarray(s0 * toSize), rows);
