@@ -694,6 +694,20 @@ function checkConvGeometry(c: Checker, edges: EdgeSpec[], layers: LayerSpec[], i
       `remove "winner" from the pool of "${e.name}" or of "${first}"`,
     );
   }
+  // pool.winner "state" with feedback: within a step the edge's feedback reads the state map that the repool
+  // of its `to` layer then rewrites, so the engine runs the `from` layer first (layers in their listed order).
+  const order = (node: string) => layers.findIndex((l) => l.name === node);
+  for (const e of edges) {
+    if (e.pool?.winner !== 'state' || (e.feedback?.kind ?? 'none') === 'none' || e.from === 'input') continue;
+    if (order(e.from) < order(e.to)) continue;
+    const i = raw.findIndex((r) => typeof r === 'object' && r !== null && (r as Obj).name === e.name);
+    c.add(
+      'FRE028',
+      `/edges/${i}/pool/winner`,
+      `edge "${e.name}" has "winner": "state" and feedback, but runs from "${e.from}" back to "${e.to}", which is listed before it; the state map its feedback reads needs "${e.from}" before "${e.to}"`,
+      `list "${e.from}" before "${e.to}" in "layers", remove the edge's feedback, or remove "winner" from its pool`,
+    );
+  }
 }
 
 /**

@@ -615,24 +615,33 @@ napi_value fre_max_unpool_rows(napi_env env, napi_callback_info info) {
 }
 
 /*
- * repoolRows(z, bias, argmax, prev, h, X, winners, extraAt, zmax, runner, m, O, H, W, size, stride, chunk, alpha, fresh, rule)
+ * repoolRows(z, bias, prev, h, X, winners, extraAt, zmax, first, runner, m, O, H, W, size, stride, chunk, alpha, fresh, rule)
  *   A 'state' winner's step (graph pool.winner): simulator/conv/pool-rows.ts repoolRows, whose comment says
  *   what each array holds, the same loop per sample with the same double sums rounded once per store.
  *   Samples write disjoint rows of X and disjoint pooled units, so they share the layout threads. Argmax-
- *   format indices are chunk-local (sample b is b mod chunk). Returns the first pooled unit whose prev
- *   lies outside its plane, or -1.
+ *   format indices are chunk-local (sample b is b mod chunk). Returns the first pooled unit whose prev (or,
+ *   when not fresh, whose extraAt, first or runner) lies outside its plane, or -1: every index read from
+ *   those arrays is checked before it addresses X.
  */
 typedef struct {
   const float *z, *bias;
-  const int32_t *argmax, *prev;
+  const int32_t *prev;
   float *h, *X, *zmax;
-  int32_t *winners, *extraAt, *runner;
+  int32_t *winners, *extraAt, *first, *runner;
   pool_geom_t g;
   int64_t chunk;
   double alpha;
   int fresh, rule;
   _Atomic int64_t bad;
 } repool_job_t;
+
+static void repool_bad(repool_job_t *j, int64_t i) {
+  int64_t cur = atomic_load(&j->bad);
+  while (i < cur && !atomic_compare_exchange_weak(&j->bad, &cur, i)) {
+  }
+}
+
+static inline double repool_key(double x, int rule) { return rule ? (x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x) : x; }
 
 static void repool_piece(void *arg, int64_t b, int worker) {
   (void)worker;
@@ -641,22 +650,24 @@ static void repool_piece(void *arg, int64_t b, int worker) {
   const double alpha = j->alpha;
   const float *z = j->z, *bias = j->bias;
   float *X = j->X, *h = j->h, *zmax = j->zmax;
-  int32_t *winners = j->winners, *extraAt = j->extraAt, *runner = j->runner;
+  int32_t *winners = j->winners, *extraAt = j->extraAt, *first = j->first, *runner = j->runner;
   const int64_t bl = b % j->chunk;
   const int rule = j->rule;
   if (j->fresh)
     for (int64_t i = b * P * O; i < (b + 1) * P * O; i += O)
       for (int64_t o = 0; o < O; o++)
-        X[i + o] = (float)((double)(float)(alpha * (double)z[i + o]) + (bias ? (double)(float)(alpha * (double)bias[o]) : 0.0));
+        X[i + o] = (float)((double)(float)(alpha * (double)z[i + o]) + (bias ? alpha * (double)bias[o] : 0.0));
   /* Channel innermost: a window's positions are rows of O contiguous floats in z and X, and the pooled
      arrays' entries of the next window (ox + 1) sit next to this one's. Units are independent (disjoint
-     windows), so the order does not change a float; the TypeScript reference loops channel-outermost. */
+     windows), so the order does not change a float; the TypeScript reference loops channel-outermost. A bad
+     unit is reported (the smallest index over all samples) and skipped. */
   for (int64_t oy = 0; oy < OH; oy++) {
     for (int64_t ox = 0; ox < OW; ox++) {
       const int64_t q0 = oy * st * Wd + ox * st;
       for (int64_t o = 0; o < O; o++) {
         const int64_t plane = (bl * O + o) * P;
         const int64_t i = ((b * O + o) * OH + oy) * OW + ox;
+        const double sb = bias ? alpha * (double)bias[o] : 0.0;
         if (j->fresh) {
           float zm = z[(b * P + q0) * O + o];
           for (int64_t ky = 0; ky < k; ky++)
@@ -666,52 +677,58 @@ static void repool_piece(void *arg, int64_t b, int worker) {
             }
           zmax[i] = zm;
           extraAt[i] = -1;
-          const int64_t w = (int64_t)j->argmax[i] - plane;
-          int64_t r = -1;
-          double rk = -INFINITY;
+          /* The first largest key of X (q0 if none is > -inf) and the first largest among the others. */
+          int64_t f = -1, r = -1;
+          double fk = -INFINITY, rk = -INFINITY;
           for (int64_t ky = 0; ky < k; ky++)
             for (int64_t kx = 0; kx < k; kx++) {
               const int64_t q = q0 + ky * Wd + kx;
-              if (q == w) continue;
-              const double x = (double)X[(b * P + q) * O + o];
-              const double key = rule ? (x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x) : x;
-              if (key > rk) {
-                rk = key;
+              const double key = repool_key((double)X[(b * P + q) * O + o], rule);
+              if (key > fk) {
+                r = f;
+                rk = fk;
+                f = q;
+                fk = key;
+              } else if (key > rk) {
                 r = q;
+                rk = key;
               }
             }
+          first[i] = (int32_t)(f < 0 ? q0 : f);
           runner[i] = (int32_t)r;
-        } else if (extraAt[i] >= 0) {
-          const int64_t xa = (b * P + extraAt[i]) * O + o;
-          X[xa] = (float)((double)(float)(alpha * (double)z[xa]) + (bias ? (double)(float)(alpha * (double)bias[o]) : 0.0));
+        } else {
+          const int64_t ea = extraAt[i], fq = first[i], rq = runner[i];
+          if (ea < -1 || ea >= P || fq < 0 || fq >= P || rq < -1 || rq >= P) {
+            repool_bad(j, i);
+            continue;
+          }
+          if (ea >= 0) {
+            const int64_t xa = (b * P + ea) * O + o;
+            X[xa] = (float)((double)(float)(alpha * (double)z[xa]) + sb);
+          }
         }
         const float zm = zmax[i];
-        const double sb = bias ? alpha * (double)bias[o] : 0.0;
         const double extra = (double)h[i] - (double)(float)((double)(float)(alpha * (double)zm) + sb);
         const int64_t qp = (int64_t)j->prev[i] - plane;
         if (qp < 0 || qp >= P) {
-          int64_t cur = atomic_load(&j->bad);
-          while (i < cur && !atomic_compare_exchange_weak(&j->bad, &cur, i)) {
-          }
-          return;
+          repool_bad(j, i);
+          continue;
         }
         const int64_t xp = (b * P + qp) * O + o;
         X[xp] = (float)((double)X[xp] + extra);
         extraAt[i] = (int32_t)qp;
-        /* Only qp's X moved: the window's first largest key is qp's or that of the best other unit, which is
-           the read's argmax w (when qp is not w) or the runner-up (when it is); on equal keys the earlier
-           position (row-major window order) wins, as a scan would. No branch on the data (they mispredict
+        /* Only qp's X moved from the X that first and runner were formed on: the window's first largest key
+           is qp's or that of the best other unit, first (when qp is not first) or the runner-up (when it
+           is); on equal keys the earlier position (row-major window order) wins, as a scan would, and a key
+           that is not a number never wins (the scan's strict >). No branch on the data (they mispredict
            half the time): both units are read and the choice is a select. A window of one unit (c < 0)
            keeps qp. */
-        const int64_t w = (int64_t)j->argmax[i] - plane;
-        const int64_t r = (int64_t)runner[i];
-        const int64_t c = qp == w ? r : w;
+        const int64_t f = (int64_t)first[i];
+        const int64_t c = qp == f ? (int64_t)runner[i] : f;
         const int64_t cq = c >= 0 ? c : qp;
-        const double xq = (double)X[xp], xc = (double)X[(b * P + cq) * O + o];
-        const double kq = rule ? (xq < 0.0 ? 0.0 : xq > 1.0 ? 1.0 : xq) : xq;
-        const double kc = rule ? (xc < 0.0 ? 0.0 : xc > 1.0 ? 1.0 : xc) : xc;
-        const int takeC = (c >= 0) & ((kc > kq) | ((kc == kq) & (c < qp)));
-        const int64_t bestQ = takeC ? cq : qp;
+        const double kq = repool_key((double)X[xp], rule), kc = repool_key((double)X[(b * P + cq) * O + o], rule);
+        const int takeQ = (c < 0) | (kq > kc) | ((kq == kc) & (qp < c));
+        const int64_t bestQ = takeQ ? qp : cq;
         winners[i] = (int32_t)(plane + bestQ);
         /* The previous winner wins again with the read's largest z: h is X there already. */
         const float hx = X[(b * P + bestQ) * O + o];
@@ -726,18 +743,18 @@ napi_value fre_repool_rows(napi_env env, napi_callback_info info) {
   size_t argc = 20;
   napi_value argv[20];
   float *z, *bias, *h, *X, *zmax;
-  int32_t *argmax, *prev, *winners, *extraAt, *runner;
-  int64_t zl, bl, al, pl, hl, xl, wl, el, ml, rnl, chunk, fresh, rule;
+  int32_t *prev, *winners, *extraAt, *first, *runner;
+  int64_t zl, bl, pl, hl, xl, wl, el, ml, fl, rnl, chunk, fresh, rule;
   double alpha;
   pool_geom_t g;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 20)
-    return throw_type(env, "repoolRows: expected (z, bias, argmax, prev, h, X, winners, extraAt, zmax, runner, m, O, H, W, size, stride, chunk, alpha, fresh, rule)");
+    return throw_type(env, "repoolRows: expected (z, bias, prev, h, X, winners, extraAt, zmax, first, runner, m, O, H, W, size, stride, chunk, alpha, fresh, rule)");
   if (!get_f32(env, argv[0], "z", &z, &zl) || !get_f32(env, argv[1], "bias", &bias, &bl) ||
-      !get_i32(env, argv[2], "argmax", &argmax, &al) || !get_i32(env, argv[3], "prev", &prev, &pl) ||
-      !get_f32(env, argv[4], "h", &h, &hl) || !get_f32(env, argv[5], "X", &X, &xl) ||
-      !get_i32(env, argv[6], "winners", &winners, &wl) || !get_i32(env, argv[7], "extraAt", &extraAt, &el) ||
-      !get_f32(env, argv[8], "zmax", &zmax, &ml) || !get_i32(env, argv[9], "runner", &runner, &rnl) ||
+      !get_i32(env, argv[2], "prev", &prev, &pl) || !get_f32(env, argv[3], "h", &h, &hl) ||
+      !get_f32(env, argv[4], "X", &X, &xl) || !get_i32(env, argv[5], "winners", &winners, &wl) ||
+      !get_i32(env, argv[6], "extraAt", &extraAt, &el) || !get_f32(env, argv[7], "zmax", &zmax, &ml) ||
+      !get_i32(env, argv[8], "first", &first, &fl) || !get_i32(env, argv[9], "runner", &runner, &rnl) ||
       !get_pool_geom(env, argv + 10, &g, "repoolRows: pool window larger than the map") ||
       !get_dim(env, argv[16], "chunk", 1, &chunk) || !get_number(env, argv[17], "alpha", &alpha) ||
       !get_dim(env, argv[18], "fresh", 0, &fresh) || !get_dim(env, argv[19], "rule", 0, &rule)) return NULL;
@@ -745,12 +762,12 @@ napi_value fre_repool_rows(napi_env env, napi_callback_info info) {
   if (g.s < g.k) return throw_range(env, "repoolRows: windows must not overlap (stride >= size)");
   const int64_t n = g.m * g.O * g.OH * g.OW;
   if (zl < g.m * g.P * g.O || xl < g.m * g.P * g.O) return throw_range(env, "repoolRows: z or X shorter than m·H·W·O");
-  if (al < n || pl < n || hl < n || wl < n || el < n || ml < n || rnl < n)
-    return throw_range(env, "repoolRows: argmax, prev, h, winners, extraAt, zmax or runner shorter than m·O·OH·OW");
+  if (pl < n || hl < n || wl < n || el < n || ml < n || fl < n || rnl < n)
+    return throw_range(env, "repoolRows: prev, h, winners, extraAt, zmax, first or runner shorter than m·O·OH·OW");
   if (bl != 0 && bl < g.O) return throw_range(env, "repoolRows: bias must be empty or hold O values");
   if (z == X || h == X || z == h) return throw_range(env, "repoolRows: z, h and X must not alias");
-  repool_job_t job = {.z = z, .bias = bl ? bias : NULL, .argmax = argmax, .prev = prev, .h = h, .X = X, .zmax = zmax,
-                      .winners = winners, .extraAt = extraAt, .runner = runner, .g = g, .chunk = chunk, .alpha = alpha,
+  repool_job_t job = {.z = z, .bias = bl ? bias : NULL, .prev = prev, .h = h, .X = X, .zmax = zmax, .winners = winners,
+                      .extraAt = extraAt, .first = first, .runner = runner, .g = g, .chunk = chunk, .alpha = alpha,
                       .fresh = (int)fresh, .rule = (int)rule, .bad = INT64_MAX};
   run_samples(repool_piece, &job, g.m);
   const int64_t bad = atomic_load(&job.bad);

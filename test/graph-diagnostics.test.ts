@@ -903,6 +903,29 @@ const cases: Case[] = [
     inHint: ['remove "winner"'],
   },
   {
+    title: 'pool winner "state" with feedback on an edge into a layer listed before its source',
+    code: 'FRE028',
+    path: '/edges/1/pool/winner',
+    break: (s) => {
+      // input → h2 (24×24 → 12×12), h2 → h1 (8×8 → 4×4) with winner "state" and feedback: h1 is listed first.
+      s.input = { shape: [1, 28, 28] };
+      s.layers[0] = { name: 'h1', shape: [4, 4, 4] };
+      s.layers[1] = { name: 'h2', shape: [4, 12, 12] };
+      s.edges[0] = { name: 'W0', from: 'input', to: 'h2', conv: { kernel: 5 }, pool: { kind: 'max', size: 2 } };
+      s.edges[1] = {
+        name: 'W1',
+        from: 'h2',
+        to: 'h1',
+        conv: { kernel: 5 },
+        pool: { kind: 'max', size: 2, winner: 'state' },
+        feedback: { kind: 'symmetric', beta: 0.01 },
+      };
+      s.edges[2].from = 'h1';
+    },
+    inMessage: ['"W1"', '"winner": "state"', '"h2"', '"h1"'],
+    inHint: ['list "h2" before "h1"', 'remove "winner"'],
+  },
+  {
     title: 'conv kernel larger than its input',
     code: 'FRE028',
     path: '/edges/0/conv/kernel',

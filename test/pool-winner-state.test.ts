@@ -33,6 +33,7 @@ interface State {
   winners: Int32Array;
   extraAt: Int32Array;
   zmax: Float32Array;
+  first: Int32Array;
   runner: Int32Array;
 }
 
@@ -68,6 +69,7 @@ describe('repoolRows: native = TypeScript, bit for bit', () => {
             winners: new Int32Array(n),
             extraAt: new Int32Array(n),
             zmax: new Float32Array(n),
+            first: new Int32Array(n),
             runner: new Int32Array(n),
           });
           const ts = mk();
@@ -115,13 +117,13 @@ describe('repoolRows: native = TypeScript, bit for bit', () => {
               alpha,
               bias,
               fresh,
-              argmax,
               prevTs,
               ts.h,
               ts.X,
               ts.winners,
               ts.extraAt,
               ts.zmax,
+              ts.first,
               ts.runner,
             );
             const b = native.repoolRows!(
@@ -133,17 +135,17 @@ describe('repoolRows: native = TypeScript, bit for bit', () => {
               alpha,
               bias,
               fresh,
-              argmax,
               prevNat,
               nat.h,
               nat.X,
               nat.winners,
               nat.extraAt,
               nat.zmax,
+              nat.first,
               nat.runner,
             );
             expect([a, b]).toEqual([-1, -1]);
-            for (const k of ['h', 'X', 'winners', 'extraAt', 'zmax', 'runner'] as const)
+            for (const k of ['h', 'X', 'winners', 'extraAt', 'zmax', 'first', 'runner'] as const)
               expect(bytes(nat[k]).equals(bytes(ts[k]))).toBe(true);
           }
           // The steps did move winners away from the read's argmax somewhere (the test exercises the scan).
@@ -152,6 +154,98 @@ describe('repoolRows: native = TypeScript, bit for bit', () => {
           expect(moved).toBeGreaterThan(0);
         }
     addon?.setLayoutThreads?.(before);
+  });
+
+  // A drive that is not a number (or infinite) on some units: the scan's strict > never lets a NaN key win,
+  // and the native two-unit choice must do the same (the window's best other unit wins, not the NaN one).
+  test('NaN and infinite drives: native = TypeScript', () => {
+    if (!native.repoolRows) return;
+    const shape = { channels: 3, height: 4, width: 6 };
+    const pool: PoolSpec = { kind: 'max', size: 2, stride: 2 };
+    const m = 2;
+    const n = m * 3 * 2 * 3;
+    const rng = makeRng('repool nan');
+    const z = coarse(m * 24 * 3, rng);
+    const argmax = new Int32Array(n);
+    const own = new Float32Array(n);
+    referenceLayout.maxPoolRows(pool, shape, m, z, own, argmax, 0.5, null);
+    const special = [NaN, Infinity, -Infinity, NaN];
+    const mk = () => ({
+      h: Float32Array.from(own, (v, i) => (i % 3 === 0 ? special[(i / 3) % 4] : v + 0.25)),
+      X: new Float32Array(m * 24 * 3),
+      winners: new Int32Array(n),
+      extraAt: new Int32Array(n),
+      zmax: new Float32Array(n),
+      first: new Int32Array(n),
+      runner: new Int32Array(n),
+    });
+    const ts = mk();
+    const nat = mk();
+    for (const [k, s, f] of [
+      [repoolTs, ts, true],
+      [native.repoolRows, nat, true],
+    ] as const)
+      expect(k(pool, shape, m, m, z, 0.5, null, f, argmax, s.h, s.X, s.winners, s.extraAt, s.zmax, s.first, s.runner)).toBe(-1);
+    for (const k of ['h', 'X', 'winners', 'extraAt', 'zmax', 'first', 'runner'] as const)
+      expect(bytes(nat[k]).equals(bytes(ts[k]))).toBe(true);
+  });
+
+  test('kept state outside its plane is reported by both (not used to address X)', () => {
+    const shape = { channels: 2, height: 4, width: 4 };
+    const pool: PoolSpec = { kind: 'max', size: 2, stride: 2 };
+    const n = 2 * 2 * 2;
+    for (const field of ['extraAt', 'first', 'runner'] as const) {
+      const args = (): Parameters<typeof repoolTs> => {
+        const bad = Int32Array.from({ length: n }, (_, i) => (i === 6 ? 1 << 30 : i === 3 ? -7 : field === 'runner' ? -1 : 0));
+        return [
+          pool,
+          shape,
+          1,
+          1,
+          new Float32Array(32),
+          1,
+          null,
+          false,
+          Int32Array.from({ length: n }, (_, i) => (i < 4 ? 0 : 16)),
+          new Float32Array(n),
+          new Float32Array(32),
+          new Int32Array(n),
+          field === 'extraAt' ? bad : new Int32Array(n).fill(-1),
+          new Float32Array(n),
+          field === 'first' ? bad : new Int32Array(n),
+          field === 'runner' ? bad : new Int32Array(n).fill(-1),
+        ];
+      };
+      expect(repoolTs(...args())).toBe(3);
+      if (native.repoolRows) expect(native.repoolRows(...args())).toBe(3);
+    }
+  });
+
+  test('the smallest bad unit is reported, whatever the native loop order', () => {
+    // Units 1 (channel 0, second window) and 2 (channel 1, first window): the native loop, channel
+    // innermost, meets unit 2 first.
+    const shape = { channels: 2, height: 2, width: 4 };
+    const pool: PoolSpec = { kind: 'max', size: 2, stride: 2 };
+    const args = (): Parameters<typeof repoolTs> => [
+      pool,
+      shape,
+      1,
+      1,
+      new Float32Array(16),
+      1,
+      null,
+      true,
+      Int32Array.of(0, 99, 99, 10),
+      new Float32Array(4),
+      new Float32Array(16),
+      new Int32Array(4),
+      new Int32Array(4),
+      new Float32Array(4),
+      new Int32Array(4),
+      new Int32Array(4),
+    ];
+    expect(repoolTs(...args())).toBe(1);
+    if (native.repoolRows) expect(native.repoolRows(...args())).toBe(1);
   });
 
   test('a previous winner outside its plane is reported by both', () => {
@@ -167,13 +261,13 @@ describe('repoolRows: native = TypeScript, bit for bit', () => {
       1,
       null,
       true,
-      new Int32Array(n),
       Int32Array.from({ length: n }, (_, i) => (i === 5 ? 99 : i < 4 ? 0 : 16)),
       new Float32Array(n),
       new Float32Array(32),
       new Int32Array(n),
       new Int32Array(n),
       new Float32Array(n),
+      new Int32Array(n),
       new Int32Array(n),
     ];
     expect(repoolTs(...args())).toBe(5);

@@ -104,17 +104,17 @@ export function layoutKernels(): LayoutKernels {
             ur(post, argmax, rows, m, sh.channels, sh.height, sh.width, pool.size, pool.stride),
           ...(rr
             ? {
-                repoolRows: (pool, sh, m, chunk, z, alpha, bias, fresh, argmax, prev, h, X, winners, extraAt, zmax, runner) =>
+                repoolRows: (pool, sh, m, chunk, z, alpha, bias, fresh, prev, h, X, winners, extraAt, zmax, first, runner) =>
                   rr(
                     z,
                     bias ?? NO_BIAS,
-                    argmax,
                     prev,
                     h,
                     X,
                     winners,
                     extraAt,
                     zmax,
+                    first,
                     runner,
                     m,
                     sh.channels,

@@ -184,15 +184,20 @@ export function mapFeedbackRows(
 /**
  * A 'state' winner's step (graph-format.md `pool.winner`; EdgeOps.repool explains it), on the read's rows
  * z [m·P × O] and the edge's state: X [m·P × O] (rebuilt as α·z + α·b when `fresh`), per pooled unit
- * winners, extraAt (the position carrying the extra, −1 none), zmax (the read's window maximum) and runner
- * (the first unit of largest key among the window's others than the read's argmax), the last two formed
- * when `fresh`. `argmax` is the read's, `prev` the previous step's winners (may be `winners` itself).
- * h [m × O × OH × OW] is the `to` layer's drive, rewritten where the winner's X differs. Argmax-format
- * indices are chunk-local: sample b is b mod `chunk` in them. This reference scans each window for the
- * first largest key of X; native/conv.c repoolRows decides it from two units (the one carrying the extra
- * and the best of the others, which the read's argmax and `runner` give, since only one unit's X moved),
- * with the same double sums rounded once per store: the same floats (test/pool-winner-state.test.ts). Returns the first pooled unit whose `prev` lies
- * outside its plane, or −1.
+ * winners, extraAt (the position carrying the extra, −1 none), zmax (the read's window maximum), first (the
+ * window's first unit of largest key of the rebuilt X) and runner (the first unit of largest key among the
+ * others than `first`, −1 none), the last three formed when `fresh`. `prev` holds the previous step's winners
+ * (the read's argmax at the batch's first step; may be `winners` itself). h [m × O × OH × OW] is the `to`
+ * layer's drive, rewritten where the winner's X differs. Argmax-format indices are chunk-local: sample b is
+ * b mod `chunk` in them. This reference scans each window for the first largest key of X; native/conv.c
+ * repoolRows decides it from two units (the one carrying the extra and the best of the others, which `first`
+ * and `runner` give, since only one unit's X moved), with the same double sums rounded once per store: the
+ * same floats (test/pool-winner-state.test.ts). The read's argmax is not `first` in general: rounding
+ * α·z + α·b to float32 can tie an earlier unit with it, and a negative α reverses the order
+ * (test/pool-winner-ties.test.ts). X is built with α·b in double, as the read adds it to the pooled drive,
+ * so X at a winner that is the read's largest z is the drive h + nothing else (h stays as it is there).
+ * Returns the first pooled unit whose `prev` (or, when not `fresh`, whose kept extraAt, first or runner)
+ * lies outside its plane, or −1.
  */
 export function repoolRows(
   pool: PoolSpec,
@@ -203,28 +208,28 @@ export function repoolRows(
   alpha: number,
   bias: Float32Array | null,
   fresh: boolean,
-  argmax: Int32Array,
   prev: Int32Array,
   h: Float32Array,
   X: Float32Array,
   winners: Int32Array,
   extraAt: Int32Array,
   zmax: Float32Array,
+  first: Int32Array,
   runner: Int32Array,
 ): number {
   const { O, W: Wd, P, OH, OW } = sizes(pool, shape);
   const { size: k, stride: st } = pool;
   const activationKey = pool.argmax === 'activation';
+  const keyOf = (x: number) => (activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x);
   for (let b = 0; b < m; b++) {
     const bl = b % chunk;
     if (fresh) {
       for (let i = b * P * O; i < (b + 1) * P * O; i += O)
-        for (let o = 0; o < O; o++) X[i + o] = Math.fround(alpha * z[i + o]) + (bias ? Math.fround(alpha * bias[o]) : 0);
+        for (let o = 0; o < O; o++) X[i + o] = Math.fround(alpha * z[i + o]) + (bias ? alpha * bias[o] : 0);
     }
     for (let o = 0; o < O; o++) {
       const plane = (bl * O + o) * P;
       const sb = bias ? alpha * bias[o] : 0;
-      const fb = bias ? Math.fround(alpha * bias[o]) : 0;
       for (let oy = 0; oy < OH; oy++) {
         for (let ox = 0; ox < OW; ox++) {
           const i = ((b * O + o) * OH + oy) * OW + ox;
@@ -238,25 +243,35 @@ export function repoolRows(
               }
             zmax[i] = zm;
             extraAt[i] = -1;
-            // The first largest key among the units other than the read's argmax.
-            const w = argmax[i] - plane;
+            // The first largest key of X (q0 if none is > −∞, as the scan below) and the first largest
+            // among the others.
+            let f = -1;
+            let fk = -Infinity;
             let r = -1;
             let rk = -Infinity;
             for (let ky = 0; ky < k; ky++)
               for (let kx = 0; kx < k; kx++) {
                 const q = q0 + ky * Wd + kx;
-                if (q === w) continue;
-                const x = X[(b * P + q) * O + o];
-                const key = activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
-                if (key > rk) {
-                  rk = key;
+                const key = keyOf(X[(b * P + q) * O + o]);
+                if (key > fk) {
+                  r = f;
+                  rk = fk;
+                  f = q;
+                  fk = key;
+                } else if (key > rk) {
                   r = q;
+                  rk = key;
                 }
               }
+            first[i] = f < 0 ? q0 : f;
             runner[i] = r;
-          } else if (extraAt[i] >= 0) {
-            const xa = (b * P + extraAt[i]) * O + o;
-            X[xa] = Math.fround(alpha * z[xa]) + fb;
+          } else {
+            const ea = extraAt[i];
+            if (ea < -1 || ea >= P || first[i] < 0 || first[i] >= P || runner[i] < -1 || runner[i] >= P) return i;
+            if (ea >= 0) {
+              const xa = (b * P + ea) * O + o;
+              X[xa] = Math.fround(alpha * z[xa]) + sb;
+            }
           }
           const zm = zmax[i];
           // The read's pooled own drive α·(max z) + α·b, as the forward added it.
@@ -266,24 +281,21 @@ export function repoolRows(
           const xp = (b * P + qp) * O + o;
           X[xp] = Math.fround(X[xp] + extra);
           extraAt[i] = qp;
-          // The read's own first argmax keeps an extra ≥ 0 and holds the window's largest z: it stays the
-          // first largest X (or key), and h is X there already.
-          if (extra >= 0 && argmax[i] - plane === qp && z[xp] === zm) {
-            winners[i] = plane + qp;
-            continue;
-          }
-          let bestQ = q0;
-          let best = -Infinity;
-          for (let ky = 0; ky < k; ky++)
-            for (let kx = 0; kx < k; kx++) {
-              const q = q0 + ky * Wd + kx;
-              const x = X[(b * P + q) * O + o];
-              const key = activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
-              if (key > best) {
-                best = key;
-                bestQ = q;
+          // The first largest key of the rebuilt X, with an extra ≥ 0, stays the first largest.
+          let bestQ = qp;
+          if (!(extra >= 0 && qp === first[i])) {
+            bestQ = q0;
+            let best = -Infinity;
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const q = q0 + ky * Wd + kx;
+                const key = keyOf(X[(b * P + q) * O + o]);
+                if (key > best) {
+                  best = key;
+                  bestQ = q;
+                }
               }
-            }
+          }
           winners[i] = plane + bestQ;
           // The previous winner wins again with the read's largest z: h is X there already.
           if (!(bestQ === qp && z[xp] === zm)) h[i] = X[(b * P + bestQ) * O + o];

@@ -75,7 +75,9 @@ interface WinnerState {
   extraAt: Int32Array;
   /** Per pooled unit: the window's largest conv value of the read `map` was built from. */
   zmax: Float32Array;
-  /** Per pooled unit: the window's first unit of largest key other than the read's argmax (−1: none). */
+  /** Per pooled unit: the window's first unit of largest key of the map as rebuilt from the read. */
+  first: Int32Array;
+  /** Per pooled unit: the window's first unit of largest key other than `first` (−1: none). */
   runner: Int32Array;
   /** The EdgeOps read count `map` was built from (a new read rebuilds it). */
   read: number;
@@ -141,6 +143,7 @@ export class EdgeOps {
               has: false,
               extraAt: new Int32Array(maxBatch * argmaxSize),
               zmax: new Float32Array(maxBatch * argmaxSize),
+              first: new Int32Array(maxBatch * argmaxSize),
               runner: new Int32Array(maxBatch * argmaxSize),
               read: -1,
             }
@@ -304,9 +307,11 @@ export class EdgeOps {
       const mc = Math.min(cb.chunk, m - s0);
       const rows = cb.chunkRows.subarray(0, mc * P * e.rows);
       if (map) {
-        if (ws.has) rows.set(ws.map.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows));
-        else rows.fill(0);
-        this.exec.kernels.activate(act, rows, rows, rows.length);
+        // Before the first step there is no X and nothing to feed back (not ρ(0), which the sigmoid's is not).
+        if (ws.has) {
+          rows.set(ws.map.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows));
+          this.exec.kernels.activate(act, rows, rows, rows.length);
+        } else rows.fill(0);
       } else {
         const argmax = ws.has ? ws.winners : cb.argmax;
         this.layout.maxUnpoolRows(pool!, convShape, mc, inp.subarray(s0 * toSize), argmax.subarray(s0 * toSize), rows);
@@ -332,8 +337,9 @@ export class EdgeOps {
    * placed on the previous step's winner (the read's argmax at the batch's first step), X = α·(z + b) +
    * that over the window, the new winner is the first largest X (of clamp(X, 0, 1) under the activation
    * argmax rule), and h = X there. X is rebuilt only after a new read; otherwise only the units that carry
-   * an extra change. Most windows keep a winner that the read also picks and whose extra is ≥ 0: that
-   * winner wins again and h is already X there, so the window is not scanned.
+   * an extra change. Only one unit of a window moves from the rebuilt map, so the winner is that unit or
+   * the rebuilt map's best other unit (pool-rows.ts repoolRows; not the read's argmax, which rounding to
+   * float32 or a negative α can set apart from X's first largest unit).
    */
   repool(e: NetEdge, h: Float32Array, m: number): void {
     const cb = this.conv[e.index];
@@ -352,16 +358,19 @@ export class EdgeOps {
       e.alpha,
       this.biases[e.index] ?? null,
       fresh,
-      cb.argmax,
       prev,
       h,
       ws.map,
       ws.winners,
       ws.extraAt,
       ws.zmax,
+      ws.first,
       ws.runner,
     );
-    if (bad >= 0) throw new Error(`EdgeOps.repool: the winner ${prev[bad]} of pooled unit ${bad} of edge ${e.name} is outside its plane`);
+    if (bad >= 0)
+      throw new Error(
+        `EdgeOps.repool: the winner ${prev[bad]} (or the kept state) of pooled unit ${bad} of edge ${e.name} is outside its plane`,
+      );
     ws.read = cb.reads;
     ws.has = true;
   }

@@ -291,17 +291,18 @@ export interface FreBlasAddon {
     stride: number,
   ): void;
   /** simulator/conv/pool-rows.ts repoolRows (pool.winner 'state'), the same floats; returns the first
-   *  pooled unit whose previous winner lies outside its plane, or −1. `fresh` and `rule` are 0 or 1. */
+   *  pooled unit whose previous winner (or, when not fresh, whose extraAt, first or runner) lies outside its
+   *  plane, or −1. `fresh` and `rule` are 0 or 1. */
   repoolRows?(
     z: Float32Array,
     bias: Float32Array,
-    argmax: Int32Array,
     prev: Int32Array,
     h: Float32Array,
     X: Float32Array,
     winners: Int32Array,
     extraAt: Int32Array,
     zmax: Float32Array,
+    first: Int32Array,
     runner: Int32Array,
     m: number,
     O: number,
