@@ -738,9 +738,40 @@ function checkPoolArgmax(c: Checker, e: EdgeSpec, p: string, layers: LayerSpec[]
 }
 
 /**
- * `pool.feedback: "map"` feeds back the whole pre-pool map, each window's winner carrying the `to` state. It
- * needs an argmax (max pooling), a feedback path to read (feedback not "none"), and windows that do not
- * overlap: with stride < size a unit can win two windows and would carry two states.
+ * What the two study options of the authors' notebook need from the pool, each reported at its own field:
+ * a window winner (max pooling) and windows that do not overlap (stride ≥ size), so that a unit is the
+ * winner of at most one window and carries one state. `what` names the option, `fix` how to drop it.
+ */
+function checkWinnerWindows(
+  c: Checker,
+  at: string,
+  what: string,
+  why: string,
+  fix: string,
+  kind: string | undefined,
+  size: number | undefined,
+  stride: number | undefined,
+): boolean {
+  let ok = true;
+  if (kind === 'avg') {
+    c.add('FRE028', at, `${what} needs max pooling (${why})`, `set "kind": "max", or ${fix}`);
+    ok = false;
+  }
+  if (size !== undefined && stride !== undefined && stride < size) {
+    c.add(
+      'FRE028',
+      at,
+      `${what} needs windows that do not overlap, but stride ${stride} < size ${size} (a unit could be the winner of two windows)`,
+      `set "stride" ≥ ${size}, or ${fix}`,
+    );
+    ok = false;
+  }
+  return ok;
+}
+
+/**
+ * `pool.feedback: "map"` feeds back the whole pre-pool map, each window's winner carrying the `to` state: it
+ * needs the winner windows above and a feedback path to read (feedback not "none").
  */
 function checkMapFeedback(
   c: Checker,
@@ -751,31 +782,14 @@ function checkMapFeedback(
   stride: number | undefined,
 ): boolean {
   const fix = 'remove "feedback" from "pool" (the default "winners" feeds back the pooled state)';
-  let ok = true;
-  if (kind === 'avg') {
-    c.add(
-      'FRE028',
-      `${p}/pool/feedback`,
-      '"feedback": "map" needs max pooling (a window\'s winner carries the pooled state)',
-      `set "kind": "max", or ${fix}`,
-    );
-    ok = false;
-  }
-  if (size !== undefined && stride !== undefined && stride < size) {
-    c.add(
-      'FRE028',
-      `${p}/pool/feedback`,
-      `"feedback": "map" needs windows that do not overlap, but stride ${stride} < size ${size} (a unit could win two windows)`,
-      `set "stride" ≥ ${size}, or ${fix}`,
-    );
-    ok = false;
-  }
+  const at = `${p}/pool/feedback`;
+  let ok = checkWinnerWindows(c, at, '"feedback": "map"', "a window's winner carries the pooled state", fix, kind, size, stride);
   const fb = e.feedback;
   const fbKind = typeof fb === 'object' && fb !== null ? (fb as Obj).kind : undefined;
   if (fb === undefined || fbKind === 'none') {
     c.add(
       'FRE028',
-      `${p}/pool/feedback`,
+      at,
       `"feedback": "map" chooses what the edge's feedback reads, but edge "${String(e.name)}" has no feedback`,
       `add "feedback": { "kind": "symmetric", "beta": … } to the edge, or ${fix}`,
     );
@@ -786,31 +800,12 @@ function checkMapFeedback(
 
 /**
  * `pool.winner: "state"` keeps a pre-pool state map whose previous winner carries the rest of the unit's
- * drive. It needs max pooling and windows that do not overlap (each unit in at most one window, so the
- * previous winner is one unit). One such edge per layer is checked with the layers (checkStateWinners).
+ * drive: it needs the winner windows above. One such edge per layer, and the order of an edge with feedback,
+ * are checked with the layers (checkConvGeometry).
  */
 function checkStateWinner(c: Checker, p: string, kind: string | undefined, size: number | undefined, stride: number | undefined): boolean {
   const fix = 'remove "winner" from "pool" (the default "feedforward" picks the winner by the read)';
-  let ok = true;
-  if (kind === 'avg') {
-    c.add(
-      'FRE028',
-      `${p}/pool/winner`,
-      '"winner": "state" needs max pooling (average pooling has no winner)',
-      `set "kind": "max", or ${fix}`,
-    );
-    ok = false;
-  }
-  if (size !== undefined && stride !== undefined && stride < size) {
-    c.add(
-      'FRE028',
-      `${p}/pool/winner`,
-      `"winner": "state" needs windows that do not overlap, but stride ${stride} < size ${size} (a unit could be the winner of two windows)`,
-      `set "stride" ≥ ${size}, or ${fix}`,
-    );
-    ok = false;
-  }
-  return ok;
+  return checkWinnerWindows(c, `${p}/pool/winner`, '"winner": "state"', 'average pooling has no winner', fix, kind, size, stride);
 }
 
 function checkDynamics(c: Checker, v: unknown): GraphSpec['dynamics'] | undefined {

@@ -408,14 +408,7 @@ export class EdgeOps {
         rows = cb.chunkRows.subarray(0, mc * P * e.rows);
         this.layout.maxUnpoolRows(e.conv.pool!, e.conv.convShape, mc, inp.subarray(s0 * toSize), cb.argmax.subarray(s0 * toSize), rows);
       } else rows = cb.rows.subarray(s0 * P * e.rows, (s0 + mc) * P * e.rows);
-      const back = cb.back.subarray(0, mc * P * e.cols);
-      if (path === 'transposed' && this.exec.transposedInto) this.exec.transposedInto(e, rows, mc * P, scale, back);
-      else {
-        back.fill(0);
-        if (path === 'transposed') this.exec.transposed(e, rows, mc * P, scale, back);
-        else this.exec.randomFeedback(e, rows, mc * P, scale, back);
-      }
-      this.layout.row2im(conv, mc, back, s0 === 0 ? out : out.subarray(s0 * inSize));
+      this.rowsBack(e, cb, rows, mc, scale, s0 === 0 ? out : out.subarray(s0 * inSize), path);
     }
   }
 
