@@ -179,7 +179,7 @@ export class EdgeOps {
     cb.lastInput = inp;
     cb.lastM = m;
     cb.reads++;
-    // A 'map' feedback needs the read's pre-pool rows, which the fused native read does not keep.
+    // A 'map' feedback or a 'state' winner needs the read's pre-pool rows, which the fused native read does not keep.
     const w = maxPooled && !cb.mapRows ? this.exactMatrix(e) : null;
     if (w && this.layout.convForwardMax) {
       // The loop below in one native call, its chunks on both cores (layout-kernels.ts).
