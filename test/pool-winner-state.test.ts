@@ -37,6 +37,19 @@ interface State {
   runner: Int32Array;
 }
 
+/** A state for n pooled units over a map of `mapSize` floats, with the drive h given. */
+function stateOf(n: number, mapSize: number, h: Float32Array = new Float32Array(n)): State {
+  return {
+    h,
+    X: new Float32Array(mapSize),
+    winners: new Int32Array(n),
+    extraAt: new Int32Array(n),
+    zmax: new Float32Array(n),
+    first: new Int32Array(n),
+    runner: new Int32Array(n),
+  };
+}
+
 const bytes = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('repoolRows: native = TypeScript, bit for bit', () => {
@@ -63,17 +76,8 @@ describe('repoolRows: native = TypeScript, bit for bit', () => {
           const rng = makeRng(`repool ${_t} ${argmaxRule} ${withBias} ${threads}`);
           const bias = withBias ? Float32Array.from({ length: O }, (_, o) => [-1, 0, 0.5][o % 3]) : null;
           const alpha = 0.5;
-          const mk = (): State => ({
-            h: new Float32Array(n),
-            X: new Float32Array(m * P * O),
-            winners: new Int32Array(n),
-            extraAt: new Int32Array(n),
-            zmax: new Float32Array(n),
-            first: new Int32Array(n),
-            runner: new Int32Array(n),
-          });
-          const ts = mk();
-          const nat = mk();
+          const ts = stateOf(n, m * P * O);
+          const nat = stateOf(n, m * P * O);
           let z = coarse(m * P * O, rng);
           const argmax = new Int32Array(n);
           const own = new Float32Array(n);
@@ -170,15 +174,12 @@ describe('repoolRows: native = TypeScript, bit for bit', () => {
     const own = new Float32Array(n);
     referenceLayout.maxPoolRows(pool, shape, m, z, own, argmax, 0.5, null);
     const special = [NaN, Infinity, -Infinity, NaN];
-    const mk = () => ({
-      h: Float32Array.from(own, (v, i) => (i % 3 === 0 ? special[(i / 3) % 4] : v + 0.25)),
-      X: new Float32Array(m * 24 * 3),
-      winners: new Int32Array(n),
-      extraAt: new Int32Array(n),
-      zmax: new Float32Array(n),
-      first: new Int32Array(n),
-      runner: new Int32Array(n),
-    });
+    const mk = () =>
+      stateOf(
+        n,
+        m * 24 * 3,
+        Float32Array.from(own, (v, i) => (i % 3 === 0 ? special[(i / 3) % 4] : v + 0.25)),
+      );
     const ts = mk();
     const nat = mk();
     for (const [k, s, f] of [

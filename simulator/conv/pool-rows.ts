@@ -221,6 +221,31 @@ export function repoolRows(
   const { size: k, stride: st } = pool;
   const activationKey = pool.argmax === 'activation';
   const keyOf = (x: number) => (activationKey ? (x < 0 ? 0 : x > 1 ? 1 : x) : x);
+  // The window's first unit of largest key of X (q0 if none is > −∞) and the first largest among the
+  // others (−1: none), of the window at q0 of sample b, channel o: a plain scan, into `first2`.
+  const first2 = [0, -1];
+  const scan = (b: number, o: number, q0: number): void => {
+    let f = -1;
+    let fk = -Infinity;
+    let r = -1;
+    let rk = -Infinity;
+    for (let ky = 0; ky < k; ky++)
+      for (let kx = 0; kx < k; kx++) {
+        const q = q0 + ky * Wd + kx;
+        const key = keyOf(X[(b * P + q) * O + o]);
+        if (key > fk) {
+          r = f;
+          rk = fk;
+          f = q;
+          fk = key;
+        } else if (key > rk) {
+          r = q;
+          rk = key;
+        }
+      }
+    first2[0] = f < 0 ? q0 : f;
+    first2[1] = r;
+  };
   for (let b = 0; b < m; b++) {
     const bl = b % chunk;
     if (fresh) {
@@ -243,28 +268,9 @@ export function repoolRows(
               }
             zmax[i] = zm;
             extraAt[i] = -1;
-            // The first largest key of X (q0 if none is > −∞, as the scan below) and the first largest
-            // among the others.
-            let f = -1;
-            let fk = -Infinity;
-            let r = -1;
-            let rk = -Infinity;
-            for (let ky = 0; ky < k; ky++)
-              for (let kx = 0; kx < k; kx++) {
-                const q = q0 + ky * Wd + kx;
-                const key = keyOf(X[(b * P + q) * O + o]);
-                if (key > fk) {
-                  r = f;
-                  rk = fk;
-                  f = q;
-                  fk = key;
-                } else if (key > rk) {
-                  r = q;
-                  rk = key;
-                }
-              }
-            first[i] = f < 0 ? q0 : f;
-            runner[i] = r;
+            scan(b, o, q0);
+            first[i] = first2[0];
+            runner[i] = first2[1];
           } else {
             const ea = extraAt[i];
             if (ea < -1 || ea >= P || first[i] < 0 || first[i] >= P || runner[i] < -1 || runner[i] >= P) return i;
@@ -284,17 +290,8 @@ export function repoolRows(
           // The first largest key of the rebuilt X, with an extra ≥ 0, stays the first largest.
           let bestQ = qp;
           if (!(extra >= 0 && qp === first[i])) {
-            bestQ = q0;
-            let best = -Infinity;
-            for (let ky = 0; ky < k; ky++)
-              for (let kx = 0; kx < k; kx++) {
-                const q = q0 + ky * Wd + kx;
-                const key = keyOf(X[(b * P + q) * O + o]);
-                if (key > best) {
-                  best = key;
-                  bestQ = q;
-                }
-              }
+            scan(b, o, q0);
+            bestQ = first2[0];
           }
           winners[i] = plane + bestQ;
           // The previous winner wins again with the read's largest z: h is X there already.
