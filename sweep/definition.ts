@@ -885,14 +885,18 @@ function reportPointProblem(
   hint: string,
   kind: string,
 ): void {
-  // The axis whose field is (or contains, or is inside) the reported location.
-  const k = def.axes.findIndex((a) =>
+  // The axis whose field is (or contains, or is inside) the reported location. A constraint between
+  // fields (an array narrower than linesPerAdc) is reported at a field no axis sets; when only one
+  // axis sets anything in that document, its value at this point is still the cause.
+  const onDoc = def.axes.map((a, j) => (a.targets.some((t) => t.doc === doc) ? j : -1)).filter((j) => j >= 0);
+  const exact = def.axes.findIndex((a) =>
     a.targets.some((t) => {
       if (t.doc !== doc) return false;
       const tp = concretePointer(t.path);
       return pointer === tp || pointer.startsWith(`${tp}/`) || tp.startsWith(`${pointer}/`);
     }),
   );
+  const k = exact >= 0 ? exact : onDoc.length === 1 ? onDoc[0] : -1;
   const pointText = def.axes.map((a, j) => `${a.name}=${JSON.stringify(a.values[idx[j]])}`).join(', ');
   const at = pointerText(doc, pointer);
   if (k >= 0) {

@@ -188,9 +188,12 @@ describe("chip paths go through the chip runner's hooks", () => {
         ? { chip: { crossbar: { rows: 128, cols: 128, programmingNoise: 0.05 }, adc: { bits: 6 } } }
         : { problems: [{ path: '', message: `unknown chip preset ${JSON.stringify(chip)}`, hint: 'use "reram"' }] },
     validateChip: (chip) => {
-      const c = chip as { adc: { bits: number } };
-      return c.adc.bits < 1 || c.adc.bits > 12
-        ? [{ path: 'chip.adc.bits', message: `ADC bits must be 1–12, got ${c.adc.bits}`, hint: 'use 1…12 bits' }]
+      const c = chip as { adc: { bits: number }; crossbar: { rows: number } };
+      if (c.adc.bits < 1 || c.adc.bits > 12)
+        return [{ path: 'chip.adc.bits', message: `ADC bits must be 1–12, got ${c.adc.bits}`, hint: 'use 1…12 bits' }];
+      // A constraint between fields, reported at the one no axis below sets.
+      return c.crossbar.rows < c.adc.bits
+        ? [{ path: 'chip.adc.bits', message: `${c.adc.bits} bits need ${c.adc.bits} rows`, hint: 'fewer bits or more rows' }]
         : [];
     },
     run: async () => ({ accuracy: 1, energy: 0 }),
@@ -221,6 +224,19 @@ describe("chip paths go through the chip runner's hooks", () => {
     expect(problems(chipSweep([{ name: 'bits', path: 'chip.adc.bits', values: [4, 16] }]))).toEqual([
       expect.stringMatching(/^\/axes\/0\/values\/1: axis "bits" value 16 makes the chip invalid at chip.adc.bits: ADC bits must be 1–12/),
     ]);
+    // The field at fault is not swept: the one axis that sets the chip is blamed at its value; with two
+    // such axes, neither can be singled out and the point is named at /axes.
+    expect(problems(chipSweep([{ name: 'rows', path: 'chip.crossbar.rows', values: [128, 4] }]))).toEqual([
+      expect.stringMatching(/^\/axes\/0\/values\/1: axis "rows" value 4 makes the chip invalid at chip.adc.bits: 6 bits need 6 rows/),
+    ]);
+    expect(
+      problems(
+        chipSweep([
+          { name: 'rows', path: 'chip.crossbar.rows', values: [4] },
+          { name: 'noise', path: 'chip.crossbar.programmingNoise', values: [0] },
+        ]),
+      ),
+    ).toEqual([expect.stringMatching(/^\/axes: at the point rows=4, noise=0 the chip is invalid at chip.adc.bits/)]);
     expect(problems(chipSweep([], 'pcm-x'))).toEqual([expect.stringMatching(/^\/chip: unknown chip preset "pcm-x"/)]);
     const { chip: _, ...noChip } = chipSweep([{ path: 'chip.adc.bits', values: [4] }]);
     expect(problems(noChip)).toEqual([expect.stringMatching(/^\/axes\/0\/path: unknown path "chip.adc.bits": the sweep names no chip/)]);

@@ -1,29 +1,16 @@
 /**
- * examples/sweeps/*.json stay valid: the train example fully; the chip examples against the chip
- * descriptions of hw-models/ (their paths must exist in the presets and their values validate),
- * through a stand-in "chip" runner until the chip simulator registers the real one.
+ * examples/sweeps/*.json stay valid: every example through loadSweep with the registered runners
+ * (the chip examples' paths must exist in the chip descriptions and every point must validate and
+ * compile for its chip), with the run counts their descriptions state.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSweep } from '../sweep/definition';
 import { enumerateRuns } from '../sweep/grid';
-import { getRunner, registerRunner, type RunnerProblem } from '../sweep/runner';
 
 const ROOT = join(__dirname, '..');
 const DIR = join(ROOT, 'examples', 'sweeps');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-
-/** hw-models, loaded by path so this test compiles before the chip descriptions land. */
-function hwModels(): {
-  preset(name: string): unknown;
-  validateChip(raw: unknown, file: string): { diagnostics: { code: string; path: string; message: string; hint: string }[] };
-} | null {
-  if (!existsSync(join(ROOT, 'hw-models', 'presets', 'index.ts'))) return null;
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const presets = require(join(ROOT, 'hw-models', 'presets', 'index.ts'));
-  const validate = require(join(ROOT, 'hw-models', 'validate.ts'));
-  return { preset: presets.preset, validateChip: validate.validateChip };
-}
 
 describe('examples/sweeps', () => {
   test('the examples are all here', () => {
@@ -52,34 +39,7 @@ describe('examples/sweeps', () => {
     expect(def.graph.training.epochs).toBe(3);
   });
 
-  const hw = hwModels();
-  (hw ? test : test.skip)('the chip examples resolve against the hw-models presets and validate', () => {
-    if (!getRunner('chip')) {
-      registerRunner({
-        name: 'chip',
-        description: "stand-in for the chip simulator's runner (tests only)",
-        methods: ['ep-insitu', 'ep-exsitu', 'bp-exsitu'],
-        defaultMethod: 'ep-insitu',
-        metrics: [
-          'bestTestAccuracy',
-          'finalTestAccuracy',
-          'cyclesPerInference',
-          'energyPjPerInference',
-          'cyclesPerTrainingSample',
-          'energyPjPerTrainingSample',
-        ],
-        defaultMetrics: ['finalTestAccuracy'],
-        resolveChip: (chip) => {
-          const c = typeof chip === 'string' ? hw!.preset(chip) : undefined;
-          return c ? { chip: c } : { problems: [{ path: '', message: `unknown preset ${JSON.stringify(chip)}`, hint: 'name a preset' }] };
-        },
-        validateChip: (chip): RunnerProblem[] =>
-          hw!.validateChip(chip, 'chip').diagnostics.map((d) => ({ path: d.path, message: `${d.code}: ${d.message}`, hint: d.hint })),
-        run: async () => {
-          throw new Error('stand-in');
-        },
-      });
-    }
+  test('the chip examples resolve against the chip runner, validate and compile', () => {
     const sizes: Record<string, number> = {
       'weight-noise.json': 45,
       'weight-noise-per-scheme.json': 45,
