@@ -4,6 +4,12 @@ import { compileFiles } from '../compiler/compile-files';
 import { parseAdcRangePolicy, parseWMaxPolicy } from '../compiler/options';
 import { adcRangeOptions, calibrationMaker } from './adc-range-options';
 import { checkPassNames, PASS_NAMES } from '../compiler/pipeline';
+import type { CompileReport } from '../compiler/report';
+import { PRESET_NAMES } from '../hw-models/presets';
+import { formatCycles } from './format';
+
+/** --chip's help, shared with `fre run`: the names come from the preset registry, so the list cannot go stale. */
+export const CHIP_OPTION_HELP = `chip preset (${PRESET_NAMES.join(', ')}) or chip description JSON`;
 
 export interface CompileArgs {
   spec: string;
@@ -24,7 +30,7 @@ export function compileOptions<T>(y: Argv<T>) {
   return adcRangeOptions(y)
     .option('data-dir', { type: 'string', describe: 'folder with the dataset files (for the ADC calibration batch)' })
     .positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
-    .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
+    .option('chip', { type: 'string', demandOption: true, describe: CHIP_OPTION_HELP })
     .option('weights', {
       type: 'string',
       describe: "weights to program (.npz from fre train --save); default: the spec seed's initial weights",
@@ -65,29 +71,33 @@ export async function runCompile(a: CompileArgs): Promise<void> {
     calibration: calibrationMaker(a.spec, a.calibrationSamples, a.dataDir),
     hooks: { dumpAfter, onDump: (_pass, text) => process.stdout.write(text) },
   });
-  const r = report;
-  const e = r.estimate;
   const log = (s: string) => process.stderr.write(`${s}\n`);
+  for (const line of compileSummary(report, `fre compile ${report.graph} for chip ${report.chip}`)) log(line);
   log(
-    `fre compile ${r.graph} for chip ${r.chip}: ${r.arraysUsed}/${r.arraysAvailable} arrays, ${r.coresUsed}/${r.coresAvailable} cores, ` +
+    `  wrote ${a.out} (${report.bytes.netlist} bytes${report.bytes.externalData ? ` + ${report.bytes.externalData} in ${a.out}.data` : ''})${a.report ? ` and ${a.report}` : ''} in ${report.compileMs.toFixed(0)} ms`,
+  );
+  if (a.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/**
+ * The compile report as the lines `fre compile` prints and `fre run` prints before simulating: the
+ * chip's occupancy after `head`, then per edge its mapping (w_max, clipped weights, quantisation
+ * error), the cost estimate and the area.
+ */
+export function compileSummary(r: CompileReport, head: string): string[] {
+  const e = r.estimate;
+  return [
+    `${head}: ${r.arraysUsed}/${r.arraysAvailable} arrays, ${r.coresUsed}/${r.coresAvailable} cores, ` +
       `array utilisation ${(100 * r.arrayUtilisation).toFixed(1)}%, ${r.mesh.routes} routes (${r.mesh.meshHops} hops)`,
-  );
-  for (const x of r.edges) {
-    log(
-      `  ${x.name.padEnd(8)} ${`${x.rows}x${x.cols}`.padEnd(9)} ${String(x.arrays).padStart(3)} arrays  w_max ${x.wMax.toPrecision(4)}  clipped ${x.clipped}  max err ${x.maxError.toExponential(2)}  rms err ${x.rmsError.toExponential(2)}`,
-    );
-  }
-  log(
-    `  estimate: ${e.cyclesPerInference} cycles/inference (${e.timeUsPerInference.toFixed(2)} µs), ${e.cyclesPerTrainingSample} cycles/training sample; ` +
+    ...r.edges.map(
+      (x) =>
+        `  ${x.name.padEnd(8)} ${`${x.rows}x${x.cols}`.padEnd(9)} ${String(x.arrays).padStart(3)} arrays  w_max ${x.wMax.toPrecision(4)}  ` +
+        `clipped ${x.clipped}${x.clipped > 0 ? ` (${(100 * x.clippedFraction).toFixed(1)}%)` : ''}  max err ${x.maxError.toExponential(2)}  rms err ${x.rmsError.toExponential(2)}`,
+    ),
+    `  estimate: ${formatCycles(e.cyclesPerInference)} cycles/inference (${e.timeUsPerInference.toFixed(2)} µs), ${formatCycles(e.cyclesPerTrainingSample)} cycles/training sample; ` +
       `${((e.dynamicEnergyPjPerInference + e.leakageEnergyPjPerInference) / 1e3).toFixed(2)} nJ/inference`,
-  );
-  log(
     `  area: ${e.areaTotalMm2.toPrecision(3)} mm² used of ${e.chipAreaMm2.toPrecision(3)} mm² (${Object.entries(e.areaMm2)
       .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
       .join(', ')}; cost model ${e.costModel})${e.areaLayout ? `; ${e.areaLayout}` : ''}`,
-  );
-  log(
-    `  wrote ${a.out} (${r.bytes.netlist} bytes${r.bytes.externalData ? ` + ${r.bytes.externalData} in ${a.out}.data` : ''})${a.report ? ` and ${a.report}` : ''} in ${r.compileMs.toFixed(0)} ms`,
-  );
-  if (a.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  ];
 }

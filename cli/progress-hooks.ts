@@ -21,8 +21,11 @@ export function chipRunProgress(
   const total = o.mode === 'train' ? o.epochs * per(o.trainCount) : per(o.testCount);
   const p = new Progress({ label, total, unit: 'batches' });
   return {
+    // "batch loss": the last batch's, which differs from the epoch line's train loss (the epoch's mean).
     onBatch: (epoch, b, batches, loss) =>
-      epoch === 0 ? p.update(b, 'evaluating') : p.update((epoch - 1) * batches + b, `epoch ${epoch}/${o.epochs} loss ${loss.toFixed(4)}`),
+      epoch === 0
+        ? p.update(b, 'evaluating')
+        : p.update((epoch - 1) * batches + b, `epoch ${epoch}/${o.epochs} batch loss ${loss.toFixed(4)}`),
     log: (line) => p.log(line),
     finish: (interrupted) => {
       p.finish();

@@ -24,6 +24,10 @@ import { provenance } from '../util/provenance';
 import { UsageError } from './errors';
 import { chipRunProgress } from './progress-hooks';
 import { writeAtomic } from '../util/atomic-write';
+import type { CompileReport } from '../compiler/report';
+import { CHIP_OPTION_HELP, compileSummary } from './compile-command';
+import { formatCycles, plural } from './format';
+import { saturationHint } from './saturation-hint';
 
 export interface SimulateArgs {
   netlist?: string;
@@ -84,7 +88,7 @@ export function runOptions<T>(y: Argv<T>) {
   return common(
     adcRangeOptions(y)
       .positional('spec', { type: 'string', demandOption: true, describe: 'graph description (JSON)' })
-      .option('chip', { type: 'string', demandOption: true, describe: 'chip preset (ideal, reram, pcm, sram-8b) or chip description JSON' })
+      .option('chip', { type: 'string', demandOption: true, describe: CHIP_OPTION_HELP })
       .option('weights', {
         type: 'string',
         describe: "program these weights (.npz, e.g. from fre train --save) instead of the seed's initial weights",
@@ -100,11 +104,11 @@ export function runOptions<T>(y: Argv<T>) {
 export async function runSimulate(a: SimulateArgs): Promise<void> {
   // Nothing executes an invalid netlist: every check of fre validate runs first.
   const { netlist } = readValidNetlist(a.netlist!);
-  await simulate(netlist, a.netlist!, a);
+  await simulate(netlist, a.netlist!, a, { command: 'simulate' });
 }
 
 export async function runRun(a: SimulateArgs & { wMax: string; adcRange?: string; calibrationSamples?: number }): Promise<void> {
-  const { bytes } = compileFiles({
+  const { bytes, report } = compileFiles({
     spec: a.spec!,
     chip: a.chip!,
     weights: a.weights,
@@ -112,10 +116,16 @@ export async function runRun(a: SimulateArgs & { wMax: string; adcRange?: string
     adcRange: parseAdcRangePolicy(a.adcRange ?? 'fixed', a.spec!),
     calibration: calibrationMaker(a.spec!, a.calibrationSamples ?? 256, a.dataDir),
   });
-  await simulate(decodeNetlist(bytes, a.spec!), a.spec!, a);
+  await simulate(decodeNetlist(bytes, a.spec!), a.spec!, a, { command: 'run', compile: report });
 }
 
-async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Promise<void> {
+/** Which command runs the netlist; `fre run` also has the report of the compile it just did. */
+interface SimulateContext {
+  command: 'run' | 'simulate';
+  compile?: CompileReport;
+}
+
+async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs, ctx: SimulateContext): Promise<void> {
   if (a.train && a.evalOnly) throw new UsageError('--train and --eval-only exclude each other');
   if (a.train && !netlist.trainingInfo)
     throw new UsageError(`${file} has no training_info: it can only run inference (re-compile it with this fre, or drop --train)`);
@@ -139,10 +149,15 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const mode = a.train ? 'train' : 'eval';
   const epochs = a.epochs ?? net.spec.training.epochs;
+  // Evaluation uses no training data, so its header counts the test samples only.
   log(
-    `fre simulate ${net.spec.name} on chip ${chip.name}: ${mode === 'train' ? `in-situ EP training, ${epochs} epochs` : 'evaluation of the programmed weights'}, ` +
-      `${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`,
+    `fre ${ctx.command} ${net.spec.name} on chip ${chip.name}: ` +
+      (mode === 'train'
+        ? `in-situ EP training, ${plural(epochs, 'epoch')}, ${data.train.count} train / ${data.test.count} test samples`
+        : `evaluation of the programmed weights, ${data.test.count} test samples`) +
+      `, seed ${seed}, ${describeBackend(kernels)}`,
   );
+  if (ctx.compile) for (const line of compileSummary(ctx.compile, `compiled for chip ${ctx.compile.chip}`)) log(line);
 
   let stop = false;
   const onSigint = () => {
@@ -197,8 +212,14 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
   const rr = rereadCosts(chip, costs.actionTable, r.adcSaturation, r.samplesRun);
   const sat = r.adcSaturation.filter((x) => x.clipped > 0);
   log(
-    `ADC saturation: ${sat.length ? sat.map((x) => `${x.edge} ${x.read} ${(100 * x.fraction).toFixed(2)}%`).join(', ') : 'none'} of conversions clipped`,
+    `ADC saturation: ${sat.length ? `${sat.map((x) => `${x.edge} ${x.read} ${(100 * x.fraction).toFixed(2)}%`).join(', ')} of conversions clipped` : 'no conversions clipped'}`,
   );
+  const hint = saturationHint(r.adcSaturation, {
+    command: ctx.command,
+    mode,
+    adcRangePolicy: netlist.metadataProps.find((m) => m.key === 'compile.adc_range_policy')?.value,
+  });
+  if (hint) log(hint);
   const ir = Object.entries(r.irDrop);
   if (ir.length)
     log(
@@ -206,17 +227,25 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
     );
   if (rr.rereads > 0)
     log(
-      `bound-management re-reads: ${rr.rereads} over ${rr.samples} samples, ${(rr.energyJoules * 1e9).toFixed(2)} nJ and ${+rr.cycles.toFixed(1)} cycles in all ` +
-        `(${(rr.perSample.energyJoules * 1e9).toFixed(3)} nJ and ${+rr.perSample.cycles.toFixed(1)} cycles per sample on top of the figures below)`,
+      `bound-management re-reads: ${rr.rereads} over ${rr.samples} samples, ${(rr.energyJoules * 1e9).toFixed(2)} nJ and ${formatCycles(rr.cycles)} cycles in all ` +
+        `(${(rr.perSample.energyJoules * 1e9).toFixed(3)} nJ and ${formatCycles(rr.perSample.cycles)} cycles per sample on top of the figures below)`,
     );
-  log(`test accuracy ${(100 * r.testAccuracy).toFixed(2)}%${mode === 'train' ? ` (best ${(100 * r.bestTestAccuracy).toFixed(2)}%)` : ''}`);
+  // Interrupted before an epoch ended: no accuracy was measured, and 0 % would read as a result.
+  const measured = !(r.interrupted && r.epochs.length === 0);
+  if (!measured) log('test accuracy: not measured (interrupted before the first epoch ended)');
+  else
+    log(
+      `test accuracy ${(100 * r.testAccuracy).toFixed(2)}%${mode === 'train' ? ` (best ${(100 * r.bestTestAccuracy).toFixed(2)}%)` : ''}` +
+        (r.interrupted ? ` (interrupted after ${r.epochs.length} of ${plural(epochs, 'epoch')})` : ''),
+    );
   log(
-    `per inference: ${+costs.cyclesPerInference.toFixed(1)} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
+    `per inference: ${formatCycles(costs.cyclesPerInference)} cycles (${(costs.secondsPerInference * 1e6).toFixed(2)} µs at ${costs.clockMhz} MHz), ` +
       `${(costs.energyPerInferenceJoules * 1e9).toFixed(2)} nJ (${top})`,
   );
   log(
-    `per training sample: ${+costs.cyclesPerTrainingSample.toFixed(1)} cycles (per-batch work amortised over the batch) (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
-      `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses${r.refreshesPerSample > 0 ? `, ${r.refreshesPerSample.toFixed(3)} pair refreshes (${r.refreshPulsesPerSample.toFixed(1)} pulses)` : ''}` : ' (nominal update pulses)'}`,
+    `per training sample: ${formatCycles(costs.cyclesPerTrainingSample)} cycles (per-batch work amortised over the batch) (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
+      `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses${r.refreshesPerSample > 0 ? `, ${r.refreshesPerSample.toFixed(3)} pair refreshes (${r.refreshPulsesPerSample.toFixed(1)} pulses)` : ''}` : ' (nominal update pulses)'}` +
+      (r.interrupted ? ` (over the ${r.trainSamples} samples trained)` : ''),
   );
   if (a.json) {
     process.stdout.write(
@@ -228,9 +257,11 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
         backend: kernels.name,
         trainSamples: data.train.count,
         testSamples: data.test.count,
-        // Interrupted before an epoch ended: nothing was measured (null, not 0 %).
-        testAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.testAccuracy,
-        bestTestAccuracy: r.interrupted && r.epochs.length === 0 ? null : r.bestTestAccuracy,
+        // The training samples the run stepped through (an interrupted epoch's finished batches
+        // included; 0 in eval mode): the denominator of the per-training-sample pulse counts.
+        samplesTrained: r.trainSamples,
+        testAccuracy: measured ? r.testAccuracy : null,
+        bestTestAccuracy: measured ? r.bestTestAccuracy : null,
         perEpoch: r.epochs,
         epochSeconds: r.epochs.map((e) => e.seconds),
         interrupted: r.interrupted,
@@ -253,6 +284,8 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs): Pro
         actionCounts: costs.actionCounts,
         actionTableVersion: costs.actionTableVersion,
         provenance: provenance(kernels.name),
+        // fre run: the report of its compile (fre compile --json's object: per-edge mapping, estimate, area).
+        ...(ctx.compile ? { compile: ctx.compile } : {}),
         irDrop: r.irDrop,
         // Measured bound-management re-reads priced as reads + conversions (not in the per-sample figures above).
         boundManagementRereads: {

@@ -13,6 +13,7 @@ import { provenance } from '../util/provenance';
 import { loadNetData } from '../datasets/net-data';
 import { loadCheckpoint, runIdentity, runSessions, saveCheckpoint, type CheckpointHints } from '../simulator/checkpoint';
 import { UsageError } from './errors';
+import { plural } from './format';
 
 /** A refused checkpoint's fixes, in `fre train`'s flags. */
 const TRAIN_HINTS: CheckpointHints = {
@@ -104,7 +105,7 @@ export async function runTrain(a: TrainArgs): Promise<void> {
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(
-    `fre train ${spec.name}: ${a.algo}, ${epochs} epochs, ${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`,
+    `fre train ${spec.name}: ${a.algo}, ${plural(epochs, 'epoch')}, ${data.train.count} train / ${data.test.count} test samples, seed ${seed}, ${describeBackend(kernels)}`,
   );
   if (resume) log(`resuming from ${a.checkpoint} after epoch ${resume.epochsDone}`);
 
@@ -127,7 +128,8 @@ export async function runTrain(a: TrainArgs): Promise<void> {
     shouldStop: () => stop,
     resume,
     onCheckpoint: a.checkpoint ? (c) => saveCheckpoint(a.checkpoint!, net, identity, c, epochs, sessions) : undefined,
-    onBatch: (epoch, b, total, loss) => progress.update((epoch - 1) * total + b, `epoch ${epoch}/${epochs} loss ${loss.toFixed(4)}`),
+    // "batch loss": the last batch's, which differs from the epoch line's train loss (the epoch's mean).
+    onBatch: (epoch, b, total, loss) => progress.update((epoch - 1) * total + b, `epoch ${epoch}/${epochs} batch loss ${loss.toFixed(4)}`),
     onEpoch: (r) =>
       progress.log(
         `epoch ${r.epoch}  train loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.seconds.toFixed(1)} s`,

@@ -33,6 +33,9 @@ export interface TrainResult {
   epochSeconds: number[];
   /** True when training stopped early on request (Ctrl-C). */
   interrupted: boolean;
+  /** Samples this call trained on, the finished batches of an interrupted epoch included (a resumed
+   *  run's earlier epochs not): the denominator of per-sample counts such as a chip's update pulses. */
+  samplesTrained: number;
 }
 
 /**
@@ -185,6 +188,7 @@ export async function train(
   const batches = Math.ceil(train.count / batchSize);
   const epochs: EpochResult[] = resume ? [...resume.history] : [];
   let interrupted = false;
+  let samplesTrained = 0;
 
   for (let epoch = (resume?.epochsDone ?? 0) + 1; epoch <= opts.epochs && !interrupted; epoch++) {
     const t0 = process.hrtime.bigint();
@@ -202,6 +206,7 @@ export async function train(
       dev?.commit();
       lossSum += loss * m;
       seen += m;
+      samplesTrained += m;
       correct += countCorrect(probs, train.labels, start, m, train.classes, order);
       opts.onBatch?.(epoch, b + 1, batches, loss);
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -234,6 +239,7 @@ export async function train(
       finalTestAccuracy: accs.length ? accs[accs.length - 1] : 0,
       epochSeconds: epochs.map((e) => e.seconds),
       interrupted,
+      samplesTrained,
     },
   };
 }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PRESET_NAMES } from '../hw-models/presets';
 
 const ROOT = join(__dirname, '..');
 const FRE = join(ROOT, 'dist', 'cli', 'main.js');
@@ -29,6 +30,12 @@ describe('fre run / fre simulate', () => {
     const parts = Object.values(c.energyByComponent.inference as Record<string, number>).reduce((a, v) => a + v, 0);
     expect(parts).toBeCloseTo(c.energyPerInferenceJoules, 15);
     expect(chip.stderr).toMatch(/per inference: \d+ cycles/);
+    // One epoch, in the singular; the trained samples are the 600 of the slice.
+    expect(soft.stderr).toContain('fre train mnist-demo: ep, 1 epoch, 600 train / 200 test samples');
+    expect(chip.stderr).toContain('fre run mnist-demo on chip ideal: in-situ EP training, 1 epoch, 600 train / 200 test samples');
+    expect(c.samplesTrained).toBe(600);
+    // The ideal chip's ADC converts without a range: nothing clips.
+    expect(chip.stderr).toContain('ADC saturation: no conversions clipped');
   });
 
   test('compile then simulate a noisy chip: evaluation and in-situ training, with a trace', () => {
@@ -38,6 +45,9 @@ describe('fre run / fre simulate', () => {
     expect(ev.status).toBe(0);
     const e = lastJson(ev.stdout);
     expect(e.mode).toBe('eval');
+    expect(ev.stderr).toMatch(/^fre simulate mnist-demo on chip reram: evaluation of the programmed weights, 200 test samples, seed 0,/m);
+    expect(e).not.toHaveProperty('compile'); // fre run's field: simulate compiled nothing
+    expect(e.samplesTrained).toBe(0);
     // A count of the 200 test samples, and an untrained net is far from perfect.
     expect(Math.abs(e.testAccuracy * 200 - Math.round(e.testAccuracy * 200))).toBeLessThan(1e-9);
     expect(e.testAccuracy).toBeLessThan(0.5);
@@ -89,6 +99,49 @@ describe('fre run / fre simulate', () => {
     const acc100 = lastJson(ev.stdout).testAccuracy * 100; // a count of the 100 test samples
     expect(Math.abs(acc100 - Math.round(acc100))).toBeLessThan(1e-9);
     expect(acc100).toBeLessThanOrEqual(100);
+  });
+
+  test('fre run prints the compile summary and has the report in its JSON: clipped weights per edge, errors, area', () => {
+    const r = fre(['run', 'examples/mnist-demo.json', '--chip', 'reram', '--w-max', 'p90', '--test-limit', '200', '--json']);
+    expect(r.status).toBe(0);
+    // Evaluation uses no training data: its header counts the test samples only.
+    expect(r.stderr).toMatch(/^fre run mnist-demo on chip reram: evaluation of the programmed weights, 200 test samples, seed 0,/m);
+    expect(r.stderr).not.toContain(' train / ');
+    const j = lastJson(r.stdout);
+    const w0 = j.compile.edges[0];
+    expect(w0.name).toBe('W0');
+    expect(w0.clippedFraction).toBeCloseTo(0.1, 2); // p90 of |W| clips a tenth of the weights
+    expect(r.stderr).toMatch(/^compiled for chip reram: 6\/512 arrays/m);
+    expect(r.stderr).toContain(
+      `clipped ${w0.clipped} (10.0%)  max err ${w0.maxError.toExponential(2)}  rms err ${w0.rmsError.toExponential(2)}`,
+    );
+    expect(j.compile.estimate.areaTotalMm2).toBeGreaterThan(0);
+    expect(r.stderr).toContain(`  area: ${j.compile.estimate.areaTotalMm2.toPrecision(3)} mm² used`);
+  });
+
+  test('an ADC range far below the partial sums: a hint with the options; a calibrated range clips little, and no hint', () => {
+    const tight = join(dir, 'tight-adc.json');
+    writeFileSync(tight, JSON.stringify({ base: 'reram', periphery: { adc: { fullScale: 1 } } }));
+    const fixed = fre(['run', 'examples/mnist-demo.json', '--chip', tight, '--test-limit', '100']);
+    expect(fixed.status).toBe(0);
+    const hint = fixed.stderr.split('\n').filter((l) => l.startsWith('hint: '));
+    expect(hint).toHaveLength(1);
+    expect(hint[0]).toMatch(
+      /^hint: W0 forward \d+\.\d\d%.* of conversions clipped \(over 2%\); options, each with a price: --adc-range percentile:99\.9 \(/,
+    );
+    const calibrated = fre(['run', 'examples/mnist-demo.json', '--chip', tight, '--test-limit', '100', '--adc-range', 'percentile:99.9']);
+    expect(calibrated.status).toBe(0);
+    expect(calibrated.stderr).toMatch(/^ADC saturation: W0 forward 0\.\d\d%/m);
+    expect(calibrated.stderr).not.toContain('hint:');
+  });
+
+  test("--chip's help lists every preset of the registry (fre run and fre compile)", () => {
+    for (const cmd of ['run', 'compile']) {
+      const h = fre([cmd, '--help']);
+      expect(h.status).toBe(0);
+      expect(h.stdout.replace(/\s+/g, ' ')).toContain(`chip preset (${PRESET_NAMES.join(', ')}) or chip description JSON`);
+    }
+    expect(PRESET_NAMES).toEqual(expect.arrayContaining(['hermes', 'neurram', 'isaac']));
   });
 
   test('bad input: unknown preset, conflicting flags', () => {

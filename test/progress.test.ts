@@ -98,17 +98,13 @@ describe('progress and interruption in the CLI', () => {
     expect(status.length).toBeGreaterThan(1);
     const last = status[status.length - 1].match(/: (\d+)\/(\d+) batches/)!;
     expect(last[1]).toBe(last[2]);
-    expect(status.some((l) => / eta /.test(l) && / epoch 2\/2 /.test(l))).toBe(true);
+    // The status line's loss is the last batch's, named so beside the epoch line's mean train loss.
+    expect(status.some((l) => / eta /.test(l) && / epoch 2\/2 batch loss \d+\.\d{4}$/.test(l))).toBe(true);
   });
 
-  test.each([
-    ['train', ['train', 'examples/mnist-demo.json']],
-    ['run (in-situ training on a chip)', ['run', 'examples/mnist-demo.json', '--chip', 'ideal', '--train']],
-  ])('an interrupted fre %s exits 130 (as fre sweep does), after printing its JSON', async (_what, cmd) => {
-    const child = spawn(process.execPath, [FRE, ...cmd, '--epochs', '200', '--train-limit', '2000', '--test-limit', '100', '--json'], {
-      cwd: ROOT,
-      env,
-    });
+  /** Runs `fre CMD… --json` and sends Ctrl-C (SIGINT) once the first progress line is out: within the first epoch's batches. */
+  async function interrupted(cmd: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    const child = spawn(process.execPath, [FRE, ...cmd, '--json'], { cwd: ROOT, env });
     let out = '',
       err = '';
     child.stdout.on('data', (d) => {
@@ -121,9 +117,47 @@ describe('progress and interruption in the CLI', () => {
       });
       child.on('close', (c) => resolve(c));
     });
+    return { code, out, err };
+  }
+
+  test.each([
+    ['train', ['train', 'examples/mnist-demo.json']],
+    ['run (in-situ training on a chip)', ['run', 'examples/mnist-demo.json', '--chip', 'ideal', '--train']],
+  ])('an interrupted fre %s exits 130 (as fre sweep does), after printing its JSON', async (_what, cmd) => {
+    const { code, out, err } = await interrupted([...cmd, '--epochs', '200', '--train-limit', '2000', '--test-limit', '100']);
     expect(code).toBe(130);
     expect(JSON.parse(out.trim()).interrupted).toBe(true);
     expect(err).toContain('interrupted');
+  });
+
+  test('fre run interrupted in its first epoch: accuracy not measured, not 0 %; pulses per sample over the batches trained', async () => {
+    const { code, out, err } = await interrupted([
+      'run',
+      'examples/mnist-demo.json',
+      '--chip',
+      'reram',
+      '--train',
+      '--epochs',
+      '2',
+      '--train-limit',
+      '5000',
+      '--test-limit',
+      '100',
+    ]);
+    expect(code).toBe(130);
+    const j = JSON.parse(out.trim());
+    expect(j.perEpoch).toEqual([]);
+    expect(j.testAccuracy).toBeNull();
+    expect(j.bestTestAccuracy).toBeNull();
+    // Whole batches of 100, fewer than the epoch's 50: the pulses they applied count per sample.
+    expect(j.samplesTrained % 100).toBe(0);
+    expect(j.samplesTrained).toBeGreaterThan(0);
+    expect(j.samplesTrained).toBeLessThan(5000);
+    expect(j.updatePulsesPerTrainingSample).toBeGreaterThan(0);
+    expect(err).toContain('test accuracy: not measured (interrupted before the first epoch ended)');
+    expect(err).not.toMatch(/test accuracy 0\.00%/);
+    expect(err).toContain(`update pulses (over the ${j.samplesTrained} samples trained)`);
+    expect(err).toMatch(/ epoch 1\/2 batch loss \d+\.\d{4}$/m);
   });
 
   test('fre analyze reports its points on stderr; stdout keeps the JSON', () => {

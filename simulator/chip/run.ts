@@ -51,6 +51,8 @@ export interface ChipRunResult {
   refreshesPerSample: number;
   refreshPulsesPerSample: number;
   refreshes: Record<string, number>;
+  /** Training samples the run stepped through (0 in eval mode): every finished epoch's, plus the
+   *  finished batches of an interrupted one. The denominator of the per-sample counts above. */
   trainSamples: number;
   interrupted: boolean;
   /** Clipped ADC conversions per edge and read kind, over the whole run (training and evaluation). */
@@ -124,7 +126,9 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     onBatch: o.onBatch,
     shouldStop: o.shouldStop,
   });
-  const samples = result.epochs.length * data.train.count;
+  // The samples actually trained, an interrupted epoch's finished batches included: its pulses were
+  // applied, so finished epochs × dataset size would divide them by too few samples (or by none).
+  const samples = result.samplesTrained;
   return {
     chip,
     testAccuracy: result.finalTestAccuracy,
