@@ -6,7 +6,7 @@ import { adcRangeOptions, calibrationMaker } from './adc-range-options';
 import { checkPassNames, PASS_NAMES } from '../compiler/pipeline';
 import type { CompileReport } from '../compiler/report';
 import { PRESET_NAMES } from '../hw-models/presets';
-import { formatCycles } from './format';
+import { formatCycles } from '../util/format';
 
 /** --chip's help, shared with `fre run`: the names come from the preset registry, so the list cannot go stale. */
 export const CHIP_OPTION_HELP = `chip preset (${PRESET_NAMES.join(', ')}) or chip description JSON`;

@@ -26,7 +26,7 @@ import { chipRunProgress } from './progress-hooks';
 import { writeAtomic } from '../util/atomic-write';
 import type { CompileReport } from '../compiler/report';
 import { CHIP_OPTION_HELP, compileSummary } from './compile-command';
-import { formatCycles, plural } from './format';
+import { formatCycles, plural } from '../util/format';
 import { saturationHint } from './saturation-hint';
 
 export interface SimulateArgs {

@@ -13,7 +13,7 @@ import { provenance } from '../util/provenance';
 import { loadNetData } from '../datasets/net-data';
 import { loadCheckpoint, runIdentity, runSessions, saveCheckpoint, type CheckpointHints } from '../simulator/checkpoint';
 import { UsageError } from './errors';
-import { plural } from './format';
+import { plural } from '../util/format';
 
 /** A refused checkpoint's fixes, in `fre train`'s flags. */
 const TRAIN_HINTS: CheckpointHints = {

@@ -9,6 +9,7 @@ import { SweepError } from './errors';
 import { configOf, enumerateRuns, runCount, shardRuns, type Run, type Shard } from './grid';
 import { runPool, RunFailedError } from './pool';
 import { formatDuration, Progress } from '../util/progress';
+import { plural } from '../util/format';
 import { fileSize, lineKey, readResults, ResultsWriter, truncateTorn, type ResultLine } from './results';
 import { provenance } from '../util/provenance';
 import { LockError, lockOutput } from '../util/output-lock';
@@ -77,7 +78,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   if (o.dryRun) {
     const print = o.print ?? o.log;
     print(
-      `sweep "${def.name}" (hash ${def.hash}): runner ${def.runner.name}, ${def.axes.length} axes, ${def.seeds.length} seeds, ${runCount(def)} runs${shardText ? `; this shard ${runs.length}` : ''}`,
+      `sweep "${def.name}" (hash ${def.hash}): runner ${def.runner.name}, ${plural(def.axes.length, 'axis', 'axes')}, ${plural(def.seeds.length, 'seed')}, ${plural(runCount(def), 'run')}${shardText ? `; this shard ${runs.length}` : ''}`,
     );
     for (const a of def.axes) {
       print(

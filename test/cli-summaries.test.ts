@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { compileSummary } from '../cli/compile-command';
-import { formatCycles, plural } from '../cli/format';
+import { formatCycles, plural } from '../util/format';
 import { SATURATION_HINT_FRACTION, saturationHint } from '../cli/saturation-hint';
 import { compileFiles } from '../compiler/compile-files';
 import type { AdcSaturation } from '../simulator/chip/interpreter';
@@ -13,8 +13,9 @@ import type { AdcSaturation } from '../simulator/chip/interpreter';
 const ROOT = join(__dirname, '..');
 
 describe('counts and cycles for display', () => {
-  test('plural: one epoch, two epochs, zero epochs', () => {
+  test('plural: one epoch, two epochs, zero epochs; an irregular plural', () => {
     expect([plural(1, 'epoch'), plural(2, 'epoch'), plural(0, 'epoch')]).toEqual(['1 epoch', '2 epochs', '0 epochs']);
+    expect([plural(1, 'axis', 'axes'), plural(3, 'axis', 'axes')]).toEqual(['1 axis', '3 axes']);
   });
 
   test('formatCycles: whole counts unchanged, amortised ones to one decimal without float noise', () => {

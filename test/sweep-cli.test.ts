@@ -189,6 +189,13 @@ describe('fre sweep (built CLI)', () => {
     expect(bad.stderr).toMatch(/--metric energy: the results have no metric "energy"/);
   });
 
+  test('--dry-run names the grid in words: one axis, one seed; 2 runs', () => {
+    const one = sweepDir(tinySweep({ axes: [{ path: 'method', values: ['ep', 'bp'] }], seeds: 1 }));
+    const r = spawnSync(process.execPath, [FRE, 'sweep', one.file, '--dry-run'], { cwd: one.dir, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/runner train, 1 axis, 1 seed, 2 runs/);
+  });
+
   afterAll(() => {
     // Nothing of ours left running.
     expect(processesWith(dir)).toEqual([]);

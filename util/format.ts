@@ -1,8 +1,8 @@
 /** Number and word formatting shared by the commands' human-readable lines (JSON keeps full precision). */
 
-/** "1 epoch", "2 epochs": a count with its noun in the right number (nouns whose plural adds -s). */
-export function plural(n: number, noun: string): string {
-  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+/** "1 epoch", "2 epochs": a count with its noun in the right number (the plural adds -s unless given). */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
 }
 
 /**
