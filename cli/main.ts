@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { analyzeOptions, runAnalyze, type AnalyzeArgs } from './analyze-command';
+import { quietOnClosedPipe } from './closed-pipe';
 import { compileOptions, runCompile, type CompileArgs } from './compile-command';
 import { reportError, UsageError } from './errors';
 import { exportCommands } from './export-command';
@@ -21,6 +22,8 @@ import { runValidate, validateOptions, type ValidateArgs } from './validate-comm
  */
 export async function cli(argv: string[]): Promise<number> {
   process.exitCode = undefined;
+  // Every command's output may be piped into `head`: a reader that leaves early is not an error.
+  quietOnClosedPipe();
   setRawArgv(argv);
   try {
     await parser(argv).parseAsync();

@@ -11,6 +11,7 @@ import { parseShard } from '../sweep/grid';
 import { formatCsv, formatTable, plotSvg, buildReport } from '../sweep/report';
 import { mergeResults } from '../sweep/results';
 import { writeAtomic } from '../util/atomic-write';
+import { quietOnClosedPipe } from './closed-pipe';
 import { UsageError } from './errors';
 import { strictFlags } from './flags';
 
@@ -41,18 +42,6 @@ interface ReportArgs {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** `fre sweep --dry-run | head`, `fre sweep report … | head`: a closed pipe ends quietly. */
-let quiet = false;
-function quietOnClosedPipe(): void {
-  // Once per process: cli() may run many commands in one process (tests).
-  if (quiet) return;
-  quiet = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
-}
 
 /** Sweep problems are user errors: one message, exit code 1, no stack. */
 async function userErrors(f: () => Promise<void> | void): Promise<void> {

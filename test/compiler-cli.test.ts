@@ -1,5 +1,5 @@
 /** End-to-end: the built `fre compile`, `fre inspect` and `fre validate`, their files, JSON and errors. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,17 @@ function fre(args: string[]) {
 }
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /);
+
+/** Runs the CLI with its stdout read by a reader that closes at once (`fre … | head -0`). */
+function freIntoClosedPipe(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [FRE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (status) => done({ status, stderr }));
+  });
+}
 
 describe('fre compile / inspect / validate (built CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fre-cli-cmp-'));
@@ -87,6 +98,19 @@ describe('fre compile / inspect / validate (built CLI)', () => {
         `producer_version: "${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}"`,
       ),
     );
+  });
+
+  test('output piped into a reader that leaves early (| head) ends quietly: exit 0, no EPIPE stack', async () => {
+    for (const args of [
+      ['inspect', pb, '--text'],
+      ['inspect', pb],
+      ['compile', SPEC, '--chip', CHIP, '-o', join(dir, 'piped.pb'), '--dump-after', 'partition'],
+    ]) {
+      const r = await freIntoClosedPipe(args);
+      expect(r.stderr).not.toContain('EPIPE');
+      noStack(r.stderr);
+      expect(r.status).toBe(0);
+    }
   });
 
   test('inspect prints the learning-signal path: nudged phase, state register, δ formation and precision, activation, update', () => {
