@@ -8,6 +8,7 @@
 import type { Argv } from 'yargs';
 import { checkOutputPath, WriteError } from '../util/atomic-write';
 import { LIMITS } from '../util/limits';
+import { closest, editDistance } from '../util/suggest';
 import { UsageError } from './errors';
 
 interface Range {
@@ -124,4 +125,77 @@ export function checkArgv(
       }
     }
   }
+}
+
+/** What a command declares, as yargs' getOptions()/getGroups() report it at the time of a failure. */
+export interface DeclaredFlags {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+  positionals: readonly string[];
+}
+
+/**
+ * yargs' own messages in the terms of the command line the user typed: a flag with its dashes and
+ * short form (`-o/--out`, not `out`); an unknown flag once, as typed (yargs adds its camelCase twin),
+ * with the nearest flag the command has; a mistyped command named beside yargs' suggestion; a
+ * conflict as the two flags. Anything else passes through unchanged.
+ */
+export function usageMessage(msg: string, o: DeclaredFlags, raw: readonly string[] = rawArgv): string {
+  const flag = (k: string) => {
+    const short = (o.alias[k] ?? []).filter((a) => a.length === 1);
+    return [...short.map((a) => `-${a}`), `--${k}`].join('/');
+  };
+  const list = (s: string) => s.split(', ').filter(Boolean);
+  let m = /^Missing required arguments?: ([^\n]+)$/.exec(msg);
+  if (m) {
+    const names = list(m[1]).map((k) => (o.positionals.includes(k) ? `<${k}>` : flag(k)));
+    return `Missing required argument${names.length > 1 ? 's' : ''}: ${names.join(', ')}`;
+  }
+  m = /^Unknown arguments?: ([^\n]+)$/.exec(msg);
+  if (m) {
+    const options = Object.keys(o.key).filter((k) => k.length > 1 && k === kebab(k) && !o.positionals.includes(k));
+    const shown = list(m[1]).flatMap((name) => {
+      const typed = typedAs(name, raw);
+      if (typed === undefined) return [];
+      if (!typed.startsWith('-')) return [typed];
+      const near = name.length > 1 ? closest(name, options) : undefined;
+      return [near ? `${typed} (did you mean --${near}?)` : typed];
+    });
+    // Nothing recognisable (a form typedAs does not know): yargs' words are better than none.
+    if (shown.length === 0) return msg;
+    return `Unknown argument${shown.length > 1 ? 's' : ''}: ${shown.join(', ')}`;
+  }
+  m = /^Did you mean (\S+)\?$/.exec(msg);
+  if (m) {
+    const suggestion = m[1];
+    const words = raw.filter((t) => !t.startsWith('-'));
+    const typed = words.reduce<string | undefined>(
+      (best, w) => (best === undefined || editDistance(w, suggestion) < editDistance(best, suggestion) ? w : best),
+      undefined,
+    );
+    return typed === undefined ? msg : `Unknown command "${typed}"; did you mean "${suggestion}"?`;
+  }
+  m = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(msg);
+  if (m) return `${flag(m[1])} and ${flag(m[2])} cannot be given together; give one of them`;
+  return msg;
+}
+
+/** How the user typed the flag or word yargs calls `name` (undefined for yargs' camelCase twins). */
+function typedAs(name: string, raw: readonly string[]): string | undefined {
+  const args = raw.includes('--') ? raw.slice(0, raw.indexOf('--')) : raw;
+  for (const t of args) {
+    const long = /^--([^=]+)/.exec(t)?.[1];
+    if (long === name || long === `no-${name}`) return `--${long}`;
+    if (
+      name.length === 1 &&
+      /^-[A-Za-z]+/.test(t) &&
+      t
+        .slice(1)
+        .split(/[^A-Za-z]/)[0]
+        .includes(name)
+    )
+      return `-${name}`;
+    if (t === name) return t;
+  }
+  return undefined;
 }

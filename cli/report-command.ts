@@ -27,6 +27,8 @@ export function reportOptions<T>(y: Argv<T>) {
       type: 'string',
       array: true,
       demandOption: true,
+      // A required list has no default: yargs would show "[required] [default: []]".
+      default: undefined,
       describe: 'fre train/simulate/run --json outputs (.json) and sweep results (.jsonl)',
     })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the HTML file to write' })

@@ -61,7 +61,13 @@ export function sweepCommands<T>(y: Argv<T>) {
       (b) =>
         strictFlags(
           b
-            .positional('files', { type: 'string', array: true, demandOption: true, describe: 'results files (.jsonl)' })
+            .positional('files', {
+              type: 'string',
+              array: true,
+              demandOption: true,
+              default: undefined,
+              describe: 'results files (.jsonl)',
+            })
             .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the merged results file' }),
         ),
       (a) => userErrors(() => runMerge(a as unknown as MergeArgs)),
@@ -72,7 +78,13 @@ export function sweepCommands<T>(y: Argv<T>) {
       (b) =>
         strictFlags(
           b
-            .positional('files', { type: 'string', array: true, demandOption: true, describe: 'results file(s) of one sweep' })
+            .positional('files', {
+              type: 'string',
+              array: true,
+              demandOption: true,
+              default: undefined,
+              describe: 'results file(s) of one sweep',
+            })
             .option('csv', { type: 'boolean', default: false, describe: 'print CSV instead of the table' })
             .option('svg', { type: 'string', describe: 'write plots (one panel per metric) to this SVG file' })
             .option('x', { type: 'string', describe: 'axis on the x axis (default: the first numeric axis)' })
