@@ -7,18 +7,23 @@ import { netlistToText } from '../netlist/text';
 import { adcRangeOf, type AdcReadKind, type MatrixMappingMsg, type NetlistMsg } from '../netlist/types';
 import type { ChipDescription, UpdateModel } from '../hw-models/chip';
 import { unitStep } from '../simulator/chip/update-schemes';
+import { formatCycles } from '../util/format';
 
 export interface InspectArgs {
   netlist: string;
-  json: boolean;
-  text: boolean;
+  json?: boolean;
+  text?: boolean;
 }
 
 export function inspectOptions<T>(y: Argv<T>) {
-  return y
-    .positional('netlist', { type: 'string', demandOption: true, describe: 'netlist (.pb)' })
-    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
-    .option('text', { type: 'boolean', default: false, describe: 'print the whole netlist in protobuf text format (as protoc --decode)' });
+  return (
+    y
+      .positional('netlist', { type: 'string', demandOption: true, describe: 'netlist (.pb)' })
+      // No defaults: yargs counts a defaulted false as given, and the two would always conflict.
+      .option('json', { type: 'boolean', describe: 'print the summary as JSON' })
+      .option('text', { type: 'boolean', describe: 'print the whole netlist in protobuf text format (as protoc --decode)' })
+      .conflicts('json', 'text')
+  );
 }
 
 const short = (s: string, prefix: string) => s.replace(prefix, '').toLowerCase();
@@ -48,6 +53,27 @@ function adcRanges(n: NetlistMsg, ids: number[]): Partial<Record<AdcReadKind, [n
     }
   }
   return out;
+}
+
+/**
+ * An edge's arrays as runs of consecutive ids on consecutive tiles (row by row in its tile grid):
+ * "0…7: tiles (0,0)…(1,3)" for a 2×4 grid, so a 100-array edge is one line, not a hundred ids.
+ */
+export function arrayRuns(n: NetlistMsg, ids: readonly number[], gridCols: number): string {
+  const tile = (id: number) => `(${n.arrays[id].tileRow},${n.arrays[id].tileCol})`;
+  const next = (a: number, b: number) => {
+    const x = n.arrays[a];
+    const y = n.arrays[b];
+    return b === a + 1 && y.tileRow * gridCols + y.tileCol === x.tileRow * gridCols + x.tileCol + 1;
+  };
+  const runs: string[] = [];
+  for (let i = 0; i < ids.length;) {
+    let j = i;
+    while (j + 1 < ids.length && next(ids[j], ids[j + 1])) j++;
+    runs.push(j === i ? `${ids[i]}: tile ${tile(ids[i])}` : `${ids[i]}…${ids[j]}: tiles ${tile(ids[i])}…${tile(ids[j])}`);
+    i = j + 1;
+  }
+  return runs.join(', ');
 }
 
 export function summarise(n: NetlistMsg) {
@@ -96,6 +122,17 @@ export function summarise(n: NetlistMsg) {
       rmsError: f32(e.weights?.rmsError),
       adcRanges: adcRanges(n, [...e.arrays, ...e.feedbackArrays]),
     })),
+    // Every array by id (what `fre export spice --array ID` takes), with the edge tile it holds.
+    arrays: n.arrays.map((a) => ({
+      id: a.id,
+      edge: n.edges[a.edge]?.name,
+      role: short(a.role, 'ARRAY_ROLE_'),
+      tile: [a.tileRow, a.tileCol],
+      rows: [a.rowBegin, a.rowEnd],
+      cols: [a.colBegin, a.colEnd],
+      core: a.core,
+      slot: a.slot,
+    })),
     cores: n.cores.map((c) => ({ id: c.id, x: c.x, y: c.y, arrays: c.arrays.length, groups: c.groups.map((g) => n.groups[g]?.name) })),
     routes: n.routes.length,
     meshHops: n.routes.reduce((s, r) => s + r.path.length - 1, 0),
@@ -134,8 +171,9 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   L.push('groups:');
   for (const g of s.groups)
     L.push(`  ${g.name.padEnd(8)} ${g.role.padEnd(6)} ${String(g.size).padStart(5)}  ${g.activation.padEnd(12)} home core ${g.homeCore}`);
-  L.push('edges:');
-  for (const e of s.edges) {
+  L.push('edges (under each, its array ids and the tiles (row,col) they hold; `fre export spice --array ID` takes an id):');
+  netlist.edges.forEach((edge, i) => {
+    const e = s.edges[i];
     L.push(
       `  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
         `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)} (${e.wMaxPolicy})  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}` +
@@ -143,7 +181,12 @@ export async function runInspect(a: InspectArgs): Promise<void> {
           .map(([k, [lo, hi]]) => `${k} ${lo === hi ? fmtFs(lo) : `${fmtFs(lo)}…${fmtFs(hi)}`}`)
           .join(', ')}`,
     );
-  }
+    const runs = (ids: number[], cols: number) => `${ids.length === 1 ? 'array' : 'arrays'} ${arrayRuns(netlist, ids, cols)}`;
+    L.push(
+      `           ${runs(edge.arrays, edge.tileGridCols)}` +
+        (edge.feedbackArrays.length ? `; feedback ${runs(edge.feedbackArrays, edge.feedbackTileGridCols)}` : ''),
+    );
+  });
   L.push(`cores: ${s.cores.map((c) => `${c.id}(${c.x},${c.y}):${c.arrays}${c.groups.length ? `[${c.groups.join(',')}]` : ''}`).join(' ')}`);
   L.push(`routes: ${s.routes} (${s.meshHops} hops)`);
   L.push(
@@ -152,7 +195,9 @@ export async function runInspect(a: InspectArgs): Promise<void> {
       .join(', ')})${s.area.layout ? `; ${s.area.layout}` : ''}`,
   );
   L.push(`schedule: ${s.phases.map((p) => `${p.name} ${p.ops} ops x${p.repeat}${p.trainingOnly ? ' (training)' : ''}`).join(', ')}`);
-  L.push(`estimate: ${s.cyclesPerInference} cycles/inference, ${s.cyclesPerTrainingSample} cycles/training sample`);
+  L.push(
+    `estimate: ${formatCycles(s.cyclesPerInference)} cycles/inference, ${formatCycles(s.cyclesPerTrainingSample)} cycles/training sample`,
+  );
   L.push(...learningSignalLines(s.learningSignal));
   process.stdout.write(`${L.join('\n')}\n`);
 }

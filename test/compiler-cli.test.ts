@@ -8,6 +8,8 @@ import { resolveNet } from '../graph/net';
 import { initParams } from '../graph/params';
 import { saveParams } from '../graph/weights-file';
 import { makeRng } from '../util/rng';
+import { arrayRuns } from '../cli/inspect-command';
+import type { NetlistMsg } from '../netlist/types';
 
 const ROOT = join(__dirname, '..');
 const FRE = join(ROOT, 'dist', 'cli', 'main.js');
@@ -98,6 +100,42 @@ describe('fre compile / inspect / validate (built CLI)', () => {
         `producer_version: "${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}"`,
       ),
     );
+  });
+
+  test('inspect lists every array id with its tile (text and --json): the ids fre export spice --array takes', () => {
+    const r = fre(['inspect', pb]);
+    expect(r.status).toBe(0);
+    // tiny-chain on 4×4 arrays: W0 (4×5) is two tiles side by side, W1 and Wf one each.
+    expect(r.stdout).toMatch(/W0 +input->h1 .*\n +arrays 0…1: tiles \(0,0\)…\(0,1\)\n/);
+    expect(r.stdout).toMatch(/W1 +h1->h2 .*\n +array 2: tile \(0,0\)\n/);
+    expect(r.stdout).toMatch(/Wf +h2->output .*\n +array 3: tile \(0,0\)\n/);
+    // Estimates average periodic work over samples: shown to one decimal, not 543.2499999….
+    expect(r.stdout).toMatch(/estimate: \d+(\.\d)? cycles\/inference, \d+(\.\d)? cycles\/training sample\n/);
+    const j = JSON.parse(fre(['inspect', pb, '--json']).stdout);
+    expect(j.arrays.map((a: { id: number; edge: string; tile: number[] }) => [a.id, a.edge, a.tile])).toEqual([
+      [0, 'W0', [0, 0]],
+      [1, 'W0', [0, 1]],
+      [2, 'W1', [0, 0]],
+      [3, 'Wf', [0, 0]],
+    ]);
+    expect(j.arrays[1]).toMatchObject({ role: 'weight', rows: [0, 4], cols: [4, 5] });
+  });
+
+  test('arrayRuns: consecutive ids on consecutive tiles make one run; a gap starts another', () => {
+    const tile = (r: number, c: number) => ({ tileRow: r, tileCol: c });
+    const n = { arrays: [tile(0, 0), tile(0, 1), tile(1, 0), tile(1, 1), tile(0, 0), tile(1, 1)] } as unknown as NetlistMsg;
+    expect(arrayRuns(n, [0, 1, 2, 3], 2)).toBe('0…3: tiles (0,0)…(1,1)');
+    expect(arrayRuns(n, [0, 1, 3], 2)).toBe('0…1: tiles (0,0)…(0,1), 3: tile (1,1)');
+    // Consecutive ids whose tiles are not next to each other (row by row) are separate runs.
+    expect(arrayRuns(n, [4, 5], 2)).toBe('4: tile (0,0), 5: tile (1,1)');
+  });
+
+  test('inspect --json --text is refused, naming both flags', () => {
+    const r = fre(['inspect', pb, '--json', '--text']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--json and --text cannot be given together');
+    expect(r.stdout).toBe('');
+    noStack(r.stderr);
   });
 
   test('output piped into a reader that leaves early (| head) ends quietly: exit 0, no EPIPE stack', async () => {
