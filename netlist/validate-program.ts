@@ -91,7 +91,8 @@ function checkNumbers(n: NetlistMsg, add: Add): void {
   n.edges.forEach((e, i) => {
     num(`edges.${i}.alpha`, e.alpha, `edge ${e.name}'s α`);
     num(`edges.${i}.beta`, e.beta, `edge ${e.name}'s β`);
-    if (e.weights) num(`edges.${i}.weights.w_max`, e.weights.wMax, `edge ${e.name}'s w_max`, (v) => v > 0, '(0, ∞)');
+    // A w_max that is not > 0 is validateNetlist's NET022; here what remains: infinite or too large.
+    if (e.weights && e.weights.wMax > 0) num(`edges.${i}.weights.w_max`, e.weights.wMax, `edge ${e.name}'s w_max`);
     if (e.feedbackWeights)
       num(`edges.${i}.feedback_weights.w_max`, e.feedbackWeights.wMax, `edge ${e.name}'s B w_max`, (v) => v > 0, '(0, ∞)');
     const bad = e.bias.findIndex((b) => !finite(b) || Math.abs(b) > MAX_MAGNITUDE);

@@ -27,7 +27,15 @@ export interface ValidateResult {
 
 export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
   const out: CodedDiagnostic[] = [];
-  const add = (code: NetCode, path: string, message: string, hint: string) => out.push(diag(code, file, path, message, hint));
+  // The program checks below walk the objects these checks vouch for, so any of them holds the
+  // program checks back; `note` reports a fault in what no program check reads (w_max, conductance
+  // data, the chip fingerprint), so that every independent error is listed at once.
+  let blocking = 0;
+  const add = (code: NetCode, path: string, message: string, hint: string) => {
+    blocking++;
+    out.push(diag(code, file, path, message, hint));
+  };
+  const note = (code: NetCode, path: string, message: string, hint: string) => out.push(diag(code, file, path, message, hint));
 
   // Versions and op set.
   const ops = n.opsetImport.filter((o) => o.domain === OP_DOMAIN);
@@ -59,7 +67,7 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
       for (const d of v.diagnostics)
         add('NET010', `chip${d.path.replace(/\//g, '.')}`, `embedded chip description: ${d.code} ${d.message}`, d.hint);
       if (v.chip && n.chip.fingerprint && n.chip.fingerprint !== chipFingerprint(v.chip)) {
-        add(
+        note(
           'NET010',
           'chip.fingerprint',
           'the chip fingerprint does not match the chip fields (the description was edited after compiling)',
@@ -124,8 +132,16 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
         're-compile: a bias has one entry per row (output channel on conv edges)',
       );
     }
-    if (!e.weights || !(e.weights.wMax > 0))
-      add('NET022', `${p}.weights`, `edge ${e.name} has no weight scale w_max`, 're-compile: w_max recovers weights from conductances');
+    // proto3 does not write a 0, so 0 is a missing w_max; a negative or NaN one was written (or edited).
+    if (!e.weights || e.weights.wMax === 0)
+      note('NET022', `${p}.weights`, `edge ${e.name} has no weight scale w_max`, 're-compile: w_max recovers weights from conductances');
+    else if (!(e.weights.wMax > 0))
+      note(
+        'NET022',
+        `${p}.weights.w_max`,
+        `edge ${e.name}'s w_max is ${e.weights.wMax}; it must be > 0`,
+        'set it to the positive weight scale the conductances were programmed with, or re-compile: w_max recovers weights from conductances',
+      );
     for (const a of [...e.arrays, ...e.feedbackArrays])
       if (!arrayIds.has(a)) add('NET050', `${p}.arrays`, `edge ${e.name} lists array ${a}, which does not exist`, 're-compile');
     if (e.feedback === 'FEEDBACK_KIND_RANDOM' && (!e.feedbackWeights || e.feedbackArrays.length === 0)) {
@@ -225,10 +241,10 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
       if (slots.has(key)) add('NET021', `arrays.${i}`, `two arrays in slot ${a.slot} of core ${a.core}`, 're-compile');
       slots.add(key);
       if (a.edge >= n.edges.length) add('NET050', `arrays.${i}.edge`, `array ${i} names edge ${a.edge}`, 're-compile');
-      checkTensor(a.gPlus, `arrays.${i}.g_plus`, a.rowEnd - a.rowBegin, a.colEnd - a.colBegin, chip, add);
+      checkTensor(a.gPlus, `arrays.${i}.g_plus`, a.rowEnd - a.rowBegin, a.colEnd - a.colBegin, chip, note);
       if (chip.crossbar.cell === 'differential')
-        checkTensor(a.gMinus, `arrays.${i}.g_minus`, a.rowEnd - a.rowBegin, a.colEnd - a.colBegin, chip, add);
-      else if (a.gMinus) add('NET022', `arrays.${i}.g_minus`, 'an offset-column chip has no G− plane', 're-compile for this chip');
+        checkTensor(a.gMinus, `arrays.${i}.g_minus`, a.rowEnd - a.rowBegin, a.colEnd - a.colBegin, chip, note);
+      else if (a.gMinus) note('NET022', `arrays.${i}.g_minus`, 'an offset-column chip has no G− plane', 're-compile for this chip');
     });
 
     // Routes.
@@ -303,7 +319,7 @@ export function validateNetlist(n: NetlistMsg, file: string): ValidateResult {
     }
   });
   // What the interpreter executes: checked once the objects it names exist (one diagnostic per fault).
-  if (out.length === 0) validateProgram(n, chip, add);
+  if (blocking === 0) validateProgram(n, chip, add);
   return { diagnostics: out, chip };
 }
 

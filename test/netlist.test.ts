@@ -322,6 +322,32 @@ describe('NET diagnostics, one by one', () => {
     );
   });
 
+  test('NET022 a w_max below 0 is named with its value, and the program checks still run beside it', () => {
+    // As a user editing a decoded netlist: one edge's w_max made negative, the free phase repeated 200000 times.
+    const n = tiny();
+    n.edges[1].weights!.wMax = -0.5;
+    n.schedule!.phases.find((p) => p.kind === 'PHASE_KIND_FREE')!.repeat = 200000;
+    const ds = validateNetlist(decodeNetlist(encodeNetlist(n)), 'net.pb').diagnostics;
+    const wMax = ds.find((d) => d.code === 'NET022')!;
+    expect(wMax.path).toBe('edges.1.weights.w_max');
+    expect(wMax.message).toBe("edge W1's w_max is -0.5; it must be > 0");
+    expect(wMax.hint).toContain('positive weight scale');
+    // The repeat is an independent error: listed in the same run, not after w_max is fixed.
+    expect(ds.filter((d) => d.code === 'NET041').map((d) => d.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining('200000')]),
+    );
+    // Said once: the program checks do not report the same w_max again as out of range.
+    expect(ds.filter((d) => d.message.includes('w_max'))).toEqual([wMax]);
+  });
+
+  test('independent faults in conductance data and the chip fingerprint do not hide the program checks', () => {
+    const n = tiny();
+    n.arrays[0].gPlus!.rawData[0] = 16;
+    n.chip!.description = 'edited by hand';
+    n.schedule!.phases.find((p) => p.kind === 'PHASE_KIND_FREE')!.repeat = 0;
+    expect(new Set(validateNetlist(n, 'net.pb').diagnostics.map((d) => d.code))).toEqual(new Set(['NET010', 'NET022', 'NET041']));
+  });
+
   test('NET023 external data missing or modified', () => {
     const f = join(dir, 'ext2.pb');
     writeNetlistFile(f, build(tinyNet, TINY_CHIP), { external: true });
