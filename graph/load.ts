@@ -1,4 +1,5 @@
 /** Reading a graph description from disk: parse, validate, and turn failures into diagnostics. */
+import { jsonSyntaxMessage } from '../util/json-text';
 import { formatBytes, LIMITS } from '../util/limits';
 import { readTextBounded, ReadError } from '../util/read-bounded';
 import { SpecError } from './diagnostics';
@@ -15,8 +16,8 @@ export function parseGraphText(text: string, file: string): GraphSpec {
         code: 'FRE001',
         file,
         path: '',
-        message: `not valid JSON (${(err as Error).message})`,
-        hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+        message: jsonSyntaxMessage(err, text),
+        hint: 'fix the JSON syntax there (a trailing comma or a missing quote is the usual cause)',
       },
     ]);
   }

@@ -26,6 +26,9 @@ import { windowOut } from './shapes';
 
 type Obj = Record<string, unknown>;
 
+/** A JSON number written as a string ("128", "0.01", "1e-3"). */
+const NUMBER_TEXT = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
 class Checker {
   readonly diags: Diagnostic[] = [];
   constructor(readonly file: string) {}
@@ -74,7 +77,16 @@ class Checker {
       return opts.def;
     }
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      this.add('FRE011', p, `"${key}" must be a finite number, got ${typeName(v)}`, `write a number, e.g. "${key}": ${opts.def ?? 1}`);
+      // "size": "128" meant 128: the fix is the number without quotes, not an unrelated example.
+      const meant = typeof v === 'string' && NUMBER_TEXT.test(v) ? Number(v) : undefined;
+      this.add(
+        'FRE011',
+        p,
+        `"${key}" must be a finite number, got ${typeName(v)}`,
+        meant !== undefined && Number.isFinite(meant)
+          ? `write the number without quotes: "${key}": ${meant}`
+          : `write a number, e.g. "${key}": ${opts.def ?? 1}`,
+      );
       return undefined;
     }
     if (opts.integer && !Number.isInteger(v)) {
@@ -393,6 +405,9 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
     const ok = ends && name !== undefined && alpha !== undefined && convOk;
 
     const toOutput = to === 'output';
+    // Whether `to` resolved: an edge whose "to" is a typo ("outptu", FRE021) may be the readout, so
+    // the checks that tell a hidden edge from the readout (β_i required or misplaced) say nothing.
+    const toKnown = to !== undefined && nodes.includes(to);
     let feedback: EdgeSpec['feedback'];
     if (e.feedback === undefined) {
       feedback = toOutput ? { kind: 'symmetric' } : { kind: 'none' };
@@ -424,7 +439,7 @@ function checkEdges(c: Checker, v: unknown, layers: DeclaredLayer[]): { edges: E
               'the output feedback scale is β_f, set in "dynamics"',
               'remove "beta" here and set "dynamics": { "betaF": … }',
             );
-          } else if (!toOutput && kind !== 'none' && f.beta === undefined) {
+          } else if (toKnown && !toOutput && kind !== 'none' && f.beta === undefined) {
             c.add(
               'FRE026',
               `${p}/feedback`,

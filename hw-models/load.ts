@@ -6,6 +6,7 @@
  * model, the activation implementation) is replaced whole. The result is validated as a whole.
  */
 import { existsSync } from 'node:fs';
+import { jsonSyntaxMessage } from '../util/json-text';
 import { formatBytes, LIMITS } from '../util/limits';
 import { readTextBounded, ReadError } from '../util/read-bounded';
 import type { ChipDescription } from './chip';
@@ -51,8 +52,8 @@ export function parseChipText(text: string, file: string): ChipDescription {
         code: 'HW001',
         file,
         path: '',
-        message: `not valid JSON (${(err as Error).message})`,
-        hint: 'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+        message: jsonSyntaxMessage(err, text),
+        hint: 'fix the JSON syntax there (a trailing comma or a missing quote is the usual cause)',
       },
     ]);
   }

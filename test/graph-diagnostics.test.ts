@@ -153,6 +153,16 @@ const cases: Case[] = [
     inHint: ['"T"'],
   },
   {
+    title: 'a layer size as a string: the fix is that number, unquoted',
+    code: 'FRE011',
+    path: '/layers/0/size',
+    break: (s) => {
+      s.layers[0].size = '128';
+    },
+    inMessage: ['"size"', '"128"'],
+    inHint: ['"size": 128'],
+  },
+  {
     title: 'non-integer K',
     code: 'FRE011',
     path: '/dynamics/K',
@@ -489,6 +499,17 @@ const cases: Case[] = [
     },
     inMessage: ['"W1"', '"h9"'],
     inHint: ['did you mean "h1"?', 'input, h1, h2, output'],
+  },
+  {
+    // Wf with a typo in "to" may be the readout: no follow-on FRE026 asking a hidden edge's β_i.
+    title: "the readout edge to 'outptu', alone (no FRE026 for its β-less feedback)",
+    code: 'FRE021',
+    path: '/edges/2/to',
+    break: (s) => {
+      s.edges[2].to = 'outptu';
+    },
+    inMessage: ['"Wf"', '"outptu"'],
+    inHint: ['did you mean "output"?'],
   },
   {
     title: 'edge from an unknown node',
@@ -1046,6 +1067,10 @@ describe('FRE001: unreadable file or invalid JSON', () => {
     expect(d.path).toBe('');
     expectMentions(d.message, ['not valid JSON']);
     expectMentions(d.hint, ['JSON syntax']);
+    // Where an editor goes: the line and column of the second comma, not only a character offset.
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('"T": 10,,'));
+    expectMentions(d.message, [`at line ${line + 1}, column ${lines[line].indexOf(',,') + 2} (`]);
     expect(formatDiagnostic(d)).toMatch(/^broken\.json: error FRE001: not valid JSON/);
     expect((thrown as SpecError).message).toContain('broken.json');
   });
@@ -1058,6 +1083,10 @@ describe('FRE001: unreadable file or invalid JSON', () => {
       thrown = err;
     }
     expect((thrown as SpecError).diagnostics.map((d) => d.code)).toEqual(['FRE001']);
+    // The end of the input is where the file stops: its last line.
+    const cut = BASE_TEXT.slice(0, 40);
+    const lastLine = cut.split('\n').length;
+    expectMentions((thrown as SpecError).diagnostics[0].message, [`at line ${lastLine}, column `]);
   });
 
   test('missing file (loadGraph)', () => {

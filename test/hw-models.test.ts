@@ -122,7 +122,8 @@ const cases: Case[] = [
     title: 'not JSON',
     run: () => parseChipText('{"base": "reram",}', 'chip.json'),
     path: '',
-    inMessage: ['not valid JSON'],
+    // The line and column of the "}" after the trailing comma.
+    inMessage: ['not valid JSON at line 1, column 18'],
     inHint: ['JSON syntax'],
   },
   {
