@@ -6,10 +6,12 @@
  * model, the activation implementation) is replaced whole. The result is validated as a whole.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { jsonSyntaxMessage } from '../util/json-text';
 import { formatBytes, LIMITS } from '../util/limits';
 import { readTextBounded, ReadError } from '../util/read-bounded';
 import type { ChipDescription } from './chip';
+import { diffChips } from './compare';
 import { ChipError } from './diagnostics';
 import { PRESET_NAMES, preset } from './presets';
 import { closest, validateChip } from './validate';
@@ -63,17 +65,33 @@ export function parseChipText(text: string, file: string): ChipDescription {
 /** A parsed chip object (full, or with "base") → validated description; throws ChipError. */
 export function resolveChipObject(raw: unknown, file: string): ChipDescription {
   let full = raw;
+  let base: ChipDescription | undefined;
   if (isObj(raw) && 'base' in raw) {
-    const { base, ...overrides } = raw;
-    if (typeof base !== 'string') throw unknownPreset(String(base), '/base', file);
-    const b = preset(base);
-    if (!b) throw unknownPreset(base, '/base', file);
-    full = mergeOverrides(b as unknown as Obj, overrides);
-    followDacRange(full as Obj, b, overrides);
+    const { base: name, ...overrides } = raw;
+    if (typeof name !== 'string') throw unknownPreset(String(name), '/base', file);
+    base = preset(name);
+    if (!base) throw unknownPreset(name, '/base', file);
+    full = mergeOverrides(base as unknown as Obj, overrides);
+    followDacRange(full as Obj, base, overrides);
   }
   const { chip, diagnostics } = validateChip(full, file);
   if (!chip) throw new ChipError(diagnostics);
+  // A preset changed by overrides but not renamed is another chip: keeping the preset's name made
+  // "compiled for chip reram" mean two chips, and NET011 tell the user to pass --chip reram to
+  // match a netlist that reram does not match.
+  if (base && isObj(raw) && !('name' in raw) && diffChips(chip, base).length > 0) chip.name = modifiedPresetName(base.name, file);
   return chip;
+}
+
+/** The name of preset `base` with overrides from chip file `file` (no "name" of its own): "reram+d3.json". */
+export function modifiedPresetName(base: string, file: string): string {
+  return `${base}+${basename(file)}`;
+}
+
+/** The chip file a modifiedPresetName names ("reram+d3.json" → "d3.json"), or undefined. */
+export function chipFileOfName(name: string): string | undefined {
+  const plus = name.indexOf('+');
+  return plus > 0 && PRESET_NAMES.includes(name.slice(0, plus)) ? name.slice(plus + 1) : undefined;
 }
 
 function unknownPreset(name: string, path: string, file: string): ChipError {

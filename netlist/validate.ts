@@ -9,6 +9,8 @@ import { chipFingerprint, diffChips } from '../hw-models/compare';
 import type { CodedDiagnostic } from '../hw-models/diagnostics';
 import { formatCoded } from '../hw-models/diagnostics';
 import { validateChip } from '../hw-models/validate';
+import { chipFileOfName } from '../hw-models/load';
+import { preset } from '../hw-models/presets';
 import { NetlistError, netDiag as diag, type NetCode } from './diagnostics';
 import { readNetlistFile } from './codec';
 import { validateProgram } from './validate-program';
@@ -384,7 +386,8 @@ export function checkChipMatches(n: NetlistMsg, given: ChipDescription, givenNam
   } catch {
     return [];
   }
-  const diffs = diffChips(embedded, given);
+  // The hardware is what must match: the same chip under another name (a renamed chip file) does.
+  const diffs = diffChips(embedded, given).filter((d) => d.path !== 'name' && d.path !== 'description');
   if (diffs.length === 0) return [];
   const shown = diffs.slice(0, 8).map((d) => `${d.path}: netlist ${JSON.stringify(d.a)}, ${givenName} ${JSON.stringify(d.b)}`);
   return [
@@ -393,9 +396,21 @@ export function checkChipMatches(n: NetlistMsg, given: ChipDescription, givenNam
       file,
       'chip',
       `compiled for chip "${embedded.name}", which differs from ${givenName} in ${diffs.length} field(s): ${shown.join('; ')}${diffs.length > 8 ? '; …' : ''}`,
-      `re-compile for ${givenName} (fre compile … --chip ${givenName}), or validate against the chip it was compiled for (--chip ${embedded.name})`,
+      `re-compile for ${givenName} (fre compile … --chip ${givenName}), or validate against the chip it was compiled for (${compiledForArg(embedded)})`,
     ),
   ];
+}
+
+/** What to pass as --chip for the chip a netlist embeds: its preset, or the chip file it came from. */
+function compiledForArg(embedded: ChipDescription): string {
+  const file = chipFileOfName(embedded.name);
+  if (file) return `--chip ${file}, the file that modified preset ${embedded.name.slice(0, -file.length - 1)}`;
+  const p = preset(embedded.name);
+  if (p && diffChips(embedded, p).length === 0) return `--chip ${embedded.name}`;
+  // A preset name on other hardware (a chip file with a "name" of a preset, or compiled before
+  // modified presets were renamed): naming the preset would send the user to a chip that differs.
+  if (p) return `--chip with the chip file it was compiled with: a modification of preset ${embedded.name}`;
+  return `--chip with the chip file that describes "${embedded.name}"`;
 }
 
 export function formatAll(ds: CodedDiagnostic[]): string {

@@ -230,7 +230,7 @@ describe('CMP diagnostics, one by one', () => {
     const ds = cmpDiags(() => compileNet(net, chip));
     expect(ds[0].code).toBe('CMP002');
     // h1: 512 units × (4 states × 8 bits + 3 drives × 32 bits) / 8 = 8192 bytes, plus x and copies.
-    expect(ds[0].message).toMatch(/needs \d+ bytes of state buffer; chip "reram" has 2048/);
+    expect(ds[0].message).toMatch(/needs \d+ bytes of state buffer; chip "reram\+c\.json" has 2048/);
     expect(ds[0].hint).toMatch(/noc\.stateBufferBytes ≥ \d+/);
     expect(ds[0].hint).toContain('16 bytes on its home core');
     seen.add('CMP002');

@@ -250,9 +250,34 @@ describe('NET diagnostics, one by one', () => {
       ds,
       'NET011',
       ['compiled for chip "tiny-reram"', 'crossbar.rows: netlist 4, reram 256', 'noc.meshWidth: netlist 2, reram 8'],
-      ['--chip reram', '--chip tiny-reram'],
+      // tiny-reram is no preset: the fix names the chip file, not `--chip tiny-reram` (HW003).
+      ['--chip reram', 'the chip file that describes "tiny-reram"'],
     );
+    expect(ds[0].hint).not.toContain('--chip tiny-reram');
     expect(checkChipMatches(tiny(), TINY_CHIP, 'tiny.json', 'net.pb')).toEqual([]);
+  });
+
+  test('NET011 for a preset changed by a chip file: the netlist names that chip, the fix that file', () => {
+    // TINY_CHIP's overrides without its "name": the chip is no longer called reram.
+    const over = {
+      base: 'reram',
+      crossbar: { rows: 4, cols: 4, levels: 16 },
+      periphery: { adc: { linesPerAdc: 2 } },
+      noc: { meshWidth: 2, meshHeight: 2, arraysPerCore: 2 },
+    };
+    const d3 = resolveChipObject(over, join('chips', 'd3.json'));
+    expect(d3.name).toBe('reram+d3.json');
+    expect(resolveChipObject({ base: 'reram' }, 'same.json').name).toBe('reram');
+    const n = build(tinyNet, d3);
+    const [d] = checkChipMatches(n, preset('reram')!, 'reram', 'net.pb');
+    expect(d.code).toBe('NET011');
+    expect(d.message).toContain('compiled for chip "reram+d3.json", which differs from reram');
+    expect(d.hint).toContain('validate against the chip it was compiled for (--chip d3.json');
+    expect(d.hint).not.toContain('(--chip reram');
+    // The same hardware under another name (a renamed copy of the chip file) matches.
+    const renamed = resolveChipObject(over, 'd3-copy.json');
+    expect(renamed.name).toBe('reram+d3-copy.json');
+    expect(checkChipMatches(n, renamed, 'd3-copy.json', 'net.pb')).toEqual([]);
   });
 
   test('NET020 tiles that do not cover a matrix exactly', () => {
