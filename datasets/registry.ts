@@ -34,8 +34,8 @@ export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DataSpli
         throw new DatasetError(
           FASHION_MNIST_DEBIAN_DIR,
           'missing',
-          'Fashion-MNIST is not installed here; run `apt-get install dataset-fashion-mnist` ' +
-            'or pass --data-dir <folder with the four IDX files>.',
+          'Fashion-MNIST is not installed here',
+          'run `apt-get install dataset-fashion-mnist`, or pass --data-dir <folder with the four IDX files>',
         );
       }
       return loadIdxDir(dir, 'fashion-mnist');
@@ -45,8 +45,8 @@ export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DataSpli
         throw new DatasetError(
           'cifar-10-batches-bin',
           'missing',
-          'CIFAR-10 has no default location; pass --data-dir <folder with data_batch_1.bin … data_batch_5.bin ' +
-            'and test_batch.bin> (the extracted CIFAR-10 binary version).',
+          'CIFAR-10 has no default location',
+          'pass --data-dir <folder with data_batch_1.bin … data_batch_5.bin and test_batch.bin> (the extracted CIFAR-10 binary version)',
         );
       }
       return loadCifarDir(opts.dataDir);

@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = {
   FRE030: 'input size does not match the dataset',
   FRE031: 'classes do not match the dataset',
   FRE032: 'dataset splits disagree or are empty',
+  FRE033: 'dataset folder missing or incomplete (--data-dir)',
   FRE040: 'weight file does not match the graph',
   FRE041: 'weight file holds NaN or infinite values',
   FRE042: 'checkpoint does not match the run',

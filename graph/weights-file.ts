@@ -54,7 +54,7 @@ export function loadParams(path: string, net: Net, rng: Rng): Params {
   try {
     npz = readNpz(path);
   } catch (err) {
-    if (err instanceof NpzError) throw weightDiagnostic(path, '', err.message, 'pass a .npz written by `fre train --save` or numpy.savez');
+    if (err instanceof NpzError) throw weightDiagnostic(path, '', err.detail, 'pass a .npz written by `fre train --save` or numpy.savez');
     throw err;
   }
   net.edges.forEach((e) => {
@@ -78,7 +78,7 @@ export function loadParams(path: string, net: Net, rng: Rng): Params {
         throw weightDiagnostic(
           path,
           `/edges/${e.index}`,
-          err.message,
+          err.detail,
           'fix the layer widths in the spec, or re-export the weights with the shapes above',
         );
       }

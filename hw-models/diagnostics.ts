@@ -8,7 +8,7 @@
 export interface CodedDiagnostic {
   code: string;
   file: string;
-  /** JSON pointer into a chip description, or a dotted path into a netlist (arrays/3/core). */
+  /** JSON pointer into a chip description (/noc/meshWidth), or a dotted path into a netlist (arrays.3.core). */
   path: string;
   message: string;
   /** What to change. */

@@ -30,6 +30,13 @@ export class NpzError extends Error {
     this.file = file;
     this.key = key;
   }
+
+  /** The message without its leading "<file>: ", for a coded diagnostic that names the file itself
+   *  ("w.npz: error FRE040: does not exist", not "w.npz: error FRE040: w.npz: does not exist"). */
+  get detail(): string {
+    const prefix = `${this.file}: `;
+    return this.message.startsWith(prefix) ? this.message.slice(prefix.length) : this.message;
+  }
 }
 
 /** dtype strings of decoded arrays (always the little-endian / byte-order-free spelling). */

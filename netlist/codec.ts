@@ -21,6 +21,18 @@ export function encodeNetlist(n: NetlistMsg): Uint8Array {
 }
 
 export function decodeNetlist(bytes: Uint8Array, file = '<netlist>'): NetlistMsg {
+  // Zero bytes decode as a message of defaults, which would then be "missing its ir_version".
+  if (bytes.length === 0) {
+    throw new NetlistError([
+      diag(
+        'NET002',
+        file,
+        '',
+        'the file is empty (0 bytes), not a netlist',
+        'write it again with `fre compile SPEC.json --chip PRESET -o NET.pb` (an interrupted copy or a failed redirect leaves an empty file)',
+      ),
+    ]);
+  }
   const T = netlistType();
   let msg;
   try {
@@ -70,8 +82,8 @@ export function sha256Hex(b: Uint8Array): string {
 
 function eachTensor(n: NetlistMsg, f: (t: TensorMsg, where: string) => void): void {
   n.arrays.forEach((a, i) => {
-    if (a.gPlus) f(a.gPlus, `arrays/${i}/g_plus`);
-    if (a.gMinus) f(a.gMinus, `arrays/${i}/g_minus`);
+    if (a.gPlus) f(a.gPlus, `arrays.${i}.g_plus`);
+    if (a.gMinus) f(a.gMinus, `arrays.${i}.g_minus`);
   });
 }
 
@@ -106,7 +118,7 @@ export function resolveExternalData(n: NetlistMsg, netlistFile: string): void {
           diag(
             'NET023',
             netlistFile,
-            `${where}/external_data`,
+            `${where}.external_data`,
             `external data file ${ext.location} cannot be read: it ${err.detail}`,
             `keep ${ext.location} next to the netlist (it is written by fre compile --external-data)`,
           ),
@@ -119,7 +131,7 @@ export function resolveExternalData(n: NetlistMsg, netlistFile: string): void {
         diag(
           'NET023',
           netlistFile,
-          `${where}/external_data`,
+          `${where}.external_data`,
           `external data ${ext.location} has ${blob.length} bytes; the tensor needs bytes ${ext.offset}…${ext.offset + ext.length}`,
           'the side file is truncated or from another compile; re-compile',
         ),
@@ -131,7 +143,7 @@ export function resolveExternalData(n: NetlistMsg, netlistFile: string): void {
         diag(
           'NET023',
           netlistFile,
-          `${where}/external_data`,
+          `${where}.external_data`,
           `external data ${ext.location} at ${ext.offset}+${ext.length} does not match its sha256`,
           'the side file was modified or belongs to another compile; re-compile',
         ),

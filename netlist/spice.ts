@@ -73,7 +73,7 @@ export function spiceArray(n: NetlistMsg, id: number, file: string): SpiceArray 
       return { tile, edgeName: e.name, units, chip };
     }
   }
-  throw exportError('EXP001', file, `arrays/${id}`, `array ${id} belongs to no edge`, 're-compile the netlist');
+  throw exportError('EXP001', file, `arrays.${id}`, `array ${id} belongs to no edge`, 're-compile the netlist');
 }
 
 /** Inputs a read drives: tile columns (forward) or rows (transposed). */

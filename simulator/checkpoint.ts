@@ -250,7 +250,7 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity, hi
   try {
     npz = readNpz(file);
   } catch (err) {
-    if (err instanceof NpzError) throw mismatch(file, '', err.message, `the file is not a readable checkpoint: ${hints.restart}`);
+    if (err instanceof NpzError) throw mismatch(file, '', err.detail, `the file is not a readable checkpoint: ${hints.restart}`);
     throw err;
   }
   const rawMeta = npz.get('meta');
@@ -331,7 +331,7 @@ export function loadCheckpoint(file: string, net: Net, identity: RunIdentity, hi
       sessions: validSessions(meta.sessions) ? meta.sessions : [{ firstEpoch: 1, code: meta.code }],
     };
   } catch (err) {
-    if (err instanceof NpzError) throw mismatch(file, '', err.message, or('the checkpoint belongs to another graph: resume with its spec'));
+    if (err instanceof NpzError) throw mismatch(file, '', err.detail, or('the checkpoint belongs to another graph: resume with its spec'));
     throw err;
   }
 }

@@ -33,6 +33,9 @@ function tmpFile(name: string): string {
   return path.join(tmp, name);
 }
 
+/** A string as a literal inside a RegExp. */
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Asserts fn throws a DatasetError with the given code whose message names the file. */
 function expectDatasetError(fn: () => unknown, file: string, code: string): DatasetError {
   let caught: unknown;
@@ -189,6 +192,22 @@ describe('IDX corruption', () => {
     const err = expectDatasetError(() => loadIdxDir(empty, 'x'), empty, 'missing');
     expect(err.message).toContain('train-images-idx3-ubyte');
     expect(err.message).toContain('t10k-labels-idx1-ubyte');
+    // A coded error with a fix line, as the other data errors (FRE030–FRE032) have.
+    expect(err.message).toMatch(
+      new RegExp(`^${escape(empty)}: error FRE033: the dataset folder lacks .*\n  fix: put them there, or pass --data-dir`),
+    );
+  });
+
+  it('a --data-dir that is not a folder: FRE033, the file named once, the fix names --data-dir', () => {
+    const nowhere = path.join(tmp, 'no-such-folder');
+    const err = expectDatasetError(() => loadIdxDir(nowhere, 'x'), nowhere, 'missing');
+    expect(err.diagnostic).toMatchObject({
+      code: 'FRE033',
+      file: nowhere,
+      message: 'the dataset folder does not exist or is not a directory',
+    });
+    expect(err.message.split(nowhere)).toHaveLength(2);
+    expect(err.diagnostic!.hint).toMatch(/^pass --data-dir <folder holding train-images-idx3-ubyte\[\.gz\]/);
   });
 
   it('reports a missing file', () => {
@@ -240,6 +259,8 @@ describe('CIFAR-10 binary', () => {
     const err = expectDatasetError(() => loadCifarDir(empty), empty, 'missing');
     expect(err.message).toContain('data_batch_5.bin');
     expect(err.message).toContain('test_batch.bin');
+    expect(err.diagnostic?.code).toBe('FRE033');
+    expect(err.message).toContain('\n  fix: put them there, or pass --data-dir');
   });
 });
 

@@ -4,7 +4,8 @@
  * hint name what is wrong, and that the rendered diagnostic names the file.
  */
 import { LIMITS } from '../util/limits';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DIAGNOSTIC_CODES, SpecError, formatDiagnostic, type Diagnostic, type DiagnosticCode } from '../graph/diagnostics';
 import { validateGraph } from '../graph/validate';
@@ -12,6 +13,9 @@ import { loadGraph, parseGraphText } from '../graph/load';
 import { GraphBuilder } from '../graph/builder';
 import { INPUT, OUTPUT, resolveNet } from '../graph/net';
 import type { GraphSpec } from '../graph/spec';
+import { initParams } from '../graph/params';
+import { loadParams, saveParams } from '../graph/weights-file';
+import { makeRng } from '../util/rng';
 
 const ROOT = path.join(__dirname, '..');
 const FILE = 'examples/mnist-2hl.json';
@@ -26,7 +30,7 @@ function base(): Json {
 }
 
 /** Codes emitted later, outside the graph validator (dataset and weight-file checks). */
-const LATER: DiagnosticCode[] = ['FRE030', 'FRE031', 'FRE032', 'FRE040', 'FRE041', 'FRE042'];
+const LATER: DiagnosticCode[] = ['FRE030', 'FRE031', 'FRE032', 'FRE033', 'FRE040', 'FRE041', 'FRE042'];
 
 interface Case {
   title: string;
@@ -1113,6 +1117,37 @@ describe('FRE001: unreadable file or invalid JSON', () => {
     expect(diags.map((d) => [d.code, d.path])).toEqual([['FRE011', '']]);
     expectMentions(diags[0].message, ['object', 'array']);
     expect(formatDiagnostic(diags[0])).toMatch(/^list\.json: error FRE011/);
+  });
+});
+
+describe('FRE040: the weight file is named once', () => {
+  const net = resolveNet(loadGraph(path.join(ROOT, FILE)));
+  const fre040 = (file: string) => {
+    let thrown: unknown;
+    try {
+      loadParams(file, net, makeRng(0));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(SpecError);
+    return (thrown as SpecError).diagnostics[0];
+  };
+
+  test('a missing file: "nope.npz: error FRE040: does not exist", not "nope.npz: … nope.npz: does not exist"', () => {
+    const d = fre040('nope.npz');
+    expect(d.code).toBe('FRE040');
+    expect(formatDiagnostic(d)).toMatch(/^nope\.npz: error FRE040: does not exist/);
+    expect(d.message).not.toContain('nope.npz:');
+  });
+
+  test('an array of the wrong shape names the file once and the array', () => {
+    const small = resolveNet(loadGraph(path.join(ROOT, 'examples', 'mnist-demo.json')));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'fre-w-')), 'demo.npz');
+    saveParams(file, small, initParams(small, makeRng(1)));
+    const d = fre040(file);
+    expect(d.path).toBe('/edges/0');
+    expect(d.message).toMatch(/^array 'W0' has shape/);
+    expect(formatDiagnostic(d).split(file)).toHaveLength(2);
   });
 });
 

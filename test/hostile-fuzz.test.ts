@@ -480,7 +480,7 @@ const netlistArb: fc.Arbitrary<() => Case> = fc.oneof(
     const p = join(CASES, `${caseNo++}-net.pb`);
     if (kind === 'empty') writeFileSync(p, '');
     if (kind === 'dir') mkdirSync(p);
-    return { family: 'netlist' as const, argv: netCommands(p)[cmd], names: [p, kind === 'empty' ? 'ir_version' : 'NET001'] };
+    return { family: 'netlist' as const, argv: netCommands(p)[cmd], names: [p, kind === 'empty' ? 'the file is empty' : 'NET001'] };
   }),
   // External data that is missing, cut short, altered, or a directory.
   fc.tuple(fc.constantFrom('missing', 'short', 'flip', 'dir'), fc.nat(), fc.nat(2)).map(([kind, k, cmd]) => () => {

@@ -185,6 +185,14 @@ describe('NET diagnostics, one by one', () => {
     expect(ds[0].file).toBe(f);
   });
 
+  test('NET002 an empty file is called empty, not a netlist missing its ir_version', () => {
+    const f = join(dir, 'empty.pb');
+    writeFileSync(f, '');
+    const ds = netDiags(() => readNetlistFile(f));
+    expectOnly(ds, 'NET002', ['the file is empty (0 bytes)'], ['fre compile']);
+    expect(ds[0].message).not.toContain('ir_version');
+  });
+
   test('NET003 missing ir_version', () => {
     const n = tiny();
     n.irVersion = 0;
@@ -379,12 +387,10 @@ describe('NET diagnostics, one by one', () => {
     const data = readFileSync(`${f}.data`);
     data[3] ^= 0xff;
     writeFileSync(`${f}.data`, data);
-    expectOnly(
-      netDiags(() => readNetlistFile(f)),
-      'NET023',
-      ['does not match its sha256'],
-      ['re-compile'],
-    );
+    const sha = netDiags(() => readNetlistFile(f));
+    expectOnly(sha, 'NET023', ['does not match its sha256'], ['re-compile']);
+    // A dotted path into the message, as every other NET diagnostic writes it.
+    expect(sha[0].path).toMatch(/^arrays\.\d+\.g_(plus|minus)\.external_data$/);
     writeFileSync(`${f}.data`, data.subarray(0, 10));
     expectOnly(
       netDiags(() => readNetlistFile(f)),

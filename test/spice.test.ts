@@ -17,6 +17,7 @@ import { readNetlistFile } from '../netlist/codec';
 import { EXPORT_CODES, modelOutputs, outputErrors, parseNgspiceOutputs, randomInput, spiceArray, spiceCircuit } from '../netlist/spice';
 import { edgeTiles, netlistParams } from '../netlist/tiles';
 import type { NetlistMsg } from '../netlist/types';
+import type { NetlistError } from '../netlist/diagnostics';
 import { quantiser } from '../simulator/chip/periphery';
 import { makeRng } from '../util/rng';
 import { testNeeding } from './needs';
@@ -206,6 +207,18 @@ describe('fre export spice', () => {
     for (const s of inText) expect(r.stderr).toContain(s);
     expect(r.stderr).not.toContain('    at ');
     expect(existsSync(out)).toBe(false);
+  });
+
+  test('EXP001 for an array no edge lists: the path is dotted (arrays.0), as in the NET diagnostics', () => {
+    const n = structuredClone(compiled(8, 0).netlist);
+    for (const e of n.edges) e.arrays = e.arrays.filter((a) => a !== 0);
+    let thrown: unknown;
+    try {
+      spiceArray(n, 0, 'orphan.pb');
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as NetlistError).diagnostics.map((d) => [d.code, d.path])).toEqual([['EXP001', 'arrays.0']]);
   });
 
   test('every export code has a case', () => {
