@@ -22,6 +22,7 @@
  */
 import { existsSync } from 'node:fs';
 import { formatBytes, LIMITS } from '../util/limits';
+import { jsonSyntaxMessage } from '../util/json-text';
 import { readTextBounded, ReadError } from '../util/read-bounded';
 import { dirname, resolve } from 'node:path';
 import { SpecError } from '../graph/diagnostics';
@@ -130,8 +131,8 @@ export function loadSweep(file: string, overrides: { dataDir?: string } = {}): S
     throw SweepError.one(
       file,
       '',
-      `not valid JSON (${(err as Error).message})`,
-      'fix the JSON syntax at the position given (a trailing comma or a missing quote is the usual cause)',
+      jsonSyntaxMessage(err, text),
+      'fix the JSON syntax there (a trailing comma or a missing quote is the usual cause)',
     );
   }
   return checkSweep(raw, file, overrides);
@@ -208,8 +209,10 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
       );
     } else {
       let g: unknown;
+      let gtext = '';
       try {
-        g = JSON.parse(readTextBounded(graphFile, LIMITS.jsonFileBytes));
+        gtext = readTextBounded(graphFile, LIMITS.jsonFileBytes);
+        g = JSON.parse(gtext);
       } catch (err) {
         if (err instanceof ReadError)
           P.add(
@@ -217,12 +220,7 @@ export function checkSweep(raw: unknown, file: string, overrides: { dataDir?: st
             `the base graph ${err.message}`,
             `name a graph spec (JSON, at most ${formatBytes(LIMITS.jsonFileBytes)}, docs/limits.md)`,
           );
-        else
-          P.add(
-            '/graph',
-            `the base graph ${graphFile} is not valid JSON (${(err as Error).message})`,
-            'fix that file (fre train checks it too)',
-          );
+        else P.add('/graph', `the base graph ${graphFile} is ${jsonSyntaxMessage(err, gtext)}`, 'fix that file (fre train checks it too)');
       }
       if (g !== undefined) graph = baseGraph(P, g, graphFile);
     }

@@ -169,8 +169,11 @@ describe('sweep file checks', () => {
   test('malformed JSON and unreadable files name the file', () => {
     const { dir } = sweepDir();
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, '{ "format": "fre-sweep/1", }');
-    expect(() => loadSweep(bad)).toThrow(new RegExp(`^${bad}: error: not valid JSON`));
+    writeFileSync(bad, '{\n  "format": "fre-sweep/1",\n}');
+    expect(() => loadSweep(bad)).toThrow(new RegExp(`^${bad}: error: not valid JSON at line 3, column 1`));
+    const badGraph = sweepDir();
+    writeFileSync(join(badGraph.dir, 'graph.json'), '{\n "layers": [\n');
+    expect(() => loadSweep(badGraph.file)).toThrow(/the base graph .*graph.json is not valid JSON at line 3, column 1/);
     expect(() => loadSweep(join(dir, 'missing.json'))).toThrow(/cannot read the sweep file: it does not exist \(ENOENT\)/);
   });
 });
