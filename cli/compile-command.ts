@@ -6,7 +6,7 @@ import { adcRangeOptions, calibrationMaker } from './adc-range-options';
 import { checkPassNames, PASS_NAMES } from '../compiler/pipeline';
 import type { CompileReport } from '../compiler/report';
 import { PRESET_NAMES } from '../hw-models/presets';
-import { formatCycles } from '../util/format';
+import { formatCycles, plural } from '../util/format';
 
 /** --chip's help, shared with `fre run`: the names come from the preset registry, so the list cannot go stale. */
 export const CHIP_OPTION_HELP = `chip preset (${PRESET_NAMES.join(', ')}) or chip description JSON`;
@@ -91,7 +91,7 @@ export function compileSummary(r: CompileReport, head: string): string[] {
       `array utilisation ${(100 * r.arrayUtilisation).toFixed(1)}%, ${r.mesh.routes} routes (${r.mesh.meshHops} hops)`,
     ...r.edges.map(
       (x) =>
-        `  ${x.name.padEnd(8)} ${`${x.rows}x${x.cols}`.padEnd(9)} ${String(x.arrays).padStart(3)} arrays  w_max ${x.wMax.toPrecision(4)}  ` +
+        `  ${x.name.padEnd(8)} ${`${x.rows}x${x.cols}`.padEnd(9)} ${plural(x.arrays, 'array').padStart(10)}  w_max ${x.wMax.toPrecision(4)}  ` +
         `clipped ${x.clipped}${x.clipped > 0 ? ` (${(100 * x.clippedFraction).toFixed(1)}%)` : ''}  max err ${x.maxError.toExponential(2)}  rms err ${x.rmsError.toExponential(2)}`,
     ),
     `  estimate: ${formatCycles(e.cyclesPerInference)} cycles/inference (${e.timeUsPerInference.toFixed(2)} µs), ${formatCycles(e.cyclesPerTrainingSample)} cycles/training sample; ` +
