@@ -1,0 +1,682 @@
+#!/usr/bin/env python3
+"""
+An independent executor of fre's compiled crossbar netlist (`fre.NetlistProto`, ir_version 2, op set
+`ai.fre.crossbar` version 2), written in NumPy from the published format documents only — as a chip
+team that receives a netlist and the docs would write it: docs/netlist.md ("The netlist is the
+program", "Conventions", "The schedule", the op table, "ADC ranges"), docs/chip-description.md
+(conductance mapping, DAC/ADC quantisation, neuron unit, state register), docs/chip-simulator.md,
+docs/graph-format.md (FRE-RNN dynamics, activations, optimisers) and proto/*.proto. No code of fre's
+simulator was read to write it; where it and `fre simulate` disagreed, the document was fixed
+(docs/netlist.md, "An independent executor").
+
+It walks the schedule — phases in order, each `repeat` times, each iteration's ops in list order (a
+valid order: deps name earlier ops) — batched over the samples, in float64.
+
+Usage: netlist_exec.py NET.pb INPUTS.npz OUT.npz [--train] [--proto-dir DIR] [--bindings DIR]
+                       [--tie-rel R] [--tie-abs A]
+  NET.pb      a netlist (inline tensors; external data is not read).
+  INPUTS.npz  x [m × input size] (float); with --train also y [m × classes] (one-hot targets).
+  OUT.npz     always: logits [m × classes] (the LOGITS drive after the READOUT phase), pred [m] (the
+              first largest logit), near [m] (bool: some quantiser of that sample — DAC, ADC, state
+              register, LUT — was given a value within its float32 uncertainty of a rounding
+              boundary, or its two largest logits lie within 1e-9: there float32 and float64
+              executors may round apart and their runs part ways), ties_dac, ties_adc, ties_state,
+              ties_lut (counts of such values), clipped_reads (sample reads whose first conversion clipped a line), rereads (bound
+              management's re-reads).
+              With --train: the sample batch runs all six phases, then the optimiser of
+              training_info steps every trained edge once; adds W_<edge> [rows × cols] (weights after
+              the batch), W0_<edge> (before), b_<edge> (biases after, edges with a bias), loss (mean
+              cross-entropy of the free phase).
+  --proto-dir DIR   where netlist.proto and chip.proto are (default: ../../proto from this file).
+  --bindings DIR    where to write (or find) the protoc-generated netlist_pb2.py (default: a
+                    temporary directory); protoc must be on PATH.
+  --tie-rel R       relative float32 uncertainty of a drive or DAC input (default 1e-6, 16 unit
+                    roundoffs; an ADC sum of n products uses (n + 2)·2^-24 instead); see `near`.
+  --tie-abs A       absolute uncertainty of a nonzero state (default 4e-7: fre's tanh kernel is a
+                    rational approximation within 3e-7, plus float32 rounding).
+
+The arithmetic of a value halfway between two codes follows docs/netlist.md, "Rounding at a code
+boundary" (fre's native backend).
+
+Covered: dense edges (W tiles, symmetric feedback by transposed reads, random feedback B tiles),
+biases, differential and offset-column cells, level-index and float conductances, DAC (clip,
+quantise), abs-max noise management, ADC per read kind (clip, quantise, each-side pair conversion,
+iterative bound management), gains, held-drive accumulation (graph mode's scale_by_step), exact /
+PWL / LUT activations, the state register, the ERROR / NUDGED / UPDATE phases with state-registers
+learning signal, SGD / Adam / AdamW with L2 or decoupled decay and gradient-norm clipping, and an
+exact-update commit (nearest level, clipped at ±w_max). Not covered (refused with a message): any
+noise or drift (σ > 0 draws from fre's own random stream, which no document fixes), stuck devices,
+pulsed updates, the difference-register learning signal, conv edges.
+"""
+import argparse
+import importlib
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_bindings(proto_dir, out_dir):
+    """protoc --python_out: the netlist's own schema, compiled here rather than committed."""
+    out_dir = out_dir or tempfile.mkdtemp(prefix="netlist-pb2-")
+    os.makedirs(out_dir, exist_ok=True)
+    if not os.path.exists(os.path.join(out_dir, "netlist_pb2.py")):
+        subprocess.run(
+            ["protoc", f"--python_out={out_dir}", "-I", proto_dir, "netlist.proto", "chip.proto"],
+            check=True,
+        )
+    sys.path.insert(0, out_dir)
+    net_pb2 = importlib.import_module("netlist_pb2")
+    chip_pb2 = importlib.import_module("chip_pb2")
+    # One namespace for the enum values of both files (proto3 enums are module-level constants).
+    for name in dir(chip_pb2):
+        if name.isupper() and not hasattr(net_pb2, name):
+            setattr(net_pb2, name, getattr(chip_pb2, name))
+    return net_pb2
+
+
+class Ties:
+    """Values a quantiser received so near a rounding boundary that a float32 executor may pick the
+    other code: |distance to the boundary| < err, err the value's float32 uncertainty (below). Counts
+    them per quantiser and marks their samples, whose runs may part ways from then on
+    (docs/netlist.md, "An independent executor")."""
+
+    def __init__(self, m, rel, absolute):
+        self.rel = rel
+        self.abs = absolute
+        self.near = np.zeros(m, dtype=bool)
+        self.only = None  # samples whose values count (bound management's re-reads); None: all
+        self.counts = {"dac": 0, "adc": 0, "state": 0, "lut": 0}
+
+    def err(self, v, mag):
+        """float32 uncertainty of v: rel × the magnitude of what was summed or scaled to form it, and
+        abs for a nonzero value (fre's activation kernels approximate tanh within 3e-7; an exact 0 —
+        a zero input, a clamp, a sum of zeros — is exact in both executors)."""
+        return self.rel * mag + np.where(v != 0, self.abs, 0.0)
+
+    def note(self, kind, v, lo, hi, step, err):
+        """v: values after clipping, positions (v − lo)/step; a boundary lies at every k + ½."""
+        pos = (v - lo) / step
+        dist = np.abs(pos - np.floor(pos) - 0.5) * step
+        hit = (dist < err) & (v > lo) & (v < hi)
+        if self.only is not None:
+            hit &= self.only.reshape((-1,) + (1,) * (hit.ndim - 1))
+        self.counts[kind] += int(hit.sum())
+        self.near |= hit.reshape(hit.shape[0], -1).any(axis=1)
+
+
+def quantise(v, lo, hi, step, ties, kind, err, arith):
+    """A converter or register of 2^bits codes evenly spaced over [lo, hi], ends included
+    (docs/chip-description.md: dac.inputRange, stateBits/stateRange; the ADC over ±full scale):
+    clip, then the code lo + k·step, k = ⌊(v − lo)/step + ½⌋. step 0 = float: the value passes
+    unchanged, not clipped either (docs/chip-simulator.md).
+    err: v's float32 uncertainty (Ties).
+
+    A value exactly halfway between two codes goes up or down with the last bit of the arithmetic
+    that forms (v − lo)/step, and with 2^bits codes over a symmetric range 0 is such a value (a zero
+    input, a clamped state, a sum of zeros: common). docs/netlist.md ("Rounding at a code
+    boundary") says how fre evaluates it per converter; `arith` follows it:
+      "float32": v and 1/step rounded to float32, (v − lo)·(1/step) + ½ in float32;
+      "float64": (v − lo)/step + ½ in float64."""
+    if not step:
+        return v  # float: neither clipped nor rounded
+    v = np.clip(v, lo, hi)
+    ties.note(kind, v, lo, hi, step, err)
+    if arith == "float32":
+        f32 = np.float32
+        inv = f32(1) / f32(step)
+        k = np.floor((v.astype(f32) - f32(lo)) * inv + f32(0.5)).astype(np.float64)
+    else:
+        k = np.floor((v - lo) / step + 0.5)
+    return lo + k * step
+
+
+def adc_quantise(v, fs, step, ties, err):
+    """An ADC conversion: clipped at ±fs (0 = unbounded), then coded in float32 arithmetic
+    (step 0 = a float ADC: clipping only)."""
+    if not fs:
+        return v
+    return quantise(np.clip(v, -fs, fs), -fs, fs, step, ties, "adc", err, "float32")
+
+
+def slope(kind, h, pb):
+    """|ρ'(h)| of the exact function: how far an uncertainty in h moves s."""
+    if kind == pb.ACTIVATION_TANH:
+        return 1.0 - np.tanh(h) ** 2
+    if kind == pb.ACTIVATION_HARD_SIGMOID:
+        return ((h > 0) & (h < 1)).astype(np.float64)
+    if kind == pb.ACTIVATION_SIGMOID:
+        s = activation_exact(kind, h, pb)
+        return 4.0 * s * (1.0 - s)
+    return np.ones_like(h)
+
+
+def activation_exact(kind, h, pb):
+    """proto Activation: tanh, clamp(x, 0, 1), prototype EP's sigmoid 1/(1 + e^−4(x − ½)), identity."""
+    if kind == pb.ACTIVATION_TANH:
+        return np.tanh(h)
+    if kind == pb.ACTIVATION_HARD_SIGMOID:
+        return np.clip(h, 0.0, 1.0)
+    if kind == pb.ACTIVATION_SIGMOID:
+        return 1.0 / (1.0 + np.exp(-4.0 * (h - 0.5)))
+    if kind == pb.ACTIVATION_IDENTITY:
+        return h
+    raise SystemExit(f"netlist_exec: activation {kind} of a hidden group is not one of tanh, hard-sigmoid, sigmoid")
+
+
+def activation(kind, h, impl, pb, ties, mag):
+    """chip.neuron.activation: exact; piecewise-linear between segments + 1 evenly spaced breakpoints
+    over [input_min, input_max], flat outside; LUT: the nearest of lut_entries evenly spaced samples
+    (ends included), clamped outside."""
+    if impl.kind in (pb.ACTIVATION_IMPL_KIND_EXACT, pb.ACTIVATION_IMPL_KIND_UNSPECIFIED):
+        return activation_exact(kind, h, pb)
+    lo, hi = impl.input_min, impl.input_max
+    if impl.kind == pb.ACTIVATION_IMPL_KIND_PIECEWISE_LINEAR:
+        xs = np.linspace(lo, hi, impl.segments + 1)
+        return np.interp(h, xs, activation_exact(kind, xs, pb))
+    if impl.kind == pb.ACTIVATION_IMPL_KIND_LUT:
+        n = impl.lut_entries
+        xs = np.linspace(lo, hi, n)
+        step = (hi - lo) / (n - 1)
+        hc = np.clip(h, lo, hi)
+        ties.note("lut", hc, lo, hi, step, ties.err(h, mag))
+        return activation_exact(kind, xs, pb)[np.clip(np.floor((hc - lo) / step + 0.5).astype(int), 0, n - 1)]
+    raise SystemExit(f"netlist_exec: activation implementation {impl.kind} unknown")
+
+
+def decode_plane(t, levels, pb):
+    """TensorProto → normalised conductances u [rows × cols]: level indices q give u = q/(levels − 1),
+    FLOAT32 holds u itself (docs/netlist.md, Conventions: Conductances)."""
+    if t.HasField("external_data") and not t.raw_data:
+        raise SystemExit("netlist_exec: external tensor data is not supported (compile without --external-data)")
+    dt = {pb.DATA_TYPE_UINT8: "<u1", pb.DATA_TYPE_UINT16: "<u2", pb.DATA_TYPE_FLOAT32: "<f4"}[t.data_type]
+    a = np.frombuffer(t.raw_data, dtype=dt).astype(np.float64).reshape(tuple(t.dims))
+    return a if t.data_type == pb.DATA_TYPE_FLOAT32 else a / (levels - 1)
+
+
+class Array:
+    """One programmed array: its tile's normalised weights (u+ − u−, or 2(u − ½)) and its gains."""
+
+    def __init__(self, a, chip, pb):
+        levels = chip.crossbar.levels
+        self.proto = a
+        self.id = a.id
+        self.edge = a.edge
+        self.role = a.role
+        self.rows = a.row_end - a.row_begin
+        self.cols = a.col_end - a.col_begin
+        up = decode_plane(a.g_plus, levels, pb)
+        if chip.crossbar.cell == pb.CELL_KIND_OFFSET_COLUMN:
+            # The reference column (u = ½) sits after the weight columns; it cancels the offset.
+            up = up[:, : self.cols]
+            self.u_plus = np.maximum(2 * (up - 0.5), 0.0)
+            self.u_minus = np.maximum(-2 * (up - 0.5), 0.0)
+        else:
+            self.u_plus = up
+            self.u_minus = decode_plane(a.g_minus, levels, pb)
+        assert self.u_plus.shape == (self.rows, self.cols), (a.id, self.u_plus.shape)
+        self.g = a.gains
+        self.part = None  # the latest read's sensed lines
+        self.part_sides = None  # each-side conversion: (u+ sum, u− sum)
+        self.scale = None  # abs-max / bound-management factor per sample
+        self.kind = None  # "forward" | "transposed" | "nudge"
+        self.transposed = False
+        self.rereading = False
+        self.converted = None
+
+    @property
+    def w(self):
+        return self.u_plus - self.u_minus
+
+
+class Executor:
+    def __init__(self, net, pb, m, tie_margin):
+        self.net = net
+        self.pb = pb
+        self.chip = net.chip
+        self.m = m
+        self.ties = Ties(m, *tie_margin)
+        self.refuse_unsupported()
+        self.groups = list(net.groups)
+        self.edges = list(net.edges)
+        self.arrays = [Array(a, self.chip, pb) for a in net.arrays]
+        self.reductions = list(net.reductions)
+        dac = self.chip.periphery.dac
+        self.dac_range = (dac.input_min, dac.input_max)
+        neu = self.chip.neuron
+        # state_min = state_max = 0 (netlists written before the fields): the DAC input range.
+        self.state_range = (neu.state_min, neu.state_max) if neu.state_min != neu.state_max else self.dac_range
+        self.output = next(g.id for g in self.groups if g.role == pb.GROUP_ROLE_OUTPUT)
+        self.bias = [np.array(e.bias, dtype=np.float64) if len(e.bias) else None for e in self.edges]
+        self.logits = None
+        self.clipped_reads = 0  # sample reads whose conversion clipped a line
+        self.rereads = 0  # bound management's re-reads of a sample
+        self.abs_max = self.chip.periphery.adc.noise_management == pb.NOISE_MANAGEMENT_ABS_MAX
+
+    def refuse_unsupported(self):
+        pb, c = self.pb, self.chip
+        cb, adc = c.crossbar, c.periphery.adc
+        noisy = [
+            ("crossbar.programming_noise", cb.programming_noise.sigma),
+            ("crossbar.read_noise", cb.read_noise.sigma),
+            ("crossbar.low_frequency_read_noise", cb.low_frequency_read_noise.sigma),
+            ("crossbar.drift.nu", cb.drift.nu),
+            ("crossbar.drift.nu_std", cb.drift.nu_std),
+            ("crossbar.stuck_at.on_probability", cb.stuck_at.on_probability),
+            ("crossbar.stuck_at.off_probability", cb.stuck_at.off_probability),
+            ("periphery.adc.output_noise", adc.output_noise),
+            ("neuron.state_noise", c.neuron.state_noise),
+        ]
+        bad = [k for k, v in noisy if v != 0]
+        if cb.noise_model == pb.NOISE_MODEL_PCM_AIHWKIT:
+            bad.append("crossbar.noise_model pcm-aihwkit")
+        if cb.wire_resistance_ohm:
+            bad.append("crossbar.wire_resistance_ohm")
+        if bad:
+            raise SystemExit("netlist_exec: random draws come from fre's own noise stream; set to 0: " + ", ".join(bad))
+        if any(e.HasField("conv") for e in self.net.edges):
+            raise SystemExit("netlist_exec: conv edges are not covered")
+        ls = c.neuron.learning_signal.kind
+        if ls not in (pb.LEARNING_SIGNAL_KIND_UNSPECIFIED, pb.LEARNING_SIGNAL_KIND_STATE_REGISTERS):
+            raise SystemExit("netlist_exec: only the state-registers learning signal is covered")
+
+    # ---- buffers ---------------------------------------------------------------------------------
+
+    def begin(self, x, y):
+        """At the start of a sample every state and drive buffer is zero (docs/netlist.md)."""
+        m = self.m
+        z = lambda g: np.zeros((m, g.size))  # noqa: E731
+        self.x = x
+        self.y = y
+        self.s = [z(g) for g in self.groups]
+        self.s_next = {}
+        self.s0 = [z(g) for g in self.groups]
+        self.delta = [z(g) for g in self.groups]
+        self.drive = {b: [z(g) for g in self.groups] for b in (1, 2, 3, 4)}  # DriveBuffer values
+        self.dmag = {b: [z(g) for g in self.groups] for b in (1, 2, 3, 4)}  # Σ|terms| of each drive
+        self.e = np.zeros((m, self.groups[self.output].size))
+        self.e0 = self.e.copy()
+        self.p0 = None
+        self.grads = [None] * len(self.edges)
+        self.bias_grads = [None] * len(self.edges)
+
+    def operand(self, src, g):
+        pb = self.pb
+        if src == pb.OPERAND_INPUT or (src == pb.OPERAND_STATE and g == 0):
+            return self.x
+        if src == pb.OPERAND_STATE:
+            return self.s[g]
+        if src == pb.OPERAND_FREE_STATE:
+            return self.x if g == 0 else self.s0[g]
+        if src == pb.OPERAND_DELTA:
+            return self.delta[g]
+        if src == pb.OPERAND_ERROR:
+            return self.e
+        if src == pb.OPERAND_FREE_ERROR:
+            return self.e0
+        if src == pb.OPERAND_TARGET:
+            return self.y
+        raise SystemExit(f"netlist_exec: operand {src} cannot drive a read")
+
+    # ---- the array read and its conversion ---------------------------------------------------------
+
+    def read_kind(self, arr, op, transposed):
+        """Which ADC range converts a read (docs/netlist.md, ADC ranges): forward reads of W; reads
+        carrying the output error (the nudge); other feedback reads (W transposed, B) carry a state."""
+        pb = self.pb
+        if op.source in (pb.OPERAND_ERROR, pb.OPERAND_FREE_ERROR):
+            return "nudge"
+        if transposed or arr.role == pb.ARRAY_ROLE_RANDOM_FEEDBACK:
+            return "transposed"
+        return "forward"
+
+    def adc_range(self, arr):
+        g = arr.g
+        fs, step = {
+            "forward": (g.adc_full_scale_forward, g.adc_step),
+            "transposed": (g.adc_full_scale_transposed, g.adc_step_transposed),
+            "nudge": (g.adc_full_scale_nudge, g.adc_step_nudge),
+        }[arr.kind]
+        return fs, step
+
+    def array_read(self, op, transposed):
+        pb = self.pb
+        arr = self.arrays[op.array]
+        x = self.operand(op.source, op.group)[:, op.begin : op.end]
+        want = arr.rows if transposed else arr.cols
+        assert x.shape[1] == want, f"op {op.label}: {x.shape[1]} driven lines, array has {want}"
+        arr.kind = self.read_kind(arr, op, transposed)
+        arr.transposed = transposed
+        scale = np.ones((self.m, 1))
+        if self.abs_max:
+            # Each sample's input lines of this read divided by their largest magnitude.
+            amax = np.abs(x).max(axis=1, keepdims=True)
+            scale = np.where(amax > 0, amax, 1.0)
+        arr.x_scaled = x * (1.0 / scale)
+        arr.scale = scale
+        self.sense(arr)
+
+    def sense(self, arr):
+        """p = Ŵ_tile·DAC(x) / w_max in normalised units (u+ − u−), per side for each-side conversion."""
+        lo, hi = self.dac_range
+        x = arr.x_scaled
+        dac = self.chip.periphery.dac
+        err = self.ties.err(x, np.abs(x))
+        if self.abs_max or arr.rereading:
+            # A scaled input is rounded to float32, then coded in float64 with the step
+            # (hi − lo)/(2^bits − 1) in float64 (docs/netlist.md, "Rounding at a code boundary").
+            step = (hi - lo) / (2**dac.bits - 1) if dac.bits else 0.0
+            x32 = x.astype(np.float32).astype(np.float64)
+            xq = quantise(x32, lo, hi, step, self.ties, "dac", err, "float64")
+        else:
+            xq = quantise(x, lo, hi, arr.g.dac_step, self.ties, "dac", err, "float32")
+        up, um = (arr.u_plus, arr.u_minus) if arr.transposed else (arr.u_plus.T, arr.u_minus.T)
+        arr.part_sides = (xq @ up, xq @ um)
+        arr.part = arr.part_sides[0] - arr.part_sides[1]
+        # Σ|terms| of each sensed line, per side (u ≥ 0): the scale of a float32 sum's rounding.
+        arr.mag_sides = (np.abs(xq) @ up, np.abs(xq) @ um)
+
+    def convert_once(self, arr):
+        """Clip to ± the array's full scale for the read kind, quantise to its step; returns the
+        codes and which samples clipped."""
+        pb = self.pb
+        fs, step = self.adc_range(arr)
+        lo, hi = (-fs, fs) if fs else (None, None)
+        each = self.chip.periphery.adc.pair_conversion == pb.PAIR_CONVERSION_EACH_SIDE
+        parts = arr.part_sides if each else (arr.part,)
+        mags = arr.mag_sides if each else (arr.mag_sides[0] + arr.mag_sides[1],)
+        clipped = np.zeros(self.m, dtype=bool)
+        out = []
+        for p, mag in zip(parts, mags):
+            if fs:
+                clipped |= (np.abs(p) > fs).any(axis=1)
+            # A float32 sum of n products is within (n + 2)·2^−24·Σ|terms| of the exact one (the
+            # products' own rounding and u's float32 copy included): no other uncertainty reaches it
+            # while the DAC codes agree (a DAC tie marks its sample already).
+            n = arr.x_scaled.shape[1]
+            out.append(adc_quantise(p, fs, step, self.ties, (n + 2) * 2.0**-24 * mag))
+        return (out[0] - out[1] if each else out[0]), clipped
+
+    def adc_convert(self, op):
+        pb = self.pb
+        arr = self.arrays[op.array]
+        adc = self.chip.periphery.adc
+        y, clipped = self.convert_once(arr)
+        self.clipped_reads += int(clipped.sum())
+        factor = np.ones((self.m, 1))
+        if adc.bound_management == pb.BOUND_MANAGEMENT_ITERATIVE and clipped.any():
+            # A sample whose read clipped is read again with its input halved, up to max_rereads
+            # times, keeping the first re-read that fits (or the last), its output × 2^k.
+            x0 = arr.x_scaled.copy()
+            todo = clipped.copy()
+            for k in range(1, adc.max_rereads + 1):
+                if not todo.any():
+                    break
+                arr.x_scaled = x0 / 2**k
+                self.rereads += int(todo.sum())
+                self.ties.only = todo
+                arr.rereading = True
+                self.sense(arr)
+                yk, ck = self.convert_once(arr)
+                arr.rereading = False
+                self.ties.only = None
+                y[todo] = yk[todo]
+                factor[todo] = 2.0**k
+                todo &= ck
+            arr.x_scaled = x0
+        arr.converted = y * factor * arr.scale
+
+    # ---- accumulation, neuron unit ------------------------------------------------------------------
+
+    def accumulate(self, op, it, bias_after):
+        pb = self.pb
+        tgt = self.drive[op.target][op.group]
+        mag = self.dmag[op.target][op.group]
+        if op.source == pb.OPERAND_HELD_DRIVE:
+            k = it + 1 if op.scale_by_step else 1
+            tgt[:, op.begin : op.end] += k * self.drive[op.held][op.group][:, op.begin : op.end]
+            mag[:, op.begin : op.end] += k * self.dmag[op.held][op.group][:, op.begin : op.end]
+            return
+        arr = self.arrays[op.array]
+        # The array's gain register (the op repeats it; fre validate checks they agree).
+        gain = arr.g.transposed if arr.transposed else arr.g.forward
+        tgt[:, op.begin : op.end] += gain * arr.converted
+        mag[:, op.begin : op.end] += np.abs(gain * arr.converted)
+        if bias_after and self.bias[arr.edge] is not None:
+            e = self.edges[arr.edge]
+            tgt += e.alpha * self.bias[arr.edge]
+            mag += np.abs(e.alpha * self.bias[arr.edge])
+
+    def neuron_update(self, op):
+        pb = self.pb
+        g = self.groups[op.group]
+        h = self.drive[pb.DRIVE_BUFFER_STEP][op.group]
+        mag = self.dmag[pb.DRIVE_BUFFER_STEP][op.group]
+        s = activation(g.activation, h, self.chip.neuron.activation, pb, self.ties, mag)
+        lo, hi = self.state_range
+        # s's uncertainty: h's through the slope (0 where hard-sigmoid clamps), and the kernels' own.
+        err = self.ties.rel * mag * slope(g.activation, h, pb) + np.where(s != 0, self.ties.abs, 0.0)
+        self.s_next[op.group] = quantise(s, lo, hi, g.state_step, self.ties, "state", err, "float32")
+        self.drive[pb.DRIVE_BUFFER_STEP][op.group] = np.zeros_like(h)
+        self.dmag[pb.DRIVE_BUFFER_STEP][op.group] = np.zeros_like(h)
+
+    def readout_error(self, op, phase_kind):
+        pb = self.pb
+        z = self.drive[pb.DRIVE_BUFFER_LOGITS][op.group]
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        self.e = self.y - p
+        if phase_kind == pb.PHASE_KIND_ERROR:
+            self.e0 = self.e.copy()
+            self.p0 = p
+        self.drive[pb.DRIVE_BUFFER_LOGITS][op.group] = np.zeros_like(z)
+        self.dmag[pb.DRIVE_BUFFER_LOGITS][op.group] = np.zeros_like(z)
+
+    def outer_product(self, op):
+        """g_tile = scale·post[rows]ᵀ·pre[cols] summed over the batch; scale = −1/m, ÷ β_f on
+        hidden edges when training_info.divide_by_beta_f (TrainingInfoProto); the bias gradient
+        (scale·Σ post over the edge's rows) once per edge."""
+        pb = self.pb
+        arr = self.arrays[op.array]
+        e = self.edges[arr.edge]
+        post = self.operand(op.post, op.post_group)
+        pre = self.operand(op.pre, op.pre_group)
+        a = arr.proto
+        scale = -1.0 / self.m
+        if self.net.training_info.divide_by_beta_f and e.to_group != self.output:
+            scale /= self.net.dynamics.beta_f
+        if self.grads[arr.edge] is None:
+            self.grads[arr.edge] = np.zeros((e.rows, e.cols))
+            self.bias_grads[arr.edge] = scale * post.sum(axis=0)
+        self.grads[arr.edge][a.row_begin : a.row_end, a.col_begin : a.col_end] += scale * (
+            post[:, a.row_begin : a.row_end].T @ pre[:, a.col_begin : a.col_end]
+        )
+
+    # ---- the schedule -------------------------------------------------------------------------------
+
+    def last_forward_accumulates(self, phase):
+        """Per edge, the index of the last Accumulate of its forward reads of W in an iteration:
+        the bias is added after it (docs/netlist.md, Accumulate)."""
+        pb = self.pb
+        last = {}
+        for i, op in enumerate(phase.ops):
+            if op.op_type == "Accumulate" and op.source == pb.OPERAND_PARTIAL_SUM:
+                r = self.reductions[op.reduction]
+                if r.role == pb.ARRAY_ROLE_WEIGHT and r.read == pb.READ_KIND_FORWARD:
+                    last[r.edge] = i
+        return set(last.values())
+
+    def run_phase(self, phase):
+        pb = self.pb
+        bias_at = self.last_forward_accumulates(phase)
+        for it in range(phase.repeat):
+            for i, op in enumerate(phase.ops):
+                t = op.op_type
+                if t in ("LoadInput", "LoadTarget", "Send", "Receive"):
+                    continue  # data movement: numerically the identity
+                if t == "ArrayRead":
+                    self.array_read(op, transposed=False)
+                elif t == "ArrayReadTransposed":
+                    self.array_read(op, transposed=True)
+                elif t == "AdcConvert":
+                    self.adc_convert(op)
+                elif t == "Accumulate":
+                    self.accumulate(op, it, i in bias_at)
+                elif t == "NeuronUpdate":
+                    self.neuron_update(op)
+                elif t == "ReadoutError":
+                    self.readout_error(op, phase.kind)
+                elif t == "SaveState":
+                    self.s0[op.group] = self.s[op.group].copy()
+                elif t == "StateDelta":
+                    self.delta[op.group] = self.s[op.group] - self.s0[op.group]
+                elif t == "OuterProductUpdate":
+                    self.outer_product(op)
+                else:
+                    raise SystemExit(f"netlist_exec: op {t} is not in op set ai.fre.crossbar 2")
+            # The iteration is a barrier: the next states become current.
+            for g, s in self.s_next.items():
+                self.s[g] = s
+            self.s_next = {}
+        if phase.kind == pb.PHASE_KIND_READOUT:
+            self.logits = self.drive[pb.DRIVE_BUFFER_LOGITS][self.output].copy()
+
+    def run(self, x, y=None, train=False):
+        self.begin(x, y)
+        for phase in self.net.schedule.phases:
+            if phase.training_only and not train:
+                continue
+            self.run_phase(phase)
+        return self.logits
+
+    # ---- weights and the optimiser (training) --------------------------------------------------------
+
+    def edge_weights(self, e):
+        """W of an edge from its arrays: (u+ − u−)·w_max (docs/chip-description.md, the convention)."""
+        w = np.zeros((e.rows, e.cols))
+        for a in e.arrays:
+            arr = self.arrays[a]
+            w[arr.proto.row_begin : arr.proto.row_end, arr.proto.col_begin : arr.proto.col_end] = arr.w
+        return w * e.weights.w_max
+
+    def optimiser_step(self):
+        """One step of training_info's optimiser (graph-format.md, PyTorch semantics) on every edge
+        the update phase gave a gradient, at epoch 0 of the schedule (the rate itself)."""
+        pb = self.pb
+        ti = self.net.training_info
+        if ti.optimizer not in (pb.OPTIMIZER_KIND_SGD, pb.OPTIMIZER_KIND_ADAM, pb.OPTIMIZER_KIND_ADAMW):
+            raise SystemExit(f"netlist_exec: optimiser {ti.optimizer} unknown")
+        trained = [i for i, g in enumerate(self.grads) if g is not None]
+        params = []
+        for i in trained:
+            params.append((i, "W", self.edge_weights(self.edges[i]), self.grads[i]))
+            if self.bias[i] is not None:
+                params.append((i, "b", self.bias[i], self.bias_grads[i]))
+        if ti.clip_grad_norm > 0:
+            norm = np.sqrt(sum(float((g * g).sum()) for _, _, _, g in params))
+            c = ti.clip_grad_norm / (norm + 1e-6)
+            if c < 1:
+                params = [(i, k, w, g * c) for i, k, w, g in params]
+        new = {}
+        for i, k, w, g in params:
+            lr = ti.edge_lr[i]
+            lam = ti.weight_decay
+            if ti.optimizer == pb.OPTIMIZER_KIND_SGD:
+                g = g + lam * w
+                v = g  # momentum buffer starts as g (PyTorch): one step
+                w = w - lr * v
+            else:
+                if ti.optimizer == pb.OPTIMIZER_KIND_ADAMW:
+                    w = w * (1 - lr * lam)
+                elif lam:
+                    g = g + lam * w
+                m1 = (1 - ti.beta1) * g
+                m2 = (1 - ti.beta2) * g * g
+                mhat = m1 / (1 - ti.beta1)
+                vhat = m2 / (1 - ti.beta2)
+                w = w - lr * mhat / (np.sqrt(vhat) + ti.eps)
+            new[(i, k)] = w
+        return new
+
+    def commit(self, new):
+        """The devices realise the step: exact update to the nearest level (continuous: exactly),
+        requests clipped at ±w_max on a level chip (docs/chip-simulator.md, learning in situ)."""
+        pb = self.pb
+        cb = self.chip.crossbar
+        if cb.WhichOneof("update") != "exact_update":
+            raise SystemExit("netlist_exec: only the exact update model is covered")
+        out = {}
+        for (i, k), w in new.items():
+            if k == "b":
+                self.bias[i] = w
+                continue
+            e = self.edges[i]
+            if cb.levels:
+                u = np.clip(w / e.weights.w_max, -1.0, 1.0)
+                step = 2.0 if cb.cell == pb.CELL_KIND_OFFSET_COLUMN else 1.0
+                q = np.sign(u) * np.floor(np.abs(u) * (cb.levels - 1) / step + 0.5)
+                w = q * step / (cb.levels - 1) * e.weights.w_max
+            out[i] = w
+        return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("netlist")
+    ap.add_argument("inputs")
+    ap.add_argument("out")
+    ap.add_argument("--train", action="store_true")
+    ap.add_argument("--proto-dir", default=os.path.join(HERE, "..", "..", "proto"))
+    ap.add_argument("--bindings", default=None)
+    ap.add_argument("--tie-rel", type=float, default=1e-6)
+    ap.add_argument("--tie-abs", type=float, default=4e-7)
+    a = ap.parse_args()
+
+    pb = load_bindings(a.proto_dir, a.bindings)
+    net = pb.NetlistProto()
+    with open(a.netlist, "rb") as f:
+        net.ParseFromString(f.read())
+    if net.ir_version != 2:
+        raise SystemExit(f"netlist_exec: ir_version {net.ir_version}, this executor knows 2")
+    ops = [(o.domain, o.version) for o in net.opset_import]
+    if ops != [("ai.fre.crossbar", 2)]:
+        raise SystemExit(f"netlist_exec: op sets {ops}, this executor knows ai.fre.crossbar 2")
+
+    data = np.load(a.inputs)
+    x = data["x"].astype(np.float64)
+    y = data["y"].astype(np.float64) if a.train else None
+    ex = Executor(net, pb, x.shape[0], (a.tie_rel, a.tie_abs))
+    w_before = {}
+    if a.train:
+        w_before = {e.name: ex.edge_weights(e) for e in ex.edges}
+    logits = ex.run(x, y, a.train)
+    out = {
+        "logits": logits,
+        "pred": logits.argmax(axis=1),
+    }
+    top2 = np.sort(logits, axis=1)[:, -2:] if logits.shape[1] > 1 else None
+    if top2 is not None:
+        ex.ties.near |= (top2[:, 1] - top2[:, 0]) < 1e-9
+    out["near"] = ex.ties.near
+    out["clipped_reads"] = np.array(ex.clipped_reads)
+    out["rereads"] = np.array(ex.rereads)
+    for k, v in ex.ties.counts.items():
+        out[f"ties_{k}"] = np.array(v)
+    if a.train:
+        new = ex.commit(ex.optimiser_step())
+        for e in ex.edges:
+            out[f"W0_{e.name}"] = w_before[e.name]
+            out[f"W_{e.name}"] = new.get(e.id, w_before[e.name])
+            if ex.bias[e.id] is not None:
+                out[f"b_{e.name}"] = ex.bias[e.id]
+        p0 = np.clip(ex.p0, 1e-300, None)
+        out["loss"] = np.array(-(y * np.log(p0)).sum(axis=1).mean())
+    np.savez(a.out, **out)
+
+
+if __name__ == "__main__":
+    main()
