@@ -88,6 +88,36 @@ function spec(over: { nudge?: string; optimizer?: object; divideByBetaF?: boolea
   };
 }
 
+/** Stage 3: conv edges — an input conv without pooling, a padded conv with max pooling and feedback
+ *  (symmetric, or random), biases, a dense readout. */
+function convSpec(feedback: 'symmetric' | 'random', over: { T?: number; K?: number } = {}): object {
+  return {
+    format: 'fre-graph/1',
+    name: 'independent-conv',
+    input: { shape: [1, 8, 8] },
+    layers: [
+      { name: 'c1', shape: [2, 6, 6], activation: 'hard-sigmoid' },
+      { name: 'c2', shape: [3, 3, 3], activation: 'tanh' },
+    ],
+    output: { classes: 4 },
+    edges: [
+      { name: 'C0', from: 'input', to: 'c1', conv: { kernel: 3 }, bias: true },
+      {
+        name: 'C1',
+        from: 'c1',
+        to: 'c2',
+        conv: { kernel: 3, padding: 1 },
+        pool: { kind: 'max', size: 2 },
+        feedback: { kind: feedback, beta: 0.3 },
+        bias: true,
+      },
+      { name: 'Wf', from: 'c2', to: 'output', feedback: { kind: 'symmetric' }, bias: true },
+    ],
+    dynamics: { T: over.T ?? 5, K: over.K ?? 3, betaF: 0.5, nudge: 'held' },
+    training: { optimizer: { kind: 'sgd', lr: 0.05 }, batchSize: 16, epochs: 1, seed: 0, init: 'pytorch' },
+  };
+}
+
 const IDEAL = { base: 'ideal', name: 'ideal-8x8', crossbar: { rows: 8, cols: 8 } };
 const NO_NOISE = {
   programmingNoise: { sigma: 0, relativeTo: 'range' },
@@ -336,6 +366,51 @@ describe('an executor written from the documents agrees with fre simulate (infer
   });
 });
 
+/** Largest |fre − executor| over an edge's weights (or bias) against what the step moved them: 1e-4 of
+ *  the step plus two float32 ulps of the weight (fre stores it in float32). */
+function compareParam(py: Map<string, NpyArray>, name: string, fre: Float32Array, kind: 'W' | 'b') {
+  const after = py.get(`${kind}_${name}`)!.data as Float64Array;
+  const before = kind === 'W' ? (py.get(`W0_${name}`)!.data as Float64Array) : null;
+  let moved = 0;
+  let beyond = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < after.length; i++) if (before) moved = Math.max(moved, Math.abs(after[i] - before[i]));
+  for (let i = 0; i < after.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(fre[i] - after[i]));
+    if (Math.abs(fre[i] - after[i]) > 1e-4 * moved + 2 ** -22 * Math.abs(after[i]) + 1e-9) beyond++;
+  }
+  return { moved, beyond, maxDiff };
+}
+
+/** One training batch (the netlist's batch size, 16) on fre and on the executor: every edge's weights
+ *  and biases after it agree, and the readout's learning rate × 2 for the executor alone fails. */
+async function checkOneBatch(label: string, c: Compiled): Promise<void> {
+  const d = dataset(c.net, 16, 4);
+  const test = syntheticDataset({ count: 4, dim: c.net.inputSize, classes: c.net.classes, seed: 4, stream: 'test' });
+  const r = await runOnChip(c.netlist, { train: d, test }, { mode: 'train', epochs: 1, seed: 1, kernels });
+  const W = r.interpreter.weights();
+  const B = r.interpreter.biases();
+  const py = execute(c.pb, c.dir, d, true);
+  for (const e of c.net.edges) {
+    const w = compareParam(py, e.name, W[e.index], 'W');
+    if (process.env.FRE_NETEXEC_REPORT) console.log(`${label}: ${e.name} ${JSON.stringify(w)}`);
+    expect({ edge: e.name, beyond: w.beyond }).toEqual({ edge: e.name, beyond: 0 });
+    if (e.trainable) expect(w.moved).toBeGreaterThan(1e-5); // the batch changed the weights
+    const b = B[e.index];
+    if (b) expect({ bias: e.name, beyond: compareParam(py, e.name, b, 'b').beyond }).toEqual({ bias: e.name, beyond: 0 });
+  }
+
+  // Negative control: the readout's learning rate × 2 for the executor alone.
+  const f = c.net.readout.index;
+  const bad = execute(
+    edited(c, 'lr', (n) => (n.trainingInfo!.edgeLr[f] *= 2)),
+    c.dir,
+    d,
+    true,
+  );
+  expect(compareParam(bad, c.net.edges[f].name, W[f], 'W').beyond).toBeGreaterThan(0);
+}
+
 describe('an executor written from the documents agrees with fre simulate (one training batch, ideal chip)', () => {
   // SGD: Adam divides each step by its own gradient's magnitude, so a weight whose gradient is ~1e-8
   // moves by a sign-dependent ~lr in either executor (docs/chip-simulator.md, "Exactness").
@@ -343,48 +418,50 @@ describe('an executor written from the documents agrees with fre simulate (one t
     ['held nudge, SGD with weight decay', { nudge: 'held', optimizer: { kind: 'sgd', lr: 0.05, weightDecay: 0.01 } }],
     ['recomputed nudge, divide by β_f', { nudge: 'recomputed', divideByBetaF: true }],
     ['graph nudge, per-edge rates', { nudge: 'graph', optimizer: { kind: 'sgd', lr: { W0: 0.1, W1: 0.2, W2: 0.3, S: 0.05, Wf: 0.5 } } }],
-  ])('%s: the weights and biases after the batch agree; an edited learning rate fails', async (_label, over) => {
-    const c = compileCase(spec(over), IDEAL);
-    const d = dataset(c.net, 16, 4); // one batch: the netlist's batch size
-    const test = syntheticDataset({ count: 4, dim: c.net.inputSize, classes: c.net.classes, seed: 4, stream: 'test' });
-    const r = await runOnChip(c.netlist, { train: d, test }, { mode: 'train', epochs: 1, seed: 1, kernels });
-    const W = r.interpreter.weights();
-    const B = r.interpreter.biases();
+  ])('%s: the weights and biases after the batch agree; an edited learning rate fails', async (label, over) => {
+    await checkOneBatch(label, compileCase(spec(over), IDEAL));
+  });
+});
 
-    /** Largest |fre − executor| over the edge's weights (or bias) against what the step moved them:
-     *  TOL_STEP of the step plus two float32 ulps of the weight (fre stores it in float32). */
-    const compare = (py: Map<string, NpyArray>, name: string, fre: Float32Array, kind: 'W' | 'b') => {
-      const after = py.get(`${kind}_${name}`)!.data as Float64Array;
-      const before = kind === 'W' ? (py.get(`W0_${name}`)!.data as Float64Array) : null;
-      let moved = 0;
-      let beyond = 0;
-      let maxDiff = 0;
-      for (let i = 0; i < after.length; i++) if (before) moved = Math.max(moved, Math.abs(after[i] - before[i]));
-      for (let i = 0; i < after.length; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(fre[i] - after[i]));
-        if (Math.abs(fre[i] - after[i]) > 1e-4 * moved + 2 ** -22 * Math.abs(after[i]) + 1e-9) beyond++;
-      }
-      return { moved, beyond, maxDiff };
-    };
+describe('conv edges: the executor agrees with fre simulate', () => {
+  needs.each([['symmetric'], ['random']] as const)(
+    'ideal chip, %s feedback on the pooled conv: inference and one training batch agree; max pooling read as average fails',
+    async (feedback) => {
+      const c = compileCase(convSpec(feedback), IDEAL);
+      const d = dataset(c.net, 64, 4);
+      const fre = inferOnFre(c, d);
+      const a = agreement(fre, execute(c.pb, c.dir, d, false), d.count, c.net.classes);
+      report(`conv ${feedback}, ideal`, a, d.count);
+      expect(a.near).toBe(0);
+      expectAgreement(a, d.count);
 
-    const py = execute(c.pb, c.dir, d, true);
-    for (const e of c.net.edges) {
-      const w = compare(py, e.name, W[e.index], 'W');
-      if (process.env.FRE_NETEXEC_REPORT) console.log(`${_label}: ${e.name} ${JSON.stringify(w)}`);
-      expect({ edge: e.name, beyond: w.beyond }).toEqual({ edge: e.name, beyond: 0 });
-      if (e.trainable) expect(w.moved).toBeGreaterThan(1e-5); // the batch changed the weights
-      const b = B[e.index];
-      if (b) expect({ bias: e.name, beyond: compare(py, e.name, b, 'b').beyond }).toEqual({ bias: e.name, beyond: 0 });
-    }
+      // Negative control: C1's max pooling read as average pooling by the executor alone.
+      const avg = edited(c, 'avg', (n) => (n.edges[1].conv!.pool = 'POOL_KIND_AVG'));
+      const bad = agreement(fre, execute(avg, c.dir, d, false), d.count, c.net.classes);
+      expect(agrees(bad, d.count)).toBe(false);
 
-    // Negative control: the readout's learning rate × 2 for the executor alone.
-    const f = c.net.readout.index;
-    const bad = execute(
-      edited(c, 'lr', (n) => (n.trainingInfo!.edgeLr[f] *= 2)),
-      c.dir,
-      d,
-      true,
-    );
-    expect(compare(bad, c.net.edges[f].name, W[f], 'W').beyond).toBeGreaterThan(0);
+      await checkOneBatch(`conv ${feedback}`, c);
+    },
+  );
+
+  /** QUANT without noise management (a conv read codes its patches as abs-max scaled inputs are
+   *  coded: docs/netlist.md, "Rounding at a code boundary"), with iterative bound management on a
+   *  fine, clipping range. Each sample converts P times more lines than on a dense net, and a max pool
+   *  compares sums that can tie on the lattice of codes: T 2, K 1 keep the samples near a boundary few. */
+  const CONV_QUANT = {
+    ...QUANT,
+    name: 'reram-deterministic-conv',
+    periphery: {
+      adc: { outputNoise: 0, linesPerAdc: 2, fullScale: 0.51234, noiseManagement: 'none', boundManagement: 'iterative', maxRereads: 3 },
+    },
+  };
+  needsNative('deterministic quantising chip, no noise management, iterative bound management: inference agrees', () => {
+    const c = compileCase(convSpec('symmetric', { T: 2, K: 1 }), CONV_QUANT);
+    const d = dataset(c.net, 128, 4);
+    const py = execute(c.pb, c.dir, d, false);
+    expect(num(py.get('rereads')!, 0)).toBeGreaterThan(0);
+    const a = agreement(inferOnFre(c, d), py, d.count, c.net.classes);
+    report('conv symmetric, reram-deterministic-conv', a, d.count);
+    expectAgreement(a, d.count);
   });
 });

@@ -3,7 +3,8 @@
 An independent executor of fre's compiled crossbar netlist (`fre.NetlistProto`, ir_version 2, op set
 `ai.fre.crossbar` version 2), written in NumPy from the published format documents only — as a chip
 team that receives a netlist and the docs would write it: docs/netlist.md ("The netlist is the
-program", "Conventions", "The schedule", the op table, "ADC ranges"), docs/chip-description.md
+program", "Conventions" with "Conv edges", "The schedule", the op table, "ADC ranges"),
+docs/conv-layout.md (im2row, the unrolled kernel, pooling), docs/chip-description.md
 (conductance mapping, DAC/ADC quantisation, neuron unit, state register), docs/chip-simulator.md,
 docs/graph-format.md (FRE-RNN dynamics, activations, optimisers) and proto/*.proto. No code of fre's
 simulator was read to write it; where it and `fre simulate` disagreed, the document was fixed
@@ -19,9 +20,10 @@ Usage: netlist_exec.py NET.pb INPUTS.npz OUT.npz [--train] [--proto-dir DIR] [--
   OUT.npz     always: logits [m × classes] (the LOGITS drive after the READOUT phase), pred [m] (the
               first largest logit), near [m] (bool: some quantiser of that sample — DAC, ADC, state
               register, LUT — was given a value within its float32 uncertainty of a rounding
-              boundary, or its two largest logits lie within 1e-9: there float32 and float64
-              executors may round apart and their runs part ways), ties_dac, ties_adc, ties_state,
-              ties_lut (counts of such values), clipped_reads (sample reads whose first conversion clipped a line), rereads (bound
+              boundary, a max-pool window's two largest sums were that close (and not the same
+              codes), or its two largest logits lie within 1e-9: there float32 and float64 executors
+              may round apart and their runs part ways), ties_dac, ties_adc, ties_state, ties_lut,
+              ties_pool (counts of such values), clipped_reads (sample reads whose first conversion clipped a line), rereads (bound
               management's re-reads).
               With --train: the sample batch runs all six phases, then the optimiser of
               training_info steps every trained edge once; adds W_<edge> [rows × cols] (weights after
@@ -39,14 +41,16 @@ The arithmetic of a value halfway between two codes follows docs/netlist.md, "Ro
 boundary" (fre's native backend).
 
 Covered: dense edges (W tiles, symmetric feedback by transposed reads, random feedback B tiles),
-biases, differential and offset-column cells, level-index and float conductances, DAC (clip,
+conv edges (im2row patches streamed through the tiles, max or average pooling, feedback unpooled
+through the latest forward read's winners and summed back by row2im, the update over the patches of
+the first nudged iteration's read; docs/conv-layout.md for the layout), biases, differential and offset-column cells, level-index and float conductances, DAC (clip,
 quantise), abs-max noise management, ADC per read kind (clip, quantise, each-side pair conversion,
 iterative bound management), gains, held-drive accumulation (graph mode's scale_by_step), exact /
 PWL / LUT activations, the state register, the ERROR / NUDGED / UPDATE phases with state-registers
 learning signal, SGD / Adam / AdamW with L2 or decoupled decay and gradient-norm clipping, and an
 exact-update commit (nearest level, clipped at ±w_max). Not covered (refused with a message): any
 noise or drift (σ > 0 draws from fre's own random stream, which no document fixes), stuck devices,
-pulsed updates, the difference-register learning signal, conv edges.
+pulsed updates, the difference-register learning signal.
 """
 import argparse
 import importlib
@@ -90,7 +94,7 @@ class Ties:
         self.abs = absolute
         self.near = np.zeros(m, dtype=bool)
         self.only = None  # samples whose values count (bound management's re-reads); None: all
-        self.counts = {"dac": 0, "adc": 0, "state": 0, "lut": 0}
+        self.counts = {"dac": 0, "adc": 0, "state": 0, "lut": 0, "pool": 0}
 
     def err(self, v, mag):
         """float32 uncertainty of v: rel × the magnitude of what was summed or scaled to form it, and
@@ -106,7 +110,13 @@ class Ties:
         if self.only is not None:
             hit &= self.only.reshape((-1,) + (1,) * (hit.ndim - 1))
         self.counts[kind] += int(hit.sum())
-        self.near |= hit.reshape(hit.shape[0], -1).any(axis=1)
+        self.near |= hit.reshape(self.near.shape[0], -1).any(axis=1)  # conv rows are sample-major
+
+    def note_gap(self, kind, gap, err):
+        """A choice between values (a max-pool window's winner): apart by less than err = a tie."""
+        hit = gap < err
+        self.counts[kind] += int(hit.sum())
+        self.near |= hit.reshape(self.near.shape[0], -1).any(axis=1)
 
 
 def quantise(v, lo, hi, step, ties, kind, err, arith):
@@ -198,6 +208,94 @@ def decode_plane(t, levels, pb):
     return a if t.data_type == pb.DATA_TYPE_FLOAT32 else a / (levels - 1)
 
 
+class Conv:
+    """A conv edge's geometry (ConvGeometryProto) and its layout (docs/conv-layout.md): im2row patches
+    [m·P × C·k·k] with column r = (c·k + ky)·k + kx and row b·P + oy·OW + ox; maps [m × C × H × W]."""
+
+    def __init__(self, g, pb):
+        self.k, self.s, self.p = g.kernel, g.stride, g.padding
+        self.C, self.H, self.W = g.in_channels, g.in_height, g.in_width
+        self.O, self.OH, self.OW = g.out_channels, g.out_height, g.out_width
+        self.P = g.positions
+        self.pool = {pb.POOL_KIND_MAX: "max", pb.POOL_KIND_AVG: "avg"}.get(g.pool)
+        self.ps, self.pst = g.pool_size, g.pool_stride
+        if self.pool:
+            self.PH = (self.OH - self.ps) // self.pst + 1
+            self.PW = (self.OW - self.ps) // self.pst + 1
+
+    def _taps(self):
+        """Per (ky, kx): the rows and columns of the padded map each output position reads."""
+        oy = np.arange(self.OH)[:, None] * self.s
+        ox = np.arange(self.OW)[None, :] * self.s
+        for ky in range(self.k):
+            for kx in range(self.k):
+                yield ky, kx, oy + ky, ox + kx
+
+    def im2row(self, x):
+        m = x.shape[0]
+        xp = np.pad(x.reshape(m, self.C, self.H, self.W), ((0, 0), (0, 0), (self.p,) * 2, (self.p,) * 2))
+        out = np.zeros((m, self.OH, self.OW, self.C, self.k, self.k))
+        for ky, kx, iy, ix in self._taps():
+            out[..., ky, kx] = xp[:, :, iy, ix].transpose(0, 2, 3, 1)
+        return out.reshape(m * self.P, self.C * self.k * self.k)
+
+    def row2im(self, rows):
+        """The adjoint of im2row: every patch entry added into the map unit it was read from."""
+        m = rows.shape[0] // self.P
+        r = rows.reshape(m, self.OH, self.OW, self.C, self.k, self.k)
+        xp = np.zeros((m, self.C, self.H + 2 * self.p, self.W + 2 * self.p))
+        for ky, kx, iy, ix in self._taps():
+            np.add.at(xp, (slice(None), slice(None), iy, ix), r[..., ky, kx].transpose(0, 3, 1, 2))
+        return xp[:, :, self.p : self.p + self.H, self.p : self.p + self.W].reshape(m, -1)
+
+    def _windows(self):
+        py = np.arange(self.PH)[:, None] * self.pst
+        px = np.arange(self.PW)[None, :] * self.pst
+        for dy in range(self.ps):
+            for dx in range(self.ps):
+                yield dy * self.ps + dx, py + dy, px + dx
+
+    def pool_rows(self, rows, win=None):
+        """Position-major rows [m·P × O] → the to group's values [m × O·PH·PW] and, for max pooling,
+        each window's winner (first largest in row-major window order; given: taken as is), and the
+        gap between each window's two largest values (for Ties)."""
+        m = rows.shape[0] // self.P
+        z = rows.reshape(m, self.OH, self.OW, self.O).transpose(0, 3, 1, 2)
+        if not self.pool:
+            return z.reshape(m, -1), None, None
+        cand = np.stack([z[:, :, iy, ix] for _, iy, ix in self._windows()], axis=-1)
+        if self.pool == "avg":
+            return cand.mean(axis=-1).reshape(m, -1), None, None
+        if win is None:
+            win = cand.argmax(axis=-1)  # numpy's argmax: the first maximum
+        order = np.argsort(-cand, axis=-1, kind="stable")
+        first, second = order[..., 0], order[..., min(1, self.ps**2 - 1)]
+        gap = np.take_along_axis(cand, first[..., None], -1) - np.take_along_axis(cand, second[..., None], -1)
+        gap = gap[..., 0] if self.ps > 1 else np.full(win.shape, np.inf)
+        return np.take_along_axis(cand, win[..., None], -1)[..., 0].reshape(m, -1), win, (gap, first, second)
+
+    def window_rows(self, w):
+        """Window entry w of every pooled unit [m × O × PH × PW] → its patch row (b·P + oy·OW + ox)."""
+        m = w.shape[0]
+        py = np.arange(self.PH)[None, None, :, None] * self.pst + w // self.ps
+        px = np.arange(self.PW)[None, None, None, :] * self.pst + w % self.ps
+        return np.arange(m)[:, None, None, None] * self.P + py * self.OW + px
+
+    def unpool_rows(self, v, win):
+        """The to group's values [m × O·PH·PW] (or [m × O·OH·OW] unpooled) → position-major rows
+        [m·P × O]: through the winners (max) or spread evenly over each window (avg)."""
+        m = v.shape[0]
+        if not self.pool:
+            z = v.reshape(m, self.O, self.OH, self.OW)
+        else:
+            v = v.reshape(m, self.O, self.PH, self.PW)
+            z = np.zeros((m, self.O, self.OH, self.OW))
+            for w, iy, ix in self._windows():
+                share = (win == w) * v if self.pool == "max" else v / self.ps**2
+                np.add.at(z, (slice(None), slice(None), iy, ix), share)
+        return z.transpose(0, 2, 3, 1).reshape(m * self.P, self.O)
+
+
 class Array:
     """One programmed array: its tile's normalised weights (u+ − u−, or 2(u − ½)) and its gains."""
 
@@ -252,6 +350,7 @@ class Executor:
         self.state_range = (neu.state_min, neu.state_max) if neu.state_min != neu.state_max else self.dac_range
         self.output = next(g.id for g in self.groups if g.role == pb.GROUP_ROLE_OUTPUT)
         self.bias = [np.array(e.bias, dtype=np.float64) if len(e.bias) else None for e in self.edges]
+        self.conv = [Conv(e.conv, pb) if e.HasField("conv") else None for e in self.edges]
         self.logits = None
         self.clipped_reads = 0  # sample reads whose conversion clipped a line
         self.rereads = 0  # bound management's re-reads of a sample
@@ -278,8 +377,6 @@ class Executor:
             bad.append("crossbar.wire_resistance_ohm")
         if bad:
             raise SystemExit("netlist_exec: random draws come from fre's own noise stream; set to 0: " + ", ".join(bad))
-        if any(e.HasField("conv") for e in self.net.edges):
-            raise SystemExit("netlist_exec: conv edges are not covered")
         ls = c.neuron.learning_signal.kind
         if ls not in (pb.LEARNING_SIGNAL_KIND_UNSPECIFIED, pb.LEARNING_SIGNAL_KIND_STATE_REGISTERS):
             raise SystemExit("netlist_exec: only the state-registers learning signal is covered")
@@ -303,6 +400,13 @@ class Executor:
         self.p0 = None
         self.grads = [None] * len(self.edges)
         self.bias_grads = [None] * len(self.edges)
+        n = len(self.edges)
+        self.combined = {}  # (edge, "fwd" | "fb") → a conv edge's combined partial sums of the iteration
+        self.winners = [None] * n  # a max-pooled conv edge's latest forward winners
+        # The update's operands of a conv edge: its forward read's patches and winners, as the first
+        # nudged iteration's read left them (docs/netlist.md, OuterProductUpdate).
+        self.latched = [None] * n
+        self.latch_open = True
 
     def operand(self, src, g):
         pb = self.pb
@@ -346,14 +450,24 @@ class Executor:
     def array_read(self, op, transposed):
         pb = self.pb
         arr = self.arrays[op.array]
-        x = self.operand(op.source, op.group)[:, op.begin : op.end]
+        x = self.operand(op.source, op.group)
+        cv = self.conv[arr.edge]
+        if cv is not None:
+            if transposed or arr.role == pb.ARRAY_ROLE_RANDOM_FEEDBACK:
+                # The to group's values unpooled through the latest forward read's winners, one row per position.
+                x = cv.unpool_rows(x, self.winners[arr.edge])
+            else:
+                x = cv.im2row(x)
+                if self.latch_open:
+                    self.latched[arr.edge] = (x, None)
+        x = x[:, op.begin : op.end]
         want = arr.rows if transposed else arr.cols
         assert x.shape[1] == want, f"op {op.label}: {x.shape[1]} driven lines, array has {want}"
         arr.kind = self.read_kind(arr, op, transposed)
         arr.transposed = transposed
-        scale = np.ones((self.m, 1))
+        scale = np.ones((x.shape[0], 1))
         if self.abs_max:
-            # Each sample's input lines of this read divided by their largest magnitude.
+            # Each sample's (conv: each patch's) input lines of this read divided by their largest magnitude.
             amax = np.abs(x).max(axis=1, keepdims=True)
             scale = np.where(amax > 0, amax, 1.0)
         arr.x_scaled = x * (1.0 / scale)
@@ -366,9 +480,10 @@ class Executor:
         x = arr.x_scaled
         dac = self.chip.periphery.dac
         err = self.ties.err(x, np.abs(x))
-        if self.abs_max or arr.rereading:
-            # A scaled input is rounded to float32, then coded in float64 with the step
-            # (hi − lo)/(2^bits − 1) in float64 (docs/netlist.md, "Rounding at a code boundary").
+        if self.abs_max or arr.rereading or self.conv[arr.edge] is not None:
+            # A scaled input (or a conv edge's patch) is rounded to float32, then coded in float64
+            # with the step (hi − lo)/(2^bits − 1) in float64 (docs/netlist.md, "Rounding at a code
+            # boundary").
             step = (hi - lo) / (2**dac.bits - 1) if dac.bits else 0.0
             x32 = x.astype(np.float32).astype(np.float64)
             xq = quantise(x32, lo, hi, step, self.ties, "dac", err, "float64")
@@ -389,7 +504,7 @@ class Executor:
         each = self.chip.periphery.adc.pair_conversion == pb.PAIR_CONVERSION_EACH_SIDE
         parts = arr.part_sides if each else (arr.part,)
         mags = arr.mag_sides if each else (arr.mag_sides[0] + arr.mag_sides[1],)
-        clipped = np.zeros(self.m, dtype=bool)
+        clipped = np.zeros(arr.part.shape[0], dtype=bool)
         out = []
         for p, mag in zip(parts, mags):
             if fs:
@@ -407,7 +522,7 @@ class Executor:
         adc = self.chip.periphery.adc
         y, clipped = self.convert_once(arr)
         self.clipped_reads += int(clipped.sum())
-        factor = np.ones((self.m, 1))
+        factor = np.ones((y.shape[0], 1))
         if adc.bound_management == pb.BOUND_MANAGEMENT_ITERATIVE and clipped.any():
             # A sample whose read clipped is read again with its input halved, up to max_rereads
             # times, keeping the first re-read that fits (or the last), its output × 2^k.
@@ -444,12 +559,66 @@ class Executor:
         arr = self.arrays[op.array]
         # The array's gain register (the op repeats it; fre validate checks they agree).
         gain = arr.g.transposed if arr.transposed else arr.g.forward
+        if self.conv[arr.edge] is not None:
+            self.accumulate_conv(op, arr, gain, bias_after)
+            return
         tgt[:, op.begin : op.end] += gain * arr.converted
         mag[:, op.begin : op.end] += np.abs(gain * arr.converted)
         if bias_after and self.bias[arr.edge] is not None:
             e = self.edges[arr.edge]
             tgt += e.alpha * self.bias[arr.edge]
             mag += np.abs(e.alpha * self.bias[arr.edge])
+
+    def accumulate_conv(self, op, arr, gain, last):
+        """A conv edge's partial sums: combined per patch over the tiles (forward: the array's rows
+        are output channels; feedback: its sensed lines are patch columns), then, after the last
+        Accumulate of the edge's reads of that kind in the iteration, pooled with α·bias added
+        (forward) or summed back into the map (row2im, feedback), into the drive."""
+        pb = self.pb
+        cv = self.conv[arr.edge]
+        a = arr.proto
+        fwd = arr.role == pb.ARRAY_ROLE_WEIGHT and not arr.transposed
+        key = (arr.edge, "fwd" if fwd else "fb")
+        if key not in self.combined:
+            self.combined[key] = np.zeros((self.m * cv.P, cv.O if fwd else cv.C * cv.k * cv.k))
+        c = self.combined[key]
+        lo, hi = (a.col_begin, a.col_end) if arr.transposed else (a.row_begin, a.row_end)
+        c[:, lo:hi] += gain * arr.converted
+        mag_c = self.combined.setdefault(key + ("mag",), np.zeros_like(c))
+        mag_c[:, lo:hi] += np.abs(gain * arr.converted)
+        if fwd:
+            # Each channel's converted values per tile column: two window entries with the same ones
+            # tie exactly in any arithmetic (the same sum of the same numbers), a harmless tie.
+            grid = self.edges[arr.edge].tile_grid_cols
+            sig = self.combined.setdefault(key + ("sig",), np.zeros((c.shape[0], c.shape[1], grid)))
+            sig[:, lo:hi, a.tile_col] = arr.converted
+        if not last:
+            return
+        tgt = self.drive[op.target][op.group]
+        mag = self.dmag[op.target][op.group]
+        if fwd:
+            v, win, top = cv.pool_rows(c)
+            vmag = cv.pool_rows(mag_c, win)[0]
+            if top is not None:
+                gap, first, second = top
+                sig = self.combined.pop(key + ("sig",))
+                o = np.arange(cv.O)[None, :, None, None]
+                same = (sig[cv.window_rows(first), o] == sig[cv.window_rows(second), o]).all(axis=-1)
+                gap = np.where(same, np.inf, gap)
+                self.ties.note_gap("pool", gap.reshape(self.m, -1), self.ties.rel * vmag)
+            self.winners[arr.edge] = win
+            if self.latch_open:
+                self.latched[arr.edge] = (self.latched[arr.edge][0], win)
+            if self.bias[arr.edge] is not None:
+                per_unit = np.repeat(self.bias[arr.edge], v.shape[1] // cv.O)
+                v = v + self.edges[arr.edge].alpha * per_unit
+            tgt += v
+            mag += vmag
+        else:
+            tgt += cv.row2im(c)
+            mag += cv.row2im(mag_c)
+        for k in [k for k in self.combined if k[:2] == key]:
+            del self.combined[k]
 
     def neuron_update(self, op):
         pb = self.pb
@@ -485,34 +654,41 @@ class Executor:
         e = self.edges[arr.edge]
         post = self.operand(op.post, op.post_group)
         pre = self.operand(op.pre, op.pre_group)
+        cv = self.conv[arr.edge]
+        if cv is not None:
+            # Summed over the patches: pre the latched read's patches, post unpooled through its winners.
+            pre, win = self.latched[arr.edge]
+            post = cv.unpool_rows(post, win)
         a = arr.proto
         scale = -1.0 / self.m
         if self.net.training_info.divide_by_beta_f and e.to_group != self.output:
             scale /= self.net.dynamics.beta_f
         if self.grads[arr.edge] is None:
             self.grads[arr.edge] = np.zeros((e.rows, e.cols))
-            self.bias_grads[arr.edge] = scale * post.sum(axis=0)
+            self.bias_grads[arr.edge] = scale * post.sum(axis=0)  # conv: summed over positions too
         self.grads[arr.edge][a.row_begin : a.row_end, a.col_begin : a.col_end] += scale * (
             post[:, a.row_begin : a.row_end].T @ pre[:, a.col_begin : a.col_end]
         )
 
     # ---- the schedule -------------------------------------------------------------------------------
 
-    def last_forward_accumulates(self, phase):
-        """Per edge, the index of the last Accumulate of its forward reads of W in an iteration:
-        the bias is added after it (docs/netlist.md, Accumulate)."""
+    def last_accumulates(self, phase):
+        """Per edge and kind of read (forward reads of W; feedback reads), the index of the last
+        Accumulate in an iteration: the bias add (forward), pooling and row2im happen after it
+        (docs/netlist.md, Accumulate). A dense edge's feedback has nothing to do there."""
         pb = self.pb
         last = {}
         for i, op in enumerate(phase.ops):
             if op.op_type == "Accumulate" and op.source == pb.OPERAND_PARTIAL_SUM:
                 r = self.reductions[op.reduction]
-                if r.role == pb.ARRAY_ROLE_WEIGHT and r.read == pb.READ_KIND_FORWARD:
-                    last[r.edge] = i
+                fwd = r.role == pb.ARRAY_ROLE_WEIGHT and r.read == pb.READ_KIND_FORWARD
+                if fwd or self.conv[r.edge] is not None:
+                    last[(r.edge, fwd)] = i
         return set(last.values())
 
     def run_phase(self, phase):
         pb = self.pb
-        bias_at = self.last_forward_accumulates(phase)
+        bias_at = self.last_accumulates(phase)
         for it in range(phase.repeat):
             for i, op in enumerate(phase.ops):
                 t = op.op_type
@@ -542,6 +718,8 @@ class Executor:
             for g, s in self.s_next.items():
                 self.s[g] = s
             self.s_next = {}
+            if phase.kind == pb.PHASE_KIND_NUDGED:
+                self.latch_open = False
         if phase.kind == pb.PHASE_KIND_READOUT:
             self.logits = self.drive[pb.DRIVE_BUFFER_LOGITS][self.output].copy()
 
