@@ -7,7 +7,7 @@
  * are negative controls: the comparison must then fail.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from '../compiler/pipeline';
@@ -171,6 +171,7 @@ interface Compiled {
 const root = mkdtempSync(join(tmpdir(), 'fre-netexec-'));
 const bindings = join(root, 'pb2');
 let serial = 0;
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Writes the graph and chip JSONs, compiles them as `fre compile` would, and writes the netlist. */
 function compileCase(graph: object, chip: object): Compiled {

@@ -332,12 +332,14 @@ class Array:
 
 
 class Executor:
-    def __init__(self, net, pb, m, tie_margin):
+    """The netlist's schedule over a batch of m samples: every buffer [m × units], float64."""
+
+    def __init__(self, net, pb, m, tie):
         self.net = net
         self.pb = pb
         self.chip = net.chip
         self.m = m
-        self.ties = Ties(m, *tie_margin)
+        self.ties = Ties(m, *tie)  # (rel, abs): see --tie-rel, --tie-abs
         self.refuse_unsupported()
         self.groups = list(net.groups)
         self.edges = list(net.edges)
@@ -385,6 +387,7 @@ class Executor:
 
     def begin(self, x, y):
         """At the start of a sample every state and drive buffer is zero (docs/netlist.md)."""
+        pb = self.pb
         m = self.m
         z = lambda g: np.zeros((m, g.size))  # noqa: E731
         self.x = x
@@ -393,8 +396,9 @@ class Executor:
         self.s_next = {}
         self.s0 = [z(g) for g in self.groups]
         self.delta = [z(g) for g in self.groups]
-        self.drive = {b: [z(g) for g in self.groups] for b in (1, 2, 3, 4)}  # DriveBuffer values
-        self.dmag = {b: [z(g) for g in self.groups] for b in (1, 2, 3, 4)}  # Σ|terms| of each drive
+        buffers = (pb.DRIVE_BUFFER_STEP, pb.DRIVE_BUFFER_INPUT, pb.DRIVE_BUFFER_NUDGE, pb.DRIVE_BUFFER_LOGITS)
+        self.drive = {b: [z(g) for g in self.groups] for b in buffers}  # per DriveBuffer, per group
+        self.dmag = {b: [z(g) for g in self.groups] for b in buffers}  # Σ|terms| of each drive (Ties)
         self.e = np.zeros((m, self.groups[self.output].size))
         self.e0 = self.e.copy()
         self.p0 = None
