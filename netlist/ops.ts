@@ -100,7 +100,8 @@ export const OPS: Record<OpType, OpDef> = {
     actionDoc:
       'adc_conversion × lines·P·C·S (C = converted reads per MVM: dac bits when bit-serial, else 1; S = 2 for each-side pair conversion, else 1); bit-serial (C > 1): shift_add × lines·P·C',
     cycleDoc: 'P·(C·S·min(lines_per_adc, lines)·c(adc_conversion) + (C > 1 ? c(shift_add) : 0))',
-    meaning: "convert the array's sensed lines: output noise, clip to ±full scale, quantise to adc_step (normalised units)",
+    meaning:
+      "convert the array's sensed lines: output noise, clip to ±full scale, round to the nearest code −full scale + k·adc_step (normalised units; ties: Rounding at a code boundary)",
     resources: (op) => [`adc:${op.array}`],
     actions: (op, ctx) => {
       const C = conversionsPerMvm(ctx.chip);

@@ -50,3 +50,9 @@ export function pythonWithNumpy(): string {
 export function testNeedingNumpy(): jest.It {
   return testNeeding([[pythonWithNumpy(), ['-c', 'import numpy']]], 'python3-numpy');
 }
+
+/** A python3 that runs `import <modules>` (e.g. 'numpy, google.protobuf'): the one on PATH, else Debian's. */
+export function pythonImporting(modules: string): string {
+  for (const p of ['python3', '/usr/bin/python3']) if (runs(p, ['-c', `import ${modules}`])) return p;
+  return 'python3';
+}
