@@ -9,8 +9,12 @@
       "target_name": "fre_blas",
       "sources": ["blas.c", "noise.c", "periphery.c", "devices.c", "conv.c", "pool.c"],
       "defines": ["NAPI_VERSION=8"],
+      # -ffp-contract=off: no a·b + c is fused into an FMA (an ISO -std=c11 build's default already, stated so
+      # that no flag change turns it on). The target clones (avx512f, avx2, default) must give the same bytes,
+      # and the rounding to a code (periphery.c fre_code: lo + k·step; the LUT's (h − lo)·scale + 0.5) must be
+      # the double expression simulator/chip/periphery.ts evaluates: a contracted one rounds once, not twice.
       "cflags": [
-        "-O3", "-fno-trapping-math", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter",
+        "-O3", "-fno-trapping-math", "-ffp-contract=off", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter",
         "<!@(sh -c 'if [ -n \"${FRE_BLAS_CFLAGS:-}\" ]; then echo \"$FRE_BLAS_CFLAGS\"; else pkg-config --cflags openblas 2>/dev/null || true; fi')"
       ],
       "cflags_c": ["-std=c11"],

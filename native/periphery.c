@@ -20,7 +20,13 @@
  *       adcConvertScaled's values added as adcAccumulate adds them (accGain·v into out), P unchanged.
  *   adcConvertScaled(P, rows, lines, fs, step, scales, gain) → clipped:
  *       adcConvert, then the digital rescale by the row's noise-management scale (empty: 1) × gain.
- * Rounding is half away from zero, like Math.round for the non-negative arguments used here.
+ * Rounding to a code is the one rule of docs/netlist.md ("Rounding at a code boundary"), in double whatever
+ * the caller's precision: v (the float value, clipped to [lo, hi] in double), k = floor((v − lo)/step + 0.5)
+ * with a division (not a reciprocal), the code (float)(lo + k·step); lo, hi and step are the caller's doubles
+ * (fre_code below). The LUT index is floor((h − lo)·scale + 0.5) in double. simulator/chip/periphery.ts
+ * evaluates the same expressions in JavaScript's doubles, so both backends give the same bytes — also at a
+ * tie (0 on a symmetric range of 2^bits codes: a zero pixel, a clamped state, a sum of zeros). The addon is
+ * built with -ffp-contract=off (binding.gyp): lo + k·step and (h − lo)·scale + 0.5 must not become FMAs.
  * readPrep, adcConvertScaled and tableActivate split a large call's rows (elements) into FRE_BLOCKS blocks on up to chip_threads()
  * threads (blocks.h); nothing there draws, so the bytes are the same for any thread count.
  */
@@ -45,11 +51,18 @@
 #define FRE_CLONES512
 #endif
 
-FRE_CLONES512 static void quantize_loop(const float *restrict src, float *restrict dst, int64_t n, float lo, float hi, float step) {
-  const float inv = 1.0f / step;
+/* The code of v (already clipped to [lo, hi]): docs/netlist.md, "Rounding at a code boundary" — in double,
+ * (v − lo)/step by division, + 0.5, floor; lo + k·step rounded once to float. Every quantising loop below
+ * (DAC, ADC, state register) calls this, so there is one definition; inlined, it vectorises (vdivpd). */
+static inline __attribute__((always_inline)) float fre_code(double v, double lo, double step) {
+  return (float)(lo + floor((v - lo) / step + 0.5) * step);
+}
+
+FRE_CLONES512 static void quantize_loop(const float *restrict src, float *restrict dst, int64_t n, double lo, double hi, double step) {
   for (int64_t i = 0; i < n; i++) {
-    float v = src[i] < lo ? lo : (src[i] > hi ? hi : src[i]);
-    dst[i] = lo + floorf((v - lo) * inv + 0.5f) * step;
+    const double x = src[i];
+    const double v = x < lo ? lo : (x > hi ? hi : x);
+    dst[i] = fre_code(v, lo, step);
   }
 }
 
@@ -66,21 +79,22 @@ napi_value fre_quantize(napi_env env, napi_callback_info info) {
       !get_number(env, argv[4], "hi", &hi) || !get_number(env, argv[5], "step", &step)) return NULL;
   if (n > sl || n > dl) return throw_range(env, "quantize: n exceeds a buffer's length");
   if (!(step > 0)) return throw_range(env, "quantize: step must be > 0");
-  quantize_loop(src, dst, n, (float)lo, (float)hi, (float)step);
+  quantize_loop(src, dst, n, lo, hi, step);
   return NULL;
 }
 
-FRE_CLONES512 static void adc_loop(float *restrict p, float *restrict out, int64_t cols, float gain, float fs, float step) {
+/* fs and step in double (fre_code); the clipped value without a step is -fs or fs rounded to float. */
+FRE_CLONES512 static void adc_loop(float *restrict p, float *restrict out, int64_t cols, float gain, double fs, double step) {
   if (step > 0) {
-    const float inv = 1.0f / step;
     for (int64_t j = 0; j < cols; j++) {
-      float v = p[j] < -fs ? -fs : (p[j] > fs ? fs : p[j]);
-      v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      const double x = p[j];
+      const float v = fre_code(x < -fs ? -fs : (x > fs ? fs : x), -fs, step);
       out[j] += gain * v;
     }
   } else if (fs > 0) {
     for (int64_t j = 0; j < cols; j++) {
-      const float v = p[j] < -fs ? -fs : (p[j] > fs ? fs : p[j]);
+      const double x = p[j];
+      const float v = (float)(x < -fs ? -fs : (x > fs ? fs : x));
       out[j] += gain * v;
     }
   } else {
@@ -103,19 +117,17 @@ napi_value fre_adc_accumulate(napi_env env, napi_callback_info info) {
       !get_number(env, argv[8], "step", &step)) return NULL;
   if (m * cols > pl) return throw_range(env, "adcAccumulate: P is shorter than m·cols");
   if (m > 0 && (cols > ld || offset + (m - 1) * ld + cols > ol)) return throw_range(env, "adcAccumulate: out is too short for offset, ld and m rows");
-  for (int64_t r = 0; r < m; r++) adc_loop(p + r * cols, out + offset + r * ld, cols, (float)gain, (float)fs, (float)step);
+  for (int64_t r = 0; r < m; r++) adc_loop(p + r * cols, out + offset + r * ld, cols, (float)gain, fs, step);
   return NULL;
 }
 
-FRE_CLONES512 static int64_t convert_loop(float *restrict p, int64_t n, float fs, float step) {
+FRE_CLONES512 static int64_t convert_loop(float *restrict p, int64_t n, double fs, double step) {
   int64_t clipped = 0;
-  const float inv = step > 0 ? 1.0f / step : 0.0f;
   for (int64_t i = 0; i < n; i++) {
-    float v = p[i];
+    double v = p[i];
     clipped += (v < -fs) | (v > fs);
     v = v < -fs ? -fs : (v > fs ? fs : v);
-    if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
-    p[i] = v;
+    p[i] = step > 0 ? fre_code(v, -fs, step) : (float)v;
   }
   return clipped;
 }
@@ -132,27 +144,32 @@ napi_value fre_adc_convert(napi_env env, napi_callback_info info) {
   if (!get_f32(env, argv[0], "P", &p, &pl) || !get_dim(env, argv[1], "n", 0, &n) ||
       !get_number(env, argv[2], "fs", &fs) || !get_number(env, argv[3], "step", &step)) return NULL;
   if (n > pl) return throw_range(env, "adcConvert: n exceeds P's length");
-  const int64_t clipped = fs > 0 ? convert_loop(p, n, (float)fs, (float)step) : 0;
+  const int64_t clipped = fs > 0 ? convert_loop(p, n, fs, step) : 0;
   NAPI_CALL(env, napi_create_int64(env, clipped, &result));
   return result;
 }
 
+/* In double, as simulator/chip/periphery.ts (NeuronUnit.tabulated) computes it, so the bytes are the same:
+ * the LUT's index floor((h − lo)·scale + 0.5) clamped to [0, last] (docs/netlist.md, "Rounding at a code
+ * boundary"), and the interpolation t[k] + (t[k+1] − t[k])·(x − k), x = (h − lo)·scale, flat outside
+ * (t[0] for x ≤ 0, t[last] for x ≥ last). A NaN h gives NaN (JavaScript's t[NaN] is undefined). */
 FRE_CLONES512 static void table_loop(const float *restrict h, float *restrict s, int64_t n, const float *restrict t,
-                                  int64_t last, float lo, float scale, int linear) {
+                                  int64_t last, double lo, double scale, int linear) {
   if (!linear) {
     for (int64_t i = 0; i < n; i++) {
-      float x = floorf((h[i] - lo) * scale + 0.5f);
-      x = x < 0 ? 0 : (x > (float)last ? (float)last : x);
-      s[i] = t[(int64_t)x];
+      const double x = floor(((double)h[i] - lo) * scale + 0.5);
+      const int64_t k = x > 0 ? (x < (double)last ? (int64_t)x : last) : 0;
+      s[i] = x == x ? t[k] : NAN;
     }
   } else {
     for (int64_t i = 0; i < n; i++) {
-      float x = (h[i] - lo) * scale;
-      x = x < 0 ? 0 : (x > (float)last ? (float)last : x);
-      int64_t k = (int64_t)x;
-      if (k >= last) k = last - 1;
-      const float f = x - (float)k;
-      s[i] = t[k] + (t[k + 1] - t[k]) * f;
+      const double x = ((double)h[i] - lo) * scale;
+      if (x <= 0) s[i] = t[0];
+      else if (x >= (double)last) s[i] = t[last];
+      else if (x == x) {
+        const int64_t k = (int64_t)x;
+        s[i] = (float)((double)t[k] + ((double)t[k + 1] - (double)t[k]) * (x - (double)k));
+      } else s[i] = NAN;
     }
   }
 }
@@ -175,7 +192,7 @@ typedef struct {
   int64_t n;
   const float *t;
   int64_t last;
-  float lo, scale;
+  double lo, scale;
   int linear;
 } table_job;
 
@@ -201,7 +218,7 @@ napi_value fre_table_activate(napi_env env, napi_callback_info info) {
       !get_bool(env, argv[6], "linear", &linear)) return NULL;
   if (n > hl || n > sl) return throw_range(env, "tableActivate: n exceeds a buffer's length");
   if (tl < 2) return throw_range(env, "tableActivate: the table needs at least 2 entries");
-  table_job J = {h, s, n, t, tl - 1, (float)lo, (float)scale, linear ? 1 : 0};
+  table_job J = {h, s, n, t, tl - 1, lo, scale, linear ? 1 : 0};
   run_rows(n, table_block, &J);
   return NULL;
 }
@@ -246,16 +263,14 @@ FRE_CLONES static float absmax_loop(const float *restrict x, int64_t len) {
   return f;
 }
 
-/* In double, as the TypeScript: x·inv rounded to float (the scaled input), then the DAC's
- * lo + round((v − lo)/step)·step — a float reciprocal would send the ties (0 on a symmetric range
- * with an even number of codes, common: MNIST's blank pixels) to the other code. */
+/* In double, as the TypeScript: x·inv rounded to float (the scaled input), then the DAC's code (fre_code). */
 FRE_CLONES512 static void prep_loop(const float *restrict x, float *restrict xs, int64_t len, double inv, double lo, double hi, double step) {
   if (step > 0) {
     for (int64_t i = 0; i < len; i++) {
       double v = (double)(float)((double)x[i] * inv);
       v = v < lo ? lo : v;
       v = v > hi ? hi : v;
-      xs[i] = (float)(lo + floor((v - lo) / step + 0.5) * step);
+      xs[i] = fre_code(v, lo, step);
     }
   } else {
     for (int64_t i = 0; i < len; i++) xs[i] = (float)((double)x[i] * inv);
@@ -320,15 +335,14 @@ napi_value fre_read_prep(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-FRE_CLONES512 static int64_t convert_scaled_loop(float *restrict p, int64_t n, float fs, float step, float k) {
+FRE_CLONES512 static int64_t convert_scaled_loop(float *restrict p, int64_t n, double fs, double step, float k) {
   int64_t clipped = 0;
-  const float inv = step > 0 ? 1.0f / step : 0.0f;
   if (fs > 0) {
     for (int64_t i = 0; i < n; i++) {
-      float v = p[i];
-      clipped += (v < -fs) | (v > fs);
-      v = v < -fs ? -fs : (v > fs ? fs : v);
-      if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      double x = p[i];
+      clipped += (x < -fs) | (x > fs);
+      x = x < -fs ? -fs : (x > fs ? fs : x);
+      const float v = step > 0 ? fre_code(x, -fs, step) : (float)x;
       p[i] = v * k;
     }
   } else if (k != 1.0f) {
@@ -351,7 +365,7 @@ static void conv_block(void *q, int b) {
   int64_t clipped = 0;
   for (int64_t r = J->rows * b / FRE_BLOCKS; r < r1; r++) {
     const float k = (float)((J->scl > 0 ? (double)J->sc[r] : 1.0) * J->gain);
-    clipped += convert_scaled_loop(J->p + r * J->lines, J->lines, (float)J->fs, (float)J->step, k);
+    clipped += convert_scaled_loop(J->p + r * J->lines, J->lines, J->fs, J->step, k);
   }
   J->clipped[b] = clipped;
 }
@@ -382,17 +396,16 @@ napi_value fre_adc_convert_scaled(napi_env env, napi_callback_info info) {
  * else reads the partial sums in between): per element exactly adcConvertScaled's value v·k, then
  * adcAccumulate's out[offset + r·ld + j] += accGain·(v·k), both in float as those two loops do, so the
  * bytes are theirs; P is left as it was (nothing reads it afterwards). */
-FRE_CLONES512 static int64_t convert_acc_loop(const float *restrict p, const float *restrict nz, float *restrict out, int64_t n, float fs,
-                                           float step, float k, float g) {
+FRE_CLONES512 static int64_t convert_acc_loop(const float *restrict p, const float *restrict nz, float *restrict out, int64_t n, double fs,
+                                           double step, float k, float g) {
   int64_t clipped = 0;
-  const float inv = step > 0 ? 1.0f / step : 0.0f;
   if (nz && fs > 0) {
     /* The read's noise (normalVarBegin) first, as addNormalVar would have added it to P. */
     for (int64_t i = 0; i < n; i++) {
-      float v = p[i] + nz[i];
-      clipped += (v < -fs) | (v > fs);
-      v = v < -fs ? -fs : (v > fs ? fs : v);
-      if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      double x = (float)(p[i] + nz[i]);
+      clipped += (x < -fs) | (x > fs);
+      x = x < -fs ? -fs : (x > fs ? fs : x);
+      const float v = step > 0 ? fre_code(x, -fs, step) : (float)x;
       const float q = v * k;
       out[i] += g * q;
     }
@@ -408,10 +421,10 @@ FRE_CLONES512 static int64_t convert_acc_loop(const float *restrict p, const flo
   }
   if (fs > 0) {
     for (int64_t i = 0; i < n; i++) {
-      float v = p[i];
-      clipped += (v < -fs) | (v > fs);
-      v = v < -fs ? -fs : (v > fs ? fs : v);
-      if (step > 0) v = -fs + floorf((v + fs) * inv + 0.5f) * step;
+      double x = p[i];
+      clipped += (x < -fs) | (x > fs);
+      x = x < -fs ? -fs : (x > fs ? fs : x);
+      const float v = step > 0 ? fre_code(x, -fs, step) : (float)x;
       const float q = v * k;
       out[i] += g * q;
     }
@@ -443,7 +456,7 @@ static void conv_acc_block(void *q, int b) {
   for (int64_t r = J->rows * b / FRE_BLOCKS; r < r1; r++) {
     const float k = (float)((J->scl > 0 ? (double)J->sc[r] : 1.0) * J->gain);
     clipped += convert_acc_loop(J->p + r * J->lines, J->nz ? J->nz + r * J->lines : NULL, J->out + J->offset + r * J->ld, J->lines,
-                                (float)J->fs, (float)J->step, k, (float)J->accGain);
+                                J->fs, J->step, k, (float)J->accGain);
   }
   J->clipped[b] = clipped;
 }
@@ -458,7 +471,7 @@ static void conv_acc_row(void *q, int64_t r, const float *row) {
   conv_acc_row_ctx *C = q;
   const conv_acc_job *J = C->J;
   const float k = (float)((J->scl > 0 ? (double)J->sc[r] : 1.0) * J->gain);
-  C->clipped += convert_acc_loop(row, NULL, J->out + J->offset + r * J->ld, J->lines, (float)J->fs, (float)J->step, k, (float)J->accGain);
+  C->clipped += convert_acc_loop(row, NULL, J->out + J->offset + r * J->ld, J->lines, J->fs, J->step, k, (float)J->accGain);
 }
 
 static void conv_acc_deferred_block(void *q, int b) {
@@ -772,11 +785,11 @@ napi_value fre_chip_threads(napi_env env, napi_callback_info info) {
  * the same for any thread count and any split.
  */
 /* quantize_loop's values in place (the same expression; no restrict: source and destination are one). */
-FRE_CLONES512 static void quantize_inplace_loop(float *s, int64_t n, float lo, float hi, float step) {
-  const float inv = 1.0f / step;
+FRE_CLONES512 static void quantize_inplace_loop(float *s, int64_t n, double lo, double hi, double step) {
   for (int64_t i = 0; i < n; i++) {
-    float v = s[i] < lo ? lo : (s[i] > hi ? hi : s[i]);
-    s[i] = lo + floorf((v - lo) * inv + 0.5f) * step;
+    const double x = s[i];
+    const double v = x < lo ? lo : (x > hi ? hi : x);
+    s[i] = fre_code(v, lo, step);
   }
 }
 
@@ -784,7 +797,7 @@ typedef struct {
   int kind;
   float *h, *s, *pre;
   int64_t n;
-  float lo, hi, step;
+  double lo, hi, step;
   bool clear;
   const float *held; /* heldNeuronUpdate: h += held first (adcAccumulate's gain-1 add), or NULL */
 } neuron_job;
@@ -828,7 +841,7 @@ static napi_value neuron_update(napi_env env, napi_callback_info info, bool with
   if (n > hl || n > sl || (pl > 0 && n > pl) || (held && n > heldl)) return throw_range(env, "neuronUpdate: n exceeds a buffer's length");
   if (h == s) return throw_range(env, "neuronUpdate: h and s must be different buffers");
   if (held && (held == h || held == s)) return throw_range(env, "heldNeuronUpdate: held must be a buffer of its own");
-  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, (float)lo, (float)hi, (float)step, clear, held};
+  neuron_job J = {(int)kind, h, s, pl > 0 ? pre : NULL, n, lo, hi, step, clear, held};
   run_rows(n, neuron_block, &J);
   return NULL;
 }

@@ -362,11 +362,17 @@ export interface GainsMsg {
 export const ADC_READ_KINDS = ['forward', 'transposed', 'nudge'] as const;
 export type AdcReadKind = (typeof ADC_READ_KINDS)[number];
 
-/** An array's ADC range and step for one read kind (0 = unbounded / not quantised). */
+/**
+ * An array's ADC range and step for one read kind (0 = unbounded / not quantised), as the netlist carries them:
+ * GainsProto's float fields, so rounded to float32 here also for a netlist built in memory (the compiler's
+ * doubles) — a compiled and a decoded netlist then convert alike, by the rounding rule of docs/netlist.md
+ * ("Rounding at a code boundary") with these float32 values.
+ */
 export function adcRangeOf(g: GainsMsg, kind: AdcReadKind): { fullScale: number; step: number } {
-  if (kind === 'forward') return { fullScale: g.adcFullScaleForward, step: g.adcStep };
-  if (kind === 'transposed') return { fullScale: g.adcFullScaleTransposed, step: g.adcStepTransposed };
-  return { fullScale: g.adcFullScaleNudge, step: g.adcStepNudge };
+  const f = Math.fround;
+  if (kind === 'forward') return { fullScale: f(g.adcFullScaleForward), step: f(g.adcStep) };
+  if (kind === 'transposed') return { fullScale: f(g.adcFullScaleTransposed), step: f(g.adcStepTransposed) };
+  return { fullScale: f(g.adcFullScaleNudge), step: f(g.adcStepNudge) };
 }
 
 export interface ArrayMsg {

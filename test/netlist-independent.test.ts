@@ -2,8 +2,8 @@
  * An independent check of the netlist format, as a chip team would make it: test/reference/netlist_exec.py
  * executes a compiled netlist in NumPy, written from the format documents only (docs/netlist.md, "An
  * independent executor"), and must agree with `fre simulate`'s interpreter on the same netlist — the
- * logits of an inference on the `ideal` chip and on a deterministic quantising chip, and the weights
- * after one training batch. Edited netlists (T, a gain, a learning rate) given to the executor alone
+ * logits of an inference on the `ideal` chip and on a deterministic quantising chip (on each backend, native
+ * and reference: one rounding rule at a code boundary), and the weights after one training batch. Edited netlists (T, a gain, a learning rate) given to the executor alone
  * are negative controls: the comparison must then fail.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,9 @@ import { readNpz, writeNpz, type NpyArray } from '../io/npz';
 import { writeNetlistFile } from '../netlist/codec';
 import type { NetlistMsg } from '../netlist/types';
 import { makeInterpreter, runOnChip } from '../simulator/chip/run';
+import type { Kernels } from '../simulator/kernels/kernels';
+import { loadNativeKernels } from '../simulator/kernels/native';
+import { referenceKernels } from '../simulator/kernels/reference';
 import { selectKernels } from '../simulator/kernels/select';
 import { makeRng } from '../util/rng';
 import { pythonImporting, testNeeding } from './needs';
@@ -36,13 +39,14 @@ const needs = testNeeding(
 );
 const kernels = selectKernels('auto');
 /**
- * The quantising chips need the native backend: the document's rounding of a value that sits exactly
- * halfway between two codes (a zero input or sum: docs/netlist.md, "Rounding at a code boundary") is
- * the native backend's, and the reference backend rounds those the other way. CI builds the addon
- * (scripts/setup.sh); elsewhere a missing addon skips these tests, and in CI it fails them.
+ * The quantising chips run on both backends, each compared with the executor: a value exactly halfway
+ * between two codes (a zero input or sum) rounds by the one rule of docs/netlist.md ("Rounding at a code
+ * boundary") on either. The native kernels are asked for directly (not through FRE_BACKEND). CI builds the
+ * addon (scripts/setup.sh); elsewhere a missing addon skips the native runs, and in CI it fails them.
  */
+const nativeKernels = loadNativeKernels();
 const needsNative: jest.It =
-  kernels.name !== 'reference-ts'
+  nativeKernels !== null
     ? needs
     : process.env.CI
       ? (((name: string) =>
@@ -50,6 +54,11 @@ const needsNative: jest.It =
             throw new Error('the native kernels are not built: CI must run scripts/setup.sh');
           })) as unknown as jest.It)
       : test.skip;
+type Backend = 'native' | 'reference';
+const BACKENDS: Backend[] = ['native', 'reference'];
+const kernelsOf = (b: Backend): Kernels => (b === 'native' ? nativeKernels! : referenceKernels);
+/** The quantised comparisons' test function on a backend: the reference runs wherever the tools are. */
+const onBackend = (b: Backend): jest.It => (b === 'native' ? needsNative : needs);
 
 /**
  * Logits agree when |Δ| ≤ TOL·(1 + |logit|). fre computes in float32 (unit roundoff 6e-8), the executor
@@ -270,8 +279,8 @@ function expectAgreement(a: Agreement, m: number): void {
   expect(a.near).toBeLessThanOrEqual(NEAR_SHARE * m);
 }
 
-function inferOnFre(c: Compiled, d: Dataset): Float32Array {
-  const it = makeInterpreter(c.netlist, 1, kernels, d.count);
+function inferOnFre(c: Compiled, d: Dataset, k: Kernels = kernels): Float32Array {
+  const it = makeInterpreter(c.netlist, 1, k, d.count);
   return Float32Array.from(it.infer(d.images, d.count).subarray(0, d.count * c.net.classes));
 }
 
@@ -328,42 +337,46 @@ describe('an executor written from the documents agrees with fre simulate (infer
     expect(bad.beyond).toBeGreaterThan(d.count);
   });
 
-  needsNative.each([
-    ['abs-max, difference conversion, exact neuron', QUANT],
-    ['no noise management, each-side conversion, iterative bound management, piecewise-linear neuron', QUANT_2],
-  ])('deterministic quantising chip (%s): the samples off code boundaries agree; a gain edit fails', (_label, chip) => {
-    const c = compileCase(spec(), chip);
-    const d = dataset(c.net, 256, 4);
-    const fre = inferOnFre(c, d);
-    const py = execute(c.pb, c.dir, d, false);
-    // Quantisation really happens at each converter (a tie count of 0 everywhere would say a
-    // quantiser saw only codes; the counts are values within float32 reach of a boundary).
-    const ties = ['dac', 'adc', 'state'].map((k) => num(py.get(`ties_${k}`)!, 0));
-    expect(ties.reduce((x, y) => x + y)).toBeGreaterThan(0);
-    // The second chip's range clips often, so bound management re-reads (the first has none).
-    if (chip === QUANT_2) expect(num(py.get('rereads')!, 0)).toBeGreaterThan(0);
-    if (process.env.FRE_NETEXEC_REPORT)
-      console.log(`${chip.name}: ties ${ties}, clipped reads ${num(py.get('clipped_reads')!, 0)}, re-reads ${num(py.get('rereads')!, 0)}`);
-    const a = agreement(fre, py, d.count, c.net.classes);
-    report(chip.name, a, d.count);
-    expectAgreement(a, d.count);
+  describe.each(BACKENDS)('%s backend', (backend) => {
+    onBackend(backend).each([
+      ['abs-max, difference conversion, exact neuron', QUANT],
+      ['no noise management, each-side conversion, iterative bound management, piecewise-linear neuron', QUANT_2],
+    ])('deterministic quantising chip (%s): the samples off code boundaries agree; a gain edit fails', (_label, chip) => {
+      const c = compileCase(spec(), chip);
+      const d = dataset(c.net, 256, 4);
+      const fre = inferOnFre(c, d, kernelsOf(backend));
+      const py = execute(c.pb, c.dir, d, false);
+      // Quantisation really happens at each converter (a tie count of 0 everywhere would say a
+      // quantiser saw only codes; the counts are values within float32 reach of a boundary).
+      const ties = ['dac', 'adc', 'state'].map((k) => num(py.get(`ties_${k}`)!, 0));
+      expect(ties.reduce((x, y) => x + y)).toBeGreaterThan(0);
+      // The second chip's range clips often, so bound management re-reads (the first has none).
+      if (chip === QUANT_2) expect(num(py.get('rereads')!, 0)).toBeGreaterThan(0);
+      if (process.env.FRE_NETEXEC_REPORT)
+        console.log(
+          `${chip.name}: ties ${ties}, clipped reads ${num(py.get('clipped_reads')!, 0)}, re-reads ${num(py.get('rereads')!, 0)}`,
+        );
+      const a = agreement(fre, py, d.count, c.net.classes);
+      report(`${chip.name} (${backend})`, a, d.count);
+      expectAgreement(a, d.count);
 
-    // Negative control: W0's first tile's forward gain × 1.02 for the executor alone.
-    const arr = c.netlist.edges[0].arrays[0];
-    const bad = agreement(
-      fre,
-      execute(
-        edited(c, 'gain', (n) => scaledGain(n, arr)),
-        c.dir,
-        d,
-        false,
-      ),
-      d.count,
-      c.net.classes,
-    );
-    report(`${chip.name}, gain × 1.02 (negative control)`, bad, d.count);
-    expect(agrees(bad, d.count)).toBe(false);
-    expect(bad.beyond).toBeGreaterThan(d.count / 8);
+      // Negative control: W0's first tile's forward gain × 1.02 for the executor alone.
+      const arr = c.netlist.edges[0].arrays[0];
+      const bad = agreement(
+        fre,
+        execute(
+          edited(c, 'gain', (n) => scaledGain(n, arr)),
+          c.dir,
+          d,
+          false,
+        ),
+        d.count,
+        c.net.classes,
+      );
+      report(`${chip.name} (${backend}), gain × 1.02 (negative control)`, bad, d.count);
+      expect(agrees(bad, d.count)).toBe(false);
+      expect(bad.beyond).toBeGreaterThan(d.count / 8);
+    });
   });
 });
 
@@ -445,8 +458,7 @@ describe('conv edges: the executor agrees with fre simulate', () => {
     },
   );
 
-  /** QUANT without noise management (a conv read codes its patches as abs-max scaled inputs are
-   *  coded: docs/netlist.md, "Rounding at a code boundary"), with iterative bound management on a
+  /** QUANT without noise management, with iterative bound management on a
    *  fine, clipping range. Each sample converts P times more lines than on a dense net, and a max pool
    *  compares sums that can tie on the lattice of codes: T 2, K 1 keep the samples near a boundary few. */
   const CONV_QUANT = {
@@ -456,13 +468,15 @@ describe('conv edges: the executor agrees with fre simulate', () => {
       adc: { outputNoise: 0, linesPerAdc: 2, fullScale: 0.51234, noiseManagement: 'none', boundManagement: 'iterative', maxRereads: 3 },
     },
   };
-  needsNative('deterministic quantising chip, no noise management, iterative bound management: inference agrees', () => {
-    const c = compileCase(convSpec('symmetric', { T: 2, K: 1 }), CONV_QUANT);
-    const d = dataset(c.net, 128, 4);
-    const py = execute(c.pb, c.dir, d, false);
-    expect(num(py.get('rereads')!, 0)).toBeGreaterThan(0);
-    const a = agreement(inferOnFre(c, d), py, d.count, c.net.classes);
-    report('conv symmetric, reram-deterministic-conv', a, d.count);
-    expectAgreement(a, d.count);
+  describe.each(BACKENDS)('%s backend', (backend) => {
+    onBackend(backend)('deterministic quantising chip, no noise management, iterative bound management: inference agrees', () => {
+      const c = compileCase(convSpec('symmetric', { T: 2, K: 1 }), CONV_QUANT);
+      const d = dataset(c.net, 128, 4);
+      const py = execute(c.pb, c.dir, d, false);
+      expect(num(py.get('rereads')!, 0)).toBeGreaterThan(0);
+      const a = agreement(inferOnFre(c, d, kernelsOf(backend)), py, d.count, c.net.classes);
+      report(`conv symmetric, reram-deterministic-conv (${backend})`, a, d.count);
+      expectAgreement(a, d.count);
+    });
   });
 });

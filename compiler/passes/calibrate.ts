@@ -50,7 +50,8 @@ function dacOf(chip: ChipDescription, x: Float32Array): Float32Array {
   const step = (hi - lo) / (2 ** bits - 1);
   return Float32Array.from(x, (v) => {
     const c = v < lo ? lo : v > hi ? hi : v;
-    return Math.fround(lo + Math.round((c - lo) / step) * step);
+    // The converters' one rounding rule (docs/netlist.md, "Rounding at a code boundary"; simulator/chip/periphery.ts).
+    return Math.fround(lo + Math.floor((c - lo) / step + 0.5) * step);
   });
 }
 

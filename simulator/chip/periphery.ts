@@ -39,6 +39,15 @@ export type PeripheryNative = Pick<
   | 'pulsedCommitRun'
 > | null;
 
+/**
+ * Every converter and register here rounds to its codes by one rule (docs/netlist.md, "Rounding at a code
+ * boundary"), which native/periphery.c (fre_code) evaluates in C's doubles with the same operations in the
+ * same order, so that both backends give the same bytes, also for a value exactly halfway between two codes:
+ * v clipped to [lo, hi] (lo, hi, step numbers, i.e. doubles), k = ⌊(v − lo)/step + ½⌋, the code lo + k·step
+ * rounded once to float32 (stored into a Float32Array). Math.floor(x + 0.5), not Math.round(x): the two
+ * differ at x = 0.49999999999999994, where x + 0.5 rounds up to 1 in double.
+ */
+
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
 export interface Quantiser {
   readonly active: boolean;
@@ -63,7 +72,7 @@ export function quantiser(bits: number | 'float', lo: number, hi: number, native
       }
       for (let i = 0; i < n; i++) {
         const v = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
-        dst[i] = lo + Math.round((v - lo) / step) * step;
+        dst[i] = lo + Math.floor((v - lo) / step + 0.5) * step;
       }
     },
   };
@@ -106,7 +115,7 @@ export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Ad
       if (!bounded && bits === 'float') return;
       for (let i = 0; i < n; i++) {
         let v = p[i] < -fs ? -fs : p[i] > fs ? fs : p[i];
-        if (step > 0) v = -fs + Math.round((v + fs) / step) * step;
+        if (step > 0) v = -fs + Math.floor((v + fs) / step + 0.5) * step;
         p[i] = v;
       }
     },
@@ -146,7 +155,7 @@ export function convertOver(p: Float32Array, n: number, fullScale: number, step:
       v = fs;
       clipped++;
     }
-    if (step > 0) v = -fs + Math.round((v + fs) / step) * step;
+    if (step > 0) v = -fs + Math.floor((v + fs) / step + 0.5) * step;
     p[i] = v;
   }
   return clipped;
@@ -316,7 +325,8 @@ export class NeuronUnit {
     }
     if (impl.kind === 'lut') {
       for (let i = 0; i < n; i++) {
-        const k = Math.round((h[i] - lo) * scale);
+        // The nearest entry by the rule of the converters (⌊x + ½⌋ in double), as native/periphery.c table_loop.
+        const k = Math.floor((h[i] - lo) * scale + 0.5);
         s[i] = t[k < 0 ? 0 : k > last ? last : k];
       }
     } else {

@@ -33,11 +33,13 @@ import numpy as np
 
 
 def quantise(v, bits, lo, hi):
-    """fre's converters (docs/chip-description.md): 2^bits codes spanning [lo, hi] inclusive, clip then round."""
+    """fre's converters (docs/chip-description.md): 2^bits codes spanning [lo, hi] inclusive, clip then
+    round by the rule of docs/netlist.md ("Rounding at a code boundary"): floor(x + 0.5) in float64, not
+    np.round (half to even)."""
     if not bits:
         return v
     step = (hi - lo) / (2 ** bits - 1)
-    return lo + np.round((np.clip(v, lo, hi) - lo) / step) * step
+    return lo + np.floor((np.clip(v, lo, hi) - lo) / step + 0.5) * step
 
 
 def program(u, p, rng):

@@ -37,8 +37,8 @@ Usage: netlist_exec.py NET.pb INPUTS.npz OUT.npz [--train] [--proto-dir DIR] [--
   --tie-abs A       absolute uncertainty of a nonzero state (default 4e-7: fre's tanh kernel is a
                     rational approximation within 3e-7, plus float32 rounding).
 
-The arithmetic of a value halfway between two codes follows docs/netlist.md, "Rounding at a code
-boundary" (fre's native backend).
+A value halfway between two codes rounds by the one rule of docs/netlist.md, "Rounding at a code
+boundary" (both of fre's backends): k = floor((v − lo)/step + 0.5) in float64.
 
 Covered: dense edges (W tiles, symmetric feedback by transposed reads, random feedback B tiles),
 conv edges (im2row patches streamed through the tiles, max or average pooling, feedback unpooled
@@ -119,38 +119,32 @@ class Ties:
         self.near |= hit.reshape(self.near.shape[0], -1).any(axis=1)
 
 
-def quantise(v, lo, hi, step, ties, kind, err, arith):
+def quantise(v, lo, hi, step, ties, kind, err):
     """A converter or register of 2^bits codes evenly spaced over [lo, hi], ends included
     (docs/chip-description.md: dac.inputRange, stateBits/stateRange; the ADC over ±full scale):
-    clip, then the code lo + k·step, k = ⌊(v − lo)/step + ½⌋. step 0 = float: the value passes
-    unchanged, not clipped either (docs/chip-simulator.md).
+    clip, then the code lo + k·step. step 0 = float: the value passes unchanged, not clipped either
+    (docs/chip-simulator.md).
     err: v's float32 uncertainty (Ties).
 
-    A value exactly halfway between two codes goes up or down with the last bit of the arithmetic
-    that forms (v − lo)/step, and with 2^bits codes over a symmetric range 0 is such a value (a zero
-    input, a clamped state, a sum of zeros: common). docs/netlist.md ("Rounding at a code
-    boundary") says how fre evaluates it per converter; `arith` follows it:
-      "float32": v and 1/step rounded to float32, (v − lo)·(1/step) + ½ in float32;
-      "float64": (v − lo)/step + ½ in float64."""
+    A value exactly halfway between two codes is common (with 2^bits codes over a symmetric range 0
+    is one: a zero input, a clamped state, a sum of zeros); docs/netlist.md ("Rounding at a code
+    boundary") fixes one rule for every converter: k = ⌊(v − lo)/step + ½⌋ in float64, a division,
+    lo, hi and step float64 numbers. A value this executor forms in float64 may still lie within
+    float32 reach of a boundary where fre's float32 value does not (Ties marks those)."""
     if not step:
         return v  # float: neither clipped nor rounded
     v = np.clip(v, lo, hi)
     ties.note(kind, v, lo, hi, step, err)
-    if arith == "float32":
-        f32 = np.float32
-        inv = f32(1) / f32(step)
-        k = np.floor((v.astype(f32) - f32(lo)) * inv + f32(0.5)).astype(np.float64)
-    else:
-        k = np.floor((v - lo) / step + 0.5)
+    k = np.floor((v - lo) / step + 0.5)
     return lo + k * step
 
 
 def adc_quantise(v, fs, step, ties, err):
-    """An ADC conversion: clipped at ±fs (0 = unbounded), then coded in float32 arithmetic
-    (step 0 = a float ADC: clipping only)."""
+    """An ADC conversion: clipped at ±fs (0 = unbounded), then coded by the one rule with the netlist's
+    float32 full scale and step as float64 numbers (step 0 = a float ADC: clipping only)."""
     if not fs:
         return v
-    return quantise(np.clip(v, -fs, fs), -fs, fs, step, ties, "adc", err, "float32")
+    return quantise(np.clip(v, -fs, fs), -fs, fs, step, ties, "adc", err)
 
 
 def slope(kind, h, pb):
@@ -194,7 +188,10 @@ def activation(kind, h, impl, pb, ties, mag):
         step = (hi - lo) / (n - 1)
         hc = np.clip(h, lo, hi)
         ties.note("lut", hc, lo, hi, step, ties.err(h, mag))
-        return activation_exact(kind, xs, pb)[np.clip(np.floor((hc - lo) / step + 0.5).astype(int), 0, n - 1)]
+        # The index by the rule of docs/netlist.md ("Rounding at a code boundary"): ⌊(h − lo)·scale + ½⌋
+        # in float64, scale = (n − 1)/(hi − lo), clamped to the table.
+        scale = (n - 1) / (hi - lo)
+        return activation_exact(kind, xs, pb)[np.clip(np.floor((hc - lo) * scale + 0.5).astype(int), 0, n - 1)]
     raise SystemExit(f"netlist_exec: activation implementation {impl.kind} unknown")
 
 
@@ -484,15 +481,12 @@ class Executor:
         x = arr.x_scaled
         dac = self.chip.periphery.dac
         err = self.ties.err(x, np.abs(x))
+        # The one rule (docs/netlist.md, "Rounding at a code boundary") with the step (hi − lo)/(2^bits − 1)
+        # in float64 from the chip's DAC; a scaled input (or a conv edge's patch) is a float32 value first.
+        step = (hi - lo) / (2**dac.bits - 1) if arr.g.dac_step else 0.0
         if self.abs_max or arr.rereading or self.conv[arr.edge] is not None:
-            # A scaled input (or a conv edge's patch) is rounded to float32, then coded in float64
-            # with the step (hi − lo)/(2^bits − 1) in float64 (docs/netlist.md, "Rounding at a code
-            # boundary").
-            step = (hi - lo) / (2**dac.bits - 1) if dac.bits else 0.0
-            x32 = x.astype(np.float32).astype(np.float64)
-            xq = quantise(x32, lo, hi, step, self.ties, "dac", err, "float64")
-        else:
-            xq = quantise(x, lo, hi, arr.g.dac_step, self.ties, "dac", err, "float32")
+            x = x.astype(np.float32).astype(np.float64)
+        xq = quantise(x, lo, hi, step, self.ties, "dac", err)
         up, um = (arr.u_plus, arr.u_minus) if arr.transposed else (arr.u_plus.T, arr.u_minus.T)
         arr.part_sides = (xq @ up, xq @ um)
         arr.part = arr.part_sides[0] - arr.part_sides[1]
@@ -633,7 +627,9 @@ class Executor:
         lo, hi = self.state_range
         # s's uncertainty: h's through the slope (0 where hard-sigmoid clamps), and the kernels' own.
         err = self.ties.rel * mag * slope(g.activation, h, pb) + np.where(s != 0, self.ties.abs, 0.0)
-        self.s_next[op.group] = quantise(s, lo, hi, g.state_step, self.ties, "state", err, "float32")
+        # The one rule with the step (hi − lo)/(2^bits − 1) in float64 from the chip's state register.
+        step = (hi - lo) / (2**self.chip.neuron.state_bits - 1) if g.state_step else 0.0
+        self.s_next[op.group] = quantise(s, lo, hi, step, self.ties, "state", err)
         self.drive[pb.DRIVE_BUFFER_STEP][op.group] = np.zeros_like(h)
         self.dmag[pb.DRIVE_BUFFER_STEP][op.group] = np.zeros_like(h)
 
