@@ -28,6 +28,7 @@ import { dirname, resolve } from 'node:path';
 import { SpecError } from '../graph/diagnostics';
 import type { GraphSpec } from '../graph/spec';
 import { validateGraph } from '../graph/validate';
+import { chipFileOfName } from '../hw-models/load';
 import { canonicalJson, deepClone, shortHash } from './canonical';
 import { closest, SweepError, typeName, type SweepProblem } from './errors';
 import {
@@ -917,12 +918,24 @@ function pointerText(doc: Doc, pointer: string): string {
 }
 
 /** Everything that decides which runs exist and what they compute; not the name, not dataDir. */
+/**
+ * The chip as the hash sees it. A chip file that modifies a preset without a "name" of its own is now
+ * named "preset+file.json" (hw-models/load modifiedPresetName); it was named after the preset before,
+ * and the name decides no run. Hashing the preset's name keeps the hash of such a sweep, so --resume
+ * and merge accept results files written before the rename.
+ */
+function chipForHash(chip: unknown): unknown {
+  if (!isObj(chip) || typeof chip.name !== 'string') return chip;
+  const file = chipFileOfName(chip.name);
+  return file === undefined ? chip : { ...chip, name: chip.name.slice(0, -file.length - 1) };
+}
+
 export function sweepHash(def: SweepDef): string {
   return shortHash({
     format: SWEEP_FORMAT,
     runner: def.runner.name,
     graph: def.graph,
-    chip: def.chip,
+    chip: chipForHash(def.chip),
     method: def.method,
     data: { trainLimit: def.data.trainLimit, testLimit: def.data.testLimit },
     axes: def.axes.map((a) => ({
