@@ -886,8 +886,11 @@ function reportPointProblem(
 ): void {
   // The axis whose field is (or contains, or is inside) the reported location. A constraint between
   // fields (an array narrower than linesPerAdc) is reported at a field no axis sets; when only one
-  // axis sets anything in that document, its value at this point is still the cause.
-  const onDoc = def.axes.map((a, j) => (a.targets.some((t) => t.doc === doc) ? j : -1)).filter((j) => j >= 0);
+  // axis sets anything the check reads, its value at this point is still the cause. The chip's check
+  // also reads the graph (the net must fit the chip), so a graph axis there leaves the cause open.
+  const reads: Doc[] = doc === 'chip' ? ['chip', 'graph'] : ['graph'];
+  const varying = def.axes.map((a, j) => (a.targets.some((t) => reads.includes(t.doc)) ? j : -1)).filter((j) => j >= 0);
+  const onDoc = varying.length === 1 && def.axes[varying[0]].targets.some((t) => t.doc === doc) ? varying : [];
   const exact = def.axes.findIndex((a) =>
     a.targets.some((t) => {
       if (t.doc !== doc) return false;
@@ -917,7 +920,6 @@ function pointerText(doc: Doc, pointer: string): string {
   return `${doc}${pointer.replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.')}`;
 }
 
-/** Everything that decides which runs exist and what they compute; not the name, not dataDir. */
 /**
  * The chip as the hash sees it. A chip file that modifies a preset without a "name" of its own is now
  * named "preset+file.json" (hw-models/load modifiedPresetName); it was named after the preset before,
@@ -930,6 +932,7 @@ function chipForHash(chip: unknown): unknown {
   return file === undefined ? chip : { ...chip, name: chip.name.slice(0, -file.length - 1) };
 }
 
+/** Everything that decides which runs exist and what they compute; not the name, not dataDir. */
 export function sweepHash(def: SweepDef): string {
   return shortHash({
     format: SWEEP_FORMAT,
