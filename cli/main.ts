@@ -22,7 +22,7 @@ import { runValidate, validateOptions, type ValidateArgs } from './validate-comm
  */
 export async function cli(argv: string[]): Promise<number> {
   process.exitCode = undefined;
-  // Every command's output may be piped into `head`: a reader that leaves early is not an error.
+  // Every command's output may be piped into `head`: a reader that leaves early is not an error (its output is dropped).
   quietOnClosedPipe();
   setRawArgv(argv);
   try {

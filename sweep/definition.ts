@@ -28,6 +28,7 @@ import { dirname, resolve } from 'node:path';
 import { SpecError } from '../graph/diagnostics';
 import type { GraphSpec } from '../graph/spec';
 import { validateGraph } from '../graph/validate';
+import { chipFileOfName } from '../hw-models/load';
 import { canonicalJson, deepClone, shortHash } from './canonical';
 import { closest, SweepError, typeName, type SweepProblem } from './errors';
 import {
@@ -885,8 +886,11 @@ function reportPointProblem(
 ): void {
   // The axis whose field is (or contains, or is inside) the reported location. A constraint between
   // fields (an array narrower than linesPerAdc) is reported at a field no axis sets; when only one
-  // axis sets anything in that document, its value at this point is still the cause.
-  const onDoc = def.axes.map((a, j) => (a.targets.some((t) => t.doc === doc) ? j : -1)).filter((j) => j >= 0);
+  // axis sets anything the check reads, its value at this point is still the cause. The chip's check
+  // also reads the graph (the net must fit the chip), so a graph axis there leaves the cause open.
+  const reads: Doc[] = doc === 'chip' ? ['chip', 'graph'] : ['graph'];
+  const varying = def.axes.map((a, j) => (a.targets.some((t) => reads.includes(t.doc)) ? j : -1)).filter((j) => j >= 0);
+  const onDoc = varying.length === 1 && def.axes[varying[0]].targets.some((t) => t.doc === doc) ? varying : [];
   const exact = def.axes.findIndex((a) =>
     a.targets.some((t) => {
       if (t.doc !== doc) return false;
@@ -916,13 +920,25 @@ function pointerText(doc: Doc, pointer: string): string {
   return `${doc}${pointer.replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.')}`;
 }
 
+/**
+ * The chip as the hash sees it. A chip file that modifies a preset without a "name" of its own is now
+ * named "preset+file.json" (hw-models/load modifiedPresetName); it was named after the preset before,
+ * and the name decides no run. Hashing the preset's name keeps the hash of such a sweep, so --resume
+ * and merge accept results files written before the rename.
+ */
+function chipForHash(chip: unknown): unknown {
+  if (!isObj(chip) || typeof chip.name !== 'string') return chip;
+  const file = chipFileOfName(chip.name);
+  return file === undefined ? chip : { ...chip, name: chip.name.slice(0, -file.length - 1) };
+}
+
 /** Everything that decides which runs exist and what they compute; not the name, not dataDir. */
 export function sweepHash(def: SweepDef): string {
   return shortHash({
     format: SWEEP_FORMAT,
     runner: def.runner.name,
     graph: def.graph,
-    chip: def.chip,
+    chip: chipForHash(def.chip),
     method: def.method,
     data: { trainLimit: def.data.trainLimit, testLimit: def.data.testLimit },
     axes: def.axes.map((a) => ({

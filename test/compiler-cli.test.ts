@@ -22,11 +22,15 @@ function fre(args: string[]) {
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /);
 
-/** Runs the CLI with its stdout read by a reader that closes at once (`fre … | head -0`). */
-function freIntoClosedPipe(args: string[]): Promise<{ status: number | null; stderr: string }> {
+/** Runs the CLI with its stdout (or stderr, or both) read by a reader that closes at once (`fre … | head -0`). */
+function freIntoClosedPipe(
+  args: string[],
+  closed: 'stdout' | 'stderr' | 'both' = 'stdout',
+): Promise<{ status: number | null; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [FRE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.destroy();
+    if (closed !== 'stderr') child.stdout.destroy();
+    if (closed !== 'stdout') child.stderr.destroy();
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('close', (status) => done({ status, stderr }));
@@ -149,6 +153,25 @@ describe('fre compile / inspect / validate (built CLI)', () => {
       noStack(r.stderr);
       expect(r.status).toBe(0);
     }
+  });
+
+  test('a closed pipe drops only its output: the run still finishes, writes its files and exits with its status', async () => {
+    // `fre train … --save w.npz 2>&1 | head -1`: the progress lines meet a closed stderr long before the
+    // weights are saved; ending there with exit 0 would report success for a run that wrote nothing.
+    const spec = JSON.parse(readFileSync(join(ROOT, SPEC), 'utf8'));
+    spec.data = { dataset: 'synthetic' };
+    spec.input = { size: 784 };
+    spec.output = { classes: 10 };
+    const specFile = join(dir, 'synthetic.spec.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    for (const closed of ['stderr', 'both'] as const) {
+      const save = join(dir, `piped-${closed}.npz`);
+      const r = await freIntoClosedPipe(['train', specFile, '--epochs', '3', '--json', '--save', save], closed);
+      expect(r.status).toBe(0);
+      expect(existsSync(save)).toBe(true);
+    }
+    // A failure behind a closed pipe still exits 1: an unreadable spec, its error written to the closed stderr.
+    expect((await freIntoClosedPipe(['train', join(dir, 'missing.json')], 'both')).status).toBe(1);
   });
 
   test('inspect prints the learning-signal path: nudged phase, state register, δ formation and precision, activation, update', () => {

@@ -190,8 +190,11 @@ describe("chip paths go through the chip runner's hooks", () => {
       chip === 'reram'
         ? { chip: { crossbar: { rows: 128, cols: 128, programmingNoise: 0.05 }, adc: { bits: 6 } } }
         : { problems: [{ path: '', message: `unknown chip preset ${JSON.stringify(chip)}`, hint: 'use "reram"' }] },
-    validateChip: (chip) => {
+    validateChip: (chip, graph) => {
       const c = chip as { adc: { bits: number }; crossbar: { rows: number } };
+      // The net must fit the chip: a problem of the chip document that a graph value causes.
+      if (graph.layers[0].size > 1000)
+        return [{ path: 'chip', message: 'the net needs more arrays than the chip has', hint: 'a bigger chip' }];
       if (c.adc.bits < 1 || c.adc.bits > 12)
         return [{ path: 'chip.adc.bits', message: `ADC bits must be 1–12, got ${c.adc.bits}`, hint: 'use 1…12 bits' }];
       // A constraint between fields, reported at the one no axis below sets.
@@ -240,6 +243,16 @@ describe("chip paths go through the chip runner's hooks", () => {
         ]),
       ),
     ).toEqual([expect.stringMatching(/^\/axes: at the point rows=4, noise=0 the chip is invalid at chip.adc.bits/)]);
+    // One axis sets the chip, but a graph axis also varies and the chip's check reads the graph (the net must
+    // fit): the chip axis's value is not the cause, so the point is named, not "change or drop this value".
+    expect(
+      problems(
+        chipSweep([
+          { name: 'rows', path: 'chip.crossbar.rows', values: [128] },
+          { name: 'h', path: 'graph.layers[0].size', values: [16, 5000] },
+        ]),
+      ),
+    ).toEqual([expect.stringMatching(/^\/axes: at the point rows=128, h=5000 the chip is invalid/)]);
     expect(problems(chipSweep([], 'pcm-x'))).toEqual([expect.stringMatching(/^\/chip: unknown chip preset "pcm-x"/)]);
     const { chip: _, ...noChip } = chipSweep([{ path: 'chip.adc.bits', values: [4] }]);
     expect(problems(noChip)).toEqual([expect.stringMatching(/^\/axes\/0\/path: unknown path "chip.adc.bits": the sweep names no chip/)]);

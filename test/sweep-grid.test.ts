@@ -1,4 +1,5 @@
 /** Sweep files → grid: lists, lin/log ranges, wildcard and name selectors, seeds, order, shards, hash. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkSweep, materialise, pointIndex, rangeValues } from '../sweep/definition';
 import { enumerateRuns, inShard, parseShard, runCount, shardRuns } from '../sweep/grid';
@@ -109,6 +110,20 @@ describe('grid', () => {
     const g = tinyGraph();
     g.dynamics.betaF = 0.2;
     expect(load(tinySweep(), g).hash).not.toBe(a.hash);
+  });
+
+  test('a chip file that modifies a preset without a name hashes as before the "preset+file" names (--resume of older results)', () => {
+    // fre names such a chip "ideal+chip.json" now; results files written when it was called "ideal" carry
+    // the hash of that name, and the name decides no run: the same sweep must keep its hash.
+    const hashWith = (chip: Record<string, unknown>) => {
+      const { dir, file } = sweepDir(tinySweep({ runner: 'chip', chip: 'chip.json', axes: [], seeds: 1, metrics: ['bestTestAccuracy'] }));
+      writeFileSync(join(dir, 'chip.json'), JSON.stringify(chip));
+      return checkSweep(JSON.parse(readFileSync(file, 'utf8')), file).hash;
+    };
+    const modified = { base: 'ideal', neuron: { stateNoise: 0.01 } };
+    expect(hashWith(modified)).toBe(hashWith({ ...modified, name: 'ideal' }));
+    // Other fields still count.
+    expect(hashWith(modified)).not.toBe(hashWith({ ...modified, neuron: { stateNoise: 0.02 } }));
   });
 
   test('relative graph paths resolve against the sweep file', () => {
