@@ -16,7 +16,7 @@ import { resolveNet } from '../graph/net';
 import type { GraphSpec } from '../graph/spec';
 import type { ChipDescription } from '../hw-models/chip';
 import { DiagnosticsError } from '../hw-models/diagnostics';
-import { loadChip } from '../hw-models/load';
+import { loadChip, resolveChipObject } from '../hw-models/load';
 import { validateChip } from '../hw-models/validate';
 import { cloneParams, initParams, type Params } from '../graph/params';
 import type { Kernels } from '../simulator/kernels/kernels';
@@ -98,10 +98,8 @@ export const chipRunner: SweepRunner = {
         const p = chip.endsWith('.json') ? resolve(dirname(file), chip) : chip;
         return { chip: JSON.parse(JSON.stringify(loadChip(p))) as unknown };
       }
-      const { chip: full, diagnostics } = validateChip(chip, file);
-      if (!full)
-        return { problems: diagnostics.map((d) => ({ path: `chip${d.path.replace(/\//g, '.')}`, message: d.message, hint: d.hint })) };
-      return { chip: JSON.parse(JSON.stringify(full)) as unknown };
+      // An inline object: a full description, or a preset with overrides ({ "base": "reram", … }) as in a chip file.
+      return { chip: JSON.parse(JSON.stringify(resolveChipObject(chip, file))) as unknown };
     } catch (err) {
       if (err instanceof DiagnosticsError) return { problems: problemsOf(err) };
       throw err;

@@ -844,28 +844,52 @@ export function runConfig(def: SweepDef, idx: PointIndex, seed: number): RunConf
 /** Every point's graph through the validator (and chip through the runner), mapped back to axes. */
 function checkPoints(P: Problems, def: SweepDef): void {
   const n = pointCount(def);
-  const seenGraphs = new Set<string>();
-  for (let p = 0; p < n; p++) {
+  // Per distinct (graph, chip): the problems found there, by document and location; and which
+  // (graph, chip) each point checked has, so that a problem can be told to vary with an axis.
+  const problemsOf = new Map<string, Set<string>>();
+  const checkedAs = new Map<string, string>();
+  const found: PointProblem[] = [];
+  for (let p = 0; p < n && found.length < 20; p++) {
     const idx = pointIndex(def, p);
     const m = materialise(def, idx);
     const gkey = canonicalJson([m.graph, m.chip ?? null]);
-    if (!seenGraphs.has(gkey)) {
-      seenGraphs.add(gkey);
-      const { spec, diagnostics } = validateGraph(m.graph, def.graphFile ?? def.file);
-      for (const d of diagnostics) reportPointProblem(P, def, idx, 'graph', d.path, `${d.code}: ${d.message}`, d.hint, d.code);
-      if (spec && def.runner.validateChip && m.chip !== undefined) {
-        for (const q of def.runner.validateChip(m.chip, spec)) {
-          reportPointProblem(P, def, idx, 'chip', chipPointer(q.path), q.message, q.hint, q.message);
-        }
-      }
+    checkedAs.set(idx.join(','), gkey);
+    if (problemsOf.has(gkey)) continue;
+    const here: PointProblem[] = [];
+    const { spec, diagnostics } = validateGraph(m.graph, def.graphFile ?? def.file);
+    for (const d of diagnostics)
+      here.push({ idx, doc: 'graph', pointer: d.path, message: `${d.code}: ${d.message}`, hint: d.hint, kind: d.code });
+    if (spec && def.runner.validateChip && m.chip !== undefined) {
+      for (const q of def.runner.validateChip(m.chip, spec))
+        here.push({ idx, doc: 'chip', pointer: chipPointer(q.path), message: q.message, hint: q.hint, kind: q.message });
     }
-    if (P.list.length >= 20) return; // enough to act on
+    problemsOf.set(gkey, new Set(here.map((f) => `${f.doc}|${f.pointer}`)));
+    found.push(...here);
   }
+  const absentAt = (f: PointProblem, idx: PointIndex): boolean => {
+    const g = checkedAs.get(idx.join(','));
+    return g !== undefined && !problemsOf.get(g)!.has(`${f.doc}|${f.pointer}`);
+  };
+  // Said only when every point was checked (the loop stops at 20 problems).
+  const everywhere = (f: PointProblem): boolean =>
+    checkedAs.size === n && [...problemsOf.values()].every((at) => at.has(`${f.doc}|${f.pointer}`));
+  for (const f of found) reportPointProblem(P, def, f, absentAt, everywhere(f));
+}
+
+/** A problem one point's graph or chip has, at a location (JSON pointer) of that document. */
+interface PointProblem {
+  idx: PointIndex;
+  doc: Doc;
+  pointer: string;
+  message: string;
+  hint: string;
+  kind: string;
 }
 
 /** `chip.crossbar.rows` or `/crossbar/rows` → `/crossbar/rows`. */
 function chipPointer(path: string): string {
   if (path.startsWith('/') || path === '') return path;
+  if (path === 'chip') return '';
   try {
     const pat = parsePath(path.startsWith('chip') ? path : `chip.${path}`);
     return concretePointer(pat.segments.map((s) => (s.kind === 'key' ? s.key : s.kind === 'index' ? s.index : '*')));
@@ -877,28 +901,38 @@ function chipPointer(path: string): string {
 function reportPointProblem(
   P: Problems,
   def: SweepDef,
-  idx: PointIndex,
-  doc: Doc,
-  pointer: string,
-  message: string,
-  hint: string,
-  kind: string,
+  f: PointProblem,
+  absentAt: (f: PointProblem, idx: PointIndex) => boolean,
+  everywhere: boolean,
 ): void {
-  // The axis whose field is (or contains, or is inside) the reported location. A constraint between
-  // fields (an array narrower than linesPerAdc) is reported at a field no axis sets; when only one
-  // axis sets anything the check reads, its value at this point is still the cause. The chip's check
-  // also reads the graph (the net must fit the chip), so a graph axis there leaves the cause open.
-  const reads: Doc[] = doc === 'chip' ? ['chip', 'graph'] : ['graph'];
-  const varying = def.axes.map((a, j) => (a.targets.some((t) => reads.includes(t.doc)) ? j : -1)).filter((j) => j >= 0);
-  const onDoc = varying.length === 1 && def.axes[varying[0]].targets.some((t) => t.doc === doc) ? varying : [];
+  const { idx, doc, pointer, message, hint, kind } = f;
+  // The axis whose field is (or contains, or is inside) the reported location.
   const exact = def.axes.findIndex((a) =>
     a.targets.some((t) => {
       if (t.doc !== doc) return false;
       const tp = concretePointer(t.path);
-      return pointer === tp || pointer.startsWith(`${tp}/`) || tp.startsWith(`${pointer}/`);
+      // A problem of the whole document ('') contains every field; that names no axis.
+      return pointer === tp || pointer.startsWith(`${tp}/`) || (pointer !== '' && tp.startsWith(`${pointer}/`));
     }),
   );
-  const k = exact >= 0 ? exact : onDoc.length === 1 ? onDoc[0] : -1;
+  // A constraint between fields (an array narrower than linesPerAdc) is reported at a field no axis
+  // sets. Its cause is still one axis's value when that axis is the only one the check reads (the
+  // chip's check reads the graph too: the net must fit) and the problem is absent at another of its
+  // values; present at every value, it is the base documents' (a chip too small for the net).
+  const reads: Doc[] = doc === 'chip' ? ['chip', 'graph'] : ['graph'];
+  const varying = def.axes.map((a, j) => (a.targets.some((t) => reads.includes(t.doc)) ? j : -1)).filter((j) => j >= 0);
+  const only = varying.length === 1 ? varying[0] : -1;
+  const varies =
+    only >= 0 &&
+    def.axes[only].values.some(
+      (_, v) =>
+        v !== idx[only] &&
+        absentAt(
+          f,
+          idx.map((x, j) => (j === only ? v : x)),
+        ),
+    );
+  const k = exact >= 0 ? exact : varies ? only : -1;
   const pointText = def.axes.map((a, j) => `${a.name}=${JSON.stringify(a.values[idx[j]])}`).join(', ');
   const at = pointerText(doc, pointer);
   if (k >= 0) {
@@ -911,7 +945,8 @@ function reportPointProblem(
       `${where}\n${idx[k]}\n${kind}`,
     );
   } else {
-    P.add('/axes', `at the point ${pointText} the ${doc} is invalid at ${at}: ${message}`, hint);
+    const where = everywhere && pointCount(def) > 1 ? `at every point of the grid (the first: ${pointText})` : `at the point ${pointText}`;
+    P.add('/axes', `${where} the ${doc} is invalid at ${at}: ${message}`, hint, `/axes\n${doc}|${pointer}\n${kind}`);
   }
 }
 

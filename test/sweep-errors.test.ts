@@ -253,6 +253,15 @@ describe("chip paths go through the chip runner's hooks", () => {
         ]),
       ),
     ).toEqual([expect.stringMatching(/^\/axes: at the point rows=128, h=5000 the chip is invalid/)]);
+    // The only chip axis varies, but the problem is there at each of its values (a base graph too large for
+    // the chip): no value is its cause; it is said once, for the whole grid, at the whole chip.
+    const big = tinyGraph();
+    (big.layers as { size: number }[])[0].size = 5000;
+    expect(problems(chipSweep([{ name: 'noise', path: 'chip.crossbar.programmingNoise', values: [0, 0.1] }]), big)).toEqual([
+      expect.stringMatching(
+        /^\/axes: at every point of the grid \(the first: noise=0\) the chip is invalid at chip: the net needs more arrays/,
+      ),
+    ]);
     expect(problems(chipSweep([], 'pcm-x'))).toEqual([expect.stringMatching(/^\/chip: unknown chip preset "pcm-x"/)]);
     const { chip: _, ...noChip } = chipSweep([{ path: 'chip.adc.bits', values: [4] }]);
     expect(problems(noChip)).toEqual([expect.stringMatching(/^\/axes\/0\/path: unknown path "chip.adc.bits": the sweep names no chip/)]);

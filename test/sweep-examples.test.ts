@@ -3,7 +3,8 @@
  * (the chip examples' paths must exist in the chip descriptions and every point must validate and
  * compile for its chip), with the run counts their descriptions state.
  */
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSweep } from '../sweep/definition';
 import { enumerateRuns } from '../sweep/grid';
@@ -68,5 +69,19 @@ describe('examples/sweeps', () => {
       expect(enumerateRuns(def)).toHaveLength(21);
       expect(def.graph.training.epochs).toBe(epochs);
     }
+  });
+
+  test('a chip given inline as a preset with overrides resolves as a chip file does; a bad override is named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fre-sweep-inline-'));
+    const sweep = (chip: unknown) => {
+      const file = join(dir, 'inline.json');
+      const def = { format: 'fre-sweep/1', runner: 'chip', graph: join(ROOT, 'examples', 'mnist-demo.json'), chip, axes: [] };
+      writeFileSync(file, JSON.stringify(def));
+      return file;
+    };
+    const def = loadSweep(sweep({ base: 'ideal', crossbar: { readNoise: { sigma: 0.01, relativeTo: 'range' } } }));
+    expect((def.chip as { crossbar: { readNoise: { sigma: number }; rows: number } }).crossbar.readNoise.sigma).toBe(0.01);
+    expect((def.chip as { crossbar: { rows: number } }).crossbar.rows).toBe(256);
+    expect(() => loadSweep(sweep({ base: 'ideal', crossbar: { rows: -3 } }))).toThrow(/crossbar.rows/);
   });
 });
