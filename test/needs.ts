@@ -26,18 +26,26 @@ export function runs(cmd: string, args: readonly string[] = ['--version']): bool
 export function testNeeding(probes: ReadonlyArray<readonly [string, readonly string[]]>, what: string): jest.It {
   const missing = probes.filter(([c, a]) => !runs(c, a)).map(([c]) => c);
   if (missing.length === 0) return test;
-  if (process.env.CI) {
-    const failing = ((name: string, _fn: unknown, timeout?: number) =>
-      test(
-        name,
-        () => {
-          throw new Error(`${missing.join(', ')} not available: CI must install ${what} (.ci/run)`);
-        },
-        timeout,
-      )) as unknown as jest.It;
-    return failing;
-  }
+  if (process.env.CI) return failingTest(`${missing.join(', ')} not available: CI must install ${what} (.ci/run)`);
   return test.skip;
+}
+
+/**
+ * A `test` whose every test fails with `message` instead of running — `.each` included, so a file
+ * that writes `needs.each(table)(name, fn)` reports the missing program per row rather than failing
+ * to load with "needs.each is not a function".
+ */
+export function failingTest(message: string): jest.It {
+  const fail = () => {
+    throw new Error(message);
+  };
+  const failing = ((name: string, _fn: unknown, timeout?: number) => test(name, fail, timeout)) as unknown as jest.It;
+  const each = test.each as unknown as (...table: unknown[]) => (name: string, fn: () => void, timeout?: number) => void;
+  (failing as unknown as { each: unknown }).each =
+    (...table: unknown[]) =>
+    (name: string, _fn: unknown, timeout?: number) =>
+      each(...table)(name, fail, timeout);
+  return failing;
 }
 
 /** A python3 that imports numpy: the one on PATH, else Debian's (python3-numpy installs for /usr/bin/python3). */
