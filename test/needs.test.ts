@@ -6,15 +6,13 @@ import { testNeeding } from './needs';
 
 test('in CI a missing program makes needs(…) and needs.each(…) register tests that fail with the package to install', () => {
   const registered: Array<[string, () => unknown]> = [];
-  const fake = ((name: string, fn: () => unknown) => registered.push([name, fn])) as unknown as jest.It & {
-    each: unknown;
-  };
+  const fake = (name: string, fn: () => unknown) => registered.push([name, fn]);
   fake.each = (table: unknown[][]) => (name: string, fn: (...row: unknown[]) => unknown) =>
     table.forEach((row) => registered.push([`${name} ${row.join(' ')}`, () => fn(...row)]));
   const g = globalThis as unknown as { test: jest.It };
   const realTest = g.test;
   const ci = process.env.CI;
-  g.test = fake;
+  g.test = fake as unknown as jest.It;
   process.env.CI = 'true';
   try {
     const needs = testNeeding([['fre-no-such-program-for-needs-test', ['--version']]], 'fre-no-such-package');
