@@ -1,5 +1,6 @@
 /** `fre inspect NET.pb [--json] [--text]`: a readable summary of a netlist (or its full text form). */
 import type { Argv } from 'yargs';
+import { UsageError } from './errors';
 import { estimate } from '../compiler/estimate';
 import { chipFromMsg } from '../netlist/chip-proto';
 import { readValidNetlist } from '../netlist/validate';
@@ -19,10 +20,14 @@ export function inspectOptions<T>(y: Argv<T>) {
   return (
     y
       .positional('netlist', { type: 'string', demandOption: true, describe: 'netlist (.pb)' })
-      // No defaults: yargs counts a defaulted false as given, and the two would always conflict.
       .option('json', { type: 'boolean', describe: 'print the summary as JSON' })
       .option('text', { type: 'boolean', describe: 'print the whole netlist in protobuf text format (as protoc --decode)' })
-      .conflicts('json', 'text')
+      // Both asked for, not both named: yargs' conflicts() counts a flag as given when set at all, so
+      // `--no-text --json` would be refused.
+      .check((argv) => {
+        if (argv.json === true && argv.text === true) throw new UsageError('--json and --text cannot be given together; give one of them');
+        return true;
+      })
   );
 }
 

@@ -142,6 +142,15 @@ describe('fre compile / inspect / validate (built CLI)', () => {
     noStack(r.stderr);
   });
 
+  test('inspect --no-text --json is JSON and --no-json the text summary: a flag turned off is no conflict', () => {
+    const j = fre(['inspect', pb, '--no-text', '--json']);
+    expect(j.status).toBe(0);
+    expect(JSON.parse(j.stdout).arrays.length).toBeGreaterThan(0);
+    const t = fre(['inspect', pb, '--no-json', '--text=false']);
+    expect(t.status).toBe(0);
+    expect(t.stdout).toContain('edges (under each, its array ids');
+  });
+
   test('output piped into a reader that leaves early (| head) ends quietly: exit 0, no EPIPE stack', async () => {
     for (const args of [
       ['inspect', pb, '--text'],
