@@ -154,8 +154,11 @@ export function usageMessage(msg: string, o: DeclaredFlags, raw: readonly string
   m = /^Unknown arguments?: ([^\n]+)$/.exec(msg);
   if (m) {
     const options = Object.keys(o.key).filter((k) => k.length > 1 && k === kebab(k) && !o.positionals.includes(k));
+    const seen = new Set<string>();
     const shown = list(m[1]).flatMap((name) => {
-      const typed = typedAs(name, raw);
+      // yargs lists the unknown flags before the unknown words: a name met again is a word typed so.
+      const typed = typedAs(name, raw, seen.has(name));
+      seen.add(name);
       if (typed === undefined) return [];
       if (!typed.startsWith('-')) return [typed];
       const near = name.length > 1 ? closest(name, options) : undefined;
@@ -180,22 +183,27 @@ export function usageMessage(msg: string, o: DeclaredFlags, raw: readonly string
   return msg;
 }
 
-/** How the user typed the flag or word yargs calls `name` (undefined for yargs' camelCase twins). */
-function typedAs(name: string, raw: readonly string[]): string | undefined {
+/**
+ * How the user typed the flag or word yargs calls `name` (undefined for yargs' camelCase twins): a flag
+ * first (`fre inspect x -x`: the unknown `x` is the flag), a word typed as `name` only when no flag is,
+ * or when `word` asks for the word.
+ */
+function typedAs(name: string, raw: readonly string[], word = false): string | undefined {
   const args = raw.includes('--') ? raw.slice(0, raw.indexOf('--')) : raw;
-  for (const t of args) {
-    const long = /^--([^=]+)/.exec(t)?.[1];
-    if (long === name || long === `no-${name}`) return `--${long}`;
-    if (
-      name.length === 1 &&
-      /^-[A-Za-z]+/.test(t) &&
-      t
-        .slice(1)
-        .split(/[^A-Za-z]/)[0]
-        .includes(name)
-    )
-      return `-${name}`;
-    if (t === name) return t;
+  if (!word) {
+    for (const t of args) {
+      const long = /^--([^=]+)/.exec(t)?.[1];
+      if (long === name || long === `no-${name}`) return `--${long}`;
+      if (
+        name.length === 1 &&
+        /^-[A-Za-z]+/.test(t) &&
+        t
+          .slice(1)
+          .split(/[^A-Za-z]/)[0]
+          .includes(name)
+      )
+        return `-${name}`;
+    }
   }
-  return undefined;
+  return args.find((t) => t === name);
 }

@@ -75,6 +75,12 @@ describe('usageMessage', () => {
     expect(usageMessage('Unknown arguments: color', o, ['train', 'x', '--no-color'])).toBe('Unknown argument: --no-color');
   });
 
+  test('an unknown flag named as a word typed earlier is shown as the flag; a word and a flag of one name, each once', () => {
+    expect(usageMessage('Unknown arguments: x, y, z', o, ['train', 'x', '-xyz'])).toBe('Unknown arguments: -x, -y, -z');
+    expect(usageMessage('Unknown argument: a', o, ['inspect', 'a', '-a'])).toBe('Unknown argument: -a');
+    expect(usageMessage('Unknown arguments: jsn, jsn', o, ['inspect', 'a.pb', 'jsn', '--jsn'])).toBe('Unknown arguments: --jsn, jsn');
+  });
+
   test('never suggests a positional as a flag, and leaves messages it does not know alone', () => {
     expect(usageMessage('Unknown argument: spc', o, ['train', 'x', '--spc'])).toBe('Unknown argument: --spc');
     expect(usageMessage('Not enough non-option arguments: got 0, need at least 1', o, [])).toBe(
