@@ -8,7 +8,7 @@ import { netlistToText } from '../netlist/text';
 import { adcRangeOf, type AdcReadKind, type MatrixMappingMsg, type NetlistMsg } from '../netlist/types';
 import type { ChipDescription, UpdateModel } from '../hw-models/chip';
 import { unitStep } from '../simulator/chip/update-schemes';
-import { formatCycles } from '../util/format';
+import { formatCycles, plural } from '../util/format';
 
 export interface InspectArgs {
   netlist: string;
@@ -180,7 +180,7 @@ export async function runInspect(a: InspectArgs): Promise<void> {
   netlist.edges.forEach((edge, i) => {
     const e = s.edges[i];
     L.push(
-      `  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${String(e.arrays).padStart(3)} arrays (${e.tileGrid})` +
+      `  ${e.name.padEnd(8)} ${`${e.from}->${e.to}`.padEnd(14)} ${`${e.rows}x${e.cols}`.padEnd(9)} ${e.feedback.padEnd(9)} ${plural(e.arrays, 'array').padStart(10)} (${e.tileGrid})` +
         `${e.feedbackArrays ? ` + ${e.feedbackArrays} feedback` : ''}  w_max ${e.wMax?.toPrecision(4)} (${e.wMaxPolicy})  clipped ${e.clipped}  rms err ${e.rmsError?.toExponential(2)}` +
         `  ADC ±${Object.entries(e.adcRanges)
           .map(([k, [lo, hi]]) => `${k} ${lo === hi ? fmtFs(lo) : `${fmtFs(lo)}…${fmtFs(hi)}`}`)
