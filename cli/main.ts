@@ -26,6 +26,10 @@ export async function cli(argv: string[]): Promise<number> {
   quietOnClosedPipe();
   setRawArgv(argv);
   try {
+    // `fre -- compile …`: everything after "--" is a plain word to yargs, so no command would run and
+    // the call would exit 0 having done nothing.
+    if (argv.find((a) => a === '--' || !a.startsWith('-')) === '--')
+      throw new UsageError('name a command before "--" (fre --help lists them)');
     await parser(argv).parseAsync();
   } catch (err) {
     return reportError(err);

@@ -57,6 +57,11 @@ describe('fre usage errors (built CLI)', () => {
     expect(e).toBe('fre: name a command (fre --help lists them)\n');
   });
 
+  test('a command after "--" is a usage error, not a silent exit 0; "--" after the command still passes words', () => {
+    expect(usageError(['--', 'compile'])).toBe('fre: name a command before "--" (fre --help lists them)\n');
+    expect(usageError(['compile', '--', 'x'])).toMatch(/Not enough non-option arguments/);
+  });
+
   test('help of a required list shows [required] without [default: []]', () => {
     for (const args of [['report'], ['sweep', 'report'], ['sweep', 'merge']]) {
       const r = fre([...args, '--help']);
