@@ -25,6 +25,7 @@
  */
 import type { ChipDescription, CrossbarSpec, DacSpec } from './chip';
 import { conductanceUS } from './conductance';
+import { codeOf } from './quantise';
 
 export type ReadKind = 'forward' | 'transposed';
 
@@ -76,7 +77,7 @@ export function dacLevel(v: number, dac: DacSpec): number {
   const [lo, hi] = dac.inputRange;
   const step = (hi - lo) / (2 ** dac.bits - 1);
   const c = v < lo ? lo : v > hi ? hi : v;
-  return lo + Math.round((c - lo) / step) * step;
+  return codeOf(c, lo, step);
 }
 
 /** Volts per input unit: a full-scale input max(|lo|, |hi|) is driven at readVoltageV. */

@@ -20,6 +20,7 @@
 import { INPUT, OUTPUT } from '../../graph/net';
 import { unmapMatrix } from '../../hw-models/conductance';
 import { conversionsPerLine, type ChipDescription } from '../../hw-models/chip';
+import { codeOf } from '../../hw-models/quantise';
 import { CompileError, diag } from '../diagnostics';
 import type { CalibrationBatch, CompilerIR, IrTile, Pass } from '../ir';
 
@@ -50,8 +51,7 @@ function dacOf(chip: ChipDescription, x: Float32Array): Float32Array {
   const step = (hi - lo) / (2 ** bits - 1);
   return Float32Array.from(x, (v) => {
     const c = v < lo ? lo : v > hi ? hi : v;
-    // The converters' one rounding rule (docs/netlist.md, "Rounding at a code boundary"; simulator/chip/periphery.ts).
-    return Math.fround(lo + Math.floor((c - lo) / step + 0.5) * step);
+    return Math.fround(codeOf(c, lo, step));
   });
 }
 

@@ -8,6 +8,7 @@ import type { ActivationImpl, ChipDescription } from '../../hw-models/chip';
 import type { Kernels } from '../kernels/kernels';
 import { ACTIVATION_CODE, type FreBlasAddon } from '../kernels/native';
 import type { NoiseSource } from '../noise';
+import { codeOf } from '../../hw-models/quantise';
 
 const EMPTY = new Float32Array(0);
 
@@ -45,7 +46,7 @@ export type PeripheryNative = Pick<
  * same order, so that both backends give the same bytes, also for a value exactly halfway between two codes:
  * v clipped to [lo, hi] (lo, hi, step numbers, i.e. doubles), k = ⌊(v − lo)/step + ½⌋, the code lo + k·step
  * rounded once to float32 (stored into a Float32Array). Math.floor(x + 0.5), not Math.round(x): the two
- * differ at x = 0.49999999999999994, where x + 0.5 rounds up to 1 in double.
+ * differ at x = 0.49999999999999994, where x + 0.5 rounds up to 1 in double. The expression is hw-models/quantise.ts codeOf.
  */
 
 /** Uniform quantiser over [lo, hi] with `bits`; 'float' = identity (no clipping either). */
@@ -72,7 +73,7 @@ export function quantiser(bits: number | 'float', lo: number, hi: number, native
       }
       for (let i = 0; i < n; i++) {
         const v = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
-        dst[i] = lo + Math.floor((v - lo) / step + 0.5) * step;
+        dst[i] = codeOf(v, lo, step);
       }
     },
   };
@@ -115,7 +116,7 @@ export function adcOf(chip: ChipDescription, native: PeripheryNative = null): Ad
       if (!bounded && bits === 'float') return;
       for (let i = 0; i < n; i++) {
         let v = p[i] < -fs ? -fs : p[i] > fs ? fs : p[i];
-        if (step > 0) v = -fs + Math.floor((v + fs) / step + 0.5) * step;
+        if (step > 0) v = codeOf(v, -fs, step);
         p[i] = v;
       }
     },
@@ -155,7 +156,7 @@ export function convertOver(p: Float32Array, n: number, fullScale: number, step:
       v = fs;
       clipped++;
     }
-    if (step > 0) v = -fs + Math.floor((v + fs) / step + 0.5) * step;
+    if (step > 0) v = codeOf(v, -fs, step);
     p[i] = v;
   }
   return clipped;
