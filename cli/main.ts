@@ -8,6 +8,7 @@ import { compileOptions, runCompile, type CompileArgs } from './compile-command'
 import { reportError, UsageError } from './errors';
 import { exportCommands } from './export-command';
 import { setRawArgv, strictFlags, usageMessage } from './flags';
+import { leadingWordsError } from './leading-words';
 import { inspectOptions, runInspect, type InspectArgs } from './inspect-command';
 import { reportOptions, runReportCommand, type ReportArgs } from './report-command';
 import { sweepCommands } from './sweep-command';
@@ -30,6 +31,8 @@ export async function cli(argv: string[]): Promise<number> {
     // the call would exit 0 having done nothing.
     if (argv.find((a) => a === '--' || !a.startsWith('-')) === '--')
       throw new UsageError('name a command before "--" (fre --help lists them)');
+    const misread = leadingWordsError(argv);
+    if (misread) throw new UsageError(`${misread}\n(see fre --help)`);
     await parser(argv).parseAsync();
   } catch (err) {
     return reportError(err);

@@ -18,13 +18,13 @@ export const CIFAR_TEST_FILE = 'test_batch.bin';
 export function loadCifarBatches(files: string[], name = 'cifar10'): Dataset {
   const buffers = files.map((file) => {
     const buf = readMaybeGzip(file);
-    if (buf.length === 0) throw new DatasetError(file, 'empty', 'file is empty; re-download the CIFAR-10 binary version.');
+    if (buf.length === 0) throw new DatasetError(file, 'empty', 'file is empty', 're-download the CIFAR-10 binary version');
     if (buf.length % RECORD !== 0) {
       throw new DatasetError(
         file,
         'size-mismatch',
-        `${buf.length} bytes is not a multiple of the ${RECORD}-byte record; the file is truncated or not the ` +
-          'CIFAR-10 binary version (cifar-10-binary.tar.gz), re-download it.',
+        `${buf.length} bytes is not a multiple of the ${RECORD}-byte record: the file is truncated or not the ` + 'CIFAR-10 binary version',
+        're-download the CIFAR-10 binary version (cifar-10-binary.tar.gz)',
       );
     }
     return buf;
@@ -40,8 +40,9 @@ export function loadCifarBatches(files: string[], name = 'cifar10'): Dataset {
         throw new DatasetError(
           files[f],
           'bad-label',
-          `label ${label} in record ${off / RECORD} is not below ${CLASSES}; the file is corrupt or is CIFAR-100, ` +
-            'which this reader does not handle.',
+          `label ${label} in record ${off / RECORD} is not below ${CLASSES}: the file is corrupt or is CIFAR-100, ` +
+            'which this reader does not handle',
+          're-download the CIFAR-10 binary version',
         );
       }
       labels[s] = label;
@@ -62,6 +63,7 @@ export function loadCifarDir(dir: string): DataSplit {
       'missing',
       'the dataset folder does not exist or is not a directory',
       `pass --data-dir <folder holding ${expected.join(', ')}> (the CIFAR-10 binary version)`,
+      'FRE033',
     );
   }
   const missing = expected.filter((f) => !existsSync(path.join(root, f)));
@@ -71,6 +73,7 @@ export function loadCifarDir(dir: string): DataSplit {
       'missing',
       `the dataset folder lacks ${missing.join(', ')}`,
       `put them there, or pass --data-dir <folder holding ${expected.join(', ')}> (the CIFAR-10 binary version)`,
+      'FRE033',
     );
   }
   return {

@@ -22,24 +22,24 @@ export interface DataSplit {
 }
 
 /**
- * A data file that is missing, unreadable or malformed. The message always starts with the file
- * path so the user knows which file to fix, followed by what is wrong and what to do about it.
- * `code` is machine-readable: missing | unreadable | bad-gzip | bad-magic | bad-dtype | bad-dims |
- * truncated | size-mismatch | count-mismatch | bad-label | empty.
+ * A data file or folder that is missing, unreadable or malformed: a coded diagnostic that names the
+ * file, says what is wrong and what to change. FRE033 is about the folder (--data-dir, or the
+ * dataset's default location), FRE034 about one file in it. `code` is the machine-readable reason:
+ * missing | unreadable | too-large | bad-gzip | bad-magic | bad-dtype | bad-dims | truncated |
+ * size-mismatch | count-mismatch | bad-label | empty.
  */
 export class DatasetError extends Error {
-  /** Set on the errors about a dataset's folder (--data-dir, or the dataset's default location): a
-   *  coded diagnostic (FRE033) whose fix line says which folder to pass; the message renders it. */
-  readonly diagnostic?: Diagnostic;
+  readonly diagnostic: Diagnostic;
 
   constructor(
     public readonly file: string,
     public readonly code: string,
     message: string,
-    fix?: string,
+    fix: string,
+    diagnosticCode: 'FRE033' | 'FRE034' = 'FRE034',
   ) {
-    const diagnostic: Diagnostic | undefined = fix === undefined ? undefined : { code: 'FRE033', file, path: '', message, hint: fix };
-    super(diagnostic ? formatDiagnostic(diagnostic) : `${file}: ${message}`);
+    const diagnostic: Diagnostic = { code: diagnosticCode, file, path: '', message, hint: fix };
+    super(formatDiagnostic(diagnostic));
     this.name = 'DatasetError';
     this.diagnostic = diagnostic;
   }

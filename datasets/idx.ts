@@ -33,15 +33,17 @@ export function readMaybeGzip(file: string): Uint8Array {
     raw = readBounded(file, LIMITS.dataFileBytes);
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
-    if (e.reason === 'missing') throw new DatasetError(file, 'missing', 'file does not exist; check the path or --data-dir.');
+    if (e.reason === 'missing')
+      throw new DatasetError(file, 'missing', 'file does not exist', 'check the path, or pass --data-dir <the folder holding it>');
     if (e.reason === 'too-large') {
       throw new DatasetError(
         file,
         'too-large',
-        `${e.detail}; a dataset file may have at most ${formatBytes(LIMITS.dataFileBytes)} (docs/limits.md).`,
+        e.detail,
+        `use the dataset's own file: one may have at most ${formatBytes(LIMITS.dataFileBytes)} (docs/limits.md)`,
       );
     }
-    throw new DatasetError(file, 'unreadable', `${e.detail}; check the path and permissions.`);
+    throw new DatasetError(file, 'unreadable', e.detail, 'check the path and its permissions');
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
@@ -52,13 +54,15 @@ export function readMaybeGzip(file: string): Uint8Array {
         throw new DatasetError(
           file,
           'too-large',
-          `gunzips to more than ${formatBytes(LIMITS.dataInflatedBytes)}, the limit for one dataset file (docs/limits.md); it is not a dataset file, or a damaged one.`,
+          `gunzips to more than ${formatBytes(LIMITS.dataInflatedBytes)}, the limit for one dataset file (docs/limits.md)`,
+          'it is not a dataset file, or a damaged one: re-download or re-install it',
         );
       }
       throw new DatasetError(
         file,
         'bad-gzip',
-        `gzip stream is corrupt or truncated (${(e as Error).message}); re-download or re-install the file.`,
+        `gzip stream is corrupt or truncated (${(e as Error).message})`,
+        're-download or re-install the file',
       );
     }
   }
@@ -70,7 +74,7 @@ export function readIdx(file: string, ndims: 1 | 3): IdxArray {
   const buf = readMaybeGzip(file);
   const kind = ndims === 3 ? 'images (magic 0x00000803)' : 'labels (magic 0x00000801)';
   if (buf.length < 4) {
-    throw new DatasetError(file, 'truncated', `only ${buf.length} bytes, too short for an IDX header; re-download it.`);
+    throw new DatasetError(file, 'truncated', `only ${buf.length} bytes, too short for an IDX header`, 're-download it');
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0, false);
@@ -78,8 +82,8 @@ export function readIdx(file: string, ndims: 1 | 3): IdxArray {
     throw new DatasetError(
       file,
       'bad-magic',
-      `starts with 0x${magic.toString(16).padStart(8, '0')}, not an IDX file (expected ${kind}); ` +
-        'the file is corrupt or of another format.',
+      `starts with 0x${magic.toString(16).padStart(8, '0')}, not an IDX file (expected ${kind})`,
+      'the file is corrupt or of another format: use the IDX files of the dataset (re-download them)',
     );
   }
   const dtype = buf[2];
@@ -88,8 +92,8 @@ export function readIdx(file: string, ndims: 1 | 3): IdxArray {
     throw new DatasetError(
       file,
       'bad-dtype',
-      `IDX data type 0x${dtype.toString(16).padStart(2, '0')} (${what}) is not supported; ` +
-        'only 0x08 (unsigned byte) image/label files can be read.',
+      `IDX data type 0x${dtype.toString(16).padStart(2, '0')} (${what}) is not supported`,
+      'only 0x08 (unsigned byte) image and label files can be read: convert the file to bytes',
     );
   }
   if (buf[3] !== ndims) {
@@ -97,24 +101,26 @@ export function readIdx(file: string, ndims: 1 | 3): IdxArray {
       file,
       'bad-magic',
       `has ${buf[3]} dimensions (magic 0x${magic.toString(16).padStart(8, '0')}) but ${kind} with ${ndims} ` +
-        `dimension${ndims === 1 ? '' : 's'} was expected; check that images and labels files are not swapped.`,
+        `dimension${ndims === 1 ? '' : 's'} was expected`,
+      'check that the images and labels files are not swapped',
     );
   }
   const headerLen = 4 + 4 * ndims;
   if (buf.length < headerLen) {
-    throw new DatasetError(file, 'truncated', `only ${buf.length} bytes, header needs ${headerLen}; re-download it.`);
+    throw new DatasetError(file, 'truncated', `only ${buf.length} bytes, header needs ${headerLen}`, 're-download it');
   }
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
   if (ndims === 3 && (dims[1] === 0 || dims[2] === 0)) {
-    throw new DatasetError(file, 'bad-dims', `image size ${dims[1]}×${dims[2]} is empty; the header is corrupt.`);
+    throw new DatasetError(file, 'bad-dims', `image size ${dims[1]}×${dims[2]} is empty: the header is corrupt`, 're-download it');
   }
   const expected = headerLen + dims.reduce((a, b) => a * b, 1);
   if (buf.length < expected) {
     throw new DatasetError(
       file,
       'truncated',
-      `header declares ${dims.join('×')} (${expected} bytes) but the file has ${buf.length}; ` + 'it is truncated, re-download it.',
+      `header declares ${dims.join('×')} (${expected} bytes) but the file has ${buf.length}: it is truncated`,
+      're-download it',
     );
   }
   if (buf.length > expected) {
@@ -122,7 +128,8 @@ export function readIdx(file: string, ndims: 1 | 3): IdxArray {
       file,
       'size-mismatch',
       `header declares ${dims.join('×')} (${expected} bytes) but the file has ${buf.length} ` +
-        '(trailing data); the header or file is corrupt, re-download it.',
+        '(trailing data): the header or the file is corrupt',
+      're-download it',
     );
   }
   return { dims, data: buf.subarray(headerLen) };
@@ -137,8 +144,8 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, name: string
     throw new DatasetError(
       labelsPath,
       'count-mismatch',
-      `holds ${labels.dims[0]} labels but ${imagesPath} holds ${count} images; ` +
-        'use an images and labels file from the same split (train-* with train-*, t10k-* with t10k-*).',
+      `holds ${labels.dims[0]} labels but ${imagesPath} holds ${count} images`,
+      'use an images and a labels file of the same split (train-* with train-*, t10k-* with t10k-*)',
     );
   }
   const labelBytes = new Uint8Array(labels.data); // copy: detach from the (possibly pooled) file buffer
@@ -147,7 +154,8 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, name: string
       throw new DatasetError(
         labelsPath,
         'bad-label',
-        `label ${labelBytes[i]} at index ${i} is not below ${classes} classes; the file is corrupt, re-download it.`,
+        `label ${labelBytes[i]} at index ${i} is not below ${classes} classes: the file is corrupt`,
+        're-download it',
       );
     }
   }
@@ -185,6 +193,7 @@ export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
       'missing',
       'the dataset folder does not exist or is not a directory',
       `pass --data-dir <folder holding ${expectedList}>`,
+      'FRE033',
     );
   }
   const found: Record<keyof typeof IDX_FILES, string | undefined> = {
@@ -200,6 +209,7 @@ export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
       'missing',
       `the dataset folder lacks ${missing.map((k) => IDX_FILES[k]).join(', ')}`,
       `put them there, or pass --data-dir <folder holding ${expectedList}>`,
+      'FRE033',
     );
   }
   return {

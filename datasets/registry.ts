@@ -36,6 +36,7 @@ export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DataSpli
           'missing',
           'Fashion-MNIST is not installed here',
           'run `apt-get install dataset-fashion-mnist`, or pass --data-dir <folder with the four IDX files>',
+          'FRE033',
         );
       }
       return loadIdxDir(dir, 'fashion-mnist');
@@ -47,6 +48,7 @@ export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DataSpli
           'missing',
           'CIFAR-10 has no default location',
           'pass --data-dir <folder with data_batch_1.bin … data_batch_5.bin and test_batch.bin> (the extracted CIFAR-10 binary version)',
+          'FRE033',
         );
       }
       return loadCifarDir(opts.dataDir);

@@ -35,6 +35,7 @@ export const DIAGNOSTIC_CODES = {
   FRE031: 'classes do not match the dataset',
   FRE032: 'dataset splits disagree or are empty',
   FRE033: 'dataset folder missing or incomplete (--data-dir)',
+  FRE034: 'dataset file unreadable, corrupt or inconsistent',
   FRE040: 'weight file does not match the graph',
   FRE041: 'weight file holds NaN or infinite values',
   FRE042: 'checkpoint does not match the run',

@@ -48,6 +48,25 @@ describe('fre usage errors (built CLI)', () => {
     expect(usageError(['export', 'spcie', 'n.pb'])).toContain('Unknown command "spcie"; did you mean "spice"?');
   });
 
+  test('a flag before the command is named as misplaced, not its command word as unknown', () => {
+    const e = usageError(['--bogus', 'train', 'x']);
+    expect(e).toContain('--bogus comes before the command: flags go after it (fre train … --bogus)');
+    expect(e).not.toContain('Unknown command');
+    // The flags yargs takes before a command still work there.
+    const help = fre(['--help', 'train']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('fre train <spec>');
+  });
+
+  test('a mistyped sweep subcommand names the subcommand, not a missing sweep file or an extra argument', () => {
+    expect(usageError(['sweep', 'reprot', 'x.jsonl'])).toContain('Unknown command "reprot"; did you mean "report"?');
+    expect(usageError(['sweep', 'merg', 'a.jsonl', '-o', 'b.jsonl'])).toContain('did you mean "merge"?');
+    // A path is a sweep file, however close its name: the sweep runner's own error names it.
+    const file = usageError(['sweep', './report']);
+    expect(file).not.toContain('did you mean');
+    expect(file).toContain('./report');
+  });
+
   test('an extra file argument stays an unknown argument, not an unknown command', () => {
     expect(usageError(['inspect', 'a.pb', 'b.pb'])).toContain('Unknown argument: b.pb\n');
   });

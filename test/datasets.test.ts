@@ -36,8 +36,8 @@ function tmpFile(name: string): string {
 /** A string as a literal inside a RegExp. */
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Asserts fn throws a DatasetError with the given code whose message names the file. */
-function expectDatasetError(fn: () => unknown, file: string, code: string): DatasetError {
+/** Asserts fn throws a DatasetError with the given reason and diagnostic code whose message names the file. */
+function expectDatasetError(fn: () => unknown, file: string, code: string, fre: 'FRE033' | 'FRE034' = 'FRE034'): DatasetError {
   let caught: unknown;
   try {
     fn();
@@ -49,6 +49,10 @@ function expectDatasetError(fn: () => unknown, file: string, code: string): Data
   expect(err.code).toBe(code);
   expect(err.file).toBe(file);
   expect(err.message).toContain(file);
+  // Every data error is coded, names the file once and ends with a fix: FRE033 for a folder, FRE034 for a file.
+  expect(err.diagnostic.code).toBe(fre);
+  expect(err.message).toMatch(new RegExp(`^${escape(file)}: error ${fre}: [^\\n]+\\n  fix: \\S`));
+  expect(err.message.split(file)).toHaveLength(2);
   return err;
 }
 
@@ -189,7 +193,7 @@ describe('IDX corruption', () => {
 
   it('lists the expected names when a directory lacks files', () => {
     const empty = mkdtempSync(path.join(tmp, 'empty-'));
-    const err = expectDatasetError(() => loadIdxDir(empty, 'x'), empty, 'missing');
+    const err = expectDatasetError(() => loadIdxDir(empty, 'x'), empty, 'missing', 'FRE033');
     expect(err.message).toContain('train-images-idx3-ubyte');
     expect(err.message).toContain('t10k-labels-idx1-ubyte');
     // A coded error with a fix line, as the other data errors (FRE030–FRE032) have.
@@ -200,7 +204,7 @@ describe('IDX corruption', () => {
 
   it('a --data-dir that is not a folder: FRE033, the file named once, the fix names --data-dir', () => {
     const nowhere = path.join(tmp, 'no-such-folder');
-    const err = expectDatasetError(() => loadIdxDir(nowhere, 'x'), nowhere, 'missing');
+    const err = expectDatasetError(() => loadIdxDir(nowhere, 'x'), nowhere, 'missing', 'FRE033');
     expect(err.diagnostic).toMatchObject({
       code: 'FRE033',
       file: nowhere,
@@ -256,7 +260,7 @@ describe('CIFAR-10 binary', () => {
 
   it('lists the expected batch files when a directory lacks them', () => {
     const empty = mkdtempSync(path.join(tmp, 'cifar-'));
-    const err = expectDatasetError(() => loadCifarDir(empty), empty, 'missing');
+    const err = expectDatasetError(() => loadCifarDir(empty), empty, 'missing', 'FRE033');
     expect(err.message).toContain('data_batch_5.bin');
     expect(err.message).toContain('test_batch.bin');
     expect(err.diagnostic?.code).toBe('FRE033');

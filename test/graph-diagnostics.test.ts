@@ -30,7 +30,7 @@ function base(): Json {
 }
 
 /** Codes emitted later, outside the graph validator (dataset and weight-file checks). */
-const LATER: DiagnosticCode[] = ['FRE030', 'FRE031', 'FRE032', 'FRE033', 'FRE040', 'FRE041', 'FRE042'];
+const LATER: DiagnosticCode[] = ['FRE030', 'FRE031', 'FRE032', 'FRE033', 'FRE034', 'FRE040', 'FRE041', 'FRE042'];
 
 interface Case {
   title: string;
