@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DataSplit, Dataset, DatasetError, scaleBytes } from './dataset';
+import { DataSplit, Dataset, DatasetError, emptyLike, scaleBytes } from './dataset';
 import { readMaybeGzip } from './idx';
 
 const CLASSES = 10;
@@ -52,9 +52,12 @@ export function loadCifarBatches(files: string[], name = 'cifar10'): Dataset {
   return { name, images, labels, count, dim: PIXELS, classes: CLASSES, shape: [3, 32, 32] };
 }
 
-/** Accepts the extraction root too, since the tarball unpacks into cifar-10-batches-bin/. */
-export function loadCifarDir(dir: string): DataSplit {
-  const expected = [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE];
+/**
+ * Accepts the extraction root too, since the tarball unpacks into cifar-10-batches-bin/. With testOnly,
+ * only test_batch.bin is needed (the training split is then empty: evaluation reads no training sample).
+ */
+export function loadCifarDir(dir: string, testOnly = false): DataSplit {
+  const expected = testOnly ? [CIFAR_TEST_FILE] : [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE];
   const nested = path.join(dir, 'cifar-10-batches-bin');
   const root = !existsSync(path.join(dir, CIFAR_TEST_FILE)) && existsSync(nested) ? nested : dir;
   if (!existsSync(root) || !statSync(root).isDirectory()) {
@@ -76,11 +79,14 @@ export function loadCifarDir(dir: string): DataSplit {
       'FRE033',
     );
   }
+  const test = loadCifarBatches([path.join(root, CIFAR_TEST_FILE)], 'cifar10/test');
   return {
-    train: loadCifarBatches(
-      CIFAR_TRAIN_FILES.map((f) => path.join(root, f)),
-      'cifar10/train',
-    ),
-    test: loadCifarBatches([path.join(root, CIFAR_TEST_FILE)], 'cifar10/test'),
+    train: testOnly
+      ? emptyLike(test, 'cifar10/train')
+      : loadCifarBatches(
+          CIFAR_TRAIN_FILES.map((f) => path.join(root, f)),
+          'cifar10/train',
+        ),
+    test,
   };
 }

@@ -45,6 +45,11 @@ export class DatasetError extends Error {
   }
 }
 
+/** A split of no samples in another's format: the training split of a load that needs the test split only. */
+export function emptyLike(ds: Dataset, name: string): Dataset {
+  return { ...ds, name, images: new Float32Array(0), labels: new Uint8Array(0), count: 0, shape: [...ds.shape] };
+}
+
 /** The first `limit` samples (views, not copies); a limit beyond the count yields the whole set. */
 export function sliceDataset(ds: Dataset, limit: number): Dataset {
   if (!(limit >= 0)) throw new RangeError(`sliceDataset: limit must be >= 0, got ${limit}`);

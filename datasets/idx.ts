@@ -9,7 +9,7 @@ import { formatBytes, LIMITS } from '../util/limits';
 import { readBounded, ReadError } from '../util/read-bounded';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DataSplit, Dataset, DatasetError, scaleBytes } from './dataset';
+import { DataSplit, Dataset, DatasetError, emptyLike, scaleBytes } from './dataset';
 
 const IDX_DTYPES: Record<number, string> = {
   0x08: 'unsigned byte',
@@ -182,9 +182,14 @@ function findIdxFile(dir: string, base: string): string | undefined {
   return undefined;
 }
 
-/** Train and test splits from a folder holding the four standard MNIST-layout IDX files. */
-export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
-  const expectedList = Object.values(IDX_FILES)
+/**
+ * Train and test splits from a folder holding the four standard MNIST-layout IDX files; with testOnly,
+ * the two test files only (the training split is then empty: evaluation reads no training sample).
+ */
+export function loadIdxDir(dir: string, name: string, classes = 10, testOnly = false): DataSplit {
+  const needed = (Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[]).filter((k) => !testOnly || k.startsWith('test'));
+  const expectedList = needed
+    .map((k) => IDX_FILES[k])
     .map((f) => `${f}[.gz]`)
     .join(', ');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -202,7 +207,7 @@ export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
     testImages: findIdxFile(dir, IDX_FILES.testImages),
     testLabels: findIdxFile(dir, IDX_FILES.testLabels),
   };
-  const missing = (Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[]).filter((k) => !found[k]);
+  const missing = needed.filter((k) => !found[k]);
   if (missing.length > 0) {
     throw new DatasetError(
       dir,
@@ -212,8 +217,9 @@ export function loadIdxDir(dir: string, name: string, classes = 10): DataSplit {
       'FRE033',
     );
   }
+  const test = loadIdxPair(found.testImages!, found.testLabels!, `${name}/test`, classes);
   return {
-    train: loadIdxPair(found.trainImages!, found.trainLabels!, `${name}/train`, classes),
-    test: loadIdxPair(found.testImages!, found.testLabels!, `${name}/test`, classes),
+    train: testOnly ? emptyLike(test, `${name}/train`) : loadIdxPair(found.trainImages!, found.trainLabels!, `${name}/train`, classes),
+    test,
   };
 }

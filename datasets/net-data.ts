@@ -9,29 +9,32 @@ export interface DataOptions {
   trainLimit?: number;
   testLimit?: number;
   seed?: number;
+  /** Load the test split only (evaluation reads no training sample): the training split comes back empty. */
+  testOnly?: boolean;
 }
 
 export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSplit {
   const name = net.spec.data?.dataset ?? 'mnist';
-  const full = loadDataset(name, { dataDir: o.dataDir, seed: o.seed });
+  const full = loadDataset(name, { dataDir: o.dataDir, seed: o.seed, testOnly: o.testOnly });
   const data = {
     train: o.trainLimit !== undefined ? sliceDataset(full.train, o.trainLimit) : full.train,
     test: o.testLimit !== undefined ? sliceDataset(full.test, o.testLimit) : full.test,
   };
-  checkSplits(data, name, o.dataDir);
-  if (data.train.dim !== net.inputSize) {
+  checkSplits(data, name, o.dataDir, o.testOnly === true);
+  // Checked against the test split, which checkSplits has matched with the training split when both are loaded.
+  if (data.test.dim !== net.inputSize) {
     throw new SpecError([
       {
         code: 'FRE030',
         file: specFile,
         path: '/input/size',
-        message: `input size is ${net.inputSize} but ${name} samples have ${data.train.dim} values (${data.train.shape.join('×')})`,
-        hint: `set "input": { "size": ${data.train.dim} } or use a dataset with ${net.inputSize} inputs`,
+        message: `input size is ${net.inputSize} but ${name} samples have ${data.test.dim} values (${data.test.shape.join('×')})`,
+        hint: `set "input": { "size": ${data.test.dim} } or use a dataset with ${net.inputSize} inputs`,
       },
     ]);
   }
   const want = net.inputShape;
-  const got = data.train.shape;
+  const got = data.test.shape;
   if (want && (want.channels !== got[0] || want.height !== got[1] || want.width !== got[2])) {
     throw new SpecError([
       {
@@ -43,14 +46,14 @@ export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSpl
       },
     ]);
   }
-  if (data.train.classes !== net.classes) {
+  if (data.test.classes !== net.classes) {
     throw new SpecError([
       {
         code: 'FRE031',
         file: specFile,
         path: '/output/classes',
-        message: `the output has ${net.classes} classes but ${name} has ${data.train.classes}`,
-        hint: `set "output": { "classes": ${data.train.classes} }`,
+        message: `the output has ${net.classes} classes but ${name} has ${data.test.classes}`,
+        hint: `set "output": { "classes": ${data.test.classes} }`,
       },
     ]);
   }
@@ -61,9 +64,9 @@ export function loadNetData(net: Net, specFile: string, o: DataOptions): DataSpl
  * The two splits must describe the same task: a test set of 14×14 images next to a 28×28 training
  * set would "evaluate" on misread pixels, and an empty split would report 0 % (or NaN) as a result.
  */
-function checkSplits(data: DataSplit, name: string, dataDir: string | undefined): void {
+function checkSplits(data: DataSplit, name: string, dataDir: string | undefined, testOnly: boolean): void {
   const where = dataDir ?? `${name} (its default location)`;
-  for (const split of ['train', 'test'] as const) {
+  for (const split of testOnly ? (['test'] as const) : (['train', 'test'] as const)) {
     if (data[split].count === 0) {
       throw new SpecError([
         {
@@ -76,6 +79,7 @@ function checkSplits(data: DataSplit, name: string, dataDir: string | undefined)
       ]);
     }
   }
+  if (testOnly) return;
   const a = data.train.shape;
   const b = data.test.shape;
   if (a.length !== b.length || a.some((x, i) => x !== b[i]) || data.train.dim !== data.test.dim) {

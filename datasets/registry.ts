@@ -19,6 +19,8 @@ export interface LoadOptions {
   dataDir?: string;
   /** Seed for 'synthetic'; default 0. */
   seed?: number;
+  /** Read the test split only (evaluation); the training split is then empty and its files need not exist. */
+  testOnly?: boolean;
 }
 
 /** Synthetic sizes mirror MNIST's shape (784 = 28×28, 10 classes) so the same graphs train on both. */
@@ -27,7 +29,7 @@ const SYNTHETIC = { train: 2000, test: 500, dim: 784, classes: 10 };
 export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DataSplit {
   switch (name) {
     case 'mnist':
-      return loadIdxDir(opts.dataDir ?? mnistDir(), 'mnist');
+      return loadIdxDir(opts.dataDir ?? mnistDir(), 'mnist', 10, opts.testOnly);
     case 'fashion-mnist': {
       const dir = opts.dataDir ?? fashionMnistDir();
       if (dir === undefined) {
@@ -39,7 +41,7 @@ export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DataSpli
           'FRE033',
         );
       }
-      return loadIdxDir(dir, 'fashion-mnist');
+      return loadIdxDir(dir, 'fashion-mnist', 10, opts.testOnly);
     }
     case 'cifar10':
       if (opts.dataDir === undefined) {
@@ -51,12 +53,12 @@ export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DataSpli
           'FRE033',
         );
       }
-      return loadCifarDir(opts.dataDir);
+      return loadCifarDir(opts.dataDir, opts.testOnly);
     case 'synthetic': {
       const seed = opts.seed ?? 0;
       const base = { dim: SYNTHETIC.dim, classes: SYNTHETIC.classes, seed };
       return {
-        train: syntheticDataset({ ...base, count: SYNTHETIC.train, stream: 'train' }),
+        train: syntheticDataset({ ...base, count: opts.testOnly ? 0 : SYNTHETIC.train, stream: 'train' }),
         test: syntheticDataset({ ...base, count: SYNTHETIC.test, stream: 'test' }),
       };
     }

@@ -1,8 +1,9 @@
 /** End-to-end: fre run / fre compile + fre simulate on real MNIST slices, through the built CLI. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mnistDir } from '../datasets/mnist';
 import { PRESET_NAMES } from '../hw-models/presets';
 
 const ROOT = join(__dirname, '..');
@@ -59,6 +60,23 @@ describe('fre run / fre simulate', () => {
     expect(t.updatePulsesPerTrainingSample).toBeGreaterThan(0);
     const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as { ph: string }[];
     expect(events.filter((x) => x.ph === 'X').length).toBeGreaterThan(10);
+  });
+
+  test('evaluation reads the test split only: a folder with the two test files evaluates as the full one; training there names the missing files', () => {
+    const pb = join(dir, 'demo-eval.pb');
+    expect(fre(['compile', 'examples/mnist-demo.json', '--chip', 'ideal', '-o', pb]).status).toBe(0);
+    const testOnly = mkdtempSync(join(tmpdir(), 'fre-t10k-'));
+    for (const f of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) symlinkSync(join(mnistDir(), f), join(testOnly, f));
+    const full = fre(['simulate', pb, '--test-limit', '300', '--json']);
+    const part = fre(['simulate', pb, '--test-limit', '300', '--json', '--data-dir', testOnly]);
+    expect([full.status, part.status]).toEqual([0, 0]);
+    const [f, p] = [lastJson(full.stdout), lastJson(part.stdout)];
+    expect(p.testAccuracy).toBe(f.testAccuracy);
+    expect([f.trainSamples, p.trainSamples, p.testSamples]).toEqual([0, 0, 300]);
+    const tr = fre(['simulate', pb, '--train', ...LIMITS, '--data-dir', testOnly]);
+    expect(tr.status).toBe(1);
+    expect(tr.stderr).toContain(`${testOnly}: error FRE033: the dataset folder lacks train-images-idx3-ubyte, train-labels-idx1-ubyte`);
+    rmSync(testOnly, { recursive: true });
   });
 
   test("a small conv net with biases: fre run --chip ideal --train gives exactly fre train's accuracy; compile + simulate run it", () => {

@@ -266,6 +266,17 @@ describe('CIFAR-10 binary', () => {
     expect(err.diagnostic?.code).toBe('FRE033');
     expect(err.message).toContain('\n  fix: put them there, or pass --data-dir');
   });
+
+  it('testOnly needs test_batch.bin only and gives an empty training split of the same shape', () => {
+    const only = mkdtempSync(path.join(tmp, 'cifar-test-'));
+    writeFileSync(path.join(only, 'test_batch.bin'), Buffer.concat([record(3, 255, 0, 51), record(9, 0, 51, 255)]));
+    const split = loadCifarDir(only, true);
+    expect([split.test.count, split.train.count, split.train.images.length]).toEqual([2, 0, 0]);
+    expect(split.train.shape).toEqual(split.test.shape);
+    const err = expectDatasetError(() => loadCifarDir(only), only, 'missing', 'FRE033');
+    expect(err.message).toContain('lacks data_batch_1.bin');
+    expect(err.message).not.toContain('test_batch.bin,');
+  });
 });
 
 describe('synthetic', () => {
