@@ -246,7 +246,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs, ctx:
   log(
     `per training sample: ${formatCycles(costs.cyclesPerTrainingSample)} cycles (per-batch work amortised over the batch) (${(costs.secondsPerTrainingSample * 1e6).toFixed(2)} µs), ` +
       `${(costs.energyPerTrainingSampleJoules * 1e9).toFixed(2)} nJ${mode === 'train' ? `, ${r.updatePulsesPerSample.toFixed(0)} update pulses${r.refreshesPerSample > 0 ? `, ${r.refreshesPerSample.toFixed(3)} pair refreshes (${r.refreshPulsesPerSample.toFixed(1)} pulses)` : ''}` : ' (nominal update pulses)'}` +
-      (r.interrupted ? ` (over the ${r.trainSamples} samples trained)` : ''),
+      (r.interrupted ? ` (over the ${r.samplesTrained} samples trained)` : ''),
   );
   if (a.json) {
     process.stdout.write(
@@ -260,7 +260,7 @@ async function simulate(netlist: NetlistMsg, file: string, a: SimulateArgs, ctx:
         testSamples: data.test.count,
         // The training samples the run stepped through (an interrupted epoch's finished batches
         // included; 0 in eval mode): the denominator of the per-training-sample pulse counts.
-        samplesTrained: r.trainSamples,
+        samplesTrained: r.samplesTrained,
         testAccuracy: measured ? r.testAccuracy : null,
         bestTestAccuracy: measured ? r.bestTestAccuracy : null,
         perEpoch: r.epochs,

@@ -52,7 +52,10 @@ export interface ChipRunResult {
   refreshPulsesPerSample: number;
   refreshes: Record<string, number>;
   /** Training samples the run stepped through (0 in eval mode): every finished epoch's, plus the
-   *  finished batches of an interrupted one. The denominator of the per-sample counts above. */
+   *  finished batches of an interrupted one. The denominator of the per-sample counts above; the
+   *  same name as in `fre simulate --json` and in the software trainer's TrainResult. */
+  samplesTrained: number;
+  /** @deprecated The same count as samplesTrained, under the name other results use for a data set's size. */
   trainSamples: number;
   interrupted: boolean;
   /** Clipped ADC conversions per edge and read kind, over the whole run (training and evaluation). */
@@ -104,6 +107,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
       refreshesPerSample: 0,
       refreshPulsesPerSample: 0,
       refreshes: {},
+      samplesTrained: 0,
       trainSamples: 0,
       interrupted: false,
       interpreter: it,
@@ -141,6 +145,7 @@ export async function runOnChip(netlist: NetlistMsg, data: DataSplit, o: ChipRun
     refreshesPerSample: samples > 0 ? it.chip.refreshes().reduce((a, b) => a + b, 0) / samples : 0,
     refreshPulsesPerSample: samples > 0 ? it.chip.refreshPulses() / samples : 0,
     refreshes: Object.fromEntries(netlist.edges.flatMap((e, i) => (e.trainable ? [[e.name, it.chip.refreshes()[i]]] : []))),
+    samplesTrained: samples,
     trainSamples: samples,
     interrupted: result.interrupted,
     interpreter: it,
